@@ -1,0 +1,215 @@
+/// Computes the difference between a source tree and its replica as an ordered `SyncPlan`.
+///
+/// Pure: it sees two manifests (stat walks plus the hashes the file indexes already know) and decides.
+/// Order matters and is fixed: removals of entries whose kind changed, new directories (parents first),
+/// renames, content (files, symlinks, hard links), attribute-only updates, deletions, and last the
+/// directories' own attributes, deepest first.
+public struct SyncPlanner: Sendable {
+    public struct Options: Sendable, Equatable {
+        /// Compare and apply owner and group (the standby runs as root).
+        public var compareOwnership: Bool
+        /// Files smaller than this are sent whole: a signature round trip costs more than it saves.
+        public var deltaThreshold: Int64
+
+        public init(compareOwnership: Bool, deltaThreshold: Int64 = 64 * 1024) {
+            self.compareOwnership = compareOwnership
+            self.deltaThreshold = deltaThreshold
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options) {
+        self.options = options
+    }
+
+    /// Source paths whose content hash would let the planner recognise a rename: new files with the size
+    /// of a replica file that is about to be deleted and whose hash the replica knows. Hash only these.
+    public func pathsNeedingHash(source: [ManifestEntry], replica: [ManifestEntry]) -> [String] {
+        let sourcePaths = Set(source.map(\.path))
+        var candidateSizes = Set<Int64>()
+        for entry in replica where entry.kind == .file && entry.contentHash != nil && !sourcePaths.contains(entry.path) {
+            candidateSizes.insert(entry.size)
+        }
+        if candidateSizes.isEmpty { return [] }
+        let replicaFiles = Set(replica.lazy.filter { $0.kind == .file }.map(\.path))
+        return source.compactMap { entry in
+            guard entry.kind == .file, entry.contentHash == nil, entry.size > 0,
+                  !replicaFiles.contains(entry.path), candidateSizes.contains(entry.size) else { return nil }
+            return entry.path
+        }
+    }
+
+    /// - Parameters:
+    ///   - source: the source tree, root included as path "".
+    ///   - replica: the replica tree, root included as path "".
+    ///   - partials: replica paths for which an interrupted transfer left a partial copy, with its size.
+    public func plan(source: [ManifestEntry], replica: [ManifestEntry], partials: [String: Int64] = [:]) -> SyncPlan {
+        let sourceEntries = source.sorted { $0.path < $1.path }
+        let sourceByPath = Dictionary(sourceEntries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var replicaByPath = Dictionary(replica.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let leaderOf = hardLinkLeaders(sourceEntries)
+
+        var removals: [SyncOperation] = []
+        var removedTrees = Set<String>()
+        for entry in sourceEntries where !entry.path.isEmpty {
+            if let existing = replicaByPath[entry.path], existing.kind != entry.kind {
+                removals.append(.removeTree(path: entry.path))
+                removedTrees.insert(entry.path)
+                replicaByPath[entry.path] = nil
+            }
+        }
+        func isUnderRemovedTree(_ path: String) -> Bool {
+            if removedTrees.isEmpty { return false }
+            var current: String? = path
+            while let candidate = current {
+                if removedTrees.contains(candidate) { return true }
+                current = RelativePath.parent(candidate)
+            }
+            return false
+        }
+
+        // Replica files that the source no longer has: deletion candidates, or rename sources.
+        var renameSources: [RenameKey: [String]] = [:]
+        for entry in replica where entry.kind == .file && sourceByPath[entry.path] == nil {
+            guard let hash = entry.contentHash, !isUnderRemovedTree(entry.path) else { continue }
+            renameSources[RenameKey(size: entry.size, hash: hash), default: []].append(entry.path)
+        }
+        for key in renameSources.keys { renameSources[key]?.sort(by: >) }
+        var usedRenameSources = Set<String>()
+
+        var directories: [SyncOperation] = []
+        var renames: [SyncOperation] = []
+        var content: [SyncOperation] = []
+        var attributeUpdates: [SyncOperation] = []
+        var changedLeaders = Set<String>()
+
+        for entry in sourceEntries {
+            let existing = replicaByPath[entry.path]
+            switch entry.kind {
+            case .directory:
+                if existing == nil && !entry.path.isEmpty {
+                    directories.append(.makeDirectory(path: entry.path))
+                }
+            case .symlink:
+                if let existing, existing.linkTarget == entry.linkTarget {
+                    if !attributesMatch(existing.attributes, entry.attributes, kind: .symlink) {
+                        attributeUpdates.append(.setAttributes(path: entry.path, kind: .symlink, attributes: entry.attributes))
+                    }
+                } else {
+                    content.append(.makeSymlink(path: entry.path, target: entry.linkTarget ?? "", attributes: entry.attributes))
+                }
+            case .file:
+                if leaderOf[entry.path] != nil { continue }
+                if let existing {
+                    if contentMatches(existing, entry) {
+                        if !attributesMatch(existing.attributes, entry.attributes, kind: .file) {
+                            attributeUpdates.append(.setAttributes(path: entry.path, kind: .file, attributes: entry.attributes))
+                        }
+                    } else {
+                        let basis: DeltaBasis = entry.size >= options.deltaThreshold && existing.size > 0 ? .replica : .none
+                        content.append(.sendFile(path: entry.path, size: entry.size, basis: basis))
+                        changedLeaders.insert(entry.path)
+                    }
+                    continue
+                }
+                changedLeaders.insert(entry.path)
+                if let hash = entry.contentHash,
+                   let from = renameSources[RenameKey(size: entry.size, hash: hash)]?.popLast() {
+                    usedRenameSources.insert(from)
+                    renames.append(.rename(from: from, to: entry.path))
+                    if let moved = replicaByPath[from], !attributesMatch(moved.attributes, entry.attributes, kind: .file) {
+                        attributeUpdates.append(.setAttributes(path: entry.path, kind: .file, attributes: entry.attributes))
+                    }
+                    continue
+                }
+                let partialSize = partials[entry.path] ?? 0
+                let basis: DeltaBasis = entry.size >= options.deltaThreshold && partialSize > 0 ? .partial : .none
+                content.append(.sendFile(path: entry.path, size: entry.size, basis: basis))
+            }
+        }
+
+        // Other names of a hard-linked file: linked to their leader unless they already share its inode.
+        for entry in sourceEntries {
+            guard let leader = leaderOf[entry.path] else { continue }
+            if !changedLeaders.contains(leader),
+               let existing = replicaByPath[entry.path], existing.kind == .file,
+               let existingLeader = replicaByPath[leader], existingLeader.inode == existing.inode {
+                continue
+            }
+            content.append(.makeHardLink(path: entry.path, target: leader))
+        }
+        content.sort { ($0.touchedPaths[0], rank($0)) < ($1.touchedPaths[0], rank($1)) }
+
+        // Deletions: only the topmost gone entry of a gone subtree (a directory goes with what it holds).
+        var deletions: [SyncOperation] = []
+        for entry in replica.sorted(by: { $0.path < $1.path }) where !entry.path.isEmpty {
+            guard sourceByPath[entry.path] == nil, !usedRenameSources.contains(entry.path),
+                  !isUnderRemovedTree(entry.path) else { continue }
+            if let parent = RelativePath.parent(entry.path), !parent.isEmpty,
+               sourceByPath[parent] == nil, replicaByPath[parent]?.kind == .directory {
+                continue
+            }
+            deletions.append(.delete(path: entry.path))
+        }
+        deletions.reverse()
+
+        var operations = removals + directories + renames + content + attributeUpdates + deletions
+
+        // Directories whose children changed get their mtime back; so do new ones and changed ones.
+        var touchedDirectories = Set<String>()
+        for op in operations {
+            for path in op.touchedPaths {
+                if let parent = RelativePath.parent(path) { touchedDirectories.insert(parent) }
+            }
+            if case .makeDirectory(let path) = op { touchedDirectories.insert(path) }
+        }
+        var directoryAttributes: [SyncOperation] = []
+        for entry in sourceEntries.reversed() where entry.kind == .directory {
+            let existing = replicaByPath[entry.path]
+            let differs = existing.map { !attributesMatch($0.attributes, entry.attributes, kind: .directory) } ?? true
+            if differs || touchedDirectories.contains(entry.path) {
+                directoryAttributes.append(.setDirectoryAttributes(path: entry.path, attributes: entry.attributes))
+            }
+        }
+        operations += directoryAttributes
+        return SyncPlan(operations: operations)
+    }
+
+    public func attributesMatch(_ replica: FileAttributes, _ source: FileAttributes, kind: EntryKind) -> Bool {
+        if !replica.sameTime(as: source) { return false }
+        if kind != .symlink && replica.mode != source.mode { return false }
+        if options.compareOwnership && (replica.uid != source.uid || replica.gid != source.gid) { return false }
+        return true
+    }
+
+    private func contentMatches(_ replica: ManifestEntry, _ source: ManifestEntry) -> Bool {
+        guard replica.size == source.size, replica.attributes.sameTime(as: source.attributes) else { return false }
+        if let a = replica.contentHash, let b = source.contentHash { return a == b }
+        return true
+    }
+
+    /// Maps every non-leader name of a hard-link group to the group's leader (its first path).
+    private func hardLinkLeaders(_ sorted: [ManifestEntry]) -> [String: String] {
+        var firstByInode: [UInt64: String] = [:]
+        var leaderOf: [String: String] = [:]
+        for entry in sorted where entry.kind == .file && entry.linkCount > 1 {
+            if let leader = firstByInode[entry.inode] {
+                leaderOf[entry.path] = leader
+            } else {
+                firstByInode[entry.inode] = entry.path
+            }
+        }
+        return leaderOf
+    }
+
+    private func rank(_ op: SyncOperation) -> Int {
+        if case .makeHardLink = op { return 1 }
+        return 0
+    }
+}
+
+private struct RenameKey: Hashable {
+    var size: Int64
+    var hash: [UInt8]
+}

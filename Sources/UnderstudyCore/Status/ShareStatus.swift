@@ -1,0 +1,76 @@
+import struct Foundation.Date
+
+/// The state of one share as `understudy status` shows it.
+public enum ShareState: String, Codable, Sendable {
+    /// No sync has completed yet; one is running or waiting for the peer.
+    case initialSync = "initial-sync"
+    /// The last sync completed and found the replica current.
+    case inSync = "in-sync"
+    /// A sync is moving changes now (a previous one completed).
+    case behind
+    /// The peer is not connected.
+    case disconnected
+    /// The last sync failed; `lastError` says why. It is retried.
+    case error
+}
+
+/// One share's figures, from this node's side (source on the primary, replica on the standby).
+public struct ShareStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var path: String
+    public var state: ShareState
+    public var filesTotal: Int64 = 0
+    public var filesDone: Int64 = 0
+    public var bytesTotal: Int64 = 0
+    public var bytesDone: Int64 = 0
+    public var bytesSent: Int64 = 0
+    public var bytesReceived: Int64 = 0
+    public var rateBytesPerSecond: Double?
+    public var etaSeconds: Double?
+    public var lastSyncAt: Date?
+    public var lastSyncSeconds: Double?
+    public var lastPlan: SyncPlanSummary?
+    public var lastError: String?
+
+    public init(name: String, path: String, state: ShareState) {
+        self.name = name
+        self.path = path
+        self.state = state
+    }
+
+    public var filesPending: Int64 { max(0, filesTotal - filesDone) }
+    public var bytesPending: Int64 { max(0, bytesTotal - bytesDone) }
+}
+
+public struct GroupStatus: Codable, Sendable, Equatable {
+    public var name: String
+    /// "primary" or "standby": the role of this node in the group.
+    public var role: String
+    public var peer: String
+    public var peerConnected: Bool
+    public var shares: [ShareStatus]
+
+    public init(name: String, role: String, peer: String, peerConnected: Bool, shares: [ShareStatus]) {
+        self.name = name
+        self.role = role
+        self.peer = peer
+        self.peerConnected = peerConnected
+        self.shares = shares
+    }
+}
+
+public struct NodeStatusReport: Codable, Sendable, Equatable {
+    public var cluster: String
+    public var node: String
+    public var version: String
+    public var startedAt: Date
+    public var groups: [GroupStatus]
+
+    public init(cluster: String, node: String, version: String, startedAt: Date, groups: [GroupStatus]) {
+        self.cluster = cluster
+        self.node = node
+        self.version = version
+        self.startedAt = startedAt
+        self.groups = groups
+    }
+}

@@ -1,0 +1,10 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+import X509
+import Crypto
+import GRDB
+import Logging
+import ServiceLifecycle
+import CLibrsync
+import CZstd

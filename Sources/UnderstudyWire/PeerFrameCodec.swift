@@ -1,0 +1,177 @@
+import NIOCore
+import UnderstudyCore
+
+/// Frames: a 4-byte big-endian length (of what follows), a 1-byte message type, the payload.
+/// Decoding checks the length before buffering (a hostile peer cannot make us hold more than
+/// `maximumFrameLength`), every field's bounds, and every path (`RelativePath.validate`).
+public enum PeerFrameCodec {
+    public static let maximumFrameLength = 16 * 1024 * 1024
+
+    enum MessageType: UInt8 {
+        case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
+        case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
+        case operationFailed
+    }
+
+    public static func encode(_ message: PeerMessage, into buffer: inout ByteBuffer) {
+        let lengthIndex = buffer.writerIndex
+        buffer.writeInteger(UInt32(0))
+        let start = buffer.writerIndex
+        switch message {
+        case .hello(let hello):
+            buffer.writeInteger(MessageType.hello.rawValue)
+            buffer.writeInteger(hello.protocolVersion)
+            buffer.writeWireString(hello.cluster)
+            buffer.writeWireString(hello.node)
+        case .error(let code, let text):
+            buffer.writeInteger(MessageType.error.rawValue)
+            buffer.writeInteger(code.rawValue)
+            buffer.writeWireString(text)
+        case .openShare(let group, let share):
+            buffer.writeInteger(MessageType.openShare.rawValue)
+            buffer.writeWireString(group)
+            buffer.writeWireString(share)
+        case .manifestChunk(let entries):
+            buffer.writeInteger(MessageType.manifestChunk.rawValue)
+            buffer.writeInteger(UInt32(entries.count))
+            for entry in entries { buffer.writeManifestEntry(entry) }
+        case .manifestEnd(let partials):
+            buffer.writeInteger(MessageType.manifestEnd.rawValue)
+            buffer.writeInteger(UInt32(partials.count))
+            for partial in partials {
+                buffer.writeWireString(partial.path)
+                buffer.writeInteger(partial.size)
+            }
+        case .planSummary(let summary):
+            buffer.writeInteger(MessageType.planSummary.rawValue)
+            for value in [Int64(summary.files), summary.bytes, Int64(summary.deltas), Int64(summary.directories),
+                          Int64(summary.symlinks), Int64(summary.hardLinks), Int64(summary.renames),
+                          Int64(summary.deletions), Int64(summary.attributeUpdates)] {
+                buffer.writeInteger(value)
+            }
+        case .operation(let operation):
+            buffer.writeInteger(MessageType.operation.rawValue)
+            buffer.writeOperation(operation)
+        case .fileBegin(let header):
+            buffer.writeInteger(MessageType.fileBegin.rawValue)
+            buffer.writeWireString(header.path)
+            buffer.writeInteger(header.size)
+            buffer.writeAttributes(header.attributes)
+            buffer.writeInteger(header.basis.rawValue)
+        case .fileChunk(var data):
+            buffer.writeInteger(MessageType.fileChunk.rawValue)
+            buffer.writeBuffer(&data)
+        case .fileEnd(let hash):
+            buffer.writeInteger(MessageType.fileEnd.rawValue)
+            buffer.writeWireBytes(hash)
+        case .fileAbandon(let reason):
+            buffer.writeInteger(MessageType.fileAbandon.rawValue)
+            buffer.writeWireString(reason)
+        case .signatureRequest(let path, let basis):
+            buffer.writeInteger(MessageType.signatureRequest.rawValue)
+            buffer.writeWireString(path)
+            buffer.writeInteger(basis.rawValue)
+        case .signatureChunk(let path, var data):
+            buffer.writeInteger(MessageType.signatureChunk.rawValue)
+            buffer.writeWireString(path)
+            buffer.writeBuffer(&data)
+        case .signatureEnd(let path):
+            buffer.writeInteger(MessageType.signatureEnd.rawValue)
+            buffer.writeWireString(path)
+        case .syncEnd:
+            buffer.writeInteger(MessageType.syncEnd.rawValue)
+        case .syncDone(let report):
+            buffer.writeInteger(MessageType.syncDone.rawValue)
+            buffer.writeInteger(report.filesApplied)
+            buffer.writeInteger(report.bytesWritten)
+            buffer.writeInteger(report.failures)
+        case .operationFailed(let path, let code, let text):
+            buffer.writeInteger(MessageType.operationFailed.rawValue)
+            buffer.writeWireString(path)
+            buffer.writeInteger(code.rawValue)
+            buffer.writeWireString(text)
+        }
+        buffer.setInteger(UInt32(buffer.writerIndex - start), at: lengthIndex)
+    }
+
+    /// Decodes one frame's body (type byte and payload, without the length prefix).
+    public static func decode(frame: inout ByteBuffer) throws(WireError) -> PeerMessage {
+        guard let rawType: UInt8 = frame.readInteger() else {
+            throw WireError(.malformedFrame, "empty frame")
+        }
+        guard let type = MessageType(rawValue: rawType) else {
+            throw WireError(.unknownMessageType, "unknown message type \(rawType)")
+        }
+        var reader = FrameReader(buffer: frame, messageName: "\(type)")
+        let message: PeerMessage
+        switch type {
+        case .hello:
+            message = .hello(PeerHello(protocolVersion: try reader.integer(), cluster: try reader.string("cluster"), node: try reader.string("node")))
+        case .error:
+            let raw: UInt16 = try reader.integer()
+            message = .error(code: WireErrorCode(rawValue: raw) ?? .internalError, message: try reader.string("message"))
+        case .openShare:
+            message = .openShare(group: try reader.string("group"), share: try reader.string("share"))
+        case .manifestChunk:
+            let count: UInt32 = try reader.integer()
+            guard Int(count) <= reader.remaining / 20 + 1 else {
+                throw WireError(.malformedFrame, "manifestChunk claims \(count) entries in \(reader.remaining) bytes")
+            }
+            var entries: [ManifestEntry] = []
+            entries.reserveCapacity(Int(count))
+            for _ in 0..<count { entries.append(try reader.manifestEntry()) }
+            message = .manifestChunk(entries)
+        case .manifestEnd:
+            let count: UInt32 = try reader.integer()
+            guard Int(count) <= reader.remaining / 12 + 1 else {
+                throw WireError(.malformedFrame, "manifestEnd claims \(count) partial files in \(reader.remaining) bytes")
+            }
+            var partials: [PartialFile] = []
+            for _ in 0..<count { partials.append(PartialFile(path: try reader.path("partial path"), size: try reader.integer())) }
+            message = .manifestEnd(partials: partials)
+        case .planSummary:
+            var summary = SyncPlanSummary()
+            summary.files = Int(try reader.integer() as Int64)
+            summary.bytes = try reader.integer()
+            summary.deltas = Int(try reader.integer() as Int64)
+            summary.directories = Int(try reader.integer() as Int64)
+            summary.symlinks = Int(try reader.integer() as Int64)
+            summary.hardLinks = Int(try reader.integer() as Int64)
+            summary.renames = Int(try reader.integer() as Int64)
+            summary.deletions = Int(try reader.integer() as Int64)
+            summary.attributeUpdates = Int(try reader.integer() as Int64)
+            message = .planSummary(summary)
+        case .operation:
+            message = .operation(try reader.operation())
+        case .fileBegin:
+            let path = try reader.path("file path")
+            let size: Int64 = try reader.integer()
+            guard size >= 0 else { throw WireError(.malformedFrame, "fileBegin: negative size \(size) for \(String(reflecting: path))") }
+            message = .fileBegin(FileHeader(path: path, size: size, attributes: try reader.attributes(), basis: try reader.basis()))
+        case .fileChunk:
+            message = .fileChunk(reader.rest())
+        case .fileEnd:
+            let hash = try reader.bytes("content hash")
+            guard hash.count == 32 else { throw WireError(.malformedFrame, "fileEnd: content hash has \(hash.count) bytes, expected 32") }
+            message = .fileEnd(contentHash: hash)
+        case .fileAbandon:
+            message = .fileAbandon(reason: try reader.string("reason"))
+        case .signatureRequest:
+            message = .signatureRequest(path: try reader.path("signature path"), basis: try reader.basis())
+        case .signatureChunk:
+            message = .signatureChunk(path: try reader.path("signature path"), data: reader.rest())
+        case .signatureEnd:
+            message = .signatureEnd(path: try reader.path("signature path"))
+        case .syncEnd:
+            message = .syncEnd
+        case .syncDone:
+            message = .syncDone(SyncDoneReport(filesApplied: try reader.integer(), bytesWritten: try reader.integer(), failures: try reader.integer()))
+        case .operationFailed:
+            let path = try reader.path("failed path")
+            let raw: UInt16 = try reader.integer()
+            message = .operationFailed(path: path, code: WireErrorCode(rawValue: raw) ?? .internalError, message: try reader.string("message"))
+        }
+        try reader.expectEnd()
+        return message
+    }
+}

@@ -1,0 +1,108 @@
+import NIOCore
+import UnderstudyCore
+
+/// The replication protocol between a primary (which serves its shares) and a standby (which connects and
+/// pulls). It knows no sockets: messages become frames in `PeerFrameCodec`, TLS and TCP live in the engine.
+///
+/// A sync of one share, with S the standby and P the primary:
+///   S→P openShare · S→P manifestChunk* · S→P manifestEnd(partials)      (the replica as it is)
+///   P→S planSummary                                                     (what will move)
+///   P→S operation / fileBegin fileChunk* fileEnd / fileAbandon          (the plan, pipelined)
+///   P→S signatureRequest   S→P signatureChunk* signatureEnd             (bases for deltas, in parallel)
+///   P→S syncEnd            S→P syncDone                                 (durable on the replica)
+/// Every path on the wire is relative to the share root and validated when decoded.
+public enum PeerMessage: Sendable, Equatable {
+    case hello(PeerHello)
+    case error(code: WireErrorCode, message: String)
+    case openShare(group: String, share: String)
+    case manifestChunk([ManifestEntry])
+    case manifestEnd(partials: [PartialFile])
+    case planSummary(SyncPlanSummary)
+    /// Any plan step but `sendFile`, which travels as fileBegin/fileChunk/fileEnd.
+    case operation(SyncOperation)
+    case fileBegin(FileHeader)
+    /// zstd-compressed bytes of the current file's payload (the content, or a librsync delta).
+    case fileChunk(ByteBuffer)
+    /// SHA-256 of the file's content as the primary read it; the standby checks its result against it.
+    case fileEnd(contentHash: [UInt8])
+    /// The current file changed or vanished while it was read; the standby discards what it received.
+    case fileAbandon(reason: String)
+    case signatureRequest(path: String, basis: DeltaBasis)
+    case signatureChunk(path: String, data: ByteBuffer)
+    case signatureEnd(path: String)
+    case syncEnd
+    case syncDone(SyncDoneReport)
+    /// The standby could not apply a step; the primary may resend the file whole.
+    case operationFailed(path: String, code: WireErrorCode, message: String)
+
+    public var typeName: String {
+        switch self {
+        case .hello: "hello"
+        case .error: "error"
+        case .openShare: "openShare"
+        case .manifestChunk: "manifestChunk"
+        case .manifestEnd: "manifestEnd"
+        case .planSummary: "planSummary"
+        case .operation: "operation"
+        case .fileBegin: "fileBegin"
+        case .fileChunk: "fileChunk"
+        case .fileEnd: "fileEnd"
+        case .fileAbandon: "fileAbandon"
+        case .signatureRequest: "signatureRequest"
+        case .signatureChunk: "signatureChunk"
+        case .signatureEnd: "signatureEnd"
+        case .syncEnd: "syncEnd"
+        case .syncDone: "syncDone"
+        case .operationFailed: "operationFailed"
+        }
+    }
+}
+
+public struct PeerHello: Sendable, Equatable {
+    public static let currentProtocolVersion: UInt16 = 1
+    public var protocolVersion: UInt16
+    public var cluster: String
+    public var node: String
+
+    public init(protocolVersion: UInt16 = PeerHello.currentProtocolVersion, cluster: String, node: String) {
+        self.protocolVersion = protocolVersion
+        self.cluster = cluster
+        self.node = node
+    }
+}
+
+public struct PartialFile: Sendable, Equatable {
+    public var path: String
+    public var size: Int64
+
+    public init(path: String, size: Int64) {
+        self.path = path
+        self.size = size
+    }
+}
+
+public struct FileHeader: Sendable, Equatable {
+    public var path: String
+    public var size: Int64
+    public var attributes: FileAttributes
+    public var basis: DeltaBasis
+
+    public init(path: String, size: Int64, attributes: FileAttributes, basis: DeltaBasis) {
+        self.path = path
+        self.size = size
+        self.attributes = attributes
+        self.basis = basis
+    }
+}
+
+public struct SyncDoneReport: Sendable, Equatable {
+    public var filesApplied: Int64
+    public var bytesWritten: Int64
+    public var failures: Int64
+
+    public init(filesApplied: Int64, bytesWritten: Int64, failures: Int64) {
+        self.filesApplied = filesApplied
+        self.bytesWritten = bytesWritten
+        self.failures = failures
+    }
+}
