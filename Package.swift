@@ -31,13 +31,15 @@ let package = Package(
         ),
         .target(name: "CLibrsync", linkerSettings: [.linkedLibrary("rsync")]),
         .target(name: "CZstd", linkerSettings: [.linkedLibrary("zstd")]),
+        .target(name: "CLinux"),
         // All I/O: scanning, applying, deltas, TLS transport, state, the daemon's services.
         .target(
             name: "UnderstudyEngine",
             dependencies: [
-                "UnderstudyCore", "UnderstudyWire", "CLibrsync", "CZstd",
+                "UnderstudyCore", "UnderstudyWire", "CLibrsync", "CZstd", "CLinux",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -53,12 +55,17 @@ let package = Package(
                 "UnderstudyCore", "UnderstudyEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "UnderstudyCoreTests", dependencies: ["UnderstudyCore"]),
         .testTarget(
             name: "UnderstudyWireTests",
-            dependencies: ["UnderstudyWire", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "UnderstudyWire", "UnderstudyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "UnderstudyEngineTests",

@@ -1,0 +1,26 @@
+# The two commands of the README: `make demo` and `make test`. Both set up what they need first.
+SWIFT ?= swift
+
+.PHONY: setup build release demo test bench clean
+
+setup:
+	@scripts/setup
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+demo: build
+	@scripts/demo
+
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: release
+	bench/run
+
+clean:
+	rm -rf .build

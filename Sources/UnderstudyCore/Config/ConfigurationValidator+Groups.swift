@@ -1,0 +1,216 @@
+/// `[groups.NAME]` tables (`primary`, `standby`, `resync_interval`, `shares`) and their
+/// `[[groups.NAME.shares]]` (`name`, `source`, `replica`, `include`, `exclude`).
+extension ConfigurationValidator {
+    static let groupKeys = ["primary", "standby", "resync_interval", "shares"]
+    static let shareKeys = ["name", "source", "replica", "include", "exclude"]
+
+    struct GroupDraft {
+        var name: String
+        var line: Int
+        var nameIsValid = false
+        var primary: String?
+        var primaryLine: Int
+        var standby: String?
+        var standbyLine: Int
+        var resyncInterval: ConfigDuration?
+        var shares: [ShareDraft] = []
+        var sharesAreValid = false
+
+        var built: GroupConfiguration? {
+            guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval else { return nil }
+            var built: [ShareConfiguration] = []
+            for share in shares {
+                guard let configuration = share.built else { return nil }
+                built.append(configuration)
+            }
+            return GroupConfiguration(name: name, primary: primary, standby: standby, resyncInterval: resyncInterval, shares: built)
+        }
+    }
+
+    struct ShareDraft {
+        var line: Int
+        var name: String?
+        var source: String?
+        var sourceLine: Int
+        var replica: String?
+        var replicaLine: Int
+        var replicaIsDefault = true
+        var include: [String]?
+        var exclude: [String]?
+
+        var built: ShareConfiguration? {
+            guard let name, let source, let replica, let include, let exclude else { return nil }
+            return try? ShareConfiguration(name: name, source: source, replica: replica, include: include, exclude: exclude)
+        }
+
+        /// "share 'site'", or "the share on line 12" when it has no usable name.
+        var title: String { name.map { "share '\($0)'" } ?? "the share on line \(line)" }
+    }
+
+    mutating func readGroups(_ root: TOMLTable, nodes: [NodeDraft]) -> [GroupDraft] {
+        guard let value = root["groups"] else { return [] }
+        guard let table = value.table else {
+            report(.wrongType, value.line, "'groups' must be a table of groups, like [groups.web], not \(value.typeDescription)")
+            return []
+        }
+        let nodeNames = nodes.map(\.name)
+        var groups: [GroupDraft] = []
+        for entry in table.entries {
+            guard let groupTable = entry.value.table else {
+                report(.wrongType, entry.value.line, "'\(entry.key)' in [groups] must be a table, like \(Self.header("groups", entry.key)), not \(entry.value.typeDescription)")
+                continue
+            }
+            groups.append(readGroup(entry.key, groupTable, nodeNames: nodeNames))
+        }
+        return groups
+    }
+
+    private mutating func readGroup(_ name: String, _ table: TOMLTable, nodeNames: [String]) -> GroupDraft {
+        let place = Self.header("groups", name)
+        var group = GroupDraft(name: name, line: table.line, primaryLine: table.line, standbyLine: table.line)
+        group.nameIsValid = Self.isValidName(name, allowDot: true)
+        if !group.nameIsValid {
+            report(.invalidName, table.line, "group name '\(name)' is invalid: \(Self.nameRule)")
+        }
+        checkKeys(of: table, allowed: Self.groupKeys, place: place)
+
+        for role in ["primary", "standby"] {
+            guard let (node, line) = readString(role, in: table, place: place, required: true, expectation: "the name of a node") else { continue }
+            if role == "primary" { group.primaryLine = line } else { group.standbyLine = line }
+            guard nodeNames.contains(node) else {
+                var message = "\(role) '\(node)' of group '\(name)' is not a node defined in [nodes]"
+                if let suggestion = Self.suggestion(for: node, among: nodeNames) {
+                    message += "; did you mean '\(suggestion)'?"
+                } else if !nodeNames.isEmpty {
+                    message += "; the nodes are " + nodeNames.map { "'\($0)'" }.joined(separator: ", ")
+                }
+                report(.unknownNode, line, message)
+                continue
+            }
+            if role == "primary" { group.primary = node } else { group.standby = node }
+        }
+        if let primary = group.primary, primary == group.standby {
+            report(.sameNode, group.standbyLine, "group '\(name)' has '\(primary)' as both primary and standby; the standby must be another node")
+            group.standby = nil
+        }
+
+        group.resyncInterval = readResyncInterval(table, place: place)
+        (group.shares, group.sharesAreValid) = readShares(table, group: name, place: place)
+        return group
+    }
+
+    private mutating func readResyncInterval(_ table: TOMLTable, place: String) -> ConfigDuration? {
+        guard let value = table["resync_interval"] else { return GroupConfiguration.defaultResyncInterval }
+        let duration: ConfigDuration
+        switch value.kind {
+        case .string(let text):
+            do throws(ConfigDurationError) {
+                duration = try ConfigDuration.parse(text)
+            } catch {
+                report(.invalidDuration, value.line, "\(error) (\(Self.subject("resync_interval", place)))")
+                return nil
+            }
+        case .integer(let seconds) where seconds >= 0:
+            duration = ConfigDuration(seconds: Double(seconds))
+        case .integer(let seconds):
+            report(.invalidDuration, value.line, "\(Self.subject("resync_interval", place)) must not be negative (\(seconds))")
+            return nil
+        default:
+            report(.wrongType, value.line, "\(Self.subject("resync_interval", place)) must be a duration like \"30s\" or \"5m\", or whole seconds, not \(value.typeDescription)")
+            return nil
+        }
+        if duration < GroupConfiguration.minimumResyncInterval {
+            report(.invalidDuration, value.line, "\(Self.subject("resync_interval", place)) is \(duration), below the minimum of \(GroupConfiguration.minimumResyncInterval)")
+            return nil
+        }
+        return duration
+    }
+
+    private mutating func readShares(_ table: TOMLTable, group: String, place: String) -> ([ShareDraft], Bool) {
+        let arrayHeader = "[[\(TOMLParser.display(["groups", group, "shares"]))]]"
+        guard let value = table["shares"] else {
+            report(.noShares, table.line, "group '\(group)' has no shares; add a \(arrayHeader) table with a 'name' and a 'source'")
+            return ([], false)
+        }
+        guard let elements = value.array else {
+            report(.wrongType, value.line, "\(Self.subject("shares", place)) must be an array of tables; write each share as \(arrayHeader)")
+            return ([], false)
+        }
+        if elements.isEmpty {
+            report(.noShares, value.line, "group '\(group)' has no shares; add a \(arrayHeader) table with a 'name' and a 'source'")
+            return ([], false)
+        }
+        var shares: [ShareDraft] = []
+        var valid = true
+        var firstLineByName: [String: Int] = [:]
+        for element in elements {
+            guard let shareTable = element.table else {
+                report(.wrongType, element.line, "each element of \(Self.subject("shares", place)) must be a table, not \(element.typeDescription)")
+                valid = false
+                continue
+            }
+            let share = readShare(shareTable, place: arrayHeader)
+            if let name = share.name {
+                if let first = firstLineByName[name] {
+                    report(.duplicateShare, shareTable["name"]?.line ?? shareTable.line, "share name '\(name)' is used twice in group '\(group)' (first on line \(first))")
+                    valid = false
+                } else {
+                    firstLineByName[name] = shareTable["name"]?.line ?? shareTable.line
+                }
+            }
+            shares.append(share)
+        }
+        return (shares, valid)
+    }
+
+    private mutating func readShare(_ table: TOMLTable, place: String) -> ShareDraft {
+        checkKeys(of: table, allowed: Self.shareKeys, place: place)
+        var share = ShareDraft(line: table.line, sourceLine: table.line, replicaLine: table.line)
+        if let (name, line) = readString("name", in: table, place: place, required: true) {
+            if Self.isValidName(name, allowDot: true) {
+                share.name = name
+            } else {
+                report(.invalidName, line, "share name '\(name)' is invalid: \(Self.nameRule)")
+            }
+        }
+        if let (source, line) = readAbsolutePath("source", in: table, place: place, required: true) {
+            share.source = source
+            share.sourceLine = line
+        }
+        if table["replica"] != nil {
+            share.replicaIsDefault = false
+            if let (replica, line) = readAbsolutePath("replica", in: table, place: place, required: false) {
+                share.replicaLine = line
+                if replica == "/" {
+                    report(.invalidPath, line, "\(Self.subject("replica", place)) cannot be '/': the mirror would overwrite the standby's whole file system")
+                } else {
+                    share.replica = replica
+                }
+            }
+        } else if let source = share.source {
+            if source == "/" {
+                report(.invalidPath, share.sourceLine, "\(share.title) mirrors '/' but has no 'replica'; the mirror would overwrite the standby's whole file system")
+            } else {
+                share.replica = source
+            }
+        }
+        share.include = readPatterns("include", in: table, place: place, share: share)
+        share.exclude = readPatterns("exclude", in: table, place: place, share: share)
+        return share
+    }
+
+    /// Compiles each pattern on its own, so that every bad one is reported with its line.
+    private mutating func readPatterns(_ key: String, in table: TOMLTable, place: String, share: ShareDraft) -> [String]? {
+        guard let patterns = readStringArray(key, in: table, place: place) else { return nil }
+        var valid = true
+        for (pattern, line) in patterns {
+            do throws(GlobError) {
+                _ = try GlobPattern(pattern)
+            } catch {
+                report(.invalidPattern, line, "invalid pattern '\(error.pattern)' in '\(key)' of \(share.title): \(error.message)")
+                valid = false
+            }
+        }
+        return valid ? patterns.map(\.0) : nil
+    }
+}

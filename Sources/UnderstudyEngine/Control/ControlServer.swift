@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import UnderstudyCore
+
+/// The local control API: a Unix socket (mode 0600, in the state directory by default) where each line is a
+/// JSON `ControlRequest` and each answer a JSON `ControlResponse` line. Only root or the daemon's user can
+/// connect. The CLI uses it; the web console will too.
+struct ControlServer: Sendable {
+    let node: NodeRuntime
+    let socketPath: String
+    let syncRequests: [String: SyncRequests]
+
+    func run() async throws {
+        unlink(socketPath)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder()))
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        chmod(socketPath, 0o600)
+        node.logger.info("control socket at \(socketPath)")
+        defer { unlink(socketPath) }
+        try await withTaskCancellationHandler {
+            try await server.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask { try? await serve(connection) }
+                    }
+                }
+            }
+        } onCancel: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async throws {
+        try await connection.executeThenClose { inbound, outbound in
+            for try await line in inbound {
+                let response = await handle(Data(line.readableBytesView))
+                var data = try JSONEncoder.control.encode(response)
+                data.append(UInt8(ascii: "\n"))
+                try await outbound.write(ByteBuffer(bytes: data))
+            }
+        }
+    }
+
+    func handle(_ data: Data) async -> ControlResponse {
+        let request: ControlRequest
+        do {
+            request = try JSONDecoder.control.decode(ControlRequest.self, from: data)
+        } catch {
+            return ControlResponse(ok: false, error: "bad control request: \(error); expected {\"command\": \"status\"|\"sync\", \"group\": optional}")
+        }
+        switch request.command {
+        case .status:
+            return ControlResponse(ok: true, status: report())
+        case .sync:
+            let targets: [String]
+            if let group = request.group {
+                guard let requests = syncRequests[group] else {
+                    if let configured = node.configuration.groups[group] {
+                        return ControlResponse(ok: false, error: "group '\(group)' is synced by its standby, \(configured.standby): run `understudy sync \(group)` there")
+                    }
+                    return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
+                }
+                _ = requests
+                targets = [group]
+            } else {
+                targets = syncRequests.keys.sorted()
+                if targets.isEmpty {
+                    return ControlResponse(ok: false, error: "node \(node.name) is standby of no group; syncs are driven by the standby")
+                }
+            }
+            var results: [SyncResult] = []
+            for group in targets {
+                results += await syncRequests[group]!.request()
+            }
+            let ok = results.allSatisfy(\.ok)
+            return ControlResponse(ok: ok, error: ok ? nil : results.compactMap(\.error).first, status: report(), syncResults: results)
+        }
+    }
+
+    func report() -> NodeStatusReport {
+        NodeStatusReport(cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
+                         startedAt: node.startedAt, groups: node.status.snapshot(now: node.now()))
+    }
+}
+
+/// Splits a byte stream at newlines; refuses a line longer than 1 MiB.
+struct LineDecoder: ByteToMessageDecoder {
+    typealias InboundOut = ByteBuffer
+
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+            if buffer.readableBytes > 1024 * 1024 { throw NodeError("control request longer than 1 MiB") }
+            return .needMoreData
+        }
+        let line = buffer.readSlice(length: newline - buffer.readerIndex)!
+        buffer.moveReaderIndex(forwardBy: 1)
+        context.fireChannelRead(wrapInboundOut(line))
+        return .continue
+    }
+}
+
+extension JSONEncoder {
+    public static var control: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
+
+extension JSONDecoder {
+    public static var control: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
+
+public enum UnderstudyVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,249 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Crypto
+import UnderstudyCore
+import UnderstudyWire
+
+/// Applies a sync plan to a replica without ever leaving a torn file under a final name (DESIGN rule 1):
+/// content goes to a hidden sibling, becomes durable, and only then is renamed over the final name.
+/// Files are committed in batches: one `syncfs` makes a whole batch's data durable, the renames follow,
+/// and a second `syncfs` makes the renames durable before the batch counts as applied. A large new file is
+/// written under a `.understudy.part.` name, so an interrupted transfer leaves a basis for a delta.
+public final class ReplicaWriter {
+    public struct Options: Sendable {
+        public var applyOwnership: Bool
+        public var batchFiles: Int = 1000
+        public var batchBytes: Int64 = 64 * 1024 * 1024
+        /// New files at least this large are written under a partial name that survives a crash.
+        public var partialThreshold: Int64 = 64 * 1024
+
+        public init(applyOwnership: Bool) {
+            self.applyOwnership = applyOwnership
+        }
+    }
+
+    struct PendingCommit {
+        var path: String
+        var temporaryName: String
+        var contentHash: [UInt8]
+        var size: Int64
+        var partialToRemove: String?
+    }
+
+    public let share: ShareDirectory
+    public let options: Options
+    var pending: [PendingCommit] = []
+    var pendingBytes: Int64 = 0
+    /// Files committed since the last `takeIndexChanges()`, for the file index.
+    var committedRecords: [FileIndexRecord] = []
+    var removedPaths: [String] = []
+    public internal(set) var filesApplied: Int64 = 0
+    public internal(set) var bytesWritten: Int64 = 0
+
+    public init(share: ShareDirectory, options: Options) {
+        self.share = share
+        self.options = options
+    }
+
+    // MARK: Plan steps other than file content
+
+    public func apply(_ operation: SyncOperation) throws(FileSystemError) {
+        switch operation {
+        case .removeTree(let path), .delete(let path):
+            try flush()
+            let (dir, name) = try share.parent(of: path)
+            try ReplicaWriter.removeRecursively(dir, name, path: path)
+            share.invalidateCache()
+            removedPaths.append(path)
+        case .makeDirectory(let path):
+            let (dir, name) = try share.parent(of: path)
+            if mkdirat(dir, name, 0o700) != 0 {
+                guard errno == EEXIST, try FileStatus.at(dir, name, path: path).kind == .directory else {
+                    throw .errno("create directory", path)
+                }
+            }
+        case .rename(let from, let to):
+            try flush()
+            let (fromDir, fromName) = try share.parent(of: from)
+            let source = dup(fromDir)
+            defer { close(source) }
+            let (toDir, toName) = try share.parent(of: to)
+            guard renameat(source, fromName, toDir, toName) == 0 else { throw .errno("rename to \(String(reflecting: to))", from) }
+            removedPaths.append(from)
+            if let status = try? FileStatus.at(toDir, toName, path: to), status.kind == .file {
+                committedRecords.append(record(to, status, hash: nil))
+            }
+        case .sendFile(let path, _, _):
+            throw FileSystemError(.pathRefused, operation: "file content must arrive as fileBegin, not as an operation", path: path)
+        case .makeSymlink(let path, let target, let attributes):
+            let (dir, name) = try share.parent(of: path)
+            let temporary = ReplicaWriter.temporaryName()
+            guard symlinkat(target, dir, temporary) == 0 else { throw .errno("create symlink", path) }
+            do throws(FileSystemError) {
+                try setLinkAttributes(dir, temporary, attributes, path: path)
+                guard renameat(dir, temporary, dir, name) == 0 else { throw FileSystemError.errno("rename symlink into place", path) }
+            } catch {
+                unlinkat(dir, temporary, 0)
+                throw error
+            }
+        case .makeHardLink(let path, let target):
+            try flush()
+            let (targetDir, targetName) = try share.parent(of: target)
+            let targetDescriptor = dup(targetDir)
+            defer { close(targetDescriptor) }
+            guard try FileStatus.at(targetDescriptor, targetName, path: target).kind == .file else {
+                throw FileSystemError(.pathRefused, operation: "hard link target is not a regular file; refused", path: target)
+            }
+            let (dir, name) = try share.parent(of: path)
+            let temporary = ReplicaWriter.temporaryName()
+            guard linkat(targetDescriptor, targetName, dir, temporary, 0) == 0 else { throw .errno("create hard link", path) }
+            guard renameat(dir, temporary, dir, name) == 0 else {
+                unlinkat(dir, temporary, 0)
+                throw .errno("rename hard link into place", path)
+            }
+        case .setAttributes(let path, let kind, let attributes):
+            let (dir, name) = try share.parent(of: path)
+            if kind == .symlink {
+                try setLinkAttributes(dir, name, attributes, path: path)
+            } else {
+                let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+                guard fd >= 0 else { throw .errno("open for attributes", path) }
+                defer { close(fd) }
+                guard try FileStatus.of(fd, path: path).kind == .file else {
+                    throw FileSystemError(.pathRefused, operation: "is not a regular file; attributes refused", path: path)
+                }
+                try setAttributes(fd, attributes, path: path)
+            }
+        case .setDirectoryAttributes(let path, let attributes):
+            try flush()
+            let fd = try share.openDirectory(path)
+            defer { close(fd) }
+            try setAttributes(fd, attributes, path: path)
+        }
+    }
+
+    // MARK: Durability
+
+    /// Makes every file received so far durable under its final name.
+    public func flush() throws(FileSystemError) {
+        if pending.isEmpty { return }
+        guard understudy_syncfs(share.rootDescriptor) == 0 else { throw .errno("syncfs", "") }
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        pendingBytes = 0
+        for commit in batch {
+            let (dir, name) = try share.parent(of: commit.path)
+            guard renameat(dir, commit.temporaryName, dir, name) == 0 else {
+                unlinkat(dir, commit.temporaryName, 0)
+                throw .errno("rename into place", commit.path)
+            }
+            if let partial = commit.partialToRemove { unlinkat(dir, partial, 0) }
+            if let status = try? FileStatus.at(dir, name, path: commit.path) {
+                committedRecords.append(record(commit.path, status, hash: commit.contentHash))
+            }
+            filesApplied += 1
+        }
+        guard understudy_syncfs(share.rootDescriptor) == 0 else { throw .errno("syncfs", "") }
+    }
+
+    /// Index changes since the last call: records of files written or moved, and paths removed.
+    public func takeIndexChanges() -> (records: [FileIndexRecord], removed: [String]) {
+        defer {
+            committedRecords.removeAll()
+            removedPaths.removeAll()
+        }
+        return (committedRecords, removedPaths)
+    }
+
+    // MARK: Housekeeping
+
+    /// Removes our own temporaries (left by a crash); they never hold anything a reader may see.
+    public func removeTemporaries(_ paths: [String]) {
+        for path in paths {
+            guard let (dir, name) = try? share.parent(of: path) else { continue }
+            _ = try? ReplicaWriter.removeRecursively(dir, name, path: path)
+        }
+    }
+
+    /// Removes partial copies once a sync has completed: any left are stale.
+    public func removePartials(_ finalPaths: [String]) {
+        for path in finalPaths {
+            guard let (dir, name) = try? share.parent(of: path) else { continue }
+            unlinkat(dir, ShareDirectory.partialPrefix + name, 0)
+        }
+    }
+
+    static func temporaryName() -> String {
+        var random = SystemRandomNumberGenerator()
+        let value = random.next() as UInt64
+        let hex = String(value, radix: 16)
+        return ShareDirectory.temporaryPrefix + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    func record(_ path: String, _ status: FileStatus, hash: [UInt8]?) -> FileIndexRecord {
+        FileIndexRecord(path: path, size: status.size,
+                        mtimeSeconds: status.attributes.mtimeSeconds, mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds),
+                        ctimeSeconds: status.ctimeSeconds, ctimeNanoseconds: status.ctimeNanoseconds,
+                        inode: status.inode, contentHash: hash)
+    }
+
+    func setAttributes(_ fd: Int32, _ attributes: FileAttributes, path: String) throws(FileSystemError) {
+        if options.applyOwnership {
+            guard fchown(fd, attributes.uid, attributes.gid) == 0 else { throw .errno("change owner of", path) }
+        }
+        guard fchmod(fd, mode_t(attributes.mode)) == 0 else { throw .errno("change mode of", path) }
+        var times = [ReplicaWriter.timespec(attributes), ReplicaWriter.timespec(attributes)]
+        guard futimens(fd, &times) == 0 else { throw .errno("set times of", path) }
+    }
+
+    func setLinkAttributes(_ dir: Int32, _ name: String, _ attributes: FileAttributes, path: String) throws(FileSystemError) {
+        if options.applyOwnership {
+            guard fchownat(dir, name, attributes.uid, attributes.gid, AT_SYMLINK_NOFOLLOW) == 0 else {
+                throw .errno("change owner of", path)
+            }
+        }
+        var times = [ReplicaWriter.timespec(attributes), ReplicaWriter.timespec(attributes)]
+        guard utimensat(dir, name, &times, AT_SYMLINK_NOFOLLOW) == 0 else { throw .errno("set times of", path) }
+    }
+
+    static func timespec(_ attributes: FileAttributes) -> Glibc.timespec {
+        Glibc.timespec(tv_sec: Int(attributes.mtimeSeconds), tv_nsec: Int(attributes.mtimeNanoseconds))
+    }
+
+    /// Removes a file, symlink or whole directory below `dir` without following any symlink.
+    static func removeRecursively(_ dir: Int32, _ name: String, path: String) throws(FileSystemError) {
+        if unlinkat(dir, name, 0) == 0 || errno == ENOENT { return }
+        guard errno == EISDIR || errno == EPERM else { throw .errno("remove", path) }
+        let child = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard child >= 0 else { throw .errno("open directory to remove", path) }
+        guard let stream = fdopendir(child) else {
+            close(child)
+            throw .errno("read directory to remove", path)
+        }
+        var names: [String] = []
+        while let dirent = readdir(stream) {
+            let entry = withUnsafeBytes(of: dirent.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if entry != "." && entry != ".." { names.append(entry) }
+        }
+        // Names that are not UTF-8 cannot round-trip through String; remove those by raw bytes.
+        rewinddir(stream)
+        var rawNames: [[CChar]] = []
+        while let dirent = readdir(stream) {
+            let raw = withUnsafeBytes(of: dirent.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
+            if String(validating: raw, as: UTF8.self) == nil { rawNames.append(raw.map { CChar(bitPattern: $0) } + [0]) }
+        }
+        let childDescriptor = dirfd(stream)
+        for entry in names {
+            try removeRecursively(childDescriptor, entry, path: RelativePath.join(path, entry))
+        }
+        for raw in rawNames {
+            if unlinkat(childDescriptor, raw, 0) != 0 && errno == EISDIR { unlinkat(childDescriptor, raw, AT_REMOVEDIR) }
+        }
+        closedir(stream)
+        guard unlinkat(dir, name, AT_REMOVEDIR) == 0 || errno == ENOENT else { throw .errno("remove directory", path) }
+    }
+}

@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import UnderstudyCore
+
+/// `understudy run --node NAME`: everything a node does, as one Service. On the primary of a group it listens
+/// for the standby; on the standby it keeps each replica in step; on every node it answers the control socket.
+/// A graceful shutdown (SIGTERM, SIGINT) cancels the parts, which close their connections; nothing
+/// acknowledged is lost because a batch is only reported applied once it is durable.
+public struct NodeDaemon: Service {
+    public let runtime: NodeRuntime
+    let tlsServer: NIOSSLContext?
+    let tlsClient: NIOSSLContext
+    /// Called with the bound port once the peer listener is up (tests bind port 0).
+    let onListening: @Sendable (Int) -> Void
+
+    public init(configuration: ClusterConfiguration, node: String, logger: Logger,
+                onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws {
+        _ = understudy_raise_nofile_limit()
+        runtime = try NodeRuntime(configuration: configuration, name: node, logger: logger)
+        let identity = try CertificateStore(directory: configuration.certificatesDirectory).loadIdentity(node: node)
+        let isPrimary = configuration.groups(whereNode: node).contains { $0.primary == node }
+        tlsServer = isPrimary ? try PeerTLS.serverContext(identity) : nil
+        tlsClient = try PeerTLS.clientContext(identity)
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let runtime = runtime
+        let groups = runtime.configuration.groups(whereNode: runtime.name)
+        var requests: [String: SyncRequests] = [:]
+        for group in groups where group.standby == runtime.name { requests[group.name] = SyncRequests() }
+        runtime.logger.info("node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))")
+        runtime.event("info", "node-started", "node \(runtime.name) started")
+        let syncRequests = requests
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    try await ControlServer(node: runtime, socketPath: runtime.nodeConfiguration.controlSocket,
+                                            syncRequests: syncRequests).run()
+                }
+                if let tlsServer {
+                    tasks.addTask { try await PrimaryService(node: runtime, tls: tlsServer).run(onListening: onListening) }
+                }
+                for group in groups where group.standby == runtime.name {
+                    tasks.addTask {
+                        await StandbyGroupService(node: runtime, group: group, tls: tlsClient, requests: syncRequests[group.name]!).run()
+                    }
+                }
+                try await tasks.waitForAll()
+            }
+        }
+        runtime.logger.info("node \(runtime.name) stopped")
+        runtime.event("info", "node-stopped", "node \(runtime.name) stopped")
+    }
+}

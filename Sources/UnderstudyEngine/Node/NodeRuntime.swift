@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import UnderstudyCore
+
+public struct ShareKey: Hashable, Sendable {
+    public var group: String
+    public var share: String
+}
+
+/// What every part of a running node shares: its configuration, state database, file indexes and live status.
+public final class NodeRuntime: Sendable {
+    public let configuration: ClusterConfiguration
+    public let name: String
+    public let nodeConfiguration: NodeConfiguration
+    public let logger: Logger
+    public let database: StateDatabase
+    public let status: StatusRegistry
+    let shareContexts: [ShareKey: ShareContext]
+    public let applyOwnership: Bool
+    public let startedAt: Date
+    public let now: @Sendable () -> Double
+
+    public init(configuration: ClusterConfiguration, name: String, logger: Logger,
+                now: @escaping @Sendable () -> Double = NodeRuntime.monotonicSeconds) throws {
+        guard let nodeConfiguration = configuration.nodes[name] else {
+            let known = configuration.nodes.keys.sorted().joined(separator: ", ")
+            throw NodeError("node '\(name)' is not in \(configuration.sourcePath) (its nodes: \(known))")
+        }
+        self.configuration = configuration
+        self.name = name
+        self.nodeConfiguration = nodeConfiguration
+        self.logger = logger
+        self.now = now
+        applyOwnership = geteuid() == 0
+        startedAt = Date()
+        database = try StateDatabase(directory: nodeConfiguration.stateDirectory)
+        var groups: [GroupStatus] = []
+        var contexts: [ShareKey: ShareContext] = [:]
+        let status = StatusRegistry([])
+        for group in configuration.groups(whereNode: name) {
+            let isPrimary = group.primary == name
+            var shares: [ShareStatus] = []
+            for share in group.shares {
+                let key = "\(group.name)/\(share.name)"
+                var shareStatus = ShareStatus(name: share.name, path: isPrimary ? share.source : share.replica, state: .disconnected)
+                if let saved = try database.loadSyncStatus(share: key) {
+                    shareStatus.lastSyncAt = saved.lastSyncAt
+                    shareStatus.bytesSent = saved.bytesSent
+                    shareStatus.bytesReceived = saved.bytesReceived
+                    shareStatus.lastError = saved.lastError
+                }
+                if shareStatus.lastSyncAt == nil && !isPrimary { shareStatus.state = .initialSync }
+                shares.append(shareStatus)
+                contexts[ShareKey(group: group.name, share: share.name)] = ShareContext(
+                    group: group, share: share, index: try ShareIndex(key: key, database: database), status: status,
+                    database: database, logger: logger, now: now)
+            }
+            groups.append(GroupStatus(name: group.name, role: isPrimary ? "primary" : "standby",
+                                      peer: isPrimary ? group.standby : group.primary, peerConnected: false, shares: shares))
+        }
+        for group in groups { status.add(group) }
+        self.status = status
+        shareContexts = contexts
+    }
+
+    public static let monotonicSeconds: @Sendable () -> Double = {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    func event(_ level: String, _ kind: String, _ message: String, share: String? = nil) {
+        do {
+            try database.appendEvent(EventRecord(time: Date(), level: level, kind: kind, share: share, message: message))
+        } catch {
+            logger.warning("could not record event: \(error)")
+        }
+    }
+
+    /// Persists one share's figures so `status` after a restart still shows the last sync.
+    func saveStatus(group: String, share: String) {
+        guard let status = status.snapshot(now: now()).first(where: { $0.name == group })?.shares.first(where: { $0.name == share })
+        else { return }
+        do {
+            try database.saveSyncStatus(SyncStatusRecord(
+                share: "\(group)/\(share)", state: status.state.rawValue, filesTotal: status.filesTotal, filesDone: status.filesDone,
+                bytesTotal: status.bytesTotal, bytesDone: status.bytesDone, bytesSent: status.bytesSent,
+                bytesReceived: status.bytesReceived, lastSyncAt: status.lastSyncAt, lastError: status.lastError, updatedAt: Date()))
+        } catch {
+            logger.warning("could not save status of \(group)/\(share): \(error)")
+        }
+    }
+}
+
+public struct NodeError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,101 @@
+import Logging
+import NIOCore
+import NIOSSL
+import UnderstudyCore
+import UnderstudyWire
+
+/// The primary's listener: accepts authenticated standbys and serves each share sync they ask for.
+/// One connection may sync many shares, one after another.
+struct PrimaryService: Sendable {
+    let node: NodeRuntime
+    let tls: NIOSSLContext
+
+    func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
+        let configuration = node.configuration
+        let address = node.nodeConfiguration.address
+        let peers = Set(configuration.groups(whereNode: node.name).filter { $0.primary == node.name }.map(\.standby))
+        let server = try await PeerTransport.listen(host: address.host, port: address.port, tls: tls, allowedNodes: peers,
+                                                    cluster: configuration.cluster, logger: node.logger)
+        let port = server.channel.localAddress?.port ?? address.port
+        node.logger.info("listening for standbys on \(address.host):\(port)")
+        onListening(port)
+        try await withTaskCancellationHandler {
+            try await server.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask { await serve(connection) }
+                    }
+                }
+            }
+        } onCancel: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    private func serve(_ connection: PeerConnection) async {
+        let remote = connection.channel.channel.remoteAddress.map { "\($0)" } ?? "unknown address"
+        let peer: String
+        do {
+            peer = try await connection.peerNode.get()
+        } catch {
+            connection.channel.channel.close(promise: nil)
+            return  // PeerIdentityHandler logged the refusal
+        }
+        let logger = node.logger
+        logger.info("standby \(peer) connected from \(remote)")
+        setPeerConnected(peer, true)
+        defer { setPeerConnected(peer, false) }
+        do {
+            try await withTaskCancellationHandler {
+                try await connection.channel.executeThenClose { inbound, outbound in
+                    let writer = FrameWriter(outbound: outbound)
+                    var iterator = inbound.makeAsyncIterator()
+                    try await PeerHandshake.exchange(inbound: &iterator, writer: writer, cluster: node.configuration.cluster,
+                                                     node: node.name, certifiedPeer: peer)
+                    while let message = try await iterator.next() {
+                        guard case .openShare(let groupName, let shareName) = message else {
+                            try await writer.send(.error(code: .unexpectedMessage, message: "expected openShare, got \(message.typeName)"))
+                            try await writer.flush()
+                            throw PeerSessionError.unexpected(message, "between syncs")
+                        }
+                        guard let context = node.shareContexts[ShareKey(group: groupName, share: shareName)],
+                              context.group.primary == node.name, context.group.standby == peer else {
+                            let text = "share \(groupName)/\(shareName) is not one that \(node.name) serves to \(peer); check that both nodes use the same configuration"
+                            logger.warning("refused request from \(peer): \(text)")
+                            try await writer.send(.error(code: .unknownShare, message: text))
+                            try await writer.flush()
+                            continue
+                        }
+                        let planner = SyncPlanner(options: .init(compareOwnership: node.applyOwnership))
+                        do {
+                            try await PrimaryShareSync(context: context, planner: planner).run(inbound: &iterator, writer: writer)
+                        } catch {
+                            context.status.setProgress(group: groupName, share: shareName, nil)
+                            context.status.update(group: groupName, share: shareName) { $0.state = .error; $0.lastError = "\(error)" }
+                            throw error
+                        }
+                    }
+                }
+            } onCancel: {
+                connection.channel.channel.close(promise: nil)
+            }
+            logger.info("standby \(peer) disconnected")
+        } catch {
+            logger.warning("connection with standby \(peer) ended: \(error)")
+            node.event("warning", "peer-disconnected", "connection with standby \(peer) ended: \(error)")
+        }
+    }
+
+    private func setPeerConnected(_ peer: String, _ connected: Bool) {
+        for group in node.configuration.groups(whereNode: node.name) where group.primary == node.name && group.standby == peer {
+            node.status.update(group: group.name) { status in
+                status.peerConnected = connected
+                if !connected {
+                    for index in status.shares.indices where status.shares[index].state != .error {
+                        status.shares[index].state = .disconnected
+                    }
+                }
+            }
+        }
+    }
+}

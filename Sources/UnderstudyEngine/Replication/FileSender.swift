@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import NIOCore
+import UnderstudyCore
+import UnderstudyWire
+
+/// Reads one source file and sends it as fileBegin, compressed chunks (whole content or a librsync delta
+/// against the replica's signature) and fileEnd with the SHA-256 of what was read. If the file changes while
+/// it is read, the transfer is abandoned: the replica never receives a mix of two versions.
+final class FileSender {
+    enum Outcome {
+        case sent(hash: [UInt8], status: FileStatus, wireBytes: Int64)
+        /// Changed or vanished while read; nothing was committed on the replica.
+        case abandoned(reason: String)
+        /// Could not be read at all (nothing was sent).
+        case skipped(reason: String)
+    }
+
+    static let readSize = 1024 * 1024
+    private let share: ShareDirectory
+    private let compressionLevel: Int32
+    private let readBuffer: UnsafeMutableRawBufferPointer
+
+    init(share: ShareDirectory, compressionLevel: Int32 = 1) {
+        self.share = share
+        self.compressionLevel = compressionLevel
+        readBuffer = .allocate(byteCount: FileSender.readSize, alignment: 16)
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    func send(path: String, basis: DeltaBasis, signature: [UInt8]?, writer: FrameWriter) async throws -> Outcome {
+        let fd: Int32
+        do {
+            fd = try share.openFileForReading(path)
+        } catch {
+            return .skipped(reason: "\(error)")
+        }
+        defer { close(fd) }
+        let before = try FileStatus.of(fd, path: path)
+        guard before.kind == .file else { return .skipped(reason: "no longer a regular file") }
+        let compressor = try ZstdCompressor(level: compressionLevel)
+        let delta = try signature.map { try DeltaGenerator(signature: $0) }
+        try await writer.send(.fileBegin(FileHeader(path: path, size: before.size, attributes: before.attributes,
+                                                    basis: delta == nil ? .none : basis)))
+        var hasher = SHA256()
+        var total: Int64 = 0
+        var wireBytes: Int64 = 0
+        var output = ByteBufferAllocator().buffer(capacity: FileSender.readSize + 4096)
+        while true {
+            let count = read(fd, readBuffer.baseAddress, readBuffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                try await writer.send(.fileAbandon(reason: "read failed: \(String(cString: strerror(errno)))"))
+                return .abandoned(reason: "read failed")
+            }
+            let input = UnsafeRawBufferPointer(rebasing: readBuffer[..<count])
+            let isLast = count == 0
+            hasher.update(bufferPointer: input)
+            total += Int64(count)
+            output.clear()
+            let sink: (UnsafeRawBufferPointer) throws -> Void = { bytes in output.writeBytes(bytes) }
+            if let delta {
+                try delta.feed(input, isLast: isLast) { plain in
+                    try compressor.compress(plain, mode: .flush, output: sink)
+                }
+                if isLast { try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), mode: .end, output: sink) }
+            } else {
+                try compressor.compress(input, mode: isLast ? .end : .flush, output: sink)
+            }
+            if output.readableBytes > 0 {
+                wireBytes += Int64(output.readableBytes)
+                try await writer.send(.fileChunk(output))
+                output = ByteBufferAllocator().buffer(capacity: FileSender.readSize + 4096)
+            }
+            if isLast { break }
+            if total > before.size { break }
+        }
+        let after = try FileStatus.of(fd, path: path)
+        guard total == before.size, after.isSameVersion(as: before) else {
+            try await writer.send(.fileAbandon(reason: "changed while it was read"))
+            return .abandoned(reason: "changed while it was read")
+        }
+        let hash = Array(hasher.finalize())
+        try await writer.send(.fileEnd(contentHash: hash))
+        return .sent(hash: hash, status: after, wireBytes: wireBytes)
+    }
+
+    /// SHA-256 of a source file, for recognising a rename; nil if it cannot be read or changes meanwhile.
+    func hash(path: String) -> [UInt8]? {
+        guard let fd = try? share.openFileForReading(path) else { return nil }
+        defer { close(fd) }
+        guard let before = try? FileStatus.of(fd, path: path) else { return nil }
+        var hasher = SHA256()
+        while true {
+            let count = read(fd, readBuffer.baseAddress, readBuffer.count)
+            if count < 0 { return nil }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: readBuffer[..<count]))
+        }
+        guard let after = try? FileStatus.of(fd, path: path), after.isSameVersion(as: before) else { return nil }
+        return Array(hasher.finalize())
+    }
+}

@@ -1,0 +1,94 @@
+import NIOCore
+import UnderstudyCore
+import UnderstudyWire
+
+/// Streams a plan to the standby without waiting for round trips: signature requests for every delta go
+/// out first, everything that needs no signature follows at once, and each delta is sent as soon as its
+/// signature arrives. Hard links to a deferred file, and directory attributes, wait for what they depend on.
+struct PlanSender: Sendable {
+    struct Result: Sendable {
+        var indexRecords: [FileIndexRecord]
+        var abandoned: Int
+        var skipped: Int
+    }
+
+    let context: ShareContext
+    nonisolated(unsafe) let fileSender: FileSender
+    let writer: FrameWriter
+
+    func run(_ plan: SyncPlan, events: AsyncStream<PrimaryShareSync.SenderEvent>) async throws -> Result {
+        var result = Result(indexRecords: [], abandoned: 0, skipped: 0)
+        var deferred: [String: DeltaBasis] = [:]
+        var deferredLinks: [String: [SyncOperation]] = [:]
+        var trailing: [SyncOperation] = []
+        var progressLog = ProgressLogger(now: context.now())
+
+        for case .sendFile(let path, _, let basis) in plan.operations where basis != .none {
+            deferred[path] = basis
+            try await writer.send(.signatureRequest(path: path, basis: basis))
+        }
+        try await writer.flush()
+
+        for operation in plan.operations {
+            try Task.checkCancellation()
+            switch operation {
+            case .sendFile(let path, _, let basis):
+                if basis == .none { try await send(path, basis: .none, signature: nil, into: &result) }
+            case .makeHardLink(_, let target) where deferred[target] != nil:
+                deferredLinks[target, default: []].append(operation)
+            case .setDirectoryAttributes:
+                trailing.append(operation)
+            default:
+                try await writer.send(.operation(operation))
+            }
+            progressLog.maybeLog(context, "sending")
+        }
+        try await writer.flush()
+
+        var iterator = events.makeAsyncIterator()
+        while !deferred.isEmpty {
+            guard let event = await iterator.next() else {
+                throw PeerSessionError.closed("before every delta signature arrived")
+            }
+            switch event {
+            case .signature(let path, let data):
+                guard let basis = deferred.removeValue(forKey: path) else { continue }
+                try await send(path, basis: basis, signature: data, into: &result)
+                for link in deferredLinks.removeValue(forKey: path) ?? [] { try await writer.send(.operation(link)) }
+            case .failed(let path, _):
+                // No usable basis on the replica (it vanished or could not be read): send the file whole.
+                guard deferred.removeValue(forKey: path) != nil else { continue }
+                try await send(path, basis: .none, signature: nil, into: &result)
+                for link in deferredLinks.removeValue(forKey: path) ?? [] { try await writer.send(.operation(link)) }
+            }
+            progressLog.maybeLog(context, "sending")
+        }
+        for operation in trailing { try await writer.send(.operation(operation)) }
+        try await writer.send(.syncEnd)
+        try await writer.flush()
+        return result
+    }
+
+    private func send(_ path: String, basis: DeltaBasis, signature: [UInt8]?, into result: inout Result) async throws {
+        let outcome = try await fileSender.send(path: path, basis: basis, signature: signature, writer: writer)
+        let group = context.group.name
+        let share = context.share.name
+        switch outcome {
+        case .sent(let hash, let status, _):
+            result.indexRecords.append(FileIndexRecord(
+                path: path, size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
+                mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
+                ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash))
+            context.status.updateProgress(group: group, share: share) { progress in
+                progress.filesDone += 1
+                progress.bytesDone += status.size
+            }
+        case .abandoned(let reason):
+            result.abandoned += 1
+            context.logger.info("\(String(reflecting: path)) in \(context.key) \(reason); it is sent again at the next sync")
+        case .skipped(let reason):
+            result.skipped += 1
+            context.logger.warning("cannot send \(String(reflecting: path)) in \(context.key): \(reason)")
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import NIOCore
+import UnderstudyCore
+import UnderstudyWire
+
+/// The primary's half of one share's sync: receive the replica's manifest while scanning the source, plan,
+/// then stream the plan while a reader collects signatures and failures from the standby, until the standby
+/// reports everything durable (`syncDone`).
+struct PrimaryShareSync {
+    enum SenderEvent: Sendable {
+        case signature(path: String, data: [UInt8])
+        case failed(path: String, message: String)
+    }
+
+    let context: ShareContext
+    let planner: SyncPlanner
+
+    func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter) async throws {
+        let started = context.now()
+        let sourcePath = context.share.source
+        let filter = context.share.filter
+        let indexSnapshot = context.index.snapshot
+        let scanTask = Task { () throws -> TreeScanner.Result in
+            let share = try ShareDirectory(path: sourcePath, create: false)
+            return try TreeScanner(filter: filter, index: indexSnapshot).scan(share)
+        }
+        defer { scanTask.cancel() }
+
+        var replica: [ManifestEntry] = []
+        var partials: [String: Int64] = [:]
+        receiving: while true {
+            guard let message = try await inbound.next() else { throw PeerSessionError.closed("while receiving the replica's manifest") }
+            switch message {
+            case .manifestChunk(let entries): replica.append(contentsOf: entries)
+            case .manifestEnd(let list):
+                for partial in list { partials[partial.path] = partial.size }
+                break receiving
+            case .error(let code, let text): throw PeerSessionError.remote(code, text)
+            default: throw PeerSessionError.unexpected(message, "while receiving the replica's manifest")
+            }
+        }
+        let scan = try await scanTask.value
+        for skipped in scan.skipped {
+            context.logger.warning("not mirrored: \(String(reflecting: skipped.path)) in \(context.key): \(skipped.reason)")
+        }
+        let sourceShare = try ShareDirectory(path: sourcePath, create: false)
+        let fileSender = FileSender(share: sourceShare)
+        let source = fillRenameHashes(scan.entries, replica: replica, index: indexSnapshot, sender: fileSender)
+        let plan = planner.plan(source: source, replica: replica, partials: partials)
+        let summary = plan.summary
+        context.logger.info("sync \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates")
+        context.status.setProgress(group: context.group.name, share: context.share.name,
+                                   TransferProgress(filesTotal: Int64(summary.files), bytesTotal: summary.bytes, startedAt: started))
+        try await writer.send(.planSummary(summary))
+
+        let (events, continuation) = AsyncStream.makeStream(of: SenderEvent.self)
+        let sender = PlanSender(context: context, fileSender: fileSender, writer: writer)
+        let bytesBefore = writer.bytesWritten
+        let report: SyncDoneReport = try await withThrowingTaskGroup(of: PlanSender.Result.self) { group in
+            group.addTask { try await sender.run(plan, events: events) }
+            var signatures: [String: [UInt8]] = [:]
+            var done: SyncDoneReport?
+            while done == nil {
+                guard let message = try await inbound.next() else { throw PeerSessionError.closed("during the sync") }
+                switch message {
+                case .signatureChunk(let path, let data): signatures[path, default: []].append(contentsOf: data.readableBytesView)
+                case .signatureEnd(let path): continuation.yield(.signature(path: path, data: signatures.removeValue(forKey: path) ?? []))
+                case .operationFailed(let path, let code, let text):
+                    context.logger.warning("standby could not apply \(String(reflecting: path)) in \(context.key): \(code.name): \(text)")
+                    continuation.yield(.failed(path: path, message: text))
+                case .syncDone(let report): done = report
+                case .error(let code, let text): throw PeerSessionError.remote(code, text)
+                default: throw PeerSessionError.unexpected(message, "during the sync")
+                }
+            }
+            continuation.finish()
+            let result = try await group.next()!
+            try context.index.apply(records: result.indexRecords, removed: [])
+            return done!
+        }
+        try context.index.retain(only: Set(scan.entries.lazy.filter { $0.kind == .file }.map(\.path)))
+        let seconds = context.now() - started
+        let sent = writer.bytesWritten - bytesBefore
+        context.status.setProgress(group: context.group.name, share: context.share.name, nil)
+        context.status.update(group: context.group.name, share: context.share.name) { status in
+            status.state = report.failures == 0 ? .inSync : .behind
+            status.lastSyncAt = .now
+            status.lastSyncSeconds = seconds
+            status.lastPlan = summary
+            status.bytesSent += sent
+            status.filesTotal = 0
+            status.filesDone = 0
+            status.bytesTotal = 0
+            status.bytesDone = 0
+            status.lastError = report.failures == 0 ? nil : "\(report.failures) files could not be applied; they are retried"
+        }
+        context.logger.info("sync \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent")
+    }
+
+    /// Content hashes for new source files that may be renames: from the index when the inode, size and mtime
+    /// show the same file under its old name, else by reading the few candidates.
+    private func fillRenameHashes(_ source: [ManifestEntry], replica: [ManifestEntry], index: [String: FileIndexRecord],
+                                  sender: FileSender) -> [ManifestEntry] {
+        let needed = Set(planner.pathsNeedingHash(source: source, replica: replica))
+        if needed.isEmpty { return source }
+        var byInode: [UInt64: FileIndexRecord] = [:]
+        for record in index.values where record.contentHash != nil { byInode[record.inode] = record }
+        return source.map { entry in
+            guard needed.contains(entry.path) else { return entry }
+            var entry = entry
+            if let record = byInode[entry.inode], record.size == entry.size,
+               record.mtimeSeconds == entry.attributes.mtimeSeconds,
+               record.mtimeNanoseconds == Int32(entry.attributes.mtimeNanoseconds) {
+                entry.contentHash = record.contentHash
+            } else {
+                entry.contentHash = sender.hash(path: entry.path)
+            }
+            return entry
+        }
+    }
+}
+
+enum PeerSessionError: Error, CustomStringConvertible {
+    case closed(String)
+    case remote(WireErrorCode, String)
+    case unexpected(PeerMessage, String)
+    case refused(String)
+
+    var description: String {
+        switch self {
+        case .closed(let when): "the peer closed the connection \(when)"
+        case .remote(let code, let text): "the peer reported \(code.name): \(text)"
+        case .unexpected(let message, let when): "unexpected \(message.typeName) message \(when)"
+        case .refused(let why): why
+        }
+    }
+}

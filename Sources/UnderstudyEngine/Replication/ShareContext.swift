@@ -1,0 +1,54 @@
+import Logging
+import UnderstudyCore
+
+/// What a sync session of one share needs from the daemon around it.
+public struct ShareContext: Sendable {
+    public var group: GroupConfiguration
+    public var share: ShareConfiguration
+    public var index: ShareIndex
+    public var status: StatusRegistry
+    public var database: StateDatabase
+    public var logger: Logger
+    /// Seconds on a monotonic clock; injected so tests can drive it.
+    public var now: @Sendable () -> Double
+
+    public init(group: GroupConfiguration, share: ShareConfiguration, index: ShareIndex, status: StatusRegistry,
+                database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double) {
+        self.group = group
+        self.share = share
+        self.index = index
+        self.status = status
+        self.database = database
+        self.logger = logger
+        self.now = now
+    }
+
+    public var key: String { "\(group.name)/\(share.name)" }
+
+    func event(_ level: String, _ kind: String, _ message: String) {
+        do {
+            try database.appendEvent(EventRecord(time: .now, level: level, kind: kind, share: key, message: message))
+        } catch {
+            logger.warning("could not record event: \(error)")
+        }
+    }
+}
+
+/// Logs "files/bytes, rate, ETA" at most every few seconds while a transfer runs.
+struct ProgressLogger {
+    let interval: Double
+    var lastLog: Double
+
+    init(interval: Double = 5, now: Double) {
+        self.interval = interval
+        lastLog = now
+    }
+
+    mutating func maybeLog(_ context: ShareContext, _ prefix: String) {
+        let now = context.now()
+        guard now - lastLog >= interval,
+              let progress = context.status.progress(group: context.group.name, share: context.share.name) else { return }
+        lastLog = now
+        context.logger.info("\(prefix) \(context.key): \(progress.line(now: now))")
+    }
+}

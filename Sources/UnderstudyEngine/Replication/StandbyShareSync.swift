@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import UnderstudyCore
+import UnderstudyWire
+
+/// The standby's half of one share's sync: describe the replica, then apply what the primary streams, through
+/// `ReplicaWriter` (atomic, batched, durable) — and answer signature requests for deltas on the way.
+struct StandbyShareSync {
+    struct Outcome: Sendable {
+        var summary: SyncPlanSummary?
+        var report: SyncDoneReport
+        var bytesReceived: Int64
+        var seconds: Double
+    }
+
+    let context: ShareContext
+    let applyOwnership: Bool
+    static let manifestChunkEntries = 2000
+
+    func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
+             bytesReceived: @Sendable () -> Int64) async throws -> Outcome {
+        let started = context.now()
+        let receivedBefore = bytesReceived()
+        let group = context.group.name
+        let shareName = context.share.name
+        try await writer.send(.openShare(group: group, share: shareName))
+        try await writer.flush()
+
+        let share = try ShareDirectory(path: context.share.replica, create: true)
+        let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share)
+        let replicaWriter = ReplicaWriter(share: share, options: ReplicaWriter.Options(applyOwnership: applyOwnership))
+        replicaWriter.removeTemporaries(scan.temporaries)
+        var start = 0
+        while start < scan.entries.count {
+            let end = min(start + StandbyShareSync.manifestChunkEntries, scan.entries.count)
+            try await writer.send(.manifestChunk(Array(scan.entries[start..<end])))
+            start = end
+        }
+        try await writer.send(.manifestEnd(partials: scan.partials.map { PartialFile(path: $0.key, size: $0.value) }))
+        try await writer.flush()
+
+        var summary: SyncPlanSummary?
+        var current: IncomingFile?
+        var failures: Int64 = 0
+        var progressLog = ProgressLogger(now: context.now())
+        func fail(_ path: String, _ error: Error) async throws {
+            failures += 1
+            let fsError = error as? FileSystemError
+            let code: WireErrorCode = switch fsError?.code {
+            case .pathRefused: .pathRefused
+            case .contentMismatch: .contentMismatch
+            default: .applyFailed
+            }
+            if code == .pathRefused {
+                context.logger.error("refused \(String(reflecting: path)) from the primary for \(context.key): \(error); nothing written")
+                context.event("error", "path-refused", "refused \(String(reflecting: path)): \(error)")
+            } else {
+                context.logger.warning("could not apply \(String(reflecting: path)) in \(context.key): \(error)")
+            }
+            try await writer.send(.operationFailed(path: path, code: code, message: "\(error)"))
+        }
+
+        loop: while true {
+            guard let message = try await inbound.next() else { throw PeerSessionError.closed("during the sync") }
+            switch message {
+            case .planSummary(let plan):
+                summary = plan
+                context.status.setProgress(group: group, share: shareName,
+                                           TransferProgress(filesTotal: Int64(plan.files), bytesTotal: plan.bytes, startedAt: started))
+                context.status.update(group: group, share: shareName) { status in
+                    if status.lastSyncAt != nil && plan.operationCount > 0 { status.state = .behind }
+                }
+                if plan.operationCount > 0 {
+                    context.logger.info("sync \(context.key): receiving \(plan.files) files (\(ByteCount.format(plan.bytes)), \(plan.deltas) as deltas), \(plan.directories) directories, \(plan.renames) renames, \(plan.deletions) deletions")
+                }
+            case .operation(let operation):
+                do {
+                    try replicaWriter.apply(operation)
+                } catch {
+                    try await fail(operation.touchedPaths.last ?? "", error)
+                }
+            case .fileBegin(let header):
+                current?.discard()
+                do {
+                    current = try replicaWriter.beginFile(header)
+                } catch {
+                    current = nil
+                    try await fail(header.path, error)
+                }
+            case .fileChunk(let data):
+                guard let file = current else { continue }
+                do {
+                    try data.withUnsafeReadableBytes { try file.receive($0) }
+                } catch {
+                    file.discard()
+                    current = nil
+                    try await fail(file.header.path, error)
+                }
+            case .fileEnd(let hash):
+                guard let file = current else { continue }
+                current = nil
+                do {
+                    try replicaWriter.commit(file, expectedHash: hash)
+                    context.status.updateProgress(group: group, share: shareName) { progress in
+                        progress.filesDone += 1
+                        progress.bytesDone += file.header.size
+                    }
+                } catch {
+                    try await fail(file.header.path, error)
+                }
+                progressLog.maybeLog(context, "receiving")
+            case .fileAbandon:
+                current?.discard()
+                current = nil
+                failures += 1
+            case .signatureRequest(let path, let basis):
+                var signature: [UInt8] = []
+                do {
+                    try replicaWriter.signature(of: path, basis: basis) { signature.append(contentsOf: $0) }
+                } catch {
+                    try await fail(path, error)
+                    continue
+                }
+                var offset = 0
+                repeat {
+                    let end = min(offset + 1024 * 1024, signature.count)
+                    try await writer.send(.signatureChunk(path: path, data: ByteBuffer(bytes: signature[offset..<end])))
+                    offset = end
+                } while offset < signature.count
+                try await writer.send(.signatureEnd(path: path))
+                try await writer.flush()
+            case .syncEnd:
+                break loop
+            case .error(let code, let text):
+                throw PeerSessionError.remote(code, text)
+            default:
+                throw PeerSessionError.unexpected(message, "during the sync")
+            }
+        }
+        current?.discard()
+        try replicaWriter.flush()
+        replicaWriter.removePartials(Array(scan.partials.keys))
+        let changes = replicaWriter.takeIndexChanges()
+        try context.index.apply(records: changes.records, removed: changes.removed)
+        let report = SyncDoneReport(filesApplied: replicaWriter.filesApplied, bytesWritten: replicaWriter.bytesWritten, failures: failures)
+        try await writer.send(.syncDone(report))
+        try await writer.flush()
+        let seconds = context.now() - started
+        return Outcome(summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import NIOConcurrencyHelpers
+import UnderstudyCore
+
+/// The live figures of every group and share on this node, written by the sync sessions and read by the
+/// control API. Thread-safe; every change is one short critical section.
+public final class StatusRegistry: Sendable {
+    private let groups: NIOLockedValueBox<[String: GroupStatus]>
+    private let progress: NIOLockedValueBox<[String: TransferProgress]>
+
+    public init(_ initial: [GroupStatus]) {
+        groups = NIOLockedValueBox(Dictionary(uniqueKeysWithValues: initial.map { ($0.name, $0) }))
+        progress = NIOLockedValueBox([:])
+    }
+
+    public func add(_ group: GroupStatus) {
+        groups.withLockedValue { $0[group.name] = group }
+    }
+
+    public func snapshot(now: Double) -> [GroupStatus] {
+        let live = progress.withLockedValue { $0 }
+        return groups.withLockedValue { $0 }.values.sorted { $0.name < $1.name }.map { group in
+            var group = group
+            group.shares = group.shares.map { share in
+                var share = share
+                if let running = live["\(group.name)/\(share.name)"] {
+                    share.filesTotal = running.filesTotal
+                    share.filesDone = running.filesDone
+                    share.bytesTotal = running.bytesTotal
+                    share.bytesDone = running.bytesDone
+                    share.rateBytesPerSecond = running.rate(now: now)
+                    share.etaSeconds = running.eta(now: now)
+                }
+                return share
+            }
+            return group
+        }
+    }
+
+    public func update(group: String, _ change: (inout GroupStatus) -> Void) {
+        groups.withLockedValue { all in
+            if var status = all[group] {
+                change(&status)
+                all[group] = status
+            }
+        }
+    }
+
+    public func update(group: String, share: String, _ change: (inout ShareStatus) -> Void) {
+        update(group: group) { status in
+            if let index = status.shares.firstIndex(where: { $0.name == share }) {
+                change(&status.shares[index])
+            }
+        }
+    }
+
+    public func setProgress(group: String, share: String, _ value: TransferProgress?) {
+        progress.withLockedValue { $0["\(group)/\(share)"] = value }
+    }
+
+    public func updateProgress(group: String, share: String, _ change: (inout TransferProgress) -> Void) {
+        progress.withLockedValue { all in
+            if var value = all["\(group)/\(share)"] {
+                change(&value)
+                all["\(group)/\(share)"] = value
+            }
+        }
+    }
+
+    public func progress(group: String, share: String) -> TransferProgress? {
+        progress.withLockedValue { $0["\(group)/\(share)"] }
+    }
+}

@@ -1,0 +1,80 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import NIOSSL
+import UnderstudyWire
+
+/// One authenticated peer connection: frames in, encoded buffers out, the peer's node name from its
+/// certificate, and a count of bytes received (for status and the tests' "bytes sent" assertions).
+public struct PeerConnection: Sendable {
+    public let channel: NIOAsyncChannel<PeerMessage, ByteBuffer>
+    public let peerNode: EventLoopFuture<String>
+    public let counter: ByteCounter
+}
+
+/// Counts bytes as they arrive, before TLS is removed: what crossed the wire.
+public final class ByteCounter: ChannelInboundHandler, Sendable {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = ByteBuffer
+    private let received = NIOLockedValueBox<Int64>(0)
+
+    public init() {}
+
+    public var bytesReceived: Int64 { received.withLockedValue { $0 } }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let count = unwrapInboundIn(data).readableBytes
+        received.withLockedValue { $0 += Int64(count) }
+        context.fireChannelRead(data)
+    }
+}
+
+/// Builds the pipeline — TLS 1.3 with client certificates, peer identity check, frame decoder — for both the
+/// listening side (the primary) and the connecting side (the standby).
+public enum PeerTransport {
+    static func configure(_ channel: Channel, tls: NIOSSLContext, isServer: Bool, allowedNodes: Set<String>,
+                          cluster: String, logger: Logger) throws -> PeerConnection {
+        let counter = ByteCounter()
+        let identity = PeerIdentityHandler(allowedNodes: allowedNodes, cluster: cluster, logger: logger)
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(counter)
+        if isServer {
+            try sync.addHandler(NIOSSLServerHandler(context: tls))
+        } else {
+            try sync.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil))
+        }
+        try sync.addHandler(identity)
+        try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
+        let wrapped = try NIOAsyncChannel<PeerMessage, ByteBuffer>(wrappingChannelSynchronously: channel)
+        return PeerConnection(channel: wrapped, peerNode: identity.peerNodeName, counter: counter)
+    }
+
+    public static func listen(host: String, port: Int, tls: NIOSSLContext, allowedNodes: Set<String>, cluster: String,
+                              logger: Logger, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+        async throws -> NIOAsyncChannel<PeerConnection, Never>
+    {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try configure(channel, tls: tls, isServer: true, allowedNodes: allowedNodes, cluster: cluster, logger: logger)
+                }
+            }
+    }
+
+    public static func connect(host: String, port: Int, tls: NIOSSLContext, allowedNodes: Set<String>, cluster: String,
+                               logger: Logger, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+        async throws -> PeerConnection
+    {
+        try await ClientBootstrap(group: group)
+            .connectTimeout(.seconds(5))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try configure(channel, tls: tls, isServer: false, allowedNodes: allowedNodes, cluster: cluster, logger: logger)
+                }
+            }
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Logging
+import UnderstudyCore
+
+/// `--config`, shared by every subcommand, and loading with every problem reported as file:line: message.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The cluster configuration file.")
+    var config: String = "/etc/understudy/understudy.toml"
+
+    func load() throws -> ClusterConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: config, encoding: .utf8)
+        } catch {
+            throw CommandError("cannot read configuration \(config): \(Self.reason(error)); pass --config PATH")
+        }
+        switch ConfigurationLoader.load(text: text, path: config) {
+        case .success(let configuration): return configuration
+        case .failure(let problems): throw CommandError("\(problems)")
+        }
+    }
+
+    static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return nsError.localizedDescription
+    }
+
+    /// The node this command talks about: --node, or the only node of the configuration.
+    static func node(_ name: String?, in configuration: ClusterConfiguration) throws -> String {
+        if let name {
+            guard configuration.nodes[name] != nil else {
+                throw CommandError("node '\(name)' is not in \(configuration.sourcePath); its nodes: \(configuration.nodes.keys.sorted().joined(separator: ", "))")
+            }
+            return name
+        }
+        if configuration.nodes.count == 1 { return configuration.nodes.keys.first! }
+        if let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init), configuration.nodes[host] != nil {
+            return host
+        }
+        throw CommandError("say which node with --node (one of: \(configuration.nodes.keys.sorted().joined(separator: ", ")))")
+    }
+}
+
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    /// The daemon's control socket did not answer (not running, or still starting).
+    var isUnreachable = false
+    init(_ description: String) { self.description = description }
+    init(unreachable description: String) {
+        self.description = description
+        isUnreachable = true
+    }
+}
+
+enum LogSetup {
+    static func bootstrap(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import UnderstudyCore
+import UnderstudyEngine
+
+/// Talks to a running daemon over its control socket: one JSON request line, one JSON response line.
+struct ControlClient {
+    let socketPath: String
+
+    /// Like `send`, but waits up to `seconds` for a daemon that is still starting.
+    func send(_ request: ControlRequest, waitingUpTo seconds: Double) throws -> ControlResponse {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            do {
+                return try send(request)
+            } catch let error as CommandError where error.isUnreachable && Date() < deadline {
+                usleep(100_000)
+            }
+        }
+    }
+
+    func send(_ request: ControlRequest) throws -> ControlResponse {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CommandError("cannot create a socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let pathBytes = Array(socketPath.utf8)
+        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            throw CommandError("control socket path is too long: \(socketPath)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: pathBytes)
+            raw[pathBytes.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else {
+            throw CommandError(unreachable: "cannot reach the daemon at \(socketPath): \(String(cString: strerror(errno))); is `understudy run` running for this node?")
+        }
+        var data = try JSONEncoder.control.encode(request)
+        data.append(UInt8(ascii: "\n"))
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                guard written > 0 else { throw CommandError("writing to the daemon failed: \(String(cString: strerror(errno)))") }
+                offset += written
+            }
+        }
+        var response = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !response.contains(UInt8(ascii: "\n")) {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            response.append(contentsOf: buffer[..<count])
+        }
+        guard let end = response.firstIndex(of: UInt8(ascii: "\n")) else {
+            throw CommandError("the daemon closed the control connection without answering")
+        }
+        return try JSONDecoder.control.decode(ControlResponse.self, from: response[..<end])
+    }
+
+    static func forNode(_ name: String?, options: ConfigOptions) throws -> (ControlClient, String) {
+        let configuration = try options.load()
+        let node = try ConfigOptions.node(name, in: configuration)
+        return (ControlClient(socketPath: configuration.nodes[node]!.controlSocket), node)
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import UnderstudyCore
+import UnderstudyEngine
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each group and share on this node: role, peer, state, pending work, transfer figures."
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Option(name: .long, help: "Seconds to wait for a daemon that is still starting.") var wait: Double = 0
+    @Flag(name: .long, help: "Print the status as JSON.") var json = false
+
+    func run() throws {
+        let (client, _) = try ControlClient.forNode(node, options: options)
+        let response = try client.send(ControlRequest(command: .status), waitingUpTo: wait)
+        guard response.ok, let report = response.status else { throw CommandError(response.error ?? "the daemon gave no status") }
+        if json {
+            let encoder = JSONEncoder.control
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(StatusTable.render(report, now: Date()))
+        }
+    }
+}
+
+enum StatusTable {
+    static func render(_ report: NodeStatusReport, now: Date) -> String {
+        var lines = ["node \(report.node) of cluster \(report.cluster), understudy \(report.version), up \(duration(now.timeIntervalSince(report.startedAt)))"]
+        var rows = [["GROUP", "ROLE", "PEER", "SHARE", "STATE", "PENDING", "SENT", "RECEIVED", "LAST SYNC", "LAST ERROR"]]
+        var progress: [String] = []
+        for group in report.groups {
+            for share in group.shares {
+                rows.append([
+                    group.name, group.role, "\(group.peer) (\(group.peerConnected ? "connected" : "not connected"))", share.name,
+                    share.state.rawValue,
+                    "\(share.filesPending) files, \(ByteCount.format(share.bytesPending))",
+                    ByteCount.format(share.bytesSent), ByteCount.format(share.bytesReceived),
+                    share.lastSyncAt.map { "\(timestamp($0)) (\(String(format: "%.2f", share.lastSyncSeconds ?? 0))s)" } ?? "never",
+                    share.lastError ?? "-",
+                ])
+                if share.filesTotal > 0 || share.bytesTotal > 0 {
+                    var line = "  \(group.name)/\(share.name): \(share.filesDone)/\(share.filesTotal) files, \(ByteCount.format(share.bytesDone))/\(ByteCount.format(share.bytesTotal))"
+                    if let rate = share.rateBytesPerSecond { line += ", \(ByteCount.format(Int64(rate)))/s" }
+                    if let eta = share.etaSeconds { line += ", ETA \(duration(eta))" }
+                    progress.append(line)
+                }
+            }
+        }
+        if report.groups.isEmpty { lines.append("this node is in no group") }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows where report.groups.count > 0 {
+            lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+        }
+        if !progress.isEmpty {
+            lines.append("in progress:")
+            lines += progress
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        if total < 60 { return "\(total)s" }
+        if total < 3600 { return "\(total / 60)m\(total % 60)s" }
+        return "\(total / 3600)h\(total % 3600 / 60)m"
+    }
+}

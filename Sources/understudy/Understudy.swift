@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Understudy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "understudy",
+        abstract: "A standby server: mirrors a primary's shares to a standby over mutual TLS.",
+        discussion: "Every node uses the same configuration file; see docs/configuration.md.",
+        subcommands: [InitCommand.self, CheckConfigCommand.self, RunCommand.self, StatusCommand.self, SyncCommand.self]
+    )
+}

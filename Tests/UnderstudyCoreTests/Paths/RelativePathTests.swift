@@ -1,0 +1,40 @@
+import Testing
+@testable import UnderstudyCore
+
+struct RelativePathTests {
+    @Test(arguments: ["a", "a/b", "dir with space/file name", "ünïcödé/日本語", "line\nbreak", ".hidden", "a/..b", "...", "a/b..c"])
+    func accepts_ordinaryRelativePaths(path: String) throws {
+        try RelativePath.validate(path)
+    }
+
+    @Test(arguments: [
+        ("/etc/passwd", "is absolute"), ("..", "'..'"), ("a/../../etc", "'..'"), ("a/./b", "'.'"), ("a//b", "empty component"),
+        ("a/", "empty component"), ("a\0b", "NUL"),
+    ])
+    func refuses_unsafePaths(path: String, reason: String) {
+        #expect(throws: PathError.self) { try RelativePath.validate(path) }
+        do {
+            try RelativePath.validate(path)
+        } catch {
+            #expect(error.description.contains(reason))
+        }
+    }
+
+    @Test func refuses_overlongNamesAndPaths() {
+        #expect(!RelativePath.isValid(String(repeating: "x", count: 256)))
+        #expect(RelativePath.isValid(String(repeating: "x", count: 255)))
+        #expect(!RelativePath.isValid(Array(repeating: String(repeating: "y", count: 200), count: 21).joined(separator: "/")))
+    }
+
+    @Test func splitsParentAndName() {
+        #expect(RelativePath.parent("a/b/c") == "a/b")
+        #expect(RelativePath.parent("a") == "")
+        #expect(RelativePath.parent("") == nil)
+        #expect(RelativePath.name("a/b/c") == "c")
+        #expect(RelativePath.join("", "x") == "x")
+        #expect(RelativePath.join("a", "x") == "a/x")
+        #expect(RelativePath.isWithin("a/b", "a"))
+        #expect(!RelativePath.isWithin("ab", "a"))
+        #expect(RelativePath.isWithin("a", "a"))
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// A fresh directory under the system temp dir for one test, removed by `remove()`.
+struct StateTestDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() as NSString)
+            .appendingPathComponent("understudy-state-test-XXXXXX").utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { buffer in
+            mkdtemp(buffer.baseAddress!)
+        }
+        guard created != nil else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mkdtemp failed: errno \(errno)"])
+        }
+        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    func sub(_ name: String) -> String {
+        (path as NSString).appendingPathComponent(name)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// Runs `body` with a temp directory that is removed afterwards, whatever happens.
+func withStateTestDirectory<T>(_ body: (StateTestDirectory) throws -> T) throws -> T {
+    let directory = try StateTestDirectory()
+    defer { directory.remove() }
+    return try body(directory)
+}
+
+func withStateTestDirectory<T>(_ body: (StateTestDirectory) async throws -> T) async throws -> T {
+    let directory = try StateTestDirectory()
+    defer { directory.remove() }
+    return try await body(directory)
+}

@@ -1,0 +1,161 @@
+import NIOCore
+import NIOEmbedded
+import Testing
+import UnderstudyCore
+@testable import UnderstudyWire
+
+private let attributes = FileAttributes(mode: 0o640, uid: 1000, gid: 100, mtimeSeconds: 1_700_000_000, mtimeNanoseconds: 123)
+
+private func roundTrip(_ message: PeerMessage) throws -> PeerMessage {
+    var buffer = ByteBuffer()
+    PeerFrameCodec.encode(message, into: &buffer)
+    let length: UInt32 = buffer.readInteger()!
+    #expect(Int(length) == buffer.readableBytes)
+    return try PeerFrameCodec.decode(frame: &buffer)
+}
+
+/// Builds a frame by hand, the way a hostile peer could.
+private func frame(type: UInt8, _ body: (inout ByteBuffer) -> Void) -> ByteBuffer {
+    var payload = ByteBuffer()
+    payload.writeInteger(type)
+    body(&payload)
+    return payload
+}
+
+private func string(_ text: String, into buffer: inout ByteBuffer) {
+    buffer.writeInteger(UInt32(text.utf8.count))
+    buffer.writeString(text)
+}
+
+struct PeerFrameCodecTests {
+    @Test(arguments: [
+        PeerMessage.hello(PeerHello(cluster: "office", node: "beta")),
+        .error(code: .unknownShare, message: "no such share"),
+        .openShare(group: "files", share: "data"),
+        .manifestChunk([
+            ManifestEntry(path: "", kind: .directory, size: 0, attributes: attributes),
+            ManifestEntry(path: "dir with space/ünï\nline", kind: .file, size: 42, attributes: attributes, inode: 77, linkCount: 2,
+                          contentHash: [UInt8](repeating: 9, count: 32)),
+            ManifestEntry(path: "l", kind: .symlink, size: 3, attributes: attributes, linkTarget: "../outside"),
+        ]),
+        .manifestEnd(partials: [PartialFile(path: "big", size: 1 << 33)]),
+        .planSummary({ var s = SyncPlanSummary(); s.files = 3; s.bytes = 99; s.deltas = 1; s.renames = 2; return s }()),
+        .operation(.rename(from: "a", to: "b/c")),
+        .operation(.makeSymlink(path: "s", target: "/absolute/target/is/just/data", attributes: attributes)),
+        .operation(.setAttributes(path: "f", kind: .file, attributes: attributes)),
+        .operation(.setDirectoryAttributes(path: "", attributes: attributes)),
+        .operation(.removeTree(path: "x")), .operation(.delete(path: "y")), .operation(.makeDirectory(path: "z")),
+        .operation(.makeHardLink(path: "h", target: "f")),
+        .fileBegin(FileHeader(path: "f", size: 5 << 30, attributes: attributes, basis: .partial)),
+        .fileChunk(ByteBuffer(bytes: [1, 2, 3])),
+        .fileEnd(contentHash: [UInt8](repeating: 1, count: 32)),
+        .fileAbandon(reason: "changed"),
+        .signatureRequest(path: "f", basis: .replica),
+        .signatureChunk(path: "f", data: ByteBuffer(bytes: [4, 5])),
+        .signatureEnd(path: "f"),
+        .syncEnd,
+        .syncDone(SyncDoneReport(filesApplied: 1, bytesWritten: 2, failures: 3)),
+        .operationFailed(path: "f", code: .contentMismatch, message: "bad"),
+    ])
+    func roundTrips_everyMessage(message: PeerMessage) throws {
+        #expect(try roundTrip(message) == message)
+    }
+
+    @Test(arguments: ["../etc/passwd", "/etc/passwd", "a/../../b", "a//b", ""])
+    func refuses_fileBeginWithHostilePath(path: String) {
+        var buffer = frame(type: 8) { buffer in
+            string(path, into: &buffer)
+            buffer.writeInteger(Int64(1))
+            buffer.writeInteger(UInt32(0o644)); buffer.writeInteger(UInt32(0)); buffer.writeInteger(UInt32(0))
+            buffer.writeInteger(Int64(0)); buffer.writeInteger(UInt32(0))
+            buffer.writeInteger(UInt8(0))
+        }
+        if path.isEmpty {
+            // The share root is a valid path on the wire; the writer refuses to write file content over it.
+            #expect(throws: Never.self) { _ = try PeerFrameCodec.decode(frame: &buffer) }
+            return
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &buffer) } throws: { error in
+            (error as? WireError)?.code == .pathRefused
+        }
+    }
+
+    @Test func refuses_renameOutOfTheRoot() {
+        var buffer = frame(type: 7) { buffer in
+            buffer.writeInteger(UInt8(3))
+            string("a", into: &buffer)
+            string("../../root/.ssh/authorized_keys", into: &buffer)
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &buffer) } throws: { error in
+            let wire = error as? WireError
+            return wire?.code == .pathRefused && wire!.message.contains("rename target")
+        }
+    }
+
+    @Test func refuses_manifestEntryWithHostilePath() {
+        var buffer = ByteBuffer()
+        PeerFrameCodec.encode(.manifestChunk([ManifestEntry(path: "ok", kind: .file, size: 1, attributes: attributes)]), into: &buffer)
+        // Rewrite the path in place: same length, hostile content.
+        let view = buffer.readableBytesView
+        let offset = view.firstRange(of: Array("ok".utf8))!.lowerBound
+        buffer.setString("..", at: offset)
+        buffer.moveReaderIndex(forwardBy: 4)
+        #expect { _ = try PeerFrameCodec.decode(frame: &buffer) } throws: { ($0 as? WireError)?.code == .pathRefused }
+    }
+
+    @Test func refuses_truncatedAndTrailingBytes() {
+        var full = ByteBuffer()
+        PeerFrameCodec.encode(.openShare(group: "files", share: "data"), into: &full)
+        full.moveReaderIndex(forwardBy: 4)
+        var truncated = full.getSlice(at: full.readerIndex, length: full.readableBytes - 2)!
+        #expect { _ = try PeerFrameCodec.decode(frame: &truncated) } throws: { ($0 as? WireError)?.code == .malformedFrame }
+        var trailing = full
+        trailing.writeInteger(UInt8(0))
+        #expect { _ = try PeerFrameCodec.decode(frame: &trailing) } throws: {
+            ($0 as? WireError)?.message.contains("unexpected bytes") == true
+        }
+    }
+
+    @Test func refuses_unknownTypeAndBadEnums() {
+        var unknown = frame(type: 200) { _ in }
+        #expect { _ = try PeerFrameCodec.decode(frame: &unknown) } throws: { ($0 as? WireError)?.code == .unknownMessageType }
+        var badBasis = frame(type: 12) { buffer in
+            string("f", into: &buffer)
+            buffer.writeInteger(UInt8(9))
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &badBasis) } throws: { ($0 as? WireError)?.message.contains("basis") == true }
+    }
+
+    @Test func refuses_lengthClaimsBeyondTheFrame() {
+        var lying = frame(type: 3) { buffer in
+            buffer.writeInteger(UInt32(1_000_000))
+            buffer.writeString("x")
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &lying) } throws: {
+            ($0 as? WireError)?.message.contains("claims 1000000 bytes") == true
+        }
+        var hugeCount = frame(type: 4) { buffer in buffer.writeInteger(UInt32.max) }
+        #expect { _ = try PeerFrameCodec.decode(frame: &hugeCount) } throws: { ($0 as? WireError)?.code == .malformedFrame }
+    }
+
+    @Test func decoder_refusesOversizedFrameBeforeBufferingIt() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(PeerFrameDecoder()))
+        var buffer = ByteBuffer()
+        buffer.writeInteger(UInt32(PeerFrameCodec.maximumFrameLength + 1))
+        #expect { try channel.writeInbound(buffer) } throws: { ($0 as? WireError)?.code == .frameTooLarge }
+        _ = try? channel.finish()
+    }
+
+    @Test func decoder_reassemblesFramesSplitAcrossReads() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(PeerFrameDecoder()))
+        var buffer = ByteBuffer()
+        PeerFrameCodec.encode(.openShare(group: "g", share: "s"), into: &buffer)
+        PeerFrameCodec.encode(.syncEnd, into: &buffer)
+        while buffer.readableBytes > 0 {
+            try channel.writeInbound(buffer.readSlice(length: min(3, buffer.readableBytes))!)
+        }
+        #expect(try channel.readInbound(as: PeerMessage.self) == .openShare(group: "g", share: "s"))
+        #expect(try channel.readInbound(as: PeerMessage.self) == .syncEnd)
+        _ = try channel.finish()
+    }
+}
