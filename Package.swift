@@ -71,6 +71,8 @@ let package = Package(
             name: "UnderstudyEngineTests",
             dependencies: [
                 "UnderstudyEngine", "UnderstudyCore", "UnderstudyWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

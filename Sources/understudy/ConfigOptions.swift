@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import UnderstudyCore
+import UnderstudyEngine
 
 /// `--config`, shared by every subcommand, and loading with every problem reported as file:line: message.
 struct ConfigOptions: ParsableArguments {
@@ -9,6 +10,8 @@ struct ConfigOptions: ParsableArguments {
     var config: String = "/etc/understudy/understudy.toml"
 
     func load() throws -> ClusterConfiguration {
+        // Relative paths inside the file (certificates) resolve against its directory, so make it absolute.
+        let config = self.config.hasPrefix("/") ? self.config : FileManager.default.currentDirectoryPath + "/" + self.config
         let text: String
         do {
             text = try String(contentsOfFile: config, encoding: .utf8)
@@ -47,12 +50,15 @@ struct ConfigOptions: ParsableArguments {
 
 struct CommandError: Error, CustomStringConvertible {
     var description: String
-    /// The daemon's control socket did not answer (not running, or still starting).
-    var isUnreachable = false
     init(_ description: String) { self.description = description }
-    init(unreachable description: String) {
-        self.description = description
-        isUnreachable = true
+}
+
+extension ControlClient {
+    /// The control socket of --node (or the only node) of the configuration.
+    static func forNode(_ name: String?, options: ConfigOptions) throws -> (ControlClient, String) {
+        let configuration = try options.load()
+        let node = try ConfigOptions.node(name, in: configuration)
+        return (ControlClient(socketPath: configuration.nodes[node]!.controlSocket), node)
     }
 }
 

@@ -107,7 +107,7 @@ extension ConfigurationValidator {
             do throws(ConfigDurationError) {
                 duration = try ConfigDuration.parse(text)
             } catch {
-                report(.invalidDuration, value.line, "\(error) (\(Self.subject("resync_interval", place)))")
+                report(.invalidDuration, value.line, "\(Self.subject("resync_interval", place)): \(error)")
                 return nil
             }
         case .integer(let seconds) where seconds >= 0:

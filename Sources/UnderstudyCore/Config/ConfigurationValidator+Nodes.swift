@@ -64,7 +64,7 @@ extension ConfigurationValidator {
             do throws(PeerAddressError) {
                 node.address = try PeerAddress.parse(text)
             } catch {
-                report(.invalidAddress, line, "\(error) (\(Self.subject("address", place)))")
+                report(.invalidAddress, line, "\(Self.subject("address", place)): \(error)")
             }
         }
 

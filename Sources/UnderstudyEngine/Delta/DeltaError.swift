@@ -34,6 +34,10 @@ public struct DeltaError: Error, CustomStringConvertible {
         case corruptCompressedData
         /// Input arrived after the stream had already ended.
         case inputAfterEnd
+        /// The output callback threw; kept as the cause of later
+        /// `unusableAfterFailure` errors (the callback's own error is what
+        /// the failing call throws).
+        case outputConsumerFailed
         /// The object failed earlier and cannot continue its stream.
         case unusableAfterFailure
     }

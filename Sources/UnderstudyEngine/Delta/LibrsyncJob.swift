@@ -79,7 +79,7 @@ final class LibrsyncJob {
         } catch {
             failure = error as? DeltaError
                 ?? DeltaError(
-                    code: failureCode,
+                    code: .outputConsumerFailed,
                     message: "librsync \(operation) stopped: the output consumer failed",
                     cause: error)
             throw error

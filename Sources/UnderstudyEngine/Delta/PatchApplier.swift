@@ -63,8 +63,8 @@ public final class PatchApplier {
         if result == RS_INPUT_ENDED && basis.ended_at >= 0 {
             return DeltaError(
                 code: .basisTooShort,
-                message: "patch: the delta copies from offset \(basis.ended_at) but the basis ends there;"
-                    + " the delta was made against another version of the file")
+                message: "patch: the delta copies beyond the end of the basis (which ends at offset"
+                    + " \(basis.ended_at)); the delta was made against another version of the file")
         }
         if result == RS_INPUT_ENDED {
             return DeltaError(

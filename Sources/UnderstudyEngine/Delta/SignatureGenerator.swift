@@ -24,7 +24,7 @@ public final class SignatureGenerator {
                 code: .invalidArgument,
                 message: "signature: basis size \(basisSize) is negative")
         }
-        var magic = RS_RK_BLAKE2_SIG_MAGIC
+        var magic = RS_BLAKE2_SIG_MAGIC
         var blockLength = 0
         var strongLength = 0
         let arguments = rs_sig_args(rs_long_t(basisSize), &magic, &blockLength, &strongLength)

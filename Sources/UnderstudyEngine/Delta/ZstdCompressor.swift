@@ -69,7 +69,7 @@ public final class ZstdCompressor {
         } catch {
             failure = error as? DeltaError
                 ?? DeltaError(
-                    code: .compressionFailed,
+                    code: .outputConsumerFailed,
                     message: "zstd compression stopped: the output consumer failed", cause: error)
             throw error
         }

@@ -44,7 +44,7 @@ public final class ZstdDecompressor {
         } catch {
             failure = error as? DeltaError
                 ?? DeltaError(
-                    code: .corruptCompressedData,
+                    code: .outputConsumerFailed,
                     message: "zstd decompression stopped: the output consumer failed", cause: error)
             throw error
         }
@@ -54,6 +54,7 @@ public final class ZstdDecompressor {
         var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         while true {
             var destination = ZSTD_outBuffer(dst: outputBuffer, size: Self.outputCapacity, pos: 0)
+            let consumedBefore = source.pos
             let hint = ZSTD_decompressStream(context, &destination, &source)
             if ZSTD_isError(hint) != 0 {
                 throw DeltaError(
@@ -63,7 +64,9 @@ public final class ZstdDecompressor {
             if destination.pos > 0 {
                 try output(UnsafeRawBufferPointer(start: outputBuffer, count: destination.pos))
             }
-            if source.pos > 0 || destination.pos > 0 {
+            // A call that moved nothing reports on the next frame's header
+            // (a non-zero hint) even when the last frame just ended.
+            if source.pos > consumedBefore || destination.pos > 0 {
                 isFrameComplete = hint == 0
             }
             // A full output buffer may mean more is buffered inside zstd.

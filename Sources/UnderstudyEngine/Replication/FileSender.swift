@@ -64,9 +64,9 @@ final class FileSender {
             let sink: (UnsafeRawBufferPointer) throws -> Void = { bytes in output.writeBytes(bytes) }
             if let delta {
                 try delta.feed(input, isLast: isLast) { plain in
-                    try compressor.compress(plain, mode: .flush, output: sink)
+                    try compressor.compress(plain, mode: .continue, output: sink)
                 }
-                if isLast { try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), mode: .end, output: sink) }
+                try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), mode: isLast ? .end : .flush, output: sink)
             } else {
                 try compressor.compress(input, mode: isLast ? .end : .flush, output: sink)
             }

@@ -3,33 +3,37 @@ import Glibc
 #endif
 import Foundation
 import UnderstudyCore
-import UnderstudyEngine
 
 /// Talks to a running daemon over its control socket: one JSON request line, one JSON response line.
-struct ControlClient {
-    let socketPath: String
+/// Blocking (the CLI and tests call it; the daemon never does).
+public struct ControlClient: Sendable {
+    public let socketPath: String
+
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+    }
 
     /// Like `send`, but waits up to `seconds` for a daemon that is still starting.
-    func send(_ request: ControlRequest, waitingUpTo seconds: Double) throws -> ControlResponse {
+    public func send(_ request: ControlRequest, waitingUpTo seconds: Double) throws -> ControlResponse {
         let deadline = Date().addingTimeInterval(seconds)
         while true {
             do {
                 return try send(request)
-            } catch let error as CommandError where error.isUnreachable && Date() < deadline {
+            } catch let error as ControlClientError where error.isUnreachable && Date() < deadline {
                 usleep(100_000)
             }
         }
     }
 
-    func send(_ request: ControlRequest) throws -> ControlResponse {
+    public func send(_ request: ControlRequest) throws -> ControlResponse {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CommandError("cannot create a socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw ControlClientError("cannot create a socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let pathBytes = Array(socketPath.utf8)
         guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw CommandError("control socket path is too long: \(socketPath)")
+            throw ControlClientError("control socket path is too long: \(socketPath)")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: pathBytes)
@@ -39,7 +43,7 @@ struct ControlClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         guard connected == 0 else {
-            throw CommandError(unreachable: "cannot reach the daemon at \(socketPath): \(String(cString: strerror(errno))); is `understudy run` running for this node?")
+            throw ControlClientError(unreachable: "cannot reach the daemon at \(socketPath): \(String(cString: strerror(errno))); is `understudy run` running for this node?")
         }
         var data = try JSONEncoder.control.encode(request)
         data.append(UInt8(ascii: "\n"))
@@ -47,7 +51,7 @@ struct ControlClient {
             var offset = 0
             while offset < raw.count {
                 let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                guard written > 0 else { throw CommandError("writing to the daemon failed: \(String(cString: strerror(errno)))") }
+                guard written > 0 else { throw ControlClientError("writing to the daemon failed: \(String(cString: strerror(errno)))") }
                 offset += written
             }
         }
@@ -60,14 +64,20 @@ struct ControlClient {
             response.append(contentsOf: buffer[..<count])
         }
         guard let end = response.firstIndex(of: UInt8(ascii: "\n")) else {
-            throw CommandError("the daemon closed the control connection without answering")
+            throw ControlClientError("the daemon closed the control connection without answering")
         }
         return try JSONDecoder.control.decode(ControlResponse.self, from: response[..<end])
     }
+}
 
-    static func forNode(_ name: String?, options: ConfigOptions) throws -> (ControlClient, String) {
-        let configuration = try options.load()
-        let node = try ConfigOptions.node(name, in: configuration)
-        return (ControlClient(socketPath: configuration.nodes[node]!.controlSocket), node)
+public struct ControlClientError: Error, CustomStringConvertible {
+    public var description: String
+    /// The daemon's control socket did not answer (not running, or still starting).
+    public var isUnreachable = false
+
+    init(_ description: String) { self.description = description }
+    init(unreachable description: String) {
+        self.description = description
+        isUnreachable = true
     }
 }

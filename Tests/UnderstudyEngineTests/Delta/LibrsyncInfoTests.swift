@@ -1,0 +1,8 @@
+import Testing
+import UnderstudyEngine
+
+@Suite struct LibrsyncInfoTests {
+    @Test func version_namesLibrsync2() {
+        #expect(LibrsyncInfo.version.hasPrefix("librsync 2."), "\(LibrsyncInfo.version)")
+    }
+}

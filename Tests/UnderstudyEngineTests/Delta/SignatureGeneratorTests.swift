@@ -1,0 +1,59 @@
+import Testing
+import UnderstudyEngine
+
+@Suite struct SignatureGeneratorTests {
+    @Test(arguments: [0, 1, 4096, 1_000_003])
+    func writesBlake2Header_andOneFullSumPerBlock(size: Int) throws {
+        let basis = DeltaTestBytes.bytes(seed: UInt64(size), count: size)
+        let generator = try SignatureGenerator(basisSize: Int64(size))
+        var signature: [UInt8] = []
+        try basis.withUnsafeBytes { try generator.feed($0, isLast: true) { signature.append(contentsOf: $0) } }
+
+        #expect(Array(signature.prefix(4)) == [0x72, 0x73, 0x01, 0x37])  // RS_BLAKE2_SIG_MAGIC
+        let blockLength = signature[4..<8].reduce(0) { $0 << 8 | Int($1) }
+        let strongLength = signature[8..<12].reduce(0) { $0 << 8 | Int($1) }
+        #expect(blockLength == generator.blockLength)
+        #expect(strongLength == 32)
+        let blocks = (size + blockLength - 1) / blockLength
+        #expect(signature.count == 12 + blocks * (4 + strongLength))
+    }
+
+    @Test func blockLength_growsWithBasisSize() throws {
+        let small = try SignatureGenerator(basisSize: 1 << 20).blockLength
+        let large = try SignatureGenerator(basisSize: 4 << 30).blockLength
+        #expect(large > small)
+        // Keeps a several-GiB signature to a few MiB.
+        #expect((4 << 30) / large * 36 < 8 << 20)
+    }
+
+    @Test(arguments: [DeltaChunkPlan.singleBytes, .sevenBytes, .oddLarge, .mixed])
+    func signature_isIndependentOfChunking(plan: DeltaChunkPlan) throws {
+        let basis = DeltaTestBytes.bytes(seed: 11, count: 150 * 1024 + 17)
+        #expect(try DeltaPipeline.signature(of: basis, plan: plan) == DeltaPipeline.signature(of: basis))
+    }
+
+    @Test func emitsNothingFinal_untilLastInput() throws {
+        let generator = try SignatureGenerator(basisSize: 10_000)
+        let basis = DeltaTestBytes.bytes(seed: 12, count: 10_000)
+        var produced = 0
+        try basis.withUnsafeBytes { try generator.feed($0, isLast: false) { produced += $0.count } }
+        #expect(!generator.isFinished)
+        let beforeEnd = produced
+        try generator.feed(UnsafeRawBufferPointer(start: nil, count: 0), isLast: true) { produced += $0.count }
+        #expect(generator.isFinished)
+        #expect(produced > beforeEnd)  // the final short block's sum
+    }
+
+    @Test func refuses_negativeBasisSize() {
+        expectDeltaError(.invalidArgument) { _ = try SignatureGenerator(basisSize: -1) }
+    }
+
+    @Test func refuses_inputAfterEnd() throws {
+        let generator = try SignatureGenerator(basisSize: 3)
+        let bytes: [UInt8] = [1, 2, 3]
+        try bytes.withUnsafeBytes { try generator.feed($0, isLast: true) { _ in } }
+        expectDeltaError(.inputAfterEnd) {
+            try bytes.withUnsafeBytes { try generator.feed($0, isLast: false) { _ in } }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import UnderstudyCore
+@testable import UnderstudyEngine
+
+/// Two real nodes on loopback — alpha (primary) and beta (standby) — with their own CA, state directories and
+/// ports, run as in-process daemons (or, for crash tests, as processes of the built binary).
+final class TestCluster: @unchecked Sendable {
+    let root: String
+    let source: String
+    let replica: String
+    let configPath: String
+    let configuration: ClusterConfiguration
+    let logs = LogCapture()
+    private var daemons: [String: Task<Void, Error>] = [:]
+
+    init(label: String, exclude: [String] = [], include: [String] = [], resyncInterval: String = "1h") throws {
+        root = TestTree.makeTemporaryDirectory(label)
+        source = root + "/source"
+        replica = root + "/replica"
+        configPath = root + "/understudy.toml"
+        mkdir(source, 0o755)
+        let quoted = { (list: [String]) in "[" + list.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+        let text = """
+        cluster = "test"
+        certificates = "\(root)/certs"
+
+        [nodes.alpha]
+        address = "127.0.0.1:\(TestCluster.freePort())"
+        state_dir = "\(root)/alpha-state"
+
+        [nodes.beta]
+        address = "127.0.0.1:\(TestCluster.freePort())"
+        state_dir = "\(root)/beta-state"
+
+        [groups.files]
+        primary = "alpha"
+        standby = "beta"
+        resync_interval = "\(resyncInterval)"
+
+        [[groups.files.shares]]
+        name = "data"
+        source = "\(source)"
+        replica = "\(replica)"
+        exclude = \(quoted(exclude))
+        include = \(quoted(include))
+
+        """
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+        configuration = try ConfigurationLoader.load(text: text, path: configPath).get()
+        _ = try CertificateStore(directory: configuration.certificatesDirectory)
+            .initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
+    }
+
+    func start(_ node: String) throws {
+        let daemon = try NodeDaemon(configuration: configuration, node: node, logger: logs.logger(node))
+        daemons[node] = Task { try await daemon.run() }
+    }
+
+    func stop(_ node: String) async {
+        guard let task = daemons.removeValue(forKey: node) else { return }
+        task.cancel()
+        _ = await task.result
+    }
+
+    func stopAll() async {
+        for node in Array(daemons.keys) { await stop(node) }
+    }
+
+    func control(_ node: String) -> ControlClient {
+        ControlClient(socketPath: configuration.nodes[node]!.controlSocket)
+    }
+
+    /// Asks the standby to sync now; returns when the replica is current (or the sync failed).
+    func sync(timeout: Double = 120) async throws -> ControlResponse {
+        let client = control("beta")
+        return try await Task.detached {
+            try client.send(ControlRequest(command: .sync), waitingUpTo: timeout)
+        }.value
+    }
+
+    func status(_ node: String) async throws -> NodeStatusReport {
+        let client = control(node)
+        let response = try await Task.detached { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }.value
+        return response.status!
+    }
+
+    func differences(skip: (String) -> Bool = { _ in false }) -> [String] {
+        TestTree.differences(TestTree.snapshot(source, skip: skip), TestTree.snapshot(replica, skip: skip))
+    }
+
+    func remove() async {
+        await stopAll()
+        TestTree.remove(root)
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Records log lines of in-process daemons so tests can assert on refusals; warnings and errors only.
+final class LogCapture: Sendable {
+    private let lines = NIOLockedValueBox<[String]>([])
+
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label) { _ in CapturingHandler(capture: self) }
+        logger.logLevel = .info
+        return logger
+    }
+
+    func record(_ line: String) { lines.withLockedValue { $0.append(line) } }
+    var all: [String] { lines.withLockedValue { $0 } }
+    func containing(_ text: String) -> [String] { all.filter { $0.contains(text) } }
+
+    struct CapturingHandler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+                 function: String, line: UInt) {
+            capture.record("\(level) \(message)")
+        }
+    }
+}
