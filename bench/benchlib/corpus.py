@@ -46,9 +46,14 @@ class TextPool:
         letters = "etaoinshrdlucmfwypvbgkjqxz"
         weights = [26 - i for i in range(26)]
         vocabulary = ["".join(rng.choices(letters, weights, k=rng.randint(2, 10))) for _ in range(4000)]
+        # Word frequencies fall off with rank (Zipf), as in natural language.
+        cumulative, total = [], 0.0
+        for rank in range(len(vocabulary)):
+            total += 1 / (rank + 1)
+            cumulative.append(total)
         parts, size = [], 0
         while size < TEXT_POOL_SIZE:
-            line = " ".join(rng.choices(vocabulary, k=rng.randint(4, 14))) + rng.choice([".\n", ",\n", ";\n", "\n\n"])
+            line = " ".join(rng.choices(vocabulary, cum_weights=cumulative, k=rng.randint(4, 14))) + rng.choice([".\n", ",\n", ";\n", "\n\n"])
             parts.append(line)
             size += len(line)
         self.data = "".join(parts).encode()[:TEXT_POOL_SIZE]

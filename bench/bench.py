@@ -1,0 +1,220 @@
+"""understudy against rsync on loopback: three corpora, three phases, on tmpfs and then on ext4.
+
+Started by bench/run (`make bench`). For each file system and corpus: generate the corpus, bring up the
+understudy primary and an rsync daemon (untimed), then phase 1 (initial sync into an empty replica) for each
+tool, the edits, phase 2 for each tool, and phase 3 (nothing changed) a few times for each tool. Each phase is
+preceded by a sync(2) whose duration is billed to the phase before as "flush after" (rsync leaves its writes
+to the page cache; understudy makes them durable before it answers), and followed by a byte-for-byte
+verification of the replica. Results go to bench/out/ as JSON with a text table beside them.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from benchlib import corpus, measure, report, verify  # noqa: E402
+from benchlib.rsync_tool import RsyncDaemon, RsyncTool  # noqa: E402
+from benchlib.understudy_tool import UnderstudyTool  # noqa: E402
+
+FILE_SYSTEMS = {"tmpfs": "/dev/shm/understudy-bench", "ext4": "/var/tmp/understudy-bench"}
+SEED = 20261122
+
+
+class VerificationError(RuntimeError):
+    pass
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def wait_until_quiet(threshold: float, attempts: int, interval: float) -> list[float]:
+    """Waits (bounded) for the 1-minute load average to drop below `threshold`; returns the loads seen."""
+    seen = []
+    for attempt in range(attempts):
+        load = measure.load_average()
+        seen.append(load)
+        if load < threshold:
+            return seen
+        if attempt < attempts - 1:
+            log(f"load average {load:.2f} >= {threshold}; waiting {interval:.0f} s ({attempt + 1}/{attempts})")
+            time.sleep(interval)
+    log(f"machine still busy after {attempts} checks (load {seen[-1]:.2f}); measuring anyway, noted in the results")
+    return seen
+
+
+class Run:
+    def __init__(self, arguments: argparse.Namespace):
+        self.arguments = arguments
+        self.processes = measure.ProcessRegistry()
+        self.pool = corpus.TextPool(SEED)
+        self.roots_made: list[str] = []
+        self.results = {
+            "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "machine": {"cores": os.cpu_count(), "kernel": platform.release(),
+                        "rsync": subprocess.run(["rsync", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
+                        "understudy": subprocess.run([arguments.binary, "--version"], capture_output=True, text=True).stdout.strip(),
+                        "binary": arguments.binary},
+            "settings": {"seed": SEED, "scale": arguments.scale, "phase3_repeats": arguments.repeats,
+                         "corpora": arguments.corpora, "file_systems": arguments.fs},
+            "records": [], "corpora": {}, "edits": {}, "loads_at_start": [],
+        }
+
+    def record(self, fs: str, corpus_name: str, phase: int, repeat: int, tool, measured: dict, load: float) -> dict:
+        entry = {"fs": fs, "corpus": corpus_name, "phase": phase, "repeat": repeat, "tool": tool.name,
+                 "load_before": load, "flush_after_s": None, **measured}
+        self.results["records"].append(entry)
+        return entry
+
+    def check(self, tool, source: str, description: dict, fs: str, corpus_name: str, phase: int) -> None:
+        problems = verify.differences(source, description, tool.replica)
+        if problems:
+            raise VerificationError(f"{tool.name} left a wrong replica on {fs}/{corpus_name} after phase {phase}:\n  "
+                                    + "\n  ".join(problems))
+
+    def run_phase(self, fs: str, corpus_name: str, phase: int, tools: list, source: str, repeats: int) -> None:
+        description = verify.describe(source)
+        for repeat in range(repeats):
+            for tool in tools:
+                measure.timed_flush()
+                load = measure.load_average()
+                measured = tool.initial() if phase == 1 else tool.resync()
+                entry = self.record(fs, corpus_name, phase, repeat, tool, measured, load)
+                entry["flush_after_s"] = measure.timed_flush()
+                self.check(tool, source, description, fs, corpus_name, phase)
+                log(f"{fs:5} {corpus_name:5} phase {phase} {tool.name:10} {entry['wall_s']:8.3f} s  "
+                    f"{report.human_bytes(entry['wire']['total']):>10}  cpu {entry['cpu_s']:6.2f} s  "
+                    f"flush {entry['flush_after_s']:.2f} s  verified")
+
+    def run_corpus(self, fs: str, root: str, corpus_name: str) -> None:
+        spec = corpus.SPECS[corpus_name].scaled(self.arguments.scale)
+        base = os.path.join(root, corpus_name)
+        source = os.path.join(base, "source")
+        started = time.monotonic()
+        self.results["corpora"][f"{fs}/{corpus_name}"] = corpus.generate(source, spec, SEED, self.pool)
+        log(f"{fs}: generated corpus {corpus_name} in {time.monotonic() - started:.1f} s: "
+            f"{self.results['corpora'][f'{fs}/{corpus_name}']}")
+        ours = UnderstudyTool(self.arguments.binary, os.path.join(base, "understudy"), source, corpus_name,
+                              self.processes)
+        daemon = RsyncDaemon(os.path.join(base, "rsyncd"), source, self.processes)
+        tools = [ours,
+                 RsyncTool("rsync -a", ["-a"], daemon, os.path.join(base, "rsync-a", "replica")),
+                 RsyncTool("rsync -az", ["-az"], daemon, os.path.join(base, "rsync-az", "replica"))]
+        try:
+            ours.prepare()
+            daemon.start()
+            for tool in tools[1:]:
+                tool.prepare()
+            self.run_phase(fs, corpus_name, 1, tools, source, 1)
+            self.results["edits"][f"{fs}/{corpus_name}"] = corpus.apply_edits(source, spec, SEED, self.pool)
+            self.run_phase(fs, corpus_name, 2, tools, source, 1)
+            self.run_phase(fs, corpus_name, 3, tools, source, self.arguments.repeats)
+        finally:
+            ours.close()
+            daemon.close()
+
+    def run(self) -> None:
+        self.results["loads_at_start"] = wait_until_quiet(self.arguments.quiet_load, self.arguments.quiet_attempts,
+                                                          self.arguments.quiet_interval)
+        for fs in self.arguments.fs:
+            root = FILE_SYSTEMS[fs]
+            if os.path.exists(root):
+                shutil.rmtree(root)
+            os.makedirs(root)
+            self.roots_made.append(root)
+            for corpus_name in self.arguments.corpora:
+                self.run_corpus(fs, root, corpus_name)
+                if fs == "tmpfs":
+                    # Frees memory for the next corpus; on tmpfs removal is immediate, nothing lingers to be timed.
+                    shutil.rmtree(os.path.join(root, corpus_name))
+
+    def cleanup(self) -> None:
+        self.processes.stop_all()
+        for root in self.roots_made:
+            shutil.rmtree(root, ignore_errors=True)
+
+    def save(self, out_dir: str, failure: str | None) -> str:
+        os.makedirs(out_dir, exist_ok=True)
+        self.results["failure"] = failure
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = os.path.join(out_dir, f"bench-{stamp}.json")
+        with open(path, "w") as handle:
+            json.dump(self.results, handle, indent=1, sort_keys=True)
+        with open(os.path.join(out_dir, f"bench-{stamp}.txt"), "w") as handle:
+            handle.write(report.render(self.results) + "\n")
+        latest = os.path.join(out_dir, "latest.json")
+        if os.path.lexists(latest):
+            os.remove(latest)
+        os.symlink(os.path.basename(path), latest)
+        return path
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--binary", required=True, help="the understudy executable (bench/run passes UNDERSTUDY_BIN)")
+    parser.add_argument("--corpora", default="small,large,mix", help="comma-separated: small, large, mix")
+    parser.add_argument("--fs", default="tmpfs,ext4", help="comma-separated: tmpfs (/dev/shm), ext4 (/var/tmp)")
+    parser.add_argument("--scale", type=float, default=1.0, help="shrink the corpora (e.g. 0.05 to try the harness)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of phase 3 per tool (the median is reported)")
+    parser.add_argument("--quiet-load", type=float, default=0.5, help="wait for a 1-minute load below this")
+    parser.add_argument("--quiet-attempts", type=int, default=10)
+    parser.add_argument("--quiet-interval", type=float, default=30)
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
+    parser.add_argument("--render", metavar="JSON", help="only print the tables of an earlier run's JSON")
+    parser.add_argument("--markdown", action="store_true", help="with --render: Markdown tables")
+    arguments = parser.parse_args()
+    arguments.corpora = [name for name in arguments.corpora.split(",") if name]
+    arguments.fs = [name for name in arguments.fs.split(",") if name]
+    for name in arguments.corpora:
+        if name not in corpus.SPECS:
+            parser.error(f"unknown corpus {name!r}; choose from {', '.join(corpus.SPECS)}")
+    for name in arguments.fs:
+        if name not in FILE_SYSTEMS:
+            parser.error(f"unknown file system {name!r}; choose from {', '.join(FILE_SYSTEMS)}")
+    if not 1 <= arguments.repeats <= 20 or not 0 < arguments.scale <= 1:
+        parser.error("--repeats must be 1..20 and --scale in (0, 1]")
+    return arguments
+
+
+def main() -> int:
+    if "--render" in sys.argv:
+        arguments = argparse.Namespace(**{"render": sys.argv[sys.argv.index("--render") + 1],
+                                          "markdown": "--markdown" in sys.argv})
+        with open(arguments.render) as handle:
+            print(report.render(json.load(handle), markdown=arguments.markdown))
+        return 0
+    arguments = parse_arguments()
+    run = Run(arguments)
+
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+    failure = None
+    try:
+        run.run()
+    except (VerificationError, RuntimeError) as error:
+        failure = str(error)
+    finally:
+        run.cleanup()
+        path = run.save(arguments.out, failure)
+    print()
+    print(report.render(run.results))
+    print(f"\nraw results: {path}")
+    if failure:
+        print(f"\nBENCHMARK FAILED: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

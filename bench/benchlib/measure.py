@@ -1,0 +1,204 @@
+"""What a phase costs, read from the kernel rather than from the tools themselves: CPU from /proc/PID/stat
+(utime+stime, and cutime+cstime for children a daemon has reaped), peak RSS from VmHWM (reset at the start
+of a phase through clear_refs), a client's figures from wait4, bytes on a live TCP connection from `ss`,
+and the whole machine's busy time so that the report can say how much else was running.
+"""
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class ProcessRegistry:
+    """Every process the benchmark starts, so that all of them are stopped on any exit."""
+
+    def __init__(self):
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, command: list[str], log_path: str) -> subprocess.Popen:
+        log = open(log_path, "ab")
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        finally:
+            log.close()
+        self.processes.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen, timeout: float = 15) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        if process in self.processes:
+            self.processes.remove(process)
+
+    def stop_all(self) -> None:
+        for process in reversed(list(self.processes)):
+            try:
+                self.stop(process)
+            except Exception:  # noqa: BLE001 — cleanup goes on to the next process whatever happens
+                pass
+
+
+def process_cpu_seconds(pid: int, include_reaped_children: bool = False) -> float:
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    # After the command name: state is field 3, utime 14, stime 15, cutime 16, cstime 17 (1-based, man 5 proc).
+    ticks = int(fields[11]) + int(fields[12])
+    if include_reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLOCK_TICKS
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None
+
+
+def reset_peak_rss(pid: int) -> bool:
+    """Resets VmHWM to the current RSS (Linux >= 4.0), so a phase's peak is its own and not the process's."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def child_pids(pid: int) -> list[int]:
+    children = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                children += [int(part) for part in handle.read().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return children
+
+
+def wait_for_no_children(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not child_pids(pid):
+            return True
+        time.sleep(0.005)
+    return False
+
+
+class ChildPeakSampler(threading.Thread):
+    """Polls the children of a forking daemon (rsync forks one per connection) for their VmHWM: the child is
+    gone by the time the client returns, so its peak must be caught while it runs."""
+
+    def __init__(self, pid: int, interval: float = 0.005):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_kib: int | None = None
+        self.children_seen: set[int] = set()
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            for child in child_pids(self.pid):
+                self.children_seen.add(child)
+                value = peak_rss_kib(child)
+                if value is not None and (self.peak_kib is None or value > self.peak_kib):
+                    self.peak_kib = value
+            self._done.wait(self.interval)
+
+    def finish(self) -> None:
+        self._done.set()
+        self.join(5)
+
+
+def system_busy_seconds() -> float:
+    """CPU time the whole machine spent busy (all cores, everything but idle and iowait)."""
+    with open("/proc/stat") as handle:
+        fields = [int(value) for value in handle.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def load_average() -> float:
+    with open("/proc/loadavg") as handle:
+        return float(handle.read().split()[0])
+
+
+class ChildResult:
+    def __init__(self, returncode: int, stdout: str, stderr: str, wall: float, cpu: float, peak_rss_kib: int):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+        self.wall, self.cpu, self.peak_rss_kib = wall, cpu, peak_rss_kib
+
+
+def run_client(command: list[str], timeout: float) -> ChildResult:
+    """Runs a command to completion and returns its own rusage (wait4: the process and the children it reaped,
+    e.g. rsync's receiver/generator pair), killing it if it outlives `timeout`."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.monotonic() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return ChildResult(process.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
+                           wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+
+
+_SOCKET_LINE = re.compile(r"127\.0\.0\.1:(\d+)\s+127\.0\.0\.1:(\d+)")
+
+
+def tcp_bytes_to_port(port: int) -> dict[int, tuple[int, int]]:
+    """Payload bytes (sent, received) of each established loopback connection to `port`, seen from the
+    connecting side, keyed by its local port. TCP payload: TLS records, headers and handshakes included."""
+    output = subprocess.run(["ss", "-tinH", "state", "established", f"( dport = :{port} )"],
+                            capture_output=True, text=True, timeout=10, check=True).stdout
+    result: dict[int, tuple[int, int]] = {}
+    local = None
+    for line in output.splitlines():
+        match = _SOCKET_LINE.search(line)
+        if match and not line.startswith((" ", "\t")):
+            local = int(match.group(1)) if int(match.group(2)) == port else None
+            continue
+        if local is not None:
+            sent = re.search(r"\bbytes_sent:(\d+)", line)
+            received = re.search(r"\bbytes_received:(\d+)", line)
+            result[local] = (int(sent.group(1)) if sent else 0, int(received.group(1)) if received else 0)
+            local = None
+    return result
+
+
+def tcp_delta(before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """Bytes (up, down) that crossed the connections between two readings; a new connection counts from zero."""
+    up = down = 0
+    for local, (sent, received) in after.items():
+        sent0, received0 = before.get(local, (0, 0))
+        up += sent - sent0
+        down += received - received0
+    return up, down
+
+
+def timed_flush() -> float:
+    """sync(2): write back everything dirty. Run before each timed phase so that one tool's deferred writes are
+    not billed to the next; its duration is recorded as the flush the previous phase left behind."""
+    started = time.monotonic()
+    os.sync()
+    return time.monotonic() - started
