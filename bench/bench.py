@@ -32,6 +32,19 @@ class VerificationError(RuntimeError):
     pass
 
 
+def source_tree() -> str:
+    """The commit the binary was presumably built from, and whether the checkout had local changes."""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        commit = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+        changed = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
+                                 capture_output=True, text=True, timeout=10).stdout.strip()
+        return f"{commit}{' with local changes' if changed else ''}" if commit else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -57,19 +70,21 @@ class Run:
         self.processes = measure.ProcessRegistry()
         self.pool = corpus.TextPool(SEED)
         self.roots_made: list[str] = []
+        self.round = 0
         self.results = {
             "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "machine": {"cores": os.cpu_count(), "kernel": platform.release(),
                         "rsync": subprocess.run(["rsync", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
-                        "understudy": subprocess.run([arguments.binary, "--version"], capture_output=True, text=True).stdout.strip(),
+                        "source_tree": source_tree(),
                         "binary": arguments.binary},
-            "settings": {"seed": SEED, "scale": arguments.scale, "phase3_repeats": arguments.repeats,
+            "settings": {"seed": SEED, "scale": arguments.scale, "rounds": arguments.rounds,
+                         "phase3_repeats": arguments.repeats,
                          "corpora": arguments.corpora, "file_systems": arguments.fs},
             "records": [], "corpora": {}, "edits": {}, "loads_at_start": [],
         }
 
     def record(self, fs: str, corpus_name: str, phase: int, repeat: int, tool, measured: dict, load: float) -> dict:
-        entry = {"fs": fs, "corpus": corpus_name, "phase": phase, "repeat": repeat, "tool": tool.name,
+        entry = {"round": self.round, "fs": fs, "corpus": corpus_name, "phase": phase, "repeat": repeat, "tool": tool.name,
                  "load_before": load, "flush_after_s": None, **measured}
         self.results["records"].append(entry)
         return entry
@@ -90,7 +105,7 @@ class Run:
                 entry = self.record(fs, corpus_name, phase, repeat, tool, measured, load)
                 entry["flush_after_s"] = measure.timed_flush()
                 self.check(tool, source, description, fs, corpus_name, phase)
-                log(f"{fs:5} {corpus_name:5} phase {phase} {tool.name:10} {entry['wall_s']:8.3f} s  "
+                log(f"round {self.round + 1} {fs:5} {corpus_name:5} phase {phase} {tool.name:10} {entry['wall_s']:8.3f} s  "
                     f"{report.human_bytes(entry['wire']['total']):>10}  cpu {entry['cpu_s']:6.2f} s  "
                     f"flush {entry['flush_after_s']:.2f} s  verified")
 
@@ -110,6 +125,7 @@ class Run:
                  RsyncTool("rsync -az", ["-az"], daemon, os.path.join(base, "rsync-az", "replica"))]
         try:
             ours.prepare()
+            self.results["machine"]["understudy_version"] = ours.version
             daemon.start()
             for tool in tools[1:]:
                 tool.prepare()
@@ -124,17 +140,21 @@ class Run:
     def run(self) -> None:
         self.results["loads_at_start"] = wait_until_quiet(self.arguments.quiet_load, self.arguments.quiet_attempts,
                                                           self.arguments.quiet_interval)
-        for fs in self.arguments.fs:
-            root = FILE_SYSTEMS[fs]
-            if os.path.exists(root):
-                shutil.rmtree(root)
-            os.makedirs(root)
-            self.roots_made.append(root)
-            for corpus_name in self.arguments.corpora:
-                self.run_corpus(fs, root, corpus_name)
-                if fs == "tmpfs":
-                    # Frees memory for the next corpus; on tmpfs removal is immediate, nothing lingers to be timed.
-                    shutil.rmtree(os.path.join(root, corpus_name))
+        for self.round in range(self.arguments.rounds):
+            for fs in self.arguments.fs:
+                root = FILE_SYSTEMS[fs]
+                if os.path.exists(root):
+                    # Only at the start of a file system's turn: corpus generation (seconds) and a sync(2) come
+                    # before anything is timed.
+                    shutil.rmtree(root)
+                os.makedirs(root)
+                if root not in self.roots_made:
+                    self.roots_made.append(root)
+                for corpus_name in self.arguments.corpora:
+                    self.run_corpus(fs, root, corpus_name)
+                    if fs == "tmpfs":
+                        # Frees memory for the next corpus; on tmpfs removal is immediate, nothing lingers.
+                        shutil.rmtree(os.path.join(root, corpus_name))
 
     def cleanup(self) -> None:
         self.processes.stop_all()
@@ -163,7 +183,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--corpora", default="small,large,mix", help="comma-separated: small, large, mix")
     parser.add_argument("--fs", default="tmpfs,ext4", help="comma-separated: tmpfs (/dev/shm), ext4 (/var/tmp)")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink the corpora (e.g. 0.05 to try the harness)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs of phase 3 per tool (the median is reported)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="complete runs (fresh corpora each); every figure reported is the median over rounds")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of phase 3 per tool and round")
     parser.add_argument("--quiet-load", type=float, default=0.5, help="wait for a 1-minute load below this")
     parser.add_argument("--quiet-attempts", type=int, default=10)
     parser.add_argument("--quiet-interval", type=float, default=30)
@@ -179,8 +201,8 @@ def parse_arguments() -> argparse.Namespace:
     for name in arguments.fs:
         if name not in FILE_SYSTEMS:
             parser.error(f"unknown file system {name!r}; choose from {', '.join(FILE_SYSTEMS)}")
-    if not 1 <= arguments.repeats <= 20 or not 0 < arguments.scale <= 1:
-        parser.error("--repeats must be 1..20 and --scale in (0, 1]")
+    if not 1 <= arguments.repeats <= 20 or not 1 <= arguments.rounds <= 20 or not 0 < arguments.scale <= 1:
+        parser.error("--rounds and --repeats must be 1..20 and --scale in (0, 1]")
     return arguments
 
 
@@ -204,6 +226,9 @@ def main() -> int:
         run.run()
     except (VerificationError, RuntimeError) as error:
         failure = str(error)
+    except BaseException as error:
+        failure = f"{type(error).__name__}: {error}"
+        raise
     finally:
         run.cleanup()
         path = run.save(arguments.out, failure)

@@ -119,8 +119,22 @@ def generate(root: str, spec: CorpusSpec, seed: int, pool: TextPool) -> dict:
         os.symlink("../does/not/exist", os.path.join(root, "links", "dangling"))
     for index in range(spec.empty_directories):
         os.makedirs(os.path.join(root, "empty", f"e{index}"), mode=0o755)
+    age_entries(root, rng)
     return {"small_files": len(small), "large_files": spec.large_files, "symlinks": spec.symlinks,
             "bytes": total_bytes}
+
+
+def age_entries(root: str, rng: random.Random) -> None:
+    """Gives every entry an mtime from earlier in the year (nanoseconds set), as a real tree has. Freshly made
+    entries would also trip rsync 3.5: it compares directory mtimes to the second and so leaves a replica
+    directory made within the same second as the source's with its own, wrong, mtime."""
+    base = 1_767_225_600 * 1_000_000_000  # 2026-01-01T00:00:00Z
+    for directory, subdirectories, files in os.walk(root, topdown=False):
+        for name in files + subdirectories:
+            stamp = base + rng.randrange(0, 300 * 86_400 * 1_000_000_000)
+            os.utime(os.path.join(directory, name), ns=(stamp, stamp), follow_symlinks=False)
+    stamp = base + rng.randrange(0, 300 * 86_400 * 1_000_000_000)
+    os.utime(root, ns=(stamp, stamp))
 
 
 def apply_edits(root: str, spec: CorpusSpec, seed: int, pool: TextPool) -> dict:

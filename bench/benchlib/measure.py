@@ -144,23 +144,36 @@ class ChildResult:
 
 
 def run_client(command: list[str], timeout: float) -> ChildResult:
-    """Runs a command to completion and returns its own rusage (wait4: the process and the children it reaped,
-    e.g. rsync's receiver/generator pair), killing it if it outlives `timeout`."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Runs a command to completion under /usr/bin/time, which reports the command's own rusage (with the
+    children it reaped, e.g. rsync's receiver/generator pair). Not wait4 from here: a child forked from this
+    Python process would carry Python's peak RSS past exec into ru_maxrss. Killed if it outlives `timeout`."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode="r", suffix=".time") as usage:
         started = time.monotonic()
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        timer = threading.Timer(timeout, process.kill)
+        process = subprocess.Popen(["/usr/bin/time", "-o", usage.name, "-f", "%e %U %S %M", *command],
+                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+        # A blocking wait (Popen.wait with a timeout polls with sleeps of up to 50 ms: it would quantize the
+        # wall times); a timer kills the whole session if the command outlives `timeout`.
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            os.killpg(process.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, expire)
         timer.start()
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            process.wait()
         finally:
             timer.cancel()
+        if expired.is_set():
+            raise RuntimeError(f"{' '.join(command)} did not finish within {timeout:.0f} s; killed")
         wall = time.monotonic() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+        _elapsed, user, system, peak = usage.read().strip().splitlines()[-1].split()
         out.seek(0)
         err.seek(0)
         return ChildResult(process.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
-                           wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+                           wall, float(user) + float(system), int(peak))
 
 
 _SOCKET_LINE = re.compile(r"127\.0\.0\.1:(\d+)\s+127\.0\.0\.1:(\d+)")

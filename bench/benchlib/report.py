@@ -22,9 +22,21 @@ def mib(kib: int | None) -> str:
 
 
 def representative(records: list[dict]) -> dict:
-    """Phase 3 runs several times: the run with the median wall time stands for all of them."""
+    """Each cell is measured once per round (phase 3 several times per round): the run with the median wall
+    time stands for all of them, with the range of wall times beside it."""
     ordered = sorted(records, key=lambda record: record["wall_s"])
-    return ordered[(len(ordered) - 1) // 2]
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["samples"] = len(ordered)
+    chosen["wall_range_s"] = (ordered[0]["wall_s"], ordered[-1]["wall_s"])
+    return chosen
+
+
+def wall_cell(record: dict) -> str:
+    low, high = record.get("wall_range_s", (record["wall_s"], record["wall_s"]))
+    if record.get("samples", 1) == 1:
+        return f"{record['wall_s']:.2f}"
+    precision = 3 if high < 1 else 2
+    return f"{record['wall_s']:.{precision}f} ({low:.{precision}f}–{high:.{precision}f})"
 
 
 def grouped(results: dict) -> dict:
@@ -56,7 +68,7 @@ def _rows(cells: dict) -> tuple[list[list[str]], list[list[str]]]:
                     continue
                 rss = record["peak_rss_kib"]
                 detail = record["cpu_detail_s"]
-                rows.append([corpus, f"{phase} {PHASES[phase]}", tool, f"{record['wall_s']:.2f}",
+                rows.append([corpus, f"{phase} {PHASES[phase]}", tool, wall_cell(record),
                              human_bytes(record["wire"]["total"]),
                              f"{human_bytes(record['wire']['down'])} / {human_bytes(record['wire']['up'])}",
                              f"{record['cpu_s']:.2f}",
@@ -74,7 +86,7 @@ def _rows(cells: dict) -> tuple[list[list[str]], list[list[str]]]:
     return rows, ratios
 
 
-MAIN_HEADER = ["corpus", "phase", "tool", "wall s", "wire total", "down / up", "CPU s", "CPU send / recv",
+MAIN_HEADER = ["corpus", "phase", "tool", "wall s (range)", "wire total", "down / up", "CPU s", "CPU send / recv",
                "RSS MiB send / recv", "flush after s"]
 RATIO_HEADER = ["corpus", "phase", "wall vs -a", "wall vs -az", "bytes vs -a", "bytes vs -az", "CPU vs -a",
                 "CPU vs -az"]

@@ -105,7 +105,7 @@ class RsyncTool:
             "cpu_detail_s": {"sender": daemon_cpu, "receiver": client.cpu, "client": 0.0},
             "peak_rss_kib": {"sender": sampler.peak_kib, "receiver": client.peak_rss_kib, "client": None},
             "other_cpu_s": max(0.0, busy - cpu),
-            "tool": {
+            "details": {
                 "command": command,
                 "files_transferred": _stat_number(client.stdout, "Number of regular files transferred"),
                 "literal_data": _stat_number(client.stdout, "Literal data"),

@@ -29,6 +29,7 @@ class UnderstudyTool:
         self.primary_port, self.standby_port = free_port(), free_port()
         self.primary: subprocess.Popen | None = None
         self.standby: subprocess.Popen | None = None
+        self.version: str | None = None
 
     def _cli(self, *arguments: str, timeout: float = 60) -> subprocess.CompletedProcess:
         return subprocess.run([self.binary, *arguments, "--config", self.config], capture_output=True, text=True,
@@ -68,6 +69,7 @@ replica = "{self.replica}"
         result = self._cli("status", "--node", "alpha", "--wait", "30", "--json")
         if result.returncode != 0:
             raise RuntimeError(f"the primary daemon did not come up: {result.stderr}; see {self.work}/alpha.log")
+        self.version = json.loads(result.stdout).get("version")
 
     def _primary_bytes_sent(self) -> int | None:
         result = self._cli("status", "--node", "alpha", "--json")
@@ -124,7 +126,7 @@ replica = "{self.replica}"
             "cpu_detail_s": {"sender": primary_cpu, "receiver": standby_cpu, "client": client.cpu},
             "peak_rss_kib": {"sender": primary_rss, "receiver": standby_rss, "client": client.peak_rss_kib},
             "other_cpu_s": max(0.0, busy - cpu),
-            "tool": {
+            "details": {
                 "sync_result": result,
                 "bytes_received_reported": result.get("bytesReceived"),
                 "bytes_sent_reported": None if sent_before is None or sent_after is None else sent_after - sent_before,

@@ -53,6 +53,7 @@ def _same_content(left: str, right: str) -> bool:
 def differences(source_root: str, source: dict[str, Entry], replica_root: str, limit: int = 10) -> list[str]:
     """Human-readable differences (at most `limit`, plus a count of the rest); empty when the replica is exact."""
     replica = describe(replica_root)
+    current = None
     problems = []
     for path in sorted(set(source) | set(replica)):
         want, have = source.get(path), replica.get(path)
@@ -64,6 +65,9 @@ def differences(source_root: str, source: dict[str, Entry], replica_root: str, l
             fields = [name for name in ("kind", "mode", "uid", "gid", "mtime_ns", "size", "target")
                       if getattr(want, name) != getattr(have, name)]
             problems.append(f"{path!r}: {', '.join(f'{name} {getattr(want, name)!r} != {getattr(have, name)!r}' for name in fields)}")
+            current = current if current is not None else describe(source_root)
+            if current.get(path) != want:
+                problems.append(f"{path!r}: the SOURCE changed during the phase: now {current.get(path)}")
         elif want.kind == "file" and not _same_content(os.path.join(source_root, path), os.path.join(replica_root, path)):
             problems.append(f"{path!r}: content differs")
     if len(problems) > limit:

@@ -56,6 +56,10 @@ extension ConfigurationValidator {
         node.nameIsValid = Self.isValidName(name, allowDot: true)
         if !node.nameIsValid {
             report(.invalidName, table.line, "node name '\(name)' is invalid: \(Self.nameRule)")
+        } else if name.utf8.count > 63 || name == "ca" || name.hasSuffix("-key") {
+            // Node names become certificate file names (<node>.pem, <node>-key.pem) and DNS names.
+            node.nameIsValid = false
+            report(.invalidName, table.line, "node name '\(name)' is invalid: it would clash with the certificate files (ca, *-key) or exceed 63 characters")
         }
         checkKeys(of: table, allowed: Self.nodeKeys, place: place)
 

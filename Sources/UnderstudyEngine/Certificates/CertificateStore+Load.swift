@@ -47,11 +47,11 @@ extension CertificateStore {
 
     func readText(at path: String, advice: String) throws -> String {
         do {
-            return try SecureFile.readText(path)
+            return try CertificateFile.readText(path)
         } catch .missing {
             throw CertificateError(code: .missingFile, message: "\(path) does not exist; \(advice)", path: path)
         } catch .unreadable(let code) {
-            let cause = SystemError(errno: code)
+            let cause = CertificateFileErrno(errno: code)
             throw CertificateError(
                 code: .unreadableFile,
                 message: "\(path) cannot be read (\(cause)); check its owner and permissions",

@@ -6,7 +6,7 @@
 // SAN) is its node name, which is how a peer's identity is read after the TLS handshake
 // (see Transport/PeerIdentityHandler.swift). Files are written once, 0600, atomically, and never
 // replaced, so running init again — to add a node or by accident — cannot break a running cluster.
-// The X.509 work is in ClusterCertificateAuthority; raw file I/O is in SecureFile.
+// The X.509 work is in ClusterCertificateAuthority; raw file I/O is in CertificateFile.
 
 import Crypto
 import Foundation
@@ -38,7 +38,7 @@ public struct CertificateStore: Sendable {
         }
 
         var report = CertificateInitReport()
-        if try SecureFile.makeDirectory(directory) {
+        if try CertificateFile.makeDirectory(directory) {
             report.created.append(directory)
         }
         let authority = try prepareAuthority(cluster: cluster, now: now, report: &report)
@@ -55,16 +55,16 @@ public struct CertificateStore: Sendable {
         now: Date,
         report: inout CertificateInitReport
     ) throws -> ClusterCertificateAuthority {
-        let hasCertificate = SecureFile.exists(caCertificatePath)
-        let hasKey = SecureFile.exists(caKeyPath)
+        let hasCertificate = CertificateFile.exists(caCertificatePath)
+        let hasKey = CertificateFile.exists(caKeyPath)
         switch (hasCertificate, hasKey) {
         case (false, false):
             let (authority, keyPEM) = try wrapping(path: caCertificatePath) {
                 try ClusterCertificateAuthority.create(cluster: cluster, now: now)
             }
             // Key first: a crash in between leaves a key without a certificate, which the next run completes.
-            try SecureFile.writeNew(keyPEM, to: caKeyPath)
-            try SecureFile.writeNew(pem(authority.certificate, path: caCertificatePath), to: caCertificatePath)
+            try CertificateFile.writeNew(keyPEM, to: caKeyPath)
+            try CertificateFile.writeNew(pem(authority.certificate, path: caCertificatePath), to: caCertificatePath)
             report.created += [caKeyPath, caCertificatePath]
             return authority
         case (false, true):
@@ -72,7 +72,7 @@ public struct CertificateStore: Sendable {
             let authority = try wrapping(path: caCertificatePath) {
                 try ClusterCertificateAuthority.create(cluster: cluster, privateKey: key, now: now)
             }
-            try SecureFile.writeNew(pem(authority.certificate, path: caCertificatePath), to: caCertificatePath)
+            try CertificateFile.writeNew(pem(authority.certificate, path: caCertificatePath), to: caCertificatePath)
             report.kept.append(caKeyPath)
             report.created.append(caCertificatePath)
             return authority
@@ -124,21 +124,21 @@ public struct CertificateStore: Sendable {
     ) throws {
         let certificatePath = certificatePath(node: node)
         let keyPath = keyPath(node: node)
-        switch (SecureFile.exists(certificatePath), SecureFile.exists(keyPath)) {
+        switch (CertificateFile.exists(certificatePath), CertificateFile.exists(keyPath)) {
         case (false, false):
             let key = P256.Signing.PrivateKey()
             let certificate = try wrapping(path: certificatePath) {
                 try authority.issue(node: node, publicKey: Certificate.PrivateKey(key).publicKey, now: now)
             }
-            try SecureFile.writeNew(key.pemRepresentation, to: keyPath)
-            try SecureFile.writeNew(pem(certificate, path: certificatePath), to: certificatePath)
+            try CertificateFile.writeNew(key.pemRepresentation, to: keyPath)
+            try CertificateFile.writeNew(pem(certificate, path: certificatePath), to: certificatePath)
             report.created += [keyPath, certificatePath]
         case (false, true):
             let key = try readPrivateKey(at: keyPath, advice: Self.initAdvice)
             let certificate = try wrapping(path: certificatePath) {
                 try authority.issue(node: node, publicKey: key.publicKey, now: now)
             }
-            try SecureFile.writeNew(pem(certificate, path: certificatePath), to: certificatePath)
+            try CertificateFile.writeNew(pem(certificate, path: certificatePath), to: certificatePath)
             report.kept.append(keyPath)
             report.created.append(certificatePath)
         case (true, false):

@@ -38,8 +38,9 @@ struct PrimaryService: Sendable {
         do {
             peer = try await connection.peerNode.get()
         } catch {
-            connection.channel.channel.close(promise: nil)
-            return  // PeerIdentityHandler logged the refusal
+            // PeerIdentityHandler logged the refusal; the async channel must still be finished.
+            try? await connection.channel.executeThenClose { _, _ in }
+            return
         }
         let logger = node.logger
         logger.info("standby \(peer) connected from \(remote)")

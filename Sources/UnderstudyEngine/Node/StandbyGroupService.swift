@@ -23,7 +23,12 @@ struct StandbyGroupService: Sendable {
                 connection = try await PeerTransport.connect(host: primary.address.host, port: primary.address.port, tls: tls,
                                                              allowedNodes: [group.primary], cluster: node.configuration.cluster,
                                                              logger: logger)
-                _ = try await connection.peerNode.get()
+                do {
+                    _ = try await connection.peerNode.get()
+                } catch {
+                    try? await connection.channel.executeThenClose { _, _ in }
+                    throw error
+                }
             } catch {
                 logger.warning("cannot reach primary \(group.primary) at \(primary.address) for group \(group.name): \(error); retrying in \(backoff)s")
                 markDisconnected("\(error)")

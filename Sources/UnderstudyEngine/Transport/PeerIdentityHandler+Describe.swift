@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 extension PeerIdentityHandler {
@@ -32,6 +33,16 @@ extension PeerIdentityHandler {
             (["eofDuringHandshake", "EOF_DURING_HANDSHAKE"], "closed the connection during the TLS handshake"),
         ]
         let hint = hints.first { entry in entry.markers.contains { raw.contains($0) } }?.hint ?? "TLS handshake failed"
-        return "\(hint) (\(raw))"
+        let codes = boringSSLReasonCodes(in: raw)
+        return "\(hint) (\(codes.isEmpty ? raw : "TLS: " + codes.joined(separator: ", ")))"
+    }
+
+    /// "…OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /path/handshake.cc:320…" → ["CERTIFICATE_VERIFY_FAILED"]:
+    /// the part that identifies the failure, without the library's source paths.
+    static func boringSSLReasonCodes(in text: String) -> [String] {
+        text.components(separatedBy: "OPENSSL_internal:").dropFirst().compactMap { part in
+            let code = part.prefix { $0.isUppercase || $0.isNumber || $0 == "_" }
+            return code.isEmpty ? nil : String(code)
+        }
     }
 }

@@ -181,7 +181,7 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
             refuse(.noIdentity, reason: "certificate could not be read: \(error)", cause: error, context: context)
             return nil
         }
-        guard allowedNodes.contains(commonName) || true else {
+        guard allowedNodes.contains(commonName) else {
             refuse(
                 .unknownNode,
                 reason: "certificate name '\(commonName)' is not a node of cluster \(cluster)",

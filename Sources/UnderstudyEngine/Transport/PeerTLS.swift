@@ -38,8 +38,8 @@ public enum PeerTLS {
     }
 
     private static func restrict(_ configuration: inout TLSConfiguration, to identity: NodeIdentity) {
-        configuration.minimumTLSVersion = .tlsv12
-        
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.maximumTLSVersion = .tlsv13
         configuration.trustRoots = .certificates([identity.caCertificate])
         configuration.additionalTrustRoots = []
         // Certificate chain verification stays on (and, on a server, makes a client certificate

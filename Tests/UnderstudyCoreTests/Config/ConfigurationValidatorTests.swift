@@ -390,3 +390,19 @@ import UnderstudyCore
         """
     }
 }
+
+struct NodeNameCertificateClashTests {
+    @Test(arguments: ["ca", "alpha-key"])
+    func refuses_nodeNameThatClashesWithCertificateFiles(name: String) {
+        let text = """
+        cluster = "office"
+        [nodes.\(name)]
+        address = "127.0.0.1:7700"
+        """
+        guard case .failure(let problems) = ConfigurationLoader.load(text: text, path: "u.toml") else {
+            Issue.record("accepted node name \(name)")
+            return
+        }
+        #expect(problems.description.contains("u.toml:2: node name '\(name)' is invalid"), "\(problems)")
+    }
+}

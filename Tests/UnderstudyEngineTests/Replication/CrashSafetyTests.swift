@@ -10,56 +10,83 @@ import UnderstudyCore
 /// its final name may ever differ from a version the source had, and the sync resumes without a full resend.
 @Suite(.serialized)
 struct CrashSafetyTests {
-    @Test func killingTheStandby_neverLeavesATornFile_andResumesWithoutFullResend() async throws {
+    @Test func killingTheStandbyMidSync_neverLeavesATornFile() async throws {
         let cluster = try TestCluster(label: "crash")
         defer { Task { await cluster.remove() } }
         let source = cluster.source
         var versions: [String: Set<String>] = [:]
-        var sourceBytes = 0
-        for index in 0..<4 {
+        for index in 0..<6 {
             versions["large/\(index).bin", default: []].insert(TestTree.writeRandomFile(source, "large/\(index).bin", size: 40 << 20))
-            sourceBytes += 40 << 20
         }
         for index in 0..<200 {
             let path = "small/\(index / 20)/f\(index)"
             versions[path, default: []].insert(TestTree.writeRandomFile(source, path, size: 1000 + index * 37))
-            sourceBytes += 1000 + index * 37
         }
         let primary = try DaemonProcess(config: cluster.configPath, node: "alpha", log: cluster.root + "/alpha.log")
         defer { primary.terminate() }
-        var generator = SystemRandomNumberGenerator()
+        let replica = cluster.replica
         var killsDuringWork = 0
-
-        for round in 0..<20 {
-            // Once the replica has caught up, give it new versions to receive, so every kill lands mid-sync.
-            if round > 0 && TestTree.differences(TestTree.snapshot(source), TestTree.snapshot(cluster.replica)).isEmpty {
-                let path = "large/\(round % 4).bin"
+        var round = 0
+        while killsDuringWork < 20 && round < 40 {
+            // A new version of one large file every round, so each kill can land in the middle of a transfer.
+            if round > 0 {
+                let path = "large/\(round % 6).bin"
                 versions[path, default: []].insert(TestTree.writeRandomFile(source, path, size: 40 << 20))
             }
             let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
-            usleep(UInt32.random(in: 150_000...900_000, using: &generator))
-            let caughtUp = TestTree.differences(TestTree.snapshot(source), TestTree.snapshot(cluster.replica)).isEmpty
+            try await Task.sleep(for: .milliseconds(Int.random(in: 300...1200)))
             standby.kill9()
-            if !caughtUp { killsDuringWork += 1 }
-            for (path, entry) in TestTree.snapshot(cluster.replica) where entry.kind == "file" {
+            let (sourceTree, replicaTree) = try await onThread { (TestTree.snapshot(source), TestTree.snapshot(replica)) }
+            if !TestTree.differences(sourceTree, replicaTree).isEmpty { killsDuringWork += 1 }
+            for (path, entry) in replicaTree where entry.kind == "file" {
                 #expect(versions[path]?.contains(entry.digest) == true,
                         "round \(round): \(path) holds content that no version of the source had")
             }
+            round += 1
         }
-        #expect(killsDuringWork >= 15, "most kills must interrupt a running sync (\(killsDuringWork) of 20 did)")
+        #expect(killsDuringWork == 20, "20 kills must interrupt a running sync (\(killsDuringWork) in \(round) rounds did)")
 
-        let databaseBefore = try StateDatabase(directory: cluster.configuration.nodes["beta"]!.stateDirectory)
-        let receivedBefore = try databaseBefore.loadSyncStatus(share: "files/data")?.bytesReceived ?? 0
         let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
         defer { standby.terminate() }
         let response = try await cluster.sync(timeout: 180)
         #expect(response.ok, "\(response)")
-        #expect(cluster.differences() == [])
-        let status = try #require(try await cluster.status("beta").groups.first?.shares.first)
-        let afterRestart = status.bytesReceived - receivedBefore
-        #expect(afterRestart < Int64(sourceBytes) / 2,
-                "after the last restart \(afterRestart) bytes crossed the wire, a full resend is \(sourceBytes)")
+        #expect(try await cluster.differences() == [])
         let leftovers = (FileManager.default.subpaths(atPath: cluster.replica) ?? []).filter { $0.contains(".understudy.") }
         #expect(leftovers.isEmpty, "temporaries and partial copies are cleaned up: \(leftovers)")
+    }
+
+    @Test func killedTransfer_resumesWithoutResendingWhatArrived() async throws {
+        let cluster = try TestCluster(label: "resume")
+        defer { Task { await cluster.remove() } }
+        let freshSize = 3 * (48 << 20)
+        for index in 0..<3 { TestTree.writeRandomFile(cluster.source, "fresh/\(index).bin", size: 48 << 20) }
+        let primary = try DaemonProcess(config: cluster.configPath, node: "alpha", log: cluster.root + "/alpha.log")
+        defer { primary.terminate() }
+
+        // Kill the standby once a good part of the data has arrived (final files or partial copies).
+        let replica = cluster.replica
+        let arrived: @Sendable () -> Int = {
+            let directory = replica + "/fresh"
+            return (FileManager.default.subpaths(atPath: directory) ?? []).reduce(0) { total, name in
+                let size = (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int) ?? 0
+                return total + (size ?? 0)
+            }
+        }
+        let first = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
+        let deadline = Date().addingTimeInterval(60)
+        while arrived() < freshSize / 3 && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        first.kill9()
+        let progress = arrived()
+        #expect(progress >= freshSize / 3, "the transfer made progress before the kill (\(progress) bytes)")
+        #expect(progress < freshSize, "the kill landed before the end of the transfer")
+
+        let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
+        defer { standby.terminate() }
+        #expect(try await cluster.sync(timeout: 180).ok)
+        #expect(try await cluster.differences() == [])
+        let received = try #require(try await cluster.status("beta").groups.first?.shares.first).bytesReceived
+        let remaining = freshSize - progress
+        #expect(received < Int64(remaining + (4 << 20)),
+                "after the restart \(received) bytes crossed the wire; \(remaining) were missing, a full resend is \(freshSize)")
     }
 }

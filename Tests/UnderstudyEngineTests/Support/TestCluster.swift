@@ -78,19 +78,22 @@ final class TestCluster: @unchecked Sendable {
     /// Asks the standby to sync now; returns when the replica is current (or the sync failed).
     func sync(timeout: Double = 120) async throws -> ControlResponse {
         let client = control("beta")
-        return try await Task.detached {
-            try client.send(ControlRequest(command: .sync), waitingUpTo: timeout)
-        }.value
+        return try await onThread { try client.send(ControlRequest(command: .sync), waitingUpTo: timeout) }
     }
 
     func status(_ node: String) async throws -> NodeStatusReport {
         let client = control(node)
-        let response = try await Task.detached { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }.value
+        let response = try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }
         return response.status!
     }
 
-    func differences(skip: (String) -> Bool = { _ in false }) -> [String] {
-        TestTree.differences(TestTree.snapshot(source, skip: skip), TestTree.snapshot(replica, skip: skip))
+    /// Differences between source and replica; hashed on a thread of its own (trees may hold GiBs).
+    func differences(skip: @escaping @Sendable (String) -> Bool = { _ in false }) async throws -> [String] {
+        let source = source
+        let replica = replica
+        return try await onThread {
+            TestTree.differences(TestTree.snapshot(source, skip: skip), TestTree.snapshot(replica, skip: skip))
+        }
     }
 
     func remove() async {

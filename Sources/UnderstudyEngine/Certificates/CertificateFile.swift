@@ -8,7 +8,7 @@ import Darwin
 
 /// The few file operations the certificate store needs, done with system calls so that
 /// permissions are exact (not subject to umask) and errno tells "missing" from "unreadable".
-enum SecureFile {
+enum CertificateFile {
     /// Why a read failed; callers turn this into a `CertificateError` with their own advice.
     enum ReadFailure: Error {
         case missing
@@ -132,13 +132,13 @@ enum SecureFile {
             code: .writeFailed,
             message: "\(message): \(String(cString: strerror(code)))",
             path: path,
-            cause: SystemError(errno: code)
+            cause: CertificateFileErrno(errno: code)
         )
     }
 }
 
 /// An errno value, kept as the cause of a `CertificateError`.
-struct SystemError: Error, CustomStringConvertible {
+struct CertificateFileErrno: Error, CustomStringConvertible {
     let errno: Int32
     var description: String { "errno \(errno): \(String(cString: strerror(errno)))" }
 }

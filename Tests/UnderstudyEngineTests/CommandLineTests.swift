@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+/// The CLI as an administrator meets it: bad configuration and bad command lines get a clear error that says
+/// what and where, and a non-zero exit.
+struct CommandLineTests {
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func checkConfig_reportsEveryProblemAsFileLineMessage() throws {
+        let root = TestTree.makeTemporaryDirectory("cli")
+        defer { TestTree.remove(root) }
+        let path = root + "/bad.toml"
+        try """
+        cluster = "office"
+        [nodes.alpha]
+        adress = "127.0.0.1:7700"
+        [nodes.beta]
+        address = "127.0.0.1:99999"
+        [groups.files]
+        primary = "alpha"
+        standby = "gamma"
+        [[groups.files.shares]]
+        name = "data"
+        source = "relative/path"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let (status, output) = try run(["check-config", "--config", path])
+        #expect(status != 0)
+        #expect(output.contains("\(path):3: unknown key 'adress'"), "\(output)")
+        #expect(output.contains("\(path):5:"), "\(output)")
+        #expect(output.contains("\(path):8:"), "\(output)")
+        #expect(output.contains("\(path):11:"), "\(output)")
+    }
+
+    @Test func missingConfiguration_saysWhichFileAndWhatToDo() throws {
+        let (status, output) = try run(["check-config", "--config", "/nonexistent/understudy.toml"])
+        #expect(status != 0)
+        #expect(output.contains("/nonexistent/understudy.toml"))
+        #expect(output.contains("--config"))
+    }
+
+    @Test func statusWithoutDaemon_saysTheDaemonIsNotRunning() throws {
+        let root = TestTree.makeTemporaryDirectory("cli-status")
+        defer { TestTree.remove(root) }
+        try """
+        cluster = "office"
+        [nodes.alpha]
+        address = "127.0.0.1:7700"
+        state_dir = "\(root)/state"
+        """.write(toFile: root + "/u.toml", atomically: true, encoding: .utf8)
+        let (status, output) = try run(["status", "--config", root + "/u.toml"])
+        #expect(status != 0)
+        #expect(output.contains("cannot reach the daemon"), "\(output)")
+    }
+
+    @Test func unknownNodeAndBadOptions_areRefused() throws {
+        let root = TestTree.makeTemporaryDirectory("cli-node")
+        defer { TestTree.remove(root) }
+        try """
+        cluster = "office"
+        [nodes.alpha]
+        address = "127.0.0.1:7700"
+        state_dir = "\(root)/state"
+        """.write(toFile: root + "/u.toml", atomically: true, encoding: .utf8)
+        let unknown = try run(["run", "--config", root + "/u.toml", "--node", "omega"])
+        #expect(unknown.status != 0)
+        #expect(unknown.output.contains("node 'omega' is not in"), "\(unknown.output)")
+        let badLevel = try run(["run", "--config", root + "/u.toml", "--log-level", "loud"])
+        #expect(badLevel.status != 0)
+        #expect(badLevel.output.contains("log-level"), "\(badLevel.output)")
+        let badCommand = try run(["frobnicate"])
+        #expect(badCommand.status != 0)
+    }
+}

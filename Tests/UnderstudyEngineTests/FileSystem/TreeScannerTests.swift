@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import UnderstudyCore
+@testable import UnderstudyEngine
+
+struct TreeScannerTests {
+    @Test func recordsEntries_skipsSpecialFilesAndReservedNames() throws {
+        let root = TestTree.makeTemporaryDirectory("scan")
+        defer { TestTree.remove(root) }
+        TestTree.write(root, "a/file", "x")
+        TestTree.symlink(root, "a/link", target: "../outside")
+        mkfifo(root + "/fifo", 0o644)
+        TestTree.write(root, "a/.understudy.tmp.0123456789abcdef", "leftover")
+        TestTree.write(root, "a/.understudy.part.big", "partial")
+        TestTree.write(root, "skip.tmp", "excluded")
+        let share = try ShareDirectory(path: root, create: false)
+        let result = try TreeScanner(filter: try PathFilter(include: [], exclude: ["*.tmp"])).scan(share)
+        #expect(result.entries.map(\.path) == ["", "a", "a/file", "a/link"])
+        #expect(result.entries.first { $0.path == "a/link" }?.linkTarget == "../outside")
+        #expect(result.temporaries == ["a/.understudy.tmp.0123456789abcdef"])
+        #expect(result.partials == ["a/big": 7])
+        #expect(result.skipped.map(\.path) == ["fifo"])
+    }
+
+    @Test func reusesIndexedHash_onlyWhenFileIsProvablyUnchanged() throws {
+        let root = TestTree.makeTemporaryDirectory("scan-index")
+        defer { TestTree.remove(root) }
+        TestTree.write(root, "f", "content")
+        let share = try ShareDirectory(path: root, create: false)
+        let status = try share.status("f")
+        let hash = [UInt8](repeating: 3, count: 32)
+        let record = FileIndexRecord(path: "f", size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
+                                     mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
+                                     ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash)
+        let scanned = try TreeScanner(filter: PathFilter(), index: ["f": record]).scan(share)
+        #expect(scanned.entries.first { $0.path == "f" }?.contentHash == hash)
+        chmod(root + "/f", 0o600)  // changes ctime only
+        let rescanned = try TreeScanner(filter: PathFilter(), index: ["f": record]).scan(share)
+        #expect(rescanned.entries.first { $0.path == "f" }?.contentHash == nil)
+    }
+}
