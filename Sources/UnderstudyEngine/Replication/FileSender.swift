@@ -31,7 +31,9 @@ final class FileSender {
 
     deinit { readBuffer.deallocate() }
 
-    func send(path: String, basis: DeltaBasis, signature: [UInt8]?, writer: FrameWriter) async throws -> Outcome {
+    /// - Parameter progress: called with the bytes read after each chunk.
+    func send(path: String, basis: DeltaBasis, signature: [UInt8]?, writer: FrameWriter,
+              progress: (Int64) -> Void = { _ in }) async throws -> Outcome {
         let fd: Int32
         do {
             fd = try share.openFileForReading(path)
@@ -75,6 +77,7 @@ final class FileSender {
                 try await writer.send(.fileChunk(output))
                 output = ByteBufferAllocator().buffer(capacity: FileSender.readSize + 4096)
             }
+            progress(Int64(count))
             if isLast { break }
             if total > before.size { break }
         }

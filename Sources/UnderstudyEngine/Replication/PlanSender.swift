@@ -33,7 +33,7 @@ struct PlanSender: Sendable {
             try Task.checkCancellation()
             switch operation {
             case .sendFile(let path, _, let basis):
-                if basis == .none { try await send(path, basis: .none, signature: nil, into: &result) }
+                if basis == .none { try await send(path, basis: .none, signature: nil, into: &result, log: &progressLog) }
             case .makeHardLink(_, let target) where deferred[target] != nil:
                 deferredLinks[target, default: []].append(operation)
             case .setDirectoryAttributes:
@@ -53,12 +53,12 @@ struct PlanSender: Sendable {
             switch event {
             case .signature(let path, let data):
                 guard let basis = deferred.removeValue(forKey: path) else { continue }
-                try await send(path, basis: basis, signature: data, into: &result)
+                try await send(path, basis: basis, signature: data, into: &result, log: &progressLog)
                 for link in deferredLinks.removeValue(forKey: path) ?? [] { try await writer.send(.operation(link)) }
             case .failed(let path, _):
                 // No usable basis on the replica (it vanished or could not be read): send the file whole.
                 guard deferred.removeValue(forKey: path) != nil else { continue }
-                try await send(path, basis: .none, signature: nil, into: &result)
+                try await send(path, basis: .none, signature: nil, into: &result, log: &progressLog)
                 for link in deferredLinks.removeValue(forKey: path) ?? [] { try await writer.send(.operation(link)) }
             }
             progressLog.maybeLog(context, "sending")
@@ -69,20 +69,25 @@ struct PlanSender: Sendable {
         return result
     }
 
-    private func send(_ path: String, basis: DeltaBasis, signature: [UInt8]?, into result: inout Result) async throws {
-        let outcome = try await fileSender.send(path: path, basis: basis, signature: signature, writer: writer)
+    private func send(_ path: String, basis: DeltaBasis, signature: [UInt8]?, into result: inout Result,
+                      log progressLog: inout ProgressLogger) async throws {
         let group = context.group.name
         let share = context.share.name
+        let status = context.status
+        var log = progressLog
+        let outcome = try await fileSender.send(path: path, basis: basis, signature: signature, writer: writer) { bytes in
+            status.updateProgress(group: group, share: share) { $0.bytesDone += bytes }
+            log.maybeLog(context, "sending")
+        }
+        progressLog = log
         switch outcome {
-        case .sent(let hash, let status, _):
+        case .sent(let hash, let sent, _):
+            let status = sent
             result.indexRecords.append(FileIndexRecord(
                 path: path, size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
                 mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
                 ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash))
-            context.status.updateProgress(group: group, share: share) { progress in
-                progress.filesDone += 1
-                progress.bytesDone += status.size
-            }
+            context.status.updateProgress(group: group, share: share) { $0.filesDone += 1 }
         case .abandoned(let reason):
             result.abandoned += 1
             context.logger.info("\(String(reflecting: path)) in \(context.key) \(reason); it is sent again at the next sync")

@@ -91,8 +91,12 @@ struct StandbyShareSync {
                 }
             case .fileChunk(let data):
                 guard let file = current else { continue }
+                let before = file.bytesWritten
                 do {
                     try data.withUnsafeReadableBytes { try file.receive($0) }
+                    // Progress moves with every chunk, so one multi-GiB file does not look stalled.
+                    context.status.updateProgress(group: group, share: shareName) { $0.bytesDone += file.bytesWritten - before }
+                    progressLog.maybeLog(context, "receiving")
                 } catch {
                     file.discard()
                     current = nil
@@ -103,10 +107,7 @@ struct StandbyShareSync {
                 current = nil
                 do {
                     try replicaWriter.commit(file, expectedHash: hash)
-                    context.status.updateProgress(group: group, share: shareName) { progress in
-                        progress.filesDone += 1
-                        progress.bytesDone += file.header.size
-                    }
+                    context.status.updateProgress(group: group, share: shareName) { $0.filesDone += 1 }
                 } catch {
                     try await fail(file.header.path, error)
                 }
