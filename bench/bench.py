@@ -75,7 +75,7 @@ class Run:
             "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "machine": {"cores": os.cpu_count(), "kernel": platform.release(),
                         "rsync": subprocess.run(["rsync", "--version"], capture_output=True, text=True).stdout.splitlines()[0],
-                        "source_tree": source_tree(),
+                        "source_tree": os.environ.get("UNDERSTUDY_BUILT_FROM") or source_tree(),
                         "binary": arguments.binary},
             "settings": {"seed": SEED, "scale": arguments.scale, "rounds": arguments.rounds,
                          "phase3_repeats": arguments.repeats,
@@ -138,9 +138,10 @@ class Run:
             daemon.close()
 
     def run(self) -> None:
-        self.results["loads_at_start"] = wait_until_quiet(self.arguments.quiet_load, self.arguments.quiet_attempts,
-                                                          self.arguments.quiet_interval)
         for self.round in range(self.arguments.rounds):
+            # Each round starts on a quiet machine if one can be had within the bounded wait.
+            self.results["loads_at_start"].append(wait_until_quiet(
+                self.arguments.quiet_load, self.arguments.quiet_attempts, self.arguments.quiet_interval))
             for fs in self.arguments.fs:
                 root = FILE_SYSTEMS[fs]
                 if os.path.exists(root):

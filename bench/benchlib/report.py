@@ -154,6 +154,24 @@ def noise(results: dict) -> str:
             f"max {max(other):.2f} cores")
 
 
+def initial_breakdown(cells: dict) -> list[list[str]]:
+    """understudy's phase 1 end to end vs the standby's own account of its initial sync: the rest is daemon
+    start, TLS connection, the CLI's polling for the control socket, and a follow-up sync when the request
+    arrived after the initial one had begun (the request is answered by a sync that starts after it)."""
+    rows = []
+    for corpus, phases in cells.items():
+        record = phases.get(1, {}).get("understudy")
+        if not record:
+            continue
+        logged = record["details"].get("daemon_sync_seconds") or []
+        plan = (record["details"].get("sync_result") or {}).get("plan") or {}
+        initial = logged[0] if logged else None
+        rows.append([corpus, f"{record['wall_s']:.2f}", "-" if initial is None else f"{initial:.2f}",
+                     "-" if initial is None else f"{record['wall_s'] - initial:.2f}",
+                     "yes" if plan.get("files", 0) == 0 else "no"])
+    return rows
+
+
 def render(results: dict, markdown: bool = False) -> str:
     table = _markdown_table if markdown else _text_table
     out = []
@@ -164,6 +182,11 @@ def render(results: dict, markdown: bool = False) -> str:
         out.append("" if not markdown else "")
         out.append(f"Ratios understudy / rsync on {fs}:\n" if markdown else f"-- ratios understudy / rsync ({fs}) --")
         out.append(table(RATIO_HEADER, ratios))
+        out.append("")
+        out.append(f"understudy phase 1 on {fs}, end to end vs the standby's initial sync:\n" if markdown
+                   else f"-- understudy phase 1 breakdown ({fs}) --")
+        out.append(table(["corpus", "end to end s", "initial sync s (daemon log)", "start + connect + rest s",
+                          "answered by a follow-up sync"], initial_breakdown(cells)))
         out.append("")
     out.append("### Aims\n" if markdown else "== aims ==")
     verdict_rows = [[fs, aim, "met" if met else "NOT met", evidence] for fs, aim, met, evidence in aims(grouped(results))]

@@ -39,6 +39,8 @@ public final class ReplicaWriter {
     /// Files committed since the last `takeIndexChanges()`, for the file index.
     var committedRecords: [FileIndexRecord] = []
     var removedPaths: [String] = []
+    /// Renames since the last `takeIndexChanges()`: new path → old path (the index carries the hash over).
+    var renamedPaths: [String: String] = [:]
     public internal(set) var filesApplied: Int64 = 0
     public internal(set) var bytesWritten: Int64 = 0
 
@@ -72,6 +74,7 @@ public final class ReplicaWriter {
             let (toDir, toName) = try share.parent(of: to)
             guard renameat(source, fromName, toDir, toName) == 0 else { throw .errno("rename to \(String(reflecting: to))", from) }
             removedPaths.append(from)
+            renamedPaths[to] = from
             if let status = try? FileStatus.at(toDir, toName, path: to), status.kind == .file {
                 committedRecords.append(record(to, status, hash: nil))
             }
@@ -149,12 +152,13 @@ public final class ReplicaWriter {
     }
 
     /// Index changes since the last call: records of files written or moved, and paths removed.
-    public func takeIndexChanges() -> (records: [FileIndexRecord], removed: [String]) {
+    public func takeIndexChanges() -> (records: [FileIndexRecord], removed: [String], renamed: [String: String]) {
         defer {
             committedRecords.removeAll()
             removedPaths.removeAll()
+            renamedPaths.removeAll()
         }
-        return (committedRecords, removedPaths)
+        return (committedRecords, removedPaths, renamedPaths)
     }
 
     // MARK: Housekeeping

@@ -50,12 +50,30 @@ struct StandbyGroupService: Sendable {
                         node.status.update(group: group.name) { $0.peerConnected = true }
                         backoff = 0.5
                         failedAttempts = 0
+                        var retryDelay = 1.0
                         while !Task.isCancelled {
                             let waiters = await requests.takeWaiters()
-                            let results = try await syncAll(&iterator, writer, connection.counter)
+                            let results: [SyncResult]
+                            do {
+                                results = try await syncAll(&iterator, writer, connection.counter)
+                            } catch {
+                                let failed = group.shares.map {
+                                    SyncResult(group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
+                                               error: "\(error)")
+                                }
+                                for waiter in waiters { waiter.resume(returning: failed) }
+                                throw error
+                            }
                             for waiter in waiters { waiter.resume(returning: results) }
-                            let retrySoon = results.contains { !$0.ok || ($0.plan?.operationCount ?? 0) > 0 && $0.error != nil }
-                            await requests.wait(seconds: retrySoon ? 1 : group.resyncInterval.seconds)
+                            // Files that could not be applied (changed while read, disk full...) are retried soon,
+                            // backing off so a lasting problem does not turn into a busy loop.
+                            if results.allSatisfy(\.ok) {
+                                retryDelay = 1
+                                await requests.wait(seconds: group.resyncInterval.seconds)
+                            } else {
+                                await requests.wait(seconds: min(retryDelay, group.resyncInterval.seconds))
+                                retryDelay = min(retryDelay * 2, 60)
+                            }
                         }
                     }
                 } onCancel: {

@@ -39,6 +39,11 @@ struct PrimaryShareSync {
             }
         }
         let scan = try await scanTask.value
+        if scan.entries.count == 1 && replica.count > 1 {
+            // An empty source over a populated replica is far more often an unmounted disk than a real wipe.
+            throw PeerSessionError.refused(
+                "source \(sourcePath) is empty but the replica holds \(replica.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand")
+        }
         for skipped in scan.skipped {
             context.logger.warning("not mirrored: \(String(reflecting: skipped.path)) in \(context.key): \(skipped.reason)")
         }
@@ -124,6 +129,14 @@ enum PeerSessionError: Error, CustomStringConvertible {
     case remote(WireErrorCode, String)
     case unexpected(PeerMessage, String)
     case refused(String)
+
+    /// The peer closed the connection or reported the error itself: there is no one left to tell.
+    var isPeerGone: Bool {
+        switch self {
+        case .closed, .remote: true
+        case .unexpected, .refused: false
+        }
+    }
 
     var description: String {
         switch self {

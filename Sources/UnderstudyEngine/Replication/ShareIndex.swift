@@ -17,9 +17,14 @@ public final class ShareIndex: Sendable {
     public var snapshot: [String: FileIndexRecord] { records.withLockedValue { $0 } }
 
     /// Records written or moved and paths removed (a removed directory takes what is below it).
-    public func apply(records changed: [FileIndexRecord], removed: [String]) throws {
+    /// - Parameter renamed: new path → old path; a moved file keeps the content hash its old record had.
+    public func apply(records changed: [FileIndexRecord], removed: [String], renamed: [String: String] = [:]) throws {
         var removedPaths: [String] = []
+        var changed = changed
         records.withLockedValue { all in
+            for index in changed.indices where changed[index].contentHash == nil {
+                if let from = renamed[changed[index].path] { changed[index].contentHash = all[from]?.contentHash }
+            }
             for path in removed {
                 if all.removeValue(forKey: path) != nil { removedPaths.append(path) }
                 let prefix = path + "/"

@@ -57,6 +57,7 @@ public enum PeerTransport {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try configure(channel, tls: tls, isServer: true, allowedNodes: allowedNodes, cluster: cluster, logger: logger)
@@ -71,6 +72,7 @@ public enum PeerTransport {
         try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.socketOption(.so_keepalive), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try configure(channel, tls: tls, isServer: false, allowedNodes: allowedNodes, cluster: cluster, logger: logger)

@@ -157,4 +157,51 @@ struct MirrorTests {
         #expect(after.bytesReceived - before.bytesReceived < 8192, "\(after.bytesReceived - before.bytesReceived) bytes after restart")
         #expect(try await cluster.differences() == [])
     }
+
+    @Test func emptiedSource_doesNotWipeThePopulatedReplica() async throws {
+        let cluster = try TestCluster(label: "empty-source")
+        defer { Task { await cluster.remove() } }
+        for index in 0..<5 { TestTree.write(cluster.source, "f\(index)", "content \(index)") }
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        #expect(try await cluster.sync().ok)
+        for index in 0..<5 { unlink(cluster.source + "/f\(index)") }
+        let response = try await cluster.sync()
+        #expect(!response.ok)
+        #expect(response.error?.contains("is empty but the replica holds 5 entries") == true, "\(response)")
+        #expect((try FileManager.default.contentsOfDirectory(atPath: cluster.replica)).count == 5)
+        let share = try #require(try await cluster.status("beta").groups.first?.shares.first)
+        #expect(share.state == .error)
+        #expect(share.lastError?.contains("refusing to delete") == true)
+    }
+
+    @Test func missingSourceRoot_isReportedOnTheStandby_andReplicaKept() async throws {
+        let cluster = try TestCluster(label: "missing-source")
+        defer { Task { await cluster.remove() } }
+        TestTree.write(cluster.source, "keep", "me")
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        #expect(try await cluster.sync().ok)
+        rename(cluster.source, cluster.root + "/moved-away")
+        let response = try await cluster.sync()
+        #expect(!response.ok)
+        #expect(response.error?.contains(cluster.source) == true, "\(response)")
+        #expect(FileManager.default.fileExists(atPath: cluster.replica + "/keep"))
+    }
+
+    @Test func renamedTwice_isRecognisedBothTimes() async throws {
+        let cluster = try TestCluster(label: "rename-twice")
+        defer { Task { await cluster.remove() } }
+        TestTree.write(cluster.source, "a.bin", TestTree.randomBytes(500_000, seed: 9))
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        #expect(try await cluster.sync().ok)
+        for (from, to) in [("a.bin", "b.bin"), ("b.bin", "c.bin")] {
+            rename(cluster.source + "/" + from, cluster.source + "/" + to)
+            let result = try #require(try await cluster.sync().syncResults?.first)
+            #expect(result.plan?.renames == 1, "\(from) → \(to): \(String(describing: result.plan))")
+            #expect(result.bytesReceived < 10_000)
+        }
+        #expect(try await cluster.differences() == [])
+    }
 }
