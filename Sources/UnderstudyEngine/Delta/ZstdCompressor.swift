@@ -52,6 +52,13 @@ public final class ZstdCompressor {
         outputBuffer.deallocate()
     }
 
+    /// Drops any frame in progress (a transfer that was abandoned) so the next call starts a fresh frame.
+    /// Far cheaper than a new context, which matters when thousands of small files are sent.
+    public func reset() {
+        ZSTD_CCtx_reset(context, ZSTD_reset_session_only)
+        failure = nil
+    }
+
     /// Compresses `input`; compressed bytes come out through `output` (its
     /// buffer is valid only during the call).
     public func compress(

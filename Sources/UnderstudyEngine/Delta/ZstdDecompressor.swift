@@ -27,6 +27,13 @@ public final class ZstdDecompressor {
         outputBuffer.deallocate()
     }
 
+    /// Forgets any frame in progress so the context can decode a new stream.
+    public func reset() {
+        ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
+        failure = nil
+        isFrameComplete = false
+    }
+
     /// Decompresses `input`; the original bytes come out through `output`
     /// (its buffer is valid only during the call). Everything decodable from
     /// the input so far is emitted before returning.

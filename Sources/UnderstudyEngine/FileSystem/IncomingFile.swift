@@ -21,7 +21,7 @@ public final class IncomingFile {
     private var closed = false
     private let directory: Int32
 
-    init(header: FileHeader, share: ShareDirectory, partialThreshold: Int64) throws(FileSystemError) {
+    init(header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor) throws(FileSystemError) {
         self.header = header
         let (dir, name) = try share.parent(of: header.path)
         let dirCopy = dup(dir)
@@ -52,8 +52,9 @@ public final class IncomingFile {
             throw .errno("create temporary file for", header.path)
         }
         descriptor = fd
+        decompressor.reset()
+        self.decompressor = decompressor
         do {
-            decompressor = try ZstdDecompressor()
             patch = basis >= 0 ? try PatchApplier(basisDescriptor: basis) : nil
         } catch {
             close(fd)
@@ -141,7 +142,7 @@ public final class IncomingFile {
 
 extension ReplicaWriter {
     public func beginFile(_ header: FileHeader) throws(FileSystemError) -> IncomingFile {
-        try IncomingFile(header: header, share: share, partialThreshold: options.partialThreshold)
+        try IncomingFile(header: header, share: share, partialThreshold: options.partialThreshold, decompressor: decompressor)
     }
 
     /// Verifies and queues a received file; flushes when the batch is full.

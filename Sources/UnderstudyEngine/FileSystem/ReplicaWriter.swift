@@ -44,9 +44,13 @@ public final class ReplicaWriter {
     public internal(set) var filesApplied: Int64 = 0
     public internal(set) var bytesWritten: Int64 = 0
 
-    public init(share: ShareDirectory, options: Options) {
+    /// One decoder for every file of the sync (reset per file; creating one per file is costly).
+    let decompressor: ZstdDecompressor
+
+    public init(share: ShareDirectory, options: Options) throws {
         self.share = share
         self.options = options
+        decompressor = try ZstdDecompressor()
     }
 
     // MARK: Plan steps other than file content

@@ -22,10 +22,12 @@ final class FileSender {
     private let share: ShareDirectory
     private let compressionLevel: Int32
     private let readBuffer: UnsafeMutableRawBufferPointer
+    private let compressor: ZstdCompressor
 
-    init(share: ShareDirectory, compressionLevel: Int32 = 1) {
+    init(share: ShareDirectory, compressionLevel: Int32 = 1) throws {
         self.share = share
         self.compressionLevel = compressionLevel
+        compressor = try ZstdCompressor(level: compressionLevel)
         readBuffer = .allocate(byteCount: FileSender.readSize, alignment: 16)
     }
 
@@ -43,14 +45,17 @@ final class FileSender {
         defer { close(fd) }
         let before = try FileStatus.of(fd, path: path)
         guard before.kind == .file else { return .skipped(reason: "no longer a regular file") }
-        let compressor = try ZstdCompressor(level: compressionLevel)
+        let compressor = self.compressor
+        compressor.reset()
         let delta = try signature.map { try DeltaGenerator(signature: $0) }
         try await writer.send(.fileBegin(FileHeader(path: path, size: before.size, attributes: before.attributes,
                                                     basis: delta == nil ? .none : basis)))
         var hasher = SHA256()
         var total: Int64 = 0
         var wireBytes: Int64 = 0
-        var output = ByteBufferAllocator().buffer(capacity: FileSender.readSize + 4096)
+        // Sized for the file, so thousands of small files do not each allocate a megabyte.
+        let outputCapacity = Int(min(Int64(FileSender.readSize), before.size)) + 4096
+        var output = ByteBufferAllocator().buffer(capacity: outputCapacity)
         while true {
             let count = read(fd, readBuffer.baseAddress, readBuffer.count)
             if count < 0 {
@@ -75,7 +80,7 @@ final class FileSender {
             if output.readableBytes > 0 {
                 wireBytes += Int64(output.readableBytes)
                 try await writer.send(.fileChunk(output))
-                output = ByteBufferAllocator().buffer(capacity: FileSender.readSize + 4096)
+                output = ByteBufferAllocator().buffer(capacity: outputCapacity)
             }
             progress(Int64(count))
             if isLast { break }

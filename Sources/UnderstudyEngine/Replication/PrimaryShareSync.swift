@@ -48,7 +48,7 @@ struct PrimaryShareSync {
             context.logger.warning("not mirrored: \(String(reflecting: skipped.path)) in \(context.key): \(skipped.reason)")
         }
         let sourceShare = try ShareDirectory(path: sourcePath, create: false)
-        let fileSender = FileSender(share: sourceShare)
+        let fileSender = try FileSender(share: sourceShare)
         let source = fillRenameHashes(scan.entries, replica: replica, index: indexSnapshot, sender: fileSender)
         let plan = planner.plan(source: source, replica: replica, partials: partials)
         let summary = plan.summary

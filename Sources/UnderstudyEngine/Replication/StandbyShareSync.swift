@@ -30,7 +30,7 @@ struct StandbyShareSync {
 
         let share = try ShareDirectory(path: context.share.replica, create: true)
         let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share)
-        let replicaWriter = ReplicaWriter(share: share, options: ReplicaWriter.Options(applyOwnership: applyOwnership))
+        let replicaWriter = try ReplicaWriter(share: share, options: ReplicaWriter.Options(applyOwnership: applyOwnership))
         replicaWriter.removeTemporaries(scan.temporaries)
         var start = 0
         while start < scan.entries.count {

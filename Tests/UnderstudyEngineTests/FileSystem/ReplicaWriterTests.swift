@@ -16,7 +16,7 @@ struct ReplicaWriterTests {
         defer { TestTree.remove(outside) }
         mkdir(root + "/replica", 0o755)
         TestTree.symlink(root, "replica/escape", target: outside)
-        let writer = ReplicaWriter(share: try ShareDirectory(path: root + "/replica", create: false), options: .init(applyOwnership: false))
+        let writer = try ReplicaWriter(share: try ShareDirectory(path: root + "/replica", create: false), options: .init(applyOwnership: false))
         for operation in [SyncOperation.makeDirectory(path: "escape/x"), .delete(path: "escape/y"),
                           .setDirectoryAttributes(path: "escape", attributes: attributes)] {
             #expect(throws: FileSystemError.self) { try writer.apply(operation) }
@@ -34,7 +34,7 @@ struct ReplicaWriterTests {
         TestTree.write(root, ".understudy.tmp.00000000000000aa", "half written")
         let share = try ShareDirectory(path: root, create: false)
         let scan = try TreeScanner(filter: PathFilter()).scan(share)
-        ReplicaWriter(share: share, options: .init(applyOwnership: false)).removeTemporaries(scan.temporaries)
+        try ReplicaWriter(share: share, options: .init(applyOwnership: false)).removeTemporaries(scan.temporaries)
         #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["keep"])
     }
 
@@ -42,7 +42,7 @@ struct ReplicaWriterTests {
         let root = TestTree.makeTemporaryDirectory("writer-hash")
         defer { TestTree.remove(root) }
         TestTree.write(root, "f", "old version")
-        let writer = ReplicaWriter(share: try ShareDirectory(path: root, create: false), options: .init(applyOwnership: false))
+        let writer = try ReplicaWriter(share: try ShareDirectory(path: root, create: false), options: .init(applyOwnership: false))
         let file = try writer.beginFile(.init(path: "f", size: 3, attributes: attributes, basis: .none))
         let compressor = try ZstdCompressor(level: 1)
         var compressed: [UInt8] = []

@@ -87,7 +87,7 @@ struct HostilePrimaryTests {
         #expect(!replies.contains { if case .syncDone = $0 { true } else { false } }, "the standby must not go on after a refused frame")
         #expect(try String(contentsOfFile: cluster.root + "/escape", encoding: .utf8) == "must survive")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/understudy-absolute-escape"))
-        #expect(!cluster.logs.containing("path-refused").isEmpty, "refusal is logged: \(cluster.logs.all)")
+        #expect(!(await cluster.logs.waitFor("path-refused")).isEmpty, "refusal is logged: \(cluster.logs.all)")
         let replicaEntries = (try? FileManager.default.contentsOfDirectory(atPath: cluster.replica)) ?? []
         #expect(replicaEntries.isEmpty)
     }

@@ -59,7 +59,7 @@ struct PeerAuthenticationTests {
         try await waitForPrimary(cluster)
         let received = try await attempt(cluster, certificates: foreign, as: "beta")
         #expect(!received.contains { if case .planSummary = $0 { true } else { false } })
-        #expect(!cluster.logs.containing("refused peer").isEmpty, "\(cluster.logs.all)")
+        #expect(!(await cluster.logs.waitFor("refused peer")).isEmpty, "\(cluster.logs.all)")
     }
 
     @Test func primaryRefuses_clusterNodeThatIsNotTheGroupsStandby() async throws {
@@ -72,7 +72,7 @@ struct PeerAuthenticationTests {
         try await waitForPrimary(cluster)
         let received = try await attempt(cluster, certificates: cluster.configuration.certificatesDirectory, as: "gamma")
         #expect(!received.contains { if case .planSummary = $0 { true } else { false } })
-        #expect(!cluster.logs.containing("refused peer").isEmpty, "\(cluster.logs.all)")
+        #expect(!(await cluster.logs.waitFor("refused peer")).isEmpty, "\(cluster.logs.all)")
     }
 
     @Test func genuineStandby_isServed() async throws {

@@ -133,6 +133,16 @@ final class LogCapture: Sendable {
     var all: [String] { lines.withLockedValue { $0 } }
     func containing(_ text: String) -> [String] { all.filter { $0.contains(text) } }
 
+    /// Lines containing `text`, waiting up to `seconds` for one to be logged (the other side of a connection
+    /// may log a moment after this side saw the result).
+    func waitFor(_ text: String, seconds: Double = 10) async -> [String] {
+        let deadline = Date().addingTimeInterval(seconds)
+        while containing(text).isEmpty && Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return containing(text)
+    }
+
     struct CapturingHandler: LogHandler {
         let capture: LogCapture
         var metadata: Logger.Metadata = [:]
