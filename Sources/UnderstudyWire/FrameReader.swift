@@ -81,12 +81,8 @@ struct FrameReader {
         let linkCount: UInt32 = try integer()
         let hasTarget: UInt8 = try integer()
         let target = hasTarget == 1 ? try string("link target") : nil
-        let hash = try bytes("content hash")
-        guard hash.isEmpty || hash.count == 32 else {
-            throw WireError(.malformedFrame, "\(messageName): content hash of \(String(reflecting: path)) has \(hash.count) bytes")
-        }
         return ManifestEntry(path: path, kind: kind, size: size, attributes: attributes, linkTarget: target,
-                             inode: inode, linkCount: linkCount, contentHash: hash.isEmpty ? nil : hash)
+                             inode: inode, linkCount: linkCount)
     }
 
     mutating func operation() throws(WireError) -> SyncOperation {
@@ -94,7 +90,14 @@ struct FrameReader {
         switch tag {
         case 1: return .removeTree(path: try path("path"))
         case 2: return .makeDirectory(path: try path("path"))
-        case 3: return .rename(from: try path("rename source"), to: try path("rename target"))
+        case 3:
+            let from = try path("rename source")
+            let to = try path("rename target")
+            let hash = try bytes("rename content hash")
+            guard hash.isEmpty || hash.count == 32 else {
+                throw WireError(.malformedFrame, "\(messageName): rename content hash has \(hash.count) bytes, expected 32")
+            }
+            return .rename(from: from, to: to, contentHash: hash.isEmpty ? nil : hash)
         case 4:
             let path = try path("symlink path")
             return .makeSymlink(path: path, target: try string("symlink target"), attributes: try attributes())
@@ -109,7 +112,7 @@ struct FrameReader {
     func rest() -> ByteBuffer { buffer }
 
     mutating func expectEnd() throws(WireError) {
-        if buffer.readableBytes > 0, messageName != "fileChunk", messageName != "signatureChunk" {
+        if buffer.readableBytes > 0, !["fileChunk", "signatureChunk", "manifestChunk"].contains(messageName) {
             throw WireError(.malformedFrame, "\(messageName): \(buffer.readableBytes) unexpected bytes after the last field")
         }
     }
@@ -149,7 +152,6 @@ extension ByteBuffer {
         } else {
             writeInteger(UInt8(0))
         }
-        writeWireBytes(entry.contentHash ?? [])
     }
 
     mutating func writeOperation(_ operation: SyncOperation) {
@@ -158,8 +160,8 @@ extension ByteBuffer {
             writeInteger(UInt8(1)); writeWireString(path)
         case .makeDirectory(let path):
             writeInteger(UInt8(2)); writeWireString(path)
-        case .rename(let from, let to):
-            writeInteger(UInt8(3)); writeWireString(from); writeWireString(to)
+        case .rename(let from, let to, let hash):
+            writeInteger(UInt8(3)); writeWireString(from); writeWireString(to); writeWireBytes(hash ?? [])
         case .makeSymlink(let path, let target, let attributes):
             writeInteger(UInt8(4)); writeWireString(path); writeWireString(target); writeAttributes(attributes)
         case .makeHardLink(let path, let target):

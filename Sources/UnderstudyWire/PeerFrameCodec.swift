@@ -31,10 +31,9 @@ public enum PeerFrameCodec {
             buffer.writeInteger(MessageType.openShare.rawValue)
             buffer.writeWireString(group)
             buffer.writeWireString(share)
-        case .manifestChunk(let entries):
+        case .manifestChunk(var data):
             buffer.writeInteger(MessageType.manifestChunk.rawValue)
-            buffer.writeInteger(UInt32(entries.count))
-            for entry in entries { buffer.writeManifestEntry(entry) }
+            buffer.writeBuffer(&data)
         case .manifestEnd(let partials):
             buffer.writeInteger(MessageType.manifestEnd.rawValue)
             buffer.writeInteger(UInt32(partials.count))
@@ -113,14 +112,7 @@ public enum PeerFrameCodec {
         case .openShare:
             message = .openShare(group: try reader.string("group"), share: try reader.string("share"))
         case .manifestChunk:
-            let count: UInt32 = try reader.integer()
-            guard Int(count) <= reader.remaining / 20 + 1 else {
-                throw WireError(.malformedFrame, "manifestChunk claims \(count) entries in \(reader.remaining) bytes")
-            }
-            var entries: [ManifestEntry] = []
-            entries.reserveCapacity(Int(count))
-            for _ in 0..<count { entries.append(try reader.manifestEntry()) }
-            message = .manifestChunk(entries)
+            message = .manifestChunk(reader.rest())
         case .manifestEnd:
             let count: UInt32 = try reader.integer()
             guard Int(count) <= reader.remaining / 12 + 1 else {

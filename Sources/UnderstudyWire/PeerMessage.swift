@@ -15,7 +15,9 @@ public enum PeerMessage: Sendable, Equatable {
     case hello(PeerHello)
     case error(code: WireErrorCode, message: String)
     case openShare(group: String, share: String)
-    case manifestChunk([ManifestEntry])
+    /// Entries of the replica's manifest, encoded by `ManifestCodec` and zstd-compressed by the engine
+    /// (paths and attributes compress several times over; the wire module itself knows no compression).
+    case manifestChunk(ByteBuffer)
     case manifestEnd(partials: [PartialFile])
     case planSummary(SyncPlanSummary)
     /// Any plan step but `sendFile`, which travels as fileBegin/fileChunk/fileEnd.

@@ -32,15 +32,11 @@ struct PeerFrameCodecTests {
         PeerMessage.hello(PeerHello(cluster: "office", node: "beta")),
         .error(code: .unknownShare, message: "no such share"),
         .openShare(group: "files", share: "data"),
-        .manifestChunk([
-            ManifestEntry(path: "", kind: .directory, size: 0, attributes: attributes),
-            ManifestEntry(path: "dir with space/ünï\nline", kind: .file, size: 42, attributes: attributes, inode: 77, linkCount: 2,
-                          contentHash: [UInt8](repeating: 9, count: 32)),
-            ManifestEntry(path: "l", kind: .symlink, size: 3, attributes: attributes, linkTarget: "../outside"),
-        ]),
+        .manifestChunk(ByteBuffer(bytes: [0x28, 0xb5, 0x2f, 0xfd])),
         .manifestEnd(partials: [PartialFile(path: "big", size: 1 << 33)]),
         .planSummary({ var s = SyncPlanSummary(); s.files = 3; s.bytes = 99; s.deltas = 1; s.renames = 2; return s }()),
-        .operation(.rename(from: "a", to: "b/c")),
+        .operation(.rename(from: "a", to: "b/c", contentHash: [UInt8](repeating: 5, count: 32))),
+        .operation(.rename(from: "a", to: "b/c", contentHash: nil)),
         .operation(.makeSymlink(path: "s", target: "/absolute/target/is/just/data", attributes: attributes)),
         .operation(.setAttributes(path: "f", kind: .file, attributes: attributes)),
         .operation(.setDirectoryAttributes(path: "", attributes: attributes)),
@@ -92,15 +88,24 @@ struct PeerFrameCodecTests {
         }
     }
 
-    @Test func refuses_manifestEntryWithHostilePath() {
-        var buffer = ByteBuffer()
-        PeerFrameCodec.encode(.manifestChunk([ManifestEntry(path: "ok", kind: .file, size: 1, attributes: attributes)]), into: &buffer)
+    @Test func manifestCodec_roundTripsEntries() throws {
+        let entries = [
+            ManifestEntry(path: "", kind: .directory, size: 0, attributes: attributes),
+            ManifestEntry(path: "dir with space/ünï\nline", kind: .file, size: 42, attributes: attributes, inode: 77, linkCount: 2),
+            ManifestEntry(path: "l", kind: .symlink, size: 3, attributes: attributes, linkTarget: "../outside"),
+        ]
+        #expect(try ManifestCodec.decode(ManifestCodec.encode(entries)) == entries)
+    }
+
+    @Test func manifestCodec_refusesHostilePathAndLyingCount() {
+        var buffer = ManifestCodec.encode([ManifestEntry(path: "ok", kind: .file, size: 1, attributes: attributes)])
         // Rewrite the path in place: same length, hostile content.
-        let view = buffer.readableBytesView
-        let offset = view.firstRange(of: Array("ok".utf8))!.lowerBound
+        let offset = buffer.readableBytesView.firstRange(of: Array("ok".utf8))!.lowerBound
         buffer.setString("..", at: offset)
-        buffer.moveReaderIndex(forwardBy: 4)
-        #expect { _ = try PeerFrameCodec.decode(frame: &buffer) } throws: { ($0 as? WireError)?.code == .pathRefused }
+        #expect { _ = try ManifestCodec.decode(buffer) } throws: { ($0 as? WireError)?.code == .pathRefused }
+        var lying = ByteBuffer()
+        lying.writeInteger(UInt32.max)
+        #expect { _ = try ManifestCodec.decode(lying) } throws: { ($0 as? WireError)?.code == .malformedFrame }
     }
 
     @Test func refuses_truncatedAndTrailingBytes() {
@@ -134,7 +139,7 @@ struct PeerFrameCodecTests {
         #expect { _ = try PeerFrameCodec.decode(frame: &lying) } throws: {
             ($0 as? WireError)?.message.contains("claims 1000000 bytes") == true
         }
-        var hugeCount = frame(type: 4) { buffer in buffer.writeInteger(UInt32.max) }
+        var hugeCount = frame(type: 5) { buffer in buffer.writeInteger(UInt32.max) }
         #expect { _ = try PeerFrameCodec.decode(frame: &hugeCount) } throws: { ($0 as? WireError)?.code == .malformedFrame }
     }
 

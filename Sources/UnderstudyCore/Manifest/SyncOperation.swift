@@ -15,7 +15,9 @@ public enum SyncOperation: Sendable, Equatable {
     case removeTree(path: String)
     case makeDirectory(path: String)
     /// A file that moved on the source and whose content the replica already has under its old name.
-    case rename(from: String, to: String)
+    /// `contentHash` (SHA-256 of the source file) is filled in before sending; the standby renames only if
+    /// its file has that content.
+    case rename(from: String, to: String, contentHash: [UInt8]?)
     case sendFile(path: String, size: Int64, basis: DeltaBasis)
     case makeSymlink(path: String, target: String, attributes: FileAttributes)
     /// `path` becomes another name of the replica file at `target` (a hard link on the source too).
@@ -31,7 +33,7 @@ public enum SyncOperation: Sendable, Equatable {
     public var touchedPaths: [String] {
         switch self {
         case .removeTree(let path), .makeDirectory(let path), .delete(let path): [path]
-        case .rename(let from, let to): [from, to]
+        case .rename(let from, let to, _): [from, to]
         case .sendFile(let path, _, _), .makeSymlink(let path, _, _), .makeHardLink(let path, _): [path]
         case .setAttributes(let path, _, _), .setDirectoryAttributes(let path, _): [path]
         }

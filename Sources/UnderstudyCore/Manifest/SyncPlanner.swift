@@ -23,23 +23,6 @@ public struct SyncPlanner: Sendable {
         self.options = options
     }
 
-    /// Source paths whose content hash would let the planner recognise a rename: new files with the size
-    /// of a replica file that is about to be deleted and whose hash the replica knows. Hash only these.
-    public func pathsNeedingHash(source: [ManifestEntry], replica: [ManifestEntry]) -> [String] {
-        let sourcePaths = Set(source.map(\.path))
-        var candidateSizes = Set<Int64>()
-        for entry in replica where entry.kind == .file && entry.contentHash != nil && !sourcePaths.contains(entry.path) {
-            candidateSizes.insert(entry.size)
-        }
-        if candidateSizes.isEmpty { return [] }
-        let replicaFiles = Set(replica.lazy.filter { $0.kind == .file }.map(\.path))
-        return source.compactMap { entry in
-            guard entry.kind == .file, entry.contentHash == nil, entry.size > 0,
-                  !replicaFiles.contains(entry.path), candidateSizes.contains(entry.size) else { return nil }
-            return entry.path
-        }
-    }
-
     /// - Parameters:
     ///   - source: the source tree, root included as path "".
     ///   - replica: the replica tree, root included as path "".
@@ -69,11 +52,13 @@ public struct SyncPlanner: Sendable {
             return false
         }
 
-        // Replica files that the source no longer has: deletion candidates, or rename sources.
+        // Replica files that the source no longer has: deletion candidates, or rename sources. A rename keeps
+        // size and mtime (to the nanosecond), so those find the candidate; the standby checks the content hash
+        // that travels with the rename before it moves anything.
         var renameSources: [RenameKey: [String]] = [:]
-        for entry in replica where entry.kind == .file && sourceByPath[entry.path] == nil {
-            guard let hash = entry.contentHash, !isUnderRemovedTree(entry.path) else { continue }
-            renameSources[RenameKey(size: entry.size, hash: hash), default: []].append(entry.path)
+        for entry in replica where entry.kind == .file && entry.size > 0 && sourceByPath[entry.path] == nil {
+            guard !isUnderRemovedTree(entry.path) else { continue }
+            renameSources[RenameKey(entry), default: []].append(entry.path)
         }
         for key in renameSources.keys { renameSources[key]?.sort(by: >) }
         var usedRenameSources = Set<String>()
@@ -114,10 +99,11 @@ public struct SyncPlanner: Sendable {
                     continue
                 }
                 changedLeaders.insert(entry.path)
-                if let hash = entry.contentHash,
-                   let from = renameSources[RenameKey(size: entry.size, hash: hash)]?.popLast() {
+                if entry.size > 0, let from = renameSources[RenameKey(entry)]?.popLast(),
+                   replicaByPath[from]?.contentHash == nil || entry.contentHash == nil
+                       || replicaByPath[from]?.contentHash == entry.contentHash {
                     usedRenameSources.insert(from)
-                    renames.append(.rename(from: from, to: entry.path))
+                    renames.append(.rename(from: from, to: entry.path, contentHash: entry.contentHash))
                     if let moved = replicaByPath[from], !attributesMatch(moved.attributes, entry.attributes, kind: .file) {
                         attributeUpdates.append(.setAttributes(path: entry.path, kind: .file, attributes: entry.attributes))
                     }
@@ -211,5 +197,12 @@ public struct SyncPlanner: Sendable {
 
 private struct RenameKey: Hashable {
     var size: Int64
-    var hash: [UInt8]
+    var mtimeSeconds: Int64
+    var mtimeNanoseconds: UInt32
+
+    init(_ entry: ManifestEntry) {
+        size = entry.size
+        mtimeSeconds = entry.attributes.mtimeSeconds
+        mtimeNanoseconds = entry.attributes.mtimeNanoseconds
+    }
 }

@@ -163,6 +163,27 @@ extension ReplicaWriter {
         }
     }
 
+    /// SHA-256 of a replica file, read through the share (no symlink followed).
+    public func contentHash(of path: String) throws -> [UInt8] {
+        let (dir, name) = try share.parent(of: path)
+        let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError.errno("open for hashing", path) }
+        defer { close(fd) }
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError.errno("read for hashing", path)
+            }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+        return Array(hasher.finalize())
+    }
+
     /// Streams a librsync signature of the replica's file (or its partial copy) for the primary's delta.
     public func signature(of path: String, basis: DeltaBasis, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         let (dir, name) = try share.parent(of: path)

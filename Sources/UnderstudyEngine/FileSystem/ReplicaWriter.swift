@@ -70,7 +70,7 @@ public final class ReplicaWriter {
                     throw .errno("create directory", path)
                 }
             }
-        case .rename(let from, let to):
+        case .rename(let from, let to, _):
             try flush()
             let (fromDir, fromName) = try share.parent(of: from)
             let source = dup(fromDir)

@@ -27,10 +27,11 @@ struct PrimaryShareSync {
 
         var replica: [ManifestEntry] = []
         var partials: [String: Int64] = [:]
+        let decompressor = try ZstdDecompressor()
         receiving: while true {
             guard let message = try await inbound.next() else { throw PeerSessionError.closed("while receiving the replica's manifest") }
             switch message {
-            case .manifestChunk(let entries): replica.append(contentsOf: entries)
+            case .manifestChunk(let compressed): replica.append(contentsOf: try decodeManifest(compressed, decompressor))
             case .manifestEnd(let list):
                 for partial in list { partials[partial.path] = partial.size }
                 break receiving
@@ -49,8 +50,8 @@ struct PrimaryShareSync {
         }
         let sourceShare = try ShareDirectory(path: sourcePath, create: false)
         let fileSender = try FileSender(share: sourceShare)
-        let source = fillRenameHashes(scan.entries, replica: replica, index: indexSnapshot, sender: fileSender)
-        let plan = planner.plan(source: source, replica: replica, partials: partials)
+        let planned = planner.plan(source: scan.entries, replica: replica, partials: partials)
+        let plan = fillRenameHashes(planned, source: scan.entries, index: indexSnapshot, sender: fileSender)
         let summary = plan.summary
         context.logger.info("sync \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates")
         context.status.setProgress(group: context.group.name, share: context.share.name,
@@ -101,26 +102,49 @@ struct PrimaryShareSync {
         context.logger.info("sync \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent")
     }
 
-    /// Content hashes for new source files that may be renames: from the index when the inode, size and mtime
-    /// show the same file under its old name, else by reading the few candidates.
-    private func fillRenameHashes(_ source: [ManifestEntry], replica: [ManifestEntry], index: [String: FileIndexRecord],
-                                  sender: FileSender) -> [ManifestEntry] {
-        let needed = Set(planner.pathsNeedingHash(source: source, replica: replica))
-        if needed.isEmpty { return source }
+    /// Every rename carries the SHA-256 of the source file, so the standby can check it moves the right
+    /// content: from the scan when the index vouches for the file, from the index entry of the same inode under
+    /// its old name, or by reading the file (a rename that cannot be hashed is sent as a file instead).
+    private func fillRenameHashes(_ plan: SyncPlan, source: [ManifestEntry], index: [String: FileIndexRecord],
+                                  sender: FileSender) -> SyncPlan {
+        guard plan.operations.contains(where: { if case .rename = $0 { true } else { false } }) else { return plan }
+        let sourceByPath = Dictionary(source.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var byInode: [UInt64: FileIndexRecord] = [:]
         for record in index.values where record.contentHash != nil { byInode[record.inode] = record }
-        return source.map { entry in
-            guard needed.contains(entry.path) else { return entry }
-            var entry = entry
+        var unresolved: [String] = []
+        var operations = plan.operations.map { operation -> SyncOperation in
+            guard case .rename(let from, let to, nil) = operation, let entry = sourceByPath[to] else { return operation }
+            if let hash = entry.contentHash { return .rename(from: from, to: to, contentHash: hash) }
             if let record = byInode[entry.inode], record.size == entry.size,
                record.mtimeSeconds == entry.attributes.mtimeSeconds,
-               record.mtimeNanoseconds == Int32(entry.attributes.mtimeNanoseconds) {
-                entry.contentHash = record.contentHash
-            } else {
-                entry.contentHash = sender.hash(path: entry.path)
+               record.mtimeNanoseconds == Int32(entry.attributes.mtimeNanoseconds), let hash = record.contentHash {
+                return .rename(from: from, to: to, contentHash: hash)
             }
-            return entry
+            if let hash = sender.hash(path: to) { return .rename(from: from, to: to, contentHash: hash) }
+            unresolved.append(to)
+            return operation
         }
+        if !unresolved.isEmpty {
+            // Could not be hashed (changed or unreadable): the next sync sees them as new files.
+            operations.removeAll { if case .rename(_, let to, nil) = $0 { unresolved.contains(to) } else { false } }
+        }
+        return SyncPlan(operations: operations)
+    }
+
+    private func decodeManifest(_ compressed: ByteBuffer, _ decompressor: ZstdDecompressor) throws -> [ManifestEntry] {
+        var plain = ByteBuffer()
+        decompressor.reset()
+        try compressed.withUnsafeReadableBytes { raw in
+            try decompressor.decompress(raw) { bytes in
+                // A chunk holds at most a few thousand entries; anything far larger is a decompression bomb.
+                guard plain.readableBytes + bytes.count <= 64 << 20 else {
+                    throw WireError(.malformedFrame, "manifestChunk decompresses to more than 64 MiB")
+                }
+                plain.writeBytes(bytes)
+            }
+        }
+        guard decompressor.isFrameComplete else { throw WireError(.malformedFrame, "manifestChunk holds an incomplete zstd frame") }
+        return try ManifestCodec.decode(plain)
     }
 }
 

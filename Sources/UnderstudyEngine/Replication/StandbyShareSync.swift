@@ -32,12 +32,21 @@ struct StandbyShareSync {
         let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share)
         let replicaWriter = try ReplicaWriter(share: share, options: ReplicaWriter.Options(applyOwnership: applyOwnership))
         replicaWriter.removeTemporaries(scan.temporaries)
+        let compressor = try ZstdCompressor(level: 3)
         var start = 0
         while start < scan.entries.count {
             let end = min(start + StandbyShareSync.manifestChunkEntries, scan.entries.count)
-            try await writer.send(.manifestChunk(Array(scan.entries[start..<end])))
+            let plain = ManifestCodec.encode(scan.entries[start..<end])
+            var compressed = ByteBuffer()
+            try plain.withUnsafeReadableBytes { raw in
+                try compressor.compress(raw, mode: .end) { compressed.writeBytes($0) }
+            }
+            try await writer.send(.manifestChunk(compressed))
             start = end
         }
+        // The replica's own hashes (reused from the index where a file is provably unchanged) check renames.
+        let knownHashes = Dictionary(scan.entries.lazy.compactMap { entry in entry.contentHash.map { (entry.path, $0) } },
+                                     uniquingKeysWith: { first, _ in first })
         try await writer.send(.manifestEnd(partials: scan.partials.map { PartialFile(path: $0.key, size: $0.value) }))
         try await writer.flush()
 
@@ -77,6 +86,9 @@ struct StandbyShareSync {
                 }
             case .operation(let operation):
                 do {
+                    if case .rename(let from, let to, let expected) = operation {
+                        try checkRenameSource(from, to: to, expected: expected, knownHashes: knownHashes, writer: replicaWriter)
+                    }
                     try replicaWriter.apply(operation)
                 } catch {
                     try await fail(operation.touchedPaths.last ?? "", error)
@@ -149,6 +161,21 @@ struct StandbyShareSync {
         try await writer.send(.syncDone(report))
         try await writer.flush()
         let seconds = context.now() - started
+        context.logger.debug("sync \(context.key): manifest of \(scan.entries.count) entries sent")
         return Outcome(summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
+    }
+
+    /// A rename moves content the replica already has: refuse it unless the file under the old name has the
+    /// content the primary's file has (the plan matched it by size and mtime only).
+    private func checkRenameSource(_ from: String, to: String, expected: [UInt8]?, knownHashes: [String: [UInt8]],
+                                   writer: ReplicaWriter) throws {
+        guard let expected else {
+            throw FileSystemError(.contentMismatch, operation: "rename without a content hash; not renamed", path: to)
+        }
+        try writer.flush()  // the old name may be a file received moments ago, still in the batch
+        let actual = try knownHashes[from] ?? writer.contentHash(of: from)
+        guard actual == expected else {
+            throw FileSystemError(.contentMismatch, operation: "rename source \(String(reflecting: from)) holds other content; not renamed", path: to)
+        }
     }
 }

@@ -72,7 +72,7 @@ struct HostilePrimaryTests {
 
     @Test(arguments: [
         PeerMessage.operation(.makeDirectory(path: "../escape")),
-        .operation(.rename(from: "inside", to: "../../escape")),
+        .operation(.rename(from: "inside", to: "../../escape", contentHash: nil)),
         .fileBegin(FileHeader(path: "/tmp/understudy-absolute-escape", size: 1, attributes: attributes, basis: .none)),
         .operation(.delete(path: "a/../../escape")),
     ])
@@ -106,7 +106,7 @@ struct HostilePrimaryTests {
             try await writer.send(.operation(.delete(path: "link/victim")))
             try await writer.send(.operation(.setAttributes(path: "link/victim", kind: .file, attributes: Self.attributes)))
             try await writer.send(.operation(.setDirectoryAttributes(path: "link", attributes: Self.attributes)))
-            try await writer.send(.operation(.rename(from: "link/victim", to: "stolen")))
+            try await writer.send(.operation(.rename(from: "link/victim", to: "stolen", contentHash: [UInt8](repeating: 1, count: 32))))
             try await writer.send(.operation(.makeHardLink(path: "hardlink", target: "link/victim")))
             try await writer.send(.operation(.makeSymlink(path: "link/planted-link", target: "x", attributes: Self.attributes)))
             try await writer.send(.syncEnd)
@@ -126,5 +126,18 @@ struct HostilePrimaryTests {
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/stolen"))
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/hardlink"))
         #expect(cluster.logs.containing("refused").count >= 9)
+    }
+
+    @Test func refusesRename_whoseSourceHoldsOtherContent() async throws {
+        let cluster = try TestCluster(label: "hostile-rename")
+        defer { Task { await cluster.remove() } }
+        let replies = try await Self.runFakePrimary(cluster) { writer in
+            try await Self.sendFile("a", "the replica's content", via: writer)
+            try await writer.send(.operation(.rename(from: "a", to: "b", contentHash: [UInt8](repeating: 9, count: 32))))
+            try await writer.send(.syncEnd)
+        }
+        #expect(replies.contains { if case .operationFailed("b", .contentMismatch, _) = $0 { true } else { false } }, "\(replies)")
+        #expect(try String(contentsOfFile: cluster.replica + "/a", encoding: .utf8) == "the replica's content")
+        #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/b"))
     }
 }
