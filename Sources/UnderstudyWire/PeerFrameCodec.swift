@@ -27,20 +27,23 @@ public enum PeerFrameCodec {
             buffer.writeInteger(MessageType.error.rawValue)
             buffer.writeInteger(code.rawValue)
             buffer.writeWireString(text)
-        case .openShare(let group, let share):
+        case .openShare(let group, let share, let incremental):
             buffer.writeInteger(MessageType.openShare.rawValue)
             buffer.writeWireString(group)
             buffer.writeWireString(share)
+            buffer.writeInteger(UInt8(incremental ? 1 : 0))
         case .manifestChunk(var data):
             buffer.writeInteger(MessageType.manifestChunk.rawValue)
             buffer.writeBuffer(&data)
-        case .manifestEnd(let partials):
+        case .manifestEnd(let partials, let removed):
             buffer.writeInteger(MessageType.manifestEnd.rawValue)
             buffer.writeInteger(UInt32(partials.count))
             for partial in partials {
                 buffer.writeWireString(partial.path)
                 buffer.writeInteger(partial.size)
             }
+            buffer.writeInteger(UInt32(removed.count))
+            for path in removed { buffer.writeWireString(path) }
         case .planSummary(let summary):
             buffer.writeInteger(MessageType.planSummary.rawValue)
             for value in [Int64(summary.files), summary.bytes, Int64(summary.deltas), Int64(summary.directories),
@@ -110,7 +113,11 @@ public enum PeerFrameCodec {
             let raw: UInt16 = try reader.integer()
             message = .error(code: WireErrorCode(rawValue: raw) ?? .internalError, message: try reader.string("message"))
         case .openShare:
-            message = .openShare(group: try reader.string("group"), share: try reader.string("share"))
+            let group = try reader.string("group")
+            let share = try reader.string("share")
+            let flag: UInt8 = try reader.integer()
+            guard flag <= 1 else { throw WireError(.malformedFrame, "openShare: incremental flag \(flag) is neither 0 nor 1") }
+            message = .openShare(group: group, share: share, incremental: flag == 1)
         case .manifestChunk:
             message = .manifestChunk(reader.rest())
         case .manifestEnd:
@@ -120,7 +127,13 @@ public enum PeerFrameCodec {
             }
             var partials: [PartialFile] = []
             for _ in 0..<count { partials.append(PartialFile(path: try reader.path("partial path"), size: try reader.integer())) }
-            message = .manifestEnd(partials: partials)
+            let removedCount: UInt32 = try reader.integer()
+            guard Int(removedCount) <= reader.remaining / 4 + 1 else {
+                throw WireError(.malformedFrame, "manifestEnd claims \(removedCount) removed paths in \(reader.remaining) bytes")
+            }
+            var removed: [String] = []
+            for _ in 0..<removedCount { removed.append(try reader.path("removed path")) }
+            message = .manifestEnd(partials: partials, removed: removed)
         case .planSummary:
             var summary = SyncPlanSummary()
             summary.files = Int(try reader.integer() as Int64)

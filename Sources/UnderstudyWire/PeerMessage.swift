@@ -5,7 +5,9 @@ import UnderstudyCore
 /// pulls). It knows no sockets: messages become frames in `PeerFrameCodec`, TLS and TCP live in the engine.
 ///
 /// A sync of one share, with S the standby and P the primary:
-///   S→P openShare · S→P manifestChunk* · S→P manifestEnd(partials)      (the replica as it is)
+///   S→P openShare · S→P manifestChunk* · S→P manifestEnd(partials)      (the replica as it is, or what
+///                                                                       changed since the last sync on
+///                                                                       this connection)
 ///   P→S planSummary                                                     (what will move)
 ///   P→S operation / fileBegin fileChunk* fileEnd / fileAbandon          (the plan, pipelined)
 ///   P→S signatureRequest   S→P signatureChunk* signatureEnd             (bases for deltas, in parallel)
@@ -14,11 +16,13 @@ import UnderstudyCore
 public enum PeerMessage: Sendable, Equatable {
     case hello(PeerHello)
     case error(code: WireErrorCode, message: String)
-    case openShare(group: String, share: String)
+    /// `incremental`: the manifest that follows holds only what changed since the one sent for this share
+    /// earlier on this connection (and `manifestEnd` names what was removed).
+    case openShare(group: String, share: String, incremental: Bool)
     /// Entries of the replica's manifest, encoded by `ManifestCodec` and zstd-compressed by the engine
     /// (paths and attributes compress several times over; the wire module itself knows no compression).
     case manifestChunk(ByteBuffer)
-    case manifestEnd(partials: [PartialFile])
+    case manifestEnd(partials: [PartialFile], removed: [String])
     case planSummary(SyncPlanSummary)
     /// Any plan step but `sendFile`, which travels as fileBegin/fileChunk/fileEnd.
     case operation(SyncOperation)

@@ -31,9 +31,10 @@ struct PeerFrameCodecTests {
     @Test(arguments: [
         PeerMessage.hello(PeerHello(cluster: "office", node: "beta")),
         .error(code: .unknownShare, message: "no such share"),
-        .openShare(group: "files", share: "data"),
+        .openShare(group: "files", share: "data", incremental: false),
+        .openShare(group: "files", share: "data", incremental: true),
         .manifestChunk(ByteBuffer(bytes: [0x28, 0xb5, 0x2f, 0xfd])),
-        .manifestEnd(partials: [PartialFile(path: "big", size: 1 << 33)]),
+        .manifestEnd(partials: [PartialFile(path: "big", size: 1 << 33)], removed: ["gone", "dir/gone too"]),
         .planSummary({ var s = SyncPlanSummary(); s.files = 3; s.bytes = 99; s.deltas = 1; s.renames = 2; return s }()),
         .operation(.rename(from: "a", to: "b/c", contentHash: [UInt8](repeating: 5, count: 32))),
         .operation(.rename(from: "a", to: "b/c", contentHash: nil)),
@@ -110,7 +111,7 @@ struct PeerFrameCodecTests {
 
     @Test func refuses_truncatedAndTrailingBytes() {
         var full = ByteBuffer()
-        PeerFrameCodec.encode(.openShare(group: "files", share: "data"), into: &full)
+        PeerFrameCodec.encode(.openShare(group: "files", share: "data", incremental: false), into: &full)
         full.moveReaderIndex(forwardBy: 4)
         var truncated = full.getSlice(at: full.readerIndex, length: full.readableBytes - 2)!
         #expect { _ = try PeerFrameCodec.decode(frame: &truncated) } throws: { ($0 as? WireError)?.code == .malformedFrame }
@@ -154,12 +155,12 @@ struct PeerFrameCodecTests {
     @Test func decoder_reassemblesFramesSplitAcrossReads() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(PeerFrameDecoder()))
         var buffer = ByteBuffer()
-        PeerFrameCodec.encode(.openShare(group: "g", share: "s"), into: &buffer)
+        PeerFrameCodec.encode(.openShare(group: "g", share: "s", incremental: false), into: &buffer)
         PeerFrameCodec.encode(.syncEnd, into: &buffer)
         while buffer.readableBytes > 0 {
             try channel.writeInbound(buffer.readSlice(length: min(3, buffer.readableBytes))!)
         }
-        #expect(try channel.readInbound(as: PeerMessage.self) == .openShare(group: "g", share: "s"))
+        #expect(try channel.readInbound(as: PeerMessage.self) == .openShare(group: "g", share: "s", incremental: false))
         #expect(try channel.readInbound(as: PeerMessage.self) == .syncEnd)
         _ = try channel.finish()
     }

@@ -53,8 +53,10 @@ struct PrimaryService: Sendable {
                     var iterator = inbound.makeAsyncIterator()
                     try await PeerHandshake.exchange(inbound: &iterator, writer: writer, cluster: node.configuration.cluster,
                                                      node: node.name, certifiedPeer: peer)
+                    // Replica manifests received on this connection: the base for incremental ones.
+                    var replicaManifests: [ShareKey: [String: ManifestEntry]] = [:]
                     while let message = try await iterator.next() {
-                        guard case .openShare(let groupName, let shareName) = message else {
+                        guard case .openShare(let groupName, let shareName, let incremental) = message else {
                             try await writer.send(.error(code: .unexpectedMessage, message: "expected openShare, got \(message.typeName)"))
                             try await writer.flush()
                             throw PeerSessionError.unexpected(message, "between syncs")
@@ -67,9 +69,17 @@ struct PrimaryService: Sendable {
                             try await writer.flush()
                             continue
                         }
+                        let key = ShareKey(group: groupName, share: shareName)
+                        if incremental && replicaManifests[key] == nil {
+                            let text = "incremental manifest for \(context.key) without an earlier one on this connection"
+                            try await writer.send(.error(code: .unexpectedMessage, message: text))
+                            try await writer.flush()
+                            throw PeerSessionError.refused(text)
+                        }
                         let planner = SyncPlanner(options: .init(compareOwnership: node.applyOwnership))
                         do {
-                            try await PrimaryShareSync(context: context, planner: planner).run(inbound: &iterator, writer: writer)
+                            replicaManifests[key] = try await PrimaryShareSync(context: context, planner: planner)
+                                .run(inbound: &iterator, writer: writer, base: incremental ? replicaManifests[key] : nil)
                         } catch {
                             context.status.setProgress(group: groupName, share: shareName, nil)
                             context.status.update(group: groupName, share: shareName) { $0.state = .error; $0.lastError = "\(error)" }

@@ -51,11 +51,13 @@ struct StandbyGroupService: Sendable {
                         backoff = 0.5
                         failedAttempts = 0
                         var retryDelay = 1.0
+                        // Manifests sent on this connection: later syncs send only what changed since.
+                        var sentManifests: [String: [String: ManifestEntry]] = [:]
                         while !Task.isCancelled {
                             let waiters = await requests.takeWaiters()
                             let results: [SyncResult]
                             do {
-                                results = try await syncAll(&iterator, writer, connection.counter)
+                                results = try await syncAll(&iterator, writer, connection.counter, &sentManifests)
                             } catch {
                                 let failed = group.shares.map {
                                     SyncResult(group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
@@ -91,13 +93,16 @@ struct StandbyGroupService: Sendable {
     }
 
     private func syncAll(_ iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, _ writer: FrameWriter,
-                         _ counter: ByteCounter) async throws -> [SyncResult] {
+                         _ counter: ByteCounter, _ sentManifests: inout [String: [String: ManifestEntry]]) async throws -> [SyncResult] {
         var results: [SyncResult] = []
         for share in group.shares {
             guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }
             let sync = StandbyShareSync(context: context, applyOwnership: node.applyOwnership)
             do {
-                let outcome = try await sync.run(inbound: &iterator, writer: writer, bytesReceived: { counter.bytesReceived })
+                var previous = sentManifests[share.name]
+                let outcome = try await sync.run(inbound: &iterator, writer: writer, previous: &previous,
+                                                 bytesReceived: { counter.bytesReceived })
+                sentManifests[share.name] = previous
                 let ok = outcome.report.failures == 0
                 node.status.setProgress(group: group.name, share: share.name, nil)
                 node.status.update(group: group.name, share: share.name) { status in

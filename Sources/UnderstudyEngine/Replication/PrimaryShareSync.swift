@@ -14,7 +14,10 @@ struct PrimaryShareSync {
     let context: ShareContext
     let planner: SyncPlanner
 
-    func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter) async throws {
+    /// - Parameter base: the replica manifest received for this share earlier on this connection, when the
+    ///   standby sends only changes. Returns the replica manifest as received this time (the next base).
+    func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
+             base: [String: ManifestEntry]?) async throws -> [String: ManifestEntry] {
         let started = context.now()
         let sourcePath = context.share.source
         let filter = context.share.filter
@@ -25,20 +28,23 @@ struct PrimaryShareSync {
         }
         defer { scanTask.cancel() }
 
-        var replica: [ManifestEntry] = []
+        var replicaByPath = base ?? [:]
         var partials: [String: Int64] = [:]
         let decompressor = try ZstdDecompressor()
         receiving: while true {
             guard let message = try await inbound.next() else { throw PeerSessionError.closed("while receiving the replica's manifest") }
             switch message {
-            case .manifestChunk(let compressed): replica.append(contentsOf: try decodeManifest(compressed, decompressor))
-            case .manifestEnd(let list):
+            case .manifestChunk(let compressed):
+                for entry in try decodeManifest(compressed, decompressor) { replicaByPath[entry.path] = entry }
+            case .manifestEnd(let list, let removed):
                 for partial in list { partials[partial.path] = partial.size }
+                for path in removed { replicaByPath[path] = nil }
                 break receiving
             case .error(let code, let text): throw PeerSessionError.remote(code, text)
             default: throw PeerSessionError.unexpected(message, "while receiving the replica's manifest")
             }
         }
+        let replica = Array(replicaByPath.values)
         let scan = try await scanTask.value
         if scan.entries.count == 1 && replica.count > 1 {
             // An empty source over a populated replica is far more often an unmounted disk than a real wipe.
@@ -99,7 +105,10 @@ struct PrimaryShareSync {
             status.bytesDone = 0
             status.lastError = report.failures == 0 ? nil : "\(report.failures) files could not be applied; they are retried"
         }
-        context.logger.info("sync \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent")
+        if summary.operationCount > 0 || report.failures > 0 {
+            context.logger.info("sync \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent")
+        }
+        return replicaByPath
     }
 
     /// Every rename carries the SHA-256 of the source file, so the standby can check it moves the right

@@ -19,24 +19,36 @@ struct StandbyShareSync {
     let applyOwnership: Bool
     static let manifestChunkEntries = 2000
 
+    /// - Parameter previous: the manifest sent for this share earlier on this connection; when there is one,
+    ///   only what changed since travels. Replaced by this sync's manifest once the sync completes.
     func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
-             bytesReceived: @Sendable () -> Int64) async throws -> Outcome {
+             previous: inout [String: ManifestEntry]?, bytesReceived: @Sendable () -> Int64) async throws -> Outcome {
         let started = context.now()
         let receivedBefore = bytesReceived()
         let group = context.group.name
         let shareName = context.share.name
-        try await writer.send(.openShare(group: group, share: shareName))
+        try await writer.send(.openShare(group: group, share: shareName, incremental: previous != nil))
         try await writer.flush()
 
         let share = try ShareDirectory(path: context.share.replica, create: true)
         let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share)
         let replicaWriter = try ReplicaWriter(share: share, options: ReplicaWriter.Options(applyOwnership: applyOwnership))
         replicaWriter.removeTemporaries(scan.temporaries)
+        // What the primary learns: every entry the first time, then only entries that differ from last time.
+        var currentManifest: [String: ManifestEntry] = [:]
+        currentManifest.reserveCapacity(scan.entries.count)
+        var changed: [ManifestEntry] = []
+        for var entry in scan.entries {
+            entry.contentHash = nil
+            currentManifest[entry.path] = entry
+            if previous?[entry.path] != entry { changed.append(entry) }
+        }
+        let removed = previous.map { previous in previous.keys.filter { currentManifest[$0] == nil } } ?? []
         let compressor = try ZstdCompressor(level: 3)
         var start = 0
-        while start < scan.entries.count {
-            let end = min(start + StandbyShareSync.manifestChunkEntries, scan.entries.count)
-            let plain = ManifestCodec.encode(scan.entries[start..<end])
+        while start < changed.count {
+            let end = min(start + StandbyShareSync.manifestChunkEntries, changed.count)
+            let plain = ManifestCodec.encode(changed[start..<end])
             var compressed = ByteBuffer()
             try plain.withUnsafeReadableBytes { raw in
                 try compressor.compress(raw, mode: .end) { compressed.writeBytes($0) }
@@ -47,7 +59,7 @@ struct StandbyShareSync {
         // The replica's own hashes (reused from the index where a file is provably unchanged) check renames.
         let knownHashes = Dictionary(scan.entries.lazy.compactMap { entry in entry.contentHash.map { (entry.path, $0) } },
                                      uniquingKeysWith: { first, _ in first })
-        try await writer.send(.manifestEnd(partials: scan.partials.map { PartialFile(path: $0.key, size: $0.value) }))
+        try await writer.send(.manifestEnd(partials: scan.partials.map { PartialFile(path: $0.key, size: $0.value) }, removed: removed))
         try await writer.flush()
 
         var summary: SyncPlanSummary?
@@ -160,8 +172,9 @@ struct StandbyShareSync {
         let report = SyncDoneReport(filesApplied: replicaWriter.filesApplied, bytesWritten: replicaWriter.bytesWritten, failures: failures)
         try await writer.send(.syncDone(report))
         try await writer.flush()
+        previous = currentManifest
         let seconds = context.now() - started
-        context.logger.debug("sync \(context.key): manifest of \(scan.entries.count) entries sent")
+        context.logger.debug("sync \(context.key): manifest of \(changed.count) of \(scan.entries.count) entries and \(removed.count) removals sent")
         return Outcome(summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
     }
 

@@ -204,4 +204,23 @@ struct MirrorTests {
         }
         #expect(try await cluster.differences() == [])
     }
+
+    @Test func changesMadeOnTheReplica_areRepaired_byLaterIncrementalSyncs() async throws {
+        let cluster = try TestCluster(label: "tamper")
+        defer { Task { await cluster.remove() } }
+        for index in 0..<10 { TestTree.write(cluster.source, "d/f\(index)", "content \(index)") }
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        #expect(try await cluster.sync().ok)
+        #expect(try await cluster.sync().syncResults?.first?.plan?.operationCount == 0)
+        // Same connection, so the standby now sends only what changed since its last manifest.
+        unlink(cluster.replica + "/d/f1")
+        TestTree.write(cluster.replica, "d/f2", "tampered")
+        TestTree.write(cluster.replica, "d/stray", "not on the source")
+        let result = try #require(try await cluster.sync().syncResults?.first)
+        #expect(result.ok)
+        #expect(result.plan?.files == 2)
+        #expect(result.plan?.deletions == 1)
+        #expect(try await cluster.differences() == [])
+    }
 }

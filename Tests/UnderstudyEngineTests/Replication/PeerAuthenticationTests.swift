@@ -19,8 +19,8 @@ struct PeerAuthenticationTests {
             let writer = FrameWriter(outbound: outbound)
             do {
                 try await writer.send(.hello(PeerHello(cluster: "test", node: node)))
-                try await writer.send(.openShare(group: "files", share: "data"))
-                try await writer.send(.manifestEnd(partials: []))
+                try await writer.send(.openShare(group: "files", share: "data", incremental: false))
+                try await writer.send(.manifestEnd(partials: [], removed: []))
                 try await writer.flush()
             } catch {
                 return []  // refused during the handshake: the primary closed the connection
