@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import UnderstudyCore
+import UnderstudyWire
+
+extension ReplicaWriter {
+    public func beginFile(_ header: FileHeader) throws(FileSystemError) -> IncomingFile {
+        try IncomingFile(header: header, share: share, partialThreshold: options.partialThreshold, decompressor: decompressor)
+    }
+
+    /// Verifies and queues a received file; flushes when the batch is full.
+    public func commit(_ file: IncomingFile, expectedHash: [UInt8]) throws(FileSystemError) {
+        let hash: [UInt8]
+        do {
+            hash = try file.finish(expectedHash: expectedHash, writer: self)
+        } catch {
+            file.discard()
+            throw error
+        }
+        pending.append(PendingCommit(path: file.header.path, temporaryName: file.temporaryName, contentHash: hash,
+                                     size: file.header.size, partialToRemove: file.partialToRemove))
+        pendingBytes += file.header.size
+        bytesWritten += file.bytesWritten
+        if pending.count >= options.batchFiles || pendingBytes >= options.batchBytes {
+            try flush()
+        }
+    }
+}
