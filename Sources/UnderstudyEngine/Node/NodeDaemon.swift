@@ -54,6 +54,7 @@ public struct NodeDaemon: Service {
                 try await tasks.waitForAll()
             }
         }
+        for context in runtime.shareContexts.values { context.index.waitUntilPersisted() }
         runtime.logger.info("node \(runtime.name) stopped")
         runtime.event("info", "node-stopped", "node \(runtime.name) stopped")
     }

@@ -55,7 +55,7 @@ public final class NodeRuntime: Sendable {
                 if shareStatus.lastSyncAt == nil && !isPrimary { shareStatus.state = .initialSync }
                 shares.append(shareStatus)
                 contexts[ShareKey(group: group.name, share: share.name)] = ShareContext(
-                    group: group, share: share, index: try ShareIndex(key: key, database: database), status: status,
+                    group: group, share: share, index: try ShareIndex(key: key, database: database, logger: logger), status: status,
                     database: database, logger: logger, now: now)
             }
             groups.append(GroupStatus(name: group.name, role: isPrimary ? "primary" : "standby",

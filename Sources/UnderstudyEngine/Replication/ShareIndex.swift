@@ -1,17 +1,40 @@
+import Dispatch
+import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
 
-/// A share's file index, held in memory for the daemon's life and written through to the state database.
-/// Loaded once; a sync reads it for the scan and writes back only what changed.
+/// A share's file index, held in memory for the daemon's life and written behind to the state database.
+/// Loaded once; a sync reads it for the scan and writes back only what changed. The database writes run in
+/// order on a queue of their own, off the sync's critical path: the index is a cache that every use checks
+/// against `stat`, so a write lost to a crash costs a re-hash later, never a wrong result.
 public final class ShareIndex: Sendable {
     public let key: String
     private let database: StateDatabase
     private let records: NIOLockedValueBox<[String: FileIndexRecord]>
+    private let persistence: DispatchQueue
+    private let logger: Logger
 
-    public init(key: String, database: StateDatabase) throws {
+    public init(key: String, database: StateDatabase, logger: Logger) throws {
         self.key = key
         self.database = database
+        self.logger = logger
+        persistence = DispatchQueue(label: "understudy.index.\(key)")
         records = NIOLockedValueBox(try database.fileIndex(share: key))
+    }
+
+    /// Waits until every change so far is in the database.
+    public func waitUntilPersisted() {
+        persistence.sync {}
+    }
+
+    private func persist(_ work: @escaping @Sendable () throws -> Void) {
+        persistence.async { [key, logger] in
+            do {
+                try work()
+            } catch {
+                logger.warning("could not save the file index of \(key): \(error); files will be re-hashed when needed")
+            }
+        }
     }
 
     public var snapshot: [String: FileIndexRecord] { records.withLockedValue { $0 } }
@@ -35,8 +58,11 @@ public final class ShareIndex: Sendable {
             }
             for record in changed { all[record.path] = record }
         }
-        if !removedPaths.isEmpty { try database.removeFromFileIndex(share: key, paths: removedPaths) }
-        if !changed.isEmpty { try database.upsertFileIndex(share: key, changed) }
+        let (database, key, changedRecords, removedList) = (database, key, changed, removedPaths)
+        persist {
+            if !removedList.isEmpty { try database.removeFromFileIndex(share: key, paths: removedList) }
+            if !changedRecords.isEmpty { try database.upsertFileIndex(share: key, changedRecords) }
+        }
     }
 
     /// Drops records of paths the scan no longer found.
@@ -48,6 +74,9 @@ public final class ShareIndex: Sendable {
                 gone.append(key)
             }
         }
-        if !gone.isEmpty { try database.removeFromFileIndex(share: key, paths: gone) }
+        if !gone.isEmpty {
+            let (database, key, goneList) = (database, key, gone)
+            persist { try database.removeFromFileIndex(share: key, paths: goneList) }
+        }
     }
 }
