@@ -197,7 +197,7 @@ class Run:
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench/run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--binary", required=True, help="the understudy executable (bench/run passes UNDERSTUDY_BIN)")
+    parser.add_argument("--binary", help="the understudy executable (bench/run passes UNDERSTUDY_BIN)")
     parser.add_argument("--corpora", default="small,large,mix", help="comma-separated: small, large, mix")
     parser.add_argument("--fs", default="tmpfs,ext4", help="comma-separated: tmpfs (/dev/shm), ext4 (/var/tmp)")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink the corpora (e.g. 0.05 to try the harness)")
@@ -213,6 +213,10 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--render", metavar="JSON", help="only print the tables of an earlier run's JSON")
     parser.add_argument("--markdown", action="store_true", help="with --render: Markdown tables")
     arguments = parser.parse_args()
+    if arguments.render:
+        return arguments
+    if not arguments.binary:
+        parser.error("--binary is required (bench/run passes $UNDERSTUDY_BIN or the release build)")
     arguments.corpora = [name for name in arguments.corpora.split(",") if name]
     arguments.fs = [name for name in arguments.fs.split(",") if name]
     for name in arguments.corpora:
@@ -227,13 +231,11 @@ def parse_arguments() -> argparse.Namespace:
 
 
 def main() -> int:
-    if "--render" in sys.argv:
-        arguments = argparse.Namespace(**{"render": sys.argv[sys.argv.index("--render") + 1],
-                                          "markdown": "--markdown" in sys.argv})
+    arguments = parse_arguments()
+    if arguments.render:
         with open(arguments.render) as handle:
             print(report.render(json.load(handle), markdown=arguments.markdown))
         return 0
-    arguments = parse_arguments()
     run = Run(arguments)
 
     def stop(signum, _frame):

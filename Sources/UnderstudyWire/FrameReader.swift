@@ -4,7 +4,8 @@ import UnderstudyCore
 /// Reads a frame's fields with bounds checks; every failure names the message and the field.
 struct FrameReader {
     var buffer: ByteBuffer
-    let messageName: String
+    /// Static, so decoding a frame costs no string formatting; used only in error messages.
+    let messageName: StaticString
 
     var remaining: Int { buffer.readableBytes }
 
@@ -109,10 +110,14 @@ struct FrameReader {
         }
     }
 
-    func rest() -> ByteBuffer { buffer }
+    /// The rest of the frame (a payload that runs to its end), consumed.
+    mutating func rest() -> ByteBuffer {
+        defer { buffer.moveReaderIndex(to: buffer.writerIndex) }
+        return buffer
+    }
 
     mutating func expectEnd() throws(WireError) {
-        if buffer.readableBytes > 0, !["fileChunk", "signatureChunk", "manifestChunk"].contains(messageName) {
+        if buffer.readableBytes > 0 {
             throw WireError(.malformedFrame, "\(messageName): \(buffer.readableBytes) unexpected bytes after the last field")
         }
     }

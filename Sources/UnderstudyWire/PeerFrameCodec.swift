@@ -11,6 +11,28 @@ public enum PeerFrameCodec {
         case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
         case operationFailed
+
+        var name: StaticString {
+            switch self {
+            case .hello: "hello"
+            case .error: "error"
+            case .openShare: "openShare"
+            case .manifestChunk: "manifestChunk"
+            case .manifestEnd: "manifestEnd"
+            case .planSummary: "planSummary"
+            case .operation: "operation"
+            case .fileBegin: "fileBegin"
+            case .fileChunk: "fileChunk"
+            case .fileEnd: "fileEnd"
+            case .fileAbandon: "fileAbandon"
+            case .signatureRequest: "signatureRequest"
+            case .signatureChunk: "signatureChunk"
+            case .signatureEnd: "signatureEnd"
+            case .syncEnd: "syncEnd"
+            case .syncDone: "syncDone"
+            case .operationFailed: "operationFailed"
+            }
+        }
     }
 
     public static func encode(_ message: PeerMessage, into buffer: inout ByteBuffer) {
@@ -104,7 +126,7 @@ public enum PeerFrameCodec {
         guard let type = MessageType(rawValue: rawType) else {
             throw WireError(.unknownMessageType, "unknown message type \(rawType)")
         }
-        var reader = FrameReader(buffer: frame, messageName: "\(type)")
+        var reader = FrameReader(buffer: frame, messageName: type.name)
         let message: PeerMessage
         switch type {
         case .hello:

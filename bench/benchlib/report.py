@@ -144,14 +144,21 @@ def aims(cells: dict) -> list[tuple[str, str, bool | None, str]]:
 
 
 def noise(results: dict) -> str:
-    records = results["records"]
+    """How much else ran. Per phase, CPU time of the whole machine minus that of the measured processes; the
+    counters tick every 10 ms, so one short phase says little and the sum over all phases is what counts."""
+    records = [record for record in results["records"] if record["wall_s"] > 0]
     if not records:
         return "no records"
-    other = [record["other_cpu_s"] / record["wall_s"] for record in records if record["wall_s"] > 0]
-    loads = [record["load_before"] for record in records]
-    return (f"load average before phases: median {statistics.median(loads):.2f}, max {max(loads):.2f}; "
-            f"CPU used by other processes during phases: median {statistics.median(other):.2f} cores, "
-            f"max {max(other):.2f} cores")
+    other = sum(record["other_cpu_s"] for record in records)
+    wall = sum(record["wall_s"] for record in records)
+    long = [record for record in records if record["wall_s"] >= 0.5]
+    busy = [record for record in long if record["other_cpu_s"] / record["wall_s"] > 0.25]
+    checks = "; ".join(f"round {index + 1}: {', '.join(str(value) for value in values)}"
+                       for index, values in enumerate(results.get("loads_at_start", [])))
+    return (f"other processes used {other / wall:.2f} cores on average during the {len(records)} timed phases "
+            f"({other:.1f} s of CPU in {wall:.1f} s); {len(busy)} of the {len(long)} phases of 0.5 s or more saw "
+            f"over 0.25 cores of other work. Quiet checks before each round (load average before round 1, cores "
+            f"busy with other work over 10 s before later rounds): {checks or 'none'}")
 
 
 def initial_breakdown(cells: dict) -> list[list[str]]:

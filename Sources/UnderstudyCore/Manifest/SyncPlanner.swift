@@ -11,7 +11,7 @@ public struct SyncPlanner: Sendable {
         /// Files smaller than this are sent whole: a signature round trip costs more than it saves.
         public var deltaThreshold: Int64
 
-        public init(compareOwnership: Bool, deltaThreshold: Int64 = 64 * 1024) {
+        public init(compareOwnership: Bool, deltaThreshold: Int64 = 8 * 1024) {
             self.compareOwnership = compareOwnership
             self.deltaThreshold = deltaThreshold
         }

@@ -3,11 +3,12 @@ import CLibrsync
 /// Streaming signature of a basis file (the replica's copy of a file), sent
 /// to the source so it can compute a delta.
 ///
-/// BLAKE2 strong sums at their full 32 bytes: the files may hold data chosen
-/// by users, and shorter sums make crafted collisions (a corrupted replica)
-/// cheaper. The block length is librsync's recommendation for the basis
-/// size (about its square root), so a 4 GiB basis has 64 KiB blocks and a
-/// signature of about 2.3 MiB.
+/// BLAKE2 strong sums at librsync's recommended minimum length for the basis
+/// size, but at least 8 bytes, which keeps signatures near a third of
+/// their full size. A false block match cannot corrupt a replica: every file
+/// is checked against the SHA-256 of the source before it is renamed into
+/// place, and a file that fails the check is sent whole next time. The block
+/// length is librsync's recommendation (about the square root of the size).
 public final class SignatureGenerator {
     private let job: LibrsyncJob
     /// The block length librsync chose for this basis size.
@@ -26,7 +27,7 @@ public final class SignatureGenerator {
         }
         var magic = RS_BLAKE2_SIG_MAGIC
         var blockLength = 0
-        var strongLength = 0
+        var strongLength = -1  // librsync: -1 asks for the recommended minimum, 0 for the maximum
         let arguments = rs_sig_args(rs_long_t(basisSize), &magic, &blockLength, &strongLength)
         guard arguments == RS_DONE else {
             throw DeltaError(
@@ -34,6 +35,8 @@ public final class SignatureGenerator {
                 message: LibrsyncJob.describe(
                     "signature parameters for \(basisSize) bytes", arguments, ""))
         }
+        // Never below 8 bytes: a false match costs a whole resend, so keep them rare even for small files.
+        strongLength = max(strongLength, 8)
         guard let raw = rs_sig_begin(blockLength, strongLength, magic) else {
             throw DeltaError(
                 code: .outOfMemory, message: "librsync could not start a signature job")

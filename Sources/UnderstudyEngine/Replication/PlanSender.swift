@@ -23,7 +23,7 @@ struct PlanSender: Sendable {
         var trailing: [SyncOperation] = []
         var progressLog = ProgressLogger(now: context.now())
 
-        for case .sendFile(let path, _, let basis) in plan.operations where basis != .none {
+        for case .sendFile(let path, _, let basis) in plan.operations where basis != .none && !context.sendWhole.contains(path) {
             deferred[path] = basis
             try await writer.send(.signatureRequest(path: path, basis: basis))
         }
@@ -33,7 +33,10 @@ struct PlanSender: Sendable {
             try Task.checkCancellation()
             switch operation {
             case .sendFile(let path, _, let basis):
-                if basis == .none { try await send(path, basis: .none, signature: nil, into: &result, log: &progressLog) }
+                if basis == .none || context.sendWhole.contains(path) {
+                    try await send(path, basis: .none, signature: nil, into: &result, log: &progressLog)
+                    context.sendWhole.remove(path)
+                }
             case .makeHardLink(_, let target) where deferred[target] != nil:
                 deferredLinks[target, default: []].append(operation)
             case .setDirectoryAttributes:

@@ -78,6 +78,7 @@ struct PrimaryShareSync {
                 case .signatureEnd(let path): continuation.yield(.signature(path: path, data: signatures.removeValue(forKey: path) ?? []))
                 case .operationFailed(let path, let code, let text):
                     context.logger.warning("standby could not apply \(String(reflecting: path)) in \(context.key): \(code.name): \(text)")
+                    if code == .contentMismatch { context.sendWhole.insert(path) }
                     continuation.yield(.failed(path: path, message: text))
                 case .syncDone(let report): done = report
                 case .error(let code, let text): throw PeerSessionError.remote(code, text)

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import UnderstudyCore
 
 /// What a sync session of one share needs from the daemon around it.
@@ -11,6 +12,8 @@ public struct ShareContext: Sendable {
     public var logger: Logger
     /// Seconds on a monotonic clock; injected so tests can drive it.
     public var now: @Sendable () -> Double
+    /// Files whose delta did not reproduce the source (a false block match): sent whole next time.
+    let sendWhole = PathSet()
 
     public init(group: GroupConfiguration, share: ShareConfiguration, index: ShareIndex, status: StatusRegistry,
                 database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double) {
@@ -51,4 +54,13 @@ struct ProgressLogger {
         lastLog = now
         context.logger.info("\(prefix) \(context.key): \(progress.line(now: now))")
     }
+}
+
+/// A set of share paths shared between the tasks of a primary.
+final class PathSet: Sendable {
+    private let paths = NIOLockedValueBox<Set<String>>([])
+
+    func insert(_ path: String) { _ = paths.withLockedValue { $0.insert(path) } }
+    func contains(_ path: String) -> Bool { paths.withLockedValue { $0.contains(path) } }
+    func remove(_ path: String) { _ = paths.withLockedValue { $0.remove(path) } }
 }
