@@ -28,9 +28,17 @@ public struct SyncPlanner: Sendable {
     ///   - replica: the replica tree, root included as path "".
     ///   - partials: replica paths for which an interrupted transfer left a partial copy, with its size.
     public func plan(source: [ManifestEntry], replica: [ManifestEntry], partials: [String: Int64] = [:]) -> SyncPlan {
+        plan(source: source, replicaByPath: Dictionary(replica.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first }),
+             partials: partials)
+    }
+
+    /// The same, with the replica keyed by path (as the primary keeps it between incremental manifests).
+    public func plan(source: [ManifestEntry], replicaByPath original: [String: ManifestEntry],
+                     partials: [String: Int64] = [:]) -> SyncPlan {
+        let replica = original.values
         let sourceEntries = source.sorted { $0.path < $1.path }
         let sourceByPath = Dictionary(sourceEntries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        var replicaByPath = Dictionary(replica.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var replicaByPath = original
         let leaderOf = hardLinkLeaders(sourceEntries)
 
         var removals: [SyncOperation] = []
@@ -129,8 +137,9 @@ public struct SyncPlanner: Sendable {
 
         // Deletions: only the topmost gone entry of a gone subtree (a directory goes with what it holds).
         var deletions: [SyncOperation] = []
-        for entry in replica.sorted(by: { $0.path < $1.path }) where !entry.path.isEmpty {
-            guard sourceByPath[entry.path] == nil, !usedRenameSources.contains(entry.path),
+        let gone = replica.filter { !$0.path.isEmpty && sourceByPath[$0.path] == nil }.sorted { $0.path < $1.path }
+        for entry in gone {
+            guard !usedRenameSources.contains(entry.path),
                   !isUnderRemovedTree(entry.path) else { continue }
             if let parent = RelativePath.parent(entry.path), !parent.isEmpty,
                sourceByPath[parent] == nil, replicaByPath[parent]?.kind == .directory {

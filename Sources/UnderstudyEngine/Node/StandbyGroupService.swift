@@ -52,7 +52,7 @@ struct StandbyGroupService: Sendable {
                         failedAttempts = 0
                         var retryDelay = 1.0
                         // Manifests sent on this connection: later syncs send only what changed since.
-                        var sentManifests: [String: [String: ManifestEntry]] = [:]
+                        var sentManifests: [String: [ManifestEntry]] = [:]
                         while !Task.isCancelled {
                             let waiters = await requests.takeWaiters()
                             let results: [SyncResult]
@@ -93,7 +93,7 @@ struct StandbyGroupService: Sendable {
     }
 
     private func syncAll(_ iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, _ writer: FrameWriter,
-                         _ counter: ByteCounter, _ sentManifests: inout [String: [String: ManifestEntry]]) async throws -> [SyncResult] {
+                         _ counter: ByteCounter, _ sentManifests: inout [String: [ManifestEntry]]) async throws -> [SyncResult] {
         var results: [SyncResult] = []
         for share in group.shares {
             guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }

@@ -44,19 +44,18 @@ struct PrimaryShareSync {
             default: throw PeerSessionError.unexpected(message, "while receiving the replica's manifest")
             }
         }
-        let replica = Array(replicaByPath.values)
         let scan = try await scanTask.value
-        if scan.entries.count == 1 && replica.count > 1 {
+        if scan.entries.count == 1 && replicaByPath.count > 1 {
             // An empty source over a populated replica is far more often an unmounted disk than a real wipe.
             throw PeerSessionError.refused(
-                "source \(sourcePath) is empty but the replica holds \(replica.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand")
+                "source \(sourcePath) is empty but the replica holds \(replicaByPath.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand")
         }
         for skipped in scan.skipped {
             context.logger.warning("not mirrored: \(String(reflecting: skipped.path)) in \(context.key): \(skipped.reason)")
         }
         let sourceShare = try ShareDirectory(path: sourcePath, create: false)
         let fileSender = try FileSender(share: sourceShare)
-        let planned = planner.plan(source: scan.entries, replica: replica, partials: partials)
+        let planned = planner.plan(source: scan.entries, replicaByPath: replicaByPath, partials: partials)
         let plan = fillRenameHashes(planned, source: scan.entries, index: indexSnapshot, sender: fileSender)
         let summary = plan.summary
         context.logger.info("sync \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates")
