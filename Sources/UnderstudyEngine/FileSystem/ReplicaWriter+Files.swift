@@ -24,7 +24,7 @@ extension ReplicaWriter {
         pendingBytes += file.header.size
         bytesWritten += file.bytesWritten
         if pending.count >= options.batchFiles || pendingBytes >= options.batchBytes {
-            try flush()
+            try submitPending()
         }
     }
 }

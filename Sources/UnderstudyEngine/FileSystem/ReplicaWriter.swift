@@ -9,7 +9,8 @@ import UnderstudyWire
 /// Applies a sync plan to a replica without ever leaving a torn file under a final name (DESIGN rule 1):
 /// content goes to a hidden sibling, becomes durable, and only then is renamed over the final name.
 /// Files are committed in batches: one `syncfs` makes a whole batch's data durable, the renames follow,
-/// and a second `syncfs` makes the renames durable before the batch counts as applied. A large new file is
+/// and a second `syncfs` makes the renames durable before the batch counts as applied. `BatchFlusher` does
+/// that on its own thread while the next batch is received. A large new file is
 /// written under a `.understudy.part.` name, so an interrupted transfer leaves a basis for a delta.
 public final class ReplicaWriter {
     public struct Options: Sendable {
@@ -46,11 +47,18 @@ public final class ReplicaWriter {
 
     /// One decoder for every file of the sync (reset per file; creating one per file is costly).
     let decompressor: ZstdDecompressor
+    let flusher: BatchFlusher
 
     public init(share: ShareDirectory, options: Options) throws {
         self.share = share
         self.options = options
         decompressor = try ZstdDecompressor()
+        flusher = try BatchFlusher(rootPath: share.rootPath)
+    }
+
+    deinit {
+        // A batch still in flight finishes (its files are complete); nothing is left half-renamed.
+        _ = flusher.wait()
     }
 
     // MARK: Plan steps other than file content
@@ -80,7 +88,7 @@ public final class ReplicaWriter {
             removedPaths.append(from)
             renamedPaths[to] = from
             if let status = try? FileStatus.at(toDir, toName, path: to), status.kind == .file {
-                committedRecords.append(record(to, status, hash: nil))
+                committedRecords.append(ReplicaWriter.record(to, status, hash: nil))
             }
         case .sendFile(let path, _, _):
             throw FileSystemError(.pathRefused, operation: "file content must arrive as fileBegin, not as an operation", path: path)
@@ -135,24 +143,25 @@ public final class ReplicaWriter {
 
     /// Makes every file received so far durable under its final name.
     public func flush() throws(FileSystemError) {
+        try submitPending()
+        try collectFlushed()
+    }
+
+    /// Hands the current batch to the flusher, after the batch before it is done; returns at once.
+    func submitPending() throws(FileSystemError) {
+        try collectFlushed()
         if pending.isEmpty { return }
-        guard understudy_syncfs(share.rootDescriptor) == 0 else { throw .errno("syncfs", "") }
-        let batch = pending
+        flusher.submit(pending)
         pending.removeAll(keepingCapacity: true)
         pendingBytes = 0
-        for commit in batch {
-            let (dir, name) = try share.parent(of: commit.path)
-            guard renameat(dir, commit.temporaryName, dir, name) == 0 else {
-                unlinkat(dir, commit.temporaryName, 0)
-                throw .errno("rename into place", commit.path)
-            }
-            if let partial = commit.partialToRemove { unlinkat(dir, partial, 0) }
-            if let status = try? FileStatus.at(dir, name, path: commit.path) {
-                committedRecords.append(record(commit.path, status, hash: commit.contentHash))
-            }
-            filesApplied += 1
-        }
-        guard understudy_syncfs(share.rootDescriptor) == 0 else { throw .errno("syncfs", "") }
+    }
+
+    /// Waits for the batch in flight and takes over its results (or its error).
+    private func collectFlushed() throws(FileSystemError) {
+        let outcome = flusher.wait()
+        committedRecords += outcome.records
+        filesApplied += outcome.filesApplied
+        if let error = outcome.error { throw error }
     }
 
     /// Index changes since the last call: records of files written or moved, and paths removed.
@@ -190,7 +199,7 @@ public final class ReplicaWriter {
         return ShareDirectory.temporaryPrefix + String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    func record(_ path: String, _ status: FileStatus, hash: [UInt8]?) -> FileIndexRecord {
+    static func record(_ path: String, _ status: FileStatus, hash: [UInt8]?) -> FileIndexRecord {
         FileIndexRecord(path: path, size: status.size,
                         mtimeSeconds: status.attributes.mtimeSeconds, mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds),
                         ctimeSeconds: status.ctimeSeconds, ctimeNanoseconds: status.ctimeNanoseconds,
