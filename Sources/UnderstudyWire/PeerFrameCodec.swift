@@ -39,26 +39,22 @@ public enum PeerFrameCodec {
         let lengthIndex = buffer.writerIndex
         buffer.writeInteger(UInt32(0))
         let start = buffer.writerIndex
+        buffer.writeInteger(message.messageType.rawValue)
         switch message {
         case .hello(let hello):
-            buffer.writeInteger(MessageType.hello.rawValue)
             buffer.writeInteger(hello.protocolVersion)
             buffer.writeWireString(hello.cluster)
             buffer.writeWireString(hello.node)
         case .error(let code, let text):
-            buffer.writeInteger(MessageType.error.rawValue)
             buffer.writeInteger(code.rawValue)
             buffer.writeWireString(text)
         case .openShare(let group, let share, let incremental):
-            buffer.writeInteger(MessageType.openShare.rawValue)
             buffer.writeWireString(group)
             buffer.writeWireString(share)
             buffer.writeInteger(UInt8(incremental ? 1 : 0))
         case .manifestChunk(var data):
-            buffer.writeInteger(MessageType.manifestChunk.rawValue)
             buffer.writeBuffer(&data)
         case .manifestEnd(let partials, let removed):
-            buffer.writeInteger(MessageType.manifestEnd.rawValue)
             buffer.writeInteger(UInt32(partials.count))
             for partial in partials {
                 buffer.writeWireString(partial.path)
@@ -67,50 +63,39 @@ public enum PeerFrameCodec {
             buffer.writeInteger(UInt32(removed.count))
             for path in removed { buffer.writeWireString(path) }
         case .planSummary(let summary):
-            buffer.writeInteger(MessageType.planSummary.rawValue)
             for value in [Int64(summary.files), summary.bytes, Int64(summary.deltas), Int64(summary.directories),
                           Int64(summary.symlinks), Int64(summary.hardLinks), Int64(summary.renames),
                           Int64(summary.deletions), Int64(summary.attributeUpdates)] {
                 buffer.writeInteger(value)
             }
         case .operation(let operation):
-            buffer.writeInteger(MessageType.operation.rawValue)
             buffer.writeOperation(operation)
         case .fileBegin(let header):
-            buffer.writeInteger(MessageType.fileBegin.rawValue)
             buffer.writeWireString(header.path)
             buffer.writeInteger(header.size)
             buffer.writeAttributes(header.attributes)
             buffer.writeInteger(header.basis.rawValue)
         case .fileChunk(var data):
-            buffer.writeInteger(MessageType.fileChunk.rawValue)
             buffer.writeBuffer(&data)
         case .fileEnd(let hash):
-            buffer.writeInteger(MessageType.fileEnd.rawValue)
             buffer.writeWireBytes(hash)
         case .fileAbandon(let reason):
-            buffer.writeInteger(MessageType.fileAbandon.rawValue)
             buffer.writeWireString(reason)
         case .signatureRequest(let path, let basis):
-            buffer.writeInteger(MessageType.signatureRequest.rawValue)
             buffer.writeWireString(path)
             buffer.writeInteger(basis.rawValue)
         case .signatureChunk(let path, var data):
-            buffer.writeInteger(MessageType.signatureChunk.rawValue)
             buffer.writeWireString(path)
             buffer.writeBuffer(&data)
         case .signatureEnd(let path):
-            buffer.writeInteger(MessageType.signatureEnd.rawValue)
             buffer.writeWireString(path)
         case .syncEnd:
-            buffer.writeInteger(MessageType.syncEnd.rawValue)
+            break  // the type byte is the whole message
         case .syncDone(let report):
-            buffer.writeInteger(MessageType.syncDone.rawValue)
             buffer.writeInteger(report.filesApplied)
             buffer.writeInteger(report.bytesWritten)
             buffer.writeInteger(report.failures)
         case .operationFailed(let path, let code, let text):
-            buffer.writeInteger(MessageType.operationFailed.rawValue)
             buffer.writeWireString(path)
             buffer.writeInteger(code.rawValue)
             buffer.writeWireString(text)

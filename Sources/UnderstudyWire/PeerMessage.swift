@@ -41,25 +41,28 @@ public enum PeerMessage: Sendable, Equatable {
     /// The standby could not apply a step; the primary may resend the file whole.
     case operationFailed(path: String, code: WireErrorCode, message: String)
 
-    public var typeName: String {
+    public var typeName: String { messageType.name.description }
+
+    /// The frame type byte of this message.
+    var messageType: PeerFrameCodec.MessageType {
         switch self {
-        case .hello: "hello"
-        case .error: "error"
-        case .openShare: "openShare"
-        case .manifestChunk: "manifestChunk"
-        case .manifestEnd: "manifestEnd"
-        case .planSummary: "planSummary"
-        case .operation: "operation"
-        case .fileBegin: "fileBegin"
-        case .fileChunk: "fileChunk"
-        case .fileEnd: "fileEnd"
-        case .fileAbandon: "fileAbandon"
-        case .signatureRequest: "signatureRequest"
-        case .signatureChunk: "signatureChunk"
-        case .signatureEnd: "signatureEnd"
-        case .syncEnd: "syncEnd"
-        case .syncDone: "syncDone"
-        case .operationFailed: "operationFailed"
+        case .hello: .hello
+        case .error: .error
+        case .openShare: .openShare
+        case .manifestChunk: .manifestChunk
+        case .manifestEnd: .manifestEnd
+        case .planSummary: .planSummary
+        case .operation: .operation
+        case .fileBegin: .fileBegin
+        case .fileChunk: .fileChunk
+        case .fileEnd: .fileEnd
+        case .fileAbandon: .fileAbandon
+        case .signatureRequest: .signatureRequest
+        case .signatureChunk: .signatureChunk
+        case .signatureEnd: .signatureEnd
+        case .syncEnd: .syncEnd
+        case .syncDone: .syncDone
+        case .operationFailed: .operationFailed
         }
     }
 }

@@ -61,13 +61,12 @@ struct ControlServer: Sendable {
         case .sync:
             let targets: [String]
             if let group = request.group {
-                guard let requests = syncRequests[group] else {
+                guard syncRequests[group] != nil else {
                     if let configured = node.configuration.groups[group] {
                         return ControlResponse(ok: false, error: "group '\(group)' is synced by its standby, \(configured.standby): run `understudy sync \(group)` there")
                     }
                     return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
                 }
-                _ = requests
                 targets = [group]
             } else {
                 targets = syncRequests.keys.sorted()

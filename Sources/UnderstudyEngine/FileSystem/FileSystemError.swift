@@ -36,6 +36,4 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
             return "\(String(reflecting: path)): \(operation)"
         }
     }
-
-    public var isNoSpace: Bool { errnoValue == ENOSPC || errnoValue == EDQUOT }
 }

@@ -16,8 +16,6 @@ public struct TreeScanner {
         public var temporaries: [String]
         /// Entries that cannot be mirrored (devices, FIFOs, sockets, names that are not UTF-8), with why.
         public var skipped: [(path: String, reason: String)]
-        /// Status of files as scanned, for updating the file index.
-        public var statuses: [String: FileStatus]
     }
 
     public let filter: PathFilter
@@ -29,7 +27,7 @@ public struct TreeScanner {
     }
 
     public func scan(_ share: ShareDirectory) throws(FileSystemError) -> Result {
-        var result = Result(entries: [], partials: [:], temporaries: [], skipped: [], statuses: [:])
+        var result = Result(entries: [], partials: [:], temporaries: [], skipped: [])
         let rootStatus = try FileStatus.of(share.rootDescriptor, path: "")
         result.entries.append(ManifestEntry(path: "", kind: .directory, size: 0, attributes: rootStatus.attributes,
                                             inode: rootStatus.inode, linkCount: rootStatus.linkCount))
@@ -87,7 +85,6 @@ public struct TreeScanner {
                                                         inode: status.inode, linkCount: status.linkCount))
                 case .file:
                     guard filter.isIncluded(path) else { continue }
-                    result.statuses[path] = status
                     result.entries.append(ManifestEntry(path: path, kind: .file, size: status.size, attributes: status.attributes,
                                                         inode: status.inode, linkCount: status.linkCount,
                                                         contentHash: knownHash(path, status)))

@@ -80,11 +80,13 @@ struct PrimaryService: Sendable {
                         do {
                             replicaManifests[key] = try await PrimaryShareSync(context: context, planner: planner)
                                 .run(inbound: &iterator, writer: writer, base: incremental ? replicaManifests[key] : nil)
+                            node.saveStatus(group: groupName, share: shareName)
                         } catch {
                             context.status.setProgress(group: groupName, share: shareName, nil)
                             context.status.update(group: groupName, share: shareName) { $0.state = .error; $0.lastError = "\(error)" }
                             logger.error("sync \(context.key) failed: \(error)")
                             node.event("error", "sync-failed", "\(error)", share: context.key)
+                            node.saveStatus(group: groupName, share: shareName)
                             // Tell the standby why, so its status shows the cause rather than a dropped connection.
                             if !((error as? PeerSessionError)?.isPeerGone ?? false) {
                                 try? await writer.send(.error(code: .internalError, message: "primary \(node.name) could not serve \(context.key): \(error)"))

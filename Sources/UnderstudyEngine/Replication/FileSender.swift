@@ -11,7 +11,7 @@ import UnderstudyWire
 /// it is read, the transfer is abandoned: the replica never receives a mix of two versions.
 final class FileSender {
     enum Outcome {
-        case sent(hash: [UInt8], status: FileStatus, wireBytes: Int64)
+        case sent(hash: [UInt8], status: FileStatus)
         /// Changed or vanished while read; nothing was committed on the replica.
         case abandoned(reason: String)
         /// Could not be read at all (nothing was sent).
@@ -52,7 +52,6 @@ final class FileSender {
                                                     basis: delta == nil ? .none : basis)))
         var hasher = SHA256()
         var total: Int64 = 0
-        var wireBytes: Int64 = 0
         // Sized for the file, so thousands of small files do not each allocate a megabyte.
         let outputCapacity = Int(min(Int64(FileSender.readSize), before.size)) + 4096
         var output = ByteBufferAllocator().buffer(capacity: outputCapacity)
@@ -78,7 +77,6 @@ final class FileSender {
                 try compressor.compress(input, mode: isLast ? .end : .flush, output: sink)
             }
             if output.readableBytes > 0 {
-                wireBytes += Int64(output.readableBytes)
                 try await writer.send(.fileChunk(output))
                 output = ByteBufferAllocator().buffer(capacity: outputCapacity)
             }
@@ -93,7 +91,7 @@ final class FileSender {
         }
         let hash = Array(hasher.finalize())
         try await writer.send(.fileEnd(contentHash: hash))
-        return .sent(hash: hash, status: after, wireBytes: wireBytes)
+        return .sent(hash: hash, status: after)
     }
 
     /// SHA-256 of a source file, for recognising a rename; nil if it cannot be read or changes meanwhile.

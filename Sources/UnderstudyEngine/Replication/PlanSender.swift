@@ -84,8 +84,7 @@ struct PlanSender: Sendable {
         }
         progressLog = log
         switch outcome {
-        case .sent(let hash, let sent, _):
-            let status = sent
+        case .sent(let hash, let status):
             result.indexRecords.append(FileIndexRecord(
                 path: path, size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
                 mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,

@@ -86,10 +86,10 @@ struct PrimaryShareSync {
             }
             continuation.finish()
             let result = try await group.next()!
-            try context.index.apply(records: result.indexRecords, removed: [])
+            context.index.apply(records: result.indexRecords, removed: [])
             return done!
         }
-        try context.index.retain(only: Set(scan.entries.lazy.filter { $0.kind == .file }.map(\.path)))
+        context.index.retain(only: Set(scan.entries.lazy.filter { $0.kind == .file }.map(\.path)))
         let seconds = context.now() - started
         let sent = writer.bytesWritten - bytesBefore
         context.status.setProgress(group: context.group.name, share: context.share.name, nil)

@@ -41,7 +41,7 @@ public final class ShareIndex: Sendable {
 
     /// Records written or moved and paths removed (a removed directory takes what is below it).
     /// - Parameter renamed: new path → old path; a moved file keeps the content hash its old record had.
-    public func apply(records changed: [FileIndexRecord], removed: [String], renamed: [String: String] = [:]) throws {
+    public func apply(records changed: [FileIndexRecord], removed: [String], renamed: [String: String] = [:]) {
         var removedPaths: [String] = []
         var changed = changed
         records.withLockedValue { all in
@@ -66,7 +66,7 @@ public final class ShareIndex: Sendable {
     }
 
     /// Drops records of paths the scan no longer found.
-    public func retain(only present: Set<String>) throws {
+    public func retain(only present: Set<String>) {
         var gone: [String] = []
         records.withLockedValue { all in
             for key in all.keys where !present.contains(key) {

@@ -165,7 +165,7 @@ struct StandbyShareSync {
         try replicaWriter.flush()
         replicaWriter.removePartials(Array(scan.partials.keys))
         let changes = replicaWriter.takeIndexChanges()
-        try context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
+        context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
         let report = SyncDoneReport(filesApplied: replicaWriter.filesApplied, bytesWritten: replicaWriter.bytesWritten, failures: failures)
         try await writer.send(.syncDone(report))
         try await writer.flush()

@@ -223,4 +223,25 @@ struct MirrorTests {
         #expect(result.plan?.deletions == 1)
         #expect(try await cluster.differences() == [])
     }
+
+    @Test func bothNodesStatus_keepsTheLastSync_acrossRestarts() async throws {
+        let cluster = try TestCluster(label: "status-restart")
+        defer { Task { await cluster.remove() } }
+        TestTree.write(cluster.source, "f", "content")
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        #expect(try await cluster.sync().ok)
+        // The primary records its side when the standby's syncDone reaches it, a moment after `sync` returns.
+        var sent: Int64 = 0
+        for _ in 0..<100 where sent == 0 {
+            sent = try #require(try await cluster.status("alpha").groups.first?.shares.first).bytesSent
+            if sent == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(sent > 0)
+        await cluster.stopAll()
+        try cluster.start("alpha")
+        let primary = try #require(try await cluster.status("alpha").groups.first?.shares.first)
+        #expect(primary.lastSyncAt != nil)
+        #expect(primary.bytesSent == sent)
+    }
 }
