@@ -53,11 +53,15 @@ struct StandbyGroupService: Sendable {
                         var retryDelay = 1.0
                         // Manifests sent on this connection: later syncs send only what changed since.
                         var sentManifests: [String: [ManifestEntry]] = [:]
+                        var idleBefore = false
                         while !Task.isCancelled {
                             let waiters = await requests.takeWaiters()
                             let results: [SyncResult]
                             do {
                                 results = try await syncAll(&iterator, writer, connection.counter, &sentManifests)
+                            } catch where idleBefore && Self.isDroppedConnection(error) {
+                                await requests.requeue(waiters)
+                                throw error
                             } catch {
                                 let failed = group.shares.map {
                                     SyncResult(group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
@@ -67,6 +71,7 @@ struct StandbyGroupService: Sendable {
                                 throw error
                             }
                             for waiter in waiters { waiter.resume(returning: results) }
+                            idleBefore = true
                             // Files that could not be applied (changed while read, disk full...) are retried soon,
                             // backing off so a lasting problem does not turn into a busy loop.
                             if results.allSatisfy(\.ok) {
@@ -85,7 +90,8 @@ struct StandbyGroupService: Sendable {
                 if Task.isCancelled { break }
                 logger.warning("connection to primary \(group.primary) for group \(group.name) ended: \(error); reconnecting")
                 markDisconnected("\(error)")
-                answerWaiters(with: "sync interrupted: \(error)")
+                // Askers of the failed sync were answered (or requeued) by the loop; new ones wait for the
+                // reconnect, or are told after a few failed attempts.
                 await requests.wait(seconds: backoff)
                 backoff = min(backoff * 2, 30)
             }
@@ -174,5 +180,11 @@ struct StandbyGroupService: Sendable {
             }
             for waiter in waiters { waiter.resume(returning: results) }
         }
+    }
+
+    /// The connection went away under us (rather than the primary refusing or the replica failing).
+    static func isDroppedConnection(_ error: Error) -> Bool {
+        if case .closed = error as? PeerSessionError { return true }
+        return error is ChannelError || error is IOError
     }
 }

@@ -38,6 +38,14 @@ actor SyncRequests {
         }
     }
 
+    /// Askers whose sync never got going because the idle connection had died (the primary restarted): they
+    /// are answered by the first sync on the next connection.
+    func requeue(_ continuations: [CheckedContinuation<[SyncResult], Never>]) {
+        guard !continuations.isEmpty else { return }
+        waiters.append(contentsOf: continuations)
+        pending = true
+    }
+
     /// The askers to answer with the sync that starts now.
     func takeWaiters() -> [CheckedContinuation<[SyncResult], Never>] {
         pending = false

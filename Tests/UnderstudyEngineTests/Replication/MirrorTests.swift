@@ -244,4 +244,20 @@ struct MirrorTests {
         #expect(primary.lastSyncAt != nil)
         #expect(primary.bytesSent == sent)
     }
+
+    @Test func syncAfterThePrimaryRestarted_reconnectsAndSucceeds() async throws {
+        let cluster = try TestCluster(label: "primary-restart")
+        defer { Task { await cluster.remove() } }
+        TestTree.write(cluster.source, "a", "first")
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        #expect(try await cluster.sync().ok)
+        await cluster.stop("alpha")
+        TestTree.write(cluster.source, "b", "written while the primary was down")
+        try cluster.start("alpha")
+        // The standby's idle connection died with the old primary; the request must not fail because of it.
+        let response = try await cluster.sync()
+        #expect(response.ok, "\(response)")
+        #expect(try await cluster.differences() == [])
+    }
 }
