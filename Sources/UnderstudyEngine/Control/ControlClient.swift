@@ -26,6 +26,11 @@ public struct ControlClient: Sendable {
     }
 
     public func send(_ request: ControlRequest) throws -> ControlResponse {
+        try send(line: try JSONEncoder.control.encode(request))
+    }
+
+    /// Sends one line as it is (the daemon must cope with anything a local user can write to its socket).
+    public func send(line: Data) throws -> ControlResponse {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ControlClientError("cannot create a socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -45,7 +50,7 @@ public struct ControlClient: Sendable {
         guard connected == 0 else {
             throw ControlClientError(unreachable: "cannot reach the daemon at \(socketPath): \(String(cString: strerror(errno))); is `understudy run` running for this node?")
         }
-        var data = try JSONEncoder.control.encode(request)
+        var data = line
         data.append(UInt8(ascii: "\n"))
         try data.withUnsafeBytes { raw in
             var offset = 0

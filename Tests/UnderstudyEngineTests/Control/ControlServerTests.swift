@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+import UnderstudyCore
+@testable import UnderstudyEngine
+
+/// DESIGN rule 7 for the local API: a bad request gets an error that says what was expected, and the daemon
+/// goes on answering.
+@Suite(.serialized)
+struct ControlServerTests {
+    @Test(arguments: ["not json", #"{"command": "reboot"}"#, #"{"group": "files"}"#, "{}"])
+    func badRequest_getsAClearError_andChangesNothing(line: String) async throws {
+        let cluster = try TestCluster(label: "control")
+        defer { Task { await cluster.remove() } }
+        try cluster.start("beta")
+        let client = cluster.control("beta")
+        _ = try await cluster.status("beta")
+        let response = try await onThread { try client.send(line: Data(line.utf8)) }
+        #expect(!response.ok)
+        #expect(response.error?.contains("bad control request") == true, "\(String(describing: response.error))")
+        #expect(response.error?.contains("expected") == true)
+        #expect(try await cluster.status("beta").node == "beta", "the daemon still answers")
+    }
+
+    @Test func syncOfAGroupThisNodeDoesNotSync_saysWhereToRunIt() async throws {
+        let cluster = try TestCluster(label: "control-sync")
+        defer { Task { await cluster.remove() } }
+        try cluster.start("alpha")
+        let client = cluster.control("alpha")
+        _ = try await cluster.status("alpha")
+        let response = try await onThread { try client.send(ControlRequest(command: .sync, group: "files")) }
+        #expect(!response.ok)
+        #expect(response.error?.contains("run `understudy sync files` there") == true, "\(String(describing: response.error))")
+        let unknown = try await onThread { try client.send(ControlRequest(command: .sync, group: "nope")) }
+        #expect(unknown.error?.contains("no group 'nope'") == true)
+    }
+}
