@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
+#include <string.h>
 #include <unistd.h>
+#include <sys/inotify.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -23,4 +25,26 @@ int understudy_fstatat_ctime(int dirfd, const char *name, long long *seconds, lo
     *seconds = st.st_ctim.tv_sec;
     *nanoseconds = st.st_ctim.tv_nsec;
     return 0;
+}
+
+int understudy_inotify_init(void) { return inotify_init1(IN_NONBLOCK | IN_CLOEXEC); }
+
+int understudy_inotify_add_watch(int fd, const char *path, uint32_t mask) { return inotify_add_watch(fd, path, mask); }
+
+int understudy_inotify_rm_watch(int fd, int watch) { return inotify_rm_watch(fd, watch); }
+
+long understudy_inotify_event_at(const void *buffer, long length, long offset, struct understudy_inotify_event *event) {
+    const long header = (long)sizeof(struct inotify_event);
+    if (offset < 0 || length - offset < header) return -1;
+    const char *start = (const char *)buffer + offset;
+    // memcpy: the header need not be aligned if a caller passes an odd offset.
+    struct inotify_event raw;
+    memcpy(&raw, start, sizeof raw);
+    if ((long)raw.len > length - offset - header) return -1;
+    event->watch = raw.wd;
+    event->mask = raw.mask;
+    event->cookie = raw.cookie;
+    event->name = start + header;
+    event->name_length = raw.len == 0 ? 0 : (uint32_t)strnlen(event->name, raw.len);
+    return offset + header + (long)raw.len;
 }

@@ -10,7 +10,7 @@ public enum PeerFrameCodec {
     enum MessageType: UInt8 {
         case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
-        case operationFailed
+        case operationFailed, syncScope, changesPending
 
         var name: StaticString {
             switch self {
@@ -31,6 +31,8 @@ public enum PeerFrameCodec {
             case .syncEnd: "syncEnd"
             case .syncDone: "syncDone"
             case .operationFailed: "operationFailed"
+            case .syncScope: "syncScope"
+            case .changesPending: "changesPending"
             }
         }
     }
@@ -48,10 +50,27 @@ public enum PeerFrameCodec {
         case .error(let code, let text):
             buffer.writeInteger(code.rawValue)
             buffer.writeWireString(text)
-        case .openShare(let group, let share, let incremental):
+        case .openShare(let group, let share, let incremental, let resume):
             buffer.writeWireString(group)
             buffer.writeWireString(share)
             buffer.writeInteger(UInt8(incremental ? 1 : 0))
+            buffer.writeInteger(UInt8(resume == nil ? 0 : 1))
+            if let resume {
+                buffer.writeInteger(resume.captureID)
+                buffer.writeInteger(resume.sequence)
+            }
+        case .syncScope(let scope):
+            buffer.writeInteger(scope.upTo.captureID)
+            buffer.writeInteger(scope.upTo.sequence)
+            buffer.writeInteger(UInt8((scope.paths == nil ? 1 : 0) | (scope.captureComplete ? 2 : 0)))
+            buffer.writeInteger(UInt32(scope.paths?.count ?? 0))
+            for item in scope.paths ?? [] {
+                buffer.writeWireString(item.path)
+                buffer.writeInteger(UInt8(item.recursive ? 1 : 0))
+            }
+        case .changesPending(let group, let share):
+            buffer.writeWireString(group)
+            buffer.writeWireString(share)
         case .manifestChunk(var data):
             buffer.writeBuffer(&data)
         case .manifestEnd(let partials, let removed):
@@ -124,7 +143,32 @@ public enum PeerFrameCodec {
             let share = try reader.string("share")
             let flag: UInt8 = try reader.integer()
             guard flag <= 1 else { throw WireError(.malformedFrame, "openShare: incremental flag \(flag) is neither 0 nor 1") }
-            message = .openShare(group: group, share: share, incremental: flag == 1)
+            let hasResume: UInt8 = try reader.integer()
+            guard hasResume <= 1 else { throw WireError(.malformedFrame, "openShare: resume flag \(hasResume) is neither 0 nor 1") }
+            let resume = hasResume == 1 ? ResumePoint(captureID: try reader.integer(), sequence: try reader.integer()) : nil
+            message = .openShare(group: group, share: share, incremental: flag == 1, resume: resume)
+        case .syncScope:
+            let upTo = ResumePoint(captureID: try reader.integer(), sequence: try reader.integer())
+            let flags: UInt8 = try reader.integer()
+            guard flags <= 3 else { throw WireError(.malformedFrame, "syncScope: unknown flags \(flags)") }
+            let count: UInt32 = try reader.integer()
+            guard count <= SyncScope.maximumPaths, Int(count) <= reader.remaining / 5 + 1 else {
+                throw WireError(.malformedFrame, "syncScope claims \(count) paths in \(reader.remaining) bytes (at most \(SyncScope.maximumPaths))")
+            }
+            var paths: [ScopedPath] = []
+            paths.reserveCapacity(Int(count))
+            for _ in 0..<count {
+                let path = try reader.path("scope path")
+                let recursive: UInt8 = try reader.integer()
+                guard recursive <= 1 else { throw WireError(.malformedFrame, "syncScope: recursive flag \(recursive) of \(String(reflecting: path)) is neither 0 nor 1") }
+                paths.append(ScopedPath(path, recursive: recursive == 1))
+            }
+            if flags & 1 == 1 && count > 0 {
+                throw WireError(.malformedFrame, "syncScope: names \(count) paths but also the whole share")
+            }
+            message = .syncScope(SyncScope(paths: flags & 1 == 1 ? nil : paths, upTo: upTo, captureComplete: flags & 2 == 2))
+        case .changesPending:
+            message = .changesPending(group: try reader.string("group"), share: try reader.string("share"))
         case .manifestChunk:
             message = .manifestChunk(reader.rest())
         case .manifestEnd:

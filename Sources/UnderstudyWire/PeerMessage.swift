@@ -5,20 +5,30 @@ import UnderstudyCore
 /// pulls). It knows no sockets: messages become frames in `PeerFrameCodec`, TLS and TCP live in the engine.
 ///
 /// A sync of one share, with S the standby and P the primary:
-///   S→P openShare · S→P manifestChunk* · S→P manifestEnd(partials)      (the replica as it is, or what
-///                                                                       changed since the last sync on
+///   S→P openShare(resume?)                                              (a full comparison, or only what
+///                                                                       changed since the acknowledged point)
+///   P→S syncScope                                                       (the primary decides: the whole
+///                                                                       share, or the paths its journal holds)
+///   S→P manifestChunk* · S→P manifestEnd(partials)                      (the replica within the scope, or what
+///                                                                       changed since the last full sync on
 ///                                                                       this connection)
 ///   P→S planSummary                                                     (what will move)
 ///   P→S operation / fileBegin fileChunk* fileEnd / fileAbandon          (the plan, pipelined)
 ///   P→S signatureRequest   S→P signatureChunk* signatureEnd             (bases for deltas, in parallel)
-///   P→S syncEnd            S→P syncDone                                 (durable on the replica)
+///   P→S syncEnd            S→P syncDone                                 (durable on the replica: the
+///                                                                       acknowledgement of the scope)
+/// Outside that order, at any time: P→S changesPending — the primary captured changes; the standby starts a
+/// live sync as soon as it can.
 /// Every path on the wire is relative to the share root and validated when decoded.
 public enum PeerMessage: Sendable, Equatable {
     case hello(PeerHello)
     case error(code: WireErrorCode, message: String)
     /// `incremental`: the manifest that follows holds only what changed since the one sent for this share
     /// earlier on this connection (and `manifestEnd` names what was removed).
-    case openShare(group: String, share: String, incremental: Bool)
+    /// `resume`: the point the standby last acknowledged; with it, the standby asks for only what changed since.
+    case openShare(group: String, share: String, incremental: Bool, resume: ResumePoint?)
+    case syncScope(SyncScope)
+    case changesPending(group: String, share: String)
     /// Entries of the replica's manifest, encoded by `ManifestCodec` and zstd-compressed by the engine
     /// (paths and attributes compress several times over; the wire module itself knows no compression).
     case manifestChunk(ByteBuffer)
@@ -49,6 +59,8 @@ public enum PeerMessage: Sendable, Equatable {
         case .hello: .hello
         case .error: .error
         case .openShare: .openShare
+        case .syncScope: .syncScope
+        case .changesPending: .changesPending
         case .manifestChunk: .manifestChunk
         case .manifestEnd: .manifestEnd
         case .planSummary: .planSummary
@@ -68,7 +80,7 @@ public enum PeerMessage: Sendable, Equatable {
 }
 
 public struct PeerHello: Sendable, Equatable {
-    public static let currentProtocolVersion: UInt16 = 1
+    public static let currentProtocolVersion: UInt16 = 2
     public var protocolVersion: UInt16
     public var cluster: String
     public var node: String
@@ -113,5 +125,36 @@ public struct SyncDoneReport: Sendable, Equatable {
         self.filesApplied = filesApplied
         self.bytesWritten = bytesWritten
         self.failures = failures
+    }
+}
+
+/// A point in the primary's change journal: which run of its change capture, and how far into it.
+public struct ResumePoint: Sendable, Equatable, Hashable {
+    public var captureID: UInt64
+    public var sequence: UInt64
+
+    public init(captureID: UInt64, sequence: UInt64) {
+        self.captureID = captureID
+        self.sequence = sequence
+    }
+}
+
+/// What one sync compares, as the primary decided it.
+public struct SyncScope: Sendable, Equatable {
+    /// At most this many paths travel; a larger change set is cheaper to compare whole.
+    public static let maximumPaths = 100_000
+
+    /// nil: the whole share.
+    public var paths: [ScopedPath]?
+    /// The acknowledgement of this sync covers the journal up to here.
+    public var upTo: ResumePoint
+    /// The primary's change capture sees every change (no watch-limit problem): if false, the standby compares
+    /// whole trees more often.
+    public var captureComplete: Bool
+
+    public init(paths: [ScopedPath]?, upTo: ResumePoint, captureComplete: Bool) {
+        self.paths = paths
+        self.upTo = upTo
+        self.captureComplete = captureComplete
     }
 }

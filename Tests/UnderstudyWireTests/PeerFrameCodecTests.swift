@@ -31,8 +31,13 @@ struct PeerFrameCodecTests {
     @Test(arguments: [
         PeerMessage.hello(PeerHello(cluster: "office", node: "beta")),
         .error(code: .unknownShare, message: "no such share"),
-        .openShare(group: "files", share: "data", incremental: false),
-        .openShare(group: "files", share: "data", incremental: true),
+        .openShare(group: "files", share: "data", incremental: false, resume: nil),
+        .openShare(group: "files", share: "data", incremental: true, resume: ResumePoint(captureID: .max, sequence: 7)),
+        .syncScope(SyncScope(paths: nil, upTo: ResumePoint(captureID: 1, sequence: 0), captureComplete: true)),
+        .syncScope(SyncScope(paths: [ScopedPath("a/b", recursive: true), ScopedPath("", recursive: false)],
+                             upTo: ResumePoint(captureID: 9, sequence: 12), captureComplete: false)),
+        .syncScope(SyncScope(paths: [], upTo: ResumePoint(captureID: 9, sequence: 12), captureComplete: true)),
+        .changesPending(group: "files", share: "data"),
         .manifestChunk(ByteBuffer(bytes: [0x28, 0xb5, 0x2f, 0xfd])),
         .manifestEnd(partials: [PartialFile(path: "big", size: 1 << 33)], removed: ["gone", "dir/gone too"]),
         .planSummary({ var s = SyncPlanSummary(); s.files = 3; s.bytes = 99; s.deltas = 1; s.renames = 2; return s }()),
@@ -111,7 +116,7 @@ struct PeerFrameCodecTests {
 
     @Test func refuses_truncatedAndTrailingBytes() {
         var full = ByteBuffer()
-        PeerFrameCodec.encode(.openShare(group: "files", share: "data", incremental: false), into: &full)
+        PeerFrameCodec.encode(.openShare(group: "files", share: "data", incremental: false, resume: nil), into: &full)
         full.moveReaderIndex(forwardBy: 4)
         var truncated = full.getSlice(at: full.readerIndex, length: full.readableBytes - 2)!
         #expect { _ = try PeerFrameCodec.decode(frame: &truncated) } throws: { ($0 as? WireError)?.code == .malformedFrame }
@@ -144,6 +149,35 @@ struct PeerFrameCodecTests {
         #expect { _ = try PeerFrameCodec.decode(frame: &hugeCount) } throws: { ($0 as? WireError)?.code == .malformedFrame }
     }
 
+    @Test func syncScope_refusesHostilePathsAndContradictions() {
+        func scope(flags: UInt8, count: UInt32, _ body: (inout ByteBuffer) -> Void = { _ in }) -> ByteBuffer {
+            frame(type: 18) { buffer in
+                buffer.writeInteger(UInt64(1))
+                buffer.writeInteger(UInt64(2))
+                buffer.writeInteger(flags)
+                buffer.writeInteger(count)
+                body(&buffer)
+            }
+        }
+        var outside = scope(flags: 0, count: 1) { buffer in
+            string("../etc", into: &buffer)
+            buffer.writeInteger(UInt8(1))
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &outside) } throws: { ($0 as? WireError)?.code == .pathRefused }
+        var both = scope(flags: 1, count: 1) { buffer in
+            string("a", into: &buffer)
+            buffer.writeInteger(UInt8(0))
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &both) } throws: { ($0 as? WireError)?.message.contains("whole share") == true }
+        var huge = scope(flags: 0, count: UInt32.max)
+        #expect { _ = try PeerFrameCodec.decode(frame: &huge) } throws: { ($0 as? WireError)?.code == .malformedFrame }
+        var badFlag = scope(flags: 0, count: 1) { buffer in
+            string("a", into: &buffer)
+            buffer.writeInteger(UInt8(7))
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &badFlag) } throws: { ($0 as? WireError)?.message.contains("recursive flag") == true }
+    }
+
     @Test func decoder_refusesOversizedFrameBeforeBufferingIt() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(PeerFrameDecoder()))
         var buffer = ByteBuffer()
@@ -155,12 +189,12 @@ struct PeerFrameCodecTests {
     @Test func decoder_reassemblesFramesSplitAcrossReads() throws {
         let channel = EmbeddedChannel(handler: ByteToMessageHandler(PeerFrameDecoder()))
         var buffer = ByteBuffer()
-        PeerFrameCodec.encode(.openShare(group: "g", share: "s", incremental: false), into: &buffer)
+        PeerFrameCodec.encode(.openShare(group: "g", share: "s", incremental: false, resume: nil), into: &buffer)
         PeerFrameCodec.encode(.syncEnd, into: &buffer)
         while buffer.readableBytes > 0 {
             try channel.writeInbound(buffer.readSlice(length: min(3, buffer.readableBytes))!)
         }
-        #expect(try channel.readInbound(as: PeerMessage.self) == .openShare(group: "g", share: "s", incremental: false))
+        #expect(try channel.readInbound(as: PeerMessage.self) == .openShare(group: "g", share: "s", incremental: false, resume: nil))
         #expect(try channel.readInbound(as: PeerMessage.self) == .syncEnd)
         _ = try channel.finish()
     }

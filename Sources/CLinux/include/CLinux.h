@@ -1,5 +1,7 @@
 #ifndef UNDERSTUDY_CLINUX_H
 #define UNDERSTUDY_CLINUX_H
+#include <stdint.h>
+#include <sys/inotify.h>
 #include <sys/types.h>
 
 /// Flushes every dirty page and metadata of the filesystem holding fd (one journal commit for a batch).
@@ -8,5 +10,42 @@ int understudy_syncfs(int fd);
 long understudy_raise_nofile_limit(void);
 /// st_ctim of a stat call without following a final symlink, for the file index.
 int understudy_fstatat_ctime(int dirfd, const char *name, long long *seconds, long *nanoseconds);
+
+/// The inotify bits the change capture uses, copied from <sys/inotify.h> so Swift sees them as plain numbers.
+enum {
+    UNDERSTUDY_IN_MODIFY = IN_MODIFY,
+    UNDERSTUDY_IN_ATTRIB = IN_ATTRIB,
+    UNDERSTUDY_IN_CLOSE_WRITE = IN_CLOSE_WRITE,
+    UNDERSTUDY_IN_MOVED_FROM = IN_MOVED_FROM,
+    UNDERSTUDY_IN_MOVED_TO = IN_MOVED_TO,
+    UNDERSTUDY_IN_CREATE = IN_CREATE,
+    UNDERSTUDY_IN_DELETE = IN_DELETE,
+    UNDERSTUDY_IN_DELETE_SELF = IN_DELETE_SELF,
+    UNDERSTUDY_IN_MOVE_SELF = IN_MOVE_SELF,
+    UNDERSTUDY_IN_Q_OVERFLOW = IN_Q_OVERFLOW,
+    UNDERSTUDY_IN_IGNORED = IN_IGNORED,
+    UNDERSTUDY_IN_ISDIR = IN_ISDIR,
+    UNDERSTUDY_IN_ONLYDIR = IN_ONLYDIR,
+    UNDERSTUDY_IN_DONT_FOLLOW = IN_DONT_FOLLOW,
+    UNDERSTUDY_IN_EXCL_UNLINK = IN_EXCL_UNLINK,
+};
+
+/// One event of a buffer filled by read() on an inotify descriptor. `name` points into that buffer.
+struct understudy_inotify_event {
+    int watch;
+    uint32_t mask;
+    uint32_t cookie;
+    /// Bytes of `name` before its NUL padding; 0 for an event on the watched directory itself.
+    uint32_t name_length;
+    const char *name;
+};
+
+/// inotify_init1(IN_NONBLOCK | IN_CLOEXEC).
+int understudy_inotify_init(void);
+int understudy_inotify_add_watch(int fd, const char *path, uint32_t mask);
+int understudy_inotify_rm_watch(int fd, int watch);
+/// Decodes the event starting at `offset` of the `length` bytes read; returns the offset of the next event,
+/// or -1 when no complete event starts there.
+long understudy_inotify_event_at(const void *buffer, long length, long offset, struct understudy_inotify_event *event);
 
 #endif

@@ -1,7 +1,7 @@
-/// `[groups.NAME]` tables (`primary`, `standby`, `resync_interval`, `shares`) and their
+/// `[groups.NAME]` tables (`primary`, `standby`, `resync_interval`, `quiet_delay`, `max_delay`, `shares`) and their
 /// `[[groups.NAME.shares]]` (`name`, `source`, `replica`, `include`, `exclude`).
 extension ConfigurationValidator {
-    static let groupKeys = ["primary", "standby", "resync_interval", "shares"]
+    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "shares"]
     static let shareKeys = ["name", "source", "replica", "include", "exclude"]
 
     struct GroupDraft {
@@ -13,17 +13,20 @@ extension ConfigurationValidator {
         var standby: String?
         var standbyLine: Int
         var resyncInterval: ConfigDuration?
+        var quietDelay: ConfigDuration?
+        var maxDelay: ConfigDuration?
         var shares: [ShareDraft] = []
         var sharesAreValid = false
 
         var built: GroupConfiguration? {
-            guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval else { return nil }
+            guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay, let maxDelay else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
                 guard let configuration = share.built else { return nil }
                 built.append(configuration)
             }
-            return GroupConfiguration(name: name, primary: primary, standby: standby, resyncInterval: resyncInterval, shares: built)
+            return GroupConfiguration(name: name, primary: primary, standby: standby, resyncInterval: resyncInterval,
+                                      quietDelay: quietDelay, maxDelay: maxDelay, shares: built)
         }
     }
 
@@ -94,33 +97,48 @@ extension ConfigurationValidator {
             group.standby = nil
         }
 
-        group.resyncInterval = readResyncInterval(table, place: place)
+        group.resyncInterval = readDuration("resync_interval", table, place: place, default: GroupConfiguration.defaultResyncInterval,
+                                            range: GroupConfiguration.minimumResyncInterval...ConfigDuration(seconds: .greatestFiniteMagnitude))
+        group.quietDelay = readDuration("quiet_delay", table, place: place, default: GroupConfiguration.defaultQuietDelay,
+                                        range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 10))
+        group.maxDelay = readDuration("max_delay", table, place: place, default: GroupConfiguration.defaultMaxDelay,
+                                      range: ConfigDuration(seconds: 0.001)...ConfigDuration(seconds: 60))
+        if let quiet = group.quietDelay, let max = group.maxDelay, max < quiet {
+            report(.invalidDuration, table["max_delay"]?.line ?? table["quiet_delay"]?.line ?? table.line,
+                   "\(Self.subject("max_delay", place)) is \(max), shorter than quiet_delay (\(quiet)); the upper bound must be at least the quiet delay")
+            group.maxDelay = nil
+        }
         (group.shares, group.sharesAreValid) = readShares(table, group: name, place: place)
         return group
     }
 
-    private mutating func readResyncInterval(_ table: TOMLTable, place: String) -> ConfigDuration? {
-        guard let value = table["resync_interval"] else { return GroupConfiguration.defaultResyncInterval }
+    private mutating func readDuration(_ key: String, _ table: TOMLTable, place: String, default defaultValue: ConfigDuration,
+                                       range: ClosedRange<ConfigDuration>) -> ConfigDuration? {
+        guard let value = table[key] else { return defaultValue }
         let duration: ConfigDuration
         switch value.kind {
         case .string(let text):
             do throws(ConfigDurationError) {
                 duration = try ConfigDuration.parse(text)
             } catch {
-                report(.invalidDuration, value.line, "\(Self.subject("resync_interval", place)): \(error)")
+                report(.invalidDuration, value.line, "\(Self.subject(key, place)): \(error)")
                 return nil
             }
         case .integer(let seconds) where seconds >= 0:
             duration = ConfigDuration(seconds: Double(seconds))
         case .integer(let seconds):
-            report(.invalidDuration, value.line, "\(Self.subject("resync_interval", place)) must not be negative (\(seconds))")
+            report(.invalidDuration, value.line, "\(Self.subject(key, place)) must not be negative (\(seconds))")
             return nil
         default:
-            report(.wrongType, value.line, "\(Self.subject("resync_interval", place)) must be a duration like \"30s\" or \"5m\", or whole seconds, not \(value.typeDescription)")
+            report(.wrongType, value.line, "\(Self.subject(key, place)) must be a duration like \"30s\" or \"5m\", or whole seconds, not \(value.typeDescription)")
             return nil
         }
-        if duration < GroupConfiguration.minimumResyncInterval {
-            report(.invalidDuration, value.line, "\(Self.subject("resync_interval", place)) is \(duration), below the minimum of \(GroupConfiguration.minimumResyncInterval)")
+        if duration < range.lowerBound {
+            report(.invalidDuration, value.line, "\(Self.subject(key, place)) is \(duration), below the minimum of \(range.lowerBound)")
+            return nil
+        }
+        if duration > range.upperBound {
+            report(.invalidDuration, value.line, "\(Self.subject(key, place)) is \(duration), above the maximum of \(range.upperBound)")
             return nil
         }
         return duration

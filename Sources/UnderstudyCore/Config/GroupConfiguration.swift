@@ -1,6 +1,6 @@
 /// One protected service: a primary node whose shares a standby node mirrors.
 public struct GroupConfiguration: Sendable, Equatable {
-    public static let defaultResyncInterval = ConfigDuration(seconds: 60)
+    public static let defaultResyncInterval = ConfigDuration(seconds: 600)
     public static let minimumResyncInterval = ConfigDuration(seconds: 1)
 
     public var name: String
@@ -8,16 +8,28 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var primary: String
     /// The node that keeps the replicas.
     public var standby: String
-    /// How often the standby re-syncs (compares whole trees) besides following changes; key
-    /// `resync_interval`, default 60s, at least 1s.
+    /// How often the standby compares whole trees (a stat walk on both sides) besides following changes live;
+    /// key `resync_interval`, default 10m, at least 1s. While the primary cannot capture every change (watch
+    /// limit), the standby compares at least every minute.
     public var resyncInterval: ConfigDuration
+    /// A burst of changes goes out once none has come for this long (`quiet_delay`, default 10ms)...
+    public var quietDelay: ConfigDuration
+    /// ...or this long after its first change, whichever is sooner (`max_delay`, default 100ms).
+    public var maxDelay: ConfigDuration
     public var shares: [ShareConfiguration]
 
-    public init(name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval, shares: [ShareConfiguration]) {
+    public static let defaultQuietDelay = ConfigDuration(seconds: 0.01)
+    public static let defaultMaxDelay = ConfigDuration(seconds: 0.1)
+
+    public init(name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval,
+                quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
+                shares: [ShareConfiguration]) {
         self.name = name
         self.primary = primary
         self.standby = standby
         self.resyncInterval = resyncInterval
+        self.quietDelay = quietDelay
+        self.maxDelay = maxDelay
         self.shares = shares
     }
 }

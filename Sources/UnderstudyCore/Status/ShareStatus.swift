@@ -31,6 +31,21 @@ public struct ShareStatus: Codable, Sendable, Equatable {
     public var lastSyncSeconds: Double?
     public var lastPlan: SyncPlanSummary?
     public var lastError: String?
+    /// Changes captured on the primary and not yet durable on the replica (on the standby: at least one while
+    /// the primary has announced changes it has not yet applied).
+    public var changesPending: Int64 = 0
+    /// Age of the oldest change not yet durable on the replica; 0 when there is none.
+    public var lagSeconds: Double = 0
+    /// Bytes moved per second over the last minute (sent on the primary, received on the standby).
+    public var throughputBytesPerSecond: Double = 0
+    /// Syncs since the daemon started: full comparisons (a stat walk of the whole share on both sides) and live
+    /// syncs (only the paths the primary's change journal named).
+    public var fullSyncs: Int64 = 0
+    public var liveSyncs: Int64 = 0
+    /// Directories under inotify watch (primary only).
+    public var watchedDirectories: Int?
+    /// Why changes are not all captured (primary only); the share then converges through full comparisons.
+    public var captureProblem: String?
 
     public init(name: String, path: String, state: ShareState) {
         self.name = name

@@ -37,6 +37,8 @@ public final class ReplicaWriter {
     public let options: Options
     var pending: [PendingCommit] = []
     var pendingBytes: Int64 = 0
+    /// A step was applied directly (not through a batch) since the last `makeDurable()`.
+    var metadataChanged = false
     /// Files committed since the last `takeIndexChanges()`, for the file index.
     var committedRecords: [FileIndexRecord] = []
     var removedPaths: [String] = []
@@ -64,6 +66,8 @@ public final class ReplicaWriter {
     // MARK: Plan steps other than file content
 
     public func apply(_ operation: SyncOperation) throws(FileSystemError) {
+        // Renames, deletions, links and attributes are made durable together by `makeDurable()`.
+        metadataChanged = true
         switch operation {
         case .removeTree(let path), .delete(let path):
             try flush()
@@ -145,6 +149,15 @@ public final class ReplicaWriter {
     public func flush() throws(FileSystemError) {
         try submitPending()
         try collectFlushed()
+    }
+
+    /// Everything applied so far is on stable storage: the files (`flush()`) and the steps applied directly.
+    /// Called before a sync is acknowledged.
+    public func makeDurable() throws(FileSystemError) {
+        try flush()
+        guard metadataChanged else { return }
+        guard understudy_syncfs(share.rootDescriptor) == 0 else { throw .errno("syncfs", "") }
+        metadataChanged = false
     }
 
     /// Hands the current batch to the flusher, after the batch before it is done; returns at once.

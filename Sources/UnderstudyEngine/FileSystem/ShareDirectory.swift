@@ -40,8 +40,9 @@ public final class ShareDirectory {
     /// A descriptor of the directory at `path` ("" is the root), opened without following symlinks.
     /// The caller closes it.
     public func openDirectory(_ path: String) throws(FileSystemError) -> Int32 {
-        var fd = dup(rootDescriptor)
-        guard fd >= 0 else { throw .errno("dup", path) }
+        // Not a dup: that would share the directory's read position with every other user of the root.
+        var fd = openat(rootDescriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .errno("open share root", path) }
         for component in RelativePath.components(path) {
             let next = openat(fd, String(component), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             let failure = errno

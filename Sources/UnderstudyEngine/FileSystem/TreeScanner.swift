@@ -27,14 +27,58 @@ public struct TreeScanner {
     }
 
     public func scan(_ share: ShareDirectory) throws(FileSystemError) -> Result {
+        try scan(share, scope: [ScopedPath("", recursive: true)])
+    }
+
+    /// Only the parts of the share that `scope` names (a live sync): each path that exists and the filter keeps,
+    /// and everything below the recursive ones. Both ends scan the same scope, so what is absent on one side
+    /// and present on the other is a real difference.
+    public func scan(_ share: ShareDirectory, scope: [ScopedPath]) throws(FileSystemError) -> Result {
         var result = Result(entries: [], partials: [:], temporaries: [], skipped: [])
-        let rootStatus = try FileStatus.of(share.rootDescriptor, path: "")
-        result.entries.append(ManifestEntry(path: "", kind: .directory, size: 0, attributes: rootStatus.attributes,
-                                            inode: rootStatus.inode, linkCount: rootStatus.linkCount))
-        let rootCopy = dup(share.rootDescriptor)
-        guard rootCopy >= 0 else { throw .errno("dup", "") }
-        var pending: [(path: String, descriptor: Int32)] = [("", rootCopy)]
+        var pending: [(path: String, descriptor: Int32)] = []
         defer { for item in pending { close(item.descriptor) } }
+        for item in ScopedPath.minimal(scope) {
+            if item.path.isEmpty {
+                let rootStatus = try FileStatus.of(share.rootDescriptor, path: "")
+                result.entries.append(ManifestEntry(path: "", kind: .directory, size: 0, attributes: rootStatus.attributes,
+                                                    inode: rootStatus.inode, linkCount: rootStatus.linkCount))
+                guard item.recursive else { continue }
+                // A descriptor of its own: a dup would share the read position with every other walk of the root.
+                let rootCopy = openat(share.rootDescriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                guard rootCopy >= 0 else { throw .errno("open share root", "") }
+                pending.append(("", rootCopy))
+            } else {
+                guard isVisible(item.path), let parentPath = RelativePath.parent(item.path) else { continue }
+                let parent: Int32
+                do {
+                    parent = try share.openDirectory(parentPath)
+                } catch where error.code == .pathRefused || error.errnoValue == ENOENT || error.errnoValue == ENOTDIR {
+                    continue  // gone, or no longer a directory: the scope of that change covers it
+                }
+                defer { close(parent) }
+                let child = try visit(parent, String(RelativePath.name(item.path)), path: item.path, into: &result)
+                if let child {
+                    if item.recursive { pending.append((item.path, child)) } else { close(child) }
+                }
+            }
+            try walk(&pending, into: &result)
+        }
+        result.entries.sort { $0.path < $1.path }
+        return result
+    }
+
+    /// Whether a full scan would reach `path`: no reserved name on the way, no excluded directory above it.
+    private func isVisible(_ path: String) -> Bool {
+        var prefix = ""
+        for component in RelativePath.components(path) {
+            if component.hasPrefix(ShareDirectory.reservedPrefix) { return false }
+            if !prefix.isEmpty && filter.isExcluded(prefix, isDirectory: true) { return false }
+            prefix = RelativePath.join(prefix, component)
+        }
+        return true
+    }
+
+    private func walk(_ pending: inout [(path: String, descriptor: Int32)], into result: inout Result) throws(FileSystemError) {
         while let (directoryPath, fd) = pending.popLast() {
             guard let stream = fdopendir(fd) else {
                 close(fd)
@@ -56,43 +100,48 @@ public struct TreeScanner {
                     try noteReserved(name: name, directory: directoryPath, fd: fd, into: &result)
                     continue
                 }
-                let status: FileStatus
-                do {
-                    status = try FileStatus.at(fd, name, path: path)
-                } catch where error.errnoValue == ENOENT {
-                    continue  // vanished while we walked
-                }
-                guard let kind = status.kind else {
-                    result.skipped.append((path, "not a regular file, directory or symlink"))
-                    continue
-                }
-                if filter.isExcluded(path, isDirectory: kind == .directory) { continue }
-                switch kind {
-                case .directory:
-                    let child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                    if child < 0 {
-                        if errno == ENOENT { continue }
-                        throw .errno("open directory", path)
-                    }
-                    pending.append((path, child))
-                    result.entries.append(ManifestEntry(path: path, kind: .directory, size: 0, attributes: status.attributes,
-                                                        inode: status.inode, linkCount: status.linkCount))
-                case .symlink:
-                    guard filter.isIncluded(path) else { continue }
-                    let target = try readLink(fd, name, path: path)
-                    result.entries.append(ManifestEntry(path: path, kind: .symlink, size: Int64(target.utf8.count),
-                                                        attributes: status.attributes, linkTarget: target,
-                                                        inode: status.inode, linkCount: status.linkCount))
-                case .file:
-                    guard filter.isIncluded(path) else { continue }
-                    result.entries.append(ManifestEntry(path: path, kind: .file, size: status.size, attributes: status.attributes,
-                                                        inode: status.inode, linkCount: status.linkCount,
-                                                        contentHash: knownHash(path, status)))
-                }
+                if let child = try visit(fd, name, path: path, into: &result) { pending.append((path, child)) }
             }
         }
-        result.entries.sort { $0.path < $1.path }
-        return result
+    }
+
+    /// Records the entry `name` of the directory `fd` if the filter keeps it; for a directory, returns an open
+    /// descriptor of it (the caller walks or closes it).
+    private func visit(_ fd: Int32, _ name: String, path: String, into result: inout Result) throws(FileSystemError) -> Int32? {
+        let status: FileStatus
+        do {
+            status = try FileStatus.at(fd, name, path: path)
+        } catch where error.errnoValue == ENOENT {
+            return nil  // vanished while we walked
+        }
+        guard let kind = status.kind else {
+            result.skipped.append((path, "not a regular file, directory or symlink"))
+            return nil
+        }
+        if filter.isExcluded(path, isDirectory: kind == .directory) { return nil }
+        switch kind {
+        case .directory:
+            let child = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if child < 0 {
+                if errno == ENOENT { return nil }
+                throw .errno("open directory", path)
+            }
+            result.entries.append(ManifestEntry(path: path, kind: .directory, size: 0, attributes: status.attributes,
+                                                inode: status.inode, linkCount: status.linkCount))
+            return child
+        case .symlink:
+            guard filter.isIncluded(path) else { return nil }
+            let target = try readLink(fd, name, path: path)
+            result.entries.append(ManifestEntry(path: path, kind: .symlink, size: Int64(target.utf8.count),
+                                                attributes: status.attributes, linkTarget: target,
+                                                inode: status.inode, linkCount: status.linkCount))
+        case .file:
+            guard filter.isIncluded(path) else { return nil }
+            result.entries.append(ManifestEntry(path: path, kind: .file, size: status.size, attributes: status.attributes,
+                                                inode: status.inode, linkCount: status.linkCount,
+                                                contentHash: knownHash(path, status)))
+        }
+        return nil
     }
 
     private func knownHash(_ path: String, _ status: FileStatus) -> [UInt8]? {

@@ -37,6 +37,13 @@ public struct NodeDaemon: Service {
         runtime.logger.info("node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))")
         runtime.event("info", "node-started", "node \(runtime.name) started")
         let syncRequests = requests
+        // Capture starts before any standby is served: every change after a connection's first comparison is
+        // then in the journal.
+        let captures = runtime.shareContexts.values.compactMap(\.capture)
+        await withTaskGroup(of: Void.self) { starting in
+            for capture in captures { starting.addTask { _ = try? await onThread { capture.start() } } }
+        }
+        defer { for capture in captures { capture.stop() } }
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask {

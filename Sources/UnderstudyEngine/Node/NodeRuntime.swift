@@ -54,9 +54,14 @@ public final class NodeRuntime: Sendable {
                 }
                 if shareStatus.lastSyncAt == nil && !isPrimary { shareStatus.state = .initialSync }
                 shares.append(shareStatus)
-                contexts[ShareKey(group: group.name, share: share.name)] = ShareContext(
+                var context = ShareContext(
                     group: group, share: share, index: try ShareIndex(key: key, database: database, logger: logger), status: status,
                     database: database, logger: logger, now: now)
+                if isPrimary {
+                    context.capture = ShareCapture(context: context, configuration: ChangeAggregator.Configuration(
+                        quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds))
+                }
+                contexts[ShareKey(group: group.name, share: share.name)] = context
             }
             groups.append(GroupStatus(name: group.name, role: isPrimary ? "primary" : "standby",
                                       peer: isPrimary ? group.standby : group.primary, peerConnected: false, shares: shares))

@@ -4,11 +4,12 @@ import UnderstudyWire
 /// Both sides say hello first: same protocol version, same cluster, and a node name that matches the
 /// certificate the peer presented.
 enum PeerHandshake {
-    static func exchange(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
-                         cluster: String, node: String, certifiedPeer: String) async throws {
+    /// - Parameter receive: reads the peer's next message.
+    static func exchange(writer: FrameWriter, cluster: String, node: String, certifiedPeer: String,
+                         receive: () async throws -> PeerMessage?) async throws {
         try await writer.send(.hello(PeerHello(cluster: cluster, node: node)))
         try await writer.flush()
-        guard let message = try await inbound.next() else { throw PeerSessionError.closed("before saying hello") }
+        guard let message = try await receive() else { throw PeerSessionError.closed("before saying hello") }
         guard case .hello(let hello) = message else {
             if case .error(let code, let text) = message { throw PeerSessionError.remote(code, text) }
             throw PeerSessionError.unexpected(message, "instead of hello")

@@ -51,49 +51,23 @@ struct PrimaryService: Sendable {
                 try await connection.channel.executeThenClose { inbound, outbound in
                     let writer = FrameWriter(outbound: outbound)
                     var iterator = inbound.makeAsyncIterator()
-                    try await PeerHandshake.exchange(inbound: &iterator, writer: writer, cluster: node.configuration.cluster,
-                                                     node: node.name, certifiedPeer: peer)
-                    // Replica manifests received on this connection: the base for incremental ones.
-                    var replicaManifests: [ShareKey: [String: ManifestEntry]] = [:]
-                    while let message = try await iterator.next() {
-                        guard case .openShare(let groupName, let shareName, let incremental) = message else {
-                            try await writer.send(.error(code: .unexpectedMessage, message: "expected openShare, got \(message.typeName)"))
-                            try await writer.flush()
-                            throw PeerSessionError.unexpected(message, "between syncs")
-                        }
-                        guard let context = node.shareContexts[ShareKey(group: groupName, share: shareName)],
-                              context.group.primary == node.name, context.group.standby == peer else {
-                            let text = "share \(groupName)/\(shareName) is not one that \(node.name) serves to \(peer); check that both nodes use the same configuration"
-                            logger.warning("refused request from \(peer): \(text)")
-                            try await writer.send(.error(code: .unknownShare, message: text))
-                            try await writer.flush()
-                            continue
-                        }
-                        let key = ShareKey(group: groupName, share: shareName)
-                        if incremental && replicaManifests[key] == nil {
-                            let text = "incremental manifest for \(context.key) without an earlier one on this connection"
-                            try await writer.send(.error(code: .unexpectedMessage, message: text))
-                            try await writer.flush()
-                            throw PeerSessionError.refused(text)
-                        }
-                        let planner = SyncPlanner(options: .init(compareOwnership: node.applyOwnership))
-                        do {
-                            replicaManifests[key] = try await PrimaryShareSync(context: context, planner: planner)
-                                .run(inbound: &iterator, writer: writer, base: incremental ? replicaManifests[key] : nil)
-                            node.saveStatus(group: groupName, share: shareName)
-                        } catch {
-                            context.status.setProgress(group: groupName, share: shareName, nil)
-                            context.status.update(group: groupName, share: shareName) { $0.state = .error; $0.lastError = "\(error)" }
-                            logger.error("sync \(context.key) failed: \(error)")
-                            node.event("error", "sync-failed", "\(error)", share: context.key)
-                            node.saveStatus(group: groupName, share: shareName)
-                            // Tell the standby why, so its status shows the cause rather than a dropped connection.
-                            if !((error as? PeerSessionError)?.isPeerGone ?? false) {
-                                try? await writer.send(.error(code: .internalError, message: "primary \(node.name) could not serve \(context.key): \(error)"))
-                                try? await writer.flush()
+                    try await PeerHandshake.exchange(writer: writer, cluster: node.configuration.cluster, node: node.name,
+                                                     certifiedPeer: peer) { try await iterator.next() }
+                    try await withThrowingTaskGroup(of: Void.self) { notices in
+                        // Every change captured in a share this standby mirrors is announced at once, whatever the
+                        // connection is doing; the standby opens a live sync for it as soon as it can.
+                        for context in node.shareContexts.values where context.group.primary == node.name && context.group.standby == peer {
+                            guard let capture = context.capture else { continue }
+                            notices.addTask {
+                                let (id, changes) = capture.changes()
+                                defer { capture.unsubscribe(id) }
+                                for await _ in changes {
+                                    try await writer.sendNotice(.changesPending(group: context.group.name, share: context.share.name))
+                                }
                             }
-                            throw error
                         }
+                        defer { notices.cancelAll() }
+                        try await serveSyncs(peer: peer, iterator: &iterator, writer: writer)
                     }
                 }
             } onCancel: {
@@ -103,6 +77,61 @@ struct PrimaryService: Sendable {
         } catch {
             logger.warning("connection with standby \(peer) ended: \(error)")
             node.event("warning", "peer-disconnected", "connection with standby \(peer) ended: \(error)")
+        }
+    }
+
+    /// Serves the syncs the standby opens, one after another, until it disconnects.
+    private func serveSyncs(peer: String, iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator,
+                            writer: FrameWriter) async throws {
+        let logger = node.logger
+        // Replica manifests received on this connection: the base for incremental ones.
+        var replicaManifests: [ShareKey: [String: ManifestEntry]] = [:]
+        while let message = try await iterator.next() {
+            guard case .openShare(let groupName, let shareName, let incremental, let resume) = message else {
+                try await writer.send(.error(code: .unexpectedMessage, message: "expected openShare, got \(message.typeName)"))
+                try await writer.flush()
+                throw PeerSessionError.unexpected(message, "between syncs")
+            }
+            guard let context = node.shareContexts[ShareKey(group: groupName, share: shareName)],
+                  context.group.primary == node.name, context.group.standby == peer else {
+                let text = "share \(groupName)/\(shareName) is not one that \(node.name) serves to \(peer); check that both nodes use the same configuration"
+                logger.warning("refused request from \(peer): \(text)")
+                try await writer.send(.error(code: .unknownShare, message: text))
+                try await writer.flush()
+                continue
+            }
+            let key = ShareKey(group: groupName, share: shareName)
+            if incremental && replicaManifests[key] == nil {
+                let text = "incremental manifest for \(context.key) without an earlier one on this connection"
+                try await writer.send(.error(code: .unexpectedMessage, message: text))
+                try await writer.flush()
+                throw PeerSessionError.refused(text)
+            }
+            // Without change capture (it could not start) every sync compares the whole share.
+            let scope = context.capture?.scope(resume: resume)
+                ?? SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false)
+            try await writer.send(.syncScope(scope))
+            try await writer.flush()
+            let planner = SyncPlanner(options: .init(compareOwnership: node.applyOwnership))
+            do {
+                let outcome = try await PrimaryShareSync(context: context, planner: planner)
+                    .run(inbound: &iterator, writer: writer, scope: scope, base: incremental ? replicaManifests[key] : nil)
+                if let manifest = outcome.replicaManifest { replicaManifests[key] = manifest }
+                context.capture?.acknowledge(scope, failed: outcome.failedPaths)
+                node.saveStatus(group: groupName, share: shareName)
+            } catch {
+                context.status.setProgress(group: groupName, share: shareName, nil)
+                context.status.update(group: groupName, share: shareName) { $0.state = .error; $0.lastError = "\(error)" }
+                logger.error("sync \(context.key) failed: \(error)")
+                node.event("error", "sync-failed", "\(error)", share: context.key)
+                node.saveStatus(group: groupName, share: shareName)
+                // Tell the standby why, so its status shows the cause rather than a dropped connection.
+                if !((error as? PeerSessionError)?.isPeerGone ?? false) {
+                    try? await writer.send(.error(code: .internalError, message: "primary \(node.name) could not serve \(context.key): \(error)"))
+                    try? await writer.flush()
+                }
+                throw error
+            }
         }
     }
 

@@ -4,8 +4,8 @@ import NIOSSL
 import UnderstudyCore
 import UnderstudyWire
 
-/// The standby side of one group: connect to the primary (reconnecting with backoff after any failure), bring
-/// every share to the source's state, then again every `resync_interval` or at once when asked.
+/// The standby side of one group: connect to the primary (reconnecting with backoff after any failure, for as
+/// long as it takes), bring every share to the source's state, then follow the primary's changes live.
 struct StandbyGroupService: Sendable {
     let node: NodeRuntime
     let group: GroupConfiguration
@@ -35,6 +35,9 @@ struct StandbyGroupService: Sendable {
                 failedAttempts += 1
                 // Askers wait through a short outage (a primary still starting); after a few attempts they are told.
                 if failedAttempts >= 3 { answerWaiters(with: "primary \(group.primary) is not reachable: \(error)") }
+                // Notices of a connection that is gone: the next one syncs every share.
+                _ = await requests.takeLive()
+                _ = await requests.takeConnectionEnded()
                 await requests.wait(seconds: backoff)
                 backoff = min(backoff * 2, 30)
                 continue
@@ -43,44 +46,26 @@ struct StandbyGroupService: Sendable {
                 try await withTaskCancellationHandler {
                     try await connection.channel.executeThenClose { inbound, outbound in
                         let writer = FrameWriter(outbound: outbound)
-                        var iterator = inbound.makeAsyncIterator()
-                        try await PeerHandshake.exchange(inbound: &iterator, writer: writer, cluster: node.configuration.cluster,
-                                                         node: node.name, certifiedPeer: group.primary)
-                        logger.info("connected to primary \(group.primary) for group \(group.name)")
-                        node.status.update(group: group.name) { $0.peerConnected = true }
-                        backoff = 0.5
-                        failedAttempts = 0
-                        var retryDelay = 1.0
-                        // Manifests sent on this connection: later syncs send only what changed since.
-                        var sentManifests: [String: [ManifestEntry]] = [:]
-                        var idleBefore = false
-                        while !Task.isCancelled {
-                            let waiters = await requests.takeWaiters()
-                            let results: [SyncResult]
-                            do {
-                                results = try await syncAll(&iterator, writer, connection.counter, &sentManifests)
-                            } catch where idleBefore && Self.isDroppedConnection(error) {
-                                await requests.requeue(waiters)
-                                throw error
-                            } catch {
-                                let failed = group.shares.map {
-                                    SyncResult(group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
-                                               error: "\(error)")
-                                }
-                                for waiter in waiters { waiter.resume(returning: failed) }
-                                throw error
+                        let inbox = PeerInbox()
+                        try await withThrowingTaskGroup(of: Void.self) { reader in
+                            _ = await requests.takeConnectionEnded()
+                            reader.addTask {
+                                await inbox.pump(inbound) { noteChanges($0) }
+                                await requests.noteConnectionEnded()
                             }
-                            for waiter in waiters { waiter.resume(returning: results) }
-                            idleBefore = true
-                            // Files that could not be applied (changed while read, disk full...) are retried soon,
-                            // backing off so a lasting problem does not turn into a busy loop.
-                            if results.allSatisfy(\.ok) {
-                                retryDelay = 1
-                                await requests.wait(seconds: group.resyncInterval.seconds)
-                            } else {
-                                await requests.wait(seconds: min(retryDelay, group.resyncInterval.seconds))
-                                retryDelay = min(retryDelay * 2, 60)
+                            defer {
+                                // The reader may be waiting for room in the inbox, or for bytes: end both.
+                                inbox.fail(CancellationError())
+                                connection.channel.channel.close(promise: nil)
+                                reader.cancelAll()
                             }
+                            try await PeerHandshake.exchange(writer: writer, cluster: node.configuration.cluster, node: node.name,
+                                                             certifiedPeer: group.primary) { try await inbox.next() }
+                            logger.info("connected to primary \(group.primary) for group \(group.name)")
+                            node.status.update(group: group.name) { $0.peerConnected = true }
+                            backoff = 0.5
+                            failedAttempts = 0
+                            try await follow(inbox: inbox, writer: writer, counter: connection.counter)
                         }
                     }
                 } onCancel: {
@@ -92,24 +77,103 @@ struct StandbyGroupService: Sendable {
                 markDisconnected("\(error)")
                 // Askers of the failed sync were answered (or requeued) by the loop; new ones wait for the
                 // reconnect, or are told after a few failed attempts.
+                _ = await requests.takeLive()
+                _ = await requests.takeConnectionEnded()
                 await requests.wait(seconds: backoff)
                 backoff = min(backoff * 2, 30)
             }
         }
     }
 
-    private func syncAll(_ iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, _ writer: FrameWriter,
-                         _ counter: ByteCounter, _ sentManifests: inout [String: [ManifestEntry]]) async throws -> [SyncResult] {
-        var results: [SyncResult] = []
+    /// A notice from the primary: changes wait in `share`.
+    private func noteChanges(_ message: PeerMessage) {
+        guard case .changesPending(let groupName, let share) = message, groupName == group.name else { return }
+        let now = node.now()
+        node.status.updateLive(group: group.name, share: share) { figures in
+            if figures.oldestPendingAt == nil { figures.oldestPendingAt = now }
+            figures.changesPending = max(figures.changesPending, 1)
+        }
+        let requests = requests
+        Task { await requests.noteChanges(share: share, at: now) }
+    }
+
+    /// One connection's life: bring every share up to date (only what changed since the acknowledged point,
+    /// where the primary can tell), then follow the primary's notices, compare whole trees every
+    /// `resync_interval`, and answer `understudy sync` with a full comparison.
+    private func follow(inbox: PeerInbox, writer: FrameWriter, counter: ByteCounter) async throws {
+        var session = FollowSession()
         for share in group.shares {
+            session.resumePoints[share.name] = try? node.database.loadResumePoint(share: "\(group.name)/\(share.name)")
+        }
+        var needLive = Set(group.shares.map(\.name))
+        var nextFull = node.now() + group.resyncInterval.seconds
+        var retryDelay = 1.0
+        var idleBefore = false
+        while !Task.isCancelled {
+            if needLive.isEmpty { await requests.wait(seconds: max(0, nextFull - node.now())) }
+            if await requests.takeConnectionEnded() { throw PeerSessionError.closed("while idle") }
+            let waiters = await requests.fullRequested ? await requests.takeWaiters() : []
+            needLive.formUnion(await requests.takeLive().keys)
+            let full = !waiters.isEmpty || node.now() >= nextFull
+            let shares = full ? group.shares.map(\.name) : group.shares.map(\.name).filter(needLive.contains)
+            needLive.removeAll()
+            guard !shares.isEmpty else { continue }
+            let results: [SyncResult]
+            do {
+                results = try await sync(shares, full: full, inbox: inbox, writer: writer, counter: counter, session: &session)
+            } catch where idleBefore && Self.isDroppedConnection(error) {
+                await requests.requeue(waiters)
+                throw error
+            } catch {
+                let failed = group.shares.map {
+                    SyncResult(group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0, error: "\(error)")
+                }
+                for waiter in waiters { waiter.resume(returning: failed) }
+                throw error
+            }
+            for waiter in waiters { waiter.resume(returning: results) }
+            idleBefore = true
+            if full {
+                // While the primary cannot see every change (watch limit), whole trees are compared every minute.
+                let interval = session.captureComplete ? group.resyncInterval.seconds : min(group.resyncInterval.seconds, 60)
+                nextFull = node.now() + interval
+            }
+            // Files that could not be applied (changed while read, disk full...) are retried by a live sync soon,
+            // backing off so a lasting problem does not turn into a busy loop.
+            let failed = results.filter { !$0.ok }.map(\.share)
+            if failed.isEmpty {
+                retryDelay = 1
+            } else {
+                await requests.wait(seconds: min(retryDelay, max(0, nextFull - node.now())))
+                if await requests.takeConnectionEnded() { throw PeerSessionError.closed("while waiting to retry") }
+                retryDelay = min(retryDelay * 2, 60)
+                needLive.formUnion(failed)
+            }
+        }
+    }
+
+    private func sync(_ shares: [String], full: Bool, inbox: PeerInbox, writer: FrameWriter, counter: ByteCounter,
+                      session: inout FollowSession) async throws -> [SyncResult] {
+        var results: [SyncResult] = []
+        for share in group.shares where shares.contains(share.name) {
             guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }
             let sync = StandbyShareSync(context: context, applyOwnership: node.applyOwnership)
             do {
-                var previous = sentManifests[share.name]
-                let outcome = try await sync.run(inbound: &iterator, writer: writer, previous: &previous,
+                var previous = session.sentManifests[share.name]
+                let outcome = try await sync.run(inbox: inbox, writer: writer, previous: &previous,
+                                                 resume: full ? nil : session.resumePoints[share.name],
                                                  bytesReceived: { counter.bytesReceived })
-                sentManifests[share.name] = previous
+                session.sentManifests[share.name] = previous
+                if outcome.scope.upTo.captureID != 0 { session.resumePoints[share.name] = outcome.scope.upTo }
+                session.captureComplete = outcome.scope.captureComplete
+                let isLive = outcome.scope.paths != nil
                 let ok = outcome.report.failures == 0
+                let pendingSince = await requests.pendingSince(share: share.name)
+                node.status.updateLive(group: group.name, share: share.name) { figures in
+                    figures.oldestPendingAt = pendingSince
+                    figures.changesPending = pendingSince == nil ? 0 : 1
+                }
+                node.status.recordTransfer(group: group.name, share: share.name, bytes: outcome.bytesReceived, at: node.now())
                 node.status.setProgress(group: group.name, share: share.name, nil)
                 node.status.update(group: group.name, share: share.name) { status in
                     status.state = ok ? .inSync : .behind
@@ -122,13 +186,18 @@ struct StandbyGroupService: Sendable {
                     status.bytesTotal = 0
                     status.bytesDone = 0
                     status.lastError = ok ? nil : "\(outcome.report.failures) files could not be applied; retrying"
+                    if isLive { status.liveSyncs += 1 } else { status.fullSyncs += 1 }
                 }
-                node.saveStatus(group: group.name, share: share.name)
-                if let plan = outcome.summary, plan.operationCount > 0 || !ok {
+                // A live sync runs for every burst of changes: its figures are kept in memory and logged at debug
+                // level; full comparisons and failures are saved, logged and recorded as events.
+                if !isLive || !ok { node.saveStatus(group: group.name, share: share.name) }
+                if let plan = outcome.summary, (plan.operationCount > 0 && !isLive) || plan.files > 100 || !ok {
                     node.logger.info("sync \(context.key) done in \(String(format: "%.3f", outcome.seconds))s: \(outcome.report.filesApplied) files applied, \(ByteCount.format(outcome.bytesReceived)) received, \(outcome.report.failures) failures")
                     node.event(ok ? "info" : "warning", "sync-finished",
                                "\(outcome.report.filesApplied) files applied, \(outcome.bytesReceived) bytes received, \(outcome.report.failures) failures",
                                share: context.key)
+                } else if let plan = outcome.summary, plan.operationCount > 0 {
+                    node.logger.debug("live sync \(context.key) done in \(String(format: "%.3f", outcome.seconds))s: \(outcome.report.filesApplied) files applied, \(ByteCount.format(outcome.bytesReceived)) received")
                 }
                 results.append(SyncResult(group: group.name, share: share.name, ok: ok, seconds: outcome.seconds,
                                           plan: outcome.summary, bytesReceived: outcome.bytesReceived,
@@ -187,4 +256,13 @@ struct StandbyGroupService: Sendable {
         if case .closed = error as? PeerSessionError { return true }
         return error is ChannelError || error is IOError
     }
+}
+
+/// What a standby keeps about one connection's syncs.
+struct FollowSession {
+    /// Manifests sent for full comparisons on this connection: later ones send only what changed since.
+    var sentManifests: [String: [ManifestEntry]] = [:]
+    /// How far into the primary's change journal each replica is durable.
+    var resumePoints: [String: ResumePoint] = [:]
+    var captureComplete = true
 }

@@ -1,12 +1,16 @@
 import UnderstudyCore
 
-/// On-demand syncs for a standby group: `understudy sync` asks, the group's loop wakes at once instead of
-/// waiting for its interval, and every asker gets the results of the next complete sync.
+/// What wakes a standby group's loop: `understudy sync` (a full comparison, whose askers get its results), the
+/// primary's notices of changes (a live sync of those shares), or the resync interval.
 actor SyncRequests {
     private var waiters: [CheckedContinuation<[SyncResult], Never>] = []
     private var sleeper: CheckedContinuation<Void, Never>?
     private var pending = false
+    /// Shares the primary announced changes in, with when the first unserved notice came.
+    private var liveSince: [String: Double] = [:]
     private var generation = 0
+    /// The connection's reader saw it end while the loop may be sleeping.
+    private var connectionEnded = false
 
     func request() async -> [SyncResult] {
         await withCheckedContinuation { continuation in
@@ -16,14 +20,20 @@ actor SyncRequests {
         }
     }
 
-    /// Returns when a sync is requested, `seconds` have passed, or the task is cancelled.
+    /// The primary announced changes in `share`.
+    func noteChanges(share: String, at now: Double) {
+        if liveSince[share] == nil { liveSince[share] = now }
+        wake(nil)
+    }
+
+    /// Returns when a sync is requested, changes are announced, `seconds` have passed, or the task is cancelled.
     func wait(seconds: Double) async {
-        if pending || Task.isCancelled { return }
+        if pending || !liveSince.isEmpty || connectionEnded || Task.isCancelled { return }
         generation += 1
         let token = generation
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                if Task.isCancelled || pending {
+                if Task.isCancelled || pending || !liveSince.isEmpty || connectionEnded {
                     continuation.resume()
                     return
                 }
@@ -38,6 +48,18 @@ actor SyncRequests {
         }
     }
 
+    /// The connection to the primary is gone: an idle loop wakes to reconnect.
+    func noteConnectionEnded() {
+        connectionEnded = true
+        wake(nil)
+    }
+
+    /// Called as a connection starts; true if the last one ended.
+    func takeConnectionEnded() -> Bool {
+        defer { connectionEnded = false }
+        return connectionEnded
+    }
+
     /// Askers whose sync never got going because the idle connection had died (the primary restarted): they
     /// are answered by the first sync on the next connection.
     func requeue(_ continuations: [CheckedContinuation<[SyncResult], Never>]) {
@@ -46,12 +68,24 @@ actor SyncRequests {
         pending = true
     }
 
-    /// The askers to answer with the sync that starts now.
+    /// Whether a full comparison was asked for.
+    var fullRequested: Bool { pending }
+
+    /// The askers to answer with the full comparison that starts now.
     func takeWaiters() -> [CheckedContinuation<[SyncResult], Never>] {
         pending = false
         defer { waiters.removeAll() }
         return waiters
     }
+
+    /// The shares to sync live now, with when their changes were first announced.
+    func takeLive() -> [String: Double] {
+        defer { liveSince.removeAll() }
+        return liveSince
+    }
+
+    /// When the oldest announced, not yet started change of `share` was announced.
+    func pendingSince(share: String) -> Double? { liveSince[share] }
 
     private func wake(_ token: Int?) {
         guard token == nil || token == generation else { return }

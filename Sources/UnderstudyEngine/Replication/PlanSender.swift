@@ -8,7 +8,8 @@ import UnderstudyWire
 struct PlanSender: Sendable {
     struct Result: Sendable {
         var indexRecords: [FileIndexRecord]
-        var abandoned: Int
+        /// Files that changed while they were read: they must go again.
+        var abandonedPaths: [String]
         var skipped: Int
     }
 
@@ -17,7 +18,7 @@ struct PlanSender: Sendable {
     let writer: FrameWriter
 
     func run(_ plan: SyncPlan, events: AsyncStream<PrimaryShareSync.SenderEvent>) async throws -> Result {
-        var result = Result(indexRecords: [], abandoned: 0, skipped: 0)
+        var result = Result(indexRecords: [], abandonedPaths: [], skipped: 0)
         var deferred: [String: DeltaBasis] = [:]
         var deferredLinks: [String: [SyncOperation]] = [:]
         var trailing: [SyncOperation] = []
@@ -91,7 +92,7 @@ struct PlanSender: Sendable {
                 ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash))
             context.status.updateProgress(group: group, share: share) { $0.filesDone += 1 }
         case .abandoned(let reason):
-            result.abandoned += 1
+            result.abandonedPaths.append(path)
             context.logger.info("\(String(reflecting: path)) in \(context.key) \(reason); it is sent again at the next sync")
         case .skipped(let reason):
             result.skipped += 1

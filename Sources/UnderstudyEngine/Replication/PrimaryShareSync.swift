@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import UnderstudyCore
 import UnderstudyWire
@@ -11,24 +12,34 @@ struct PrimaryShareSync {
         case failed(path: String, message: String)
     }
 
+    struct Outcome {
+        /// The replica's manifest after a full comparison (the base for the next incremental one); nil after a
+        /// live sync, which leaves the base as it was.
+        var replicaManifest: [String: ManifestEntry]?
+        /// Paths that must go again: the standby could not apply them, or they changed while read.
+        var failedPaths: Set<String>
+    }
+
     let context: ShareContext
     let planner: SyncPlanner
 
+    /// - Parameter scope: what this sync compares (already sent to the standby).
     /// - Parameter base: the replica manifest received for this share earlier on this connection, when the
-    ///   standby sends only changes. Returns the replica manifest as received this time (the next base).
+    ///   standby sends only changes.
     func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
-             base: [String: ManifestEntry]?) async throws -> [String: ManifestEntry] {
+             scope: SyncScope, base: [String: ManifestEntry]?) async throws -> Outcome {
         let started = context.now()
         let sourcePath = context.share.source
         let filter = context.share.filter
         let indexSnapshot = context.index.snapshot
+        let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
         let scanTask = Task { () throws -> TreeScanner.Result in
             let share = try ShareDirectory(path: sourcePath, create: false)
-            return try TreeScanner(filter: filter, index: indexSnapshot).scan(share)
+            return try TreeScanner(filter: filter, index: indexSnapshot).scan(share, scope: scanScope)
         }
         defer { scanTask.cancel() }
 
-        var replicaByPath = base ?? [:]
+        var replicaByPath = scope.paths == nil ? base ?? [:] : [:]
         var partials: [String: Int64] = [:]
         let decompressor = try ZstdDecompressor()
         receiving: while true {
@@ -45,7 +56,7 @@ struct PrimaryShareSync {
             }
         }
         let scan = try await scanTask.value
-        if scan.entries.count == 1 && replicaByPath.count > 1 {
+        if scope.paths == nil && scan.entries.count == 1 && replicaByPath.count > 1 {
             // An empty source over a populated replica is far more often an unmounted disk than a real wipe.
             throw PeerSessionError.refused(
                 "source \(sourcePath) is empty but the replica holds \(replicaByPath.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand")
@@ -58,7 +69,9 @@ struct PrimaryShareSync {
         let planned = planner.plan(source: scan.entries, replicaByPath: replicaByPath, partials: partials)
         let plan = fillRenameHashes(planned, source: scan.entries, index: indexSnapshot, sender: fileSender)
         let summary = plan.summary
-        context.logger.info("sync \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates")
+        let logLevel: Logger.Level = scope.paths == nil || summary.files > 100 ? .info : .debug
+        let kind = scope.paths == nil ? "full comparison" : "live sync"
+        context.logger.log(level: logLevel, "\(kind) \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates")
         context.status.setProgress(group: context.group.name, share: context.share.name,
                                    TransferProgress(filesTotal: Int64(summary.files), bytesTotal: summary.bytes, startedAt: started))
         try await writer.send(.planSummary(summary))
@@ -66,6 +79,7 @@ struct PrimaryShareSync {
         let (events, continuation) = AsyncStream.makeStream(of: SenderEvent.self)
         let sender = PlanSender(context: context, fileSender: fileSender, writer: writer)
         let bytesBefore = writer.bytesWritten
+        var failedPaths: Set<String> = []
         let report: SyncDoneReport = try await withThrowingTaskGroup(of: PlanSender.Result.self) { group in
             group.addTask { try await sender.run(plan, events: events) }
             var signatures: [String: [UInt8]] = [:]
@@ -78,6 +92,7 @@ struct PrimaryShareSync {
                 case .operationFailed(let path, let code, let text):
                     context.logger.warning("standby could not apply \(String(reflecting: path)) in \(context.key): \(code.name): \(text)")
                     if code == .contentMismatch { context.sendWhole.insert(path) }
+                    failedPaths.insert(path)
                     continuation.yield(.failed(path: path, message: text))
                 case .syncDone(let report): done = report
                 case .error(let code, let text): throw PeerSessionError.remote(code, text)
@@ -87,9 +102,12 @@ struct PrimaryShareSync {
             continuation.finish()
             let result = try await group.next()!
             context.index.apply(records: result.indexRecords, removed: [])
+            failedPaths.formUnion(result.abandonedPaths)
             return done!
         }
-        context.index.retain(only: Set(scan.entries.lazy.filter { $0.kind == .file }.map(\.path)))
+        if scope.paths == nil {
+            context.index.retain(only: Set(scan.entries.lazy.filter { $0.kind == .file }.map(\.path)))
+        }
         let seconds = context.now() - started
         let sent = writer.bytesWritten - bytesBefore
         context.status.setProgress(group: context.group.name, share: context.share.name, nil)
@@ -104,11 +122,13 @@ struct PrimaryShareSync {
             status.bytesTotal = 0
             status.bytesDone = 0
             status.lastError = report.failures == 0 ? nil : "\(report.failures) files could not be applied; they are retried"
+            if scope.paths == nil { status.fullSyncs += 1 } else { status.liveSyncs += 1 }
         }
+        context.status.recordTransfer(group: context.group.name, share: context.share.name, bytes: sent, at: context.now())
         if summary.operationCount > 0 || report.failures > 0 {
-            context.logger.info("sync \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent")
+            context.logger.log(level: logLevel, "\(kind) \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent")
         }
-        return replicaByPath
+        return Outcome(replicaManifest: scope.paths == nil ? replicaByPath : nil, failedPaths: failedPaths)
     }
 
     /// Every rename carries the SHA-256 of the source file, so the standby can check it moves the right

@@ -14,6 +14,8 @@ public struct ShareContext: Sendable {
     public var now: @Sendable () -> Double
     /// Files whose delta did not reproduce the source (a false block match): sent whole next time.
     let sendWhole = PathSet()
+    /// The change capture of a share this node is the primary of.
+    var capture: ShareCapture?
 
     public init(group: GroupConfiguration, share: ShareConfiguration, index: ShareIndex, status: StatusRegistry,
                 database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double) {

@@ -9,6 +9,7 @@ import UnderstudyWire
 /// `ReplicaWriter` (atomic, batched, durable) — and answer signature requests for deltas on the way.
 struct StandbyShareSync {
     struct Outcome: Sendable {
+        var scope: SyncScope
         var summary: SyncPlanSummary?
         var report: SyncDoneReport
         var bytesReceived: Int64
@@ -19,19 +20,29 @@ struct StandbyShareSync {
     let applyOwnership: Bool
     static let manifestChunkEntries = 2000
 
-    /// - Parameter previous: the manifest sent for this share earlier on this connection; when there is one,
-    ///   only what changed since travels. Replaced by this sync's manifest once the sync completes.
-    func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
-             previous: inout [ManifestEntry]?, bytesReceived: @Sendable () -> Int64) async throws -> Outcome {
+    /// - Parameter previous: the manifest sent for this share's last full comparison on this connection; when
+    ///   there is one, only what changed since travels. Replaced by this sync's manifest if it is a full one.
+    /// - Parameter resume: the point of the primary's journal the replica is durable up to; with it, the
+    ///   primary may answer with a live sync of only what changed since.
+    func run(inbox: PeerInbox, writer: FrameWriter, previous: inout [ManifestEntry]?, resume: ResumePoint?,
+             bytesReceived: @Sendable () -> Int64) async throws -> Outcome {
         let started = context.now()
         let receivedBefore = bytesReceived()
         let group = context.group.name
         let shareName = context.share.name
-        try await writer.send(.openShare(group: group, share: shareName, incremental: previous != nil))
+        try await writer.send(.openShare(group: group, share: shareName, incremental: previous != nil, resume: resume))
         try await writer.flush()
+        let scope: SyncScope
+        switch try await inbox.next() {
+        case .syncScope(let received): scope = received
+        case .error(let code, let text): throw PeerSessionError.remote(code, text)
+        case .some(let message): throw PeerSessionError.unexpected(message, "instead of the sync's scope")
+        case nil: throw PeerSessionError.closed("before the sync's scope")
+        }
 
         let share = try ShareDirectory(path: context.share.replica, create: true)
-        let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share)
+        let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
+        let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share, scope: scanScope)
         let replicaWriter = try ReplicaWriter(share: share, options: ReplicaWriter.Options(applyOwnership: applyOwnership))
         replicaWriter.removeTemporaries(scan.temporaries)
         // What the primary learns: every entry the first time, then only entries that differ from last time.
@@ -40,7 +51,8 @@ struct StandbyShareSync {
             entry.contentHash = nil
             return entry
         }
-        let (changed, removed) = previous.map { ManifestChanges.between($0, currentManifest) } ?? (currentManifest, [])
+        let incremental = scope.paths == nil ? previous : nil
+        let (changed, removed) = incremental.map { ManifestChanges.between($0, currentManifest) } ?? (currentManifest, [])
         let compressor = try ZstdCompressor(level: 3)
         var start = 0
         while start < changed.count {
@@ -81,7 +93,7 @@ struct StandbyShareSync {
         }
 
         loop: while true {
-            guard let message = try await inbound.next() else { throw PeerSessionError.closed("during the sync") }
+            guard let message = try await inbox.next() else { throw PeerSessionError.closed("during the sync") }
             switch message {
             case .planSummary(let plan):
                 summary = plan
@@ -162,17 +174,20 @@ struct StandbyShareSync {
             }
         }
         current?.discard()
-        try replicaWriter.flush()
+        try replicaWriter.makeDurable()
         replicaWriter.removePartials(Array(scan.partials.keys))
         let changes = replicaWriter.takeIndexChanges()
         context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
         let report = SyncDoneReport(filesApplied: replicaWriter.filesApplied, bytesWritten: replicaWriter.bytesWritten, failures: failures)
+        // The replica is durable (flushed above); the point is saved before the primary hears of it, so the
+        // primary never forgets a change the standby could still need after a crash.
+        if scope.upTo.captureID != 0 { try context.database.saveResumePoint(scope.upTo, share: context.key) }
         try await writer.send(.syncDone(report))
         try await writer.flush()
-        previous = currentManifest
+        if scope.paths == nil { previous = currentManifest }
         let seconds = context.now() - started
         context.logger.debug("sync \(context.key): manifest of \(changed.count) of \(scan.entries.count) entries and \(removed.count) removals sent")
-        return Outcome(summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
+        return Outcome(scope: scope, summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
     }
 
     /// A rename moves content the replica already has: refuse it unless the file under the old name has the

@@ -7,6 +7,8 @@ import UnderstudyCore
 public final class StatusRegistry: Sendable {
     private let groups: NIOLockedValueBox<[String: GroupStatus]>
     private let progress: NIOLockedValueBox<[String: TransferProgress]>
+    private let live = NIOLockedValueBox<[String: LiveFigures]>([:])
+    private let throughput = NIOLockedValueBox<[String: ThroughputMeter]>([:])
 
     public init(_ initial: [GroupStatus]) {
         groups = NIOLockedValueBox(Dictionary(uniqueKeysWithValues: initial.map { ($0.name, $0) }))
@@ -18,12 +20,22 @@ public final class StatusRegistry: Sendable {
     }
 
     public func snapshot(now: Double) -> [GroupStatus] {
-        let live = progress.withLockedValue { $0 }
+        let running = progress.withLockedValue { $0 }
+        let figures = live.withLockedValue { $0 }
+        let meters = throughput.withLockedValue { $0 }
         return groups.withLockedValue { $0 }.values.sorted { $0.name < $1.name }.map { group in
             var group = group
             group.shares = group.shares.map { share in
                 var share = share
-                if let running = live["\(group.name)/\(share.name)"] {
+                let key = "\(group.name)/\(share.name)"
+                if let live = figures[key] {
+                    share.changesPending = live.changesPending
+                    share.lagSeconds = live.oldestPendingAt.map { max(0, now - $0) } ?? 0
+                    share.watchedDirectories = live.watchedDirectories
+                    share.captureProblem = live.captureProblem
+                }
+                share.throughputBytesPerSecond = meters[key]?.rate(at: now) ?? 0
+                if let running = running[key] {
                     share.filesTotal = running.filesTotal
                     share.filesDone = running.filesDone
                     share.bytesTotal = running.bytesTotal
@@ -65,6 +77,23 @@ public final class StatusRegistry: Sendable {
                 all["\(group)/\(share)"] = value
             }
         }
+    }
+
+    public func setLive(group: String, share: String, _ figures: LiveFigures) {
+        live.withLockedValue { $0["\(group)/\(share)"] = figures }
+    }
+
+    public func updateLive(group: String, share: String, _ change: (inout LiveFigures) -> Void) {
+        live.withLockedValue { all in
+            var figures = all["\(group)/\(share)"] ?? LiveFigures(changesPending: 0, oldestPendingAt: nil)
+            change(&figures)
+            all["\(group)/\(share)"] = figures
+        }
+    }
+
+    /// Counts `bytes` moved for the share's throughput figure.
+    public func recordTransfer(group: String, share: String, bytes: Int64, at now: Double) {
+        throughput.withLockedValue { $0["\(group)/\(share)", default: ThroughputMeter()].record(bytes, at: now) }
     }
 
     public func progress(group: String, share: String) -> TransferProgress? {

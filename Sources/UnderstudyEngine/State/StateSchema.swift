@@ -56,5 +56,14 @@ struct StateSchema: Sendable {
             );
             CREATE INDEX event_by_share ON event (share, id);
             """),
+        Migration(identifier: "v2-resume-point", sql: """
+            -- The standby's acknowledgement of the primary's change journal: which capture run, and how far.
+            -- Both are unsigned 64-bit, stored bit-cast to SQLite's signed INTEGER.
+            CREATE TABLE resume_point (
+                share TEXT NOT NULL PRIMARY KEY,
+                capture_id INTEGER NOT NULL,
+                sequence INTEGER NOT NULL
+            );
+            """),
     ])
 }

@@ -20,6 +20,14 @@ public final class FrameWriter: @unchecked Sendable {
         if buffer.readableBytes >= flushThreshold { try await flush() }
     }
 
+    /// Sends a message that may arrive in any order relative to the stream (a notice), from any task: it
+    /// travels as a frame of its own and never touches the buffer the stream's task is filling.
+    public func sendNotice(_ message: PeerMessage) async throws {
+        var frame = ByteBuffer()
+        PeerFrameCodec.encode(message, into: &frame)
+        try await outbound.write(frame)
+    }
+
     public func flush() async throws {
         guard buffer.readableBytes > 0 else { return }
         let chunk = buffer

@@ -39,7 +39,7 @@ import UnderstudyCore
             source = "/s"
             [nodes.alpha2]
             address = "b:1"
-            """, line: 7, code: .unknownKey, "known keys are 'primary', 'standby', 'resync_interval', 'shares'")
+            """, line: 7, code: .unknownKey, "known keys are 'primary', 'standby', 'resync_interval', 'quiet_delay', 'max_delay', 'shares'")
     }
 
     @Test func reports_unknownShareKey() {
@@ -298,6 +298,22 @@ import UnderstudyCore
     @Test func accepts_resyncInterval_inWholeSeconds() throws {
         let configuration = try loadConfiguration(Self.oneShare(groupExtra: "resync_interval = 90")).get()
         #expect(configuration.groups["g"]?.resyncInterval == ConfigDuration(seconds: 90))
+    }
+
+    @Test func accepts_quietAndMaxDelay() throws {
+        let configuration = try loadConfiguration(Self.oneShare(groupExtra: "quiet_delay = \"0ms\"\nmax_delay = \"2s\"")).get()
+        #expect(configuration.groups["g"]?.quietDelay == ConfigDuration(seconds: 0))
+        #expect(configuration.groups["g"]?.maxDelay == ConfigDuration(seconds: 2))
+    }
+
+    @Test func reports_maxDelayShorterThanQuietDelay() {
+        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "quiet_delay = \"50ms\"\nmax_delay = \"20ms\""), line: 10, code: .invalidDuration,
+                                         "'max_delay' in [groups.g] is 20ms, shorter than quiet_delay (50ms)")
+    }
+
+    @Test func reports_quietDelayAboveItsMaximum() {
+        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "quiet_delay = \"1m\""), line: 9, code: .invalidDuration,
+                                         "'quiet_delay' in [groups.g] is 1m, above the maximum of 10s")
     }
 
     // MARK: - Paths and patterns

@@ -30,8 +30,11 @@ struct HostilePrimaryTests {
             return try await connection.channel.executeThenClose { inbound, outbound in
                 let writer = FrameWriter(outbound: outbound)
                 var iterator = inbound.makeAsyncIterator()
-                try await PeerHandshake.exchange(inbound: &iterator, writer: writer, cluster: "test", node: "alpha", certifiedPeer: peer)
+                try await PeerHandshake.exchange(writer: writer, cluster: "test", node: "alpha",
+                                                 certifiedPeer: peer) { try await iterator.next() }
                 guard case .openShare = try await iterator.next() else { return [] }
+                try await writer.send(.syncScope(SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: true)))
+                try await writer.flush()
                 while let message = try await iterator.next() {
                     if case .manifestEnd = message { break }
                 }

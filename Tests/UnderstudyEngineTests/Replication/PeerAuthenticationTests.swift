@@ -19,7 +19,7 @@ struct PeerAuthenticationTests {
             let writer = FrameWriter(outbound: outbound)
             do {
                 try await writer.send(.hello(PeerHello(cluster: "test", node: node)))
-                try await writer.send(.openShare(group: "files", share: "data", incremental: false))
+                try await writer.send(.openShare(group: "files", share: "data", incremental: false, resume: nil))
                 try await writer.send(.manifestEnd(partials: [], removed: []))
                 try await writer.flush()
             } catch {

@@ -73,17 +73,3 @@ extension TestTree {
     }
 }
 
-/// Runs blocking work (control socket calls, hashing big trees) on its own thread, so tests never starve
-/// Swift's cooperative pool (two threads here) that in-process daemons need to make progress.
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            do {
-                continuation.resume(returning: try body())
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
-        thread.start()
-    }
-}

@@ -15,22 +15,27 @@ final class TestCluster: @unchecked Sendable {
     let replica: String
     let configPath: String
     let configuration: ClusterConfiguration
+    /// With `relayed`, the standby reaches the primary through this relay (see `TCPRelay.cut`).
+    let relay: TCPRelay?
+    private let standbyConfiguration: ClusterConfiguration
     let logs = LogCapture()
     private var daemons: [String: Task<Void, Error>] = [:]
 
-    init(label: String, exclude: [String] = [], include: [String] = [], resyncInterval: String = "1h") throws {
+    init(label: String, exclude: [String] = [], include: [String] = [], resyncInterval: String = "1h", groupExtra: String = "",
+         relayed: Bool = false) throws {
         root = TestTree.makeTemporaryDirectory(label)
         source = root + "/source"
         replica = root + "/replica"
         configPath = root + "/understudy.toml"
         mkdir(source, 0o755)
         let quoted = { (list: [String]) in "[" + list.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+        let alphaPort = TestCluster.freePort()
         let text = """
         cluster = "test"
         certificates = "\(root)/certs"
 
         [nodes.alpha]
-        address = "127.0.0.1:\(TestCluster.freePort())"
+        address = "127.0.0.1:\(alphaPort)"
         state_dir = "\(root)/alpha-state"
 
         [nodes.beta]
@@ -41,6 +46,7 @@ final class TestCluster: @unchecked Sendable {
         primary = "alpha"
         standby = "beta"
         resync_interval = "\(resyncInterval)"
+        \(groupExtra)
 
         [[groups.files.shares]]
         name = "data"
@@ -52,12 +58,22 @@ final class TestCluster: @unchecked Sendable {
         """
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         configuration = try ConfigurationLoader.load(text: text, path: configPath).get()
+        if relayed {
+            let relay = try TCPRelay(target: alphaPort)
+            self.relay = relay
+            let standbyText = text.replacingOccurrences(of: "127.0.0.1:\(alphaPort)", with: "127.0.0.1:\(relay.port)")
+            standbyConfiguration = try ConfigurationLoader.load(text: standbyText, path: configPath).get()
+        } else {
+            relay = nil
+            standbyConfiguration = configuration
+        }
         _ = try CertificateStore(directory: configuration.certificatesDirectory)
             .initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
     }
 
     func start(_ node: String) throws {
-        let daemon = try NodeDaemon(configuration: configuration, node: node, logger: logs.logger(node))
+        let daemon = try NodeDaemon(configuration: node == "beta" ? standbyConfiguration : configuration, node: node,
+                                    logger: logs.logger(node))
         daemons[node] = Task { try await daemon.run() }
     }
 
@@ -96,8 +112,22 @@ final class TestCluster: @unchecked Sendable {
         }
     }
 
+    /// Polls until source and replica compare equal (content and metadata) or `seconds` pass; returns the
+    /// differences left (empty when converged). Nobody asks for a sync: the live mirror must get there alone.
+    func waitUntilConverged(seconds: Double = 20, skip: @escaping @Sendable (String) -> Bool = { _ in false }) async throws -> [String] {
+        let deadline = Date().addingTimeInterval(seconds)
+        var left: [String] = []
+        repeat {
+            left = try await differences(skip: skip)
+            if left.isEmpty { return [] }
+            try await Task.sleep(for: .milliseconds(100))
+        } while Date() < deadline
+        return left
+    }
+
     func remove() async {
         await stopAll()
+        relay?.stop()
         TestTree.remove(root)
     }
 

@@ -1,0 +1,110 @@
+/// Coalesces the changes captured in a share into batches for the mirror (pure; the time is an argument).
+///
+/// A burst becomes one batch: a batch is due once no change has arrived for `quietDelay`, or `maxDelay` after
+/// its first change, whichever comes first, so a steady stream cannot hold changes back for long. A file that is
+/// still open and being written (`writing`) waits until it has been quiet for `openWriteQuiet` (its close usually
+/// comes first and settles it), or `openWriteMax` after its first write, so a log written all day still reaches
+/// the replica. The mirror compares the final state of each path, so order inside a batch does not matter;
+/// what matters is that both ends of a rename travel in the same batch, which they do since they arrive together.
+public struct ChangeAggregator: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        public var quietDelay: Double
+        public var maxDelay: Double
+        public var openWriteQuiet: Double
+        public var openWriteMax: Double
+
+        public static let `default` = Configuration(quietDelay: 0.01, maxDelay: 0.1, openWriteQuiet: 1, openWriteMax: 10)
+
+        public init(quietDelay: Double, maxDelay: Double, openWriteQuiet: Double = 1, openWriteMax: Double = 10) {
+            self.quietDelay = quietDelay
+            self.maxDelay = maxDelay
+            self.openWriteQuiet = openWriteQuiet
+            self.openWriteMax = openWriteMax
+        }
+    }
+
+    /// What a flush hands to the mirror.
+    public struct Batch: Sendable, Equatable {
+        public var scope: [ScopedPath]
+        /// When the oldest change in the batch was captured: the lag is measured from here.
+        public var oldestChangeAt: Double
+        /// Events were lost somewhere in this batch's period.
+        public var overflowed: Bool
+    }
+
+    private struct Writing: Sendable {
+        var firstAt: Double
+        var lastAt: Double
+    }
+
+    public let configuration: Configuration
+    private var settled: [String: Bool] = [:]  // path → recursive
+    private var firstSettledAt: Double?
+    private var lastSettledAt: Double = 0
+    private var writing: [String: Writing] = [:]
+    private var overflowed = false
+
+    public init(configuration: Configuration = .default) {
+        self.configuration = configuration
+    }
+
+    public var isEmpty: Bool { settled.isEmpty && writing.isEmpty }
+    public var pendingCount: Int { settled.count + writing.count }
+
+    public mutating func record(_ changes: some Sequence<CapturedChange>, at now: Double) {
+        for change in changes {
+            switch change.kind {
+            case .writing:
+                if settled[change.path] != nil { continue }  // already going out with the next batch
+                writing[change.path, default: Writing(firstAt: now, lastAt: now)].lastAt = now
+                continue
+            case .settled:
+                settled[change.path] = settled[change.path] ?? false
+            case .tree:
+                settled[change.path] = true
+            case .overflow:
+                settled[change.path] = true
+                overflowed = true
+            }
+            writing[change.path] = nil
+            if firstSettledAt == nil { firstSettledAt = now }
+            lastSettledAt = now
+        }
+    }
+
+    /// When `flush(at:)` next has something to hand over; nil when nothing is pending.
+    public var nextDeadline: Double? {
+        var deadline: Double?
+        if let first = firstSettledAt {
+            deadline = min(lastSettledAt + configuration.quietDelay, first + configuration.maxDelay)
+        }
+        for entry in writing.values {
+            let due = min(entry.lastAt + configuration.openWriteQuiet, entry.firstAt + configuration.openWriteMax)
+            deadline = min(deadline ?? due, due)
+        }
+        return deadline
+    }
+
+    /// The batch due at `now`, if any: every settled change once the batch is due, plus the open files whose
+    /// writes went quiet or that have been written for too long.
+    public mutating func flush(at now: Double) -> Batch? {
+        var scope: [ScopedPath] = []
+        var oldest = Double.infinity
+        if let first = firstSettledAt,
+           now >= min(lastSettledAt + configuration.quietDelay, first + configuration.maxDelay) {
+            scope = settled.map { ScopedPath($0.key, recursive: $0.value) }
+            oldest = first
+            settled.removeAll(keepingCapacity: true)
+            firstSettledAt = nil
+        }
+        for (path, entry) in writing
+        where now >= min(entry.lastAt + configuration.openWriteQuiet, entry.firstAt + configuration.openWriteMax) {
+            scope.append(ScopedPath(path, recursive: false))
+            oldest = min(oldest, entry.firstAt)
+            writing[path] = nil
+        }
+        guard !scope.isEmpty else { return nil }
+        defer { overflowed = false }
+        return Batch(scope: ScopedPath.minimal(scope), oldestChangeAt: oldest, overflowed: overflowed)
+    }
+}

@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import UnderstudyCore
+import UnderstudyWire
+
+/// The primary's change capture for one share: inotify (`InotifyWatcher`) feeds the pure `ChangeAggregator`,
+/// whose batches go into the share's `ChangeJournal`; a connected standby is told at once (`changes()`), and its
+/// live syncs take their scope from the journal and acknowledge it.
+///
+/// Started before the primary accepts standbys, so the first full comparison of every connection already
+/// happens under watch: any change after its scan is in the journal.
+final class ShareCapture: Sendable {
+    private struct State {
+        var aggregator: ChangeAggregator
+        var journal: ChangeJournal
+        var subscribers: [Int: AsyncStream<Void>.Continuation] = [:]
+        var nextSubscriber = 0
+        var problem: String?
+        var watching = 0
+        var stopped = false
+    }
+
+    let context: ShareContext
+    let captureID: UInt64
+    private let state: NIOLockedValueBox<State>
+    private let watcher = NIOLockedValueBox<InotifyWatcher?>(nil)
+    /// 1 when the flusher must look again (a change arrived, or stop).
+    private let bell = ConditionLock(value: 0)
+    private let flusherDone = DispatchSemaphore(value: 0)
+
+    init(context: ShareContext, configuration: ChangeAggregator.Configuration) {
+        self.context = context
+        captureID = UInt64.random(in: 1...UInt64.max)
+        state = NIOLockedValueBox(State(aggregator: ChangeAggregator(configuration: configuration),
+                                        journal: ChangeJournal(captureID: captureID)))
+    }
+
+    /// Watches the tree (this walks every directory: seconds for a large tree) and starts the flusher thread.
+    /// A failure leaves the share mirrored by periodic full comparisons, and says so in its status.
+    func start() {
+        let started = context.now()
+        do {
+            let watcher = try InotifyWatcher(root: context.share.source, filter: context.share.filter) { [weak self] changes in
+                self?.record(changes)
+            }
+            let report = try watcher.start()
+            self.watcher.withLockedValue { $0 = watcher }
+            state.withLockedValue {
+                $0.watching = report.watches
+                $0.problem = report.limitProblem
+            }
+            if let problem = report.limitProblem {
+                context.logger.error("change capture of \(context.key) is incomplete: \(problem)")
+                context.event("error", "capture-incomplete", problem)
+            }
+            context.logger.info("watching \(report.watches) directories of \(context.key) for changes (set up in \(String(format: "%.2f", context.now() - started))s)")
+        } catch {
+            let problem = "cannot watch \(context.share.source) for changes: \(error); the share is mirrored by periodic full comparisons (resync_interval) only"
+            state.withLockedValue { $0.problem = problem }
+            context.logger.error("\(problem)")
+            context.event("error", "capture-failed", problem)
+        }
+        publish()
+        let thread = Thread { [self] in runFlusher() }
+        thread.start()
+    }
+
+    func stop() {
+        let subscribers = state.withLockedValue { state -> [AsyncStream<Void>.Continuation] in
+            state.stopped = true
+            defer { state.subscribers.removeAll() }
+            return Array(state.subscribers.values)
+        }
+        watcher.withLockedValue { $0?.stop() }
+        ring()
+        flusherDone.wait()
+        for subscriber in subscribers { subscriber.finish() }
+    }
+
+    /// Yields whenever the journal gained changes (coalesced: one element stands for any number).
+    func changes() -> (id: Int, stream: AsyncStream<Void>) {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLockedValue { state -> Int in
+            state.nextSubscriber += 1
+            state.subscribers[state.nextSubscriber] = continuation
+            if state.journal.count > 0 { continuation.yield() }
+            return state.nextSubscriber
+        }
+        return (id, stream)
+    }
+
+    func unsubscribe(_ id: Int) {
+        state.withLockedValue { $0.subscribers.removeValue(forKey: id) }?.finish()
+    }
+
+    /// What the sync the standby opened with `resume` compares: only the journal's paths when the standby's
+    /// replica is known to match this capture up to a point it acknowledged, else the whole share.
+    func scope(resume: ResumePoint?) -> SyncScope {
+        state.withLockedValue { state in
+            let (paths, upTo) = state.journal.scope()
+            let point = ResumePoint(captureID: captureID, sequence: upTo)
+            let live = resume?.captureID == captureID && paths.count <= SyncScope.maximumPaths
+            return SyncScope(paths: live ? paths : nil, upTo: point, captureComplete: state.problem == nil)
+        }
+    }
+
+    /// The standby made `scope` durable, except `failed` paths.
+    func acknowledge(_ scope: SyncScope, failed: some Sequence<String>) {
+        guard scope.upTo.captureID == captureID else { return }
+        let now = context.now()
+        state.withLockedValue { $0.journal.acknowledge(upTo: scope.upTo.sequence, failed: failed, at: now) }
+        publish()
+    }
+
+    private func record(_ changes: [CapturedChange]) {
+        let now = context.now()
+        state.withLockedValue { $0.aggregator.record(changes, at: now) }
+        ring()
+    }
+
+    private func ring() {
+        bell.lock()
+        bell.unlock(withValue: 1)
+    }
+
+    /// Hands the aggregator's batches to the journal when they fall due.
+    private func runFlusher() {
+        defer { flusherDone.signal() }
+        while true {
+            let (deadline, stopped) = state.withLockedValue { ($0.aggregator.nextDeadline, $0.stopped) }
+            if stopped { return }
+            let wait = deadline.map { max(0, $0 - context.now()) } ?? 3600
+            if bell.lock(whenValue: 1, timeoutSeconds: wait) { bell.unlock(withValue: 0) }
+            let now = context.now()
+            let notify = state.withLockedValue { state -> [AsyncStream<Void>.Continuation]? in
+                guard let batch = state.aggregator.flush(at: now) else { return nil }
+                state.journal.record(batch)
+                if batch.overflowed {
+                    context.logger.warning("change events of \(context.key) were lost (inotify queue overflow); comparing \(batch.scope.first(where: \.recursive)?.path ?? "") again by a stat walk")
+                }
+                return Array(state.subscribers.values)
+            }
+            guard let notify else { continue }
+            publish()
+            for subscriber in notify { subscriber.yield() }
+        }
+    }
+
+    /// Puts the journal's figures where `understudy status` finds them.
+    private func publish() {
+        let (watching, laterProblem) = watcher.withLockedValue { ($0?.watchCount, $0?.currentLimitProblem) }
+        let figures = state.withLockedValue { state in
+            if state.problem == nil, let laterProblem { state.problem = laterProblem }
+            return LiveFigures(changesPending: Int64(state.journal.count), oldestPendingAt: state.journal.oldestCapturedAt,
+                               watchedDirectories: watching ?? state.watching, captureProblem: state.problem)
+        }
+        context.status.setLive(group: context.group.name, share: context.share.name, figures)
+    }
+}

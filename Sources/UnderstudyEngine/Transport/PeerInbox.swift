@@ -1,0 +1,100 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import UnderstudyWire
+
+/// The standby's side of a connection, read by a task of its own: notices (`changesPending`) are handed to
+/// `onNotice` the moment they arrive — even while the connection is idle or in the middle of a sync — and
+/// everything else waits in a short queue for the sync that reads it. The queue is bounded, so a fast primary
+/// is held back by TCP rather than by memory.
+final class PeerInbox: Sendable {
+    private struct State {
+        var queue: [PeerMessage] = []
+        var head = 0
+        var end: Error?? = nil  // .some(nil): the peer closed; .some(error): reading failed
+        var consumer: CheckedContinuation<PeerMessage?, Error>?
+        var producer: CheckedContinuation<Void, Never>?
+        var count: Int { queue.count - head }
+    }
+
+    static let capacity = 256
+    private let state = NIOLockedValueBox(State())
+
+    /// Reads `inbound` until it ends; run it in a task that lives as long as the connection.
+    func pump(_ inbound: NIOAsyncChannelInboundStream<PeerMessage>, onNotice: @Sendable (PeerMessage) -> Void) async {
+        do {
+            for try await message in inbound {
+                if case .changesPending = message {
+                    onNotice(message)
+                    continue
+                }
+                await push(message)
+            }
+            finish(nil)
+        } catch {
+            finish(error)
+        }
+    }
+
+    func next() async throws -> PeerMessage? {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PeerMessage?, Error>) in
+            let action: () -> Void = state.withLockedValue { state in
+                if state.count > 0 {
+                    let message = state.queue[state.head]
+                    state.head += 1
+                    if state.head > 1024 && state.head * 2 > state.queue.count {
+                        state.queue.removeFirst(state.head)
+                        state.head = 0
+                    }
+                    let producer = state.producer
+                    state.producer = nil
+                    return {
+                        producer?.resume()
+                        continuation.resume(returning: message)
+                    }
+                }
+                if let end = state.end {
+                    return { if let error = end { continuation.resume(throwing: error) } else { continuation.resume(returning: nil) } }
+                }
+                state.consumer = continuation
+                return {}
+            }
+            action()
+        }
+    }
+
+    /// Ends the inbox from outside (the connection is being torn down): a waiting reader gets `error`.
+    func fail(_ error: Error) { finish(error) }
+
+    private func push(_ message: PeerMessage) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let action: () -> Void = state.withLockedValue { state in
+                if let consumer = state.consumer {
+                    state.consumer = nil
+                    return {
+                        consumer.resume(returning: message)
+                        continuation.resume()
+                    }
+                }
+                state.queue.append(message)
+                if state.count < Self.capacity || state.end != nil { return { continuation.resume() } }
+                state.producer = continuation
+                return {}
+            }
+            action()
+        }
+    }
+
+    private func finish(_ error: Error?) {
+        let (consumer, producer): (CheckedContinuation<PeerMessage?, Error>?, CheckedContinuation<Void, Never>?) =
+            state.withLockedValue { state in
+                if state.end == nil { state.end = .some(error) }
+                defer {
+                    state.consumer = nil
+                    state.producer = nil
+                }
+                return (state.consumer, state.producer)
+            }
+        if let error { consumer?.resume(throwing: error) } else { consumer?.resume(returning: nil) }
+        producer?.resume()
+    }
+}

@@ -1,0 +1,49 @@
+import Testing
+import UnderstudyCore
+
+struct ChangeJournalTests {
+    @Test func acknowledgement_removesWhatTheSyncCovered_butNotLaterChanges() {
+        var journal = ChangeJournal(captureID: 7)
+        journal.record([ScopedPath("a", recursive: false)], capturedAt: 1)
+        journal.record([ScopedPath("b", recursive: true)], capturedAt: 2)
+        let (scope, upTo) = journal.scope()
+        #expect(scope == [ScopedPath("", recursive: false), ScopedPath("a", recursive: false), ScopedPath("b", recursive: true)])
+        #expect(upTo == 2)
+        journal.record([ScopedPath("c", recursive: false)], capturedAt: 3)  // arrives while the sync runs
+        journal.acknowledge(upTo: upTo, failed: [], at: 4)
+        #expect(journal.entries.keys.sorted() == ["c"])
+        #expect(journal.oldestCapturedAt == 3)
+    }
+
+    @Test func scope_comparesTheParentOfEveryPath_tooSinceReplacingAFileTouchesIt() {
+        var journal = ChangeJournal(captureID: 1)
+        journal.record([ScopedPath("docs/a/report.txt", recursive: false), ScopedPath("docs/b", recursive: true)], capturedAt: 1)
+        #expect(journal.scope().scope == [
+            ScopedPath("docs", recursive: false), ScopedPath("docs/a", recursive: false),
+            ScopedPath("docs/a/report.txt", recursive: false), ScopedPath("docs/b", recursive: true),
+        ])
+    }
+
+    @Test func pathChangedAgainDuringSync_staysUntilTheNextAcknowledgement() {
+        var journal = ChangeJournal(captureID: 1)
+        journal.record([ScopedPath("a", recursive: false)], capturedAt: 1)
+        let upTo = journal.scope().upTo
+        journal.record([ScopedPath("a", recursive: false)], capturedAt: 2)
+        journal.acknowledge(upTo: upTo, failed: [], at: 3)
+        #expect(journal.entries["a"]?.sequence == 2)
+        // The lag counts from the first capture that is still unacknowledged.
+        #expect(journal.oldestCapturedAt == 1)
+    }
+
+    @Test func failedPaths_stayForTheNextSync_withTheirAge() {
+        var journal = ChangeJournal(captureID: 1)
+        journal.record([ScopedPath("dir", recursive: true)], capturedAt: 5)
+        let upTo = journal.scope().upTo
+        journal.acknowledge(upTo: upTo, failed: ["dir/file"], at: 9)
+        #expect(journal.entries["dir/file"] == ChangeJournal.Entry(recursive: false, sequence: 1, capturedAt: 5))
+        #expect(journal.entries["dir"] == nil)
+        journal.acknowledge(upTo: journal.scope().upTo, failed: [], at: 10)
+        #expect(journal.count == 0)
+        #expect(journal.oldestCapturedAt == nil)
+    }
+}

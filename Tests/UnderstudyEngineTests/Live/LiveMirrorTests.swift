@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import UnderstudyCore
+@testable import UnderstudyEngine
+
+/// The live mirror between two real daemons on loopback TLS: changes on the primary reach the replica by
+/// themselves (nobody runs `understudy sync`), through inotify, the aggregator, the journal and live syncs.
+@Suite(.serialized)
+struct LiveMirrorTests {
+    /// Both nodes running on a source prepared by `prepare`, after their first comparison.
+    static func running(_ label: String, relayed: Bool = false, prepare: (String) -> Void = { _ in }) async throws -> TestCluster {
+        let cluster = try TestCluster(label: label, relayed: relayed)
+        prepare(cluster.source)
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        let left = try await cluster.waitUntilConverged(seconds: 60)
+        #expect(left.isEmpty, "first comparison: \(left.prefix(5))")
+        return cluster
+    }
+
+    static func expectConverged(_ cluster: TestCluster, seconds: Double = 20, _ what: String = "",
+                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let left = try await cluster.waitUntilConverged(seconds: seconds)
+        #expect(left.isEmpty, "\(what): \(left.count) differences, e.g. \(left.prefix(3)); log: \(cluster.logs.all.suffix(15))",
+                sourceLocation: sourceLocation)
+    }
+
+    static func share(_ cluster: TestCluster, _ node: String) async throws -> ShareStatus {
+        try #require(try await cluster.status(node).groups.first?.shares.first)
+    }
+
+    @Test func everyKindOfChange_reachesTheReplica_withoutAnyoneAskingForASync() async throws {
+        let cluster = try await Self.running("live-kinds") { source in
+            TestTree.write(source, "edit.txt", "first")
+            TestTree.write(source, "trunc.bin", TestTree.randomBytes(100_000, seed: 1))
+            TestTree.write(source, "chmod.txt", "x")
+            TestTree.write(source, "gone/a/b.txt", "deep")
+            TestTree.write(source, "gone/c.txt", "c")
+            TestTree.write(source, "kind", "was a file")
+            for index in 0..<300 { TestTree.write(source, "album/\(index).jpg", TestTree.randomBytes(4000, seed: UInt64(index))) }
+        }
+        defer { Task { await cluster.remove() } }
+        let source = cluster.source
+
+        TestTree.write(source, "new.txt", "hello")
+        TestTree.write(source, "edit.txt", "second version")
+        truncate(source + "/trunc.bin", 10)
+        chmod(source + "/chmod.txt", 0o600)
+        TestTree.setTime(source, "chmod.txt", seconds: 1_500_000_000)
+        TestTree.symlink(source, "link", target: "edit.txt")
+        try await Self.expectConverged(cluster, "creates, writes, truncates, attributes, symlinks")
+
+        for index in 0..<20 {
+            mkdir(source + "/fresh\(index)", 0o755)
+            mkdir(source + "/fresh\(index)/inside", 0o755)
+            TestTree.write(source, "fresh\(index)/inside/file", "made a moment after its directory \(index)")
+        }
+        try await Self.expectConverged(cluster, "files inside directories created a moment earlier")
+
+        let sentBefore = try await Self.share(cluster, "alpha").bytesSent
+        rename(source + "/new.txt", source + "/renamed.txt")
+        rename(source + "/album", source + "/album-2026")
+        try await Self.expectConverged(cluster, "renames of a file and of a directory of 300 files")
+        let sentForRenames = try await Self.share(cluster, "alpha").bytesSent - sentBefore
+        #expect(sentForRenames < 300 * 4000 / 4, "renamed files move on the replica instead of travelling again (\(sentForRenames) bytes sent)")
+
+        try FileManager.default.removeItem(atPath: source + "/gone")
+        unlink(source + "/kind")
+        TestTree.write(source, "kind/now-a-directory", "y")
+        try await Self.expectConverged(cluster, "a deleted tree, a file replaced by a directory")
+
+        let alpha = try await Self.share(cluster, "alpha")
+        #expect(alpha.fullSyncs == 1, "only the first comparison walked the whole share")
+        #expect(alpha.liveSyncs >= 4)
+        #expect(alpha.changesPending == 0)
+        #expect(alpha.lagSeconds == 0)
+        #expect((alpha.watchedDirectories ?? 0) > 20)
+    }
+
+    @Test func burstOfTenThousandFiles_reachesTheReplica() async throws {
+        let cluster = try await Self.running("live-burst")
+        defer { Task { await cluster.remove() } }
+        let source = cluster.source
+        try await onThread {
+            for index in 0..<10_000 { TestTree.write(source, "burst/\(index % 50)/f\(index).txt", "file \(index)") }
+        }
+        try await Self.expectConverged(cluster, seconds: 120)
+        let alpha = try await Self.share(cluster, "alpha")
+        #expect(alpha.fullSyncs == 1)
+    }
+
+    @Test func fileWrittenContinuouslyForSeconds_endsUpWhole_andNeverTorn() async throws {
+        let cluster = try await Self.running("live-stream")
+        defer { Task { await cluster.remove() } }
+        let path = cluster.source + "/growing.log"
+        let replicaPath = cluster.replica + "/growing.log"
+        let line = Array(repeating: UInt8(ascii: "x"), count: 99) + [10]
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(fd >= 0)
+        let started = Date()
+        var written = 0
+        var checks = 0
+        while Date().timeIntervalSince(started) < 3 {
+            for _ in 0..<50 { written += line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+            try await Task.sleep(for: .milliseconds(5))
+            // Whatever the replica holds at any instant is a prefix the file once had: whole lines only.
+            if let copy = FileManager.default.contents(atPath: replicaPath) {
+                #expect(copy.count % 100 == 0 && copy.allSatisfy { $0 == UInt8(ascii: "x") || $0 == 10 })
+                checks += 1
+            }
+        }
+        close(fd)
+        try await Self.expectConverged(cluster)
+        #expect(FileManager.default.contents(atPath: replicaPath)?.count == written)
+        #expect(checks > 0, "the file held open reached the replica while it was still being written")
+    }
+
+    @Test func standbyRestart_resumesFromTheJournal_withoutAFullComparison() async throws {
+        let cluster = try await Self.running("live-resume") { source in
+            for index in 0..<500 { TestTree.write(source, "base/\(index)", TestTree.randomBytes(2000, seed: UInt64(index))) }
+        }
+        defer { Task { await cluster.remove() } }
+        let receivedBefore = try await Self.share(cluster, "beta").bytesReceived
+        await cluster.stop("beta")
+        TestTree.write(cluster.source, "while-away.txt", "changed while the standby was down")
+        TestTree.write(cluster.source, "base/7", "rewritten")
+        try await Task.sleep(for: .milliseconds(300))
+        let away = try await Self.share(cluster, "alpha")
+        #expect(away.changesPending >= 2, "the primary shows the changes waiting for the standby")
+        #expect(away.lagSeconds > 0.2, "and how old the oldest is (\(away.lagSeconds)s)")
+
+        try cluster.start("beta")
+        try await Self.expectConverged(cluster)
+        let alpha = try await Self.share(cluster, "alpha")
+        #expect(alpha.fullSyncs == 1, "the restarted standby resumed from its acknowledged point")
+        #expect(alpha.changesPending == 0)
+        let beta = try await Self.share(cluster, "beta")
+        #expect(beta.fullSyncs == 0 && beta.liveSyncs >= 1)
+        #expect(beta.bytesReceived - receivedBefore < 50_000, "only the changes travelled (\(beta.bytesReceived - receivedBefore) bytes)")
+    }
+
+    @Test func networkCut_duringChanges_reconnectsByItself_andConverges() async throws {
+        let cluster = try await Self.running("live-outage", relayed: true)
+        defer { Task { await cluster.remove() } }
+        let relay = try #require(cluster.relay)
+        relay.cut()
+        for index in 0..<50 {
+            TestTree.write(cluster.source, "during-outage/\(index).txt", "written while the link was down \(index)")
+            try await Task.sleep(for: .milliseconds(40))
+        }
+        var noticed = false
+        for _ in 0..<50 where !noticed {
+            noticed = try await cluster.status("beta").groups.first?.peerConnected == false
+            if !noticed { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(noticed, "the standby saw the connection go")
+        relay.restore()
+        try await Self.expectConverged(cluster, seconds: 60)
+        #expect(try await Self.share(cluster, "alpha").fullSyncs == 1, "the journal covered the outage")
+    }
+}
