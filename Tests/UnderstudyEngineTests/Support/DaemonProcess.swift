@@ -24,7 +24,8 @@ final class DaemonProcess {
         self.node = node
         process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
         process.arguments = ["run", "--config", config, "--node", node]
-        FileManager.default.createFile(atPath: log, contents: nil)
+        // Appended to, so the log of a node restarted many times tells its whole story.
+        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         handle.seekToEndOfFile()
         process.standardOutput = handle
