@@ -31,17 +31,20 @@ struct StatusCommand: ParsableCommand {
 enum StatusTable {
     static func render(_ report: NodeStatusReport, now: Date) -> String {
         var lines = ["node \(report.node) of cluster \(report.cluster), understudy \(report.version), up \(duration(now.timeIntervalSince(report.startedAt)))"]
-        var rows = [["GROUP", "ROLE", "PEER", "SHARE", "STATE", "PENDING", "SENT", "RECEIVED", "LAST SYNC", "LAST ERROR"]]
+        var rows = [["GROUP", "ROLE", "PEER", "SHARE", "STATE", "CHANGES", "LAG", "PENDING", "THROUGHPUT", "SENT", "RECEIVED", "LAST SYNC", "LAST ERROR"]]
         var progress: [String] = []
         for group in report.groups {
             for share in group.shares {
                 rows.append([
                     group.name, group.role, "\(group.peer) (\(group.peerConnected ? "connected" : "not connected"))", share.name,
                     share.state.rawValue,
+                    "\(share.changesPending)",
+                    lag(share.lagSeconds),
                     "\(share.filesPending) files, \(ByteCount.format(share.bytesPending))",
+                    "\(ByteCount.format(Int64(share.throughputBytesPerSecond)))/s",
                     ByteCount.format(share.bytesSent), ByteCount.format(share.bytesReceived),
                     share.lastSyncAt.map { "\(timestamp($0)) (\(String(format: "%.2f", share.lastSyncSeconds ?? 0))s)" } ?? "never",
-                    share.lastError ?? "-",
+                    share.lastError ?? share.captureProblem ?? "-",
                 ])
                 if share.filesTotal > 0 || share.bytesTotal > 0 {
                     var line = "  \(group.name)/\(share.name): \(share.filesDone)/\(share.filesTotal) files, \(ByteCount.format(share.bytesDone))/\(ByteCount.format(share.bytesTotal))"
@@ -62,6 +65,13 @@ enum StatusTable {
             lines += progress
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Milliseconds while small (the live mirror's normal), seconds and more beyond.
+    static func lag(_ seconds: Double) -> String {
+        if seconds == 0 { return "0" }
+        if seconds < 10 { return "\(Int((seconds * 1000).rounded()))ms" }
+        return duration(seconds)
     }
 
     static func timestamp(_ date: Date) -> String {

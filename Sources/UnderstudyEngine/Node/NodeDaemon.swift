@@ -50,6 +50,7 @@ public struct NodeDaemon: Service {
                     try await ControlServer(node: runtime, socketPath: runtime.nodeConfiguration.controlSocket,
                                             syncRequests: syncRequests).run()
                 }
+                tasks.addTask { await StatusReporter(node: runtime).run() }
                 if let tlsServer {
                     tasks.addTask { try await PrimaryService(node: runtime, tls: tlsServer).run(onListening: onListening) }
                 }
