@@ -11,6 +11,7 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
         case invalidPath
         case invalidPattern
         case invalidDuration
+        case invalidBandwidth
         case noNodes
         case unknownNode
         case sameNode

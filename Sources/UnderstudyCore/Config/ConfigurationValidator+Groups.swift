@@ -1,7 +1,7 @@
 /// `[groups.NAME]` tables (`primary`, `standby`, `resync_interval`, `quiet_delay`, `max_delay`, `shares`) and their
 /// `[[groups.NAME.shares]]` (`name`, `source`, `replica`, `include`, `exclude`).
 extension ConfigurationValidator {
-    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "shares"]
+    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "bandwidth", "bandwidth_schedule", "shares"]
     static let shareKeys = ["name", "source", "replica", "include", "exclude"]
 
     struct GroupDraft {
@@ -15,18 +15,20 @@ extension ConfigurationValidator {
         var resyncInterval: ConfigDuration?
         var quietDelay: ConfigDuration?
         var maxDelay: ConfigDuration?
+        var bandwidth: BandwidthLimit?
         var shares: [ShareDraft] = []
         var sharesAreValid = false
 
         var built: GroupConfiguration? {
-            guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay, let maxDelay else { return nil }
+            guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay, let maxDelay,
+                  let bandwidth else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
                 guard let configuration = share.built else { return nil }
                 built.append(configuration)
             }
             return GroupConfiguration(name: name, primary: primary, standby: standby, resyncInterval: resyncInterval,
-                                      quietDelay: quietDelay, maxDelay: maxDelay, shares: built)
+                                      quietDelay: quietDelay, maxDelay: maxDelay, bandwidth: bandwidth, shares: built)
         }
     }
 
@@ -108,6 +110,7 @@ extension ConfigurationValidator {
                    "\(Self.subject("max_delay", place)) is \(max), shorter than quiet_delay (\(quiet)); the upper bound must be at least the quiet delay")
             group.maxDelay = nil
         }
+        group.bandwidth = readBandwidth(table, group: name, place: place)
         (group.shares, group.sharesAreValid) = readShares(table, group: name, place: place)
         return group
     }

@@ -16,6 +16,8 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var quietDelay: ConfigDuration
     /// ...or this long after its first change, whichever is sooner (`max_delay`, default 100ms).
     public var maxDelay: ConfigDuration
+    /// What the primary may send to the standby per second (`bandwidth`, `bandwidth_schedule`); default unlimited.
+    public var bandwidth: BandwidthLimit
     public var shares: [ShareConfiguration]
 
     public static let defaultQuietDelay = ConfigDuration(seconds: 0.01)
@@ -23,13 +25,14 @@ public struct GroupConfiguration: Sendable, Equatable {
 
     public init(name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval,
                 quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
-                shares: [ShareConfiguration]) {
+                bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration]) {
         self.name = name
         self.primary = primary
         self.standby = standby
         self.resyncInterval = resyncInterval
         self.quietDelay = quietDelay
         self.maxDelay = maxDelay
+        self.bandwidth = bandwidth
         self.shares = shares
     }
 }

@@ -42,6 +42,7 @@ public final class NodeRuntime: Sendable {
         let status = StatusRegistry([])
         for group in configuration.groups(whereNode: name) {
             let isPrimary = group.primary == name
+            let throttle = isPrimary && !group.bandwidth.isUnlimited ? BandwidthThrottle(limit: group.bandwidth, now: now) : nil
             var shares: [ShareStatus] = []
             for share in group.shares {
                 let key = "\(group.name)/\(share.name)"
@@ -57,6 +58,7 @@ public final class NodeRuntime: Sendable {
                 var context = ShareContext(
                     group: group, share: share, index: try ShareIndex(key: key, database: database, logger: logger), status: status,
                     database: database, logger: logger, now: now)
+                context.throttle = throttle
                 if isPrimary {
                     context.capture = ShareCapture(context: context, configuration: ChangeAggregator.Configuration(
                         quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds))

@@ -112,6 +112,7 @@ struct PrimaryService: Sendable {
                 ?? SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false)
             try await writer.send(.syncScope(scope))
             try await writer.flush()
+            writer.throttle = context.throttle
             let planner = SyncPlanner(options: .init(compareOwnership: node.applyOwnership))
             do {
                 let outcome = try await PrimaryShareSync(context: context, planner: planner)

@@ -16,6 +16,8 @@ public struct ShareContext: Sendable {
     let sendWhole = PathSet()
     /// The change capture of a share this node is the primary of.
     var capture: ShareCapture?
+    /// The group's bandwidth limit (shared by its shares), on the primary; nil when unlimited.
+    var throttle: BandwidthThrottle?
 
     public init(group: GroupConfiguration, share: ShareConfiguration, index: ShareIndex, status: StatusRegistry,
                 database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double) {

@@ -8,6 +8,8 @@ public final class FrameWriter: @unchecked Sendable {
     private var buffer: ByteBuffer
     private let flushThreshold: Int
     public private(set) var bytesWritten: Int64 = 0
+    /// The bandwidth limit of the group being synced, if it has one; set between syncs.
+    var throttle: BandwidthThrottle?
 
     public init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, flushThreshold: Int = 256 * 1024) {
         self.outbound = outbound
@@ -33,6 +35,7 @@ public final class FrameWriter: @unchecked Sendable {
         let chunk = buffer
         bytesWritten += Int64(chunk.readableBytes)
         buffer = ByteBufferAllocator().buffer(capacity: flushThreshold + 64 * 1024)
+        if let throttle { try await throttle.pace(chunk.readableBytes) }
         try await outbound.write(chunk)
     }
 }

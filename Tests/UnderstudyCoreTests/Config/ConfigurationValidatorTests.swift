@@ -39,7 +39,7 @@ import UnderstudyCore
             source = "/s"
             [nodes.alpha2]
             address = "b:1"
-            """, line: 7, code: .unknownKey, "known keys are 'primary', 'standby', 'resync_interval', 'quiet_delay', 'max_delay', 'shares'")
+            """, line: 7, code: .unknownKey, "known keys are 'primary', 'standby', 'resync_interval', 'quiet_delay', 'max_delay', 'bandwidth', 'bandwidth_schedule', 'shares'")
     }
 
     @Test func reports_unknownShareKey() {
@@ -309,6 +309,37 @@ import UnderstudyCore
     @Test func reports_maxDelayShorterThanQuietDelay() {
         expectSingleConfigurationProblem(Self.oneShare(groupExtra: "quiet_delay = \"50ms\"\nmax_delay = \"20ms\""), line: 10, code: .invalidDuration,
                                          "'max_delay' in [groups.g] is 20ms, shorter than quiet_delay (50ms)")
+    }
+
+    @Test func accepts_bandwidthWithASchedule() throws {
+        let text = Self.oneShare(groupExtra: "bandwidth = \"20MB/s\"") + """
+
+            [[groups.g.bandwidth_schedule]]
+            days = ["mon", "tue", "wed", "thu", "fri"]
+            from = "08:00"
+            to = "18:00"
+            bandwidth = "2MB/s"
+            """
+        let limit = try #require(try loadConfiguration(text).get().groups["g"]?.bandwidth)
+        #expect(limit.bytesPerSecond == 20_000_000)
+        #expect(limit.schedule == [BandwidthLimit.Window(days: [1, 2, 3, 4, 5], fromMinute: 480, toMinute: 1080, bytesPerSecond: 2_000_000)])
+    }
+
+    @Test func reports_badBandwidth_andBadScheduleWindow_withTheirLines() throws {
+        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "bandwidth = \"20MB\""), line: 9, code: .invalidBandwidth,
+                                         "invalid bandwidth '20MB': it does not end in /s")
+        let text = Self.oneShare() + """
+
+            [[groups.g.bandwidth_schedule]]
+            days = ["mon", "funday"]
+            from = "8am"
+            to = "18:00"
+            bandwidth = "2MB/s"
+            """
+        let problems = configurationProblems(text)
+        #expect(problems.map(\.code) == [.invalidBandwidth, .invalidBandwidth])
+        #expect(problems.first?.message.contains("'funday' in 'days'") == true)
+        #expect(problems.last?.message.contains("'8am', not a time like \"08:00\"") == true)
     }
 
     @Test func reports_quietDelayAboveItsMaximum() {

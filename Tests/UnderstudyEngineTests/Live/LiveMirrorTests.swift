@@ -162,3 +162,21 @@ struct LiveMirrorTests {
         #expect(try await Self.share(cluster, "alpha").fullSyncs == 1, "the journal covered the outage")
     }
 }
+
+/// `bandwidth` holds the primary's sending to the limit: a transfer takes about as long as the limit implies.
+@Suite(.serialized)
+struct BandwidthLimitMirrorTests {
+    @Test func transferUnderALimit_takesAboutAsLongAsTheLimitImplies() async throws {
+        let cluster = try TestCluster(label: "throttle", groupExtra: "bandwidth = \"2MB/s\"")
+        defer { Task { await cluster.remove() } }
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        try await LiveMirrorTests.expectConverged(cluster, "empty trees")
+        // 6 MB of random bytes (zstd cannot shrink them) at 2 MB/s: about 3 s, less a quarter second of burst.
+        let started = Date()
+        TestTree.write(cluster.source, "big.bin", TestTree.randomBytes(6_000_000, seed: 42))
+        try await LiveMirrorTests.expectConverged(cluster, seconds: 30, "the file under the limit")
+        let seconds = Date().timeIntervalSince(started)
+        #expect(seconds > 2.4 && seconds < 8, "6 MB at 2 MB/s took \(seconds) s")
+    }
+}
