@@ -1,7 +1,7 @@
 /// `[groups.NAME]` tables (`primary`, `standby`, `resync_interval`, `quiet_delay`, `max_delay`, `shares`) and their
 /// `[[groups.NAME.shares]]` (`name`, `source`, `replica`, `include`, `exclude`).
 extension ConfigurationValidator {
-    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "bandwidth", "bandwidth_schedule", "shares"]
+    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "bandwidth", "bandwidth_schedule", "shares"]
     static let shareKeys = ["name", "source", "replica", "include", "exclude"]
 
     struct GroupDraft {
@@ -16,19 +16,20 @@ extension ConfigurationValidator {
         var quietDelay: ConfigDuration?
         var maxDelay: ConfigDuration?
         var bandwidth: BandwidthLimit?
+        var live: Bool? = true
         var shares: [ShareDraft] = []
         var sharesAreValid = false
 
         var built: GroupConfiguration? {
             guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay, let maxDelay,
-                  let bandwidth else { return nil }
+                  let bandwidth, let live else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
                 guard let configuration = share.built else { return nil }
                 built.append(configuration)
             }
             return GroupConfiguration(name: name, primary: primary, standby: standby, resyncInterval: resyncInterval,
-                                      quietDelay: quietDelay, maxDelay: maxDelay, bandwidth: bandwidth, shares: built)
+                                      quietDelay: quietDelay, maxDelay: maxDelay, live: live, bandwidth: bandwidth, shares: built)
         }
     }
 
@@ -111,6 +112,14 @@ extension ConfigurationValidator {
             group.maxDelay = nil
         }
         group.bandwidth = readBandwidth(table, group: name, place: place)
+        if let value = table["live"] {
+            if case .boolean(let live) = value.kind {
+                group.live = live
+            } else {
+                report(.wrongType, value.line, "\(Self.subject("live", place)) must be true or false, not \(value.typeDescription)")
+                group.live = nil
+            }
+        }
         (group.shares, group.sharesAreValid) = readShares(table, group: name, place: place)
         return group
     }

@@ -16,6 +16,9 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var quietDelay: ConfigDuration
     /// ...or this long after its first change, whichever is sooner (`max_delay`, default 100ms).
     public var maxDelay: ConfigDuration
+    /// Follow changes as they happen (`live`, default true); false: the standby only compares whole trees every
+    /// `resync_interval` and when asked, like a scheduled rsync.
+    public var live: Bool
     /// What the primary may send to the standby per second (`bandwidth`, `bandwidth_schedule`); default unlimited.
     public var bandwidth: BandwidthLimit
     public var shares: [ShareConfiguration]
@@ -25,13 +28,14 @@ public struct GroupConfiguration: Sendable, Equatable {
 
     public init(name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval,
                 quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
-                bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration]) {
+                live: Bool = true, bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration]) {
         self.name = name
         self.primary = primary
         self.standby = standby
         self.resyncInterval = resyncInterval
         self.quietDelay = quietDelay
         self.maxDelay = maxDelay
+        self.live = live
         self.bandwidth = bandwidth
         self.shares = shares
     }

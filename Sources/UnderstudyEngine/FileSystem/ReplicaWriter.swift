@@ -193,7 +193,7 @@ public final class ReplicaWriter {
     public func removeTemporaries(_ paths: [String]) {
         for path in paths {
             guard let (dir, name) = try? share.parent(of: path) else { continue }
-            _ = try? ReplicaWriter.removeRecursively(dir, name, path: path)
+            keepingTimes(of: dir) { _ = try? ReplicaWriter.removeRecursively(dir, name, path: path) }
         }
     }
 
@@ -201,8 +201,19 @@ public final class ReplicaWriter {
     public func removePartials(_ finalPaths: [String]) {
         for path in finalPaths {
             guard let (dir, name) = try? share.parent(of: path) else { continue }
-            unlinkat(dir, ShareDirectory.partialPrefix + name, 0)
+            keepingTimes(of: dir) { unlinkat(dir, ShareDirectory.partialPrefix + name, 0) }
         }
+    }
+
+    /// Our own housekeeping (temporaries, partial copies) must not change a directory's times: they were
+    /// compared with the source's, or set to them, already.
+    private func keepingTimes(of directory: Int32, _ body: () -> Void) {
+        var before = stat()
+        let known = fstat(directory, &before) == 0
+        body()
+        guard known else { return }
+        var times = [before.st_atim, before.st_mtim]
+        _ = futimens(directory, &times)
     }
 
     static func temporaryName() -> String {

@@ -59,7 +59,7 @@ public final class NodeRuntime: Sendable {
                     group: group, share: share, index: try ShareIndex(key: key, database: database, logger: logger), status: status,
                     database: database, logger: logger, now: now)
                 context.throttle = throttle
-                if isPrimary {
+                if isPrimary && group.live {
                     context.capture = ShareCapture(context: context, configuration: ChangeAggregator.Configuration(
                         quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds))
                 }

@@ -72,6 +72,7 @@ struct StandbyShareSync {
         try await writer.flush()
 
         var summary: SyncPlanSummary?
+        var partialsLeft = Array(scan.partials.keys)
         var current: IncomingFile?
         var failures: Int64 = 0
         var progressLog = ProgressLogger(now: context.now())
@@ -107,6 +108,13 @@ struct StandbyShareSync {
                 }
             case .operation(let operation):
                 do {
+                    if case .setDirectoryAttributes = operation, !partialsLeft.isEmpty {
+                        // Directory times come after every file: leftover partial copies go first, since removing
+                        // one touches its directory.
+                        try replicaWriter.flush()
+                        replicaWriter.removePartials(partialsLeft)
+                        partialsLeft = []
+                    }
                     if case .rename(let from, let to, let expected) = operation {
                         try checkRenameSource(from, to: to, expected: expected, knownHashes: knownHashes, writer: replicaWriter)
                     }
@@ -175,7 +183,7 @@ struct StandbyShareSync {
         }
         current?.discard()
         try replicaWriter.makeDurable()
-        replicaWriter.removePartials(Array(scan.partials.keys))
+        replicaWriter.removePartials(partialsLeft)
         let changes = replicaWriter.takeIndexChanges()
         context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
         let report = SyncDoneReport(filesApplied: replicaWriter.filesApplied, bytesWritten: replicaWriter.bytesWritten, failures: failures)

@@ -39,7 +39,7 @@ import UnderstudyCore
             source = "/s"
             [nodes.alpha2]
             address = "b:1"
-            """, line: 7, code: .unknownKey, "known keys are 'primary', 'standby', 'resync_interval', 'quiet_delay', 'max_delay', 'bandwidth', 'bandwidth_schedule', 'shares'")
+            """, line: 7, code: .unknownKey, "known keys are 'primary', 'standby', 'resync_interval', 'quiet_delay', 'max_delay', 'live', 'bandwidth', 'bandwidth_schedule', 'shares'")
     }
 
     @Test func reports_unknownShareKey() {
@@ -340,6 +340,12 @@ import UnderstudyCore
         #expect(problems.map(\.code) == [.invalidBandwidth, .invalidBandwidth])
         #expect(problems.first?.message.contains("'funday' in 'days'") == true)
         #expect(problems.last?.message.contains("'8am', not a time like \"08:00\"") == true)
+    }
+
+    @Test func live_defaultsToTrue_andRefusesANonBoolean() throws {
+        #expect(try loadConfiguration(Self.oneShare()).get().groups["g"]?.live == true)
+        #expect(try loadConfiguration(Self.oneShare(groupExtra: "live = false")).get().groups["g"]?.live == false)
+        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "live = \"no\""), line: 9, code: .wrongType, "must be true or false")
     }
 
     @Test func reports_quietDelayAboveItsMaximum() {

@@ -51,7 +51,8 @@ struct CrashSafetyTests {
         let response = try await cluster.sync(timeout: 180)
         #expect(response.ok, "\(response)")
         let left = try await cluster.differences()
-        #expect(left.isEmpty, "\(left.prefix(5))")
+        let standbyLog = (try? String(contentsOfFile: cluster.root + "/beta.log", encoding: .utf8)) ?? ""
+        #expect(left.isEmpty, "\(left.prefix(5)); standby log: \(standbyLog.split(separator: "\n").suffix(12).joined(separator: "\n"))")
         let leftovers = (FileManager.default.subpaths(atPath: cluster.replica) ?? []).filter { $0.contains(".understudy.") }
         #expect(leftovers.isEmpty, "temporaries and partial copies are cleaned up: \(leftovers)")
     }

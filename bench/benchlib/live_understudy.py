@@ -1,0 +1,133 @@
+"""understudy's live mirror as deployed: a primary ("alpha") and a standby ("beta") daemon on 127.0.0.1 with mutual
+TLS, one share, `resync_interval = "1h"` and the default quiet_delay/max_delay (the configuration is the one
+bench/run writes, through UnderstudyTool). The primary watches the source with inotify from its start; the
+standby's first connection makes the initial full comparison, and every change after that travels as a live sync.
+"""
+import json
+import os
+import re
+import time
+
+from . import measure
+from .understudy_tool import UnderstudyTool
+
+WATCHING = re.compile(r"watching (\d+) directories of \S+ for changes \(set up in ([0-9.]+)s\)")
+SYNC_DONE = re.compile(r"\] sync \S+ done in ([0-9.]+)s")
+PROBLEM = re.compile(r"^\S+ (warning|error|critical) |^Error:|Fatal error|fatalError", re.MULTILINE)
+
+
+class UnderstudyLive:
+    kind = "understudy"
+
+    def __init__(self, name: str, binary: str, work: str, source: str, processes: measure.ProcessRegistry):
+        self.name, self.binary, self.work, self.source, self.processes = name, binary, work, source, processes
+        self.tool = UnderstudyTool(binary, work, source, "live", processes)
+        self.replica = self.tool.replica
+        self.primary_started_at: float | None = None
+        self.version: str | None = None
+
+    def prepare(self) -> None:
+        """Configuration, certificates and the primary daemon (untimed here; its watch setup time comes from its
+        log)."""
+        self.tool.prepare()
+        self.version = self.tool.version
+
+    def start(self, timeout: float) -> dict:
+        """Starts the standby and asks it for a sync (`understudy sync`, answered once the replica is current);
+        returns the end-to-end time and the daemons' own account of the watch setup and the initial sync."""
+        started = time.monotonic()
+        self.tool.standby = self.processes.start([self.binary, "run", "--config", self.tool.config, "--node", "beta"],
+                                                 os.path.join(self.work, "beta.log"))
+        client = measure.run_client([self.binary, "sync", "--config", self.tool.config, "--node", "beta",
+                                     "--wait", "30", "--json"], timeout=timeout)
+        wall = time.monotonic() - started
+        if client.returncode != 0:
+            raise RuntimeError(f"understudy sync failed ({client.returncode}): {client.stdout}{client.stderr}")
+        response = json.loads(client.stdout)
+        if not response.get("ok") or not all(result.get("ok") for result in response.get("syncResults") or []):
+            raise RuntimeError(f"understudy sync reported a failure: {client.stdout}")
+        watching = WATCHING.search(self._log("alpha"))
+        syncs = [float(value) for value in SYNC_DONE.findall(self._log("beta"))]
+        return {"startup_s": wall,
+                "watched_directories": int(watching.group(1)) if watching else None,
+                "watch_setup_s": float(watching.group(2)) if watching else None,
+                "initial_sync_s": syncs[0] if syncs else None,
+                "syncs_logged_s": syncs}
+
+    def close(self) -> None:
+        self.tool.close()
+
+    # --- state -----------------------------------------------------------------------------------------------
+
+    def _log(self, node: str) -> str:
+        try:
+            with open(os.path.join(self.work, f"{node}.log"), errors="replace") as handle:
+                return handle.read()
+        except OSError:
+            return ""
+
+    def status(self, node: str) -> dict | None:
+        result = self.tool._cli("status", "--node", node, "--json", timeout=30)
+        if result.returncode != 0:
+            return None
+        report = json.loads(result.stdout)
+        for group in report.get("groups", []):
+            for share in group.get("shares", []):
+                return {"peerConnected": group.get("peerConnected"), **share}
+        return None
+
+    def busy(self) -> bool:
+        primary, standby = self.status("alpha"), self.status("beta")
+        if primary is None or standby is None:
+            return True
+        return not (primary.get("peerConnected") and primary.get("state") == "in-sync"
+                    and standby.get("state") == "in-sync"
+                    and primary.get("changesPending", 1) == 0 and standby.get("changesPending", 1) == 0)
+
+    def wait_idle(self, timeout: float, settle: float = 0.3) -> float:
+        started = time.monotonic()
+        quiet_since = None
+        while time.monotonic() - started < timeout:
+            for process in (self.tool.primary, self.tool.standby):
+                if process is None or process.poll() is not None:
+                    raise RuntimeError(f"an understudy daemon is not running; see {self.work}/alpha.log and beta.log")
+            if self.busy():
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= settle:
+                return time.monotonic() - started
+            time.sleep(0.05)
+        raise RuntimeError(f"understudy still busy after {timeout:.0f} s: primary {self.status('alpha')}, "
+                           f"standby {self.status('beta')}")
+
+    def figures(self) -> dict:
+        """The status figures of both sides (counters since the daemons started)."""
+        keep = ("state", "changesPending", "lagSeconds", "bytesSent", "bytesReceived", "liveSyncs", "fullSyncs",
+                "watchedDirectories", "lastError")
+        return {node: {key: value for key, value in (self.status(node) or {}).items() if key in keep}
+                for node in ("alpha", "beta")}
+
+    def pids(self) -> dict[str, int]:
+        """The daemons running now (before start: only the primary)."""
+        return {role: process.pid for role, process in (("primary", self.tool.primary), ("standby", self.tool.standby))
+                if process is not None and process.poll() is None}
+
+    def rss_roles(self) -> list[str]:
+        return ["primary", "standby"]
+
+    def cpu_seconds(self) -> float:
+        return sum(measure.process_cpu_seconds(pid) for pid in self.pids().values())
+
+    def problems(self) -> list[str]:
+        """Warnings, errors and fatal messages from both daemons' logs."""
+        lines = []
+        for node in ("alpha", "beta"):
+            for line in self._log(node).splitlines():
+                if PROBLEM.search(line):
+                    lines.append(f"{node}.log: {line.strip()}")
+        return lines
+
+    def describe(self) -> dict:
+        with open(self.tool.config) as handle:
+            return {"config": handle.read(), "version": self.version}
