@@ -10,7 +10,7 @@ public enum PeerFrameCodec {
     enum MessageType: UInt8 {
         case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
-        case operationFailed, syncScope, changesPending
+        case operationFailed, syncScope, changesPending, contentDigests
 
         var name: StaticString {
             switch self {
@@ -33,6 +33,7 @@ public enum PeerFrameCodec {
             case .operationFailed: "operationFailed"
             case .syncScope: "syncScope"
             case .changesPending: "changesPending"
+            case .contentDigests: "contentDigests"
             }
         }
     }
@@ -50,10 +51,10 @@ public enum PeerFrameCodec {
         case .error(let code, let text):
             buffer.writeInteger(code.rawValue)
             buffer.writeWireString(text)
-        case .openShare(let group, let share, let incremental, let resume):
+        case .openShare(let group, let share, let incremental, let verify, let resume):
             buffer.writeWireString(group)
             buffer.writeWireString(share)
-            buffer.writeInteger(UInt8(incremental ? 1 : 0))
+            buffer.writeInteger(UInt8((incremental ? 1 : 0) | (verify ? 2 : 0)))
             buffer.writeInteger(UInt8(resume == nil ? 0 : 1))
             if let resume {
                 buffer.writeInteger(resume.captureID)
@@ -71,6 +72,13 @@ public enum PeerFrameCodec {
         case .changesPending(let group, let share):
             buffer.writeWireString(group)
             buffer.writeWireString(share)
+        case .contentDigests(let digests, let last):
+            buffer.writeInteger(UInt8(last ? 1 : 0))
+            buffer.writeInteger(UInt32(digests.count))
+            for item in digests {
+                buffer.writeWireString(item.path)
+                buffer.writeBytes(item.digest)
+            }
         case .manifestChunk(var data):
             buffer.writeBuffer(&data)
         case .manifestEnd(let partials, let removed):
@@ -141,12 +149,12 @@ public enum PeerFrameCodec {
         case .openShare:
             let group = try reader.string("group")
             let share = try reader.string("share")
-            let flag: UInt8 = try reader.integer()
-            guard flag <= 1 else { throw WireError(.malformedFrame, "openShare: incremental flag \(flag) is neither 0 nor 1") }
+            let flags: UInt8 = try reader.integer()
+            guard flags <= 3 else { throw WireError(.malformedFrame, "openShare: unknown flags \(flags)") }
             let hasResume: UInt8 = try reader.integer()
             guard hasResume <= 1 else { throw WireError(.malformedFrame, "openShare: resume flag \(hasResume) is neither 0 nor 1") }
             let resume = hasResume == 1 ? ResumePoint(captureID: try reader.integer(), sequence: try reader.integer()) : nil
-            message = .openShare(group: group, share: share, incremental: flag == 1, resume: resume)
+            message = .openShare(group: group, share: share, incremental: flags & 1 == 1, verify: flags & 2 == 2, resume: resume)
         case .syncScope:
             let upTo = ResumePoint(captureID: try reader.integer(), sequence: try reader.integer())
             let flags: UInt8 = try reader.integer()
@@ -169,6 +177,23 @@ public enum PeerFrameCodec {
             message = .syncScope(SyncScope(paths: flags & 1 == 1 ? nil : paths, upTo: upTo, captureComplete: flags & 2 == 2))
         case .changesPending:
             message = .changesPending(group: try reader.string("group"), share: try reader.string("share"))
+        case .contentDigests:
+            let last: UInt8 = try reader.integer()
+            guard last <= 1 else { throw WireError(.malformedFrame, "contentDigests: last flag \(last) is neither 0 nor 1") }
+            let count: UInt32 = try reader.integer()
+            guard Int(count) <= reader.remaining / 36 + 1 else {
+                throw WireError(.malformedFrame, "contentDigests claims \(count) digests in \(reader.remaining) bytes")
+            }
+            var digests: [PathDigest] = []
+            digests.reserveCapacity(Int(count))
+            for _ in 0..<count {
+                let path = try reader.path("digest path")
+                guard let digest = reader.buffer.readBytes(length: 32) else {
+                    throw WireError(.malformedFrame, "contentDigests: frame ends inside the digest of \(String(reflecting: path))")
+                }
+                digests.append(PathDigest(path: path, digest: digest))
+            }
+            message = .contentDigests(digests, last: last == 1)
         case .manifestChunk:
             message = .manifestChunk(reader.rest())
         case .manifestEnd:

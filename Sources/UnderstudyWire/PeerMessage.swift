@@ -26,7 +26,10 @@ public enum PeerMessage: Sendable, Equatable {
     /// `incremental`: the manifest that follows holds only what changed since the one sent for this share
     /// earlier on this connection (and `manifestEnd` names what was removed).
     /// `resume`: the point the standby last acknowledged; with it, the standby asks for only what changed since.
-    case openShare(group: String, share: String, incremental: Bool, resume: ResumePoint?)
+    /// `verify`: a full comparison by content — the standby follows its manifest with `contentDigests`.
+    case openShare(group: String, share: String, incremental: Bool, verify: Bool = false, resume: ResumePoint?)
+    /// SHA-256 of replica files, read for a verification; `last` ends them.
+    case contentDigests([PathDigest], last: Bool)
     case syncScope(SyncScope)
     case changesPending(group: String, share: String)
     /// Entries of the replica's manifest, encoded by `ManifestCodec` and zstd-compressed by the engine
@@ -61,6 +64,7 @@ public enum PeerMessage: Sendable, Equatable {
         case .openShare: .openShare
         case .syncScope: .syncScope
         case .changesPending: .changesPending
+        case .contentDigests: .contentDigests
         case .manifestChunk: .manifestChunk
         case .manifestEnd: .manifestEnd
         case .planSummary: .planSummary
@@ -156,5 +160,16 @@ public struct SyncScope: Sendable, Equatable {
         self.paths = paths
         self.upTo = upTo
         self.captureComplete = captureComplete
+    }
+}
+
+/// A file's path and the SHA-256 of its content.
+public struct PathDigest: Sendable, Equatable {
+    public var path: String
+    public var digest: [UInt8]
+
+    public init(path: String, digest: [UInt8]) {
+        self.path = path
+        self.digest = digest
     }
 }

@@ -38,6 +38,9 @@ struct PeerFrameCodecTests {
                              upTo: ResumePoint(captureID: 9, sequence: 12), captureComplete: false)),
         .syncScope(SyncScope(paths: [], upTo: ResumePoint(captureID: 9, sequence: 12), captureComplete: true)),
         .changesPending(group: "files", share: "data"),
+        .openShare(group: "files", share: "data", incremental: false, verify: true, resume: nil),
+        .contentDigests([PathDigest(path: "a/b", digest: Array(repeating: 7, count: 32))], last: false),
+        .contentDigests([], last: true),
         .manifestChunk(ByteBuffer(bytes: [0x28, 0xb5, 0x2f, 0xfd])),
         .manifestEnd(partials: [PartialFile(path: "big", size: 1 << 33)], removed: ["gone", "dir/gone too"]),
         .planSummary({ var s = SyncPlanSummary(); s.files = 3; s.bytes = 99; s.deltas = 1; s.renames = 2; return s }()),
@@ -176,6 +179,23 @@ struct PeerFrameCodecTests {
             buffer.writeInteger(UInt8(7))
         }
         #expect { _ = try PeerFrameCodec.decode(frame: &badFlag) } throws: { ($0 as? WireError)?.message.contains("recursive flag") == true }
+    }
+
+    @Test func contentDigests_refuseHostilePathAndShortDigest() {
+        var outside = frame(type: 20) { buffer in
+            buffer.writeInteger(UInt8(1))
+            buffer.writeInteger(UInt32(1))
+            string("/etc/passwd", into: &buffer)
+            buffer.writeBytes(Array(repeating: UInt8(0), count: 32))
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &outside) } throws: { ($0 as? WireError)?.code == .pathRefused }
+        var short = frame(type: 20) { buffer in
+            buffer.writeInteger(UInt8(1))
+            buffer.writeInteger(UInt32(1))
+            string("a", into: &buffer)
+            buffer.writeBytes(Array(repeating: UInt8(0), count: 31))
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &short) } throws: { ($0 as? WireError)?.message.contains("inside the digest") == true }
     }
 
     @Test func decoder_refusesOversizedFrameBeforeBufferingIt() throws {

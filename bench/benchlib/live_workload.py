@@ -164,17 +164,17 @@ def million_tree(root: str, seed: int, files: int) -> dict:
             "generate_s": time.monotonic() - started}
 
 
-def million_paced_plan(seed: int, files: int, count: int) -> list[Write]:
+def million_paced_plan(seed: int, files: int, count: int, tag: str) -> list[Write]:
     """A few writes into the million-file tree, to show that the live mirror still follows it: overwrites of
-    existing files and new files beside them."""
-    rng = random.Random(f"{seed}/million/paced")
+    existing files and new files beside them (a different set per `tag`: the tools take turns on one tree)."""
+    rng = random.Random(f"{seed}/million/paced/{tag}")
     directories = max(1, files // 100)
     fanout = max(1, int(round(directories ** 0.5)))
     writes = []
     for index in range(count):
         number = rng.randrange(directories)
         directory = f"m{number // fanout:03d}/n{number % fanout:03d}"
-        name = f"f{rng.randrange(100):03d}" if index % 2 == 0 else f"live-{index:03d}.dat"
+        name = f"f{rng.randrange(100):03d}" if index % 2 == 0 else f"live-{tag}-{index:03d}.dat"
         writes.append(Write(f"{directory}/{name}", rng.randbytes(rng.randint(1 * KIB, 8 * KIB)), index % 2 == 1))
     # Overwrites must be of distinct files (one expectation per path at a time).
     unique = {}

@@ -1,7 +1,7 @@
 /// `[groups.NAME]` tables (`primary`, `standby`, `resync_interval`, `quiet_delay`, `max_delay`, `shares`) and their
 /// `[[groups.NAME.shares]]` (`name`, `source`, `replica`, `include`, `exclude`).
 extension ConfigurationValidator {
-    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "bandwidth", "bandwidth_schedule", "shares"]
+    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth", "bandwidth_schedule", "shares"]
     static let shareKeys = ["name", "source", "replica", "include", "exclude"]
 
     struct GroupDraft {
@@ -17,19 +17,21 @@ extension ConfigurationValidator {
         var maxDelay: ConfigDuration?
         var bandwidth: BandwidthLimit?
         var live: Bool? = true
+        var verifyInterval: ConfigDuration?
         var shares: [ShareDraft] = []
         var sharesAreValid = false
 
         var built: GroupConfiguration? {
             guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay, let maxDelay,
-                  let bandwidth, let live else { return nil }
+                  let bandwidth, let live, let verifyInterval else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
                 guard let configuration = share.built else { return nil }
                 built.append(configuration)
             }
             return GroupConfiguration(name: name, primary: primary, standby: standby, resyncInterval: resyncInterval,
-                                      quietDelay: quietDelay, maxDelay: maxDelay, live: live, bandwidth: bandwidth, shares: built)
+                                      quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
+                                      bandwidth: bandwidth, shares: built)
         }
     }
 
@@ -106,6 +108,8 @@ extension ConfigurationValidator {
                                         range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 10))
         group.maxDelay = readDuration("max_delay", table, place: place, default: GroupConfiguration.defaultMaxDelay,
                                       range: ConfigDuration(seconds: 0.001)...ConfigDuration(seconds: 60))
+        group.verifyInterval = readDuration("verify_interval", table, place: place, default: GroupConfiguration.defaultVerifyInterval,
+                                            range: ConfigDuration(seconds: 1)...ConfigDuration(seconds: .greatestFiniteMagnitude))
         if let quiet = group.quietDelay, let max = group.maxDelay, max < quiet {
             report(.invalidDuration, table["max_delay"]?.line ?? table["quiet_delay"]?.line ?? table.line,
                    "\(Self.subject("max_delay", place)) is \(max), shorter than quiet_delay (\(quiet)); the upper bound must be at least the quiet delay")

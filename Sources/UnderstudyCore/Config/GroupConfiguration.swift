@@ -19,16 +19,21 @@ public struct GroupConfiguration: Sendable, Equatable {
     /// Follow changes as they happen (`live`, default true); false: the standby only compares whole trees every
     /// `resync_interval` and when asked, like a scheduled rsync.
     public var live: Bool
+    /// How often the standby verifies the replica by content (`verify_interval`, default 1d): both sides read
+    /// every file and compare digests; a difference is repaired and reported as an event.
+    public var verifyInterval: ConfigDuration
     /// What the primary may send to the standby per second (`bandwidth`, `bandwidth_schedule`); default unlimited.
     public var bandwidth: BandwidthLimit
     public var shares: [ShareConfiguration]
 
     public static let defaultQuietDelay = ConfigDuration(seconds: 0.01)
     public static let defaultMaxDelay = ConfigDuration(seconds: 0.1)
+    public static let defaultVerifyInterval = ConfigDuration(seconds: 86400)
 
     public init(name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval,
                 quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
-                live: Bool = true, bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration]) {
+                live: Bool = true, verifyInterval: ConfigDuration = Self.defaultVerifyInterval,
+                bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration]) {
         self.name = name
         self.primary = primary
         self.standby = standby
@@ -36,6 +41,7 @@ public struct GroupConfiguration: Sendable, Equatable {
         self.quietDelay = quietDelay
         self.maxDelay = maxDelay
         self.live = live
+        self.verifyInterval = verifyInterval
         self.bandwidth = bandwidth
         self.shares = shares
     }

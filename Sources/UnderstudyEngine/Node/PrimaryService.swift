@@ -87,7 +87,7 @@ struct PrimaryService: Sendable {
         // Replica manifests received on this connection: the base for incremental ones.
         var replicaManifests: [ShareKey: [String: ManifestEntry]] = [:]
         while let message = try await iterator.next() {
-            guard case .openShare(let groupName, let shareName, let incremental, let resume) = message else {
+            guard case .openShare(let groupName, let shareName, let incremental, let verify, let resume) = message else {
                 try await writer.send(.error(code: .unexpectedMessage, message: "expected openShare, got \(message.typeName)"))
                 try await writer.flush()
                 throw PeerSessionError.unexpected(message, "between syncs")
@@ -108,7 +108,7 @@ struct PrimaryService: Sendable {
                 throw PeerSessionError.refused(text)
             }
             // Without change capture (it could not start) every sync compares the whole share.
-            let scope = context.capture?.scope(resume: resume)
+            let scope = context.capture?.scope(resume: verify ? nil : resume)
                 ?? SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false)
             try await writer.send(.syncScope(scope))
             try await writer.flush()
@@ -116,7 +116,7 @@ struct PrimaryService: Sendable {
             let planner = SyncPlanner(options: .init(compareOwnership: node.applyOwnership))
             do {
                 let outcome = try await PrimaryShareSync(context: context, planner: planner)
-                    .run(inbound: &iterator, writer: writer, scope: scope, base: incremental ? replicaManifests[key] : nil)
+                    .run(inbound: &iterator, writer: writer, scope: scope, base: incremental ? replicaManifests[key] : nil, verify: verify)
                 if let manifest = outcome.replicaManifest { replicaManifests[key] = manifest }
                 context.capture?.acknowledge(scope, failed: outcome.failedPaths)
                 node.saveStatus(group: groupName, share: shareName)

@@ -107,20 +107,23 @@ struct StandbyGroupService: Sendable {
         }
         var needLive = Set(group.shares.map(\.name))
         var nextFull = node.now() + group.resyncInterval.seconds
+        var nextVerify = node.now() + group.verifyInterval.seconds
         var retryDelay = 1.0
         var idleBefore = false
         while !Task.isCancelled {
-            if needLive.isEmpty { await requests.wait(seconds: max(0, nextFull - node.now())) }
+            if needLive.isEmpty { await requests.wait(seconds: max(0, min(nextFull, nextVerify) - node.now())) }
             if await requests.takeConnectionEnded() { throw PeerSessionError.closed("while idle") }
             let waiters = await requests.fullRequested ? await requests.takeWaiters() : []
             needLive.formUnion(await requests.takeLive().keys)
-            let full = !waiters.isEmpty || node.now() >= nextFull
+            let verify = node.now() >= nextVerify
+            let full = verify || !waiters.isEmpty || node.now() >= nextFull
             let shares = full ? group.shares.map(\.name) : group.shares.map(\.name).filter(needLive.contains)
             needLive.removeAll()
             guard !shares.isEmpty else { continue }
             let results: [SyncResult]
             do {
-                results = try await sync(shares, full: full, inbox: inbox, writer: writer, counter: counter, session: &session)
+                results = try await sync(shares, full: full, verify: verify, inbox: inbox, writer: writer, counter: counter,
+                                         session: &session)
             } catch where idleBefore && Self.isDroppedConnection(error) {
                 await requests.requeue(waiters)
                 throw error
@@ -133,6 +136,7 @@ struct StandbyGroupService: Sendable {
             }
             for waiter in waiters { waiter.resume(returning: results) }
             idleBefore = true
+            if verify { nextVerify = node.now() + group.verifyInterval.seconds }
             if full {
                 // While the primary cannot see every change (watch limit), whole trees are compared every minute.
                 let interval = session.captureComplete ? group.resyncInterval.seconds : min(group.resyncInterval.seconds, 60)
@@ -152,7 +156,7 @@ struct StandbyGroupService: Sendable {
         }
     }
 
-    private func sync(_ shares: [String], full: Bool, inbox: PeerInbox, writer: FrameWriter, counter: ByteCounter,
+    private func sync(_ shares: [String], full: Bool, verify: Bool, inbox: PeerInbox, writer: FrameWriter, counter: ByteCounter,
                       session: inout FollowSession) async throws -> [SyncResult] {
         var results: [SyncResult] = []
         for share in group.shares where shares.contains(share.name) {
@@ -161,7 +165,7 @@ struct StandbyGroupService: Sendable {
             do {
                 var previous = session.sentManifests[share.name]
                 let outcome = try await sync.run(inbox: inbox, writer: writer, previous: &previous,
-                                                 resume: full ? nil : session.resumePoints[share.name],
+                                                 resume: full ? nil : session.resumePoints[share.name], verify: verify,
                                                  bytesReceived: { counter.bytesReceived })
                 session.sentManifests[share.name] = previous
                 if outcome.scope.upTo.captureID != 0 { session.resumePoints[share.name] = outcome.scope.upTo }

@@ -26,8 +26,10 @@ struct PrimaryShareSync {
     /// - Parameter scope: what this sync compares (already sent to the standby).
     /// - Parameter base: the replica manifest received for this share earlier on this connection, when the
     ///   standby sends only changes.
+    /// - Parameter verify: the standby sends the digests of its files after the manifest; files equal by size and
+    ///   time but not by content are sent again, and reported.
     func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
-             scope: SyncScope, base: [String: ManifestEntry]?) async throws -> Outcome {
+             scope: SyncScope, base: [String: ManifestEntry]?, verify: Bool = false) async throws -> Outcome {
         let started = context.now()
         let sourcePath = context.share.source
         let filter = context.share.filter
@@ -55,6 +57,16 @@ struct PrimaryShareSync {
             default: throw PeerSessionError.unexpected(message, "while receiving the replica's manifest")
             }
         }
+        var replicaDigests: [String: [UInt8]] = [:]
+        while verify {
+            guard let message = try await inbound.next() else { throw PeerSessionError.closed("while receiving the replica's digests") }
+            guard case .contentDigests(let digests, let last) = message else {
+                if case .error(let code, let text) = message { throw PeerSessionError.remote(code, text) }
+                throw PeerSessionError.unexpected(message, "while receiving the replica's digests")
+            }
+            for item in digests { replicaDigests[item.path] = item.digest }
+            if last { break }
+        }
         let scan = try await scanTask.value
         if scope.paths == nil && scan.entries.count == 1 && replicaByPath.count > 1 {
             // An empty source over a populated replica is far more often an unmounted disk than a real wipe.
@@ -67,7 +79,8 @@ struct PrimaryShareSync {
         let sourceShare = try ShareDirectory(path: sourcePath, create: false)
         let fileSender = try FileSender(share: sourceShare)
         let planned = planner.plan(source: scan.entries, replicaByPath: replicaByPath, partials: partials)
-        let plan = fillRenameHashes(planned, source: scan.entries, index: indexSnapshot, sender: fileSender)
+        let renamesFilled = fillRenameHashes(planned, source: scan.entries, index: indexSnapshot, sender: fileSender)
+        let plan = verify ? verified(renamesFilled, source: scan.entries, replicaDigests: replicaDigests, sender: fileSender) : renamesFilled
         let summary = plan.summary
         let logLevel: Logger.Level = scope.paths == nil || summary.files > 100 ? .info : .debug
         let kind = scope.paths == nil ? "full comparison" : "live sync"
@@ -129,6 +142,27 @@ struct PrimaryShareSync {
             context.logger.log(level: logLevel, "\(kind) \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent")
         }
         return Outcome(replicaManifest: scope.paths == nil ? replicaByPath : nil, failedPaths: failedPaths)
+    }
+
+    /// Adds the files whose replica content differs from the source's though size and time agree, and reports
+    /// them: that should never happen, so each one is named.
+    private func verified(_ plan: SyncPlan, source: [ManifestEntry], replicaDigests: [String: [UInt8]], sender: FileSender) -> SyncPlan {
+        // The source's digest comes from the index when the file is provably unchanged since it was read.
+        let mismatches = ContentVerification.mismatches(source: source, plan: plan, replicaDigests: replicaDigests) { entry in
+            entry.contentHash ?? sender.hash(path: entry.path)
+        }
+        let compared = source.lazy.filter { $0.kind == .file && replicaDigests[$0.path] != nil }.count
+        guard !mismatches.isEmpty else {
+            context.logger.info("verification of \(context.key): \(compared) files compared by content, all identical")
+            context.event("info", "verify-clean", "\(compared) files compared by content, all identical")
+            return plan
+        }
+        let named = mismatches.prefix(20).map { String(reflecting: $0) }.joined(separator: ", ") + (mismatches.count > 20 ? ", …" : "")
+        let text = "\(mismatches.count) of \(compared) files differed on the replica although their size and modification time matched the source (changed on the replica behind understudy's back, or corrupted by its disk): \(named); sending them again"
+        context.logger.warning("verification of \(context.key): \(text)")
+        context.event("warning", "verify-repaired", text)
+        for path in mismatches { context.sendWhole.insert(path) }
+        return ContentVerification.resending(mismatches, source: source, in: plan)
     }
 
     /// Every rename carries the SHA-256 of the source file, so the standby can check it moves the right

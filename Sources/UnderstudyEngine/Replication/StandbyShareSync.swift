@@ -24,13 +24,14 @@ struct StandbyShareSync {
     ///   there is one, only what changed since travels. Replaced by this sync's manifest if it is a full one.
     /// - Parameter resume: the point of the primary's journal the replica is durable up to; with it, the
     ///   primary may answer with a live sync of only what changed since.
-    func run(inbox: PeerInbox, writer: FrameWriter, previous: inout [ManifestEntry]?, resume: ResumePoint?,
+    /// - Parameter verify: a verification: after the manifest, the SHA-256 of every replica file, read now.
+    func run(inbox: PeerInbox, writer: FrameWriter, previous: inout [ManifestEntry]?, resume: ResumePoint?, verify: Bool = false,
              bytesReceived: @Sendable () -> Int64) async throws -> Outcome {
         let started = context.now()
         let receivedBefore = bytesReceived()
         let group = context.group.name
         let shareName = context.share.name
-        try await writer.send(.openShare(group: group, share: shareName, incremental: previous != nil, resume: resume))
+        try await writer.send(.openShare(group: group, share: shareName, incremental: previous != nil, verify: verify, resume: resume))
         try await writer.flush()
         let scope: SyncScope
         switch try await inbox.next() {
@@ -69,6 +70,7 @@ struct StandbyShareSync {
         let knownHashes = Dictionary(scan.entries.lazy.compactMap { entry in entry.contentHash.map { (entry.path, $0) } },
                                      uniquingKeysWith: { first, _ in first })
         try await writer.send(.manifestEnd(partials: scan.partials.map { PartialFile(path: $0.key, size: $0.value) }, removed: removed))
+        if verify { try await sendDigests(of: scan.entries, reading: replicaWriter, writer: writer) }
         try await writer.flush()
 
         var summary: SyncPlanSummary?
@@ -196,6 +198,21 @@ struct StandbyShareSync {
         let seconds = context.now() - started
         context.logger.debug("sync \(context.key): manifest of \(changed.count) of \(scan.entries.count) entries and \(removed.count) removals sent")
         return Outcome(scope: scope, summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
+    }
+
+    /// Reads every replica file for a verification — the index is not trusted here, that is the point — and
+    /// sends the digests in chunks. A file that cannot be read now is left out (and so not judged).
+    private func sendDigests(of entries: [ManifestEntry], reading replica: ReplicaWriter, writer: FrameWriter) async throws {
+        var chunk: [PathDigest] = []
+        for entry in entries where entry.kind == .file {
+            guard let digest = try? replica.contentHash(of: entry.path) else { continue }
+            chunk.append(PathDigest(path: entry.path, digest: digest))
+            if chunk.count == Self.manifestChunkEntries {
+                try await writer.send(.contentDigests(chunk, last: false))
+                chunk.removeAll(keepingCapacity: true)
+            }
+        }
+        try await writer.send(.contentDigests(chunk, last: true))
     }
 
     /// A rename moves content the replica already has: refuse it unless the file under the old name has the
