@@ -114,6 +114,7 @@ extension InotifyWatcher {
         case ENOSPC:
             if limitProblem == nil { limitProblem = WatchLimit.problem(watches: table.count, limit: WatchLimit.current()) }
             undelivered.append(CapturedChange(.overflow, path))
+            unwatched.insert(path)
             return nil
         default:
             throw .errno("add inotify watch", path)

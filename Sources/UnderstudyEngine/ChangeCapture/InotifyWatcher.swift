@@ -40,6 +40,11 @@ final class InotifyWatcher: @unchecked Sendable {
     var pendingMoves: [PendingMove] = []
     var undelivered: [CapturedChange] = []
     var limitProblem: String?
+    /// Directories the watch limit kept us from watching: tried again every `retryInterval`, and rescanned once
+    /// watched, so a limit raised later — or a moment when another watcher held the last watches — heals.
+    var unwatched: Set<String> = []
+    private var lastRetry = 0.0
+    static let retryMilliseconds: Int32 = 1000
     /// Watches a walk found standing for a directory no longer at their path; dropped unless the walk meets them.
     var displaced: [Int32] = []
     private var threadClosesDescriptors = false
@@ -200,7 +205,8 @@ final class InotifyWatcher: @unchecked Sendable {
                            pollfd(fd: wakeReadDescriptor, events: Int16(POLLIN), revents: 0)]
         deliver()  // what start() found: directories the watch limit left out
         while !isStopRequested {
-            let timeout = pendingMoves.isEmpty ? -1 : Self.moveWaitMilliseconds
+            var timeout = pendingMoves.isEmpty ? -1 : Self.moveWaitMilliseconds
+            if !unwatched.isEmpty { timeout = timeout < 0 ? Self.retryMilliseconds : min(timeout, Self.retryMilliseconds) }
             let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
             if isStopRequested { break }
             if ready < 0 {
@@ -220,10 +226,28 @@ final class InotifyWatcher: @unchecked Sendable {
                     resolvePendingMoves(olderThan: 1)
                 }
             }
+            retryUnwatched()
             publish()
             deliver()
         }
         if threadClosesDescriptors { closeDescriptors() }
+    }
+
+    private func retryUnwatched() {
+        guard !unwatched.isEmpty else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let seconds = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        guard seconds - lastRetry >= Double(Self.retryMilliseconds) / 1000 else { return }
+        lastRetry = seconds
+        let retry = unwatched
+        unwatched = []
+        limitProblem = nil
+        for path in retry {
+            resynchronize(path)
+            // Whatever happened in it while unwatched is found by comparing it again.
+            if !unwatched.contains(path) { undelivered.append(CapturedChange(.overflow, path)) }
+        }
     }
 
     /// Hands the batch over, each change once, at its last position: a `.writing` after a `.settled` of the same

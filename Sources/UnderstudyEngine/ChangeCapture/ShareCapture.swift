@@ -153,9 +153,11 @@ final class ShareCapture: Sendable {
 
     /// Puts the journal's figures where `understudy status` finds them.
     private func publish() {
-        let (watching, laterProblem) = watcher.withLockedValue { ($0?.watchCount, $0?.currentLimitProblem) }
+        let current = watcher.withLockedValue { watcher in watcher.map { ($0.watchCount, $0.currentLimitProblem) } }
+        let watching = current?.0
         let figures = state.withLockedValue { state in
-            if state.problem == nil, let laterProblem { state.problem = laterProblem }
+            // The watcher retries what the limit left out: its problem comes and goes with the limit.
+            if let current { state.problem = current.1 }
             return LiveFigures(changesPending: Int64(state.journal.count), oldestPendingAt: state.journal.oldestCapturedAt,
                                watchedDirectories: watching ?? state.watching, captureProblem: state.problem)
         }

@@ -286,6 +286,11 @@ import UnderstudyCore
         #expect(problem.contains("fs.inotify.max_user_watches = \(limit)"))
         #expect(problem.contains("after \(report.watches) watches"))
         #expect(share.log.wait { changes in changes.contains { $0.kind == .overflow } })
+        // With the limit back, the directories left out are watched within a retry and compared again.
+        #expect(share.log.wait { _ in share.watcher.watchCount == 11 }, "watches after the retry: \(share.watcher.watchCount)")
+        #expect(share.watcher.currentLimitProblem == nil)
+        touch(share.root + "/d9/late")
+        #expect(share.log.wait { $0.contains(.init(.settled, "d9/late")) })
     }
 }
 
