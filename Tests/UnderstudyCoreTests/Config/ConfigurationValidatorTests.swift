@@ -39,7 +39,7 @@ import UnderstudyCore
             source = "/s"
             [nodes.alpha2]
             address = "b:1"
-            """, line: 7, code: .unknownKey, "known keys are 'primary', 'standby', 'resync_interval', 'quiet_delay', 'max_delay', 'live', 'bandwidth', 'bandwidth_schedule', 'shares'")
+            """, line: 7, code: .unknownKey, "known keys are 'primary', 'standby', 'resync_interval', 'quiet_delay', 'max_delay', 'live', 'verify_interval', 'bandwidth', 'bandwidth_schedule', 'shares'")
     }
 
     @Test func reports_unknownShareKey() {
