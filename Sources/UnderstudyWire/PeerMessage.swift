@@ -145,8 +145,9 @@ public struct ResumePoint: Sendable, Equatable, Hashable {
 
 /// What one sync compares, as the primary decided it.
 public struct SyncScope: Sendable, Equatable {
-    /// At most this many paths travel; a larger change set is cheaper to compare whole.
-    public static let maximumPaths = 100_000
+    /// At most this many paths travel: the journal's paths and their parents. A larger change set is compared
+    /// whole.
+    public static let maximumPaths = 2 * ChangeJournal.maximumEntries
 
     /// nil: the whole share.
     public var paths: [ScopedPath]?

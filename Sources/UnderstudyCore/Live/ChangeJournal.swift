@@ -21,6 +21,10 @@ public struct ChangeJournal: Sendable {
         }
     }
 
+    /// Past this many paths the journal keeps one entry for the whole share: a long outage then costs one
+    /// stat walk, and the journal's memory stays bounded.
+    public static let maximumEntries = 100_000
+
     public let captureID: UInt64
     public private(set) var sequence: UInt64 = 0
     public private(set) var entries: [String: Entry] = [:]
@@ -45,6 +49,9 @@ public struct ChangeJournal: Sendable {
             let previous = entries[item.path]
             entries[item.path] = Entry(recursive: item.recursive || (previous?.recursive ?? false), sequence: sequence,
                                        capturedAt: min(previous?.capturedAt ?? capturedAt, capturedAt))
+        }
+        if entries.count > Self.maximumEntries, let oldest = oldestCapturedAt {
+            entries = ["": Entry(recursive: true, sequence: sequence, capturedAt: oldest)]
         }
     }
 

@@ -46,4 +46,13 @@ struct ChangeJournalTests {
         #expect(journal.count == 0)
         #expect(journal.oldestCapturedAt == nil)
     }
+
+    @Test func journalPastItsLimit_becomesOneEntryForTheWholeShare() {
+        var journal = ChangeJournal(captureID: 1)
+        journal.record((0..<ChangeJournal.maximumEntries).map { ScopedPath("f\($0)", recursive: false) }, capturedAt: 3)
+        #expect(journal.count == ChangeJournal.maximumEntries)
+        journal.record([ScopedPath("one-more", recursive: false)], capturedAt: 5)
+        #expect(journal.entries == ["": ChangeJournal.Entry(recursive: true, sequence: 2, capturedAt: 3)])
+        #expect(journal.scope().scope == [ScopedPath("", recursive: true)])
+    }
 }
