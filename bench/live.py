@@ -109,6 +109,8 @@ class Run:
         self.pool = corpus.TextPool(SEED)
         self.roots_made: list[str] = []
         self.failures: list[str] = []
+        self.stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.logs = os.path.join(arguments.out, f"live-logs-{self.stamp}")
         self.results = {
             "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "command": " ".join(sys.argv),
@@ -145,6 +147,18 @@ class Run:
         log(("verified " if result["ok"] else "VERIFICATION FAILED ") + line)
         if not result["ok"]:
             self.failures.append(line)
+
+    def keep_logs(self, tool, label: str) -> None:
+        """Copies the tool's logs and configuration beside the results before its tree is removed."""
+        destination = os.path.join(self.logs, label)
+        try:
+            os.makedirs(destination, exist_ok=True)
+            for name in os.listdir(tool.work):
+                path = os.path.join(tool.work, name)
+                if os.path.isfile(path) and name.endswith((".log", ".out", ".lua", ".toml", ".conf", ".status")):
+                    shutil.copy2(path, destination)
+        except OSError as error:
+            log(f"could not keep the logs of {label}: {error}")
 
     def lag_timeout(self, name: str) -> float:
         return 60.0 if TOOLS[name][1] is None and TOOLS[name][0] == "lsyncd" else 30.0
@@ -190,6 +204,7 @@ class Run:
             writes = live_workload.paced_plan(SEED, arguments.scale, arguments.writes, tag=f"{fs}")
             meter = Meter(tool)
             paced = live_workload.run_paced(source, watcher, writes, arguments.rate, self.lag_timeout(name))
+            paced["idle_wait_s"] = tool.wait_idle(120)   # CPU is counted until the tool is idle again
             paced.update(meter.done())
             paced.update(lag_summary(paced["lags_s"]))
             paced["by_sweep"], paced["watch_overflows"] = watcher.by_sweep, watcher.overflows
@@ -212,6 +227,7 @@ class Run:
                 watcher.by_sweep = 0
                 meter = Meter(tool)
                 burst = live_workload.run_burst(source, watcher, writes, arguments.burst_timeout)
+                burst["idle_wait_s"] = tool.wait_idle(120)
                 burst.update(meter.done())
                 burst["by_sweep"], burst["watch_overflows"] = watcher.by_sweep, watcher.overflows
                 record["bursts"].append(burst)
@@ -237,10 +253,11 @@ class Run:
             record["problems_running"] = tool.problems()
             tool.close()
             record["problems_at_exit"] = [line for line in tool.problems() if line not in record["problems_running"]]
+            self.keep_logs(tool, f"{fs}-{name}")
             if record["problems_running"]:
                 log(f"{fs} {name}: {len(record['problems_running'])} warning/error lines in its logs, e.g. "
                     f"{record['problems_running'][0]}")
-        if fs == "tmpfs":
+        if fs == "tmpfs" and not self.arguments.keep:
             shutil.rmtree(base)   # frees memory and inodes; on tmpfs removal is immediate, nothing lingers
 
     # --- the million-file tree ---------------------------------------------------------------------------------
@@ -278,6 +295,7 @@ class Run:
                 writes = live_workload.million_paced_plan(SEED, arguments.million, 20, tag=name)
                 meter = Meter(tool)
                 paced = live_workload.run_paced(source, watcher, writes, arguments.rate, self.lag_timeout(name))
+                paced["idle_wait_s"] = tool.wait_idle(arguments.million_timeout)
                 paced.update(meter.done())
                 paced.update(lag_summary(paced["lags_s"]))
                 record["paced"] = paced
@@ -299,7 +317,8 @@ class Run:
                 record["problems_running"] = tool.problems()
                 tool.close()
                 record["problems_at_exit"] = [line for line in tool.problems() if line not in record["problems_running"]]
-            if fs == "tmpfs":
+                self.keep_logs(tool, f"{fs}-million-{name}")
+            if fs == "tmpfs" and not self.arguments.keep:
                 shutil.rmtree(base)   # the next tool's replica needs the inodes
 
     # --- the whole run -----------------------------------------------------------------------------------------
@@ -330,7 +349,8 @@ class Run:
 
     def save(self, out_dir: str) -> str:
         os.makedirs(out_dir, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
+        stamp = self.stamp
+        self.results["logs"] = self.logs
         path = os.path.join(out_dir, f"live-{stamp}.json")
         with open(path, "w") as handle:
             json.dump(self.results, handle, indent=1, sort_keys=True)

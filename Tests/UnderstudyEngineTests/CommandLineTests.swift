@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import UnderstudyCore
+import UnderstudyEngine
 
 /// The CLI as an administrator meets it: bad configuration and bad command lines get a clear error that says
 /// what and where, and a non-zero exit.
@@ -61,6 +63,20 @@ struct CommandLineTests {
         let (status, output) = try run(["status", "--config", root + "/u.toml"])
         #expect(status != 0)
         #expect(output.contains("cannot reach the daemon"), "\(output)")
+    }
+
+    @Test func run_stopsCleanly_withExitStatusZero_onSIGTERM() async throws {
+        let cluster = try TestCluster(label: "sigterm")
+        defer { Task { await cluster.remove() } }
+        let log = cluster.root + "/alpha.log"
+        let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
+        let client = cluster.control("alpha")
+        let status = try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }
+        #expect(status.ok)
+        daemon.terminate()
+        #expect(daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0,
+                "exit status \(daemon.process.terminationStatus); log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("node alpha stopped"))
     }
 
     @Test func unknownNodeAndBadOptions_areRefused() throws {

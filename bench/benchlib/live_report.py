@@ -107,6 +107,14 @@ def render(results: dict, markdown: bool = False) -> str:
                          memory_cell(record.get("memory_after"), "rss_kib"),
                          memory_cell(record.get("memory_after"), "hwm_kib"),
                          verified(record) + (f"; ERROR {record['error']}" if record.get("error") else "")])
+        phases = [record.get("paced") or {} for record in records] + [b for r in records for b in r.get("bursts") or []]
+        other = sum(phase.get("other_cpu_s", 0) for phase in phases)
+        wall = sum(phase.get("phase_wall_s", 0) for phase in phases)
+        if wall:
+            out.append(f"other processes' CPU during the timed phases: {other:.1f} s in {wall:.0f} s "
+                       f"({other / wall:.2f} cores on average); the harness itself: "
+                       f"{sum(phase.get('harness_cpu_s', 0) for phase in phases):.1f} s")
+            out.append("")
         out.append(table(["tool", "lag p50", "p95", "p99", "max", "arrived", "CPU s (paced)",
                           "burst s (range)", "CPU s (burst)", "initial sync s", "RSS MiB idle",
                           "RSS MiB after", "peak RSS MiB", "verified"], rows, markdown))
@@ -138,7 +146,8 @@ def render(results: dict, markdown: bool = False) -> str:
             paced = record.get("paced") or {}
             watch = startup.get("watch_setup_s")
             rows.append([record["label"], seconds(startup.get("startup_s"), 1),
-                         "-" if watch is None else f"{watch:.2f} ({startup.get('watched_directories')} dirs)",
+                         "-" if watch is None else f"{watch:.2f}" + (f" ({startup['watched_directories']} dirs)"
+                                                                     if startup.get("watched_directories") else ""),
                          seconds(startup.get("initial_sync_s"), 1), seconds(startup.get("tool_cpu_s"), 1),
                          memory_cell(record.get("memory_idle"), "rss_kib"),
                          memory_cell(record.get("memory_idle"), "hwm_kib"),

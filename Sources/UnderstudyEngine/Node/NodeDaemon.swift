@@ -44,6 +44,21 @@ public struct NodeDaemon: Service {
             for capture in captures { starting.addTask { _ = try? await onThread { capture.start() } } }
         }
         defer { for capture in captures { capture.stop() } }
+        do {
+            try await runParts(groups: groups, syncRequests: syncRequests)
+        } catch is CancellationError where Task.isCancelled || Task.isShuttingDownGracefully {
+            // SIGTERM/SIGINT: the parts were cancelled on purpose; that is a clean stop, not a failure.
+        }
+        for context in runtime.shareContexts.values { context.index.waitUntilPersisted() }
+        runtime.logger.info("node \(runtime.name) stopped")
+        runtime.event("info", "node-stopped", "node \(runtime.name) stopped")
+    }
+
+    private func runParts(groups: [GroupConfiguration], syncRequests: [String: SyncRequests]) async throws {
+        let runtime = runtime
+        let tlsServer = tlsServer
+        let tlsClient = tlsClient
+        let onListening = onListening
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask {
@@ -62,8 +77,5 @@ public struct NodeDaemon: Service {
                 try await tasks.waitForAll()
             }
         }
-        for context in runtime.shareContexts.values { context.index.waitUntilPersisted() }
-        runtime.logger.info("node \(runtime.name) stopped")
-        runtime.event("info", "node-stopped", "node \(runtime.name) stopped")
     }
 }
