@@ -303,6 +303,14 @@ class Run:
                 tool.wait_idle(arguments.million_timeout)
                 record["memory_after"] = {role: memory(pid) for role, pid in tool.pids().items()}
                 if tool.kind == "understudy":
+                    # What the periodic re-sync (resync_interval) costs on this tree: one full comparison.
+                    meter = Meter(tool)
+                    record["resync"] = tool.resync(arguments.million_timeout)
+                    record["resync"].update(meter.done())
+                    time.sleep(arguments.settle)
+                    record["memory_after_resync"] = {role: memory(pid) for role, pid in tool.pids().items()}
+                    log(f"{fs} million {name}: a full re-sync (nothing changed) took {record['resync']['wall_s']:.1f} s; "
+                        f"memory after it {record['memory_after_resync']}")
                     record["figures"] = tool.figures()
                 self.verify(tool, source, record, "million", "the million-file startup and paced writes")
                 record["converged"] = bool(paced["complete"] and record["verify"]["million"]["ok"])
@@ -417,6 +425,7 @@ def parse_arguments() -> argparse.Namespace:
 
 
 def main() -> int:
+    sys.setswitchinterval(0.001)   # the watcher thread gets the interpreter promptly when an event arrives
     arguments = parse_arguments()
     if arguments.render:
         with open(arguments.render) as handle:

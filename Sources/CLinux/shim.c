@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <malloc.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/inotify.h>
@@ -47,4 +48,8 @@ long understudy_inotify_event_at(const void *buffer, long length, long offset, s
     event->name = start + header;
     event->name_length = raw.len == 0 ? 0 : (uint32_t)strnlen(event->name, raw.len);
     return offset + header + (long)raw.len;
+}
+
+void understudy_release_free_memory(void) {
+    malloc_trim(0);
 }

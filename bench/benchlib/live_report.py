@@ -156,6 +156,13 @@ def render(results: dict, markdown: bool = False) -> str:
                          verified(record) + (f"; ERROR {record['error']}" if record.get("error") else "")])
         out.append(table(["tool", "startup s", "watch setup s", "initial sync s (log)", "CPU s", "RSS MiB idle",
                           "peak RSS MiB", "lag p50 / max", "converged", "verified"], rows, markdown))
+        for record in million:
+            if record.get("resync"):
+                out.append("")
+                out.append(f"{record['label']}: a full re-sync with nothing changed (what resync_interval triggers) took "
+                           f"{record['resync']['wall_s']:.1f} s and {record['resync']['tool_cpu_s']:.1f} s of CPU; "
+                           f"RSS after it {memory_cell(record.get('memory_after_resync'), 'rss_kib')} MiB, peak "
+                           f"{memory_cell(record.get('memory_after_resync'), 'hwm_kib')} MiB")
     problems = [(record["fs"], record["label"], line) for record in runs + million
                 for line in record.get("problems_running", [])]
     exits = [(record["fs"], record["label"], line) for record in runs + million

@@ -62,6 +62,20 @@ class UnderstudyLive:
                 "initial_sync_s": syncs[0] if syncs else None,
                 "syncs_logged_s": syncs}
 
+    def resync(self, timeout: float) -> dict:
+        """`understudy sync`: a full comparison of the share, as the periodic re-sync makes one."""
+        started = time.monotonic()
+        client = measure.run_client([self.binary, "sync", "--config", self.tool.config, "--node", "beta", "--json"],
+                                    timeout=timeout)
+        wall = time.monotonic() - started
+        if client.returncode != 0:
+            raise RuntimeError(f"understudy sync failed ({client.returncode}): {client.stdout}{client.stderr}")
+        response = json.loads(client.stdout)
+        results = response.get("syncResults") or []
+        if not response.get("ok") or not all(result.get("ok") for result in results):
+            raise RuntimeError(f"understudy sync reported a failure: {client.stdout}")
+        return {"wall_s": wall, "daemon_seconds": results[0].get("seconds") if results else None}
+
     def close(self) -> None:
         self.tool.close()
 

@@ -28,7 +28,10 @@ IN_ISDIR = 0x40000000
 IN_NONBLOCK = 0o4000
 IN_CLOEXEC = 0o2000000
 
-WATCH_MASK = IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB
+# A file's content is complete on a close after writing or a rename into place (both tools rename a finished
+# temporary file); IN_CREATE brings new directories. IN_MODIFY would multiply the events of a burst and overflow
+# the queue (fs.inotify.max_queued_events), which is left as it is: it is the tools' limit too.
+WATCH_MASK = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE
 EVENT_HEADER = struct.Struct("iIII")
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)

@@ -107,10 +107,7 @@ def burst_plan(seed: int, scale: float, files: int, directories: int, new_direct
     return writes
 
 
-def run_burst(root: str, watcher, writes: list[Write], timeout: float) -> dict:
-    """Registers every file, then writes them all as fast as possible; the burst's time runs from the first
-    write's start to the moment the last file was first seen complete on the replica."""
-    watcher.expect_many({write.relative: write.content for write in writes})
+def _write_all(root: str, writes: list[Write]) -> tuple[float, float]:
     made = set()
     started = time.monotonic()
     for write in writes:
@@ -119,7 +116,32 @@ def run_burst(root: str, watcher, writes: list[Write], timeout: float) -> dict:
             os.makedirs(os.path.join(root, directory), mode=0o755, exist_ok=True)
             made.add(directory)
         write_file(root, write)
-    written = time.monotonic()
+    return started, time.monotonic()
+
+
+def run_burst(root: str, watcher, writes: list[Write], timeout: float) -> dict:
+    """Registers every file, then writes them all as fast as one process can; the burst's time runs from the
+    first write's start to the moment the last file was first seen complete on the replica. The writer is a
+    forked child, so that it and the watcher thread do not take turns on one interpreter lock."""
+    watcher.expect_many({write.relative: write.content for write in writes})
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the writer: no threads here, only the writes, then the two moments through the pipe
+        status = 1
+        try:
+            os.close(reader)
+            started, written = _write_all(root, writes)
+            os.write(writer, f"{started!r} {written!r}".encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writer)
+    with os.fdopen(reader) as pipe:
+        answer = pipe.read()
+    _, status = os.waitpid(child, 0)
+    if status != 0 or not answer:
+        raise RuntimeError(f"the burst's writer failed (wait status {status})")
+    started, written = (float(value) for value in answer.split())
     complete = watcher.wait_for([write.relative for write in writes], started + timeout)
     with watcher.lock:
         seen = [watcher.seen.get(write.relative) for write in writes]

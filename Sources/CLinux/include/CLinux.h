@@ -48,4 +48,7 @@ int understudy_inotify_rm_watch(int fd, int watch);
 /// or -1 when no complete event starts there.
 long understudy_inotify_event_at(const void *buffer, long length, long offset, struct understudy_inotify_event *event);
 
+/// Hands freed heap back to the kernel (glibc keeps it otherwise): called after a large comparison.
+void understudy_release_free_memory(void);
+
 #endif

@@ -1,3 +1,4 @@
+import CLinux
 import Logging
 import NIOCore
 import NIOSSL
@@ -117,7 +118,11 @@ struct PrimaryService: Sendable {
             do {
                 let outcome = try await PrimaryShareSync(context: context, planner: planner)
                     .run(inbound: &iterator, writer: writer, scope: scope, base: incremental ? replicaManifests[key] : nil, verify: verify)
-                if let manifest = outcome.replicaManifest { replicaManifests[key] = manifest }
+                if let manifest = outcome.replicaManifest {
+                    // The same rule as the standby's, so both keep a base or neither does.
+                    replicaManifests[key] = manifest.count <= ManifestChanges.baseLimit ? manifest : nil
+                    if manifest.count > 10_000 { understudy_release_free_memory() }
+                }
                 context.capture?.acknowledge(scope, failed: outcome.failedPaths)
                 node.saveStatus(group: groupName, share: shareName)
             } catch {

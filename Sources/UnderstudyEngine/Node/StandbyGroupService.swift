@@ -1,3 +1,4 @@
+import CLinux
 import Logging
 import NIOCore
 import NIOSSL
@@ -171,6 +172,8 @@ struct StandbyGroupService: Sendable {
                 if outcome.scope.upTo.captureID != 0 { session.resumePoints[share.name] = outcome.scope.upTo }
                 session.captureComplete = outcome.scope.captureComplete
                 let isLive = outcome.scope.paths != nil
+                // A large full comparison leaves tens of MiB of freed heap that glibc would keep.
+                if !isLive && (previous?.count ?? ManifestChanges.baseLimit + 1) > 10_000 { understudy_release_free_memory() }
                 let ok = outcome.report.failures == 0
                 let pendingSince = await requests.pendingSince(share: share.name)
                 node.status.updateLive(group: group.name, share: share.name) { figures in

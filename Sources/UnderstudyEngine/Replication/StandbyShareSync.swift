@@ -194,7 +194,7 @@ struct StandbyShareSync {
         if scope.upTo.captureID != 0 { try context.database.saveResumePoint(scope.upTo, share: context.key) }
         try await writer.send(.syncDone(report))
         try await writer.flush()
-        if scope.paths == nil { previous = currentManifest }
+        if scope.paths == nil { previous = currentManifest.count <= ManifestChanges.baseLimit ? currentManifest : nil }
         let seconds = context.now() - started
         context.logger.debug("sync \(context.key): manifest of \(changed.count) of \(scan.entries.count) entries and \(removed.count) removals sent")
         return Outcome(scope: scope, summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
@@ -232,6 +232,11 @@ struct StandbyShareSync {
 
 /// The difference between two manifests sorted by path, by one merge pass (no hashing of 20,000 paths).
 enum ManifestChanges {
+    /// Both sides keep the last full manifest of a connection as the base of the next one only up to this many
+    /// entries: past it the memory (about 170 bytes an entry, on each side) costs more than resending the
+    /// compressed manifest every `resync_interval`.
+    static let baseLimit = 200_000
+
     static func between(_ old: [ManifestEntry], _ new: [ManifestEntry]) -> (changed: [ManifestEntry], removed: [String]) {
         var changed: [ManifestEntry] = []
         var removed: [String] = []
