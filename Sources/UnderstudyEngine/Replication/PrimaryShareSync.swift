@@ -57,16 +57,7 @@ struct PrimaryShareSync {
             default: throw PeerSessionError.unexpected(message, "while receiving the replica's manifest")
             }
         }
-        var replicaDigests: [String: [UInt8]] = [:]
-        while verify {
-            guard let message = try await inbound.next() else { throw PeerSessionError.closed("while receiving the replica's digests") }
-            guard case .contentDigests(let digests, let last) = message else {
-                if case .error(let code, let text) = message { throw PeerSessionError.remote(code, text) }
-                throw PeerSessionError.unexpected(message, "while receiving the replica's digests")
-            }
-            for item in digests { replicaDigests[item.path] = item.digest }
-            if last { break }
-        }
+        let replicaDigests = verify ? try await receiveDigests(&inbound) : [:]
         let scan = try await scanTask.value
         if scope.paths == nil && scan.entries.count == 1 && replicaByPath.count > 1 {
             // An empty source over a populated replica is far more often an unmounted disk than a real wipe.
@@ -142,6 +133,21 @@ struct PrimaryShareSync {
             context.logger.log(level: logLevel, "\(kind) \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent")
         }
         return Outcome(replicaManifest: scope.paths == nil ? replicaByPath : nil, failedPaths: failedPaths)
+    }
+
+    private func receiveDigests(_ inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator) async throws
+        -> [String: [UInt8]]
+    {
+        var replicaDigests: [String: [UInt8]] = [:]
+        while true {
+            guard let message = try await inbound.next() else { throw PeerSessionError.closed("while receiving the replica's digests") }
+            guard case .contentDigests(let digests, let last) = message else {
+                if case .error(let code, let text) = message { throw PeerSessionError.remote(code, text) }
+                throw PeerSessionError.unexpected(message, "while receiving the replica's digests")
+            }
+            for item in digests { replicaDigests[item.path] = item.digest }
+            if last { return replicaDigests }
+        }
     }
 
     /// Adds the files whose replica content differs from the source's though size and time agree, and reports
