@@ -19,6 +19,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -84,8 +85,54 @@ def lag_summary(lags: list[float]) -> dict:
             "mean_s": statistics.fmean(lags) if lags else None}
 
 
+def descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        for child in measure.child_pids(stack.pop()):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+class HelperSampler(threading.Thread):
+    """The memory of the short-lived processes a tool runs (lsyncd's rsync client, the rsync daemon's
+    per-connection receiver and generator), sampled every 20 ms: the largest sum of their RSS seen at one moment,
+    and the largest single peak (VmHWM). understudy runs none."""
+
+    def __init__(self, tool):
+        super().__init__(daemon=True)
+        self.tool = tool
+        self.total_kib = 0
+        self.single_kib = 0
+        self.seen: set[int] = set()
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.is_set():
+            total = 0
+            # lsyncd may start after the sampler (its startup is measured); read the processes every time.
+            roots = [process.pid for process in (self.tool.lsyncd, self.tool.rsyncd) if process is not None]
+            for root in roots:
+                for pid in descendants(root):
+                    figures = memory(pid)
+                    if figures["rss_kib"] is None:
+                        continue
+                    self.seen.add(pid)
+                    total += figures["rss_kib"]
+                    self.single_kib = max(self.single_kib, figures["hwm_kib"] or 0)
+            self.total_kib = max(self.total_kib, total)
+            self._done.wait(0.02)
+
+    def finish(self) -> dict:
+        self._done.set()
+        self.join(5)
+        return {"helpers_peak_total_rss_kib": self.total_kib, "helpers_peak_single_hwm_kib": self.single_kib,
+                "helper_processes_seen": len(self.seen)}
+
+
 class Meter:
-    """CPU of the tool, of this harness (its watcher thread included) and of everything else over a phase."""
+    """CPU of the tool, of this harness (its watcher thread included) and of everything else over a phase, and
+    the memory of the tool's helper processes."""
 
     def __init__(self, tool):
         self.tool = tool
@@ -93,13 +140,19 @@ class Meter:
         self.own_cpu = time.process_time()
         self.busy = measure.system_busy_seconds()
         self.started = time.monotonic()
+        self.sampler = HelperSampler(tool) if tool.kind == "lsyncd" else None
+        if self.sampler is not None:
+            self.sampler.start()
 
     def done(self) -> dict:
         tool_cpu = self.tool.cpu_seconds() - self.tool_cpu
         own_cpu = time.process_time() - self.own_cpu
         busy = measure.system_busy_seconds() - self.busy
-        return {"tool_cpu_s": tool_cpu, "harness_cpu_s": own_cpu, "other_cpu_s": max(0.0, busy - tool_cpu - own_cpu),
-                "phase_wall_s": time.monotonic() - self.started}
+        figures = {"tool_cpu_s": tool_cpu, "harness_cpu_s": own_cpu, "other_cpu_s": max(0.0, busy - tool_cpu - own_cpu),
+                   "phase_wall_s": time.monotonic() - self.started}
+        if self.sampler is not None:
+            figures.update(self.sampler.finish())
+        return figures
 
 
 class Run:
@@ -191,8 +244,10 @@ class Run:
         try:
             tool.prepare()
             measure.timed_flush()
+            meter = Meter(tool)
             record["startup"] = tool.start(timeout=600)
             record["idle_wait_s"] = tool.wait_idle(120)
+            record["startup"].update(meter.done())
             log(f"{fs} {name}: initial sync done in {record['startup']['startup_s']:.2f} s")
             self.verify(tool, source, record, "initial", "the initial sync")
             time.sleep(arguments.settle)

@@ -91,7 +91,7 @@ def render(results: dict, markdown: bool = False) -> str:
         tree = records[0].get("tree", {})
         out.append("")
         out.append(f"### {fs}: starting tree of {tree.get('small_files')} files; {settings.get('writes')} paced writes "
-                   f"at {settings.get('rate'):g}/s; bursts of {settings.get('burst_files')} files")
+                   f"at {settings.get('rate'):g}/s; {settings.get('bursts')} bursts of {settings.get('burst_files')} files")
         out.append("")
         rows = []
         for record in records:
@@ -118,6 +118,15 @@ def render(results: dict, markdown: bool = False) -> str:
         out.append(table(["tool", "lag p50", "p95", "p99", "max", "arrived", "CPU s (paced)",
                           "burst s (range)", "CPU s (burst)", "initial sync s", "RSS MiB idle",
                           "RSS MiB after", "peak RSS MiB", "verified"], rows, markdown))
+        for record in records:
+            startup = record.get("startup") or {}
+            bursts = record.get("bursts") or []
+            if "helpers_peak_total_rss_kib" in startup:
+                out.append(f"{record['label']}: its rsync processes used at most {mib(startup['helpers_peak_total_rss_kib'])} MiB "
+                           f"together during the startup sync, "
+                           f"{mib(max((b.get('helpers_peak_total_rss_kib') or 0 for b in bursts), default=None))} MiB "
+                           f"during the bursts (largest single process: "
+                           f"{mib(max([startup.get('helpers_peak_single_hwm_kib') or 0] + [b.get('helpers_peak_single_hwm_kib') or 0 for b in bursts]))} MiB)")
         ours = next((record for record in records if record["tool"] == "understudy"), None)
         if ours is not None:
             out.append("")
@@ -157,6 +166,12 @@ def render(results: dict, markdown: bool = False) -> str:
         out.append(table(["tool", "startup s", "watch setup s", "initial sync s (log)", "CPU s", "RSS MiB idle",
                           "peak RSS MiB", "lag p50 / max", "converged", "verified"], rows, markdown))
         for record in million:
+            startup = record.get("startup") or {}
+            if "helpers_peak_total_rss_kib" in startup:
+                out.append("")
+                out.append(f"{record['label']}: its rsync processes used at most {mib(startup['helpers_peak_total_rss_kib'])} MiB "
+                           f"together during the startup sync (largest single process "
+                           f"{mib(startup.get('helpers_peak_single_hwm_kib'))} MiB)")
             if record.get("resync"):
                 out.append("")
                 out.append(f"{record['label']}: a full re-sync with nothing changed (what resync_interval triggers) took "

@@ -55,7 +55,12 @@ class UnderstudyLive:
             time.sleep(0.1)
         wall = time.monotonic() - started
         watching = WATCHING.search(self._log("alpha"))
-        syncs = [float(value) for value in SYNC_DONE.findall(self._log("beta"))]
+        syncs: list[float] = []
+        for _ in range(20):   # the log line may come a moment after the status says "in-sync"
+            syncs = [float(value) for value in SYNC_DONE.findall(self._log("beta"))]
+            if syncs:
+                break
+            time.sleep(0.05)
         return {"startup_s": wall,
                 "watched_directories": int(watching.group(1)) if watching else None,
                 "watch_setup_s": float(watching.group(2)) if watching else None,
