@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchlib import corpus, measure, report, verify  # noqa: E402
+from benchlib import corpus, measure, report, results, verify  # noqa: E402
 from benchlib.rsync_tool import RsyncDaemon, RsyncTool  # noqa: E402
 from benchlib.understudy_tool import UnderstudyTool  # noqa: E402
 
@@ -180,19 +180,9 @@ class Run:
             shutil.rmtree(root, ignore_errors=True)
 
     def save(self, out_dir: str, failure: str | None) -> str:
-        os.makedirs(out_dir, exist_ok=True)
         self.results["failure"] = failure
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = os.path.join(out_dir, f"bench-{stamp}.json")
-        with open(path, "w") as handle:
-            json.dump(self.results, handle, indent=1, sort_keys=True)
-        with open(os.path.join(out_dir, f"bench-{stamp}.txt"), "w") as handle:
-            handle.write(report.render(self.results) + "\n")
-        latest = os.path.join(out_dir, "latest.json")
-        if os.path.lexists(latest):
-            os.remove(latest)
-        os.symlink(os.path.basename(path), latest)
-        return path
+        return results.save(self.results, out_dir, "bench", time.strftime("%Y%m%d-%H%M%S"),
+                            report.render(self.results), "latest.json")
 
 
 def parse_arguments() -> argparse.Namespace:

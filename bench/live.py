@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchlib import corpus, live_report, live_verify, live_workload, measure  # noqa: E402
+from benchlib import corpus, live_report, live_verify, live_workload, measure, results  # noqa: E402
 from benchlib.live_lsyncd import LsyncdTool, lsyncd_version  # noqa: E402
 from benchlib.live_procs import GroupRegistry  # noqa: E402
 from benchlib.live_understudy import UnderstudyLive  # noqa: E402
@@ -201,6 +201,15 @@ class Run:
         if not result["ok"]:
             self.failures.append(line)
 
+    def close_tool(self, tool, watcher, record: dict, label: str) -> None:
+        """Stops a tool (and the replica watcher) and records what its logs said while running and at exit."""
+        if watcher is not None:
+            watcher.close()
+        record["problems_running"] = tool.problems()
+        tool.close()
+        record["problems_at_exit"] = [line for line in tool.problems() if line not in record["problems_running"]]
+        self.keep_logs(tool, label)
+
     def keep_logs(self, tool, label: str) -> None:
         """Copies the tool's logs and configuration beside the results before its tree is removed."""
         destination = os.path.join(self.logs, label)
@@ -303,12 +312,7 @@ class Run:
             self.failures.append(f"{fs} {name}: {record['error']}")
             log(f"{fs} {name}: FAILED: {record['error']}")
         finally:
-            if watcher is not None:
-                watcher.close()
-            record["problems_running"] = tool.problems()
-            tool.close()
-            record["problems_at_exit"] = [line for line in tool.problems() if line not in record["problems_running"]]
-            self.keep_logs(tool, f"{fs}-{name}")
+            self.close_tool(tool, watcher, record, f"{fs}-{name}")
             if record["problems_running"]:
                 log(f"{fs} {name}: {len(record['problems_running'])} warning/error lines in its logs, e.g. "
                     f"{record['problems_running'][0]}")
@@ -375,12 +379,7 @@ class Run:
                 self.failures.append(f"{fs} million {name}: {record['error']}")
                 log(f"{fs} million {name}: FAILED: {record['error']}")
             finally:
-                if watcher is not None:
-                    watcher.close()
-                record["problems_running"] = tool.problems()
-                tool.close()
-                record["problems_at_exit"] = [line for line in tool.problems() if line not in record["problems_running"]]
-                self.keep_logs(tool, f"{fs}-million-{name}")
+                self.close_tool(tool, watcher, record, f"{fs}-million-{name}")
             if fs == "tmpfs" and not self.arguments.keep:
                 shutil.rmtree(base)   # the next tool's replica needs the inodes
 
@@ -411,19 +410,8 @@ class Run:
                 shutil.rmtree(root, ignore_errors=True)
 
     def save(self, out_dir: str) -> str:
-        os.makedirs(out_dir, exist_ok=True)
-        stamp = self.stamp
         self.results["logs"] = self.logs
-        path = os.path.join(out_dir, f"live-{stamp}.json")
-        with open(path, "w") as handle:
-            json.dump(self.results, handle, indent=1, sort_keys=True)
-        with open(os.path.join(out_dir, f"live-{stamp}.txt"), "w") as handle:
-            handle.write(live_report.render(self.results) + "\n")
-        latest = os.path.join(out_dir, "live-latest.json")
-        if os.path.lexists(latest):
-            os.remove(latest)
-        os.symlink(os.path.basename(path), latest)
-        return path
+        return results.save(self.results, out_dir, "live", self.stamp, live_report.render(self.results), "live-latest.json")
 
 
 def parse_arguments() -> argparse.Namespace:
