@@ -21,7 +21,6 @@ final class ShareCapture: Sendable {
         var subscribers: [Int: AsyncStream<Void>.Continuation] = [:]
         var nextSubscriber = 0
         var problem: String?
-        var watching = 0
         var stopped = false
     }
 
@@ -50,10 +49,7 @@ final class ShareCapture: Sendable {
             }
             let report = try watcher.start()
             self.watcher.withLockedValue { $0 = watcher }
-            state.withLockedValue {
-                $0.watching = report.watches
-                $0.problem = report.limitProblem
-            }
+            state.withLockedValue { $0.problem = report.limitProblem }
             if let problem = report.limitProblem {
                 context.logger.error("change capture of \(context.key) is incomplete: \(problem)")
                 context.event("error", "capture-incomplete", problem)
@@ -154,12 +150,11 @@ final class ShareCapture: Sendable {
     /// Puts the journal's figures where `understudy status` finds them.
     private func publish() {
         let current = watcher.withLockedValue { watcher in watcher.map { ($0.watchCount, $0.currentLimitProblem) } }
-        let watching = current?.0
         let figures = state.withLockedValue { state in
             // The watcher retries what the limit left out: its problem comes and goes with the limit.
             if let current { state.problem = current.1 }
             return LiveFigures(changesPending: Int64(state.journal.count), oldestPendingAt: state.journal.oldestCapturedAt,
-                               watchedDirectories: watching ?? state.watching, captureProblem: state.problem)
+                               watchedDirectories: current?.0, captureProblem: state.problem)
         }
         context.status.setLive(group: context.group.name, share: context.share.name, figures)
     }

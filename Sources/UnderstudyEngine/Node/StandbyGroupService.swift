@@ -173,7 +173,7 @@ struct StandbyGroupService: Sendable {
                 session.captureComplete = outcome.scope.captureComplete
                 let isLive = outcome.scope.paths != nil
                 // A large full comparison leaves tens of MiB of freed heap that glibc would keep.
-                if !isLive && (previous?.count ?? ManifestChanges.baseLimit + 1) > 10_000 { understudy_release_free_memory() }
+                if !isLive && outcome.entriesCompared > 10_000 { understudy_release_free_memory() }
                 let ok = outcome.report.failures == 0
                 let pendingSince = await requests.pendingSince(share: share.name)
                 node.status.updateLive(group: group.name, share: share.name) { figures in

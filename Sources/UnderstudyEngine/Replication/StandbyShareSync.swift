@@ -10,6 +10,8 @@ import UnderstudyWire
 struct StandbyShareSync {
     struct Outcome: Sendable {
         var scope: SyncScope
+        /// Entries of the replica walked for this sync.
+        var entriesCompared: Int
         var summary: SyncPlanSummary?
         var report: SyncDoneReport
         var bytesReceived: Int64
@@ -197,7 +199,7 @@ struct StandbyShareSync {
         if scope.paths == nil { previous = currentManifest.count <= ManifestChanges.baseLimit ? currentManifest : nil }
         let seconds = context.now() - started
         context.logger.debug("sync \(context.key): manifest of \(changed.count) of \(scan.entries.count) entries and \(removed.count) removals sent")
-        return Outcome(scope: scope, summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
+        return Outcome(scope: scope, entriesCompared: scan.entries.count, summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
     }
 
     /// Reads every replica file for a verification — the index is not trusted here, that is the point — and

@@ -25,6 +25,34 @@ struct TreeScannerTests {
         #expect(result.skipped.map(\.path) == ["fifo"])
     }
 
+    @Test func scopedScan_seesOnlyItsPaths_andNeverWalksThroughASymlinkOrAnExcludedDirectory() throws {
+        let root = TestTree.makeTemporaryDirectory("scan-scope")
+        let outside = TestTree.makeTemporaryDirectory("scan-scope-outside")
+        defer {
+            TestTree.remove(root)
+            TestTree.remove(outside)
+        }
+        TestTree.write(outside, "secret", "not ours")
+        TestTree.write(root, "docs/a.txt", "a")
+        TestTree.write(root, "docs/sub/b.txt", "b")
+        TestTree.write(root, "other.txt", "o")
+        TestTree.write(root, "cache/c.txt", "c")
+        TestTree.symlink(root, "escape", target: outside)
+        let share = try ShareDirectory(path: root, create: false)
+        let scanner = TreeScanner(filter: try PathFilter(include: [], exclude: ["cache/"]))
+        let scoped = try scanner.scan(share, scope: [
+            ScopedPath("docs", recursive: true), ScopedPath("escape/secret", recursive: false),
+            ScopedPath("escape", recursive: true), ScopedPath("cache/c.txt", recursive: false),
+            ScopedPath("missing/x", recursive: true), ScopedPath("", recursive: false),
+        ])
+        #expect(scoped.entries.map(\.path) == ["", "docs", "docs/a.txt", "docs/sub", "docs/sub/b.txt", "escape"])
+        #expect(scoped.entries.first { $0.path == "escape" }?.kind == .symlink)
+        // The same ShareDirectory walked twice sees everything both times (no shared read position).
+        let first = try scanner.scan(share).entries.map(\.path)
+        let second = try scanner.scan(share).entries.map(\.path)
+        #expect(first == second && second.contains("other.txt"))
+    }
+
     @Test func reusesIndexedHash_onlyWhenFileIsProvablyUnchanged() throws {
         let root = TestTree.makeTemporaryDirectory("scan-index")
         defer { TestTree.remove(root) }
