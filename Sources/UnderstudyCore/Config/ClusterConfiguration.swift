@@ -7,6 +7,10 @@ public struct ClusterConfiguration: Sendable, Equatable {
     public var certificatesDirectory: String
     public var nodes: [String: NodeConfiguration]
     public var groups: [String: GroupConfiguration]
+    /// `[heartbeat]`.
+    public var heartbeat: HeartbeatConfiguration
+    /// `[notify]`.
+    public var notify: NotificationConfiguration
     /// The configuration file's path, for messages.
     public var sourcePath: String
 
@@ -15,8 +19,12 @@ public struct ClusterConfiguration: Sendable, Equatable {
         certificatesDirectory: String,
         nodes: [String: NodeConfiguration],
         groups: [String: GroupConfiguration],
+        heartbeat: HeartbeatConfiguration = HeartbeatConfiguration(),
+        notify: NotificationConfiguration = NotificationConfiguration(),
         sourcePath: String
     ) {
+        self.heartbeat = heartbeat
+        self.notify = notify
         self.cluster = cluster
         self.certificatesDirectory = certificatesDirectory
         self.nodes = nodes
@@ -29,5 +37,10 @@ public struct ClusterConfiguration: Sendable, Equatable {
         groups.values
             .filter { $0.primary == name || $0.standby == name }
             .sorted { $0.name < $1.name }
+    }
+
+    /// The nodes `name` shares a group with, sorted: the peers it exchanges heartbeats with.
+    public func peers(of name: String) -> [String] {
+        Set(groups(whereNode: name).map { $0.peer(of: name) }).sorted()
     }
 }

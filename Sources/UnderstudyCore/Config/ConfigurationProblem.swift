@@ -12,6 +12,8 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
         case invalidPattern
         case invalidDuration
         case invalidBandwidth
+        /// A value outside its allowed set or range: a mode, a count, a port, a URL.
+        case invalidValue
         case noNodes
         case unknownNode
         case sameNode

@@ -2,6 +2,7 @@
 /// `[[groups.NAME.shares]]` (`name`, `source`, `replica`, `include`, `exclude`).
 extension ConfigurationValidator {
     static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth", "bandwidth_schedule", "shares"]
+        + takeoverKeys
     static let shareKeys = ["name", "source", "replica", "include", "exclude"]
 
     struct GroupDraft {
@@ -20,10 +21,13 @@ extension ConfigurationValidator {
         var verifyInterval: ConfigDuration?
         var shares: [ShareDraft] = []
         var sharesAreValid = false
+        var takeover: TakeoverConfiguration?
+        /// True when the table sets any key that only matters with heartbeats (an address, scripts, checks...).
+        var asksForTakeover = false
 
         var built: GroupConfiguration? {
             guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay, let maxDelay,
-                  let bandwidth, let live, let verifyInterval else { return nil }
+                  let bandwidth, let live, let verifyInterval, let takeover else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
                 guard let configuration = share.built else { return nil }
@@ -31,7 +35,7 @@ extension ConfigurationValidator {
             }
             return GroupConfiguration(name: name, primary: primary, standby: standby, resyncInterval: resyncInterval,
                                       quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
-                                      bandwidth: bandwidth, shares: built)
+                                      bandwidth: bandwidth, shares: built, takeover: takeover)
         }
     }
 
@@ -125,10 +129,12 @@ extension ConfigurationValidator {
             }
         }
         (group.shares, group.sharesAreValid) = readShares(table, group: name, place: place)
+        group.takeover = readTakeover(table, group: name, primary: group.primary, standby: group.standby, place: place)
+        group.asksForTakeover = Self.takeoverKeys.contains { $0 != "failover" && table[$0] != nil }
         return group
     }
 
-    private mutating func readDuration(_ key: String, _ table: TOMLTable, place: String, default defaultValue: ConfigDuration,
+    mutating func readDuration(_ key: String, _ table: TOMLTable, place: String, default defaultValue: ConfigDuration,
                                        range: ClosedRange<ConfigDuration>) -> ConfigDuration? {
         guard let value = table[key] else { return defaultValue }
         let duration: ConfigDuration

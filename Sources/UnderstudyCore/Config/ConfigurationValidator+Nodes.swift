@@ -1,6 +1,6 @@
 /// `[nodes.NAME]` tables: `address` (required), `state_dir`, `control_socket`.
 extension ConfigurationValidator {
-    static let nodeKeys = ["address", "state_dir", "control_socket"]
+    static let nodeKeys = ["address", "state_dir", "control_socket", "links", "isolation_check"]
     /// `sun_path` holds 108 bytes including the terminating NUL.
     static let maximumSocketPathLength = 107
 
@@ -17,10 +17,13 @@ extension ConfigurationValidator {
         var controlSocket: String?
         var controlSocketLine: Int
         var controlSocketIsDefault = true
+        var links: [NodeLink]? = []
+        var isolationCheck: CheckConfiguration?? = .some(nil)
 
         var built: NodeConfiguration? {
-            guard nameIsValid, let address, let stateDirectory, let controlSocket else { return nil }
-            return NodeConfiguration(name: name, address: address, stateDirectory: stateDirectory, controlSocket: controlSocket)
+            guard nameIsValid, let address, let stateDirectory, let controlSocket, let links, let isolationCheck else { return nil }
+            return NodeConfiguration(name: name, address: address, stateDirectory: stateDirectory, controlSocket: controlSocket,
+                                     links: links, isolationCheck: isolationCheck)
         }
     }
 
@@ -100,6 +103,8 @@ extension ConfigurationValidator {
             report(.invalidPath, node.controlSocketLine, "control socket path '\(socket)' of node '\(name)' is \(socket.utf8.count) bytes long, but Unix socket paths are limited to \(Self.maximumSocketPathLength) bytes; \(advice)")
             node.controlSocket = nil
         }
+        node.links = readLinks(table, node: name)
+        node.isolationCheck = readIsolationCheck(table, node: name)
         return node
     }
 }

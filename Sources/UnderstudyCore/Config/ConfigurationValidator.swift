@@ -2,7 +2,7 @@
 /// line rather than stopping at the first. Nodes, groups and the rules across them live in the
 /// `ConfigurationValidator+…` files.
 struct ConfigurationValidator {
-    static let topLevelKeys = ["cluster", "certificates", "nodes", "groups"]
+    static let topLevelKeys = ["cluster", "certificates", "heartbeat", "notify", "nodes", "groups"]
     static let maximumNameLength = 64
 
     let path: String
@@ -37,11 +37,14 @@ struct ConfigurationValidator {
             }
         }
 
+        let heartbeat = readHeartbeat(root)
+        let notify = readNotify(root)
         let nodes = readNodes(root)
         let groups = readGroups(root, nodes: nodes)
         checkConflicts(nodes: nodes, groups: groups)
+        checkGroupLinks(nodes: nodes, groups: groups)
 
-        guard problems.isEmpty, let cluster, let certificates else { return nil }
+        guard problems.isEmpty, let cluster, let certificates, let heartbeat, let notify else { return nil }
         var nodeConfigurations: [String: NodeConfiguration] = [:]
         for node in nodes {
             guard let built = node.built else { return nil }
@@ -57,6 +60,8 @@ struct ConfigurationValidator {
             certificatesDirectory: certificates,
             nodes: nodeConfigurations,
             groups: groupConfigurations,
+            heartbeat: heartbeat,
+            notify: notify,
             sourcePath: path
         )
     }

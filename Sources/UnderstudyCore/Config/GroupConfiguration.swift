@@ -25,6 +25,9 @@ public struct GroupConfiguration: Sendable, Equatable {
     /// What the primary may send to the standby per second (`bandwidth`, `bandwidth_schedule`); default unlimited.
     public var bandwidth: BandwidthLimit
     public var shares: [ShareConfiguration]
+    /// Failure detection and takeover (`failover`, `service_address`, `interface`, `start`, `stop`, `fence`,
+    /// `checks`, ...).
+    public var takeover: TakeoverConfiguration
 
     public static let defaultQuietDelay = ConfigDuration(seconds: 0.01)
     public static let defaultMaxDelay = ConfigDuration(seconds: 0.1)
@@ -33,7 +36,7 @@ public struct GroupConfiguration: Sendable, Equatable {
     public init(name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval,
                 quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
                 live: Bool = true, verifyInterval: ConfigDuration = Self.defaultVerifyInterval,
-                bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration]) {
+                bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration], takeover: TakeoverConfiguration = TakeoverConfiguration()) {
         self.name = name
         self.primary = primary
         self.standby = standby
@@ -44,5 +47,11 @@ public struct GroupConfiguration: Sendable, Equatable {
         self.verifyInterval = verifyInterval
         self.bandwidth = bandwidth
         self.shares = shares
+        self.takeover = takeover
+    }
+
+    /// The other node of the group, seen from `node`.
+    public func peer(of node: String) -> String {
+        node == primary ? standby : primary
     }
 }

@@ -9,12 +9,28 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var stateDirectory: String
     /// The local control API's Unix socket; key `control_socket`, default "<stateDirectory>/control.sock".
     public var controlSocket: String
+    /// `[nodes.NAME.links]`: link name = this node's address on it. Heartbeats and failover need at least one
+    /// link both nodes of a group have; without, a group is a mirror only.
+    public var links: [NodeLink]
+    /// `[nodes.NAME.isolation_check]`: "can I still reach the world", e.g. a ping of the gateway. A primary that
+    /// hears no peer on any link and fails this gives up its address by itself.
+    public var isolationCheck: CheckConfiguration?
 
-    public init(name: String, address: PeerAddress, stateDirectory: String = Self.defaultStateDirectory, controlSocket: String? = nil) {
+    public init(name: String, address: PeerAddress, stateDirectory: String = Self.defaultStateDirectory, controlSocket: String? = nil,
+                links: [NodeLink] = [], isolationCheck: CheckConfiguration? = nil) {
         self.name = name
         self.address = address
         self.stateDirectory = stateDirectory
         self.controlSocket = controlSocket ?? Self.defaultControlSocket(stateDirectory: stateDirectory)
+        self.links = links
+        self.isolationCheck = isolationCheck
+    }
+
+    /// The links this node shares with `peer`, by name, as (mine, theirs).
+    public func commonLinks(with peer: NodeConfiguration) -> [(local: NodeLink, remote: NodeLink)] {
+        links.compactMap { mine in
+            peer.links.first(where: { $0.name == mine.name }).map { (mine, $0) }
+        }
     }
 
     public static func defaultControlSocket(stateDirectory: String) -> String {

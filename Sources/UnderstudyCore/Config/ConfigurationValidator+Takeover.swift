@@ -1,0 +1,112 @@
+/// The takeover keys of `[groups.NAME]`: `failover`, `on_service_failure`, `service_address`, `interface`,
+/// `start`, `stop`, `script_timeout`, `fence`, `fence_timeout`, `announce_count`, `announce_interval`,
+/// `announce_refresh`, and the `[[groups.NAME.checks]]`.
+extension ConfigurationValidator {
+    static let takeoverKeys = ["failover", "on_service_failure", "service_address", "interface", "start", "stop", "script_timeout",
+                               "fence", "fence_timeout", "announce_count", "announce_interval", "announce_refresh", "checks"]
+
+    mutating func readTakeover(_ table: TOMLTable, group: String, primary: String?, standby: String?, place: String) -> TakeoverConfiguration? {
+        var valid = true
+        let mode = readChoice("failover", table, place: place, choices: ["auto", "manual"], default: "auto")
+        if let policy = readChoice("on_service_failure", table, place: place, choices: ["alert", "switchover"], default: "alert"),
+           policy == "switchover" {
+            report(.invalidValue, table["on_service_failure"]!.line,
+                   "\(Self.subject("on_service_failure", place)) is 'switchover', which needs planned switchover (not in this version yet); use 'alert' and `understudy failover` for now")
+            valid = false
+        }
+        var serviceAddress: ServiceAddress?
+        if let (text, line) = readString("service_address", in: table, place: place, required: false, expectation: "an address like \"10.0.0.100/24\"") {
+            do throws(ServiceAddressParseError) {
+                serviceAddress = try ServiceAddress.parse(text)
+            } catch {
+                report(.invalidAddress, line, "\(Self.subject("service_address", place)): \(error.message)")
+                valid = false
+            }
+        } else if table["service_address"] != nil {
+            valid = false
+        }
+        let interfaces = readInterfaces(table, primary: primary, standby: standby, place: place, needed: serviceAddress != nil)
+        let start = readCommands("start", table, place: place)
+        let stop = readCommands("stop", table, place: place)
+        let scriptTimeout = readDuration("script_timeout", table, place: place, default: TakeoverConfiguration.defaultScriptTimeout,
+                                         range: ConfigDuration(seconds: 0.1)...ConfigDuration(seconds: 86400))
+        var fence: String?
+        if table["fence"] != nil {
+            fence = readCommand("fence", table, place: place, required: true)
+            if fence == nil { valid = false }
+        }
+        let fenceTimeout = readDuration("fence_timeout", table, place: place, default: TakeoverConfiguration.defaultFenceTimeout,
+                                        range: ConfigDuration(seconds: 0.1)...ConfigDuration(seconds: 3600))
+        let announceCount = readInteger("announce_count", table, place: place, default: TakeoverConfiguration.defaultAnnounceCount, range: 1...100)
+        let announceInterval = readDuration("announce_interval", table, place: place, default: TakeoverConfiguration.defaultAnnounceInterval,
+                                            range: ConfigDuration(seconds: 0.01)...ConfigDuration(seconds: 60))
+        var refresh: ConfigDuration?
+        if table["announce_refresh"] != nil {
+            refresh = readDuration("announce_refresh", table, place: place, default: ConfigDuration(seconds: 0),
+                                   range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 86400))
+            if refresh == nil { valid = false } else if refresh!.seconds == 0 { refresh = nil }
+        }
+        let checks = readChecks(table, group: group, place: place)
+        guard valid, let mode, let interfaces, let start, let stop, let scriptTimeout, let fenceTimeout, let announceCount,
+              let announceInterval, let checks else { return nil }
+        return TakeoverConfiguration(mode: TakeoverConfiguration.Mode(rawValue: mode)!, serviceAddress: serviceAddress, interfaces: interfaces,
+                                     startScripts: start, stopScripts: stop, scriptTimeout: scriptTimeout, fence: fence,
+                                     fenceTimeout: fenceTimeout, announceCount: announceCount, announceInterval: announceInterval,
+                                     announceRefresh: refresh, checks: checks)
+    }
+
+    /// `interface = "eth0"` for both nodes, or `interface = { alpha = "eth0", beta = "ens3" }`.
+    private mutating func readInterfaces(_ table: TOMLTable, primary: String?, standby: String?, place: String, needed: Bool) -> [String: String]? {
+        let nodes = [primary, standby].compactMap { $0 }
+        guard let value = table["interface"] else {
+            if needed {
+                report(.missingKey, table["service_address"]?.line ?? table.line,
+                       "\(place) has a 'service_address' but no 'interface'; say which interface gets it, e.g. interface = \"eth0\" (or interface = { \(nodes.map { "\($0) = \"eth0\"" }.joined(separator: ", ")) })")
+                return nil
+            }
+            return [:]
+        }
+        var result: [String: String] = [:]
+        if let name = value.string {
+            guard Self.isInterfaceName(name) else {
+                report(.invalidValue, value.line, "\(Self.subject("interface", place)) is '\(name)', not an interface name (1 to 15 characters, no '/', ':' or spaces)")
+                return nil
+            }
+            for node in nodes { result[node] = name }
+        } else if let perNode = value.table {
+            var valid = true
+            for entry in perNode.entries {
+                guard nodes.contains(entry.key) else {
+                    report(.unknownNode, entry.value.line, "'\(entry.key)' in \(Self.subject("interface", place)) is not a node of this group (" + nodes.map { "'\($0)'" }.joined(separator: ", ") + ")")
+                    valid = false
+                    continue
+                }
+                guard let name = entry.value.string, Self.isInterfaceName(name) else {
+                    report(.invalidValue, entry.value.line, "the interface of '\(entry.key)' in \(Self.subject("interface", place)) must be an interface name like \"eth0\"")
+                    valid = false
+                    continue
+                }
+                result[entry.key] = name
+            }
+            for node in nodes where result[node] == nil && valid {
+                report(.missingKey, value.line, "\(Self.subject("interface", place)) names no interface for node '\(node)'")
+                valid = false
+            }
+            guard valid else { return nil }
+        } else {
+            report(.wrongType, value.line, "\(Self.subject("interface", place)) must be an interface name like \"eth0\", or a table like { alpha = \"eth0\", beta = \"ens3\" }, not \(value.typeDescription)")
+            return nil
+        }
+        if !needed {
+            report(.invalidValue, value.line, "\(Self.subject("interface", place)) is set but there is no 'service_address' to put on it")
+            return nil
+        }
+        return result
+    }
+
+    /// Linux: at most 15 bytes (IFNAMSIZ − 1), no '/', ':' or white space.
+    static func isInterfaceName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 15 && name != "." && name != ".."
+            && !name.contains(where: { $0 == "/" || $0 == ":" || $0.isWhitespace })
+    }
+}

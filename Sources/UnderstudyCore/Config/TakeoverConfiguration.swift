@@ -1,0 +1,56 @@
+/// What a group's nodes do about a failed primary: how it is decided, and what taking over means
+/// (keys of `[groups.NAME]`).
+public struct TakeoverConfiguration: Sendable, Equatable {
+    public enum Mode: String, Sendable {
+        /// The standby takes over by itself once the primary is found failed.
+        case auto
+        /// The same detection, but only alerts; `understudy failover GROUP` takes over.
+        case manual
+    }
+
+    public static let defaultScriptTimeout = ConfigDuration(seconds: 30)
+    public static let defaultFenceTimeout = ConfigDuration(seconds: 30)
+    public static let defaultAnnounceCount = 5
+    public static let defaultAnnounceInterval = ConfigDuration(seconds: 0.2)
+
+    /// `failover`, default "auto".
+    public var mode: Mode
+    /// `service_address` ("10.0.0.100/24"); none: a takeover moves data and services but no address.
+    public var serviceAddress: ServiceAddress?
+    /// The interface that gets the address on each node (`interface`, a name or a table of node = name).
+    public var interfaces: [String: String]
+    /// Command lines run in order by /bin/sh -c once the address is held (`start`), and on step-down (`stop`).
+    public var startScripts: [String]
+    public var stopScripts: [String]
+    /// Each script's limit (`script_timeout`, default 30s).
+    public var scriptTimeout: ConfigDuration
+    /// Run before a takeover; it must exit 0 or nothing is taken over (`fence`, `fence_timeout`).
+    public var fence: String?
+    public var fenceTimeout: ConfigDuration
+    /// Gratuitous ARP / unsolicited neighbour advertisements after taking the address (`announce_count`,
+    /// default 5, `announce_interval`, default 200ms), and again every `announce_refresh` while held (off
+    /// by default).
+    public var announceCount: Int
+    public var announceInterval: ConfigDuration
+    public var announceRefresh: ConfigDuration?
+    public var checks: [CheckConfiguration]
+
+    public init(mode: Mode = .auto, serviceAddress: ServiceAddress? = nil, interfaces: [String: String] = [:],
+                startScripts: [String] = [], stopScripts: [String] = [], scriptTimeout: ConfigDuration = Self.defaultScriptTimeout,
+                fence: String? = nil, fenceTimeout: ConfigDuration = Self.defaultFenceTimeout,
+                announceCount: Int = Self.defaultAnnounceCount, announceInterval: ConfigDuration = Self.defaultAnnounceInterval,
+                announceRefresh: ConfigDuration? = nil, checks: [CheckConfiguration] = []) {
+        self.mode = mode
+        self.serviceAddress = serviceAddress
+        self.interfaces = interfaces
+        self.startScripts = startScripts
+        self.stopScripts = stopScripts
+        self.scriptTimeout = scriptTimeout
+        self.fence = fence
+        self.fenceTimeout = fenceTimeout
+        self.announceCount = announceCount
+        self.announceInterval = announceInterval
+        self.announceRefresh = announceRefresh
+        self.checks = checks
+    }
+}

@@ -1,0 +1,43 @@
+/// What the failover state machine asks its node to do. The engine performs each and reports back
+/// (`FailoverStateMachine.fenceFinished`, `.takeoverFinished`, `.acquired`, `.released`).
+public enum FailoverAction: Sendable, Equatable {
+    /// Tell the administrator (the engine stamps node and time).
+    case notify(NotificationEvent.Kind, NotificationEvent.Severity, topic: String, summary: String, detail: String)
+    /// Store a newer ownership learned from the peer, durably, before anything else.
+    case recordOwnership(GroupOwnership)
+    /// Run the fence command; report `fenceFinished`.
+    case fence
+    /// Store `ownership` durably FIRST, then stop receiving (the replica becomes the live data), add and announce
+    /// the service address, run the start scripts; report `takeoverFinished`.
+    case takeOver(GroupOwnership)
+    /// This node owns the group already (start, or the end of an isolation): add and announce the address, run
+    /// the start scripts; report `acquired`.
+    case acquire
+    /// Remove the service address and, when `runStopScripts`, run the stop scripts; report `released`.
+    case release(runStopScripts: Bool)
+}
+
+/// Why a group's node is in its phase, for status and logs.
+public enum FailoverPhase: String, Sendable, Equatable {
+    /// Owner by epoch, just started: waits to hear the peer (it may hold a higher epoch) or the dead time.
+    case starting
+    /// Taking the address and starting services it owns already.
+    case acquiring
+    /// Serving: holds the address (the group's primary).
+    case active
+    /// Watching the primary, replica following.
+    case standby
+    /// Running the fence command before a takeover.
+    case fencing
+    /// Taking over: epoch, replica, address, scripts.
+    case takingOver = "taking-over"
+    /// Fence failed: no takeover until the primary is heard again and fails again, or `understudy failover`.
+    case fenceFailed = "fence-failed"
+    /// Giving up the address.
+    case releasing
+    /// Gave up the group to a higher epoch; never takes it back by itself.
+    case steppedDown = "stepped-down"
+    /// Gave up the address because it heard nobody and could not reach its isolation check; takes it back only
+    /// when the peer is heard and still names it owner.
+    case isolated
+}

@@ -1,0 +1,292 @@
+/// The decision for one group on one node, as a value: events in (with the time), actions out.
+///
+/// The standby declares the primary failed only when every link has been silent for the dead time AND the
+/// service checks fail (no check passes; with no checks configured, silence alone). One link down is for the
+/// node's link alerts, never a takeover. In manual mode a failure only alerts; `manualFailover` takes over.
+/// A node that hears a higher ownership steps down at once and never takes the group back by itself; a
+/// primary that hears nobody for the isolation time and fails its isolation check gives up its address.
+public struct FailoverStateMachine: Sendable {
+    public struct Settings: Sendable, Equatable {
+        public var node: String
+        public var group: String
+        public var mode: TakeoverConfiguration.Mode
+        public var deadTime: Double
+        public var isolationTime: Double
+        public var hasFence: Bool
+        public var hasChecks: Bool
+
+        public init(node: String, group: String, mode: TakeoverConfiguration.Mode, deadTime: Double, isolationTime: Double,
+                    hasFence: Bool, hasChecks: Bool) {
+            self.node = node
+            self.group = group
+            self.mode = mode
+            self.deadTime = deadTime
+            self.isolationTime = isolationTime
+            self.hasFence = hasFence
+            self.hasChecks = hasChecks
+        }
+    }
+
+    /// What the node observes at a tick, from its link liveness and check verdicts.
+    public struct Observation: Sendable, Equatable {
+        public var now: Double
+        /// Seconds since anything was heard from the peer on any link.
+        public var peerSilence: Double
+        /// Every check of the group fails (false when any passes or is still unknown).
+        public var serviceFailing: Bool
+        /// The node's isolation check fails; nil when none is configured.
+        public var isolationFailing: Bool?
+
+        public init(now: Double, peerSilence: Double, serviceFailing: Bool, isolationFailing: Bool? = nil) {
+            self.now = now
+            self.peerSilence = peerSilence
+            self.serviceFailing = serviceFailing
+            self.isolationFailing = isolationFailing
+        }
+    }
+
+    public enum ManualFailoverRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+        case alreadyOwner(GroupOwnership)
+        case peerAlive(heardSecondsAgo: Double)
+        case busy(FailoverPhase)
+
+        public var description: String {
+            switch self {
+            case .alreadyOwner(let ownership): "this node holds the group already (\(ownership))"
+            case .peerAlive(let age): "the primary is alive (heard \(Self.format(age)) s ago); a takeover now would make two primaries until it steps down. Stop it first, or use --force to take over anyway (it steps down as soon as it hears the higher epoch)"
+            case .busy(let phase): "the group is \(phase.rawValue); wait until that ends"
+            }
+        }
+
+        private static func format(_ seconds: Double) -> String {
+            String(Double(Int(seconds * 10)) / 10)
+        }
+    }
+
+    public let settings: Settings
+    public private(set) var ownership: GroupOwnership
+    public private(set) var phase: FailoverPhase
+    public private(set) var phaseSince: Double
+    /// Heard the peer at least once since start.
+    public private(set) var peerHeard = false
+    /// When the current failure of the primary was first seen (reset when it is heard again).
+    public private(set) var failureSeenAt: Double?
+    private var reportedSilentButServing = false
+    /// A higher ownership arrived while a takeover or acquisition was running: release once it ends.
+    private var stepDownWhenDone = false
+    /// The release under way is for isolation, not for a higher epoch.
+    private var isolating = false
+
+    public init(settings: Settings, ownership: GroupOwnership, at now: Double) {
+        self.settings = settings
+        self.ownership = ownership
+        self.phase = ownership.owner == settings.node ? .starting : .standby
+        self.phaseSince = now
+    }
+
+    public var isOwner: Bool { ownership.owner == settings.node }
+
+    /// Actions at start: a node that does not own the group removes any leftover service address (a crash may
+    /// have left it), without stop scripts.
+    public func startActions() -> [FailoverAction] {
+        isOwner ? [] : [.release(runStopScripts: false)]
+    }
+
+    // MARK: - Events
+
+    /// A heartbeat from the peer carrying its view of the group's ownership.
+    public mutating func peerHeard(_ theirs: GroupOwnership, at now: Double) -> [FailoverAction] {
+        peerHeard = true
+        failureSeenAt = nil
+        reportedSilentButServing = false
+        var actions: [FailoverAction] = []
+        if theirs.supersedes(ownership) {
+            let wasOwner = isOwner
+            ownership = theirs
+            actions.append(.recordOwnership(theirs))
+            if wasOwner || phase == .starting || phase == .isolated {
+                actions += stepDown(because: "node '\(theirs.owner)' holds \(theirs), newer than this node's", at: now)
+            }
+        } else if phase == .fenceFailed {
+            enter(.standby, at: now)
+        } else if phase == .isolated && theirs == ownership {
+            // The peer is back and took nothing over: the address is ours again.
+            enter(.acquiring, at: now)
+            actions.append(.acquire)
+        }
+        if phase == .starting && theirs == ownership {
+            enter(.acquiring, at: now)
+            actions.append(.acquire)
+        }
+        return actions
+    }
+
+    /// Re-evaluates with what the node sees now.
+    public mutating func tick(_ seen: Observation) -> [FailoverAction] {
+        let now = seen.now
+        switch phase {
+        case .starting:
+            if now - phaseSince >= settings.deadTime {
+                enter(.acquiring, at: now)
+                return [.acquire]
+            }
+        case .active:
+            if let isolationFailing = seen.isolationFailing, isolationFailing, seen.peerSilence >= settings.isolationTime {
+                enter(.releasing, at: now)
+                isolating = true
+                return [
+                    .notify(.stepDown, .critical, topic: "isolated",
+                            summary: "\(settings.node) gave up group \(settings.group): it hears no peer on any link and fails its isolation check",
+                            detail: "Silent for \(Self.seconds(seen.peerSilence)) s (isolation_time \(Self.seconds(settings.isolationTime)) s). It takes the address back only once it hears its peer again and no takeover happened."),
+                    .release(runStopScripts: true),
+                ]
+            }
+        case .standby, .fenceFailed:
+            return watchPrimary(seen)
+        case .steppedDown:
+            break
+        case .acquiring, .fencing, .takingOver, .releasing, .isolated:
+            break
+        }
+        return []
+    }
+
+    private mutating func watchPrimary(_ seen: Observation) -> [FailoverAction] {
+        let now = seen.now
+        guard seen.peerSilence >= settings.deadTime else { return [] }
+        let failed = seen.serviceFailing || !settings.hasChecks
+        if !failed {
+            guard !reportedSilentButServing else { return [] }
+            reportedSilentButServing = true
+            return [.notify(.linkDown, .warning, topic: "all-links",
+                            summary: "\(settings.node) hears nothing from the primary of group \(settings.group) on any link, but its service answers: no takeover",
+                            detail: "Silent for \(Self.seconds(seen.peerSilence)) s. Check the links (firewall, cables); a takeover now could make two primaries.")]
+        }
+        guard failureSeenAt == nil, phase == .standby else { return [] }
+        failureSeenAt = now
+        let owner = ownership.owner
+        var actions: [FailoverAction] = [
+            .notify(.primaryFailed, .critical, topic: owner,
+                    summary: "primary \(owner) of group \(settings.group) failed: silent on every link for \(Self.seconds(seen.peerSilence)) s" + (settings.hasChecks ? " and its service checks fail" : ""),
+                    detail: settings.mode == .auto ? "Taking over now." : "failover = \"manual\": nothing is taken over. To take over, run: understudy failover \(settings.group)"),
+        ]
+        if settings.mode == .auto {
+            actions += beginTakeover(at: now)
+        }
+        return actions
+    }
+
+    /// `understudy failover GROUP`: take over now, in either mode. Refused while the primary is heard (unless
+    /// `force`), when this node owns the group already, or while something else runs.
+    public mutating func manualFailover(at now: Double, peerSilence: Double, force: Bool) -> Result<[FailoverAction], ManualFailoverRefusal> {
+        if isOwner && phase != .steppedDown { return .failure(.alreadyOwner(ownership)) }
+        guard [.standby, .fenceFailed, .steppedDown].contains(phase) else { return .failure(.busy(phase)) }
+        if peerSilence < settings.deadTime && !force { return .failure(.peerAlive(heardSecondsAgo: peerSilence)) }
+        failureSeenAt = failureSeenAt ?? now
+        return .success(beginTakeover(at: now))
+    }
+
+    private mutating func beginTakeover(at now: Double) -> [FailoverAction] {
+        let notice = FailoverAction.notify(.takeoverStarted, .critical, topic: "",
+                                           summary: "\(settings.node) is taking over group \(settings.group) from \(ownership.owner)",
+                                           detail: settings.hasFence ? "Fencing first." : "")
+        if settings.hasFence {
+            enter(.fencing, at: now)
+            return [notice, .fence]
+        }
+        enter(.takingOver, at: now)
+        return [notice, .takeOver(ownership.takenOver(by: settings.node))]
+    }
+
+    public mutating func fenceFinished(succeeded: Bool, detail: String, at now: Double) -> [FailoverAction] {
+        guard phase == .fencing else { return [] }
+        if succeeded {
+            enter(.takingOver, at: now)
+            return [.takeOver(ownership.takenOver(by: settings.node))]
+        }
+        enter(.fenceFailed, at: now)
+        return [.notify(.takeoverFailed, .critical, topic: "fence",
+                        summary: "\(settings.node) did NOT take over group \(settings.group): the fence command failed",
+                        detail: detail + "\nNothing was changed. Make sure the old primary is off, then run: understudy failover \(settings.group)")]
+    }
+
+    /// The engine ran `.takeOver`. `stored` is false when the new epoch could not be stored (nothing else was
+    /// done then); `detail` holds each step with its duration.
+    public mutating func takeoverFinished(stored: Bool, succeeded: Bool, detail: String, at now: Double) -> [FailoverAction] {
+        guard phase == .takingOver else { return [] }
+        guard stored else {
+            enter(.standby, at: now)
+            return [.notify(.takeoverFailed, .critical, topic: "epoch",
+                            summary: "\(settings.node) did NOT take over group \(settings.group): the new epoch could not be stored",
+                            detail: detail)]
+        }
+        ownership = ownership.takenOver(by: settings.node)
+        enter(.active, at: now)
+        var actions: [FailoverAction] = [
+            .notify(succeeded ? .takeoverFinished : .takeoverFailed, .critical, topic: "",
+                    summary: succeeded
+                        ? "\(settings.node) took over group \(settings.group) (\(ownership)) in \(Self.seconds(now - (failureSeenAt ?? now))) s"
+                        : "\(settings.node) took over group \(settings.group) (\(ownership)) but some steps failed",
+                    detail: detail),
+        ]
+        if stepDownWhenDone {
+            actions += stepDown(because: "a newer ownership arrived during the takeover", at: now)
+        }
+        return actions
+    }
+
+    public mutating func acquired(succeeded: Bool, detail: String, at now: Double) -> [FailoverAction] {
+        guard phase == .acquiring else { return [] }
+        enter(.active, at: now)
+        if stepDownWhenDone || !isOwner {
+            return stepDown(because: "a newer ownership arrived while taking the address", at: now)
+        }
+        return succeeded ? [] : [.notify(.takeoverFailed, .critical, topic: "acquire",
+                                          summary: "\(settings.node) holds group \(settings.group) but could not take its address or start its services",
+                                          detail: detail)]
+    }
+
+    public mutating func released(at now: Double) -> [FailoverAction] {
+        guard phase == .releasing else { return [] }
+        enter(isolating ? .isolated : .steppedDown, at: now)
+        isolating = false
+        stepDownWhenDone = false
+        return []
+    }
+
+    private mutating func stepDown(because reason: String, at now: Double) -> [FailoverAction] {
+        switch phase {
+        case .takingOver, .acquiring, .fencing:
+            stepDownWhenDone = true
+            return []
+        case .releasing:
+            isolating = false
+            return []
+        case .steppedDown:
+            return []
+        case .isolated:
+            enter(.steppedDown, at: now)
+            return []
+        default:
+            let held = phase == .active
+            enter(held ? .releasing : .steppedDown, at: now)
+            var actions: [FailoverAction] = [
+                .notify(.stepDown, .critical, topic: "epoch",
+                        summary: "\(settings.node) stepped down from group \(settings.group): \(reason)",
+                        detail: "It released the service address and ran its stop scripts, and will not take the group back by itself."),
+            ]
+            if held { actions.append(.release(runStopScripts: true)) }
+            return actions
+        }
+    }
+
+    private mutating func enter(_ next: FailoverPhase, at now: Double) {
+        phase = next
+        phaseSince = now
+    }
+
+    static func seconds(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        return String(rounded)
+    }
+}
