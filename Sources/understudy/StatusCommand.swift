@@ -64,7 +64,43 @@ enum StatusTable {
             lines.append("in progress:")
             lines += progress
         }
+        if let failover = report.failover {
+            lines += renderFailover(failover)
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// Groups (role, epoch, mode), links (state, last heartbeat) and checks (state, last result).
+    static func renderFailover(_ failover: FailoverStatus) -> [String] {
+        var lines = ["", "failover:"]
+        var groups = [["GROUP", "PHASE", "EPOCH", "OWNER", "MODE", "PEER PHASE", "ADDRESS"]]
+        for group in failover.groups {
+            groups.append([group.group, "\(group.phase) for \(duration(group.phaseAgo))", "\(group.epoch)", group.owner, group.mode,
+                           group.peerPhase ?? "?", group.serviceAddress ?? "-"])
+        }
+        var links = [["PEER", "LINK", "STATE", "LAST HEARTBEAT", "SENT", "RECEIVED", "REFUSED", "PROBLEM"]]
+        for link in failover.links {
+            links.append([link.peer, link.link, link.state, link.lastHeardAgo.map { lag($0) + " ago" } ?? "never", "\(link.sent)",
+                          "\(link.received)", "\(link.refused)", link.problem ?? "-"])
+        }
+        var checks = [["GROUP", "CHECK", "TYPE", "TARGET", "STATE", "LAST RESULT"]]
+        for check in failover.checks {
+            checks.append([check.group ?? "(isolation)", check.name, check.type, check.target, check.state,
+                           check.lastResultAgo.map { "\(check.lastMessage) (\(lag($0)) ago)" } ?? "none yet"])
+        }
+        for table in [groups, links, checks] where table.count > 1 {
+            lines += columns(table)
+            lines.append("")
+        }
+        return Array(lines.dropLast())
+    }
+
+    static func columns(_ rows: [[String]]) -> [String] {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
     }
 
     /// Milliseconds while small (the live mirror's normal), seconds and more beyond.

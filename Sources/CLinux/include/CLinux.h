@@ -51,4 +51,24 @@ long understudy_inotify_event_at(const void *buffer, long length, long offset, s
 /// Hands freed heap back to the kernel (glibc keeps it otherwise): called after a large comparison.
 void understudy_release_free_memory(void);
 
+/* ---- Service address for takeover (netaddr.c): rtnetlink, SIOCGIFHWADDR, AF_PACKET ----
+ * Every function acts in the network namespace of the calling thread and returns -errno on failure.
+ * `family` is AF_INET (address of 4 bytes) or AF_INET6 (16 bytes), bytes in network order. */
+
+/// Adds (add != 0) or removes `address/prefix_length` on interface `ifindex` through rtnetlink.
+/// Returns 1 when the address was added or removed, 0 when it was already there (add) or absent (remove).
+/// IPv6 is added with IFA_F_NODAD so it is usable at once; IPv4 with the subnet broadcast below /31.
+int understudy_netaddr_change(int add, unsigned int ifindex, int family, const uint8_t *address, int prefix_length);
+/// 1 when `address/prefix_length` is on interface `ifindex`, 0 when not (an RTM_GETADDR dump).
+int understudy_netaddr_contains(unsigned int ifindex, int family, const uint8_t *address, int prefix_length);
+/// The hardware address of interface `name` (SIOCGIFHWADDR): writes up to `capacity` bytes to `out`,
+/// the ARPHRD_* type to `hardware_type`, and returns the number of bytes (6 for Ethernet).
+int understudy_if_hwaddr(const char *name, uint8_t *out, int capacity, int *hardware_type);
+/// Sends one gratuitous ARP request for `ipv4` from `mac` on Ethernet interface `ifindex`.
+int understudy_send_gratuitous_arp(unsigned int ifindex, const uint8_t *mac, const uint8_t *ipv4);
+/// Sends one unsolicited neighbour advertisement (Override set, Solicited clear) for `ipv6` from `mac` to ff02::1
+/// on Ethernet interface `ifindex`; `router` sets the Router flag (for a node that forwards IPv6).
+int understudy_send_unsolicited_na(unsigned int ifindex, const uint8_t *mac, const uint8_t *ipv6, int router);
+/* ---- end of service address ---- */
+
 #endif

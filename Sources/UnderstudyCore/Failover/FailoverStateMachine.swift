@@ -285,7 +285,7 @@ public struct FailoverStateMachine: Sendable {
         phaseSince = now
     }
 
-    static func seconds(_ value: Double) -> String {
+    public static func seconds(_ value: Double) -> String {
         let rounded = (value * 100).rounded() / 100
         return String(rounded)
     }

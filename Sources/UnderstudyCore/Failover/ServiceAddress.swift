@@ -45,7 +45,7 @@ public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
         }
         guard !text.isEmpty else { throw fail("it is empty") }
         guard text.unicodeScalars.allSatisfy({ $0.isASCII && $0.properties.isWhitespace == false }) else {
-            throw fail("it contains spaces or characters other than digits, hex letters, '.', ':' and '/'")
+            throw fail("it contains a space or a character that is not ASCII")
         }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2 else { throw fail("it has more than one '/'") }

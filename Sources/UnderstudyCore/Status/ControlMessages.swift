@@ -5,13 +5,17 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case status
         /// Re-sync now and answer when done (all of this node's standby groups, or `group`).
         case sync
+        /// Take over `group` now (`understudy failover`); `force` even while the primary is heard.
+        case failover
     }
     public var command: Command
     public var group: String?
+    public var force: Bool?
 
-    public init(command: Command, group: String? = nil) {
+    public init(command: Command, group: String? = nil, force: Bool? = nil) {
         self.command = command
         self.group = group
+        self.force = force
     }
 }
 
@@ -40,8 +44,11 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var error: String?
     public var status: NodeStatusReport?
     public var syncResults: [SyncResult]?
+    /// What a command did, for people (`failover`).
+    public var message: String?
 
-    public init(ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, syncResults: [SyncResult]? = nil) {
+    public init(ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, syncResults: [SyncResult]? = nil, message: String? = nil) {
+        self.message = message
         self.ok = ok
         self.error = error
         self.status = status

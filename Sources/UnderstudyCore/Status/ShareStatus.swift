@@ -80,8 +80,11 @@ public struct NodeStatusReport: Codable, Sendable, Equatable {
     public var version: String
     public var startedAt: Date
     public var groups: [GroupStatus]
+    /// Links, checks and group roles; nil on a node without failover (no links).
+    public var failover: FailoverStatus?
 
-    public init(cluster: String, node: String, version: String, startedAt: Date, groups: [GroupStatus]) {
+    public init(cluster: String, node: String, version: String, startedAt: Date, groups: [GroupStatus], failover: FailoverStatus? = nil) {
+        self.failover = failover
         self.cluster = cluster
         self.node = node
         self.version = version

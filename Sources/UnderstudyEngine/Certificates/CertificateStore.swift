@@ -45,6 +45,7 @@ public struct CertificateStore: Sendable {
         for node in uniqueNodes {
             try prepareNode(node, authority: authority, now: now, report: &report)
         }
+        try prepareClusterKey(report: &report)
         return report
     }
 

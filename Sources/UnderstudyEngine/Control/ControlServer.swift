@@ -11,6 +11,7 @@ struct ControlServer: Sendable {
     let node: NodeRuntime
     let socketPath: String
     let syncRequests: [String: SyncRequests]
+    var failover: FailoverService? = nil
 
     func run() async throws {
         unlink(socketPath)
@@ -53,11 +54,22 @@ struct ControlServer: Sendable {
         do {
             request = try JSONDecoder.control.decode(ControlRequest.self, from: data)
         } catch {
-            return ControlResponse(ok: false, error: "bad control request: \(error); expected {\"command\": \"status\"|\"sync\", \"group\": optional}")
+            return ControlResponse(ok: false, error: "bad control request: \(error); expected {\"command\": \"status\"|\"sync\"|\"failover\", \"group\": optional, \"force\": optional}")
         }
         switch request.command {
         case .status:
             return ControlResponse(ok: true, status: report())
+        case .failover:
+            guard let group = request.group, !group.isEmpty else {
+                return ControlResponse(ok: false, error: "failover needs a group: understudy failover GROUP")
+            }
+            guard let failover, failover.isActive else {
+                return ControlResponse(ok: false, error: "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)")
+            }
+            switch failover.manualFailover(group: group, force: request.force ?? false) {
+            case .success(let message): return ControlResponse(ok: true, message: message)
+            case .failure(let refusal): return ControlResponse(ok: false, error: refusal.message)
+            }
         case .sync:
             let targets: [String]
             if let group = request.group {
@@ -85,7 +97,8 @@ struct ControlServer: Sendable {
 
     func report() -> NodeStatusReport {
         NodeStatusReport(cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
-                         startedAt: node.startedAt, groups: node.status.snapshot(now: node.now()))
+                         startedAt: node.startedAt, groups: node.status.snapshot(now: node.now()),
+                         failover: failover?.isActive == true ? failover?.snapshot() : nil)
     }
 }
 

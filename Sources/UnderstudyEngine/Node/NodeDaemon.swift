@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinux
 import Logging
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 import UnderstudyCore
@@ -15,6 +16,8 @@ public struct NodeDaemon: Service {
     public let runtime: NodeRuntime
     let tlsServer: NIOSSLContext?
     let tlsClient: NIOSSLContext
+    let failover: FailoverService
+    let followers = StandbyFollowers()
     /// Called with the bound port once the peer listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
 
@@ -27,6 +30,14 @@ public struct NodeDaemon: Service {
         tlsServer = isPrimary ? try PeerTLS.serverContext(identity) : nil
         tlsClient = try PeerTLS.clientContext(identity)
         self.onListening = onListening
+        let store = CertificateStore(directory: configuration.certificatesDirectory)
+        let needsKey = configuration.peers(of: node).contains { peer in
+            configuration.nodes[peer].map { !(configuration.nodes[node]?.commonLinks(with: $0).isEmpty ?? true) } ?? false
+        }
+        // NOTIFY-WIRING: the notification service is being written; events are logged meanwhile.
+        let notifier: @Sendable (NotificationEvent) -> Void = { _ in }
+        failover = try FailoverService(runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
+                                       eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers)
     }
 
     public func run() async throws {
@@ -59,20 +70,35 @@ public struct NodeDaemon: Service {
         let tlsServer = tlsServer
         let tlsClient = tlsClient
         let onListening = onListening
+        let failover = failover
+        let followers = followers
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask {
                     try await ControlServer(node: runtime, socketPath: runtime.nodeConfiguration.controlSocket,
-                                            syncRequests: syncRequests).run()
+                                            syncRequests: syncRequests, failover: failover).run()
                 }
+                tasks.addTask { await failover.run() }
                 tasks.addTask { await StatusReporter(node: runtime).run() }
                 if let tlsServer {
                     tasks.addTask { try await PrimaryService(node: runtime, tls: tlsServer).run(onListening: onListening) }
                 }
                 for group in groups where group.standby == runtime.name {
-                    tasks.addTask {
+                    if runtime.owns(group: group.name) {
+                        // A takeover made this replica the live data: following the old primary again would
+                        // overwrite newer data with older.
+                        runtime.logger.notice("group \(group.name): this node holds it (\(runtime.ownership(group: group.name)!)); its replica is the live data and does not follow \(group.primary)")
+                        continue
+                    }
+                    followers.start(group: group.name) {
                         await StandbyGroupService(node: runtime, group: group, tls: tlsClient, requests: syncRequests[group.name]!).run()
                     }
+                }
+                tasks.addTask {
+                    await withTaskCancellationHandler {
+                        while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }
+                    } onCancel: {}
+                    await followers.stopAll()
                 }
                 try await tasks.waitForAll()
             }

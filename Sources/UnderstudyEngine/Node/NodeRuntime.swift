@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import UnderstudyCore
 
 public struct ShareKey: Hashable, Sendable {
@@ -22,6 +23,8 @@ public final class NodeRuntime: Sendable {
     public let applyOwnership: Bool
     public let startedAt: Date
     public let now: @Sendable () -> Double
+    /// Who holds each group, as this node knows it (stored in the state database; kept here for quick reads).
+    private let ownerships = NIOLockedValueBox<[String: GroupOwnership]>([:])
 
     public init(configuration: ClusterConfiguration, name: String, logger: Logger,
                 now: @escaping @Sendable () -> Double = NodeRuntime.monotonicSeconds) throws {
@@ -71,6 +74,26 @@ public final class NodeRuntime: Sendable {
         for group in groups { status.add(group) }
         self.status = status
         shareContexts = contexts
+        for group in configuration.groups(whereNode: name) {
+            setOwnership(try database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group), group: group.name)
+        }
+    }
+
+    public func ownership(group: String) -> GroupOwnership? {
+        ownerships.withLockedValue { $0[group] }
+    }
+
+    /// True when this node holds `group` by epoch: it serves it, and its replica (if it was the standby) is the
+    /// live data that must never again follow the old primary.
+    public func owns(group: String) -> Bool {
+        ownership(group: group)?.owner == name
+    }
+
+    func setOwnership(_ ownership: GroupOwnership, group: String) {
+        ownerships.withLockedValue { $0[group] = ownership }
+        guard let configured = configuration.groups[group] else { return }
+        let role = ownership.owner == name ? "primary" : configured.primary == name ? "stepped-down" : "standby"
+        status.update(group: group) { $0.role = role }
     }
 
     public static let monotonicSeconds: @Sendable () -> Double = {

@@ -65,5 +65,15 @@ struct StateSchema: Sendable {
                 sequence INTEGER NOT NULL
             );
             """),
+        Migration(identifier: "v3-group-ownership", sql: """
+            -- Who holds each group, as this node last knew it: the epoch grows at every takeover, and the owner
+            -- is the node that took it. Stored before any other change of a takeover (design rule 4).
+            CREATE TABLE group_ownership (
+                group_name TEXT NOT NULL PRIMARY KEY,
+                epoch INTEGER NOT NULL,
+                owner TEXT NOT NULL,
+                changed_at REAL NOT NULL
+            );
+            """),
     ])
 }

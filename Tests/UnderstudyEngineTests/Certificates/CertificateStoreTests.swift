@@ -16,7 +16,7 @@ import UnderstudyEngine
         let files = [
             store.caCertificatePath, store.caKeyPath,
             store.certificatePath(node: "alpha"), store.keyPath(node: "alpha"),
-            store.certificatePath(node: "beta"), store.keyPath(node: "beta"),
+            store.certificatePath(node: "beta"), store.keyPath(node: "beta"), store.clusterKeyPath,
         ]
         #expect(Set(report.created) == Set(files + [store.directory]))
         #expect(report.kept.isEmpty)
@@ -26,7 +26,7 @@ import UnderstudyEngine
         }
         // Nothing else (no leftover temp files) in the directory.
         let names = try FileManager.default.contentsOfDirectory(atPath: store.directory).sorted()
-        #expect(names == ["alpha-key.pem", "alpha.pem", "beta-key.pem", "beta.pem", "ca-key.pem", "ca.pem"])
+        #expect(names == ["alpha-key.pem", "alpha.pem", "beta-key.pem", "beta.pem", "ca-key.pem", "ca.pem", "cluster.key"])
     }
 
     @Test func issuesCertificates_withNamesAndLifetimesAsDocumented() throws {
@@ -63,8 +63,42 @@ import UnderstudyEngine
         let report = try store.initialize(cluster: "prod", nodes: ["alpha", "beta"], now: Self.now + 86400)
 
         #expect(report.created.isEmpty)
-        #expect(report.kept.count == 6)
+        #expect(report.kept.count == 7)
         #expect(try snapshot(store.directory) == before)
+    }
+
+    @Test func makesOneClusterKey_andAddsItToAnOlderDirectory() throws {
+        let scratch = try PeerTLSTestDirectory()
+        defer { scratch.remove() }
+        let store = CertificateStore(directory: scratch.path)
+        _ = try store.initialize(cluster: "prod", nodes: ["alpha"], now: Self.now)
+        let key = try store.loadClusterKey()
+        #expect(key.count == 32)
+        #expect(Set(key).count > 8)
+        // A directory made before keys existed gets one on the next init, and nothing else changes.
+        try FileManager.default.removeItem(atPath: store.clusterKeyPath)
+        let report = try store.initialize(cluster: "prod", nodes: ["alpha"], now: Self.now)
+        #expect(report.created == [store.clusterKeyPath])
+        #expect(try store.loadClusterKey() != key)
+    }
+
+    @Test func refusesAClusterKeyThatIsMissingOrMangled_sayingWhatToDo() throws {
+        let scratch = try PeerTLSTestDirectory()
+        defer { scratch.remove() }
+        let store = CertificateStore(directory: scratch.path)
+        #expect(throws: CertificateError.self) { try store.loadClusterKey() }
+        do {
+            _ = try store.loadClusterKey()
+        } catch let error as CertificateError {
+            #expect("\(error)".contains("understudy init"))
+        }
+        try "abc\n".write(toFile: store.clusterKeyPath, atomically: true, encoding: .utf8)
+        do {
+            _ = try store.loadClusterKey()
+            Issue.record("a 3-digit key was accepted")
+        } catch let error as CertificateError {
+            #expect("\(error)".contains("64 hexadecimal digits"))
+        }
     }
 
     @Test func signsNodeAddedLater_withTheSameCA() throws {

@@ -1,0 +1,200 @@
+import Foundation
+import Logging
+import UnderstudyCore
+import UnderstudyWire
+
+/// Feeding the machines: heartbeats, ticks, check results, the administrator's `failover`; and performing
+/// their actions.
+extension FailoverService {
+    func received(_ message: HeartbeatMessage, link: String, at now: Double) {
+        var linkEvent: LinkLiveness.Event?
+        var actions: [(String, [FailoverAction])] = []
+        state.withLockedValue { state in
+            linkEvent = state.liveness[message.sender]?.heard(on: link, at: now)
+            for theirs in message.groups {
+                guard var machine = state.machines[theirs.group],
+                      runtime.configuration.groups[theirs.group]?.peer(of: runtime.name) == message.sender else { continue }
+                state.peerPhases[theirs.group] = theirs.phase
+                let produced = machine.peerHeard(theirs.ownership, at: now)
+                state.machines[theirs.group] = machine
+                if !produced.isEmpty { actions.append((theirs.group, produced)) }
+            }
+        }
+        if case .up(let name) = linkEvent {
+            tellLink(.linkUp, .info, peer: message.sender, link: name, "link \(name) to \(message.sender) is up again")
+        }
+        for (group, produced) in actions { enqueue(group, produced) }
+    }
+
+    func tick() {
+        let now = runtime.now()
+        var linkEvents: [(String, LinkLiveness.Event)] = []
+        var actions: [(String, [FailoverAction])] = []
+        state.withLockedValue { state in
+            for peer in state.liveness.keys.sorted() {
+                linkEvents += state.liveness[peer]!.evaluate(at: now).map { (peer, $0) }
+            }
+            let isolationFailing = state.isolation.map { $0.state == .failing }
+            for group in groups {
+                guard var machine = state.machines[group.name], let liveness = state.liveness[group.peer(of: runtime.name)] else { continue }
+                let checks = state.checks[group.name] ?? [:]
+                let failing = !checks.isEmpty && checks.values.allSatisfy { $0.state == .failing }
+                let produced = machine.tick(FailoverStateMachine.Observation(
+                    now: now, peerSilence: liveness.silence(at: now), serviceFailing: failing, isolationFailing: isolationFailing))
+                state.machines[group.name] = machine
+                if !produced.isEmpty { actions.append((group.name, produced)) }
+            }
+        }
+        for (peer, event) in linkEvents {
+            if case .down(let link, let lastHeard) = event {
+                let age = lastHeard.map { "last heard \(FailoverStateMachine.seconds(now - $0)) s ago" } ?? "never heard since start"
+                tellLink(.linkDown, .warning, peer: peer, link: link, "link \(link) to \(peer) is down (\(age))")
+            }
+        }
+        for (group, produced) in actions { enqueue(group, produced) }
+    }
+
+    /// `understudy failover GROUP`.
+    func manualFailover(group: String, force: Bool) -> Result<String, FailoverRefusal> {
+        guard groups.contains(where: { $0.name == group }) else {
+            let known = groups.map(\.name)
+            return .failure(FailoverRefusal(message: known.isEmpty
+                ? "this node takes part in no failover (no links in common with a peer; see [nodes.NAME.links])"
+                : "group '\(group)' has no failover on this node; groups with failover here: \(known.joined(separator: ", "))"))
+        }
+        let now = runtime.now()
+        let result: Result<[FailoverAction], FailoverStateMachine.ManualFailoverRefusal> = state.withLockedValue { state in
+            guard var machine = state.machines[group],
+                  let liveness = state.liveness[runtime.configuration.groups[group]?.peer(of: runtime.name) ?? ""] else {
+                return .failure(.busy(.starting))
+            }
+            let outcome = machine.manualFailover(at: now, peerSilence: liveness.silence(at: now), force: force)
+            state.machines[group] = machine
+            return outcome
+        }
+        switch result {
+        case .success(let actions):
+            runtime.logger.notice("group \(group): takeover asked for by the administrator\(force ? " (forced)" : "")")
+            enqueue(group, actions)
+            return .success("taking over group \(group); `understudy status` shows its progress, the log each step")
+        case .failure(let refusal):
+            return .failure(FailoverRefusal(message: "no takeover of group \(group): \(refusal)"))
+        }
+    }
+
+    func enqueue(_ group: String, _ actions: [FailoverAction]) {
+        guard let queue = queues[group] else { return }
+        for action in actions { queue.yield(action) }
+    }
+
+    /// Performs one group's actions in order; outcomes go back into the machine, whose next actions join the queue.
+    func perform(_ stream: AsyncStream<FailoverAction>, actions: GroupActions) async {
+        let group = actions.group.name
+        for await action in stream {
+            switch action {
+            case .notify(let kind, let severity, let topic, let summary, let detail):
+                tell(NotificationEvent(kind: kind, severity: severity, node: runtime.name, group: group, topic: topic,
+                                       summary: summary, detail: detail, time: Date().timeIntervalSince1970))
+            case .recordOwnership(let ownership):
+                do {
+                    try runtime.database.saveOwnership(ownership, group: group)
+                } catch {
+                    runtime.logger.critical("group \(group): cannot store \(ownership) learned from the peer: \(error)")
+                }
+                runtime.setOwnership(ownership, group: group)
+                runtime.logger.notice("group \(group): the peer holds \(ownership); this node follows it")
+            case .fence:
+                let (succeeded, detail) = await actions.fence()
+                feed(group) { $0.fenceFinished(succeeded: succeeded, detail: detail, at: runtime.now()) }
+            case .takeOver(let ownership):
+                runtime.logger.notice("group \(group): taking over as \(ownership)")
+                let (stored, report) = await actions.takeOver(ownership)
+                if stored { runtime.setOwnership(ownership, group: group) }
+                runtime.event(stored ? "warning" : "error", "takeover", "group \(group): " + report.lines.joined(separator: "; "))
+                feed(group) { $0.takeoverFinished(stored: stored, succeeded: report.succeeded, detail: report.text, at: runtime.now()) }
+            case .acquire:
+                var report = GroupActions.Report()
+                await actions.bringUp(&report)
+                runtime.logger.notice("group \(group): holds the service (\(report.lines.count) steps)")
+                feed(group) { $0.acquired(succeeded: report.succeeded, detail: report.text, at: runtime.now()) }
+            case .release(let runStopScripts):
+                let report = await actions.release(runStopScripts: runStopScripts)
+                if !report.lines.isEmpty { runtime.event("warning", "release", "group \(group): " + report.lines.joined(separator: "; ")) }
+                feed(group) { $0.released(at: runtime.now()) }
+            }
+        }
+    }
+
+    private func feed(_ group: String, _ event: (inout FailoverStateMachine) -> [FailoverAction]) {
+        let produced = state.withLockedValue { state -> [FailoverAction] in
+            guard var machine = state.machines[group] else { return [] }
+            let produced = event(&machine)
+            state.machines[group] = machine
+            return produced
+        }
+        enqueue(group, produced)
+    }
+
+    func refreshAnnouncements(_ group: String, every seconds: Double, actions: GroupActions) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            let active = state.withLockedValue { $0.machines[group]?.phase == .active }
+            if active { actions.refreshAnnouncement() }
+        }
+    }
+
+    /// Runs one check every interval (never two at once), feeding its verdicts in.
+    func runCheck(_ check: CheckConfiguration, group: String?) async {
+        let probe = CheckProbe(check: check, group: eventLoopGroup)
+        let label = group.map { "check \(check.name) of group \($0)" } ?? "isolation check \(check.name)"
+        while !Task.isCancelled {
+            let started = runtime.now()
+            let result = await probe.run()
+            let now = runtime.now()
+            let transition = state.withLockedValue { state -> CheckHealth.Transition? in
+                if let group {
+                    return state.checks[group]?[check.name]?.record(passed: result.passed, message: result.message, at: now)
+                }
+                return state.isolation?.record(passed: result.passed, message: result.message, at: now)
+            }
+            switch transition {
+            case .nowFailing(let message)?:
+                tell(NotificationEvent(kind: .checkFailing, severity: .warning, node: runtime.name, group: group, topic: check.name,
+                                       summary: "\(label) fails on \(runtime.name): \(message)",
+                                       detail: "\(check.probe.typeName) \(check.probe.target), \(check.fall) failures in a row.",
+                                       time: Date().timeIntervalSince1970))
+            case .recovered?:
+                tell(NotificationEvent(kind: .checkRecovered, severity: .info, node: runtime.name, group: group, topic: check.name,
+                                       summary: "\(label) passes again on \(runtime.name): \(result.message)", detail: "",
+                                       time: Date().timeIntervalSince1970))
+            case nil:
+                break
+            }
+            let wait = max(0.005, check.interval.seconds - (runtime.now() - started))
+            try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
+        }
+    }
+
+    private func tellLink(_ kind: NotificationEvent.Kind, _ severity: NotificationEvent.Severity, peer: String, link: String, _ summary: String) {
+        tell(NotificationEvent(kind: kind, severity: severity, node: runtime.name, group: nil, topic: "\(peer)/\(link)",
+                               summary: "\(runtime.name): \(summary)", detail: "", time: Date().timeIntervalSince1970))
+    }
+
+    /// Log, event log, and the notification channels.
+    func tell(_ event: NotificationEvent) {
+        let line = "[\(event.kind.rawValue)] \(event.summary)" + (event.detail.isEmpty ? "" : "\n" + event.detail)
+        switch event.severity {
+        case .info: runtime.logger.info("\(line)")
+        case .warning: runtime.logger.warning("\(line)")
+        case .critical: runtime.logger.critical("\(line)")
+        }
+        runtime.event(event.severity == .info ? "info" : event.severity == .warning ? "warning" : "error", event.kind.rawValue,
+                      event.summary)
+        notifier(event)
+    }
+}
+
+struct FailoverRefusal: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

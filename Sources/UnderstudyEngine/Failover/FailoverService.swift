@@ -1,0 +1,158 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import UnderstudyCore
+import UnderstudyWire
+
+/// Watches every peer of this node over every link and by its service checks, and performs what each group's
+/// `FailoverStateMachine` decides. The machines are values behind one lock: heartbeats (from the heartbeat
+/// thread), check results (from check tasks) and ticks (from a ticker thread) feed them; the actions they
+/// return go to one queue per group, performed in order by a task of its own, and their outcomes are fed
+/// back. Only groups whose nodes share a link take part; others are mirrors only.
+final class FailoverService: Sendable {
+    let runtime: NodeRuntime
+    /// Hands an event to the notification channels (none configured: nothing).
+    let notifier: @Sendable (NotificationEvent) -> Void
+    let eventLoopGroup: any EventLoopGroup
+    let followers: StandbyFollowers
+    let heartbeat: HeartbeatService?
+    let state: NIOLockedValueBox<State>
+    let queues: [String: AsyncStream<FailoverAction>.Continuation]
+    private let streams: [String: AsyncStream<FailoverAction>]
+
+    struct State {
+        var machines: [String: FailoverStateMachine] = [:]
+        var liveness: [String: LinkLiveness] = [:]
+        var checks: [String: [String: CheckHealth]] = [:]
+        var isolation: CheckHealth?
+        var peerPhases: [String: String] = [:]
+        var running = true
+    }
+
+    /// The groups of this node that take part (both nodes have a link in common).
+    let groups: [GroupConfiguration]
+
+    init(runtime: NodeRuntime, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void, eventLoopGroup: any EventLoopGroup,
+         followers: StandbyFollowers) throws {
+        self.runtime = runtime
+        self.notifier = notifier
+        self.eventLoopGroup = eventLoopGroup
+        self.followers = followers
+        let configuration = runtime.configuration
+        let me = runtime.nodeConfiguration
+        groups = configuration.groups(whereNode: runtime.name).filter { group in
+            guard let peer = configuration.nodes[group.peer(of: runtime.name)] else { return false }
+            return !me.commonLinks(with: peer).isEmpty
+        }
+        let now = runtime.now()
+        var initial = State()
+        var routes: [HeartbeatService.Route] = []
+        for peerName in Set(groups.map { $0.peer(of: runtime.name) }).sorted() {
+            guard let peer = configuration.nodes[peerName] else { continue }
+            let common = me.commonLinks(with: peer)
+            routes += common.map { HeartbeatService.Route(peer: peerName, link: $0.local.name, localAddress: $0.local.address,
+                                                          remoteAddress: $0.remote.address) }
+            initial.liveness[peerName] = LinkLiveness(links: common.map(\.local.name), deadTime: configuration.heartbeat.deadTime.seconds,
+                                                      startedAt: now)
+        }
+        var queues: [String: AsyncStream<FailoverAction>.Continuation] = [:]
+        var streams: [String: AsyncStream<FailoverAction>] = [:]
+        for group in groups {
+            let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
+            runtime.setOwnership(ownership, group: group.name)
+            let settings = FailoverStateMachine.Settings(
+                node: runtime.name, group: group.name, mode: group.takeover.mode, deadTime: configuration.heartbeat.deadTime.seconds,
+                isolationTime: configuration.heartbeat.isolationTime.seconds, hasFence: group.takeover.fence != nil,
+                hasChecks: !group.takeover.checks.isEmpty)
+            initial.machines[group.name] = FailoverStateMachine(settings: settings, ownership: ownership, at: now)
+            initial.checks[group.name] = Dictionary(uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) })
+            let (stream, continuation) = AsyncStream<FailoverAction>.makeStream()
+            queues[group.name] = continuation
+            streams[group.name] = stream
+        }
+        if let isolation = me.isolationCheck { initial.isolation = CheckHealth(rise: isolation.rise, fall: isolation.fall) }
+        self.queues = queues
+        self.streams = streams
+        let state = NIOLockedValueBox(initial)
+        self.state = state
+        let receiver = NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>(nil)
+        heartbeatReceiver = receiver
+        if routes.isEmpty {
+            heartbeat = nil
+        } else {
+            guard let clusterKey else { throw NodeError("heartbeats need the cluster key; run `understudy init`") }
+            let node = runtime.name
+            let groupNames = groups.map(\.name)
+            heartbeat = HeartbeatService(
+                node: node, routes: routes, port: configuration.heartbeat.port, interval: configuration.heartbeat.interval.seconds,
+                key: clusterKey, logger: runtime.logger, now: runtime.now,
+                payload: { peer in
+                    state.withLockedValue { state in
+                        groupNames.compactMap { name -> HeartbeatMessage.GroupState? in
+                            guard let machine = state.machines[name], configuration.groups[name]?.peer(of: node) == peer else { return nil }
+                            return HeartbeatMessage.GroupState(group: name, ownership: machine.ownership, phase: machine.phase.rawValue)
+                        }
+                    }
+                },
+                deliver: { message, link, at in receiver.withLockedValue { $0 }?(message, link, at) })
+        }
+    }
+
+    var isActive: Bool { !groups.isEmpty }
+
+    /// Runs until cancelled: heartbeats, checks, the ticker and the action queues.
+    func run() async {
+        guard isActive else { return }
+        let logger = runtime.logger
+        for group in groups {
+            let machine = state.withLockedValue { $0.machines[group.name]! }
+            let role = machine.isOwner ? "owner: waiting up to the dead time to hear the peer before taking the address"
+                : "watching \(group.peer(of: runtime.name))"
+            let checks = group.takeover.checks.isEmpty ? "; no checks configured: silence on every link alone means failure" : ""
+            logger.info("failover for group \(group.name): \(group.takeover.mode.rawValue), \(machine.ownership), \(role)\(checks)")
+            enqueue(group.name, machine.startActions())
+        }
+        heartbeatReceiver.withLockedValue { $0 = { [weak self] message, link, at in self?.received(message, link: link, at: at) } }
+        heartbeat?.start()
+        defer { heartbeat?.stop() }
+        let ticker = Thread { [weak self] in
+            while let self, self.state.withLockedValue({ $0.running }) {
+                self.tick()
+                usleep(20_000)
+            }
+        }
+        ticker.name = "failover-ticker"
+        ticker.start()
+        defer { state.withLockedValue { $0.running = false } }
+        await withTaskGroup(of: Void.self) { tasks in
+            for group in groups {
+                let actions = GroupActions(node: runtime.name, group: group, database: runtime.database, logger: logger,
+                                           stopFollowing: { [followers] in await followers.stop(group: group.name) })
+                let stream = streams[group.name]!
+                tasks.addTask { await self.perform(stream, actions: actions) }
+                if let refresh = group.takeover.announceRefresh {
+                    tasks.addTask { await self.refreshAnnouncements(group.name, every: refresh.seconds, actions: actions) }
+                }
+                for check in group.takeover.checks {
+                    tasks.addTask { await self.runCheck(check, group: group.name) }
+                }
+            }
+            if let isolation = runtime.nodeConfiguration.isolationCheck {
+                tasks.addTask { await self.runCheck(isolation, group: nil) }
+            }
+            await withTaskCancellationHandler {
+                while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }
+            } onCancel: {
+                for continuation in self.queues.values { continuation.finish() }
+            }
+            tasks.cancelAll()
+        }
+    }
+
+    /// Set once `run` starts: the heartbeat thread's way in.
+    private let heartbeatReceiver: NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import UnderstudyCore
+
+/// The I/O of a group's takeover, acquisition and release: each step logged with its duration, and the lines
+/// returned for the notification. Steps that cannot wait (the address) come before those that may take long
+/// (scripts); announcements after the first go on in the background while the scripts run.
+struct GroupActions: Sendable {
+    let node: String
+    let group: GroupConfiguration
+    let database: StateDatabase
+    let logger: Logger
+    /// Stops the group's replica from following the old primary, and waits until it has stopped.
+    let stopFollowing: @Sendable () async -> Void
+
+    struct Report: Sendable {
+        var lines: [String] = []
+        var succeeded = true
+
+        mutating func step(_ line: String, ok: Bool = true) {
+            lines.append(line)
+            if !ok { succeeded = false }
+        }
+
+        var text: String { lines.joined(separator: "\n") }
+    }
+
+    private var takeover: TakeoverConfiguration { group.takeover }
+    private var interface: String? { takeover.interfaces[node] }
+
+    func fence() async -> (succeeded: Bool, detail: String) {
+        guard let command = takeover.fence else { return (true, "") }
+        logger.notice("group \(group.name): fencing \(group.peer(of: node)) with: \(command)")
+        let outcome = await ProcessRunner.run(command, environment: environment(), timeout: takeover.fenceTimeout.seconds)
+        log("fence", outcome)
+        return (outcome.succeeded, "fence `\(command)`: \(outcome.summary)" + Self.outputBlock(outcome.output))
+    }
+
+    /// Stores `ownership` first; when that fails nothing else is done.
+    func takeOver(_ ownership: GroupOwnership) async -> (stored: Bool, report: Report) {
+        var report = Report()
+        let started = Self.clock()
+        do {
+            try database.saveOwnership(ownership, group: group.name)
+        } catch {
+            report.step("storing \(ownership) failed: \(error)", ok: false)
+            logger.critical("group \(group.name): cannot store \(ownership), so nothing is taken over: \(error)")
+            return (false, report)
+        }
+        report.step("stored \(ownership) (\(Self.milliseconds(since: started)))")
+        logger.notice("group \(group.name): stored \(ownership)")
+        let stopAt = Self.clock()
+        await stopFollowing()
+        report.step("replica stopped following, now the live data (\(Self.milliseconds(since: stopAt)))")
+        await bringUp(&report)
+        return (true, report)
+    }
+
+    /// Address, announcements, start scripts.
+    func bringUp(_ report: inout Report) async {
+        if let address = takeover.serviceAddress, let interface {
+            let addAt = Self.clock()
+            do {
+                let added = try InterfaceAddresses.add(address, interface: interface)
+                report.step("\(added ? "added" : "already had") \(address) on \(interface) (\(Self.milliseconds(since: addAt)))")
+                logger.notice("group \(group.name): \(added ? "added" : "already had") \(address) on \(interface)")
+                announce(address, interface: interface, &report)
+            } catch {
+                report.step("adding \(address) to \(interface) failed: \(error)", ok: false)
+                logger.error("group \(group.name): cannot add \(address) to \(interface): \(error)")
+            }
+        }
+        for script in takeover.startScripts {
+            let outcome = await ProcessRunner.run(script, environment: environment(), timeout: takeover.scriptTimeout.seconds)
+            log("start script `\(script)`", outcome)
+            report.step("start `\(script)`: \(outcome.summary)" + Self.outputBlock(outcome.output), ok: outcome.succeeded)
+        }
+    }
+
+    private func announce(_ address: ServiceAddress, interface: String, _ report: inout Report) {
+        do {
+            try AddressAnnouncer.announce(address, interface: interface)
+            report.step("announced \(address.address) on \(interface) (\(address.family == .ipv4 ? "gratuitous ARP" : "unsolicited neighbour advertisement")), \(takeover.announceCount - 1) more every \(takeover.announceInterval)")
+        } catch {
+            report.step("announcing \(address.address) failed: \(error)", ok: false)
+            logger.error("group \(group.name): cannot announce \(address.address) on \(interface): \(error)")
+        }
+        let count = takeover.announceCount
+        let interval = takeover.announceInterval.seconds
+        let logger = logger
+        Task {
+            for _ in 1..<max(1, count) {
+                try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                do { try AddressAnnouncer.announce(address, interface: interface) } catch {
+                    logger.warning("announcing \(address.address) on \(interface) again failed: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Re-announces while the address is held (`announce_refresh`).
+    func refreshAnnouncement() {
+        guard let address = takeover.serviceAddress, let interface else { return }
+        do { try AddressAnnouncer.announce(address, interface: interface) } catch {
+            logger.warning("refreshing the announcement of \(address.address) on \(interface) failed: \(error)")
+        }
+    }
+
+    /// Removes the address (when held), then runs the stop scripts when asked.
+    func release(runStopScripts: Bool) async -> Report {
+        var report = Report()
+        if let address = takeover.serviceAddress, let interface {
+            let at = Self.clock()
+            do {
+                if try InterfaceAddresses.remove(address, interface: interface) {
+                    report.step("removed \(address) from \(interface) (\(Self.milliseconds(since: at)))")
+                    logger.notice("group \(group.name): removed \(address) from \(interface)")
+                }
+            } catch {
+                report.step("removing \(address) from \(interface) failed: \(error)", ok: false)
+                logger.error("group \(group.name): cannot remove \(address) from \(interface): \(error)")
+            }
+        }
+        if runStopScripts {
+            for script in takeover.stopScripts {
+                let outcome = await ProcessRunner.run(script, environment: environment(), timeout: takeover.scriptTimeout.seconds)
+                log("stop script `\(script)`", outcome)
+                report.step("stop `\(script)`: \(outcome.summary)" + Self.outputBlock(outcome.output), ok: outcome.succeeded)
+            }
+        }
+        return report
+    }
+
+    private func environment() -> [String: String] {
+        var environment = ["UNDERSTUDY_GROUP": group.name, "UNDERSTUDY_NODE": node, "UNDERSTUDY_PEER": group.peer(of: node)]
+        if let address = takeover.serviceAddress { environment["UNDERSTUDY_SERVICE_ADDRESS"] = address.description }
+        if let interface { environment["UNDERSTUDY_INTERFACE"] = interface }
+        return environment
+    }
+
+    private func log(_ what: String, _ outcome: ProcessOutcome) {
+        let text = "group \(group.name): \(what): \(outcome.summary)" + Self.outputBlock(outcome.output)
+        if outcome.succeeded { logger.notice("\(text)") } else { logger.error("\(text)") }
+    }
+
+    private static func outputBlock(_ output: String) -> String {
+        let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? "" : "\n  | " + trimmed.split(separator: "\n", omittingEmptySubsequences: false).prefix(20).joined(separator: "\n  | ")
+    }
+
+    static func clock() -> Double { NodeRuntime.monotonicSeconds() }
+
+    static func milliseconds(since start: Double) -> String {
+        "\(Int(((clock() - start) * 1000).rounded())) ms"
+    }
+}

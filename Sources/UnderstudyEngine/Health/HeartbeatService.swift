@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import UnderstudyCore
+import UnderstudyWire
+
+/// Sends heartbeats to every peer on every link and receives theirs, on a thread of its own: a busy machine
+/// (a full cooperative pool, a long sync, a slow check) never delays a heartbeat, which is what would make a
+/// healthy primary look dead. Authentic, fresh heartbeats are handed to `deliver`; everything else is refused
+/// and logged (at most once per source and reason every 10 s).
+final class HeartbeatService: Sendable {
+    struct Route: Sendable, Equatable {
+        var peer: String
+        var link: String
+        var localAddress: String
+        var remoteAddress: String
+    }
+
+    /// Per link, for status.
+    struct LinkCounters: Sendable, Equatable {
+        var sent = 0
+        var received = 0
+        var refused = 0
+        var lastSendError: String?
+        var lastRefusal: String?
+        var listenError: String?
+    }
+
+    let node: String
+    let routes: [Route]
+    let port: Int
+    let interval: Double
+    let authenticator: HeartbeatAuthenticator
+    let logger: Logger
+    let now: @Sendable () -> Double
+    let payload: @Sendable (_ peer: String) -> [HeartbeatMessage.GroupState]
+    let deliver: @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var running = false
+        var counters: [String: LinkCounters] = [:]
+        var lastLogged: [String: Double] = [:]
+        var replay = ReplayGuard()
+    }
+
+    init(node: String, routes: [Route], port: Int, interval: Double, key: [UInt8], logger: Logger,
+         now: @escaping @Sendable () -> Double,
+         payload: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.GroupState],
+         deliver: @escaping @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void) {
+        self.node = node
+        self.routes = routes
+        self.port = port
+        self.interval = interval
+        authenticator = HeartbeatAuthenticator(key: key)
+        self.logger = logger
+        self.now = now
+        self.payload = payload
+        self.deliver = deliver
+    }
+
+    var counters: [String: LinkCounters] { state.withLockedValue { $0.counters } }
+
+    func start() {
+        state.withLockedValue { $0.running = true }
+        let thread = Thread { [self] in loop() }
+        thread.name = "heartbeat"
+        thread.start()
+    }
+
+    func stop() {
+        state.withLockedValue { $0.running = false }
+    }
+
+    private var isRunning: Bool { state.withLockedValue { $0.running } }
+
+    private func loop() {
+        var sockets: [String: HeartbeatSocket] = [:]
+        let links = Dictionary(routes.map { ($0.link, $0.localAddress) }, uniquingKeysWith: { first, _ in first })
+        var nextBind = 0.0
+        // Grows across restarts: nanoseconds of the wall clock at start, then +1 per datagram.
+        var sequence = UInt64(max(0, Date().timeIntervalSince1970) * 1e9)
+        var nextSend = now()
+        while isRunning {
+            let current = now()
+            if sockets.count < links.count && current >= nextBind {
+                bindMissing(links, into: &sockets)
+                nextBind = current + 2
+            }
+            if current >= nextSend {
+                for route in routes {
+                    guard let socket = sockets[route.link] else { continue }
+                    sequence += 1
+                    let message = HeartbeatMessage(sequence: sequence, sender: node, receiver: route.peer, link: route.link,
+                                                   groups: payload(route.peer))
+                    let error = socket.send(authenticator.seal(message), to: route.remoteAddress, port: port)
+                    state.withLockedValue {
+                        $0.counters[route.link, default: LinkCounters()].sent += 1
+                        $0.counters[route.link, default: LinkCounters()].lastSendError = error.map { String(cString: strerror($0)) }
+                    }
+                }
+                nextSend = max(nextSend + interval, current)
+            }
+            var descriptors = sockets.values.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let waitMilliseconds = Int32(max(1, min(100, (nextSend - now()) * 1000)))
+            if descriptors.isEmpty {
+                usleep(UInt32(waitMilliseconds) * 1000)
+                continue
+            }
+            guard poll(&descriptors, nfds_t(descriptors.count), waitMilliseconds) > 0 else { continue }
+            for descriptor in descriptors where descriptor.revents & Int16(POLLIN) != 0 {
+                guard let socket = sockets.values.first(where: { $0.fd == descriptor.fd }) else { continue }
+                var budget = 64
+                while budget > 0, let (bytes, source) = socket.receive() {
+                    budget -= 1
+                    handle(bytes, from: source, on: socket.link)
+                }
+            }
+        }
+    }
+
+    private func bindMissing(_ links: [String: String], into sockets: inout [String: HeartbeatSocket]) {
+        for (link, address) in links.sorted(by: { $0.key < $1.key }) where sockets[link] == nil {
+            do throws(HeartbeatSocketError) {
+                sockets[link] = try HeartbeatSocket(link: link, address: address, port: port)
+                state.withLockedValue { $0.counters[link, default: LinkCounters()].listenError = nil }
+                logger.info("heartbeats on link \(link): \(address) port \(port), every \(interval) s")
+            } catch {
+                state.withLockedValue { $0.counters[link, default: LinkCounters()].listenError = error.description }
+                logOnce("bind \(link)", error.description + "; retrying every 2 s")
+            }
+        }
+    }
+
+    private func handle(_ bytes: [UInt8], from source: String, on link: String) {
+        let message: HeartbeatMessage
+        do throws(HeartbeatAuthenticator.Refusal) {
+            message = try authenticator.open(bytes)
+        } catch {
+            refuse("from \(source) on link \(link): \(error)", key: "\(source) \(error)", link: link)
+            return
+        }
+        guard message.receiver == node, message.link == link,
+              let route = routes.first(where: { $0.peer == message.sender && $0.link == link }) else {
+            refuse("from \(source) on link \(link): it is for node '\(message.receiver)' on link '\(message.link)' from '\(message.sender)', which is not a peer of this node on this link",
+                   key: "\(source) misdirected", link: link)
+            return
+        }
+        guard route.remoteAddress == source || source.hasSuffix(":" + route.remoteAddress) else {
+            refuse("from \(source) on link \(link): node '\(message.sender)' is at \(route.remoteAddress) on this link", key: "\(source) address", link: link)
+            return
+        }
+        let fresh = state.withLockedValue { $0.replay.accept(sender: message.sender, link: link, sequence: message.sequence) }
+        guard fresh else {
+            refuse("from \(source) on link \(link): sequence \(message.sequence) was seen already (a replay, or \(message.sender)'s clock was set back across a restart)",
+                   key: "\(source) replay", link: link)
+            return
+        }
+        state.withLockedValue { $0.counters[link, default: LinkCounters()].received += 1 }
+        deliver(message, link, now())
+    }
+
+    private func refuse(_ what: String, key: String, link: String) {
+        state.withLockedValue {
+            $0.counters[link, default: LinkCounters()].refused += 1
+            $0.counters[link, default: LinkCounters()].lastRefusal = what
+        }
+        logOnce(key, "refused a heartbeat " + what)
+    }
+
+    private func logOnce(_ key: String, _ message: String) {
+        let current = now()
+        let due = state.withLockedValue { state -> Bool in
+            if let last = state.lastLogged[key], current - last < 10 { return false }
+            state.lastLogged[key] = current
+            return true
+        }
+        if due { logger.warning("\(message)") }
+    }
+}
