@@ -79,8 +79,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Support/smtp_sink.py"]
         ),
+        // Several real nodes in network namespaces (root): the failover scenarios. Drives the built binary.
+        .testTarget(name: "IntegrationTests", path: "IntegrationTests"),
     ],
     swiftLanguageModes: [.v6]
 )

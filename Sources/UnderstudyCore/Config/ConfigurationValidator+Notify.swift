@@ -57,7 +57,9 @@ extension ConfigurationValidator {
         let caFile = table["ca_file"] == nil ? .some(nil) : readAbsolutePath("ca_file", in: table, place: place, required: true).map { Optional($0.0) }
         let username = readString("username", in: table, place: place, required: false)?.0
         let passwordFile = table["password_file"] == nil ? .some(nil) : readAbsolutePath("password_file", in: table, place: place, required: true).map { Optional($0.0) }
-        if (username == nil) != ((passwordFile ?? nil) == nil) {
+        // Only when both read cleanly: a bad value has its own message, and is not missing.
+        let usernameRead = table["username"] == nil || username != nil
+        if usernameRead, let passwordFile, (username == nil) != (passwordFile == nil) {
             report(.missingKey, table.line, "\(place) needs both 'username' and 'password_file' for a login, or neither")
             return nil
         }

@@ -25,7 +25,8 @@ extension ConfigurationValidator {
         } else if table["service_address"] != nil {
             valid = false
         }
-        let interfaces = readInterfaces(table, primary: primary, standby: standby, place: place, needed: serviceAddress != nil)
+        // An invalid service_address is reported on its own; the interface for it is still needed.
+        let interfaces = readInterfaces(table, primary: primary, standby: standby, place: place, needed: table["service_address"] != nil)
         let start = readCommands("start", table, place: place)
         let stop = readCommands("stop", table, place: place)
         let scriptTimeout = readDuration("script_timeout", table, place: place, default: TakeoverConfiguration.defaultScriptTimeout,

@@ -14,9 +14,13 @@ public struct FailoverStateMachine: Sendable {
         public var isolationTime: Double
         public var hasFence: Bool
         public var hasChecks: Bool
+        /// This node keeps a replica that follows the owner (the configured standby while the configured primary
+        /// holds the group). Only such a node may take over by itself.
+        public var followsOwner: Bool
 
         public init(node: String, group: String, mode: TakeoverConfiguration.Mode, deadTime: Double, isolationTime: Double,
-                    hasFence: Bool, hasChecks: Bool) {
+                    hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true) {
+            self.followsOwner = followsOwner
             self.node = node
             self.group = group
             self.mode = mode
@@ -71,16 +75,26 @@ public struct FailoverStateMachine: Sendable {
     public private(set) var peerHeard = false
     /// When the current failure of the primary was first seen (reset when it is heard again).
     public private(set) var failureSeenAt: Double?
+    /// How long the primary had been silent when its failure was declared.
+    private var silenceAtFailure: Double?
     private var reportedSilentButServing = false
     /// A higher ownership arrived while a takeover or acquisition was running: release once it ends.
     private var stepDownWhenDone = false
     /// The release under way is for isolation, not for a higher epoch.
     private var isolating = false
+    /// The ownership the takeover under way stores (the one in its `.takeOver`).
+    private var takingOver: GroupOwnership?
+    /// The standby failed its isolation check: it heard nothing because of itself. Once it passes again, the
+    /// primary's silence counts from then (`listeningSince`).
+    private var cutOff = false
+    private var listeningSince = -Double.infinity
 
     public init(settings: Settings, ownership: GroupOwnership, at now: Double) {
         self.settings = settings
         self.ownership = ownership
-        self.phase = ownership.owner == settings.node ? .starting : .standby
+        // A node that neither holds the group nor follows its holder (an old primary after a takeover) has stale
+        // data: it must never take the group over by itself, even after a restart.
+        self.phase = ownership.owner == settings.node ? .starting : settings.followsOwner ? .standby : .steppedDown
         self.phaseSince = now
     }
 
@@ -98,6 +112,7 @@ public struct FailoverStateMachine: Sendable {
     public mutating func peerHeard(_ theirs: GroupOwnership, at now: Double) -> [FailoverAction] {
         peerHeard = true
         failureSeenAt = nil
+        silenceAtFailure = nil
         reportedSilentButServing = false
         var actions: [FailoverAction] = []
         if theirs.supersedes(ownership) {
@@ -153,7 +168,17 @@ public struct FailoverStateMachine: Sendable {
 
     private mutating func watchPrimary(_ seen: Observation) -> [FailoverAction] {
         let now = seen.now
-        guard seen.peerSilence >= settings.deadTime else { return [] }
+        // A standby that fails its own isolation check cannot tell a dead primary from its own cut cables: its
+        // checks fail and the links are silent because of itself. Taking over would demote a healthy primary.
+        if seen.isolationFailing == true {
+            cutOff = true
+            return []
+        }
+        if cutOff {
+            cutOff = false
+            listeningSince = now
+        }
+        guard min(seen.peerSilence, now - listeningSince) >= settings.deadTime else { return [] }
         let failed = seen.serviceFailing || !settings.hasChecks
         if !failed {
             guard !reportedSilentButServing else { return [] }
@@ -164,6 +189,7 @@ public struct FailoverStateMachine: Sendable {
         }
         guard failureSeenAt == nil, phase == .standby else { return [] }
         failureSeenAt = now
+        silenceAtFailure = seen.peerSilence
         let owner = ownership.owner
         var actions: [FailoverAction] = [
             .notify(.primaryFailed, .critical, topic: owner,
@@ -182,7 +208,10 @@ public struct FailoverStateMachine: Sendable {
         if isOwner && phase != .steppedDown { return .failure(.alreadyOwner(ownership)) }
         guard [.standby, .fenceFailed, .steppedDown].contains(phase) else { return .failure(.busy(phase)) }
         if peerSilence < settings.deadTime && !force { return .failure(.peerAlive(heardSecondsAgo: peerSilence)) }
-        failureSeenAt = failureSeenAt ?? now
+        if failureSeenAt == nil {
+            failureSeenAt = now
+            silenceAtFailure = peerSilence
+        }
         return .success(beginTakeover(at: now))
     }
 
@@ -195,14 +224,18 @@ public struct FailoverStateMachine: Sendable {
             return [notice, .fence]
         }
         enter(.takingOver, at: now)
-        return [notice, .takeOver(ownership.takenOver(by: settings.node))]
+        let taken = ownership.takenOver(by: settings.node)
+        takingOver = taken
+        return [notice, .takeOver(taken)]
     }
 
     public mutating func fenceFinished(succeeded: Bool, detail: String, at now: Double) -> [FailoverAction] {
         guard phase == .fencing else { return [] }
         if succeeded {
             enter(.takingOver, at: now)
-            return [.takeOver(ownership.takenOver(by: settings.node))]
+            let taken = ownership.takenOver(by: settings.node)
+            takingOver = taken
+            return [.takeOver(taken)]
         }
         enter(.fenceFailed, at: now)
         return [.notify(.takeoverFailed, .critical, topic: "fence",
@@ -214,22 +247,26 @@ public struct FailoverStateMachine: Sendable {
     /// done then); `detail` holds each step with its duration.
     public mutating func takeoverFinished(stored: Bool, succeeded: Bool, detail: String, at now: Double) -> [FailoverAction] {
         guard phase == .takingOver else { return [] }
+        let taken = takingOver ?? ownership.takenOver(by: settings.node)
+        takingOver = nil
         guard stored else {
             enter(.standby, at: now)
             return [.notify(.takeoverFailed, .critical, topic: "epoch",
                             summary: "\(settings.node) did NOT take over group \(settings.group): the new epoch could not be stored",
                             detail: detail)]
         }
-        ownership = ownership.takenOver(by: settings.node)
+        // A newer ownership heard meanwhile (recorded then) beats the one just stored: keep it, and step down.
+        let overtaken = ownership.supersedes(taken)
+        if !overtaken { ownership = taken }
         enter(.active, at: now)
         var actions: [FailoverAction] = [
             .notify(succeeded ? .takeoverFinished : .takeoverFailed, .critical, topic: "",
                     summary: succeeded
-                        ? "\(settings.node) took over group \(settings.group) (\(ownership)) in \(Self.seconds(now - (failureSeenAt ?? now))) s"
-                        : "\(settings.node) took over group \(settings.group) (\(ownership)) but some steps failed",
+                        ? "\(settings.node) took over group \(settings.group) (\(taken)) in \(Self.seconds(now - (failureSeenAt ?? now))) s" + (silenceAtFailure.map { ", \(Self.seconds($0 + now - (failureSeenAt ?? now))) s after the last heartbeat" } ?? "")
+                        : "\(settings.node) took over group \(settings.group) (\(taken)) but some steps failed",
                     detail: detail),
         ]
-        if stepDownWhenDone {
+        if stepDownWhenDone || overtaken {
             actions += stepDown(because: "a newer ownership arrived during the takeover", at: now)
         }
         return actions
@@ -268,7 +305,9 @@ public struct FailoverStateMachine: Sendable {
             enter(.steppedDown, at: now)
             return []
         default:
-            let held = phase == .active
+            // A starting owner may hold the address and run the services of its last life (the daemon, not the
+            // machine, restarted): give them up too.
+            let held = phase == .active || phase == .starting
             enter(held ? .releasing : .steppedDown, at: now)
             var actions: [FailoverAction] = [
                 .notify(.stepDown, .critical, topic: "epoch",

@@ -22,7 +22,8 @@ public struct LinkLiveness: Sendable, Equatable {
     }
 
     public let deadTime: Double
-    public let startedAt: Double
+    /// Since when this node has been listening: its start, or its resumption after it was frozen.
+    public private(set) var startedAt: Double
     public private(set) var links: [Link]
 
     public init(links: [String], deadTime: Double, startedAt: Double) {
@@ -45,7 +46,7 @@ public struct LinkLiveness: Sendable, Equatable {
     public mutating func evaluate(at now: Double) -> [Event] {
         var events: [Event] = []
         for index in links.indices where links[index].state != .down {
-            let since = links[index].lastHeard ?? startedAt
+            let since = max(links[index].lastHeard ?? startedAt, startedAt)
             if now - since >= deadTime {
                 links[index].state = .down
                 events.append(.down(link: links[index].name, lastHeard: links[index].lastHeard))
@@ -61,7 +62,13 @@ public struct LinkLiveness: Sendable, Equatable {
 
     /// Seconds since anything was heard on any link (since start when nothing was).
     public func silence(at now: Double) -> Double {
-        now - (lastHeard ?? startedAt)
+        now - max(lastHeard ?? startedAt, startedAt)
+    }
+
+    /// This node was frozen (a paused VM, a stopped process) and runs again: what it did not hear while frozen
+    /// says nothing about the peer, so silence counts afresh from `now`.
+    public mutating func listenAfresh(at now: Double) {
+        startedAt = now
     }
 
     public var allDown: Bool {

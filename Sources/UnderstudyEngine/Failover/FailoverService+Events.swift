@@ -9,12 +9,17 @@ extension FailoverService {
     func received(_ message: HeartbeatMessage, link: String, at now: Double) {
         var linkEvent: LinkLiveness.Event?
         var actions: [(String, [FailoverAction])] = []
+        var announce: [String] = []
         state.withLockedValue { state in
             linkEvent = state.liveness[message.sender]?.heard(on: link, at: now)
             for theirs in message.groups {
                 guard var machine = state.machines[theirs.group],
                       runtime.configuration.groups[theirs.group]?.peer(of: runtime.name) == message.sender else { continue }
-                state.peerPhases[theirs.group] = theirs.phase
+                let before = state.peerPhases.updateValue(theirs.phase, forKey: theirs.group)
+                if before != theirs.phase, [FailoverPhase.steppedDown.rawValue, FailoverPhase.isolated.rawValue].contains(theirs.phase),
+                   machine.phase == .active {
+                    announce.append(theirs.group)
+                }
                 let produced = machine.peerHeard(theirs.ownership, at: now)
                 state.machines[theirs.group] = machine
                 if !produced.isEmpty { actions.append((theirs.group, produced)) }
@@ -24,6 +29,11 @@ extension FailoverService {
             tellLink(.linkUp, .info, peer: message.sender, link: name, "link \(name) to \(message.sender) is up again")
         }
         for (group, produced) in actions { enqueue(group, produced) }
+        for group in announce {
+            // The old holder gave the address up; until then it may have answered clients' ARP requests.
+            guard let groupActions = self.actions[group] else { continue }
+            Task { await groupActions.announceBurst() }
+        }
     }
 
     func tick() {
@@ -31,6 +41,14 @@ extension FailoverService {
         var linkEvents: [(String, LinkLiveness.Event)] = []
         var actions: [(String, [FailoverAction])] = []
         state.withLockedValue { state in
+            // The ticker runs every 20 ms; a gap of a second means this node itself was frozen. Its silence then
+            // is its own, not the peer's: listen afresh before judging (a resumed standby must not take over from
+            // a primary that sent heartbeats all along).
+            if let last = state.lastTick, now - last > 1 {
+                runtime.logger.warning("this node was frozen for \(FailoverStateMachine.seconds(now - last)) s; listening to its peers afresh")
+                for peer in state.liveness.keys { state.liveness[peer]!.listenAfresh(at: now) }
+            }
+            state.lastTick = now
             for peer in state.liveness.keys.sorted() {
                 linkEvents += state.liveness[peer]!.evaluate(at: now).map { (peer, $0) }
             }

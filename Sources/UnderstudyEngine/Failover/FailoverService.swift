@@ -21,6 +21,7 @@ final class FailoverService: Sendable {
     let followers: StandbyFollowers
     let heartbeat: HeartbeatService?
     let state: NIOLockedValueBox<State>
+    let actions: [String: GroupActions]
     let queues: [String: AsyncStream<FailoverAction>.Continuation]
     private let streams: [String: AsyncStream<FailoverAction>]
 
@@ -30,6 +31,7 @@ final class FailoverService: Sendable {
         var checks: [String: [String: CheckHealth]] = [:]
         var isolation: CheckHealth?
         var peerPhases: [String: String] = [:]
+        var lastTick: Double?
         var running = true
     }
 
@@ -67,7 +69,8 @@ final class FailoverService: Sendable {
             let settings = FailoverStateMachine.Settings(
                 node: runtime.name, group: group.name, mode: group.takeover.mode, deadTime: configuration.heartbeat.deadTime.seconds,
                 isolationTime: configuration.heartbeat.isolationTime.seconds, hasFence: group.takeover.fence != nil,
-                hasChecks: !group.takeover.checks.isEmpty)
+                hasChecks: !group.takeover.checks.isEmpty,
+                followsOwner: group.standby == runtime.name && ownership.owner == group.primary)
             initial.machines[group.name] = FailoverStateMachine(settings: settings, ownership: ownership, at: now)
             initial.checks[group.name] = Dictionary(uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) })
             let (stream, continuation) = AsyncStream<FailoverAction>.makeStream()
@@ -77,6 +80,18 @@ final class FailoverService: Sendable {
         if let isolation = me.isolationCheck { initial.isolation = CheckHealth(rise: isolation.rise, fall: isolation.fall) }
         self.queues = queues
         self.streams = streams
+        var actions: [String: GroupActions] = [:]
+        for group in groups {
+            actions[group.name] = GroupActions(
+                node: runtime.name, group: group, database: runtime.database, logger: runtime.logger,
+                stopFollowing: { [followers] in
+                    if await !followers.stop(group: group.name, waitingAtMost: 0.3) {
+                        runtime.logger.notice("group \(group.name): the replica's connection is still closing; it can no longer apply anything")
+                    }
+                },
+                ownershipStored: { [runtime] in runtime.setOwnership($0, group: group.name) })
+        }
+        self.actions = actions
         let state = NIOLockedValueBox(initial)
         self.state = state
         let receiver = NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>(nil)
@@ -130,8 +145,7 @@ final class FailoverService: Sendable {
         defer { state.withLockedValue { $0.running = false } }
         await withTaskGroup(of: Void.self) { tasks in
             for group in groups {
-                let actions = GroupActions(node: runtime.name, group: group, database: runtime.database, logger: logger,
-                                           stopFollowing: { [followers] in await followers.stop(group: group.name) })
+                let actions = self.actions[group.name]!
                 let stream = streams[group.name]!
                 tasks.addTask { await self.perform(stream, actions: actions) }
                 if let refresh = group.takeover.announceRefresh {

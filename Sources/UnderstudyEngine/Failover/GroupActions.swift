@@ -12,6 +12,9 @@ struct GroupActions: Sendable {
     let logger: Logger
     /// Stops the group's replica from following the old primary, and waits until it has stopped.
     let stopFollowing: @Sendable () async -> Void
+    /// Called once the new ownership is stored, before the replica stops following: from then on the follower
+    /// refuses to apply anything.
+    let ownershipStored: @Sendable (GroupOwnership) -> Void
 
     struct Report: Sendable {
         var lines: [String] = []
@@ -49,6 +52,7 @@ struct GroupActions: Sendable {
         }
         report.step("stored \(ownership) (\(Self.milliseconds(since: started)))")
         logger.notice("group \(group.name): stored \(ownership)")
+        ownershipStored(ownership)
         let stopAt = Self.clock()
         await stopFollowing()
         report.step("replica stopped following, now the live data (\(Self.milliseconds(since: stopAt)))")
@@ -94,6 +98,19 @@ struct GroupActions: Sendable {
                 do { try AddressAnnouncer.announce(address, interface: interface) } catch {
                     logger.warning("announcing \(address.address) on \(interface) again failed: \(error)")
                 }
+            }
+        }
+    }
+
+    /// A burst of announcements (the configured count and interval), e.g. once the old primary has given the
+    /// address up: while it held it, it may have answered a client's ARP request.
+    func announceBurst() async {
+        guard let address = takeover.serviceAddress, let interface else { return }
+        for index in 0..<takeover.announceCount {
+            if index > 0 { try? await Task.sleep(nanoseconds: UInt64(takeover.announceInterval.seconds * 1e9)) }
+            do { try AddressAnnouncer.announce(address, interface: interface) } catch {
+                logger.warning("announcing \(address.address) on \(interface) failed: \(error)")
+                return
             }
         }
     }

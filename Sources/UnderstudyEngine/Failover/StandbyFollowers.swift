@@ -10,11 +10,28 @@ final class StandbyFollowers: Sendable {
         tasks.withLockedValue { $0[group] = task }
     }
 
-    /// Cancels the group's follower and waits for its end; nothing when it does not run.
-    func stop(group: String) async {
-        guard let task = tasks.withLockedValue({ $0.removeValue(forKey: group) }) else { return }
+    /// Cancels the group's follower and waits for its end, at most `seconds`: a follower in the middle of
+    /// connecting to a primary that vanished would hold a takeover up for the connect timeout. It cannot apply
+    /// anything later, since it checks the group's ownership (stored before this is called) before following,
+    /// and a cancelled task closes any connection it still opens. True when it ended in time.
+    @discardableResult
+    func stop(group: String, waitingAtMost seconds: Double) async -> Bool {
+        guard let task = tasks.withLockedValue({ $0.removeValue(forKey: group) }) else { return true }
         task.cancel()
-        await task.value
+        let ended = NIOLockedValueBox<Bool?>(nil)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let finish: @Sendable (Bool) -> Void = { value in
+                let first = ended.withLockedValue { state -> Bool in
+                    guard state == nil else { return false }
+                    state = value
+                    return true
+                }
+                if first { continuation.resume() }
+            }
+            Task { await task.value; finish(true) }
+            Task { try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9)); finish(false) }
+        }
+        return ended.withLockedValue { $0 } ?? false
     }
 
     func stopAll() async {

@@ -18,6 +18,7 @@ public struct NodeDaemon: Service {
     let tlsClient: NIOSSLContext
     let failover: FailoverService
     let followers = StandbyFollowers()
+    let notifications: NotificationService
     /// Called with the bound port once the peer listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
 
@@ -34,8 +35,10 @@ public struct NodeDaemon: Service {
         let needsKey = configuration.peers(of: node).contains { peer in
             configuration.nodes[peer].map { !(configuration.nodes[node]?.commonLinks(with: $0).isEmpty ?? true) } ?? false
         }
-        // NOTIFY-WIRING: the notification service is being written; events are logged meanwhile.
-        let notifier: @Sendable (NotificationEvent) -> Void = { _ in }
+        let notifications = NotificationService(configuration: configuration.notify, node: node, logger: logger,
+                                                eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        self.notifications = notifications
+        let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
         failover = try FailoverService(runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
                                        eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers)
     }
@@ -61,6 +64,8 @@ public struct NodeDaemon: Service {
             // SIGTERM/SIGINT: the parts were cancelled on purpose; that is a clean stop, not a failure.
         }
         for context in runtime.shareContexts.values { context.index.waitUntilPersisted() }
+        // Tell what is queued (a step-down at shutdown, a last alert) before going.
+        _ = await notifications.drain(timeout: 3)
         runtime.logger.info("node \(runtime.name) stopped")
         runtime.event("info", "node-stopped", "node \(runtime.name) stopped")
     }

@@ -18,7 +18,7 @@ struct StandbyGroupService: Sendable {
         guard let primary = node.configuration.nodes[group.primary] else { return }
         var backoff = 0.5
         var failedAttempts = 0
-        while !Task.isCancelled {
+        while !Task.isCancelled && !node.owns(group: group.name) {
             let connection: PeerConnection
             do {
                 connection = try await PeerTransport.connect(host: primary.address.host, port: primary.address.port, tls: tls,
@@ -62,6 +62,8 @@ struct StandbyGroupService: Sendable {
                             }
                             try await PeerHandshake.exchange(writer: writer, cluster: node.configuration.cluster, node: node.name,
                                                              certifiedPeer: group.primary) { try await inbox.next() }
+                            // A takeover stored a new ownership while this connected: the replica is the live data now.
+                            guard !node.owns(group: group.name), !Task.isCancelled else { throw CancellationError() }
                             logger.info("connected to primary \(group.primary) for group \(group.name)")
                             node.status.update(group: group.name) { $0.peerConnected = true }
                             backoff = 0.5

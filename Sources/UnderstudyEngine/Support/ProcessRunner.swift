@@ -143,7 +143,7 @@ public enum ProcessRunner {
             if reaped {
                 // After a timeout, what the script started gets the same grace before SIGKILL; a script that
                 // ended by itself may leave daemons running on purpose (a start script).
-                let stragglers = timedOut && !killed && kill(-pid, 0) == 0
+                let stragglers = timedOut && !killed && groupHasLiveMembers(pid)
                 if !stragglers { break }
             }
             // The pipe usually closes as the shell exits; a background process holding it open must not keep
@@ -161,11 +161,28 @@ public enum ProcessRunner {
             }
         }
         if pipeOpen {
-            // What the shell wrote just before exiting is still in the pipe.
+            // What the shell wrote just before exiting is still in the pipe. Bounded: a background process
+            // that keeps the pipe open could keep writing forever.
             _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
-            while readAvailable(output, into: &capture) {}
+            var reads = 0
+            while reads < 64 && readAvailable(output, into: &capture) { reads += 1 }
         }
         return (status, timedOut)
+    }
+
+    /// True while a process of the group is still running. Zombies do not count: the shell's children are
+    /// reparented to init when it dies, and an init that reaps lazily would keep them in the group for seconds.
+    private static func groupHasLiveMembers(_ group: pid_t) -> Bool {
+        guard kill(-group, 0) == 0 else { return false }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return true }
+        for entry in entries where entry.first?.isNumber == true {
+            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // After "pid (comm)": state, ppid, pgrp.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 2, fields[2] == "\(group)", fields[0] != "Z" { return true }
+        }
+        return false
     }
 
     /// One read; false at end of file or when nothing more is available without blocking.

@@ -23,6 +23,9 @@ public enum PeerTLS {
     /// The client side: TLS 1.3, the server's certificate must be signed by the cluster CA, and ours is presented.
     public static func clientConfiguration(_ identity: NodeIdentity) -> TLSConfiguration {
         var configuration = TLSConfiguration.makeClientConfiguration()
+        // Closing a connection to a primary that vanished (power, cable) must not wait NIOSSL's default 5 s for a
+        // close_notify that never comes: a takeover stops the replica's connection before it serves.
+        configuration.shutdownTimeout = .milliseconds(300)
         configuration.certificateChain = identity.certificateChain.map { .certificate($0) }
         configuration.privateKey = .privateKey(identity.privateKey)
         restrict(&configuration, to: identity)

@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+
+/// Issue 4's scenarios on real nodes in network namespaces: two daemons, two links, a client polling the service
+/// address every 20 ms, a real SMTP server. Defaults throughout (heartbeat every 200 ms, dead time 1 s, the HTTP
+/// check every 200 ms with fall 2), so what is measured is what an administrator gets.
+@Suite(.serialized)
+struct FailoverScenarioTests {
+    /// Both daemons up, alpha serving (address held, its service answering), beta watching on both links.
+    static func running(_ label: String, heartbeat: String = "", group: String = "") throws -> FailoverLab {
+        let lab = try FailoverLab(label)
+        do {
+            try lab.configure(heartbeat: heartbeat, group: group)
+            try lab.startMailServer()
+            try lab.start("alpha")
+            try lab.start("beta")
+            let serving = FailoverLab.waitUntil(seconds: 20) { lab.clientAnswer() == "lab-service alpha" }
+            guard serving else { throw LabError("alpha never served: \(lab.logs("alpha"))") }
+            let watching = FailoverLab.waitUntil(seconds: 10) {
+                lab.status("beta").components(separatedBy: "\"state\" : \"up\"").count - 1 == 2
+            }
+            guard watching else { throw LabError("beta does not hear alpha on both links: \(lab.status("beta"))") }
+            return lab
+        } catch {
+            lab.shutdown()
+            throw error
+        }
+    }
+
+    @Test func scenario1_primaryDies_clientsFollowTheStandby_andAnEmailTellsTheTakeover() throws {
+        let lab = try Self.running("k1")
+        defer { lab.shutdown() }
+        let poll = try lab.startPoller(seconds: 10)
+        usleep(1_000_000)
+        let failedAt = PollLog.now()
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        kill(try #require(lab.servicePID("alpha")), SIGKILL)
+        _ = lab.lab("isolate", "PREFIX", "alpha")
+
+        let followed = FailoverLab.waitUntil(seconds: 8) { lab.clientAnswer() == "lab-service beta" }
+        #expect(followed, "the client never got the standby's answer; beta: \(lab.logs("beta"))")
+        let tookOverAt = PollLog.now()
+        #expect(lab.holdsServiceAddress("beta"))
+        #expect(lab.clientNeighbourMAC() == lab.mac("beta"), "the client's neighbour entry must name beta's MAC")
+        let mail = lab.waitForMail(containing: "took over group web", seconds: 10)
+        #expect(mail != nil, "no takeover email; mails: \(lab.mails().map { $0.prefix(200) })")
+        #expect(mail?.contains("added 10.77.1.100/24 on lan0") == true, "the email lists the steps: \(mail ?? "")")
+
+        usleep(UInt32(max(0, 10.5 - (PollLog.now() - failedAt) - 1) * 1_000_000))
+        let log = PollLog(path: poll)
+        let outage = try #require(log.outage(after: failedAt, old: "alpha", new: "beta"))
+        print("scenario 1: client-visible outage \(String(format: "%.3f", outage)) s (dead time 1 s)")
+        // Dead time (1 s) plus the check's fall (2 × 200 ms, overlapping) plus the takeover: well under 3 s.
+        #expect(outage < 3.0)
+        #expect(tookOverAt - failedAt < 8)
+        #expect(log.answers(from: "alpha", afterFirstFrom: "beta") == 0)
+    }
+
+    @Test func scenario2_dedicatedLinkCut_alertsWithoutTakeover_andMendingIsTold() throws {
+        let lab = try Self.running("k2")
+        defer { lab.shutdown() }
+        _ = lab.lab("cut", "PREFIX", "dedicated")
+        let down = lab.waitForMail(containing: "link dedicated to alpha is down", seconds: 8)
+        #expect(down != nil, "no link-down email; mails: \(lab.mails().map { $0.prefix(200) })")
+        usleep(2_000_000)
+        #expect(lab.holdsServiceAddress("alpha"))
+        #expect(!lab.holdsServiceAddress("beta"), "one link down must never cause a takeover")
+        #expect(lab.clientAnswer() == "lab-service alpha")
+        _ = lab.lab("mend", "PREFIX", "dedicated")
+        let up = lab.waitForMail(containing: "link dedicated to alpha is up again", seconds: 8)
+        #expect(up != nil, "no link-up email; mails: \(lab.mails().map { $0.prefix(200) })")
+    }
+
+    @Test func scenario3_pausedPrimary_isTakenOver_andStepsDownOnResuming_neverAnsweringAgain() throws {
+        let lab = try Self.running("k3")
+        defer { lab.shutdown() }
+        let poll = try lab.startPoller(seconds: 14)
+        usleep(500_000)
+        let alpha = try #require(lab.daemonPID("alpha"))
+        let service = try #require(lab.servicePID("alpha"))
+        kill(alpha, SIGSTOP)
+        kill(service, SIGSTOP)
+        let followed = FailoverLab.waitUntil(seconds: 8) { lab.clientAnswer() == "lab-service beta" }
+        #expect(followed, "beta did not take over from a paused alpha: \(lab.logs("beta"))")
+        usleep(1_000_000)
+        let resumedAt = PollLog.now()
+        kill(service, SIGCONT)
+        kill(alpha, SIGCONT)
+        let released = FailoverLab.waitUntil(seconds: 5) { !lab.holdsServiceAddress("alpha") }
+        let releasedAfter = PollLog.now() - resumedAt
+        #expect(released, "alpha still holds the address after resuming: \(lab.logs("alpha"))")
+        print("scenario 3: alpha released the address \(String(format: "%.3f", releasedAfter)) s after resuming")
+        #expect(releasedAfter < 1.5, "stepping down must take about a heartbeat, not \(releasedAfter) s")
+        #expect(lab.status("alpha").contains("stepped-down"))
+        usleep(3_000_000)
+        #expect(lab.clientAnswer() == "lab-service beta")
+        let log = PollLog(path: poll)
+        #expect(log.answers(from: "alpha", afterFirstFrom: "beta") == 0, "alpha answered on the service address after the takeover")
+        #expect(lab.waitForMail(containing: "stepped down from group web", seconds: 8) != nil)
+    }
+
+    @Test func scenario4_manualMode_onlyAlerts_untilTheAdministratorTakesOver() throws {
+        let lab = try Self.running("k4", group: "failover = \"manual\"")
+        defer { lab.shutdown() }
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        kill(try #require(lab.servicePID("alpha")), SIGKILL)
+        let alert = lab.waitForMail(containing: "primary alpha of group web failed", seconds: 8)
+        #expect(alert != nil, "no failure email; mails: \(lab.mails().map { $0.prefix(200) })")
+        #expect(alert?.contains("understudy failover web") == true)
+        usleep(2_000_000)
+        #expect(!lab.holdsServiceAddress("beta"), "manual mode must not take over by itself")
+        let (status, output) = lab.understudy(["failover", "web", "--node", "beta"])
+        #expect(status == 0, "understudy failover: \(output)")
+        #expect(FailoverLab.waitUntil(seconds: 5) { lab.clientAnswer() == "lab-service beta" }, "\(lab.logs("beta"))")
+        // Asking again is refused clearly: beta holds the group now.
+        let again = lab.understudy(["failover", "web", "--node", "beta"])
+        #expect(again.status != 0)
+        #expect(again.output.contains("holds the group already"))
+    }
+
+    @Test func scenario5_failingFence_preventsTheTakeover_andSaysSo() throws {
+        let lab = try Self.running("k5", group: "fence = \"echo 'IPMI: no answer from alpha-bmc' >&2; exit 3\"")
+        defer { lab.shutdown() }
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        kill(try #require(lab.servicePID("alpha")), SIGKILL)
+        let alert = lab.waitForMail(containing: "did NOT take over group web", seconds: 8)
+        #expect(alert != nil, "no fence-failure email; mails: \(lab.mails().map { $0.prefix(200) })")
+        #expect(alert?.contains("IPMI: no answer from alpha-bmc") == true, "the email carries the fence's output")
+        usleep(2_000_000)
+        #expect(!lab.holdsServiceAddress("beta"), "a failed fence must stop the takeover")
+        #expect(lab.status("beta").contains("fence-failed"))
+    }
+}

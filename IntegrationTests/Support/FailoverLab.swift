@@ -1,0 +1,273 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A failover lab for one scenario: the namespaces of `scripts/lab` (client, alpha, beta, mail on a LAN bridge,
+/// a dedicated veth between alpha and beta), two `understudy run` daemons inside alpha and beta, the lab's
+/// HTTP service started and stopped by the group's start/stop scripts, a real SMTP server (aiosmtpd) in the
+/// mail namespace, and a client polling the service address. `shutdown()` removes all of it; call it in a
+/// `defer` so a failing scenario leaves nothing behind.
+final class FailoverLab: @unchecked Sendable {
+    static let serviceAddress = "10.77.1.100"
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    let prefix: String
+    let directory: String
+    private var daemons: [String: Process] = [:]
+    private var helpers: [Process] = []
+
+    init(_ label: String) throws {
+        prefix = label.prefix(2) + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
+        directory = "/tmp/understudy-it-\(prefix)"
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory + "/site", withIntermediateDirectories: true)
+        try "hello\n".write(toFile: directory + "/site/index.html", atomically: true, encoding: .utf8)
+        let (status, output) = Self.run(["\(Self.repository)/scripts/lab", "up", prefix])
+        guard status == 0 else { throw LabError("scripts/lab up \(prefix) failed: \(output)") }
+    }
+
+    /// Writes the cluster configuration (the group `web`, alpha primary) and the service scripts, and makes the
+    /// certificates and cluster key.
+    func configure(heartbeat: String = "", group: String = "", notify: Bool = true) throws {
+        let service = "\(Self.repository)/scripts/lab-service"
+        try """
+            #!/bin/sh
+            # Starts the lab's web service as this node, once.
+            pidfile=\(directory)/$UNDERSTUDY_NODE.service.pid
+            if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "already running"; exit 0; fi
+            setsid python3 \(service) "$UNDERSTUDY_NODE" 80 >/dev/null 2>&1 < /dev/null &
+            echo $! > "$pidfile"
+            echo "started the web service on $UNDERSTUDY_NODE"
+            """.write(toFile: directory + "/start.sh", atomically: true, encoding: .utf8)
+        try """
+            #!/bin/sh
+            pidfile=\(directory)/$UNDERSTUDY_NODE.service.pid
+            [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; rm -f "$pidfile"
+            echo "stopped the web service on $UNDERSTUDY_NODE"
+            """.write(toFile: directory + "/stop.sh", atomically: true, encoding: .utf8)
+        chmod(directory + "/start.sh", 0o755)
+        chmod(directory + "/stop.sh", 0o755)
+        let notifySection = notify ? """
+            [notify]
+            repeat_after = "0s"
+            [notify.email]
+            server = "10.77.1.25:2525"
+            from = "understudy@lab.test"
+            to = ["admin@lab.test"]
+            """ : ""
+        try """
+            cluster = "lab"
+            certificates = "\(directory)/certs"
+            [heartbeat]
+            \(heartbeat)
+            \(notifySection)
+
+            [nodes.alpha]
+            address = "10.77.2.1:7700"
+            state_dir = "\(directory)/alpha"
+            [nodes.alpha.links]
+            dedicated = "10.77.2.1"
+            lan = "10.77.1.1"
+
+            [nodes.beta]
+            address = "10.77.2.2:7700"
+            state_dir = "\(directory)/beta"
+            [nodes.beta.links]
+            dedicated = "10.77.2.2"
+            lan = "10.77.1.2"
+
+            [groups.web]
+            primary = "alpha"
+            standby = "beta"
+            service_address = "\(Self.serviceAddress)/24"
+            interface = "lan0"
+            start = ["\(directory)/start.sh"]
+            stop = ["\(directory)/stop.sh"]
+            \(group)
+            [[groups.web.checks]]
+            name = "web"
+            type = "http"
+            url = "http://\(Self.serviceAddress)/"
+            expect_body = "lab-service"
+
+            [[groups.web.shares]]
+            name = "site"
+            source = "\(directory)/site"
+            replica = "\(directory)/replica"
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let (status, output) = Self.run([Self.binary, "init", "--config", configPath])
+        guard status == 0 else { throw LabError("understudy init failed: \(output)") }
+    }
+
+    var configPath: String { directory + "/understudy.toml" }
+    func log(_ node: String) -> String { directory + "/\(node).log" }
+
+    func start(_ node: String) throws {
+        let process = try spawn(["ip", "netns", "exec", "\(prefix)-\(node)", Self.binary, "run", "--config", configPath, "--node", node],
+                                output: log(node))
+        daemons[node] = process
+    }
+
+    func daemonPID(_ node: String) -> Int32? { daemons[node]?.processIdentifier }
+
+    /// The pid of the node's web service, as its start script recorded it.
+    func servicePID(_ node: String) -> Int32? {
+        (try? String(contentsOfFile: directory + "/\(node).service.pid", encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    func startMailServer() throws {
+        // aiosmtpd's Mailbox handler writes a maildir it does not create.
+        for folder in ["cur", "new", "tmp"] {
+            try FileManager.default.createDirectory(atPath: directory + "/mail/" + folder, withIntermediateDirectories: true)
+        }
+        helpers.append(try spawn(["ip", "netns", "exec", "\(prefix)-mail", "/usr/bin/python3", "-m", "aiosmtpd", "-n",
+                                  "-l", "10.77.1.25:2525", "-c", "aiosmtpd.handlers.Mailbox", directory + "/mail"],
+                                 output: directory + "/smtp.log"))
+    }
+
+    /// Every message the SMTP server received, oldest first.
+    func mails() -> [String] {
+        let folder = directory + "/mail/new"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+        return names.compactMap { try? String(contentsOfFile: folder + "/" + $0, encoding: .utf8) }
+    }
+
+    func waitForMail(containing text: String, seconds: Double) -> String? {
+        var found: String?
+        _ = Self.waitUntil(seconds: seconds) {
+            found = self.mails().first { $0.contains(text) }
+            return found != nil
+        }
+        return found
+    }
+
+    /// Starts the client's poller of the service address (every 20 ms, for `seconds`).
+    func startPoller(seconds: Double) throws -> String {
+        let file = directory + "/poll.txt"
+        helpers.append(try spawn(["ip", "netns", "exec", "\(prefix)-client", "python3", "\(Self.repository)/scripts/lab-poll",
+                                  "http://\(Self.serviceAddress)/", file, "--duration", "\(seconds)"], output: directory + "/poll.log"))
+        return file
+    }
+
+    func exec(_ node: String, _ arguments: [String]) -> (status: Int32, output: String) {
+        Self.run(["ip", "netns", "exec", "\(prefix)-\(node)"] + arguments)
+    }
+
+    func lab(_ arguments: String...) -> (status: Int32, output: String) {
+        Self.run(["\(Self.repository)/scripts/lab"] + arguments.map { $0 == "PREFIX" ? prefix : $0 })
+    }
+
+    func holdsServiceAddress(_ node: String) -> Bool {
+        exec(node, ["ip", "-4", "addr", "show", "lan0"]).output.contains(Self.serviceAddress + "/")
+    }
+
+    func mac(_ node: String) -> String? {
+        let words = exec(node, ["ip", "link", "show", "lan0"]).output.split(whereSeparator: \.isWhitespace)
+        guard let index = words.firstIndex(of: "link/ether"), index + 1 < words.count else { return nil }
+        return String(words[index + 1])
+    }
+
+    /// The MAC the client's neighbour table holds for the service address.
+    func clientNeighbourMAC() -> String? {
+        let words = exec("client", ["ip", "neigh", "show", Self.serviceAddress]).output.split(whereSeparator: \.isWhitespace)
+        guard let index = words.firstIndex(of: "lladdr"), index + 1 < words.count else { return nil }
+        return String(words[index + 1])
+    }
+
+    /// What the client gets from the service address now ("lab-service alpha"), or nil.
+    func clientAnswer() -> String? {
+        let (status, output) = exec("client", ["curl", "-s", "-m", "0.5", "http://\(Self.serviceAddress)/"])
+        return status == 0 ? output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+    }
+
+    func status(_ node: String) -> String {
+        Self.run([Self.binary, "status", "--config", configPath, "--node", node, "--json"]).output
+    }
+
+    func understudy(_ arguments: [String]) -> (status: Int32, output: String) {
+        Self.run([Self.binary] + arguments + ["--config", configPath])
+    }
+
+    func shutdown() {
+        for process in daemons.values + helpers {
+            let pid = process.processIdentifier
+            kill(pid, SIGCONT)
+            kill(pid, SIGKILL)
+            // Reaped here rather than by waitUntilExit, which was seen to wait forever for a child that
+            // `ip netns exec` had become (bounded: 5 s).
+            var status: Int32 = 0
+            for _ in 0..<250 where waitpid(pid, &status, WNOHANG) == 0 { usleep(20_000) }
+        }
+        for node in ["alpha", "beta"] {
+            if let pid = servicePID(node) { kill(pid, SIGCONT); kill(pid, SIGKILL) }
+        }
+        _ = lab("down", "PREFIX")
+        if ProcessInfo.processInfo.environment["KEEP_LAB"] == nil {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    func logs(_ node: String, last count: Int = 25) -> String {
+        let text = (try? String(contentsOfFile: log(node), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(count).joined(separator: "\n")
+    }
+
+    // MARK: - Processes
+
+    private func spawn(_ arguments: [String], output: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @discardableResult
+    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return (-1, "\(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Polls `condition` every 20 ms for at most `seconds`; true when it held.
+    static func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return condition()
+    }
+
+    static var binary: String {
+        let tests = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var directory = (tests as NSString).deletingLastPathComponent
+        while !directory.isEmpty && directory != "/" {
+            let candidate = directory + "/understudy"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = (directory as NSString).deletingLastPathComponent
+        }
+        return repository + "/.build/debug/understudy"
+    }
+}
+
+struct LabError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
