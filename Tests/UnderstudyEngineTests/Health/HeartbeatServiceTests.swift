@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import Testing
+import UnderstudyCore
+@testable import UnderstudyEngine
+import UnderstudyWire
+
+/// Heartbeats between two real services on loopback UDP (127.0.0.1 is "alpha", 127.0.0.2 is "beta"): only
+/// authentic, fresh, well-addressed datagrams count.
+@Suite(.serialized)
+struct HeartbeatServiceTests {
+    static let key = [UInt8](repeating: 7, count: 32)
+
+    final class Inbox: Sendable {
+        let received = NIOLockedValueBox<[HeartbeatMessage]>([])
+        var count: Int { received.withLockedValue { $0.count } }
+    }
+
+    static func service(_ node: String, _ address: String, peer: String, peerAddress: String, port: Int, key: [UInt8] = key,
+                        inbox: Inbox) -> HeartbeatService {
+        HeartbeatService(node: node, routes: [.init(peer: peer, link: "lan", localAddress: address, remoteAddress: peerAddress)],
+                         port: port, interval: 0.02, key: key, logger: Logger(label: "test"), now: NodeRuntime.monotonicSeconds,
+                         payload: { _ in [HeartbeatMessage.GroupState(group: "web", ownership: GroupOwnership(epoch: 3, owner: node), phase: "active")] },
+                         deliver: { message, _, _ in inbox.received.withLockedValue { $0.append(message) } })
+    }
+
+    static func port() -> Int { Int.random(in: 20000...40000) }
+
+    static func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(10_000)
+        }
+        return condition()
+    }
+
+    @Test func deliversHeartbeats_carryingOwnership_betweenNodesWithTheClusterKey() {
+        let port = Self.port()
+        let alphaInbox = Inbox(), betaInbox = Inbox()
+        let alpha = Self.service("alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: alphaInbox)
+        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
+        alpha.start()
+        beta.start()
+        defer { alpha.stop(); beta.stop() }
+        #expect(Self.waitUntil(seconds: 5) { alphaInbox.count >= 3 && betaInbox.count >= 3 })
+        let first = betaInbox.received.withLockedValue { $0.first }
+        #expect(first?.sender == "alpha")
+        #expect(first?.groups.first?.ownership == GroupOwnership(epoch: 3, owner: "alpha"))
+    }
+
+    @Test func ignoresHeartbeats_sealedWithAnotherKey_andSaysWhy() {
+        let port = Self.port()
+        let alphaInbox = Inbox(), betaInbox = Inbox()
+        let alpha = Self.service("alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port,
+                                 key: [UInt8](repeating: 9, count: 32), inbox: alphaInbox)
+        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
+        alpha.start()
+        beta.start()
+        defer { alpha.stop(); beta.stop() }
+        #expect(Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 5 })
+        #expect(betaInbox.count == 0)
+        #expect(beta.counters["lan"]?.lastRefusal?.contains("does not match the cluster key") == true)
+    }
+
+    @Test func ignoresReplayedAndMisaddressedHeartbeats() throws {
+        let port = Self.port()
+        let inbox = Inbox()
+        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox)
+        beta.start()
+        defer { beta.stop() }
+        // An attacker on the path with recorded datagrams, sending from alpha's address (any port).
+        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
+        let seal = HeartbeatAuthenticator(key: Self.key)
+        func datagram(_ sequence: UInt64, receiver: String = "beta", link: String = "lan") -> [UInt8] {
+            seal.seal(HeartbeatMessage(sequence: sequence, sender: "alpha", receiver: receiver, link: link, groups: []))
+        }
+        #expect(Self.waitUntil(seconds: 2) { (beta.counters["lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+        _ = sender.send(datagram(1000), to: "127.0.0.2", port: port)
+        #expect(Self.waitUntil(seconds: 2) { inbox.count == 1 })
+        for replay in [datagram(1000), datagram(999), datagram(5)] { _ = sender.send(replay, to: "127.0.0.2", port: port) }
+        // Sealed with the key but meant for another node, or another link: a recording replayed elsewhere.
+        _ = sender.send(datagram(2000, receiver: "gamma"), to: "127.0.0.2", port: port)
+        _ = sender.send(datagram(2001, link: "dedicated"), to: "127.0.0.2", port: port)
+        #expect(Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 5 }, "\(String(describing: beta.counters["lan"]))")
+        #expect(inbox.count == 1)
+        // A fresh one still counts.
+        _ = sender.send(datagram(1001), to: "127.0.0.2", port: port)
+        #expect(Self.waitUntil(seconds: 3) { inbox.count == 2 })
+    }
+
+    @Test func refusesGarbage_withoutCrashing() throws {
+        let port = Self.port()
+        let inbox = Inbox()
+        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox)
+        beta.start()
+        defer { beta.stop() }
+        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
+        #expect(Self.waitUntil(seconds: 2) { (beta.counters["lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+        var generator = SystemRandomNumberGenerator()
+        for size in [0, 1, 31, 40, 100, 1300, 4000] {
+            _ = sender.send((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: "127.0.0.2", port: port)
+        }
+        #expect(Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) >= 6 }, "\(String(describing: beta.counters["lan"]))")
+        #expect(inbox.count == 0)
+    }
+}
