@@ -48,6 +48,13 @@ public enum PeerFrameCodec {
             buffer.writeInteger(hello.protocolVersion)
             buffer.writeWireString(hello.cluster)
             buffer.writeWireString(hello.node)
+            let ownerships = hello.ownerships.sorted { $0.key < $1.key }.prefix(PeerHello.maximumOwnerships)
+            buffer.writeInteger(UInt16(ownerships.count))
+            for (group, ownership) in ownerships {
+                buffer.writeWireString(group)
+                buffer.writeInteger(ownership.epoch)
+                buffer.writeWireString(ownership.owner)
+            }
         case .error(let code, let text):
             buffer.writeInteger(code.rawValue)
             buffer.writeWireString(text)
@@ -142,7 +149,23 @@ public enum PeerFrameCodec {
         let message: PeerMessage
         switch type {
         case .hello:
-            message = .hello(PeerHello(protocolVersion: try reader.integer(), cluster: try reader.string("cluster"), node: try reader.string("node")))
+            let version: UInt16 = try reader.integer()
+            let cluster = try reader.string("cluster")
+            let node = try reader.string("node")
+            var ownerships: [String: GroupOwnership] = [:]
+            // An older peer's hello ends here; the version check that follows tells the user what to do.
+            if version >= 3 {
+                let count: UInt16 = try reader.integer()
+                guard count <= PeerHello.maximumOwnerships else {
+                    throw WireError(.malformedFrame, "hello claims \(count) group ownerships (at most \(PeerHello.maximumOwnerships))")
+                }
+                for _ in 0..<count {
+                    let group = try reader.string("group")
+                    let epoch: UInt64 = try reader.integer()
+                    ownerships[group] = GroupOwnership(epoch: epoch, owner: try reader.string("owner"))
+                }
+            }
+            message = .hello(PeerHello(protocolVersion: version, cluster: cluster, node: node, ownerships: ownerships))
         case .error:
             let raw: UInt16 = try reader.integer()
             message = .error(code: WireErrorCode(rawValue: raw) ?? .internalError, message: try reader.string("message"))

@@ -84,15 +84,22 @@ public enum PeerMessage: Sendable, Equatable {
 }
 
 public struct PeerHello: Sendable, Equatable {
-    public static let currentProtocolVersion: UInt16 = 2
+    /// 3: the hello carries who holds each group the two nodes share.
+    public static let currentProtocolVersion: UInt16 = 3
+    public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String
     public var node: String
+    /// The sender's view of who holds each group it shares with the receiver: a node that learns of a higher
+    /// epoch this way steps down as it would on a heartbeat.
+    public var ownerships: [String: GroupOwnership]
 
-    public init(protocolVersion: UInt16 = PeerHello.currentProtocolVersion, cluster: String, node: String) {
+    public init(protocolVersion: UInt16 = PeerHello.currentProtocolVersion, cluster: String, node: String,
+                ownerships: [String: GroupOwnership] = [:]) {
         self.protocolVersion = protocolVersion
         self.cluster = cluster
         self.node = node
+        self.ownerships = ownerships
     }
 }
 

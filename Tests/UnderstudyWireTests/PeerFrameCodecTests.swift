@@ -30,6 +30,8 @@ private func string(_ text: String, into buffer: inout ByteBuffer) {
 struct PeerFrameCodecTests {
     @Test(arguments: [
         PeerMessage.hello(PeerHello(cluster: "office", node: "beta")),
+        .hello(PeerHello(cluster: "office", node: "beta",
+                         ownerships: ["web": GroupOwnership(epoch: 4, owner: "beta"), "mail": GroupOwnership(epoch: .max, owner: "alpha")])),
         .error(code: .unknownShare, message: "no such share"),
         .openShare(group: "files", share: "data", incremental: false, resume: nil),
         .openShare(group: "files", share: "data", incremental: true, resume: ResumePoint(captureID: .max, sequence: 7)),
@@ -196,6 +198,34 @@ struct PeerFrameCodecTests {
             buffer.writeBytes(Array(repeating: UInt8(0), count: 31))
         }
         #expect { _ = try PeerFrameCodec.decode(frame: &short) } throws: { ($0 as? WireError)?.message.contains("inside the digest") == true }
+    }
+
+    @Test func hello_fromAnOlderVersion_decodesWithoutOwnerships_soTheVersionCheckCanExplain() throws {
+        var old = frame(type: 1) { buffer in
+            buffer.writeInteger(UInt16(2))
+            string("office", into: &buffer)
+            string("alpha", into: &buffer)
+        }
+        let message = try PeerFrameCodec.decode(frame: &old)
+        #expect(message == .hello(PeerHello(protocolVersion: 2, cluster: "office", node: "alpha")))
+    }
+
+    @Test func hello_withALyingOwnershipCount_isRefused() {
+        var lying = frame(type: 1) { buffer in
+            buffer.writeInteger(UInt16(3))
+            string("office", into: &buffer)
+            string("alpha", into: &buffer)
+            buffer.writeInteger(UInt16(60000))
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &lying) } throws: { ($0 as? WireError)?.code == .malformedFrame }
+        var short = frame(type: 1) { buffer in
+            buffer.writeInteger(UInt16(3))
+            string("office", into: &buffer)
+            string("alpha", into: &buffer)
+            buffer.writeInteger(UInt16(2))
+            string("web", into: &buffer)
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &short) } throws: { $0 is WireError }
     }
 
     @Test func decoder_refusesOversizedFrameBeforeBufferingIt() throws {

@@ -1,6 +1,6 @@
 /// `[notify]` (`repeat_after`) with `[notify.email]`, `[notify.webhook]` and `[notify.command]`.
 extension ConfigurationValidator {
-    static let notifyKeys = ["repeat_after", "email", "webhook", "command"]
+    static let notifyKeys = ["repeat_after", "replication_stalled_after", "email", "webhook", "command"]
     static let emailKeys = ["server", "starttls", "ca_file", "username", "password_file", "from", "to"]
     static let webhookKeys = ["url", "timeout"]
     static let commandNotifyKeys = ["command", "timeout"]
@@ -14,8 +14,12 @@ extension ConfigurationValidator {
         checkKeys(of: table, allowed: Self.notifyKeys, place: "[notify]")
         let repeatAfter = readDuration("repeat_after", table, place: "[notify]", default: NotificationConfiguration.defaultRepeatAfter,
                                        range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 86400 * 7))
-        var valid = repeatAfter != nil
+        let stalledAfter = readDuration("replication_stalled_after", table, place: "[notify]",
+                                        default: NotificationConfiguration.defaultReplicationStalledAfter,
+                                        range: ConfigDuration(seconds: 5)...ConfigDuration(seconds: 86400 * 7))
+        var valid = repeatAfter != nil && stalledAfter != nil
         var configuration = NotificationConfiguration(repeatAfter: repeatAfter ?? NotificationConfiguration.defaultRepeatAfter)
+        configuration.replicationStalledAfter = stalledAfter ?? NotificationConfiguration.defaultReplicationStalledAfter
         if let email = subtable("email", of: table) {
             if let read = readEmail(email) { configuration.email = read } else { valid = false }
         } else if table["email"] != nil { valid = false }

@@ -5,6 +5,10 @@ public struct NotificationConfiguration: Sendable, Equatable {
 
     /// The same event (kind, group, topic) again within this is counted, not sent (`repeat_after`, default 10m).
     public var repeatAfter: ConfigDuration
+    /// A group's replication stuck this long is told (`replication_stalled_after`, default 1m): a standby not
+    /// connected to its primary, or changes waiting that long to reach the replica.
+    public var replicationStalledAfter: ConfigDuration = Self.defaultReplicationStalledAfter
+    public static let defaultReplicationStalledAfter = ConfigDuration(seconds: 60)
     public var email: EmailNotification?
     public var webhook: WebhookNotification?
     public var command: CommandNotification?

@@ -36,6 +36,22 @@ extension FailoverService {
         }
     }
 
+    /// The peer's view of a group from the replication handshake: a higher epoch there steps this node down as
+    /// one in a heartbeat would (heartbeats may be filtered where TCP is not).
+    func handshakeHeard(peer: String, group: String, ownership: GroupOwnership) {
+        guard runtime.configuration.groups[group]?.peer(of: runtime.name) == peer else { return }
+        let produced = state.withLockedValue { state -> [FailoverAction] in
+            guard var machine = state.machines[group], ownership.supersedes(machine.ownership) else { return [] }
+            let produced = machine.peerHeard(ownership, at: runtime.now())
+            state.machines[group] = machine
+            return produced
+        }
+        if !produced.isEmpty {
+            runtime.logger.notice("group \(group): the replication handshake with \(peer) says \(ownership)")
+            enqueue(group, produced)
+        }
+    }
+
     func tick() {
         let now = runtime.now()
         var linkEvents: [(String, LinkLiveness.Event)] = []

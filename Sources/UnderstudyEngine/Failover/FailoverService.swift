@@ -123,6 +123,7 @@ final class FailoverService: Sendable {
     func run() async {
         guard isActive else { return }
         let logger = runtime.logger
+        for warning in ConfigurationAdvice.warnings(runtime.configuration) { logger.warning("configuration: \(warning)") }
         for group in groups {
             let machine = state.withLockedValue { $0.machines[group.name]! }
             let role = machine.isOwner ? "owner: waiting up to the dead time to hear the peer before taking the address"
@@ -132,6 +133,9 @@ final class FailoverService: Sendable {
             enqueue(group.name, machine.startActions())
         }
         heartbeatReceiver.withLockedValue { $0 = { [weak self] message, link, at in self?.received(message, link: link, at: at) } }
+        runtime.peerOwnershipObserver.withLockedValue {
+            $0 = { [weak self] peer, group, ownership in self?.handshakeHeard(peer: peer, group: group, ownership: ownership) }
+        }
         heartbeat?.start()
         defer { heartbeat?.stop() }
         let ticker = Thread { [weak self] in

@@ -77,6 +77,7 @@ public struct NodeDaemon: Service {
         let onListening = onListening
         let failover = failover
         let followers = followers
+        let notifications = notifications
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask {
@@ -84,7 +85,10 @@ public struct NodeDaemon: Service {
                                             syncRequests: syncRequests, failover: failover).run()
                 }
                 tasks.addTask { await failover.run() }
-                tasks.addTask { await StatusReporter(node: runtime).run() }
+                tasks.addTask {
+                    await StatusReporter(node: runtime, notify: { notifications.notify($0) },
+                                         stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds).run()
+                }
                 if let tlsServer {
                     tasks.addTask { try await PrimaryService(node: runtime, tls: tlsServer).run(onListening: onListening) }
                 }

@@ -89,6 +89,14 @@ public final class NodeRuntime: Sendable {
         ownership(group: group)?.owner == name
     }
 
+    /// Where ownerships heard from a peer outside heartbeats (the replication handshake) go: the failover
+    /// service, once it runs.
+    let peerOwnershipObserver = NIOLockedValueBox<(@Sendable (_ peer: String, _ group: String, _ ownership: GroupOwnership) -> Void)?>(nil)
+
+    func peerOwnershipHeard(peer: String, group: String, ownership: GroupOwnership) {
+        peerOwnershipObserver.withLockedValue { $0 }?(peer, group, ownership)
+    }
+
     func setOwnership(_ ownership: GroupOwnership, group: String) {
         ownerships.withLockedValue { $0[group] = ownership }
         guard let configured = configuration.groups[group] else { return }

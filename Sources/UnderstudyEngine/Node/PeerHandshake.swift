@@ -1,13 +1,19 @@
 import NIOCore
+import UnderstudyCore
 import UnderstudyWire
 
 /// Both sides say hello first: same protocol version, same cluster, and a node name that matches the
 /// certificate the peer presented.
 enum PeerHandshake {
-    /// - Parameter receive: reads the peer's next message.
+    /// - Parameters:
+    ///   - ownerships: who holds each group this node shares with the peer, as this node knows it.
+    ///   - receive: reads the peer's next message.
+    /// - Returns: the peer's hello (its ownerships among them).
+    @discardableResult
     static func exchange(writer: FrameWriter, cluster: String, node: String, certifiedPeer: String,
-                         receive: () async throws -> PeerMessage?) async throws {
-        try await writer.send(.hello(PeerHello(cluster: cluster, node: node)))
+                         ownerships: [String: GroupOwnership] = [:],
+                         receive: () async throws -> PeerMessage?) async throws -> PeerHello {
+        try await writer.send(.hello(PeerHello(cluster: cluster, node: node, ownerships: ownerships)))
         try await writer.flush()
         guard let message = try await receive() else { throw PeerSessionError.closed("before saying hello") }
         guard case .hello(let hello) = message else {
@@ -31,6 +37,21 @@ enum PeerHandshake {
             try? await writer.send(.error(code: .unexpectedMessage, message: text))
             try? await writer.flush()
             throw PeerSessionError.refused(text)
+        }
+        return hello
+    }
+
+    /// The handshake of `node` with `peer`: its ownerships of the groups they share, and what it learns back.
+    static func exchange(node: NodeRuntime, writer: FrameWriter, peer: String,
+                         receive: () async throws -> PeerMessage?) async throws {
+        let shared = node.configuration.groups(whereNode: node.name).filter { $0.peer(of: node.name) == peer }
+        var ownerships: [String: GroupOwnership] = [:]
+        for group in shared { ownerships[group.name] = node.ownership(group: group.name) }
+        let hello = try await exchange(writer: writer, cluster: node.configuration.cluster, node: node.name, certifiedPeer: peer,
+                                       ownerships: ownerships, receive: receive)
+        for group in shared {
+            guard let theirs = hello.ownerships[group.name] else { continue }
+            node.peerOwnershipHeard(peer: peer, group: group.name, ownership: theirs)
         }
     }
 }

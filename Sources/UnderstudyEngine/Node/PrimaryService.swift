@@ -52,8 +52,7 @@ struct PrimaryService: Sendable {
                 try await connection.channel.executeThenClose { inbound, outbound in
                     let writer = FrameWriter(outbound: outbound)
                     var iterator = inbound.makeAsyncIterator()
-                    try await PeerHandshake.exchange(writer: writer, cluster: node.configuration.cluster, node: node.name,
-                                                     certifiedPeer: peer) { try await iterator.next() }
+                    try await PeerHandshake.exchange(node: node, writer: writer, peer: peer) { try await iterator.next() }
                     try await withThrowingTaskGroup(of: Void.self) { notices in
                         // Every change captured in a share this standby mirrors is announced at once, whatever the
                         // connection is doing; the standby opens a live sync for it as soon as it can.

@@ -60,8 +60,7 @@ struct StandbyGroupService: Sendable {
                                 connection.channel.channel.close(promise: nil)
                                 reader.cancelAll()
                             }
-                            try await PeerHandshake.exchange(writer: writer, cluster: node.configuration.cluster, node: node.name,
-                                                             certifiedPeer: group.primary) { try await inbox.next() }
+                            try await PeerHandshake.exchange(node: node, writer: writer, peer: group.primary) { try await inbox.next() }
                             // A takeover stored a new ownership while this connected: the replica is the live data now.
                             guard !node.owns(group: group.name), !Task.isCancelled else { throw CancellationError() }
                             logger.info("connected to primary \(group.primary) for group \(group.name)")

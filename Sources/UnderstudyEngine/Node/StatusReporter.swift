@@ -1,17 +1,29 @@
+import Foundation
 import UnderstudyCore
 
 /// Writes each share's live-mirror figures into the log once a minute while anything happens, so the log alone
-/// tells how far behind the replica was and when.
+/// tells how far behind the replica was and when; and tells (`replication-stalled`, `replication-resumed`) when a
+/// group's replication has been stuck for `stalledAfter`: a standby cut off from its primary, or changes waiting
+/// that long on either side.
 struct StatusReporter: Sendable {
     let node: NodeRuntime
     var interval: Double = 60
+    var notify: @Sendable (NotificationEvent) -> Void = { _ in }
+    var stalledAfter: Double = 60
+    var checkEvery: Double = 5
 
     func run() async {
         var last: [String: (Int64, Int64)] = [:]
+        var watch = ReplicationStallWatch(threshold: stalledAfter)
+        var nextFigures = node.now() + interval
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(interval))
+            try? await Task.sleep(for: .seconds(min(checkEvery, interval)))
             if Task.isCancelled { return }
-            for group in node.status.snapshot(now: node.now()) {
+            let snapshot = node.status.snapshot(now: node.now())
+            for group in snapshot { watchStall(group, &watch) }
+            guard node.now() >= nextFigures else { continue }
+            nextFigures += interval
+            for group in snapshot {
                 for share in group.shares {
                     let key = "\(group.name)/\(share.name)"
                     let syncs = (share.liveSyncs, share.fullSyncs)
@@ -23,6 +35,28 @@ struct StatusReporter: Sendable {
                     node.logger.info("\(line)")
                 }
             }
+        }
+    }
+
+    private func watchStall(_ group: GroupStatus, _ watch: inout ReplicationStallWatch) {
+        guard group.role == "primary" || group.role == "standby" else { return }
+        let connected = group.role == "primary" || group.peerConnected
+        let worst = group.shares.map(\.lagSeconds).max() ?? 0
+        let healthy = connected && worst < stalledAfter
+        switch watch.observe(group: group.name, healthy: healthy, at: node.now()) {
+        case .stalled(let seconds)?:
+            let why = connected ? "changes have waited \(Int(worst)) s to reach the replica"
+                : "this standby has not been connected to \(group.peer) for \(Int(seconds)) s"
+            notify(NotificationEvent(kind: .replicationStalled, severity: .warning, node: node.name, group: group.name, topic: group.name,
+                                     summary: "replication of group \(group.name) is stalled on \(node.name): \(why)",
+                                     detail: group.shares.map { "\($0.name): \($0.state.rawValue), \($0.changesPending) changes pending, lag \(Self.milliseconds($0.lagSeconds))" + ($0.lastError.map { ", last error: \($0)" } ?? "") }.joined(separator: "\n"),
+                                     time: Date().timeIntervalSince1970))
+        case .resumed(let seconds)?:
+            notify(NotificationEvent(kind: .replicationResumed, severity: .info, node: node.name, group: group.name, topic: group.name,
+                                     summary: "replication of group \(group.name) runs again on \(node.name) after \(Int(seconds)) s",
+                                     detail: "", time: Date().timeIntervalSince1970))
+        case nil:
+            break
         }
     }
 
