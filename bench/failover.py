@@ -73,7 +73,7 @@ class Run:
         while os.path.exists(work):   # a setup tried again keeps the failed one's logs
             work += "+"
         lab = Lab(self.prefix, work)
-        failed_at = None
+        failed_at, pair = None, None
         try:
             started = time.monotonic()
             lab.up()
@@ -107,6 +107,8 @@ class Run:
             if failed_at is not None:
                 record["outage"] = outage.outage(lab.attempts(), failed_at, "alpha", "beta")
             lab.close()
+            if hasattr(pair, "close"):
+                pair.close()
         return record
 
     def flush_probe(self, lab: Lab) -> dict:

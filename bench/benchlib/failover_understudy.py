@@ -7,7 +7,9 @@ a check every 50ms with a 100ms timeout and fall 2. The certificates come from `
 """
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 
 from .failover_lab import Lab, SERVICE_ADDRESS, SetupError, start_script
@@ -35,6 +37,10 @@ class UnderstudyPair:
         self.config = os.path.join(self.work, "understudy.toml")
         self.daemons: dict = {}
         self.harness_added_address = False
+        # The control sockets live in a short directory of their own: under the trial's log directory
+        # (bench/out/failover-logs-STAMP/TOOL-FAILURE-N/NODE-state/control.sock) the path can pass the 103 bytes
+        # that SwiftNIO accepts for a Unix socket, and the daemon then exits at start. Removed by close().
+        self.sockets = tempfile.mkdtemp(prefix="understudy-fo-")
 
     def _write_config(self) -> None:
         work = self.work
@@ -55,6 +61,7 @@ certificates = "{work}/certs"
 [nodes.alpha]
 address = "10.77.2.1:7700"
 state_dir = "{work}/alpha-state"
+control_socket = "{self.sockets}/alpha.sock"
 [nodes.alpha.links]
 dedicated = "10.77.2.1"
 lan = "10.77.1.1"
@@ -62,6 +69,7 @@ lan = "10.77.1.1"
 [nodes.beta]
 address = "10.77.2.2:7700"
 state_dir = "{work}/beta-state"
+control_socket = "{self.sockets}/beta.sock"
 [nodes.beta.links]
 dedicated = "10.77.2.2"
 lan = "10.77.1.2"
@@ -147,6 +155,10 @@ expect_body = "lab-service"
 
     def kill_primary(self) -> None:
         self.lab.kill_group(self.daemons["alpha"])
+
+    def close(self) -> None:
+        """After the lab is down (the daemons gone): the control sockets' directory."""
+        shutil.rmtree(self.sockets, ignore_errors=True)
 
     def describe(self) -> dict:
         return {"tuned": self.tuned, "harness_added_address": self.harness_added_address,

@@ -1,8 +1,8 @@
 /// `[nodes.NAME]` tables: `address` (required), `state_dir`, `control_socket`.
 extension ConfigurationValidator {
     static let nodeKeys = ["address", "state_dir", "control_socket", "links", "isolation_check"]
-    /// `sun_path` holds 108 bytes including the terminating NUL.
-    static let maximumSocketPathLength = 107
+    /// Linux's `sun_path` holds 108 bytes with the terminating NUL, but SwiftNIO accepts at most 103 bytes (the portable limit: BSD's sun_path is 104 with its NUL), below Linux's 107.
+    static let maximumSocketPathLength = 103
 
     /// A node as read, with the line of each value, kept for the checks across nodes.
     struct NodeDraft {

@@ -85,7 +85,9 @@ final class FailoverService: Sendable {
             actions[group.name] = GroupActions(
                 node: runtime.name, group: group, database: runtime.database, logger: runtime.logger,
                 stopFollowing: { [followers] in
-                    if await !followers.stop(group: group.name, waitingAtMost: 0.3) {
+                    // A dead primary sends nothing more (no FIN either when its cable is cut): waiting longer only
+                    // adds to the outage. A live one (a forced takeover) stops at its next read.
+                    if await !followers.stop(group: group.name, waitingAtMost: 0.05) {
                         runtime.logger.notice("group \(group.name): the replica's connection is still closing; it can no longer apply anything")
                     }
                 },

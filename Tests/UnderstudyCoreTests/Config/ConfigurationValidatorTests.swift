@@ -396,7 +396,7 @@ import UnderstudyCore
             [nodes.a]
             address = "a:1"
             state_dir = "\(longDirectory)"
-            """, line: 4, code: .invalidPath, "Unix socket paths are limited to 107 bytes")
+            """, line: 4, code: .invalidPath, "Unix socket paths are limited to 103 bytes")
     }
 
     @Test func reports_badGlobPattern_withPatternAndReason_atItsLine() {
