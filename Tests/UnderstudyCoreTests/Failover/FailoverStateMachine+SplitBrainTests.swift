@@ -33,12 +33,13 @@ import UnderstudyCore
             }
             totals.add(cluster.counters)
         }
-        // The schedule must have exercised what the property is about.
-        #expect(totals.takeovers > 100, "\(totals)")
+        // The schedule must have exercised what the property is about. (A resumed node listening afresh, as the
+        // daemon does, removed the takeovers that only came from a standby's own freeze.)
+        #expect(totals.takeovers > 60, "\(totals)")
         #expect(totals.stepDowns > 50, "\(totals)")
         #expect(totals.isolations > 50, "\(totals)")
         #expect(totals.fencesFailed > 10, "\(totals)")
-        #expect(totals.overlaps > 1, "\(totals)")
+        #expect(totals.overlaps >= 1, "\(totals)")
         #expect(totals.daemonRestartsWhileServing > 50, "\(totals)")
     }
 
@@ -100,7 +101,8 @@ import UnderstudyCore
 
     /// A standby that was frozen itself (a paused VM, a stopped process) resumes with a silence that only says
     /// it was not listening, and check verdicts from before: it must hear the primary's heartbeats before it
-    /// may count the primary dead. Known gap: it takes over at once.
+    /// may count the primary dead. The machine alone cannot know it was frozen: the daemon's ticker sees the gap
+    /// and has its link liveness listen afresh (`LinkLiveness.listenAfresh`), as the simulation does on resume.
     @Test func standbyResumedFromAFreeze_listensBeforeTakingOver() {
         var cluster = TwoNodeCluster(seed: 6, fence: false, flaky: false)
         for _ in 0..<20 { cluster.step() }
@@ -111,10 +113,8 @@ import UnderstudyCore
         for _ in 0..<40 { cluster.step() } // alpha serves again; beta hears nothing, it is frozen
         cluster.apply(.pause(1))
         for _ in 0..<20 { cluster.step() }
-        withKnownIssue("the failover state machine decides on the silence and check verdicts from before the standby's own freeze") {
-            #expect(cluster.counters.takeovers == 0)
-            #expect(cluster.servers == ["alpha"])
-        }
+        #expect(cluster.counters.takeovers == 0)
+        #expect(cluster.servers == ["alpha"])
     }
 
     @Test func daemonRestartAfterBeingReplaced_givesUpTheLeftoverAddress() {

@@ -136,7 +136,7 @@ struct TwoNodeCluster {
         switch failure {
         case .pause(let index):
             nodes[index].paused.toggle()
-            if !nodes[index].paused { nodes[index].resumedAt = now }
+            if !nodes[index].paused { resumed(index) }
             log("\(nodes[index].name) \(nodes[index].paused ? "paused" : "resumed")")
         case .power(let index):
             if nodes[index].poweredOn { powerOff(index) } else { nodes[index].poweredOn = true; boot(index) }
@@ -157,11 +157,17 @@ struct TwoNodeCluster {
         }
     }
 
+    /// What the daemon's ticker does when it sees its own gap: silence counts afresh from the resumption.
+    private mutating func resumed(_ index: Int) {
+        nodes[index].resumedAt = now
+        nodes[index].liveness.listenAfresh(at: now)
+    }
+
     mutating func repairEverything() {
         log("repair everything")
         dedicatedUp = true
         for index in nodes.indices {
-            if nodes[index].paused { nodes[index].resumedAt = now }
+            if nodes[index].paused { resumed(index) }
             nodes[index].paused = false
             nodes[index].lanUp = true
             nodes[index].serviceUp = true
