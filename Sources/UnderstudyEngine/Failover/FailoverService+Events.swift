@@ -57,10 +57,11 @@ extension FailoverService {
         var linkEvents: [(String, LinkLiveness.Event)] = []
         var actions: [(String, [FailoverAction])] = []
         state.withLockedValue { state in
-            // The ticker runs every 20 ms; a gap of a second means this node itself was frozen. Its silence then
-            // is its own, not the peer's: listen afresh before judging (a resumed standby must not take over from
-            // a primary that sent heartbeats all along).
-            if let last = state.lastTick, now - last > 1 {
+            // The ticker runs every 20 ms; a gap of half the dead time (at least 250 ms, at most 1 s) means this
+            // node itself was frozen. Its silence then is its own, not the peer's: listen afresh before judging (a
+            // resumed standby must not take over from a primary that sent heartbeats all along).
+            let frozen = max(0.25, min(1, runtime.configuration.heartbeat.deadTime.seconds / 2))
+            if let last = state.lastTick, now - last > frozen {
                 runtime.logger.warning("this node was frozen for \(FailoverStateMachine.seconds(now - last)) s; listening to its peers afresh")
                 for peer in state.liveness.keys { state.liveness[peer]!.listenAfresh(at: now) }
             }

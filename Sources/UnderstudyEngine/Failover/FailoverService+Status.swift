@@ -9,11 +9,12 @@ extension FailoverService {
             var links: [LinkStatus] = []
             for (peer, liveness) in state.liveness.sorted(by: { $0.key < $1.key }) {
                 for link in liveness.links {
-                    let counter = counters[link.name] ?? HeartbeatService.LinkCounters()
+                    let route = counters[peer + "/" + link.name] ?? HeartbeatService.LinkCounters()
+                    let local = counters[link.name] ?? HeartbeatService.LinkCounters()
                     links.append(LinkStatus(peer: peer, link: link.name, state: link.state.rawValue,
-                                            lastHeardAgo: link.lastHeard.map { now - $0 }, sent: counter.sent, received: counter.received,
-                                            refused: counter.refused,
-                                            problem: counter.listenError ?? counter.lastSendError.map { "sending: \($0)" } ?? counter.lastRefusal))
+                                            lastHeardAgo: link.lastHeard.map { now - $0 }, sent: route.sent, received: route.received,
+                                            refused: local.refused,
+                                            problem: local.listenError ?? route.lastSendError.map { "sending: \($0)" } ?? local.lastRefusal))
                 }
             }
             var checks: [CheckStatus] = []

@@ -19,7 +19,8 @@ final class HeartbeatService: Sendable {
         var remoteAddress: String
     }
 
-    /// Per link, for status.
+    /// For status: `sent`, `received` and `lastSendError` per peer and link (key "peer/link"); `refused`,
+    /// `lastRefusal` and `listenError` per link (key "link": a refused datagram's sender is not to be believed).
     struct LinkCounters: Sendable, Equatable {
         var sent = 0
         var received = 0
@@ -98,8 +99,8 @@ final class HeartbeatService: Sendable {
                                                    groups: payload(route.peer))
                     let error = socket.send(authenticator.seal(message), to: route.remoteAddress, port: port)
                     state.withLockedValue {
-                        $0.counters[route.link, default: LinkCounters()].sent += 1
-                        $0.counters[route.link, default: LinkCounters()].lastSendError = error.map { String(cString: strerror($0)) }
+                        $0.counters[route.peer + "/" + route.link, default: LinkCounters()].sent += 1
+                        $0.counters[route.peer + "/" + route.link, default: LinkCounters()].lastSendError = error.map { Self.describe(errno: $0) }
                     }
                 }
                 nextSend = max(nextSend + interval, current)
@@ -159,7 +160,7 @@ final class HeartbeatService: Sendable {
                    key: "\(source) replay", link: link)
             return
         }
-        state.withLockedValue { $0.counters[link, default: LinkCounters()].received += 1 }
+        state.withLockedValue { $0.counters[message.sender + "/" + link, default: LinkCounters()].received += 1 }
         deliver(message, link, now())
     }
 
@@ -169,6 +170,11 @@ final class HeartbeatService: Sendable {
             $0.counters[link, default: LinkCounters()].lastRefusal = what
         }
         logOnce(key, "refused a heartbeat " + what)
+    }
+
+    static func describe(errno code: Int32) -> String {
+        guard let text = strerror(code) else { return "error \(code)" }
+        return String(validatingCString: text) ?? "error \(code)"
     }
 
     private func logOnce(_ key: String, _ message: String) {

@@ -79,7 +79,7 @@ struct HeartbeatServiceTests {
         func datagram(_ sequence: UInt64, receiver: String = "beta", link: String = "lan") -> [UInt8] {
             seal.seal(HeartbeatMessage(sequence: sequence, sender: "alpha", receiver: receiver, link: link, groups: []))
         }
-        #expect(Self.waitUntil(seconds: 2) { (beta.counters["lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+        #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
         _ = sender.send(datagram(1000), to: "127.0.0.2", port: port)
         #expect(Self.waitUntil(seconds: 2) { inbox.count == 1 })
         for replay in [datagram(1000), datagram(999), datagram(5)] { _ = sender.send(replay, to: "127.0.0.2", port: port) }
@@ -100,7 +100,7 @@ struct HeartbeatServiceTests {
         beta.start()
         defer { beta.stop() }
         let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
-        #expect(Self.waitUntil(seconds: 2) { (beta.counters["lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+        #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
         var generator = SystemRandomNumberGenerator()
         for size in [0, 1, 31, 40, 100, 1300, 4000] {
             _ = sender.send((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: "127.0.0.2", port: port)
