@@ -10,10 +10,10 @@ import Testing
 @Suite(.serialized)
 struct FailoverScenarioTests {
     /// Both daemons up, alpha serving (address held, its service answering), beta watching on both links.
-    static func running(_ label: String, heartbeat: String = "", group: String = "") throws -> FailoverLab {
+    static func running(_ label: String, heartbeat: String = "", group: String = "", nodeTables: String = "") throws -> FailoverLab {
         let lab = try FailoverLab(label)
         do {
-            try lab.configure(heartbeat: heartbeat, group: group)
+            try lab.configure(heartbeat: heartbeat, group: group, nodeTables: nodeTables)
             try lab.startMailServer()
             try lab.start("alpha")
             try lab.start("beta")
@@ -132,5 +132,30 @@ struct FailoverScenarioTests {
         usleep(2_000_000)
         #expect(!lab.holdsServiceAddress("beta"), "a failed fence must stop the takeover")
         #expect(lab.status("beta").contains("fence-failed"))
+    }
+
+    @Test func scenario6_isolatedPrimary_givesUpItsAddressByItself_beforeTheStandbyTakesIt() throws {
+        // alpha's "can I reach the world" check: the mail server on the LAN stands in for the gateway.
+        let lab = try Self.running("k6", nodeTables: """
+            [nodes.alpha.isolation_check]
+            type = "tcp"
+            target = "10.77.1.25:2525"
+            """)
+        defer { lab.shutdown() }
+        let isolatedAt = PollLog.now()
+        _ = lab.lab("isolate", "PREFIX", "alpha")
+        let released = FailoverLab.waitUntil(seconds: 5) { !lab.holdsServiceAddress("alpha") }
+        let releasedAfter = PollLog.now() - isolatedAt
+        #expect(released, "the isolated alpha kept its address: \(lab.logs("alpha"))")
+        print("scenario 6: the isolated alpha released its address \(String(format: "%.3f", releasedAfter)) s after losing its links")
+        // Isolation time (0.5 s) and the check's two failures, before the standby's dead time (1 s) plus margin.
+        #expect(releasedAfter < 2)
+        #expect(FailoverLab.waitUntil(seconds: 8) { lab.clientAnswer() == "lab-service beta" }, "\(lab.logs("beta"))")
+        // Back on the network, alpha hears the newer epoch and stays down.
+        _ = lab.lab("rejoin", "PREFIX", "alpha")
+        #expect(FailoverLab.waitUntil(seconds: 5) { lab.status("alpha").contains("stepped-down") }, "\(lab.logs("alpha"))")
+        usleep(1_000_000)
+        #expect(!lab.holdsServiceAddress("alpha"))
+        #expect(lab.clientAnswer() == "lab-service beta")
     }
 }

@@ -30,7 +30,7 @@ final class FailoverLab: @unchecked Sendable {
 
     /// Writes the cluster configuration (the group `web`, alpha primary) and the service scripts, and makes the
     /// certificates and cluster key.
-    func configure(heartbeat: String = "", group: String = "", notify: Bool = true) throws {
+    func configure(heartbeat: String = "", group: String = "", nodeTables: String = "", notify: Bool = true) throws {
         let service = "\(Self.repository)/scripts/lab-service"
         try """
             #!/bin/sh
@@ -70,6 +70,8 @@ final class FailoverLab: @unchecked Sendable {
             [nodes.alpha.links]
             dedicated = "10.77.2.1"
             lan = "10.77.1.1"
+
+            \(nodeTables)
 
             [nodes.beta]
             address = "10.77.2.2:7700"
