@@ -23,6 +23,9 @@ struct FailoverScenarioTests {
                 lab.status("beta").components(separatedBy: "\"state\" : \"up\"").count - 1 == 2
             }
             guard watching else { throw LabError("beta does not hear alpha on both links: \(lab.status("beta"))") }
+            // A standby whose replica never completed a sync does not take over by itself (a partial copy).
+            let synced = FailoverLab.waitUntil(seconds: 20) { lab.status("beta").contains("\"lastSyncAt\"") }
+            guard synced else { throw LabError("beta's replica never synced: \(lab.logs("beta"))") }
             return lab
         } catch {
             lab.shutdown()

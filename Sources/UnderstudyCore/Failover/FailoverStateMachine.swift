@@ -40,12 +40,16 @@ public struct FailoverStateMachine: Sendable {
         public var serviceFailing: Bool
         /// The node's isolation check fails; nil when none is configured.
         public var isolationFailing: Bool?
+        /// Every share of the group's replica completed a sync at least once: a half-copied replica must not
+        /// become the live data by itself.
+        public var replicaReady: Bool
 
-        public init(now: Double, peerSilence: Double, serviceFailing: Bool, isolationFailing: Bool? = nil) {
+        public init(now: Double, peerSilence: Double, serviceFailing: Bool, isolationFailing: Bool? = nil, replicaReady: Bool = true) {
             self.now = now
             self.peerSilence = peerSilence
             self.serviceFailing = serviceFailing
             self.isolationFailing = isolationFailing
+            self.replicaReady = replicaReady
         }
     }
 
@@ -53,12 +57,16 @@ public struct FailoverStateMachine: Sendable {
         case alreadyOwner(GroupOwnership)
         case peerAlive(heardSecondsAgo: Double)
         case busy(FailoverPhase)
+        case staleData(GroupOwnership)
+        case replicaIncomplete
 
         public var description: String {
             switch self {
             case .alreadyOwner(let ownership): "this node holds the group already (\(ownership))"
             case .peerAlive(let age): "the primary is alive (heard \(Self.format(age)) s ago); a takeover now would make two primaries until it steps down. Stop it first, or use --force to take over anyway (it steps down as soon as it hears the higher epoch)"
             case .busy(let phase): "the group is \(phase.rawValue); wait until that ends"
+            case .staleData(let ownership): "this node stepped down when \(ownership.owner) took the group over (\(ownership)); its data stopped then, and serving it would lose every change made since. Use --force only if \(ownership.owner)'s data is lost for good"
+            case .replicaIncomplete: "this node's replica has not completed its first sync; serving it would serve a partial copy. Use --force only if nothing better exists"
             }
         }
 
@@ -141,7 +149,9 @@ public struct FailoverStateMachine: Sendable {
         let now = seen.now
         switch phase {
         case .starting:
-            if now - phaseSince >= settings.deadTime {
+            // A node that cannot reach the world after a restart may be the one that was cut off while its peer
+            // took over: it waits until it hears the peer, or its isolation check passes.
+            if now - phaseSince >= settings.deadTime, seen.isolationFailing != true {
                 enter(.acquiring, at: now)
                 return [.acquire]
             }
@@ -190,6 +200,11 @@ public struct FailoverStateMachine: Sendable {
         guard failureSeenAt == nil, phase == .standby else { return [] }
         failureSeenAt = now
         silenceAtFailure = seen.peerSilence
+        if !seen.replicaReady {
+            return [.notify(.primaryFailed, .critical, topic: ownership.owner,
+                            summary: "primary \(ownership.owner) of group \(settings.group) failed, but \(settings.node)'s replica never completed its first sync: no takeover",
+                            detail: "Serving a partial copy could lose data. If the primary cannot come back, take over anyway with: understudy failover \(settings.group) --force")]
+        }
         let owner = ownership.owner
         var actions: [FailoverAction] = [
             .notify(.primaryFailed, .critical, topic: owner,
@@ -204,10 +219,12 @@ public struct FailoverStateMachine: Sendable {
 
     /// `understudy failover GROUP`: take over now, in either mode. Refused while the primary is heard (unless
     /// `force`), when this node owns the group already, or while something else runs.
-    public mutating func manualFailover(at now: Double, peerSilence: Double, force: Bool) -> Result<[FailoverAction], ManualFailoverRefusal> {
+    public mutating func manualFailover(at now: Double, peerSilence: Double, force: Bool, replicaReady: Bool = true) -> Result<[FailoverAction], ManualFailoverRefusal> {
         if isOwner && phase != .steppedDown { return .failure(.alreadyOwner(ownership)) }
         guard [.standby, .fenceFailed, .steppedDown].contains(phase) else { return .failure(.busy(phase)) }
         if peerSilence < settings.deadTime && !force { return .failure(.peerAlive(heardSecondsAgo: peerSilence)) }
+        if phase == .steppedDown && !settings.followsOwner && !force { return .failure(.staleData(ownership)) }
+        if !replicaReady && !force { return .failure(.replicaIncomplete) }
         if failureSeenAt == nil {
             failureSeenAt = now
             silenceAtFailure = peerSilence
@@ -227,6 +244,13 @@ public struct FailoverStateMachine: Sendable {
         let taken = ownership.takenOver(by: settings.node)
         takingOver = taken
         return [notice, .takeOver(taken)]
+    }
+
+    /// The engine stored the takeover's new ownership (before the address and scripts): heartbeats say it from
+    /// now on, so a peer that comes back during the takeover steps down instead of taking the address too.
+    public mutating func ownershipStored(_ stored: GroupOwnership) {
+        guard phase == .takingOver, stored == takingOver, !ownership.supersedes(stored) else { return }
+        ownership = stored
     }
 
     public mutating func fenceFinished(succeeded: Bool, detail: String, at now: Double) -> [FailoverAction] {
@@ -262,8 +286,8 @@ public struct FailoverStateMachine: Sendable {
         var actions: [FailoverAction] = [
             .notify(succeeded ? .takeoverFinished : .takeoverFailed, .critical, topic: "",
                     summary: succeeded
-                        ? "\(settings.node) took over group \(settings.group) (\(taken)) in \(Self.seconds(now - (failureSeenAt ?? now))) s" + (silenceAtFailure.map { ", \(Self.seconds($0 + now - (failureSeenAt ?? now))) s after the last heartbeat" } ?? "")
-                        : "\(settings.node) took over group \(settings.group) (\(taken)) but some steps failed",
+                        ? "\(settings.node) took over group \(settings.group) at epoch \(taken.epoch) in \(Self.seconds(now - (failureSeenAt ?? now))) s" + (silenceAtFailure.map { ", \(Self.seconds($0 + now - (failureSeenAt ?? now))) s after the last heartbeat" } ?? "")
+                        : "\(settings.node) took over group \(settings.group) at epoch \(taken.epoch) but some steps failed",
                     detail: detail),
         ]
         if stepDownWhenDone || overtaken {
@@ -312,7 +336,7 @@ public struct FailoverStateMachine: Sendable {
             var actions: [FailoverAction] = [
                 .notify(.stepDown, .critical, topic: "epoch",
                         summary: "\(settings.node) stepped down from group \(settings.group): \(reason)",
-                        detail: "It released the service address and ran its stop scripts, and will not take the group back by itself."),
+                        detail: "It releases the service address and runs its stop scripts, and will not take the group back by itself."),
             ]
             if held { actions.append(.release(runStopScripts: true)) }
             return actions

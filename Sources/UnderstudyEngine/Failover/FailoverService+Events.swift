@@ -26,7 +26,9 @@ extension FailoverService {
             }
         }
         if case .up(let name) = linkEvent {
-            tellLink(.linkUp, .info, peer: message.sender, link: name, "link \(name) to \(message.sender) is up again")
+            // Not on the heartbeat thread: telling writes the event log, and a slow disk must not delay heartbeats.
+            let sender = message.sender
+            Task { self.tellLink(.linkUp, .info, peer: sender, link: name, "link \(name) to \(sender) is up again") }
         }
         for (group, produced) in actions { enqueue(group, produced) }
         for group in announce {
@@ -52,8 +54,17 @@ extension FailoverService {
         }
     }
 
+    /// Every share of `group` completed a sync at least once on this node.
+    func replicaReady(_ group: String) -> Bool {
+        guard let status = runtime.status.snapshot(now: runtime.now()).first(where: { $0.name == group }) else { return false }
+        return status.shares.allSatisfy { $0.lastSyncAt != nil }
+    }
+
     func tick() {
         let now = runtime.now()
+        // Only a standby that may take over needs it; read once per tick, outside the lock.
+        var ready: [String: Bool] = [:]
+        for group in groups where group.standby == runtime.name { ready[group.name] = replicaReady(group.name) }
         var linkEvents: [(String, LinkLiveness.Event)] = []
         var actions: [(String, [FailoverAction])] = []
         state.withLockedValue { state in
@@ -75,7 +86,8 @@ extension FailoverService {
                 let checks = state.checks[group.name] ?? [:]
                 let failing = !checks.isEmpty && checks.values.allSatisfy { $0.state == .failing }
                 let produced = machine.tick(FailoverStateMachine.Observation(
-                    now: now, peerSilence: liveness.silence(at: now), serviceFailing: failing, isolationFailing: isolationFailing))
+                    now: now, peerSilence: liveness.silence(at: now), serviceFailing: failing, isolationFailing: isolationFailing,
+                    replicaReady: ready[group.name] ?? true))
                 state.machines[group.name] = machine
                 if !produced.isEmpty { actions.append((group.name, produced)) }
             }
@@ -98,12 +110,13 @@ extension FailoverService {
                 : "group '\(group)' has no failover on this node; groups with failover here: \(known.joined(separator: ", "))"))
         }
         let now = runtime.now()
+        let ready = runtime.configuration.groups[group]?.standby == runtime.name ? replicaReady(group) : true
         let result: Result<[FailoverAction], FailoverStateMachine.ManualFailoverRefusal> = state.withLockedValue { state in
             guard var machine = state.machines[group],
                   let liveness = state.liveness[runtime.configuration.groups[group]?.peer(of: runtime.name) ?? ""] else {
                 return .failure(.busy(.starting))
             }
-            let outcome = machine.manualFailover(at: now, peerSilence: liveness.silence(at: now), force: force)
+            let outcome = machine.manualFailover(at: now, peerSilence: liveness.silence(at: now), force: force, replicaReady: ready)
             state.machines[group] = machine
             return outcome
         }
@@ -156,6 +169,26 @@ extension FailoverService {
                 let report = await actions.release(runStopScripts: runStopScripts)
                 if !report.lines.isEmpty { runtime.event("warning", "release", "group \(group): " + report.lines.joined(separator: "; ")) }
                 feed(group) { $0.released(at: runtime.now()) }
+                if !report.succeeded { retryRelease(group, report) }
+            }
+        }
+    }
+
+    /// A release that failed (the address could not be removed, a stop script failed) is told at once, and the
+    /// address removal is tried again every 5 s while this node does not own the group: two nodes must not keep it.
+    private func retryRelease(_ group: String, _ report: GroupActions.Report) {
+        tell(NotificationEvent(kind: .stepDown, severity: .critical, node: runtime.name, group: group, topic: "release-failed",
+                               summary: "\(runtime.name) could not fully give up group \(group): check its address and services by hand",
+                               detail: report.text, time: Date().timeIntervalSince1970))
+        guard let actions = self.actions[group] else { return }
+        Task {
+            for _ in 0..<720 {
+                try? await Task.sleep(nanoseconds: 5_000_000_000)
+                guard !Task.isCancelled, !self.runtime.owns(group: group), actions.holdsAddress() else { return }
+                if await actions.release(runStopScripts: false).succeeded {
+                    self.runtime.logger.notice("group \(group): the service address is removed now")
+                    return
+                }
             }
         }
     }

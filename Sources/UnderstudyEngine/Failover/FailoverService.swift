@@ -80,6 +80,8 @@ final class FailoverService: Sendable {
         if let isolation = me.isolationCheck { initial.isolation = CheckHealth(rise: isolation.rise, fall: isolation.fall) }
         self.queues = queues
         self.streams = streams
+        let state = NIOLockedValueBox(initial)
+        self.state = state
         var actions: [String: GroupActions] = [:]
         for group in groups {
             actions[group.name] = GroupActions(
@@ -91,11 +93,12 @@ final class FailoverService: Sendable {
                         runtime.logger.notice("group \(group.name): the replica's connection is still closing; it can no longer apply anything")
                     }
                 },
-                ownershipStored: { [runtime] in runtime.setOwnership($0, group: group.name) })
+                ownershipStored: { [runtime] stored in
+                    runtime.setOwnership(stored, group: group.name)
+                    state.withLockedValue { $0.machines[group.name]?.ownershipStored(stored) }
+                })
         }
         self.actions = actions
-        let state = NIOLockedValueBox(initial)
-        self.state = state
         let receiver = NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>(nil)
         heartbeatReceiver = receiver
         if routes.isEmpty {

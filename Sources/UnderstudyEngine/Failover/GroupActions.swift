@@ -95,6 +95,8 @@ struct GroupActions: Sendable {
         Task {
             for _ in 1..<max(1, count) {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                // Announcing an address this node no longer holds would send clients to a MAC without it.
+                guard (try? InterfaceAddresses.contains(address, interface: interface)) == true else { return }
                 do { try AddressAnnouncer.announce(address, interface: interface) } catch {
                     logger.warning("announcing \(address.address) on \(interface) again failed: \(error)")
                 }
@@ -108,6 +110,7 @@ struct GroupActions: Sendable {
         guard let address = takeover.serviceAddress, let interface else { return }
         for index in 0..<takeover.announceCount {
             if index > 0 { try? await Task.sleep(nanoseconds: UInt64(takeover.announceInterval.seconds * 1e9)) }
+            guard holdsAddress() else { return }
             do { try AddressAnnouncer.announce(address, interface: interface) } catch {
                 logger.warning("announcing \(address.address) on \(interface) failed: \(error)")
                 return
@@ -117,10 +120,16 @@ struct GroupActions: Sendable {
 
     /// Re-announces while the address is held (`announce_refresh`).
     func refreshAnnouncement() {
-        guard let address = takeover.serviceAddress, let interface else { return }
+        guard let address = takeover.serviceAddress, let interface, holdsAddress() else { return }
         do { try AddressAnnouncer.announce(address, interface: interface) } catch {
             logger.warning("refreshing the announcement of \(address.address) on \(interface) failed: \(error)")
         }
+    }
+
+    /// True when the service address is on this node's interface now.
+    func holdsAddress() -> Bool {
+        guard let address = takeover.serviceAddress, let interface else { return false }
+        return (try? InterfaceAddresses.contains(address, interface: interface)) == true
     }
 
     /// Removes the address (when held), then runs the stop scripts when asked.

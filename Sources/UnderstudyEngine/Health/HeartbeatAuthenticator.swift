@@ -22,12 +22,14 @@ struct HeartbeatAuthenticator: Sendable {
 
     enum Refusal: Error, Equatable, CustomStringConvertible {
         case tooShort(Int)
+        case tooLong(Int)
         case badAuthenticator
         case malformed(String)
 
         var description: String {
             switch self {
             case .tooShort(let count): "a \(count)-byte datagram is too short to be a heartbeat"
+            case .tooLong(let count): "a \(count)-byte datagram is too long to be a heartbeat"
             case .badAuthenticator: "its authenticator does not match the cluster key (another cluster, a stale cluster.key, or forged)"
             case .malformed(let message): message
             }
@@ -35,9 +37,8 @@ struct HeartbeatAuthenticator: Sendable {
     }
 
     func open(_ datagram: [UInt8]) throws(Refusal) -> HeartbeatMessage {
-        guard datagram.count > Self.tagSize + 8, datagram.count <= HeartbeatMessage.maximumSize + Self.tagSize else {
-            throw .tooShort(datagram.count)
-        }
+        guard datagram.count > Self.tagSize + 8 else { throw .tooShort(datagram.count) }
+        guard datagram.count <= HeartbeatMessage.maximumSize + Self.tagSize else { throw .tooLong(datagram.count) }
         let body = datagram[..<(datagram.count - Self.tagSize)]
         let tag = datagram[(datagram.count - Self.tagSize)...]
         guard HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: body, using: key) else { throw .badAuthenticator }

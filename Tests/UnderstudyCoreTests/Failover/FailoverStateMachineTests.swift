@@ -209,7 +209,7 @@ import UnderstudyCore
         let actions = machine.takeoverFinished(stored: true, succeeded: true, detail: "address 0.01 s", at: 3.42)
         #expect(actions.operations == [])
         let finished = actions.notification(.takeoverFinished)
-        #expect(finished?.summary == "beta took over group web (epoch 1 (beta)) in 0.42 s, 3.42 s after the last heartbeat")
+        #expect(finished?.summary == "beta took over group web at epoch 1 in 0.42 s, 3.42 s after the last heartbeat")
         #expect(finished?.detail == "address 0.01 s")
         #expect(machine.phase == .active)
         #expect(machine.phaseSince == 3.42)
