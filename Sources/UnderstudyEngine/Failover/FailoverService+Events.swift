@@ -54,10 +54,14 @@ extension FailoverService {
         }
     }
 
-    /// Every share of `group` completed a sync at least once on this node.
+    /// Every share of `group` completed a sync at least once on this node. Once true it stays true (the last
+    /// sync's time is kept across restarts), so the status is only read until then, not on every tick.
     func replicaReady(_ group: String) -> Bool {
-        guard let status = runtime.status.snapshot(now: runtime.now()).first(where: { $0.name == group }) else { return false }
-        return status.shares.allSatisfy { $0.lastSyncAt != nil }
+        if state.withLockedValue({ $0.readyReplicas.contains(group) }) { return true }
+        guard let status = runtime.status.snapshot(now: runtime.now()).first(where: { $0.name == group }),
+              status.shares.allSatisfy({ $0.lastSyncAt != nil }) else { return false }
+        state.withLockedValue { _ = $0.readyReplicas.insert(group) }
+        return true
     }
 
     func tick() {

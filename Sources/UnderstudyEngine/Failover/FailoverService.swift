@@ -32,6 +32,8 @@ final class FailoverService: Sendable {
         var isolation: CheckHealth?
         var peerPhases: [String: String] = [:]
         var lastTick: Double?
+        /// Groups whose replica completed a sync once (see `replicaReady`).
+        var readyReplicas: Set<String> = []
         var running = true
     }
 
