@@ -107,11 +107,11 @@ struct CheckProbe: Sendable {
 
     private static func readFile(_ path: String, expectBody: String?) -> Result {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return Result(passed: false, message: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return Result(passed: false, message: "cannot open \(path): \(errnoText(errno))") }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        guard count >= 0 else { return Result(passed: false, message: "cannot read \(path): \(String(cString: strerror(errno)))") }
+        guard count >= 0 else { return Result(passed: false, message: "cannot read \(path): \(errnoText(errno))") }
         if let expectBody, !String(decoding: buffer[..<count], as: UTF8.self).contains(expectBody) {
             return Result(passed: false, message: "\(path) does not contain \"\(expectBody)\"")
         }
@@ -119,7 +119,7 @@ struct CheckProbe: Sendable {
     }
 
     private static func describe(_ error: any Error) -> String {
-        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)) }
+        if let error = error as? IOError { return errnoText(error.errnoCode) }
         if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
             return describe(first.error)
         }

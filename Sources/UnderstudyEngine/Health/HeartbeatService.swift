@@ -100,7 +100,7 @@ final class HeartbeatService: Sendable {
                     let error = socket.send(authenticator.seal(message), to: route.remoteAddress, port: port)
                     state.withLockedValue {
                         $0.counters[route.peer + "/" + route.link, default: LinkCounters()].sent += 1
-                        $0.counters[route.peer + "/" + route.link, default: LinkCounters()].lastSendError = error.map { Self.describe(errno: $0) }
+                        $0.counters[route.peer + "/" + route.link, default: LinkCounters()].lastSendError = error.map { errnoText($0) }
                     }
                 }
                 nextSend = max(nextSend + interval, current)
@@ -170,11 +170,6 @@ final class HeartbeatService: Sendable {
             $0.counters[link, default: LinkCounters()].lastRefusal = what
         }
         logOnce(key, "refused a heartbeat " + what)
-    }
-
-    static func describe(errno code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(validatingCString: text) ?? "error \(code)"
     }
 
     private func logOnce(_ key: String, _ message: String) {

@@ -15,7 +15,7 @@ final class HeartbeatSocket {
         self.address = address
         family = address.contains(":") ? AF_INET6 : AF_INET
         fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw HeartbeatSocketError("cannot open a UDP socket for link '\(link)': \(HeartbeatService.describe(errno: errno))") }
+        guard fd >= 0 else { throw HeartbeatSocketError("cannot open a UDP socket for link '\(link)': \(errnoText(errno))") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         // Heartbeats must get through a busy link first (DSCP CS6, "network control").
@@ -23,7 +23,7 @@ final class HeartbeatSocket {
         if family == AF_INET { setsockopt(fd, Int32(IPPROTO_IP), IP_TOS, &tos, socklen_t(MemoryLayout<Int32>.size)) }
         let bound = Self.withSockaddr(address, port: port) { pointer, length in bind(fd, pointer, length) }
         guard bound == 0 else {
-            let reason = bound == nil ? "not an IP address" : HeartbeatService.describe(errno: errno)
+            let reason = bound == nil ? "not an IP address" : errnoText(errno)
             close(fd)
             throw HeartbeatSocketError("cannot listen for heartbeats on link '\(link)' at \(address) port \(port): \(reason); is \(address) an address of this machine?")
         }

@@ -260,10 +260,6 @@ public final class StateDatabase: Sendable {
     }
 }
 
-private func errnoText(_ code: Int32) -> String {
-    String(cString: strerror(code))
-}
-
 extension Date {
     /// The column value for a time (see `StateSchema` for why the reference date).
     var stateColumnValue: Double { timeIntervalSinceReferenceDate }
