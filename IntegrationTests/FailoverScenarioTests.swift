@@ -51,6 +51,9 @@ struct FailoverScenarioTests {
         let mail = lab.waitForMail(containing: "took over group web", seconds: 10)
         #expect(mail != nil, "no takeover email; mails: \(lab.mails().map { $0.prefix(200) })")
         #expect(mail?.contains("added 10.77.1.100/24 on lan0") == true, "the email lists the steps: \(mail ?? "")")
+        // Rule 6: each hook script's exit status and output are told (and logged).
+        #expect(mail?.contains("exit 0") == true && mail?.contains("started the web service on beta") == true, "\(mail ?? "")")
+        #expect(lab.logs("beta", last: 200).contains("started the web service on beta"))
 
         usleep(UInt32(max(0, 10.5 - (PollLog.now() - failedAt) - 1) * 1_000_000))
         let log = PollLog(path: poll)

@@ -33,4 +33,22 @@ struct ControlServerTests {
         let unknown = try await onThread { try client.send(ControlRequest(command: .sync, group: "nope")) }
         #expect(unknown.error?.contains("no group 'nope'") == true)
     }
+
+    @Test func failoverRequests_withoutAGroup_orOnANodeWithoutLinks_areRefusedClearly() async throws {
+        let cluster = try TestCluster(label: "control-failover")
+        defer { Task { await cluster.remove() } }
+        try cluster.start("beta")
+        let client = cluster.control("beta")
+        _ = try await cluster.status("beta")
+        let noGroup = try await onThread { try client.send(ControlRequest(command: .failover)) }
+        #expect(!noGroup.ok)
+        #expect(noGroup.error?.contains("failover needs a group") == true, "\(String(describing: noGroup.error))")
+        // The test cluster's nodes share no link: a mirror only, nothing to take over.
+        let noLinks = try await onThread { try client.send(ControlRequest(command: .failover, group: "files", force: true)) }
+        #expect(!noLinks.ok)
+        #expect(noLinks.error?.contains("share no link") == true, "\(String(describing: noLinks.error))")
+        let status = try await cluster.status("beta")
+        #expect(status.failover == nil)
+        #expect(status.groups.first?.role == "standby", "nothing changed")
+    }
 }
