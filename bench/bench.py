@@ -9,18 +9,16 @@ verification of the replica. Results go to bench/out/ as JSON with a text table 
 """
 import argparse
 import datetime
-import json
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchlib import corpus, measure, report, results, verify  # noqa: E402
+from benchlib import cli, corpus, measure, report, results, verify  # noqa: E402
 from benchlib.rsync_tool import RsyncDaemon, RsyncTool  # noqa: E402
 from benchlib.understudy_tool import UnderstudyTool  # noqa: E402
 
@@ -222,17 +220,10 @@ def parse_arguments() -> argparse.Namespace:
 
 def main() -> int:
     arguments = parse_arguments()
-    if arguments.render:
-        with open(arguments.render) as handle:
-            print(report.render(json.load(handle), markdown=arguments.markdown))
+    if cli.render_requested(arguments, report.render):
         return 0
     run = Run(arguments)
-
-    def stop(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, stop)
+    cli.exit_on_signals()
     failure = None
     try:
         run.run()

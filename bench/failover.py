@@ -10,17 +10,15 @@ Results go to bench/out/ as JSON with a text table beside them; every trial's lo
 """
 import argparse
 import datetime
-import json
 import os
 import platform
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchlib import failover_report, outage, results  # noqa: E402
+from benchlib import cli, failover_report, outage, results  # noqa: E402
 from benchlib.failover_keepalived import KeepalivedPair, keepalived_version  # noqa: E402
 from benchlib.failover_lab import Lab, SetupError  # noqa: E402
 from benchlib.failover_understudy import UnderstudyPair, has_failover  # noqa: E402
@@ -186,17 +184,10 @@ def parse_arguments() -> argparse.Namespace:
 
 def main() -> int:
     arguments = parse_arguments()
-    if arguments.render:
-        with open(arguments.render) as handle:
-            print(failover_report.render(json.load(handle), markdown=arguments.markdown))
+    if cli.render_requested(arguments, failover_report.render):
         return 0
     run = Run(arguments)
-
-    def stop(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, stop)
+    cli.exit_on_signals()
     started = time.monotonic()
     try:
         run.run()

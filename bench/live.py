@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from benchlib import corpus, live_report, live_verify, live_workload, measure, results  # noqa: E402
+from benchlib import cli, corpus, live_report, live_verify, live_workload, measure, results  # noqa: E402
 from benchlib.live_lsyncd import LsyncdTool, lsyncd_version  # noqa: E402
 from benchlib.live_procs import GroupRegistry  # noqa: E402
 from benchlib.live_understudy import UnderstudyLive  # noqa: E402
@@ -470,17 +469,10 @@ def parse_arguments() -> argparse.Namespace:
 def main() -> int:
     sys.setswitchinterval(0.001)   # the watcher thread gets the interpreter promptly when an event arrives
     arguments = parse_arguments()
-    if arguments.render:
-        with open(arguments.render) as handle:
-            print(live_report.render(json.load(handle), markdown=arguments.markdown))
+    if cli.render_requested(arguments, live_report.render):
         return 0
     run = Run(arguments)
-
-    def stop(signum, _frame):
-        raise SystemExit(128 + signum)
-
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, stop)
+    cli.exit_on_signals()
     started = time.monotonic()
     try:
         run.run()
