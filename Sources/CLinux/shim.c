@@ -1,4 +1,7 @@
 #define _GNU_SOURCE
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <errno.h>
 #include <malloc.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,4 +55,21 @@ long understudy_inotify_event_at(const void *buffer, long length, long offset, s
 
 void understudy_release_free_memory(void) {
     malloc_trim(0);
+}
+
+int understudy_reflink(int dst_fd, int src_fd) {
+    return ioctl(dst_fd, FICLONE, src_fd) == 0 ? 0 : -errno;
+}
+
+int understudy_birth_time(int dirfd, const char *name, long long *seconds, long *nanoseconds) {
+    struct statx info;
+    if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW, STATX_BTIME, &info) != 0) return -errno;
+    if (!(info.stx_mask & STATX_BTIME)) return 1;
+    *seconds = info.stx_btime.tv_sec;
+    *nanoseconds = info.stx_btime.tv_nsec;
+    return 0;
+}
+
+long understudy_copy_file_range(int in_fd, int out_fd, unsigned long length) {
+    return (long)copy_file_range(in_fd, NULL, out_fd, NULL, length, 0);
 }

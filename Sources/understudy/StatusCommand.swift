@@ -64,6 +64,20 @@ enum StatusTable {
             lines.append("in progress:")
             lines += progress
         }
+        let archived = report.groups.flatMap { group in group.shares.compactMap { share in share.archive.map { ("\(group.name)/\(share.name)", $0) } } }
+        if !archived.isEmpty {
+            lines.append("")
+            lines.append("archives and history:")
+            var rows = [["SHARE", "ARCHIVES", "LAST", "NEXT", "HISTORY", "LAST ERROR"]]
+            for (name, archive) in archived {
+                let next = archive.nextRuns.sorted { $0.key < $1.key }.map { "\($0.key) \(timestamp($0.value))" }.joined(separator: ", ")
+                let history = archive.historyWindowSeconds.map { "\(duration($0)): \(archive.historyVersions) versions, \(ByteCount.format(archive.historyBytes))" }
+                    ?? (archive.historyVersions > 0 ? "off (\(archive.historyVersions) versions expiring)" : "off")
+                rows.append([name, "\(archive.archives)", archive.lastArchiveID.map { "\($0)" } ?? "none", next.isEmpty ? "-" : next, history,
+                             archive.lastError ?? "-"])
+            }
+            lines += columns(rows).map { "  " + $0 }
+        }
         if let failover = report.failover {
             lines += renderFailover(failover)
         }

@@ -6,6 +6,7 @@ struct Understudy: AsyncParsableCommand {
         commandName: "understudy",
         abstract: "A standby server: mirrors a primary's shares to a standby over mutual TLS.",
         discussion: "Every node uses the same configuration file; see docs/configuration.md.",
-        subcommands: [InitCommand.self, CheckConfigCommand.self, RunCommand.self, StatusCommand.self, SyncCommand.self, FailoverCommand.self]
+        subcommands: [InitCommand.self, CheckConfigCommand.self, RunCommand.self, StatusCommand.self, SyncCommand.self, FailoverCommand.self,
+                      ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self]
     )
 }

@@ -48,6 +48,15 @@ int understudy_inotify_rm_watch(int fd, int watch);
 /// or -1 when no complete event starts there.
 long understudy_inotify_event_at(const void *buffer, long length, long offset, struct understudy_inotify_event *event);
 
+/// Makes `dst_fd` a copy-on-write clone of `src_fd` (FICLONE); 0, or -errno (EOPNOTSUPP, EXDEV, EINVAL where the
+/// file system has no reflinks).
+int understudy_reflink(int dst_fd, int src_fd);
+/// copy_file_range(in, NULL, out, NULL, length, 0): bytes copied, 0 at the end, -1 with errno set.
+long understudy_copy_file_range(int in_fd, int out_fd, unsigned long length);
+/// The birth time of `name` in `dirfd` (statx, no symlink followed): 0 when known, 1 when the file system does not
+/// record it, -errno on failure.
+int understudy_birth_time(int dirfd, const char *name, long long *seconds, long *nanoseconds);
+
 /// Hands freed heap back to the kernel (glibc keeps it otherwise): called after a large comparison.
 void understudy_release_free_memory(void);
 

@@ -1,9 +1,9 @@
 /// `[groups.NAME]` tables (`primary`, `standby`, `resync_interval`, `quiet_delay`, `max_delay`, `shares`) and their
 /// `[[groups.NAME.shares]]` (`name`, `source`, `replica`, `include`, `exclude`).
 extension ConfigurationValidator {
-    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth", "bandwidth_schedule", "shares"]
+    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth", "bandwidth_schedule", "shares", "archives"]
         + takeoverKeys
-    static let shareKeys = ["name", "source", "replica", "include", "exclude"]
+    static let shareKeys = ["name", "source", "replica", "include", "exclude", "history", "archive_dir"]
 
     struct GroupDraft {
         var name: String
@@ -22,12 +22,13 @@ extension ConfigurationValidator {
         var shares: [ShareDraft] = []
         var sharesAreValid = false
         var takeover: TakeoverConfiguration?
+        var archives: [ArchiveConfiguration]? = []
         /// True when the table sets any key that only matters with heartbeats (an address, scripts, checks...).
         var asksForTakeover = false
 
         var built: GroupConfiguration? {
             guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay, let maxDelay,
-                  let bandwidth, let live, let verifyInterval, let takeover else { return nil }
+                  let bandwidth, let live, let verifyInterval, let takeover, let archives else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
                 guard let configuration = share.built else { return nil }
@@ -35,7 +36,7 @@ extension ConfigurationValidator {
             }
             return GroupConfiguration(name: name, primary: primary, standby: standby, resyncInterval: resyncInterval,
                                       quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
-                                      bandwidth: bandwidth, shares: built, takeover: takeover)
+                                      bandwidth: bandwidth, shares: built, takeover: takeover, archives: archives)
         }
     }
 
@@ -49,10 +50,13 @@ extension ConfigurationValidator {
         var replicaIsDefault = true
         var include: [String]?
         var exclude: [String]?
+        var history: ConfigDuration?? = .some(nil)
+        var archiveDirectory: String?? = .some(nil)
 
         var built: ShareConfiguration? {
-            guard let name, let source, let replica, let include, let exclude else { return nil }
-            return try? ShareConfiguration(name: name, source: source, replica: replica, include: include, exclude: exclude)
+            guard let name, let source, let replica, let include, let exclude, let history, let archiveDirectory else { return nil }
+            return try? ShareConfiguration(name: name, source: source, replica: replica, include: include, exclude: exclude,
+                                           history: history, archiveDirectory: archiveDirectory)
         }
 
         /// "share 'site'", or "the share on line 12" when it has no usable name.
@@ -130,6 +134,7 @@ extension ConfigurationValidator {
         }
         (group.shares, group.sharesAreValid) = readShares(table, group: name, place: place)
         group.takeover = readTakeover(table, group: name, primary: group.primary, standby: group.standby, place: place)
+        group.archives = readArchives(table, group: name, shares: group.shares, place: place)
         group.asksForTakeover = Self.takeoverKeys.contains { $0 != "failover" && table[$0] != nil }
         return group
     }
@@ -236,6 +241,29 @@ extension ConfigurationValidator {
         }
         share.include = readPatterns("include", in: table, place: place, share: share)
         share.exclude = readPatterns("exclude", in: table, place: place, share: share)
+        if let value = table["history"] {
+            if value.string == "off" || value.boolean == false {
+                share.history = .some(nil)
+            } else if let window = readDuration("history", table, place: place, default: ConfigDuration(seconds: 0),
+                                                range: ConfigDuration(seconds: 60)...ConfigDuration(seconds: 100 * 365 * 86400)) {
+                share.history = .some(window)
+            } else {
+                share.history = nil
+            }
+        }
+        if table["archive_dir"] != nil {
+            if let (directory, line) = readAbsolutePath("archive_dir", in: table, place: place, required: false) {
+                let replica = share.replica ?? ""
+                if directory == "/" || RelativePath.isWithin(String(directory.dropFirst()), String(replica.dropFirst())) && !replica.isEmpty {
+                    report(.invalidPath, line, "\(Self.subject("archive_dir", place)) is '\(directory)', inside the replica '\(replica)'; the mirror would delete it — put it beside the replica, on the same file system")
+                    share.archiveDirectory = nil
+                } else {
+                    share.archiveDirectory = .some(directory)
+                }
+            } else {
+                share.archiveDirectory = nil
+            }
+        }
         return share
     }
 

@@ -28,6 +28,8 @@ public struct GroupConfiguration: Sendable, Equatable {
     /// Failure detection and takeover (`failover`, `service_address`, `interface`, `start`, `stop`, `fence`,
     /// `checks`, ...).
     public var takeover: TakeoverConfiguration
+    /// Scheduled archives of the shares, taken on the standby (`[[groups.NAME.archives]]`).
+    public var archives: [ArchiveConfiguration]
 
     public static let defaultQuietDelay = ConfigDuration(seconds: 0.01)
     public static let defaultMaxDelay = ConfigDuration(seconds: 0.1)
@@ -36,7 +38,8 @@ public struct GroupConfiguration: Sendable, Equatable {
     public init(name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval,
                 quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
                 live: Bool = true, verifyInterval: ConfigDuration = Self.defaultVerifyInterval,
-                bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration], takeover: TakeoverConfiguration = TakeoverConfiguration()) {
+                bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration], takeover: TakeoverConfiguration = TakeoverConfiguration(),
+                archives: [ArchiveConfiguration] = []) {
         self.name = name
         self.primary = primary
         self.standby = standby
@@ -48,6 +51,7 @@ public struct GroupConfiguration: Sendable, Equatable {
         self.bandwidth = bandwidth
         self.shares = shares
         self.takeover = takeover
+        self.archives = archives
     }
 
     /// The other node of the group, seen from `node`.

@@ -10,13 +10,32 @@ public struct ShareConfiguration: Sendable, Equatable {
     public var exclude: [String]
     /// `include` and `exclude`, compiled once.
     public var filter: PathFilter
+    /// How long the standby keeps the prior version of every replica file it replaces or deletes (`history`);
+    /// nil: off (the default).
+    public var history: ConfigDuration?
+    /// Where the standby keeps this share's archives and history (`archive_dir`); on the replica's file system,
+    /// so unchanged files are shared by hard links. Default: `.<replica name>.understudy-archives` beside the replica.
+    public var archiveDirectory: String
 
-    public init(name: String, source: String, replica: String? = nil, include: [String] = [], exclude: [String] = []) throws(GlobError) {
+    public init(name: String, source: String, replica: String? = nil, include: [String] = [], exclude: [String] = [],
+                history: ConfigDuration? = nil, archiveDirectory: String? = nil) throws(GlobError) {
         self.name = name
         self.source = source
         self.replica = replica ?? source
         self.include = include
         self.exclude = exclude
         self.filter = try PathFilter(include: include, exclude: exclude)
+        self.history = history
+        self.archiveDirectory = archiveDirectory ?? Self.defaultArchiveDirectory(replica: replica ?? source)
+    }
+
+    /// `/srv/files` → `/srv/.files.understudy-archives`: beside the replica (same file system), outside it (the
+    /// mirror never sees it), and one per replica.
+    public static func defaultArchiveDirectory(replica: String) -> String {
+        let trimmed = replica.count > 1 && replica.hasSuffix("/") ? String(replica.dropLast()) : replica
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." + trimmed + ".understudy-archives" }
+        let parent = trimmed[..<slash]
+        let name = trimmed[trimmed.index(after: slash)...]
+        return (parent.isEmpty ? "" : String(parent)) + "/." + name + ".understudy-archives"
     }
 }

@@ -13,6 +13,8 @@ public struct NotificationEvent: Sendable, Equatable {
         case stepDown = "step-down"
         case replicationStalled = "replication-stalled"
         case replicationResumed = "replication-resumed"
+        case archiveFailed = "archive-failed"
+        case archiveRecovered = "archive-recovered"
     }
 
     public enum Severity: String, Sendable, Comparable {

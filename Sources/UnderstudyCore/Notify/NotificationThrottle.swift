@@ -16,6 +16,7 @@ public struct NotificationThrottle: Sendable {
         .linkUp: .linkDown,
         .checkRecovered: .checkFailing,
         .replicationResumed: .replicationStalled,
+        .archiveRecovered: .archiveFailed,
     ]
 
     private struct Entry: Sendable {

@@ -7,15 +7,42 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case sync
         /// Take over `group` now (`understudy failover`); `force` even while the primary is heard.
         case failover
+        /// List archives (of `group`, `share`, or all).
+        case archives
+        /// Take an archive of `group`/`share` now, of series `schedule` (default "manual").
+        case archiveNow = "archive-now"
+        /// Remove archive `archive` of `group`/`share`.
+        case archiveRemove = "archive-remove"
+        /// Kept versions of `path`.
+        case history
+        /// Restore `path` from `archive` or as it was `at`, into `to` or `inPlace`.
+        case restore
     }
     public var command: Command
     public var group: String?
     public var force: Bool?
+    public var share: String?
+    /// A path: "GROUP/SHARE/path/in/share", or an absolute path inside a replica.
+    public var path: String?
+    public var archive: String?
+    public var schedule: String?
+    /// Seconds since 1970.
+    public var at: Double?
+    public var to: String?
+    public var inPlace: Bool?
 
-    public init(command: Command, group: String? = nil, force: Bool? = nil) {
+    public init(command: Command, group: String? = nil, force: Bool? = nil, share: String? = nil, path: String? = nil,
+                archive: String? = nil, schedule: String? = nil, at: Double? = nil, to: String? = nil, inPlace: Bool? = nil) {
         self.command = command
         self.group = group
         self.force = force
+        self.share = share
+        self.path = path
+        self.archive = archive
+        self.schedule = schedule
+        self.at = at
+        self.to = to
+        self.inPlace = inPlace
     }
 }
 
@@ -46,9 +73,16 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var syncResults: [SyncResult]?
     /// What a command did, for people (`failover`).
     public var message: String?
+    public var archives: [ArchiveInfo]?
+    public var history: [HistoryVersion]?
+    public var restore: RestoreReport?
 
-    public init(ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, syncResults: [SyncResult]? = nil, message: String? = nil) {
+    public init(ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, syncResults: [SyncResult]? = nil, message: String? = nil,
+                archives: [ArchiveInfo]? = nil, history: [HistoryVersion]? = nil, restore: RestoreReport? = nil) {
         self.message = message
+        self.archives = archives
+        self.history = history
+        self.restore = restore
         self.ok = ok
         self.error = error
         self.status = status

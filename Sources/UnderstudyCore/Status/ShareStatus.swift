@@ -46,6 +46,8 @@ public struct ShareStatus: Codable, Sendable, Equatable {
     public var watchedDirectories: Int?
     /// Why changes are not all captured (primary only); the share then converges through full comparisons.
     public var captureProblem: String?
+    /// Archives and history (standby only, when configured).
+    public var archive: ShareArchiveStatus?
 
     public init(name: String, path: String, state: ShareState) {
         self.name = name

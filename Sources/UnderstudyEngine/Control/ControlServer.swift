@@ -12,6 +12,7 @@ struct ControlServer: Sendable {
     let socketPath: String
     let syncRequests: [String: SyncRequests]
     var failover: FailoverService? = nil
+    var archives: ArchiveService? = nil
 
     func run() async throws {
         unlink(socketPath)
@@ -54,9 +55,12 @@ struct ControlServer: Sendable {
         do {
             request = try JSONDecoder.control.decode(ControlRequest.self, from: data)
         } catch {
-            return ControlResponse(ok: false, error: "bad control request: \(error); expected {\"command\": \"status\"|\"sync\"|\"failover\", \"group\": optional, \"force\": optional}")
+            return ControlResponse(ok: false, error: "bad control request: \(error); expected {\"command\": \"status\"|\"sync\"|\"failover\"|\"archives\"|\"archive-now\"|\"archive-remove\"|\"history\"|\"restore\", ...}")
         }
         switch request.command {
+        case .archives, .archiveNow, .archiveRemove, .history, .restore:
+            guard let archives else { return ControlResponse(ok: false, error: "node \(node.name) keeps no replica, so it has no archives or history") }
+            return await handleArchive(request, archives)
         case .status:
             return ControlResponse(ok: true, status: report())
         case .failover:
@@ -92,6 +96,43 @@ struct ControlServer: Sendable {
             }
             let ok = results.allSatisfy(\.ok)
             return ControlResponse(ok: ok, error: ok ? nil : results.compactMap(\.error).first, status: report(), syncResults: results)
+        }
+    }
+
+    private func handleArchive(_ request: ControlRequest, _ service: ArchiveService) async -> ControlResponse {
+        do {
+            switch request.command {
+            case .archives:
+                return ControlResponse(ok: true, archives: try await service.list(group: request.group, share: request.share))
+            case .archiveNow:
+                let context = try service.context(group: request.group, share: request.share)
+                let series = request.schedule ?? "manual"
+                let schedule = context.group.archives.first { $0.share == context.share.name && $0.name == series }
+                guard series == "manual" || schedule != nil else {
+                    let names = ["manual"] + context.group.archives.filter { $0.share == context.share.name }.map(\.name)
+                    return ControlResponse(ok: false, error: "\(context.key) has no archive schedule '\(series)'; use one of \(names.joined(separator: ", "))")
+                }
+                let info = try await service.takeArchive(context, series: series, paths: schedule?.paths ?? [])
+                return ControlResponse(ok: true, archives: [info])
+            case .archiveRemove:
+                let context = try service.context(group: request.group, share: request.share)
+                guard let id = request.archive, !id.isEmpty else { return ControlResponse(ok: false, error: "name the archive to remove") }
+                try await service.removeArchive(context, id: id, reason: "removed by request")
+                service.updateStatus(context)
+                return ControlResponse(ok: true, message: "archive \(id) of \(context.key) removed")
+            case .history:
+                guard let path = request.path else { return ControlResponse(ok: false, error: "history needs a path") }
+                return ControlResponse(ok: true, history: try service.history(path: path))
+            case .restore:
+                guard let path = request.path else { return ControlResponse(ok: false, error: "restore needs a path") }
+                let report = try await service.restore(path: path, archive: request.archive, at: request.at, to: request.to,
+                                                       inPlace: request.inPlace ?? false)
+                return ControlResponse(ok: true, restore: report)
+            default:
+                return ControlResponse(ok: false, error: "not an archive command")
+            }
+        } catch {
+            return ControlResponse(ok: false, error: "\(error)")
         }
     }
 

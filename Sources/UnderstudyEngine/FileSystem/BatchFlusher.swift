@@ -17,13 +17,15 @@ final class BatchFlusher: @unchecked Sendable {
 
     /// Its own root descriptor and parent cache: `ShareDirectory` is not shared between threads.
     private let share: ShareDirectory
+    private let history: HistoryKeeper?
     private let queue = DispatchQueue(label: "understudy.flusher")
     private let group = DispatchGroup()
     /// Written only on `queue`; read after `group.wait()`, which orders the two.
     private var outcome = Outcome()
 
-    init(rootPath: String) throws(FileSystemError) {
+    init(rootPath: String, history: HistoryKeeper?) throws(FileSystemError) {
         share = try ShareDirectory(path: rootPath, create: false)
+        self.history = history
     }
 
     func submit(_ batch: [ReplicaWriter.PendingCommit]) {
@@ -47,6 +49,7 @@ final class BatchFlusher: @unchecked Sendable {
         guard understudy_syncfs(share.rootDescriptor) == 0 else { throw .errno("syncfs", "") }
         for commit in batch {
             let (dir, name) = try share.parent(of: commit.path)
+            history?.preserve(dir, name, path: commit.path, reason: "replaced")
             guard renameat(dir, commit.temporaryName, dir, name) == 0 else {
                 unlinkat(dir, commit.temporaryName, 0)
                 throw .errno("rename into place", commit.path)

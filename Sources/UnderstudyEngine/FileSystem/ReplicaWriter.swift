@@ -19,6 +19,11 @@ public final class ReplicaWriter {
         public var batchBytes: Int64 = 64 * 1024 * 1024
         /// New files at least this large are written under a partial name that survives a crash.
         public var partialThreshold: Int64 = 64 * 1024
+        /// Keeps the prior version of every file replaced or deleted (the share's `history`); nil: off.
+        public var history: HistoryKeeper?
+        /// Archives share inodes with the replica: an attribute change then gives the file a new inode instead of
+        /// changing the shared one in place (which would change the archived copies too).
+        public var breakSharedInodes = false
 
         public init(applyOwnership: Bool) {
             self.applyOwnership = applyOwnership
@@ -55,7 +60,7 @@ public final class ReplicaWriter {
         self.share = share
         self.options = options
         decompressor = try ZstdDecompressor()
-        flusher = try BatchFlusher(rootPath: share.rootPath)
+        flusher = try BatchFlusher(rootPath: share.rootPath, history: options.history)
     }
 
     deinit {
@@ -72,6 +77,7 @@ public final class ReplicaWriter {
         case .removeTree(let path), .delete(let path):
             try flush()
             let (dir, name) = try share.parent(of: path)
+            options.history?.preserveTree(dir, name, path: path, reason: "deleted")
             try ReplicaWriter.removeRecursively(dir, name, path: path)
             share.invalidateCache()
             removedPaths.append(path)
@@ -88,7 +94,12 @@ public final class ReplicaWriter {
             let source = dup(fromDir)
             defer { close(source) }
             let (toDir, toName) = try share.parent(of: to)
+            if let history = options.history {
+                history.preserve(toDir, toName, path: to, reason: "replaced")
+                history.preserveTree(source, fromName, path: from, reason: "moved")
+            }
             guard renameat(source, fromName, toDir, toName) == 0 else { throw .errno("rename to \(String(reflecting: to))", from) }
+            options.history?.noteMovedInTree(toDir, toName, path: to)
             removedPaths.append(from)
             renamedPaths[to] = from
             if let status = try? FileStatus.at(toDir, toName, path: to), status.kind == .file {
@@ -102,6 +113,7 @@ public final class ReplicaWriter {
             guard symlinkat(target, dir, temporary) == 0 else { throw .errno("create symlink", path) }
             do throws(FileSystemError) {
                 try setLinkAttributes(dir, temporary, attributes, path: path)
+                options.history?.preserve(dir, name, path: path, reason: "replaced")
                 guard renameat(dir, temporary, dir, name) == 0 else { throw FileSystemError.errno("rename symlink into place", path) }
             } catch {
                 unlinkat(dir, temporary, 0)
@@ -118,6 +130,7 @@ public final class ReplicaWriter {
             let (dir, name) = try share.parent(of: path)
             let temporary = ReplicaWriter.temporaryName()
             guard linkat(targetDescriptor, targetName, dir, temporary, 0) == 0 else { throw .errno("create hard link", path) }
+            options.history?.preserve(dir, name, path: path, reason: "replaced")
             guard renameat(dir, temporary, dir, name) == 0 else {
                 unlinkat(dir, temporary, 0)
                 throw .errno("rename hard link into place", path)
@@ -133,13 +146,53 @@ public final class ReplicaWriter {
                 guard try FileStatus.of(fd, path: path).kind == .file else {
                     throw FileSystemError(.pathRefused, operation: "is not a regular file; attributes refused", path: path)
                 }
-                try setAttributes(fd, attributes, path: path)
+                var info = stat()
+                if options.breakSharedInodes, fstat(fd, &info) == 0, info.st_nlink > 1 {
+                    try replaceWithOwnCopy(fd, dir, name, attributes, path: path)
+                } else {
+                    try setAttributes(fd, attributes, path: path)
+                }
             }
         case .setDirectoryAttributes(let path, let attributes):
             try flush()
             let fd = try share.openDirectory(path)
             defer { close(fd) }
             try setAttributes(fd, attributes, path: path)
+        }
+    }
+
+    /// Gives `name` a new inode with `attributes`: its content is copied to a temporary sibling, which replaces it.
+    /// The old inode keeps its attributes for the archives that share it.
+    private func replaceWithOwnCopy(_ fd: Int32, _ dir: Int32, _ name: String, _ attributes: FileAttributes, path: String) throws(FileSystemError) {
+        let temporary = ReplicaWriter.temporaryName()
+        let output = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw .errno("create a copy of", path) }
+        let failure: FileSystemError? = {
+            defer { close(output) }
+            if understudy_reflink(output, fd) != 0 {
+                do {
+                    try TreeCloner.copyBytes(from: fd, to: output, path: path)
+                } catch let error as FileSystemError {
+                    return error
+                } catch {
+                    return FileSystemError(.systemCall, operation: "copy: \(error)", path: path)
+                }
+            }
+            guard fsync(output) == 0 else { return FileSystemError.errno("fsync the copy of", path) }
+            do throws(FileSystemError) {
+                try setAttributes(output, attributes, path: path)
+            } catch {
+                return error
+            }
+            return nil
+        }()
+        if let failure {
+            unlinkat(dir, temporary, 0)
+            throw failure
+        }
+        guard renameat(dir, temporary, dir, name) == 0 else {
+            unlinkat(dir, temporary, 0)
+            throw .errno("rename the copy over", path)
         }
     }
 

@@ -19,6 +19,8 @@ public struct NodeDaemon: Service {
     let failover: FailoverService
     let followers = StandbyFollowers()
     let notifications: NotificationService
+    /// Archives and history of this node's replicas; nil on a node that is standby of no group.
+    let archives: ArchiveService?
     /// Called with the bound port once the peer listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
 
@@ -39,6 +41,8 @@ public struct NodeDaemon: Service {
                                                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         self.notifications = notifications
         let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
+        archives = configuration.groups(whereNode: node).contains { $0.standby == node }
+            ? ArchiveService(node: runtime, notify: notifier) : nil
         failover = try FailoverService(runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
                                        eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers)
     }
@@ -78,12 +82,14 @@ public struct NodeDaemon: Service {
         let failover = failover
         let followers = followers
         let notifications = notifications
+        let archives = archives
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask {
                     try await ControlServer(node: runtime, socketPath: runtime.nodeConfiguration.controlSocket,
-                                            syncRequests: syncRequests, failover: failover).run()
+                                            syncRequests: syncRequests, failover: failover, archives: archives).run()
                 }
+                if let archives { tasks.addTask { await archives.run() } }
                 tasks.addTask { await failover.run() }
                 tasks.addTask {
                     await StatusReporter(node: runtime, notify: { notifications.notify($0) },

@@ -18,6 +18,10 @@ public struct ShareContext: Sendable {
     var capture: ShareCapture?
     /// The group's bandwidth limit (shared by its shares), on the primary; nil when unlimited.
     var throttle: BandwidthThrottle?
+    /// One writer of the replica at a time (a sync, an archive, an in-place restore); shared by every copy.
+    let replicaGate = ReplicaGate()
+    /// History and archives of the replica (standby).
+    let archiving = ShareArchiving()
 
     public init(group: GroupConfiguration, share: ShareConfiguration, index: ShareIndex, status: StatusRegistry,
                 database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double) {

@@ -39,6 +39,14 @@ public final class ShareIndex: Sendable {
 
     public var snapshot: [String: FileIndexRecord] { records.withLockedValue { $0 } }
 
+    /// The known content hash of `path` when its record still describes inode `inode`.
+    public func contentHash(of path: String, inode: UInt64) -> [UInt8]? {
+        records.withLockedValue { all in
+            guard let record = all[path], record.inode == inode else { return nil }
+            return record.contentHash
+        }
+    }
+
     /// Records written or moved and paths removed (a removed directory takes what is below it).
     /// - Parameter renamed: new path → old path; a moved file keeps the content hash its old record had.
     public func apply(records changed: [FileIndexRecord], removed: [String], renamed: [String: String] = [:]) {

@@ -29,6 +29,9 @@ struct StandbyShareSync {
     /// - Parameter verify: a verification: after the manifest, the SHA-256 of every replica file, read now.
     func run(inbox: PeerInbox, writer: FrameWriter, previous: inout [ManifestEntry]?, resume: ResumePoint?, verify: Bool = false,
              bytesReceived: @Sendable () -> Int64) async throws -> Outcome {
+        // Archives and in-place restores wait for this sync, and it for them: an archive is never half a burst.
+        await context.replicaGate.acquire()
+        defer { context.replicaGate.release() }
         let started = context.now()
         let receivedBefore = bytesReceived()
         let group = context.group.name
@@ -46,7 +49,10 @@ struct StandbyShareSync {
         let share = try ShareDirectory(path: context.share.replica, create: true)
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
         let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share, scope: scanScope)
-        let replicaWriter = try ReplicaWriter(share: share, options: ReplicaWriter.Options(applyOwnership: applyOwnership))
+        var writerOptions = ReplicaWriter.Options(applyOwnership: applyOwnership)
+        writerOptions.history = context.archiving.keeper
+        writerOptions.breakSharedInodes = context.archiving.sharesInodes
+        let replicaWriter = try ReplicaWriter(share: share, options: writerOptions)
         replicaWriter.removeTemporaries(scan.temporaries)
         // What the primary learns: every entry the first time, then only entries that differ from last time.
         let currentManifest = scan.entries.map { entry in
@@ -187,6 +193,7 @@ struct StandbyShareSync {
         }
         current?.discard()
         try replicaWriter.makeDurable()
+        storeKeptVersions(writerOptions.history)
         replicaWriter.removePartials(partialsLeft)
         let changes = replicaWriter.takeIndexChanges()
         context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
@@ -200,6 +207,20 @@ struct StandbyShareSync {
         let seconds = context.now() - started
         context.logger.debug("sync \(context.key): manifest of \(changed.count) of \(scan.entries.count) entries and \(removed.count) removals sent")
         return Outcome(scope: scope, entriesCompared: scan.entries.count, summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
+    }
+
+    /// Records the prior versions the batch kept, now that the batch that replaced them is durable.
+    private func storeKeptVersions(_ keeper: HistoryKeeper?) {
+        guard let keeper else { return }
+        let (records, failed) = keeper.take()
+        do {
+            try context.database.insertHistory(records)
+        } catch {
+            context.logger.warning("could not record \(records.count) kept versions of \(context.key): \(error); they will be removed as orphans at the next start")
+        }
+        if failed > 0 {
+            context.logger.warning("history \(context.key): \(failed) prior versions could not be kept (could not link them into the history directory)")
+        }
     }
 
     /// Reads every replica file for a verification — the index is not trusted here, that is the point — and

@@ -75,5 +75,45 @@ struct StateSchema: Sendable {
                 changed_at REAL NOT NULL
             );
             """),
+        Migration(identifier: "v4-archives-file-history", sql: """
+            -- Times in these tables are Unix seconds (REAL), as in group_ownership.
+            -- The archive catalog of each share ("group/share"): a row is written 'making' before the first link,
+            -- so a run cut short is found at start, marked 'interrupted' and its partial tree removed.
+            CREATE TABLE archive (
+                share TEXT NOT NULL,
+                id TEXT NOT NULL,
+                series TEXT NOT NULL,
+                taken_at REAL NOT NULL,
+                seconds REAL,
+                files INTEGER NOT NULL DEFAULT 0,
+                bytes INTEGER NOT NULL DEFAULT 0,
+                state TEXT NOT NULL CHECK (state IN ('making', 'complete', 'interrupted', 'failed', 'pruning')),
+                method TEXT,
+                paths TEXT NOT NULL,
+                error TEXT,
+                PRIMARY KEY (share, id)
+            );
+            -- Prior versions of replica files: `stored` names the kept copy under the share's history directory
+            -- (NULL for a 'moved-in' marker: content that arrived at `path` by a rename at `until`).
+            CREATE TABLE file_history (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                share TEXT NOT NULL,
+                path TEXT NOT NULL,
+                since REAL,
+                until REAL NOT NULL,
+                reason TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                mtime REAL NOT NULL,
+                hash BLOB CHECK (hash IS NULL OR length(hash) = 32),
+                stored TEXT
+            );
+            CREATE INDEX file_history_by_path ON file_history (share, path, until);
+            CREATE INDEX file_history_by_until ON file_history (share, until);
+            -- When history was turned on for a share: `restore --at` cannot reach before it.
+            CREATE TABLE history_start (
+                share TEXT NOT NULL PRIMARY KEY,
+                started_at REAL NOT NULL
+            );
+            """),
     ])
 }

@@ -22,7 +22,7 @@ final class TestCluster: @unchecked Sendable {
     private var daemons: [String: Task<Void, Error>] = [:]
 
     init(label: String, exclude: [String] = [], include: [String] = [], resyncInterval: String = "1h", groupExtra: String = "",
-         relayed: Bool = false) throws {
+         relayed: Bool = false, shareExtra: String = "", trailer: String = "") throws {
         root = TestTree.makeTemporaryDirectory(label)
         source = root + "/source"
         replica = root + "/replica"
@@ -54,6 +54,8 @@ final class TestCluster: @unchecked Sendable {
         replica = "\(replica)"
         exclude = \(quoted(exclude))
         include = \(quoted(include))
+        \(shareExtra)
+        \(trailer)
 
         """
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)

@@ -119,6 +119,19 @@ enum TestTree {
             }
             result[relative] = entry
         }
+        // Only links inside the tree count: an archive's or the history's name for a replica file is not the tree's.
+        var members: [Int: Int] = [:]
+        for entry in result.values where entry.linkGroup != 0 { members[entry.linkGroup, default: 0] += 1 }
+        var renumbered: [Int: Int] = [:]
+        for path in result.keys.sorted() where result[path]!.linkGroup != 0 {
+            let group = result[path]!.linkGroup
+            if members[group]! < 2 {
+                result[path]!.linkGroup = 0
+            } else {
+                if renumbered[group] == nil { renumbered[group] = renumbered.count + 1 }
+                result[path]!.linkGroup = renumbered[group]!
+            }
+        }
         return result
     }
 

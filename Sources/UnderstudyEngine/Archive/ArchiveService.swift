@@ -1,0 +1,171 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import UnderstudyCore
+
+/// Archives and history of the replicas this node keeps (it is the standby of their groups). Once a minute it
+/// takes the archives whose schedule is due (from the replica, under the replica gate: a consistent cut between two
+/// syncs), prunes each series to its retention, expires history past its window, and empties the trash a little
+/// at a time. At start it finishes what a crash interrupted: a half-made archive is marked `interrupted` and its
+/// tree removed, a half-pruned one is removed, kept versions without a record are deleted.
+public final class ArchiveService: Sendable {
+    let node: NodeRuntime
+    /// Wall-clock seconds since 1970 (archive names, schedules, history times).
+    let clock: @Sendable () -> Double
+    let notify: @Sendable (NotificationEvent) -> Void
+    let tick: Double
+    /// One archive job (take, prune, restore) per share at a time.
+    let jobs = ReplicaGate()
+    let failing = FailingShares()
+    /// Archive names given out by this process: a pruned archive's name is never given to a newer one.
+    let usedNames = FailingShares()
+
+    public init(node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, tick: Double = 30) {
+        self.node = node
+        self.notify = notify
+        self.clock = clock
+        self.tick = tick
+    }
+
+    /// The standby shares of this node.
+    var contexts: [ShareContext] {
+        node.shareContexts.values.filter { $0.group.standby == node.name }.sorted { $0.key < $1.key }
+    }
+
+    static func calendar(at time: Double) -> ArchiveCalendar {
+        ArchiveCalendar(utcOffsetSeconds: TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: time)))
+    }
+
+    public func run() async {
+        for context in contexts where needsStore(context) {
+            do {
+                try await openStore(context)
+                try await recover(context)
+            } catch {
+                report(context, failure: "\(error)")
+            }
+        }
+        while !Task.isCancelled {
+            for context in contexts where context.archiving.store != nil {
+                await runDueWork(context)
+            }
+            try? await Task.sleep(nanoseconds: UInt64(tick * 1_000_000_000))
+        }
+    }
+
+    func needsStore(_ context: ShareContext) -> Bool {
+        context.share.history != nil || context.group.archives.contains { $0.share == context.share.name }
+            || FileManager.default.fileExists(atPath: context.share.archiveDirectory)
+    }
+
+    /// Opens (creating) the share's archive directory and tells the mirror about history and shared inodes.
+    @discardableResult
+    func openStore(_ context: ShareContext) async throws -> ArchiveStore {
+        if let store = context.archiving.store { return store }
+        let store = try await onThread { try ArchiveStore(path: context.share.archiveDirectory, replica: context.share.replica) }
+        let key = context.key
+        let keeper: HistoryKeeper?
+        if context.share.history != nil {
+            _ = try node.database.historyStart(share: key, orNow: clock())
+            keeper = HistoryKeeper(key: key, store: store, index: context.index, clock: clock)
+        } else {
+            try? node.database.forgetHistoryStart(share: key)
+            keeper = nil
+        }
+        let hasArchives = try !node.database.archives(share: key).filter { $0.state == .complete }.isEmpty
+            || context.group.archives.contains { $0.share == context.share.name }
+        context.archiving.state.withLockedValue { state in
+            state.store = store
+            state.keeper = keeper
+            state.sharesInodes = hasArchives && !store.reflinks
+        }
+        node.logger.info("archives of \(key) in \(store.path) (\(store.reflinks ? "reflinks" : "hard links")); history \(context.share.history.map { "kept for \($0)" } ?? "off")")
+        return store
+    }
+
+    /// Scheduled archives that are due, retention, history expiry, and the status line.
+    func runDueWork(_ context: ShareContext) async {
+        let now = clock()
+        let calendar = Self.calendar(at: now)
+        for schedule in context.group.archives where schedule.share == context.share.name {
+            let archives = (try? node.database.archives(share: context.key)) ?? []
+            let series = archives.filter { $0.series == schedule.name }
+            let lastComplete = series.last { $0.state == .complete }?.takenAt.timeIntervalSince1970
+            // A failed run is retried, but not more than every five minutes.
+            if let last = series.last, last.state != .complete, now - last.takenAt.timeIntervalSince1970 < 300 { continue }
+            guard schedule.schedule.isDue(lastRun: lastComplete, now: now, calendar: calendar) else { continue }
+            do {
+                _ = try await takeArchive(context, series: schedule.name, paths: schedule.paths)
+            } catch {
+                continue
+            }
+        }
+        for schedule in context.group.archives where schedule.share == context.share.name {
+            await prune(context, schedule: schedule, now: now, calendar: calendar)
+        }
+        await expireHistory(context, now: now)
+        updateStatus(context)
+    }
+
+    func report(_ context: ShareContext, failure: String) {
+        node.logger.error("archives of \(context.key): \(failure)")
+        node.event("error", "archive-failed", failure, share: context.key)
+        node.status.update(group: context.group.name, share: context.share.name) { status in
+            var archive = status.archive ?? ShareArchiveStatus()
+            archive.lastError = failure
+            status.archive = archive
+        }
+        if failing.insert(context.key) {
+            notify(NotificationEvent(kind: .archiveFailed, severity: .warning, node: node.name, group: context.group.name, topic: context.key,
+                                     summary: "archive of \(context.key) failed on \(node.name)", detail: failure, time: clock()))
+        }
+    }
+
+    func reportSuccess(_ context: ShareContext, _ info: ArchiveInfo) {
+        if failing.remove(context.key) {
+            notify(NotificationEvent(kind: .archiveRecovered, severity: .info, node: node.name, group: context.group.name, topic: context.key,
+                                     summary: "archives of \(context.key) work again on \(node.name)", detail: "archive \(info.id) completed",
+                                     time: clock()))
+        }
+    }
+
+    /// The share of "GROUP/SHARE", or a message saying what exists.
+    func context(group: String?, share: String?) throws -> ShareContext {
+        let candidates = contexts
+        guard let group, !group.isEmpty else {
+            throw ArchiveError("name a share as GROUP/SHARE; this node keeps " + Self.names(candidates))
+        }
+        let matching = candidates.filter { $0.group.name == group }
+        guard !matching.isEmpty else {
+            if let configured = node.configuration.groups[group] {
+                throw ArchiveError("group '\(group)' is archived on its standby, \(configured.standby), not on \(node.name)")
+            }
+            throw ArchiveError("no group '\(group)' in \(node.configuration.sourcePath)")
+        }
+        if let share, !share.isEmpty {
+            guard let context = matching.first(where: { $0.share.name == share }) else {
+                throw ArchiveError("group '\(group)' has no share '\(share)'; its shares: " + Self.names(matching))
+            }
+            return context
+        }
+        guard matching.count == 1 else { throw ArchiveError("group '\(group)' has several shares; name one of " + Self.names(matching)) }
+        return matching[0]
+    }
+
+    static func names(_ contexts: [ShareContext]) -> String {
+        contexts.isEmpty ? "no replicas" : contexts.map(\.key).joined(separator: ", ")
+    }
+}
+
+/// A set of names shared between tasks: shares whose last archive run failed (a notification is sent when one
+/// enters and when it leaves), archive names given out.
+final class FailingShares: Sendable {
+    private let keys = NIOLockedValueBox<Set<String>>([])
+    func insert(_ key: String) -> Bool { keys.withLockedValue { $0.insert(key).inserted } }
+    func remove(_ key: String) -> Bool { keys.withLockedValue { $0.remove(key) != nil } }
+}

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import UnderstudyCore
+@testable import UnderstudyEngine
+
+/// File history on the standby and `restore`, between two real daemons on loopback.
+@Suite(.serialized)
+struct HistoryRestoreTests {
+    @Test func fileOverwritten50Times_keeps50PriorVersions_andEachRestoresAsOfItsTime() async throws {
+        let lab = try await ArchiveLab.start("hist-50") { source in TestTree.write(source, "notes.txt", "version 0") }
+        defer { Task { await lab.cluster.remove() } }
+        var changedAt: [Double] = []
+        for number in 1...50 {
+            try await Task.sleep(for: .milliseconds(15))
+            changedAt.append(Date().timeIntervalSince1970)
+            try await lab.writeAndWait("notes.txt", "version \(number)")
+        }
+        let response = try await lab.ask(ControlRequest(command: .history, path: "files/data/notes.txt"))
+        let versions = try #require(response.history, "\(response.error ?? "")")
+        #expect(versions.count == 50)
+        #expect(versions.allSatisfy { $0.reason == "replaced" && $0.size == Int64("version 0".count) || $0.size == Int64("version 10".count) })
+        // Each kept version holds what the file was until it was replaced: as of the moment version k+1 was written on
+        // the primary (the replica had version k then, it was waited for), version k comes back.
+        for number in [0, 1, 17, 49] {
+            let moment = changedAt[number]
+            let stored = try await lab.ask(ControlRequest(command: .restore, path: "files/data/notes.txt", at: moment, to: lab.cluster.root + "/r\(number)"))
+            #expect(stored.ok, "\(stored.error ?? "")")
+            #expect(ArchiveLab.read(lab.cluster.root + "/r\(number)/notes.txt") == "version \(number)")
+        }
+        // Now is the current file.
+        let now = try await lab.ask(ControlRequest(command: .restore, path: "/" + lab.cluster.replica.dropFirst() + "/notes.txt",
+                                                   at: Date().timeIntervalSince1970, to: lab.cluster.root + "/now"))
+        #expect(now.ok, "\(now.error ?? "")")
+        #expect(ArchiveLab.read(lab.cluster.root + "/now/notes.txt") == "version 50")
+    }
+
+    @Test func deletedFile_olderVersion_andWholeDirectory_restoreAsTheyWere_intoASeparateDirectory() async throws {
+        let lab = try await ArchiveLab.start("hist-restore") { source in
+            TestTree.write(source, "project/a.txt", "a1")
+            TestTree.write(source, "project/sub/b.txt", "b1")
+            TestTree.write(source, "project/c.txt", "c1")
+        }
+        defer { Task { await lab.cluster.remove() } }
+        try await Task.sleep(for: .milliseconds(50))
+        let before = Date().timeIntervalSince1970
+        try await Task.sleep(for: .milliseconds(50))
+        try await lab.writeAndWait("project/a.txt", "a2")
+        unlink(lab.cluster.source + "/project/sub/b.txt")
+        try await lab.waitForReplica("project/sub/b.txt", nil)
+        try await lab.writeAndWait("project/new.txt", "born later")
+
+        // A deleted file, by itself.
+        let deleted = try await lab.ask(ControlRequest(command: .restore, path: "files/data/project/sub/b.txt", at: before, to: lab.cluster.root + "/one"))
+        #expect(deleted.ok, "\(deleted.error ?? "")")
+        #expect(ArchiveLab.read(lab.cluster.root + "/one/b.txt") == "b1")
+        // The whole directory as of `before`: a's old version, b back, c unchanged, no file born later.
+        let tree = try await lab.ask(ControlRequest(command: .restore, path: "files/data/project", at: before, to: lab.cluster.root + "/tree"))
+        #expect(tree.ok, "\(tree.error ?? "")")
+        #expect(tree.restore?.files == 3)
+        #expect(ArchiveLab.read(lab.cluster.root + "/tree/project/a.txt") == "a1")
+        #expect(ArchiveLab.read(lab.cluster.root + "/tree/project/sub/b.txt") == "b1")
+        #expect(ArchiveLab.read(lab.cluster.root + "/tree/project/c.txt") == "c1")
+        #expect(!FileManager.default.fileExists(atPath: lab.cluster.root + "/tree/project/new.txt"))
+        // The replica itself is untouched.
+        #expect(ArchiveLab.read(lab.cluster.replica + "/project/a.txt") == "a2")
+        #expect(!FileManager.default.fileExists(atPath: lab.cluster.replica + "/project/sub/b.txt"))
+        // The default destination is a new directory beside the archives.
+        let defaulted = try await lab.ask(ControlRequest(command: .restore, path: "files/data/project/a.txt", at: before))
+        let destination = try #require(defaulted.restore?.destination)
+        #expect(destination.hasPrefix(lab.archiveDirectory + "/restored/"))
+        #expect(ArchiveLab.read(destination + "/a.txt") == "a1")
+    }
+
+    @Test func restoreFromAnArchive_andRefusals_neverWriteTheReplica() async throws {
+        let lab = try await ArchiveLab.start("hist-archive", history: nil) { source in TestTree.write(source, "db/x.db", "monday") }
+        defer { Task { await lab.cluster.remove() } }
+        let archive = try await lab.archiveNow()
+        try await lab.writeAndWait("db/x.db", "tuesday")
+        let restored = try await lab.ask(ControlRequest(command: .restore, path: "files/data/db", archive: archive.id, to: lab.cluster.root + "/out"))
+        #expect(restored.ok, "\(restored.error ?? "")")
+        #expect(ArchiveLab.read(lab.cluster.root + "/out/db/x.db") == "monday")
+        // Restoring a file in the archive must give an independent copy: editing it must not change the archive.
+        TestTree.write(lab.cluster.root + "/out", "db/x.db", "edited")
+        #expect(ArchiveLab.read(lab.archiveDirectory + "/archives/\(archive.id)/db/x.db") == "monday")
+        // --at before any history, with an archive before it: the archive answers, and says so.
+        let byTime = try await lab.ask(ControlRequest(command: .restore, path: "files/data/db/x.db", at: Date().timeIntervalSince1970, to: lab.cluster.root + "/t"))
+        #expect(byTime.ok && byTime.restore?.notes.first?.contains(archive.id) == true, "\(byTime.error ?? "")")
+        let early = try await lab.ask(ControlRequest(command: .restore, path: "files/data/db/x.db", at: 1_000_000, to: lab.cluster.root + "/e"))
+        #expect(!early.ok && early.error?.contains("nothing reaches back") == true, "\(early.error ?? "")")
+        let inPlace = try await lab.ask(ControlRequest(command: .restore, path: "files/data/db/x.db", archive: archive.id, inPlace: true))
+        #expect(!inPlace.ok && inPlace.error?.contains("follows alpha") == true, "\(inPlace.error ?? "")")
+        let inside = try await lab.ask(ControlRequest(command: .restore, path: "files/data/db/x.db", archive: archive.id, to: lab.cluster.replica + "/db"))
+        #expect(!inside.ok && inside.error?.contains("inside the replica") == true, "\(inside.error ?? "")")
+        #expect(ArchiveLab.read(lab.cluster.replica + "/db/x.db") == "tuesday")
+    }
+
+    @Test func expiredHistory_isRemoved_recordsAndKeptCopies() async throws {
+        let lab = try await ArchiveLab.start("hist-expire") { source in TestTree.write(source, "f.txt", "0") }
+        defer { Task { await lab.cluster.remove() } }
+        for number in 1...5 { try await lab.writeAndWait("f.txt", "\(number)") }
+        await lab.cluster.stop("beta")
+        // The same node's archive service, two hours later (window 1h): every kept version has expired.
+        let runtime = try NodeRuntime(configuration: lab.cluster.configuration, name: "beta", logger: lab.cluster.logs.logger("later"))
+        let later = ArchiveService(node: runtime, notify: { _ in }, clock: { Date().timeIntervalSince1970 + 7200 })
+        let context = try #require(runtime.shareContexts.values.first)
+        try await later.openStore(context)
+        #expect(try runtime.database.history(share: "files/data", path: "f.txt").count == 5)
+        await later.expireHistory(context, now: Date().timeIntervalSince1970 + 7200)
+        #expect(try runtime.database.history(share: "files/data", path: "f.txt").isEmpty)
+        let shards = try FileManager.default.contentsOfDirectory(atPath: lab.archiveDirectory + "/history")
+        let kept = try shards.flatMap { try FileManager.default.contentsOfDirectory(atPath: lab.archiveDirectory + "/history/" + $0) }
+        #expect(kept.isEmpty, "\(kept)")
+    }
+}
