@@ -151,7 +151,7 @@ extension ConfigurationValidator {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[1].count == 2, let minute = Int(parts[1]), (0...59).contains(minute) else { return nil }
         if hourly {
-            guard parts[0].isEmpty || Int(parts[0]) != nil else { return nil }
+            guard parts[0].isEmpty else { return nil }
             return (0, minute)
         }
         guard (1...2).contains(parts[0].count), let hour = Int(parts[0]), (0...23).contains(hour) else { return nil }

@@ -11,6 +11,7 @@ extension ArchiveService {
     func takeArchive(_ context: ShareContext, series: String, paths: [String]) async throws -> ArchiveInfo {
         let store: ArchiveStore
         do {
+            try await prepare(context)
             store = try await openStore(context)
         } catch {
             report(context, failure: "\(error)")
@@ -192,6 +193,7 @@ extension ArchiveService {
 
     /// Removes one archive: it leaves `archives/` at once (a rename), then is deleted a little at a time.
     func removeArchive(_ context: ShareContext, id: String, reason: String) async throws {
+        if !recovered.contains(context.key) { try await prepare(context) }
         let store = try await openStore(context)
         guard var archive = try node.database.archives(share: context.key).first(where: { $0.id == id }) else {
             let ids = try node.database.archives(share: context.key).map(\.id)
@@ -257,6 +259,7 @@ extension ArchiveService {
         let selected = group == nil ? contexts : [try context(group: group, share: share)]
         var result: [ArchiveInfo] = []
         for context in selected {
+            if needsStore(context) { try await prepare(context) }
             var archives = try node.database.archives(share: context.key)
             if let store = context.archiving.store {
                 let unmeasured = archives

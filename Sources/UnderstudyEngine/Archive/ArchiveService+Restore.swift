@@ -62,6 +62,7 @@ extension ArchiveService {
 
     func restore(path text: String, archive: String?, at: Double?, to: String?, inPlace: Bool) async throws -> RestoreReport {
         let (context, path) = try resolve(text)
+        try await prepare(context)
         let store = try await openStore(context)
         if archive != nil && at != nil { throw ArchiveError("give --archive or --at, not both") }
         guard archive != nil || at != nil else {

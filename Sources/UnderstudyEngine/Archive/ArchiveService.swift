@@ -23,6 +23,8 @@ public final class ArchiveService: Sendable {
     let failing = FailingShares()
     /// Archive names given out by this process: a pruned archive's name is never given to a newer one.
     let usedNames = FailingShares()
+    /// Shares whose leftovers of a crash were dealt with (once per process, before any other work on them).
+    let recovered = FailingShares()
 
     public init(node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, tick: Double = 30) {
@@ -44,8 +46,7 @@ public final class ArchiveService: Sendable {
     public func run() async {
         for context in contexts where needsStore(context) {
             do {
-                try await openStore(context)
-                try await recover(context)
+                try await prepare(context)
             } catch {
                 report(context, failure: "\(error)")
             }
@@ -61,6 +62,18 @@ public final class ArchiveService: Sendable {
     func needsStore(_ context: ShareContext) -> Bool {
         context.share.history != nil || context.group.archives.contains { $0.share == context.share.name }
             || FileManager.default.fileExists(atPath: context.share.archiveDirectory)
+    }
+
+    /// Opens the share's archive directory and finishes what a crash interrupted, once; every request starts here, so
+    /// none sees a half-made archive that recovery has not yet marked.
+    func prepare(_ context: ShareContext) async throws {
+        if recovered.contains(context.key) { return }
+        await jobs.acquire()
+        defer { jobs.release() }
+        if recovered.contains(context.key) { return }
+        try await openStore(context)
+        try await recover(context)
+        _ = recovered.insert(context.key)
     }
 
     /// Opens (creating) the share's archive directory and tells the mirror about history and shared inodes.
@@ -168,4 +181,5 @@ final class FailingShares: Sendable {
     private let keys = NIOLockedValueBox<Set<String>>([])
     func insert(_ key: String) -> Bool { keys.withLockedValue { $0.insert(key).inserted } }
     func remove(_ key: String) -> Bool { keys.withLockedValue { $0.remove(key) != nil } }
+    func contains(_ key: String) -> Bool { keys.withLockedValue { $0.contains(key) } }
 }
