@@ -20,9 +20,10 @@ PROBLEM = re.compile(r"^\S+ (warning|error|critical) |^Error:|Fatal error|fatalE
 class UnderstudyLive:
     kind = "understudy"
 
-    def __init__(self, name: str, binary: str, work: str, source: str, processes: measure.ProcessRegistry):
+    def __init__(self, name: str, binary: str, work: str, source: str, processes: measure.ProcessRegistry,
+                 share: str = "live"):
         self.name, self.binary, self.work, self.source, self.processes = name, binary, work, source, processes
-        self.tool = UnderstudyTool(binary, work, source, "live", processes)
+        self.tool = UnderstudyTool(binary, work, source, share, processes)
         self.replica = self.tool.replica
         self.primary_started_at: float | None = None
         self.version: str | None = None

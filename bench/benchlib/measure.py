@@ -164,6 +164,15 @@ def run_client(command: list[str], timeout: float) -> ChildResult:
         timer.start()
         try:
             process.wait()
+        except BaseException:
+            # A signal (SystemExit from cli.exit_on_signals) while the command runs: the command and whatever it
+            # forked go too, so that cleanup does not race with it.
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            process.wait()
+            raise
         finally:
             timer.cancel()
         if expired.is_set():
