@@ -17,8 +17,18 @@ extension ArchiveService {
             report(context, failure: "\(error)")
             throw error
         }
-        await jobs.acquire()
-        defer { jobs.release() }
+        let info = try await jobs.withExclusiveAccess { try await make(context, store: store, series: series, paths: paths) }
+        // The series' retention may now let older archives go.
+        if let schedule = context.group.archives.first(where: { $0.share == context.share.name && $0.name == series }) {
+            let now = clock()
+            await prune(context, schedule: schedule, now: now, calendar: Self.calendar(at: now))
+        }
+        updateStatus(context)
+        return info
+    }
+
+    /// One archive run, under the job lock: catalog row `making`, the tree under the replica gate, row `complete`.
+    private func make(_ context: ShareContext, store: ArchiveStore, series: String, paths: [String]) async throws -> ArchiveInfo {
         let existing = Set(((try? node.database.archives(share: context.key)) ?? []).map(\.id))
         let takenAt = clock()
         var id = "\(series)-\(PointInTime.compact(takenAt))"
@@ -65,13 +75,6 @@ extension ArchiveService {
         node.logger.info("archive \(id) of \(context.key): \(info.files) files, \(ByteCount.format(info.bytes)), \(String(format: "%.2f", info.seconds ?? 0)) s (\(info.method ?? "?"))")
         node.event("info", "archive-taken", "archive \(id): \(info.files) files, \(info.bytes) bytes", share: context.key)
         reportSuccess(context, info)
-        jobs.release()
-        if let schedule = context.group.archives.first(where: { $0.share == context.share.name && $0.name == series }) {
-            let now = clock()
-            await prune(context, schedule: schedule, now: now, calendar: Self.calendar(at: now))
-        }
-        await jobs.acquire()
-        updateStatus(context)
         return info
     }
 
@@ -241,13 +244,7 @@ extension ArchiveService {
             guard let expired = try? node.database.expireHistory(share: context.key, endedBefore: now - window, limit: 5000),
                   !expired.isEmpty else { return }
             _ = try? await onThread {
-                for record in expired {
-                    guard let stored = record.stored, let slash = stored.firstIndex(of: "/") else { continue }
-                    let shard = openat(store.history, String(stored[..<slash]), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                    guard shard >= 0 else { continue }
-                    unlinkat(shard, String(stored[stored.index(after: slash)...]), 0)
-                    close(shard)
-                }
+                for stored in expired.compactMap(\.stored) { unlinkat(store.history, stored, 0) }
                 return true
             }
             if expired.count < 5000 { return }

@@ -130,10 +130,9 @@ extension ArchiveService {
         let keeper = inPlace ? (context.archiving.keeper ?? HistoryKeeper(key: context.key, store: store, index: context.index, clock: clock)) : nil
         let replica = context.share.replica
         let applyOwnership = node.applyOwnership
-        let storePath = store.path
         let chosen = items
         let work: @Sendable () throws -> (Int64, Int64, Int64) = {
-            try Self.copy(chosen, base: inPlace ? "" : base, destination: destination, storePath: storePath, replica: replica,
+            try Self.copy(chosen, base: inPlace ? "" : base, destination: destination, store: store, replica: replica,
                           keeper: keeper, applyOwnership: applyOwnership)
         }
         let (files, bytes, replaced) = inPlace
@@ -221,7 +220,7 @@ extension ArchiveService {
 
     /// Copies each item to `destination` + its path less `base` (a temporary sibling, fsynced, renamed into place).
     /// In place, the file it replaces is first kept by `keeper`. Returns files, bytes, and files replaced.
-    static func copy(_ items: [RestoreItem], base: String, destination: String, storePath: String, replica: String, keeper: HistoryKeeper?,
+    static func copy(_ items: [RestoreItem], base: String, destination: String, store: ArchiveStore, replica: String, keeper: HistoryKeeper?,
                      applyOwnership: Bool) throws -> (Int64, Int64, Int64) {
         let target = try ShareDirectory(path: destination, create: true)
         let replicaDirectory = try ShareDirectory(path: replica, create: false)
@@ -231,10 +230,10 @@ extension ArchiveService {
             let input: Int32
             switch item.source {
             case .archive(let id):
-                if archives[id] == nil { archives[id] = try ShareDirectory(path: storePath + "/archives/" + id, create: false) }
+                if archives[id] == nil { archives[id] = try ShareDirectory(path: store.path + "/archives/" + id, create: false) }
                 input = try archives[id]!.openFileForReading(item.path)
             case .history(let stored):
-                input = open(storePath + "/history/" + stored, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+                input = openat(store.history, stored, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
                 guard input >= 0 else { throw FileSystemError.errno("open the kept version", item.path) }
             case .replica:
                 input = try replicaDirectory.openFileForReading(item.path)
@@ -250,7 +249,7 @@ extension ArchiveService {
             guard output >= 0 else { throw FileSystemError.errno("create", relative) }
             do {
                 defer { close(output) }
-                if understudy_reflink(output, input) != 0 { try TreeCloner.copyBytes(from: input, to: output, path: item.path) }
+                try TreeCloner.copyContent(from: input, to: output, path: item.path)
                 try TreeCloner.copyAttributes(info, to: output, ownership: applyOwnership, path: item.path)
                 guard fsync(output) == 0 else { throw FileSystemError.errno("fsync", relative) }
             } catch {

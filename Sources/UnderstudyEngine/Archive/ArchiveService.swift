@@ -4,7 +4,6 @@ import Glibc
 import CLinux
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import UnderstudyCore
 
 /// Archives and history of the replicas this node keeps (it is the standby of their groups). Once a minute it
@@ -20,11 +19,12 @@ public final class ArchiveService: Sendable {
     let tick: Double
     /// One archive job (take, prune, restore) per share at a time.
     let jobs = ReplicaGate()
-    let failing = FailingShares()
+    /// Shares whose last archive run failed: a notification is sent when one enters and when it leaves.
+    let failing = PathSet()
     /// Archive names given out by this process: a pruned archive's name is never given to a newer one.
-    let usedNames = FailingShares()
+    let usedNames = PathSet()
     /// Shares whose leftovers of a crash were dealt with (once per process, before any other work on them).
-    let recovered = FailingShares()
+    let recovered = PathSet()
 
     public init(node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, tick: Double = 30) {
@@ -73,7 +73,7 @@ public final class ArchiveService: Sendable {
         if recovered.contains(context.key) { return }
         try await openStore(context)
         try await recover(context)
-        _ = recovered.insert(context.key)
+        recovered.insert(context.key)
     }
 
     /// Opens (creating) the share's archive directory and tells the mirror about history and shared inodes.
@@ -105,8 +105,8 @@ public final class ArchiveService: Sendable {
     func runDueWork(_ context: ShareContext) async {
         let now = clock()
         let calendar = Self.calendar(at: now)
+        let archives = (try? node.database.archives(share: context.key)) ?? []
         for schedule in context.group.archives where schedule.share == context.share.name {
-            let archives = (try? node.database.archives(share: context.key)) ?? []
             let series = archives.filter { $0.series == schedule.name }
             let lastComplete = series.last { $0.state == .complete }?.takenAt.timeIntervalSince1970
             // A failed run is retried, but not more than every five minutes.
@@ -173,13 +173,4 @@ public final class ArchiveService: Sendable {
     static func names(_ contexts: [ShareContext]) -> String {
         contexts.isEmpty ? "no replicas" : contexts.map(\.key).joined(separator: ", ")
     }
-}
-
-/// A set of names shared between tasks: shares whose last archive run failed (a notification is sent when one
-/// enters and when it leaves), archive names given out.
-final class FailingShares: Sendable {
-    private let keys = NIOLockedValueBox<Set<String>>([])
-    func insert(_ key: String) -> Bool { keys.withLockedValue { $0.insert(key).inserted } }
-    func remove(_ key: String) -> Bool { keys.withLockedValue { $0.remove(key) != nil } }
-    func contains(_ key: String) -> Bool { keys.withLockedValue { $0.contains(key) } }
 }

@@ -26,7 +26,7 @@ final class ArchiveStore: @unchecked Sendable {
 
     init(path: String, replica: String) throws {
         self.path = path
-        try Self.makeDirectories(path)
+        try ShareDirectory.makeDirectories(path)
         let root = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         self.root = root
         guard root >= 0 else { throw FileSystemError.errno("open archive directory", path) }
@@ -56,14 +56,6 @@ final class ArchiveStore: @unchecked Sendable {
         for fd in [archives, history, trash, root] { close(fd) }
     }
 
-    static func makeDirectories(_ path: String) throws {
-        var current = ""
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o700) != 0 && errno != EEXIST { throw FileSystemError.errno("create directory", current) }
-        }
-    }
-
     /// Tries one FICLONE between two scratch files.
     private static func probeReflinks(_ directory: Int32) -> Bool {
         let source = ".understudy.probe-source", target = ".understudy.probe-target"
@@ -81,7 +73,7 @@ final class ArchiveStore: @unchecked Sendable {
         return understudy_reflink(output, input) == 0
     }
 
-    /// A new name for a kept version: "ab/0123456789abcdef".
+    /// A new name for a kept version: "ab/0123456789abcdef", relative to `history` (the *at calls take it as is).
     static func newStoredName() -> String {
         var random = SystemRandomNumberGenerator()
         let value = random.next() as UInt64

@@ -11,9 +11,11 @@ struct DirectoryEntry {
     var kind: Kind
 
     var displayName: String { String(decoding: name.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    private static let reservedPrefix = Array(ShareDirectory.reservedPrefix.utf8CString.dropLast())
+
+    /// One of our own names (`.understudy.*`: temporaries, partial copies), never archived or kept.
     var hasReservedPrefix: Bool {
-        let prefix = Array(ShareDirectory.reservedPrefix.utf8CString.dropLast())
-        return name.count > prefix.count && Array(name.prefix(prefix.count)) == prefix
+        name.count > Self.reservedPrefix.count && name.starts(with: Self.reservedPrefix)
     }
 
     /// Reads every entry but "." and ".." of `descriptor` (which stays open; a duplicate is read).

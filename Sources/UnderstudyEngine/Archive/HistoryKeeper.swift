@@ -74,11 +74,7 @@ public final class HistoryKeeper: Sendable {
 
     private func keep(_ directory: Int32, _ name: String, _ info: stat, path: String, reason: String) {
         let stored = ArchiveStore.newStoredName()
-        let slash = stored.firstIndex(of: "/")!
-        let shard = openat(store.history, String(stored[..<slash]), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard shard >= 0 else { return noteFailure() }
-        defer { close(shard) }
-        guard linkat(directory, name, shard, String(stored[stored.index(after: slash)...]), 0) == 0 else { return noteFailure() }
+        guard linkat(directory, name, store.history, stored, 0) == 0 else { return noteFailure() }
         var seconds: Int64 = 0
         var nanoseconds = 0
         let since: Double? = understudy_birth_time(directory, name, &seconds, &nanoseconds) == 0

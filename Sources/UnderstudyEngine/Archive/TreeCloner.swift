@@ -125,6 +125,12 @@ struct TreeCloner {
         try Self.copyAttributes(status, to: output, ownership: applyOwnership, path: path)
     }
 
+    /// `output` gets `input`'s content: a reflink where the file system has them, else the bytes.
+    static func copyContent(from input: Int32, to output: Int32, path: String) throws {
+        if understudy_reflink(output, input) == 0 { return }
+        try copyBytes(from: input, to: output, path: path)
+    }
+
     static func copyBytes(from input: Int32, to output: Int32, path: String) throws {
         // copy_file_range lets the kernel copy (and on NFS or some file systems, clone) without a round trip.
         while true {

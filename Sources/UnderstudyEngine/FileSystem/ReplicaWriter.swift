@@ -169,14 +169,12 @@ public final class ReplicaWriter {
         guard output >= 0 else { throw .errno("create a copy of", path) }
         let failure: FileSystemError? = {
             defer { close(output) }
-            if understudy_reflink(output, fd) != 0 {
-                do {
-                    try TreeCloner.copyBytes(from: fd, to: output, path: path)
-                } catch let error as FileSystemError {
-                    return error
-                } catch {
-                    return FileSystemError(.systemCall, operation: "copy: \(error)", path: path)
-                }
+            do {
+                try TreeCloner.copyContent(from: fd, to: output, path: path)
+            } catch let error as FileSystemError {
+                return error
+            } catch {
+                return FileSystemError(.systemCall, operation: "copy: \(error)", path: path)
             }
             guard fsync(output) == 0 else { return FileSystemError.errno("fsync the copy of", path) }
             do throws(FileSystemError) {

@@ -64,11 +64,12 @@ struct ProgressLogger {
     }
 }
 
-/// A set of share paths shared between the tasks of a primary.
+/// A set of strings shared between tasks: share paths of a primary, share keys and archive names of the archive
+/// service. `insert` and `remove` tell whether they changed the set.
 final class PathSet: Sendable {
     private let paths = NIOLockedValueBox<Set<String>>([])
 
-    func insert(_ path: String) { _ = paths.withLockedValue { $0.insert(path) } }
+    @discardableResult func insert(_ path: String) -> Bool { paths.withLockedValue { $0.insert(path).inserted } }
     func contains(_ path: String) -> Bool { paths.withLockedValue { $0.contains(path) } }
-    func remove(_ path: String) { _ = paths.withLockedValue { $0.remove(path) } }
+    @discardableResult func remove(_ path: String) -> Bool { paths.withLockedValue { $0.remove(path) != nil } }
 }

@@ -21,7 +21,7 @@ struct HistoryRestoreTests {
         let response = try await lab.ask(ControlRequest(command: .history, path: "files/data/notes.txt"))
         let versions = try #require(response.history, "\(response.error ?? "")")
         #expect(versions.count == 50)
-        #expect(versions.allSatisfy { $0.reason == "replaced" && $0.size == Int64("version 0".count) || $0.size == Int64("version 10".count) })
+        #expect(versions.allSatisfy { $0.reason == "replaced" && ($0.size == Int64("version 0".count) || $0.size == Int64("version 10".count)) })
         // Each kept version holds what the file was until it was replaced: as of the moment version k+1 was written on
         // the primary (the replica had version k then, it was waited for), version k comes back.
         for number in [0, 1, 17, 49] {
@@ -95,6 +95,34 @@ struct HistoryRestoreTests {
         let inside = try await lab.ask(ControlRequest(command: .restore, path: "files/data/db/x.db", archive: archive.id, to: lab.cluster.replica + "/db"))
         #expect(!inside.ok && inside.error?.contains("inside the replica") == true, "\(inside.error ?? "")")
         #expect(ArchiveLab.read(lab.cluster.replica + "/db/x.db") == "tuesday")
+    }
+
+    @Test func inPlaceRestore_onTheNodeThatHoldsTheGroup_replacesLiveFiles_andKeepsThemInTheHistory() async throws {
+        let lab = try await ArchiveLab.start("hist-inplace") { source in
+            TestTree.write(source, "site/index.html", "good")
+            TestTree.write(source, "site/other.html", "untouched")
+        }
+        defer { Task { await lab.cluster.remove() } }
+        try await Task.sleep(for: .milliseconds(50))
+        let good = Date().timeIntervalSince1970
+        try await Task.sleep(for: .milliseconds(50))
+        try await lab.writeAndWait("site/index.html", "defaced")
+        await lab.cluster.stop("alpha")
+        await lab.cluster.stop("beta")
+        // beta took the group over (as after a takeover): its replica is the live data, restored in place.
+        let runtime = try NodeRuntime(configuration: lab.cluster.configuration, name: "beta", logger: lab.cluster.logs.logger("beta-owner"))
+        runtime.setOwnership(GroupOwnership(epoch: 2, owner: "beta"), group: "files")
+        let service = ArchiveService(node: runtime, notify: { _ in })
+        let report = try await service.restore(path: "files/data/site", archive: nil, at: good, to: nil, inPlace: true)
+        #expect(report.files == 2 && report.replaced == 2)
+        #expect(ArchiveLab.read(lab.cluster.replica + "/site/index.html") == "good")
+        #expect(ArchiveLab.read(lab.cluster.replica + "/site/other.html") == "untouched")
+        // The restore can itself be undone: what it replaced is in the history, as "restored-over".
+        let kept = try runtime.database.history(share: "files/data", path: "site/index.html").filter { $0.reason == "restored-over" }
+        let stored = try #require(kept.last?.stored)
+        #expect(ArchiveLab.read(lab.archiveDirectory + "/history/" + stored) == "defaced")
+        // Nothing was written outside the replica: no temporaries left beside the files.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: lab.cluster.replica + "/site").sorted() == ["index.html", "other.html"])
     }
 
     @Test func expiredHistory_isRemoved_recordsAndKeptCopies() async throws {
