@@ -43,7 +43,9 @@ public final class ArchiveService: Sendable {
         ArchiveCalendar(utcOffsetSeconds: TimeZone.current.secondsFromGMT(for: Date(timeIntervalSince1970: time)))
     }
 
-    public func run() async {
+    /// Opens every share's archive directory and finishes what a crash interrupted. The daemon calls this before the
+    /// mirror starts, so history is kept from the first replaced file and its start is not later than the first sync.
+    public func openAll() async {
         for context in contexts where needsStore(context) {
             do {
                 try await prepare(context)
@@ -51,6 +53,10 @@ public final class ArchiveService: Sendable {
                 report(context, failure: "\(error)")
             }
         }
+    }
+
+    public func run() async {
+        await openAll()
         while !Task.isCancelled {
             for context in contexts where context.archiving.store != nil {
                 await runDueWork(context)

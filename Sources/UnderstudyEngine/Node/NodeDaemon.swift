@@ -62,6 +62,7 @@ public struct NodeDaemon: Service {
             for capture in captures { starting.addTask { _ = try? await onThread { capture.start() } } }
         }
         defer { for capture in captures { capture.stop() } }
+        await archives?.openAll()
         do {
             try await runParts(groups: groups, syncRequests: syncRequests)
         } catch is CancellationError where Task.isCancelled || Task.isShuttingDownGracefully {

@@ -50,7 +50,7 @@ struct ArchiveServiceTests {
         let archive = try await lab.archiveNow()
         chmod(lab.cluster.source + "/report.txt", 0o600)
         TestTree.setTime(lab.cluster.source, "report.txt", seconds: 1_700_000_000)
-        let left = try await lab.cluster.waitUntilConverged(seconds: 20)
+        let left = try await lab.cluster.waitUntilConverged(seconds: 45)
         #expect(left.isEmpty, "\(left)")
         var archived = stat()
         lstat(lab.archiveDirectory + "/archives/" + archive.id + "/report.txt", &archived)

@@ -21,7 +21,7 @@ struct LiveMirrorTests {
         return cluster
     }
 
-    static func expectConverged(_ cluster: TestCluster, seconds: Double = 20, _ what: String = "",
+    static func expectConverged(_ cluster: TestCluster, seconds: Double = 45, _ what: String = "",
                                 sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let left = try await cluster.waitUntilConverged(seconds: seconds)
         #expect(left.isEmpty, "\(what): \(left.count) differences, e.g. \(left.prefix(3)); log: \(cluster.logs.all.suffix(15))",
