@@ -10,7 +10,7 @@ public enum PeerFrameCodec {
     enum MessageType: UInt8 {
         case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
-        case operationFailed, syncScope, changesPending, contentDigests
+        case operationFailed, syncScope, changesPending, contentDigests, rejoinOpen, conflictBegin, conflictStored
 
         var name: StaticString {
             switch self {
@@ -34,6 +34,9 @@ public enum PeerFrameCodec {
             case .syncScope: "syncScope"
             case .changesPending: "changesPending"
             case .contentDigests: "contentDigests"
+            case .rejoinOpen: "rejoinOpen"
+            case .conflictBegin: "conflictBegin"
+            case .conflictStored: "conflictStored"
             }
         }
     }
@@ -133,6 +136,19 @@ public enum PeerFrameCodec {
             buffer.writeWireString(path)
             buffer.writeInteger(code.rawValue)
             buffer.writeWireString(text)
+        case .rejoinOpen(let group, let share, let epoch):
+            buffer.writeWireString(group)
+            buffer.writeWireString(share)
+            buffer.writeInteger(epoch)
+        case .conflictBegin(let group, let share, let reason, let header):
+            buffer.writeWireString(group)
+            buffer.writeWireString(share)
+            buffer.writeWireString(reason)
+            buffer.writeWireString(header.path)
+            buffer.writeInteger(header.size)
+            buffer.writeAttributes(header.attributes)
+        case .conflictStored(let path):
+            buffer.writeWireString(path)
         }
         buffer.setInteger(UInt32(buffer.writerIndex - start), at: lengthIndex)
     }
@@ -274,6 +290,19 @@ public enum PeerFrameCodec {
             let path = try reader.path("failed path")
             let raw: UInt16 = try reader.integer()
             message = .operationFailed(path: path, code: WireErrorCode(rawValue: raw) ?? .internalError, message: try reader.string("message"))
+        case .rejoinOpen:
+            message = .rejoinOpen(group: try reader.string("group"), share: try reader.string("share"), epoch: try reader.integer())
+        case .conflictBegin:
+            let group = try reader.string("group")
+            let share = try reader.string("share")
+            let reason = try reader.string("reason")
+            let path = try reader.path("conflict path")
+            let size: Int64 = try reader.integer()
+            guard size >= 0 else { throw WireError(.malformedFrame, "conflictBegin: negative size \(size) for \(String(reflecting: path))") }
+            message = .conflictBegin(group: group, share: share, reason: reason,
+                                     header: FileHeader(path: path, size: size, attributes: try reader.attributes(), basis: .none))
+        case .conflictStored:
+            message = .conflictStored(path: try reader.path("conflict path"))
         }
         try reader.expectEnd()
         return message

@@ -17,6 +17,10 @@ import UnderstudyCore
 ///   P→S signatureRequest   S→P signatureChunk* signatureEnd             (bases for deltas, in parallel)
 ///   P→S syncEnd            S→P syncDone                                 (durable on the replica: the
 ///                                                                       acknowledgement of the scope)
+/// Before a node that served the group follows the one that holds it now (a rejoin), per share:
+///   S→P rejoinOpen(epoch)                                               (the epoch it is about to follow)
+///   P→S manifestChunk* · manifestEnd  (the serving tree)  manifestChunk* · manifestEnd  (its tree at the takeover)
+///   S→P conflictBegin fileChunk* fileEnd   P→S conflictStored            (each version kept as a conflict copy)
 /// Outside that order, at any time: P→S changesPending — the primary captured changes; the standby starts a
 /// live sync as soon as it can.
 /// Every path on the wire is relative to the share root and validated when decoded.
@@ -53,6 +57,12 @@ public enum PeerMessage: Sendable, Equatable {
     case syncDone(SyncDoneReport)
     /// The standby could not apply a step; the primary may resend the file whole.
     case operationFailed(path: String, code: WireErrorCode, message: String)
+    /// A node that served the group asks for the serving tree and the base of `epoch` before following it.
+    case rejoinOpen(group: String, share: String, epoch: UInt64)
+    /// A conflict copy (its content follows as fileChunk*, fileEnd) for the serving tree; `reason` says why.
+    case conflictBegin(group: String, share: String, reason: String, header: FileHeader)
+    /// The conflict copy is durable in the serving tree.
+    case conflictStored(path: String)
 
     public var typeName: String { messageType.name.description }
 
@@ -79,13 +89,16 @@ public enum PeerMessage: Sendable, Equatable {
         case .syncEnd: .syncEnd
         case .syncDone: .syncDone
         case .operationFailed: .operationFailed
+        case .rejoinOpen: .rejoinOpen
+        case .conflictBegin: .conflictBegin
+        case .conflictStored: .conflictStored
         }
     }
 }
 
 public struct PeerHello: Sendable, Equatable {
-    /// 3: the hello carries who holds each group the two nodes share.
-    public static let currentProtocolVersion: UInt16 = 3
+    /// 3: the hello carries who holds each group the two nodes share. 4: rejoin and conflict copies.
+    public static let currentProtocolVersion: UInt16 = 4
     public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String

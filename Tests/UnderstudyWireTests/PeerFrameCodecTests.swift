@@ -63,6 +63,10 @@ struct PeerFrameCodecTests {
         .syncEnd,
         .syncDone(SyncDoneReport(filesApplied: 1, bytesWritten: 2, failures: 3)),
         .operationFailed(path: "f", code: .contentMismatch, message: "bad"),
+        .rejoinOpen(group: "files", share: "data", epoch: 7),
+        .conflictBegin(group: "files", share: "data", reason: "changed-on-both",
+                       header: FileHeader(path: "d/x.understudy-conflict-alpha-20261122T101500Z.txt", size: 12, attributes: attributes, basis: .none)),
+        .conflictStored(path: "d/x.understudy-conflict-alpha-20261122T101500Z.txt"),
     ])
     func roundTrips_everyMessage(message: PeerMessage) throws {
         #expect(try roundTrip(message) == message)
@@ -81,6 +85,22 @@ struct PeerFrameCodecTests {
             // The share root is a valid path on the wire; the writer refuses to write file content over it.
             #expect(throws: Never.self) { _ = try PeerFrameCodec.decode(frame: &buffer) }
             return
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &buffer) } throws: { error in
+            (error as? WireError)?.code == .pathRefused
+        }
+    }
+
+    @Test(arguments: ["../x", "/etc/passwd", "a/../../b"])
+    func refuses_conflictCopyWithHostilePath(path: String) {
+        var buffer = frame(type: 22) { buffer in
+            string("files", into: &buffer)
+            string("data", into: &buffer)
+            string("changed-on-both", into: &buffer)
+            string(path, into: &buffer)
+            buffer.writeInteger(Int64(1))
+            buffer.writeInteger(UInt32(0o644)); buffer.writeInteger(UInt32(0)); buffer.writeInteger(UInt32(0))
+            buffer.writeInteger(Int64(0)); buffer.writeInteger(UInt32(0))
         }
         #expect { _ = try PeerFrameCodec.decode(frame: &buffer) } throws: { error in
             (error as? WireError)?.code == .pathRefused
