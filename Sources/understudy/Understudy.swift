@@ -7,6 +7,7 @@ struct Understudy: AsyncParsableCommand {
         abstract: "A standby server: mirrors a primary's shares to a standby over mutual TLS.",
         discussion: "Every node uses the same configuration file; see docs/configuration.md.",
         subcommands: [InitCommand.self, CheckConfigCommand.self, RunCommand.self, StatusCommand.self, SyncCommand.self, FailoverCommand.self,
-                      ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self]
+                      ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self,
+                      SwitchoverCommand.self, FailbackCommand.self, ConflictsCommand.self]
     )
 }

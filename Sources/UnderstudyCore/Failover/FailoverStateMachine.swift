@@ -123,6 +123,15 @@ public struct FailoverStateMachine: Sendable {
         silenceAtFailure = nil
         reportedSilentButServing = false
         var actions: [FailoverAction] = []
+        if theirs.supersedes(ownership), theirs.owner == settings.node, phase == .standby {
+            // The holder handed the group over (a switchover): take it at the epoch it chose.
+            failureSeenAt = now
+            enter(.takingOver, at: now)
+            takingOver = theirs
+            return [.notify(.takeoverStarted, .critical, topic: "switchover",
+                            summary: "\(settings.node) is taking over group \(settings.group): \(ownership.owner) handed it over",
+                            detail: ""), .takeOver(theirs)]
+        }
         if theirs.supersedes(ownership) {
             let wasOwner = isOwner
             ownership = theirs
@@ -305,6 +314,20 @@ public struct FailoverStateMachine: Sendable {
         return succeeded ? [] : [.notify(.takeoverFailed, .critical, topic: "acquire",
                                           summary: "\(settings.node) holds group \(settings.group) but could not take its address or start its services",
                                           detail: detail)]
+    }
+
+    /// The node that follows again after it stepped down is in step with the holder: it watches it and may take
+    /// the group over again.
+    public mutating func rejoined(at now: Double) {
+        guard phase == .steppedDown, !isOwner else { return }
+        enter(.standby, at: now)
+    }
+
+    /// This node handed the group over (a switchover: services stopped, changes drained, address released).
+    public mutating func handedOver(_ next: GroupOwnership, at now: Double) {
+        guard next.supersedes(ownership) else { return }
+        ownership = next
+        enter(.steppedDown, at: now)
     }
 
     public mutating func released(at now: Double) -> [FailoverAction] {

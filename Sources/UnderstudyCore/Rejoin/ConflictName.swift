@@ -21,6 +21,32 @@ public enum ConflictName {
         return directory + name + tag
     }
 
+    /// The path a conflict copy stands beside (the marker, node and time removed; the extension kept).
+    public static func original(of copy: String) -> String {
+        let characters = Array(copy)
+        let mark = Array(marker)
+        guard characters.count > mark.count else { return copy }
+        var start = characters.count - mark.count
+        while start >= 0 && Array(characters[start..<start + mark.count]) != mark { start -= 1 }
+        guard start >= 0 else { return copy }
+        // "node-YYYYMMDDTHHMMSSZ" follows the marker; a node name may hold dashes, so the stamp is found from the end.
+        let rest = Array(characters[(start + mark.count)...])
+        for end in stride(from: rest.count, through: 17, by: -1) {
+            let stamp = rest[(end - 17)..<end]
+            if isStamp(stamp), end - 17 >= 1 {
+                return String(characters[..<start]) + String(rest[end...])
+            }
+        }
+        return copy
+    }
+
+    /// "-20261122T101500Z"
+    private static func isStamp(_ text: ArraySlice<Character>) -> Bool {
+        let chars = Array(text)
+        guard chars.count == 17, chars[0] == "-", chars[9] == "T", chars[16] == "Z" else { return false }
+        return chars[1...8].allSatisfy(\.isNumber) && chars[10...15].allSatisfy(\.isNumber)
+    }
+
     /// True when `path`'s last component is a conflict copy's name.
     public static func isConflictCopy(_ path: String) -> Bool {
         let name = path.split(separator: "/").last.map(String.init) ?? path

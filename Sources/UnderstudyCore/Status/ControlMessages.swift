@@ -17,6 +17,14 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case history
         /// Restore `path` from `archive` or as it was `at`, into `to` or `inPlace`.
         case restore
+        /// Hand `group` to its peer now (run on the node that serves it); `force` skips waiting for changes in flight.
+        case switchover
+        /// Hand `group` back to its configured primary (a switchover); `dryRun` only says what would happen.
+        case failback
+        /// Open conflicts (of `group`, or all).
+        case conflicts
+        /// Resolve the conflict at `path` ("GROUP/SHARE/path"), keeping `keep`: local, remote or both.
+        case conflictResolve = "conflict-resolve"
     }
     public var command: Command
     public var group: String?
@@ -30,9 +38,14 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var at: Double?
     public var to: String?
     public var inPlace: Bool?
+    public var dryRun: Bool?
+    public var keep: String?
 
     public init(command: Command, group: String? = nil, force: Bool? = nil, share: String? = nil, path: String? = nil,
-                archive: String? = nil, schedule: String? = nil, at: Double? = nil, to: String? = nil, inPlace: Bool? = nil) {
+                archive: String? = nil, schedule: String? = nil, at: Double? = nil, to: String? = nil, inPlace: Bool? = nil,
+                dryRun: Bool? = nil, keep: String? = nil) {
+        self.dryRun = dryRun
+        self.keep = keep
         self.command = command
         self.group = group
         self.force = force
@@ -76,9 +89,11 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var archives: [ArchiveInfo]?
     public var history: [HistoryVersion]?
     public var restore: RestoreReport?
+    public var conflicts: [ConflictInfo]?
 
     public init(ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, syncResults: [SyncResult]? = nil, message: String? = nil,
-                archives: [ArchiveInfo]? = nil, history: [HistoryVersion]? = nil, restore: RestoreReport? = nil) {
+                archives: [ArchiveInfo]? = nil, history: [HistoryVersion]? = nil, restore: RestoreReport? = nil, conflicts: [ConflictInfo]? = nil) {
+        self.conflicts = conflicts
         self.message = message
         self.archives = archives
         self.history = history

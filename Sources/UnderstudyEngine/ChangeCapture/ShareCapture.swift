@@ -44,7 +44,7 @@ final class ShareCapture: Sendable {
     func start() {
         let started = context.now()
         do {
-            let watcher = try InotifyWatcher(root: context.share.source, filter: context.share.filter) { [weak self] changes in
+            let watcher = try InotifyWatcher(root: context.localPath, filter: context.share.filter) { [weak self] changes in
                 self?.record(changes)
             }
             let report = try watcher.start()
@@ -56,7 +56,7 @@ final class ShareCapture: Sendable {
             }
             context.logger.info("watching \(report.watches) directories of \(context.key) for changes (set up in \(String(format: "%.2f", context.now() - started))s)")
         } catch {
-            let problem = "cannot watch \(context.share.source) for changes: \(error); the share is mirrored by periodic full comparisons (resync_interval) only"
+            let problem = "cannot watch \(context.localPath) for changes: \(error); the share is mirrored by periodic full comparisons (resync_interval) only"
             state.withLockedValue { $0.problem = problem }
             context.logger.error("\(problem)")
             context.event("error", "capture-failed", problem)
@@ -76,6 +76,11 @@ final class ShareCapture: Sendable {
         ring()
         flusherDone.wait()
         for subscriber in subscribers { subscriber.finish() }
+    }
+
+    /// Nothing captured waits to be sent or acknowledged: every change so far is durable on the follower.
+    var isDrained: Bool {
+        state.withLockedValue { $0.aggregator.isEmpty && $0.journal.count == 0 }
     }
 
     /// Yields whenever the journal gained changes (coalesced: one element stands for any number).

@@ -55,12 +55,14 @@ struct ControlServer: Sendable {
         do {
             request = try JSONDecoder.control.decode(ControlRequest.self, from: data)
         } catch {
-            return ControlResponse(ok: false, error: "bad control request: \(error); expected {\"command\": \"status\"|\"sync\"|\"failover\"|\"archives\"|\"archive-now\"|\"archive-remove\"|\"history\"|\"restore\", ...}")
+            return ControlResponse(ok: false, error: "bad control request: \(error); expected {\"command\": \"status\"|\"sync\"|\"failover\"|\"archives\"|\"archive-now\"|\"archive-remove\"|\"history\"|\"restore\"|\"switchover\"|\"failback\"|\"conflicts\"|\"conflict-resolve\", ...}")
         }
         switch request.command {
         case .archives, .archiveNow, .archiveRemove, .history, .restore:
             guard let archives else { return ControlResponse(ok: false, error: "node \(node.name) keeps no replica, so it has no archives or history") }
             return await handleArchive(request, archives)
+        case .switchover, .failback, .conflicts, .conflictResolve:
+            return await handleRoles(request)
         case .status:
             return ControlResponse(ok: true, status: report())
         case .failover:
@@ -76,18 +78,19 @@ struct ControlServer: Sendable {
             }
         case .sync:
             let targets: [String]
+            // Syncs are driven by the follower of a group: the node that does not hold it now.
             if let group = request.group {
-                guard syncRequests[group] != nil else {
+                guard syncRequests[group] != nil, !node.owns(group: group) else {
                     if let configured = node.configuration.groups[group] {
-                        return ControlResponse(ok: false, error: "group '\(group)' is synced by its standby, \(configured.standby): run `understudy sync \(group)` there")
+                        return ControlResponse(ok: false, error: "group '\(group)' is synced by the node that follows it, \(configured.peer(of: node.name)): run `understudy sync \(group)` there")
                     }
                     return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
                 }
                 targets = [group]
             } else {
-                targets = syncRequests.keys.sorted()
+                targets = syncRequests.keys.sorted().filter { !node.owns(group: $0) }
                 if targets.isEmpty {
-                    return ControlResponse(ok: false, error: "node \(node.name) is standby of no group; syncs are driven by the standby")
+                    return ControlResponse(ok: false, error: "node \(node.name) follows no group (it serves them); syncs are driven by the follower")
                 }
             }
             var results: [SyncResult] = []

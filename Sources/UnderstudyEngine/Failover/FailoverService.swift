@@ -95,6 +95,16 @@ final class FailoverService: Sendable {
                         runtime.logger.notice("group \(group.name): the replica's connection is still closing; it can no longer apply anything")
                     }
                 },
+                recordBase: { [runtime] epoch in
+                    runtime.shareContexts.values.filter { $0.group.name == group.name }.sorted { $0.key < $1.key }.map { context in
+                        do {
+                            return "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: Date().timeIntervalSince1970)) entries"
+                        } catch {
+                            runtime.logger.error("group \(group.name): could not record the rejoin base of \(context.key): \(error); a rejoining node will keep every file that differs as a conflict")
+                            return "\(context.key) failed: \(error)"
+                        }
+                    }
+                },
                 ownershipStored: { [runtime] stored in
                     runtime.setOwnership(stored, group: group.name)
                     state.withLockedValue { $0.machines[group.name]?.ownershipStored(stored) }
@@ -140,6 +150,7 @@ final class FailoverService: Sendable {
             enqueue(group.name, machine.startActions())
         }
         heartbeatReceiver.withLockedValue { $0 = { [weak self] message, link, at in self?.received(message, link: link, at: at) } }
+        runtime.rejoinObserver.withLockedValue { $0 = { [weak self] group in self?.rejoined(group: group) } }
         runtime.peerOwnershipObserver.withLockedValue {
             $0 = { [weak self] peer, group, ownership in self?.handshakeHeard(peer: peer, group: group, ownership: ownership) }
         }

@@ -12,6 +12,9 @@ struct GroupActions: Sendable {
     let logger: Logger
     /// Stops the group's replica from following the old primary, and waits until it has stopped.
     let stopFollowing: @Sendable () async -> Void
+    /// Records this node's tree of every share as the base of `epoch` (what a rejoining node compares against);
+    /// returns a line per share.
+    let recordBase: @Sendable (_ epoch: UInt64) -> [String]
     /// Called once the new ownership is stored, before the replica stops following: from then on the follower
     /// refuses to apply anything.
     let ownershipStored: @Sendable (GroupOwnership) -> Void
@@ -56,6 +59,10 @@ struct GroupActions: Sendable {
         let stopAt = Self.clock()
         await stopFollowing()
         report.step("replica stopped following, now the live data (\(Self.milliseconds(since: stopAt)))")
+        // Before the services start: the base is the tree as the old holder left it.
+        let baseAt = Self.clock()
+        let lines = recordBase(ownership.epoch)
+        report.step("recorded the base of epoch \(ownership.epoch): \(lines.joined(separator: ", ")) (\(Self.milliseconds(since: baseAt)))")
         await bringUp(&report)
         return (true, report)
     }
@@ -132,6 +139,17 @@ struct GroupActions: Sendable {
         return (try? InterfaceAddresses.contains(address, interface: interface)) == true
     }
 
+    /// The stop scripts alone (a switchover stops the services before it drains the mirror and gives up the address).
+    func stopServices() async -> Report {
+        var report = Report()
+        for script in takeover.stopScripts {
+            let outcome = await ProcessRunner.run(script, environment: environment(), timeout: takeover.scriptTimeout.seconds)
+            log("stop script `\(script)`", outcome)
+            report.step("stop `\(script)`: \(outcome.summary)" + Self.outputBlock(outcome.output), ok: outcome.succeeded)
+        }
+        return report
+    }
+
     /// Removes the address (when held), then runs the stop scripts when asked.
     func release(runStopScripts: Bool) async -> Report {
         var report = Report()
@@ -148,11 +166,8 @@ struct GroupActions: Sendable {
             }
         }
         if runStopScripts {
-            for script in takeover.stopScripts {
-                let outcome = await ProcessRunner.run(script, environment: environment(), timeout: takeover.scriptTimeout.seconds)
-                log("stop script `\(script)`", outcome)
-                report.step("stop `\(script)`: \(outcome.summary)" + Self.outputBlock(outcome.output), ok: outcome.succeeded)
-            }
+            let stopped = await stopServices()
+            for line in stopped.lines { report.step(line, ok: stopped.succeeded) }
         }
         return report
     }

@@ -10,6 +10,7 @@ import UnderstudyWire
 public final class IncomingFile {
     public let header: FileHeader
     let temporaryName: String
+    let finalName: String
     let descriptor: Int32
     let partialToRemove: String?
     private let decompressor: ZstdDecompressor
@@ -24,6 +25,7 @@ public final class IncomingFile {
     init(header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor) throws(FileSystemError) {
         self.header = header
         let (dir, name) = try share.parent(of: header.path)
+        finalName = name
         let dirCopy = dup(dir)
         guard dirCopy >= 0 else { throw .errno("dup", header.path) }
         directory = dirCopy
@@ -126,6 +128,24 @@ public final class IncomingFile {
         if basisDescriptor >= 0 { close(basisDescriptor) }
         closed = true
         return digest
+    }
+
+    /// Puts a finished file under its name when that name is free — never over an existing file (a conflict copy
+    /// must not replace anything) — durably: the content is fsynced before the link, the directory after.
+    func commitNew() throws(FileSystemError) {
+        let fd = openat(directory, temporaryName, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw .errno("reopen the temporary file of", header.path) }
+        let synced = fsync(fd)
+        close(fd)
+        guard synced == 0 else { throw .errno("fsync", header.path) }
+        guard linkat(directory, temporaryName, directory, finalName, 0) == 0 else {
+            let failure = errno
+            unlinkat(directory, temporaryName, 0)
+            errno = failure
+            throw .errno("link into place (refused over an existing file)", header.path)
+        }
+        unlinkat(directory, temporaryName, 0)
+        guard fsync(directory) == 0 else { throw .errno("fsync the directory of", header.path) }
     }
 
     /// Drops what was received (sender abandoned the file, or it failed). A partial copy is kept as a basis.

@@ -29,8 +29,8 @@ public struct NodeDaemon: Service {
         _ = understudy_raise_nofile_limit()
         runtime = try NodeRuntime(configuration: configuration, name: node, logger: logger)
         let identity = try CertificateStore(directory: configuration.certificatesDirectory).loadIdentity(node: node)
-        let isPrimary = configuration.groups(whereNode: node).contains { $0.primary == node }
-        tlsServer = isPrimary ? try PeerTLS.serverContext(identity) : nil
+        // Every node may serve: after a takeover the standby does, and the old primary follows it.
+        tlsServer = configuration.groups(whereNode: node).isEmpty ? nil : try PeerTLS.serverContext(identity)
         tlsClient = try PeerTLS.clientContext(identity)
         self.onListening = onListening
         let store = CertificateStore(directory: configuration.certificatesDirectory)
@@ -51,17 +51,17 @@ public struct NodeDaemon: Service {
         let runtime = runtime
         let groups = runtime.configuration.groups(whereNode: runtime.name)
         var requests: [String: SyncRequests] = [:]
-        for group in groups where group.standby == runtime.name { requests[group.name] = SyncRequests() }
+        for group in groups { requests[group.name] = SyncRequests() }
         runtime.logger.info("node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))")
         runtime.event("info", "node-started", "node \(runtime.name) started")
         let syncRequests = requests
-        // Capture starts before any standby is served: every change after a connection's first comparison is
-        // then in the journal.
-        let captures = runtime.shareContexts.values.compactMap(\.capture)
+        // Capture starts before any peer is served: every change after a connection's first comparison is then
+        // in the journal. Only the shares of groups this node holds are watched.
+        let served = runtime.shareContexts.values.filter { runtime.owns(group: $0.group.name) }
         await withTaskGroup(of: Void.self) { starting in
-            for capture in captures { starting.addTask { _ = try? await onThread { capture.start() } } }
+            for context in served { starting.addTask { _ = try? await onThread { context.startCapture() } } }
         }
-        defer { for capture in captures { capture.stop() } }
+        defer { for context in runtime.shareContexts.values { context.stopCapture() } }
         await archives?.openAll()
         do {
             try await runParts(groups: groups, syncRequests: syncRequests)
@@ -99,17 +99,9 @@ public struct NodeDaemon: Service {
                 if let tlsServer {
                     tasks.addTask { try await PrimaryService(node: runtime, tls: tlsServer).run(onListening: onListening) }
                 }
-                for group in groups where group.standby == runtime.name {
-                    if runtime.owns(group: group.name) {
-                        // A takeover made this replica the live data: following the old primary again would
-                        // overwrite newer data with older.
-                        runtime.logger.notice("group \(group.name): this node holds it (\(runtime.ownership(group: group.name)!)); its replica is the live data and does not follow \(group.primary)")
-                        continue
-                    }
-                    followers.start(group: group.name) {
-                        await StandbyGroupService(node: runtime, group: group, tls: tlsClient, requests: syncRequests[group.name]!).run()
-                    }
-                }
+                let roles = GroupRoles(runtime: runtime, followers: followers, tls: tlsClient, requests: syncRequests)
+                runtime.roleObserver.withLockedValue { $0 = { group in roles.holderChanged(group) } }
+                for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
                 tasks.addTask {
                     await withTaskCancellationHandler {
                         while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }

@@ -45,7 +45,7 @@ public final class NodeRuntime: Sendable {
         let status = StatusRegistry([])
         for group in configuration.groups(whereNode: name) {
             let isPrimary = group.primary == name
-            let throttle = isPrimary && !group.bandwidth.isUnlimited ? BandwidthThrottle(limit: group.bandwidth, now: now) : nil
+            let throttle = !group.bandwidth.isUnlimited ? BandwidthThrottle(limit: group.bandwidth, now: now) : nil
             var shares: [ShareStatus] = []
             for share in group.shares {
                 let key = "\(group.name)/\(share.name)"
@@ -59,12 +59,12 @@ public final class NodeRuntime: Sendable {
                 if shareStatus.lastSyncAt == nil && !isPrimary { shareStatus.state = .initialSync }
                 shares.append(shareStatus)
                 var context = ShareContext(
-                    group: group, share: share, index: try ShareIndex(key: key, database: database, logger: logger), status: status,
+                    group: group, share: share, localPath: isPrimary ? share.source : share.replica,
+                    index: try ShareIndex(key: key, database: database, logger: logger), status: status,
                     database: database, logger: logger, now: now)
                 context.throttle = throttle
-                if isPrimary && group.live {
-                    context.capture = ShareCapture(context: context, configuration: ChangeAggregator.Configuration(
-                        quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds))
+                if group.live {
+                    context.captureConfiguration = ChangeAggregator.Configuration(quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
                 }
                 contexts[ShareKey(group: group.name, share: share.name)] = context
             }
@@ -98,10 +98,28 @@ public final class NodeRuntime: Sendable {
     }
 
     func setOwnership(_ ownership: GroupOwnership, group: String) {
-        ownerships.withLockedValue { $0[group] = ownership }
+        let before = ownerships.withLockedValue { $0.updateValue(ownership, forKey: group) }
         guard let configured = configuration.groups[group] else { return }
-        let role = ownership.owner == name ? "primary" : configured.primary == name ? "stepped-down" : "standby"
+        let role = ownership.owner == name ? "primary" : configured.primary == name && ownership.epoch > 0 ? "stepped-down" : "standby"
         status.update(group: group) { $0.role = role }
+        if before.map({ $0.owner != ownership.owner }) ?? false {
+            roleObserver.withLockedValue { $0 }?(group)
+        }
+    }
+
+    /// Told when the holder of a group changes (the daemon starts or stops serving and following).
+    let roleObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
+    /// Told when the serving tree took in a conflict copy, and when a rejoin finished (the failover service).
+    let conflictObserver = NIOLockedValueBox<(@Sendable (ConflictFound) -> Void)?>(nil)
+    let rejoinObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
+
+    func conflictFound(_ conflict: ConflictFound) {
+        conflictObserver.withLockedValue { $0 }?(conflict)
+    }
+
+    func rejoined(group: String) {
+        status.update(group: group) { $0.role = "standby" }
+        rejoinObserver.withLockedValue { $0 }?(group)
     }
 
     public static let monotonicSeconds: @Sendable () -> Double = {

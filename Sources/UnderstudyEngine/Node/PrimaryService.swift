@@ -5,8 +5,9 @@ import NIOSSL
 import UnderstudyCore
 import UnderstudyWire
 
-/// The primary's listener: accepts authenticated standbys and serves each share sync they ask for.
-/// One connection may sync many shares, one after another.
+/// The serving side's listener: accepts the authenticated peer of each group and serves the share syncs (and
+/// rejoins) it asks for, for the groups this node holds now. Every node listens: after a takeover the standby
+/// serves and the old primary follows it. One connection may sync many shares, one after another.
 struct PrimaryService: Sendable {
     let node: NodeRuntime
     let tls: NIOSSLContext
@@ -14,11 +15,11 @@ struct PrimaryService: Sendable {
     func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
         let configuration = node.configuration
         let address = node.nodeConfiguration.address
-        let peers = Set(configuration.groups(whereNode: node.name).filter { $0.primary == node.name }.map(\.standby))
+        let peers = Set(configuration.groups(whereNode: node.name).map { $0.peer(of: node.name) })
         let server = try await PeerTransport.listen(host: address.host, port: address.port, tls: tls, allowedNodes: peers,
                                                     cluster: configuration.cluster, logger: node.logger)
         let port = server.channel.localAddress?.port ?? address.port
-        node.logger.info("listening for standbys on \(address.host):\(port)")
+        node.logger.info("listening for peers on \(address.host):\(port)")
         onListening(port)
         try await withTaskCancellationHandler {
             try await server.executeThenClose { inbound in
@@ -56,7 +57,7 @@ struct PrimaryService: Sendable {
                     try await withThrowingTaskGroup(of: Void.self) { notices in
                         // Every change captured in a share this standby mirrors is announced at once, whatever the
                         // connection is doing; the standby opens a live sync for it as soon as it can.
-                        for context in node.shareContexts.values where context.group.primary == node.name && context.group.standby == peer {
+                        for context in node.shareContexts.values where node.owns(group: context.group.name) && context.group.peer(of: node.name) == peer {
                             guard let capture = context.capture else { continue }
                             notices.addTask {
                                 let (id, changes) = capture.changes()
@@ -87,14 +88,24 @@ struct PrimaryService: Sendable {
         // Replica manifests received on this connection: the base for incremental ones.
         var replicaManifests: [ShareKey: [String: ManifestEntry]] = [:]
         while let message = try await iterator.next() {
+            switch message {
+            case .rejoinOpen(let group, let share, let epoch):
+                try await serveRejoin(peer: peer, group: group, share: share, epoch: epoch, writer: writer)
+                continue
+            case .conflictBegin(let group, let share, let reason, let header):
+                try await receiveConflictCopy(peer: peer, group: group, share: share, reason: reason, header: header,
+                                              iterator: &iterator, writer: writer)
+                continue
+            default:
+                break
+            }
             guard case .openShare(let groupName, let shareName, let incremental, let verify, let resume) = message else {
                 try await writer.send(.error(code: .unexpectedMessage, message: "expected openShare, got \(message.typeName)"))
                 try await writer.flush()
                 throw PeerSessionError.unexpected(message, "between syncs")
             }
-            guard let context = node.shareContexts[ShareKey(group: groupName, share: shareName)],
-                  context.group.primary == node.name, context.group.standby == peer else {
-                let text = "share \(groupName)/\(shareName) is not one that \(node.name) serves to \(peer); check that both nodes use the same configuration"
+            guard let context = servedContext(group: groupName, share: shareName, peer: peer) else {
+                let text = refusal(group: groupName, share: shareName, peer: peer)
                 logger.warning("refused request from \(peer): \(text)")
                 try await writer.send(.error(code: .unknownShare, message: text))
                 try await writer.flush()
@@ -140,8 +151,23 @@ struct PrimaryService: Sendable {
         }
     }
 
+    /// The share when this node serves it to `peer` now.
+    func servedContext(group: String, share: String, peer: String) -> ShareContext? {
+        guard let context = node.shareContexts[ShareKey(group: group, share: share)], node.owns(group: group),
+              context.group.peer(of: node.name) == peer else { return nil }
+        return context
+    }
+
+    func refusal(group: String, share: String, peer: String) -> String {
+        guard let context = node.shareContexts[ShareKey(group: group, share: share)], context.group.peer(of: node.name) == peer else {
+            return "share \(group)/\(share) is not one that \(node.name) shares with \(peer); check that both nodes use the same configuration"
+        }
+        let holder = node.ownership(group: group).map { "\($0)" } ?? "unknown"
+        return "\(node.name) does not serve group \(group) now (it is held at \(holder)); follow the node that holds it"
+    }
+
     private func setPeerConnected(_ peer: String, _ connected: Bool) {
-        for group in node.configuration.groups(whereNode: node.name) where group.primary == node.name && group.standby == peer {
+        for group in node.configuration.groups(whereNode: node.name) where node.owns(group: group.name) && group.peer(of: node.name) == peer {
             node.status.update(group: group.name) { status in
                 status.peerConnected = connected
                 if !connected {

@@ -5,8 +5,10 @@ import NIOSSL
 import UnderstudyCore
 import UnderstudyWire
 
-/// The standby side of one group: connect to the primary (reconnecting with backoff after any failure, for as
-/// long as it takes), bring every share to the source's state, then follow the primary's changes live.
+/// The following side of one group: connect to the node that holds it (the configured primary, or after a
+/// takeover the other node; reconnecting with backoff after any failure, for as long as it takes), reconcile
+/// first when this node's tree was the live data (`RejoinSession`), bring every share to the serving tree's
+/// state, then follow its changes live.
 struct StandbyGroupService: Sendable {
     let node: NodeRuntime
     let group: GroupConfiguration
@@ -15,14 +17,15 @@ struct StandbyGroupService: Sendable {
 
     func run() async {
         let logger = node.logger
-        guard let primary = node.configuration.nodes[group.primary] else { return }
+        let holder = group.peer(of: node.name)
+        guard let primary = node.configuration.nodes[holder] else { return }
         var backoff = 0.5
         var failedAttempts = 0
         while !Task.isCancelled && !node.owns(group: group.name) {
             let connection: PeerConnection
             do {
                 connection = try await PeerTransport.connect(host: primary.address.host, port: primary.address.port, tls: tls,
-                                                             allowedNodes: [group.primary], cluster: node.configuration.cluster,
+                                                             allowedNodes: [holder], cluster: node.configuration.cluster,
                                                              logger: logger)
                 do {
                     _ = try await connection.peerNode.get()
@@ -31,11 +34,11 @@ struct StandbyGroupService: Sendable {
                     throw error
                 }
             } catch {
-                logger.warning("cannot reach primary \(group.primary) at \(primary.address) for group \(group.name): \(error); retrying in \(backoff)s")
+                logger.warning("cannot reach \(holder) at \(primary.address) for group \(group.name): \(error); retrying in \(backoff)s")
                 markDisconnected("\(error)")
                 failedAttempts += 1
                 // Askers wait through a short outage (a primary still starting); after a few attempts they are told.
-                if failedAttempts >= 3 { answerWaiters(with: "primary \(group.primary) is not reachable: \(error)") }
+                if failedAttempts >= 3 { answerWaiters(with: "\(holder), which serves group \(group.name), is not reachable: \(error)") }
                 // Notices of a connection that is gone: the next one syncs every share.
                 _ = await requests.takeLive()
                 _ = await requests.takeConnectionEnded()
@@ -60,10 +63,14 @@ struct StandbyGroupService: Sendable {
                                 connection.channel.channel.close(promise: nil)
                                 reader.cancelAll()
                             }
-                            try await PeerHandshake.exchange(node: node, writer: writer, peer: group.primary) { try await inbox.next() }
+                            try await PeerHandshake.exchange(node: node, writer: writer, peer: holder) { try await inbox.next() }
                             // A takeover stored a new ownership while this connected: the replica is the live data now.
                             guard !node.owns(group: group.name), !Task.isCancelled else { throw CancellationError() }
-                            logger.info("connected to primary \(group.primary) for group \(group.name)")
+                            logger.info("connected to \(holder), which serves group \(group.name)")
+                            let rejoin = RejoinSession(node: node, group: group)
+                            if try rejoin.pendingEpoch() != nil {
+                                try await rejoin.run(inbox: inbox, writer: writer)
+                            }
                             node.status.update(group: group.name) { $0.peerConnected = true }
                             backoff = 0.5
                             failedAttempts = 0
@@ -75,7 +82,7 @@ struct StandbyGroupService: Sendable {
                 }
             } catch {
                 if Task.isCancelled { break }
-                logger.warning("connection to primary \(group.primary) for group \(group.name) ended: \(error); reconnecting")
+                logger.warning("connection to \(holder) for group \(group.name) ended: \(error); reconnecting")
                 markDisconnected("\(error)")
                 // Askers of the failed sync were answered (or requeued) by the loop; new ones wait for the
                 // reconnect, or are told after a few failed attempts.
@@ -112,6 +119,7 @@ struct StandbyGroupService: Sendable {
         var nextVerify = node.now() + group.verifyInterval.seconds
         var retryDelay = 1.0
         var idleBefore = false
+        var caughtUp = false
         while !Task.isCancelled {
             if needLive.isEmpty { await requests.wait(seconds: max(0, min(nextFull, nextVerify) - node.now())) }
             if await requests.takeConnectionEnded() { throw PeerSessionError.closed("while idle") }
@@ -137,6 +145,11 @@ struct StandbyGroupService: Sendable {
                 throw error
             }
             for waiter in waiters { waiter.resume(returning: results) }
+            if !caughtUp && results.count == group.shares.count && results.allSatisfy(\.ok) {
+                // In step with the serving node: from now on this node may take the group over again.
+                caughtUp = true
+                node.rejoined(group: group.name)
+            }
             idleBefore = true
             if verify { nextVerify = node.now() + group.verifyInterval.seconds }
             if full {

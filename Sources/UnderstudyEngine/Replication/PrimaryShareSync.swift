@@ -31,7 +31,7 @@ struct PrimaryShareSync {
     func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
              scope: SyncScope, base: [String: ManifestEntry]?, verify: Bool = false) async throws -> Outcome {
         let started = context.now()
-        let sourcePath = context.share.source
+        let sourcePath = context.localPath
         let filter = context.share.filter
         let indexSnapshot = context.index.snapshot
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]

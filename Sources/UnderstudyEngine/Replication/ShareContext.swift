@@ -6,6 +6,9 @@ import UnderstudyCore
 public struct ShareContext: Sendable {
     public var group: GroupConfiguration
     public var share: ShareConfiguration
+    /// This node's tree of the share: the source on the configured primary, the replica on the standby. It serves
+    /// while this node holds the group and follows the holder otherwise.
+    public var localPath: String
     public var index: ShareIndex
     public var status: StatusRegistry
     public var database: StateDatabase
@@ -14,8 +17,11 @@ public struct ShareContext: Sendable {
     public var now: @Sendable () -> Double
     /// Files whose delta did not reproduce the source (a false block match): sent whole next time.
     let sendWhole = PathSet()
-    /// The change capture of a share this node is the primary of.
-    var capture: ShareCapture?
+    /// How to capture changes of a live group's share while this node serves it (nil: not live).
+    var captureConfiguration: ChangeAggregator.Configuration?
+    /// The change capture running while this node serves the share.
+    let captureSlot = NIOLockedValueBox<ShareCapture?>(nil)
+    var capture: ShareCapture? { captureSlot.withLockedValue { $0 } }
     /// The group's bandwidth limit (shared by its shares), on the primary; nil when unlimited.
     var throttle: BandwidthThrottle?
     /// One writer of the replica at a time (a sync, an archive, an in-place restore); shared by every copy.
@@ -23,10 +29,11 @@ public struct ShareContext: Sendable {
     /// History and archives of the replica (standby).
     let archiving = ShareArchiving()
 
-    public init(group: GroupConfiguration, share: ShareConfiguration, index: ShareIndex, status: StatusRegistry,
+    public init(group: GroupConfiguration, share: ShareConfiguration, localPath: String? = nil, index: ShareIndex, status: StatusRegistry,
                 database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double) {
         self.group = group
         self.share = share
+        self.localPath = localPath ?? share.replica
         self.index = index
         self.status = status
         self.database = database
@@ -35,6 +42,26 @@ public struct ShareContext: Sendable {
     }
 
     public var key: String { "\(group.name)/\(share.name)" }
+
+    /// Starts capturing changes (a node that begins serving the share); the first sync of a new capture compares
+    /// the whole tree, so nothing from before is missed.
+    func startCapture() {
+        guard let captureConfiguration else { return }
+        let fresh = ShareCapture(context: self, configuration: captureConfiguration)
+        let previous = captureSlot.withLockedValue { slot -> ShareCapture? in
+            defer { slot = fresh }
+            return slot
+        }
+        previous?.stop()
+        fresh.start()
+    }
+
+    func stopCapture() {
+        captureSlot.withLockedValue { slot -> ShareCapture? in
+            defer { slot = nil }
+            return slot
+        }?.stop()
+    }
 
     func event(_ level: String, _ kind: String, _ message: String) {
         do {

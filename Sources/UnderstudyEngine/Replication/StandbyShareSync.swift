@@ -46,7 +46,7 @@ struct StandbyShareSync {
         case nil: throw PeerSessionError.closed("before the sync's scope")
         }
 
-        let share = try ShareDirectory(path: context.share.replica, create: true)
+        let share = try ShareDirectory(path: context.localPath, create: true)
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
         let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share, scope: scanScope)
         var writerOptions = ReplicaWriter.Options(applyOwnership: applyOwnership)

@@ -115,5 +115,36 @@ struct StateSchema: Sendable {
                 started_at REAL NOT NULL
             );
             """),
+        Migration(identifier: "v5-rejoin-base-conflicts", sql: """
+            -- The tree of a share as the node that took the group over held it at that moment (its replica: the
+            -- last state both nodes shared), a zstd-compressed manifest; what a rejoining node compares against.
+            CREATE TABLE rejoin_base (
+                share TEXT NOT NULL,
+                epoch INTEGER NOT NULL,
+                recorded_at REAL NOT NULL,
+                files INTEGER NOT NULL,
+                manifest BLOB NOT NULL,
+                PRIMARY KEY (share, epoch)
+            );
+            -- The epoch whose serving tree this node reconciled with, per share: a rejoin is done once.
+            CREATE TABLE rejoin_done (
+                share TEXT NOT NULL PRIMARY KEY,
+                epoch INTEGER NOT NULL
+            );
+            -- Versions kept side by side when a rejoin found a file changed on both nodes (Unix-seconds times).
+            CREATE TABLE conflict (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                share TEXT NOT NULL,
+                path TEXT NOT NULL,
+                copy TEXT NOT NULL,
+                node TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                found_at REAL NOT NULL,
+                copy_size INTEGER NOT NULL,
+                copy_mtime REAL NOT NULL,
+                resolved TEXT,
+                UNIQUE (share, copy)
+            );
+            """),
     ])
 }

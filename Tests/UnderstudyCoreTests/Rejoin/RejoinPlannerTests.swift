@@ -82,5 +82,8 @@ struct RejoinPlannerTests {
         #expect(ConflictName.make(for: "home/.profile", node: "alpha", time: time) == "home/.profile.understudy-conflict-alpha-\(stamp)")
         #expect(ConflictName.isConflictCopy("docs/report.understudy-conflict-alpha-\(stamp).txt"))
         #expect(!ConflictName.isConflictCopy("docs/report.txt"))
+        #expect(ConflictName.original(of: "docs/report.understudy-conflict-alpha-\(stamp).txt") == "docs/report.txt")
+        #expect(ConflictName.original(of: ConflictName.make(for: "Makefile", node: "node-a", time: time)) == "Makefile")
+        #expect(ConflictName.original(of: ConflictName.make(for: "h/.profile", node: "b", time: time)) == "h/.profile")
     }
 }

@@ -1,0 +1,38 @@
+import NIOSSL
+import UnderstudyCore
+
+/// Serving and following follow the group's holder: the node that holds a group captures its changes and serves
+/// them; the other node follows it (after reconciling, when its own tree was the live data).
+struct GroupRoles: Sendable {
+    let runtime: NodeRuntime
+    let followers: StandbyFollowers
+    let tls: NIOSSLContext
+    let requests: [String: SyncRequests]
+
+    func follow(_ group: GroupConfiguration) {
+        guard let requests = requests[group.name] else { return }
+        let (runtime, tls) = (runtime, tls)
+        runtime.logger.info("group \(group.name): \(group.peer(of: runtime.name)) holds it (\(runtime.ownership(group: group.name).map { "\($0)" } ?? "?")); this node follows it")
+        followers.start(group: group.name) {
+            await StandbyGroupService(node: runtime, group: group, tls: tls, requests: requests).run()
+        }
+    }
+
+    /// The holder of `group` changed. Off the caller's path: watching a tree takes seconds, a takeover must not wait.
+    func holderChanged(_ name: String) {
+        guard let group = runtime.configuration.groups[name] else { return }
+        let contexts = runtime.shareContexts.values.filter { $0.group.name == name }
+        if runtime.owns(group: name) {
+            Task {
+                await followers.stop(group: name, waitingAtMost: 5)
+                for context in contexts { _ = try? await onThread { context.startCapture() } }
+                runtime.logger.notice("group \(name): this node holds it now; its tree is the live data, served to \(group.peer(of: runtime.name))")
+            }
+        } else {
+            Task {
+                for context in contexts { _ = try? await onThread { context.stopCapture() } }
+                follow(group)
+            }
+        }
+    }
+}

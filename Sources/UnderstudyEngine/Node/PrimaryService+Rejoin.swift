@@ -1,0 +1,108 @@
+import Foundation
+import NIOCore
+import UnderstudyCore
+import UnderstudyWire
+
+/// The serving node's half of a rejoin: it shows its tree and the base of the epoch, and takes conflict copies
+/// into its tree — only under conflict-copy names, never over an existing file.
+extension PrimaryService {
+    func serveRejoin(peer: String, group: String, share: String, epoch: UInt64, writer: FrameWriter) async throws {
+        guard let context = servedContext(group: group, share: share, peer: peer) else {
+            try await writer.send(.error(code: .unknownShare, message: refusal(group: group, share: share, peer: peer)))
+            try await writer.flush()
+            return
+        }
+        guard let ownership = node.ownership(group: group), ownership.epoch == epoch else {
+            let now = node.ownership(group: group).map { "\($0)" } ?? "unknown"
+            try await writer.send(.error(code: .unexpectedMessage, message: "group \(group) is at \(now), not epoch \(epoch); reconnect to learn it"))
+            try await writer.flush()
+            return
+        }
+        let path = context.localPath
+        let filter = context.share.filter
+        let index = context.index.snapshot
+        let current = try await onThread { try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: path, create: false)).entries }
+        let base = try RejoinBase.load(context, epoch: epoch)
+        if base == nil {
+            node.logger.warning("rejoin of \(context.key) by \(peer): no base recorded for epoch \(epoch); every file that differs on \(peer) is kept as a conflict")
+        }
+        node.logger.notice("rejoin of \(context.key) by \(peer) at epoch \(epoch): sending this tree (\(current.count) entries) and the base (\(base?.count ?? 0))")
+        try await ManifestTransfer.send(current, writer: writer)
+        try await ManifestTransfer.send(base ?? [], writer: writer)
+    }
+
+    func receiveConflictCopy(peer: String, group: String, share: String, reason: String, header: FileHeader,
+                             iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter) async throws {
+        guard let context = servedContext(group: group, share: share, peer: peer) else {
+            let text = refusal(group: group, share: share, peer: peer)
+            try await writer.send(.error(code: .unknownShare, message: text))
+            try await writer.flush()
+            throw PeerSessionError.refused(text)
+        }
+        guard ConflictName.isConflictCopy(header.path) else {
+            let text = "refused a conflict copy named \(String(reflecting: header.path)): only names with \(ConflictName.marker) are taken"
+            try await writer.send(.error(code: .pathRefused, message: text))
+            try await writer.flush()
+            throw PeerSessionError.refused(text)
+        }
+        let directory = try ShareDirectory(path: context.localPath, create: false)
+        var options = ReplicaWriter.Options(applyOwnership: node.applyOwnership)
+        options.partialThreshold = .max
+        let replicaWriter = try ReplicaWriter(share: directory, options: options)
+        let incoming = try IncomingFile(header: FileHeader(path: header.path, size: header.size, attributes: header.attributes, basis: .none),
+                                        share: directory, partialThreshold: .max, decompressor: try ZstdDecompressor())
+        receiving: while true {
+            guard let message = try await iterator.next() else { throw PeerSessionError.closed("while receiving a conflict copy") }
+            switch message {
+            case .fileChunk(let chunk):
+                try chunk.withUnsafeReadableBytes { raw throws(FileSystemError) in try incoming.receive(raw) }
+            case .fileEnd(let hash):
+                do {
+                    _ = try incoming.finish(expectedHash: hash, writer: replicaWriter)
+                    try incoming.commitNew()
+                } catch {
+                    incoming.discard()
+                    if Self.sameFile(directory: context.localPath, header: header) {
+                        break receiving  // stored by an earlier, interrupted attempt
+                    }
+                    try await writer.send(.error(code: .internalError, message: "could not keep conflict copy \(header.path): \(error)"))
+                    try await writer.flush()
+                    throw error
+                }
+                break receiving
+            case .error(let code, let text):
+                incoming.discard()
+                throw PeerSessionError.remote(code, text)
+            default:
+                incoming.discard()
+                throw PeerSessionError.unexpected(message, "while receiving a conflict copy")
+            }
+        }
+        let original = ConflictName.original(of: header.path)
+        let time = Date()
+        try node.database.recordConflict(ConflictInfo(
+            id: 0, share: context.key, path: original, copy: header.path, node: peer, reason: reason, foundAt: time, copySize: header.size,
+            copyModified: Date(timeIntervalSince1970: Double(header.attributes.mtimeSeconds) + Double(header.attributes.mtimeNanoseconds) / 1e9)))
+        node.logger.warning("conflict in \(context.key): \(peer)'s version of \(original) is kept beside it as \(header.path) (\(reason))")
+        node.event("warning", "conflict", "\(peer)'s version of \(original) kept as \(header.path) (\(reason))", share: context.key)
+        node.conflictFound(ConflictFound(share: context.key, path: original, copy: header.path, node: peer, reason: reason))
+        try await writer.send(.conflictStored(path: header.path))
+        try await writer.flush()
+    }
+
+    /// The conflict copy is in place already with the announced size and time (a retried push).
+    private static func sameFile(directory: String, header: FileHeader) -> Bool {
+        var info = stat()
+        guard lstat(directory + "/" + header.path, &info) == 0 else { return false }
+        return Int64(info.st_size) == header.size && Int64(info.st_mtim.tv_sec) == header.attributes.mtimeSeconds
+    }
+}
+
+/// A conflict copy the serving tree took in, for notifications and status.
+struct ConflictFound: Sendable {
+    var share: String
+    var path: String
+    var copy: String
+    var node: String
+    var reason: String
+}

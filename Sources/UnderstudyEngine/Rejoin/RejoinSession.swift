@@ -1,0 +1,160 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+import NIOCore
+import UnderstudyCore
+import UnderstudyWire
+
+/// The rejoining node's half: before a node whose tree was the live data follows the node that holds the group
+/// now, each share is reconciled once per epoch. Its own versions that the serving node never had are renamed to
+/// conflict copies here and pushed into the serving tree; only then does the ordinary follow make this tree equal
+/// to the serving one, which can then overwrite or delete only what did not change here.
+///
+/// Every step can be repeated: a crash leaves renamed copies (found again by name and pushed), a copy pushed
+/// twice is taken once, and the share is marked done only after all its copies are durable there.
+struct RejoinSession {
+    let node: NodeRuntime
+    let group: GroupConfiguration
+
+    struct Outcome: Sendable {
+        var conflicts = 0
+        var pushed = 0
+        var copies = 0
+        var deletions = 0
+        var restored = 0
+    }
+
+    /// The epoch to reconcile with, nil when nothing is to be done: no takeover ever happened, or every share is
+    /// reconciled with the current epoch already.
+    func pendingEpoch() throws -> UInt64? {
+        guard let ownership = node.ownership(group: group.name), ownership.epoch > 0, ownership.owner != node.name else { return nil }
+        for share in group.shares where (try node.database.rejoinDone(share: "\(group.name)/\(share.name)") ?? 0) < ownership.epoch {
+            return ownership.epoch
+        }
+        return nil
+    }
+
+    func run(inbox: PeerInbox, writer: FrameWriter) async throws {
+        guard let epoch = try pendingEpoch() else { return }
+        let logger = node.logger
+        logger.notice("group \(group.name): rejoining as the follower of \(group.peer(of: node.name)) at epoch \(epoch): reconciling this node's tree first")
+        node.event("warning", "rejoin-started", "group \(group.name): reconciling with \(group.peer(of: node.name)) at epoch \(epoch)")
+        var total = Outcome()
+        for share in group.shares {
+            guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }
+            if (try node.database.rejoinDone(share: context.key) ?? 0) >= epoch { continue }
+            let outcome = try await reconcile(context, epoch: epoch, inbox: inbox, writer: writer)
+            try node.database.markRejoinDone(share: context.key, epoch: epoch)
+            logger.notice("rejoin of \(context.key): \(outcome.conflicts) conflicts kept on both nodes, \(outcome.copies) files to copy back, \(outcome.deletions) to delete, \(outcome.restored) deleted here but kept there")
+            total.conflicts += outcome.conflicts
+            total.copies += outcome.copies
+            total.deletions += outcome.deletions
+        }
+        node.event(total.conflicts > 0 ? "warning" : "info", "rejoin-finished",
+                   "group \(group.name): reconciled at epoch \(epoch): \(total.conflicts) conflicts, \(total.copies) files to copy back, \(total.deletions) deletions")
+    }
+
+    private func reconcile(_ context: ShareContext, epoch: UInt64, inbox: PeerInbox, writer: FrameWriter) async throws -> Outcome {
+        try await writer.send(.rejoinOpen(group: group.name, share: context.share.name, epoch: epoch))
+        try await writer.flush()
+        let remote = try await ManifestTransfer.receive(what: "the serving tree") { try await inbox.next() }
+        let base = try await ManifestTransfer.receive(what: "the base of the takeover") { try await inbox.next() }
+        let root = context.localPath
+        let filter = context.share.filter
+        let index = context.index.snapshot
+        let scanned = try await onThread { try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: root, create: true)) }
+        var local = Dictionary(scanned.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        let plan = RejoinPlanner().plan(local: local, remote: remote, base: base)
+        var outcome = Outcome(conflicts: plan.conflicts.count, copies: plan.copies.count, deletions: plan.deletions.count, restored: plan.restored.count)
+        let now = Date().timeIntervalSince1970
+        var pushes: [(path: String, reason: String)] = plan.pushes.map { ($0, (try? reason(ofCopy: $0, context)) ?? "interrupted") }
+        for conflict in plan.conflicts {
+            let copy = ConflictName.make(for: conflict.path, node: node.name, time: now)
+            // Recorded before the rename: a crash after it finds the copy by name and knows why it exists.
+            try node.database.recordConflict(ConflictInfo(
+                id: 0, share: context.key, path: conflict.path, copy: copy, node: node.name, reason: conflict.reason.rawValue,
+                foundAt: Date(), copySize: conflict.local.size, copyModified: Self.date(conflict.local.attributes)))
+            try Self.renameDurably(root: root, from: conflict.path, to: copy)
+            node.logger.warning("rejoin of \(context.key): \(conflict.path) changed here and is not the serving node's version (\(conflict.reason.rawValue)): kept as \(copy)")
+            local[copy] = conflict.local
+            local[copy]?.path = copy
+            pushes.append((copy, conflict.reason.rawValue))
+        }
+        for (path, reason) in pushes {
+            guard let entry = local[path] else { continue }
+            try await push(path, entry: entry, reason: reason, context: context, inbox: inbox, writer: writer)
+            outcome.pushed += 1
+        }
+        return outcome
+    }
+
+    private func reason(ofCopy copy: String, _ context: ShareContext) throws -> String? {
+        try node.database.conflicts(prefix: context.key, all: true).first { $0.copy == copy }?.reason
+    }
+
+    /// Sends one conflict copy whole (compressed) and waits until the serving node has it durably.
+    private func push(_ path: String, entry: ManifestEntry, reason: String, context: ShareContext, inbox: PeerInbox,
+                      writer: FrameWriter) async throws {
+        let file = context.localPath + "/" + path
+        let descriptor = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError.errno("open the conflict copy", path) }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw FileSystemError.errno("stat the conflict copy", path) }
+        var attributes = entry.attributes
+        attributes.mtimeSeconds = Int64(info.st_mtim.tv_sec)
+        attributes.mtimeNanoseconds = UInt32(info.st_mtim.tv_nsec)
+        try await writer.send(.conflictBegin(group: group.name, share: context.share.name, reason: reason,
+                                             header: FileHeader(path: path, size: Int64(info.st_size), attributes: attributes, basis: .none)))
+        let compressor = try ZstdCompressor(level: 3)
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var sent: Int64 = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError.errno("read the conflict copy", path)
+            }
+            var chunk = ByteBuffer()
+            try buffer.withUnsafeBytes { raw in
+                let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+                hasher.update(bufferPointer: bytes)
+                try compressor.compress(bytes, mode: count == 0 ? .end : .flush) { chunk.writeBytes($0) }
+            }
+            if chunk.readableBytes > 0 { try await writer.send(.fileChunk(chunk)) }
+            sent += Int64(count)
+            if count == 0 { break }
+        }
+        guard sent == Int64(info.st_size) else {
+            throw FileSystemError(.contentMismatch, operation: "changed while it was sent (\(sent) of \(info.st_size) bytes)", path: path)
+        }
+        try await writer.send(.fileEnd(contentHash: Array(hasher.finalize())))
+        try await writer.flush()
+        switch try await inbox.next() {
+        case .conflictStored(let stored)? where stored == path:
+            node.logger.notice("rejoin of \(context.key): \(path) is kept in \(group.peer(of: node.name))'s tree")
+        case .error(let code, let text)?:
+            throw PeerSessionError.remote(code, text)
+        case .some(let message):
+            throw PeerSessionError.unexpected(message, "instead of conflictStored")
+        case nil:
+            throw PeerSessionError.closed("before the conflict copy \(path) was stored")
+        }
+    }
+
+    private static func renameDurably(root: String, from: String, to: String) throws {
+        guard rename(root + "/" + from, root + "/" + to) == 0 else { throw FileSystemError.errno("keep as a conflict copy", from) }
+        let parent = (root + "/" + to).split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let directory = open(parent.isEmpty ? "/" : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw FileSystemError.errno("open the directory of", to) }
+        defer { close(directory) }
+        guard fsync(directory) == 0 else { throw FileSystemError.errno("fsync the directory of", to) }
+    }
+
+    private static func date(_ attributes: FileAttributes) -> Date {
+        Date(timeIntervalSince1970: Double(attributes.mtimeSeconds) + Double(attributes.mtimeNanoseconds) / 1e9)
+    }
+}
