@@ -55,6 +55,11 @@ enum StatusTable {
             }
         }
         if report.groups.isEmpty { lines.append("this node is in no group") }
+        for group in report.groups {
+            if let open = group.openConflicts {
+                progress.append("  \(group.name): \(open) open conflict\(open == 1 ? "" : "s") (files kept in two versions after a rejoin): understudy conflicts \(group.name)")
+            }
+        }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows where report.groups.count > 0 {
             lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }

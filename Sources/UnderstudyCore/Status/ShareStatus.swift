@@ -66,6 +66,8 @@ public struct GroupStatus: Codable, Sendable, Equatable {
     public var peer: String
     public var peerConnected: Bool
     public var shares: [ShareStatus]
+    /// Files kept in two versions by a rejoin and not yet resolved (`understudy conflicts`).
+    public var openConflicts: Int?
 
     public init(name: String, role: String, peer: String, peerConnected: Bool, shares: [ShareStatus]) {
         self.name = name

@@ -49,6 +49,8 @@ extension ControlServer {
             var lines = ["\(verb) of \(name) from \(node.name) to \(readiness.peer) would: stop the services here, wait until \(readiness.peer) acknowledged every change, release the address, hand over epoch \((node.ownership(group: name)?.epoch ?? 0) + 1); \(readiness.peer) then takes the address and starts the services, and this node follows it."]
             lines.append(readiness.ready ? "ready: \(readiness.peer) is reachable, connected and has every change" : "not ready:")
             lines += readiness.problems.map { "  - " + $0 }
+            let inFlight = failover.changesInFlight(group: name)
+            lines.append(inFlight.isEmpty ? "changes in flight: none" : "changes in flight (drained after the services stop): \(inFlight.joined(separator: ", "))")
             lines.append(conflicts.isEmpty ? "open conflicts: none" : "open conflicts (resolve or keep both first): " + conflicts.map { "\($0.share)/\($0.path)" }.joined(separator: ", "))
             return ControlResponse(ok: readiness.ready, message: lines.joined(separator: "\n"), conflicts: conflicts)
         }

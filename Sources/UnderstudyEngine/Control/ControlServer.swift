@@ -140,8 +140,14 @@ struct ControlServer: Sendable {
     }
 
     func report() -> NodeStatusReport {
-        NodeStatusReport(cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
-                         startedAt: node.startedAt, groups: node.status.snapshot(now: node.now()),
+        let open = (try? node.database.conflicts()) ?? []
+        var groups = node.status.snapshot(now: node.now())
+        for index in groups.indices {
+            let count = open.filter { $0.share.hasPrefix(groups[index].name + "/") }.count
+            groups[index].openConflicts = count > 0 ? count : nil
+        }
+        return NodeStatusReport(cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
+                         startedAt: node.startedAt, groups: groups,
                          failover: failover?.isActive == true ? failover?.snapshot() : nil)
     }
 }

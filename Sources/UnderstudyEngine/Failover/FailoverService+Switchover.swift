@@ -13,6 +13,11 @@ extension FailoverService {
         var outage: Double?
     }
 
+    /// Shares with changes not yet acknowledged by the follower (a switchover drains them after stopping the services).
+    func changesInFlight(group name: String) -> [String] {
+        runtime.shareContexts.values.filter { $0.group.name == name && !($0.capture?.isDrained ?? true) }.map(\.key).sorted()
+    }
+
     /// What a switchover of `group` would find now (for `--dry-run` and the refusals).
     func switchoverReadiness(group name: String) -> (ready: Bool, problems: [String], peer: String) {
         guard let group = groups.first(where: { $0.name == name }) else {
@@ -35,10 +40,6 @@ extension FailoverService {
         if status?.peerConnected != true {
             problems.append("\(peer) is not connected to follow the data")
         }
-        let behind = runtime.shareContexts.values.filter { $0.group.name == name && !($0.capture?.isDrained ?? false) }.map(\.key).sorted()
-        if !behind.isEmpty {
-            problems.append("\(peer) has not acknowledged every change of \(behind.joined(separator: ", ")) yet")
-        }
         return (problems.isEmpty, problems, peer)
     }
 
@@ -50,9 +51,8 @@ extension FailoverService {
         guard let actions = actions[name], let group = groups.first(where: { $0.name == name }) else {
             return SwitchoverReport(ok: false, lines: readiness.problems, total: 0)
         }
-        let blocking = readiness.problems.filter { !$0.contains("acknowledged every change") || !force }
-        if !blocking.isEmpty {
-            return SwitchoverReport(ok: false, lines: ["switchover of \(name) refused, nothing changed:"] + blocking.map { "  - " + $0 }
+        if !readiness.problems.isEmpty {
+            return SwitchoverReport(ok: false, lines: ["switchover of \(name) refused, nothing changed:"] + readiness.problems.map { "  - " + $0 }
                                      + ["--force only skips waiting for changes still in flight; an unreachable peer is never forced"], total: 0)
         }
         runtime.logger.notice("group \(name): switchover to \(peer) asked for by the administrator")

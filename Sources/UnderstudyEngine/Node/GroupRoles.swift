@@ -24,8 +24,8 @@ struct GroupRoles: Sendable {
         let contexts = runtime.shareContexts.values.filter { $0.group.name == name }
         if runtime.owns(group: name) {
             Task {
-                await followers.stop(group: name, waitingAtMost: 5)
                 for context in contexts { _ = try? await onThread { context.startCapture() } }
+                await followers.stop(group: name, waitingAtMost: 5)
                 runtime.logger.notice("group \(name): this node holds it now; its tree is the live data, served to \(group.peer(of: runtime.name))")
             }
         } else {

@@ -57,13 +57,20 @@ struct PrimaryService: Sendable {
                     try await withThrowingTaskGroup(of: Void.self) { notices in
                         // Every change captured in a share this standby mirrors is announced at once, whatever the
                         // connection is doing; the standby opens a live sync for it as soon as it can.
-                        for context in node.shareContexts.values where node.owns(group: context.group.name) && context.group.peer(of: node.name) == peer {
-                            guard let capture = context.capture else { continue }
+                        // The capture starts when this node takes the group (perhaps after the peer connected) and
+                        // is replaced at each takeover: each one is subscribed to while it runs.
+                        for context in node.shareContexts.values where context.group.live && context.group.peer(of: node.name) == peer {
                             notices.addTask {
-                                let (id, changes) = capture.changes()
-                                defer { capture.unsubscribe(id) }
-                                for await _ in changes {
-                                    try await writer.sendNotice(.changesPending(group: context.group.name, share: context.share.name))
+                                while !Task.isCancelled {
+                                    guard node.owns(group: context.group.name), let capture = context.capture else {
+                                        try await Task.sleep(nanoseconds: 50_000_000)
+                                        continue
+                                    }
+                                    let (id, changes) = capture.changes()
+                                    defer { capture.unsubscribe(id) }
+                                    for await _ in changes {
+                                        try await writer.sendNotice(.changesPending(group: context.group.name, share: context.share.name))
+                                    }
                                 }
                             }
                         }

@@ -97,6 +97,12 @@ struct PrimaryShareSync {
                     context.logger.warning("standby could not apply \(String(reflecting: path)) in \(context.key): \(code.name): \(text)")
                     if code == .contentMismatch { context.sendWhole.insert(path) }
                     failedPaths.insert(path)
+                    // A refused rename leaves its source where it was: the retry must look at it too, or a file
+                    // taken for a rename source would never be deleted until the next full comparison.
+                    for case .rename(let from, let to, _) in plan.operations where to == path {
+                        failedPaths.insert(from)
+                        context.refusedRenames.insert(from + "\u{0}" + to)
+                    }
                     continuation.yield(.failed(path: path, message: text))
                 case .syncDone(let report): done = report
                 case .error(let code, let text): throw PeerSessionError.remote(code, text)
@@ -181,7 +187,14 @@ struct PrimaryShareSync {
         var byInode: [UInt64: FileIndexRecord] = [:]
         for record in index.values where record.contentHash != nil { byInode[record.inode] = record }
         var unresolved: [String] = []
+        var deletions: [SyncOperation] = []
         var operations = plan.operations.map { operation -> SyncOperation in
+            // The standby refused this rename before (same size and time, other content): send the file, and
+            // delete the supposed source when the source tree no longer has it.
+            if case .rename(let from, let to, _) = operation, let entry = sourceByPath[to], context.refusedRenames.contains(from + "\u{0}" + to) {
+                if sourceByPath[from] == nil { deletions.append(.delete(path: from)) }
+                return .sendFile(path: to, size: entry.size, basis: .none)
+            }
             guard case .rename(let from, let to, nil) = operation, let entry = sourceByPath[to] else { return operation }
             if let hash = entry.contentHash { return .rename(from: from, to: to, contentHash: hash) }
             if let record = byInode[entry.inode], record.size == entry.size,
@@ -197,7 +210,7 @@ struct PrimaryShareSync {
             // Could not be hashed (changed or unreadable): the next sync sees them as new files.
             operations.removeAll { if case .rename(_, let to, nil) = $0 { unresolved.contains(to) } else { false } }
         }
-        return SyncPlan(operations: operations)
+        return SyncPlan(operations: operations + deletions)
     }
 
     private func decodeManifest(_ compressed: ByteBuffer, _ decompressor: ZstdDecompressor) throws -> [ManifestEntry] {

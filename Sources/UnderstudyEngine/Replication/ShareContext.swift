@@ -17,6 +17,8 @@ public struct ShareContext: Sendable {
     public var now: @Sendable () -> Double
     /// Files whose delta did not reproduce the source (a false block match): sent whole next time.
     let sendWhole = PathSet()
+    /// Renames the follower refused ("from\0to": the supposed source holds other content): sent as files instead.
+    let refusedRenames = PathSet()
     /// How to capture changes of a live group's share while this node serves it (nil: not live).
     var captureConfiguration: ChangeAggregator.Configuration?
     /// The change capture running while this node serves the share.
