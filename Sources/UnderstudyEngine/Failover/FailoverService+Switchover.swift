@@ -26,8 +26,9 @@ extension FailoverService {
         let peer = group.peer(of: runtime.name)
         var problems: [String] = []
         let now = runtime.now()
-        let (owner, phase, silence) = state.withLockedValue { state in
-            (state.machines[name]?.isOwner ?? false, state.machines[name]?.phase, state.liveness[peer]?.silence(at: now) ?? .infinity)
+        let (owner, phase, silence, peerPhase) = state.withLockedValue { state in
+            (state.machines[name]?.isOwner ?? false, state.machines[name]?.phase, state.liveness[peer]?.silence(at: now) ?? .infinity,
+             state.peerPhases[name])
         }
         if !owner || phase != .active {
             let holder = runtime.ownership(group: name).map { "\($0)" } ?? "unknown"
@@ -35,6 +36,9 @@ extension FailoverService {
         }
         if silence >= runtime.configuration.heartbeat.deadTime.seconds {
             problems.append("\(peer) is not reachable (nothing heard for \(FailoverStateMachine.seconds(silence)) s): it could not take the group over")
+        }
+        if let peerPhase, peerPhase != FailoverPhase.standby.rawValue {
+            problems.append("\(peer) is \(peerPhase), not a standby in step with this node (a rejoin not finished yet?): it would not take the group")
         }
         let status = runtime.status.snapshot(now: now).first { $0.name == name }
         if status?.peerConnected != true {
