@@ -259,6 +259,7 @@ struct MirrorTests {
         await cluster.stop("alpha")
         TestTree.write(cluster.source, "b", "written while the primary was down")
         try cluster.start("alpha")
+        try await cluster.waitUntilListening("alpha")
         // The standby's idle connection died with the old primary; the request must not fail because of it.
         let response = try await cluster.sync()
         #expect(response.ok, "\(response)")

@@ -20,6 +20,7 @@ final class TestCluster: @unchecked Sendable {
     private let standbyConfiguration: ClusterConfiguration
     let logs = LogCapture()
     private var daemons: [String: Task<Void, Error>] = [:]
+    private var listeners: [String: NIOLockedValueBox<Bool>] = [:]
 
     init(label: String, exclude: [String] = [], include: [String] = [], resyncInterval: String = "1h", groupExtra: String = "",
          relayed: Bool = false, shareExtra: String = "", trailer: String = "") throws {
@@ -74,9 +75,18 @@ final class TestCluster: @unchecked Sendable {
     }
 
     func start(_ node: String) throws {
+        let listening = NIOLockedValueBox(false)
         let daemon = try NodeDaemon(configuration: node == "beta" ? standbyConfiguration : configuration, node: node,
-                                    logger: logs.logger(node))
+                                    logger: logs.logger(node), onListening: { _ in listening.withLockedValue { $0 = true } })
+        listeners[node] = listening
         daemons[node] = Task { try await daemon.run() }
+    }
+
+    /// Waits (at most 10 s) until `node` listens for its peer, so a request does not race the daemon's start.
+    func waitUntilListening(_ node: String) async throws {
+        for _ in 0..<1000 where listeners[node]?.withLockedValue({ $0 }) != true {
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     func stop(_ node: String) async {
