@@ -48,7 +48,7 @@ struct PrimaryShareSync {
             guard let message = try await inbound.next() else { throw PeerSessionError.closed("while receiving the replica's manifest") }
             switch message {
             case .manifestChunk(let compressed):
-                for entry in try decodeManifest(compressed, decompressor) { replicaByPath[entry.path] = entry }
+                for entry in try ManifestTransfer.decodeChunk(compressed, decompressor) { replicaByPath[entry.path] = entry }
             case .manifestEnd(let list, let removed):
                 for partial in list { partials[partial.path] = partial.size }
                 for path in removed { replicaByPath[path] = nil }
@@ -211,22 +211,6 @@ struct PrimaryShareSync {
             operations.removeAll { if case .rename(_, let to, nil) = $0 { unresolved.contains(to) } else { false } }
         }
         return SyncPlan(operations: operations + deletions)
-    }
-
-    private func decodeManifest(_ compressed: ByteBuffer, _ decompressor: ZstdDecompressor) throws -> [ManifestEntry] {
-        var plain = ByteBuffer()
-        decompressor.reset()
-        try compressed.withUnsafeReadableBytes { raw in
-            try decompressor.decompress(raw) { bytes in
-                // A chunk holds at most a few thousand entries; anything far larger is a decompression bomb.
-                guard plain.readableBytes + bytes.count <= 64 << 20 else {
-                    throw WireError(.malformedFrame, "manifestChunk decompresses to more than 64 MiB")
-                }
-                plain.writeBytes(bytes)
-            }
-        }
-        guard decompressor.isFrameComplete else { throw WireError(.malformedFrame, "manifestChunk holds an incomplete zstd frame") }
-        return try ManifestCodec.decode(plain)
     }
 }
 

@@ -20,7 +20,6 @@ struct StandbyShareSync {
 
     let context: ShareContext
     let applyOwnership: Bool
-    static let manifestChunkEntries = 2000
 
     /// - Parameter previous: the manifest sent for this share's last full comparison on this connection; when
     ///   there is one, only what changed since travels. Replaced by this sync's manifest if it is a full one.
@@ -65,13 +64,8 @@ struct StandbyShareSync {
         let compressor = try ZstdCompressor(level: 3)
         var start = 0
         while start < changed.count {
-            let end = min(start + StandbyShareSync.manifestChunkEntries, changed.count)
-            let plain = ManifestCodec.encode(changed[start..<end])
-            var compressed = ByteBuffer()
-            try plain.withUnsafeReadableBytes { raw in
-                try compressor.compress(raw, mode: .end) { compressed.writeBytes($0) }
-            }
-            try await writer.send(.manifestChunk(compressed))
+            let end = min(start + ManifestTransfer.chunkEntries, changed.count)
+            try await writer.send(.manifestChunk(try ManifestTransfer.encodeChunk(changed[start..<end], compressor)))
             start = end
         }
         // The replica's own hashes (reused from the index where a file is provably unchanged) check renames.
@@ -230,7 +224,7 @@ struct StandbyShareSync {
         for entry in entries where entry.kind == .file {
             guard let digest = try? replica.contentHash(of: entry.path) else { continue }
             chunk.append(PathDigest(path: entry.path, digest: digest))
-            if chunk.count == Self.manifestChunkEntries {
+            if chunk.count == ManifestTransfer.chunkEntries {
                 try await writer.send(.contentDigests(chunk, last: false))
                 chunk.removeAll(keepingCapacity: true)
             }

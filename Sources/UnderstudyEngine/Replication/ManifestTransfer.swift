@@ -2,17 +2,28 @@ import NIOCore
 import UnderstudyCore
 import UnderstudyWire
 
-/// A whole manifest on the wire (`manifestChunk*` then `manifestEnd`), and a manifest kept as one compressed blob
-/// (a rejoin base in the state database).
+/// Manifests on the wire: one `manifestChunk` (zstd-compressed `ManifestCodec` entries, one frame each), a whole
+/// manifest (`manifestChunk*` then `manifestEnd`), and a manifest kept as one compressed blob (a rejoin base in the
+/// state database). The syncs and the rejoin share it.
 enum ManifestTransfer {
+    /// Entries per chunk.
     static let chunkEntries = 2000
+
+    static func encodeChunk(_ entries: some Collection<ManifestEntry>, _ compressor: ZstdCompressor) throws -> ByteBuffer {
+        try compress(ManifestCodec.encode(entries), compressor)
+    }
+
+    /// A chunk holds at most a few thousand entries; one that decompresses far larger is a decompression bomb.
+    static func decodeChunk(_ compressed: ByteBuffer, _ decompressor: ZstdDecompressor) throws -> [ManifestEntry] {
+        try ManifestCodec.decode(try decompress(compressed, decompressor, limit: 64 << 20))
+    }
 
     static func send(_ entries: [ManifestEntry], writer: FrameWriter) async throws {
         let compressor = try ZstdCompressor(level: 3)
         var start = 0
         while start < entries.count {
             let end = min(start + chunkEntries, entries.count)
-            try await writer.send(.manifestChunk(try compress(ManifestCodec.encode(entries[start..<end]), compressor)))
+            try await writer.send(.manifestChunk(try encodeChunk(entries[start..<end], compressor)))
             start = end
         }
         try await writer.send(.manifestEnd(partials: [], removed: []))
@@ -25,7 +36,7 @@ enum ManifestTransfer {
         while true {
             switch try await next() {
             case .manifestChunk(let compressed)?:
-                for entry in try ManifestCodec.decode(try decompress(compressed, decompressor, limit: 64 << 20)) { entries[entry.path] = entry }
+                for entry in try decodeChunk(compressed, decompressor) { entries[entry.path] = entry }
             case .manifestEnd?:
                 return entries
             case .error(let code, let text)?:
@@ -62,11 +73,12 @@ enum ManifestTransfer {
         try compressed.withUnsafeReadableBytes { raw in
             try decompressor.decompress(raw) { bytes in
                 guard plain.readableBytes + bytes.count <= limit else {
-                    throw WireError(.malformedFrame, "a manifest decompresses to more than \(limit >> 20) MiB")
+                    throw WireError(.malformedFrame, "a manifest chunk decompresses to more than \(limit >> 20) MiB")
                 }
                 plain.writeBytes(bytes)
             }
         }
+        guard decompressor.isFrameComplete else { throw WireError(.malformedFrame, "a manifest holds an incomplete zstd frame") }
         return plain
     }
 }
