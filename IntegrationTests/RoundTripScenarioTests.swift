@@ -88,6 +88,8 @@ struct RoundTripScenarioTests {
         let conflicts = try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]] ?? []
         #expect(conflicts.compactMap { $0["path"] as? String }.sorted() == ["c.txt", "d.txt", "late.txt"], "\(listed.output)")
         #expect(lab.status("beta").contains("\"openConflicts\" : 3"), "\(lab.status("beta"))")
+        // And the administrator is told.
+        #expect(lab.waitForMail(containing: "d.txt was changed on alpha too", seconds: 10) != nil, "mails: \(lab.mails().map { $0.prefix(200) })")
 
         // Failback: the roles return with the merged data.
         let dry = lab.understudy(["failback", "web", "--node", "beta", "--dry-run"])

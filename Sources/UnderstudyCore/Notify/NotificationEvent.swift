@@ -15,6 +15,8 @@ public struct NotificationEvent: Sendable, Equatable {
         case replicationResumed = "replication-resumed"
         case archiveFailed = "archive-failed"
         case archiveRecovered = "archive-recovered"
+        /// A rejoin kept a file in two versions in the serving tree.
+        case conflict
     }
 
     public enum Severity: String, Sendable, Comparable {

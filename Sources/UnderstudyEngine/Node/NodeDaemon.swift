@@ -1,3 +1,4 @@
+import struct Foundation.Date
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,6 +42,17 @@ public struct NodeDaemon: Service {
                                                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         self.notifications = notifications
         let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
+        let name = node
+        runtime.conflictObserver.withLockedValue {
+            $0 = { conflict in
+                notifier(NotificationEvent(
+                    kind: .conflict, severity: .warning, node: name, group: conflict.share.split(separator: "/").first.map(String.init),
+                    topic: conflict.share + "/" + conflict.copy,
+                    summary: "conflict in \(conflict.share): \(conflict.path) was changed on \(conflict.node) too; its version is kept beside it as \(conflict.copy)",
+                    detail: "Reason: \(conflict.reason). Both versions are in the tree \(name) serves. See `understudy conflicts`, then resolve with `understudy conflicts resolve \(conflict.share)/\(conflict.path) --keep local|remote|both`.",
+                    time: Date().timeIntervalSince1970))
+            }
+        }
         archives = configuration.groups(whereNode: node).contains { $0.standby == node }
             ? ArchiveService(node: runtime, notify: notifier) : nil
         failover = try FailoverService(runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
