@@ -47,7 +47,7 @@ struct RejoinSession {
             if (try node.database.rejoinDone(share: context.key) ?? 0) >= epoch { continue }
             let outcome = try await reconcile(context, epoch: epoch, inbox: inbox, writer: writer)
             try node.database.markRejoinDone(share: context.key, epoch: epoch)
-            logger.notice("rejoin of \(context.key): \(outcome.conflicts) conflicts kept on both nodes, \(outcome.copies) files to copy back, \(outcome.deletions) to delete, \(outcome.restored) deleted here but kept there")
+            logger.notice("rejoin of \(context.key): \(outcome.conflicts) conflicts kept on both nodes (\(outcome.pushed) copies pushed), \(outcome.copies) files to copy back, \(outcome.deletions) to delete, \(outcome.restored) deleted here but kept there")
             total.conflicts += outcome.conflicts
             total.copies += outcome.copies
             total.deletions += outcome.deletions
