@@ -69,9 +69,15 @@ struct RejoinSession {
         let plan = RejoinPlanner().plan(local: local, remote: remote, base: base)
         var outcome = Outcome(conflicts: plan.conflicts.count, copies: plan.copies.count, deletions: plan.deletions.count, restored: plan.restored.count)
         let now = Date().timeIntervalSince1970
-        var pushes: [(path: String, reason: String)] = plan.pushes.map { ($0, (try? reason(ofCopy: $0, context)) ?? "interrupted") }
+        // What an interrupted run recorded: why each copy it made exists, and the copies whose rename never
+        // happened (they keep their name: one record per conflict).
+        let recorded = try node.database.conflicts(prefix: context.key, all: true).filter { $0.share == context.key && $0.node == node.name }
+        let reasons = Dictionary(recorded.map { ($0.copy, $0.reason) }, uniquingKeysWith: { first, _ in first })
+        var pushes: [(path: String, reason: String)] = plan.pushes.map { ($0, reasons[$0] ?? "interrupted") }
+        let unmade = Dictionary(recorded.filter { $0.resolved == nil && local[$0.copy] == nil && access(root + "/" + $0.copy, F_OK) != 0 }
+            .map { ($0.path, $0.copy) }, uniquingKeysWith: { first, _ in first })
         for conflict in plan.conflicts {
-            let copy = ConflictName.make(for: conflict.path, node: node.name, time: now)
+            let copy = unmade[conflict.path] ?? ConflictName.make(for: conflict.path, node: node.name, time: now)
             // Recorded before the rename: a crash after it finds the copy by name and knows why it exists.
             try node.database.recordConflict(ConflictInfo(
                 id: 0, share: context.key, path: conflict.path, copy: copy, node: node.name, reason: conflict.reason.rawValue,
@@ -88,10 +94,6 @@ struct RejoinSession {
             outcome.pushed += 1
         }
         return outcome
-    }
-
-    private func reason(ofCopy copy: String, _ context: ShareContext) throws -> String? {
-        try node.database.conflicts(prefix: context.key, all: true).first { $0.copy == copy }?.reason
     }
 
     /// Sends one conflict copy whole (compressed) and waits until the serving node has it durably.
