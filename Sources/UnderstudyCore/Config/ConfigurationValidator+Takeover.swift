@@ -1,9 +1,10 @@
 /// The takeover keys of `[groups.NAME]`: `failover`, `on_service_failure`, `service_address`, `interface`,
 /// `start`, `stop`, `script_timeout`, `fence`, `fence_timeout`, `announce_count`, `announce_interval`,
-/// `announce_refresh`, and the `[[groups.NAME.checks]]`.
+/// `announce_refresh`, `failback`, `failback_after`, and the `[[groups.NAME.checks]]`.
 extension ConfigurationValidator {
     static let takeoverKeys = ["failover", "on_service_failure", "service_address", "interface", "start", "stop", "script_timeout",
-                               "fence", "fence_timeout", "announce_count", "announce_interval", "announce_refresh", "checks"]
+                               "fence", "fence_timeout", "announce_count", "announce_interval", "announce_refresh", "checks",
+                               "failback", "failback_after"]
 
     mutating func readTakeover(_ table: TOMLTable, group: String, primary: String?, standby: String?, place: String) -> TakeoverConfiguration? {
         var valid = true
@@ -48,12 +49,21 @@ extension ConfigurationValidator {
             if refresh == nil { valid = false } else if refresh!.seconds == 0 { refresh = nil }
         }
         let checks = readChecks(table, group: group, place: place)
+        let failback = readChoice("failback", table, place: place, choices: ["manual", "auto"], default: "manual")
+        let failbackAfter = readDuration("failback_after", table, place: place, default: TakeoverConfiguration.defaultFailbackAfter,
+                                         range: ConfigDuration(seconds: 1)...ConfigDuration(seconds: 7 * 86400))
+        if failback == "manual", let value = table["failback_after"] {
+            report(.invalidValue, value.line,
+                   "\(Self.subject("failback_after", place)) is set but 'failback' is not \"auto\"; set failback = \"auto\" to hand the group back by itself, or remove it")
+            valid = false
+        }
         guard valid, let mode, let interfaces, let start, let stop, let scriptTimeout, let fenceTimeout, let announceCount,
-              let announceInterval, let checks else { return nil }
+              let announceInterval, let checks, let failback, let failbackAfter else { return nil }
         return TakeoverConfiguration(mode: TakeoverConfiguration.Mode(rawValue: mode)!, serviceAddress: serviceAddress, interfaces: interfaces,
                                      startScripts: start, stopScripts: stop, scriptTimeout: scriptTimeout, fence: fence,
                                      fenceTimeout: fenceTimeout, announceCount: announceCount, announceInterval: announceInterval,
-                                     announceRefresh: refresh, checks: checks)
+                                     announceRefresh: refresh, checks: checks, failback: TakeoverConfiguration.Failback(rawValue: failback)!,
+                                     failbackAfter: failbackAfter)
     }
 
     /// `interface = "eth0"` for both nodes, or `interface = { alpha = "eth0", beta = "ens3" }`.

@@ -8,10 +8,20 @@ public struct TakeoverConfiguration: Sendable, Equatable {
         case manual
     }
 
+    /// What happens once the configured primary, back after a takeover, has rejoined and is in step again.
+    public enum Failback: String, Sendable {
+        /// Nothing: the administrator runs `understudy failback GROUP`.
+        case manual
+        /// The node serving the group hands it back by itself once the configured primary has been a standby in
+        /// step with it for `failback_after` without a break.
+        case auto
+    }
+
     public static let defaultScriptTimeout = ConfigDuration(seconds: 30)
     public static let defaultFenceTimeout = ConfigDuration(seconds: 30)
     public static let defaultAnnounceCount = 5
     public static let defaultAnnounceInterval = ConfigDuration(seconds: 0.2)
+    public static let defaultFailbackAfter = ConfigDuration(seconds: 300)
 
     /// `failover`, default "auto".
     public var mode: Mode
@@ -34,12 +44,16 @@ public struct TakeoverConfiguration: Sendable, Equatable {
     public var announceInterval: ConfigDuration
     public var announceRefresh: ConfigDuration?
     public var checks: [CheckConfiguration]
+    /// `failback`, default "manual"; `failback_after`, default 5m.
+    public var failback: Failback
+    public var failbackAfter: ConfigDuration
 
     public init(mode: Mode = .auto, serviceAddress: ServiceAddress? = nil, interfaces: [String: String] = [:],
                 startScripts: [String] = [], stopScripts: [String] = [], scriptTimeout: ConfigDuration = Self.defaultScriptTimeout,
                 fence: String? = nil, fenceTimeout: ConfigDuration = Self.defaultFenceTimeout,
                 announceCount: Int = Self.defaultAnnounceCount, announceInterval: ConfigDuration = Self.defaultAnnounceInterval,
-                announceRefresh: ConfigDuration? = nil, checks: [CheckConfiguration] = []) {
+                announceRefresh: ConfigDuration? = nil, checks: [CheckConfiguration] = [],
+                failback: Failback = .manual, failbackAfter: ConfigDuration = Self.defaultFailbackAfter) {
         self.mode = mode
         self.serviceAddress = serviceAddress
         self.interfaces = interfaces
@@ -52,5 +66,7 @@ public struct TakeoverConfiguration: Sendable, Equatable {
         self.announceInterval = announceInterval
         self.announceRefresh = announceRefresh
         self.checks = checks
+        self.failback = failback
+        self.failbackAfter = failbackAfter
     }
 }

@@ -146,7 +146,9 @@ final class FailoverService: Sendable {
             let role = machine.isOwner ? "owner: waiting up to the dead time to hear the peer before taking the address"
                 : "watching \(group.peer(of: runtime.name))"
             let checks = group.takeover.checks.isEmpty ? "; no checks configured: silence on every link alone means failure" : ""
-            logger.info("failover for group \(group.name): \(group.takeover.mode.rawValue), \(machine.ownership), \(role)\(checks)")
+            let failback = group.takeover.failback == .auto
+                ? "; failback auto after \(FailoverStateMachine.seconds(group.takeover.failbackAfter.seconds)) s in step" : ""
+            logger.info("failover for group \(group.name): \(group.takeover.mode.rawValue), \(machine.ownership), \(role)\(checks)\(failback)")
             enqueue(group.name, machine.startActions())
         }
         heartbeatReceiver.withLockedValue { $0 = { [weak self] message, link, at in self?.received(message, link: link, at: at) } }
@@ -172,6 +174,9 @@ final class FailoverService: Sendable {
                 tasks.addTask { await self.perform(stream, actions: actions) }
                 if let refresh = group.takeover.announceRefresh {
                     tasks.addTask { await self.refreshAnnouncements(group.name, every: refresh.seconds, actions: actions) }
+                }
+                if group.takeover.failback == .auto && group.standby == runtime.name {
+                    tasks.addTask { await self.autoFailback(group) }
                 }
                 for check in group.takeover.checks {
                     tasks.addTask { await self.runCheck(check, group: group.name) }

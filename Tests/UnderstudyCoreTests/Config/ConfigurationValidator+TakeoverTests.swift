@@ -1,7 +1,7 @@
 import Testing
 import UnderstudyCore
 
-/// The takeover keys of `[groups.NAME]`: service address, interface, mode, scripts, fence, announcements.
+/// The takeover keys of `[groups.NAME]`: service address, interface, mode, scripts, fence, announcements, failback.
 @Suite struct ConfigurationValidatorTakeoverTests {
     // MARK: - Service address and interface
 
@@ -101,6 +101,24 @@ import UnderstudyCore
     @Test func rejects_announceCount_outOfRange() {
         expectRejected(failoverCluster(group: "announce_count = 0"), at: "announce_count =", .invalidValue,
                        "'announce_count' in [groups.web] is 0; it must be from 1 to 100")
+    }
+
+    @Test func rejects_unknownFailbackMode() {
+        expectRejected(failoverCluster(group: "failback = \"automatic\""), at: "failback =", .invalidValue,
+                       "'failback' in [groups.web] is 'automatic'; it must be 'manual' or 'auto'")
+    }
+
+    @Test func rejects_failbackAfter_withoutAutomaticFailback() {
+        expectRejected(failoverCluster(group: "failback_after = \"10m\""), at: "failback_after =", .invalidValue,
+                       "'failback_after' in [groups.web] is set but 'failback' is not \"auto\"; set failback = \"auto\" to hand the group back by itself, or remove it")
+    }
+
+    @Test func rejects_failbackAfter_belowOneSecond() {
+        let text = failoverCluster(group: """
+            failback = "auto"
+            failback_after = "500ms"
+            """)
+        expectRejected(text, at: "failback_after =", .invalidDuration, "'failback_after' in [groups.web] is 500ms, below the minimum of 1s")
     }
 
     @Test func rejects_misspeltTakeoverKey_withSuggestion() {

@@ -66,6 +66,8 @@ import UnderstudyCore
         announce_count = 3
         announce_interval = "100ms"
         announce_refresh = "30s"
+        failback = "auto"
+        failback_after = "90s"
 
         [[groups.web.shares]]
         name = "site"
@@ -141,6 +143,8 @@ import UnderstudyCore
         #expect(takeover.announceCount == 3)
         #expect(takeover.announceInterval == ConfigDuration(seconds: 0.1))
         #expect(takeover.announceRefresh == ConfigDuration(seconds: 30))
+        #expect(takeover.failback == .auto)
+        #expect(takeover.failbackAfter == ConfigDuration(seconds: 90))
 
         #expect(takeover.checks == [
             CheckConfiguration(name: "web", probe: .http(url: "http://10.77.1.100/", expectStatus: 204, expectBody: "lab-service", insecure: false),
@@ -178,6 +182,8 @@ import UnderstudyCore
         #expect(takeover.announceCount == 5)
         #expect(takeover.announceInterval == ConfigDuration(seconds: 0.2))
         #expect(takeover.announceRefresh == nil)
+        #expect(takeover.failback == .manual)
+        #expect(takeover.failbackAfter == ConfigDuration(seconds: 300))
         #expect(takeover.checks == [CheckConfiguration(name: "tcp-1", probe: .tcp(PeerAddress(host: "fd00:77::100", port: 80)),
                                                        interval: ConfigDuration(seconds: 0.2), timeout: ConfigDuration(seconds: 0.3),
                                                        rise: 2, fall: 2)])
