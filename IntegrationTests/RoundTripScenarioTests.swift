@@ -9,18 +9,18 @@ import Testing
 /// switchover under a write load; and the refusals.
 @Suite(.serialized)
 struct RoundTripScenarioTests {
-    private static func read(_ path: String) -> String? {
+    static func read(_ path: String) -> String? {
         try? String(contentsOfFile: path, encoding: .utf8)
     }
 
-    private static func write(_ path: String, _ text: String) {
+    static func write(_ path: String, _ text: String) {
         let temporary = path + ".tmp-test"
         try? text.write(toFile: temporary, atomically: false, encoding: .utf8)
         rename(temporary, path)
     }
 
     /// Files of a tree (relative path → content), ignoring understudy's own temporaries.
-    private static func tree(_ root: String) -> [String: String] {
+    static func tree(_ root: String) -> [String: String] {
         var files: [String: String] = [:]
         let names = (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []
         for name in names where !name.contains(".understudy.") && !name.hasSuffix(".tmp-test") {
@@ -32,7 +32,7 @@ struct RoundTripScenarioTests {
         return files
     }
 
-    private static func copies(in tree: [String: String], of name: String) -> [String] {
+    static func copies(in tree: [String: String], of name: String) -> [String] {
         let stem = name.split(separator: ".").first.map(String.init) ?? name
         return tree.keys.filter { $0.hasPrefix(stem + ".understudy-conflict-alpha-") }.sorted()
     }
@@ -153,6 +153,40 @@ struct RoundTripScenarioTests {
         #expect(refused.status != 0 && refused.output.contains("not reachable"), "\(refused.output)")
         #expect(refused.output.contains("nothing changed"))
         #expect(lab.holdsServiceAddress("alpha"))
+    }
+}
+
+extension RoundTripScenarioTests {
+    @Test func scenario10_automaticFailback_returnsTheGroup_onceTheRejoinedPrimaryWasInStepForFailbackAfter() throws {
+        let lab = try FailoverScenarioTests.running("r10", group: "failback = \"auto\"\nfailback_after = \"3s\"")
+        defer { lab.shutdown() }
+        let site = lab.directory + "/site"
+        let replica = lab.directory + "/replica"
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        kill(try #require(lab.servicePID("alpha")), SIGKILL)
+        _ = lab.lab("isolate", "PREFIX", "alpha")
+        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" }, "\(lab.logs("beta"))")
+        Self.write(replica + "/while-away.txt", "written on beta")
+        // alpha is gone: nothing to fail back to, however long it takes.
+        usleep(4_000_000)
+        #expect(lab.clientAnswer() == "lab-service beta")
+
+        _ = lab.lab("rejoin", "PREFIX", "alpha")
+        try lab.start("alpha")
+        #expect(FailoverLab.waitUntil(seconds: 30) { lab.status("alpha").contains("\"phase\" : \"standby\"") }, "\(lab.logs("alpha", last: 60))")
+        let inStep = Date()
+        // No command: beta hands the group back once alpha was in step for failback_after (3 s).
+        #expect(FailoverLab.waitUntil(seconds: 30) { lab.clientAnswer() == "lab-service alpha" }, "\(lab.logs("beta", last: 60))")
+        let waited = Date().timeIntervalSince(inStep)
+        print("scenario 10: the client was served by alpha again \(String(format: "%.1f", waited)) s after alpha was in step")
+        #expect(waited >= 2.5, "failed back \(waited) s after alpha was in step, before failback_after")
+        #expect(lab.holdsServiceAddress("alpha") && !lab.holdsServiceAddress("beta"))
+        #expect(lab.logs("beta", last: 400).contains("failing back (failback = \"auto\")"), "\(lab.logs("beta", last: 60))")
+        #expect(Self.read(site + "/while-away.txt") == "written on beta")
+        // The roles are back: beta follows alpha, and does not fail anything back any more.
+        #expect(FailoverLab.waitUntil(seconds: 20) { lab.status("beta").contains("\"phase\" : \"standby\"") }, "\(lab.logs("beta", last: 40))")
+        Self.write(site + "/after-failback.txt", "back home")
+        #expect(FailoverLab.waitUntil(seconds: 15) { Self.read(replica + "/after-failback.txt") == "back home" }, "\(lab.logs("beta", last: 40))")
     }
 }
 

@@ -114,6 +114,14 @@ final class FailoverLab: @unchecked Sendable {
 
     func daemonPID(_ node: String) -> Int32? { daemons[node]?.processIdentifier }
 
+    /// kill -9 of the node's daemon, reaped before returning (at most 5 s).
+    func killDaemon(_ node: String) {
+        guard let pid = daemonPID(node) else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        for _ in 0..<250 where waitpid(pid, &status, WNOHANG) == 0 { usleep(20_000) }
+    }
+
     /// The pid of the node's web service, as its start script recorded it.
     func servicePID(_ node: String) -> Int32? {
         (try? String(contentsOfFile: directory + "/\(node).service.pid", encoding: .utf8))
