@@ -11,6 +11,7 @@ public enum PeerFrameCodec {
         case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
         case operationFailed, syncScope, changesPending, contentDigests, rejoinOpen, conflictBegin, conflictStored
+        case switchoverAsk, switchoverReport
 
         var name: StaticString {
             switch self {
@@ -37,6 +38,8 @@ public enum PeerFrameCodec {
             case .rejoinOpen: "rejoinOpen"
             case .conflictBegin: "conflictBegin"
             case .conflictStored: "conflictStored"
+            case .switchoverAsk: "switchoverAsk"
+            case .switchoverReport: "switchoverReport"
             }
         }
     }
@@ -149,6 +152,12 @@ public enum PeerFrameCodec {
             buffer.writeAttributes(header.attributes)
         case .conflictStored(let path):
             buffer.writeWireString(path)
+        case .switchoverAsk(let group, let failback, let force, let dryRun):
+            buffer.writeWireString(group)
+            buffer.writeInteger(UInt8((failback ? 1 : 0) | (force ? 2 : 0) | (dryRun ? 4 : 0)))
+        case .switchoverReport(let ok, let text):
+            buffer.writeInteger(UInt8(ok ? 1 : 0))
+            buffer.writeWireString(text)
         }
         buffer.setInteger(UInt32(buffer.writerIndex - start), at: lengthIndex)
     }
@@ -303,6 +312,15 @@ public enum PeerFrameCodec {
                                      header: FileHeader(path: path, size: size, attributes: try reader.attributes(), basis: .none))
         case .conflictStored:
             message = .conflictStored(path: try reader.path("conflict path"))
+        case .switchoverAsk:
+            let group = try reader.string("group")
+            let flags: UInt8 = try reader.integer()
+            guard flags & ~7 == 0 else { throw WireError(.malformedFrame, "switchoverAsk: unknown flags \(flags)") }
+            message = .switchoverAsk(group: group, failback: flags & 1 != 0, force: flags & 2 != 0, dryRun: flags & 4 != 0)
+        case .switchoverReport:
+            let ok: UInt8 = try reader.integer()
+            guard ok <= 1 else { throw WireError(.malformedFrame, "switchoverReport: ok is \(ok), not 0 or 1") }
+            message = .switchoverReport(ok: ok == 1, text: try reader.string("report"))
         }
         try reader.expectEnd()
         return message

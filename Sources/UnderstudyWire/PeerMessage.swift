@@ -21,6 +21,9 @@ import UnderstudyCore
 ///   S→P rejoinOpen(epoch)                                               (the epoch it is about to follow)
 ///   P→S manifestChunk* · manifestEnd  (the serving tree)  manifestChunk* · manifestEnd  (its tree at the takeover)
 ///   S→P conflictBegin fileChunk* fileEnd   P→S conflictStored            (each version kept as a conflict copy)
+/// On a connection of its own, a node asks the node serving a group to move the group to it:
+///   S→P switchoverAsk   P→S switchoverReport                          (a planned switchover or failback, run
+///                                                                       by the serving node; minutes at most)
 /// Outside that order, at any time: P→S changesPending — the primary captured changes; the standby starts a
 /// live sync as soon as it can.
 /// Every path on the wire is relative to the share root and validated when decoded.
@@ -63,6 +66,11 @@ public enum PeerMessage: Sendable, Equatable {
     case conflictBegin(group: String, share: String, reason: String, header: FileHeader)
     /// The conflict copy is durable in the serving tree.
     case conflictStored(path: String)
+    /// Asks the node serving `group` to hand it to the asker: a switchover (or a failback, which is one towards
+    /// the configured primary); `dryRun`: only say whether it could, and what it would do.
+    case switchoverAsk(group: String, failback: Bool, force: Bool, dryRun: Bool)
+    /// The serving node's answer: `ok` false when refused or failed; `text` is its report.
+    case switchoverReport(ok: Bool, text: String)
 
     public var typeName: String { messageType.name.description }
 
@@ -92,13 +100,16 @@ public enum PeerMessage: Sendable, Equatable {
         case .rejoinOpen: .rejoinOpen
         case .conflictBegin: .conflictBegin
         case .conflictStored: .conflictStored
+        case .switchoverAsk: .switchoverAsk
+        case .switchoverReport: .switchoverReport
         }
     }
 }
 
 public struct PeerHello: Sendable, Equatable {
     /// 3: the hello carries who holds each group the two nodes share. 4: rejoin and conflict copies.
-    public static let currentProtocolVersion: UInt16 = 4
+    /// 5: a switchover asked for on the follower.
+    public static let currentProtocolVersion: UInt16 = 5
     public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String

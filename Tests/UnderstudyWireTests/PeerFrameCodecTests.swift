@@ -67,6 +67,10 @@ struct PeerFrameCodecTests {
         .conflictBegin(group: "files", share: "data", reason: "changed-on-both",
                        header: FileHeader(path: "d/x.understudy-conflict-alpha-20261122T101500Z.txt", size: 12, attributes: attributes, basis: .none)),
         .conflictStored(path: "d/x.understudy-conflict-alpha-20261122T101500Z.txt"),
+        .switchoverAsk(group: "files", failback: true, force: false, dryRun: true),
+        .switchoverAsk(group: "files", failback: false, force: true, dryRun: false),
+        .switchoverReport(ok: true, text: "services stopped (12 ms)\nhanded epoch 3 to beta"),
+        .switchoverReport(ok: false, text: ""),
     ])
     func roundTrips_everyMessage(message: PeerMessage) throws {
         #expect(try roundTrip(message) == message)
@@ -160,6 +164,19 @@ struct PeerFrameCodecTests {
             buffer.writeInteger(UInt8(9))
         }
         #expect { _ = try PeerFrameCodec.decode(frame: &badBasis) } throws: { ($0 as? WireError)?.message.contains("basis") == true }
+    }
+
+    @Test func switchoverFrames_refuseUnknownFlagsAndABadOk() {
+        var flags = frame(type: 24) { buffer in
+            string("files", into: &buffer)
+            buffer.writeInteger(UInt8(8))
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &flags) } throws: { ($0 as? WireError)?.message == "switchoverAsk: unknown flags 8" }
+        var ok = frame(type: 25) { buffer in
+            buffer.writeInteger(UInt8(2))
+            string("done", into: &buffer)
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &ok) } throws: { ($0 as? WireError)?.message == "switchoverReport: ok is 2, not 0 or 1" }
     }
 
     @Test func refuses_lengthClaimsBeyondTheFrame() {
