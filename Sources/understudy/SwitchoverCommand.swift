@@ -8,7 +8,8 @@ struct SwitchoverCommand: ParsableCommand {
         commandName: "switchover",
         abstract: "Hand a group to its peer now, losing nothing (a planned switchover).",
         discussion: """
-            Run it on the node that serves the group. It stops the services (stop scripts), waits until the peer has \
+            Run it on either node: on the follower it asks the node that serves the group to run it, and prints that \
+            node's report. The serving node stops the services (stop scripts), waits until the peer has \
             acknowledged every change, releases the service address and hands the next epoch to the peer, which takes \
             the address and starts the services; this node then follows it. Refused, changing nothing, when the peer \
             is unreachable, not connected, or behind; --force only stops waiting for changes still in flight (what \
@@ -32,7 +33,8 @@ struct FailbackCommand: ParsableCommand {
         commandName: "failback",
         abstract: "Return a group to its configured primary once it has rejoined and caught up.",
         discussion: """
-            Run it on the node that serves the group after a takeover. The repaired primary rejoined as its follower \
+            Run it on either node after a takeover (asked on the follower, the serving node runs it). The repaired \
+            primary rejoined as its follower \
             (its own changes that never arrived were kept as conflicts, see `understudy conflicts`); failback is a \
             switchover back to it. --dry-run says whether it is in sync and lists open conflicts.
             """

@@ -17,7 +17,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case history
         /// Restore `path` from `archive` or as it was `at`, into `to` or `inPlace`.
         case restore
-        /// Hand `group` to its peer now (run on the node that serves it); `force` skips waiting for changes in flight.
+        /// Hand `group` to its peer now (asked on the follower, the serving node runs it); `force` skips waiting for changes in flight.
         case switchover
         /// Hand `group` back to its configured primary (a switchover); `dryRun` only says what would happen.
         case failback

@@ -26,7 +26,8 @@ extension ControlServer {
         }
     }
 
-    private func handleSwitchover(_ request: ControlRequest) async -> ControlResponse {
+    /// `forwarded`: asked by the peer over the wire (never passed on again).
+    func handleSwitchover(_ request: ControlRequest, forwarded: Bool = false) async -> ControlResponse {
         let verb = request.command == .failback ? "failback" : "switchover"
         guard let name = request.group, !name.isEmpty, let group = node.configuration.groups[name] else {
             return ControlResponse(ok: false, error: "\(verb) needs a group of \(node.configuration.sourcePath): understudy \(verb) GROUP")
@@ -39,9 +40,15 @@ extension ControlServer {
             if holder == group.primary {
                 return ControlResponse(ok: false, error: "group \(name) is served by its configured primary \(group.primary) already: nothing to fail back")
             }
-            if !node.owns(group: name) {
-                return ControlResponse(ok: false, error: "run failback on \(holder), which serves group \(name) now")
-            }
+        }
+        // On the follower: the node that serves the group runs it (its report comes back here).
+        if !forwarded, !node.owns(group: name), let peerTLS, let holder = node.ownership(group: name)?.owner, holder == group.peer(of: node.name) {
+            return await SwitchoverForwarder(node: node, tls: peerTLS)
+                .ask(holder, group: name, failback: request.command == .failback, force: request.force ?? false, dryRun: request.dryRun ?? false)
+        }
+        if request.command == .failback, !node.owns(group: name) {
+            let holder = node.ownership(group: name)?.owner ?? group.primary
+            return ControlResponse(ok: false, error: "run failback on \(holder), which serves group \(name) now")
         }
         if request.dryRun == true {
             let readiness = failover.switchoverReadiness(group: name)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import UnderstudyCore
 
 /// The local control API: a Unix socket (mode 0600, in the state directory by default) where each line is a
@@ -13,6 +14,8 @@ struct ControlServer: Sendable {
     let syncRequests: [String: SyncRequests]
     var failover: FailoverService? = nil
     var archives: ArchiveService? = nil
+    /// For asking the peer (a switchover asked for on the follower).
+    var peerTLS: NIOSSLContext? = nil
 
     func run() async throws {
         unlink(socketPath)

@@ -98,10 +98,10 @@ public struct NodeDaemon: Service {
         let archives = archives
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
-                tasks.addTask {
-                    try await ControlServer(node: runtime, socketPath: runtime.nodeConfiguration.controlSocket,
-                                            syncRequests: syncRequests, failover: failover, archives: archives).run()
-                }
+                let control = ControlServer(node: runtime, socketPath: runtime.nodeConfiguration.controlSocket, syncRequests: syncRequests,
+                                            failover: failover, archives: archives, peerTLS: tlsClient)
+                runtime.switchoverDesk.withLockedValue { $0 = { request in await control.handleSwitchover(request, forwarded: true) } }
+                tasks.addTask { try await control.run() }
                 if let archives { tasks.addTask { await archives.run() } }
                 tasks.addTask { await failover.run() }
                 tasks.addTask {

@@ -113,6 +113,9 @@ public final class NodeRuntime: Sendable {
     let conflictObserver = NIOLockedValueBox<(@Sendable (ConflictFound) -> Void)?>(nil)
     let rejoinObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
 
+    /// Runs a switchover or failback the peer asked for over the wire (the control server's, once it runs).
+    let switchoverDesk = NIOLockedValueBox<(@Sendable (ControlRequest) async -> ControlResponse)?>(nil)
+
     func conflictFound(_ conflict: ConflictFound) {
         conflictObserver.withLockedValue { $0 }?(conflict)
     }

@@ -1,5 +1,6 @@
 import CLinux
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import UnderstudyCore
@@ -11,6 +12,12 @@ import UnderstudyWire
 struct PrimaryService: Sendable {
     let node: NodeRuntime
     let tls: NIOSSLContext
+    private let connections = NIOLockedValueBox<[String: Int]>([:])
+
+    init(node: NodeRuntime, tls: NIOSSLContext) {
+        self.node = node
+        self.tls = tls
+    }
 
     func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
         let configuration = node.configuration
@@ -103,6 +110,9 @@ struct PrimaryService: Sendable {
                 try await receiveConflictCopy(peer: peer, group: group, share: share, reason: reason, header: header,
                                               iterator: &iterator, writer: writer)
                 continue
+            case .switchoverAsk(let group, let failback, let force, let dryRun):
+                try await serveSwitchoverAsk(peer: peer, group: group, failback: failback, force: force, dryRun: dryRun, writer: writer)
+                continue
             default:
                 break
             }
@@ -173,7 +183,31 @@ struct PrimaryService: Sendable {
         return "\(node.name) does not serve group \(group) now (it is held at \(holder)); follow the node that holds it"
     }
 
+    /// A switchover asked for on the peer: run here as if asked here, and reported back.
+    private func serveSwitchoverAsk(peer: String, group: String, failback: Bool, force: Bool, dryRun: Bool, writer: FrameWriter) async throws {
+        guard node.configuration.groups[group]?.peer(of: node.name) == peer else {
+            let text = "group \(String(reflecting: group)) is not one that \(node.name) shares with \(peer); check that both nodes use the same configuration"
+            try await writer.send(.switchoverReport(ok: false, text: text))
+            try await writer.flush()
+            return
+        }
+        let verb = failback ? "failback" : "switchover"
+        node.logger.notice("group \(group): \(peer) asks this node to run a \(verb)\(dryRun ? " (dry run)" : "")")
+        let request = ControlRequest(command: failback ? .failback : .switchover, group: group, force: force, dryRun: dryRun)
+        let response = await node.switchoverDesk.withLockedValue { $0 }?(request)
+            ?? ControlResponse(ok: false, error: "\(node.name) is still starting; ask again in a moment")
+        try await writer.send(.switchoverReport(ok: response.ok, text: response.ok ? response.message ?? "" : response.error ?? response.message ?? ""))
+        try await writer.flush()
+    }
+
+    /// Connections of each peer: it is disconnected only when the last one ends (a switchover asked for on the
+    /// peer comes on a connection beside its follow connection).
     private func setPeerConnected(_ peer: String, _ connected: Bool) {
+        let open = connections.withLockedValue { counts -> Int in
+            counts[peer, default: 0] += connected ? 1 : -1
+            return counts[peer]!
+        }
+        if !connected && open > 0 { return }
         for group in node.configuration.groups(whereNode: node.name) where node.owns(group: group.name) && group.peer(of: node.name) == peer {
             node.status.update(group: group.name) { status in
                 status.peerConnected = connected

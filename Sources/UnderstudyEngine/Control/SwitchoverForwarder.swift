@@ -1,0 +1,54 @@
+import NIOCore
+import NIOSSL
+import UnderstudyCore
+import UnderstudyWire
+
+/// `understudy switchover` (or `failback`) run on the node that follows a group: the request goes to the node
+/// that serves it, over a peer connection of its own (TLS, both certificates checked, the usual hello), and that
+/// node's report comes back. The serving node runs the switchover exactly as if it had been asked there.
+struct SwitchoverForwarder {
+    let node: NodeRuntime
+    let tls: NIOSSLContext
+
+    func ask(_ holder: String, group: String, failback: Bool, force: Bool, dryRun: Bool) async -> ControlResponse {
+        guard let peer = node.configuration.nodes[holder] else {
+            return ControlResponse(ok: false, error: "\(holder), which serves group \(group), is not a node of \(node.configuration.sourcePath)")
+        }
+        let verb = failback ? "failback" : "switchover"
+        node.logger.notice("group \(group): \(verb) asked for here; asking \(holder), which serves the group, to run it")
+        do {
+            let connection = try await PeerTransport.connect(host: peer.address.host, port: peer.address.port, tls: tls, allowedNodes: [holder],
+                                                             cluster: node.configuration.cluster, logger: node.logger)
+            do {
+                _ = try await connection.peerNode.get()
+            } catch {
+                try? await connection.channel.executeThenClose { _, _ in }
+                throw error
+            }
+            let (ok, text) = try await connection.channel.executeThenClose { inbound, outbound in
+                let writer = FrameWriter(outbound: outbound)
+                var iterator = inbound.makeAsyncIterator()
+                try await PeerHandshake.exchange(node: node, writer: writer, peer: holder) { try await iterator.next() }
+                try await writer.send(.switchoverAsk(group: group, failback: failback, force: force, dryRun: dryRun))
+                try await writer.flush()
+                while let message = try await iterator.next() {
+                    switch message {
+                    case .changesPending:
+                        continue  // the serving node's notices go to every connection of this peer
+                    case .switchoverReport(let ok, let text):
+                        return (ok, text)
+                    case .error(let code, let text):
+                        throw PeerSessionError.remote(code, text)
+                    default:
+                        throw PeerSessionError.unexpected(message, "instead of the switchover's report")
+                    }
+                }
+                throw PeerSessionError.closed("before reporting the \(verb)")
+            }
+            let answer = "(run by \(holder), which served group \(group))\n" + text
+            return ok ? ControlResponse(ok: true, message: answer) : ControlResponse(ok: false, error: answer)
+        } catch {
+            return ControlResponse(ok: false, error: "could not ask \(holder), which serves group \(group), to run the \(verb): \(error); run `understudy \(verb) \(group)` there")
+        }
+    }
+}
