@@ -190,7 +190,7 @@ extension ArchiveService {
         do {
             found = try directory.status(path)
         } catch {
-            let code = (error as? FileSystemError)?.errnoValue ?? 0
+            let code = error.errnoValue
             guard code == ENOENT || code == ENOTDIR else { throw error }
             found = nil
         }
