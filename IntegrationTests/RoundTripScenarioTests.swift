@@ -6,7 +6,8 @@ import Testing
 
 /// Issue 5's round trips on real nodes in network namespaces: an unplanned failover with divergent writes, the
 /// old primary's rejoin (conflicts kept on both sides, nothing newer overwritten) and the failback; a planned
-/// switchover under a write load; and the refusals.
+/// switchover under a write load; the refusals; automatic failback; a switchover and failback asked for on the
+/// follower; and (in +RejoinCrash) a rejoin killed at random points.
 @Suite(.serialized)
 struct RoundTripScenarioTests {
     static func read(_ path: String) -> String? {
@@ -140,11 +141,9 @@ struct RoundTripScenarioTests {
         #expect(try lab.understudy(["conflicts", "list", "--node", "beta"]).output.contains("no open conflicts"))
     }
 
-    @Test func scenario9_switchover_isRefused_whenThePeerIsUnreachable_orFromTheFollower() throws {
+    @Test func scenario9_switchover_isRefused_whenThePeerIsUnreachable_fromEitherNode() throws {
         let lab = try FailoverScenarioTests.running("r9", group: "failover = \"manual\"")
         defer { lab.shutdown() }
-        let fromFollower = lab.understudy(["switchover", "web", "--node", "beta"])
-        #expect(fromFollower.status != 0 && fromFollower.output.contains("run the command on the node that serves it"), "\(fromFollower.output)")
         // beta cut off from alpha: no hand-over, whatever --force says; alpha keeps serving.
         _ = lab.lab("cut", "PREFIX", "dedicated")
         _ = lab.lab("cut", "PREFIX", "lan")
@@ -152,10 +151,15 @@ struct RoundTripScenarioTests {
         let refused = lab.understudy(["switchover", "web", "--node", "alpha", "--force"])
         #expect(refused.status != 0 && refused.output.contains("not reachable"), "\(refused.output)")
         #expect(refused.output.contains("nothing changed"))
-        #expect(lab.holdsServiceAddress("alpha"))
+        // On the follower the request goes to the serving node, which it cannot reach: it says so, and where to run it.
+        let fromFollower = lab.understudy(["switchover", "web", "--node", "beta"])
+        #expect(fromFollower.status != 0 && fromFollower.output.contains("could not ask alpha, which serves group web"), "\(fromFollower.output)")
+        #expect(fromFollower.output.contains("run `understudy switchover web` there"))
+        #expect(lab.holdsServiceAddress("alpha") && !lab.holdsServiceAddress("beta"))
     }
 }
 
+/// Automatic failback, and the role commands asked for on the follower.
 extension RoundTripScenarioTests {
     @Test func scenario10_automaticFailback_returnsTheGroup_onceTheRejoinedPrimaryWasInStepForFailbackAfter() throws {
         let lab = try FailoverScenarioTests.running("r10", group: "failback = \"auto\"\nfailback_after = \"3s\"")
@@ -187,6 +191,34 @@ extension RoundTripScenarioTests {
         #expect(FailoverLab.waitUntil(seconds: 20) { lab.status("beta").contains("\"phase\" : \"standby\"") }, "\(lab.logs("beta", last: 40))")
         Self.write(site + "/after-failback.txt", "back home")
         #expect(FailoverLab.waitUntil(seconds: 15) { Self.read(replica + "/after-failback.txt") == "back home" }, "\(lab.logs("beta", last: 40))")
+    }
+
+    @Test func scenario12_switchoverAndFailback_askedOnTheFollower_areRunByTheServingNode() throws {
+        let lab = try FailoverScenarioTests.running("r12")
+        defer { lab.shutdown() }
+        let site = lab.directory + "/site"
+        let replica = lab.directory + "/replica"
+        Self.write(site + "/before.txt", "on alpha")
+        // Asked on beta, which follows: alpha runs it (stop, drain, hand over) and beta serves.
+        let dry = lab.understudy(["switchover", "web", "--node", "beta", "--dry-run"])
+        #expect(dry.status == 0 && dry.output.contains("run by alpha") && dry.output.contains("ready"), "\(dry.output)")
+        #expect(lab.clientAnswer() == "lab-service alpha")
+        let switchover = lab.understudy(["switchover", "web", "--node", "beta"])
+        #expect(switchover.status == 0 && switchover.output.contains("run by alpha"), "\(switchover.output)\n\(lab.logs("alpha", last: 40))")
+        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" })
+        #expect(Self.read(replica + "/before.txt") == "on alpha")
+        #expect(FailoverLab.waitUntil(seconds: 20) { lab.status("alpha").contains("\"phase\" : \"standby\"") }, "\(lab.logs("alpha", last: 40))")
+        Self.write(replica + "/on-beta.txt", "on beta")
+        #expect(FailoverLab.waitUntil(seconds: 15) { Self.read(site + "/on-beta.txt") == "on beta" }, "\(lab.logs("alpha", last: 40))")
+        // Failback asked on alpha, the configured primary that follows now: beta runs it.
+        let failback = lab.understudy(["failback", "web", "--node", "alpha"])
+        #expect(failback.status == 0 && failback.output.contains("run by beta"), "\(failback.output)\n\(lab.logs("beta", last: 40))")
+        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service alpha" })
+        #expect(lab.holdsServiceAddress("alpha") && !lab.holdsServiceAddress("beta"))
+        #expect(FailoverLab.waitUntil(seconds: 20) { lab.status("beta").contains("\"phase\" : \"standby\"") }, "\(lab.logs("beta", last: 40))")
+        // Nothing to fail back now, wherever it is asked.
+        let again = lab.understudy(["failback", "web", "--node", "beta"])
+        #expect(again.status != 0 && again.output.contains("nothing to fail back"), "\(again.output)")
     }
 }
 
