@@ -12,7 +12,7 @@ extension ConfigurationValidator {
         if let policy = readChoice("on_service_failure", table, place: place, choices: ["alert", "switchover"], default: "alert"),
            policy == "switchover" {
             report(.invalidValue, table["on_service_failure"]!.line,
-                   "\(Self.subject("on_service_failure", place)) is 'switchover', which needs planned switchover (not in this version yet); use 'alert' and `understudy failover` for now")
+                   "\(Self.subject("on_service_failure", place)) is 'switchover', which is not in this version: a failing service is reported; use 'alert', and move the group with `understudy switchover GROUP`")
             valid = false
         }
         var serviceAddress: ServiceAddress?

@@ -70,7 +70,7 @@ import UnderstudyCore
 
     @Test func rejects_onServiceFailureSwitchover_notInThisVersion() {
         expectRejected(failoverCluster(group: "on_service_failure = \"switchover\""), at: "on_service_failure =", .invalidValue,
-                       "'on_service_failure' in [groups.web] is 'switchover', which needs planned switchover (not in this version yet); use 'alert'")
+                       "'on_service_failure' in [groups.web] is 'switchover', which is not in this version: a failing service is reported; use 'alert', and move the group with `understudy switchover GROUP`")
     }
 
     @Test func rejects_unknownFailoverMode() {
