@@ -9,9 +9,14 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <spawn.h>
 #include "CLinux.h"
 
 int understudy_syncfs(int fd) { return syncfs(fd); }
+
+int understudy_spawn_closefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
 
 long understudy_raise_nofile_limit(void) {
     struct rlimit limit;

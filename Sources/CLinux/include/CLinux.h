@@ -3,9 +3,12 @@
 #include <stdint.h>
 #include <sys/inotify.h>
 #include <sys/types.h>
+#include <spawn.h>
 
 /// Flushes every dirty page and metadata of the filesystem holding fd (one journal commit for a batch).
 int understudy_syncfs(int fd);
+/// Makes the spawned child close every descriptor from `from` up (glibc 2.34+; a GNU extension).
+int understudy_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
 /// Raises the soft open-files limit to the hard limit; returns the new soft limit or -1.
 long understudy_raise_nofile_limit(void);
 /// st_ctim of a stat call without following a final symlink, for the file index.

@@ -13,6 +13,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinux
 import Foundation
 
 public enum ProcessRunner {
@@ -89,6 +90,9 @@ public enum ProcessRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
+        // Nothing else of the daemon's: a service started by a script outlives the daemon, and must not keep its
+        // listening sockets (peer port, control socket) or database open — a restarted daemon could not listen.
+        _ = understudy_spawn_closefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -33,6 +33,17 @@ struct ProcessRunnerTests {
         #expect(outcome.output.hasPrefix(String(repeating: "a", count: 1000) + "\n[output cut: 200000 bytes written, the first 1000 kept]"))
     }
 
+    @Test func inheritsNoDescriptorOfTheDaemon_butItsOwnThree() async throws {
+        // As a daemon's listening socket would be: open, and not close-on-exec.
+        let descriptor = open("/dev/null", O_RDONLY)
+        try #require(descriptor > 2)
+        defer { close(descriptor) }
+        let outcome = await ProcessRunner.run("ls /proc/self/fd", timeout: 10)
+        let inherited = outcome.output.split(separator: "\n").compactMap { Int32($0) }
+        #expect(!inherited.contains(descriptor), "\(inherited)")
+        #expect(inherited.filter { $0 > 2 }.count <= 1, "only ls's own directory descriptor besides 0-2: \(inherited)")
+    }
+
     @Test func passesExtraEnvironment_onTopOfTheDaemons() async {
         let outcome = await ProcessRunner.run("printf '%s|%s' \"$UNDERSTUDY_TEST\" \"${PATH:+path}\"",
                                               environment: ["UNDERSTUDY_TEST": "it's here"], timeout: 10)
