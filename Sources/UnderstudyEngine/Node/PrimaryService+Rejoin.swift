@@ -21,7 +21,14 @@ extension PrimaryService {
         let path = context.localPath
         let filter = context.share.filter
         let index = context.index.snapshot
-        let current = try await onThread { try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: path, create: false)).entries }
+        let scan = try await onThread { try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: path, create: false)) }
+        let current = scan.entries
+        if !scan.temporaries.isEmpty {
+            // Left by a conflict copy whose receiving was cut short by a crash of this node: never a visible file.
+            node.logger.notice("rejoin of \(context.key) by \(peer): removing \(scan.temporaries.count) temporaries left by an interrupted transfer")
+            try ReplicaWriter(share: try ShareDirectory(path: path, create: false), options: ReplicaWriter.Options(applyOwnership: false))
+                .removeTemporaries(scan.temporaries)
+        }
         let base = try RejoinBase.load(context, epoch: epoch)
         if base == nil {
             node.logger.warning("rejoin of \(context.key) by \(peer): no base recorded for epoch \(epoch); every file that differs on \(peer) is kept as a conflict")
