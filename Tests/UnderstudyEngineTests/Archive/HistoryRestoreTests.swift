@@ -18,7 +18,13 @@ struct HistoryRestoreTests {
             changedAt.append(Date().timeIntervalSince1970)
             try await lab.writeAndWait("notes.txt", "version \(number)")
         }
-        let response = try await lab.ask(ControlRequest(command: .history, path: "files/data/notes.txt"))
+        // A replaced version is recorded once its sync batch is durable, a moment after the replica shows the new
+        // one: the last record may still be on its way (bounded wait, 10 s).
+        var response = try await lab.ask(ControlRequest(command: .history, path: "files/data/notes.txt"))
+        for _ in 0..<100 where (response.history?.count ?? 0) < 50 {
+            try await Task.sleep(for: .milliseconds(100))
+            response = try await lab.ask(ControlRequest(command: .history, path: "files/data/notes.txt"))
+        }
         let versions = try #require(response.history, "\(response.error ?? "")")
         #expect(versions.count == 50)
         #expect(versions.allSatisfy { $0.reason == "replaced" && ($0.size == Int64("version 0".count) || $0.size == Int64("version 10".count)) })
