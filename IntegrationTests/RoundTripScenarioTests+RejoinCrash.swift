@@ -41,14 +41,8 @@ extension RoundTripScenarioTests {
         Self.write(site + "/c.txt", "c2 alpha")
         Self.write(site + "/d.txt", "d2 alpha")
         for number in 0..<late { Self.write(site + "/late-\(number).txt", "late \(number) " + String(repeating: "x", count: 1000)) }
-        kill(alpha, SIGKILL)
-        kill(try #require(lab.servicePID("alpha")), SIGKILL)
-        _ = lab.lab("isolate", "PREFIX", "alpha")
-        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" }, "\(lab.logs("beta"))")
-        Self.write(replica + "/a.txt", "a2 beta")
-        Self.write(replica + "/beta-new.txt", "new on beta")
-        unlink(replica + "/b.txt")
-        Self.write(replica + "/d.txt", "d2 beta")
+        try Self.crashAlpha(lab, daemon: alpha)
+        Self.changeOnBeta(replica)
         _ = lab.lab("rejoin", "PREFIX", "alpha")
 
         // Ten starts of alpha, each killed: soon after the start, while it renames its versions to conflict copies,

@@ -33,6 +33,22 @@ struct RoundTripScenarioTests {
         return files
     }
 
+    /// alpha dies with its service and is cut off; beta takes over and serves the client.
+    static func crashAlpha(_ lab: FailoverLab, daemon: Int32) throws {
+        kill(daemon, SIGKILL)
+        kill(try #require(lab.servicePID("alpha")), SIGKILL)
+        _ = lab.lab("isolate", "PREFIX", "alpha")
+        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" }, "\(lab.logs("beta"))")
+    }
+
+    /// The acting primary's changes: an edit, a new file, a deletion, and an edit of d.txt (which alpha changed too).
+    static func changeOnBeta(_ replica: String) {
+        write(replica + "/a.txt", "a2 beta")
+        write(replica + "/beta-new.txt", "new on beta")
+        unlink(replica + "/b.txt")
+        write(replica + "/d.txt", "d2 beta")
+    }
+
     static func copies(in tree: [String: String], of name: String) -> [String] {
         let stem = name.split(separator: ".").first.map(String.init) ?? name
         return tree.keys.filter { $0.hasPrefix(stem + ".understudy-conflict-alpha-") }.sorted()
@@ -52,16 +68,10 @@ struct RoundTripScenarioTests {
         Self.write(site + "/c.txt", "c2 written on alpha just before the crash")
         Self.write(site + "/d.txt", "d2 alpha")
         Self.write(site + "/late.txt", "late, never replicated")
-        kill(alpha, SIGKILL)
-        kill(try #require(lab.servicePID("alpha")), SIGKILL)
-        _ = lab.lab("isolate", "PREFIX", "alpha")
-        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" }, "\(lab.logs("beta"))")
+        try Self.crashAlpha(lab, daemon: alpha)
 
         // The acting primary changes things: an edit, a new file, a deletion, and an edit of a file alpha changed too.
-        Self.write(replica + "/a.txt", "a2 beta")
-        Self.write(replica + "/beta-new.txt", "new on beta")
-        unlink(replica + "/b.txt")
-        Self.write(replica + "/d.txt", "d2 beta")
+        Self.changeOnBeta(replica)
 
         // alpha comes back: it stays down and rejoins as beta's follower.
         _ = lab.lab("rejoin", "PREFIX", "alpha")
@@ -166,10 +176,7 @@ extension RoundTripScenarioTests {
         defer { lab.shutdown() }
         let site = lab.directory + "/site"
         let replica = lab.directory + "/replica"
-        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
-        kill(try #require(lab.servicePID("alpha")), SIGKILL)
-        _ = lab.lab("isolate", "PREFIX", "alpha")
-        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" }, "\(lab.logs("beta"))")
+        try Self.crashAlpha(lab, daemon: try #require(lab.daemonPID("alpha")))
         Self.write(replica + "/while-away.txt", "written on beta")
         // alpha is gone: nothing to fail back to, however long it takes.
         usleep(4_000_000)
