@@ -14,22 +14,14 @@ struct ConfigOptions: ParsableArguments {
         let config = self.config.hasPrefix("/") ? self.config : FileManager.default.currentDirectoryPath + "/" + self.config
         let text: String
         do {
-            text = try String(contentsOfFile: config, encoding: .utf8)
+            text = try ConfigurationFile.read(config)
         } catch {
-            throw CommandError("cannot read configuration \(config): \(Self.reason(error)); pass --config PATH")
+            throw CommandError(error.description)
         }
         switch ConfigurationLoader.load(text: text, path: config) {
         case .success(let configuration): return configuration
         case .failure(let problems): throw CommandError("\(problems)")
         }
-    }
-
-    static func reason(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        return nsError.localizedDescription
     }
 
     /// The node this command talks about: --node, or the only node of the configuration.

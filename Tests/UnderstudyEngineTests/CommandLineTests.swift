@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 import UnderstudyCore
@@ -49,6 +52,18 @@ struct CommandLineTests {
         #expect(status != 0)
         #expect(output.contains("/nonexistent/understudy.toml"))
         #expect(output.contains("--config"))
+    }
+
+    @Test func checkConfig_onAFIFO_aDirectoryOrDevNull_saysWhatItIs_atOnce() throws {
+        let root = TestTree.makeTemporaryDirectory("cli-fifo")
+        defer { TestTree.remove(root) }
+        mkfifo(root + "/fifo", 0o600)
+        for (path, what) in [(root + "/fifo", "it is a FIFO"), (root, "it is a directory"), ("/dev/null", "it is a character device")] {
+            let (status, output) = try run(["check-config", "--config", path])
+            #expect(status != 0)
+            #expect(output.contains("cannot read configuration \(path): \(what)"), "\(output)")
+            #expect(!output.contains("permission"), "\(output)")
+        }
     }
 
     @Test func statusWithoutDaemon_saysTheDaemonIsNotRunning() throws {

@@ -4,18 +4,32 @@
 public enum PointInTime {
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public var text: String
+        /// Why a well-formed time is refused; nil when the text is not a time at all.
+        public var reason: String?
+
+        public init(text: String, reason: String? = nil) {
+            self.text = text
+            self.reason = reason
+        }
+
         public var description: String {
-            "'\(text)' is not a time: use 2026-11-22T10:00:00Z, 2026-11-22 10:00 (local time), 2026-11-22, or a duration ago like 2h or 3d"
+            if let reason { return "'\(text)' is refused: \(reason)" }
+            return "'\(text)' is not a time: use 2026-11-22T10:00:00Z, 2026-11-22 10:00 (local time), 2026-11-22, or a duration ago like 2h or 3d"
         }
     }
 
     public static func parse(_ text: String, now: Double, calendar: ArchiveCalendar) throws(ParseError) -> Double {
         let trimmed = text.trimmingSpaces
+        let moment: Double
         if let duration = try? ConfigDuration.parse(trimmed), trimmed.contains(where: \.isLetter) {
-            return now - duration.seconds
+            moment = now - duration.seconds
+        } else {
+            guard let parsed = parseDate(trimmed, calendar: calendar) else { throw ParseError(text: text) }
+            moment = parsed
         }
-        guard let parsed = parseDate(trimmed, calendar: calendar) else { throw ParseError(text: text) }
-        return parsed
+        // Nothing understudy keeps is older than 1970; far older moments would print with negative years.
+        guard moment >= 0 else { throw ParseError(text: text, reason: "it is before 1970-01-01, older than anything understudy keeps") }
+        return moment
     }
 
     private static func parseDate(_ text: String, calendar: ArchiveCalendar) -> Double? {

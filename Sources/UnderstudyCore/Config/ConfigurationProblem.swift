@@ -3,6 +3,8 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
     /// What kind of problem, for programs and tests; the message is for people.
     public enum Code: String, Sendable, Equatable {
         case syntax
+        /// The file's bytes are not UTF-8 text.
+        case notText
         case unknownKey
         case wrongType
         case missingKey
@@ -29,11 +31,12 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
     public var code: Code
     public var message: String
 
+    /// A value the user wrote may be megabytes long: the message keeps its start, its end and its length.
     public init(file: String, line: Int, code: Code, message: String) {
         self.file = file
         self.line = line
         self.code = code
-        self.message = message
+        self.message = ProblemText.shortened(message)
     }
 
     /// `file:line: message`, the form editors and terminals turn into a link.

@@ -111,13 +111,13 @@ extension ConfigurationValidator {
         }
 
         group.resyncInterval = readDuration("resync_interval", table, place: place, default: GroupConfiguration.defaultResyncInterval,
-                                            range: GroupConfiguration.minimumResyncInterval...ConfigDuration(seconds: .greatestFiniteMagnitude))
+                                            range: GroupConfiguration.minimumResyncInterval...GroupConfiguration.maximumInterval)
         group.quietDelay = readDuration("quiet_delay", table, place: place, default: GroupConfiguration.defaultQuietDelay,
                                         range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 10))
         group.maxDelay = readDuration("max_delay", table, place: place, default: GroupConfiguration.defaultMaxDelay,
                                       range: ConfigDuration(seconds: 0.001)...ConfigDuration(seconds: 60))
         group.verifyInterval = readDuration("verify_interval", table, place: place, default: GroupConfiguration.defaultVerifyInterval,
-                                            range: ConfigDuration(seconds: 1)...ConfigDuration(seconds: .greatestFiniteMagnitude))
+                                            range: ConfigDuration(seconds: 1)...GroupConfiguration.maximumInterval)
         if let quiet = group.quietDelay, let max = group.maxDelay, max < quiet {
             report(.invalidDuration, table["max_delay"]?.line ?? table["quiet_delay"]?.line ?? table.line,
                    "\(Self.subject("max_delay", place)) is \(max), shorter than quiet_delay (\(quiet)); the upper bound must be at least the quiet delay")

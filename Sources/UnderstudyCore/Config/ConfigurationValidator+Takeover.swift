@@ -46,7 +46,16 @@ extension ConfigurationValidator {
         if table["announce_refresh"] != nil {
             refresh = readDuration("announce_refresh", table, place: place, default: ConfigDuration(seconds: 0),
                                    range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 86400))
-            if refresh == nil { valid = false } else if refresh!.seconds == 0 { refresh = nil }
+            if refresh == nil {
+                valid = false
+            } else if refresh!.seconds == 0 {
+                refresh = nil
+            } else if refresh!.seconds < 1 {
+                // Shorter would flood the LAN with announcements (and spin the refresher).
+                report(.invalidDuration, table["announce_refresh"]!.line,
+                       "\(Self.subject("announce_refresh", place)) is \(refresh!), below the minimum of 1s; use \"0s\" to turn it off")
+                valid = false
+            }
         }
         let checks = readChecks(table, group: group, place: place)
         let failback = readChoice("failback", table, place: place, choices: ["manual", "auto"], default: "manual")

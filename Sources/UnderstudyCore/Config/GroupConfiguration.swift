@@ -2,6 +2,9 @@
 public struct GroupConfiguration: Sendable, Equatable {
     public static let defaultResyncInterval = ConfigDuration(seconds: 600)
     public static let minimumResyncInterval = ConfigDuration(seconds: 1)
+    /// The longest `resync_interval` and `verify_interval`: a year. Longer ones mean "never" in practice, and would
+    /// overflow the nanosecond timers that wait for them.
+    public static let maximumInterval = ConfigDuration(seconds: 365 * 86400)
 
     public var name: String
     /// The node whose shares are the source.

@@ -8,6 +8,12 @@ struct TOMLParser {
     let path: String
     var position = 0
     var line = 1
+    /// Arrays and inline tables open around the current position.
+    var nesting = 0
+    /// Deeper structures could only come from a hostile file, and would overflow the stack of the parser and of
+    /// the code that walks the result.
+    static let maximumNesting = 32
+    static let maximumKeyParts = 32
     let root = TOMLTableBuilder(origin: .root, line: 1)
 
     init(text: String, path: String) {
@@ -111,6 +117,9 @@ struct TOMLParser {
             position += 1
             skipSpaces()
             parts.append(try parseSimpleKey())
+            if parts.count > Self.maximumKeyParts {
+                throw error("a key of more than \(Self.maximumKeyParts) dotted parts; nest less deeply")
+            }
         }
     }
 
@@ -174,8 +183,18 @@ struct TOMLParser {
         }
     }
 
+    /// Enters an array or inline table, refusing one nested deeper than `maximumNesting`.
+    private mutating func enterNested() throws(TOMLSyntaxError) {
+        nesting += 1
+        if nesting > Self.maximumNesting {
+            throw error("arrays and inline tables nested more than \(Self.maximumNesting) deep; nest less deeply")
+        }
+    }
+
     private mutating func parseArray() throws(TOMLSyntaxError) -> [TOMLValue] {
         let startLine = line
+        try enterNested()
+        defer { nesting -= 1 }
         position += 1
         var elements: [TOMLValue] = []
         while true {
@@ -206,6 +225,8 @@ struct TOMLParser {
     /// `{ a = 1, b.c = "x" }`: on one line and without a trailing comma, as TOML 1.0 requires.
     private mutating func parseInlineTable() throws(TOMLSyntaxError) -> TOMLTable {
         let table = TOMLTableBuilder(origin: .inline, line: line)
+        try enterNested()
+        defer { nesting -= 1 }
         position += 1
         skipSpaces()
         if peek() == UInt8(ascii: "}") {

@@ -23,6 +23,14 @@ import UnderstudyCore
             #expect(throws: PointInTime.ParseError.self, "\(text)") { try PointInTime.parse(text, now: now, calendar: paris) }
         }
     }
+
+    @Test func refuses_aMomentBefore1970_insteadOfPrintingANegativeYear() {
+        for text in ["100000d", "1969-12-31T23:59:59Z", "0001-01-01", "9999999999999999999999d"] {
+            #expect(throws: PointInTime.ParseError(text: text, reason: "it is before 1970-01-01, older than anything understudy keeps")) {
+                try PointInTime.parse(text, now: now, calendar: paris)
+            }
+        }
+    }
 }
 
 @Suite struct VersionTimelineTests {

@@ -221,6 +221,16 @@ import UnderstudyCore
         #expect(takeover.announceRefresh == nil)
     }
 
+    @Test func announceRefresh_underASecond_isRefused_asItWouldFloodTheLAN() {
+        let problems = configurationProblems(failoverCluster(group: """
+            service_address = "10.0.0.100/24"
+            interface = "lan0"
+            announce_refresh = "1ms"
+            """))
+        #expect(problems.count == 1)
+        #expect(problems.first?.message.contains("'announce_refresh' in [groups.web] is 1ms, below the minimum of 1s") == true, "\(problems)")
+    }
+
     @Test func groupWithoutLinks_isAMirrorOnly() throws {
         let configuration = try loadConfiguration("""
             cluster = "c"
