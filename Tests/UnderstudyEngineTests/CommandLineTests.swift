@@ -94,6 +94,23 @@ struct CommandLineTests {
         #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("node alpha stopped"))
     }
 
+    @Test func aSecondDaemonOfTheSameNode_isRefusedAtOnce_andLeavesTheFirstOneWhole() async throws {
+        let cluster = try TestCluster(label: "twice")
+        defer { Task { await cluster.remove() } }
+        let daemon = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
+        defer { daemon.terminate() }
+        let client = cluster.control("beta")
+        #expect(try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }.ok)
+        let started = Date()
+        let second = try run(["run", "--config", cluster.configPath, "--node", "beta"])
+        #expect(second.status != 0)
+        #expect(second.output.contains("node beta's daemon is already running (pid \(daemon.pid))"), "\(second.output)")
+        #expect(Date().timeIntervalSince(started) < 10, "refused at once, not after minutes")
+        // The first daemon keeps its control socket (the second used to delete it on its way out).
+        #expect(FileManager.default.fileExists(atPath: cluster.configuration.nodes["beta"]!.controlSocket))
+        #expect(try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 10) }.ok)
+    }
+
     @Test func unknownNodeAndBadOptions_areRefused() throws {
         let root = TestTree.makeTemporaryDirectory("cli-node")
         defer { TestTree.remove(root) }

@@ -11,6 +11,10 @@ int understudy_syncfs(int fd);
 int understudy_spawn_closefrom(posix_spawn_file_actions_t *actions, int from);
 /// Raises the soft open-files limit to the hard limit; returns the new soft limit or -1.
 long understudy_raise_nofile_limit(void);
+/// A listening, non-blocking Unix stream socket at `path` whose file has mode 0600 from the instant it exists: the mode
+/// is set on the socket before bind (Linux gives the new file the socket's mode less the umask), so there is no moment
+/// when others may connect. Returns the descriptor or -errno.
+int understudy_unix_listen(const char *path, int backlog);
 /// st_ctim of a stat call without following a final symlink, for the file index.
 int understudy_fstatat_ctime(int dirfd, const char *name, long long *seconds, long *nanoseconds);
 

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Logging
 import NIOCore
@@ -17,16 +18,34 @@ struct ControlServer: Sendable {
     /// For asking the peer (a switchover asked for on the follower).
     var peerTLS: NIOSSLContext? = nil
 
+    /// Binds the control socket, mode 0600 from its first instant (a socket made with the process umask and then
+    /// restricted would be open to everyone for a moment). A file left by a daemon that died is replaced: the state
+    /// directory's lock, held by this process, says no other daemon of this node uses it.
+    static func listen(path: String) throws -> Int32 {
+        unlink(path)
+        let fd = understudy_unix_listen(path, 128)
+        guard fd >= 0 else {
+            throw NodeError("cannot create the control socket \(path): \(errnoText(-fd))")
+        }
+        return fd
+    }
+
     func run() async throws {
-        unlink(socketPath)
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(unixDomainSocketPath: socketPath, cleanupExistingSocketFile: true) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder()))
-                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+        let descriptor = try Self.listen(path: socketPath)
+        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        do {
+            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(descriptor) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder()))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
                 }
-            }
-        chmod(socketPath, 0o600)
+        } catch {
+            close(descriptor)
+            unlink(socketPath)
+            throw error
+        }
         node.logger.info("control socket at \(socketPath)")
         defer { unlink(socketPath) }
         try await withTaskCancellationHandler {

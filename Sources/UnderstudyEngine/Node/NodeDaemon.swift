@@ -15,6 +15,8 @@ import UnderstudyCore
 /// acknowledged is lost because a batch is only reported applied once it is durable.
 public struct NodeDaemon: Service {
     public let runtime: NodeRuntime
+    /// Held from the start to the end of the process: one daemon per node.
+    let lock: StateDirectoryLock
     let tlsServer: NIOSSLContext?
     let tlsClient: NIOSSLContext
     let failover: FailoverService
@@ -28,6 +30,8 @@ public struct NodeDaemon: Service {
     public init(configuration: ClusterConfiguration, node: String, logger: Logger,
                 onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         _ = understudy_raise_nofile_limit()
+        // Before anything is opened or bound: a second daemon of this node is refused here, having touched nothing.
+        lock = try StateDirectoryLock(stateDirectory: try NodeRuntime.settings(of: node, in: configuration).stateDirectory, node: node)
         runtime = try NodeRuntime(configuration: configuration, name: node, logger: logger)
         let identity = try CertificateStore(directory: configuration.certificatesDirectory).loadIdentity(node: node)
         // Every node may serve: after a takeover the standby does, and the old primary follows it.
@@ -66,6 +70,7 @@ public struct NodeDaemon: Service {
         for group in groups { requests[group.name] = SyncRequests() }
         runtime.logger.info("node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))")
         runtime.event("info", "node-started", "node \(runtime.name) started")
+        if !lock.previousRunStoppedCleanly { await sweepTemporaries() }
         let syncRequests = requests
         // Capture starts before any peer is served: every change after a connection's first comparison is then
         // in the journal. Only the shares of groups this node holds are watched.
@@ -85,6 +90,26 @@ public struct NodeDaemon: Service {
         _ = await notifications.drain(timeout: 3)
         runtime.logger.info("node \(runtime.name) stopped")
         runtime.event("info", "node-stopped", "node \(runtime.name) stopped")
+        lock.markStoppedCleanly()
+    }
+
+    /// The last run of this node did not stop cleanly: the temporaries it was writing are still in its trees (the
+    /// replica, or the serving tree taking in conflict copies). Removed before anything reads or writes those trees.
+    private func sweepTemporaries() async {
+        let trees = Set(runtime.shareContexts.values.map(\.localPath)).sorted()
+        runtime.logger.notice("the last run of node \(runtime.name) did not stop cleanly; removing the temporaries it left in \(trees.count) trees")
+        for tree in trees {
+            let started = runtime.now()
+            let outcome = (try? await onThread { TemporarySweeper.sweep(tree) }) ?? TemporarySweeper.Outcome()
+            let seconds = String(format: "%.2f", runtime.now() - started)
+            if outcome.removed > 0 || !outcome.failures.isEmpty {
+                runtime.logger.notice("removed \(outcome.removed) temporaries from \(tree) (\(outcome.directories) directories walked in \(seconds) s)")
+                runtime.event("info", "temporaries-removed", "\(outcome.removed) temporaries a crash left in \(tree)")
+            }
+            for failure in outcome.failures.prefix(5) {
+                runtime.logger.warning("could not remove a temporary a crash left: \(failure)")
+            }
+        }
     }
 
     private func runParts(groups: [GroupConfiguration], syncRequests: [String: SyncRequests]) async throws {

@@ -28,10 +28,7 @@ public final class NodeRuntime: Sendable {
 
     public init(configuration: ClusterConfiguration, name: String, logger: Logger,
                 now: @escaping @Sendable () -> Double = NodeRuntime.monotonicSeconds) throws {
-        guard let nodeConfiguration = configuration.nodes[name] else {
-            let known = configuration.nodes.keys.sorted().joined(separator: ", ")
-            throw NodeError("node '\(name)' is not in \(configuration.sourcePath) (its nodes: \(known))")
-        }
+        let nodeConfiguration = try Self.settings(of: name, in: configuration)
         self.configuration = configuration
         self.name = name
         self.nodeConfiguration = nodeConfiguration
@@ -77,6 +74,15 @@ public final class NodeRuntime: Sendable {
         for group in configuration.groups(whereNode: name) {
             setOwnership(try database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group), group: group.name)
         }
+    }
+
+    /// The node's own table of the configuration, or an error that lists the nodes there are.
+    public static func settings(of name: String, in configuration: ClusterConfiguration) throws -> NodeConfiguration {
+        guard let settings = configuration.nodes[name] else {
+            let known = configuration.nodes.keys.sorted().joined(separator: ", ")
+            throw NodeError("node '\(name)' is not in \(configuration.sourcePath) (its nodes: \(known))")
+        }
+        return settings
     }
 
     public func ownership(group: String) -> GroupOwnership? {

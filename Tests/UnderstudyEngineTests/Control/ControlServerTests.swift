@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 import UnderstudyCore
@@ -7,6 +10,18 @@ import UnderstudyCore
 /// goes on answering.
 @Suite(.serialized)
 struct ControlServerTests {
+    @Test func theControlSocket_isPrivateFromItsFirstInstant_whateverTheUmask() throws {
+        let root = TestTree.makeTemporaryDirectory("control-mode")
+        defer { TestTree.remove(root) }
+        // The process umask here (022 or so) would give a socket bound the usual way mode 0755 until a chmod.
+        let fd = try ControlServer.listen(path: root + "/control.sock")
+        defer { close(fd) }
+        var info = stat()
+        #expect(lstat(root + "/control.sock", &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600, "mode \(String(info.st_mode & 0o777, radix: 8)) at creation")
+        #expect(info.st_mode & S_IFMT == S_IFSOCK)
+    }
+
     @Test(arguments: ["not json", #"{"command": "reboot"}"#, #"{"group": "files"}"#, "{}"])
     func badRequest_getsAClearError_andChangesNothing(line: String) async throws {
         let cluster = try TestCluster(label: "control")

@@ -57,6 +57,46 @@ struct CrashSafetyTests {
         #expect(leftovers.isEmpty, "temporaries and partial copies are cleaned up: \(leftovers)")
     }
 
+    @Test func aStandbyKilledMidSync_removesItsTemporariesWhenItStarts_beforeAnySync() async throws {
+        let cluster = try TestCluster(label: "crash-tmp")
+        defer { Task { await cluster.remove() } }
+        // Many small files (below the size written under a partial name): the batch writer holds a temporary per file
+        // until the batch is renamed into place.
+        for index in 0..<3000 { TestTree.writeRandomFile(cluster.source, "many/\(index / 100)/f\(index).bin", size: 20_000) }
+        let primary = try DaemonProcess(config: cluster.configPath, node: "alpha", log: cluster.root + "/alpha.log")
+        defer { primary.terminate() }
+        // FileManager's walk gives up when a file vanishes under it, as temporaries do when renamed into place.
+        func temporaries() -> Set<String> {
+            Set(TestTree.names(below: cluster.replica).filter { $0.contains(".understudy.tmp.") })
+        }
+        var left: Set<String> = []
+        for _ in 0..<10 where left.isEmpty {
+            let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
+            var polls = 0
+            while temporaries().isEmpty && polls < 3000 {
+                usleep(1000)
+                polls += 1
+            }
+            standby.kill9()
+            left = temporaries()
+        }
+        try #require(!left.isEmpty, "no kill landed while temporaries existed")
+        // With the primary gone, no sync can run: only the standby's start can remove what its crash left.
+        primary.terminate()
+        let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
+        defer { standby.terminate() }
+        var remaining = left
+        var polls = 0
+        while !remaining.isEmpty && polls < 250 {
+            try await Task.sleep(for: .milliseconds(20))
+            remaining = left.intersection(temporaries())
+            polls += 1
+        }
+        #expect(remaining.isEmpty, "temporaries of the crash still in the replica: \(remaining.prefix(3))")
+        let log = (try? String(contentsOfFile: cluster.root + "/beta.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("did not stop cleanly; removing the temporaries"), "\(log.suffix(800))")
+    }
+
     @Test func killedTransfer_resumesWithoutResendingWhatArrived() async throws {
         let cluster = try TestCluster(label: "resume")
         defer { Task { await cluster.remove() } }

@@ -164,4 +164,22 @@ enum TestTree {
         }
         return hasher.finalize().map { String($0, radix: 16) }.joined()
     }
+
+    /// Every path below `root` (relative), by readdir: entries that vanish during the walk are skipped, not fatal.
+    static func names(below root: String) -> [String] {
+        var result: [String] = []
+        var pending = [""]
+        while let relative = pending.popLast() {
+            guard let stream = opendir(relative.isEmpty ? root : root + "/" + relative) else { continue }
+            defer { closedir(stream) }
+            while let entry = readdir(stream) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                if name == "." || name == ".." { continue }
+                let path = relative.isEmpty ? name : relative + "/" + name
+                result.append(path)
+                if Int32(entry.pointee.d_type) == Int32(DT_DIR) { pending.append(path) }
+            }
+        }
+        return result
+    }
 }

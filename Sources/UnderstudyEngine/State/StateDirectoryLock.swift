@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// One daemon per node: `understudy run` locks `<state_dir>/daemon.lock` (flock, held until the process ends, never
+/// inherited by the scripts it runs) before it touches anything. A second daemon of the same node is refused at once
+/// with the first one's pid: two would apply to the same replica, remove each other's temporaries, and the one that
+/// stops last would delete the other's control socket.
+///
+/// The file also says how the last run ended: `running PID SINCE` while a daemon runs, `stopped AT` after a clean stop.
+/// A daemon that finds `running` (or no file) knows its predecessor crashed, and cleans what a crash leaves.
+public final class StateDirectoryLock: Sendable {
+    public let path: String
+    /// The last run stopped cleanly (the file said so): nothing of a crash to clean up.
+    public let previousRunStoppedCleanly: Bool
+    private let descriptor: Int32
+
+    public static func fileName() -> String { "daemon.lock" }
+
+    public init(stateDirectory: String, node: String) throws(StateDirectoryLockError) {
+        let directory = stateDirectory.hasSuffix("/") ? String(stateDirectory.dropLast()) : stateDirectory
+        path = directory + "/" + Self.fileName()
+        var current = ""
+        for component in directory.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
+                throw StateDirectoryLockError("cannot create the state directory \(directory) of node \(node): \(errnoText(errno))")
+            }
+        }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else {
+            throw StateDirectoryLockError("cannot open \(path) to lock the state directory of node \(node): \(errnoText(errno))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            let holder = Self.contents(fd).split(separator: " ")
+            close(fd)
+            if code == EWOULDBLOCK {
+                let pid = holder.count >= 2 && holder[0] == "running" ? " (pid \(holder[1]))" : ""
+                throw StateDirectoryLockError("node \(node)'s daemon is already running\(pid): it holds the lock on its state directory \(directory). Stop it first (systemctl stop understudy, or kill that pid); two daemons of one node would apply to the same replica")
+            }
+            throw StateDirectoryLockError("cannot lock \(path): \(errnoText(code))")
+        }
+        descriptor = fd
+        previousRunStoppedCleanly = Self.contents(fd).hasPrefix("stopped")
+        write("running \(getpid()) \(ISO8601DateFormatter().string(from: Date()))\n")
+    }
+
+    deinit { close(descriptor) }
+
+    /// A graceful stop: the next start needs no crash clean-up.
+    public func markStoppedCleanly() {
+        write("stopped \(ISO8601DateFormatter().string(from: Date()))\n")
+    }
+
+    private func write(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = ftruncate(descriptor, 0)
+        _ = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        _ = fsync(descriptor)
+    }
+
+    private static func contents(_ fd: Int32) -> String {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
+    }
+}
+
+public struct StateDirectoryLockError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

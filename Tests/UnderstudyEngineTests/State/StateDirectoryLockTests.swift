@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+@testable import UnderstudyEngine
+
+@Suite struct StateDirectoryLockTests {
+    @Test func aSecondLock_ofTheSameStateDirectory_isRefused_namingTheHolder() throws {
+        try withStateTestDirectory { directory in
+            let first = try StateDirectoryLock(stateDirectory: directory.sub("state"), node: "alpha")
+            let error = #expect(throws: StateDirectoryLockError.self) { try StateDirectoryLock(stateDirectory: directory.sub("state"), node: "alpha") }
+            #expect(error?.description.contains("node alpha's daemon is already running (pid \(getpid()))") == true, "\(String(describing: error))")
+            #expect(error?.description.contains(directory.sub("state")) == true)
+            _ = first
+        }
+    }
+
+    @Test func theLock_isFreed_whenItsHolderGoes() throws {
+        try withStateTestDirectory { directory in
+            do { _ = try StateDirectoryLock(stateDirectory: directory.sub("s"), node: "alpha") }
+            _ = try StateDirectoryLock(stateDirectory: directory.sub("s"), node: "alpha")
+        }
+    }
+
+    @Test func tellsWhetherTheLastRunStoppedCleanly() throws {
+        try withStateTestDirectory { directory in
+            let state = directory.sub("s")
+            do {
+                let fresh = try StateDirectoryLock(stateDirectory: state, node: "alpha")
+                #expect(!fresh.previousRunStoppedCleanly, "no record of a run: clean up to be sure")
+            }
+            do {
+                // The last run ended without `markStoppedCleanly` (a kill -9 leaves "running").
+                let crashed = try StateDirectoryLock(stateDirectory: state, node: "alpha")
+                #expect(!crashed.previousRunStoppedCleanly)
+                crashed.markStoppedCleanly()
+            }
+            let clean = try StateDirectoryLock(stateDirectory: state, node: "alpha")
+            #expect(clean.previousRunStoppedCleanly)
+            let text = try String(contentsOfFile: state + "/daemon.lock", encoding: .utf8)
+            #expect(text.hasPrefix("running \(getpid()) "), "\(text)")
+        }
+    }
+}
