@@ -45,6 +45,15 @@ public enum RelativePath {
         }
     }
 
+    /// A path as logs and messages show it: quoted and escaped; the root is "the share root", and a path longer than
+    /// 120 bytes keeps its start and its name (and says how long it is), so one deep path does not flood the log.
+    public static func shown(_ path: String) -> String {
+        if path.isEmpty { return "the share root" }
+        guard path.utf8.count > 120 else { return String(reflecting: path) }
+        return String(reflecting: String(path.prefix(50))) + "…" + String(reflecting: String(path.suffix(50)))
+            + " (\(path.utf8.count) bytes, \(path.utf8.count(where: { $0 == UInt8(ascii: "/") }) + 1) components)"
+    }
+
     public static func isValid(_ path: String) -> Bool {
         (try? validate(path)) != nil
     }

@@ -18,7 +18,7 @@ struct SwitchoverForwarder {
         node.logger.notice("group \(group): \(verb) asked for here; asking \(holder), which serves the group, to run it")
         do {
             let connection = try await PeerTransport.connect(host: peer.address.host, port: peer.address.port, tls: tls, allowedNodes: [holder],
-                                                             cluster: node.configuration.cluster, logger: node.logger)
+                                                             cluster: node.configuration.cluster, logger: node.logger, localNode: node.name)
             do {
                 _ = try await connection.peerNode.get()
             } catch {

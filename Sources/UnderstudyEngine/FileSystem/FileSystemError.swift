@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import UnderstudyCore
 
 /// A failed system call on a share, with the path (relative to the share root unless said otherwise) and errno.
 public struct FileSystemError: Error, Sendable, CustomStringConvertible {
@@ -31,9 +32,9 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch code {
         case .systemCall:
-            return "\(operation) \(String(reflecting: path)) failed: \(String(cString: strerror(errnoValue))) (errno \(errnoValue))"
+            return "\(operation) \(RelativePath.shown(path)) failed: \(String(cString: strerror(errnoValue))) (errno \(errnoValue))"
         case .pathRefused, .contentMismatch, .notUTF8:
-            return "\(String(reflecting: path)): \(operation)"
+            return "\(RelativePath.shown(path)): \(operation)"
         }
     }
 }

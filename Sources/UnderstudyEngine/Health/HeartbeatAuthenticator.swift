@@ -26,6 +26,16 @@ struct HeartbeatAuthenticator: Sendable {
         case badAuthenticator
         case malformed(String)
 
+        /// The reason without its details (a datagram's length), for grouping refusals in the log.
+        var kind: String {
+            switch self {
+            case .tooShort: "too-short"
+            case .tooLong: "too-long"
+            case .badAuthenticator: "bad-authenticator"
+            case .malformed: "malformed"
+            }
+        }
+
         var description: String {
             switch self {
             case .tooShort(let count): "a \(count)-byte datagram is too short to be a heartbeat"

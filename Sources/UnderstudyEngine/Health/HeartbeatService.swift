@@ -39,6 +39,8 @@ final class HeartbeatService: Sendable {
     let now: @Sendable () -> Double
     let payload: @Sendable (_ peer: String) -> [HeartbeatMessage.GroupState]
     let deliver: @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void
+    /// Refused datagrams, logged once per source and reason per window with the count held back.
+    let refusals: RefusalLog
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -61,6 +63,7 @@ final class HeartbeatService: Sendable {
         self.now = now
         self.payload = payload
         self.deliver = deliver
+        refusals = RefusalLog(logger: logger, now: now)
     }
 
     var counters: [String: LinkCounters] { state.withLockedValue { $0.counters } }
@@ -85,8 +88,13 @@ final class HeartbeatService: Sendable {
         // Grows across restarts: nanoseconds of the wall clock at start, then +1 per datagram.
         var sequence = UInt64(max(0, Date().timeIntervalSince1970) * 1e9)
         var nextSend = now()
+        var nextSummary = now() + 10
         while isRunning {
             let current = now()
+            if current >= nextSummary {
+                refusals.summarize()
+                nextSummary = current + 10
+            }
             if sockets.count < links.count && current >= nextBind {
                 bindMissing(links, into: &sockets)
                 nextBind = current + 2
@@ -141,35 +149,36 @@ final class HeartbeatService: Sendable {
         do throws(HeartbeatAuthenticator.Refusal) {
             message = try authenticator.open(bytes)
         } catch {
-            refuse("from \(source) on link \(link): \(error)", key: "\(source) \(error)", link: link)
+            refuse("from \(source) on link \(link): \(error)", source: source, kind: error.kind, link: link)
             return
         }
         guard message.receiver == node, message.link == link,
               let route = routes.first(where: { $0.peer == message.sender && $0.link == link }) else {
             refuse("from \(source) on link \(link): it is for node '\(message.receiver)' on link '\(message.link)' from '\(message.sender)', which is not a peer of this node on this link",
-                   key: "\(source) misdirected", link: link)
+                   source: source, kind: "misdirected", link: link)
             return
         }
         guard route.remoteAddress == source || source.hasSuffix(":" + route.remoteAddress) else {
-            refuse("from \(source) on link \(link): node '\(message.sender)' is at \(route.remoteAddress) on this link", key: "\(source) address", link: link)
+            refuse("from \(source) on link \(link): node '\(message.sender)' is at \(route.remoteAddress) on this link", source: source,
+                   kind: "wrong-address", link: link)
             return
         }
         let fresh = state.withLockedValue { $0.replay.accept(sender: message.sender, link: link, sequence: message.sequence) }
         guard fresh else {
             refuse("from \(source) on link \(link): sequence \(message.sequence) was seen already (a replay, or \(message.sender)'s clock was set back across a restart)",
-                   key: "\(source) replay", link: link)
+                   source: source, kind: "replay", link: link)
             return
         }
         state.withLockedValue { $0.counters[message.sender + "/" + link, default: LinkCounters()].received += 1 }
         deliver(message, link, now())
     }
 
-    private func refuse(_ what: String, key: String, link: String) {
+    private func refuse(_ what: String, source: String, kind: String, link: String) {
         state.withLockedValue {
             $0.counters[link, default: LinkCounters()].refused += 1
             $0.counters[link, default: LinkCounters()].lastRefusal = what
         }
-        logOnce(key, "refused a heartbeat " + what)
+        refusals.refused(source: source, reason: "heartbeat " + kind + " on " + link, "refused a heartbeat " + what)
     }
 
     private func logOnce(_ key: String, _ message: String) {

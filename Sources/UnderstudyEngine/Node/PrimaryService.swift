@@ -23,17 +23,21 @@ struct PrimaryService: Sendable {
         let configuration = node.configuration
         let address = node.nodeConfiguration.address
         let peers = Set(configuration.groups(whereNode: node.name).map { $0.peer(of: node.name) })
+        let refusals = RefusalLog(logger: node.logger)
         let server = try await PeerTransport.listen(host: address.host, port: address.port, tls: tls, allowedNodes: peers,
-                                                    cluster: configuration.cluster, logger: node.logger)
+                                                    cluster: configuration.cluster, logger: node.logger, localNode: node.name,
+                                                    refusals: refusals)
         let port = server.channel.localAddress?.port ?? address.port
         node.logger.info("listening for peers on \(address.host):\(port)")
         onListening(port)
         try await withTaskCancellationHandler {
             try await server.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { await refusals.run() }
                     for try await connection in inbound {
                         group.addTask { await serve(connection) }
                     }
+                    group.cancelAll()
                 }
             }
         } onCancel: {
@@ -90,8 +94,9 @@ struct PrimaryService: Sendable {
             }
             logger.info("standby \(peer) disconnected")
         } catch {
-            logger.warning("connection with standby \(peer) ended: \(error)")
-            node.event("warning", "peer-disconnected", "connection with standby \(peer) ended: \(error)")
+            let reason = NetworkFailure.peerGone(error) ?? "\(error)"
+            logger.warning("connection with standby \(peer) ended: \(reason)")
+            node.event("warning", "peer-disconnected", "connection with standby \(peer) ended: \(reason)")
         }
     }
 
@@ -154,6 +159,13 @@ struct PrimaryService: Sendable {
                 node.saveStatus(group: groupName, share: shareName)
             } catch {
                 context.status.setProgress(group: groupName, share: shareName, nil)
+                if let gone = NetworkFailure.peerGone(error) {
+                    // A standby that stops or dies mid-sync is not a fault here: it resumes where it left off.
+                    logger.warning("standby \(peer) went away during the sync of \(context.key) (\(gone)); it resumes from its last acknowledged change when it reconnects")
+                    node.event("warning", "sync-interrupted", "standby \(peer) went away: \(gone)", share: context.key)
+                    node.saveStatus(group: groupName, share: shareName)
+                    throw error
+                }
                 context.status.update(group: groupName, share: shareName) { $0.state = .error; $0.lastError = "\(error)" }
                 logger.error("sync \(context.key) failed: \(error)")
                 node.event("error", "sync-failed", "\(error)", share: context.key)

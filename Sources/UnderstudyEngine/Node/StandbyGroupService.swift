@@ -26,7 +26,7 @@ struct StandbyGroupService: Sendable {
             do {
                 connection = try await PeerTransport.connect(host: primary.address.host, port: primary.address.port, tls: tls,
                                                              allowedNodes: [holder], cluster: node.configuration.cluster,
-                                                             logger: logger)
+                                                             logger: logger, localNode: node.name)
                 do {
                     _ = try await connection.peerNode.get()
                 } catch {

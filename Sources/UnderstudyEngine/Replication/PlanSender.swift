@@ -93,10 +93,10 @@ struct PlanSender: Sendable {
             context.status.updateProgress(group: group, share: share) { $0.filesDone += 1 }
         case .abandoned(let reason):
             result.abandonedPaths.append(path)
-            context.logger.info("\(String(reflecting: path)) in \(context.key) \(reason); it is sent again at the next sync")
+            context.logger.info("\(RelativePath.shown(path)) in \(context.key) \(reason); it is sent again at the next sync")
         case .skipped(let reason):
             result.skipped += 1
-            context.logger.warning("cannot send \(String(reflecting: path)) in \(context.key): \(reason)")
+            context.logger.warning("cannot send \(RelativePath.shown(path)) in \(context.key): \(reason)")
         }
     }
 }

@@ -65,7 +65,7 @@ struct PrimaryShareSync {
                 "source \(sourcePath) is empty but the replica holds \(replicaByPath.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand")
         }
         for skipped in scan.skipped {
-            context.logger.warning("not mirrored: \(String(reflecting: skipped.path)) in \(context.key): \(skipped.reason)")
+            context.logger.warning("not mirrored: \(RelativePath.shown(skipped.path)) in \(context.key): \(skipped.reason)")
         }
         let sourceShare = try ShareDirectory(path: sourcePath, create: false)
         let fileSender = try FileSender(share: sourceShare)
@@ -94,7 +94,7 @@ struct PrimaryShareSync {
                 case .signatureChunk(let path, let data): signatures[path, default: []].append(contentsOf: data.readableBytesView)
                 case .signatureEnd(let path): continuation.yield(.signature(path: path, data: signatures.removeValue(forKey: path) ?? []))
                 case .operationFailed(let path, let code, let text):
-                    context.logger.warning("standby could not apply \(String(reflecting: path)) in \(context.key): \(code.name): \(text)")
+                    context.logger.warning("standby could not apply \(RelativePath.shown(path)) in \(context.key): \(code.name): \(text)")
                     if code == .contentMismatch { context.sendWhole.insert(path) }
                     failedPaths.insert(path)
                     // A refused rename leaves its source where it was: the retry must look at it too, or a file

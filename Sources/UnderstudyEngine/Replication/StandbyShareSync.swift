@@ -89,10 +89,10 @@ struct StandbyShareSync {
             default: .applyFailed
             }
             if code == .pathRefused {
-                context.logger.error("refused \(String(reflecting: path)) from the primary for \(context.key): \(error); nothing written")
-                context.event("error", "path-refused", "refused \(String(reflecting: path)): \(error)")
+                context.logger.error("refused \(RelativePath.shown(path)) from the primary for \(context.key): \(error); nothing written")
+                context.event("error", "path-refused", "refused \(RelativePath.shown(path)): \(error)")
             } else {
-                context.logger.warning("could not apply \(String(reflecting: path)) in \(context.key): \(error)")
+                context.logger.warning("could not apply \(RelativePath.shown(path)) in \(context.key): \(error)")
             }
             try await writer.send(.operationFailed(path: path, code: code, message: "\(error)"))
         }

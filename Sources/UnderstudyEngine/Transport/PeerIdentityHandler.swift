@@ -36,6 +36,9 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
     private let allowedNodes: Set<String>
     private let cluster: String
     private let logger: Logger
+    /// This node's own name: a connection that presents it reached this node from itself (a misconfigured address).
+    private let localNode: String?
+    private let refusals: RefusalLog
     private let handshakeTimeout: TimeAmount?
     private var state = State.awaitingHandshake
     private var promise: EventLoopPromise<String>?
@@ -45,16 +48,23 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
 
     /// - Parameter handshakeTimeout: how long a connection may take to complete the handshake before it
     ///   is refused, so that silent connections cannot pile up; `nil` waits forever.
+    /// - Parameter localNode: this node's name, so that a connection to itself is told as such.
+    /// - Parameter refusals: where refusals are logged, shared by a listener's connections so that a flood of them is
+    ///   counted rather than logged line by line; by default this connection's own.
     public init(
         allowedNodes: Set<String>,
         cluster: String,
         logger: Logger,
-        handshakeTimeout: TimeAmount? = .seconds(10)
+        handshakeTimeout: TimeAmount? = .seconds(10),
+        localNode: String? = nil,
+        refusals: RefusalLog? = nil
     ) {
         self.allowedNodes = allowedNodes
         self.cluster = cluster
         self.logger = logger
         self.handshakeTimeout = handshakeTimeout
+        self.localNode = localNode
+        self.refusals = refusals ?? RefusalLog(logger: logger)
     }
 
     /// Completes with the peer's node name, or fails with a `PeerRefusedError`.
@@ -181,6 +191,14 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
             refuse(.noIdentity, reason: "certificate could not be read: \(error)", cause: error, context: context)
             return nil
         }
+        if let localNode, commonName == localNode, !allowedNodes.contains(commonName) {
+            refuse(
+                .ownIdentity,
+                reason: "certificate names this node itself ('\(commonName)'): it connected to itself; check that no peer's address or link in the configuration is an address of this machine",
+                context: context
+            )
+            return nil
+        }
         guard allowedNodes.contains(commonName) else {
             refuse(
                 .unknownNode,
@@ -201,10 +219,8 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
         state = .refused
         cancelTimeout()
         let refusal = PeerRefusedError(code: code, remoteAddress: remoteAddress, reason: reason, cause: cause)
-        logger.warning(
-            "\(refusal.description)",
-            metadata: ["peer": "\(remoteAddress)", "cluster": "\(cluster)", "refusal": "\(code.rawValue)"]
-        )
+        refusals.refused(source: remoteAddress, reason: code.rawValue, refusal.description,
+                         metadata: ["peer": "\(remoteAddress)", "cluster": "\(cluster)", "refusal": "\(code.rawValue)"])
         complete(.failure(refusal))
         context.close(promise: nil)
     }

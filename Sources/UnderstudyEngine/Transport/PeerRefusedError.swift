@@ -9,6 +9,8 @@ public struct PeerRefusedError: Error, CustomStringConvertible {
         case closedBeforeHandshake = "closed_before_handshake"
         /// The certificate is valid but its name is not a node of this cluster.
         case unknownNode = "unknown_node"
+        /// The certificate is this node's own: it reached itself.
+        case ownIdentity = "own_identity"
         /// No certificate, or one whose name could not be read, or no TLS handler in front.
         case noIdentity = "no_identity"
     }

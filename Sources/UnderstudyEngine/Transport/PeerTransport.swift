@@ -34,9 +34,10 @@ public final class ByteCounter: ChannelInboundHandler, Sendable {
 /// listening side (the primary) and the connecting side (the standby).
 public enum PeerTransport {
     static func configure(_ channel: Channel, tls: NIOSSLContext, isServer: Bool, allowedNodes: Set<String>,
-                          cluster: String, logger: Logger) throws -> PeerConnection {
+                          cluster: String, logger: Logger, localNode: String?, refusals: RefusalLog?) throws -> PeerConnection {
         let counter = ByteCounter()
-        let identity = PeerIdentityHandler(allowedNodes: allowedNodes, cluster: cluster, logger: logger)
+        let identity = PeerIdentityHandler(allowedNodes: allowedNodes, cluster: cluster, logger: logger, localNode: localNode,
+                                           refusals: refusals)
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(counter)
         if isServer {
@@ -50,23 +51,28 @@ public enum PeerTransport {
         return PeerConnection(channel: wrapped, peerNode: identity.peerNodeName, counter: counter)
     }
 
+    /// - Parameter refusals: shared by every connection accepted, so a flood of strangers is counted, not logged line
+    ///   by line; `localNode`: this node, so a connection from itself is told as such.
     public static func listen(host: String, port: Int, tls: NIOSSLContext, allowedNodes: Set<String>, cluster: String,
-                              logger: Logger, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+                              logger: Logger, localNode: String? = nil, refusals: RefusalLog? = nil,
+                              group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
         async throws -> NIOAsyncChannel<PeerConnection, Never>
     {
-        try await ServerBootstrap(group: group)
+        let refusals = refusals ?? RefusalLog(logger: logger)
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try configure(channel, tls: tls, isServer: true, allowedNodes: allowedNodes, cluster: cluster, logger: logger)
+                    try configure(channel, tls: tls, isServer: true, allowedNodes: allowedNodes, cluster: cluster, logger: logger,
+                                  localNode: localNode, refusals: refusals)
                 }
             }
     }
 
     public static func connect(host: String, port: Int, tls: NIOSSLContext, allowedNodes: Set<String>, cluster: String,
-                               logger: Logger, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+                               logger: Logger, localNode: String? = nil, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
         async throws -> PeerConnection
     {
         try await ClientBootstrap(group: group)
@@ -75,7 +81,8 @@ public enum PeerTransport {
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try configure(channel, tls: tls, isServer: false, allowedNodes: allowedNodes, cluster: cluster, logger: logger)
+                    try configure(channel, tls: tls, isServer: false, allowedNodes: allowedNodes, cluster: cluster, logger: logger,
+                                  localNode: localNode, refusals: nil)
                 }
             }
     }

@@ -21,9 +21,9 @@ struct HeartbeatServiceTests {
     }
 
     static func service(_ node: String, _ address: String, peer: String, peerAddress: String, port: Int, key: [UInt8] = key,
-                        inbox: Inbox) -> HeartbeatService {
+                        inbox: Inbox, logger: Logger = Logger(label: "test")) -> HeartbeatService {
         HeartbeatService(node: node, routes: [.init(peer: peer, link: "lan", localAddress: address, remoteAddress: peerAddress)],
-                         port: port, interval: 0.02, key: key, logger: Logger(label: "test"), now: NodeRuntime.monotonicSeconds,
+                         port: port, interval: 0.02, key: key, logger: logger, now: NodeRuntime.monotonicSeconds,
                          payload: { _ in [HeartbeatMessage.GroupState(group: "web", ownership: GroupOwnership(epoch: 3, owner: node), phase: "active")] },
                          deliver: { message, _, _ in inbox.received.withLockedValue { $0.append(message) } })
     }
@@ -106,6 +106,27 @@ struct HeartbeatServiceTests {
             _ = sender.send((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: "127.0.0.2", port: port)
         }
         #expect(Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) >= 6 }, "\(String(describing: beta.counters["lan"]))")
+        #expect(inbox.count == 0)
+    }
+
+    @Test func aFloodOfJunk_logsOneLinePerSourceAndReason_notOnePerDatagram() throws {
+        let port = Self.port()
+        let inbox = Inbox()
+        let logs = LogCapture()
+        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox,
+                                logger: logs.logger("beta"))
+        beta.start()
+        defer { beta.stop() }
+        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
+        #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+        // 300 datagrams too long to be heartbeats, of 300 different lengths: each length used to make a kind of its own.
+        for size in 1300..<1600 {
+            _ = sender.send([UInt8](repeating: UInt8(size % 251), count: size), to: "127.0.0.2", port: port)
+            if size % 50 == 0 { usleep(2000) }
+        }
+        #expect(Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 250 }, "\(String(describing: beta.counters["lan"]))")
+        let lines = logs.containing("refused a heartbeat")
+        #expect(lines.count == 1, "\(lines.count) lines: \(lines.prefix(3))")
         #expect(inbox.count == 0)
     }
 }

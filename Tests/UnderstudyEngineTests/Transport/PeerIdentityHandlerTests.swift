@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -237,6 +238,52 @@ struct PeerIdentityHandlerTests {
             #expect(client.events.identified.isEmpty)
         }
         #expect(clientLog.warnings(containing: "certificate name 'intruder' is not a node of cluster test").count == 1)
+    }
+
+    @Test func refuses_itsOwnCertificate_sayingItConnectedToItself() async throws {
+        let certificates = try PeerTLSTestCluster(cluster: Self.cluster, nodes: ["alpha", "beta"])
+        defer { certificates.remove() }
+        let serverLog = PeerTLSTestLogRecorder()
+        try await withPeerTLSHarness { harness in
+            let server = try await harness.startServer(
+                context: PeerTLS.serverContext(certificates.identity("alpha")),
+                allowedNodes: ["beta"], cluster: Self.cluster, logger: serverLog.logger("server"), localNode: "alpha"
+            )
+            _ = try await harness.connect(
+                port: server.port, context: PeerTLS.clientContext(certificates.identity("alpha")),
+                allowedNodes: ["alpha"], cluster: Self.cluster, logger: PeerTLSTestLogRecorder().logger("client")
+            )
+            let refusal = try expectPeerRefusal(await server.firstPeer(), code: .ownIdentity)
+            #expect(refusal.reason.contains("certificate names this node itself ('alpha'): it connected to itself"), "\(refusal.reason)")
+            #expect(!refusal.reason.contains("not a node of cluster"))
+        }
+    }
+
+    @Test func aFloodOfRefusals_fromOneAddress_isLoggedOnce_thenCounted() async throws {
+        let certificates = try PeerTLSTestCluster(cluster: Self.cluster, nodes: ["alpha"])
+        defer { certificates.remove() }
+        let serverLog = PeerTLSTestLogRecorder()
+        let clock = NIOLockedValueBox(1000.0)
+        let refusals = RefusalLog(logger: serverLog.logger("server"), window: 10, now: { clock.withLockedValue { $0 } })
+        try await withPeerTLSHarness { harness in
+            let server = try await harness.startServer(
+                context: PeerTLS.serverContext(certificates.identity("alpha")),
+                allowedNodes: Self.members, cluster: Self.cluster, logger: serverLog.logger("server"), refusals: refusals
+            )
+            for _ in 0..<30 {
+                let client = try await harness.connectTCP(port: server.port)
+                try await client.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\n\r\n")).get()
+                try await peerTLSWait(client.closeFuture, "the server closing the connection")
+            }
+            #expect(await peerTLSEventually { server.peers.all.count == 30 })
+            #expect(serverLog.warnings(containing: "refused peer 127.0.0.1:").count == 1, "\(serverLog.warnings(containing: "refused"))")
+            clock.withLockedValue { $0 += 11 }
+            let last = try await harness.connectTCP(port: server.port)
+            try await last.writeAndFlush(ByteBuffer(string: "junk\r\n")).get()
+            try await peerTLSWait(last.closeFuture, "the server closing the connection")
+            #expect(await peerTLSEventually { serverLog.warnings(containing: "refused peer 127.0.0.1:").count == 2 })
+            #expect(serverLog.warnings(containing: "and 29 more like it in the last 11 s").count == 1, "\(serverLog.warnings(containing: "refused"))")
+        }
     }
 }
 

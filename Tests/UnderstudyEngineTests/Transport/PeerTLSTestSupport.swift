@@ -88,7 +88,9 @@ final class PeerTLSTestHarness: Sendable {
         allowedNodes: Set<String>,
         cluster: String,
         logger: Logger,
-        handshakeTimeout: TimeAmount? = .seconds(10)
+        handshakeTimeout: TimeAmount? = .seconds(10),
+        localNode: String? = nil,
+        refusals: RefusalLog? = nil
     ) async throws -> Server {
         let peers = PeerTLSTestResults()
         let channel = try await ServerBootstrap(group: group)
@@ -99,7 +101,9 @@ final class PeerTLSTestHarness: Sendable {
                         allowedNodes: allowedNodes,
                         cluster: cluster,
                         logger: logger,
-                        handshakeTimeout: handshakeTimeout
+                        handshakeTimeout: handshakeTimeout,
+                        localNode: localNode,
+                        refusals: refusals
                     )
                     try channel.pipeline.syncOperations.addHandlers(
                         NIOSSLServerHandler(context: context),
