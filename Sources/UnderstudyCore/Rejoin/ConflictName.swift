@@ -23,21 +23,30 @@ public enum ConflictName {
 
     /// The path a conflict copy stands beside (the marker, node and time removed; the extension kept).
     public static func original(of copy: String) -> String {
+        parse(copy)?.original ?? copy
+    }
+
+    /// The node whose version a conflict copy holds, or nil when `copy` is not a conflict copy's name.
+    public static func node(of copy: String) -> String? {
+        parse(copy)?.node
+    }
+
+    private static func parse(_ copy: String) -> (original: String, node: String)? {
         let characters = Array(copy)
         let mark = Array(marker)
-        guard characters.count > mark.count else { return copy }
+        guard characters.count > mark.count else { return nil }
         var start = characters.count - mark.count
         while start >= 0 && Array(characters[start..<start + mark.count]) != mark { start -= 1 }
-        guard start >= 0 else { return copy }
+        guard start >= 0 else { return nil }
         // "node-YYYYMMDDTHHMMSSZ" follows the marker; a node name may hold dashes, so the stamp is found from the end.
         let rest = Array(characters[(start + mark.count)...])
         for end in stride(from: rest.count, through: 17, by: -1) {
             let stamp = rest[(end - 17)..<end]
             if isStamp(stamp), end - 17 >= 1 {
-                return String(characters[..<start]) + String(rest[end...])
+                return (String(characters[..<start]) + String(rest[end...]), String(rest[..<(end - 17)]))
             }
         }
-        return copy
+        return nil
     }
 
     /// "-20261122T101500Z"

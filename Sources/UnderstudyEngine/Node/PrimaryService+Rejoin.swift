@@ -29,6 +29,7 @@ extension PrimaryService {
             try ReplicaWriter(share: try ShareDirectory(path: path, create: false), options: ReplicaWriter.Options(applyOwnership: false))
                 .removeTemporaries(scan.temporaries)
         }
+        try recordUnrecordedCopies(of: peer, in: current, context: context)
         let base = try RejoinBase.load(context, epoch: epoch)
         if base == nil {
             node.logger.warning("rejoin of \(context.key) by \(peer): no base recorded for epoch \(epoch); every file that differs on \(peer) is kept as a conflict")
@@ -47,7 +48,7 @@ extension PrimaryService {
             throw PeerSessionError.refused(text)
         }
         guard ConflictName.isConflictCopy(header.path) else {
-            let text = "refused a conflict copy named \(String(reflecting: header.path)): only names with \(ConflictName.marker) are taken"
+            let text = "refused a conflict copy named \(RelativePath.shown(header.path)): only names with \(ConflictName.marker) are taken"
             try await writer.send(.error(code: .pathRefused, message: text))
             try await writer.flush()
             throw PeerSessionError.refused(text)
@@ -66,6 +67,9 @@ extension PrimaryService {
             case .fileEnd(let hash):
                 do {
                     _ = try incoming.finish(expectedHash: hash, writer: replicaWriter)
+                    // Recorded before it is linked into the tree: a crash in between leaves a record whose copy the
+                    // peer pushes again (the copy is missing here), never a copy nobody lists.
+                    try record(header, of: peer, reason: reason, context: context)
                     try incoming.commitNew()
                 } catch {
                     incoming.discard()
@@ -85,16 +89,34 @@ extension PrimaryService {
                 throw PeerSessionError.unexpected(message, "while receiving a conflict copy")
             }
         }
+        try record(header, of: peer, reason: reason, context: context)
         let original = ConflictName.original(of: header.path)
-        let time = Date()
-        try node.database.recordConflict(ConflictInfo(
-            id: 0, share: context.key, path: original, copy: header.path, node: peer, reason: reason, foundAt: time, copySize: header.size,
-            copyModified: Date(timeIntervalSince1970: Double(header.attributes.mtimeSeconds) + Double(header.attributes.mtimeNanoseconds) / 1e9)))
         node.logger.warning("conflict in \(context.key): \(peer)'s version of \(original) is kept beside it as \(header.path) (\(reason))")
         node.event("warning", "conflict", "\(peer)'s version of \(original) kept as \(header.path) (\(reason))", share: context.key)
         node.conflictFound(ConflictFound(share: context.key, path: original, copy: header.path, node: peer, reason: reason))
         try await writer.send(.conflictStored(path: header.path))
         try await writer.flush()
+    }
+
+    /// Records a conflict copy taken into the serving tree (once per copy: a repeated record changes nothing).
+    private func record(_ header: FileHeader, of peer: String, reason: String, context: ShareContext) throws {
+        try node.database.recordConflict(ConflictInfo(
+            id: 0, share: context.key, path: ConflictName.original(of: header.path), copy: header.path, node: peer, reason: reason,
+            foundAt: Date(), copySize: header.size,
+            copyModified: Date(timeIntervalSince1970: Double(header.attributes.mtimeSeconds) + Double(header.attributes.mtimeNanoseconds) / 1e9)))
+    }
+
+    /// Copies of `peer` in this tree that no record lists (see `UnrecordedConflicts`) are recorded now, before the peer
+    /// decides what to push: it never pushes a copy this tree has, so nothing else would record them.
+    private func recordUnrecordedCopies(of peer: String, in entries: [ManifestEntry], context: ShareContext) throws {
+        let recorded = Set(try node.database.conflicts(prefix: context.key, all: true).filter { $0.share == context.key }.map(\.copy))
+        let found = UnrecordedConflicts.find(in: entries, recorded: recorded, peer: peer)
+        guard !found.isEmpty else { return }
+        node.logger.warning("rejoin of \(context.key) by \(peer): \(found.count) conflict copies of \(peer) were in this tree without a record (an interrupted earlier rejoin); recording them")
+        for entry in found {
+            try record(FileHeader(path: entry.path, size: entry.size, attributes: entry.attributes, basis: .none), of: peer,
+                       reason: "found unrecorded", context: context)
+        }
     }
 
     /// The conflict copy is in place already with the announced size and time (a retried push).

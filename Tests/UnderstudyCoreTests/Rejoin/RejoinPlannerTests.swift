@@ -86,4 +86,19 @@ struct RejoinPlannerTests {
         #expect(ConflictName.original(of: ConflictName.make(for: "Makefile", node: "node-a", time: time)) == "Makefile")
         #expect(ConflictName.original(of: ConflictName.make(for: "h/.profile", node: "b", time: time)) == "h/.profile")
     }
+
+    @Test func theNodeOfAConflictCopy_isReadFromItsName_dashesAndAll() {
+        #expect(ConflictName.node(of: ConflictName.make(for: "d/report.txt", node: "node-a", time: 0)) == "node-a")
+        #expect(ConflictName.node(of: "d/report.txt") == nil)
+        #expect(ConflictName.node(of: "report.understudy-conflict-alpha.txt") == nil, "no time stamp: not one of ours")
+    }
+
+    @Test func copiesOfThePeer_withoutARecord_areFound_othersAreNot() {
+        let mine = ConflictName.make(for: "a.txt", node: "alpha", time: 0)
+        let recorded = ConflictName.make(for: "b.txt", node: "alpha", time: 0)
+        let theirs = ConflictName.make(for: "c.txt", node: "beta", time: 0)
+        let entries = [file(mine, 1, at: 1), file(recorded, 1, at: 1), file(theirs, 1, at: 1), file("plain.txt", 1, at: 1)]
+        let found = UnrecordedConflicts.find(in: entries, recorded: [recorded], peer: "alpha")
+        #expect(found.map(\.path) == [mine])
+    }
 }
