@@ -12,6 +12,8 @@ public enum WireErrorCode: UInt16, Sendable, Equatable {
     case applyFailed = 10
     case contentMismatch = 11
     case internalError = 12
+    /// The follower's file system cannot store the name (too long for it, an encoding it refuses): retrying cannot help.
+    case nameUnusable = 13
 
     public var name: String {
         switch self {
@@ -27,6 +29,7 @@ public enum WireErrorCode: UInt16, Sendable, Equatable {
         case .applyFailed: "apply-failed"
         case .contentMismatch: "content-mismatch"
         case .internalError: "internal-error"
+        case .nameUnusable: "name-unusable"
         }
     }
 }

@@ -31,7 +31,8 @@ extension InotifyWatcher {
             guard let name = String(validating: rawName, as: UTF8.self), !name.hasPrefix(ShareDirectory.reservedPrefix)
             else { continue }
             let path = RelativePath.join(directory, name)
-            if filter.isExcluded(path, isDirectory: true) { continue }
+            // Too long to mirror (the scanner skips it too): nothing below it is watched.
+            if filter.isExcluded(path, isDirectory: true) || path.utf8.count > RelativePath.maximumLength { continue }
             let child = openat(dirfd(stream), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if child < 0 {
                 if errno == ENOENT || errno == ENOTDIR || errno == ELOOP { continue }  // gone, or not a directory

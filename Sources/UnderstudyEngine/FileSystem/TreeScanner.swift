@@ -96,6 +96,11 @@ public struct TreeScanner {
                     continue
                 }
                 let path = RelativePath.join(directoryPath, name)
+                if path.utf8.count > RelativePath.maximumLength {
+                    // No peer would accept it (nor most tools): it and everything below it stay out of the mirror.
+                    result.skipped.append((path, "its path is longer than \(RelativePath.maximumLength) bytes"))
+                    continue
+                }
                 if name.hasPrefix(ShareDirectory.reservedPrefix) {
                     try noteReserved(name: name, directory: directoryPath, fd: fd, into: &result)
                     continue

@@ -42,7 +42,7 @@ struct StandbyGroupService: Sendable {
                 // Notices of a connection that is gone: the next one syncs every share.
                 _ = await requests.takeLive()
                 _ = await requests.takeConnectionEnded()
-                await requests.wait(seconds: backoff)
+                await requests.wait(seconds: backoff, beforeReconnect: true)
                 backoff = min(backoff * 2, 30)
                 continue
             }
@@ -72,9 +72,10 @@ struct StandbyGroupService: Sendable {
                                 try await rejoin.run(inbox: inbox, writer: writer)
                             }
                             node.status.update(group: group.name) { $0.peerConnected = true }
-                            backoff = 0.5
                             failedAttempts = 0
-                            try await follow(inbox: inbox, writer: writer, counter: connection.counter)
+                            // The pause before a reconnect grows until a connection proves healthy: one that fails
+                            // every time after its handshake (a sync the primary refuses) is not retried twice a second.
+                            try await follow(inbox: inbox, writer: writer, counter: connection.counter, healthy: { backoff = 0.5 })
                         }
                     }
                 } onCancel: {
@@ -88,7 +89,7 @@ struct StandbyGroupService: Sendable {
                 // reconnect, or are told after a few failed attempts.
                 _ = await requests.takeLive()
                 _ = await requests.takeConnectionEnded()
-                await requests.wait(seconds: backoff)
+                await requests.wait(seconds: backoff, beforeReconnect: true)
                 backoff = min(backoff * 2, 30)
             }
         }
@@ -109,7 +110,8 @@ struct StandbyGroupService: Sendable {
     /// One connection's life: bring every share up to date (only what changed since the acknowledged point,
     /// where the primary can tell), then follow the primary's notices, compare whole trees every
     /// `resync_interval`, and answer `understudy sync` with a full comparison.
-    private func follow(inbox: PeerInbox, writer: FrameWriter, counter: ByteCounter) async throws {
+    /// - Parameter healthy: called once every share synced without a failure on this connection.
+    private func follow(inbox: PeerInbox, writer: FrameWriter, counter: ByteCounter, healthy: () -> Void) async throws {
         var session = FollowSession()
         for share in group.shares {
             session.resumePoints[share.name] = try? node.database.loadResumePoint(share: "\(group.name)/\(share.name)")
@@ -148,6 +150,7 @@ struct StandbyGroupService: Sendable {
             if !caughtUp && results.count == group.shares.count && results.allSatisfy(\.ok) {
                 // In step with the serving node: from now on this node may take the group over again.
                 caughtUp = true
+                healthy()
                 node.rejoined(group: group.name)
             }
             idleBefore = true

@@ -16,42 +16,45 @@ actor SyncRequests {
         await withCheckedContinuation { continuation in
             waiters.append(continuation)
             pending = true
-            wake(nil)
+            wake(.request)
         }
     }
 
     /// The primary announced changes in `share`.
     func noteChanges(share: String, at now: Double) {
         if liveSince[share] == nil { liveSince[share] = now }
-        wake(nil)
+        wake(.news)
     }
 
     /// Returns when a sync is requested, changes are announced, `seconds` have passed, or the task is cancelled.
-    func wait(seconds: Double) async {
-        if pending || !liveSince.isEmpty || connectionEnded || Task.isCancelled { return }
+    /// - Parameter beforeReconnect: the pause before reconnecting: only a request or cancellation cut it short, not
+    ///   notices (a notice of the connection that just ended may still be on its way) nor that connection's end.
+    func wait(seconds: Double, beforeReconnect: Bool = false) async {
+        isReconnectPause = beforeReconnect
+        if shouldWake || Task.isCancelled { return }
         generation += 1
         let token = generation
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                if Task.isCancelled || pending || !liveSince.isEmpty || connectionEnded {
+                if Task.isCancelled || shouldWake {
                     continuation.resume()
                     return
                 }
                 sleeper = continuation
                 Task {
                     try? await Task.sleep(for: .seconds(seconds))
-                    await self.wake(token)
+                    await self.wake(.timer(token))
                 }
             }
         } onCancel: {
-            Task { await self.wake(nil) }
+            Task { await self.wake(.cancel) }
         }
     }
 
     /// The connection to the primary is gone: an idle loop wakes to reconnect.
     func noteConnectionEnded() {
         connectionEnded = true
-        wake(nil)
+        wake(.news)
     }
 
     /// Called as a connection starts; true if the last one ended.
@@ -87,8 +90,27 @@ actor SyncRequests {
     /// When the oldest announced, not yet started change of `share` was announced.
     func pendingSince(share: String) -> Double? { liveSince[share] }
 
-    private func wake(_ token: Int?) {
-        guard token == nil || token == generation else { return }
+    /// Set while the loop pauses before a reconnect.
+    private var isReconnectPause = false
+
+    private var shouldWake: Bool {
+        pending || (!isReconnectPause && (!liveSince.isEmpty || connectionEnded))
+    }
+
+    private enum Wake {
+        /// The sleep of that generation is over.
+        case timer(Int)
+        case request, cancel
+        /// Changes announced, or the connection ended: a reconnect pause sleeps through them.
+        case news
+    }
+
+    private func wake(_ reason: Wake) {
+        switch reason {
+        case .timer(let token) where token != generation: return
+        case .news where isReconnectPause: return
+        default: break
+        }
         sleeper?.resume()
         sleeper = nil
     }

@@ -64,14 +64,21 @@ struct PrimaryShareSync {
             throw PeerSessionError.refused(
                 "source \(sourcePath) is empty but the replica holds \(replicaByPath.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand")
         }
-        for skipped in scan.skipped {
+        for skipped in scan.skipped where context.pathWarnings.isNew("skip \(skipped.path)") {
             context.logger.warning("not mirrored: \(RelativePath.shown(skipped.path)) in \(context.key): \(skipped.reason)")
         }
+        if case let untold = context.pathWarnings.takeUntold(), untold > 0 {
+            context.logger.warning("\(context.key): \(untold) more path problems since the last report, not told one by one")
+        }
+        // Names the standby's file system cannot store stay out of the plan: sending them again cannot help.
+        let unusable = context.unusablePaths.all
+        let sourceEntries = unusable.isEmpty ? scan.entries
+            : scan.entries.filter { entry in !unusable.contains { RelativePath.isWithin(entry.path, $0) } }
         let sourceShare = try ShareDirectory(path: sourcePath, create: false)
         let fileSender = try FileSender(share: sourceShare)
-        let planned = planner.plan(source: scan.entries, replicaByPath: replicaByPath, partials: partials)
-        let renamesFilled = fillRenameHashes(planned, source: scan.entries, index: indexSnapshot, sender: fileSender)
-        let plan = verify ? verified(renamesFilled, source: scan.entries, replicaDigests: replicaDigests, sender: fileSender) : renamesFilled
+        let planned = planner.plan(source: sourceEntries, replicaByPath: replicaByPath, partials: partials)
+        let renamesFilled = fillRenameHashes(planned, source: sourceEntries, index: indexSnapshot, sender: fileSender)
+        let plan = verify ? verified(renamesFilled, source: sourceEntries, replicaDigests: replicaDigests, sender: fileSender) : renamesFilled
         let summary = plan.summary
         let logLevel: Logger.Level = scope.paths == nil || summary.files > 100 ? .info : .debug
         let kind = scope.paths == nil ? "full comparison" : "live sync"
@@ -94,7 +101,14 @@ struct PrimaryShareSync {
                 case .signatureChunk(let path, let data): signatures[path, default: []].append(contentsOf: data.readableBytesView)
                 case .signatureEnd(let path): continuation.yield(.signature(path: path, data: signatures.removeValue(forKey: path) ?? []))
                 case .operationFailed(let path, let code, let text):
-                    context.logger.warning("standby could not apply \(RelativePath.shown(path)) in \(context.key): \(code.name): \(text)")
+                    let isNew = context.pathWarnings.isNew("failed \(code.rawValue) \(path)")
+                    if code == .nameUnusable {
+                        context.unusablePaths.insert(path)
+                        context.logger.log(level: isNew ? .warning : .debug, "not mirrored: \(RelativePath.shown(path)) in \(context.key): the standby's file system cannot store that name (\(text)); it is left out until understudy restarts")
+                        continuation.yield(.failed(path: path, message: text))
+                        continue
+                    }
+                    context.logger.log(level: isNew ? .warning : .debug, "standby could not apply \(RelativePath.shown(path)) in \(context.key): \(code.name): \(text)")
                     if code == .contentMismatch { context.sendWhole.insert(path) }
                     failedPaths.insert(path)
                     // A refused rename leaves its source where it was: the retry must look at it too, or a file

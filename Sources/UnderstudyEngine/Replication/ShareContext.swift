@@ -19,6 +19,11 @@ public struct ShareContext: Sendable {
     let sendWhole = PathSet()
     /// Renames the follower refused ("from\0to": the supposed source holds other content): sent as files instead.
     let refusedRenames = PathSet()
+    /// Paths the follower's file system cannot name (too long for it, not in its encoding): left out of the mirror
+    /// until the daemon restarts, rather than retried for ever.
+    let unusablePaths = PathSet()
+    /// Path problems told once (see `PathWarnings`).
+    let pathWarnings = PathWarnings()
     /// How to capture changes of a live group's share while this node serves it (nil: not live).
     var captureConfiguration: ChangeAggregator.Configuration?
     /// The change capture running while this node serves the share.
@@ -101,4 +106,5 @@ final class PathSet: Sendable {
     @discardableResult func insert(_ path: String) -> Bool { paths.withLockedValue { $0.insert(path).inserted } }
     func contains(_ path: String) -> Bool { paths.withLockedValue { $0.contains(path) } }
     @discardableResult func remove(_ path: String) -> Bool { paths.withLockedValue { $0.remove(path) != nil } }
+    var all: Set<String> { paths.withLockedValue { $0 } }
 }

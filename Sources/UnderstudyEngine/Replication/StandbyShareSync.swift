@@ -82,17 +82,15 @@ struct StandbyShareSync {
         var progressLog = ProgressLogger(now: context.now())
         func fail(_ path: String, _ error: Error) async throws {
             failures += 1
-            let fsError = error as? FileSystemError
-            let code: WireErrorCode = switch fsError?.code {
-            case .pathRefused: .pathRefused
-            case .contentMismatch: .contentMismatch
-            default: .applyFailed
-            }
+            let code = Self.wireCode(for: error)
+            // A lasting problem meets every retry: told once, then at debug level.
+            let isNew = context.pathWarnings.isNew("apply \(code.rawValue) \(path)")
             if code == .pathRefused {
-                context.logger.error("refused \(RelativePath.shown(path)) from the primary for \(context.key): \(error); nothing written")
-                context.event("error", "path-refused", "refused \(RelativePath.shown(path)): \(error)")
+                context.logger.log(level: isNew ? .error : .debug, "refused \(RelativePath.shown(path)) from the primary for \(context.key): \(error); nothing written")
+                if isNew { context.event("error", "path-refused", "refused \(RelativePath.shown(path)): \(error)") }
             } else {
-                context.logger.warning("could not apply \(RelativePath.shown(path)) in \(context.key): \(error)")
+                let retry = code == .nameUnusable ? "the primary leaves it out of the mirror" : "retried at growing intervals; told once"
+                context.logger.log(level: isNew ? .warning : .debug, "could not apply \(RelativePath.shown(path)) in \(context.key): \(error) (\(retry))")
             }
             try await writer.send(.operationFailed(path: path, code: code, message: "\(error)"))
         }
@@ -201,6 +199,17 @@ struct StandbyShareSync {
         let seconds = context.now() - started
         context.logger.debug("sync \(context.key): manifest of \(changed.count) of \(scan.entries.count) entries and \(removed.count) removals sent")
         return Outcome(scope: scope, entriesCompared: scan.entries.count, summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
+    }
+
+    /// What the primary is told about a file that could not be applied. A name this file system cannot store (too
+    /// long for it, bytes it refuses) is `nameUnusable`: retrying cannot help, so the primary stops sending it.
+    static func wireCode(for error: Error) -> WireErrorCode {
+        guard let error = error as? FileSystemError else { return .applyFailed }
+        switch error.code {
+        case .pathRefused: return .pathRefused
+        case .contentMismatch: return .contentMismatch
+        default: return [ENAMETOOLONG, EILSEQ].contains(error.errnoValue) ? .nameUnusable : .applyFailed
+        }
     }
 
     /// Records the prior versions the batch kept, now that the batch that replaced them is durable.
