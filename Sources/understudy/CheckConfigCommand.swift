@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import UnderstudyCore
+import UnderstudyEngine
 
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct CheckConfigCommand: ParsableCommand {
         let groups = configuration.groups.count
         let shares = configuration.groups.values.reduce(0) { $0 + $1.shares.count }
         print("\(options.config): ok — cluster \(configuration.cluster), \(configuration.nodes.count) nodes, \(groups) groups, \(shares) shares")
-        for warning in ConfigurationAdvice.warnings(configuration) {
+        for warning in ConfigurationAdvice.warnings(configuration) + ReplicaAdvice.warnings(configuration) {
             print("warning: \(warning)")
         }
     }

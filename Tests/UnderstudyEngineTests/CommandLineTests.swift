@@ -66,6 +66,16 @@ struct CommandLineTests {
         }
     }
 
+    @Test func checkConfig_warnsOfANonEmptyReplicaThatUnderstudyNeverMirroredInto() throws {
+        let cluster = try TestCluster(label: "cli-adopt")
+        defer { TestTree.remove(cluster.root) }
+        TestTree.write(cluster.replica, "precious.txt", "someone's")
+        let (status, output) = try run(["check-config", "--config", cluster.configPath])
+        #expect(status == 0, "a warning, not an error: \(output)")
+        #expect(output.contains("warning: replica \(cluster.replica) of files/data holds 1 entries but no mark"), "\(output)")
+        #expect(output.contains("understudy adopt files/data --keep"), "\(output)")
+    }
+
     @Test func statusWithoutDaemon_saysTheDaemonIsNotRunning() throws {
         let root = TestTree.makeTemporaryDirectory("cli-status")
         defer { TestTree.remove(root) }

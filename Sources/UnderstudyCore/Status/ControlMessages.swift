@@ -25,6 +25,9 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         case conflicts
         /// Resolve the conflict at `path` ("GROUP/SHARE/path"), keeping `keep`: local, remote or both.
         case conflictResolve = "conflict-resolve"
+        /// Let the standby mirror into the non-empty replica of `path` ("GROUP/SHARE"), `keep`: "keep" (mirror over what
+        /// is there) or "move-aside" (move it to a sibling directory first).
+        case adopt
     }
     public var command: Command
     public var group: String?

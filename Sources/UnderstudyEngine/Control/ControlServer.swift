@@ -85,6 +85,8 @@ struct ControlServer: Sendable {
             return await handleArchive(request, archives)
         case .switchover, .failback, .conflicts, .conflictResolve:
             return await handleRoles(request)
+        case .adopt:
+            return await handleAdopt(request)
         case .status:
             return ControlResponse(ok: true, status: report())
         case .failover:

@@ -159,6 +159,8 @@ public struct TreeScanner {
     }
 
     private func noteReserved(name: String, directory: String, fd: Int32, into result: inout Result) throws(FileSystemError) {
+        // The replica's mark (see ReplicaAdoption) stays, unmirrored.
+        if directory.isEmpty && name == ReplicaAdoption.markerName { return }
         if name.hasPrefix(ShareDirectory.partialPrefix) {
             let finalName = String(name.dropFirst(ShareDirectory.partialPrefix.count))
             if let status = try? FileStatus.at(fd, name, path: name), status.kind == .file, !finalName.isEmpty {

@@ -179,6 +179,11 @@ struct StandbyGroupService: Sendable {
         var results: [SyncResult] = []
         for share in group.shares where shares.contains(share.name) {
             guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }
+            if let refusal = adoptionRefusal(context) {
+                results.append(SyncResult(group: group.name, share: share.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
+                                          error: refusal))
+                continue
+            }
             let sync = StandbyShareSync(context: context, applyOwnership: node.applyOwnership)
             do {
                 var previous = session.sentManifests[share.name]
@@ -243,6 +248,42 @@ struct StandbyGroupService: Sendable {
             }
         }
         return results
+    }
+
+    /// Why this node must not mirror into the share's replica yet (see `ReplicaAdoption`), or nil. Only the configured
+    /// standby's replica is checked: the configured primary's tree is its own data, which a rejoin reconciles.
+    private func adoptionRefusal(_ context: ShareContext) -> String? {
+        guard group.standby == node.name, !context.replicaAdopted.withLockedValue({ $0 }) else { return nil }
+        let identity = ReplicaAdoption.Identity(cluster: node.configuration.cluster, share: context.key, node: node.name)
+        do {
+            let verdict = try ReplicaAdoption.check(context.localPath, identity: identity) {
+                (try? context.database.fileIndex(share: context.key).keys.prefix(20).map { $0 }) ?? []
+            }
+            switch verdict {
+            case .adopted:
+                break
+            case .adoptedNow(let reason):
+                node.logger.info("replica \(context.localPath) of \(context.key) marked as mirrored by this node (\(reason))")
+            case .refused(let entries, let sample):
+                let text = "replica \(context.localPath) of \(context.key) already holds \(entries) entries (\(sample.joined(separator: ", "))\(entries > sample.count ? ", …" : "")) that understudy did not put there, and the first sync would delete what the source lacks; nothing is synced into it until you run on \(node.name): understudy adopt \(context.key) --keep (mirror over it) or --move-aside (keep them in a sibling directory)"
+                // Retried at every sync (an `adopt` may come any time); told once.
+                if context.pathWarnings.isNew("adoption") {
+                    node.logger.error("\(text)")
+                    node.event("error", "replica-not-adopted", text, share: context.key)
+                }
+                node.status.update(group: group.name, share: context.share.name) { status in
+                    status.state = .error
+                    status.lastError = text
+                }
+                return text
+            }
+            context.replicaAdopted.withLockedValue { $0 = true }
+            return nil
+        } catch {
+            let text = "cannot prepare replica \(context.localPath) of \(context.key): \(error)"
+            recordFailure(context.share.name, text)
+            return text
+        }
     }
 
     private func recordFailure(_ share: String, _ message: String) {

@@ -24,6 +24,8 @@ public struct ShareContext: Sendable {
     let unusablePaths = PathSet()
     /// Path problems told once (see `PathWarnings`).
     let pathWarnings = PathWarnings()
+    /// The replica is known to be this share's (see `ReplicaAdoption`): checked once, then trusted.
+    let replicaAdopted = NIOLockedValueBox(false)
     /// How to capture changes of a live group's share while this node serves it (nil: not live).
     var captureConfiguration: ChangeAggregator.Configuration?
     /// The change capture running while this node serves the share.

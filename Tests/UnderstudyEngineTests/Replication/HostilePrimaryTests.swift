@@ -91,7 +91,7 @@ struct HostilePrimaryTests {
         #expect(try String(contentsOfFile: cluster.root + "/escape", encoding: .utf8) == "must survive")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/understudy-absolute-escape"))
         #expect(!(await cluster.logs.waitFor("path-refused")).isEmpty, "refusal is logged: \(cluster.logs.all)")
-        let replicaEntries = (try? FileManager.default.contentsOfDirectory(atPath: cluster.replica)) ?? []
+        let replicaEntries = ((try? FileManager.default.contentsOfDirectory(atPath: cluster.replica)) ?? []).filter { $0 != ReplicaAdoption.markerName }
         #expect(replicaEntries.isEmpty)
     }
 
@@ -128,7 +128,8 @@ struct HostilePrimaryTests {
         #expect(TestTree.differences(before, TestTree.snapshot(outside)) == [], "nothing outside the replica changed")
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/stolen"))
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/hardlink"))
-        #expect(cluster.logs.containing("refused").count >= 9)
+        // Each refused path is logged (once: a peer repeating a hostile path does not flood the log).
+        #expect(cluster.logs.containing("refused").count >= 7)
     }
 
     @Test func refusesRename_whoseSourceHoldsOtherContent() async throws {
