@@ -60,7 +60,9 @@ extension ArchiveService {
         var source: Source
     }
 
-    func restore(path text: String, archive: String?, at: Double?, to: String?, inPlace: Bool) async throws -> RestoreReport {
+    /// - Parameter overwrite: replace files that exist at the destination (`--to`), each first moved aside to
+    ///   `NAME.understudy-replaced-TIME`; without it they are left as they are and counted.
+    func restore(path text: String, archive: String?, at: Double?, to: String?, inPlace: Bool, overwrite: Bool = false) async throws -> RestoreReport {
         let (context, path) = try resolve(text)
         try await prepare(context)
         let store = try await openStore(context)
@@ -117,13 +119,10 @@ extension ArchiveService {
         let destination: String
         if inPlace {
             destination = context.share.replica
+        } else if let to {
+            destination = try checkedDestination(to)
         } else {
-            destination = to ?? store.path + "/restored/" + PointInTime.compact(now)
-            let replica = context.share.replica
-            guard destination.hasPrefix("/") else { throw ArchiveError("--to must be an absolute path, not '\(destination)'") }
-            if destination == replica || destination.hasPrefix(replica.hasSuffix("/") ? replica : replica + "/") {
-                throw ArchiveError("--to \(destination) is inside the replica \(replica); the mirror would undo it. Use another directory, or --in-place on the node that serves the group")
-            }
+            destination = store.path + "/restored/" + PointInTime.compact(now)
         }
         // Destination paths: in place, the share path itself; elsewhere, relative to the restored path's parent.
         let base = RelativePath.parent(path) ?? ""
@@ -131,13 +130,21 @@ extension ArchiveService {
         let replica = context.share.replica
         let applyOwnership = node.applyOwnership
         let chosen = items
-        let work: @Sendable () throws -> (Int64, Int64, Int64) = {
+        let existing: CopyOutcome.Existing = inPlace ? .replaceKeepingInHistory : overwrite ? .replaceMovingAside(at: now) : .leave
+        let work: @Sendable () throws -> CopyOutcome = {
             try Self.copy(chosen, base: inPlace ? "" : base, destination: destination, store: store, replica: replica,
-                          keeper: keeper, applyOwnership: applyOwnership)
+                          keeper: keeper, existing: existing, applyOwnership: applyOwnership)
         }
-        let (files, bytes, replaced) = inPlace
+        let outcome = inPlace
             ? try await context.replicaGate.withExclusiveAccess { try await onThread(work) }
             : try await onThread(work)
+        let (files, bytes, replaced) = (outcome.files, outcome.bytes, inPlace ? outcome.replaced : Int64(outcome.movedAside.count))
+        if !outcome.leftAlone.isEmpty {
+            notes.append("\(outcome.leftAlone.count) files exist at the destination and were left as they are (e.g. \(outcome.leftAlone.prefix(3).joined(separator: ", "))); add --overwrite to replace them, each moved aside first")
+        }
+        if !outcome.movedAside.isEmpty {
+            notes.append("\(outcome.movedAside.count) existing files were moved aside before being replaced (e.g. \(outcome.movedAside.prefix(3).joined(separator: ", ")))")
+        }
         if let keeper {
             let kept = keeper.take()
             try node.database.insertHistory(kept.records.map { record in
@@ -218,14 +225,33 @@ extension ArchiveService {
         }
     }
 
+    struct CopyOutcome: Sendable {
+        /// What to do with a file that exists where a restored one goes.
+        enum Existing: Sendable {
+            /// Leave it, and count it (a restore `--to` a directory that holds files).
+            case leave
+            /// Move it aside to `NAME.understudy-replaced-TIME` first (`--overwrite`).
+            case replaceMovingAside(at: Double)
+            /// In place: the keeper keeps it in the history first.
+            case replaceKeepingInHistory
+        }
+
+        var files: Int64 = 0
+        var bytes: Int64 = 0
+        var replaced: Int64 = 0
+        /// Destination paths that existed and were left alone, and the names existing files were moved aside to.
+        var leftAlone: [String] = []
+        var movedAside: [String] = []
+    }
+
     /// Copies each item to `destination` + its path less `base` (a temporary sibling, fsynced, renamed into place).
-    /// In place, the file it replaces is first kept by `keeper`. Returns files, bytes, and files replaced.
+    /// A file already there is handled as `existing` says.
     static func copy(_ items: [RestoreItem], base: String, destination: String, store: ArchiveStore, replica: String, keeper: HistoryKeeper?,
-                     applyOwnership: Bool) throws -> (Int64, Int64, Int64) {
+                     existing: CopyOutcome.Existing, applyOwnership: Bool) throws -> CopyOutcome {
         let target = try ShareDirectory(path: destination, create: true)
         let replicaDirectory = try ShareDirectory(path: replica, create: false)
         var archives: [String: ShareDirectory] = [:]
-        var files: Int64 = 0, bytes: Int64 = 0, replaced: Int64 = 0
+        var outcome = CopyOutcome()
         for item in items {
             let input: Int32
             switch item.source {
@@ -244,6 +270,16 @@ extension ArchiveService {
             let relative = base.isEmpty ? item.path : String(item.path.dropFirst(base.count + 1))
             try makeParents(of: relative, in: target, like: replicaDirectory, sharePath: item.path)
             let (dir, name) = try target.parent(of: relative)
+            var present = stat()
+            let exists = fstatat(dir, name, &present, AT_SYMLINK_NOFOLLOW) == 0
+            if exists, case .leave = existing {
+                outcome.leftAlone.append(relative)
+                continue
+            }
+            if exists, case .replaceMovingAside = existing, present.st_mode & S_IFMT != S_IFREG {
+                outcome.leftAlone.append(relative)  // a directory or a link there is not a file to replace
+                continue
+            }
             let temporary = ReplicaWriter.temporaryName()
             let output = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
             guard output >= 0 else { throw FileSystemError.errno("create", relative) }
@@ -256,22 +292,49 @@ extension ArchiveService {
                 unlinkat(dir, temporary, 0)
                 throw error
             }
-            if let keeper {
-                var existing = stat()
-                if fstatat(dir, name, &existing, AT_SYMLINK_NOFOLLOW) == 0 {
-                    keeper.preserve(dir, name, path: relative, reason: "replaced")
-                    replaced += 1
+            if exists {
+                switch existing {
+                case .replaceKeepingInHistory:
+                    keeper?.preserve(dir, name, path: relative, reason: "replaced")
+                case .replaceMovingAside(let time):
+                    // A second name for the old file first: the rename below replaces the name atomically.
+                    let aside = name + ".understudy-replaced-" + PointInTime.compact(time)
+                    guard linkat(dir, name, dir, aside, 0) == 0 else {
+                        unlinkat(dir, temporary, 0)
+                        throw FileSystemError.errno("keep the existing file aside as \(aside)", relative)
+                    }
+                    outcome.movedAside.append(RelativePath.join(RelativePath.parent(relative) ?? "", aside))
+                case .leave:
+                    break
                 }
+                outcome.replaced += 1
             }
             guard renameat(dir, temporary, dir, name) == 0 else {
                 unlinkat(dir, temporary, 0)
                 throw FileSystemError.errno("rename into place", relative)
             }
-            files += 1
-            bytes += Int64(info.st_size)
+            outcome.files += 1
+            outcome.bytes += Int64(info.st_size)
         }
         guard understudy_syncfs(target.rootDescriptor) == 0 else { throw FileSystemError.errno("syncfs", destination) }
-        return (files, bytes, replaced)
+        return outcome
+    }
+
+    /// `--to`, resolved before it is judged: symbolic links and `..` cannot carry a restore into a replica (which the
+    /// mirror would undo, or worse, whose live data it would overwrite) or into an archive directory of this node.
+    func checkedDestination(_ text: String) throws -> String {
+        guard text.hasPrefix("/") else { throw ArchiveError("--to must be an absolute path, not '\(text)'") }
+        let resolved = ResolvedPath.resolve(text)
+        for context in node.shareContexts.values {
+            for (what, path) in [("the replica", context.share.replica), ("the archive directory", context.share.archiveDirectory),
+                                 ("the tree", context.localPath)] {
+                let guarded = ResolvedPath.resolve(path)
+                if ResolvedPath.isWithin(resolved, guarded) || ResolvedPath.isWithin(guarded, resolved) {
+                    throw ArchiveError("--to \(text) resolves to \(resolved), \(resolved == guarded ? "which is" : ResolvedPath.isWithin(resolved, guarded) ? "inside" : "around") \(what) \(guarded) of \(context.key); restore into a directory of its own, or use --in-place on the node that serves the group")
+                }
+            }
+        }
+        return resolved
     }
 
     /// Creates the missing parent directories of `relative` in `target` (mode 0700 unless the replica has the same

@@ -153,7 +153,7 @@ struct ControlServer: Sendable {
             case .restore:
                 guard let path = request.path else { return ControlResponse(ok: false, error: "restore needs a path") }
                 let report = try await service.restore(path: path, archive: request.archive, at: request.at, to: request.to,
-                                                       inPlace: request.inPlace ?? false)
+                                                       inPlace: request.inPlace ?? false, overwrite: request.force ?? false)
                 return ControlResponse(ok: true, restore: report)
             default:
                 return ControlResponse(ok: false, error: "not an archive command")

@@ -100,7 +100,47 @@ struct HistoryRestoreTests {
         #expect(!inPlace.ok && inPlace.error?.contains("follows alpha") == true, "\(inPlace.error ?? "")")
         let inside = try await lab.ask(ControlRequest(command: .restore, path: "files/data/db/x.db", archive: archive.id, to: lab.cluster.replica + "/db"))
         #expect(!inside.ok && inside.error?.contains("inside the replica") == true, "\(inside.error ?? "")")
+        #expect(inside.error?.contains("resolves to") == true)
         #expect(ArchiveLab.read(lab.cluster.replica + "/db/x.db") == "tuesday")
+    }
+
+    @Test func restoreTo_throughDotDotOrASymlink_intoTheReplicaOrItsArchives_isRefused_andWritesNothing() async throws {
+        let lab = try await ArchiveLab.start("hist-guard", history: nil) { source in TestTree.write(source, "db/x.db", "monday") }
+        defer { Task { await lab.cluster.remove() } }
+        let archive = try await lab.archiveNow()
+        try await lab.writeAndWait("db/x.db", "tuesday")
+        let root = lab.cluster.root
+        symlink(lab.cluster.replica, root + "/innocent-looking")
+        let hostile = [root + "/nowhere/../replica", root + "/innocent-looking/db", root + "/innocent-looking", lab.archiveDirectory + "/x", root]
+        for destination in hostile {
+            let refused = try await lab.ask(ControlRequest(command: .restore, path: "files/data/db/x.db", archive: archive.id, to: destination))
+            #expect(!refused.ok && refused.error?.contains("resolves to") == true, "\(destination): \(refused.error ?? "") ")
+        }
+        #expect(ArchiveLab.read(lab.cluster.replica + "/db/x.db") == "tuesday")
+        #expect(!FileManager.default.fileExists(atPath: lab.cluster.replica + "/x.db"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/nowhere"), "nothing made on the way")
+    }
+
+    @Test func restoreTo_aDirectoryHoldingTheFile_leavesItAsItIs_unlessOverwrite_whichMovesItAsideFirst() async throws {
+        let lab = try await ArchiveLab.start("hist-nooverwrite", history: nil) { source in
+            TestTree.write(source, "db/x.db", "monday")
+            TestTree.write(source, "db/y.db", "monday y")
+        }
+        defer { Task { await lab.cluster.remove() } }
+        let archive = try await lab.archiveNow()
+        let out = lab.cluster.root + "/out"
+        TestTree.write(out, "db/x.db", "someone's work, written after the archive")
+        let kept = try await lab.ask(ControlRequest(command: .restore, path: "files/data/db", archive: archive.id, to: out))
+        #expect(kept.ok, "\(kept.error ?? "")")
+        #expect(ArchiveLab.read(out + "/db/x.db") == "someone's work, written after the archive", "an existing file is not replaced unless asked")
+        #expect(ArchiveLab.read(out + "/db/y.db") == "monday y")
+        #expect(kept.restore?.files == 1 && kept.restore?.notes.contains { $0.contains("1 files exist at the destination and were left as they are") } == true, "\(String(describing: kept.restore))")
+        let replaced = try await lab.ask(ControlRequest(command: .restore, force: true, path: "files/data/db", archive: archive.id, to: out))
+        #expect(replaced.ok, "\(replaced.error ?? "")")
+        #expect(ArchiveLab.read(out + "/db/x.db") == "monday")
+        let aside = try #require(try FileManager.default.contentsOfDirectory(atPath: out + "/db").first { $0.hasPrefix("x.db.understudy-replaced-") })
+        #expect(ArchiveLab.read(out + "/db/" + aside) == "someone's work, written after the archive", "kept aside, not lost")
+        #expect(replaced.restore?.replaced == 2)
     }
 
     @Test func inPlaceRestore_onTheNodeThatHoldsTheGroup_replacesLiveFiles_andKeepsThemInTheHistory() async throws {
