@@ -29,6 +29,10 @@ extension ArchiveService {
 
     /// One archive run, under the job lock: catalog row `making`, the tree under the replica gate, row `complete`.
     private func make(_ context: ShareContext, store: ArchiveStore, series: String, paths: [String]) async throws -> ArchiveInfo {
+        let freshness = freshness(context)
+        if freshness == .notSyncedSinceStart {
+            throw ArchiveError("the replica of \(context.key) has not completed a sync since understudy started, so it may hold far older data than an archive taken now would say; run `understudy sync \(context.group.name)` first (or take over the group if its primary is gone)")
+        }
         let existing = Set(((try? node.database.archives(share: context.key)) ?? []).map(\.id))
         let takenAt = clock()
         var id = "\(series)-\(PointInTime.compact(takenAt))"
@@ -59,9 +63,14 @@ extension ArchiveService {
             info.bytes = cloner.bytes
             info.method = cloner.method.rawValue
             info.seconds = node.now() - started
-            if !cloner.skipped.isEmpty {
-                info.error = "\(cloner.skipped.count) entries that are neither files, directories nor symlinks were skipped (first: \(cloner.skipped[0]))"
+            var notes: [String] = []
+            if case .stale(let since) = freshness {
+                notes.append("taken from a replica last in step with \(context.group.peer(of: node.name)) \(ConfigDuration(seconds: max(0, takenAt - since).rounded())) before (at \(PointInTime.format(since))): changes made since are not in it")
             }
+            if !cloner.skipped.isEmpty {
+                notes.append("\(cloner.skipped.count) entries that are neither files, directories nor symlinks were skipped (first: \(cloner.skipped[0]))")
+            }
+            info.error = notes.isEmpty ? nil : notes.joined(separator: "; ")
             try node.database.saveArchive(info)
         } catch {
             info.state = .failed

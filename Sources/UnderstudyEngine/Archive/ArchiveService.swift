@@ -25,6 +25,8 @@ public final class ArchiveService: Sendable {
     let usedNames = PathSet()
     /// Shares whose leftovers of a crash were dealt with (once per process, before any other work on them).
     let recovered = PathSet()
+    /// Shares whose due archives were said to wait for a first sync.
+    let waitingAnnounced = PathSet()
 
     public init(node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, tick: Double = 30) {
@@ -58,11 +60,35 @@ public final class ArchiveService: Sendable {
     public func run() async {
         await openAll()
         while !Task.isCancelled {
+            var waiting = false
             for context in contexts where context.archiving.store != nil {
-                await runDueWork(context)
+                if await !runDueWork(context) { waiting = true }
             }
-            try? await Task.sleep(nanoseconds: UInt64(tick * 1_000_000_000))
+            // A share whose replica has not synced since the start is looked at every second: its first archive
+            // follows its first sync closely.
+            try? await Task.sleep(nanoseconds: UInt64((waiting ? min(1, tick) : tick) * 1_000_000_000))
         }
+    }
+
+    /// How current the replica of `context` is, for its archives.
+    enum ReplicaFreshness: Equatable {
+        /// This node serves the group: the tree is the live data.
+        case live
+        /// Connected to the node that serves it, and in sync.
+        case inStep
+        /// Last in step at `since` (seconds since 1970); disconnected or behind since.
+        case stale(since: Double)
+        /// No sync completed since the daemon started: what the replica holds may be far older than it says.
+        case notSyncedSinceStart
+    }
+
+    func freshness(_ context: ShareContext) -> ReplicaFreshness {
+        if node.owns(group: context.group.name) { return .live }
+        guard let group = node.status.snapshot(now: node.now()).first(where: { $0.name == context.group.name }),
+              let share = group.shares.first(where: { $0.name == context.share.name }),
+              let lastSync = share.lastSyncAt, lastSync >= node.startedAt else { return .notSyncedSinceStart }
+        if group.peerConnected && share.state == .inSync { return .inStep }
+        return .stale(since: lastSync.timeIntervalSince1970)
     }
 
     func needsStore(_ context: ShareContext) -> Bool {
@@ -107,17 +133,29 @@ public final class ArchiveService: Sendable {
         return store
     }
 
-    /// Scheduled archives that are due, retention, history expiry, and the status line.
-    func runDueWork(_ context: ShareContext) async {
+    /// Scheduled archives that are due, retention, history expiry, and the status line. Returns false when due
+    /// archives wait for the replica's first sync since the start.
+    @discardableResult
+    func runDueWork(_ context: ShareContext) async -> Bool {
         let now = clock()
         let calendar = Self.calendar(at: now)
         let archives = (try? node.database.archives(share: context.key)) ?? []
+        var waiting = false
         for schedule in context.group.archives where schedule.share == context.share.name {
             let series = archives.filter { $0.series == schedule.name }
             let lastComplete = series.last { $0.state == .complete }?.takenAt.timeIntervalSince1970
             // A failed run is retried, but not more than every five minutes.
             if let last = series.last, last.state != .complete, now - last.takenAt.timeIntervalSince1970 < 300 { continue }
             guard schedule.schedule.isDue(lastRun: lastComplete, now: now, calendar: calendar) else { continue }
+            // At start the replica holds what it held when the daemon stopped (or nothing, on a fresh standby): an
+            // archive of it now would be labelled with a time its content does not have.
+            if freshness(context) == .notSyncedSinceStart {
+                if waitingAnnounced.insert(context.key) {
+                    node.logger.info("archives of \(context.key): \(schedule.name) is due, and waits for the replica's first sync since the start")
+                }
+                waiting = true
+                continue
+            }
             do {
                 _ = try await takeArchive(context, series: schedule.name, paths: schedule.paths)
             } catch {
@@ -129,6 +167,7 @@ public final class ArchiveService: Sendable {
         }
         await expireHistory(context, now: now)
         updateStatus(context)
+        return !waiting
     }
 
     func report(_ context: ShareContext, failure: String) {

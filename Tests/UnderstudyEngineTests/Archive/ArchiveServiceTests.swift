@@ -141,6 +141,45 @@ struct ArchiveServiceTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: lab.archiveDirectory + "/trash").isEmpty)
     }
 
+    @Test func aFreshStandby_takesItsFirstScheduledArchive_afterItsFirstSync_neverAnEmptyOne() async throws {
+        let cluster = try TestCluster(label: "arch-first", trailer: """
+            [[groups.files.archives]]
+            every = "hourly"
+            """)
+        defer { Task { await cluster.remove() } }
+        for index in 0..<10 { TestTree.write(cluster.source, "f\(index).txt", "file \(index)") }
+        // The standby starts alone: the schedule is due, the replica empty.
+        try cluster.start("beta")
+        let client = cluster.control("beta")
+        func archives() async throws -> [ArchiveInfo] {
+            try await onThread { try client.send(ControlRequest(command: .archives, group: "files", share: "data"), waitingUpTo: 30) }.archives ?? []
+        }
+        try await Task.sleep(for: .seconds(3))
+        #expect(try await archives().isEmpty, "no archive of a replica that has not synced since the start")
+        let manual = try await onThread { try client.send(ControlRequest(command: .archiveNow, group: "files", share: "data"), waitingUpTo: 30) }
+        #expect(!manual.ok && manual.error?.contains("has not completed a sync since understudy started") == true, "\(manual)")
+        try cluster.start("alpha")
+        var first: ArchiveInfo?
+        for _ in 0..<200 where first == nil {
+            try await Task.sleep(for: .milliseconds(100))
+            first = try await archives().first { $0.state == .complete }
+        }
+        let archive = try #require(first, "the first scheduled archive follows the first sync")
+        #expect(archive.files == 10, "the archive holds the synced tree: \(archive)")
+        #expect(archive.error == nil, "an archive of a replica in step carries no note: \(archive)")
+    }
+
+    @Test func anArchiveOfAReplicaCutOffFromItsPrimary_saysHowStaleItIs() async throws {
+        let lab = try await ArchiveLab.start("arch-stale", history: nil) { source in TestTree.write(source, "a.txt", "a") }
+        defer { Task { await lab.cluster.remove() } }
+        _ = try await lab.cluster.sync()
+        await lab.cluster.stop("alpha")
+        try await Task.sleep(for: .seconds(2))
+        let info = try await lab.archiveNow()
+        #expect(info.state == .complete && info.files == 1)
+        #expect(info.error?.contains("taken from a replica last in step with alpha") == true, "\(info)")
+    }
+
     @Test func badArchiveRequests_areRefusedWithAClearMessage_andChangeNothing() async throws {
         let lab = try await ArchiveLab.start("arch-bad", history: nil) { source in TestTree.write(source, "a.txt", "a") }
         defer { Task { await lab.cluster.remove() } }
