@@ -130,6 +130,7 @@ final class FailoverService: Sendable {
                         }
                     }
                 },
+                sequences: HeartbeatSequenceStore(stateDirectory: runtime.nodeConfiguration.stateDirectory),
                 deliver: { message, link, at in receiver.withLockedValue { $0 }?(message, link, at) })
         }
     }

@@ -41,6 +41,8 @@ final class HeartbeatService: Sendable {
     let deliver: @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void
     /// Refused datagrams, logged once per source and reason per window with the count held back.
     let refusals: RefusalLog
+    /// Where sequences are kept across restarts (nil: not kept, as in tests of the wire alone).
+    let sequences: HeartbeatSequenceStore?
     private let state = NIOLockedValueBox(State())
 
     private struct State {
@@ -53,6 +55,7 @@ final class HeartbeatService: Sendable {
     init(node: String, routes: [Route], port: Int, interval: Double, key: [UInt8], logger: Logger,
          now: @escaping @Sendable () -> Double,
          payload: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.GroupState],
+         sequences: HeartbeatSequenceStore? = nil,
          deliver: @escaping @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void) {
         self.node = node
         self.routes = routes
@@ -64,6 +67,10 @@ final class HeartbeatService: Sendable {
         self.payload = payload
         self.deliver = deliver
         refusals = RefusalLog(logger: logger, now: now)
+        self.sequences = sequences
+        if let saved = sequences?.load() {
+            state.withLockedValue { $0.replay = ReplayGuard(accepted: saved.accepted) }
+        }
     }
 
     var counters: [String: LinkCounters] { state.withLockedValue { $0.counters } }
@@ -85,15 +92,24 @@ final class HeartbeatService: Sendable {
         var sockets: [String: HeartbeatSocket] = [:]
         let links = Dictionary(routes.map { ($0.link, $0.localAddress) }, uniquingKeysWith: { first, _ in first })
         var nextBind = 0.0
-        // Grows across restarts: nanoseconds of the wall clock at start, then +1 per datagram.
-        var sequence = UInt64(max(0, Date().timeIntervalSince1970) * 1e9)
+        // Grows across restarts: nanoseconds of the wall clock at start, or past the last one sent if the clock was set
+        // back since, then +1 per datagram.
+        let saved = sequences?.load()
+        var sequence = max(UInt64(max(0, Date().timeIntervalSince1970) * 1e9), (saved?.lastSent ?? 0) + HeartbeatSequenceStore.unsavedMargin)
         var nextSend = now()
         var nextSummary = now() + 10
+        var nextSave = now()
+        var lastSaved = saved
+        defer { saveSequences(sent: sequence, last: &lastSaved) }
         while isRunning {
             let current = now()
             if current >= nextSummary {
                 refusals.summarize()
                 nextSummary = current + 10
+            }
+            if current >= nextSave {
+                saveSequences(sent: sequence, last: &lastSaved)
+                nextSave = current + 1
             }
             if sockets.count < links.count && current >= nextBind {
                 bindMissing(links, into: &sockets)
@@ -129,6 +145,14 @@ final class HeartbeatService: Sendable {
                 }
             }
         }
+    }
+
+    private func saveSequences(sent: UInt64, last: inout HeartbeatSequenceStore.Snapshot?) {
+        guard let sequences else { return }
+        let snapshot = HeartbeatSequenceStore.Snapshot(lastSent: sent, accepted: state.withLockedValue { $0.replay.accepted })
+        guard snapshot != last else { return }
+        sequences.save(snapshot)
+        last = snapshot
     }
 
     private func bindMissing(_ links: [String: String], into sockets: inout [String: HeartbeatSocket]) {

@@ -21,10 +21,11 @@ struct HeartbeatServiceTests {
     }
 
     static func service(_ node: String, _ address: String, peer: String, peerAddress: String, port: Int, key: [UInt8] = key,
-                        inbox: Inbox, logger: Logger = Logger(label: "test")) -> HeartbeatService {
+                        inbox: Inbox, logger: Logger = Logger(label: "test"), sequences: HeartbeatSequenceStore? = nil) -> HeartbeatService {
         HeartbeatService(node: node, routes: [.init(peer: peer, link: "lan", localAddress: address, remoteAddress: peerAddress)],
                          port: port, interval: 0.02, key: key, logger: logger, now: NodeRuntime.monotonicSeconds,
                          payload: { _ in [HeartbeatMessage.GroupState(group: "web", ownership: GroupOwnership(epoch: 3, owner: node), phase: "active")] },
+                         sequences: sequences,
                          deliver: { message, _, _ in inbox.received.withLockedValue { $0.append(message) } })
     }
 
@@ -128,5 +129,56 @@ struct HeartbeatServiceTests {
         let lines = logs.containing("refused a heartbeat")
         #expect(lines.count == 1, "\(lines.count) lines: \(lines.prefix(3))")
         #expect(inbox.count == 0)
+    }
+
+    @Test func aRecordedHeartbeat_isRefusedAfterTheReceiverRestarts_too() throws {
+        let directory = TestTree.makeTemporaryDirectory("hb-replay")
+        defer { TestTree.remove(directory) }
+        let port = Self.port()
+        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
+        let seal = HeartbeatAuthenticator(key: Self.key)
+        let recorded = seal.seal(HeartbeatMessage(sequence: 5000, sender: "alpha", receiver: "beta", link: "lan", groups: []))
+        do {
+            let inbox = Inbox()
+            let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox,
+                                    sequences: HeartbeatSequenceStore(stateDirectory: directory))
+            beta.start()
+            defer { beta.stop() }
+            #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
+            _ = sender.send(recorded, to: "127.0.0.2", port: port)
+            #expect(Self.waitUntil(seconds: 2) { inbox.count == 1 })
+            // Kept within a second of being accepted.
+            #expect(Self.waitUntil(seconds: 3) { HeartbeatSequenceStore(stateDirectory: directory).load().accepted["alpha\u{0}lan"] == 5000 })
+        }
+        // The receiver restarts: the recording is still a replay.
+        let inbox = Inbox()
+        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox,
+                                sequences: HeartbeatSequenceStore(stateDirectory: directory))
+        beta.start()
+        defer { beta.stop() }
+        #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
+        _ = sender.send(recorded, to: "127.0.0.2", port: port)
+        #expect(Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 1 }, "\(String(describing: beta.counters["lan"]))")
+        #expect(inbox.count == 0)
+        #expect(beta.counters["lan"]?.lastRefusal?.contains("was seen already") == true)
+    }
+
+    @Test func aSendersSequence_staysAboveItsLastOne_acrossARestart_evenWithItsClockSetBack() throws {
+        let directory = TestTree.makeTemporaryDirectory("hb-sent")
+        defer { TestTree.remove(directory) }
+        let store = HeartbeatSequenceStore(stateDirectory: directory)
+        // Sent before the restart: far above what the clock says now (a clock that was set back by years).
+        let before = UInt64(Date().timeIntervalSince1970 * 1e9) + 100 * 365 * 86400 * 1_000_000_000
+        store.save(.init(lastSent: before, accepted: [:]))
+        let port = Self.port()
+        let inbox = Inbox()
+        let alpha = Self.service("alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: Inbox(), sequences: store)
+        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox)
+        alpha.start()
+        beta.start()
+        defer { alpha.stop(); beta.stop() }
+        #expect(Self.waitUntil(seconds: 3) { inbox.count >= 2 })
+        let first = inbox.received.withLockedValue { $0.first?.sequence } ?? 0
+        #expect(first > before)
     }
 }
