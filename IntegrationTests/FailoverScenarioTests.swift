@@ -165,4 +165,58 @@ struct FailoverScenarioTests {
         #expect(!lab.holdsServiceAddress("alpha"))
         #expect(lab.clientAnswer() == "lab-service beta")
     }
+
+    @Test func scenario13_primaryDaemonKilled_withoutAFence_theAddressLeavesWithIt_beforeTheStandbyHasIt() throws {
+        let lab = try Self.running("k13")
+        defer { lab.shutdown() }
+        let sampler = AddressSampler(lab: lab)
+        sampler.start()
+        usleep(300_000)
+        let killedAt = PollLog.now()
+        // Only the daemon: its web service goes on answering on the address for as long as alpha keeps it.
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        let followed = FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" }
+        usleep(300_000)
+        let samples = sampler.stop()
+        #expect(followed, "beta never took over: \(lab.logs("beta"))")
+        let alphaLast = samples.last { $0.alpha }?.time
+        let betaFirst = samples.first { $0.beta }?.time
+        let gone = try #require(alphaLast.map { $0 - killedAt }, "alpha never held the address in the samples")
+        let taken = try #require(betaFirst.map { $0 - killedAt }, "beta never held the address in the samples")
+        print("scenario 13: alpha's address gone \(String(format: "%.3f", gone)) s after its daemon was killed; beta had it at \(String(format: "%.3f", taken)) s (\(samples.count) samples)")
+        #expect(samples.allSatisfy { !($0.alpha && $0.beta) }, "both nodes held the address at once")
+        #expect(gone < taken, "the old primary kept the address until the new one had it")
+        #expect(gone < 0.5, "the address must go with the daemon, not \(gone) s later")
+        #expect(lab.logs("alpha").contains("understudy guard: daemon"), "the guardian says what it did: \(lab.logs("alpha"))")
+    }
+}
+
+/// Samples which node has the service address, as fast as `ip` answers, on a thread of its own.
+final class AddressSampler: @unchecked Sendable {
+    struct Sample { var time: Double; var alpha: Bool; var beta: Bool }
+    private let lab: FailoverLab
+    private var samples: [Sample] = []
+    private var running = true
+    private let lock = NSLock()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(lab: FailoverLab) { self.lab = lab }
+
+    func start() {
+        Thread { [self] in
+            defer { done.signal() }
+            for _ in 0..<5000 {
+                if !lock.withLock({ running }) { return }
+                let alpha = lab.holdsServiceAddress("alpha")
+                let beta = lab.holdsServiceAddress("beta")
+                lock.withLock { samples.append(Sample(time: PollLog.now(), alpha: alpha, beta: beta)) }
+            }
+        }.start()
+    }
+
+    func stop() -> [Sample] {
+        lock.withLock { running = false }
+        done.wait()
+        return lock.withLock { samples }
+    }
 }

@@ -90,17 +90,19 @@ static int await_ack(int fd, unsigned int sequence) {
     return -ETIMEDOUT;
 }
 
-int understudy_netaddr_change(int add, unsigned int ifindex, int family, const uint8_t *address, int prefix_length) {
+// RTM_NEWADDR (create, or replace an existing address's lifetime) or RTM_DELADDR. `lifetime`: seconds of validity
+// (and preference) the kernel counts down, after which it removes the address by itself; 0 for no limit.
+static int address_request_send(int type, int flags, unsigned int ifindex, int family, const uint8_t *address, int prefix_length,
+                                uint32_t lifetime) {
     int width = address_width(family);
     if (width < 0 || prefix_length < 1 || prefix_length > width * 8 || ifindex == 0) return -EINVAL;
+    int add = type == RTM_NEWADDR;
 
     struct address_request request;
     memset(&request, 0, sizeof request);
     request.header.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
-    request.header.nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
-    // NLM_F_EXCL: an address already present is reported (EEXIST), never replaced, so a repeated takeover
-    // tells the caller it had nothing to do.
-    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+    request.header.nlmsg_type = (unsigned short)type;
+    request.header.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | NLM_F_ACK | flags);
     request.header.nlmsg_seq = 1;
     request.address.ifa_family = (unsigned char)family;
     request.address.ifa_prefixlen = (unsigned char)prefix_length;
@@ -125,8 +127,15 @@ int understudy_netaddr_change(int add, unsigned int ifindex, int family, const u
         // DAD's second or so in "tentative" state, during which the kernel would refuse to use it as a source.
         // Duplicates are what epochs and fencing prevent.
         request.address.ifa_flags = IFA_F_NODAD;
-        uint32_t flags = IFA_F_NODAD;
-        add_attribute(&request.header, IFA_FLAGS, &flags, sizeof flags);
+        uint32_t address_flags = IFA_F_NODAD;
+        add_attribute(&request.header, IFA_FLAGS, &address_flags, sizeof address_flags);
+    }
+    if (add && lifetime > 0) {
+        struct ifa_cacheinfo cache;
+        memset(&cache, 0, sizeof cache);
+        cache.ifa_prefered = lifetime;
+        cache.ifa_valid = lifetime;
+        add_attribute(&request.header, IFA_CACHEINFO, &cache, sizeof cache);
     }
 
     int fd = open_route_socket();
@@ -134,11 +143,27 @@ int understudy_netaddr_change(int add, unsigned int ifindex, int family, const u
     int result = send_to_kernel(fd, &request.header);
     if (result == 0) result = await_ack(fd, request.header.nlmsg_seq);
     close(fd);
+    return result;
+}
 
+int understudy_netaddr_change(int add, unsigned int ifindex, int family, const uint8_t *address, int prefix_length) {
+    return understudy_netaddr_add(add, ifindex, family, address, prefix_length, 0);
+}
+
+int understudy_netaddr_add(int add, unsigned int ifindex, int family, const uint8_t *address, int prefix_length, uint32_t lifetime) {
+    // NLM_F_EXCL: an address already present is reported (EEXIST), never replaced, so a repeated takeover
+    // tells the caller it had nothing to do.
+    int result = address_request_send(add ? RTM_NEWADDR : RTM_DELADDR, add ? NLM_F_CREATE | NLM_F_EXCL : 0, ifindex, family,
+                                      address, prefix_length, lifetime);
     if (result == 0) return 1;
     if (add && result == -EEXIST) return 0;
     if (!add && result == -EADDRNOTAVAIL) return 0;
     return result;
+}
+
+int understudy_netaddr_renew(unsigned int ifindex, int family, const uint8_t *address, int prefix_length, uint32_t lifetime) {
+    if (lifetime == 0) return -EINVAL;
+    return address_request_send(RTM_NEWADDR, NLM_F_REPLACE, ifindex, family, address, prefix_length, lifetime);
 }
 
 // One pass over an RTM_GETADDR dump: 1 found, 0 not found, -EAGAIN when the dump was interrupted by a

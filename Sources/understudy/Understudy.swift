@@ -8,6 +8,6 @@ struct Understudy: AsyncParsableCommand {
         discussion: "Every node uses the same configuration file; see docs/configuration.md.",
         subcommands: [InitCommand.self, CheckConfigCommand.self, RunCommand.self, StatusCommand.self, SyncCommand.self, FailoverCommand.self,
                       ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self,
-                      SwitchoverCommand.self, FailbackCommand.self, ConflictsCommand.self, AdoptCommand.self]
+                      SwitchoverCommand.self, FailbackCommand.self, ConflictsCommand.self, AdoptCommand.self, GuardCommand.self]
     )
 }

@@ -75,6 +75,12 @@ void understudy_release_free_memory(void);
 /// Returns 1 when the address was added or removed, 0 when it was already there (add) or absent (remove).
 /// IPv6 is added with IFA_F_NODAD so it is usable at once; IPv4 with the subnet broadcast below /31.
 int understudy_netaddr_change(int add, unsigned int ifindex, int family, const uint8_t *address, int prefix_length);
+/// Like understudy_netaddr_change, with a lifetime in seconds after which the kernel removes the address by itself
+/// unless renewed (0: none).
+int understudy_netaddr_add(int add, unsigned int ifindex, int family, const uint8_t *address, int prefix_length, uint32_t lifetime);
+/// Sets a new lifetime (seconds) on an address: 0 or -errno. The kernel creates the address if it is missing, so the caller
+/// checks that it is there first.
+int understudy_netaddr_renew(unsigned int ifindex, int family, const uint8_t *address, int prefix_length, uint32_t lifetime);
 /// 1 when `address/prefix_length` is on interface `ifindex`, 0 when not (an RTM_GETADDR dump).
 int understudy_netaddr_contains(unsigned int ifindex, int family, const uint8_t *address, int prefix_length);
 /// The hardware address of interface `name` (SIOCGIFHWADDR): writes up to `capacity` bytes to `out`,

@@ -316,6 +316,22 @@ public struct FailoverStateMachine: Sendable {
                                           detail: detail)]
     }
 
+    /// The service address went from the interface without this node removing it: its kernel lifetime ran out (this
+    /// node was frozen longer than that, so the peer may well have taken over meanwhile) or someone removed it. The node
+    /// cannot tell which, so it gives the group up as an isolated primary does, and takes it back only once it hears
+    /// the peer holding nothing newer.
+    public mutating func addressLapsed(at now: Double) -> [FailoverAction] {
+        guard phase == .active, isOwner else { return [] }
+        enter(.releasing, at: now)
+        isolating = true
+        return [
+            .notify(.stepDown, .critical, topic: "address-lapsed",
+                    summary: "\(settings.node) gave up group \(settings.group): its service address went away without it (frozen longer than the address's lifetime, or removed by hand)",
+                    detail: "Its services are stopped. It takes the group back once it hears its peer and no takeover happened; if the peer took over, it stays down."),
+            .release(runStopScripts: true),
+        ]
+    }
+
     /// The node that follows again after it stepped down is in step with the holder: it watches it and may take
     /// the group over again.
     public mutating func rejoined(at now: Double) {
@@ -344,13 +360,15 @@ public struct FailoverStateMachine: Sendable {
             stepDownWhenDone = true
             return []
         case .releasing:
+            // Giving the group up already (isolated, or its address lapsed): it now stays down, and says why.
+            let wasIsolating = isolating
             isolating = false
-            return []
+            return wasIsolating ? [steppedDownWhileDown(because: reason)] : []
         case .steppedDown:
             return []
         case .isolated:
             enter(.steppedDown, at: now)
-            return []
+            return [steppedDownWhileDown(because: reason)]
         default:
             // A starting owner may hold the address and run the services of its last life (the daemon, not the
             // machine, restarted): give them up too.
@@ -364,6 +382,13 @@ public struct FailoverStateMachine: Sendable {
             if held { actions.append(.release(runStopScripts: true)) }
             return actions
         }
+    }
+
+    /// The step-down of a node that had given the group up already (address and services down).
+    private func steppedDownWhileDown(because reason: String) -> FailoverAction {
+        .notify(.stepDown, .critical, topic: "epoch",
+                summary: "\(settings.node) stepped down from group \(settings.group): \(reason)",
+                detail: "It had given the group up already (address and services down) and will not take it back by itself.")
     }
 
     private mutating func enter(_ next: FailoverPhase, at now: Double) {

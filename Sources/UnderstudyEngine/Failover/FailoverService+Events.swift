@@ -197,7 +197,7 @@ extension FailoverService {
         }
     }
 
-    private func feed(_ group: String, _ event: (inout FailoverStateMachine) -> [FailoverAction]) {
+    func feed(_ group: String, _ event: (inout FailoverStateMachine) -> [FailoverAction]) {
         let produced = state.withLockedValue { state -> [FailoverAction] in
             guard var machine = state.machines[group] else { return [] }
             let produced = event(&machine)

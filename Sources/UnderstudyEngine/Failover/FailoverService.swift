@@ -40,8 +40,14 @@ final class FailoverService: Sendable {
     /// The groups of this node that take part (both nodes have a link in common).
     let groups: [GroupConfiguration]
 
+    /// The service addresses this node holds, renewed and guarded so they die with the daemon (nil: no group here
+    /// has an address on this node).
+    let holdings: AddressHoldings?
+
+    /// - Parameter guardianExecutable: the understudy binary, started as the address guardian (nil: none, as in tests
+    ///   that run the daemon inside another program).
     init(runtime: NodeRuntime, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void, eventLoopGroup: any EventLoopGroup,
-         followers: StandbyFollowers) throws {
+         followers: StandbyFollowers, guardianExecutable: String? = nil) throws {
         self.runtime = runtime
         self.notifier = notifier
         self.eventLoopGroup = eventLoopGroup
@@ -110,6 +116,20 @@ final class FailoverService: Sendable {
                     state.withLockedValue { $0.machines[group.name]?.ownershipStored(stored) }
                 })
         }
+        let lapse = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
+        lapseReceiver = lapse
+        if groups.contains(where: { $0.takeover.serviceAddress != nil && $0.takeover.interfaces[runtime.name] != nil }) {
+            let guardian = guardianExecutable.map { AddressGuardian(executable: $0, logger: runtime.logger) }
+            if guardian == nil {
+                runtime.logger.warning("no address guardian in this process: a service address would outlive the daemon until its kernel lifetime runs out")
+            }
+            let holdings = AddressHoldings(lifetime: AddressHoldings.lifetime(deadTime: configuration.heartbeat.deadTime.seconds),
+                                           guardian: guardian, logger: runtime.logger, lapsed: { group in lapse.withLockedValue { $0 }?(group) })
+            self.holdings = holdings
+            for group in groups { actions[group.name]?.holdings = holdings }
+        } else {
+            holdings = nil
+        }
         self.actions = actions
         let receiver = NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>(nil)
         heartbeatReceiver = receiver
@@ -157,6 +177,14 @@ final class FailoverService: Sendable {
         runtime.peerOwnershipObserver.withLockedValue {
             $0 = { [weak self] peer, group, ownership in self?.handshakeHeard(peer: peer, group: group, ownership: ownership) }
         }
+        lapseReceiver.withLockedValue {
+            $0 = { [weak self] group in
+                guard let self else { return }
+                self.feed(group) { $0.addressLapsed(at: self.runtime.now()) }
+            }
+        }
+        holdings?.start()
+        defer { holdings?.stop() }
         heartbeat?.start()
         defer { heartbeat?.stop() }
         let ticker = Thread { [weak self] in
@@ -197,4 +225,6 @@ final class FailoverService: Sendable {
 
     /// Set once `run` starts: the heartbeat thread's way in.
     private let heartbeatReceiver: NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>
+    /// Set once `run` starts: where a lapsed address is told (the renewal thread's way in).
+    private let lapseReceiver: NIOLockedValueBox<(@Sendable (String) -> Void)?>
 }

@@ -18,6 +18,8 @@ struct GroupActions: Sendable {
     /// Called once the new ownership is stored, before the replica stops following: from then on the follower
     /// refuses to apply anything.
     let ownershipStored: @Sendable (GroupOwnership) -> Void
+    /// Where a held address is registered, so that it dies with the daemon (nil: it would outlive it).
+    var holdings: AddressHoldings? = nil
 
     struct Report: Sendable {
         var lines: [String] = []
@@ -72,7 +74,10 @@ struct GroupActions: Sendable {
         if let address = takeover.serviceAddress, let interface {
             let addAt = Self.clock()
             do {
-                let added = try InterfaceAddresses.add(address, interface: interface)
+                let added = try InterfaceAddresses.add(address, interface: interface, lifetime: holdings?.lifetime)
+                // One it had already (a restart) gets the lifetime too.
+                if !added, let holdings { _ = try InterfaceAddresses.renew(address, interface: interface, lifetime: holdings.lifetime) }
+                holdings?.took(.init(group: group.name, address: address, interface: interface))
                 report.step("\(added ? "added" : "already had") \(address) on \(interface) (\(Self.milliseconds(since: addAt)))")
                 logger.notice("group \(group.name): \(added ? "added" : "already had") \(address) on \(interface)")
                 announce(address, interface: interface, &report)
@@ -155,6 +160,8 @@ struct GroupActions: Sendable {
         var report = Report()
         if let address = takeover.serviceAddress, let interface {
             let at = Self.clock()
+            // No longer renewed nor guarded: should the removal fail, the kernel drops it when its lifetime runs out.
+            holdings?.gave(.init(group: group.name, address: address, interface: interface))
             do {
                 if try InterfaceAddresses.remove(address, interface: interface) {
                     report.step("removed \(address) from \(interface) (\(Self.milliseconds(since: at)))")

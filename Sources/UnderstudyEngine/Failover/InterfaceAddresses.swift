@@ -11,18 +11,34 @@ import UnderstudyCore
 /// and its log says what it did. An address is identified by its bytes and prefix length, as `ip addr` does.
 public enum InterfaceAddresses {
     /// Adds `address` to `interface`; IPv6 without duplicate address detection, so it serves at once.
+    /// - Parameter lifetime: seconds after which the kernel removes the address by itself unless `renew`ed; nil: never.
     /// - Returns: false when the interface already had it (nothing changed).
     @discardableResult
-    public static func add(_ address: ServiceAddress, interface: String) throws(NetworkActionError) -> Bool {
+    public static func add(_ address: ServiceAddress, interface: String, lifetime: UInt32? = nil) throws(NetworkActionError) -> Bool {
         let action = "cannot add \(address) to \(interface)"
         let index = try Self.index(of: interface, action: action)
         let result = address.bytes.withUnsafeBufferPointer {
-            understudy_netaddr_change(1, index, address.socketFamily, $0.baseAddress, Int32(address.prefixLength))
+            understudy_netaddr_add(1, index, address.socketFamily, $0.baseAddress, Int32(address.prefixLength), lifetime ?? 0)
         }
         if result < 0 {
             throw .failed(.addressAddFailed, action, interface: interface, family: address.family, errno: -result)
         }
         return result == 1
+    }
+
+    /// Gives `address` on `interface` a fresh lifetime of `seconds`, if it is there.
+    /// - Returns: false when the interface does not have it (then nothing is added).
+    public static func renew(_ address: ServiceAddress, interface: String, lifetime seconds: UInt32) throws(NetworkActionError) -> Bool {
+        guard try contains(address, interface: interface) else { return false }
+        let action = "cannot renew \(address) on \(interface)"
+        let index = try Self.index(of: interface, action: action)
+        let result = address.bytes.withUnsafeBufferPointer {
+            understudy_netaddr_renew(index, address.socketFamily, $0.baseAddress, Int32(address.prefixLength), seconds)
+        }
+        if result < 0 {
+            throw .failed(.addressAddFailed, action, interface: interface, family: address.family, errno: -result)
+        }
+        return true
     }
 
     /// Removes `address` from `interface`.

@@ -30,6 +30,8 @@ public struct NodeDaemon: Service {
     public init(configuration: ClusterConfiguration, node: String, logger: Logger,
                 onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         _ = understudy_raise_nofile_limit()
+        // A write to a pipe whose reader is gone (the address guardian) must fail, not kill the daemon.
+        signal(SIGPIPE, SIG_IGN)
         // Before anything is opened or bound: a second daemon of this node is refused here, having touched nothing.
         lock = try StateDirectoryLock(stateDirectory: try NodeRuntime.settings(of: node, in: configuration).stateDirectory, node: node)
         runtime = try NodeRuntime(configuration: configuration, name: node, logger: logger)
@@ -59,8 +61,11 @@ public struct NodeDaemon: Service {
         }
         archives = configuration.groups(whereNode: node).contains { $0.standby == node }
             ? ArchiveService(node: runtime, notify: notifier) : nil
+        // The guardian is this same program; a daemon run inside another (a test) has none.
+        let executable = AddressGuardian.currentExecutable
+        let guardian = executable.hasSuffix("/understudy") ? executable : nil
         failover = try FailoverService(runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
-                                       eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers)
+                                       eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers, guardianExecutable: guardian)
     }
 
     public func run() async throws {

@@ -221,6 +221,7 @@ import UnderstudyCore
         #expect(actions.operations == [.recordOwnership(beta1)])
         #expect(!actions.takeTheAddress)
         #expect(!actions.includeARelease) // released already
+        #expect(actions.notification(.stepDown)?.summary.contains("alpha stepped down from group web") == true, "told, as any step-down")
         #expect(machine.phase == .steppedDown)
         #expect(machine.ownership == beta1)
     }
@@ -235,7 +236,9 @@ import UnderstudyCore
     @Test func higherOwnershipWhileReleasingForIsolation_endsSteppedDown() {
         var machine = Fixture.active()
         _ = machine.tick(seen(10, silence: isolation, failing: false, isolation: true))
-        #expect(machine.peerHeard(beta1, at: 10.5) == [.recordOwnership(beta1)])
+        let actions = machine.peerHeard(beta1, at: 10.5)
+        #expect(actions.operations == [.recordOwnership(beta1)])
+        #expect(actions.notification(.stepDown)?.summary.contains("stepped down") == true, "the step-down is told, as any")
         _ = machine.released(at: 11)
         #expect(machine.phase == .steppedDown)
         // And hearing the peer again never brings the address back.
