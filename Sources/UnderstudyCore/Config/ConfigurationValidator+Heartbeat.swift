@@ -53,8 +53,26 @@ extension ConfigurationValidator {
                 valid = false
                 continue
             }
-            guard let text = entry.value.string else {
-                report(.wrongType, entry.value.line, "link '\(entry.key)' in \(place) must be an IP address as a string, like \"10.0.0.1\", not \(entry.value.typeDescription)")
+            // `name = "10.0.0.1"`, or `name = { address = "10.0.0.1", mirror = false }` for a link the mirror never uses.
+            var mirror = true
+            var addressValue = entry.value
+            if let table = entry.value.table {
+                let linkPlace = Self.header("nodes", node, "links", entry.key)
+                checkKeys(of: table, allowed: ["address", "mirror"], place: linkPlace)
+                guard let address = table["address"] else {
+                    report(.missingKey, entry.value.line, "missing required key 'address' in \(linkPlace)")
+                    valid = false
+                    continue
+                }
+                guard let flag = readBool("mirror", table, place: linkPlace, default: true) else {
+                    valid = false
+                    continue
+                }
+                mirror = flag
+                addressValue = address
+            }
+            guard let text = addressValue.string else {
+                report(.wrongType, addressValue.line, "link '\(entry.key)' in \(place) must be an IP address as a string, like \"10.0.0.1\", or a table like { address = \"10.0.0.1\", mirror = false }, not \(addressValue.typeDescription)")
                 valid = false
                 continue
             }
@@ -69,7 +87,7 @@ extension ConfigurationValidator {
                 continue
             }
             firstLineByAddress[text] = (entry.key, entry.value.line)
-            result.append(NodeLink(name: entry.key, address: text))
+            result.append(NodeLink(name: entry.key, address: text, mirror: mirror))
         }
         return valid ? result : nil
     }

@@ -12,6 +12,8 @@ public struct LinkLiveness: Sendable, Equatable {
         public var name: String
         public var state: State
         public var lastHeard: Double?
+        /// When it came up (its first heartbeat after start or after being down); nil while not up.
+        public var upSince: Double?
     }
 
     public enum Event: Sendable, Equatable {
@@ -39,6 +41,7 @@ public struct LinkLiveness: Sendable, Equatable {
         let before = links[index].state
         links[index].lastHeard = max(links[index].lastHeard ?? now, now)
         links[index].state = .up
+        if before != .up { links[index].upSince = now }
         return before == .down ? .up(link: link) : nil
     }
 
@@ -49,6 +52,7 @@ public struct LinkLiveness: Sendable, Equatable {
             let since = max(links[index].lastHeard ?? startedAt, startedAt)
             if now - since >= deadTime {
                 links[index].state = .down
+                links[index].upSince = nil
                 events.append(.down(link: links[index].name, lastHeard: links[index].lastHeard))
             }
         }
@@ -69,6 +73,11 @@ public struct LinkLiveness: Sendable, Equatable {
     /// says nothing about the peer, so silence counts afresh from `now`.
     public mutating func listenAfresh(at now: Double) {
         startedAt = now
+    }
+
+    /// How each link is, for the mirror's choice of path.
+    public var views: [String: MirrorRoute.LinkView] {
+        Dictionary(links.map { ($0.name, MirrorRoute.LinkView(state: $0.state, upSince: $0.upSince)) }, uniquingKeysWith: { first, _ in first })
     }
 
     public var allDown: Bool {

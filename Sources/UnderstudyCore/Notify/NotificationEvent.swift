@@ -17,6 +17,8 @@ public struct NotificationEvent: Sendable, Equatable {
         case archiveRecovered = "archive-recovered"
         /// A rejoin kept a file in two versions in the serving tree.
         case conflict
+        /// The mirror of a group moved to another link (its preferred one failed), or back.
+        case mirrorMoved = "mirror-moved"
     }
 
     public enum Severity: String, Sendable, Comparable {

@@ -68,6 +68,10 @@ public struct GroupStatus: Codable, Sendable, Equatable {
     public var shares: [ShareStatus]
     /// Files kept in two versions by a rejoin and not yet resolved (`understudy conflicts`).
     public var openConflicts: Int?
+    /// The path the mirror runs over (on the follower): "link dedicated (10.0.0.1:7700)"; nil before a connection.
+    public var mirrorPath: String?
+    /// False while the mirror runs over another path than its preferred one.
+    public var mirrorOnPreferredPath: Bool?
 
     public init(name: String, role: String, peer: String, peerConnected: Bool, shares: [ShareStatus]) {
         self.name = name

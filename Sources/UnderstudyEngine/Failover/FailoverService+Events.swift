@@ -84,6 +84,11 @@ extension FailoverService {
             for peer in state.liveness.keys.sorted() {
                 linkEvents += state.liveness[peer]!.evaluate(at: now).map { (peer, $0) }
             }
+            let views = state.liveness.mapValues(\.views)
+            if views != state.publishedViews {
+                state.publishedViews = views
+                runtime.linkViews.withLockedValue { $0 = views }
+            }
             let isolationFailing = state.isolation.map { $0.state == .failing }
             for group in groups {
                 guard var machine = state.machines[group.name], let liveness = state.liveness[group.peer(of: runtime.name)] else { continue }

@@ -34,6 +34,8 @@ final class FailoverService: Sendable {
         var lastTick: Double?
         /// Groups whose replica completed a sync once (see `replicaReady`).
         var readyReplicas: Set<String> = []
+        /// The link views last published for the mirror (`NodeRuntime.linkViews`).
+        var publishedViews: [String: [String: MirrorRoute.LinkView]] = [:]
         var running = true
     }
 

@@ -48,6 +48,7 @@ public struct NodeDaemon: Service {
                                                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         self.notifications = notifications
         let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
+        runtime.notifier.withLockedValue { $0 = notifier }
         let name = node
         runtime.conflictObserver.withLockedValue {
             $0 = { conflict in

@@ -117,6 +117,15 @@ public final class NodeRuntime: Sendable {
     let roleObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
     /// Told when the serving tree took in a conflict copy, and when a rejoin finished (the failover service).
     let conflictObserver = NIOLockedValueBox<(@Sendable (ConflictFound) -> Void)?>(nil)
+    /// Hands an event to the notification channels (set by the daemon).
+    let notifier = NIOLockedValueBox<(@Sendable (NotificationEvent) -> Void)?>(nil)
+    /// What the heartbeats say of each link to each peer (peer → link → view), published by the failover service:
+    /// the mirror chooses its path by it.
+    let linkViews = NIOLockedValueBox<[String: [String: MirrorRoute.LinkView]]>([:])
+
+    func notify(_ event: NotificationEvent) {
+        notifier.withLockedValue { $0 }?(event)
+    }
     let rejoinObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
 
     /// Runs a switchover or failback the peer asked for over the wire (the control server's, once it runs).

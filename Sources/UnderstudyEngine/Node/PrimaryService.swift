@@ -30,18 +30,58 @@ struct PrimaryService: Sendable {
         let port = server.channel.localAddress?.port ?? address.port
         node.logger.info("listening for peers on \(address.host):\(port)")
         onListening(port)
+        // The mirror may come over any link (see `MirrorRoute`): the same port on each link address this node has.
+        let extra = Self.linkHosts(node.nodeConfiguration)
+        try await withThrowingDiscardingTaskGroup { listeners in
+            listeners.addTask { await refusals.run() }
+            for host in extra {
+                listeners.addTask { await listenOnLink(host: host, port: port, peers: peers, refusals: refusals) }
+            }
+            try await accept(server)
+            listeners.cancelAll()
+        }
+    }
+
+    /// The link addresses to listen on besides `address`: those of links the mirror may use, unless `address` is a
+    /// wildcard (which covers them) or one of them.
+    static func linkHosts(_ node: NodeConfiguration) -> [String] {
+        guard !["0.0.0.0", "::", "[::]"].contains(node.address.host) else { return [] }
+        return Array(Set(node.links.filter { $0.mirror && $0.address != node.address.host }.map(\.address))).sorted()
+    }
+
+    private func accept(_ server: NIOAsyncChannel<PeerConnection, Never>) async throws {
         try await withTaskCancellationHandler {
             try await server.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
-                    group.addTask { await refusals.run() }
                     for try await connection in inbound {
                         group.addTask { await serve(connection) }
                     }
-                    group.cancelAll()
                 }
             }
         } onCancel: {
             server.channel.close(promise: nil)
+        }
+    }
+
+    /// Listens on one link address until cancelled; an address not (yet) on this machine is tried again every 5 s.
+    private func listenOnLink(host: String, port: Int, peers: Set<String>, refusals: RefusalLog) async {
+        var told = false
+        while !Task.isCancelled {
+            do {
+                let server = try await PeerTransport.listen(host: host, port: port, tls: tls, allowedNodes: peers,
+                                                            cluster: node.configuration.cluster, logger: node.logger,
+                                                            localNode: node.name, refusals: refusals)
+                node.logger.info("listening for peers on \(host):\(port) too (a link the mirror may take)")
+                told = false
+                try await accept(server)
+            } catch {
+                if Task.isCancelled { return }
+                if !told {
+                    node.logger.warning("cannot listen for peers on \(host):\(port): \(error); the mirror cannot come over that link until it can (retrying every 5 s)")
+                    told = true
+                }
+            }
+            try? await Task.sleep(for: .seconds(5))
         }
     }
 

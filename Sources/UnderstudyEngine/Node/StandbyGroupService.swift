@@ -1,5 +1,6 @@
 import CLinux
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import UnderstudyCore
@@ -19,12 +20,17 @@ struct StandbyGroupService: Sendable {
         let logger = node.logger
         let holder = group.peer(of: node.name)
         guard let primary = node.configuration.nodes[holder] else { return }
+        var route = MirrorRoute(paths: MirrorRoute.paths(from: node.nodeConfiguration, to: primary),
+                                settle: max(2, 2 * node.configuration.heartbeat.deadTime.seconds))
+        var lastPath: MirrorRoute.Path?
+        var moveReason: String?
         var backoff = 0.5
         var failedAttempts = 0
         while !Task.isCancelled && !node.owns(group: group.name) {
             let connection: PeerConnection
+            let path = route.next(links: linkViews(of: holder))
             do {
-                connection = try await PeerTransport.connect(host: primary.address.host, port: primary.address.port, tls: tls,
+                connection = try await PeerTransport.connect(host: path.host, port: path.port, tls: tls,
                                                              allowedNodes: [holder], cluster: node.configuration.cluster,
                                                              logger: logger, localNode: node.name)
                 do {
@@ -34,7 +40,10 @@ struct StandbyGroupService: Sendable {
                     throw error
                 }
             } catch {
-                logger.warning("cannot reach \(holder) at \(primary.address) for group \(group.name): \(error); retrying in \(backoff)s")
+                route.attemptFailed()
+                // Another path of this round is tried at once; when every path failed, the pause grows.
+                let another = route.paths.count > 1 && route.hasUntriedPath(links: linkViews(of: holder))
+                logger.warning("cannot reach \(holder) over \(path) for group \(group.name): \(error); \(another ? "trying another path" : "retrying in \(backoff)s")")
                 markDisconnected("\(error)")
                 failedAttempts += 1
                 // Askers wait through a short outage (a primary still starting); after a few attempts they are told.
@@ -42,10 +51,18 @@ struct StandbyGroupService: Sendable {
                 // Notices of a connection that is gone: the next one syncs every share.
                 _ = await requests.takeLive()
                 _ = await requests.takeConnectionEnded()
+                if another { continue }
                 await requests.wait(seconds: backoff, beforeReconnect: true)
                 backoff = min(backoff * 2, 30)
                 continue
             }
+            route.connected()
+            if path != lastPath { reportPath(path, previous: lastPath, reason: moveReason, route: route) }
+            lastPath = path
+            moveReason = nil
+            // Leaves the path when its link goes down, or for a preferred one that came back (see `MirrorRoute`).
+            let watching = route
+            let leaving = NIOLockedValueBox<String?>(nil)
             do {
                 try await withTaskCancellationHandler {
                     try await connection.channel.executeThenClose { inbound, outbound in
@@ -57,6 +74,7 @@ struct StandbyGroupService: Sendable {
                                 await inbox.pump(inbound) { noteChanges($0) }
                                 await requests.noteConnectionEnded()
                             }
+                            reader.addTask { await watchPath(watching, of: holder, leaving: leaving, channel: connection.channel.channel) }
                             defer {
                                 // The reader may be waiting for room in the inbox, or for bytes: end both.
                                 inbox.fail(CancellationError())
@@ -83,6 +101,15 @@ struct StandbyGroupService: Sendable {
                 }
             } catch {
                 if Task.isCancelled { break }
+                route.disconnected()
+                if let reason = leaving.withLockedValue({ $0 }) {
+                    // Left on purpose: over another path at once, resuming from the last acknowledged change.
+                    logger.notice("the mirror of group \(group.name) leaves \(path): \(reason)")
+                    moveReason = reason
+                    _ = await requests.takeLive()
+                    _ = await requests.takeConnectionEnded()
+                    continue
+                }
                 logger.warning("connection to \(holder) for group \(group.name) ended: \(error); reconnecting")
                 markDisconnected("\(error)")
                 // Askers of the failed sync were answered (or requeued) by the loop; new ones wait for the

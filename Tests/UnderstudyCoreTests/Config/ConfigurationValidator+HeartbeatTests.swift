@@ -59,7 +59,23 @@ import UnderstudyCore
 
     @Test func rejects_linkAddress_thatIsNotAString() {
         expectRejected(failoverCluster(alphaLinks: "lan = 10"), at: "lan = ", .wrongType,
-                       "link 'lan' in [nodes.alpha.links] must be an IP address as a string, like \"10.0.0.1\", not an integer")
+                       "link 'lan' in [nodes.alpha.links] must be an IP address as a string, like \"10.0.0.1\", or a table like { address = \"10.0.0.1\", mirror = false }, not an integer")
+    }
+
+    @Test func aLinkAsATable_mayKeepTheMirrorOffIt() throws {
+        let configuration = try loadConfiguration(failoverCluster(alphaLinks: "lan = { address = \"10.77.1.1\", mirror = false }")).get()
+        let lan = try #require(configuration.nodes["alpha"]?.links.first { $0.name == "lan" })
+        #expect(lan.address == "10.77.1.1" && !lan.mirror)
+        #expect(configuration.nodes["alpha"]?.links.first { $0.name == "dedicated" }?.mirror == true)
+    }
+
+    @Test func rejects_aLinkTable_withoutAnAddress_orWithAnUnknownKey_orAMirrorThatIsNotABoolean() {
+        expectRejected(failoverCluster(alphaLinks: "lan = { mirror = false }"), at: "lan = ", .missingKey,
+                       "missing required key 'address' in [nodes.alpha.links.lan]")
+        expectRejected(failoverCluster(alphaLinks: "lan = { address = \"10.77.1.1\", mirrors = false }"), at: "lan = ", .unknownKey,
+                       "unknown key 'mirrors' in [nodes.alpha.links.lan]; did you mean 'mirror'?")
+        expectRejected(failoverCluster(alphaLinks: "lan = { address = \"10.77.1.1\", mirror = \"no\" }"), at: "lan = ", .wrongType,
+                       "'mirror' in [nodes.alpha.links.lan] must be true or false")
     }
 
     @Test func rejects_duplicateLinkAddresses_onOneNode() {

@@ -50,6 +50,8 @@ struct ArchiveCrashTests {
             beta.kill9()
             _ = await asked.value
             beta = try DaemonProcess(config: cluster.configPath, node: "beta", log: log)
+            // Archives are taken only of a replica that synced since its daemon started.
+            #expect(try await cluster.sync().ok)
             let listed = try await ask(ControlRequest(command: .archives, group: "files", share: "data"))
             let catalog = try #require(listed.archives, "\(listed.error ?? "")")
             // Nothing half-made or half-pruned is left unmarked: every row is complete or says it was interrupted,
