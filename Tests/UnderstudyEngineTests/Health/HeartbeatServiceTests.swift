@@ -121,11 +121,12 @@ struct HeartbeatServiceTests {
         let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
         #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
         // 300 datagrams too long to be heartbeats, of 300 different lengths: each length used to make a kind of its own.
+        // Paced (a busy machine drops UDP past its receive buffer); at least a third must arrive, each refused.
         for size in 1300..<1600 {
             _ = sender.send([UInt8](repeating: UInt8(size % 251), count: size), to: "127.0.0.2", port: port)
-            if size % 50 == 0 { usleep(2000) }
+            if size % 20 == 0 { usleep(5000) }
         }
-        #expect(Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 250 }, "\(String(describing: beta.counters["lan"]))")
+        #expect(Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 100 }, "\(String(describing: beta.counters["lan"]))")
         let lines = logs.containing("refused a heartbeat")
         #expect(lines.count == 1, "\(lines.count) lines: \(lines.prefix(3))")
         #expect(inbox.count == 0)
