@@ -30,7 +30,8 @@ final class FailoverLab: @unchecked Sendable {
 
     /// Writes the cluster configuration (the group `web`, alpha primary) and the service scripts, and makes the
     /// certificates and cluster key.
-    func configure(heartbeat: String = "", group: String = "", nodeTables: String = "", notify: Bool = true) throws {
+    /// - Parameter witness: gamma is the group's witness, with a link to each node (wa to alpha, wb to beta).
+    func configure(heartbeat: String = "", group: String = "", nodeTables: String = "", notify: Bool = true, witness: Bool = false) throws {
         let service = "\(Self.repository)/scripts/lab-service"
         try """
             #!/bin/sh
@@ -70,6 +71,7 @@ final class FailoverLab: @unchecked Sendable {
             [nodes.alpha.links]
             dedicated = "10.77.2.1"
             lan = "10.77.1.1"
+            \(witness ? "wa = { address = \"10.77.3.1\", mirror = false }" : "")
 
             \(nodeTables)
 
@@ -79,6 +81,16 @@ final class FailoverLab: @unchecked Sendable {
             [nodes.beta.links]
             dedicated = "10.77.2.2"
             lan = "10.77.1.2"
+            \(witness ? "wb = { address = \"10.77.4.2\", mirror = false }" : "")
+
+            \(witness ? """
+            [nodes.gamma]
+            address = "10.77.3.3:7700"
+            state_dir = "\(directory)/gamma"
+            [nodes.gamma.links]
+            wa = "10.77.3.3"
+            wb = "10.77.4.3"
+            """ : "")
 
             [groups.web]
             primary = "alpha"
@@ -87,6 +99,7 @@ final class FailoverLab: @unchecked Sendable {
             interface = "lan0"
             start = ["\(directory)/start.sh"]
             stop = ["\(directory)/stop.sh"]
+            \(witness ? "witness = \"gamma\"" : "")
             \(group)
             [[groups.web.checks]]
             name = "web"

@@ -39,8 +39,28 @@ public struct ClusterConfiguration: Sendable, Equatable {
             .sorted { $0.name < $1.name }
     }
 
-    /// The nodes `name` shares a group with, sorted: the peers it exchanges heartbeats with.
+    /// The nodes `name` shares a group with, sorted: the peers it replicates with.
     public func peers(of name: String) -> [String] {
         Set(groups(whereNode: name).map { $0.peer(of: name) }).sorted()
+    }
+
+    /// The groups `name` is the witness of (see `WitnessConfiguration.node`), sorted by group name.
+    public func groups(witnessedBy name: String) -> [GroupConfiguration] {
+        groups.values.filter { $0.takeover.witness == .node(name) }.sorted { $0.name < $1.name }
+    }
+
+    /// The nodes `name` exchanges heartbeats with: its groups' peers, its groups' witness nodes, and the nodes of the
+    /// groups it is the witness of.
+    public func heartbeatPeers(of name: String) -> [String] {
+        var peers = Set(peers(of: name))
+        for group in groups(whereNode: name) {
+            if case .node(let witness)? = group.takeover.witness { peers.insert(witness) }
+        }
+        for group in groups(witnessedBy: name) {
+            peers.insert(group.primary)
+            peers.insert(group.standby)
+        }
+        peers.remove(name)
+        return peers.sorted()
     }
 }

@@ -120,6 +120,26 @@ extension ConfigurationValidator {
         }
     }
 
+    /// A witness node must be a node of the configuration with a link in common with each of the group's nodes (its
+    /// heartbeats are what it testifies with).
+    mutating func checkWitnessLinks(nodes: [NodeDraft], groups: [GroupDraft], root: TOMLTable) {
+        for group in groups {
+            guard case .node(let witness)? = group.takeover?.witness, let primary = group.primary, let standby = group.standby else { continue }
+            let line = root["groups"]?.table?[group.name]?.table?["witness"]?.line ?? group.line
+            guard let draft = nodes.first(where: { $0.name == witness }) else {
+                report(.unknownNode, line, "the witness '\(witness)' of group '\(group.name)' is not a node; add [nodes.\(witness)] with an 'address' and links to '\(primary)' and '\(standby)', or name a check target in [groups.\(group.name).witness]")
+                continue
+            }
+            let own = Set((draft.links ?? []).map(\.name))
+            for member in [primary, standby] {
+                let theirs = Set((nodes.first { $0.name == member }?.links ?? []).map(\.name))
+                if own.intersection(theirs).isEmpty {
+                    report(.invalidValue, line, "the witness '\(witness)' of group '\(group.name)' has no link in common with '\(member)' (\(witness): \(Self.names(draft.links ?? [])); \(member): \(theirs.isEmpty ? "none" : theirs.sorted().joined(separator: ", "))); a witness testifies by heartbeats, so it needs a link to each node")
+                }
+            }
+        }
+    }
+
     private static func names(_ links: [NodeLink]) -> String {
         links.isEmpty ? "none" : links.map(\.name).joined(separator: ", ")
     }

@@ -4,7 +4,7 @@
 extension ConfigurationValidator {
     static let takeoverKeys = ["failover", "on_service_failure", "service_address", "interface", "start", "stop", "script_timeout",
                                "fence", "fence_timeout", "announce_count", "announce_interval", "announce_refresh", "checks",
-                               "failback", "failback_after"]
+                               "failback", "failback_after", "witness"]
 
     mutating func readTakeover(_ table: TOMLTable, group: String, primary: String?, standby: String?, place: String) -> TakeoverConfiguration? {
         var valid = true
@@ -58,6 +58,7 @@ extension ConfigurationValidator {
             }
         }
         let checks = readChecks(table, group: group, place: place)
+        let witness = readWitness(table, group: group, primary: primary, standby: standby, place: place)
         let failback = readChoice("failback", table, place: place, choices: ["manual", "auto"], default: "manual")
         let failbackAfter = readDuration("failback_after", table, place: place, default: TakeoverConfiguration.defaultFailbackAfter,
                                          range: ConfigDuration(seconds: 1)...ConfigDuration(seconds: 7 * 86400))
@@ -67,12 +68,32 @@ extension ConfigurationValidator {
             valid = false
         }
         guard valid, let mode, let interfaces, let start, let stop, let scriptTimeout, let fenceTimeout, let announceCount,
-              let announceInterval, let checks, let failback, let failbackAfter else { return nil }
+              let announceInterval, let checks, let failback, let failbackAfter, let witness else { return nil }
         return TakeoverConfiguration(mode: TakeoverConfiguration.Mode(rawValue: mode)!, serviceAddress: serviceAddress, interfaces: interfaces,
                                      startScripts: start, stopScripts: stop, scriptTimeout: scriptTimeout, fence: fence,
                                      fenceTimeout: fenceTimeout, announceCount: announceCount, announceInterval: announceInterval,
                                      announceRefresh: refresh, checks: checks, failback: TakeoverConfiguration.Failback(rawValue: failback)!,
-                                     failbackAfter: failbackAfter)
+                                     failbackAfter: failbackAfter, witness: witness)
+    }
+
+    /// `witness = "NODE"` or `[groups.NAME.witness]` with a check's keys; .some(nil) when absent. That a witness node
+    /// exists and has a link to each node is checked with the nodes (`checkWitnessLinks`).
+    private mutating func readWitness(_ table: TOMLTable, group: String, primary: String?, standby: String?,
+                                      place: String) -> WitnessConfiguration?? {
+        guard let value = table["witness"] else { return .some(nil) }
+        if let name = value.string {
+            if name == primary || name == standby {
+                report(.sameNode, value.line, "\(Self.subject("witness", place)) is '\(name)', a node of the group; the witness must be a third node")
+                return nil
+            }
+            return .some(.node(name))
+        }
+        guard let check = value.table else {
+            report(.wrongType, value.line, "\(Self.subject("witness", place)) must be a node name like \"gamma\", or a table like [groups.\(group).witness] with type = \"tcp\" and target, not \(value.typeDescription)")
+            return nil
+        }
+        guard let read = readCheck(check, place: Self.header("groups", group, "witness"), defaultName: "witness") else { return nil }
+        return .some(.target(read))
     }
 
     /// `interface = "eth0"` for both nodes, or `interface = { alpha = "eth0", beta = "ens3" }`.

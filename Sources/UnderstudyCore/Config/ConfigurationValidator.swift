@@ -43,6 +43,7 @@ struct ConfigurationValidator {
         let groups = readGroups(root, nodes: nodes)
         checkConflicts(nodes: nodes, groups: groups)
         checkGroupLinks(nodes: nodes, groups: groups)
+        checkWitnessLinks(nodes: nodes, groups: groups, root: root)
 
         guard problems.isEmpty, let cluster, let certificates, let heartbeat, let notify else { return nil }
         var nodeConfigurations: [String: NodeConfiguration] = [:]

@@ -47,13 +47,17 @@ public struct TakeoverConfiguration: Sendable, Equatable {
     /// `failback`, default "manual"; `failback_after`, default 5m.
     public var failback: Failback
     public var failbackAfter: ConfigDuration
+    /// `witness`: none by default.
+    public var witness: WitnessConfiguration?
 
     public init(mode: Mode = .auto, serviceAddress: ServiceAddress? = nil, interfaces: [String: String] = [:],
                 startScripts: [String] = [], stopScripts: [String] = [], scriptTimeout: ConfigDuration = Self.defaultScriptTimeout,
                 fence: String? = nil, fenceTimeout: ConfigDuration = Self.defaultFenceTimeout,
                 announceCount: Int = Self.defaultAnnounceCount, announceInterval: ConfigDuration = Self.defaultAnnounceInterval,
                 announceRefresh: ConfigDuration? = nil, checks: [CheckConfiguration] = [],
-                failback: Failback = .manual, failbackAfter: ConfigDuration = Self.defaultFailbackAfter) {
+                failback: Failback = .manual, failbackAfter: ConfigDuration = Self.defaultFailbackAfter,
+                witness: WitnessConfiguration? = nil) {
+        self.witness = witness
         self.mode = mode
         self.serviceAddress = serviceAddress
         self.interfaces = interfaces

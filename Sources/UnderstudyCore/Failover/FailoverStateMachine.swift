@@ -17,10 +17,13 @@ public struct FailoverStateMachine: Sendable {
         /// This node keeps a replica that follows the owner (the configured standby while the configured primary
         /// holds the group). Only such a node may take over by itself.
         public var followsOwner: Bool
+        /// The group has a witness (`WitnessView` in each observation).
+        public var hasWitness: Bool
 
         public init(node: String, group: String, mode: TakeoverConfiguration.Mode, deadTime: Double, isolationTime: Double,
-                    hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true) {
+                    hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true, hasWitness: Bool = false) {
             self.followsOwner = followsOwner
+            self.hasWitness = hasWitness
             self.node = node
             self.group = group
             self.mode = mode
@@ -43,13 +46,36 @@ public struct FailoverStateMachine: Sendable {
         /// Every share of the group's replica completed a sync at least once: a half-copied replica must not
         /// become the live data by itself.
         public var replicaReady: Bool
+        /// What the group's witness says; nil without a witness.
+        public var witness: WitnessView?
 
-        public init(now: Double, peerSilence: Double, serviceFailing: Bool, isolationFailing: Bool? = nil, replicaReady: Bool = true) {
+        public init(now: Double, peerSilence: Double, serviceFailing: Bool, isolationFailing: Bool? = nil, replicaReady: Bool = true,
+                    witness: WitnessView? = nil) {
             self.now = now
             self.peerSilence = peerSilence
             self.serviceFailing = serviceFailing
             self.isolationFailing = isolationFailing
             self.replicaReady = replicaReady
+            self.witness = witness
+        }
+    }
+
+    /// The witness as this node sees it now.
+    public struct WitnessView: Sendable, Equatable {
+        /// How it is named in messages ("node gamma", "tcp 10.0.0.9:443").
+        public var name: String
+        /// This node hears the witness (its heartbeats, or its check passes).
+        public var reachable: Bool
+        /// How long the witness has not heard the group's owner; nil when it cannot tell (a target) or has not said.
+        public var ownerSilence: Double?
+        /// How long the witness has not heard this node's peer; nil likewise.
+        public var peerSilence: Double?
+
+        public init(name: String, reachable: Bool, ownerSilence: Double? = nil, peerSilence: Double? = nil) {
+            self.name = name
+            self.reachable = reachable
+            self.ownerSilence = ownerSilence
+            self.peerSilence = peerSilence
         }
     }
 
@@ -59,6 +85,7 @@ public struct FailoverStateMachine: Sendable {
         case busy(FailoverPhase)
         case staleData(GroupOwnership)
         case replicaIncomplete
+        case witnessDisagrees(String)
 
         public var description: String {
             switch self {
@@ -67,6 +94,7 @@ public struct FailoverStateMachine: Sendable {
             case .busy(let phase): "the group is \(phase.rawValue); wait until that ends"
             case .staleData(let ownership): "this node stepped down when \(ownership.owner) took the group over (\(ownership)); its data stopped then, and serving it would lose every change made since. Use --force only if \(ownership.owner)'s data is lost for good"
             case .replicaIncomplete: "this node's replica has not completed its first sync; serving it would serve a partial copy. Use --force only if nothing better exists"
+            case .witnessDisagrees(let why): "\(why); a takeover now could make two primaries. Use --force only if you know the primary is down"
             }
         }
 
@@ -89,13 +117,17 @@ public struct FailoverStateMachine: Sendable {
     /// A higher ownership arrived while a takeover or acquisition was running: release once it ends.
     private var stepDownWhenDone = false
     /// The release under way is for isolation, not for a higher epoch.
-    private var isolating = false
+    var isolating = false
     /// The ownership the takeover under way stores (the one in its `.takeOver`).
     private var takingOver: GroupOwnership?
     /// The standby failed its isolation check: it heard nothing because of itself. Once it passes again, the
     /// primary's silence counts from then (`listeningSince`).
     private var cutOff = false
     private var listeningSince = -Double.infinity
+    /// The witness's veto of a takeover was told (once per silence of the primary).
+    var reportedWitnessVeto = false
+    /// The release under way, or the isolation, came from hearing neither the peer nor the witness.
+    var isolatedByWitness = false
 
     public init(settings: Settings, ownership: GroupOwnership, at now: Double) {
         self.settings = settings
@@ -122,6 +154,7 @@ public struct FailoverStateMachine: Sendable {
         failureSeenAt = nil
         silenceAtFailure = nil
         reportedSilentButServing = false
+        reportedWitnessVeto = false
         var actions: [FailoverAction] = []
         if theirs.supersedes(ownership), theirs.owner == settings.node, phase == .standby {
             // The holder handed the group over (a switchover): take it at the epoch it chose.
@@ -143,6 +176,7 @@ public struct FailoverStateMachine: Sendable {
             enter(.standby, at: now)
         } else if phase == .isolated && theirs == ownership {
             // The peer is back and took nothing over: the address is ours again.
+            isolatedByWitness = false
             enter(.acquiring, at: now)
             actions.append(.acquire)
         }
@@ -165,6 +199,7 @@ public struct FailoverStateMachine: Sendable {
                 return [.acquire]
             }
         case .active:
+            if let actions = isolateWithoutWitness(seen) { return actions }
             if let isolationFailing = seen.isolationFailing, isolationFailing, seen.peerSilence >= settings.isolationTime {
                 enter(.releasing, at: now)
                 isolating = true
@@ -177,9 +212,11 @@ public struct FailoverStateMachine: Sendable {
             }
         case .standby, .fenceFailed:
             return watchPrimary(seen)
+        case .isolated:
+            return returnWithWitness(seen)
         case .steppedDown:
             break
-        case .acquiring, .fencing, .takingOver, .releasing, .isolated:
+        case .acquiring, .fencing, .takingOver, .releasing:
             break
         }
         return []
@@ -207,6 +244,13 @@ public struct FailoverStateMachine: Sendable {
                             detail: "Silent for \(Self.seconds(seen.peerSilence)) s. Check the links (firewall, cables); a takeover now could make two primaries.")]
         }
         guard failureSeenAt == nil, phase == .standby else { return [] }
+        if let veto = witnessVeto(seen) {
+            guard !reportedWitnessVeto else { return [] }
+            reportedWitnessVeto = true
+            return [.notify(.primaryFailed, .warning, topic: "witness",
+                            summary: "\(settings.node) hears nothing from \(ownership.owner) of group \(settings.group) and its checks fail, but \(veto): no takeover",
+                            detail: "Silent for \(Self.seconds(seen.peerSilence)) s. The witness breaks the tie when the two nodes cannot hear each other; it takes over once the witness no longer hears \(ownership.owner) either.")]
+        }
         failureSeenAt = now
         silenceAtFailure = seen.peerSilence
         if !seen.replicaReady {
@@ -228,10 +272,14 @@ public struct FailoverStateMachine: Sendable {
 
     /// `understudy failover GROUP`: take over now, in either mode. Refused while the primary is heard (unless
     /// `force`), when this node owns the group already, or while something else runs.
-    public mutating func manualFailover(at now: Double, peerSilence: Double, force: Bool, replicaReady: Bool = true) -> Result<[FailoverAction], ManualFailoverRefusal> {
+    public mutating func manualFailover(at now: Double, peerSilence: Double, force: Bool, replicaReady: Bool = true,
+                                        witness: WitnessView? = nil) -> Result<[FailoverAction], ManualFailoverRefusal> {
         if isOwner && phase != .steppedDown { return .failure(.alreadyOwner(ownership)) }
         guard [.standby, .fenceFailed, .steppedDown].contains(phase) else { return .failure(.busy(phase)) }
         if peerSilence < settings.deadTime && !force { return .failure(.peerAlive(heardSecondsAgo: peerSilence)) }
+        if !force, let veto = witnessVeto(Observation(now: now, peerSilence: peerSilence, serviceFailing: true, witness: witness)) {
+            return .failure(.witnessDisagrees(veto))
+        }
         if phase == .steppedDown && !settings.followsOwner && !force { return .failure(.staleData(ownership)) }
         if !replicaReady && !force { return .failure(.replicaIncomplete) }
         if failureSeenAt == nil {
@@ -391,7 +439,7 @@ public struct FailoverStateMachine: Sendable {
                 detail: "It had given the group up already (address and services down) and will not take it back by itself.")
     }
 
-    private mutating func enter(_ next: FailoverPhase, at now: Double) {
+    mutating func enter(_ next: FailoverPhase, at now: Double) {
         phase = next
         phaseSince = now
     }

@@ -12,6 +12,10 @@ extension FailoverService {
         var announce: [String] = []
         state.withLockedValue { state in
             linkEvent = state.liveness[message.sender]?.heard(on: link, at: now)
+            if !message.hearings.isEmpty, groups.contains(where: { $0.takeover.witness == .node(message.sender) }) {
+                state.witnessReports[message.sender] = (Dictionary(message.hearings.map { ($0.node, Double($0.silenceMilliseconds) / 1000) },
+                                                                   uniquingKeysWith: { first, _ in first }), now)
+            }
             for theirs in message.groups {
                 guard var machine = state.machines[theirs.group],
                       runtime.configuration.groups[theirs.group]?.peer(of: runtime.name) == message.sender else { continue }
@@ -96,7 +100,7 @@ extension FailoverService {
                 let failing = !checks.isEmpty && checks.values.allSatisfy { $0.state == .failing }
                 let produced = machine.tick(FailoverStateMachine.Observation(
                     now: now, peerSilence: liveness.silence(at: now), serviceFailing: failing, isolationFailing: isolationFailing,
-                    replicaReady: ready[group.name] ?? true))
+                    replicaReady: ready[group.name] ?? true, witness: witnessView(group, owner: machine.ownership.owner, state: state, at: now)))
                 state.machines[group.name] = machine
                 if !produced.isEmpty { actions.append((group.name, produced)) }
             }
@@ -108,6 +112,27 @@ extension FailoverService {
             }
         }
         for (group, produced) in actions { enqueue(group, produced) }
+    }
+
+    /// The group's witness as this node sees it now (nil without one): whether it is reachable, and — a witness node
+    /// — how long it has not heard the owner and this node's peer, by its last report aged since.
+    func witnessView(_ group: GroupConfiguration, owner: String, state: State, at now: Double) -> FailoverStateMachine.WitnessView? {
+        // The owner must judge the witness lost by the isolation time, so it gives up before the standby (which needs
+        // the whole dead time of silence) can take over.
+        let heartbeat = runtime.configuration.heartbeat
+        let deadTime = owner == runtime.name ? heartbeat.isolationTime.seconds : heartbeat.deadTime.seconds
+        switch group.takeover.witness {
+        case nil:
+            return nil
+        case .target(let check):
+            return .init(name: "\(check.probe.typeName) \(check.probe.target)", reachable: state.witnessChecks[group.name]?.state == .passing)
+        case .node(let witness):
+            let reachable = (state.liveness[witness]?.silence(at: now)).map { $0 < deadTime } ?? false
+            guard reachable, let report = state.witnessReports[witness] else { return .init(name: "node \(witness)", reachable: reachable) }
+            let age = now - report.at
+            return .init(name: "node \(witness)", reachable: true, ownerSilence: report.hearings[owner].map { $0 + age },
+                         peerSilence: report.hearings[group.peer(of: runtime.name)].map { $0 + age })
+        }
     }
 
     /// `understudy failover GROUP`.
@@ -125,7 +150,9 @@ extension FailoverService {
                   let liveness = state.liveness[runtime.configuration.groups[group]?.peer(of: runtime.name) ?? ""] else {
                 return .failure(.busy(.starting))
             }
-            let outcome = machine.manualFailover(at: now, peerSilence: liveness.silence(at: now), force: force, replicaReady: ready)
+            let witness = runtime.configuration.groups[group].flatMap { witnessView($0, owner: machine.ownership.owner, state: state, at: now) }
+            let outcome = machine.manualFailover(at: now, peerSilence: liveness.silence(at: now), force: force, replicaReady: ready,
+                                                 witness: witness)
             state.machines[group] = machine
             return outcome
         }
@@ -221,14 +248,19 @@ extension FailoverService {
     }
 
     /// Runs one check every interval (never two at once), feeding its verdicts in.
-    func runCheck(_ check: CheckConfiguration, group: String?) async {
+    /// - Parameter witness: the check is the group's witness (a target it must reach), not one of its service checks.
+    func runCheck(_ check: CheckConfiguration, group: String?, witness: Bool = false) async {
         let probe = CheckProbe(check: check, group: eventLoopGroup)
-        let label = group.map { "check \(check.name) of group \($0)" } ?? "isolation check \(check.name)"
+        let label = group.map { witness ? "witness \(check.probe.target) of group \($0)" : "check \(check.name) of group \($0)" }
+            ?? "isolation check \(check.name)"
         while !Task.isCancelled {
             let started = runtime.now()
             let result = await probe.run()
             let now = runtime.now()
             let transition = state.withLockedValue { state -> CheckHealth.Transition? in
+                if let group, witness {
+                    return state.witnessChecks[group]?.record(passed: result.passed, message: result.message, at: now)
+                }
                 if let group {
                     return state.checks[group]?[check.name]?.record(passed: result.passed, message: result.message, at: now)
                 }

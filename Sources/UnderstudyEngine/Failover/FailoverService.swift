@@ -36,11 +36,18 @@ final class FailoverService: Sendable {
         var readyReplicas: Set<String> = []
         /// The link views last published for the mirror (`NodeRuntime.linkViews`).
         var publishedViews: [String: [String: MirrorRoute.LinkView]] = [:]
+        /// What each witness node said in its last heartbeat: node → silence, and when it was heard.
+        var witnessReports: [String: (hearings: [String: Double], at: Double)] = [:]
+        /// The verdict of each group's target witness (a check).
+        var witnessChecks: [String: CheckHealth] = [:]
         var running = true
     }
 
     /// The groups of this node that take part (both nodes have a link in common).
     let groups: [GroupConfiguration]
+    /// The groups this node is the witness of: it exchanges heartbeats with their nodes and tells each how long it
+    /// has not heard the other.
+    let witnessed: [GroupConfiguration]
 
     /// The service addresses this node holds, renewed and guarded so they die with the daemon (nil: no group here
     /// has an address on this node).
@@ -60,10 +67,16 @@ final class FailoverService: Sendable {
             guard let peer = configuration.nodes[group.peer(of: runtime.name)] else { return false }
             return !me.commonLinks(with: peer).isEmpty
         }
+        witnessed = configuration.groups(witnessedBy: runtime.name)
         let now = runtime.now()
         var initial = State()
         var routes: [HeartbeatService.Route] = []
-        for peerName in Set(groups.map { $0.peer(of: runtime.name) }).sorted() {
+        // Heartbeats go to the peers of this node's groups, to their witness nodes, and (on a witness) to the nodes of
+        // the groups it witnesses.
+        var heartbeatPeers = Set(groups.map { $0.peer(of: runtime.name) })
+        for group in groups { if case .node(let witness)? = group.takeover.witness { heartbeatPeers.insert(witness) } }
+        for group in witnessed { heartbeatPeers.formUnion([group.primary, group.standby]) }
+        for peerName in heartbeatPeers.sorted() where peerName != runtime.name {
             guard let peer = configuration.nodes[peerName] else { continue }
             let common = me.commonLinks(with: peer)
             routes += common.map { HeartbeatService.Route(peer: peerName, link: $0.local.name, localAddress: $0.local.address,
@@ -80,9 +93,13 @@ final class FailoverService: Sendable {
                 node: runtime.name, group: group.name, mode: group.takeover.mode, deadTime: configuration.heartbeat.deadTime.seconds,
                 isolationTime: configuration.heartbeat.isolationTime.seconds, hasFence: group.takeover.fence != nil,
                 hasChecks: !group.takeover.checks.isEmpty,
-                followsOwner: group.standby == runtime.name && ownership.owner == group.primary)
+                followsOwner: group.standby == runtime.name && ownership.owner == group.primary,
+                hasWitness: group.takeover.witness != nil)
             initial.machines[group.name] = FailoverStateMachine(settings: settings, ownership: ownership, at: now)
             initial.checks[group.name] = Dictionary(uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) })
+            if case .target(let check)? = group.takeover.witness {
+                initial.witnessChecks[group.name] = CheckHealth(rise: check.rise, fall: check.fall)
+            }
             let (stream, continuation) = AsyncStream<FailoverAction>.makeStream()
             queues[group.name] = continuation
             streams[group.name] = stream
@@ -152,12 +169,23 @@ final class FailoverService: Sendable {
                         }
                     }
                 },
+                hearings: { [witnessed] peer in
+                    // A witness tells each node of a group it witnesses how long it has not heard the group's nodes.
+                    let heard = Set(witnessed.filter { $0.primary == peer || $0.standby == peer }.flatMap { [$0.primary, $0.standby] })
+                    guard !heard.isEmpty else { return [] }
+                    let now = runtime.now()
+                    return state.withLockedValue { state in
+                        heard.sorted().compactMap { name in
+                            state.liveness[name].map { HeartbeatMessage.Hearing(node: name, silenceMilliseconds: UInt32(min(Double(UInt32.max), $0.silence(at: now) * 1000))) }
+                        }
+                    }
+                },
                 sequences: HeartbeatSequenceStore(stateDirectory: runtime.nodeConfiguration.stateDirectory),
                 deliver: { message, link, at in receiver.withLockedValue { $0 }?(message, link, at) })
         }
     }
 
-    var isActive: Bool { !groups.isEmpty }
+    var isActive: Bool { !groups.isEmpty || !witnessed.isEmpty }
 
     /// Runs until cancelled: heartbeats, checks, the ticker and the action queues.
     func run() async {
@@ -211,6 +239,9 @@ final class FailoverService: Sendable {
                 }
                 for check in group.takeover.checks {
                     tasks.addTask { await self.runCheck(check, group: group.name) }
+                }
+                if case .target(let check)? = group.takeover.witness {
+                    tasks.addTask { await self.runCheck(check, group: group.name, witness: true) }
                 }
             }
             if let isolation = runtime.nodeConfiguration.isolationCheck {

@@ -38,6 +38,8 @@ final class HeartbeatService: Sendable {
     let logger: Logger
     let now: @Sendable () -> Double
     let payload: @Sendable (_ peer: String) -> [HeartbeatMessage.GroupState]
+    /// What a witness tells `peer` of the nodes it hears ([] for every other node).
+    let hearings: @Sendable (_ peer: String) -> [HeartbeatMessage.Hearing]
     let deliver: @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void
     /// Refused datagrams, logged once per source and reason per window with the count held back.
     let refusals: RefusalLog
@@ -55,6 +57,7 @@ final class HeartbeatService: Sendable {
     init(node: String, routes: [Route], port: Int, interval: Double, key: [UInt8], logger: Logger,
          now: @escaping @Sendable () -> Double,
          payload: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.GroupState],
+         hearings: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.Hearing] = { _ in [] },
          sequences: HeartbeatSequenceStore? = nil,
          deliver: @escaping @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void) {
         self.node = node
@@ -65,6 +68,7 @@ final class HeartbeatService: Sendable {
         self.logger = logger
         self.now = now
         self.payload = payload
+        self.hearings = hearings
         self.deliver = deliver
         refusals = RefusalLog(logger: logger, now: now)
         self.sequences = sequences
@@ -120,7 +124,7 @@ final class HeartbeatService: Sendable {
                     guard let socket = sockets[route.link] else { continue }
                     sequence += 1
                     let message = HeartbeatMessage(sequence: sequence, sender: node, receiver: route.peer, link: route.link,
-                                                   groups: payload(route.peer))
+                                                   groups: payload(route.peer), hearings: hearings(route.peer))
                     let error = socket.send(authenticator.seal(message), to: route.remoteAddress, port: port)
                     state.withLockedValue {
                         $0.counters[route.peer + "/" + route.link, default: LinkCounters()].sent += 1

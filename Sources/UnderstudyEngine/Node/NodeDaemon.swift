@@ -41,7 +41,7 @@ public struct NodeDaemon: Service {
         tlsClient = try PeerTLS.clientContext(identity)
         self.onListening = onListening
         let store = CertificateStore(directory: configuration.certificatesDirectory)
-        let needsKey = configuration.peers(of: node).contains { peer in
+        let needsKey = configuration.heartbeatPeers(of: node).contains { peer in
             configuration.nodes[peer].map { !(configuration.nodes[node]?.commonLinks(with: $0).isEmpty ?? true) } ?? false
         }
         let notifications = NotificationService(configuration: configuration.notify, node: node, logger: logger,

@@ -3,7 +3,8 @@ import UnderstudyCore
 /// One heartbeat: a UDP datagram a node sends to each peer on each link, several times a second.
 ///
 /// Layout (big-endian): "USHB", version (1), sequence (8), sender, receiver, link, group count (2), then per
-/// group: name, epoch (8), owner, phase; strings are a length byte and UTF-8. The authenticator (HMAC-SHA256
+/// group: name, epoch (8), owner, phase; then, only from a witness, a hearing count (1) and per node it hears: name,
+/// silence in milliseconds (4); strings are a length byte and UTF-8. The authenticator (HMAC-SHA256
 /// over everything before it, with the cluster key) follows; it is added and checked by the engine, which
 /// holds the key. The receiver and link are inside so a datagram cannot be replayed to another node or on
 /// another link; the sequence grows across restarts (it starts at the sender's clock in nanoseconds) so a
@@ -22,6 +23,17 @@ public struct HeartbeatMessage: Sendable, Equatable {
         }
     }
 
+    /// What a witness tells each node of a group it witnesses: how long it has not heard `node` (on any link).
+    public struct Hearing: Sendable, Equatable {
+        public var node: String
+        public var silenceMilliseconds: UInt32
+
+        public init(node: String, silenceMilliseconds: UInt32) {
+            self.node = node
+            self.silenceMilliseconds = silenceMilliseconds
+        }
+    }
+
     public static let magic: [UInt8] = Array("USHB".utf8)
     public static let version: UInt8 = 1
     /// Well under a typical 1500-byte MTU with the authenticator, so a heartbeat is never fragmented.
@@ -33,13 +45,16 @@ public struct HeartbeatMessage: Sendable, Equatable {
     public var receiver: String
     public var link: String
     public var groups: [GroupState]
+    /// Sent by a witness only (an older receiver would refuse the trailer: upgrade every node before adding one).
+    public var hearings: [Hearing]
 
-    public init(sequence: UInt64, sender: String, receiver: String, link: String, groups: [GroupState]) {
+    public init(sequence: UInt64, sender: String, receiver: String, link: String, groups: [GroupState], hearings: [Hearing] = []) {
         self.sequence = sequence
         self.sender = sender
         self.receiver = receiver
         self.link = link
         self.groups = groups
+        self.hearings = hearings
     }
 
     public func encoded() -> [UInt8] {
@@ -55,6 +70,14 @@ public struct HeartbeatMessage: Sendable, Equatable {
             Self.append(state.ownership.epoch, to: &bytes)
             Self.append(state.ownership.owner, to: &bytes)
             Self.append(state.phase, to: &bytes)
+        }
+        if !hearings.isEmpty {
+            let heard = hearings.prefix(Self.maximumGroups)
+            bytes.append(UInt8(heard.count))
+            for hearing in heard {
+                Self.append(hearing.node, to: &bytes)
+                for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: hearing.silenceMilliseconds >> UInt32(shift))) }
+            }
         }
         return bytes
     }
@@ -82,8 +105,18 @@ public struct HeartbeatMessage: Sendable, Equatable {
             let phase = try reader.string("phase")
             groups.append(GroupState(group: group, ownership: GroupOwnership(epoch: epoch, owner: owner), phase: phase))
         }
-        guard reader.isAtEnd else { throw WireError(.malformedFrame, "heartbeat has \(bytes.count - reader.offset) bytes after its last group") }
-        return HeartbeatMessage(sequence: sequence, sender: sender, receiver: receiver, link: link, groups: groups)
+        var hearings: [Hearing] = []
+        if !reader.isAtEnd {
+            let heard = Int(try reader.byte())
+            guard heard >= 1, heard <= maximumGroups else { throw WireError(.malformedFrame, "heartbeat claims \(heard) hearings (1 to \(maximumGroups))") }
+            for _ in 0..<heard {
+                let node = try reader.string("heard node")
+                let silence = try reader.take(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                hearings.append(Hearing(node: node, silenceMilliseconds: silence))
+            }
+        }
+        guard reader.isAtEnd else { throw WireError(.malformedFrame, "heartbeat has \(bytes.count - reader.offset) bytes after its last part") }
+        return HeartbeatMessage(sequence: sequence, sender: sender, receiver: receiver, link: link, groups: groups, hearings: hearings)
     }
 
     private static func append(_ value: UInt64, to bytes: inout [UInt8]) {

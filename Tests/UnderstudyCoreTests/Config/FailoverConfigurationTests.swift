@@ -231,6 +231,40 @@ import UnderstudyCore
         #expect(problems.first?.message.contains("'announce_refresh' in [groups.web] is 1ms, below the minimum of 1s") == true, "\(problems)")
     }
 
+    @Test func aWitnessNode_needsToExist_beAThirdNode_andShareALinkWithEach() throws {
+        let gamma = """
+            [nodes.gamma]
+            address = "10.77.1.3:7700"
+            [nodes.gamma.links]
+            lan = "10.77.1.3"
+            """
+        let lans = (alpha: "lan = \"10.77.1.1\"", beta: "lan = \"10.77.1.2\"")
+        let configuration = try loadConfiguration(failoverCluster(alphaLinks: lans.alpha, betaLinks: lans.beta, group: "witness = \"gamma\"", tail: gamma)).get()
+        #expect(configuration.groups["web"]?.takeover.witness == .node("gamma"))
+        #expect(configuration.groups(witnessedBy: "gamma").map(\.name) == ["web"])
+        #expect(configuration.heartbeatPeers(of: "gamma") == ["alpha", "beta"])
+        #expect(configuration.heartbeatPeers(of: "alpha") == ["beta", "gamma"])
+        let unknown = configurationProblems(failoverCluster(group: "witness = \"omega\""))
+        #expect(unknown.count == 1 && unknown.first?.message.contains("the witness 'omega' of group 'web' is not a node") == true, "\(unknown)")
+        let member = configurationProblems(failoverCluster(group: "witness = \"beta\""))
+        #expect(member.first?.message.contains("the witness must be a third node") == true, "\(member)")
+        let unlinked = configurationProblems(failoverCluster(group: "witness = \"gamma\"", tail: gamma))
+        #expect(unlinked.count == 2 && unlinked.allSatisfy { $0.message.contains("has no link in common with") }, "\(unlinked)")
+    }
+
+    @Test func aWitnessTarget_isACheckTable() throws {
+        let configuration = try loadConfiguration(failoverCluster(group: """
+            [groups.web.witness]
+            type = "tcp"
+            target = "10.77.1.25:2525"
+            """)).get()
+        guard case .target(let check)? = configuration.groups["web"]?.takeover.witness else {
+            Issue.record("no target witness")
+            return
+        }
+        #expect(check.probe.target == "10.77.1.25:2525")
+    }
+
     @Test func groupWithoutLinks_isAMirrorOnly() throws {
         let configuration = try loadConfiguration("""
             cluster = "c"

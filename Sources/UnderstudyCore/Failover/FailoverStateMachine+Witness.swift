@@ -1,0 +1,49 @@
+/// The witness's part in the decision (`WitnessConfiguration`): it can veto a takeover, make a primary that hears
+/// neither its peer nor the witness give the group up, and let that primary take it back once the witness vouches
+/// that the peer cannot have taken over meanwhile.
+extension FailoverStateMachine {
+    /// Why the witness forbids a takeover now, or nil when it agrees (or there is none).
+    func witnessVeto(_ seen: Observation) -> String? {
+        guard settings.hasWitness else { return nil }
+        guard let witness = seen.witness else { return "its witness is not known yet" }
+        guard witness.reachable else {
+            return "it cannot reach its witness (\(witness.name)) either, so it may be the node that is cut off"
+        }
+        if let silence = witness.ownerSilence, silence < settings.deadTime {
+            return "its witness (\(witness.name)) still hears \(ownership.owner) (\(Self.seconds(silence)) s ago)"
+        }
+        return nil
+    }
+
+    /// The owner hears neither its peer (for the isolation time) nor its witness: it is the one cut off, and gives the
+    /// group up before the standby (which the witness may allow) takes it.
+    mutating func isolateWithoutWitness(_ seen: Observation) -> [FailoverAction]? {
+        guard settings.hasWitness, seen.peerSilence >= settings.isolationTime, seen.witness?.reachable != true else { return nil }
+        enter(.releasing, at: seen.now)
+        isolating = true
+        isolatedByWitness = true
+        let name = seen.witness?.name ?? "its witness"
+        return [
+            .notify(.stepDown, .critical, topic: "isolated",
+                    summary: "\(settings.node) gave up group \(settings.group): it hears neither its peer nor its witness (\(name))",
+                    detail: "Silent for \(Self.seconds(seen.peerSilence)) s (isolation_time \(Self.seconds(settings.isolationTime)) s). It takes the group back once it hears its peer and no takeover happened, or once the witness says the peer has been silent since before this."),
+            .release(runStopScripts: true),
+        ]
+    }
+
+    /// An owner isolated for want of its peer and witness takes the group back when the witness is heard again and has
+    /// not heard the peer since before the isolation began: the peer could not have reached the witness, so it could
+    /// not have taken over.
+    mutating func returnWithWitness(_ seen: Observation) -> [FailoverAction] {
+        guard isolatedByWitness, seen.isolationFailing != true, let witness = seen.witness, witness.reachable,
+              let peerSilence = witness.peerSilence, peerSilence >= seen.now - phaseSince + settings.deadTime else { return [] }
+        isolatedByWitness = false
+        enter(.acquiring, at: seen.now)
+        return [
+            .notify(.takeoverStarted, .critical, topic: "witness",
+                    summary: "\(settings.node) takes group \(settings.group) back: its witness (\(witness.name)) is heard again and has not heard the peer for \(Self.seconds(peerSilence)) s",
+                    detail: "The peer could not reach the witness all that time, so it cannot have taken the group over."),
+            .acquire,
+        ]
+    }
+}
