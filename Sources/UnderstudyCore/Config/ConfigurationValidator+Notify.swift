@@ -1,6 +1,7 @@
 /// `[notify]` (`repeat_after`) with `[notify.email]`, `[notify.webhook]` and `[notify.command]`.
 extension ConfigurationValidator {
-    static let notifyKeys = ["repeat_after", "replication_stalled_after", "email", "webhook", "command"]
+    static let notifyKeys = ["repeat_after", "replication_stalled_after", "email", "webhook", "command", "snmp"]
+    static let snmpKeys = ["target", "version", "community", "user", "auth", "auth_password_file", "engine_id", "trap_oid", "objects_oid"]
     static let emailKeys = ["server", "starttls", "ca_file", "username", "password_file", "from", "to"]
     static let webhookKeys = ["url", "timeout"]
     static let commandNotifyKeys = ["command", "timeout"]
@@ -34,7 +35,80 @@ extension ConfigurationValidator {
                                        range: ConfigDuration(seconds: 0.1)...ConfigDuration(seconds: 3600))
             if let line, let timeout { configuration.command = CommandNotification(command: line, timeout: timeout) } else { valid = false }
         } else if table["command"] != nil { valid = false }
+        if let snmp = subtable("snmp", of: table) {
+            if let read = readSNMP(snmp) { configuration.snmp = read } else { valid = false }
+        } else if table["snmp"] != nil { valid = false }
         return valid ? configuration : nil
+    }
+
+    private mutating func readSNMP(_ table: TOMLTable) -> SNMPNotification? {
+        let place = "[notify.snmp]"
+        checkKeys(of: table, allowed: Self.snmpKeys, place: place)
+        var target: PeerAddress?
+        if let (text, line) = readString("target", in: table, place: place, required: true, expectation: "\"host:port\"") {
+            do throws(PeerAddressError) {
+                target = try PeerAddress.parse(text.contains(":") && !text.hasSuffix("]") ? text : text + ":162")
+            } catch {
+                report(.invalidAddress, line, "\(Self.subject("target", place)): \(error)")
+            }
+        }
+        let version = readChoice("version", table, place: place, choices: ["2c", "3"], default: "2c")
+        var security: SNMPNotification.Security?
+        if version == "3" {
+            for key in ["community"] where table[key] != nil {
+                report(.invalidValue, table[key]!.line, "\(Self.subject(key, place)) is for version \"2c\"; version 3 authenticates a 'user'")
+            }
+            let user = readString("user", in: table, place: place, required: true)?.0
+            let auth = readChoice("auth", table, place: place, choices: ["SHA", "SHA-256"], default: "SHA-256")
+            let passwordFile = readAbsolutePath("auth_password_file", in: table, place: place, required: true)?.0
+            if let user, user.isEmpty || user.utf8.count > 32 {
+                report(.invalidValue, table["user"]!.line, "\(Self.subject("user", place)) must be 1 to 32 characters")
+            } else if let user, let auth, let passwordFile {
+                security = .user(name: user, auth: SNMPNotification.AuthProtocol(rawValue: auth)!, passwordFile: passwordFile)
+            }
+        } else if version == "2c" {
+            for key in ["user", "auth", "auth_password_file"] where table[key] != nil {
+                report(.invalidValue, table[key]!.line, "\(Self.subject(key, place)) needs version = \"3\"; version \"2c\" sends a 'community'")
+            }
+            if let (community, line) = readString("community", in: table, place: place, required: false) {
+                if community.isEmpty || community.utf8.count > 64 {
+                    report(.invalidValue, line, "\(Self.subject("community", place)) must be 1 to 64 characters")
+                } else {
+                    security = .community(community)
+                }
+            } else if table["community"] == nil {
+                security = .community("public")
+            }
+        }
+        var engineID: [UInt8]? = []
+        if let (text, line) = readString("engine_id", in: table, place: place, required: false, expectation: "hex digits like \"0x80000000046e6f6465\"") {
+            let digits = text.lowercased().hasPrefix("0x") ? String(text.dropFirst(2)) : text
+            let bytes = stride(from: 0, to: digits.count, by: 2).compactMap { offset -> UInt8? in
+                let start = digits.index(digits.startIndex, offsetBy: offset)
+                guard let end = digits.index(start, offsetBy: 2, limitedBy: digits.endIndex) else { return nil }
+                return UInt8(digits[start..<end], radix: 16)
+            }
+            if digits.count % 2 != 0 || bytes.count * 2 != digits.count || !(5...32).contains(bytes.count) {
+                report(.invalidValue, line, "\(Self.subject("engine_id", place)) is '\(text)'; it must be 5 to 32 bytes in hex, like \"0x80000000046e6f6465\"")
+                engineID = nil
+            } else {
+                engineID = bytes
+            }
+        }
+        var oids: [String] = []
+        for (key, fallback) in [("trap_oid", SNMPTrap.defaultTrapOID), ("objects_oid", SNMPTrap.defaultObjectsOID)] {
+            if let (text, line) = readString(key, in: table, place: place, required: false, expectation: "an OID like \"1.3.6.1.4.1.99999.1\"") {
+                if BER.objectIdentifier(text) == nil || text.hasSuffix(".") {
+                    report(.invalidValue, line, "\(Self.subject(key, place)) is '\(text)', not an object identifier like \"1.3.6.1.4.1.99999.1\"")
+                } else {
+                    oids.append(text)
+                }
+            } else {
+                oids.append(fallback)
+            }
+        }
+        guard let target, let security, let engineID, oids.count == 2 else { return nil }
+        return SNMPNotification(target: target, security: security, engineID: engineID, trapOID: oids[0], objectsOID: oids[1])
     }
 
     private mutating func subtable(_ key: String, of table: TOMLTable) -> TOMLTable? {

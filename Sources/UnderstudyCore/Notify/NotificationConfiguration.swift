@@ -12,6 +12,7 @@ public struct NotificationConfiguration: Sendable, Equatable {
     public var email: EmailNotification?
     public var webhook: WebhookNotification?
     public var command: CommandNotification?
+    public var snmp: SNMPNotification?
 
     public init(repeatAfter: ConfigDuration = Self.defaultRepeatAfter, email: EmailNotification? = nil,
                 webhook: WebhookNotification? = nil, command: CommandNotification? = nil) {
@@ -21,7 +22,7 @@ public struct NotificationConfiguration: Sendable, Equatable {
         self.command = command
     }
 
-    public var isEmpty: Bool { email == nil && webhook == nil && command == nil }
+    public var isEmpty: Bool { email == nil && webhook == nil && command == nil && snmp == nil }
 }
 
 /// `[notify.email]`: one message per event through an SMTP server.
@@ -78,5 +79,42 @@ public struct CommandNotification: Sendable, Equatable {
     public init(command: String, timeout: ConfigDuration = ConfigDuration(seconds: 30)) {
         self.command = command
         self.timeout = timeout
+    }
+}
+
+/// `[notify.snmp]`: an SNMPv2 trap per event to a manager (`target`, UDP port 162 by default), SNMPv2c with a
+/// `community`, or SNMPv3 with a `user` authenticated by HMAC-SHA (`auth` "SHA" or "SHA-256", the password read from
+/// `auth_password_file`) from the engine `engine_id`.
+public struct SNMPNotification: Sendable, Equatable {
+    public enum Security: Sendable, Equatable {
+        case community(String)
+        case user(name: String, auth: AuthProtocol, passwordFile: String)
+    }
+
+    public enum AuthProtocol: String, Sendable, Equatable {
+        case sha = "SHA"
+        case sha256 = "SHA-256"
+    }
+
+    public var target: PeerAddress
+    public var security: Security
+    /// The SNMP engine ID this node sends as (5 to 32 bytes); the manager's user entry names it.
+    public var engineID: [UInt8]
+    public var trapOID: String
+    public var objectsOID: String
+
+    public init(target: PeerAddress, security: Security, engineID: [UInt8], trapOID: String = SNMPTrap.defaultTrapOID,
+                objectsOID: String = SNMPTrap.defaultObjectsOID) {
+        self.target = target
+        self.security = security
+        self.engineID = engineID
+        self.trapOID = trapOID
+        self.objectsOID = objectsOID
+    }
+
+    /// The engine ID a node uses when `engine_id` is not set: 0x80000000 (no enterprise), format 4 (text), and the
+    /// first 27 bytes of the node's name.
+    public static func defaultEngineID(node: String) -> [UInt8] {
+        [0x80, 0x00, 0x00, 0x00, 0x04] + Array(node.utf8.prefix(27))
     }
 }

@@ -45,7 +45,8 @@ public struct NodeDaemon: Service {
             configuration.nodes[peer].map { !(configuration.nodes[node]?.commonLinks(with: $0).isEmpty ?? true) } ?? false
         }
         let notifications = NotificationService(configuration: configuration.notify, node: node, logger: logger,
-                                                eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+                                                eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                                                stateDirectory: runtime.nodeConfiguration.stateDirectory)
         self.notifications = notifications
         let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
         runtime.notifier.withLockedValue { $0 = notifier }

@@ -42,7 +42,7 @@ public final class NotificationService: Sendable {
 
     /// The channels of `configuration` (email, webhook, command; none is fine: `notify` then does nothing).
     public convenience init(configuration: NotificationConfiguration, node: String, logger: Logger,
-                            eventLoopGroup: any EventLoopGroup,
+                            eventLoopGroup: any EventLoopGroup, stateDirectory: String = NodeConfiguration.defaultStateDirectory,
                             now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                             sleep: @escaping @Sendable (Double) async -> Void = NotificationService.taskSleep) {
         var channels: [any NotificationChannel] = []
@@ -54,6 +54,13 @@ public final class NotificationService: Sendable {
         }
         if let command = configuration.command {
             channels.append(CommandNotifier(configuration: command))
+        }
+        if let snmp = configuration.snmp {
+            do {
+                channels.append(try SNMPTrapSender(configuration: snmp, node: node, stateDirectory: stateDirectory))
+            } catch {
+                logger.error("no SNMP traps: \(error)")
+            }
         }
         var logger = logger
         logger[metadataKey: "node"] = "\(node)"

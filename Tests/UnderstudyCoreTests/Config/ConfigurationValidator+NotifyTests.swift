@@ -151,4 +151,61 @@ import UnderstudyCore
         #expect(problems.map(\.line) == [lineNumber(of: "repeat_afer", in: text), lineNumber(of: "form =", in: text)])
         #expect(problems.allSatisfy { $0.code == .unknownKey })
     }
+
+    // MARK: - SNMP
+
+    @Test func snmp_v2c_defaultsToPublicAndPort162_andTheDefaultEngineIDIsTheNodes() throws {
+        let configuration = try loadConfiguration(failoverCluster(tail: """
+            [notify.snmp]
+            target = "10.77.1.25"
+            """)).get()
+        let snmp = try #require(configuration.notify.snmp)
+        #expect(snmp.target.port == 162 && snmp.security == .community("public") && snmp.engineID.isEmpty)
+        #expect(SNMPNotification.defaultEngineID(node: "alpha") == [0x80, 0, 0, 0, 4] + Array("alpha".utf8))
+    }
+
+    @Test func snmp_v3_readsItsUserAuthAndEngine() throws {
+        let configuration = try loadConfiguration(failoverCluster(tail: """
+            [notify.snmp]
+            target = "nms.example:10162"
+            version = "3"
+            user = "understudy"
+            auth = "SHA"
+            auth_password_file = "/etc/understudy/snmp.password"
+            engine_id = "0x8000000004616c706861"
+            """)).get()
+        let snmp = try #require(configuration.notify.snmp)
+        #expect(snmp.security == .user(name: "understudy", auth: .sha, passwordFile: "/etc/understudy/snmp.password"))
+        #expect(snmp.engineID == [0x80, 0, 0, 0, 4] + Array("alpha".utf8))
+    }
+
+    @Test func snmp_refusesMixedVersions_badEngineIDs_andBadOIDs() {
+        let v3WithCommunity = configurationProblems(failoverCluster(tail: """
+            [notify.snmp]
+            target = "10.77.1.25"
+            version = "3"
+            community = "public"
+            user = "u"
+            auth_password_file = "/p"
+            """))
+        #expect(v3WithCommunity.contains { $0.message.contains("'community' in [notify.snmp] is for version \"2c\"") }, "\(v3WithCommunity)")
+        let v2WithUser = configurationProblems(failoverCluster(tail: """
+            [notify.snmp]
+            target = "10.77.1.25"
+            user = "u"
+            """))
+        #expect(v2WithUser.contains { $0.message.contains("'user' in [notify.snmp] needs version = \"3\"") }, "\(v2WithUser)")
+        let badEngine = configurationProblems(failoverCluster(tail: """
+            [notify.snmp]
+            target = "10.77.1.25"
+            engine_id = "0x80zz"
+            """))
+        #expect(badEngine.contains { $0.message.contains("it must be 5 to 32 bytes in hex") }, "\(badEngine)")
+        let badOID = configurationProblems(failoverCluster(tail: """
+            [notify.snmp]
+            target = "10.77.1.25"
+            trap_oid = "4.5.6"
+            """))
+        #expect(badOID.contains { $0.message.contains("not an object identifier") }, "\(badOID)")
+    }
 }
