@@ -63,6 +63,7 @@ struct StandbyGroupService: Sendable {
             // Leaves the path when its link goes down, or for a preferred one that came back (see `MirrorRoute`).
             let watching = route
             let leaving = NIOLockedValueBox<String?>(nil)
+            let handshaken = NIOLockedValueBox(false)
             do {
                 try await withTaskCancellationHandler {
                     try await connection.channel.executeThenClose { inbound, outbound in
@@ -91,6 +92,7 @@ struct StandbyGroupService: Sendable {
                             }
                             node.status.update(group: group.name) { $0.peerConnected = true }
                             failedAttempts = 0
+                            handshaken.withLockedValue { $0 = true }
                             // The pause before a reconnect grows until a connection proves healthy: one that fails
                             // every time after its handshake (a sync the primary refuses) is not retried twice a second.
                             try await follow(inbox: inbox, writer: writer, counter: connection.counter, healthy: { backoff = 0.5 })
@@ -112,6 +114,9 @@ struct StandbyGroupService: Sendable {
                 }
                 logger.warning("connection to \(holder) for group \(group.name) ended: \(error); reconnecting")
                 markDisconnected("\(error)")
+                // The serving node went away (it restarted, a cable): not a failure that repeats, so no growing pause.
+                // A connection that failed on its own (a refused sync, a bad frame) keeps it growing.
+                if handshaken.withLockedValue({ $0 }), NetworkFailure.peerGone(error) != nil { backoff = 0.5 }
                 // Askers of the failed sync were answered (or requeued) by the loop; new ones wait for the
                 // reconnect, or are told after a few failed attempts.
                 _ = await requests.takeLive()
