@@ -43,7 +43,7 @@ struct StandbyGroupService: Sendable {
                 route.attemptFailed()
                 // Another path of this round is tried at once; when every path failed, the pause grows.
                 let another = route.paths.count > 1 && route.hasUntriedPath(links: linkViews(of: holder))
-                logger.warning("cannot reach \(holder) over \(path) for group \(group.name): \(error); \(another ? "trying another path" : "retrying in \(backoff)s")")
+                logger.warning("cannot reach \(holder) over \(path) for group \(group.name): \(NetworkFailure(error).text); \(another ? "trying another path" : "retrying in \(backoff)s")")
                 markDisconnected("\(error)")
                 failedAttempts += 1
                 // Askers wait through a short outage (a primary still starting); after a few attempts they are told.

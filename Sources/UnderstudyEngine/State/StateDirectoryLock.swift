@@ -12,8 +12,18 @@ import Foundation
 /// A daemon that finds `running` (or no file) knows its predecessor crashed, and cleans what a crash leaves.
 public final class StateDirectoryLock: Sendable {
     public let path: String
-    /// The last run stopped cleanly (the file said so): nothing of a crash to clean up.
-    public let previousRunStoppedCleanly: Bool
+    /// How the last run of this node ended, as the file says.
+    public enum PreviousRun: Sendable, Equatable {
+        /// No run before: a new state directory.
+        case none
+        case stoppedCleanly
+        /// It crashed (or was killed), or an older version without this file ran: clean up after it.
+        case unknownEnd
+    }
+
+    public let previousRun: PreviousRun
+    /// Nothing of a crash to clean up.
+    public var previousRunStoppedCleanly: Bool { previousRun != .unknownEnd }
     private let descriptor: Int32
 
     public static func fileName() -> String { "daemon.lock" }
@@ -28,6 +38,8 @@ public final class StateDirectoryLock: Sendable {
                 throw StateDirectoryLockError("cannot create the state directory \(directory) of node \(node): \(errnoText(errno))")
             }
         }
+        let existed = access(path, F_OK) == 0
+        let hadState = access(directory + "/state.sqlite", F_OK) == 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw StateDirectoryLockError("cannot open \(path) to lock the state directory of node \(node): \(errnoText(errno))")
@@ -43,7 +55,11 @@ public final class StateDirectoryLock: Sendable {
             throw StateDirectoryLockError("cannot lock \(path): \(errnoText(code))")
         }
         descriptor = fd
-        previousRunStoppedCleanly = Self.contents(fd).hasPrefix("stopped")
+        if Self.contents(fd).hasPrefix("stopped") {
+            previousRun = .stoppedCleanly
+        } else {
+            previousRun = existed || hadState ? .unknownEnd : .none
+        }
         write("running \(getpid()) \(ISO8601DateFormatter().string(from: Date()))\n")
     }
 

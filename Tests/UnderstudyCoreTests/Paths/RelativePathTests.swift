@@ -37,4 +37,13 @@ struct RelativePathTests {
         #expect(!RelativePath.isWithin("ab", "a"))
         #expect(RelativePath.isWithin("a", "a"))
     }
+
+    @Test func shown_namesTheRoot_quotesAPath_andShortensALongOne() {
+        #expect(RelativePath.shown("") == "the share root", "a message never names an empty path")
+        #expect(RelativePath.shown("a/b c.txt") == "\"a/b c.txt\"")
+        let long = Array(repeating: String(repeating: "d", count: 250), count: 18).joined(separator: "/")
+        let shown = RelativePath.shown(long)
+        #expect(shown.utf8.count < 160, "\(shown)")
+        #expect(shown.hasSuffix("(4517 bytes, 18 components)"), "\(shown)")
+    }
 }

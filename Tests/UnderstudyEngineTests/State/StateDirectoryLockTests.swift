@@ -28,7 +28,8 @@ import Testing
             let state = directory.sub("s")
             do {
                 let fresh = try StateDirectoryLock(stateDirectory: state, node: "alpha")
-                #expect(!fresh.previousRunStoppedCleanly, "no record of a run: clean up to be sure")
+                #expect(fresh.previousRun == .none, "a new state directory: nothing to clean up")
+                #expect(fresh.previousRunStoppedCleanly)
             }
             do {
                 // The last run ended without `markStoppedCleanly` (a kill -9 leaves "running").
@@ -40,6 +41,16 @@ import Testing
             #expect(clean.previousRunStoppedCleanly)
             let text = try String(contentsOfFile: state + "/daemon.lock", encoding: .utf8)
             #expect(text.hasPrefix("running \(getpid()) "), "\(text)")
+        }
+    }
+
+    @Test func aStateDirectoryOfAnOlderVersion_withoutTheFile_isCleanedUpAfter() throws {
+        try withStateTestDirectory { directory in
+            let state = directory.sub("old")
+            mkdir(state, 0o700)
+            FileManager.default.createFile(atPath: state + "/state.sqlite", contents: Data())
+            let lock = try StateDirectoryLock(stateDirectory: state, node: "alpha")
+            #expect(lock.previousRun == .unknownEnd)
         }
     }
 }
