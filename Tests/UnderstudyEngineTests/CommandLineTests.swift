@@ -10,16 +10,7 @@ import UnderstudyEngine
 /// what and where, and a non-zero exit.
 struct CommandLineTests {
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ChildProcess.run(DaemonProcess.binary, arguments)
     }
 
     @Test func checkConfig_reportsEveryProblemAsFileLineMessage() throws {
@@ -99,8 +90,8 @@ struct CommandLineTests {
         let status = try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }
         #expect(status.ok)
         daemon.terminate()
-        #expect(daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0,
-                "exit status \(daemon.process.terminationStatus); log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(daemon.child.exitCode == 0,
+                "wait status \(daemon.child.waitStatus.map(String.init) ?? "none"); log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("node alpha stopped"))
     }
 

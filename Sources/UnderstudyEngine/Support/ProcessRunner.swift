@@ -43,8 +43,9 @@ public enum ProcessRunner {
         }
     }
 
-    private static func runBlocking(executable: String, arguments: [String], environment: [String: String],
-                                    timeout: Double, outputLimit: Int) -> ProcessOutcome {
+    /// `run` on the calling thread, for callers that are threads of their own (and the tests' helpers).
+    static func runBlocking(executable: String, arguments: [String], environment: [String: String],
+                            timeout: Double, outputLimit: Int) -> ProcessOutcome {
         let start = monotonicNow()
         func notStarted(_ reason: String) -> ProcessOutcome {
             ProcessOutcome(termination: .notStarted(reason), timedOut: false, output: "", outputTruncated: false,
@@ -82,8 +83,8 @@ public enum ProcessRunner {
 
     /// Starts the child in a new process group (its pid is the group id) with stdin /dev/null and both
     /// output streams on `output`. Returns 0 or an errno; glibc reports a failed exec here too.
-    private static func spawn(executable: String, arguments: [String], environment: [String: String],
-                              output: Int32, pid: inout pid_t) -> Int32 {
+    static func spawn(executable: String, arguments: [String], environment: [String: String],
+                      output: Int32, pid: inout pid_t) -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -11,12 +11,8 @@ import UnderstudyCore
 @Suite(.serialized)
 struct ReplicaDiskFullTests {
     static func mount(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/mount")
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw NodeTestError("mount \(arguments) failed: \(process.terminationStatus)") }
+        let (status, output) = try ChildProcess.run("/bin/mount", arguments)
+        guard status == 0 else { throw NodeTestError("mount \(arguments) failed (\(status)): \(output)") }
     }
 
     @Test func fullReplicaDisk_isReportedAndRetried_untilThereIsRoom() async throws {

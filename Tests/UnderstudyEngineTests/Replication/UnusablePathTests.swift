@@ -120,11 +120,6 @@ struct UnusablePathTests {
     }
 
     static func chattr(_ flag: String, _ path: String) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
-        process.arguments = [flag, path]
-        guard (try? process.run()) != nil else { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
+        (try? ChildProcess.run("/usr/bin/chattr", [flag, path]))?.status ?? -1
     }
 }

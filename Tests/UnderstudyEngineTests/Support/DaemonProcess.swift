@@ -6,7 +6,7 @@ import Foundation
 /// An `understudy run` process of the binary built next to the tests, for what only a real process can show:
 /// kill -9 at any instant.
 final class DaemonProcess {
-    let process = Process()
+    let child: ChildProcess
     let node: String
 
     static var binary: String {
@@ -22,30 +22,24 @@ final class DaemonProcess {
 
     init(config: String, node: String, log: String) throws {
         self.node = node
-        process.executableURL = URL(fileURLWithPath: DaemonProcess.binary)
-        process.arguments = ["run", "--config", config, "--node", node]
         // Appended to, so the log of a node restarted many times tells its whole story.
-        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let output = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw ChildProcessError(message: "\(log): \(String(cString: strerror(errno)))") }
+        defer { close(output) }
+        child = try ChildProcess(executable: DaemonProcess.binary, arguments: ["run", "--config", config, "--node", node],
+                                 output: output)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     func kill9() {
-        Glibc.kill(pid, SIGKILL)
-        process.waitUntilExit()
+        child.kill9()
     }
 
     func terminate() {
-        guard process.isRunning else { return }
-        Glibc.kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill9() }
+        guard child.isRunning else { return }
+        kill(pid, SIGTERM)
+        if !child.wait(seconds: 10) { kill9() }
     }
 }
 

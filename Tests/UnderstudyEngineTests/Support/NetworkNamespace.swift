@@ -94,23 +94,11 @@ enum Shell {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Debian keeps ip and sysctl in /usr/sbin, which a test runner's PATH may lack.
-        var environment = ProcessInfo.processInfo.environment
-        environment["PATH"] = "/usr/sbin:/sbin:/usr/bin:/bin:" + (environment["PATH"] ?? "")
-        process.environment = environment
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // These commands print little and end by themselves; reading to EOF before waiting cannot deadlock.
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NamespaceError(message: "\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(output)")
+        let path = "/usr/sbin:/sbin:/usr/bin:/bin:" + (ProcessInfo.processInfo.environment["PATH"] ?? "")
+        let (status, output) = try ChildProcess.run("/usr/bin/env", arguments, environment: ["PATH": path])
+        guard status == 0 else {
+            throw NamespaceError(message: "\(arguments.joined(separator: " ")) failed (\(status)): \(output)")
         }
         return output
     }
