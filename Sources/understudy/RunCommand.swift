@@ -19,7 +19,8 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let name = try ConfigOptions.node(node, in: configuration)
         let logger = Logger(label: "understudy.\(name)")
-        let daemon = try NodeDaemon(configuration: configuration, node: name, logger: logger)
+        let daemon = try NodeDaemon(configuration: configuration, node: name, logger: logger,
+                                    guardianExecutable: NodeDaemon.ownExecutable)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -9,7 +9,11 @@ extension FailoverStateMachine {
         guard witness.reachable else {
             return "it cannot reach its witness (\(witness.name)) either, so it may be the node that is cut off"
         }
-        if let silence = witness.ownerSilence, silence < settings.deadTime {
+        guard witness.reports else { return nil }
+        guard let silence = witness.ownerSilence else {
+            return "its witness (\(witness.name)) has not said whether it hears \(ownership.owner)"
+        }
+        if silence < settings.deadTime {
             return "its witness (\(witness.name)) still hears \(ownership.owner) (\(Self.seconds(silence)) s ago)"
         }
         return nil
@@ -32,11 +36,11 @@ extension FailoverStateMachine {
     }
 
     /// An owner isolated for want of its peer and witness takes the group back when the witness is heard again and has
-    /// not heard the peer since before the isolation began: the peer could not have reached the witness, so it could
-    /// not have taken over.
+    /// not heard the peer for at least as long as this node has not: the peer lost the witness no later than it lost
+    /// this node, so it never had the witness's agreement to take over.
     mutating func returnWithWitness(_ seen: Observation) -> [FailoverAction] {
         guard isolatedByWitness, seen.isolationFailing != true, let witness = seen.witness, witness.reachable,
-              let peerSilence = witness.peerSilence, peerSilence >= seen.now - phaseSince + settings.deadTime else { return [] }
+              let peerSilence = witness.peerSilence, peerSilence >= seen.peerSilence + settings.deadTime else { return [] }
         isolatedByWitness = false
         enter(.acquiring, at: seen.now)
         return [

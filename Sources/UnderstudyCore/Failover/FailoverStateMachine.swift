@@ -70,12 +70,15 @@ public struct FailoverStateMachine: Sendable {
         public var ownerSilence: Double?
         /// How long the witness has not heard this node's peer; nil likewise.
         public var peerSilence: Double?
+        /// The witness can say whom it hears (a node witness); a target only answers.
+        public var reports: Bool
 
-        public init(name: String, reachable: Bool, ownerSilence: Double? = nil, peerSilence: Double? = nil) {
+        public init(name: String, reachable: Bool, ownerSilence: Double? = nil, peerSilence: Double? = nil, reports: Bool = true) {
             self.name = name
             self.reachable = reachable
             self.ownerSilence = ownerSilence
             self.peerSilence = peerSilence
+            self.reports = reports
         }
     }
 

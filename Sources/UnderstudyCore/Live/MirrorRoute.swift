@@ -117,7 +117,9 @@ public struct MirrorRoute: Sendable, Equatable {
     /// While connected: whether to stay on the current path.
     public func advice(links: [String: LinkView], now: Double) -> Advice {
         guard let current, let index = paths.firstIndex(of: current) else { return .stay }
-        if let link = current.link, links[link]?.state == .down {
+        // Leave a dead path only for another that may work: with every link down, moving would only loop.
+        if let link = current.link, links[link]?.state == .down,
+           paths.contains(where: { $0 != current && ($0.link.map { links[$0]?.state != .down } ?? true) }) {
             return .leave(reason: "link \(link) is down")
         }
         for better in paths[..<index] {

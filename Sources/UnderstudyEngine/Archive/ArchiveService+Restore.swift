@@ -297,11 +297,19 @@ extension ArchiveService {
                 case .replaceKeepingInHistory:
                     keeper?.preserve(dir, name, path: relative, reason: "replaced")
                 case .replaceMovingAside(let time):
-                    // A second name for the old file first: the rename below replaces the name atomically.
-                    let aside = name + ".understudy-replaced-" + PointInTime.compact(time)
-                    guard linkat(dir, name, dir, aside, 0) == 0 else {
-                        unlinkat(dir, temporary, 0)
-                        throw FileSystemError.errno("keep the existing file aside as \(aside)", relative)
+                    // A second name for the old file first: the rename below replaces the name atomically. A name in
+                    // use (a restore earlier in the same second) gets a number; a name too long, a short one.
+                    let stamp = ".understudy-replaced-" + PointInTime.compact(time)
+                    let base = name.utf8.count + stamp.utf8.count + 6 <= 255 ? name : ".understudy-replaced"
+                    var aside = base + stamp
+                    var number = 1
+                    while linkat(dir, name, dir, aside, 0) != 0 {
+                        guard errno == EEXIST, number < 1000 else {
+                            unlinkat(dir, temporary, 0)
+                            throw FileSystemError.errno("keep the existing file aside as \(aside)", relative)
+                        }
+                        number += 1
+                        aside = base + stamp + "-\(number)"
                     }
                     outcome.movedAside.append(RelativePath.join(RelativePath.parent(relative) ?? "", aside))
                 case .leave:

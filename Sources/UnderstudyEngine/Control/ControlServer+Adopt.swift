@@ -15,6 +15,9 @@ extension ControlServer {
         guard group.standby == node.name, let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else {
             return ControlResponse(ok: false, error: "the replica of \(key) is on its standby, \(group.standby): run `understudy adopt \(key)` there")
         }
+        guard !node.owns(group: group.name) else {
+            return ControlResponse(ok: false, error: "\(node.name) serves group \(group.name) now: \(context.localPath) is the live data, not a replica to adopt")
+        }
         guard let mode = request.keep, ["keep", "move-aside"].contains(mode) else {
             return ControlResponse(ok: false, error: "say what to do with what the replica holds: --keep (mirror over it: files the source lacks are deleted) or --move-aside (move it to a sibling directory first)")
         }

@@ -42,7 +42,7 @@ struct ControlServer: Sendable {
                     }
                 }
         } catch {
-            close(descriptor)
+            // NIO closed the descriptor it was given (closing it again could close another thread's file).
             unlink(socketPath)
             throw error
         }

@@ -26,11 +26,35 @@ final class AddressGuardian: Sendable {
 
     let executable: String
     let logger: Logger
+    /// The state directory's lock, passed to the guardian (held until it exits): a daemon of this node started again
+    /// at once waits until the old guardian has removed what it held, and cannot race it.
+    let lockDescriptor: Int32?
     private let state = NIOLockedValueBox(State())
 
-    init(executable: String, logger: Logger) {
+    init(executable: String, logger: Logger, lockDescriptor: Int32? = nil) {
         self.executable = executable
         self.logger = logger
+        self.lockDescriptor = lockDescriptor
+    }
+
+    /// Starts a new guardian (told what is held) if the one running has died.
+    func ensureRunning() {
+        let dead = state.withLockedValue { state -> Bool in
+            guard state.pid > 0 else { return !state.held.isEmpty }
+            var status: Int32 = 0
+            return waitpid(state.pid, &status, WNOHANG) == state.pid
+        }
+        guard dead else { return }
+        logger.warning("the address guardian died; starting another")
+        state.withLockedValue { state in
+            if state.writer >= 0 { close(state.writer) }
+            state.writer = -1
+            state.pid = 0
+        }
+        if let any = state.withLockedValue({ $0.held.first }) {
+            let words = any.split(separator: " ")
+            if words.count == 2, let address = try? ServiceAddress.parse(String(words[1])) { hold(address, interface: String(words[0])) }
+        }
     }
 
     /// The understudy binary this process runs (the guardian is the same program).
@@ -90,7 +114,8 @@ final class AddressGuardian: Sendable {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, ends[0], 0)
-        _ = understudy_spawn_closefrom(&actions, 3)
+        if let lockDescriptor { posix_spawn_file_actions_adddup2(&actions, lockDescriptor, 3) }
+        _ = understudy_spawn_closefrom(&actions, lockDescriptor == nil ? 3 : 4)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -27,6 +27,10 @@ final class AddressHoldings: Sendable {
     let guardian: AddressGuardian?
     let logger: Logger
     private let held = NIOLockedValueBox<Set<Holding>>([])
+    /// Serializes every change of a held address (add, renew, remove): a renewal that looked and found the address
+    /// there must not recreate it just after a release removed it (the kernel creates a missing one on renewal).
+    private let changes = NIOLock()
+    private let failing = NIOLockedValueBox<Set<Holding>>([])
     private let running = NIOLockedValueBox(false)
     private let lapsed: @Sendable (String) -> Void
     private let finished = DispatchSemaphore(value: 0)
@@ -38,16 +42,27 @@ final class AddressHoldings: Sendable {
         self.lapsed = lapsed
     }
 
-    /// The group's address is on the interface now (added with `lifetime`).
-    func took(_ holding: Holding) {
+    /// Adds the group's address with `lifetime` (renewing the lifetime of one it had already), and holds it.
+    /// - Returns: false when the interface had it already.
+    func add(_ holding: Holding) throws(NetworkActionError) -> Bool {
+        changes.lock()
+        defer { changes.unlock() }
+        let added = try InterfaceAddresses.add(holding.address, interface: holding.interface, lifetime: lifetime)
+        if !added { _ = try InterfaceAddresses.renew(holding.address, interface: holding.interface, lifetime: lifetime) }
         guardian?.hold(holding.address, interface: holding.interface)
         held.withLockedValue { _ = $0.insert(holding) }
+        return added
     }
 
-    /// The group's address was removed (or is not this node's to hold).
-    func gave(_ holding: Holding) {
+    /// Stops holding the group's address (no more renewals, the guardian told), then removes it. Should the removal
+    /// fail, the kernel drops it when its lifetime runs out.
+    /// - Returns: false when the interface did not have it.
+    func remove(_ holding: Holding) throws(NetworkActionError) -> Bool {
+        changes.lock()
+        defer { changes.unlock() }
         held.withLockedValue { _ = $0.remove(holding) }
         guardian?.drop(holding.address, interface: holding.interface)
+        return try InterfaceAddresses.remove(holding.address, interface: holding.interface)
     }
 
     var holdings: Set<Holding> { held.withLockedValue { $0 } }
@@ -63,6 +78,8 @@ final class AddressHoldings: Sendable {
                 let now = NodeRuntime.monotonicSeconds()
                 if now >= next {
                     renewAll()
+                    // A guardian that died is replaced now, not at the next address change.
+                    if !holdings.isEmpty { guardian?.ensureRunning() }
                     next = now + every
                 }
                 usleep(50_000)
@@ -82,15 +99,29 @@ final class AddressHoldings: Sendable {
 
     private func renewAll() {
         for holding in holdings {
-            do {
-                if try InterfaceAddresses.renew(holding.address, interface: holding.interface, lifetime: lifetime) { continue }
-                held.withLockedValue { _ = $0.remove(holding) }
-                guardian?.drop(holding.address, interface: holding.interface)
-                logger.critical("group \(holding.group): \(holding.address) is gone from \(holding.interface) although this node did not remove it (its lifetime ran out while this node was frozen, or it was removed by hand)")
-                lapsed(holding.group)
-            } catch {
-                logger.warning("group \(holding.group): cannot renew \(holding.address) on \(holding.interface): \(error); it lapses \(lifetime) s after its last renewal")
+            let lapsedNow = changes.withLock { () -> Bool in
+                // Released since the list was read: not ours to renew, nor a lapse.
+                guard held.withLockedValue({ $0.contains(holding) }) else { return false }
+                do {
+                    if try InterfaceAddresses.renew(holding.address, interface: holding.interface, lifetime: lifetime) {
+                        if failing.withLockedValue({ $0.remove(holding) }) != nil {
+                            logger.notice("group \(holding.group): \(holding.address) on \(holding.interface) is renewed again")
+                        }
+                        return false
+                    }
+                    held.withLockedValue { _ = $0.remove(holding) }
+                    guardian?.drop(holding.address, interface: holding.interface)
+                    return true
+                } catch {
+                    if failing.withLockedValue({ $0.insert(holding).inserted }) {
+                        logger.warning("group \(holding.group): cannot renew \(holding.address) on \(holding.interface): \(error); it lapses \(lifetime) s after its last renewal unless a renewal succeeds")
+                    }
+                    return false
+                }
             }
+            guard lapsedNow else { continue }
+            logger.critical("group \(holding.group): \(holding.address) is gone from \(holding.interface) although this node did not remove it (its lifetime ran out while this node was frozen, or it was removed by hand)")
+            lapsed(holding.group)
         }
     }
 }

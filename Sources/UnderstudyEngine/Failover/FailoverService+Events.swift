@@ -125,10 +125,14 @@ extension FailoverService {
         case nil:
             return nil
         case .target(let check):
-            return .init(name: "\(check.probe.typeName) \(check.probe.target)", reachable: state.witnessChecks[group.name]?.state == .passing)
+            return .init(name: "\(check.probe.typeName) \(check.probe.target)", reachable: state.witnessChecks[group.name]?.state == .passing,
+                         reports: false)
         case .node(let witness):
             let reachable = (state.liveness[witness]?.silence(at: now)).map { $0 < deadTime } ?? false
-            guard reachable, let report = state.witnessReports[witness] else { return .init(name: "node \(witness)", reachable: reachable) }
+            // A report older than the dead time says nothing of now.
+            guard reachable, let report = state.witnessReports[witness], now - report.at < heartbeat.deadTime.seconds else {
+                return .init(name: "node \(witness)", reachable: reachable)
+            }
             let age = now - report.at
             return .init(name: "node \(witness)", reachable: true, ownerSilence: report.hearings[owner].map { $0 + age },
                          peerSilence: report.hearings[group.peer(of: runtime.name)].map { $0 + age })

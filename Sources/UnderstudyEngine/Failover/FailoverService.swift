@@ -56,7 +56,7 @@ final class FailoverService: Sendable {
     /// - Parameter guardianExecutable: the understudy binary, started as the address guardian (nil: none, as in tests
     ///   that run the daemon inside another program).
     init(runtime: NodeRuntime, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void, eventLoopGroup: any EventLoopGroup,
-         followers: StandbyFollowers, guardianExecutable: String? = nil) throws {
+         followers: StandbyFollowers, guardianExecutable: String? = nil, lockDescriptor: Int32? = nil) throws {
         self.runtime = runtime
         self.notifier = notifier
         self.eventLoopGroup = eventLoopGroup
@@ -138,7 +138,7 @@ final class FailoverService: Sendable {
         let lapse = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
         lapseReceiver = lapse
         if groups.contains(where: { $0.takeover.serviceAddress != nil && $0.takeover.interfaces[runtime.name] != nil }) {
-            let guardian = guardianExecutable.map { AddressGuardian(executable: $0, logger: runtime.logger) }
+            let guardian = guardianExecutable.map { AddressGuardian(executable: $0, logger: runtime.logger, lockDescriptor: lockDescriptor) }
             if guardian == nil {
                 runtime.logger.warning("no address guardian in this process: a service address would outlive the daemon until its kernel lifetime runs out")
             }

@@ -74,10 +74,10 @@ struct GroupActions: Sendable {
         if let address = takeover.serviceAddress, let interface {
             let addAt = Self.clock()
             do {
-                let added = try InterfaceAddresses.add(address, interface: interface, lifetime: holdings?.lifetime)
-                // One it had already (a restart) gets the lifetime too.
-                if !added, let holdings { _ = try InterfaceAddresses.renew(address, interface: interface, lifetime: holdings.lifetime) }
-                holdings?.took(.init(group: group.name, address: address, interface: interface))
+                // Held (renewed, guarded) when it can die with the daemon; one it had already gets the lifetime too.
+                let added = try holdings.map { holdings throws(NetworkActionError) in
+                    try holdings.add(.init(group: group.name, address: address, interface: interface))
+                } ?? InterfaceAddresses.add(address, interface: interface)
                 report.step("\(added ? "added" : "already had") \(address) on \(interface) (\(Self.milliseconds(since: addAt)))")
                 logger.notice("group \(group.name): \(added ? "added" : "already had") \(address) on \(interface)")
                 announce(address, interface: interface, &report)
@@ -160,10 +160,12 @@ struct GroupActions: Sendable {
         var report = Report()
         if let address = takeover.serviceAddress, let interface {
             let at = Self.clock()
-            // No longer renewed nor guarded: should the removal fail, the kernel drops it when its lifetime runs out.
-            holdings?.gave(.init(group: group.name, address: address, interface: interface))
             do {
-                if try InterfaceAddresses.remove(address, interface: interface) {
+                // No longer renewed nor guarded: should the removal fail, the kernel drops it when its lifetime runs out.
+                let removed = try holdings.map { holdings throws(NetworkActionError) in
+                    try holdings.remove(.init(group: group.name, address: address, interface: interface))
+                } ?? InterfaceAddresses.remove(address, interface: interface)
+                if removed {
                     report.step("removed \(address) from \(interface) (\(Self.milliseconds(since: at)))")
                     logger.notice("group \(group.name): removed \(address) from \(interface)")
                 }

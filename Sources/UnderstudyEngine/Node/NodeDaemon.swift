@@ -27,7 +27,13 @@ public struct NodeDaemon: Service {
     /// Called with the bound port once the peer listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
 
-    public init(configuration: ClusterConfiguration, node: String, logger: Logger,
+    /// The understudy binary this process runs: the address guardian `understudy run` starts.
+    public static var ownExecutable: String { AddressGuardian.currentExecutable }
+
+    /// - Parameter guardianExecutable: the understudy binary, started as the address guardian that removes the service
+    ///   addresses when this daemon ends (`understudy run` passes itself); nil: none, as when a test runs the daemon
+    ///   inside another program.
+    public init(configuration: ClusterConfiguration, node: String, logger: Logger, guardianExecutable: String? = nil,
                 onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         _ = understudy_raise_nofile_limit()
         // A write to a pipe whose reader is gone (the address guardian) must fail, not kill the daemon.
@@ -63,11 +69,9 @@ public struct NodeDaemon: Service {
         }
         archives = configuration.groups(whereNode: node).contains { $0.standby == node }
             ? ArchiveService(node: runtime, notify: notifier) : nil
-        // The guardian is this same program; a daemon run inside another (a test) has none.
-        let executable = AddressGuardian.currentExecutable
-        let guardian = executable.hasSuffix("/understudy") ? executable : nil
         failover = try FailoverService(runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
-                                       eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers, guardianExecutable: guardian)
+                                       eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
+                                       guardianExecutable: guardianExecutable, lockDescriptor: lock.descriptor)
     }
 
     public func run() async throws {
@@ -77,7 +81,12 @@ public struct NodeDaemon: Service {
         for group in groups { requests[group.name] = SyncRequests() }
         runtime.logger.info("node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))")
         runtime.event("info", "node-started", "node \(runtime.name) started")
-        if !lock.previousRunStoppedCleanly { await sweepTemporaries() }
+        if !lock.previousRunStoppedCleanly {
+            // Each follower removes what the crash left in its trees before its first sync (see StandbyGroupService);
+            // nothing here delays the heartbeats.
+            runtime.logger.notice("the last run of node \(runtime.name) did not stop cleanly; the temporaries it left are removed before each share's first sync")
+            runtime.crashLeftovers.withLockedValue { $0 = Set(runtime.shareContexts.values.map(\.key)) }
+        }
         let syncRequests = requests
         // Capture starts before any peer is served: every change after a connection's first comparison is then
         // in the journal. Only the shares of groups this node holds are watched.
@@ -98,25 +107,7 @@ public struct NodeDaemon: Service {
         runtime.logger.info("node \(runtime.name) stopped")
         runtime.event("info", "node-stopped", "node \(runtime.name) stopped")
         lock.markStoppedCleanly()
-    }
-
-    /// The last run of this node did not stop cleanly: the temporaries it was writing are still in its trees (the
-    /// replica, or the serving tree taking in conflict copies). Removed before anything reads or writes those trees.
-    private func sweepTemporaries() async {
-        let trees = Set(runtime.shareContexts.values.map(\.localPath)).sorted()
-        runtime.logger.notice("the last run of node \(runtime.name) did not stop cleanly; removing the temporaries it left in \(trees.count) trees")
-        for tree in trees {
-            let started = runtime.now()
-            let outcome = (try? await onThread { TemporarySweeper.sweep(tree) }) ?? TemporarySweeper.Outcome()
-            let seconds = String(format: "%.2f", runtime.now() - started)
-            if outcome.removed > 0 || !outcome.failures.isEmpty {
-                runtime.logger.notice("removed \(outcome.removed) temporaries from \(tree) (\(outcome.directories) directories walked in \(seconds) s)")
-                runtime.event("info", "temporaries-removed", "\(outcome.removed) temporaries a crash left in \(tree)")
-            }
-            for failure in outcome.failures.prefix(5) {
-                runtime.logger.warning("could not remove a temporary a crash left: \(failure)")
-            }
-        }
+        lock.release()
     }
 
     private func runParts(groups: [GroupConfiguration], syncRequests: [String: SyncRequests]) async throws {

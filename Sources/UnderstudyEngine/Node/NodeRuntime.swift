@@ -117,6 +117,9 @@ public final class NodeRuntime: Sendable {
     let roleObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
     /// Told when the serving tree took in a conflict copy, and when a rejoin finished (the failover service).
     let conflictObserver = NIOLockedValueBox<(@Sendable (ConflictFound) -> Void)?>(nil)
+    /// Shares (keys) whose tree may hold temporaries of a run that crashed: each follower removes them before its
+    /// first sync.
+    let crashLeftovers = NIOLockedValueBox<Set<String>>([])
     /// Hands an event to the notification channels (set by the daemon).
     let notifier = NIOLockedValueBox<(@Sendable (NotificationEvent) -> Void)?>(nil)
     /// What the heartbeats say of each link to each peer (peer → link → view), published by the failover service:

@@ -22,6 +22,7 @@ struct StandbyGroupService: Sendable {
         guard let primary = node.configuration.nodes[holder] else { return }
         var route = MirrorRoute(paths: MirrorRoute.paths(from: node.nodeConfiguration, to: primary),
                                 settle: max(2, 2 * node.configuration.heartbeat.deadTime.seconds))
+        await removeCrashLeftovers()
         var lastPath: MirrorRoute.Path?
         var moveReason: String?
         var backoff = 0.5

@@ -72,8 +72,15 @@ struct PrimaryShareSync {
         }
         // Names the standby's file system cannot store stay out of the plan: sending them again cannot help.
         let unusable = context.unusablePaths.all
-        let sourceEntries = unusable.isEmpty ? scan.entries
-            : scan.entries.filter { entry in !unusable.contains { RelativePath.isWithin(entry.path, $0) } }
+        let sourceEntries = unusable.isEmpty ? scan.entries : scan.entries.filter { entry in
+            // The path or one of its ancestors: a lookup per component, not per unusable path.
+            var path = Substring(entry.path)
+            while true {
+                if unusable.contains(String(path)) { return false }
+                guard let slash = path.lastIndex(of: "/") else { return true }
+                path = path[..<slash]
+            }
+        }
         let sourceShare = try ShareDirectory(path: sourcePath, create: false)
         let fileSender = try FileSender(share: sourceShare)
         let planned = planner.plan(source: sourceEntries, replicaByPath: replicaByPath, partials: partials)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import NIOConcurrencyHelpers
 
 /// One daemon per node: `understudy run` locks `<state_dir>/daemon.lock` (flock, held until the process ends, never
 /// inherited by the scripts it runs) before it touches anything. A second daemon of the same node is refused at once
@@ -24,7 +25,9 @@ public final class StateDirectoryLock: Sendable {
     public let previousRun: PreviousRun
     /// Nothing of a crash to clean up.
     public var previousRunStoppedCleanly: Bool { previousRun != .unknownEnd }
-    private let descriptor: Int32
+    /// The locked file; the address guardian keeps a copy, so the lock outlives the daemon until it has finished.
+    let descriptor: Int32
+    private let released = NIOLockedValueBox(false)
 
     public static func fileName() -> String { "daemon.lock" }
 
@@ -43,6 +46,17 @@ public final class StateDirectoryLock: Sendable {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw StateDirectoryLockError("cannot open \(path) to lock the state directory of node \(node): \(errnoText(errno))")
+        }
+        // A daemon that just ended leaves its address guardian a moment to remove what it held (it keeps the lock
+        // until then): wait for it, a few seconds at most, when the daemon named in the file is gone.
+        var waited = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && waited < 50 {
+            let holder = Self.contents(fd).split(separator: " ")
+            let daemonGone = holder.first == "stopped"
+                || (holder.count >= 2 && holder[0] == "running" && Int32(holder[1]).map { kill($0, 0) != 0 && errno == ESRCH } == true)
+            guard daemonGone else { break }
+            usleep(100_000)
+            waited += 1
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
@@ -63,11 +77,20 @@ public final class StateDirectoryLock: Sendable {
         write("running \(getpid()) \(ISO8601DateFormatter().string(from: Date()))\n")
     }
 
-    deinit { close(descriptor) }
+    deinit { release() }
 
     /// A graceful stop: the next start needs no crash clean-up.
     public func markStoppedCleanly() {
         write("stopped \(ISO8601DateFormatter().string(from: Date()))\n")
+    }
+
+    /// Gives the lock up (this process's part of it: a guardian still running keeps it until it exits).
+    public func release() {
+        let first = released.withLockedValue { state -> Bool in
+            defer { state = true }
+            return !state
+        }
+        if first { close(descriptor) }
     }
 
     private func write(_ text: String) {

@@ -48,6 +48,10 @@ import UnderstudyCore
         #expect(actions.notification(.primaryFailed)?.summary.contains("cannot reach its witness (node gamma) either") == true)
         var unknown = standby()
         #expect(unknown.tick(seen(10, silence: dead, witness: nil)).operations.isEmpty, "a witness not yet known forbids it too")
+        var silentWitness = standby()
+        let actions2 = silentWitness.tick(seen(10, silence: dead, witness: Witness(name: "node gamma", reachable: true)))
+        #expect(actions2.operations.isEmpty, "a node witness that has not said whom it hears does not agree")
+        #expect(actions2.notification(.primaryFailed)?.summary.contains("has not said whether it hears alpha") == true)
     }
 
     @Test func takesOver_whenTheWitnessAgreesThePrimaryIsGone() {
@@ -57,7 +61,7 @@ import UnderstudyCore
         #expect(actions.operations == [.takeOver(GroupOwnership(epoch: 1, owner: "beta"))])
         // A target witness cannot say whom it hears: reaching it is enough.
         var target = standby()
-        #expect(target.tick(seen(10, silence: dead, witness: Witness(name: "tcp 10.0.0.9:443", reachable: true))).operations
+        #expect(target.tick(seen(10, silence: dead, witness: Witness(name: "tcp 10.0.0.9:443", reachable: true, reports: false))).operations
                 == [.takeOver(GroupOwnership(epoch: 1, owner: "beta"))])
     }
 
@@ -77,8 +81,11 @@ import UnderstudyCore
         _ = machine.released(at: 7)
         // The witness is back, but heard beta 2 s ago: beta may have taken over. Stay down.
         #expect(machine.tick(seen(12, silence: 8, witness: Witness(name: "node gamma", reachable: true, peerSilence: 2))).isEmpty)
-        // It has not heard beta since before the isolation (7 s isolated + dead time): beta cannot have reached it.
-        let actions = machine.tick(seen(14, silence: 10, witness: Witness(name: "node gamma", reachable: true, peerSilence: 7 + dead + 0.5)))
+        // Silent to the witness for less than alpha has not heard it: beta may have had the witness's agreement while
+        // alpha could not hear it (however long alpha has been isolated since).
+        #expect(machine.tick(seen(14, silence: 10, witness: Witness(name: "node gamma", reachable: true, peerSilence: 9))).isEmpty)
+        // The witness lost beta before alpha did: beta never had its agreement.
+        let actions = machine.tick(seen(16, silence: 12, witness: Witness(name: "node gamma", reachable: true, peerSilence: 12 + dead + 0.5)))
         #expect(actions.operations == [.acquire])
         #expect(machine.phase == .acquiring)
     }

@@ -57,6 +57,8 @@ import UnderstudyCore
         #expect(route.advice(links: ["dedicated": .init(state: .up, upSince: 0)], now: 10) == .stay)
         #expect(route.advice(links: ["dedicated": .init(state: .down), "lan": .init(state: .up, upSince: 0)], now: 10)
                 == .leave(reason: "link dedicated is down"))
+        // Every link down (heartbeats blocked, TCP fine): moving would only loop from one dead path to the next.
+        #expect(route.advice(links: ["dedicated": .init(state: .down), "lan": .init(state: .down)], now: 10) == .stay)
     }
 
     @Test func movesBack_onlyOnceThePreferredLinkHasBeenUpForTheSettleTime() {

@@ -87,9 +87,9 @@ struct AddressHoldingsTests {
         let renewed = try ServiceAddress.parse("10.77.1.102/24")
         try await host.run {
             _ = try InterfaceAddresses.add(Self.address, interface: "eth0", lifetime: 2)
-            _ = try InterfaceAddresses.add(renewed, interface: "eth0", lifetime: 2)
-            // Renewed from a thread in the namespace: the renewal thread inherits it.
-            holdings.took(.init(group: "web", address: renewed, interface: "eth0"))
+            // Held (added with the holdings' lifetime) and renewed from a thread in the namespace: the renewal thread
+            // inherits it.
+            _ = try holdings.add(.init(group: "web", address: renewed, interface: "eth0"))
             holdings.start()
         }
         defer { holdings.stop() }
