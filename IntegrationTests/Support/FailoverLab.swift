@@ -253,19 +253,61 @@ final class FailoverLab: @unchecked Sendable {
         return process
     }
 
+    /// Runs a command to its end (killed after `timeout` seconds): its exit status (128 + the signal that ended
+    /// it) and its output. Spawned and reaped here: Foundation's `waitUntilExit` was seen to wait forever for a
+    /// child that had ended, which stalls the whole test run.
     @discardableResult
-    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func run(_ arguments: [String], timeout: Double = 120) -> (status: Int32, output: String) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return (-1, "pipe: \(String(cString: strerror(errno)))") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, ends[1], 2)
+        posix_spawn_file_actions_addclose(&actions, ends[0])
+        posix_spawn_file_actions_addclose(&actions, ends[1])
+        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let error = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
+        close(ends[1])
+        defer { close(ends[0]) }
+        guard error == 0 else { return (-1, "\(arguments.first ?? ""): \(String(cString: strerror(error)))") }
+
+        // Read until the child is reaped and its pipe drained; a grandchild that keeps the pipe open (a daemon
+        // started in the background) does not hold the caller past the child's end.
+        var output = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var status: Int32 = 0
+        var reaped = false
+        var pipeOpen = true
+        let deadline = Date().addingTimeInterval(timeout)
+        while !reaped || pipeOpen {
+            if !reaped {
+                let result = waitpid(pid, &status, WNOHANG)
+                reaped = result == pid || (result < 0 && errno == ECHILD)
+            }
+            if pipeOpen {
+                var descriptor = pollfd(fd: ends[0], events: Int16(POLLIN), revents: 0)
+                if poll(&descriptor, 1, reaped ? 0 : 20) > 0 {
+                    let count = read(ends[0], &buffer, buffer.count)
+                    if count > 0 { output.append(contentsOf: buffer[0..<count]) } else if count == 0 { pipeOpen = false }
+                } else if reaped {
+                    pipeOpen = false
+                }
+            } else if !reaped {
+                usleep(20_000)
+            }
+            if !reaped && Date() > deadline {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                reaped = true
+            }
+        }
+        let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (code, String(decoding: output, as: UTF8.self))
     }
 
     /// Polls `condition` every 20 ms for at most `seconds`; true when it held.

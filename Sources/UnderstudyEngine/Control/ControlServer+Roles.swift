@@ -51,7 +51,7 @@ extension ControlServer {
             return ControlResponse(ok: false, error: "run failback on \(holder), which serves group \(name) now")
         }
         if request.dryRun == true {
-            let readiness = failover.switchoverReadiness(group: name)
+            let readiness = await failover.settledSwitchoverReadiness(group: name)
             let conflicts = (try? node.database.conflicts(prefix: name + "/")) ?? []
             var lines = ["\(verb) of \(name) from \(node.name) to \(readiness.peer) would: stop the services here, wait until \(readiness.peer) acknowledged every change, release the address, hand over epoch \((node.ownership(group: name)?.epoch ?? 0) + 1); \(readiness.peer) then takes the address and starts the services, and this node follows it."]
             lines.append(readiness.ready ? "ready: \(readiness.peer) is reachable, connected and has every change" : "not ready:")

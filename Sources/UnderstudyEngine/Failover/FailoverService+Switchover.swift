@@ -18,13 +18,15 @@ extension FailoverService {
         runtime.shareContexts.values.filter { $0.group.name == name && !($0.capture?.isDrained ?? true) }.map(\.key).sorted()
     }
 
-    /// What a switchover of `group` would find now (for `--dry-run` and the refusals).
-    func switchoverReadiness(group name: String) -> (ready: Bool, problems: [String], peer: String) {
+    /// What a switchover of `group` would find now (for `--dry-run` and the refusals). `settling`: the only
+    /// problems are a follower not yet in step or not yet connected, which a moment may change.
+    func switchoverReadiness(group name: String) -> (ready: Bool, problems: [String], peer: String, settling: Bool) {
         guard let group = groups.first(where: { $0.name == name }) else {
-            return (false, ["group '\(name)' has no failover on this node (no link in common with its peer)"], "")
+            return (false, ["group '\(name)' has no failover on this node (no link in common with its peer)"], "", false)
         }
         let peer = group.peer(of: runtime.name)
         var problems: [String] = []
+        var settling = true
         let now = runtime.now()
         let (owner, phase, silence, peerPhase) = state.withLockedValue { state in
             (state.machines[name]?.isOwner ?? false, state.machines[name]?.phase, state.liveness[peer]?.silence(at: now) ?? .infinity,
@@ -33,8 +35,10 @@ extension FailoverService {
         if !owner || phase != .active {
             let holder = runtime.ownership(group: name).map { "\($0)" } ?? "unknown"
             problems.append("this node does not serve group \(name) (\(holder), phase \(phase?.rawValue ?? "?")); run the command on the node that serves it")
+            settling = false
         }
         if silence >= runtime.configuration.heartbeat.deadTime.seconds {
+            settling = false
             problems.append("\(peer) is not reachable (nothing heard for \(FailoverStateMachine.seconds(silence)) s): it could not take the group over")
         }
         if let peerPhase, peerPhase != FailoverPhase.standby.rawValue {
@@ -44,13 +48,27 @@ extension FailoverService {
         if status?.peerConnected != true {
             problems.append("\(peer) is not connected to follow the data")
         }
-        return (problems.isEmpty, problems, peer)
+        return (problems.isEmpty, problems, peer, settling && !problems.isEmpty)
+    }
+
+    /// The readiness, after waiting up to `seconds` for a follower that is settling: one that has just finished
+    /// its rejoin says so in its next heartbeats, and a switchover asked right then should not be refused for it.
+    /// The wait is a few heartbeats' worth: long enough for the follower's news, short for an administrator.
+    func settledSwitchoverReadiness(group name: String) async -> (ready: Bool, problems: [String], peer: String, settling: Bool) {
+        let seconds = min(5, max(1, 5 * runtime.configuration.heartbeat.interval.seconds))
+        var readiness = switchoverReadiness(group: name)
+        let start = runtime.now()
+        while readiness.settling && runtime.now() - start < seconds {
+            try? await Task.sleep(nanoseconds: 50_000_000)
+            readiness = switchoverReadiness(group: name)
+        }
+        return readiness
     }
 
     func switchover(group name: String, force: Bool, drainTimeout: Double = 120) async -> SwitchoverReport {
         let started = runtime.now()
         var lines: [String] = []
-        let readiness = switchoverReadiness(group: name)
+        let readiness = await settledSwitchoverReadiness(group: name)
         let peer = readiness.peer
         guard let actions = actions[name], let group = groups.first(where: { $0.name == name }) else {
             return SwitchoverReport(ok: false, lines: readiness.problems, total: 0)
