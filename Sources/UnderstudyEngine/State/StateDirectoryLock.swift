@@ -63,7 +63,12 @@ public final class StateDirectoryLock: Sendable {
             let holder = Self.contents(fd).split(separator: " ")
             close(fd)
             if code == EWOULDBLOCK {
-                let pid = holder.count >= 2 && holder[0] == "running" ? " (pid \(holder[1]))" : ""
+                let running = holder.count >= 2 && holder[0] == "running" ? Int32(holder[1]) : nil
+                if running.map({ kill($0, 0) != 0 && errno == ESRCH }) ?? (holder.first == "stopped") {
+                    // The daemon is gone but its address guardian still holds the lock (it removes the addresses first).
+                    throw StateDirectoryLockError("node \(node)'s last daemon has ended, but a process it started (its address guardian, `understudy guard`) still holds the lock on its state directory \(directory) after 5 s. End it (pkill -f 'understudy guard'), then start again")
+                }
+                let pid = running.map { " (pid \($0))" } ?? ""
                 throw StateDirectoryLockError("node \(node)'s daemon is already running\(pid): it holds the lock on its state directory \(directory). Stop it first (systemctl stop understudy, or kill that pid); two daemons of one node would apply to the same replica")
             }
             throw StateDirectoryLockError("cannot lock \(path): \(errnoText(code))")
