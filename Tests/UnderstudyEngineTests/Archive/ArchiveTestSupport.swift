@@ -16,7 +16,7 @@ struct ArchiveLab {
         try cluster.start("alpha")
         try cluster.start("beta")
         let left = try await cluster.waitUntilConverged(seconds: 60)
-        #expect(left.isEmpty, "first comparison: \(left.prefix(5))")
+        #expect(left.isEmpty, "first comparison: \(left.prefix(5)); log: \(cluster.recentLog)")
         return ArchiveLab(cluster: cluster)
     }
 

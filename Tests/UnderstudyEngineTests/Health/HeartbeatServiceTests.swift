@@ -29,7 +29,7 @@ struct HeartbeatServiceTests {
                          deliver: { message, _, _ in inbox.received.withLockedValue { $0.append(message) } })
     }
 
-    static func port() -> Int { Int.random(in: 20000...40000) }
+    static func port() -> Int { TestPorts.take() }
 
     static func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)

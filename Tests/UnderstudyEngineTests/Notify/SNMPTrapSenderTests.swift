@@ -21,7 +21,7 @@ struct SNMPTrapSenderTests {
 
         init(users: [String]) throws {
             directory = TestTree.makeTemporaryDirectory("snmptrapd")
-            port = Int.random(in: 30000...45000)
+            port = TestPorts.take()
             let conf = ["authCommunity log public", "disableAuthorization no"] + users
             try conf.joined(separator: "\n").write(toFile: directory + "/snmptrapd.conf", atomically: true, encoding: .utf8)
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/snmptrapd")

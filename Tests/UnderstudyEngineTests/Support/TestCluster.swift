@@ -137,28 +137,16 @@ final class TestCluster: @unchecked Sendable {
         return left
     }
 
+    /// The last lines the daemons logged, for a failure message that must say why nothing arrived.
+    var recentLog: String { logs.all.suffix(12).joined(separator: " | ") }
+
     func remove() async {
         await stopAll()
         relay?.stop()
         TestTree.remove(root)
     }
 
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    static func freePort() -> Int { TestPorts.take() }
 }
 
 /// Records log lines of in-process daemons so tests can assert on refusals; warnings and errors only.
