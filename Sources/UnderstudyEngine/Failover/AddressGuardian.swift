@@ -144,9 +144,9 @@ final class AddressGuardian: Sendable {
 
     private static func reap(_ pid: pid_t, waitingAtMost seconds: Double) {
         var status: Int32 = 0
-        let deadline = NodeRuntime.monotonicSeconds() + seconds
+        let deadline = MonotonicClock.seconds() + seconds
         while waitpid(pid, &status, WNOHANG) == 0 {
-            guard NodeRuntime.monotonicSeconds() < deadline else { return }
+            guard MonotonicClock.seconds() < deadline else { return }
             usleep(10_000)
         }
     }

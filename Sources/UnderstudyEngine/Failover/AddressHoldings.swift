@@ -73,9 +73,9 @@ final class AddressHoldings: Sendable {
         let every = Double(lifetime) / 4
         Thread { [self] in
             defer { finished.signal() }
-            var next = NodeRuntime.monotonicSeconds()
+            var next = MonotonicClock.seconds()
             while running.withLockedValue({ $0 }) {
-                let now = NodeRuntime.monotonicSeconds()
+                let now = MonotonicClock.seconds()
                 if now >= next {
                     renewAll()
                     // A guardian that died is replaced now, not at the next address change.

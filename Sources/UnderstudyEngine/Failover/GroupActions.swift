@@ -198,7 +198,7 @@ struct GroupActions: Sendable {
         return trimmed.isEmpty ? "" : "\n  | " + trimmed.split(separator: "\n", omittingEmptySubsequences: false).prefix(20).joined(separator: "\n  | ")
     }
 
-    static func clock() -> Double { NodeRuntime.monotonicSeconds() }
+    static func clock() -> Double { MonotonicClock.seconds() }
 
     static func milliseconds(since start: Double) -> String {
         "\(Int(((clock() - start) * 1000).rounded())) ms"

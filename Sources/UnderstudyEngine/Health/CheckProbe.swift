@@ -32,7 +32,7 @@ struct CheckProbe: Sendable {
 
     func run() async -> Result {
         let timeout = check.timeout.seconds
-        let started = NodeRuntime.monotonicSeconds()
+        let started = MonotonicClock.seconds()
         var result: Result
         switch check.probe {
         case .tcp(let address):
@@ -47,7 +47,7 @@ struct CheckProbe: Sendable {
             result = Result(passed: outcome.succeeded, message: outcome.summary + output)
         }
         if result.passed {
-            result.message += " in \(Int((NodeRuntime.monotonicSeconds() - started) * 1000)) ms"
+            result.message += " in \(Int((MonotonicClock.seconds() - started) * 1000)) ms"
         }
         return result
     }
@@ -97,8 +97,8 @@ struct CheckProbe: Sendable {
             flag.withLockedValue { $0 = false }
         }
         thread.start()
-        let deadline = NodeRuntime.monotonicSeconds() + timeout
-        while NodeRuntime.monotonicSeconds() < deadline {
+        let deadline = MonotonicClock.seconds() + timeout
+        while MonotonicClock.seconds() < deadline {
             if let result = outcome.withLockedValue({ $0 }) { return result }
             try? await Task.sleep(nanoseconds: 5_000_000)
         }

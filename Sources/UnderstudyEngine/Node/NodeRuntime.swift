@@ -27,7 +27,7 @@ public final class NodeRuntime: Sendable {
     private let ownerships = NIOLockedValueBox<[String: GroupOwnership]>([:])
 
     public init(configuration: ClusterConfiguration, name: String, logger: Logger,
-                now: @escaping @Sendable () -> Double = NodeRuntime.monotonicSeconds) throws {
+                now: @escaping @Sendable () -> Double = MonotonicClock.seconds) throws {
         let nodeConfiguration = try Self.settings(of: name, in: configuration)
         self.configuration = configuration
         self.name = name
@@ -141,12 +141,6 @@ public final class NodeRuntime: Sendable {
     func rejoined(group: String) {
         status.update(group: group) { $0.role = "standby" }
         rejoinObserver.withLockedValue { $0 }?(group)
-    }
-
-    public static let monotonicSeconds: @Sendable () -> Double = {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     func event(_ level: String, _ kind: String, _ message: String, share: String? = nil) {

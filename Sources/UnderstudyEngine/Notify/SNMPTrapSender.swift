@@ -25,7 +25,7 @@ public final class SNMPTrapSender: NotificationChannel {
         self.configuration = configuration
         engineID = configuration.engineID.isEmpty ? SNMPNotification.defaultEngineID(node: node) : configuration.engineID
         engineBoots = Self.nextBoots(stateDirectory: stateDirectory)
-        startedAt = NodeRuntime.monotonicSeconds()
+        startedAt = MonotonicClock.seconds()
         if case .user(_, let auth, let passwordFile) = configuration.security {
             let password = try Self.readPassword(passwordFile)
             key = Self.localizedKey(password: password, engineID: engineID, auth: auth)
@@ -48,7 +48,7 @@ public final class SNMPTrapSender: NotificationChannel {
             value = value == Int32.max ? 1 : value + 1
             return value
         }
-        let seconds = NodeRuntime.monotonicSeconds() - startedAt
+        let seconds = MonotonicClock.seconds() - startedAt
         let trap = SNMPTrap(event: message.event, upTime: UInt32(min(Double(UInt32.max), seconds * 100)), requestID: id,
                             trapOID: configuration.trapOID, objectsOID: configuration.objectsOID,
                             summary: message.repeatNote.map { "\(message.event.summary) \($0)" })

@@ -234,27 +234,3 @@ struct PrimaryShareSync {
         return SyncPlan(operations: operations + deletions)
     }
 }
-
-enum PeerSessionError: Error, CustomStringConvertible {
-    case closed(String)
-    case remote(WireErrorCode, String)
-    case unexpected(PeerMessage, String)
-    case refused(String)
-
-    /// The peer closed the connection or reported the error itself: there is no one left to tell.
-    var isPeerGone: Bool {
-        switch self {
-        case .closed, .remote: true
-        case .unexpected, .refused: false
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .closed(let when): "the peer closed the connection \(when)"
-        case .remote(let code, let text): "the peer reported \(code.name): \(text)"
-        case .unexpected(let message, let when): "unexpected \(message.typeName) message \(when)"
-        case .refused(let why): why
-        }
-    }
-}

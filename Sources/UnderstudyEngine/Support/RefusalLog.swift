@@ -10,7 +10,7 @@ public final class RefusalLog: Sendable {
     private let now: @Sendable () -> Double
     private let limiter: NIOLockedValueBox<LogRateLimiter>
 
-    public init(logger: Logger, window: Double = 10, now: @escaping @Sendable () -> Double = NodeRuntime.monotonicSeconds) {
+    public init(logger: Logger, window: Double = 10, now: @escaping @Sendable () -> Double = MonotonicClock.seconds) {
         self.logger = logger
         self.now = now
         limiter = NIOLockedValueBox(LogRateLimiter(window: window))

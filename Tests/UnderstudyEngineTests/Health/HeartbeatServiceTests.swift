@@ -23,7 +23,7 @@ struct HeartbeatServiceTests {
     static func service(_ node: String, _ address: String, peer: String, peerAddress: String, port: Int, key: [UInt8] = key,
                         inbox: Inbox, logger: Logger = Logger(label: "test"), sequences: HeartbeatSequenceStore? = nil) -> HeartbeatService {
         HeartbeatService(node: node, routes: [.init(peer: peer, link: "lan", localAddress: address, remoteAddress: peerAddress)],
-                         port: port, interval: 0.02, key: key, logger: logger, now: NodeRuntime.monotonicSeconds,
+                         port: port, interval: 0.02, key: key, logger: logger, now: MonotonicClock.seconds,
                          payload: { _ in [HeartbeatMessage.GroupState(group: "web", ownership: GroupOwnership(epoch: 3, owner: node), phase: "active")] },
                          sequences: sequences,
                          deliver: { message, _, _ in inbox.received.withLockedValue { $0.append(message) } })
