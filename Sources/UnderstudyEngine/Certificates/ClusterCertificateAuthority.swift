@@ -95,7 +95,7 @@ struct ClusterCertificateAuthority {
 
 extension Certificate {
     /// The first common name in the subject, if any.
-    var subjectCommonName: String? {
+    package var subjectCommonName: String? {
         for rdn in subject {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
                 return String(attribute.value)

@@ -16,6 +16,20 @@ public struct HistoryRecord: Sendable, Equatable {
     public var hash: [UInt8]?
     /// The kept copy's name under the history directory; nil for a 'moved-in' marker.
     public var stored: String?
+
+    public init(id: Int64 = 0, share: String, path: String, since: Double?, until: Double, reason: String, size: Int64,
+                mtime: Double, hash: [UInt8]?, stored: String?) {
+        self.id = id
+        self.share = share
+        self.path = path
+        self.since = since
+        self.until = until
+        self.reason = reason
+        self.size = size
+        self.mtime = mtime
+        self.hash = hash
+        self.stored = stored
+    }
 }
 
 extension StateDatabase {

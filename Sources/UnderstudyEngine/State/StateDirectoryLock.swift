@@ -26,7 +26,7 @@ public final class StateDirectoryLock: Sendable {
     /// Nothing of a crash to clean up.
     public var previousRunStoppedCleanly: Bool { previousRun != .unknownEnd }
     /// The locked file; the address guardian keeps a copy, so the lock outlives the daemon until it has finished.
-    let descriptor: Int32
+    package let descriptor: Int32
     private let released = NIOLockedValueBox(false)
 
     public static func fileName() -> String { "daemon.lock" }

@@ -3,6 +3,6 @@ import Glibc
 #endif
 
 /// The system's words for an errno value ("Connection refused"), for messages.
-func errnoText(_ code: Int32) -> String {
+package func errnoText(_ code: Int32) -> String {
     String(cString: strerror(code))
 }

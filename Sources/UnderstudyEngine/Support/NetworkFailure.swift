@@ -8,20 +8,20 @@ import NIOSSL
 /// What went wrong on an outgoing connection, in the few words an administrator needs: NIO's and BoringSSL's
 /// errors name internals ("NIOConnectionError(host:...)", "CERTIFICATE_VERIFY_FAILED") that say little to
 /// someone whose webhook or mail relay is down. Shared by the HTTP client and the SMTP mailer.
-struct NetworkFailure: Error, Sendable {
-    enum Kind: Sendable {
+package struct NetworkFailure: Error, Sendable {
+    package enum Kind: Sendable {
         case timedOut, refused, unreachable, hostNotFound, tls, closed, other
     }
 
-    var kind: Kind
-    var text: String
+    package var kind: Kind
+    package var text: String
 
-    init(kind: Kind, text: String) {
+    package init(kind: Kind, text: String) {
         self.kind = kind
         self.text = text
     }
 
-    init(_ error: any Error) {
+    package init(_ error: any Error) {
         switch error {
         case let failure as NetworkFailure:
             self = failure

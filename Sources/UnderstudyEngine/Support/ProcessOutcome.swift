@@ -77,8 +77,8 @@ public struct ProcessOutcome: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Seconds as people read them in logs and errors: "0.12 s", "0.3 s", "30 s".
-enum DurationText {
-    static func seconds(_ value: Double) -> String {
+package enum DurationText {
+    package static func seconds(_ value: Double) -> String {
         guard value.isFinite else { return "\(value) s" }
         let rounded = (value * 100).rounded() / 100
         if rounded == rounded.rounded(), abs(rounded) < 1e15 {

@@ -4,8 +4,8 @@ import Glibc
 
 /// An absolute path as the kernel would walk it: `..` and `.` applied and symbolic links followed for the part that
 /// exists; the part that does not exist yet is appended as written, with `..` applied to it. What guards compare.
-enum ResolvedPath {
-    static func resolve(_ path: String) -> String {
+package enum ResolvedPath {
+    package static func resolve(_ path: String) -> String {
         var existing = path
         var missing: [Substring] = []
         while true {
@@ -25,7 +25,7 @@ enum ResolvedPath {
     }
 
     /// True when the absolute path `path` is `ancestor` or lies below it.
-    static func isWithin(_ path: String, _ ancestor: String) -> Bool {
+    package static func isWithin(_ path: String, _ ancestor: String) -> Bool {
         path == ancestor || path.hasPrefix(ancestor == "/" ? "/" : ancestor + "/")
     }
 }

@@ -6,12 +6,12 @@ import UnderstudyCore
 
 /// Holds a group's sending to its `bandwidth` limit, whichever window of its schedule is in force (local time).
 /// Paced per write to the connection, so a limit of a few MB/s gives an even stream, not bursts.
-final class BandwidthThrottle: Sendable {
+package final class BandwidthThrottle: Sendable {
     let limit: BandwidthLimit
     private let bucket = NIOLockedValueBox(TokenBucket())
     private let now: @Sendable () -> Double
 
-    init(limit: BandwidthLimit, now: @escaping @Sendable () -> Double) {
+    package init(limit: BandwidthLimit, now: @escaping @Sendable () -> Double) {
         self.limit = limit
         self.now = now
     }

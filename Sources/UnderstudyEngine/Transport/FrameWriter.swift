@@ -9,7 +9,7 @@ public final class FrameWriter: @unchecked Sendable {
     private let flushThreshold: Int
     public private(set) var bytesWritten: Int64 = 0
     /// The bandwidth limit of the group being synced, if it has one; set between syncs.
-    var throttle: BandwidthThrottle?
+    package var throttle: BandwidthThrottle?
 
     public init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, flushThreshold: Int = 256 * 1024) {
         self.outbound = outbound

@@ -1,7 +1,8 @@
+
 extension NetworkFailure {
     /// The peer went away (closed, reset, killed) rather than something going wrong here: what to log for `error`,
     /// or nil when it is something else.
-    static func peerGone(_ error: any Error) -> String? {
+    package static func peerGone(_ error: any Error) -> String? {
         if let session = error as? PeerSessionError {
             if case .closed = session { return session.description }
             return nil

@@ -6,7 +6,7 @@ import UnderstudyWire
 /// `onNotice` the moment they arrive — even while the connection is idle or in the middle of a sync — and
 /// everything else waits in a short queue for the sync that reads it. The queue is bounded, so a fast primary
 /// is held back by TCP rather than by memory.
-final class PeerInbox: Sendable {
+package final class PeerInbox: Sendable {
     private struct State {
         var queue: [PeerMessage] = []
         var head = 0
@@ -19,8 +19,10 @@ final class PeerInbox: Sendable {
     static let capacity = 256
     private let state = NIOLockedValueBox(State())
 
+    package init() {}
+
     /// Reads `inbound` until it ends; run it in a task that lives as long as the connection.
-    func pump(_ inbound: NIOAsyncChannelInboundStream<PeerMessage>, onNotice: @Sendable (PeerMessage) -> Void) async {
+    package func pump(_ inbound: NIOAsyncChannelInboundStream<PeerMessage>, onNotice: @Sendable (PeerMessage) -> Void) async {
         do {
             for try await message in inbound {
                 if case .changesPending = message {
@@ -35,7 +37,7 @@ final class PeerInbox: Sendable {
         }
     }
 
-    func next() async throws -> PeerMessage? {
+    package func next() async throws -> PeerMessage? {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PeerMessage?, Error>) in
             let action: () -> Void = state.withLockedValue { state in
                 if state.count > 0 {
@@ -63,7 +65,7 @@ final class PeerInbox: Sendable {
     }
 
     /// Ends the inbox from outside (the connection is being torn down): a waiting reader gets `error`.
-    func fail(_ error: Error) { finish(error) }
+    package func fail(_ error: Error) { finish(error) }
 
     private func push(_ message: PeerMessage) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

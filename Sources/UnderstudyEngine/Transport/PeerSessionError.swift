@@ -2,21 +2,21 @@ import UnderstudyWire
 
 /// Why a session with a peer ended: it closed, it reported an error, it sent what the protocol does not allow here,
 /// or this side refused it.
-enum PeerSessionError: Error, CustomStringConvertible {
+package enum PeerSessionError: Error, CustomStringConvertible {
     case closed(String)
     case remote(WireErrorCode, String)
     case unexpected(PeerMessage, String)
     case refused(String)
 
     /// The peer closed the connection or reported the error itself: there is no one left to tell.
-    var isPeerGone: Bool {
+    package var isPeerGone: Bool {
         switch self {
         case .closed, .remote: true
         case .unexpected, .refused: false
         }
     }
 
-    var description: String {
+    package var description: String {
         switch self {
         case .closed(let when): "the peer closed the connection \(when)"
         case .remote(let code, let text): "the peer reported \(code.name): \(text)"
