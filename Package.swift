@@ -32,11 +32,61 @@ let package = Package(
         .target(name: "CLibrsync", linkerSettings: [.linkedLibrary("rsync")]),
         .target(name: "CZstd", linkerSettings: [.linkedLibrary("zstd")]),
         .target(name: "CLinux"),
-        // All I/O: scanning, applying, deltas, TLS transport, state, the daemon's services.
+        // Engine modules: all I/O, one target per concern so that the compiler refuses a cycle. Lowest first; each
+        // module's folder starts with an overview of its design (see ARCHITECTURE.md for the graph).
+        // Processes, the monotonic clock, network failure wording, rate-limited refusal logs, paths resolved on disk.
+        .target(
+            name: "UnderstudySupport",
+            dependencies: [
+                "UnderstudyCore", "CLinux",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The node's durable state: one SQLite database (GRDB) and the lock that keeps one daemon per state folder.
+        .target(
+            name: "UnderstudyState",
+            dependencies: [
+                "UnderstudyCore", "UnderstudyWire", "UnderstudySupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The cluster's own certificate authority and each node's identity.
+        .target(
+            name: "UnderstudyCertificates",
+            dependencies: [
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        // Signatures, deltas and patches (librsync) and compression (zstd), on memory and descriptors.
+        .target(name: "UnderstudyDelta", dependencies: ["CLibrsync", "CZstd"]),
+        // Mutual-TLS connections between members of the cluster, framed messages, bandwidth limits.
+        .target(
+            name: "UnderstudyTransport",
+            dependencies: [
+                "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyCertificates",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Everything else of the engine, and the daemon that wires it (being split along the same lines).
         .target(
             name: "UnderstudyEngine",
             dependencies: [
                 "UnderstudyCore", "UnderstudyWire", "CLibrsync", "CZstd", "CLinux",
+                "UnderstudySupport", "UnderstudyState", "UnderstudyCertificates", "UnderstudyDelta", "UnderstudyTransport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -54,7 +104,8 @@ let package = Package(
         .executableTarget(
             name: "understudy",
             dependencies: [
-                "UnderstudyCore", "UnderstudyEngine",
+                "UnderstudyCore", "UnderstudyEngine", "UnderstudySupport", "UnderstudyState", "UnderstudyCertificates",
+                "UnderstudyTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -72,7 +123,8 @@ let package = Package(
         .testTarget(
             name: "UnderstudyEngineTests",
             dependencies: [
-                "UnderstudyEngine", "UnderstudyCore", "UnderstudyWire",
+                "UnderstudyEngine", "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyState",
+                "UnderstudyCertificates", "UnderstudyDelta", "UnderstudyTransport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import UnderstudyCore
 import UnderstudyEngine
+import UnderstudySupport
 
 /// `--config`, shared by every subcommand, and loading with every problem reported as file:line: message.
 struct ConfigOptions: ParsableArguments {

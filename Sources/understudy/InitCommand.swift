@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UnderstudyCertificates
 import UnderstudyCore
 import UnderstudyEngine
 

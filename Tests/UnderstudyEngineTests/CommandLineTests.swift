@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 import UnderstudyEngine
+import UnderstudySupport
 
 /// The CLI as an administrator meets it: bad configuration and bad command lines get a clear error that says
 /// what and where, and a non-zero exit.

@@ -4,6 +4,8 @@ import Glibc
 import CLinux
 import Foundation
 import UnderstudyCore
+import UnderstudyState
+import UnderstudySupport
 
 /// `understudy history` and `understudy restore`.
 extension ArchiveService {

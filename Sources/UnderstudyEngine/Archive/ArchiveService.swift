@@ -5,6 +5,7 @@ import CLinux
 import Foundation
 import Logging
 import UnderstudyCore
+import UnderstudySupport
 
 /// Archives and history of the replicas this node keeps (it is the standby of their groups). Once a minute it
 /// takes the archives whose schedule is due (from the replica, under the replica gate: a consistent cut between two

@@ -4,6 +4,7 @@ import Glibc
 import CLinux
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyState
 
 /// Keeps the prior version of every replica file the mirror replaces or deletes: just before the rename or the
 /// unlink, the old inode gets a second name under `history/` (a hard link: no data is copied, and the mirror

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import UnderstudyCore
+import UnderstudySupport
 
 /// The local control API: a Unix socket (mode 0600, in the state directory by default) where each line is a
 /// JSON `ControlRequest` and each answer a JSON `ControlResponse` line. Only root or the daemon's user can

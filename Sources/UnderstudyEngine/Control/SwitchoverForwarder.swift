@@ -1,6 +1,7 @@
 import NIOCore
 import NIOSSL
 import UnderstudyCore
+import UnderstudyTransport
 import UnderstudyWire
 
 /// `understudy switchover` (or `failback`) run on the node that follows a group: the request goes to the node

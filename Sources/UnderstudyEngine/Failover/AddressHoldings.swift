@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudySupport
 
 /// The service addresses this node holds, and the two things that make them die with the daemon: the guardian
 /// process (at once, when the daemon ends) and a kernel lifetime the daemon renews (when the guardian is gone too, or

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import UnderstudyCore
+import UnderstudyState
+import UnderstudySupport
 
 /// The I/O of a group's takeover, acquisition and release: each step logged with its duration, and the lines
 /// returned for the notification. Steps that cannot wait (the address) come before those that may take long

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinux
 import Dispatch
+import UnderstudyState
 
 /// Makes batches of received files durable on a thread of its own — `syncfs`, the renames into place, `syncfs`
 /// again — while the receive loop goes on writing the next batch. At most one batch is in flight: the writer

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Crypto
 import UnderstudyCore
+import UnderstudyDelta
 import UnderstudyWire
 
 /// One file arriving from the primary: zstd-compressed payload → (librsync patch against a basis) → a hidden

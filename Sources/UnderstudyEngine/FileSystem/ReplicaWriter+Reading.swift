@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Crypto
 import UnderstudyCore
+import UnderstudyDelta
 import UnderstudyWire
 
 extension ReplicaWriter {

@@ -4,6 +4,8 @@ import Glibc
 import CLinux
 import Crypto
 import UnderstudyCore
+import UnderstudyDelta
+import UnderstudyState
 import UnderstudyWire
 
 /// Applies a sync plan to a replica without ever leaving a torn file under a final name (DESIGN rule 1):

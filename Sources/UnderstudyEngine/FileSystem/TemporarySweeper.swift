@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import UnderstudySupport
 
 /// Removes the temporaries (`.understudy.tmp.*`) a crashed daemon left in a tree, so they do not sit in the replica
 /// until the next full comparison. Partial copies (`.understudy.part.*`) stay: they are the basis a resumed transfer

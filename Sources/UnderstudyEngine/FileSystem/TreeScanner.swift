@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import UnderstudyCore
+import UnderstudyState
 
 /// A stat walk of one share: every entry the share's filter keeps, with content hashes reused from the file
 /// index where the file is provably unchanged (same size, mtime, ctime and inode), so a restart with nothing

@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import UnderstudyCore
+import UnderstudySupport
 
 /// Runs one service check once: connect, GET, read a file, or run a command, each within the check's timeout.
 /// The result is a verdict and a short message for status and alerts ("HTTP 503", "connection refused").

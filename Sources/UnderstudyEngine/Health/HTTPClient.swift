@@ -10,6 +10,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import UnderstudySupport
 
 /// How an https:// server is verified.
 public struct HTTPClientTLSOptions: Sendable, Hashable {

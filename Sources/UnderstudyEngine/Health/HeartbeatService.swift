@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudySupport
 import UnderstudyWire
 
 /// Sends heartbeats to every peer on every link and receives theirs, on a thread of its own: a busy machine

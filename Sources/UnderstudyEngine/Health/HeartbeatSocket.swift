@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import UnderstudySupport
 
 /// A non-blocking UDP socket bound to one link address and the heartbeat port.
 final class HeartbeatSocket {

@@ -1,5 +1,6 @@
 import NIOSSL
 import UnderstudyCore
+import UnderstudySupport
 
 /// Serving and following follow the group's holder: the node that holds a group captures its changes and serves
 /// them; the other node follows it (after reconciling, when its own tree was the live data).

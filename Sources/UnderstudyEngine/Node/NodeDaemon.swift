@@ -1,3 +1,7 @@
+import UnderstudyCertificates
+import UnderstudyState
+import UnderstudySupport
+import UnderstudyTransport
 import struct Foundation.Date
 #if canImport(Glibc)
 import Glibc

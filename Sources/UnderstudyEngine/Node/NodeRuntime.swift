@@ -5,6 +5,9 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyState
+import UnderstudySupport
+import UnderstudyTransport
 
 public struct ShareKey: Hashable, Sendable {
     public var group: String

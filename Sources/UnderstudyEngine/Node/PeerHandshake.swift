@@ -1,5 +1,6 @@
 import NIOCore
 import UnderstudyCore
+import UnderstudyTransport
 import UnderstudyWire
 
 /// Both sides say hello first: same protocol version, same cluster, and a node name that matches the

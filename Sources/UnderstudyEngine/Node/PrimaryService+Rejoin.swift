@@ -1,6 +1,9 @@
 import Foundation
 import NIOCore
 import UnderstudyCore
+import UnderstudyDelta
+import UnderstudySupport
+import UnderstudyTransport
 import UnderstudyWire
 
 /// The serving node's half of a rejoin: it shows its tree and the base of the epoch, and takes conflict copies

@@ -4,6 +4,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import UnderstudyCore
+import UnderstudySupport
+import UnderstudyTransport
 import UnderstudyWire
 
 /// The serving side's listener: accepts the authenticated peer of each group and serves the share syncs (and

@@ -1,5 +1,6 @@
 import Foundation
 import UnderstudyCore
+import UnderstudySupport
 
 extension StandbyGroupService {
     /// The last run crashed: the temporaries it was writing in this group's trees are removed before the first sync,

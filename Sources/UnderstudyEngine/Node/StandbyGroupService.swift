@@ -4,6 +4,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import UnderstudyCore
+import UnderstudySupport
+import UnderstudyTransport
 import UnderstudyWire
 
 /// The following side of one group: connect to the node that holds it (the configured primary, or after a

@@ -1,4 +1,5 @@
 import UnderstudyCore
+import UnderstudySupport
 
 /// `[notify.command]`: runs the command with `/bin/sh -c` and the event in UNDERSTUDY_* variables
 /// (see `NotificationMessage.environment`). Exit 0 within the timeout is a delivery; anything else fails the

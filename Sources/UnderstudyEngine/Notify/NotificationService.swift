@@ -11,6 +11,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import UnderstudyCore
+import UnderstudySupport
 
 public final class NotificationService: Sendable {
     public static let defaultQueueLimit = 1000

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOSSL
 import NIOTLS
+import UnderstudySupport
 
 /// Drives one SMTP session on a channel: feeds the server's bytes to `SMTPReplyParser`, the replies to
 /// `SMTPConversation`, and performs what it says — writes a command, upgrades to TLS after STARTTLS,

@@ -14,6 +14,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import UnderstudyCore
+import UnderstudySupport
 
 public struct SMTPMailer: NotificationChannel {
     public let configuration: EmailNotification

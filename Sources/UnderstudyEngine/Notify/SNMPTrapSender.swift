@@ -5,6 +5,7 @@ import Crypto
 import Foundation
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudySupport
 
 /// `[notify.snmp]`: each event as an SNMPv2 trap to the manager (`SNMPTrap`), SNMPv2c with a community or SNMPv3
 /// authenticated by HMAC-SHA (RFC 3414, RFC 7860) with the key localized to this node's engine ID. A trap is one UDP

@@ -5,6 +5,9 @@ import Crypto
 import Foundation
 import NIOCore
 import UnderstudyCore
+import UnderstudyDelta
+import UnderstudySupport
+import UnderstudyTransport
 import UnderstudyWire
 
 /// The rejoining node's half: before a node whose tree was the live data follows the node that holds the group

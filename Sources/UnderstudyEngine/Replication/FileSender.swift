@@ -4,6 +4,8 @@ import Glibc
 import Crypto
 import NIOCore
 import UnderstudyCore
+import UnderstudyDelta
+import UnderstudyTransport
 import UnderstudyWire
 
 /// Reads one source file and sends it as fileBegin, compressed chunks (whole content or a librsync delta

@@ -1,5 +1,7 @@
 import NIOCore
 import UnderstudyCore
+import UnderstudyDelta
+import UnderstudyTransport
 import UnderstudyWire
 
 /// Manifests on the wire: one `manifestChunk` (zstd-compressed `ManifestCodec` entries, one frame each), a whole

@@ -1,5 +1,7 @@
 import NIOCore
 import UnderstudyCore
+import UnderstudyState
+import UnderstudyTransport
 import UnderstudyWire
 
 /// Streams a plan to the standby without waiting for round trips: signature requests for every delta go

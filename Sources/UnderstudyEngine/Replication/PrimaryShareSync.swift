@@ -1,6 +1,9 @@
 import Logging
 import NIOCore
 import UnderstudyCore
+import UnderstudyDelta
+import UnderstudyState
+import UnderstudyTransport
 import UnderstudyWire
 
 /// The primary's half of one share's sync: receive the replica's manifest while scanning the source, plan,

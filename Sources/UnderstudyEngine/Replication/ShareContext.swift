@@ -1,6 +1,8 @@
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyState
+import UnderstudyTransport
 
 /// What a sync session of one share needs from the daemon around it.
 public struct ShareContext: Sendable {

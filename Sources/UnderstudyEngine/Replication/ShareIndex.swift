@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyState
 
 /// A share's file index, held in memory for the daemon's life and written behind to the state database.
 /// Loaded once; a sync reads it for the scan and writes back only what changed. The database writes run in

@@ -3,6 +3,8 @@ import Glibc
 #endif
 import NIOCore
 import UnderstudyCore
+import UnderstudyDelta
+import UnderstudyTransport
 import UnderstudyWire
 
 /// The standby's half of one share's sync: describe the replica, then apply what the primary streams, through

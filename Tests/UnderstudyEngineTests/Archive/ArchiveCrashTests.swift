@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// kill -9 of the standby process while it makes an archive and while it prunes one: the next start marks what was
 /// cut short, removes its partial tree, finishes the removal, and the next archive completes.

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// Archives of a real replica, taken by the standby daemon on request, between two real daemons on loopback.
 @Suite(.serialized)

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// A running pair with archives and history configured on the standby, and helpers to ask beta.
 struct ArchiveLab {

@@ -1,7 +1,9 @@
 import Foundation
 import NIOSSL
 import Testing
+import UnderstudyCertificates
 import UnderstudyEngine
+import UnderstudyTransport
 
 @Suite struct CertificateStoreTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)

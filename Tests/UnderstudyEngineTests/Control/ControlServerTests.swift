@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// DESIGN rule 7 for the local API: a bad request gets an error that says what was expected, and the daemon
 /// goes on answering.

@@ -1,4 +1,5 @@
 import Testing
+import UnderstudyDelta
 import UnderstudyEngine
 
 /// A basis, the new version of the file, and what its delta may cost.

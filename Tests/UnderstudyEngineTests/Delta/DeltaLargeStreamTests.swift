@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnderstudyDelta
 import UnderstudyEngine
 
 /// Large inputs, run one at a time so the memory measurement sees only

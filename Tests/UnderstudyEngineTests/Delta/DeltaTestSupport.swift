@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnderstudyDelta
 import UnderstudyEngine
 
 /// Deterministic bytes (SplitMix64), fast enough in debug builds.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import UnderstudyDelta
 import UnderstudyEngine
 
 @Suite struct PatchApplierTests {

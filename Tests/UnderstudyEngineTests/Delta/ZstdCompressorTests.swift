@@ -1,4 +1,5 @@
 import Testing
+import UnderstudyDelta
 import UnderstudyEngine
 
 /// Text-like bytes that compress well but not trivially.

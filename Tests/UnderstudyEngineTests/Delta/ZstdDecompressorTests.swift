@@ -1,4 +1,5 @@
 import Testing
+import UnderstudyDelta
 import UnderstudyEngine
 
 @Suite struct ZstdDecompressorTests {

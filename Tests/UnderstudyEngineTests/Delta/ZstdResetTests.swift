@@ -1,4 +1,5 @@
 import Testing
+@testable import UnderstudyDelta
 @testable import UnderstudyEngine
 
 /// One compressor and one decompressor serve every file of a sync; an abandoned file leaves a frame half

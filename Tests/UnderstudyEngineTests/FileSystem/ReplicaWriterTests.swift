@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
+@testable import UnderstudyDelta
 @testable import UnderstudyEngine
 
 struct ReplicaWriterTests {

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudyState
 
 struct TreeScannerTests {
     @Test func recordsEntries_skipsSpecialFilesAndReservedNames() throws {

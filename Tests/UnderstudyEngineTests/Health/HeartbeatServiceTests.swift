@@ -7,6 +7,7 @@ import NIOConcurrencyHelpers
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 import UnderstudyWire
 
 /// Heartbeats between two real services on loopback UDP (127.0.0.1 is "alpha", 127.0.0.2 is "beta"): only

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// The live mirror between two real daemons on loopback TLS: changes on the primary reach the replica by
 /// themselves (nobody runs `understudy sync`), through inotify, the aggregator, the journal and live syncs.

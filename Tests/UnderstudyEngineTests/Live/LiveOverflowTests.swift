@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// Lost inotify events (a queue overflow) cost a stat walk of the share, not a resend: the replica converges
 /// and only what changed travels.

@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// DESIGN rule 8 under a steady stream of changes: kill -9 the primary's daemon, then the standby's, at random
 /// instants, 20 times each. Every replica file must always be a version its source had; when the stream stops

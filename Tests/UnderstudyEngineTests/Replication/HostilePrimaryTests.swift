@@ -5,7 +5,10 @@ import Crypto
 import Foundation
 import NIOCore
 import Testing
+@testable import UnderstudyCertificates
 import UnderstudyCore
+@testable import UnderstudyDelta
+@testable import UnderstudyTransport
 import UnderstudyWire
 @testable import UnderstudyEngine
 

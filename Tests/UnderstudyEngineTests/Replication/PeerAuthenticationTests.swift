@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import Testing
+@testable import UnderstudyCertificates
 import UnderstudyCore
+@testable import UnderstudyTransport
 import UnderstudyWire
 @testable import UnderstudyEngine
 

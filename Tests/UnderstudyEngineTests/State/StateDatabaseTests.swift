@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import UnderstudyEngine
+@testable import UnderstudyState
 
 @Suite("StateDatabase opening, migrations and refusals")
 struct StateDatabaseTests {

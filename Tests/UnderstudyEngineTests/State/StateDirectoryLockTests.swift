@@ -4,6 +4,8 @@ import Glibc
 import Foundation
 import Testing
 @testable import UnderstudyEngine
+@testable import UnderstudyState
+@testable import UnderstudySupport
 
 @Suite struct StateDirectoryLockTests {
     @Test func aSecondLock_ofTheSameStateDirectory_isRefused_namingTheHolder() throws {

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import NIOConcurrencyHelpers
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// A program the tests start, reaped with `waitpid` under a deadline. Foundation's `Process.waitUntilExit` was
 /// seen to wait forever for a child that had already ended: a `make test` stalled with two such waits holding both

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// Reading the configuration file: what is not a regular UTF-8 file is refused at once with the precise reason.
 @Suite struct ConfigurationFileTests {

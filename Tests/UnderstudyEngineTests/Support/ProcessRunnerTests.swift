@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyEngine
+import UnderstudySupport
 
 @Suite(.timeLimit(.minutes(1)))
 struct ProcessRunnerTests {

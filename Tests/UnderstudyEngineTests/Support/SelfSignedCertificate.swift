@@ -1,5 +1,6 @@
 import Foundation
 import UnderstudyEngine
+import UnderstudySupport
 
 /// A throwaway certificate for "localhost" and 127.0.0.1, made with the openssl command (scripts/setup
 /// installs it), for a test server that speaks TLS: the HTTPS check server and the STARTTLS SMTP sink.

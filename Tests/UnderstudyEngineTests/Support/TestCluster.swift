@@ -4,8 +4,10 @@ import Glibc
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+@testable import UnderstudyCertificates
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudySupport
 
 /// Two real nodes on loopback — alpha (primary) and beta (standby) — with their own CA, state directories and
 /// ports, run as in-process daemons (or, for crash tests, as processes of the built binary).

@@ -5,7 +5,10 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import Testing
+import UnderstudyCertificates
 import UnderstudyEngine
+import UnderstudySupport
+import UnderstudyTransport
 
 /// Real TLS over real TCP on 127.0.0.1: certificates made by `CertificateStore.initialize`,
 /// contexts from `PeerTLS`, identity decided by `PeerIdentityHandler`.

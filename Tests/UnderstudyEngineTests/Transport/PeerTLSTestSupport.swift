@@ -4,6 +4,8 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import UnderstudyEngine
+import UnderstudySupport
+import UnderstudyTransport
 
 /// Records log lines so tests can assert that refusals are logged.
 final class PeerTLSTestLogRecorder: @unchecked Sendable {

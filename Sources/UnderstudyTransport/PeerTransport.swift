@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
+import UnderstudySupport
 import UnderstudyWire
 
 /// One authenticated peer connection: frames in, encoded buffers out, the peer's node name from its

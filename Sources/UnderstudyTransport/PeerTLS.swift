@@ -7,6 +7,7 @@
 // common name and accepts only the cluster's node names.
 
 import NIOSSL
+import UnderstudyCertificates
 
 /// TLS settings for connections between the nodes of one cluster.
 public enum PeerTLS {

@@ -1,3 +1,4 @@
+import UnderstudySupport
 
 extension NetworkFailure {
     /// The peer went away (closed, reset, killed) rather than something going wrong here: what to log for `error`,

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import NIOConcurrencyHelpers
+import UnderstudySupport
 
 /// One daemon per node: `understudy run` locks `<state_dir>/daemon.lock` (flock, held until the process ends, never
 /// inherited by the scripts it runs) before it touches anything. A second daemon of the same node is refused at once

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import NIOTLS
+import UnderstudySupport
 import X509
 
 /// Fired inbound once the peer's certificate names a node of the cluster.

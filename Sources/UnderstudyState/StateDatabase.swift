@@ -20,6 +20,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import UnderstudySupport
 
 public final class StateDatabase: Sendable {
     public static let fileName = "state.sqlite"
