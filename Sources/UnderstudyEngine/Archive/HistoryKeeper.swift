@@ -11,7 +11,7 @@ import UnderstudyState
 /// never writes an inode in place, so the kept version stays as it was). The records wait here until the batch
 /// that replaced them is durable, then the sync stores them; a link whose record a crash lost is an orphan
 /// that the next start removes. Used from the sync's task and the batch flusher's thread, hence the lock.
-public final class HistoryKeeper: Sendable {
+public final class HistoryKeeper: ReplacedVersionKeeper {
     let key: String
     private let store: ArchiveStore
     private let index: ShareIndex
@@ -28,14 +28,14 @@ public final class HistoryKeeper: Sendable {
     }
 
     /// Keeps the regular file `name` of `directory` (share path `path`) if there is one; anything else is ignored.
-    func preserve(_ directory: Int32, _ name: String, path: String, reason: String) {
+    public func preserve(_ directory: Int32, _ name: String, path: String, reason: String) {
         var info = stat()
         guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
         keep(directory, name, info, path: path, reason: reason)
     }
 
     /// Keeps every regular file below `name` (a file or a directory about to be removed).
-    func preserveTree(_ directory: Int32, _ name: String, path: String, reason: String) {
+    public func preserveTree(_ directory: Int32, _ name: String, path: String, reason: String) {
         var info = stat()
         guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return }
         switch info.st_mode & S_IFMT {
@@ -60,7 +60,7 @@ public final class HistoryKeeper: Sendable {
     }
 
     /// After a rename of a file or directory to `path`: every file now below it arrived there now.
-    func noteMovedInTree(_ directory: Int32, _ name: String, path: String) {
+    public func noteMovedInTree(_ directory: Int32, _ name: String, path: String) {
         var info = stat()
         guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return }
         if info.st_mode & S_IFMT == S_IFREG { return noteMovedIn(path) }

@@ -18,13 +18,13 @@ final class BatchFlusher: @unchecked Sendable {
 
     /// Its own root descriptor and parent cache: `ShareDirectory` is not shared between threads.
     private let share: ShareDirectory
-    private let history: HistoryKeeper?
+    private let history: (any ReplacedVersionKeeper)?
     private let queue = DispatchQueue(label: "understudy.flusher")
     private let group = DispatchGroup()
     /// Written only on `queue`; read after `group.wait()`, which orders the two.
     private var outcome = Outcome()
 
-    init(rootPath: String, history: HistoryKeeper?) throws(FileSystemError) {
+    init(rootPath: String, history: (any ReplacedVersionKeeper)?) throws(FileSystemError) {
         share = try ShareDirectory(path: rootPath, create: false)
         self.history = history
     }

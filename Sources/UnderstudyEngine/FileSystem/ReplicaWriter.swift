@@ -22,7 +22,7 @@ public final class ReplicaWriter {
         /// New files at least this large are written under a partial name that survives a crash.
         public var partialThreshold: Int64 = 64 * 1024
         /// Keeps the prior version of every file replaced or deleted (the share's `history`); nil: off.
-        public var history: HistoryKeeper?
+        public var history: (any ReplacedVersionKeeper)?
         /// Archives share inodes with the replica: an attribute change then gives the file a new inode instead of
         /// changing the shared one in place (which would change the archived copies too).
         public var breakSharedInodes = false

@@ -187,7 +187,7 @@ struct StandbyShareSync {
         }
         current?.discard()
         try replicaWriter.makeDurable()
-        storeKeptVersions(writerOptions.history)
+        storeKeptVersions(context.archiving.keeper)
         replicaWriter.removePartials(partialsLeft)
         let changes = replicaWriter.takeIndexChanges()
         context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
