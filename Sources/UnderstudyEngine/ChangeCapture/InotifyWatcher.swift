@@ -10,11 +10,11 @@ import UnderstudyCore
 /// Directories are opened one component at a time with O_NOFOLLOW and watched through their descriptor, so a
 /// symlink swapped in during a walk cannot make us watch, and report paths for, a directory outside the share.
 /// Call `stop()`: until then the reading thread keeps the watcher alive.
-final class InotifyWatcher: @unchecked Sendable {
-    struct Report: Sendable {
-        var watches: Int
+package final class InotifyWatcher: @unchecked Sendable {
+    package struct Report: Sendable {
+        package var watches: Int
         /// A message an administrator can act on when the inotify watch limit left part of the tree unwatched.
-        var limitProblem: String?
+        package var limitProblem: String?
     }
 
     static let watchMask = UInt32(UNDERSTUDY_IN_CLOSE_WRITE | UNDERSTUDY_IN_MODIFY | UNDERSTUDY_IN_ATTRIB
@@ -66,7 +66,7 @@ final class InotifyWatcher: @unchecked Sendable {
 
     private let shared = NIOLockedValueBox(Shared())
 
-    init(root: String, filter: PathFilter, onChanges: @escaping @Sendable ([CapturedChange]) -> Void) throws(FileSystemError) {
+    package init(root: String, filter: PathFilter, onChanges: @escaping @Sendable ([CapturedChange]) -> Void) throws(FileSystemError) {
         self.root = root
         self.filter = filter
         self.onChanges = onChanges
@@ -93,13 +93,13 @@ final class InotifyWatcher: @unchecked Sendable {
         closeDescriptors()
     }
 
-    var watchCount: Int { shared.withLockedValue { $0.watchCount } }
+    package var watchCount: Int { shared.withLockedValue { $0.watchCount } }
 
     /// The latest limit problem, including one met after start() while following new directories.
-    var currentLimitProblem: String? { shared.withLockedValue { $0.limitProblem } }
+    package var currentLimitProblem: String? { shared.withLockedValue { $0.limitProblem } }
 
     /// Adds watches on every directory of the tree that the filter keeps, then starts the reading thread.
-    func start() throws(FileSystemError) -> Report {
+    package func start() throws(FileSystemError) -> Report {
         let mayStart = shared.withLockedValue { state -> Bool in
             guard case .idle = state.lifecycle else { return false }
             state.lifecycle = .starting
@@ -146,7 +146,7 @@ final class InotifyWatcher: @unchecked Sendable {
     }
 
     /// Ends the reading thread (waiting for it unless called from it) and closes the descriptors. Idempotent.
-    func stop() {
+    package func stop() {
         enum Action { case nothing, close, join(pthread_t) }
         let action = shared.withLockedValue { state -> Action in
             let previous = state.lifecycle

@@ -4,22 +4,22 @@ import Glibc
 
 /// The entries of an open directory, names as raw bytes (a name that is not UTF-8 is still a name to archive),
 /// with the kind from `d_type` when the file system gives it.
-struct DirectoryEntry {
-    enum Kind { case file, directory, symlink, other, unknown }
+package struct DirectoryEntry {
+    package enum Kind { case file, directory, symlink, other, unknown }
     /// NUL-terminated.
-    var name: [CChar]
+    package var name: [CChar]
     var kind: Kind
 
-    var displayName: String { String(decoding: name.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+    package var displayName: String { String(decoding: name.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self) }
     private static let reservedPrefix = Array(ShareDirectory.reservedPrefix.utf8CString.dropLast())
 
     /// One of our own names (`.understudy.*`: temporaries, partial copies), never archived or kept.
-    var hasReservedPrefix: Bool {
+    package var hasReservedPrefix: Bool {
         name.count > Self.reservedPrefix.count && name.starts(with: Self.reservedPrefix)
     }
 
     /// Reads every entry but "." and ".." of `descriptor` (which stays open; a duplicate is read).
-    static func read(_ descriptor: Int32) -> [DirectoryEntry]? {
+    package static func read(_ descriptor: Int32) -> [DirectoryEntry]? {
         let copy = openat(descriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard copy >= 0, let stream = fdopendir(copy) else {
             return nil
@@ -42,7 +42,7 @@ struct DirectoryEntry {
     }
 
     /// The kind, asking `fstatat` when `d_type` did not say.
-    func resolvedKind(in directory: Int32) -> Kind {
+    package func resolvedKind(in directory: Int32) -> Kind {
         guard kind == .unknown else { return kind }
         var info = stat()
         guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return .other }
@@ -52,5 +52,10 @@ struct DirectoryEntry {
         case S_IFLNK: return .symlink
         default: return .other
         }
+    }
+
+    package init(name: [CChar], kind: Kind) {
+        self.name = name
+        self.kind = kind
     }
 }

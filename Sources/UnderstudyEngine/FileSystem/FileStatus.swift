@@ -37,14 +37,14 @@ public struct FileStatus: Sendable, Equatable {
         return FileStatus(st)
     }
 
-    static func of(_ descriptor: Int32, path: String) throws(FileSystemError) -> FileStatus {
+    package static func of(_ descriptor: Int32, path: String) throws(FileSystemError) -> FileStatus {
         var st = stat()
         guard fstat(descriptor, &st) == 0 else { throw .errno("stat", path) }
         return FileStatus(st)
     }
 
     /// The same file, unchanged since: used to see that a file was not modified while it was read.
-    func isSameVersion(as other: FileStatus) -> Bool {
+    package func isSameVersion(as other: FileStatus) -> Bool {
         size == other.size && inode == other.inode && attributes.sameTime(as: other.attributes)
             && ctimeSeconds == other.ctimeSeconds && ctimeNanoseconds == other.ctimeNanoseconds
     }

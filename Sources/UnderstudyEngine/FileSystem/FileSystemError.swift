@@ -25,7 +25,7 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
         self.errnoValue = errnoValue
     }
 
-    static func errno(_ operation: String, _ path: String) -> FileSystemError {
+    package static func errno(_ operation: String, _ path: String) -> FileSystemError {
         FileSystemError(.systemCall, operation: operation, path: path, errno: Glibc.errno)
     }
 

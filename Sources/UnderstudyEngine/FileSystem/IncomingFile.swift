@@ -23,7 +23,7 @@ public final class IncomingFile {
     private var closed = false
     private let directory: Int32
 
-    init(header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor) throws(FileSystemError) {
+    package init(header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor) throws(FileSystemError) {
         self.header = header
         let (dir, name) = try share.parent(of: header.path)
         finalName = name
@@ -108,7 +108,7 @@ public final class IncomingFile {
 
     /// Ends the payload, checks the content against the sender's hash and sets the attributes.
     /// The caller then queues the rename into place.
-    func finish(expectedHash: [UInt8], writer: ReplicaWriter) throws(FileSystemError) -> [UInt8] {
+    package func finish(expectedHash: [UInt8], writer: ReplicaWriter) throws(FileSystemError) -> [UInt8] {
         if let patch {
             do {
                 try patch.feed(UnsafeRawBufferPointer(start: nil, count: 0), isLast: true) { output in try self.write(output) }
@@ -133,7 +133,7 @@ public final class IncomingFile {
 
     /// Puts a finished file under its name when that name is free — never over an existing file (a conflict copy
     /// must not replace anything) — durably: the content is fsynced before the link, the directory after.
-    func commitNew() throws(FileSystemError) {
+    package func commitNew() throws(FileSystemError) {
         let fd = openat(directory, temporaryName, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw .errno("reopen the temporary file of", header.path) }
         let synced = fsync(fd)

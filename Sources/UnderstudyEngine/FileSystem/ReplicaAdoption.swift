@@ -11,10 +11,10 @@ import UnderstudyCore
 /// what to do with what is there: `understudy adopt GROUP/SHARE --keep` (mirror over it) or `--move-aside`.
 ///
 /// A replica mirrored into by a version without marks is recognized by the files its index lists, and marked.
-enum ReplicaAdoption {
+package enum ReplicaAdoption {
     static let markerName = ".understudy.replica"
 
-    enum Verdict: Sendable, Equatable {
+    package enum Verdict: Sendable, Equatable {
         /// Marked as this share's replica.
         case adopted
         /// Marked now: `reason` says why it could be ("new", "empty", "mirrored into before").
@@ -23,14 +23,20 @@ enum ReplicaAdoption {
         case refused(entries: Int, sample: [String])
     }
 
-    struct Identity: Sendable, Equatable {
+    package struct Identity: Sendable, Equatable {
         var cluster: String
         var share: String
         var node: String
+
+        package init(cluster: String, share: String, node: String) {
+            self.cluster = cluster
+            self.share = share
+            self.node = node
+        }
     }
 
     /// - Parameter indexed: paths the standby's file index lists for the share (a few suffice).
-    static func check(_ path: String, identity: Identity, indexed: () -> [String]) throws -> Verdict {
+    package static func check(_ path: String, identity: Identity, indexed: () -> [String]) throws -> Verdict {
         var info = stat()
         if stat(path, &info) != 0 {
             guard errno == ENOENT else { throw FileSystemError.errno("look at the replica", path) }
@@ -57,14 +63,14 @@ enum ReplicaAdoption {
 
     /// `understudy adopt --keep`: mirror over what is there (files the source lacks are deleted, or kept in the
     /// history when it is on).
-    static func adoptKeeping(_ path: String, identity: Identity) throws {
+    package static func adoptKeeping(_ path: String, identity: Identity) throws {
         try ShareDirectory.makeDirectories(path)
         try writeMarker(path, identity: identity, how: "adopted with its content (--keep)")
     }
 
     /// `understudy adopt --move-aside`: renames the directory (or the symlink) to a sibling and starts an empty
     /// replica. Returns where it went.
-    static func adoptMovingAside(_ path: String, identity: Identity, at time: Double) throws -> String {
+    package static func adoptMovingAside(_ path: String, identity: Identity, at time: Double) throws -> String {
         let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
         var aside = trimmed + ".understudy-aside-" + PointInTime.compact(time)
         var suffix = 1
@@ -87,14 +93,14 @@ enum ReplicaAdoption {
 
     // MARK: - The mark
 
-    struct Marker: Equatable {
+    package struct Marker: Equatable {
         var cluster: String
         var share: String
 
-        func matches(_ identity: Identity) -> Bool { cluster == identity.cluster && share == identity.share }
+        package func matches(_ identity: Identity) -> Bool { cluster == identity.cluster && share == identity.share }
     }
 
-    static func marker(_ path: String) -> Marker? {
+    package static func marker(_ path: String) -> Marker? {
         guard let text = try? String(contentsOfFile: path + "/" + markerName, encoding: .utf8) else { return nil }
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {

@@ -269,7 +269,7 @@ public final class ReplicaWriter {
         _ = futimens(directory, &times)
     }
 
-    static func temporaryName() -> String {
+    package static func temporaryName() -> String {
         var random = SystemRandomNumberGenerator()
         let value = random.next() as UInt64
         let hex = String(value, radix: 16)

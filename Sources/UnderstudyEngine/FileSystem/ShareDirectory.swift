@@ -29,7 +29,7 @@ public final class ShareDirectory {
         close(rootDescriptor)
     }
 
-    static func makeDirectories(_ path: String) throws(FileSystemError) {
+    package static func makeDirectories(_ path: String) throws(FileSystemError) {
         var current = ""
         for component in path.split(separator: "/") {
             current += "/" + component

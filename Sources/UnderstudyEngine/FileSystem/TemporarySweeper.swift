@@ -7,14 +7,18 @@ import UnderstudySupport
 /// until the next full comparison. Partial copies (`.understudy.part.*`) stay: they are the basis a resumed transfer
 /// continues from. Walks with `openat` and never follows a symlink; the times of a directory it removes from are
 /// kept (they were set to the source's).
-enum TemporarySweeper {
-    struct Outcome: Sendable, Equatable {
-        var removed = 0
-        var directories = 0
-        var failures: [String] = []
+package enum TemporarySweeper {
+    package struct Outcome: Sendable, Equatable {
+        package var removed = 0
+        package var directories = 0
+        package var failures: [String] = []
+
+        package init(failures: [String] = []) {
+            self.failures = failures
+        }
     }
 
-    static func sweep(_ root: String) -> Outcome {
+    package static func sweep(_ root: String) -> Outcome {
         var outcome = Outcome()
         let rootDescriptor = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard rootDescriptor >= 0 else {

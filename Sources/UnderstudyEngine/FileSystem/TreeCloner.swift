@@ -13,24 +13,24 @@ import UnderstudyCore
 /// hard link that fails for too many links (EMLINK) falls back to a copy. Directories are created with their
 /// source's mode, owner and times (set after their contents); symlinks are recreated; other kinds are skipped.
 /// Our own reserved names (`.understudy.*`: temporaries, partial copies) are never copied.
-struct TreeCloner {
-    enum Method: String, Sendable { case hardlink, reflink, copy }
+package struct TreeCloner {
+    package enum Method: String, Sendable { case hardlink, reflink, copy }
 
     /// Hard links allowed (archives of a mirror-written replica); false: every file gets its own inode.
     let allowHardLinks: Bool
     let applyOwnership: Bool
     private var reflinkWorks: Bool?
-    private(set) var files: Int64 = 0
-    private(set) var bytes: Int64 = 0
-    private(set) var skipped: [String] = []
+    package private(set) var files: Int64 = 0
+    package private(set) var bytes: Int64 = 0
+    package private(set) var skipped: [String] = []
     private(set) var methodsUsed: Set<Method> = []
 
-    init(allowHardLinks: Bool, applyOwnership: Bool) {
+    package init(allowHardLinks: Bool, applyOwnership: Bool) {
         self.allowHardLinks = allowHardLinks
         self.applyOwnership = applyOwnership
     }
 
-    var method: Method {
+    package var method: Method {
         if methodsUsed.contains(.reflink) { return .reflink }
         if methodsUsed.contains(.hardlink) { return .hardlink }
         if methodsUsed.contains(.copy) { return .copy }
@@ -38,7 +38,7 @@ struct TreeCloner {
     }
 
     /// Copies every entry of `source` into `destination` (both open directories); `path` names `source` in messages.
-    mutating func cloneContents(of source: Int32, into destination: Int32, path: String) throws {
+    package mutating func cloneContents(of source: Int32, into destination: Int32, path: String) throws {
         guard let entries = DirectoryEntry.read(source) else { throw FileSystemError.errno("read directory", path) }
         for entry in entries where !entry.hasReservedPrefix {
             try cloneEntry(entry, from: source, into: destination, path: RelativePath.join(path, entry.displayName))
@@ -46,7 +46,7 @@ struct TreeCloner {
     }
 
     /// Copies one entry (a file, a symlink, or a directory with everything below it).
-    mutating func cloneEntry(_ entry: DirectoryEntry, from source: Int32, into destination: Int32, path: String) throws {
+    package mutating func cloneEntry(_ entry: DirectoryEntry, from source: Int32, into destination: Int32, path: String) throws {
         switch entry.resolvedKind(in: source) {
         case .file:
             try cloneFile(entry.name, from: source, into: destination, path: path)
@@ -126,7 +126,7 @@ struct TreeCloner {
     }
 
     /// `output` gets `input`'s content: a reflink where the file system has them, else the bytes.
-    static func copyContent(from input: Int32, to output: Int32, path: String) throws {
+    package static func copyContent(from input: Int32, to output: Int32, path: String) throws {
         if understudy_reflink(output, input) == 0 { return }
         try copyBytes(from: input, to: output, path: path)
     }
@@ -162,7 +162,7 @@ struct TreeCloner {
         }
     }
 
-    static func copyAttributes(_ info: stat, to descriptor: Int32, ownership: Bool, path: String) throws {
+    package static func copyAttributes(_ info: stat, to descriptor: Int32, ownership: Bool, path: String) throws {
         if ownership { fchown(descriptor, info.st_uid, info.st_gid) }
         guard fchmod(descriptor, info.st_mode & 0o7777) == 0 else { throw FileSystemError.errno("change mode of", path) }
         var times = [info.st_atim, info.st_mtim]

@@ -10,10 +10,10 @@ import UnderstudySupport
 
 /// Runs one service check once: connect, GET, read a file, or run a command, each within the check's timeout.
 /// The result is a verdict and a short message for status and alerts ("HTTP 503", "connection refused").
-struct CheckProbe: Sendable {
-    struct Result: Sendable, Equatable {
-        var passed: Bool
-        var message: String
+package struct CheckProbe: Sendable {
+    package struct Result: Sendable, Equatable {
+        package var passed: Bool
+        package var message: String
     }
 
     let check: CheckConfiguration
@@ -23,7 +23,7 @@ struct CheckProbe: Sendable {
     /// piling up threads.
     private let fileReadBusy = NIOLockedValueBox(false)
 
-    init(check: CheckConfiguration, group: any EventLoopGroup) {
+    package init(check: CheckConfiguration, group: any EventLoopGroup) {
         self.check = check
         self.group = group
         var insecure = false
@@ -31,7 +31,7 @@ struct CheckProbe: Sendable {
         http = HTTPClient(eventLoopGroup: group, tls: HTTPClientTLSOptions(insecureSkipVerify: insecure))
     }
 
-    func run() async -> Result {
+    package func run() async -> Result {
         let timeout = check.timeout.seconds
         let started = MonotonicClock.seconds()
         var result: Result

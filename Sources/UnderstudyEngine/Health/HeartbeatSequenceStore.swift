@@ -10,7 +10,7 @@ import UnderstudyCore
 ///
 /// Written at most once a second without fsync: a process restart loses nothing; what a power loss loses is the last
 /// second, a handful of datagrams that could each be replayed once.
-final class HeartbeatSequenceStore: Sendable {
+package final class HeartbeatSequenceStore: Sendable {
     struct Snapshot: Equatable, Sendable {
         var lastSent: UInt64 = 0
         /// "sender\u{0}link" → last accepted.
@@ -22,7 +22,7 @@ final class HeartbeatSequenceStore: Sendable {
 
     let path: String
 
-    init(stateDirectory: String) {
+    package init(stateDirectory: String) {
         path = (stateDirectory.hasSuffix("/") ? stateDirectory : stateDirectory + "/") + "heartbeat-sequences"
     }
 

@@ -12,23 +12,40 @@ import UnderstudyWire
 /// (a full cooperative pool, a long sync, a slow check) never delays a heartbeat, which is what would make a
 /// healthy primary look dead. Authentic, fresh heartbeats are handed to `deliver`; everything else is refused
 /// and logged (at most once per source and reason every 10 s).
-final class HeartbeatService: Sendable {
-    struct Route: Sendable, Equatable {
+package final class HeartbeatService: Sendable {
+    package struct Route: Sendable, Equatable {
         var peer: String
         var link: String
         var localAddress: String
         var remoteAddress: String
+
+        package init(peer: String, link: String, localAddress: String, remoteAddress: String) {
+            self.peer = peer
+            self.link = link
+            self.localAddress = localAddress
+            self.remoteAddress = remoteAddress
+        }
     }
 
     /// For status: `sent`, `received` and `lastSendError` per peer and link (key "peer/link"); `refused`,
     /// `lastRefusal` and `listenError` per link (key "link": a refused datagram's sender is not to be believed).
-    struct LinkCounters: Sendable, Equatable {
-        var sent = 0
-        var received = 0
-        var refused = 0
-        var lastSendError: String?
-        var lastRefusal: String?
-        var listenError: String?
+    package struct LinkCounters: Sendable, Equatable {
+        package var sent = 0
+        package var received = 0
+        package var refused = 0
+        package var lastSendError: String?
+        package var lastRefusal: String?
+        package var listenError: String?
+
+        package init(sent: Int = 0, received: Int = 0, refused: Int = 0, lastSendError: String? = nil,
+                     lastRefusal: String? = nil, listenError: String? = nil) {
+            self.sent = sent
+            self.received = received
+            self.refused = refused
+            self.lastSendError = lastSendError
+            self.lastRefusal = lastRefusal
+            self.listenError = listenError
+        }
     }
 
     let node: String
@@ -55,7 +72,7 @@ final class HeartbeatService: Sendable {
         var replay = ReplayGuard()
     }
 
-    init(node: String, routes: [Route], port: Int, interval: Double, key: [UInt8], logger: Logger,
+    package init(node: String, routes: [Route], port: Int, interval: Double, key: [UInt8], logger: Logger,
          now: @escaping @Sendable () -> Double,
          payload: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.GroupState],
          hearings: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.Hearing] = { _ in [] },
@@ -78,16 +95,16 @@ final class HeartbeatService: Sendable {
         }
     }
 
-    var counters: [String: LinkCounters] { state.withLockedValue { $0.counters } }
+    package var counters: [String: LinkCounters] { state.withLockedValue { $0.counters } }
 
-    func start() {
+    package func start() {
         state.withLockedValue { $0.running = true }
         let thread = Thread { [self] in loop() }
         thread.name = "heartbeat"
         thread.start()
     }
 
-    func stop() {
+    package func stop() {
         state.withLockedValue { $0.running = false }
     }
 
