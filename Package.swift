@@ -34,7 +34,8 @@ let package = Package(
         .target(name: "CLinux"),
         // Engine modules: all I/O, one target per concern so that the compiler refuses a cycle. Lowest first; each
         // module's folder starts with an overview of its design (see ARCHITECTURE.md for the graph).
-        // Processes, the monotonic clock, network failure wording, rate-limited refusal logs, paths resolved on disk.
+        // Processes, the monotonic clock, an HTTP(S) client, network failure wording, rate-limited refusal logs, paths
+        // resolved on disk.
         .target(
             name: "UnderstudySupport",
             dependencies: [
@@ -42,6 +43,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -81,12 +83,55 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A share's tree on disk: scanning, the atomic replica writer, temporaries, adoption, cloning for archives.
+        .target(
+            name: "UnderstudyFileSystem",
+            dependencies: [
+                "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyState", "UnderstudyDelta", "CLinux",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Change capture: inotify watches over a share's tree, with their limits.
+        .target(
+            name: "UnderstudyChangeCapture",
+            dependencies: [
+                "UnderstudyCore", "UnderstudyFileSystem", "CLinux",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // Watching peers: authenticated heartbeats on every link, and service checks.
+        .target(
+            name: "UnderstudyHealth",
+            dependencies: [
+                "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyState",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Telling people: mail (SMTP), webhooks, commands and SNMP traps.
+        .target(
+            name: "UnderstudyNotify",
+            dependencies: [
+                "UnderstudyCore", "UnderstudySupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Everything else of the engine, and the daemon that wires it (being split along the same lines).
         .target(
             name: "UnderstudyEngine",
             dependencies: [
                 "UnderstudyCore", "UnderstudyWire", "CLibrsync", "CZstd", "CLinux",
                 "UnderstudySupport", "UnderstudyState", "UnderstudyCertificates", "UnderstudyDelta", "UnderstudyTransport",
+                "UnderstudyFileSystem", "UnderstudyChangeCapture", "UnderstudyHealth", "UnderstudyNotify",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -105,7 +150,7 @@ let package = Package(
             name: "understudy",
             dependencies: [
                 "UnderstudyCore", "UnderstudyEngine", "UnderstudySupport", "UnderstudyState", "UnderstudyCertificates",
-                "UnderstudyTransport",
+                "UnderstudyTransport", "UnderstudyFileSystem", "UnderstudyHealth", "UnderstudyNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -124,7 +169,8 @@ let package = Package(
             name: "UnderstudyEngineTests",
             dependencies: [
                 "UnderstudyEngine", "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyState",
-                "UnderstudyCertificates", "UnderstudyDelta", "UnderstudyTransport",
+                "UnderstudyCertificates", "UnderstudyDelta", "UnderstudyTransport", "UnderstudyFileSystem",
+                "UnderstudyChangeCapture", "UnderstudyHealth", "UnderstudyNotify",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import UnderstudyCore
 import UnderstudyEngine
+import UnderstudyFileSystem
 
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import Glibc
 import CLinux
 import Foundation
 import UnderstudyCore
+import UnderstudyFileSystem
 import UnderstudySupport
 
 /// Taking, pruning and listing archives; recovery after a crash.

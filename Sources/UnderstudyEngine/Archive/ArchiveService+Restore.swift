@@ -4,6 +4,7 @@ import Glibc
 import CLinux
 import Foundation
 import UnderstudyCore
+import UnderstudyFileSystem
 import UnderstudyState
 import UnderstudySupport
 

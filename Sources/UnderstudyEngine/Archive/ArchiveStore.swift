@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinux
 import UnderstudyCore
+import UnderstudyFileSystem
 
 /// The directory where one share's archives and history live (`archive_dir`, beside the replica):
 /// ```

@@ -4,6 +4,7 @@ import Glibc
 import CLinux
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyFileSystem
 import UnderstudyState
 
 /// Keeps the prior version of every replica file the mirror replaces or deletes: just before the rename or the

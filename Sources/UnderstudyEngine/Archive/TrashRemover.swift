@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import UnderstudyFileSystem
 
 /// Deletes trees a little at a time: after every `batch` removals it sleeps `pause` seconds, so pruning an archive
 /// of a million files never holds the disk (or the journal) for minutes the way `rm -rf` does, and the mirror's

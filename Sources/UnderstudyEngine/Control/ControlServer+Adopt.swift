@@ -1,5 +1,6 @@
 import Foundation
 import UnderstudyCore
+import UnderstudyFileSystem
 
 /// `understudy adopt GROUP/SHARE --keep|--move-aside`: what the standby does with a replica directory that held files
 /// before it ever mirrored into it (see `ReplicaAdoption`).

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import UnderstudyCore
+import UnderstudyHealth
 import UnderstudyWire
 
 /// Feeding the machines: heartbeats, ticks, check results, the administrator's `failover`; and performing

@@ -1,4 +1,5 @@
 import UnderstudyCore
+import UnderstudyHealth
 
 extension FailoverService {
     /// Links, checks and groups as `understudy status` shows them.

@@ -6,6 +6,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import UnderstudyCore
+import UnderstudyHealth
 import UnderstudyWire
 
 /// Watches every peer of this node over every link and by its service checks, and performs what each group's

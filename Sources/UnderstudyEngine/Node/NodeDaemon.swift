@@ -1,4 +1,5 @@
 import UnderstudyCertificates
+import UnderstudyNotify
 import UnderstudyState
 import UnderstudySupport
 import UnderstudyTransport

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import UnderstudyCore
 import UnderstudyDelta
+import UnderstudyFileSystem
 import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire

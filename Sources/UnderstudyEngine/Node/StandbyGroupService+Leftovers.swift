@@ -1,5 +1,6 @@
 import Foundation
 import UnderstudyCore
+import UnderstudyFileSystem
 import UnderstudySupport
 
 extension StandbyGroupService {

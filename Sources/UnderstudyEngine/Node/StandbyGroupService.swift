@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import UnderstudyCore
+import UnderstudyFileSystem
 import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire

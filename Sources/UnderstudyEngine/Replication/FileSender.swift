@@ -5,6 +5,7 @@ import Crypto
 import NIOCore
 import UnderstudyCore
 import UnderstudyDelta
+import UnderstudyFileSystem
 import UnderstudyTransport
 import UnderstudyWire
 

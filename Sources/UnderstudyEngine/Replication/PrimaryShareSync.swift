@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import UnderstudyCore
 import UnderstudyDelta
+import UnderstudyFileSystem
 import UnderstudyState
 import UnderstudyTransport
 import UnderstudyWire

@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import UnderstudyChangeCapture
 import UnderstudyCore
 import UnderstudyWire
 

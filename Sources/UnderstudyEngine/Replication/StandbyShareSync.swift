@@ -4,6 +4,7 @@ import Glibc
 import NIOCore
 import UnderstudyCore
 import UnderstudyDelta
+import UnderstudyFileSystem
 import UnderstudyTransport
 import UnderstudyWire
 

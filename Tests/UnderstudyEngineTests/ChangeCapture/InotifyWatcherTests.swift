@@ -4,6 +4,7 @@ import Glibc
 import Dispatch
 import Foundation
 import Testing
+@testable import UnderstudyChangeCapture
 import UnderstudyCore
 @testable import UnderstudyEngine
 

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 @testable import UnderstudyEngine
+@testable import UnderstudyFileSystem
 
 @Suite struct ReplicaAdoptionTests {
     let identity = ReplicaAdoption.Identity(cluster: "office", share: "files/data", node: "beta")

@@ -6,6 +6,7 @@ import Testing
 import UnderstudyCore
 @testable import UnderstudyDelta
 @testable import UnderstudyEngine
+@testable import UnderstudyFileSystem
 
 struct ReplicaWriterTests {
     let attributes = FileAttributes(mode: 0o640, uid: 0, gid: 0, mtimeSeconds: 1_600_000_000, mtimeNanoseconds: 42)

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 @testable import UnderstudyEngine
+@testable import UnderstudyFileSystem
 
 @Suite struct TemporarySweeperTests {
     @Test func removesTemporariesAtEveryDepth_keepsPartialCopiesAndData_andDirectoryTimes() throws {

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudyFileSystem
 @testable import UnderstudyState
 
 struct TreeScannerTests {

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Testing
 import UnderstudyEngine
+import UnderstudySupport
 
 @Suite(.timeLimit(.minutes(1)))
 struct HTTPClientTests {

@@ -7,6 +7,7 @@ import NIOConcurrencyHelpers
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudyHealth
 @testable import UnderstudySupport
 import UnderstudyWire
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 import UnderstudyEngine
+import UnderstudyNotify
 
 @Suite(.timeLimit(.minutes(1)))
 struct CommandNotifierTests {

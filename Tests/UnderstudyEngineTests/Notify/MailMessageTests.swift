@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UnderstudyEngine
+import UnderstudyNotify
 
 struct MailMessageTests {
     @Test func encodesWithCRLF_dotStuffing_andCutLongLines() {

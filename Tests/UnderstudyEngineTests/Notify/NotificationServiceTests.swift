@@ -3,6 +3,7 @@ import NIOPosix
 import Testing
 import UnderstudyCore
 import UnderstudyEngine
+import UnderstudyNotify
 
 @Suite(.timeLimit(.minutes(1)))
 struct NotificationServiceTests {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import UnderstudyCore
 import UnderstudyEngine
+import UnderstudyNotify
 
 /// Time for NotificationService that moves only when the test says so.
 final class ManualClock: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UnderstudyEngine
+import UnderstudyNotify
 
 /// The SMTP dialogue without a server: replies in, actions out.
 struct SMTPConversationTests {

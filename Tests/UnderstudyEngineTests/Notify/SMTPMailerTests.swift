@@ -3,6 +3,7 @@ import NIOPosix
 import Testing
 import UnderstudyCore
 import UnderstudyEngine
+import UnderstudyNotify
 
 /// The mailer against a real SMTP server (aiosmtpd) on loopback.
 @Suite(.timeLimit(.minutes(1)))

@@ -1,5 +1,6 @@
 import Testing
 import UnderstudyEngine
+import UnderstudyNotify
 
 struct SMTPReplyParserTests {
     @Test func assemblesMultilineReplies_fromPieces() throws {

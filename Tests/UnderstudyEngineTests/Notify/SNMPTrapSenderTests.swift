@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudyNotify
 
 /// Traps to a real Net-SNMP snmptrapd on loopback: SNMPv2c with a community, SNMPv3 authenticated with SHA and
 /// SHA-256, and a wrong password that the manager refuses.

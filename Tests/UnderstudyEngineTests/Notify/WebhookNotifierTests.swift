@@ -3,6 +3,8 @@ import NIOPosix
 import Testing
 import UnderstudyCore
 import UnderstudyEngine
+import UnderstudyNotify
+import UnderstudySupport
 
 @Suite(.timeLimit(.minutes(1)))
 struct WebhookNotifierTests {

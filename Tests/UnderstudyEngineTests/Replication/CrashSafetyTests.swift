@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudyFileSystem
 @testable import UnderstudySupport
 
 /// DESIGN rules 1 and 8: kill -9 the standby at random instants while it receives large files; no file under

@@ -8,6 +8,7 @@ import Testing
 @testable import UnderstudyCertificates
 import UnderstudyCore
 @testable import UnderstudyDelta
+@testable import UnderstudyFileSystem
 @testable import UnderstudyTransport
 import UnderstudyWire
 @testable import UnderstudyEngine

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudyFileSystem
 
 /// Two real daemons over loopback with mutual TLS, on real temporary trees.
 @Suite(.serialized)

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyEngine
+@testable import UnderstudyFileSystem
 @testable import UnderstudySupport
 
 /// A `replica` pointed at a directory in use is never emptied in silence: the standby refuses it, says what to run,

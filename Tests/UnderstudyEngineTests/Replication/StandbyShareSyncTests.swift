@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Testing
+@testable import UnderstudyFileSystem
 import UnderstudyWire
 @testable import UnderstudyEngine
 

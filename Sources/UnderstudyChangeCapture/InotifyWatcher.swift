@@ -4,6 +4,7 @@ import Glibc
 import CLinux
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyFileSystem
 
 /// Watches one share's tree (directories only) and reports changes as `CapturedChange`s, on a thread of its own.
 ///

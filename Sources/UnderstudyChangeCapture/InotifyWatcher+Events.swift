@@ -1,5 +1,6 @@
 import CLinux
 import UnderstudyCore
+import UnderstudyFileSystem
 
 /// The IN_* bits as the `UInt32` of an event's mask.
 private enum Bit {

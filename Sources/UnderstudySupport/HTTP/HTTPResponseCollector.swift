@@ -1,6 +1,5 @@
 import NIOCore
 import NIOHTTP1
-import UnderstudySupport
 
 /// The last handler of an HTTP client connection: sends the request once the connection is up (NIOSSL
 /// holds it until the handshake is done) and collects the response head and the first `limit` bytes of

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import UnderstudyCore
+import UnderstudySupport
 
 /// `[notify.webhook]`: POSTs each message as JSON (see `NotificationMessage.json`). Any 2xx answer is
 /// a delivery; anything else fails the attempt, with the start of the answer's body to say why.

@@ -10,7 +10,6 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
-import UnderstudySupport
 
 /// How an https:// server is verified.
 public struct HTTPClientTLSOptions: Sendable, Hashable {

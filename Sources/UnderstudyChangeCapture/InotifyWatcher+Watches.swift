@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinux
 import UnderstudyCore
+import UnderstudyFileSystem
 
 extension InotifyWatcher {
     /// Watches `top` and every directory below it that the filter keeps, each before it is listed, so that a
