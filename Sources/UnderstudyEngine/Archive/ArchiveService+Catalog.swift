@@ -50,7 +50,7 @@ extension ArchiveService {
         // After a takeover the replica is the live data: services write files in place, so a hard link would let
         // them change the archive too. Archives then get their own inodes (reflinks, or copies).
         let allowHardLinks = !store.reflinks && !node.owns(group: context.group.name)
-        if allowHardLinks { context.archiving.state.withLockedValue { $0.sharesInodes = true } }
+        if allowHardLinks { context.archiving.noteSharedInodes() }
         let started = node.now()
         let applyOwnership = node.applyOwnership
         let replica = context.share.replica
@@ -249,7 +249,7 @@ extension ArchiveService {
 
     /// Deletes kept versions older than the share's window (30 days for a share whose history was turned off).
     func expireHistory(_ context: ShareContext, now: Double) async {
-        guard let store = context.archiving.store else { return }
+        guard let store = store(of: context) else { return }
         let window = context.share.history?.seconds ?? 30 * 86400
         for _ in 0..<20 {
             guard let expired = try? node.database.expireHistory(share: context.key, endedBefore: now - window, limit: 5000),
@@ -269,7 +269,7 @@ extension ArchiveService {
         for context in selected {
             if needsStore(context) { try await prepare(context) }
             var archives = try node.database.archives(share: context.key)
-            if let store = context.archiving.store {
+            if let store = store(of: context) {
                 let unmeasured = archives
                 let measured = try await onThread { () -> [ArchiveInfo] in
                     unmeasured.map { archive in

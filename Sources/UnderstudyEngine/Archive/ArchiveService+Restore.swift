@@ -129,7 +129,7 @@ extension ArchiveService {
         }
         // Destination paths: in place, the share path itself; elsewhere, relative to the restored path's parent.
         let base = RelativePath.parent(path) ?? ""
-        let keeper = inPlace ? (context.archiving.keeper ?? HistoryKeeper(key: context.key, store: store, index: context.index, clock: clock)) : nil
+        let keeper = inPlace ? (keeper(of: context) ?? HistoryKeeper(key: context.key, store: store, index: context.index, clock: clock)) : nil
         let replica = context.share.replica
         let applyOwnership = node.applyOwnership
         let chosen = items

@@ -4,6 +4,7 @@ import Glibc
 import CLinux
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import UnderstudyCore
 import UnderstudySupport
 
@@ -28,6 +29,13 @@ public final class ArchiveService: Sendable {
     let recovered = PathSet()
     /// Shares whose due archives were said to wait for a first sync.
     let waitingAnnounced = PathSet()
+    /// Each share's opened archive directory (by share key), once `openStore` has run.
+    private let stores = NIOLockedValueBox<[String: ArchiveStore]>([:])
+    /// Each share's history keeper (when `history` is on).
+    private let keepers = NIOLockedValueBox<[String: HistoryKeeper]>([:])
+
+    func store(of context: ShareContext) -> ArchiveStore? { stores.withLockedValue { $0[context.key] } }
+    func keeper(of context: ShareContext) -> HistoryKeeper? { keepers.withLockedValue { $0[context.key] } }
 
     public init(node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, tick: Double = 30) {
@@ -62,7 +70,7 @@ public final class ArchiveService: Sendable {
         await openAll()
         while !Task.isCancelled {
             var waiting = false
-            for context in contexts where context.archiving.store != nil {
+            for context in contexts where store(of: context) != nil {
                 if await !runDueWork(context) { waiting = true }
             }
             // A share whose replica has not synced since the start is looked at every second: its first archive
@@ -112,7 +120,7 @@ public final class ArchiveService: Sendable {
     /// Opens (creating) the share's archive directory and tells the mirror about history and shared inodes.
     @discardableResult
     func openStore(_ context: ShareContext) async throws -> ArchiveStore {
-        if let store = context.archiving.store { return store }
+        if let store = store(of: context) { return store }
         let store = try await onThread { try ArchiveStore(path: context.share.archiveDirectory, replica: context.share.replica) }
         let key = context.key
         let keeper: HistoryKeeper?
@@ -125,11 +133,9 @@ public final class ArchiveService: Sendable {
         }
         let hasArchives = try !node.database.archives(share: key).filter { $0.state == .complete }.isEmpty
             || context.group.archives.contains { $0.share == context.share.name }
-        context.archiving.state.withLockedValue { state in
-            state.store = store
-            state.keeper = keeper
-            state.sharesInodes = hasArchives && !store.reflinks
-        }
+        stores.withLockedValue { $0[key] = store }
+        keepers.withLockedValue { $0[key] = keeper }
+        context.archiving.attach(history: keeper, sharesInodes: hasArchives && !store.reflinks)
         node.logger.info("archives of \(key) in \(store.path) (\(store.reflinks ? "reflinks" : "hard links")); history \(context.share.history.map { "kept for \($0)" } ?? "off")")
         return store
     }

@@ -12,7 +12,7 @@ import UnderstudyState
 /// never writes an inode in place, so the kept version stays as it was). The records wait here until the batch
 /// that replaced them is durable, then the sync stores them; a link whose record a crash lost is an orphan
 /// that the next start removes. Used from the sync's task and the batch flusher's thread, hence the lock.
-public final class HistoryKeeper: ReplacedVersionKeeper {
+public final class HistoryKeeper: ShareHistory {
     let key: String
     private let store: ArchiveStore
     private let index: ShareIndex
@@ -93,7 +93,7 @@ public final class HistoryKeeper: ReplacedVersionKeeper {
 
     /// The records kept since the last call (store them once the replica batch is durable), and how many versions
     /// could not be kept (a link failed: disk full, too many links).
-    func take() -> (records: [HistoryRecord], failures: Int) {
+    public func take() -> (records: [HistoryRecord], failures: Int) {
         let records = pending.withLockedValue { value in
             defer { value.removeAll() }
             return value

@@ -52,7 +52,7 @@ struct StandbyShareSync {
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
         let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share, scope: scanScope)
         var writerOptions = ReplicaWriter.Options(applyOwnership: applyOwnership)
-        writerOptions.history = context.archiving.keeper
+        writerOptions.history = context.archiving.history
         writerOptions.breakSharedInodes = context.archiving.sharesInodes
         let replicaWriter = try ReplicaWriter(share: share, options: writerOptions)
         replicaWriter.removeTemporaries(scan.temporaries)
@@ -188,7 +188,7 @@ struct StandbyShareSync {
         }
         current?.discard()
         try replicaWriter.makeDurable()
-        storeKeptVersions(context.archiving.keeper)
+        storeKeptVersions(context.archiving.history)
         replicaWriter.removePartials(partialsLeft)
         let changes = replicaWriter.takeIndexChanges()
         context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
@@ -216,7 +216,7 @@ struct StandbyShareSync {
     }
 
     /// Records the prior versions the batch kept, now that the batch that replaced them is durable.
-    private func storeKeptVersions(_ keeper: HistoryKeeper?) {
+    private func storeKeptVersions(_ keeper: (any ShareHistory)?) {
         guard let keeper else { return }
         let (records, failed) = keeper.take()
         do {
