@@ -130,12 +130,3 @@ extension PrimaryService {
         return Int64(info.st_size) == header.size && Int64(info.st_mtim.tv_sec) == header.attributes.mtimeSeconds
     }
 }
-
-/// A conflict copy the serving tree took in, for notifications and status.
-struct ConflictFound: Sendable {
-    var share: String
-    var path: String
-    var copy: String
-    var node: String
-    var reason: String
-}
