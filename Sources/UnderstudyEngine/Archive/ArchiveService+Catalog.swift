@@ -10,7 +10,7 @@ import UnderstudySupport
 /// Taking, pruning and listing archives; recovery after a crash.
 extension ArchiveService {
     /// Takes one archive of `context`'s replica now (or of `paths` in it), waiting for the replica gate.
-    func takeArchive(_ context: ShareContext, series: String, paths: [String]) async throws -> ArchiveInfo {
+    package func takeArchive(_ context: ShareContext, series: String, paths: [String]) async throws -> ArchiveInfo {
         let store: ArchiveStore
         do {
             try await prepare(context)
@@ -206,7 +206,7 @@ extension ArchiveService {
     }
 
     /// Removes one archive: it leaves `archives/` at once (a rename), then is deleted a little at a time.
-    func removeArchive(_ context: ShareContext, id: String, reason: String) async throws {
+    package func removeArchive(_ context: ShareContext, id: String, reason: String) async throws {
         if !recovered.contains(context.key) { try await prepare(context) }
         let store = try await openStore(context)
         guard var archive = try node.database.archives(share: context.key).first(where: { $0.id == id }) else {
@@ -263,7 +263,7 @@ extension ArchiveService {
     }
 
     /// The archives of every share this node keeps (or of one group / share), with the space each holds alone.
-    func list(group: String?, share: String?) async throws -> [ArchiveInfo] {
+    package func list(group: String?, share: String?) async throws -> [ArchiveInfo] {
         let selected = group == nil ? contexts : [try context(group: group, share: share)]
         var result: [ArchiveInfo] = []
         for context in selected {
@@ -289,7 +289,7 @@ extension ArchiveService {
         return result
     }
 
-    func updateStatus(_ context: ShareContext) {
+    package func updateStatus(_ context: ShareContext) {
         let now = clock()
         let calendar = Self.calendar(at: now)
         let archives = (try? node.database.archives(share: context.key)) ?? []

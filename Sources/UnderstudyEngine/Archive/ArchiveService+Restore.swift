@@ -45,7 +45,7 @@ extension ArchiveService {
         }
     }
 
-    func history(path text: String) throws -> [HistoryVersion] {
+    package func history(path text: String) throws -> [HistoryVersion] {
         let (context, path) = try resolve(text)
         return try node.database.history(share: context.key, path: path, below: false).compactMap { record in
             guard record.stored != nil else { return nil }
@@ -65,7 +65,7 @@ extension ArchiveService {
 
     /// - Parameter overwrite: replace files that exist at the destination (`--to`), each first moved aside to
     ///   `NAME.understudy-replaced-TIME`; without it they are left as they are and counted.
-    func restore(path text: String, archive: String?, at: Double?, to: String?, inPlace: Bool, overwrite: Bool = false) async throws -> RestoreReport {
+    package func restore(path text: String, archive: String?, at: Double?, to: String?, inPlace: Bool, overwrite: Bool = false) async throws -> RestoreReport {
         let (context, path) = try resolve(text)
         try await prepare(context)
         let store = try await openStore(context)

@@ -200,7 +200,7 @@ public final class ArchiveService: Sendable {
     }
 
     /// The share of "GROUP/SHARE", or a message saying what exists.
-    func context(group: String?, share: String?) throws -> ShareContext {
+    package func context(group: String?, share: String?) throws -> ShareContext {
         let candidates = contexts
         guard let group, !group.isEmpty else {
             throw ArchiveError("name a share as GROUP/SHARE; this node keeps " + Self.names(candidates))

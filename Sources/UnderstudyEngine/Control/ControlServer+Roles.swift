@@ -27,7 +27,7 @@ extension ControlServer {
     }
 
     /// `forwarded`: asked by the peer over the wire (never passed on again).
-    func handleSwitchover(_ request: ControlRequest, forwarded: Bool = false) async -> ControlResponse {
+    package func handleSwitchover(_ request: ControlRequest, forwarded: Bool = false) async -> ControlResponse {
         let verb = request.command == .failback ? "failback" : "switchover"
         guard let name = request.group, !name.isEmpty, let group = node.configuration.groups[name] else {
             return ControlResponse(ok: false, error: "\(verb) needs a group of \(node.configuration.sourcePath): understudy \(verb) GROUP")

@@ -10,7 +10,7 @@ import UnderstudySupport
 /// The local control API: a Unix socket (mode 0600, in the state directory by default) where each line is a
 /// JSON `ControlRequest` and each answer a JSON `ControlResponse` line. Only root or the daemon's user can
 /// connect. The CLI uses it; the web console will too.
-struct ControlServer: Sendable {
+package struct ControlServer: Sendable {
     let node: NodeRuntime
     let socketPath: String
     let syncRequests: [String: SyncRequests]
@@ -31,7 +31,7 @@ struct ControlServer: Sendable {
         return fd
     }
 
-    func run() async throws {
+    package func run() async throws {
         let descriptor = try Self.listen(path: socketPath)
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
@@ -174,6 +174,15 @@ struct ControlServer: Sendable {
         return NodeStatusReport(cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
                          startedAt: node.startedAt, groups: groups,
                          failover: failover?.isActive == true ? failover?.snapshot() : nil)
+    }
+
+    package init(node: NodeRuntime, socketPath: String, syncRequests: [String: SyncRequests], failover: FailoverService? = nil, archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil) {
+        self.node = node
+        self.socketPath = socketPath
+        self.syncRequests = syncRequests
+        self.failover = failover
+        self.archives = archives
+        self.peerTLS = peerTLS
     }
 }
 

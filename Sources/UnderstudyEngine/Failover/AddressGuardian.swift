@@ -17,7 +17,7 @@ import UnderstudySupport
 /// The guardian ignores the signals that stop a daemon (a SIGTERM to the whole service, a Ctrl-C), so it outlives
 /// the daemon long enough to clean up. Should it die itself, it is started again and told again. The kernel lifetime
 /// the daemon renews (`AddressLease`) covers the case where both are killed at once.
-final class AddressGuardian: Sendable {
+package final class AddressGuardian: Sendable {
     private struct State {
         var pid: pid_t = 0
         var writer: Int32 = -1
@@ -59,7 +59,7 @@ final class AddressGuardian: Sendable {
     }
 
     /// The understudy binary this process runs (the guardian is the same program).
-    static var currentExecutable: String {
+    package static var currentExecutable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 

@@ -141,7 +141,7 @@ extension FailoverService {
     }
 
     /// `understudy failover GROUP`.
-    func manualFailover(group: String, force: Bool) -> Result<String, FailoverRefusal> {
+    package func manualFailover(group: String, force: Bool) -> Result<String, FailoverRefusal> {
         guard groups.contains(where: { $0.name == group }) else {
             let known = groups.map(\.name)
             return .failure(FailoverRefusal(message: known.isEmpty
@@ -308,7 +308,7 @@ extension FailoverService {
     }
 }
 
-struct FailoverRefusal: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+package struct FailoverRefusal: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

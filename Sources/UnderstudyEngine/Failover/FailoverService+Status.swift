@@ -3,7 +3,7 @@ import UnderstudyHealth
 
 extension FailoverService {
     /// Links, checks and groups as `understudy status` shows them.
-    func snapshot() -> FailoverStatus {
+    package func snapshot() -> FailoverStatus {
         let now = runtime.now()
         let counters = heartbeat?.counters ?? [:]
         return state.withLockedValue { state in

@@ -6,15 +6,15 @@ import UnderstudyCore
 /// the group over as it would after a failure — and become the follower. Each step is reported; a step that
 /// fails leaves the group with exactly one holder, and the report says what to do next.
 extension FailoverService {
-    struct SwitchoverReport: Sendable {
-        var ok: Bool
-        var lines: [String]
-        var total: Double
+    package struct SwitchoverReport: Sendable {
+        package var ok: Bool
+        package var lines: [String]
+        package var total: Double
         var outage: Double?
     }
 
     /// Shares with changes not yet acknowledged by the follower (a switchover drains them after stopping the services).
-    func changesInFlight(group name: String) -> [String] {
+    package func changesInFlight(group name: String) -> [String] {
         runtime.shareContexts.values.filter { $0.group.name == name && !($0.capture?.isDrained ?? true) }.map(\.key).sorted()
     }
 
@@ -54,7 +54,7 @@ extension FailoverService {
     /// The readiness, after waiting up to `seconds` for a follower that is settling: one that has just finished
     /// its rejoin says so in its next heartbeats, and a switchover asked right then should not be refused for it.
     /// The wait is a few heartbeats' worth: long enough for the follower's news, short for an administrator.
-    func settledSwitchoverReadiness(group name: String) async -> (ready: Bool, problems: [String], peer: String, settling: Bool) {
+    package func settledSwitchoverReadiness(group name: String) async -> (ready: Bool, problems: [String], peer: String, settling: Bool) {
         let seconds = min(5, max(1, 5 * runtime.configuration.heartbeat.interval.seconds))
         var readiness = switchoverReadiness(group: name)
         let start = runtime.now()
@@ -65,7 +65,7 @@ extension FailoverService {
         return readiness
     }
 
-    func switchover(group name: String, force: Bool, drainTimeout: Double = 120) async -> SwitchoverReport {
+    package func switchover(group name: String, force: Bool, drainTimeout: Double = 120) async -> SwitchoverReport {
         let started = runtime.now()
         var lines: [String] = []
         let readiness = await settledSwitchoverReadiness(group: name)
@@ -152,7 +152,7 @@ extension FailoverService {
         state.withLockedValue { $0.machines[group]?.rejoined(at: runtime.now()) }
     }
 
-    static func ms(_ seconds: Double) -> String {
+    package static func ms(_ seconds: Double) -> String {
         seconds < 10 ? "\(Int((seconds * 1000).rounded())) ms" : "\(FailoverStateMachine.seconds(seconds)) s"
     }
 }

@@ -14,7 +14,7 @@ import UnderstudyWire
 /// thread), check results (from check tasks) and ticks (from a ticker thread) feed them; the actions they
 /// return go to one queue per group, performed in order by a task of its own, and their outcomes are fed
 /// back. Only groups whose nodes share a link take part; others are mirrors only.
-final class FailoverService: Sendable {
+package final class FailoverService: Sendable {
     let runtime: NodeRuntime
     /// Hands an event to the notification channels (none configured: nothing).
     let notifier: @Sendable (NotificationEvent) -> Void
@@ -56,7 +56,7 @@ final class FailoverService: Sendable {
 
     /// - Parameter guardianExecutable: the understudy binary, started as the address guardian (nil: none, as in tests
     ///   that run the daemon inside another program).
-    init(runtime: NodeRuntime, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void, eventLoopGroup: any EventLoopGroup,
+    package init(runtime: NodeRuntime, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void, eventLoopGroup: any EventLoopGroup,
          followers: StandbyFollowers, guardianExecutable: String? = nil, lockDescriptor: Int32? = nil) throws {
         self.runtime = runtime
         self.notifier = notifier
@@ -186,10 +186,10 @@ final class FailoverService: Sendable {
         }
     }
 
-    var isActive: Bool { !groups.isEmpty || !witnessed.isEmpty }
+    package var isActive: Bool { !groups.isEmpty || !witnessed.isEmpty }
 
     /// Runs until cancelled: heartbeats, checks, the ticker and the action queues.
-    func run() async {
+    package func run() async {
         guard isActive else { return }
         let logger = runtime.logger
         for warning in ConfigurationAdvice.warnings(runtime.configuration) { logger.warning("configuration: \(warning)") }

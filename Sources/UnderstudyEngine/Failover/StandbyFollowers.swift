@@ -2,10 +2,12 @@ import NIOConcurrencyHelpers
 
 /// The tasks that keep this node's replicas following their primaries, one per group, so a takeover can stop
 /// exactly one — and wait until it has stopped — before its replica becomes the live data.
-final class StandbyFollowers: Sendable {
+package final class StandbyFollowers: Sendable {
     private let tasks = NIOLockedValueBox<[String: Task<Void, Never>]>([:])
 
-    func start(group: String, _ body: @escaping @Sendable () async -> Void) {
+    package init() {}
+
+    package func start(group: String, _ body: @escaping @Sendable () async -> Void) {
         let task = Task { await body() }
         tasks.withLockedValue { $0[group] = task }
     }
@@ -15,7 +17,7 @@ final class StandbyFollowers: Sendable {
     /// anything later, since it checks the group's ownership (stored before this is called) before following,
     /// and a cancelled task closes any connection it still opens. True when it ended in time.
     @discardableResult
-    func stop(group: String, waitingAtMost seconds: Double) async -> Bool {
+    package func stop(group: String, waitingAtMost seconds: Double) async -> Bool {
         guard let task = tasks.withLockedValue({ $0.removeValue(forKey: group) }) else { return true }
         task.cancel()
         let ended = NIOLockedValueBox<Bool?>(nil)
@@ -34,7 +36,7 @@ final class StandbyFollowers: Sendable {
         return ended.withLockedValue { $0 } ?? false
     }
 
-    func stopAll() async {
+    package func stopAll() async {
         let all = tasks.withLockedValue { tasks -> [Task<Void, Never>] in
             defer { tasks.removeAll() }
             return Array(tasks.values)

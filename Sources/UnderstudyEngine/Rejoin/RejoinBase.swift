@@ -4,10 +4,10 @@ import UnderstudyFileSystem
 /// The base of a rejoin: this node's tree of each share of a group at the moment it took the group over — the
 /// replica as the old holder last replicated it. Recorded before the new holder's services start, so nothing
 /// they write is mistaken for the shared state.
-enum RejoinBase {
+package enum RejoinBase {
     /// Scans the share (stat only, hashes reused from the file index) and stores it for `epoch`. Returns the count.
     @discardableResult
-    static func record(_ context: ShareContext, epoch: UInt64, at time: Double) throws -> Int {
+    package static func record(_ context: ShareContext, epoch: UInt64, at time: Double) throws -> Int {
         let share = try ShareDirectory(path: context.localPath, create: true)
         let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share)
         try context.database.saveRejoinBase(share: context.key, epoch: epoch, files: scan.entries.count,
@@ -16,7 +16,7 @@ enum RejoinBase {
     }
 
     /// The stored base of `epoch`, nil when none was recorded.
-    static func load(_ context: ShareContext, epoch: UInt64) throws -> [ManifestEntry]? {
+    package static func load(_ context: ShareContext, epoch: UInt64) throws -> [ManifestEntry]? {
         try context.database.rejoinBase(share: context.key, epoch: epoch).map { try ManifestTransfer.entries(ofBlob: $0) }
     }
 }

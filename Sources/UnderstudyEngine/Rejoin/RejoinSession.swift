@@ -18,7 +18,7 @@ import UnderstudyWire
 ///
 /// Every step can be repeated: a crash leaves renamed copies (found again by name and pushed), a copy pushed
 /// twice is taken once, and the share is marked done only after all its copies are durable there.
-struct RejoinSession {
+package struct RejoinSession {
     let node: NodeRuntime
     let group: GroupConfiguration
 
@@ -32,7 +32,7 @@ struct RejoinSession {
 
     /// The epoch to reconcile with, nil when nothing is to be done: no takeover ever happened, or every share is
     /// reconciled with the current epoch already.
-    func pendingEpoch() throws -> UInt64? {
+    package func pendingEpoch() throws -> UInt64? {
         guard let ownership = node.ownership(group: group.name), ownership.epoch > 0, ownership.owner != node.name else { return nil }
         for share in group.shares where (try node.database.rejoinDone(share: "\(group.name)/\(share.name)") ?? 0) < ownership.epoch {
             return ownership.epoch
@@ -40,7 +40,7 @@ struct RejoinSession {
         return nil
     }
 
-    func run(inbox: PeerInbox, writer: FrameWriter) async throws {
+    package func run(inbox: PeerInbox, writer: FrameWriter) async throws {
         guard let epoch = try pendingEpoch() else { return }
         let logger = node.logger
         logger.notice("group \(group.name): rejoining as the follower of \(group.peer(of: node.name)) at epoch \(epoch): reconciling this node's tree first")
@@ -162,5 +162,10 @@ struct RejoinSession {
 
     private static func date(_ attributes: FileAttributes) -> Date {
         Date(timeIntervalSince1970: Double(attributes.mtimeSeconds) + Double(attributes.mtimeNanoseconds) / 1e9)
+    }
+
+    package init(node: NodeRuntime, group: GroupConfiguration) {
+        self.node = node
+        self.group = group
     }
 }

@@ -1,8 +1,16 @@
 /// A conflict copy the serving tree took in, for notifications and status.
-struct ConflictFound: Sendable {
-    var share: String
-    var path: String
-    var copy: String
-    var node: String
-    var reason: String
+package struct ConflictFound: Sendable {
+    package var share: String
+    package var path: String
+    package var copy: String
+    package var node: String
+    package var reason: String
+
+    package init(share: String, path: String, copy: String, node: String, reason: String) {
+        self.share = share
+        self.path = path
+        self.copy = copy
+        self.node = node
+        self.reason = reason
+    }
 }

@@ -7,7 +7,7 @@ import UnderstudyWire
 /// Manifests on the wire: one `manifestChunk` (zstd-compressed `ManifestCodec` entries, one frame each), a whole
 /// manifest (`manifestChunk*` then `manifestEnd`), and a manifest kept as one compressed blob (a rejoin base in the
 /// state database). The syncs and the rejoin share it.
-enum ManifestTransfer {
+package enum ManifestTransfer {
     /// Entries per chunk.
     static let chunkEntries = 2000
 
@@ -20,7 +20,7 @@ enum ManifestTransfer {
         try ManifestCodec.decode(try decompress(compressed, decompressor, limit: 64 << 20))
     }
 
-    static func send(_ entries: [ManifestEntry], writer: FrameWriter) async throws {
+    package static func send(_ entries: [ManifestEntry], writer: FrameWriter) async throws {
         let compressor = try ZstdCompressor(level: 3)
         var start = 0
         while start < entries.count {
@@ -32,7 +32,7 @@ enum ManifestTransfer {
         try await writer.flush()
     }
 
-    static func receive(what: String, _ next: () async throws -> PeerMessage?) async throws -> [String: ManifestEntry] {
+    package static func receive(what: String, _ next: () async throws -> PeerMessage?) async throws -> [String: ManifestEntry] {
         let decompressor = try ZstdDecompressor()
         var entries: [String: ManifestEntry] = [:]
         while true {
@@ -51,12 +51,12 @@ enum ManifestTransfer {
         }
     }
 
-    static func blob(_ entries: [ManifestEntry]) throws -> [UInt8] {
+    package static func blob(_ entries: [ManifestEntry]) throws -> [UInt8] {
         let compressed = try compress(ManifestCodec.encode(entries), try ZstdCompressor(level: 3))
         return Array(compressed.readableBytesView)
     }
 
-    static func entries(ofBlob blob: [UInt8]) throws -> [ManifestEntry] {
+    package static func entries(ofBlob blob: [UInt8]) throws -> [ManifestEntry] {
         try ManifestCodec.decode(try decompress(ByteBuffer(bytes: blob), try ZstdDecompressor(), limit: 4 << 30))
     }
 

@@ -12,6 +12,11 @@ import UnderstudyTransport
 public struct ShareKey: Hashable, Sendable {
     public var group: String
     public var share: String
+
+    public init(group: String, share: String) {
+        self.group = group
+        self.share = share
+    }
 }
 
 /// What every part of a running node shares: its configuration, state database, file indexes and live status.
@@ -22,7 +27,7 @@ public final class NodeRuntime: Sendable {
     public let logger: Logger
     public let database: StateDatabase
     public let status: StatusRegistry
-    let shareContexts: [ShareKey: ShareContext]
+    package let shareContexts: [ShareKey: ShareContext]
     public let applyOwnership: Bool
     public let startedAt: Date
     public let now: @Sendable () -> Double
@@ -100,13 +105,13 @@ public final class NodeRuntime: Sendable {
 
     /// Where ownerships heard from a peer outside heartbeats (the replication handshake) go: the failover
     /// service, once it runs.
-    let peerOwnershipObserver = NIOLockedValueBox<(@Sendable (_ peer: String, _ group: String, _ ownership: GroupOwnership) -> Void)?>(nil)
+    package let peerOwnershipObserver = NIOLockedValueBox<(@Sendable (_ peer: String, _ group: String, _ ownership: GroupOwnership) -> Void)?>(nil)
 
     func peerOwnershipHeard(peer: String, group: String, ownership: GroupOwnership) {
         peerOwnershipObserver.withLockedValue { $0 }?(peer, group, ownership)
     }
 
-    func setOwnership(_ ownership: GroupOwnership, group: String) {
+    package func setOwnership(_ ownership: GroupOwnership, group: String) {
         let before = ownerships.withLockedValue { $0.updateValue(ownership, forKey: group) }
         guard let configured = configuration.groups[group] else { return }
         let role = ownership.owner == name ? "primary" : configured.primary == name && ownership.epoch > 0 ? "stepped-down" : "standby"
@@ -117,36 +122,36 @@ public final class NodeRuntime: Sendable {
     }
 
     /// Told when the holder of a group changes (the daemon starts or stops serving and following).
-    let roleObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
+    package let roleObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
     /// Told when the serving tree took in a conflict copy, and when a rejoin finished (the failover service).
-    let conflictObserver = NIOLockedValueBox<(@Sendable (ConflictFound) -> Void)?>(nil)
+    package let conflictObserver = NIOLockedValueBox<(@Sendable (ConflictFound) -> Void)?>(nil)
     /// Shares (keys) whose tree may hold temporaries of a run that crashed: each follower removes them before its
     /// first sync.
-    let crashLeftovers = NIOLockedValueBox<Set<String>>([])
+    package let crashLeftovers = NIOLockedValueBox<Set<String>>([])
     /// Hands an event to the notification channels (set by the daemon).
-    let notifier = NIOLockedValueBox<(@Sendable (NotificationEvent) -> Void)?>(nil)
+    package let notifier = NIOLockedValueBox<(@Sendable (NotificationEvent) -> Void)?>(nil)
     /// What the heartbeats say of each link to each peer (peer → link → view), published by the failover service:
     /// the mirror chooses its path by it.
-    let linkViews = NIOLockedValueBox<[String: [String: MirrorRoute.LinkView]]>([:])
+    package let linkViews = NIOLockedValueBox<[String: [String: MirrorRoute.LinkView]]>([:])
 
-    func notify(_ event: NotificationEvent) {
+    package func notify(_ event: NotificationEvent) {
         notifier.withLockedValue { $0 }?(event)
     }
-    let rejoinObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
+    package let rejoinObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
 
     /// Runs a switchover or failback the peer asked for over the wire (the control server's, once it runs).
-    let switchoverDesk = NIOLockedValueBox<(@Sendable (ControlRequest) async -> ControlResponse)?>(nil)
+    package let switchoverDesk = NIOLockedValueBox<(@Sendable (ControlRequest) async -> ControlResponse)?>(nil)
 
-    func conflictFound(_ conflict: ConflictFound) {
+    package func conflictFound(_ conflict: ConflictFound) {
         conflictObserver.withLockedValue { $0 }?(conflict)
     }
 
-    func rejoined(group: String) {
+    package func rejoined(group: String) {
         status.update(group: group) { $0.role = "standby" }
         rejoinObserver.withLockedValue { $0 }?(group)
     }
 
-    func event(_ level: String, _ kind: String, _ message: String, share: String? = nil) {
+    package func event(_ level: String, _ kind: String, _ message: String, share: String? = nil) {
         do {
             try database.appendEvent(EventRecord(time: Date(), level: level, kind: kind, share: share, message: message))
         } catch {
@@ -155,7 +160,7 @@ public final class NodeRuntime: Sendable {
     }
 
     /// Persists one share's figures so `status` after a restart still shows the last sync.
-    func saveStatus(group: String, share: String) {
+    package func saveStatus(group: String, share: String) {
         guard let status = status.snapshot(now: now()).first(where: { $0.name == group })?.shares.first(where: { $0.name == share })
         else { return }
         do {

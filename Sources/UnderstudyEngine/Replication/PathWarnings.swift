@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 /// Which path problems were told already: a lasting one (a path too long, a directory the replica refuses) is met
 /// at every sync and retry for hours, and told once. At most `limit` keys are remembered; past that, problems of new
 /// paths are counted, and the count told now and then, so a tree full of them does not fill the log either.
-final class PathWarnings: Sendable {
+package final class PathWarnings: Sendable {
     private struct State {
         var told: Set<String> = []
         var untold = 0
@@ -17,7 +17,7 @@ final class PathWarnings: Sendable {
     }
 
     /// True the first time `key` is met (tell it), false after (log it at debug level at most).
-    func isNew(_ key: String) -> Bool {
+    package func isNew(_ key: String) -> Bool {
         state.withLockedValue { state in
             if state.told.contains(key) { return false }
             guard state.told.count < limit else {

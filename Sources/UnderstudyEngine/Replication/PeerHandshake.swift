@@ -5,7 +5,7 @@ import UnderstudyWire
 
 /// Both sides say hello first: same protocol version, same cluster, and a node name that matches the
 /// certificate the peer presented.
-enum PeerHandshake {
+package enum PeerHandshake {
     /// - Parameters:
     ///   - ownerships: who holds each group this node shares with the peer, as this node knows it.
     ///   - receive: reads the peer's next message.
@@ -43,7 +43,7 @@ enum PeerHandshake {
     }
 
     /// The handshake of `node` with `peer`: its ownerships of the groups they share, and what it learns back.
-    static func exchange(node: NodeRuntime, writer: FrameWriter, peer: String,
+    package static func exchange(node: NodeRuntime, writer: FrameWriter, peer: String,
                          receive: () async throws -> PeerMessage?) async throws {
         let shared = node.configuration.groups(whereNode: node.name).filter { $0.peer(of: node.name) == peer }
         var ownerships: [String: GroupOwnership] = [:]

@@ -10,18 +10,18 @@ import UnderstudyWire
 /// The primary's half of one share's sync: receive the replica's manifest while scanning the source, plan,
 /// then stream the plan while a reader collects signatures and failures from the standby, until the standby
 /// reports everything durable (`syncDone`).
-struct PrimaryShareSync {
+package struct PrimaryShareSync {
     enum SenderEvent: Sendable {
         case signature(path: String, data: [UInt8])
         case failed(path: String, message: String)
     }
 
-    struct Outcome {
+    package struct Outcome {
         /// The replica's manifest after a full comparison (the base for the next incremental one); nil after a
         /// live sync, which leaves the base as it was.
-        var replicaManifest: [String: ManifestEntry]?
+        package var replicaManifest: [String: ManifestEntry]?
         /// Paths that must go again: the standby could not apply them, or they changed while read.
-        var failedPaths: Set<String>
+        package var failedPaths: Set<String>
     }
 
     let context: ShareContext
@@ -32,7 +32,7 @@ struct PrimaryShareSync {
     ///   standby sends only changes.
     /// - Parameter verify: the standby sends the digests of its files after the manifest; files equal by size and
     ///   time but not by content are sent again, and reported.
-    func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
+    package func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
              scope: SyncScope, base: [String: ManifestEntry]?, verify: Bool = false) async throws -> Outcome {
         let started = context.now()
         let sourcePath = context.localPath
@@ -236,5 +236,10 @@ struct PrimaryShareSync {
             operations.removeAll { if case .rename(_, let to, nil) = $0 { unresolved.contains(to) } else { false } }
         }
         return SyncPlan(operations: operations + deletions)
+    }
+
+    package init(context: ShareContext, planner: SyncPlanner) {
+        self.context = context
+        self.planner = planner
     }
 }

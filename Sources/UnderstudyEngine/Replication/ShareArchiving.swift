@@ -26,7 +26,7 @@ public final class ShareArchiving: Sendable {
     var sharesInodes: Bool { state.withLockedValue { $0.sharesInodes } }
 
     /// Set when the share's archive directory is opened.
-    func attach(history: (any ShareHistory)?, sharesInodes: Bool) {
+    package func attach(history: (any ShareHistory)?, sharesInodes: Bool) {
         state.withLockedValue {
             $0.history = history
             $0.sharesInodes = sharesInodes
@@ -34,7 +34,7 @@ public final class ShareArchiving: Sendable {
     }
 
     /// Set once an archive shares inodes with the replica.
-    func noteSharedInodes() {
+    package func noteSharedInodes() {
         state.withLockedValue { $0.sharesInodes = true }
     }
 }

@@ -15,7 +15,7 @@ import UnderstudyWire
 ///
 /// Started before the primary accepts standbys, so the first full comparison of every connection already
 /// happens under watch: any change after its scan is in the journal.
-final class ShareCapture: Sendable {
+package final class ShareCapture: Sendable {
     private struct State {
         var aggregator: ChangeAggregator
         var journal: ChangeJournal
@@ -80,12 +80,12 @@ final class ShareCapture: Sendable {
     }
 
     /// Nothing captured waits to be sent or acknowledged: every change so far is durable on the follower.
-    var isDrained: Bool {
+    package var isDrained: Bool {
         state.withLockedValue { $0.aggregator.isEmpty && $0.journal.count == 0 }
     }
 
     /// Yields whenever the journal gained changes (coalesced: one element stands for any number).
-    func changes() -> (id: Int, stream: AsyncStream<Void>) {
+    package func changes() -> (id: Int, stream: AsyncStream<Void>) {
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let id = state.withLockedValue { state -> Int in
             state.nextSubscriber += 1
@@ -96,13 +96,13 @@ final class ShareCapture: Sendable {
         return (id, stream)
     }
 
-    func unsubscribe(_ id: Int) {
+    package func unsubscribe(_ id: Int) {
         state.withLockedValue { $0.subscribers.removeValue(forKey: id) }?.finish()
     }
 
     /// What the sync the standby opened with `resume` compares: only the journal's paths when the standby's
     /// replica is known to match this capture up to a point it acknowledged, else the whole share.
-    func scope(resume: ResumePoint?) -> SyncScope {
+    package func scope(resume: ResumePoint?) -> SyncScope {
         state.withLockedValue { state in
             let (paths, upTo) = state.journal.scope()
             let point = ResumePoint(captureID: captureID, sequence: upTo)
@@ -112,7 +112,7 @@ final class ShareCapture: Sendable {
     }
 
     /// The standby made `scope` durable, except `failed` paths.
-    func acknowledge(_ scope: SyncScope, failed: some Sequence<String>) {
+    package func acknowledge(_ scope: SyncScope, failed: some Sequence<String>) {
         guard scope.upTo.captureID == captureID else { return }
         let now = context.now()
         state.withLockedValue { $0.journal.acknowledge(upTo: scope.upTo.sequence, failed: failed, at: now) }

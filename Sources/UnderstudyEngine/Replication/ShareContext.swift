@@ -25,20 +25,20 @@ public struct ShareContext: Sendable {
     /// until the daemon restarts, rather than retried for ever.
     let unusablePaths = PathSet()
     /// Path problems told once (see `PathWarnings`).
-    let pathWarnings = PathWarnings()
+    package let pathWarnings = PathWarnings()
     /// The replica is known to be this share's (see `ReplicaAdoption`): checked once, then trusted.
-    let replicaAdopted = NIOLockedValueBox(false)
+    package let replicaAdopted = NIOLockedValueBox(false)
     /// How to capture changes of a live group's share while this node serves it (nil: not live).
     var captureConfiguration: ChangeAggregator.Configuration?
     /// The change capture running while this node serves the share.
     let captureSlot = NIOLockedValueBox<ShareCapture?>(nil)
-    var capture: ShareCapture? { captureSlot.withLockedValue { $0 } }
+    package var capture: ShareCapture? { captureSlot.withLockedValue { $0 } }
     /// The group's bandwidth limit (shared by its shares), on the primary; nil when unlimited.
-    var throttle: BandwidthThrottle?
+    package var throttle: BandwidthThrottle?
     /// One writer of the replica at a time (a sync, an archive, an in-place restore); shared by every copy.
-    let replicaGate = ReplicaGate()
+    package let replicaGate = ReplicaGate()
     /// History and archives of the replica (standby).
-    let archiving = ShareArchiving()
+    package let archiving = ShareArchiving()
 
     public init(group: GroupConfiguration, share: ShareConfiguration, localPath: String? = nil, index: ShareIndex, status: StatusRegistry,
                 database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double) {
@@ -56,7 +56,7 @@ public struct ShareContext: Sendable {
 
     /// Starts capturing changes (a node that begins serving the share); the first sync of a new capture compares
     /// the whole tree, so nothing from before is missed.
-    func startCapture() {
+    package func startCapture() {
         guard let captureConfiguration else { return }
         let fresh = ShareCapture(context: self, configuration: captureConfiguration)
         let previous = captureSlot.withLockedValue { slot -> ShareCapture? in
@@ -67,7 +67,7 @@ public struct ShareContext: Sendable {
         fresh.start()
     }
 
-    func stopCapture() {
+    package func stopCapture() {
         captureSlot.withLockedValue { slot -> ShareCapture? in
             defer { slot = nil }
             return slot
@@ -104,11 +104,13 @@ struct ProgressLogger {
 
 /// A set of strings shared between tasks: share paths of a primary, share keys and archive names of the archive
 /// service. `insert` and `remove` tell whether they changed the set.
-final class PathSet: Sendable {
+package final class PathSet: Sendable {
     private let paths = NIOLockedValueBox<Set<String>>([])
 
-    @discardableResult func insert(_ path: String) -> Bool { paths.withLockedValue { $0.insert(path).inserted } }
-    func contains(_ path: String) -> Bool { paths.withLockedValue { $0.contains(path) } }
-    @discardableResult func remove(_ path: String) -> Bool { paths.withLockedValue { $0.remove(path) != nil } }
+    package init() {}
+
+    @discardableResult package func insert(_ path: String) -> Bool { paths.withLockedValue { $0.insert(path).inserted } }
+    package func contains(_ path: String) -> Bool { paths.withLockedValue { $0.contains(path) } }
+    @discardableResult package func remove(_ path: String) -> Bool { paths.withLockedValue { $0.remove(path) != nil } }
     var all: Set<String> { paths.withLockedValue { $0 } }
 }

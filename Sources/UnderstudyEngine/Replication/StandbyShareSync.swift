@@ -10,15 +10,15 @@ import UnderstudyWire
 
 /// The standby's half of one share's sync: describe the replica, then apply what the primary streams, through
 /// `ReplicaWriter` (atomic, batched, durable) — and answer signature requests for deltas on the way.
-struct StandbyShareSync {
-    struct Outcome: Sendable {
-        var scope: SyncScope
+package struct StandbyShareSync {
+    package struct Outcome: Sendable {
+        package var scope: SyncScope
         /// Entries of the replica walked for this sync.
-        var entriesCompared: Int
-        var summary: SyncPlanSummary?
-        var report: SyncDoneReport
-        var bytesReceived: Int64
-        var seconds: Double
+        package var entriesCompared: Int
+        package var summary: SyncPlanSummary?
+        package var report: SyncDoneReport
+        package var bytesReceived: Int64
+        package var seconds: Double
     }
 
     let context: ShareContext
@@ -29,7 +29,7 @@ struct StandbyShareSync {
     /// - Parameter resume: the point of the primary's journal the replica is durable up to; with it, the
     ///   primary may answer with a live sync of only what changed since.
     /// - Parameter verify: a verification: after the manifest, the SHA-256 of every replica file, read now.
-    func run(inbox: PeerInbox, writer: FrameWriter, previous: inout [ManifestEntry]?, resume: ResumePoint?, verify: Bool = false,
+    package func run(inbox: PeerInbox, writer: FrameWriter, previous: inout [ManifestEntry]?, resume: ResumePoint?, verify: Bool = false,
              bytesReceived: @Sendable () -> Int64) async throws -> Outcome {
         // Archives and in-place restores wait for this sync, and it for them: an archive is never half a burst.
         await context.replicaGate.acquire()
@@ -257,14 +257,19 @@ struct StandbyShareSync {
             throw FileSystemError(.contentMismatch, operation: "rename source \(String(reflecting: from)) holds other content; not renamed", path: to)
         }
     }
+
+    package init(context: ShareContext, applyOwnership: Bool) {
+        self.context = context
+        self.applyOwnership = applyOwnership
+    }
 }
 
 /// The difference between two manifests sorted by path, by one merge pass (no hashing of 20,000 paths).
-enum ManifestChanges {
+package enum ManifestChanges {
     /// Both sides keep the last full manifest of a connection as the base of the next one only up to this many
     /// entries: past it the memory (about 170 bytes an entry, on each side) costs more than resending the
     /// compressed manifest every `resync_interval`.
-    static let baseLimit = 200_000
+    package static let baseLimit = 200_000
 
     static func between(_ old: [ManifestEntry], _ new: [ManifestEntry]) -> (changed: [ManifestEntry], removed: [String]) {
         var changed: [ManifestEntry] = []

@@ -2,17 +2,19 @@ import UnderstudyCore
 
 /// What wakes a standby group's loop: `understudy sync` (a full comparison, whose askers get its results), the
 /// primary's notices of changes (a live sync of those shares), or the resync interval.
-actor SyncRequests {
+package actor SyncRequests {
     private var waiters: [CheckedContinuation<[SyncResult], Never>] = []
     private var sleeper: CheckedContinuation<Void, Never>?
     private var pending = false
     /// Shares the primary announced changes in, with when the first unserved notice came.
     private var liveSince: [String: Double] = [:]
     private var generation = 0
+
+    package init() {}
     /// The connection's reader saw it end while the loop may be sleeping.
     private var connectionEnded = false
 
-    func request() async -> [SyncResult] {
+    package func request() async -> [SyncResult] {
         await withCheckedContinuation { continuation in
             waiters.append(continuation)
             pending = true
@@ -21,7 +23,7 @@ actor SyncRequests {
     }
 
     /// The primary announced changes in `share`.
-    func noteChanges(share: String, at now: Double) {
+    package func noteChanges(share: String, at now: Double) {
         if liveSince[share] == nil { liveSince[share] = now }
         wake(.news)
     }
@@ -29,7 +31,7 @@ actor SyncRequests {
     /// Returns when a sync is requested, changes are announced, `seconds` have passed, or the task is cancelled.
     /// - Parameter beforeReconnect: the pause before reconnecting: only a request or cancellation cut it short, not
     ///   notices (a notice of the connection that just ended may still be on its way) nor that connection's end.
-    func wait(seconds: Double, beforeReconnect: Bool = false) async {
+    package func wait(seconds: Double, beforeReconnect: Bool = false) async {
         isReconnectPause = beforeReconnect
         if shouldWake || Task.isCancelled { return }
         generation += 1
@@ -52,43 +54,43 @@ actor SyncRequests {
     }
 
     /// The connection to the primary is gone: an idle loop wakes to reconnect.
-    func noteConnectionEnded() {
+    package func noteConnectionEnded() {
         connectionEnded = true
         wake(.news)
     }
 
     /// Called as a connection starts; true if the last one ended.
-    func takeConnectionEnded() -> Bool {
+    package func takeConnectionEnded() -> Bool {
         defer { connectionEnded = false }
         return connectionEnded
     }
 
     /// Askers whose sync never got going because the idle connection had died (the primary restarted): they
     /// are answered by the first sync on the next connection.
-    func requeue(_ continuations: [CheckedContinuation<[SyncResult], Never>]) {
+    package func requeue(_ continuations: [CheckedContinuation<[SyncResult], Never>]) {
         guard !continuations.isEmpty else { return }
         waiters.append(contentsOf: continuations)
         pending = true
     }
 
     /// Whether a full comparison was asked for.
-    var fullRequested: Bool { pending }
+    package var fullRequested: Bool { pending }
 
     /// The askers to answer with the full comparison that starts now.
-    func takeWaiters() -> [CheckedContinuation<[SyncResult], Never>] {
+    package func takeWaiters() -> [CheckedContinuation<[SyncResult], Never>] {
         pending = false
         defer { waiters.removeAll() }
         return waiters
     }
 
     /// The shares to sync live now, with when their changes were first announced.
-    func takeLive() -> [String: Double] {
+    package func takeLive() -> [String: Double] {
         defer { liveSince.removeAll() }
         return liveSince
     }
 
     /// When the oldest announced, not yet started change of `share` was announced.
-    func pendingSince(share: String) -> Double? { liveSince[share] }
+    package func pendingSince(share: String) -> Double? { liveSince[share] }
 
     /// Set while the loop pauses before a reconnect.
     private var isReconnectPause = false
