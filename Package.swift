@@ -125,32 +125,85 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Everything else of the engine, and the daemon that wires it (being split along the same lines).
+        // One share's mirror: the node's shared runtime, share contexts and captures, the primary's and the standby's
+        // halves of a sync, manifests, plans, file transfer, the replica gate.
         .target(
-            name: "UnderstudyEngine",
+            name: "UnderstudyReplication",
             dependencies: [
-                "UnderstudyCore", "UnderstudyWire", "CLibrsync", "CZstd", "CLinux",
+                "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyState", "UnderstudyDelta",
+                "UnderstudyTransport", "UnderstudyFileSystem", "UnderstudyChangeCapture",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Archives of replicas and the history of every file: taking, pruning, restoring, the trash.
+        .target(
+            name: "UnderstudyArchive",
+            dependencies: [
+                "UnderstudyCore", "UnderstudySupport", "UnderstudyState", "UnderstudyFileSystem", "UnderstudyReplication",
+                "CLinux",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A repaired primary joining the node that took over: the common base, conflicts kept side by side.
+        .target(
+            name: "UnderstudyRejoin",
+            dependencies: [
+                "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyDelta", "UnderstudyTransport",
+                "UnderstudyFileSystem", "UnderstudyReplication",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Who serves each group: the failover service around Core's state machine, addresses, the group's actions.
+        .target(
+            name: "UnderstudyFailover",
+            dependencies: [
+                "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyState", "UnderstudyHealth",
+                "UnderstudyReplication", "UnderstudyRejoin", "CLinux",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The control socket: the CLI's requests, and switchovers forwarded to the peer.
+        .target(
+            name: "UnderstudyControl",
+            dependencies: [
+                "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyTransport", "UnderstudyFileSystem",
+                "UnderstudyReplication", "UnderstudyArchive", "UnderstudyFailover", "CLinux",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The composition root: the daemon that wires the engine's modules into one node, and the replication
+        // sessions it runs per group (to become a state machine of Replication).
+        .target(
+            name: "UnderstudyNode",
+            dependencies: [
+                "UnderstudyCore", "UnderstudyWire", "CLinux",
                 "UnderstudySupport", "UnderstudyState", "UnderstudyCertificates", "UnderstudyDelta", "UnderstudyTransport",
                 "UnderstudyFileSystem", "UnderstudyChangeCapture", "UnderstudyHealth", "UnderstudyNotify",
+                "UnderstudyReplication", "UnderstudyArchive", "UnderstudyRejoin", "UnderstudyFailover", "UnderstudyControl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOTLS", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
             name: "understudy",
             dependencies: [
-                "UnderstudyCore", "UnderstudyEngine", "UnderstudySupport", "UnderstudyState", "UnderstudyCertificates",
+                "UnderstudyCore", "UnderstudyNode", "UnderstudySupport", "UnderstudyState", "UnderstudyCertificates",
                 "UnderstudyTransport", "UnderstudyFileSystem", "UnderstudyHealth", "UnderstudyNotify",
+                "UnderstudyReplication", "UnderstudyArchive", "UnderstudyFailover", "UnderstudyControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -168,9 +221,10 @@ let package = Package(
         .testTarget(
             name: "UnderstudyEngineTests",
             dependencies: [
-                "UnderstudyEngine", "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyState",
+                "UnderstudyNode", "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyState",
                 "UnderstudyCertificates", "UnderstudyDelta", "UnderstudyTransport", "UnderstudyFileSystem",
-                "UnderstudyChangeCapture", "UnderstudyHealth", "UnderstudyNotify",
+                "UnderstudyChangeCapture", "UnderstudyHealth", "UnderstudyNotify", "UnderstudyReplication",
+                "UnderstudyArchive", "UnderstudyRejoin", "UnderstudyFailover", "UnderstudyControl",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

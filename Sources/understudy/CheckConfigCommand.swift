@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudyFileSystem
 
 struct CheckConfigCommand: ParsableCommand {

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import UnderstudyControl
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudySupport
 
 /// `--config`, shared by every subcommand, and loading with every problem reported as file:line: message.

@@ -1,5 +1,6 @@
 import ArgumentParser
-import UnderstudyEngine
+import UnderstudyFailover
+import UnderstudyNode
 
 /// Started by the daemon, never by hand: see `AddressGuardian`.
 struct GuardCommand: ParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import UnderstudyCertificates
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyNode
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

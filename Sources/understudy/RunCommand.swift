@@ -2,7 +2,7 @@ import ArgumentParser
 import Logging
 import ServiceLifecycle
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyNode
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+import UnderstudyControl
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyNode
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudySupport
 
 /// The CLI as an administrator meets it: bad configuration and bad command lines get a clear error that says

@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudySupport
 
 /// kill -9 of the standby process while it makes an archive and while it prunes one: the next start marks what was

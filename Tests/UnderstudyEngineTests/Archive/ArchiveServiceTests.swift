@@ -3,8 +3,9 @@ import Glibc
 #endif
 import Foundation
 import Testing
+@testable import UnderstudyArchive
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudySupport
 
 /// Archives of a real replica, taken by the standby daemon on request, between two real daemons on loopback.

@@ -3,8 +3,10 @@ import Glibc
 #endif
 import Foundation
 import Testing
+@testable import UnderstudyArchive
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
+@testable import UnderstudyReplication
 
 /// File history on the standby and `restore`, between two real daemons on loopback.
 @Suite(.serialized)

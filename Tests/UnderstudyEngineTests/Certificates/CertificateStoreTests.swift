@@ -2,7 +2,7 @@ import Foundation
 import NIOSSL
 import Testing
 import UnderstudyCertificates
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudyTransport
 
 @Suite struct CertificateStoreTests {

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 @testable import UnderstudyChangeCapture
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 /// Real inotify on temporary trees. Serialized: two tests change per-user inotify limits that every watcher of
 /// this process would feel.

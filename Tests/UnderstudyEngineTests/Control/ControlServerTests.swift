@@ -3,8 +3,9 @@ import Glibc
 #endif
 import Foundation
 import Testing
+@testable import UnderstudyControl
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudySupport
 
 /// DESIGN rule 7 for the local API: a bad request gets an error that says what was expected, and the daemon

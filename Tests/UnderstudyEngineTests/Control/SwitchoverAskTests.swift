@@ -5,7 +5,7 @@ import Testing
 import UnderstudyCore
 @testable import UnderstudyTransport
 import UnderstudyWire
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 /// A switchover asked for by the peer over the wire (real TLS on loopback): answered with a report, never
 /// run for a group the two nodes do not share, nor where there is no failover.

@@ -1,6 +1,6 @@
 import Testing
 import UnderstudyDelta
-import UnderstudyEngine
+import UnderstudyNode
 
 /// A basis, the new version of the file, and what its delta may cost.
 struct DeltaTestScenario: CustomStringConvertible, Sendable {

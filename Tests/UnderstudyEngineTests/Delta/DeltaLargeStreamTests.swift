@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import UnderstudyDelta
-import UnderstudyEngine
+import UnderstudyNode
 
 /// Large inputs, run one at a time so the memory measurement sees only
 /// its own stream.

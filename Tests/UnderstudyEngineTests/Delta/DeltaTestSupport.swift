@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import UnderstudyDelta
-import UnderstudyEngine
+import UnderstudyNode
 
 /// Deterministic bytes (SplitMix64), fast enough in debug builds.
 struct DeltaTestBytes {

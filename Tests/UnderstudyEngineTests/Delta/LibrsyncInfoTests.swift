@@ -1,6 +1,6 @@
 import Testing
 import UnderstudyDelta
-import UnderstudyEngine
+import UnderstudyNode
 
 @Suite struct LibrsyncInfoTests {
     @Test func version_namesLibrsync2() {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import UnderstudyDelta
-import UnderstudyEngine
+import UnderstudyNode
 
 @Suite struct PatchApplierTests {
     static let basis = DeltaTestBytes.bytes(seed: 21, count: 256 * 1024)

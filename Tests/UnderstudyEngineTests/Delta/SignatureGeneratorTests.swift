@@ -1,6 +1,6 @@
 import Testing
 import UnderstudyDelta
-import UnderstudyEngine
+import UnderstudyNode
 
 @Suite struct SignatureGeneratorTests {
     @Test(arguments: [0, 1, 4096, 1_000_003])

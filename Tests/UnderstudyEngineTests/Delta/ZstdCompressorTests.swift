@@ -1,6 +1,6 @@
 import Testing
 import UnderstudyDelta
-import UnderstudyEngine
+import UnderstudyNode
 
 /// Text-like bytes that compress well but not trivially.
 func deltaCompressibleBytes(_ count: Int, seed: UInt64) -> [UInt8] {

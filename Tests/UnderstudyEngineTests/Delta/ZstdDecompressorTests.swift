@@ -1,6 +1,6 @@
 import Testing
 import UnderstudyDelta
-import UnderstudyEngine
+import UnderstudyNode
 
 @Suite struct ZstdDecompressorTests {
     @Test func refuses_garbage() throws {

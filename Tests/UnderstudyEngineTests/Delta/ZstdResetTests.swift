@@ -1,6 +1,6 @@
 import Testing
 @testable import UnderstudyDelta
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 /// One compressor and one decompressor serve every file of a sync; an abandoned file leaves a frame half
 /// done, and `reset()` must make the next file decode on its own.

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyFailover
+import UnderstudyNode
 
 /// A takeover on a real (virtual) LAN: the client has learned the service address at `a`; the address moves
 /// to `b`, and only `b`'s announcement makes the client's neighbour entry follow.

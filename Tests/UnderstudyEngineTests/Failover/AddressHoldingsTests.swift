@@ -6,7 +6,8 @@ import Logging
 import NIOConcurrencyHelpers
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyFailover
+@testable import UnderstudyNode
 
 /// The service address dies with the daemon that holds it: the guardian removes it the moment the daemon's end of the
 /// pipe closes, and the kernel drops one whose lifetime was not renewed.

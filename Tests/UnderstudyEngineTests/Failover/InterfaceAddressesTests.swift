@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyFailover
+import UnderstudyNode
 
 /// Real rtnetlink calls inside a namespace of their own (the tests run as root), checked with `ip`.
 @Suite struct InterfaceAddressesTests {

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 @testable import UnderstudyDelta
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudyFileSystem
 
 struct ReplicaWriterTests {

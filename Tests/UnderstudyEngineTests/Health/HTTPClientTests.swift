@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudySupport
 
 @Suite(.timeLimit(.minutes(1)))

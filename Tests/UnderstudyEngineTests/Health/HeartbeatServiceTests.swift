@@ -6,7 +6,7 @@ import Logging
 import NIOConcurrencyHelpers
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudyHealth
 @testable import UnderstudySupport
 import UnderstudyWire

@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudySupport
 
 /// Lost inotify events (a queue overflow) cost a stat walk of the share, not a resend: the replica converges

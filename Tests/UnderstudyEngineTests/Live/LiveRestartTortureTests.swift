@@ -5,7 +5,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudySupport
 
 /// DESIGN rule 8 under a steady stream of changes: kill -9 the primary's daemon, then the standby's, at random

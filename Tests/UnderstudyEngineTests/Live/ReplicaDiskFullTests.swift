@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 /// A full disk on the standby is reported and retried, never fatal: once there is room again the replica
 /// converges by itself, on the same connection.

@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 /// `verify_interval`: the trees are compared by content, which finds what no stat comparison can — a replica
 /// file changed behind understudy's back with its size and time kept — repairs it and names it.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudyNotify
 
 @Suite(.timeLimit(.minutes(1)))

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudyNotify
 
 struct MailMessageTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudyNotify
 
 /// Time for NotificationService that moves only when the test says so.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudyNotify
 
 /// The SMTP dialogue without a server: replies in, actions out.

@@ -2,7 +2,7 @@ import Foundation
 import NIOPosix
 import Testing
 import UnderstudyCore
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudyNotify
 
 /// The mailer against a real SMTP server (aiosmtpd) on loopback.

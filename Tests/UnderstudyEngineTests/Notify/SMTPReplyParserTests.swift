@@ -1,5 +1,5 @@
 import Testing
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudyNotify
 
 struct SMTPReplyParserTests {

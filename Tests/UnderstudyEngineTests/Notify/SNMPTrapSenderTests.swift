@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudyNotify
 
 /// Traps to a real Net-SNMP snmptrapd on loopback: SNMPv2c with a community, SNMPv3 authenticated with SHA and

@@ -9,9 +9,10 @@ import Testing
 import UnderstudyCore
 @testable import UnderstudyDelta
 @testable import UnderstudyFileSystem
+@testable import UnderstudyReplication
 @testable import UnderstudyTransport
 import UnderstudyWire
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 /// A primary that holds the cluster's certificate but sends crafted frames: the real standby must refuse every
 /// path that would leave the replica root, log it, and write nothing (DESIGN rule 2).

@@ -1,6 +1,7 @@
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
+@testable import UnderstudyReplication
 
 struct ManifestChangesTests {
     func entry(_ path: String, size: Int64 = 1) -> ManifestEntry {

@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudyFileSystem
 
 /// Two real daemons over loopback with mutual TLS, on real temporary trees.

@@ -5,7 +5,7 @@ import Testing
 import UnderstudyCore
 @testable import UnderstudyTransport
 import UnderstudyWire
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 /// DESIGN rule 3 at the daemon: only the group's standby, with a certificate from the cluster's CA, gets data.
 @Suite(.serialized)

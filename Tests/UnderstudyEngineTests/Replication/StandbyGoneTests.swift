@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 /// A standby killed in the middle of a sync is the standby going away, not a failure of the primary: the primary
 /// says so in words, at warning level, and names no internal type.

@@ -3,8 +3,9 @@ import Glibc
 #endif
 import Testing
 @testable import UnderstudyFileSystem
+@testable import UnderstudyReplication
 import UnderstudyWire
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 @Suite struct StandbyShareSyncTests {
     @Test func aNameTheFileSystemCannotStore_isToldAsUnusable_otherFailuresAsRetryable() {

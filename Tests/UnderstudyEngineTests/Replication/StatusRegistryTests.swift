@@ -1,6 +1,7 @@
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
+@testable import UnderstudyReplication
 
 struct StatusRegistryTests {
     @Test func snapshot_showsRunningTransferWithRateAndETA() {

@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 
 /// One unusable path (too long for the wire, refused by the replica's file system) costs that path, with one warning,
 /// never the share: the rest mirrors, the connection stays, and retries back off.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudyState
 
 @Suite("StateDatabase file index")

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudyState
 @testable import UnderstudySupport
 

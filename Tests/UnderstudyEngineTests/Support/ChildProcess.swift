@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Foundation
 import NIOConcurrencyHelpers
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudySupport
 
 /// A program the tests start, reaped with `waitpid` under a deadline. Foundation's `Process.waitUntilExit` was

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudySupport
 
 @Suite(.timeLimit(.minutes(1)))

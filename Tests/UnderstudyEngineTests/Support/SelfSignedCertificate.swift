@@ -1,5 +1,5 @@
 import Foundation
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudySupport
 
 /// A throwaway certificate for "localhost" and 127.0.0.1, made with the openssl command (scripts/setup

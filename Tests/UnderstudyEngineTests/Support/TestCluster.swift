@@ -5,8 +5,9 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 @testable import UnderstudyCertificates
+@testable import UnderstudyControl
 import UnderstudyCore
-@testable import UnderstudyEngine
+@testable import UnderstudyNode
 @testable import UnderstudySupport
 
 /// Two real nodes on loopback — alpha (primary) and beta (standby) — with their own CA, state directories and

@@ -6,7 +6,7 @@ import NIOPosix
 import NIOSSL
 import Testing
 import UnderstudyCertificates
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudySupport
 import UnderstudyTransport
 

@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
-import UnderstudyEngine
+import UnderstudyNode
 import UnderstudySupport
 import UnderstudyTransport
 

@@ -1,6 +1,7 @@
 import Foundation
 import UnderstudyCore
 import UnderstudyFileSystem
+import UnderstudyReplication
 import UnderstudySupport
 
 extension StandbyGroupService {

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyReplication
 import UnderstudySupport
 
 /// Makes the service address die with the daemon that holds it (DESIGN rule 4): a small process of the same binary

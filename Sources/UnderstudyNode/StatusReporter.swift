@@ -1,5 +1,6 @@
 import Foundation
 import UnderstudyCore
+import UnderstudyReplication
 
 /// Writes each share's live-mirror figures into the log once a minute while anything happens, so the log alone
 /// tells how far behind the replica was and when; and tells (`replication-stalled`, `replication-resumed`) when a

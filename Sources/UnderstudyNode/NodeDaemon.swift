@@ -1,5 +1,9 @@
+import UnderstudyArchive
 import UnderstudyCertificates
+import UnderstudyControl
+import UnderstudyFailover
 import UnderstudyNotify
+import UnderstudyReplication
 import UnderstudyState
 import UnderstudySupport
 import UnderstudyTransport

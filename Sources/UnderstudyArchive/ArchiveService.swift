@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyReplication
 import UnderstudySupport
 
 /// Archives and history of the replicas this node keeps (it is the standby of their groups). Once a minute it

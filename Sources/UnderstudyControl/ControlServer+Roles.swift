@@ -3,6 +3,8 @@ import Glibc
 #endif
 import Foundation
 import UnderstudyCore
+import UnderstudyFailover
+import UnderstudyReplication
 
 /// `switchover`, `failback` and `conflicts`.
 extension ControlServer {

@@ -7,6 +7,7 @@ import NIOCore
 import UnderstudyCore
 import UnderstudyDelta
 import UnderstudyFileSystem
+import UnderstudyReplication
 import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire

@@ -1,5 +1,7 @@
 import NIOSSL
 import UnderstudyCore
+import UnderstudyFailover
+import UnderstudyReplication
 import UnderstudySupport
 
 /// Serving and following follow the group's holder: the node that holds a group captures its changes and serves

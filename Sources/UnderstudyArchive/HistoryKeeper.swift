@@ -5,6 +5,7 @@ import CLinux
 import NIOConcurrencyHelpers
 import UnderstudyCore
 import UnderstudyFileSystem
+import UnderstudyReplication
 import UnderstudyState
 
 /// Keeps the prior version of every replica file the mirror replaces or deletes: just before the rename or the

@@ -1,6 +1,7 @@
 import Foundation
 import UnderstudyCore
 import UnderstudyFileSystem
+import UnderstudyReplication
 
 /// `understudy adopt GROUP/SHARE --keep|--move-aside`: what the standby does with a replica directory that held files
 /// before it ever mirrored into it (see `ReplicaAdoption`).

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOSSL
 import UnderstudyCore
+import UnderstudyReplication
 import UnderstudyTransport
 import UnderstudyWire
 

@@ -5,6 +5,8 @@ import NIOCore
 import NIOSSL
 import UnderstudyCore
 import UnderstudyFileSystem
+import UnderstudyRejoin
+import UnderstudyReplication
 import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire

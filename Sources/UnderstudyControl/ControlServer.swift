@@ -4,7 +4,10 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import UnderstudyArchive
 import UnderstudyCore
+import UnderstudyFailover
+import UnderstudyReplication
 import UnderstudySupport
 
 /// The local control API: a Unix socket (mode 0600, in the state directory by default) where each line is a

@@ -5,6 +5,7 @@ import CLinux
 import Foundation
 import UnderstudyCore
 import UnderstudyFileSystem
+import UnderstudyReplication
 import UnderstudySupport
 
 /// Taking, pruning and listing archives; recovery after a crash.

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import UnderstudyCore
+import UnderstudyReplication
 import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire

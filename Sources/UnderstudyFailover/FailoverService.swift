@@ -7,6 +7,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import UnderstudyCore
 import UnderstudyHealth
+import UnderstudyRejoin
+import UnderstudyReplication
 import UnderstudyWire
 
 /// Watches every peer of this node over every link and by its service checks, and performs what each group's

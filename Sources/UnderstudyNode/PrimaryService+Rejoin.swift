@@ -3,6 +3,8 @@ import NIOCore
 import UnderstudyCore
 import UnderstudyDelta
 import UnderstudyFileSystem
+import UnderstudyRejoin
+import UnderstudyReplication
 import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire
