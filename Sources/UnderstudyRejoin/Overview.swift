@@ -1,0 +1,3 @@
+// UnderstudyRejoin: a node that served a group and lost it (a takeover) joins the node that serves it now.
+// RejoinBase is what both last shared (saved at the takeover); RejoinSession sends back what changed here
+// since, and the serving side keeps both versions of a file changed on both sides (rule 5).
