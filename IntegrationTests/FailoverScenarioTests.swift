@@ -10,7 +10,9 @@ import Testing
 @Suite(.serialized)
 struct FailoverScenarioTests {
     /// Both daemons up, alpha serving (address held, its service answering), beta watching on both links.
-    static func running(_ label: String, heartbeat: String = "", group: String = "", nodeTables: String = "") throws -> FailoverLab {
+    static func running(
+        _ label: String, heartbeat: String = "", group: String = "", nodeTables: String = ""
+    ) throws -> FailoverLab {
         let lab = try FailoverLab(label)
         do {
             try lab.configure(heartbeat: heartbeat, group: group, nodeTables: nodeTables)
@@ -52,7 +54,9 @@ struct FailoverScenarioTests {
         #expect(mail != nil, "no takeover email; mails: \(lab.mails().map { $0.prefix(200) })")
         #expect(mail?.contains("added 10.77.1.100/24 on lan0") == true, "the email lists the steps: \(mail ?? "")")
         // Rule 6: each hook script's exit status and output are told (and logged).
-        #expect(mail?.contains("exit 0") == true && mail?.contains("started the web service on beta") == true, "\(mail ?? "")")
+        #expect(
+            mail?.contains("exit 0") == true && mail?.contains("started the web service on beta") == true,
+            "\(mail ?? "")")
         #expect(lab.logs("beta", last: 200).contains("started the web service on beta"))
 
         usleep(UInt32(max(0, 10.5 - (PollLog.now() - failedAt) - 1) * 1_000_000))
@@ -101,11 +105,15 @@ struct FailoverScenarioTests {
         print("scenario 3: alpha released the address \(String(format: "%.3f", releasedAfter)) s after resuming")
         #expect(releasedAfter < 1.5, "stepping down must take about a heartbeat, not \(releasedAfter) s")
         // It stepped down and, once in step with beta, follows it as the standby (issue 5's rejoin).
-        #expect(FailoverLab.waitUntil(seconds: 10) { lab.status("alpha").contains("\"phase\" : \"standby\"") }, "\(lab.logs("alpha"))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 10) { lab.status("alpha").contains("\"phase\" : \"standby\"") },
+            "\(lab.logs("alpha"))")
         usleep(3_000_000)
         #expect(lab.clientAnswer() == "lab-service beta")
         let log = PollLog(path: poll)
-        #expect(log.answers(from: "alpha", afterFirstFrom: "beta") == 0, "alpha answered on the service address after the takeover")
+        #expect(
+            log.answers(from: "alpha", afterFirstFrom: "beta") == 0,
+            "alpha answered on the service address after the takeover")
         #expect(lab.waitForMail(containing: "stepped down from group web", seconds: 8) != nil)
     }
 
@@ -143,24 +151,30 @@ struct FailoverScenarioTests {
 
     @Test func scenario6_isolatedPrimary_givesUpItsAddressByItself_beforeTheStandbyTakesIt() throws {
         // alpha's "can I reach the world" check: the mail server on the LAN stands in for the gateway.
-        let lab = try Self.running("k6", nodeTables: """
-            [nodes.alpha.isolation_check]
-            type = "tcp"
-            target = "10.77.1.25:2525"
-            """)
+        let lab = try Self.running(
+            "k6",
+            nodeTables: """
+                [nodes.alpha.isolation_check]
+                type = "tcp"
+                target = "10.77.1.25:2525"
+                """)
         defer { lab.shutdown() }
         let isolatedAt = PollLog.now()
         _ = lab.lab("isolate", "PREFIX", "alpha")
         let released = FailoverLab.waitUntil(seconds: 5) { !lab.holdsServiceAddress("alpha") }
         let releasedAfter = PollLog.now() - isolatedAt
         #expect(released, "the isolated alpha kept its address: \(lab.logs("alpha"))")
-        print("scenario 6: the isolated alpha released its address \(String(format: "%.3f", releasedAfter)) s after losing its links")
+        print(
+            "scenario 6: the isolated alpha released its address \(String(format: "%.3f", releasedAfter)) s after losing its links"
+        )
         // Isolation time (0.5 s) and the check's two failures, before the standby's dead time (1 s) plus margin.
         #expect(releasedAfter < 2)
         #expect(FailoverLab.waitUntil(seconds: 8) { lab.clientAnswer() == "lab-service beta" }, "\(lab.logs("beta"))")
         // Back on the network, alpha hears the newer epoch, stays down and rejoins as beta's follower.
         _ = lab.lab("rejoin", "PREFIX", "alpha")
-        #expect(FailoverLab.waitUntil(seconds: 10) { lab.status("alpha").contains("\"phase\" : \"standby\"") }, "\(lab.logs("alpha"))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 10) { lab.status("alpha").contains("\"phase\" : \"standby\"") },
+            "\(lab.logs("alpha"))")
         usleep(1_000_000)
         #expect(!lab.holdsServiceAddress("alpha"))
         #expect(lab.clientAnswer() == "lab-service beta")
@@ -183,17 +197,25 @@ struct FailoverScenarioTests {
         let betaFirst = samples.first { $0.beta }?.time
         let gone = try #require(alphaLast.map { $0 - killedAt }, "alpha never held the address in the samples")
         let taken = try #require(betaFirst.map { $0 - killedAt }, "beta never held the address in the samples")
-        print("scenario 13: alpha's address gone \(String(format: "%.3f", gone)) s after its daemon was killed; beta had it at \(String(format: "%.3f", taken)) s (\(samples.count) samples)")
+        print(
+            "scenario 13: alpha's address gone \(String(format: "%.3f", gone)) s after its daemon was killed; beta had it at \(String(format: "%.3f", taken)) s (\(samples.count) samples)"
+        )
         #expect(samples.allSatisfy { !($0.alpha && $0.beta) }, "both nodes held the address at once")
         #expect(gone < taken, "the old primary kept the address until the new one had it")
         #expect(gone < 0.5, "the address must go with the daemon, not \(gone) s later")
-        #expect(lab.logs("alpha").contains("understudy guard: daemon"), "the guardian says what it did: \(lab.logs("alpha"))")
+        #expect(
+            lab.logs("alpha").contains("understudy guard: daemon"),
+            "the guardian says what it did: \(lab.logs("alpha"))")
     }
 }
 
 /// Samples which node has the service address, as fast as `ip` answers, on a thread of its own.
 final class AddressSampler: @unchecked Sendable {
-    struct Sample { var time: Double; var alpha: Bool; var beta: Bool }
+    struct Sample {
+        var time: Double
+        var alpha: Bool
+        var beta: Bool
+    }
     private let lab: FailoverLab
     private var samples: [Sample] = []
     private var running = true

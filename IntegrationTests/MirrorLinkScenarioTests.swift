@@ -22,7 +22,8 @@ struct MirrorLinkScenarioTests {
                 for index in 0..<100_000 {
                     if !lock.withLock({ running }) { return }
                     let name = "load/\(index / 100)/f\(index).txt"
-                    try? FileManager.default.createDirectory(atPath: site + "/load/\(index / 100)", withIntermediateDirectories: true)
+                    try? FileManager.default.createDirectory(
+                        atPath: site + "/load/\(index / 100)", withIntermediateDirectories: true)
                     RoundTripScenarioTests.write(site + "/" + name, "version of \(name)")
                     lock.withLock { written.append((name, PollLog.now())) }
                     usleep(20_000)
@@ -49,7 +50,9 @@ struct MirrorLinkScenarioTests {
         defer { lab.shutdown() }
         let site = lab.directory + "/site"
         let replica = lab.directory + "/replica"
-        #expect(FailoverLab.waitUntil(seconds: 10) { Self.mirrorPath(lab)?.contains("link dedicated") == true }, "\(lab.status("beta"))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 10) { Self.mirrorPath(lab)?.contains("link dedicated") == true },
+            "\(lab.status("beta"))")
         let load = WriteLoad(site: site)
         var loadStopped = false
         defer { if !loadStopped { load.stop() } }
@@ -59,18 +62,28 @@ struct MirrorLinkScenarioTests {
         // A file written after the cut reaches the replica over the LAN within seconds.
         usleep(500_000)
         let probe = try #require(load.all.last)
-        let arrived = FailoverLab.waitUntil(seconds: 10) { FileManager.default.fileExists(atPath: replica + "/" + probe.name) }
+        let arrived = FailoverLab.waitUntil(seconds: 10) {
+            FileManager.default.fileExists(atPath: replica + "/" + probe.name)
+        }
         let movedAfter = PollLog.now() - cutAt
         #expect(arrived, "a change made after the cut never arrived: \(lab.logs("beta", last: 30))")
-        print("scenario 14: a change written 0.5 s after the cut arrived \(String(format: "%.2f", movedAfter)) s after the cut, over \(Self.mirrorPath(lab) ?? "?")")
+        print(
+            "scenario 14: a change written 0.5 s after the cut arrived \(String(format: "%.2f", movedAfter)) s after the cut, over \(Self.mirrorPath(lab) ?? "?")"
+        )
         #expect(movedAfter < 6, "the mirror must move within seconds, not \(movedAfter) s")
         #expect(Self.mirrorPath(lab)?.contains("link lan") == true, "status: \(lab.status("beta"))")
-        #expect(lab.logs("beta", last: 200).contains("moved from link dedicated"), "the move is reported: \(lab.logs("beta", last: 30))")
-        #expect(lab.holdsServiceAddress("alpha") && !lab.holdsServiceAddress("beta"), "heartbeats go on over the LAN: no takeover")
+        #expect(
+            lab.logs("beta", last: 200).contains("moved from link dedicated"),
+            "the move is reported: \(lab.logs("beta", last: 30))")
+        #expect(
+            lab.holdsServiceAddress("alpha") && !lab.holdsServiceAddress("beta"),
+            "heartbeats go on over the LAN: no takeover")
         // The cable is mended: after its settle time the mirror goes back to it.
         usleep(1_000_000)
         _ = lab.lab("mend", "PREFIX", "dedicated")
-        #expect(FailoverLab.waitUntil(seconds: 15) { Self.mirrorPath(lab)?.contains("link dedicated") == true }, "\(lab.logs("beta", last: 30))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 15) { Self.mirrorPath(lab)?.contains("link dedicated") == true },
+            "\(lab.logs("beta", last: 30))")
         #expect(lab.logs("beta", last: 200).contains("is back on link dedicated"))
         load.stop()
         loadStopped = true
@@ -82,7 +95,9 @@ struct MirrorLinkScenarioTests {
         let missing = written.filter { RoundTripScenarioTests.read(replica + "/" + $0.name) == nil }.map(\.name)
         #expect(complete, "\(missing.count) of \(written.count) files never arrived, e.g. \(missing.prefix(3))")
         // Nothing resent: after the first comparison every sync was a live one, from the last acknowledged change.
-        let comparisons = lab.logs("alpha", last: 2000).split(separator: "\n").filter { $0.contains("full comparison") && $0.contains("files to send") }
+        let comparisons = lab.logs("alpha", last: 2000).split(separator: "\n").filter {
+            $0.contains("full comparison") && $0.contains("files to send")
+        }
         #expect(comparisons.count <= 1, "the moves caused full comparisons: \(comparisons)")
     }
 }

@@ -26,7 +26,9 @@ struct RoundTripScenarioTests {
         let names = (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []
         for name in names where !name.contains(".understudy.") && !name.hasSuffix(".tmp-test") {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: root + "/" + name, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
                 files[name] = read(root + "/" + name)
             }
         }
@@ -54,13 +56,20 @@ struct RoundTripScenarioTests {
         return tree.keys.filter { $0.hasPrefix(stem + ".understudy-conflict-alpha-") }.sorted()
     }
 
-    @Test func scenario7_unplannedFailoverWithDivergence_rejoinKeepsBothVersions_andFailbackReturnsTheMergedData() throws {
+    @Test func scenario7_unplannedFailoverWithDivergence_rejoinKeepsBothVersions_andFailbackReturnsTheMergedData()
+        throws
+    {
         let lab = try FailoverScenarioTests.running("r7")
         defer { lab.shutdown() }
         let site = lab.directory + "/site"
         let replica = lab.directory + "/replica"
-        for (name, text) in [("a.txt", "a1"), ("b.txt", "b1"), ("c.txt", "c1"), ("d.txt", "d1")] { Self.write(site + "/" + name, text) }
-        #expect(FailoverLab.waitUntil(seconds: 15) { Self.read(replica + "/d.txt") == "d1" && Self.read(replica + "/a.txt") == "a1" })
+        for (name, text) in [("a.txt", "a1"), ("b.txt", "b1"), ("c.txt", "c1"), ("d.txt", "d1")] {
+            Self.write(site + "/" + name, text)
+        }
+        #expect(
+            FailoverLab.waitUntil(seconds: 15) {
+                Self.read(replica + "/d.txt") == "d1" && Self.read(replica + "/a.txt") == "a1"
+            })
 
         // Writes on alpha that never reach beta: its daemon is frozen, then dies with its service.
         let alpha = try #require(lab.daemonPID("alpha"))
@@ -76,12 +85,16 @@ struct RoundTripScenarioTests {
         // alpha comes back: it stays down and rejoins as beta's follower.
         _ = lab.lab("rejoin", "PREFIX", "alpha")
         try lab.start("alpha")
-        #expect(FailoverLab.waitUntil(seconds: 30) { lab.status("alpha").contains("\"phase\" : \"standby\"") }, "\(lab.logs("alpha", last: 60))\n\(lab.status("alpha"))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) { lab.status("alpha").contains("\"phase\" : \"standby\"") },
+            "\(lab.logs("alpha", last: 60))\n\(lab.status("alpha"))")
         #expect(!lab.holdsServiceAddress("alpha"))
         // alpha came back still holding the address its crash left configured; it gave it up on hearing beta, and
         // beta's announcements bring the client back (a moment's blip, as in scenario 3).
         #expect(FailoverLab.waitUntil(seconds: 5) { lab.clientAnswer() == "lab-service beta" })
-        #expect(FailoverLab.waitUntil(seconds: 20) { Self.tree(site) == Self.tree(replica) }, "alpha: \(Self.tree(site)) beta: \(Self.tree(replica)) log: \(lab.logs("alpha", last: 80))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 20) { Self.tree(site) == Self.tree(replica) },
+            "alpha: \(Self.tree(site)) beta: \(Self.tree(replica)) log: \(lab.logs("alpha", last: 80))")
 
         let merged = Self.tree(replica)
         // Nothing newer was overwritten: beta's changes stand, alpha's unreplicated versions are kept beside them.
@@ -89,7 +102,8 @@ struct RoundTripScenarioTests {
         #expect(merged["b.txt"] == nil)
         #expect(merged["beta-new.txt"] == "new on beta")
         #expect(merged["c.txt"] == "c1")
-        #expect(Self.copies(in: merged, of: "c.txt").map { merged[$0] } == ["c2 written on alpha just before the crash"])
+        #expect(
+            Self.copies(in: merged, of: "c.txt").map { merged[$0] } == ["c2 written on alpha just before the crash"])
         #expect(merged["d.txt"] == "d2 beta")
         #expect(Self.copies(in: merged, of: "d.txt").map { merged[$0] } == ["d2 alpha"])
         #expect(Self.copies(in: merged, of: "late.txt").map { merged[$0] } == ["late, never replicated"])
@@ -99,22 +113,30 @@ struct RoundTripScenarioTests {
         let listed = lab.understudy(["conflicts", "list", "web", "--node", "beta", "--json"])
         #expect(listed.status == 0, "\(listed.output)")
         let conflicts = try JSONSerialization.jsonObject(with: Data(listed.output.utf8)) as? [[String: Any]] ?? []
-        #expect(conflicts.compactMap { $0["path"] as? String }.sorted() == ["c.txt", "d.txt", "late.txt"], "\(listed.output)")
+        #expect(
+            conflicts.compactMap { $0["path"] as? String }.sorted() == ["c.txt", "d.txt", "late.txt"],
+            "\(listed.output)")
         #expect(lab.status("beta").contains("\"openConflicts\" : 3"), "\(lab.status("beta"))")
         // And the administrator is told.
-        #expect(lab.waitForMail(containing: "d.txt was changed on alpha too", seconds: 10) != nil, "mails: \(lab.mails().map { $0.prefix(200) })")
+        #expect(
+            lab.waitForMail(containing: "d.txt was changed on alpha too", seconds: 10) != nil,
+            "mails: \(lab.mails().map { $0.prefix(200) })")
 
         // Failback: the roles return with the merged data.
         let dry = lab.understudy(["failback", "web", "--node", "beta", "--dry-run"])
         #expect(dry.output.contains("open conflicts") && dry.output.contains("d.txt"), "\(dry.output)")
         let failback = lab.understudy(["failback", "web", "--node", "beta"])
         #expect(failback.status == 0, "\(failback.output)\n\(lab.logs("beta", last: 40))")
-        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service alpha" }, "\(lab.logs("alpha", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service alpha" },
+            "\(lab.logs("alpha", last: 40))")
         #expect(lab.holdsServiceAddress("alpha") && !lab.holdsServiceAddress("beta"))
         #expect(Self.tree(site) == merged)
         // And the mirror runs alpha → beta again.
         Self.write(site + "/after-failback.txt", "back home")
-        #expect(FailoverLab.waitUntil(seconds: 15) { Self.read(replica + "/after-failback.txt") == "back home" }, "\(lab.logs("beta", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 15) { Self.read(replica + "/after-failback.txt") == "back home" },
+            "\(lab.logs("beta", last: 40))")
     }
 
     @Test func scenario8_switchoverUnderAWriteLoad_losesNoAcknowledgedWrite_andTheMirrorTurnsAround() throws {
@@ -145,9 +167,13 @@ struct RoundTripScenarioTests {
         let missing = last.filter { Self.read(replica + "/load-\($0.key).txt") != "write \($0.value)" }
         #expect(missing.isEmpty, "\(missing.count) acknowledged writes missing on beta, e.g. \(missing.prefix(3))")
         // alpha follows beta now.
-        #expect(FailoverLab.waitUntil(seconds: 20) { lab.status("alpha").contains("\"phase\" : \"standby\"") }, "\(lab.logs("alpha", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 20) { lab.status("alpha").contains("\"phase\" : \"standby\"") },
+            "\(lab.logs("alpha", last: 40))")
         Self.write(replica + "/from-beta.txt", "served by beta")
-        #expect(FailoverLab.waitUntil(seconds: 15) { Self.read(site + "/from-beta.txt") == "served by beta" }, "\(lab.logs("alpha", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 15) { Self.read(site + "/from-beta.txt") == "served by beta" },
+            "\(lab.logs("alpha", last: 40))")
         #expect(try lab.understudy(["conflicts", "list", "--node", "beta"]).output.contains("no open conflicts"))
     }
 
@@ -163,7 +189,9 @@ struct RoundTripScenarioTests {
         #expect(refused.output.contains("nothing changed"))
         // On the follower the request goes to the serving node, which it cannot reach: it says so, and where to run it.
         let fromFollower = lab.understudy(["switchover", "web", "--node", "beta"])
-        #expect(fromFollower.status != 0 && fromFollower.output.contains("could not ask alpha, which serves group web"), "\(fromFollower.output)")
+        #expect(
+            fromFollower.status != 0 && fromFollower.output.contains("could not ask alpha, which serves group web"),
+            "\(fromFollower.output)")
         #expect(fromFollower.output.contains("run `understudy switchover web` there"))
         #expect(lab.holdsServiceAddress("alpha") && !lab.holdsServiceAddress("beta"))
     }
@@ -184,20 +212,31 @@ extension RoundTripScenarioTests {
 
         _ = lab.lab("rejoin", "PREFIX", "alpha")
         try lab.start("alpha")
-        #expect(FailoverLab.waitUntil(seconds: 30) { lab.status("alpha").contains("\"phase\" : \"standby\"") }, "\(lab.logs("alpha", last: 60))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) { lab.status("alpha").contains("\"phase\" : \"standby\"") },
+            "\(lab.logs("alpha", last: 60))")
         let inStep = Date()
         // No command: beta hands the group back once alpha was in step for failback_after (3 s).
-        #expect(FailoverLab.waitUntil(seconds: 30) { lab.clientAnswer() == "lab-service alpha" }, "\(lab.logs("beta", last: 60))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) { lab.clientAnswer() == "lab-service alpha" },
+            "\(lab.logs("beta", last: 60))")
         let waited = Date().timeIntervalSince(inStep)
-        print("scenario 10: the client was served by alpha again \(String(format: "%.1f", waited)) s after alpha was in step")
+        print(
+            "scenario 10: the client was served by alpha again \(String(format: "%.1f", waited)) s after alpha was in step"
+        )
         #expect(waited >= 2.5, "failed back \(waited) s after alpha was in step, before failback_after")
         #expect(lab.holdsServiceAddress("alpha") && !lab.holdsServiceAddress("beta"))
-        #expect(lab.logs("beta", last: 400).contains("failing back (failback = \"auto\")"), "\(lab.logs("beta", last: 60))")
+        #expect(
+            lab.logs("beta", last: 400).contains("failing back (failback = \"auto\")"), "\(lab.logs("beta", last: 60))")
         #expect(Self.read(site + "/while-away.txt") == "written on beta")
         // The roles are back: beta follows alpha, and does not fail anything back any more.
-        #expect(FailoverLab.waitUntil(seconds: 20) { lab.status("beta").contains("\"phase\" : \"standby\"") }, "\(lab.logs("beta", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 20) { lab.status("beta").contains("\"phase\" : \"standby\"") },
+            "\(lab.logs("beta", last: 40))")
         Self.write(site + "/after-failback.txt", "back home")
-        #expect(FailoverLab.waitUntil(seconds: 15) { Self.read(replica + "/after-failback.txt") == "back home" }, "\(lab.logs("beta", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 15) { Self.read(replica + "/after-failback.txt") == "back home" },
+            "\(lab.logs("beta", last: 40))")
     }
 
     @Test func scenario12_switchoverAndFailback_askedOnTheFollower_areRunByTheServingNode() throws {
@@ -211,18 +250,28 @@ extension RoundTripScenarioTests {
         #expect(dry.status == 0 && dry.output.contains("run by alpha") && dry.output.contains("ready"), "\(dry.output)")
         #expect(lab.clientAnswer() == "lab-service alpha")
         let switchover = lab.understudy(["switchover", "web", "--node", "beta"])
-        #expect(switchover.status == 0 && switchover.output.contains("run by alpha"), "\(switchover.output)\n\(lab.logs("alpha", last: 40))")
+        #expect(
+            switchover.status == 0 && switchover.output.contains("run by alpha"),
+            "\(switchover.output)\n\(lab.logs("alpha", last: 40))")
         #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" })
         #expect(Self.read(replica + "/before.txt") == "on alpha")
-        #expect(FailoverLab.waitUntil(seconds: 20) { lab.status("alpha").contains("\"phase\" : \"standby\"") }, "\(lab.logs("alpha", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 20) { lab.status("alpha").contains("\"phase\" : \"standby\"") },
+            "\(lab.logs("alpha", last: 40))")
         Self.write(replica + "/on-beta.txt", "on beta")
-        #expect(FailoverLab.waitUntil(seconds: 15) { Self.read(site + "/on-beta.txt") == "on beta" }, "\(lab.logs("alpha", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 15) { Self.read(site + "/on-beta.txt") == "on beta" },
+            "\(lab.logs("alpha", last: 40))")
         // Failback asked on alpha, the configured primary that follows now: beta runs it.
         let failback = lab.understudy(["failback", "web", "--node", "alpha"])
-        #expect(failback.status == 0 && failback.output.contains("run by beta"), "\(failback.output)\n\(lab.logs("beta", last: 40))")
+        #expect(
+            failback.status == 0 && failback.output.contains("run by beta"),
+            "\(failback.output)\n\(lab.logs("beta", last: 40))")
         #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service alpha" })
         #expect(lab.holdsServiceAddress("alpha") && !lab.holdsServiceAddress("beta"))
-        #expect(FailoverLab.waitUntil(seconds: 20) { lab.status("beta").contains("\"phase\" : \"standby\"") }, "\(lab.logs("beta", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 20) { lab.status("beta").contains("\"phase\" : \"standby\"") },
+            "\(lab.logs("beta", last: 40))")
         // Nothing to fail back now, wherever it is asked.
         let again = lab.understudy(["failback", "web", "--node", "beta"])
         #expect(again.status != 0 && again.output.contains("nothing to fail back"), "\(again.output)")

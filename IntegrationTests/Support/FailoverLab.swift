@@ -31,26 +31,30 @@ final class FailoverLab: @unchecked Sendable {
     /// Writes the cluster configuration (the group `web`, alpha primary) and the service scripts, and makes the
     /// certificates and cluster key.
     /// - Parameter witness: gamma is the group's witness, with a link to each node (wa to alpha, wb to beta).
-    func configure(heartbeat: String = "", group: String = "", nodeTables: String = "", notify: Bool = true, witness: Bool = false) throws {
+    func configure(
+        heartbeat: String = "", group: String = "", nodeTables: String = "", notify: Bool = true, witness: Bool = false
+    ) throws {
         let service = "\(Self.repository)/scripts/lab-service"
         try """
-            #!/bin/sh
-            # Starts the lab's web service as this node, once.
-            pidfile=\(directory)/$UNDERSTUDY_NODE.service.pid
-            if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "already running"; exit 0; fi
-            setsid python3 \(service) "$UNDERSTUDY_NODE" 80 >/dev/null 2>&1 < /dev/null &
-            echo $! > "$pidfile"
-            echo "started the web service on $UNDERSTUDY_NODE"
-            """.write(toFile: directory + "/start.sh", atomically: true, encoding: .utf8)
+        #!/bin/sh
+        # Starts the lab's web service as this node, once.
+        pidfile=\(directory)/$UNDERSTUDY_NODE.service.pid
+        if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "already running"; exit 0; fi
+        setsid python3 \(service) "$UNDERSTUDY_NODE" 80 >/dev/null 2>&1 < /dev/null &
+        echo $! > "$pidfile"
+        echo "started the web service on $UNDERSTUDY_NODE"
+        """.write(toFile: directory + "/start.sh", atomically: true, encoding: .utf8)
         try """
-            #!/bin/sh
-            pidfile=\(directory)/$UNDERSTUDY_NODE.service.pid
-            [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; rm -f "$pidfile"
-            echo "stopped the web service on $UNDERSTUDY_NODE"
-            """.write(toFile: directory + "/stop.sh", atomically: true, encoding: .utf8)
+        #!/bin/sh
+        pidfile=\(directory)/$UNDERSTUDY_NODE.service.pid
+        [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; rm -f "$pidfile"
+        echo "stopped the web service on $UNDERSTUDY_NODE"
+        """.write(toFile: directory + "/stop.sh", atomically: true, encoding: .utf8)
         chmod(directory + "/start.sh", 0o755)
         chmod(directory + "/stop.sh", 0o755)
-        let notifySection = notify ? """
+        let notifySection =
+            notify
+            ? """
             [notify]
             repeat_after = "0s"
             [notify.email]
@@ -59,31 +63,31 @@ final class FailoverLab: @unchecked Sendable {
             to = ["admin@lab.test"]
             """ : ""
         try """
-            cluster = "lab"
-            certificates = "\(directory)/certs"
-            [heartbeat]
-            \(heartbeat)
-            \(notifySection)
+        cluster = "lab"
+        certificates = "\(directory)/certs"
+        [heartbeat]
+        \(heartbeat)
+        \(notifySection)
 
-            [nodes.alpha]
-            address = "10.77.2.1:7700"
-            state_dir = "\(directory)/alpha"
-            [nodes.alpha.links]
-            dedicated = "10.77.2.1"
-            lan = "10.77.1.1"
-            \(witness ? "wa = { address = \"10.77.3.1\", mirror = false }" : "")
+        [nodes.alpha]
+        address = "10.77.2.1:7700"
+        state_dir = "\(directory)/alpha"
+        [nodes.alpha.links]
+        dedicated = "10.77.2.1"
+        lan = "10.77.1.1"
+        \(witness ? "wa = { address = \"10.77.3.1\", mirror = false }" : "")
 
-            \(nodeTables)
+        \(nodeTables)
 
-            [nodes.beta]
-            address = "10.77.2.2:7700"
-            state_dir = "\(directory)/beta"
-            [nodes.beta.links]
-            dedicated = "10.77.2.2"
-            lan = "10.77.1.2"
-            \(witness ? "wb = { address = \"10.77.4.2\", mirror = false }" : "")
+        [nodes.beta]
+        address = "10.77.2.2:7700"
+        state_dir = "\(directory)/beta"
+        [nodes.beta.links]
+        dedicated = "10.77.2.2"
+        lan = "10.77.1.2"
+        \(witness ? "wb = { address = \"10.77.4.2\", mirror = false }" : "")
 
-            \(witness ? """
+        \(witness ? """
             [nodes.gamma]
             address = "10.77.3.3:7700"
             state_dir = "\(directory)/gamma"
@@ -92,26 +96,26 @@ final class FailoverLab: @unchecked Sendable {
             wb = "10.77.4.3"
             """ : "")
 
-            [groups.web]
-            primary = "alpha"
-            standby = "beta"
-            service_address = "\(Self.serviceAddress)/24"
-            interface = "lan0"
-            start = ["\(directory)/start.sh"]
-            stop = ["\(directory)/stop.sh"]
-            \(witness ? "witness = \"gamma\"" : "")
-            \(group)
-            [[groups.web.checks]]
-            name = "web"
-            type = "http"
-            url = "http://\(Self.serviceAddress)/"
-            expect_body = "lab-service"
+        [groups.web]
+        primary = "alpha"
+        standby = "beta"
+        service_address = "\(Self.serviceAddress)/24"
+        interface = "lan0"
+        start = ["\(directory)/start.sh"]
+        stop = ["\(directory)/stop.sh"]
+        \(witness ? "witness = \"gamma\"" : "")
+        \(group)
+        [[groups.web.checks]]
+        name = "web"
+        type = "http"
+        url = "http://\(Self.serviceAddress)/"
+        expect_body = "lab-service"
 
-            [[groups.web.shares]]
-            name = "site"
-            source = "\(directory)/site"
-            replica = "\(directory)/replica"
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        [[groups.web.shares]]
+        name = "site"
+        source = "\(directory)/site"
+        replica = "\(directory)/replica"
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let (status, output) = Self.run([Self.binary, "init", "--config", configPath])
         guard status == 0 else { throw LabError("understudy init failed: \(output)") }
     }
@@ -120,8 +124,9 @@ final class FailoverLab: @unchecked Sendable {
     func log(_ node: String) -> String { directory + "/\(node).log" }
 
     func start(_ node: String) throws {
-        let process = try spawn(["ip", "netns", "exec", "\(prefix)-\(node)", Self.binary, "run", "--config", configPath, "--node", node],
-                                output: log(node))
+        let process = try spawn(
+            ["ip", "netns", "exec", "\(prefix)-\(node)", Self.binary, "run", "--config", configPath, "--node", node],
+            output: log(node))
         daemons[node] = process
     }
 
@@ -144,11 +149,16 @@ final class FailoverLab: @unchecked Sendable {
     func startMailServer() throws {
         // aiosmtpd's Mailbox handler writes a maildir it does not create.
         for folder in ["cur", "new", "tmp"] {
-            try FileManager.default.createDirectory(atPath: directory + "/mail/" + folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: directory + "/mail/" + folder, withIntermediateDirectories: true)
         }
-        helpers.append(try spawn(["ip", "netns", "exec", "\(prefix)-mail", "/usr/bin/python3", "-m", "aiosmtpd", "-n",
-                                  "-l", "10.77.1.25:2525", "-c", "aiosmtpd.handlers.Mailbox", directory + "/mail"],
-                                 output: directory + "/smtp.log"))
+        helpers.append(
+            try spawn(
+                [
+                    "ip", "netns", "exec", "\(prefix)-mail", "/usr/bin/python3", "-m", "aiosmtpd", "-n",
+                    "-l", "10.77.1.25:2525", "-c", "aiosmtpd.handlers.Mailbox", directory + "/mail",
+                ],
+                output: directory + "/smtp.log"))
     }
 
     /// Every message the SMTP server received, oldest first.
@@ -170,8 +180,12 @@ final class FailoverLab: @unchecked Sendable {
     /// Starts the client's poller of the service address (every 20 ms, for `seconds`).
     func startPoller(seconds: Double) throws -> String {
         let file = directory + "/poll.txt"
-        helpers.append(try spawn(["ip", "netns", "exec", "\(prefix)-client", "python3", "\(Self.repository)/scripts/lab-poll",
-                                  "http://\(Self.serviceAddress)/", file, "--duration", "\(seconds)"], output: directory + "/poll.log"))
+        helpers.append(
+            try spawn(
+                [
+                    "ip", "netns", "exec", "\(prefix)-client", "python3", "\(Self.repository)/scripts/lab-poll",
+                    "http://\(Self.serviceAddress)/", file, "--duration", "\(seconds)",
+                ], output: directory + "/poll.log"))
         return file
     }
 
@@ -195,7 +209,8 @@ final class FailoverLab: @unchecked Sendable {
 
     /// The MAC the client's neighbour table holds for the service address.
     func clientNeighbourMAC() -> String? {
-        let words = exec("client", ["ip", "neigh", "show", Self.serviceAddress]).output.split(whereSeparator: \.isWhitespace)
+        let words = exec("client", ["ip", "neigh", "show", Self.serviceAddress]).output.split(
+            whereSeparator: \.isWhitespace)
         guard let index = words.firstIndex(of: "lladdr"), index + 1 < words.count else { return nil }
         return String(words[index + 1])
     }
@@ -225,7 +240,10 @@ final class FailoverLab: @unchecked Sendable {
             for _ in 0..<250 where waitpid(pid, &status, WNOHANG) == 0 { usleep(20_000) }
         }
         for node in ["alpha", "beta"] {
-            if let pid = servicePID(node) { kill(pid, SIGCONT); kill(pid, SIGKILL) }
+            if let pid = servicePID(node) {
+                kill(pid, SIGCONT)
+                kill(pid, SIGKILL)
+            }
         }
         _ = lab("down", "PREFIX")
         if ProcessInfo.processInfo.environment["KEEP_LAB"] == nil {
@@ -293,7 +311,11 @@ final class FailoverLab: @unchecked Sendable {
                 var descriptor = pollfd(fd: ends[0], events: Int16(POLLIN), revents: 0)
                 if poll(&descriptor, 1, reaped ? 0 : 20) > 0 {
                     let count = read(ends[0], &buffer, buffer.count)
-                    if count > 0 { output.append(contentsOf: buffer[0..<count]) } else if count == 0 { pipeOpen = false }
+                    if count > 0 {
+                        output.append(contentsOf: buffer[0..<count])
+                    } else if count == 0 {
+                        pipeOpen = false
+                    }
                 } else if reaped {
                     pipeOpen = false
                 }
@@ -321,7 +343,8 @@ final class FailoverLab: @unchecked Sendable {
     }
 
     static var binary: String {
-        let tests = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let tests =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = (tests as NSString).deletingLastPathComponent
         while !directory.isEmpty && directory != "/" {
             let candidate = directory + "/understudy"

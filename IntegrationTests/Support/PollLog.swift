@@ -17,9 +17,12 @@ struct PollLog {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         attempts = text.split(separator: "\n").compactMap { line in
             let fields = line.components(separatedBy: "  ")
-            guard fields.count >= 2, let at = Double(fields[0]), fields[1] == "ok" || fields[1] == "fail" else { return nil }
+            guard fields.count >= 2, let at = Double(fields[0]), fields[1] == "ok" || fields[1] == "fail" else {
+                return nil
+            }
             let body = fields.count > 2 ? fields[2] : ""
-            let node = fields[1] == "ok" && body.hasPrefix("lab-service ") ? String(body.dropFirst("lab-service ".count)) : nil
+            let node =
+                fields[1] == "ok" && body.hasPrefix("lab-service ") ? String(body.dropFirst("lab-service ".count)) : nil
             return Attempt(at: at, node: node)
         }.sorted { $0.at < $1.at }
     }
@@ -28,7 +31,8 @@ struct PollLog {
     func outage(after failedAt: Double, old: String, new: String) -> Double? {
         let after = attempts.filter { $0.at >= failedAt }
         guard let firstMiss = after.first(where: { $0.node != old }),
-              let firstNew = after.first(where: { $0.node == new }) else { return nil }
+            let firstNew = after.first(where: { $0.node == new })
+        else { return nil }
         return firstNew.at - firstMiss.at
     }
 

@@ -20,7 +20,9 @@ extension ArchiveService {
             report(context, failure: "\(error)")
             throw error
         }
-        let info = try await jobs.withExclusiveAccess { try await make(context, store: store, series: series, paths: paths) }
+        let info = try await jobs.withExclusiveAccess {
+            try await make(context, store: store, series: series, paths: paths)
+        }
         // The series' retention may now let older archives go.
         if let schedule = context.group.archives.first(where: { $0.share == context.share.name && $0.name == series }) {
             let now = clock()
@@ -31,10 +33,14 @@ extension ArchiveService {
     }
 
     /// One archive run, under the job lock: catalog row `making`, the tree under the replica gate, row `complete`.
-    private func make(_ context: ShareContext, store: ArchiveStore, series: String, paths: [String]) async throws -> ArchiveInfo {
+    private func make(
+        _ context: ShareContext, store: ArchiveStore, series: String, paths: [String]
+    ) async throws -> ArchiveInfo {
         let freshness = freshness(context)
         if freshness == .notSyncedSinceStart {
-            throw ArchiveError("the replica of \(context.key) has not completed a sync since understudy started, so it may hold far older data than an archive taken now would say; run `understudy sync \(context.group.name)` first (or take over the group if its primary is gone)")
+            throw ArchiveError(
+                "the replica of \(context.key) has not completed a sync since understudy started, so it may hold far older data than an archive taken now would say; run `understudy sync \(context.group.name)` first (or take over the group if its primary is gone)"
+            )
         }
         let existing = Set(((try? node.database.archives(share: context.key)) ?? []).map(\.id))
         let takenAt = clock()
@@ -44,9 +50,10 @@ extension ArchiveService {
             suffix += 1
             id = "\(series)-\(PointInTime.compact(takenAt))-\(suffix)"
         }
-        var info = ArchiveInfo(id: id, group: context.group.name, share: context.share.name, series: series,
-                               takenAt: Date(timeIntervalSince1970: takenAt), seconds: nil, files: 0, bytes: 0, state: .making,
-                               method: nil, paths: paths)
+        var info = ArchiveInfo(
+            id: id, group: context.group.name, share: context.share.name, series: series,
+            takenAt: Date(timeIntervalSince1970: takenAt), seconds: nil, files: 0, bytes: 0, state: .making,
+            method: nil, paths: paths)
         try node.database.saveArchive(info)
         // After a takeover the replica is the live data: services write files in place, so a hard link would let
         // them change the archive too. Archives then get their own inodes (reflinks, or copies).
@@ -58,8 +65,11 @@ extension ArchiveService {
         let finalID = id
         do {
             let cloner = try await context.replicaGate.withExclusiveAccess {
-                try await onThread { try Self.build(id: finalID, store: store, replica: replica, paths: paths, allowHardLinks: allowHardLinks,
-                                                    applyOwnership: applyOwnership) }
+                try await onThread {
+                    try Self.build(
+                        id: finalID, store: store, replica: replica, paths: paths, allowHardLinks: allowHardLinks,
+                        applyOwnership: applyOwnership)
+                }
             }
             info.state = .complete
             info.files = cloner.files
@@ -68,10 +78,14 @@ extension ArchiveService {
             info.seconds = node.now() - started
             var notes: [String] = []
             if case .stale(let since) = freshness {
-                notes.append("taken from a replica last in step with \(context.group.peer(of: node.name)) \(ConfigDuration(seconds: max(0, takenAt - since).rounded())) before (at \(PointInTime.format(since))): changes made since are not in it")
+                notes.append(
+                    "taken from a replica last in step with \(context.group.peer(of: node.name)) \(ConfigDuration(seconds: max(0, takenAt - since).rounded())) before (at \(PointInTime.format(since))): changes made since are not in it"
+                )
             }
             if !cloner.skipped.isEmpty {
-                notes.append("\(cloner.skipped.count) entries that are neither files, directories nor symlinks were skipped (first: \(cloner.skipped[0]))")
+                notes.append(
+                    "\(cloner.skipped.count) entries that are neither files, directories nor symlinks were skipped (first: \(cloner.skipped[0]))"
+                )
             }
             info.error = notes.isEmpty ? nil : notes.joined(separator: "; ")
             try node.database.saveArchive(info)
@@ -84,17 +98,24 @@ extension ArchiveService {
             report(context, failure: "archive \(id) failed: \(error)")
             throw ArchiveError("archive \(id) of \(context.key) failed: \(error)")
         }
-        node.logger.info("archive \(id) of \(context.key): \(info.files) files, \(ByteCount.format(info.bytes)), \(String(format: "%.2f", info.seconds ?? 0)) s (\(info.method ?? "?"))")
-        node.event("info", "archive-taken", "archive \(id): \(info.files) files, \(info.bytes) bytes", share: context.key)
+        node.logger.info(
+            "archive \(id) of \(context.key): \(info.files) files, \(ByteCount.format(info.bytes)), \(String(format: "%.2f", info.seconds ?? 0)) s (\(info.method ?? "?"))"
+        )
+        node.event(
+            "info", "archive-taken", "archive \(id): \(info.files) files, \(info.bytes) bytes", share: context.key)
         reportSuccess(context, info)
         return info
     }
 
     /// Links (or clones) the replica into `archives/.making-<id>`, makes it durable, then renames it to `<id>`.
-    static func build(id: String, store: ArchiveStore, replica: String, paths: [String], allowHardLinks: Bool,
-                      applyOwnership: Bool) throws -> TreeCloner {
+    static func build(
+        id: String, store: ArchiveStore, replica: String, paths: [String], allowHardLinks: Bool,
+        applyOwnership: Bool
+    ) throws -> TreeCloner {
         let making = ArchiveStore.makingPrefix + id
-        guard mkdirat(store.archives, making, 0o700) == 0 else { throw FileSystemError.errno("create archive directory", store.path + "/archives/" + making) }
+        guard mkdirat(store.archives, making, 0o700) == 0 else {
+            throw FileSystemError.errno("create archive directory", store.path + "/archives/" + making)
+        }
         let destination = openat(store.archives, making, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard destination >= 0 else { throw FileSystemError.errno("open archive directory", making) }
         defer { close(destination) }
@@ -103,7 +124,9 @@ extension ArchiveService {
         if paths.isEmpty {
             try cloner.cloneContents(of: source.rootDescriptor, into: destination, path: "")
             var info = stat()
-            if fstat(source.rootDescriptor, &info) == 0 { try TreeCloner.copyAttributes(info, to: destination, ownership: applyOwnership, path: "") }
+            if fstat(source.rootDescriptor, &info) == 0 {
+                try TreeCloner.copyAttributes(info, to: destination, ownership: applyOwnership, path: "")
+            }
         } else {
             for path in paths {
                 // Parent directories first (with the replica's attributes), then the subtree itself.
@@ -113,12 +136,16 @@ extension ArchiveService {
                 var missing = false
                 for component in components.dropLast() {
                     current = RelativePath.join(current, component)
-                    guard let sourceDirectory = try? source.openDirectory(current) else { missing = true; break }
+                    guard let sourceDirectory = try? source.openDirectory(current) else {
+                        missing = true
+                        break
+                    }
                     var info = stat()
                     fstat(sourceDirectory, &info)
                     close(sourceDirectory)
                     mkdirat(parentDestination, String(component), 0o700)
-                    let next = openat(parentDestination, String(component), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                    let next = openat(
+                        parentDestination, String(component), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                     close(parentDestination)
                     guard next >= 0 else { throw FileSystemError.errno("create directory in archive", current) }
                     try? TreeCloner.copyAttributes(info, to: next, ownership: applyOwnership, path: current)
@@ -128,18 +155,24 @@ extension ArchiveService {
                 if missing { continue }
                 guard let (parent, name) = try? source.parent(of: path) else { continue }
                 var info = stat()
-                guard fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }  // not there now: nothing to keep
-                let kind: DirectoryEntry.Kind = switch info.st_mode & S_IFMT {
-                case S_IFREG: .file
-                case S_IFDIR: .directory
-                case S_IFLNK: .symlink
-                default: .other
-                }
-                try cloner.cloneEntry(DirectoryEntry(name: Array(name.utf8CString), kind: kind), from: parent, into: parentDestination, path: path)
+                // Not there now: nothing to keep.
+                guard fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                let kind: DirectoryEntry.Kind =
+                    switch info.st_mode & S_IFMT {
+                    case S_IFREG: .file
+                    case S_IFDIR: .directory
+                    case S_IFLNK: .symlink
+                    default: .other
+                    }
+                try cloner.cloneEntry(
+                    DirectoryEntry(name: Array(name.utf8CString), kind: kind), from: parent, into: parentDestination,
+                    path: path)
             }
         }
         guard understudy_syncfs(destination) == 0 else { throw FileSystemError.errno("syncfs", making) }
-        guard renameat(store.archives, making, store.archives, id) == 0 else { throw FileSystemError.errno("rename archive into place", id) }
+        guard renameat(store.archives, making, store.archives, id) == 0 else {
+            throw FileSystemError.errno("rename archive into place", id)
+        }
         guard fsync(store.archives) == 0 else { throw FileSystemError.errno("fsync", store.path + "/archives") }
         return cloner
     }
@@ -170,9 +203,15 @@ extension ArchiveService {
                 archive.state = .interrupted
                 archive.error = "the daemon stopped while it was being made; its partial tree was removed"
                 try node.database.saveArchive(archive)
-                renameat(store.archives, ArchiveStore.makingPrefix + archive.id, store.trash, ArchiveStore.makingPrefix + archive.id)
-                node.logger.warning("archive \(archive.id) of \(key) was interrupted (the daemon stopped while making it); removed its partial tree, the next run makes a new one")
-                node.event("warning", "archive-interrupted", "archive \(archive.id) was interrupted; its partial tree was removed", share: key)
+                renameat(
+                    store.archives, ArchiveStore.makingPrefix + archive.id, store.trash,
+                    ArchiveStore.makingPrefix + archive.id)
+                node.logger.warning(
+                    "archive \(archive.id) of \(key) was interrupted (the daemon stopped while making it); removed its partial tree, the next run makes a new one"
+                )
+                node.event(
+                    "warning", "archive-interrupted",
+                    "archive \(archive.id) was interrupted; its partial tree was removed", share: key)
             case .pruning:
                 renameat(store.archives, archive.id, store.trash, archive.id)
             default:
@@ -180,7 +219,8 @@ extension ArchiveService {
             }
         }
         // Leftover half-made trees without a record (crash before the record was written).
-        for entry in DirectoryEntry.read(store.archives) ?? [] where entry.displayName.hasPrefix(ArchiveStore.makingPrefix) {
+        for entry in DirectoryEntry.read(store.archives) ?? []
+        where entry.displayName.hasPrefix(ArchiveStore.makingPrefix) {
             renameat(store.archives, entry.name, store.trash, entry.name)
         }
         await emptyTrash(store)
@@ -189,7 +229,9 @@ extension ArchiveService {
         }
         let known = try node.database.historyStoredNames(share: key)
         let orphans = try await onThread { Self.removeOrphans(store, known: known) }
-        if orphans > 0 { node.logger.notice("history of \(key): removed \(orphans) kept copies without a record (left by a crash)") }
+        if orphans > 0 {
+            node.logger.notice("history of \(key): removed \(orphans) kept copies without a record (left by a crash)")
+        }
     }
 
     static func removeOrphans(_ store: ArchiveStore, known: Set<String>) -> Int {
@@ -212,9 +254,13 @@ extension ArchiveService {
         let store = try await openStore(context)
         guard var archive = try node.database.archives(share: context.key).first(where: { $0.id == id }) else {
             let ids = try node.database.archives(share: context.key).map(\.id)
-            throw ArchiveError("\(context.key) has no archive '\(id)'" + (ids.isEmpty ? "; it has none" : "; its archives: " + ids.suffix(10).joined(separator: ", ")))
+            throw ArchiveError(
+                "\(context.key) has no archive '\(id)'"
+                    + (ids.isEmpty ? "; it has none" : "; its archives: " + ids.suffix(10).joined(separator: ", ")))
         }
-        guard archive.state != .making else { throw ArchiveError("archive \(id) is being made; remove it once it is done") }
+        guard archive.state != .making else {
+            throw ArchiveError("archive \(id) is being made; remove it once it is done")
+        }
         archive.state = .pruning
         try node.database.saveArchive(archive)
         renameat(store.archives, id, store.trash, id)
@@ -227,10 +273,12 @@ extension ArchiveService {
     /// Removes what the retention of `schedule` no longer keeps, oldest first; failed and interrupted runs of the
     /// series go once a newer archive is complete.
     func prune(_ context: ShareContext, schedule: ArchiveConfiguration, now: Double, calendar: ArchiveCalendar) async {
-        guard let archives = try? node.database.archives(share: context.key).filter({ $0.series == schedule.name }) else { return }
+        guard let archives = try? node.database.archives(share: context.key).filter({ $0.series == schedule.name })
+        else { return }
         let complete = archives.filter { $0.state == .complete }
-        let decision = schedule.retention.decide(complete.map { RetentionPolicy.Archive(id: $0.id, time: $0.takenAt.timeIntervalSince1970) },
-                                                 now: now, calendar: calendar)
+        let decision = schedule.retention.decide(
+            complete.map { RetentionPolicy.Archive(id: $0.id, time: $0.takenAt.timeIntervalSince1970) },
+            now: now, calendar: calendar)
         await jobs.acquire()
         defer { jobs.release() }
         for archive in decision.prune {
@@ -242,7 +290,8 @@ extension ArchiveService {
             }
         }
         if let newest = complete.last {
-            for stale in archives where (stale.state == .failed || stale.state == .interrupted) && stale.takenAt < newest.takenAt {
+            for stale in archives
+            where (stale.state == .failed || stale.state == .interrupted) && stale.takenAt < newest.takenAt {
                 try? node.database.deleteArchive(share: context.key, id: stale.id)
             }
         }
@@ -253,8 +302,11 @@ extension ArchiveService {
         guard let store = store(of: context) else { return }
         let window = context.share.history?.seconds ?? 30 * 86400
         for _ in 0..<20 {
-            guard let expired = try? node.database.expireHistory(share: context.key, endedBefore: now - window, limit: 5000),
-                  !expired.isEmpty else { return }
+            guard
+                let expired = try? node.database.expireHistory(
+                    share: context.key, endedBefore: now - window, limit: 5000),
+                !expired.isEmpty
+            else { return }
             _ = try? await onThread {
                 for stored in expired.compactMap(\.stored) { unlinkat(store.history, stored, 0) }
                 return true
@@ -275,7 +327,9 @@ extension ArchiveService {
                 let measured = try await onThread { () -> [ArchiveInfo] in
                     unmeasured.map { archive in
                         var archive = archive
-                        guard archive.state == .complete, archive.method != TreeCloner.Method.reflink.rawValue else { return archive }
+                        guard archive.state == .complete, archive.method != TreeCloner.Method.reflink.rawValue else {
+                            return archive
+                        }
                         let fd = openat(store.archives, archive.id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                         guard fd >= 0 else { return archive }
                         defer { close(fd) }
@@ -298,7 +352,9 @@ extension ArchiveService {
         var nextRuns: [String: Date] = [:]
         for schedule in context.group.archives where schedule.share == context.share.name {
             let last = complete.last { $0.series == schedule.name }?.takenAt.timeIntervalSince1970
-            let next = schedule.schedule.isDue(lastRun: last, now: now, calendar: calendar) ? now : schedule.schedule.nextSlot(after: now, calendar: calendar)
+            let next =
+                schedule.schedule.isDue(lastRun: last, now: now, calendar: calendar)
+                ? now : schedule.schedule.nextSlot(after: now, calendar: calendar)
             nextRuns[schedule.name] = Date(timeIntervalSince1970: next)
         }
         let totals = (try? node.database.historyTotals(share: context.key)) ?? (versions: 0, bytes: 0)

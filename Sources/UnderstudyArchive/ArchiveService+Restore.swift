@@ -17,7 +17,9 @@ extension ArchiveService {
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
         if trimmed.hasPrefix("/") {
             for context in contexts {
-                let replica = context.share.replica.hasSuffix("/") ? String(context.share.replica.dropLast()) : context.share.replica
+                let replica =
+                    context.share.replica.hasSuffix("/")
+                    ? String(context.share.replica.dropLast()) : context.share.replica
                 if trimmed == replica { return (context, "") }
                 if trimmed.hasPrefix(replica + "/") {
                     let relative = String(trimmed.dropFirst(replica.count + 1))
@@ -25,12 +27,14 @@ extension ArchiveService {
                     return (context, relative)
                 }
             }
-            throw ArchiveError("\(text) is not inside a replica of this node; its replicas: "
-                               + contexts.map { "\($0.share.replica) (\($0.key))" }.joined(separator: ", "))
+            throw ArchiveError(
+                "\(text) is not inside a replica of this node; its replicas: "
+                    + contexts.map { "\($0.share.replica) (\($0.key))" }.joined(separator: ", "))
         }
         let parts = trimmed.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2 else {
-            throw ArchiveError("'\(text)' names no share: give GROUP/SHARE/path/in/share, or an absolute path inside a replica")
+            throw ArchiveError(
+                "'\(text)' names no share: give GROUP/SHARE/path/in/share, or an absolute path inside a replica")
         }
         let context = try context(group: parts[0], share: parts[1])
         let relative = parts.count > 2 ? parts[2] : ""
@@ -50,10 +54,12 @@ extension ArchiveService {
         let (context, path) = try resolve(text)
         return try node.database.history(share: context.key, path: path, below: false).compactMap { record in
             guard record.stored != nil else { return nil }
-            return HistoryVersion(id: record.id, group: context.group.name, share: context.share.name, path: record.path,
-                                  since: record.since.map { Date(timeIntervalSince1970: $0) }, until: Date(timeIntervalSince1970: record.until),
-                                  reason: record.reason, size: record.size, modified: Date(timeIntervalSince1970: record.mtime),
-                                  sha256: record.hash.map { $0.map { ArchiveStore.hex(UInt64($0), digits: 2) }.joined() })
+            return HistoryVersion(
+                id: record.id, group: context.group.name, share: context.share.name, path: record.path,
+                since: record.since.map { Date(timeIntervalSince1970: $0) },
+                until: Date(timeIntervalSince1970: record.until),
+                reason: record.reason, size: record.size, modified: Date(timeIntervalSince1970: record.mtime),
+                sha256: record.hash.map { $0.map { ArchiveStore.hex(UInt64($0), digits: 2) }.joined() })
         }
     }
 
@@ -66,17 +72,23 @@ extension ArchiveService {
 
     /// - Parameter overwrite: replace files that exist at the destination (`--to`), each first moved aside to
     ///   `NAME.understudy-replaced-TIME`; without it they are left as they are and counted.
-    package func restore(path text: String, archive: String?, at: Double?, to: String?, inPlace: Bool, overwrite: Bool = false) async throws -> RestoreReport {
+    package func restore(
+        path text: String, archive: String?, at: Double?, to: String?, inPlace: Bool, overwrite: Bool = false
+    ) async throws -> RestoreReport {
         let (context, path) = try resolve(text)
         try await prepare(context)
         let store = try await openStore(context)
         if archive != nil && at != nil { throw ArchiveError("give --archive or --at, not both") }
         guard archive != nil || at != nil else {
-            throw ArchiveError("say which version: --at TIME (like --at 2h, or --at 2026-11-22T10:00:00Z) or --archive ID; `understudy history \(text)` lists the kept versions and `understudy archives \(context.key)` the archives")
+            throw ArchiveError(
+                "say which version: --at TIME (like --at 2h, or --at 2026-11-22T10:00:00Z) or --archive ID; `understudy history \(text)` lists the kept versions and `understudy archives \(context.key)` the archives"
+            )
         }
         if inPlace && to != nil { throw ArchiveError("give --to or --in-place, not both") }
         if inPlace && !node.owns(group: context.group.name) {
-            throw ArchiveError("--in-place refused: this node's replica of \(context.key) follows \(context.group.primary), so the next sync would undo the restore. Restore with --to and copy the files to the primary, or restore in place on the node that serves the group")
+            throw ArchiveError(
+                "--in-place refused: this node's replica of \(context.key) follows \(context.group.primary), so the next sync would undo the restore. Restore with --to and copy the files to the primary, or restore in place on the node that serves the group"
+            )
         }
         let now = clock()
         var notes: [String] = []
@@ -94,12 +106,19 @@ extension ArchiveService {
                     $0.state == .complete && $0.takenAt.timeIntervalSince1970 <= at && Self.archive($0, holds: path)
                 }
                 guard let newest = candidates.last else {
-                    let reach = start.map { "history of \(context.key) reaches back to \(PointInTime.format(max($0, window ?? $0)))" }
+                    let reach =
+                        start.map {
+                            "history of \(context.key) reaches back to \(PointInTime.format(max($0, window ?? $0)))"
+                        }
                         ?? "history of \(context.key) is off"
-                    throw ArchiveError("nothing reaches back to \(PointInTime.format(at)): the \(reach), and no archive holding '\(path.isEmpty ? "/" : path)' was taken at or before that time")
+                    throw ArchiveError(
+                        "nothing reaches back to \(PointInTime.format(at)): the \(reach), and no archive holding '\(path.isEmpty ? "/" : path)' was taken at or before that time"
+                    )
                 }
                 archiveID = newest.id
-                notes.append("\(PointInTime.format(at)) is outside the history window; restored from the newest archive taken before it, \(newest.id) (\(PointInTime.format(newest.takenAt.timeIntervalSince1970)))")
+                notes.append(
+                    "\(PointInTime.format(at)) is outside the history window; restored from the newest archive taken before it, \(newest.id) (\(PointInTime.format(newest.takenAt.timeIntervalSince1970)))"
+                )
                 sourceText = ""
             }
         } else {
@@ -107,14 +126,20 @@ extension ArchiveService {
         }
         if let archiveID {
             guard let info = try node.database.archives(share: context.key).first(where: { $0.id == archiveID }) else {
-                throw ArchiveError("\(context.key) has no archive '\(archiveID)'; `understudy archives \(context.key)` lists them")
+                throw ArchiveError(
+                    "\(context.key) has no archive '\(archiveID)'; `understudy archives \(context.key)` lists them")
             }
-            guard info.state == .complete else { throw ArchiveError("archive \(archiveID) is \(info.state.rawValue), not complete; choose another") }
+            guard info.state == .complete else {
+                throw ArchiveError("archive \(archiveID) is \(info.state.rawValue), not complete; choose another")
+            }
             guard Self.archive(info, holds: path) else {
-                throw ArchiveError("archive \(archiveID) holds only \(info.paths.joined(separator: ", ")), not '\(path)'")
+                throw ArchiveError(
+                    "archive \(archiveID) holds only \(info.paths.joined(separator: ", ")), not '\(path)'")
             }
             let archiveRoot = store.path + "/archives/" + archiveID
-            items = try await onThread { try Self.files(below: path, root: archiveRoot) }.map { RestoreItem(path: $0, source: .archive(archiveID)) }
+            items = try await onThread { try Self.files(below: path, root: archiveRoot) }.map {
+                RestoreItem(path: $0, source: .archive(archiveID))
+            }
             sourceText = "archive \(archiveID)"
         }
         if items.isEmpty {
@@ -130,36 +155,54 @@ extension ArchiveService {
         }
         // Destination paths: in place, the share path itself; elsewhere, relative to the restored path's parent.
         let base = RelativePath.parent(path) ?? ""
-        let keeper = inPlace ? (keeper(of: context) ?? HistoryKeeper(key: context.key, store: store, index: context.index, clock: clock)) : nil
+        let keeper =
+            inPlace
+            ? (keeper(of: context) ?? HistoryKeeper(key: context.key, store: store, index: context.index, clock: clock))
+            : nil
         let replica = context.share.replica
         let applyOwnership = node.applyOwnership
         let chosen = items
-        let existing: CopyOutcome.Existing = inPlace ? .replaceKeepingInHistory : overwrite ? .replaceMovingAside(at: now) : .leave
+        let existing: CopyOutcome.Existing =
+            inPlace ? .replaceKeepingInHistory : overwrite ? .replaceMovingAside(at: now) : .leave
         let work: @Sendable () throws -> CopyOutcome = {
-            try Self.copy(chosen, base: inPlace ? "" : base, destination: destination, store: store, replica: replica,
-                          keeper: keeper, existing: existing, applyOwnership: applyOwnership)
+            try Self.copy(
+                chosen, base: inPlace ? "" : base, destination: destination, store: store, replica: replica,
+                keeper: keeper, existing: existing, applyOwnership: applyOwnership)
         }
-        let outcome = inPlace
+        let outcome =
+            inPlace
             ? try await context.replicaGate.withExclusiveAccess { try await onThread(work) }
             : try await onThread(work)
-        let (files, bytes, replaced) = (outcome.files, outcome.bytes, inPlace ? outcome.replaced : Int64(outcome.movedAside.count))
+        let (files, bytes, replaced) = (
+            outcome.files, outcome.bytes, inPlace ? outcome.replaced : Int64(outcome.movedAside.count)
+        )
         if !outcome.leftAlone.isEmpty {
-            notes.append("\(outcome.leftAlone.count) files exist at the destination and were left as they are (e.g. \(outcome.leftAlone.prefix(3).joined(separator: ", "))); add --overwrite to replace them, each moved aside first")
+            notes.append(
+                "\(outcome.leftAlone.count) files exist at the destination and were left as they are (e.g. \(outcome.leftAlone.prefix(3).joined(separator: ", "))); add --overwrite to replace them, each moved aside first"
+            )
         }
         if !outcome.movedAside.isEmpty {
-            notes.append("\(outcome.movedAside.count) existing files were moved aside before being replaced (e.g. \(outcome.movedAside.prefix(3).joined(separator: ", ")))")
+            notes.append(
+                "\(outcome.movedAside.count) existing files were moved aside before being replaced (e.g. \(outcome.movedAside.prefix(3).joined(separator: ", ")))"
+            )
         }
         if let keeper {
             let kept = keeper.take()
-            try node.database.insertHistory(kept.records.map { record in
-                var record = record
-                if record.reason == "replaced" { record.reason = "restored-over" }
-                return record
-            })
+            try node.database.insertHistory(
+                kept.records.map { record in
+                    var record = record
+                    if record.reason == "replaced" { record.reason = "restored-over" }
+                    return record
+                })
         }
-        node.logger.notice("restored \(files) files of \(context.key)/\(path) from \(sourceText) into \(destination)\(inPlace ? " (in place; \(replaced) live files kept in the history)" : "")")
-        node.event("info", "restored", "\(files) files of \(path.isEmpty ? "/" : path) from \(sourceText) into \(destination)", share: context.key)
-        return RestoreReport(destination: destination, source: sourceText, files: files, bytes: bytes, replaced: replaced, notes: notes)
+        node.logger.notice(
+            "restored \(files) files of \(context.key)/\(path) from \(sourceText) into \(destination)\(inPlace ? " (in place; \(replaced) live files kept in the history)" : "")"
+        )
+        node.event(
+            "info", "restored", "\(files) files of \(path.isEmpty ? "/" : path) from \(sourceText) into \(destination)",
+            share: context.key)
+        return RestoreReport(
+            destination: destination, source: sourceText, files: files, bytes: bytes, replaced: replaced, notes: notes)
     }
 
     static func archive(_ info: ArchiveInfo, holds path: String) -> Bool {
@@ -176,11 +219,15 @@ extension ArchiveService {
         var items: [RestoreItem] = []
         for file in Set(current).union(byPath.keys).sorted() {
             let kept = byPath[file] ?? []
-            var versions = kept.filter { $0.stored != nil }.map { VersionTimeline.Version(id: $0.id, since: $0.since, until: $0.until) }
+            var versions = kept.filter { $0.stored != nil }.map {
+                VersionTimeline.Version(id: $0.id, since: $0.since, until: $0.until)
+            }
             if current.contains(file), let (dir, name) = try? replica.parent(of: file) {
                 var seconds: Int64 = 0
                 var nanoseconds = 0
-                let born = understudy_birth_time(dir, name, &seconds, &nanoseconds) == 0 ? Double(seconds) + Double(nanoseconds) / 1e9 : nil
+                let born =
+                    understudy_birth_time(dir, name, &seconds, &nanoseconds) == 0
+                    ? Double(seconds) + Double(nanoseconds) / 1e9 : nil
                 versions.append(VersionTimeline.Version(id: -1, since: born, until: nil))
             }
             let movedIn = kept.filter { $0.stored == nil }.map(\.until)
@@ -250,8 +297,11 @@ extension ArchiveService {
 
     /// Copies each item to `destination` + its path less `base` (a temporary sibling, fsynced, renamed into place).
     /// A file already there is handled as `existing` says.
-    static func copy(_ items: [RestoreItem], base: String, destination: String, store: ArchiveStore, replica: String, keeper: HistoryKeeper?,
-                     existing: CopyOutcome.Existing, applyOwnership: Bool) throws -> CopyOutcome {
+    static func copy(
+        _ items: [RestoreItem], base: String, destination: String, store: ArchiveStore, replica: String,
+        keeper: HistoryKeeper?,
+        existing: CopyOutcome.Existing, applyOwnership: Bool
+    ) throws -> CopyOutcome {
         let target = try ShareDirectory(path: destination, create: true)
         let replicaDirectory = try ShareDirectory(path: replica, create: false)
         var archives: [String: ShareDirectory] = [:]
@@ -260,7 +310,9 @@ extension ArchiveService {
             let input: Int32
             switch item.source {
             case .archive(let id):
-                if archives[id] == nil { archives[id] = try ShareDirectory(path: store.path + "/archives/" + id, create: false) }
+                if archives[id] == nil {
+                    archives[id] = try ShareDirectory(path: store.path + "/archives/" + id, create: false)
+                }
                 input = try archives[id]!.openFileForReading(item.path)
             case .history(let stored):
                 input = openat(store.history, stored, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
@@ -338,11 +390,15 @@ extension ArchiveService {
         guard text.hasPrefix("/") else { throw ArchiveError("--to must be an absolute path, not '\(text)'") }
         let resolved = ResolvedPath.resolve(text)
         for context in node.shareContexts.values {
-            for (what, path) in [("the replica", context.share.replica), ("the archive directory", context.share.archiveDirectory),
-                                 ("the tree", context.localPath)] {
+            for (what, path) in [
+                ("the replica", context.share.replica), ("the archive directory", context.share.archiveDirectory),
+                ("the tree", context.localPath),
+            ] {
                 let guarded = ResolvedPath.resolve(path)
                 if ResolvedPath.isWithin(resolved, guarded) || ResolvedPath.isWithin(guarded, resolved) {
-                    throw ArchiveError("--to \(text) resolves to \(resolved), \(resolved == guarded ? "which is" : ResolvedPath.isWithin(resolved, guarded) ? "inside" : "around") \(what) \(guarded) of \(context.key); restore into a directory of its own, or use --in-place on the node that serves the group")
+                    throw ArchiveError(
+                        "--to \(text) resolves to \(resolved), \(resolved == guarded ? "which is" : ResolvedPath.isWithin(resolved, guarded) ? "inside" : "around") \(what) \(guarded) of \(context.key); restore into a directory of its own, or use --in-place on the node that serves the group"
+                    )
                 }
             }
         }
@@ -351,7 +407,9 @@ extension ArchiveService {
 
     /// Creates the missing parent directories of `relative` in `target` (mode 0700 unless the replica has the same
     /// directory, whose mode is then copied).
-    private static func makeParents(of relative: String, in target: ShareDirectory, like replica: ShareDirectory, sharePath: String) throws {
+    private static func makeParents(
+        of relative: String, in target: ShareDirectory, like replica: ShareDirectory, sharePath: String
+    ) throws {
         guard let parent = RelativePath.parent(relative), !parent.isEmpty else { return }
         var current = ""
         for component in RelativePath.components(parent) {
@@ -362,7 +420,8 @@ extension ArchiveService {
                 let offset = sharePath.count - relative.count
                 let replicaPath = offset > 0 ? String(sharePath.prefix(offset)) + next : next
                 if let status = try? replica.status(replicaPath), status.kind == .directory,
-                   let created = try? target.openDirectory(next) {
+                    let created = try? target.openDirectory(next)
+                {
                     fchmod(created, mode_t(status.attributes.mode))
                     close(created)
                 }

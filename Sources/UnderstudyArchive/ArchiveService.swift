@@ -38,8 +38,10 @@ public final class ArchiveService: Sendable {
     func store(of context: ShareContext) -> ArchiveStore? { stores.withLockedValue { $0[context.key] } }
     func keeper(of context: ShareContext) -> HistoryKeeper? { keepers.withLockedValue { $0[context.key] } }
 
-    public init(node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
-                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, tick: Double = 30) {
+    public init(
+        node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
+        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, tick: Double = 30
+    ) {
         self.node = node
         self.notify = notify
         self.clock = clock
@@ -95,8 +97,9 @@ public final class ArchiveService: Sendable {
     func freshness(_ context: ShareContext) -> ReplicaFreshness {
         if node.owns(group: context.group.name) { return .live }
         guard let group = node.status.snapshot(now: node.now()).first(where: { $0.name == context.group.name }),
-              let share = group.shares.first(where: { $0.name == context.share.name }),
-              let lastSync = share.lastSyncAt, lastSync >= node.startedAt else { return .notSyncedSinceStart }
+            let share = group.shares.first(where: { $0.name == context.share.name }),
+            let lastSync = share.lastSyncAt, lastSync >= node.startedAt
+        else { return .notSyncedSinceStart }
         if group.peerConnected && share.state == .inSync { return .inStep }
         return .stale(since: lastSync.timeIntervalSince1970)
     }
@@ -122,7 +125,9 @@ public final class ArchiveService: Sendable {
     @discardableResult
     func openStore(_ context: ShareContext) async throws -> ArchiveStore {
         if let store = store(of: context) { return store }
-        let store = try await onThread { try ArchiveStore(path: context.share.archiveDirectory, replica: context.share.replica) }
+        let store = try await onThread {
+            try ArchiveStore(path: context.share.archiveDirectory, replica: context.share.replica)
+        }
         let key = context.key
         let keeper: HistoryKeeper?
         if context.share.history != nil {
@@ -132,12 +137,15 @@ public final class ArchiveService: Sendable {
             try? node.database.forgetHistoryStart(share: key)
             keeper = nil
         }
-        let hasArchives = try !node.database.archives(share: key).filter { $0.state == .complete }.isEmpty
+        let hasArchives =
+            try !node.database.archives(share: key).filter { $0.state == .complete }.isEmpty
             || context.group.archives.contains { $0.share == context.share.name }
         stores.withLockedValue { $0[key] = store }
         keepers.withLockedValue { $0[key] = keeper }
         context.archiving.attach(history: keeper, sharesInodes: hasArchives && !store.reflinks)
-        node.logger.info("archives of \(key) in \(store.path) (\(store.reflinks ? "reflinks" : "hard links")); history \(context.share.history.map { "kept for \($0)" } ?? "off")")
+        node.logger.info(
+            "archives of \(key) in \(store.path) (\(store.reflinks ? "reflinks" : "hard links")); history \(context.share.history.map { "kept for \($0)" } ?? "off")"
+        )
         return store
     }
 
@@ -153,13 +161,17 @@ public final class ArchiveService: Sendable {
             let series = archives.filter { $0.series == schedule.name }
             let lastComplete = series.last { $0.state == .complete }?.takenAt.timeIntervalSince1970
             // A failed run is retried, but not more than every five minutes.
-            if let last = series.last, last.state != .complete, now - last.takenAt.timeIntervalSince1970 < 300 { continue }
+            if let last = series.last, last.state != .complete, now - last.takenAt.timeIntervalSince1970 < 300 {
+                continue
+            }
             guard schedule.schedule.isDue(lastRun: lastComplete, now: now, calendar: calendar) else { continue }
             // At start the replica holds what it held when the daemon stopped (or nothing, on a fresh standby): an
             // archive of it now would be labelled with a time its content does not have.
             if freshness(context) == .notSyncedSinceStart {
                 if waitingAnnounced.insert(context.key) {
-                    node.logger.info("archives of \(context.key): \(schedule.name) is due, and waits for the replica's first sync since the start")
+                    node.logger.info(
+                        "archives of \(context.key): \(schedule.name) is due, and waits for the replica's first sync since the start"
+                    )
                 }
                 waiting = true
                 continue
@@ -187,16 +199,23 @@ public final class ArchiveService: Sendable {
             status.archive = archive
         }
         if failing.insert(context.key) {
-            notify(NotificationEvent(kind: .archiveFailed, severity: .warning, node: node.name, group: context.group.name, topic: context.key,
-                                     summary: "archive of \(context.key) failed on \(node.name)", detail: failure, time: clock()))
+            notify(
+                NotificationEvent(
+                    kind: .archiveFailed, severity: .warning, node: node.name, group: context.group.name,
+                    topic: context.key,
+                    summary: "archive of \(context.key) failed on \(node.name)", detail: failure, time: clock()))
         }
     }
 
     func reportSuccess(_ context: ShareContext, _ info: ArchiveInfo) {
         if failing.remove(context.key) {
-            notify(NotificationEvent(kind: .archiveRecovered, severity: .info, node: node.name, group: context.group.name, topic: context.key,
-                                     summary: "archives of \(context.key) work again on \(node.name)", detail: "archive \(info.id) completed",
-                                     time: clock()))
+            notify(
+                NotificationEvent(
+                    kind: .archiveRecovered, severity: .info, node: node.name, group: context.group.name,
+                    topic: context.key,
+                    summary: "archives of \(context.key) work again on \(node.name)",
+                    detail: "archive \(info.id) completed",
+                    time: clock()))
         }
     }
 
@@ -209,7 +228,8 @@ public final class ArchiveService: Sendable {
         let matching = candidates.filter { $0.group.name == group }
         guard !matching.isEmpty else {
             if let configured = node.configuration.groups[group] {
-                throw ArchiveError("group '\(group)' is archived on its standby, \(configured.standby), not on \(node.name)")
+                throw ArchiveError(
+                    "group '\(group)' is archived on its standby, \(configured.standby), not on \(node.name)")
             }
             throw ArchiveError("no group '\(group)' in \(node.configuration.sourcePath)")
         }
@@ -219,7 +239,9 @@ public final class ArchiveService: Sendable {
             }
             return context
         }
-        guard matching.count == 1 else { throw ArchiveError("group '\(group)' has several shares; name one of " + Self.names(matching)) }
+        guard matching.count == 1 else {
+            throw ArchiveError("group '\(group)' has several shares; name one of " + Self.names(matching))
+        }
         return matching[0]
     }
 

@@ -35,10 +35,14 @@ final class ArchiveStore: @unchecked Sendable {
         var replicaInfo = stat()
         if fstat(root, &rootInfo) == 0, stat(replica, &replicaInfo) == 0, rootInfo.st_dev != replicaInfo.st_dev {
             close(root)
-            throw ArchiveError("archive directory \(path) is on another file system than the replica \(replica): hard links and reflinks cannot cross file systems, so every archive would be a full copy. Set archive_dir to a directory on the replica's file system (the default is beside the replica)")
+            throw ArchiveError(
+                "archive directory \(path) is on another file system than the replica \(replica): hard links and reflinks cannot cross file systems, so every archive would be a full copy. Set archive_dir to a directory on the replica's file system (the default is beside the replica)"
+            )
         }
         func subdirectory(_ name: String) throws -> Int32 {
-            if mkdirat(root, name, 0o700) != 0 && errno != EEXIST { throw FileSystemError.errno("create directory", path + "/" + name) }
+            if mkdirat(root, name, 0o700) != 0 && errno != EEXIST {
+                throw FileSystemError.errno("create directory", path + "/" + name)
+            }
             let fd = openat(root, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { throw FileSystemError.errno("open directory", path + "/" + name) }
             return fd
@@ -48,7 +52,9 @@ final class ArchiveStore: @unchecked Sendable {
         trash = try subdirectory("trash")
         for shard in 0..<256 {
             let name = Self.hex(UInt64(shard), digits: 2)
-            if mkdirat(history, name, 0o700) != 0 && errno != EEXIST { throw FileSystemError.errno("create directory", path + "/history/" + name) }
+            if mkdirat(history, name, 0o700) != 0 && errno != EEXIST {
+                throw FileSystemError.errno("create directory", path + "/history/" + name)
+            }
         }
         reflinks = Self.probeReflinks(root)
     }

@@ -32,7 +32,9 @@ public final class HistoryKeeper: ShareHistory {
     /// Keeps the regular file `name` of `directory` (share path `path`) if there is one; anything else is ignored.
     public func preserve(_ directory: Int32, _ name: String, path: String, reason: String) {
         var info = stat()
-        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG else { return }
+        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            return
+        }
         keep(directory, name, info, path: path, reason: reason)
     }
 
@@ -57,7 +59,9 @@ public final class HistoryKeeper: ShareHistory {
 
     /// Content arrived at `path` by a rename: from now on it is `path`'s version (its birth time is older).
     func noteMovedIn(_ path: String) {
-        let record = HistoryRecord(share: key, path: path, since: nil, until: clock(), reason: "moved-in", size: 0, mtime: 0, hash: nil, stored: nil)
+        let record = HistoryRecord(
+            share: key, path: path, since: nil, until: clock(), reason: "moved-in", size: 0, mtime: 0, hash: nil,
+            stored: nil)
         pending.withLockedValue { $0.append(record) }
     }
 
@@ -80,11 +84,13 @@ public final class HistoryKeeper: ShareHistory {
         guard linkat(directory, name, store.history, stored, 0) == 0 else { return noteFailure() }
         var seconds: Int64 = 0
         var nanoseconds = 0
-        let since: Double? = understudy_birth_time(directory, name, &seconds, &nanoseconds) == 0
+        let since: Double? =
+            understudy_birth_time(directory, name, &seconds, &nanoseconds) == 0
             ? Double(seconds) + Double(nanoseconds) / 1e9 : nil
-        let record = HistoryRecord(share: key, path: path, since: since, until: clock(), reason: reason, size: Int64(info.st_size),
-                                   mtime: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9,
-                                   hash: index.contentHash(of: path, inode: UInt64(info.st_ino)), stored: stored)
+        let record = HistoryRecord(
+            share: key, path: path, since: since, until: clock(), reason: reason, size: Int64(info.st_size),
+            mtime: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9,
+            hash: index.contentHash(of: path, inode: UInt64(info.st_ino)), stored: stored)
         pending.withLockedValue { $0.append(record) }
     }
 

@@ -104,7 +104,8 @@ enum CertificateFile {
             if errno == EEXIST {
                 throw CertificateError(
                     code: .writeFailed,
-                    message: "\(path) appeared while certificates were being created (is another `understudy init` running?); nothing was overwritten",
+                    message:
+                        "\(path) appeared while certificates were being created (is another `understudy init` running?); nothing was overwritten",
                     path: path
                 )
             }

@@ -26,24 +26,31 @@ extension CertificateStore {
         do throws(CertificateFile.ReadFailure) {
             text = try CertificateFile.readText(clusterKeyPath)
         } catch .missing {
-            throw CertificateError(code: .missingFile,
-                                   message: "no cluster key at \(clusterKeyPath); heartbeats need it. Run `understudy init` (it adds the key and keeps everything else), then copy cluster.key to every node",
-                                   path: clusterKeyPath)
+            throw CertificateError(
+                code: .missingFile,
+                message:
+                    "no cluster key at \(clusterKeyPath); heartbeats need it. Run `understudy init` (it adds the key and keeps everything else), then copy cluster.key to every node",
+                path: clusterKeyPath)
         } catch {
-            throw CertificateError(code: .unreadableFile, message: "cannot read the cluster key \(clusterKeyPath): \(error)", path: clusterKeyPath)
+            throw CertificateError(
+                code: .unreadableFile, message: "cannot read the cluster key \(clusterKeyPath): \(error)",
+                path: clusterKeyPath)
         }
         let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
         var bytes: [UInt8] = []
         var index = hex.startIndex
         while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex),
-              let byte = UInt8(hex[index..<next], radix: 16) {
+            let byte = UInt8(hex[index..<next], radix: 16)
+        {
             bytes.append(byte)
             index = next
         }
         guard bytes.count == 32, index == hex.endIndex else {
-            throw CertificateError(code: .invalidFile,
-                                   message: "\(clusterKeyPath) is not a cluster key (64 hexadecimal digits); copy it again from the node where `understudy init` made it",
-                                   path: clusterKeyPath)
+            throw CertificateError(
+                code: .invalidFile,
+                message:
+                    "\(clusterKeyPath) is not a cluster key (64 hexadecimal digits); copy it again from the node where `understudy init` made it",
+                path: clusterKeyPath)
         }
         return bytes
     }

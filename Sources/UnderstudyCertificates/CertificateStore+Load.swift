@@ -2,7 +2,8 @@ import NIOSSL
 import X509
 
 extension CertificateStore {
-    static let loadAdvice = "run `understudy init` to create the cluster's certificates, or copy them from the node where it was run"
+    static let loadAdvice =
+        "run `understudy init` to create the cluster's certificates, or copy them from the node where it was run"
 
     /// Loads what `node` needs for TLS, checking that the files fit together (key matches certificate,
     /// certificate signed by the CA and naming the node). Errors name the file and say what to do.

@@ -80,7 +80,8 @@ public struct CertificateStore: Sendable {
         case (true, false):
             throw CertificateError(
                 code: .incompleteFiles,
-                message: "\(caCertificatePath) exists but its key \(caKeyPath) is missing, so no node certificate can be signed; "
+                message:
+                    "\(caCertificatePath) exists but its key \(caKeyPath) is missing, so no node certificate can be signed; "
                     + "restore \(caKeyPath) from the machine where `understudy init` was first run",
                 path: caKeyPath
             )
@@ -211,17 +212,19 @@ public struct CertificateStore: Sendable {
     static func validate(node: String) throws {
         let scalars = node.unicodeScalars
         guard !node.isEmpty, node.count <= 63, scalars.allSatisfy(Self.isNameCharacter),
-              let first = scalars.first, first != ".", first != "-"
+            let first = scalars.first, first != ".", first != "-"
         else {
             throw CertificateError(
                 code: .invalidName,
-                message: "node name '\(node)' is not usable: use 1 to 63 letters, digits, '.', '-' or '_', not starting with '.' or '-'"
+                message:
+                    "node name '\(node)' is not usable: use 1 to 63 letters, digits, '.', '-' or '_', not starting with '.' or '-'"
             )
         }
         guard node != "ca", node != "ca-key", !node.hasSuffix("-key") else {
             throw CertificateError(
                 code: .invalidName,
-                message: "node name '\(node)' would clash with the certificate files' names (ca, ca-key, *-key); choose another name"
+                message:
+                    "node name '\(node)' would clash with the certificate files' names (ca, ca-key, *-key); choose another name"
             )
         }
     }

@@ -27,7 +27,9 @@ struct ClusterCertificateAuthority {
     }
 
     /// A self-signed CA certificate for an existing key (used to finish an interrupted init).
-    static func create(cluster: String, privateKey: Certificate.PrivateKey, now: Date) throws -> ClusterCertificateAuthority {
+    static func create(
+        cluster: String, privateKey: Certificate.PrivateKey, now: Date
+    ) throws -> ClusterCertificateAuthority {
         let name = try DistinguishedName {
             CommonName(commonName(cluster: cluster))
         }

@@ -79,7 +79,8 @@ extension InotifyWatcher {
         else { return }
         let path = RelativePath.join(directory, name)
         let isDirectory = mask & Bit.isDirectory != 0
-        let mirrored = filter.isMirrored(path, isDirectory: isDirectory) && path.utf8.count <= RelativePath.maximumLength
+        let mirrored =
+            filter.isMirrored(path, isDirectory: isDirectory) && path.utf8.count <= RelativePath.maximumLength
         if mask & Bit.movedFrom != 0 {
             // An unmirrored source has no watches to carry over; its destination is handled as moved in.
             if mirrored { pendingMoves.append(PendingMove(cookie: event.cookie, path: path, isDirectory: isDirectory)) }

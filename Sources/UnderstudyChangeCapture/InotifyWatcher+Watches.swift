@@ -81,8 +81,10 @@ extension InotifyWatcher {
         resynchronize(path)
     }
 
-    private func enter(_ descriptor: Int32, _ path: String, stack: inout [(path: String, stream: OpaquePointer)],
-                       seen: inout Set<Int32>) throws(FileSystemError) {
+    private func enter(
+        _ descriptor: Int32, _ path: String, stack: inout [(path: String, stream: OpaquePointer)],
+        seen: inout Set<Int32>
+    ) throws(FileSystemError) {
         let watch: Int32?
         do {
             watch = try self.watch(descriptor, path)
@@ -114,7 +116,9 @@ extension InotifyWatcher {
         case ENOENT, ENOTDIR:
             return nil
         case ENOSPC:
-            if limitProblem == nil { limitProblem = WatchLimit.problem(watches: table.count, limit: WatchLimit.current()) }
+            if limitProblem == nil {
+                limitProblem = WatchLimit.problem(watches: table.count, limit: WatchLimit.current())
+            }
             undelivered.append(CapturedChange(.overflow, path))
             unwatched.insert(path)
             return nil
@@ -144,7 +148,7 @@ extension InotifyWatcher {
         }
         do {
             return try share.openDirectory(path)
-        } catch where error.code == .pathRefused || error.errnoValue == ENOENT || error.errnoValue == ENOTDIR {
+        } catch  where error.code == .pathRefused || error.errnoValue == ENOENT || error.errnoValue == ENOTDIR {
             return nil
         }
     }

@@ -18,10 +18,11 @@ package final class InotifyWatcher: @unchecked Sendable {
         package var limitProblem: String?
     }
 
-    static let watchMask = UInt32(UNDERSTUDY_IN_CLOSE_WRITE | UNDERSTUDY_IN_MODIFY | UNDERSTUDY_IN_ATTRIB
-        | UNDERSTUDY_IN_CREATE | UNDERSTUDY_IN_DELETE | UNDERSTUDY_IN_MOVED_FROM | UNDERSTUDY_IN_MOVED_TO
-        | UNDERSTUDY_IN_DELETE_SELF | UNDERSTUDY_IN_MOVE_SELF | UNDERSTUDY_IN_DONT_FOLLOW | UNDERSTUDY_IN_ONLYDIR
-        | UNDERSTUDY_IN_EXCL_UNLINK)
+    static let watchMask = UInt32(
+        UNDERSTUDY_IN_CLOSE_WRITE | UNDERSTUDY_IN_MODIFY | UNDERSTUDY_IN_ATTRIB
+            | UNDERSTUDY_IN_CREATE | UNDERSTUDY_IN_DELETE | UNDERSTUDY_IN_MOVED_FROM | UNDERSTUDY_IN_MOVED_TO
+            | UNDERSTUDY_IN_DELETE_SELF | UNDERSTUDY_IN_MOVE_SELF | UNDERSTUDY_IN_DONT_FOLLOW | UNDERSTUDY_IN_ONLYDIR
+            | UNDERSTUDY_IN_EXCL_UNLINK)
     static let bufferSize = 64 * 1024
     /// How long a rename's first half, the last event of a read, waits for its second half.
     static let moveWaitMilliseconds: Int32 = 10
@@ -67,7 +68,9 @@ package final class InotifyWatcher: @unchecked Sendable {
 
     private let shared = NIOLockedValueBox(Shared())
 
-    package init(root: String, filter: PathFilter, onChanges: @escaping @Sendable ([CapturedChange]) -> Void) throws(FileSystemError) {
+    package init(
+        root: String, filter: PathFilter, onChanges: @escaping @Sendable ([CapturedChange]) -> Void
+    ) throws(FileSystemError) {
         self.root = root
         self.filter = filter
         self.onChanges = onChanges
@@ -107,7 +110,8 @@ package final class InotifyWatcher: @unchecked Sendable {
             return true
         }
         guard mayStart else {
-            throw FileSystemError(operation: "start inotify watcher (already started or stopped)", path: "", errno: EINVAL)
+            throw FileSystemError(
+                operation: "start inotify watcher (already started or stopped)", path: "", errno: EINVAL)
         }
         do {
             _ = try watchTree("")
@@ -126,10 +130,12 @@ package final class InotifyWatcher: @unchecked Sendable {
             guard case .starting = state.lifecycle else { return .success(false) }
             var thread = pthread_t()
             let context = Unmanaged.passRetained(self).toOpaque()
-            let result = pthread_create(&thread, nil, { context in
-                Unmanaged<InotifyWatcher>.fromOpaque(context!).takeRetainedValue().run()
-                return nil
-            }, context)
+            let result = pthread_create(
+                &thread, nil,
+                { context in
+                    Unmanaged<InotifyWatcher>.fromOpaque(context!).takeRetainedValue().run()
+                    return nil
+                }, context)
             guard result == 0 else {
                 Unmanaged<InotifyWatcher>.fromOpaque(context).release()
                 state.lifecycle = .idle
@@ -202,12 +208,16 @@ package final class InotifyWatcher: @unchecked Sendable {
     private func run() {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 8)
         defer { buffer.deallocate() }
-        var descriptors = [pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0),
-                           pollfd(fd: wakeReadDescriptor, events: Int16(POLLIN), revents: 0)]
+        var descriptors = [
+            pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeReadDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
         deliver()  // what start() found: directories the watch limit left out
         while !isStopRequested {
             var timeout = pendingMoves.isEmpty ? -1 : Self.moveWaitMilliseconds
-            if !unwatched.isEmpty { timeout = timeout < 0 ? Self.retryMilliseconds : min(timeout, Self.retryMilliseconds) }
+            if !unwatched.isEmpty {
+                timeout = timeout < 0 ? Self.retryMilliseconds : min(timeout, Self.retryMilliseconds)
+            }
             let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
             if isStopRequested { break }
             if ready < 0 {

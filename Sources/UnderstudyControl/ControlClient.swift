@@ -45,10 +45,15 @@ public struct ControlClient: Sendable {
             raw[pathBytes.count] = 0
         }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard connected == 0 else {
-            throw ControlClientError(unreachable: "cannot reach the daemon at \(socketPath): \(String(cString: strerror(errno))); is `understudy run` running for this node?")
+            throw ControlClientError(
+                unreachable:
+                    "cannot reach the daemon at \(socketPath): \(String(cString: strerror(errno))); is `understudy run` running for this node?"
+            )
         }
         var data = line
         data.append(UInt8(ascii: "\n"))
@@ -56,7 +61,9 @@ public struct ControlClient: Sendable {
             var offset = 0
             while offset < raw.count {
                 let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                guard written > 0 else { throw ControlClientError("writing to the daemon failed: \(String(cString: strerror(errno)))") }
+                guard written > 0 else {
+                    throw ControlClientError("writing to the daemon failed: \(String(cString: strerror(errno)))")
+                }
                 offset += written
             }
         }

@@ -9,30 +9,49 @@ extension ControlServer {
     func handleAdopt(_ request: ControlRequest) async -> ControlResponse {
         let parts = (request.path ?? "").split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, let group = node.configuration.groups[parts[0]],
-              let share = group.shares.first(where: { $0.name == parts[1] }) else {
-            let known = node.configuration.groups.values.flatMap { group in group.shares.map { "\(group.name)/\($0.name)" } }.sorted()
-            return ControlResponse(ok: false, error: "adopt needs GROUP/SHARE, one of: \(known.joined(separator: ", "))")
+            let share = group.shares.first(where: { $0.name == parts[1] })
+        else {
+            let known = node.configuration.groups.values.flatMap { group in
+                group.shares.map { "\(group.name)/\($0.name)" }
+            }.sorted()
+            return ControlResponse(
+                ok: false, error: "adopt needs GROUP/SHARE, one of: \(known.joined(separator: ", "))")
         }
         let key = "\(group.name)/\(share.name)"
-        guard group.standby == node.name, let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else {
-            return ControlResponse(ok: false, error: "the replica of \(key) is on its standby, \(group.standby): run `understudy adopt \(key)` there")
+        guard group.standby == node.name,
+            let context = node.shareContexts[ShareKey(group: group.name, share: share.name)]
+        else {
+            return ControlResponse(
+                ok: false,
+                error: "the replica of \(key) is on its standby, \(group.standby): run `understudy adopt \(key)` there")
         }
         guard !node.owns(group: group.name) else {
-            return ControlResponse(ok: false, error: "\(node.name) serves group \(group.name) now: \(context.localPath) is the live data, not a replica to adopt")
+            return ControlResponse(
+                ok: false,
+                error:
+                    "\(node.name) serves group \(group.name) now: \(context.localPath) is the live data, not a replica to adopt"
+            )
         }
         guard let mode = request.keep, ["keep", "move-aside"].contains(mode) else {
-            return ControlResponse(ok: false, error: "say what to do with what the replica holds: --keep (mirror over it: files the source lacks are deleted) or --move-aside (move it to a sibling directory first)")
+            return ControlResponse(
+                ok: false,
+                error:
+                    "say what to do with what the replica holds: --keep (mirror over it: files the source lacks are deleted) or --move-aside (move it to a sibling directory first)"
+            )
         }
         let identity = ReplicaAdoption.Identity(cluster: node.configuration.cluster, share: key, node: node.name)
         if ReplicaAdoption.marker(context.localPath)?.matches(identity) == true {
-            return ControlResponse(ok: true, message: "\(context.localPath) is already the replica of \(key); nothing to do")
+            return ControlResponse(
+                ok: true, message: "\(context.localPath) is already the replica of \(key); nothing to do")
         }
         let now = Date().timeIntervalSince1970
         let outcome: Result<String, Error> = await context.replicaGate.withExclusiveAccess {
             do {
                 if mode == "keep" {
                     try ReplicaAdoption.adoptKeeping(context.localPath, identity: identity)
-                    return .success("\(context.localPath) is now the replica of \(key), with what it held: the next sync makes it equal to the source (files the source lacks are deleted\(share.history != nil ? ", and kept in the history" : ""))")
+                    return .success(
+                        "\(context.localPath) is now the replica of \(key), with what it held: the next sync makes it equal to the source (files the source lacks are deleted\(share.history != nil ? ", and kept in the history" : ""))"
+                    )
                 }
                 let aside = try ReplicaAdoption.adoptMovingAside(context.localPath, identity: identity, at: now)
                 return .success("what \(context.localPath) held is in \(aside) now; the replica of \(key) starts empty")
@@ -42,7 +61,8 @@ extension ControlServer {
         }
         switch outcome {
         case .failure(let error):
-            return ControlResponse(ok: false, error: "could not adopt \(context.localPath) for \(key): \(error); nothing was changed")
+            return ControlResponse(
+                ok: false, error: "could not adopt \(context.localPath) for \(key): \(error); nothing was changed")
         case .success(let message):
             context.replicaAdopted.withLockedValue { $0 = true }
             node.logger.notice("adopt: \(message)")
@@ -50,7 +70,8 @@ extension ControlServer {
             // The share waited for this: sync it now, and report how that went.
             let results = await syncRequests[group.name]?.request() ?? []
             let ok = results.allSatisfy(\.ok)
-            return ControlResponse(ok: ok, error: ok ? nil : results.compactMap(\.error).first, syncResults: results, message: message)
+            return ControlResponse(
+                ok: ok, error: ok ? nil : results.compactMap(\.error).first, syncResults: results, message: message)
         }
     }
 }

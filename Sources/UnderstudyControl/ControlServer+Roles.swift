@@ -17,7 +17,10 @@ extension ControlServer {
                 return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
             }
             do {
-                return ControlResponse(ok: true, conflicts: try withCurrentFiles(try node.database.conflicts(prefix: request.group.map { $0 + "/" } ?? "")))
+                return ControlResponse(
+                    ok: true,
+                    conflicts: try withCurrentFiles(
+                        try node.database.conflicts(prefix: request.group.map { $0 + "/" } ?? "")))
             } catch {
                 return ControlResponse(ok: false, error: "\(error)")
             }
@@ -32,21 +35,34 @@ extension ControlServer {
     package func handleSwitchover(_ request: ControlRequest, forwarded: Bool = false) async -> ControlResponse {
         let verb = request.command == .failback ? "failback" : "switchover"
         guard let name = request.group, !name.isEmpty, let group = node.configuration.groups[name] else {
-            return ControlResponse(ok: false, error: "\(verb) needs a group of \(node.configuration.sourcePath): understudy \(verb) GROUP")
+            return ControlResponse(
+                ok: false, error: "\(verb) needs a group of \(node.configuration.sourcePath): understudy \(verb) GROUP")
         }
         guard let failover, failover.isActive else {
-            return ControlResponse(ok: false, error: "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)")
+            return ControlResponse(
+                ok: false,
+                error:
+                    "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)"
+            )
         }
         if request.command == .failback {
             let holder = node.ownership(group: name)?.owner ?? group.primary
             if holder == group.primary {
-                return ControlResponse(ok: false, error: "group \(name) is served by its configured primary \(group.primary) already: nothing to fail back")
+                return ControlResponse(
+                    ok: false,
+                    error:
+                        "group \(name) is served by its configured primary \(group.primary) already: nothing to fail back"
+                )
             }
         }
         // On the follower: the node that serves the group runs it (its report comes back here).
-        if !forwarded, !node.owns(group: name), let peerTLS, let holder = node.ownership(group: name)?.owner, holder == group.peer(of: node.name) {
+        if !forwarded, !node.owns(group: name), let peerTLS, let holder = node.ownership(group: name)?.owner,
+            holder == group.peer(of: node.name)
+        {
             return await SwitchoverForwarder(node: node, tls: peerTLS)
-                .ask(holder, group: name, failback: request.command == .failback, force: request.force ?? false, dryRun: request.dryRun ?? false)
+                .ask(
+                    holder, group: name, failback: request.command == .failback, force: request.force ?? false,
+                    dryRun: request.dryRun ?? false)
         }
         if request.command == .failback, !node.owns(group: name) {
             let holder = node.ownership(group: name)?.owner ?? group.primary
@@ -55,16 +71,29 @@ extension ControlServer {
         if request.dryRun == true {
             let readiness = await failover.settledSwitchoverReadiness(group: name)
             let conflicts = (try? node.database.conflicts(prefix: name + "/")) ?? []
-            var lines = ["\(verb) of \(name) from \(node.name) to \(readiness.peer) would: stop the services here, wait until \(readiness.peer) acknowledged every change, release the address, hand over epoch \((node.ownership(group: name)?.epoch ?? 0) + 1); \(readiness.peer) then takes the address and starts the services, and this node follows it."]
-            lines.append(readiness.ready ? "ready: \(readiness.peer) is reachable, connected and has every change" : "not ready:")
+            var lines = [
+                "\(verb) of \(name) from \(node.name) to \(readiness.peer) would: stop the services here, wait until \(readiness.peer) acknowledged every change, release the address, hand over epoch \((node.ownership(group: name)?.epoch ?? 0) + 1); \(readiness.peer) then takes the address and starts the services, and this node follows it."
+            ]
+            lines.append(
+                readiness.ready ? "ready: \(readiness.peer) is reachable, connected and has every change" : "not ready:"
+            )
             lines += readiness.problems.map { "  - " + $0 }
             let inFlight = failover.changesInFlight(group: name)
-            lines.append(inFlight.isEmpty ? "changes in flight: none" : "changes in flight (drained after the services stop): \(inFlight.joined(separator: ", "))")
-            lines.append(conflicts.isEmpty ? "open conflicts: none" : "open conflicts (resolve or keep both first): " + conflicts.map { "\($0.share)/\($0.path)" }.joined(separator: ", "))
+            lines.append(
+                inFlight.isEmpty
+                    ? "changes in flight: none"
+                    : "changes in flight (drained after the services stop): \(inFlight.joined(separator: ", "))")
+            lines.append(
+                conflicts.isEmpty
+                    ? "open conflicts: none"
+                    : "open conflicts (resolve or keep both first): "
+                        + conflicts.map { "\($0.share)/\($0.path)" }.joined(separator: ", "))
             return ControlResponse(ok: readiness.ready, message: lines.joined(separator: "\n"), conflicts: conflicts)
         }
         let report = await failover.switchover(group: name, force: request.force ?? false)
-        let text = report.lines.joined(separator: "\n") + (report.ok ? "\n\(verb) of \(name) done in \(FailoverService.ms(report.total))" : "")
+        let text =
+            report.lines.joined(separator: "\n")
+            + (report.ok ? "\n\(verb) of \(name) done in \(FailoverService.ms(report.total))" : "")
         return report.ok ? ControlResponse(ok: true, message: text) : ControlResponse(ok: false, error: text)
     }
 
@@ -76,7 +105,8 @@ extension ControlServer {
                 var info = stat()
                 if lstat(context.localPath + "/" + conflict.path, &info) == 0 {
                     conflict.currentSize = Int64(info.st_size)
-                    conflict.currentModified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+                    conflict.currentModified = Date(
+                        timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
                 }
             }
             return conflict
@@ -86,7 +116,8 @@ extension ControlServer {
     /// local: the serving node's version stays, the copy goes; remote: the copy replaces it; both: both stay.
     private func resolve(_ request: ControlRequest) -> ControlResponse {
         guard let path = request.path, let keep = request.keep, ["local", "remote", "both"].contains(keep) else {
-            return ControlResponse(ok: false, error: "conflict-resolve needs a path (GROUP/SHARE/path) and --keep local|remote|both")
+            return ControlResponse(
+                ok: false, error: "conflict-resolve needs a path (GROUP/SHARE/path) and --keep local|remote|both")
         }
         let parts = path.split(separator: "/", maxSplits: 2).map(String.init)
         guard parts.count == 3, let context = node.shareContexts[ShareKey(group: parts[0], share: parts[1])] else {
@@ -94,32 +125,47 @@ extension ControlServer {
         }
         guard node.owns(group: parts[0]) else {
             let holder = node.ownership(group: parts[0])?.owner ?? "?"
-            return ControlResponse(ok: false, error: "resolve conflicts on \(holder), which serves group \(parts[0]): this node's tree follows it")
+            return ControlResponse(
+                ok: false,
+                error: "resolve conflicts on \(holder), which serves group \(parts[0]): this node's tree follows it")
         }
         let relative = parts[2]
         do {
-            let open = try node.database.conflicts(prefix: context.key).filter { $0.share == context.key && ($0.path == relative || $0.copy == relative) }
+            let open = try node.database.conflicts(prefix: context.key).filter {
+                $0.share == context.key && ($0.path == relative || $0.copy == relative)
+            }
             guard let conflict = open.first else {
-                return ControlResponse(ok: false, error: "no open conflict at \(path); `understudy conflicts \(parts[0])` lists them")
+                return ControlResponse(
+                    ok: false, error: "no open conflict at \(path); `understudy conflicts \(parts[0])` lists them")
             }
             let root = context.localPath
             switch keep {
             case "local":
                 guard unlink(root + "/" + conflict.copy) == 0 || errno == ENOENT else {
-                    return ControlResponse(ok: false, error: "could not remove \(conflict.copy): \(String(cString: strerror(errno)))")
+                    return ControlResponse(
+                        ok: false, error: "could not remove \(conflict.copy): \(String(cString: strerror(errno)))")
                 }
             case "remote":
                 guard Glibc.rename(root + "/" + conflict.copy, root + "/" + conflict.path) == 0 else {
-                    return ControlResponse(ok: false, error: "could not put \(conflict.copy) in place of \(conflict.path): \(String(cString: strerror(errno)))")
+                    return ControlResponse(
+                        ok: false,
+                        error:
+                            "could not put \(conflict.copy) in place of \(conflict.path): \(String(cString: strerror(errno)))"
+                    )
                 }
             default:
                 break
             }
             try node.database.resolveConflict(id: conflict.id, as: keep)
-            node.event("info", "conflict-resolved", "\(conflict.path): kept \(keep) (\(conflict.node)'s version was \(conflict.copy))", share: context.key)
-            let what = keep == "local" ? "kept this node's version; \(conflict.copy) removed"
-                : keep == "remote" ? "\(conflict.node)'s version is \(conflict.path) now"
-                : "both stay: \(conflict.path) and \(conflict.copy)"
+            node.event(
+                "info", "conflict-resolved",
+                "\(conflict.path): kept \(keep) (\(conflict.node)'s version was \(conflict.copy))", share: context.key)
+            let what =
+                keep == "local"
+                ? "kept this node's version; \(conflict.copy) removed"
+                : keep == "remote"
+                    ? "\(conflict.node)'s version is \(conflict.path) now"
+                    : "both stay: \(conflict.path) and \(conflict.copy)"
             return ControlResponse(ok: true, message: "\(context.key)/\(conflict.path): \(what)")
         } catch {
             return ControlResponse(ok: false, error: "\(error)")

@@ -81,11 +81,18 @@ package struct ControlServer: Sendable {
         do {
             request = try JSONDecoder.control.decode(ControlRequest.self, from: data)
         } catch {
-            return ControlResponse(ok: false, error: "bad control request: \(error); expected {\"command\": \"status\"|\"sync\"|\"failover\"|\"archives\"|\"archive-now\"|\"archive-remove\"|\"history\"|\"restore\"|\"switchover\"|\"failback\"|\"conflicts\"|\"conflict-resolve\", ...}")
+            return ControlResponse(
+                ok: false,
+                error:
+                    "bad control request: \(error); expected {\"command\": \"status\"|\"sync\"|\"failover\"|\"archives\"|\"archive-now\"|\"archive-remove\"|\"history\"|\"restore\"|\"switchover\"|\"failback\"|\"conflicts\"|\"conflict-resolve\", ...}"
+            )
         }
         switch request.command {
         case .archives, .archiveNow, .archiveRemove, .history, .restore:
-            guard let archives else { return ControlResponse(ok: false, error: "node \(node.name) keeps no replica, so it has no archives or history") }
+            guard let archives else {
+                return ControlResponse(
+                    ok: false, error: "node \(node.name) keeps no replica, so it has no archives or history")
+            }
             return await handleArchive(request, archives)
         case .switchover, .failback, .conflicts, .conflictResolve:
             return await handleRoles(request)
@@ -98,7 +105,11 @@ package struct ControlServer: Sendable {
                 return ControlResponse(ok: false, error: "failover needs a group: understudy failover GROUP")
             }
             guard let failover, failover.isActive else {
-                return ControlResponse(ok: false, error: "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)")
+                return ControlResponse(
+                    ok: false,
+                    error:
+                        "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)"
+                )
             }
             switch failover.manualFailover(group: group, force: request.force ?? false) {
             case .success(let message): return ControlResponse(ok: true, message: message)
@@ -110,7 +121,11 @@ package struct ControlServer: Sendable {
             if let group = request.group {
                 guard syncRequests[group] != nil, !node.owns(group: group) else {
                     if let configured = node.configuration.groups[group] {
-                        return ControlResponse(ok: false, error: "group '\(group)' is synced by the node that follows it, \(configured.peer(of: node.name)): run `understudy sync \(group)` there")
+                        return ControlResponse(
+                            ok: false,
+                            error:
+                                "group '\(group)' is synced by the node that follows it, \(configured.peer(of: node.name)): run `understudy sync \(group)` there"
+                        )
                     }
                     return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
                 }
@@ -118,7 +133,9 @@ package struct ControlServer: Sendable {
             } else {
                 targets = syncRequests.keys.sorted().filter { !node.owns(group: $0) }
                 if targets.isEmpty {
-                    return ControlResponse(ok: false, error: "node \(node.name) follows no group (it serves them); syncs are driven by the follower")
+                    return ControlResponse(
+                        ok: false,
+                        error: "node \(node.name) follows no group (it serves them); syncs are driven by the follower")
                 }
             }
             var results: [SyncResult] = []
@@ -126,7 +143,8 @@ package struct ControlServer: Sendable {
                 results += await syncRequests[group]!.request()
             }
             let ok = results.allSatisfy(\.ok)
-            return ControlResponse(ok: ok, error: ok ? nil : results.compactMap(\.error).first, status: report(), syncResults: results)
+            return ControlResponse(
+                ok: ok, error: ok ? nil : results.compactMap(\.error).first, status: report(), syncResults: results)
         }
     }
 
@@ -134,20 +152,28 @@ package struct ControlServer: Sendable {
         do {
             switch request.command {
             case .archives:
-                return ControlResponse(ok: true, archives: try await service.list(group: request.group, share: request.share))
+                return ControlResponse(
+                    ok: true, archives: try await service.list(group: request.group, share: request.share))
             case .archiveNow:
                 let context = try service.context(group: request.group, share: request.share)
                 let series = request.schedule ?? "manual"
                 let schedule = context.group.archives.first { $0.share == context.share.name && $0.name == series }
                 guard series == "manual" || schedule != nil else {
-                    let names = ["manual"] + context.group.archives.filter { $0.share == context.share.name }.map(\.name)
-                    return ControlResponse(ok: false, error: "\(context.key) has no archive schedule '\(series)'; use one of \(names.joined(separator: ", "))")
+                    let names =
+                        ["manual"] + context.group.archives.filter { $0.share == context.share.name }.map(\.name)
+                    return ControlResponse(
+                        ok: false,
+                        error:
+                            "\(context.key) has no archive schedule '\(series)'; use one of \(names.joined(separator: ", "))"
+                    )
                 }
                 let info = try await service.takeArchive(context, series: series, paths: schedule?.paths ?? [])
                 return ControlResponse(ok: true, archives: [info])
             case .archiveRemove:
                 let context = try service.context(group: request.group, share: request.share)
-                guard let id = request.archive, !id.isEmpty else { return ControlResponse(ok: false, error: "name the archive to remove") }
+                guard let id = request.archive, !id.isEmpty else {
+                    return ControlResponse(ok: false, error: "name the archive to remove")
+                }
                 try await service.removeArchive(context, id: id, reason: "removed by request")
                 service.updateStatus(context)
                 return ControlResponse(ok: true, message: "archive \(id) of \(context.key) removed")
@@ -156,8 +182,9 @@ package struct ControlServer: Sendable {
                 return ControlResponse(ok: true, history: try service.history(path: path))
             case .restore:
                 guard let path = request.path else { return ControlResponse(ok: false, error: "restore needs a path") }
-                let report = try await service.restore(path: path, archive: request.archive, at: request.at, to: request.to,
-                                                       inPlace: request.inPlace ?? false, overwrite: request.force ?? false)
+                let report = try await service.restore(
+                    path: path, archive: request.archive, at: request.at, to: request.to,
+                    inPlace: request.inPlace ?? false, overwrite: request.force ?? false)
                 return ControlResponse(ok: true, restore: report)
             default:
                 return ControlResponse(ok: false, error: "not an archive command")
@@ -174,12 +201,16 @@ package struct ControlServer: Sendable {
             let count = open.filter { $0.share.hasPrefix(groups[index].name + "/") }.count
             groups[index].openConflicts = count > 0 ? count : nil
         }
-        return NodeStatusReport(cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
-                         startedAt: node.startedAt, groups: groups,
-                         failover: failover?.isActive == true ? failover?.snapshot() : nil)
+        return NodeStatusReport(
+            cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
+            startedAt: node.startedAt, groups: groups,
+            failover: failover?.isActive == true ? failover?.snapshot() : nil)
     }
 
-    package init(node: NodeRuntime, socketPath: String, syncRequests: [String: SyncRequests], failover: FailoverService? = nil, archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil) {
+    package init(
+        node: NodeRuntime, socketPath: String, syncRequests: [String: SyncRequests], failover: FailoverService? = nil,
+        archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil
+    ) {
         self.node = node
         self.socketPath = socketPath
         self.syncRequests = syncRequests

@@ -14,13 +14,17 @@ struct SwitchoverForwarder {
 
     func ask(_ holder: String, group: String, failback: Bool, force: Bool, dryRun: Bool) async -> ControlResponse {
         guard let peer = node.configuration.nodes[holder] else {
-            return ControlResponse(ok: false, error: "\(holder), which serves group \(group), is not a node of \(node.configuration.sourcePath)")
+            return ControlResponse(
+                ok: false,
+                error: "\(holder), which serves group \(group), is not a node of \(node.configuration.sourcePath)")
         }
         let verb = failback ? "failback" : "switchover"
-        node.logger.notice("group \(group): \(verb) asked for here; asking \(holder), which serves the group, to run it")
+        node.logger.notice(
+            "group \(group): \(verb) asked for here; asking \(holder), which serves the group, to run it")
         do {
-            let connection = try await PeerTransport.connect(host: peer.address.host, port: peer.address.port, tls: tls, allowedNodes: [holder],
-                                                             cluster: node.configuration.cluster, logger: node.logger, localNode: node.name)
+            let connection = try await PeerTransport.connect(
+                host: peer.address.host, port: peer.address.port, tls: tls, allowedNodes: [holder],
+                cluster: node.configuration.cluster, logger: node.logger, localNode: node.name)
             do {
                 _ = try await connection.peerNode.get()
             } catch {
@@ -50,7 +54,11 @@ struct SwitchoverForwarder {
             let answer = "(run by \(holder), which served group \(group))\n" + text
             return ok ? ControlResponse(ok: true, message: answer) : ControlResponse(ok: false, error: answer)
         } catch {
-            return ControlResponse(ok: false, error: "could not ask \(holder), which serves group \(group), to run the \(verb): \(error); run `understudy \(verb) \(group)` there")
+            return ControlResponse(
+                ok: false,
+                error:
+                    "could not ask \(holder), which serves group \(group), to run the \(verb): \(error); run `understudy \(verb) \(group)` there"
+            )
         }
     }
 }

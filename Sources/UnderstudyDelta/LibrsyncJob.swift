@@ -77,7 +77,8 @@ final class LibrsyncJob {
         do {
             return try run(input, isLast: isLast, output: output)
         } catch {
-            failure = error as? DeltaError
+            failure =
+                error as? DeltaError
                 ?? DeltaError(
                     code: .outputConsumerFailed,
                     message: "librsync \(operation) stopped: the output consumer failed",
@@ -97,7 +98,8 @@ final class LibrsyncJob {
             let sliceIsLast = isLast && offset + sliceCount == input.count
             var buffers = rs_buffers_t()
             // librsync never writes through next_in; the type is just not const.
-            buffers.next_in = sliceCount == 0
+            buffers.next_in =
+                sliceCount == 0
                 ? nil
                 : UnsafeMutableRawPointer(mutating: input.baseAddress! + offset)
                     .assumingMemoryBound(to: CChar.self)
@@ -155,7 +157,8 @@ final class LibrsyncJob {
 
     /// "librsync delta failed: RS_CORRUPT (data corrupted): <librsync's line>"
     static func describe(_ operation: String, _ result: rs_result, _ detail: String) -> String {
-        var message = "librsync \(operation) failed: \(name(of: result))"
+        var message =
+            "librsync \(operation) failed: \(name(of: result))"
             + " (\(String(cString: rs_strerror(result))))"
         if !detail.isEmpty {
             message += ": \(detail)"

@@ -74,7 +74,8 @@ public final class ZstdCompressor {
         do {
             try run(input, mode: mode, output: output)
         } catch {
-            failure = error as? DeltaError
+            failure =
+                error as? DeltaError
                 ?? DeltaError(
                     code: .outputConsumerFailed,
                     message: "zstd compression stopped: the output consumer failed", cause: error)
@@ -87,11 +88,12 @@ public final class ZstdCompressor {
         mode: Mode,
         output: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let directive: ZSTD_EndDirective = switch mode {
-        case .continue: ZSTD_e_continue
-        case .flush: ZSTD_e_flush
-        case .end: ZSTD_e_end
-        }
+        let directive: ZSTD_EndDirective =
+            switch mode {
+            case .continue: ZSTD_e_continue
+            case .flush: ZSTD_e_flush
+            case .end: ZSTD_e_end
+            }
         var source = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         while true {
             var destination = ZSTD_outBuffer(dst: outputBuffer, size: Self.outputCapacity, pos: 0)

@@ -49,7 +49,8 @@ public final class ZstdDecompressor {
         do {
             try run(input, output: output)
         } catch {
-            failure = error as? DeltaError
+            failure =
+                error as? DeltaError
                 ?? DeltaError(
                     code: .outputConsumerFailed,
                     message: "zstd decompression stopped: the output consumer failed", cause: error)

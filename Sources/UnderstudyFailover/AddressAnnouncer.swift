@@ -18,7 +18,8 @@ public enum AddressAnnouncer {
             throw NetworkActionError(
                 code: .notEthernet,
                 message: "\(action): it is not an Ethernet interface, so neighbours do not learn addresses by "
-                    + "ARP or neighbour discovery; choose the Ethernet interface (or bridge, bond, VLAN) that the clients reach")
+                    + "ARP or neighbour discovery; choose the Ethernet interface (or bridge, bond, VLAN) that the clients reach"
+            )
         }
         let result: Int32 = address.bytes.withUnsafeBufferPointer { ip in
             link.hardwareAddress.withUnsafeBufferPointer { mac in

@@ -55,7 +55,9 @@ package final class AddressGuardian: Sendable {
         }
         if let any = state.withLockedValue({ $0.held.first }) {
             let words = any.split(separator: " ")
-            if words.count == 2, let address = try? ServiceAddress.parse(String(words[1])) { hold(address, interface: String(words[0])) }
+            if words.count == 2, let address = try? ServiceAddress.parse(String(words[1])) {
+                hold(address, interface: String(words[0]))
+            }
         }
     }
 
@@ -75,7 +77,10 @@ package final class AddressGuardian: Sendable {
     /// Ends the guardian: it removes what it still holds and exits (what the daemon's end does anyway).
     func stop() {
         let (writer, pid) = state.withLockedValue { state -> (Int32, pid_t) in
-            defer { state.writer = -1; state.pid = 0 }
+            defer {
+                state.writer = -1
+                state.pid = 0
+            }
             return (state.writer, state.pid)
         }
         if writer >= 0 { close(writer) }
@@ -95,11 +100,15 @@ package final class AddressGuardian: Sendable {
             do {
                 (state.pid, state.writer) = try spawn()
                 for held in state.held.sorted() where !Self.write("hold \(held)\n", to: state.writer) {
-                    logger.error("the address guardian (pid \(state.pid)) does not take orders; the address would outlive this daemon until its kernel lifetime runs out")
+                    logger.error(
+                        "the address guardian (pid \(state.pid)) does not take orders; the address would outlive this daemon until its kernel lifetime runs out"
+                    )
                     break
                 }
             } catch {
-                logger.error("cannot start the address guardian (\(executable) guard): \(error); the service address would outlive this daemon until its kernel lifetime runs out")
+                logger.error(
+                    "cannot start the address guardian (\(executable) guard): \(error); the service address would outlive this daemon until its kernel lifetime runs out"
+                )
             }
         }
     }

@@ -31,15 +31,23 @@ public enum AddressGuardianProcess {
                     continue
                 }
                 let key = words[1] + " " + words[2]
-                if words[0] == "hold" { held[String(key)] = (address, String(words[1])) } else { held[String(key)] = nil }
+                if words[0] == "hold" {
+                    held[String(key)] = (address, String(words[1]))
+                } else {
+                    held[String(key)] = nil
+                }
             }
         }
         for (_, item) in held.sorted(by: { $0.key < $1.key }) {
             do {
                 let removed = try InterfaceAddresses.remove(item.address, interface: item.interface)
-                say("daemon \(daemonPID) ended; \(removed ? "removed" : "found no") \(item.address) \(removed ? "from" : "on") \(item.interface)")
+                say(
+                    "daemon \(daemonPID) ended; \(removed ? "removed" : "found no") \(item.address) \(removed ? "from" : "on") \(item.interface)"
+                )
             } catch {
-                say("daemon \(daemonPID) ended, but \(item.address) could not be removed from \(item.interface): \(error)")
+                say(
+                    "daemon \(daemonPID) ended, but \(item.address) could not be removed from \(item.interface): \(error)"
+                )
             }
         }
         return 0

@@ -36,7 +36,10 @@ final class AddressHoldings: Sendable {
     private let lapsed: @Sendable (String) -> Void
     private let finished = DispatchSemaphore(value: 0)
 
-    init(lifetime: UInt32, guardian: AddressGuardian?, logger: Logger, lapsed: @escaping @Sendable (_ group: String) -> Void) {
+    init(
+        lifetime: UInt32, guardian: AddressGuardian?, logger: Logger,
+        lapsed: @escaping @Sendable (_ group: String) -> Void
+    ) {
         self.lifetime = lifetime
         self.guardian = guardian
         self.logger = logger
@@ -49,7 +52,9 @@ final class AddressHoldings: Sendable {
         changes.lock()
         defer { changes.unlock() }
         let added = try InterfaceAddresses.add(holding.address, interface: holding.interface, lifetime: lifetime)
-        if !added { _ = try InterfaceAddresses.renew(holding.address, interface: holding.interface, lifetime: lifetime) }
+        if !added {
+            _ = try InterfaceAddresses.renew(holding.address, interface: holding.interface, lifetime: lifetime)
+        }
         guardian?.hold(holding.address, interface: holding.interface)
         held.withLockedValue { _ = $0.insert(holding) }
         return added
@@ -106,7 +111,8 @@ final class AddressHoldings: Sendable {
                 do {
                     if try InterfaceAddresses.renew(holding.address, interface: holding.interface, lifetime: lifetime) {
                         if failing.withLockedValue({ $0.remove(holding) }) != nil {
-                            logger.notice("group \(holding.group): \(holding.address) on \(holding.interface) is renewed again")
+                            logger.notice(
+                                "group \(holding.group): \(holding.address) on \(holding.interface) is renewed again")
                         }
                         return false
                     }
@@ -115,13 +121,17 @@ final class AddressHoldings: Sendable {
                     return true
                 } catch {
                     if failing.withLockedValue({ $0.insert(holding).inserted }) {
-                        logger.warning("group \(holding.group): cannot renew \(holding.address) on \(holding.interface): \(error); it lapses \(lifetime) s after its last renewal unless a renewal succeeds")
+                        logger.warning(
+                            "group \(holding.group): cannot renew \(holding.address) on \(holding.interface): \(error); it lapses \(lifetime) s after its last renewal unless a renewal succeeds"
+                        )
                     }
                     return false
                 }
             }
             guard lapsedNow else { continue }
-            logger.critical("group \(holding.group): \(holding.address) is gone from \(holding.interface) although this node did not remove it (its lifetime ran out while this node was frozen, or it was removed by hand)")
+            logger.critical(
+                "group \(holding.group): \(holding.address) is gone from \(holding.interface) although this node did not remove it (its lifetime ran out while this node was frozen, or it was removed by hand)"
+            )
             lapsed(holding.group)
         }
     }

@@ -14,15 +14,21 @@ extension FailoverService {
         state.withLockedValue { state in
             linkEvent = state.liveness[message.sender]?.heard(on: link, at: now)
             if !message.hearings.isEmpty, groups.contains(where: { $0.takeover.witness == .node(message.sender) }) {
-                state.witnessReports[message.sender] = (Dictionary(message.hearings.map { ($0.node, Double($0.silenceMilliseconds) / 1000) },
-                                                                   uniquingKeysWith: { first, _ in first }), now)
+                state.witnessReports[message.sender] = (
+                    Dictionary(
+                        message.hearings.map { ($0.node, Double($0.silenceMilliseconds) / 1000) },
+                        uniquingKeysWith: { first, _ in first }), now
+                )
             }
             for theirs in message.groups {
                 guard var machine = state.machines[theirs.group],
-                      runtime.configuration.groups[theirs.group]?.peer(of: runtime.name) == message.sender else { continue }
+                    runtime.configuration.groups[theirs.group]?.peer(of: runtime.name) == message.sender
+                else { continue }
                 let before = state.peerPhases.updateValue(theirs.phase, forKey: theirs.group)
-                if before != theirs.phase, [FailoverPhase.steppedDown.rawValue, FailoverPhase.isolated.rawValue].contains(theirs.phase),
-                   machine.phase == .active {
+                if before != theirs.phase,
+                    [FailoverPhase.steppedDown.rawValue, FailoverPhase.isolated.rawValue].contains(theirs.phase),
+                    machine.phase == .active
+                {
                     announce.append(theirs.group)
                 }
                 let produced = machine.peerHeard(theirs.ownership, at: now)
@@ -64,7 +70,8 @@ extension FailoverService {
     func replicaReady(_ group: String) -> Bool {
         if state.withLockedValue({ $0.readyReplicas.contains(group) }) { return true }
         guard let status = runtime.status.snapshot(now: runtime.now()).first(where: { $0.name == group }),
-              status.shares.allSatisfy({ $0.lastSyncAt != nil }) else { return false }
+            status.shares.allSatisfy({ $0.lastSyncAt != nil })
+        else { return false }
         state.withLockedValue { _ = $0.readyReplicas.insert(group) }
         return true
     }
@@ -82,7 +89,9 @@ extension FailoverService {
             // resumed standby must not take over from a primary that sent heartbeats all along).
             let frozen = max(0.25, min(1, runtime.configuration.heartbeat.deadTime.seconds / 2))
             if let last = state.lastTick, now - last > frozen {
-                runtime.logger.warning("this node was frozen for \(FailoverStateMachine.seconds(now - last)) s; listening to its peers afresh")
+                runtime.logger.warning(
+                    "this node was frozen for \(FailoverStateMachine.seconds(now - last)) s; listening to its peers afresh"
+                )
                 for peer in state.liveness.keys { state.liveness[peer]!.listenAfresh(at: now) }
             }
             state.lastTick = now
@@ -96,19 +105,26 @@ extension FailoverService {
             }
             let isolationFailing = state.isolation.map { $0.state == .failing }
             for group in groups {
-                guard var machine = state.machines[group.name], let liveness = state.liveness[group.peer(of: runtime.name)] else { continue }
+                guard var machine = state.machines[group.name],
+                    let liveness = state.liveness[group.peer(of: runtime.name)]
+                else { continue }
                 let checks = state.checks[group.name] ?? [:]
                 let failing = !checks.isEmpty && checks.values.allSatisfy { $0.state == .failing }
-                let produced = machine.tick(FailoverStateMachine.Observation(
-                    now: now, peerSilence: liveness.silence(at: now), serviceFailing: failing, isolationFailing: isolationFailing,
-                    replicaReady: ready[group.name] ?? true, witness: witnessView(group, owner: machine.ownership.owner, state: state, at: now)))
+                let produced = machine.tick(
+                    FailoverStateMachine.Observation(
+                        now: now, peerSilence: liveness.silence(at: now), serviceFailing: failing,
+                        isolationFailing: isolationFailing,
+                        replicaReady: ready[group.name] ?? true,
+                        witness: witnessView(group, owner: machine.ownership.owner, state: state, at: now)))
                 state.machines[group.name] = machine
                 if !produced.isEmpty { actions.append((group.name, produced)) }
             }
         }
         for (peer, event) in linkEvents {
             if case .down(let link, let lastHeard) = event {
-                let age = lastHeard.map { "last heard \(FailoverStateMachine.seconds(now - $0)) s ago" } ?? "never heard since start"
+                let age =
+                    lastHeard.map { "last heard \(FailoverStateMachine.seconds(now - $0)) s ago" }
+                    ?? "never heard since start"
                 tellLink(.linkDown, .warning, peer: peer, link: link, "link \(link) to \(peer) is down (\(age))")
             }
         }
@@ -117,7 +133,9 @@ extension FailoverService {
 
     /// The group's witness as this node sees it now (nil without one): whether it is reachable, and — a witness node
     /// — how long it has not heard the owner and this node's peer, by its last report aged since.
-    func witnessView(_ group: GroupConfiguration, owner: String, state: State, at now: Double) -> FailoverStateMachine.WitnessView? {
+    func witnessView(
+        _ group: GroupConfiguration, owner: String, state: State, at now: Double
+    ) -> FailoverStateMachine.WitnessView? {
         // The owner must judge the witness lost by the isolation time, so it gives up before the standby (which needs
         // the whole dead time of silence) can take over.
         let heartbeat = runtime.configuration.heartbeat
@@ -126,17 +144,21 @@ extension FailoverService {
         case nil:
             return nil
         case .target(let check):
-            return .init(name: "\(check.probe.typeName) \(check.probe.target)", reachable: state.witnessChecks[group.name]?.state == .passing,
-                         reports: false)
+            return .init(
+                name: "\(check.probe.typeName) \(check.probe.target)",
+                reachable: state.witnessChecks[group.name]?.state == .passing,
+                reports: false)
         case .node(let witness):
             let reachable = (state.liveness[witness]?.silence(at: now)).map { $0 < deadTime } ?? false
             // A report older than the dead time says nothing of now.
-            guard reachable, let report = state.witnessReports[witness], now - report.at < heartbeat.deadTime.seconds else {
+            guard reachable, let report = state.witnessReports[witness], now - report.at < heartbeat.deadTime.seconds
+            else {
                 return .init(name: "node \(witness)", reachable: reachable)
             }
             let age = now - report.at
-            return .init(name: "node \(witness)", reachable: true, ownerSilence: report.hearings[owner].map { $0 + age },
-                         peerSilence: report.hearings[group.peer(of: runtime.name)].map { $0 + age })
+            return .init(
+                name: "node \(witness)", reachable: true, ownerSilence: report.hearings[owner].map { $0 + age },
+                peerSilence: report.hearings[group.peer(of: runtime.name)].map { $0 + age })
         }
     }
 
@@ -144,20 +166,28 @@ extension FailoverService {
     package func manualFailover(group: String, force: Bool) -> Result<String, FailoverRefusal> {
         guard groups.contains(where: { $0.name == group }) else {
             let known = groups.map(\.name)
-            return .failure(FailoverRefusal(message: known.isEmpty
-                ? "this node takes part in no failover (no links in common with a peer; see [nodes.NAME.links])"
-                : "group '\(group)' has no failover on this node; groups with failover here: \(known.joined(separator: ", "))"))
+            return .failure(
+                FailoverRefusal(
+                    message: known.isEmpty
+                        ? "this node takes part in no failover (no links in common with a peer; see [nodes.NAME.links])"
+                        : "group '\(group)' has no failover on this node; groups with failover here: \(known.joined(separator: ", "))"
+                ))
         }
         let now = runtime.now()
         let ready = runtime.configuration.groups[group]?.standby == runtime.name ? replicaReady(group) : true
-        let result: Result<[FailoverAction], FailoverStateMachine.ManualFailoverRefusal> = state.withLockedValue { state in
+        let result: Result<[FailoverAction], FailoverStateMachine.ManualFailoverRefusal> = state.withLockedValue {
+            state in
             guard var machine = state.machines[group],
-                  let liveness = state.liveness[runtime.configuration.groups[group]?.peer(of: runtime.name) ?? ""] else {
+                let liveness = state.liveness[runtime.configuration.groups[group]?.peer(of: runtime.name) ?? ""]
+            else {
                 return .failure(.busy(.starting))
             }
-            let witness = runtime.configuration.groups[group].flatMap { witnessView($0, owner: machine.ownership.owner, state: state, at: now) }
-            let outcome = machine.manualFailover(at: now, peerSilence: liveness.silence(at: now), force: force, replicaReady: ready,
-                                                 witness: witness)
+            let witness = runtime.configuration.groups[group].flatMap {
+                witnessView($0, owner: machine.ownership.owner, state: state, at: now)
+            }
+            let outcome = machine.manualFailover(
+                at: now, peerSilence: liveness.silence(at: now), force: force, replicaReady: ready,
+                witness: witness)
             state.machines[group] = machine
             return outcome
         }
@@ -182,8 +212,10 @@ extension FailoverService {
         for await action in stream {
             switch action {
             case .notify(let kind, let severity, let topic, let summary, let detail):
-                tell(NotificationEvent(kind: kind, severity: severity, node: runtime.name, group: group, topic: topic,
-                                       summary: summary, detail: detail, time: Date().timeIntervalSince1970))
+                tell(
+                    NotificationEvent(
+                        kind: kind, severity: severity, node: runtime.name, group: group, topic: topic,
+                        summary: summary, detail: detail, time: Date().timeIntervalSince1970))
             case .recordOwnership(let ownership):
                 do {
                     try runtime.database.saveOwnership(ownership, group: group)
@@ -199,8 +231,12 @@ extension FailoverService {
                 runtime.logger.notice("group \(group): taking over as \(ownership)")
                 let (stored, report) = await actions.takeOver(ownership)
                 if stored { runtime.setOwnership(ownership, group: group) }
-                runtime.event(stored ? "warning" : "error", "takeover", "group \(group): " + report.lines.joined(separator: "; "))
-                feed(group) { $0.takeoverFinished(stored: stored, succeeded: report.succeeded, detail: report.text, at: runtime.now()) }
+                runtime.event(
+                    stored ? "warning" : "error", "takeover", "group \(group): " + report.lines.joined(separator: "; "))
+                feed(group) {
+                    $0.takeoverFinished(
+                        stored: stored, succeeded: report.succeeded, detail: report.text, at: runtime.now())
+                }
             case .acquire:
                 var report = GroupActions.Report()
                 await actions.bringUp(&report)
@@ -208,7 +244,9 @@ extension FailoverService {
                 feed(group) { $0.acquired(succeeded: report.succeeded, detail: report.text, at: runtime.now()) }
             case .release(let runStopScripts):
                 let report = await actions.release(runStopScripts: runStopScripts)
-                if !report.lines.isEmpty { runtime.event("warning", "release", "group \(group): " + report.lines.joined(separator: "; ")) }
+                if !report.lines.isEmpty {
+                    runtime.event("warning", "release", "group \(group): " + report.lines.joined(separator: "; "))
+                }
                 feed(group) { $0.released(at: runtime.now()) }
                 if !report.succeeded { retryRelease(group, report) }
             }
@@ -218,9 +256,12 @@ extension FailoverService {
     /// A release that failed (the address could not be removed, a stop script failed) is told at once, and the
     /// address removal is tried again every 5 s while this node does not own the group: two nodes must not keep it.
     private func retryRelease(_ group: String, _ report: GroupActions.Report) {
-        tell(NotificationEvent(kind: .stepDown, severity: .critical, node: runtime.name, group: group, topic: "release-failed",
-                               summary: "\(runtime.name) could not fully give up group \(group): check its address and services by hand",
-                               detail: report.text, time: Date().timeIntervalSince1970))
+        tell(
+            NotificationEvent(
+                kind: .stepDown, severity: .critical, node: runtime.name, group: group, topic: "release-failed",
+                summary:
+                    "\(runtime.name) could not fully give up group \(group): check its address and services by hand",
+                detail: report.text, time: Date().timeIntervalSince1970))
         guard let actions = self.actions[group] else { return }
         Task {
             for _ in 0..<720 {
@@ -256,7 +297,10 @@ extension FailoverService {
     /// - Parameter witness: the check is the group's witness (a target it must reach), not one of its service checks.
     func runCheck(_ check: CheckConfiguration, group: String?, witness: Bool = false) async {
         let probe = CheckProbe(check: check, group: eventLoopGroup)
-        let label = group.map { witness ? "witness \(check.probe.target) of group \($0)" : "check \(check.name) of group \($0)" }
+        let label =
+            group.map {
+                witness ? "witness \(check.probe.target) of group \($0)" : "check \(check.name) of group \($0)"
+            }
             ?? "isolation check \(check.name)"
         while !Task.isCancelled {
             let started = runtime.now()
@@ -267,20 +311,25 @@ extension FailoverService {
                     return state.witnessChecks[group]?.record(passed: result.passed, message: result.message, at: now)
                 }
                 if let group {
-                    return state.checks[group]?[check.name]?.record(passed: result.passed, message: result.message, at: now)
+                    return state.checks[group]?[check.name]?.record(
+                        passed: result.passed, message: result.message, at: now)
                 }
                 return state.isolation?.record(passed: result.passed, message: result.message, at: now)
             }
             switch transition {
             case .nowFailing(let message)?:
-                tell(NotificationEvent(kind: .checkFailing, severity: .warning, node: runtime.name, group: group, topic: check.name,
-                                       summary: "\(label) fails on \(runtime.name): \(message)",
-                                       detail: "\(check.probe.typeName) \(check.probe.target), \(check.fall) failures in a row.",
-                                       time: Date().timeIntervalSince1970))
+                tell(
+                    NotificationEvent(
+                        kind: .checkFailing, severity: .warning, node: runtime.name, group: group, topic: check.name,
+                        summary: "\(label) fails on \(runtime.name): \(message)",
+                        detail: "\(check.probe.typeName) \(check.probe.target), \(check.fall) failures in a row.",
+                        time: Date().timeIntervalSince1970))
             case .recovered?:
-                tell(NotificationEvent(kind: .checkRecovered, severity: .info, node: runtime.name, group: group, topic: check.name,
-                                       summary: "\(label) passes again on \(runtime.name): \(result.message)", detail: "",
-                                       time: Date().timeIntervalSince1970))
+                tell(
+                    NotificationEvent(
+                        kind: .checkRecovered, severity: .info, node: runtime.name, group: group, topic: check.name,
+                        summary: "\(label) passes again on \(runtime.name): \(result.message)", detail: "",
+                        time: Date().timeIntervalSince1970))
             case nil:
                 break
             }
@@ -289,9 +338,14 @@ extension FailoverService {
         }
     }
 
-    private func tellLink(_ kind: NotificationEvent.Kind, _ severity: NotificationEvent.Severity, peer: String, link: String, _ summary: String) {
-        tell(NotificationEvent(kind: kind, severity: severity, node: runtime.name, group: nil, topic: "\(peer)/\(link)",
-                               summary: "\(runtime.name): \(summary)", detail: "", time: Date().timeIntervalSince1970))
+    private func tellLink(
+        _ kind: NotificationEvent.Kind, _ severity: NotificationEvent.Severity, peer: String, link: String,
+        _ summary: String
+    ) {
+        tell(
+            NotificationEvent(
+                kind: kind, severity: severity, node: runtime.name, group: nil, topic: "\(peer)/\(link)",
+                summary: "\(runtime.name): \(summary)", detail: "", time: Date().timeIntervalSince1970))
     }
 
     /// Log, event log, and the notification channels.
@@ -302,8 +356,9 @@ extension FailoverService {
         case .warning: runtime.logger.warning("\(line)")
         case .critical: runtime.logger.critical("\(line)")
         }
-        runtime.event(event.severity == .info ? "info" : event.severity == .warning ? "warning" : "error", event.kind.rawValue,
-                      event.summary)
+        runtime.event(
+            event.severity == .info ? "info" : event.severity == .warning ? "warning" : "error", event.kind.rawValue,
+            event.summary)
         notifier(event)
     }
 }

@@ -10,24 +10,33 @@ extension FailoverService {
         let logger = runtime.logger
         let wait = FailoverStateMachine.seconds(group.takeover.failbackAfter.seconds)
         while !Task.isCancelled {
-            let serving = runtime.owns(group: group.name)
+            let serving =
+                runtime.owns(group: group.name)
                 && state.withLockedValue { $0.machines[group.name]?.phase } == .active
             let ready = serving && switchoverReadiness(group: group.name).ready
             switch timer.observe(ready: ready, at: runtime.now()) {
             case .none:
                 break
             case .waiting:
-                logger.notice("group \(group.name): \(group.primary) is a standby in step again; failing back to it in \(wait) s (failback = \"auto\") unless it falls out of step")
+                logger.notice(
+                    "group \(group.name): \(group.primary) is a standby in step again; failing back to it in \(wait) s (failback = \"auto\") unless it falls out of step"
+                )
             case .interrupted(let waited):
-                logger.notice("group \(group.name): \(group.primary) fell out of step after \(FailoverStateMachine.seconds(waited)) s; the automatic failback waits again")
+                logger.notice(
+                    "group \(group.name): \(group.primary) fell out of step after \(FailoverStateMachine.seconds(waited)) s; the automatic failback waits again"
+                )
             case .failBack:
-                logger.notice("group \(group.name): \(group.primary) was in step for \(wait) s: failing back (failback = \"auto\")")
+                logger.notice(
+                    "group \(group.name): \(group.primary) was in step for \(wait) s: failing back (failback = \"auto\")"
+                )
                 let report = await switchover(group: group.name, force: false)
                 for line in report.lines { logger.info("automatic failback of \(group.name): \(line)") }
                 if report.ok {
                     logger.notice("group \(group.name): failed back to \(group.primary) in \(Self.ms(report.total))")
                 } else {
-                    logger.error("group \(group.name): the automatic failback to \(group.primary) did not happen; it is tried again after \(wait) s in step")
+                    logger.error(
+                        "group \(group.name): the automatic failback to \(group.primary) did not happen; it is tried again after \(wait) s in step"
+                    )
                 }
                 timer.attemptEnded()
             }

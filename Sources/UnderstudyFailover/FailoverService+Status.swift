@@ -12,10 +12,13 @@ extension FailoverService {
                 for link in liveness.links {
                     let route = counters[peer + "/" + link.name] ?? HeartbeatService.LinkCounters()
                     let local = counters[link.name] ?? HeartbeatService.LinkCounters()
-                    links.append(LinkStatus(peer: peer, link: link.name, state: link.state.rawValue,
-                                            lastHeardAgo: link.lastHeard.map { now - $0 }, sent: route.sent, received: route.received,
-                                            refused: local.refused,
-                                            problem: local.listenError ?? route.lastSendError.map { "sending: \($0)" } ?? local.lastRefusal))
+                    links.append(
+                        LinkStatus(
+                            peer: peer, link: link.name, state: link.state.rawValue,
+                            lastHeardAgo: link.lastHeard.map { now - $0 }, sent: route.sent, received: route.received,
+                            refused: local.refused,
+                            problem: local.listenError ?? route.lastSendError.map { "sending: \($0)" }
+                                ?? local.lastRefusal))
                 }
             }
             var checks: [CheckStatus] = []
@@ -30,16 +33,21 @@ extension FailoverService {
             }
             let groupStatus = groups.compactMap { group -> GroupFailoverStatus? in
                 guard let machine = state.machines[group.name] else { return nil }
-                return GroupFailoverStatus(group: group.name, mode: group.takeover.mode.rawValue, phase: machine.phase.rawValue,
-                                           phaseAgo: now - machine.phaseSince, epoch: machine.ownership.epoch, owner: machine.ownership.owner,
-                                           peerPhase: state.peerPhases[group.name], serviceAddress: group.takeover.serviceAddress?.description)
+                return GroupFailoverStatus(
+                    group: group.name, mode: group.takeover.mode.rawValue, phase: machine.phase.rawValue,
+                    phaseAgo: now - machine.phaseSince, epoch: machine.ownership.epoch, owner: machine.ownership.owner,
+                    peerPhase: state.peerPhases[group.name], serviceAddress: group.takeover.serviceAddress?.description)
             }
             return FailoverStatus(links: links, checks: checks, groups: groupStatus)
         }
     }
 
-    private static func status(_ check: CheckConfiguration, _ health: CheckHealth, group: String?, now: Double) -> CheckStatus {
-        CheckStatus(group: group, name: check.name, type: check.probe.typeName, target: check.probe.target, state: health.state.rawValue,
-                    lastMessage: health.lastMessage, lastResultAgo: health.lastResultAt.map { now - $0 })
+    private static func status(
+        _ check: CheckConfiguration, _ health: CheckHealth, group: String?, now: Double
+    ) -> CheckStatus {
+        CheckStatus(
+            group: group, name: check.name, type: check.probe.typeName, target: check.probe.target,
+            state: health.state.rawValue,
+            lastMessage: health.lastMessage, lastResultAgo: health.lastResultAt.map { now - $0 })
     }
 }

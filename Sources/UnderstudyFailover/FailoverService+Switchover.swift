@@ -15,34 +15,46 @@ extension FailoverService {
 
     /// Shares with changes not yet acknowledged by the follower (a switchover drains them after stopping the services).
     package func changesInFlight(group name: String) -> [String] {
-        runtime.shareContexts.values.filter { $0.group.name == name && !($0.capture?.isDrained ?? true) }.map(\.key).sorted()
+        runtime.shareContexts.values.filter { $0.group.name == name && !($0.capture?.isDrained ?? true) }.map(\.key)
+            .sorted()
     }
 
     /// What a switchover of `group` would find now (for `--dry-run` and the refusals). `settling`: the only
     /// problems are a follower not yet in step or not yet connected, which a moment may change.
     func switchoverReadiness(group name: String) -> (ready: Bool, problems: [String], peer: String, settling: Bool) {
         guard let group = groups.first(where: { $0.name == name }) else {
-            return (false, ["group '\(name)' has no failover on this node (no link in common with its peer)"], "", false)
+            return (
+                false, ["group '\(name)' has no failover on this node (no link in common with its peer)"], "", false
+            )
         }
         let peer = group.peer(of: runtime.name)
         var problems: [String] = []
         var settling = true
         let now = runtime.now()
         let (owner, phase, silence, peerPhase) = state.withLockedValue { state in
-            (state.machines[name]?.isOwner ?? false, state.machines[name]?.phase, state.liveness[peer]?.silence(at: now) ?? .infinity,
-             state.peerPhases[name])
+            (
+                state.machines[name]?.isOwner ?? false, state.machines[name]?.phase,
+                state.liveness[peer]?.silence(at: now) ?? .infinity,
+                state.peerPhases[name]
+            )
         }
         if !owner || phase != .active {
             let holder = runtime.ownership(group: name).map { "\($0)" } ?? "unknown"
-            problems.append("this node does not serve group \(name) (\(holder), phase \(phase?.rawValue ?? "?")); run the command on the node that serves it")
+            problems.append(
+                "this node does not serve group \(name) (\(holder), phase \(phase?.rawValue ?? "?")); run the command on the node that serves it"
+            )
             settling = false
         }
         if silence >= runtime.configuration.heartbeat.deadTime.seconds {
             settling = false
-            problems.append("\(peer) is not reachable (nothing heard for \(FailoverStateMachine.seconds(silence)) s): it could not take the group over")
+            problems.append(
+                "\(peer) is not reachable (nothing heard for \(FailoverStateMachine.seconds(silence)) s): it could not take the group over"
+            )
         }
         if let peerPhase, peerPhase != FailoverPhase.standby.rawValue {
-            problems.append("\(peer) is \(peerPhase), not a standby in step with this node (a rejoin not finished yet?): it would not take the group")
+            problems.append(
+                "\(peer) is \(peerPhase), not a standby in step with this node (a rejoin not finished yet?): it would not take the group"
+            )
         }
         let status = runtime.status.snapshot(now: now).first { $0.name == name }
         if status?.peerConnected != true {
@@ -54,7 +66,9 @@ extension FailoverService {
     /// The readiness, after waiting up to `seconds` for a follower that is settling: one that has just finished
     /// its rejoin says so in its next heartbeats, and a switchover asked right then should not be refused for it.
     /// The wait is a few heartbeats' worth: long enough for the follower's news, short for an administrator.
-    package func settledSwitchoverReadiness(group name: String) async -> (ready: Bool, problems: [String], peer: String, settling: Bool) {
+    package func settledSwitchoverReadiness(
+        group name: String
+    ) async -> (ready: Bool, problems: [String], peer: String, settling: Bool) {
         let seconds = min(5, max(1, 5 * runtime.configuration.heartbeat.interval.seconds))
         var readiness = switchoverReadiness(group: name)
         let start = runtime.now()
@@ -74,13 +88,18 @@ extension FailoverService {
             return SwitchoverReport(ok: false, lines: readiness.problems, total: 0)
         }
         if !readiness.problems.isEmpty {
-            return SwitchoverReport(ok: false, lines: ["switchover of \(name) refused, nothing changed:"] + readiness.problems.map { "  - " + $0 }
-                                     + ["--force only skips waiting for changes still in flight; an unreachable peer is never forced"], total: 0)
+            return SwitchoverReport(
+                ok: false,
+                lines: ["switchover of \(name) refused, nothing changed:"] + readiness.problems.map { "  - " + $0 }
+                    + ["--force only skips waiting for changes still in flight; an unreachable peer is never forced"],
+                total: 0)
         }
         runtime.logger.notice("group \(name): switchover to \(peer) asked for by the administrator")
-        tell(NotificationEvent(kind: .takeoverStarted, severity: .warning, node: runtime.name, group: name, topic: "switchover",
-                               summary: "switchover of group \(name) from \(runtime.name) to \(peer) started", detail: "",
-                               time: Date().timeIntervalSince1970))
+        tell(
+            NotificationEvent(
+                kind: .takeoverStarted, severity: .warning, node: runtime.name, group: name, topic: "switchover",
+                summary: "switchover of group \(name) from \(runtime.name) to \(peer) started", detail: "",
+                time: Date().timeIntervalSince1970))
         let stopAt = runtime.now()
         let stopped = await actions.stopServices()
         lines += stopped.lines
@@ -92,21 +111,32 @@ extension FailoverService {
         try? await Task.sleep(nanoseconds: UInt64(min(1, quiet + 0.05) * 1e9))
         var drained = false
         while runtime.now() - drainAt < drainTimeout {
-            if contexts.allSatisfy({ $0.capture?.isDrained ?? true }) { drained = true; break }
+            if contexts.allSatisfy({ $0.capture?.isDrained ?? true }) {
+                drained = true
+                break
+            }
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
         guard drained || force else {
             var report = GroupActions.Report()
             await actions.bringUp(&report)
-            lines.append("the follower did not acknowledge every change within \(Int(drainTimeout)) s: nothing was handed over; services started again here")
+            lines.append(
+                "the follower did not acknowledge every change within \(Int(drainTimeout)) s: nothing was handed over; services started again here"
+            )
             lines += report.lines
-            tell(NotificationEvent(kind: .takeoverFailed, severity: .critical, node: runtime.name, group: name, topic: "switchover",
-                                   summary: "switchover of group \(name) to \(peer) failed: changes were not drained; \(runtime.name) still serves it",
-                                   detail: lines.joined(separator: "\n"), time: Date().timeIntervalSince1970))
+            tell(
+                NotificationEvent(
+                    kind: .takeoverFailed, severity: .critical, node: runtime.name, group: name, topic: "switchover",
+                    summary:
+                        "switchover of group \(name) to \(peer) failed: changes were not drained; \(runtime.name) still serves it",
+                    detail: lines.joined(separator: "\n"), time: Date().timeIntervalSince1970))
             return SwitchoverReport(ok: false, lines: lines, total: runtime.now() - started)
         }
-        lines.append(drained ? "mirror drained: \(peer) acknowledged every change (\(Self.ms(runtime.now() - drainAt)))"
-                             : "mirror NOT drained after \(Int(drainTimeout)) s; handing over anyway (--force): the rejoin keeps what differs as conflicts")
+        lines.append(
+            drained
+                ? "mirror drained: \(peer) acknowledged every change (\(Self.ms(runtime.now() - drainAt)))"
+                : "mirror NOT drained after \(Int(drainTimeout)) s; handing over anyway (--force): the rejoin keeps what differs as conflicts"
+        )
         let releaseAt = runtime.now()
         let released = await actions.release(runStopScripts: false)
         lines += released.lines
@@ -136,15 +166,23 @@ extension FailoverService {
         let total = runtime.now() - started
         guard let outage else {
             lines.append("\(peer) did not report serving the group within 30 s of the hand-over")
-            tell(NotificationEvent(kind: .takeoverFailed, severity: .critical, node: runtime.name, group: name, topic: "switchover",
-                                   summary: "switchover of group \(name): \(peer) holds \(next) but was not seen serving it; check it, or run `understudy failover \(name)` there",
-                                   detail: lines.joined(separator: "\n"), time: Date().timeIntervalSince1970))
+            tell(
+                NotificationEvent(
+                    kind: .takeoverFailed, severity: .critical, node: runtime.name, group: name, topic: "switchover",
+                    summary:
+                        "switchover of group \(name): \(peer) holds \(next) but was not seen serving it; check it, or run `understudy failover \(name)` there",
+                    detail: lines.joined(separator: "\n"), time: Date().timeIntervalSince1970))
             return SwitchoverReport(ok: false, lines: lines, total: total)
         }
-        lines.append("\(peer) serves group \(name): services were unavailable for \(Self.ms(outage)) (address released \(Self.ms(runtime.now() - releaseAt)) ago)")
-        tell(NotificationEvent(kind: .takeoverFinished, severity: .warning, node: runtime.name, group: name, topic: "switchover",
-                               summary: "switchover of group \(name) to \(peer) done in \(Self.ms(total)); services unavailable for \(Self.ms(outage))",
-                               detail: lines.joined(separator: "\n"), time: Date().timeIntervalSince1970))
+        lines.append(
+            "\(peer) serves group \(name): services were unavailable for \(Self.ms(outage)) (address released \(Self.ms(runtime.now() - releaseAt)) ago)"
+        )
+        tell(
+            NotificationEvent(
+                kind: .takeoverFinished, severity: .warning, node: runtime.name, group: name, topic: "switchover",
+                summary:
+                    "switchover of group \(name) to \(peer) done in \(Self.ms(total)); services unavailable for \(Self.ms(outage))",
+                detail: lines.joined(separator: "\n"), time: Date().timeIntervalSince1970))
         return SwitchoverReport(ok: true, lines: lines, total: total, outage: outage)
     }
 

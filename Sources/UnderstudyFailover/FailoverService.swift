@@ -58,8 +58,11 @@ package final class FailoverService: Sendable {
 
     /// - Parameter guardianExecutable: the understudy binary, started as the address guardian (nil: none, as in tests
     ///   that run the daemon inside another program).
-    package init(runtime: NodeRuntime, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void, eventLoopGroup: any EventLoopGroup,
-         followers: StandbyFollowers, guardianExecutable: String? = nil, lockDescriptor: Int32? = nil) throws {
+    package init(
+        runtime: NodeRuntime, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void,
+        eventLoopGroup: any EventLoopGroup,
+        followers: StandbyFollowers, guardianExecutable: String? = nil, lockDescriptor: Int32? = nil
+    ) throws {
         self.runtime = runtime
         self.notifier = notifier
         self.eventLoopGroup = eventLoopGroup
@@ -82,10 +85,14 @@ package final class FailoverService: Sendable {
         for peerName in heartbeatPeers.sorted() where peerName != runtime.name {
             guard let peer = configuration.nodes[peerName] else { continue }
             let common = me.commonLinks(with: peer)
-            routes += common.map { HeartbeatService.Route(peer: peerName, link: $0.local.name, localAddress: $0.local.address,
-                                                          remoteAddress: $0.remote.address) }
-            initial.liveness[peerName] = LinkLiveness(links: common.map(\.local.name), deadTime: configuration.heartbeat.deadTime.seconds,
-                                                      startedAt: now)
+            routes += common.map {
+                HeartbeatService.Route(
+                    peer: peerName, link: $0.local.name, localAddress: $0.local.address,
+                    remoteAddress: $0.remote.address)
+            }
+            initial.liveness[peerName] = LinkLiveness(
+                links: common.map(\.local.name), deadTime: configuration.heartbeat.deadTime.seconds,
+                startedAt: now)
         }
         var queues: [String: AsyncStream<FailoverAction>.Continuation] = [:]
         var streams: [String: AsyncStream<FailoverAction>] = [:]
@@ -93,13 +100,16 @@ package final class FailoverService: Sendable {
             let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
             runtime.setOwnership(ownership, group: group.name)
             let settings = FailoverStateMachine.Settings(
-                node: runtime.name, group: group.name, mode: group.takeover.mode, deadTime: configuration.heartbeat.deadTime.seconds,
+                node: runtime.name, group: group.name, mode: group.takeover.mode,
+                deadTime: configuration.heartbeat.deadTime.seconds,
                 isolationTime: configuration.heartbeat.isolationTime.seconds, hasFence: group.takeover.fence != nil,
                 hasChecks: !group.takeover.checks.isEmpty,
                 followsOwner: group.standby == runtime.name && ownership.owner == group.primary,
                 hasWitness: group.takeover.witness != nil)
             initial.machines[group.name] = FailoverStateMachine(settings: settings, ownership: ownership, at: now)
-            initial.checks[group.name] = Dictionary(uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) })
+            initial.checks[group.name] = Dictionary(
+                uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) }
+            )
             if case .target(let check)? = group.takeover.witness {
                 initial.witnessChecks[group.name] = CheckHealth(rise: check.rise, fall: check.fall)
             }
@@ -107,7 +117,9 @@ package final class FailoverService: Sendable {
             queues[group.name] = continuation
             streams[group.name] = stream
         }
-        if let isolation = me.isolationCheck { initial.isolation = CheckHealth(rise: isolation.rise, fall: isolation.fall) }
+        if let isolation = me.isolationCheck {
+            initial.isolation = CheckHealth(rise: isolation.rise, fall: isolation.fall)
+        }
         self.queues = queues
         self.streams = streams
         let state = NIOLockedValueBox(initial)
@@ -120,15 +132,21 @@ package final class FailoverService: Sendable {
                     // A dead primary sends nothing more (no FIN either when its cable is cut): waiting longer only
                     // adds to the outage. A live one (a forced takeover) stops at its next read.
                     if await !followers.stop(group: group.name, waitingAtMost: 0.05) {
-                        runtime.logger.notice("group \(group.name): the replica's connection is still closing; it can no longer apply anything")
+                        runtime.logger.notice(
+                            "group \(group.name): the replica's connection is still closing; it can no longer apply anything"
+                        )
                     }
                 },
                 recordBase: { [runtime] epoch in
-                    runtime.shareContexts.values.filter { $0.group.name == group.name }.sorted { $0.key < $1.key }.map { context in
+                    runtime.shareContexts.values.filter { $0.group.name == group.name }.sorted { $0.key < $1.key }.map {
+                        context in
                         do {
-                            return "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: Date().timeIntervalSince1970)) entries"
+                            return
+                                "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: Date().timeIntervalSince1970)) entries"
                         } catch {
-                            runtime.logger.error("group \(group.name): could not record the rejoin base of \(context.key): \(error); a rejoining node will keep every file that differs as a conflict")
+                            runtime.logger.error(
+                                "group \(group.name): could not record the rejoin base of \(context.key): \(error); a rejoining node will keep every file that differs as a conflict"
+                            )
                             return "\(context.key) failed: \(error)"
                         }
                     }
@@ -140,13 +158,19 @@ package final class FailoverService: Sendable {
         }
         let lapse = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
         lapseReceiver = lapse
-        if groups.contains(where: { $0.takeover.serviceAddress != nil && $0.takeover.interfaces[runtime.name] != nil }) {
-            let guardian = guardianExecutable.map { AddressGuardian(executable: $0, logger: runtime.logger, lockDescriptor: lockDescriptor) }
-            if guardian == nil {
-                runtime.logger.warning("no address guardian in this process: a service address would outlive the daemon until its kernel lifetime runs out")
+        if groups.contains(where: { $0.takeover.serviceAddress != nil && $0.takeover.interfaces[runtime.name] != nil })
+        {
+            let guardian = guardianExecutable.map {
+                AddressGuardian(executable: $0, logger: runtime.logger, lockDescriptor: lockDescriptor)
             }
-            let holdings = AddressHoldings(lifetime: AddressHoldings.lifetime(deadTime: configuration.heartbeat.deadTime.seconds),
-                                           guardian: guardian, logger: runtime.logger, lapsed: { group in lapse.withLockedValue { $0 }?(group) })
+            if guardian == nil {
+                runtime.logger.warning(
+                    "no address guardian in this process: a service address would outlive the daemon until its kernel lifetime runs out"
+                )
+            }
+            let holdings = AddressHoldings(
+                lifetime: AddressHoldings.lifetime(deadTime: configuration.heartbeat.deadTime.seconds),
+                guardian: guardian, logger: runtime.logger, lapsed: { group in lapse.withLockedValue { $0 }?(group) })
             self.holdings = holdings
             for group in groups { actions[group.name]?.holdings = holdings }
         } else {
@@ -162,24 +186,34 @@ package final class FailoverService: Sendable {
             let node = runtime.name
             let groupNames = groups.map(\.name)
             heartbeat = HeartbeatService(
-                node: node, routes: routes, port: configuration.heartbeat.port, interval: configuration.heartbeat.interval.seconds,
+                node: node, routes: routes, port: configuration.heartbeat.port,
+                interval: configuration.heartbeat.interval.seconds,
                 key: clusterKey, logger: runtime.logger, now: runtime.now,
                 payload: { peer in
                     state.withLockedValue { state in
                         groupNames.compactMap { name -> HeartbeatMessage.GroupState? in
-                            guard let machine = state.machines[name], configuration.groups[name]?.peer(of: node) == peer else { return nil }
-                            return HeartbeatMessage.GroupState(group: name, ownership: machine.ownership, phase: machine.phase.rawValue)
+                            guard let machine = state.machines[name], configuration.groups[name]?.peer(of: node) == peer
+                            else { return nil }
+                            return HeartbeatMessage.GroupState(
+                                group: name, ownership: machine.ownership, phase: machine.phase.rawValue)
                         }
                     }
                 },
                 hearings: { [witnessed] peer in
                     // A witness tells each node of a group it witnesses how long it has not heard the group's nodes.
-                    let heard = Set(witnessed.filter { $0.primary == peer || $0.standby == peer }.flatMap { [$0.primary, $0.standby] })
+                    let heard = Set(
+                        witnessed.filter { $0.primary == peer || $0.standby == peer }.flatMap {
+                            [$0.primary, $0.standby]
+                        })
                     guard !heard.isEmpty else { return [] }
                     let now = runtime.now()
                     return state.withLockedValue { state in
                         heard.sorted().compactMap { name in
-                            state.liveness[name].map { HeartbeatMessage.Hearing(node: name, silenceMilliseconds: UInt32(min(Double(UInt32.max), $0.silence(at: now) * 1000))) }
+                            state.liveness[name].map {
+                                HeartbeatMessage.Hearing(
+                                    node: name,
+                                    silenceMilliseconds: UInt32(min(Double(UInt32.max), $0.silence(at: now) * 1000)))
+                            }
                         }
                     }
                 },
@@ -194,21 +228,34 @@ package final class FailoverService: Sendable {
     package func run() async {
         guard isActive else { return }
         let logger = runtime.logger
-        for warning in ConfigurationAdvice.warnings(runtime.configuration) { logger.warning("configuration: \(warning)") }
+        for warning in ConfigurationAdvice.warnings(runtime.configuration) {
+            logger.warning("configuration: \(warning)")
+        }
         for group in groups {
             let machine = state.withLockedValue { $0.machines[group.name]! }
-            let role = machine.isOwner ? "owner: waiting up to the dead time to hear the peer before taking the address"
+            let role =
+                machine.isOwner
+                ? "owner: waiting up to the dead time to hear the peer before taking the address"
                 : "watching \(group.peer(of: runtime.name))"
-            let checks = group.takeover.checks.isEmpty ? "; no checks configured: silence on every link alone means failure" : ""
-            let failback = group.takeover.failback == .auto
-                ? "; failback auto after \(FailoverStateMachine.seconds(group.takeover.failbackAfter.seconds)) s in step" : ""
-            logger.info("failover for group \(group.name): \(group.takeover.mode.rawValue), \(machine.ownership), \(role)\(checks)\(failback)")
+            let checks =
+                group.takeover.checks.isEmpty ? "; no checks configured: silence on every link alone means failure" : ""
+            let failback =
+                group.takeover.failback == .auto
+                ? "; failback auto after \(FailoverStateMachine.seconds(group.takeover.failbackAfter.seconds)) s in step"
+                : ""
+            logger.info(
+                "failover for group \(group.name): \(group.takeover.mode.rawValue), \(machine.ownership), \(role)\(checks)\(failback)"
+            )
             enqueue(group.name, machine.startActions())
         }
-        heartbeatReceiver.withLockedValue { $0 = { [weak self] message, link, at in self?.received(message, link: link, at: at) } }
+        heartbeatReceiver.withLockedValue {
+            $0 = { [weak self] message, link, at in self?.received(message, link: link, at: at) }
+        }
         runtime.rejoinObserver.withLockedValue { $0 = { [weak self] group in self?.rejoined(group: group) } }
         runtime.peerOwnershipObserver.withLockedValue {
-            $0 = { [weak self] peer, group, ownership in self?.handshakeHeard(peer: peer, group: group, ownership: ownership) }
+            $0 = { [weak self] peer, group, ownership in
+                self?.handshakeHeard(peer: peer, group: group, ownership: ownership)
+            }
         }
         lapseReceiver.withLockedValue {
             $0 = { [weak self] group in
@@ -235,7 +282,9 @@ package final class FailoverService: Sendable {
                 let stream = streams[group.name]!
                 tasks.addTask { await self.perform(stream, actions: actions) }
                 if let refresh = group.takeover.announceRefresh {
-                    tasks.addTask { await self.refreshAnnouncements(group.name, every: refresh.seconds, actions: actions) }
+                    tasks.addTask {
+                        await self.refreshAnnouncements(group.name, every: refresh.seconds, actions: actions)
+                    }
                 }
                 if group.takeover.failback == .auto && group.standby == runtime.name {
                     tasks.addTask { await self.autoFailback(group) }

@@ -41,7 +41,8 @@ struct GroupActions: Sendable {
     func fence() async -> (succeeded: Bool, detail: String) {
         guard let command = takeover.fence else { return (true, "") }
         logger.notice("group \(group.name): fencing \(group.peer(of: node)) with: \(command)")
-        let outcome = await ProcessRunner.run(command, environment: environment(), timeout: takeover.fenceTimeout.seconds)
+        let outcome = await ProcessRunner.run(
+            command, environment: environment(), timeout: takeover.fenceTimeout.seconds)
         log("fence", outcome)
         return (outcome.succeeded, "fence `\(command)`: \(outcome.summary)" + Self.outputBlock(outcome.output))
     }
@@ -66,7 +67,9 @@ struct GroupActions: Sendable {
         // Before the services start: the base is the tree as the old holder left it.
         let baseAt = Self.clock()
         let lines = recordBase(ownership.epoch)
-        report.step("recorded the base of epoch \(ownership.epoch): \(lines.joined(separator: ", ")) (\(Self.milliseconds(since: baseAt)))")
+        report.step(
+            "recorded the base of epoch \(ownership.epoch): \(lines.joined(separator: ", ")) (\(Self.milliseconds(since: baseAt)))"
+        )
         await bringUp(&report)
         return (true, report)
     }
@@ -77,10 +80,13 @@ struct GroupActions: Sendable {
             let addAt = Self.clock()
             do {
                 // Held (renewed, guarded) when it can die with the daemon; one it had already gets the lifetime too.
-                let added = try holdings.map { holdings throws(NetworkActionError) in
-                    try holdings.add(.init(group: group.name, address: address, interface: interface))
-                } ?? InterfaceAddresses.add(address, interface: interface)
-                report.step("\(added ? "added" : "already had") \(address) on \(interface) (\(Self.milliseconds(since: addAt)))")
+                let added =
+                    try holdings.map { holdings throws(NetworkActionError) in
+                        try holdings.add(.init(group: group.name, address: address, interface: interface))
+                    } ?? InterfaceAddresses.add(address, interface: interface)
+                report.step(
+                    "\(added ? "added" : "already had") \(address) on \(interface) (\(Self.milliseconds(since: addAt)))"
+                )
                 logger.notice("group \(group.name): \(added ? "added" : "already had") \(address) on \(interface)")
                 announce(address, interface: interface, &report)
             } catch {
@@ -89,16 +95,20 @@ struct GroupActions: Sendable {
             }
         }
         for script in takeover.startScripts {
-            let outcome = await ProcessRunner.run(script, environment: environment(), timeout: takeover.scriptTimeout.seconds)
+            let outcome = await ProcessRunner.run(
+                script, environment: environment(), timeout: takeover.scriptTimeout.seconds)
             log("start script `\(script)`", outcome)
-            report.step("start `\(script)`: \(outcome.summary)" + Self.outputBlock(outcome.output), ok: outcome.succeeded)
+            report.step(
+                "start `\(script)`: \(outcome.summary)" + Self.outputBlock(outcome.output), ok: outcome.succeeded)
         }
     }
 
     private func announce(_ address: ServiceAddress, interface: String, _ report: inout Report) {
         do {
             try AddressAnnouncer.announce(address, interface: interface)
-            report.step("announced \(address.address) on \(interface) (\(address.family == .ipv4 ? "gratuitous ARP" : "unsolicited neighbour advertisement")), \(takeover.announceCount - 1) more every \(takeover.announceInterval)")
+            report.step(
+                "announced \(address.address) on \(interface) (\(address.family == .ipv4 ? "gratuitous ARP" : "unsolicited neighbour advertisement")), \(takeover.announceCount - 1) more every \(takeover.announceInterval)"
+            )
         } catch {
             report.step("announcing \(address.address) failed: \(error)", ok: false)
             logger.error("group \(group.name): cannot announce \(address.address) on \(interface): \(error)")
@@ -150,9 +160,11 @@ struct GroupActions: Sendable {
     func stopServices() async -> Report {
         var report = Report()
         for script in takeover.stopScripts {
-            let outcome = await ProcessRunner.run(script, environment: environment(), timeout: takeover.scriptTimeout.seconds)
+            let outcome = await ProcessRunner.run(
+                script, environment: environment(), timeout: takeover.scriptTimeout.seconds)
             log("stop script `\(script)`", outcome)
-            report.step("stop `\(script)`: \(outcome.summary)" + Self.outputBlock(outcome.output), ok: outcome.succeeded)
+            report.step(
+                "stop `\(script)`: \(outcome.summary)" + Self.outputBlock(outcome.output), ok: outcome.succeeded)
         }
         return report
     }
@@ -164,9 +176,10 @@ struct GroupActions: Sendable {
             let at = Self.clock()
             do {
                 // No longer renewed nor guarded: should the removal fail, the kernel drops it when its lifetime runs out.
-                let removed = try holdings.map { holdings throws(NetworkActionError) in
-                    try holdings.remove(.init(group: group.name, address: address, interface: interface))
-                } ?? InterfaceAddresses.remove(address, interface: interface)
+                let removed =
+                    try holdings.map { holdings throws(NetworkActionError) in
+                        try holdings.remove(.init(group: group.name, address: address, interface: interface))
+                    } ?? InterfaceAddresses.remove(address, interface: interface)
                 if removed {
                     report.step("removed \(address) from \(interface) (\(Self.milliseconds(since: at)))")
                     logger.notice("group \(group.name): removed \(address) from \(interface)")
@@ -184,7 +197,9 @@ struct GroupActions: Sendable {
     }
 
     private func environment() -> [String: String] {
-        var environment = ["UNDERSTUDY_GROUP": group.name, "UNDERSTUDY_NODE": node, "UNDERSTUDY_PEER": group.peer(of: node)]
+        var environment = [
+            "UNDERSTUDY_GROUP": group.name, "UNDERSTUDY_NODE": node, "UNDERSTUDY_PEER": group.peer(of: node),
+        ]
         if let address = takeover.serviceAddress { environment["UNDERSTUDY_SERVICE_ADDRESS"] = address.description }
         if let interface { environment["UNDERSTUDY_INTERFACE"] = interface }
         return environment
@@ -197,7 +212,11 @@ struct GroupActions: Sendable {
 
     private static func outputBlock(_ output: String) -> String {
         let trimmed = output.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.isEmpty ? "" : "\n  | " + trimmed.split(separator: "\n", omittingEmptySubsequences: false).prefix(20).joined(separator: "\n  | ")
+        return trimmed.isEmpty
+            ? ""
+            : "\n  | "
+                + trimmed.split(separator: "\n", omittingEmptySubsequences: false).prefix(20).joined(
+                    separator: "\n  | ")
     }
 
     static func clock() -> Double { MonotonicClock.seconds() }

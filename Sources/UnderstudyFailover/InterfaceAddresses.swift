@@ -14,11 +14,14 @@ public enum InterfaceAddresses {
     /// - Parameter lifetime: seconds after which the kernel removes the address by itself unless `renew`ed; nil: never.
     /// - Returns: false when the interface already had it (nothing changed).
     @discardableResult
-    public static func add(_ address: ServiceAddress, interface: String, lifetime: UInt32? = nil) throws(NetworkActionError) -> Bool {
+    public static func add(
+        _ address: ServiceAddress, interface: String, lifetime: UInt32? = nil
+    ) throws(NetworkActionError) -> Bool {
         let action = "cannot add \(address) to \(interface)"
         let index = try Self.index(of: interface, action: action)
         let result = address.bytes.withUnsafeBufferPointer {
-            understudy_netaddr_add(1, index, address.socketFamily, $0.baseAddress, Int32(address.prefixLength), lifetime ?? 0)
+            understudy_netaddr_add(
+                1, index, address.socketFamily, $0.baseAddress, Int32(address.prefixLength), lifetime ?? 0)
         }
         if result < 0 {
             throw .failed(.addressAddFailed, action, interface: interface, family: address.family, errno: -result)
@@ -28,7 +31,9 @@ public enum InterfaceAddresses {
 
     /// Gives `address` on `interface` a fresh lifetime of `seconds`, if it is there.
     /// - Returns: false when the interface does not have it (then nothing is added).
-    public static func renew(_ address: ServiceAddress, interface: String, lifetime seconds: UInt32) throws(NetworkActionError) -> Bool {
+    public static func renew(
+        _ address: ServiceAddress, interface: String, lifetime seconds: UInt32
+    ) throws(NetworkActionError) -> Bool {
         guard try contains(address, interface: interface) else { return false }
         let action = "cannot renew \(address) on \(interface)"
         let index = try Self.index(of: interface, action: action)
@@ -86,7 +91,9 @@ public enum InterfaceAddresses {
         var bytes = [UInt8](repeating: 0, count: 16)
         var hardwareType: Int32 = 0
         let length = interface.withCString { name in
-            bytes.withUnsafeMutableBufferPointer { understudy_if_hwaddr(name, $0.baseAddress, Int32($0.count), &hardwareType) }
+            bytes.withUnsafeMutableBufferPointer {
+                understudy_if_hwaddr(name, $0.baseAddress, Int32($0.count), &hardwareType)
+            }
         }
         if length < 0 {
             throw .failed(.hardwareAddressFailed, action, interface: interface, errno: -length)
@@ -97,7 +104,9 @@ public enum InterfaceAddresses {
                 message: "\(action): it is not an Ethernet interface (hardware type \(hardwareType)); "
                     + "choose the Ethernet interface (or bridge, bond, VLAN) that the clients reach")
         }
-        return Link(index: index, hardwareAddress: Array(bytes[..<Int(length)]), isEthernet: hardwareType == 1 /* ARPHRD_ETHER */)
+        return Link(
+            index: index, hardwareAddress: Array(bytes[..<Int(length)]),
+            isEthernet: hardwareType == 1 /* ARPHRD_ETHER */)
     }
 
     /// The interface index, looked up in the calling thread's namespace; throws `noSuchInterface` for an unknown name.

@@ -33,7 +33,9 @@ public struct NetworkActionError: Error, Sendable, CustomStringConvertible {
 
     /// The error of a failed call: `action` says what was attempted ("cannot add 10.77.1.100/24 to eth0"),
     /// the errno why, with a hint for the causes an administrator meets.
-    static func failed(_ code: Code, _ action: String, interface: String, family: ServiceAddress.Family? = nil, errno value: Int32) -> NetworkActionError {
+    static func failed(
+        _ code: Code, _ action: String, interface: String, family: ServiceAddress.Family? = nil, errno value: Int32
+    ) -> NetworkActionError {
         if value == ENODEV || value == ENXIO {
             return noSuchInterface(action, interface: interface)
         }
@@ -57,7 +59,8 @@ public struct NetworkActionError: Error, Sendable, CustomStringConvertible {
     }
 
     static func noSuchInterface(_ action: String, interface: String) -> NetworkActionError {
-        let detail = interface.utf8.count > 15 || interface.isEmpty
+        let detail =
+            interface.utf8.count > 15 || interface.isEmpty
             ? "\(String(reflecting: interface)) is not an interface name, which has 1 to 15 characters"
             : "no such interface (ip link shows the names)"
         return NetworkActionError(code: .noSuchInterface, message: "\(action): \(detail)", errno: ENODEV)

@@ -30,8 +30,14 @@ package final class StandbyFollowers: Sendable {
                 }
                 if first { continuation.resume() }
             }
-            Task { await task.value; finish(true) }
-            Task { try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9)); finish(false) }
+            Task {
+                await task.value
+                finish(true)
+            }
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                finish(false)
+            }
         }
         return ended.withLockedValue { $0 } ?? false
     }

@@ -29,13 +29,14 @@ package struct DirectoryEntry {
         while let dirent = readdir(stream) {
             let raw = withUnsafeBytes(of: dirent.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
             if raw == [46] || raw == [46, 46] { continue }
-            let kind: Kind = switch Int32(dirent.pointee.d_type) {
-            case Int32(DT_REG): .file
-            case Int32(DT_DIR): .directory
-            case Int32(DT_LNK): .symlink
-            case Int32(DT_UNKNOWN): .unknown
-            default: .other
-            }
+            let kind: Kind =
+                switch Int32(dirent.pointee.d_type) {
+                case Int32(DT_REG): .file
+                case Int32(DT_DIR): .directory
+                case Int32(DT_LNK): .symlink
+                case Int32(DT_UNKNOWN): .unknown
+                default: .other
+                }
             entries.append(DirectoryEntry(name: raw.map { CChar(bitPattern: $0) } + [0], kind: kind))
         }
         return entries

@@ -32,7 +32,8 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch code {
         case .systemCall:
-            return "\(operation) \(RelativePath.shown(path)) failed: \(String(cString: strerror(errnoValue))) (errno \(errnoValue))"
+            return
+                "\(operation) \(RelativePath.shown(path)) failed: \(String(cString: strerror(errnoValue))) (errno \(errnoValue))"
         case .pathRefused, .contentMismatch, .notUTF8:
             return "\(RelativePath.shown(path)): \(operation)"
         }

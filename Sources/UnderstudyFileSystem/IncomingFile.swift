@@ -23,7 +23,9 @@ public final class IncomingFile {
     private var closed = false
     private let directory: Int32
 
-    package init(header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor) throws(FileSystemError) {
+    package init(
+        header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor
+    ) throws(FileSystemError) {
         self.header = header
         let (dir, name) = try share.parent(of: header.path)
         finalName = name
@@ -87,7 +89,8 @@ public final class IncomingFile {
         } catch let error as FileSystemError {
             throw error
         } catch {
-            throw FileSystemError(.contentMismatch, operation: "could not decode the payload: \(error)", path: header.path)
+            throw FileSystemError(
+                .contentMismatch, operation: "could not decode the payload: \(error)", path: header.path)
         }
     }
 
@@ -111,18 +114,23 @@ public final class IncomingFile {
     package func finish(expectedHash: [UInt8], writer: ReplicaWriter) throws(FileSystemError) -> [UInt8] {
         if let patch {
             do {
-                try patch.feed(UnsafeRawBufferPointer(start: nil, count: 0), isLast: true) { output in try self.write(output) }
+                try patch.feed(UnsafeRawBufferPointer(start: nil, count: 0), isLast: true) { output in
+                    try self.write(output)
+                }
             } catch let error as FileSystemError {
                 throw error
             } catch {
-                throw FileSystemError(.contentMismatch, operation: "could not apply the delta: \(error)", path: header.path)
+                throw FileSystemError(
+                    .contentMismatch, operation: "could not apply the delta: \(error)", path: header.path)
             }
         }
         let digest = Array(hasher.finalize())
         guard digest == expectedHash, bytesWritten == header.size else {
-            throw FileSystemError(.contentMismatch,
-                                  operation: "content differs from the sender's (\(bytesWritten) of \(header.size) bytes, hash mismatch); discarded",
-                                  path: header.path)
+            throw FileSystemError(
+                .contentMismatch,
+                operation:
+                    "content differs from the sender's (\(bytesWritten) of \(header.size) bytes, hash mismatch); discarded",
+                path: header.path)
         }
         try writer.setAttributes(descriptor, header.attributes, path: header.path)
         close(descriptor)

@@ -78,7 +78,9 @@ package enum ReplicaAdoption {
             suffix += 1
             aside = trimmed + ".understudy-aside-" + PointInTime.compact(time) + "-\(suffix)"
         }
-        guard rename(trimmed, aside) == 0 else { throw FileSystemError.errno("move the replica aside to \(aside)", trimmed) }
+        guard rename(trimmed, aside) == 0 else {
+            throw FileSystemError.errno("move the replica aside to \(aside)", trimmed)
+        }
         try ShareDirectory.makeDirectories(trimmed)
         try writeMarker(trimmed, identity: identity, how: "empty after moving the old content to \(aside)")
         return aside
@@ -156,8 +158,12 @@ public enum ReplicaAdvice {
         var warnings: [String] = []
         for group in configuration.groups.values.sorted(by: { $0.name < $1.name }) {
             for share in group.shares {
-                guard let (entries, marked) = ReplicaAdoption.inspect(share.replica), entries > 0, !marked else { continue }
-                warnings.append("replica \(share.replica) of \(group.name)/\(share.name) holds \(entries) entries but no mark that understudy mirrored into it: unless an understudy older than marks mirrored into it (then it is recognized at start), \(group.standby) will not sync into it until you run `understudy adopt \(group.name)/\(share.name) --keep` (mirror over it; files the source lacks are deleted) or `--move-aside`")
+                guard let (entries, marked) = ReplicaAdoption.inspect(share.replica), entries > 0, !marked else {
+                    continue
+                }
+                warnings.append(
+                    "replica \(share.replica) of \(group.name)/\(share.name) holds \(entries) entries but no mark that understudy mirrored into it: unless an understudy older than marks mirrored into it (then it is recognized at start), \(group.standby) will not sync into it until you run `understudy adopt \(group.name)/\(share.name) --keep` (mirror over it; files the source lacks are deleted) or `--move-aside`"
+                )
             }
         }
         return warnings

@@ -7,7 +7,8 @@ import UnderstudyWire
 
 extension ReplicaWriter {
     public func beginFile(_ header: FileHeader) throws(FileSystemError) -> IncomingFile {
-        try IncomingFile(header: header, share: share, partialThreshold: options.partialThreshold, decompressor: decompressor)
+        try IncomingFile(
+            header: header, share: share, partialThreshold: options.partialThreshold, decompressor: decompressor)
     }
 
     /// Verifies and queues a received file; flushes when the batch is full.
@@ -19,8 +20,10 @@ extension ReplicaWriter {
             file.discard()
             throw error
         }
-        pending.append(PendingCommit(path: file.header.path, temporaryName: file.temporaryName, contentHash: hash,
-                                     size: file.header.size, partialToRemove: file.partialToRemove))
+        pending.append(
+            PendingCommit(
+                path: file.header.path, temporaryName: file.temporaryName, contentHash: hash,
+                size: file.header.size, partialToRemove: file.partialToRemove))
         pendingBytes += file.header.size
         bytesWritten += file.bytesWritten
         if pending.count >= options.batchFiles || pendingBytes >= options.batchBytes {

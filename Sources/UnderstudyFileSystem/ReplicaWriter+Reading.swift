@@ -17,16 +17,20 @@ extension ReplicaWriter {
     /// Streams a librsync signature of the replica's file (or its partial copy) for the primary's delta.
     public func signature(of path: String, basis: DeltaBasis, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         var generator: SignatureGenerator?
-        try readFile(path, name: { basis == .partial ? ShareDirectory.partialPrefix + $0 : $0 }, purpose: "signature",
-                     opened: { status in generator = try SignatureGenerator(basisSize: status.size) }) { chunk, isLast in
+        try readFile(
+            path, name: { basis == .partial ? ShareDirectory.partialPrefix + $0 : $0 }, purpose: "signature",
+            opened: { status in generator = try SignatureGenerator(basisSize: status.size) }
+        ) { chunk, isLast in
             try generator!.feed(chunk, isLast: isLast, output: emit)
         }
     }
 
     /// Reads a regular file of the replica in 256 KiB chunks; the last call has an empty chunk and `isLast`.
-    private func readFile(_ path: String, name: (String) -> String, purpose: String,
-                          opened: (FileStatus) throws -> Void = { _ in },
-                          body: (UnsafeRawBufferPointer, _ isLast: Bool) throws -> Void) throws {
+    private func readFile(
+        _ path: String, name: (String) -> String, purpose: String,
+        opened: (FileStatus) throws -> Void = { _ in },
+        body: (UnsafeRawBufferPointer, _ isLast: Bool) throws -> Void
+    ) throws {
         let (dir, finalName) = try share.parent(of: path)
         let fd = openat(dir, name(finalName), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystemError.errno("open for \(purpose)", path) }

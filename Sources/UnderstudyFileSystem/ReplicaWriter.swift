@@ -100,7 +100,9 @@ public final class ReplicaWriter {
                 history.preserve(toDir, toName, path: to, reason: "replaced")
                 history.preserveTree(source, fromName, path: from, reason: "moved")
             }
-            guard renameat(source, fromName, toDir, toName) == 0 else { throw .errno("rename to \(String(reflecting: to))", from) }
+            guard renameat(source, fromName, toDir, toName) == 0 else {
+                throw .errno("rename to \(String(reflecting: to))", from)
+            }
             options.history?.noteMovedInTree(toDir, toName, path: to)
             removedPaths.append(from)
             renamedPaths[to] = from
@@ -108,7 +110,8 @@ public final class ReplicaWriter {
                 committedRecords.append(ReplicaWriter.record(to, status, hash: nil))
             }
         case .sendFile(let path, _, _):
-            throw FileSystemError(.pathRefused, operation: "file content must arrive as fileBegin, not as an operation", path: path)
+            throw FileSystemError(
+                .pathRefused, operation: "file content must arrive as fileBegin, not as an operation", path: path)
         case .makeSymlink(let path, let target, let attributes):
             let (dir, name) = try share.parent(of: path)
             let temporary = ReplicaWriter.temporaryName()
@@ -116,7 +119,9 @@ public final class ReplicaWriter {
             do throws(FileSystemError) {
                 try setLinkAttributes(dir, temporary, attributes, path: path)
                 options.history?.preserve(dir, name, path: path, reason: "replaced")
-                guard renameat(dir, temporary, dir, name) == 0 else { throw FileSystemError.errno("rename symlink into place", path) }
+                guard renameat(dir, temporary, dir, name) == 0 else {
+                    throw FileSystemError.errno("rename symlink into place", path)
+                }
             } catch {
                 unlinkat(dir, temporary, 0)
                 throw error
@@ -127,11 +132,14 @@ public final class ReplicaWriter {
             let targetDescriptor = dup(targetDir)
             defer { close(targetDescriptor) }
             guard try FileStatus.at(targetDescriptor, targetName, path: target).kind == .file else {
-                throw FileSystemError(.pathRefused, operation: "hard link target is not a regular file; refused", path: target)
+                throw FileSystemError(
+                    .pathRefused, operation: "hard link target is not a regular file; refused", path: target)
             }
             let (dir, name) = try share.parent(of: path)
             let temporary = ReplicaWriter.temporaryName()
-            guard linkat(targetDescriptor, targetName, dir, temporary, 0) == 0 else { throw .errno("create hard link", path) }
+            guard linkat(targetDescriptor, targetName, dir, temporary, 0) == 0 else {
+                throw .errno("create hard link", path)
+            }
             options.history?.preserve(dir, name, path: path, reason: "replaced")
             guard renameat(dir, temporary, dir, name) == 0 else {
                 unlinkat(dir, temporary, 0)
@@ -146,7 +154,8 @@ public final class ReplicaWriter {
                 guard fd >= 0 else { throw .errno("open for attributes", path) }
                 defer { close(fd) }
                 guard try FileStatus.of(fd, path: path).kind == .file else {
-                    throw FileSystemError(.pathRefused, operation: "is not a regular file; attributes refused", path: path)
+                    throw FileSystemError(
+                        .pathRefused, operation: "is not a regular file; attributes refused", path: path)
                 }
                 var info = stat()
                 if options.breakSharedInodes, fstat(fd, &info) == 0, info.st_nlink > 1 {
@@ -165,7 +174,9 @@ public final class ReplicaWriter {
 
     /// Gives `name` a new inode with `attributes`: its content is copied to a temporary sibling, which replaces it.
     /// The old inode keeps its attributes for the archives that share it.
-    private func replaceWithOwnCopy(_ fd: Int32, _ dir: Int32, _ name: String, _ attributes: FileAttributes, path: String) throws(FileSystemError) {
+    private func replaceWithOwnCopy(
+        _ fd: Int32, _ dir: Int32, _ name: String, _ attributes: FileAttributes, path: String
+    ) throws(FileSystemError) {
         let temporary = ReplicaWriter.temporaryName()
         let output = openat(dir, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw .errno("create a copy of", path) }
@@ -277,10 +288,11 @@ public final class ReplicaWriter {
     }
 
     static func record(_ path: String, _ status: FileStatus, hash: [UInt8]?) -> FileIndexRecord {
-        FileIndexRecord(path: path, size: status.size,
-                        mtimeSeconds: status.attributes.mtimeSeconds, mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds),
-                        ctimeSeconds: status.ctimeSeconds, ctimeNanoseconds: status.ctimeNanoseconds,
-                        inode: status.inode, contentHash: hash)
+        FileIndexRecord(
+            path: path, size: status.size,
+            mtimeSeconds: status.attributes.mtimeSeconds, mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds),
+            ctimeSeconds: status.ctimeSeconds, ctimeNanoseconds: status.ctimeNanoseconds,
+            inode: status.inode, contentHash: hash)
     }
 
     func setAttributes(_ fd: Int32, _ attributes: FileAttributes, path: String) throws(FileSystemError) {
@@ -292,7 +304,9 @@ public final class ReplicaWriter {
         guard futimens(fd, &times) == 0 else { throw .errno("set times of", path) }
     }
 
-    func setLinkAttributes(_ dir: Int32, _ name: String, _ attributes: FileAttributes, path: String) throws(FileSystemError) {
+    func setLinkAttributes(
+        _ dir: Int32, _ name: String, _ attributes: FileAttributes, path: String
+    ) throws(FileSystemError) {
         if options.applyOwnership {
             guard fchownat(dir, name, attributes.uid, attributes.gid, AT_SYMLINK_NOFOLLOW) == 0 else {
                 throw .errno("change owner of", path)
@@ -328,14 +342,18 @@ public final class ReplicaWriter {
         var rawNames: [[CChar]] = []
         while let dirent = readdir(stream) {
             let raw = withUnsafeBytes(of: dirent.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
-            if String(validating: raw, as: UTF8.self) == nil { rawNames.append(raw.map { CChar(bitPattern: $0) } + [0]) }
+            if String(validating: raw, as: UTF8.self) == nil {
+                rawNames.append(raw.map { CChar(bitPattern: $0) } + [0])
+            }
         }
         let childDescriptor = dirfd(stream)
         for entry in names {
             try removeRecursively(childDescriptor, entry, path: RelativePath.join(path, entry))
         }
         for raw in rawNames {
-            if unlinkat(childDescriptor, raw, 0) != 0 && errno == EISDIR { unlinkat(childDescriptor, raw, AT_REMOVEDIR) }
+            if unlinkat(childDescriptor, raw, 0) != 0 && errno == EISDIR {
+                unlinkat(childDescriptor, raw, AT_REMOVEDIR)
+            }
         }
         closedir(stream)
         guard unlinkat(dir, name, AT_REMOVEDIR) == 0 || errno == ENOENT else { throw .errno("remove directory", path) }

@@ -49,8 +49,9 @@ public final class ShareDirectory {
             close(fd)
             guard next >= 0 else {
                 if failure == ELOOP || failure == ENOTDIR {
-                    throw FileSystemError(.pathRefused, operation: "traverses a symlink or a non-directory inside the share; refused",
-                                          path: path, errno: failure)
+                    throw FileSystemError(
+                        .pathRefused, operation: "traverses a symlink or a non-directory inside the share; refused",
+                        path: path, errno: failure)
                 }
                 throw FileSystemError(.systemCall, operation: "open directory", path: path, errno: failure)
             }
@@ -87,7 +88,8 @@ public final class ShareDirectory {
         let fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ELOOP {
-                throw FileSystemError(.pathRefused, operation: "is a symlink, not a file; refused", path: path, errno: ELOOP)
+                throw FileSystemError(
+                    .pathRefused, operation: "is a symlink, not a file; refused", path: path, errno: ELOOP)
             }
             throw .errno("open", path)
         }

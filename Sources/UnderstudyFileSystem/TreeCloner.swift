@@ -46,7 +46,9 @@ package struct TreeCloner {
     }
 
     /// Copies one entry (a file, a symlink, or a directory with everything below it).
-    package mutating func cloneEntry(_ entry: DirectoryEntry, from source: Int32, into destination: Int32, path: String) throws {
+    package mutating func cloneEntry(
+        _ entry: DirectoryEntry, from source: Int32, into destination: Int32, path: String
+    ) throws {
         switch entry.resolvedKind(in: source) {
         case .file:
             try cloneFile(entry.name, from: source, into: destination, path: path)
@@ -56,7 +58,9 @@ package struct TreeCloner {
             defer { close(child) }
             var info = stat()
             guard fstat(child, &info) == 0 else { throw FileSystemError.errno("stat", path) }
-            if mkdirat(destination, entry.name, 0o700) != 0 && errno != EEXIST { throw FileSystemError.errno("create directory", path) }
+            if mkdirat(destination, entry.name, 0o700) != 0 && errno != EEXIST {
+                throw FileSystemError.errno("create directory", path)
+            }
             let copy = openat(destination, entry.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard copy >= 0 else { throw FileSystemError.errno("open new directory", path) }
             defer { close(copy) }
@@ -67,7 +71,9 @@ package struct TreeCloner {
             let count = readlinkat(source, entry.name, &buffer, 4096)
             guard count >= 0 else { throw FileSystemError.errno("read symlink", path) }
             buffer[count] = 0
-            guard symlinkat(buffer, destination, entry.name) == 0 || errno == EEXIST else { throw FileSystemError.errno("create symlink", path) }
+            guard symlinkat(buffer, destination, entry.name) == 0 || errno == EEXIST else {
+                throw FileSystemError.errno("create symlink", path)
+            }
             var info = stat()
             if fstatat(source, entry.name, &info, AT_SYMLINK_NOFOLLOW) == 0 {
                 if applyOwnership { fchownat(destination, entry.name, info.st_uid, info.st_gid, AT_SYMLINK_NOFOLLOW) }
@@ -103,7 +109,9 @@ package struct TreeCloner {
     }
 
     /// A copy of its own: a reflink where the file system has them, else the bytes.
-    private mutating func copyFile(_ name: [CChar], from source: Int32, into destination: Int32, status: stat, path: String) throws {
+    private mutating func copyFile(
+        _ name: [CChar], from source: Int32, into destination: Int32, status: stat, path: String
+    ) throws {
         let input = openat(source, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard input >= 0 else { throw FileSystemError.errno("open", path) }
         defer { close(input) }
@@ -164,7 +172,9 @@ package struct TreeCloner {
 
     package static func copyAttributes(_ info: stat, to descriptor: Int32, ownership: Bool, path: String) throws {
         if ownership { fchown(descriptor, info.st_uid, info.st_gid) }
-        guard fchmod(descriptor, info.st_mode & 0o7777) == 0 else { throw FileSystemError.errno("change mode of", path) }
+        guard fchmod(descriptor, info.st_mode & 0o7777) == 0 else {
+            throw FileSystemError.errno("change mode of", path)
+        }
         var times = [info.st_atim, info.st_mtim]
         guard futimens(descriptor, &times) == 0 else { throw FileSystemError.errno("set times of", path) }
     }

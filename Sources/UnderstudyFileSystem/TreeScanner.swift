@@ -41,8 +41,10 @@ public struct TreeScanner {
         for item in ScopedPath.minimal(scope) {
             if item.path.isEmpty {
                 let rootStatus = try FileStatus.of(share.rootDescriptor, path: "")
-                result.entries.append(ManifestEntry(path: "", kind: .directory, size: 0, attributes: rootStatus.attributes,
-                                                    inode: rootStatus.inode, linkCount: rootStatus.linkCount))
+                result.entries.append(
+                    ManifestEntry(
+                        path: "", kind: .directory, size: 0, attributes: rootStatus.attributes,
+                        inode: rootStatus.inode, linkCount: rootStatus.linkCount))
                 guard item.recursive else { continue }
                 // A descriptor of its own: a dup would share the read position with every other walk of the root.
                 let rootCopy = openat(share.rootDescriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -53,7 +55,7 @@ public struct TreeScanner {
                 let parent: Int32
                 do {
                     parent = try share.openDirectory(parentPath)
-                } catch where error.code == .pathRefused || error.errnoValue == ENOENT || error.errnoValue == ENOTDIR {
+                } catch  where error.code == .pathRefused || error.errnoValue == ENOENT || error.errnoValue == ENOTDIR {
                     continue  // gone, or no longer a directory: the scope of that change covers it
                 }
                 defer { close(parent) }
@@ -79,7 +81,9 @@ public struct TreeScanner {
         return true
     }
 
-    private func walk(_ pending: inout [(path: String, descriptor: Int32)], into result: inout Result) throws(FileSystemError) {
+    private func walk(
+        _ pending: inout [(path: String, descriptor: Int32)], into result: inout Result
+    ) throws(FileSystemError) {
         while let (directoryPath, fd) = pending.popLast() {
             guard let stream = fdopendir(fd) else {
                 close(fd)
@@ -113,11 +117,13 @@ public struct TreeScanner {
 
     /// Records the entry `name` of the directory `fd` if the filter keeps it; for a directory, returns an open
     /// descriptor of it (the caller walks or closes it).
-    private func visit(_ fd: Int32, _ name: String, path: String, into result: inout Result) throws(FileSystemError) -> Int32? {
+    private func visit(
+        _ fd: Int32, _ name: String, path: String, into result: inout Result
+    ) throws(FileSystemError) -> Int32? {
         let status: FileStatus
         do {
             status = try FileStatus.at(fd, name, path: path)
-        } catch where error.errnoValue == ENOENT {
+        } catch  where error.errnoValue == ENOENT {
             return nil  // vanished while we walked
         }
         guard let kind = status.kind else {
@@ -132,34 +138,42 @@ public struct TreeScanner {
                 if errno == ENOENT { return nil }
                 throw .errno("open directory", path)
             }
-            result.entries.append(ManifestEntry(path: path, kind: .directory, size: 0, attributes: status.attributes,
-                                                inode: status.inode, linkCount: status.linkCount))
+            result.entries.append(
+                ManifestEntry(
+                    path: path, kind: .directory, size: 0, attributes: status.attributes,
+                    inode: status.inode, linkCount: status.linkCount))
             return child
         case .symlink:
             guard filter.isIncluded(path) else { return nil }
             let target = try readLink(fd, name, path: path)
-            result.entries.append(ManifestEntry(path: path, kind: .symlink, size: Int64(target.utf8.count),
-                                                attributes: status.attributes, linkTarget: target,
-                                                inode: status.inode, linkCount: status.linkCount))
+            result.entries.append(
+                ManifestEntry(
+                    path: path, kind: .symlink, size: Int64(target.utf8.count),
+                    attributes: status.attributes, linkTarget: target,
+                    inode: status.inode, linkCount: status.linkCount))
         case .file:
             guard filter.isIncluded(path) else { return nil }
-            result.entries.append(ManifestEntry(path: path, kind: .file, size: status.size, attributes: status.attributes,
-                                                inode: status.inode, linkCount: status.linkCount,
-                                                contentHash: knownHash(path, status)))
+            result.entries.append(
+                ManifestEntry(
+                    path: path, kind: .file, size: status.size, attributes: status.attributes,
+                    inode: status.inode, linkCount: status.linkCount,
+                    contentHash: knownHash(path, status)))
         }
         return nil
     }
 
     private func knownHash(_ path: String, _ status: FileStatus) -> [UInt8]? {
         guard let record = index[path], record.size == status.size, record.inode == status.inode,
-              record.mtimeSeconds == status.attributes.mtimeSeconds,
-              record.mtimeNanoseconds == Int32(status.attributes.mtimeNanoseconds),
-              record.ctimeSeconds == status.ctimeSeconds, record.ctimeNanoseconds == status.ctimeNanoseconds
+            record.mtimeSeconds == status.attributes.mtimeSeconds,
+            record.mtimeNanoseconds == Int32(status.attributes.mtimeNanoseconds),
+            record.ctimeSeconds == status.ctimeSeconds, record.ctimeNanoseconds == status.ctimeNanoseconds
         else { return nil }
         return record.contentHash
     }
 
-    private func noteReserved(name: String, directory: String, fd: Int32, into result: inout Result) throws(FileSystemError) {
+    private func noteReserved(
+        name: String, directory: String, fd: Int32, into result: inout Result
+    ) throws(FileSystemError) {
         // The replica's mark (see ReplicaAdoption) stays, unmirrored.
         if directory.isEmpty && name == ReplicaAdoption.markerName { return }
         if name.hasPrefix(ShareDirectory.partialPrefix) {

@@ -43,7 +43,8 @@ package struct CheckProbe: Sendable {
         case .file(let path, let expectBody):
             result = await read(path, expectBody: expectBody, timeout: timeout)
         case .command(let command):
-            let outcome = await ProcessRunner.run(command, environment: ["UNDERSTUDY_CHECK": check.name], timeout: timeout)
+            let outcome = await ProcessRunner.run(
+                command, environment: ["UNDERSTUDY_CHECK": check.name], timeout: timeout)
             let output = outcome.output.split(separator: "\n").last.map { ": " + $0.prefix(200) } ?? ""
             result = Result(passed: outcome.succeeded, message: outcome.summary + output)
         }
@@ -72,7 +73,10 @@ package struct CheckProbe: Sendable {
             let response = try await http.get(url, timeout: timeout)
             let statusGood = expectStatus.map { $0 == response.status } ?? (200..<400).contains(response.status)
             guard statusGood else {
-                return Result(passed: false, message: "HTTP \(response.status) \(response.reason)" + (expectStatus.map { ", expected \($0)" } ?? ""))
+                return Result(
+                    passed: false,
+                    message: "HTTP \(response.status) \(response.reason)"
+                        + (expectStatus.map { ", expected \($0)" } ?? ""))
             }
             if let expectBody, !response.bodyText.contains(expectBody) {
                 return Result(passed: false, message: "HTTP \(response.status) but the body lacks \"\(expectBody)\"")
@@ -103,7 +107,8 @@ package struct CheckProbe: Sendable {
             if let result = outcome.withLockedValue({ $0 }) { return result }
             try? await Task.sleep(nanoseconds: 5_000_000)
         }
-        return outcome.withLockedValue { $0 } ?? Result(passed: false, message: "reading \(path) took longer than \(timeout) s")
+        return outcome.withLockedValue { $0 }
+            ?? Result(passed: false, message: "reading \(path) took longer than \(timeout) s")
     }
 
     private static func readFile(_ path: String, expectBody: String?) -> Result {

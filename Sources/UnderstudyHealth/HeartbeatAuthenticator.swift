@@ -40,7 +40,8 @@ struct HeartbeatAuthenticator: Sendable {
             switch self {
             case .tooShort(let count): "a \(count)-byte datagram is too short to be a heartbeat"
             case .tooLong(let count): "a \(count)-byte datagram is too long to be a heartbeat"
-            case .badAuthenticator: "its authenticator does not match the cluster key (another cluster, a stale cluster.key, or forged)"
+            case .badAuthenticator:
+                "its authenticator does not match the cluster key (another cluster, a stale cluster.key, or forged)"
             case .malformed(let message): message
             }
         }
@@ -51,7 +52,9 @@ struct HeartbeatAuthenticator: Sendable {
         guard datagram.count <= HeartbeatMessage.maximumSize + Self.tagSize else { throw .tooLong(datagram.count) }
         let body = datagram[..<(datagram.count - Self.tagSize)]
         let tag = datagram[(datagram.count - Self.tagSize)...]
-        guard HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: body, using: key) else { throw .badAuthenticator }
+        guard HMAC<SHA256>.isValidAuthenticationCode(tag, authenticating: body, using: key) else {
+            throw .badAuthenticator
+        }
         do throws(WireError) {
             return try HeartbeatMessage.decode(Array(body))
         } catch {

@@ -37,8 +37,10 @@ package final class HeartbeatService: Sendable {
         package var lastRefusal: String?
         package var listenError: String?
 
-        package init(sent: Int = 0, received: Int = 0, refused: Int = 0, lastSendError: String? = nil,
-                     lastRefusal: String? = nil, listenError: String? = nil) {
+        package init(
+            sent: Int = 0, received: Int = 0, refused: Int = 0, lastSendError: String? = nil,
+            lastRefusal: String? = nil, listenError: String? = nil
+        ) {
             self.sent = sent
             self.received = received
             self.refused = refused
@@ -72,12 +74,14 @@ package final class HeartbeatService: Sendable {
         var replay = ReplayGuard()
     }
 
-    package init(node: String, routes: [Route], port: Int, interval: Double, key: [UInt8], logger: Logger,
-         now: @escaping @Sendable () -> Double,
-         payload: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.GroupState],
-         hearings: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.Hearing] = { _ in [] },
-         sequences: HeartbeatSequenceStore? = nil,
-         deliver: @escaping @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void) {
+    package init(
+        node: String, routes: [Route], port: Int, interval: Double, key: [UInt8], logger: Logger,
+        now: @escaping @Sendable () -> Double,
+        payload: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.GroupState],
+        hearings: @escaping @Sendable (_ peer: String) -> [HeartbeatMessage.Hearing] = { _ in [] },
+        sequences: HeartbeatSequenceStore? = nil,
+        deliver: @escaping @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void
+    ) {
         self.node = node
         self.routes = routes
         self.port = port
@@ -117,7 +121,9 @@ package final class HeartbeatService: Sendable {
         // Grows across restarts: nanoseconds of the wall clock at start, or past the last one sent if the clock was set
         // back since, then +1 per datagram.
         let saved = sequences?.load()
-        var sequence = max(UInt64(max(0, Date().timeIntervalSince1970) * 1e9), (saved?.lastSent ?? 0) + HeartbeatSequenceStore.unsavedMargin)
+        var sequence = max(
+            UInt64(max(0, Date().timeIntervalSince1970) * 1e9),
+            (saved?.lastSent ?? 0) + HeartbeatSequenceStore.unsavedMargin)
         var nextSend = now()
         var nextSummary = now() + 10
         var nextSave = now()
@@ -141,12 +147,15 @@ package final class HeartbeatService: Sendable {
                 for route in routes {
                     guard let socket = sockets[route.link] else { continue }
                     sequence += 1
-                    let message = HeartbeatMessage(sequence: sequence, sender: node, receiver: route.peer, link: route.link,
-                                                   groups: payload(route.peer), hearings: hearings(route.peer))
+                    let message = HeartbeatMessage(
+                        sequence: sequence, sender: node, receiver: route.peer, link: route.link,
+                        groups: payload(route.peer), hearings: hearings(route.peer))
                     let error = socket.send(authenticator.seal(message), to: route.remoteAddress, port: port)
                     state.withLockedValue {
                         $0.counters[route.peer + "/" + route.link, default: LinkCounters()].sent += 1
-                        $0.counters[route.peer + "/" + route.link, default: LinkCounters()].lastSendError = error.map { errnoText($0) }
+                        $0.counters[route.peer + "/" + route.link, default: LinkCounters()].lastSendError = error.map {
+                            errnoText($0)
+                        }
                     }
                 }
                 nextSend = max(nextSend + interval, current)
@@ -171,7 +180,8 @@ package final class HeartbeatService: Sendable {
 
     private func saveSequences(sent: UInt64, last: inout HeartbeatSequenceStore.Snapshot?) {
         guard let sequences else { return }
-        let snapshot = HeartbeatSequenceStore.Snapshot(lastSent: sent, accepted: state.withLockedValue { $0.replay.accepted })
+        let snapshot = HeartbeatSequenceStore.Snapshot(
+            lastSent: sent, accepted: state.withLockedValue { $0.replay.accepted })
         guard snapshot != last else { return }
         sequences.save(snapshot)
         last = snapshot
@@ -199,20 +209,27 @@ package final class HeartbeatService: Sendable {
             return
         }
         guard message.receiver == node, message.link == link,
-              let route = routes.first(where: { $0.peer == message.sender && $0.link == link }) else {
-            refuse("from \(source) on link \(link): it is for node '\(message.receiver)' on link '\(message.link)' from '\(message.sender)', which is not a peer of this node on this link",
-                   source: source, kind: "misdirected", link: link)
+            let route = routes.first(where: { $0.peer == message.sender && $0.link == link })
+        else {
+            refuse(
+                "from \(source) on link \(link): it is for node '\(message.receiver)' on link '\(message.link)' from '\(message.sender)', which is not a peer of this node on this link",
+                source: source, kind: "misdirected", link: link)
             return
         }
         guard route.remoteAddress == source || source.hasSuffix(":" + route.remoteAddress) else {
-            refuse("from \(source) on link \(link): node '\(message.sender)' is at \(route.remoteAddress) on this link", source: source,
-                   kind: "wrong-address", link: link)
+            refuse(
+                "from \(source) on link \(link): node '\(message.sender)' is at \(route.remoteAddress) on this link",
+                source: source,
+                kind: "wrong-address", link: link)
             return
         }
-        let fresh = state.withLockedValue { $0.replay.accept(sender: message.sender, link: link, sequence: message.sequence) }
+        let fresh = state.withLockedValue {
+            $0.replay.accept(sender: message.sender, link: link, sequence: message.sequence)
+        }
         guard fresh else {
-            refuse("from \(source) on link \(link): sequence \(message.sequence) was seen already (a replay, or \(message.sender)'s clock was set back across a restart)",
-                   source: source, kind: "replay", link: link)
+            refuse(
+                "from \(source) on link \(link): sequence \(message.sequence) was seen already (a replay, or \(message.sender)'s clock was set back across a restart)",
+                source: source, kind: "replay", link: link)
             return
         }
         state.withLockedValue { $0.counters[message.sender + "/" + link, default: LinkCounters()].received += 1 }

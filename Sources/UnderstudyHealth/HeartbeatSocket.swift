@@ -15,8 +15,11 @@ final class HeartbeatSocket {
         self.link = link
         self.address = address
         family = address.contains(":") ? AF_INET6 : AF_INET
-        fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw HeartbeatSocketError("cannot open a UDP socket for link '\(link)': \(errnoText(errno))") }
+        fd = socket(
+            family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else {
+            throw HeartbeatSocketError("cannot open a UDP socket for link '\(link)': \(errnoText(errno))")
+        }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         // Heartbeats must get through a busy link first (DSCP CS6, "network control").
@@ -26,7 +29,9 @@ final class HeartbeatSocket {
         guard bound == 0 else {
             let reason = bound == nil ? "not an IP address" : errnoText(errno)
             close(fd)
-            throw HeartbeatSocketError("cannot listen for heartbeats on link '\(link)' at \(address) port \(port): \(reason); is \(address) an address of this machine?")
+            throw HeartbeatSocketError(
+                "cannot listen for heartbeats on link '\(link)' at \(address) port \(port): \(reason); is \(address) an address of this machine?"
+            )
         }
     }
 
@@ -48,26 +53,36 @@ final class HeartbeatSocket {
         var buffer = [UInt8](repeating: 0, count: 2048)
         let count = buffer.withUnsafeMutableBytes { raw in
             withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &length) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    recvfrom(fd, raw.baseAddress, raw.count, Int32(MSG_DONTWAIT), $0, &length)
+                }
             }
         }
         guard count >= 0 else { return nil }
         return (Array(buffer[..<count]), Self.describe(&storage))
     }
 
-    private static func withSockaddr<R>(_ address: String, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R? {
+    private static func withSockaddr<R>(
+        _ address: String, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R
+    ) -> R? {
         if address.contains(":") {
             var v6 = sockaddr_in6()
             v6.sin6_family = sa_family_t(AF_INET6)
             v6.sin6_port = in_port_t(UInt16(port).bigEndian)
             guard inet_pton(AF_INET6, address, &v6.sin6_addr) == 1 else { return nil }
-            return withUnsafePointer(to: &v6) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+            return withUnsafePointer(to: &v6) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    body($0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
         }
         var v4 = sockaddr_in()
         v4.sin_family = sa_family_t(AF_INET)
         v4.sin_port = in_port_t(UInt16(port).bigEndian)
         guard inet_pton(AF_INET, address, &v4.sin_addr) == 1 else { return nil }
-        return withUnsafePointer(to: &v4) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        return withUnsafePointer(to: &v4) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
     }
 
     private static func describe(_ storage: inout sockaddr_storage) -> String {

@@ -15,7 +15,9 @@ struct GroupRoles: Sendable {
     func follow(_ group: GroupConfiguration) {
         guard let requests = requests[group.name] else { return }
         let (runtime, tls) = (runtime, tls)
-        runtime.logger.info("group \(group.name): \(group.peer(of: runtime.name)) holds it (\(runtime.ownership(group: group.name).map { "\($0)" } ?? "?")); this node follows it")
+        runtime.logger.info(
+            "group \(group.name): \(group.peer(of: runtime.name)) holds it (\(runtime.ownership(group: group.name).map { "\($0)" } ?? "?")); this node follows it"
+        )
         followers.start(group: group.name) {
             await StandbyGroupService(node: runtime, group: group, tls: tls, requests: requests).run()
         }
@@ -29,7 +31,9 @@ struct GroupRoles: Sendable {
             Task {
                 for context in contexts { _ = try? await onThread { context.startCapture() } }
                 await followers.stop(group: name, waitingAtMost: 5)
-                runtime.logger.notice("group \(name): this node holds it now; its tree is the live data, served to \(group.peer(of: runtime.name))")
+                runtime.logger.notice(
+                    "group \(name): this node holds it now; its tree is the live data, served to \(group.peer(of: runtime.name))"
+                )
             }
         } else {
             Task {

@@ -42,13 +42,16 @@ public struct NodeDaemon: Service {
     /// - Parameter guardianExecutable: the understudy binary, started as the address guardian that removes the service
     ///   addresses when this daemon ends (`understudy run` passes itself); nil: none, as when a test runs the daemon
     ///   inside another program.
-    public init(configuration: ClusterConfiguration, node: String, logger: Logger, guardianExecutable: String? = nil,
-                onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws {
+    public init(
+        configuration: ClusterConfiguration, node: String, logger: Logger, guardianExecutable: String? = nil,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) throws {
         _ = understudy_raise_nofile_limit()
         // A write to a pipe whose reader is gone (the address guardian) must fail, not kill the daemon.
         signal(SIGPIPE, SIG_IGN)
         // Before anything is opened or bound: a second daemon of this node is refused here, having touched nothing.
-        lock = try StateDirectoryLock(stateDirectory: try NodeRuntime.settings(of: node, in: configuration).stateDirectory, node: node)
+        lock = try StateDirectoryLock(
+            stateDirectory: try NodeRuntime.settings(of: node, in: configuration).stateDirectory, node: node)
         runtime = try NodeRuntime(configuration: configuration, name: node, logger: logger)
         let identity = try CertificateStore(directory: configuration.certificatesDirectory).loadIdentity(node: node)
         // Every node may serve: after a takeover the standby does, and the old primary follows it.
@@ -57,30 +60,38 @@ public struct NodeDaemon: Service {
         self.onListening = onListening
         let store = CertificateStore(directory: configuration.certificatesDirectory)
         let needsKey = configuration.heartbeatPeers(of: node).contains { peer in
-            configuration.nodes[peer].map { !(configuration.nodes[node]?.commonLinks(with: $0).isEmpty ?? true) } ?? false
+            configuration.nodes[peer].map { !(configuration.nodes[node]?.commonLinks(with: $0).isEmpty ?? true) }
+                ?? false
         }
-        let notifications = NotificationService(configuration: configuration.notify, node: node, logger: logger,
-                                                eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                                                stateDirectory: runtime.nodeConfiguration.stateDirectory)
+        let notifications = NotificationService(
+            configuration: configuration.notify, node: node, logger: logger,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            stateDirectory: runtime.nodeConfiguration.stateDirectory)
         self.notifications = notifications
         let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
         runtime.notifier.withLockedValue { $0 = notifier }
         let name = node
         runtime.conflictObserver.withLockedValue {
             $0 = { conflict in
-                notifier(NotificationEvent(
-                    kind: .conflict, severity: .warning, node: name, group: conflict.share.split(separator: "/").first.map(String.init),
-                    topic: conflict.share + "/" + conflict.copy,
-                    summary: "conflict in \(conflict.share): \(conflict.path) was changed on \(conflict.node) too; its version is kept beside it as \(conflict.copy)",
-                    detail: "Reason: \(conflict.reason). Both versions are in the tree \(name) serves. See `understudy conflicts`, then resolve with `understudy conflicts resolve \(conflict.share)/\(conflict.path) --keep local|remote|both`.",
-                    time: Date().timeIntervalSince1970))
+                notifier(
+                    NotificationEvent(
+                        kind: .conflict, severity: .warning, node: name,
+                        group: conflict.share.split(separator: "/").first.map(String.init),
+                        topic: conflict.share + "/" + conflict.copy,
+                        summary:
+                            "conflict in \(conflict.share): \(conflict.path) was changed on \(conflict.node) too; its version is kept beside it as \(conflict.copy)",
+                        detail:
+                            "Reason: \(conflict.reason). Both versions are in the tree \(name) serves. See `understudy conflicts`, then resolve with `understudy conflicts resolve \(conflict.share)/\(conflict.path) --keep local|remote|both`.",
+                        time: Date().timeIntervalSince1970))
             }
         }
-        archives = configuration.groups(whereNode: node).contains { $0.standby == node }
+        archives =
+            configuration.groups(whereNode: node).contains { $0.standby == node }
             ? ArchiveService(node: runtime, notify: notifier) : nil
-        failover = try FailoverService(runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
-                                       eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
-                                       guardianExecutable: guardianExecutable, lockDescriptor: lock.descriptor)
+        failover = try FailoverService(
+            runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
+            guardianExecutable: guardianExecutable, lockDescriptor: lock.descriptor)
     }
 
     public func run() async throws {
@@ -88,12 +99,16 @@ public struct NodeDaemon: Service {
         let groups = runtime.configuration.groups(whereNode: runtime.name)
         var requests: [String: SyncRequests] = [:]
         for group in groups { requests[group.name] = SyncRequests() }
-        runtime.logger.info("node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))")
+        runtime.logger.info(
+            "node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))"
+        )
         runtime.event("info", "node-started", "node \(runtime.name) started")
         if !lock.previousRunStoppedCleanly {
             // Each follower removes what the crash left in its trees before its first sync (see StandbyGroupService);
             // nothing here delays the heartbeats.
-            runtime.logger.notice("the last run of node \(runtime.name) did not stop cleanly; the temporaries it left are removed before each share's first sync")
+            runtime.logger.notice(
+                "the last run of node \(runtime.name) did not stop cleanly; the temporaries it left are removed before each share's first sync"
+            )
             runtime.crashLeftovers.withLockedValue { $0 = Set(runtime.shareContexts.values.map(\.key)) }
         }
         let syncRequests = requests
@@ -130,18 +145,25 @@ public struct NodeDaemon: Service {
         let archives = archives
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
-                let control = ControlServer(node: runtime, socketPath: runtime.nodeConfiguration.controlSocket, syncRequests: syncRequests,
-                                            failover: failover, archives: archives, peerTLS: tlsClient)
-                runtime.switchoverDesk.withLockedValue { $0 = { request in await control.handleSwitchover(request, forwarded: true) } }
+                let control = ControlServer(
+                    node: runtime, socketPath: runtime.nodeConfiguration.controlSocket, syncRequests: syncRequests,
+                    failover: failover, archives: archives, peerTLS: tlsClient)
+                runtime.switchoverDesk.withLockedValue {
+                    $0 = { request in await control.handleSwitchover(request, forwarded: true) }
+                }
                 tasks.addTask { try await control.run() }
                 if let archives { tasks.addTask { await archives.run() } }
                 tasks.addTask { await failover.run() }
                 tasks.addTask {
-                    await StatusReporter(node: runtime, notify: { notifications.notify($0) },
-                                         stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds).run()
+                    await StatusReporter(
+                        node: runtime, notify: { notifications.notify($0) },
+                        stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds
+                    ).run()
                 }
                 if let tlsServer {
-                    tasks.addTask { try await PrimaryService(node: runtime, tls: tlsServer).run(onListening: onListening) }
+                    tasks.addTask {
+                        try await PrimaryService(node: runtime, tls: tlsServer).run(onListening: onListening)
+                    }
                 }
                 let roles = GroupRoles(runtime: runtime, followers: followers, tls: tlsClient, requests: syncRequests)
                 runtime.roleObserver.withLockedValue { $0 = { group in roles.holderChanged(group) } }
@@ -149,7 +171,8 @@ public struct NodeDaemon: Service {
                 tasks.addTask {
                     await withTaskCancellationHandler {
                         while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }
-                    } onCancel: {}
+                    } onCancel: {
+                    }
                     await followers.stopAll()
                 }
                 try await tasks.waitForAll()

@@ -20,33 +20,49 @@ extension PrimaryService {
         }
         guard let ownership = node.ownership(group: group), ownership.epoch == epoch else {
             let now = node.ownership(group: group).map { "\($0)" } ?? "unknown"
-            try await writer.send(.error(code: .unexpectedMessage, message: "group \(group) is at \(now), not epoch \(epoch); reconnect to learn it"))
+            try await writer.send(
+                .error(
+                    code: .unexpectedMessage,
+                    message: "group \(group) is at \(now), not epoch \(epoch); reconnect to learn it"))
             try await writer.flush()
             return
         }
         let path = context.localPath
         let filter = context.share.filter
         let index = context.index.snapshot
-        let scan = try await onThread { try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: path, create: false)) }
+        let scan = try await onThread {
+            try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: path, create: false))
+        }
         let current = scan.entries
         if !scan.temporaries.isEmpty {
             // Left by a conflict copy whose receiving was cut short by a crash of this node: never a visible file.
-            node.logger.notice("rejoin of \(context.key) by \(peer): removing \(scan.temporaries.count) temporaries left by an interrupted transfer")
-            try ReplicaWriter(share: try ShareDirectory(path: path, create: false), options: ReplicaWriter.Options(applyOwnership: false))
-                .removeTemporaries(scan.temporaries)
+            node.logger.notice(
+                "rejoin of \(context.key) by \(peer): removing \(scan.temporaries.count) temporaries left by an interrupted transfer"
+            )
+            try ReplicaWriter(
+                share: try ShareDirectory(path: path, create: false),
+                options: ReplicaWriter.Options(applyOwnership: false)
+            )
+            .removeTemporaries(scan.temporaries)
         }
         try recordUnrecordedCopies(of: peer, in: current, context: context)
         let base = try RejoinBase.load(context, epoch: epoch)
         if base == nil {
-            node.logger.warning("rejoin of \(context.key) by \(peer): no base recorded for epoch \(epoch); every file that differs on \(peer) is kept as a conflict")
+            node.logger.warning(
+                "rejoin of \(context.key) by \(peer): no base recorded for epoch \(epoch); every file that differs on \(peer) is kept as a conflict"
+            )
         }
-        node.logger.notice("rejoin of \(context.key) by \(peer) at epoch \(epoch): sending this tree (\(current.count) entries) and the base (\(base?.count ?? 0))")
+        node.logger.notice(
+            "rejoin of \(context.key) by \(peer) at epoch \(epoch): sending this tree (\(current.count) entries) and the base (\(base?.count ?? 0))"
+        )
         try await ManifestTransfer.send(current, writer: writer)
         try await ManifestTransfer.send(base ?? [], writer: writer)
     }
 
-    func receiveConflictCopy(peer: String, group: String, share: String, reason: String, header: FileHeader,
-                             iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter) async throws {
+    func receiveConflictCopy(
+        peer: String, group: String, share: String, reason: String, header: FileHeader,
+        iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter
+    ) async throws {
         guard let context = servedContext(group: group, share: share, peer: peer) else {
             let text = refusal(group: group, share: share, peer: peer)
             try await writer.send(.error(code: .unknownShare, message: text))
@@ -54,7 +70,8 @@ extension PrimaryService {
             throw PeerSessionError.refused(text)
         }
         guard ConflictName.isConflictCopy(header.path) else {
-            let text = "refused a conflict copy named \(RelativePath.shown(header.path)): only names with \(ConflictName.marker) are taken"
+            let text =
+                "refused a conflict copy named \(RelativePath.shown(header.path)): only names with \(ConflictName.marker) are taken"
             try await writer.send(.error(code: .pathRefused, message: text))
             try await writer.flush()
             throw PeerSessionError.refused(text)
@@ -63,10 +80,13 @@ extension PrimaryService {
         var options = ReplicaWriter.Options(applyOwnership: node.applyOwnership)
         options.partialThreshold = .max
         let replicaWriter = try ReplicaWriter(share: directory, options: options)
-        let incoming = try IncomingFile(header: FileHeader(path: header.path, size: header.size, attributes: header.attributes, basis: .none),
-                                        share: directory, partialThreshold: .max, decompressor: try ZstdDecompressor())
+        let incoming = try IncomingFile(
+            header: FileHeader(path: header.path, size: header.size, attributes: header.attributes, basis: .none),
+            share: directory, partialThreshold: .max, decompressor: try ZstdDecompressor())
         receiving: while true {
-            guard let message = try await iterator.next() else { throw PeerSessionError.closed("while receiving a conflict copy") }
+            guard let message = try await iterator.next() else {
+                throw PeerSessionError.closed("while receiving a conflict copy")
+            }
             switch message {
             case .fileChunk(let chunk):
                 try chunk.withUnsafeReadableBytes { raw throws(FileSystemError) in try incoming.receive(raw) }
@@ -82,7 +102,8 @@ extension PrimaryService {
                     if Self.sameFile(directory: context.localPath, header: header) {
                         break receiving  // stored by an earlier, interrupted attempt
                     }
-                    try await writer.send(.error(code: .internalError, message: "could not keep conflict copy \(header.path): \(error)"))
+                    try await writer.send(
+                        .error(code: .internalError, message: "could not keep conflict copy \(header.path): \(error)"))
                     try await writer.flush()
                     throw error
                 }
@@ -97,31 +118,44 @@ extension PrimaryService {
         }
         try record(header, of: peer, reason: reason, context: context)
         let original = ConflictName.original(of: header.path)
-        node.logger.warning("conflict in \(context.key): \(peer)'s version of \(original) is kept beside it as \(header.path) (\(reason))")
-        node.event("warning", "conflict", "\(peer)'s version of \(original) kept as \(header.path) (\(reason))", share: context.key)
-        node.conflictFound(ConflictFound(share: context.key, path: original, copy: header.path, node: peer, reason: reason))
+        node.logger.warning(
+            "conflict in \(context.key): \(peer)'s version of \(original) is kept beside it as \(header.path) (\(reason))"
+        )
+        node.event(
+            "warning", "conflict", "\(peer)'s version of \(original) kept as \(header.path) (\(reason))",
+            share: context.key)
+        node.conflictFound(
+            ConflictFound(share: context.key, path: original, copy: header.path, node: peer, reason: reason))
         try await writer.send(.conflictStored(path: header.path))
         try await writer.flush()
     }
 
     /// Records a conflict copy taken into the serving tree (once per copy: a repeated record changes nothing).
     private func record(_ header: FileHeader, of peer: String, reason: String, context: ShareContext) throws {
-        try node.database.recordConflict(ConflictInfo(
-            id: 0, share: context.key, path: ConflictName.original(of: header.path), copy: header.path, node: peer, reason: reason,
-            foundAt: Date(), copySize: header.size,
-            copyModified: Date(timeIntervalSince1970: Double(header.attributes.mtimeSeconds) + Double(header.attributes.mtimeNanoseconds) / 1e9)))
+        try node.database.recordConflict(
+            ConflictInfo(
+                id: 0, share: context.key, path: ConflictName.original(of: header.path), copy: header.path, node: peer,
+                reason: reason,
+                foundAt: Date(), copySize: header.size,
+                copyModified: Date(
+                    timeIntervalSince1970: Double(header.attributes.mtimeSeconds) + Double(
+                        header.attributes.mtimeNanoseconds) / 1e9)))
     }
 
     /// Copies of `peer` in this tree that no record lists (see `UnrecordedConflicts`) are recorded now, before the peer
     /// decides what to push: it never pushes a copy this tree has, so nothing else would record them.
     private func recordUnrecordedCopies(of peer: String, in entries: [ManifestEntry], context: ShareContext) throws {
-        let recorded = Set(try node.database.conflicts(prefix: context.key, all: true).filter { $0.share == context.key }.map(\.copy))
+        let recorded = Set(
+            try node.database.conflicts(prefix: context.key, all: true).filter { $0.share == context.key }.map(\.copy))
         let found = UnrecordedConflicts.find(in: entries, recorded: recorded, peer: peer)
         guard !found.isEmpty else { return }
-        node.logger.warning("rejoin of \(context.key) by \(peer): \(found.count) conflict copies of \(peer) were in this tree without a record (an interrupted earlier rejoin); recording them")
+        node.logger.warning(
+            "rejoin of \(context.key) by \(peer): \(found.count) conflict copies of \(peer) were in this tree without a record (an interrupted earlier rejoin); recording them"
+        )
         for entry in found {
-            try record(FileHeader(path: entry.path, size: entry.size, attributes: entry.attributes, basis: .none), of: peer,
-                       reason: "found unrecorded", context: context)
+            try record(
+                FileHeader(path: entry.path, size: entry.size, attributes: entry.attributes, basis: .none), of: peer,
+                reason: "found unrecorded", context: context)
         }
     }
 

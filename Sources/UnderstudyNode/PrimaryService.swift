@@ -27,9 +27,10 @@ struct PrimaryService: Sendable {
         let address = node.nodeConfiguration.address
         let peers = Set(configuration.groups(whereNode: node.name).map { $0.peer(of: node.name) })
         let refusals = RefusalLog(logger: node.logger)
-        let server = try await PeerTransport.listen(host: address.host, port: address.port, tls: tls, allowedNodes: peers,
-                                                    cluster: configuration.cluster, logger: node.logger, localNode: node.name,
-                                                    refusals: refusals)
+        let server = try await PeerTransport.listen(
+            host: address.host, port: address.port, tls: tls, allowedNodes: peers,
+            cluster: configuration.cluster, logger: node.logger, localNode: node.name,
+            refusals: refusals)
         let port = server.channel.localAddress?.port ?? address.port
         node.logger.info("listening for peers on \(address.host):\(port)")
         onListening(port)
@@ -71,16 +72,19 @@ struct PrimaryService: Sendable {
         var told = false
         while !Task.isCancelled {
             do {
-                let server = try await PeerTransport.listen(host: host, port: port, tls: tls, allowedNodes: peers,
-                                                            cluster: node.configuration.cluster, logger: node.logger,
-                                                            localNode: node.name, refusals: refusals)
+                let server = try await PeerTransport.listen(
+                    host: host, port: port, tls: tls, allowedNodes: peers,
+                    cluster: node.configuration.cluster, logger: node.logger,
+                    localNode: node.name, refusals: refusals)
                 node.logger.info("listening for peers on \(host):\(port) too (a link the mirror may take)")
                 told = false
                 try await accept(server)
             } catch {
                 if Task.isCancelled { return }
                 if !told {
-                    node.logger.warning("cannot listen for peers on \(host):\(port): \(error); the mirror cannot come over that link until it can (retrying every 5 s)")
+                    node.logger.warning(
+                        "cannot listen for peers on \(host):\(port): \(error); the mirror cannot come over that link until it can (retrying every 5 s)"
+                    )
                     told = true
                 }
             }
@@ -107,13 +111,16 @@ struct PrimaryService: Sendable {
                 try await connection.channel.executeThenClose { inbound, outbound in
                     let writer = FrameWriter(outbound: outbound)
                     var iterator = inbound.makeAsyncIterator()
-                    try await PeerHandshake.exchange(node: node, writer: writer, peer: peer) { try await iterator.next() }
+                    try await PeerHandshake.exchange(node: node, writer: writer, peer: peer) {
+                        try await iterator.next()
+                    }
                     try await withThrowingTaskGroup(of: Void.self) { notices in
                         // Every change captured in a share this standby mirrors is announced at once, whatever the
                         // connection is doing; the standby opens a live sync for it as soon as it can.
                         // The capture starts when this node takes the group (perhaps after the peer connected) and
                         // is replaced at each takeover: each one is subscribed to while it runs.
-                        for context in node.shareContexts.values where context.group.live && context.group.peer(of: node.name) == peer {
+                        for context in node.shareContexts.values
+                        where context.group.live && context.group.peer(of: node.name) == peer {
                             notices.addTask {
                                 while !Task.isCancelled {
                                     guard node.owns(group: context.group.name), let capture = context.capture else {
@@ -123,7 +130,8 @@ struct PrimaryService: Sendable {
                                     let (id, changes) = capture.changes()
                                     defer { capture.unsubscribe(id) }
                                     for await _ in changes {
-                                        try await writer.sendNotice(.changesPending(group: context.group.name, share: context.share.name))
+                                        try await writer.sendNotice(
+                                            .changesPending(group: context.group.name, share: context.share.name))
                                     }
                                 }
                             }
@@ -144,8 +152,10 @@ struct PrimaryService: Sendable {
     }
 
     /// Serves the syncs the standby opens, one after another, until it disconnects.
-    private func serveSyncs(peer: String, iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator,
-                            writer: FrameWriter) async throws {
+    private func serveSyncs(
+        peer: String, iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator,
+        writer: FrameWriter
+    ) async throws {
         let logger = node.logger
         // Replica manifests received on this connection: the base for incremental ones.
         var replicaManifests: [ShareKey: [String: ManifestEntry]] = [:]
@@ -155,17 +165,21 @@ struct PrimaryService: Sendable {
                 try await serveRejoin(peer: peer, group: group, share: share, epoch: epoch, writer: writer)
                 continue
             case .conflictBegin(let group, let share, let reason, let header):
-                try await receiveConflictCopy(peer: peer, group: group, share: share, reason: reason, header: header,
-                                              iterator: &iterator, writer: writer)
+                try await receiveConflictCopy(
+                    peer: peer, group: group, share: share, reason: reason, header: header,
+                    iterator: &iterator, writer: writer)
                 continue
             case .switchoverAsk(let group, let failback, let force, let dryRun):
-                try await serveSwitchoverAsk(peer: peer, group: group, failback: failback, force: force, dryRun: dryRun, writer: writer)
+                try await serveSwitchoverAsk(
+                    peer: peer, group: group, failback: failback, force: force, dryRun: dryRun, writer: writer)
                 continue
             default:
                 break
             }
-            guard case .openShare(let groupName, let shareName, let incremental, let verify, let resume) = message else {
-                try await writer.send(.error(code: .unexpectedMessage, message: "expected openShare, got \(message.typeName)"))
+            guard case .openShare(let groupName, let shareName, let incremental, let verify, let resume) = message
+            else {
+                try await writer.send(
+                    .error(code: .unexpectedMessage, message: "expected openShare, got \(message.typeName)"))
                 try await writer.flush()
                 throw PeerSessionError.unexpected(message, "between syncs")
             }
@@ -184,7 +198,8 @@ struct PrimaryService: Sendable {
                 throw PeerSessionError.refused(text)
             }
             // Without change capture (it could not start) every sync compares the whole share.
-            let scope = context.capture?.scope(resume: verify ? nil : resume)
+            let scope =
+                context.capture?.scope(resume: verify ? nil : resume)
                 ?? SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false)
             try await writer.send(.syncScope(scope))
             try await writer.flush()
@@ -192,7 +207,9 @@ struct PrimaryService: Sendable {
             let planner = SyncPlanner(options: .init(compareOwnership: node.applyOwnership))
             do {
                 let outcome = try await PrimaryShareSync(context: context, planner: planner)
-                    .run(inbound: &iterator, writer: writer, scope: scope, base: incremental ? replicaManifests[key] : nil, verify: verify)
+                    .run(
+                        inbound: &iterator, writer: writer, scope: scope,
+                        base: incremental ? replicaManifests[key] : nil, verify: verify)
                 if let manifest = outcome.replicaManifest {
                     // The same rule as the standby's, so both keep a base or neither does.
                     replicaManifests[key] = manifest.count <= ManifestChanges.baseLimit ? manifest : nil
@@ -204,18 +221,26 @@ struct PrimaryService: Sendable {
                 context.status.setProgress(group: groupName, share: shareName, nil)
                 if let gone = NetworkFailure.peerGone(error) {
                     // A standby that stops or dies mid-sync is not a fault here: it resumes where it left off.
-                    logger.warning("standby \(peer) went away during the sync of \(context.key) (\(gone)); it resumes from its last acknowledged change when it reconnects")
+                    logger.warning(
+                        "standby \(peer) went away during the sync of \(context.key) (\(gone)); it resumes from its last acknowledged change when it reconnects"
+                    )
                     node.event("warning", "sync-interrupted", "standby \(peer) went away: \(gone)", share: context.key)
                     node.saveStatus(group: groupName, share: shareName)
                     throw error
                 }
-                context.status.update(group: groupName, share: shareName) { $0.state = .error; $0.lastError = "\(error)" }
+                context.status.update(group: groupName, share: shareName) {
+                    $0.state = .error
+                    $0.lastError = "\(error)"
+                }
                 logger.error("sync \(context.key) failed: \(error)")
                 node.event("error", "sync-failed", "\(error)", share: context.key)
                 node.saveStatus(group: groupName, share: shareName)
                 // Tell the standby why, so its status shows the cause rather than a dropped connection.
                 if !((error as? PeerSessionError)?.isPeerGone ?? false) {
-                    try? await writer.send(.error(code: .internalError, message: "primary \(node.name) could not serve \(context.key): \(error)"))
+                    try? await writer.send(
+                        .error(
+                            code: .internalError,
+                            message: "primary \(node.name) could not serve \(context.key): \(error)"))
                     try? await writer.flush()
                 }
                 throw error
@@ -226,32 +251,43 @@ struct PrimaryService: Sendable {
     /// The share when this node serves it to `peer` now.
     func servedContext(group: String, share: String, peer: String) -> ShareContext? {
         guard let context = node.shareContexts[ShareKey(group: group, share: share)], node.owns(group: group),
-              context.group.peer(of: node.name) == peer else { return nil }
+            context.group.peer(of: node.name) == peer
+        else { return nil }
         return context
     }
 
     func refusal(group: String, share: String, peer: String) -> String {
-        guard let context = node.shareContexts[ShareKey(group: group, share: share)], context.group.peer(of: node.name) == peer else {
-            return "share \(group)/\(share) is not one that \(node.name) shares with \(peer); check that both nodes use the same configuration"
+        guard let context = node.shareContexts[ShareKey(group: group, share: share)],
+            context.group.peer(of: node.name) == peer
+        else {
+            return
+                "share \(group)/\(share) is not one that \(node.name) shares with \(peer); check that both nodes use the same configuration"
         }
         let holder = node.ownership(group: group).map { "\($0)" } ?? "unknown"
         return "\(node.name) does not serve group \(group) now (it is held at \(holder)); follow the node that holds it"
     }
 
     /// A switchover asked for on the peer: run here as if asked here, and reported back.
-    private func serveSwitchoverAsk(peer: String, group: String, failback: Bool, force: Bool, dryRun: Bool, writer: FrameWriter) async throws {
+    private func serveSwitchoverAsk(
+        peer: String, group: String, failback: Bool, force: Bool, dryRun: Bool, writer: FrameWriter
+    ) async throws {
         guard node.configuration.groups[group]?.peer(of: node.name) == peer else {
-            let text = "group \(String(reflecting: group)) is not one that \(node.name) shares with \(peer); check that both nodes use the same configuration"
+            let text =
+                "group \(String(reflecting: group)) is not one that \(node.name) shares with \(peer); check that both nodes use the same configuration"
             try await writer.send(.switchoverReport(ok: false, text: text))
             try await writer.flush()
             return
         }
         let verb = failback ? "failback" : "switchover"
         node.logger.notice("group \(group): \(peer) asks this node to run a \(verb)\(dryRun ? " (dry run)" : "")")
-        let request = ControlRequest(command: failback ? .failback : .switchover, group: group, force: force, dryRun: dryRun)
-        let response = await node.switchoverDesk.withLockedValue { $0 }?(request)
+        let request = ControlRequest(
+            command: failback ? .failback : .switchover, group: group, force: force, dryRun: dryRun)
+        let response =
+            await node.switchoverDesk.withLockedValue { $0 }?(request)
             ?? ControlResponse(ok: false, error: "\(node.name) is still starting; ask again in a moment")
-        try await writer.send(.switchoverReport(ok: response.ok, text: response.ok ? response.message ?? "" : response.error ?? response.message ?? ""))
+        try await writer.send(
+            .switchoverReport(
+                ok: response.ok, text: response.ok ? response.message ?? "" : response.error ?? response.message ?? ""))
         try await writer.flush()
     }
 
@@ -263,7 +299,8 @@ struct PrimaryService: Sendable {
             return counts[peer]!
         }
         if !connected && open > 0 { return }
-        for group in node.configuration.groups(whereNode: node.name) where node.owns(group: group.name) && group.peer(of: node.name) == peer {
+        for group in node.configuration.groups(whereNode: node.name)
+        where node.owns(group: group.name) && group.peer(of: node.name) == peer {
             node.status.update(group: group.name) { status in
                 status.peerConnected = connected
                 if !connected {

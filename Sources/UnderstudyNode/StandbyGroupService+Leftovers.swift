@@ -17,8 +17,12 @@ extension StandbyGroupService {
             }
             if outcome.removed > 0 || !outcome.failures.isEmpty {
                 let seconds = String(format: "%.2f", node.now() - started)
-                node.logger.notice("removed \(outcome.removed) temporaries a crash left in \(tree) (\(outcome.directories) directories walked in \(seconds) s)")
-                node.event("info", "temporaries-removed", "\(outcome.removed) temporaries a crash left in \(tree)", share: context.key)
+                node.logger.notice(
+                    "removed \(outcome.removed) temporaries a crash left in \(tree) (\(outcome.directories) directories walked in \(seconds) s)"
+                )
+                node.event(
+                    "info", "temporaries-removed", "\(outcome.removed) temporaries a crash left in \(tree)",
+                    share: context.key)
             }
             for failure in outcome.failures.prefix(5) {
                 node.logger.warning("could not remove a temporary a crash left: \(failure)")

@@ -12,7 +12,9 @@ extension StandbyGroupService {
 
     /// Four times a second while connected over `route.current`: when the route says to leave (its link went down) or
     /// to move back (a preferred link is up again), the reason is noted and the connection closed.
-    func watchPath(_ route: MirrorRoute, of peer: String, leaving: NIOLockedValueBox<String?>, channel: any Channel) async {
+    func watchPath(
+        _ route: MirrorRoute, of peer: String, leaving: NIOLockedValueBox<String?>, channel: any Channel
+    ) async {
         guard route.paths.count > 1 else { return }
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
@@ -39,18 +41,25 @@ extension StandbyGroupService {
         guard route.paths.count > 1, previous != nil || !preferred else { return }
         let summary: String
         if let previous {
-            summary = preferred
+            summary =
+                preferred
                 ? "the mirror of group \(group.name) is back on \(path) (from \(previous))"
-                : "the mirror of group \(group.name) moved from \(previous) to \(path)" + (reason.map { ": \($0)" } ?? "")
+                : "the mirror of group \(group.name) moved from \(previous) to \(path)"
+                    + (reason.map { ": \($0)" } ?? "")
         } else {
-            summary = "the mirror of group \(group.name) runs over \(path): its preferred path, \(route.paths[0]), is not usable"
+            summary =
+                "the mirror of group \(group.name) runs over \(path): its preferred path, \(route.paths[0]), is not usable"
         }
         if preferred { node.logger.notice("\(summary)") } else { node.logger.warning("\(summary)") }
         node.event(preferred ? "info" : "warning", "mirror-moved", summary)
-        node.notify(NotificationEvent(
-            kind: .mirrorMoved, severity: preferred ? .info : .warning, node: node.name, group: group.name, topic: group.name,
-            summary: summary,
-            detail: preferred ? "" : "Nothing already mirrored is sent again: the mirror resumes from its last acknowledged change. It moves back to \(route.paths[0]) once that link has been up for \(Int(route.settle)) s.",
-            time: Date().timeIntervalSince1970))
+        node.notify(
+            NotificationEvent(
+                kind: .mirrorMoved, severity: preferred ? .info : .warning, node: node.name, group: group.name,
+                topic: group.name,
+                summary: summary,
+                detail: preferred
+                    ? ""
+                    : "Nothing already mirrored is sent again: the mirror resumes from its last acknowledged change. It moves back to \(route.paths[0]) once that link has been up for \(Int(route.settle)) s.",
+                time: Date().timeIntervalSince1970))
     }
 }

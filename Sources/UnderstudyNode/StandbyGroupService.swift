@@ -25,8 +25,9 @@ struct StandbyGroupService: Sendable {
         let logger = node.logger
         let holder = group.peer(of: node.name)
         guard let primary = node.configuration.nodes[holder] else { return }
-        var route = MirrorRoute(paths: MirrorRoute.paths(from: node.nodeConfiguration, to: primary),
-                                settle: max(2, 2 * node.configuration.heartbeat.deadTime.seconds))
+        var route = MirrorRoute(
+            paths: MirrorRoute.paths(from: node.nodeConfiguration, to: primary),
+            settle: max(2, 2 * node.configuration.heartbeat.deadTime.seconds))
         await removeCrashLeftovers()
         var lastPath: MirrorRoute.Path?
         var moveReason: String?
@@ -36,9 +37,10 @@ struct StandbyGroupService: Sendable {
             let connection: PeerConnection
             let path = route.next(links: linkViews(of: holder))
             do {
-                connection = try await PeerTransport.connect(host: path.host, port: path.port, tls: tls,
-                                                             allowedNodes: [holder], cluster: node.configuration.cluster,
-                                                             logger: logger, localNode: node.name)
+                connection = try await PeerTransport.connect(
+                    host: path.host, port: path.port, tls: tls,
+                    allowedNodes: [holder], cluster: node.configuration.cluster,
+                    logger: logger, localNode: node.name)
                 do {
                     _ = try await connection.peerNode.get()
                 } catch {
@@ -49,11 +51,15 @@ struct StandbyGroupService: Sendable {
                 route.attemptFailed()
                 // Another path of this round is tried at once; when every path failed, the pause grows.
                 let another = route.paths.count > 1 && route.hasUntriedPath(links: linkViews(of: holder))
-                logger.warning("cannot reach \(holder) over \(path) for group \(group.name): \(NetworkFailure(error).text); \(another ? "trying another path" : "retrying in \(backoff)s")")
+                logger.warning(
+                    "cannot reach \(holder) over \(path) for group \(group.name): \(NetworkFailure(error).text); \(another ? "trying another path" : "retrying in \(backoff)s")"
+                )
                 markDisconnected("\(error)")
                 failedAttempts += 1
                 // Askers wait through a short outage (a primary still starting); after a few attempts they are told.
-                if failedAttempts >= 3 { answerWaiters(with: "\(holder), which serves group \(group.name), is not reachable: \(error)") }
+                if failedAttempts >= 3 {
+                    answerWaiters(with: "\(holder), which serves group \(group.name), is not reachable: \(error)")
+                }
                 // Notices of a connection that is gone: the next one syncs every share.
                 _ = await requests.takeLive()
                 _ = await requests.takeConnectionEnded()
@@ -81,14 +87,19 @@ struct StandbyGroupService: Sendable {
                                 await inbox.pump(inbound) { noteChanges($0) }
                                 await requests.noteConnectionEnded()
                             }
-                            reader.addTask { await watchPath(watching, of: holder, leaving: leaving, channel: connection.channel.channel) }
+                            reader.addTask {
+                                await watchPath(
+                                    watching, of: holder, leaving: leaving, channel: connection.channel.channel)
+                            }
                             defer {
                                 // The reader may be waiting for room in the inbox, or for bytes: end both.
                                 inbox.fail(CancellationError())
                                 connection.channel.channel.close(promise: nil)
                                 reader.cancelAll()
                             }
-                            try await PeerHandshake.exchange(node: node, writer: writer, peer: holder) { try await inbox.next() }
+                            try await PeerHandshake.exchange(node: node, writer: writer, peer: holder) {
+                                try await inbox.next()
+                            }
                             // A takeover stored a new ownership while this connected: the replica is the live data now.
                             guard !node.owns(group: group.name), !Task.isCancelled else { throw CancellationError() }
                             logger.info("connected to \(holder), which serves group \(group.name)")
@@ -101,7 +112,8 @@ struct StandbyGroupService: Sendable {
                             handshaken.withLockedValue { $0 = true }
                             // The pause before a reconnect grows until a connection proves healthy: one that fails
                             // every time after its handshake (a sync the primary refuses) is not retried twice a second.
-                            try await follow(inbox: inbox, writer: writer, counter: connection.counter, healthy: { backoff = 0.5 })
+                            try await follow(
+                                inbox: inbox, writer: writer, counter: connection.counter, healthy: { backoff = 0.5 })
                         }
                     }
                 } onCancel: {
@@ -172,14 +184,17 @@ struct StandbyGroupService: Sendable {
             guard !shares.isEmpty else { continue }
             let results: [SyncResult]
             do {
-                results = try await sync(shares, full: full, verify: verify, inbox: inbox, writer: writer, counter: counter,
-                                         session: &session)
-            } catch where idleBefore && Self.isDroppedConnection(error) {
+                results = try await sync(
+                    shares, full: full, verify: verify, inbox: inbox, writer: writer, counter: counter,
+                    session: &session)
+            } catch  where idleBefore && Self.isDroppedConnection(error) {
                 await requests.requeue(waiters)
                 throw error
             } catch {
                 let failed = group.shares.map {
-                    SyncResult(group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0, error: "\(error)")
+                    SyncResult(
+                        group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
+                        error: "\(error)")
                 }
                 for waiter in waiters { waiter.resume(returning: failed) }
                 throw error
@@ -195,7 +210,8 @@ struct StandbyGroupService: Sendable {
             if verify { nextVerify = node.now() + group.verifyInterval.seconds }
             if full {
                 // While the primary cannot see every change (watch limit), whole trees are compared every minute.
-                let interval = session.captureComplete ? group.resyncInterval.seconds : min(group.resyncInterval.seconds, 60)
+                let interval =
+                    session.captureComplete ? group.resyncInterval.seconds : min(group.resyncInterval.seconds, 60)
                 nextFull = node.now() + interval
             }
             // Files that could not be applied (changed while read, disk full...) are retried by a live sync soon,
@@ -212,22 +228,27 @@ struct StandbyGroupService: Sendable {
         }
     }
 
-    private func sync(_ shares: [String], full: Bool, verify: Bool, inbox: PeerInbox, writer: FrameWriter, counter: ByteCounter,
-                      session: inout FollowSession) async throws -> [SyncResult] {
+    private func sync(
+        _ shares: [String], full: Bool, verify: Bool, inbox: PeerInbox, writer: FrameWriter, counter: ByteCounter,
+        session: inout FollowSession
+    ) async throws -> [SyncResult] {
         var results: [SyncResult] = []
         for share in group.shares where shares.contains(share.name) {
             guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }
             if let refusal = adoptionRefusal(context) {
-                results.append(SyncResult(group: group.name, share: share.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
-                                          error: refusal))
+                results.append(
+                    SyncResult(
+                        group: group.name, share: share.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
+                        error: refusal))
                 continue
             }
             let sync = StandbyShareSync(context: context, applyOwnership: node.applyOwnership)
             do {
                 var previous = session.sentManifests[share.name]
-                let outcome = try await sync.run(inbox: inbox, writer: writer, previous: &previous,
-                                                 resume: full ? nil : session.resumePoints[share.name], verify: verify,
-                                                 bytesReceived: { counter.bytesReceived })
+                let outcome = try await sync.run(
+                    inbox: inbox, writer: writer, previous: &previous,
+                    resume: full ? nil : session.resumePoints[share.name], verify: verify,
+                    bytesReceived: { counter.bytesReceived })
                 session.sentManifests[share.name] = previous
                 if outcome.scope.upTo.captureID != 0 { session.resumePoints[share.name] = outcome.scope.upTo }
                 session.captureComplete = outcome.scope.captureComplete
@@ -240,7 +261,8 @@ struct StandbyGroupService: Sendable {
                     figures.oldestPendingAt = pendingSince
                     figures.changesPending = pendingSince == nil ? 0 : 1
                 }
-                node.status.recordTransfer(group: group.name, share: share.name, bytes: outcome.bytesReceived, at: node.now())
+                node.status.recordTransfer(
+                    group: group.name, share: share.name, bytes: outcome.bytesReceived, at: node.now())
                 node.status.setProgress(group: group.name, share: share.name, nil)
                 node.status.update(group: group.name, share: share.name) { status in
                     status.state = ok ? .inSync : .behind
@@ -259,21 +281,30 @@ struct StandbyGroupService: Sendable {
                 // level; full comparisons and failures are saved, logged and recorded as events.
                 if !isLive || !ok { node.saveStatus(group: group.name, share: share.name) }
                 if let plan = outcome.summary, (plan.operationCount > 0 && !isLive) || plan.files > 100 || !ok {
-                    node.logger.info("sync \(context.key) done in \(String(format: "%.3f", outcome.seconds))s: \(outcome.report.filesApplied) files applied, \(ByteCount.format(outcome.bytesReceived)) received, \(outcome.report.failures) failures")
-                    node.event(ok ? "info" : "warning", "sync-finished",
-                               "\(outcome.report.filesApplied) files applied, \(outcome.bytesReceived) bytes received, \(outcome.report.failures) failures",
-                               share: context.key)
+                    node.logger.info(
+                        "sync \(context.key) done in \(String(format: "%.3f", outcome.seconds))s: \(outcome.report.filesApplied) files applied, \(ByteCount.format(outcome.bytesReceived)) received, \(outcome.report.failures) failures"
+                    )
+                    node.event(
+                        ok ? "info" : "warning", "sync-finished",
+                        "\(outcome.report.filesApplied) files applied, \(outcome.bytesReceived) bytes received, \(outcome.report.failures) failures",
+                        share: context.key)
                 } else if let plan = outcome.summary, plan.operationCount > 0 {
-                    node.logger.debug("live sync \(context.key) done in \(String(format: "%.3f", outcome.seconds))s: \(outcome.report.filesApplied) files applied, \(ByteCount.format(outcome.bytesReceived)) received")
+                    node.logger.debug(
+                        "live sync \(context.key) done in \(String(format: "%.3f", outcome.seconds))s: \(outcome.report.filesApplied) files applied, \(ByteCount.format(outcome.bytesReceived)) received"
+                    )
                 }
-                results.append(SyncResult(group: group.name, share: share.name, ok: ok, seconds: outcome.seconds,
-                                          plan: outcome.summary, bytesReceived: outcome.bytesReceived,
-                                          error: ok ? nil : "\(outcome.report.failures) files could not be applied"))
+                results.append(
+                    SyncResult(
+                        group: group.name, share: share.name, ok: ok, seconds: outcome.seconds,
+                        plan: outcome.summary, bytesReceived: outcome.bytesReceived,
+                        error: ok ? nil : "\(outcome.report.failures) files could not be applied"))
             } catch let error as PeerSessionError {
                 if case .remote(.unknownShare, let text) = error {
                     recordFailure(share.name, text)
-                    results.append(SyncResult(group: group.name, share: share.name, ok: false, seconds: 0, plan: nil,
-                                              bytesReceived: 0, error: text))
+                    results.append(
+                        SyncResult(
+                            group: group.name, share: share.name, ok: false, seconds: 0, plan: nil,
+                            bytesReceived: 0, error: text))
                     continue
                 }
                 recordFailure(share.name, "\(error)")
@@ -292,7 +323,8 @@ struct StandbyGroupService: Sendable {
     /// standby's replica is checked: the configured primary's tree is its own data, which a rejoin reconciles.
     private func adoptionRefusal(_ context: ShareContext) -> String? {
         guard group.standby == node.name, !context.replicaAdopted.withLockedValue({ $0 }) else { return nil }
-        let identity = ReplicaAdoption.Identity(cluster: node.configuration.cluster, share: context.key, node: node.name)
+        let identity = ReplicaAdoption.Identity(
+            cluster: node.configuration.cluster, share: context.key, node: node.name)
         do {
             let verdict = try ReplicaAdoption.check(context.localPath, identity: identity) {
                 (try? context.database.fileIndex(share: context.key).keys.prefix(20).map { $0 }) ?? []
@@ -301,9 +333,11 @@ struct StandbyGroupService: Sendable {
             case .adopted:
                 break
             case .adoptedNow(let reason):
-                node.logger.info("replica \(context.localPath) of \(context.key) marked as mirrored by this node (\(reason))")
+                node.logger.info(
+                    "replica \(context.localPath) of \(context.key) marked as mirrored by this node (\(reason))")
             case .refused(let entries, let sample):
-                let text = "replica \(context.localPath) of \(context.key) already holds \(entries) entries (\(sample.joined(separator: ", "))\(entries > sample.count ? ", …" : "")) that understudy did not put there, and the first sync would delete what the source lacks; nothing is synced into it until you run on \(node.name): understudy adopt \(context.key) --keep (mirror over it) or --move-aside (keep them in a sibling directory)"
+                let text =
+                    "replica \(context.localPath) of \(context.key) already holds \(entries) entries (\(sample.joined(separator: ", "))\(entries > sample.count ? ", …" : "")) that understudy did not put there, and the first sync would delete what the source lacks; nothing is synced into it until you run on \(node.name): understudy adopt \(context.key) --keep (mirror over it) or --move-aside (keep them in a sibling directory)"
                 // Retried at every sync (an `adopt` may come any time); told once.
                 if context.pathWarnings.isNew("adoption") {
                     node.logger.error("\(text)")
@@ -348,7 +382,8 @@ struct StandbyGroupService: Sendable {
         Task {
             let waiters = await requests.takeWaiters()
             let results = group.shares.map {
-                SyncResult(group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0, error: error)
+                SyncResult(
+                    group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0, error: error)
             }
             for waiter in waiters { waiter.resume(returning: results) }
         }

@@ -29,9 +29,12 @@ struct StatusReporter: Sendable {
                     let key = "\(group.name)/\(share.name)"
                     let syncs = (share.liveSyncs, share.fullSyncs)
                     defer { last[key] = syncs }
-                    guard share.changesPending > 0 || last[key].map({ $0 != syncs }) ?? (syncs != (0, 0)) else { continue }
+                    guard share.changesPending > 0 || last[key].map({ $0 != syncs }) ?? (syncs != (0, 0)) else {
+                        continue
+                    }
                     let moved = group.role == "primary" ? "sent" : "received"
-                    var line = "live mirror \(key) (\(group.role)): \(share.changesPending) changes pending, lag \(Self.milliseconds(share.lagSeconds)), \(ByteCount.format(Int64(share.throughputBytesPerSecond)))/s \(moved) over the last minute, \(share.liveSyncs) live syncs and \(share.fullSyncs) full comparisons since start"
+                    var line =
+                        "live mirror \(key) (\(group.role)): \(share.changesPending) changes pending, lag \(Self.milliseconds(share.lagSeconds)), \(ByteCount.format(Int64(share.throughputBytesPerSecond)))/s \(moved) over the last minute, \(share.liveSyncs) live syncs and \(share.fullSyncs) full comparisons since start"
                     if let problem = share.captureProblem { line += "; capture incomplete: \(problem)" }
                     node.logger.info("\(line)")
                 }
@@ -46,16 +49,26 @@ struct StatusReporter: Sendable {
         let healthy = connected && worst < stalledAfter
         switch watch.observe(group: group.name, healthy: healthy, at: node.now()) {
         case .stalled(let seconds)?:
-            let why = connected ? "changes have waited \(Int(worst)) s to reach the replica"
+            let why =
+                connected
+                ? "changes have waited \(Int(worst)) s to reach the replica"
                 : "this standby has not been connected to \(group.peer) for \(Int(seconds)) s"
-            notify(NotificationEvent(kind: .replicationStalled, severity: .warning, node: node.name, group: group.name, topic: group.name,
-                                     summary: "replication of group \(group.name) is stalled on \(node.name): \(why)",
-                                     detail: group.shares.map { "\($0.name): \($0.state.rawValue), \($0.changesPending) changes pending, lag \(Self.milliseconds($0.lagSeconds))" + ($0.lastError.map { ", last error: \($0)" } ?? "") }.joined(separator: "\n"),
-                                     time: Date().timeIntervalSince1970))
+            notify(
+                NotificationEvent(
+                    kind: .replicationStalled, severity: .warning, node: node.name, group: group.name,
+                    topic: group.name,
+                    summary: "replication of group \(group.name) is stalled on \(node.name): \(why)",
+                    detail: group.shares.map {
+                        "\($0.name): \($0.state.rawValue), \($0.changesPending) changes pending, lag \(Self.milliseconds($0.lagSeconds))"
+                            + ($0.lastError.map { ", last error: \($0)" } ?? "")
+                    }.joined(separator: "\n"),
+                    time: Date().timeIntervalSince1970))
         case .resumed(let seconds)?:
-            notify(NotificationEvent(kind: .replicationResumed, severity: .info, node: node.name, group: group.name, topic: group.name,
-                                     summary: "replication of group \(group.name) runs again on \(node.name) after \(Int(seconds)) s",
-                                     detail: "", time: Date().timeIntervalSince1970))
+            notify(
+                NotificationEvent(
+                    kind: .replicationResumed, severity: .info, node: node.name, group: group.name, topic: group.name,
+                    summary: "replication of group \(group.name) runs again on \(node.name) after \(Int(seconds)) s",
+                    detail: "", time: Date().timeIntervalSince1970))
         case nil:
             break
         }

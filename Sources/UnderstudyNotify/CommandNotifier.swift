@@ -14,8 +14,9 @@ public struct CommandNotifier: NotificationChannel {
     public var name: String { "command \(configuration.command)" }
 
     public func deliver(_ message: NotificationMessage) async throws {
-        let outcome = await ProcessRunner.run(configuration.command, environment: message.environment,
-                                              timeout: configuration.timeout.seconds, outputLimit: 4096)
+        let outcome = await ProcessRunner.run(
+            configuration.command, environment: message.environment,
+            timeout: configuration.timeout.seconds, outputLimit: 4096)
         guard outcome.succeeded else { throw CommandNotifierError(command: configuration.command, outcome: outcome) }
     }
 }

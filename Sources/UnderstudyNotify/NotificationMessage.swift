@@ -69,7 +69,9 @@ public struct NotificationMessage: Sendable, Equatable {
             "repeats": suppressedRepeats,
             "repeats_since": repeatsSince.map { Self.iso8601($0) as Any } ?? NSNull(),
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return Array(data)
     }
 

@@ -42,10 +42,12 @@ public final class NotificationService: Sendable {
     private let state: NIOLockedValueBox<State>
 
     /// The channels of `configuration` (email, webhook, command; none is fine: `notify` then does nothing).
-    public convenience init(configuration: NotificationConfiguration, node: String, logger: Logger,
-                            eventLoopGroup: any EventLoopGroup, stateDirectory: String = NodeConfiguration.defaultStateDirectory,
-                            now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                            sleep: @escaping @Sendable (Double) async -> Void = NotificationService.taskSleep) {
+    public convenience init(
+        configuration: NotificationConfiguration, node: String, logger: Logger,
+        eventLoopGroup: any EventLoopGroup, stateDirectory: String = NodeConfiguration.defaultStateDirectory,
+        now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        sleep: @escaping @Sendable (Double) async -> Void = NotificationService.taskSleep
+    ) {
         var channels: [any NotificationChannel] = []
         if let email = configuration.email {
             channels.append(SMTPMailer(configuration: email, eventLoopGroup: eventLoopGroup))
@@ -65,20 +67,25 @@ public final class NotificationService: Sendable {
         }
         var logger = logger
         logger[metadataKey: "node"] = "\(node)"
-        self.init(channels: channels, repeatAfter: configuration.repeatAfter.seconds, logger: logger, now: now, sleep: sleep)
+        self.init(
+            channels: channels, repeatAfter: configuration.repeatAfter.seconds, logger: logger, now: now, sleep: sleep)
     }
 
-    public init(channels: [any NotificationChannel], repeatAfter: Double, logger: Logger,
-                now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                sleep: @escaping @Sendable (Double) async -> Void = NotificationService.taskSleep,
-                queueLimit: Int = NotificationService.defaultQueueLimit) {
+    public init(
+        channels: [any NotificationChannel], repeatAfter: Double, logger: Logger,
+        now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+        sleep: @escaping @Sendable (Double) async -> Void = NotificationService.taskSleep,
+        queueLimit: Int = NotificationService.defaultQueueLimit
+    ) {
         self.channels = channels
         self.logger = logger
         self.now = now
         self.sleep = sleep
         self.queueLimit = queueLimit
-        self.state = NIOLockedValueBox(State(throttle: NotificationThrottle(window: repeatAfter),
-                                             queues: Array(repeating: ChannelQueue(), count: channels.count)))
+        self.state = NIOLockedValueBox(
+            State(
+                throttle: NotificationThrottle(window: repeatAfter),
+                queues: Array(repeating: ChannelQueue(), count: channels.count)))
     }
 
     /// Returns at once; never throws. Outcomes are logged.
@@ -109,7 +116,9 @@ public final class NotificationService: Sendable {
             logger.debug("notification held back, a repeat within the repeat window: \(event.summary)")
         }
         for index in overflowing {
-            logger.warning("notifications by \(channels[index].name) are \(queueLimit) behind; dropping new ones until they catch up")
+            logger.warning(
+                "notifications by \(channels[index].name) are \(queueLimit) behind; dropping new ones until they catch up"
+            )
         }
         for index in toStart {
             spawn { await self.work(channel: index) }
@@ -183,13 +192,15 @@ public final class NotificationService: Sendable {
         } catch {
             let total = NotificationRetrySchedule.attempts
             guard let delay = NotificationRetrySchedule.delay(afterFailedAttempt: number) else {
-                let text = "notification by \(channel.name) failed (attempt \(number) of \(total)), giving up: "
+                let text =
+                    "notification by \(channel.name) failed (attempt \(number) of \(total)), giving up: "
                     + "\(message.event.summary): \(error)"
                 logger.error("\(text)")
                 return true
             }
             let next = Self.clockTime(now() + delay)
-            let text = "notification by \(channel.name) failed (attempt \(number) of \(total)): \(error); "
+            let text =
+                "notification by \(channel.name) failed (attempt \(number) of \(total)): \(error); "
                 + "next attempt at \(next) (in \(DurationText.seconds(delay)))"
             logger.warning("\(text)")
             return false

@@ -26,7 +26,10 @@ final class SMTPClientHandler: ChannelInboundHandler {
     private var timer: Scheduled<Void>?
     private var finished = false
 
-    init(conversation: SMTPConversation, tls: TLS?, promise: EventLoopPromise<Void>, deadline: NIODeadline, timeout: Double) {
+    init(
+        conversation: SMTPConversation, tls: TLS?, promise: EventLoopPromise<Void>, deadline: NIODeadline,
+        timeout: Double
+    ) {
         self.conversation = conversation
         self.tls = tls
         self.promise = promise
@@ -36,8 +39,12 @@ final class SMTPClientHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
-            fail(SMTPError(code: .timedOut, message: "SMTP server \(conversation.server) did not answer within "
-                + "\(DurationText.seconds(timeout)) (waiting for \(conversation.waitingFor))"), context: context)
+            fail(
+                SMTPError(
+                    code: .timedOut,
+                    message: "SMTP server \(conversation.server) did not answer within "
+                        + "\(DurationText.seconds(timeout)) (waiting for \(conversation.waitingFor))"), context: context
+            )
         }
     }
 
@@ -53,7 +60,9 @@ final class SMTPClientHandler: ChannelInboundHandler {
                 perform(conversation.receive(reply), context: context)
             }
         } catch {
-            fail(SMTPError(code: .protocolError, message: "SMTP server \(conversation.server) sent a \(error)"), context: context)
+            fail(
+                SMTPError(code: .protocolError, message: "SMTP server \(conversation.server) sent a \(error)"),
+                context: context)
         }
     }
 
@@ -65,16 +74,23 @@ final class SMTPClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        fail(SMTPError(code: .connectionClosed, message: "SMTP server \(conversation.server) closed the connection "
-            + "while the client was waiting for \(conversation.waitingFor)"), context: context)
+        fail(
+            SMTPError(
+                code: .connectionClosed,
+                message: "SMTP server \(conversation.server) closed the connection "
+                    + "while the client was waiting for \(conversation.waitingFor)"), context: context)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let failure = NetworkFailure(error)
-        let code: SMTPError.Code = failure.kind == .tls ? .tls : failure.kind == .closed ? .connectionClosed : .connectFailed
-        fail(SMTPError(code: code, message: "SMTP server \(conversation.server): \(failure.text) "
-            + "(waiting for \(conversation.waitingFor))"), context: context)
+        let code: SMTPError.Code =
+            failure.kind == .tls ? .tls : failure.kind == .closed ? .connectionClosed : .connectFailed
+        fail(
+            SMTPError(
+                code: code,
+                message: "SMTP server \(conversation.server): \(failure.text) "
+                    + "(waiting for \(conversation.waitingFor))"), context: context)
     }
 
     private func perform(_ action: SMTPConversation.Action, context: ChannelHandlerContext) {
@@ -100,20 +116,27 @@ final class SMTPClientHandler: ChannelInboundHandler {
 
     private func startTLS(context: ChannelHandlerContext) {
         guard let tls else {
-            fail(SMTPError(code: .tls, message: "SMTP server \(conversation.server): STARTTLS without TLS settings"), context: context)
+            fail(
+                SMTPError(code: .tls, message: "SMTP server \(conversation.server): STARTTLS without TLS settings"),
+                context: context)
             return
         }
         // Bytes that came before the handshake must not pass for protected ones (the STARTTLS injection of CVE-2011-0411).
         guard parser.isEmpty else {
-            fail(SMTPError(code: .protocolError, message: "SMTP server \(conversation.server) sent more after agreeing to "
-                + "STARTTLS; refusing to go on"), context: context)
+            fail(
+                SMTPError(
+                    code: .protocolError,
+                    message: "SMTP server \(conversation.server) sent more after agreeing to "
+                        + "STARTTLS; refusing to go on"), context: context)
             return
         }
         do {
             let handler = try NIOSSLClientHandler(context: tls.context, serverHostname: tls.hostname)
             try context.pipeline.syncOperations.addHandler(handler, position: .first)
         } catch {
-            fail(SMTPError(code: .tls, message: "SMTP server \(conversation.server): TLS could not start: \(error)"), context: context)
+            fail(
+                SMTPError(code: .tls, message: "SMTP server \(conversation.server): TLS could not start: \(error)"),
+                context: context)
         }
     }
 

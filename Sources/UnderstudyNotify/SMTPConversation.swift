@@ -50,8 +50,10 @@ public struct SMTPConversation: Sendable {
     private var extensions: [String: [String]] = [:]
 
     /// `content` is the encoded message (`MailMessage.encoded()`), ending with ".\r\n".
-    public init(server: String, heloName: String, requireTLS: Bool, credentials: Credentials?, from: String,
-                recipients: [String], content: [UInt8]) {
+    public init(
+        server: String, heloName: String, requireTLS: Bool, credentials: Credentials?, from: String,
+        recipients: [String], content: [UInt8]
+    ) {
         self.server = server
         self.heloName = heloName
         self.requireTLS = requireTLS
@@ -128,14 +130,16 @@ public struct SMTPConversation: Sendable {
     private mutating func afterEHLO() -> Action {
         if requireTLS && !tlsActive {
             guard extensions["STARTTLS"] != nil else {
-                return fail(.notSupported, "does not offer STARTTLS, which the settings require (security = \"starttls\")")
+                return fail(
+                    .notSupported, "does not offer STARTTLS, which the settings require (security = \"starttls\")")
             }
             return send("STARTTLS", stage: .startTLS)
         }
         guard let credentials else { return mailFrom() }
         let mechanisms = Set((extensions["AUTH"] ?? []).map { $0.uppercased() })
         if mechanisms.contains("PLAIN") {
-            let token = Data(([0] + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8))).base64EncodedString()
+            let token = Data(([0] + Array(credentials.username.utf8) + [0] + Array(credentials.password.utf8)))
+                .base64EncodedString()
             let action = send("AUTH PLAIN \(token)", stage: .authPlain)
             lastCommand = "AUTH PLAIN (user \(credentials.username))"
             return action

@@ -24,8 +24,10 @@ public struct SMTPMailer: NotificationChannel {
     public let timeout: Double
     private let group: any EventLoopGroup
 
-    public init(configuration: EmailNotification, eventLoopGroup: any EventLoopGroup,
-                heloName: String = SMTPMailer.localHostName(), timeout: Double = 30) {
+    public init(
+        configuration: EmailNotification, eventLoopGroup: any EventLoopGroup,
+        heloName: String = SMTPMailer.localHostName(), timeout: Double = 30
+    ) {
         self.configuration = configuration
         self.group = eventLoopGroup
         self.heloName = heloName
@@ -35,8 +37,10 @@ public struct SMTPMailer: NotificationChannel {
     public var name: String { "email to \(configuration.to.joined(separator: ", ")) via \(configuration.server)" }
 
     public func deliver(_ message: NotificationMessage) async throws {
-        try await send(MailMessage(from: configuration.from, to: configuration.to, subject: message.subject,
-                                   body: message.text, date: message.event.time))
+        try await send(
+            MailMessage(
+                from: configuration.from, to: configuration.to, subject: message.subject,
+                body: message.text, date: message.event.time))
     }
 
     /// Sends `mail` to the configured recipients (the envelope: `from` and `to` of the settings).
@@ -45,9 +49,10 @@ public struct SMTPMailer: NotificationChannel {
         try checkAddresses()
         let credentials = try readCredentials()
         let tls = try configuration.security == .starttls ? tlsSettings() : nil
-        let conversation = SMTPConversation(server: server, heloName: heloName, requireTLS: configuration.security == .starttls,
-                                            credentials: credentials, from: configuration.from,
-                                            recipients: configuration.to, content: mail.encoded())
+        let conversation = SMTPConversation(
+            server: server, heloName: heloName, requireTLS: configuration.security == .starttls,
+            credentials: credentials, from: configuration.from,
+            recipients: configuration.to, content: mail.encoded())
         let eventLoop = group.next()
         let promise = eventLoop.makePromise(of: Void.self)
         let allowed = TimeAmount.nanoseconds(Int64(max(0, min(timeout, 86_400)) * 1e9))
@@ -57,8 +62,10 @@ public struct SMTPMailer: NotificationChannel {
             .connectTimeout(allowed)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(SMTPClientHandler(
-                        conversation: conversation, tls: tls, promise: promise, deadline: deadline, timeout: timeout))
+                    try channel.pipeline.syncOperations.addHandler(
+                        SMTPClientHandler(
+                            conversation: conversation, tls: tls, promise: promise, deadline: deadline, timeout: timeout
+                        ))
                 }
             }
             .connect(host: configuration.server.host, port: configuration.server.port)
@@ -77,9 +84,12 @@ public struct SMTPMailer: NotificationChannel {
         } catch {
             let failure = NetworkFailure(error)
             if failure.kind == .timedOut {
-                throw SMTPError(code: .timedOut, message: "SMTP server \(server): no connection within \(DurationText.seconds(timeout))")
+                throw SMTPError(
+                    code: .timedOut,
+                    message: "SMTP server \(server): no connection within \(DurationText.seconds(timeout))")
             }
-            throw SMTPError(code: failure.kind == .tls ? .tls : .connectFailed, message: "SMTP server \(server): \(failure.text)")
+            throw SMTPError(
+                code: failure.kind == .tls ? .tls : .connectFailed, message: "SMTP server \(server): \(failure.text)")
         }
     }
 
@@ -97,8 +107,14 @@ public struct SMTPMailer: NotificationChannel {
             throw SMTPError(code: .invalidConfiguration, message: "email notification has no recipient (to)")
         }
         for address in [configuration.from] + configuration.to {
-            if address.isEmpty || address.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0.asciiValue.map { $0 < 0x20 } == true }) {
-                throw SMTPError(code: .invalidConfiguration, message: "email address '\(address)' is empty or contains a space, a line break or '<>'")
+            if address.isEmpty
+                || address.contains(where: {
+                    $0.isWhitespace || $0 == "<" || $0 == ">" || $0.asciiValue.map { $0 < 0x20 } == true
+                })
+            {
+                throw SMTPError(
+                    code: .invalidConfiguration,
+                    message: "email address '\(address)' is empty or contains a space, a line break or '<>'")
             }
         }
     }
@@ -107,7 +123,9 @@ public struct SMTPMailer: NotificationChannel {
     private func readCredentials() throws(SMTPError) -> SMTPConversation.Credentials? {
         guard let username = configuration.username else { return nil }
         guard let path = configuration.passwordFile else {
-            throw SMTPError(code: .invalidConfiguration, message: "email notification has username '\(username)' but no password_file")
+            throw SMTPError(
+                code: .invalidConfiguration,
+                message: "email notification has username '\(username)' but no password_file")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "it cannot be read" : "it does not exist"
@@ -115,7 +133,9 @@ public struct SMTPMailer: NotificationChannel {
         }
         var password = String(decoding: data, as: UTF8.self)
         // By scalars: "\r\n" is one Character, so hasSuffix("\n") would not see it.
-        while let last = password.unicodeScalars.last, last == "\n" || last == "\r" { password.unicodeScalars.removeLast() }
+        while let last = password.unicodeScalars.last, last == "\n" || last == "\r" {
+            password.unicodeScalars.removeLast()
+        }
         return SMTPConversation.Credentials(username: username, password: password)
     }
 
@@ -131,7 +151,8 @@ public struct SMTPMailer: NotificationChannel {
             return SMTPClientHandler.TLS(context: context, hostname: isAddress ? nil : host)
         } catch {
             let source = self.configuration.caFile.map { "ca_file \($0)" } ?? "the system's trust roots"
-            throw SMTPError(code: .tls, message: "SMTP server \(self.configuration.server): cannot load \(source): \(error)")
+            throw SMTPError(
+                code: .tls, message: "SMTP server \(self.configuration.server): cannot load \(source): \(error)")
         }
     }
 }

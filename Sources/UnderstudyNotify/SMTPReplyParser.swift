@@ -46,17 +46,22 @@ public struct SMTPReplyParser: Sendable {
             let text = String(decoding: line, as: UTF8.self)
             buffer.removeSubrange(...newline)
             guard line.count >= 3, line.prefix(3).allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                  let code = Int(String(decoding: line.prefix(3), as: UTF8.self)), (100...599).contains(code) else {
+                let code = Int(String(decoding: line.prefix(3), as: UTF8.self)), (100...599).contains(code)
+            else {
                 throw SMTPReplyParserError(line: text)
             }
             let separator = line.count > 3 ? line[line.startIndex + 3] : UInt8(ascii: " ")
-            guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-") else { throw SMTPReplyParserError(line: text) }
+            guard separator == UInt8(ascii: " ") || separator == UInt8(ascii: "-") else {
+                throw SMTPReplyParserError(line: text)
+            }
             if let pending, pending.code != code { throw SMTPReplyParserError(line: text) }
             let content = line.count > 4 ? String(decoding: line.dropFirst(4), as: UTF8.self) : ""
             var reply = pending ?? (code, [])
             reply.lines.append(content)
             if separator == UInt8(ascii: "-") {
-                guard reply.lines.count < Self.maximumLines else { throw SMTPReplyParserError(line: "(more than \(Self.maximumLines) lines in one reply)") }
+                guard reply.lines.count < Self.maximumLines else {
+                    throw SMTPReplyParserError(line: "(more than \(Self.maximumLines) lines in one reply)")
+                }
                 pending = reply
                 continue
             }
@@ -64,7 +69,9 @@ public struct SMTPReplyParser: Sendable {
             return SMTPReply(code: code, lines: reply.lines)
         }
         if buffer.count > Self.maximumLineLength {
-            throw SMTPReplyParserError(line: String(decoding: buffer.prefix(80), as: UTF8.self) + "… (a line longer than \(Self.maximumLineLength) bytes)")
+            throw SMTPReplyParserError(
+                line: String(decoding: buffer.prefix(80), as: UTF8.self)
+                    + "… (a line longer than \(Self.maximumLineLength) bytes)")
         }
         return nil
     }

@@ -24,7 +24,8 @@ public final class SNMPTrapSender: NotificationChannel {
 
     public init(configuration: SNMPNotification, node: String, stateDirectory: String) throws {
         self.configuration = configuration
-        engineID = configuration.engineID.isEmpty ? SNMPNotification.defaultEngineID(node: node) : configuration.engineID
+        engineID =
+            configuration.engineID.isEmpty ? SNMPNotification.defaultEngineID(node: node) : configuration.engineID
         engineBoots = Self.nextBoots(stateDirectory: stateDirectory)
         startedAt = MonotonicClock.seconds()
         if case .user(_, let auth, let passwordFile) = configuration.security {
@@ -50,18 +51,23 @@ public final class SNMPTrapSender: NotificationChannel {
             return value
         }
         let seconds = MonotonicClock.seconds() - startedAt
-        let trap = SNMPTrap(event: message.event, upTime: UInt32(min(Double(UInt32.max), seconds * 100)), requestID: id,
-                            trapOID: configuration.trapOID, objectsOID: configuration.objectsOID,
-                            summary: message.repeatNote.map { "\(message.event.summary) \($0)" })
+        let trap = SNMPTrap(
+            event: message.event, upTime: UInt32(min(Double(UInt32.max), seconds * 100)), requestID: id,
+            trapOID: configuration.trapOID, objectsOID: configuration.objectsOID,
+            summary: message.repeatNote.map { "\(message.event.summary) \($0)" })
         switch configuration.security {
         case .community(let community):
             return trap.community(community)
         case .user(let user, let auth, _):
             let key = key ?? []
-            return trap.userBased(user: user, engineID: engineID, engineBoots: engineBoots, engineTime: Int32(min(Double(Int32.max), seconds)),
-                                  messageID: id, authLength: auth == .sha ? 12 : 24) { bytes in
+            return trap.userBased(
+                user: user, engineID: engineID, engineBoots: engineBoots,
+                engineTime: Int32(min(Double(Int32.max), seconds)),
+                messageID: id, authLength: auth == .sha ? 12 : 24
+            ) { bytes in
                 switch auth {
-                case .sha: return Array(HMAC<Insecure.SHA1>.authenticationCode(for: bytes, using: SymmetricKey(data: key)))
+                case .sha:
+                    return Array(HMAC<Insecure.SHA1>.authenticationCode(for: bytes, using: SymmetricKey(data: key)))
                 case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: bytes, using: SymmetricKey(data: key)))
                 }
             }
@@ -96,7 +102,8 @@ public final class SNMPTrapSender: NotificationChannel {
         }
         let password = text.trimmingCharacters(in: .newlines)
         guard password.utf8.count >= 8 else {
-            throw SNMPTrapError("the SNMP password in \(path) is \(password.utf8.count) characters; SNMPv3 needs at least 8")
+            throw SNMPTrapError(
+                "the SNMP password in \(path) is \(password.utf8.count) characters; SNMPv3 needs at least 8")
         }
         return password
     }
@@ -104,7 +111,10 @@ public final class SNMPTrapSender: NotificationChannel {
     /// The boot count after the last one recorded in `<state_dir>/snmp-engine-boots`, recorded.
     static func nextBoots(stateDirectory: String) -> Int32 {
         let path = (stateDirectory.hasSuffix("/") ? stateDirectory : stateDirectory + "/") + "snmp-engine-boots"
-        let last = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        let last =
+            (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            } ?? 0
         let next = last >= Int32.max - 1 ? 1 : last + 1
         try? "\(next)\n".write(toFile: path, atomically: true, encoding: .utf8)
         return next
@@ -122,8 +132,12 @@ public final class SNMPTrapSender: NotificationChannel {
         let fd = socket(first.pointee.ai_family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SNMPTrapError("cannot open a UDP socket: \(errnoText(errno))") }
         defer { close(fd) }
-        let sent = datagram.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, first.pointee.ai_addr, first.pointee.ai_addrlen) }
-        guard sent == datagram.count else { throw SNMPTrapError("cannot send the trap to \(target): \(errnoText(errno))") }
+        let sent = datagram.withUnsafeBytes {
+            sendto(fd, $0.baseAddress, $0.count, 0, first.pointee.ai_addr, first.pointee.ai_addrlen)
+        }
+        guard sent == datagram.count else {
+            throw SNMPTrapError("cannot send the trap to \(target): \(errnoText(errno))")
+        }
     }
 }
 

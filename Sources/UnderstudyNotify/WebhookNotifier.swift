@@ -9,8 +9,10 @@ public struct WebhookNotifier: NotificationChannel {
     public let configuration: WebhookNotification
     private let client: HTTPClient
 
-    public init(configuration: WebhookNotification, eventLoopGroup: any EventLoopGroup,
-                tls: HTTPClientTLSOptions = HTTPClientTLSOptions()) {
+    public init(
+        configuration: WebhookNotification, eventLoopGroup: any EventLoopGroup,
+        tls: HTTPClientTLSOptions = HTTPClientTLSOptions()
+    ) {
         self.configuration = configuration
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, tls: tls)
     }
@@ -18,8 +20,9 @@ public struct WebhookNotifier: NotificationChannel {
     public var name: String { "webhook \(configuration.url)" }
 
     public func deliver(_ message: NotificationMessage) async throws {
-        let response = try await client.post(configuration.url, body: message.json, contentType: "application/json",
-                                             timeout: configuration.timeout.seconds, bodyLimit: 4096)
+        let response = try await client.post(
+            configuration.url, body: message.json, contentType: "application/json",
+            timeout: configuration.timeout.seconds, bodyLimit: 4096)
         guard response.isSuccess else {
             throw WebhookRefusedError(url: configuration.url, response: response)
         }

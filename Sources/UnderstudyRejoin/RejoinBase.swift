@@ -11,13 +11,16 @@ package enum RejoinBase {
     package static func record(_ context: ShareContext, epoch: UInt64, at time: Double) throws -> Int {
         let share = try ShareDirectory(path: context.localPath, create: true)
         let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share)
-        try context.database.saveRejoinBase(share: context.key, epoch: epoch, files: scan.entries.count,
-                                            manifest: try ManifestTransfer.blob(scan.entries), at: time)
+        try context.database.saveRejoinBase(
+            share: context.key, epoch: epoch, files: scan.entries.count,
+            manifest: try ManifestTransfer.blob(scan.entries), at: time)
         return scan.entries.count
     }
 
     /// The stored base of `epoch`, nil when none was recorded.
     package static func load(_ context: ShareContext, epoch: UInt64) throws -> [ManifestEntry]? {
-        try context.database.rejoinBase(share: context.key, epoch: epoch).map { try ManifestTransfer.entries(ofBlob: $0) }
+        try context.database.rejoinBase(share: context.key, epoch: epoch).map {
+            try ManifestTransfer.entries(ofBlob: $0)
+        }
     }
 }

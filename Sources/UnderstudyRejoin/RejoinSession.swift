@@ -34,8 +34,10 @@ package struct RejoinSession {
     /// The epoch to reconcile with, nil when nothing is to be done: no takeover ever happened, or every share is
     /// reconciled with the current epoch already.
     package func pendingEpoch() throws -> UInt64? {
-        guard let ownership = node.ownership(group: group.name), ownership.epoch > 0, ownership.owner != node.name else { return nil }
-        for share in group.shares where (try node.database.rejoinDone(share: "\(group.name)/\(share.name)") ?? 0) < ownership.epoch {
+        guard let ownership = node.ownership(group: group.name), ownership.epoch > 0, ownership.owner != node.name
+        else { return nil }
+        for share in group.shares
+        where (try node.database.rejoinDone(share: "\(group.name)/\(share.name)") ?? 0) < ownership.epoch {
             return ownership.epoch
         }
         return nil
@@ -44,24 +46,34 @@ package struct RejoinSession {
     package func run(inbox: PeerInbox, writer: FrameWriter) async throws {
         guard let epoch = try pendingEpoch() else { return }
         let logger = node.logger
-        logger.notice("group \(group.name): rejoining as the follower of \(group.peer(of: node.name)) at epoch \(epoch): reconciling this node's tree first")
-        node.event("warning", "rejoin-started", "group \(group.name): reconciling with \(group.peer(of: node.name)) at epoch \(epoch)")
+        logger.notice(
+            "group \(group.name): rejoining as the follower of \(group.peer(of: node.name)) at epoch \(epoch): reconciling this node's tree first"
+        )
+        node.event(
+            "warning", "rejoin-started",
+            "group \(group.name): reconciling with \(group.peer(of: node.name)) at epoch \(epoch)")
         var total = Outcome()
         for share in group.shares {
             guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }
             if (try node.database.rejoinDone(share: context.key) ?? 0) >= epoch { continue }
             let outcome = try await reconcile(context, epoch: epoch, inbox: inbox, writer: writer)
             try node.database.markRejoinDone(share: context.key, epoch: epoch)
-            logger.notice("rejoin of \(context.key): \(outcome.conflicts) conflicts kept on both nodes (\(outcome.pushed) copies pushed), \(outcome.copies) files to copy back, \(outcome.deletions) to delete, \(outcome.restored) deleted here but kept there")
+            logger.notice(
+                "rejoin of \(context.key): \(outcome.conflicts) conflicts kept on both nodes (\(outcome.pushed) copies pushed), \(outcome.copies) files to copy back, \(outcome.deletions) to delete, \(outcome.restored) deleted here but kept there"
+            )
             total.conflicts += outcome.conflicts
             total.copies += outcome.copies
             total.deletions += outcome.deletions
         }
-        node.event(total.conflicts > 0 ? "warning" : "info", "rejoin-finished",
-                   "group \(group.name): reconciled at epoch \(epoch): \(total.conflicts) conflicts, \(total.copies) files to copy back, \(total.deletions) deletions")
+        node.event(
+            total.conflicts > 0 ? "warning" : "info", "rejoin-finished",
+            "group \(group.name): reconciled at epoch \(epoch): \(total.conflicts) conflicts, \(total.copies) files to copy back, \(total.deletions) deletions"
+        )
     }
 
-    private func reconcile(_ context: ShareContext, epoch: UInt64, inbox: PeerInbox, writer: FrameWriter) async throws -> Outcome {
+    private func reconcile(
+        _ context: ShareContext, epoch: UInt64, inbox: PeerInbox, writer: FrameWriter
+    ) async throws -> Outcome {
         try await writer.send(.rejoinOpen(group: group.name, share: context.share.name, epoch: epoch))
         try await writer.flush()
         let remote = try await ManifestTransfer.receive(what: "the serving tree") { try await inbox.next() }
@@ -69,26 +81,37 @@ package struct RejoinSession {
         let root = context.localPath
         let filter = context.share.filter
         let index = context.index.snapshot
-        let scanned = try await onThread { try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: root, create: true)) }
+        let scanned = try await onThread {
+            try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: root, create: true))
+        }
         var local = Dictionary(scanned.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let plan = RejoinPlanner().plan(local: local, remote: remote, base: base)
-        var outcome = Outcome(conflicts: plan.conflicts.count, copies: plan.copies.count, deletions: plan.deletions.count, restored: plan.restored.count)
+        var outcome = Outcome(
+            conflicts: plan.conflicts.count, copies: plan.copies.count, deletions: plan.deletions.count,
+            restored: plan.restored.count)
         let now = Date().timeIntervalSince1970
         // What an interrupted run recorded: why each copy it made exists, and the copies whose rename never
         // happened (they keep their name: one record per conflict).
-        let recorded = try node.database.conflicts(prefix: context.key, all: true).filter { $0.share == context.key && $0.node == node.name }
+        let recorded = try node.database.conflicts(prefix: context.key, all: true).filter {
+            $0.share == context.key && $0.node == node.name
+        }
         let reasons = Dictionary(recorded.map { ($0.copy, $0.reason) }, uniquingKeysWith: { first, _ in first })
         var pushes: [(path: String, reason: String)] = plan.pushes.map { ($0, reasons[$0] ?? "interrupted") }
-        let unmade = Dictionary(recorded.filter { $0.resolved == nil && local[$0.copy] == nil && access(root + "/" + $0.copy, F_OK) != 0 }
-            .map { ($0.path, $0.copy) }, uniquingKeysWith: { first, _ in first })
+        let unmade = Dictionary(
+            recorded.filter { $0.resolved == nil && local[$0.copy] == nil && access(root + "/" + $0.copy, F_OK) != 0 }
+                .map { ($0.path, $0.copy) }, uniquingKeysWith: { first, _ in first })
         for conflict in plan.conflicts {
             let copy = unmade[conflict.path] ?? ConflictName.make(for: conflict.path, node: node.name, time: now)
             // Recorded before the rename: a crash after it finds the copy by name and knows why it exists.
-            try node.database.recordConflict(ConflictInfo(
-                id: 0, share: context.key, path: conflict.path, copy: copy, node: node.name, reason: conflict.reason.rawValue,
-                foundAt: Date(), copySize: conflict.local.size, copyModified: Self.date(conflict.local.attributes)))
+            try node.database.recordConflict(
+                ConflictInfo(
+                    id: 0, share: context.key, path: conflict.path, copy: copy, node: node.name,
+                    reason: conflict.reason.rawValue,
+                    foundAt: Date(), copySize: conflict.local.size, copyModified: Self.date(conflict.local.attributes)))
             try Self.renameDurably(root: root, from: conflict.path, to: copy)
-            node.logger.warning("rejoin of \(context.key): \(conflict.path) changed here and is not the serving node's version (\(conflict.reason.rawValue)): kept as \(copy)")
+            node.logger.warning(
+                "rejoin of \(context.key): \(conflict.path) changed here and is not the serving node's version (\(conflict.reason.rawValue)): kept as \(copy)"
+            )
             local[copy] = conflict.local
             local[copy]?.path = copy
             pushes.append((copy, conflict.reason.rawValue))
@@ -102,8 +125,10 @@ package struct RejoinSession {
     }
 
     /// Sends one conflict copy whole (compressed) and waits until the serving node has it durably.
-    private func push(_ path: String, entry: ManifestEntry, reason: String, context: ShareContext, inbox: PeerInbox,
-                      writer: FrameWriter) async throws {
+    private func push(
+        _ path: String, entry: ManifestEntry, reason: String, context: ShareContext, inbox: PeerInbox,
+        writer: FrameWriter
+    ) async throws {
         let file = context.localPath + "/" + path
         let descriptor = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw FileSystemError.errno("open the conflict copy", path) }
@@ -113,8 +138,10 @@ package struct RejoinSession {
         var attributes = entry.attributes
         attributes.mtimeSeconds = Int64(info.st_mtim.tv_sec)
         attributes.mtimeNanoseconds = UInt32(info.st_mtim.tv_nsec)
-        try await writer.send(.conflictBegin(group: group.name, share: context.share.name, reason: reason,
-                                             header: FileHeader(path: path, size: Int64(info.st_size), attributes: attributes, basis: .none)))
+        try await writer.send(
+            .conflictBegin(
+                group: group.name, share: context.share.name, reason: reason,
+                header: FileHeader(path: path, size: Int64(info.st_size), attributes: attributes, basis: .none)))
         let compressor = try ZstdCompressor(level: 3)
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
@@ -136,7 +163,8 @@ package struct RejoinSession {
             if count == 0 { break }
         }
         guard sent == Int64(info.st_size) else {
-            throw FileSystemError(.contentMismatch, operation: "changed while it was sent (\(sent) of \(info.st_size) bytes)", path: path)
+            throw FileSystemError(
+                .contentMismatch, operation: "changed while it was sent (\(sent) of \(info.st_size) bytes)", path: path)
         }
         try await writer.send(.fileEnd(contentHash: Array(hasher.finalize())))
         try await writer.flush()
@@ -153,8 +181,11 @@ package struct RejoinSession {
     }
 
     private static func renameDurably(root: String, from: String, to: String) throws {
-        guard rename(root + "/" + from, root + "/" + to) == 0 else { throw FileSystemError.errno("keep as a conflict copy", from) }
-        let parent = (root + "/" + to).split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        guard rename(root + "/" + from, root + "/" + to) == 0 else {
+            throw FileSystemError.errno("keep as a conflict copy", from)
+        }
+        let parent = (root + "/" + to).split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+            separator: "/")
         let directory = open(parent.isEmpty ? "/" : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directory >= 0 else { throw FileSystemError.errno("open the directory of", to) }
         defer { close(directory) }

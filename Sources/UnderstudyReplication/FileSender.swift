@@ -37,8 +37,10 @@ final class FileSender {
     deinit { readBuffer.deallocate() }
 
     /// - Parameter progress: called with the bytes read after each chunk.
-    func send(path: String, basis: DeltaBasis, signature: [UInt8]?, writer: FrameWriter,
-              progress: (Int64) -> Void = { _ in }) async throws -> Outcome {
+    func send(
+        path: String, basis: DeltaBasis, signature: [UInt8]?, writer: FrameWriter,
+        progress: (Int64) -> Void = { _ in }
+    ) async throws -> Outcome {
         let fd: Int32
         do {
             fd = try share.openFileForReading(path)
@@ -51,8 +53,11 @@ final class FileSender {
         let compressor = self.compressor
         compressor.reset()
         let delta = try signature.map { try DeltaGenerator(signature: $0) }
-        try await writer.send(.fileBegin(FileHeader(path: path, size: before.size, attributes: before.attributes,
-                                                    basis: delta == nil ? .none : basis)))
+        try await writer.send(
+            .fileBegin(
+                FileHeader(
+                    path: path, size: before.size, attributes: before.attributes,
+                    basis: delta == nil ? .none : basis)))
         var hasher = SHA256()
         var total: Int64 = 0
         // Sized for the file, so thousands of small files do not each allocate a megabyte.
@@ -75,7 +80,8 @@ final class FileSender {
                 try delta.feed(input, isLast: isLast) { plain in
                     try compressor.compress(plain, mode: .continue, output: sink)
                 }
-                try compressor.compress(UnsafeRawBufferPointer(start: nil, count: 0), mode: isLast ? .end : .flush, output: sink)
+                try compressor.compress(
+                    UnsafeRawBufferPointer(start: nil, count: 0), mode: isLast ? .end : .flush, output: sink)
             } else {
                 try compressor.compress(input, mode: isLast ? .end : .flush, output: sink)
             }

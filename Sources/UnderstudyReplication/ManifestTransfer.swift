@@ -11,7 +11,9 @@ package enum ManifestTransfer {
     /// Entries per chunk.
     static let chunkEntries = 2000
 
-    static func encodeChunk(_ entries: some Collection<ManifestEntry>, _ compressor: ZstdCompressor) throws -> ByteBuffer {
+    static func encodeChunk(
+        _ entries: some Collection<ManifestEntry>, _ compressor: ZstdCompressor
+    ) throws -> ByteBuffer {
         try compress(ManifestCodec.encode(entries), compressor)
     }
 
@@ -32,7 +34,9 @@ package enum ManifestTransfer {
         try await writer.flush()
     }
 
-    package static func receive(what: String, _ next: () async throws -> PeerMessage?) async throws -> [String: ManifestEntry] {
+    package static func receive(
+        what: String, _ next: () async throws -> PeerMessage?
+    ) async throws -> [String: ManifestEntry] {
         let decompressor = try ZstdDecompressor()
         var entries: [String: ManifestEntry] = [:]
         while true {
@@ -69,7 +73,9 @@ package enum ManifestTransfer {
         return compressed
     }
 
-    private static func decompress(_ compressed: ByteBuffer, _ decompressor: ZstdDecompressor, limit: Int) throws -> ByteBuffer {
+    private static func decompress(
+        _ compressed: ByteBuffer, _ decompressor: ZstdDecompressor, limit: Int
+    ) throws -> ByteBuffer {
         var plain = ByteBuffer()
         decompressor.reset()
         try compressed.withUnsafeReadableBytes { raw in
@@ -80,7 +86,9 @@ package enum ManifestTransfer {
                 plain.writeBytes(bytes)
             }
         }
-        guard decompressor.isFrameComplete else { throw WireError(.malformedFrame, "a manifest holds an incomplete zstd frame") }
+        guard decompressor.isFrameComplete else {
+            throw WireError(.malformedFrame, "a manifest holds an incomplete zstd frame")
+        }
         return plain
     }
 }

@@ -34,8 +34,10 @@ public final class NodeRuntime: Sendable {
     /// Who holds each group, as this node knows it (stored in the state database; kept here for quick reads).
     private let ownerships = NIOLockedValueBox<[String: GroupOwnership]>([:])
 
-    public init(configuration: ClusterConfiguration, name: String, logger: Logger,
-                now: @escaping @Sendable () -> Double = MonotonicClock.seconds) throws {
+    public init(
+        configuration: ClusterConfiguration, name: String, logger: Logger,
+        now: @escaping @Sendable () -> Double = MonotonicClock.seconds
+    ) throws {
         let nodeConfiguration = try Self.settings(of: name, in: configuration)
         self.configuration = configuration
         self.name = name
@@ -54,7 +56,8 @@ public final class NodeRuntime: Sendable {
             var shares: [ShareStatus] = []
             for share in group.shares {
                 let key = "\(group.name)/\(share.name)"
-                var shareStatus = ShareStatus(name: share.name, path: isPrimary ? share.source : share.replica, state: .disconnected)
+                var shareStatus = ShareStatus(
+                    name: share.name, path: isPrimary ? share.source : share.replica, state: .disconnected)
                 if let saved = try database.loadSyncStatus(share: key) {
                     shareStatus.lastSyncAt = saved.lastSyncAt
                     shareStatus.bytesSent = saved.bytesSent
@@ -69,18 +72,22 @@ public final class NodeRuntime: Sendable {
                     database: database, logger: logger, now: now)
                 context.throttle = throttle
                 if group.live {
-                    context.captureConfiguration = ChangeAggregator.Configuration(quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
+                    context.captureConfiguration = ChangeAggregator.Configuration(
+                        quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
                 }
                 contexts[ShareKey(group: group.name, share: share.name)] = context
             }
-            groups.append(GroupStatus(name: group.name, role: isPrimary ? "primary" : "standby",
-                                      peer: isPrimary ? group.standby : group.primary, peerConnected: false, shares: shares))
+            groups.append(
+                GroupStatus(
+                    name: group.name, role: isPrimary ? "primary" : "standby",
+                    peer: isPrimary ? group.standby : group.primary, peerConnected: false, shares: shares))
         }
         for group in groups { status.add(group) }
         self.status = status
         shareContexts = contexts
         for group in configuration.groups(whereNode: name) {
-            setOwnership(try database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group), group: group.name)
+            setOwnership(
+                try database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group), group: group.name)
         }
     }
 
@@ -105,7 +112,9 @@ public final class NodeRuntime: Sendable {
 
     /// Where ownerships heard from a peer outside heartbeats (the replication handshake) go: the failover
     /// service, once it runs.
-    package let peerOwnershipObserver = NIOLockedValueBox<(@Sendable (_ peer: String, _ group: String, _ ownership: GroupOwnership) -> Void)?>(nil)
+    package let peerOwnershipObserver = NIOLockedValueBox<
+        (@Sendable (_ peer: String, _ group: String, _ ownership: GroupOwnership) -> Void)?
+    >(nil)
 
     func peerOwnershipHeard(peer: String, group: String, ownership: GroupOwnership) {
         peerOwnershipObserver.withLockedValue { $0 }?(peer, group, ownership)
@@ -114,7 +123,9 @@ public final class NodeRuntime: Sendable {
     package func setOwnership(_ ownership: GroupOwnership, group: String) {
         let before = ownerships.withLockedValue { $0.updateValue(ownership, forKey: group) }
         guard let configured = configuration.groups[group] else { return }
-        let role = ownership.owner == name ? "primary" : configured.primary == name && ownership.epoch > 0 ? "stepped-down" : "standby"
+        let role =
+            ownership.owner == name
+            ? "primary" : configured.primary == name && ownership.epoch > 0 ? "stepped-down" : "standby"
         status.update(group: group) { $0.role = role }
         if before.map({ $0.owner != ownership.owner }) ?? false {
             roleObserver.withLockedValue { $0 }?(group)
@@ -153,7 +164,8 @@ public final class NodeRuntime: Sendable {
 
     package func event(_ level: String, _ kind: String, _ message: String, share: String? = nil) {
         do {
-            try database.appendEvent(EventRecord(time: Date(), level: level, kind: kind, share: share, message: message))
+            try database.appendEvent(
+                EventRecord(time: Date(), level: level, kind: kind, share: share, message: message))
         } catch {
             logger.warning("could not record event: \(error)")
         }
@@ -161,13 +173,19 @@ public final class NodeRuntime: Sendable {
 
     /// Persists one share's figures so `status` after a restart still shows the last sync.
     package func saveStatus(group: String, share: String) {
-        guard let status = status.snapshot(now: now()).first(where: { $0.name == group })?.shares.first(where: { $0.name == share })
+        guard
+            let status = status.snapshot(now: now()).first(where: { $0.name == group })?.shares.first(where: {
+                $0.name == share
+            })
         else { return }
         do {
-            try database.saveSyncStatus(SyncStatusRecord(
-                share: "\(group)/\(share)", state: status.state.rawValue, filesTotal: status.filesTotal, filesDone: status.filesDone,
-                bytesTotal: status.bytesTotal, bytesDone: status.bytesDone, bytesSent: status.bytesSent,
-                bytesReceived: status.bytesReceived, lastSyncAt: status.lastSyncAt, lastError: status.lastError, updatedAt: Date()))
+            try database.saveSyncStatus(
+                SyncStatusRecord(
+                    share: "\(group)/\(share)", state: status.state.rawValue, filesTotal: status.filesTotal,
+                    filesDone: status.filesDone,
+                    bytesTotal: status.bytesTotal, bytesDone: status.bytesDone, bytesSent: status.bytesSent,
+                    bytesReceived: status.bytesReceived, lastSyncAt: status.lastSyncAt, lastError: status.lastError,
+                    updatedAt: Date()))
         } catch {
             logger.warning("could not save status of \(group)/\(share): \(error)")
         }

@@ -11,9 +11,11 @@ package enum PeerHandshake {
     ///   - receive: reads the peer's next message.
     /// - Returns: the peer's hello (its ownerships among them).
     @discardableResult
-    static func exchange(writer: FrameWriter, cluster: String, node: String, certifiedPeer: String,
-                         ownerships: [String: GroupOwnership] = [:],
-                         receive: () async throws -> PeerMessage?) async throws -> PeerHello {
+    static func exchange(
+        writer: FrameWriter, cluster: String, node: String, certifiedPeer: String,
+        ownerships: [String: GroupOwnership] = [:],
+        receive: () async throws -> PeerMessage?
+    ) async throws -> PeerHello {
         try await writer.send(.hello(PeerHello(cluster: cluster, node: node, ownerships: ownerships)))
         try await writer.flush()
         guard let message = try await receive() else { throw PeerSessionError.closed("before saying hello") }
@@ -22,7 +24,8 @@ package enum PeerHandshake {
             throw PeerSessionError.unexpected(message, "instead of hello")
         }
         if hello.protocolVersion != PeerHello.currentProtocolVersion {
-            let text = "protocol version \(hello.protocolVersion) is not supported (this node speaks \(PeerHello.currentProtocolVersion)); run the same understudy version on both nodes"
+            let text =
+                "protocol version \(hello.protocolVersion) is not supported (this node speaks \(PeerHello.currentProtocolVersion)); run the same understudy version on both nodes"
             try? await writer.send(.error(code: .protocolVersion, message: text))
             try? await writer.flush()
             throw PeerSessionError.refused(text)
@@ -43,13 +46,16 @@ package enum PeerHandshake {
     }
 
     /// The handshake of `node` with `peer`: its ownerships of the groups they share, and what it learns back.
-    package static func exchange(node: NodeRuntime, writer: FrameWriter, peer: String,
-                         receive: () async throws -> PeerMessage?) async throws {
+    package static func exchange(
+        node: NodeRuntime, writer: FrameWriter, peer: String,
+        receive: () async throws -> PeerMessage?
+    ) async throws {
         let shared = node.configuration.groups(whereNode: node.name).filter { $0.peer(of: node.name) == peer }
         var ownerships: [String: GroupOwnership] = [:]
         for group in shared { ownerships[group.name] = node.ownership(group: group.name) }
-        let hello = try await exchange(writer: writer, cluster: node.configuration.cluster, node: node.name, certifiedPeer: peer,
-                                       ownerships: ownerships, receive: receive)
+        let hello = try await exchange(
+            writer: writer, cluster: node.configuration.cluster, node: node.name, certifiedPeer: peer,
+            ownerships: ownerships, receive: receive)
         for group in shared {
             guard let theirs = hello.ownerships[group.name] else { continue }
             node.peerOwnershipHeard(peer: peer, group: group.name, ownership: theirs)

@@ -26,7 +26,8 @@ struct PlanSender: Sendable {
         var trailing: [SyncOperation] = []
         var progressLog = ProgressLogger(now: context.now())
 
-        for case .sendFile(let path, _, let basis) in plan.operations where basis != .none && !context.sendWhole.contains(path) {
+        for case .sendFile(let path, _, let basis) in plan.operations
+        where basis != .none && !context.sendWhole.contains(path) {
             deferred[path] = basis
             try await writer.send(.signatureRequest(path: path, basis: basis))
         }
@@ -75,27 +76,32 @@ struct PlanSender: Sendable {
         return result
     }
 
-    private func send(_ path: String, basis: DeltaBasis, signature: [UInt8]?, into result: inout Result,
-                      log progressLog: inout ProgressLogger) async throws {
+    private func send(
+        _ path: String, basis: DeltaBasis, signature: [UInt8]?, into result: inout Result,
+        log progressLog: inout ProgressLogger
+    ) async throws {
         let group = context.group.name
         let share = context.share.name
         let status = context.status
         var log = progressLog
-        let outcome = try await fileSender.send(path: path, basis: basis, signature: signature, writer: writer) { bytes in
+        let outcome = try await fileSender.send(path: path, basis: basis, signature: signature, writer: writer) {
+            bytes in
             status.updateProgress(group: group, share: share) { $0.bytesDone += bytes }
             log.maybeLog(context, "sending")
         }
         progressLog = log
         switch outcome {
         case .sent(let hash, let status):
-            result.indexRecords.append(FileIndexRecord(
-                path: path, size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
-                mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
-                ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash))
+            result.indexRecords.append(
+                FileIndexRecord(
+                    path: path, size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
+                    mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
+                    ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash))
             context.status.updateProgress(group: group, share: share) { $0.filesDone += 1 }
         case .abandoned(let reason):
             result.abandonedPaths.append(path)
-            context.logger.info("\(RelativePath.shown(path)) in \(context.key) \(reason); it is sent again at the next sync")
+            context.logger.info(
+                "\(RelativePath.shown(path)) in \(context.key) \(reason); it is sent again at the next sync")
         case .skipped(let reason):
             result.skipped += 1
             context.logger.warning("cannot send \(RelativePath.shown(path)) in \(context.key): \(reason)")

@@ -32,8 +32,10 @@ package struct PrimaryShareSync {
     ///   standby sends only changes.
     /// - Parameter verify: the standby sends the digests of its files after the manifest; files equal by size and
     ///   time but not by content are sent again, and reported.
-    package func run(inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
-             scope: SyncScope, base: [String: ManifestEntry]?, verify: Bool = false) async throws -> Outcome {
+    package func run(
+        inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
+        scope: SyncScope, base: [String: ManifestEntry]?, verify: Bool = false
+    ) async throws -> Outcome {
         let started = context.now()
         let sourcePath = context.localPath
         let filter = context.share.filter
@@ -49,10 +51,14 @@ package struct PrimaryShareSync {
         var partials: [String: Int64] = [:]
         let decompressor = try ZstdDecompressor()
         receiving: while true {
-            guard let message = try await inbound.next() else { throw PeerSessionError.closed("while receiving the replica's manifest") }
+            guard let message = try await inbound.next() else {
+                throw PeerSessionError.closed("while receiving the replica's manifest")
+            }
             switch message {
             case .manifestChunk(let compressed):
-                for entry in try ManifestTransfer.decodeChunk(compressed, decompressor) { replicaByPath[entry.path] = entry }
+                for entry in try ManifestTransfer.decodeChunk(compressed, decompressor) {
+                    replicaByPath[entry.path] = entry
+                }
             case .manifestEnd(let list, let removed):
                 for partial in list { partials[partial.path] = partial.size }
                 for path in removed { replicaByPath[path] = nil }
@@ -66,36 +72,49 @@ package struct PrimaryShareSync {
         if scope.paths == nil && scan.entries.count == 1 && replicaByPath.count > 1 {
             // An empty source over a populated replica is far more often an unmounted disk than a real wipe.
             throw PeerSessionError.refused(
-                "source \(sourcePath) is empty but the replica holds \(replicaByPath.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand")
+                "source \(sourcePath) is empty but the replica holds \(replicaByPath.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand"
+            )
         }
         for skipped in scan.skipped where context.pathWarnings.isNew("skip \(skipped.path)") {
-            context.logger.warning("not mirrored: \(RelativePath.shown(skipped.path)) in \(context.key): \(skipped.reason)")
+            context.logger.warning(
+                "not mirrored: \(RelativePath.shown(skipped.path)) in \(context.key): \(skipped.reason)")
         }
         if case let untold = context.pathWarnings.takeUntold(), untold > 0 {
-            context.logger.warning("\(context.key): \(untold) more path problems since the last report, not told one by one")
+            context.logger.warning(
+                "\(context.key): \(untold) more path problems since the last report, not told one by one")
         }
         // Names the standby's file system cannot store stay out of the plan: sending them again cannot help.
         let unusable = context.unusablePaths.all
-        let sourceEntries = unusable.isEmpty ? scan.entries : scan.entries.filter { entry in
-            // The path or one of its ancestors: a lookup per component, not per unusable path.
-            var path = Substring(entry.path)
-            while true {
-                if unusable.contains(String(path)) { return false }
-                guard let slash = path.lastIndex(of: "/") else { return true }
-                path = path[..<slash]
+        let sourceEntries =
+            unusable.isEmpty
+            ? scan.entries
+            : scan.entries.filter { entry in
+                // The path or one of its ancestors: a lookup per component, not per unusable path.
+                var path = Substring(entry.path)
+                while true {
+                    if unusable.contains(String(path)) { return false }
+                    guard let slash = path.lastIndex(of: "/") else { return true }
+                    path = path[..<slash]
+                }
             }
-        }
         let sourceShare = try ShareDirectory(path: sourcePath, create: false)
         let fileSender = try FileSender(share: sourceShare)
         let planned = planner.plan(source: sourceEntries, replicaByPath: replicaByPath, partials: partials)
         let renamesFilled = fillRenameHashes(planned, source: sourceEntries, index: indexSnapshot, sender: fileSender)
-        let plan = verify ? verified(renamesFilled, source: sourceEntries, replicaDigests: replicaDigests, sender: fileSender) : renamesFilled
+        let plan =
+            verify
+            ? verified(renamesFilled, source: sourceEntries, replicaDigests: replicaDigests, sender: fileSender)
+            : renamesFilled
         let summary = plan.summary
         let logLevel: Logger.Level = scope.paths == nil || summary.files > 100 ? .info : .debug
         let kind = scope.paths == nil ? "full comparison" : "live sync"
-        context.logger.log(level: logLevel, "\(kind) \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates")
-        context.status.setProgress(group: context.group.name, share: context.share.name,
-                                   TransferProgress(filesTotal: Int64(summary.files), bytesTotal: summary.bytes, startedAt: started))
+        context.logger.log(
+            level: logLevel,
+            "\(kind) \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates"
+        )
+        context.status.setProgress(
+            group: context.group.name, share: context.share.name,
+            TransferProgress(filesTotal: Int64(summary.files), bytesTotal: summary.bytes, startedAt: started))
         try await writer.send(.planSummary(summary))
 
         let (events, continuation) = AsyncStream.makeStream(of: SenderEvent.self)
@@ -109,17 +128,24 @@ package struct PrimaryShareSync {
             while done == nil {
                 guard let message = try await inbound.next() else { throw PeerSessionError.closed("during the sync") }
                 switch message {
-                case .signatureChunk(let path, let data): signatures[path, default: []].append(contentsOf: data.readableBytesView)
-                case .signatureEnd(let path): continuation.yield(.signature(path: path, data: signatures.removeValue(forKey: path) ?? []))
+                case .signatureChunk(let path, let data):
+                    signatures[path, default: []].append(contentsOf: data.readableBytesView)
+                case .signatureEnd(let path):
+                    continuation.yield(.signature(path: path, data: signatures.removeValue(forKey: path) ?? []))
                 case .operationFailed(let path, let code, let text):
                     let isNew = context.pathWarnings.isNew("failed \(code.rawValue) \(path)")
                     if code == .nameUnusable {
                         context.unusablePaths.insert(path)
-                        context.logger.log(level: isNew ? .warning : .debug, "not mirrored: \(RelativePath.shown(path)) in \(context.key): the standby's file system cannot store that name (\(text)); it is left out until understudy restarts")
+                        context.logger.log(
+                            level: isNew ? .warning : .debug,
+                            "not mirrored: \(RelativePath.shown(path)) in \(context.key): the standby's file system cannot store that name (\(text)); it is left out until understudy restarts"
+                        )
                         continuation.yield(.failed(path: path, message: text))
                         continue
                     }
-                    context.logger.log(level: isNew ? .warning : .debug, "standby could not apply \(RelativePath.shown(path)) in \(context.key): \(code.name): \(text)")
+                    context.logger.log(
+                        level: isNew ? .warning : .debug,
+                        "standby could not apply \(RelativePath.shown(path)) in \(context.key): \(code.name): \(text)")
                     if code == .contentMismatch { context.sendWhole.insert(path) }
                     failedPaths.insert(path)
                     // A refused rename leaves its source where it was: the retry must look at it too, or a file
@@ -156,22 +182,31 @@ package struct PrimaryShareSync {
             status.filesDone = 0
             status.bytesTotal = 0
             status.bytesDone = 0
-            status.lastError = report.failures == 0 ? nil : "\(report.failures) files could not be applied; they are retried"
+            status.lastError =
+                report.failures == 0 ? nil : "\(report.failures) files could not be applied; they are retried"
             if scope.paths == nil { status.fullSyncs += 1 } else { status.liveSyncs += 1 }
         }
-        context.status.recordTransfer(group: context.group.name, share: context.share.name, bytes: sent, at: context.now())
+        context.status.recordTransfer(
+            group: context.group.name, share: context.share.name, bytes: sent, at: context.now())
         if summary.operationCount > 0 || report.failures > 0 {
-            context.logger.log(level: logLevel, "\(kind) \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent")
+            context.logger.log(
+                level: logLevel,
+                "\(kind) \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent"
+            )
         }
         return Outcome(replicaManifest: scope.paths == nil ? replicaByPath : nil, failedPaths: failedPaths)
     }
 
-    private func receiveDigests(_ inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator) async throws
+    private func receiveDigests(
+        _ inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator
+    ) async throws
         -> [String: [UInt8]]
     {
         var replicaDigests: [String: [UInt8]] = [:]
         while true {
-            guard let message = try await inbound.next() else { throw PeerSessionError.closed("while receiving the replica's digests") }
+            guard let message = try await inbound.next() else {
+                throw PeerSessionError.closed("while receiving the replica's digests")
+            }
             guard case .contentDigests(let digests, let last) = message else {
                 if case .error(let code, let text) = message { throw PeerSessionError.remote(code, text) }
                 throw PeerSessionError.unexpected(message, "while receiving the replica's digests")
@@ -183,9 +218,12 @@ package struct PrimaryShareSync {
 
     /// Adds the files whose replica content differs from the source's though size and time agree, and reports
     /// them: that should never happen, so each one is named.
-    private func verified(_ plan: SyncPlan, source: [ManifestEntry], replicaDigests: [String: [UInt8]], sender: FileSender) -> SyncPlan {
+    private func verified(
+        _ plan: SyncPlan, source: [ManifestEntry], replicaDigests: [String: [UInt8]], sender: FileSender
+    ) -> SyncPlan {
         // The source's digest comes from the index when the file is provably unchanged since it was read.
-        let mismatches = ContentVerification.mismatches(source: source, plan: plan, replicaDigests: replicaDigests) { entry in
+        let mismatches = ContentVerification.mismatches(source: source, plan: plan, replicaDigests: replicaDigests) {
+            entry in
             entry.contentHash ?? sender.hash(path: entry.path)
         }
         let compared = source.lazy.filter { $0.kind == .file && replicaDigests[$0.path] != nil }.count
@@ -194,8 +232,11 @@ package struct PrimaryShareSync {
             context.event("info", "verify-clean", "\(compared) files compared by content, all identical")
             return plan
         }
-        let named = mismatches.prefix(20).map { String(reflecting: $0) }.joined(separator: ", ") + (mismatches.count > 20 ? ", …" : "")
-        let text = "\(mismatches.count) of \(compared) files differed on the replica although their size and modification time matched the source (changed on the replica behind understudy's back, or corrupted by its disk): \(named); sending them again"
+        let named =
+            mismatches.prefix(20).map { String(reflecting: $0) }.joined(separator: ", ")
+            + (mismatches.count > 20 ? ", …" : "")
+        let text =
+            "\(mismatches.count) of \(compared) files differed on the replica although their size and modification time matched the source (changed on the replica behind understudy's back, or corrupted by its disk): \(named); sending them again"
         context.logger.warning("verification of \(context.key): \(text)")
         context.event("warning", "verify-repaired", text)
         for path in mismatches { context.sendWhole.insert(path) }
@@ -205,8 +246,10 @@ package struct PrimaryShareSync {
     /// Every rename carries the SHA-256 of the source file, so the standby can check it moves the right
     /// content: from the scan when the index vouches for the file, from the index entry of the same inode under
     /// its old name, or by reading the file (a rename that cannot be hashed is sent as a file instead).
-    private func fillRenameHashes(_ plan: SyncPlan, source: [ManifestEntry], index: [String: FileIndexRecord],
-                                  sender: FileSender) -> SyncPlan {
+    private func fillRenameHashes(
+        _ plan: SyncPlan, source: [ManifestEntry], index: [String: FileIndexRecord],
+        sender: FileSender
+    ) -> SyncPlan {
         guard plan.operations.contains(where: { if case .rename = $0 { true } else { false } }) else { return plan }
         let sourceByPath = Dictionary(source.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var byInode: [UInt64: FileIndexRecord] = [:]
@@ -216,15 +259,20 @@ package struct PrimaryShareSync {
         var operations = plan.operations.map { operation -> SyncOperation in
             // The standby refused this rename before (same size and time, other content): send the file, and
             // delete the supposed source when the source tree no longer has it.
-            if case .rename(let from, let to, _) = operation, let entry = sourceByPath[to], context.refusedRenames.contains(from + "\u{0}" + to) {
+            if case .rename(let from, let to, _) = operation, let entry = sourceByPath[to],
+                context.refusedRenames.contains(from + "\u{0}" + to)
+            {
                 if sourceByPath[from] == nil { deletions.append(.delete(path: from)) }
                 return .sendFile(path: to, size: entry.size, basis: .none)
             }
-            guard case .rename(let from, let to, nil) = operation, let entry = sourceByPath[to] else { return operation }
+            guard case .rename(let from, let to, nil) = operation, let entry = sourceByPath[to] else {
+                return operation
+            }
             if let hash = entry.contentHash { return .rename(from: from, to: to, contentHash: hash) }
             if let record = byInode[entry.inode], record.size == entry.size,
-               record.mtimeSeconds == entry.attributes.mtimeSeconds,
-               record.mtimeNanoseconds == Int32(entry.attributes.mtimeNanoseconds), let hash = record.contentHash {
+                record.mtimeSeconds == entry.attributes.mtimeSeconds,
+                record.mtimeNanoseconds == Int32(entry.attributes.mtimeNanoseconds), let hash = record.contentHash
+            {
                 return .rename(from: from, to: to, contentHash: hash)
             }
             if let hash = sender.hash(path: to) { return .rename(from: from, to: to, contentHash: hash) }

@@ -36,8 +36,10 @@ package final class ShareCapture: Sendable {
     init(context: ShareContext, configuration: ChangeAggregator.Configuration) {
         self.context = context
         captureID = UInt64.random(in: 1...UInt64.max)
-        state = NIOLockedValueBox(State(aggregator: ChangeAggregator(configuration: configuration),
-                                        journal: ChangeJournal(captureID: captureID)))
+        state = NIOLockedValueBox(
+            State(
+                aggregator: ChangeAggregator(configuration: configuration),
+                journal: ChangeJournal(captureID: captureID)))
     }
 
     /// Watches the tree (this walks every directory: seconds for a large tree) and starts the flusher thread.
@@ -45,7 +47,8 @@ package final class ShareCapture: Sendable {
     func start() {
         let started = context.now()
         do {
-            let watcher = try InotifyWatcher(root: context.localPath, filter: context.share.filter) { [weak self] changes in
+            let watcher = try InotifyWatcher(root: context.localPath, filter: context.share.filter) {
+                [weak self] changes in
                 self?.record(changes)
             }
             let report = try watcher.start()
@@ -55,9 +58,12 @@ package final class ShareCapture: Sendable {
                 context.logger.error("change capture of \(context.key) is incomplete: \(problem)")
                 context.event("error", "capture-incomplete", problem)
             }
-            context.logger.info("watching \(report.watches) directories of \(context.key) for changes (set up in \(String(format: "%.2f", context.now() - started))s)")
+            context.logger.info(
+                "watching \(report.watches) directories of \(context.key) for changes (set up in \(String(format: "%.2f", context.now() - started))s)"
+            )
         } catch {
-            let problem = "cannot watch \(context.localPath) for changes: \(error); the share is mirrored by periodic full comparisons (resync_interval) only"
+            let problem =
+                "cannot watch \(context.localPath) for changes: \(error); the share is mirrored by periodic full comparisons (resync_interval) only"
             state.withLockedValue { $0.problem = problem }
             context.logger.error("\(problem)")
             context.event("error", "capture-failed", problem)
@@ -143,7 +149,9 @@ package final class ShareCapture: Sendable {
                 guard let batch = state.aggregator.flush(at: now) else { return nil }
                 state.journal.record(batch)
                 if batch.overflowed {
-                    context.logger.warning("change events of \(context.key) were lost (inotify queue overflow); comparing \(batch.scope.first(where: \.recursive)?.path ?? "") again by a stat walk")
+                    context.logger.warning(
+                        "change events of \(context.key) were lost (inotify queue overflow); comparing \(batch.scope.first(where: \.recursive)?.path ?? "") again by a stat walk"
+                    )
                 }
                 return Array(state.subscribers.values)
             }
@@ -159,8 +167,9 @@ package final class ShareCapture: Sendable {
         let figures = state.withLockedValue { state in
             // The watcher retries what the limit left out: its problem comes and goes with the limit.
             if let current { state.problem = current.1 }
-            return LiveFigures(changesPending: Int64(state.journal.count), oldestPendingAt: state.journal.oldestCapturedAt,
-                               watchedDirectories: current?.0, captureProblem: state.problem)
+            return LiveFigures(
+                changesPending: Int64(state.journal.count), oldestPendingAt: state.journal.oldestCapturedAt,
+                watchedDirectories: current?.0, captureProblem: state.problem)
         }
         context.status.setLive(group: context.group.name, share: context.share.name, figures)
     }

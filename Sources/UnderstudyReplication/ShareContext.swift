@@ -40,8 +40,11 @@ public struct ShareContext: Sendable {
     /// History and archives of the replica (standby).
     package let archiving = ShareArchiving()
 
-    public init(group: GroupConfiguration, share: ShareConfiguration, localPath: String? = nil, index: ShareIndex, status: StatusRegistry,
-                database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double) {
+    public init(
+        group: GroupConfiguration, share: ShareConfiguration, localPath: String? = nil, index: ShareIndex,
+        status: StatusRegistry,
+        database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double
+    ) {
         self.group = group
         self.share = share
         self.localPath = localPath ?? share.replica
@@ -96,7 +99,8 @@ struct ProgressLogger {
     mutating func maybeLog(_ context: ShareContext, _ prefix: String) {
         let now = context.now()
         guard now - lastLog >= interval,
-              let progress = context.status.progress(group: context.group.name, share: context.share.name) else { return }
+            let progress = context.status.progress(group: context.group.name, share: context.share.name)
+        else { return }
         lastLog = now
         context.logger.info("\(prefix) \(context.key): \(progress.line(now: now))")
     }
@@ -109,7 +113,9 @@ package final class PathSet: Sendable {
 
     package init() {}
 
-    @discardableResult package func insert(_ path: String) -> Bool { paths.withLockedValue { $0.insert(path).inserted } }
+    @discardableResult package func insert(_ path: String) -> Bool {
+        paths.withLockedValue { $0.insert(path).inserted }
+    }
     package func contains(_ path: String) -> Bool { paths.withLockedValue { $0.contains(path) } }
     @discardableResult package func remove(_ path: String) -> Bool { paths.withLockedValue { $0.remove(path) != nil } }
     var all: Set<String> { paths.withLockedValue { $0 } }

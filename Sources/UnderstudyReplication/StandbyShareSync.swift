@@ -29,8 +29,11 @@ package struct StandbyShareSync {
     /// - Parameter resume: the point of the primary's journal the replica is durable up to; with it, the
     ///   primary may answer with a live sync of only what changed since.
     /// - Parameter verify: a verification: after the manifest, the SHA-256 of every replica file, read now.
-    package func run(inbox: PeerInbox, writer: FrameWriter, previous: inout [ManifestEntry]?, resume: ResumePoint?, verify: Bool = false,
-             bytesReceived: @Sendable () -> Int64) async throws -> Outcome {
+    package func run(
+        inbox: PeerInbox, writer: FrameWriter, previous: inout [ManifestEntry]?, resume: ResumePoint?,
+        verify: Bool = false,
+        bytesReceived: @Sendable () -> Int64
+    ) async throws -> Outcome {
         // Archives and in-place restores wait for this sync, and it for them: an archive is never half a burst.
         await context.replicaGate.acquire()
         defer { context.replicaGate.release() }
@@ -38,7 +41,8 @@ package struct StandbyShareSync {
         let receivedBefore = bytesReceived()
         let group = context.group.name
         let shareName = context.share.name
-        try await writer.send(.openShare(group: group, share: shareName, incremental: previous != nil, verify: verify, resume: resume))
+        try await writer.send(
+            .openShare(group: group, share: shareName, incremental: previous != nil, verify: verify, resume: resume))
         try await writer.flush()
         let scope: SyncScope
         switch try await inbox.next() {
@@ -50,7 +54,8 @@ package struct StandbyShareSync {
 
         let share = try ShareDirectory(path: context.localPath, create: true)
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
-        let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share, scope: scanScope)
+        let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(
+            share, scope: scanScope)
         var writerOptions = ReplicaWriter.Options(applyOwnership: applyOwnership)
         writerOptions.history = context.archiving.history
         writerOptions.breakSharedInodes = context.archiving.sharesInodes
@@ -63,7 +68,8 @@ package struct StandbyShareSync {
             return entry
         }
         let incremental = scope.paths == nil ? previous : nil
-        let (changed, removed) = incremental.map { ManifestChanges.between($0, currentManifest) } ?? (currentManifest, [])
+        let (changed, removed) =
+            incremental.map { ManifestChanges.between($0, currentManifest) } ?? (currentManifest, [])
         let compressor = try ZstdCompressor(level: 3)
         var start = 0
         while start < changed.count {
@@ -72,9 +78,11 @@ package struct StandbyShareSync {
             start = end
         }
         // The replica's own hashes (reused from the index where a file is provably unchanged) check renames.
-        let knownHashes = Dictionary(scan.entries.lazy.compactMap { entry in entry.contentHash.map { (entry.path, $0) } },
-                                     uniquingKeysWith: { first, _ in first })
-        try await writer.send(.manifestEnd(partials: scan.partials.map { PartialFile(path: $0.key, size: $0.value) }, removed: removed))
+        let knownHashes = Dictionary(
+            scan.entries.lazy.compactMap { entry in entry.contentHash.map { (entry.path, $0) } },
+            uniquingKeysWith: { first, _ in first })
+        try await writer.send(
+            .manifestEnd(partials: scan.partials.map { PartialFile(path: $0.key, size: $0.value) }, removed: removed))
         if verify { try await sendDigests(of: scan.entries, reading: replicaWriter, writer: writer) }
         try await writer.flush()
 
@@ -89,11 +97,18 @@ package struct StandbyShareSync {
             // A lasting problem meets every retry: told once, then at debug level.
             let isNew = context.pathWarnings.isNew("apply \(code.rawValue) \(path)")
             if code == .pathRefused {
-                context.logger.log(level: isNew ? .error : .debug, "refused \(RelativePath.shown(path)) from the primary for \(context.key): \(error); nothing written")
+                context.logger.log(
+                    level: isNew ? .error : .debug,
+                    "refused \(RelativePath.shown(path)) from the primary for \(context.key): \(error); nothing written"
+                )
                 if isNew { context.event("error", "path-refused", "refused \(RelativePath.shown(path)): \(error)") }
             } else {
-                let retry = code == .nameUnusable ? "the primary leaves it out of the mirror" : "retried at growing intervals; told once"
-                context.logger.log(level: isNew ? .warning : .debug, "could not apply \(RelativePath.shown(path)) in \(context.key): \(error) (\(retry))")
+                let retry =
+                    code == .nameUnusable
+                    ? "the primary leaves it out of the mirror" : "retried at growing intervals; told once"
+                context.logger.log(
+                    level: isNew ? .warning : .debug,
+                    "could not apply \(RelativePath.shown(path)) in \(context.key): \(error) (\(retry))")
             }
             try await writer.send(.operationFailed(path: path, code: code, message: "\(error)"))
         }
@@ -103,13 +118,16 @@ package struct StandbyShareSync {
             switch message {
             case .planSummary(let plan):
                 summary = plan
-                context.status.setProgress(group: group, share: shareName,
-                                           TransferProgress(filesTotal: Int64(plan.files), bytesTotal: plan.bytes, startedAt: started))
+                context.status.setProgress(
+                    group: group, share: shareName,
+                    TransferProgress(filesTotal: Int64(plan.files), bytesTotal: plan.bytes, startedAt: started))
                 context.status.update(group: group, share: shareName) { status in
                     if status.lastSyncAt != nil && plan.operationCount > 0 { status.state = .behind }
                 }
                 if plan.operationCount > 0 {
-                    context.logger.info("sync \(context.key): receiving \(plan.files) files (\(ByteCount.format(plan.bytes)), \(plan.deltas) as deltas), \(plan.directories) directories, \(plan.renames) renames, \(plan.deletions) deletions")
+                    context.logger.info(
+                        "sync \(context.key): receiving \(plan.files) files (\(ByteCount.format(plan.bytes)), \(plan.deltas) as deltas), \(plan.directories) directories, \(plan.renames) renames, \(plan.deletions) deletions"
+                    )
                 }
             case .operation(let operation):
                 do {
@@ -121,7 +139,8 @@ package struct StandbyShareSync {
                         partialsLeft = []
                     }
                     if case .rename(let from, let to, let expected) = operation {
-                        try checkRenameSource(from, to: to, expected: expected, knownHashes: knownHashes, writer: replicaWriter)
+                        try checkRenameSource(
+                            from, to: to, expected: expected, knownHashes: knownHashes, writer: replicaWriter)
                     }
                     try replicaWriter.apply(operation)
                 } catch {
@@ -141,7 +160,9 @@ package struct StandbyShareSync {
                 do {
                     try data.withUnsafeReadableBytes { try file.receive($0) }
                     // Progress moves with every chunk, so one multi-GiB file does not look stalled.
-                    context.status.updateProgress(group: group, share: shareName) { $0.bytesDone += file.bytesWritten - before }
+                    context.status.updateProgress(group: group, share: shareName) {
+                        $0.bytesDone += file.bytesWritten - before
+                    }
                     progressLog.maybeLog(context, "receiving")
                 } catch {
                     file.discard()
@@ -192,7 +213,8 @@ package struct StandbyShareSync {
         replicaWriter.removePartials(partialsLeft)
         let changes = replicaWriter.takeIndexChanges()
         context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
-        let report = SyncDoneReport(filesApplied: replicaWriter.filesApplied, bytesWritten: replicaWriter.bytesWritten, failures: failures)
+        let report = SyncDoneReport(
+            filesApplied: replicaWriter.filesApplied, bytesWritten: replicaWriter.bytesWritten, failures: failures)
         // The replica is durable (flushed above); the point is saved before the primary hears of it, so the
         // primary never forgets a change the standby could still need after a crash.
         if scope.upTo.captureID != 0 { try context.database.saveResumePoint(scope.upTo, share: context.key) }
@@ -200,8 +222,12 @@ package struct StandbyShareSync {
         try await writer.flush()
         if scope.paths == nil { previous = currentManifest.count <= ManifestChanges.baseLimit ? currentManifest : nil }
         let seconds = context.now() - started
-        context.logger.debug("sync \(context.key): manifest of \(changed.count) of \(scan.entries.count) entries and \(removed.count) removals sent")
-        return Outcome(scope: scope, entriesCompared: scan.entries.count, summary: summary, report: report, bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
+        context.logger.debug(
+            "sync \(context.key): manifest of \(changed.count) of \(scan.entries.count) entries and \(removed.count) removals sent"
+        )
+        return Outcome(
+            scope: scope, entriesCompared: scan.entries.count, summary: summary, report: report,
+            bytesReceived: bytesReceived() - receivedBefore, seconds: seconds)
     }
 
     /// What the primary is told about a file that could not be applied. A name this file system cannot store (too
@@ -222,16 +248,22 @@ package struct StandbyShareSync {
         do {
             try context.database.insertHistory(records)
         } catch {
-            context.logger.warning("could not record \(records.count) kept versions of \(context.key): \(error); they will be removed as orphans at the next start")
+            context.logger.warning(
+                "could not record \(records.count) kept versions of \(context.key): \(error); they will be removed as orphans at the next start"
+            )
         }
         if failed > 0 {
-            context.logger.warning("history \(context.key): \(failed) prior versions could not be kept (could not link them into the history directory)")
+            context.logger.warning(
+                "history \(context.key): \(failed) prior versions could not be kept (could not link them into the history directory)"
+            )
         }
     }
 
     /// Reads every replica file for a verification — the index is not trusted here, that is the point — and
     /// sends the digests in chunks. A file that cannot be read now is left out (and so not judged).
-    private func sendDigests(of entries: [ManifestEntry], reading replica: ReplicaWriter, writer: FrameWriter) async throws {
+    private func sendDigests(
+        of entries: [ManifestEntry], reading replica: ReplicaWriter, writer: FrameWriter
+    ) async throws {
         var chunk: [PathDigest] = []
         for entry in entries where entry.kind == .file {
             guard let digest = try? replica.contentHash(of: entry.path) else { continue }
@@ -246,15 +278,19 @@ package struct StandbyShareSync {
 
     /// A rename moves content the replica already has: refuse it unless the file under the old name has the
     /// content the primary's file has (the plan matched it by size and mtime only).
-    private func checkRenameSource(_ from: String, to: String, expected: [UInt8]?, knownHashes: [String: [UInt8]],
-                                   writer: ReplicaWriter) throws {
+    private func checkRenameSource(
+        _ from: String, to: String, expected: [UInt8]?, knownHashes: [String: [UInt8]],
+        writer: ReplicaWriter
+    ) throws {
         guard let expected else {
             throw FileSystemError(.contentMismatch, operation: "rename without a content hash; not renamed", path: to)
         }
         try writer.flush()  // the old name may be a file received moments ago, still in the batch
         let actual = try knownHashes[from] ?? writer.contentHash(of: from)
         guard actual == expected else {
-            throw FileSystemError(.contentMismatch, operation: "rename source \(String(reflecting: from)) holds other content; not renamed", path: to)
+            throw FileSystemError(
+                .contentMismatch,
+                operation: "rename source \(String(reflecting: from)) holds other content; not renamed", path: to)
         }
     }
 
@@ -271,7 +307,8 @@ package enum ManifestChanges {
     /// compressed manifest every `resync_interval`.
     package static let baseLimit = 200_000
 
-    static func between(_ old: [ManifestEntry], _ new: [ManifestEntry]) -> (changed: [ManifestEntry], removed: [String]) {
+    static func between(_ old: [ManifestEntry], _ new: [ManifestEntry]) -> (changed: [ManifestEntry], removed: [String])
+    {
         var changed: [ManifestEntry] = []
         var removed: [String] = []
         var i = 0

@@ -17,8 +17,10 @@ public struct HistoryRecord: Sendable, Equatable {
     /// The kept copy's name under the history directory; nil for a 'moved-in' marker.
     public var stored: String?
 
-    public init(id: Int64 = 0, share: String, path: String, since: Double?, until: Double, reason: String, size: Int64,
-                mtime: Double, hash: [UInt8]?, stored: String?) {
+    public init(
+        id: Int64 = 0, share: String, path: String, since: Double?, until: Double, reason: String, size: Int64,
+        mtime: Double, hash: [UInt8]?, stored: String?
+    ) {
         self.id = id
         self.share = share
         self.path = path
@@ -45,8 +47,12 @@ extension StateDatabase {
                     ON CONFLICT (share, id) DO UPDATE SET seconds = excluded.seconds, files = excluded.files, bytes = excluded.bytes,
                         state = excluded.state, method = excluded.method, error = excluded.error
                     """,
-                arguments: [key, archive.id, archive.series, archive.takenAt.timeIntervalSince1970, archive.seconds, archive.files,
-                            archive.bytes, archive.state.rawValue, archive.method, archive.paths.joined(separator: "\n"), archive.error])
+                arguments: [
+                    key, archive.id, archive.series, archive.takenAt.timeIntervalSince1970, archive.seconds,
+                    archive.files,
+                    archive.bytes, archive.state.rawValue, archive.method, archive.paths.joined(separator: "\n"),
+                    archive.error,
+                ])
         }
     }
 
@@ -59,17 +65,20 @@ extension StateDatabase {
     /// Archives of `key` ("group/share"), oldest first.
     public func archives(share key: String) throws -> [ArchiveInfo] {
         try reading("read the archives of \(key) from") { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, series, taken_at, seconds, files, bytes, state, method, paths, error FROM archive
-                WHERE share = ? ORDER BY taken_at, id
-                """, arguments: [key])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, series, taken_at, seconds, files, bytes, state, method, paths, error FROM archive
+                    WHERE share = ? ORDER BY taken_at, id
+                    """, arguments: [key])
             let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
             return rows.map { row in
                 let paths: String = row[8]
-                return ArchiveInfo(id: row[0], group: parts.first ?? key, share: parts.count > 1 ? parts[1] : "", series: row[1],
-                                   takenAt: Date(timeIntervalSince1970: row[2]), seconds: row[3], files: row[4], bytes: row[5],
-                                   state: ArchiveInfo.State(rawValue: row[6]) ?? .failed, method: row[7],
-                                   paths: paths.isEmpty ? [] : paths.split(separator: "\n").map(String.init), error: row[9])
+                return ArchiveInfo(
+                    id: row[0], group: parts.first ?? key, share: parts.count > 1 ? parts[1] : "", series: row[1],
+                    takenAt: Date(timeIntervalSince1970: row[2]), seconds: row[3], files: row[4], bytes: row[5],
+                    state: ArchiveInfo.State(rawValue: row[6]) ?? .failed, method: row[7],
+                    paths: paths.isEmpty ? [] : paths.split(separator: "\n").map(String.init), error: row[9])
             }
         }
     }
@@ -80,12 +89,15 @@ extension StateDatabase {
     public func insertHistory(_ records: [HistoryRecord]) throws {
         guard !records.isEmpty else { return }
         try writing("record \(records.count) kept versions in") { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO file_history (share, path, since, until, reason, size, mtime, hash, stored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO file_history (share, path, since, until, reason, size, mtime, hash, stored) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for record in records {
-                try statement.execute(arguments: [record.share, record.path, record.since, record.until, record.reason, record.size,
-                                                  record.mtime, record.hash.map { Data($0) }, record.stored])
+                try statement.execute(arguments: [
+                    record.share, record.path, record.since, record.until, record.reason, record.size,
+                    record.mtime, record.hash.map { Data($0) }, record.stored,
+                ])
             }
         }
     }
@@ -96,12 +108,14 @@ extension StateDatabase {
             let columns = "SELECT id, share, path, since, until, reason, size, mtime, hash, stored FROM file_history"
             let rows: [Row]
             if below && !path.isEmpty {
-                rows = try Row.fetchAll(db, sql: "\(columns) WHERE share = ? AND (path = ? OR (path >= ? AND path < ?)) ORDER BY until, id",
-                                        arguments: [key, path, path + "/", path + "0"])
+                rows = try Row.fetchAll(
+                    db, sql: "\(columns) WHERE share = ? AND (path = ? OR (path >= ? AND path < ?)) ORDER BY until, id",
+                    arguments: [key, path, path + "/", path + "0"])
             } else if below {
                 rows = try Row.fetchAll(db, sql: "\(columns) WHERE share = ? ORDER BY until, id", arguments: [key])
             } else {
-                rows = try Row.fetchAll(db, sql: "\(columns) WHERE share = ? AND path = ? ORDER BY until, id", arguments: [key, path])
+                rows = try Row.fetchAll(
+                    db, sql: "\(columns) WHERE share = ? AND path = ? ORDER BY until, id", arguments: [key, path])
             }
             return rows.map(Self.historyRecord)
         }
@@ -111,10 +125,12 @@ extension StateDatabase {
     /// caller's to delete, after this commit: a crash in between leaves an orphan file, swept at start).
     public func expireHistory(share key: String, endedBefore cutoff: Double, limit: Int) throws -> [HistoryRecord] {
         try writing("expire old versions of \(key) in") { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, share, path, since, until, reason, size, mtime, hash, stored FROM file_history
-                WHERE share = ? AND until < ? ORDER BY until LIMIT ?
-                """, arguments: [key, cutoff, limit])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, share, path, since, until, reason, size, mtime, hash, stored FROM file_history
+                    WHERE share = ? AND until < ? ORDER BY until LIMIT ?
+                    """, arguments: [key, cutoff, limit])
             let records = rows.map(Self.historyRecord)
             for record in records {
                 try db.execute(sql: "DELETE FROM file_history WHERE id = ?", arguments: [record.id])
@@ -126,15 +142,20 @@ extension StateDatabase {
     /// Every stored name of `key`'s history (the start-up sweep compares them with the directory).
     public func historyStoredNames(share key: String) throws -> Set<String> {
         try reading("read the history of \(key) from") { db in
-            Set(try String.fetchAll(db, sql: "SELECT stored FROM file_history WHERE share = ? AND stored IS NOT NULL", arguments: [key]))
+            Set(
+                try String.fetchAll(
+                    db, sql: "SELECT stored FROM file_history WHERE share = ? AND stored IS NOT NULL", arguments: [key])
+            )
         }
     }
 
     public func historyTotals(share key: String) throws -> (versions: Int64, bytes: Int64) {
         try reading("count the history of \(key) in") { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT count(*), coalesce(sum(size), 0) FROM file_history WHERE share = ? AND stored IS NOT NULL
-                """, arguments: [key])
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*), coalesce(sum(size), 0) FROM file_history WHERE share = ? AND stored IS NOT NULL
+                    """, arguments: [key])
             return (row?[0] ?? 0, row?[1] ?? 0)
         }
     }
@@ -143,9 +164,11 @@ extension StateDatabase {
     public func historyStart(share key: String, orNow now: Double?) throws -> Double? {
         if let now {
             return try writing("record the start of history of \(key) in") { db in
-                try db.execute(sql: "INSERT INTO history_start (share, started_at) VALUES (?, ?) ON CONFLICT (share) DO NOTHING",
-                               arguments: [key, now])
-                return try Double.fetchOne(db, sql: "SELECT started_at FROM history_start WHERE share = ?", arguments: [key])
+                try db.execute(
+                    sql: "INSERT INTO history_start (share, started_at) VALUES (?, ?) ON CONFLICT (share) DO NOTHING",
+                    arguments: [key, now])
+                return try Double.fetchOne(
+                    db, sql: "SELECT started_at FROM history_start WHERE share = ?", arguments: [key])
             }
         }
         return try reading("read the start of history of \(key) from") { db in
@@ -161,7 +184,8 @@ extension StateDatabase {
 
     private static func historyRecord(_ row: Row) -> HistoryRecord {
         let hash: Data? = row[8]
-        return HistoryRecord(id: row[0], share: row[1], path: row[2], since: row[3], until: row[4], reason: row[5], size: row[6],
-                             mtime: row[7], hash: hash.map { Array($0) }, stored: row[9])
+        return HistoryRecord(
+            id: row[0], share: row[1], path: row[2], since: row[3], until: row[4], reason: row[5], size: row[6],
+            mtime: row[7], hash: hash.map { Array($0) }, stored: row[9])
     }
 }

@@ -73,16 +73,17 @@ extension StateDatabase {
     private static func insert(_ records: [FileIndexRecord], share: String, _ db: Database) throws {
         // One prepared statement for the whole batch: parsing the SQL once is what keeps tens of
         // thousands of rows fast.
-        let statement = try db.makeStatement(sql: """
-            INSERT INTO file_index
-                (share, path, size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (share, path) DO UPDATE SET
-                size = excluded.size,
-                mtime_s = excluded.mtime_s, mtime_ns = excluded.mtime_ns,
-                ctime_s = excluded.ctime_s, ctime_ns = excluded.ctime_ns,
-                inode = excluded.inode, content_hash = excluded.content_hash
-            """)
+        let statement = try db.makeStatement(
+            sql: """
+                INSERT INTO file_index
+                    (share, path, size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (share, path) DO UPDATE SET
+                    size = excluded.size,
+                    mtime_s = excluded.mtime_s, mtime_ns = excluded.mtime_ns,
+                    ctime_s = excluded.ctime_s, ctime_ns = excluded.ctime_ns,
+                    inode = excluded.inode, content_hash = excluded.content_hash
+                """)
         for record in records {
             try statement.execute(arguments: [
                 share, record.path, record.size,

@@ -6,8 +6,11 @@ extension StateDatabase {
     /// The stored ownership of `group`, nil before this node ever knew of a takeover.
     public func loadOwnership(group: String) throws -> GroupOwnership? {
         try reading("read the ownership of group \(group) from") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT epoch, owner FROM group_ownership WHERE group_name = ?",
-                                             arguments: [group]) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT epoch, owner FROM group_ownership WHERE group_name = ?",
+                    arguments: [group])
+            else { return nil }
             return GroupOwnership(epoch: UInt64(bitPattern: row[0] as Int64), owner: row[1])
         }
     }

@@ -5,9 +5,13 @@ extension StateDatabase {
     /// The point of the primary's change journal that the replica of `share` is durable up to, if any.
     public func loadResumePoint(share: String) throws -> ResumePoint? {
         try reading("read the resume point of \(share) from") { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT capture_id, sequence FROM resume_point WHERE share = ?",
-                                             arguments: [share]) else { return nil }
-            return ResumePoint(captureID: UInt64(bitPattern: row[0] as Int64), sequence: UInt64(bitPattern: row[1] as Int64))
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT capture_id, sequence FROM resume_point WHERE share = ?",
+                    arguments: [share])
+            else { return nil }
+            return ResumePoint(
+                captureID: UInt64(bitPattern: row[0] as Int64), sequence: UInt64(bitPattern: row[1] as Int64))
         }
     }
 

@@ -5,14 +5,15 @@ extension StateDatabase {
     /// The last saved status of `share`, or nil if none was ever saved.
     public func loadSyncStatus(share: String) throws -> SyncStatusRecord? {
         try reading("read the sync status of \(share) from") { db in
-            guard let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT share, state, files_total, files_done, bytes_total, bytes_done,
-                           bytes_sent, bytes_received, last_sync_at, last_error, updated_at
-                    FROM sync_status WHERE share = ?
-                    """,
-                arguments: [share])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT share, state, files_total, files_done, bytes_total, bytes_done,
+                               bytes_sent, bytes_received, last_sync_at, last_error, updated_at
+                        FROM sync_status WHERE share = ?
+                        """,
+                    arguments: [share])
             else { return nil }
             let lastSyncAt: Double? = row[8]
             return SyncStatusRecord(

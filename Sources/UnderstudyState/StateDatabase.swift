@@ -183,8 +183,10 @@ public final class StateDatabase: Sendable {
     func writerDurability() throws -> (journalMode: String, synchronous: Int) {
         do {
             return try pool.writeWithoutTransaction { db in
-                (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
-                 try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+                (
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                    try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+                )
             }
         } catch {
             throw Self.failure(error, path: path, doing: "inspect")

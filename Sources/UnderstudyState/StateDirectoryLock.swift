@@ -39,22 +39,26 @@ public final class StateDirectoryLock: Sendable {
         for component in directory.split(separator: "/") {
             current += "/" + component
             if mkdir(current, 0o700) != 0 && errno != EEXIST {
-                throw StateDirectoryLockError("cannot create the state directory \(directory) of node \(node): \(errnoText(errno))")
+                throw StateDirectoryLockError(
+                    "cannot create the state directory \(directory) of node \(node): \(errnoText(errno))")
             }
         }
         let existed = access(path, F_OK) == 0
         let hadState = access(directory + "/state.sqlite", F_OK) == 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
-            throw StateDirectoryLockError("cannot open \(path) to lock the state directory of node \(node): \(errnoText(errno))")
+            throw StateDirectoryLockError(
+                "cannot open \(path) to lock the state directory of node \(node): \(errnoText(errno))")
         }
         // A daemon that just ended leaves its address guardian a moment to remove what it held (it keeps the lock
         // until then): wait for it, a few seconds at most, when the daemon named in the file is gone.
         var waited = 0
         while flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK && waited < 50 {
             let holder = Self.contents(fd).split(separator: " ")
-            let daemonGone = holder.first == "stopped"
-                || (holder.count >= 2 && holder[0] == "running" && Int32(holder[1]).map { kill($0, 0) != 0 && errno == ESRCH } == true)
+            let daemonGone =
+                holder.first == "stopped"
+                || (holder.count >= 2 && holder[0] == "running"
+                    && Int32(holder[1]).map { kill($0, 0) != 0 && errno == ESRCH } == true)
             guard daemonGone else { break }
             usleep(100_000)
             waited += 1
@@ -67,10 +71,14 @@ public final class StateDirectoryLock: Sendable {
                 let running = holder.count >= 2 && holder[0] == "running" ? Int32(holder[1]) : nil
                 if running.map({ kill($0, 0) != 0 && errno == ESRCH }) ?? (holder.first == "stopped") {
                     // The daemon is gone but its address guardian still holds the lock (it removes the addresses first).
-                    throw StateDirectoryLockError("node \(node)'s last daemon has ended, but a process it started (its address guardian, `understudy guard`) still holds the lock on its state directory \(directory) after 5 s. End it (pkill -f 'understudy guard'), then start again")
+                    throw StateDirectoryLockError(
+                        "node \(node)'s last daemon has ended, but a process it started (its address guardian, `understudy guard`) still holds the lock on its state directory \(directory) after 5 s. End it (pkill -f 'understudy guard'), then start again"
+                    )
                 }
                 let pid = running.map { " (pid \($0))" } ?? ""
-                throw StateDirectoryLockError("node \(node)'s daemon is already running\(pid): it holds the lock on its state directory \(directory). Stop it first (systemctl stop understudy, or kill that pid); two daemons of one node would apply to the same replica")
+                throw StateDirectoryLockError(
+                    "node \(node)'s daemon is already running\(pid): it holds the lock on its state directory \(directory). Stop it first (systemctl stop understudy, or kill that pid); two daemons of one node would apply to the same replica"
+                )
             }
             throw StateDirectoryLockError("cannot lock \(path): \(errnoText(code))")
         }

@@ -17,134 +17,144 @@ struct StateSchema: Sendable {
     var migrations: [Migration]
 
     static let current = StateSchema(migrations: [
-        Migration(identifier: "v1-file-index-sync-status-events", sql: """
-            CREATE TABLE file_index (
-                share TEXT NOT NULL,
-                path TEXT NOT NULL,
-                size INTEGER NOT NULL,
-                mtime_s INTEGER NOT NULL,
-                mtime_ns INTEGER NOT NULL,
-                ctime_s INTEGER NOT NULL,
-                ctime_ns INTEGER NOT NULL,
-                -- st_ino is unsigned 64-bit; stored bit-cast to SQLite's signed INTEGER.
-                inode INTEGER NOT NULL,
-                content_hash BLOB CHECK (content_hash IS NULL OR length(content_hash) = 32),
-                PRIMARY KEY (share, path)
-            ) WITHOUT ROWID;
+        Migration(
+            identifier: "v1-file-index-sync-status-events",
+            sql: """
+                CREATE TABLE file_index (
+                    share TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime_s INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    ctime_s INTEGER NOT NULL,
+                    ctime_ns INTEGER NOT NULL,
+                    -- st_ino is unsigned 64-bit; stored bit-cast to SQLite's signed INTEGER.
+                    inode INTEGER NOT NULL,
+                    content_hash BLOB CHECK (content_hash IS NULL OR length(content_hash) = 32),
+                    PRIMARY KEY (share, path)
+                ) WITHOUT ROWID;
 
-            CREATE TABLE sync_status (
-                share TEXT NOT NULL PRIMARY KEY,
-                state TEXT NOT NULL,
-                files_total INTEGER NOT NULL,
-                files_done INTEGER NOT NULL,
-                bytes_total INTEGER NOT NULL,
-                bytes_done INTEGER NOT NULL,
-                bytes_sent INTEGER NOT NULL,
-                bytes_received INTEGER NOT NULL,
-                last_sync_at REAL,
-                last_error TEXT,
-                updated_at REAL NOT NULL
-            );
+                CREATE TABLE sync_status (
+                    share TEXT NOT NULL PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    files_total INTEGER NOT NULL,
+                    files_done INTEGER NOT NULL,
+                    bytes_total INTEGER NOT NULL,
+                    bytes_done INTEGER NOT NULL,
+                    bytes_sent INTEGER NOT NULL,
+                    bytes_received INTEGER NOT NULL,
+                    last_sync_at REAL,
+                    last_error TEXT,
+                    updated_at REAL NOT NULL
+                );
 
-            CREATE TABLE event (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                time REAL NOT NULL,
-                level TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error')),
-                kind TEXT NOT NULL,
-                share TEXT,
-                message TEXT NOT NULL
-            );
-            CREATE INDEX event_by_share ON event (share, id);
-            """),
-        Migration(identifier: "v2-resume-point", sql: """
-            -- The standby's acknowledgement of the primary's change journal: which capture run, and how far.
-            -- Both are unsigned 64-bit, stored bit-cast to SQLite's signed INTEGER.
-            CREATE TABLE resume_point (
-                share TEXT NOT NULL PRIMARY KEY,
-                capture_id INTEGER NOT NULL,
-                sequence INTEGER NOT NULL
-            );
-            """),
-        Migration(identifier: "v3-group-ownership", sql: """
-            -- Who holds each group, as this node last knew it: the epoch grows at every takeover, and the owner
-            -- is the node that took it. Stored before any other change of a takeover (design rule 4).
-            CREATE TABLE group_ownership (
-                group_name TEXT NOT NULL PRIMARY KEY,
-                epoch INTEGER NOT NULL,
-                owner TEXT NOT NULL,
-                changed_at REAL NOT NULL
-            );
-            """),
-        Migration(identifier: "v4-archives-file-history", sql: """
-            -- Times in these tables are Unix seconds (REAL), as in group_ownership.
-            -- The archive catalog of each share ("group/share"): a row is written 'making' before the first link,
-            -- so a run cut short is found at start, marked 'interrupted' and its partial tree removed.
-            CREATE TABLE archive (
-                share TEXT NOT NULL,
-                id TEXT NOT NULL,
-                series TEXT NOT NULL,
-                taken_at REAL NOT NULL,
-                seconds REAL,
-                files INTEGER NOT NULL DEFAULT 0,
-                bytes INTEGER NOT NULL DEFAULT 0,
-                state TEXT NOT NULL CHECK (state IN ('making', 'complete', 'interrupted', 'failed', 'pruning')),
-                method TEXT,
-                paths TEXT NOT NULL,
-                error TEXT,
-                PRIMARY KEY (share, id)
-            );
-            -- Prior versions of replica files: `stored` names the kept copy under the share's history directory
-            -- (NULL for a 'moved-in' marker: content that arrived at `path` by a rename at `until`).
-            CREATE TABLE file_history (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                share TEXT NOT NULL,
-                path TEXT NOT NULL,
-                since REAL,
-                until REAL NOT NULL,
-                reason TEXT NOT NULL,
-                size INTEGER NOT NULL,
-                mtime REAL NOT NULL,
-                hash BLOB CHECK (hash IS NULL OR length(hash) = 32),
-                stored TEXT
-            );
-            CREATE INDEX file_history_by_path ON file_history (share, path, until);
-            CREATE INDEX file_history_by_until ON file_history (share, until);
-            -- When history was turned on for a share: `restore --at` cannot reach before it.
-            CREATE TABLE history_start (
-                share TEXT NOT NULL PRIMARY KEY,
-                started_at REAL NOT NULL
-            );
-            """),
-        Migration(identifier: "v5-rejoin-base-conflicts", sql: """
-            -- The tree of a share as the node that took the group over held it at that moment (its replica: the
-            -- last state both nodes shared), a zstd-compressed manifest; what a rejoining node compares against.
-            CREATE TABLE rejoin_base (
-                share TEXT NOT NULL,
-                epoch INTEGER NOT NULL,
-                recorded_at REAL NOT NULL,
-                files INTEGER NOT NULL,
-                manifest BLOB NOT NULL,
-                PRIMARY KEY (share, epoch)
-            );
-            -- The epoch whose serving tree this node reconciled with, per share: a rejoin is done once.
-            CREATE TABLE rejoin_done (
-                share TEXT NOT NULL PRIMARY KEY,
-                epoch INTEGER NOT NULL
-            );
-            -- Versions kept side by side when a rejoin found a file changed on both nodes (Unix-seconds times).
-            CREATE TABLE conflict (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                share TEXT NOT NULL,
-                path TEXT NOT NULL,
-                copy TEXT NOT NULL,
-                node TEXT NOT NULL,
-                reason TEXT NOT NULL,
-                found_at REAL NOT NULL,
-                copy_size INTEGER NOT NULL,
-                copy_mtime REAL NOT NULL,
-                resolved TEXT,
-                UNIQUE (share, copy)
-            );
-            """),
+                CREATE TABLE event (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    time REAL NOT NULL,
+                    level TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error')),
+                    kind TEXT NOT NULL,
+                    share TEXT,
+                    message TEXT NOT NULL
+                );
+                CREATE INDEX event_by_share ON event (share, id);
+                """),
+        Migration(
+            identifier: "v2-resume-point",
+            sql: """
+                -- The standby's acknowledgement of the primary's change journal: which capture run, and how far.
+                -- Both are unsigned 64-bit, stored bit-cast to SQLite's signed INTEGER.
+                CREATE TABLE resume_point (
+                    share TEXT NOT NULL PRIMARY KEY,
+                    capture_id INTEGER NOT NULL,
+                    sequence INTEGER NOT NULL
+                );
+                """),
+        Migration(
+            identifier: "v3-group-ownership",
+            sql: """
+                -- Who holds each group, as this node last knew it: the epoch grows at every takeover, and the owner
+                -- is the node that took it. Stored before any other change of a takeover (design rule 4).
+                CREATE TABLE group_ownership (
+                    group_name TEXT NOT NULL PRIMARY KEY,
+                    epoch INTEGER NOT NULL,
+                    owner TEXT NOT NULL,
+                    changed_at REAL NOT NULL
+                );
+                """),
+        Migration(
+            identifier: "v4-archives-file-history",
+            sql: """
+                -- Times in these tables are Unix seconds (REAL), as in group_ownership.
+                -- The archive catalog of each share ("group/share"): a row is written 'making' before the first link,
+                -- so a run cut short is found at start, marked 'interrupted' and its partial tree removed.
+                CREATE TABLE archive (
+                    share TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    series TEXT NOT NULL,
+                    taken_at REAL NOT NULL,
+                    seconds REAL,
+                    files INTEGER NOT NULL DEFAULT 0,
+                    bytes INTEGER NOT NULL DEFAULT 0,
+                    state TEXT NOT NULL CHECK (state IN ('making', 'complete', 'interrupted', 'failed', 'pruning')),
+                    method TEXT,
+                    paths TEXT NOT NULL,
+                    error TEXT,
+                    PRIMARY KEY (share, id)
+                );
+                -- Prior versions of replica files: `stored` names the kept copy under the share's history directory
+                -- (NULL for a 'moved-in' marker: content that arrived at `path` by a rename at `until`).
+                CREATE TABLE file_history (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    share TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    since REAL,
+                    until REAL NOT NULL,
+                    reason TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime REAL NOT NULL,
+                    hash BLOB CHECK (hash IS NULL OR length(hash) = 32),
+                    stored TEXT
+                );
+                CREATE INDEX file_history_by_path ON file_history (share, path, until);
+                CREATE INDEX file_history_by_until ON file_history (share, until);
+                -- When history was turned on for a share: `restore --at` cannot reach before it.
+                CREATE TABLE history_start (
+                    share TEXT NOT NULL PRIMARY KEY,
+                    started_at REAL NOT NULL
+                );
+                """),
+        Migration(
+            identifier: "v5-rejoin-base-conflicts",
+            sql: """
+                -- The tree of a share as the node that took the group over held it at that moment (its replica: the
+                -- last state both nodes shared), a zstd-compressed manifest; what a rejoining node compares against.
+                CREATE TABLE rejoin_base (
+                    share TEXT NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    recorded_at REAL NOT NULL,
+                    files INTEGER NOT NULL,
+                    manifest BLOB NOT NULL,
+                    PRIMARY KEY (share, epoch)
+                );
+                -- The epoch whose serving tree this node reconciled with, per share: a rejoin is done once.
+                CREATE TABLE rejoin_done (
+                    share TEXT NOT NULL PRIMARY KEY,
+                    epoch INTEGER NOT NULL
+                );
+                -- Versions kept side by side when a rejoin found a file changed on both nodes (Unix-seconds times).
+                CREATE TABLE conflict (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    share TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    copy TEXT NOT NULL,
+                    node TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    found_at REAL NOT NULL,
+                    copy_size INTEGER NOT NULL,
+                    copy_mtime REAL NOT NULL,
+                    resolved TEXT,
+                    UNIQUE (share, copy)
+                );
+                """),
     ])
 }

@@ -20,7 +20,9 @@ public enum ConfigurationFile {
             switch code {
             case ENOENT: throw fail(.notFound, "no such file; pass --config PATH")
             case ENOTDIR: throw fail(.notFound, "a component of the path is not a directory; pass --config PATH")
-            case EACCES: throw fail(.unreadable, "permission denied for user id \(geteuid()); run as root or make the file readable")
+            case EACCES:
+                throw fail(
+                    .unreadable, "permission denied for user id \(geteuid()); run as root or make the file readable")
             default: throw fail(.unreadable, errnoText(code))
             }
         }
@@ -29,11 +31,22 @@ public enum ConfigurationFile {
         guard fstat(fd, &info) == 0 else { throw fail(.unreadable, errnoText(errno)) }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
-        case S_IFDIR: throw fail(.notRegularFile, "it is a directory; pass the file itself, like \(path.hasSuffix("/") ? path : path + "/")understudy.toml, with --config")
-        case S_IFIFO: throw fail(.notRegularFile, "it is a FIFO, not a regular file; pass the configuration file with --config")
-        case S_IFCHR: throw fail(.notRegularFile, "it is a character device, not a regular file; pass the configuration file with --config")
-        case S_IFBLK: throw fail(.notRegularFile, "it is a block device, not a regular file; pass the configuration file with --config")
-        case S_IFSOCK: throw fail(.notRegularFile, "it is a socket, not a regular file; pass the configuration file with --config")
+        case S_IFDIR:
+            throw fail(
+                .notRegularFile,
+                "it is a directory; pass the file itself, like \(path.hasSuffix("/") ? path : path + "/")understudy.toml, with --config"
+            )
+        case S_IFIFO:
+            throw fail(.notRegularFile, "it is a FIFO, not a regular file; pass the configuration file with --config")
+        case S_IFCHR:
+            throw fail(
+                .notRegularFile,
+                "it is a character device, not a regular file; pass the configuration file with --config")
+        case S_IFBLK:
+            throw fail(
+                .notRegularFile, "it is a block device, not a regular file; pass the configuration file with --config")
+        case S_IFSOCK:
+            throw fail(.notRegularFile, "it is a socket, not a regular file; pass the configuration file with --config")
         default: throw fail(.notRegularFile, "it is not a regular file; pass the configuration file with --config")
         }
         guard info.st_size <= maximumSize else {

@@ -47,8 +47,10 @@ package struct NetworkFailure: Error, Sendable {
             switch error {
             case .handshakeFailed(let reason):
                 if "\(reason)".contains("CERTIFICATE_VERIFY_FAILED") {
-                    self.init(kind: .tls, text: "TLS: certificate not trusted (self-signed, signed by an unknown CA, "
-                        + "expired, or not issued for this host)")
+                    self.init(
+                        kind: .tls,
+                        text: "TLS: certificate not trusted (self-signed, signed by an unknown CA, "
+                            + "expired, or not issued for this host)")
                 } else {
                     self.init(kind: .tls, text: "TLS handshake failed: \(reason)")
                 }

@@ -27,8 +27,10 @@ public struct ProcessOutcome: Sendable, Equatable, CustomStringConvertible {
     /// The timeout it ran under, in seconds, for the summary.
     public var timeout: Double
 
-    public init(termination: Termination, timedOut: Bool, output: String, outputTruncated: Bool,
-                duration: Double, timeout: Double) {
+    public init(
+        termination: Termination, timedOut: Bool, output: String, outputTruncated: Bool,
+        duration: Double, timeout: Double
+    ) {
         self.termination = termination
         self.timedOut = timedOut
         self.output = output

@@ -23,19 +23,25 @@ public enum ProcessRunner {
     /// Runs `commandLine` with `/bin/sh -c`, the daemon's environment plus `environment`, stdin from
     /// /dev/null, stdout and stderr captured together (the first `outputLimit` bytes). Never throws:
     /// a failure to start is an outcome too.
-    public static func run(_ commandLine: String, environment: [String: String] = [:], timeout: Double,
-                           outputLimit: Int = 64 * 1024) async -> ProcessOutcome {
-        await run(executable: "/bin/sh", arguments: ["-c", commandLine], environment: environment,
-                  timeout: timeout, outputLimit: outputLimit)
+    public static func run(
+        _ commandLine: String, environment: [String: String] = [:], timeout: Double,
+        outputLimit: Int = 64 * 1024
+    ) async -> ProcessOutcome {
+        await run(
+            executable: "/bin/sh", arguments: ["-c", commandLine], environment: environment,
+            timeout: timeout, outputLimit: outputLimit)
     }
 
     /// Runs a program directly, without a shell; `arguments` exclude argv[0].
-    public static func run(executable: String, arguments: [String], environment: [String: String] = [:],
-                           timeout: Double, outputLimit: Int = 64 * 1024) async -> ProcessOutcome {
+    public static func run(
+        executable: String, arguments: [String], environment: [String: String] = [:],
+        timeout: Double, outputLimit: Int = 64 * 1024
+    ) async -> ProcessOutcome {
         await withCheckedContinuation { continuation in
             let thread = Thread {
-                let outcome = runBlocking(executable: executable, arguments: arguments, environment: environment,
-                                          timeout: timeout, outputLimit: max(0, outputLimit))
+                let outcome = runBlocking(
+                    executable: executable, arguments: arguments, environment: environment,
+                    timeout: timeout, outputLimit: max(0, outputLimit))
                 continuation.resume(returning: outcome)
             }
             thread.name = "understudy-process"
@@ -44,12 +50,15 @@ public enum ProcessRunner {
     }
 
     /// `run` on the calling thread, for callers that are threads of their own (and the tests' helpers).
-    static func runBlocking(executable: String, arguments: [String], environment: [String: String],
-                            timeout: Double, outputLimit: Int) -> ProcessOutcome {
+    static func runBlocking(
+        executable: String, arguments: [String], environment: [String: String],
+        timeout: Double, outputLimit: Int
+    ) -> ProcessOutcome {
         let start = monotonicNow()
         func notStarted(_ reason: String) -> ProcessOutcome {
-            ProcessOutcome(termination: .notStarted(reason), timedOut: false, output: "", outputTruncated: false,
-                           duration: monotonicNow() - start, timeout: timeout)
+            ProcessOutcome(
+                termination: .notStarted(reason), timedOut: false, output: "", outputTruncated: false,
+                duration: monotonicNow() - start, timeout: timeout)
         }
 
         var ends: [Int32] = [-1, -1]
@@ -64,27 +73,33 @@ public enum ProcessRunner {
         defer { close(readEnd) }
 
         var pid: pid_t = 0
-        let spawnError = spawn(executable: executable, arguments: arguments, environment: environment,
-                               output: ends[1], pid: &pid)
+        let spawnError = spawn(
+            executable: executable, arguments: arguments, environment: environment,
+            output: ends[1], pid: &pid)
         close(ends[1])
         if spawnError != 0 {
             return notStarted("\(executable): \(String(cString: strerror(spawnError)))")
         }
 
         var capture = OutputCapture(limit: outputLimit)
-        let (status, timedOut) = superviseChild(pid, output: readEnd, capture: &capture,
-                                                deadline: start + timeout)
-        let termination: ProcessOutcome.Termination = (status & 0x7f) == 0
+        let (status, timedOut) = superviseChild(
+            pid, output: readEnd, capture: &capture,
+            deadline: start + timeout)
+        let termination: ProcessOutcome.Termination =
+            (status & 0x7f) == 0
             ? .exited((status >> 8) & 0xff)
             : .signaled(status & 0x7f)
-        return ProcessOutcome(termination: termination, timedOut: timedOut, output: capture.text,
-                              outputTruncated: capture.truncated, duration: monotonicNow() - start, timeout: timeout)
+        return ProcessOutcome(
+            termination: termination, timedOut: timedOut, output: capture.text,
+            outputTruncated: capture.truncated, duration: monotonicNow() - start, timeout: timeout)
     }
 
     /// Starts the child in a new process group (its pid is the group id) with stdin /dev/null and both
     /// output streams on `output`. Returns 0 or an errno; glibc reports a failed exec here too.
-    static func spawn(executable: String, arguments: [String], environment: [String: String],
-                      output: Int32, pid: inout pid_t) -> Int32 {
+    static func spawn(
+        executable: String, arguments: [String], environment: [String: String],
+        output: Int32, pid: inout pid_t
+    ) -> Int32 {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -106,7 +121,8 @@ public enum ProcessRunner {
         var everySignal = sigset_t()
         sigfillset(&everySignal)
         posix_spawnattr_setsigdefault(&attributes, &everySignal)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { _, new in new }
@@ -121,8 +137,10 @@ public enum ProcessRunner {
 
     /// Reads output and reaps the child; at the deadline sends SIGTERM to the group, SIGKILL `killGrace`
     /// later. Returns the wait status and whether the timeout fired.
-    private static func superviseChild(_ pid: pid_t, output: Int32, capture: inout OutputCapture,
-                                       deadline: Double) -> (status: Int32, timedOut: Bool) {
+    private static func superviseChild(
+        _ pid: pid_t, output: Int32, capture: inout OutputCapture,
+        deadline: Double
+    ) -> (status: Int32, timedOut: Bool) {
         var status: Int32 = 0
         var reaped = false
         var pipeOpen = true
@@ -182,7 +200,8 @@ public enum ProcessRunner {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return true }
         for entry in entries where entry.first?.isNumber == true {
             guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+                let close = stat.lastIndex(of: ")")
+            else { continue }
             // After "pid (comm)": state, ppid, pgrp.
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             if fields.count > 2, fields[2] == "\(group)", fields[0] != "Z" { return true }

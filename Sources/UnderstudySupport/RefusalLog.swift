@@ -21,14 +21,17 @@ public final class RefusalLog: Sendable {
         let time = now()
         let decision = limiter.withLockedValue { $0.admit(Self.host(of: source) + " " + reason, at: time) }
         guard case .log(let suppressed, let since) = decision else { return }
-        logger.warning("\(message)\(LogRateLimiter.suffix(suppressed: suppressed, since: since, now: time))", metadata: metadata)
+        logger.warning(
+            "\(message)\(LogRateLimiter.suffix(suppressed: suppressed, since: since, now: time))", metadata: metadata)
     }
 
     /// Logs the counts of floods that stopped within a window (nothing else would tell them).
     public func summarize() {
         let time = now()
         for (key, count, since) in limiter.withLockedValue({ $0.drain(at: time) }) {
-            logger.warning("\(count) more refusals of the kind '\(key)' in the last \(Int((time - since).rounded())) s, not logged one by one")
+            logger.warning(
+                "\(count) more refusals of the kind '\(key)' in the last \(Int((time - since).rounded())) s, not logged one by one"
+            )
         }
     }
 
@@ -42,8 +45,12 @@ public final class RefusalLog: Sendable {
 
     /// "10.0.0.9" of "10.0.0.9:51234" or "[fd00::9]:51234": a connection's port changes every time.
     static func host(of source: String) -> String {
-        if source.hasPrefix("[") , let end = source.firstIndex(of: "]") { return String(source[source.index(after: source.startIndex)..<end]) }
-        if source.filter({ $0 == ":" }).count == 1, let colon = source.lastIndex(of: ":") { return String(source[..<colon]) }
+        if source.hasPrefix("["), let end = source.firstIndex(of: "]") {
+            return String(source[source.index(after: source.startIndex)..<end])
+        }
+        if source.filter({ $0 == ":" }).count == 1, let colon = source.lastIndex(of: ":") {
+            return String(source[..<colon])
+        }
         return source
     }
 }

@@ -14,7 +14,11 @@ package enum ResolvedPath {
                 var result = String(cString: real).split(separator: "/", omittingEmptySubsequences: true)
                 for component in missing.reversed() {
                     if component == "." || component.isEmpty { continue }
-                    if component == ".." { if !result.isEmpty { result.removeLast() } } else { result.append(component) }
+                    if component == ".." {
+                        if !result.isEmpty { result.removeLast() }
+                    } else {
+                        result.append(component)
+                    }
                 }
                 return "/" + result.joined(separator: "/")
             }

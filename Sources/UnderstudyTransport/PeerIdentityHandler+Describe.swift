@@ -27,9 +27,18 @@ extension PeerIdentityHandler {
         let hints: [(markers: [String], hint: String)] = [
             (["PEER_DID_NOT_RETURN_A_CERTIFICATE", "CERTIFICATE_REQUIRED"], "presented no client certificate"),
             (["CERTIFICATE_VERIFY_FAILED"], "certificate not issued by this cluster's CA, or expired"),
-            (["UNKNOWN_CA", "BAD_CERTIFICATE", "CERTIFICATE_UNKNOWN"], "rejected this node's certificate (the peer trusts another CA)"),
-            (["UNSUPPORTED_PROTOCOL", "PROTOCOL_VERSION"], "offered a TLS version older than 1.3; only TLS 1.3 is accepted"),
-            (["WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "RECORD_TOO_LARGE"], "did not speak TLS"),
+            (
+                ["UNKNOWN_CA", "BAD_CERTIFICATE", "CERTIFICATE_UNKNOWN"],
+                "rejected this node's certificate (the peer trusts another CA)"
+            ),
+            (
+                ["UNSUPPORTED_PROTOCOL", "PROTOCOL_VERSION"],
+                "offered a TLS version older than 1.3; only TLS 1.3 is accepted"
+            ),
+            (
+                ["WRONG_VERSION_NUMBER", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "RECORD_TOO_LARGE"],
+                "did not speak TLS"
+            ),
             (["eofDuringHandshake", "EOF_DURING_HANDSHAKE"], "closed the connection during the TLS handshake"),
         ]
         let hint = hints.first { entry in entry.markers.contains { raw.contains($0) } }?.hint ?? "TLS handshake failed"

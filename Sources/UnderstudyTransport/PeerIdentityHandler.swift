@@ -72,7 +72,8 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
     /// Available once the handler has been added to a pipeline.
     public var peerNodeName: EventLoopFuture<String> {
         guard let future else {
-            preconditionFailure("PeerIdentityHandler.peerNodeName is available only after the handler is added to a pipeline")
+            preconditionFailure(
+                "PeerIdentityHandler.peerNodeName is available only after the handler is added to a pipeline")
         }
         return future
     }
@@ -98,11 +99,13 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
         cancelTimeout()
         if case .awaitingHandshake = state {
             state = .refused
-            complete(.failure(PeerRefusedError(
-                code: .closedBeforeHandshake,
-                remoteAddress: remoteAddress,
-                reason: "identity handler removed before the TLS handshake completed"
-            )))
+            complete(
+                .failure(
+                    PeerRefusedError(
+                        code: .closedBeforeHandshake,
+                        remoteAddress: remoteAddress,
+                        reason: "identity handler removed before the TLS handshake completed"
+                    )))
         }
     }
 
@@ -113,7 +116,9 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
 
     public func channelInactive(context: ChannelHandlerContext) {
         if case .awaitingHandshake = state {
-            refuse(.closedBeforeHandshake, reason: "closed the connection before the TLS handshake completed", context: context)
+            refuse(
+                .closedBeforeHandshake, reason: "closed the connection before the TLS handshake completed",
+                context: context)
         }
         cancelTimeout()
         context.fireChannelInactive()
@@ -121,8 +126,8 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard case .awaitingHandshake = state,
-              let tlsEvent = event as? TLSUserEvent,
-              case .handshakeCompleted = tlsEvent
+            let tlsEvent = event as? TLSUserEvent,
+            case .handshakeCompleted = tlsEvent
         else {
             context.fireUserInboundEventTriggered(event)
             return
@@ -169,7 +174,8 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
             version = try context.pipeline.syncOperations.nioSSL_tlsVersion()
             peerCertificate = try context.pipeline.syncOperations.nioSSL_peerCertificate()
         } catch {
-            refuse(.noIdentity, reason: "no TLS handler in front of the identity handler", cause: error, context: context)
+            refuse(
+                .noIdentity, reason: "no TLS handler in front of the identity handler", cause: error, context: context)
             return nil
         }
         // PeerTLS already allows only TLS 1.3; checked again so a misconfigured context cannot widen it.
@@ -195,7 +201,8 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
         if let localNode, commonName == localNode, !allowedNodes.contains(commonName) {
             refuse(
                 .ownIdentity,
-                reason: "certificate names this node itself ('\(commonName)'): it connected to itself; check that no peer's address or link in the configuration is an address of this machine",
+                reason:
+                    "certificate names this node itself ('\(commonName)'): it connected to itself; check that no peer's address or link in the configuration is an address of this machine",
                 context: context
             )
             return nil
@@ -220,8 +227,9 @@ public final class PeerIdentityHandler: ChannelInboundHandler, RemovableChannelH
         state = .refused
         cancelTimeout()
         let refusal = PeerRefusedError(code: code, remoteAddress: remoteAddress, reason: reason, cause: cause)
-        refusals.refused(source: remoteAddress, reason: code.rawValue, refusal.description,
-                         metadata: ["peer": "\(remoteAddress)", "cluster": "\(cluster)", "refusal": "\(code.rawValue)"])
+        refusals.refused(
+            source: remoteAddress, reason: code.rawValue, refusal.description,
+            metadata: ["peer": "\(remoteAddress)", "cluster": "\(cluster)", "refusal": "\(code.rawValue)"])
         complete(.failure(refusal))
         context.close(promise: nil)
     }

@@ -22,7 +22,9 @@ package final class PeerInbox: Sendable {
     package init() {}
 
     /// Reads `inbound` until it ends; run it in a task that lives as long as the connection.
-    package func pump(_ inbound: NIOAsyncChannelInboundStream<PeerMessage>, onNotice: @Sendable (PeerMessage) -> Void) async {
+    package func pump(
+        _ inbound: NIOAsyncChannelInboundStream<PeerMessage>, onNotice: @Sendable (PeerMessage) -> Void
+    ) async {
         do {
             for try await message in inbound {
                 if case .changesPending = message {
@@ -55,7 +57,13 @@ package final class PeerInbox: Sendable {
                     }
                 }
                 if let end = state.end {
-                    return { if let error = end { continuation.resume(throwing: error) } else { continuation.resume(returning: nil) } }
+                    return {
+                        if let error = end {
+                            continuation.resume(throwing: error)
+                        } else {
+                            continuation.resume(returning: nil)
+                        }
+                    }
                 }
                 state.consumer = continuation
                 return {}

@@ -48,11 +48,14 @@ public enum PeerTransport {
     static let userTimeoutOption: SocketOptionName = 18
     static let userTimeout: SocketOptionValue = 30_000
 
-    static func configure(_ channel: Channel, tls: NIOSSLContext, isServer: Bool, allowedNodes: Set<String>,
-                          cluster: String, logger: Logger, localNode: String?, refusals: RefusalLog?) throws -> PeerConnection {
+    static func configure(
+        _ channel: Channel, tls: NIOSSLContext, isServer: Bool, allowedNodes: Set<String>,
+        cluster: String, logger: Logger, localNode: String?, refusals: RefusalLog?
+    ) throws -> PeerConnection {
         let counter = ByteCounter()
-        let identity = PeerIdentityHandler(allowedNodes: allowedNodes, cluster: cluster, logger: logger, localNode: localNode,
-                                           refusals: refusals)
+        let identity = PeerIdentityHandler(
+            allowedNodes: allowedNodes, cluster: cluster, logger: logger, localNode: localNode,
+            refusals: refusals)
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(counter)
         if isServer {
@@ -68,9 +71,11 @@ public enum PeerTransport {
 
     /// - Parameter refusals: shared by every connection accepted, so a flood of strangers is counted, not logged line
     ///   by line; `localNode`: this node, so a connection from itself is told as such.
-    public static func listen(host: String, port: Int, tls: NIOSSLContext, allowedNodes: Set<String>, cluster: String,
-                              logger: Logger, localNode: String? = nil, refusals: RefusalLog? = nil,
-                              group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+    public static func listen(
+        host: String, port: Int, tls: NIOSSLContext, allowedNodes: Set<String>, cluster: String,
+        logger: Logger, localNode: String? = nil, refusals: RefusalLog? = nil,
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    )
         async throws -> NIOAsyncChannel<PeerConnection, Never>
     {
         let refusals = refusals ?? RefusalLog(logger: logger)
@@ -78,34 +83,51 @@ public enum PeerTransport {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
-            .childChannelOption(.socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPIDLE)), value: keepaliveIdle)
-            .childChannelOption(.socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPINTVL)), value: keepaliveInterval)
-            .childChannelOption(.socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPCNT)), value: keepaliveCount)
+            .childChannelOption(
+                .socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPIDLE)), value: keepaliveIdle
+            )
+            .childChannelOption(
+                .socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPINTVL)), value: keepaliveInterval
+            )
+            .childChannelOption(
+                .socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPCNT)), value: keepaliveCount
+            )
             .childChannelOption(.socket(SocketOptionLevel(IPPROTO_TCP), userTimeoutOption), value: userTimeout)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try configure(channel, tls: tls, isServer: true, allowedNodes: allowedNodes, cluster: cluster, logger: logger,
-                                  localNode: localNode, refusals: refusals)
+                    try configure(
+                        channel, tls: tls, isServer: true, allowedNodes: allowedNodes, cluster: cluster, logger: logger,
+                        localNode: localNode, refusals: refusals)
                 }
             }
     }
 
-    public static func connect(host: String, port: Int, tls: NIOSSLContext, allowedNodes: Set<String>, cluster: String,
-                               logger: Logger, localNode: String? = nil, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton)
+    public static func connect(
+        host: String, port: Int, tls: NIOSSLContext, allowedNodes: Set<String>, cluster: String,
+        logger: Logger, localNode: String? = nil, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    )
         async throws -> PeerConnection
     {
         try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.socketOption(.so_keepalive), value: 1)
-            .channelOption(.socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPIDLE)), value: keepaliveIdle)
-            .channelOption(.socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPINTVL)), value: keepaliveInterval)
-            .channelOption(.socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPCNT)), value: keepaliveCount)
+            .channelOption(
+                .socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPIDLE)), value: keepaliveIdle
+            )
+            .channelOption(
+                .socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPINTVL)), value: keepaliveInterval
+            )
+            .channelOption(
+                .socket(SocketOptionLevel(IPPROTO_TCP), SocketOptionName(TCP_KEEPCNT)), value: keepaliveCount
+            )
             .channelOption(.socket(SocketOptionLevel(IPPROTO_TCP), userTimeoutOption), value: userTimeout)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try configure(channel, tls: tls, isServer: false, allowedNodes: allowedNodes, cluster: cluster, logger: logger,
-                                  localNode: localNode, refusals: nil)
+                    try configure(
+                        channel, tls: tls, isServer: false, allowedNodes: allowedNodes, cluster: cluster,
+                        logger: logger,
+                        localNode: localNode, refusals: nil)
                 }
             }
     }

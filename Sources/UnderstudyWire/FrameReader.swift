@@ -19,7 +19,8 @@ struct FrameReader {
     mutating func bytes(_ field: String) throws(WireError) -> [UInt8] {
         let count: UInt32 = try integer()
         guard Int(count) <= buffer.readableBytes, let bytes = buffer.readBytes(length: Int(count)) else {
-            throw WireError(.malformedFrame, "\(messageName): \(field) claims \(count) bytes but \(buffer.readableBytes) remain")
+            throw WireError(
+                .malformedFrame, "\(messageName): \(field) claims \(count) bytes but \(buffer.readableBytes) remain")
         }
         return bytes
     }
@@ -27,10 +28,12 @@ struct FrameReader {
     mutating func string(_ field: String) throws(WireError) -> String {
         let count: UInt32 = try integer()
         guard Int(count) <= buffer.readableBytes, let view = buffer.readSlice(length: Int(count)) else {
-            throw WireError(.malformedFrame, "\(messageName): \(field) claims \(count) bytes but \(buffer.readableBytes) remain")
+            throw WireError(
+                .malformedFrame, "\(messageName): \(field) claims \(count) bytes but \(buffer.readableBytes) remain")
         }
         guard let text = view.getString(at: view.readerIndex, length: view.readableBytes),
-              text.utf8.count == Int(count), String(validating: view.readableBytesView, as: UTF8.self) != nil else {
+            text.utf8.count == Int(count), String(validating: view.readableBytesView, as: UTF8.self) != nil
+        else {
             throw WireError(.malformedFrame, "\(messageName): \(field) is not valid UTF-8")
         }
         return text
@@ -48,8 +51,9 @@ struct FrameReader {
     }
 
     mutating func attributes() throws(WireError) -> FileAttributes {
-        FileAttributes(mode: try integer(), uid: try integer(), gid: try integer(),
-                       mtimeSeconds: try integer(), mtimeNanoseconds: try integer())
+        FileAttributes(
+            mode: try integer(), uid: try integer(), gid: try integer(),
+            mtimeSeconds: try integer(), mtimeNanoseconds: try integer())
     }
 
     mutating func basis() throws(WireError) -> DeltaBasis {
@@ -82,8 +86,9 @@ struct FrameReader {
         let linkCount: UInt32 = try integer()
         let hasTarget: UInt8 = try integer()
         let target = hasTarget == 1 ? try string("link target") : nil
-        return ManifestEntry(path: path, kind: kind, size: size, attributes: attributes, linkTarget: target,
-                             inode: inode, linkCount: linkCount)
+        return ManifestEntry(
+            path: path, kind: kind, size: size, attributes: attributes, linkTarget: target,
+            inode: inode, linkCount: linkCount)
     }
 
     mutating func operation() throws(WireError) -> SyncOperation {
@@ -96,7 +101,8 @@ struct FrameReader {
             let to = try path("rename target")
             let hash = try bytes("rename content hash")
             guard hash.isEmpty || hash.count == 32 else {
-                throw WireError(.malformedFrame, "\(messageName): rename content hash has \(hash.count) bytes, expected 32")
+                throw WireError(
+                    .malformedFrame, "\(messageName): rename content hash has \(hash.count) bytes, expected 32")
             }
             return .rename(from: from, to: to, contentHash: hash.isEmpty ? nil : hash)
         case 4:
@@ -118,7 +124,8 @@ struct FrameReader {
 
     mutating func expectEnd() throws(WireError) {
         if buffer.readableBytes > 0 {
-            throw WireError(.malformedFrame, "\(messageName): \(buffer.readableBytes) unexpected bytes after the last field")
+            throw WireError(
+                .malformedFrame, "\(messageName): \(buffer.readableBytes) unexpected bytes after the last field")
         }
     }
 }
@@ -162,24 +169,41 @@ extension ByteBuffer {
     mutating func writeOperation(_ operation: SyncOperation) {
         switch operation {
         case .removeTree(let path):
-            writeInteger(UInt8(1)); writeWireString(path)
+            writeInteger(UInt8(1))
+            writeWireString(path)
         case .makeDirectory(let path):
-            writeInteger(UInt8(2)); writeWireString(path)
+            writeInteger(UInt8(2))
+            writeWireString(path)
         case .rename(let from, let to, let hash):
-            writeInteger(UInt8(3)); writeWireString(from); writeWireString(to); writeWireBytes(hash ?? [])
+            writeInteger(UInt8(3))
+            writeWireString(from)
+            writeWireString(to)
+            writeWireBytes(hash ?? [])
         case .makeSymlink(let path, let target, let attributes):
-            writeInteger(UInt8(4)); writeWireString(path); writeWireString(target); writeAttributes(attributes)
+            writeInteger(UInt8(4))
+            writeWireString(path)
+            writeWireString(target)
+            writeAttributes(attributes)
         case .makeHardLink(let path, let target):
-            writeInteger(UInt8(5)); writeWireString(path); writeWireString(target)
+            writeInteger(UInt8(5))
+            writeWireString(path)
+            writeWireString(target)
         case .setAttributes(let path, let kind, let attributes):
-            writeInteger(UInt8(6)); writeWireString(path); writeInteger(kind.rawValue); writeAttributes(attributes)
+            writeInteger(UInt8(6))
+            writeWireString(path)
+            writeInteger(kind.rawValue)
+            writeAttributes(attributes)
         case .delete(let path):
-            writeInteger(UInt8(7)); writeWireString(path)
+            writeInteger(UInt8(7))
+            writeWireString(path)
         case .setDirectoryAttributes(let path, let attributes):
-            writeInteger(UInt8(8)); writeWireString(path); writeAttributes(attributes)
+            writeInteger(UInt8(8))
+            writeWireString(path)
+            writeAttributes(attributes)
         case .sendFile(let path, _, _):
             // Never sent as an operation; encode as a harmless refusal the receiver reports.
-            writeInteger(UInt8(0)); writeWireString(path)
+            writeInteger(UInt8(0))
+            writeWireString(path)
         }
     }
 }

@@ -103,9 +103,11 @@ public enum PeerFrameCodec {
             buffer.writeInteger(UInt32(removed.count))
             for path in removed { buffer.writeWireString(path) }
         case .planSummary(let summary):
-            for value in [Int64(summary.files), summary.bytes, Int64(summary.deltas), Int64(summary.directories),
-                          Int64(summary.symlinks), Int64(summary.hardLinks), Int64(summary.renames),
-                          Int64(summary.deletions), Int64(summary.attributeUpdates)] {
+            for value in [
+                Int64(summary.files), summary.bytes, Int64(summary.deltas), Int64(summary.directories),
+                Int64(summary.symlinks), Int64(summary.hardLinks), Int64(summary.renames),
+                Int64(summary.deletions), Int64(summary.attributeUpdates),
+            ] {
                 buffer.writeInteger(value)
             }
         case .operation(let operation):
@@ -182,7 +184,9 @@ public enum PeerFrameCodec {
             if version >= 3 {
                 let count: UInt16 = try reader.integer()
                 guard count <= PeerHello.maximumOwnerships else {
-                    throw WireError(.malformedFrame, "hello claims \(count) group ownerships (at most \(PeerHello.maximumOwnerships))")
+                    throw WireError(
+                        .malformedFrame,
+                        "hello claims \(count) group ownerships (at most \(PeerHello.maximumOwnerships))")
                 }
                 for _ in 0..<count {
                     let group = try reader.string("group")
@@ -193,41 +197,55 @@ public enum PeerFrameCodec {
             message = .hello(PeerHello(protocolVersion: version, cluster: cluster, node: node, ownerships: ownerships))
         case .error:
             let raw: UInt16 = try reader.integer()
-            message = .error(code: WireErrorCode(rawValue: raw) ?? .internalError, message: try reader.string("message"))
+            message = .error(
+                code: WireErrorCode(rawValue: raw) ?? .internalError, message: try reader.string("message"))
         case .openShare:
             let group = try reader.string("group")
             let share = try reader.string("share")
             let flags: UInt8 = try reader.integer()
             guard flags <= 3 else { throw WireError(.malformedFrame, "openShare: unknown flags \(flags)") }
             let hasResume: UInt8 = try reader.integer()
-            guard hasResume <= 1 else { throw WireError(.malformedFrame, "openShare: resume flag \(hasResume) is neither 0 nor 1") }
-            let resume = hasResume == 1 ? ResumePoint(captureID: try reader.integer(), sequence: try reader.integer()) : nil
-            message = .openShare(group: group, share: share, incremental: flags & 1 == 1, verify: flags & 2 == 2, resume: resume)
+            guard hasResume <= 1 else {
+                throw WireError(.malformedFrame, "openShare: resume flag \(hasResume) is neither 0 nor 1")
+            }
+            let resume =
+                hasResume == 1 ? ResumePoint(captureID: try reader.integer(), sequence: try reader.integer()) : nil
+            message = .openShare(
+                group: group, share: share, incremental: flags & 1 == 1, verify: flags & 2 == 2, resume: resume)
         case .syncScope:
             let upTo = ResumePoint(captureID: try reader.integer(), sequence: try reader.integer())
             let flags: UInt8 = try reader.integer()
             guard flags <= 3 else { throw WireError(.malformedFrame, "syncScope: unknown flags \(flags)") }
             let count: UInt32 = try reader.integer()
             guard count <= SyncScope.maximumPaths, Int(count) <= reader.remaining / 5 + 1 else {
-                throw WireError(.malformedFrame, "syncScope claims \(count) paths in \(reader.remaining) bytes (at most \(SyncScope.maximumPaths))")
+                throw WireError(
+                    .malformedFrame,
+                    "syncScope claims \(count) paths in \(reader.remaining) bytes (at most \(SyncScope.maximumPaths))")
             }
             var paths: [ScopedPath] = []
             paths.reserveCapacity(Int(count))
             for _ in 0..<count {
                 let path = try reader.path("scope path")
                 let recursive: UInt8 = try reader.integer()
-                guard recursive <= 1 else { throw WireError(.malformedFrame, "syncScope: recursive flag \(recursive) of \(String(reflecting: path)) is neither 0 nor 1") }
+                guard recursive <= 1 else {
+                    throw WireError(
+                        .malformedFrame,
+                        "syncScope: recursive flag \(recursive) of \(String(reflecting: path)) is neither 0 nor 1")
+                }
                 paths.append(ScopedPath(path, recursive: recursive == 1))
             }
             if flags & 1 == 1 && count > 0 {
                 throw WireError(.malformedFrame, "syncScope: names \(count) paths but also the whole share")
             }
-            message = .syncScope(SyncScope(paths: flags & 1 == 1 ? nil : paths, upTo: upTo, captureComplete: flags & 2 == 2))
+            message = .syncScope(
+                SyncScope(paths: flags & 1 == 1 ? nil : paths, upTo: upTo, captureComplete: flags & 2 == 2))
         case .changesPending:
             message = .changesPending(group: try reader.string("group"), share: try reader.string("share"))
         case .contentDigests:
             let last: UInt8 = try reader.integer()
-            guard last <= 1 else { throw WireError(.malformedFrame, "contentDigests: last flag \(last) is neither 0 nor 1") }
+            guard last <= 1 else {
+                throw WireError(.malformedFrame, "contentDigests: last flag \(last) is neither 0 nor 1")
+            }
             let count: UInt32 = try reader.integer()
             guard Int(count) <= reader.remaining / 36 + 1 else {
                 throw WireError(.malformedFrame, "contentDigests claims \(count) digests in \(reader.remaining) bytes")
@@ -237,7 +255,8 @@ public enum PeerFrameCodec {
             for _ in 0..<count {
                 let path = try reader.path("digest path")
                 guard let digest = reader.buffer.readBytes(length: 32) else {
-                    throw WireError(.malformedFrame, "contentDigests: frame ends inside the digest of \(String(reflecting: path))")
+                    throw WireError(
+                        .malformedFrame, "contentDigests: frame ends inside the digest of \(String(reflecting: path))")
                 }
                 digests.append(PathDigest(path: path, digest: digest))
             }
@@ -247,13 +266,17 @@ public enum PeerFrameCodec {
         case .manifestEnd:
             let count: UInt32 = try reader.integer()
             guard Int(count) <= reader.remaining / 12 + 1 else {
-                throw WireError(.malformedFrame, "manifestEnd claims \(count) partial files in \(reader.remaining) bytes")
+                throw WireError(
+                    .malformedFrame, "manifestEnd claims \(count) partial files in \(reader.remaining) bytes")
             }
             var partials: [PartialFile] = []
-            for _ in 0..<count { partials.append(PartialFile(path: try reader.path("partial path"), size: try reader.integer())) }
+            for _ in 0..<count {
+                partials.append(PartialFile(path: try reader.path("partial path"), size: try reader.integer()))
+            }
             let removedCount: UInt32 = try reader.integer()
             guard Int(removedCount) <= reader.remaining / 4 + 1 else {
-                throw WireError(.malformedFrame, "manifestEnd claims \(removedCount) removed paths in \(reader.remaining) bytes")
+                throw WireError(
+                    .malformedFrame, "manifestEnd claims \(removedCount) removed paths in \(reader.remaining) bytes")
             }
             var removed: [String] = []
             for _ in 0..<removedCount { removed.append(try reader.path("removed path")) }
@@ -275,13 +298,18 @@ public enum PeerFrameCodec {
         case .fileBegin:
             let path = try reader.path("file path")
             let size: Int64 = try reader.integer()
-            guard size >= 0 else { throw WireError(.malformedFrame, "fileBegin: negative size \(size) for \(String(reflecting: path))") }
-            message = .fileBegin(FileHeader(path: path, size: size, attributes: try reader.attributes(), basis: try reader.basis()))
+            guard size >= 0 else {
+                throw WireError(.malformedFrame, "fileBegin: negative size \(size) for \(String(reflecting: path))")
+            }
+            message = .fileBegin(
+                FileHeader(path: path, size: size, attributes: try reader.attributes(), basis: try reader.basis()))
         case .fileChunk:
             message = .fileChunk(reader.rest())
         case .fileEnd:
             let hash = try reader.bytes("content hash")
-            guard hash.count == 32 else { throw WireError(.malformedFrame, "fileEnd: content hash has \(hash.count) bytes, expected 32") }
+            guard hash.count == 32 else {
+                throw WireError(.malformedFrame, "fileEnd: content hash has \(hash.count) bytes, expected 32")
+            }
             message = .fileEnd(contentHash: hash)
         case .fileAbandon:
             message = .fileAbandon(reason: try reader.string("reason"))
@@ -294,29 +322,38 @@ public enum PeerFrameCodec {
         case .syncEnd:
             message = .syncEnd
         case .syncDone:
-            message = .syncDone(SyncDoneReport(filesApplied: try reader.integer(), bytesWritten: try reader.integer(), failures: try reader.integer()))
+            message = .syncDone(
+                SyncDoneReport(
+                    filesApplied: try reader.integer(), bytesWritten: try reader.integer(),
+                    failures: try reader.integer()))
         case .operationFailed:
             let path = try reader.path("failed path")
             let raw: UInt16 = try reader.integer()
-            message = .operationFailed(path: path, code: WireErrorCode(rawValue: raw) ?? .internalError, message: try reader.string("message"))
+            message = .operationFailed(
+                path: path, code: WireErrorCode(rawValue: raw) ?? .internalError, message: try reader.string("message"))
         case .rejoinOpen:
-            message = .rejoinOpen(group: try reader.string("group"), share: try reader.string("share"), epoch: try reader.integer())
+            message = .rejoinOpen(
+                group: try reader.string("group"), share: try reader.string("share"), epoch: try reader.integer())
         case .conflictBegin:
             let group = try reader.string("group")
             let share = try reader.string("share")
             let reason = try reader.string("reason")
             let path = try reader.path("conflict path")
             let size: Int64 = try reader.integer()
-            guard size >= 0 else { throw WireError(.malformedFrame, "conflictBegin: negative size \(size) for \(String(reflecting: path))") }
-            message = .conflictBegin(group: group, share: share, reason: reason,
-                                     header: FileHeader(path: path, size: size, attributes: try reader.attributes(), basis: .none))
+            guard size >= 0 else {
+                throw WireError(.malformedFrame, "conflictBegin: negative size \(size) for \(String(reflecting: path))")
+            }
+            message = .conflictBegin(
+                group: group, share: share, reason: reason,
+                header: FileHeader(path: path, size: size, attributes: try reader.attributes(), basis: .none))
         case .conflictStored:
             message = .conflictStored(path: try reader.path("conflict path"))
         case .switchoverAsk:
             let group = try reader.string("group")
             let flags: UInt8 = try reader.integer()
             guard flags & ~7 == 0 else { throw WireError(.malformedFrame, "switchoverAsk: unknown flags \(flags)") }
-            message = .switchoverAsk(group: group, failback: flags & 1 != 0, force: flags & 2 != 0, dryRun: flags & 4 != 0)
+            message = .switchoverAsk(
+                group: group, failback: flags & 1 != 0, force: flags & 2 != 0, dryRun: flags & 4 != 0)
         case .switchoverReport:
             let ok: UInt8 = try reader.integer()
             guard ok <= 1 else { throw WireError(.malformedFrame, "switchoverReport: ok is \(ok), not 0 or 1") }

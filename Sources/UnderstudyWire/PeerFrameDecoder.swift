@@ -10,7 +10,8 @@ public struct PeerFrameDecoder: ByteToMessageDecoder {
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length: UInt32 = buffer.getInteger(at: buffer.readerIndex) else { return .needMoreData }
         guard Int(length) <= PeerFrameCodec.maximumFrameLength else {
-            throw WireError(.frameTooLarge, "a frame of \(length) bytes exceeds the limit of \(PeerFrameCodec.maximumFrameLength)")
+            throw WireError(
+                .frameTooLarge, "a frame of \(length) bytes exceeds the limit of \(PeerFrameCodec.maximumFrameLength)")
         }
         guard buffer.readableBytes >= 4 + Int(length) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)
@@ -20,7 +21,9 @@ public struct PeerFrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    public mutating func decodeLast(
+        context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
+    ) throws -> DecodingState {
         try decode(context: context, buffer: &buffer)
     }
 }

@@ -118,8 +118,10 @@ public struct PeerHello: Sendable, Equatable {
     /// epoch this way steps down as it would on a heartbeat.
     public var ownerships: [String: GroupOwnership]
 
-    public init(protocolVersion: UInt16 = PeerHello.currentProtocolVersion, cluster: String, node: String,
-                ownerships: [String: GroupOwnership] = [:]) {
+    public init(
+        protocolVersion: UInt16 = PeerHello.currentProtocolVersion, cluster: String, node: String,
+        ownerships: [String: GroupOwnership] = [:]
+    ) {
         self.protocolVersion = protocolVersion
         self.cluster = cluster
         self.node = node

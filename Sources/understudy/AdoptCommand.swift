@@ -21,20 +21,26 @@ struct AdoptCommand: ParsableCommand {
     @Argument(help: "The share, as GROUP/SHARE.") var share: String
     @Flag(name: .long, help: "Mirror over what the replica holds.") var keep = false
     @Flag(name: .long, help: "Move what the replica holds to a sibling directory first.") var moveAside = false
-    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).")
+    var node: String?
 
     func validate() throws {
         guard keep != moveAside else {
-            throw ValidationError("give exactly one of --keep (mirror over what the replica holds) and --move-aside (move it aside first)")
+            throw ValidationError(
+                "give exactly one of --keep (mirror over what the replica holds) and --move-aside (move it aside first)"
+            )
         }
     }
 
     func run() throws {
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: .adopt, path: share, keep: keep ? "keep" : "move-aside"), waitingUpTo: 0)
+        let response = try client.send(
+            ControlRequest(command: .adopt, path: share, keep: keep ? "keep" : "move-aside"), waitingUpTo: 0)
         if let message = response.message { print(message) }
         for result in response.syncResults ?? [] {
-            print("\(result.group)/\(result.share): \(result.ok ? "in sync" : "FAILED")\(result.error.map { " — \($0)" } ?? "")")
+            print(
+                "\(result.group)/\(result.share): \(result.ok ? "in sync" : "FAILED")\(result.error.map { " — \($0)" } ?? "")"
+            )
         }
         if !response.ok { throw CommandError(response.error ?? "adopt failed") }
     }

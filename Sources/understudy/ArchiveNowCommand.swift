@@ -18,17 +18,22 @@ struct ArchiveNowCommand: ParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Argument(help: "GROUP/SHARE (or GROUP when it has one share).") var target: String
     @Option(name: .long, help: "Count it in this schedule's series (its paths and retention).") var schedule: String?
-    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).")
+    var node: String?
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {
         let (group, share) = ShareName.split(target)
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: .archiveNow, group: group, share: share, schedule: schedule), waitingUpTo: 0)
-        guard response.ok, let archive = response.archives?.first else { throw CommandError(response.error ?? "the archive failed") }
+        let response = try client.send(
+            ControlRequest(command: .archiveNow, group: group, share: share, schedule: schedule), waitingUpTo: 0)
+        guard response.ok, let archive = response.archives?.first else {
+            throw CommandError(response.error ?? "the archive failed")
+        }
         if json { return try JSONOutput.print(archive) }
-        print("archive \(archive.id) of \(archive.group)/\(archive.share): \(archive.files) files, \(ByteCount.format(archive.bytes)), "
-              + String(format: "%.2f s", archive.seconds ?? 0) + " (\(archive.method ?? "?"))"
-              + (archive.error.map { "; note: \($0)" } ?? ""))
+        print(
+            "archive \(archive.id) of \(archive.group)/\(archive.share): \(archive.files) files, \(ByteCount.format(archive.bytes)), "
+                + String(format: "%.2f s", archive.seconds ?? 0) + " (\(archive.method ?? "?"))"
+                + (archive.error.map { "; note: \($0)" } ?? ""))
     }
 }

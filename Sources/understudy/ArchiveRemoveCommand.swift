@@ -13,12 +13,14 @@ struct ArchiveRemoveCommand: ParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Argument(help: "GROUP/SHARE.") var target: String
     @Argument(help: "The archive's ID (see `understudy archives`).") var id: String
-    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).")
+    var node: String?
 
     func run() throws {
         let (group, share) = ShareName.split(target)
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: .archiveRemove, group: group, share: share, archive: id), waitingUpTo: 0)
+        let response = try client.send(
+            ControlRequest(command: .archiveRemove, group: group, share: share, archive: id), waitingUpTo: 0)
         guard response.ok else { throw CommandError(response.error ?? "the archive was not removed") }
         print(response.message ?? "removed")
     }

@@ -17,7 +17,8 @@ struct ArchivesCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Argument(help: "GROUP or GROUP/SHARE.") var target: String?
-    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).")
+    var node: String?
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {
@@ -30,10 +31,13 @@ struct ArchivesCommand: ParsableCommand {
         if archives.isEmpty { return print("no archives") }
         var rows = [["ID", "SHARE", "TAKEN", "FILES", "SIZE", "OWN SPACE", "TIME", "METHOD", "STATE"]]
         for archive in archives {
-            rows.append([archive.id, "\(archive.group)/\(archive.share)", StatusTable.timestamp(archive.takenAt), "\(archive.files)",
-                         ByteCount.format(archive.bytes), archive.exclusiveBytes.map(ByteCount.format) ?? "-",
-                         archive.seconds.map { String(format: "%.2fs", $0) } ?? "-", archive.method ?? "-",
-                         archive.state.rawValue + (archive.error.map { ": \($0)" } ?? "")])
+            rows.append([
+                archive.id, "\(archive.group)/\(archive.share)", StatusTable.timestamp(archive.takenAt),
+                "\(archive.files)",
+                ByteCount.format(archive.bytes), archive.exclusiveBytes.map(ByteCount.format) ?? "-",
+                archive.seconds.map { String(format: "%.2fs", $0) } ?? "-", archive.method ?? "-",
+                archive.state.rawValue + (archive.error.map { ": \($0)" } ?? ""),
+            ])
         }
         print(StatusTable.columns(rows).joined(separator: "\n"))
     }

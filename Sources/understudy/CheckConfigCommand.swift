@@ -16,7 +16,9 @@ struct CheckConfigCommand: ParsableCommand {
         let configuration = try options.load()
         let groups = configuration.groups.count
         let shares = configuration.groups.values.reduce(0) { $0 + $1.shares.count }
-        print("\(options.config): ok — cluster \(configuration.cluster), \(configuration.nodes.count) nodes, \(groups) groups, \(shares) shares")
+        print(
+            "\(options.config): ok — cluster \(configuration.cluster), \(configuration.nodes.count) nodes, \(groups) groups, \(shares) shares"
+        )
         for warning in ConfigurationAdvice.warnings(configuration) + ReplicaAdvice.warnings(configuration) {
             print("warning: \(warning)")
         }

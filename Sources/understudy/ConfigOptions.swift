@@ -13,7 +13,8 @@ struct ConfigOptions: ParsableArguments {
 
     func load() throws -> ClusterConfiguration {
         // Relative paths inside the file (certificates) resolve against its directory, so make it absolute.
-        let config = self.config.hasPrefix("/") ? self.config : FileManager.default.currentDirectoryPath + "/" + self.config
+        let config =
+            self.config.hasPrefix("/") ? self.config : FileManager.default.currentDirectoryPath + "/" + self.config
         let text: String
         do {
             text = try ConfigurationFile.read(config)
@@ -30,15 +31,20 @@ struct ConfigOptions: ParsableArguments {
     static func node(_ name: String?, in configuration: ClusterConfiguration) throws -> String {
         if let name {
             guard configuration.nodes[name] != nil else {
-                throw CommandError("node '\(name)' is not in \(configuration.sourcePath); its nodes: \(configuration.nodes.keys.sorted().joined(separator: ", "))")
+                throw CommandError(
+                    "node '\(name)' is not in \(configuration.sourcePath); its nodes: \(configuration.nodes.keys.sorted().joined(separator: ", "))"
+                )
             }
             return name
         }
         if configuration.nodes.count == 1 { return configuration.nodes.keys.first! }
-        if let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init), configuration.nodes[host] != nil {
+        if let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init),
+            configuration.nodes[host] != nil
+        {
             return host
         }
-        throw CommandError("say which node with --node (one of: \(configuration.nodes.keys.sorted().joined(separator: ", ")))")
+        throw CommandError(
+            "say which node with --node (one of: \(configuration.nodes.keys.sorted().joined(separator: ", ")))")
     }
 }
 

@@ -20,7 +20,8 @@ struct FailoverCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Argument(help: "The group to take over.") var group: String
-    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).")
+    var node: String?
     @Flag(name: .long, help: "Take over even while the primary is heard (see above).") var force = false
 
     func run() throws {

@@ -13,7 +13,8 @@ struct HistoryCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Argument(help: "The file.") var path: String
-    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).")
+    var node: String?
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {
@@ -25,8 +26,12 @@ struct HistoryCommand: ParsableCommand {
         if versions.isEmpty { return print("no kept versions of \(path)") }
         var rows = [["ID", "FROM", "UNTIL", "WHY", "SIZE", "MODIFIED", "SHA-256"]]
         for version in versions {
-            rows.append(["\(version.id)", version.since.map(StatusTable.timestamp) ?? "?", StatusTable.timestamp(version.until), version.reason,
-                         ByteCount.format(version.size), StatusTable.timestamp(version.modified), version.sha256.map { String($0.prefix(12)) } ?? "-"])
+            rows.append([
+                "\(version.id)", version.since.map(StatusTable.timestamp) ?? "?", StatusTable.timestamp(version.until),
+                version.reason,
+                ByteCount.format(version.size), StatusTable.timestamp(version.modified),
+                version.sha256.map { String($0.prefix(12)) } ?? "-",
+            ])
         }
         print(StatusTable.columns(rows).joined(separator: "\n"))
         print("restore one with: understudy restore \(path) --at TIME (a time inside FROM..UNTIL)")

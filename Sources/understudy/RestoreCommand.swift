@@ -26,8 +26,13 @@ struct RestoreCommand: ParsableCommand {
     @Option(name: .long, help: "The archive to take it from (see `understudy archives`).") var archive: String?
     @Option(name: .long, help: "The directory to restore into (absolute; outside the replica).") var to: String?
     @Flag(name: .long, help: "Replace the live files (the replaced ones are kept in the history).") var inPlace = false
-    @Flag(name: .long, help: "With --to: replace files that exist there, each moved aside to NAME.understudy-replaced-TIME first (without it they are left as they are).") var overwrite = false
-    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Flag(
+        name: .long,
+        help:
+            "With --to: replace files that exist there, each moved aside to NAME.understudy-replaced-TIME first (without it they are left as they are)."
+    ) var overwrite = false
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).")
+    var node: String?
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() throws {
@@ -46,14 +51,21 @@ struct RestoreCommand: ParsableCommand {
             destination = FileManager.default.currentDirectoryPath + "/" + to
         }
         let (client, _) = try ControlClient.forNode(node, options: options)
-        if overwrite && inPlace { throw ValidationError("--overwrite goes with --to; --in-place keeps every replaced file in the history anyway") }
-        let request = ControlRequest(command: .restore, force: overwrite ? true : nil, path: path, archive: archive, at: moment, to: destination,
-                                     inPlace: inPlace)
+        if overwrite && inPlace {
+            throw ValidationError(
+                "--overwrite goes with --to; --in-place keeps every replaced file in the history anyway")
+        }
+        let request = ControlRequest(
+            command: .restore, force: overwrite ? true : nil, path: path, archive: archive, at: moment, to: destination,
+            inPlace: inPlace)
         let response = try client.send(request, waitingUpTo: 0)
-        guard response.ok, let report = response.restore else { throw CommandError(response.error ?? "the restore failed") }
+        guard response.ok, let report = response.restore else {
+            throw CommandError(response.error ?? "the restore failed")
+        }
         if json { return try JSONOutput.print(report) }
         for note in report.notes { print("note: \(note)") }
-        print("restored \(report.files) files (\(ByteCount.format(report.bytes))) from \(report.source) into \(report.destination)"
-              + (inPlace ? "; \(report.replaced) live files replaced, each kept in the history" : ""))
+        print(
+            "restored \(report.files) files (\(ByteCount.format(report.bytes))) from \(report.source) into \(report.destination)"
+                + (inPlace ? "; \(report.replaced) live files replaced, each kept in the history" : ""))
     }
 }

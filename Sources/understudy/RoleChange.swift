@@ -5,9 +5,13 @@ import UnderstudyCore
 import UnderstudyNode
 
 enum RoleChange {
-    static func run(_ command: ControlRequest.Command, group: String, node: String?, force: Bool, dryRun: Bool, options: ConfigOptions) throws {
+    static func run(
+        _ command: ControlRequest.Command, group: String, node: String?, force: Bool, dryRun: Bool,
+        options: ConfigOptions
+    ) throws {
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: command, group: group, force: force, dryRun: dryRun), waitingUpTo: 0)
+        let response = try client.send(
+            ControlRequest(command: command, group: group, force: force, dryRun: dryRun), waitingUpTo: 0)
         if let message = response.message { print(message) }
         guard response.ok else { throw CommandError(response.error ?? "\(command.rawValue) refused") }
     }

@@ -12,17 +12,20 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Option(name: .long, help: "This node's name in the configuration.") var node: String?
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level =
+        .info
 
     func run() async throws {
         LogSetup.bootstrap(level: logLevel)
         let configuration = try options.load()
         let name = try ConfigOptions.node(node, in: configuration)
         let logger = Logger(label: "understudy.\(name)")
-        let daemon = try NodeDaemon(configuration: configuration, node: name, logger: logger,
-                                    guardianExecutable: NodeDaemon.ownExecutable)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let daemon = try NodeDaemon(
+            configuration: configuration, node: name, logger: logger,
+            guardianExecutable: NodeDaemon.ownExecutable)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -20,7 +20,8 @@ struct SwitchoverCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Argument(help: "The group to hand over.") var group: String
-    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).")
+    var node: String?
     @Flag(name: .long, help: "Hand over even if changes are still in flight (see above).") var force = false
     @Flag(name: .long, help: "Only say whether the switchover could run, and what it would do.") var dryRun = false
 

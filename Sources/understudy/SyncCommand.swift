@@ -13,7 +13,8 @@ struct SyncCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @Argument(help: "The group to sync (default: every group this node is standby of).") var group: String?
-    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).") var node: String?
+    @Option(name: .long, help: "The node to ask (default: the only node, or the one named like this host).")
+    var node: String?
     @Option(name: .long, help: "Seconds to wait for a daemon that is still starting.") var wait: Double = 0
     @Flag(name: .long, help: "Print the results as JSON.") var json = false
 
@@ -27,9 +28,11 @@ struct SyncCommand: ParsableCommand {
         } else {
             for result in response.syncResults ?? [] {
                 let plan = result.plan
-                var line = "\(result.group)/\(result.share): \(result.ok ? "in sync" : "FAILED") in \(String(format: "%.3f", result.seconds))s"
+                var line =
+                    "\(result.group)/\(result.share): \(result.ok ? "in sync" : "FAILED") in \(String(format: "%.3f", result.seconds))s"
                 if let plan {
-                    line += " — \(plan.files) files (\(ByteCount.format(plan.bytes)), \(plan.deltas) deltas), \(plan.renames) renames, \(plan.deletions) deletions, \(ByteCount.format(result.bytesReceived)) received"
+                    line +=
+                        " — \(plan.files) files (\(ByteCount.format(plan.bytes)), \(plan.deltas) deltas), \(plan.renames) renames, \(plan.deletions) deletions, \(ByteCount.format(result.bytesReceived)) received"
                 }
                 if let error = result.error { line += " — \(error)" }
                 print(line)

@@ -50,7 +50,9 @@ struct CommandLineTests {
         let root = TestTree.makeTemporaryDirectory("cli-fifo")
         defer { TestTree.remove(root) }
         mkfifo(root + "/fifo", 0o600)
-        for (path, what) in [(root + "/fifo", "it is a FIFO"), (root, "it is a directory"), ("/dev/null", "it is a character device")] {
+        for (path, what) in [
+            (root + "/fifo", "it is a FIFO"), (root, "it is a directory"), ("/dev/null", "it is a character device"),
+        ] {
             let (status, output) = try run(["check-config", "--config", path])
             #expect(status != 0)
             #expect(output.contains("cannot read configuration \(path): \(what)"), "\(output)")
@@ -64,7 +66,9 @@ struct CommandLineTests {
         TestTree.write(cluster.replica, "precious.txt", "someone's")
         let (status, output) = try run(["check-config", "--config", cluster.configPath])
         #expect(status == 0, "a warning, not an error: \(output)")
-        #expect(output.contains("warning: replica \(cluster.replica) of files/data holds 1 entries but no mark"), "\(output)")
+        #expect(
+            output.contains("warning: replica \(cluster.replica) of files/data holds 1 entries but no mark"),
+            "\(output)")
         #expect(output.contains("understudy adopt files/data --keep"), "\(output)")
     }
 
@@ -91,8 +95,10 @@ struct CommandLineTests {
         let status = try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }
         #expect(status.ok)
         daemon.terminate()
-        #expect(daemon.child.exitCode == 0,
-                "wait status \(daemon.child.waitStatus.map(String.init) ?? "none"); log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+        #expect(
+            daemon.child.exitCode == 0,
+            "wait status \(daemon.child.waitStatus.map(String.init) ?? "none"); log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")"
+        )
         #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("node alpha stopped"))
     }
 

@@ -4,7 +4,8 @@ import Testing
 import UnderstudyCore
 @testable import UnderstudyWire
 
-private let attributes = FileAttributes(mode: 0o640, uid: 1000, gid: 100, mtimeSeconds: 1_700_000_000, mtimeNanoseconds: 123)
+private let attributes = FileAttributes(
+    mode: 0o640, uid: 1000, gid: 100, mtimeSeconds: 1_700_000_000, mtimeNanoseconds: 123)
 
 private func roundTrip(_ message: PeerMessage) throws -> PeerMessage {
     var buffer = ByteBuffer()
@@ -30,14 +31,20 @@ private func string(_ text: String, into buffer: inout ByteBuffer) {
 struct PeerFrameCodecTests {
     @Test(arguments: [
         PeerMessage.hello(PeerHello(cluster: "office", node: "beta")),
-        .hello(PeerHello(cluster: "office", node: "beta",
-                         ownerships: ["web": GroupOwnership(epoch: 4, owner: "beta"), "mail": GroupOwnership(epoch: .max, owner: "alpha")])),
+        .hello(
+            PeerHello(
+                cluster: "office", node: "beta",
+                ownerships: [
+                    "web": GroupOwnership(epoch: 4, owner: "beta"), "mail": GroupOwnership(epoch: .max, owner: "alpha"),
+                ])),
         .error(code: .unknownShare, message: "no such share"),
         .openShare(group: "files", share: "data", incremental: false, resume: nil),
         .openShare(group: "files", share: "data", incremental: true, resume: ResumePoint(captureID: .max, sequence: 7)),
         .syncScope(SyncScope(paths: nil, upTo: ResumePoint(captureID: 1, sequence: 0), captureComplete: true)),
-        .syncScope(SyncScope(paths: [ScopedPath("a/b", recursive: true), ScopedPath("", recursive: false)],
-                             upTo: ResumePoint(captureID: 9, sequence: 12), captureComplete: false)),
+        .syncScope(
+            SyncScope(
+                paths: [ScopedPath("a/b", recursive: true), ScopedPath("", recursive: false)],
+                upTo: ResumePoint(captureID: 9, sequence: 12), captureComplete: false)),
         .syncScope(SyncScope(paths: [], upTo: ResumePoint(captureID: 9, sequence: 12), captureComplete: true)),
         .changesPending(group: "files", share: "data"),
         .openShare(group: "files", share: "data", incremental: false, verify: true, resume: nil),
@@ -45,7 +52,15 @@ struct PeerFrameCodecTests {
         .contentDigests([], last: true),
         .manifestChunk(ByteBuffer(bytes: [0x28, 0xb5, 0x2f, 0xfd])),
         .manifestEnd(partials: [PartialFile(path: "big", size: 1 << 33)], removed: ["gone", "dir/gone too"]),
-        .planSummary({ var s = SyncPlanSummary(); s.files = 3; s.bytes = 99; s.deltas = 1; s.renames = 2; return s }()),
+        .planSummary(
+            {
+                var s = SyncPlanSummary()
+                s.files = 3
+                s.bytes = 99
+                s.deltas = 1
+                s.renames = 2
+                return s
+            }()),
         .operation(.rename(from: "a", to: "b/c", contentHash: [UInt8](repeating: 5, count: 32))),
         .operation(.rename(from: "a", to: "b/c", contentHash: nil)),
         .operation(.makeSymlink(path: "s", target: "/absolute/target/is/just/data", attributes: attributes)),
@@ -64,8 +79,11 @@ struct PeerFrameCodecTests {
         .syncDone(SyncDoneReport(filesApplied: 1, bytesWritten: 2, failures: 3)),
         .operationFailed(path: "f", code: .contentMismatch, message: "bad"),
         .rejoinOpen(group: "files", share: "data", epoch: 7),
-        .conflictBegin(group: "files", share: "data", reason: "changed-on-both",
-                       header: FileHeader(path: "d/x.understudy-conflict-alpha-20261122T101500Z.txt", size: 12, attributes: attributes, basis: .none)),
+        .conflictBegin(
+            group: "files", share: "data", reason: "changed-on-both",
+            header: FileHeader(
+                path: "d/x.understudy-conflict-alpha-20261122T101500Z.txt", size: 12, attributes: attributes,
+                basis: .none)),
         .conflictStored(path: "d/x.understudy-conflict-alpha-20261122T101500Z.txt"),
         .switchoverAsk(group: "files", failback: true, force: false, dryRun: true),
         .switchoverAsk(group: "files", failback: false, force: true, dryRun: false),
@@ -81,8 +99,11 @@ struct PeerFrameCodecTests {
         var buffer = frame(type: 8) { buffer in
             string(path, into: &buffer)
             buffer.writeInteger(Int64(1))
-            buffer.writeInteger(UInt32(0o644)); buffer.writeInteger(UInt32(0)); buffer.writeInteger(UInt32(0))
-            buffer.writeInteger(Int64(0)); buffer.writeInteger(UInt32(0))
+            buffer.writeInteger(UInt32(0o644))
+            buffer.writeInteger(UInt32(0))
+            buffer.writeInteger(UInt32(0))
+            buffer.writeInteger(Int64(0))
+            buffer.writeInteger(UInt32(0))
             buffer.writeInteger(UInt8(0))
         }
         if path.isEmpty {
@@ -103,8 +124,11 @@ struct PeerFrameCodecTests {
             string("changed-on-both", into: &buffer)
             string(path, into: &buffer)
             buffer.writeInteger(Int64(1))
-            buffer.writeInteger(UInt32(0o644)); buffer.writeInteger(UInt32(0)); buffer.writeInteger(UInt32(0))
-            buffer.writeInteger(Int64(0)); buffer.writeInteger(UInt32(0))
+            buffer.writeInteger(UInt32(0o644))
+            buffer.writeInteger(UInt32(0))
+            buffer.writeInteger(UInt32(0))
+            buffer.writeInteger(Int64(0))
+            buffer.writeInteger(UInt32(0))
         }
         #expect { _ = try PeerFrameCodec.decode(frame: &buffer) } throws: { error in
             (error as? WireError)?.code == .pathRefused
@@ -126,7 +150,9 @@ struct PeerFrameCodecTests {
     @Test func manifestCodec_roundTripsEntries() throws {
         let entries = [
             ManifestEntry(path: "", kind: .directory, size: 0, attributes: attributes),
-            ManifestEntry(path: "dir with space/ünï\nline", kind: .file, size: 42, attributes: attributes, inode: 77, linkCount: 2),
+            ManifestEntry(
+                path: "dir with space/ünï\nline", kind: .file, size: 42, attributes: attributes, inode: 77, linkCount: 2
+            ),
             ManifestEntry(path: "l", kind: .symlink, size: 3, attributes: attributes, linkTarget: "../outside"),
         ]
         #expect(try ManifestCodec.decode(ManifestCodec.encode(entries)) == entries)
@@ -148,7 +174,9 @@ struct PeerFrameCodecTests {
         PeerFrameCodec.encode(.openShare(group: "files", share: "data", incremental: false, resume: nil), into: &full)
         full.moveReaderIndex(forwardBy: 4)
         var truncated = full.getSlice(at: full.readerIndex, length: full.readableBytes - 2)!
-        #expect { _ = try PeerFrameCodec.decode(frame: &truncated) } throws: { ($0 as? WireError)?.code == .malformedFrame }
+        #expect { _ = try PeerFrameCodec.decode(frame: &truncated) } throws: {
+            ($0 as? WireError)?.code == .malformedFrame
+        }
         var trailing = full
         trailing.writeInteger(UInt8(0))
         #expect { _ = try PeerFrameCodec.decode(frame: &trailing) } throws: {
@@ -158,12 +186,16 @@ struct PeerFrameCodecTests {
 
     @Test func refuses_unknownTypeAndBadEnums() {
         var unknown = frame(type: 200) { _ in }
-        #expect { _ = try PeerFrameCodec.decode(frame: &unknown) } throws: { ($0 as? WireError)?.code == .unknownMessageType }
+        #expect { _ = try PeerFrameCodec.decode(frame: &unknown) } throws: {
+            ($0 as? WireError)?.code == .unknownMessageType
+        }
         var badBasis = frame(type: 12) { buffer in
             string("f", into: &buffer)
             buffer.writeInteger(UInt8(9))
         }
-        #expect { _ = try PeerFrameCodec.decode(frame: &badBasis) } throws: { ($0 as? WireError)?.message.contains("basis") == true }
+        #expect { _ = try PeerFrameCodec.decode(frame: &badBasis) } throws: {
+            ($0 as? WireError)?.message.contains("basis") == true
+        }
     }
 
     @Test func switchoverFrames_refuseUnknownFlagsAndABadOk() {
@@ -171,12 +203,16 @@ struct PeerFrameCodecTests {
             string("files", into: &buffer)
             buffer.writeInteger(UInt8(8))
         }
-        #expect { _ = try PeerFrameCodec.decode(frame: &flags) } throws: { ($0 as? WireError)?.message == "switchoverAsk: unknown flags 8" }
+        #expect { _ = try PeerFrameCodec.decode(frame: &flags) } throws: {
+            ($0 as? WireError)?.message == "switchoverAsk: unknown flags 8"
+        }
         var ok = frame(type: 25) { buffer in
             buffer.writeInteger(UInt8(2))
             string("done", into: &buffer)
         }
-        #expect { _ = try PeerFrameCodec.decode(frame: &ok) } throws: { ($0 as? WireError)?.message == "switchoverReport: ok is 2, not 0 or 1" }
+        #expect { _ = try PeerFrameCodec.decode(frame: &ok) } throws: {
+            ($0 as? WireError)?.message == "switchoverReport: ok is 2, not 0 or 1"
+        }
     }
 
     @Test func refuses_lengthClaimsBeyondTheFrame() {
@@ -188,7 +224,9 @@ struct PeerFrameCodecTests {
             ($0 as? WireError)?.message.contains("claims 1000000 bytes") == true
         }
         var hugeCount = frame(type: 5) { buffer in buffer.writeInteger(UInt32.max) }
-        #expect { _ = try PeerFrameCodec.decode(frame: &hugeCount) } throws: { ($0 as? WireError)?.code == .malformedFrame }
+        #expect { _ = try PeerFrameCodec.decode(frame: &hugeCount) } throws: {
+            ($0 as? WireError)?.code == .malformedFrame
+        }
     }
 
     @Test func syncScope_refusesHostilePathsAndContradictions() {
@@ -210,14 +248,18 @@ struct PeerFrameCodecTests {
             string("a", into: &buffer)
             buffer.writeInteger(UInt8(0))
         }
-        #expect { _ = try PeerFrameCodec.decode(frame: &both) } throws: { ($0 as? WireError)?.message.contains("whole share") == true }
+        #expect { _ = try PeerFrameCodec.decode(frame: &both) } throws: {
+            ($0 as? WireError)?.message.contains("whole share") == true
+        }
         var huge = scope(flags: 0, count: UInt32.max)
         #expect { _ = try PeerFrameCodec.decode(frame: &huge) } throws: { ($0 as? WireError)?.code == .malformedFrame }
         var badFlag = scope(flags: 0, count: 1) { buffer in
             string("a", into: &buffer)
             buffer.writeInteger(UInt8(7))
         }
-        #expect { _ = try PeerFrameCodec.decode(frame: &badFlag) } throws: { ($0 as? WireError)?.message.contains("recursive flag") == true }
+        #expect { _ = try PeerFrameCodec.decode(frame: &badFlag) } throws: {
+            ($0 as? WireError)?.message.contains("recursive flag") == true
+        }
     }
 
     @Test func contentDigests_refuseHostilePathAndShortDigest() {
@@ -234,7 +276,9 @@ struct PeerFrameCodecTests {
             string("a", into: &buffer)
             buffer.writeBytes(Array(repeating: UInt8(0), count: 31))
         }
-        #expect { _ = try PeerFrameCodec.decode(frame: &short) } throws: { ($0 as? WireError)?.message.contains("inside the digest") == true }
+        #expect { _ = try PeerFrameCodec.decode(frame: &short) } throws: {
+            ($0 as? WireError)?.message.contains("inside the digest") == true
+        }
     }
 
     @Test func hello_fromAnOlderVersion_decodesWithoutOwnerships_soTheVersionCheckCanExplain() throws {
@@ -281,7 +325,9 @@ struct PeerFrameCodecTests {
         while buffer.readableBytes > 0 {
             try channel.writeInbound(buffer.readSlice(length: min(3, buffer.readableBytes))!)
         }
-        #expect(try channel.readInbound(as: PeerMessage.self) == .openShare(group: "g", share: "s", incremental: false, resume: nil))
+        #expect(
+            try channel.readInbound(as: PeerMessage.self)
+                == .openShare(group: "g", share: "s", incremental: false, resume: nil))
         #expect(try channel.readInbound(as: PeerMessage.self) == .syncEnd)
         _ = try channel.finish()
     }

@@ -38,7 +38,8 @@ public struct ArchiveCalendar: Sendable, Equatable {
         let (year, month, day) = Self.civilFromDays(days)
         // 1970-01-01 was a Thursday (4).
         let weekday = (Self.floorModulo(days + 3, 7)) + 1
-        return Civil(year: year, month: month, day: day, hour: seconds / 3600, minute: seconds % 3600 / 60, weekday: weekday)
+        return Civil(
+            year: year, month: month, day: day, hour: seconds / 3600, minute: seconds % 3600 / 60, weekday: weekday)
     }
 
     /// The instant of local `year-month-day hour:minute`.

@@ -29,14 +29,17 @@ public struct ArchiveSchedule: Sendable, Equatable {
         var candidate: Double
         switch every {
         case .hourly:
-            candidate = calendar.time(year: date.year, month: date.month, day: date.day, hour: date.hour, minute: minute)
+            candidate = calendar.time(
+                year: date.year, month: date.month, day: date.day, hour: date.hour, minute: minute)
             if candidate > time { candidate -= 3600 }
         case .daily:
             candidate = calendar.time(year: date.year, month: date.month, day: date.day, hour: hour, minute: minute)
             if candidate > time { candidate -= 86400 }
         case .weekly:
             let back = ArchiveCalendar.floorModulo(date.weekday - weekday, 7)
-            candidate = calendar.time(year: date.year, month: date.month, day: date.day, hour: hour, minute: minute) - Double(back) * 86400
+            candidate =
+                calendar.time(year: date.year, month: date.month, day: date.day, hour: hour, minute: minute) - Double(
+                    back) * 86400
             if candidate > time { candidate -= 7 * 86400 }
         case .monthly:
             candidate = monthlySlot(year: date.year, month: date.month, calendar: calendar)

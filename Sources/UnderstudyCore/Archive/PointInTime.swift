@@ -14,7 +14,8 @@ public enum PointInTime {
 
         public var description: String {
             if let reason { return "'\(text)' is refused: \(reason)" }
-            return "'\(text)' is not a time: use 2026-11-22T10:00:00Z, 2026-11-22 10:00 (local time), 2026-11-22, or a duration ago like 2h or 3d"
+            return
+                "'\(text)' is not a time: use 2026-11-22T10:00:00Z, 2026-11-22 10:00 (local time), 2026-11-22, or a duration ago like 2h or 3d"
         }
     }
 
@@ -28,18 +29,24 @@ public enum PointInTime {
             moment = parsed
         }
         // Nothing understudy keeps is older than 1970; far older moments would print with negative years.
-        guard moment >= 0 else { throw ParseError(text: text, reason: "it is before 1970-01-01, older than anything understudy keeps") }
+        guard moment >= 0 else {
+            throw ParseError(text: text, reason: "it is before 1970-01-01, older than anything understudy keeps")
+        }
         return moment
     }
 
     private static func parseDate(_ text: String, calendar: ArchiveCalendar) -> Double? {
         let bytes = Array(text.utf8)
-        guard bytes.count >= 10, let year = number(bytes, 0, 4), bytes[4] == UInt8(ascii: "-"), let month = number(bytes, 5, 2),
-              bytes[7] == UInt8(ascii: "-"), let day = number(bytes, 8, 2), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        guard bytes.count >= 10, let year = number(bytes, 0, 4), bytes[4] == UInt8(ascii: "-"),
+            let month = number(bytes, 5, 2),
+            bytes[7] == UInt8(ascii: "-"), let day = number(bytes, 8, 2), (1...12).contains(month),
+            (1...31).contains(day)
+        else { return nil }
         if bytes.count == 10 { return calendar.time(year: year, month: month, day: day) }
         guard bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "), bytes.count >= 16,
-              let hour = number(bytes, 11, 2), bytes[13] == UInt8(ascii: ":"), let minute = number(bytes, 14, 2),
-              hour < 24, minute < 60 else { return nil }
+            let hour = number(bytes, 11, 2), bytes[13] == UInt8(ascii: ":"), let minute = number(bytes, 14, 2),
+            hour < 24, minute < 60
+        else { return nil }
         var index = 16
         var second = 0
         if index < bytes.count, bytes[index] == UInt8(ascii: ":") {
@@ -54,8 +61,10 @@ public enum PointInTime {
                 guard index + 1 == bytes.count else { return nil }
                 offset = 0
             case UInt8(ascii: "+"), UInt8(ascii: "-"):
-                guard bytes.count == index + 6, let hours = number(bytes, index + 1, 2), bytes[index + 3] == UInt8(ascii: ":"),
-                      let minutes = number(bytes, index + 4, 2), hours < 24, minutes < 60 else { return nil }
+                guard bytes.count == index + 6, let hours = number(bytes, index + 1, 2),
+                    bytes[index + 3] == UInt8(ascii: ":"),
+                    let minutes = number(bytes, index + 4, 2), hours < 24, minutes < 60
+                else { return nil }
                 offset = (hours * 3600 + minutes * 60) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
             default:
                 return nil
@@ -80,7 +89,8 @@ public enum PointInTime {
         let civil = ArchiveCalendar(utcOffsetSeconds: 0).civil(time)
         let seconds = Int(time.rounded(.down)) - Int((time / 60).rounded(.down)) * 60
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(civil.year)-\(two(civil.month))-\(two(civil.day))T\(two(civil.hour)):\(two(civil.minute)):\(two(seconds))Z"
+        return
+            "\(civil.year)-\(two(civil.month))-\(two(civil.day))T\(two(civil.hour)):\(two(civil.minute)):\(two(seconds))Z"
     }
 
     /// "20261122T100000Z": the compact form in archive names.

@@ -12,7 +12,9 @@ public struct ArchiveConfiguration: Sendable, Equatable {
     public var schedule: ArchiveSchedule
     public var retention: RetentionPolicy
 
-    public init(name: String, share: String, paths: [String] = [], schedule: ArchiveSchedule, retention: RetentionPolicy) {
+    public init(
+        name: String, share: String, paths: [String] = [], schedule: ArchiveSchedule, retention: RetentionPolicy
+    ) {
         self.name = name
         self.share = share
         self.paths = paths

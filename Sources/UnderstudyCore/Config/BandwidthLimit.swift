@@ -60,7 +60,8 @@ public struct BandwidthLimit: Sendable, Equatable {
             "kbit": 125, "Mbit": 125_000, "Gbit": 125_000_000,
         ]
         guard let scale = units[String(unit)] else {
-            throw BandwidthError(text: text, reason: "'\(unit)' is not a unit (B, KB, MB, GB, KiB, MiB, GiB, kbit, Mbit, Gbit)")
+            throw BandwidthError(
+                text: text, reason: "'\(unit)' is not a unit (B, KB, MB, GB, KiB, MiB, GiB, kbit, Mbit, Gbit)")
         }
         let bytes = value * scale
         guard bytes >= 1024 else { throw BandwidthError(text: text, reason: "it is below 1 KiB/s") }

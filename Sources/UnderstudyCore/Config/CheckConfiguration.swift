@@ -48,8 +48,10 @@ public struct CheckConfiguration: Sendable, Equatable {
     /// Consecutive failures that make a passing check fail.
     public var fall: Int
 
-    public init(name: String, probe: Probe, interval: ConfigDuration = Self.defaultInterval,
-                timeout: ConfigDuration = Self.defaultTimeout, rise: Int = Self.defaultRise, fall: Int = Self.defaultFall) {
+    public init(
+        name: String, probe: Probe, interval: ConfigDuration = Self.defaultInterval,
+        timeout: ConfigDuration = Self.defaultTimeout, rise: Int = Self.defaultRise, fall: Int = Self.defaultFall
+    ) {
         self.name = name
         self.probe = probe
         self.interval = interval

@@ -8,8 +8,11 @@ public enum ConfigurationText {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0 {
-                throw ConfigurationProblem(file: path, line: line, code: .notText,
-                                           message: "the file is not text: a NUL byte at column \(index - lineStart + 1); is this the configuration file?")
+                throw ConfigurationProblem(
+                    file: path, line: line, code: .notText,
+                    message:
+                        "the file is not text: a NUL byte at column \(index - lineStart + 1); is this the configuration file?"
+                )
             }
             if byte == UInt8(ascii: "\n") {
                 line += 1
@@ -20,8 +23,11 @@ public enum ConfigurationText {
             let length = sequenceLength(bytes, at: index)
             guard length > 0 else {
                 let hex = String(byte, radix: 16, uppercase: true)
-                throw ConfigurationProblem(file: path, line: line, code: .notText,
-                                           message: "the file is not UTF-8 text: byte 0x\(hex.count < 2 ? "0" + hex : hex) at column \(index - lineStart + 1) does not begin a valid UTF-8 sequence; save the file as UTF-8")
+                throw ConfigurationProblem(
+                    file: path, line: line, code: .notText,
+                    message:
+                        "the file is not UTF-8 text: byte 0x\(hex.count < 2 ? "0" + hex : hex) at column \(index - lineStart + 1) does not begin a valid UTF-8 sequence; save the file as UTF-8"
+                )
             }
             index += length
         }

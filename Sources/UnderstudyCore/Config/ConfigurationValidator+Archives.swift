@@ -4,11 +4,15 @@ extension ConfigurationValidator {
     static let archiveKeys = ["name", "share", "paths", "every", "at", "on", "day", "keep", "keep_within"]
     static let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
-    mutating func readArchives(_ table: TOMLTable, group: String, shares: [ShareDraft], place: String) -> [ArchiveConfiguration]? {
+    mutating func readArchives(
+        _ table: TOMLTable, group: String, shares: [ShareDraft], place: String
+    ) -> [ArchiveConfiguration]? {
         guard let value = table["archives"] else { return [] }
         let header = "[[\(TOMLParser.display(["groups", group, "archives"]))]]"
         guard let elements = value.array else {
-            report(.wrongType, value.line, "\(Self.subject("archives", place)) must be an array of tables; write each schedule as \(header)")
+            report(
+                .wrongType, value.line,
+                "\(Self.subject("archives", place)) must be an array of tables; write each schedule as \(header)")
             return nil
         }
         var archives: [ArchiveConfiguration] = []
@@ -16,7 +20,10 @@ extension ConfigurationValidator {
         var firstLine: [String: Int] = [:]
         for element in elements {
             guard let archiveTable = element.table else {
-                report(.wrongType, element.line, "each element of \(Self.subject("archives", place)) must be a table, not \(element.typeDescription)")
+                report(
+                    .wrongType, element.line,
+                    "each element of \(Self.subject("archives", place)) must be a table, not \(element.typeDescription)"
+                )
                 valid = false
                 continue
             }
@@ -26,8 +33,10 @@ extension ConfigurationValidator {
             }
             let key = "\(archive.share)/\(archive.name)"
             if let first = firstLine[key] {
-                report(.conflict, archiveTable["name"]?.line ?? archiveTable.line,
-                       "share '\(archive.share)' has two archive schedules named '\(archive.name)' (first on line \(first)); give each its own 'name'")
+                report(
+                    .conflict, archiveTable["name"]?.line ?? archiveTable.line,
+                    "share '\(archive.share)' has two archive schedules named '\(archive.name)' (first on line \(first)); give each its own 'name'"
+                )
                 valid = false
                 continue
             }
@@ -37,7 +46,8 @@ extension ConfigurationValidator {
         return valid ? archives : nil
     }
 
-    private mutating func readArchive(_ table: TOMLTable, shares: [ShareDraft], place: String) -> ArchiveConfiguration? {
+    private mutating func readArchive(_ table: TOMLTable, shares: [ShareDraft], place: String) -> ArchiveConfiguration?
+    {
         checkKeys(of: table, allowed: Self.archiveKeys, place: place)
         let shareNames = shares.compactMap(\.name)
         var share: String?
@@ -45,46 +55,66 @@ extension ConfigurationValidator {
             if shareNames.contains(name) {
                 share = name
             } else {
-                report(.invalidValue, line, "\(Self.subject("share", place)) is '\(name)', which is not a share of this group; the shares are "
-                       + shareNames.map { "'\($0)'" }.joined(separator: ", "))
+                report(
+                    .invalidValue, line,
+                    "\(Self.subject("share", place)) is '\(name)', which is not a share of this group; the shares are "
+                        + shareNames.map { "'\($0)'" }.joined(separator: ", "))
             }
         } else if table["share"] == nil {
             if shareNames.count == 1 {
                 share = shareNames[0]
             } else if shareNames.count > 1 {
-                report(.missingKey, table.line, "missing key 'share' in \(place): the group has several shares ("
-                       + shareNames.map { "'\($0)'" }.joined(separator: ", ") + "); say which one to archive")
+                report(
+                    .missingKey, table.line,
+                    "missing key 'share' in \(place): the group has several shares ("
+                        + shareNames.map { "'\($0)'" }.joined(separator: ", ") + "); say which one to archive")
             }
         }
-        guard let everyText = readChoice("every", table, place: place, choices: ArchiveSchedule.Every.allCases.map(\.rawValue), default: "") else {
+        guard
+            let everyText = readChoice(
+                "every", table, place: place, choices: ArchiveSchedule.Every.allCases.map(\.rawValue), default: "")
+        else {
             return nil
         }
         guard let every = ArchiveSchedule.Every(rawValue: everyText) else {
-            report(.missingKey, table.line, "missing required key 'every' in \(place); use 'hourly', 'daily', 'weekly' or 'monthly'")
+            report(
+                .missingKey, table.line,
+                "missing required key 'every' in \(place); use 'hourly', 'daily', 'weekly' or 'monthly'")
             return nil
         }
         var schedule = ArchiveSchedule(every: every)
         var valid = share != nil
-        if let (at, line) = readString("at", in: table, place: place, required: false, expectation: every == .hourly ? "\":MM\"" : "\"HH:MM\"") {
+        if let (at, line) = readString(
+            "at", in: table, place: place, required: false, expectation: every == .hourly ? "\":MM\"" : "\"HH:MM\"")
+        {
             if let (hour, minute) = Self.parseTimeOfDay(at, hourly: every == .hourly) {
                 schedule.hour = hour
                 schedule.minute = minute
             } else {
-                let expected = every == .hourly ? "\":MM\" (the minute of every hour, like \":15\")" : "\"HH:MM\" (like \"02:00\")"
-                report(.invalidValue, line, "\(Self.subject("at", place)) is '\(at)'; for an \(every.rawValue) schedule it must be \(expected)")
+                let expected =
+                    every == .hourly ? "\":MM\" (the minute of every hour, like \":15\")" : "\"HH:MM\" (like \"02:00\")"
+                report(
+                    .invalidValue, line,
+                    "\(Self.subject("at", place)) is '\(at)'; for an \(every.rawValue) schedule it must be \(expected)")
                 valid = false
             }
         } else if table["at"] != nil {
             valid = false
         }
-        if let (day, line) = readString("on", in: table, place: place, required: false, expectation: "a weekday like \"sunday\"") {
+        if let (day, line) = readString(
+            "on", in: table, place: place, required: false, expectation: "a weekday like \"sunday\"")
+        {
             if every != .weekly {
-                report(.invalidValue, line, "\(Self.subject("on", place)) only applies to weekly schedules; this one is \(every.rawValue)")
+                report(
+                    .invalidValue, line,
+                    "\(Self.subject("on", place)) only applies to weekly schedules; this one is \(every.rawValue)")
                 valid = false
             } else if let index = Self.weekdays.firstIndex(of: day.lowercased()) {
                 schedule.weekday = index + 1
             } else {
-                report(.invalidValue, line, "\(Self.subject("on", place)) is '\(day)'; it must be a weekday, like 'sunday'")
+                report(
+                    .invalidValue, line, "\(Self.subject("on", place)) is '\(day)'; it must be a weekday, like 'sunday'"
+                )
                 valid = false
             }
         } else if table["on"] != nil {
@@ -92,7 +122,9 @@ extension ConfigurationValidator {
         }
         if let dayValue = table["day"] {
             if every != .monthly {
-                report(.invalidValue, dayValue.line, "\(Self.subject("day", place)) only applies to monthly schedules; this one is \(every.rawValue)")
+                report(
+                    .invalidValue, dayValue.line,
+                    "\(Self.subject("day", place)) only applies to monthly schedules; this one is \(every.rawValue)")
                 valid = false
             } else if let day = readInteger("day", table, place: place, default: 1, range: 1...31) {
                 schedule.dayOfMonth = day
@@ -100,12 +132,16 @@ extension ConfigurationValidator {
                 valid = false
             }
         }
-        let keep = readInteger("keep", table, place: place, default: ArchiveConfiguration.defaultKeep[every]!, range: 0...100_000)
-        let keepWithin = readDuration("keep_within", table, place: place, default: ConfigDuration(seconds: 0),
-                                      range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 100 * 365 * 86400))
+        let keep = readInteger(
+            "keep", table, place: place, default: ArchiveConfiguration.defaultKeep[every]!, range: 0...100_000)
+        let keepWithin = readDuration(
+            "keep_within", table, place: place, default: ConfigDuration(seconds: 0),
+            range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 100 * 365 * 86400))
         if keep == 0, let keepWithin, keepWithin.seconds == 0 {
-            report(.invalidValue, table["keep"]?.line ?? table.line,
-                   "\(Self.subject("keep", place)) is 0 and there is no 'keep_within': every archive would be pruned as soon as it is made")
+            report(
+                .invalidValue, table["keep"]?.line ?? table.line,
+                "\(Self.subject("keep", place)) is 0 and there is no 'keep_within': every archive would be pruned as soon as it is made"
+            )
             valid = false
         }
         var paths: [String] = []
@@ -118,7 +154,10 @@ extension ConfigurationValidator {
                     try RelativePath.validate(trimmed)
                     paths.append(trimmed)
                 } catch {
-                    report(.invalidPath, line, "an element of \(Self.subject("paths", place)) \(error.reason): '\(path)'; give paths inside the share, like \"db/\"")
+                    report(
+                        .invalidPath, line,
+                        "an element of \(Self.subject("paths", place)) \(error.reason): '\(path)'; give paths inside the share, like \"db/\""
+                    )
                     valid = false
                 }
             }
@@ -138,18 +177,23 @@ extension ConfigurationValidator {
             valid = false
         }
         if name == "manual" {
-            report(.invalidName, table["name"]?.line ?? table.line, "archive schedule name 'manual' is kept for `understudy archive now`; choose another")
+            report(
+                .invalidName, table["name"]?.line ?? table.line,
+                "archive schedule name 'manual' is kept for `understudy archive now`; choose another")
             valid = false
         }
         guard valid, let share, let keep, let keepWithin else { return nil }
-        return ArchiveConfiguration(name: name, share: share, paths: Array(Set(paths)).sorted(), schedule: schedule,
-                                    retention: ArchiveConfiguration.retention(every: every, keep: keep, keepWithin: keepWithin.seconds))
+        return ArchiveConfiguration(
+            name: name, share: share, paths: Array(Set(paths)).sorted(), schedule: schedule,
+            retention: ArchiveConfiguration.retention(every: every, keep: keep, keepWithin: keepWithin.seconds))
     }
 
     /// "HH:MM" (or ":MM" for hourly schedules) → hour and minute.
     static func parseTimeOfDay(_ text: String, hourly: Bool) -> (Int, Int)? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[1].count == 2, let minute = Int(parts[1]), (0...59).contains(minute) else { return nil }
+        guard parts.count == 2, parts[1].count == 2, let minute = Int(parts[1]), (0...59).contains(minute) else {
+            return nil
+        }
         if hourly {
             guard parts[0].isEmpty else { return nil }
             return (0, minute)

@@ -12,16 +12,26 @@ extension ConfigurationValidator {
         if let value = table["bandwidth_schedule"] {
             let header = "[[\(TOMLParser.display(["groups", group, "bandwidth_schedule"]))]]"
             guard let elements = value.array else {
-                report(.wrongType, value.line, "\(Self.subject("bandwidth_schedule", place)) must be an array of tables; write each window as \(header)")
+                report(
+                    .wrongType, value.line,
+                    "\(Self.subject("bandwidth_schedule", place)) must be an array of tables; write each window as \(header)"
+                )
                 return nil
             }
             for element in elements {
                 guard let window = element.table else {
-                    report(.wrongType, element.line, "each element of \(Self.subject("bandwidth_schedule", place)) must be a table, not \(element.typeDescription)")
+                    report(
+                        .wrongType, element.line,
+                        "each element of \(Self.subject("bandwidth_schedule", place)) must be a table, not \(element.typeDescription)"
+                    )
                     valid = false
                     continue
                 }
-                if let parsed = readWindow(window, place: header) { limit.schedule.append(parsed) } else { valid = false }
+                if let parsed = readWindow(window, place: header) {
+                    limit.schedule.append(parsed)
+                } else {
+                    valid = false
+                }
             }
         }
         return valid ? limit : nil
@@ -29,8 +39,11 @@ extension ConfigurationValidator {
 
     /// nil with a problem reported, or .some(nil) for "unlimited".
     private mutating func readRate(_ table: TOMLTable, place: String) -> Int64?? {
-        guard let (text, line) = readString("bandwidth", in: table, place: place, required: true,
-                                            expectation: "a rate like \"20MB/s\"") else { return nil }
+        guard
+            let (text, line) = readString(
+                "bandwidth", in: table, place: place, required: true,
+                expectation: "a rate like \"20MB/s\"")
+        else { return nil }
         do throws(BandwidthError) {
             return .some(try BandwidthLimit.parseRate(text))
         } catch {
@@ -49,7 +62,9 @@ extension ConfigurationValidator {
                 if let day = Self.dayNames[name.lowercased()] {
                     days.insert(day)
                 } else {
-                    report(.invalidBandwidth, line, "'\(name)' in 'days' of \(place) is not a day; write mon, tue, wed, thu, fri, sat or sun")
+                    report(
+                        .invalidBandwidth, line,
+                        "'\(name)' in 'days' of \(place) is not a day; write mon, tue, wed, thu, fri, sat or sun")
                     valid = false
                 }
             }
@@ -59,7 +74,9 @@ extension ConfigurationValidator {
         let rate = readRate(table, place: place)
         guard valid, let from, let to, let rate else { return nil }
         if from == to {
-            report(.invalidBandwidth, table["to"]?.line ?? table.line, "\(place) starts and ends at the same time; a window needs a length")
+            report(
+                .invalidBandwidth, table["to"]?.line ?? table.line,
+                "\(place) starts and ends at the same time; a window needs a length")
             return nil
         }
         return BandwidthLimit.Window(days: days, fromMinute: from, toMinute: to, bytesPerSecond: rate)
@@ -67,13 +84,20 @@ extension ConfigurationValidator {
 
     /// "HH:MM" → minutes after midnight.
     private mutating func readClock(_ key: String, _ table: TOMLTable, place: String) -> Int? {
-        guard let (text, line) = readString(key, in: table, place: place, required: true, expectation: "a time like \"08:00\"") else { return nil }
+        guard
+            let (text, line) = readString(
+                key, in: table, place: place, required: true, expectation: "a time like \"08:00\"")
+        else { return nil }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count == 2, parts[0].count == 2, parts[1].count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
-           (0...24).contains(hour), (0..<60).contains(minute), hour < 24 || minute == 0 {
+        if parts.count == 2, parts[0].count == 2, parts[1].count == 2, let hour = Int(parts[0]),
+            let minute = Int(parts[1]),
+            (0...24).contains(hour), (0..<60).contains(minute), hour < 24 || minute == 0
+        {
             return hour * 60 + minute
         }
-        report(.invalidBandwidth, line, "\(Self.subject(key, place)) is '\(text)', not a time like \"08:00\" (00:00 to 24:00)")
+        report(
+            .invalidBandwidth, line,
+            "\(Self.subject(key, place)) is '\(text)', not a time like \"08:00\" (00:00 to 24:00)")
         return nil
     }
 }

@@ -16,7 +16,10 @@ extension ConfigurationValidator {
             guard let address = node.address else { continue }
             let key = "\(address.machineKey) \(address.port)"
             if let first = firstByAddress[key] {
-                report(.conflict, node.addressLine, "address '\(address)' of node '\(node.name)' is the same as the address '\(first.address!)' of node '\(first.name)' (line \(first.addressLine)); each node needs its own host:port")
+                report(
+                    .conflict, node.addressLine,
+                    "address '\(address)' of node '\(node.name)' is the same as the address '\(first.address!)' of node '\(first.name)' (line \(first.addressLine)); each node needs its own host:port"
+                )
             } else {
                 firstByAddress[key] = node
             }
@@ -27,13 +30,21 @@ extension ConfigurationValidator {
         for (index, node) in nodes.enumerated() {
             guard let address = node.address else { continue }
             for earlier in nodes[..<index] where earlier.address?.machineKey == address.machineKey {
-                if let directory = node.stateDirectory, let other = earlier.stateDirectory, ConfigPath.overlap(directory, other) {
-                    report(.conflict, node.stateDirectoryLine, "state_dir '\(directory)'\(node.stateDirectoryIsDefault ? " (the default)" : "") of node '\(node.name)' overlaps the state_dir '\(other)' of node '\(earlier.name)' (line \(earlier.stateDirectoryLine)); nodes on one machine (\(address.host)) need separate state directories")
+                if let directory = node.stateDirectory, let other = earlier.stateDirectory,
+                    ConfigPath.overlap(directory, other)
+                {
+                    report(
+                        .conflict, node.stateDirectoryLine,
+                        "state_dir '\(directory)'\(node.stateDirectoryIsDefault ? " (the default)" : "") of node '\(node.name)' overlaps the state_dir '\(other)' of node '\(earlier.name)' (line \(earlier.stateDirectoryLine)); nodes on one machine (\(address.host)) need separate state directories"
+                    )
                 }
                 // Two default sockets collide only when the state directories do, reported above.
                 if node.controlSocketIsDefault && earlier.controlSocketIsDefault { continue }
                 if let socket = node.controlSocket, socket == earlier.controlSocket {
-                    report(.conflict, node.controlSocketLine, "control_socket '\(socket)' of node '\(node.name)' is also the control socket of node '\(earlier.name)' (line \(earlier.controlSocketLine)); nodes on one machine (\(address.host)) need separate control sockets")
+                    report(
+                        .conflict, node.controlSocketLine,
+                        "control_socket '\(socket)' of node '\(node.name)' is also the control socket of node '\(earlier.name)' (line \(earlier.controlSocketLine)); nodes on one machine (\(address.host)) need separate control sockets"
+                    )
                 }
             }
         }
@@ -52,16 +63,20 @@ extension ConfigurationValidator {
         var replicas: [ReplicaUse] = []
         for group in groups {
             guard let primary = group.primary.flatMap({ nodesByName[$0] }), let primaryAddress = primary.address,
-                  let standby = group.standby.flatMap({ nodesByName[$0] }), let standbyAddress = standby.address
+                let standby = group.standby.flatMap({ nodesByName[$0] }), let standbyAddress = standby.address
             else { continue }
             let oneMachine = primaryAddress.machineKey == standbyAddress.machineKey
             for share in group.shares {
                 guard let replica = share.replica else { continue }
                 if oneMachine, let source = share.source, ConfigPath.overlap(source, replica) {
-                    let what = share.replicaIsDefault
+                    let what =
+                        share.replicaIsDefault
                         ? "\(share.title) in group '\(group.name)' has no 'replica', so it would be mirrored onto its own source '\(source)'"
                         : "replica '\(replica)' of \(share.title) in group '\(group.name)' overlaps its source '\(source)'"
-                    report(.conflict, share.replicaLine, "\(what); primary '\(primary.name)' and standby '\(standby.name)' run on one machine (\(standbyAddress.host)), so the replica must lie outside the source")
+                    report(
+                        .conflict, share.replicaLine,
+                        "\(what); primary '\(primary.name)' and standby '\(standby.name)' run on one machine (\(standbyAddress.host)), so the replica must lie outside the source"
+                    )
                 }
                 let use = ReplicaUse(
                     machineKey: standbyAddress.machineKey,
@@ -69,12 +84,19 @@ extension ConfigurationValidator {
                     line: share.replicaLine,
                     description: "replica '\(replica)' of \(share.title) in group '\(group.name)'"
                 )
-                for earlier in replicas where earlier.machineKey == use.machineKey && ConfigPath.overlap(earlier.path, use.path) {
-                    report(.conflict, use.line, "\(use.description) overlaps the \(earlier.description) (line \(earlier.line)); both are written on standby machine \(standbyAddress.host)")
+                for earlier in replicas
+                where earlier.machineKey == use.machineKey && ConfigPath.overlap(earlier.path, use.path) {
+                    report(
+                        .conflict, use.line,
+                        "\(use.description) overlaps the \(earlier.description) (line \(earlier.line)); both are written on standby machine \(standbyAddress.host)"
+                    )
                 }
                 for node in nodes where node.address?.machineKey == use.machineKey {
                     if let stateDirectory = node.stateDirectory, ConfigPath.overlap(stateDirectory, use.path) {
-                        report(.conflict, use.line, "\(use.description) overlaps the state_dir '\(stateDirectory)' of node '\(node.name)' (line \(node.stateDirectoryLine)) on machine \(standbyAddress.host)")
+                        report(
+                            .conflict, use.line,
+                            "\(use.description) overlaps the state_dir '\(stateDirectory)' of node '\(node.name)' (line \(node.stateDirectoryLine)) on machine \(standbyAddress.host)"
+                        )
                     }
                 }
                 replicas.append(use)

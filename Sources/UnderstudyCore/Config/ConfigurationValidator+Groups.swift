@@ -1,7 +1,11 @@
 /// `[groups.NAME]` tables (`primary`, `standby`, `resync_interval`, `quiet_delay`, `max_delay`, `shares`) and their
 /// `[[groups.NAME.shares]]` (`name`, `source`, `replica`, `include`, `exclude`).
 extension ConfigurationValidator {
-    static let groupKeys = ["primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth", "bandwidth_schedule", "shares", "archives"]
+    static let groupKeys =
+        [
+            "primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth",
+            "bandwidth_schedule", "shares", "archives",
+        ]
         + takeoverKeys
     static let shareKeys = ["name", "source", "replica", "include", "exclude", "history", "archive_dir"]
 
@@ -27,16 +31,19 @@ extension ConfigurationValidator {
         var asksForTakeover = false
 
         var built: GroupConfiguration? {
-            guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay, let maxDelay,
-                  let bandwidth, let live, let verifyInterval, let takeover, let archives else { return nil }
+            guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay,
+                let maxDelay,
+                let bandwidth, let live, let verifyInterval, let takeover, let archives
+            else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
                 guard let configuration = share.built else { return nil }
                 built.append(configuration)
             }
-            return GroupConfiguration(name: name, primary: primary, standby: standby, resyncInterval: resyncInterval,
-                                      quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
-                                      bandwidth: bandwidth, shares: built, takeover: takeover, archives: archives)
+            return GroupConfiguration(
+                name: name, primary: primary, standby: standby, resyncInterval: resyncInterval,
+                quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
+                bandwidth: bandwidth, shares: built, takeover: takeover, archives: archives)
         }
     }
 
@@ -54,9 +61,12 @@ extension ConfigurationValidator {
         var archiveDirectory: String?? = .some(nil)
 
         var built: ShareConfiguration? {
-            guard let name, let source, let replica, let include, let exclude, let history, let archiveDirectory else { return nil }
-            return try? ShareConfiguration(name: name, source: source, replica: replica, include: include, exclude: exclude,
-                                           history: history, archiveDirectory: archiveDirectory)
+            guard let name, let source, let replica, let include, let exclude, let history, let archiveDirectory else {
+                return nil
+            }
+            return try? ShareConfiguration(
+                name: name, source: source, replica: replica, include: include, exclude: exclude,
+                history: history, archiveDirectory: archiveDirectory)
         }
 
         /// "share 'site'", or "the share on line 12" when it has no usable name.
@@ -66,14 +76,19 @@ extension ConfigurationValidator {
     mutating func readGroups(_ root: TOMLTable, nodes: [NodeDraft]) -> [GroupDraft] {
         guard let value = root["groups"] else { return [] }
         guard let table = value.table else {
-            report(.wrongType, value.line, "'groups' must be a table of groups, like [groups.web], not \(value.typeDescription)")
+            report(
+                .wrongType, value.line,
+                "'groups' must be a table of groups, like [groups.web], not \(value.typeDescription)")
             return []
         }
         let nodeNames = nodes.map(\.name)
         var groups: [GroupDraft] = []
         for entry in table.entries {
             guard let groupTable = entry.value.table else {
-                report(.wrongType, entry.value.line, "'\(entry.key)' in [groups] must be a table, like \(Self.header("groups", entry.key)), not \(entry.value.typeDescription)")
+                report(
+                    .wrongType, entry.value.line,
+                    "'\(entry.key)' in [groups] must be a table, like \(Self.header("groups", entry.key)), not \(entry.value.typeDescription)"
+                )
                 continue
             }
             groups.append(readGroup(entry.key, groupTable, nodeNames: nodeNames))
@@ -91,7 +106,10 @@ extension ConfigurationValidator {
         checkKeys(of: table, allowed: Self.groupKeys, place: place)
 
         for role in ["primary", "standby"] {
-            guard let (node, line) = readString(role, in: table, place: place, required: true, expectation: "the name of a node") else { continue }
+            guard
+                let (node, line) = readString(
+                    role, in: table, place: place, required: true, expectation: "the name of a node")
+            else { continue }
             if role == "primary" { group.primaryLine = line } else { group.standbyLine = line }
             guard nodeNames.contains(node) else {
                 var message = "\(role) '\(node)' of group '\(name)' is not a node defined in [nodes]"
@@ -106,21 +124,29 @@ extension ConfigurationValidator {
             if role == "primary" { group.primary = node } else { group.standby = node }
         }
         if let primary = group.primary, primary == group.standby {
-            report(.sameNode, group.standbyLine, "group '\(name)' has '\(primary)' as both primary and standby; the standby must be another node")
+            report(
+                .sameNode, group.standbyLine,
+                "group '\(name)' has '\(primary)' as both primary and standby; the standby must be another node")
             group.standby = nil
         }
 
-        group.resyncInterval = readDuration("resync_interval", table, place: place, default: GroupConfiguration.defaultResyncInterval,
-                                            range: GroupConfiguration.minimumResyncInterval...GroupConfiguration.maximumInterval)
-        group.quietDelay = readDuration("quiet_delay", table, place: place, default: GroupConfiguration.defaultQuietDelay,
-                                        range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 10))
-        group.maxDelay = readDuration("max_delay", table, place: place, default: GroupConfiguration.defaultMaxDelay,
-                                      range: ConfigDuration(seconds: 0.001)...ConfigDuration(seconds: 60))
-        group.verifyInterval = readDuration("verify_interval", table, place: place, default: GroupConfiguration.defaultVerifyInterval,
-                                            range: ConfigDuration(seconds: 1)...GroupConfiguration.maximumInterval)
+        group.resyncInterval = readDuration(
+            "resync_interval", table, place: place, default: GroupConfiguration.defaultResyncInterval,
+            range: GroupConfiguration.minimumResyncInterval...GroupConfiguration.maximumInterval)
+        group.quietDelay = readDuration(
+            "quiet_delay", table, place: place, default: GroupConfiguration.defaultQuietDelay,
+            range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 10))
+        group.maxDelay = readDuration(
+            "max_delay", table, place: place, default: GroupConfiguration.defaultMaxDelay,
+            range: ConfigDuration(seconds: 0.001)...ConfigDuration(seconds: 60))
+        group.verifyInterval = readDuration(
+            "verify_interval", table, place: place, default: GroupConfiguration.defaultVerifyInterval,
+            range: ConfigDuration(seconds: 1)...GroupConfiguration.maximumInterval)
         if let quiet = group.quietDelay, let max = group.maxDelay, max < quiet {
-            report(.invalidDuration, table["max_delay"]?.line ?? table["quiet_delay"]?.line ?? table.line,
-                   "\(Self.subject("max_delay", place)) is \(max), shorter than quiet_delay (\(quiet)); the upper bound must be at least the quiet delay")
+            report(
+                .invalidDuration, table["max_delay"]?.line ?? table["quiet_delay"]?.line ?? table.line,
+                "\(Self.subject("max_delay", place)) is \(max), shorter than quiet_delay (\(quiet)); the upper bound must be at least the quiet delay"
+            )
             group.maxDelay = nil
         }
         group.bandwidth = readBandwidth(table, group: name, place: place)
@@ -128,7 +154,9 @@ extension ConfigurationValidator {
             if case .boolean(let live) = value.kind {
                 group.live = live
             } else {
-                report(.wrongType, value.line, "\(Self.subject("live", place)) must be true or false, not \(value.typeDescription)")
+                report(
+                    .wrongType, value.line,
+                    "\(Self.subject("live", place)) must be true or false, not \(value.typeDescription)")
                 group.live = nil
             }
         }
@@ -139,8 +167,10 @@ extension ConfigurationValidator {
         return group
     }
 
-    mutating func readDuration(_ key: String, _ table: TOMLTable, place: String, default defaultValue: ConfigDuration,
-                                       range: ClosedRange<ConfigDuration>) -> ConfigDuration? {
+    mutating func readDuration(
+        _ key: String, _ table: TOMLTable, place: String, default defaultValue: ConfigDuration,
+        range: ClosedRange<ConfigDuration>
+    ) -> ConfigDuration? {
         guard let value = table[key] else { return defaultValue }
         let duration: ConfigDuration
         switch value.kind {
@@ -157,15 +187,22 @@ extension ConfigurationValidator {
             report(.invalidDuration, value.line, "\(Self.subject(key, place)) must not be negative (\(seconds))")
             return nil
         default:
-            report(.wrongType, value.line, "\(Self.subject(key, place)) must be a duration like \"30s\" or \"5m\", or whole seconds, not \(value.typeDescription)")
+            report(
+                .wrongType, value.line,
+                "\(Self.subject(key, place)) must be a duration like \"30s\" or \"5m\", or whole seconds, not \(value.typeDescription)"
+            )
             return nil
         }
         if duration < range.lowerBound {
-            report(.invalidDuration, value.line, "\(Self.subject(key, place)) is \(duration), below the minimum of \(range.lowerBound)")
+            report(
+                .invalidDuration, value.line,
+                "\(Self.subject(key, place)) is \(duration), below the minimum of \(range.lowerBound)")
             return nil
         }
         if duration > range.upperBound {
-            report(.invalidDuration, value.line, "\(Self.subject(key, place)) is \(duration), above the maximum of \(range.upperBound)")
+            report(
+                .invalidDuration, value.line,
+                "\(Self.subject(key, place)) is \(duration), above the maximum of \(range.upperBound)")
             return nil
         }
         return duration
@@ -174,15 +211,21 @@ extension ConfigurationValidator {
     private mutating func readShares(_ table: TOMLTable, group: String, place: String) -> ([ShareDraft], Bool) {
         let arrayHeader = "[[\(TOMLParser.display(["groups", group, "shares"]))]]"
         guard let value = table["shares"] else {
-            report(.noShares, table.line, "group '\(group)' has no shares; add a \(arrayHeader) table with a 'name' and a 'source'")
+            report(
+                .noShares, table.line,
+                "group '\(group)' has no shares; add a \(arrayHeader) table with a 'name' and a 'source'")
             return ([], false)
         }
         guard let elements = value.array else {
-            report(.wrongType, value.line, "\(Self.subject("shares", place)) must be an array of tables; write each share as \(arrayHeader)")
+            report(
+                .wrongType, value.line,
+                "\(Self.subject("shares", place)) must be an array of tables; write each share as \(arrayHeader)")
             return ([], false)
         }
         if elements.isEmpty {
-            report(.noShares, value.line, "group '\(group)' has no shares; add a \(arrayHeader) table with a 'name' and a 'source'")
+            report(
+                .noShares, value.line,
+                "group '\(group)' has no shares; add a \(arrayHeader) table with a 'name' and a 'source'")
             return ([], false)
         }
         var shares: [ShareDraft] = []
@@ -190,14 +233,18 @@ extension ConfigurationValidator {
         var firstLineByName: [String: Int] = [:]
         for element in elements {
             guard let shareTable = element.table else {
-                report(.wrongType, element.line, "each element of \(Self.subject("shares", place)) must be a table, not \(element.typeDescription)")
+                report(
+                    .wrongType, element.line,
+                    "each element of \(Self.subject("shares", place)) must be a table, not \(element.typeDescription)")
                 valid = false
                 continue
             }
             let share = readShare(shareTable, place: arrayHeader)
             if let name = share.name {
                 if let first = firstLineByName[name] {
-                    report(.duplicateShare, shareTable["name"]?.line ?? shareTable.line, "share name '\(name)' is used twice in group '\(group)' (first on line \(first))")
+                    report(
+                        .duplicateShare, shareTable["name"]?.line ?? shareTable.line,
+                        "share name '\(name)' is used twice in group '\(group)' (first on line \(first))")
                     valid = false
                 } else {
                     firstLineByName[name] = shareTable["name"]?.line ?? shareTable.line
@@ -227,14 +274,20 @@ extension ConfigurationValidator {
             if let (replica, line) = readAbsolutePath("replica", in: table, place: place, required: false) {
                 share.replicaLine = line
                 if replica == "/" {
-                    report(.invalidPath, line, "\(Self.subject("replica", place)) cannot be '/': the mirror would overwrite the standby's whole file system")
+                    report(
+                        .invalidPath, line,
+                        "\(Self.subject("replica", place)) cannot be '/': the mirror would overwrite the standby's whole file system"
+                    )
                 } else {
                     share.replica = replica
                 }
             }
         } else if let source = share.source {
             if source == "/" {
-                report(.invalidPath, share.sourceLine, "\(share.title) mirrors '/' but has no 'replica'; the mirror would overwrite the standby's whole file system")
+                report(
+                    .invalidPath, share.sourceLine,
+                    "\(share.title) mirrors '/' but has no 'replica'; the mirror would overwrite the standby's whole file system"
+                )
             } else {
                 share.replica = source
             }
@@ -244,8 +297,10 @@ extension ConfigurationValidator {
         if let value = table["history"] {
             if value.string == "off" || value.boolean == false {
                 share.history = .some(nil)
-            } else if let window = readDuration("history", table, place: place, default: ConfigDuration(seconds: 0),
-                                                range: ConfigDuration(seconds: 60)...ConfigDuration(seconds: 100 * 365 * 86400)) {
+            } else if let window = readDuration(
+                "history", table, place: place, default: ConfigDuration(seconds: 0),
+                range: ConfigDuration(seconds: 60)...ConfigDuration(seconds: 100 * 365 * 86400))
+            {
                 share.history = .some(window)
             } else {
                 share.history = nil
@@ -254,8 +309,14 @@ extension ConfigurationValidator {
         if table["archive_dir"] != nil {
             if let (directory, line) = readAbsolutePath("archive_dir", in: table, place: place, required: false) {
                 let replica = share.replica ?? ""
-                if directory == "/" || RelativePath.isWithin(String(directory.dropFirst()), String(replica.dropFirst())) && !replica.isEmpty {
-                    report(.invalidPath, line, "\(Self.subject("archive_dir", place)) is '\(directory)', inside the replica '\(replica)'; the mirror would delete it — put it beside the replica, on the same file system")
+                if directory == "/"
+                    || RelativePath.isWithin(String(directory.dropFirst()), String(replica.dropFirst()))
+                        && !replica.isEmpty
+                {
+                    report(
+                        .invalidPath, line,
+                        "\(Self.subject("archive_dir", place)) is '\(directory)', inside the replica '\(replica)'; the mirror would delete it — put it beside the replica, on the same file system"
+                    )
                     share.archiveDirectory = nil
                 } else {
                     share.archiveDirectory = .some(directory)
@@ -268,14 +329,18 @@ extension ConfigurationValidator {
     }
 
     /// Compiles each pattern on its own, so that every bad one is reported with its line.
-    private mutating func readPatterns(_ key: String, in table: TOMLTable, place: String, share: ShareDraft) -> [String]? {
+    private mutating func readPatterns(
+        _ key: String, in table: TOMLTable, place: String, share: ShareDraft
+    ) -> [String]? {
         guard let patterns = readStringArray(key, in: table, place: place) else { return nil }
         var valid = true
         for (pattern, line) in patterns {
             do throws(GlobError) {
                 _ = try GlobPattern(pattern)
             } catch {
-                report(.invalidPattern, line, "invalid pattern '\(error.pattern)' in '\(key)' of \(share.title): \(error.message)")
+                report(
+                    .invalidPattern, line,
+                    "invalid pattern '\(error.pattern)' in '\(key)' of \(share.title): \(error.message)")
                 valid = false
             }
         }

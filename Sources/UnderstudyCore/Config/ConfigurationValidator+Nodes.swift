@@ -21,9 +21,12 @@ extension ConfigurationValidator {
         var isolationCheck: CheckConfiguration?? = .some(nil)
 
         var built: NodeConfiguration? {
-            guard nameIsValid, let address, let stateDirectory, let controlSocket, let links, let isolationCheck else { return nil }
-            return NodeConfiguration(name: name, address: address, stateDirectory: stateDirectory, controlSocket: controlSocket,
-                                     links: links, isolationCheck: isolationCheck)
+            guard nameIsValid, let address, let stateDirectory, let controlSocket, let links, let isolationCheck else {
+                return nil
+            }
+            return NodeConfiguration(
+                name: name, address: address, stateDirectory: stateDirectory, controlSocket: controlSocket,
+                links: links, isolationCheck: isolationCheck)
         }
     }
 
@@ -31,21 +34,30 @@ extension ConfigurationValidator {
     /// count as nodes when groups refer to them.
     mutating func readNodes(_ root: TOMLTable) -> [NodeDraft] {
         guard let value = root["nodes"] else {
-            report(.noNodes, root.line, "no nodes are defined; add a [nodes.NAME] table with an 'address' for each machine")
+            report(
+                .noNodes, root.line, "no nodes are defined; add a [nodes.NAME] table with an 'address' for each machine"
+            )
             return []
         }
         guard let table = value.table else {
-            report(.wrongType, value.line, "'nodes' must be a table of nodes, like [nodes.alpha], not \(value.typeDescription)")
+            report(
+                .wrongType, value.line,
+                "'nodes' must be a table of nodes, like [nodes.alpha], not \(value.typeDescription)")
             return []
         }
         if table.isEmpty {
-            report(.noNodes, table.line, "no nodes are defined in [nodes]; add a [nodes.NAME] table with an 'address' for each machine")
+            report(
+                .noNodes, table.line,
+                "no nodes are defined in [nodes]; add a [nodes.NAME] table with an 'address' for each machine")
             return []
         }
         var nodes: [NodeDraft] = []
         for entry in table.entries {
             guard let nodeTable = entry.value.table else {
-                report(.wrongType, entry.value.line, "'\(entry.key)' in [nodes] must be a table, like \(Self.header("nodes", entry.key)) with an 'address', not \(entry.value.typeDescription)")
+                report(
+                    .wrongType, entry.value.line,
+                    "'\(entry.key)' in [nodes] must be a table, like \(Self.header("nodes", entry.key)) with an 'address', not \(entry.value.typeDescription)"
+                )
                 continue
             }
             nodes.append(readNode(entry.key, nodeTable))
@@ -55,18 +67,25 @@ extension ConfigurationValidator {
 
     private mutating func readNode(_ name: String, _ table: TOMLTable) -> NodeDraft {
         let place = Self.header("nodes", name)
-        var node = NodeDraft(name: name, line: table.line, addressLine: table.line, stateDirectoryLine: table.line, controlSocketLine: table.line)
+        var node = NodeDraft(
+            name: name, line: table.line, addressLine: table.line, stateDirectoryLine: table.line,
+            controlSocketLine: table.line)
         node.nameIsValid = Self.isValidName(name, allowDot: true)
         if !node.nameIsValid {
             report(.invalidName, table.line, "node name '\(name)' is invalid: \(Self.nameRule)")
         } else if name.utf8.count > 63 || name == "ca" || name.hasSuffix("-key") {
             // Node names become certificate file names (<node>.pem, <node>-key.pem) and DNS names.
             node.nameIsValid = false
-            report(.invalidName, table.line, "node name '\(name)' is invalid: it would clash with the certificate files (ca, *-key) or exceed 63 characters")
+            report(
+                .invalidName, table.line,
+                "node name '\(name)' is invalid: it would clash with the certificate files (ca, *-key) or exceed 63 characters"
+            )
         }
         checkKeys(of: table, allowed: Self.nodeKeys, place: place)
 
-        if let (text, line) = readString("address", in: table, place: place, required: true, expectation: "a string like \"alpha.example.com:7700\"") {
+        if let (text, line) = readString(
+            "address", in: table, place: place, required: true, expectation: "a string like \"alpha.example.com:7700\"")
+        {
             node.addressLine = line
             do throws(PeerAddressError) {
                 node.address = try PeerAddress.parse(text)
@@ -97,10 +116,14 @@ extension ConfigurationValidator {
         }
 
         if let socket = node.controlSocket, socket.utf8.count > Self.maximumSocketPathLength {
-            let advice = node.controlSocketIsDefault
+            let advice =
+                node.controlSocketIsDefault
                 ? "set a shorter 'control_socket' or 'state_dir'"
                 : "choose a shorter 'control_socket'"
-            report(.invalidPath, node.controlSocketLine, "control socket path '\(socket)' of node '\(name)' is \(socket.utf8.count) bytes long, but Unix socket paths are limited to \(Self.maximumSocketPathLength) bytes; \(advice)")
+            report(
+                .invalidPath, node.controlSocketLine,
+                "control socket path '\(socket)' of node '\(name)' is \(socket.utf8.count) bytes long, but Unix socket paths are limited to \(Self.maximumSocketPathLength) bytes; \(advice)"
+            )
             node.controlSocket = nil
         }
         node.links = readLinks(table, node: name)

@@ -1,13 +1,19 @@
 /// Small readers shared by the failover, check and notification tables.
 extension ConfigurationValidator {
-    mutating func readInteger(_ key: String, _ table: TOMLTable, place: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int? {
+    mutating func readInteger(
+        _ key: String, _ table: TOMLTable, place: String, default defaultValue: Int, range: ClosedRange<Int>
+    ) -> Int? {
         guard let value = table[key] else { return defaultValue }
         guard let integer = value.integer else {
-            report(.wrongType, value.line, "\(Self.subject(key, place)) must be a whole number, not \(value.typeDescription)")
+            report(
+                .wrongType, value.line,
+                "\(Self.subject(key, place)) must be a whole number, not \(value.typeDescription)")
             return nil
         }
         guard range.contains(integer) else {
-            report(.invalidValue, value.line, "\(Self.subject(key, place)) is \(integer); it must be from \(range.lowerBound) to \(range.upperBound)")
+            report(
+                .invalidValue, value.line,
+                "\(Self.subject(key, place)) is \(integer); it must be from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
         return integer
@@ -16,20 +22,30 @@ extension ConfigurationValidator {
     mutating func readBool(_ key: String, _ table: TOMLTable, place: String, default defaultValue: Bool) -> Bool? {
         guard let value = table[key] else { return defaultValue }
         guard let boolean = value.boolean else {
-            report(.wrongType, value.line, "\(Self.subject(key, place)) must be true or false, not \(value.typeDescription)")
+            report(
+                .wrongType, value.line,
+                "\(Self.subject(key, place)) must be true or false, not \(value.typeDescription)")
             return nil
         }
         return boolean
     }
 
     /// One of `choices`; the default when absent.
-    mutating func readChoice(_ key: String, _ table: TOMLTable, place: String, choices: [String], default defaultValue: String) -> String? {
-        guard let (text, line) = readString(key, in: table, place: place, required: false,
-                                            expectation: choices.map { "\"\($0)\"" }.joined(separator: " or ")) else {
+    mutating func readChoice(
+        _ key: String, _ table: TOMLTable, place: String, choices: [String], default defaultValue: String
+    ) -> String? {
+        guard
+            let (text, line) = readString(
+                key, in: table, place: place, required: false,
+                expectation: choices.map { "\"\($0)\"" }.joined(separator: " or "))
+        else {
             return table[key] == nil ? defaultValue : nil
         }
         guard choices.contains(text) else {
-            report(.invalidValue, line, "\(Self.subject(key, place)) is '\(text)'; it must be " + choices.map { "'\($0)'" }.joined(separator: " or "))
+            report(
+                .invalidValue, line,
+                "\(Self.subject(key, place)) is '\(text)'; it must be "
+                    + choices.map { "'\($0)'" }.joined(separator: " or "))
             return nil
         }
         return text
@@ -37,9 +53,14 @@ extension ConfigurationValidator {
 
     /// A non-empty command line (run by /bin/sh -c).
     mutating func readCommand(_ key: String, _ table: TOMLTable, place: String, required: Bool) -> String? {
-        guard let (text, line) = readString(key, in: table, place: place, required: required, expectation: "a command line") else { return nil }
+        guard
+            let (text, line) = readString(
+                key, in: table, place: place, required: required, expectation: "a command line")
+        else { return nil }
         if text.allSatisfy(\.isWhitespace) {
-            report(.invalidValue, line, "\(Self.subject(key, place)) is empty; give the command to run (it runs by /bin/sh -c)")
+            report(
+                .invalidValue, line,
+                "\(Self.subject(key, place)) is empty; give the command to run (it runs by /bin/sh -c)")
             return nil
         }
         return text
@@ -48,7 +69,9 @@ extension ConfigurationValidator {
     /// An array of non-empty command lines.
     mutating func readCommands(_ key: String, _ table: TOMLTable, place: String) -> [String]? {
         if let value = table[key], let single = value.string {
-            report(.wrongType, value.line, "\(Self.subject(key, place)) must be a list of command lines, like [\"\(single)\"]")
+            report(
+                .wrongType, value.line,
+                "\(Self.subject(key, place)) must be a list of command lines, like [\"\(single)\"]")
             return nil
         }
         guard let entries = readStringArray(key, in: table, place: place) else { return nil }

@@ -22,7 +22,10 @@ struct ConfigurationValidator {
             if Self.isValidName(name, allowDot: false) {
                 cluster = name
             } else {
-                report(.invalidName, line, "cluster name '\(name)' is invalid: use letters, digits, '-' and '_' (starting with a letter or digit, at most \(Self.maximumNameLength) characters)")
+                report(
+                    .invalidName, line,
+                    "cluster name '\(name)' is invalid: use letters, digits, '-' and '_' (starting with a letter or digit, at most \(Self.maximumNameLength) characters)"
+                )
             }
         }
 
@@ -30,7 +33,9 @@ struct ConfigurationValidator {
         var certificates: String? = ConfigPath.resolve("certs", against: configurationDirectory)
         if let (value, line) = readString("certificates", in: root, place: "", required: false) {
             if value.isEmpty {
-                report(.invalidPath, line, "'certificates' must not be empty; leave it out to use 'certs' beside the configuration file")
+                report(
+                    .invalidPath, line,
+                    "'certificates' must not be empty; leave it out to use 'certs' beside the configuration file")
                 certificates = nil
             } else {
                 certificates = ConfigPath.resolve(value, against: configurationDirectory)
@@ -102,7 +107,9 @@ struct ConfigurationValidator {
         }
     }
 
-    mutating func readString(_ key: String, in table: TOMLTable, place: String, required: Bool, expectation: String = "a string") -> (String, Int)? {
+    mutating func readString(
+        _ key: String, in table: TOMLTable, place: String, required: Bool, expectation: String = "a string"
+    ) -> (String, Int)? {
         guard let value = table[key] else {
             if required {
                 report(.missingKey, table.line, "missing required key '\(key)' \(Self.location(place))")
@@ -110,7 +117,9 @@ struct ConfigurationValidator {
             return nil
         }
         guard let string = value.string else {
-            report(.wrongType, value.line, "\(Self.subject(key, place)) must be \(expectation), not \(value.typeDescription)")
+            report(
+                .wrongType, value.line,
+                "\(Self.subject(key, place)) must be \(expectation), not \(value.typeDescription)")
             return nil
         }
         return (string, value.line)
@@ -120,7 +129,10 @@ struct ConfigurationValidator {
     mutating func readStringArray(_ key: String, in table: TOMLTable, place: String) -> [(String, Int)]? {
         guard let value = table[key] else { return [] }
         guard let elements = value.array else {
-            report(.wrongType, value.line, "\(Self.subject(key, place)) must be an array of strings, like [\"*.tmp\"], not \(value.typeDescription)")
+            report(
+                .wrongType, value.line,
+                "\(Self.subject(key, place)) must be an array of strings, like [\"*.tmp\"], not \(value.typeDescription)"
+            )
             return nil
         }
         var strings: [(String, Int)] = []
@@ -129,7 +141,9 @@ struct ConfigurationValidator {
             if let string = element.string {
                 strings.append((string, element.line))
             } else {
-                report(.wrongType, element.line, "each element of \(Self.subject(key, place)) must be a string, not \(element.typeDescription)")
+                report(
+                    .wrongType, element.line,
+                    "each element of \(Self.subject(key, place)) must be a string, not \(element.typeDescription)")
                 valid = false
             }
         }
@@ -137,14 +151,17 @@ struct ConfigurationValidator {
     }
 
     /// An absolute path without ".." components, normalized; reports and returns nil otherwise.
-    mutating func readAbsolutePath(_ key: String, in table: TOMLTable, place: String, required: Bool) -> (String, Int)? {
+    mutating func readAbsolutePath(_ key: String, in table: TOMLTable, place: String, required: Bool) -> (String, Int)?
+    {
         guard let (value, line) = readString(key, in: table, place: place, required: required) else { return nil }
         if value.isEmpty {
             report(.invalidPath, line, "\(Self.subject(key, place)) must not be empty")
             return nil
         }
         if !value.hasPrefix("/") {
-            report(.invalidPath, line, "\(Self.subject(key, place)) must be an absolute path (starting with '/'), not '\(value)'")
+            report(
+                .invalidPath, line,
+                "\(Self.subject(key, place)) must be an absolute path (starting with '/'), not '\(value)'")
             return nil
         }
         if ConfigPath.hasParentComponent(value) {
@@ -159,16 +176,21 @@ struct ConfigurationValidator {
     /// Letters, digits, '-', '_' (and '.' when allowed), starting with a letter or digit so that a
     /// name is never ".", ".." or an option, since names become file and directory names.
     static func isValidName(_ name: String, allowDot: Bool) -> Bool {
-        guard let first = name.utf8.first, name.utf8.count <= maximumNameLength, isAlphanumeric(first) else { return false }
+        guard let first = name.utf8.first, name.utf8.count <= maximumNameLength, isAlphanumeric(first) else {
+            return false
+        }
         return name.utf8.allSatisfy { byte in
-            isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || (allowDot && byte == UInt8(ascii: "."))
+            isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+                || (allowDot && byte == UInt8(ascii: "."))
         }
     }
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 
-    static let nameRule = "use letters, digits, '-', '_' and '.', starting with a letter or digit, at most \(maximumNameLength) characters"
+    static let nameRule =
+        "use letters, digits, '-', '_' and '.', starting with a letter or digit, at most \(maximumNameLength) characters"
 }

@@ -20,7 +20,9 @@ extension GlobPattern {
     }
 
     /// An anchored pattern tested against the first `count` components.
-    func matchesPrefix(_ path: UnsafeBufferPointer<UInt8>, _ components: UnsafeBufferPointer<Range<Int>>, count: Int, isDirectory: Bool) -> Bool {
+    func matchesPrefix(
+        _ path: UnsafeBufferPointer<UInt8>, _ components: UnsafeBufferPointer<Range<Int>>, count: Int, isDirectory: Bool
+    ) -> Bool {
         if isDirectoryOnly && !isDirectory { return false }
         if hasGlobstar ? count < minimumComponents : count != segments.count { return false }
         // Wildcard matching at the level of components: `**` is the star. Backtracking to the most
@@ -55,14 +57,18 @@ extension GlobPattern {
 
 enum GlobMatcher {
     /// Calls `body` with the path's bytes and the byte ranges of its non-empty components.
-    static func withComponents<R>(of path: String, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Range<Int>>) -> R) -> R {
+    static func withComponents<R>(
+        of path: String, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Range<Int>>) -> R
+    ) -> R {
         if let result = path.utf8.withContiguousStorageIfAvailable({ bytes in split(bytes, body) }) {
             return result
         }
         return Array(path.utf8).withUnsafeBufferPointer { split($0, body) }
     }
 
-    private static func split<R>(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Range<Int>>) -> R) -> R {
+    private static func split<R>(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Range<Int>>) -> R
+    ) -> R {
         var slashes = 0
         for byte in bytes where byte == UInt8(ascii: "/") { slashes += 1 }
         return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: slashes + 1) { buffer in
@@ -107,7 +113,9 @@ enum GlobMatcher {
     }
 
     /// `*`, `?` and classes within one name; `?` and classes consume a whole UTF-8 character.
-    private static func matchTokens(_ tokens: [GlobToken], _ path: UnsafeBufferPointer<UInt8>, _ name: Range<Int>) -> Bool {
+    private static func matchTokens(
+        _ tokens: [GlobToken], _ path: UnsafeBufferPointer<UInt8>, _ name: Range<Int>
+    ) -> Bool {
         var token = 0
         var position = name.lowerBound
         var starToken = -1
@@ -162,7 +170,8 @@ enum GlobMatcher {
 
     /// The scalar value at `index` and its length in bytes; a malformed sequence reads as its
     /// first byte alone.
-    static func decodeScalar<C: RandomAccessCollection<UInt8>>(_ bytes: C, at index: Int, end: Int) -> (UInt32, Int) where C.Index == Int {
+    static func decodeScalar<C: RandomAccessCollection<UInt8>>(_ bytes: C, at index: Int, end: Int) -> (UInt32, Int)
+    where C.Index == Int {
         let lead = bytes[index]
         let length = scalarLength(lead)
         guard length > 1, index + length <= end else { return (UInt32(lead), 1) }

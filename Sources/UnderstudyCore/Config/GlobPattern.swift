@@ -29,7 +29,11 @@ public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
         if body.isEmpty { throw GlobError(pattern: pattern, message: "the pattern is empty") }
         if body.contains(0) { throw GlobError(pattern: pattern, message: "the pattern contains a NUL character") }
         if body.first == UInt8(ascii: "!") {
-            throw GlobError(pattern: pattern, message: "'!' negation is not supported; list the paths to keep in 'include', or write '\\!' for a name that starts with '!'")
+            throw GlobError(
+                pattern: pattern,
+                message:
+                    "'!' negation is not supported; list the paths to keep in 'include', or write '\\!' for a name that starts with '!'"
+            )
         }
         isDirectoryOnly = body.last == UInt8(ascii: "/")
         if isDirectoryOnly { body = body.dropLast() }
@@ -45,7 +49,11 @@ public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
                 throw GlobError(pattern: pattern, message: "it has an empty path component ('//')")
             }
             if part.elementsEqual(".".utf8) || part.elementsEqual("..".utf8) {
-                throw GlobError(pattern: pattern, message: "'\(String(decoding: part, as: UTF8.self))' components are not allowed; patterns are relative to the share root, and a leading '/' anchors them there")
+                throw GlobError(
+                    pattern: pattern,
+                    message:
+                        "'\(String(decoding: part, as: UTF8.self))' components are not allowed; patterns are relative to the share root, and a leading '/' anchors them there"
+                )
             }
             segments.append(try Self.compileSegment(part, pattern: pattern))
         }
@@ -84,7 +92,9 @@ public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
                 index += 2
             case UInt8(ascii: "*"):
                 if tokens.last == .star {
-                    throw GlobError(pattern: pattern, message: "'**' must be a whole path component, like 'docs/**/*.md' or '**/build/'")
+                    throw GlobError(
+                        pattern: pattern,
+                        message: "'**' must be a whole path component, like 'docs/**/*.md' or '**/build/'")
                 }
                 tokens.append(.star)
                 index += 1
@@ -165,7 +175,9 @@ struct GlobCharacterClass: Sendable, Equatable {
     }
 
     /// Parses the class starting at `start` (the '['); returns it and the index after its ']'.
-    static func parse(_ part: ArraySlice<UInt8>, from start: Int, pattern: String) throws(GlobError) -> (GlobCharacterClass, Int) {
+    static func parse(
+        _ part: ArraySlice<UInt8>, from start: Int, pattern: String
+    ) throws(GlobError) -> (GlobCharacterClass, Int) {
         var index = start + 1
         var negated = false
         if index < part.endIndex, part[index] == UInt8(ascii: "!") || part[index] == UInt8(ascii: "^") {
@@ -180,7 +192,9 @@ struct GlobCharacterClass: Sendable, Equatable {
             }
             if part[index] == UInt8(ascii: "]") && !first { break }
             if part[index] == UInt8(ascii: "["), index + 1 < part.endIndex, part[index + 1] == UInt8(ascii: ":") {
-                throw GlobError(pattern: pattern, message: "named classes like '[:alpha:]' are not supported; use ranges such as '[a-zA-Z]'")
+                throw GlobError(
+                    pattern: pattern,
+                    message: "named classes like '[:alpha:]' are not supported; use ranges such as '[a-zA-Z]'")
             }
             first = false
             let (low, afterLow) = try scalar(in: part, at: index, pattern: pattern)
@@ -188,7 +202,8 @@ struct GlobCharacterClass: Sendable, Equatable {
             if index + 1 < part.endIndex, part[index] == UInt8(ascii: "-"), part[index + 1] != UInt8(ascii: "]") {
                 let (high, afterHigh) = try scalar(in: part, at: index + 1, pattern: pattern)
                 guard low <= high else {
-                    throw GlobError(pattern: pattern, message: "the range '\(Self.text(low))-\(Self.text(high))' is reversed")
+                    throw GlobError(
+                        pattern: pattern, message: "the range '\(Self.text(low))-\(Self.text(high))' is reversed")
                 }
                 ranges.append(low...high)
                 index = afterHigh
@@ -200,7 +215,9 @@ struct GlobCharacterClass: Sendable, Equatable {
     }
 
     /// The (possibly escaped) scalar at `index` and the index after it.
-    private static func scalar(in part: ArraySlice<UInt8>, at index: Int, pattern: String) throws(GlobError) -> (UInt32, Int) {
+    private static func scalar(
+        in part: ArraySlice<UInt8>, at index: Int, pattern: String
+    ) throws(GlobError) -> (UInt32, Int) {
         var index = index
         if part[index] == UInt8(ascii: "\\") {
             index += 1

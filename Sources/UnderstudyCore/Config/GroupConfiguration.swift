@@ -38,11 +38,14 @@ public struct GroupConfiguration: Sendable, Equatable {
     public static let defaultMaxDelay = ConfigDuration(seconds: 0.1)
     public static let defaultVerifyInterval = ConfigDuration(seconds: 86400)
 
-    public init(name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval,
-                quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
-                live: Bool = true, verifyInterval: ConfigDuration = Self.defaultVerifyInterval,
-                bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration], takeover: TakeoverConfiguration = TakeoverConfiguration(),
-                archives: [ArchiveConfiguration] = []) {
+    public init(
+        name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval,
+        quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
+        live: Bool = true, verifyInterval: ConfigDuration = Self.defaultVerifyInterval,
+        bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration],
+        takeover: TakeoverConfiguration = TakeoverConfiguration(),
+        archives: [ArchiveConfiguration] = []
+    ) {
         self.name = name
         self.primary = primary
         self.standby = standby

@@ -18,8 +18,10 @@ public struct HeartbeatConfiguration: Sendable, Equatable {
     /// UDP port heartbeats are sent to and received on, on every link address (`port`, default 7701).
     public var port: Int
 
-    public init(interval: ConfigDuration = Self.defaultInterval, deadTime: ConfigDuration = Self.defaultDeadTime,
-                isolationTime: ConfigDuration? = nil, port: Int = Self.defaultPort) {
+    public init(
+        interval: ConfigDuration = Self.defaultInterval, deadTime: ConfigDuration = Self.defaultDeadTime,
+        isolationTime: ConfigDuration? = nil, port: Int = Self.defaultPort
+    ) {
         self.interval = interval
         self.deadTime = deadTime
         self.isolationTime = isolationTime ?? ConfigDuration(seconds: deadTime.seconds / 2)

@@ -16,8 +16,11 @@ public struct NodeConfiguration: Sendable, Equatable {
     /// hears no peer on any link and fails this gives up its address by itself.
     public var isolationCheck: CheckConfiguration?
 
-    public init(name: String, address: PeerAddress, stateDirectory: String = Self.defaultStateDirectory, controlSocket: String? = nil,
-                links: [NodeLink] = [], isolationCheck: CheckConfiguration? = nil) {
+    public init(
+        name: String, address: PeerAddress, stateDirectory: String = Self.defaultStateDirectory,
+        controlSocket: String? = nil,
+        links: [NodeLink] = [], isolationCheck: CheckConfiguration? = nil
+    ) {
         self.name = name
         self.address = address
         self.stateDirectory = stateDirectory

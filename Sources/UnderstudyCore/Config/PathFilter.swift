@@ -49,13 +49,17 @@ public struct PathFilter: Sendable, Equatable {
     }
 
     /// Every component but the last is a directory; the last is one when `isDirectory`.
-    private static func matchesSelfOrAncestor(_ patterns: [GlobPattern], _ relativePath: String, isDirectory: Bool) -> Bool {
+    private static func matchesSelfOrAncestor(
+        _ patterns: [GlobPattern], _ relativePath: String, isDirectory: Bool
+    ) -> Bool {
         GlobMatcher.withComponents(of: relativePath) { path, components in
             let count = components.count
             for pattern in patterns {
                 if pattern.isAnchored {
                     for prefix in stride(from: 1, through: count, by: 1) {
-                        if pattern.matchesPrefix(path, components, count: prefix, isDirectory: prefix < count || isDirectory) {
+                        if pattern.matchesPrefix(
+                            path, components, count: prefix, isDirectory: prefix < count || isDirectory)
+                        {
                             return true
                         }
                     }

@@ -58,21 +58,25 @@ public struct PeerAddress: Sendable, Hashable, CustomStringConvertible {
                 throw PeerAddressError(text: text, reason: "an IPv6 address must be in brackets, like '[::1]:7700'")
             }
             if host.isEmpty { throw PeerAddressError(text: text, reason: "the host is empty") }
-            guard host.allSatisfy(isHostNameCharacter), !host.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else {
+            guard host.allSatisfy(isHostNameCharacter),
+                !host.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty)
+            else {
                 throw PeerAddressError(text: text, reason: "'\(host)' is not a valid host name or IPv4 address")
             }
         }
         guard !portText.isEmpty else {
             throw PeerAddressError(text: text, reason: "the port is missing")
         }
-        guard portText.allSatisfy({ $0.isASCII && $0.isNumber }), let port = Int(portText), (1...65535).contains(port) else {
+        guard portText.allSatisfy({ $0.isASCII && $0.isNumber }), let port = Int(portText), (1...65535).contains(port)
+        else {
             throw PeerAddressError(text: text, reason: "port '\(portText)' is not a number from 1 to 65535")
         }
         return PeerAddress(host: String(host), port: port)
     }
 
     private static func isHostNameCharacter(_ character: Character) -> Bool {
-        character.isASCII && (character.isLetter || character.isNumber || character == "-" || character == "." || character == "_")
+        character.isASCII
+            && (character.isLetter || character.isNumber || character == "-" || character == "." || character == "_")
     }
 
     private static func isIPv6Character(_ character: Character) -> Bool {

@@ -27,7 +27,8 @@ public enum ProblemText {
         }
         flush(upTo: message.endIndex)
         guard result.utf8.count > longMessage else { return result }
-        return String(result.prefix(longMessage / 2)) + " … (\(result.utf8.count) bytes in all) … " + String(result.suffix(longMessage / 4))
+        return String(result.prefix(longMessage / 2)) + " … (\(result.utf8.count) bytes in all) … "
+            + String(result.suffix(longMessage / 4))
     }
 
     private static func shorten(_ word: Substring) -> String {

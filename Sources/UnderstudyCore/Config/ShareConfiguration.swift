@@ -17,8 +17,10 @@ public struct ShareConfiguration: Sendable, Equatable {
     /// so unchanged files are shared by hard links. Default: `.<replica name>.understudy-archives` beside the replica.
     public var archiveDirectory: String
 
-    public init(name: String, source: String, replica: String? = nil, include: [String] = [], exclude: [String] = [],
-                history: ConfigDuration? = nil, archiveDirectory: String? = nil) throws(GlobError) {
+    public init(
+        name: String, source: String, replica: String? = nil, include: [String] = [], exclude: [String] = [],
+        history: ConfigDuration? = nil, archiveDirectory: String? = nil
+    ) throws(GlobError) {
         self.name = name
         self.source = source
         self.replica = replica ?? source

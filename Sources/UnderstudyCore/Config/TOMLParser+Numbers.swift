@@ -38,7 +38,9 @@ extension TOMLParser {
             return .integer(try parsePrefixedInteger(digits.dropFirst(2), radix: radix, text: text))
         }
         let isFloat = digits.contains { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }
-        let integerPart = digits.prefix { $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }
+        let integerPart = digits.prefix {
+            $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E")
+        }
         try checkDigitGroups(integerPart, text: text)
         if integerPart.count > 1, integerPart.first == UInt8(ascii: "0") {
             throw error("invalid number '\(text)': leading zeros are not allowed")
@@ -72,7 +74,9 @@ extension TOMLParser {
         return .integer(value)
     }
 
-    private func parsePrefixedInteger(_ digits: ArraySlice<UInt8>, radix: Int, text: String) throws(TOMLSyntaxError) -> Int {
+    private func parsePrefixedInteger(
+        _ digits: ArraySlice<UInt8>, radix: Int, text: String
+    ) throws(TOMLSyntaxError) -> Int {
         try checkDigitGroups(digits, text: text, radix: radix)
         let cleaned = String(decoding: digits.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
         guard let value = Int(cleaned, radix: radix) else {

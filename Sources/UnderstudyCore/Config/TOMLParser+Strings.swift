@@ -177,7 +177,8 @@ extension TOMLParser {
         case UInt8(ascii: "U"): try parseUnicodeEscape(digits: 8, into: &result)
         default:
             position -= 1
-            throw error("invalid escape '\\\(describeCurrent().trimmingQuotes)' in string; write '\\\\' for a backslash")
+            throw error(
+                "invalid escape '\\\(describeCurrent().trimmingQuotes)' in string; write '\\\\' for a backslash")
         }
     }
 

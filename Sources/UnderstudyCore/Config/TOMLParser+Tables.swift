@@ -15,16 +15,21 @@ extension TOMLParser {
             case .table(let child) where child.origin == .dotted:
                 current = child
             case .table(let child):
-                throw error("cannot add keys to table '\(shown)' with dotted keys; it is defined on line \(child.line)", line: line)
+                throw error(
+                    "cannot add keys to table '\(shown)' with dotted keys; it is defined on line \(child.line)",
+                    line: line)
             case .value(let value) where value.table != nil:
-                throw error("cannot extend inline table '\(shown)' defined on line \(value.line); inline tables are complete as written", line: line)
+                throw error(
+                    "cannot extend inline table '\(shown)' defined on line \(value.line); inline tables are complete as written",
+                    line: line)
             case let slot?:
                 throw error("key '\(shown)' is already defined on line \(slot.line) and is not a table", line: line)
             }
         }
         let last = key[key.count - 1]
         if let existing = current[last] {
-            throw error("duplicate key '\(Self.display(key))'; it is already defined on line \(existing.line)", line: line)
+            throw error(
+                "duplicate key '\(Self.display(key))'; it is already defined on line \(existing.line)", line: line)
         }
         current[last] = .value(value)
     }
@@ -49,9 +54,13 @@ extension TOMLParser {
         case .table(let table):
             throw error("table \(shown) is already defined on line \(table.line)", line: line)
         case .arrayOfTables(let arrayLine, _):
-            throw error("\(shown) is already an array of tables (defined with [[\(Self.display(key))]] on line \(arrayLine))", line: line)
+            throw error(
+                "\(shown) is already an array of tables (defined with [[\(Self.display(key))]] on line \(arrayLine))",
+                line: line)
         case .value(let value):
-            throw error("cannot define table \(shown): key '\(Self.display(key))' is already defined on line \(value.line)", line: line)
+            throw error(
+                "cannot define table \(shown): key '\(Self.display(key))' is already defined on line \(value.line)",
+                line: line)
         }
     }
 
@@ -67,7 +76,9 @@ extension TOMLParser {
             elements.append(element)
             parent[last] = .arrayOfTables(line: arrayLine, elements: elements)
         case let slot?:
-            throw error("cannot define [[\(Self.display(key))]]: '\(Self.display(key))' is already defined on line \(slot.line) and is not an array of tables", line: line)
+            throw error(
+                "cannot define [[\(Self.display(key))]]: '\(Self.display(key))' is already defined on line \(slot.line) and is not an array of tables",
+                line: line)
         }
         return element
     }
@@ -88,7 +99,9 @@ extension TOMLParser {
             case .arrayOfTables(_, let elements):
                 current = elements[elements.count - 1]
             case .value(let value) where value.table != nil:
-                throw error("cannot extend inline table '\(shown)' defined on line \(value.line); inline tables are complete as written", line: line)
+                throw error(
+                    "cannot extend inline table '\(shown)' defined on line \(value.line); inline tables are complete as written",
+                    line: line)
             case .value(let value):
                 throw error("key '\(shown)' is already defined on line \(value.line) and is not a table", line: line)
             }

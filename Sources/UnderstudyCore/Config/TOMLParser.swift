@@ -58,7 +58,8 @@ struct TOMLParser {
             throw error("expected '\(closing)' to close table header \(isArray ? "[[" : "[")\(Self.display(key))")
         }
         position += isArray ? 2 : 1
-        let builder = isArray
+        let builder =
+            isArray
             ? try appendArrayTable(key, line: headerLine)
             : try defineTable(key, line: headerLine)
         try expectEndOfLine(after: "the table header")
@@ -98,7 +99,8 @@ struct TOMLParser {
             throw error("a carriage return must be followed by a newline")
         default:
             let found = describeCurrent()
-            throw error(what.isEmpty ? "unexpected \(found)" : "expected the end of the line after \(what), found \(found)")
+            throw error(
+                what.isEmpty ? "unexpected \(found)" : "expected the end of the line after \(what), found \(found)")
         }
     }
 
@@ -145,7 +147,7 @@ struct TOMLParser {
     static func isBareKeyByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
             return true
         default:
             return false

@@ -50,13 +50,16 @@ public struct TakeoverConfiguration: Sendable, Equatable {
     /// `witness`: none by default.
     public var witness: WitnessConfiguration?
 
-    public init(mode: Mode = .auto, serviceAddress: ServiceAddress? = nil, interfaces: [String: String] = [:],
-                startScripts: [String] = [], stopScripts: [String] = [], scriptTimeout: ConfigDuration = Self.defaultScriptTimeout,
-                fence: String? = nil, fenceTimeout: ConfigDuration = Self.defaultFenceTimeout,
-                announceCount: Int = Self.defaultAnnounceCount, announceInterval: ConfigDuration = Self.defaultAnnounceInterval,
-                announceRefresh: ConfigDuration? = nil, checks: [CheckConfiguration] = [],
-                failback: Failback = .manual, failbackAfter: ConfigDuration = Self.defaultFailbackAfter,
-                witness: WitnessConfiguration? = nil) {
+    public init(
+        mode: Mode = .auto, serviceAddress: ServiceAddress? = nil, interfaces: [String: String] = [:],
+        startScripts: [String] = [], stopScripts: [String] = [],
+        scriptTimeout: ConfigDuration = Self.defaultScriptTimeout,
+        fence: String? = nil, fenceTimeout: ConfigDuration = Self.defaultFenceTimeout,
+        announceCount: Int = Self.defaultAnnounceCount, announceInterval: ConfigDuration = Self.defaultAnnounceInterval,
+        announceRefresh: ConfigDuration? = nil, checks: [CheckConfiguration] = [],
+        failback: Failback = .manual, failbackAfter: ConfigDuration = Self.defaultFailbackAfter,
+        witness: WitnessConfiguration? = nil
+    ) {
         self.witness = witness
         self.mode = mode
         self.serviceAddress = serviceAddress

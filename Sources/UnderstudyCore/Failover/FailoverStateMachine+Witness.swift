@@ -22,15 +22,21 @@ extension FailoverStateMachine {
     /// The owner hears neither its peer (for the isolation time) nor its witness: it is the one cut off, and gives the
     /// group up before the standby (which the witness may allow) takes it.
     mutating func isolateWithoutWitness(_ seen: Observation) -> [FailoverAction]? {
-        guard settings.hasWitness, seen.peerSilence >= settings.isolationTime, seen.witness?.reachable != true else { return nil }
+        guard settings.hasWitness, seen.peerSilence >= settings.isolationTime, seen.witness?.reachable != true else {
+            return nil
+        }
         enter(.releasing, at: seen.now)
         isolating = true
         isolatedByWitness = true
         let name = seen.witness?.name ?? "its witness"
         return [
-            .notify(.stepDown, .critical, topic: "isolated",
-                    summary: "\(settings.node) gave up group \(settings.group): it hears neither its peer nor its witness (\(name))",
-                    detail: "Silent for \(Self.seconds(seen.peerSilence)) s (isolation_time \(Self.seconds(settings.isolationTime)) s). It takes the group back once it hears its peer and no takeover happened, or once the witness says the peer has been silent since before this."),
+            .notify(
+                .stepDown, .critical, topic: "isolated",
+                summary:
+                    "\(settings.node) gave up group \(settings.group): it hears neither its peer nor its witness (\(name))",
+                detail:
+                    "Silent for \(Self.seconds(seen.peerSilence)) s (isolation_time \(Self.seconds(settings.isolationTime)) s). It takes the group back once it hears its peer and no takeover happened, or once the witness says the peer has been silent since before this."
+            ),
             .release(runStopScripts: true),
         ]
     }
@@ -40,13 +46,16 @@ extension FailoverStateMachine {
     /// this node, so it never had the witness's agreement to take over.
     mutating func returnWithWitness(_ seen: Observation) -> [FailoverAction] {
         guard isolatedByWitness, seen.isolationFailing != true, let witness = seen.witness, witness.reachable,
-              let peerSilence = witness.peerSilence, peerSilence >= seen.peerSilence + settings.deadTime else { return [] }
+            let peerSilence = witness.peerSilence, peerSilence >= seen.peerSilence + settings.deadTime
+        else { return [] }
         isolatedByWitness = false
         enter(.acquiring, at: seen.now)
         return [
-            .notify(.takeoverStarted, .critical, topic: "witness",
-                    summary: "\(settings.node) takes group \(settings.group) back: its witness (\(witness.name)) is heard again and has not heard the peer for \(Self.seconds(peerSilence)) s",
-                    detail: "The peer could not reach the witness all that time, so it cannot have taken the group over."),
+            .notify(
+                .takeoverStarted, .critical, topic: "witness",
+                summary:
+                    "\(settings.node) takes group \(settings.group) back: its witness (\(witness.name)) is heard again and has not heard the peer for \(Self.seconds(peerSilence)) s",
+                detail: "The peer could not reach the witness all that time, so it cannot have taken the group over."),
             .acquire,
         ]
     }

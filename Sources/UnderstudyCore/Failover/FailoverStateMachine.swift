@@ -20,8 +20,10 @@ public struct FailoverStateMachine: Sendable {
         /// The group has a witness (`WitnessView` in each observation).
         public var hasWitness: Bool
 
-        public init(node: String, group: String, mode: TakeoverConfiguration.Mode, deadTime: Double, isolationTime: Double,
-                    hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true, hasWitness: Bool = false) {
+        public init(
+            node: String, group: String, mode: TakeoverConfiguration.Mode, deadTime: Double, isolationTime: Double,
+            hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true, hasWitness: Bool = false
+        ) {
             self.followsOwner = followsOwner
             self.hasWitness = hasWitness
             self.node = node
@@ -49,8 +51,11 @@ public struct FailoverStateMachine: Sendable {
         /// What the group's witness says; nil without a witness.
         public var witness: WitnessView?
 
-        public init(now: Double, peerSilence: Double, serviceFailing: Bool, isolationFailing: Bool? = nil, replicaReady: Bool = true,
-                    witness: WitnessView? = nil) {
+        public init(
+            now: Double, peerSilence: Double, serviceFailing: Bool, isolationFailing: Bool? = nil,
+            replicaReady: Bool = true,
+            witness: WitnessView? = nil
+        ) {
             self.now = now
             self.peerSilence = peerSilence
             self.serviceFailing = serviceFailing
@@ -73,7 +78,9 @@ public struct FailoverStateMachine: Sendable {
         /// The witness can say whom it hears (a node witness); a target only answers.
         public var reports: Bool
 
-        public init(name: String, reachable: Bool, ownerSilence: Double? = nil, peerSilence: Double? = nil, reports: Bool = true) {
+        public init(
+            name: String, reachable: Bool, ownerSilence: Double? = nil, peerSilence: Double? = nil, reports: Bool = true
+        ) {
             self.name = name
             self.reachable = reachable
             self.ownerSilence = ownerSilence
@@ -93,11 +100,15 @@ public struct FailoverStateMachine: Sendable {
         public var description: String {
             switch self {
             case .alreadyOwner(let ownership): "this node holds the group already (\(ownership))"
-            case .peerAlive(let age): "the primary is alive (heard \(Self.format(age)) s ago); a takeover now would make two primaries until it steps down. Stop it first, or use --force to take over anyway (it steps down as soon as it hears the higher epoch)"
+            case .peerAlive(let age):
+                "the primary is alive (heard \(Self.format(age)) s ago); a takeover now would make two primaries until it steps down. Stop it first, or use --force to take over anyway (it steps down as soon as it hears the higher epoch)"
             case .busy(let phase): "the group is \(phase.rawValue); wait until that ends"
-            case .staleData(let ownership): "this node stepped down when \(ownership.owner) took the group over (\(ownership)); its data stopped then, and serving it would lose every change made since. Use --force only if \(ownership.owner)'s data is lost for good"
-            case .replicaIncomplete: "this node's replica has not completed its first sync; serving it would serve a partial copy. Use --force only if nothing better exists"
-            case .witnessDisagrees(let why): "\(why); a takeover now could make two primaries. Use --force only if you know the primary is down"
+            case .staleData(let ownership):
+                "this node stepped down when \(ownership.owner) took the group over (\(ownership)); its data stopped then, and serving it would lose every change made since. Use --force only if \(ownership.owner)'s data is lost for good"
+            case .replicaIncomplete:
+                "this node's replica has not completed its first sync; serving it would serve a partial copy. Use --force only if nothing better exists"
+            case .witnessDisagrees(let why):
+                "\(why); a takeover now could make two primaries. Use --force only if you know the primary is down"
             }
         }
 
@@ -164,9 +175,13 @@ public struct FailoverStateMachine: Sendable {
             failureSeenAt = now
             enter(.takingOver, at: now)
             takingOver = theirs
-            return [.notify(.takeoverStarted, .critical, topic: "switchover",
-                            summary: "\(settings.node) is taking over group \(settings.group): \(ownership.owner) handed it over",
-                            detail: ""), .takeOver(theirs)]
+            return [
+                .notify(
+                    .takeoverStarted, .critical, topic: "switchover",
+                    summary:
+                        "\(settings.node) is taking over group \(settings.group): \(ownership.owner) handed it over",
+                    detail: ""), .takeOver(theirs),
+            ]
         }
         if theirs.supersedes(ownership) {
             let wasOwner = isOwner
@@ -203,13 +218,19 @@ public struct FailoverStateMachine: Sendable {
             }
         case .active:
             if let actions = isolateWithoutWitness(seen) { return actions }
-            if let isolationFailing = seen.isolationFailing, isolationFailing, seen.peerSilence >= settings.isolationTime {
+            if let isolationFailing = seen.isolationFailing, isolationFailing,
+                seen.peerSilence >= settings.isolationTime
+            {
                 enter(.releasing, at: now)
                 isolating = true
                 return [
-                    .notify(.stepDown, .critical, topic: "isolated",
-                            summary: "\(settings.node) gave up group \(settings.group): it hears no peer on any link and fails its isolation check",
-                            detail: "Silent for \(Self.seconds(seen.peerSilence)) s (isolation_time \(Self.seconds(settings.isolationTime)) s). It takes the address back only once it hears its peer again and no takeover happened."),
+                    .notify(
+                        .stepDown, .critical, topic: "isolated",
+                        summary:
+                            "\(settings.node) gave up group \(settings.group): it hears no peer on any link and fails its isolation check",
+                        detail:
+                            "Silent for \(Self.seconds(seen.peerSilence)) s (isolation_time \(Self.seconds(settings.isolationTime)) s). It takes the address back only once it hears its peer again and no takeover happened."
+                    ),
                     .release(runStopScripts: true),
                 ]
             }
@@ -242,30 +263,54 @@ public struct FailoverStateMachine: Sendable {
         if !failed {
             guard !reportedSilentButServing else { return [] }
             reportedSilentButServing = true
-            return [.notify(.linkDown, .warning, topic: "all-links",
-                            summary: "\(settings.node) hears nothing from the primary of group \(settings.group) on any link, but its service answers: no takeover",
-                            detail: "Silent for \(Self.seconds(seen.peerSilence)) s. Check the links (firewall, cables); a takeover now could make two primaries.")]
+            return [
+                .notify(
+                    .linkDown, .warning, topic: "all-links",
+                    summary:
+                        "\(settings.node) hears nothing from the primary of group \(settings.group) on any link, but its service answers: no takeover",
+                    detail:
+                        "Silent for \(Self.seconds(seen.peerSilence)) s. Check the links (firewall, cables); a takeover now could make two primaries."
+                )
+            ]
         }
         guard failureSeenAt == nil, phase == .standby else { return [] }
         if let veto = witnessVeto(seen) {
             guard !reportedWitnessVeto else { return [] }
             reportedWitnessVeto = true
-            return [.notify(.primaryFailed, .warning, topic: "witness",
-                            summary: "\(settings.node) hears nothing from \(ownership.owner) of group \(settings.group) and its checks fail, but \(veto): no takeover",
-                            detail: "Silent for \(Self.seconds(seen.peerSilence)) s. The witness breaks the tie when the two nodes cannot hear each other; it takes over once the witness no longer hears \(ownership.owner) either.")]
+            return [
+                .notify(
+                    .primaryFailed, .warning, topic: "witness",
+                    summary:
+                        "\(settings.node) hears nothing from \(ownership.owner) of group \(settings.group) and its checks fail, but \(veto): no takeover",
+                    detail:
+                        "Silent for \(Self.seconds(seen.peerSilence)) s. The witness breaks the tie when the two nodes cannot hear each other; it takes over once the witness no longer hears \(ownership.owner) either."
+                )
+            ]
         }
         failureSeenAt = now
         silenceAtFailure = seen.peerSilence
         if !seen.replicaReady {
-            return [.notify(.primaryFailed, .critical, topic: ownership.owner,
-                            summary: "primary \(ownership.owner) of group \(settings.group) failed, but \(settings.node)'s replica never completed its first sync: no takeover",
-                            detail: "Serving a partial copy could lose data. If the primary cannot come back, take over anyway with: understudy failover \(settings.group) --force")]
+            return [
+                .notify(
+                    .primaryFailed, .critical, topic: ownership.owner,
+                    summary:
+                        "primary \(ownership.owner) of group \(settings.group) failed, but \(settings.node)'s replica never completed its first sync: no takeover",
+                    detail:
+                        "Serving a partial copy could lose data. If the primary cannot come back, take over anyway with: understudy failover \(settings.group) --force"
+                )
+            ]
         }
         let owner = ownership.owner
         var actions: [FailoverAction] = [
-            .notify(.primaryFailed, .critical, topic: owner,
-                    summary: "primary \(owner) of group \(settings.group) failed: silent on every link for \(Self.seconds(seen.peerSilence)) s" + (settings.hasChecks ? " and its service checks fail" : ""),
-                    detail: settings.mode == .auto ? "Taking over now." : "failover = \"manual\": nothing is taken over. To take over, run: understudy failover \(settings.group)"),
+            .notify(
+                .primaryFailed, .critical, topic: owner,
+                summary:
+                    "primary \(owner) of group \(settings.group) failed: silent on every link for \(Self.seconds(seen.peerSilence)) s"
+                    + (settings.hasChecks ? " and its service checks fail" : ""),
+                detail: settings.mode == .auto
+                    ? "Taking over now."
+                    : "failover = \"manual\": nothing is taken over. To take over, run: understudy failover \(settings.group)"
+            )
         ]
         if settings.mode == .auto {
             actions += beginTakeover(at: now)
@@ -275,12 +320,17 @@ public struct FailoverStateMachine: Sendable {
 
     /// `understudy failover GROUP`: take over now, in either mode. Refused while the primary is heard (unless
     /// `force`), when this node owns the group already, or while something else runs.
-    public mutating func manualFailover(at now: Double, peerSilence: Double, force: Bool, replicaReady: Bool = true,
-                                        witness: WitnessView? = nil) -> Result<[FailoverAction], ManualFailoverRefusal> {
+    public mutating func manualFailover(
+        at now: Double, peerSilence: Double, force: Bool, replicaReady: Bool = true,
+        witness: WitnessView? = nil
+    ) -> Result<[FailoverAction], ManualFailoverRefusal> {
         if isOwner && phase != .steppedDown { return .failure(.alreadyOwner(ownership)) }
         guard [.standby, .fenceFailed, .steppedDown].contains(phase) else { return .failure(.busy(phase)) }
         if peerSilence < settings.deadTime && !force { return .failure(.peerAlive(heardSecondsAgo: peerSilence)) }
-        if !force, let veto = witnessVeto(Observation(now: now, peerSilence: peerSilence, serviceFailing: true, witness: witness)) {
+        if !force,
+            let veto = witnessVeto(
+                Observation(now: now, peerSilence: peerSilence, serviceFailing: true, witness: witness))
+        {
             return .failure(.witnessDisagrees(veto))
         }
         if phase == .steppedDown && !settings.followsOwner && !force { return .failure(.staleData(ownership)) }
@@ -293,9 +343,10 @@ public struct FailoverStateMachine: Sendable {
     }
 
     private mutating func beginTakeover(at now: Double) -> [FailoverAction] {
-        let notice = FailoverAction.notify(.takeoverStarted, .critical, topic: "",
-                                           summary: "\(settings.node) is taking over group \(settings.group) from \(ownership.owner)",
-                                           detail: settings.hasFence ? "Fencing first." : "")
+        let notice = FailoverAction.notify(
+            .takeoverStarted, .critical, topic: "",
+            summary: "\(settings.node) is taking over group \(settings.group) from \(ownership.owner)",
+            detail: settings.hasFence ? "Fencing first." : "")
         if settings.hasFence {
             enter(.fencing, at: now)
             return [notice, .fence]
@@ -322,33 +373,48 @@ public struct FailoverStateMachine: Sendable {
             return [.takeOver(taken)]
         }
         enter(.fenceFailed, at: now)
-        return [.notify(.takeoverFailed, .critical, topic: "fence",
-                        summary: "\(settings.node) did NOT take over group \(settings.group): the fence command failed",
-                        detail: detail + "\nNothing was changed. Make sure the old primary is off, then run: understudy failover \(settings.group)")]
+        return [
+            .notify(
+                .takeoverFailed, .critical, topic: "fence",
+                summary: "\(settings.node) did NOT take over group \(settings.group): the fence command failed",
+                detail: detail
+                    + "\nNothing was changed. Make sure the old primary is off, then run: understudy failover \(settings.group)"
+            )
+        ]
     }
 
     /// The engine ran `.takeOver`. `stored` is false when the new epoch could not be stored (nothing else was
     /// done then); `detail` holds each step with its duration.
-    public mutating func takeoverFinished(stored: Bool, succeeded: Bool, detail: String, at now: Double) -> [FailoverAction] {
+    public mutating func takeoverFinished(
+        stored: Bool, succeeded: Bool, detail: String, at now: Double
+    ) -> [FailoverAction] {
         guard phase == .takingOver else { return [] }
         let taken = takingOver ?? ownership.takenOver(by: settings.node)
         takingOver = nil
         guard stored else {
             enter(.standby, at: now)
-            return [.notify(.takeoverFailed, .critical, topic: "epoch",
-                            summary: "\(settings.node) did NOT take over group \(settings.group): the new epoch could not be stored",
-                            detail: detail)]
+            return [
+                .notify(
+                    .takeoverFailed, .critical, topic: "epoch",
+                    summary:
+                        "\(settings.node) did NOT take over group \(settings.group): the new epoch could not be stored",
+                    detail: detail)
+            ]
         }
         // A newer ownership heard meanwhile (recorded then) beats the one just stored: keep it, and step down.
         let overtaken = ownership.supersedes(taken)
         if !overtaken { ownership = taken }
         enter(.active, at: now)
         var actions: [FailoverAction] = [
-            .notify(succeeded ? .takeoverFinished : .takeoverFailed, .critical, topic: "",
-                    summary: succeeded
-                        ? "\(settings.node) took over group \(settings.group) at epoch \(taken.epoch) in \(Self.seconds(now - (failureSeenAt ?? now))) s" + (silenceAtFailure.map { ", \(Self.seconds($0 + now - (failureSeenAt ?? now))) s after the last heartbeat" } ?? "")
-                        : "\(settings.node) took over group \(settings.group) at epoch \(taken.epoch) but some steps failed",
-                    detail: detail),
+            .notify(
+                succeeded ? .takeoverFinished : .takeoverFailed, .critical, topic: "",
+                summary: succeeded
+                    ? "\(settings.node) took over group \(settings.group) at epoch \(taken.epoch) in \(Self.seconds(now - (failureSeenAt ?? now))) s"
+                        + (silenceAtFailure.map {
+                            ", \(Self.seconds($0 + now - (failureSeenAt ?? now))) s after the last heartbeat"
+                        } ?? "")
+                    : "\(settings.node) took over group \(settings.group) at epoch \(taken.epoch) but some steps failed",
+                detail: detail)
         ]
         if stepDownWhenDone || overtaken {
             actions += stepDown(because: "a newer ownership arrived during the takeover", at: now)
@@ -362,9 +428,15 @@ public struct FailoverStateMachine: Sendable {
         if stepDownWhenDone || !isOwner {
             return stepDown(because: "a newer ownership arrived while taking the address", at: now)
         }
-        return succeeded ? [] : [.notify(.takeoverFailed, .critical, topic: "acquire",
-                                          summary: "\(settings.node) holds group \(settings.group) but could not take its address or start its services",
-                                          detail: detail)]
+        return succeeded
+            ? []
+            : [
+                .notify(
+                    .takeoverFailed, .critical, topic: "acquire",
+                    summary:
+                        "\(settings.node) holds group \(settings.group) but could not take its address or start its services",
+                    detail: detail)
+            ]
     }
 
     /// The service address went from the interface without this node removing it: its kernel lifetime ran out (this
@@ -376,9 +448,13 @@ public struct FailoverStateMachine: Sendable {
         enter(.releasing, at: now)
         isolating = true
         return [
-            .notify(.stepDown, .critical, topic: "address-lapsed",
-                    summary: "\(settings.node) gave up group \(settings.group): its service address went away without it (frozen longer than the address's lifetime, or removed by hand)",
-                    detail: "Its services are stopped. It takes the group back once it hears its peer and no takeover happened; if the peer took over, it stays down."),
+            .notify(
+                .stepDown, .critical, topic: "address-lapsed",
+                summary:
+                    "\(settings.node) gave up group \(settings.group): its service address went away without it (frozen longer than the address's lifetime, or removed by hand)",
+                detail:
+                    "Its services are stopped. It takes the group back once it hears its peer and no takeover happened; if the peer took over, it stays down."
+            ),
             .release(runStopScripts: true),
         ]
     }
@@ -426,9 +502,12 @@ public struct FailoverStateMachine: Sendable {
             let held = phase == .active || phase == .starting
             enter(held ? .releasing : .steppedDown, at: now)
             var actions: [FailoverAction] = [
-                .notify(.stepDown, .critical, topic: "epoch",
-                        summary: "\(settings.node) stepped down from group \(settings.group): \(reason)",
-                        detail: "It releases the service address and runs its stop scripts, and will not take the group back by itself."),
+                .notify(
+                    .stepDown, .critical, topic: "epoch",
+                    summary: "\(settings.node) stepped down from group \(settings.group): \(reason)",
+                    detail:
+                        "It releases the service address and runs its stop scripts, and will not take the group back by itself."
+                )
             ]
             if held { actions.append(.release(runStopScripts: true)) }
             return actions
@@ -437,9 +516,11 @@ public struct FailoverStateMachine: Sendable {
 
     /// The step-down of a node that had given the group up already (address and services down).
     private func steppedDownWhileDown(because reason: String) -> FailoverAction {
-        .notify(.stepDown, .critical, topic: "epoch",
-                summary: "\(settings.node) stepped down from group \(settings.group): \(reason)",
-                detail: "It had given the group up already (address and services down) and will not take it back by itself.")
+        .notify(
+            .stepDown, .critical, topic: "epoch",
+            summary: "\(settings.node) stepped down from group \(settings.group): \(reason)",
+            detail: "It had given the group up already (address and services down) and will not take it back by itself."
+        )
     }
 
     mutating func enter(_ next: FailoverPhase, at now: Double) {

@@ -77,7 +77,9 @@ public struct LinkLiveness: Sendable, Equatable {
 
     /// How each link is, for the mirror's choice of path.
     public var views: [String: MirrorRoute.LinkView] {
-        Dictionary(links.map { ($0.name, MirrorRoute.LinkView(state: $0.state, upSince: $0.upSince)) }, uniquingKeysWith: { first, _ in first })
+        Dictionary(
+            links.map { ($0.name, MirrorRoute.LinkView(state: $0.state, upSince: $0.upSince)) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     public var allDown: Bool {

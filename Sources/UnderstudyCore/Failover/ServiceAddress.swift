@@ -18,7 +18,8 @@ public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
     public init(family: Family, bytes: [UInt8], prefixLength: Int) {
         let width = family == .ipv4 ? 4 : 16
         precondition(bytes.count == width, "an \(family) address has \(width) bytes, not \(bytes.count)")
-        precondition((1...width * 8).contains(prefixLength), "prefix /\(prefixLength) does not fit an \(family) address")
+        precondition(
+            (1...width * 8).contains(prefixLength), "prefix /\(prefixLength) does not fit an \(family) address")
         self.family = family
         self.bytes = bytes
         self.prefixLength = prefixLength
@@ -68,11 +69,14 @@ public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
         if parts.count == 2 {
             let prefixText = parts[1]
             guard !prefixText.isEmpty else { throw fail("the prefix length after '/' is missing") }
-            guard prefixText.count <= 3, prefixText.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(prefixText) else {
+            guard prefixText.count <= 3, prefixText.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let value = Int(prefixText)
+            else {
                 throw fail("prefix '/\(prefixText)' is not a number from 1 to \(width)")
             }
             guard (1...width).contains(value) else {
-                throw fail("prefix /\(value) is outside 1...\(width) for an \(family == .ipv4 ? "IPv4" : "IPv6") address")
+                throw fail(
+                    "prefix /\(value) is outside 1...\(width) for an \(family == .ipv4 ? "IPv4" : "IPv6") address")
             }
             prefixLength = value
         }
@@ -99,7 +103,9 @@ public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
         }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else {
-            throw Reason("'\(text)' has \(parts.count) part\(parts.count == 1 ? "" : "s") separated by '.', an IPv4 address has 4")
+            throw Reason(
+                "'\(text)' has \(parts.count) part\(parts.count == 1 ? "" : "s") separated by '.', an IPv4 address has 4"
+            )
         }
         var bytes: [UInt8] = []
         for part in parts {
@@ -188,10 +194,16 @@ public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
         var bestStart = -1, bestLength = 1
         var index = 0
         while index < 8 {
-            guard groups[index] == 0 else { index += 1; continue }
+            guard groups[index] == 0 else {
+                index += 1
+                continue
+            }
             let start = index
             while index < 8 && groups[index] == 0 { index += 1 }
-            if index - start > bestLength { bestStart = start; bestLength = index - start }
+            if index - start > bestLength {
+                bestStart = start
+                bestLength = index - start
+            }
         }
         let hex = groups.map { String($0, radix: 16) }
         guard bestStart >= 0 else { return hex.joined(separator: ":") }

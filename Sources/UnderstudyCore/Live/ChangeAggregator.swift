@@ -13,7 +13,8 @@ public struct ChangeAggregator: Sendable {
         public var openWriteQuiet: Double
         public var openWriteMax: Double
 
-        public static let `default` = Configuration(quietDelay: 0.01, maxDelay: 0.1, openWriteQuiet: 1, openWriteMax: 10)
+        public static let `default` = Configuration(
+            quietDelay: 0.01, maxDelay: 0.1, openWriteQuiet: 1, openWriteMax: 10)
 
         public init(quietDelay: Double, maxDelay: Double, openWriteQuiet: Double = 1, openWriteMax: Double = 10) {
             self.quietDelay = quietDelay
@@ -91,7 +92,8 @@ public struct ChangeAggregator: Sendable {
         var scope: [ScopedPath] = []
         var oldest = Double.infinity
         if let first = firstSettledAt,
-           now >= min(lastSettledAt + configuration.quietDelay, first + configuration.maxDelay) {
+            now >= min(lastSettledAt + configuration.quietDelay, first + configuration.maxDelay)
+        {
             scope = settled.map { ScopedPath($0.key, recursive: $0.value) }
             oldest = first
             settled.removeAll(keepingCapacity: true)

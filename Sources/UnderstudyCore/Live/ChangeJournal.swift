@@ -47,8 +47,9 @@ public struct ChangeJournal: Sendable {
         sequence += 1
         for item in scope {
             let previous = entries[item.path]
-            entries[item.path] = Entry(recursive: item.recursive || (previous?.recursive ?? false), sequence: sequence,
-                                       capturedAt: min(previous?.capturedAt ?? capturedAt, capturedAt))
+            entries[item.path] = Entry(
+                recursive: item.recursive || (previous?.recursive ?? false), sequence: sequence,
+                capturedAt: min(previous?.capturedAt ?? capturedAt, capturedAt))
         }
         if entries.count > Self.maximumEntries, let oldest = oldestCapturedAt {
             entries = ["": Entry(recursive: true, sequence: sequence, capturedAt: oldest)]

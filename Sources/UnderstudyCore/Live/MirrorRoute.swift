@@ -66,12 +66,18 @@ public struct MirrorRoute: Sendable, Equatable {
     public static func paths(from local: NodeConfiguration, to peer: NodeConfiguration) -> [Path] {
         let common = local.commonLinks(with: peer)
         let port = peer.address.port
-        var paths = [Path(link: common.first { $0.remote.address == peer.address.host }?.local.name, host: peer.address.host, port: port)]
+        var paths = [
+            Path(
+                link: common.first { $0.remote.address == peer.address.host }?.local.name, host: peer.address.host,
+                port: port)
+        ]
         for (mine, theirs) in common where mine.mirror && theirs.mirror && theirs.address != peer.address.host {
             paths.append(Path(link: mine.name, host: theirs.address, port: port))
         }
         if let first = paths.first, let link = first.link,
-           common.contains(where: { $0.local.name == link && (!$0.local.mirror || !$0.remote.mirror) }), paths.count > 1 {
+            common.contains(where: { $0.local.name == link && (!$0.local.mirror || !$0.remote.mirror) }),
+            paths.count > 1
+        {
             // The address itself is on a link kept from the mirror: the other links come first, the address last.
             paths.append(paths.removeFirst())
         }
@@ -88,7 +94,8 @@ public struct MirrorRoute: Sendable, Equatable {
             return chosen
         }
         failed.removeAll()
-        let chosen = paths.first(where: usable) ?? paths[(paths.firstIndex { $0 == tried }.map { $0 + 1 } ?? 0) % paths.count]
+        let chosen =
+            paths.first(where: usable) ?? paths[(paths.firstIndex { $0 == tried }.map { $0 + 1 } ?? 0) % paths.count]
         tried = chosen
         return chosen
     }
@@ -119,12 +126,14 @@ public struct MirrorRoute: Sendable, Equatable {
         guard let current, let index = paths.firstIndex(of: current) else { return .stay }
         // Leave a dead path only for another that may work: with every link down, moving would only loop.
         if let link = current.link, links[link]?.state == .down,
-           paths.contains(where: { $0 != current && ($0.link.map { links[$0]?.state != .down } ?? true) }) {
+            paths.contains(where: { $0 != current && ($0.link.map { links[$0]?.state != .down } ?? true) })
+        {
             return .leave(reason: "link \(link) is down")
         }
         for better in paths[..<index] {
             guard let link = better.link, let view = links[link], view.state == .up, let since = view.upSince,
-                  now - since >= settle else { continue }
+                now - since >= settle
+            else { continue }
             return .moveBack(to: better)
         }
         return .stay

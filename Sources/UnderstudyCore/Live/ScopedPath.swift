@@ -28,7 +28,10 @@ public struct ScopedPath: Hashable, Sendable, Comparable {
             var ancestor = RelativePath.parent(path)
             var covered = false
             while let current = ancestor {
-                if byPath[current] == true { covered = true; break }
+                if byPath[current] == true {
+                    covered = true
+                    break
+                }
                 ancestor = RelativePath.parent(current)
             }
             if !covered { result.append(ScopedPath(path, recursive: recursive)) }

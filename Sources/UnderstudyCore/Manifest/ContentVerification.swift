@@ -4,12 +4,15 @@
 public enum ContentVerification {
     /// Regular files that `plan` does not touch, whose replica digest is known and differs from the source's
     /// (`sourceDigest` returns nil for a file that cannot be read now: it is not judged).
-    public static func mismatches(source: [ManifestEntry], plan: SyncPlan, replicaDigests: [String: [UInt8]],
-                                  sourceDigest: (ManifestEntry) -> [UInt8]?) -> [String] {
+    public static func mismatches(
+        source: [ManifestEntry], plan: SyncPlan, replicaDigests: [String: [UInt8]],
+        sourceDigest: (ManifestEntry) -> [UInt8]?
+    ) -> [String] {
         let touched = Set(plan.operations.flatMap(\.touchedPaths))
         return source.compactMap { entry in
             guard entry.kind == .file, !touched.contains(entry.path), let replica = replicaDigests[entry.path],
-                  let digest = sourceDigest(entry), digest != replica else { return nil }
+                let digest = sourceDigest(entry), digest != replica
+            else { return nil }
             return entry.path
         }
     }
@@ -19,8 +22,10 @@ public enum ContentVerification {
         guard !paths.isEmpty else { return plan }
         let sizes = Dictionary(source.map { ($0.path, $0.size) }, uniquingKeysWith: { first, _ in first })
         var operations = plan.operations
-        let trailing = operations.firstIndex { if case .setDirectoryAttributes = $0 { true } else { false } } ?? operations.count
-        operations.insert(contentsOf: paths.map { .sendFile(path: $0, size: sizes[$0] ?? 0, basis: .none) }, at: trailing)
+        let trailing =
+            operations.firstIndex { if case .setDirectoryAttributes = $0 { true } else { false } } ?? operations.count
+        operations.insert(
+            contentsOf: paths.map { .sendFile(path: $0, size: sizes[$0] ?? 0, basis: .none) }, at: trailing)
         return SyncPlan(operations: operations)
     }
 }

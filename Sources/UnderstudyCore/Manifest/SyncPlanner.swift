@@ -28,13 +28,17 @@ public struct SyncPlanner: Sendable {
     ///   - replica: the replica tree, root included as path "".
     ///   - partials: replica paths for which an interrupted transfer left a partial copy, with its size.
     public func plan(source: [ManifestEntry], replica: [ManifestEntry], partials: [String: Int64] = [:]) -> SyncPlan {
-        plan(source: source, replicaByPath: Dictionary(replica.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first }),
-             partials: partials)
+        plan(
+            source: source,
+            replicaByPath: Dictionary(replica.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first }),
+            partials: partials)
     }
 
     /// The same, with the replica keyed by path (as the primary keeps it between incremental manifests).
-    public func plan(source: [ManifestEntry], replicaByPath original: [String: ManifestEntry],
-                     partials: [String: Int64] = [:]) -> SyncPlan {
+    public func plan(
+        source: [ManifestEntry], replicaByPath original: [String: ManifestEntry],
+        partials: [String: Int64] = [:]
+    ) -> SyncPlan {
         let replica = original.values
         let sourceEntries = source.sorted { $0.path < $1.path }
         let sourceByPath = Dictionary(sourceEntries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -87,20 +91,24 @@ public struct SyncPlanner: Sendable {
             case .symlink:
                 if let existing, existing.linkTarget == entry.linkTarget {
                     if !attributesMatch(existing.attributes, entry.attributes, kind: .symlink) {
-                        attributeUpdates.append(.setAttributes(path: entry.path, kind: .symlink, attributes: entry.attributes))
+                        attributeUpdates.append(
+                            .setAttributes(path: entry.path, kind: .symlink, attributes: entry.attributes))
                     }
                 } else {
-                    content.append(.makeSymlink(path: entry.path, target: entry.linkTarget ?? "", attributes: entry.attributes))
+                    content.append(
+                        .makeSymlink(path: entry.path, target: entry.linkTarget ?? "", attributes: entry.attributes))
                 }
             case .file:
                 if leaderOf[entry.path] != nil { continue }
                 if let existing {
                     if contentMatches(existing, entry) {
                         if !attributesMatch(existing.attributes, entry.attributes, kind: .file) {
-                            attributeUpdates.append(.setAttributes(path: entry.path, kind: .file, attributes: entry.attributes))
+                            attributeUpdates.append(
+                                .setAttributes(path: entry.path, kind: .file, attributes: entry.attributes))
                         }
                     } else {
-                        let basis: DeltaBasis = entry.size >= options.deltaThreshold && existing.size > 0 ? .replica : .none
+                        let basis: DeltaBasis =
+                            entry.size >= options.deltaThreshold && existing.size > 0 ? .replica : .none
                         content.append(.sendFile(path: entry.path, size: entry.size, basis: basis))
                         changedLeaders.insert(entry.path)
                     }
@@ -108,12 +116,16 @@ public struct SyncPlanner: Sendable {
                 }
                 changedLeaders.insert(entry.path)
                 if entry.size > 0, let from = renameSources[RenameKey(entry)]?.popLast(),
-                   replicaByPath[from]?.contentHash == nil || entry.contentHash == nil
-                       || replicaByPath[from]?.contentHash == entry.contentHash {
+                    replicaByPath[from]?.contentHash == nil || entry.contentHash == nil
+                        || replicaByPath[from]?.contentHash == entry.contentHash
+                {
                     usedRenameSources.insert(from)
                     renames.append(.rename(from: from, to: entry.path, contentHash: entry.contentHash))
-                    if let moved = replicaByPath[from], !attributesMatch(moved.attributes, entry.attributes, kind: .file) {
-                        attributeUpdates.append(.setAttributes(path: entry.path, kind: .file, attributes: entry.attributes))
+                    if let moved = replicaByPath[from],
+                        !attributesMatch(moved.attributes, entry.attributes, kind: .file)
+                    {
+                        attributeUpdates.append(
+                            .setAttributes(path: entry.path, kind: .file, attributes: entry.attributes))
                     }
                     continue
                 }
@@ -127,8 +139,9 @@ public struct SyncPlanner: Sendable {
         for entry in sourceEntries {
             guard let leader = leaderOf[entry.path] else { continue }
             if !changedLeaders.contains(leader),
-               let existing = replicaByPath[entry.path], existing.kind == .file,
-               let existingLeader = replicaByPath[leader], existingLeader.inode == existing.inode {
+                let existing = replicaByPath[entry.path], existing.kind == .file,
+                let existingLeader = replicaByPath[leader], existingLeader.inode == existing.inode
+            {
                 continue
             }
             content.append(.makeHardLink(path: entry.path, target: leader))
@@ -140,9 +153,11 @@ public struct SyncPlanner: Sendable {
         let gone = replica.filter { !$0.path.isEmpty && sourceByPath[$0.path] == nil }.sorted { $0.path < $1.path }
         for entry in gone {
             guard !usedRenameSources.contains(entry.path),
-                  !isUnderRemovedTree(entry.path) else { continue }
+                !isUnderRemovedTree(entry.path)
+            else { continue }
             if let parent = RelativePath.parent(entry.path), !parent.isEmpty,
-               sourceByPath[parent] == nil, replicaByPath[parent]?.kind == .directory {
+                sourceByPath[parent] == nil, replicaByPath[parent]?.kind == .directory
+            {
                 continue
             }
             deletions.append(.delete(path: entry.path))

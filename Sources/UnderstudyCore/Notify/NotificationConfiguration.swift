@@ -14,8 +14,10 @@ public struct NotificationConfiguration: Sendable, Equatable {
     public var command: CommandNotification?
     public var snmp: SNMPNotification?
 
-    public init(repeatAfter: ConfigDuration = Self.defaultRepeatAfter, email: EmailNotification? = nil,
-                webhook: WebhookNotification? = nil, command: CommandNotification? = nil) {
+    public init(
+        repeatAfter: ConfigDuration = Self.defaultRepeatAfter, email: EmailNotification? = nil,
+        webhook: WebhookNotification? = nil, command: CommandNotification? = nil
+    ) {
         self.repeatAfter = repeatAfter
         self.email = email
         self.webhook = webhook
@@ -47,8 +49,10 @@ public struct EmailNotification: Sendable, Equatable {
     public var from: String
     public var to: [String]
 
-    public init(server: PeerAddress, security: Security = .none, caFile: String? = nil, username: String? = nil,
-                passwordFile: String? = nil, from: String, to: [String]) {
+    public init(
+        server: PeerAddress, security: Security = .none, caFile: String? = nil, username: String? = nil,
+        passwordFile: String? = nil, from: String, to: [String]
+    ) {
         self.server = server
         self.security = security
         self.caFile = caFile
@@ -103,8 +107,10 @@ public struct SNMPNotification: Sendable, Equatable {
     public var trapOID: String
     public var objectsOID: String
 
-    public init(target: PeerAddress, security: Security, engineID: [UInt8], trapOID: String = SNMPTrap.defaultTrapOID,
-                objectsOID: String = SNMPTrap.defaultObjectsOID) {
+    public init(
+        target: PeerAddress, security: Security, engineID: [UInt8], trapOID: String = SNMPTrap.defaultTrapOID,
+        objectsOID: String = SNMPTrap.defaultObjectsOID
+    ) {
         self.target = target
         self.security = security
         self.engineID = engineID

@@ -49,8 +49,10 @@ public struct NotificationEvent: Sendable, Equatable {
     public var detail: String
     public var time: Double
 
-    public init(kind: Kind, severity: Severity, node: String, group: String? = nil, topic: String = "",
-                summary: String, detail: String = "", time: Double) {
+    public init(
+        kind: Kind, severity: Severity, node: String, group: String? = nil, topic: String = "",
+        summary: String, detail: String = "", time: Double
+    ) {
         self.kind = kind
         self.severity = severity
         self.node = node

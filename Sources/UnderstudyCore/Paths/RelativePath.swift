@@ -30,7 +30,8 @@ public enum RelativePath {
                     throw PathError(path: path, reason: "has an empty component")
                 }
                 if component.elementsEqual(".".utf8) || component.elementsEqual("..".utf8) {
-                    throw PathError(path: path, reason: "contains a '\(String(decoding: component, as: UTF8.self))' component")
+                    throw PathError(
+                        path: path, reason: "contains a '\(String(decoding: component, as: UTF8.self))' component")
                 }
                 if componentLength > maximumComponentLength {
                     throw PathError(path: path, reason: "has a name longer than \(maximumComponentLength) bytes")

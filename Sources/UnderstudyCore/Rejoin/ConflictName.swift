@@ -15,7 +15,8 @@ public enum ConflictName {
         let tag = marker + node + "-" + PointInTime.compact(time)
         // The extension is what follows the last dot, unless that dot starts the name (".profile") or the
         // extension is implausibly long for one.
-        if let dot = name.lastIndex(of: "."), dot != name.startIndex, name.distance(from: dot, to: name.endIndex) <= 12 {
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex, name.distance(from: dot, to: name.endIndex) <= 12
+        {
             return directory + String(name[..<dot]) + tag + String(name[dot...])
         }
         return directory + name + tag

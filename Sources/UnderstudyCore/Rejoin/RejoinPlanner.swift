@@ -44,7 +44,9 @@ public struct RejoinPlanner: Sendable {
 
     public init() {}
 
-    public func plan(local: [String: ManifestEntry], remote: [String: ManifestEntry], base: [String: ManifestEntry]) -> Plan {
+    public func plan(
+        local: [String: ManifestEntry], remote: [String: ManifestEntry], base: [String: ManifestEntry]
+    ) -> Plan {
         var plan = Plan()
         for path in Set(local.keys).union(remote.keys).sorted() {
             let mine = local[path]
@@ -56,19 +58,28 @@ public struct RejoinPlanner: Sendable {
             if Self.same(mine, theirs) { continue }
             let was = base[path]
             if Self.same(mine, was) {
-                if theirs?.kind == .file { plan.copies.append(path) } else if theirs == nil, mine?.kind == .file { plan.deletions.append(path) }
+                if theirs?.kind == .file {
+                    plan.copies.append(path)
+                } else if theirs == nil, mine?.kind == .file {
+                    plan.deletions.append(path)
+                }
                 continue
             }
             guard let mine, mine.kind == .file else {
                 // Deleted here (or a directory or link changed here): the serving node's entry is kept.
-                if mine == nil, theirs?.kind == .file { plan.restored.append(path) } else if theirs?.kind == .file { plan.copies.append(path) }
+                if mine == nil, theirs?.kind == .file {
+                    plan.restored.append(path)
+                } else if theirs?.kind == .file {
+                    plan.copies.append(path)
+                }
                 continue
             }
             let reason: Conflict.Reason
             switch (theirs, was) {
             case (nil, .some): reason = .deletedThere
             case (nil, nil): reason = .notReplicated
-            case (.some(let theirs), let was): reason = was != nil && Self.same(theirs, was) ? .notReplicated : .changedOnBoth
+            case (.some(let theirs), let was):
+                reason = was != nil && Self.same(theirs, was) ? .notReplicated : .changedOnBoth
             }
             plan.conflicts.append(Conflict(path: path, local: mine, remote: theirs, reason: reason))
         }

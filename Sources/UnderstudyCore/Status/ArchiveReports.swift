@@ -32,8 +32,11 @@ public struct ArchiveInfo: Codable, Sendable, Equatable {
     public var paths: [String]
     public var error: String?
 
-    public init(id: String, group: String, share: String, series: String, takenAt: Date, seconds: Double?, files: Int64, bytes: Int64,
-                exclusiveBytes: Int64? = nil, state: State, method: String?, paths: [String], error: String? = nil) {
+    public init(
+        id: String, group: String, share: String, series: String, takenAt: Date, seconds: Double?, files: Int64,
+        bytes: Int64,
+        exclusiveBytes: Int64? = nil, state: State, method: String?, paths: [String], error: String? = nil
+    ) {
         self.id = id
         self.group = group
         self.share = share
@@ -67,8 +70,10 @@ public struct HistoryVersion: Codable, Sendable, Equatable {
     /// SHA-256, hex; nil when the replica had not hashed it.
     public var sha256: String?
 
-    public init(id: Int64, group: String, share: String, path: String, since: Date?, until: Date, reason: String, size: Int64,
-                modified: Date, sha256: String?) {
+    public init(
+        id: Int64, group: String, share: String, path: String, since: Date?, until: Date, reason: String, size: Int64,
+        modified: Date, sha256: String?
+    ) {
         self.id = id
         self.group = group
         self.share = share
@@ -117,8 +122,11 @@ public struct ShareArchiveStatus: Codable, Sendable, Equatable {
     public var historyBytes: Int64
     public var lastError: String?
 
-    public init(archives: Int = 0, lastArchiveID: String? = nil, lastArchiveAt: Date? = nil, nextRuns: [String: Date] = [:],
-                historyWindowSeconds: Double? = nil, historyVersions: Int64 = 0, historyBytes: Int64 = 0, lastError: String? = nil) {
+    public init(
+        archives: Int = 0, lastArchiveID: String? = nil, lastArchiveAt: Date? = nil, nextRuns: [String: Date] = [:],
+        historyWindowSeconds: Double? = nil, historyVersions: Int64 = 0, historyBytes: Int64 = 0,
+        lastError: String? = nil
+    ) {
         self.archives = archives
         self.lastArchiveID = lastArchiveID
         self.lastArchiveAt = lastArchiveAt

@@ -21,8 +21,11 @@ public struct ConflictInfo: Sendable, Codable, Equatable {
     /// How it was resolved ("local", "remote", "both"); nil while open.
     public var resolved: String?
 
-    public init(id: Int64, share: String, path: String, copy: String, node: String, reason: String, foundAt: Date, copySize: Int64,
-                copyModified: Date, currentSize: Int64? = nil, currentModified: Date? = nil, resolved: String? = nil) {
+    public init(
+        id: Int64, share: String, path: String, copy: String, node: String, reason: String, foundAt: Date,
+        copySize: Int64,
+        copyModified: Date, currentSize: Int64? = nil, currentModified: Date? = nil, resolved: String? = nil
+    ) {
         self.id = id
         self.share = share
         self.path = path

@@ -44,9 +44,11 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var dryRun: Bool?
     public var keep: String?
 
-    public init(command: Command, group: String? = nil, force: Bool? = nil, share: String? = nil, path: String? = nil,
-                archive: String? = nil, schedule: String? = nil, at: Double? = nil, to: String? = nil, inPlace: Bool? = nil,
-                dryRun: Bool? = nil, keep: String? = nil) {
+    public init(
+        command: Command, group: String? = nil, force: Bool? = nil, share: String? = nil, path: String? = nil,
+        archive: String? = nil, schedule: String? = nil, at: Double? = nil, to: String? = nil, inPlace: Bool? = nil,
+        dryRun: Bool? = nil, keep: String? = nil
+    ) {
         self.dryRun = dryRun
         self.keep = keep
         self.command = command
@@ -71,7 +73,10 @@ public struct SyncResult: Codable, Sendable, Equatable {
     public var bytesReceived: Int64
     public var error: String?
 
-    public init(group: String, share: String, ok: Bool, seconds: Double, plan: SyncPlanSummary?, bytesReceived: Int64, error: String?) {
+    public init(
+        group: String, share: String, ok: Bool, seconds: Double, plan: SyncPlanSummary?, bytesReceived: Int64,
+        error: String?
+    ) {
         self.group = group
         self.share = share
         self.ok = ok
@@ -94,8 +99,12 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var restore: RestoreReport?
     public var conflicts: [ConflictInfo]?
 
-    public init(ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, syncResults: [SyncResult]? = nil, message: String? = nil,
-                archives: [ArchiveInfo]? = nil, history: [HistoryVersion]? = nil, restore: RestoreReport? = nil, conflicts: [ConflictInfo]? = nil) {
+    public init(
+        ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, syncResults: [SyncResult]? = nil,
+        message: String? = nil,
+        archives: [ArchiveInfo]? = nil, history: [HistoryVersion]? = nil, restore: RestoreReport? = nil,
+        conflicts: [ConflictInfo]? = nil
+    ) {
         self.conflicts = conflicts
         self.message = message
         self.archives = archives

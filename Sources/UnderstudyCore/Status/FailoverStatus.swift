@@ -12,7 +12,10 @@ public struct LinkStatus: Codable, Sendable, Equatable {
     /// The last refusal, send error or listen error, if any.
     public var problem: String?
 
-    public init(peer: String, link: String, state: String, lastHeardAgo: Double?, sent: Int, received: Int, refused: Int, problem: String?) {
+    public init(
+        peer: String, link: String, state: String, lastHeardAgo: Double?, sent: Int, received: Int, refused: Int,
+        problem: String?
+    ) {
         self.peer = peer
         self.link = link
         self.state = state
@@ -35,7 +38,10 @@ public struct CheckStatus: Codable, Sendable, Equatable {
     public var lastMessage: String
     public var lastResultAgo: Double?
 
-    public init(group: String?, name: String, type: String, target: String, state: String, lastMessage: String, lastResultAgo: Double?) {
+    public init(
+        group: String?, name: String, type: String, target: String, state: String, lastMessage: String,
+        lastResultAgo: Double?
+    ) {
         self.group = group
         self.name = name
         self.type = type
@@ -59,8 +65,10 @@ public struct GroupFailoverStatus: Codable, Sendable, Equatable {
     public var peerPhase: String?
     public var serviceAddress: String?
 
-    public init(group: String, mode: String, phase: String, phaseAgo: Double, epoch: UInt64, owner: String, peerPhase: String?,
-                serviceAddress: String?) {
+    public init(
+        group: String, mode: String, phase: String, phaseAgo: Double, epoch: UInt64, owner: String, peerPhase: String?,
+        serviceAddress: String?
+    ) {
         self.group = group
         self.mode = mode
         self.phase = phase

@@ -6,7 +6,9 @@ public struct LiveFigures: Sendable, Equatable {
     public var watchedDirectories: Int?
     public var captureProblem: String?
 
-    public init(changesPending: Int64, oldestPendingAt: Double?, watchedDirectories: Int? = nil, captureProblem: String? = nil) {
+    public init(
+        changesPending: Int64, oldestPendingAt: Double?, watchedDirectories: Int? = nil, captureProblem: String? = nil
+    ) {
         self.changesPending = changesPending
         self.oldestPendingAt = oldestPendingAt
         self.watchedDirectories = watchedDirectories

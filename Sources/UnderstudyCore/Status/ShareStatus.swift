@@ -91,7 +91,10 @@ public struct NodeStatusReport: Codable, Sendable, Equatable {
     /// Links, checks and group roles; nil on a node without failover (no links).
     public var failover: FailoverStatus?
 
-    public init(cluster: String, node: String, version: String, startedAt: Date, groups: [GroupStatus], failover: FailoverStatus? = nil) {
+    public init(
+        cluster: String, node: String, version: String, startedAt: Date, groups: [GroupStatus],
+        failover: FailoverStatus? = nil
+    ) {
         self.failover = failover
         self.cluster = cluster
         self.node = node

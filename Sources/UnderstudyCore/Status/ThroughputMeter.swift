@@ -19,6 +19,7 @@ public struct ThroughputMeter: Sendable, Equatable {
     }
 
     public static func == (lhs: ThroughputMeter, rhs: ThroughputMeter) -> Bool {
-        lhs.window == rhs.window && lhs.samples.elementsEqual(rhs.samples) { $0.time == $1.time && $0.bytes == $1.bytes }
+        lhs.window == rhs.window
+            && lhs.samples.elementsEqual(rhs.samples) { $0.time == $1.time && $0.bytes == $1.bytes }
     }
 }

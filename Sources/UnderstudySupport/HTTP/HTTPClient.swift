@@ -40,21 +40,28 @@ public final class HTTPClient: Sendable {
     }
 
     /// GET `url`; the response whatever its status (a check decides what status is healthy).
-    public func get(_ url: String, timeout: Double, bodyLimit: Int = HTTPClient.defaultBodyLimit,
-                    headers: [HTTPResponse.Field] = []) async throws(HTTPClientError) -> HTTPResponse {
+    public func get(
+        _ url: String, timeout: Double, bodyLimit: Int = HTTPClient.defaultBodyLimit,
+        headers: [HTTPResponse.Field] = []
+    ) async throws(HTTPClientError) -> HTTPResponse {
         try await send(method: .GET, url: url, headers: headers, body: nil, timeout: timeout, bodyLimit: bodyLimit)
     }
 
     /// POST `body` to `url` with the given Content-Type.
-    public func post(_ url: String, body: [UInt8], contentType: String, timeout: Double,
-                     bodyLimit: Int = HTTPClient.defaultBodyLimit,
-                     headers: [HTTPResponse.Field] = []) async throws(HTTPClientError) -> HTTPResponse {
-        try await send(method: .POST, url: url, headers: headers + [HTTPResponse.Field(name: "Content-Type", value: contentType)],
-                       body: body, timeout: timeout, bodyLimit: bodyLimit)
+    public func post(
+        _ url: String, body: [UInt8], contentType: String, timeout: Double,
+        bodyLimit: Int = HTTPClient.defaultBodyLimit,
+        headers: [HTTPResponse.Field] = []
+    ) async throws(HTTPClientError) -> HTTPResponse {
+        try await send(
+            method: .POST, url: url, headers: headers + [HTTPResponse.Field(name: "Content-Type", value: contentType)],
+            body: body, timeout: timeout, bodyLimit: bodyLimit)
     }
 
-    public func send(method: HTTPMethod, url text: String, headers: [HTTPResponse.Field], body: [UInt8]?,
-                     timeout: Double, bodyLimit: Int) async throws(HTTPClientError) -> HTTPResponse {
+    public func send(
+        method: HTTPMethod, url text: String, headers: [HTTPResponse.Field], body: [UInt8]?,
+        timeout: Double, bodyLimit: Int
+    ) async throws(HTTPClientError) -> HTTPResponse {
         let url = try HTTPURL.parse(text)
         let label = "\(method.rawValue) \(url)"
         let context = url.scheme == .https ? try sslContext(for: label) : nil
@@ -76,7 +83,8 @@ public final class HTTPClient: Sendable {
                         try operations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverHostname))
                     }
                     try operations.addHTTPClientHandlers()
-                    try operations.addHandler(HTTPResponseCollector(request: head, body: body, limit: limit, promise: promise))
+                    try operations.addHandler(
+                        HTTPResponseCollector(request: head, body: body, limit: limit, promise: promise))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
@@ -103,8 +111,10 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    private static func requestHead(method: HTTPMethod, url: HTTPURL, headers: [HTTPResponse.Field],
-                                    bodyLength: Int?) -> HTTPRequestHead {
+    private static func requestHead(
+        method: HTTPMethod, url: HTTPURL, headers: [HTTPResponse.Field],
+        bodyLength: Int?
+    ) -> HTTPRequestHead {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: url.target)
         head.headers.add(name: "Host", value: url.hostHeader)
         head.headers.add(name: "User-Agent", value: "understudy")
@@ -144,7 +154,8 @@ public final class HTTPClient: Sendable {
         let code: HTTPClientError.Code
         switch failure.kind {
         case .timedOut:
-            return HTTPClientError(code: .timedOut, message: "\(label) timed out after \(DurationText.seconds(timeout))")
+            return HTTPClientError(
+                code: .timedOut, message: "\(label) timed out after \(DurationText.seconds(timeout))")
         case .refused: code = .connectionRefused
         case .unreachable: code = .hostUnreachable
         case .hostNotFound: code = .hostNotFound

@@ -54,9 +54,12 @@ final class HTTPResponseCollector: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        fail(NetworkFailure(kind: .closed, text: head == nil
-            ? "connection closed before a response"
-            : "connection closed before the end of the response"))
+        fail(
+            NetworkFailure(
+                kind: .closed,
+                text: head == nil
+                    ? "connection closed before a response"
+                    : "connection closed before the end of the response"))
         context.fireChannelInactive()
     }
 
@@ -69,8 +72,10 @@ final class HTTPResponseCollector: ChannelInboundHandler, RemovableChannelHandle
         guard !done, let head else { return }
         done = true
         let fields = head.headers.map { HTTPResponse.Field(name: $0.name, value: $0.value) }
-        promise.succeed(HTTPResponse(status: Int(head.status.code), reason: head.status.reasonPhrase,
-                                     headers: fields, body: body, bodyTruncated: truncated))
+        promise.succeed(
+            HTTPResponse(
+                status: Int(head.status.code), reason: head.status.reasonPhrase,
+                headers: fields, body: body, bodyTruncated: truncated))
     }
 
     private func fail(_ error: any Error) {

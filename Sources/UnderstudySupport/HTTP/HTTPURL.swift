@@ -98,7 +98,9 @@ public struct HTTPURL: Sendable, Equatable, CustomStringConvertible {
         if host.isEmpty { throw invalid("the host is missing") }
         var port = scheme.defaultPort
         if let portText {
-            guard !portText.isEmpty, portText.allSatisfy(\.isNumber), let number = Int(portText), (1...65535).contains(number) else {
+            guard !portText.isEmpty, portText.allSatisfy(\.isNumber), let number = Int(portText),
+                (1...65535).contains(number)
+            else {
                 throw invalid("port '\(portText)' is not a number from 1 to 65535")
             }
             port = number

@@ -48,7 +48,9 @@ public struct HeartbeatMessage: Sendable, Equatable {
     /// Sent by a witness only (an older receiver would refuse the trailer: upgrade every node before adding one).
     public var hearings: [Hearing]
 
-    public init(sequence: UInt64, sender: String, receiver: String, link: String, groups: [GroupState], hearings: [Hearing] = []) {
+    public init(
+        sequence: UInt64, sender: String, receiver: String, link: String, groups: [GroupState], hearings: [Hearing] = []
+    ) {
         self.sequence = sequence
         self.sender = sender
         self.receiver = receiver
@@ -76,7 +78,9 @@ public struct HeartbeatMessage: Sendable, Equatable {
             bytes.append(UInt8(heard.count))
             for hearing in heard {
                 Self.append(hearing.node, to: &bytes)
-                for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: hearing.silenceMilliseconds >> UInt32(shift))) }
+                for shift in stride(from: 24, through: 0, by: -8) {
+                    bytes.append(UInt8(truncatingIfNeeded: hearing.silenceMilliseconds >> UInt32(shift)))
+                }
             }
         }
         return bytes
@@ -89,14 +93,19 @@ public struct HeartbeatMessage: Sendable, Equatable {
         guard try reader.take(4) == magic else { throw WireError(.malformedFrame, "not a heartbeat (no USHB magic)") }
         let version = try reader.byte()
         guard version == Self.version else {
-            throw WireError(.protocolVersion, "heartbeat version \(version); this node speaks \(Self.version) (run the same understudy version on every node)")
+            throw WireError(
+                .protocolVersion,
+                "heartbeat version \(version); this node speaks \(Self.version) (run the same understudy version on every node)"
+            )
         }
         let sequence = try reader.uint64()
         let sender = try reader.string("sender")
         let receiver = try reader.string("receiver")
         let link = try reader.string("link")
         let count = Int(try reader.byte()) << 8 | Int(try reader.byte())
-        guard count <= maximumGroups else { throw WireError(.malformedFrame, "heartbeat claims \(count) groups (at most \(maximumGroups))") }
+        guard count <= maximumGroups else {
+            throw WireError(.malformedFrame, "heartbeat claims \(count) groups (at most \(maximumGroups))")
+        }
         var groups: [GroupState] = []
         for _ in 0..<count {
             let group = try reader.string("group")
@@ -108,19 +117,26 @@ public struct HeartbeatMessage: Sendable, Equatable {
         var hearings: [Hearing] = []
         if !reader.isAtEnd {
             let heard = Int(try reader.byte())
-            guard heard >= 1, heard <= maximumGroups else { throw WireError(.malformedFrame, "heartbeat claims \(heard) hearings (1 to \(maximumGroups))") }
+            guard heard >= 1, heard <= maximumGroups else {
+                throw WireError(.malformedFrame, "heartbeat claims \(heard) hearings (1 to \(maximumGroups))")
+            }
             for _ in 0..<heard {
                 let node = try reader.string("heard node")
                 let silence = try reader.take(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
                 hearings.append(Hearing(node: node, silenceMilliseconds: silence))
             }
         }
-        guard reader.isAtEnd else { throw WireError(.malformedFrame, "heartbeat has \(bytes.count - reader.offset) bytes after its last part") }
-        return HeartbeatMessage(sequence: sequence, sender: sender, receiver: receiver, link: link, groups: groups, hearings: hearings)
+        guard reader.isAtEnd else {
+            throw WireError(.malformedFrame, "heartbeat has \(bytes.count - reader.offset) bytes after its last part")
+        }
+        return HeartbeatMessage(
+            sequence: sequence, sender: sender, receiver: receiver, link: link, groups: groups, hearings: hearings)
     }
 
     private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift)))
+        }
     }
 
     private static func append(_ text: String, to bytes: inout [UInt8]) {
@@ -136,7 +152,9 @@ public struct HeartbeatMessage: Sendable, Equatable {
         var isAtEnd: Bool { offset == bytes.count }
 
         mutating func take(_ count: Int) throws(WireError) -> [UInt8] {
-            guard count <= bytes.count - offset else { throw WireError(.malformedFrame, "heartbeat ends early (at byte \(offset) of \(bytes.count))") }
+            guard count <= bytes.count - offset else {
+                throw WireError(.malformedFrame, "heartbeat ends early (at byte \(offset) of \(bytes.count))")
+            }
             defer { offset += count }
             return Array(bytes[offset..<offset + count])
         }

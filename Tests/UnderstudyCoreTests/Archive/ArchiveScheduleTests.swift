@@ -26,7 +26,8 @@ struct ArchiveScheduleTests {
     @Test func hourly_weekly_andMonthlySlots() {
         let hourly = ArchiveSchedule(every: .hourly, minute: 15)
         let at = utc.time(year: 2026, month: 11, day: 22, hour: 10, minute: 5)
-        #expect(hourly.slot(atOrBefore: at, calendar: utc) == utc.time(year: 2026, month: 11, day: 22, hour: 9, minute: 15))
+        #expect(
+            hourly.slot(atOrBefore: at, calendar: utc) == utc.time(year: 2026, month: 11, day: 22, hour: 9, minute: 15))
         let weekly = ArchiveSchedule(every: .weekly, hour: 3, weekday: 1)
         #expect(weekly.slot(atOrBefore: at, calendar: utc) == utc.time(year: 2026, month: 11, day: 16, hour: 3))
         let monthly = ArchiveSchedule(every: .monthly, hour: 1, dayOfMonth: 31)

@@ -19,14 +19,21 @@ import UnderstudyCore
     }
 
     @Test func refuses_whatIsNotATime() {
-        for text in ["yesterday", "2026-13-01", "2026-11-22T25:00", "2026-11-22T10:00:00+5", "12", "", "2026-11-22T10:00Zx"] {
-            #expect(throws: PointInTime.ParseError.self, "\(text)") { try PointInTime.parse(text, now: now, calendar: paris) }
+        for text in [
+            "yesterday", "2026-13-01", "2026-11-22T25:00", "2026-11-22T10:00:00+5", "12", "", "2026-11-22T10:00Zx",
+        ] {
+            #expect(throws: PointInTime.ParseError.self, "\(text)") {
+                try PointInTime.parse(text, now: now, calendar: paris)
+            }
         }
     }
 
     @Test func refuses_aMomentBefore1970_insteadOfPrintingANegativeYear() {
         for text in ["100000d", "1969-12-31T23:59:59Z", "0001-01-01", "9999999999999999999999d"] {
-            #expect(throws: PointInTime.ParseError(text: text, reason: "it is before 1970-01-01, older than anything understudy keeps")) {
+            #expect(
+                throws: PointInTime.ParseError(
+                    text: text, reason: "it is before 1970-01-01, older than anything understudy keeps")
+            ) {
                 try PointInTime.parse(text, now: now, calendar: paris)
             }
         }
@@ -37,7 +44,10 @@ import UnderstudyCore
     typealias Version = VersionTimeline.Version
 
     @Test func picksTheVersionInPlace_atEachMoment() {
-        let versions = [Version(id: 1, since: 10, until: 20), Version(id: 2, since: 20, until: 30), Version(id: -1, since: 30, until: nil)]
+        let versions = [
+            Version(id: 1, since: 10, until: 20), Version(id: 2, since: 20, until: 30),
+            Version(id: -1, since: 30, until: nil),
+        ]
         #expect(VersionTimeline.version(at: 5, of: versions, movedIn: []) == nil)
         #expect(VersionTimeline.version(at: 10, of: versions, movedIn: [])?.id == 1)
         #expect(VersionTimeline.version(at: 25, of: versions, movedIn: [])?.id == 2)

@@ -7,7 +7,9 @@ struct RetentionPolicyTests {
 
     /// Runs the schedule every 10 minutes from `start` for `days`, skipping the times in `off`, taking an archive
     /// when due and pruning by `policy` after each; returns what is left.
-    func simulate(_ schedule: ArchiveSchedule, _ policy: RetentionPolicy, days: Int, off: [ClosedRange<Double>] = []) -> [RetentionPolicy.Archive] {
+    func simulate(
+        _ schedule: ArchiveSchedule, _ policy: RetentionPolicy, days: Int, off: [ClosedRange<Double>] = []
+    ) -> [RetentionPolicy.Archive] {
         let start = utc.time(year: 2026, month: 1, day: 1)
         var archives: [RetentionPolicy.Archive] = []
         var lastRun: Double?

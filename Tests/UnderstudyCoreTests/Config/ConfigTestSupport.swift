@@ -2,7 +2,9 @@ import Testing
 import UnderstudyCore
 
 /// Loads `text` as /etc/understudy/cluster.toml.
-func loadConfiguration(_ text: String, path: String = "/etc/understudy/cluster.toml") -> Result<ClusterConfiguration, ConfigurationProblems> {
+func loadConfiguration(
+    _ text: String, path: String = "/etc/understudy/cluster.toml"
+) -> Result<ClusterConfiguration, ConfigurationProblems> {
     ConfigurationLoader.load(text: text, path: path)
 }
 

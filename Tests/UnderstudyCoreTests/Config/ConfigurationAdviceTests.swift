@@ -4,16 +4,20 @@ import UnderstudyCore
 struct ConfigurationAdviceTests {
     static func cluster(links: Int, checks: Bool, isolation: CheckConfiguration? = nil) throws -> ClusterConfiguration {
         let names = ["dedicated", "lan"].prefix(links)
-        let alpha = NodeConfiguration(name: "alpha", address: PeerAddress(host: "10.0.0.1", port: 7700),
-                                      links: names.enumerated().map { NodeLink(name: $1, address: "10.0.\($0).1") }, isolationCheck: isolation)
-        let beta = NodeConfiguration(name: "beta", address: PeerAddress(host: "10.0.0.2", port: 7700),
-                                     links: names.enumerated().map { NodeLink(name: $1, address: "10.0.\($0).2") })
+        let alpha = NodeConfiguration(
+            name: "alpha", address: PeerAddress(host: "10.0.0.1", port: 7700),
+            links: names.enumerated().map { NodeLink(name: $1, address: "10.0.\($0).1") }, isolationCheck: isolation)
+        let beta = NodeConfiguration(
+            name: "beta", address: PeerAddress(host: "10.0.0.2", port: 7700),
+            links: names.enumerated().map { NodeLink(name: $1, address: "10.0.\($0).2") })
         let check = CheckConfiguration(name: "web", probe: .tcp(PeerAddress(host: "10.0.0.100", port: 80)))
-        let group = GroupConfiguration(name: "web", primary: "alpha", standby: "beta",
-                                       shares: [try ShareConfiguration(name: "site", source: "/srv")],
-                                       takeover: TakeoverConfiguration(checks: checks ? [check] : []))
-        return ClusterConfiguration(cluster: "c", certificatesDirectory: "/c", nodes: ["alpha": alpha, "beta": beta], groups: ["web": group],
-                                    sourcePath: "u.toml")
+        let group = GroupConfiguration(
+            name: "web", primary: "alpha", standby: "beta",
+            shares: [try ShareConfiguration(name: "site", source: "/srv")],
+            takeover: TakeoverConfiguration(checks: checks ? [check] : []))
+        return ClusterConfiguration(
+            cluster: "c", certificatesDirectory: "/c", nodes: ["alpha": alpha, "beta": beta], groups: ["web": group],
+            sourcePath: "u.toml")
     }
 
     @Test func warns_whenAGroupWithHeartbeatsHasNoChecks_orOneLinkOnly() throws {
@@ -29,8 +33,9 @@ struct ConfigurationAdviceTests {
     }
 
     @Test func warns_whenTheIsolationCheckIsTooSlowForTheDeadTime() throws {
-        let slow = CheckConfiguration(name: "gw", probe: .command("ping -c1 gw"), interval: ConfigDuration(seconds: 1),
-                                      timeout: ConfigDuration(seconds: 1), fall: 2)
+        let slow = CheckConfiguration(
+            name: "gw", probe: .command("ping -c1 gw"), interval: ConfigDuration(seconds: 1),
+            timeout: ConfigDuration(seconds: 1), fall: 2)
         let warnings = ConfigurationAdvice.warnings(try Self.cluster(links: 2, checks: true, isolation: slow))
         #expect(warnings.count == 1)
         #expect(warnings.first?.contains("isolation check of node 'alpha'") == true)

@@ -48,12 +48,14 @@ import UnderstudyCore
         #expect(configuration.certificatesDirectory == "/etc/understudy/pki")
         #expect(configuration.sourcePath == "/etc/understudy/cluster.toml")
         #expect(configuration.nodes.count == 2)
-        #expect(configuration.nodes["alpha"] == NodeConfiguration(
-            name: "alpha",
-            address: PeerAddress(host: "127.0.0.1", port: 7701),
-            stateDirectory: "/var/lib/understudy/alpha",
-            controlSocket: "/var/lib/understudy/alpha/control.sock"
-        ))
+        #expect(
+            configuration.nodes["alpha"]
+                == NodeConfiguration(
+                    name: "alpha",
+                    address: PeerAddress(host: "127.0.0.1", port: 7701),
+                    stateDirectory: "/var/lib/understudy/alpha",
+                    controlSocket: "/var/lib/understudy/alpha/control.sock"
+                ))
         #expect(configuration.nodes["beta"]?.stateDirectory == "/var/lib/understudy/beta")
         #expect(configuration.nodes["beta"]?.controlSocket == "/run/understudy-beta.sock")
 
@@ -77,7 +79,8 @@ import UnderstudyCore
     }
 
     @Test func fills_defaults() throws {
-        let configuration = try loadConfiguration("""
+        let configuration = try loadConfiguration(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "alpha.example.com:7700"
@@ -89,7 +92,8 @@ import UnderstudyCore
             [[groups.files.shares]]
             name = "data"
             source = "/srv/data/"
-            """).get()
+            """
+        ).get()
         #expect(configuration.certificatesDirectory == "/etc/understudy/certs")
         let alpha = try #require(configuration.nodes["alpha"])
         #expect(alpha.stateDirectory == "/var/lib/understudy")
@@ -111,14 +115,17 @@ import UnderstudyCore
         #expect(configuration.groups(whereNode: "alpha").isEmpty)
     }
 
-    @Test(arguments: [
-        ("/etc/understudy/cluster.toml", nil, "/etc/understudy/certs"),
-        ("/etc/understudy/cluster.toml", "pki/./ca", "/etc/understudy/pki/ca"),
-        ("/etc/understudy/conf.d/cluster.toml", "../certs", "/etc/understudy/certs"),
-        ("/etc/understudy/cluster.toml", "/opt/certs/", "/opt/certs"),
-        ("cluster.toml", nil, "certs"),
-    ] as [(String, String?, String)])
-    func resolves_certificatesDirectory_againstTheConfigurationFile(path: String, value: String?, expected: String) throws {
+    @Test(
+        arguments: [
+            ("/etc/understudy/cluster.toml", nil, "/etc/understudy/certs"),
+            ("/etc/understudy/cluster.toml", "pki/./ca", "/etc/understudy/pki/ca"),
+            ("/etc/understudy/conf.d/cluster.toml", "../certs", "/etc/understudy/certs"),
+            ("/etc/understudy/cluster.toml", "/opt/certs/", "/opt/certs"),
+            ("cluster.toml", nil, "certs"),
+        ] as [(String, String?, String)])
+    func resolves_certificatesDirectory_againstTheConfigurationFile(
+        path: String, value: String?, expected: String
+    ) throws {
         var text = "cluster = \"c\"\n"
         if let value { text += "certificates = \"\(value)\"\n" }
         text += "[nodes.alpha]\naddress = \"a:1\"\n"
@@ -134,11 +141,14 @@ import UnderstudyCore
     }
 
     @Test func reports_syntaxError_asTheOnlyProblem() {
-        expectSingleConfigurationProblem("cluster = \"c\"\n[nodes.alpha]\naddress \"a:1\"", line: 3, code: .syntax, "expected '=' after key 'address'")
+        expectSingleConfigurationProblem(
+            "cluster = \"c\"\n[nodes.alpha]\naddress \"a:1\"", line: 3, code: .syntax,
+            "expected '=' after key 'address'")
     }
 
     @Test func collects_everyProblem_sortedByLine_asFileLineMessage() throws {
-        let result = loadConfiguration("""
+        let result = loadConfiguration(
+            """
             cluster = "bad name"
             [nodes.alpha]
             adress = "a:1"
@@ -152,10 +162,15 @@ import UnderstudyCore
             return
         }
         #expect(problems.problems.map(\.line) == [1, 2, 3, 4, 6, 7])
-        #expect(problems.problems.map(\.code) == [.invalidName, .missingKey, .unknownKey, .noShares, .sameNode, .invalidDuration])
+        #expect(
+            problems.problems.map(\.code) == [
+                .invalidName, .missingKey, .unknownKey, .noShares, .sameNode, .invalidDuration,
+            ])
         let lines = problems.description.split(separator: "\n")
         #expect(lines.count == 6)
-        #expect(lines[2] == "/etc/understudy/cluster.toml:3: unknown key 'adress' in [nodes.alpha]; did you mean 'address'?")
+        #expect(
+            lines[2] == "/etc/understudy/cluster.toml:3: unknown key 'adress' in [nodes.alpha]; did you mean 'address'?"
+        )
     }
 }
 
@@ -252,7 +267,7 @@ import UnderstudyCore
             name = "home"
             source = "/home"
             exclude = ["*.tmp", ".cache/"]
-            """
+            """,
         ]
         let configuration = try loadConfiguration(examples[index]).get()
         #expect(configuration.groups.count == 1)

@@ -22,24 +22,26 @@ import UnderstudyCore
     }
 
     @Test func reads_schedules_history_andTheDefaultArchiveDirectory() throws {
-        let text = Self.cluster(share: "history = \"30d\"", archives: """
-            [[groups.files.archives]]
-            paths = ["db/", "etc/app.conf"]
-            every = "daily"
-            at = "02:30"
-            keep = 7
-            [[groups.files.archives]]
-            every = "weekly"
-            on = "saturday"
-            keep_within = "48h"
-            [[groups.files.archives]]
-            name = "quarter"
-            every = "hourly"
-            at = ":15"
-            [[groups.files.archives]]
-            every = "monthly"
-            day = 31
-            """)
+        let text = Self.cluster(
+            share: "history = \"30d\"",
+            archives: """
+                [[groups.files.archives]]
+                paths = ["db/", "etc/app.conf"]
+                every = "daily"
+                at = "02:30"
+                keep = 7
+                [[groups.files.archives]]
+                every = "weekly"
+                on = "saturday"
+                keep_within = "48h"
+                [[groups.files.archives]]
+                name = "quarter"
+                every = "hourly"
+                at = ":15"
+                [[groups.files.archives]]
+                every = "monthly"
+                day = 31
+                """)
         let group = try #require(try loadConfiguration(text).get().groups["files"])
         let share = group.shares[0]
         #expect(share.history == ConfigDuration(seconds: 30 * 86400))
@@ -58,22 +60,37 @@ import UnderstudyCore
 
     @Test func historyIsOff_byDefault_andWithOff() throws {
         #expect(try loadConfiguration(Self.cluster(archives: "")).get().groups["files"]?.shares[0].history == nil)
-        #expect(try loadConfiguration(Self.cluster(share: "history = \"off\"", archives: "")).get().groups["files"]?.shares[0].history == nil)
+        #expect(
+            try loadConfiguration(Self.cluster(share: "history = \"off\"", archives: "")).get().groups["files"]?.shares[
+                0
+            ].history == nil)
     }
 
     @Test func rejects_badSchedules_withLineAndReason() {
         let cases: [(String, String)] = [
-            ("every = \"daily\"\nat = \"25:00\"", "'at' in [[groups.files.archives]] is '25:00'; for an daily schedule it must be \"HH:MM\""),
+            (
+                "every = \"daily\"\nat = \"25:00\"",
+                "'at' in [[groups.files.archives]] is '25:00'; for an daily schedule it must be \"HH:MM\""
+            ),
             ("every = \"hourly\"\nat = \"02:00\"", "for an hourly schedule it must be \":MM\""),
-            ("every = \"fortnightly\"", "'every' in [[groups.files.archives]] is 'fortnightly'; it must be 'hourly' or 'daily' or 'weekly' or 'monthly'"),
+            (
+                "every = \"fortnightly\"",
+                "'every' in [[groups.files.archives]] is 'fortnightly'; it must be 'hourly' or 'daily' or 'weekly' or 'monthly'"
+            ),
             ("at = \"02:00\"", "missing required key 'every'"),
-            ("every = \"daily\"\non = \"monday\"", "'on' in [[groups.files.archives]] only applies to weekly schedules"),
+            (
+                "every = \"daily\"\non = \"monday\"",
+                "'on' in [[groups.files.archives]] only applies to weekly schedules"
+            ),
             ("every = \"weekly\"\non = \"someday\"", "it must be a weekday"),
             ("every = \"monthly\"\nday = 32", "'day' in [[groups.files.archives]] is 32; it must be from 1 to 31"),
             ("every = \"daily\"\nkeep = 0", "every archive would be pruned as soon as it is made"),
             ("every = \"daily\"\npaths = [\"../etc\"]", "contains a '..' component"),
             ("every = \"daily\"\npaths = [\"/etc\"]", "is absolute"),
-            ("every = \"daily\"\nshare = \"web\"", "'share' in [[groups.files.archives]] is 'web', which is not a share of this group"),
+            (
+                "every = \"daily\"\nshare = \"web\"",
+                "'share' in [[groups.files.archives]] is 'web', which is not a share of this group"
+            ),
             ("every = \"daily\"\nname = \"manual\"", "'manual' is kept for `understudy archive now`"),
             ("every = \"daily\"\nretain = 3", "unknown key 'retain'"),
         ]
@@ -84,13 +101,15 @@ import UnderstudyCore
     }
 
     @Test func rejects_twoSchedulesWithOneName_andAnArchiveDirectoryInsideTheReplica() {
-        let twice = configurationProblems(Self.cluster(archives: """
-            [[groups.files.archives]]
-            every = "daily"
-            [[groups.files.archives]]
-            every = "daily"
-            paths = ["db"]
-            """))
+        let twice = configurationProblems(
+            Self.cluster(
+                archives: """
+                    [[groups.files.archives]]
+                    every = "daily"
+                    [[groups.files.archives]]
+                    every = "daily"
+                    paths = ["db"]
+                    """))
         #expect(twice.count == 1 && twice[0].message.contains("two archive schedules named 'daily'"), "\(twice)")
         let inside = configurationProblems(Self.cluster(share: "archive_dir = \"/srv/data/archives\"", archives: ""))
         #expect(inside.count == 1 && inside[0].message.contains("inside the replica '/srv/data'"), "\(inside)")

@@ -5,7 +5,8 @@ import UnderstudyCore
 /// directories that must not overlap on one machine.
 @Suite struct ConfigurationValidatorConflictsTests {
     @Test func reports_twoNodesWithTheSameAddress_atTheLaterOne() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "alpha.example.com:7700"
@@ -13,11 +14,14 @@ import UnderstudyCore
             [nodes.beta]
             address = "ALPHA.example.com:7700"
             state_dir = "/var/lib/u/beta"
-            """, line: 6, code: .conflict, "address 'ALPHA.example.com:7700' of node 'beta' is the same as the address 'alpha.example.com:7700' of node 'alpha' (line 3)")
+            """, line: 6, code: .conflict,
+            "address 'ALPHA.example.com:7700' of node 'beta' is the same as the address 'alpha.example.com:7700' of node 'alpha' (line 3)"
+        )
     }
 
     @Test func reports_sameAddress_writtenAsLocalhostAndLoopbackIP() {
-        let problems = configurationProblems("""
+        let problems = configurationProblems(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "127.0.0.1:7700"
@@ -31,27 +35,33 @@ import UnderstudyCore
     }
 
     @Test func accepts_samePort_onDifferentHosts() throws {
-        _ = try loadConfiguration("""
+        _ = try loadConfiguration(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "10.0.0.1:7700"
             [nodes.beta]
             address = "10.0.0.2:7700"
-            """).get()
+            """
+        ).get()
     }
 
     @Test func reports_twoNodesOnOneHost_withTheDefaultStateDir() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "127.0.0.1:7701"
             [nodes.beta]
             address = "127.0.0.1:7702"
-            """, line: 4, code: .conflict, "state_dir '/var/lib/understudy' (the default) of node 'beta' overlaps the state_dir '/var/lib/understudy' of node 'alpha' (line 2); nodes on one machine (127.0.0.1) need separate state directories")
+            """, line: 4, code: .conflict,
+            "state_dir '/var/lib/understudy' (the default) of node 'beta' overlaps the state_dir '/var/lib/understudy' of node 'alpha' (line 2); nodes on one machine (127.0.0.1) need separate state directories"
+        )
     }
 
     @Test func reports_twoNodesOnOneHost_withNestedStateDirs() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "host.example:7701"
@@ -63,17 +73,20 @@ import UnderstudyCore
     }
 
     @Test func accepts_sameStateDir_onDifferentHosts() throws {
-        _ = try loadConfiguration("""
+        _ = try loadConfiguration(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "10.0.0.1:7700"
             [nodes.beta]
             address = "10.0.0.2:7700"
-            """).get()
+            """
+        ).get()
     }
 
     @Test func reports_twoNodesOnOneHost_withTheSameControlSocket() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "127.0.0.1:7701"
@@ -83,42 +96,55 @@ import UnderstudyCore
             address = "127.0.0.1:7702"
             state_dir = "/var/lib/u/beta"
             control_socket = "/run/understudy.sock"
-            """, line: 9, code: .conflict, "control_socket '/run/understudy.sock' of node 'beta' is also the control socket of node 'alpha' (line 5)")
+            """, line: 9, code: .conflict,
+            "control_socket '/run/understudy.sock' of node 'beta' is also the control socket of node 'alpha' (line 5)")
     }
 
     @Test func reports_defaultReplica_onTheSourceItself_whenBothNodesShareAMachine() {
-        expectSingleConfigurationProblem(Self.oneMachine(share: """
-            [[groups.g.shares]]
-            name = "www"
-            source = "/srv/www"
-            """), line: 12, code: .conflict, "share 'www' in group 'g' has no 'replica', so it would be mirrored onto its own source '/srv/www'; primary 'alpha' and standby 'beta' run on one machine (127.0.0.1)")
+        expectSingleConfigurationProblem(
+            Self.oneMachine(
+                share: """
+                    [[groups.g.shares]]
+                    name = "www"
+                    source = "/srv/www"
+                    """), line: 12, code: .conflict,
+            "share 'www' in group 'g' has no 'replica', so it would be mirrored onto its own source '/srv/www'; primary 'alpha' and standby 'beta' run on one machine (127.0.0.1)"
+        )
     }
 
     @Test func reports_replicaInsideItsSource_whenBothNodesShareAMachine() {
-        expectSingleConfigurationProblem(Self.oneMachine(share: """
-            [[groups.g.shares]]
-            name = "www"
-            source = "/srv/www"
-            replica = "/srv/www/mirror"
-            """), line: 15, code: .conflict, "replica '/srv/www/mirror' of share 'www' in group 'g' overlaps its source '/srv/www'")
+        expectSingleConfigurationProblem(
+            Self.oneMachine(
+                share: """
+                    [[groups.g.shares]]
+                    name = "www"
+                    source = "/srv/www"
+                    replica = "/srv/www/mirror"
+                    """), line: 15, code: .conflict,
+            "replica '/srv/www/mirror' of share 'www' in group 'g' overlaps its source '/srv/www'")
     }
 
     @Test func reports_sourceInsideItsReplica_whenBothNodesShareAMachine() {
-        expectSingleConfigurationProblem(Self.oneMachine(share: """
-            [[groups.g.shares]]
-            name = "www"
-            source = "/srv/www"
-            replica = "/srv"
-            """), line: 15, code: .conflict, "overlaps its source '/srv/www'")
+        expectSingleConfigurationProblem(
+            Self.oneMachine(
+                share: """
+                    [[groups.g.shares]]
+                    name = "www"
+                    source = "/srv/www"
+                    replica = "/srv"
+                    """), line: 15, code: .conflict, "overlaps its source '/srv/www'")
     }
 
     @Test func accepts_replicaBesideItsSource_onOneMachine() throws {
-        _ = try loadConfiguration(Self.oneMachine(share: """
-            [[groups.g.shares]]
-            name = "www"
-            source = "/srv/www"
-            replica = "/srv/www-replica"
-            """)).get()
+        _ = try loadConfiguration(
+            Self.oneMachine(
+                share: """
+                    [[groups.g.shares]]
+                    name = "www"
+                    source = "/srv/www"
+                    replica = "/srv/www-replica"
+                    """)
+        ).get()
     }
 
     @Test func accepts_replicaEqualToSource_onDifferentMachines() throws {
@@ -126,7 +152,8 @@ import UnderstudyCore
     }
 
     @Test func reports_twoReplicasOverlapping_onTheSameStandby_acrossGroups() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "alpha.example.com:7700"
@@ -148,21 +175,27 @@ import UnderstudyCore
             name = "spool"
             source = "/var/spool/mail"
             replica = "/replicas/mail"
-            """, line: 21, code: .conflict, "replica '/replicas/mail' of share 'spool' in group 'mail' overlaps the replica '/replicas' of share 'www' in group 'web' (line 14); both are written on standby machine gamma.example.com")
+            """, line: 21, code: .conflict,
+            "replica '/replicas/mail' of share 'spool' in group 'mail' overlaps the replica '/replicas' of share 'www' in group 'web' (line 14); both are written on standby machine gamma.example.com"
+        )
     }
 
     @Test func reports_twoReplicasOverlapping_withinOneGroup() {
-        expectSingleConfigurationProblem(ConfigurationValidatorTests.oneShare(extra: "replica = \"/mirror/a\"") + """
+        expectSingleConfigurationProblem(
+            ConfigurationValidatorTests.oneShare(extra: "replica = \"/mirror/a\"") + """
 
-            [[groups.g.shares]]
-            name = "t"
-            source = "/srv/t"
-            replica = "/mirror/a"
-            """, line: 17, code: .conflict, "replica '/mirror/a' of share 't' in group 'g' overlaps the replica '/mirror/a' of share 's' in group 'g' (line 13)")
+                [[groups.g.shares]]
+                name = "t"
+                source = "/srv/t"
+                replica = "/mirror/a"
+                """, line: 17, code: .conflict,
+            "replica '/mirror/a' of share 't' in group 'g' overlaps the replica '/mirror/a' of share 's' in group 'g' (line 13)"
+        )
     }
 
     @Test func accepts_equalReplicaPaths_onDifferentStandbyMachines() throws {
-        _ = try loadConfiguration("""
+        _ = try loadConfiguration(
+            """
             cluster = "c"
             [nodes.a]
             address = "a.example:1"
@@ -178,11 +211,15 @@ import UnderstudyCore
             primary = "a"
             standby = "c"
             shares = [{ name = "s", source = "/t", replica = "/r" }]
-            """).get()
+            """
+        ).get()
     }
 
     @Test func reports_replicaOverlappingAStateDir_onTheStandbyMachine() {
-        expectSingleConfigurationProblem(ConfigurationValidatorTests.oneShare(extra: "replica = \"/var/lib\""), line: 13, code: .conflict, "replica '/var/lib' of share 's' in group 'g' overlaps the state_dir '/var/lib/understudy' of node 'beta' (line 4)")
+        expectSingleConfigurationProblem(
+            ConfigurationValidatorTests.oneShare(extra: "replica = \"/var/lib\""), line: 13, code: .conflict,
+            "replica '/var/lib' of share 's' in group 'g' overlaps the state_dir '/var/lib/understudy' of node 'beta' (line 4)"
+        )
     }
 
     /// alpha and beta on 127.0.0.1 with separate state directories; group g is alpha → beta, and

@@ -7,7 +7,8 @@ import UnderstudyCore
     // MARK: - Keys
 
     @Test func reports_unknownNodeKey_withSuggestion() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "a:1"
@@ -16,7 +17,8 @@ import UnderstudyCore
     }
 
     @Test func reports_unknownTopLevelTable_withSuggestion() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "a:1"
@@ -26,7 +28,8 @@ import UnderstudyCore
     }
 
     @Test func reports_unknownKey_withoutCloseMatch_listingKnownKeys() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.alpha]
             address = "a:1"
@@ -39,11 +42,14 @@ import UnderstudyCore
             source = "/s"
             [nodes.alpha2]
             address = "b:1"
-            """, line: 7, code: .unknownKey, "known keys are 'primary', 'standby', 'resync_interval', 'quiet_delay', 'max_delay', 'live', 'verify_interval', 'bandwidth', 'bandwidth_schedule', 'shares'")
+            """, line: 7, code: .unknownKey,
+            "known keys are 'primary', 'standby', 'resync_interval', 'quiet_delay', 'max_delay', 'live', 'verify_interval', 'bandwidth', 'bandwidth_schedule', 'shares'"
+        )
     }
 
     @Test func reports_unknownShareKey() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -62,15 +68,18 @@ import UnderstudyCore
     // MARK: - Types and required keys
 
     @Test func reports_wrongType_forAddress() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.alpha]
             address = 7700
-            """, line: 3, code: .wrongType, "'address' in [nodes.alpha] must be a string like \"alpha.example.com:7700\", not an integer")
+            """, line: 3, code: .wrongType,
+            "'address' in [nodes.alpha] must be a string like \"alpha.example.com:7700\", not an integer")
     }
 
     @Test func reports_wrongType_forPatternElement_atItsOwnLine() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -86,15 +95,19 @@ import UnderstudyCore
               "*.tmp",
               42,
             ]
-            """, line: 14, code: .wrongType, "each element of 'exclude' in [[groups.g.shares]] must be a string, not an integer")
+            """, line: 14, code: .wrongType,
+            "each element of 'exclude' in [[groups.g.shares]] must be a string, not an integer")
     }
 
     @Test func reports_wrongType_forPatternsNotAnArray() {
-        expectSingleConfigurationProblem(Self.oneShare(extra: "include = \"*.txt\""), line: 13, code: .wrongType, "'include' in [[groups.g.shares]] must be an array of strings")
+        expectSingleConfigurationProblem(
+            Self.oneShare(extra: "include = \"*.txt\""), line: 13, code: .wrongType,
+            "'include' in [[groups.g.shares]] must be an array of strings")
     }
 
     @Test func reports_wrongType_forNodeThatIsNotATable() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes]
             alpha = "a:1"
@@ -102,7 +115,8 @@ import UnderstudyCore
     }
 
     @Test func reports_wrongType_forSharesWrittenAsOneTable() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -113,11 +127,13 @@ import UnderstudyCore
             standby = "b"
             [groups.g.shares]
             name = "s"
-            """, line: 9, code: .wrongType, "'shares' in [groups.g] must be an array of tables; write each share as [[groups.g.shares]]")
+            """, line: 9, code: .wrongType,
+            "'shares' in [groups.g] must be an array of tables; write each share as [[groups.g.shares]]")
     }
 
     @Test func reports_missingCluster_atLineOne() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             # no cluster name
             [nodes.alpha]
             address = "a:1"
@@ -125,7 +141,8 @@ import UnderstudyCore
     }
 
     @Test func reports_missingAddress_atTheNodeTableLine() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
 
             [nodes.alpha]
@@ -134,7 +151,8 @@ import UnderstudyCore
     }
 
     @Test func reports_missingStandby_atTheGroupTableLine() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -147,7 +165,8 @@ import UnderstudyCore
     }
 
     @Test func reports_missingShareSource_atTheShareHeaderLine() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -164,7 +183,8 @@ import UnderstudyCore
     // MARK: - Names
 
     @Test func reports_invalidClusterName() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "my.cluster"
             [nodes.a]
             address = "a:1"
@@ -176,11 +196,13 @@ import UnderstudyCore
     }
 
     @Test func reports_noNodes_atAnEmptyNodesTable() {
-        expectSingleConfigurationProblem("cluster = \"c\"\n\n[nodes]\n", line: 3, code: .noNodes, "no nodes are defined in [nodes]")
+        expectSingleConfigurationProblem(
+            "cluster = \"c\"\n\n[nodes]\n", line: 3, code: .noNodes, "no nodes are defined in [nodes]")
     }
 
     @Test func reports_invalidNodeName() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes."alpha one"]
             address = "a:1"
@@ -188,7 +210,8 @@ import UnderstudyCore
     }
 
     @Test func reports_nodeName_startingWithADot() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.".."]
             address = "a:1"
@@ -196,7 +219,8 @@ import UnderstudyCore
     }
 
     @Test func reports_invalidGroupName() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -212,43 +236,55 @@ import UnderstudyCore
     }
 
     @Test func reports_invalidShareName() {
-        expectSingleConfigurationProblem(Self.oneShare(name: "my share"), line: 11, code: .invalidName, "share name 'my share' is invalid")
+        expectSingleConfigurationProblem(
+            Self.oneShare(name: "my share"), line: 11, code: .invalidName, "share name 'my share' is invalid")
     }
 
     // MARK: - Addresses
 
     @Test func reports_badAddress_withReason() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "alpha.example.com:0"
-            """, line: 3, code: .invalidAddress, "invalid address 'alpha.example.com:0': port '0' is not a number from 1 to 65535")
+            """, line: 3, code: .invalidAddress,
+            "invalid address 'alpha.example.com:0': port '0' is not a number from 1 to 65535")
     }
 
     @Test func reports_addressWithEmptyHost() {
-        expectSingleConfigurationProblem("cluster = \"c\"\n[nodes.a]\naddress = \":7700\"", line: 3, code: .invalidAddress, "the host is empty")
+        expectSingleConfigurationProblem(
+            "cluster = \"c\"\n[nodes.a]\naddress = \":7700\"", line: 3, code: .invalidAddress, "the host is empty")
     }
 
     @Test func reports_unbracketedIPv6Address() {
-        expectSingleConfigurationProblem("cluster = \"c\"\n[nodes.a]\naddress = \"fe80::1:7700\"", line: 3, code: .invalidAddress, "must be in brackets")
+        expectSingleConfigurationProblem(
+            "cluster = \"c\"\n[nodes.a]\naddress = \"fe80::1:7700\"", line: 3, code: .invalidAddress,
+            "must be in brackets")
     }
 
     // MARK: - Groups
 
     @Test func reports_primaryThatIsNotANode_withSuggestion() {
-        expectSingleConfigurationProblem(Self.oneShare(primary: "alpah"), line: 7, code: .unknownNode, "primary 'alpah' of group 'g' is not a node defined in [nodes]; did you mean 'alpha'?")
+        expectSingleConfigurationProblem(
+            Self.oneShare(primary: "alpah"), line: 7, code: .unknownNode,
+            "primary 'alpah' of group 'g' is not a node defined in [nodes]; did you mean 'alpha'?")
     }
 
     @Test func reports_standbyThatIsNotANode_listingTheNodes() {
-        expectSingleConfigurationProblem(Self.oneShare(standby: "gamma"), line: 8, code: .unknownNode, "the nodes are 'alpha', 'beta'")
+        expectSingleConfigurationProblem(
+            Self.oneShare(standby: "gamma"), line: 8, code: .unknownNode, "the nodes are 'alpha', 'beta'")
     }
 
     @Test func reports_primaryAndStandby_beingTheSameNode() {
-        expectSingleConfigurationProblem(Self.oneShare(standby: "alpha"), line: 8, code: .sameNode, "group 'g' has 'alpha' as both primary and standby")
+        expectSingleConfigurationProblem(
+            Self.oneShare(standby: "alpha"), line: 8, code: .sameNode,
+            "group 'g' has 'alpha' as both primary and standby")
     }
 
     @Test func reports_groupWithoutShares_atTheGroupLine() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -261,7 +297,8 @@ import UnderstudyCore
     }
 
     @Test func reports_groupWithEmptySharesArray() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -275,24 +312,31 @@ import UnderstudyCore
     }
 
     @Test func reports_duplicateShareName_inAGroup() {
-        expectSingleConfigurationProblem(Self.oneShare() + """
+        expectSingleConfigurationProblem(
+            Self.oneShare() + """
 
-            [[groups.g.shares]]
-            name = "s"
-            source = "/other"
-            """, line: 15, code: .duplicateShare, "share name 's' is used twice in group 'g' (first on line 11)")
+                [[groups.g.shares]]
+                name = "s"
+                source = "/other"
+                """, line: 15, code: .duplicateShare, "share name 's' is used twice in group 'g' (first on line 11)")
     }
 
     @Test func reports_badDuration() {
-        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "resync_interval = \"5 minutes\""), line: 9, code: .invalidDuration, "invalid duration '5 minutes'")
+        expectSingleConfigurationProblem(
+            Self.oneShare(groupExtra: "resync_interval = \"5 minutes\""), line: 9, code: .invalidDuration,
+            "invalid duration '5 minutes'")
     }
 
     @Test func reports_resyncIntervalBelowOneSecond() {
-        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "resync_interval = \"500ms\""), line: 9, code: .invalidDuration, "'resync_interval' in [groups.g] is 500ms, below the minimum of 1s")
+        expectSingleConfigurationProblem(
+            Self.oneShare(groupExtra: "resync_interval = \"500ms\""), line: 9, code: .invalidDuration,
+            "'resync_interval' in [groups.g] is 500ms, below the minimum of 1s")
     }
 
     @Test func reports_resyncInterval_ofWrongType() {
-        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "resync_interval = 1.5"), line: 9, code: .wrongType, "must be a duration like \"30s\"")
+        expectSingleConfigurationProblem(
+            Self.oneShare(groupExtra: "resync_interval = 1.5"), line: 9, code: .wrongType,
+            "must be a duration like \"30s\"")
     }
 
     @Test func accepts_resyncInterval_inWholeSeconds() throws {
@@ -301,41 +345,51 @@ import UnderstudyCore
     }
 
     @Test func accepts_quietAndMaxDelay() throws {
-        let configuration = try loadConfiguration(Self.oneShare(groupExtra: "quiet_delay = \"0ms\"\nmax_delay = \"2s\"")).get()
+        let configuration = try loadConfiguration(
+            Self.oneShare(groupExtra: "quiet_delay = \"0ms\"\nmax_delay = \"2s\"")
+        ).get()
         #expect(configuration.groups["g"]?.quietDelay == ConfigDuration(seconds: 0))
         #expect(configuration.groups["g"]?.maxDelay == ConfigDuration(seconds: 2))
     }
 
     @Test func reports_maxDelayShorterThanQuietDelay() {
-        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "quiet_delay = \"50ms\"\nmax_delay = \"20ms\""), line: 10, code: .invalidDuration,
-                                         "'max_delay' in [groups.g] is 20ms, shorter than quiet_delay (50ms)")
+        expectSingleConfigurationProblem(
+            Self.oneShare(groupExtra: "quiet_delay = \"50ms\"\nmax_delay = \"20ms\""), line: 10, code: .invalidDuration,
+            "'max_delay' in [groups.g] is 20ms, shorter than quiet_delay (50ms)")
     }
 
     @Test func accepts_bandwidthWithASchedule() throws {
-        let text = Self.oneShare(groupExtra: "bandwidth = \"20MB/s\"") + """
+        let text =
+            Self.oneShare(groupExtra: "bandwidth = \"20MB/s\"") + """
 
-            [[groups.g.bandwidth_schedule]]
-            days = ["mon", "tue", "wed", "thu", "fri"]
-            from = "08:00"
-            to = "18:00"
-            bandwidth = "2MB/s"
-            """
+                [[groups.g.bandwidth_schedule]]
+                days = ["mon", "tue", "wed", "thu", "fri"]
+                from = "08:00"
+                to = "18:00"
+                bandwidth = "2MB/s"
+                """
         let limit = try #require(try loadConfiguration(text).get().groups["g"]?.bandwidth)
         #expect(limit.bytesPerSecond == 20_000_000)
-        #expect(limit.schedule == [BandwidthLimit.Window(days: [1, 2, 3, 4, 5], fromMinute: 480, toMinute: 1080, bytesPerSecond: 2_000_000)])
+        #expect(
+            limit.schedule == [
+                BandwidthLimit.Window(
+                    days: [1, 2, 3, 4, 5], fromMinute: 480, toMinute: 1080, bytesPerSecond: 2_000_000)
+            ])
     }
 
     @Test func reports_badBandwidth_andBadScheduleWindow_withTheirLines() throws {
-        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "bandwidth = \"20MB\""), line: 9, code: .invalidBandwidth,
-                                         "invalid bandwidth '20MB': it does not end in /s")
-        let text = Self.oneShare() + """
+        expectSingleConfigurationProblem(
+            Self.oneShare(groupExtra: "bandwidth = \"20MB\""), line: 9, code: .invalidBandwidth,
+            "invalid bandwidth '20MB': it does not end in /s")
+        let text =
+            Self.oneShare() + """
 
-            [[groups.g.bandwidth_schedule]]
-            days = ["mon", "funday"]
-            from = "8am"
-            to = "18:00"
-            bandwidth = "2MB/s"
-            """
+                [[groups.g.bandwidth_schedule]]
+                days = ["mon", "funday"]
+                from = "8am"
+                to = "18:00"
+                bandwidth = "2MB/s"
+                """
         let problems = configurationProblems(text)
         #expect(problems.map(\.code) == [.invalidBandwidth, .invalidBandwidth])
         #expect(problems.first?.message.contains("'funday' in 'days'") == true)
@@ -345,26 +399,33 @@ import UnderstudyCore
     @Test func live_defaultsToTrue_andRefusesANonBoolean() throws {
         #expect(try loadConfiguration(Self.oneShare()).get().groups["g"]?.live == true)
         #expect(try loadConfiguration(Self.oneShare(groupExtra: "live = false")).get().groups["g"]?.live == false)
-        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "live = \"no\""), line: 9, code: .wrongType, "must be true or false")
+        expectSingleConfigurationProblem(
+            Self.oneShare(groupExtra: "live = \"no\""), line: 9, code: .wrongType, "must be true or false")
     }
 
     @Test func reports_quietDelayAboveItsMaximum() {
-        expectSingleConfigurationProblem(Self.oneShare(groupExtra: "quiet_delay = \"1m\""), line: 9, code: .invalidDuration,
-                                         "'quiet_delay' in [groups.g] is 1m, above the maximum of 10s")
+        expectSingleConfigurationProblem(
+            Self.oneShare(groupExtra: "quiet_delay = \"1m\""), line: 9, code: .invalidDuration,
+            "'quiet_delay' in [groups.g] is 1m, above the maximum of 10s")
     }
 
     // MARK: - Paths and patterns
 
     @Test func reports_relativeSource() {
-        expectSingleConfigurationProblem(Self.oneShare(source: "srv/www"), line: 12, code: .invalidPath, "'source' in [[groups.g.shares]] must be an absolute path (starting with '/'), not 'srv/www'")
+        expectSingleConfigurationProblem(
+            Self.oneShare(source: "srv/www"), line: 12, code: .invalidPath,
+            "'source' in [[groups.g.shares]] must be an absolute path (starting with '/'), not 'srv/www'")
     }
 
     @Test func reports_relativeReplica() {
-        expectSingleConfigurationProblem(Self.oneShare(extra: "replica = \"mirror\""), line: 13, code: .invalidPath, "'replica' in [[groups.g.shares]] must be an absolute path")
+        expectSingleConfigurationProblem(
+            Self.oneShare(extra: "replica = \"mirror\""), line: 13, code: .invalidPath,
+            "'replica' in [[groups.g.shares]] must be an absolute path")
     }
 
     @Test func reports_relativeStateDir() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -373,7 +434,8 @@ import UnderstudyCore
     }
 
     @Test func reports_relativeControlSocket() {
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -382,16 +444,21 @@ import UnderstudyCore
     }
 
     @Test func reports_parentComponentInPath() {
-        expectSingleConfigurationProblem(Self.oneShare(source: "/srv/../etc"), line: 12, code: .invalidPath, "must not contain '..' components: '/srv/../etc'")
+        expectSingleConfigurationProblem(
+            Self.oneShare(source: "/srv/../etc"), line: 12, code: .invalidPath,
+            "must not contain '..' components: '/srv/../etc'")
     }
 
     @Test func reports_replicaAtTheRoot() {
-        expectSingleConfigurationProblem(Self.oneShare(extra: "replica = \"/\""), line: 13, code: .invalidPath, "'replica' in [[groups.g.shares]] cannot be '/'")
+        expectSingleConfigurationProblem(
+            Self.oneShare(extra: "replica = \"/\""), line: 13, code: .invalidPath,
+            "'replica' in [[groups.g.shares]] cannot be '/'")
     }
 
     @Test func reports_controlSocketPath_longerThanUnixSocketsAllow() {
         let longDirectory = "/var/lib/" + String(repeating: "x", count: 100)
-        expectSingleConfigurationProblem("""
+        expectSingleConfigurationProblem(
+            """
             cluster = "c"
             [nodes.a]
             address = "a:1"
@@ -400,12 +467,15 @@ import UnderstudyCore
     }
 
     @Test func reports_badGlobPattern_withPatternAndReason_atItsLine() {
-        expectSingleConfigurationProblem(Self.oneShare(extra: """
-            include = [
-              "*.html",
-              "[abc",
-            ]
-            """), line: 15, code: .invalidPattern, "invalid pattern '[abc' in 'include' of share 's': '[' is not closed by ']'")
+        expectSingleConfigurationProblem(
+            Self.oneShare(
+                extra: """
+                    include = [
+                      "*.html",
+                      "[abc",
+                    ]
+                    """), line: 15, code: .invalidPattern,
+            "invalid pattern '[abc' in 'include' of share 's': '[' is not closed by ']'")
     }
 
     @Test func reports_everyBadPattern_notJustTheFirst() {
@@ -448,10 +518,10 @@ struct NodeNameCertificateClashTests {
     @Test(arguments: ["ca", "alpha-key"])
     func refuses_nodeNameThatClashesWithCertificateFiles(name: String) {
         let text = """
-        cluster = "office"
-        [nodes.\(name)]
-        address = "127.0.0.1:7700"
-        """
+            cluster = "office"
+            [nodes.\(name)]
+            address = "127.0.0.1:7700"
+            """
         guard case .failure(let problems) = ConfigurationLoader.load(text: text, path: "u.toml") else {
             Issue.record("accepted node name \(name)")
             return

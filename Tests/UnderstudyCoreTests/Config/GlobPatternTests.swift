@@ -90,20 +90,21 @@ import Testing
         #expect(pattern.matches(testCase.path, isDirectory: testCase.isDirectory) == testCase.matches)
     }
 
-    @Test(arguments: [
-        ("", "the pattern is empty"),
-        ("/", "names no file or directory"),
-        ("[abc", "'[' is not closed by ']'"),
-        ("a\\", "unfinished escape"),
-        ("a**", "'**' must be a whole path component"),
-        ("***", "'**' must be a whole path component"),
-        ("a//b", "empty path component"),
-        ("../x", "'..' components are not allowed"),
-        ("./x", "'.' components are not allowed"),
-        ("!keep.txt", "'!' negation is not supported"),
-        ("[z-a]", "the range 'z-a' is reversed"),
-        ("[[:alpha:]]", "named classes like '[:alpha:]' are not supported"),
-    ] as [(String, String)])
+    @Test(
+        arguments: [
+            ("", "the pattern is empty"),
+            ("/", "names no file or directory"),
+            ("[abc", "'[' is not closed by ']'"),
+            ("a\\", "unfinished escape"),
+            ("a**", "'**' must be a whole path component"),
+            ("***", "'**' must be a whole path component"),
+            ("a//b", "empty path component"),
+            ("../x", "'..' components are not allowed"),
+            ("./x", "'.' components are not allowed"),
+            ("!keep.txt", "'!' negation is not supported"),
+            ("[z-a]", "the range 'z-a' is reversed"),
+            ("[[:alpha:]]", "named classes like '[:alpha:]' are not supported"),
+        ] as [(String, String)])
     func refuses_badPattern_sayingWhy(pattern: String, reason: String) {
         #expect {
             _ = try GlobPattern(pattern)

@@ -24,19 +24,24 @@ import UnderstudyCore
 
     @Test(arguments: ["resync_interval", "verify_interval"])
     func refuses_aDurationThatWouldOverflow_withItsLineAndTheMaximum(key: String) {
-        expectSingleConfigurationProblem(Self.base + "\(key) = \"9999999999999999999999d\"" + Self.share,
-                                         line: 9, code: .invalidDuration, "above the maximum of 365d")
+        expectSingleConfigurationProblem(
+            Self.base + "\(key) = \"9999999999999999999999d\"" + Self.share,
+            line: 9, code: .invalidDuration, "above the maximum of 365d")
     }
 
     @Test func refuses_aHugeWholeNumberOfSeconds_asAboveTheMaximum() {
-        expectSingleConfigurationProblem(Self.base + "resync_interval = 9223372036854775807" + Self.share,
-                                         line: 9, code: .invalidDuration, "above the maximum of 365d")
+        expectSingleConfigurationProblem(
+            Self.base + "resync_interval = 9223372036854775807" + Self.share,
+            line: 9, code: .invalidDuration, "above the maximum of 365d")
     }
 
     @Test(arguments: [
         ("x = " + String(repeating: "[", count: 50_000), "arrays and inline tables nested more than 32 deep"),
         ("x = " + String(repeating: "{ a = ", count: 50_000), "arrays and inline tables nested more than 32 deep"),
-        ("x = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "arrays and inline tables nested more than 32 deep"),
+        (
+            "x = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+            "arrays and inline tables nested more than 32 deep"
+        ),
         (Array(repeating: "k", count: 50_000).joined(separator: ".") + " = 1", "a key of more than 32 dotted parts"),
         ("[" + Array(repeating: "t", count: 50_000).joined(separator: ".") + "]", "a key of more than 32 dotted parts"),
     ])
@@ -46,7 +51,8 @@ import UnderstudyCore
 
     @Test func accepts_nestingUpToTheLimit() throws {
         let nested = String(repeating: "[", count: 32) + "1" + String(repeating: "]", count: 32)
-        let document = try TOMLDocument.parse("x = \(nested)\n" + Array(repeating: "k", count: 32).joined(separator: ".") + " = 1", path: "t")
+        let document = try TOMLDocument.parse(
+            "x = \(nested)\n" + Array(repeating: "k", count: 32).joined(separator: ".") + " = 1", path: "t")
         #expect(document.root["x"] != nil && document.root["k"] != nil)
     }
 
@@ -85,16 +91,24 @@ import UnderstudyCore
         var bytes = Array("cluster = \"c\"\n[nodes.a]\naddress = \"".utf8)
         bytes += [0xC3, 0x28]  // a broken two-byte sequence
         bytes += Array("\"\n".utf8)
-        #expect(throws: ConfigurationProblem(file: "/c.toml", line: 3, code: .notText,
-                                             message: "the file is not UTF-8 text: byte 0xC3 at column 12 does not begin a valid UTF-8 sequence; save the file as UTF-8")) {
+        #expect(
+            throws: ConfigurationProblem(
+                file: "/c.toml", line: 3, code: .notText,
+                message:
+                    "the file is not UTF-8 text: byte 0xC3 at column 12 does not begin a valid UTF-8 sequence; save the file as UTF-8"
+            )
+        ) {
             try ConfigurationText.decode(bytes, path: "/c.toml")
         }
     }
 
     @Test func refuses_aNULByte_namingItsLine() {
         let bytes = Array("cluster = \"c\"\n\n".utf8) + [0] + Array("x".utf8)
-        #expect(throws: ConfigurationProblem(file: "/c.toml", line: 3, code: .notText,
-                                             message: "the file is not text: a NUL byte at column 1; is this the configuration file?")) {
+        #expect(
+            throws: ConfigurationProblem(
+                file: "/c.toml", line: 3, code: .notText,
+                message: "the file is not text: a NUL byte at column 1; is this the configuration file?")
+        ) {
             try ConfigurationText.decode(bytes, path: "/c.toml")
         }
     }

@@ -93,13 +93,15 @@ import UnderstudyCore
         var expected = 0
         for index in 0..<100_000 {
             let top = "dir\(index % 50)"
-            let middle = index % 11 == 0 ? "build" : index % 13 == 0 ? "tmp" : index % 17 == 0 ? "keep" : "sub\(index % 7)"
+            let middle =
+                index % 11 == 0 ? "build" : index % 13 == 0 ? "tmp" : index % 17 == 0 ? "keep" : "sub\(index % 7)"
             let name = (index % 3 == 0 ? "\(index % 10)" : "file") + "\(index).\(extensions[index % 5])"
             let path = "\(top)/\(middle)/\(name)"
             if filter.isMirrored(path, isDirectory: false) { mirrored += 1 }
 
             let ext = extensions[index % 5]
-            let excluded = ext == "o" || middle == "build" || top == "dir3" || middle == "tmp"
+            let excluded =
+                ext == "o" || middle == "build" || top == "dir3" || middle == "tmp"
                 || (middle == "sub6" && ext == "log") || (ext == "md" && index % 3 == 0)
             let included = ext == "txt" || ext == "md" || middle == "keep"
             if !excluded && included { expected += 1 }

@@ -18,7 +18,8 @@ import Testing
     // MARK: - Values
 
     @Test func reads_everyScalarType_withItsLine() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             # a comment
             text = "hello" # trailing comment
             literal = 'C:\\path'
@@ -60,7 +61,8 @@ import Testing
     }
 
     @Test func reads_multilineBasicString_trimmingFirstNewline_andJoiningBackslashLines() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             s = \"\"\"
             first
               second \\
@@ -73,7 +75,8 @@ import Testing
     }
 
     @Test func reads_multilineStrings_withQuotesInsideAndAtTheEnd() throws {
-        let root = try parse(#"""
+        let root = try parse(
+            #"""
             a = """one "two" ""three"" """"
             b = '''it's '' ok'''''
             """#)
@@ -82,7 +85,8 @@ import Testing
     }
 
     @Test func reads_multilineLiteralString_withoutEscapes() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             s = '''
             C:\\dir\\n
             line two'''
@@ -93,7 +97,8 @@ import Testing
     }
 
     @Test func reads_multilineArray_withCommentsAndTrailingComma_elementLinesKept() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             list = [
               "a", # first
               # nothing here
@@ -124,7 +129,8 @@ import Testing
     // MARK: - Keys and tables
 
     @Test func reads_bareQuotedAndDottedKeys() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             bare-key_1 = 1
             "quoted.key" = 2
             'literal key' = 3
@@ -140,7 +146,8 @@ import Testing
     }
 
     @Test func reads_tables_withHeaderLines_andImplicitParents() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             top = 1
 
             [nodes.alpha]
@@ -157,7 +164,8 @@ import Testing
     }
 
     @Test func allows_implicitTable_toBeDefinedLater() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             [a.b]
             x = 1
             [a]
@@ -168,7 +176,8 @@ import Testing
     }
 
     @Test func reads_arrayOfTables_withSubtablesOfTheLastElement() throws {
-        let root = try parse("""
+        let root = try parse(
+            """
             [[groups.web.shares]]
             name = "one"
 
@@ -192,55 +201,57 @@ import Testing
 
     // MARK: - Syntax errors, each with its line
 
-    @Test(arguments: [
-        ("a = 1\naddress \"x\"", 2, "expected '=' after key 'address'"),
-        ("a = \n", 1, "missing value after 'a ='"),
-        ("\n\na = 1\na = 2", 4, "duplicate key 'a'; it is already defined on line 3"),
-        ("[t]\nx = 1\n[t]", 3, "table [t] is already defined on line 1"),
-        ("a.b = 1\n[a]", 2, "already defined by dotted keys on line 1"),
-        ("[[a]]\n[a]", 2, "already an array of tables"),
-        ("a = 1\n[[a]]", 2, "is already defined on line 1 and is not an array of tables"),
-        ("a = 1\n[a.b]", 2, "key 'a' is already defined on line 1 and is not a table"),
-        ("a = { x = 1 }\n[a.b]", 2, "cannot extend inline table 'a'"),
-        ("a = { x = 1 }\na.y = 2", 2, "cannot extend inline table 'a'"),
-        ("s = \"open\nnext = 1", 1, "unterminated string"),
-        ("s = 'open", 1, "unterminated string"),
-        ("\ns = \"\"\"never\nclosed", 3, "unterminated multi-line string starting on line 2"),
-        ("s = \"bad \\q escape\"", 1, "invalid escape '\\q'"),
-        ("s = \"\\u12\"", 1, "'\\u' must be followed by 4 hexadecimal digits"),
-        ("s = \"\\uD800\"", 1, "is not a Unicode scalar value"),
-        ("a = [1, 2\nb = 3", 2, "expected ',' or ']' after an array element"),
-        ("a = [1,\n2,\n", 3, "unterminated array starting on line 1"),
-        ("a = [1,,2]", 1, "expected a value in the array, found ','"),
-        ("t = { a = 1, }", 1, "trailing comma is not allowed"),
-        ("t = { a = 1,\n b = 2 }", 1, "an inline table must end with '}' on the line it starts"),
-        ("n = 0123", 1, "leading zeros are not allowed"),
-        ("n = 1__0", 1, "'_' must stand between two digits"),
-        ("n = 1_", 1, "'_' must stand between two digits"),
-        ("n = 1.", 1, "digits are missing"),
-        ("n = +0x10", 1, "cannot have a sign"),
-        ("n = 0o8", 1, "'8' is not a octal digit"),
-        ("n = 99999999999999999999", 1, "out of range for a 64-bit integer"),
-        ("address = alpha:7700", 1, "strings must be in quotes"),
-        ("address = 127.0.0.1", 1, "strings must be in quotes"),
-        ("flag = yes", 1, "invalid value 'yes'"),
-        ("when = 1979-05-27T07:32:00Z", 1, "dates are not supported here"),
-        ("when = 07:32:00", 1, "dates are not supported here"),
-        ("a = 1 b = 2", 1, "expected the end of the line after the value, found 'b'"),
-        ("[t] x = 1", 1, "expected the end of the line after the table header"),
-        ("[t\nx = 1", 1, "expected ']' to close table header [t"),
-        ("[[t]\n", 1, "expected ']]' to close table header [[t"),
-        ("[]\n", 1, "empty table name in header"),
-        ("= 1", 1, "expected a key, found '='"),
-        ("caf\u{E9} = 1", 1, "put the key in quotes"),
-        ("\"\"\"k\"\"\" = 1", 1, "a key cannot be a multi-line string"),
-        ("s = \"a\u{01}b\"", 1, "control character U+0001 must be escaped"),
-        ("a = 1\r", 1, "carriage return must be followed by a newline"),
-    ] as [(String, Int, String)])
+    @Test(
+        arguments: [
+            ("a = 1\naddress \"x\"", 2, "expected '=' after key 'address'"),
+            ("a = \n", 1, "missing value after 'a ='"),
+            ("\n\na = 1\na = 2", 4, "duplicate key 'a'; it is already defined on line 3"),
+            ("[t]\nx = 1\n[t]", 3, "table [t] is already defined on line 1"),
+            ("a.b = 1\n[a]", 2, "already defined by dotted keys on line 1"),
+            ("[[a]]\n[a]", 2, "already an array of tables"),
+            ("a = 1\n[[a]]", 2, "is already defined on line 1 and is not an array of tables"),
+            ("a = 1\n[a.b]", 2, "key 'a' is already defined on line 1 and is not a table"),
+            ("a = { x = 1 }\n[a.b]", 2, "cannot extend inline table 'a'"),
+            ("a = { x = 1 }\na.y = 2", 2, "cannot extend inline table 'a'"),
+            ("s = \"open\nnext = 1", 1, "unterminated string"),
+            ("s = 'open", 1, "unterminated string"),
+            ("\ns = \"\"\"never\nclosed", 3, "unterminated multi-line string starting on line 2"),
+            ("s = \"bad \\q escape\"", 1, "invalid escape '\\q'"),
+            ("s = \"\\u12\"", 1, "'\\u' must be followed by 4 hexadecimal digits"),
+            ("s = \"\\uD800\"", 1, "is not a Unicode scalar value"),
+            ("a = [1, 2\nb = 3", 2, "expected ',' or ']' after an array element"),
+            ("a = [1,\n2,\n", 3, "unterminated array starting on line 1"),
+            ("a = [1,,2]", 1, "expected a value in the array, found ','"),
+            ("t = { a = 1, }", 1, "trailing comma is not allowed"),
+            ("t = { a = 1,\n b = 2 }", 1, "an inline table must end with '}' on the line it starts"),
+            ("n = 0123", 1, "leading zeros are not allowed"),
+            ("n = 1__0", 1, "'_' must stand between two digits"),
+            ("n = 1_", 1, "'_' must stand between two digits"),
+            ("n = 1.", 1, "digits are missing"),
+            ("n = +0x10", 1, "cannot have a sign"),
+            ("n = 0o8", 1, "'8' is not a octal digit"),
+            ("n = 99999999999999999999", 1, "out of range for a 64-bit integer"),
+            ("address = alpha:7700", 1, "strings must be in quotes"),
+            ("address = 127.0.0.1", 1, "strings must be in quotes"),
+            ("flag = yes", 1, "invalid value 'yes'"),
+            ("when = 1979-05-27T07:32:00Z", 1, "dates are not supported here"),
+            ("when = 07:32:00", 1, "dates are not supported here"),
+            ("a = 1 b = 2", 1, "expected the end of the line after the value, found 'b'"),
+            ("[t] x = 1", 1, "expected the end of the line after the table header"),
+            ("[t\nx = 1", 1, "expected ']' to close table header [t"),
+            ("[[t]\n", 1, "expected ']]' to close table header [[t"),
+            ("[]\n", 1, "empty table name in header"),
+            ("= 1", 1, "expected a key, found '='"),
+            ("caf\u{E9} = 1", 1, "put the key in quotes"),
+            ("\"\"\"k\"\"\" = 1", 1, "a key cannot be a multi-line string"),
+            ("s = \"a\u{01}b\"", 1, "control character U+0001 must be escaped"),
+            ("a = 1\r", 1, "carriage return must be followed by a newline"),
+        ] as [(String, Int, String)])
     func reports_syntaxError_withItsLine(text: String, line: Int, message: String) {
         let error = syntaxError(text)
         #expect(error?.line == line, "for \(String(reflecting: text)): \(String(describing: error))")
-        #expect(error?.message.contains(message) == true, "for \(String(reflecting: text)): \(String(describing: error))")
+        #expect(
+            error?.message.contains(message) == true, "for \(String(reflecting: text)): \(String(describing: error))")
         #expect(error?.file == "test.toml")
     }
 
@@ -250,7 +261,8 @@ import Testing
     }
 
     @Test func counts_linesInsideMultilineStringsAndArrays_forLaterErrors() {
-        let error = syntaxError("""
+        let error = syntaxError(
+            """
             s = '''
             one
             two'''

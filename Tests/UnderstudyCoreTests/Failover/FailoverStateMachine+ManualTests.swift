@@ -75,8 +75,12 @@ import UnderstudyCore
 
     @Test func manualFailover_refused_justBelowTheDeadTime_allowedAtIt() {
         var machine = Fixture.standby(mode: .manual)
-        #expect(machine.manualFailover(at: 5, peerSilence: dead - 0.01, force: false) == .failure(.peerAlive(heardSecondsAgo: dead - 0.01)))
-        #expect(machine.manualFailover(at: 5, peerSilence: dead, force: false).map(\.operations) == .success([.takeOver(beta1)]))
+        #expect(
+            machine.manualFailover(at: 5, peerSilence: dead - 0.01, force: false)
+                == .failure(.peerAlive(heardSecondsAgo: dead - 0.01)))
+        #expect(
+            machine.manualFailover(at: 5, peerSilence: dead, force: false).map(\.operations)
+                == .success([.takeOver(beta1)]))
     }
 
     @Test func manualFailover_forced_whilePeerHeard() {
@@ -89,9 +93,12 @@ import UnderstudyCore
 
     @Test func manualFailover_refused_whenAlreadyOwner() {
         var starting = Fixture.owner()
-        #expect(starting.manualFailover(at: 1, peerSilence: 100, force: true) == .failure(.alreadyOwner(Fixture.alphaAtZero)))
+        #expect(
+            starting.manualFailover(at: 1, peerSilence: 100, force: true)
+                == .failure(.alreadyOwner(Fixture.alphaAtZero)))
         var active = Fixture.active()
-        #expect(active.manualFailover(at: 5, peerSilence: 100, force: true) == .failure(.alreadyOwner(Fixture.alphaAtZero)))
+        #expect(
+            active.manualFailover(at: 5, peerSilence: 100, force: true) == .failure(.alreadyOwner(Fixture.alphaAtZero)))
         var tookOver = Fixture.takenOver()
         let refusal = tookOver.manualFailover(at: 20, peerSilence: 100, force: false)
         #expect(refusal == .failure(.alreadyOwner(beta1)))

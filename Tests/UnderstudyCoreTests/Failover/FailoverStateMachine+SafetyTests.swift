@@ -57,7 +57,10 @@ struct FailoverStateMachineSafetyTests {
         #expect(actions.compactMap(\.notifiedKind) == [.primaryFailed])
         observation.now = 11
         #expect(beta.tick(observation).isEmpty)
-        guard case .failure(.replicaIncomplete) = beta.manualFailover(at: 12, peerSilence: 5, force: false, replicaReady: false) else {
+        guard
+            case .failure(.replicaIncomplete) = beta.manualFailover(
+                at: 12, peerSilence: 5, force: false, replicaReady: false)
+        else {
             Issue.record("a partial replica must need --force")
             return
         }

@@ -14,7 +14,7 @@ import UnderstudyCore
     @Test func atMostOneNodeServes_andTheHighestOwnershipEndsUpServing() {
         var totals = TwoNodeCluster.Counters()
         for seed in Self.seeds {
-            let fence = seed % 2 == 1 // every other seed with a fence command
+            let fence = seed % 2 == 1  // every other seed with a fence command
             var cluster = TwoNodeCluster(seed: seed, fence: fence)
             for _ in 0..<Self.chaosSteps {
                 cluster.injectFailure()
@@ -106,11 +106,11 @@ import UnderstudyCore
     @Test func standbyResumedFromAFreeze_listensBeforeTakingOver() {
         var cluster = TwoNodeCluster(seed: 6, fence: false, flaky: false)
         for _ in 0..<20 { cluster.step() }
-        cluster.apply(.service(0)) // the checks fail, the heartbeats flow: no takeover
+        cluster.apply(.service(0))  // the checks fail, the heartbeats flow: no takeover
         for _ in 0..<8 { cluster.step() }
         cluster.apply(.pause(1))
         cluster.apply(.service(0))
-        for _ in 0..<40 { cluster.step() } // alpha serves again; beta hears nothing, it is frozen
+        for _ in 0..<40 { cluster.step() }  // alpha serves again; beta hears nothing, it is frozen
         cluster.apply(.pause(1))
         for _ in 0..<20 { cluster.step() }
         #expect(cluster.counters.takeovers == 0)
@@ -124,7 +124,7 @@ import UnderstudyCore
         for _ in 0..<40 { cluster.step() }
         #expect(cluster.servers == ["beta"])
         cluster.apply(.pause(0))
-        cluster.apply(.restartDaemon(0)) // resumed with the address still on its interface, and restarted at once
+        cluster.apply(.restartDaemon(0))  // resumed with the address still on its interface, and restarted at once
         #expect(cluster.nodes[0].holds)
         for _ in 0..<20 { cluster.step() }
         #expect(cluster.servers == ["beta"])

@@ -10,7 +10,7 @@ import UnderstudyCore
     @Test func waits_beforeTheDeadTime_whatever_itObserves() {
         var machine = Fixture.owner(at: 10)
         for step in 0..<12 {
-            let now = 10 + Double(step) * 0.25 // up to 12.75
+            let now = 10 + Double(step) * 0.25  // up to 12.75
             #expect(machine.tick(seen(now, silence: now - 10, failing: true, isolation: false)) == [])
         }
         #expect(machine.phase == .starting)
@@ -85,7 +85,8 @@ import UnderstudyCore
 
     @Test func peerWithTheSameEpochButAWinningOwner_duringStart_stepsDown() {
         // Two takeovers at epoch 3 that could not see each other: "alpha" sorts first and wins.
-        var machine = FailoverStateMachine(settings: Fixture.settings(node: "beta"), ownership: GroupOwnership(epoch: 3, owner: "beta"), at: 0)
+        var machine = FailoverStateMachine(
+            settings: Fixture.settings(node: "beta"), ownership: GroupOwnership(epoch: 3, owner: "beta"), at: 0)
         let alpha3 = GroupOwnership(epoch: 3, owner: "alpha")
         let actions = machine.peerHeard(alpha3, at: 1)
         #expect(actions.first == .recordOwnership(alpha3))

@@ -41,7 +41,7 @@ import UnderstudyCore
     }
 
     @Test func active_hearingTheSameEpochWithAWinningOwner_stepsDown() {
-        var machine = Fixture.takenOver() // beta, epoch 1
+        var machine = Fixture.takenOver()  // beta, epoch 1
         let alpha1 = GroupOwnership(epoch: 1, owner: "alpha")
         let actions = machine.peerHeard(alpha1, at: 20)
         #expect(actions.operations == [.recordOwnership(alpha1), .release(runStopScripts: true)])
@@ -86,17 +86,23 @@ import UnderstudyCore
                 let produced: [FailoverAction]
                 switch Int.random(in: 0..<7, using: &random) {
                 case 0, 1:
-                    produced = machine.tick(seen(now, silence: Double.random(in: 0...20, using: &random),
-                                                 failing: random.chance(0.5), isolation: [nil, true, false].randomElement(using: &random)!))
+                    produced = machine.tick(
+                        seen(
+                            now, silence: Double.random(in: 0...20, using: &random),
+                            failing: random.chance(0.5), isolation: [nil, true, false].randomElement(using: &random)!))
                 case 2, 3:
-                    let ownership = GroupOwnership(epoch: UInt64.random(in: 0...6, using: &random), owner: owners.randomElement(using: &random)!)
+                    let ownership = GroupOwnership(
+                        epoch: UInt64.random(in: 0...6, using: &random), owner: owners.randomElement(using: &random)!)
                     produced = machine.peerHeard(ownership, at: now)
                 case 4:
                     produced = machine.acquired(succeeded: random.chance(0.5), detail: "", at: now)
                 case 5:
-                    produced = machine.takeoverFinished(stored: random.chance(0.5), succeeded: random.chance(0.5), detail: "", at: now)
+                    produced = machine.takeoverFinished(
+                        stored: random.chance(0.5), succeeded: random.chance(0.5), detail: "", at: now)
                 default:
-                    produced = machine.released(at: now) + machine.fenceFinished(succeeded: random.chance(0.5), detail: "", at: now)
+                    produced =
+                        machine.released(at: now)
+                        + machine.fenceFinished(succeeded: random.chance(0.5), detail: "", at: now)
                 }
                 #expect(!produced.takeTheAddress, "seed \(seed), step \(step): \(produced)")
                 #expect(!produced.contains(.fence), "seed \(seed), step \(step): \(produced)")
@@ -109,7 +115,7 @@ import UnderstudyCore
 
     @Test func higherOwnershipWhileTakingOver_releasesOnceTheTakeoverEnds() {
         var machine = Fixture.standby()
-        _ = machine.tick(seen(3, silence: dead, failing: true)) // takes epoch 1
+        _ = machine.tick(seen(3, silence: dead, failing: true))  // takes epoch 1
         let alpha5 = GroupOwnership(epoch: 5, owner: "alpha")
         #expect(machine.peerHeard(alpha5, at: 3.5) == [.recordOwnership(alpha5)])
         #expect(machine.phase == .takingOver)
@@ -153,7 +159,10 @@ import UnderstudyCore
         _ = machine.tick(seen(3, silence: dead, failing: true))
         let alpha5 = GroupOwnership(epoch: 5, owner: "alpha")
         _ = machine.peerHeard(alpha5, at: 3.5)
-        #expect(machine.fenceFinished(succeeded: true, detail: "", at: 4) == [.takeOver(GroupOwnership(epoch: 6, owner: "beta"))])
+        #expect(
+            machine.fenceFinished(succeeded: true, detail: "", at: 4) == [
+                .takeOver(GroupOwnership(epoch: 6, owner: "beta"))
+            ])
         _ = machine.takeoverFinished(stored: true, succeeded: true, detail: "", at: 5)
         #expect(machine.ownership == GroupOwnership(epoch: 6, owner: "beta"))
         #expect(machine.phase == .active)
@@ -220,8 +229,10 @@ import UnderstudyCore
         let actions = machine.peerHeard(beta1, at: 20)
         #expect(actions.operations == [.recordOwnership(beta1)])
         #expect(!actions.takeTheAddress)
-        #expect(!actions.includeARelease) // released already
-        #expect(actions.notification(.stepDown)?.summary.contains("alpha stepped down from group web") == true, "told, as any step-down")
+        #expect(!actions.includeARelease)  // released already
+        #expect(
+            actions.notification(.stepDown)?.summary.contains("alpha stepped down from group web") == true,
+            "told, as any step-down")
         #expect(machine.phase == .steppedDown)
         #expect(machine.ownership == beta1)
     }
@@ -238,7 +249,8 @@ import UnderstudyCore
         _ = machine.tick(seen(10, silence: isolation, failing: false, isolation: true))
         let actions = machine.peerHeard(beta1, at: 10.5)
         #expect(actions.operations == [.recordOwnership(beta1)])
-        #expect(actions.notification(.stepDown)?.summary.contains("stepped down") == true, "the step-down is told, as any")
+        #expect(
+            actions.notification(.stepDown)?.summary.contains("stepped down") == true, "the step-down is told, as any")
         _ = machine.released(at: 11)
         #expect(machine.phase == .steppedDown)
         // And hearing the peer again never brings the address back.
@@ -249,7 +261,10 @@ import UnderstudyCore
         var machine = isolatedAlpha()
         _ = machine.peerHeard(Fixture.alphaAtZero, at: 20)
         _ = machine.acquired(succeeded: true, detail: "", at: 21)
-        #expect(machine.tick(seen(30, silence: isolation, failing: false, isolation: true)).operations == [.release(runStopScripts: true)])
+        #expect(
+            machine.tick(seen(30, silence: isolation, failing: false, isolation: true)).operations == [
+                .release(runStopScripts: true)
+            ])
         _ = machine.released(at: 31)
         #expect(machine.phase == .isolated)
     }

@@ -32,10 +32,12 @@ import UnderstudyCore
     }
 
     @Test func nodeThatTookOverEarlier_startsAsOwner_andStandbyOfNewOwner_releases() {
-        let beta = FailoverStateMachine(settings: Fixture.settings(node: "beta"), ownership: GroupOwnership(epoch: 3, owner: "beta"), at: 0)
+        let beta = FailoverStateMachine(
+            settings: Fixture.settings(node: "beta"), ownership: GroupOwnership(epoch: 3, owner: "beta"), at: 0)
         #expect(beta.phase == .starting)
         #expect(beta.startActions() == [])
-        let alpha = FailoverStateMachine(settings: Fixture.settings(node: "alpha"), ownership: GroupOwnership(epoch: 3, owner: "beta"), at: 0)
+        let alpha = FailoverStateMachine(
+            settings: Fixture.settings(node: "alpha"), ownership: GroupOwnership(epoch: 3, owner: "beta"), at: 0)
         #expect(alpha.phase == .standby)
         #expect(alpha.startActions() == [.release(runStopScripts: false)])
     }
@@ -46,7 +48,7 @@ import UnderstudyCore
         var machine = Fixture.standby()
         for step in 0..<200 {
             let now = Double(step) * 0.1
-            let silence = Double(step % 30) * 0.1 // up to 2.9 s: always below the dead time
+            let silence = Double(step % 30) * 0.1  // up to 2.9 s: always below the dead time
             #expect(machine.tick(seen(now, silence: silence, failing: true)) == [])
         }
         #expect(machine.phase == .standby)
@@ -191,7 +193,8 @@ import UnderstudyCore
     @Test func takeoverNotStored_backToStandby_ownsNothing() {
         var machine = Fixture.standby()
         _ = machine.tick(seen(3, silence: dead, failing: true))
-        let actions = machine.takeoverFinished(stored: false, succeeded: false, detail: "epoch: disk I/O error", at: 3.5)
+        let actions = machine.takeoverFinished(
+            stored: false, succeeded: false, detail: "epoch: disk I/O error", at: 3.5)
         #expect(actions.operations == [])
         let failed = actions.notification(.takeoverFailed)
         #expect(failed?.severity == .critical)
@@ -255,7 +258,10 @@ import UnderstudyCore
         #expect(machine.peerHeard(Fixture.alphaAtZero, at: 3) == [])
         #expect(machine.ownership == newer)
         // The next takeover builds on what was learned.
-        #expect(machine.tick(seen(6, silence: dead, failing: true)).operations == [.takeOver(GroupOwnership(epoch: 3, owner: "beta"))])
+        #expect(
+            machine.tick(seen(6, silence: dead, failing: true)).operations == [
+                .takeOver(GroupOwnership(epoch: 3, owner: "beta"))
+            ])
     }
 
     @Test func peerHeard_isRemembered() {

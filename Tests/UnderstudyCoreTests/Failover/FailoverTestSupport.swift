@@ -8,21 +8,29 @@ enum FailoverFixture {
     static let isolationTime = 1.5
     static let alphaAtZero = GroupOwnership(epoch: 0, owner: "alpha")
 
-    static func settings(node: String, mode: TakeoverConfiguration.Mode = .auto, fence: Bool = false,
-                         checks: Bool = true) -> FailoverStateMachine.Settings {
-        FailoverStateMachine.Settings(node: node, group: "web", mode: mode, deadTime: deadTime, isolationTime: isolationTime,
-                                      hasFence: fence, hasChecks: checks)
+    static func settings(
+        node: String, mode: TakeoverConfiguration.Mode = .auto, fence: Bool = false,
+        checks: Bool = true
+    ) -> FailoverStateMachine.Settings {
+        FailoverStateMachine.Settings(
+            node: node, group: "web", mode: mode, deadTime: deadTime, isolationTime: isolationTime,
+            hasFence: fence, hasChecks: checks)
     }
 
     /// beta, watching alpha, started at `now`.
-    static func standby(mode: TakeoverConfiguration.Mode = .auto, fence: Bool = false, checks: Bool = true,
-                        ownership: GroupOwnership = alphaAtZero, at now: Double = 0) -> FailoverStateMachine {
-        FailoverStateMachine(settings: settings(node: "beta", mode: mode, fence: fence, checks: checks), ownership: ownership, at: now)
+    static func standby(
+        mode: TakeoverConfiguration.Mode = .auto, fence: Bool = false, checks: Bool = true,
+        ownership: GroupOwnership = alphaAtZero, at now: Double = 0
+    ) -> FailoverStateMachine {
+        FailoverStateMachine(
+            settings: settings(node: "beta", mode: mode, fence: fence, checks: checks), ownership: ownership, at: now)
     }
 
     /// alpha, owner by epoch, just started at `now`.
-    static func owner(mode: TakeoverConfiguration.Mode = .auto, ownership: GroupOwnership = alphaAtZero,
-                      at now: Double = 0) -> FailoverStateMachine {
+    static func owner(
+        mode: TakeoverConfiguration.Mode = .auto, ownership: GroupOwnership = alphaAtZero,
+        at now: Double = 0
+    ) -> FailoverStateMachine {
         FailoverStateMachine(settings: settings(node: "alpha", mode: mode), ownership: ownership, at: now)
     }
 
@@ -47,7 +55,8 @@ enum FailoverFixture {
 
 /// What the node observes at `now`.
 func seen(_ now: Double, silence: Double, failing: Bool, isolation: Bool? = nil) -> FailoverStateMachine.Observation {
-    FailoverStateMachine.Observation(now: now, peerSilence: silence, serviceFailing: failing, isolationFailing: isolation)
+    FailoverStateMachine.Observation(
+        now: now, peerSilence: silence, serviceFailing: failing, isolationFailing: isolation)
 }
 
 extension FailoverAction {
@@ -83,15 +92,19 @@ extension Array where Element == FailoverAction {
     var operations: [FailoverAction] { filter { $0.notifiedKind == nil } }
 
     /// The one notification of `kind` (fails the test when there is not exactly one).
-    func notification(_ kind: NotificationEvent.Kind, sourceLocation: SourceLocation = #_sourceLocation)
-        -> (severity: NotificationEvent.Severity, topic: String, summary: String, detail: String)? {
+    func notification(
+        _ kind: NotificationEvent.Kind, sourceLocation: SourceLocation = #_sourceLocation
+    )
+        -> (severity: NotificationEvent.Severity, topic: String, summary: String, detail: String)?
+    {
         var found: [(NotificationEvent.Severity, String, String, String)] = []
         for action in self {
             if case .notify(kind, let severity, let topic, let summary, let detail) = action {
                 found.append((severity, topic, summary, detail))
             }
         }
-        #expect(found.count == 1, "expected one \(kind.rawValue) notification in \(self)", sourceLocation: sourceLocation)
+        #expect(
+            found.count == 1, "expected one \(kind.rawValue) notification in \(self)", sourceLocation: sourceLocation)
         return found.first.map { (severity: $0.0, topic: $0.1, summary: $0.2, detail: $0.3) }
     }
 }

@@ -24,9 +24,10 @@ import UnderstudyCore
 
     @Test func exactlyOneSupersedes_forAnyTwoDistinctOwnerships() {
         let owners = ["alpha", "beta", "Beta", "b", "node-10", "node-9", ""]
-        let all = (UInt64(0)...3).flatMap { epoch in owners.map { GroupOwnership(epoch: epoch, owner: $0) } } + [
-            GroupOwnership(epoch: .max, owner: "alpha"), GroupOwnership(epoch: .max, owner: "beta"),
-        ]
+        let all =
+            (UInt64(0)...3).flatMap { epoch in owners.map { GroupOwnership(epoch: epoch, owner: $0) } } + [
+                GroupOwnership(epoch: .max, owner: "alpha"), GroupOwnership(epoch: .max, owner: "beta"),
+            ]
         for a in all {
             for b in all {
                 if a == b {
@@ -43,8 +44,9 @@ import UnderstudyCore
     }
 
     @Test func initial_isEpochZero_ofTheConfiguredPrimary() throws {
-        let group = GroupConfiguration(name: "web", primary: "alpha", standby: "beta",
-                                       shares: [try ShareConfiguration(name: "s", source: "/s", replica: "/r", include: [], exclude: [])])
+        let group = GroupConfiguration(
+            name: "web", primary: "alpha", standby: "beta",
+            shares: [try ShareConfiguration(name: "s", source: "/s", replica: "/r", include: [], exclude: [])])
         #expect(GroupOwnership.initial(of: group) == GroupOwnership(epoch: 0, owner: "alpha"))
     }
 

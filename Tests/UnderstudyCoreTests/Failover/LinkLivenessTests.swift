@@ -33,7 +33,8 @@ import UnderstudyCore
     @Test func neverHeard_goesDown_oneDeadTimeAfterStart() {
         var links = liveness()
         #expect(links.evaluate(at: 100.999) == [])
-        #expect(links.evaluate(at: 101) == [.down(link: "dedicated", lastHeard: nil), .down(link: "lan", lastHeard: nil)])
+        #expect(
+            links.evaluate(at: 101) == [.down(link: "dedicated", lastHeard: nil), .down(link: "lan", lastHeard: nil)])
         #expect(links.allDown)
     }
 

@@ -113,8 +113,10 @@ struct TwoNodeCluster {
         self.flaky = flaky
         random = SeededGenerator(seed: seed)
         nodes = ["alpha", "beta"].map { name in
-            Node(name: name, machine: nil, liveness: LinkLiveness(links: ["dedicated", "lan"], deadTime: Self.deadTime, startedAt: 0),
-                 stored: Self.group)
+            Node(
+                name: name, machine: nil,
+                liveness: LinkLiveness(links: ["dedicated", "lan"], deadTime: Self.deadTime, startedAt: 0),
+                stored: Self.group)
         }
         for index in nodes.indices { boot(index) }
     }
@@ -128,7 +130,9 @@ struct TwoNodeCluster {
     mutating func injectFailure() {
         guard random.chance(0.1) else { return }
         let node = Int.random(in: 0...1, using: &random)
-        let failures: [Failure] = [.pause(node), .power(node), .restartDaemon(node), .dedicated, .lan(node), .service(node)]
+        let failures: [Failure] = [
+            .pause(node), .power(node), .restartDaemon(node), .dedicated, .lan(node), .service(node),
+        ]
         apply(failures.randomElement(using: &random)!)
     }
 
@@ -139,7 +143,12 @@ struct TwoNodeCluster {
             if !nodes[index].paused { resumed(index) }
             log("\(nodes[index].name) \(nodes[index].paused ? "paused" : "resumed")")
         case .power(let index):
-            if nodes[index].poweredOn { powerOff(index) } else { nodes[index].poweredOn = true; boot(index) }
+            if nodes[index].poweredOn {
+                powerOff(index)
+            } else {
+                nodes[index].poweredOn = true
+                boot(index)
+            }
         case .restartDaemon(let index):
             guard nodes[index].running else { return }
             if serves(nodes[index]) { counters.daemonRestartsWhileServing += 1 }
@@ -171,7 +180,10 @@ struct TwoNodeCluster {
             nodes[index].paused = false
             nodes[index].lanUp = true
             nodes[index].serviceUp = true
-            if !nodes[index].poweredOn { nodes[index].poweredOn = true; boot(index) }
+            if !nodes[index].poweredOn {
+                nodes[index].poweredOn = true
+                boot(index)
+            }
         }
     }
 
@@ -186,8 +198,9 @@ struct TwoNodeCluster {
 
     /// The daemon starts (after power-on or a restart) from what its database holds.
     private mutating func boot(_ index: Int) {
-        let settings = FailoverStateMachine.Settings(node: nodes[index].name, group: "web", mode: .auto, deadTime: Self.deadTime,
-                                                     isolationTime: Self.isolationTime, hasFence: fence, hasChecks: true)
+        let settings = FailoverStateMachine.Settings(
+            node: nodes[index].name, group: "web", mode: .auto, deadTime: Self.deadTime,
+            isolationTime: Self.isolationTime, hasFence: fence, hasChecks: true)
         let machine = FailoverStateMachine(settings: settings, ownership: nodes[index].stored, at: now)
         nodes[index].machine = machine
         nodes[index].liveness = LinkLiveness(links: ["dedicated", "lan"], deadTime: Self.deadTime, startedAt: now)
@@ -223,8 +236,10 @@ struct TwoNodeCluster {
         nodes[index].nextHeartbeat = now + Self.interval
         guard let ownership = nodes[index].machine?.ownership else { return }
         for link in ["dedicated", "lan"] where linkUp(link) {
-            inFlight.append(Heartbeat(due: now + Double.random(in: 0...Self.maxDelay, using: &random), from: index, link: link,
-                                      ownership: ownership))
+            inFlight.append(
+                Heartbeat(
+                    due: now + Double.random(in: 0...Self.maxDelay, using: &random), from: index, link: link,
+                    ownership: ownership))
         }
     }
 
@@ -291,9 +306,11 @@ struct TwoNodeCluster {
         _ = nodes[index].isolationCheck.record(passed: nodes[index].lanUp, message: "", at: now)
         _ = nodes[index].liveness.evaluate(at: now)
         guard var machine = nodes[index].machine else { return }
-        let actions = machine.tick(FailoverStateMachine.Observation(
-            now: now, peerSilence: nodes[index].liveness.silence(at: now), serviceFailing: nodes[index].serviceCheck.state == .failing,
-            isolationFailing: nodes[index].isolationCheck.state == .failing))
+        let actions = machine.tick(
+            FailoverStateMachine.Observation(
+                now: now, peerSilence: nodes[index].liveness.silence(at: now),
+                serviceFailing: nodes[index].serviceCheck.state == .failing,
+                isolationFailing: nodes[index].isolationCheck.state == .failing))
         nodes[index].machine = machine
         perform(actions, on: index)
     }
@@ -301,11 +318,17 @@ struct TwoNodeCluster {
     /// What the engine does with each action: store at once, start the slow ones, report them later.
     private mutating func perform(_ actions: [FailoverAction], on index: Int) {
         for action in actions {
-            let later = { (random: inout SeededGenerator, most: Double) in Double.random(in: 0.05...most, using: &random) }
+            let later = { (random: inout SeededGenerator, most: Double) in
+                Double.random(in: 0.05...most, using: &random)
+            }
             switch action {
             case .notify(let kind, _, let topic, let summary, _):
                 log("\(nodes[index].name) notifies \(kind.rawValue): \(summary)")
-                if kind == .stepDown, topic == "isolated" { counters.isolations += 1 } else if kind == .stepDown { counters.stepDowns += 1 }
+                if kind == .stepDown, topic == "isolated" {
+                    counters.isolations += 1
+                } else if kind == .stepDown {
+                    counters.stepDowns += 1
+                }
                 if kind == .takeoverStarted { expectNeeded(takeoverBy: index) }
             case .recordOwnership(let ownership):
                 nodes[index].stored = ownership
@@ -339,7 +362,9 @@ struct TwoNodeCluster {
         }
         let tolerance = Self.interval + Self.maxDelay + 2 * Self.step + 1e-9
         if now - peer.lastUnhealthy > tolerance {
-            violations.append("t=\(now): \(nodes[index].name) takes over although \(peer.name) has served a working service since \(peer.lastUnhealthy)")
+            violations.append(
+                "t=\(now): \(nodes[index].name) takes over although \(peer.name) has served a working service since \(peer.lastUnhealthy)"
+            )
         }
     }
 
@@ -365,7 +390,8 @@ struct TwoNodeCluster {
         let overlapStart = max(mutualSince, nodes[0].holdsSince, nodes[1].holdsSince)
         if now == overlapStart { counters.overlaps += 1 }
         if now - overlapStart > Self.overlapWindow {
-            violations.append("t=\(now): both serve since \(overlapStart), able to hear each other since \(mutualSince)")
+            violations.append(
+                "t=\(now): both serve since \(overlapStart), able to hear each other since \(mutualSince)")
         }
     }
 
@@ -379,7 +405,8 @@ struct TwoNodeCluster {
         }
         let ownership = owners[0]
         if servers != [ownership.owner] {
-            violations.append("t=\(now): after repair \(servers) serve, but \(ownership) holds the group; phases \(phases)")
+            violations.append(
+                "t=\(now): after repair \(servers) serve, but \(ownership) holds the group; phases \(phases)")
         }
         if nodes.map(\.stored) != [ownership, ownership] {
             violations.append("t=\(now): stored \(nodes.map(\.stored)), but the machines say \(ownership)")

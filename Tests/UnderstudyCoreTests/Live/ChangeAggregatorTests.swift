@@ -2,7 +2,8 @@ import Testing
 import UnderstudyCore
 
 struct ChangeAggregatorTests {
-    let configuration = ChangeAggregator.Configuration(quietDelay: 0.01, maxDelay: 0.1, openWriteQuiet: 1, openWriteMax: 10)
+    let configuration = ChangeAggregator.Configuration(
+        quietDelay: 0.01, maxDelay: 0.1, openWriteQuiet: 1, openWriteMax: 10)
 
     @Test func flushesBurst_onceQuietForTheQuietDelay() {
         var aggregator = ChangeAggregator(configuration: configuration)
@@ -32,9 +33,14 @@ struct ChangeAggregatorTests {
 
     @Test func keepsBothEndsOfRename_inOneBatch() {
         var aggregator = ChangeAggregator(configuration: configuration)
-        aggregator.record([CapturedChange(.tree, "old"), CapturedChange(.tree, "new"), CapturedChange(.settled, "")], at: 1)
+        aggregator.record(
+            [CapturedChange(.tree, "old"), CapturedChange(.tree, "new"), CapturedChange(.settled, "")], at: 1)
         let batch = aggregator.flush(at: 2)
-        #expect(batch?.scope == [ScopedPath("", recursive: false), ScopedPath("new", recursive: true), ScopedPath("old", recursive: true)])
+        #expect(
+            batch?.scope == [
+                ScopedPath("", recursive: false), ScopedPath("new", recursive: true),
+                ScopedPath("old", recursive: true),
+            ])
     }
 
     @Test func openFile_waitsForQuietWrites_orItsCloseSettlesIt() {
@@ -65,8 +71,13 @@ struct ChangeAggregatorTests {
 
     @Test func treeChange_coversEntriesBelowIt_andOverflowIsReported() {
         var aggregator = ChangeAggregator(configuration: configuration)
-        aggregator.record([CapturedChange(.settled, "dir/a"), CapturedChange(.tree, "dir"), CapturedChange(.settled, "dir.txt")], at: 0)
-        #expect(aggregator.flush(at: 1)?.scope == [ScopedPath("dir", recursive: true), ScopedPath("dir.txt", recursive: false)])
+        aggregator.record(
+            [CapturedChange(.settled, "dir/a"), CapturedChange(.tree, "dir"), CapturedChange(.settled, "dir.txt")],
+            at: 0)
+        #expect(
+            aggregator.flush(at: 1)?.scope == [
+                ScopedPath("dir", recursive: true), ScopedPath("dir.txt", recursive: false),
+            ])
         aggregator.record([CapturedChange(.overflow, ""), CapturedChange(.settled, "x")], at: 2)
         let batch = aggregator.flush(at: 3)
         #expect(batch?.scope == [ScopedPath("", recursive: true)])

@@ -7,7 +7,10 @@ struct ChangeJournalTests {
         journal.record([ScopedPath("a", recursive: false)], capturedAt: 1)
         journal.record([ScopedPath("b", recursive: true)], capturedAt: 2)
         let (scope, upTo) = journal.scope()
-        #expect(scope == [ScopedPath("", recursive: false), ScopedPath("a", recursive: false), ScopedPath("b", recursive: true)])
+        #expect(
+            scope == [
+                ScopedPath("", recursive: false), ScopedPath("a", recursive: false), ScopedPath("b", recursive: true),
+            ])
         #expect(upTo == 2)
         journal.record([ScopedPath("c", recursive: false)], capturedAt: 3)  // arrives while the sync runs
         journal.acknowledge(upTo: upTo, failed: [], at: 4)
@@ -17,11 +20,13 @@ struct ChangeJournalTests {
 
     @Test func scope_comparesTheParentOfEveryPath_tooSinceReplacingAFileTouchesIt() {
         var journal = ChangeJournal(captureID: 1)
-        journal.record([ScopedPath("docs/a/report.txt", recursive: false), ScopedPath("docs/b", recursive: true)], capturedAt: 1)
-        #expect(journal.scope().scope == [
-            ScopedPath("docs", recursive: false), ScopedPath("docs/a", recursive: false),
-            ScopedPath("docs/a/report.txt", recursive: false), ScopedPath("docs/b", recursive: true),
-        ])
+        journal.record(
+            [ScopedPath("docs/a/report.txt", recursive: false), ScopedPath("docs/b", recursive: true)], capturedAt: 1)
+        #expect(
+            journal.scope().scope == [
+                ScopedPath("docs", recursive: false), ScopedPath("docs/a", recursive: false),
+                ScopedPath("docs/a/report.txt", recursive: false), ScopedPath("docs/b", recursive: true),
+            ])
     }
 
     @Test func pathChangedAgainDuringSync_staysUntilTheNextAcknowledgement() {

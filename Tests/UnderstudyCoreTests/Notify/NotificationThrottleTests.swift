@@ -2,9 +2,12 @@ import Testing
 import UnderstudyCore
 
 struct NotificationThrottleTests {
-    func event(_ kind: NotificationEvent.Kind, group: String? = "web", topic: String = "lan", at time: Double = 0) -> NotificationEvent {
-        NotificationEvent(kind: kind, severity: .warning, node: "beta", group: group, topic: topic,
-                          summary: "\(kind.rawValue) \(topic)", time: time)
+    func event(
+        _ kind: NotificationEvent.Kind, group: String? = "web", topic: String = "lan", at time: Double = 0
+    ) -> NotificationEvent {
+        NotificationEvent(
+            kind: kind, severity: .warning, node: "beta", group: group, topic: topic,
+            summary: "\(kind.rawValue) \(topic)", time: time)
     }
 
     @Test func sendsFirstEvent_andCountsRepeatsWithinWindow() {
@@ -29,7 +32,9 @@ struct NotificationThrottleTests {
         var throttle = NotificationThrottle(window: 600)
         #expect(throttle.admit(event(.linkDown, topic: "lan"), at: 0) == .send(suppressedRepeats: 0, since: nil))
         #expect(throttle.admit(event(.linkDown, topic: "cable"), at: 1) == .send(suppressedRepeats: 0, since: nil))
-        #expect(throttle.admit(event(.linkDown, group: "mail", topic: "lan"), at: 2) == .send(suppressedRepeats: 0, since: nil))
+        #expect(
+            throttle.admit(event(.linkDown, group: "mail", topic: "lan"), at: 2)
+                == .send(suppressedRepeats: 0, since: nil))
         #expect(throttle.admit(event(.checkFailing, topic: "lan"), at: 3) == .send(suppressedRepeats: 0, since: nil))
         #expect(throttle.admit(event(.linkDown, topic: "lan"), at: 4) == .suppress)
     }
@@ -39,7 +44,9 @@ struct NotificationThrottleTests {
         (.checkFailing, .checkRecovered),
         (.replicationStalled, .replicationResumed),
     ])
-    func recoveryAlwaysSent_andFailureToldAgainAfterIt(_ failure: NotificationEvent.Kind, _ recovery: NotificationEvent.Kind) {
+    func recoveryAlwaysSent_andFailureToldAgainAfterIt(
+        _ failure: NotificationEvent.Kind, _ recovery: NotificationEvent.Kind
+    ) {
         var throttle = NotificationThrottle(window: 600)
         #expect(throttle.admit(event(failure), at: 0) == .send(suppressedRepeats: 0, since: nil))
         #expect(throttle.admit(event(recovery), at: 10) == .send(suppressedRepeats: 0, since: nil))
@@ -56,7 +63,8 @@ struct NotificationThrottleTests {
     }
 
     @Test func takesWindowFromConfiguration() {
-        var throttle = NotificationThrottle(configuration: NotificationConfiguration(repeatAfter: ConfigDuration(seconds: 30)))
+        var throttle = NotificationThrottle(
+            configuration: NotificationConfiguration(repeatAfter: ConfigDuration(seconds: 30)))
         _ = throttle.admit(event(.takeoverFailed), at: 0)
         #expect(throttle.admit(event(.takeoverFailed), at: 29) == .suppress)
         #expect(throttle.admit(event(.takeoverFailed), at: 30) == .send(suppressedRepeats: 1, since: 0))

@@ -2,13 +2,16 @@ import Testing
 @testable import UnderstudyCore
 
 struct RelativePathTests {
-    @Test(arguments: ["a", "a/b", "dir with space/file name", "ünïcödé/日本語", "line\nbreak", ".hidden", "a/..b", "...", "a/b..c"])
+    @Test(arguments: [
+        "a", "a/b", "dir with space/file name", "ünïcödé/日本語", "line\nbreak", ".hidden", "a/..b", "...", "a/b..c",
+    ])
     func accepts_ordinaryRelativePaths(path: String) throws {
         try RelativePath.validate(path)
     }
 
     @Test(arguments: [
-        ("/etc/passwd", "is absolute"), ("..", "'..'"), ("a/../../etc", "'..'"), ("a/./b", "'.'"), ("a//b", "empty component"),
+        ("/etc/passwd", "is absolute"), ("..", "'..'"), ("a/../../etc", "'..'"), ("a/./b", "'.'"),
+        ("a//b", "empty component"),
         ("a/", "empty component"), ("a\0b", "NUL"),
     ])
     func refuses_unsafePaths(path: String, reason: String) {
@@ -23,7 +26,9 @@ struct RelativePathTests {
     @Test func refuses_overlongNamesAndPaths() {
         #expect(!RelativePath.isValid(String(repeating: "x", count: 256)))
         #expect(RelativePath.isValid(String(repeating: "x", count: 255)))
-        #expect(!RelativePath.isValid(Array(repeating: String(repeating: "y", count: 200), count: 21).joined(separator: "/")))
+        #expect(
+            !RelativePath.isValid(
+                Array(repeating: String(repeating: "y", count: 200), count: 21).joined(separator: "/")))
     }
 
     @Test func splitsParentAndName() {

@@ -3,9 +3,10 @@ import Testing
 
 struct RejoinPlannerTests {
     private func file(_ path: String, _ size: Int64, at time: Int64, hash: UInt8? = nil) -> ManifestEntry {
-        ManifestEntry(path: path, kind: .file, size: size,
-                      attributes: FileAttributes(mode: 0o644, uid: 0, gid: 0, mtimeSeconds: time, mtimeNanoseconds: 0),
-                      contentHash: hash.map { [UInt8](repeating: $0, count: 32) })
+        ManifestEntry(
+            path: path, kind: .file, size: size,
+            attributes: FileAttributes(mode: 0o644, uid: 0, gid: 0, mtimeSeconds: time, mtimeNanoseconds: 0),
+            contentHash: hash.map { [UInt8](repeating: $0, count: 32) })
     }
 
     private func tree(_ entries: ManifestEntry...) -> [String: ManifestEntry] {
@@ -33,7 +34,8 @@ struct RejoinPlannerTests {
     @Test func changedOnBothSides_isAConflict_whateverTheClocksSay() {
         // The local version has an older mtime than the base (a clock behind): still a change here.
         let base = tree(file("doc", 10, at: 100))
-        let plan = RejoinPlanner().plan(local: tree(file("doc", 11, at: 50)), remote: tree(file("doc", 12, at: 200)), base: base)
+        let plan = RejoinPlanner().plan(
+            local: tree(file("doc", 11, at: 50)), remote: tree(file("doc", 12, at: 200)), base: base)
         #expect(plan.conflicts.first?.reason == .changedOnBoth)
     }
 
@@ -70,16 +72,23 @@ struct RejoinPlannerTests {
         let copy = ConflictName.make(for: "dir/db", node: "alpha", time: 0)
         let plan = RejoinPlanner().plan(local: tree(file(copy, 3, at: 3)), remote: [:], base: [:])
         #expect(plan.pushes == [copy] && plan.conflicts.isEmpty)
-        let done = RejoinPlanner().plan(local: tree(file(copy, 3, at: 3)), remote: tree(file(copy, 3, at: 3)), base: [:])
+        let done = RejoinPlanner().plan(
+            local: tree(file(copy, 3, at: 3)), remote: tree(file(copy, 3, at: 3)), base: [:])
         #expect(done.isClean)
     }
 
     @Test func conflictNames_keepTheExtension_andTheDirectory() {
         let time = 1_795_000_000.0
         let stamp = PointInTime.compact(time)
-        #expect(ConflictName.make(for: "docs/report.txt", node: "alpha", time: time) == "docs/report.understudy-conflict-alpha-\(stamp).txt")
-        #expect(ConflictName.make(for: "Makefile", node: "beta", time: time) == "Makefile.understudy-conflict-beta-\(stamp)")
-        #expect(ConflictName.make(for: "home/.profile", node: "alpha", time: time) == "home/.profile.understudy-conflict-alpha-\(stamp)")
+        #expect(
+            ConflictName.make(for: "docs/report.txt", node: "alpha", time: time)
+                == "docs/report.understudy-conflict-alpha-\(stamp).txt")
+        #expect(
+            ConflictName.make(for: "Makefile", node: "beta", time: time) == "Makefile.understudy-conflict-beta-\(stamp)"
+        )
+        #expect(
+            ConflictName.make(for: "home/.profile", node: "alpha", time: time)
+                == "home/.profile.understudy-conflict-alpha-\(stamp)")
         #expect(ConflictName.isConflictCopy("docs/report.understudy-conflict-alpha-\(stamp).txt"))
         #expect(!ConflictName.isConflictCopy("docs/report.txt"))
         #expect(ConflictName.original(of: "docs/report.understudy-conflict-alpha-\(stamp).txt") == "docs/report.txt")
@@ -97,7 +106,9 @@ struct RejoinPlannerTests {
         let mine = ConflictName.make(for: "a.txt", node: "alpha", time: 0)
         let recorded = ConflictName.make(for: "b.txt", node: "alpha", time: 0)
         let theirs = ConflictName.make(for: "c.txt", node: "beta", time: 0)
-        let entries = [file(mine, 1, at: 1), file(recorded, 1, at: 1), file(theirs, 1, at: 1), file("plain.txt", 1, at: 1)]
+        let entries = [
+            file(mine, 1, at: 1), file(recorded, 1, at: 1), file(theirs, 1, at: 1), file("plain.txt", 1, at: 1),
+        ]
         let found = UnrecordedConflicts.find(in: entries, recorded: [recorded], peer: "alpha")
         #expect(found.map(\.path) == [mine])
     }

@@ -19,7 +19,9 @@ import UnderstudyCore
         for _ in 0..<500 { _ = limiter.admit("a", at: 1) }
         #expect(limiter.drain(at: 5).isEmpty, "the window has not passed")
         let drained = limiter.drain(at: 11)
-        #expect(drained.count == 1 && drained.first?.key == "a" && drained.first?.suppressed == 500 && drained.first?.since == 0)
+        #expect(
+            drained.count == 1 && drained.first?.key == "a" && drained.first?.suppressed == 500
+                && drained.first?.since == 0)
         #expect(limiter.drain(at: 30).isEmpty)
     }
 
@@ -31,11 +33,15 @@ import UnderstudyCore
         // Once the first sources' windows pass they make room; what the overflow held back is still counted.
         #expect(limiter.admit("source 100000", at: 12) == .log(suppressed: 0, since: nil))
         let drained = limiter.drain(at: 12)
-        #expect(drained.count == 1 && drained.first?.key == LogRateLimiter.overflowKey && drained.first?.suppressed == 99_995)
+        #expect(
+            drained.count == 1 && drained.first?.key == LogRateLimiter.overflowKey
+                && drained.first?.suppressed == 99_995)
     }
 
     @Test func suffix_saysHowManyAndOverWhatTime() {
         #expect(LogRateLimiter.suffix(suppressed: 0, since: 0, now: 10) == "")
-        #expect(LogRateLimiter.suffix(suppressed: 41, since: 0, now: 12) == " (and 41 more like it in the last 12 s, not logged one by one)")
+        #expect(
+            LogRateLimiter.suffix(suppressed: 41, since: 0, now: 12)
+                == " (and 41 more like it in the last 12 s, not logged one by one)")
     }
 }

@@ -41,8 +41,11 @@ struct ArchiveCrashTests {
             // random instant within it.
             let trash = ShareConfiguration.defaultArchiveDirectory(replica: cluster.replica) + "/trash"
             for _ in 0..<5000 {
-                let started = kind == .archiveNow
-                    ? (try? FileManager.default.contentsOfDirectory(atPath: archives))?.contains { $0.hasPrefix(".making-") } == true
+                let started =
+                    kind == .archiveNow
+                    ? (try? FileManager.default.contentsOfDirectory(atPath: archives))?.contains {
+                        $0.hasPrefix(".making-")
+                    } == true
                     : (try? FileManager.default.contentsOfDirectory(atPath: trash))?.isEmpty == false
                 if started { break }
                 usleep(1000)
@@ -57,14 +60,20 @@ struct ArchiveCrashTests {
             let catalog = try #require(listed.archives, "\(listed.error ?? "")")
             // Nothing half-made or half-pruned is left unmarked: every row is complete or says it was interrupted,
             // and the directory holds exactly the complete archives, each whole.
-            #expect(catalog.allSatisfy { $0.state == .complete || $0.state == .interrupted }, "\(catalog.map { "\($0.id) \($0.state)" })")
+            #expect(
+                catalog.allSatisfy { $0.state == .complete || $0.state == .interrupted },
+                "\(catalog.map { "\($0.id) \($0.state)" })")
             interrupted += catalog.filter { $0.state == .interrupted }.count
             let complete = catalog.filter { $0.state == .complete }
             let onDisk = try FileManager.default.contentsOfDirectory(atPath: archives).sorted()
-            #expect(onDisk == complete.map(\.id).sorted(), "round \(round): on disk \(onDisk), complete \(complete.map(\.id))")
+            #expect(
+                onDisk == complete.map(\.id).sorted(),
+                "round \(round): on disk \(onDisk), complete \(complete.map(\.id))")
             for archive in complete {
                 #expect(archive.files == Int64(files))
-                let count = FileManager.default.subpaths(atPath: archives + "/" + archive.id)?.filter { $0.hasSuffix(".txt") }.count
+                let count = FileManager.default.subpaths(atPath: archives + "/" + archive.id)?.filter {
+                    $0.hasSuffix(".txt")
+                }.count
                 #expect(count == files, "\(archive.id) holds \(count ?? -1) files")
             }
         }

@@ -91,10 +91,12 @@ struct ArchiveServiceTests {
         for archive in archives {
             #expect(archive.state == .complete)
             for index in 0..<20 {
-                let content = try #require(ArchiveLab.read(lab.archiveDirectory + "/archives/\(archive.id)/load/\(index).dat"))
+                let content = try #require(
+                    ArchiveLab.read(lab.archiveDirectory + "/archives/\(archive.id)/load/\(index).dat"))
                 let number = Int(content.split(separator: " ").dropFirst(2).first ?? "") ?? -1
-                #expect(number >= 0 && number < written && content == Self.version(file: index, number: number),
-                        "\(archive.id) load/\(index).dat is not a version the source had: \(content.prefix(40))")
+                #expect(
+                    number >= 0 && number < written && content == Self.version(file: index, number: number),
+                    "\(archive.id) load/\(index).dat is not a version the source had: \(content.prefix(40))")
             }
         }
     }
@@ -106,12 +108,12 @@ struct ArchiveServiceTests {
 
     @Test func archiveNow_ofAScheduleSeries_takesOnlyItsPaths_andPruneKeepsWhatTheRetentionSays() async throws {
         let trailer = """
-        [[groups.files.archives]]
-        name = "db-hourly"
-        paths = ["db/"]
-        every = "hourly"
-        keep = 1
-        """
+            [[groups.files.archives]]
+            name = "db-hourly"
+            paths = ["db/"]
+            every = "hourly"
+            keep = 1
+            """
         let lab = try await ArchiveLab.start("arch-prune", history: nil, trailer: trailer) { source in
             TestTree.write(source, "db/main.db", "db")
             TestTree.write(source, "other/file.txt", "not archived by db-hourly")
@@ -120,12 +122,17 @@ struct ArchiveServiceTests {
         // The schedule was due at start (it never ran): the daemon takes one by itself first.
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data")).archives?.first?.state == .complete { break }
+            if try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data")).archives?.first?
+                .state == .complete
+            {
+                break
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         var ids: [String] = []
         for _ in 0..<3 {
-            let response = try await lab.ask(ControlRequest(command: .archiveNow, group: "files", share: "data", schedule: "db-hourly"))
+            let response = try await lab.ask(
+                ControlRequest(command: .archiveNow, group: "files", share: "data", schedule: "db-hourly"))
             let info = try #require(response.archives?.first, "\(response.error ?? "")")
             #expect(info.files == 1)
             #expect(FileManager.default.fileExists(atPath: lab.archiveDirectory + "/archives/\(info.id)/db/main.db"))
@@ -134,32 +141,43 @@ struct ArchiveServiceTests {
         }
         // keep = 1 hourly: the newest archive of the hour stays; the older ones (also the one the daemon took at start,
         // since the schedule was due) are pruned as soon as a newer one of the series is complete.
-        let left = (try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data")).archives ?? []).map(\.id)
+        let left = (try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data")).archives ?? [])
+            .map(\.id)
         let calendar = ArchiveService.calendar(at: Date().timeIntervalSince1970)
         if calendar.hourNumber(Date().timeIntervalSince1970 - 4) == calendar.hourNumber(Date().timeIntervalSince1970) {
             #expect(left == [ids[2]], "after pruning: \(left)")
-            for id in ids.prefix(2) { #expect(!FileManager.default.fileExists(atPath: lab.archiveDirectory + "/archives/\(id)")) }
+            for id in ids.prefix(2) {
+                #expect(!FileManager.default.fileExists(atPath: lab.archiveDirectory + "/archives/\(id)"))
+            }
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: lab.archiveDirectory + "/trash").isEmpty)
     }
 
     @Test func aFreshStandby_takesItsFirstScheduledArchive_afterItsFirstSync_neverAnEmptyOne() async throws {
-        let cluster = try TestCluster(label: "arch-first", trailer: """
-            [[groups.files.archives]]
-            every = "hourly"
-            """)
+        let cluster = try TestCluster(
+            label: "arch-first",
+            trailer: """
+                [[groups.files.archives]]
+                every = "hourly"
+                """)
         defer { Task { await cluster.remove() } }
         for index in 0..<10 { TestTree.write(cluster.source, "f\(index).txt", "file \(index)") }
         // The standby starts alone: the schedule is due, the replica empty.
         try cluster.start("beta")
         let client = cluster.control("beta")
         func archives() async throws -> [ArchiveInfo] {
-            try await onThread { try client.send(ControlRequest(command: .archives, group: "files", share: "data"), waitingUpTo: 30) }.archives ?? []
+            try await onThread {
+                try client.send(ControlRequest(command: .archives, group: "files", share: "data"), waitingUpTo: 30)
+            }.archives ?? []
         }
         try await Task.sleep(for: .seconds(3))
         #expect(try await archives().isEmpty, "no archive of a replica that has not synced since the start")
-        let manual = try await onThread { try client.send(ControlRequest(command: .archiveNow, group: "files", share: "data"), waitingUpTo: 30) }
-        #expect(!manual.ok && manual.error?.contains("has not completed a sync since understudy started") == true, "\(manual)")
+        let manual = try await onThread {
+            try client.send(ControlRequest(command: .archiveNow, group: "files", share: "data"), waitingUpTo: 30)
+        }
+        #expect(
+            !manual.ok && manual.error?.contains("has not completed a sync since understudy started") == true,
+            "\(manual)")
         try cluster.start("alpha")
         var first: ArchiveInfo?
         for _ in 0..<200 where first == nil {
@@ -172,7 +190,9 @@ struct ArchiveServiceTests {
     }
 
     @Test func anArchiveOfAReplicaCutOffFromItsPrimary_saysHowStaleItIs() async throws {
-        let lab = try await ArchiveLab.start("arch-stale", history: nil) { source in TestTree.write(source, "a.txt", "a") }
+        let lab = try await ArchiveLab.start("arch-stale", history: nil) { source in
+            TestTree.write(source, "a.txt", "a")
+        }
         defer { Task { await lab.cluster.remove() } }
         _ = try await lab.cluster.sync()
         await lab.cluster.stop("alpha")
@@ -183,16 +203,26 @@ struct ArchiveServiceTests {
     }
 
     @Test func badArchiveRequests_areRefusedWithAClearMessage_andChangeNothing() async throws {
-        let lab = try await ArchiveLab.start("arch-bad", history: nil) { source in TestTree.write(source, "a.txt", "a") }
+        let lab = try await ArchiveLab.start("arch-bad", history: nil) { source in TestTree.write(source, "a.txt", "a")
+        }
         defer { Task { await lab.cluster.remove() } }
         let cases: [(ControlRequest, String)] = [
             (ControlRequest(command: .archiveNow), "GROUP/SHARE"),
             (ControlRequest(command: .archiveNow, group: "nosuch"), "no group 'nosuch'"),
             (ControlRequest(command: .archiveNow, group: "files", share: "nosuch"), "no share 'nosuch'"),
-            (ControlRequest(command: .archiveNow, group: "files", share: "data", schedule: "weekly"), "no archive schedule 'weekly'"),
-            (ControlRequest(command: .archiveRemove, group: "files", share: "data", archive: "manual-1"), "no archive 'manual-1'"),
+            (
+                ControlRequest(command: .archiveNow, group: "files", share: "data", schedule: "weekly"),
+                "no archive schedule 'weekly'"
+            ),
+            (
+                ControlRequest(command: .archiveRemove, group: "files", share: "data", archive: "manual-1"),
+                "no archive 'manual-1'"
+            ),
             (ControlRequest(command: .restore, path: "files/data/a.txt"), "say which version"),
-            (ControlRequest(command: .restore, path: "files/data/../../etc/passwd", at: 0), "contains a '..' component"),
+            (
+                ControlRequest(command: .restore, path: "files/data/../../etc/passwd", at: 0),
+                "contains a '..' component"
+            ),
             (ControlRequest(command: .restore, path: "/etc/passwd", at: 0), "not inside a replica"),
             (ControlRequest(command: .restore, path: "files/data/a.txt", archive: "x", at: 1), "not both"),
             (ControlRequest(command: .restore, path: "files/data/a.txt", archive: "nosuch"), "no archive 'nosuch'"),
@@ -200,11 +230,15 @@ struct ArchiveServiceTests {
         for (request, expected) in cases {
             let response = try await lab.ask(request)
             #expect(!response.ok)
-            #expect(response.error?.contains(expected) == true, "\(request.command) \(request.path ?? ""): \(response.error ?? "no error")")
+            #expect(
+                response.error?.contains(expected) == true,
+                "\(request.command) \(request.path ?? ""): \(response.error ?? "no error")")
         }
         let listed = try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data"))
         #expect(listed.archives?.isEmpty == true)
-        let primary = try await onThread { try lab.cluster.control("alpha").send(ControlRequest(command: .archives), waitingUpTo: 10) }
+        let primary = try await onThread {
+            try lab.cluster.control("alpha").send(ControlRequest(command: .archives), waitingUpTo: 10)
+        }
         #expect(!primary.ok && primary.error?.contains("keeps no replica") == true)
     }
 }

@@ -11,8 +11,11 @@ import UnderstudyCore
 struct ArchiveLab {
     let cluster: TestCluster
 
-    static func start(_ label: String, history: String? = "1h", trailer: String = "", prepare: (String) -> Void = { _ in }) async throws -> ArchiveLab {
-        let cluster = try TestCluster(label: label, shareExtra: history.map { "history = \"\($0)\"" } ?? "", trailer: trailer)
+    static func start(
+        _ label: String, history: String? = "1h", trailer: String = "", prepare: (String) -> Void = { _ in }
+    ) async throws -> ArchiveLab {
+        let cluster = try TestCluster(
+            label: label, shareExtra: history.map { "history = \"\($0)\"" } ?? "", trailer: trailer)
         prepare(cluster.source)
         try cluster.start("alpha")
         try cluster.start("beta")
@@ -43,7 +46,9 @@ struct ArchiveLab {
     func waitForReplica(_ relative: String, _ text: String?, seconds: Double = 20) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            let content = FileManager.default.contents(atPath: cluster.replica + "/" + relative).map { String(decoding: $0, as: UTF8.self) }
+            let content = FileManager.default.contents(atPath: cluster.replica + "/" + relative).map {
+                String(decoding: $0, as: UTF8.self)
+            }
             if content == text { return }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -28,7 +28,8 @@ import UnderstudyTransport
         }
         // Nothing else (no leftover temp files) in the directory.
         let names = try FileManager.default.contentsOfDirectory(atPath: store.directory).sorted()
-        #expect(names == ["alpha-key.pem", "alpha.pem", "beta-key.pem", "beta.pem", "ca-key.pem", "ca.pem", "cluster.key"])
+        #expect(
+            names == ["alpha-key.pem", "alpha.pem", "beta-key.pem", "beta.pem", "ca-key.pem", "ca.pem", "cluster.key"])
     }
 
     @Test func issuesCertificates_withNamesAndLifetimesAsDocumented() throws {
@@ -171,7 +172,8 @@ import UnderstudyTransport
         let other = CertificateStore(directory: scratch.path + "/b")
         _ = try store.initialize(cluster: "prod", nodes: ["alpha"], now: Self.now)
         _ = try other.initialize(cluster: "prod", nodes: ["beta"], now: Self.now)
-        try FileManager.default.copyItem(atPath: other.certificatePath(node: "beta"), toPath: store.certificatePath(node: "beta"))
+        try FileManager.default.copyItem(
+            atPath: other.certificatePath(node: "beta"), toPath: store.certificatePath(node: "beta"))
         try FileManager.default.copyItem(atPath: other.keyPath(node: "beta"), toPath: store.keyPath(node: "beta"))
 
         let initError = #expect(throws: CertificateError.self) {
@@ -209,7 +211,9 @@ import UnderstudyTransport
 
         #expect(identity.nodeName == "beta")
         #expect(identity.certificateChain.count == 1)
-        #expect(identity.certificateChain.first == (try NIOSSLCertificate.fromPEMFile(store.certificatePath(node: "beta")).first))
+        #expect(
+            identity.certificateChain.first
+                == (try NIOSSLCertificate.fromPEMFile(store.certificatePath(node: "beta")).first))
         #expect(identity.caCertificate == (try NIOSSLCertificate.fromPEMFile(store.caCertificatePath).first))
         _ = try PeerTLS.serverContext(identity)
         _ = try PeerTLS.clientContext(identity)

@@ -61,7 +61,9 @@ import UnderstudyCore
         mkdir(share.root + "/e", 0o755)
         try share.start()
         rename(share.root + "/d/from", share.root + "/e/to")
-        let expected: Set<CapturedChange> = [.init(.tree, "d/from"), .init(.tree, "e/to"), .init(.settled, "d"), .init(.settled, "e")]
+        let expected: Set<CapturedChange> = [
+            .init(.tree, "d/from"), .init(.tree, "e/to"), .init(.settled, "d"), .init(.settled, "e"),
+        ]
         #expect(share.log.wait { _ in share.log.batches.contains { expected.isSubset(of: $0) } })
     }
 
@@ -76,7 +78,10 @@ import UnderstudyCore
         share.log.clear()
         touch(share.root + "/new/sub/deep/file")
         touch(share.root + "/new/file")
-        #expect(share.log.wait { $0.contains(.init(.settled, "new/sub/deep/file")) && $0.contains(.init(.settled, "new/file")) })
+        #expect(
+            share.log.wait {
+                $0.contains(.init(.settled, "new/sub/deep/file")) && $0.contains(.init(.settled, "new/file"))
+            })
         #expect(!share.log.changes.contains { $0.path.hasPrefix("old") })
         #expect(share.watcher.watchCount == 4)
     }
@@ -219,7 +224,10 @@ import UnderstudyCore
         chmod(share.root + "/dir/file", 0o600)
         chmod(share.root + "/dir", 0o700)
         chmod(share.root, 0o750)
-        #expect(share.log.wait { $0.isSuperset(of: [.init(.settled, "dir/file"), .init(.settled, "dir"), .init(.settled, "")]) })
+        #expect(
+            share.log.wait {
+                $0.isSuperset(of: [.init(.settled, "dir/file"), .init(.settled, "dir"), .init(.settled, "")])
+            })
     }
 
     @Test func endsCallbacks_whenStoppedTwice() throws {
@@ -288,7 +296,9 @@ import UnderstudyCore
         #expect(problem.contains("after \(report.watches) watches"))
         #expect(share.log.wait { changes in changes.contains { $0.kind == .overflow } })
         // With the limit back, the directories left out are watched within a retry and compared again.
-        #expect(share.log.wait { _ in share.watcher.watchCount == 11 }, "watches after the retry: \(share.watcher.watchCount)")
+        #expect(
+            share.log.wait { _ in share.watcher.watchCount == 11 },
+            "watches after the retry: \(share.watcher.watchCount)")
         #expect(share.watcher.currentLimitProblem == nil)
         touch(share.root + "/d9/late")
         #expect(share.log.wait { $0.contains(.init(.settled, "d9/late")) })
@@ -436,7 +446,7 @@ private enum Sysctl {
 
     static func read(_ file: String) throws -> Int {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8),
-              let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            let value = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
         else { throw Failure(description: "cannot read \(file); this test needs it") }
         return value
     }
@@ -444,7 +454,9 @@ private enum Sysctl {
     static func write(_ file: String, _ value: Int) throws {
         let fd = open(file, O_WRONLY | O_TRUNC)
         guard fd >= 0 else {
-            throw Failure(description: "cannot open \(file) for writing (\(String(cString: strerror(errno)))); this test needs root")
+            throw Failure(
+                description:
+                    "cannot open \(file) for writing (\(String(cString: strerror(errno)))); this test needs root")
         }
         defer { close(fd) }
         let text = Array("\(value)\n".utf8)
@@ -463,11 +475,13 @@ private enum Sysctl {
         var count = 0
         for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(pid) != nil {
             guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let uidLine = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
-                  uidLine.split(whereSeparator: \.isWhitespace).dropFirst(2).first.map(String.init) == uid
+                let uidLine = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }),
+                uidLine.split(whereSeparator: \.isWhitespace).dropFirst(2).first.map(String.init) == uid
             else { continue }
             for fd in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fdinfo")) ?? [] {
-                guard let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(fd)", encoding: .utf8) else { continue }
+                guard let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(fd)", encoding: .utf8) else {
+                    continue
+                }
                 count += info.split(separator: "\n").count { $0.hasPrefix("inotify wd:") }
             }
         }

@@ -46,7 +46,9 @@ struct ControlServerTests {
         _ = try await cluster.status("alpha")
         let response = try await onThread { try client.send(ControlRequest(command: .sync, group: "files")) }
         #expect(!response.ok)
-        #expect(response.error?.contains("run `understudy sync files` there") == true, "\(String(describing: response.error))")
+        #expect(
+            response.error?.contains("run `understudy sync files` there") == true,
+            "\(String(describing: response.error))")
         let unknown = try await onThread { try client.send(ControlRequest(command: .sync, group: "nope")) }
         #expect(unknown.error?.contains("no group 'nope'") == true)
     }
@@ -61,7 +63,9 @@ struct ControlServerTests {
         #expect(!noGroup.ok)
         #expect(noGroup.error?.contains("failover needs a group") == true, "\(String(describing: noGroup.error))")
         // The test cluster's nodes share no link: a mirror only, nothing to take over.
-        let noLinks = try await onThread { try client.send(ControlRequest(command: .failover, group: "files", force: true)) }
+        let noLinks = try await onThread {
+            try client.send(ControlRequest(command: .failover, group: "files", force: true))
+        }
         #expect(!noLinks.ok)
         #expect(noLinks.error?.contains("share no link") == true, "\(String(describing: noLinks.error))")
         let status = try await cluster.status("beta")

@@ -13,12 +13,14 @@ import UnderstudyWire
 struct SwitchoverAskTests {
     /// Asks alpha as its genuine standby beta; returns alpha's answer.
     func ask(_ cluster: TestCluster, group: String) async throws -> PeerMessage? {
-        let identity = try CertificateStore(directory: cluster.configuration.certificatesDirectory).loadIdentity(node: "beta")
+        let identity = try CertificateStore(directory: cluster.configuration.certificatesDirectory).loadIdentity(
+            node: "beta")
         let address = cluster.configuration.nodes["alpha"]!.address
         var logger = Logger(label: "asker")
         logger.logLevel = .critical
-        let connection = try await PeerTransport.connect(host: address.host, port: address.port, tls: try PeerTLS.clientContext(identity),
-                                                         allowedNodes: ["alpha"], cluster: "test", logger: logger)
+        let connection = try await PeerTransport.connect(
+            host: address.host, port: address.port, tls: try PeerTLS.clientContext(identity),
+            allowedNodes: ["alpha"], cluster: "test", logger: logger)
         _ = try await connection.peerNode.get()
         return try await connection.channel.executeThenClose { inbound, outbound in
             let writer = FrameWriter(outbound: outbound)
@@ -46,7 +48,13 @@ struct SwitchoverAskTests {
         try cluster.start("alpha")
         _ = try await cluster.status("alpha")
         let answer = try await ask(cluster, group: "../etc")
-        #expect(answer == .switchoverReport(ok: false, text: "group \"../etc\" is not one that alpha shares with beta; check that both nodes use the same configuration"))
+        #expect(
+            answer
+                == .switchoverReport(
+                    ok: false,
+                    text:
+                        "group \"../etc\" is not one that alpha shares with beta; check that both nodes use the same configuration"
+                ))
         #expect(try await cluster.status("alpha").groups.first?.role == "primary")
     }
 

@@ -9,7 +9,9 @@ import UnderstudyNode
 @Suite struct AddressAnnouncerTests {
     /// Puts `address` on `a`, lets the client resolve it, moves it to `b` and announces it there. Returns the
     /// client's entry before the announcement and after it (or after 5 s without change), and the two MACs.
-    private func moveAndAnnounce(_ text: String, lan: BridgedLAN) async throws
+    private func moveAndAnnounce(
+        _ text: String, lan: BridgedLAN
+    ) async throws
         -> (learned: String?, beforeAnnouncement: String?, afterAnnouncement: String?, macA: String, macB: String)
     {
         let address = try ServiceAddress.parse(text)
@@ -76,7 +78,9 @@ import UnderstudyNode
         let errors = try await host.run { () -> [NetworkActionError?] in
             try ["10.77.1.100/24", "fd00:77::100/64"].map { text -> NetworkActionError? in
                 let address = try ServiceAddress.parse(text)
-                do { try AddressAnnouncer.announce(address, interface: "eth0") } catch { return error as? NetworkActionError }
+                do { try AddressAnnouncer.announce(address, interface: "eth0") } catch {
+                    return error as? NetworkActionError
+                }
                 return nil
             }
         }

@@ -75,7 +75,9 @@ struct AddressHoldingsTests {
         try await host.run { guardian.hold(Self.address, interface: "eth0") }
         guardian.stop()
         #expect(try Self.waitUntil(seconds: 2) { try !Self.present(host) })
-        #expect(try host.ip("-4", "addr", "show", "dev", "eth0").contains("10.77.1.101/24"), "a dropped address is not the guardian's")
+        #expect(
+            try host.ip("-4", "addr", "show", "dev", "eth0").contains("10.77.1.101/24"),
+            "a dropped address is not the guardian's")
     }
 
     @Test func anAddressWithALifetime_goesWhenNotRenewed_andStaysWhileRenewed() async throws {
@@ -94,13 +96,19 @@ struct AddressHoldingsTests {
             holdings.start()
         }
         defer { holdings.stop() }
-        #expect(try host.ip("-4", "addr", "show", "dev", "eth0").contains("valid_lft 2sec") || (try host.ip("-4", "addr", "show", "dev", "eth0").contains("valid_lft 1sec")))
-        #expect(try Self.waitUntil(seconds: 5) { try !Self.present(host) }, "an address whose lifetime ran out is still there")
+        #expect(
+            try host.ip("-4", "addr", "show", "dev", "eth0").contains("valid_lft 2sec")
+                || (try host.ip("-4", "addr", "show", "dev", "eth0").contains("valid_lft 1sec")))
+        #expect(
+            try Self.waitUntil(seconds: 5) { try !Self.present(host) },
+            "an address whose lifetime ran out is still there")
         #expect(try host.ip("-4", "addr", "show", "dev", "eth0").contains("10.77.1.102/24"), "the renewed one stays")
         // Removed behind its back: the holdings notice, and say which group lost it.
         _ = try host.ip("addr", "del", "10.77.1.102/24", "dev", "eth0")
         #expect(Self.waitUntil(seconds: 3) { lapsed.withLockedValue { $0 } == ["web"] })
         #expect(holdings.holdings.isEmpty)
-        #expect(try !host.ip("-4", "addr", "show", "dev", "eth0").contains("10.77.1.102/24"), "a lapsed address is not brought back")
+        #expect(
+            try !host.ip("-4", "addr", "show", "dev", "eth0").contains("10.77.1.102/24"),
+            "a lapsed address is not brought back")
     }
 }

@@ -34,9 +34,11 @@ import UnderstudyNode
         let address = try ServiceAddress.parse("10.77.1.100/24")
 
         let (added, addedAgain, present) = try await host.run {
-            (try InterfaceAddresses.add(address, interface: "eth0"),
-             try InterfaceAddresses.add(address, interface: "eth0"),
-             try InterfaceAddresses.contains(address, interface: "eth0"))
+            (
+                try InterfaceAddresses.add(address, interface: "eth0"),
+                try InterfaceAddresses.add(address, interface: "eth0"),
+                try InterfaceAddresses.contains(address, interface: "eth0")
+            )
         }
         #expect(added)
         #expect(!addedAgain)
@@ -45,9 +47,11 @@ import UnderstudyNode
         #expect(line.contains("inet 10.77.1.100/24 brd 10.77.1.255 scope global eth0"))
 
         let (removed, removedAgain, stillPresent) = try await host.run {
-            (try InterfaceAddresses.remove(address, interface: "eth0"),
-             try InterfaceAddresses.remove(address, interface: "eth0"),
-             try InterfaceAddresses.contains(address, interface: "eth0"))
+            (
+                try InterfaceAddresses.remove(address, interface: "eth0"),
+                try InterfaceAddresses.remove(address, interface: "eth0"),
+                try InterfaceAddresses.contains(address, interface: "eth0")
+            )
         }
         #expect(removed)
         #expect(!removedAgain)
@@ -70,10 +74,12 @@ import UnderstudyNode
         #expect(try Self.addressLine(host, "fd00:77::200")?.contains("tentative") == true)
 
         let (again, present, removed, removedAgain) = try await host.run {
-            (try InterfaceAddresses.add(address, interface: "eth0"),
-             try InterfaceAddresses.contains(address, interface: "eth0"),
-             try InterfaceAddresses.remove(address, interface: "eth0"),
-             try InterfaceAddresses.remove(address, interface: "eth0"))
+            (
+                try InterfaceAddresses.add(address, interface: "eth0"),
+                try InterfaceAddresses.contains(address, interface: "eth0"),
+                try InterfaceAddresses.remove(address, interface: "eth0"),
+                try InterfaceAddresses.remove(address, interface: "eth0")
+            )
         }
         #expect(!again)
         #expect(present)
@@ -100,8 +106,10 @@ import UnderstudyNode
         defer { host.delete() }
         try host.ip("addr", "add", "10.77.1.100/24", "dev", "eth0")
         let (same, other) = try await host.run {
-            (try InterfaceAddresses.contains(ServiceAddress.parse("10.77.1.100/24"), interface: "eth0"),
-             try InterfaceAddresses.contains(ServiceAddress.parse("10.77.1.100/16"), interface: "eth0"))
+            (
+                try InterfaceAddresses.contains(ServiceAddress.parse("10.77.1.100/24"), interface: "eth0"),
+                try InterfaceAddresses.contains(ServiceAddress.parse("10.77.1.100/16"), interface: "eth0")
+            )
         }
         #expect(same)
         #expect(!other)
@@ -129,7 +137,9 @@ import UnderstudyNode
         #expect(errors[0].message == "cannot add 10.77.1.100/24 to eth9: no such interface (ip link shows the names)")
         #expect(errors[1].message.hasPrefix("cannot remove 10.77.1.100/24 from eth9: no such interface"))
         #expect(errors[2...4].allSatisfy { $0.message.contains("eth9: no such interface") })
-        #expect(errors[5].message.contains("\"a-name-longer-than-15\" is not an interface name, which has 1 to 15 characters"))
+        #expect(
+            errors[5].message.contains(
+                "\"a-name-longer-than-15\" is not an interface name, which has 1 to 15 characters"))
     }
 
     @Test func hardwareAddress_matchesIpLink() async throws {

@@ -15,7 +15,8 @@ import Testing
         #expect(try ReplicaAdoption.check(root + "/new/replica", identity: identity) { [] } == .adoptedNow("new"))
         mkdir(root + "/empty", 0o755)
         #expect(try ReplicaAdoption.check(root + "/empty", identity: identity) { [] } == .adoptedNow("empty"))
-        #expect(try ReplicaAdoption.check(root + "/empty", identity: identity) { [] } == .adopted, "marked from then on")
+        #expect(
+            try ReplicaAdoption.check(root + "/empty", identity: identity) { [] } == .adopted, "marked from then on")
     }
 
     @Test func aDirectoryWithFiles_isRefused_andNothingInItChanges() throws {
@@ -23,19 +24,26 @@ import Testing
         defer { TestTree.remove(root) }
         TestTree.write(root, "home/precious.txt", "mine")
         TestTree.write(root, "home/other.txt", "also mine")
-        #expect(try ReplicaAdoption.check(root + "/home", identity: identity) { [] } == .refused(entries: 2, sample: ["other.txt", "precious.txt"]))
+        #expect(
+            try ReplicaAdoption.check(root + "/home", identity: identity) { [] }
+                == .refused(entries: 2, sample: ["other.txt", "precious.txt"]))
         #expect(!FileManager.default.fileExists(atPath: root + "/home/" + ReplicaAdoption.markerName))
         // Through a symlink, the same.
         symlink(root + "/home", root + "/link")
-        #expect(try ReplicaAdoption.check(root + "/link", identity: identity) { [] } == .refused(entries: 2, sample: ["other.txt", "precious.txt"]))
+        #expect(
+            try ReplicaAdoption.check(root + "/link", identity: identity) { [] }
+                == .refused(entries: 2, sample: ["other.txt", "precious.txt"]))
     }
 
     @Test func theMarkOfAnotherShareOrCluster_doesNotCount() throws {
         let root = TestTree.makeTemporaryDirectory("adopt-other")
         defer { TestTree.remove(root) }
         TestTree.write(root, "r/a.txt", "a")
-        try ReplicaAdoption.adoptKeeping(root + "/r", identity: .init(cluster: "office", share: "web/site", node: "beta"))
-        #expect(try ReplicaAdoption.check(root + "/r", identity: identity) { [] } == .refused(entries: 1, sample: ["a.txt"]))
+        try ReplicaAdoption.adoptKeeping(
+            root + "/r", identity: .init(cluster: "office", share: "web/site", node: "beta"))
+        #expect(
+            try ReplicaAdoption.check(root + "/r", identity: identity) { [] } == .refused(entries: 1, sample: ["a.txt"])
+        )
     }
 
     @Test func aReplicaMirroredIntoBeforeMarksExisted_isRecognizedByItsIndex() throws {
@@ -43,11 +51,15 @@ import Testing
         defer { TestTree.remove(root) }
         TestTree.write(root, "r/a.txt", "a")
         TestTree.write(root, "r/b/c.txt", "c")
-        #expect(try ReplicaAdoption.check(root + "/r", identity: identity) { ["a.txt", "b/c.txt"] } == .adoptedNow("mirrored into before"))
+        #expect(
+            try ReplicaAdoption.check(root + "/r", identity: identity) { ["a.txt", "b/c.txt"] }
+                == .adoptedNow("mirrored into before"))
         #expect(try ReplicaAdoption.check(root + "/r", identity: identity) { [] } == .adopted)
         // An index of another tree (the replica moved to a directory in use) does not adopt it.
         TestTree.write(root, "s/x.txt", "x")
-        #expect(try ReplicaAdoption.check(root + "/s", identity: identity) { ["a.txt", "b/c.txt"] } == .refused(entries: 1, sample: ["x.txt"]))
+        #expect(
+            try ReplicaAdoption.check(root + "/s", identity: identity) { ["a.txt", "b/c.txt"] }
+                == .refused(entries: 1, sample: ["x.txt"]))
     }
 
     @Test func movingAside_keepsEverything_inASiblingDirectory() throws {

@@ -18,9 +18,12 @@ struct ReplicaWriterTests {
         defer { TestTree.remove(outside) }
         mkdir(root + "/replica", 0o755)
         TestTree.symlink(root, "replica/escape", target: outside)
-        let writer = try ReplicaWriter(share: try ShareDirectory(path: root + "/replica", create: false), options: .init(applyOwnership: false))
-        for operation in [SyncOperation.makeDirectory(path: "escape/x"), .delete(path: "escape/y"),
-                          .setDirectoryAttributes(path: "escape", attributes: attributes)] {
+        let writer = try ReplicaWriter(
+            share: try ShareDirectory(path: root + "/replica", create: false), options: .init(applyOwnership: false))
+        for operation in [
+            SyncOperation.makeDirectory(path: "escape/x"), .delete(path: "escape/y"),
+            .setDirectoryAttributes(path: "escape", attributes: attributes),
+        ] {
             #expect(throws: FileSystemError.self) { try writer.apply(operation) }
         }
         #expect(throws: FileSystemError.self) {
@@ -44,13 +47,18 @@ struct ReplicaWriterTests {
         let root = TestTree.makeTemporaryDirectory("writer-hash")
         defer { TestTree.remove(root) }
         TestTree.write(root, "f", "old version")
-        let writer = try ReplicaWriter(share: try ShareDirectory(path: root, create: false), options: .init(applyOwnership: false))
+        let writer = try ReplicaWriter(
+            share: try ShareDirectory(path: root, create: false), options: .init(applyOwnership: false))
         let file = try writer.beginFile(.init(path: "f", size: 3, attributes: attributes, basis: .none))
         let compressor = try ZstdCompressor(level: 1)
         var compressed: [UInt8] = []
-        try [UInt8]("new".utf8).withUnsafeBytes { try compressor.compress($0, mode: .end) { compressed.append(contentsOf: $0) } }
+        try [UInt8]("new".utf8).withUnsafeBytes {
+            try compressor.compress($0, mode: .end) { compressed.append(contentsOf: $0) }
+        }
         try compressed.withUnsafeBytes { try file.receive($0) }
-        #expect(throws: FileSystemError.self) { try writer.commit(file, expectedHash: [UInt8](repeating: 0, count: 32)) }
+        #expect(throws: FileSystemError.self) {
+            try writer.commit(file, expectedHash: [UInt8](repeating: 0, count: 32))
+        }
         try writer.flush()
         #expect(try String(contentsOfFile: root + "/f", encoding: .utf8) == "old version")
         #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["f"])

@@ -28,7 +28,9 @@ import Testing
         let left = (FileManager.default.subpaths(atPath: root) ?? []).filter { $0.contains(".understudy.") }.sorted()
         #expect(left == ["a/.understudy.part.big.bin"])
         #expect(FileManager.default.fileExists(atPath: root + "/a/b/file.txt"))
-        #expect(FileManager.default.fileExists(atPath: outside + "/.understudy.tmp.not-ours-to-touch"), "a symlink is not followed")
+        #expect(
+            FileManager.default.fileExists(atPath: outside + "/.understudy.tmp.not-ours-to-touch"),
+            "a symlink is not followed")
         var info = stat()
         stat(root + "/a/b", &info)
         #expect(info.st_mtim.tv_sec == 1_500_000_000, "the directory keeps the time mirrored from the source")

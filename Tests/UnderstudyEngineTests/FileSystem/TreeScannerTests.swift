@@ -42,11 +42,13 @@ struct TreeScannerTests {
         TestTree.symlink(root, "escape", target: outside)
         let share = try ShareDirectory(path: root, create: false)
         let scanner = TreeScanner(filter: try PathFilter(include: [], exclude: ["cache/"]))
-        let scoped = try scanner.scan(share, scope: [
-            ScopedPath("docs", recursive: true), ScopedPath("escape/secret", recursive: false),
-            ScopedPath("escape", recursive: true), ScopedPath("cache/c.txt", recursive: false),
-            ScopedPath("missing/x", recursive: true), ScopedPath("", recursive: false),
-        ])
+        let scoped = try scanner.scan(
+            share,
+            scope: [
+                ScopedPath("docs", recursive: true), ScopedPath("escape/secret", recursive: false),
+                ScopedPath("escape", recursive: true), ScopedPath("cache/c.txt", recursive: false),
+                ScopedPath("missing/x", recursive: true), ScopedPath("", recursive: false),
+            ])
         #expect(scoped.entries.map(\.path) == ["", "docs", "docs/a.txt", "docs/sub", "docs/sub/b.txt", "escape"])
         #expect(scoped.entries.first { $0.path == "escape" }?.kind == .symlink)
         // The same ShareDirectory walked twice sees everything both times (no shared read position).
@@ -62,9 +64,10 @@ struct TreeScannerTests {
         let share = try ShareDirectory(path: root, create: false)
         let status = try share.status("f")
         let hash = [UInt8](repeating: 3, count: 32)
-        let record = FileIndexRecord(path: "f", size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
-                                     mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
-                                     ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash)
+        let record = FileIndexRecord(
+            path: "f", size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
+            mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
+            ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash)
         let scanned = try TreeScanner(filter: PathFilter(), index: ["f": record]).scan(share)
         #expect(scanned.entries.first { $0.path == "f" }?.contentHash == hash)
         chmod(root + "/f", 0o600)  // changes ctime only

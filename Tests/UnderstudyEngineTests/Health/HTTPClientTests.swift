@@ -10,7 +10,8 @@ struct HTTPClientTests {
     let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
 
     @Test func returnsStatusAndBody_ofGET() async throws {
-        let answer = LoopbackHTTPServer.response(status: "503 Service Unavailable", headers: ["X-Check: yes"], body: "down for now")
+        let answer = LoopbackHTTPServer.response(
+            status: "503 Service Unavailable", headers: ["X-Check: yes"], body: "down for now")
         try await withLoopbackHTTPServer(.respond(answer)) { server in
             let response = try await client.get("http://127.0.0.1:\(server.port)/health?full=1", timeout: 5)
             #expect(response.status == 503)
@@ -25,7 +26,8 @@ struct HTTPClientTests {
     }
 
     @Test func readsChunkedBody() async throws {
-        let answer = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".utf8)
+        let answer = Array(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n".utf8)
         try await withLoopbackHTTPServer(.respond(answer)) { server in
             let response = try await client.get("http://127.0.0.1:\(server.port)/", timeout: 5)
             #expect(response.status == 200)
@@ -53,9 +55,11 @@ struct HTTPClientTests {
     }
 
     @Test func postsBody_withContentType() async throws {
-        try await withLoopbackHTTPServer(.respond(LoopbackHTTPServer.response(status: "204 No Content", body: ""))) { server in
-            let response = try await client.post("http://localhost:\(server.port)/hook", body: Array(#"{"a":1}"#.utf8),
-                                                 contentType: "application/json", timeout: 5)
+        try await withLoopbackHTTPServer(.respond(LoopbackHTTPServer.response(status: "204 No Content", body: ""))) {
+            server in
+            let response = try await client.post(
+                "http://localhost:\(server.port)/hook", body: Array(#"{"a":1}"#.utf8),
+                contentType: "application/json", timeout: 5)
             #expect(response.status == 204)
             let request = try #require(server.requests.first)
             #expect(request.hasPrefix("POST /hook HTTP/1.1\r\n"))
@@ -121,19 +125,24 @@ struct HTTPClientTests {
     @Test func connectsOverTLS_toSelfSignedServer_onlyWhenTrusted() async throws {
         let certificate = try await SelfSignedCertificate.make()
         defer { certificate.remove() }
-        try await withLoopbackHTTPServer(.respond(LoopbackHTTPServer.response(body: "secure")), certificate: certificate) { server in
+        try await withLoopbackHTTPServer(
+            .respond(LoopbackHTTPServer.response(body: "secure")), certificate: certificate
+        ) { server in
             let url = "https://127.0.0.1:\(server.port)/"
             let error = await #expect(throws: HTTPClientError.self) { try await client.get(url, timeout: 5) }
             #expect(error?.code == .tls)
-            #expect(error?.message.hasPrefix("GET \(url): TLS: certificate not trusted") == true, "\(error?.message ?? "")")
+            #expect(
+                error?.message.hasPrefix("GET \(url): TLS: certificate not trusted") == true, "\(error?.message ?? "")")
 
-            let insecure = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                                      tls: HTTPClientTLSOptions(insecureSkipVerify: true))
+            let insecure = HTTPClient(
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                tls: HTTPClientTLSOptions(insecureSkipVerify: true))
             let insecureResponse = try await insecure.get(url, timeout: 5)
             #expect(insecureResponse.bodyText == "secure")
 
-            let pinned = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                                    tls: HTTPClientTLSOptions(caFile: certificate.certificatePath))
+            let pinned = HTTPClient(
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                tls: HTTPClientTLSOptions(caFile: certificate.certificatePath))
             let byAddress = try await pinned.get(url, timeout: 5)
             #expect(byAddress.bodyText == "secure")
             let byName = try await pinned.get("https://localhost:\(server.port)/", timeout: 5)
@@ -142,10 +151,14 @@ struct HTTPClientTests {
     }
 
     @Test func reportsUnreadableCAFile() async throws {
-        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-                                tls: HTTPClientTLSOptions(caFile: "/nonexistent/ca.pem"))
-        let error = await #expect(throws: HTTPClientError.self) { try await client.get("https://127.0.0.1:1/", timeout: 1) }
+        let client = HTTPClient(
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            tls: HTTPClientTLSOptions(caFile: "/nonexistent/ca.pem"))
+        let error = await #expect(throws: HTTPClientError.self) {
+            try await client.get("https://127.0.0.1:1/", timeout: 1)
+        }
         #expect(error?.code == .tls)
-        #expect(error?.message.hasPrefix("GET https://127.0.0.1:1/: TLS: cannot load CA file /nonexistent/ca.pem") == true)
+        #expect(
+            error?.message.hasPrefix("GET https://127.0.0.1:1/: TLS: cannot load CA file /nonexistent/ca.pem") == true)
     }
 }

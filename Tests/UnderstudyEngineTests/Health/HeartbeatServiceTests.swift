@@ -22,13 +22,21 @@ struct HeartbeatServiceTests {
         var count: Int { received.withLockedValue { $0.count } }
     }
 
-    static func service(_ node: String, _ address: String, peer: String, peerAddress: String, port: Int, key: [UInt8] = key,
-                        inbox: Inbox, logger: Logger = Logger(label: "test"), sequences: HeartbeatSequenceStore? = nil) -> HeartbeatService {
-        HeartbeatService(node: node, routes: [.init(peer: peer, link: "lan", localAddress: address, remoteAddress: peerAddress)],
-                         port: port, interval: 0.02, key: key, logger: logger, now: MonotonicClock.seconds,
-                         payload: { _ in [HeartbeatMessage.GroupState(group: "web", ownership: GroupOwnership(epoch: 3, owner: node), phase: "active")] },
-                         sequences: sequences,
-                         deliver: { message, _, _ in inbox.received.withLockedValue { $0.append(message) } })
+    static func service(
+        _ node: String, _ address: String, peer: String, peerAddress: String, port: Int, key: [UInt8] = key,
+        inbox: Inbox, logger: Logger = Logger(label: "test"), sequences: HeartbeatSequenceStore? = nil
+    ) -> HeartbeatService {
+        HeartbeatService(
+            node: node, routes: [.init(peer: peer, link: "lan", localAddress: address, remoteAddress: peerAddress)],
+            port: port, interval: 0.02, key: key, logger: logger, now: MonotonicClock.seconds,
+            payload: { _ in
+                [
+                    HeartbeatMessage.GroupState(
+                        group: "web", ownership: GroupOwnership(epoch: 3, owner: node), phase: "active")
+                ]
+            },
+            sequences: sequences,
+            deliver: { message, _, _ in inbox.received.withLockedValue { $0.append(message) } })
     }
 
     static func port() -> Int { TestPorts.take() }
@@ -45,11 +53,16 @@ struct HeartbeatServiceTests {
     @Test func deliversHeartbeats_carryingOwnership_betweenNodesWithTheClusterKey() {
         let port = Self.port()
         let alphaInbox = Inbox(), betaInbox = Inbox()
-        let alpha = Self.service("alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: alphaInbox)
-        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
+        let alpha = Self.service(
+            "alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: alphaInbox)
+        let beta = Self.service(
+            "beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
         alpha.start()
         beta.start()
-        defer { alpha.stop(); beta.stop() }
+        defer {
+            alpha.stop()
+            beta.stop()
+        }
         #expect(Self.waitUntil(seconds: 5) { alphaInbox.count >= 3 && betaInbox.count >= 3 })
         let first = betaInbox.received.withLockedValue { $0.first }
         #expect(first?.sender == "alpha")
@@ -59,12 +72,17 @@ struct HeartbeatServiceTests {
     @Test func ignoresHeartbeats_sealedWithAnotherKey_andSaysWhy() {
         let port = Self.port()
         let alphaInbox = Inbox(), betaInbox = Inbox()
-        let alpha = Self.service("alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port,
-                                 key: [UInt8](repeating: 9, count: 32), inbox: alphaInbox)
-        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
+        let alpha = Self.service(
+            "alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port,
+            key: [UInt8](repeating: 9, count: 32), inbox: alphaInbox)
+        let beta = Self.service(
+            "beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
         alpha.start()
         beta.start()
-        defer { alpha.stop(); beta.stop() }
+        defer {
+            alpha.stop()
+            beta.stop()
+        }
         #expect(Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 5 })
         #expect(betaInbox.count == 0)
         #expect(beta.counters["lan"]?.lastRefusal?.contains("does not match the cluster key") == true)
@@ -82,14 +100,19 @@ struct HeartbeatServiceTests {
         func datagram(_ sequence: UInt64, receiver: String = "beta", link: String = "lan") -> [UInt8] {
             seal.seal(HeartbeatMessage(sequence: sequence, sender: "alpha", receiver: receiver, link: link, groups: []))
         }
-        #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+        #expect(
+            Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
         _ = sender.send(datagram(1000), to: "127.0.0.2", port: port)
         #expect(Self.waitUntil(seconds: 2) { inbox.count == 1 })
-        for replay in [datagram(1000), datagram(999), datagram(5)] { _ = sender.send(replay, to: "127.0.0.2", port: port) }
+        for replay in [datagram(1000), datagram(999), datagram(5)] {
+            _ = sender.send(replay, to: "127.0.0.2", port: port)
+        }
         // Sealed with the key but meant for another node, or another link: a recording replayed elsewhere.
         _ = sender.send(datagram(2000, receiver: "gamma"), to: "127.0.0.2", port: port)
         _ = sender.send(datagram(2001, link: "dedicated"), to: "127.0.0.2", port: port)
-        #expect(Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 5 }, "\(String(describing: beta.counters["lan"]))")
+        #expect(
+            Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 5 },
+            "\(String(describing: beta.counters["lan"]))")
         #expect(inbox.count == 1)
         // A fresh one still counts.
         _ = sender.send(datagram(1001), to: "127.0.0.2", port: port)
@@ -103,12 +126,16 @@ struct HeartbeatServiceTests {
         beta.start()
         defer { beta.stop() }
         let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
-        #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+        #expect(
+            Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
         var generator = SystemRandomNumberGenerator()
         for size in [0, 1, 31, 40, 100, 1300, 4000] {
-            _ = sender.send((0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: "127.0.0.2", port: port)
+            _ = sender.send(
+                (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: "127.0.0.2", port: port)
         }
-        #expect(Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) >= 6 }, "\(String(describing: beta.counters["lan"]))")
+        #expect(
+            Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) >= 6 },
+            "\(String(describing: beta.counters["lan"]))")
         #expect(inbox.count == 0)
     }
 
@@ -116,19 +143,23 @@ struct HeartbeatServiceTests {
         let port = Self.port()
         let inbox = Inbox()
         let logs = LogCapture()
-        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox,
-                                logger: logs.logger("beta"))
+        let beta = Self.service(
+            "beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox,
+            logger: logs.logger("beta"))
         beta.start()
         defer { beta.stop() }
         let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
-        #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+        #expect(
+            Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
         // 300 datagrams too long to be heartbeats, of 300 different lengths: each length used to make a kind of its own.
         // Paced (a busy machine drops UDP past its receive buffer); at least a third must arrive, each refused.
         for size in 1300..<1600 {
             _ = sender.send([UInt8](repeating: UInt8(size % 251), count: size), to: "127.0.0.2", port: port)
             if size % 20 == 0 { usleep(5000) }
         }
-        #expect(Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 100 }, "\(String(describing: beta.counters["lan"]))")
+        #expect(
+            Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 100 },
+            "\(String(describing: beta.counters["lan"]))")
         let lines = logs.containing("refused a heartbeat")
         #expect(lines.count == 1, "\(lines.count) lines: \(lines.prefix(3))")
         #expect(inbox.count == 0)
@@ -140,28 +171,36 @@ struct HeartbeatServiceTests {
         let port = Self.port()
         let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
         let seal = HeartbeatAuthenticator(key: Self.key)
-        let recorded = seal.seal(HeartbeatMessage(sequence: 5000, sender: "alpha", receiver: "beta", link: "lan", groups: []))
+        let recorded = seal.seal(
+            HeartbeatMessage(sequence: 5000, sender: "alpha", receiver: "beta", link: "lan", groups: []))
         do {
             let inbox = Inbox()
-            let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox,
-                                    sequences: HeartbeatSequenceStore(stateDirectory: directory))
+            let beta = Self.service(
+                "beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox,
+                sequences: HeartbeatSequenceStore(stateDirectory: directory))
             beta.start()
             defer { beta.stop() }
             #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
             _ = sender.send(recorded, to: "127.0.0.2", port: port)
             #expect(Self.waitUntil(seconds: 2) { inbox.count == 1 })
             // Kept within a second of being accepted.
-            #expect(Self.waitUntil(seconds: 3) { HeartbeatSequenceStore(stateDirectory: directory).load().accepted["alpha\u{0}lan"] == 5000 })
+            #expect(
+                Self.waitUntil(seconds: 3) {
+                    HeartbeatSequenceStore(stateDirectory: directory).load().accepted["alpha\u{0}lan"] == 5000
+                })
         }
         // The receiver restarts: the recording is still a replay.
         let inbox = Inbox()
-        let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox,
-                                sequences: HeartbeatSequenceStore(stateDirectory: directory))
+        let beta = Self.service(
+            "beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox,
+            sequences: HeartbeatSequenceStore(stateDirectory: directory))
         beta.start()
         defer { beta.stop() }
         #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
         _ = sender.send(recorded, to: "127.0.0.2", port: port)
-        #expect(Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 1 }, "\(String(describing: beta.counters["lan"]))")
+        #expect(
+            Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 1 },
+            "\(String(describing: beta.counters["lan"]))")
         #expect(inbox.count == 0)
         #expect(beta.counters["lan"]?.lastRefusal?.contains("was seen already") == true)
     }
@@ -175,11 +214,15 @@ struct HeartbeatServiceTests {
         store.save(.init(lastSent: before, accepted: [:]))
         let port = Self.port()
         let inbox = Inbox()
-        let alpha = Self.service("alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: Inbox(), sequences: store)
+        let alpha = Self.service(
+            "alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: Inbox(), sequences: store)
         let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox)
         alpha.start()
         beta.start()
-        defer { alpha.stop(); beta.stop() }
+        defer {
+            alpha.stop()
+            beta.stop()
+        }
         #expect(Self.waitUntil(seconds: 3) { inbox.count >= 2 })
         let first = inbox.received.withLockedValue { $0.first?.sequence } ?? 0
         #expect(first > before)

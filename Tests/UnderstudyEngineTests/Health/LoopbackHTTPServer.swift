@@ -32,12 +32,17 @@ final class LoopbackHTTPServer: Sendable {
         return Array((head + "\r\n\r\n" + body).utf8)
     }
 
-    static func start(_ behaviour: Behaviour, certificate: SelfSignedCertificate? = nil) async throws -> LoopbackHTTPServer {
+    static func start(
+        _ behaviour: Behaviour, certificate: SelfSignedCertificate? = nil
+    ) async throws -> LoopbackHTTPServer {
         let recorded = NIOLockedValueBox<[String]>([])
         let context = try certificate.map { certificate in
-            try NIOSSLContext(configuration: .makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(certificate.certificatePath).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: certificate.keyPath, format: .pem))))
+            try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile(certificate.certificatePath).map {
+                        .certificate($0)
+                    },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(file: certificate.keyPath, format: .pem))))
         }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -46,7 +51,8 @@ final class LoopbackHTTPServer: Sendable {
                     if let context {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     }
-                    try channel.pipeline.syncOperations.addHandler(RequestHandler(behaviour: behaviour, recorded: recorded))
+                    try channel.pipeline.syncOperations.addHandler(
+                        RequestHandler(behaviour: behaviour, recorded: recorded))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -76,7 +82,8 @@ final class LoopbackHTTPServer: Sendable {
             received += buffer.readBytes(length: buffer.readableBytes) ?? []
             let text = String(decoding: received, as: UTF8.self)
             guard !answered, let headEnd = text.range(of: "\r\n\r\n") else { return }
-            let length = text[..<headEnd.lowerBound].split(separator: "\r\n")
+            let length =
+                text[..<headEnd.lowerBound].split(separator: "\r\n")
                 .first { $0.lowercased().hasPrefix("content-length:") }
                 .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
             guard text[headEnd.upperBound...].utf8.count >= length else { return }
@@ -97,8 +104,10 @@ final class LoopbackHTTPServer: Sendable {
 }
 
 /// Runs `body` with a started server and stops the server afterwards, also when `body` throws.
-func withLoopbackHTTPServer<T>(_ behaviour: LoopbackHTTPServer.Behaviour, certificate: SelfSignedCertificate? = nil,
-                               _ body: (LoopbackHTTPServer) async throws -> T) async throws -> T {
+func withLoopbackHTTPServer<T>(
+    _ behaviour: LoopbackHTTPServer.Behaviour, certificate: SelfSignedCertificate? = nil,
+    _ body: (LoopbackHTTPServer) async throws -> T
+) async throws -> T {
     let server = try await LoopbackHTTPServer.start(behaviour, certificate: certificate)
     do {
         let result = try await body(server)

@@ -12,7 +12,9 @@ import UnderstudyCore
 @Suite(.serialized)
 struct LiveMirrorTests {
     /// Both nodes running on a source prepared by `prepare`, after their first comparison.
-    static func running(_ label: String, relayed: Bool = false, prepare: (String) -> Void = { _ in }) async throws -> TestCluster {
+    static func running(
+        _ label: String, relayed: Bool = false, prepare: (String) -> Void = { _ in }
+    ) async throws -> TestCluster {
         let cluster = try TestCluster(label: label, relayed: relayed)
         prepare(cluster.source)
         try cluster.start("alpha")
@@ -22,11 +24,15 @@ struct LiveMirrorTests {
         return cluster
     }
 
-    static func expectConverged(_ cluster: TestCluster, seconds: Double = 45, _ what: String = "",
-                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    static func expectConverged(
+        _ cluster: TestCluster, seconds: Double = 45, _ what: String = "",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let left = try await cluster.waitUntilConverged(seconds: seconds)
-        #expect(left.isEmpty, "\(what): \(left.count) differences, e.g. \(left.prefix(3)); log: \(cluster.logs.all.suffix(15))",
-                sourceLocation: sourceLocation)
+        #expect(
+            left.isEmpty,
+            "\(what): \(left.count) differences, e.g. \(left.prefix(3)); log: \(cluster.logs.all.suffix(15))",
+            sourceLocation: sourceLocation)
     }
 
     static func share(_ cluster: TestCluster, _ node: String) async throws -> ShareStatus {
@@ -41,7 +47,9 @@ struct LiveMirrorTests {
             TestTree.write(source, "gone/a/b.txt", "deep")
             TestTree.write(source, "gone/c.txt", "c")
             TestTree.write(source, "kind", "was a file")
-            for index in 0..<300 { TestTree.write(source, "album/\(index).jpg", TestTree.randomBytes(4000, seed: UInt64(index))) }
+            for index in 0..<300 {
+                TestTree.write(source, "album/\(index).jpg", TestTree.randomBytes(4000, seed: UInt64(index)))
+            }
         }
         defer { Task { await cluster.remove() } }
         let source = cluster.source
@@ -66,7 +74,9 @@ struct LiveMirrorTests {
         rename(source + "/album", source + "/album-2026")
         try await Self.expectConverged(cluster, "renames of a file and of a directory of 300 files")
         let sentForRenames = try await Self.share(cluster, "alpha").bytesSent - sentBefore
-        #expect(sentForRenames < 300 * 4000 / 4, "renamed files move on the replica instead of travelling again (\(sentForRenames) bytes sent)")
+        #expect(
+            sentForRenames < 300 * 4000 / 4,
+            "renamed files move on the replica instead of travelling again (\(sentForRenames) bytes sent)")
 
         try FileManager.default.removeItem(atPath: source + "/gone")
         unlink(source + "/kind")
@@ -121,7 +131,9 @@ struct LiveMirrorTests {
 
     @Test func standbyRestart_resumesFromTheJournal_withoutAFullComparison() async throws {
         let cluster = try await Self.running("live-resume") { source in
-            for index in 0..<500 { TestTree.write(source, "base/\(index)", TestTree.randomBytes(2000, seed: UInt64(index))) }
+            for index in 0..<500 {
+                TestTree.write(source, "base/\(index)", TestTree.randomBytes(2000, seed: UInt64(index)))
+            }
         }
         defer { Task { await cluster.remove() } }
         let receivedBefore = try await Self.share(cluster, "beta").bytesReceived
@@ -140,7 +152,9 @@ struct LiveMirrorTests {
         #expect(alpha.changesPending == 0)
         let beta = try await Self.share(cluster, "beta")
         #expect(beta.fullSyncs == 0 && beta.liveSyncs >= 1)
-        #expect(beta.bytesReceived - receivedBefore < 50_000, "only the changes travelled (\(beta.bytesReceived - receivedBefore) bytes)")
+        #expect(
+            beta.bytesReceived - receivedBefore < 50_000,
+            "only the changes travelled (\(beta.bytesReceived - receivedBefore) bytes)")
     }
 
     @Test func networkCut_duringChanges_reconnectsByItself_andConverges() async throws {

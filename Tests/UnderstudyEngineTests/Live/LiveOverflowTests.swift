@@ -16,8 +16,11 @@ struct LiveOverflowTests {
     @Test func queueOverflow_isRepairedByAStatWalk_withoutResendingTheTree() async throws {
         let cluster = try TestCluster(label: "live-overflow")
         defer { Task { await cluster.remove() } }
-        for index in 0..<300 { TestTree.write(cluster.source, "base/\(index)", TestTree.randomBytes(8000, seed: UInt64(index))) }
-        let saved = try String(contentsOfFile: Self.queueSetting, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        for index in 0..<300 {
+            TestTree.write(cluster.source, "base/\(index)", TestTree.randomBytes(8000, seed: UInt64(index)))
+        }
+        let saved = try String(contentsOfFile: Self.queueSetting, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         // The limit is taken when an inotify instance is made: only the primary's capture, made now, gets a
         // queue of 16 events; the setting is restored as soon as it is watching.
         try "16\n".write(toFile: Self.queueSetting, atomically: false, encoding: .utf8)
@@ -32,12 +35,16 @@ struct LiveOverflowTests {
         let sentBefore = try #require(try await cluster.status("alpha").groups.first?.shares.first).bytesSent
 
         let source = cluster.source
-        try await onThread { for index in 0..<2000 { TestTree.write(source, "burst/\(index % 20)/\(index)", "new \(index)") } }
+        try await onThread {
+            for index in 0..<2000 { TestTree.write(source, "burst/\(index % 20)/\(index)", "new \(index)") }
+        }
         left = try await cluster.waitUntilConverged(seconds: 60)
         #expect(left.isEmpty, "after the overflow: \(left.prefix(3))")
         #expect(!cluster.logs.containing("inotify queue overflow").isEmpty, "the burst overflowed the 16-event queue")
         let share = try #require(try await cluster.status("alpha").groups.first?.shares.first)
-        #expect(share.bytesSent - sentBefore < 300 * 8000 / 4, "only the new files travelled (\(share.bytesSent - sentBefore) bytes)")
+        #expect(
+            share.bytesSent - sentBefore < 300 * 8000 / 4,
+            "only the new files travelled (\(share.bytesSent - sentBefore) bytes)")
         #expect(share.fullSyncs == 1, "the repair was a live sync of the whole share, on the same connection")
     }
 }

@@ -66,15 +66,21 @@ struct LiveRestartTortureTests {
             let replicaTree = try await onThread { TestTree.snapshot(replica) }
             let versions = stream.versions.withLockedValue { $0 }
             for (path, entry) in replicaTree where entry.kind == "file" && path.hasPrefix("stream/") {
-                #expect(versions[path]?.contains(entry.digest) == true, "\(when): \(path) holds content no version of the source had")
+                #expect(
+                    versions[path]?.contains(entry.digest) == true,
+                    "\(when): \(path) holds content no version of the source had")
             }
         }
 
         /// Until the standby is connected to the primary again, so every kill lands in a working pair.
         func waitUntilConnected() async throws {
             for _ in 0..<150 {
-                if let group = try? await onThread({ try cluster.control("alpha").send(ControlRequest(command: .status), waitingUpTo: 5) })
-                    .status?.groups.first, group.peerConnected { return }
+                if let group = try? await onThread({
+                    try cluster.control("alpha").send(ControlRequest(command: .status), waitingUpTo: 5)
+                })
+                .status?.groups.first, group.peerConnected {
+                    return
+                }
                 try await Task.sleep(for: .milliseconds(100))
             }
             Issue.record("the standby did not reconnect within 15 s")
@@ -96,7 +102,9 @@ struct LiveRestartTortureTests {
                     try await Task.sleep(for: .milliseconds(50))
                     waited += 1
                 }
-                #expect(comparisonsLogged() > comparisonsBefore, "round \(round): the restarted primary planned no full comparison in 15 s")
+                #expect(
+                    comparisonsLogged() > comparisonsBefore,
+                    "round \(round): the restarted primary planned no full comparison in 15 s")
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...600)))
             if round < 20 {
@@ -122,7 +130,8 @@ struct LiveRestartTortureTests {
         for _ in 0..<100 where !acknowledged {
             try await Task.sleep(for: .milliseconds(50))
             let share = try await cluster.status("alpha").groups.first?.shares.first
-            acknowledged = share?.changesPending == 0 && FileManager.default.fileExists(atPath: replica + "/last-word.txt")
+            acknowledged =
+                share?.changesPending == 0 && FileManager.default.fileExists(atPath: replica + "/last-word.txt")
         }
         #expect(acknowledged)
         standby.kill9()
@@ -130,12 +139,16 @@ struct LiveRestartTortureTests {
 
         // Each primary restart costs a stat walk of both trees, but sends only what changed while it was down.
         let log = (try? String(contentsOfFile: alphaLog, encoding: .utf8)) ?? ""
-        let resent = log.split(separator: "\n").filter { $0.contains("full comparison") && $0.contains("files to send") }.dropFirst().compactMap { line -> Int? in
+        let resent = log.split(separator: "\n").filter {
+            $0.contains("full comparison") && $0.contains("files to send")
+        }.dropFirst().compactMap { line -> Int? in
             guard let range = line.range(of: #": (\d+) files to send"#, options: .regularExpression) else { return nil }
             return Int(line[range].dropFirst(2).split(separator: " ")[0])
         }
         #expect(resent.count >= 20, "primary restarts are followed by a full comparison (\(resent.count))")
         // Only the 200 files of the stream change: a resume that sent more would have resent unchanged files.
-        #expect(resent.allSatisfy { $0 <= 210 }, "each resume sends only what changed while the primary was down: \(resent)")
+        #expect(
+            resent.allSatisfy { $0 <= 210 }, "each resume sends only what changed while the primary was down: \(resent)"
+        )
     }
 }

@@ -39,8 +39,12 @@ struct ReplicaDiskFullTests {
         let status = try #require(reported, "the standby reports the failure in its status")
         #expect(status.state == .behind || status.state == .error, "\(status.state)")
         #expect(!cluster.logs.containing("No space left on device").isEmpty, "the log names the cause")
-        #expect(try await cluster.status("beta").groups.first?.peerConnected == true, "a full disk does not drop the connection")
-        #expect(FileManager.default.contents(atPath: cluster.replica + "/small.txt") == Data("fits".utf8), "what was applied stays")
+        #expect(
+            try await cluster.status("beta").groups.first?.peerConnected == true,
+            "a full disk does not drop the connection")
+        #expect(
+            FileManager.default.contents(atPath: cluster.replica + "/small.txt") == Data("fits".utf8),
+            "what was applied stays")
 
         try Self.mount(["-o", "remount,size=16m", cluster.replica])
         try await LiveMirrorTests.expectConverged(cluster, seconds: 90, "after making room")

@@ -23,12 +23,15 @@ struct VerificationTests {
         var original = stat()
         stat(cluster.replica + "/docs/contract.txt", &original)
         TestTree.write(cluster.replica, "docs/contract.txt", "the agreed text, version X")
-        TestTree.setTime(cluster.replica, "docs/contract.txt", seconds: Int(original.st_mtim.tv_sec),
-                         nanoseconds: Int(original.st_mtim.tv_nsec))
-        TestTree.setTime(cluster.replica, "docs", seconds: 0)  // and undo the directory's time, as a careful intruder would
+        TestTree.setTime(
+            cluster.replica, "docs/contract.txt", seconds: Int(original.st_mtim.tv_sec),
+            nanoseconds: Int(original.st_mtim.tv_nsec))
+        // And undo the directory's time, as a careful intruder would.
+        TestTree.setTime(cluster.replica, "docs", seconds: 0)
         var dirTime = stat()
         stat(cluster.source + "/docs", &dirTime)
-        TestTree.setTime(cluster.replica, "docs", seconds: Int(dirTime.st_mtim.tv_sec), nanoseconds: Int(dirTime.st_mtim.tv_nsec))
+        TestTree.setTime(
+            cluster.replica, "docs", seconds: Int(dirTime.st_mtim.tv_sec), nanoseconds: Int(dirTime.st_mtim.tv_nsec))
         #expect(try await cluster.differences().count == 1, "the tampering shows as a content difference")
 
         try await LiveMirrorTests.expectConverged(cluster, seconds: 20, "after a verification")

@@ -6,8 +6,9 @@ import UnderstudyNotify
 struct MailMessageTests {
     @Test func encodesWithCRLF_dotStuffing_andCutLongLines() {
         let body = "first\n.dot\r\n..two\rlast " + String(repeating: "y", count: 2000) + "\n"
-        let mail = MailMessage(from: "u@example.com", to: ["a@example.com"], subject: "line\r\nBcc: evil@example.com",
-                               body: body, date: 0, messageID: "<id@example.com>")
+        let mail = MailMessage(
+            from: "u@example.com", to: ["a@example.com"], subject: "line\r\nBcc: evil@example.com",
+            body: body, date: 0, messageID: "<id@example.com>")
         let text = String(decoding: mail.encoded(), as: UTF8.self)
         #expect(text.contains("Subject: line  Bcc: evil@example.com\r\n"))
         #expect(!text.contains("\r\nBcc:"))

@@ -10,15 +10,19 @@ struct NotificationServiceTests {
     let clock = ManualClock(now: 1_790_000_000)
     let log = NotifyLogRecorder()
 
-    func service(_ channels: [any NotificationChannel], repeatAfter: Double = 600, queueLimit: Int = 1000) -> NotificationService {
+    func service(
+        _ channels: [any NotificationChannel], repeatAfter: Double = 600, queueLimit: Int = 1000
+    ) -> NotificationService {
         let clock = self.clock
-        return NotificationService(channels: channels, repeatAfter: repeatAfter, logger: log.logger(),
-                                   now: { clock.now }, sleep: { await clock.sleep($0) }, queueLimit: queueLimit)
+        return NotificationService(
+            channels: channels, repeatAfter: repeatAfter, logger: log.logger(),
+            now: { clock.now }, sleep: { await clock.sleep($0) }, queueLimit: queueLimit)
     }
 
     func event(_ kind: NotificationEvent.Kind, topic: String = "lan") -> NotificationEvent {
-        NotificationEvent(kind: kind, severity: kind == .linkUp ? .info : .warning, node: "beta", group: "web", topic: topic,
-                          summary: "\(kind.rawValue) \(topic)", time: clock.now)
+        NotificationEvent(
+            kind: kind, severity: kind == .linkUp ? .info : .warning, node: "beta", group: "web", topic: topic,
+            summary: "\(kind.rawValue) \(topic)", time: clock.now)
     }
 
     @Test func tellsFirstEvent_countsRepeats_andTellsRecoveryAtOnce() async {
@@ -50,7 +54,9 @@ struct NotificationServiceTests {
         notifier.notify(event(.takeoverFinished))
         #expect(await clock.waitForSleeps(1))
         #expect(clock.sleeps == [5])
-        #expect(log.lines(containing: "warning notification by flaky failed (attempt 1 of 6): relay down; next attempt at ").count == 1)
+        #expect(
+            log.lines(containing: "warning notification by flaky failed (attempt 1 of 6): relay down; next attempt at ")
+                .count == 1)
         #expect(log.lines(containing: "(in 5 s)").count == 1)
 
         clock.advance(by: 4.9)
@@ -63,7 +69,8 @@ struct NotificationServiceTests {
         #expect(await notifier.drain(timeout: 5))
         #expect(channel.attempts == 3)
         #expect(channel.delivered.count == 1)
-        #expect(log.lines(containing: "info notification sent by flaky after 3 attempts: takeover-finished lan").count == 1)
+        #expect(
+            log.lines(containing: "info notification sent by flaky after 3 attempts: takeover-finished lan").count == 1)
     }
 
     @Test func givesUp_afterSixAttempts_andLogsIt() async {
@@ -77,7 +84,11 @@ struct NotificationServiceTests {
         #expect(await notifier.drain(timeout: 5))
         #expect(clock.sleeps == [5, 15, 60, 300, 900])
         #expect(channel.attempts == 6)
-        #expect(log.lines(containing: "error notification by dead failed (attempt 6 of 6), giving up: takeover-failed lan: relay down").count == 1)
+        #expect(
+            log.lines(
+                containing:
+                    "error notification by dead failed (attempt 6 of 6), giving up: takeover-failed lan: relay down"
+            ).count == 1)
     }
 
     @Test func deliversToEveryChannel_andASlowOneDelaysNoOther() async {
@@ -105,7 +116,9 @@ struct NotificationServiceTests {
         #expect(await notifier.drain(timeout: 5))
         // The first is being delivered, three wait: the other seven are dropped.
         #expect(stuck.delivered.map(\.event.topic) == ["first", "check0", "check1", "check2"])
-        #expect(log.lines(containing: "warning notifications by stuck are 3 behind; dropping new ones until they catch up").count == 1)
+        #expect(
+            log.lines(containing: "warning notifications by stuck are 3 behind; dropping new ones until they catch up")
+                .count == 1)
     }
 
     @Test func drainGivesUp_onPendingRetries_afterItsTimeout() async {
@@ -116,22 +129,29 @@ struct NotificationServiceTests {
         let started = ContinuousClock.now
         #expect(await notifier.drain(timeout: 0.2) == false)
         #expect(ContinuousClock.now - started < .seconds(2))
-        #expect(log.lines(containing: "warning abandoning 1 undelivered notification(s) after waiting 0.2 s").count == 1)
+        #expect(
+            log.lines(containing: "warning abandoning 1 undelivered notification(s) after waiting 0.2 s").count == 1)
         #expect(await eventually { clock.sleeping == 0 })
         #expect(channel.attempts == 1)
     }
 
     @Test func buildsOneChannelPerConfiguredKind() {
         let configuration = NotificationConfiguration(
-            email: EmailNotification(server: PeerAddress(host: "10.77.1.25", port: 25), from: "u@example.com", to: ["ops@example.com"]),
+            email: EmailNotification(
+                server: PeerAddress(host: "10.77.1.25", port: 25), from: "u@example.com", to: ["ops@example.com"]),
             webhook: WebhookNotification(url: "https://hooks.example.com/x"),
             command: CommandNotification(command: "/usr/local/bin/page"))
-        let notifier = NotificationService(configuration: configuration, node: "beta", logger: log.logger(),
-                                           eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
-        #expect(notifier.channels.map(\.name) == ["email to ops@example.com via 10.77.1.25:25",
-                                                  "webhook https://hooks.example.com/x", "command /usr/local/bin/page"])
-        let silent = NotificationService(configuration: NotificationConfiguration(), node: "beta", logger: log.logger(),
-                                         eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        let notifier = NotificationService(
+            configuration: configuration, node: "beta", logger: log.logger(),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        #expect(
+            notifier.channels.map(\.name) == [
+                "email to ops@example.com via 10.77.1.25:25",
+                "webhook https://hooks.example.com/x", "command /usr/local/bin/page",
+            ])
+        let silent = NotificationService(
+            configuration: NotificationConfiguration(), node: "beta", logger: log.logger(),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
         silent.notify(event(.linkDown))
         #expect(silent.channels.isEmpty)
     }

@@ -6,9 +6,10 @@ import UnderstudyNotify
 /// The SMTP dialogue without a server: replies in, actions out.
 struct SMTPConversationTests {
     func conversation(tls: Bool = false, user: String? = nil) -> SMTPConversation {
-        SMTPConversation(server: "10.77.1.25:25", heloName: "beta.example.com", requireTLS: tls,
-                         credentials: user.map { SMTPConversation.Credentials(username: $0, password: "pw") },
-                         from: "u@example.com", recipients: ["a@example.com", "b@example.com"], content: Array("x\r\n.\r\n".utf8))
+        SMTPConversation(
+            server: "10.77.1.25:25", heloName: "beta.example.com", requireTLS: tls,
+            credentials: user.map { SMTPConversation.Credentials(username: $0, password: "pw") },
+            from: "u@example.com", recipients: ["a@example.com", "b@example.com"], content: Array("x\r\n.\r\n".utf8))
     }
 
     func reply(_ code: Int, _ lines: String...) -> SMTPReply { SMTPReply(code: code, lines: lines) }
@@ -43,30 +44,54 @@ struct SMTPConversationTests {
         #expect(smtp.receive(reply(250, "relay", "AUTH LOGIN")) == .send("AUTH LOGIN"))
         #expect(smtp.receive(reply(334, "VXNlcm5hbWU6")) == .send(Data("alice".utf8).base64EncodedString()))
         #expect(smtp.receive(reply(334, "UGFzc3dvcmQ6")) == .send(Data("pw".utf8).base64EncodedString()))
-        #expect(smtp.receive(reply(535, "5.7.8 bad")) == .fail(SMTPError(code: .authenticationFailed,
-            message: "SMTP server 10.77.1.25:25 refused AUTH LOGIN (user alice): 535 5.7.8 bad")))
+        #expect(
+            smtp.receive(reply(535, "5.7.8 bad"))
+                == .fail(
+                    SMTPError(
+                        code: .authenticationFailed,
+                        message: "SMTP server 10.77.1.25:25 refused AUTH LOGIN (user alice): 535 5.7.8 bad")))
     }
 
     @Test func failsClearly_whenServerLacksWhatSettingsNeed() {
         var tls = conversation(tls: true)
         _ = tls.receive(reply(220, "hi"))
-        #expect(tls.receive(reply(250, "relay")) == .fail(SMTPError(code: .notSupported,
-            message: "SMTP server 10.77.1.25:25 does not offer STARTTLS, which the settings require (security = \"starttls\")")))
+        #expect(
+            tls.receive(reply(250, "relay"))
+                == .fail(
+                    SMTPError(
+                        code: .notSupported,
+                        message:
+                            "SMTP server 10.77.1.25:25 does not offer STARTTLS, which the settings require (security = \"starttls\")"
+                    )))
         var auth = conversation(user: "alice")
         _ = auth.receive(reply(220, "hi"))
-        #expect(auth.receive(reply(250, "relay", "AUTH CRAM-MD5")) == .fail(SMTPError(code: .notSupported,
-            message: "SMTP server 10.77.1.25:25 offers only AUTH CRAM-MD5 before TLS (set security = \"starttls\"); "
-                + "a user name is set, so AUTH PLAIN or LOGIN is needed")))
+        #expect(
+            auth.receive(reply(250, "relay", "AUTH CRAM-MD5"))
+                == .fail(
+                    SMTPError(
+                        code: .notSupported,
+                        message:
+                            "SMTP server 10.77.1.25:25 offers only AUTH CRAM-MD5 before TLS (set security = \"starttls\"); "
+                            + "a user name is set, so AUTH PLAIN or LOGIN is needed")))
     }
 
     @Test func failsClearly_onBadGreeting_andRefusals() {
         var greeting = conversation()
-        #expect(greeting.receive(reply(554, "no service")) == .fail(SMTPError(code: .rejected,
-            message: "SMTP server 10.77.1.25:25 greeted with 554 no service instead of 220")))
+        #expect(
+            greeting.receive(reply(554, "no service"))
+                == .fail(
+                    SMTPError(
+                        code: .rejected,
+                        message: "SMTP server 10.77.1.25:25 greeted with 554 no service instead of 220")))
         var sender = conversation()
         _ = sender.receive(reply(220, "hi"))
         _ = sender.receive(reply(250, "relay"))
-        #expect(sender.receive(reply(553, "5.7.1 sender rejected")) == .fail(SMTPError(code: .rejected,
-            message: "SMTP server 10.77.1.25:25 refused MAIL FROM:<u@example.com>: 553 5.7.1 sender rejected")))
+        #expect(
+            sender.receive(reply(553, "5.7.1 sender rejected"))
+                == .fail(
+                    SMTPError(
+                        code: .rejected,
+                        message:
+                            "SMTP server 10.77.1.25:25 refused MAIL FROM:<u@example.com>: 553 5.7.1 sender rejected")))
     }
 }

@@ -8,22 +8,28 @@ import UnderstudyNotify
 /// The mailer against a real SMTP server (aiosmtpd) on loopback.
 @Suite(.timeLimit(.minutes(1)))
 struct SMTPMailerTests {
-    static let event = NotificationEvent(kind: .takeoverFinished, severity: .critical, node: "beta", group: "web",
-                                         topic: "", summary: "beta took over group web (epoch 3) in 0.42 s",
-                                         detail: "fence: exit 0 in 0.1 s\n.a line with a leading dot\n..and two\nend",
-                                         time: 1_790_000_000)
+    static let event = NotificationEvent(
+        kind: .takeoverFinished, severity: .critical, node: "beta", group: "web",
+        topic: "", summary: "beta took over group web (epoch 3) in 0.42 s",
+        detail: "fence: exit 0 in 0.1 s\n.a line with a leading dot\n..and two\nend",
+        time: 1_790_000_000)
 
-    func mailer(_ port: Int, security: EmailNotification.Security = .none, caFile: String? = nil, username: String? = nil,
-                passwordFile: String? = nil, to: [String] = ["ops@example.com"], timeout: Double = 10) -> SMTPMailer {
-        SMTPMailer(configuration: EmailNotification(server: PeerAddress(host: "127.0.0.1", port: port), security: security,
-                                                    caFile: caFile, username: username, passwordFile: passwordFile,
-                                                    from: "understudy@example.com", to: to),
-                   eventLoopGroup: MultiThreadedEventLoopGroup.singleton, heloName: "beta.example.com", timeout: timeout)
+    func mailer(
+        _ port: Int, security: EmailNotification.Security = .none, caFile: String? = nil, username: String? = nil,
+        passwordFile: String? = nil, to: [String] = ["ops@example.com"], timeout: Double = 10
+    ) -> SMTPMailer {
+        SMTPMailer(
+            configuration: EmailNotification(
+                server: PeerAddress(host: "127.0.0.1", port: port), security: security,
+                caFile: caFile, username: username, passwordFile: passwordFile,
+                from: "understudy@example.com", to: to),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, heloName: "beta.example.com", timeout: timeout)
     }
 
     @Test func deliversPlainMail_withHeaders_andDotStuffing() async throws {
         try await withSMTPSink { sink in
-            try await mailer(sink.port, to: ["ops@example.com", "oncall@example.com"]).deliver(NotificationMessage(event: Self.event))
+            try await mailer(sink.port, to: ["ops@example.com", "oncall@example.com"]).deliver(
+                NotificationMessage(event: Self.event))
             let message = try #require(try sink.messages().first)
             #expect(message.mailFrom == "understudy@example.com")
             #expect(message.recipients == ["ops@example.com", "oncall@example.com"])
@@ -48,10 +54,13 @@ struct SMTPMailerTests {
         defer { try? FileManager.default.removeItem(atPath: passwordFile) }
         let options = SMTPSink.Options(certificate: certificate, user: "alice", password: "s3cret pass")
         try await withSMTPSink(options) { sink in
-            let mail = MailMessage(from: "understudy@example.com", to: ["ops@example.com"], subject: "Störung: ünïcode",
-                                   body: "Grüße\n", date: 1_790_000_000)
-            try await mailer(sink.port, security: .starttls, caFile: certificate.certificatePath, username: "alice",
-                             passwordFile: passwordFile).send(mail)
+            let mail = MailMessage(
+                from: "understudy@example.com", to: ["ops@example.com"], subject: "Störung: ünïcode",
+                body: "Grüße\n", date: 1_790_000_000)
+            try await mailer(
+                sink.port, security: .starttls, caFile: certificate.certificatePath, username: "alice",
+                passwordFile: passwordFile
+            ).send(mail)
             let message = try #require(try sink.messages().first)
             #expect(message.tls)
             #expect(message.login == "alice")
@@ -68,8 +77,10 @@ struct SMTPMailerTests {
         defer { try? FileManager.default.removeItem(atPath: passwordFile) }
         let options = SMTPSink.Options(certificate: certificate, user: "bob", password: "hunter2", onlyLogin: true)
         try await withSMTPSink(options) { sink in
-            try await mailer(sink.port, security: .starttls, caFile: certificate.certificatePath, username: "bob",
-                             passwordFile: passwordFile).deliver(NotificationMessage(event: Self.event))
+            try await mailer(
+                sink.port, security: .starttls, caFile: certificate.certificatePath, username: "bob",
+                passwordFile: passwordFile
+            ).deliver(NotificationMessage(event: Self.event))
             let message = try #require(try sink.messages().first)
             #expect(message.tls)
             #expect(message.login == "bob")
@@ -84,12 +95,16 @@ struct SMTPMailerTests {
         let options = SMTPSink.Options(certificate: certificate, user: "alice", password: "right")
         try await withSMTPSink(options) { sink in
             let error = await #expect(throws: SMTPError.self) {
-                try await mailer(sink.port, security: .starttls, caFile: certificate.certificatePath, username: "alice",
-                                 passwordFile: passwordFile).send(Self.mail)
+                try await mailer(
+                    sink.port, security: .starttls, caFile: certificate.certificatePath, username: "alice",
+                    passwordFile: passwordFile
+                ).send(Self.mail)
             }
             #expect(error?.code == .authenticationFailed)
-            #expect(error?.message.hasPrefix("SMTP server 127.0.0.1:\(sink.port) refused AUTH PLAIN (user alice): 535") == true,
-                    "\(error?.message ?? "")")
+            #expect(
+                error?.message.hasPrefix("SMTP server 127.0.0.1:\(sink.port) refused AUTH PLAIN (user alice): 535")
+                    == true,
+                "\(error?.message ?? "")")
             #expect(error?.message.contains("wrong") == false)
             let stored = try sink.messages()
             #expect(stored.isEmpty)
@@ -100,18 +115,26 @@ struct SMTPMailerTests {
         let certificate = try await SelfSignedCertificate.make()
         defer { certificate.remove() }
         try await withSMTPSink(SMTPSink.Options(certificate: certificate)) { sink in
-            let error = await #expect(throws: SMTPError.self) { try await mailer(sink.port, security: .starttls).send(Self.mail) }
+            let error = await #expect(throws: SMTPError.self) {
+                try await mailer(sink.port, security: .starttls).send(Self.mail)
+            }
             #expect(error?.code == .tls)
-            #expect(error?.message.hasPrefix("SMTP server 127.0.0.1:\(sink.port): TLS: certificate not trusted") == true,
-                    "\(error?.message ?? "")")
+            #expect(
+                error?.message.hasPrefix("SMTP server 127.0.0.1:\(sink.port): TLS: certificate not trusted") == true,
+                "\(error?.message ?? "")")
         }
     }
 
     @Test func failsClearly_whenStartTLSIsRequired_butNotOffered() async throws {
         try await withSMTPSink { sink in
-            let error = await #expect(throws: SMTPError.self) { try await mailer(sink.port, security: .starttls).send(Self.mail) }
+            let error = await #expect(throws: SMTPError.self) {
+                try await mailer(sink.port, security: .starttls).send(Self.mail)
+            }
             #expect(error?.code == .notSupported)
-            #expect(error?.message == "SMTP server 127.0.0.1:\(sink.port) does not offer STARTTLS, which the settings require (security = \"starttls\")")
+            #expect(
+                error?.message
+                    == "SMTP server 127.0.0.1:\(sink.port) does not offer STARTTLS, which the settings require (security = \"starttls\")"
+            )
         }
     }
 
@@ -121,8 +144,9 @@ struct SMTPMailerTests {
                 try await mailer(sink.port, to: ["ops@example.com", "nobody@example.com"]).send(Self.mail)
             }
             #expect(error?.code == .rejected)
-            #expect(error?.message == "SMTP server 127.0.0.1:\(sink.port) refused RCPT TO:<nobody@example.com>: "
-                + "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown")
+            #expect(
+                error?.message == "SMTP server 127.0.0.1:\(sink.port) refused RCPT TO:<nobody@example.com>: "
+                    + "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown")
             let stored = try sink.messages()
             #expect(stored.isEmpty)
         }
@@ -139,10 +163,14 @@ struct SMTPMailerTests {
     @Test func failsWithinTimeout_whenServerNeverGreets() async throws {
         try await withLoopbackHTTPServer(.silent) { server in
             let started = ContinuousClock.now
-            let error = await #expect(throws: SMTPError.self) { try await mailer(server.port, timeout: 0.5).send(Self.mail) }
+            let error = await #expect(throws: SMTPError.self) {
+                try await mailer(server.port, timeout: 0.5).send(Self.mail)
+            }
             #expect(ContinuousClock.now - started < .seconds(3))
             #expect(error?.code == .timedOut)
-            #expect(error?.message == "SMTP server 127.0.0.1:\(server.port) did not answer within 0.5 s (waiting for the greeting)")
+            #expect(
+                error?.message
+                    == "SMTP server 127.0.0.1:\(server.port) did not answer within 0.5 s (waiting for the greeting)")
         }
     }
 
@@ -154,13 +182,15 @@ struct SMTPMailerTests {
         #expect(error?.message == "cannot read password_file /nonexistent/password: it does not exist")
     }
 
-    static let mail = MailMessage(from: "understudy@example.com", to: ["ops@example.com"], subject: "test", body: "hello\n",
-                                  date: 1_790_000_000)
+    static let mail = MailMessage(
+        from: "understudy@example.com", to: ["ops@example.com"], subject: "test", body: "hello\n",
+        date: 1_790_000_000)
 
     /// The header lines (continuations unfolded) and the body lines of a received message.
     func split(_ content: String) throws -> (head: [String], body: [String]) {
         let parts = content.components(separatedBy: "\r\n\r\n")
-        let head = try #require(parts.first).replacingOccurrences(of: "\r\n ", with: " ").components(separatedBy: "\r\n")
+        let head = try #require(parts.first).replacingOccurrences(of: "\r\n ", with: " ").components(
+            separatedBy: "\r\n")
         var body = parts.dropFirst().joined(separator: "\r\n\r\n").components(separatedBy: "\r\n")
         if body.last == "" { body.removeLast() }
         return (head, body)

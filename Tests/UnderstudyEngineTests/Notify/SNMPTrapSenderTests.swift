@@ -24,10 +24,13 @@ struct SNMPTrapSenderTests {
             directory = TestTree.makeTemporaryDirectory("snmptrapd")
             port = TestPorts.take()
             let conf = ["authCommunity log public", "disableAuthorization no"] + users
-            try conf.joined(separator: "\n").write(toFile: directory + "/snmptrapd.conf", atomically: true, encoding: .utf8)
+            try conf.joined(separator: "\n").write(
+                toFile: directory + "/snmptrapd.conf", atomically: true, encoding: .utf8)
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/snmptrapd")
-            process.arguments = ["-f", "-C", "-c", directory + "/snmptrapd.conf", "-Lf", directory + "/traps.log", "-On",
-                                 "-p", directory + "/pid", "udp:127.0.0.1:\(port)"]
+            process.arguments = [
+                "-f", "-C", "-c", directory + "/snmptrapd.conf", "-Lf", directory + "/traps.log", "-On",
+                "-p", directory + "/pid", "udp:127.0.0.1:\(port)",
+            ]
             process.environment = ["SNMP_PERSISTENT_DIR": directory, "MIBS": ""]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
@@ -63,14 +66,18 @@ struct SNMPTrapSenderTests {
     }
 
     static func message(_ summary: String) -> NotificationMessage {
-        NotificationMessage(event: NotificationEvent(kind: .takeoverFinished, severity: .critical, node: "beta", group: "web", topic: "",
-                                                     summary: summary, detail: "added 10.0.0.100/24 on eth0", time: 1_795_000_000))
+        NotificationMessage(
+            event: NotificationEvent(
+                kind: .takeoverFinished, severity: .critical, node: "beta", group: "web", topic: "",
+                summary: summary, detail: "added 10.0.0.100/24 on eth0", time: 1_795_000_000))
     }
 
     static func sender(_ security: SNMPNotification.Security, port: Int, state: String) throws -> SNMPTrapSender {
-        try SNMPTrapSender(configuration: SNMPNotification(target: try PeerAddress.parse("127.0.0.1:\(port)"), security: security,
-                                                           engineID: engineID),
-                           node: "alpha", stateDirectory: state)
+        try SNMPTrapSender(
+            configuration: SNMPNotification(
+                target: try PeerAddress.parse("127.0.0.1:\(port)"), security: security,
+                engineID: engineID),
+            node: "alpha", stateDirectory: state)
     }
 
     @Test func theKeyLocalization_matchesRFC3414sVector() {
@@ -90,20 +97,29 @@ struct SNMPTrapSenderTests {
     }
 
     @Test(arguments: [SNMPNotification.AuthProtocol.sha, .sha256])
-    func aV3TrapAuthenticatedWithTheRightPassword_isAccepted_andWithAWrongOne_isNot(auth: SNMPNotification.AuthProtocol) async throws {
+    func aV3TrapAuthenticatedWithTheRightPassword_isAccepted_andWithAWrongOne_isNot(
+        auth: SNMPNotification.AuthProtocol
+    ) async throws {
         let protocolName = auth == .sha ? "SHA" : "SHA-256"
-        let receiver = try TrapReceiver(users: ["createUser -e \(Self.engineHex) understudy \(protocolName) correct-horse-battery", "authUser log understudy auth"])
+        let receiver = try TrapReceiver(users: [
+            "createUser -e \(Self.engineHex) understudy \(protocolName) correct-horse-battery",
+            "authUser log understudy auth",
+        ])
         defer { receiver.stop() }
         try "correct-horse-battery\n".write(toFile: receiver.directory + "/right", atomically: true, encoding: .utf8)
         try "wrong-password-here\n".write(toFile: receiver.directory + "/wrong", atomically: true, encoding: .utf8)
-        let wrong = try Self.sender(.user(name: "understudy", auth: auth, passwordFile: receiver.directory + "/wrong"), port: receiver.port,
-                                    state: receiver.directory)
+        let wrong = try Self.sender(
+            .user(name: "understudy", auth: auth, passwordFile: receiver.directory + "/wrong"), port: receiver.port,
+            state: receiver.directory)
         try await wrong.deliver(Self.message("forged by someone without the password"))
-        let right = try Self.sender(.user(name: "understudy", auth: auth, passwordFile: receiver.directory + "/right"), port: receiver.port,
-                                    state: receiver.directory)
+        let right = try Self.sender(
+            .user(name: "understudy", auth: auth, passwordFile: receiver.directory + "/right"), port: receiver.port,
+            state: receiver.directory)
         try await right.deliver(Self.message("beta took over group web (v3 \(protocolName))"))
         #expect(receiver.waitFor("beta took over group web (v3 \(protocolName))"), "\(receiver.log)")
-        #expect(!receiver.log.contains("forged by someone without the password"), "a trap with a wrong password was accepted")
+        #expect(
+            !receiver.log.contains("forged by someone without the password"),
+            "a trap with a wrong password was accepted")
     }
 
     @Test func aPasswordShorterThanEight_isRefusedAtStart() throws {
@@ -111,7 +127,8 @@ struct SNMPTrapSenderTests {
         defer { TestTree.remove(directory) }
         try "short\n".write(toFile: directory + "/pw", atomically: true, encoding: .utf8)
         #expect(throws: SNMPTrapError.self) {
-            try Self.sender(.user(name: "u", auth: .sha256, passwordFile: directory + "/pw"), port: 162, state: directory)
+            try Self.sender(
+                .user(name: "u", auth: .sha256, passwordFile: directory + "/pw"), port: 162, state: directory)
         }
     }
 }

@@ -8,13 +8,15 @@ import UnderstudySupport
 
 @Suite(.timeLimit(.minutes(1)))
 struct WebhookNotifierTests {
-    static let event = NotificationEvent(kind: .checkFailing, severity: .warning, node: "beta", group: "web", topic: "http",
-                                         summary: "check http of group web fails: 503", detail: "GET http://10.77.1.100/ answered 503",
-                                         time: 1_790_000_000.25)
+    static let event = NotificationEvent(
+        kind: .checkFailing, severity: .warning, node: "beta", group: "web", topic: "http",
+        summary: "check http of group web fails: 503", detail: "GET http://10.77.1.100/ answered 503",
+        time: 1_790_000_000.25)
 
     func notifier(_ url: String) -> WebhookNotifier {
-        WebhookNotifier(configuration: WebhookNotification(url: url, timeout: ConfigDuration(seconds: 5)),
-                        eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+        WebhookNotifier(
+            configuration: WebhookNotification(url: url, timeout: ConfigDuration(seconds: 5)),
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
     }
 
     @Test func postsEventAsJSON() async throws {

@@ -18,7 +18,8 @@ struct CrashSafetyTests {
         let source = cluster.source
         var versions: [String: Set<String>] = [:]
         for index in 0..<6 {
-            versions["large/\(index).bin", default: []].insert(TestTree.writeRandomFile(source, "large/\(index).bin", size: 40 << 20))
+            versions["large/\(index).bin", default: []].insert(
+                TestTree.writeRandomFile(source, "large/\(index).bin", size: 40 << 20))
         }
         for index in 0..<200 {
             let path = "small/\(index / 20)/f\(index)"
@@ -38,15 +39,19 @@ struct CrashSafetyTests {
             let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
             try await Task.sleep(for: .milliseconds(Int.random(in: 300...1200)))
             standby.kill9()
-            let (sourceTree, replicaTree) = try await onThread { (TestTree.snapshot(source), TestTree.snapshot(replica)) }
+            let (sourceTree, replicaTree) = try await onThread {
+                (TestTree.snapshot(source), TestTree.snapshot(replica))
+            }
             if !TestTree.differences(sourceTree, replicaTree).isEmpty { killsDuringWork += 1 }
             for (path, entry) in replicaTree where entry.kind == "file" {
-                #expect(versions[path]?.contains(entry.digest) == true,
-                        "round \(round): \(path) holds content that no version of the source had")
+                #expect(
+                    versions[path]?.contains(entry.digest) == true,
+                    "round \(round): \(path) holds content that no version of the source had")
             }
             round += 1
         }
-        #expect(killsDuringWork == 20, "20 kills must interrupt a running sync (\(killsDuringWork) in \(round) rounds did)")
+        #expect(
+            killsDuringWork == 20, "20 kills must interrupt a running sync (\(killsDuringWork) in \(round) rounds did)")
 
         let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
         defer { standby.terminate() }
@@ -54,8 +59,12 @@ struct CrashSafetyTests {
         #expect(response.ok, "\(response)")
         let left = try await cluster.differences()
         let standbyLog = (try? String(contentsOfFile: cluster.root + "/beta.log", encoding: .utf8)) ?? ""
-        #expect(left.isEmpty, "\(left.prefix(5)); standby log: \(standbyLog.split(separator: "\n").suffix(12).joined(separator: "\n"))")
-        let leftovers = (FileManager.default.subpaths(atPath: cluster.replica) ?? []).filter { $0.contains(".understudy.") && $0 != ReplicaAdoption.markerName }
+        #expect(
+            left.isEmpty,
+            "\(left.prefix(5)); standby log: \(standbyLog.split(separator: "\n").suffix(12).joined(separator: "\n"))")
+        let leftovers = (FileManager.default.subpaths(atPath: cluster.replica) ?? []).filter {
+            $0.contains(".understudy.") && $0 != ReplicaAdoption.markerName
+        }
         #expect(leftovers.isEmpty, "temporaries and partial copies are cleaned up: \(leftovers)")
     }
 
@@ -64,7 +73,9 @@ struct CrashSafetyTests {
         defer { Task { await cluster.remove() } }
         // Many small files (below the size written under a partial name): the batch writer holds a temporary per file
         // until the batch is renamed into place.
-        for index in 0..<3000 { TestTree.writeRandomFile(cluster.source, "many/\(index / 100)/f\(index).bin", size: 20_000) }
+        for index in 0..<3000 {
+            TestTree.writeRandomFile(cluster.source, "many/\(index / 100)/f\(index).bin", size: 20_000)
+        }
         let primary = try DaemonProcess(config: cluster.configPath, node: "alpha", log: cluster.root + "/alpha.log")
         defer { primary.terminate() }
         // FileManager's walk gives up when a file vanishes under it, as temporaries do when renamed into place.
@@ -96,7 +107,9 @@ struct CrashSafetyTests {
         }
         #expect(remaining.isEmpty, "temporaries of the crash still in the replica: \(remaining.prefix(3))")
         let log = (try? String(contentsOfFile: cluster.root + "/beta.log", encoding: .utf8)) ?? ""
-        #expect(log.contains("did not stop cleanly; the temporaries it left are removed") && log.contains("temporaries a crash left in"), "\(log.suffix(800))")
+        #expect(
+            log.contains("did not stop cleanly; the temporaries it left are removed")
+                && log.contains("temporaries a crash left in"), "\(log.suffix(800))")
     }
 
     @Test func killedTransfer_resumesWithoutResendingWhatArrived() async throws {
@@ -112,7 +125,8 @@ struct CrashSafetyTests {
         let arrived: @Sendable () -> Int = {
             let directory = replica + "/fresh"
             return (FileManager.default.subpaths(atPath: directory) ?? []).reduce(0) { total, name in
-                let size = (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int) ?? 0
+                let size =
+                    (try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)[.size] as? Int) ?? 0
                 return total + (size ?? 0)
             }
         }
@@ -130,7 +144,9 @@ struct CrashSafetyTests {
         #expect(try await cluster.differences() == [])
         let received = try #require(try await cluster.status("beta").groups.first?.shares.first).bytesReceived
         let remaining = freshSize - progress
-        #expect(received < Int64(remaining + (4 << 20)),
-                "after the restart \(received) bytes crossed the wire; \(remaining) were missing, a full resend is \(freshSize)")
+        #expect(
+            received < Int64(remaining + (4 << 20)),
+            "after the restart \(received) bytes crossed the wire; \(remaining) were missing, a full resend is \(freshSize)"
+        )
     }
 }

@@ -20,13 +20,17 @@ import UnderstudyWire
 struct HostilePrimaryTests {
     /// Serves one sync to the real standby: receives its manifest, sends `script`, then collects the replies
     /// until `syncDone` or until the standby drops the connection.
-    static func runFakePrimary(_ cluster: TestCluster, script: @escaping @Sendable (FrameWriter) async throws -> Void)
+    static func runFakePrimary(
+        _ cluster: TestCluster, script: @escaping @Sendable (FrameWriter) async throws -> Void
+    )
         async throws -> [PeerMessage]
     {
-        let identity = try CertificateStore(directory: cluster.configuration.certificatesDirectory).loadIdentity(node: "alpha")
+        let identity = try CertificateStore(directory: cluster.configuration.certificatesDirectory).loadIdentity(
+            node: "alpha")
         let address = cluster.configuration.nodes["alpha"]!.address
-        let server = try await PeerTransport.listen(host: address.host, port: address.port, tls: try PeerTLS.serverContext(identity),
-                                                    allowedNodes: ["beta"], cluster: "test", logger: cluster.logs.logger("fake-alpha"))
+        let server = try await PeerTransport.listen(
+            host: address.host, port: address.port, tls: try PeerTLS.serverContext(identity),
+            allowedNodes: ["beta"], cluster: "test", logger: cluster.logs.logger("fake-alpha"))
         try cluster.start("beta")
         let replies = try await server.executeThenClose { inbound -> [PeerMessage] in
             var connections = inbound.makeAsyncIterator()
@@ -35,10 +39,14 @@ struct HostilePrimaryTests {
             return try await connection.channel.executeThenClose { inbound, outbound in
                 let writer = FrameWriter(outbound: outbound)
                 var iterator = inbound.makeAsyncIterator()
-                try await PeerHandshake.exchange(writer: writer, cluster: "test", node: "alpha",
-                                                 certifiedPeer: peer) { try await iterator.next() }
+                try await PeerHandshake.exchange(
+                    writer: writer, cluster: "test", node: "alpha",
+                    certifiedPeer: peer
+                ) { try await iterator.next() }
                 guard case .openShare = try await iterator.next() else { return [] }
-                try await writer.send(.syncScope(SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: true)))
+                try await writer.send(
+                    .syncScope(
+                        SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: true)))
                 try await writer.flush()
                 while let message = try await iterator.next() {
                     if case .manifestEnd = message { break }
@@ -62,7 +70,8 @@ struct HostilePrimaryTests {
         return replies
     }
 
-    static let attributes = FileAttributes(mode: 0o644, uid: 0, gid: 0, mtimeSeconds: 1_600_000_000, mtimeNanoseconds: 0)
+    static let attributes = FileAttributes(
+        mode: 0o644, uid: 0, gid: 0, mtimeSeconds: 1_600_000_000, mtimeNanoseconds: 0)
 
     static func sendFile(_ path: String, _ content: String, via writer: FrameWriter) async throws {
         let bytes = Array(content.utf8)
@@ -73,7 +82,8 @@ struct HostilePrimaryTests {
         }
         var hasher = SHA256()
         hasher.update(data: bytes)
-        try await writer.send(.fileBegin(FileHeader(path: path, size: Int64(bytes.count), attributes: attributes, basis: .none)))
+        try await writer.send(
+            .fileBegin(FileHeader(path: path, size: Int64(bytes.count), attributes: attributes, basis: .none)))
         try await writer.send(.fileChunk(ByteBuffer(bytes: compressed)))
         try await writer.send(.fileEnd(contentHash: Array(hasher.finalize())))
     }
@@ -92,11 +102,15 @@ struct HostilePrimaryTests {
             try await writer.send(message)
             try await writer.send(.syncEnd)
         }
-        #expect(!replies.contains { if case .syncDone = $0 { true } else { false } }, "the standby must not go on after a refused frame")
+        #expect(
+            !replies.contains { if case .syncDone = $0 { true } else { false } },
+            "the standby must not go on after a refused frame")
         #expect(try String(contentsOfFile: cluster.root + "/escape", encoding: .utf8) == "must survive")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/understudy-absolute-escape"))
         #expect(!(await cluster.logs.waitFor("path-refused")).isEmpty, "refusal is logged: \(cluster.logs.all)")
-        let replicaEntries = ((try? FileManager.default.contentsOfDirectory(atPath: cluster.replica)) ?? []).filter { $0 != ReplicaAdoption.markerName }
+        let replicaEntries = ((try? FileManager.default.contentsOfDirectory(atPath: cluster.replica)) ?? []).filter {
+            $0 != ReplicaAdoption.markerName
+        }
         #expect(replicaEntries.isEmpty)
     }
 
@@ -112,18 +126,24 @@ struct HostilePrimaryTests {
             try await Self.sendFile("link/victim", "overwritten", via: writer)
             try await writer.send(.operation(.makeDirectory(path: "link/newdir")))
             try await writer.send(.operation(.delete(path: "link/victim")))
-            try await writer.send(.operation(.setAttributes(path: "link/victim", kind: .file, attributes: Self.attributes)))
+            try await writer.send(
+                .operation(.setAttributes(path: "link/victim", kind: .file, attributes: Self.attributes)))
             try await writer.send(.operation(.setDirectoryAttributes(path: "link", attributes: Self.attributes)))
-            try await writer.send(.operation(.rename(from: "link/victim", to: "stolen", contentHash: [UInt8](repeating: 1, count: 32))))
+            try await writer.send(
+                .operation(.rename(from: "link/victim", to: "stolen", contentHash: [UInt8](repeating: 1, count: 32))))
             try await writer.send(.operation(.makeHardLink(path: "hardlink", target: "link/victim")))
-            try await writer.send(.operation(.makeSymlink(path: "link/planted-link", target: "x", attributes: Self.attributes)))
+            try await writer.send(
+                .operation(.makeSymlink(path: "link/planted-link", target: "x", attributes: Self.attributes)))
             try await writer.send(.syncEnd)
         }
         let refused = replies.compactMap { message -> String? in
             if case .operationFailed(let path, .pathRefused, _) = message { return path }
             return nil
         }
-        #expect(Set(refused) == ["link/evil", "link/victim", "link/newdir", "link", "stolen", "hardlink", "link/planted-link"])
+        #expect(
+            Set(refused) == [
+                "link/evil", "link/victim", "link/newdir", "link", "stolen", "hardlink", "link/planted-link",
+            ])
         #expect(refused.count == 9, "every traversing step is refused: \(replies)")
         guard case .syncDone(let report) = replies.last else {
             Issue.record("no syncDone: \(replies)")
@@ -142,10 +162,13 @@ struct HostilePrimaryTests {
         defer { Task { await cluster.remove() } }
         let replies = try await Self.runFakePrimary(cluster) { writer in
             try await Self.sendFile("a", "the replica's content", via: writer)
-            try await writer.send(.operation(.rename(from: "a", to: "b", contentHash: [UInt8](repeating: 9, count: 32))))
+            try await writer.send(
+                .operation(.rename(from: "a", to: "b", contentHash: [UInt8](repeating: 9, count: 32))))
             try await writer.send(.syncEnd)
         }
-        #expect(replies.contains { if case .operationFailed("b", .contentMismatch, _) = $0 { true } else { false } }, "\(replies)")
+        #expect(
+            replies.contains { if case .operationFailed("b", .contentMismatch, _) = $0 { true } else { false } },
+            "\(replies)")
         #expect(try String(contentsOfFile: cluster.replica + "/a", encoding: .utf8) == "the replica's content")
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/b"))
     }

@@ -5,8 +5,9 @@ import UnderstudyCore
 
 struct ManifestChangesTests {
     func entry(_ path: String, size: Int64 = 1) -> ManifestEntry {
-        ManifestEntry(path: path, kind: .file, size: size,
-                      attributes: FileAttributes(mode: 0o644, uid: 0, gid: 0, mtimeSeconds: 1, mtimeNanoseconds: 0))
+        ManifestEntry(
+            path: path, kind: .file, size: size,
+            attributes: FileAttributes(mode: 0o644, uid: 0, gid: 0, mtimeSeconds: 1, mtimeNanoseconds: 0))
     }
 
     @Test func findsChangedAddedAndRemovedEntries_inOnePass() {

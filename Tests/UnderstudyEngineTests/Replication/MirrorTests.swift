@@ -53,7 +53,9 @@ struct MirrorTests {
         lstat(cluster.replica + "/links/h2", &otherStat)
         #expect(replicaStat.st_ino == otherStat.st_ino, "hard links are preserved as links")
         let replicaEntries = try FileManager.default.contentsOfDirectory(atPath: cluster.replica)
-        #expect(!replicaEntries.contains { $0.hasPrefix(".understudy.") && $0 != ReplicaAdoption.markerName }, "no temporaries are left behind")
+        #expect(
+            !replicaEntries.contains { $0.hasPrefix(".understudy.") && $0 != ReplicaAdoption.markerName },
+            "no temporaries are left behind")
 
         let status = try await cluster.status("beta")
         let share = try #require(status.groups.first?.shares.first)
@@ -65,7 +67,8 @@ struct MirrorTests {
     }
 
     @Test func secondSync_sendsDeltasAndRenames_notWholeFiles() async throws {
-        let cluster = try TestCluster(label: "edits", exclude: ["*.tmp", "cache/"], groupExtra: Self.fullComparisonsOnly)
+        let cluster = try TestCluster(
+            label: "edits", exclude: ["*.tmp", "cache/"], groupExtra: Self.fullComparisonsOnly)
         defer { Task { await cluster.remove() } }
         let s = cluster.source
         var big = TestTree.randomBytes(8 << 20, seed: 3)
@@ -75,7 +78,9 @@ struct MirrorTests {
         TestTree.write(s, "gone/sub/b.txt", "b")
         TestTree.write(s, "small.txt", "version 1")
         TestTree.write(s, "mode-only.txt", "same")
-        for index in 0..<50 { TestTree.write(s, "many/f\(index)", TestTree.randomBytes(2000, seed: UInt64(100 + index))) }
+        for index in 0..<50 {
+            TestTree.write(s, "many/f\(index)", TestTree.randomBytes(2000, seed: UInt64(100 + index)))
+        }
         TestTree.write(s, "scratch.tmp", "never mirrored")
         TestTree.write(s, "cache/blob", "never mirrored")
         try cluster.start("alpha")
@@ -101,7 +106,9 @@ struct MirrorTests {
         #expect(plan.deltas == 1)
         #expect(plan.deletions == 2)
         #expect(plan.attributeUpdates >= 1)
-        #expect(result.bytesReceived < 200_000, "a delta of 8 MiB and a rename must not resend content: \(result.bytesReceived) bytes")
+        #expect(
+            result.bytesReceived < 200_000,
+            "a delta of 8 MiB and a rename must not resend content: \(result.bytesReceived) bytes")
         #expect(try await cluster.differences(skip: { $0.hasSuffix(".tmp") || $0.hasPrefix("cache") }) == [])
         #expect(FileManager.default.fileExists(atPath: cluster.replica + "/replica-only.tmp"))
 
@@ -111,7 +118,8 @@ struct MirrorTests {
     }
 
     @Test func includePatterns_mirrorOnlyMatchingFiles() async throws {
-        let cluster = try TestCluster(label: "include", include: ["*.doc", "projects/"], groupExtra: Self.fullComparisonsOnly)
+        let cluster = try TestCluster(
+            label: "include", include: ["*.doc", "projects/"], groupExtra: Self.fullComparisonsOnly)
         defer { Task { await cluster.remove() } }
         TestTree.write(cluster.source, "letters/a.doc", "a")
         TestTree.write(cluster.source, "letters/a.txt", "not included")
@@ -147,7 +155,9 @@ struct MirrorTests {
     @Test func restartedStandby_resumesWithoutResendingWhatItHas() async throws {
         let cluster = try TestCluster(label: "restart", groupExtra: Self.fullComparisonsOnly)
         defer { Task { await cluster.remove() } }
-        for index in 0..<20 { TestTree.write(cluster.source, "f\(index)", TestTree.randomBytes(100_000, seed: UInt64(index))) }
+        for index in 0..<20 {
+            TestTree.write(cluster.source, "f\(index)", TestTree.randomBytes(100_000, seed: UInt64(index)))
+        }
         try cluster.start("alpha")
         try cluster.start("beta")
         #expect(try await cluster.sync().ok)
@@ -159,7 +169,9 @@ struct MirrorTests {
         #expect(try await cluster.sync().ok)
         // The figures survive the restart (state database); what crossed the wire since is the one new file.
         let after = try #require(try await cluster.status("beta").groups.first?.shares.first)
-        #expect(after.bytesReceived - before.bytesReceived < 8192, "\(after.bytesReceived - before.bytesReceived) bytes after restart")
+        #expect(
+            after.bytesReceived - before.bytesReceived < 8192,
+            "\(after.bytesReceived - before.bytesReceived) bytes after restart")
         #expect(try await cluster.differences() == [])
     }
 
@@ -174,7 +186,10 @@ struct MirrorTests {
         let response = try await cluster.sync()
         #expect(!response.ok)
         #expect(response.error?.contains("is empty but the replica holds 5 entries") == true, "\(response)")
-        #expect((try FileManager.default.contentsOfDirectory(atPath: cluster.replica)).filter { $0 != ReplicaAdoption.markerName }.count == 5)
+        #expect(
+            (try FileManager.default.contentsOfDirectory(atPath: cluster.replica)).filter {
+                $0 != ReplicaAdoption.markerName
+            }.count == 5)
         let share = try #require(try await cluster.status("beta").groups.first?.shares.first)
         #expect(share.state == .error)
         #expect(share.lastError?.contains("refusing to delete") == true)

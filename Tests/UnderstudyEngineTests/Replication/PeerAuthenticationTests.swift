@@ -15,8 +15,9 @@ struct PeerAuthenticationTests {
         let address = cluster.configuration.nodes["alpha"]!.address
         var logger = Logger(label: "rogue")
         logger.logLevel = .critical
-        let connection = try await PeerTransport.connect(host: address.host, port: address.port, tls: try PeerTLS.clientContext(identity),
-                                                         allowedNodes: ["alpha"], cluster: "test", logger: logger)
+        let connection = try await PeerTransport.connect(
+            host: address.host, port: address.port, tls: try PeerTLS.clientContext(identity),
+            allowedNodes: ["alpha"], cluster: "test", logger: logger)
         return try await connection.channel.executeThenClose { inbound, outbound in
             let writer = FrameWriter(outbound: outbound)
             do {
@@ -72,7 +73,8 @@ struct PeerAuthenticationTests {
             .initialize(cluster: "test", nodes: ["alpha", "beta", "gamma"], now: Date())
         try cluster.start("alpha")
         try await waitForPrimary(cluster)
-        let received = try await attempt(cluster, certificates: cluster.configuration.certificatesDirectory, as: "gamma")
+        let received = try await attempt(
+            cluster, certificates: cluster.configuration.certificatesDirectory, as: "gamma")
         #expect(!received.contains { if case .planSummary = $0 { true } else { false } })
         #expect(!(await cluster.logs.waitFor("refused peer")).isEmpty, "\(cluster.logs.all)")
     }

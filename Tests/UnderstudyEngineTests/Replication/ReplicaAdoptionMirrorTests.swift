@@ -29,13 +29,17 @@ struct ReplicaAdoptionMirrorTests {
         try cluster.start("beta")
         let response = try await cluster.sync()
         #expect(!response.ok)
-        #expect(response.syncResults?.first?.error?.contains("understudy adopt files/data --keep") == true, "\(response)")
+        #expect(
+            response.syncResults?.first?.error?.contains("understudy adopt files/data --keep") == true, "\(response)")
         #expect(try String(contentsOfFile: cluster.replica + "/precious.txt", encoding: .utf8) == "not the source's")
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/source-only.txt"))
         let share = try #require(try await cluster.status("beta").groups.first?.shares.first)
-        #expect(share.state == .error && share.lastError?.contains("--move-aside") == true, "\(String(describing: share.lastError))")
+        #expect(
+            share.state == .error && share.lastError?.contains("--move-aside") == true,
+            "\(String(describing: share.lastError))")
         try await Task.sleep(for: .seconds(3))
-        #expect(FileManager.default.fileExists(atPath: cluster.replica + "/precious.txt"), "still untouched after retries")
+        #expect(
+            FileManager.default.fileExists(atPath: cluster.replica + "/precious.txt"), "still untouched after retries")
         #expect(cluster.logs.containing("understudy did not put there").count == 1, "told once")
     }
 
@@ -50,10 +54,17 @@ struct ReplicaAdoptionMirrorTests {
             try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "move-aside"), waitingUpTo: 30)
         }
         #expect(response.ok, "\(response)")
-        let aside = try #require(try FileManager.default.contentsOfDirectory(atPath: cluster.root).first { $0.hasPrefix("replica.understudy-aside-") })
-        #expect(try String(contentsOfFile: cluster.root + "/" + aside + "/precious.txt", encoding: .utf8) == "not the source's")
+        let aside = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: cluster.root).first {
+                $0.hasPrefix("replica.understudy-aside-")
+            })
+        #expect(
+            try String(contentsOfFile: cluster.root + "/" + aside + "/precious.txt", encoding: .utf8)
+                == "not the source's")
         #expect(try await cluster.differences() == [], "the replica mirrors the source")
-        let again = try await onThread { try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30) }
+        let again = try await onThread {
+            try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30)
+        }
         #expect(again.ok && again.message?.contains("nothing to do") == true, "\(again)")
     }
 
@@ -64,10 +75,14 @@ struct ReplicaAdoptionMirrorTests {
         try cluster.start("beta")
         _ = try await cluster.sync()
         let client = cluster.control("beta")
-        let response = try await onThread { try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30) }
+        let response = try await onThread {
+            try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30)
+        }
         #expect(response.ok, "\(response)")
         #expect(try await cluster.differences() == [])
-        #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/precious.txt"), "what the source lacks is deleted, as told")
+        #expect(
+            !FileManager.default.fileExists(atPath: cluster.replica + "/precious.txt"),
+            "what the source lacks is deleted, as told")
     }
 
     @Test func badAdoptRequests_areRefusedClearly_andChangeNothing() async throws {
@@ -78,12 +93,22 @@ struct ReplicaAdoptionMirrorTests {
         let beta = cluster.control("beta")
         let alpha = cluster.control("alpha")
         _ = try await cluster.status("alpha")
-        let noMode = try await onThread { try beta.send(ControlRequest(command: .adopt, path: "files/data"), waitingUpTo: 30) }
-        #expect(!noMode.ok && noMode.error?.contains("--keep") == true && noMode.error?.contains("--move-aside") == true, "\(noMode)")
-        let unknown = try await onThread { try beta.send(ControlRequest(command: .adopt, path: "files/nope", keep: "keep"), waitingUpTo: 30) }
+        let noMode = try await onThread {
+            try beta.send(ControlRequest(command: .adopt, path: "files/data"), waitingUpTo: 30)
+        }
+        #expect(
+            !noMode.ok && noMode.error?.contains("--keep") == true && noMode.error?.contains("--move-aside") == true,
+            "\(noMode)")
+        let unknown = try await onThread {
+            try beta.send(ControlRequest(command: .adopt, path: "files/nope", keep: "keep"), waitingUpTo: 30)
+        }
         #expect(!unknown.ok && unknown.error?.contains("one of: files/data") == true, "\(unknown)")
-        let onPrimary = try await onThread { try alpha.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30) }
-        #expect(!onPrimary.ok && onPrimary.error?.contains("run `understudy adopt files/data` there") == true, "\(onPrimary)")
+        let onPrimary = try await onThread {
+            try alpha.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30)
+        }
+        #expect(
+            !onPrimary.ok && onPrimary.error?.contains("run `understudy adopt files/data` there") == true,
+            "\(onPrimary)")
         #expect(FileManager.default.fileExists(atPath: cluster.replica + "/precious.txt"))
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/" + ReplicaAdoption.markerName))
     }

@@ -21,7 +21,10 @@ struct StandbyGoneTests {
         var partial = false
         for _ in 0..<600 where !partial {
             try await Task.sleep(for: .milliseconds(20))
-            let count = (try? FileManager.default.contentsOfDirectory(atPath: cluster.replica + "/big"))?.filter { !$0.hasPrefix(".") }.count ?? 0
+            let count =
+                (try? FileManager.default.contentsOfDirectory(atPath: cluster.replica + "/big"))?.filter {
+                    !$0.hasPrefix(".")
+                }.count ?? 0
             partial = count >= 2
         }
         standby.kill9()
@@ -30,7 +33,9 @@ struct StandbyGoneTests {
         #expect(!gone.isEmpty, "\(cluster.logs.all.suffix(10))")
         let errors = cluster.logs.all.filter { $0.hasPrefix("error") || $0.hasPrefix("critical") }
         #expect(errors.isEmpty, "a standby killed mid-sync is logged at error level: \(errors)")
-        let internalNames = cluster.logs.all.filter { $0.contains("uncleanShutdown") || $0.contains("ioOnClosedChannel") || $0.contains("IOError") }
+        let internalNames = cluster.logs.all.filter {
+            $0.contains("uncleanShutdown") || $0.contains("ioOnClosedChannel") || $0.contains("IOError")
+        }
         #expect(internalNames.isEmpty, "\(internalNames)")
     }
 }

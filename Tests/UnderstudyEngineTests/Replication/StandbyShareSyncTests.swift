@@ -15,9 +15,12 @@ import UnderstudyWire
         let full = FileSystemError(operation: "write", path: "a", errno: ENOSPC)
         #expect(StandbyShareSync.wireCode(for: tooLong) == .nameUnusable)
         #expect(StandbyShareSync.wireCode(for: badBytes) == .nameUnusable)
-        #expect(StandbyShareSync.wireCode(for: notPermitted) == .applyFailed, "an immutable directory may be fixed: retried")
+        #expect(
+            StandbyShareSync.wireCode(for: notPermitted) == .applyFailed, "an immutable directory may be fixed: retried"
+        )
         #expect(StandbyShareSync.wireCode(for: full) == .applyFailed)
-        #expect(StandbyShareSync.wireCode(for: FileSystemError(.pathRefused, operation: "x", path: "../a")) == .pathRefused)
+        #expect(
+            StandbyShareSync.wireCode(for: FileSystemError(.pathRefused, operation: "x", path: "../a")) == .pathRefused)
         #expect(WireErrorCode.nameUnusable.name == "name-unusable")
     }
 }

@@ -5,9 +5,13 @@ import UnderstudyCore
 
 struct StatusRegistryTests {
     @Test func snapshot_showsRunningTransferWithRateAndETA() {
-        let registry = StatusRegistry([GroupStatus(name: "files", role: "standby", peer: "alpha", peerConnected: true,
-                                                   shares: [ShareStatus(name: "data", path: "/r", state: .initialSync)])])
-        registry.setProgress(group: "files", share: "data", TransferProgress(filesTotal: 4, bytesTotal: 4000, startedAt: 10))
+        let registry = StatusRegistry([
+            GroupStatus(
+                name: "files", role: "standby", peer: "alpha", peerConnected: true,
+                shares: [ShareStatus(name: "data", path: "/r", state: .initialSync)])
+        ])
+        registry.setProgress(
+            group: "files", share: "data", TransferProgress(filesTotal: 4, bytesTotal: 4000, startedAt: 10))
         registry.updateProgress(group: "files", share: "data") { progress in
             progress.filesDone = 1
             progress.bytesDone = 1000

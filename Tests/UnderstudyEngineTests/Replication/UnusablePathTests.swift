@@ -41,7 +41,8 @@ struct UnusablePathTests {
         return depth
     }
 
-    @Test func aPathLongerThanTheWireAllows_isSkippedWithOneWarning_whileTheRestMirrorsOverOneConnection() async throws {
+    @Test func aPathLongerThanTheWireAllows_isSkippedWithOneWarning_whileTheRestMirrorsOverOneConnection() async throws
+    {
         let cluster = try TestCluster(label: "long-path")
         defer { Task { await cluster.remove() } }
         for index in 0..<20 { TestTree.write(cluster.source, "ok/\(index).txt", "file \(index)") }
@@ -66,7 +67,9 @@ struct UnusablePathTests {
         #expect(warnings.count == 1, "warned once, not at every sync: \(warnings)")
         #expect(warnings.first?.contains("longer than 4096 bytes") == true)
         #expect((warnings.first?.utf8.count ?? 0) < 600, "the path is shortened in the log")
-        #expect(cluster.logs.containing("connected to alpha, which serves group files").count == 1, "the connection was never dropped")
+        #expect(
+            cluster.logs.containing("connected to alpha, which serves group files").count == 1,
+            "the connection was never dropped")
         #expect(cluster.logs.containing("sync files/data failed").isEmpty)
     }
 
@@ -92,11 +95,17 @@ struct UnusablePathTests {
         try await Task.sleep(for: .seconds(8))
         // Once on each node: the standby that cannot apply it, the primary that hears so.
         let standbyWarnings = cluster.logs.all.filter { $0.hasPrefix("warning could not apply \"locked/b.txt\"") }
-        let primaryWarnings = cluster.logs.all.filter { $0.hasPrefix("warning standby could not apply \"locked/b.txt\"") }
-        #expect(standbyWarnings.count == 1 && primaryWarnings.count == 1, "warned once: \(standbyWarnings) \(primaryWarnings)")
+        let primaryWarnings = cluster.logs.all.filter {
+            $0.hasPrefix("warning standby could not apply \"locked/b.txt\"")
+        }
+        #expect(
+            standbyWarnings.count == 1 && primaryWarnings.count == 1,
+            "warned once: \(standbyWarnings) \(primaryWarnings)")
         let retries = cluster.logs.all.filter { $0.contains("locked/b.txt") }.count
         #expect(retries < 10, "\(retries) lines about the refused file in 8 s")
-        #expect(cluster.logs.containing("connected to alpha, which serves group files").count == 1, "the connection was never dropped")
+        #expect(
+            cluster.logs.containing("connected to alpha, which serves group files").count == 1,
+            "the connection was never dropped")
         // Once the directory is writable again, the file lands.
         _ = Self.chattr("-i", cluster.replica + "/locked")
         #expect(try await cluster.sync().ok)
@@ -116,7 +125,9 @@ struct UnusablePathTests {
         try cluster.start("alpha")
         try await Task.sleep(for: .seconds(8))
         let attempts = cluster.logs.all.filter { $0.hasPrefix("error sync files/data failed: source") }
-        #expect(attempts.count >= 2 && attempts.count <= 6, "\(attempts.count) refused syncs in 8 s; pauses must grow (0.5, 1, 2, 4 s): \(cluster.logs.all.suffix(12))")
+        #expect(
+            attempts.count >= 2 && attempts.count <= 6,
+            "\(attempts.count) refused syncs in 8 s; pauses must grow (0.5, 1, 2, 4 s): \(cluster.logs.all.suffix(12))")
     }
 
     static func chattr(_ flag: String, _ path: String) -> Int32 {

@@ -11,12 +11,14 @@ struct StateDatabaseEventTests {
             let start = Date(timeIntervalSinceReferenceDate: 785_000_000.5)
             var ids: [Int64] = []
             for index in 0..<10 {
-                ids.append(try database.appendEvent(EventRecord(
-                    time: start.addingTimeInterval(Double(index)),
-                    level: index == 3 ? "error" : "info",
-                    kind: "sync-finished",
-                    share: index.isMultiple(of: 2) ? "g/even" : (index == 9 ? nil : "g/odd"),
-                    message: "event \(index)")))
+                ids.append(
+                    try database.appendEvent(
+                        EventRecord(
+                            time: start.addingTimeInterval(Double(index)),
+                            level: index == 3 ? "error" : "info",
+                            kind: "sync-finished",
+                            share: index.isMultiple(of: 2) ? "g/even" : (index == 9 ? nil : "g/odd"),
+                            message: "event \(index)")))
             }
             #expect(ids == ids.sorted() && Set(ids).count == 10)
 
@@ -41,7 +43,8 @@ struct StateDatabaseEventTests {
             let database = try StateDatabase(directory: temp.path)
             let now = Date()
             try database.appendEvent(EventRecord(time: now, level: "info", kind: "a", message: "first"))
-            try database.appendEvent(EventRecord(time: now.addingTimeInterval(-3600), level: "warning", kind: "b", message: "second"))
+            try database.appendEvent(
+                EventRecord(time: now.addingTimeInterval(-3600), level: "warning", kind: "b", message: "second"))
             #expect(try database.recentEvents(limit: 2).map(\.message) == ["second", "first"])
         }
     }

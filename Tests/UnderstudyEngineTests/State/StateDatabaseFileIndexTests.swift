@@ -56,7 +56,8 @@ struct StateDatabaseFileIndexTests {
     @Test func remove_deletesOnlyTheNamedPaths_andIgnoresUnknownOnes() throws {
         try withStateTestDirectory { temp in
             let database = try StateDatabase(directory: temp.path)
-            try database.upsertFileIndex(share: "g/s", [record("a", size: 1), record("b", size: 2), record("c", size: 3)])
+            try database.upsertFileIndex(
+                share: "g/s", [record("a", size: 1), record("b", size: 2), record("c", size: 3)])
             try database.removeFromFileIndex(share: "g/s", paths: ["a", "c", "never-there"])
             #expect(Set(try database.fileIndex(share: "g/s").keys) == ["b"])
         }
@@ -100,8 +101,9 @@ struct StateDatabaseFileIndexTests {
         try withStateTestDirectory { temp in
             let database = try StateDatabase(directory: temp.path)
             let records = (0..<20_000).map { index in
-                record("tree/\(index / 100)/file-\(index).dat", size: Int64(index), inode: UInt64(index) + 1,
-                       hash: index.isMultiple(of: 2) ? hash(UInt8(index % 256)) : nil)
+                record(
+                    "tree/\(index / 100)/file-\(index).dat", size: Int64(index), inode: UInt64(index) + 1,
+                    hash: index.isMultiple(of: 2) ? hash(UInt8(index % 256)) : nil)
             }
             let clock = ContinuousClock()
             let upsert = try clock.measure { try database.upsertFileIndex(share: "g/big", records) }

@@ -30,7 +30,8 @@ struct StateDatabaseTests {
                 ctimeSeconds: 1_700_000_001, ctimeNanoseconds: 6, inode: 42,
                 contentHash: Array(repeating: 0xAB, count: 32))
             let status = SyncStatusRecord(share: "web/docs", state: "in-sync", filesTotal: 1, updatedAt: Date())
-            let event = EventRecord(time: Date(), level: "info", kind: "sync-finished", share: "web/docs", message: "done")
+            let event = EventRecord(
+                time: Date(), level: "info", kind: "sync-finished", share: "web/docs", message: "done")
             do {
                 let database = try StateDatabase(directory: temp.path)
                 try database.upsertFileIndex(share: "web/docs", [record])
@@ -103,7 +104,8 @@ struct StateDatabaseTests {
 
     @Test func refuses_databasePathThatIsADirectory() throws {
         try withStateTestDirectory { temp in
-            try FileManager.default.createDirectory(atPath: temp.sub("state.sqlite"), withIntermediateDirectories: false)
+            try FileManager.default.createDirectory(
+                atPath: temp.sub("state.sqlite"), withIntermediateDirectories: false)
 
             let error = try #require(throws: StateError.self) {
                 try StateDatabase(directory: temp.path)
@@ -121,14 +123,18 @@ struct StateDatabaseTests {
                 for writer in 0..<2 {
                     group.addTask {
                         for round in 0..<rounds {
-                            try database.upsertFileIndex(share: "g/s", [
-                                FileIndexRecord(
-                                    path: "w\(writer)/\(round)", size: Int64(round), mtimeSeconds: 0,
-                                    mtimeNanoseconds: 0, ctimeSeconds: 0, ctimeNanoseconds: 0,
-                                    inode: UInt64(round), contentHash: nil),
-                            ])
-                            try database.appendEvent(EventRecord(
-                                time: Date(), level: "info", kind: "test", share: "g/s", message: "\(writer)-\(round)"))
+                            try database.upsertFileIndex(
+                                share: "g/s",
+                                [
+                                    FileIndexRecord(
+                                        path: "w\(writer)/\(round)", size: Int64(round), mtimeSeconds: 0,
+                                        mtimeNanoseconds: 0, ctimeSeconds: 0, ctimeNanoseconds: 0,
+                                        inode: UInt64(round), contentHash: nil)
+                                ])
+                            try database.appendEvent(
+                                EventRecord(
+                                    time: Date(), level: "info", kind: "test", share: "g/s",
+                                    message: "\(writer)-\(round)"))
                         }
                     }
                 }

@@ -11,8 +11,12 @@ import Testing
     @Test func aSecondLock_ofTheSameStateDirectory_isRefused_namingTheHolder() throws {
         try withStateTestDirectory { directory in
             let first = try StateDirectoryLock(stateDirectory: directory.sub("state"), node: "alpha")
-            let error = #expect(throws: StateDirectoryLockError.self) { try StateDirectoryLock(stateDirectory: directory.sub("state"), node: "alpha") }
-            #expect(error?.description.contains("node alpha's daemon is already running (pid \(getpid()))") == true, "\(String(describing: error))")
+            let error = #expect(throws: StateDirectoryLockError.self) {
+                try StateDirectoryLock(stateDirectory: directory.sub("state"), node: "alpha")
+            }
+            #expect(
+                error?.description.contains("node alpha's daemon is already running (pid \(getpid()))") == true,
+                "\(String(describing: error))")
             #expect(error?.description.contains(directory.sub("state")) == true)
             _ = first
         }
@@ -60,23 +64,27 @@ import Testing
     /// start waits for it a moment, then, should it linger, names it instead of a daemon that is not there.
     @Test func aLockHeldAfterItsDaemonEnded_isWaitedFor_andThenBlamedOnTheGuardian() async throws {
         // Seconds of waiting: on a thread of its own, not one of the cooperative pool's two.
-        try await onThread { try withStateTestDirectory { directory in
-            let state = directory.sub("g")
-            do { _ = try StateDirectoryLock(stateDirectory: state, node: "alpha") }
-            // Another open file of the lock (as the guardian's inherited one), saying a daemon no longer alive ran.
-            let held = open(state + "/daemon.lock", O_RDWR)
-            #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
-            defer { close(held) }
-            _ = ftruncate(held, 0)
-            _ = pwrite(held, "running 2147483646 2026-12-04T00:00:00Z\n", 40, 0)
-            let start = Date()
-            let error = #expect(throws: StateDirectoryLockError.self) { try StateDirectoryLock(stateDirectory: state, node: "alpha") }
-            #expect(Date().timeIntervalSince(start) >= 4, "waited for the guardian before refusing")
-            #expect(error?.description.contains("its address guardian") == true, "\(String(describing: error))")
+        try await onThread {
+            try withStateTestDirectory { directory in
+                let state = directory.sub("g")
+                do { _ = try StateDirectoryLock(stateDirectory: state, node: "alpha") }
+                // Another open file of the lock (as the guardian's inherited one), saying a daemon no longer alive ran.
+                let held = open(state + "/daemon.lock", O_RDWR)
+                #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+                defer { close(held) }
+                _ = ftruncate(held, 0)
+                _ = pwrite(held, "running 2147483646 2026-12-04T00:00:00Z\n", 40, 0)
+                let start = Date()
+                let error = #expect(throws: StateDirectoryLockError.self) {
+                    try StateDirectoryLock(stateDirectory: state, node: "alpha")
+                }
+                #expect(Date().timeIntervalSince(start) >= 4, "waited for the guardian before refusing")
+                #expect(error?.description.contains("its address guardian") == true, "\(String(describing: error))")
 
-            // Released within the wait: the start goes ahead.
-            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { flock(held, LOCK_UN) }
-            _ = try StateDirectoryLock(stateDirectory: state, node: "alpha")
-        } }
+                // Released within the wait: the start goes ahead.
+                DispatchQueue.global().asyncAfter(deadline: .now() + 1) { flock(held, LOCK_UN) }
+                _ = try StateDirectoryLock(stateDirectory: state, node: "alpha")
+            }
+        }
     }
 }

@@ -5,8 +5,9 @@ struct StateTestDirectory {
     let path: String
 
     init() throws {
-        var template = Array((NSTemporaryDirectory() as NSString)
-            .appendingPathComponent("understudy-state-test-XXXXXX").utf8CString)
+        var template = Array(
+            (NSTemporaryDirectory() as NSString)
+                .appendingPathComponent("understudy-state-test-XXXXXX").utf8CString)
         let created = template.withUnsafeMutableBufferPointer { buffer in
             mkdtemp(buffer.baseAddress!)
         }

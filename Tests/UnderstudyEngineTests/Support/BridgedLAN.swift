@@ -80,7 +80,9 @@ struct BridgedLAN {
                 var destination = sockaddr_in6()
                 destination.sin6_family = sa_family_t(AF_INET6)
                 destination.sin6_port = in_port_t(9).bigEndian
-                guard inet_pton(AF_INET6, address, &destination.sin6_addr) == 1 else { throw NamespaceError(message: "bad \(address)") }
+                guard inet_pton(AF_INET6, address, &destination.sin6_addr) == 1 else {
+                    throw NamespaceError(message: "bad \(address)")
+                }
                 sent = withUnsafePointer(to: &destination) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                         sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
@@ -90,14 +92,18 @@ struct BridgedLAN {
                 var destination = sockaddr_in()
                 destination.sin_family = sa_family_t(AF_INET)
                 destination.sin_port = in_port_t(9).bigEndian
-                guard inet_pton(AF_INET, address, &destination.sin_addr) == 1 else { throw NamespaceError(message: "bad \(address)") }
+                guard inet_pton(AF_INET, address, &destination.sin_addr) == 1 else {
+                    throw NamespaceError(message: "bad \(address)")
+                }
                 sent = withUnsafePointer(to: &destination) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                         sendto(fd, payload, payload.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
                     }
                 }
             }
-            guard sent == payload.count else { throw NamespaceError(message: "sendto \(address): \(String(cString: strerror(errno)))") }
+            guard sent == payload.count else {
+                throw NamespaceError(message: "sendto \(address): \(String(cString: strerror(errno)))")
+            }
         }
     }
 }

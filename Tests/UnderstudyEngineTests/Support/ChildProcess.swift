@@ -17,8 +17,9 @@ final class ChildProcess: @unchecked Sendable {
     /// (a descriptor the caller keeps and closes).
     init(executable: String, arguments: [String], environment: [String: String] = [:], output: Int32) throws {
         var pid: pid_t = 0
-        let error = ProcessRunner.spawn(executable: executable, arguments: arguments, environment: environment,
-                                        output: output, pid: &pid)
+        let error = ProcessRunner.spawn(
+            executable: executable, arguments: arguments, environment: environment,
+            output: output, pid: &pid)
         guard error == 0 else { throw ChildProcessError(message: "\(executable): \(String(cString: strerror(error)))") }
         self.pid = pid
     }
@@ -62,10 +63,13 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Runs a program to its end (at most `timeout` seconds, then it is killed): its exit code (or 128 + the
     /// signal that ended it) and its output, standard output and error together.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                    timeout: Double = 120) throws -> (status: Int32, output: String) {
-        let outcome = ProcessRunner.runBlocking(executable: executable, arguments: arguments, environment: environment,
-                                                timeout: timeout, outputLimit: 4 << 20)
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        timeout: Double = 120
+    ) throws -> (status: Int32, output: String) {
+        let outcome = ProcessRunner.runBlocking(
+            executable: executable, arguments: arguments, environment: environment,
+            timeout: timeout, outputLimit: 4 << 20)
         switch outcome.termination {
         case .exited(let code): return (code, outcome.output)
         case .signaled(let signal): return (128 + signal, outcome.output)

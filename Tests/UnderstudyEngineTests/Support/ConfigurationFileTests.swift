@@ -18,8 +18,13 @@ import Testing
     @Test func refuses_aDirectory_sayingSo() throws {
         let root = TestTree.makeTemporaryDirectory("config-dir")
         defer { TestTree.remove(root) }
-        #expect(throws: ConfigurationFileError(code: .notRegularFile, path: root,
-                                               message: "cannot read configuration \(root): it is a directory; pass the file itself, like \(root)/understudy.toml, with --config")) {
+        #expect(
+            throws: ConfigurationFileError(
+                code: .notRegularFile, path: root,
+                message:
+                    "cannot read configuration \(root): it is a directory; pass the file itself, like \(root)/understudy.toml, with --config"
+            )
+        ) {
             try ConfigurationFile.read(root)
         }
     }
@@ -29,23 +34,36 @@ import Testing
         defer { TestTree.remove(root) }
         mkfifo(root + "/fifo", 0o600)
         let started = Date()
-        #expect(throws: ConfigurationFileError(code: .notRegularFile, path: root + "/fifo",
-                                               message: "cannot read configuration \(root)/fifo: it is a FIFO, not a regular file; pass the configuration file with --config")) {
+        #expect(
+            throws: ConfigurationFileError(
+                code: .notRegularFile, path: root + "/fifo",
+                message:
+                    "cannot read configuration \(root)/fifo: it is a FIFO, not a regular file; pass the configuration file with --config"
+            )
+        ) {
             try ConfigurationFile.read(root + "/fifo")
         }
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
     @Test func refuses_devNull_asACharacterDevice() {
-        #expect(throws: ConfigurationFileError(code: .notRegularFile, path: "/dev/null",
-                                               message: "cannot read configuration /dev/null: it is a character device, not a regular file; pass the configuration file with --config")) {
+        #expect(
+            throws: ConfigurationFileError(
+                code: .notRegularFile, path: "/dev/null",
+                message:
+                    "cannot read configuration /dev/null: it is a character device, not a regular file; pass the configuration file with --config"
+            )
+        ) {
             try ConfigurationFile.read("/dev/null")
         }
     }
 
     @Test func refuses_aMissingFile_namingItAndTheOption() {
-        #expect(throws: ConfigurationFileError(code: .notFound, path: "/nonexistent/u.toml",
-                                               message: "cannot read configuration /nonexistent/u.toml: no such file; pass --config PATH")) {
+        #expect(
+            throws: ConfigurationFileError(
+                code: .notFound, path: "/nonexistent/u.toml",
+                message: "cannot read configuration /nonexistent/u.toml: no such file; pass --config PATH")
+        ) {
             try ConfigurationFile.read("/nonexistent/u.toml")
         }
     }
@@ -60,7 +78,9 @@ import Testing
             Issue.record("a Latin-1 file was read as UTF-8")
         } catch {
             #expect(error.code == .notText)
-            #expect(error.description.hasPrefix("\(root)/u.toml:2: the file is not UTF-8 text: byte 0xE9 at column 6"), "\(error)")
+            #expect(
+                error.description.hasPrefix("\(root)/u.toml:2: the file is not UTF-8 text: byte 0xE9 at column 6"),
+                "\(error)")
         }
     }
 
@@ -70,8 +90,13 @@ import Testing
         let fd = open(root + "/u.toml", O_CREAT | O_WRONLY, 0o600)
         ftruncate(fd, 64 * 1024 * 1024)
         close(fd)
-        #expect(throws: ConfigurationFileError(code: .tooLarge, path: root + "/u.toml",
-                                               message: "cannot read configuration \(root)/u.toml: it is 67108864 bytes; a configuration file is at most 4194304 bytes")) {
+        #expect(
+            throws: ConfigurationFileError(
+                code: .tooLarge, path: root + "/u.toml",
+                message:
+                    "cannot read configuration \(root)/u.toml: it is 67108864 bytes; a configuration file is at most 4194304 bytes"
+            )
+        ) {
             try ConfigurationFile.read(root + "/u.toml")
         }
     }

@@ -10,7 +10,8 @@ final class DaemonProcess {
     let node: String
 
     static var binary: String {
-        let tests = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let tests =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = (tests as NSString).deletingLastPathComponent
         while !directory.isEmpty && directory != "/" {
             let candidate = directory + "/understudy"
@@ -26,8 +27,9 @@ final class DaemonProcess {
         let output = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard output >= 0 else { throw ChildProcessError(message: "\(log): \(String(cString: strerror(errno)))") }
         defer { close(output) }
-        child = try ChildProcess(executable: DaemonProcess.binary, arguments: ["run", "--config", config, "--node", node],
-                                 output: output)
+        child = try ChildProcess(
+            executable: DaemonProcess.binary, arguments: ["run", "--config", config, "--node", node],
+            output: output)
     }
 
     var pid: Int32 { child.pid }
@@ -48,7 +50,8 @@ extension TestTree {
     @discardableResult
     static func writeRandomFile(_ root: String, _ relative: String, size: Int) -> String {
         let path = root + "/" + relative
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let input = open("/dev/urandom", O_RDONLY)
         let output = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         precondition(input >= 0 && output >= 0)
@@ -67,4 +70,3 @@ extension TestTree {
         return digest(path)
     }
 }
-

@@ -50,16 +50,20 @@ struct NetworkNamespace: Sendable {
             let thread = Thread {
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
                 guard fd >= 0 else {
-                    continuation.resume(throwing: NamespaceError(message: "open \(path): \(String(cString: strerror(errno)))"))
+                    continuation.resume(
+                        throwing: NamespaceError(message: "open \(path): \(String(cString: strerror(errno)))"))
                     return
                 }
                 defer { close(fd) }
                 guard let setns = NetworkNamespace.setns else {
-                    continuation.resume(throwing: NamespaceError(message: "this C library has no setns(2); the namespace tests need it"))
+                    continuation.resume(
+                        throwing: NamespaceError(message: "this C library has no setns(2); the namespace tests need it")
+                    )
                     return
                 }
                 guard setns(fd, NetworkNamespace.cloneNewNet) == 0 else {
-                    continuation.resume(throwing: NamespaceError(message: "setns \(path): \(String(cString: strerror(errno)))"))
+                    continuation.resume(
+                        throwing: NamespaceError(message: "setns \(path): \(String(cString: strerror(errno)))"))
                     return
                 }
                 do {

@@ -31,7 +31,9 @@ struct ProcessRunnerTests {
         let outcome = await ProcessRunner.run("head -c 200000 /dev/zero | tr '\\0' a", timeout: 10, outputLimit: 1000)
         #expect(outcome.exitStatus == 0)
         #expect(outcome.outputTruncated)
-        #expect(outcome.output.hasPrefix(String(repeating: "a", count: 1000) + "\n[output cut: 200000 bytes written, the first 1000 kept]"))
+        #expect(
+            outcome.output.hasPrefix(
+                String(repeating: "a", count: 1000) + "\n[output cut: 200000 bytes written, the first 1000 kept]"))
     }
 
     @Test func inheritsNoDescriptorOfTheDaemon_butItsOwnThree() async throws {
@@ -46,8 +48,9 @@ struct ProcessRunnerTests {
     }
 
     @Test func passesExtraEnvironment_onTopOfTheDaemons() async {
-        let outcome = await ProcessRunner.run("printf '%s|%s' \"$UNDERSTUDY_TEST\" \"${PATH:+path}\"",
-                                              environment: ["UNDERSTUDY_TEST": "it's here"], timeout: 10)
+        let outcome = await ProcessRunner.run(
+            "printf '%s|%s' \"$UNDERSTUDY_TEST\" \"${PATH:+path}\"",
+            environment: ["UNDERSTUDY_TEST": "it's here"], timeout: 10)
         #expect(outcome.output == "it's here|path")
     }
 
@@ -72,13 +75,15 @@ struct ProcessRunnerTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let pidFile = directory + "/child.pid"
         // Ignored signals stay ignored across exec, so the background sleep ignores TERM as well.
-        let outcome = await ProcessRunner.run("trap '' TERM; sleep 30 & echo $! > \(pidFile); echo started; wait",
-                                              timeout: 0.3)
+        let outcome = await ProcessRunner.run(
+            "trap '' TERM; sleep 30 & echo $! > \(pidFile); echo started; wait",
+            timeout: 0.3)
         #expect(outcome.timedOut)
         #expect(outcome.signal == SIGKILL)
         #expect(outcome.duration >= 2.2 && outcome.duration < 8)
         #expect(outcome.output == "started\n")
-        let child = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let child = try #require(
+            Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(await eventuallyGone(child))
     }
 
@@ -87,7 +92,8 @@ struct ProcessRunnerTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let pidFile = directory + "/child.pid"
         let outcome = await ProcessRunner.run("sleep 20 & echo $! > \(pidFile); echo done", timeout: 10)
-        let child = Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        let child = Int32(
+            try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
         if let child { kill(child, SIGKILL) }
         #expect(outcome.exitStatus == 0)
         #expect(outcome.output == "done\n")

@@ -34,7 +34,9 @@ final class SMTPSink: @unchecked Sendable {
     }
 
     static let python = "/usr/bin/python3"
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp_sink.py").path
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "smtp_sink.py"
+    ).path
 
     let directory: String
     private(set) var port = 0
@@ -76,7 +78,8 @@ final class SMTPSink: @unchecked Sendable {
         }
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         sink.stop()
-        throw Failure(description: "the SMTP sink did not start (is python3-aiosmtpd installed? run scripts/setup): \(output)")
+        throw Failure(
+            description: "the SMTP sink did not start (is python3-aiosmtpd installed? run scripts/setup): \(output)")
     }
 
     /// Ends the server: its standard input closes, then SIGTERM, then SIGKILL, each with a bounded wait.
@@ -105,10 +108,12 @@ final class SMTPSink: @unchecked Sendable {
         while let content = try? String(contentsOfFile: "\(directory)/\(number).eml", encoding: .utf8) {
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(number).json"))
             let facts = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-            messages.append(Message(content: content, mailFrom: facts["mail_from"] as? String ?? "",
-                                    recipients: facts["rcpt_tos"] as? [String] ?? [],
-                                    mailOptions: facts["mail_options"] as? [String] ?? [],
-                                    tls: facts["tls"] as? Bool ?? false, login: facts["login"] as? String))
+            messages.append(
+                Message(
+                    content: content, mailFrom: facts["mail_from"] as? String ?? "",
+                    recipients: facts["rcpt_tos"] as? [String] ?? [],
+                    mailOptions: facts["mail_options"] as? [String] ?? [],
+                    tls: facts["tls"] as? Bool ?? false, login: facts["login"] as? String))
             number += 1
         }
         return messages
@@ -116,7 +121,9 @@ final class SMTPSink: @unchecked Sendable {
 }
 
 /// Runs `body` with a started sink and stops it afterwards, also when `body` throws.
-func withSMTPSink<T>(_ options: SMTPSink.Options = SMTPSink.Options(), _ body: (SMTPSink) async throws -> T) async throws -> T {
+func withSMTPSink<T>(
+    _ options: SMTPSink.Options = SMTPSink.Options(), _ body: (SMTPSink) async throws -> T
+) async throws -> T {
     let sink = try await SMTPSink.start(options)
     do {
         let result = try await body(sink)

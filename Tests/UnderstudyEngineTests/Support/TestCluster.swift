@@ -25,8 +25,11 @@ final class TestCluster: @unchecked Sendable {
     private var daemons: [String: Task<Void, Error>] = [:]
     private var listeners: [String: NIOLockedValueBox<Bool>] = [:]
 
-    init(label: String, exclude: [String] = [], include: [String] = [], resyncInterval: String = "1h", groupExtra: String = "",
-         relayed: Bool = false, shareExtra: String = "", trailer: String = "") throws {
+    init(
+        label: String, exclude: [String] = [], include: [String] = [], resyncInterval: String = "1h",
+        groupExtra: String = "",
+        relayed: Bool = false, shareExtra: String = "", trailer: String = ""
+    ) throws {
         root = TestTree.makeTemporaryDirectory(label)
         source = root + "/source"
         replica = root + "/replica"
@@ -35,33 +38,33 @@ final class TestCluster: @unchecked Sendable {
         let quoted = { (list: [String]) in "[" + list.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
         let alphaPort = TestCluster.freePort()
         let text = """
-        cluster = "test"
-        certificates = "\(root)/certs"
+            cluster = "test"
+            certificates = "\(root)/certs"
 
-        [nodes.alpha]
-        address = "127.0.0.1:\(alphaPort)"
-        state_dir = "\(root)/alpha-state"
+            [nodes.alpha]
+            address = "127.0.0.1:\(alphaPort)"
+            state_dir = "\(root)/alpha-state"
 
-        [nodes.beta]
-        address = "127.0.0.1:\(TestCluster.freePort())"
-        state_dir = "\(root)/beta-state"
+            [nodes.beta]
+            address = "127.0.0.1:\(TestCluster.freePort())"
+            state_dir = "\(root)/beta-state"
 
-        [groups.files]
-        primary = "alpha"
-        standby = "beta"
-        resync_interval = "\(resyncInterval)"
-        \(groupExtra)
+            [groups.files]
+            primary = "alpha"
+            standby = "beta"
+            resync_interval = "\(resyncInterval)"
+            \(groupExtra)
 
-        [[groups.files.shares]]
-        name = "data"
-        source = "\(source)"
-        replica = "\(replica)"
-        exclude = \(quoted(exclude))
-        include = \(quoted(include))
-        \(shareExtra)
-        \(trailer)
+            [[groups.files.shares]]
+            name = "data"
+            source = "\(source)"
+            replica = "\(replica)"
+            exclude = \(quoted(exclude))
+            include = \(quoted(include))
+            \(shareExtra)
+            \(trailer)
 
-        """
+            """
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         configuration = try ConfigurationLoader.load(text: text, path: configPath).get()
         if relayed {
@@ -79,8 +82,9 @@ final class TestCluster: @unchecked Sendable {
 
     func start(_ node: String) throws {
         let listening = NIOLockedValueBox(false)
-        let daemon = try NodeDaemon(configuration: node == "beta" ? standbyConfiguration : configuration, node: node,
-                                    logger: logs.logger(node), onListening: { _ in listening.withLockedValue { $0 = true } })
+        let daemon = try NodeDaemon(
+            configuration: node == "beta" ? standbyConfiguration : configuration, node: node,
+            logger: logs.logger(node), onListening: { _ in listening.withLockedValue { $0 = true } })
         listeners[node] = listening
         daemons[node] = Task { try await daemon.run() }
     }
@@ -129,7 +133,9 @@ final class TestCluster: @unchecked Sendable {
 
     /// Polls until source and replica compare equal (content and metadata) or `seconds` pass; returns the
     /// differences left (empty when converged). Nobody asks for a sync: the live mirror must get there alone.
-    func waitUntilConverged(seconds: Double = 20, skip: @escaping @Sendable (String) -> Bool = { _ in false }) async throws -> [String] {
+    func waitUntilConverged(
+        seconds: Double = 20, skip: @escaping @Sendable (String) -> Bool = { _ in false }
+    ) async throws -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
         var left: [String] = []
         repeat {
@@ -184,8 +190,10 @@ final class LogCapture: Sendable {
             get { metadata[key] }
             set { metadata[key] = newValue }
         }
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
+        func log(
+            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+            function: String, line: UInt
+        ) {
             capture.record("\(level) \(message)")
         }
     }

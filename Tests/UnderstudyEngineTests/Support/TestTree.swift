@@ -19,7 +19,8 @@ enum TestTree {
 
     static func write(_ root: String, _ relative: String, _ content: [UInt8], mode: mode_t = 0o644) {
         let path = root + "/" + relative
-        try! FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try! FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
         precondition(fd >= 0, "cannot create \(path)")
         content.withUnsafeBytes { raw in
@@ -39,7 +40,9 @@ enum TestTree {
         var bytes = [UInt8](repeating: 0, count: count)
         var index = 0
         while index < count {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
             withUnsafeBytes(of: state) { word in
                 for byte in word where index < count {
                     bytes[index] = byte
@@ -82,25 +85,33 @@ enum TestTree {
         var digest: String
         var linkGroup: Int
 
-        var description: String { "\(kind) mode=\(String(mode, radix: 8)) mtime=\(mtime) uid=\(uid) gid=\(gid) size=\(size) digest=\(digest.prefix(12)) link=\(linkGroup)" }
+        var description: String {
+            "\(kind) mode=\(String(mode, radix: 8)) mtime=\(mtime) uid=\(uid) gid=\(gid) size=\(size) digest=\(digest.prefix(12)) link=\(linkGroup)"
+        }
     }
 
     /// Every entry below `root` except `skip(relative)` and our own reserved names, keyed by relative path.
     /// Hard links are numbered by first appearance, so two trees compare equal when their link structure does.
-    static func snapshot(_ root: String, skip: (String) -> Bool = { _ in false }, compareContent: Bool = true) -> [String: Entry] {
+    static func snapshot(
+        _ root: String, skip: (String) -> Bool = { _ in false }, compareContent: Bool = true
+    ) -> [String: Entry] {
         var result: [String: Entry] = [:]
         var inodeGroups: [UInt64: Int] = [:]
         let paths = (FileManager.default.subpaths(atPath: root) ?? []).sorted()
         var rootStat = stat()
         lstat(root, &rootStat)
-        result[""] = Entry(kind: "dir", mode: UInt32(rootStat.st_mode & 0o7777), mtime: mtime(rootStat), uid: rootStat.st_uid,
-                           gid: rootStat.st_gid, size: 0, digest: "", linkGroup: 0)
+        result[""] = Entry(
+            kind: "dir", mode: UInt32(rootStat.st_mode & 0o7777), mtime: mtime(rootStat), uid: rootStat.st_uid,
+            gid: rootStat.st_gid, size: 0, digest: "", linkGroup: 0)
         for relative in paths {
-            if relative.split(separator: "/").contains(where: { $0.hasPrefix(".understudy.") }) || skip(relative) { continue }
+            if relative.split(separator: "/").contains(where: { $0.hasPrefix(".understudy.") }) || skip(relative) {
+                continue
+            }
             var st = stat()
             guard lstat(root + "/" + relative, &st) == 0 else { continue }
-            var entry = Entry(kind: "?", mode: UInt32(st.st_mode & 0o7777), mtime: mtime(st), uid: st.st_uid, gid: st.st_gid,
-                              size: Int64(st.st_size), digest: "", linkGroup: 0)
+            var entry = Entry(
+                kind: "?", mode: UInt32(st.st_mode & 0o7777), mtime: mtime(st), uid: st.st_uid, gid: st.st_gid,
+                size: Int64(st.st_size), digest: "", linkGroup: 0)
             switch st.st_mode & S_IFMT {
             case S_IFDIR:
                 entry.kind = "dir"
@@ -108,7 +119,8 @@ enum TestTree {
             case S_IFLNK:
                 entry.kind = "link"
                 entry.mode = 0
-                entry.digest = (try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/" + relative)) ?? "?"
+                entry.digest =
+                    (try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/" + relative)) ?? "?"
             default:
                 entry.kind = "file"
                 if compareContent { entry.digest = digest(root + "/" + relative) }
@@ -141,7 +153,8 @@ enum TestTree {
             let a = source[path]
             let b = replica[path]
             if a == b { return nil }
-            return "\(String(reflecting: path)): source \(a.map(\.description) ?? "missing") vs replica \(b.map(\.description) ?? "missing")"
+            return
+                "\(String(reflecting: path)): source \(a.map(\.description) ?? "missing") vs replica \(b.map(\.description) ?? "missing")"
         }
     }
 
@@ -173,7 +186,9 @@ enum TestTree {
             guard let stream = opendir(relative.isEmpty ? root : root + "/" + relative) else { continue }
             defer { closedir(stream) }
             while let entry = readdir(stream) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
                 if name == "." || name == ".." { continue }
                 let path = relative.isEmpty ? name : relative + "/" + name
                 result.append(path)

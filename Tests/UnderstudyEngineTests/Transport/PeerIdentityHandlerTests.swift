@@ -95,7 +95,9 @@ struct PeerIdentityHandlerTests {
             )
 
             _ = try expectPeerRefusal(await server.firstPeer(), code: .handshakeFailed)
-            await #expect(throws: PeerRefusedError.self) { try await peerTLSWait(client.peer, "identifying the server") }
+            await #expect(throws: PeerRefusedError.self) {
+                try await peerTLSWait(client.peer, "identifying the server")
+            }
             try await peerTLSWait(client.channel.closeFuture, "the connection closing")
             #expect(client.events.identified.isEmpty)
         }
@@ -228,14 +230,17 @@ struct PeerIdentityHandlerTests {
         try await withPeerTLSHarness { harness in
             let server = try await harness.startServer(
                 context: PeerTLS.serverContext(certificates.identity("intruder")),
-                allowedNodes: ["beta", "intruder"], cluster: Self.cluster, logger: PeerTLSTestLogRecorder().logger("server")
+                allowedNodes: ["beta", "intruder"], cluster: Self.cluster,
+                logger: PeerTLSTestLogRecorder().logger("server")
             )
             let client = try await harness.connect(
                 port: server.port,
                 context: PeerTLS.clientContext(certificates.identity("beta")),
                 allowedNodes: Self.members, cluster: Self.cluster, logger: clientLog.logger("client")
             )
-            let error = await #expect(throws: PeerRefusedError.self) { try await peerTLSWait(client.peer, "identifying the server") }
+            let error = await #expect(throws: PeerRefusedError.self) {
+                try await peerTLSWait(client.peer, "identifying the server")
+            }
             #expect(error?.code == .unknownNode)
             try await peerTLSWait(client.channel.closeFuture, "the connection closing")
             #expect(client.events.identified.isEmpty)
@@ -257,7 +262,9 @@ struct PeerIdentityHandlerTests {
                 allowedNodes: ["alpha"], cluster: Self.cluster, logger: PeerTLSTestLogRecorder().logger("client")
             )
             let refusal = try expectPeerRefusal(await server.firstPeer(), code: .ownIdentity)
-            #expect(refusal.reason.contains("certificate names this node itself ('alpha'): it connected to itself"), "\(refusal.reason)")
+            #expect(
+                refusal.reason.contains("certificate names this node itself ('alpha'): it connected to itself"),
+                "\(refusal.reason)")
             #expect(!refusal.reason.contains("not a node of cluster"))
         }
     }
@@ -271,7 +278,8 @@ struct PeerIdentityHandlerTests {
         try await withPeerTLSHarness { harness in
             let server = try await harness.startServer(
                 context: PeerTLS.serverContext(certificates.identity("alpha")),
-                allowedNodes: Self.members, cluster: Self.cluster, logger: serverLog.logger("server"), refusals: refusals
+                allowedNodes: Self.members, cluster: Self.cluster, logger: serverLog.logger("server"),
+                refusals: refusals
             )
             for _ in 0..<30 {
                 let client = try await harness.connectTCP(port: server.port)
@@ -279,13 +287,17 @@ struct PeerIdentityHandlerTests {
                 try await peerTLSWait(client.closeFuture, "the server closing the connection")
             }
             #expect(await peerTLSEventually { server.peers.all.count == 30 })
-            #expect(serverLog.warnings(containing: "refused peer 127.0.0.1:").count == 1, "\(serverLog.warnings(containing: "refused"))")
+            #expect(
+                serverLog.warnings(containing: "refused peer 127.0.0.1:").count == 1,
+                "\(serverLog.warnings(containing: "refused"))")
             clock.withLockedValue { $0 += 11 }
             let last = try await harness.connectTCP(port: server.port)
             try await last.writeAndFlush(ByteBuffer(string: "junk\r\n")).get()
             try await peerTLSWait(last.closeFuture, "the server closing the connection")
             #expect(await peerTLSEventually { serverLog.warnings(containing: "refused peer 127.0.0.1:").count == 2 })
-            #expect(serverLog.warnings(containing: "and 29 more like it in the last 11 s").count == 1, "\(serverLog.warnings(containing: "refused"))")
+            #expect(
+                serverLog.warnings(containing: "and 29 more like it in the last 11 s").count == 1,
+                "\(serverLog.warnings(containing: "refused"))")
         }
     }
 }
@@ -336,7 +348,8 @@ func expectPeerRefusal(
         Issue.record("peer was accepted as '\(name)'", sourceLocation: sourceLocation)
         throw PeerTLSTestFailure.accepted(name)
     case .failure(let error):
-        let refusal = try #require(error as? PeerRefusedError, "unexpected error \(error)", sourceLocation: sourceLocation)
+        let refusal = try #require(
+            error as? PeerRefusedError, "unexpected error \(error)", sourceLocation: sourceLocation)
         #expect(refusal.code == code, "refused for \(refusal)", sourceLocation: sourceLocation)
         return refusal
     }
