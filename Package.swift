@@ -198,6 +198,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // What tests of every module share (not linked into the executable): time that moves only when told to.
+        .target(name: "UnderstudyTestSupport", dependencies: ["UnderstudySupport"]),
         .executableTarget(
             name: "understudy",
             dependencies: [
@@ -224,7 +226,7 @@ let package = Package(
                 "UnderstudyNode", "UnderstudyCore", "UnderstudyWire", "UnderstudySupport", "UnderstudyState",
                 "UnderstudyCertificates", "UnderstudyDelta", "UnderstudyTransport", "UnderstudyFileSystem",
                 "UnderstudyChangeCapture", "UnderstudyHealth", "UnderstudyNotify", "UnderstudyReplication",
-                "UnderstudyArchive", "UnderstudyRejoin", "UnderstudyFailover", "UnderstudyControl",
+                "UnderstudyArchive", "UnderstudyRejoin", "UnderstudyFailover", "UnderstudyControl", "UnderstudyTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -16,7 +16,7 @@ import UnderstudySupport
 /// tree removed, a half-pruned one is removed, kept versions without a record are deleted.
 public final class ArchiveService: Sendable {
     let node: NodeRuntime
-    /// Wall-clock seconds since 1970 (archive names, schedules, history times).
+    /// Wall-clock seconds since 1970 (archive names, schedules, history times): the node's clock unless a test moves it.
     let clock: @Sendable () -> Double
     let notify: @Sendable (NotificationEvent) -> Void
     let tick: Double
@@ -40,11 +40,11 @@ public final class ArchiveService: Sendable {
 
     public init(
         node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
-        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }, tick: Double = 30
+        clock: (@Sendable () -> Double)? = nil, tick: Double = 30
     ) {
         self.node = node
         self.notify = notify
-        self.clock = clock
+        self.clock = clock ?? { node.clock.wallSeconds() }
         self.tick = tick
     }
 

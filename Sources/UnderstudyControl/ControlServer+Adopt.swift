@@ -44,7 +44,7 @@ extension ControlServer {
             return ControlResponse(
                 ok: true, message: "\(context.localPath) is already the replica of \(key); nothing to do")
         }
-        let now = Date().timeIntervalSince1970
+        let now = node.clock.wallSeconds()
         let outcome: Result<String, Error> = await context.replicaGate.withExclusiveAccess {
             do {
                 if mode == "keep" {

@@ -215,10 +215,10 @@ extension FailoverService {
                 tell(
                     NotificationEvent(
                         kind: kind, severity: severity, node: runtime.name, group: group, topic: topic,
-                        summary: summary, detail: detail, time: Date().timeIntervalSince1970))
+                        summary: summary, detail: detail, time: runtime.clock.wallSeconds()))
             case .recordOwnership(let ownership):
                 do {
-                    try runtime.database.saveOwnership(ownership, group: group)
+                    try runtime.database.saveOwnership(ownership, group: group, at: runtime.clock.wallTime())
                 } catch {
                     runtime.logger.critical("group \(group): cannot store \(ownership) learned from the peer: \(error)")
                 }
@@ -261,7 +261,7 @@ extension FailoverService {
                 kind: .stepDown, severity: .critical, node: runtime.name, group: group, topic: "release-failed",
                 summary:
                     "\(runtime.name) could not fully give up group \(group): check its address and services by hand",
-                detail: report.text, time: Date().timeIntervalSince1970))
+                detail: report.text, time: runtime.clock.wallSeconds()))
         guard let actions = self.actions[group] else { return }
         Task {
             for _ in 0..<720 {
@@ -323,13 +323,13 @@ extension FailoverService {
                         kind: .checkFailing, severity: .warning, node: runtime.name, group: group, topic: check.name,
                         summary: "\(label) fails on \(runtime.name): \(message)",
                         detail: "\(check.probe.typeName) \(check.probe.target), \(check.fall) failures in a row.",
-                        time: Date().timeIntervalSince1970))
+                        time: runtime.clock.wallSeconds()))
             case .recovered?:
                 tell(
                     NotificationEvent(
                         kind: .checkRecovered, severity: .info, node: runtime.name, group: group, topic: check.name,
                         summary: "\(label) passes again on \(runtime.name): \(result.message)", detail: "",
-                        time: Date().timeIntervalSince1970))
+                        time: runtime.clock.wallSeconds()))
             case nil:
                 break
             }
@@ -345,7 +345,7 @@ extension FailoverService {
         tell(
             NotificationEvent(
                 kind: kind, severity: severity, node: runtime.name, group: nil, topic: "\(peer)/\(link)",
-                summary: "\(runtime.name): \(summary)", detail: "", time: Date().timeIntervalSince1970))
+                summary: "\(runtime.name): \(summary)", detail: "", time: runtime.clock.wallSeconds()))
     }
 
     /// Log, event log, and the notification channels.

@@ -99,7 +99,7 @@ extension FailoverService {
             NotificationEvent(
                 kind: .takeoverStarted, severity: .warning, node: runtime.name, group: name, topic: "switchover",
                 summary: "switchover of group \(name) from \(runtime.name) to \(peer) started", detail: "",
-                time: Date().timeIntervalSince1970))
+                time: runtime.clock.wallSeconds()))
         let stopAt = runtime.now()
         let stopped = await actions.stopServices()
         lines += stopped.lines
@@ -129,7 +129,7 @@ extension FailoverService {
                     kind: .takeoverFailed, severity: .critical, node: runtime.name, group: name, topic: "switchover",
                     summary:
                         "switchover of group \(name) to \(peer) failed: changes were not drained; \(runtime.name) still serves it",
-                    detail: lines.joined(separator: "\n"), time: Date().timeIntervalSince1970))
+                    detail: lines.joined(separator: "\n"), time: runtime.clock.wallSeconds()))
             return SwitchoverReport(ok: false, lines: lines, total: runtime.now() - started)
         }
         lines.append(
@@ -143,7 +143,7 @@ extension FailoverService {
         let current = runtime.ownership(group: name) ?? GroupOwnership.initial(of: group)
         let next = current.takenOver(by: peer)
         do {
-            try runtime.database.saveOwnership(next, group: name)
+            try runtime.database.saveOwnership(next, group: name, at: runtime.clock.wallTime())
         } catch {
             var report = GroupActions.Report()
             await actions.bringUp(&report)
@@ -171,7 +171,7 @@ extension FailoverService {
                     kind: .takeoverFailed, severity: .critical, node: runtime.name, group: name, topic: "switchover",
                     summary:
                         "switchover of group \(name): \(peer) holds \(next) but was not seen serving it; check it, or run `understudy failover \(name)` there",
-                    detail: lines.joined(separator: "\n"), time: Date().timeIntervalSince1970))
+                    detail: lines.joined(separator: "\n"), time: runtime.clock.wallSeconds()))
             return SwitchoverReport(ok: false, lines: lines, total: total)
         }
         lines.append(
@@ -182,7 +182,7 @@ extension FailoverService {
                 kind: .takeoverFinished, severity: .warning, node: runtime.name, group: name, topic: "switchover",
                 summary:
                     "switchover of group \(name) to \(peer) done in \(Self.ms(total)); services unavailable for \(Self.ms(outage))",
-                detail: lines.joined(separator: "\n"), time: Date().timeIntervalSince1970))
+                detail: lines.joined(separator: "\n"), time: runtime.clock.wallSeconds()))
         return SwitchoverReport(ok: true, lines: lines, total: total, outage: outage)
     }
 

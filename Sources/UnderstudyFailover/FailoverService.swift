@@ -128,6 +128,7 @@ package final class FailoverService: Sendable {
         for group in groups {
             actions[group.name] = GroupActions(
                 node: runtime.name, group: group, database: runtime.database, logger: runtime.logger,
+                clock: runtime.clock,
                 stopFollowing: { [followers] in
                     // A dead primary sends nothing more (no FIN either when its cable is cut): waiting longer only
                     // adds to the outage. A live one (a forced takeover) stops at its next read.
@@ -142,7 +143,7 @@ package final class FailoverService: Sendable {
                         context in
                         do {
                             return
-                                "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: Date().timeIntervalSince1970)) entries"
+                                "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: runtime.clock.wallSeconds())) entries"
                         } catch {
                             runtime.logger.error(
                                 "group \(group.name): could not record the rejoin base of \(context.key): \(error); a rejoining node will keep every file that differs as a conflict"

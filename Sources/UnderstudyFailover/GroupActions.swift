@@ -12,6 +12,8 @@ struct GroupActions: Sendable {
     let group: GroupConfiguration
     let database: StateDatabase
     let logger: Logger
+    /// What each step's duration is measured on.
+    let clock: any EngineClock
     /// Stops the group's replica from following the old primary, and waits until it has stopped.
     let stopFollowing: @Sendable () async -> Void
     /// Records this node's tree of every share as the base of `epoch` (what a rejoining node compares against);
@@ -50,7 +52,7 @@ struct GroupActions: Sendable {
     /// Stores `ownership` first; when that fails nothing else is done.
     func takeOver(_ ownership: GroupOwnership) async -> (stored: Bool, report: Report) {
         var report = Report()
-        let started = Self.clock()
+        let started = clock.monotonicSeconds()
         do {
             try database.saveOwnership(ownership, group: group.name)
         } catch {
@@ -58,17 +60,17 @@ struct GroupActions: Sendable {
             logger.critical("group \(group.name): cannot store \(ownership), so nothing is taken over: \(error)")
             return (false, report)
         }
-        report.step("stored \(ownership) (\(Self.milliseconds(since: started)))")
+        report.step("stored \(ownership) (\(milliseconds(since: started)))")
         logger.notice("group \(group.name): stored \(ownership)")
         ownershipStored(ownership)
-        let stopAt = Self.clock()
+        let stopAt = clock.monotonicSeconds()
         await stopFollowing()
-        report.step("replica stopped following, now the live data (\(Self.milliseconds(since: stopAt)))")
+        report.step("replica stopped following, now the live data (\(milliseconds(since: stopAt)))")
         // Before the services start: the base is the tree as the old holder left it.
-        let baseAt = Self.clock()
+        let baseAt = clock.monotonicSeconds()
         let lines = recordBase(ownership.epoch)
         report.step(
-            "recorded the base of epoch \(ownership.epoch): \(lines.joined(separator: ", ")) (\(Self.milliseconds(since: baseAt)))"
+            "recorded the base of epoch \(ownership.epoch): \(lines.joined(separator: ", ")) (\(milliseconds(since: baseAt)))"
         )
         await bringUp(&report)
         return (true, report)
@@ -77,7 +79,7 @@ struct GroupActions: Sendable {
     /// Address, announcements, start scripts.
     func bringUp(_ report: inout Report) async {
         if let address = takeover.serviceAddress, let interface {
-            let addAt = Self.clock()
+            let addAt = clock.monotonicSeconds()
             do {
                 // Held (renewed, guarded) when it can die with the daemon; one it had already gets the lifetime too.
                 let added =
@@ -85,7 +87,7 @@ struct GroupActions: Sendable {
                         try holdings.add(.init(group: group.name, address: address, interface: interface))
                     } ?? InterfaceAddresses.add(address, interface: interface)
                 report.step(
-                    "\(added ? "added" : "already had") \(address) on \(interface) (\(Self.milliseconds(since: addAt)))"
+                    "\(added ? "added" : "already had") \(address) on \(interface) (\(milliseconds(since: addAt)))"
                 )
                 logger.notice("group \(group.name): \(added ? "added" : "already had") \(address) on \(interface)")
                 announce(address, interface: interface, &report)
@@ -173,7 +175,7 @@ struct GroupActions: Sendable {
     func release(runStopScripts: Bool) async -> Report {
         var report = Report()
         if let address = takeover.serviceAddress, let interface {
-            let at = Self.clock()
+            let at = clock.monotonicSeconds()
             do {
                 // No longer renewed nor guarded: should the removal fail, the kernel drops it when its lifetime runs out.
                 let removed =
@@ -181,7 +183,7 @@ struct GroupActions: Sendable {
                         try holdings.remove(.init(group: group.name, address: address, interface: interface))
                     } ?? InterfaceAddresses.remove(address, interface: interface)
                 if removed {
-                    report.step("removed \(address) from \(interface) (\(Self.milliseconds(since: at)))")
+                    report.step("removed \(address) from \(interface) (\(milliseconds(since: at)))")
                     logger.notice("group \(group.name): removed \(address) from \(interface)")
                 }
             } catch {
@@ -219,9 +221,7 @@ struct GroupActions: Sendable {
                     separator: "\n  | ")
     }
 
-    static func clock() -> Double { MonotonicClock.seconds() }
-
-    static func milliseconds(since start: Double) -> String {
-        "\(Int(((clock() - start) * 1000).rounded())) ms"
+    func milliseconds(since start: Double) -> String {
+        "\(Int(((clock.monotonicSeconds() - start) * 1000).rounded())) ms"
     }
 }

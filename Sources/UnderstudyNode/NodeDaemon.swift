@@ -66,11 +66,14 @@ public struct NodeDaemon: Service {
         let notifications = NotificationService(
             configuration: configuration.notify, node: node, logger: logger,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            stateDirectory: runtime.nodeConfiguration.stateDirectory)
+            stateDirectory: runtime.nodeConfiguration.stateDirectory,
+            now: { [clock = runtime.clock] in clock.wallSeconds() },
+            sleep: { [clock = runtime.clock] in try? await clock.sleep(seconds: $0) })
         self.notifications = notifications
         let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
         runtime.notifier.withLockedValue { $0 = notifier }
         let name = node
+        let clock = runtime.clock
         runtime.conflictObserver.withLockedValue {
             $0 = { conflict in
                 notifier(
@@ -82,7 +85,7 @@ public struct NodeDaemon: Service {
                             "conflict in \(conflict.share): \(conflict.path) was changed on \(conflict.node) too; its version is kept beside it as \(conflict.copy)",
                         detail:
                             "Reason: \(conflict.reason). Both versions are in the tree \(name) serves. See `understudy conflicts`, then resolve with `understudy conflicts resolve \(conflict.share)/\(conflict.path) --keep local|remote|both`.",
-                        time: Date().timeIntervalSince1970))
+                        time: clock.wallSeconds()))
             }
         }
         archives =

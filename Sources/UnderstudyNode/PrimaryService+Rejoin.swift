@@ -136,7 +136,7 @@ extension PrimaryService {
             ConflictInfo(
                 id: 0, share: context.key, path: ConflictName.original(of: header.path), copy: header.path, node: peer,
                 reason: reason,
-                foundAt: Date(), copySize: header.size,
+                foundAt: node.clock.wallTime(), copySize: header.size,
                 copyModified: Date(
                     timeIntervalSince1970: Double(header.attributes.mtimeSeconds) + Double(
                         header.attributes.mtimeNanoseconds) / 1e9)))

@@ -60,6 +60,6 @@ extension StandbyGroupService {
                 detail: preferred
                     ? ""
                     : "Nothing already mirrored is sent again: the mirror resumes from its last acknowledged change. It moves back to \(route.paths[0]) once that link has been up for \(Int(route.settle)) s.",
-                time: Date().timeIntervalSince1970))
+                time: node.clock.wallSeconds()))
     }
 }

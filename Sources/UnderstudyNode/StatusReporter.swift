@@ -62,13 +62,13 @@ struct StatusReporter: Sendable {
                         "\($0.name): \($0.state.rawValue), \($0.changesPending) changes pending, lag \(Self.milliseconds($0.lagSeconds))"
                             + ($0.lastError.map { ", last error: \($0)" } ?? "")
                     }.joined(separator: "\n"),
-                    time: Date().timeIntervalSince1970))
+                    time: node.clock.wallSeconds()))
         case .resumed(let seconds)?:
             notify(
                 NotificationEvent(
                     kind: .replicationResumed, severity: .info, node: node.name, group: group.name, topic: group.name,
                     summary: "replication of group \(group.name) runs again on \(node.name) after \(Int(seconds)) s",
-                    detail: "", time: Date().timeIntervalSince1970))
+                    detail: "", time: node.clock.wallSeconds()))
         case nil:
             break
         }

@@ -89,7 +89,7 @@ package struct RejoinSession {
         var outcome = Outcome(
             conflicts: plan.conflicts.count, copies: plan.copies.count, deletions: plan.deletions.count,
             restored: plan.restored.count)
-        let now = Date().timeIntervalSince1970
+        let now = node.clock.wallSeconds()
         // What an interrupted run recorded: why each copy it made exists, and the copies whose rename never
         // happened (they keep their name: one record per conflict).
         let recorded = try node.database.conflicts(prefix: context.key, all: true).filter {
@@ -107,7 +107,8 @@ package struct RejoinSession {
                 ConflictInfo(
                     id: 0, share: context.key, path: conflict.path, copy: copy, node: node.name,
                     reason: conflict.reason.rawValue,
-                    foundAt: Date(), copySize: conflict.local.size, copyModified: Self.date(conflict.local.attributes)))
+                    foundAt: node.clock.wallTime(), copySize: conflict.local.size,
+                    copyModified: Self.date(conflict.local.attributes)))
             try Self.renameDurably(root: root, from: conflict.path, to: copy)
             node.logger.warning(
                 "rejoin of \(context.key): \(conflict.path) changed here and is not the serving node's version (\(conflict.reason.rawValue)): kept as \(copy)"

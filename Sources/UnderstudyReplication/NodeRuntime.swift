@@ -30,22 +30,26 @@ public final class NodeRuntime: Sendable {
     package let shareContexts: [ShareKey: ShareContext]
     public let applyOwnership: Bool
     public let startedAt: Date
+    /// The one clock of the node's parts (tests give a `ManualClock`).
+    public let clock: any EngineClock
+    /// Seconds on the clock's monotonic reading.
     public let now: @Sendable () -> Double
     /// Who holds each group, as this node knows it (stored in the state database; kept here for quick reads).
     private let ownerships = NIOLockedValueBox<[String: GroupOwnership]>([:])
 
     public init(
-        configuration: ClusterConfiguration, name: String, logger: Logger,
-        now: @escaping @Sendable () -> Double = MonotonicClock.seconds
+        configuration: ClusterConfiguration, name: String, logger: Logger, clock: any EngineClock = SystemClock()
     ) throws {
         let nodeConfiguration = try Self.settings(of: name, in: configuration)
         self.configuration = configuration
         self.name = name
         self.nodeConfiguration = nodeConfiguration
         self.logger = logger
+        self.clock = clock
+        let now: @Sendable () -> Double = { clock.monotonicSeconds() }
         self.now = now
         applyOwnership = geteuid() == 0
-        startedAt = Date()
+        startedAt = clock.wallTime()
         database = try StateDatabase(directory: nodeConfiguration.stateDirectory)
         var groups: [GroupStatus] = []
         var contexts: [ShareKey: ShareContext] = [:]
@@ -165,7 +169,7 @@ public final class NodeRuntime: Sendable {
     package func event(_ level: String, _ kind: String, _ message: String, share: String? = nil) {
         do {
             try database.appendEvent(
-                EventRecord(time: Date(), level: level, kind: kind, share: share, message: message))
+                EventRecord(time: clock.wallTime(), level: level, kind: kind, share: share, message: message))
         } catch {
             logger.warning("could not record event: \(error)")
         }
@@ -185,7 +189,7 @@ public final class NodeRuntime: Sendable {
                     filesDone: status.filesDone,
                     bytesTotal: status.bytesTotal, bytesDone: status.bytesDone, bytesSent: status.bytesSent,
                     bytesReceived: status.bytesReceived, lastSyncAt: status.lastSyncAt, lastError: status.lastError,
-                    updatedAt: Date()))
+                    updatedAt: clock.wallTime()))
         } catch {
             logger.warning("could not save status of \(group)/\(share): \(error)")
         }

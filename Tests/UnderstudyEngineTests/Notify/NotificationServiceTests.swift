@@ -4,6 +4,7 @@ import Testing
 import UnderstudyCore
 import UnderstudyNode
 import UnderstudyNotify
+import UnderstudyTestSupport
 
 @Suite(.timeLimit(.minutes(1)))
 struct NotificationServiceTests {
@@ -16,7 +17,7 @@ struct NotificationServiceTests {
         let clock = self.clock
         return NotificationService(
             channels: channels, repeatAfter: repeatAfter, logger: log.logger(),
-            now: { clock.now }, sleep: { await clock.sleep($0) }, queueLimit: queueLimit)
+            now: { clock.now }, sleep: { try? await clock.sleep(seconds: $0) }, queueLimit: queueLimit)
     }
 
     func event(_ kind: NotificationEvent.Kind, topic: String = "lan") -> NotificationEvent {

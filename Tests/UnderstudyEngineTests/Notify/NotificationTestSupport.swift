@@ -3,68 +3,9 @@ import Logging
 import UnderstudyCore
 import UnderstudyNode
 import UnderstudyNotify
+import UnderstudyTestSupport
 
-/// Time for NotificationService that moves only when the test says so.
-final class ManualClock: @unchecked Sendable {
-    private struct Sleeper {
-        let id: Int
-        let wake: Double
-        let continuation: CheckedContinuation<Void, Never>
-    }
-
-    private let lock = NSLock()
-    private var time: Double
-    private var sleepers: [Sleeper] = []
-    private var cancelled: Set<Int> = []
-    private var nextID = 0
-    private var requested: [Double] = []
-
-    init(now: Double) {
-        time = now
-    }
-
-    var now: Double { lock.withLock { time } }
-    /// Every sleep asked for so far, in seconds.
-    var sleeps: [Double] { lock.withLock { requested } }
-    var sleeping: Int { lock.withLock { sleepers.count } }
-
-    func sleep(_ seconds: Double) async {
-        let id = lock.withLock {
-            nextID += 1
-            requested.append(seconds)
-            return nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                lock.withLock {
-                    if cancelled.remove(id) != nil {
-                        continuation.resume()
-                    } else {
-                        sleepers.append(Sleeper(id: id, wake: time + seconds, continuation: continuation))
-                    }
-                }
-            }
-        } onCancel: {
-            lock.withLock {
-                if let index = sleepers.firstIndex(where: { $0.id == id }) {
-                    sleepers.remove(at: index).continuation.resume()
-                } else {
-                    cancelled.insert(id)
-                }
-            }
-        }
-    }
-
-    /// Moves time on and wakes the sleeps that are due.
-    func advance(by seconds: Double) {
-        lock.withLock {
-            time += seconds
-            let due = sleepers.filter { $0.wake <= time }
-            sleepers.removeAll { $0.wake <= time }
-            due.forEach { $0.continuation.resume() }
-        }
-    }
-
+extension ManualClock {
     /// Waits (real time, bounded) until `count` sleeps have been asked for in all.
     func waitForSleeps(_ count: Int, seconds: Double = 10) async -> Bool {
         await eventually(seconds: seconds) { self.sleeps.count >= count && self.sleeping > 0 }
