@@ -23,23 +23,30 @@ struct GroupRoles: Sendable {
         }
     }
 
-    /// The holder of `group` changed. Off the caller's path: watching a tree takes seconds, a takeover must not wait.
-    func holderChanged(_ name: String) {
+    /// Serves or follows each group as its holder changes, until cancelled. Each change is handled in a child task,
+    /// off the publisher's path: watching a tree takes seconds, and a takeover must not wait for it.
+    func run(_ changes: AsyncStream<HolderChange>) async {
+        await withTaskGroup(of: Void.self) { handlers in
+            for await change in changes {
+                handlers.addTask { await holderChanged(change.group) }
+            }
+            handlers.cancelAll()
+        }
+    }
+
+    /// The holder of `group` changed: start serving it (capture, then stop following), or stop and follow.
+    func holderChanged(_ name: String) async {
         guard let group = runtime.configuration.groups[name] else { return }
         let contexts = runtime.shareContexts.values.filter { $0.group.name == name }
         if runtime.owns(group: name) {
-            Task {
-                for context in contexts { _ = try? await onThread { context.startCapture() } }
-                await followers.stop(group: name, waitingAtMost: 5)
-                runtime.logger.notice(
-                    "group \(name): this node holds it now; its tree is the live data, served to \(group.peer(of: runtime.name))"
-                )
-            }
+            for context in contexts { _ = try? await onThread { context.startCapture() } }
+            await followers.stop(group: name, waitingAtMost: 5)
+            runtime.logger.notice(
+                "group \(name): this node holds it now; its tree is the live data, served to \(group.peer(of: runtime.name))"
+            )
         } else {
-            Task {
-                for context in contexts { _ = try? await onThread { context.stopCapture() } }
-                follow(group)
-            }
+            for context in contexts { _ = try? await onThread { context.stopCapture() } }
+            follow(group)
         }
     }
 }

@@ -169,8 +169,9 @@ public struct NodeDaemon: Service {
                     }
                 }
                 let roles = GroupRoles(runtime: runtime, followers: followers, tls: tlsClient, requests: syncRequests)
-                runtime.roleObserver.withLockedValue { $0 = { group in roles.holderChanged(group) } }
+                let holderChanges = runtime.holderChanges.subscribe()
                 for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
+                tasks.addTask { await roles.run(holderChanges) }
                 tasks.addTask {
                     await withTaskCancellationHandler {
                         while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }

@@ -132,12 +132,12 @@ public final class NodeRuntime: Sendable {
             ? "primary" : configured.primary == name && ownership.epoch > 0 ? "stepped-down" : "standby"
         status.update(group: group) { $0.role = role }
         if before.map({ $0.owner != ownership.owner }) ?? false {
-            roleObserver.withLockedValue { $0 }?(group)
+            holderChanges.publish(HolderChange(group: group, ownership: ownership))
         }
     }
 
-    /// Told when the holder of a group changes (the daemon starts or stops serving and following).
-    package let roleObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
+    /// Each change of a group's holder (the daemon starts or stops serving and following on it).
+    public let holderChanges = HolderChanges()
     /// Told when the serving tree took in a conflict copy, and when a rejoin finished (the failover service).
     package let conflictObserver = NIOLockedValueBox<(@Sendable (ConflictFound) -> Void)?>(nil)
     /// Shares (keys) whose tree may hold temporaries of a run that crashed: each follower removes them before its
