@@ -20,10 +20,16 @@ class Entry:
     target: str | None
 
 
+# understudy's own file at the root of a replica (which cluster and share it belongs to); not part of the mirror.
+REPLICA_MARKER = ".understudy.replica"
+
+
 def describe(root: str) -> dict[str, Entry]:
     entries: dict[str, Entry] = {}
     for directory, subdirectories, files in os.walk(root):
         for name in subdirectories + files:
+            if directory == root and name == REPLICA_MARKER:
+                continue
             full = os.path.join(directory, name)
             info = os.lstat(full)
             if stat.S_ISLNK(info.st_mode):
