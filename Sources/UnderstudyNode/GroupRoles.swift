@@ -26,7 +26,7 @@ struct GroupRoles: Sendable {
     /// Serves or follows each group as its holder changes, until cancelled. Each change is handled in a child task,
     /// off the publisher's path: watching a tree takes seconds, and a takeover must not wait for it.
     func run(_ changes: AsyncStream<HolderChange>) async {
-        await withTaskGroup(of: Void.self) { handlers in
+        await withDiscardingTaskGroup { handlers in
             for await change in changes {
                 handlers.addTask { await holderChanged(change.group) }
             }
