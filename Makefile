@@ -37,7 +37,7 @@ clean:
 
 # The project's format (.swift-format: 4 spaces, 120 columns); `make lint` says what differs, `make format` fixes it.
 format:
-	$(SWIFT) format -i -r Sources Tests IntegrationTests
+	$(SWIFT) format -i -r Package.swift Sources Tests IntegrationTests
 
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests IntegrationTests
+	$(SWIFT) format lint --strict -r Package.swift Sources Tests IntegrationTests

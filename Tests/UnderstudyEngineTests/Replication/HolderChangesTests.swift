@@ -37,28 +37,7 @@ struct HolderChangesTests {
     @Test func runtime_publishesAChange_onlyWhenTheHolderChanges_notForTheSameHolderAgain() async throws {
         let root = TestTree.makeTemporaryDirectory("holder-changes")
         defer { TestTree.remove(root) }
-        let text = """
-            cluster = "test"
-            certificates = "\(root)/certs"
-
-            [nodes.alpha]
-            address = "127.0.0.1:\(TestPorts.take())"
-            state_dir = "\(root)/alpha-state"
-
-            [nodes.beta]
-            address = "127.0.0.1:\(TestPorts.take())"
-            state_dir = "\(root)/beta-state"
-
-            [groups.files]
-            primary = "alpha"
-            standby = "beta"
-
-            [[groups.files.shares]]
-            name = "data"
-            source = "\(root)/source"
-            replica = "\(root)/replica"
-            """
-        let configuration = try ConfigurationLoader.load(text: text, path: root + "/understudy.toml").get()
+        let configuration = try TestConfiguration.pair(root: root)
         let runtime = try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "test"))
         let stream = runtime.holderChanges.subscribe()
         // The same holder with a new epoch (a peer's handshake after a restart) is not a change of holder.

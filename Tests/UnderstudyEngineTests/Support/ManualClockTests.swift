@@ -54,15 +54,7 @@ struct ManualClockTests {
     @Test func nodeRuntime_stampsItsStartAndItsEvents_withTheClockItIsGiven() throws {
         let root = TestTree.makeTemporaryDirectory("clock-runtime")
         defer { TestTree.remove(root) }
-        let text = """
-            cluster = "test"
-            certificates = "\(root)/certs"
-
-            [nodes.alpha]
-            address = "127.0.0.1:\(TestPorts.take())"
-            state_dir = "\(root)/alpha-state"
-            """
-        let configuration = try ConfigurationLoader.load(text: text, path: root + "/understudy.toml").get()
+        let configuration = try TestConfiguration.pair(root: root)
         let clock = ManualClock(now: 1_700_000_000, monotonicOrigin: 10)
         let runtime = try NodeRuntime(
             configuration: configuration, name: "alpha", logger: .init(label: "test"), clock: clock)

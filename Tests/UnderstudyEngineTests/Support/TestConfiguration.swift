@@ -1,0 +1,30 @@
+import UnderstudyCore
+
+/// A cluster configuration for tests that need a node's runtime without running a daemon: alpha (primary) and beta
+/// (standby) of one group `files` with one share `data`, their state under `root`.
+enum TestConfiguration {
+    static func pair(root: String) throws -> ClusterConfiguration {
+        let text = """
+            cluster = "test"
+            certificates = "\(root)/certs"
+
+            [nodes.alpha]
+            address = "127.0.0.1:\(TestPorts.take())"
+            state_dir = "\(root)/alpha-state"
+
+            [nodes.beta]
+            address = "127.0.0.1:\(TestPorts.take())"
+            state_dir = "\(root)/beta-state"
+
+            [groups.files]
+            primary = "alpha"
+            standby = "beta"
+
+            [[groups.files.shares]]
+            name = "data"
+            source = "\(root)/source"
+            replica = "\(root)/replica"
+            """
+        return try ConfigurationLoader.load(text: text, path: root + "/understudy.toml").get()
+    }
+}
