@@ -66,7 +66,7 @@ extension ControlServer {
         case .success(let message):
             context.replicaAdopted.withLockedValue { $0 = true }
             node.logger.notice("adopt: \(message)")
-            node.event("notice", "replica-adopted", message, share: key)
+            node.event(.info, "replica-adopted", message, share: key)
             // The share waited for this: sync it now, and report how that went.
             let results = await syncRequests[group.name]?.request() ?? []
             let ok = results.allSatisfy(\.ok)

@@ -158,7 +158,7 @@ extension ControlServer {
             }
             try node.database.resolveConflict(id: conflict.id, as: keep)
             node.event(
-                "info", "conflict-resolved",
+                .info, "conflict-resolved",
                 "\(conflict.path): kept \(keep) (\(conflict.node)'s version was \(conflict.copy))", share: context.key)
             let what =
                 keep == "local"

@@ -232,7 +232,7 @@ extension FailoverService {
                 let (stored, report) = await actions.takeOver(ownership)
                 if stored { runtime.setOwnership(ownership, group: group) }
                 runtime.event(
-                    stored ? "warning" : "error", "takeover", "group \(group): " + report.lines.joined(separator: "; "))
+                    stored ? .warning : .error, "takeover", "group \(group): " + report.lines.joined(separator: "; "))
                 feed(group) {
                     $0.takeoverFinished(
                         stored: stored, succeeded: report.succeeded, detail: report.text, at: runtime.now())
@@ -245,7 +245,7 @@ extension FailoverService {
             case .release(let runStopScripts):
                 let report = await actions.release(runStopScripts: runStopScripts)
                 if !report.lines.isEmpty {
-                    runtime.event("warning", "release", "group \(group): " + report.lines.joined(separator: "; "))
+                    runtime.event(.warning, "release", "group \(group): " + report.lines.joined(separator: "; "))
                 }
                 feed(group) { $0.released(at: runtime.now()) }
                 if !report.succeeded { retryRelease(group, report) }
@@ -357,7 +357,7 @@ extension FailoverService {
         case .critical: runtime.logger.critical("\(line)")
         }
         runtime.event(
-            event.severity == .info ? "info" : event.severity == .warning ? "warning" : "error", event.kind.rawValue,
+            event.severity == .info ? .info : event.severity == .warning ? .warning : .error, event.kind.rawValue,
             event.summary)
         notifier(event)
     }

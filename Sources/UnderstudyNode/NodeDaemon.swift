@@ -105,7 +105,7 @@ public struct NodeDaemon: Service {
         runtime.logger.info(
             "node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))"
         )
-        runtime.event("info", "node-started", "node \(runtime.name) started")
+        runtime.event(.info, "node-started", "node \(runtime.name) started")
         if !lock.previousRunStoppedCleanly {
             // Each follower removes what the crash left in its trees before its first sync (see StandbyGroupService);
             // nothing here delays the heartbeats.
@@ -132,7 +132,7 @@ public struct NodeDaemon: Service {
         // Tell what is queued (a step-down at shutdown, a last alert) before going.
         _ = await notifications.drain(timeout: 3)
         runtime.logger.info("node \(runtime.name) stopped")
-        runtime.event("info", "node-stopped", "node \(runtime.name) stopped")
+        runtime.event(.info, "node-stopped", "node \(runtime.name) stopped")
         lock.markStoppedCleanly()
         lock.release()
     }

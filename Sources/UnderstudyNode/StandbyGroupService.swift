@@ -285,7 +285,7 @@ struct StandbyGroupService: Sendable {
                         "sync \(context.key) done in \(String(format: "%.3f", outcome.seconds))s: \(outcome.report.filesApplied) files applied, \(ByteCount.format(outcome.bytesReceived)) received, \(outcome.report.failures) failures"
                     )
                     node.event(
-                        ok ? "info" : "warning", "sync-finished",
+                        ok ? .info : .warning, "sync-finished",
                         "\(outcome.report.filesApplied) files applied, \(outcome.bytesReceived) bytes received, \(outcome.report.failures) failures",
                         share: context.key)
                 } else if let plan = outcome.summary, plan.operationCount > 0 {
@@ -341,7 +341,7 @@ struct StandbyGroupService: Sendable {
                 // Retried at every sync (an `adopt` may come any time); told once.
                 if context.pathWarnings.isNew("adoption") {
                     node.logger.error("\(text)")
-                    node.event("error", "replica-not-adopted", text, share: context.key)
+                    node.event(.error, "replica-not-adopted", text, share: context.key)
                 }
                 node.status.update(group: group.name, share: context.share.name) { status in
                     status.state = .error
@@ -366,7 +366,7 @@ struct StandbyGroupService: Sendable {
         }
         node.saveStatus(group: group.name, share: share)
         node.logger.error("sync \(group.name)/\(share) failed: \(message)")
-        node.event("error", "sync-failed", message, share: "\(group.name)/\(share)")
+        node.event(.error, "sync-failed", message, share: "\(group.name)/\(share)")
     }
 
     private func markDisconnected(_ reason: String) {

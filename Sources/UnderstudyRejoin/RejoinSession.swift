@@ -50,7 +50,7 @@ package struct RejoinSession {
             "group \(group.name): rejoining as the follower of \(group.peer(of: node.name)) at epoch \(epoch): reconciling this node's tree first"
         )
         node.event(
-            "warning", "rejoin-started",
+            .warning, "rejoin-started",
             "group \(group.name): reconciling with \(group.peer(of: node.name)) at epoch \(epoch)")
         var total = Outcome()
         for share in group.shares {
@@ -66,7 +66,7 @@ package struct RejoinSession {
             total.deletions += outcome.deletions
         }
         node.event(
-            total.conflicts > 0 ? "warning" : "info", "rejoin-finished",
+            total.conflicts > 0 ? .warning : .info, "rejoin-finished",
             "group \(group.name): reconciled at epoch \(epoch): \(total.conflicts) conflicts, \(total.copies) files to copy back, \(total.deletions) deletions"
         )
     }

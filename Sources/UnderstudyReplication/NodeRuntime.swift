@@ -75,6 +75,7 @@ public final class NodeRuntime: Sendable {
                     index: try ShareIndex(key: key, database: database, logger: logger), status: status,
                     database: database, logger: logger, now: now)
                 context.throttle = throttle
+                context.wallTime = { clock.wallTime() }
                 if group.live {
                     context.captureConfiguration = ChangeAggregator.Configuration(
                         quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
@@ -166,10 +167,10 @@ public final class NodeRuntime: Sendable {
         rejoinObserver.withLockedValue { $0 }?(group)
     }
 
-    package func event(_ level: String, _ kind: String, _ message: String, share: String? = nil) {
+    package func event(_ level: EventLevel, _ kind: String, _ message: String, share: String? = nil) {
         do {
             try database.appendEvent(
-                EventRecord(time: clock.wallTime(), level: level, kind: kind, share: share, message: message))
+                EventRecord(time: clock.wallTime(), level: level.rawValue, kind: kind, share: share, message: message))
         } catch {
             logger.warning("could not record event: \(error)")
         }

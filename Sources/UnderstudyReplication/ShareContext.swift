@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
@@ -17,6 +18,8 @@ public struct ShareContext: Sendable {
     public var logger: Logger
     /// Seconds on a monotonic clock; injected so tests can drive it.
     public var now: @Sendable () -> Double
+    /// The wall-clock time of recorded events (the node's clock).
+    public var wallTime: @Sendable () -> Date = { Date() }
     /// Files whose delta did not reproduce the source (a false block match): sent whole next time.
     let sendWhole = PathSet()
     /// Renames the follower refused ("from\0to": the supposed source holds other content): sent as files instead.
@@ -77,9 +80,10 @@ public struct ShareContext: Sendable {
         }?.stop()
     }
 
-    func event(_ level: String, _ kind: String, _ message: String) {
+    func event(_ level: EventLevel, _ kind: String, _ message: String) {
         do {
-            try database.appendEvent(EventRecord(time: .now, level: level, kind: kind, share: key, message: message))
+            try database.appendEvent(
+                EventRecord(time: wallTime(), level: level.rawValue, kind: kind, share: key, message: message))
         } catch {
             logger.warning("could not record event: \(error)")
         }

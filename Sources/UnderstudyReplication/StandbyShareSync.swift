@@ -101,7 +101,7 @@ package struct StandbyShareSync {
                     level: isNew ? .error : .debug,
                     "refused \(RelativePath.shown(path)) from the primary for \(context.key): \(error); nothing written"
                 )
-                if isNew { context.event("error", "path-refused", "refused \(RelativePath.shown(path)): \(error)") }
+                if isNew { context.event(.error, "path-refused", "refused \(RelativePath.shown(path)): \(error)") }
             } else {
                 let retry =
                     code == .nameUnusable

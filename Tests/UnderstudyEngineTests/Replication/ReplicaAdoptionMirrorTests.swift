@@ -7,6 +7,7 @@ import UnderstudyCore
 @testable import UnderstudyNode
 @testable import UnderstudyFileSystem
 @testable import UnderstudySupport
+import UnderstudyState
 
 /// A `replica` pointed at a directory in use is never emptied in silence: the standby refuses it, says what to run,
 /// and mirrors into it only once told (`understudy adopt`).
@@ -83,6 +84,23 @@ struct ReplicaAdoptionMirrorTests {
         #expect(
             !FileManager.default.fileExists(atPath: cluster.replica + "/precious.txt"),
             "what the source lacks is deleted, as told")
+    }
+
+    @Test func anAdoption_isRecordedInTheEventLog() async throws {
+        let cluster = try Self.preparedCluster("adopt-event")
+        defer { Task { await cluster.remove() } }
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        _ = try await cluster.sync()
+        let client = cluster.control("beta")
+        let response = try await onThread {
+            try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30)
+        }
+        #expect(response.ok, "\(response)")
+        // Recorded at a level the log accepts (it was once "notice", which the log refused: the event was lost).
+        let database = try StateDatabase(directory: cluster.configuration.nodes["beta"]!.stateDirectory)
+        let adopted = try database.recentEvents(limit: 50, share: "files/data").filter { $0.kind == "replica-adopted" }
+        #expect(adopted.count == 1 && adopted.first?.level == "info", "\(adopted)")
     }
 
     @Test func badAdoptRequests_areRefusedClearly_andChangeNothing() async throws {

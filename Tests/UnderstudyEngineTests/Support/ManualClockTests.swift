@@ -61,7 +61,7 @@ struct ManualClockTests {
         #expect(runtime.startedAt == Date(timeIntervalSince1970: 1_700_000_000))
         #expect(runtime.now() == 10)
         clock.advance(by: 90)
-        runtime.event("info", "test-event", "stamped by the manual clock")
+        runtime.event(.info, "test-event", "stamped by the manual clock")
         let recorded = try #require(try runtime.database.recentEvents(limit: 1).first)
         #expect(recorded.time == Date(timeIntervalSince1970: 1_700_000_090))
         #expect(runtime.now() == 100)
