@@ -34,7 +34,7 @@ extension FailoverService {
             let groupStatus = groups.compactMap { group -> GroupFailoverStatus? in
                 guard let machine = state.machines[group.name] else { return nil }
                 return GroupFailoverStatus(
-                    group: group.name, mode: group.takeover.mode.rawValue, phase: machine.phase.rawValue,
+                    group: group.name, mode: group.takeover.mode, phase: machine.phase,
                     phaseAgo: now - machine.phaseSince, epoch: machine.ownership.epoch, owner: machine.ownership.owner,
                     peerPhase: state.peerPhases[group.name], serviceAddress: group.takeover.serviceAddress?.description)
             }

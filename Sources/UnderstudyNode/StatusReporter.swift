@@ -32,7 +32,7 @@ struct StatusReporter: Sendable {
                     guard share.changesPending > 0 || last[key].map({ $0 != syncs }) ?? (syncs != (0, 0)) else {
                         continue
                     }
-                    let moved = group.role == "primary" ? "sent" : "received"
+                    let moved = group.role == .primary ? "sent" : "received"
                     var line =
                         "live mirror \(key) (\(group.role)): \(share.changesPending) changes pending, lag \(Self.milliseconds(share.lagSeconds)), \(ByteCount.format(Int64(share.throughputBytesPerSecond)))/s \(moved) over the last minute, \(share.liveSyncs) live syncs and \(share.fullSyncs) full comparisons since start"
                     if let problem = share.captureProblem { line += "; capture incomplete: \(problem)" }
@@ -43,8 +43,8 @@ struct StatusReporter: Sendable {
     }
 
     private func watchStall(_ group: GroupStatus, _ watch: inout ReplicationStallWatch) {
-        guard group.role == "primary" || group.role == "standby" else { return }
-        let connected = group.role == "primary" || group.peerConnected
+        guard group.role == .primary || group.role == .standby else { return }
+        let connected = group.role == .primary || group.peerConnected
         let worst = group.shares.map(\.lagSeconds).max() ?? 0
         let healthy = connected && worst < stalledAfter
         switch watch.observe(group: group.name, healthy: healthy, at: node.now()) {

@@ -84,7 +84,7 @@ public final class NodeRuntime: Sendable {
             }
             groups.append(
                 GroupStatus(
-                    name: group.name, role: isPrimary ? "primary" : "standby",
+                    name: group.name, role: isPrimary ? .primary : .standby,
                     peer: isPrimary ? group.standby : group.primary, peerConnected: false, shares: shares))
         }
         for group in groups { status.add(group) }
@@ -128,9 +128,9 @@ public final class NodeRuntime: Sendable {
     package func setOwnership(_ ownership: GroupOwnership, group: String) {
         let before = ownerships.withLockedValue { $0.updateValue(ownership, forKey: group) }
         guard let configured = configuration.groups[group] else { return }
-        let role =
+        let role: GroupRole =
             ownership.owner == name
-            ? "primary" : configured.primary == name && ownership.epoch > 0 ? "stepped-down" : "standby"
+            ? .primary : configured.primary == name && ownership.epoch > 0 ? .steppedDown : .standby
         status.update(group: group) { $0.role = role }
         if before.map({ $0.owner != ownership.owner }) ?? false {
             holderChanges.publish(HolderChange(group: group, ownership: ownership))
@@ -163,7 +163,7 @@ public final class NodeRuntime: Sendable {
     }
 
     package func rejoined(group: String) {
-        status.update(group: group) { $0.role = "standby" }
+        status.update(group: group) { $0.role = .standby }
         rejoinObserver.withLockedValue { $0 }?(group)
     }
 

@@ -47,7 +47,8 @@ enum StatusTable {
         for group in report.groups {
             for share in group.shares {
                 rows.append([
-                    group.name, group.role, "\(group.peer) (\(group.peerConnected ? "connected" : "not connected"))",
+                    group.name, group.role.rawValue,
+                    "\(group.peer) (\(group.peerConnected ? "connected" : "not connected"))",
                     share.name,
                     share.state.rawValue,
                     "\(share.changesPending)",
@@ -122,7 +123,7 @@ enum StatusTable {
         for group in failover.groups {
             groups.append([
                 group.group, "\(group.phase) for \(duration(group.phaseAgo))", "\(group.epoch)", group.owner,
-                group.mode,
+                group.mode.rawValue,
                 group.peerPhase ?? "?", group.serviceAddress ?? "-",
             ])
         }

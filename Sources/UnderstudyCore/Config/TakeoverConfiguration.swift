@@ -1,11 +1,13 @@
 /// What a group's nodes do about a failed primary: how it is decided, and what taking over means
 /// (keys of `[groups.NAME]`).
 public struct TakeoverConfiguration: Sendable, Equatable {
-    public enum Mode: String, Sendable {
+    public enum Mode: String, Sendable, Codable, CustomStringConvertible {
         /// The standby takes over by itself once the primary is found failed.
         case auto
         /// The same detection, but only alerts; `understudy failover GROUP` takes over.
         case manual
+
+        public var description: String { rawValue }
     }
 
     /// What happens once the configured primary, back after a takeover, has rejoined and is in step again.

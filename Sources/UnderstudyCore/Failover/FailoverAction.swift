@@ -18,7 +18,7 @@ public enum FailoverAction: Sendable, Equatable {
 }
 
 /// Why a group's node is in its phase, for status and logs.
-public enum FailoverPhase: String, Sendable, Equatable {
+public enum FailoverPhase: String, Sendable, Equatable, Codable, CustomStringConvertible {
     /// Owner by epoch, just started: waits to hear the peer (it may hold a higher epoch) or the dead time.
     case starting
     /// Taking the address and starting services it owns already.
@@ -40,4 +40,6 @@ public enum FailoverPhase: String, Sendable, Equatable {
     /// Gave up the address because it heard nobody and could not reach its isolation check; takes it back only
     /// when the peer is heard and still names it owner.
     case isolated
+
+    public var description: String { rawValue }
 }

@@ -54,10 +54,8 @@ public struct CheckStatus: Codable, Sendable, Equatable {
 
 public struct GroupFailoverStatus: Codable, Sendable, Equatable {
     public var group: String
-    /// "auto" or "manual".
-    public var mode: String
-    /// `FailoverPhase` raw value: active, standby, starting, taking-over, stepped-down...
-    public var phase: String
+    public var mode: TakeoverConfiguration.Mode
+    public var phase: FailoverPhase
     public var phaseAgo: Double
     public var epoch: UInt64
     public var owner: String
@@ -66,7 +64,8 @@ public struct GroupFailoverStatus: Codable, Sendable, Equatable {
     public var serviceAddress: String?
 
     public init(
-        group: String, mode: String, phase: String, phaseAgo: Double, epoch: UInt64, owner: String, peerPhase: String?,
+        group: String, mode: TakeoverConfiguration.Mode, phase: FailoverPhase, phaseAgo: Double, epoch: UInt64,
+        owner: String, peerPhase: String?,
         serviceAddress: String?
     ) {
         self.group = group

@@ -61,8 +61,8 @@ public struct ShareStatus: Codable, Sendable, Equatable {
 
 public struct GroupStatus: Codable, Sendable, Equatable {
     public var name: String
-    /// "primary" or "standby": the role of this node in the group.
-    public var role: String
+    /// The role of this node in the group.
+    public var role: GroupRole
     public var peer: String
     public var peerConnected: Bool
     public var shares: [ShareStatus]
@@ -73,7 +73,7 @@ public struct GroupStatus: Codable, Sendable, Equatable {
     /// False while the mirror runs over another path than its preferred one.
     public var mirrorOnPreferredPath: Bool?
 
-    public init(name: String, role: String, peer: String, peerConnected: Bool, shares: [ShareStatus]) {
+    public init(name: String, role: GroupRole, peer: String, peerConnected: Bool, shares: [ShareStatus]) {
         self.name = name
         self.role = role
         self.peer = peer

@@ -70,6 +70,6 @@ struct ControlServerTests {
         #expect(noLinks.error?.contains("share no link") == true, "\(String(describing: noLinks.error))")
         let status = try await cluster.status("beta")
         #expect(status.failover == nil)
-        #expect(status.groups.first?.role == "standby", "nothing changed")
+        #expect(status.groups.first?.role == .standby, "nothing changed")
     }
 }

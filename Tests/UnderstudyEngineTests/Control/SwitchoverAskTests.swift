@@ -55,7 +55,7 @@ struct SwitchoverAskTests {
                     text:
                         "group \"../etc\" is not one that alpha shares with beta; check that both nodes use the same configuration"
                 ))
-        #expect(try await cluster.status("alpha").groups.first?.role == "primary")
+        #expect(try await cluster.status("alpha").groups.first?.role == .primary)
     }
 
     @Test func askWhereTheNodesShareNoLink_isAnsweredThatThereIsNoFailover() async throws {
@@ -69,6 +69,6 @@ struct SwitchoverAskTests {
             return
         }
         #expect(!ok && text.contains("takes part in no failover"), "\(text)")
-        #expect(try await cluster.status("alpha").groups.first?.role == "primary")
+        #expect(try await cluster.status("alpha").groups.first?.role == .primary)
     }
 }

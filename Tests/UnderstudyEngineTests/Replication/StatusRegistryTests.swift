@@ -7,7 +7,7 @@ struct StatusRegistryTests {
     @Test func snapshot_showsRunningTransferWithRateAndETA() {
         let registry = StatusRegistry([
             GroupStatus(
-                name: "files", role: "standby", peer: "alpha", peerConnected: true,
+                name: "files", role: .standby, peer: "alpha", peerConnected: true,
                 shares: [ShareStatus(name: "data", path: "/r", state: .initialSync)])
         ])
         registry.setProgress(
