@@ -38,7 +38,9 @@ struct HolderChangesTests {
         let root = TestTree.makeTemporaryDirectory("holder-changes")
         defer { TestTree.remove(root) }
         let configuration = try TestConfiguration.pair(root: root)
-        let runtime = try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "test"))
+        let runtime = try await onThread {
+            try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "test"))
+        }
         let stream = runtime.holderChanges.subscribe()
         // The same holder with a new epoch (a peer's handshake after a restart) is not a change of holder.
         runtime.setOwnership(GroupOwnership(epoch: 1, owner: "alpha"), group: "files")

@@ -98,8 +98,10 @@ struct ReplicaAdoptionMirrorTests {
         }
         #expect(response.ok, "\(response)")
         // Recorded at a level the log accepts (it was once "notice", which the log refused: the event was lost).
-        let database = try StateDatabase(directory: cluster.configuration.nodes["beta"]!.stateDirectory)
-        let adopted = try database.recentEvents(limit: 50, share: "files/data").filter { $0.kind == "replica-adopted" }
+        let stateDirectory = cluster.configuration.nodes["beta"]!.stateDirectory
+        let adopted = try await onThread {
+            try StateDatabase(directory: stateDirectory).recentEvents(limit: 50, share: "files/data")
+        }.filter { $0.kind == "replica-adopted" }
         #expect(adopted.count == 1 && adopted.first?.level == "info", "\(adopted)")
     }
 
