@@ -54,7 +54,7 @@ struct GroupActions: Sendable {
         var report = Report()
         let started = clock.monotonicSeconds()
         do {
-            try database.saveOwnership(ownership, group: group.name)
+            try database.saveOwnership(ownership, group: group.name, at: clock.wallTime())
         } catch {
             report.step("storing \(ownership) failed: \(error)", ok: false)
             logger.critical("group \(group.name): cannot store \(ownership), so nothing is taken over: \(error)")

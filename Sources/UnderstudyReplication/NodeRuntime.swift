@@ -33,7 +33,7 @@ public final class NodeRuntime: Sendable {
     /// The one clock of the node's parts (tests give a `ManualClock`).
     public let clock: any EngineClock
     /// Seconds on the clock's monotonic reading.
-    public let now: @Sendable () -> Double
+    public var now: @Sendable () -> Double { { [clock] in clock.monotonicSeconds() } }
     /// Who holds each group, as this node knows it (stored in the state database; kept here for quick reads).
     private let ownerships = NIOLockedValueBox<[String: GroupOwnership]>([:])
 
@@ -47,7 +47,6 @@ public final class NodeRuntime: Sendable {
         self.logger = logger
         self.clock = clock
         let now: @Sendable () -> Double = { clock.monotonicSeconds() }
-        self.now = now
         applyOwnership = geteuid() == 0
         startedAt = clock.wallTime()
         database = try StateDatabase(directory: nodeConfiguration.stateDirectory)
@@ -73,9 +72,8 @@ public final class NodeRuntime: Sendable {
                 var context = ShareContext(
                     group: group, share: share, localPath: isPrimary ? share.source : share.replica,
                     index: try ShareIndex(key: key, database: database, logger: logger), status: status,
-                    database: database, logger: logger, now: now)
+                    database: database, logger: logger, clock: clock)
                 context.throttle = throttle
-                context.wallTime = { clock.wallTime() }
                 if group.live {
                     context.captureConfiguration = ChangeAggregator.Configuration(
                         quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)

@@ -1,8 +1,8 @@
-import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
 import UnderstudyState
+import UnderstudySupport
 import UnderstudyTransport
 
 /// What a sync session of one share needs from the daemon around it.
@@ -16,10 +16,8 @@ public struct ShareContext: Sendable {
     public var status: StatusRegistry
     public var database: StateDatabase
     public var logger: Logger
-    /// Seconds on a monotonic clock; injected so tests can drive it.
-    public var now: @Sendable () -> Double
-    /// The wall-clock time of recorded events (the node's clock).
-    public var wallTime: @Sendable () -> Date = { Date() }
+    /// The node's clock (tests give a manual one).
+    public var clock: any EngineClock
     /// Files whose delta did not reproduce the source (a false block match): sent whole next time.
     let sendWhole = PathSet()
     /// Renames the follower refused ("from\0to": the supposed source holds other content): sent as files instead.
@@ -46,7 +44,7 @@ public struct ShareContext: Sendable {
     public init(
         group: GroupConfiguration, share: ShareConfiguration, localPath: String? = nil, index: ShareIndex,
         status: StatusRegistry,
-        database: StateDatabase, logger: Logger, now: @escaping @Sendable () -> Double
+        database: StateDatabase, logger: Logger, clock: any EngineClock
     ) {
         self.group = group
         self.share = share
@@ -55,8 +53,11 @@ public struct ShareContext: Sendable {
         self.status = status
         self.database = database
         self.logger = logger
-        self.now = now
+        self.clock = clock
     }
+
+    /// Seconds on the clock's monotonic reading.
+    public func now() -> Double { clock.monotonicSeconds() }
 
     public var key: String { "\(group.name)/\(share.name)" }
 
@@ -83,7 +84,7 @@ public struct ShareContext: Sendable {
     func event(_ level: EventLevel, _ kind: String, _ message: String) {
         do {
             try database.appendEvent(
-                EventRecord(time: wallTime(), level: level.rawValue, kind: kind, share: key, message: message))
+                EventRecord(time: clock.wallTime(), level: level.rawValue, kind: kind, share: key, message: message))
         } catch {
             logger.warning("could not record event: \(error)")
         }

@@ -15,8 +15,9 @@ extension StateDatabase {
         }
     }
 
-    /// Stores `ownership` durably (the write is fsynced when this returns).
-    public func saveOwnership(_ ownership: GroupOwnership, group: String, at time: Date = Date()) throws {
+    /// Stores `ownership` durably (the write is fsynced when this returns); `time` is when it was decided, on the
+    /// node's clock.
+    public func saveOwnership(_ ownership: GroupOwnership, group: String, at time: Date) throws {
         try writing("store the ownership of group \(group) in") { db in
             try db.execute(
                 sql: """
