@@ -32,11 +32,10 @@ public final class ArchiveService: Sendable {
     let waitingAnnounced = PathSet()
     /// Each share's opened archive directory (by share key), once `openStore` has run.
     private let stores = NIOLockedValueBox<[String: ArchiveStore]>([:])
-    /// Each share's history keeper (when `history` is on).
-    private let keepers = NIOLockedValueBox<[String: HistoryKeeper]>([:])
 
     func store(of context: ShareContext) -> ArchiveStore? { stores.withLockedValue { $0[context.key] } }
-    func keeper(of context: ShareContext) -> HistoryKeeper? { keepers.withLockedValue { $0[context.key] } }
+    /// The share's history keeper (when `history` is on), as its archive directory was opened with.
+    func keeper(of context: ShareContext) -> HistoryKeeper? { context.archiving.history as? HistoryKeeper }
 
     public init(
         node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
@@ -141,7 +140,6 @@ public final class ArchiveService: Sendable {
             try !node.database.archives(share: key).filter { $0.state == .complete }.isEmpty
             || context.group.archives.contains { $0.share == context.share.name }
         stores.withLockedValue { $0[key] = store }
-        keepers.withLockedValue { $0[key] = keeper }
         context.archiving.attach(history: keeper, sharesInodes: hasArchives && !store.reflinks)
         node.logger.info(
             "archives of \(key) in \(store.path) (\(store.reflinks ? "reflinks" : "hard links")); history \(context.share.history.map { "kept for \($0)" } ?? "off")"

@@ -45,6 +45,6 @@ public final class HolderChanges: Sendable {
         for stream in streams { stream.yield(change) }
     }
 
-    /// How many streams are open (for status and tests).
-    public var subscriberCount: Int { subscribers.withLockedValue { $0.streams.count } }
+    /// How many streams are open.
+    var subscriberCount: Int { subscribers.withLockedValue { $0.streams.count } }
 }

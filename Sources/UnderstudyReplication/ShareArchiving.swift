@@ -22,7 +22,7 @@ public final class ShareArchiving: Sendable {
 
     public init() {}
 
-    var history: (any ShareHistory)? { state.withLockedValue { $0.history } }
+    package var history: (any ShareHistory)? { state.withLockedValue { $0.history } }
     var sharesInodes: Bool { state.withLockedValue { $0.sharesInodes } }
 
     /// Set when the share's archive directory is opened.
