@@ -39,7 +39,7 @@ struct HeartbeatServiceTests {
             deliver: { message, _, _ in inbox.received.withLockedValue { $0.append(message) } })
     }
 
-    static func port() -> Int { TestPorts.take() }
+    static func port() throws -> Int { try TestPorts.take() }
 
     static func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -50,8 +50,8 @@ struct HeartbeatServiceTests {
         return condition()
     }
 
-    @Test func deliversHeartbeats_carryingOwnership_betweenNodesWithTheClusterKey() {
-        let port = Self.port()
+    @Test func deliversHeartbeats_carryingOwnership_betweenNodesWithTheClusterKey() throws {
+        let port = try Self.port()
         let alphaInbox = Inbox(), betaInbox = Inbox()
         let alpha = Self.service(
             "alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: alphaInbox)
@@ -69,8 +69,8 @@ struct HeartbeatServiceTests {
         #expect(first?.groups.first?.ownership == GroupOwnership(epoch: 3, owner: "alpha"))
     }
 
-    @Test func ignoresHeartbeats_sealedWithAnotherKey_andSaysWhy() {
-        let port = Self.port()
+    @Test func ignoresHeartbeats_sealedWithAnotherKey_andSaysWhy() throws {
+        let port = try Self.port()
         let alphaInbox = Inbox(), betaInbox = Inbox()
         let alpha = Self.service(
             "alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port,
@@ -89,13 +89,13 @@ struct HeartbeatServiceTests {
     }
 
     @Test func ignoresReplayedAndMisaddressedHeartbeats() throws {
-        let port = Self.port()
+        let port = try Self.port()
         let inbox = Inbox()
         let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox)
         beta.start()
         defer { beta.stop() }
         // An attacker on the path with recorded datagrams, sending from alpha's address (any port).
-        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
+        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: try Self.port())
         let seal = HeartbeatAuthenticator(key: Self.key)
         func datagram(_ sequence: UInt64, receiver: String = "beta", link: String = "lan") -> [UInt8] {
             seal.seal(HeartbeatMessage(sequence: sequence, sender: "alpha", receiver: receiver, link: link, groups: []))
@@ -120,12 +120,12 @@ struct HeartbeatServiceTests {
     }
 
     @Test func refusesGarbage_withoutCrashing() throws {
-        let port = Self.port()
+        let port = try Self.port()
         let inbox = Inbox()
         let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox)
         beta.start()
         defer { beta.stop() }
-        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
+        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: try Self.port())
         #expect(
             Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
         var generator = SystemRandomNumberGenerator()
@@ -140,7 +140,7 @@ struct HeartbeatServiceTests {
     }
 
     @Test func aFloodOfJunk_logsOneLinePerSourceAndReason_notOnePerDatagram() throws {
-        let port = Self.port()
+        let port = try Self.port()
         let inbox = Inbox()
         let logs = LogCapture()
         let beta = Self.service(
@@ -148,7 +148,7 @@ struct HeartbeatServiceTests {
             logger: logs.logger("beta"))
         beta.start()
         defer { beta.stop() }
-        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
+        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: try Self.port())
         #expect(
             Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
         // 300 datagrams too long to be heartbeats, of 300 different lengths: each length used to make a kind of its own.
@@ -168,8 +168,8 @@ struct HeartbeatServiceTests {
     @Test func aRecordedHeartbeat_isRefusedAfterTheReceiverRestarts_too() throws {
         let directory = TestTree.makeTemporaryDirectory("hb-replay")
         defer { TestTree.remove(directory) }
-        let port = Self.port()
-        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: Self.port())
+        let port = try Self.port()
+        let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: try Self.port())
         let seal = HeartbeatAuthenticator(key: Self.key)
         let recorded = seal.seal(
             HeartbeatMessage(sequence: 5000, sender: "alpha", receiver: "beta", link: "lan", groups: []))
@@ -212,7 +212,7 @@ struct HeartbeatServiceTests {
         // Sent before the restart: far above what the clock says now (a clock that was set back by years).
         let before = UInt64(Date().timeIntervalSince1970 * 1e9) + 100 * 365 * 86400 * 1_000_000_000
         store.save(.init(lastSent: before, accepted: [:]))
-        let port = Self.port()
+        let port = try Self.port()
         let inbox = Inbox()
         let alpha = Self.service(
             "alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: Inbox(), sequences: store)

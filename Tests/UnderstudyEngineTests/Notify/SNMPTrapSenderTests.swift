@@ -22,7 +22,7 @@ struct SNMPTrapSenderTests {
 
         init(users: [String]) throws {
             directory = TestTree.makeTemporaryDirectory("snmptrapd")
-            port = TestPorts.take()
+            port = try TestPorts.take()
             let conf = ["authCommunity log public", "disableAuthorization no"] + users
             try conf.joined(separator: "\n").write(
                 toFile: directory + "/snmptrapd.conf", atomically: true, encoding: .utf8)

@@ -47,13 +47,8 @@ struct ReplicaAdoptionMirrorTests {
     @Test func adoptMovingAside_keepsTheFilesBeside_andMirrorsIntoAnEmptyReplica() async throws {
         let cluster = try Self.preparedCluster("adopt-aside")
         defer { Task { await cluster.remove() } }
-        try cluster.start("alpha")
-        try cluster.start("beta")
-        _ = try await cluster.sync()
+        let response = try await Self.startAndAdopt(cluster, keep: "move-aside")
         let client = cluster.control("beta")
-        let response = try await onThread {
-            try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "move-aside"), waitingUpTo: 30)
-        }
         #expect(response.ok, "\(response)")
         let aside = try #require(
             try FileManager.default.contentsOfDirectory(atPath: cluster.root).first {
@@ -72,13 +67,7 @@ struct ReplicaAdoptionMirrorTests {
     @Test func adoptKeeping_mirrorsOverWhatIsThere_withoutResendingWhatIsEqual() async throws {
         let cluster = try Self.preparedCluster("adopt-keep")
         defer { Task { await cluster.remove() } }
-        try cluster.start("alpha")
-        try cluster.start("beta")
-        _ = try await cluster.sync()
-        let client = cluster.control("beta")
-        let response = try await onThread {
-            try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30)
-        }
+        let response = try await Self.startAndAdopt(cluster, keep: "keep")
         #expect(response.ok, "\(response)")
         #expect(try await cluster.differences() == [])
         #expect(
@@ -89,13 +78,7 @@ struct ReplicaAdoptionMirrorTests {
     @Test func anAdoption_isRecordedInTheEventLog() async throws {
         let cluster = try Self.preparedCluster("adopt-event")
         defer { Task { await cluster.remove() } }
-        try cluster.start("alpha")
-        try cluster.start("beta")
-        _ = try await cluster.sync()
-        let client = cluster.control("beta")
-        let response = try await onThread {
-            try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30)
-        }
+        let response = try await Self.startAndAdopt(cluster, keep: "keep")
         #expect(response.ok, "\(response)")
         // Recorded at a level the log accepts (it was once "notice", which the log refused: the event was lost).
         let stateDirectory = cluster.configuration.nodes["beta"]!.stateDirectory
@@ -103,6 +86,17 @@ struct ReplicaAdoptionMirrorTests {
             try StateDatabase(directory: stateDirectory).recentEvents(limit: 50, share: "files/data")
         }.filter { $0.kind == "replica-adopted" }
         #expect(adopted.count == 1 && adopted.first?.level == "info", "\(adopted)")
+    }
+
+    /// Starts both nodes, lets beta refuse the replica once, then asks beta to adopt it (`keep` or `move-aside`).
+    static func startAndAdopt(_ cluster: TestCluster, keep: String) async throws -> ControlResponse {
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        _ = try await cluster.sync()
+        let client = cluster.control("beta")
+        return try await onThread {
+            try client.send(ControlRequest(command: .adopt, path: "files/data", keep: keep), waitingUpTo: 30)
+        }
     }
 
     @Test func badAdoptRequests_areRefusedClearly_andChangeNothing() async throws {

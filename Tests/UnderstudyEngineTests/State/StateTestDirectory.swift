@@ -5,16 +5,7 @@ struct StateTestDirectory {
     let path: String
 
     init() throws {
-        var template = Array(
-            (NSTemporaryDirectory() as NSString)
-                .appendingPathComponent("understudy-state-test-XXXXXX").utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { buffer in
-            mkdtemp(buffer.baseAddress!)
-        }
-        guard created != nil else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mkdtemp failed: errno \(errno)"])
-        }
-        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        path = TestTree.makeTemporaryDirectory("state")
     }
 
     func sub(_ name: String) -> String {
@@ -22,7 +13,7 @@ struct StateTestDirectory {
     }
 
     func remove() {
-        try? FileManager.default.removeItem(atPath: path)
+        TestTree.remove(path)
     }
 }
 

@@ -36,7 +36,7 @@ final class TestCluster: @unchecked Sendable {
         configPath = root + "/understudy.toml"
         mkdir(source, 0o755)
         let quoted = { (list: [String]) in "[" + list.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
-        let alphaPort = TestCluster.freePort()
+        let alphaPort = try TestCluster.freePort()
         let text = """
             cluster = "test"
             certificates = "\(root)/certs"
@@ -46,7 +46,7 @@ final class TestCluster: @unchecked Sendable {
             state_dir = "\(root)/alpha-state"
 
             [nodes.beta]
-            address = "127.0.0.1:\(TestCluster.freePort())"
+            address = "127.0.0.1:\(try TestCluster.freePort())"
             state_dir = "\(root)/beta-state"
 
             [groups.files]
@@ -155,7 +155,7 @@ final class TestCluster: @unchecked Sendable {
         TestTree.remove(root)
     }
 
-    static func freePort() -> Int { TestPorts.take() }
+    static func freePort() throws -> Int { try TestPorts.take() }
 }
 
 /// Records log lines of in-process daemons so tests can assert on refusals; warnings and errors only.

@@ -9,11 +9,11 @@ enum TestConfiguration {
             certificates = "\(root)/certs"
 
             [nodes.alpha]
-            address = "127.0.0.1:\(TestPorts.take())"
+            address = "127.0.0.1:\(try TestPorts.take())"
             state_dir = "\(root)/alpha-state"
 
             [nodes.beta]
-            address = "127.0.0.1:\(TestPorts.take())"
+            address = "127.0.0.1:\(try TestPorts.take())"
             state_dir = "\(root)/beta-state"
 
             [groups.files]

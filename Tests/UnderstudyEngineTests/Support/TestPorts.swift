@@ -12,7 +12,7 @@ enum TestPorts {
     static let highest = 31_999
     private static let cursor = NIOLockedValueBox<Int>(lowest + Int(getpid() % 1_000) * 12)
 
-    static func take() -> Int {
+    static func take() throws -> Int {
         for _ in 0...(highest - lowest) {
             let port = cursor.withLockedValue { value -> Int in
                 defer { value = value >= highest ? lowest : value + 1 }
@@ -22,7 +22,13 @@ enum TestPorts {
                 return port
             }
         }
-        fatalError("no free loopback port between \(lowest) and \(highest)")
+        throw Exhausted(lowest: lowest, highest: highest)
+    }
+
+    struct Exhausted: Error, CustomStringConvertible {
+        let lowest: Int
+        let highest: Int
+        var description: String { "no loopback port between \(lowest) and \(highest) is free for both TCP and UDP" }
     }
 
     private static func isFree(_ port: Int, type: Int32) -> Bool {
