@@ -98,18 +98,21 @@ struct CrashSafetyTests {
         primary.terminate()
         let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
         defer { standby.terminate() }
+        // The sweep removes the files first and logs its count after, so both are awaited.
+        let reported = "temporaries a crash left in"
         var remaining = left
+        var log = ""
         var polls = 0
-        while !remaining.isEmpty && polls < 250 {
+        while (!remaining.isEmpty || !log.contains(reported)) && polls < 250 {
             try await Task.sleep(for: .milliseconds(20))
             remaining = left.intersection(temporaries())
+            log = (try? String(contentsOfFile: cluster.root + "/beta.log", encoding: .utf8)) ?? ""
             polls += 1
         }
         #expect(remaining.isEmpty, "temporaries of the crash still in the replica: \(remaining.prefix(3))")
-        let log = (try? String(contentsOfFile: cluster.root + "/beta.log", encoding: .utf8)) ?? ""
         #expect(
             log.contains("did not stop cleanly; the temporaries it left are removed")
-                && log.contains("temporaries a crash left in"), "\(log.suffix(800))")
+                && log.contains(reported), "\(log.suffix(800))")
     }
 
     @Test func killedTransfer_resumesWithoutResendingWhatArrived() async throws {
