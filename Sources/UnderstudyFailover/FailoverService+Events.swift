@@ -31,7 +31,10 @@ extension FailoverService {
                 {
                     announce.append(theirs.group)
                 }
-                let produced = machine.peerHeard(theirs.ownership, at: now)
+                var produced = machine.peerHeard(theirs.ownership, at: now)
+                if let phase = FailoverPhase(rawValue: theirs.phase) {
+                    produced += machine.peerReported(phase, at: now)
+                }
                 state.machines[theirs.group] = machine
                 if !produced.isEmpty { actions.append((theirs.group, produced)) }
             }
@@ -240,15 +243,19 @@ extension FailoverService {
             case .acquire:
                 var report = GroupActions.Report()
                 await actions.bringUp(&report)
+                self.report(group, report.lines)
                 runtime.logger.notice("group \(group): holds the service (\(report.lines.count) steps)")
                 feed(group) { $0.acquired(succeeded: report.succeeded, detail: report.text, at: runtime.now()) }
             case .release(let runStopScripts):
                 let report = await actions.release(runStopScripts: runStopScripts)
+                self.report(group, report.lines)
                 if !report.lines.isEmpty {
                     runtime.event(.warning, "release", "group \(group): " + report.lines.joined(separator: "; "))
                 }
                 feed(group) { $0.released(at: runtime.now()) }
                 if !report.succeeded { retryRelease(group, report) }
+            case .stopServices, .drain, .handOver, .handOverEnded:
+                await performHandOver(action, actions: actions)
             }
         }
     }

@@ -79,12 +79,14 @@ extension FailoverService {
         return readiness
     }
 
+    /// Runs a switchover of `group` to its peer: refused (nothing changed) unless the peer is ready; otherwise the
+    /// group's machine hands it over step by step (`HandOver`), its queue performs each step, and the report comes
+    /// back once the peer serves the group or the hand-over ended otherwise.
     package func switchover(group name: String, force: Bool, drainTimeout: Double = 120) async -> SwitchoverReport {
         let started = runtime.now()
-        var lines: [String] = []
         let readiness = await settledSwitchoverReadiness(group: name)
         let peer = readiness.peer
-        guard let actions = actions[name], let group = groups.first(where: { $0.name == name }) else {
+        guard actions[name] != nil else {
             return SwitchoverReport(ok: false, lines: readiness.problems, total: 0)
         }
         if !readiness.problems.isEmpty {
@@ -95,95 +97,165 @@ extension FailoverService {
                 total: 0)
         }
         runtime.logger.notice("group \(name): switchover to \(peer) asked for by the administrator")
-        tell(
-            NotificationEvent(
-                kind: .takeoverStarted, severity: .warning, node: runtime.name, group: name, topic: "switchover",
-                summary: "switchover of group \(name) from \(runtime.name) to \(peer) started", detail: "",
-                time: runtime.clock.wallSeconds()))
-        let stopAt = runtime.now()
-        let stopped = await actions.stopServices()
-        lines += stopped.lines
-        lines.append("services stopped (\(Self.ms(runtime.now() - stopAt)))")
-        // Drain: every captured change acknowledged by the follower (durable there).
-        let drainAt = runtime.now()
-        let contexts = runtime.shareContexts.values.filter { $0.group.name == name }
-        let quiet = group.quietDelay.seconds
-        try? await Task.sleep(nanoseconds: UInt64(min(1, quiet + 0.05) * 1e9))
-        var drained = false
-        while runtime.now() - drainAt < drainTimeout {
-            if contexts.allSatisfy({ $0.capture?.isDrained ?? true }) {
-                drained = true
-                break
+        return await withCheckedContinuation { continuation in
+            let outcome = state.withLockedValue { state -> Result<[FailoverAction], HandOver.Refusal> in
+                guard state.running, var machine = state.machines[name] else {
+                    return .failure(.notServing(state.machines[name]?.phase ?? .starting))
+                }
+                let outcome = machine.requestHandOver(
+                    to: peer, force: force, drainTimeout: drainTimeout, at: runtime.now())
+                if case .success = outcome {
+                    state.machines[name] = machine
+                    state.handOvers[name] = PendingHandOver(startedAt: started, answer: continuation)
+                }
+                return outcome
             }
+            switch outcome {
+            case .success(let produced):
+                enqueue(name, produced)
+            case .failure(let refusal):
+                continuation.resume(
+                    returning: SwitchoverReport(
+                        ok: false, lines: ["switchover of \(name) refused, nothing changed:", "  - \(refusal)"],
+                        total: 0))
+            }
+        }
+    }
+
+    /// A hand-over under way, as the administrator who asked for it sees it: the report's lines so far, and where the
+    /// report goes when it ends.
+    struct PendingHandOver {
+        let startedAt: Double
+        let answer: CheckedContinuation<SwitchoverReport, Never>
+        var lines: [String] = []
+    }
+
+    /// Adds lines to the report of the group's hand-over under way (none: nothing).
+    func report(_ group: String, _ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        state.withLockedValue { $0.handOvers[group]?.lines += lines }
+    }
+
+    /// Performs a step of a hand-over (`HandOver`) and feeds its outcome back.
+    func performHandOver(_ action: FailoverAction, actions: GroupActions) async {
+        let group = actions.group
+        let name = group.name
+        let peer = group.peer(of: runtime.name)
+        switch action {
+        case .stopServices:
+            let stopAt = runtime.now()
+            let stopped = await actions.stopServices()
+            report(name, stopped.lines + ["services stopped (\(Self.ms(runtime.now() - stopAt)))"])
+            feed(name) { $0.servicesStopped(at: runtime.now()) }
+        case .drain(let timeout, let force):
+            let drainAt = runtime.now()
+            let drained = await drain(group, timeout: timeout)
+            report(
+                name,
+                [
+                    drained
+                        ? "mirror drained: \(peer) acknowledged every change (\(Self.ms(runtime.now() - drainAt)))"
+                        : force
+                            ? "mirror NOT drained after \(Int(timeout)) s; handing over anyway (--force): the rejoin keeps what differs as conflicts"
+                            : "the follower did not acknowledge every change within \(Int(timeout)) s: nothing was handed over; services started again here"
+                ])
+            feed(name) { $0.drainFinished(drained: drained, at: runtime.now()) }
+        case .handOver(let next):
+            do {
+                try runtime.database.saveOwnership(next, group: name, at: runtime.clock.wallTime())
+                runtime.setOwnership(next, group: name)
+                report(name, ["handed \(next) to \(peer); this node follows it now"])
+                feed(name) { $0.handOverStored(true, at: runtime.now()) }
+            } catch {
+                report(
+                    name, ["could not store \(next): \(error); nothing was handed over, services started again here"])
+                feed(name) { $0.handOverStored(false, at: runtime.now()) }
+            }
+        case .handOverEnded(let outcome):
+            endHandOver(group, outcome)
+        default:
+            break
+        }
+    }
+
+    /// Waits until every share of the group has its captured changes acknowledged by the follower, at most `timeout`
+    /// seconds (after the quiet delay, so that the last writes are captured).
+    private func drain(_ group: GroupConfiguration, timeout: Double) async -> Bool {
+        let contexts = runtime.shareContexts.values.filter { $0.group.name == group.name }
+        let start = runtime.now()
+        try? await Task.sleep(nanoseconds: UInt64(min(1, group.quietDelay.seconds + 0.05) * 1e9))
+        while runtime.now() - start < timeout {
+            if contexts.allSatisfy({ $0.capture?.isDrained ?? true }) { return true }
             try? await Task.sleep(nanoseconds: 20_000_000)
         }
-        guard drained || force else {
-            var report = GroupActions.Report()
-            await actions.bringUp(&report)
-            lines.append(
-                "the follower did not acknowledge every change within \(Int(drainTimeout)) s: nothing was handed over; services started again here"
-            )
-            lines += report.lines
-            tell(
-                NotificationEvent(
-                    kind: .takeoverFailed, severity: .critical, node: runtime.name, group: name, topic: "switchover",
-                    summary:
-                        "switchover of group \(name) to \(peer) failed: changes were not drained; \(runtime.name) still serves it",
-                    detail: lines.joined(separator: "\n"), time: runtime.clock.wallSeconds()))
-            return SwitchoverReport(ok: false, lines: lines, total: runtime.now() - started)
-        }
-        lines.append(
-            drained
-                ? "mirror drained: \(peer) acknowledged every change (\(Self.ms(runtime.now() - drainAt)))"
-                : "mirror NOT drained after \(Int(drainTimeout)) s; handing over anyway (--force): the rejoin keeps what differs as conflicts"
-        )
-        let releaseAt = runtime.now()
-        let released = await actions.release(runStopScripts: false)
-        lines += released.lines
-        let current = runtime.ownership(group: name) ?? GroupOwnership.initial(of: group)
-        let next = current.takenOver(by: peer)
-        do {
-            try runtime.database.saveOwnership(next, group: name, at: runtime.clock.wallTime())
-        } catch {
-            var report = GroupActions.Report()
-            await actions.bringUp(&report)
-            lines.append("could not store \(next): \(error); nothing was handed over, services started again here")
-            return SwitchoverReport(ok: false, lines: lines + report.lines, total: runtime.now() - started)
-        }
-        state.withLockedValue { $0.machines[name]?.handedOver(next, at: runtime.now()) }
-        runtime.setOwnership(next, group: name)
-        lines.append("handed \(next) to \(peer); this node follows it now")
-        // The peer takes the group at its next heartbeat; wait to see it serving.
+        return false
+    }
+
+    /// Words the end of a hand-over, tells the administrator, and answers whoever asked for it.
+    private func endHandOver(_ group: GroupConfiguration, _ outcome: HandOver.Outcome) {
+        let name = group.name
+        let peer = group.peer(of: runtime.name)
+        let pending = state.withLockedValue { $0.handOvers.removeValue(forKey: name) }
+        var lines = pending?.lines ?? []
+        let total = runtime.now() - (pending?.startedAt ?? runtime.now())
         var outage: Double?
-        for _ in 0..<1500 {
-            let phase = state.withLockedValue { $0.peerPhases[name] }
-            if phase == FailoverPhase.active.rawValue {
-                outage = runtime.now() - stopAt
-                break
-            }
-            try? await Task.sleep(nanoseconds: 20_000_000)
+        let notification: (NotificationEvent.Kind, NotificationEvent.Severity, String)?
+        switch outcome {
+        case .done(let unavailable, let sinceRelease):
+            outage = unavailable
+            lines.append(
+                "\(peer) serves group \(name): services were unavailable for \(Self.ms(unavailable)) (address released \(Self.ms(sinceRelease)) ago)"
+            )
+            notification = (
+                .takeoverFinished, .warning,
+                "switchover of group \(name) to \(peer) done in \(Self.ms(total)); services unavailable for \(Self.ms(unavailable))"
+            )
+        case .notDrained:
+            notification = (
+                .takeoverFailed, .critical,
+                "switchover of group \(name) to \(peer) failed: changes were not drained; \(runtime.name) still serves it"
+            )
+        case .notStored:
+            notification = (
+                .takeoverFailed, .critical,
+                "switchover of group \(name) to \(peer) failed: the new epoch could not be stored; \(runtime.name) still serves it"
+            )
+        case .peerNotSeen(let next, let waited):
+            lines.append("\(peer) did not report serving the group within \(Int(waited)) s of the hand-over")
+            notification = (
+                .takeoverFailed, .critical,
+                "switchover of group \(name): \(peer) holds \(next) but was not seen serving it; check it, or run `understudy failover \(name)` there"
+            )
+        case .overtaken(let newer):
+            lines.append("\(newer.owner) holds \(newer), newer than the hand-over: this node gave the group up to it")
+            notification = nil
         }
-        let total = runtime.now() - started
-        guard let outage else {
-            lines.append("\(peer) did not report serving the group within 30 s of the hand-over")
+        if let (kind, severity, summary) = notification {
             tell(
                 NotificationEvent(
-                    kind: .takeoverFailed, severity: .critical, node: runtime.name, group: name, topic: "switchover",
-                    summary:
-                        "switchover of group \(name): \(peer) holds \(next) but was not seen serving it; check it, or run `understudy failover \(name)` there",
-                    detail: lines.joined(separator: "\n"), time: runtime.clock.wallSeconds()))
-            return SwitchoverReport(ok: false, lines: lines, total: total)
+                    kind: kind, severity: severity, node: runtime.name, group: name, topic: "switchover",
+                    summary: summary, detail: lines.joined(separator: "\n"), time: runtime.clock.wallSeconds()))
         }
-        lines.append(
-            "\(peer) serves group \(name): services were unavailable for \(Self.ms(outage)) (address released \(Self.ms(runtime.now() - releaseAt)) ago)"
-        )
-        tell(
-            NotificationEvent(
-                kind: .takeoverFinished, severity: .warning, node: runtime.name, group: name, topic: "switchover",
-                summary:
-                    "switchover of group \(name) to \(peer) done in \(Self.ms(total)); services unavailable for \(Self.ms(outage))",
-                detail: lines.joined(separator: "\n"), time: runtime.clock.wallSeconds()))
-        return SwitchoverReport(ok: true, lines: lines, total: total, outage: outage)
+        pending?.answer.resume(
+            returning: SwitchoverReport(ok: outcome.succeeded, lines: lines, total: total, outage: outage))
+    }
+
+    /// The daemon stops: whoever waits for a hand-over learns that it did not finish.
+    func abandonHandOvers() {
+        let pending = state.withLockedValue { state in
+            state.running = false
+            defer { state.handOvers = [:] }
+            return state.handOvers
+        }
+        for (name, handOver) in pending {
+            handOver.answer.resume(
+                returning: SwitchoverReport(
+                    ok: false,
+                    lines: handOver.lines + [
+                        "the daemon stopped before the switchover of \(name) ended; `understudy status` shows who holds it"
+                    ],
+                    total: runtime.now() - handOver.startedAt))
+        }
     }
 
     func rejoined(group: String) {

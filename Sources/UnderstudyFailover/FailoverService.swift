@@ -43,6 +43,8 @@ package final class FailoverService: Sendable {
         var witnessReports: [String: (hearings: [String: Double], at: Double)] = [:]
         /// The verdict of each group's target witness (a check).
         var witnessChecks: [String: CheckHealth] = [:]
+        /// Hand-overs under way, by group: their reports so far and who waits for them.
+        var handOvers: [String: PendingHandOver] = [:]
         var running = true
     }
 
@@ -307,6 +309,7 @@ package final class FailoverService: Sendable {
             }
             tasks.cancelAll()
         }
+        abandonHandOvers()
     }
 
     /// Set once `run` starts: the heartbeat thread's way in.

@@ -15,6 +15,15 @@ public enum FailoverAction: Sendable, Equatable {
     case acquire
     /// Remove the service address and, when `runStopScripts`, run the stop scripts; report `released`.
     case release(runStopScripts: Bool)
+    /// A hand-over's first step: run the stop scripts alone (the address stays); report `servicesStopped`.
+    case stopServices
+    /// Wait until the follower acknowledged every captured change (durable there), at most `timeout` seconds;
+    /// report `drainFinished`. `force`: the hand-over goes on even if it does not drain.
+    case drain(timeout: Double, force: Bool)
+    /// Store `next` (the peer's epoch) durably; report `handOverStored`. The peer takes the group once it hears it.
+    case handOver(GroupOwnership)
+    /// The hand-over ended: tell the administrator and whoever asked for it.
+    case handOverEnded(HandOver.Outcome)
 }
 
 /// Why a group's node is in its phase, for status and logs.
@@ -35,6 +44,8 @@ public enum FailoverPhase: String, Sendable, Equatable, Codable, CustomStringCon
     case fenceFailed = "fence-failed"
     /// Giving up the address.
     case releasing
+    /// Handing the group to the peer (a switchover or failback): stopping services, draining, releasing, storing.
+    case handingOver = "handing-over"
     /// Gave up the group to a higher epoch; never takes it back by itself.
     case steppedDown = "stepped-down"
     /// Gave up the address because it heard nobody and could not reach its isolation check; takes it back only

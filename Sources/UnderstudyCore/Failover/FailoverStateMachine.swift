@@ -118,7 +118,7 @@ public struct FailoverStateMachine: Sendable {
     }
 
     public let settings: Settings
-    public private(set) var ownership: GroupOwnership
+    public internal(set) var ownership: GroupOwnership
     public private(set) var phase: FailoverPhase
     public private(set) var phaseSince: Double
     /// Heard the peer at least once since start.
@@ -142,6 +142,9 @@ public struct FailoverStateMachine: Sendable {
     var reportedWitnessVeto = false
     /// The release under way, or the isolation, came from hearing neither the peer nor the witness.
     var isolatedByWitness = false
+    /// The planned hand-over under way (see `FailoverStateMachine+HandOver.swift`); it outlives the phase
+    /// `handingOver` while the node waits to hear its peer serving.
+    public internal(set) var handOver: HandOver?
 
     public init(settings: Settings, ownership: GroupOwnership, at now: Double) {
         self.settings = settings
@@ -170,8 +173,9 @@ public struct FailoverStateMachine: Sendable {
         reportedSilentButServing = false
         reportedWitnessVeto = false
         var actions: [FailoverAction] = []
-        if theirs.supersedes(ownership), theirs.owner == settings.node, phase == .standby {
-            // The holder handed the group over (a switchover): take it at the epoch it chose.
+        if theirs.supersedes(ownership), theirs.owner == settings.node, phase == .standby || phase == .fenceFailed {
+            // The holder handed the group over (a switchover): take it at the epoch it chose. A node whose fence
+            // failed follows the holder as a standby does; it hears it now, alive, handing the group over.
             failureSeenAt = now
             enter(.takingOver, at: now)
             takingOver = theirs
@@ -207,6 +211,10 @@ public struct FailoverStateMachine: Sendable {
 
     /// Re-evaluates with what the node sees now.
     public mutating func tick(_ seen: Observation) -> [FailoverAction] {
+        expireHandOver(at: seen.now) + tickPhase(seen)
+    }
+
+    private mutating func tickPhase(_ seen: Observation) -> [FailoverAction] {
         let now = seen.now
         switch phase {
         case .starting:
@@ -240,7 +248,7 @@ public struct FailoverStateMachine: Sendable {
             return returnWithWitness(seen)
         case .steppedDown:
             break
-        case .acquiring, .fencing, .takingOver, .releasing:
+        case .acquiring, .fencing, .takingOver, .releasing, .handingOver:
             break
         }
         return []
@@ -392,7 +400,9 @@ public struct FailoverStateMachine: Sendable {
         let taken = takingOver ?? ownership.takenOver(by: settings.node)
         takingOver = nil
         guard stored else {
-            enter(.standby, at: now)
+            // A hand-over's epoch may have been recorded meanwhile, heard again from the node that handed it over:
+            // by that record this node holds the group, and it takes it as a starting holder does.
+            enter(isOwner ? .starting : .standby, at: now)
             return [
                 .notify(
                     .takeoverFailed, .critical, topic: "epoch",
@@ -466,14 +476,8 @@ public struct FailoverStateMachine: Sendable {
         enter(.standby, at: now)
     }
 
-    /// This node handed the group over (a switchover: services stopped, changes drained, address released).
-    public mutating func handedOver(_ next: GroupOwnership, at now: Double) {
-        guard next.supersedes(ownership) else { return }
-        ownership = next
-        enter(.steppedDown, at: now)
-    }
-
     public mutating func released(at now: Double) -> [FailoverAction] {
+        if phase == .handingOver { return handOverReleased(at: now) }
         guard phase == .releasing else { return [] }
         enter(isolating ? .isolated : .steppedDown, at: now)
         isolating = false
@@ -493,6 +497,8 @@ public struct FailoverStateMachine: Sendable {
             return wasIsolating ? [steppedDownWhileDown(because: reason)] : []
         case .steppedDown:
             return []
+        case .handingOver:
+            return overtakenDuringHandOver(because: reason, at: now)
         case .isolated:
             enter(.steppedDown, at: now)
             return [steppedDownWhileDown(because: reason)]

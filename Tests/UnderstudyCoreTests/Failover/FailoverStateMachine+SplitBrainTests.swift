@@ -41,6 +41,7 @@ import UnderstudyCore
         #expect(totals.fencesFailed > 10, "\(totals)")
         #expect(totals.overlaps >= 1, "\(totals)")
         #expect(totals.daemonRestartsWhileServing > 50, "\(totals)")
+        #expect(totals.switchovers > 10 && totals.handOversFailed > 10, "\(totals)")
     }
 
     @Test func primaryPaused_standbyTakesOver_primaryStepsDownWhenResumed() {

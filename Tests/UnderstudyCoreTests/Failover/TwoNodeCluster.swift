@@ -16,6 +16,7 @@ import UnderstudyCore
 /// (address and completions gone) and on, its daemon restarted (the address stays on the interface), the
 /// cable cut and mended, a node's lan port cut and mended, a node's service stopped and started, a fence
 /// that fails, an epoch that cannot be stored. With a fence configured, a successful fence powers the peer off.
+/// Planned work too: a switchover asked of the serving node (its mirror may not drain, its epoch may not store).
 ///
 /// Timing margin the isolation rule needs, which these parameters keep: isolation time + isolation check
 /// detection (fall × step) + a step < dead time − interval − delay.
@@ -31,6 +32,8 @@ struct TwoNodeCluster {
 
     enum Failure: Equatable {
         case pause(Int), power(Int), restartDaemon(Int), dedicated, lan(Int), service(Int)
+        /// The administrator asks the node for a switchover (nothing happens unless it serves the group).
+        case switchover(Int)
     }
 
     enum Completion {
@@ -38,6 +41,9 @@ struct TwoNodeCluster {
         case takeover(stored: Bool)
         case acquired
         case released
+        case servicesStopped
+        case drained(Bool)
+        case handOverStored(Bool)
     }
 
     struct Heartbeat {
@@ -45,6 +51,7 @@ struct TwoNodeCluster {
         var from: Int
         var link: String
         var ownership: GroupOwnership
+        var phase: FailoverPhase
     }
 
     struct Node {
@@ -74,6 +81,7 @@ struct TwoNodeCluster {
     struct Counters: CustomStringConvertible {
         var takeovers = 0, stepDowns = 0, isolations = 0, fencesFailed = 0, overlaps = 0, daemonRestartsWhileServing = 0
         var takeoversJustAfterOwnPause = 0
+        var switchovers = 0, handOversFailed = 0
 
         mutating func add(_ other: Counters) {
             takeovers += other.takeovers
@@ -83,10 +91,12 @@ struct TwoNodeCluster {
             overlaps += other.overlaps
             daemonRestartsWhileServing += other.daemonRestartsWhileServing
             takeoversJustAfterOwnPause += other.takeoversJustAfterOwnPause
+            switchovers += other.switchovers
+            handOversFailed += other.handOversFailed
         }
 
         var description: String {
-            "takeovers \(takeovers), step-downs \(stepDowns), isolations \(isolations), failed fences \(fencesFailed), overlaps \(overlaps), daemon restarts while serving \(daemonRestartsWhileServing), takeovers just after the taker's own pause \(takeoversJustAfterOwnPause)"
+            "takeovers \(takeovers), step-downs \(stepDowns), isolations \(isolations), failed fences \(fencesFailed), overlaps \(overlaps), daemon restarts while serving \(daemonRestartsWhileServing), takeovers just after the taker's own pause \(takeoversJustAfterOwnPause), switchovers \(switchovers), hand-overs that failed \(handOversFailed)"
         }
     }
 
@@ -132,6 +142,7 @@ struct TwoNodeCluster {
         let node = Int.random(in: 0...1, using: &random)
         let failures: [Failure] = [
             .pause(node), .power(node), .restartDaemon(node), .dedicated, .lan(node), .service(node),
+            .switchover(node),
         ]
         apply(failures.randomElement(using: &random)!)
     }
@@ -163,6 +174,18 @@ struct TwoNodeCluster {
         case .service(let index):
             nodes[index].serviceUp.toggle()
             log("\(nodes[index].name) service \(nodes[index].serviceUp ? "started" : "stopped")")
+        case .switchover(let index):
+            // The engine refuses a switchover unless the peer is heard and a standby in step (its rejoin done).
+            guard nodes[index].running, var machine = nodes[index].machine, mutualSince != nil,
+                let theirs = nodes[1 - index].machine, theirs.phase == .standby, theirs.ownership == machine.ownership
+            else { return }
+            let peer = nodes[1 - index].name
+            let force = flaky && random.chance(0.3)
+            guard case .success(let actions) = machine.requestHandOver(to: peer, force: force, drainTimeout: 2, at: now)
+            else { return }
+            log("\(nodes[index].name) hands the group over to \(peer)\(force ? " (forced)" : "")")
+            nodes[index].machine = machine
+            perform(actions, on: index)
         }
     }
 
@@ -234,12 +257,12 @@ struct TwoNodeCluster {
 
     private mutating func sendHeartbeats(from index: Int) {
         nodes[index].nextHeartbeat = now + Self.interval
-        guard let ownership = nodes[index].machine?.ownership else { return }
+        guard let machine = nodes[index].machine else { return }
         for link in ["dedicated", "lan"] where linkUp(link) {
             inFlight.append(
                 Heartbeat(
                     due: now + Double.random(in: 0...Self.maxDelay, using: &random), from: index, link: link,
-                    ownership: ownership))
+                    ownership: machine.ownership, phase: machine.phase))
         }
     }
 
@@ -251,7 +274,8 @@ struct TwoNodeCluster {
             // Lost when the link broke in flight or the receiver is frozen or off.
             guard linkUp(heartbeat.link), nodes[to].running, var machine = nodes[to].machine else { continue }
             _ = nodes[to].liveness.heard(on: heartbeat.link, at: now)
-            let actions = machine.peerHeard(heartbeat.ownership, at: now)
+            let actions =
+                machine.peerHeard(heartbeat.ownership, at: now) + machine.peerReported(heartbeat.phase, at: now)
             nodes[to].machine = machine
             perform(actions, on: to)
         }
@@ -284,6 +308,12 @@ struct TwoNodeCluster {
                     actions = machine.acquired(succeeded: true, detail: "", at: now)
                 case .released:
                     actions = machine.released(at: now)
+                case .servicesStopped:
+                    actions = machine.servicesStopped(at: now)
+                case .drained(let drained):
+                    actions = machine.drainFinished(drained: drained, at: now)
+                case .handOverStored(let stored):
+                    actions = machine.handOverStored(stored, at: now)
                 }
                 log("\(nodes[index].name) \(completion) done → \(machine.phase.rawValue), \(machine.ownership)")
                 nodes[index].machine = machine
@@ -344,6 +374,19 @@ struct TwoNodeCluster {
             case .release:
                 nodes[index].holds = false
                 nodes[index].pending.append((now + later(&random, 1), .released))
+            case .stopServices:
+                nodes[index].pending.append((now + later(&random, 1), .servicesStopped))
+            case .drain:
+                let drained = !flaky || random.chance(0.8)
+                nodes[index].pending.append((now + later(&random, 1), .drained(drained)))
+            case .handOver(let next):
+                // Stored first, as a takeover's epoch; the peer takes the group when it hears it.
+                let stored = !flaky || random.chance(0.9)
+                if stored { nodes[index].stored = next }
+                nodes[index].pending.append((now + later(&random, 0.5), .handOverStored(stored)))
+            case .handOverEnded(let outcome):
+                log("\(nodes[index].name) hand-over ended: \(outcome)")
+                if outcome.succeeded { counters.switchovers += 1 } else { counters.handOversFailed += 1 }
             }
         }
     }
