@@ -12,13 +12,12 @@ extension FailoverService {
         var actions: [(String, [FailoverAction])] = []
         var announce: [String] = []
         state.withLockedValue { state in
-            linkEvent = state.liveness[message.sender]?.heard(on: link, at: now)
+            linkEvent = state.observer.liveness[message.sender]?.heard(on: link, at: now)
             if !message.hearings.isEmpty, groups.contains(where: { $0.takeover.witness == .node(message.sender) }) {
-                state.witnessReports[message.sender] = (
-                    Dictionary(
+                state.observer.witnessReports[message.sender] = FailoverObserver.WitnessReport(
+                    hearings: Dictionary(
                         message.hearings.map { ($0.node, Double($0.silenceMilliseconds) / 1000) },
-                        uniquingKeysWith: { first, _ in first }), now
-                )
+                        uniquingKeysWith: { first, _ in first }), at: now)
             }
             for theirs in message.groups {
                 guard var machine = state.machines[theirs.group],
@@ -87,38 +86,25 @@ extension FailoverService {
         var linkEvents: [(String, LinkLiveness.Event)] = []
         var actions: [(String, [FailoverAction])] = []
         state.withLockedValue { state in
-            // The ticker runs every 20 ms; a gap of half the dead time (at least 250 ms, at most 1 s) means this
-            // node itself was frozen. Its silence then is its own, not the peer's: listen afresh before judging (a
-            // resumed standby must not take over from a primary that sent heartbeats all along).
-            let frozen = max(0.25, min(1, runtime.configuration.heartbeat.deadTime.seconds / 2))
-            if let last = state.lastTick, now - last > frozen {
+            let (frozenFor, links) = state.observer.tick(at: now)
+            if let frozenFor {
                 runtime.logger.warning(
-                    "this node was frozen for \(FailoverStateMachine.seconds(now - last)) s; listening to its peers afresh"
+                    "this node was frozen for \(FailoverStateMachine.seconds(frozenFor)) s; listening to its peers afresh"
                 )
-                for peer in state.liveness.keys { state.liveness[peer]!.listenAfresh(at: now) }
             }
-            state.lastTick = now
-            for peer in state.liveness.keys.sorted() {
-                linkEvents += state.liveness[peer]!.evaluate(at: now).map { (peer, $0) }
-            }
-            let views = state.liveness.mapValues(\.views)
+            linkEvents = links.map { ($0.peer, $0.event) }
+            let views = state.observer.liveness.mapValues(\.views)
             if views != state.publishedViews {
                 state.publishedViews = views
                 runtime.linkViews.withLockedValue { $0 = views }
             }
-            let isolationFailing = state.isolation.map { $0.state == .failing }
             for group in groups {
                 guard var machine = state.machines[group.name],
-                    let liveness = state.liveness[group.peer(of: runtime.name)]
+                    let seen = state.observer.observation(
+                        of: group.observed(by: runtime.name), owner: machine.ownership.owner,
+                        replicaReady: ready[group.name] ?? true, at: now)
                 else { continue }
-                let checks = state.checks[group.name] ?? [:]
-                let failing = !checks.isEmpty && checks.values.allSatisfy { $0.state == .failing }
-                let produced = machine.tick(
-                    FailoverStateMachine.Observation(
-                        now: now, peerSilence: liveness.silence(at: now), serviceFailing: failing,
-                        isolationFailing: isolationFailing,
-                        replicaReady: ready[group.name] ?? true,
-                        witness: witnessView(group, owner: machine.ownership.owner, state: state, at: now)))
+                let produced = machine.tick(seen)
                 state.machines[group.name] = machine
                 if !produced.isEmpty { actions.append((group.name, produced)) }
             }
@@ -132,37 +118,6 @@ extension FailoverService {
             }
         }
         for (group, produced) in actions { enqueue(group, produced) }
-    }
-
-    /// The group's witness as this node sees it now (nil without one): whether it is reachable, and — a witness node
-    /// — how long it has not heard the owner and this node's peer, by its last report aged since.
-    func witnessView(
-        _ group: GroupConfiguration, owner: String, state: State, at now: Double
-    ) -> FailoverStateMachine.WitnessView? {
-        // The owner must judge the witness lost by the isolation time, so it gives up before the standby (which needs
-        // the whole dead time of silence) can take over.
-        let heartbeat = runtime.configuration.heartbeat
-        let deadTime = owner == runtime.name ? heartbeat.isolationTime.seconds : heartbeat.deadTime.seconds
-        switch group.takeover.witness {
-        case nil:
-            return nil
-        case .target(let check):
-            return .init(
-                name: "\(check.probe.typeName) \(check.probe.target)",
-                reachable: state.witnessChecks[group.name]?.state == .passing,
-                reports: false)
-        case .node(let witness):
-            let reachable = (state.liveness[witness]?.silence(at: now)).map { $0 < deadTime } ?? false
-            // A report older than the dead time says nothing of now.
-            guard reachable, let report = state.witnessReports[witness], now - report.at < heartbeat.deadTime.seconds
-            else {
-                return .init(name: "node \(witness)", reachable: reachable)
-            }
-            let age = now - report.at
-            return .init(
-                name: "node \(witness)", reachable: true, ownerSilence: report.hearings[owner].map { $0 + age },
-                peerSilence: report.hearings[group.peer(of: runtime.name)].map { $0 + age })
-        }
     }
 
     /// `understudy failover GROUP`.
@@ -181,13 +136,12 @@ extension FailoverService {
         let result: Result<[FailoverAction], FailoverStateMachine.ManualFailoverRefusal> = state.withLockedValue {
             state in
             guard var machine = state.machines[group],
-                let liveness = state.liveness[runtime.configuration.groups[group]?.peer(of: runtime.name) ?? ""]
+                let observed = runtime.configuration.groups[group]?.observed(by: runtime.name),
+                let liveness = state.observer.liveness[observed.peer]
             else {
                 return .failure(.busy(.starting))
             }
-            let witness = runtime.configuration.groups[group].flatMap {
-                witnessView($0, owner: machine.ownership.owner, state: state, at: now)
-            }
+            let witness = state.observer.witnessView(of: observed, owner: machine.ownership.owner, at: now)
             let outcome = machine.manualFailover(
                 at: now, peerSilence: liveness.silence(at: now), force: force, replicaReady: ready,
                 witness: witness)
@@ -315,13 +269,14 @@ extension FailoverService {
             let now = runtime.now()
             let transition = state.withLockedValue { state -> CheckHealth.Transition? in
                 if let group, witness {
-                    return state.witnessChecks[group]?.record(passed: result.passed, message: result.message, at: now)
-                }
-                if let group {
-                    return state.checks[group]?[check.name]?.record(
+                    return state.observer.witnessChecks[group]?.record(
                         passed: result.passed, message: result.message, at: now)
                 }
-                return state.isolation?.record(passed: result.passed, message: result.message, at: now)
+                if let group {
+                    return state.observer.checks[group]?[check.name]?.record(
+                        passed: result.passed, message: result.message, at: now)
+                }
+                return state.observer.isolation?.record(passed: result.passed, message: result.message, at: now)
             }
             switch transition {
             case .nowFailing(let message)?:

@@ -8,7 +8,7 @@ extension FailoverService {
         let counters = heartbeat?.counters ?? [:]
         return state.withLockedValue { state in
             var links: [LinkStatus] = []
-            for (peer, liveness) in state.liveness.sorted(by: { $0.key < $1.key }) {
+            for (peer, liveness) in state.observer.liveness.sorted(by: { $0.key < $1.key }) {
                 for link in liveness.links {
                     let route = counters[peer + "/" + link.name] ?? HeartbeatService.LinkCounters()
                     let local = counters[link.name] ?? HeartbeatService.LinkCounters()
@@ -24,11 +24,11 @@ extension FailoverService {
             var checks: [CheckStatus] = []
             for group in groups {
                 for check in group.takeover.checks {
-                    guard let health = state.checks[group.name]?[check.name] else { continue }
+                    guard let health = state.observer.checks[group.name]?[check.name] else { continue }
                     checks.append(Self.status(check, health, group: group.name, now: now))
                 }
             }
-            if let check = runtime.nodeConfiguration.isolationCheck, let health = state.isolation {
+            if let check = runtime.nodeConfiguration.isolationCheck, let health = state.observer.isolation {
                 checks.append(Self.status(check, health, group: nil, now: now))
             }
             let groupStatus = groups.compactMap { group -> GroupFailoverStatus? in

@@ -34,7 +34,7 @@ extension FailoverService {
         let (owner, phase, silence, peerPhase) = state.withLockedValue { state in
             (
                 state.machines[name]?.isOwner ?? false, state.machines[name]?.phase,
-                state.liveness[peer]?.silence(at: now) ?? .infinity,
+                state.observer.silence(of: peer, at: now),
                 state.peerPhases[name]
             )
         }

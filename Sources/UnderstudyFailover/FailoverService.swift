@@ -30,19 +30,13 @@ package final class FailoverService: Sendable {
 
     struct State {
         var machines: [String: FailoverStateMachine] = [:]
-        var liveness: [String: LinkLiveness] = [:]
-        var checks: [String: [String: CheckHealth]] = [:]
-        var isolation: CheckHealth?
+        /// Links, checks and witness reports, and the observations made of them.
+        var observer: FailoverObserver
         var peerPhases: [String: String] = [:]
-        var lastTick: Double?
         /// Groups whose replica completed a sync once (see `replicaReady`).
         var readyReplicas: Set<String> = []
         /// The link views last published for the mirror (`NodeRuntime.linkViews`).
         var publishedViews: [String: [String: MirrorRoute.LinkView]] = [:]
-        /// What each witness node said in its last heartbeat: node → silence, and when it was heard.
-        var witnessReports: [String: (hearings: [String: Double], at: Double)] = [:]
-        /// The verdict of each group's target witness (a check).
-        var witnessChecks: [String: CheckHealth] = [:]
         /// Hand-overs under way, by group: their reports so far and who waits for them.
         var handOvers: [String: PendingHandOver] = [:]
         var running = true
@@ -77,7 +71,10 @@ package final class FailoverService: Sendable {
         }
         witnessed = configuration.groups(witnessedBy: runtime.name)
         let now = runtime.now()
-        var initial = State()
+        var initial = State(
+            observer: FailoverObserver(
+                node: runtime.name, deadTime: configuration.heartbeat.deadTime.seconds,
+                isolationTime: configuration.heartbeat.isolationTime.seconds))
         var routes: [HeartbeatService.Route] = []
         // Heartbeats go to the peers of this node's groups, to their witness nodes, and (on a witness) to the nodes of
         // the groups it witnesses.
@@ -92,7 +89,7 @@ package final class FailoverService: Sendable {
                     peer: peerName, link: $0.local.name, localAddress: $0.local.address,
                     remoteAddress: $0.remote.address)
             }
-            initial.liveness[peerName] = LinkLiveness(
+            initial.observer.liveness[peerName] = LinkLiveness(
                 links: common.map(\.local.name), deadTime: configuration.heartbeat.deadTime.seconds,
                 startedAt: now)
         }
@@ -109,18 +106,18 @@ package final class FailoverService: Sendable {
                 followsOwner: group.standby == runtime.name && ownership.owner == group.primary,
                 hasWitness: group.takeover.witness != nil)
             initial.machines[group.name] = FailoverStateMachine(settings: settings, ownership: ownership, at: now)
-            initial.checks[group.name] = Dictionary(
+            initial.observer.checks[group.name] = Dictionary(
                 uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) }
             )
             if case .target(let check)? = group.takeover.witness {
-                initial.witnessChecks[group.name] = CheckHealth(rise: check.rise, fall: check.fall)
+                initial.observer.witnessChecks[group.name] = CheckHealth(rise: check.rise, fall: check.fall)
             }
             let (stream, continuation) = AsyncStream<FailoverAction>.makeStream()
             queues[group.name] = continuation
             streams[group.name] = stream
         }
         if let isolation = me.isolationCheck {
-            initial.isolation = CheckHealth(rise: isolation.rise, fall: isolation.fall)
+            initial.observer.isolation = CheckHealth(rise: isolation.rise, fall: isolation.fall)
         }
         self.queues = queues
         self.streams = streams
@@ -212,7 +209,7 @@ package final class FailoverService: Sendable {
                     let now = runtime.now()
                     return state.withLockedValue { state in
                         heard.sorted().compactMap { name in
-                            state.liveness[name].map {
+                            state.observer.liveness[name].map {
                                 HeartbeatMessage.Hearing(
                                     node: name,
                                     silenceMilliseconds: UInt32(min(Double(UInt32.max), $0.silence(at: now) * 1000)))

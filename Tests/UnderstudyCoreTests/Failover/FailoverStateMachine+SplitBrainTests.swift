@@ -102,8 +102,8 @@ import UnderstudyCore
 
     /// A standby that was frozen itself (a paused VM, a stopped process) resumes with a silence that only says
     /// it was not listening, and check verdicts from before: it must hear the primary's heartbeats before it
-    /// may count the primary dead. The machine alone cannot know it was frozen: the daemon's ticker sees the gap
-    /// and has its link liveness listen afresh (`LinkLiveness.listenAfresh`), as the simulation does on resume.
+    /// may count the primary dead. The machine alone cannot know it was frozen: the observer sees the gap between
+    /// ticks and listens afresh (`FailoverObserver`'s freeze rule), in the daemon and in the simulation alike.
     @Test func standbyResumedFromAFreeze_listensBeforeTakingOver() {
         var cluster = TwoNodeCluster(seed: 6, fence: false, flaky: false)
         for _ in 0..<20 { cluster.step() }

@@ -2,9 +2,9 @@ import UnderstudyCore
 
 /// Two nodes (alpha, the configured primary at epoch 0, and beta) of one group, and the network between them
 /// and the clients. Time advances in steps of 0.25 s; each node is a `FailoverStateMachine` fed the way the
-/// engine feeds it: heartbeats every interval on every working link, delivered after a random delay; the
-/// peer's silence from `LinkLiveness`; its service check and its isolation check through `CheckHealth`; its
-/// actions performed after random delays, their outcomes fed back.
+/// engine feeds it: heartbeats every interval on every working link, delivered after a random delay; each tick's
+/// observation (peer silence, service check, isolation check, the freeze rule) made by a `FailoverObserver`, as the
+/// engine makes it; its actions performed after random delays, their outcomes fed back.
 ///
 /// The network: a `dedicated` cable between the nodes, and the `lan`, which each node reaches through its own
 /// port and which carries the clients, the service checks and the isolation check (a ping of the gateway).
@@ -57,9 +57,8 @@ struct TwoNodeCluster {
     struct Node {
         let name: String
         var machine: FailoverStateMachine?
-        var liveness: LinkLiveness
-        var serviceCheck = CheckHealth(rise: 2, fall: 2)
-        var isolationCheck = CheckHealth(rise: 2, fall: 2)
+        /// Its peer's links, its service check of the peer, its isolation check: as the engine observes.
+        var observer: FailoverObserver
         /// What the node's database holds.
         var stored: GroupOwnership
         var holds = false
@@ -125,7 +124,7 @@ struct TwoNodeCluster {
         nodes = ["alpha", "beta"].map { name in
             Node(
                 name: name, machine: nil,
-                liveness: LinkLiveness(links: ["dedicated", "lan"], deadTime: Self.deadTime, startedAt: 0),
+                observer: Self.observer(of: name, at: 0),
                 stored: Self.group)
         }
         for index in nodes.indices { boot(index) }
@@ -189,11 +188,23 @@ struct TwoNodeCluster {
         }
     }
 
-    /// What the daemon's ticker does when it sees its own gap: silence counts afresh from the resumption.
+    /// A resumed node's next tick sees its own gap (the freeze rule of `FailoverObserver`).
     private mutating func resumed(_ index: Int) {
         nodes[index].resumedAt = now
-        nodes[index].liveness.listenAfresh(at: now)
     }
+
+    /// What a node observes, fresh at `now`: its peer's two links, a service check of the peer (rise and fall 2), an
+    /// isolation check (a ping of the lan's gateway).
+    static func observer(of name: String, at now: Double) -> FailoverObserver {
+        var observer = FailoverObserver(node: name, deadTime: deadTime, isolationTime: isolationTime)
+        observer.liveness[peer(of: name)] = LinkLiveness(
+            links: ["dedicated", "lan"], deadTime: deadTime, startedAt: now)
+        observer.checks["web"] = ["service": CheckHealth(rise: 2, fall: 2)]
+        observer.isolation = CheckHealth(rise: 2, fall: 2)
+        return observer
+    }
+
+    static func peer(of name: String) -> String { name == "alpha" ? "beta" : "alpha" }
 
     mutating func repairEverything() {
         log("repair everything")
@@ -226,9 +237,7 @@ struct TwoNodeCluster {
             isolationTime: Self.isolationTime, hasFence: fence, hasChecks: true)
         let machine = FailoverStateMachine(settings: settings, ownership: nodes[index].stored, at: now)
         nodes[index].machine = machine
-        nodes[index].liveness = LinkLiveness(links: ["dedicated", "lan"], deadTime: Self.deadTime, startedAt: now)
-        nodes[index].serviceCheck = CheckHealth(rise: 2, fall: 2)
-        nodes[index].isolationCheck = CheckHealth(rise: 2, fall: 2)
+        nodes[index].observer = Self.observer(of: nodes[index].name, at: now)
         nodes[index].pending = []
         nodes[index].nextHeartbeat = now
         log("\(nodes[index].name) starts: \(machine.ownership), \(machine.phase.rawValue)")
@@ -273,7 +282,7 @@ struct TwoNodeCluster {
             let to = 1 - heartbeat.from
             // Lost when the link broke in flight or the receiver is frozen or off.
             guard linkUp(heartbeat.link), nodes[to].running, var machine = nodes[to].machine else { continue }
-            _ = nodes[to].liveness.heard(on: heartbeat.link, at: now)
+            _ = nodes[to].observer.liveness[nodes[heartbeat.from].name]?.heard(on: heartbeat.link, at: now)
             let actions =
                 machine.peerHeard(heartbeat.ownership, at: now) + machine.peerReported(heartbeat.phase, at: now)
             nodes[to].machine = machine
@@ -332,15 +341,16 @@ struct TwoNodeCluster {
     private mutating func observeAndTick(_ index: Int) {
         let peer = nodes[1 - index]
         let serviceAnswers = peer.running && peer.holds && peer.serviceUp && peer.lanUp && nodes[index].lanUp
-        _ = nodes[index].serviceCheck.record(passed: serviceAnswers, message: "", at: now)
-        _ = nodes[index].isolationCheck.record(passed: nodes[index].lanUp, message: "", at: now)
-        _ = nodes[index].liveness.evaluate(at: now)
-        guard var machine = nodes[index].machine else { return }
-        let actions = machine.tick(
-            FailoverStateMachine.Observation(
-                now: now, peerSilence: nodes[index].liveness.silence(at: now),
-                serviceFailing: nodes[index].serviceCheck.state == .failing,
-                isolationFailing: nodes[index].isolationCheck.state == .failing))
+        _ = nodes[index].observer.checks["web"]?["service"]?.record(passed: serviceAnswers, message: "", at: now)
+        let lanUp = nodes[index].lanUp
+        _ = nodes[index].observer.isolation?.record(passed: lanUp, message: "", at: now)
+        _ = nodes[index].observer.tick(at: now)
+        guard var machine = nodes[index].machine,
+            let seen = nodes[index].observer.observation(
+                of: FailoverObserver.Group(name: "web", peer: peer.name), owner: machine.ownership.owner,
+                replicaReady: true, at: now)
+        else { return }
+        let actions = machine.tick(seen)
         nodes[index].machine = machine
         perform(actions, on: index)
     }
