@@ -93,11 +93,7 @@ extension FailoverService {
                 )
             }
             linkEvents = links.map { ($0.peer, $0.event) }
-            let views = state.observer.liveness.mapValues(\.views)
-            if views != state.publishedViews {
-                state.publishedViews = views
-                runtime.linkViews.withLockedValue { $0 = views }
-            }
+            state.publishedViews = state.observer.liveness.mapValues(\.views)
             for group in groups {
                 guard var machine = state.machines[group.name],
                     let seen = state.observer.observation(

@@ -35,7 +35,7 @@ package final class FailoverService: Sendable {
         var peerPhases: [String: String] = [:]
         /// Groups whose replica completed a sync once (see `replicaReady`).
         var readyReplicas: Set<String> = []
-        /// The link views last published for the mirror (`NodeRuntime.linkViews`).
+        /// The link views of the last tick, for the mirror (`linkViews(of:)`).
         var publishedViews: [String: [String: MirrorRoute.LinkView]] = [:]
         /// Hand-overs under way, by group: their reports so far and who waits for them.
         var handOvers: [String: PendingHandOver] = [:]
@@ -177,6 +177,7 @@ package final class FailoverService: Sendable {
             holdings = nil
         }
         self.actions = actions
+        news = groups.isEmpty && witnessed.isEmpty ? nil : runtime.peerNews.subscribe()
         let receiver = NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>(nil)
         heartbeatReceiver = receiver
         if routes.isEmpty {
@@ -224,6 +225,23 @@ package final class FailoverService: Sendable {
 
     package var isActive: Bool { !groups.isEmpty || !witnessed.isEmpty }
 
+    /// Feeds the replication side's news to the machines, until the stream ends or the task is cancelled.
+    private func hear(_ news: AsyncStream<PeerNews>) async {
+        for await item in news {
+            switch item {
+            case .ownershipHeard(let peer, let group, let ownership):
+                handshakeHeard(peer: peer, group: group, ownership: ownership)
+            case .rejoined(let group):
+                rejoined(group: group)
+            }
+        }
+    }
+
+    /// What the heartbeats say of each link to `peer` (link → view): the mirror chooses its path by it.
+    package func linkViews(of peer: String) -> [String: MirrorRoute.LinkView] {
+        state.withLockedValue { $0.publishedViews[peer] } ?? [:]
+    }
+
     /// Runs until cancelled: heartbeats, checks, the ticker and the action queues.
     package func run() async {
         guard isActive else { return }
@@ -250,12 +268,6 @@ package final class FailoverService: Sendable {
         }
         heartbeatReceiver.withLockedValue {
             $0 = { [weak self] message, link, at in self?.received(message, link: link, at: at) }
-        }
-        runtime.rejoinObserver.withLockedValue { $0 = { [weak self] group in self?.rejoined(group: group) } }
-        runtime.peerOwnershipObserver.withLockedValue {
-            $0 = { [weak self] peer, group, ownership in
-                self?.handshakeHeard(peer: peer, group: group, ownership: ownership)
-            }
         }
         lapseReceiver.withLockedValue {
             $0 = { [weak self] group in
@@ -299,6 +311,9 @@ package final class FailoverService: Sendable {
             if let isolation = runtime.nodeConfiguration.isolationCheck {
                 tasks.addTask { await self.runCheck(isolation, group: nil) }
             }
+            if let news {
+                tasks.addTask { await self.hear(news) }
+            }
             await withTaskCancellationHandler {
                 while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }
             } onCancel: {
@@ -308,6 +323,10 @@ package final class FailoverService: Sendable {
         }
         abandonHandOvers()
     }
+
+    /// What the replication side learns (a peer's ownership in a handshake, a rejoin finished), subscribed from the
+    /// start so that nothing is lost before `run` reads it (nil: this node takes part in no failover).
+    private let news: AsyncStream<PeerNews>?
 
     /// Set once `run` starts: the heartbeat thread's way in.
     private let heartbeatReceiver: NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>

@@ -11,15 +11,16 @@ struct GroupRoles: Sendable {
     let followers: StandbyFollowers
     let tls: NIOSSLContext
     let requests: [String: SyncRequests]
+    let links: any LinkViewSource
 
     func follow(_ group: GroupConfiguration) {
         guard let requests = requests[group.name] else { return }
-        let (runtime, tls) = (runtime, tls)
+        let (runtime, tls, links) = (runtime, tls, links)
         runtime.logger.info(
             "group \(group.name): \(group.peer(of: runtime.name)) holds it (\(runtime.ownership(group: group.name).map { "\($0)" } ?? "?")); this node follows it"
         )
         followers.start(group: group.name) {
-            await StandbyGroupService(node: runtime, group: group, tls: tls, requests: requests).run()
+            await StandbyGroupService(node: runtime, group: group, tls: tls, requests: requests, links: links).run()
         }
     }
 

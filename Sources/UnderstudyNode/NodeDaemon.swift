@@ -31,6 +31,8 @@ public struct NodeDaemon: Service {
     let failover: FailoverService
     let followers = StandbyFollowers()
     let notifications: NotificationService
+    /// The conflict copies the serving trees take in, each notified.
+    let conflicts: AsyncStream<ConflictFound>
     /// Archives and history of this node's replicas; nil on a node that is standby of no group.
     let archives: ArchiveService?
     /// Called with the bound port once the peer listener is up (tests bind port 0).
@@ -50,9 +52,18 @@ public struct NodeDaemon: Service {
         // A write to a pipe whose reader is gone (the address guardian) must fail, not kill the daemon.
         signal(SIGPIPE, SIG_IGN)
         // Before anything is opened or bound: a second daemon of this node is refused here, having touched nothing.
-        lock = try StateDirectoryLock(
-            stateDirectory: try NodeRuntime.settings(of: node, in: configuration).stateDirectory, node: node)
-        runtime = try NodeRuntime(configuration: configuration, name: node, logger: logger)
+        let settings = try NodeRuntime.settings(of: node, in: configuration)
+        lock = try StateDirectoryLock(stateDirectory: settings.stateDirectory, node: node)
+        let clock = SystemClock()
+        let notifications = NotificationService(
+            configuration: configuration.notify, node: node, logger: logger,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, stateDirectory: settings.stateDirectory,
+            now: { clock.wallSeconds() }, sleep: { try? await clock.sleep(seconds: $0) })
+        self.notifications = notifications
+        let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
+        runtime = try NodeRuntime(
+            configuration: configuration, name: node, logger: logger, clock: clock, notifier: notifier)
+        conflicts = runtime.conflicts.subscribe()
         let identity = try CertificateStore(directory: configuration.certificatesDirectory).loadIdentity(node: node)
         // Every node may serve: after a takeover the standby does, and the old primary follows it.
         tlsServer = configuration.groups(whereNode: node).isEmpty ? nil : try PeerTLS.serverContext(identity)
@@ -62,31 +73,6 @@ public struct NodeDaemon: Service {
         let needsKey = configuration.heartbeatPeers(of: node).contains { peer in
             configuration.nodes[peer].map { !(configuration.nodes[node]?.commonLinks(with: $0).isEmpty ?? true) }
                 ?? false
-        }
-        let notifications = NotificationService(
-            configuration: configuration.notify, node: node, logger: logger,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            stateDirectory: runtime.nodeConfiguration.stateDirectory,
-            now: { [clock = runtime.clock] in clock.wallSeconds() },
-            sleep: { [clock = runtime.clock] in try? await clock.sleep(seconds: $0) })
-        self.notifications = notifications
-        let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
-        runtime.notifier.withLockedValue { $0 = notifier }
-        let name = node
-        let clock = runtime.clock
-        runtime.conflictObserver.withLockedValue {
-            $0 = { conflict in
-                notifier(
-                    NotificationEvent(
-                        kind: .conflict, severity: .warning, node: name,
-                        group: conflict.share.split(separator: "/").first.map(String.init),
-                        topic: conflict.share + "/" + conflict.copy,
-                        summary:
-                            "conflict in \(conflict.share): \(conflict.path) was changed on \(conflict.node) too; its version is kept beside it as \(conflict.copy)",
-                        detail:
-                            "Reason: \(conflict.reason). Both versions are in the tree \(name) serves. See `understudy conflicts`, then resolve with `understudy conflicts resolve \(conflict.share)/\(conflict.path) --keep local|remote|both`.",
-                        time: clock.wallSeconds()))
-            }
         }
         archives =
             configuration.groups(whereNode: node).contains { $0.standby == node }
@@ -151,9 +137,6 @@ public struct NodeDaemon: Service {
                 let control = ControlServer(
                     node: runtime, socketPath: runtime.nodeConfiguration.controlSocket, syncRequests: syncRequests,
                     failover: failover, archives: archives, peerTLS: tlsClient)
-                runtime.switchoverDesk.withLockedValue {
-                    $0 = { request in await control.handleSwitchover(request, forwarded: true) }
-                }
                 tasks.addTask { try await control.run() }
                 if let archives { tasks.addTask { await archives.run() } }
                 tasks.addTask { await failover.run() }
@@ -165,13 +148,20 @@ public struct NodeDaemon: Service {
                 }
                 if let tlsServer {
                     tasks.addTask {
-                        try await PrimaryService(node: runtime, tls: tlsServer).run(onListening: onListening)
+                        try await PrimaryService(node: runtime, tls: tlsServer, switchovers: control)
+                            .run(onListening: onListening)
                     }
                 }
-                let roles = GroupRoles(runtime: runtime, followers: followers, tls: tlsClient, requests: syncRequests)
+                let roles = GroupRoles(
+                    runtime: runtime, followers: followers, tls: tlsClient, requests: syncRequests, links: failover)
                 let holderChanges = runtime.holderChanges.subscribe()
                 for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
                 tasks.addTask { await roles.run(holderChanges) }
+                tasks.addTask { [conflicts] in
+                    for await conflict in conflicts {
+                        notifications.notify(conflict.notification(to: runtime.name, at: runtime.clock.wallSeconds()))
+                    }
+                }
                 tasks.addTask {
                     await withTaskCancellationHandler {
                         while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }

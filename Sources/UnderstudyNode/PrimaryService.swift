@@ -15,11 +15,14 @@ import UnderstudyWire
 struct PrimaryService: Sendable {
     let node: NodeRuntime
     let tls: NIOSSLContext
+    /// Runs the switchovers and failbacks the peer asks for over the wire.
+    let switchovers: any SwitchoverDesk
     private let connections = NIOLockedValueBox<[String: Int]>([:])
 
-    init(node: NodeRuntime, tls: NIOSSLContext) {
+    init(node: NodeRuntime, tls: NIOSSLContext, switchovers: any SwitchoverDesk) {
         self.node = node
         self.tls = tls
+        self.switchovers = switchovers
     }
 
     func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
@@ -282,9 +285,7 @@ struct PrimaryService: Sendable {
         node.logger.notice("group \(group): \(peer) asks this node to run a \(verb)\(dryRun ? " (dry run)" : "")")
         let request = ControlRequest(
             command: failback ? .failback : .switchover, group: group, force: force, dryRun: dryRun)
-        let response =
-            await node.switchoverDesk.withLockedValue { $0 }?(request)
-            ?? ControlResponse(ok: false, error: "\(node.name) is still starting; ask again in a moment")
+        let response = await switchovers.runSwitchover(askedByPeer: request)
         try await writer.send(
             .switchoverReport(
                 ok: response.ok, text: response.ok ? response.message ?? "" : response.error ?? response.message ?? ""))

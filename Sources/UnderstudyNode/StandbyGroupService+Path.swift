@@ -7,7 +7,7 @@ import UnderstudyCore
 /// telling when the mirror moved.
 extension StandbyGroupService {
     func linkViews(of peer: String) -> [String: MirrorRoute.LinkView] {
-        node.linkViews.withLockedValue { $0[peer] } ?? [:]
+        links.linkViews(of: peer)
     }
 
     /// Four times a second while connected over `route.current`: when the route says to leave (its link went down) or

@@ -20,6 +20,8 @@ struct StandbyGroupService: Sendable {
     let group: GroupConfiguration
     let tls: NIOSSLContext
     let requests: SyncRequests
+    /// What the heartbeats say of each link: the path to the holder is chosen by it.
+    let links: any LinkViewSource
 
     func run() async {
         let logger = node.logger

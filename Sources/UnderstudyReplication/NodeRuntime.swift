@@ -37,10 +37,13 @@ public final class NodeRuntime: Sendable {
     /// Who holds each group, as this node knows it (stored in the state database; kept here for quick reads).
     private let ownerships = NIOLockedValueBox<[String: GroupOwnership]>([:])
 
+    /// - Parameter notifier: hands an event to the notification channels (the daemon's `NotificationService`).
     public init(
-        configuration: ClusterConfiguration, name: String, logger: Logger, clock: any EngineClock = SystemClock()
+        configuration: ClusterConfiguration, name: String, logger: Logger, clock: any EngineClock = SystemClock(),
+        notifier: @escaping @Sendable (NotificationEvent) -> Void = { _ in }
     ) throws {
         let nodeConfiguration = try Self.settings(of: name, in: configuration)
+        self.notifier = notifier
         self.configuration = configuration
         self.name = name
         self.nodeConfiguration = nodeConfiguration
@@ -113,14 +116,8 @@ public final class NodeRuntime: Sendable {
         ownership(group: group)?.owner == name
     }
 
-    /// Where ownerships heard from a peer outside heartbeats (the replication handshake) go: the failover
-    /// service, once it runs.
-    package let peerOwnershipObserver = NIOLockedValueBox<
-        (@Sendable (_ peer: String, _ group: String, _ ownership: GroupOwnership) -> Void)?
-    >(nil)
-
     func peerOwnershipHeard(peer: String, group: String, ownership: GroupOwnership) {
-        peerOwnershipObserver.withLockedValue { $0 }?(peer, group, ownership)
+        peerNews.publish(.ownershipHeard(peer: peer, group: group, ownership: ownership))
     }
 
     package func setOwnership(_ ownership: GroupOwnership, group: String) {
@@ -137,32 +134,28 @@ public final class NodeRuntime: Sendable {
 
     /// Each change of a group's holder (the daemon starts or stops serving and following on it).
     public let holderChanges = HolderChanges()
-    /// Told when the serving tree took in a conflict copy, and when a rejoin finished (the failover service).
-    package let conflictObserver = NIOLockedValueBox<(@Sendable (ConflictFound) -> Void)?>(nil)
+    /// What the replication side learns for the failover machines: a peer's ownership from the handshake, a rejoin
+    /// finished.
+    public let peerNews = Broadcast<PeerNews>()
+    /// Each conflict copy the serving tree took in during a rejoin (the daemon notifies it).
+    package let conflicts = Broadcast<ConflictFound>()
     /// Shares (keys) whose tree may hold temporaries of a run that crashed: each follower removes them before its
     /// first sync.
     package let crashLeftovers = NIOLockedValueBox<Set<String>>([])
-    /// Hands an event to the notification channels (set by the daemon).
-    package let notifier = NIOLockedValueBox<(@Sendable (NotificationEvent) -> Void)?>(nil)
-    /// What the heartbeats say of each link to each peer (peer → link → view), published by the failover service:
-    /// the mirror chooses its path by it.
-    package let linkViews = NIOLockedValueBox<[String: [String: MirrorRoute.LinkView]]>([:])
+    /// Hands an event to the notification channels.
+    let notifier: @Sendable (NotificationEvent) -> Void
 
     package func notify(_ event: NotificationEvent) {
-        notifier.withLockedValue { $0 }?(event)
+        notifier(event)
     }
-    package let rejoinObserver = NIOLockedValueBox<(@Sendable (_ group: String) -> Void)?>(nil)
-
-    /// Runs a switchover or failback the peer asked for over the wire (the control server's, once it runs).
-    package let switchoverDesk = NIOLockedValueBox<(@Sendable (ControlRequest) async -> ControlResponse)?>(nil)
 
     package func conflictFound(_ conflict: ConflictFound) {
-        conflictObserver.withLockedValue { $0 }?(conflict)
+        conflicts.publish(conflict)
     }
 
     package func rejoined(group: String) {
         status.update(group: group) { $0.role = .standby }
-        rejoinObserver.withLockedValue { $0 }?(group)
+        peerNews.publish(.rejoined(group: group))
     }
 
     package func event(_ level: EventLevel, _ kind: String, _ message: String, share: String? = nil) {

@@ -56,9 +56,9 @@ struct HolderChangesTests {
     }
 
     /// The first `count` elements, waiting at most 5 s (real time) for them.
-    private static func take(_ count: Int, from stream: AsyncStream<HolderChange>) async -> [HolderChange] {
+    static func take<Element: Sendable>(_ count: Int, from stream: AsyncStream<Element>) async -> [Element] {
         let reader = Task {
-            var taken: [HolderChange] = []
+            var taken: [Element] = []
             for await change in stream {
                 taken.append(change)
                 if taken.count == count { break }

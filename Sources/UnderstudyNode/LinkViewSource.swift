@@ -1,0 +1,9 @@
+import UnderstudyCore
+import UnderstudyFailover
+
+/// What the follower needs of the heartbeats: how each link to the holder is doing, to choose its path.
+protocol LinkViewSource: Sendable {
+    func linkViews(of peer: String) -> [String: MirrorRoute.LinkView]
+}
+
+extension FailoverService: LinkViewSource {}

@@ -1,0 +1,13 @@
+import UnderstudyControl
+import UnderstudyCore
+
+/// What the serving side needs to run a switchover or failback its peer asked for over the wire.
+protocol SwitchoverDesk: Sendable {
+    func runSwitchover(askedByPeer request: ControlRequest) async -> ControlResponse
+}
+
+extension ControlServer: SwitchoverDesk {
+    func runSwitchover(askedByPeer request: ControlRequest) async -> ControlResponse {
+        await handleSwitchover(request, forwarded: true)
+    }
+}
