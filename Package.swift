@@ -79,13 +79,15 @@ let package = Package(
         .target(
             name: "UnderstudyHealth",
             dependencies: modules("Core", "Wire", "Support", "State")
-                + libraries("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Crypto", "Logging")
+                + libraries("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "Crypto", "Logging", "ServiceLifecycle")
         ),
         // Telling people: mail (SMTP), webhooks, commands and SNMP traps.
         .target(
             name: "UnderstudyNotify",
             dependencies: modules("Core", "Support")
-                + libraries("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOTLS", "NIOSSL", "Crypto", "Logging")
+                + libraries(
+                    "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOTLS", "NIOSSL", "Crypto", "Logging",
+                    "ServiceLifecycle")
         ),
         // One share's mirror: the node's shared runtime and its holder changes, share contexts and captures, the
         // primary's and the standby's halves of a sync, manifests, plans, file transfer, the replica gate.
@@ -99,7 +101,7 @@ let package = Package(
         .target(
             name: "UnderstudyArchive",
             dependencies: modules("Core", "Support", "State", "FileSystem", "Replication") + ["CLinux"]
-                + libraries("NIOConcurrencyHelpers", "Logging")
+                + libraries("NIOConcurrencyHelpers", "Logging", "ServiceLifecycle")
         ),
         // A repaired primary joining the node that took over: the common base, conflicts kept side by side.
         .target(
@@ -111,14 +113,14 @@ let package = Package(
         .target(
             name: "UnderstudyFailover",
             dependencies: modules("Core", "Wire", "Support", "State", "Health", "Replication", "Rejoin") + ["CLinux"]
-                + libraries("NIOCore", "NIOConcurrencyHelpers", "Logging")
+                + libraries("NIOCore", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle")
         ),
         // The control socket: the CLI's requests, and switchovers forwarded to the peer.
         .target(
             name: "UnderstudyControl",
             dependencies: modules(
                 "Core", "Wire", "Support", "Transport", "FileSystem", "Replication", "Archive", "Failover")
-                + ["CLinux"] + libraries("NIOCore", "NIOPosix", "NIOSSL", "Logging")
+                + ["CLinux"] + libraries("NIOCore", "NIOPosix", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
         // The composition root: the daemon that wires the engine's modules into one node, and the replication
         // sessions it runs per group (to become a state machine of Replication).

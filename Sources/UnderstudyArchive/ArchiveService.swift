@@ -5,6 +5,7 @@ import CLinux
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import UnderstudyCore
 import UnderstudyReplication
 import UnderstudySupport
@@ -14,7 +15,7 @@ import UnderstudySupport
 /// syncs), prunes each series to its retention, expires history past its window, and empties the trash a little
 /// at a time. At start it finishes what a crash interrupted: a half-made archive is marked `interrupted` and its
 /// tree removed, a half-pruned one is removed, kept versions without a record are deleted.
-public final class ArchiveService: Sendable {
+public final class ArchiveService: Service, Sendable {
     let node: NodeRuntime
     /// Wall-clock seconds since 1970 (archive names, schedules, history times): the node's clock unless a test moves it.
     let clock: @Sendable () -> Double
@@ -68,7 +69,12 @@ public final class ArchiveService: Sendable {
         }
     }
 
+    /// Takes and prunes each share's archives when due, until cancelled or shut down gracefully.
     public func run() async {
+        await cancelWhenGracefulShutdown { await self.archiveWhenDue() }
+    }
+
+    private func archiveWhenDue() async {
         await openAll()
         while !Task.isCancelled {
             var waiting = false

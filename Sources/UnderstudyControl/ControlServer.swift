@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import ServiceLifecycle
 import UnderstudyArchive
 import UnderstudyCore
 import UnderstudyFailover
@@ -13,7 +14,7 @@ import UnderstudySupport
 /// The local control API: a Unix socket (mode 0600, in the state directory by default) where each line is a
 /// JSON `ControlRequest` and each answer a JSON `ControlResponse` line. Only root or the daemon's user can
 /// connect. The CLI uses it; the web console will too.
-package struct ControlServer: Sendable {
+package struct ControlServer: Service, Sendable {
     let node: NodeRuntime
     let socketPath: String
     let syncRequests: [String: SyncRequests]
@@ -34,7 +35,12 @@ package struct ControlServer: Sendable {
         return fd
     }
 
+    /// Answers on the control socket until cancelled or shut down gracefully; the socket is removed then.
     package func run() async throws {
+        try await cancelWhenGracefulShutdown { try await self.answer() }
+    }
+
+    private func answer() async throws {
         let descriptor = try Self.listen(path: socketPath)
         let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {

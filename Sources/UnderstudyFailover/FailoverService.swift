@@ -5,6 +5,8 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceLifecycle
+import UnderstudySupport
 import UnderstudyCore
 import UnderstudyHealth
 import UnderstudyRejoin
@@ -16,7 +18,7 @@ import UnderstudyWire
 /// thread), check results (from check tasks) and ticks (from a ticker thread) feed them; the actions they
 /// return go to one queue per group, performed in order by a task of its own, and their outcomes are fed
 /// back. Only groups whose nodes share a link take part; others are mirrors only.
-package final class FailoverService: Sendable {
+package final class FailoverService: Service, Sendable {
     let runtime: NodeRuntime
     /// Hands an event to the notification channels (none configured: nothing).
     let notifier: @Sendable (NotificationEvent) -> Void
@@ -242,8 +244,12 @@ package final class FailoverService: Sendable {
         state.withLockedValue { $0.publishedViews[peer] } ?? [:]
     }
 
-    /// Runs until cancelled: heartbeats, checks, the ticker and the action queues.
+    /// Runs until cancelled or shut down gracefully: heartbeats, checks, the ticker and the action queues.
     package func run() async {
+        await cancelWhenGracefulShutdown { await self.watch() }
+    }
+
+    private func watch() async {
         guard isActive else { return }
         let logger = runtime.logger
         for warning in ConfigurationAdvice.warnings(runtime.configuration) {
@@ -277,9 +283,9 @@ package final class FailoverService: Sendable {
         }
         holdings?.start()
         defer { holdings?.stop() }
-        heartbeat?.start()
-        defer { heartbeat?.stop() }
+        let tickerEnded = DispatchSemaphore(value: 0)
         let ticker = Thread { [weak self] in
+            defer { tickerEnded.signal() }
             while let self, self.state.withLockedValue({ $0.running }) {
                 self.tick()
                 usleep(20_000)
@@ -287,8 +293,10 @@ package final class FailoverService: Sendable {
         }
         ticker.name = "failover-ticker"
         ticker.start()
-        defer { state.withLockedValue { $0.running = false } }
         await withTaskGroup(of: Void.self) { tasks in
+            if let heartbeat {
+                tasks.addTask { await heartbeat.run() }
+            }
             for group in groups {
                 let actions = self.actions[group.name]!
                 let stream = streams[group.name]!
@@ -321,7 +329,9 @@ package final class FailoverService: Sendable {
             }
             tasks.cancelAll()
         }
+        // Stops the ticker too (`running`), which is joined before the addresses stop being renewed.
         abandonHandOvers()
+        _ = try? await onThread { tickerEnded.wait(timeout: .now() + 2) }
     }
 
     /// What the replication side learns (a peer's ownership in a handshake, a rejoin finished), subscribed from the

@@ -1,8 +1,10 @@
 import NIOConcurrencyHelpers
+import ServiceLifecycle
+import UnderstudySupport
 
 /// The tasks that keep this node's replicas following their primaries, one per group, so a takeover can stop
 /// exactly one — and wait until it has stopped — before its replica becomes the live data.
-package final class StandbyFollowers: Sendable {
+package final class StandbyFollowers: Service, Sendable {
     private let tasks = NIOLockedValueBox<[String: Task<Void, Never>]>([:])
 
     package init() {}
@@ -40,6 +42,12 @@ package final class StandbyFollowers: Sendable {
             }
         }
         return ended.withLockedValue { $0 } ?? false
+    }
+
+    /// Waits for the daemon's shutdown, then stops every follower and waits until each has ended.
+    package func run() async {
+        await cancelWhenGracefulShutdown { await waitUntilCancelled() }
+        await stopAll()
     }
 
     package func stopAll() async {

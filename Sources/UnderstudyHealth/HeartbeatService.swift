@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 import UnderstudyCore
 import UnderstudySupport
 import UnderstudyWire
@@ -12,7 +13,7 @@ import UnderstudyWire
 /// (a full cooperative pool, a long sync, a slow check) never delays a heartbeat, which is what would make a
 /// healthy primary look dead. Authentic, fresh heartbeats are handed to `deliver`; everything else is refused
 /// and logged (at most once per source and reason every 10 s).
-package final class HeartbeatService: Sendable {
+package final class HeartbeatService: Service, Sendable {
     package struct Route: Sendable, Equatable {
         var peer: String
         var link: String
@@ -66,6 +67,8 @@ package final class HeartbeatService: Sendable {
     /// Where sequences are kept across restarts (nil: not kept, as in tests of the wire alone).
     let sequences: HeartbeatSequenceStore?
     private let state = NIOLockedValueBox(State())
+    /// Signalled when the heartbeat thread has ended.
+    private let finished = DispatchSemaphore(value: 0)
 
     private struct State {
         var running = false
@@ -101,15 +104,38 @@ package final class HeartbeatService: Sendable {
 
     package var counters: [String: LinkCounters] { state.withLockedValue { $0.counters } }
 
+    /// Sends and receives on the heartbeat thread until cancelled or shut down gracefully, then joins it.
+    package func run() async {
+        start()
+        await cancelWhenGracefulShutdown { await waitUntilCancelled() }
+        await stopAndJoin()
+    }
+
     package func start() {
         state.withLockedValue { $0.running = true }
-        let thread = Thread { [self] in loop() }
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            loop()
+        }
         thread.name = "heartbeat"
         thread.start()
     }
 
+    /// Asks the heartbeat thread to end (without waiting; `run` joins it).
     package func stop() {
         state.withLockedValue { $0.running = false }
+    }
+
+    /// Asks the heartbeat thread to end and waits until it has (its loop checks at least every interval).
+    private func stopAndJoin() async {
+        let wasRunning = state.withLockedValue { state -> Bool in
+            defer { state.running = false }
+            return state.running
+        }
+        guard wasRunning else { return }
+        let finished = finished
+        let joined = (try? await onThread { finished.wait(timeout: .now() + 5) == .success }) ?? false
+        if !joined { logger.warning("the heartbeat thread did not end within 5 s of the stop") }
     }
 
     private var isRunning: Bool { state.withLockedValue { $0.running } }

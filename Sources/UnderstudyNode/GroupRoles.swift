@@ -1,4 +1,5 @@
 import NIOSSL
+import ServiceLifecycle
 import UnderstudyCore
 import UnderstudyFailover
 import UnderstudyReplication
@@ -6,12 +7,14 @@ import UnderstudySupport
 
 /// Serving and following follow the group's holder: the node that holds a group captures its changes and serves
 /// them; the other node follows it (after reconciling, when its own tree was the live data).
-struct GroupRoles: Sendable {
+struct GroupRoles: Service, Sendable {
     let runtime: NodeRuntime
     let followers: StandbyFollowers
     let tls: NIOSSLContext
     let requests: [String: SyncRequests]
     let links: any LinkViewSource
+    /// The holder changes, subscribed before the daemon's parts start (none is lost before `run` reads them).
+    let changes: AsyncStream<HolderChange>
 
     func follow(_ group: GroupConfiguration) {
         guard let requests = requests[group.name] else { return }
@@ -26,7 +29,11 @@ struct GroupRoles: Sendable {
 
     /// Serves or follows each group as its holder changes, until cancelled. Each change is handled in a child task,
     /// off the publisher's path: watching a tree takes seconds, and a takeover must not wait for it.
-    func run(_ changes: AsyncStream<HolderChange>) async {
+    func run() async {
+        await cancelWhenGracefulShutdown { await followHolders() }
+    }
+
+    private func followHolders() async {
         await withDiscardingTaskGroup { handlers in
             for await change in changes {
                 handlers.addTask { await holderChanged(change.group) }

@@ -115,62 +115,46 @@ public struct NodeDaemon: Service {
             // SIGTERM/SIGINT: the parts were cancelled on purpose; that is a clean stop, not a failure.
         }
         for context in runtime.shareContexts.values { context.index.waitUntilPersisted() }
-        // Tell what is queued (a step-down at shutdown, a last alert) before going.
-        _ = await notifications.drain(timeout: 3)
         runtime.logger.info("node \(runtime.name) stopped")
         runtime.event(.info, "node-stopped", "node \(runtime.name) stopped")
         lock.markStoppedCleanly()
         lock.release()
     }
 
+    /// The node's parts as Services of one group, in the order they depend on each other: each starts after those
+    /// before it and, at a graceful shutdown (SIGTERM, SIGINT), stops before them, so notifications go last and
+    /// deliver what the others queued on their way out. A part that ends by itself leaves the others running; one
+    /// that fails stops the node.
     private func runParts(groups: [GroupConfiguration], syncRequests: [String: SyncRequests]) async throws {
         let runtime = runtime
-        let tlsServer = tlsServer
-        let tlsClient = tlsClient
-        let onListening = onListening
-        let failover = failover
-        let followers = followers
-        let notifications = notifications
-        let archives = archives
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Void.self) { tasks in
-                let control = ControlServer(
-                    node: runtime, socketPath: runtime.nodeConfiguration.controlSocket, syncRequests: syncRequests,
-                    failover: failover, archives: archives, peerTLS: tlsClient)
-                tasks.addTask { try await control.run() }
-                if let archives { tasks.addTask { await archives.run() } }
-                tasks.addTask { await failover.run() }
-                tasks.addTask {
-                    await StatusReporter(
-                        node: runtime, notify: { notifications.notify($0) },
-                        stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds
-                    ).run()
-                }
-                if let tlsServer {
-                    tasks.addTask {
-                        try await PrimaryService(node: runtime, tls: tlsServer, switchovers: control)
-                            .run(onListening: onListening)
-                    }
-                }
-                let roles = GroupRoles(
-                    runtime: runtime, followers: followers, tls: tlsClient, requests: syncRequests, links: failover)
-                let holderChanges = runtime.holderChanges.subscribe()
-                for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
-                tasks.addTask { await roles.run(holderChanges) }
-                tasks.addTask { [conflicts] in
-                    for await conflict in conflicts {
-                        notifications.notify(conflict.notification(to: runtime.name, at: runtime.clock.wallSeconds()))
-                    }
-                }
-                tasks.addTask {
-                    await withTaskCancellationHandler {
-                        while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }
-                    } onCancel: {
-                    }
-                    await followers.stopAll()
-                }
-                try await tasks.waitForAll()
-            }
+        let control = ControlServer(
+            node: runtime, socketPath: runtime.nodeConfiguration.controlSocket, syncRequests: syncRequests,
+            failover: failover, archives: archives, peerTLS: tlsClient)
+        let roles = GroupRoles(
+            runtime: runtime, followers: followers, tls: tlsClient, requests: syncRequests, links: failover,
+            changes: runtime.holderChanges.subscribe())
+        for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
+        var parts: [any Service] = [notifications, failover]
+        if let archives { parts.append(archives) }
+        if let tlsServer {
+            parts.append(PrimaryService(node: runtime, tls: tlsServer, switchovers: control, onListening: onListening))
         }
+        parts += [
+            followers, roles,
+            ConflictNotifier(
+                node: runtime.name, clock: runtime.clock, conflicts: conflicts,
+                notify: { [notifications] in notifications.notify($0) }),
+            StatusReporter(
+                node: runtime, notify: { [notifications] in notifications.notify($0) },
+                stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds),
+            control,
+        ]
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: parts.map {
+                    .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .cancelGroup)
+                },
+                logger: runtime.logger))
+        try await group.run()
     }
 }

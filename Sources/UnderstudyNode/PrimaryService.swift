@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 import UnderstudyCore
 import UnderstudyReplication
 import UnderstudySupport
@@ -12,20 +13,31 @@ import UnderstudyWire
 /// The serving side's listener: accepts the authenticated peer of each group and serves the share syncs (and
 /// rejoins) it asks for, for the groups this node holds now. Every node listens: after a takeover the standby
 /// serves and the old primary follows it. One connection may sync many shares, one after another.
-struct PrimaryService: Sendable {
+struct PrimaryService: Service, Sendable {
     let node: NodeRuntime
     let tls: NIOSSLContext
     /// Runs the switchovers and failbacks the peer asks for over the wire.
     let switchovers: any SwitchoverDesk
+    /// Called with the bound port once the listener is up (tests bind port 0).
+    let onListening: @Sendable (Int) -> Void
     private let connections = NIOLockedValueBox<[String: Int]>([:])
 
-    init(node: NodeRuntime, tls: NIOSSLContext, switchovers: any SwitchoverDesk) {
+    init(
+        node: NodeRuntime, tls: NIOSSLContext, switchovers: any SwitchoverDesk,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.node = node
         self.tls = tls
         self.switchovers = switchovers
+        self.onListening = onListening
     }
 
-    func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
+    /// Listens and serves until cancelled or shut down gracefully.
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await listen() }
+    }
+
+    private func listen() async throws {
         let configuration = node.configuration
         let address = node.nodeConfiguration.address
         let peers = Set(configuration.groups(whereNode: node.name).map { $0.peer(of: node.name) })

@@ -3,6 +3,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 import UnderstudyCore
 import UnderstudyFileSystem
 import UnderstudyRejoin
@@ -15,7 +16,7 @@ import UnderstudyWire
 /// takeover the other node; reconnecting with backoff after any failure, for as long as it takes), reconcile
 /// first when this node's tree was the live data (`RejoinSession`), bring every share to the serving tree's
 /// state, then follow its changes live.
-struct StandbyGroupService: Sendable {
+struct StandbyGroupService: Service, Sendable {
     let node: NodeRuntime
     let group: GroupConfiguration
     let tls: NIOSSLContext

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import UnderstudyCore
 import UnderstudyReplication
 
@@ -6,7 +7,7 @@ import UnderstudyReplication
 /// tells how far behind the replica was and when; and tells (`replication-stalled`, `replication-resumed`) when a
 /// group's replication has been stuck for `stalledAfter`: a standby cut off from its primary, or changes waiting
 /// that long on either side.
-struct StatusReporter: Sendable {
+struct StatusReporter: Service, Sendable {
     let node: NodeRuntime
     var interval: Double = 60
     var notify: @Sendable (NotificationEvent) -> Void = { _ in }
@@ -14,6 +15,10 @@ struct StatusReporter: Sendable {
     var checkEvery: Double = 5
 
     func run() async {
+        await cancelWhenGracefulShutdown { await report() }
+    }
+
+    private func report() async {
         var last: [String: (Int64, Int64)] = [:]
         var watch = ReplicationStallWatch(threshold: stalledAfter)
         var nextFigures = node.now() + interval

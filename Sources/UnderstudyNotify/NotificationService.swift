@@ -10,10 +10,11 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceLifecycle
 import UnderstudyCore
 import UnderstudySupport
 
-public final class NotificationService: Sendable {
+public final class NotificationService: Service, Sendable {
     public static let defaultQueueLimit = 1000
 
     private struct ChannelQueue {
@@ -123,6 +124,16 @@ public final class NotificationService: Sendable {
         for index in toStart {
             spawn { await self.work(channel: index) }
         }
+    }
+
+    /// How long the daemon's shutdown waits for what is still queued (a step-down at shutdown, a last alert).
+    public static let drainAtShutdown = 3.0
+
+    /// Delivers as `notify` queues, until the daemon shuts down; then delivers what is still queued, for at most
+    /// `drainAtShutdown` (it stops last: the other parts' last notifications are queued by then).
+    public func run() async {
+        await cancelWhenGracefulShutdown { await waitUntilCancelled() }
+        _ = await drain(timeout: Self.drainAtShutdown)
     }
 
     /// Waits until every queued message is delivered or given up, for at most `timeout` seconds (real time).

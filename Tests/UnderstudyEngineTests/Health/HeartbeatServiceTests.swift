@@ -50,6 +50,28 @@ struct HeartbeatServiceTests {
         return condition()
     }
 
+    /// As a Service, the heartbeat thread belongs to `run`: once `run` has returned, nothing more is sent.
+    @Test func asAService_sendsNothingMore_onceRunHasReturned() async throws {
+        let port = try Self.port()
+        let alphaInbox = Inbox(), betaInbox = Inbox()
+        let alpha = Self.service(
+            "alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: alphaInbox)
+        let beta = Self.service(
+            "beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
+        beta.start()
+        defer { beta.stop() }
+        let running = Task { await alpha.run() }
+        #expect(Self.waitUntil(seconds: 5) { betaInbox.count >= 3 })
+        running.cancel()
+        await running.value
+        // One datagram may still be on its way from the last round; then silence (25 intervals).
+        usleep(100_000)
+        let after = betaInbox.count
+        usleep(500_000)
+        #expect(betaInbox.count == after)
+        #expect(alphaInbox.count > 0)
+    }
+
     @Test func deliversHeartbeats_carryingOwnership_betweenNodesWithTheClusterKey() throws {
         let port = try Self.port()
         let alphaInbox = Inbox(), betaInbox = Inbox()

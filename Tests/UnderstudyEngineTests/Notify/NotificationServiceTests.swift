@@ -1,5 +1,6 @@
 import Foundation
 import NIOPosix
+import ServiceLifecycle
 import Testing
 import UnderstudyCore
 import UnderstudyNode
@@ -134,6 +135,22 @@ struct NotificationServiceTests {
             log.lines(containing: "warning abandoning 1 undelivered notification(s) after waiting 0.2 s").count == 1)
         #expect(await eventually { clock.sleeping == 0 })
         #expect(channel.attempts == 1)
+    }
+
+    /// As a Service it stops last in the daemon's group: at a graceful shutdown it still delivers what is queued.
+    @Test func asAService_atAGracefulShutdown_deliversWhatIsStillQueued_beforeItEnds() async throws {
+        let gated = ScriptedChannel(name: "mail", gated: true)
+        let notifier = service([gated])
+        let group = ServiceGroup(configuration: .init(services: [.init(service: notifier)], logger: log.logger()))
+        let running = Task { try await group.run() }
+        notifier.notify(event(.stepDown))
+        #expect(await eventually { gated.blocked == 1 })
+        await group.triggerGracefulShutdown()
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(gated.delivered.isEmpty)
+        gated.openGate()
+        try await running.value
+        #expect(gated.delivered.map(\.event.kind) == [.stepDown])
     }
 
     @Test func buildsOneChannelPerConfiguredKind() {
