@@ -41,13 +41,13 @@ extension FailoverService {
         if case .up(let name) = linkEvent {
             // Not on the heartbeat thread: telling writes the event log, and a slow disk must not delay heartbeats.
             let sender = message.sender
-            Task { self.tellLink(.linkUp, .info, peer: sender, link: name, "link \(name) to \(sender) is up again") }
+            spawn { self.tellLink(.linkUp, .info, peer: sender, link: name, "link \(name) to \(sender) is up again") }
         }
         for (group, produced) in actions { enqueue(group, produced) }
         for group in announce {
             // The old holder gave the address up; until then it may have answered clients' ARP requests.
             guard let groupActions = self.actions[group] else { continue }
-            Task { await groupActions.announceBurst() }
+            spawn { await groupActions.announceBurst() }
         }
     }
 
@@ -220,7 +220,7 @@ extension FailoverService {
                     "\(runtime.name) could not fully give up group \(group): check its address and services by hand",
                 detail: report.text, time: runtime.clock.wallSeconds()))
         guard let actions = self.actions[group] else { return }
-        Task {
+        spawn {
             for _ in 0..<720 {
                 try? await Task.sleep(nanoseconds: 5_000_000_000)
                 guard !Task.isCancelled, !self.runtime.owns(group: group), actions.holdsAddress() else { return }

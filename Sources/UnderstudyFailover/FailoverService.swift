@@ -29,6 +29,13 @@ package final class FailoverService: Service, Sendable {
     let actions: [String: GroupActions]
     let queues: [String: AsyncStream<FailoverAction>.Continuation]
     private let streams: [String: AsyncStream<FailoverAction>]
+    /// Work beside the queues (repeated announcements, retried releases, link news), run in `run`'s task group so
+    /// that none outlives the service.
+    private let sideWork:
+        (
+            stream: AsyncStream<@Sendable () async -> Void>,
+            continuation: AsyncStream<@Sendable () async -> Void>.Continuation
+        )
 
     struct State {
         var machines: [String: FailoverStateMachine] = [:]
@@ -123,13 +130,16 @@ package final class FailoverService: Service, Sendable {
         }
         self.queues = queues
         self.streams = streams
+        let sideWork = AsyncStream<@Sendable () async -> Void>.makeStream()
+        self.sideWork = sideWork
+        let spawn: @Sendable (@escaping @Sendable () async -> Void) -> Void = { sideWork.continuation.yield($0) }
         let state = NIOLockedValueBox(initial)
         self.state = state
         var actions: [String: GroupActions] = [:]
         for group in groups {
             actions[group.name] = GroupActions(
                 node: runtime.name, group: group, database: runtime.database, logger: runtime.logger,
-                clock: runtime.clock,
+                clock: runtime.clock, spawn: spawn,
                 stopFollowing: { [followers] in
                     // A dead primary sends nothing more (no FIN either when its cable is cut): waiting longer only
                     // adds to the outage. A live one (a forced takeover) stops at its next read.
@@ -227,6 +237,11 @@ package final class FailoverService: Service, Sendable {
 
     package var isActive: Bool { !groups.isEmpty || !witnessed.isEmpty }
 
+    /// Starts `work` beside the queues; it is cancelled when the service stops.
+    func spawn(_ work: @escaping @Sendable () async -> Void) {
+        sideWork.continuation.yield(work)
+    }
+
     /// Feeds the replication side's news to the machines, until the stream ends or the task is cancelled.
     private func hear(_ news: AsyncStream<PeerNews>) async {
         for await item in news {
@@ -296,6 +311,12 @@ package final class FailoverService: Service, Sendable {
         await withTaskGroup(of: Void.self) { tasks in
             if let heartbeat {
                 tasks.addTask { await heartbeat.run() }
+            }
+            tasks.addTask {
+                await withDiscardingTaskGroup { side in
+                    for await work in self.sideWork.stream { side.addTask { await work() } }
+                    side.cancelAll()
+                }
             }
             for group in groups {
                 let actions = self.actions[group.name]!

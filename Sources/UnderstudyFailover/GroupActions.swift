@@ -14,6 +14,8 @@ struct GroupActions: Sendable {
     let logger: Logger
     /// What each step's duration is measured on.
     let clock: any EngineClock
+    /// Starts work beside the queue that must not outlive the failover service (the repeated announcements).
+    let spawn: @Sendable (@escaping @Sendable () async -> Void) -> Void
     /// Stops the group's replica from following the old primary, and waits until it has stopped.
     let stopFollowing: @Sendable () async -> Void
     /// Records this node's tree of every share as the base of `epoch` (what a rejoining node compares against);
@@ -118,7 +120,7 @@ struct GroupActions: Sendable {
         let count = takeover.announceCount
         let interval = takeover.announceInterval.seconds
         let logger = logger
-        Task {
+        spawn {
             for _ in 1..<max(1, count) {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
                 // Announcing an address this node no longer holds would send clients to a MAC without it.

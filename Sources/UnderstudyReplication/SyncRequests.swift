@@ -5,6 +5,8 @@ import UnderstudyCore
 package actor SyncRequests {
     private var waiters: [CheckedContinuation<[SyncResult], Never>] = []
     private var sleeper: CheckedContinuation<Void, Never>?
+    /// Ends the sleeper's wait after its seconds; cancelled when something else wakes it first.
+    private var timer: Task<Void, Never>?
     private var pending = false
     /// Shares the primary announced changes in, with when the first unserved notice came.
     private var liveSince: [String: Double] = [:]
@@ -43,7 +45,7 @@ package actor SyncRequests {
                     return
                 }
                 sleeper = continuation
-                Task {
+                timer = Task {
                     try? await Task.sleep(for: .seconds(seconds))
                     await self.wake(.timer(token))
                 }
@@ -115,5 +117,7 @@ package actor SyncRequests {
         }
         sleeper?.resume()
         sleeper = nil
+        timer?.cancel()
+        timer = nil
     }
 }

@@ -61,13 +61,18 @@ struct HeartbeatServiceTests {
         beta.start()
         defer { beta.stop() }
         let running = Task { await alpha.run() }
-        #expect(Self.waitUntil(seconds: 5) { betaInbox.count >= 3 })
+        // Waits without blocking a thread of the pool (`run` needs one to start).
+        func eventually(_ condition: () -> Bool) async -> Bool {
+            for _ in 0..<500 where !condition() { try? await Task.sleep(for: .milliseconds(10)) }
+            return condition()
+        }
+        #expect(await eventually { betaInbox.count >= 3 })
         running.cancel()
         await running.value
         // One datagram may still be on its way from the last round; then silence (25 intervals).
-        usleep(100_000)
+        try await Task.sleep(for: .milliseconds(100))
         let after = betaInbox.count
-        usleep(500_000)
+        try await Task.sleep(for: .milliseconds(500))
         #expect(betaInbox.count == after)
         #expect(alphaInbox.count > 0)
     }
