@@ -106,7 +106,7 @@ let package = Package(
         // A repaired primary joining the node that took over: the common base, conflicts kept side by side.
         .target(
             name: "UnderstudyRejoin",
-            dependencies: modules("Core", "Wire", "Support", "Delta", "Transport", "FileSystem", "Replication")
+            dependencies: modules("Core", "Wire", "Support", "State", "Delta", "Transport", "FileSystem", "Replication")
                 + libraries("NIOCore", "Crypto")
         ),
         // Who serves each group: the failover service around Core's state machine, addresses, the group's actions.
@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "UnderstudyControl",
             dependencies: modules(
-                "Core", "Wire", "Support", "Transport", "FileSystem", "Replication", "Archive", "Failover")
+                "Core", "Wire", "Support", "Transport", "FileSystem", "Replication", "Rejoin", "Archive", "Failover")
                 + ["CLinux"] + libraries("NIOCore", "NIOPosix", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
         // The composition root: the daemon that wires the engine's modules into one node, and the replication

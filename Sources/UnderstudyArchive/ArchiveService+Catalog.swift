@@ -39,6 +39,7 @@ extension ArchiveService {
         let freshness = freshness(context)
         if freshness == .notSyncedSinceStart {
             throw ArchiveError(
+                .notReady,
                 "the replica of \(context.key) has not completed a sync since understudy started, so it may hold far older data than an archive taken now would say; run `understudy sync \(context.group.name)` first (or take over the group if its primary is gone)"
             )
         }
@@ -96,7 +97,7 @@ extension ArchiveService {
             try? node.database.saveArchive(info)
             await discardPartial(store, id: id)
             report(context, failure: "archive \(id) failed: \(error)")
-            throw ArchiveError("archive \(id) of \(context.key) failed: \(error)")
+            throw ArchiveError(.failed, "archive \(id) of \(context.key) failed: \(error)", cause: error)
         }
         node.logger.info(
             "archive \(id) of \(context.key): \(info.files) files, \(ByteCount.format(info.bytes)), \(String(format: "%.2f", info.seconds ?? 0)) s (\(info.method ?? "?"))"
@@ -255,11 +256,12 @@ extension ArchiveService {
         guard var archive = try node.database.archives(share: context.key).first(where: { $0.id == id }) else {
             let ids = try node.database.archives(share: context.key).map(\.id)
             throw ArchiveError(
+                .unknownArchive,
                 "\(context.key) has no archive '\(id)'"
                     + (ids.isEmpty ? "; it has none" : "; its archives: " + ids.suffix(10).joined(separator: ", ")))
         }
         guard archive.state != .making else {
-            throw ArchiveError("archive \(id) is being made; remove it once it is done")
+            throw ArchiveError(.archiveBusy, "archive \(id) is being made; remove it once it is done")
         }
         archive.state = .pruning
         try node.database.saveArchive(archive)

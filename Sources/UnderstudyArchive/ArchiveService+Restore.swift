@@ -28,12 +28,14 @@ extension ArchiveService {
                 }
             }
             throw ArchiveError(
+                .unknownShare,
                 "\(text) is not inside a replica of this node; its replicas: "
                     + contexts.map { "\($0.share.replica) (\($0.key))" }.joined(separator: ", "))
         }
         let parts = trimmed.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 2 else {
             throw ArchiveError(
+                .badRequest,
                 "'\(text)' names no share: give GROUP/SHARE/path/in/share, or an absolute path inside a replica")
         }
         let context = try context(group: parts[0], share: parts[1])
@@ -46,7 +48,7 @@ extension ArchiveService {
         do throws(PathError) {
             try RelativePath.validate(relative)
         } catch {
-            throw ArchiveError("'\(text)': the path in the share \(error.reason)")
+            throw ArchiveError(.badRequest, "'\(text)': the path in the share \(error.reason)")
         }
     }
 
@@ -78,15 +80,17 @@ extension ArchiveService {
         let (context, path) = try resolve(text)
         try await prepare(context)
         let store = try await openStore(context)
-        if archive != nil && at != nil { throw ArchiveError("give --archive or --at, not both") }
+        if archive != nil && at != nil { throw ArchiveError(.badRequest, "give --archive or --at, not both") }
         guard archive != nil || at != nil else {
             throw ArchiveError(
+                .badRequest,
                 "say which version: --at TIME (like --at 2h, or --at 2026-11-22T10:00:00Z) or --archive ID; `understudy history \(text)` lists the kept versions and `understudy archives \(context.key)` the archives"
             )
         }
-        if inPlace && to != nil { throw ArchiveError("give --to or --in-place, not both") }
+        if inPlace && to != nil { throw ArchiveError(.badRequest, "give --to or --in-place, not both") }
         if inPlace && !node.owns(group: context.group.name) {
             throw ArchiveError(
+                .refused,
                 "--in-place refused: this node's replica of \(context.key) follows \(context.group.primary), so the next sync would undo the restore. Restore with --to and copy the files to the primary, or restore in place on the node that serves the group"
             )
         }
@@ -112,6 +116,7 @@ extension ArchiveService {
                         }
                         ?? "history of \(context.key) is off"
                     throw ArchiveError(
+                        .notFound,
                         "nothing reaches back to \(PointInTime.format(at)): the \(reach), and no archive holding '\(path.isEmpty ? "/" : path)' was taken at or before that time"
                     )
                 }
@@ -127,14 +132,16 @@ extension ArchiveService {
         if let archiveID {
             guard let info = try node.database.archives(share: context.key).first(where: { $0.id == archiveID }) else {
                 throw ArchiveError(
+                    .unknownArchive,
                     "\(context.key) has no archive '\(archiveID)'; `understudy archives \(context.key)` lists them")
             }
             guard info.state == .complete else {
-                throw ArchiveError("archive \(archiveID) is \(info.state.rawValue), not complete; choose another")
+                throw ArchiveError(
+                    .archiveBusy, "archive \(archiveID) is \(info.state.rawValue), not complete; choose another")
             }
             guard Self.archive(info, holds: path) else {
                 throw ArchiveError(
-                    "archive \(archiveID) holds only \(info.paths.joined(separator: ", ")), not '\(path)'")
+                    .notFound, "archive \(archiveID) holds only \(info.paths.joined(separator: ", ")), not '\(path)'")
             }
             let archiveRoot = store.path + "/archives/" + archiveID
             items = try await onThread { try Self.files(below: path, root: archiveRoot) }.map {
@@ -143,7 +150,8 @@ extension ArchiveService {
             sourceText = "archive \(archiveID)"
         }
         if items.isEmpty {
-            throw ArchiveError("'\(path.isEmpty ? "/" : path)' of \(context.key) has no file in \(sourceText)")
+            throw ArchiveError(
+                .notFound, "'\(path.isEmpty ? "/" : path)' of \(context.key) has no file in \(sourceText)")
         }
         let destination: String
         if inPlace {
@@ -387,7 +395,9 @@ extension ArchiveService {
     /// `--to`, resolved before it is judged: symbolic links and `..` cannot carry a restore into a replica (which the
     /// mirror would undo, or worse, whose live data it would overwrite) or into an archive directory of this node.
     func checkedDestination(_ text: String) throws -> String {
-        guard text.hasPrefix("/") else { throw ArchiveError("--to must be an absolute path, not '\(text)'") }
+        guard text.hasPrefix("/") else {
+            throw ArchiveError(.badRequest, "--to must be an absolute path, not '\(text)'")
+        }
         let resolved = ResolvedPath.resolve(text)
         for context in node.shareContexts.values {
             for (what, path) in [
@@ -397,6 +407,7 @@ extension ArchiveService {
                 let guarded = ResolvedPath.resolve(path)
                 if ResolvedPath.isWithin(resolved, guarded) || ResolvedPath.isWithin(guarded, resolved) {
                     throw ArchiveError(
+                        .refused,
                         "--to \(text) resolves to \(resolved), \(resolved == guarded ? "which is" : ResolvedPath.isWithin(resolved, guarded) ? "inside" : "around") \(what) \(guarded) of \(context.key); restore into a directory of its own, or use --in-place on the node that serves the group"
                     )
                 }

@@ -227,24 +227,26 @@ public final class ArchiveService: Service, Sendable {
     package func context(group: String?, share: String?) throws -> ShareContext {
         let candidates = contexts
         guard let group, !group.isEmpty else {
-            throw ArchiveError("name a share as GROUP/SHARE; this node keeps " + Self.names(candidates))
+            throw ArchiveError(.unknownShare, "name a share as GROUP/SHARE; this node keeps " + Self.names(candidates))
         }
         let matching = candidates.filter { $0.group.name == group }
         guard !matching.isEmpty else {
             if let configured = node.configuration.groups[group] {
                 throw ArchiveError(
+                    .unknownShare,
                     "group '\(group)' is archived on its standby, \(configured.standby), not on \(node.name)")
             }
-            throw ArchiveError("no group '\(group)' in \(node.configuration.sourcePath)")
+            throw ArchiveError(.unknownShare, "no group '\(group)' in \(node.configuration.sourcePath)")
         }
         if let share, !share.isEmpty {
             guard let context = matching.first(where: { $0.share.name == share }) else {
-                throw ArchiveError("group '\(group)' has no share '\(share)'; its shares: " + Self.names(matching))
+                throw ArchiveError(
+                    .unknownShare, "group '\(group)' has no share '\(share)'; its shares: " + Self.names(matching))
             }
             return context
         }
         guard matching.count == 1 else {
-            throw ArchiveError("group '\(group)' has several shares; name one of " + Self.names(matching))
+            throw ArchiveError(.badRequest, "group '\(group)' has several shares; name one of " + Self.names(matching))
         }
         return matching[0]
     }

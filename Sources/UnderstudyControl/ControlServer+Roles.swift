@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import UnderstudyCore
 import UnderstudyFailover
+import UnderstudyRejoin
 import UnderstudyReplication
 
 /// `switchover`, `failback` and `conflicts`.
@@ -113,9 +114,10 @@ extension ControlServer {
         }
     }
 
-    /// local: the serving node's version stays, the copy goes; remote: the copy replaces it; both: both stay.
+    /// local: the serving node's version stays, the copy goes; remote: the copy replaces it; both: both stay. Run
+    /// on the node that serves the group (its tree is the one with both versions); the rejoin part resolves it.
     private func resolve(_ request: ControlRequest) -> ControlResponse {
-        guard let path = request.path, let keep = request.keep, ["local", "remote", "both"].contains(keep) else {
+        guard let path = request.path, let keep = request.keep.flatMap(ConflictKeep.init(rawValue:)) else {
             return ControlResponse(
                 ok: false, error: "conflict-resolve needs a path (GROUP/SHARE/path) and --keep local|remote|both")
         }
@@ -129,46 +131,16 @@ extension ControlServer {
                 ok: false,
                 error: "resolve conflicts on \(holder), which serves group \(parts[0]): this node's tree follows it")
         }
-        let relative = parts[2]
         do {
-            let open = try node.database.conflicts(prefix: context.key).filter {
-                $0.share == context.key && ($0.path == relative || $0.copy == relative)
-            }
-            guard let conflict = open.first else {
-                return ControlResponse(
-                    ok: false, error: "no open conflict at \(path); `understudy conflicts \(parts[0])` lists them")
-            }
-            let root = context.localPath
-            switch keep {
-            case "local":
-                guard unlink(root + "/" + conflict.copy) == 0 || errno == ENOENT else {
-                    return ControlResponse(
-                        ok: false, error: "could not remove \(conflict.copy): \(String(cString: strerror(errno)))")
-                }
-            case "remote":
-                guard Glibc.rename(root + "/" + conflict.copy, root + "/" + conflict.path) == 0 else {
-                    return ControlResponse(
-                        ok: false,
-                        error:
-                            "could not put \(conflict.copy) in place of \(conflict.path): \(String(cString: strerror(errno)))"
-                    )
-                }
-            default:
-                break
-            }
-            try node.database.resolveConflict(id: conflict.id, as: keep)
+            let outcome = try ConflictResolver.resolve(parts[2], keep: keep, in: context, database: node.database)
+            let conflict = outcome.conflict
             node.event(
                 .info, "conflict-resolved",
-                "\(conflict.path): kept \(keep) (\(conflict.node)'s version was \(conflict.copy))", share: context.key)
-            let what =
-                keep == "local"
-                ? "kept this node's version; \(conflict.copy) removed"
-                : keep == "remote"
-                    ? "\(conflict.node)'s version is \(conflict.path) now"
-                    : "both stay: \(conflict.path) and \(conflict.copy)"
-            return ControlResponse(ok: true, message: "\(context.key)/\(conflict.path): \(what)")
+                "\(conflict.path): kept \(keep.rawValue) (\(conflict.node)'s version was \(conflict.copy))",
+                share: context.key)
+            return ControlResponse(ok: true, message: "\(context.key)/\(conflict.path): \(outcome.summary)")
         } catch {
-            return ControlResponse(ok: false, error: "\(error)")
+            return .failure(error)
         }
     }
 }

@@ -167,10 +167,9 @@ package struct ControlServer: Service, Sendable {
                 guard series == "manual" || schedule != nil else {
                     let names =
                         ["manual"] + context.group.archives.filter { $0.share == context.share.name }.map(\.name)
-                    return ControlResponse(
-                        ok: false,
-                        error:
-                            "\(context.key) has no archive schedule '\(series)'; use one of \(names.joined(separator: ", "))"
+                    throw ArchiveError(
+                        .unknownSchedule,
+                        "\(context.key) has no archive schedule '\(series)'; use one of \(names.joined(separator: ", "))"
                     )
                 }
                 let info = try await service.takeArchive(context, series: series, paths: schedule?.paths ?? [])
@@ -196,7 +195,7 @@ package struct ControlServer: Service, Sendable {
                 return ControlResponse(ok: false, error: "not an archive command")
             }
         } catch {
-            return ControlResponse(ok: false, error: "\(error)")
+            return .failure(error)
         }
     }
 

@@ -90,6 +90,8 @@ public struct SyncResult: Codable, Sendable, Equatable {
 public struct ControlResponse: Codable, Sendable, Equatable {
     public var ok: Bool
     public var error: String?
+    /// The stable code of `error` when the part that refused names one (`CodedError`): what a program tests.
+    public var code: String?
     public var status: NodeStatusReport?
     public var syncResults: [SyncResult]?
     /// What a command did, for people (`failover`).
@@ -114,5 +116,14 @@ public struct ControlResponse: Codable, Sendable, Equatable {
         self.error = error
         self.status = status
         self.syncResults = syncResults
+    }
+}
+
+extension ControlResponse {
+    /// A refusal or failure: the error's message and, for a `CodedError`, its stable code.
+    public static func failure(_ error: any Error) -> ControlResponse {
+        var response = ControlResponse(ok: false, error: (error as? any CodedError)?.message ?? "\(error)")
+        response.code = (error as? any CodedError)?.errorCode
+        return response
     }
 }

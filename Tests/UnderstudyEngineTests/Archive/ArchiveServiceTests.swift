@@ -206,33 +206,41 @@ struct ArchiveServiceTests {
         let lab = try await ArchiveLab.start("arch-bad", history: nil) { source in TestTree.write(source, "a.txt", "a")
         }
         defer { Task { await lab.cluster.remove() } }
-        let cases: [(ControlRequest, String)] = [
-            (ControlRequest(command: .archiveNow), "GROUP/SHARE"),
-            (ControlRequest(command: .archiveNow, group: "nosuch"), "no group 'nosuch'"),
-            (ControlRequest(command: .archiveNow, group: "files", share: "nosuch"), "no share 'nosuch'"),
+        let cases: [(ControlRequest, String, ArchiveError.Code)] = [
+            (ControlRequest(command: .archiveNow), "GROUP/SHARE", .unknownShare),
+            (ControlRequest(command: .archiveNow, group: "nosuch"), "no group 'nosuch'", .unknownShare),
+            (ControlRequest(command: .archiveNow, group: "files", share: "nosuch"), "no share 'nosuch'", .unknownShare),
             (
                 ControlRequest(command: .archiveNow, group: "files", share: "data", schedule: "weekly"),
-                "no archive schedule 'weekly'"
+                "no archive schedule 'weekly'", .unknownSchedule
             ),
             (
                 ControlRequest(command: .archiveRemove, group: "files", share: "data", archive: "manual-1"),
-                "no archive 'manual-1'"
+                "no archive 'manual-1'", .unknownArchive
             ),
-            (ControlRequest(command: .restore, path: "files/data/a.txt"), "say which version"),
+            (ControlRequest(command: .restore, path: "files/data/a.txt"), "say which version", .badRequest),
             (
                 ControlRequest(command: .restore, path: "files/data/../../etc/passwd", at: 0),
-                "contains a '..' component"
+                "contains a '..' component", .badRequest
             ),
-            (ControlRequest(command: .restore, path: "/etc/passwd", at: 0), "not inside a replica"),
-            (ControlRequest(command: .restore, path: "files/data/a.txt", archive: "x", at: 1), "not both"),
-            (ControlRequest(command: .restore, path: "files/data/a.txt", archive: "nosuch"), "no archive 'nosuch'"),
+            (ControlRequest(command: .restore, path: "/etc/passwd", at: 0), "not inside a replica", .unknownShare),
+            (
+                ControlRequest(command: .restore, path: "files/data/a.txt", archive: "x", at: 1), "not both",
+                .badRequest
+            ),
+            (
+                ControlRequest(command: .restore, path: "files/data/a.txt", archive: "nosuch"), "no archive 'nosuch'",
+                .unknownArchive
+            ),
         ]
-        for (request, expected) in cases {
+        for (request, expected, code) in cases {
             let response = try await lab.ask(request)
             #expect(!response.ok)
             #expect(
                 response.error?.contains(expected) == true,
                 "\(request.command) \(request.path ?? ""): \(response.error ?? "no error")")
+            // The API names each refusal by its stable code too.
+            #expect(response.code == code.rawValue, "\(request.command) \(request.path ?? ""): \(response)")
         }
         let listed = try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data"))
         #expect(listed.archives?.isEmpty == true)
