@@ -6,8 +6,8 @@ import UnderstudyReplication
 /// `understudy adopt GROUP/SHARE --keep|--move-aside`: what the standby does with a replica directory that held files
 /// before it ever mirrored into it (see `ReplicaAdoption`).
 extension ControlServer {
-    func handleAdopt(_ request: ControlRequest) async -> ControlResponse {
-        let parts = (request.path ?? "").split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    func handleAdopt(share path: String, mode: AdoptMode) async -> ControlResponse {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, let group = node.configuration.groups[parts[0]],
             let share = group.shares.first(where: { $0.name == parts[1] })
         else {
@@ -32,13 +32,6 @@ extension ControlServer {
                     "\(node.name) serves group \(group.name) now: \(context.localPath) is the live data, not a replica to adopt"
             )
         }
-        guard let mode = request.keep, ["keep", "move-aside"].contains(mode) else {
-            return ControlResponse(
-                ok: false,
-                error:
-                    "say what to do with what the replica holds: --keep (mirror over it: files the source lacks are deleted) or --move-aside (move it to a sibling directory first)"
-            )
-        }
         let identity = ReplicaAdoption.Identity(cluster: node.configuration.cluster, share: key, node: node.name)
         if ReplicaAdoption.marker(context.localPath)?.matches(identity) == true {
             return ControlResponse(
@@ -47,7 +40,7 @@ extension ControlServer {
         let now = node.clock.wallSeconds()
         let outcome: Result<String, Error> = await context.replicaGate.withExclusiveAccess {
             do {
-                if mode == "keep" {
+                if mode == .keep {
                     try ReplicaAdoption.adoptKeeping(context.localPath, identity: identity)
                     return .success(
                         "\(context.localPath) is now the replica of \(key), with what it held: the next sync makes it equal to the source (files the source lacks are deleted\(share.history != nil ? ", and kept in the history" : ""))"

@@ -10,32 +10,46 @@ import UnderstudyReplication
 /// `switchover`, `failback` and `conflicts`.
 extension ControlServer {
     func handleRoles(_ request: ControlRequest) async -> ControlResponse {
-        switch request.command {
+        switch request {
         case .switchover, .failback:
             return await handleSwitchover(request)
-        case .conflicts:
-            if let group = request.group, node.configuration.groups[group] == nil {
+        case .conflicts(let group):
+            if let group, node.configuration.groups[group] == nil {
                 return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
             }
             do {
                 return ControlResponse(
                     ok: true,
                     conflicts: try withCurrentFiles(
-                        try node.database.conflicts(prefix: request.group.map { $0 + "/" } ?? "")))
+                        try node.database.conflicts(prefix: group.map { $0 + "/" } ?? "")))
             } catch {
                 return ControlResponse(ok: false, error: "\(error)")
             }
-        case .conflictResolve:
-            return resolve(request)
+        case .conflictResolve(let path, let keep):
+            return resolve(path, keep: keep)
         default:
             return ControlResponse(ok: false, error: "not a role command")
         }
     }
 
-    /// `forwarded`: asked by the peer over the wire (never passed on again).
+    /// A switchover or failback request (anything else is refused). `forwarded`: asked by the peer over the wire
+    /// (never passed on again).
     package func handleSwitchover(_ request: ControlRequest, forwarded: Bool = false) async -> ControlResponse {
-        let verb = request.command == .failback ? "failback" : "switchover"
-        guard let name = request.group, !name.isEmpty, let group = node.configuration.groups[name] else {
+        switch request {
+        case .switchover(let group, let force, let dryRun):
+            return await handleSwitchover(group, failback: false, force: force, dryRun: dryRun, forwarded: forwarded)
+        case .failback(let group, let force, let dryRun):
+            return await handleSwitchover(group, failback: true, force: force, dryRun: dryRun, forwarded: forwarded)
+        default:
+            return ControlResponse(ok: false, error: "not a switchover or failback")
+        }
+    }
+
+    private func handleSwitchover(
+        _ name: String, failback: Bool, force: Bool, dryRun: Bool, forwarded: Bool
+    ) async -> ControlResponse {
+        let verb = failback ? "failback" : "switchover"
+        guard let group = node.configuration.groups[name] else {
             return ControlResponse(
                 ok: false, error: "\(verb) needs a group of \(node.configuration.sourcePath): understudy \(verb) GROUP")
         }
@@ -46,7 +60,7 @@ extension ControlServer {
                     "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)"
             )
         }
-        if request.command == .failback {
+        if failback {
             let holder = node.ownership(group: name)?.owner ?? group.primary
             if holder == group.primary {
                 return ControlResponse(
@@ -62,14 +76,13 @@ extension ControlServer {
         {
             return await SwitchoverForwarder(node: node, tls: peerTLS)
                 .ask(
-                    holder, group: name, failback: request.command == .failback, force: request.force ?? false,
-                    dryRun: request.dryRun ?? false)
+                    holder, group: name, failback: failback, force: force, dryRun: dryRun)
         }
-        if request.command == .failback, !node.owns(group: name) {
+        if failback, !node.owns(group: name) {
             let holder = node.ownership(group: name)?.owner ?? group.primary
             return ControlResponse(ok: false, error: "run failback on \(holder), which serves group \(name) now")
         }
-        if request.dryRun == true {
+        if dryRun {
             let readiness = await failover.settledSwitchoverReadiness(group: name)
             let conflicts = (try? node.database.conflicts(prefix: name + "/")) ?? []
             var lines = [
@@ -91,7 +104,7 @@ extension ControlServer {
                         + conflicts.map { "\($0.share)/\($0.path)" }.joined(separator: ", "))
             return ControlResponse(ok: readiness.ready, message: lines.joined(separator: "\n"), conflicts: conflicts)
         }
-        let report = await failover.switchover(group: name, force: request.force ?? false)
+        let report = await failover.switchover(group: name, force: force)
         let text =
             report.lines.joined(separator: "\n")
             + (report.ok ? "\n\(verb) of \(name) done in \(FailoverService.ms(report.total))" : "")
@@ -116,11 +129,7 @@ extension ControlServer {
 
     /// local: the serving node's version stays, the copy goes; remote: the copy replaces it; both: both stay. Run
     /// on the node that serves the group (its tree is the one with both versions); the rejoin part resolves it.
-    private func resolve(_ request: ControlRequest) -> ControlResponse {
-        guard let path = request.path, let keep = request.keep.flatMap(ConflictKeep.init(rawValue:)) else {
-            return ControlResponse(
-                ok: false, error: "conflict-resolve needs a path (GROUP/SHARE/path) and --keep local|remote|both")
-        }
+    private func resolve(_ path: String, keep: ConflictKeep) -> ControlResponse {
         let parts = path.split(separator: "/", maxSplits: 2).map(String.init)
         guard parts.count == 3, let context = node.shareContexts[ShareKey(group: parts[0], share: parts[1])] else {
             return ControlResponse(ok: false, error: "'\(path)' is not GROUP/SHARE/path of a share of this node")

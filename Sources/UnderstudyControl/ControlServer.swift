@@ -86,14 +86,16 @@ package struct ControlServer: Service, Sendable {
         let request: ControlRequest
         do {
             request = try JSONDecoder.control.decode(ControlRequest.self, from: data)
+        } catch let refusal as ControlRequestError {
+            return .failure(ControlRequestError(refusal.code, "bad control request: \(refusal.message)"))
         } catch {
-            return ControlResponse(
-                ok: false,
-                error:
-                    "bad control request: \(error); expected {\"command\": \"status\"|\"sync\"|\"failover\"|\"archives\"|\"archive-now\"|\"archive-remove\"|\"history\"|\"restore\"|\"switchover\"|\"failback\"|\"conflicts\"|\"conflict-resolve\", ...}"
-            )
+            return .failure(
+                ControlRequestError(
+                    .badRequest,
+                    "bad control request: \(error); expected one JSON object per line, like {\"version\": \(ControlRequest.version), \"command\": \"status\"}"
+                ))
         }
-        switch request.command {
+        switch request {
         case .archives, .archiveNow, .archiveRemove, .history, .restore:
             guard let archives else {
                 return ControlResponse(
@@ -102,14 +104,11 @@ package struct ControlServer: Service, Sendable {
             return await handleArchive(request, archives)
         case .switchover, .failback, .conflicts, .conflictResolve:
             return await handleRoles(request)
-        case .adopt:
-            return await handleAdopt(request)
+        case .adopt(let share, let mode):
+            return await handleAdopt(share: share, mode: mode)
         case .status:
             return ControlResponse(ok: true, status: report())
-        case .failover:
-            guard let group = request.group, !group.isEmpty else {
-                return ControlResponse(ok: false, error: "failover needs a group: understudy failover GROUP")
-            }
+        case .failover(let group, let force):
             guard let failover, failover.isActive else {
                 return ControlResponse(
                     ok: false,
@@ -117,52 +116,55 @@ package struct ControlServer: Service, Sendable {
                         "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)"
                 )
             }
-            switch failover.manualFailover(group: group, force: request.force ?? false) {
+            switch failover.manualFailover(group: group, force: force) {
             case .success(let message): return ControlResponse(ok: true, message: message)
             case .failure(let refusal): return ControlResponse(ok: false, error: refusal.message)
             }
-        case .sync:
-            let targets: [String]
-            // Syncs are driven by the follower of a group: the node that does not hold it now.
-            if let group = request.group {
-                guard syncRequests[group] != nil, !node.owns(group: group) else {
-                    if let configured = node.configuration.groups[group] {
-                        return ControlResponse(
-                            ok: false,
-                            error:
-                                "group '\(group)' is synced by the node that follows it, \(configured.peer(of: node.name)): run `understudy sync \(group)` there"
-                        )
-                    }
-                    return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
-                }
-                targets = [group]
-            } else {
-                targets = syncRequests.keys.sorted().filter { !node.owns(group: $0) }
-                if targets.isEmpty {
+        case .sync(let group):
+            return await sync(group)
+        }
+    }
+
+    /// `understudy sync [GROUP]`: the follower of each group (the node that does not hold it now) syncs it.
+    private func sync(_ group: String?) async -> ControlResponse {
+        let targets: [String]
+        if let group {
+            guard syncRequests[group] != nil, !node.owns(group: group) else {
+                if let configured = node.configuration.groups[group] {
                     return ControlResponse(
                         ok: false,
-                        error: "node \(node.name) follows no group (it serves them); syncs are driven by the follower")
+                        error:
+                            "group '\(group)' is synced by the node that follows it, \(configured.peer(of: node.name)): run `understudy sync \(group)` there"
+                    )
                 }
+                return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
             }
-            var results: [SyncResult] = []
-            for group in targets {
-                results += await syncRequests[group]!.request()
+            targets = [group]
+        } else {
+            targets = syncRequests.keys.sorted().filter { !node.owns(group: $0) }
+            if targets.isEmpty {
+                return ControlResponse(
+                    ok: false,
+                    error: "node \(node.name) follows no group (it serves them); syncs are driven by the follower")
             }
-            let ok = results.allSatisfy(\.ok)
-            return ControlResponse(
-                ok: ok, error: ok ? nil : results.compactMap(\.error).first, status: report(), syncResults: results)
         }
+        var results: [SyncResult] = []
+        for group in targets {
+            results += await syncRequests[group]!.request()
+        }
+        let ok = results.allSatisfy(\.ok)
+        return ControlResponse(
+            ok: ok, error: ok ? nil : results.compactMap(\.error).first, status: report(), syncResults: results)
     }
 
     private func handleArchive(_ request: ControlRequest, _ service: ArchiveService) async -> ControlResponse {
         do {
-            switch request.command {
-            case .archives:
-                return ControlResponse(
-                    ok: true, archives: try await service.list(group: request.group, share: request.share))
-            case .archiveNow:
-                let context = try service.context(group: request.group, share: request.share)
-                let series = request.schedule ?? "manual"
+            switch request {
+            case .archives(let group, let share):
+                return ControlResponse(ok: true, archives: try await service.list(group: group, share: share))
+            case .archiveNow(let group, let share, let series):
+                let context = try service.context(group: group, share: share)
+                let series = series ?? "manual"
                 let schedule = context.group.archives.first { $0.share == context.share.name && $0.name == series }
                 guard series == "manual" || schedule != nil else {
                     let names =
@@ -174,22 +176,16 @@ package struct ControlServer: Service, Sendable {
                 }
                 let info = try await service.takeArchive(context, series: series, paths: schedule?.paths ?? [])
                 return ControlResponse(ok: true, archives: [info])
-            case .archiveRemove:
-                let context = try service.context(group: request.group, share: request.share)
-                guard let id = request.archive, !id.isEmpty else {
-                    return ControlResponse(ok: false, error: "name the archive to remove")
-                }
+            case .archiveRemove(let group, let share, let id):
+                let context = try service.context(group: group, share: share)
                 try await service.removeArchive(context, id: id, reason: "removed by request")
                 service.updateStatus(context)
                 return ControlResponse(ok: true, message: "archive \(id) of \(context.key) removed")
-            case .history:
-                guard let path = request.path else { return ControlResponse(ok: false, error: "history needs a path") }
+            case .history(let path):
                 return ControlResponse(ok: true, history: try service.history(path: path))
-            case .restore:
-                guard let path = request.path else { return ControlResponse(ok: false, error: "restore needs a path") }
+            case .restore(let path, let archive, let at, let to, let inPlace, let overwrite):
                 let report = try await service.restore(
-                    path: path, archive: request.archive, at: request.at, to: request.to,
-                    inPlace: request.inPlace ?? false, overwrite: request.force ?? false)
+                    path: path, archive: archive, at: at, to: to, inPlace: inPlace, overwrite: overwrite)
                 return ControlResponse(ok: true, restore: report)
             default:
                 return ControlResponse(ok: false, error: "not an archive command")

@@ -295,8 +295,10 @@ struct PrimaryService: Service, Sendable {
         }
         let verb = failback ? "failback" : "switchover"
         node.logger.notice("group \(group): \(peer) asks this node to run a \(verb)\(dryRun ? " (dry run)" : "")")
-        let request = ControlRequest(
-            command: failback ? .failback : .switchover, group: group, force: force, dryRun: dryRun)
+        let request: ControlRequest =
+            failback
+            ? .failback(group: group, force: force, dryRun: dryRun)
+            : .switchover(group: group, force: force, dryRun: dryRun)
         let response = await switchovers.runSwitchover(askedByPeer: request)
         try await writer.send(
             .switchoverReport(

@@ -35,7 +35,7 @@ struct AdoptCommand: ParsableCommand {
     func run() throws {
         let (client, _) = try ControlClient.forNode(node, options: options)
         let response = try client.send(
-            ControlRequest(command: .adopt, path: share, keep: keep ? "keep" : "move-aside"), waitingUpTo: 0)
+            ControlRequest.adopt(share: share, mode: keep ? .keep : .moveAside), waitingUpTo: 0)
         if let message = response.message { print(message) }
         for result in response.syncResults ?? [] {
             print(

@@ -26,7 +26,7 @@ struct ArchiveNowCommand: ParsableCommand {
         let (group, share) = ShareName.split(target)
         let (client, _) = try ControlClient.forNode(node, options: options)
         let response = try client.send(
-            ControlRequest(command: .archiveNow, group: group, share: share, schedule: schedule), waitingUpTo: 0)
+            ControlRequest.archiveNow(group: group, share: share, schedule: schedule), waitingUpTo: 0)
         guard response.ok, let archive = response.archives?.first else {
             throw CommandError(response.error ?? "the archive failed")
         }

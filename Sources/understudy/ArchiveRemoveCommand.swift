@@ -20,7 +20,7 @@ struct ArchiveRemoveCommand: ParsableCommand {
         let (group, share) = ShareName.split(target)
         let (client, _) = try ControlClient.forNode(node, options: options)
         let response = try client.send(
-            ControlRequest(command: .archiveRemove, group: group, share: share, archive: id), waitingUpTo: 0)
+            ControlRequest.archiveRemove(group: group, share: share, archive: id), waitingUpTo: 0)
         guard response.ok else { throw CommandError(response.error ?? "the archive was not removed") }
         print(response.message ?? "removed")
     }

@@ -24,7 +24,7 @@ struct ArchivesCommand: ParsableCommand {
     func run() throws {
         let (group, share) = ShareName.split(target)
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: .archives, group: group, share: share), waitingUpTo: 0)
+        let response = try client.send(ControlRequest.archives(group: group, share: share), waitingUpTo: 0)
         guard response.ok else { throw CommandError(response.error ?? "the daemon refused") }
         let archives = response.archives ?? []
         if json { return try JSONOutput.print(archives) }

@@ -13,7 +13,7 @@ struct ConflictsListCommand: ParsableCommand {
 
     func run() throws {
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: .conflicts, group: group), waitingUpTo: 0)
+        let response = try client.send(ControlRequest.conflicts(group: group), waitingUpTo: 0)
         guard response.ok, let conflicts = response.conflicts else {
             throw CommandError(response.error ?? "conflicts failed")
         }

@@ -12,12 +12,11 @@ struct ConflictsResolveCommand: ParsableCommand {
     @Option(name: .long, help: "The node to ask.") var node: String?
 
     func run() throws {
-        guard ["local", "remote", "both"].contains(keep) else {
+        guard let kept = ConflictKeep(rawValue: keep) else {
             throw CommandError("--keep takes local, remote or both, not '\(keep)'")
         }
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(
-            ControlRequest(command: .conflictResolve, path: path, keep: keep), waitingUpTo: 0)
+        let response = try client.send(ControlRequest.conflictResolve(path: path, keep: kept), waitingUpTo: 0)
         guard response.ok else { throw CommandError(response.error ?? "resolve failed") }
         print(response.message ?? "resolved")
     }

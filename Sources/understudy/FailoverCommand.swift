@@ -26,7 +26,7 @@ struct FailoverCommand: ParsableCommand {
 
     func run() throws {
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: .failover, group: group, force: force), waitingUpTo: 0)
+        let response = try client.send(ControlRequest.failover(group: group, force: force), waitingUpTo: 0)
         guard response.ok else { throw CommandError(response.error ?? "failover refused") }
         print(response.message ?? "taking over group \(group)")
     }

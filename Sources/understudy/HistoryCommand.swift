@@ -19,7 +19,7 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: .history, path: path), waitingUpTo: 0)
+        let response = try client.send(ControlRequest.history(path: path), waitingUpTo: 0)
         guard response.ok else { throw CommandError(response.error ?? "the daemon refused") }
         let versions = response.history ?? []
         if json { return try JSONOutput.print(versions) }

@@ -55,9 +55,8 @@ struct RestoreCommand: ParsableCommand {
             throw ValidationError(
                 "--overwrite goes with --to; --in-place keeps every replaced file in the history anyway")
         }
-        let request = ControlRequest(
-            command: .restore, force: overwrite ? true : nil, path: path, archive: archive, at: moment, to: destination,
-            inPlace: inPlace)
+        let request = ControlRequest.restore(
+            path: path, archive: archive, at: moment, to: destination, inPlace: inPlace, overwrite: overwrite)
         let response = try client.send(request, waitingUpTo: 0)
         guard response.ok, let report = response.restore else {
             throw CommandError(response.error ?? "the restore failed")

@@ -10,8 +10,11 @@ enum RoleChange {
         options: ConfigOptions
     ) throws {
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(
-            ControlRequest(command: command, group: group, force: force, dryRun: dryRun), waitingUpTo: 0)
+        let request: ControlRequest =
+            command == .failback
+            ? .failback(group: group, force: force, dryRun: dryRun)
+            : .switchover(group: group, force: force, dryRun: dryRun)
+        let response = try client.send(request, waitingUpTo: 0)
         if let message = response.message { print(message) }
         guard response.ok else { throw CommandError(response.error ?? "\(command.rawValue) refused") }
     }

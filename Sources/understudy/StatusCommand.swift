@@ -18,7 +18,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: .status), waitingUpTo: wait)
+        let response = try client.send(ControlRequest.status, waitingUpTo: wait)
         guard response.ok, let report = response.status else {
             throw CommandError(response.error ?? "the daemon gave no status")
         }

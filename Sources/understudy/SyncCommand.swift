@@ -20,7 +20,7 @@ struct SyncCommand: ParsableCommand {
 
     func run() throws {
         let (client, _) = try ControlClient.forNode(node, options: options)
-        let response = try client.send(ControlRequest(command: .sync, group: group), waitingUpTo: wait)
+        let response = try client.send(ControlRequest.sync(group: group), waitingUpTo: wait)
         if json {
             let encoder = JSONEncoder.control
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -92,7 +92,7 @@ struct CommandLineTests {
         let log = cluster.root + "/alpha.log"
         let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
         let client = cluster.control("alpha")
-        let status = try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }
+        let status = try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }
         #expect(status.ok)
         daemon.terminate()
         #expect(
@@ -108,7 +108,7 @@ struct CommandLineTests {
         let daemon = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
         defer { daemon.terminate() }
         let client = cluster.control("beta")
-        #expect(try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }.ok)
+        #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
         let started = Date()
         let second = try run(["run", "--config", cluster.configPath, "--node", "beta"])
         #expect(second.status != 0)
@@ -116,7 +116,7 @@ struct CommandLineTests {
         #expect(Date().timeIntervalSince(started) < 10, "refused at once, not after minutes")
         // The first daemon keeps its control socket (the second used to delete it on its way out).
         #expect(FileManager.default.fileExists(atPath: cluster.configuration.nodes["beta"]!.controlSocket))
-        #expect(try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 10) }.ok)
+        #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 10) }.ok)
     }
 
     @Test func unknownNodeAndBadOptions_areRefused() throws {

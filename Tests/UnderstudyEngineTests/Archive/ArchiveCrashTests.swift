@@ -31,10 +31,11 @@ struct ArchiveCrashTests {
         var interrupted = 0
         for round in 0..<4 {
             let kind: ControlRequest.Command = round % 2 == 0 ? .archiveNow : .archiveRemove
-            var request = ControlRequest(command: kind, group: "files", share: "data")
+            var request = ControlRequest.archiveNow(group: "files", share: "data")
             if kind == .archiveRemove {
-                let taken = try await ask(ControlRequest(command: .archiveNow, group: "files", share: "data"))
-                request.archive = try #require(taken.archives?.first?.id, "\(taken.error ?? "")")
+                let taken = try await ask(ControlRequest.archiveNow(group: "files", share: "data"))
+                let id = try #require(taken.archives?.first?.id, "\(taken.error ?? "")")
+                request = .archiveRemove(group: "files", share: "data", archive: id)
             }
             let asked = Task.detached { try? client.send(request, waitingUpTo: 5) }
             // Kill once the work is visibly under way (a half-made tree, or the archive moved to the trash), at a
@@ -56,7 +57,7 @@ struct ArchiveCrashTests {
             beta = try DaemonProcess(config: cluster.configPath, node: "beta", log: log)
             // Archives are taken only of a replica that synced since its daemon started.
             #expect(try await cluster.sync().ok)
-            let listed = try await ask(ControlRequest(command: .archives, group: "files", share: "data"))
+            let listed = try await ask(ControlRequest.archives(group: "files", share: "data"))
             let catalog = try #require(listed.archives, "\(listed.error ?? "")")
             // Nothing half-made or half-pruned is left unmarked: every row is complete or says it was interrupted,
             // and the directory holds exactly the complete archives, each whole.
@@ -77,7 +78,7 @@ struct ArchiveCrashTests {
                 #expect(count == files, "\(archive.id) holds \(count ?? -1) files")
             }
         }
-        let after = try await ask(ControlRequest(command: .archiveNow, group: "files", share: "data"))
+        let after = try await ask(ControlRequest.archiveNow(group: "files", share: "data"))
         #expect(after.ok && after.archives?.first?.files == Int64(files), "\(after.error ?? "")")
         let trash = ShareConfiguration.defaultArchiveDirectory(replica: cluster.replica) + "/trash"
         #expect(try FileManager.default.contentsOfDirectory(atPath: trash).isEmpty)

@@ -31,7 +31,7 @@ struct ArchiveServiceTests {
         #expect(ArchiveLab.read(secondRoot + "/db/main.db") == "version 2")
         #expect(ArchiveLab.inode(secondRoot + "/db/main.db") == ArchiveLab.inode(lab.cluster.replica + "/db/main.db"))
 
-        let listed = try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data"))
+        let listed = try await lab.ask(ControlRequest.archives(group: "files", share: "data"))
         let infos = try #require(listed.archives)
         #expect(infos.map(\.id) == [first.id, second.id])
         // Only the old version of db/main.db is the first archive's own; the second shares everything.
@@ -122,7 +122,7 @@ struct ArchiveServiceTests {
         // The schedule was due at start (it never ran): the daemon takes one by itself first.
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data")).archives?.first?
+            if try await lab.ask(ControlRequest.archives(group: "files", share: "data")).archives?.first?
                 .state == .complete
             {
                 break
@@ -132,7 +132,7 @@ struct ArchiveServiceTests {
         var ids: [String] = []
         for _ in 0..<3 {
             let response = try await lab.ask(
-                ControlRequest(command: .archiveNow, group: "files", share: "data", schedule: "db-hourly"))
+                ControlRequest.archiveNow(group: "files", share: "data", schedule: "db-hourly"))
             let info = try #require(response.archives?.first, "\(response.error ?? "")")
             #expect(info.files == 1)
             #expect(FileManager.default.fileExists(atPath: lab.archiveDirectory + "/archives/\(info.id)/db/main.db"))
@@ -141,7 +141,7 @@ struct ArchiveServiceTests {
         }
         // keep = 1 hourly: the newest archive of the hour stays; the older ones (also the one the daemon took at start,
         // since the schedule was due) are pruned as soon as a newer one of the series is complete.
-        let left = (try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data")).archives ?? [])
+        let left = (try await lab.ask(ControlRequest.archives(group: "files", share: "data")).archives ?? [])
             .map(\.id)
         let calendar = ArchiveService.calendar(at: Date().timeIntervalSince1970)
         if calendar.hourNumber(Date().timeIntervalSince1970 - 4) == calendar.hourNumber(Date().timeIntervalSince1970) {
@@ -167,13 +167,13 @@ struct ArchiveServiceTests {
         let client = cluster.control("beta")
         func archives() async throws -> [ArchiveInfo] {
             try await onThread {
-                try client.send(ControlRequest(command: .archives, group: "files", share: "data"), waitingUpTo: 30)
+                try client.send(ControlRequest.archives(group: "files", share: "data"), waitingUpTo: 30)
             }.archives ?? []
         }
         try await Task.sleep(for: .seconds(3))
         #expect(try await archives().isEmpty, "no archive of a replica that has not synced since the start")
         let manual = try await onThread {
-            try client.send(ControlRequest(command: .archiveNow, group: "files", share: "data"), waitingUpTo: 30)
+            try client.send(ControlRequest.archiveNow(group: "files", share: "data"), waitingUpTo: 30)
         }
         #expect(
             !manual.ok && manual.error?.contains("has not completed a sync since understudy started") == true,
@@ -207,29 +207,29 @@ struct ArchiveServiceTests {
         }
         defer { Task { await lab.cluster.remove() } }
         let cases: [(ControlRequest, String, ArchiveError.Code)] = [
-            (ControlRequest(command: .archiveNow), "GROUP/SHARE", .unknownShare),
-            (ControlRequest(command: .archiveNow, group: "nosuch"), "no group 'nosuch'", .unknownShare),
-            (ControlRequest(command: .archiveNow, group: "files", share: "nosuch"), "no share 'nosuch'", .unknownShare),
+            (ControlRequest.archiveNow(), "GROUP/SHARE", .unknownShare),
+            (ControlRequest.archiveNow(group: "nosuch"), "no group 'nosuch'", .unknownShare),
+            (ControlRequest.archiveNow(group: "files", share: "nosuch"), "no share 'nosuch'", .unknownShare),
             (
-                ControlRequest(command: .archiveNow, group: "files", share: "data", schedule: "weekly"),
+                ControlRequest.archiveNow(group: "files", share: "data", schedule: "weekly"),
                 "no archive schedule 'weekly'", .unknownSchedule
             ),
             (
-                ControlRequest(command: .archiveRemove, group: "files", share: "data", archive: "manual-1"),
+                ControlRequest.archiveRemove(group: "files", share: "data", archive: "manual-1"),
                 "no archive 'manual-1'", .unknownArchive
             ),
-            (ControlRequest(command: .restore, path: "files/data/a.txt"), "say which version", .badRequest),
+            (ControlRequest.restore(path: "files/data/a.txt"), "say which version", .badRequest),
             (
-                ControlRequest(command: .restore, path: "files/data/../../etc/passwd", at: 0),
+                ControlRequest.restore(path: "files/data/../../etc/passwd", at: 0),
                 "contains a '..' component", .badRequest
             ),
-            (ControlRequest(command: .restore, path: "/etc/passwd", at: 0), "not inside a replica", .unknownShare),
+            (ControlRequest.restore(path: "/etc/passwd", at: 0), "not inside a replica", .unknownShare),
             (
-                ControlRequest(command: .restore, path: "files/data/a.txt", archive: "x", at: 1), "not both",
+                ControlRequest.restore(path: "files/data/a.txt", archive: "x", at: 1), "not both",
                 .badRequest
             ),
             (
-                ControlRequest(command: .restore, path: "files/data/a.txt", archive: "nosuch"), "no archive 'nosuch'",
+                ControlRequest.restore(path: "files/data/a.txt", archive: "nosuch"), "no archive 'nosuch'",
                 .unknownArchive
             ),
         ]
@@ -238,14 +238,14 @@ struct ArchiveServiceTests {
             #expect(!response.ok)
             #expect(
                 response.error?.contains(expected) == true,
-                "\(request.command) \(request.path ?? ""): \(response.error ?? "no error")")
+                "\(request): \(response.error ?? "no error")")
             // The API names each refusal by its stable code too.
-            #expect(response.code == code.rawValue, "\(request.command) \(request.path ?? ""): \(response)")
+            #expect(response.code == code.rawValue, "\(request): \(response)")
         }
-        let listed = try await lab.ask(ControlRequest(command: .archives, group: "files", share: "data"))
+        let listed = try await lab.ask(ControlRequest.archives(group: "files", share: "data"))
         #expect(listed.archives?.isEmpty == true)
         let primary = try await onThread {
-            try lab.cluster.control("alpha").send(ControlRequest(command: .archives), waitingUpTo: 10)
+            try lab.cluster.control("alpha").send(ControlRequest.archives(), waitingUpTo: 10)
         }
         #expect(!primary.ok && primary.error?.contains("keeps no replica") == true)
     }

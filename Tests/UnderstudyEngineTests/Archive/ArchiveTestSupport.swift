@@ -32,7 +32,7 @@ struct ArchiveLab {
     }
 
     func archiveNow() async throws -> ArchiveInfo {
-        let response = try await ask(ControlRequest(command: .archiveNow, group: "files", share: "data"))
+        let response = try await ask(ControlRequest.archiveNow(group: "files", share: "data"))
         #expect(response.ok, "archive now: \(response.error ?? "")")
         return try #require(response.archives?.first)
     }

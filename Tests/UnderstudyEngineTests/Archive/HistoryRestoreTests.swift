@@ -22,10 +22,10 @@ struct HistoryRestoreTests {
         }
         // A replaced version is recorded once its sync batch is durable, a moment after the replica shows the new
         // one: the last record may still be on its way (bounded wait, 10 s).
-        var response = try await lab.ask(ControlRequest(command: .history, path: "files/data/notes.txt"))
+        var response = try await lab.ask(ControlRequest.history(path: "files/data/notes.txt"))
         for _ in 0..<100 where (response.history?.count ?? 0) < 50 {
             try await Task.sleep(for: .milliseconds(100))
-            response = try await lab.ask(ControlRequest(command: .history, path: "files/data/notes.txt"))
+            response = try await lab.ask(ControlRequest.history(path: "files/data/notes.txt"))
         }
         let versions = try #require(response.history, "\(response.error ?? "")")
         #expect(versions.count == 50)
@@ -38,16 +38,15 @@ struct HistoryRestoreTests {
         for number in [0, 1, 17, 49] {
             let moment = changedAt[number]
             let stored = try await lab.ask(
-                ControlRequest(
-                    command: .restore, path: "files/data/notes.txt", at: moment, to: lab.cluster.root + "/r\(number)"))
+                ControlRequest.restore(path: "files/data/notes.txt", at: moment, to: lab.cluster.root + "/r\(number)"))
             #expect(stored.ok, "\(stored.error ?? "")")
             #expect(ArchiveLab.read(lab.cluster.root + "/r\(number)/notes.txt") == "version \(number)")
         }
         // Now is the current file.
         let now = try await lab.ask(
-            ControlRequest(
-                command: .restore, path: "/" + lab.cluster.replica.dropFirst() + "/notes.txt",
-                at: Date().timeIntervalSince1970, to: lab.cluster.root + "/now"))
+            ControlRequest.restore(
+                path: "/" + lab.cluster.replica.dropFirst() + "/notes.txt", at: Date().timeIntervalSince1970,
+                to: lab.cluster.root + "/now"))
         #expect(now.ok, "\(now.error ?? "")")
         #expect(ArchiveLab.read(lab.cluster.root + "/now/notes.txt") == "version 50")
     }
@@ -69,13 +68,12 @@ struct HistoryRestoreTests {
 
         // A deleted file, by itself.
         let deleted = try await lab.ask(
-            ControlRequest(
-                command: .restore, path: "files/data/project/sub/b.txt", at: before, to: lab.cluster.root + "/one"))
+            ControlRequest.restore(path: "files/data/project/sub/b.txt", at: before, to: lab.cluster.root + "/one"))
         #expect(deleted.ok, "\(deleted.error ?? "")")
         #expect(ArchiveLab.read(lab.cluster.root + "/one/b.txt") == "b1")
         // The whole directory as of `before`: a's old version, b back, c unchanged, no file born later.
         let tree = try await lab.ask(
-            ControlRequest(command: .restore, path: "files/data/project", at: before, to: lab.cluster.root + "/tree"))
+            ControlRequest.restore(path: "files/data/project", at: before, to: lab.cluster.root + "/tree"))
         #expect(tree.ok, "\(tree.error ?? "")")
         #expect(tree.restore?.files == 3)
         #expect(ArchiveLab.read(lab.cluster.root + "/tree/project/a.txt") == "a1")
@@ -87,7 +85,7 @@ struct HistoryRestoreTests {
         #expect(!FileManager.default.fileExists(atPath: lab.cluster.replica + "/project/sub/b.txt"))
         // The default destination is a new directory beside the archives.
         let defaulted = try await lab.ask(
-            ControlRequest(command: .restore, path: "files/data/project/a.txt", at: before))
+            ControlRequest.restore(path: "files/data/project/a.txt", at: before))
         let destination = try #require(defaulted.restore?.destination)
         #expect(destination.hasPrefix(lab.archiveDirectory + "/restored/"))
         #expect(ArchiveLab.read(destination + "/a.txt") == "a1")
@@ -101,7 +99,7 @@ struct HistoryRestoreTests {
         let archive = try await lab.archiveNow()
         try await lab.writeAndWait("db/x.db", "tuesday")
         let restored = try await lab.ask(
-            ControlRequest(command: .restore, path: "files/data/db", archive: archive.id, to: lab.cluster.root + "/out")
+            ControlRequest.restore(path: "files/data/db", archive: archive.id, to: lab.cluster.root + "/out")
         )
         #expect(restored.ok, "\(restored.error ?? "")")
         #expect(ArchiveLab.read(lab.cluster.root + "/out/db/x.db") == "monday")
@@ -110,19 +108,17 @@ struct HistoryRestoreTests {
         #expect(ArchiveLab.read(lab.archiveDirectory + "/archives/\(archive.id)/db/x.db") == "monday")
         // --at before any history, with an archive before it: the archive answers, and says so.
         let byTime = try await lab.ask(
-            ControlRequest(
-                command: .restore, path: "files/data/db/x.db", at: Date().timeIntervalSince1970,
-                to: lab.cluster.root + "/t"))
+            ControlRequest.restore(
+                path: "files/data/db/x.db", at: Date().timeIntervalSince1970, to: lab.cluster.root + "/t"))
         #expect(byTime.ok && byTime.restore?.notes.first?.contains(archive.id) == true, "\(byTime.error ?? "")")
         let early = try await lab.ask(
-            ControlRequest(command: .restore, path: "files/data/db/x.db", at: 1_000_000, to: lab.cluster.root + "/e"))
+            ControlRequest.restore(path: "files/data/db/x.db", at: 1_000_000, to: lab.cluster.root + "/e"))
         #expect(!early.ok && early.error?.contains("nothing reaches back") == true, "\(early.error ?? "")")
         let inPlace = try await lab.ask(
-            ControlRequest(command: .restore, path: "files/data/db/x.db", archive: archive.id, inPlace: true))
+            ControlRequest.restore(path: "files/data/db/x.db", archive: archive.id, inPlace: true))
         #expect(!inPlace.ok && inPlace.error?.contains("follows alpha") == true, "\(inPlace.error ?? "")")
         let inside = try await lab.ask(
-            ControlRequest(
-                command: .restore, path: "files/data/db/x.db", archive: archive.id, to: lab.cluster.replica + "/db"))
+            ControlRequest.restore(path: "files/data/db/x.db", archive: archive.id, to: lab.cluster.replica + "/db"))
         #expect(!inside.ok && inside.error?.contains("inside the replica") == true, "\(inside.error ?? "")")
         #expect(inside.error?.contains("resolves to") == true)
         #expect(ArchiveLab.read(lab.cluster.replica + "/db/x.db") == "tuesday")
@@ -143,7 +139,7 @@ struct HistoryRestoreTests {
         ]
         for destination in hostile {
             let refused = try await lab.ask(
-                ControlRequest(command: .restore, path: "files/data/db/x.db", archive: archive.id, to: destination))
+                ControlRequest.restore(path: "files/data/db/x.db", archive: archive.id, to: destination))
             #expect(
                 !refused.ok && refused.error?.contains("resolves to") == true, "\(destination): \(refused.error ?? "") "
             )
@@ -163,7 +159,7 @@ struct HistoryRestoreTests {
         let out = lab.cluster.root + "/out"
         TestTree.write(out, "db/x.db", "someone's work, written after the archive")
         let kept = try await lab.ask(
-            ControlRequest(command: .restore, path: "files/data/db", archive: archive.id, to: out))
+            ControlRequest.restore(path: "files/data/db", archive: archive.id, to: out))
         #expect(kept.ok, "\(kept.error ?? "")")
         #expect(
             ArchiveLab.read(out + "/db/x.db") == "someone's work, written after the archive",
@@ -175,7 +171,7 @@ struct HistoryRestoreTests {
                     $0.contains("1 files exist at the destination and were left as they are")
                 } == true, "\(String(describing: kept.restore))")
         let replaced = try await lab.ask(
-            ControlRequest(command: .restore, force: true, path: "files/data/db", archive: archive.id, to: out))
+            ControlRequest.restore(path: "files/data/db", archive: archive.id, to: out, overwrite: true))
         #expect(replaced.ok, "\(replaced.error ?? "")")
         #expect(ArchiveLab.read(out + "/db/x.db") == "monday")
         let aside = try #require(

@@ -24,7 +24,9 @@ struct ControlServerTests {
         #expect(info.st_mode & S_IFMT == S_IFSOCK)
     }
 
-    @Test(arguments: ["not json", #"{"command": "reboot"}"#, #"{"group": "files"}"#, "{}"])
+    @Test(arguments: [
+        "not json", #"{"command": "reboot"}"#, #"{"group": "files"}"#, "{}", #"{"command": "sync", "group": 5}"#,
+    ])
     func badRequest_getsAClearError_andChangesNothing(line: String) async throws {
         let cluster = try TestCluster(label: "control")
         defer { Task { await cluster.remove() } }
@@ -35,6 +37,7 @@ struct ControlServerTests {
         #expect(!response.ok)
         #expect(response.error?.contains("bad control request") == true, "\(String(describing: response.error))")
         #expect(response.error?.contains("expected") == true)
+        #expect(response.code == "bad-request")
         #expect(try await cluster.status("beta").node == "beta", "the daemon still answers")
     }
 
@@ -44,12 +47,12 @@ struct ControlServerTests {
         try cluster.start("alpha")
         let client = cluster.control("alpha")
         _ = try await cluster.status("alpha")
-        let response = try await onThread { try client.send(ControlRequest(command: .sync, group: "files")) }
+        let response = try await onThread { try client.send(ControlRequest.sync(group: "files")) }
         #expect(!response.ok)
         #expect(
             response.error?.contains("run `understudy sync files` there") == true,
             "\(String(describing: response.error))")
-        let unknown = try await onThread { try client.send(ControlRequest(command: .sync, group: "nope")) }
+        let unknown = try await onThread { try client.send(ControlRequest.sync(group: "nope")) }
         #expect(unknown.error?.contains("no group 'nope'") == true)
     }
 
@@ -59,12 +62,12 @@ struct ControlServerTests {
         try cluster.start("beta")
         let client = cluster.control("beta")
         _ = try await cluster.status("beta")
-        let noGroup = try await onThread { try client.send(ControlRequest(command: .failover)) }
+        let noGroup = try await onThread { try client.send(line: Data(#"{"version": 1, "command": "failover"}"#.utf8)) }
         #expect(!noGroup.ok)
         #expect(noGroup.error?.contains("failover needs a group") == true, "\(String(describing: noGroup.error))")
         // The test cluster's nodes share no link: a mirror only, nothing to take over.
         let noLinks = try await onThread {
-            try client.send(ControlRequest(command: .failover, group: "files", force: true))
+            try client.send(ControlRequest.failover(group: "files", force: true))
         }
         #expect(!noLinks.ok)
         #expect(noLinks.error?.contains("share no link") == true, "\(String(describing: noLinks.error))")

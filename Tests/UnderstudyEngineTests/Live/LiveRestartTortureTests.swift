@@ -76,7 +76,7 @@ struct LiveRestartTortureTests {
         func waitUntilConnected() async throws {
             for _ in 0..<150 {
                 if let group = try? await onThread({
-                    try cluster.control("alpha").send(ControlRequest(command: .status), waitingUpTo: 5)
+                    try cluster.control("alpha").send(ControlRequest.status, waitingUpTo: 5)
                 })
                 .status?.groups.first, group.peerConnected {
                     return

@@ -59,7 +59,7 @@ struct ReplicaAdoptionMirrorTests {
                 == "not the source's")
         #expect(try await cluster.differences() == [], "the replica mirrors the source")
         let again = try await onThread {
-            try client.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30)
+            try client.send(ControlRequest.adopt(share: "files/data", mode: .keep), waitingUpTo: 30)
         }
         #expect(again.ok && again.message?.contains("nothing to do") == true, "\(again)")
     }
@@ -95,7 +95,9 @@ struct ReplicaAdoptionMirrorTests {
         _ = try await cluster.sync()
         let client = cluster.control("beta")
         return try await onThread {
-            try client.send(ControlRequest(command: .adopt, path: "files/data", keep: keep), waitingUpTo: 30)
+            try client.send(
+                ControlRequest.adopt(share: "files/data", mode: try #require(AdoptMode(rawValue: keep))),
+                waitingUpTo: 30)
         }
     }
 
@@ -107,18 +109,19 @@ struct ReplicaAdoptionMirrorTests {
         let beta = cluster.control("beta")
         let alpha = cluster.control("alpha")
         _ = try await cluster.status("alpha")
+        _ = try await onThread { try beta.send(ControlRequest.status, waitingUpTo: 30) }
         let noMode = try await onThread {
-            try beta.send(ControlRequest(command: .adopt, path: "files/data"), waitingUpTo: 30)
+            try beta.send(line: Data(#"{"version": 1, "command": "adopt", "path": "files/data"}"#.utf8))
         }
         #expect(
             !noMode.ok && noMode.error?.contains("--keep") == true && noMode.error?.contains("--move-aside") == true,
             "\(noMode)")
         let unknown = try await onThread {
-            try beta.send(ControlRequest(command: .adopt, path: "files/nope", keep: "keep"), waitingUpTo: 30)
+            try beta.send(ControlRequest.adopt(share: "files/nope", mode: .keep), waitingUpTo: 30)
         }
         #expect(!unknown.ok && unknown.error?.contains("one of: files/data") == true, "\(unknown)")
         let onPrimary = try await onThread {
-            try alpha.send(ControlRequest(command: .adopt, path: "files/data", keep: "keep"), waitingUpTo: 30)
+            try alpha.send(ControlRequest.adopt(share: "files/data", mode: .keep), waitingUpTo: 30)
         }
         #expect(
             !onPrimary.ok && onPrimary.error?.contains("run `understudy adopt files/data` there") == true,

@@ -113,12 +113,12 @@ final class TestCluster: @unchecked Sendable {
     /// Asks the standby to sync now; returns when the replica is current (or the sync failed).
     func sync(timeout: Double = 120) async throws -> ControlResponse {
         let client = control("beta")
-        return try await onThread { try client.send(ControlRequest(command: .sync), waitingUpTo: timeout) }
+        return try await onThread { try client.send(ControlRequest.sync(), waitingUpTo: timeout) }
     }
 
     func status(_ node: String) async throws -> NodeStatusReport {
         let client = control(node)
-        let response = try await onThread { try client.send(ControlRequest(command: .status), waitingUpTo: 30) }
+        let response = try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }
         return response.status!
     }
 
