@@ -57,8 +57,8 @@ extension ControlServer {
             return ControlResponse(
                 ok: false,
                 error:
-                    "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)"
-            )
+                    "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)",
+                code: "no-failover")
         }
         if failback {
             let holder = node.ownership(group: name)?.owner ?? group.primary
@@ -108,7 +108,9 @@ extension ControlServer {
         let text =
             report.lines.joined(separator: "\n")
             + (report.ok ? "\n\(verb) of \(name) done in \(FailoverService.ms(report.total))" : "")
-        return report.ok ? ControlResponse(ok: true, message: text) : ControlResponse(ok: false, error: text)
+        var response = report.ok ? ControlResponse(ok: true, message: text) : ControlResponse(ok: false, error: text)
+        response.code = report.code
+        return response
     }
 
     private func withCurrentFiles(_ conflicts: [ConflictInfo]) throws -> [ConflictInfo] {

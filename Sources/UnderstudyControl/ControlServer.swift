@@ -30,7 +30,7 @@ package struct ControlServer: Service, Sendable {
         unlink(path)
         let fd = understudy_unix_listen(path, 128)
         guard fd >= 0 else {
-            throw NodeError("cannot create the control socket \(path): \(errnoText(-fd))")
+            throw NodeError(.systemCall, "cannot create the control socket \(path): \(errnoText(-fd))")
         }
         return fd
     }
@@ -113,12 +113,12 @@ package struct ControlServer: Service, Sendable {
                 return ControlResponse(
                     ok: false,
                     error:
-                        "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)"
-                )
+                        "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)",
+                    code: "no-failover")
             }
             switch failover.manualFailover(group: group, force: force) {
             case .success(let message): return ControlResponse(ok: true, message: message)
-            case .failure(let refusal): return ControlResponse(ok: false, error: refusal.message)
+            case .failure(let refusal): return .failure(refusal)
             }
         case .sync(let group):
             return await sync(group)
@@ -227,7 +227,7 @@ struct LineDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > 1024 * 1024 { throw NodeError("control request longer than 1 MiB") }
+            if buffer.readableBytes > 1024 * 1024 { throw NodeError(.badRequest, "control request longer than 1 MiB") }
             return .needMoreData
         }
         let line = buffer.readSlice(length: newline - buffer.readerIndex)!

@@ -119,7 +119,7 @@ package final class AddressGuardian: Sendable {
         // a copy of this end would keep the guardian waiting.
         var ends: [Int32] = [0, 0]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
-            throw NodeError("socketpair: \(errnoText(errno))")
+            throw NodeError(.systemCall, "cannot start the address guardian: socketpair: \(errnoText(errno))")
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -142,7 +142,7 @@ package final class AddressGuardian: Sendable {
         close(ends[0])
         guard result == 0 else {
             close(ends[1])
-            throw NodeError(errnoText(result))
+            throw NodeError(.systemCall, "cannot start the address guardian: \(errnoText(result))")
         }
         logger.info("address guardian started (pid \(pid)): the service address goes when this daemon does")
         return (pid, ends[1])

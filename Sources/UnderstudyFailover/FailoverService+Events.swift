@@ -122,6 +122,7 @@ extension FailoverService {
             let known = groups.map(\.name)
             return .failure(
                 FailoverRefusal(
+                    errorCode: "no-failover",
                     message: known.isEmpty
                         ? "this node takes part in no failover (no links in common with a peer; see [nodes.NAME.links])"
                         : "group '\(group)' has no failover on this node; groups with failover here: \(known.joined(separator: ", "))"
@@ -150,7 +151,8 @@ extension FailoverService {
             enqueue(group, actions)
             return .success("taking over group \(group); `understudy status` shows its progress, the log each step")
         case .failure(let refusal):
-            return .failure(FailoverRefusal(message: "no takeover of group \(group): \(refusal)"))
+            return .failure(
+                FailoverRefusal(errorCode: refusal.errorCode, message: "no takeover of group \(group): \(refusal)"))
         }
     }
 
@@ -321,7 +323,8 @@ extension FailoverService {
     }
 }
 
-package struct FailoverRefusal: Error, CustomStringConvertible {
+/// Why `understudy failover` took nothing over; nothing changed.
+package struct FailoverRefusal: CodedError {
+    package let errorCode: String
     package let message: String
-    package var description: String { message }
 }

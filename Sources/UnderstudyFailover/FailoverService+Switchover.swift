@@ -11,6 +11,8 @@ extension FailoverService {
         package var lines: [String]
         package var total: Double
         var outage: Double?
+        /// Why it did not happen or did not end well (`not-ready`, a `HandOver` code); nil when it did.
+        package var code: String?
     }
 
     /// Shares with changes not yet acknowledged by the follower (a switchover drains them after stopping the services).
@@ -87,14 +89,14 @@ extension FailoverService {
         let readiness = await settledSwitchoverReadiness(group: name)
         let peer = readiness.peer
         guard actions[name] != nil else {
-            return SwitchoverReport(ok: false, lines: readiness.problems, total: 0)
+            return SwitchoverReport(ok: false, lines: readiness.problems, total: 0, code: "no-failover")
         }
         if !readiness.problems.isEmpty {
             return SwitchoverReport(
                 ok: false,
                 lines: ["switchover of \(name) refused, nothing changed:"] + readiness.problems.map { "  - " + $0 }
                     + ["--force only skips waiting for changes still in flight; an unreachable peer is never forced"],
-                total: 0)
+                total: 0, code: "not-ready")
         }
         runtime.logger.notice("group \(name): switchover to \(peer) asked for by the administrator")
         return await withCheckedContinuation { continuation in
@@ -117,7 +119,7 @@ extension FailoverService {
                 continuation.resume(
                     returning: SwitchoverReport(
                         ok: false, lines: ["switchover of \(name) refused, nothing changed:", "  - \(refusal)"],
-                        total: 0))
+                        total: 0, code: refusal.errorCode))
             }
         }
     }
@@ -237,7 +239,8 @@ extension FailoverService {
                     summary: summary, detail: lines.joined(separator: "\n"), time: runtime.clock.wallSeconds()))
         }
         pending?.answer.resume(
-            returning: SwitchoverReport(ok: outcome.succeeded, lines: lines, total: total, outage: outage))
+            returning: SwitchoverReport(
+                ok: outcome.succeeded, lines: lines, total: total, outage: outage, code: outcome.errorCode))
     }
 
     /// The daemon stops: whoever waits for a hand-over learns that it did not finish.
@@ -254,7 +257,7 @@ extension FailoverService {
                     lines: handOver.lines + [
                         "the daemon stopped before the switchover of \(name) ended; `understudy status` shows who holds it"
                     ],
-                    total: runtime.now() - handOver.startedAt))
+                    total: runtime.now() - handOver.startedAt, code: "stopped"))
         }
     }
 

@@ -195,7 +195,9 @@ package final class FailoverService: Service, Sendable {
         if routes.isEmpty {
             heartbeat = nil
         } else {
-            guard let clusterKey else { throw NodeError("heartbeats need the cluster key; run `understudy init`") }
+            guard let clusterKey else {
+                throw NodeError(.noClusterKey, "heartbeats need the cluster key; run `understudy init`")
+            }
             let node = runtime.name
             let groupNames = groups.map(\.name)
             heartbeat = HeartbeatService(

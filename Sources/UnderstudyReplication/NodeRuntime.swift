@@ -101,7 +101,7 @@ public final class NodeRuntime: Sendable {
     public static func settings(of name: String, in configuration: ClusterConfiguration) throws -> NodeConfiguration {
         guard let settings = configuration.nodes[name] else {
             let known = configuration.nodes.keys.sorted().joined(separator: ", ")
-            throw NodeError("node '\(name)' is not in \(configuration.sourcePath) (its nodes: \(known))")
+            throw NodeError(.unknownNode, "node '\(name)' is not in \(configuration.sourcePath) (its nodes: \(known))")
         }
         return settings
     }
@@ -186,9 +186,4 @@ public final class NodeRuntime: Sendable {
             logger.warning("could not save status of \(group)/\(share): \(error)")
         }
     }
-}
-
-public struct NodeError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -89,7 +89,7 @@ public struct FailoverStateMachine: Sendable {
         }
     }
 
-    public enum ManualFailoverRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum ManualFailoverRefusal: CodedError, Sendable, Equatable {
         case alreadyOwner(GroupOwnership)
         case peerAlive(heardSecondsAgo: Double)
         case busy(FailoverPhase)
@@ -109,6 +109,19 @@ public struct FailoverStateMachine: Sendable {
                 "this node's replica has not completed its first sync; serving it would serve a partial copy. Use --force only if nothing better exists"
             case .witnessDisagrees(let why):
                 "\(why); a takeover now could make two primaries. Use --force only if you know the primary is down"
+            }
+        }
+
+        public var message: String { description }
+
+        public var errorCode: String {
+            switch self {
+            case .alreadyOwner: "already-holder"
+            case .peerAlive: "peer-alive"
+            case .busy: "busy"
+            case .staleData: "stale-data"
+            case .replicaIncomplete: "replica-incomplete"
+            case .witnessDisagrees: "witness-disagrees"
             }
         }
 

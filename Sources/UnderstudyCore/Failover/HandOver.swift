@@ -36,9 +36,20 @@ public struct HandOver: Sendable, Equatable {
             if case .done = self { return true }
             return false
         }
+
+        /// The stable code of a hand-over that did not end done (nil when it did).
+        public var errorCode: String? {
+            switch self {
+            case .done: nil
+            case .notDrained: "not-drained"
+            case .notStored: "not-stored"
+            case .peerNotSeen: "peer-not-seen"
+            case .overtaken: "overtaken"
+            }
+        }
     }
 
-    public enum Refusal: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Refusal: CodedError, Sendable, Equatable {
         case notServing(FailoverPhase)
         case underWay(Step)
 
@@ -46,6 +57,15 @@ public struct HandOver: Sendable, Equatable {
             switch self {
             case .notServing(let phase): "this node does not serve the group (phase \(phase.rawValue))"
             case .underWay(let step): "a hand-over of the group is under way (\(step.rawValue))"
+            }
+        }
+
+        public var message: String { description }
+
+        public var errorCode: String {
+            switch self {
+            case .notServing: "not-serving"
+            case .underWay: "busy"
             }
         }
     }

@@ -39,8 +39,9 @@ public struct ControlResponse: Codable, Sendable, Equatable {
         ok: Bool, error: String? = nil, status: NodeStatusReport? = nil, syncResults: [SyncResult]? = nil,
         message: String? = nil,
         archives: [ArchiveInfo]? = nil, history: [HistoryVersion]? = nil, restore: RestoreReport? = nil,
-        conflicts: [ConflictInfo]? = nil
+        conflicts: [ConflictInfo]? = nil, code: String? = nil
     ) {
+        self.code = code
         self.conflicts = conflicts
         self.message = message
         self.archives = archives

@@ -211,4 +211,21 @@ import UnderstudyCore
         beta.rejoined(at: 3)
         #expect(beta.phase == .standby)
     }
+
+    @Test func everyWayAHandOverFails_orIsRefused_hasAStableCodeOfItsOwn() {
+        let outcomes: [HandOver.Outcome] = [
+            .notDrained(timeout: 120), .notStored, .peerNotSeen(beta1, waited: 30), .overtaken(beta1),
+        ]
+        let codes = outcomes.compactMap(\.errorCode)
+        #expect(codes == ["not-drained", "not-stored", "peer-not-seen", "overtaken"])
+        #expect(HandOver.Outcome.done(outage: 0.2, sinceRelease: 0.1).errorCode == nil)
+        #expect(HandOver.Refusal.notServing(.standby).errorCode == "not-serving")
+        #expect(HandOver.Refusal.underWay(.draining).errorCode == "busy")
+        let refusals: [FailoverStateMachine.ManualFailoverRefusal] = [
+            .alreadyOwner(beta1), .peerAlive(heardSecondsAgo: 1), .busy(.fencing), .staleData(beta1),
+            .replicaIncomplete, .witnessDisagrees("gamma hears alpha"),
+        ]
+        #expect(Set(refusals.map(\.errorCode)).count == refusals.count)
+        #expect(refusals.allSatisfy { $0.message == $0.description && !$0.message.isEmpty })
+    }
 }

@@ -71,6 +71,7 @@ struct ControlServerTests {
         }
         #expect(!noLinks.ok)
         #expect(noLinks.error?.contains("share no link") == true, "\(String(describing: noLinks.error))")
+        #expect(noLinks.code == "no-failover")
         let status = try await cluster.status("beta")
         #expect(status.failover == nil)
         #expect(status.groups.first?.role == .standby, "nothing changed")
