@@ -14,28 +14,23 @@ extension ControlServer {
             let known = node.configuration.groups.values.flatMap { group in
                 group.shares.map { "\(group.name)/\($0.name)" }
             }.sorted()
-            return ControlResponse(
-                ok: false, error: "adopt needs GROUP/SHARE, one of: \(known.joined(separator: ", "))")
+            return ControlResponse.refused("adopt needs GROUP/SHARE, one of: \(known.joined(separator: ", "))")
         }
         let key = "\(group.name)/\(share.name)"
         guard group.standby == node.name,
             let context = node.shareContexts[ShareKey(group: group.name, share: share.name)]
         else {
-            return ControlResponse(
-                ok: false,
-                error: "the replica of \(key) is on its standby, \(group.standby): run `understudy adopt \(key)` there")
+            return ControlResponse.refused(
+                "the replica of \(key) is on its standby, \(group.standby): run `understudy adopt \(key)` there")
         }
         guard !node.owns(group: group.name) else {
-            return ControlResponse(
-                ok: false,
-                error:
-                    "\(node.name) serves group \(group.name) now: \(context.localPath) is the live data, not a replica to adopt"
+            return ControlResponse.refused(
+                "\(node.name) serves group \(group.name) now: \(context.localPath) is the live data, not a replica to adopt"
             )
         }
         let identity = ReplicaAdoption.Identity(cluster: node.configuration.cluster, share: key, node: node.name)
         if ReplicaAdoption.marker(context.localPath)?.matches(identity) == true {
-            return ControlResponse(
-                ok: true, message: "\(context.localPath) is already the replica of \(key); nothing to do")
+            return ControlResponse.done("\(context.localPath) is already the replica of \(key); nothing to do")
         }
         let now = node.clock.wallSeconds()
         let outcome: Result<String, Error> = await context.replicaGate.withExclusiveAccess {
@@ -54,17 +49,15 @@ extension ControlServer {
         }
         switch outcome {
         case .failure(let error):
-            return ControlResponse(
-                ok: false, error: "could not adopt \(context.localPath) for \(key): \(error); nothing was changed")
+            return ControlResponse.refused(
+                "could not adopt \(context.localPath) for \(key): \(error); nothing was changed")
         case .success(let message):
             context.replicaAdopted.withLockedValue { $0 = true }
             node.logger.notice("adopt: \(message)")
             node.event(.info, "replica-adopted", message, share: key)
             // The share waited for this: sync it now, and report how that went.
             let results = await syncRequests[group.name]?.request() ?? []
-            let ok = results.allSatisfy(\.ok)
-            return ControlResponse(
-                ok: ok, error: ok ? nil : results.compactMap(\.error).first, syncResults: results, message: message)
+            return .synced(results, message: message)
         }
     }
 }

@@ -15,20 +15,19 @@ extension ControlServer {
             return await handleSwitchover(request)
         case .conflicts(let group):
             if let group, node.configuration.groups[group] == nil {
-                return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
+                return ControlResponse.refused("no group '\(group)' in \(node.configuration.sourcePath)")
             }
             do {
-                return ControlResponse(
-                    ok: true,
-                    conflicts: try withCurrentFiles(
+                return ControlResponse.conflicts(
+                    try withCurrentFiles(
                         try node.database.conflicts(prefix: group.map { $0 + "/" } ?? "")))
             } catch {
-                return ControlResponse(ok: false, error: "\(error)")
+                return ControlResponse.refused("\(error)")
             }
         case .conflictResolve(let path, let keep):
             return resolve(path, keep: keep)
         default:
-            return ControlResponse(ok: false, error: "not a role command")
+            return ControlResponse.refused("not a role command")
         }
     }
 
@@ -41,7 +40,7 @@ extension ControlServer {
         case .failback(let group, let force, let dryRun):
             return await handleSwitchover(group, failback: true, force: force, dryRun: dryRun, forwarded: forwarded)
         default:
-            return ControlResponse(ok: false, error: "not a switchover or failback")
+            return ControlResponse.refused("not a switchover or failback")
         }
     }
 
@@ -50,24 +49,19 @@ extension ControlServer {
     ) async -> ControlResponse {
         let verb = failback ? "failback" : "switchover"
         guard let group = node.configuration.groups[name] else {
-            return ControlResponse(
-                ok: false, error: "\(verb) needs a group of \(node.configuration.sourcePath): understudy \(verb) GROUP")
+            return ControlResponse.refused(
+                "\(verb) needs a group of \(node.configuration.sourcePath): understudy \(verb) GROUP")
         }
         guard let failover, failover.isActive else {
-            return ControlResponse(
-                ok: false,
-                error:
-                    "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)",
+            return ControlResponse.refused(
+                "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)",
                 code: "no-failover")
         }
         if failback {
             let holder = node.ownership(group: name)?.owner ?? group.primary
             if holder == group.primary {
-                return ControlResponse(
-                    ok: false,
-                    error:
-                        "group \(name) is served by its configured primary \(group.primary) already: nothing to fail back"
-                )
+                return ControlResponse.refused(
+                    "group \(name) is served by its configured primary \(group.primary) already: nothing to fail back")
             }
         }
         // On the follower: the node that serves the group runs it (its report comes back here).
@@ -80,7 +74,7 @@ extension ControlServer {
         }
         if failback, !node.owns(group: name) {
             let holder = node.ownership(group: name)?.owner ?? group.primary
-            return ControlResponse(ok: false, error: "run failback on \(holder), which serves group \(name) now")
+            return ControlResponse.refused("run failback on \(holder), which serves group \(name) now")
         }
         if dryRun {
             let readiness = await failover.settledSwitchoverReadiness(group: name)
@@ -102,15 +96,13 @@ extension ControlServer {
                     ? "open conflicts: none"
                     : "open conflicts (resolve or keep both first): "
                         + conflicts.map { "\($0.share)/\($0.path)" }.joined(separator: ", "))
-            return ControlResponse(ok: readiness.ready, message: lines.joined(separator: "\n"), conflicts: conflicts)
+            return .plan(lines.joined(separator: "\n"), ready: readiness.ready, conflicts: conflicts)
         }
         let report = await failover.switchover(group: name, force: force)
         let text =
             report.lines.joined(separator: "\n")
             + (report.ok ? "\n\(verb) of \(name) done in \(FailoverService.ms(report.total))" : "")
-        var response = report.ok ? ControlResponse(ok: true, message: text) : ControlResponse(ok: false, error: text)
-        response.code = report.code
-        return response
+        return report.ok ? .done(text) : .refused(text, code: report.code)
     }
 
     private func withCurrentFiles(_ conflicts: [ConflictInfo]) throws -> [ConflictInfo] {
@@ -134,13 +126,12 @@ extension ControlServer {
     private func resolve(_ path: String, keep: ConflictKeep) -> ControlResponse {
         let parts = path.split(separator: "/", maxSplits: 2).map(String.init)
         guard parts.count == 3, let context = node.shareContexts[ShareKey(group: parts[0], share: parts[1])] else {
-            return ControlResponse(ok: false, error: "'\(path)' is not GROUP/SHARE/path of a share of this node")
+            return ControlResponse.refused("'\(path)' is not GROUP/SHARE/path of a share of this node")
         }
         guard node.owns(group: parts[0]) else {
             let holder = node.ownership(group: parts[0])?.owner ?? "?"
-            return ControlResponse(
-                ok: false,
-                error: "resolve conflicts on \(holder), which serves group \(parts[0]): this node's tree follows it")
+            return ControlResponse.refused(
+                "resolve conflicts on \(holder), which serves group \(parts[0]): this node's tree follows it")
         }
         do {
             let outcome = try ConflictResolver.resolve(parts[2], keep: keep, in: context, database: node.database)
@@ -149,7 +140,7 @@ extension ControlServer {
                 .info, "conflict-resolved",
                 "\(conflict.path): kept \(keep.rawValue) (\(conflict.node)'s version was \(conflict.copy))",
                 share: context.key)
-            return ControlResponse(ok: true, message: "\(context.key)/\(conflict.path): \(outcome.summary)")
+            return ControlResponse.done("\(context.key)/\(conflict.path): \(outcome.summary)")
         } catch {
             return .failure(error)
         }

@@ -98,8 +98,7 @@ package struct ControlServer: Service, Sendable {
         switch request {
         case .archives, .archiveNow, .archiveRemove, .history, .restore:
             guard let archives else {
-                return ControlResponse(
-                    ok: false, error: "node \(node.name) keeps no replica, so it has no archives or history")
+                return ControlResponse.refused("node \(node.name) keeps no replica, so it has no archives or history")
             }
             return await handleArchive(request, archives)
         case .switchover, .failback, .conflicts, .conflictResolve:
@@ -107,17 +106,15 @@ package struct ControlServer: Service, Sendable {
         case .adopt(let share, let mode):
             return await handleAdopt(share: share, mode: mode)
         case .status:
-            return ControlResponse(ok: true, status: report())
+            return ControlResponse.status(report())
         case .failover(let group, let force):
             guard let failover, failover.isActive else {
-                return ControlResponse(
-                    ok: false,
-                    error:
-                        "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)",
+                return ControlResponse.refused(
+                    "node \(node.name) takes part in no failover: its groups' nodes share no link (add [nodes.NAME.links] to both nodes)",
                     code: "no-failover")
             }
             switch failover.manualFailover(group: group, force: force) {
-            case .success(let message): return ControlResponse(ok: true, message: message)
+            case .success(let message): return ControlResponse.done(message)
             case .failure(let refusal): return .failure(refusal)
             }
         case .sync(let group):
@@ -131,37 +128,32 @@ package struct ControlServer: Service, Sendable {
         if let group {
             guard syncRequests[group] != nil, !node.owns(group: group) else {
                 if let configured = node.configuration.groups[group] {
-                    return ControlResponse(
-                        ok: false,
-                        error:
-                            "group '\(group)' is synced by the node that follows it, \(configured.peer(of: node.name)): run `understudy sync \(group)` there"
+                    return ControlResponse.refused(
+                        "group '\(group)' is synced by the node that follows it, \(configured.peer(of: node.name)): run `understudy sync \(group)` there"
                     )
                 }
-                return ControlResponse(ok: false, error: "no group '\(group)' in \(node.configuration.sourcePath)")
+                return ControlResponse.refused("no group '\(group)' in \(node.configuration.sourcePath)")
             }
             targets = [group]
         } else {
             targets = syncRequests.keys.sorted().filter { !node.owns(group: $0) }
             if targets.isEmpty {
-                return ControlResponse(
-                    ok: false,
-                    error: "node \(node.name) follows no group (it serves them); syncs are driven by the follower")
+                return ControlResponse.refused(
+                    "node \(node.name) follows no group (it serves them); syncs are driven by the follower")
             }
         }
         var results: [SyncResult] = []
         for group in targets {
             results += await syncRequests[group]!.request()
         }
-        let ok = results.allSatisfy(\.ok)
-        return ControlResponse(
-            ok: ok, error: ok ? nil : results.compactMap(\.error).first, status: report(), syncResults: results)
+        return .synced(results, status: report())
     }
 
     private func handleArchive(_ request: ControlRequest, _ service: ArchiveService) async -> ControlResponse {
         do {
             switch request {
             case .archives(let group, let share):
-                return ControlResponse(ok: true, archives: try await service.list(group: group, share: share))
+                return ControlResponse.archives(try await service.list(group: group, share: share))
             case .archiveNow(let group, let share, let series):
                 let context = try service.context(group: group, share: share)
                 let series = series ?? "manual"
@@ -175,20 +167,20 @@ package struct ControlServer: Service, Sendable {
                     )
                 }
                 let info = try await service.takeArchive(context, series: series, paths: schedule?.paths ?? [])
-                return ControlResponse(ok: true, archives: [info])
+                return ControlResponse.archives([info])
             case .archiveRemove(let group, let share, let id):
                 let context = try service.context(group: group, share: share)
                 try await service.removeArchive(context, id: id, reason: "removed by request")
                 service.updateStatus(context)
-                return ControlResponse(ok: true, message: "archive \(id) of \(context.key) removed")
+                return ControlResponse.done("archive \(id) of \(context.key) removed")
             case .history(let path):
-                return ControlResponse(ok: true, history: try service.history(path: path))
+                return ControlResponse.history(try service.history(path: path))
             case .restore(let path, let archive, let at, let to, let inPlace, let overwrite):
                 let report = try await service.restore(
                     path: path, archive: archive, at: at, to: to, inPlace: inPlace, overwrite: overwrite)
-                return ControlResponse(ok: true, restore: report)
+                return ControlResponse.restored(report)
             default:
-                return ControlResponse(ok: false, error: "not an archive command")
+                return ControlResponse.refused("not an archive command")
             }
         } catch {
             return .failure(error)

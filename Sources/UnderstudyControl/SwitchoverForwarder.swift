@@ -14,9 +14,8 @@ struct SwitchoverForwarder {
 
     func ask(_ holder: String, group: String, failback: Bool, force: Bool, dryRun: Bool) async -> ControlResponse {
         guard let peer = node.configuration.nodes[holder] else {
-            return ControlResponse(
-                ok: false,
-                error: "\(holder), which serves group \(group), is not a node of \(node.configuration.sourcePath)")
+            return ControlResponse.refused(
+                "\(holder), which serves group \(group), is not a node of \(node.configuration.sourcePath)")
         }
         let verb = failback ? "failback" : "switchover"
         node.logger.notice(
@@ -52,12 +51,10 @@ struct SwitchoverForwarder {
                 throw PeerSessionError.closed("before reporting the \(verb)")
             }
             let answer = "(run by \(holder), which served group \(group))\n" + text
-            return ok ? ControlResponse(ok: true, message: answer) : ControlResponse(ok: false, error: answer)
+            return ok ? ControlResponse.done(answer) : ControlResponse.refused(answer)
         } catch {
-            return ControlResponse(
-                ok: false,
-                error:
-                    "could not ask \(holder), which serves group \(group), to run the \(verb): \(error); run `understudy \(verb) \(group)` there"
+            return ControlResponse.refused(
+                "could not ask \(holder), which serves group \(group), to run the \(verb): \(error); run `understudy \(verb) \(group)` there"
             )
         }
     }

@@ -1,0 +1,177 @@
+/// The answer to a `ControlRequest`: one case per kind of answer. On the wire one flat JSON object: the API
+/// `version`, `ok`, the `answer`'s kind and its fields (`error` and `code` on a refusal).
+public enum ControlResponse: Sendable, Equatable {
+    /// The node's status (`status`).
+    case status(NodeStatusReport)
+    /// A sync ran (`sync`, and after an `adopt`): each share's result, the status after it (`sync`), what was done
+    /// before it (`adopt`). Not ok when a share failed.
+    case synced([SyncResult], status: NodeStatusReport? = nil, message: String? = nil)
+    /// The command did what it says (`failover`, `switchover`, `archive-remove`, `adopt`, `conflict-resolve`).
+    case done(String)
+    /// A switchover's or failback's `--dry-run`: what it would do, whether it would be taken now, the open conflicts.
+    case plan(String, ready: Bool, conflicts: [ConflictInfo])
+    case archives([ArchiveInfo])
+    case history([HistoryVersion])
+    case restored(RestoreReport)
+    case conflicts([ConflictInfo])
+    /// Refused or failed: nothing changed unless the message says so. `code` is stable (`CodedError`).
+    case refused(String, code: String? = nil)
+
+    /// A refusal or failure: the error's message and, for a `CodedError`, its stable code.
+    public static func failure(_ error: any Error) -> ControlResponse {
+        if let coded = error as? any CodedError { return .refused(coded.message, code: coded.errorCode) }
+        return .refused("\(error)")
+    }
+
+    /// The command did what was asked (a dry run: it would be taken now).
+    public var ok: Bool {
+        switch self {
+        case .refused: false
+        case .synced(let results, _, _): results.allSatisfy(\.ok)
+        case .plan(_, let ready, _): ready
+        default: true
+        }
+    }
+
+    /// Why it was refused or failed (a sync: the first share's error).
+    public var error: String? {
+        switch self {
+        case .refused(let message, _): message
+        case .synced(let results, _, _): results.compactMap(\.error).first
+        default: nil
+        }
+    }
+
+    /// The stable code of the refusal, when its part names one.
+    public var code: String? {
+        if case .refused(_, let code) = self { return code }
+        return nil
+    }
+
+    /// What a command did, or would do, for people.
+    public var message: String? {
+        switch self {
+        case .done(let message), .plan(let message, _, _): message
+        case .synced(_, _, let message): message
+        default: nil
+        }
+    }
+
+    public var status: NodeStatusReport? {
+        switch self {
+        case .status(let report): report
+        case .synced(_, let report, _): report
+        default: nil
+        }
+    }
+
+    public var syncResults: [SyncResult]? {
+        if case .synced(let results, _, _) = self { return results }
+        return nil
+    }
+
+    public var archives: [ArchiveInfo]? {
+        if case .archives(let archives) = self { return archives }
+        return nil
+    }
+
+    public var history: [HistoryVersion]? {
+        if case .history(let versions) = self { return versions }
+        return nil
+    }
+
+    public var restore: RestoreReport? {
+        if case .restored(let report) = self { return report }
+        return nil
+    }
+
+    public var conflicts: [ConflictInfo]? {
+        switch self {
+        case .conflicts(let conflicts), .plan(_, _, let conflicts): conflicts
+        default: nil
+        }
+    }
+}
+
+extension ControlResponse: Codable {
+    private enum Key: String, CodingKey {
+        case version, ok, answer, error, code, status, syncResults, message, ready, archives, history, restore,
+            conflicts
+    }
+
+    private enum Answer: String, Codable {
+        case status, synced, done, plan, archives, history, restored, conflicts, refused
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var fields = encoder.container(keyedBy: Key.self)
+        try fields.encode(ControlRequest.version, forKey: .version)
+        try fields.encode(ok, forKey: .ok)
+        switch self {
+        case .status(let report):
+            try fields.encode(Answer.status, forKey: .answer)
+            try fields.encode(report, forKey: .status)
+        case .synced(let results, let report, let message):
+            try fields.encode(Answer.synced, forKey: .answer)
+            try fields.encode(results, forKey: .syncResults)
+            try fields.encodeIfPresent(report, forKey: .status)
+            try fields.encodeIfPresent(message, forKey: .message)
+            try fields.encodeIfPresent(error, forKey: .error)
+        case .done(let message):
+            try fields.encode(Answer.done, forKey: .answer)
+            try fields.encode(message, forKey: .message)
+        case .plan(let message, let ready, let conflicts):
+            try fields.encode(Answer.plan, forKey: .answer)
+            try fields.encode(message, forKey: .message)
+            try fields.encode(ready, forKey: .ready)
+            try fields.encode(conflicts, forKey: .conflicts)
+        case .archives(let archives):
+            try fields.encode(Answer.archives, forKey: .answer)
+            try fields.encode(archives, forKey: .archives)
+        case .history(let versions):
+            try fields.encode(Answer.history, forKey: .answer)
+            try fields.encode(versions, forKey: .history)
+        case .restored(let report):
+            try fields.encode(Answer.restored, forKey: .answer)
+            try fields.encode(report, forKey: .restore)
+        case .conflicts(let conflicts):
+            try fields.encode(Answer.conflicts, forKey: .answer)
+            try fields.encode(conflicts, forKey: .conflicts)
+        case .refused(let message, let code):
+            try fields.encode(Answer.refused, forKey: .answer)
+            try fields.encode(message, forKey: .error)
+            try fields.encodeIfPresent(code, forKey: .code)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = try decoder.container(keyedBy: Key.self)
+        switch try fields.decode(Answer.self, forKey: .answer) {
+        case .status:
+            self = .status(try fields.decode(NodeStatusReport.self, forKey: .status))
+        case .synced:
+            self = .synced(
+                try fields.decode([SyncResult].self, forKey: .syncResults),
+                status: try fields.decodeIfPresent(NodeStatusReport.self, forKey: .status),
+                message: try fields.decodeIfPresent(String.self, forKey: .message))
+        case .done:
+            self = .done(try fields.decode(String.self, forKey: .message))
+        case .plan:
+            self = .plan(
+                try fields.decode(String.self, forKey: .message), ready: try fields.decode(Bool.self, forKey: .ready),
+                conflicts: try fields.decode([ConflictInfo].self, forKey: .conflicts))
+        case .archives:
+            self = .archives(try fields.decode([ArchiveInfo].self, forKey: .archives))
+        case .history:
+            self = .history(try fields.decode([HistoryVersion].self, forKey: .history))
+        case .restored:
+            self = .restored(try fields.decode(RestoreReport.self, forKey: .restore))
+        case .conflicts:
+            self = .conflicts(try fields.decode([ConflictInfo].self, forKey: .conflicts))
+        case .refused:
+            self = .refused(
+                try fields.decode(String.self, forKey: .error),
+                code: try fields.decodeIfPresent(String.self, forKey: .code))
+        }
+    }
+}
