@@ -66,3 +66,7 @@ public struct NetworkActionError: Error, Sendable, CustomStringConvertible {
         return NetworkActionError(code: .noSuchInterface, message: "\(action): \(detail)", errno: ENODEV)
     }
 }
+
+extension NetworkActionError: CodedError {
+    public var errorCode: String { code.rawValue }
+}

@@ -39,3 +39,8 @@ public struct FileSystemError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension FileSystemError: CodedError {
+    public var errorCode: String { code.rawValue }
+    public var message: String { description }
+}

@@ -1,3 +1,5 @@
+import UnderstudyCore
+
 /// A failure of the node's state database, with the file it concerns.
 ///
 /// `message` is written for the administrator: it names the path, says what went wrong and, where
@@ -41,4 +43,8 @@ public struct StateError: Error, CustomStringConvertible {
     public var description: String {
         "\(message) [\(code.rawValue)]"
     }
+}
+
+extension StateError: CodedError {
+    public var errorCode: String { code.rawValue }
 }

@@ -1,3 +1,5 @@
+import UnderstudyCore
+
 /// Error codes that cross the wire, so each side can tell the user what the other refused and why.
 public enum WireErrorCode: UInt16, Sendable, Equatable {
     case malformedFrame = 1
@@ -44,4 +46,8 @@ public struct WireError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.name): \(message)" }
+}
+
+extension WireError: CodedError {
+    public var errorCode: String { code.name }
 }
