@@ -116,39 +116,26 @@ final class ArchiveStore: @unchecked Sendable {
     }
 }
 
-/// An archive or restore problem, said so an administrator can act on it.
 /// Why an archive, history or restore request did not happen; nothing changed when it is thrown.
-public struct ArchiveError: CodedError, Sendable {
-    public enum Code: String, Sendable, CaseIterable {
-        /// The request contradicts itself or is incomplete (two sources, no source, a relative `--to`).
-        case badRequest = "bad-request"
-        /// No such group or share on this node, or one that is archived elsewhere.
-        case unknownShare = "unknown-share"
-        /// No archive of that id.
-        case unknownArchive = "unknown-archive"
-        /// No archive schedule of that name for the share.
-        case unknownSchedule = "unknown-schedule"
-        /// No kept version or archive holds the path at that time.
-        case notFound = "not-found"
-        /// The archive is being made or pruned, or never completed.
-        case archiveBusy = "archive-busy"
-        /// The request would write where it must not (into a replica, in place on a following node).
-        case refused
-        /// The replica is not ready to be archived (no sync since the start), or the archive directory is unusable.
-        case notReady = "not-ready"
-        /// Taking the archive failed (the cause says why).
-        case failed
-    }
+public typealias ArchiveError = CodedFailure<ArchiveErrorCode>
 
-    public let code: Code
-    public let message: String
-    public let cause: (any Error)?
-
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    public var errorCode: String { code.rawValue }
+public enum ArchiveErrorCode: String, Sendable, CaseIterable {
+    /// The request contradicts itself or is incomplete (two sources, no source, a relative `--to`).
+    case badRequest = "bad-request"
+    /// No such group or share on this node, or one that is archived elsewhere.
+    case unknownShare = "unknown-share"
+    /// No archive of that id.
+    case unknownArchive = "unknown-archive"
+    /// No archive schedule of that name for the share.
+    case unknownSchedule = "unknown-schedule"
+    /// No kept version or archive holds the path at that time.
+    case notFound = "not-found"
+    /// The archive is being made or pruned, or never completed.
+    case archiveBusy = "archive-busy"
+    /// The request would write where it must not (into a replica, in place on a following node).
+    case refused
+    /// The replica is not ready to be archived (no sync since the start), or the archive directory is unusable.
+    case notReady = "not-ready"
+    /// Taking the archive failed (the cause says why).
+    case failed
 }

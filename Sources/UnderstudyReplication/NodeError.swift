@@ -1,25 +1,15 @@
 import UnderstudyCore
 
 /// A node cannot start or go on: its configuration names no such node, a system call failed, a key is missing.
-public struct NodeError: CodedError, Sendable {
-    public enum Code: String, Sendable {
-        /// The configuration has no node of that name.
-        case unknownNode = "unknown-node"
-        /// The cluster key is missing (`understudy init` makes it).
-        case noClusterKey = "no-cluster-key"
-        /// A system call failed (the message names it and the system's reason).
-        case systemCall = "system-call"
-        /// A request the node cannot take.
-        case badRequest = "bad-request"
-    }
+public typealias NodeError = CodedFailure<NodeErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var errorCode: String { code.rawValue }
+public enum NodeErrorCode: String, Sendable {
+    /// The configuration has no node of that name.
+    case unknownNode = "unknown-node"
+    /// The cluster key is missing (`understudy init` makes it).
+    case noClusterKey = "no-cluster-key"
+    /// A system call failed (the message names it and the system's reason).
+    case systemCall = "system-call"
+    /// A request the node cannot take.
+    case badRequest = "bad-request"
 }

@@ -69,21 +69,11 @@ public enum ControlRequest: Sendable, Equatable {
 }
 
 /// A control request that cannot be taken as it is; nothing was done.
-public struct ControlRequestError: CodedError, Sendable, Equatable {
-    public enum Code: String, Sendable {
-        /// Not JSON, an unknown command, or a command without what it needs.
-        case badRequest = "bad-request"
-        /// A request of a newer API version than this daemon speaks.
-        case unsupportedVersion = "unsupported-version"
-    }
+public typealias ControlRequestError = CodedFailure<ControlRequestErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var errorCode: String { code.rawValue }
+public enum ControlRequestErrorCode: String, Sendable {
+    /// Not JSON, an unknown command, or a command without what it needs.
+    case badRequest = "bad-request"
+    /// A request of a newer API version than this daemon speaks.
+    case unsupportedVersion = "unsupported-version"
 }

@@ -41,6 +41,16 @@ struct HeartbeatServiceTests {
 
     static func port() throws -> Int { try TestPorts.take() }
 
+    /// alpha (127.0.0.1) and beta (127.0.0.2) on a fresh port, each with its inbox.
+    static func pair() throws -> (alpha: HeartbeatService, beta: HeartbeatService, alphaInbox: Inbox, betaInbox: Inbox)
+    {
+        let port = try port()
+        let alphaInbox = Inbox(), betaInbox = Inbox()
+        let alpha = service("alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: alphaInbox)
+        let beta = service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
+        return (alpha, beta, alphaInbox, betaInbox)
+    }
+
     static func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
@@ -52,12 +62,7 @@ struct HeartbeatServiceTests {
 
     /// As a Service, the heartbeat thread belongs to `run`: once `run` has returned, nothing more is sent.
     @Test func asAService_sendsNothingMore_onceRunHasReturned() async throws {
-        let port = try Self.port()
-        let alphaInbox = Inbox(), betaInbox = Inbox()
-        let alpha = Self.service(
-            "alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: alphaInbox)
-        let beta = Self.service(
-            "beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
+        let (alpha, beta, alphaInbox, betaInbox) = try Self.pair()
         beta.start()
         defer { beta.stop() }
         let running = Task { await alpha.run() }
@@ -78,12 +83,7 @@ struct HeartbeatServiceTests {
     }
 
     @Test func deliversHeartbeats_carryingOwnership_betweenNodesWithTheClusterKey() throws {
-        let port = try Self.port()
-        let alphaInbox = Inbox(), betaInbox = Inbox()
-        let alpha = Self.service(
-            "alpha", "127.0.0.1", peer: "beta", peerAddress: "127.0.0.2", port: port, inbox: alphaInbox)
-        let beta = Self.service(
-            "beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: betaInbox)
+        let (alpha, beta, alphaInbox, betaInbox) = try Self.pair()
         alpha.start()
         beta.start()
         defer {
