@@ -11,7 +11,7 @@ extension FailoverService {
         package var lines: [String]
         package var total: Double
         var outage: Double?
-        /// Why it did not happen or did not end well (`not-ready`, a `HandOver` code); nil when it did.
+        /// Why it did not happen or did not end well (`peer-not-ready`, a `HandOver` code); nil when it did.
         package var code: String?
     }
 
@@ -40,7 +40,10 @@ extension FailoverService {
                 state.peerPhases[name]
             )
         }
-        if !owner || phase != .active {
+        if phase == .handingOver {
+            problems.append("a switchover of group \(name) is under way; `understudy status` shows its progress")
+            settling = false
+        } else if !owner || phase != .active {
             let holder = runtime.ownership(group: name).map { "\($0)" } ?? "unknown"
             problems.append(
                 "this node does not serve group \(name) (\(holder), phase \(phase?.rawValue ?? "?")); run the command on the node that serves it"
@@ -74,7 +77,7 @@ extension FailoverService {
         let seconds = min(5, max(1, 5 * runtime.configuration.heartbeat.interval.seconds))
         var readiness = switchoverReadiness(group: name)
         let start = runtime.now()
-        while readiness.settling && runtime.now() - start < seconds {
+        while readiness.settling && runtime.now() - start < seconds && !Task.isCancelled {
             try? await Task.sleep(nanoseconds: 50_000_000)
             readiness = switchoverReadiness(group: name)
         }
@@ -96,21 +99,22 @@ extension FailoverService {
                 ok: false,
                 lines: ["switchover of \(name) refused, nothing changed:"] + readiness.problems.map { "  - " + $0 }
                     + ["--force only skips waiting for changes still in flight; an unreachable peer is never forced"],
-                total: 0, code: "not-ready")
+                total: 0, code: "peer-not-ready")
         }
         runtime.logger.notice("group \(name): switchover to \(peer) asked for by the administrator")
         return await withCheckedContinuation { continuation in
-            let outcome = state.withLockedValue { state -> Result<[FailoverAction], HandOver.Refusal> in
-                guard state.running, var machine = state.machines[name] else {
-                    return .failure(.notServing(state.machines[name]?.phase ?? .starting))
-                }
+            let outcome = state.withLockedValue { state -> Result<[FailoverAction], SwitchoverRefusal> in
+                guard state.running else { return .failure(.stopping) }
+                // One at a time: the answer of the last one may still be on its way (its services starting again).
+                if state.handOvers[name] != nil { return .failure(.handOver(.underWay(.stoppingServices))) }
+                guard var machine = state.machines[name] else { return .failure(.handOver(.notServing(.starting))) }
                 let outcome = machine.requestHandOver(
                     to: peer, force: force, drainTimeout: drainTimeout, at: runtime.now())
                 if case .success = outcome {
                     state.machines[name] = machine
                     state.handOvers[name] = PendingHandOver(startedAt: started, answer: continuation)
                 }
-                return outcome
+                return outcome.mapError { .handOver($0) }
             }
             switch outcome {
             case .success(let produced):
@@ -118,8 +122,30 @@ extension FailoverService {
             case .failure(let refusal):
                 continuation.resume(
                     returning: SwitchoverReport(
-                        ok: false, lines: ["switchover of \(name) refused, nothing changed:", "  - \(refusal)"],
+                        ok: false,
+                        lines: ["switchover of \(name) refused, nothing changed:", "  - \(refusal.message)"],
                         total: 0, code: refusal.errorCode))
+            }
+        }
+    }
+
+    /// Why a switchover was not even begun.
+    enum SwitchoverRefusal: Error {
+        case handOver(HandOver.Refusal)
+        /// The daemon is stopping.
+        case stopping
+
+        var message: String {
+            switch self {
+            case .handOver(let refusal): "\(refusal)"
+            case .stopping: "the daemon is stopping; ask again once it runs"
+            }
+        }
+
+        var errorCode: String {
+            switch self {
+            case .handOver(let refusal): refusal.errorCode
+            case .stopping: "stopped"
             }
         }
     }
@@ -186,7 +212,7 @@ extension FailoverService {
         let contexts = runtime.shareContexts.values.filter { $0.group.name == group.name }
         let start = runtime.now()
         try? await Task.sleep(nanoseconds: UInt64(min(1, group.quietDelay.seconds + 0.05) * 1e9))
-        while runtime.now() - start < timeout {
+        while runtime.now() - start < timeout && !Task.isCancelled {
             if contexts.allSatisfy({ $0.capture?.isDrained ?? true }) { return true }
             try? await Task.sleep(nanoseconds: 20_000_000)
         }

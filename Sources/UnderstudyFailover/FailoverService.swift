@@ -348,7 +348,10 @@ package final class FailoverService: Service, Sendable {
             await withTaskCancellationHandler {
                 while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }
             } onCancel: {
+                // No step is performed from now on: whoever waits for a hand-over is answered now (an automatic
+                // failback waiting in this task group among them, which would otherwise keep it from ending).
                 for continuation in self.queues.values { continuation.finish() }
+                self.abandonHandOvers()
             }
             tasks.cancelAll()
         }

@@ -55,8 +55,10 @@ public struct HandOver: Sendable, Equatable {
 
         public var description: String {
             switch self {
-            case .notServing(let phase): "this node does not serve the group (phase \(phase.rawValue))"
-            case .underWay(let step): "a hand-over of the group is under way (\(step.rawValue))"
+            case .notServing(let phase):
+                "this node does not serve the group (phase \(phase.rawValue)); run it on the node that does"
+            case .underWay(let step):
+                "a switchover of the group is under way (\(step.rawValue)); `understudy status` shows when it ends"
             }
         }
 

@@ -43,7 +43,7 @@ extension ControlRequest: Codable {
         case .archiveRemove:
             self = .archiveRemove(
                 group: try text(.group), share: try text(.share),
-                archive: try needed(.archive, "name the archive to remove: understudy archive-remove GROUP/SHARE ID"))
+                archive: try needed(.archive, "name the archive to remove: understudy archive remove GROUP/SHARE ID"))
         case .history:
             self = .history(path: try needed(.path, "history needs a path: understudy history PATH"))
         case .restore:
@@ -61,7 +61,8 @@ extension ControlRequest: Codable {
         case .conflicts:
             self = .conflicts(group: try text(.group))
         case .conflictResolve:
-            let usage = "conflict-resolve needs a path (GROUP/SHARE/path) and --keep local|remote|both"
+            let usage =
+                "conflict-resolve needs a path (GROUP/SHARE/path) and --keep local|remote|both: understudy conflicts resolve GROUP/SHARE/PATH --keep local|remote|both"
             guard let path = try text(.path), let keep = try text(.keep).flatMap(ConflictKeep.init(rawValue:)) else {
                 throw ControlRequestError(.badRequest, usage)
             }

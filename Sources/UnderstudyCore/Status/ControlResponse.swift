@@ -146,7 +146,11 @@ extension ControlResponse: Codable {
 
     public init(from decoder: any Decoder) throws {
         let fields = try decoder.container(keyedBy: Key.self)
-        switch try fields.decode(Answer.self, forKey: .answer) {
+        guard let answer = try fields.decodeIfPresent(Answer.self, forKey: .answer) else {
+            self = try Self.unversioned(fields)
+            return
+        }
+        switch answer {
         case .status:
             self = .status(try fields.decode(NodeStatusReport.self, forKey: .status))
         case .synced:
@@ -173,5 +177,31 @@ extension ControlResponse: Codable {
                 try fields.decode(String.self, forKey: .error),
                 code: try fields.decodeIfPresent(String.self, forKey: .code))
         }
+    }
+
+    /// The answer of a daemon older than the versioned API (one object with `ok` and whichever fields applied):
+    /// a command line updated before its daemon still reads it.
+    private static func unversioned(_ fields: KeyedDecodingContainer<Key>) throws -> ControlResponse {
+        let message = try fields.decodeIfPresent(String.self, forKey: .message)
+        guard try fields.decodeIfPresent(Bool.self, forKey: .ok) == true else {
+            let error = try fields.decodeIfPresent(String.self, forKey: .error) ?? message ?? "refused by the daemon"
+            return .refused(error, code: try fields.decodeIfPresent(String.self, forKey: .code))
+        }
+        if let results = try fields.decodeIfPresent([SyncResult].self, forKey: .syncResults) {
+            return .synced(
+                results, status: try fields.decodeIfPresent(NodeStatusReport.self, forKey: .status), message: message)
+        }
+        if let report = try fields.decodeIfPresent(NodeStatusReport.self, forKey: .status) { return .status(report) }
+        if let archives = try fields.decodeIfPresent([ArchiveInfo].self, forKey: .archives) {
+            return .archives(archives)
+        }
+        if let versions = try fields.decodeIfPresent([HistoryVersion].self, forKey: .history) {
+            return .history(versions)
+        }
+        if let report = try fields.decodeIfPresent(RestoreReport.self, forKey: .restore) { return .restored(report) }
+        if let conflicts = try fields.decodeIfPresent([ConflictInfo].self, forKey: .conflicts) {
+            return message.map { .plan($0, ready: true, conflicts: conflicts) } ?? .conflicts(conflicts)
+        }
+        return .done(message ?? "done")
     }
 }

@@ -45,6 +45,17 @@ struct ControlResponseCodingTests {
         #expect(ControlResponse.failure(Plain()) == .refused("plain"))
     }
 
+    /// A command line updated before its daemon reads the older daemon's answers.
+    @Test func theAnswersOfAnOlderDaemon_withoutAKind_areStillRead() throws {
+        func decode(_ text: String) throws -> ControlResponse {
+            try JSONDecoder().decode(ControlResponse.self, from: Data(text.utf8))
+        }
+        #expect(try decode(#"{"ok": false, "error": "no group 'x'"}"#) == .refused("no group 'x'"))
+        #expect(try decode(#"{"ok": true, "message": "taking over"}"#) == .done("taking over"))
+        #expect(try decode(#"{"ok": true, "archives": []}"#) == .archives([]))
+        #expect(try decode(#"{"ok": true, "conflicts": []}"#) == .conflicts([]))
+    }
+
     @Test func anAnswerOfAnUnknownKind_isADecodingError() {
         #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(ControlResponse.self, from: Data(#"{"ok": true, "answer": "party"}"#.utf8))
