@@ -192,8 +192,7 @@ struct PeerIdentityHandlerTests {
                 context: PeerTLS.serverContext(certificates.identity("alpha")),
                 allowedNodes: Self.members, cluster: Self.cluster, logger: serverLog.logger("server")
             )
-            let client = try await harness.connectTCP(port: server.port)
-            try await client.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n")).get()
+            let client = try await harness.connectTCP(port: server.port, sending: "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 
             let refusal = try expectPeerRefusal(await server.firstPeer(), code: .handshakeFailed)
             #expect(refusal.reason.contains("did not speak TLS"))
@@ -282,8 +281,7 @@ struct PeerIdentityHandlerTests {
                 refusals: refusals
             )
             for _ in 0..<30 {
-                let client = try await harness.connectTCP(port: server.port)
-                try await client.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\n\r\n")).get()
+                let client = try await harness.connectTCP(port: server.port, sending: "GET / HTTP/1.1\r\n\r\n")
                 try await peerTLSWait(client.closeFuture, "the server closing the connection")
             }
             #expect(await peerTLSEventually { server.peers.all.count == 30 })
@@ -291,8 +289,7 @@ struct PeerIdentityHandlerTests {
                 serverLog.warnings(containing: "refused peer 127.0.0.1:").count == 1,
                 "\(serverLog.warnings(containing: "refused"))")
             clock.withLockedValue { $0 += 11 }
-            let last = try await harness.connectTCP(port: server.port)
-            try await last.writeAndFlush(ByteBuffer(string: "junk\r\n")).get()
+            let last = try await harness.connectTCP(port: server.port, sending: "junk\r\n")
             try await peerTLSWait(last.closeFuture, "the server closing the connection")
             #expect(await peerTLSEventually { serverLog.warnings(containing: "refused peer 127.0.0.1:").count == 2 })
             #expect(

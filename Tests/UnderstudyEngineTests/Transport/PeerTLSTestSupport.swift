@@ -169,6 +169,19 @@ final class PeerTLSTestHarness: Sendable {
         try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
     }
 
+    /// Connects with no TLS and writes `text` as soon as the connection is up, on its event loop: a busy test pool
+    /// cannot delay the write past the server's handshake timeout (which would close the connection first).
+    func connectTCP(port: Int, sending text: String) async throws -> any Channel {
+        try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SendWhenActive(text: text))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+    }
+
     func shutdown() async throws {
         try await group.shutdownGracefully()
     }
@@ -245,5 +258,19 @@ final class PeerTLSTestEventHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+}
+
+/// Writes its text once the channel is active.
+private final class SendWhenActive: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let text: String
+
+    init(text: String) { self.text = text }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
+        context.fireChannelActive()
     }
 }
