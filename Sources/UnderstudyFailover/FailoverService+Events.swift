@@ -93,11 +93,10 @@ extension FailoverService {
                 )
             }
             linkEvents = links.map { ($0.peer, $0.event) }
-            state.publishedViews = state.observer.liveness.mapValues(\.views)
             for group in groups {
                 guard var machine = state.machines[group.name],
                     let seen = state.observer.observation(
-                        of: group.observed(by: runtime.name), owner: machine.ownership.owner,
+                        of: observedGroups[group.name]!, owner: machine.ownership.owner,
                         replicaReady: ready[group.name] ?? true, at: now)
                 else { continue }
                 let produced = machine.tick(seen)

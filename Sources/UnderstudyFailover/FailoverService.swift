@@ -44,8 +44,6 @@ package final class FailoverService: Service, Sendable {
         var peerPhases: [String: String] = [:]
         /// Groups whose replica completed a sync once (see `replicaReady`).
         var readyReplicas: Set<String> = []
-        /// The link views of the last tick, for the mirror (`linkViews(of:)`).
-        var publishedViews: [String: [String: MirrorRoute.LinkView]] = [:]
         /// Hand-overs under way, by group: their reports so far and who waits for them.
         var handOvers: [String: PendingHandOver] = [:]
         var running = true
@@ -53,6 +51,8 @@ package final class FailoverService: Service, Sendable {
 
     /// The groups of this node that take part (both nodes have a link in common).
     let groups: [GroupConfiguration]
+    /// Each of them as this node observes it (its peer and witness), by name.
+    let observedGroups: [String: FailoverObserver.Group]
     /// The groups this node is the witness of: it exchanges heartbeats with their nodes and tells each how long it
     /// has not heard the other.
     let witnessed: [GroupConfiguration]
@@ -79,6 +79,7 @@ package final class FailoverService: Service, Sendable {
             return !me.commonLinks(with: peer).isEmpty
         }
         witnessed = configuration.groups(witnessedBy: runtime.name)
+        observedGroups = Dictionary(uniqueKeysWithValues: groups.map { ($0.name, $0.observed(by: runtime.name)) })
         let now = runtime.now()
         var initial = State(
             observer: FailoverObserver(
@@ -258,7 +259,7 @@ package final class FailoverService: Service, Sendable {
 
     /// What the heartbeats say of each link to `peer` (link → view): the mirror chooses its path by it.
     package func linkViews(of peer: String) -> [String: MirrorRoute.LinkView] {
-        state.withLockedValue { $0.publishedViews[peer] } ?? [:]
+        state.withLockedValue { $0.observer.liveness[peer]?.views } ?? [:]
     }
 
     /// Runs until cancelled or shut down gracefully: heartbeats, checks, the ticker and the action queues.
@@ -300,16 +301,12 @@ package final class FailoverService: Service, Sendable {
         }
         holdings?.start()
         defer { holdings?.stop() }
-        let tickerEnded = DispatchSemaphore(value: 0)
-        let ticker = Thread { [weak self] in
-            defer { tickerEnded.signal() }
+        let ticker = OwnedThread(name: "failover-ticker") { [weak self] in
             while let self, self.state.withLockedValue({ $0.running }) {
                 self.tick()
                 usleep(20_000)
             }
         }
-        ticker.name = "failover-ticker"
-        ticker.start()
         await withTaskGroup(of: Void.self) { tasks in
             if let heartbeat {
                 tasks.addTask { await heartbeat.run() }
@@ -346,7 +343,7 @@ package final class FailoverService: Service, Sendable {
                 tasks.addTask { await self.hear(news) }
             }
             await withTaskCancellationHandler {
-                while !Task.isCancelled { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }
+                await waitUntilCancelled()
             } onCancel: {
                 // No step is performed from now on: whoever waits for a hand-over is answered now (an automatic
                 // failback waiting in this task group among them, which would otherwise keep it from ending).
@@ -357,7 +354,7 @@ package final class FailoverService: Service, Sendable {
         }
         // Stops the ticker too (`running`), which is joined before the addresses stop being renewed.
         abandonHandOvers()
-        _ = try? await onThread { tickerEnded.wait(timeout: .now() + 2) }
+        await ticker.join(waitingAtMost: 2)
     }
 
     /// What the replication side learns (a peer's ownership in a handshake, a rejoin finished), subscribed from the

@@ -67,8 +67,6 @@ package final class HeartbeatService: Service, Sendable {
     /// Where sequences are kept across restarts (nil: not kept, as in tests of the wire alone).
     let sequences: HeartbeatSequenceStore?
     private let state = NIOLockedValueBox(State())
-    /// Signalled when the heartbeat thread has ended.
-    private let finished = DispatchSemaphore(value: 0)
 
     private struct State {
         var running = false
@@ -106,36 +104,25 @@ package final class HeartbeatService: Service, Sendable {
 
     /// Sends and receives on the heartbeat thread until cancelled or shut down gracefully, then joins it.
     package func run() async {
-        start()
+        let thread = start()
         await cancelWhenGracefulShutdown { await waitUntilCancelled() }
-        await stopAndJoin()
+        stop()
+        // Its loop checks the flag at least every interval.
+        if await !thread.join(waitingAtMost: 5) {
+            logger.warning("the heartbeat thread did not end within 5 s of the stop")
+        }
     }
 
-    package func start() {
+    /// Starts the heartbeat thread (`run` starts and joins it; tests start and stop it by hand).
+    @discardableResult
+    package func start() -> OwnedThread {
         state.withLockedValue { $0.running = true }
-        let thread = Thread { [self] in
-            defer { finished.signal() }
-            loop()
-        }
-        thread.name = "heartbeat"
-        thread.start()
+        return OwnedThread(name: "heartbeat") { [self] in loop() }
     }
 
     /// Asks the heartbeat thread to end (without waiting; `run` joins it).
     package func stop() {
         state.withLockedValue { $0.running = false }
-    }
-
-    /// Asks the heartbeat thread to end and waits until it has (its loop checks at least every interval).
-    private func stopAndJoin() async {
-        let wasRunning = state.withLockedValue { state -> Bool in
-            defer { state.running = false }
-            return state.running
-        }
-        guard wasRunning else { return }
-        let finished = finished
-        let joined = (try? await onThread { finished.wait(timeout: .now() + 5) == .success }) ?? false
-        if !joined { logger.warning("the heartbeat thread did not end within 5 s of the stop") }
     }
 
     private var isRunning: Bool { state.withLockedValue { $0.running } }

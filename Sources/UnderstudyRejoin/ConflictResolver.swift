@@ -78,24 +78,18 @@ package enum ConflictResolver {
 
     /// Puts the copy in place of the file, atomically.
     private static func move(_ copy: String, to path: String, in tree: ShareDirectory) throws(ConflictResolutionError) {
-        let from: Int32
-        let to: Int32
-        do {
-            from = try tree.openDirectory(RelativePath.parent(copy) ?? "")
-        } catch {
-            throw ConflictResolutionError(
-                .fileOperation, "could not put \(copy) in place of \(path): \(error)", cause: error)
+        let failed = "could not put \(copy) in place of \(path)"
+        func directory(of file: String) throws(ConflictResolutionError) -> Int32 {
+            do { return try tree.openDirectory(RelativePath.parent(file) ?? "") } catch {
+                throw ConflictResolutionError(.fileOperation, "\(failed): \(error)", cause: error)
+            }
         }
+        let from = try directory(of: copy)
         defer { close(from) }
-        do {
-            to = try tree.openDirectory(RelativePath.parent(path) ?? "")
-        } catch {
-            throw ConflictResolutionError(
-                .fileOperation, "could not put \(copy) in place of \(path): \(error)", cause: error)
-        }
+        let to = try directory(of: path)
         defer { close(to) }
         guard renameat(from, String(RelativePath.name(copy)), to, String(RelativePath.name(path))) == 0 else {
-            throw .errno("could not put \(copy) in place of \(path)")
+            throw .errno(failed)
         }
     }
 }
