@@ -89,12 +89,15 @@ let package = Package(
                     "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOTLS", "NIOSSL", "Crypto", "Logging",
                     "ServiceLifecycle")
         ),
+        // The replication session's protocol as pure state machines (the primary's and the standby's halves of a
+        // sync): messages and results in, actions out; no sockets, no files. Manifests travel zstd-compressed.
+        .target(name: "UnderstudySession", dependencies: modules("Core", "Wire", "Delta") + libraries("NIOCore")),
         // One share's mirror: the node's shared runtime and its holder changes, share contexts and captures, the
         // primary's and the standby's halves of a sync, manifests, plans, file transfer, the replica gate.
         .target(
             name: "UnderstudyReplication",
             dependencies: modules(
-                "Core", "Wire", "Support", "State", "Delta", "Transport", "FileSystem", "ChangeCapture")
+                "Core", "Wire", "Support", "State", "Delta", "Session", "Transport", "FileSystem", "ChangeCapture")
                 + libraries("NIOCore", "NIOConcurrencyHelpers", "Crypto", "Logging")
         ),
         // Archives of replicas and the history of every file: taking, pruning, restoring, the trash.
@@ -106,7 +109,8 @@ let package = Package(
         // A repaired primary joining the node that took over: the common base, conflicts kept side by side.
         .target(
             name: "UnderstudyRejoin",
-            dependencies: modules("Core", "Wire", "Support", "State", "Delta", "Transport", "FileSystem", "Replication")
+            dependencies: modules(
+                "Core", "Wire", "Support", "State", "Delta", "Session", "Transport", "FileSystem", "Replication")
                 + libraries("NIOCore", "Crypto")
         ),
         // Who serves each group: the failover service around Core's state machine, addresses, the group's actions.
@@ -127,8 +131,8 @@ let package = Package(
         .target(
             name: "UnderstudyNode",
             dependencies: modules(
-                "Core", "Wire", "Support", "State", "Certificates", "Delta", "Transport", "FileSystem", "ChangeCapture",
-                "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control")
+                "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport", "FileSystem",
+                "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control")
                 + ["CLinux"]
                 + libraries("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
@@ -143,13 +147,18 @@ let package = Package(
         ),
         .testTarget(name: "UnderstudyCoreTests", dependencies: modules("Core")),
         .testTarget(
+            name: "UnderstudySessionTests",
+            dependencies: modules("Session", "Core", "Wire", "Delta") + libraries("NIOCore")
+        ),
+        .testTarget(
             name: "UnderstudyWireTests",
             dependencies: modules("Wire", "Core") + libraries("NIOCore", "NIOEmbedded")
         ),
         .testTarget(
             name: "UnderstudyEngineTests",
             dependencies: modules(
-                "Node", "Core", "Wire", "Support", "State", "Certificates", "Delta", "Transport", "FileSystem",
+                "Node", "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport",
+                "FileSystem",
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control",
                 "TestSupport")
                 + libraries("Crypto", "ServiceLifecycle", "NIOCore", "NIOPosix", "NIOSSL", "Logging"),

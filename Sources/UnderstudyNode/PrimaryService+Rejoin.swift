@@ -5,6 +5,7 @@ import UnderstudyDelta
 import UnderstudyFileSystem
 import UnderstudyRejoin
 import UnderstudyReplication
+import UnderstudySession
 import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire

@@ -6,6 +6,7 @@ import NIOSSL
 import ServiceLifecycle
 import UnderstudyCore
 import UnderstudyReplication
+import UnderstudySession
 import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire

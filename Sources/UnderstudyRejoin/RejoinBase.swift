@@ -1,6 +1,7 @@
 import UnderstudyCore
 import UnderstudyFileSystem
 import UnderstudyReplication
+import UnderstudySession
 
 /// The base of a rejoin: this node's tree of each share of a group at the moment it took the group over — the
 /// replica as the old holder last replicated it. Recorded before the new holder's services start, so nothing

@@ -8,6 +8,7 @@ import UnderstudyCore
 import UnderstudyDelta
 import UnderstudyFileSystem
 import UnderstudyReplication
+import UnderstudySession
 import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire

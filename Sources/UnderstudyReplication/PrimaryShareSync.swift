@@ -3,6 +3,7 @@ import NIOCore
 import UnderstudyCore
 import UnderstudyDelta
 import UnderstudyFileSystem
+import UnderstudySession
 import UnderstudyState
 import UnderstudyTransport
 import UnderstudyWire

@@ -1,3 +1,4 @@
+import UnderstudyWire
 import UnderstudySupport
 
 extension NetworkFailure {

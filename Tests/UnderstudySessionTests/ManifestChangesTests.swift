@@ -1,7 +1,6 @@
 import Testing
 import UnderstudyCore
-@testable import UnderstudyNode
-@testable import UnderstudyReplication
+import UnderstudySession
 
 struct ManifestChangesTests {
     func entry(_ path: String, size: Int64 = 1) -> ManifestEntry {

@@ -1,5 +1,3 @@
-import UnderstudyWire
-
 /// Why a session with a peer ended: it closed, it reported an error, it sent what the protocol does not allow here,
 /// or this side refused it.
 package enum PeerSessionError: Error, CustomStringConvertible {

@@ -1,7 +1,6 @@
 import NIOCore
 import UnderstudyCore
 import UnderstudyDelta
-import UnderstudyTransport
 import UnderstudyWire
 
 /// Manifests on the wire: one `manifestChunk` (zstd-compressed `ManifestCodec` entries, one frame each), a whole
@@ -9,50 +8,19 @@ import UnderstudyWire
 /// state database). The syncs and the rejoin share it.
 package enum ManifestTransfer {
     /// Entries per chunk.
-    static let chunkEntries = 2000
+    package static let chunkEntries = 2000
 
-    static func encodeChunk(
+    package static func encodeChunk(
         _ entries: some Collection<ManifestEntry>, _ compressor: ZstdCompressor
     ) throws -> ByteBuffer {
         try compress(ManifestCodec.encode(entries), compressor)
     }
 
     /// A chunk holds at most a few thousand entries; one that decompresses far larger is a decompression bomb.
-    static func decodeChunk(_ compressed: ByteBuffer, _ decompressor: ZstdDecompressor) throws -> [ManifestEntry] {
+    package static func decodeChunk(
+        _ compressed: ByteBuffer, _ decompressor: ZstdDecompressor
+    ) throws -> [ManifestEntry] {
         try ManifestCodec.decode(try decompress(compressed, decompressor, limit: 64 << 20))
-    }
-
-    package static func send(_ entries: [ManifestEntry], writer: FrameWriter) async throws {
-        let compressor = try ZstdCompressor(level: 3)
-        var start = 0
-        while start < entries.count {
-            let end = min(start + chunkEntries, entries.count)
-            try await writer.send(.manifestChunk(try encodeChunk(entries[start..<end], compressor)))
-            start = end
-        }
-        try await writer.send(.manifestEnd(partials: [], removed: []))
-        try await writer.flush()
-    }
-
-    package static func receive(
-        what: String, _ next: () async throws -> PeerMessage?
-    ) async throws -> [String: ManifestEntry] {
-        let decompressor = try ZstdDecompressor()
-        var entries: [String: ManifestEntry] = [:]
-        while true {
-            switch try await next() {
-            case .manifestChunk(let compressed)?:
-                for entry in try decodeChunk(compressed, decompressor) { entries[entry.path] = entry }
-            case .manifestEnd?:
-                return entries
-            case .error(let code, let text)?:
-                throw PeerSessionError.remote(code, text)
-            case .some(let message):
-                throw PeerSessionError.unexpected(message, "while receiving \(what)")
-            case nil:
-                throw PeerSessionError.closed("while receiving \(what)")
-            }
-        }
     }
 
     package static func blob(_ entries: [ManifestEntry]) throws -> [UInt8] {
