@@ -1,78 +1,44 @@
 import NIOCore
 import UnderstudyCore
+import UnderstudySession
 import UnderstudyState
 import UnderstudyTransport
 import UnderstudyWire
 
-/// Streams a plan to the standby without waiting for round trips: signature requests for every delta go
-/// out first, everything that needs no signature follows at once, and each delta is sent as soon as its
-/// signature arrives. Hard links to a deferred file, and directory attributes, wait for what they depend on.
+/// The primary's sender for one sync: performs, in order, what `PrimarySyncMachine` sends (messages, flushes,
+/// files read and sent whole or as deltas), on one writer, while the sync's task reads what the standby answers.
+/// The machine decides the order (signature requests first, deltas as signatures arrive); this does the I/O, and
+/// keeps what the index learns from each file sent.
 struct PlanSender: Sendable {
     struct Result: Sendable {
-        var indexRecords: [FileIndexRecord]
+        var indexRecords: [FileIndexRecord] = []
         /// Files that changed while they were read: they must go again.
-        var abandonedPaths: [String]
-        var skipped: Int
+        var abandonedPaths: [String] = []
+        var skipped = 0
     }
 
     let context: ShareContext
     nonisolated(unsafe) let fileSender: FileSender
     let writer: FrameWriter
 
-    func run(_ plan: SyncPlan, events: AsyncStream<PrimaryShareSync.SenderEvent>) async throws -> Result {
-        var result = Result(indexRecords: [], abandonedPaths: [], skipped: 0)
-        var deferred: [String: DeltaBasis] = [:]
-        var deferredLinks: [String: [SyncOperation]] = [:]
-        var trailing: [SyncOperation] = []
+    func run(_ steps: AsyncStream<PrimarySyncMachine.Action>) async throws -> Result {
+        var result = Result()
         var progressLog = ProgressLogger(now: context.now())
-
-        for case .sendFile(let path, _, let basis) in plan.operations
-        where basis != .none && !context.sendWhole.contains(path) {
-            deferred[path] = basis
-            try await writer.send(.signatureRequest(path: path, basis: basis))
-        }
-        try await writer.flush()
-
-        for operation in plan.operations {
+        for await step in steps {
             try Task.checkCancellation()
-            switch operation {
-            case .sendFile(let path, _, let basis):
-                if basis == .none || context.sendWhole.contains(path) {
-                    try await send(path, basis: .none, signature: nil, into: &result, log: &progressLog)
-                    context.sendWhole.remove(path)
-                }
-            case .makeHardLink(_, let target) where deferred[target] != nil:
-                deferredLinks[target, default: []].append(operation)
-            case .setDirectoryAttributes:
-                trailing.append(operation)
-            default:
-                try await writer.send(.operation(operation))
+            switch step {
+            case .send(let message):
+                try await writer.send(message)
+            case .flush:
+                try await writer.flush()
+            case .sendFile(let path, let basis, let signature):
+                try await send(path, basis: basis, signature: signature, into: &result, log: &progressLog)
+                if signature == nil { context.sendWhole.remove(path) }
+            case .plan, .standbyFailed, .finished:
+                break
             }
             progressLog.maybeLog(context, "sending")
         }
-        try await writer.flush()
-
-        var iterator = events.makeAsyncIterator()
-        while !deferred.isEmpty {
-            guard let event = await iterator.next() else {
-                throw PeerSessionError.closed("before every delta signature arrived")
-            }
-            switch event {
-            case .signature(let path, let data):
-                guard let basis = deferred.removeValue(forKey: path) else { continue }
-                try await send(path, basis: basis, signature: data, into: &result, log: &progressLog)
-                for link in deferredLinks.removeValue(forKey: path) ?? [] { try await writer.send(.operation(link)) }
-            case .failed(let path, _):
-                // No usable basis on the replica (it vanished or could not be read): send the file whole.
-                guard deferred.removeValue(forKey: path) != nil else { continue }
-                try await send(path, basis: .none, signature: nil, into: &result, log: &progressLog)
-                for link in deferredLinks.removeValue(forKey: path) ?? [] { try await writer.send(.operation(link)) }
-            }
-            progressLog.maybeLog(context, "sending")
-        }
-        for operation in trailing { try await writer.send(.operation(operation)) }
-        try await writer.send(.syncEnd)
-        try await writer.flush()
         return result
     }
 

@@ -8,15 +8,11 @@ import UnderstudyState
 import UnderstudyTransport
 import UnderstudyWire
 
-/// The primary's half of one share's sync: receive the replica's manifest while scanning the source, plan,
-/// then stream the plan while a reader collects signatures and failures from the standby, until the standby
-/// reports everything durable (`syncDone`).
+/// The primary's half of one share's sync: `PrimarySyncMachine` says what happens, in order; this performs it. The
+/// source is scanned while the replica's manifest arrives; the plan is made once both are in, then streamed by
+/// `PlanSender` while this keeps reading what the standby sends (signatures, failures), until the standby reports
+/// everything durable (`syncDone`).
 package struct PrimaryShareSync {
-    enum SenderEvent: Sendable {
-        case signature(path: String, data: [UInt8])
-        case failed(path: String, message: String)
-    }
-
     package struct Outcome {
         /// The replica's manifest after a full comparison (the base for the next incremental one); nil after a
         /// live sync, which leaves the base as it was.
@@ -47,35 +43,96 @@ package struct PrimaryShareSync {
             return try TreeScanner(filter: filter, index: indexSnapshot).scan(share, scope: scanScope)
         }
         defer { scanTask.cancel() }
-
-        var replicaByPath = scope.paths == nil ? base ?? [:] : [:]
-        var partials: [String: Int64] = [:]
-        let decompressor = try ZstdDecompressor()
-        receiving: while true {
-            guard let message = try await inbound.next() else {
-                throw PeerSessionError.closed("while receiving the replica's manifest")
-            }
-            switch message {
-            case .manifestChunk(let compressed):
-                for entry in try ManifestTransfer.decodeChunk(compressed, decompressor) {
-                    replicaByPath[entry.path] = entry
+        var machine = try PrimarySyncMachine(scope: scope, base: base, verify: verify)
+        let kind = scope.paths == nil ? "full comparison" : "live sync"
+        var logLevel = Logger.Level.debug
+        var scanned: TreeScanner.Result?
+        let bytesBefore = writer.bytesWritten
+        // What goes out goes in order through one sender, while this task reads what comes in.
+        let (steps, outbox) = AsyncStream.makeStream(of: PrimarySyncMachine.Action.self)
+        defer { outbox.finish() }
+        let (outcome, sent): (PrimarySyncMachine.Outcome, PlanSender.Result) =
+            try await withThrowingTaskGroup(of: PlanSender.Result.self) { group in
+                var queue: ArraySlice<PrimarySyncMachine.Action> = []
+                while true {
+                    while let action = queue.popFirst() {
+                        switch action {
+                        case .send, .flush, .sendFile:
+                            outbox.yield(action)
+                        case .plan(let replica, let partials, let digests):
+                            let scan = try await scanTask.value
+                            scanned = scan
+                            let (plan, fileSender) = try makePlan(
+                                scan, replica: replica, partials: partials, digests: verify ? digests : nil)
+                            let summary = plan.summary
+                            let next = try machine.planned(
+                                plan, sourceEntries: scan.entries.count, sendWhole: context.sendWhole.all,
+                                source: sourcePath)
+                            logLevel = scope.paths == nil || summary.files > 100 ? .info : .debug
+                            context.logger.log(
+                                level: logLevel,
+                                "\(kind) \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates"
+                            )
+                            context.status.setProgress(
+                                group: context.group.name, share: context.share.name,
+                                TransferProgress(
+                                    filesTotal: Int64(summary.files), bytesTotal: summary.bytes, startedAt: started))
+                            let sender = PlanSender(context: context, fileSender: fileSender, writer: writer)
+                            group.addTask { try await sender.run(steps) }
+                            queue = next[...] + queue
+                        case .standbyFailed(let path, let code, let text, let renameSources):
+                            noteFailure(path, code: code, text: text, renameSources: renameSources)
+                        case .finished(let outcome):
+                            outbox.finish()
+                            let sent = try await group.next() ?? PlanSender.Result()
+                            return (outcome, sent)
+                        }
+                    }
+                    guard let message = try await inbound.next() else { throw PeerSessionError.closed(machine.stage) }
+                    queue = try machine.receive(message)[...]
                 }
-            case .manifestEnd(let list, let removed):
-                for partial in list { partials[partial.path] = partial.size }
-                for path in removed { replicaByPath[path] = nil }
-                break receiving
-            case .error(let code, let text): throw PeerSessionError.remote(code, text)
-            default: throw PeerSessionError.unexpected(message, "while receiving the replica's manifest")
             }
+        context.index.apply(records: sent.indexRecords, removed: [])
+        let failedPaths = outcome.failedPaths.union(sent.abandonedPaths)
+        if scope.paths == nil, let scanned {
+            context.index.retain(only: Set(scanned.entries.lazy.filter { $0.kind == .file }.map(\.path)))
         }
-        let replicaDigests = verify ? try await receiveDigests(&inbound) : [:]
-        let scan = try await scanTask.value
-        if scope.paths == nil && scan.entries.count == 1 && replicaByPath.count > 1 {
-            // An empty source over a populated replica is far more often an unmounted disk than a real wipe.
-            throw PeerSessionError.refused(
-                "source \(sourcePath) is empty but the replica holds \(replicaByPath.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand"
+        let report = outcome.report
+        let summary = outcome.summary
+        let seconds = context.now() - started
+        let bytesSent = writer.bytesWritten - bytesBefore
+        context.status.setProgress(group: context.group.name, share: context.share.name, nil)
+        context.status.update(group: context.group.name, share: context.share.name) { status in
+            status.state = report.failures == 0 ? .inSync : .behind
+            status.lastSyncAt = .now
+            status.lastSyncSeconds = seconds
+            status.lastPlan = summary
+            status.bytesSent += bytesSent
+            status.filesTotal = 0
+            status.filesDone = 0
+            status.bytesTotal = 0
+            status.bytesDone = 0
+            status.lastError =
+                report.failures == 0 ? nil : "\(report.failures) files could not be applied; they are retried"
+            if scope.paths == nil { status.fullSyncs += 1 } else { status.liveSyncs += 1 }
+        }
+        context.status.recordTransfer(
+            group: context.group.name, share: context.share.name, bytes: bytesSent, at: context.now())
+        if summary.operationCount > 0 || report.failures > 0 {
+            context.logger.log(
+                level: logLevel,
+                "\(kind) \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(bytesSent)) sent"
             )
         }
+        return Outcome(replicaManifest: outcome.replicaManifest, failedPaths: failedPaths)
+    }
+
+    /// The plan for this sync, from the source's scan and the replica's side: names the standby cannot store are
+    /// left out, renames carry the content hash, and a verification adds the files whose content differs.
+    private func makePlan(
+        _ scan: TreeScanner.Result, replica: [String: ManifestEntry], partials: [String: Int64],
+        digests: [String: [UInt8]]?
+    ) throws -> (SyncPlan, FileSender) {
         for skipped in scan.skipped where context.pathWarnings.isNew("skip \(skipped.path)") {
             context.logger.warning(
                 "not mirrored: \(RelativePath.shown(skipped.path)) in \(context.key): \(skipped.reason)")
@@ -98,123 +155,30 @@ package struct PrimaryShareSync {
                     path = path[..<slash]
                 }
             }
-        let sourceShare = try ShareDirectory(path: sourcePath, create: false)
-        let fileSender = try FileSender(share: sourceShare)
-        let planned = planner.plan(source: sourceEntries, replicaByPath: replicaByPath, partials: partials)
-        let renamesFilled = fillRenameHashes(planned, source: sourceEntries, index: indexSnapshot, sender: fileSender)
-        let plan =
-            verify
-            ? verified(renamesFilled, source: sourceEntries, replicaDigests: replicaDigests, sender: fileSender)
-            : renamesFilled
-        let summary = plan.summary
-        let logLevel: Logger.Level = scope.paths == nil || summary.files > 100 ? .info : .debug
-        let kind = scope.paths == nil ? "full comparison" : "live sync"
-        context.logger.log(
-            level: logLevel,
-            "\(kind) \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates"
-        )
-        context.status.setProgress(
-            group: context.group.name, share: context.share.name,
-            TransferProgress(filesTotal: Int64(summary.files), bytesTotal: summary.bytes, startedAt: started))
-        try await writer.send(.planSummary(summary))
-
-        let (events, continuation) = AsyncStream.makeStream(of: SenderEvent.self)
-        let sender = PlanSender(context: context, fileSender: fileSender, writer: writer)
-        let bytesBefore = writer.bytesWritten
-        var failedPaths: Set<String> = []
-        let report: SyncDoneReport = try await withThrowingTaskGroup(of: PlanSender.Result.self) { group in
-            group.addTask { try await sender.run(plan, events: events) }
-            var signatures: [String: [UInt8]] = [:]
-            var done: SyncDoneReport?
-            while done == nil {
-                guard let message = try await inbound.next() else { throw PeerSessionError.closed("during the sync") }
-                switch message {
-                case .signatureChunk(let path, let data):
-                    signatures[path, default: []].append(contentsOf: data.readableBytesView)
-                case .signatureEnd(let path):
-                    continuation.yield(.signature(path: path, data: signatures.removeValue(forKey: path) ?? []))
-                case .operationFailed(let path, let code, let text):
-                    let isNew = context.pathWarnings.isNew("failed \(code.rawValue) \(path)")
-                    if code == .nameUnusable {
-                        context.unusablePaths.insert(path)
-                        context.logger.log(
-                            level: isNew ? .warning : .debug,
-                            "not mirrored: \(RelativePath.shown(path)) in \(context.key): the standby's file system cannot store that name (\(text)); it is left out until understudy restarts"
-                        )
-                        continuation.yield(.failed(path: path, message: text))
-                        continue
-                    }
-                    context.logger.log(
-                        level: isNew ? .warning : .debug,
-                        "standby could not apply \(RelativePath.shown(path)) in \(context.key): \(code.name): \(text)")
-                    if code == .contentMismatch { context.sendWhole.insert(path) }
-                    failedPaths.insert(path)
-                    // A refused rename leaves its source where it was: the retry must look at it too, or a file
-                    // taken for a rename source would never be deleted until the next full comparison.
-                    for case .rename(let from, let to, _) in plan.operations where to == path {
-                        failedPaths.insert(from)
-                        context.refusedRenames.insert(from + "\u{0}" + to)
-                    }
-                    continuation.yield(.failed(path: path, message: text))
-                case .syncDone(let report): done = report
-                case .error(let code, let text): throw PeerSessionError.remote(code, text)
-                default: throw PeerSessionError.unexpected(message, "during the sync")
-                }
-            }
-            continuation.finish()
-            let result = try await group.next()!
-            context.index.apply(records: result.indexRecords, removed: [])
-            failedPaths.formUnion(result.abandonedPaths)
-            return done!
-        }
-        if scope.paths == nil {
-            context.index.retain(only: Set(scan.entries.lazy.filter { $0.kind == .file }.map(\.path)))
-        }
-        let seconds = context.now() - started
-        let sent = writer.bytesWritten - bytesBefore
-        context.status.setProgress(group: context.group.name, share: context.share.name, nil)
-        context.status.update(group: context.group.name, share: context.share.name) { status in
-            status.state = report.failures == 0 ? .inSync : .behind
-            status.lastSyncAt = .now
-            status.lastSyncSeconds = seconds
-            status.lastPlan = summary
-            status.bytesSent += sent
-            status.filesTotal = 0
-            status.filesDone = 0
-            status.bytesTotal = 0
-            status.bytesDone = 0
-            status.lastError =
-                report.failures == 0 ? nil : "\(report.failures) files could not be applied; they are retried"
-            if scope.paths == nil { status.fullSyncs += 1 } else { status.liveSyncs += 1 }
-        }
-        context.status.recordTransfer(
-            group: context.group.name, share: context.share.name, bytes: sent, at: context.now())
-        if summary.operationCount > 0 || report.failures > 0 {
-            context.logger.log(
-                level: logLevel,
-                "\(kind) \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(sent)) sent"
-            )
-        }
-        return Outcome(replicaManifest: scope.paths == nil ? replicaByPath : nil, failedPaths: failedPaths)
+        let fileSender = try FileSender(share: try ShareDirectory(path: context.localPath, create: false))
+        let planned = planner.plan(source: sourceEntries, replicaByPath: replica, partials: partials)
+        let renamesFilled = fillRenameHashes(
+            planned, source: sourceEntries, index: context.index.snapshot, sender: fileSender)
+        guard let digests else { return (renamesFilled, fileSender) }
+        return (verified(renamesFilled, source: sourceEntries, replicaDigests: digests, sender: fileSender), fileSender)
     }
 
-    private func receiveDigests(
-        _ inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator
-    ) async throws
-        -> [String: [UInt8]]
-    {
-        var replicaDigests: [String: [UInt8]] = [:]
-        while true {
-            guard let message = try await inbound.next() else {
-                throw PeerSessionError.closed("while receiving the replica's digests")
-            }
-            guard case .contentDigests(let digests, let last) = message else {
-                if case .error(let code, let text) = message { throw PeerSessionError.remote(code, text) }
-                throw PeerSessionError.unexpected(message, "while receiving the replica's digests")
-            }
-            for item in digests { replicaDigests[item.path] = item.digest }
-            if last { return replicaDigests }
+    /// What the standby could not apply: logged (told once per path), and remembered for the next syncs.
+    private func noteFailure(_ path: String, code: WireErrorCode, text: String, renameSources: [String]) {
+        let isNew = context.pathWarnings.isNew("failed \(code.rawValue) \(path)")
+        if code == .nameUnusable {
+            context.unusablePaths.insert(path)
+            context.logger.log(
+                level: isNew ? .warning : .debug,
+                "not mirrored: \(RelativePath.shown(path)) in \(context.key): the standby's file system cannot store that name (\(text)); it is left out until understudy restarts"
+            )
+            return
         }
+        context.logger.log(
+            level: isNew ? .warning : .debug,
+            "standby could not apply \(RelativePath.shown(path)) in \(context.key): \(code.name): \(text)")
+        if code == .contentMismatch { context.sendWhole.insert(path) }
+        for from in renameSources { context.refusedRenames.insert(from + "\u{0}" + path) }
     }
 
     /// Adds the files whose replica content differs from the source's though size and time agree, and reports
