@@ -92,8 +92,8 @@ let package = Package(
         // The replication session's protocol as pure state machines (the primary's and the standby's halves of a
         // sync): messages and results in, actions out; no sockets, no files. Manifests travel zstd-compressed.
         .target(name: "UnderstudySession", dependencies: modules("Core", "Wire", "Delta") + libraries("NIOCore")),
-        // One share's mirror: the node's shared runtime and its holder changes, share contexts and captures, the
-        // primary's and the standby's halves of a sync, manifests, plans, file transfer, the replica gate.
+        // One share's mirror: the node's shared runtime and its holder changes, share contexts and captures, the I/O
+        // of the primary's and the standby's halves of a sync (Session's machines say what), file transfer, the gate.
         .target(
             name: "UnderstudyReplication",
             dependencies: modules(
@@ -126,8 +126,8 @@ let package = Package(
                 "Core", "Wire", "Support", "Transport", "FileSystem", "Replication", "Rejoin", "Archive", "Failover")
                 + ["CLinux"] + libraries("NIOCore", "NIOPosix", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
-        // The composition root: the daemon that wires the engine's modules into one node, and the replication
-        // sessions it runs per group (to become a state machine of Replication).
+        // The composition root: the daemon that wires the engine's modules into one node, and the connections it
+        // runs per group (serving standbys, following the holder) around the sync sessions of Replication.
         .target(
             name: "UnderstudyNode",
             dependencies: modules(

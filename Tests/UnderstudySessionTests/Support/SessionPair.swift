@@ -1,0 +1,218 @@
+import NIOCore
+import UnderstudyCore
+import UnderstudySession
+import UnderstudyWire
+
+/// A primary and a standby that sync one share through their session machines, in memory: messages pass from
+/// one side's actions to the other's `receive`, one at a time, and each side performs its file steps on a
+/// `MemoryTree`. The primary chooses the scope as its change capture does (Core's `ChangeJournal`), and the
+/// standby keeps its resume point and, per connection, the base of its incremental manifests.
+///
+/// Deltas in memory: a signature is the hash of the replica's copy, and a delta is that hash followed by the new
+/// content, so a delta applied to any other basis is refused as a content mismatch.
+struct SessionPair {
+    struct Sync {
+        var standby: StandbySyncMachine.Outcome
+        var primary: PrimarySyncMachine.Outcome
+        /// Every message, in the order it was delivered, with its direction.
+        var messages: [(toStandby: Bool, message: PeerMessage)]
+    }
+
+    /// The connection was cut after this many messages.
+    struct Cut: Error {}
+
+    var source = MemoryTree()
+    var replica = MemoryTree()
+    var journal = ChangeJournal(captureID: 7)
+    var captureID: UInt64 = 7
+    /// The standby's saved acknowledgement: where its replica is durable in the primary's journal.
+    var resumePoint: ResumePoint?
+    /// Manifest bases of the current connection (a new connection starts without).
+    var standbyBase: [ManifestEntry]?
+    var primaryBase: [String: ManifestEntry]?
+    var planner = SyncPlanner(options: .init(compareOwnership: false, deltaThreshold: 4))
+    var durableReplica = MemoryTree()
+    /// Steps the standby could not take, as the primary heard of them.
+    var failures: [(path: String, code: WireErrorCode)] = []
+
+    /// A change on the primary, as its capture records it.
+    mutating func change(_ paths: String..., time: Double = 0) {
+        journal.record(paths.map { ScopedPath($0, recursive: false) }, capturedAt: time)
+    }
+
+    /// A new connection: the bases of incremental manifests are gone.
+    mutating func reconnect() {
+        standbyBase = nil
+        primaryBase = nil
+    }
+
+    /// One sync, opened by the standby; `full` asks for a full comparison (no resume point).
+    /// - Parameter cutAfter: the connection drops after this many delivered messages (throws `Cut`).
+    /// - Parameter tamper: replaces a message on its way to the standby.
+    mutating func sync(
+        full: Bool = false, verify: Bool = false, cutAfter: Int? = nil,
+        tamper: (PeerMessage) -> PeerMessage = { $0 }
+    ) throws -> Sync {
+        var standby = try StandbySyncMachine(
+            group: "g", share: "s", previous: standbyBase, resume: full ? nil : resumePoint, verify: verify)
+        var primary: PrimarySyncMachine?
+        var toPrimary: [PeerMessage] = []
+        var toStandby: [PeerMessage] = []
+        var delivered: [(Bool, PeerMessage)] = []
+        var standbyOutcome: StandbySyncMachine.Outcome?
+        var primaryOutcome: PrimarySyncMachine.Outcome?
+        var incoming: (header: FileHeader, bytes: [UInt8])?
+        var applied: Int64 = 0
+
+        var standbyActions = standby.start()[...]
+        var primaryActions: ArraySlice<PrimarySyncMachine.Action> = []
+        for _ in 0..<100_000 {
+            if let action = standbyActions.popFirst() {
+                switch action {
+                case .send(let message): toPrimary.append(message)
+                case .flush, .announce, .removePartials: break
+                case .describeReplica(let scope):
+                    standbyActions =
+                        try standby.described(
+                            entries: replica.manifest(within: scope.paths, hashes: true), partials: [:])[...]
+                        + standbyActions
+                case .sendDigests(let entries):
+                    let digests = entries.filter { $0.kind == .file }.map {
+                        PathDigest(path: $0.path, digest: MemoryTree.hash(replica[$0.path]!.content))
+                    }
+                    toPrimary.append(.contentDigests(digests, last: true))
+                case .apply(let operation):
+                    do {
+                        try replica.apply(operation)
+                    } catch {
+                        standbyActions =
+                            standby.failed(path: error.path, code: Self.code(error), message: "\(error)")[...]
+                            + standbyActions
+                    }
+                case .beginFile(let header): incoming = (header, [])
+                case .receiveChunk(let data): incoming?.bytes += data.readableBytesView
+                case .discardFile: incoming = nil
+                case .commitFile(let path, let hash):
+                    let received = incoming!
+                    incoming = nil
+                    var content = received.bytes
+                    if received.header.basis != .none {
+                        let basis = MemoryTree.hash(replica[path]?.content ?? [])
+                        guard content.starts(with: basis) else {
+                            standbyActions =
+                                standby.failed(path: path, code: .contentMismatch, message: "wrong basis")[...]
+                                + standbyActions
+                            continue
+                        }
+                        content.removeFirst(basis.count)
+                    }
+                    guard MemoryTree.hash(content) == hash else {
+                        standbyActions =
+                            standby.failed(path: path, code: .contentMismatch, message: "hash")[...] + standbyActions
+                        continue
+                    }
+                    do {
+                        try replica.commit(path, content: content, attributes: received.header.attributes)
+                        applied += 1
+                    } catch {
+                        standbyActions =
+                            standby.failed(path: path, code: Self.code(error), message: "\(error)")[...]
+                            + standbyActions
+                    }
+                case .computeSignature(let path, _):
+                    if let node = replica[path], node.kind == .file {
+                        standbyActions =
+                            standby.signatureComputed(path: path, MemoryTree.hash(node.content))[...] + standbyActions
+                    } else {
+                        standbyActions =
+                            standby.failed(path: path, code: .applyFailed, message: "no basis")[...] + standbyActions
+                    }
+                case .makeDurable:
+                    durableReplica = replica
+                    standbyActions = standby.madeDurable(filesApplied: applied, bytesWritten: 0)[...] + standbyActions
+                case .saveResumePoint(let point): resumePoint = point
+                case .finished(let outcome): standbyOutcome = outcome
+                }
+                continue
+            }
+            if let action = primaryActions.popFirst() {
+                switch action {
+                case .send(let message): toStandby.append(tamper(message))
+                case .flush: break
+                case .plan(let replicaByPath, let partials, let digests):
+                    let scope = primary!.scope
+                    let entries = source.manifest(within: scope.paths)
+                    var plan = planner.plan(source: entries, replicaByPath: replicaByPath, partials: partials)
+                    plan = SyncPlan(
+                        operations: plan.operations.map { operation in
+                            guard case .rename(let from, let to, nil) = operation else { return operation }
+                            return .rename(from: from, to: to, contentHash: MemoryTree.hash(source[to]!.content))
+                        })
+                    if verify {
+                        let mismatches = ContentVerification.mismatches(
+                            source: entries, plan: plan, replicaDigests: digests
+                        ) { MemoryTree.hash(source[$0.path]!.content) }
+                        plan = ContentVerification.resending(mismatches, source: entries, in: plan)
+                    }
+                    primaryActions = try primary!.planned(plan, sourceEntries: entries.count)[...] + primaryActions
+                case .sendFile(let path, let basis, let signature):
+                    guard let node = source[path], node.kind == .file else { continue }
+                    toStandby.append(
+                        tamper(
+                            .fileBegin(
+                                FileHeader(
+                                    path: path, size: Int64(node.content.count), attributes: node.attributes,
+                                    basis: signature == nil ? .none : basis))))
+                    toStandby.append(tamper(.fileChunk(ByteBuffer(bytes: (signature ?? []) + node.content))))
+                    toStandby.append(tamper(.fileEnd(contentHash: MemoryTree.hash(node.content))))
+                case .standbyFailed(let path, let code, _, _): failures.append((path, code))
+                case .finished(let outcome):
+                    primaryOutcome = outcome
+                    journal.acknowledge(upTo: primary!.scope.upTo.sequence, failed: outcome.failedPaths, at: 0)
+                }
+                continue
+            }
+            if let standbyOutcome, let primaryOutcome {
+                standbyBase = standbyOutcome.manifestBase
+                if let manifest = primaryOutcome.replicaManifest { primaryBase = manifest }
+                return Sync(standby: standbyOutcome, primary: primaryOutcome, messages: delivered)
+            }
+            if let cutAfter, delivered.count >= cutAfter { throw Cut() }
+            if !toPrimary.isEmpty {
+                let message = toPrimary.removeFirst()
+                delivered.append((false, message))
+                if primary == nil {
+                    primaryActions = try open(message, machine: &primary)[...]
+                } else {
+                    primaryActions = try primary!.receive(message)[...]
+                }
+            } else if !toStandby.isEmpty {
+                let message = toStandby.removeFirst()
+                delivered.append((true, message))
+                standbyActions = try standby.receive(message)[...]
+            } else {
+                fatalError("the two sides wait for each other: \(standby.stage), \(primary?.stage ?? "not opened")")
+            }
+        }
+        fatalError("the sync did not end")
+    }
+
+    /// The primary's answer to `openShare`: the scope, as its change capture chooses it.
+    private mutating func open(
+        _ message: PeerMessage, machine: inout PrimarySyncMachine?
+    ) throws -> [PrimarySyncMachine.Action] {
+        guard case .openShare(_, _, let incremental, let verify, let resume) = message else {
+            throw PeerSessionError.unexpected(message, "between syncs")
+        }
+        let (paths, upTo) = journal.scope()
+        let live = !verify && resume?.captureID == captureID
+        let scope = SyncScope(
+            paths: live ? paths : nil, upTo: ResumePoint(captureID: captureID, sequence: upTo), captureComplete: true)
+        machine = try PrimarySyncMachine(scope: scope, base: incremental ? primaryBase : nil, verify: verify)
+        return [.send(.syncScope(scope))]
+    }
+
+    private static func code(_ refusal: MemoryTree.Refusal) -> WireErrorCode {
+        refusal.code == .contentMismatch ? .contentMismatch : .applyFailed
+    }
+}
