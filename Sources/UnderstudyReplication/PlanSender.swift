@@ -21,10 +21,19 @@ struct PlanSender: Sendable {
     nonisolated(unsafe) let fileSender: FileSender
     let writer: FrameWriter
 
-    func run(_ steps: AsyncStream<PrimarySyncMachine.Action>) async throws -> Result {
+    func run(_ batches: AsyncStream<[PrimarySyncMachine.Action]>) async throws -> Result {
         var result = Result()
         var progressLog = ProgressLogger(now: context.now())
-        for await step in steps {
+        for await batch in batches {
+            try await perform(batch, into: &result, log: &progressLog)
+        }
+        return result
+    }
+
+    private func perform(
+        _ batch: [PrimarySyncMachine.Action], into result: inout Result, log progressLog: inout ProgressLogger
+    ) async throws {
+        for step in batch {
             try Task.checkCancellation()
             switch step {
             case .send(let message):
@@ -39,7 +48,6 @@ struct PlanSender: Sendable {
             }
             progressLog.maybeLog(context, "sending")
         }
-        return result
     }
 
     private func send(

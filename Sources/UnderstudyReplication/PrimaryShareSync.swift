@@ -48,17 +48,19 @@ package struct PrimaryShareSync {
         var logLevel = Logger.Level.debug
         var scanned: TreeScanner.Result?
         let bytesBefore = writer.bytesWritten
-        // What goes out goes in order through one sender, while this task reads what comes in.
-        let (steps, outbox) = AsyncStream.makeStream(of: PrimarySyncMachine.Action.self)
+        // What goes out goes in order through one sender, while this task reads what comes in; the sends of one
+        // answer of the machine travel together (a plan's thousands of steps in one hand-off, not one each).
+        let (steps, outbox) = AsyncStream.makeStream(of: [PrimarySyncMachine.Action].self)
         defer { outbox.finish() }
         let (outcome, sent): (PrimarySyncMachine.Outcome, PlanSender.Result) =
             try await withThrowingTaskGroup(of: PlanSender.Result.self) { group in
                 var queue: ArraySlice<PrimarySyncMachine.Action> = []
+                var outgoing: [PrimarySyncMachine.Action] = []
                 while true {
                     while let action = queue.popFirst() {
                         switch action {
                         case .send, .flush, .sendFile:
-                            outbox.yield(action)
+                            outgoing.append(action)
                         case .plan(let replica, let partials, let digests):
                             let scan = try await scanTask.value
                             scanned = scan
@@ -83,10 +85,15 @@ package struct PrimaryShareSync {
                         case .standbyFailed(let path, let code, let text, let renameSources):
                             noteFailure(path, code: code, text: text, renameSources: renameSources)
                         case .finished(let outcome):
+                            if !outgoing.isEmpty { outbox.yield(outgoing) }
                             outbox.finish()
                             let sent = try await group.next() ?? PlanSender.Result()
                             return (outcome, sent)
                         }
+                    }
+                    if !outgoing.isEmpty {
+                        outbox.yield(outgoing)
+                        outgoing = []
                     }
                     guard let message = try await inbound.next() else { throw PeerSessionError.closed(machine.stage) }
                     queue = try machine.receive(message)[...]
