@@ -1,3 +1,4 @@
 // UnderstudyRejoin: a node that served a group and lost it (a takeover) joins the node that serves it now.
-// RejoinBase is what both last shared (saved at the takeover); RejoinSession sends back what changed here
-// since, and the serving side keeps both versions of a file changed on both sides (rule 5).
+// RejoinBase is what both last shared (saved at the takeover); RejoinSession performs Session's RejoinMachine,
+// which sends back what changed here since as conflict copies, so the serving side keeps both versions of a file
+// changed on both sides (rule 5). ConflictResolver settles a conflict later, through the share's directory.

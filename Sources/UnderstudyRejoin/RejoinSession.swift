@@ -24,14 +24,6 @@ package struct RejoinSession {
     let node: NodeRuntime
     let group: GroupConfiguration
 
-    struct Outcome: Sendable {
-        var conflicts = 0
-        var pushed = 0
-        var copies = 0
-        var deletions = 0
-        var restored = 0
-    }
-
     /// The epoch to reconcile with, nil when nothing is to be done: no takeover ever happened, or every share is
     /// reconciled with the current epoch already.
     package func pendingEpoch() throws -> UInt64? {
@@ -53,7 +45,7 @@ package struct RejoinSession {
         node.event(
             .warning, "rejoin-started",
             "group \(group.name): reconciling with \(group.peer(of: node.name)) at epoch \(epoch)")
-        var total = Outcome()
+        var total = RejoinMachine.Outcome()
         for share in group.shares {
             guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }
             if (try node.database.rejoinDone(share: context.key) ?? 0) >= epoch { continue }
@@ -72,64 +64,78 @@ package struct RejoinSession {
         )
     }
 
+    /// Performs `RejoinMachine`'s actions for one share: the trees come in, this node's versions the serving node
+    /// never had become conflict copies here, and each is pushed there.
     private func reconcile(
         _ context: ShareContext, epoch: UInt64, inbox: PeerInbox, writer: FrameWriter
-    ) async throws -> Outcome {
-        try await writer.send(.rejoinOpen(group: group.name, share: context.share.name, epoch: epoch))
-        try await writer.flush()
-        let remote = try await ManifestTransfer.receive(what: "the serving tree") { try await inbox.next() }
-        let base = try await ManifestTransfer.receive(what: "the base of the takeover") { try await inbox.next() }
+    ) async throws -> RejoinMachine.Outcome {
+        var machine = try RejoinMachine(group: group.name, share: context.share.name, epoch: epoch, node: node.name)
+        let root = context.localPath
+        var queue = machine.start()[...]
+        while true {
+            while let action = queue.popFirst() {
+                switch action {
+                case .send(let message):
+                    try await writer.send(message)
+                case .flush:
+                    try await writer.flush()
+                case .scanLocal:
+                    let (local, reasons, unmade) = try await scanLocal(context)
+                    queue =
+                        machine.scanned(
+                            local, recordedReasons: reasons, unmadeCopies: unmade, now: node.clock.wallSeconds())[...]
+                        + queue
+                case .keepAsConflict(let conflict, let copy):
+                    // Recorded before the rename: a crash after it finds the copy by name and knows why it exists.
+                    try node.database.recordConflict(
+                        ConflictInfo(
+                            id: 0, share: context.key, path: conflict.path, copy: copy, node: node.name,
+                            reason: conflict.reason.rawValue,
+                            foundAt: node.clock.wallTime(), copySize: conflict.local.size,
+                            copyModified: Self.date(conflict.local.attributes)))
+                    try Self.renameDurably(root: root, from: conflict.path, to: copy)
+                    node.logger.warning(
+                        "rejoin of \(context.key): \(conflict.path) changed here and is not the serving node's version (\(conflict.reason.rawValue)): kept as \(copy)"
+                    )
+                case .push(let path, let entry, let reason):
+                    try await push(path, entry: entry, reason: reason, context: context, writer: writer)
+                case .pushed(let path):
+                    node.logger.notice(
+                        "rejoin of \(context.key): \(path) is kept in \(group.peer(of: node.name))'s tree")
+                case .finished(let outcome):
+                    return outcome
+                }
+            }
+            guard let message = try await inbox.next() else { throw PeerSessionError.closed(machine.stage) }
+            queue = try machine.receive(message)[...]
+        }
+    }
+
+    /// This node's tree, with what an interrupted run recorded: why each copy it made exists, and the copies whose
+    /// rename never happened.
+    private func scanLocal(
+        _ context: ShareContext
+    ) async throws -> ([String: ManifestEntry], [String: String], [String: String]) {
         let root = context.localPath
         let filter = context.share.filter
         let index = context.index.snapshot
         let scanned = try await onThread {
             try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: root, create: true))
         }
-        var local = Dictionary(scanned.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let plan = RejoinPlanner().plan(local: local, remote: remote, base: base)
-        var outcome = Outcome(
-            conflicts: plan.conflicts.count, copies: plan.copies.count, deletions: plan.deletions.count,
-            restored: plan.restored.count)
-        let now = node.clock.wallSeconds()
-        // What an interrupted run recorded: why each copy it made exists, and the copies whose rename never
-        // happened (they keep their name: one record per conflict).
+        let local = Dictionary(scanned.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         let recorded = try node.database.conflicts(prefix: context.key, all: true).filter {
             $0.share == context.key && $0.node == node.name
         }
         let reasons = Dictionary(recorded.map { ($0.copy, $0.reason) }, uniquingKeysWith: { first, _ in first })
-        var pushes: [(path: String, reason: String)] = plan.pushes.map { ($0, reasons[$0] ?? "interrupted") }
         let unmade = Dictionary(
             recorded.filter { $0.resolved == nil && local[$0.copy] == nil && access(root + "/" + $0.copy, F_OK) != 0 }
                 .map { ($0.path, $0.copy) }, uniquingKeysWith: { first, _ in first })
-        for conflict in plan.conflicts {
-            let copy = unmade[conflict.path] ?? ConflictName.make(for: conflict.path, node: node.name, time: now)
-            // Recorded before the rename: a crash after it finds the copy by name and knows why it exists.
-            try node.database.recordConflict(
-                ConflictInfo(
-                    id: 0, share: context.key, path: conflict.path, copy: copy, node: node.name,
-                    reason: conflict.reason.rawValue,
-                    foundAt: node.clock.wallTime(), copySize: conflict.local.size,
-                    copyModified: Self.date(conflict.local.attributes)))
-            try Self.renameDurably(root: root, from: conflict.path, to: copy)
-            node.logger.warning(
-                "rejoin of \(context.key): \(conflict.path) changed here and is not the serving node's version (\(conflict.reason.rawValue)): kept as \(copy)"
-            )
-            local[copy] = conflict.local
-            local[copy]?.path = copy
-            pushes.append((copy, conflict.reason.rawValue))
-        }
-        for (path, reason) in pushes {
-            guard let entry = local[path] else { continue }
-            try await push(path, entry: entry, reason: reason, context: context, inbox: inbox, writer: writer)
-            outcome.pushed += 1
-        }
-        return outcome
+        return (local, reasons, unmade)
     }
 
-    /// Sends one conflict copy whole (compressed) and waits until the serving node has it durably.
+    /// Sends one conflict copy whole (compressed); the machine waits until the serving node has it durably.
     private func push(
-        _ path: String, entry: ManifestEntry, reason: String, context: ShareContext, inbox: PeerInbox,
-        writer: FrameWriter
+        _ path: String, entry: ManifestEntry, reason: String, context: ShareContext, writer: FrameWriter
     ) async throws {
         let file = context.localPath + "/" + path
         let descriptor = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
@@ -170,16 +176,6 @@ package struct RejoinSession {
         }
         try await writer.send(.fileEnd(contentHash: Array(hasher.finalize())))
         try await writer.flush()
-        switch try await inbox.next() {
-        case .conflictStored(let stored)? where stored == path:
-            node.logger.notice("rejoin of \(context.key): \(path) is kept in \(group.peer(of: node.name))'s tree")
-        case .error(let code, let text)?:
-            throw PeerSessionError.remote(code, text)
-        case .some(let message):
-            throw PeerSessionError.unexpected(message, "instead of conflictStored")
-        case nil:
-            throw PeerSessionError.closed("before the conflict copy \(path) was stored")
-        }
     }
 
     private static func renameDurably(root: String, from: String, to: String) throws {

@@ -1,9 +1,11 @@
-// UnderstudySession: the replication protocol of one share's sync as two pure state machines, one per side
-// (see PeerMessage for the order of messages). StandbySyncMachine opens the sync, describes the replica within the
-// scope the primary chose, and turns the primary's stream into steps for the replica (apply, receive a file, answer
-// a signature request) before it acknowledges what is durable. PrimarySyncMachine collects the replica's manifest,
+// UnderstudySession: the replication protocol as pure state machines (see PeerMessage for the order of messages).
+// A share's sync has one per side. StandbySyncMachine opens the sync, describes the replica within the scope the
+// primary chose, and turns the primary's stream into steps for the replica (apply, receive a file, answer a
+// signature request) before it acknowledges what is durable. PrimarySyncMachine collects the replica's manifest,
 // asks for a plan once its own tree is scanned, and streams that plan: signature requests first, then every step
 // that needs none, each delta as its signature arrives, directory times last, then the end of the sync.
-// Each takes messages and results and returns actions; the I/O code (UnderstudyReplication's PrimaryShareSync and
-// StandbyShareSync) performs them on sockets and disks, and tests perform them on trees in memory.
-// ManifestTransfer compresses manifests for the wire; ManifestChanges is the difference that incremental ones carry.
+// RejoinMachine is the rejoining node's half of a rejoin: the serving tree and the base in, its versions the
+// serving node never had kept as conflict copies and pushed there, each confirmed before the next.
+// Each takes messages and results and returns actions; the I/O code (Replication's PrimaryShareSync and
+// StandbyShareSync, Rejoin's RejoinSession) performs them on sockets and disks, and tests perform them on trees in
+// memory. ManifestTransfer compresses manifests for the wire; ManifestChanges is what incremental ones carry.

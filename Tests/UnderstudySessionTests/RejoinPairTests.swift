@@ -1,0 +1,75 @@
+import Testing
+import UnderstudyCore
+import UnderstudySession
+import UnderstudyWire
+
+/// A node that served a group (alpha) rejoins the node that took it over (beta), in memory: the rejoin's exchange,
+/// then the ordinary follow.
+@Suite struct RejoinPairTests {
+    /// alpha served and mirrored to beta; then beta took over, and both went on writing.
+    static func diverged() throws -> (alpha: MemoryTree, beta: MemoryTree, base: [ManifestEntry]) {
+        var pair = SessionPairTests.populated()
+        _ = try pair.sync(full: true)
+        let base = pair.replica.manifest()
+        var alpha = pair.source
+        var beta = pair.replica
+        alpha.write("readme", "alpha's last words", time: 50)
+        alpha.write("late.txt", "written on alpha after the last sync", time: 50)
+        beta.write("readme", "beta's new text", time: 60)
+        beta.write("docs/old/notes.txt", "edited on beta", time: 60)
+        return (alpha, beta, base)
+    }
+
+    @Test func aRejoinWithConflicts_keepsBothVersionsOnBothNodes_andTheFollowMakesTheTreesEqual() throws {
+        let (alpha, beta, base) = try Self.diverged()
+        var exchange = RejoinExchange(rejoining: alpha, serving: beta, base: base)
+        let outcome = try exchange.run()
+        #expect(outcome.conflicts == 2, "readme changed on both, late.txt never replicated")
+        #expect(outcome.pushed == 2)
+        #expect(outcome.copies == 1, "notes.txt changed only on beta: the follow brings it")
+        let readmeCopy = try #require(exchange.kept["readme"])
+        let lateCopy = try #require(exchange.kept["late.txt"])
+        #expect(ConflictName.isConflictCopy(readmeCopy) && ConflictName.node(of: readmeCopy) == "alpha")
+        #expect(exchange.serving[readmeCopy]?.content == Array("alpha's last words".utf8))
+        #expect(exchange.serving[lateCopy]?.content == Array("written on alpha after the last sync".utf8))
+        #expect(exchange.serving["readme"]?.content == Array("beta's new text".utf8), "the serving version stays")
+
+        var follow = SessionPair()
+        follow.source = exchange.serving
+        follow.replica = exchange.rejoining
+        _ = try follow.sync(full: true)
+        #expect(follow.replica.mirrors(follow.source))
+        #expect(follow.replica[readmeCopy]?.content == Array("alpha's last words".utf8))
+        #expect(follow.replica["readme"]?.content == Array("beta's new text".utf8))
+        #expect(follow.replica["docs/old/notes.txt"]?.content == Array("edited on beta".utf8))
+        #expect(follow.replica["late.txt"] == nil, "kept only as its conflict copy")
+    }
+
+    @Test func aRejoinWithNothingNewHere_keepsNoConflict_andPushesNothing() throws {
+        let (_, beta, base) = try Self.diverged()
+        var untouched = SessionPairTests.populated()
+        _ = try untouched.sync(full: true)
+        var exchange = RejoinExchange(rejoining: untouched.source, serving: beta, base: base)
+        let outcome = try exchange.run()
+        #expect(outcome.conflicts == 0 && outcome.pushed == 0)
+        #expect(exchange.serving == beta)
+    }
+
+    @Test func aRejoin_refusesAConfirmationOfAnotherCopy_andTheServingNodesError() throws {
+        let (alpha, beta, base) = try Self.diverged()
+        var confused = RejoinExchange(rejoining: alpha, serving: beta, base: base)
+        #expect {
+            try confused.run { message in
+                guard case .conflictStored = message else { return message }
+                return .conflictStored(path: "readme")
+            }
+        } throws: { error in
+            if case .unexpected(_, "instead of conflictStored") = error as? PeerSessionError { true } else { false }
+        }
+
+        var machine = try RejoinMachine(group: "g", share: "s", epoch: 2, node: "alpha")
+        _ = machine.start()
+        #expect(throws: PeerSessionError.self) { try machine.receive(.error(code: .unknownShare, message: "moved")) }
+        #expect(throws: PeerSessionError.self) { try machine.receive(.conflictStored(path: "x")) }
+    }
+}

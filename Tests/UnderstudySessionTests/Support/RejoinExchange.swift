@@ -1,0 +1,94 @@
+import NIOCore
+import UnderstudyCore
+import UnderstudyDelta
+import UnderstudySession
+import UnderstudyWire
+
+/// A rejoin of one share in memory: `RejoinMachine` on the rejoining node's tree against a serving node that shows
+/// its tree and the base of the takeover, and takes conflict copies into its tree (only under conflict-copy names,
+/// never over an existing file), as the serving node's half does.
+struct RejoinExchange {
+    var rejoining: MemoryTree
+    var serving: MemoryTree
+    /// The serving node's tree when it took the group over: what both last shared.
+    var base: [ManifestEntry]
+    var now: Double = 1_796_000_000
+    /// Copies the rejoining node kept, by original path.
+    var kept: [String: String] = [:]
+
+    /// - Parameter tamper: replaces a message on its way to the rejoining node.
+    mutating func run(tamper: (PeerMessage) -> PeerMessage = { $0 }) throws -> RejoinMachine.Outcome {
+        var machine = try RejoinMachine(group: "g", share: "s", epoch: 2, node: "alpha")
+        var toServing: [PeerMessage] = []
+        var toRejoining: [PeerMessage] = []
+        var queue = machine.start()[...]
+        var incoming: (header: FileHeader, bytes: [UInt8])?
+        for _ in 0..<10_000 {
+            if let action = queue.popFirst() {
+                switch action {
+                case .send(let message): toServing.append(message)
+                case .flush, .pushed: break
+                case .scanLocal:
+                    let local = Dictionary(uniqueKeysWithValues: rejoining.manifest().map { ($0.path, $0) })
+                    queue = machine.scanned(local, now: now)[...] + queue
+                case .keepAsConflict(let conflict, let copy):
+                    kept[conflict.path] = copy
+                    rejoining.move(conflict.path, to: copy)
+                case .push(let path, _, let reason):
+                    let node = rejoining[path]!
+                    toServing.append(
+                        .conflictBegin(
+                            group: "g", share: "s", reason: reason,
+                            header: FileHeader(
+                                path: path, size: Int64(node.content.count), attributes: node.attributes,
+                                basis: .none)))
+                    toServing.append(.fileChunk(ByteBuffer(bytes: node.content)))
+                    toServing.append(.fileEnd(contentHash: MemoryTree.hash(node.content)))
+                case .finished(let outcome):
+                    return outcome
+                }
+                continue
+            }
+            if !toServing.isEmpty {
+                try serve(toServing.removeFirst(), incoming: &incoming) { toRejoining.append(tamper($0)) }
+            } else if !toRejoining.isEmpty {
+                queue = try machine.receive(toRejoining.removeFirst())[...]
+            } else {
+                fatalError("the two sides wait for each other: \(machine.stage)")
+            }
+        }
+        fatalError("the rejoin did not end")
+    }
+
+    /// The serving node's half.
+    private mutating func serve(
+        _ message: PeerMessage, incoming: inout (header: FileHeader, bytes: [UInt8])?, send: (PeerMessage) -> Void
+    ) throws {
+        switch message {
+        case .rejoinOpen:
+            let compressor = try ZstdCompressor(level: 3)
+            for tree in [serving.manifest(), base] {
+                send(.manifestChunk(try ManifestTransfer.encodeChunk(tree, compressor)))
+                send(.manifestEnd(partials: [], removed: []))
+            }
+        case .conflictBegin(_, _, _, let header):
+            guard ConflictName.isConflictCopy(header.path), serving[header.path] == nil else {
+                send(.error(code: .pathRefused, message: "refused \(header.path)"))
+                return
+            }
+            incoming = (header, [])
+        case .fileChunk(let data):
+            incoming?.bytes += data.readableBytesView
+        case .fileEnd(let hash):
+            guard let received = incoming, MemoryTree.hash(received.bytes) == hash else {
+                send(.error(code: .contentMismatch, message: "conflict copy damaged"))
+                return
+            }
+            incoming = nil
+            try serving.commit(received.header.path, content: received.bytes, attributes: received.header.attributes)
+            send(.conflictStored(path: received.header.path))
+        default:
+            throw PeerSessionError.unexpected(message, "on the serving node")
+        }
+    }
+}
