@@ -5,7 +5,7 @@ import UnderstudyReplication
 
 /// `understudy adopt GROUP/SHARE --keep|--move-aside`: what the standby does with a replica directory that held files
 /// before it ever mirrored into it (see `ReplicaAdoption`).
-extension ControlServer {
+extension ControlCommands {
     func handleAdopt(share path: String, mode: AdoptMode) async -> ControlResponse {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, let group = node.configuration.groups[parts[0]],

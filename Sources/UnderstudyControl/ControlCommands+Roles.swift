@@ -8,7 +8,7 @@ import UnderstudyRejoin
 import UnderstudyReplication
 
 /// `switchover`, `failback` and `conflicts`.
-extension ControlServer {
+extension ControlCommands {
     func handleRoles(_ request: ControlRequest) async -> ControlResponse {
         switch request {
         case .switchover, .failback:

@@ -11,90 +11,18 @@ import UnderstudyFailover
 import UnderstudyReplication
 import UnderstudySupport
 
-/// The local control API: a Unix socket (mode 0600, in the state directory by default) where each line is a
-/// JSON `ControlRequest` and each answer a JSON `ControlResponse` line. Only root or the daemon's user can
-/// connect. The CLI uses it; the web console will too.
-package struct ControlServer: Service, Sendable {
+/// What the node answers to each `ControlRequest`: the status, syncs, archives and history, switchovers and
+/// failbacks, manual failovers, conflicts and adoptions. It knows no transport: `ControlSocket` brings it the CLI's
+/// requests, and the HTTP API will bring it the same ones.
+package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     let node: NodeRuntime
-    let socketPath: String
     let syncRequests: [String: SyncRequests]
     var failover: FailoverService? = nil
     var archives: ArchiveService? = nil
     /// For asking the peer (a switchover asked for on the follower).
     var peerTLS: NIOSSLContext? = nil
 
-    /// Binds the control socket, mode 0600 from its first instant (a socket made with the process umask and then
-    /// restricted would be open to everyone for a moment). A file left by a daemon that died is replaced: the state
-    /// directory's lock, held by this process, says no other daemon of this node uses it.
-    static func listen(path: String) throws -> Int32 {
-        unlink(path)
-        let fd = understudy_unix_listen(path, 128)
-        guard fd >= 0 else {
-            throw NodeError(.systemCall, "cannot create the control socket \(path): \(errnoText(-fd))")
-        }
-        return fd
-    }
-
-    /// Answers on the control socket until cancelled or shut down gracefully; the socket is removed then.
-    package func run() async throws {
-        try await cancelWhenGracefulShutdown { try await self.answer() }
-    }
-
-    private func answer() async throws {
-        let descriptor = try Self.listen(path: socketPath)
-        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
-        do {
-            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .bind(descriptor) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder()))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
-        } catch {
-            // NIO closed the descriptor it was given (closing it again could close another thread's file).
-            unlink(socketPath)
-            throw error
-        }
-        node.logger.info("control socket at \(socketPath)")
-        defer { unlink(socketPath) }
-        try await withTaskCancellationHandler {
-            try await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { try? await serve(connection) }
-                    }
-                }
-            }
-        } onCancel: {
-            server.channel.close(promise: nil)
-        }
-    }
-
-    private func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async throws {
-        try await connection.executeThenClose { inbound, outbound in
-            for try await line in inbound {
-                let response = await handle(Data(line.readableBytesView))
-                var data = try JSONEncoder.control.encode(response)
-                data.append(UInt8(ascii: "\n"))
-                try await outbound.write(ByteBuffer(bytes: data))
-            }
-        }
-    }
-
-    func handle(_ data: Data) async -> ControlResponse {
-        let request: ControlRequest
-        do {
-            request = try JSONDecoder.control.decode(ControlRequest.self, from: data)
-        } catch let refusal as ControlRequestError {
-            return .failure(ControlRequestError(refusal.code, "bad control request: \(refusal.message)"))
-        } catch {
-            return .failure(
-                ControlRequestError(
-                    .badRequest,
-                    "bad control request: \(error); expected one JSON object per line, like {\"version\": \(ControlRequest.version), \"command\": \"status\"}"
-                ))
-        }
+    package func handle(_ request: ControlRequest) async -> ControlResponse {
         switch request {
         case .archives, .archiveNow, .archiveRemove, .history, .restore:
             guard let archives else {
@@ -187,7 +115,7 @@ package struct ControlServer: Service, Sendable {
         }
     }
 
-    func report() -> NodeStatusReport {
+    package func report() -> NodeStatusReport {
         let open = (try? node.database.conflicts()) ?? []
         var groups = node.status.snapshot(now: node.now())
         for index in groups.indices {
@@ -201,48 +129,14 @@ package struct ControlServer: Service, Sendable {
     }
 
     package init(
-        node: NodeRuntime, socketPath: String, syncRequests: [String: SyncRequests], failover: FailoverService? = nil,
+        node: NodeRuntime, syncRequests: [String: SyncRequests], failover: FailoverService? = nil,
         archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil
     ) {
         self.node = node
-        self.socketPath = socketPath
         self.syncRequests = syncRequests
         self.failover = failover
         self.archives = archives
         self.peerTLS = peerTLS
-    }
-}
-
-/// Splits a byte stream at newlines; refuses a line longer than 1 MiB.
-struct LineDecoder: ByteToMessageDecoder {
-    typealias InboundOut = ByteBuffer
-
-    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
-            if buffer.readableBytes > 1024 * 1024 { throw NodeError(.badRequest, "control request longer than 1 MiB") }
-            return .needMoreData
-        }
-        let line = buffer.readSlice(length: newline - buffer.readerIndex)!
-        buffer.moveReaderIndex(forwardBy: 1)
-        context.fireChannelRead(wrapInboundOut(line))
-        return .continue
-    }
-}
-
-extension JSONEncoder {
-    public static var control: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }
-}
-
-extension JSONDecoder {
-    public static var control: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
     }
 }
 

@@ -127,9 +127,8 @@ public struct NodeDaemon: Service {
     /// that fails stops the node.
     private func runParts(groups: [GroupConfiguration], syncRequests: [String: SyncRequests]) async throws {
         let runtime = runtime
-        let control = ControlServer(
-            node: runtime, socketPath: runtime.nodeConfiguration.controlSocket, syncRequests: syncRequests,
-            failover: failover, archives: archives, peerTLS: tlsClient)
+        let control = ControlCommands(
+            node: runtime, syncRequests: syncRequests, failover: failover, archives: archives, peerTLS: tlsClient)
         let roles = GroupRoles(
             runtime: runtime, followers: followers, tls: tlsClient, requests: syncRequests, links: failover,
             changes: runtime.holderChanges.subscribe())
@@ -147,7 +146,7 @@ public struct NodeDaemon: Service {
             StatusReporter(
                 node: runtime, notify: { [notifications] in notifications.notify($0) },
                 stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds),
-            control,
+            ControlSocket(path: runtime.nodeConfiguration.controlSocket, handler: control, logger: runtime.logger),
         ]
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

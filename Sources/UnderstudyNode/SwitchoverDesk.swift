@@ -6,7 +6,7 @@ protocol SwitchoverDesk: Sendable {
     func runSwitchover(askedByPeer request: ControlRequest) async -> ControlResponse
 }
 
-extension ControlServer: SwitchoverDesk {
+extension ControlCommands: SwitchoverDesk {
     func runSwitchover(askedByPeer request: ControlRequest) async -> ControlResponse {
         await handleSwitchover(request, forwarded: true)
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Logging
 import Testing
 @testable import UnderstudyControl
 import UnderstudyCore
@@ -11,17 +12,48 @@ import UnderstudyCore
 /// DESIGN rule 7 for the local API: a bad request gets an error that says what was expected, and the daemon
 /// goes on answering.
 @Suite(.serialized)
-struct ControlServerTests {
+struct ControlSocketTests {
     @Test func theControlSocket_isPrivateFromItsFirstInstant_whateverTheUmask() throws {
         let root = TestTree.makeTemporaryDirectory("control-mode")
         defer { TestTree.remove(root) }
         // The process umask here (022 or so) would give a socket bound the usual way mode 0755 until a chmod.
-        let fd = try ControlServer.listen(path: root + "/control.sock")
+        let fd = try ControlSocket.listen(path: root + "/control.sock")
         defer { close(fd) }
         var info = stat()
         #expect(lstat(root + "/control.sock", &info) == 0)
         #expect(info.st_mode & 0o777 == 0o600, "mode \(String(info.st_mode & 0o777, radix: 8)) at creation")
         #expect(info.st_mode & S_IFMT == S_IFSOCK)
+    }
+
+    /// Records the requests it is handed and answers each with its command's name.
+    final class RecordingHandler: ControlRequestHandler, @unchecked Sendable {
+        private let lock = NSLock()
+        private var received: [ControlRequest] = []
+        var requests: [ControlRequest] { lock.withLock { received } }
+
+        func handle(_ request: ControlRequest) async -> ControlResponse {
+            lock.withLock { received.append(request) }
+            return .done("handled \(request)")
+        }
+    }
+
+    @Test func theSocket_handsEachDecodedRequestToItsHandler_andRefusesABadLineWithoutIt() async throws {
+        let root = TestTree.makeTemporaryDirectory("control-handler")
+        defer { TestTree.remove(root) }
+        let handler = RecordingHandler()
+        let socket = ControlSocket(path: root + "/control.sock", handler: handler, logger: Logger(label: "test"))
+        let serving = Task { try await socket.run() }
+        defer { serving.cancel() }
+        let client = ControlClient(socketPath: root + "/control.sock")
+        let answer = try await onThread { try client.send(.sync(group: "files"), waitingUpTo: 10) }
+        #expect(answer.ok)
+        #expect(answer.message?.contains("handled") == true, "\(answer)")
+        let refused = try await onThread { try client.send(line: Data(#"{"version": 1, "command": "restore"}"#.utf8)) }
+        #expect(!refused.ok && refused.code == "bad-request", "\(refused)")
+        #expect(handler.requests == [.sync(group: "files")], "a request that cannot be decoded reaches no handler")
+        serving.cancel()
+        _ = await serving.result
+        #expect(access(root + "/control.sock", F_OK) != 0, "the socket is removed when the service ends")
     }
 
     @Test(arguments: [
