@@ -103,7 +103,7 @@ extension ArchiveService {
             "archive \(id) of \(context.key): \(info.files) files, \(ByteCount.format(info.bytes)), \(String(format: "%.2f", info.seconds ?? 0)) s (\(info.method ?? "?"))"
         )
         node.event(
-            .info, "archive-taken", "archive \(id): \(info.files) files, \(info.bytes) bytes", share: context.key)
+            .info, .archiveTaken, "archive \(id): \(info.files) files, \(info.bytes) bytes", share: context.key)
         reportSuccess(context, info)
         return info
     }
@@ -211,7 +211,7 @@ extension ArchiveService {
                     "archive \(archive.id) of \(key) was interrupted (the daemon stopped while making it); removed its partial tree, the next run makes a new one"
                 )
                 node.event(
-                    .warning, "archive-interrupted",
+                    .warning, .archiveInterrupted,
                     "archive \(archive.id) was interrupted; its partial tree was removed", share: key)
             case .pruning:
                 renameat(store.archives, archive.id, store.trash, archive.id)
@@ -269,7 +269,7 @@ extension ArchiveService {
         await emptyTrash(store)
         try node.database.deleteArchive(share: context.key, id: id)
         node.logger.info("archive \(id) of \(context.key) removed (\(reason))")
-        node.event(.info, "archive-removed", "archive \(id) removed (\(reason))", share: context.key)
+        node.event(.info, .archiveRemoved, "archive \(id) removed (\(reason))", share: context.key)
     }
 
     /// Removes what the retention of `schedule` no longer keeps, oldest first; failed and interrupted runs of the

@@ -207,7 +207,7 @@ extension ArchiveService {
             "restored \(files) files of \(context.key)/\(path) from \(sourceText) into \(destination)\(inPlace ? " (in place; \(replaced) live files kept in the history)" : "")"
         )
         node.event(
-            .info, "restored", "\(files) files of \(path.isEmpty ? "/" : path) from \(sourceText) into \(destination)",
+            .info, .restored, "\(files) files of \(path.isEmpty ? "/" : path) from \(sourceText) into \(destination)",
             share: context.key)
         return RestoreReport(
             destination: destination, source: sourceText, files: files, bytes: bytes, replaced: replaced, notes: notes)

@@ -196,7 +196,7 @@ public final class ArchiveService: Service, Sendable {
 
     func report(_ context: ShareContext, failure: String) {
         node.logger.error("archives of \(context.key): \(failure)")
-        node.event(.error, "archive-failed", failure, share: context.key)
+        node.event(.error, .archiveFailed, failure, share: context.key)
         node.status.update(group: context.group.name, share: context.share.name) { status in
             var archive = status.archive ?? ShareArchiveStatus()
             archive.lastError = failure

@@ -54,7 +54,7 @@ extension ControlCommands {
         case .success(let message):
             context.replicaAdopted.withLockedValue { $0 = true }
             node.logger.notice("adopt: \(message)")
-            node.event(.info, "replica-adopted", message, share: key)
+            node.event(.info, .replicaAdopted, message, share: key)
             // The share waited for this: sync it now, and report how that went.
             let results = await syncRequests[group.name]?.request() ?? []
             return .synced(results, message: message)

@@ -137,7 +137,7 @@ extension ControlCommands {
             let outcome = try ConflictResolver.resolve(parts[2], keep: keep, in: context, database: node.database)
             let conflict = outcome.conflict
             node.event(
-                .info, "conflict-resolved",
+                .info, .conflictResolved,
                 "\(conflict.path): kept \(keep.rawValue) (\(conflict.node)'s version was \(conflict.copy))",
                 share: context.key)
             return ControlResponse.done("\(context.key)/\(conflict.path): \(outcome.summary)")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import UnderstudyCore
 import UnderstudyHealth
+import UnderstudyState
 import UnderstudyWire
 
 /// Feeding the machines: heartbeats, ticks, check results, the administrator's `failover`; and performing
@@ -186,7 +187,7 @@ extension FailoverService {
                 let (stored, report) = await actions.takeOver(ownership)
                 if stored { runtime.setOwnership(ownership, group: group) }
                 runtime.event(
-                    stored ? .warning : .error, "takeover", "group \(group): " + report.lines.joined(separator: "; "))
+                    stored ? .warning : .error, .takeover, "group \(group): " + report.lines.joined(separator: "; "))
                 feed(group) {
                     $0.takeoverFinished(
                         stored: stored, succeeded: report.succeeded, detail: report.text, at: runtime.now())
@@ -201,7 +202,7 @@ extension FailoverService {
                 let report = await actions.release(runStopScripts: runStopScripts)
                 self.report(group, report.lines)
                 if !report.lines.isEmpty {
-                    runtime.event(.warning, "release", "group \(group): " + report.lines.joined(separator: "; "))
+                    runtime.event(.warning, .release, "group \(group): " + report.lines.joined(separator: "; "))
                 }
                 feed(group) { $0.released(at: runtime.now()) }
                 if !report.succeeded { retryRelease(group, report) }
@@ -316,7 +317,7 @@ extension FailoverService {
         case .critical: runtime.logger.critical("\(line)")
         }
         runtime.event(
-            event.severity == .info ? .info : event.severity == .warning ? .warning : .error, event.kind.rawValue,
+            event.severity == .info ? .info : event.severity == .warning ? .warning : .error, EventKind(event.kind),
             event.summary)
         notifier(event)
     }

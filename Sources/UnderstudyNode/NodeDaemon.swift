@@ -91,7 +91,7 @@ public struct NodeDaemon: Service {
         runtime.logger.info(
             "node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))"
         )
-        runtime.event(.info, "node-started", "node \(runtime.name) started")
+        runtime.event(.info, .nodeStarted, "node \(runtime.name) started")
         if !lock.previousRunStoppedCleanly {
             // Each follower removes what the crash left in its trees before its first sync (see StandbyGroupService);
             // nothing here delays the heartbeats.
@@ -116,7 +116,7 @@ public struct NodeDaemon: Service {
         }
         for context in runtime.shareContexts.values { context.index.waitUntilPersisted() }
         runtime.logger.info("node \(runtime.name) stopped")
-        runtime.event(.info, "node-stopped", "node \(runtime.name) stopped")
+        runtime.event(.info, .nodeStopped, "node \(runtime.name) stopped")
         lock.markStoppedCleanly()
         lock.release()
     }
@@ -144,7 +144,8 @@ public struct NodeDaemon: Service {
                 node: runtime.name, clock: runtime.clock, conflicts: conflicts,
                 notify: { [notifications] in notifications.notify($0) }),
             StatusReporter(
-                node: runtime, notify: { [notifications] in notifications.notify($0) },
+                node: runtime.name, status: runtime.status, clock: runtime.clock, logger: runtime.logger,
+                notify: { [notifications] in notifications.notify($0) },
                 stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds),
             ControlSocket(path: runtime.nodeConfiguration.controlSocket, handler: control, logger: runtime.logger),
         ]

@@ -123,7 +123,7 @@ extension PrimaryService {
             "conflict in \(context.key): \(peer)'s version of \(original) is kept beside it as \(header.path) (\(reason))"
         )
         node.event(
-            .warning, "conflict", "\(peer)'s version of \(original) kept as \(header.path) (\(reason))",
+            .warning, .conflict, "\(peer)'s version of \(original) kept as \(header.path) (\(reason))",
             share: context.key)
         node.conflictFound(
             ConflictFound(share: context.key, path: original, copy: header.path, node: peer, reason: reason))

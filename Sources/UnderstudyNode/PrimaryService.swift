@@ -163,7 +163,7 @@ struct PrimaryService: Service, Sendable {
         } catch {
             let reason = NetworkFailure.peerGone(error) ?? "\(error)"
             logger.warning("connection with standby \(peer) ended: \(reason)")
-            node.event(.warning, "peer-disconnected", "connection with standby \(peer) ended: \(reason)")
+            node.event(.warning, .peerDisconnected, "connection with standby \(peer) ended: \(reason)")
         }
     }
 
@@ -240,7 +240,7 @@ struct PrimaryService: Service, Sendable {
                     logger.warning(
                         "standby \(peer) went away during the sync of \(context.key) (\(gone)); it resumes from its last acknowledged change when it reconnects"
                     )
-                    node.event(.warning, "sync-interrupted", "standby \(peer) went away: \(gone)", share: context.key)
+                    node.event(.warning, .syncInterrupted, "standby \(peer) went away: \(gone)", share: context.key)
                     node.saveStatus(group: groupName, share: shareName)
                     throw error
                 }
@@ -249,7 +249,7 @@ struct PrimaryService: Service, Sendable {
                     $0.lastError = "\(error)"
                 }
                 logger.error("sync \(context.key) failed: \(error)")
-                node.event(.error, "sync-failed", "\(error)", share: context.key)
+                node.event(.error, .syncFailed, "\(error)", share: context.key)
                 node.saveStatus(group: groupName, share: shareName)
                 // Tell the standby why, so its status shows the cause rather than a dropped connection.
                 if !((error as? PeerSessionError)?.isPeerGone ?? false) {

@@ -21,7 +21,7 @@ extension StandbyGroupService {
                     "removed \(outcome.removed) temporaries a crash left in \(tree) (\(outcome.directories) directories walked in \(seconds) s)"
                 )
                 node.event(
-                    .info, "temporaries-removed", "\(outcome.removed) temporaries a crash left in \(tree)",
+                    .info, .temporariesRemoved, "\(outcome.removed) temporaries a crash left in \(tree)",
                     share: context.key)
             }
             for failure in outcome.failures.prefix(5) {

@@ -51,7 +51,7 @@ extension StandbyGroupService {
                 "the mirror of group \(group.name) runs over \(path): its preferred path, \(route.paths[0]), is not usable"
         }
         if preferred { node.logger.notice("\(summary)") } else { node.logger.warning("\(summary)") }
-        node.event(preferred ? .info : .warning, "mirror-moved", summary)
+        node.event(preferred ? .info : .warning, .mirrorMoved, summary)
         node.notify(
             NotificationEvent(
                 kind: .mirrorMoved, severity: preferred ? .info : .warning, node: node.name, group: group.name,

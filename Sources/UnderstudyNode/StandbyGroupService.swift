@@ -288,7 +288,7 @@ struct StandbyGroupService: Service, Sendable {
                         "sync \(context.key) done in \(String(format: "%.3f", outcome.seconds))s: \(outcome.report.filesApplied) files applied, \(ByteCount.format(outcome.bytesReceived)) received, \(outcome.report.failures) failures"
                     )
                     node.event(
-                        ok ? .info : .warning, "sync-finished",
+                        ok ? .info : .warning, .syncFinished,
                         "\(outcome.report.filesApplied) files applied, \(outcome.bytesReceived) bytes received, \(outcome.report.failures) failures",
                         share: context.key)
                 } else if let plan = outcome.summary, plan.operationCount > 0 {
@@ -344,7 +344,7 @@ struct StandbyGroupService: Service, Sendable {
                 // Retried at every sync (an `adopt` may come any time); told once.
                 if context.pathWarnings.isNew("adoption") {
                     node.logger.error("\(text)")
-                    node.event(.error, "replica-not-adopted", text, share: context.key)
+                    node.event(.error, .replicaNotAdopted, text, share: context.key)
                 }
                 node.status.update(group: group.name, share: context.share.name) { status in
                     status.state = .error
@@ -369,7 +369,7 @@ struct StandbyGroupService: Service, Sendable {
         }
         node.saveStatus(group: group.name, share: share)
         node.logger.error("sync \(group.name)/\(share) failed: \(message)")
-        node.event(.error, "sync-failed", message, share: "\(group.name)/\(share)")
+        node.event(.error, .syncFailed, message, share: "\(group.name)/\(share)")
     }
 
     private func markDisconnected(_ reason: String) {

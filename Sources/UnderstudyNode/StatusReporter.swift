@@ -1,14 +1,20 @@
 import Foundation
+import Logging
 import ServiceLifecycle
 import UnderstudyCore
 import UnderstudyReplication
+import UnderstudySupport
 
 /// Writes each share's live-mirror figures into the log once a minute while anything happens, so the log alone
 /// tells how far behind the replica was and when; and tells (`replication-stalled`, `replication-resumed`) when a
 /// group's replication has been stuck for `stalledAfter`: a standby cut off from its primary, or changes waiting
 /// that long on either side.
 struct StatusReporter: Service, Sendable {
-    let node: NodeRuntime
+    /// This node's name, for the notifications.
+    let node: String
+    let status: StatusRegistry
+    let clock: any EngineClock
+    let logger: Logger
     var interval: Double = 60
     var notify: @Sendable (NotificationEvent) -> Void = { _ in }
     var stalledAfter: Double = 60
@@ -21,13 +27,13 @@ struct StatusReporter: Service, Sendable {
     private func report() async {
         var last: [String: (Int64, Int64)] = [:]
         var watch = ReplicationStallWatch(threshold: stalledAfter)
-        var nextFigures = node.now() + interval
+        var nextFigures = clock.monotonicSeconds() + interval
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(min(checkEvery, interval)))
             if Task.isCancelled { return }
-            let snapshot = node.status.snapshot(now: node.now())
+            let snapshot = status.snapshot(now: clock.monotonicSeconds())
             for group in snapshot { watchStall(group, &watch) }
-            guard node.now() >= nextFigures else { continue }
+            guard clock.monotonicSeconds() >= nextFigures else { continue }
             nextFigures += interval
             for group in snapshot {
                 for share in group.shares {
@@ -41,7 +47,7 @@ struct StatusReporter: Service, Sendable {
                     var line =
                         "live mirror \(key) (\(group.role)): \(share.changesPending) changes pending, lag \(Self.milliseconds(share.lagSeconds)), \(ByteCount.format(Int64(share.throughputBytesPerSecond)))/s \(moved) over the last minute, \(share.liveSyncs) live syncs and \(share.fullSyncs) full comparisons since start"
                     if let problem = share.captureProblem { line += "; capture incomplete: \(problem)" }
-                    node.logger.info("\(line)")
+                    logger.info("\(line)")
                 }
             }
         }
@@ -52,7 +58,7 @@ struct StatusReporter: Service, Sendable {
         let connected = group.role == .primary || group.peerConnected
         let worst = group.shares.map(\.lagSeconds).max() ?? 0
         let healthy = connected && worst < stalledAfter
-        switch watch.observe(group: group.name, healthy: healthy, at: node.now()) {
+        switch watch.observe(group: group.name, healthy: healthy, at: clock.monotonicSeconds()) {
         case .stalled(let seconds)?:
             let why =
                 connected
@@ -60,20 +66,20 @@ struct StatusReporter: Service, Sendable {
                 : "this standby has not been connected to \(group.peer) for \(Int(seconds)) s"
             notify(
                 NotificationEvent(
-                    kind: .replicationStalled, severity: .warning, node: node.name, group: group.name,
+                    kind: .replicationStalled, severity: .warning, node: node, group: group.name,
                     topic: group.name,
-                    summary: "replication of group \(group.name) is stalled on \(node.name): \(why)",
+                    summary: "replication of group \(group.name) is stalled on \(node): \(why)",
                     detail: group.shares.map {
                         "\($0.name): \($0.state.rawValue), \($0.changesPending) changes pending, lag \(Self.milliseconds($0.lagSeconds))"
                             + ($0.lastError.map { ", last error: \($0)" } ?? "")
                     }.joined(separator: "\n"),
-                    time: node.clock.wallSeconds()))
+                    time: clock.wallSeconds()))
         case .resumed(let seconds)?:
             notify(
                 NotificationEvent(
-                    kind: .replicationResumed, severity: .info, node: node.name, group: group.name, topic: group.name,
-                    summary: "replication of group \(group.name) runs again on \(node.name) after \(Int(seconds)) s",
-                    detail: "", time: node.clock.wallSeconds()))
+                    kind: .replicationResumed, severity: .info, node: node, group: group.name, topic: group.name,
+                    summary: "replication of group \(group.name) runs again on \(node) after \(Int(seconds)) s",
+                    detail: "", time: clock.wallSeconds()))
         case nil:
             break
         }

@@ -43,7 +43,7 @@ package struct RejoinSession {
             "group \(group.name): rejoining as the follower of \(group.peer(of: node.name)) at epoch \(epoch): reconciling this node's tree first"
         )
         node.event(
-            .warning, "rejoin-started",
+            .warning, .rejoinStarted,
             "group \(group.name): reconciling with \(group.peer(of: node.name)) at epoch \(epoch)")
         var total = RejoinMachine.Outcome()
         for share in group.shares {
@@ -59,7 +59,7 @@ package struct RejoinSession {
             total.deletions += outcome.deletions
         }
         node.event(
-            total.conflicts > 0 ? .warning : .info, "rejoin-finished",
+            total.conflicts > 0 ? .warning : .info, .rejoinFinished,
             "group \(group.name): reconciled at epoch \(epoch): \(total.conflicts) conflicts, \(total.copies) files to copy back, \(total.deletions) deletions"
         )
     }

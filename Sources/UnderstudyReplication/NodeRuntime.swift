@@ -158,10 +158,11 @@ public final class NodeRuntime: Sendable {
         peerNews.publish(.rejoined(group: group))
     }
 
-    package func event(_ level: EventLevel, _ kind: String, _ message: String, share: String? = nil) {
+    package func event(_ level: EventLevel, _ kind: EventKind, _ message: String, share: String? = nil) {
         do {
             try database.appendEvent(
-                EventRecord(time: clock.wallTime(), level: level.rawValue, kind: kind, share: share, message: message))
+                EventRecord(
+                    time: clock.wallTime(), level: level.rawValue, kind: kind.rawValue, share: share, message: message))
         } catch {
             logger.warning("could not record event: \(error)")
         }

@@ -201,7 +201,7 @@ package struct PrimaryShareSync {
         let compared = source.lazy.filter { $0.kind == .file && replicaDigests[$0.path] != nil }.count
         guard !mismatches.isEmpty else {
             context.logger.info("verification of \(context.key): \(compared) files compared by content, all identical")
-            context.event(.info, "verify-clean", "\(compared) files compared by content, all identical")
+            context.event(.info, .verifyClean, "\(compared) files compared by content, all identical")
             return plan
         }
         let named =
@@ -210,7 +210,7 @@ package struct PrimaryShareSync {
         let text =
             "\(mismatches.count) of \(compared) files differed on the replica although their size and modification time matched the source (changed on the replica behind understudy's back, or corrupted by its disk): \(named); sending them again"
         context.logger.warning("verification of \(context.key): \(text)")
-        context.event(.warning, "verify-repaired", text)
+        context.event(.warning, .verifyRepaired, text)
         for path in mismatches { context.sendWhole.insert(path) }
         return ContentVerification.resending(mismatches, source: source, in: plan)
     }

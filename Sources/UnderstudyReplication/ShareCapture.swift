@@ -56,7 +56,7 @@ package final class ShareCapture: Sendable {
             state.withLockedValue { $0.problem = report.limitProblem }
             if let problem = report.limitProblem {
                 context.logger.error("change capture of \(context.key) is incomplete: \(problem)")
-                context.event(.error, "capture-incomplete", problem)
+                context.event(.error, .captureIncomplete, problem)
             }
             context.logger.info(
                 "watching \(report.watches) directories of \(context.key) for changes (set up in \(String(format: "%.2f", context.now() - started))s)"
@@ -66,7 +66,7 @@ package final class ShareCapture: Sendable {
                 "cannot watch \(context.localPath) for changes: \(error); the share is mirrored by periodic full comparisons (resync_interval) only"
             state.withLockedValue { $0.problem = problem }
             context.logger.error("\(problem)")
-            context.event(.error, "capture-failed", problem)
+            context.event(.error, .captureFailed, problem)
         }
         publish()
         let thread = Thread { [self] in runFlusher() }

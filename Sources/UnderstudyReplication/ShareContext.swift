@@ -81,10 +81,11 @@ public struct ShareContext: Sendable {
         }?.stop()
     }
 
-    func event(_ level: EventLevel, _ kind: String, _ message: String) {
+    func event(_ level: EventLevel, _ kind: EventKind, _ message: String) {
         do {
             try database.appendEvent(
-                EventRecord(time: clock.wallTime(), level: level.rawValue, kind: kind, share: key, message: message))
+                EventRecord(
+                    time: clock.wallTime(), level: level.rawValue, kind: kind.rawValue, share: key, message: message))
         } catch {
             logger.warning("could not record event: \(error)")
         }

@@ -177,7 +177,7 @@ struct StandbyReplicaSteps {
             context.logger.log(
                 level: isNew ? .error : .debug,
                 "refused \(RelativePath.shown(path)) from the primary for \(context.key): \(error); nothing written")
-            if isNew { context.event(.error, "path-refused", "refused \(RelativePath.shown(path)): \(error)") }
+            if isNew { context.event(.error, .pathRefused, "refused \(RelativePath.shown(path)): \(error)") }
         } else {
             let retry =
                 code == .nameUnusable

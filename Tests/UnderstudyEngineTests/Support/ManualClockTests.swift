@@ -3,6 +3,7 @@ import Testing
 import UnderstudyCore
 import UnderstudyReplication
 import UnderstudySupport
+import UnderstudyState
 import UnderstudyTestSupport
 
 /// The manual clock that tests of waiting parts move by hand, and the node runtime reading the clock it is given.
@@ -64,7 +65,7 @@ struct ManualClockTests {
         #expect(runtime.now() == 10)
         clock.advance(by: 90)
         let recorded = try await onThread {
-            runtime.event(.info, "test-event", "stamped by the manual clock")
+            runtime.event(.info, EventKind(rawValue: "test-event"), "stamped by the manual clock")
             return try runtime.database.recentEvents(limit: 1).first
         }
         #expect(recorded?.time == Date(timeIntervalSince1970: 1_700_000_090))
