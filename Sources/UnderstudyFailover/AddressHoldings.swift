@@ -34,7 +34,7 @@ final class AddressHoldings: Sendable {
     private let failing = NIOLockedValueBox<Set<Holding>>([])
     private let running = NIOLockedValueBox(false)
     private let lapsed: @Sendable (String) -> Void
-    private let finished = DispatchSemaphore(value: 0)
+    private let renewer = NIOLockedValueBox<OwnedThread?>(nil)
 
     init(
         lifetime: UInt32, guardian: AddressGuardian?, logger: Logger,
@@ -77,8 +77,7 @@ final class AddressHoldings: Sendable {
     func start() {
         running.withLockedValue { $0 = true }
         let every = Double(lifetime) / 4
-        Thread { [self] in
-            defer { finished.signal() }
+        let thread = OwnedThread(name: "address-renewer") { [self] in
             var next = MonotonicClock.seconds()
             while running.withLockedValue({ $0 }) {
                 let now = MonotonicClock.seconds()
@@ -90,16 +89,19 @@ final class AddressHoldings: Sendable {
                 }
                 usleep(50_000)
             }
-        }.start()
+        }
+        renewer.withLockedValue { $0 = thread }
     }
 
-    /// Stops renewing (the daemon is stopping; the guardian removes the addresses once it has gone).
-    func stop() {
-        let wasRunning = running.withLockedValue { state -> Bool in
-            defer { state = false }
-            return state
+    /// Stops renewing (the daemon is stopping; the guardian removes the addresses once it has gone). The renewing
+    /// thread is joined first (it sleeps 50 ms between looks), without holding a thread of the cooperative pool.
+    func stop() async {
+        running.withLockedValue { $0 = false }
+        let thread = renewer.withLockedValue { thread -> OwnedThread? in
+            defer { thread = nil }
+            return thread
         }
-        if wasRunning { finished.wait() }
+        await thread?.join(waitingAtMost: 5)
         guardian?.stop()
     }
 

@@ -300,7 +300,6 @@ package final class FailoverService: Service, Sendable {
             }
         }
         holdings?.start()
-        defer { holdings?.stop() }
         let ticker = OwnedThread(name: "failover-ticker") { [weak self] in
             while let self, self.state.withLockedValue({ $0.running }) {
                 self.tick()
@@ -355,6 +354,7 @@ package final class FailoverService: Service, Sendable {
         // Stops the ticker too (`running`), which is joined before the addresses stop being renewed.
         abandonHandOvers()
         await ticker.join(waitingAtMost: 2)
+        await holdings?.stop()
     }
 
     /// What the replication side learns (a peer's ownership in a handshake, a rejoin finished), subscribed from the

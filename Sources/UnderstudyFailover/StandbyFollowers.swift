@@ -5,13 +5,23 @@ import UnderstudySupport
 /// The tasks that keep this node's replicas following their primaries, one per group, so a takeover can stop
 /// exactly one — and wait until it has stopped — before its replica becomes the live data.
 package final class StandbyFollowers: Service, Sendable {
-    private let tasks = NIOLockedValueBox<[String: Task<Void, Never>]>([:])
+    /// A group's follower, and a stream that finishes when it has ended (a wait for it that can be cancelled).
+    private struct Follower: Sendable {
+        var task: Task<Void, Never>
+        var ended: AsyncStream<Void>
+    }
+
+    private let tasks = NIOLockedValueBox<[String: Follower]>([:])
 
     package init() {}
 
     package func start(group: String, _ body: @escaping @Sendable () async -> Void) {
-        let task = Task { await body() }
-        tasks.withLockedValue { $0[group] = task }
+        let (ended, finish) = AsyncStream.makeStream(of: Void.self)
+        let task = Task {
+            await body()
+            finish.finish()
+        }
+        tasks.withLockedValue { $0[group] = Follower(task: task, ended: ended) }
     }
 
     /// Cancels the group's follower and waits for its end, at most `seconds`: a follower in the middle of
@@ -20,28 +30,22 @@ package final class StandbyFollowers: Service, Sendable {
     /// and a cancelled task closes any connection it still opens. True when it ended in time.
     @discardableResult
     package func stop(group: String, waitingAtMost seconds: Double) async -> Bool {
-        guard let task = tasks.withLockedValue({ $0.removeValue(forKey: group) }) else { return true }
-        task.cancel()
-        let ended = NIOLockedValueBox<Bool?>(nil)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let finish: @Sendable (Bool) -> Void = { value in
-                let first = ended.withLockedValue { state -> Bool in
-                    guard state == nil else { return false }
-                    state = value
-                    return true
-                }
-                if first { continuation.resume() }
+        guard let follower = tasks.withLockedValue({ $0.removeValue(forKey: group) }) else { return true }
+        follower.task.cancel()
+        // Whichever comes first, its end or the time limit; the other wait is cancelled, and both end at once.
+        return await withTaskGroup(of: Bool.self) { waits in
+            waits.addTask {
+                for await _ in follower.ended {}
+                return !Task.isCancelled
             }
-            Task {
-                await task.value
-                finish(true)
-            }
-            Task {
+            waits.addTask {
                 try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-                finish(false)
+                return false
             }
+            let first = await waits.next() ?? false
+            waits.cancelAll()
+            return first
         }
-        return ended.withLockedValue { $0 } ?? false
     }
 
     /// Waits for the daemon's shutdown, then stops every follower and waits until each has ended.
@@ -53,7 +57,7 @@ package final class StandbyFollowers: Service, Sendable {
     package func stopAll() async {
         let all = tasks.withLockedValue { tasks -> [Task<Void, Never>] in
             defer { tasks.removeAll() }
-            return Array(tasks.values)
+            return tasks.values.map(\.task)
         }
         for task in all { task.cancel() }
         for task in all { await task.value }
