@@ -1,5 +1,6 @@
 import NIOCore
 import UnderstudyCore
+import UnderstudySession
 import UnderstudyTransport
 import UnderstudyWire
 
@@ -19,30 +20,14 @@ package enum PeerHandshake {
         try await writer.send(.hello(PeerHello(cluster: cluster, node: node, ownerships: ownerships)))
         try await writer.flush()
         guard let message = try await receive() else { throw PeerSessionError.closed("before saying hello") }
-        guard case .hello(let hello) = message else {
-            if case .error(let code, let text) = message { throw PeerSessionError.remote(code, text) }
-            throw PeerSessionError.unexpected(message, "instead of hello")
-        }
-        if hello.protocolVersion != PeerHello.currentProtocolVersion {
-            let text =
-                "protocol version \(hello.protocolVersion) is not supported (this node speaks \(PeerHello.currentProtocolVersion)); run the same understudy version on both nodes"
-            try? await writer.send(.error(code: .protocolVersion, message: text))
+        switch try HelloCheck.check(message, cluster: cluster, certifiedPeer: certifiedPeer) {
+        case .success(let hello):
+            return hello
+        case .failure(let refusal):
+            try? await writer.send(.error(code: refusal.code, message: refusal.text))
             try? await writer.flush()
-            throw PeerSessionError.refused(text)
+            throw PeerSessionError.refused(refusal.text)
         }
-        if hello.cluster != cluster {
-            let text = "peer belongs to cluster '\(hello.cluster)', not '\(cluster)'"
-            try? await writer.send(.error(code: .wrongCluster, message: text))
-            try? await writer.flush()
-            throw PeerSessionError.refused(text)
-        }
-        if hello.node != certifiedPeer {
-            let text = "peer says it is '\(hello.node)' but its certificate names '\(certifiedPeer)'"
-            try? await writer.send(.error(code: .unexpectedMessage, message: text))
-            try? await writer.flush()
-            throw PeerSessionError.refused(text)
-        }
-        return hello
     }
 
     /// The handshake of `node` with `peer`: its ownerships of the groups they share, and what it learns back.
