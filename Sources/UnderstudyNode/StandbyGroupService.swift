@@ -267,9 +267,10 @@ struct StandbyGroupService: Service, Sendable {
                 node.status.recordTransfer(
                     group: group.name, share: share.name, bytes: outcome.bytesReceived, at: node.now())
                 node.status.setProgress(group: group.name, share: share.name, nil)
+                let syncedAt = node.clock.wallTime()
                 node.status.update(group: group.name, share: share.name) { status in
                     status.state = ok ? .inSync : .behind
-                    status.lastSyncAt = .now
+                    status.lastSyncAt = syncedAt
                     status.lastSyncSeconds = outcome.seconds
                     status.lastPlan = outcome.summary
                     status.bytesReceived += outcome.bytesReceived

@@ -116,7 +116,7 @@ public final class NodeRuntime: Sendable {
         ownership(group: group)?.owner == name
     }
 
-    func peerOwnershipHeard(peer: String, group: String, ownership: GroupOwnership) {
+    package func peerOwnershipHeard(peer: String, group: String, ownership: GroupOwnership) {
         peerNews.publish(.ownershipHeard(peer: peer, group: group, ownership: ownership))
     }
 

@@ -4,8 +4,19 @@ import UnderstudySession
 import UnderstudyTransport
 import UnderstudyWire
 
+/// What a peer connection's handshake needs from the node: who it is, the groups it shares with the peer and who
+/// holds them as it knows, and where to tell what it learns of the peer's view.
+package protocol HandshakeParty: Sendable {
+    var name: String { get }
+    var configuration: ClusterConfiguration { get }
+    func ownership(group: String) -> GroupOwnership?
+    func peerOwnershipHeard(peer: String, group: String, ownership: GroupOwnership)
+}
+
+extension NodeRuntime: HandshakeParty {}
+
 /// Both sides say hello first: same protocol version, same cluster, and a node name that matches the
-/// certificate the peer presented.
+/// certificate the peer presented (`HelloCheck`).
 package enum PeerHandshake {
     /// - Parameters:
     ///   - ownerships: who holds each group this node shares with the peer, as this node knows it.
@@ -32,7 +43,7 @@ package enum PeerHandshake {
 
     /// The handshake of `node` with `peer`: its ownerships of the groups they share, and what it learns back.
     package static func exchange(
-        node: NodeRuntime, writer: FrameWriter, peer: String,
+        node: some HandshakeParty, writer: FrameWriter, peer: String,
         receive: () async throws -> PeerMessage?
     ) async throws {
         let shared = node.configuration.groups(whereNode: node.name).filter { $0.peer(of: node.name) == peer }

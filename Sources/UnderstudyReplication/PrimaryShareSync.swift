@@ -109,9 +109,10 @@ package struct PrimaryShareSync {
         let seconds = context.now() - started
         let bytesSent = writer.bytesWritten - bytesBefore
         context.status.setProgress(group: context.group.name, share: context.share.name, nil)
+        let syncedAt = context.clock.wallTime()
         context.status.update(group: context.group.name, share: context.share.name) { status in
             status.state = report.failures == 0 ? .inSync : .behind
-            status.lastSyncAt = .now
+            status.lastSyncAt = syncedAt
             status.lastSyncSeconds = seconds
             status.lastPlan = summary
             status.bytesSent += bytesSent
