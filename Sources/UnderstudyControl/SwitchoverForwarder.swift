@@ -30,7 +30,7 @@ struct SwitchoverForwarder {
                 try? await connection.channel.executeThenClose { _, _ in }
                 throw error
             }
-            let (ok, text) = try await connection.channel.executeThenClose { inbound, outbound in
+            let (ok, text, code) = try await connection.channel.executeThenClose { inbound, outbound in
                 let writer = FrameWriter(outbound: outbound)
                 var iterator = inbound.makeAsyncIterator()
                 try await PeerHandshake.exchange(node: node, writer: writer, peer: holder) { try await iterator.next() }
@@ -40,8 +40,8 @@ struct SwitchoverForwarder {
                     switch message {
                     case .changesPending:
                         continue  // the serving node's notices go to every connection of this peer
-                    case .switchoverReport(let ok, let text):
-                        return (ok, text)
+                    case .switchoverReport(let ok, let text, let code):
+                        return (ok, text, code)
                     case .error(let code, let text):
                         throw PeerSessionError.remote(code, text)
                     default:
@@ -51,7 +51,7 @@ struct SwitchoverForwarder {
                 throw PeerSessionError.closed("before reporting the \(verb)")
             }
             let answer = "(run by \(holder), which served group \(group))\n" + text
-            return ok ? ControlResponse.done(answer) : ControlResponse.refused(answer)
+            return ok ? ControlResponse.done(answer) : ControlResponse.refused(answer, code: code)
         } catch {
             return ControlResponse.refused(
                 "could not ask \(holder), which serves group \(group), to run the \(verb): \(error); run `understudy \(verb) \(group)` there"

@@ -303,7 +303,8 @@ struct PrimaryService: Service, Sendable {
         let response = await switchovers.runSwitchover(askedByPeer: request)
         try await writer.send(
             .switchoverReport(
-                ok: response.ok, text: response.ok ? response.message ?? "" : response.error ?? response.message ?? ""))
+                ok: response.ok, text: response.ok ? response.message ?? "" : response.error ?? response.message ?? "",
+                code: response.code))
         try await writer.flush()
     }
 

@@ -157,9 +157,10 @@ public enum PeerFrameCodec {
         case .switchoverAsk(let group, let failback, let force, let dryRun):
             buffer.writeWireString(group)
             buffer.writeInteger(UInt8((failback ? 1 : 0) | (force ? 2 : 0) | (dryRun ? 4 : 0)))
-        case .switchoverReport(let ok, let text):
+        case .switchoverReport(let ok, let text, let code):
             buffer.writeInteger(UInt8(ok ? 1 : 0))
             buffer.writeWireString(text)
+            buffer.writeWireString(code ?? "")
         }
         buffer.setInteger(UInt32(buffer.writerIndex - start), at: lengthIndex)
     }
@@ -357,7 +358,17 @@ public enum PeerFrameCodec {
         case .switchoverReport:
             let ok: UInt8 = try reader.integer()
             guard ok <= 1 else { throw WireError(.malformedFrame, "switchoverReport: ok is \(ok), not 0 or 1") }
-            message = .switchoverReport(ok: ok == 1, text: try reader.string("report"))
+            let text = try reader.string("report")
+            let code = try reader.string("code")
+            // A code is a short word of lower-case letters, digits and dashes (`peer-not-ready`), shown as is.
+            guard code.utf8.count <= 64,
+                code.utf8.allSatisfy({ (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d })
+            else {
+                throw WireError(
+                    .malformedFrame,
+                    "switchoverReport: code \(String(reflecting: String(code.prefix(64)))) is not a code")
+            }
+            message = .switchoverReport(ok: ok == 1, text: text, code: code.isEmpty ? nil : code)
         }
         try reader.expectEnd()
         return message

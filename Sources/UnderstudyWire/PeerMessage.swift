@@ -69,8 +69,9 @@ public enum PeerMessage: Sendable, Equatable {
     /// Asks the node serving `group` to hand it to the asker: a switchover (or a failback, which is one towards
     /// the configured primary); `dryRun`: only say whether it could, and what it would do.
     case switchoverAsk(group: String, failback: Bool, force: Bool, dryRun: Bool)
-    /// The serving node's answer: `ok` false when refused or failed; `text` is its report.
-    case switchoverReport(ok: Bool, text: String)
+    /// The serving node's answer: `ok` false when refused or failed; `text` is its report; `code` the stable code of
+    /// a refusal or failure (see `CodedError`), so the asker's command line shows the same one.
+    case switchoverReport(ok: Bool, text: String, code: String? = nil)
 
     public var typeName: String { messageType.name.description }
 
@@ -108,8 +109,8 @@ public enum PeerMessage: Sendable, Equatable {
 
 public struct PeerHello: Sendable, Equatable {
     /// 3: the hello carries who holds each group the two nodes share. 4: rejoin and conflict copies.
-    /// 5: a switchover asked for on the follower.
-    public static let currentProtocolVersion: UInt16 = 5
+    /// 5: a switchover asked for on the follower. 6: its report carries the code of a refusal.
+    public static let currentProtocolVersion: UInt16 = 6
     public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String

@@ -89,6 +89,7 @@ struct PeerFrameCodecTests {
         .switchoverAsk(group: "files", failback: false, force: true, dryRun: false),
         .switchoverReport(ok: true, text: "services stopped (12 ms)\nhanded epoch 3 to beta"),
         .switchoverReport(ok: false, text: ""),
+        .switchoverReport(ok: false, text: "beta is not a standby in step", code: "peer-not-ready"),
     ])
     func roundTrips_everyMessage(message: PeerMessage) throws {
         #expect(try roundTrip(message) == message)
@@ -212,6 +213,18 @@ struct PeerFrameCodecTests {
         }
         #expect { _ = try PeerFrameCodec.decode(frame: &ok) } throws: {
             ($0 as? WireError)?.message == "switchoverReport: ok is 2, not 0 or 1"
+        }
+    }
+
+    @Test(arguments: ["Peer Not Ready", "code\u{1b}[31m", String(repeating: "a", count: 65)])
+    func refuses_aSwitchoverReportWhoseCodeIsNotACode(code: String) {
+        var report = frame(type: 25) { buffer in
+            buffer.writeInteger(UInt8(0))
+            string("refused", into: &buffer)
+            string(code, into: &buffer)
+        }
+        #expect { _ = try PeerFrameCodec.decode(frame: &report) } throws: {
+            ($0 as? WireError)?.message.hasPrefix("switchoverReport: code") == true
         }
     }
 

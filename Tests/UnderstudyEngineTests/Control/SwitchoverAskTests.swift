@@ -64,11 +64,12 @@ struct SwitchoverAskTests {
         try cluster.start("alpha")
         _ = try await cluster.status("alpha")
         let answer = try await ask(cluster, group: "files")
-        guard case .switchoverReport(let ok, let text)? = answer else {
+        guard case .switchoverReport(let ok, let text, let code)? = answer else {
             Issue.record("expected a report, got \(String(describing: answer))")
             return
         }
         #expect(!ok && text.contains("takes part in no failover"), "\(text)")
+        #expect(code == "no-failover", "the refusal's code travels with it")
         #expect(try await cluster.status("alpha").groups.first?.role == .primary)
     }
 }
