@@ -14,19 +14,21 @@ extension ControlCommands {
             let known = node.configuration.groups.values.flatMap { group in
                 group.shares.map { "\(group.name)/\($0.name)" }
             }.sorted()
-            return ControlResponse.refused("adopt needs GROUP/SHARE, one of: \(known.joined(separator: ", "))")
+            return ControlResponse.refused(
+                "adopt needs GROUP/SHARE, one of: \(known.joined(separator: ", "))", code: "unknown-share")
         }
         let key = "\(group.name)/\(share.name)"
         guard group.standby == node.name,
             let context = node.shareContexts[ShareKey(group: group.name, share: share.name)]
         else {
             return ControlResponse.refused(
-                "the replica of \(key) is on its standby, \(group.standby): run `understudy adopt \(key)` there")
+                "the replica of \(key) is on its standby, \(group.standby): run `understudy adopt \(key)` there",
+                code: "not-the-standby")
         }
         guard !node.owns(group: group.name) else {
             return ControlResponse.refused(
-                "\(node.name) serves group \(group.name) now: \(context.localPath) is the live data, not a replica to adopt"
-            )
+                "\(node.name) serves group \(group.name) now: \(context.localPath) is the live data, not a replica to adopt",
+                code: "serving-now")
         }
         let identity = ReplicaAdoption.Identity(cluster: node.configuration.cluster, share: key, node: node.name)
         if ReplicaAdoption.marker(context.localPath)?.matches(identity) == true {
@@ -50,7 +52,8 @@ extension ControlCommands {
         switch outcome {
         case .failure(let error):
             return ControlResponse.refused(
-                "could not adopt \(context.localPath) for \(key): \(error); nothing was changed")
+                "could not adopt \(context.localPath) for \(key): \(error); nothing was changed",
+                code: (error as? any CodedError)?.errorCode ?? "failed")
         case .success(let message):
             context.replicaAdopted.withLockedValue { $0 = true }
             node.logger.notice("adopt: \(message)")

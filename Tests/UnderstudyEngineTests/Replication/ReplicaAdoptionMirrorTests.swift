@@ -120,12 +120,14 @@ struct ReplicaAdoptionMirrorTests {
             try beta.send(ControlRequest.adopt(share: "files/nope", mode: .keep), waitingUpTo: 30)
         }
         #expect(!unknown.ok && unknown.error?.contains("one of: files/data") == true, "\(unknown)")
+        #expect(unknown.code == "unknown-share")
         let onPrimary = try await onThread {
             try alpha.send(ControlRequest.adopt(share: "files/data", mode: .keep), waitingUpTo: 30)
         }
         #expect(
             !onPrimary.ok && onPrimary.error?.contains("run `understudy adopt files/data` there") == true,
             "\(onPrimary)")
+        #expect(onPrimary.code == "not-the-standby")
         #expect(FileManager.default.fileExists(atPath: cluster.replica + "/precious.txt"))
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/" + ReplicaAdoption.markerName))
     }
