@@ -194,10 +194,11 @@ struct StandbyGroupService: Service, Sendable {
                 await requests.requeue(waiters)
                 throw error
             } catch {
+                let code = Self.code(of: error)
                 let failed = group.shares.map {
                     SyncResult(
                         group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
-                        error: "\(error)")
+                        error: "\(error)", code: code)
                 }
                 for waiter in waiters { waiter.resume(returning: failed) }
                 throw error
@@ -242,7 +243,7 @@ struct StandbyGroupService: Service, Sendable {
                 results.append(
                     SyncResult(
                         group: group.name, share: share.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0,
-                        error: refusal))
+                        error: refusal, code: "replica-not-adopted"))
                 continue
             }
             let sync = StandbyShareSync(context: context, applyOwnership: node.applyOwnership)
@@ -301,14 +302,15 @@ struct StandbyGroupService: Service, Sendable {
                     SyncResult(
                         group: group.name, share: share.name, ok: ok, seconds: outcome.seconds,
                         plan: outcome.summary, bytesReceived: outcome.bytesReceived,
-                        error: ok ? nil : "\(outcome.report.failures) files could not be applied"))
+                        error: ok ? nil : "\(outcome.report.failures) files could not be applied",
+                        code: ok ? nil : "apply-failed"))
             } catch let error as PeerSessionError {
                 if case .remote(.unknownShare, let text) = error {
                     recordFailure(share.name, text)
                     results.append(
                         SyncResult(
                             group: group.name, share: share.name, ok: false, seconds: 0, plan: nil,
-                            bytesReceived: 0, error: text))
+                            bytesReceived: 0, error: text, code: "unknown-share"))
                     continue
                 }
                 recordFailure(share.name, "\(error)")
@@ -387,10 +389,19 @@ struct StandbyGroupService: Service, Sendable {
             let waiters = await requests.takeWaiters()
             let results = group.shares.map {
                 SyncResult(
-                    group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0, error: error)
+                    group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0, error: error,
+                    code: "peer-unreachable")
             }
             for waiter in waiters { waiter.resume(returning: results) }
         }
+    }
+
+    /// The code of a sync that failed with `error`: what the serving node reported, a connection that went away, or
+    /// the code of a local failure (the replica's file system, the state database).
+    static func code(of error: Error) -> String {
+        if case .remote(let code, _) = error as? PeerSessionError { return code.name }
+        if isDroppedConnection(error) { return "disconnected" }
+        return (error as? any CodedError)?.errorCode ?? "failed"
     }
 
     /// The connection went away under us (rather than the primary refusing or the replica failing).

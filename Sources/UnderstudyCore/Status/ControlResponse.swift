@@ -42,10 +42,13 @@ public enum ControlResponse: Sendable, Equatable {
         }
     }
 
-    /// The stable code of the refusal, when its part names one.
+    /// The stable code of the refusal (of a sync: of the first share that failed), when its part names one.
     public var code: String? {
-        if case .refused(_, let code) = self { return code }
-        return nil
+        switch self {
+        case .refused(_, let code): return code
+        case .synced(let results, _, _): return results.first { !$0.ok }?.code
+        default: return nil
+        }
     }
 
     /// What a command did, or would do, for people.
@@ -117,6 +120,7 @@ extension ControlResponse: Codable {
             try fields.encodeIfPresent(report, forKey: .status)
             try fields.encodeIfPresent(message, forKey: .message)
             try fields.encodeIfPresent(error, forKey: .error)
+            try fields.encodeIfPresent(code, forKey: .code)
         case .done(let message):
             try fields.encode(Answer.done, forKey: .answer)
             try fields.encode(message, forKey: .message)

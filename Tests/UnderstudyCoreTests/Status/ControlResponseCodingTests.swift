@@ -9,6 +9,9 @@ struct ControlResponseCodingTests {
         cluster: "test", node: "beta", version: "1", startedAt: Date(timeIntervalSince1970: 1_790_000_000), groups: [])
     static let failed = SyncResult(
         group: "files", share: "data", ok: false, seconds: 1, plan: nil, bytesReceived: 0, error: "replica full")
+    static let full = SyncResult(
+        group: "files", share: "mail", ok: false, seconds: 1, plan: nil, bytesReceived: 0,
+        error: "3 files could not be applied", code: "apply-failed")
     static let fine = SyncResult(
         group: "files", share: "logs", ok: true, seconds: 1, plan: nil, bytesReceived: 10, error: nil)
 
@@ -16,7 +19,7 @@ struct ControlResponseCodingTests {
         .status(report), .synced([fine], status: report), .synced([fine, failed], message: "adopted"),
         .done("taking over group files"), .plan("would hand over epoch 2", ready: false, conflicts: []),
         .archives([]), .history([]), .conflicts([]), .refused("no group 'nope'", code: "unknown-share"),
-        .refused("something failed"),
+        .refused("something failed"), .synced([fine, full]),
     ]
 
     @Test(arguments: every) func everyAnswer_roundTrips(response: ControlResponse) throws {
@@ -36,6 +39,8 @@ struct ControlResponseCodingTests {
         #expect(ControlResponse.plan("", ready: true, conflicts: []).ok)
         #expect(ControlResponse.refused("no", code: "busy").code == "busy")
         #expect(ControlResponse.done("ok").code == nil && ControlResponse.done("ok").message == "ok")
+        #expect(ControlResponse.synced([Self.fine, Self.full, Self.failed]).code == "apply-failed")
+        #expect(ControlResponse.synced([Self.failed]).code == nil, "a result of an older daemon has no code")
     }
 
     @Test func aCodedError_becomesARefusalWithItsCode_andAnyOtherError_withItsDescription() {

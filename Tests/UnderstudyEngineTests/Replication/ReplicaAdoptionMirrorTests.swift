@@ -32,6 +32,7 @@ struct ReplicaAdoptionMirrorTests {
         #expect(!response.ok)
         #expect(
             response.syncResults?.first?.error?.contains("understudy adopt files/data --keep") == true, "\(response)")
+        #expect(response.code == "replica-not-adopted" && response.syncResults?.first?.code == "replica-not-adopted")
         #expect(try String(contentsOfFile: cluster.replica + "/precious.txt", encoding: .utf8) == "not the source's")
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + "/source-only.txt"))
         let share = try #require(try await cluster.status("beta").groups.first?.shares.first)
