@@ -11,5 +11,5 @@ public struct HolderChange: Sendable, Equatable {
     }
 }
 
-/// Every change of a group's holder (`NodeRuntime.holderChanges`).
+/// Every change of a group's holder (`OwnershipTable.changes`, also `NodeRuntime.holderChanges`).
 public typealias HolderChanges = Broadcast<HolderChange>

@@ -19,7 +19,9 @@ public struct ShareKey: Hashable, Sendable {
     }
 }
 
-/// What every part of a running node shares: its configuration, state database, file indexes and live status.
+/// What every part of a running node shares: its configuration, state database, file indexes and live status, and
+/// its named parts: who holds each group (`ownerships`) and the event log (`events`). Parts that need one thing take
+/// that part (or a narrow protocol, such as `HandshakeParty`) rather than the whole runtime.
 public final class NodeRuntime: Sendable {
     public let configuration: ClusterConfiguration
     public let name: String
@@ -34,8 +36,10 @@ public final class NodeRuntime: Sendable {
     public let clock: any EngineClock
     /// Seconds on the clock's monotonic reading.
     public var now: @Sendable () -> Double { { [clock] in clock.monotonicSeconds() } }
-    /// Who holds each group, as this node knows it (stored in the state database; kept here for quick reads).
-    private let ownerships = NIOLockedValueBox<[String: GroupOwnership]>([:])
+    /// Who holds each group, as this node knows it, and the news of each change of holder.
+    package let ownerships: OwnershipTable
+    /// The node's log of events.
+    package let events: EventLog
 
     /// - Parameter notifier: hands an event to the notification channels (the daemon's `NotificationService`).
     public init(
@@ -53,6 +57,7 @@ public final class NodeRuntime: Sendable {
         applyOwnership = geteuid() == 0
         startedAt = clock.wallTime()
         database = try StateDatabase(directory: nodeConfiguration.stateDirectory)
+        events = EventLog(database: database, clock: clock, logger: logger)
         var groups: [GroupStatus] = []
         var contexts: [ShareKey: ShareContext] = [:]
         let status = StatusRegistry([])
@@ -90,6 +95,7 @@ public final class NodeRuntime: Sendable {
         }
         for group in groups { status.add(group) }
         self.status = status
+        ownerships = OwnershipTable(node: name, configuration: configuration, status: status)
         shareContexts = contexts
         for group in configuration.groups(whereNode: name) {
             setOwnership(
@@ -107,13 +113,13 @@ public final class NodeRuntime: Sendable {
     }
 
     public func ownership(group: String) -> GroupOwnership? {
-        ownerships.withLockedValue { $0[group] }
+        ownerships.ownership(group: group)
     }
 
     /// True when this node holds `group` by epoch: it serves it, and its replica (if it was the standby) is the
     /// live data that must never again follow the old primary.
     public func owns(group: String) -> Bool {
-        ownership(group: group)?.owner == name
+        ownerships.owns(group: group)
     }
 
     package func peerOwnershipHeard(peer: String, group: String, ownership: GroupOwnership) {
@@ -121,19 +127,11 @@ public final class NodeRuntime: Sendable {
     }
 
     package func setOwnership(_ ownership: GroupOwnership, group: String) {
-        let before = ownerships.withLockedValue { $0.updateValue(ownership, forKey: group) }
-        guard let configured = configuration.groups[group] else { return }
-        let role: GroupRole =
-            ownership.owner == name
-            ? .primary : configured.primary == name && ownership.epoch > 0 ? .steppedDown : .standby
-        status.update(group: group) { $0.role = role }
-        if before.map({ $0.owner != ownership.owner }) ?? false {
-            holderChanges.publish(HolderChange(group: group, ownership: ownership))
-        }
+        ownerships.set(ownership, group: group)
     }
 
     /// Each change of a group's holder (the daemon starts or stops serving and following on it).
-    public let holderChanges = HolderChanges()
+    public var holderChanges: HolderChanges { ownerships.changes }
     /// What the replication side learns for the failover machines: a peer's ownership from the handshake, a rejoin
     /// finished.
     public let peerNews = Broadcast<PeerNews>()
@@ -159,13 +157,7 @@ public final class NodeRuntime: Sendable {
     }
 
     package func event(_ level: EventLevel, _ kind: EventKind, _ message: String, share: String? = nil) {
-        do {
-            try database.appendEvent(
-                EventRecord(
-                    time: clock.wallTime(), level: level.rawValue, kind: kind.rawValue, share: share, message: message))
-        } catch {
-            logger.warning("could not record event: \(error)")
-        }
+        events.record(level, kind, message, share: share)
     }
 
     /// Persists one share's figures so `status` after a restart still shows the last sync.

@@ -82,13 +82,7 @@ public struct ShareContext: Sendable {
     }
 
     func event(_ level: EventLevel, _ kind: EventKind, _ message: String) {
-        do {
-            try database.appendEvent(
-                EventRecord(
-                    time: clock.wallTime(), level: level.rawValue, kind: kind.rawValue, share: key, message: message))
-        } catch {
-            logger.warning("could not record event: \(error)")
-        }
+        EventLog(database: database, clock: clock, logger: logger).record(level, kind, message, share: key)
     }
 }
 
