@@ -70,65 +70,67 @@ extension PrimaryService {
             try await writer.flush()
             throw PeerSessionError.refused(text)
         }
-        guard ConflictName.isConflictCopy(header.path) else {
-            let text =
-                "refused a conflict copy named \(RelativePath.shown(header.path)): only names with \(ConflictName.marker) are taken"
-            try await writer.send(.error(code: .pathRefused, message: text))
-            try await writer.flush()
-            throw PeerSessionError.refused(text)
-        }
-        let directory = try ShareDirectory(path: context.localPath, create: false)
-        var options = ReplicaWriter.Options(applyOwnership: node.applyOwnership)
-        options.partialThreshold = .max
-        let replicaWriter = try ReplicaWriter(share: directory, options: options)
-        let incoming = try IncomingFile(
-            header: FileHeader(path: header.path, size: header.size, attributes: header.attributes, basis: .none),
-            share: directory, partialThreshold: .max, decompressor: try ZstdDecompressor())
-        receiving: while true {
-            guard let message = try await iterator.next() else {
-                throw PeerSessionError.closed("while receiving a conflict copy")
-            }
-            switch message {
-            case .fileChunk(let chunk):
-                try chunk.withUnsafeReadableBytes { raw throws(FileSystemError) in try incoming.receive(raw) }
-            case .fileEnd(let hash):
-                do {
-                    _ = try incoming.finish(expectedHash: hash, writer: replicaWriter)
-                    // Recorded before it is linked into the tree: a crash in between leaves a record whose copy the
-                    // peer pushes again (the copy is missing here), never a copy nobody lists.
-                    try record(header, of: peer, reason: reason, context: context)
-                    try incoming.commitNew()
-                } catch {
-                    incoming.discard()
-                    if Self.sameFile(directory: context.localPath, header: header) {
-                        break receiving  // stored by an earlier, interrupted attempt
-                    }
-                    try await writer.send(
-                        .error(code: .internalError, message: "could not keep conflict copy \(header.path): \(error)"))
+        // Performs `ConflictCopyMachine`'s actions: the copy goes to a temporary, is recorded before it is linked
+        // into the tree (a crash in between leaves a record whose copy the peer pushes again, never a copy nobody
+        // lists), and is confirmed only once in place.
+        var (machine, queue) = ConflictCopyMachine.begin(header: header, reason: reason)
+        var incoming: IncomingFile?
+        var replicaWriter: ReplicaWriter?
+        defer { if !machine.isFinished { incoming?.discard() } }
+        var actions = queue[...]
+        while true {
+            while let action = actions.popFirst() {
+                switch action {
+                case .send(let message):
+                    try await writer.send(message)
+                case .flush:
                     try await writer.flush()
+                case .begin(let plain):
+                    let directory = try ShareDirectory(path: context.localPath, create: false)
+                    var options = ReplicaWriter.Options(applyOwnership: node.applyOwnership)
+                    options.partialThreshold = .max
+                    replicaWriter = try ReplicaWriter(share: directory, options: options)
+                    incoming = try IncomingFile(
+                        header: plain, share: directory, partialThreshold: .max, decompressor: try ZstdDecompressor())
+                case .receive(let chunk):
+                    guard let file = incoming else { continue }
+                    try chunk.withUnsafeReadableBytes { raw throws(FileSystemError) in try file.receive(raw) }
+                case .keep(let copy, let hash):
+                    do {
+                        guard let file = incoming, let replicaWriter else {
+                            throw PeerSessionError.refused("a conflict copy ended before it began")
+                        }
+                        _ = try file.finish(expectedHash: hash, writer: replicaWriter)
+                        try record(copy, of: peer, reason: reason, context: context)
+                        try file.commitNew()
+                        actions = machine.kept()[...] + actions
+                    } catch {
+                        incoming?.discard()
+                        let inPlace = Self.sameFile(directory: context.localPath, header: copy)
+                        actions = machine.keepFailed(alreadyInPlace: inPlace, reason: "\(error)")[...] + actions
+                    }
+                case .discard:
+                    incoming?.discard()
+                    incoming = nil
+                case .accepted(let copy, let reason):
+                    try record(copy, of: peer, reason: reason, context: context)
+                    let original = ConflictName.original(of: copy.path)
+                    node.logger.warning(
+                        "conflict in \(context.key): \(peer)'s version of \(original) is kept beside it as \(copy.path) (\(reason))"
+                    )
+                    node.event(
+                        .warning, .conflict, "\(peer)'s version of \(original) kept as \(copy.path) (\(reason))",
+                        share: context.key)
+                    node.conflictFound(
+                        ConflictFound(share: context.key, path: original, copy: copy.path, node: peer, reason: reason))
+                case .end(let error):
                     throw error
                 }
-                break receiving
-            case .error(let code, let text):
-                incoming.discard()
-                throw PeerSessionError.remote(code, text)
-            default:
-                incoming.discard()
-                throw PeerSessionError.unexpected(message, "while receiving a conflict copy")
             }
+            if machine.isFinished { return }
+            guard let message = try await iterator.next() else { throw PeerSessionError.closed(machine.stage) }
+            actions = machine.receive(message)[...]
         }
-        try record(header, of: peer, reason: reason, context: context)
-        let original = ConflictName.original(of: header.path)
-        node.logger.warning(
-            "conflict in \(context.key): \(peer)'s version of \(original) is kept beside it as \(header.path) (\(reason))"
-        )
-        node.event(
-            .warning, .conflict, "\(peer)'s version of \(original) kept as \(header.path) (\(reason))",
-            share: context.key)
-        node.conflictFound(
-            ConflictFound(share: context.key, path: original, copy: header.path, node: peer, reason: reason))
-        try await writer.send(.conflictStored(path: header.path))
-        try await writer.flush()
     }
 
     /// Records a conflict copy taken into the serving tree (once per copy: a repeated record changes nothing).

@@ -1,6 +1,6 @@
 /// Why a session with a peer ended: it closed, it reported an error, it sent what the protocol does not allow here,
 /// or this side refused it.
-package enum PeerSessionError: Error, CustomStringConvertible {
+package enum PeerSessionError: Error, Equatable, CustomStringConvertible {
     case closed(String)
     case remote(WireErrorCode, String)
     case unexpected(PeerMessage, String)

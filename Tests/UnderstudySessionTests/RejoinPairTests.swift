@@ -73,3 +73,62 @@ import UnderstudyWire
         #expect(throws: PeerSessionError.self) { try machine.receive(.conflictStored(path: "x")) }
     }
 }
+
+/// The serving node takes a conflict copy only under a conflict-copy name, and confirms it only once kept.
+@Suite struct ConflictCopyMachineTests {
+    static let attributes = FileAttributes(mode: 0o644, uid: 0, gid: 0, mtimeSeconds: 9, mtimeNanoseconds: 0)
+    static let copy = FileHeader(
+        path: "docs/report.understudy-conflict-alpha-20261205T030000Z.txt", size: 3, attributes: attributes,
+        basis: .replica)
+
+    @Test func aCopyUnderAnyOtherName_isRefused_beforeAnythingIsWritten() {
+        let plain = FileHeader(path: "etc/passwd", size: 3, attributes: Self.attributes, basis: .none)
+        let (machine, actions) = ConflictCopyMachine.begin(header: plain, reason: "changed-on-both")
+        #expect(machine.isFinished)
+        #expect(!actions.contains { if case .begin = $0 { true } else { false } })
+        guard case .send(.error(.pathRefused, let text)) = actions.first, case .end(.refused) = actions.last else {
+            Issue.record("\(actions)")
+            return
+        }
+        #expect(text.contains("only names with .understudy-conflict- are taken"))
+    }
+
+    @Test func aCopy_isConfirmedOnlyOnceKept_andAsWholeContentNeverAsADelta() {
+        var (machine, actions) = ConflictCopyMachine.begin(header: Self.copy, reason: "changed-on-both")
+        guard case .begin(let opened) = actions.first else {
+            Issue.record("\(actions)")
+            return
+        }
+        #expect(opened.basis == .none && opened.path == Self.copy.path)
+        #expect(machine.receive(.fileEnd(contentHash: [1])) == [.keep(Self.copy, contentHash: [1])])
+        let kept = machine.kept()
+        #expect(kept.suffix(2) == [.send(.conflictStored(path: Self.copy.path)), .flush])
+        #expect(machine.isFinished)
+    }
+
+    @Test func aCopyThatCannotBeKept_isReportedToThePeer_unlessAnEarlierAttemptLeftItInPlace() {
+        var (failing, _) = ConflictCopyMachine.begin(header: Self.copy, reason: "changed-on-both")
+        _ = failing.receive(.fileEnd(contentHash: [1]))
+        let failed = failing.keepFailed(alreadyInPlace: false, reason: "content mismatch")
+        guard case .send(.error(.internalError, let text)) = failed.first, case .end = failed.last else {
+            Issue.record("\(failed)")
+            return
+        }
+        #expect(text.contains("could not keep conflict copy"))
+        var (retried, _) = ConflictCopyMachine.begin(header: Self.copy, reason: "changed-on-both")
+        _ = retried.receive(.fileEnd(contentHash: [1]))
+        #expect(
+            retried.keepFailed(alreadyInPlace: true, reason: "exists").contains(
+                .send(.conflictStored(path: Self.copy.path))))
+    }
+
+    @Test func anythingButContent_endsTheExchange_andDropsWhatArrived() {
+        var (machine, _) = ConflictCopyMachine.begin(header: Self.copy, reason: "changed-on-both")
+        let actions = machine.receive(.syncEnd)
+        #expect(actions.first == .discard)
+        guard case .end(.unexpected) = actions.last else {
+            Issue.record("\(actions)")
+            return
+        }
+    }
+}

@@ -22,7 +22,7 @@ struct RejoinExchange {
         var toServing: [PeerMessage] = []
         var toRejoining: [PeerMessage] = []
         var queue = machine.start()[...]
-        var incoming: (header: FileHeader, bytes: [UInt8])?
+        var copy: (machine: ConflictCopyMachine, bytes: [UInt8])?
         for _ in 0..<10_000 {
             if let action = queue.popFirst() {
                 switch action {
@@ -50,7 +50,7 @@ struct RejoinExchange {
                 continue
             }
             if !toServing.isEmpty {
-                try serve(toServing.removeFirst(), incoming: &incoming) { toRejoining.append(tamper($0)) }
+                try serve(toServing.removeFirst(), copy: &copy) { toRejoining.append(tamper($0)) }
             } else if !toRejoining.isEmpty {
                 queue = try machine.receive(toRejoining.removeFirst())[...]
             } else {
@@ -60,10 +60,13 @@ struct RejoinExchange {
         fatalError("the rejoin did not end")
     }
 
-    /// The serving node's half.
+    /// The serving node's half: both trees on `rejoinOpen`, and each conflict copy through `ConflictCopyMachine`
+    /// (kept only under a conflict-copy name, never over an existing file).
     private mutating func serve(
-        _ message: PeerMessage, incoming: inout (header: FileHeader, bytes: [UInt8])?, send: (PeerMessage) -> Void
+        _ message: PeerMessage, copy: inout (machine: ConflictCopyMachine, bytes: [UInt8])?,
+        send: (PeerMessage) -> Void
     ) throws {
+        var actions: [ConflictCopyMachine.Action]
         switch message {
         case .rejoinOpen:
             let compressor = try ZstdCompressor(level: 3)
@@ -71,24 +74,37 @@ struct RejoinExchange {
                 send(.manifestChunk(try ManifestTransfer.encodeChunk(tree, compressor)))
                 send(.manifestEnd(partials: [], removed: []))
             }
-        case .conflictBegin(_, _, _, let header):
-            guard ConflictName.isConflictCopy(header.path), serving[header.path] == nil else {
-                send(.error(code: .pathRefused, message: "refused \(header.path)"))
-                return
-            }
-            incoming = (header, [])
-        case .fileChunk(let data):
-            incoming?.bytes += data.readableBytesView
-        case .fileEnd(let hash):
-            guard let received = incoming, MemoryTree.hash(received.bytes) == hash else {
-                send(.error(code: .contentMismatch, message: "conflict copy damaged"))
-                return
-            }
-            incoming = nil
-            try serving.commit(received.header.path, content: received.bytes, attributes: received.header.attributes)
-            send(.conflictStored(path: received.header.path))
+            return
+        case .conflictBegin(_, _, let reason, let header):
+            let (machine, first) = ConflictCopyMachine.begin(header: header, reason: reason)
+            copy = (machine, [])
+            actions = first
         default:
-            throw PeerSessionError.unexpected(message, "on the serving node")
+            guard copy != nil else { throw PeerSessionError.unexpected(message, "on the serving node") }
+            actions = copy!.machine.receive(message)
         }
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .send(let message): send(message)
+            case .flush, .begin, .accepted: break
+            case .receive(let data): copy!.bytes += data.readableBytesView
+            case .discard: copy!.bytes = []
+            case .keep(let header, let hash):
+                let bytes = copy!.bytes
+                if MemoryTree.hash(bytes) == hash, serving[header.path] == nil,
+                    (try? serving.commit(header.path, content: bytes, attributes: header.attributes)) != nil
+                {
+                    queue = copy!.machine.kept()[...] + queue
+                } else {
+                    let inPlace = serving[header.path]?.content == bytes
+                    queue = copy!.machine.keepFailed(alreadyInPlace: inPlace, reason: "refused")[...] + queue
+                }
+            case .end(let error):
+                copy = nil
+                throw error  // the serving node ends the connection
+            }
+        }
+        if copy?.machine.isFinished == true { copy = nil }
     }
 }
