@@ -32,11 +32,12 @@ struct AddressHoldingsTests {
         try host.ip("-4", "addr", "show", "dev", "eth0").contains("10.77.1.100/24")
     }
 
-    static func waitUntil(seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    /// Polls without holding a thread of the pool (a blocked pool delays every other test's timers).
+    static func waitUntil(seconds: Double, _ condition: () throws -> Bool) async rethrows -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try condition() { return true }
-            usleep(10_000)
+            try? await Task.sleep(nanoseconds: 10_000_000)
         }
         return try condition()
     }
@@ -52,7 +53,7 @@ struct AddressHoldingsTests {
         #expect(try Self.present(host))
         let closed = Date()
         guardian.stop()  // what the daemon's death does to the pipe
-        #expect(try Self.waitUntil(seconds: 2) { try !Self.present(host) }, "the address outlived its daemon")
+        #expect(try await Self.waitUntil(seconds: 2) { try !Self.present(host) }, "the address outlived its daemon")
         #expect(Date().timeIntervalSince(closed) < 1)
     }
 
@@ -74,7 +75,7 @@ struct AddressHoldingsTests {
         try await Task.sleep(for: .milliseconds(100))
         try await host.run { guardian.hold(Self.address, interface: "eth0") }
         guardian.stop()
-        #expect(try Self.waitUntil(seconds: 2) { try !Self.present(host) })
+        #expect(try await Self.waitUntil(seconds: 2) { try !Self.present(host) })
         #expect(
             try host.ip("-4", "addr", "show", "dev", "eth0").contains("10.77.1.101/24"),
             "a dropped address is not the guardian's")
@@ -96,24 +97,27 @@ struct AddressHoldingsTests {
             holdings.start()
         }
         // The renewing thread is joined whatever the checks find.
-        let checked = Result { () throws -> Void in
+        var failure: (any Error)?
+        do {
             #expect(
                 try host.ip("-4", "addr", "show", "dev", "eth0").contains("valid_lft 2sec")
                     || (try host.ip("-4", "addr", "show", "dev", "eth0").contains("valid_lft 1sec")))
             #expect(
-                try Self.waitUntil(seconds: 5) { try !Self.present(host) },
+                try await Self.waitUntil(seconds: 5) { try !Self.present(host) },
                 "an address whose lifetime ran out is still there")
             #expect(
                 try host.ip("-4", "addr", "show", "dev", "eth0").contains("10.77.1.102/24"), "the renewed one stays")
             // Removed behind its back: the holdings notice, and say which group lost it.
             _ = try host.ip("addr", "del", "10.77.1.102/24", "dev", "eth0")
-            #expect(Self.waitUntil(seconds: 3) { lapsed.withLockedValue { $0 } == ["web"] })
+            #expect(await Self.waitUntil(seconds: 3) { lapsed.withLockedValue { $0 } == ["web"] })
             #expect(holdings.holdings.isEmpty)
             #expect(
                 try !host.ip("-4", "addr", "show", "dev", "eth0").contains("10.77.1.102/24"),
                 "a lapsed address is not brought back")
+        } catch {
+            failure = error
         }
         await holdings.stop()
-        try checked.get()
+        if let failure { throw failure }
     }
 }

@@ -30,9 +30,9 @@ import Testing
         }
         for _ in 0..<1_000 where gate.withLockedValue({ $0 }) == nil { try? await Task.sleep(nanoseconds: 1_000_000) }
         let started = Date()
+        // The follower cannot end before the gate opens, after this returns: returning at all is giving up.
         #expect(await followers.stop(group: "files", waitingAtMost: 0.2) == false)
-        let waited = Date().timeIntervalSince(started)
-        #expect(waited >= 0.2 && waited < 5, "waited \(waited) s")
+        #expect(Date().timeIntervalSince(started) >= 0.2, "it waited for the limit first")
         gate.withLockedValue { $0 }?.resume()
     }
 }
