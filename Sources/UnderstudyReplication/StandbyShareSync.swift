@@ -58,7 +58,7 @@ package struct StandbyShareSync {
                         seconds: context.now() - started)
                 }
                 let next = try await steps.perform(action, writer: writer, machine: &machine)
-                queue = next[...] + queue
+                if !next.isEmpty { queue = next[...] + queue }
             }
             guard let message = try await inbox.next() else { throw PeerSessionError.closed(machine.stage) }
             queue = try machine.receive(message)[...]
