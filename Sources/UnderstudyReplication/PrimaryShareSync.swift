@@ -66,10 +66,10 @@ package struct PrimaryShareSync {
                             scanned = scan
                             let (plan, fileSender) = try makePlan(
                                 scan, replica: replica, partials: partials, digests: verify ? digests : nil)
-                            let summary = plan.summary
                             let next = try machine.planned(
                                 plan, sourceEntries: scan.entries.count, sendWhole: context.sendWhole.all,
                                 source: sourcePath)
+                            let summary = machine.summary
                             logLevel = scope.paths == nil || summary.files > 100 ? .info : .debug
                             context.logger.log(
                                 level: logLevel,

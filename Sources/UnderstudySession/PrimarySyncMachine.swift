@@ -53,6 +53,8 @@ package struct PrimarySyncMachine {
     private var partials: [String: Int64] = [:]
     private var replicaDigests: [String: [UInt8]] = [:]
     private var plan = SyncPlan(operations: [])
+    /// The plan's figures, counted once (empty before the plan).
+    package private(set) var summary = SyncPlanSummary()
     /// Deltas waiting for their signature, and the hard links that wait for them.
     private var deferred: [String: DeltaBasis] = [:]
     private var deferredLinks: [String: [SyncOperation]] = [:]
@@ -120,7 +122,7 @@ package struct PrimarySyncMachine {
             return [
                 .finished(
                     Outcome(
-                        report: report, summary: plan.summary,
+                        report: report, summary: summary,
                         replicaManifest: scope.paths == nil ? replicaByPath : nil, failedPaths: failedPaths))
             ]
         default:
@@ -143,7 +145,8 @@ package struct PrimarySyncMachine {
         }
         state = .sending
         self.plan = plan
-        var actions: [Action] = [.send(.planSummary(plan.summary))]
+        summary = plan.summary
+        var actions: [Action] = [.send(.planSummary(summary))]
         for case .sendFile(let path, _, let basis) in plan.operations where basis != .none && !sendWhole.contains(path)
         {
             deferred[path] = basis

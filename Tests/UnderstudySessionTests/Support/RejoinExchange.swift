@@ -54,10 +54,10 @@ struct RejoinExchange {
             } else if !toRejoining.isEmpty {
                 queue = try machine.receive(toRejoining.removeFirst())[...]
             } else {
-                fatalError("the two sides wait for each other: \(machine.stage)")
+                throw SessionPair.Stalled(description: "the two sides wait for each other: \(machine.stage)")
             }
         }
-        fatalError("the rejoin did not end")
+        throw SessionPair.Stalled(description: "the rejoin did not end within 10,000 steps")
     }
 
     /// The serving node's half: both trees on `rejoinOpen`, and each conflict copy through `ConflictCopyMachine`

@@ -21,6 +21,12 @@ struct SessionPair {
     /// The connection was cut after this many messages.
     struct Cut: Error {}
 
+    /// The two sides stopped making progress: both wait for the other, or the exchange did not end within its
+    /// bound. The test fails with where each side stood, rather than hanging or stopping the test process.
+    struct Stalled: Error, CustomStringConvertible {
+        var description: String
+    }
+
     var source = MemoryTree()
     var replica = MemoryTree()
     var journal = ChangeJournal(captureID: 7)
@@ -191,10 +197,12 @@ struct SessionPair {
                 delivered.append((true, message))
                 standbyActions = try standby.receive(message)[...]
             } else {
-                fatalError("the two sides wait for each other: \(standby.stage), \(primary?.stage ?? "not opened")")
+                throw Stalled(
+                    description:
+                        "the two sides wait for each other: \(standby.stage), \(primary?.stage ?? "not opened")")
             }
         }
-        fatalError("the sync did not end")
+        throw Stalled(description: "the sync did not end within 100,000 steps")
     }
 
     /// The primary's answer to `openShare`: the scope, as its change capture chooses it.
