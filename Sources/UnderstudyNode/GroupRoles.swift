@@ -10,6 +10,7 @@ import UnderstudySupport
 struct GroupRoles: Service, Sendable {
     let runtime: NodeRuntime
     let followers: StandbyFollowers
+    let captures: CaptureService
     let tls: NIOSSLContext
     let requests: [String: SyncRequests]
     let links: any LinkViewSource
@@ -45,15 +46,14 @@ struct GroupRoles: Service, Sendable {
     /// The holder of `group` changed: start serving it (capture, then stop following), or stop and follow.
     func holderChanged(_ name: String) async {
         guard let group = runtime.configuration.groups[name] else { return }
-        let contexts = runtime.shareContexts.values.filter { $0.group.name == name }
         if runtime.owns(group: name) {
-            for context in contexts { _ = try? await onThread { context.startCapture() } }
+            await captures.serve(group: name)
             await followers.stop(group: name, waitingAtMost: 5)
             runtime.logger.notice(
                 "group \(name): this node holds it now; its tree is the live data, served to \(group.peer(of: runtime.name))"
             )
         } else {
-            for context in contexts { _ = try? await onThread { context.stopCapture() } }
+            await captures.release(group: name)
             follow(group)
         }
     }

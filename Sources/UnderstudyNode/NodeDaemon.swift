@@ -102,15 +102,13 @@ public struct NodeDaemon: Service {
         }
         let syncRequests = requests
         // Capture starts before any peer is served: every change after a connection's first comparison is then
-        // in the journal. Only the shares of groups this node holds are watched.
-        let served = runtime.shareContexts.values.filter { runtime.owns(group: $0.group.name) }
-        await withTaskGroup(of: Void.self) { starting in
-            for context in served { starting.addTask { _ = try? await onThread { context.startCapture() } } }
-        }
-        defer { for context in runtime.shareContexts.values { context.stopCapture() } }
+        // in the journal. Only the shares of groups this node holds are watched; the Service stops them at the end.
+        let captures = CaptureService(
+            contexts: Array(runtime.shareContexts.values), holds: { runtime.owns(group: $0) }, logger: runtime.logger)
+        await captures.start()
         await archives?.openAll()
         do {
-            try await runParts(groups: groups, syncRequests: syncRequests)
+            try await runParts(groups: groups, syncRequests: syncRequests, captures: captures)
         } catch is CancellationError where Task.isCancelled || Task.isShuttingDownGracefully {
             // SIGTERM/SIGINT: the parts were cancelled on purpose; that is a clean stop, not a failure.
         }
@@ -125,18 +123,22 @@ public struct NodeDaemon: Service {
     /// before it and, at a graceful shutdown (SIGTERM, SIGINT), stops before them, so notifications go last and
     /// deliver what the others queued on their way out. A part that ends by itself leaves the others running; one
     /// that fails stops the node.
-    private func runParts(groups: [GroupConfiguration], syncRequests: [String: SyncRequests]) async throws {
+    private func runParts(
+        groups: [GroupConfiguration], syncRequests: [String: SyncRequests], captures: CaptureService
+    ) async throws {
         let runtime = runtime
         let control = ControlCommands(
             node: runtime, syncRequests: syncRequests, failover: failover, archives: archives, peerTLS: tlsClient)
         let roles = GroupRoles(
-            runtime: runtime, followers: followers, tls: tlsClient, requests: syncRequests, links: failover,
-            changes: runtime.holderChanges.subscribe())
+            runtime: runtime, followers: followers, captures: captures, tls: tlsClient, requests: syncRequests,
+            links: failover, changes: runtime.holderChanges.subscribe())
         for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
         var parts: [any Service] = [notifications, failover]
         if let archives { parts.append(archives) }
+        parts.append(captures)
         if let tlsServer {
-            parts.append(PrimaryService(node: runtime, tls: tlsServer, switchovers: control, onListening: onListening))
+            parts.append(
+                PrimaryService(node: runtime, tls: tlsServer, switchovers: control, onListening: onListening))
         }
         parts += [
             followers, roles,

@@ -61,7 +61,7 @@ struct StandbyGroupService: Service, Sendable {
                 failedAttempts += 1
                 // Askers wait through a short outage (a primary still starting); after a few attempts they are told.
                 if failedAttempts >= 3 {
-                    answerWaiters(with: "\(holder), which serves group \(group.name), is not reachable: \(error)")
+                    await answerWaiters(with: "\(holder), which serves group \(group.name), is not reachable: \(error)")
                 }
                 // Notices of a connection that is gone: the next one syncs every share.
                 _ = await requests.takeLive()
@@ -87,7 +87,7 @@ struct StandbyGroupService: Service, Sendable {
                         try await withThrowingTaskGroup(of: Void.self) { reader in
                             _ = await requests.takeConnectionEnded()
                             reader.addTask {
-                                await inbox.pump(inbound) { noteChanges($0) }
+                                await inbox.pump(inbound) { await noteChanges($0) }
                                 await requests.noteConnectionEnded()
                             }
                             reader.addTask {
@@ -149,15 +149,14 @@ struct StandbyGroupService: Service, Sendable {
     }
 
     /// A notice from the primary: changes wait in `share`.
-    private func noteChanges(_ message: PeerMessage) {
+    private func noteChanges(_ message: PeerMessage) async {
         guard case .changesPending(let groupName, let share) = message, groupName == group.name else { return }
         let now = node.now()
         node.status.updateLive(group: group.name, share: share) { figures in
             if figures.oldestPendingAt == nil { figures.oldestPendingAt = now }
             figures.changesPending = max(figures.changesPending, 1)
         }
-        let requests = requests
-        Task { await requests.noteChanges(share: share, at: now) }
+        await requests.noteChanges(share: share, at: now)
     }
 
     /// One connection's life: bring every share up to date (only what changed since the acknowledged point,
@@ -384,16 +383,14 @@ struct StandbyGroupService: Service, Sendable {
         }
     }
 
-    private func answerWaiters(with error: String) {
-        Task {
-            let waiters = await requests.takeWaiters()
-            let results = group.shares.map {
-                SyncResult(
-                    group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0, error: error,
-                    code: "peer-unreachable")
-            }
-            for waiter in waiters { waiter.resume(returning: results) }
+    private func answerWaiters(with error: String) async {
+        let waiters = await requests.takeWaiters()
+        let results = group.shares.map {
+            SyncResult(
+                group: group.name, share: $0.name, ok: false, seconds: 0, plan: nil, bytesReceived: 0, error: error,
+                code: "peer-unreachable")
         }
+        for waiter in waiters { waiter.resume(returning: results) }
     }
 
     /// The code of a sync that failed with `error`: what the serving node reported, a connection that went away, or

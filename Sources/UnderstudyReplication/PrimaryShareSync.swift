@@ -13,6 +13,22 @@ import UnderstudyWire
 /// `PlanSender` while this keeps reading what the standby sends (signatures, failures), until the standby reports
 /// everything durable (`syncDone`).
 package struct PrimaryShareSync {
+    /// What a child task of a sync returns: the source's scan, or what the sender sent.
+    private enum Child: Sendable {
+        case scanned(TreeScanner.Result)
+        case sent(PlanSender.Result)
+    }
+
+    /// The scan's result: the group's only child until the plan is made.
+    private static func scanResult(of group: inout ThrowingTaskGroup<Child, any Error>) async throws
+        -> TreeScanner.Result
+    {
+        while let child = try await group.next() {
+            if case .scanned(let scan) = child { return scan }
+        }
+        throw CancellationError()
+    }
+
     package struct Outcome {
         /// The replica's manifest after a full comparison (the base for the next incremental one); nil after a
         /// live sync, which leaves the base as it was.
@@ -38,11 +54,6 @@ package struct PrimaryShareSync {
         let filter = context.share.filter
         let indexSnapshot = context.index.snapshot
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
-        let scanTask = Task { () throws -> TreeScanner.Result in
-            let share = try ShareDirectory(path: sourcePath, create: false)
-            return try TreeScanner(filter: filter, index: indexSnapshot).scan(share, scope: scanScope)
-        }
-        defer { scanTask.cancel() }
         var machine = try PrimarySyncMachine(scope: scope, base: base, verify: verify)
         let kind = scope.paths == nil ? "full comparison" : "live sync"
         var logLevel = Logger.Level.debug
@@ -53,7 +64,12 @@ package struct PrimaryShareSync {
         let (steps, outbox) = AsyncStream.makeStream(of: [PrimarySyncMachine.Action].self)
         defer { outbox.finish() }
         let (outcome, sent): (PrimarySyncMachine.Outcome, PlanSender.Result) =
-            try await withThrowingTaskGroup(of: PlanSender.Result.self) { group in
+            try await withThrowingTaskGroup(of: Child.self) { group in
+                // The scan runs while the replica's manifest arrives; the group's only child until the plan.
+                group.addTask {
+                    let share = try ShareDirectory(path: sourcePath, create: false)
+                    return .scanned(try TreeScanner(filter: filter, index: indexSnapshot).scan(share, scope: scanScope))
+                }
                 var queue: ArraySlice<PrimarySyncMachine.Action> = []
                 var outgoing: [PrimarySyncMachine.Action] = []
                 while true {
@@ -62,7 +78,7 @@ package struct PrimaryShareSync {
                         case .send, .flush, .sendFile:
                             outgoing.append(action)
                         case .plan(let replica, let partials, let digests):
-                            let scan = try await scanTask.value
+                            let scan = try await Self.scanResult(of: &group)
                             scanned = scan
                             let (plan, fileSender) = try makePlan(
                                 scan, replica: replica, partials: partials, digests: verify ? digests : nil)
@@ -80,14 +96,18 @@ package struct PrimaryShareSync {
                                 TransferProgress(
                                     filesTotal: Int64(summary.files), bytesTotal: summary.bytes, startedAt: started))
                             let sender = PlanSender(context: context, fileSender: fileSender, writer: writer)
-                            group.addTask { try await sender.run(steps) }
+                            group.addTask { .sent(try await sender.run(steps)) }
                             queue = next[...] + queue
                         case .standbyFailed(let path, let code, let text, let renameSources):
                             noteFailure(path, code: code, text: text, renameSources: renameSources)
                         case .finished(let outcome):
                             if !outgoing.isEmpty { outbox.yield(outgoing) }
                             outbox.finish()
-                            let sent = try await group.next() ?? PlanSender.Result()
+                            // The sender's result (none when the machine finished before a plan), after the scan.
+                            var sent = PlanSender.Result()
+                            while let child = try await group.next() {
+                                if case .sent(let result) = child { sent = result }
+                            }
                             return (outcome, sent)
                         }
                     }

@@ -4,13 +4,12 @@ import UnderstudyCore
 /// primary's notices of changes (a live sync of those shares), or the resync interval.
 package actor SyncRequests {
     private var waiters: [CheckedContinuation<[SyncResult], Never>] = []
-    private var sleeper: CheckedContinuation<Void, Never>?
-    /// Ends the sleeper's wait after its seconds; cancelled when something else wakes it first.
-    private var timer: Task<Void, Never>?
+    /// Ends the current wait (finished by `wake`).
+    private var sleeper: (id: Int, stream: AsyncStream<Void>.Continuation)?
+    private var sleeps = 0
     private var pending = false
     /// Shares the primary announced changes in, with when the first unserved notice came.
     private var liveSince: [String: Double] = [:]
-    private var generation = 0
 
     package init() {}
     /// The connection's reader saw it end while the loop may be sleeping.
@@ -36,23 +35,19 @@ package actor SyncRequests {
     package func wait(seconds: Double, beforeReconnect: Bool = false) async {
         isReconnectPause = beforeReconnect
         if shouldWake || Task.isCancelled { return }
-        generation += 1
-        let token = generation
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                if Task.isCancelled || shouldWake {
-                    continuation.resume()
-                    return
-                }
-                sleeper = continuation
-                timer = Task {
-                    try? await Task.sleep(for: .seconds(seconds))
-                    await self.wake(.timer(token))
-                }
-            }
-        } onCancel: {
-            Task { await self.wake(.cancel) }
+        let (woken, sleeper) = AsyncStream.makeStream(of: Void.self)
+        sleeps += 1
+        let id = sleeps
+        self.sleeper = (id, sleeper)
+        // The first to end wins: the time, a wake (which finishes the stream), or cancellation (which ends both).
+        await withTaskGroup(of: Void.self) { waits in
+            waits.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            waits.addTask { for await _ in woken {} }
+            await waits.next()
+            waits.cancelAll()
         }
+        sleeper.finish()
+        if self.sleeper?.id == id { self.sleeper = nil }
     }
 
     /// The connection to the primary is gone: an idle loop wakes to reconnect.
@@ -102,22 +97,14 @@ package actor SyncRequests {
     }
 
     private enum Wake {
-        /// The sleep of that generation is over.
-        case timer(Int)
-        case request, cancel
+        case request
         /// Changes announced, or the connection ended: a reconnect pause sleeps through them.
         case news
     }
 
     private func wake(_ reason: Wake) {
-        switch reason {
-        case .timer(let token) where token != generation: return
-        case .news where isReconnectPause: return
-        default: break
-        }
-        sleeper?.resume()
+        if case .news = reason, isReconnectPause { return }
+        sleeper?.stream.finish()
         sleeper = nil
-        timer?.cancel()
-        timer = nil
     }
 }

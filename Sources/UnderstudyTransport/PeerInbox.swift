@@ -23,12 +23,12 @@ package final class PeerInbox: Sendable {
 
     /// Reads `inbound` until it ends; run it in a task that lives as long as the connection.
     package func pump(
-        _ inbound: NIOAsyncChannelInboundStream<PeerMessage>, onNotice: @Sendable (PeerMessage) -> Void
+        _ inbound: NIOAsyncChannelInboundStream<PeerMessage>, onNotice: @Sendable (PeerMessage) async -> Void
     ) async {
         do {
             for try await message in inbound {
                 if case .changesPending = message {
-                    onNotice(message)
+                    await onNotice(message)
                     continue
                 }
                 await push(message)

@@ -1,0 +1,52 @@
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import UnderstudySupport
+
+/// The change capture of every share this node serves, as one Service. `start()` captures the shares of the groups
+/// the node holds before any part serves a standby (a change made after a connection's first comparison must be in
+/// the journal); a group's capture then moves with its holder (`serve`, `release`); when the Service ends (a
+/// graceful shutdown, or its cancellation) every capture stops, its watcher and flusher threads joined.
+package final class CaptureService: Service, Sendable {
+    private let contexts: [ShareContext]
+    private let holds: @Sendable (String) -> Bool
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - contexts: every share of the node; only live groups' shares are captured.
+    ///   - holds: whether the node holds a group (by name) now.
+    package init(contexts: [ShareContext], holds: @escaping @Sendable (String) -> Bool, logger: Logger) {
+        self.contexts = contexts
+        self.holds = holds
+        self.logger = logger
+    }
+
+    /// Captures the shares of the groups the node holds now (watching a tree takes seconds; shares in parallel).
+    package func start() async {
+        let held = contexts.filter { holds($0.group.name) }
+        await withTaskGroup(of: Void.self) { starting in
+            for context in held { starting.addTask { _ = try? await onThread { context.startCapture() } } }
+        }
+    }
+
+    /// Waits for the end (a graceful shutdown, or cancellation), then stops every capture.
+    package func run() async {
+        try? await gracefulShutdown()
+        _ = try? await onThread { [contexts] in for context in contexts { context.stopCapture() } }
+        logger.debug("change capture stopped")
+    }
+
+    /// The node holds `group` now: its shares' changes are captured.
+    package func serve(group: String) async {
+        for context in contexts where context.group.name == group {
+            _ = try? await onThread { context.startCapture() }
+        }
+    }
+
+    /// The node no longer holds `group`: its capture stops.
+    package func release(group: String) async {
+        for context in contexts where context.group.name == group {
+            _ = try? await onThread { context.stopCapture() }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+import UnderstudyCore
+@testable import UnderstudyReplication
+import UnderstudySupport
+
+/// The change capture of the shares a node serves, as one Service: started for the held groups by `start()`, moved
+/// with the holder, stopped (threads joined) when the Service ends.
+struct CaptureServiceTests {
+    @Test func itCapturesTheHeldGroupsAtStart_followsTheHolder_andStopsEveryCaptureWhenItEnds() async throws {
+        let root = TestTree.makeTemporaryDirectory("capture-service")
+        defer { TestTree.remove(root) }
+        try FileManager.default.createDirectory(atPath: root + "/source", withIntermediateDirectories: true)
+        let configuration = try TestConfiguration.pair(root: root)
+        let runtime = try await onThread {
+            try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "test"))
+        }
+        let context = try #require(runtime.shareContexts[ShareKey(group: "files", share: "data")])
+        let holds = NIOLockedValueBox(true)
+        let captures = CaptureService(
+            contexts: [context], holds: { _ in holds.withLockedValue { $0 } }, logger: runtime.logger)
+        await captures.start()
+        let running = Task { await captures.run() }
+        #expect(context.capture != nil)
+
+        holds.withLockedValue { $0 = false }
+        await captures.release(group: "files")
+        #expect(context.capture == nil)
+        holds.withLockedValue { $0 = true }
+        await captures.serve(group: "files")
+        let served = try #require(context.capture)
+        let (_, changes) = served.changes()
+
+        running.cancel()
+        await running.value
+        #expect(context.capture == nil)
+        // A stopped capture ends its subscribers' streams.
+        for await _ in changes {}
+    }
+
+    @Test func aNodeThatHoldsNothing_capturesNothing() async throws {
+        let root = TestTree.makeTemporaryDirectory("capture-service-none")
+        defer { TestTree.remove(root) }
+        let configuration = try TestConfiguration.pair(root: root)
+        let runtime = try await onThread {
+            try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "test"))
+        }
+        let context = try #require(runtime.shareContexts[ShareKey(group: "files", share: "data")])
+        let captures = CaptureService(contexts: [context], holds: { _ in false }, logger: runtime.logger)
+        await captures.start()
+        let running = Task { await captures.run() }
+        #expect(context.capture == nil)
+        running.cancel()
+        await running.value
+    }
+}
