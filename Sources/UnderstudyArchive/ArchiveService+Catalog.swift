@@ -61,7 +61,7 @@ extension ArchiveService {
         let allowHardLinks = !store.reflinks && !node.owns(group: context.group.name)
         if allowHardLinks { context.archiving.noteSharedInodes() }
         let started = node.now()
-        let applyOwnership = node.applyOwnership
+        let applyOwnership = node.identity.appliesOwnership
         let replica = context.share.replica
         let finalID = id
         do {

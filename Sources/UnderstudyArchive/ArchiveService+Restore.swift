@@ -168,7 +168,7 @@ extension ArchiveService {
             ? (keeper(of: context) ?? HistoryKeeper(key: context.key, store: store, index: context.index, clock: clock))
             : nil
         let replica = context.share.replica
-        let applyOwnership = node.applyOwnership
+        let applyOwnership = node.identity.appliesOwnership
         let chosen = items
         let existing: CopyOutcome.Existing =
             inPlace ? .replaceKeepingInHistory : overwrite ? .replaceMovingAside(at: now) : .leave
@@ -399,7 +399,7 @@ extension ArchiveService {
             throw ArchiveError(.badRequest, "--to must be an absolute path, not '\(text)'")
         }
         let resolved = ResolvedPath.resolve(text)
-        for context in node.shareContexts.values {
+        for context in node.shares.all {
             for (what, path) in [
                 ("the replica", context.share.replica), ("the archive directory", context.share.archiveDirectory),
                 ("the tree", context.localPath),

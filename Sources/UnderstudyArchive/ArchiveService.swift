@@ -16,7 +16,7 @@ import UnderstudySupport
 /// at a time. At start it finishes what a crash interrupted: a half-made archive is marked `interrupted` and its
 /// tree removed, a half-pruned one is removed, kept versions without a record are deleted.
 public final class ArchiveService: Service, Sendable {
-    let node: NodeRuntime
+    let node: any ArchiveNode
     /// Wall-clock seconds since 1970 (archive names, schedules, history times): the node's clock unless a test moves it.
     let clock: @Sendable () -> Double
     let notify: @Sendable (NotificationEvent) -> Void
@@ -38,8 +38,8 @@ public final class ArchiveService: Service, Sendable {
     /// The share's history keeper (when `history` is on), as its archive directory was opened with.
     func keeper(of context: ShareContext) -> HistoryKeeper? { context.archiving.history as? HistoryKeeper }
 
-    public init(
-        node: NodeRuntime, notify: @escaping @Sendable (NotificationEvent) -> Void,
+    package init(
+        node: any ArchiveNode, notify: @escaping @Sendable (NotificationEvent) -> Void,
         clock: (@Sendable () -> Double)? = nil, tick: Double = 30
     ) {
         self.node = node
@@ -50,7 +50,7 @@ public final class ArchiveService: Service, Sendable {
 
     /// The standby shares of this node.
     var contexts: [ShareContext] {
-        node.shareContexts.values.filter { $0.group.standby == node.name }.sorted { $0.key < $1.key }
+        node.shares.all.filter { $0.group.standby == node.name }.sorted { $0.key < $1.key }
     }
 
     static func calendar(at time: Double) -> ArchiveCalendar {
@@ -103,7 +103,7 @@ public final class ArchiveService: Service, Sendable {
         if node.owns(group: context.group.name) { return .live }
         guard let group = node.status.snapshot(now: node.now()).first(where: { $0.name == context.group.name }),
             let share = group.shares.first(where: { $0.name == context.share.name }),
-            let lastSync = share.lastSyncAt, lastSync >= node.startedAt
+            let lastSync = share.lastSyncAt, lastSync >= node.identity.startedAt
         else { return .notSyncedSinceStart }
         if group.peerConnected && share.state == .inSync { return .inStep }
         return .stale(since: lastSync.timeIntervalSince1970)

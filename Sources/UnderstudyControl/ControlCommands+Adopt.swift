@@ -19,7 +19,7 @@ extension ControlCommands {
         }
         let key = "\(group.name)/\(share.name)"
         guard group.standby == node.name,
-            let context = node.shareContexts[ShareKey(group: group.name, share: share.name)]
+            let context = node.shares[group: group.name, share: share.name]
         else {
             return ControlResponse.refused(
                 "the replica of \(key) is on its standby, \(group.standby): run `understudy adopt \(key)` there",

@@ -68,7 +68,7 @@ extension ControlCommands {
         if !forwarded, !node.owns(group: name), let peerTLS, let holder = node.ownership(group: name)?.owner,
             holder == group.peer(of: node.name)
         {
-            return await SwitchoverForwarder(node: node, tls: peerTLS)
+            return await SwitchoverForwarder(node: node, logger: node.logger, tls: peerTLS)
                 .ask(
                     holder, group: name, failback: failback, force: force, dryRun: dryRun)
         }
@@ -109,7 +109,7 @@ extension ControlCommands {
         conflicts.map { conflict in
             var conflict = conflict
             let parts = conflict.share.split(separator: "/", maxSplits: 1).map(String.init)
-            if parts.count == 2, let context = node.shareContexts[ShareKey(group: parts[0], share: parts[1])] {
+            if parts.count == 2, let context = node.shares[group: parts[0], share: parts[1]] {
                 var info = stat()
                 if lstat(context.localPath + "/" + conflict.path, &info) == 0 {
                     conflict.currentSize = Int64(info.st_size)
@@ -125,7 +125,7 @@ extension ControlCommands {
     /// on the node that serves the group (its tree is the one with both versions); the rejoin part resolves it.
     private func resolve(_ path: String, keep: ConflictKeep) -> ControlResponse {
         let parts = path.split(separator: "/", maxSplits: 2).map(String.init)
-        guard parts.count == 3, let context = node.shareContexts[ShareKey(group: parts[0], share: parts[1])] else {
+        guard parts.count == 3, let context = node.shares[group: parts[0], share: parts[1]] else {
             return ControlResponse.refused("'\(path)' is not GROUP/SHARE/path of a share of this node")
         }
         guard node.owns(group: parts[0]) else {

@@ -15,7 +15,7 @@ import UnderstudySupport
 /// failbacks, manual failovers, conflicts and adoptions. It knows no transport: `ControlSocket` brings it the CLI's
 /// requests, and the HTTP API will bring it the same ones.
 package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
-    let node: NodeRuntime
+    let node: any ControlNode
     let syncRequests: [String: SyncRequests]
     var failover: FailoverService? = nil
     var archives: ArchiveService? = nil
@@ -124,12 +124,12 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
         }
         return NodeStatusReport(
             cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
-            startedAt: node.startedAt, groups: groups,
+            startedAt: node.identity.startedAt, groups: groups,
             failover: failover?.isActive == true ? failover?.snapshot() : nil)
     }
 
     package init(
-        node: NodeRuntime, syncRequests: [String: SyncRequests], failover: FailoverService? = nil,
+        node: any ControlNode, syncRequests: [String: SyncRequests], failover: FailoverService? = nil,
         archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil
     ) {
         self.node = node

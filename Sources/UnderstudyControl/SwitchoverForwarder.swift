@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOSSL
 import UnderstudyCore
@@ -9,7 +10,9 @@ import UnderstudyWire
 /// that serves it, over a peer connection of its own (TLS, both certificates checked, the usual hello), and that
 /// node's report comes back. The serving node runs the switchover exactly as if it had been asked there.
 struct SwitchoverForwarder {
-    let node: NodeRuntime
+    /// This node, as a party to the peer handshake (its name, the configuration, the ownerships it knows).
+    let node: any HandshakeParty
+    let logger: Logger
     let tls: NIOSSLContext
 
     func ask(_ holder: String, group: String, failback: Bool, force: Bool, dryRun: Bool) async -> ControlResponse {
@@ -18,12 +21,12 @@ struct SwitchoverForwarder {
                 "\(holder), which serves group \(group), is not a node of \(node.configuration.sourcePath)")
         }
         let verb = failback ? "failback" : "switchover"
-        node.logger.notice(
+        logger.notice(
             "group \(group): \(verb) asked for here; asking \(holder), which serves the group, to run it")
         do {
             let connection = try await PeerTransport.connect(
                 host: peer.address.host, port: peer.address.port, tls: tls, allowedNodes: [holder],
-                cluster: node.configuration.cluster, logger: node.logger, localNode: node.name)
+                cluster: node.configuration.cluster, logger: logger, localNode: node.name)
             do {
                 _ = try await connection.peerNode.get()
             } catch {

@@ -28,7 +28,7 @@ extension FailoverService {
                     checks.append(Self.status(check, health, group: group.name, now: now))
                 }
             }
-            if let check = runtime.nodeConfiguration.isolationCheck, let health = state.observer.isolation {
+            if let check = runtime.identity.settings.isolationCheck, let health = state.observer.isolation {
                 checks.append(Self.status(check, health, group: nil, now: now))
             }
             let groupStatus = groups.compactMap { group -> GroupFailoverStatus? in

@@ -17,7 +17,7 @@ extension FailoverService {
 
     /// Shares with changes not yet acknowledged by the follower (a switchover drains them after stopping the services).
     package func changesInFlight(group name: String) -> [String] {
-        runtime.shareContexts.values.filter { $0.group.name == name && !($0.capture?.isDrained ?? true) }.map(\.key)
+        runtime.shares.of(group: name).filter { !($0.capture?.isDrained ?? true) }.map(\.key)
             .sorted()
     }
 
@@ -209,7 +209,7 @@ extension FailoverService {
     /// Waits until every share of the group has its captured changes acknowledged by the follower, at most `timeout`
     /// seconds (after the quiet delay, so that the last writes are captured).
     private func drain(_ group: GroupConfiguration, timeout: Double) async -> Bool {
-        let contexts = runtime.shareContexts.values.filter { $0.group.name == group.name }
+        let contexts = runtime.shares.of(group: group.name)
         let start = runtime.now()
         try? await Task.sleep(nanoseconds: UInt64(min(1, group.quietDelay.seconds + 0.05) * 1e9))
         while runtime.now() - start < timeout && !Task.isCancelled {

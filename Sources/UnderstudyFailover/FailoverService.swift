@@ -19,7 +19,7 @@ import UnderstudyWire
 /// return go to one queue per group, performed in order by a task of its own, and their outcomes are fed
 /// back. Only groups whose nodes share a link take part; others are mirrors only.
 package final class FailoverService: Service, Sendable {
-    let runtime: NodeRuntime
+    let runtime: any FailoverNode
     /// Hands an event to the notification channels (none configured: nothing).
     let notifier: @Sendable (NotificationEvent) -> Void
     let eventLoopGroup: any EventLoopGroup
@@ -64,7 +64,7 @@ package final class FailoverService: Service, Sendable {
     /// - Parameter guardianExecutable: the understudy binary, started as the address guardian (nil: none, as in tests
     ///   that run the daemon inside another program).
     package init(
-        runtime: NodeRuntime, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void,
+        runtime: any FailoverNode, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void,
         eventLoopGroup: any EventLoopGroup,
         followers: StandbyFollowers, guardianExecutable: String? = nil, lockDescriptor: Int32? = nil
     ) throws {
@@ -73,7 +73,7 @@ package final class FailoverService: Service, Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.followers = followers
         let configuration = runtime.configuration
-        let me = runtime.nodeConfiguration
+        let me = runtime.identity.settings
         groups = configuration.groups(whereNode: runtime.name).filter { group in
             guard let peer = configuration.nodes[group.peer(of: runtime.name)] else { return false }
             return !me.commonLinks(with: peer).isEmpty
@@ -151,7 +151,7 @@ package final class FailoverService: Service, Sendable {
                     }
                 },
                 recordBase: { [runtime] epoch in
-                    runtime.shareContexts.values.filter { $0.group.name == group.name }.sorted { $0.key < $1.key }.map {
+                    runtime.shares.of(group: group.name).map {
                         context in
                         do {
                             return
@@ -233,7 +233,7 @@ package final class FailoverService: Service, Sendable {
                         }
                     }
                 },
-                sequences: HeartbeatSequenceStore(stateDirectory: runtime.nodeConfiguration.stateDirectory),
+                sequences: HeartbeatSequenceStore(stateDirectory: runtime.identity.settings.stateDirectory),
                 deliver: { message, link, at in receiver.withLockedValue { $0 }?(message, link, at) })
         }
     }
@@ -335,7 +335,7 @@ package final class FailoverService: Service, Sendable {
                     tasks.addTask { await self.runCheck(check, group: group.name, witness: true) }
                 }
             }
-            if let isolation = runtime.nodeConfiguration.isolationCheck {
+            if let isolation = runtime.identity.settings.isolationCheck {
                 tasks.addTask { await self.runCheck(isolation, group: nil) }
             }
             if let news {

@@ -98,13 +98,13 @@ public struct NodeDaemon: Service {
             runtime.logger.notice(
                 "the last run of node \(runtime.name) did not stop cleanly; the temporaries it left are removed before each share's first sync"
             )
-            runtime.crashLeftovers.withLockedValue { $0 = Set(runtime.shareContexts.values.map(\.key)) }
+            runtime.shares.crashLeftovers.withLockedValue { $0 = Set(runtime.shares.all.map(\.key)) }
         }
         let syncRequests = requests
         // Capture starts before any peer is served: every change after a connection's first comparison is then
         // in the journal. Only the shares of groups this node holds are watched; the Service stops them at the end.
         let captures = CaptureService(
-            contexts: Array(runtime.shareContexts.values), holds: { runtime.owns(group: $0) }, logger: runtime.logger)
+            contexts: runtime.shares.all, holds: { runtime.owns(group: $0) }, logger: runtime.logger)
         await captures.start()
         await archives?.openAll()
         do {
@@ -112,7 +112,7 @@ public struct NodeDaemon: Service {
         } catch is CancellationError where Task.isCancelled || Task.isShuttingDownGracefully {
             // SIGTERM/SIGINT: the parts were cancelled on purpose; that is a clean stop, not a failure.
         }
-        for context in runtime.shareContexts.values { context.index.waitUntilPersisted() }
+        for context in runtime.shares.all { context.index.waitUntilPersisted() }
         runtime.logger.info("node \(runtime.name) stopped")
         runtime.event(.info, .nodeStopped, "node \(runtime.name) stopped")
         lock.markStoppedCleanly()
@@ -149,7 +149,7 @@ public struct NodeDaemon: Service {
                 node: runtime.name, status: runtime.status, clock: runtime.clock, logger: runtime.logger,
                 notify: { [notifications] in notifications.notify($0) },
                 stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds),
-            ControlSocket(path: runtime.nodeConfiguration.controlSocket, handler: control, logger: runtime.logger),
+            ControlSocket(path: runtime.identity.settings.controlSocket, handler: control, logger: runtime.logger),
         ]
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -87,7 +87,7 @@ extension PrimaryService {
                     try await writer.flush()
                 case .begin(let plain):
                     let directory = try ShareDirectory(path: context.localPath, create: false)
-                    var options = ReplicaWriter.Options(applyOwnership: node.applyOwnership)
+                    var options = ReplicaWriter.Options(applyOwnership: node.identity.appliesOwnership)
                     options.partialThreshold = .max
                     replicaWriter = try ReplicaWriter(share: directory, options: options)
                     incoming = try IncomingFile(

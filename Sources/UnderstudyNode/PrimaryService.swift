@@ -40,7 +40,7 @@ struct PrimaryService: Service, Sendable {
 
     private func listen() async throws {
         let configuration = node.configuration
-        let address = node.nodeConfiguration.address
+        let address = node.identity.settings.address
         let peers = Set(configuration.groups(whereNode: node.name).map { $0.peer(of: node.name) })
         let refusals = RefusalLog(logger: node.logger)
         let server = try await PeerTransport.listen(
@@ -51,7 +51,7 @@ struct PrimaryService: Service, Sendable {
         node.logger.info("listening for peers on \(address.host):\(port)")
         onListening(port)
         // The mirror may come over any link (see `MirrorRoute`): the same port on each link address this node has.
-        let extra = Self.linkHosts(node.nodeConfiguration)
+        let extra = Self.linkHosts(node.identity.settings)
         try await withThrowingDiscardingTaskGroup { listeners in
             listeners.addTask { await refusals.run() }
             for host in extra {
@@ -135,7 +135,7 @@ struct PrimaryService: Service, Sendable {
                         // connection is doing; the standby opens a live sync for it as soon as it can.
                         // The capture starts when this node takes the group (perhaps after the peer connected) and
                         // is replaced at each takeover: each one is subscribed to while it runs.
-                        for context in node.shareContexts.values
+                        for context in node.shares.all
                         where context.group.live && context.group.peer(of: node.name) == peer {
                             notices.addTask {
                                 while !Task.isCancelled {
@@ -220,7 +220,7 @@ struct PrimaryService: Service, Sendable {
             try await writer.send(.syncScope(scope))
             try await writer.flush()
             writer.throttle = context.throttle
-            let planner = SyncPlanner(options: .init(compareOwnership: node.applyOwnership))
+            let planner = SyncPlanner(options: .init(compareOwnership: node.identity.appliesOwnership))
             do {
                 let outcome = try await PrimaryShareSync(context: context, planner: planner)
                     .run(
@@ -266,14 +266,14 @@ struct PrimaryService: Service, Sendable {
 
     /// The share when this node serves it to `peer` now.
     func servedContext(group: String, share: String, peer: String) -> ShareContext? {
-        guard let context = node.shareContexts[ShareKey(group: group, share: share)], node.owns(group: group),
+        guard let context = node.shares[group: group, share: share], node.owns(group: group),
             context.group.peer(of: node.name) == peer
         else { return nil }
         return context
     }
 
     func refusal(group: String, share: String, peer: String) -> String {
-        guard let context = node.shareContexts[ShareKey(group: group, share: share)],
+        guard let context = node.shares[group: group, share: share],
             context.group.peer(of: node.name) == peer
         else {
             return

@@ -8,8 +8,8 @@ extension StandbyGroupService {
     /// The last run crashed: the temporaries it was writing in this group's trees are removed before the first sync,
     /// under each share's replica gate, so they do not sit in the replica until a full comparison.
     func removeCrashLeftovers() async {
-        let contexts = group.shares.compactMap { node.shareContexts[ShareKey(group: group.name, share: $0.name)] }
-        for context in contexts where node.crashLeftovers.withLockedValue({ $0.remove(context.key) }) != nil {
+        let contexts = group.shares.compactMap { node.shares[group: group.name, share: $0.name] }
+        for context in contexts where node.shares.crashLeftovers.withLockedValue({ $0.remove(context.key) }) != nil {
             let tree = context.localPath
             let started = node.now()
             let outcome = await context.replicaGate.withExclusiveAccess {

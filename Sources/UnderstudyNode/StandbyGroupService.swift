@@ -29,7 +29,7 @@ struct StandbyGroupService: Service, Sendable {
         let holder = group.peer(of: node.name)
         guard let primary = node.configuration.nodes[holder] else { return }
         var route = MirrorRoute(
-            paths: MirrorRoute.paths(from: node.nodeConfiguration, to: primary),
+            paths: MirrorRoute.paths(from: node.identity.settings, to: primary),
             settle: max(2, 2 * node.configuration.heartbeat.deadTime.seconds))
         await removeCrashLeftovers()
         var lastPath: MirrorRoute.Path?
@@ -237,7 +237,7 @@ struct StandbyGroupService: Service, Sendable {
     ) async throws -> [SyncResult] {
         var results: [SyncResult] = []
         for share in group.shares where shares.contains(share.name) {
-            guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }
+            guard let context = node.shares[group: group.name, share: share.name] else { continue }
             if let refusal = adoptionRefusal(context) {
                 results.append(
                     SyncResult(
@@ -245,7 +245,7 @@ struct StandbyGroupService: Service, Sendable {
                         error: refusal, code: "replica-not-adopted"))
                 continue
             }
-            let sync = StandbyShareSync(context: context, applyOwnership: node.applyOwnership)
+            let sync = StandbyShareSync(context: context, applyOwnership: node.identity.appliesOwnership)
             do {
                 var previous = session.sentManifests[share.name]
                 let outcome = try await sync.run(

@@ -21,7 +21,7 @@ import UnderstudyWire
 /// Every step can be repeated: a crash leaves renamed copies (found again by name and pushed), a copy pushed
 /// twice is taken once, and the share is marked done only after all its copies are durable there.
 package struct RejoinSession {
-    let node: NodeRuntime
+    let node: any RejoinNode
     let group: GroupConfiguration
 
     /// The epoch to reconcile with, nil when nothing is to be done: no takeover ever happened, or every share is
@@ -47,7 +47,7 @@ package struct RejoinSession {
             "group \(group.name): reconciling with \(group.peer(of: node.name)) at epoch \(epoch)")
         var total = RejoinMachine.Outcome()
         for share in group.shares {
-            guard let context = node.shareContexts[ShareKey(group: group.name, share: share.name)] else { continue }
+            guard let context = node.shares[group: group.name, share: share.name] else { continue }
             if (try node.database.rejoinDone(share: context.key) ?? 0) >= epoch { continue }
             let outcome = try await reconcile(context, epoch: epoch, inbox: inbox, writer: writer)
             try node.database.markRejoinDone(share: context.key, epoch: epoch)
@@ -194,7 +194,7 @@ package struct RejoinSession {
         Date(timeIntervalSince1970: Double(attributes.mtimeSeconds) + Double(attributes.mtimeNanoseconds) / 1e9)
     }
 
-    package init(node: NodeRuntime, group: GroupConfiguration) {
+    package init(node: any RejoinNode, group: GroupConfiguration) {
         self.node = node
         self.group = group
     }

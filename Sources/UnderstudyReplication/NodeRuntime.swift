@@ -23,15 +23,15 @@ public struct ShareKey: Hashable, Sendable {
 /// its named parts: who holds each group (`ownerships`) and the event log (`events`). Parts that need one thing take
 /// that part (or a narrow protocol, such as `HandshakeParty`) rather than the whole runtime.
 public final class NodeRuntime: Sendable {
-    public let configuration: ClusterConfiguration
-    public let name: String
-    public let nodeConfiguration: NodeConfiguration
+    /// Who this node is (name, configuration, its own settings, start time).
+    public let identity: NodeIdentity
+    public var configuration: ClusterConfiguration { identity.configuration }
+    public var name: String { identity.name }
     public let logger: Logger
     public let database: StateDatabase
     public let status: StatusRegistry
-    package let shareContexts: [ShareKey: ShareContext]
-    public let applyOwnership: Bool
-    public let startedAt: Date
+    /// The shares of the node's groups.
+    package let shares: ShareTable
     /// The one clock of the node's parts (tests give a `ManualClock`).
     public let clock: any EngineClock
     /// Seconds on the clock's monotonic reading.
@@ -48,14 +48,12 @@ public final class NodeRuntime: Sendable {
     ) throws {
         let nodeConfiguration = try Self.settings(of: name, in: configuration)
         self.notifier = notifier
-        self.configuration = configuration
-        self.name = name
-        self.nodeConfiguration = nodeConfiguration
+        identity = NodeIdentity(
+            name: name, configuration: configuration, settings: nodeConfiguration, startedAt: clock.wallTime(),
+            appliesOwnership: geteuid() == 0)
         self.logger = logger
         self.clock = clock
         let now: @Sendable () -> Double = { clock.monotonicSeconds() }
-        applyOwnership = geteuid() == 0
-        startedAt = clock.wallTime()
         database = try StateDatabase(directory: nodeConfiguration.stateDirectory)
         events = EventLog(database: database, clock: clock, logger: logger)
         var groups: [GroupStatus] = []
@@ -96,7 +94,7 @@ public final class NodeRuntime: Sendable {
         for group in groups { status.add(group) }
         self.status = status
         ownerships = OwnershipTable(node: name, configuration: configuration, status: status)
-        shareContexts = contexts
+        shares = ShareTable(contexts)
         for group in configuration.groups(whereNode: name) {
             setOwnership(
                 try database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group), group: group.name)
@@ -137,9 +135,6 @@ public final class NodeRuntime: Sendable {
     public let peerNews = Broadcast<PeerNews>()
     /// Each conflict copy the serving tree took in during a rejoin (the daemon notifies it).
     package let conflicts = Broadcast<ConflictFound>()
-    /// Shares (keys) whose tree may hold temporaries of a run that crashed: each follower removes them before its
-    /// first sync.
-    package let crashLeftovers = NIOLockedValueBox<Set<String>>([])
     /// Hands an event to the notification channels.
     let notifier: @Sendable (NotificationEvent) -> Void
 

@@ -20,7 +20,9 @@ package struct PrimaryShareSync {
     }
 
     /// The scan's result: the group's only child until the plan is made.
-    private static func scanResult(of group: inout ThrowingTaskGroup<Child, any Error>) async throws
+    private static func scanResult(
+        of group: inout ThrowingTaskGroup<Child, any Error>
+    ) async throws
         -> TreeScanner.Result
     {
         while let child = try await group.next() {

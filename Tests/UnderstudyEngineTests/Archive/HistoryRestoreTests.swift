@@ -227,7 +227,7 @@ struct HistoryRestoreTests {
         let runtime = try NodeRuntime(
             configuration: lab.cluster.configuration, name: "beta", logger: lab.cluster.logs.logger("later"))
         let later = ArchiveService(node: runtime, notify: { _ in }, clock: { Date().timeIntervalSince1970 + 7200 })
-        let context = try #require(runtime.shareContexts.values.first)
+        let context = try #require(runtime.shares.all.first)
         try await later.openStore(context)
         #expect(try runtime.database.history(share: "files/data", path: "f.txt").count == 5)
         await later.expireHistory(context, now: Date().timeIntervalSince1970 + 7200)

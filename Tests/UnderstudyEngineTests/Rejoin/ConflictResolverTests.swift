@@ -21,7 +21,7 @@ struct ConflictResolverTests {
             runtime = try await onThread {
                 try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "test"))
             }
-            share = try #require(runtime.shareContexts[ShareKey(group: "files", share: "data")])
+            share = try #require(runtime.shares[group: "files", share: "data"])
             TestTree.write(share.localPath, "sub/d.txt", "alpha's version")
             TestTree.write(share.localPath, copy, "beta's version")
             let (runtime, copy, key) = (runtime, copy, share.key)

@@ -16,7 +16,7 @@ struct CaptureServiceTests {
         let runtime = try await onThread {
             try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "test"))
         }
-        let context = try #require(runtime.shareContexts[ShareKey(group: "files", share: "data")])
+        let context = try #require(runtime.shares[group: "files", share: "data"])
         let holds = NIOLockedValueBox(true)
         let captures = CaptureService(
             contexts: [context], holds: { _ in holds.withLockedValue { $0 } }, logger: runtime.logger)
@@ -46,7 +46,7 @@ struct CaptureServiceTests {
         let runtime = try await onThread {
             try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "test"))
         }
-        let context = try #require(runtime.shareContexts[ShareKey(group: "files", share: "data")])
+        let context = try #require(runtime.shares[group: "files", share: "data"])
         let captures = CaptureService(contexts: [context], holds: { _ in false }, logger: runtime.logger)
         await captures.start()
         let running = Task { await captures.run() }

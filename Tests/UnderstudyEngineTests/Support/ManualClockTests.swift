@@ -61,7 +61,7 @@ struct ManualClockTests {
         let runtime = try await onThread {
             try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "test"), clock: clock)
         }
-        #expect(runtime.startedAt == Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(runtime.identity.startedAt == Date(timeIntervalSince1970: 1_700_000_000))
         #expect(runtime.now() == 10)
         clock.advance(by: 90)
         let recorded = try await onThread {
