@@ -28,7 +28,7 @@ public final class Broadcast<Element: Sendable>: Sendable {
         return stream
     }
 
-    func publish(_ element: Element) {
+    package func publish(_ element: Element) {
         let streams = subscribers.withLockedValue { Array($0.streams.values) }
         for stream in streams { stream.yield(element) }
     }

@@ -13,8 +13,6 @@ package protocol HandshakeParty: Sendable {
     func peerOwnershipHeard(peer: String, group: String, ownership: GroupOwnership)
 }
 
-extension NodeRuntime: HandshakeParty {}
-
 /// Both sides say hello first: same protocol version, same cluster, and a node name that matches the
 /// certificate the peer presented (`HelloCheck`).
 package enum PeerHandshake {

@@ -30,7 +30,7 @@ public struct ShareContext: Sendable {
     /// The replica is known to be this share's (see `ReplicaAdoption`): checked once, then trusted.
     package let replicaAdopted = NIOLockedValueBox(false)
     /// How to capture changes of a live group's share while this node serves it (nil: not live).
-    var captureConfiguration: ChangeAggregator.Configuration?
+    package var captureConfiguration: ChangeAggregator.Configuration?
     /// The change capture running while this node serves the share.
     let captureSlot = NIOLockedValueBox<ShareCapture?>(nil)
     package var capture: ShareCapture? { captureSlot.withLockedValue { $0 } }

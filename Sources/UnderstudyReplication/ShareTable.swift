@@ -25,3 +25,13 @@ public struct ShareTable: Sendable {
         all.filter { $0.group.name == group }
     }
 }
+
+public struct ShareKey: Hashable, Sendable {
+    public var group: String
+    public var share: String
+
+    public init(group: String, share: String) {
+        self.group = group
+        self.share = share
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import UnderstudyCore
 import UnderstudyRejoin
+@testable import UnderstudyNode
 import UnderstudyReplication
 import UnderstudySupport
 

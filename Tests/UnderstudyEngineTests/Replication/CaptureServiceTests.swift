@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import Testing
 import UnderstudyCore
+@testable import UnderstudyNode
 @testable import UnderstudyReplication
 import UnderstudySupport
 

@@ -7,17 +7,8 @@ import NIOConcurrencyHelpers
 import UnderstudyCore
 import UnderstudyState
 import UnderstudySupport
+import UnderstudyReplication
 import UnderstudyTransport
-
-public struct ShareKey: Hashable, Sendable {
-    public var group: String
-    public var share: String
-
-    public init(group: String, share: String) {
-        self.group = group
-        self.share = share
-    }
-}
 
 /// What every part of a running node shares: its configuration, state database, file indexes and live status, and
 /// its named parts: who holds each group (`ownerships`) and the event log (`events`). Parts that need one thing take
