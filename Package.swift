@@ -56,7 +56,10 @@ let package = Package(
             dependencies: modules("Core", "Wire", "Support") + libraries("NIOConcurrencyHelpers", "GRDB")
         ),
         // The cluster's own certificate authority and each node's identity.
-        .target(name: "UnderstudyCertificates", dependencies: libraries("NIOSSL", "X509", "Crypto", "SwiftASN1")),
+        .target(
+            name: "UnderstudyCertificates",
+            dependencies: modules("Core") + libraries("NIOSSL", "X509", "Crypto", "SwiftASN1")
+        ),
         // Signatures, deltas and patches (librsync) and compression (zstd), on memory and descriptors.
         .target(name: "UnderstudyDelta", dependencies: ["CLibrsync", "CZstd"]),
         // Mutual-TLS connections between members of the cluster, framed messages, bandwidth limits.

@@ -1,22 +1,24 @@
+import UnderstudyCore
+
 /// A problem with the cluster's certificate files: what went wrong, which file, and what to do about it.
-public struct CertificateError: Error, CustomStringConvertible {
+public struct CertificateError: CodedError {
     public enum Code: String, Sendable, Equatable {
         /// A file that should exist does not.
-        case missingFile = "missing_file"
+        case missingFile = "certificate-missing-file"
         /// A file exists but could not be read (permissions, I/O error, not UTF-8).
-        case unreadableFile = "unreadable_file"
+        case unreadableFile = "certificate-unreadable-file"
         /// A file was read but does not hold a valid certificate or key.
-        case invalidFile = "invalid_file"
+        case invalidFile = "certificate-invalid-file"
         /// A file or the directory could not be written.
-        case writeFailed = "write_failed"
+        case writeFailed = "certificate-write-failed"
         /// A certificate exists without its private key (or the reverse, for the CA).
-        case incompleteFiles = "incomplete_files"
+        case incompleteFiles = "certificate-incomplete-files"
         /// The existing CA was made for another cluster name.
-        case clusterMismatch = "cluster_mismatch"
+        case clusterMismatch = "certificate-cluster-mismatch"
         /// A node certificate was not signed by the cluster CA, names another node, or does not match its key.
-        case certificateMismatch = "certificate_mismatch"
+        case certificateMismatch = "certificate-mismatch"
         /// A node or cluster name cannot be used (file names, DNS names).
-        case invalidName = "invalid_name"
+        case invalidName = "certificate-invalid-name"
     }
 
     public let code: Code
@@ -32,6 +34,9 @@ public struct CertificateError: Error, CustomStringConvertible {
         self.path = path
         self.cause = cause
     }
+
+    /// Stable across releases (`certificate-…`), as every `CodedError`'s.
+    public var errorCode: String { code.rawValue }
 
     public var description: String {
         var text = "\(message) [\(code.rawValue)]"

@@ -11,5 +11,5 @@ public struct HolderChange: Sendable, Equatable {
     }
 }
 
-/// Every change of a group's holder (`OwnershipTable.changes`, also `NodeRuntime.holderChanges`).
+/// Every change of a group's holder (`OwnershipTable.changes`).
 public typealias HolderChanges = Broadcast<HolderChange>

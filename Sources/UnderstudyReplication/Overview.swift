@@ -1,6 +1,8 @@
-// UnderstudyReplication: one share's mirror, and the runtime that the node's parts share. NodeRuntime holds the
-// configuration, the state database, the status registry and a ShareContext per share (to be dissolved into
-// narrow parts: see ARCHITECTURE.md). ShareCapture joins change capture to Core's aggregator and journal.
+// UnderstudyReplication: one share's mirror, and the named parts of a node that the other modules take through
+// narrow protocols of their own: NodeIdentity (name, configuration, settings), ShareTable (a ShareContext per
+// share), OwnershipTable (who holds each group, and its news), EventLog, StatusRegistry, the Broadcast streams.
+// ShareCapture joins change capture to Core's aggregator and journal; CaptureService runs the captures of the
+// groups the node holds, as a Service.
 // A sync has two halves, each a pure state machine of UnderstudySession that this module's I/O code drives:
 // PrimaryShareSync feeds PrimarySyncMachine the standby's messages, makes the plan (Core's SyncPlanner) and has
 // PlanSender perform the machine's stream in order (files read by FileSender); StandbyShareSync feeds

@@ -2,6 +2,7 @@ import Foundation
 import NIOSSL
 import Testing
 import UnderstudyCertificates
+import UnderstudyCore
 import UnderstudyNode
 import UnderstudyTransport
 
@@ -232,6 +233,16 @@ import UnderstudyTransport
         #expect(error?.path == store.keyPath(node: "alpha"))
         #expect(error?.message.contains(store.keyPath(node: "alpha")) == true)
         #expect(error?.message.contains("understudy init") == true)
+    }
+
+    @Test func aMissingFile_isACodedError_withAStableCode_thatItsTextShows() throws {
+        let scratch = try PeerTLSTestDirectory()
+        defer { scratch.remove() }
+        let store = CertificateStore(directory: scratch.path)
+        let error = #expect(throws: CertificateError.self) { try store.loadIdentity(node: "alpha") }
+        let coded = try #require(error as (any CodedError)?)
+        #expect(coded.errorCode == "certificate-missing-file")
+        #expect(coded.description.contains("[certificate-missing-file]"))
     }
 
     @Test func namesCorruptKeyFile() throws {
