@@ -6,7 +6,7 @@ import UnderstudySupport
 
 /// What the archive part needs of the node it runs on: who it is, which groups it holds, the shares' trees and live
 /// status, the state database (catalog, history), the event log and the clock. The daemon's runtime provides it.
-package protocol ArchiveNode: Sendable {
+package protocol ArchiveNode: EventRecorder {
     var identity: NodeIdentity { get }
     var database: StateDatabase { get }
     var status: StatusRegistry { get }
@@ -14,7 +14,6 @@ package protocol ArchiveNode: Sendable {
     var clock: any EngineClock { get }
     var logger: Logger { get }
     func owns(group: String) -> Bool
-    func event(_ level: EventLevel, _ kind: EventKind, _ message: String, share: String?)
 }
 
 extension ArchiveNode {

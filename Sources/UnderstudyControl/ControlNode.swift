@@ -7,7 +7,7 @@ import UnderstudySupport
 /// What the control commands need of the node they run on: who it is and who holds each group (also as a party to
 /// the peer handshake, to forward a switchover), the shares' trees and live status, the state database (conflicts),
 /// the event log and the clock. The daemon's runtime provides it.
-package protocol ControlNode: HandshakeParty {
+package protocol ControlNode: HandshakeParty, EventRecorder {
     var identity: NodeIdentity { get }
     var database: StateDatabase { get }
     var status: StatusRegistry { get }
@@ -15,7 +15,6 @@ package protocol ControlNode: HandshakeParty {
     var clock: any EngineClock { get }
     var logger: Logger { get }
     func owns(group: String) -> Bool
-    func event(_ level: EventLevel, _ kind: EventKind, _ message: String, share: String?)
 }
 
 extension ControlNode {

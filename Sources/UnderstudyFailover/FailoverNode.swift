@@ -8,7 +8,7 @@ import UnderstudySupport
 /// takeover or hand-over is stored), the shares (drained before a hand-over), the live status, the state database
 /// (ownership records), what the replication side learns (`peerNews`), the event log and the clock. The daemon's
 /// runtime provides it.
-package protocol FailoverNode: Sendable {
+package protocol FailoverNode: EventRecorder {
     var identity: NodeIdentity { get }
     var database: StateDatabase { get }
     var status: StatusRegistry { get }
@@ -19,7 +19,6 @@ package protocol FailoverNode: Sendable {
     func ownership(group: String) -> GroupOwnership?
     func owns(group: String) -> Bool
     func setOwnership(_ ownership: GroupOwnership, group: String)
-    func event(_ level: EventLevel, _ kind: EventKind, _ message: String, share: String?)
 }
 
 extension FailoverNode {
@@ -27,8 +26,4 @@ extension FailoverNode {
     var configuration: ClusterConfiguration { identity.configuration }
     /// Seconds on the clock's monotonic reading.
     var now: @Sendable () -> Double { { [clock] in clock.monotonicSeconds() } }
-
-    func event(_ level: EventLevel, _ kind: EventKind, _ message: String) {
-        event(level, kind, message, share: nil)
-    }
 }

@@ -8,7 +8,7 @@ import UnderstudySupport
 /// Serving and following follow the group's holder: the node that holds a group captures its changes and serves
 /// them; the other node follows it (after reconciling, when its own tree was the live data).
 struct GroupRoles: Service, Sendable {
-    let runtime: NodeRuntime
+    let runtime: any FollowingNode
     let followers: StandbyFollowers
     let captures: CaptureService
     let tls: NIOSSLContext

@@ -142,7 +142,7 @@ public final class NodeRuntime: Sendable {
         peerNews.publish(.rejoined(group: group))
     }
 
-    package func event(_ level: EventLevel, _ kind: EventKind, _ message: String, share: String? = nil) {
+    package func event(_ level: EventLevel, _ kind: EventKind, _ message: String, share: String?) {
         events.record(level, kind, message, share: share)
     }
 

@@ -15,7 +15,7 @@ import UnderstudyWire
 /// rejoins) it asks for, for the groups this node holds now. Every node listens: after a takeover the standby
 /// serves and the old primary follows it. One connection may sync many shares, one after another.
 struct PrimaryService: Service, Sendable {
-    let node: NodeRuntime
+    let node: any ServingNode
     let tls: NIOSSLContext
     /// Runs the switchovers and failbacks the peer asks for over the wire.
     let switchovers: any SwitchoverDesk
@@ -24,7 +24,7 @@ struct PrimaryService: Service, Sendable {
     private let connections = NIOLockedValueBox<[String: Int]>([:])
 
     init(
-        node: NodeRuntime, tls: NIOSSLContext, switchovers: any SwitchoverDesk,
+        node: any ServingNode, tls: NIOSSLContext, switchovers: any SwitchoverDesk,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.node = node

@@ -17,7 +17,7 @@ import UnderstudyWire
 /// first when this node's tree was the live data (`RejoinSession`), bring every share to the serving tree's
 /// state, then follow its changes live.
 struct StandbyGroupService: Service, Sendable {
-    let node: NodeRuntime
+    let node: any FollowingNode
     let group: GroupConfiguration
     let tls: NIOSSLContext
     let requests: SyncRequests

@@ -6,18 +6,11 @@ import UnderstudySupport
 
 /// What a rejoin needs of the node it runs on: who it is, who holds the group, the shares' trees, the state
 /// database (conflicts, rejoin marks), the event log and the clock. The daemon's runtime provides it.
-package protocol RejoinNode: Sendable {
+package protocol RejoinNode: EventRecorder {
     var name: String { get }
     var database: StateDatabase { get }
     var shares: ShareTable { get }
     var clock: any EngineClock { get }
     var logger: Logger { get }
     func ownership(group: String) -> GroupOwnership?
-    func event(_ level: EventLevel, _ kind: EventKind, _ message: String, share: String?)
-}
-
-extension RejoinNode {
-    func event(_ level: EventLevel, _ kind: EventKind, _ message: String) {
-        event(level, kind, message, share: nil)
-    }
 }
