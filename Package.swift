@@ -129,13 +129,22 @@ let package = Package(
                 "Core", "Wire", "Support", "Transport", "FileSystem", "Replication", "Rejoin", "Archive", "Failover")
                 + ["CLinux"] + libraries("NIOCore", "NIOPosix", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
-        // The composition root: the daemon that wires the engine's modules into one node, and the connections it
-        // runs per group (serving standbys, following the holder) around the sync sessions of Replication.
+        // A node's peer sessions per group: serving the standbys that connect, following the holder, switching
+        // between the two when the holder changes; around the sync sessions of Replication and the rejoin.
+        .target(
+            name: "UnderstudyPeers",
+            dependencies: modules(
+                "Core", "Wire", "Support", "State", "Session", "Transport", "FileSystem", "Replication", "Rejoin")
+                + ["CLinux"]
+                + libraries("NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle")
+        ),
+        // The composition root: the daemon that wires the engine's modules into one node, giving each the narrow
+        // protocol it declared of the node.
         .target(
             name: "UnderstudyNode",
             dependencies: modules(
                 "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport", "FileSystem",
-                "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control")
+                "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers")
                 + ["CLinux"]
                 + libraries("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle")
         ),

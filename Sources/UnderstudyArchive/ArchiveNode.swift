@@ -7,7 +7,7 @@ import UnderstudySupport
 /// What the archive part needs of the node it runs on: who it is, which groups it holds, the shares' trees and live
 /// status, the state database (catalog, history), the event log and the clock. The daemon's runtime provides it.
 package protocol ArchiveNode: EventRecorder {
-    var identity: NodeIdentity { get }
+    var identity: LocalNode { get }
     var database: StateDatabase { get }
     var status: StatusRegistry { get }
     var shares: ShareTable { get }

@@ -8,7 +8,7 @@ import UnderstudySupport
 /// the peer handshake, to forward a switchover), the shares' trees and live status, the state database (conflicts),
 /// the event log and the clock. The daemon's runtime provides it.
 package protocol ControlNode: HandshakeParty, EventRecorder {
-    var identity: NodeIdentity { get }
+    var identity: LocalNode { get }
     var database: StateDatabase { get }
     var status: StatusRegistry { get }
     var shares: ShareTable { get }

@@ -9,7 +9,7 @@ import UnderstudySupport
 /// (ownership records), what the replication side learns (`peerNews`), the event log and the clock. The daemon's
 /// runtime provides it.
 package protocol FailoverNode: EventRecorder {
-    var identity: NodeIdentity { get }
+    var identity: LocalNode { get }
     var database: StateDatabase { get }
     var status: StatusRegistry { get }
     var shares: ShareTable { get }

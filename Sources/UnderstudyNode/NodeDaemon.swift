@@ -3,6 +3,7 @@ import UnderstudyCertificates
 import UnderstudyControl
 import UnderstudyFailover
 import UnderstudyNotify
+import UnderstudyPeers
 import UnderstudyReplication
 import UnderstudyState
 import UnderstudySupport

@@ -1,6 +1,7 @@
 import UnderstudyArchive
 import UnderstudyControl
 import UnderstudyFailover
+import UnderstudyPeers
 import UnderstudyRejoin
 import UnderstudyReplication
 

@@ -15,7 +15,7 @@ import UnderstudyTransport
 /// that part (or a narrow protocol, such as `HandshakeParty`) rather than the whole runtime.
 public final class NodeRuntime: Sendable {
     /// Who this node is (name, configuration, its own settings, start time).
-    public let identity: NodeIdentity
+    public let identity: LocalNode
     public var configuration: ClusterConfiguration { identity.configuration }
     public var name: String { identity.name }
     public let logger: Logger
@@ -39,7 +39,7 @@ public final class NodeRuntime: Sendable {
     ) throws {
         let nodeConfiguration = try Self.settings(of: name, in: configuration)
         self.notifier = notifier
-        identity = NodeIdentity(
+        identity = LocalNode(
             name: name, configuration: configuration, settings: nodeConfiguration, startedAt: clock.wallTime(),
             appliesOwnership: geteuid() == 0)
         self.logger = logger

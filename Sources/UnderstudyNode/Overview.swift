@@ -1,3 +1,3 @@
-// UnderstudyNode: the composition root. NodeDaemon builds the parts of a node from the configuration and runs
-// them; PrimaryService serves each standby that connects (live notices and syncs), StandbyGroupService
-// follows the node that serves a group, and GroupRoles switches between the two when the holder changes.
+// UnderstudyNode: the composition root. NodeDaemon builds the parts of a node from the configuration and runs them
+// as Services of one group; NodeRuntime holds the node's named parts and gives each module the narrow protocol it
+// declared of the node (NodeRuntime+Parts, PartSeams). The peer sessions themselves are UnderstudyPeers'.

@@ -1,5 +1,5 @@
 // UnderstudyReplication: one share's mirror, and the named parts of a node that the other modules take through
-// narrow protocols of their own: NodeIdentity (name, configuration, settings), ShareTable (a ShareContext per
+// narrow protocols of their own: LocalNode (name, configuration, settings), ShareTable (a ShareContext per
 // share), OwnershipTable (who holds each group, and its news), EventLog, StatusRegistry, the Broadcast streams.
 // ShareCapture joins change capture to Core's aggregator and journal; CaptureService runs the captures of the
 // groups the node holds, as a Service.

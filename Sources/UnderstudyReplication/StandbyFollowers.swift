@@ -24,6 +24,11 @@ package final class StandbyFollowers: Service, Sendable {
         tasks.withLockedValue { $0[group] = Follower(task: task, ended: ended) }
     }
 
+    /// Whether a follower of `group` was started and not stopped.
+    package func isFollowing(group: String) -> Bool {
+        tasks.withLockedValue { $0[group] != nil }
+    }
+
     /// Cancels the group's follower and waits for its end, at most `seconds`: a follower in the middle of
     /// connecting to a primary that vanished would hold a takeover up for the connect timeout. It cannot apply
     /// anything later, since it checks the group's ownership (stored before this is called) before following,

@@ -3,7 +3,7 @@ import UnderstudyCore
 
 /// Who this node is: its name, the cluster's configuration and the node's own table in it, when it started, and
 /// whether it applies files' owners (it runs as root). A value every part may copy.
-public struct NodeIdentity: Sendable {
+public struct LocalNode: Sendable {
     public let name: String
     public let configuration: ClusterConfiguration
     /// The node's own table of the configuration (addresses, links, state folder, control socket).

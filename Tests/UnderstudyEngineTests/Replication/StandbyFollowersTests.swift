@@ -1,7 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import Testing
-@testable import UnderstudyFailover
+@testable import UnderstudyReplication
 
 /// A takeover stops exactly its group's follower and waits for its end, but never longer than it said.
 @Suite struct StandbyFollowersTests {

@@ -1,9 +1,6 @@
 import UnderstudyCore
-import UnderstudyFailover
 
 /// What the follower needs of the heartbeats: how each link to the holder is doing, to choose its path.
-protocol LinkViewSource: Sendable {
+package protocol LinkViewSource: Sendable {
     func linkViews(of peer: String) -> [String: MirrorRoute.LinkView]
 }
-
-extension FailoverService: LinkViewSource {}

@@ -9,7 +9,7 @@ import UnderstudySupport
 /// party to the peer handshake), the shares' trees and live status (saved so a restart still shows the last sync),
 /// the state database, the event log and the clock. The daemon's runtime provides it.
 package protocol PeerNode: HandshakeParty, EventRecorder {
-    var identity: NodeIdentity { get }
+    var identity: LocalNode { get }
     var database: StateDatabase { get }
     var status: StatusRegistry { get }
     var shares: ShareTable { get }

@@ -14,7 +14,7 @@ import UnderstudyWire
 /// The serving side's listener: accepts the authenticated peer of each group and serves the share syncs (and
 /// rejoins) it asks for, for the groups this node holds now. Every node listens: after a takeover the standby
 /// serves and the old primary follows it. One connection may sync many shares, one after another.
-struct PrimaryService: Service, Sendable {
+package struct PrimaryService: Service, Sendable {
     let node: any ServingNode
     let tls: NIOSSLContext
     /// Runs the switchovers and failbacks the peer asks for over the wire.
@@ -23,7 +23,7 @@ struct PrimaryService: Service, Sendable {
     let onListening: @Sendable (Int) -> Void
     private let connections = NIOLockedValueBox<[String: Int]>([:])
 
-    init(
+    package init(
         node: any ServingNode, tls: NIOSSLContext, switchovers: any SwitchoverDesk,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
@@ -34,7 +34,7 @@ struct PrimaryService: Service, Sendable {
     }
 
     /// Listens and serves until cancelled or shut down gracefully.
-    func run() async throws {
+    package func run() async throws {
         try await cancelWhenGracefulShutdown { try await listen() }
     }
 

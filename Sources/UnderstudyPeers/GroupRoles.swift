@@ -1,13 +1,12 @@
 import NIOSSL
 import ServiceLifecycle
 import UnderstudyCore
-import UnderstudyFailover
 import UnderstudyReplication
 import UnderstudySupport
 
 /// Serving and following follow the group's holder: the node that holds a group captures its changes and serves
 /// them; the other node follows it (after reconciling, when its own tree was the live data).
-struct GroupRoles: Service, Sendable {
+package struct GroupRoles: Service, Sendable {
     let runtime: any FollowingNode
     let followers: StandbyFollowers
     let captures: CaptureService
@@ -17,7 +16,20 @@ struct GroupRoles: Service, Sendable {
     /// The holder changes, subscribed before the daemon's parts start (none is lost before `run` reads them).
     let changes: AsyncStream<HolderChange>
 
-    func follow(_ group: GroupConfiguration) {
+    package init(
+        runtime: any FollowingNode, followers: StandbyFollowers, captures: CaptureService, tls: NIOSSLContext,
+        requests: [String: SyncRequests], links: any LinkViewSource, changes: AsyncStream<HolderChange>
+    ) {
+        self.runtime = runtime
+        self.followers = followers
+        self.captures = captures
+        self.tls = tls
+        self.requests = requests
+        self.links = links
+        self.changes = changes
+    }
+
+    package func follow(_ group: GroupConfiguration) {
         guard let requests = requests[group.name] else { return }
         let (runtime, tls, links) = (runtime, tls, links)
         runtime.logger.info(
@@ -30,7 +42,7 @@ struct GroupRoles: Service, Sendable {
 
     /// Serves or follows each group as its holder changes, until cancelled. Each change is handled in a child task,
     /// off the publisher's path: watching a tree takes seconds, and a takeover must not wait for it.
-    func run() async {
+    package func run() async {
         await cancelWhenGracefulShutdown { await followHolders() }
     }
 
