@@ -171,7 +171,7 @@ let package = Package(
             dependencies: modules(
                 "Node", "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport",
                 "FileSystem",
-                "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control",
+                "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
                 "TestSupport")
                 + libraries("Crypto", "ServiceLifecycle", "NIOCore", "NIOPosix", "NIOSSL", "Logging"),
             exclude: ["Support/smtp_sink.py"]

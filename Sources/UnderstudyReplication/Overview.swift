@@ -6,6 +6,7 @@
 // A sync has two halves, each a pure state machine of UnderstudySession that this module's I/O code drives:
 // PrimaryShareSync feeds PrimarySyncMachine the standby's messages, makes the plan (Core's SyncPlanner) and has
 // PlanSender perform the machine's stream in order (files read by FileSender); StandbyShareSync feeds
-// StandbySyncMachine the primary's messages and StandbyReplicaSteps performs its steps with FileSystem's
-// ReplicaWriter, saving the resume point and acknowledging only what is durable (rule 8). ReplicaGate lets an
-// archive cut between two syncs; ShareArchiving is all the mirror knows of archives.
+// StandbySyncMachine the primary's messages, and Session's StandbyStepRunner performs its steps on a DiskReplica
+// (the file-system protocol ReplicaFiles over FileSystem's ReplicaWriter), telling ReplicaStepsReport (status, log,
+// resume point): the resume point is saved, and the primary told, only once the steps are durable (rule 8).
+// ReplicaGate lets an archive cut between two syncs; ShareArchiving is all the mirror knows of archives.

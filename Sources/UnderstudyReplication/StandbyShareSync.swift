@@ -42,8 +42,10 @@ package struct StandbyShareSync {
         let receivedBefore = bytesReceived()
         var machine = try StandbySyncMachine(
             group: context.group.name, share: context.share.name, previous: previous, resume: resume, verify: verify)
-        var steps = StandbyReplicaSteps(context: context, applyOwnership: applyOwnership, started: started)
-        defer { steps.current?.discard() }
+        var steps = StandbyStepRunner(
+            files: DiskReplica(context: context, applyOwnership: applyOwnership),
+            host: ReplicaStepsReport(context: context, started: started))
+        defer { steps.discardCurrent() }
         var queue = machine.start()[...]
         while true {
             while let action = queue.popFirst() {
@@ -57,7 +59,12 @@ package struct StandbyShareSync {
                         report: outcome.report, bytesReceived: bytesReceived() - receivedBefore,
                         seconds: context.now() - started)
                 }
-                let next = try await steps.perform(action, writer: writer, machine: &machine)
+                let next = try await steps.perform(action, machine: &machine) { output in
+                    switch output {
+                    case .send(let message): try await writer.send(message)
+                    case .flush: try await writer.flush()
+                    }
+                }
                 if !next.isEmpty { queue = next[...] + queue }
             }
             guard let message = try await inbox.next() else { throw PeerSessionError.closed(machine.stage) }

@@ -1,0 +1,130 @@
+import UnderstudyCore
+import UnderstudyFileSystem
+import UnderstudySession
+import UnderstudyWire
+
+extension IncomingFile: ReplicaIncomingFile {}
+
+/// A share's replica on disk, as the standby's steps use it (`ReplicaFiles`): walked with `TreeScanner`, written
+/// through `ReplicaWriter` (atomic, batched, durable). A rename is taken only when the file under the old name has
+/// the content the primary's has; what becomes durable goes into the share's index, and the versions it replaced
+/// into the history.
+final class DiskReplica: ReplicaFiles {
+    let context: ShareContext
+    let applyOwnership: Bool
+    /// The replica's writer, once the scope is known.
+    private var replica: ReplicaWriter?
+    /// Content hashes the index vouches for, from the walk: a rename's source is checked against them first.
+    private var knownHashes: [String: [UInt8]] = [:]
+
+    init(context: ShareContext, applyOwnership: Bool) {
+        self.context = context
+        self.applyOwnership = applyOwnership
+    }
+
+    /// Walks the replica within the scope and opens its writer (removing our leftover temporaries on the way).
+    func describe(_ scope: SyncScope) throws -> (entries: [ManifestEntry], partials: [String: Int64]) {
+        let share = try ShareDirectory(path: context.localPath, create: true)
+        let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(
+            share, scope: scope.paths ?? [ScopedPath("", recursive: true)])
+        var options = ReplicaWriter.Options(applyOwnership: applyOwnership)
+        options.history = context.archiving.history
+        options.breakSharedInodes = context.archiving.sharesInodes
+        let replica = try ReplicaWriter(share: share, options: options)
+        replica.removeTemporaries(scan.temporaries)
+        self.replica = replica
+        // The replica's own hashes (reused from the index where a file is provably unchanged) check renames.
+        knownHashes = Dictionary(
+            scan.entries.lazy.compactMap { entry in entry.contentHash.map { (entry.path, $0) } },
+            uniquingKeysWith: { first, _ in first })
+        return (scan.entries, scan.partials)
+    }
+
+    func contentHash(of path: String) throws -> [UInt8] {
+        try writer().contentHash(of: path)
+    }
+
+    func apply(_ operation: SyncOperation) throws {
+        if case .rename(let from, let to, let expected) = operation {
+            try checkRenameSource(from, to: to, expected: expected)
+        }
+        try writer().apply(operation)
+    }
+
+    func beginFile(_ header: FileHeader) throws -> IncomingFile {
+        try writer().beginFile(header)
+    }
+
+    func commit(_ file: IncomingFile, expectedHash: [UInt8]) throws {
+        try writer().commit(file, expectedHash: expectedHash)
+    }
+
+    func signature(of path: String, basis: DeltaBasis) throws -> [UInt8] {
+        var signature: [UInt8] = []
+        try writer().signature(of: path, basis: basis) { signature.append(contentsOf: $0) }
+        return signature
+    }
+
+    func removePartials(_ paths: [String]) throws {
+        let replica = try writer()
+        try replica.flush()  // a file received moments ago may still be in the batch
+        replica.removePartials(paths)
+    }
+
+    func makeDurable(removingPartials partials: [String]) throws -> (filesApplied: Int64, bytesWritten: Int64) {
+        let replica = try writer()
+        try replica.makeDurable()
+        storeKeptVersions(context.archiving.history)
+        replica.removePartials(partials)
+        let changes = replica.takeIndexChanges()
+        context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
+        return (replica.filesApplied, replica.bytesWritten)
+    }
+
+    func wireCode(for error: any Error) -> WireErrorCode {
+        StandbyShareSync.wireCode(for: error)
+    }
+
+    func path(of error: any Error) -> String? {
+        (error as? FileSystemError)?.path
+    }
+
+    private func writer() throws -> ReplicaWriter {
+        guard let replica else { throw PeerSessionError.refused("a replica step came before the sync's scope") }
+        return replica
+    }
+
+    /// A rename moves content the replica already has: refuse it unless the file under the old name has the
+    /// content the primary's file has (the plan matched it by size and mtime only).
+    private func checkRenameSource(_ from: String, to: String, expected: [UInt8]?) throws {
+        guard let expected else {
+            throw FileSystemError(.contentMismatch, operation: "rename without a content hash; not renamed", path: to)
+        }
+        let replica = try writer()
+        try replica.flush()  // the old name may be a file received moments ago, still in the batch
+        let actual = try knownHashes[from] ?? replica.contentHash(of: from)
+        guard actual == expected else {
+            throw FileSystemError(
+                .contentMismatch,
+                operation: "rename source \(String(reflecting: from)) holds other content; not renamed", path: to)
+        }
+    }
+
+    /// Records the prior versions the batch kept, now that the batch that replaced them is durable.
+    private func storeKeptVersions(_ keeper: (any ShareHistory)?) {
+        guard let keeper else { return }
+        let (records, failed) = keeper.take()
+        do {
+            try context.database.insertHistory(records)
+        } catch {
+            context.logger.warning(
+                "could not record \(records.count) kept versions of \(context.key): \(error); they will be removed as orphans at the next start"
+            )
+        }
+        if failed > 0 {
+            context.logger.warning(
+                "history \(context.key): \(failed) prior versions could not be kept (could not link them into the history directory)"
+            )
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import UnderstudyCore
+import UnderstudySession
+import UnderstudyWire
+
+/// What the standby's steps tell on a node (`StandbyStepsHost`): the share's live progress and its log ("files/bytes,
+/// rate, ETA" every few seconds), each failed step (a lasting problem meets every retry: told once, then at debug
+/// level), and the resume point, kept in the state database.
+final class ReplicaStepsReport: StandbyStepsHost {
+    let context: ShareContext
+    let started: Double
+    private var progressLog: ProgressLogger
+
+    init(context: ShareContext, started: Double) {
+        self.context = context
+        self.started = started
+        progressLog = ProgressLogger(now: started)
+    }
+
+    func announced(_ plan: SyncPlanSummary) {
+        let group = context.group.name
+        let share = context.share.name
+        context.status.setProgress(
+            group: group, share: share,
+            TransferProgress(filesTotal: Int64(plan.files), bytesTotal: plan.bytes, startedAt: started))
+        context.status.update(group: group, share: share) { status in
+            if status.lastSyncAt != nil && plan.operationCount > 0 { status.state = .behind }
+        }
+        if plan.operationCount > 0 {
+            context.logger.info(
+                "sync \(context.key): receiving \(plan.files) files (\(ByteCount.format(plan.bytes)), \(plan.deltas) as deltas), \(plan.directories) directories, \(plan.renames) renames, \(plan.deletions) deletions"
+            )
+        }
+    }
+
+    func received(bytes: Int64) {
+        context.status.updateProgress(group: context.group.name, share: context.share.name) { $0.bytesDone += bytes }
+        progressLog.maybeLog(context, "receiving")
+    }
+
+    func committed(path: String) {
+        context.status.updateProgress(group: context.group.name, share: context.share.name) { $0.filesDone += 1 }
+        progressLog.maybeLog(context, "receiving")
+    }
+
+    func failed(path: String, code: WireErrorCode, error: any Error) {
+        let isNew = context.pathWarnings.isNew("apply \(code.rawValue) \(path)")
+        if code == .pathRefused {
+            context.logger.log(
+                level: isNew ? .error : .debug,
+                "refused \(RelativePath.shown(path)) from the primary for \(context.key): \(error); nothing written")
+            if isNew { context.event(.error, .pathRefused, "refused \(RelativePath.shown(path)): \(error)") }
+        } else {
+            let retry =
+                code == .nameUnusable
+                ? "the primary leaves it out of the mirror" : "retried at growing intervals; told once"
+            context.logger.log(
+                level: isNew ? .warning : .debug,
+                "could not apply \(RelativePath.shown(path)) in \(context.key): \(error) (\(retry))")
+        }
+    }
+
+    func saveResumePoint(_ point: ResumePoint) throws {
+        try context.database.saveResumePoint(point, share: context.key)
+    }
+}

@@ -1,0 +1,51 @@
+import UnderstudyCore
+import UnderstudyWire
+
+/// The replica's files as the standby's steps use them: the file-system protocol behind `StandbyStepRunner`.
+/// Replication's `DiskReplica` implements it over FileSystem's `ReplicaWriter` (atomic, batched, durable); the
+/// session tests implement it over a tree in memory.
+package protocol ReplicaFiles: AnyObject {
+    associatedtype Incoming: ReplicaIncomingFile
+
+    /// Walks the replica within `scope` and gets ready to write in it: its entries (with content hashes where
+    /// known) and the partial copies of files a cut transfer left, by path and size.
+    func describe(_ scope: SyncScope) throws -> (entries: [ManifestEntry], partials: [String: Int64])
+    /// The SHA-256 of a replica file, read now (a verification does not trust what is known of it).
+    func contentHash(of path: String) throws -> [UInt8]
+    func apply(_ operation: SyncOperation) throws
+    func beginFile(_ header: FileHeader) throws -> Incoming
+    /// Checks the received file against the primary's hash, then puts it under its name.
+    func commit(_ file: Incoming, expectedHash: [UInt8]) throws
+    /// The signature of a replica file, the basis of a delta.
+    func signature(of path: String, basis: DeltaBasis) throws -> [UInt8]
+    /// Removes the partial copies left over (after what was received moments ago is written).
+    func removePartials(_ paths: [String]) throws
+    /// Makes every step taken durable and removes the partial copies; returns the files applied and bytes written.
+    func makeDurable(removingPartials: [String]) throws -> (filesApplied: Int64, bytesWritten: Int64)
+    /// What the primary is told of a step that failed with `error`.
+    func wireCode(for error: any Error) -> WireErrorCode
+    /// The path `error` names, when it names one.
+    func path(of error: any Error) -> String?
+}
+
+/// A file being received into the replica.
+package protocol ReplicaIncomingFile: AnyObject {
+    var header: FileHeader { get }
+    /// Bytes written so far (after decompression, and after a delta is applied).
+    var bytesWritten: Int64 { get }
+    func receive(_ chunk: UnsafeRawBufferPointer) throws
+    func discard()
+}
+
+/// What the standby's steps tell and keep besides the tree: progress, failures, the resume point.
+package protocol StandbyStepsHost {
+    /// The plan's figures, before its first step.
+    func announced(_ plan: SyncPlanSummary)
+    /// `bytes` more of the file being received are written.
+    func received(bytes: Int64)
+    func committed(path: String)
+    /// A step could not be taken; the primary is told (`code`).
+    func failed(path: String, code: WireErrorCode, error: any Error)
+    /// The replica is durable up to `point`: kept before the primary hears of it.
+    func saveResumePoint(_ point: ResumePoint) throws
+}
