@@ -7,9 +7,9 @@ import UnderstudyWire
 /// then the ordinary follow.
 @Suite struct RejoinPairTests {
     /// alpha served and mirrored to beta; then beta took over, and both went on writing.
-    static func diverged() throws -> (alpha: MemoryTree, beta: MemoryTree, base: [ManifestEntry]) {
+    static func diverged() async throws -> (alpha: MemoryTree, beta: MemoryTree, base: [ManifestEntry]) {
         var pair = SessionPairTests.populated()
-        _ = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
         let base = pair.replica.manifest()
         var alpha = pair.source
         var beta = pair.replica
@@ -20,8 +20,8 @@ import UnderstudyWire
         return (alpha, beta, base)
     }
 
-    @Test func aRejoinWithConflicts_keepsBothVersionsOnBothNodes_andTheFollowMakesTheTreesEqual() throws {
-        let (alpha, beta, base) = try Self.diverged()
+    @Test func aRejoinWithConflicts_keepsBothVersionsOnBothNodes_andTheFollowMakesTheTreesEqual() async throws {
+        let (alpha, beta, base) = try await Self.diverged()
         var exchange = RejoinExchange(rejoining: alpha, serving: beta, base: base)
         let outcome = try exchange.run()
         #expect(outcome.conflicts == 2, "readme changed on both, late.txt never replicated")
@@ -37,7 +37,7 @@ import UnderstudyWire
         var follow = SessionPair()
         follow.source = exchange.serving
         follow.replica = exchange.rejoining
-        _ = try follow.sync(full: true)
+        _ = try await follow.sync(full: true)
         #expect(follow.replica.mirrors(follow.source))
         #expect(follow.replica[readmeCopy]?.content == Array("alpha's last words".utf8))
         #expect(follow.replica["readme"]?.content == Array("beta's new text".utf8))
@@ -45,18 +45,18 @@ import UnderstudyWire
         #expect(follow.replica["late.txt"] == nil, "kept only as its conflict copy")
     }
 
-    @Test func aRejoinWithNothingNewHere_keepsNoConflict_andPushesNothing() throws {
-        let (_, beta, base) = try Self.diverged()
+    @Test func aRejoinWithNothingNewHere_keepsNoConflict_andPushesNothing() async throws {
+        let (_, beta, base) = try await Self.diverged()
         var untouched = SessionPairTests.populated()
-        _ = try untouched.sync(full: true)
+        _ = try await untouched.sync(full: true)
         var exchange = RejoinExchange(rejoining: untouched.source, serving: beta, base: base)
         let outcome = try exchange.run()
         #expect(outcome.conflicts == 0 && outcome.pushed == 0)
         #expect(exchange.serving == beta)
     }
 
-    @Test func aRejoin_refusesAConfirmationOfAnotherCopy_andTheServingNodesError() throws {
-        let (alpha, beta, base) = try Self.diverged()
+    @Test func aRejoin_refusesAConfirmationOfAnotherCopy_andTheServingNodesError() async throws {
+        let (alpha, beta, base) = try await Self.diverged()
         var confused = RejoinExchange(rejoining: alpha, serving: beta, base: base)
         #expect {
             try confused.run { message in

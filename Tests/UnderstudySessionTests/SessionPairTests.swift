@@ -19,9 +19,9 @@ import UnderstudyWire
         return pair
     }
 
-    @Test func aFullSync_mirrorsEveryEntry_andAcknowledgesOnlyOnceDurable() throws {
+    @Test func aFullSync_mirrorsEveryEntry_andAcknowledgesOnlyOnceDurable() async throws {
         var pair = Self.populated()
-        let sync = try pair.sync(full: true)
+        let sync = try await pair.sync(full: true)
         #expect(pair.replica.mirrors(pair.source))
         #expect(sync.standby.scope.paths == nil)
         #expect(sync.standby.report.failures == 0)
@@ -38,12 +38,12 @@ import UnderstudyWire
         #expect(pair.durableReplica.mirrors(pair.source))
     }
 
-    @Test func aLiveChange_sendsOnlyTheChangedFile_asADeltaAgainstTheReplica() throws {
+    @Test func aLiveChange_sendsOnlyTheChangedFile_asADeltaAgainstTheReplica() async throws {
         var pair = Self.populated()
-        _ = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
         pair.source.write("docs/report.txt", "quarterly figures, final version", time: 20)
         pair.change("docs/report.txt")
-        let sync = try pair.sync()
+        let sync = try await pair.sync()
         #expect(pair.replica.mirrors(pair.source))
         #expect(sync.standby.scope.paths != nil, "a resumed standby gets a live sync, not a full comparison")
         #expect(sync.standby.scope.upTo == ResumePoint(captureID: 7, sequence: 1))
@@ -60,12 +60,12 @@ import UnderstudyWire
         #expect(sync.primary.replicaManifest == nil, "a live sync leaves the base as it was")
     }
 
-    @Test func aRenamedFile_travelsAsARename_notAsItsContent() throws {
+    @Test func aRenamedFile_travelsAsARename_notAsItsContent() async throws {
         var pair = Self.populated()
-        _ = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
         pair.source.move("docs/report.txt", to: "docs/report-final.txt")
         pair.change("docs/report.txt", "docs/report-final.txt")
-        let sync = try pair.sync()
+        let sync = try await pair.sync()
         #expect(pair.replica.mirrors(pair.source))
         #expect(
             sync.messages.contains {
@@ -78,59 +78,59 @@ import UnderstudyWire
         #expect(!sync.messages.contains { if case .fileBegin = $0.message { true } else { false } })
     }
 
-    @Test func aCutMidSync_isResumedFromTheLastAcknowledgement_withoutAFullComparison() throws {
+    @Test func aCutMidSync_isResumedFromTheLastAcknowledgement_withoutAFullComparison() async throws {
         var pair = Self.populated()
-        _ = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
         let acknowledged = pair.resumePoint
         pair.source.write("readme", "hello again", time: 30)
         pair.source.write("docs/new.txt", "a new file", time: 30)
         pair.change("readme", "docs/new.txt")
-        #expect(throws: SessionPair.Cut.self) { try pair.sync(cutAfter: 6) }
+        await #expect(throws: SessionPair.Cut.self) { try await pair.sync(cutAfter: 6) }
         #expect(pair.resumePoint == acknowledged, "nothing is acknowledged before the replica is durable")
         pair.reconnect()
-        let sync = try pair.sync()
+        let sync = try await pair.sync()
         #expect(sync.standby.scope.paths != nil, "the journal still holds what the cut sync did not acknowledge")
         #expect(pair.replica.mirrors(pair.source))
         #expect(pair.resumePoint == ResumePoint(captureID: 7, sequence: 1))
     }
 
-    @Test func aLaterFullComparisonOnOneConnection_sendsOnlyWhatChangedOfTheManifest() throws {
+    @Test func aLaterFullComparisonOnOneConnection_sendsOnlyWhatChangedOfTheManifest() async throws {
         var pair = Self.populated()
-        let first = try pair.sync(full: true)
+        let first = try await pair.sync(full: true)
         #expect(first.standby.manifestEntriesSent == 1, "an empty replica: its root alone")
-        _ = try pair.sync(full: true)
-        let unchanged = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
+        let unchanged = try await pair.sync(full: true)
         #expect(unchanged.standby.manifestEntriesSent == 0, "the replica did not change since the last manifest")
         pair.source.write("readme", "hello, world", time: 40)
-        _ = try pair.sync(full: true)
-        let afterOneChange = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
+        let afterOneChange = try await pair.sync(full: true)
         #expect(afterOneChange.standby.manifestEntriesSent == 1)
         #expect(pair.replica.mirrors(pair.source))
         pair.reconnect()
-        let fresh = try pair.sync(full: true)
+        let fresh = try await pair.sync(full: true)
         #expect(fresh.standby.manifestEntriesSent == 7, "a new connection starts from a whole manifest")
     }
 
-    @Test func aVerification_resendsAFileChangedOnTheReplica_behindUnderstudysBack() throws {
+    @Test func aVerification_resendsAFileChangedOnTheReplica_behindUnderstudysBack() async throws {
         var pair = Self.populated()
-        _ = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
         // Same size, same time, other content: only a comparison by content sees it.
         let node = pair.replica["readme"]!
         try pair.replica.commit("readme", content: Array("HELLO".utf8), attributes: node.attributes)
-        _ = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
         #expect(!pair.replica.mirrors(pair.source), "size and time match: a plain comparison leaves it")
-        let verified = try pair.sync(full: true, verify: true)
+        let verified = try await pair.sync(full: true, verify: true)
         #expect(pair.replica.mirrors(pair.source))
         #expect(verified.standby.report.filesApplied == 1)
     }
 
-    @Test func anEmptiedSource_isRefused_andTheReplicaIsKept() throws {
+    @Test func anEmptiedSource_isRefused_andTheReplicaIsKept() async throws {
         var pair = Self.populated()
-        _ = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
         let replica = pair.replica
         for path in ["docs", "readme", "latest"] { pair.source.remove(path) }
         do {
-            _ = try pair.sync(full: true)
+            _ = try await pair.sync(full: true)
             Issue.record("an emptied source was mirrored")
         } catch {
             guard case .refused(let text) = error as? PeerSessionError else {
@@ -142,9 +142,9 @@ import UnderstudyWire
         #expect(pair.replica == replica)
     }
 
-    @Test func aFileWhoseContentArrivesDamaged_isRefused_reportedAndSentAgainByTheNextSync() throws {
+    @Test func aFileWhoseContentArrivesDamaged_isRefused_reportedAndSentAgainByTheNextSync() async throws {
         var pair = Self.populated()
-        let sync = try pair.sync(full: true) { message in
+        let sync = try await pair.sync(full: true) { message in
             guard case .fileEnd = message else { return message }
             return .fileEnd(contentHash: [0, 1, 2, 3, 4, 5, 6, 7])
         }
@@ -152,7 +152,7 @@ import UnderstudyWire
         #expect(pair.replica.files.isEmpty, "no damaged file is put in place")
         #expect(Set(pair.failures.map(\.path)) == ["docs/report.txt", "docs/old/notes.txt", "readme"])
         #expect(sync.primary.failedPaths == ["docs/report.txt", "docs/old/notes.txt", "readme"])
-        _ = try pair.sync(full: true)
+        _ = try await pair.sync(full: true)
         #expect(pair.replica.mirrors(pair.source))
     }
 }

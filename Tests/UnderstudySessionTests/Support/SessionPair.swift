@@ -8,8 +8,9 @@ import UnderstudyWire
 /// `MemoryTree`. The primary chooses the scope as its change capture does (Core's `ChangeJournal`), and the
 /// standby keeps its resume point and, per connection, the base of its incremental manifests.
 ///
-/// Deltas in memory: a signature is the hash of the replica's copy, and a delta is that hash followed by the new
-/// content, so a delta applied to any other basis is refused as a content mismatch.
+/// The standby's steps run through `StandbyStepRunner` on a `MemoryReplica` (its file-system protocol in memory),
+/// as on disk. Deltas in memory: a signature is the hash of the replica's copy, and a delta is that hash followed by
+/// the new content, so a delta applied to any other basis is refused as a content mismatch.
 struct SessionPair {
     struct Sync {
         var standby: StandbySyncMachine.Outcome
@@ -58,7 +59,7 @@ struct SessionPair {
     mutating func sync(
         full: Bool = false, verify: Bool = false, cutAfter: Int? = nil,
         tamper: (PeerMessage) -> PeerMessage = { $0 }
-    ) throws -> Sync {
+    ) async throws -> Sync {
         var standby = try StandbySyncMachine(
             group: "g", share: "s", previous: standbyBase, resume: full ? nil : resumePoint, verify: verify)
         var primary: PrimarySyncMachine?
@@ -67,78 +68,30 @@ struct SessionPair {
         var delivered: [(Bool, PeerMessage)] = []
         var standbyOutcome: StandbySyncMachine.Outcome?
         var primaryOutcome: PrimarySyncMachine.Outcome?
-        var incoming: (header: FileHeader, bytes: [UInt8])?
-        var applied: Int64 = 0
 
         var standbyActions = standby.start()[...]
         var primaryActions: ArraySlice<PrimarySyncMachine.Action> = []
+        // The standby's steps run through the same runner as on disk, on the replica in memory.
+        let files = MemoryReplica(replica)
+        let host = MemoryStandbyHost(resumePoint: resumePoint)
+        var runner = StandbyStepRunner(files: files, host: host)
+        defer {
+            replica = files.tree
+            if let durable = files.durable { durableReplica = durable }
+            resumePoint = host.resumePoint
+        }
         for _ in 0..<100_000 {
             if let action = standbyActions.popFirst() {
-                switch action {
-                case .send(let message): toPrimary.append(message)
-                case .flush, .announce, .removePartials: break
-                case .describeReplica(let scope):
-                    standbyActions =
-                        try standby.described(
-                            entries: replica.manifest(within: scope.paths, hashes: true), partials: [:])[...]
-                        + standbyActions
-                case .sendDigests(let entries):
-                    let digests = entries.filter { $0.kind == .file }.map {
-                        PathDigest(path: $0.path, digest: MemoryTree.hash(replica[$0.path]!.content))
-                    }
-                    toPrimary.append(.contentDigests(digests, last: true))
-                case .apply(let operation):
-                    do {
-                        try replica.apply(operation)
-                    } catch {
-                        standbyActions =
-                            standby.failed(path: error.path, code: Self.code(error), message: "\(error)")[...]
-                            + standbyActions
-                    }
-                case .beginFile(let header): incoming = (header, [])
-                case .receiveChunk(let data): incoming?.bytes += data.readableBytesView
-                case .discardFile: incoming = nil
-                case .commitFile(let path, let hash):
-                    let received = incoming!
-                    incoming = nil
-                    var content = received.bytes
-                    if received.header.basis != .none {
-                        let basis = MemoryTree.hash(replica[path]?.content ?? [])
-                        guard content.starts(with: basis) else {
-                            standbyActions =
-                                standby.failed(path: path, code: .contentMismatch, message: "wrong basis")[...]
-                                + standbyActions
-                            continue
-                        }
-                        content.removeFirst(basis.count)
-                    }
-                    guard MemoryTree.hash(content) == hash else {
-                        standbyActions =
-                            standby.failed(path: path, code: .contentMismatch, message: "hash")[...] + standbyActions
-                        continue
-                    }
-                    do {
-                        try replica.commit(path, content: content, attributes: received.header.attributes)
-                        applied += 1
-                    } catch {
-                        standbyActions =
-                            standby.failed(path: path, code: Self.code(error), message: "\(error)")[...]
-                            + standbyActions
-                    }
-                case .computeSignature(let path, _):
-                    if let node = replica[path], node.kind == .file {
-                        standbyActions =
-                            standby.signatureComputed(path: path, MemoryTree.hash(node.content))[...] + standbyActions
-                    } else {
-                        standbyActions =
-                            standby.failed(path: path, code: .applyFailed, message: "no basis")[...] + standbyActions
-                    }
-                case .makeDurable:
-                    durableReplica = replica
-                    standbyActions = standby.madeDurable(filesApplied: applied, bytesWritten: 0)[...] + standbyActions
-                case .saveResumePoint(let point): resumePoint = point
-                case .finished(let outcome): standbyOutcome = outcome
+                if case .finished(let outcome) = action {
+                    standbyOutcome = outcome
+                    continue
                 }
+                var sent: [PeerMessage] = []
+                let next = try await runner.perform(action, machine: &standby) { output in
+                    if case .send(let message) = output { sent.append(message) }
+                }
+                toPrimary += sent
+                standbyActions = next[...] + standbyActions
                 continue
             }
             if let action = primaryActions.popFirst() {
@@ -218,9 +171,5 @@ struct SessionPair {
             paths: live ? paths : nil, upTo: ResumePoint(captureID: captureID, sequence: upTo), captureComplete: true)
         machine = try PrimarySyncMachine(scope: scope, base: incremental ? primaryBase : nil, verify: verify)
         return [.send(.syncScope(scope))]
-    }
-
-    private static func code(_ refusal: MemoryTree.Refusal) -> WireErrorCode {
-        refusal.code == .contentMismatch ? .contentMismatch : .applyFailed
     }
 }

@@ -1,0 +1,87 @@
+import UnderstudyCore
+import UnderstudySession
+import UnderstudyWire
+
+/// A replica in memory behind the standby's file-system protocol (`ReplicaFiles`), so the standby's session runs
+/// through the same `StandbyStepRunner` as on disk. Deltas in memory: a signature is the hash of the replica's
+/// copy, and a delta is that hash followed by the new content, so a delta applied to any other basis is refused as
+/// a content mismatch.
+final class MemoryReplica: ReplicaFiles {
+    final class Incoming: ReplicaIncomingFile {
+        let header: FileHeader
+        var bytes: [UInt8] = []
+        var discarded = false
+        var bytesWritten: Int64 { Int64(bytes.count) }
+
+        init(_ header: FileHeader) { self.header = header }
+
+        func receive(_ chunk: UnsafeRawBufferPointer) throws { bytes += chunk }
+        func discard() { discarded = true }
+    }
+
+    var tree: MemoryTree
+    /// The tree as of the last `makeDurable`.
+    var durable: MemoryTree?
+    var applied: Int64 = 0
+
+    init(_ tree: MemoryTree) { self.tree = tree }
+
+    func describe(_ scope: SyncScope) throws -> (entries: [ManifestEntry], partials: [String: Int64]) {
+        (tree.manifest(within: scope.paths, hashes: true), [:])
+    }
+
+    func contentHash(of path: String) throws -> [UInt8] {
+        guard let node = tree[path], node.kind == .file else { throw MemoryTree.Refusal(code: .missing, path: path) }
+        return MemoryTree.hash(node.content)
+    }
+
+    func apply(_ operation: SyncOperation) throws { try tree.apply(operation) }
+
+    func beginFile(_ header: FileHeader) throws -> Incoming { Incoming(header) }
+
+    func commit(_ file: Incoming, expectedHash: [UInt8]) throws {
+        let path = file.header.path
+        var content = file.bytes
+        if file.header.basis != .none {
+            let basis = MemoryTree.hash(tree[path]?.content ?? [])
+            guard content.starts(with: basis) else { throw MemoryTree.Refusal(code: .contentMismatch, path: path) }
+            content.removeFirst(basis.count)
+        }
+        guard MemoryTree.hash(content) == expectedHash else {
+            throw MemoryTree.Refusal(code: .contentMismatch, path: path)
+        }
+        try tree.commit(path, content: content, attributes: file.header.attributes)
+        applied += 1
+    }
+
+    func signature(of path: String, basis: DeltaBasis) throws -> [UInt8] {
+        try contentHash(of: path)
+    }
+
+    func removePartials(_ paths: [String]) throws {}
+
+    func makeDurable(removingPartials: [String]) throws -> (filesApplied: Int64, bytesWritten: Int64) {
+        durable = tree
+        return (applied, 0)
+    }
+
+    func wireCode(for error: any Error) -> WireErrorCode {
+        (error as? MemoryTree.Refusal)?.code == .contentMismatch ? .contentMismatch : .applyFailed
+    }
+
+    func path(of error: any Error) -> String? { (error as? MemoryTree.Refusal)?.path }
+}
+
+/// The standby's host in memory: the resume point it saves, and nothing told.
+final class MemoryStandbyHost: StandbyStepsHost {
+    var resumePoint: ResumePoint?
+    var failures: [(path: String, code: WireErrorCode)] = []
+
+    init(resumePoint: ResumePoint?) { self.resumePoint = resumePoint }
+
+    func announced(_ plan: SyncPlanSummary) {}
+    func received(bytes: Int64) {}
+    func committed(path: String) {}
+    func failed(path: String, code: WireErrorCode, error: any Error) { failures.append((path, code)) }
+    func saveResumePoint(_ point: ResumePoint) throws { resumePoint = point }
+}
