@@ -6,21 +6,15 @@ import NIOCore
 import UnderstudyCore
 import UnderstudyDelta
 import UnderstudyFileSystem
+import UnderstudySession
 import UnderstudyTransport
 import UnderstudyWire
 
-/// Reads one source file and sends it as fileBegin, compressed chunks (whole content or a librsync delta
-/// against the replica's signature) and fileEnd with the SHA-256 of what was read. If the file changes while
-/// it is read, the transfer is abandoned: the replica never receives a mix of two versions.
-final class FileSender {
-    enum Outcome {
-        case sent(hash: [UInt8], status: FileStatus)
-        /// Changed or vanished while read; nothing was committed on the replica.
-        case abandoned(reason: String)
-        /// Could not be read at all (nothing was sent).
-        case skipped(reason: String)
-    }
-
+/// The share's source tree on disk as the primary's sender reads it (`SourceFiles`): reads one source file and sends
+/// it as fileBegin, compressed chunks (whole content or a librsync delta against the replica's signature) and fileEnd
+/// with the SHA-256 of what was read. If the file changes while it is read, the transfer is abandoned: the replica
+/// never receives a mix of two versions.
+final class FileSender: SourceFiles {
     static let readSize = 1024 * 1024
     private let share: ShareDirectory
     private let compressionLevel: Int32
@@ -38,9 +32,9 @@ final class FileSender {
 
     /// - Parameter progress: called with the bytes read after each chunk.
     func send(
-        path: String, basis: DeltaBasis, signature: [UInt8]?, writer: FrameWriter,
-        progress: (Int64) -> Void = { _ in }
-    ) async throws -> Outcome {
+        path: String, basis: DeltaBasis, signature: [UInt8]?, emit: (PeerMessage) async throws -> Void,
+        progress: (Int64) -> Void
+    ) async throws -> SentFile<FileStatus> {
         let fd: Int32
         do {
             fd = try share.openFileForReading(path)
@@ -53,7 +47,7 @@ final class FileSender {
         let compressor = self.compressor
         compressor.reset()
         let delta = try signature.map { try DeltaGenerator(signature: $0) }
-        try await writer.send(
+        try await emit(
             .fileBegin(
                 FileHeader(
                     path: path, size: before.size, attributes: before.attributes,
@@ -67,7 +61,7 @@ final class FileSender {
             let count = read(fd, readBuffer.baseAddress, readBuffer.count)
             if count < 0 {
                 if errno == EINTR { continue }
-                try await writer.send(.fileAbandon(reason: "read failed: \(String(cString: strerror(errno)))"))
+                try await emit(.fileAbandon(reason: "read failed: \(String(cString: strerror(errno)))"))
                 return .abandoned(reason: "read failed")
             }
             let input = UnsafeRawBufferPointer(rebasing: readBuffer[..<count])
@@ -86,7 +80,7 @@ final class FileSender {
                 try compressor.compress(input, mode: isLast ? .end : .flush, output: sink)
             }
             if output.readableBytes > 0 {
-                try await writer.send(.fileChunk(output))
+                try await emit(.fileChunk(output))
                 output = ByteBufferAllocator().buffer(capacity: outputCapacity)
             }
             progress(Int64(count))
@@ -95,12 +89,12 @@ final class FileSender {
         }
         let after = try FileStatus.of(fd, path: path)
         guard total == before.size, after.isSameVersion(as: before) else {
-            try await writer.send(.fileAbandon(reason: "changed while it was read"))
+            try await emit(.fileAbandon(reason: "changed while it was read"))
             return .abandoned(reason: "changed while it was read")
         }
         let hash = Array(hasher.finalize())
-        try await writer.send(.fileEnd(contentHash: hash))
-        return .sent(hash: hash, status: after)
+        try await emit(.fileEnd(contentHash: hash))
+        return .sent(hash: hash, receipt: after)
     }
 
     /// SHA-256 of a source file, for recognising a rename; nil if it cannot be read or changes meanwhile.

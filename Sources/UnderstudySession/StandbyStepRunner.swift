@@ -9,12 +9,6 @@ import UnderstudyWire
 package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
     package typealias Action = StandbySyncMachine.Action
 
-    /// What goes out on the connection, in order.
-    package enum Output: Sendable {
-        case send(PeerMessage)
-        case flush
-    }
-
     package let files: Files
     package let host: Host
     /// The file being received.
@@ -27,7 +21,7 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
 
     /// Performs one action; returns what the machine says next (after a result it must know).
     package mutating func perform(
-        _ action: Action, machine: inout StandbySyncMachine, emit: (Output) async throws -> Void
+        _ action: Action, machine: inout StandbySyncMachine, emit: (SessionOutput) async throws -> Void
     ) async throws -> [Action] {
         switch action {
         case .send(let message):
@@ -116,7 +110,7 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
 
     /// Reads every replica file for a verification and sends the digests in chunks. A file that cannot be read now
     /// is left out (and so not judged).
-    private func sendDigests(of entries: [ManifestEntry], emit: (Output) async throws -> Void) async throws {
+    private func sendDigests(of entries: [ManifestEntry], emit: (SessionOutput) async throws -> Void) async throws {
         var chunk: [PathDigest] = []
         for entry in entries where entry.kind == .file {
             guard let digest = try? files.contentHash(of: entry.path) else { continue }
