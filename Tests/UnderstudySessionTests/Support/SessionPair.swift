@@ -8,8 +8,8 @@ import UnderstudyWire
 /// `MemoryTree`. The primary chooses the scope as its change capture does (Core's `ChangeJournal`), and the
 /// standby keeps its resume point and, per connection, the base of its incremental manifests.
 ///
-/// The standby's steps run through `StandbyStepRunner` on a `MemoryReplica` (its file-system protocol in memory),
-/// as on disk. Deltas in memory: a signature is the hash of the replica's copy, and a delta is that hash followed by
+/// The standby's steps run through `StandbyStepRunner` on a `MemoryReplica`, and the primary's sends through
+/// `PlanSendRunner` from a `MemorySource` (their file-system protocols in memory), the runners the disk uses. Deltas in memory: a signature is the hash of the replica's copy, and a delta is that hash followed by
 /// the new content, so a delta applied to any other basis is refused as a content mismatch.
 struct SessionPair {
     struct Sync {
@@ -75,6 +75,7 @@ struct SessionPair {
         let files = MemoryReplica(replica)
         let host = MemoryStandbyHost(resumePoint: resumePoint)
         var runner = StandbyStepRunner(files: files, host: host)
+        let sender = PlanSendRunner(source: MemorySource(source), host: MemorySendHost())
         defer {
             replica = files.tree
             if let durable = files.durable { durableReplica = durable }
@@ -96,8 +97,14 @@ struct SessionPair {
             }
             if let action = primaryActions.popFirst() {
                 switch action {
-                case .send(let message): toStandby.append(tamper(message))
-                case .flush: break
+                case .send, .flush, .sendFile:
+                    // The primary's sends run through the same runner as on disk, from the source in memory; what
+                    // goes to the standby passes the test's tampering.
+                    var sent: [PeerMessage] = []
+                    try await sender.perform([action]) { output in
+                        if case .send(let message) = output { sent.append(tamper(message)) }
+                    }
+                    toStandby += sent
                 case .plan(let replicaByPath, let partials, let digests):
                     let scope = primary!.scope
                     let entries = source.manifest(within: scope.paths)
@@ -114,16 +121,6 @@ struct SessionPair {
                         plan = ContentVerification.resending(mismatches, source: entries, in: plan)
                     }
                     primaryActions = try primary!.planned(plan, sourceEntries: entries.count)[...] + primaryActions
-                case .sendFile(let path, let basis, let signature):
-                    guard let node = source[path], node.kind == .file else { continue }
-                    toStandby.append(
-                        tamper(
-                            .fileBegin(
-                                FileHeader(
-                                    path: path, size: Int64(node.content.count), attributes: node.attributes,
-                                    basis: signature == nil ? .none : basis))))
-                    toStandby.append(tamper(.fileChunk(ByteBuffer(bytes: (signature ?? []) + node.content))))
-                    toStandby.append(tamper(.fileEnd(contentHash: MemoryTree.hash(node.content))))
                 case .standbyFailed(let path, let code, _, _): failures.append((path, code))
                 case .finished(let outcome):
                     primaryOutcome = outcome
