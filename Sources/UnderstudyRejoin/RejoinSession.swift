@@ -64,134 +64,29 @@ package struct RejoinSession {
         )
     }
 
-    /// Performs `RejoinMachine`'s actions for one share: the trees come in, this node's versions the serving node
-    /// never had become conflict copies here, and each is pushed there.
+    /// Performs `RejoinMachine`'s actions for one share, through `RejoinStepRunner` on the share's tree: the trees
+    /// come in, this node's versions the serving node never had become conflict copies here, and each is pushed there.
     private func reconcile(
         _ context: ShareContext, epoch: UInt64, inbox: PeerInbox, writer: FrameWriter
     ) async throws -> RejoinMachine.Outcome {
         var machine = try RejoinMachine(group: group.name, share: context.share.name, epoch: epoch, node: node.name)
-        let root = context.localPath
+        let runner = RejoinStepRunner(
+            files: RejoinShareFiles(node: node, context: context), host: RejoinLog(node: node, context: context))
         var queue = machine.start()[...]
         while true {
             while let action = queue.popFirst() {
-                switch action {
-                case .send(let message):
-                    try await writer.send(message)
-                case .flush:
-                    try await writer.flush()
-                case .scanLocal:
-                    let (local, reasons, unmade) = try await scanLocal(context)
-                    queue =
-                        machine.scanned(
-                            local, recordedReasons: reasons, unmadeCopies: unmade, now: node.clock.wallSeconds())[...]
-                        + queue
-                case .keepAsConflict(let conflict, let copy):
-                    // Recorded before the rename: a crash after it finds the copy by name and knows why it exists.
-                    try node.database.recordConflict(
-                        ConflictInfo(
-                            id: 0, share: context.key, path: conflict.path, copy: copy, node: node.name,
-                            reason: conflict.reason.rawValue,
-                            foundAt: node.clock.wallTime(), copySize: conflict.local.size,
-                            copyModified: Self.date(conflict.local.attributes)))
-                    try Self.renameDurably(root: root, from: conflict.path, to: copy)
-                    node.logger.warning(
-                        "rejoin of \(context.key): \(conflict.path) changed here and is not the serving node's version (\(conflict.reason.rawValue)): kept as \(copy)"
-                    )
-                case .push(let path, let entry, let reason):
-                    try await push(path, entry: entry, reason: reason, context: context, writer: writer)
-                case .pushed(let path):
-                    node.logger.notice(
-                        "rejoin of \(context.key): \(path) is kept in \(group.peer(of: node.name))'s tree")
-                case .finished(let outcome):
-                    return outcome
+                if case .finished(let outcome) = action { return outcome }
+                let next = try await runner.perform(action, machine: &machine) { output in
+                    switch output {
+                    case .send(let message): try await writer.send(message)
+                    case .flush: try await writer.flush()
+                    }
                 }
+                if !next.isEmpty { queue = next[...] + queue }
             }
             guard let message = try await inbox.next() else { throw PeerSessionError.closed(machine.stage) }
             queue = try machine.receive(message)[...]
         }
-    }
-
-    /// This node's tree, with what an interrupted run recorded: why each copy it made exists, and the copies whose
-    /// rename never happened.
-    private func scanLocal(
-        _ context: ShareContext
-    ) async throws -> ([String: ManifestEntry], [String: String], [String: String]) {
-        let root = context.localPath
-        let filter = context.share.filter
-        let index = context.index.snapshot
-        let scanned = try await onThread {
-            try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: root, create: true))
-        }
-        let local = Dictionary(scanned.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        let recorded = try node.database.conflicts(prefix: context.key, all: true).filter {
-            $0.share == context.key && $0.node == node.name
-        }
-        let reasons = Dictionary(recorded.map { ($0.copy, $0.reason) }, uniquingKeysWith: { first, _ in first })
-        let unmade = Dictionary(
-            recorded.filter { $0.resolved == nil && local[$0.copy] == nil && access(root + "/" + $0.copy, F_OK) != 0 }
-                .map { ($0.path, $0.copy) }, uniquingKeysWith: { first, _ in first })
-        return (local, reasons, unmade)
-    }
-
-    /// Sends one conflict copy whole (compressed); the machine waits until the serving node has it durably.
-    private func push(
-        _ path: String, entry: ManifestEntry, reason: String, context: ShareContext, writer: FrameWriter
-    ) async throws {
-        let file = context.localPath + "/" + path
-        let descriptor = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileSystemError.errno("open the conflict copy", path) }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw FileSystemError.errno("stat the conflict copy", path) }
-        var attributes = entry.attributes
-        attributes.mtimeSeconds = Int64(info.st_mtim.tv_sec)
-        attributes.mtimeNanoseconds = UInt32(info.st_mtim.tv_nsec)
-        try await writer.send(
-            .conflictBegin(
-                group: group.name, share: context.share.name, reason: reason,
-                header: FileHeader(path: path, size: Int64(info.st_size), attributes: attributes, basis: .none)))
-        let compressor = try ZstdCompressor(level: 3)
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var sent: Int64 = 0
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError.errno("read the conflict copy", path)
-            }
-            var chunk = ByteBuffer()
-            try buffer.withUnsafeBytes { raw in
-                let bytes = UnsafeRawBufferPointer(rebasing: raw[0..<count])
-                hasher.update(bufferPointer: bytes)
-                try compressor.compress(bytes, mode: count == 0 ? .end : .flush) { chunk.writeBytes($0) }
-            }
-            if chunk.readableBytes > 0 { try await writer.send(.fileChunk(chunk)) }
-            sent += Int64(count)
-            if count == 0 { break }
-        }
-        guard sent == Int64(info.st_size) else {
-            throw FileSystemError(
-                .contentMismatch, operation: "changed while it was sent (\(sent) of \(info.st_size) bytes)", path: path)
-        }
-        try await writer.send(.fileEnd(contentHash: Array(hasher.finalize())))
-        try await writer.flush()
-    }
-
-    private static func renameDurably(root: String, from: String, to: String) throws {
-        guard rename(root + "/" + from, root + "/" + to) == 0 else {
-            throw FileSystemError.errno("keep as a conflict copy", from)
-        }
-        let parent = (root + "/" + to).split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
-            separator: "/")
-        let directory = open(parent.isEmpty ? "/" : parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directory >= 0 else { throw FileSystemError.errno("open the directory of", to) }
-        defer { close(directory) }
-        guard fsync(directory) == 0 else { throw FileSystemError.errno("fsync the directory of", to) }
-    }
-
-    private static func date(_ attributes: FileAttributes) -> Date {
-        Date(timeIntervalSince1970: Double(attributes.mtimeSeconds) + Double(attributes.mtimeNanoseconds) / 1e9)
     }
 
     package init(node: any RejoinNode, group: GroupConfiguration) {

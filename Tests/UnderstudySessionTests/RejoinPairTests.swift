@@ -23,7 +23,7 @@ import UnderstudyWire
     @Test func aRejoinWithConflicts_keepsBothVersionsOnBothNodes_andTheFollowMakesTheTreesEqual() async throws {
         let (alpha, beta, base) = try await Self.diverged()
         var exchange = RejoinExchange(rejoining: alpha, serving: beta, base: base)
-        let outcome = try exchange.run()
+        let outcome = try await exchange.run()
         #expect(outcome.conflicts == 2, "readme changed on both, late.txt never replicated")
         #expect(outcome.pushed == 2)
         #expect(outcome.copies == 1, "notes.txt changed only on beta: the follow brings it")
@@ -50,7 +50,7 @@ import UnderstudyWire
         var untouched = SessionPairTests.populated()
         _ = try await untouched.sync(full: true)
         var exchange = RejoinExchange(rejoining: untouched.source, serving: beta, base: base)
-        let outcome = try exchange.run()
+        let outcome = try await exchange.run()
         #expect(outcome.conflicts == 0 && outcome.pushed == 0)
         #expect(exchange.serving == beta)
     }
@@ -58,8 +58,8 @@ import UnderstudyWire
     @Test func aRejoin_refusesAConfirmationOfAnotherCopy_andTheServingNodesError() async throws {
         let (alpha, beta, base) = try await Self.diverged()
         var confused = RejoinExchange(rejoining: alpha, serving: beta, base: base)
-        #expect {
-            try confused.run { message in
+        await #expect {
+            try await confused.run { message in
                 guard case .conflictStored = message else { return message }
                 return .conflictStored(path: "readme")
             }

@@ -4,9 +4,10 @@ import UnderstudyDelta
 import UnderstudySession
 import UnderstudyWire
 
-/// A rejoin of one share in memory: `RejoinMachine` on the rejoining node's tree against a serving node that shows
-/// its tree and the base of the takeover, and takes conflict copies into its tree (only under conflict-copy names,
-/// never over an existing file), as the serving node's half does.
+/// A rejoin of one share in memory: `RejoinMachine`, performed by `RejoinStepRunner` on the rejoining node's tree
+/// (`MemoryRejoinFiles`, the file-system protocol in memory), against a serving node that shows its tree and the base
+/// of the takeover, and takes conflict copies into its tree (only under conflict-copy names, never over an existing
+/// file), as the serving node's half does.
 struct RejoinExchange {
     var rejoining: MemoryTree
     var serving: MemoryTree
@@ -17,36 +18,28 @@ struct RejoinExchange {
     var kept: [String: String] = [:]
 
     /// - Parameter tamper: replaces a message on its way to the rejoining node.
-    mutating func run(tamper: (PeerMessage) -> PeerMessage = { $0 }) throws -> RejoinMachine.Outcome {
+    mutating func run(tamper: (PeerMessage) -> PeerMessage = { $0 }) async throws -> RejoinMachine.Outcome {
         var machine = try RejoinMachine(group: "g", share: "s", epoch: 2, node: "alpha")
         var toServing: [PeerMessage] = []
         var toRejoining: [PeerMessage] = []
         var queue = machine.start()[...]
         var copy: (machine: ConflictCopyMachine, bytes: [UInt8])?
+        // The rejoining node's steps run through the same runner as on disk, on its tree in memory.
+        let files = MemoryRejoinFiles(rejoining)
+        let runner = RejoinStepRunner(files: files, host: MemoryRejoinHost(now: now))
+        defer {
+            rejoining = files.tree
+            kept.merge(files.kept) { _, new in new }
+        }
         for _ in 0..<10_000 {
             if let action = queue.popFirst() {
-                switch action {
-                case .send(let message): toServing.append(message)
-                case .flush, .pushed: break
-                case .scanLocal:
-                    let local = Dictionary(uniqueKeysWithValues: rejoining.manifest().map { ($0.path, $0) })
-                    queue = machine.scanned(local, now: now)[...] + queue
-                case .keepAsConflict(let conflict, let copy):
-                    kept[conflict.path] = copy
-                    rejoining.move(conflict.path, to: copy)
-                case .push(let path, _, let reason):
-                    let node = rejoining[path]!
-                    toServing.append(
-                        .conflictBegin(
-                            group: "g", share: "s", reason: reason,
-                            header: FileHeader(
-                                path: path, size: Int64(node.content.count), attributes: node.attributes,
-                                basis: .none)))
-                    toServing.append(.fileChunk(ByteBuffer(bytes: node.content)))
-                    toServing.append(.fileEnd(contentHash: MemoryTree.hash(node.content)))
-                case .finished(let outcome):
-                    return outcome
+                if case .finished(let outcome) = action { return outcome }
+                var sent: [PeerMessage] = []
+                let next = try await runner.perform(action, machine: &machine) { output in
+                    if case .send(let message) = output { sent.append(message) }
                 }
+                toServing += sent
+                queue = next[...] + queue
                 continue
             }
             if !toServing.isEmpty {
@@ -107,4 +100,46 @@ struct RejoinExchange {
         }
         if copy?.machine.isFinished == true { copy = nil }
     }
+}
+
+/// The rejoining node's tree in memory behind the rejoin's file-system protocol: copies are kept by moving, and
+/// pushed whole, uncompressed.
+final class MemoryRejoinFiles: RejoinFiles {
+    var tree: MemoryTree
+    /// Copies kept, by original path.
+    var kept: [String: String] = [:]
+
+    init(_ tree: MemoryTree) { self.tree = tree }
+
+    func scanLocal() async throws -> RejoinScan {
+        RejoinScan(local: Dictionary(uniqueKeysWithValues: tree.manifest().map { ($0.path, $0) }))
+    }
+
+    func keep(_ conflict: RejoinPlanner.Conflict, as copy: String) throws {
+        kept[conflict.path] = copy
+        tree.move(conflict.path, to: copy)
+    }
+
+    func push(
+        path: String, entry: ManifestEntry, reason: String, emit: (SessionOutput) async throws -> Void
+    ) async throws {
+        let node = tree[path]!
+        try await emit(
+            .send(
+                .conflictBegin(
+                    group: "g", share: "s", reason: reason,
+                    header: FileHeader(
+                        path: path, size: Int64(node.content.count), attributes: node.attributes, basis: .none))))
+        try await emit(.send(.fileChunk(ByteBuffer(bytes: node.content))))
+        try await emit(.send(.fileEnd(contentHash: MemoryTree.hash(node.content))))
+    }
+}
+
+/// The rejoin's host in memory: a fixed wall clock, and nothing told.
+struct MemoryRejoinHost: RejoinHost {
+    let now: Double
+
+    func wallSeconds() -> Double { now }
+    func kept(_ conflict: RejoinPlanner.Conflict, as copy: String) {}
+    func pushed(path: String) {}
 }
