@@ -171,26 +171,30 @@ package struct PrimaryShareSync {
             context.logger.warning(
                 "\(context.key): \(untold) more path problems since the last report, not told one by one")
         }
-        // Names the standby's file system cannot store stay out of the plan: sending them again cannot help.
-        let unusable = context.unusablePaths.all
-        let sourceEntries =
-            unusable.isEmpty
-            ? scan.entries
-            : scan.entries.filter { entry in
-                // The path or one of its ancestors: a lookup per component, not per unusable path.
-                var path = Substring(entry.path)
-                while true {
-                    if unusable.contains(String(path)) { return false }
-                    guard let slash = path.lastIndex(of: "/") else { return true }
-                    path = path[..<slash]
-                }
-            }
         let fileSender = try FileSender(share: try ShareDirectory(path: context.localPath, create: false))
-        let planned = planner.plan(source: sourceEntries, replicaByPath: replica, partials: partials)
-        let renamesFilled = fillRenameHashes(
-            planned, source: sourceEntries, index: context.index.snapshot, sender: fileSender)
-        guard let digests else { return (renamesFilled, fileSender) }
-        return (verified(renamesFilled, source: sourceEntries, replicaDigests: digests, sender: fileSender), fileSender)
+        // Names the standby's file system cannot store stay out of the plan: sending them again cannot help.
+        let planning = SourcePlanning(
+            planner: planner, unusable: context.unusablePaths.all, refusedRenames: context.refusedRenames.all)
+        // A renamed file's hash from the index entry of the same inode under its old name (built when first asked).
+        let index = context.index.snapshot
+        var byInode: [UInt64: FileIndexRecord]?
+        let result = planning.plan(
+            source: scan.entries, replica: replica, partials: partials, digests: digests,
+            indexedHash: { entry in
+                if byInode == nil {
+                    var table: [UInt64: FileIndexRecord] = [:]
+                    for record in index.values where record.contentHash != nil { table[record.inode] = record }
+                    byInode = table
+                }
+                guard let record = byInode?[entry.inode], record.size == entry.size,
+                    record.mtimeSeconds == entry.attributes.mtimeSeconds,
+                    record.mtimeNanoseconds == Int32(entry.attributes.mtimeNanoseconds)
+                else { return nil }
+                return record.contentHash
+            },
+            readHash: { fileSender.hash(path: $0) })
+        if digests != nil { reportVerification(result) }
+        return (result.plan, fileSender)
     }
 
     /// What the standby could not apply: logged (told once per path), and remembered for the next syncs.
@@ -211,21 +215,14 @@ package struct PrimaryShareSync {
         for from in renameSources { context.refusedRenames.insert(from + "\u{0}" + path) }
     }
 
-    /// Adds the files whose replica content differs from the source's though size and time agree, and reports
-    /// them: that should never happen, so each one is named.
-    private func verified(
-        _ plan: SyncPlan, source: [ManifestEntry], replicaDigests: [String: [UInt8]], sender: FileSender
-    ) -> SyncPlan {
-        // The source's digest comes from the index when the file is provably unchanged since it was read.
-        let mismatches = ContentVerification.mismatches(source: source, plan: plan, replicaDigests: replicaDigests) {
-            entry in
-            entry.contentHash ?? sender.hash(path: entry.path)
-        }
-        let compared = source.lazy.filter { $0.kind == .file && replicaDigests[$0.path] != nil }.count
+    /// Reports a verification: the files whose replica content differed from the source's though size and time
+    /// agreed should never exist, so each one is named (and sent whole).
+    private func reportVerification(_ result: SourcePlanning.Result) {
+        let (mismatches, compared) = (result.mismatches, result.compared)
         guard !mismatches.isEmpty else {
             context.logger.info("verification of \(context.key): \(compared) files compared by content, all identical")
             context.event(.info, .verifyClean, "\(compared) files compared by content, all identical")
-            return plan
+            return
         }
         let named =
             mismatches.prefix(20).map { String(reflecting: $0) }.joined(separator: ", ")
@@ -235,50 +232,6 @@ package struct PrimaryShareSync {
         context.logger.warning("verification of \(context.key): \(text)")
         context.event(.warning, .verifyRepaired, text)
         for path in mismatches { context.sendWhole.insert(path) }
-        return ContentVerification.resending(mismatches, source: source, in: plan)
-    }
-
-    /// Every rename carries the SHA-256 of the source file, so the standby can check it moves the right
-    /// content: from the scan when the index vouches for the file, from the index entry of the same inode under
-    /// its old name, or by reading the file (a rename that cannot be hashed is sent as a file instead).
-    private func fillRenameHashes(
-        _ plan: SyncPlan, source: [ManifestEntry], index: [String: FileIndexRecord],
-        sender: FileSender
-    ) -> SyncPlan {
-        guard plan.operations.contains(where: { if case .rename = $0 { true } else { false } }) else { return plan }
-        let sourceByPath = Dictionary(source.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        var byInode: [UInt64: FileIndexRecord] = [:]
-        for record in index.values where record.contentHash != nil { byInode[record.inode] = record }
-        var unresolved: [String] = []
-        var deletions: [SyncOperation] = []
-        var operations = plan.operations.map { operation -> SyncOperation in
-            // The standby refused this rename before (same size and time, other content): send the file, and
-            // delete the supposed source when the source tree no longer has it.
-            if case .rename(let from, let to, _) = operation, let entry = sourceByPath[to],
-                context.refusedRenames.contains(from + "\u{0}" + to)
-            {
-                if sourceByPath[from] == nil { deletions.append(.delete(path: from)) }
-                return .sendFile(path: to, size: entry.size, basis: .none)
-            }
-            guard case .rename(let from, let to, nil) = operation, let entry = sourceByPath[to] else {
-                return operation
-            }
-            if let hash = entry.contentHash { return .rename(from: from, to: to, contentHash: hash) }
-            if let record = byInode[entry.inode], record.size == entry.size,
-                record.mtimeSeconds == entry.attributes.mtimeSeconds,
-                record.mtimeNanoseconds == Int32(entry.attributes.mtimeNanoseconds), let hash = record.contentHash
-            {
-                return .rename(from: from, to: to, contentHash: hash)
-            }
-            if let hash = sender.hash(path: to) { return .rename(from: from, to: to, contentHash: hash) }
-            unresolved.append(to)
-            return operation
-        }
-        if !unresolved.isEmpty {
-            // Could not be hashed (changed or unreadable): the next sync sees them as new files.
-            operations.removeAll { if case .rename(_, let to, nil) = $0 { unresolved.contains(to) } else { false } }
-        }
-        return SyncPlan(operations: operations + deletions)
     }
 
     package init(context: ShareContext, planner: SyncPlanner) {

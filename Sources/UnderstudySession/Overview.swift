@@ -8,6 +8,9 @@
 // serving node never had kept as conflict copies and pushed there, each confirmed before the next;
 // ConflictCopyMachine is the serving node's side of one such copy. HelloCheck
 // decides whether a connection's first message lets it go on (protocol version, cluster, certified name).
-// Each takes messages and results and returns actions; the I/O code (Replication's PrimaryShareSync and
-// StandbyShareSync, Rejoin's RejoinSession) performs them on sockets and disks, and tests perform them on trees in
-// memory. ManifestTransfer compresses manifests for the wire; ManifestChanges is what incremental ones carry.
+// Each takes messages and results and returns actions. The runners perform the file steps of those actions on a
+// file-system protocol: StandbyStepRunner on ReplicaFiles, PlanSendRunner from SourceFiles, RejoinStepRunner on
+// RejoinFiles, each putting what goes out (SessionOutput) on a closure and telling a host (progress, failures, the
+// resume point). The I/O code (Replication's StandbyShareSync and PlanSender, Rejoin's RejoinSession) runs them on
+// sockets and disks; the tests run the same runners on trees in memory. ManifestTransfer compresses manifests for
+// the wire; ManifestChanges is what incremental ones carry.

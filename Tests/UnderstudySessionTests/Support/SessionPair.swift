@@ -106,20 +106,13 @@ struct SessionPair {
                     }
                     toStandby += sent
                 case .plan(let replicaByPath, let partials, let digests):
-                    let scope = primary!.scope
-                    let entries = source.manifest(within: scope.paths)
-                    var plan = planner.plan(source: entries, replicaByPath: replicaByPath, partials: partials)
-                    plan = SyncPlan(
-                        operations: plan.operations.map { operation in
-                            guard case .rename(let from, let to, nil) = operation else { return operation }
-                            return .rename(from: from, to: to, contentHash: MemoryTree.hash(source[to]!.content))
-                        })
-                    if verify {
-                        let mismatches = ContentVerification.mismatches(
-                            source: entries, plan: plan, replicaDigests: digests
-                        ) { MemoryTree.hash(source[$0.path]!.content) }
-                        plan = ContentVerification.resending(mismatches, source: entries, in: plan)
-                    }
+                    // Planned as a node plans (renames hashed, a verification's resends), from the source in memory.
+                    let entries = source.manifest(within: primary!.scope.paths)
+                    let source = source
+                    let plan = SourcePlanning(planner: planner).plan(
+                        source: entries, replica: replicaByPath, partials: partials, digests: verify ? digests : nil,
+                        indexedHash: { _ in nil }, readHash: { source[$0].map { MemoryTree.hash($0.content) } }
+                    ).plan
                     primaryActions = try primary!.planned(plan, sourceEntries: entries.count)[...] + primaryActions
                 case .standbyFailed(let path, let code, _, _): failures.append((path, code))
                 case .finished(let outcome):
