@@ -7,6 +7,7 @@ import Logging
 import NIOConcurrencyHelpers
 import UnderstudyChangeCapture
 import UnderstudyCore
+import UnderstudySession
 import UnderstudyWire
 
 /// The primary's change capture for one share: inotify (`InotifyWatcher`) feeds the pure `ChangeAggregator`,
@@ -110,10 +111,7 @@ package final class ShareCapture: Sendable {
     /// replica is known to match this capture up to a point it acknowledged, else the whole share.
     package func scope(resume: ResumePoint?) -> SyncScope {
         state.withLockedValue { state in
-            let (paths, upTo) = state.journal.scope()
-            let point = ResumePoint(captureID: captureID, sequence: upTo)
-            let live = resume?.captureID == captureID && paths.count <= SyncScope.maximumPaths
-            return SyncScope(paths: live ? paths : nil, upTo: point, captureComplete: state.problem == nil)
+            state.journal.syncScope(captureID: captureID, resume: resume, captureComplete: state.problem == nil)
         }
     }
 

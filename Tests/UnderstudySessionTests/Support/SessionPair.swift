@@ -148,17 +148,15 @@ struct SessionPair {
         throw Stalled(description: "the sync did not end within 100,000 steps")
     }
 
-    /// The primary's answer to `openShare`: the scope, as its change capture chooses it.
+    /// The primary's answer to `openShare`: the scope, chosen from its journal as a node's capture chooses it.
     private mutating func open(
         _ message: PeerMessage, machine: inout PrimarySyncMachine?
     ) throws -> [PrimarySyncMachine.Action] {
         guard case .openShare(_, _, let incremental, let verify, let resume) = message else {
             throw PeerSessionError.unexpected(message, "between syncs")
         }
-        let (paths, upTo) = journal.scope()
-        let live = !verify && resume?.captureID == captureID
-        let scope = SyncScope(
-            paths: live ? paths : nil, upTo: ResumePoint(captureID: captureID, sequence: upTo), captureComplete: true)
+        // As the node's capture chooses it, and a verification compares the whole share.
+        let scope = journal.syncScope(captureID: captureID, resume: verify ? nil : resume, captureComplete: true)
         machine = try PrimarySyncMachine(scope: scope, base: incremental ? primaryBase : nil, verify: verify)
         return [.send(.syncScope(scope))]
     }
