@@ -204,7 +204,7 @@ package final class FailoverService: Service, Sendable {
             heartbeat = HeartbeatService(
                 node: node, routes: routes, port: configuration.heartbeat.port,
                 interval: configuration.heartbeat.interval.seconds,
-                key: clusterKey, logger: runtime.logger, now: runtime.now,
+                key: clusterKey, logger: runtime.logger, now: { [runtime] in runtime.now() },
                 payload: { peer in
                     state.withLockedValue { state in
                         groupNames.compactMap { name -> HeartbeatMessage.GroupState? in

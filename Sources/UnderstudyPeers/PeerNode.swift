@@ -5,24 +5,12 @@ import UnderstudyReplication
 import UnderstudyState
 import UnderstudySupport
 
-/// What the peer sessions of a group need of the node on either side: who it is and who holds each group (also as a
-/// party to the peer handshake), the shares' trees and live status (saved so a restart still shows the last sync),
-/// the state database, the event log and the clock. The daemon's runtime provides it.
-package protocol PeerNode: HandshakeParty, EventRecorder {
-    var identity: LocalNode { get }
-    var database: StateDatabase { get }
-    var status: StatusRegistry { get }
-    var shares: ShareTable { get }
-    var clock: any EngineClock { get }
-    var logger: Logger { get }
-    func owns(group: String) -> Bool
+/// What the peer sessions of a group need of the node on either side: the parts most modules read (`NodeParts`), the
+/// node as a party to the peer handshake, and a way to save a share's figures (so a restart still shows the last
+/// sync). The daemon's runtime provides it.
+package protocol PeerNode: NodeParts, HandshakeParty {
     /// Persists one share's figures.
     func saveStatus(group: String, share: String)
-}
-
-extension PeerNode {
-    /// Seconds on the clock's monotonic reading.
-    func now() -> Double { clock.monotonicSeconds() }
 }
 
 /// The serving side: it also hands on each conflict copy its tree takes in during a peer's rejoin.
