@@ -84,7 +84,14 @@ public struct TreeScanner {
     private func walk(
         _ pending: inout [(path: String, descriptor: Int32)], into result: inout Result
     ) throws(FileSystemError) {
-        while let (directoryPath, fd) = pending.popLast() {
+        while !pending.isEmpty {
+            // A scan in a task that was cancelled (its sync ended) stops at the next directory; the caller closes
+            // the descriptors still pending.
+            if Task.isCancelled {
+                throw FileSystemError(
+                    .systemCall, operation: "scan (cancelled)", path: pending[pending.count - 1].path, errno: ECANCELED)
+            }
+            let (directoryPath, fd) = pending.removeLast()
             guard let stream = fdopendir(fd) else {
                 close(fd)
                 throw .errno("read directory", directoryPath)

@@ -134,9 +134,10 @@ public struct NodeDaemon: Service {
             runtime: runtime, followers: followers, captures: captures, tls: tlsClient, requests: syncRequests,
             links: failover, changes: runtime.holderChanges.subscribe())
         for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
-        var parts: [any Service] = [notifications, failover]
+        // Capture stops after failover and archives: a hand-over that drains the mirror at shutdown must not find
+        // the capture gone (and so "drained") before failover is told to stop.
+        var parts: [any Service] = [notifications, captures, failover]
         if let archives { parts.append(archives) }
-        parts.append(captures)
         if let tlsServer {
             parts.append(
                 PrimaryService(node: runtime, tls: tlsServer, switchovers: control, onListening: onListening))

@@ -11,6 +11,9 @@ package final class CaptureService: Service, Sendable {
     private let contexts: [ShareContext]
     private let holds: @Sendable (String) -> Bool
     private let logger: Logger
+    /// Set once every capture stopped at the end: a holder change handled later starts none again. Held while a
+    /// group's capture starts or stops, so the end waits for a start under way rather than missing it.
+    private let ended = NIOLockedValueBox(false)
 
     /// - Parameters:
     ///   - contexts: every share of the node; only live groups' shares are captured.
@@ -32,21 +35,28 @@ package final class CaptureService: Service, Sendable {
     /// Waits for the end (a graceful shutdown, or cancellation), then stops every capture.
     package func run() async {
         try? await gracefulShutdown()
-        _ = try? await onThread { [contexts] in for context in contexts { context.stopCapture() } }
+        _ = try? await onThread { [contexts, ended] in
+            ended.withLockedValue { ended in
+                ended = true
+                for context in contexts { context.stopCapture() }
+            }
+        }
         logger.debug("change capture stopped")
     }
 
     /// The node holds `group` now: its shares' changes are captured.
     package func serve(group: String) async {
         for context in contexts where context.group.name == group {
-            _ = try? await onThread { context.startCapture() }
+            _ = try? await onThread { [ended] in
+                ended.withLockedValue { ended in if !ended { context.startCapture() } }
+            }
         }
     }
 
     /// The node no longer holds `group`: its capture stops.
     package func release(group: String) async {
         for context in contexts where context.group.name == group {
-            _ = try? await onThread { context.stopCapture() }
+            _ = try? await onThread { [ended] in ended.withLockedValue { _ in context.stopCapture() } }
         }
     }
 }

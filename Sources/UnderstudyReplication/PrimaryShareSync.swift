@@ -67,7 +67,9 @@ package struct PrimaryShareSync {
         defer { outbox.finish() }
         let (outcome, sent): (PrimarySyncMachine.Outcome, PlanSender.Result) =
             try await withThrowingTaskGroup(of: Child.self) { group in
-                // The scan runs while the replica's manifest arrives; the group's only child until the plan.
+                // The scan runs while the replica's manifest arrives; the group's only child until the plan. Should
+                // the sync end before (an error, the standby gone), the group cancels it: it stops at its next
+                // directory.
                 group.addTask {
                     let share = try ShareDirectory(path: sourcePath, create: false)
                     return .scanned(try TreeScanner(filter: filter, index: indexSnapshot).scan(share, scope: scanScope))
@@ -105,7 +107,7 @@ package struct PrimaryShareSync {
                         case .finished(let outcome):
                             if !outgoing.isEmpty { outbox.yield(outgoing) }
                             outbox.finish()
-                            // The sender's result (none when the machine finished before a plan), after the scan.
+                            // The sender's result (the scan's child ended when the plan was made).
                             var sent = PlanSender.Result()
                             while let child = try await group.next() {
                                 if case .sent(let result) = child { sent = result }

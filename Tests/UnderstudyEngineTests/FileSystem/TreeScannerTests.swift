@@ -27,6 +27,23 @@ struct TreeScannerTests {
         #expect(result.skipped.map(\.path) == ["fifo"])
     }
 
+    @Test func aScanInACancelledTask_stopsWithECANCELED_andAnUncancelledOneFinishes() async throws {
+        let root = TestTree.makeTemporaryDirectory("scan-cancelled")
+        defer { TestTree.remove(root) }
+        TestTree.write(root, "a/b/file", "x")
+        let scan = { @Sendable () throws -> [String] in
+            let share = try ShareDirectory(path: root, create: false)
+            return try TreeScanner(filter: try PathFilter(include: [], exclude: [])).scan(share).entries.map(\.path)
+        }
+        let cancelled = Task { () throws -> [String] in
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try scan()
+        }
+        let error = await #expect(throws: FileSystemError.self) { try await cancelled.value }
+        #expect(error?.errnoValue == ECANCELED, "\(String(describing: error))")
+        #expect(try await Task { try scan() }.value == ["", "a", "a/b", "a/b/file"])
+    }
+
     @Test func scopedScan_seesOnlyItsPaths_andNeverWalksThroughASymlinkOrAnExcludedDirectory() throws {
         let root = TestTree.makeTemporaryDirectory("scan-scope")
         let outside = TestTree.makeTemporaryDirectory("scan-scope-outside")

@@ -40,6 +40,25 @@ struct CaptureServiceTests {
         for await _ in changes {}
     }
 
+    @Test func aHolderChangeHandledAfterTheEnd_startsNoCaptureAgain() async throws {
+        let root = TestTree.makeTemporaryDirectory("capture-service-ended")
+        defer { TestTree.remove(root) }
+        try FileManager.default.createDirectory(atPath: root + "/source", withIntermediateDirectories: true)
+        let configuration = try TestConfiguration.pair(root: root)
+        let runtime = try await onThread {
+            try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "test"))
+        }
+        let context = try #require(runtime.shares[group: "files", share: "data"])
+        let captures = CaptureService(contexts: [context], holds: { _ in true }, logger: runtime.logger)
+        await captures.start()
+        let running = Task { await captures.run() }
+        running.cancel()
+        await running.value
+        #expect(context.capture == nil)
+        await captures.serve(group: "files")
+        #expect(context.capture == nil, "nothing would join its threads")
+    }
+
     @Test func aNodeThatHoldsNothing_capturesNothing() async throws {
         let root = TestTree.makeTemporaryDirectory("capture-service-none")
         defer { TestTree.remove(root) }
