@@ -32,8 +32,8 @@ struct FailoverServiceTests {
                 certificates = "\(root)/certs"
 
                 [heartbeat]
-                interval = "100ms"
-                dead_time = "600ms"
+                interval = "200ms"
+                dead_time = "1500ms"
                 port = \(try TestPorts.take())
 
                 [nodes.alpha]
