@@ -77,15 +77,6 @@ struct FailoverServiceTests {
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: StandbyFollowers())
         }
 
-        /// Polls `condition` every 20 ms, at most `seconds`; true once it holds.
-        func eventually(within seconds: Double, _ condition: () -> Bool) async throws -> Bool {
-            for _ in 0..<Int(seconds / 0.02) {
-                if condition() { return true }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            return condition()
-        }
-
         func stop(_ task: Task<Void, Never>) async {
             task.cancel()
             await task.value
@@ -99,14 +90,14 @@ struct FailoverServiceTests {
         pair.beta.status.update(group: "files", share: "data") { $0.lastSyncAt = Date() }
         let alphaRunning = Task { await pair.alphaFailover.run() }
         let betaRunning = Task { await pair.betaFailover.run() }
-        let heard = try await pair.eventually(within: 20) {
+        let heard = await eventually(seconds: 20) {
             pair.betaFailover.snapshot().links.contains { $0.state == "up" }
         }
         #expect(heard, "beta hears alpha's heartbeats: \(pair.betaFailover.snapshot())")
         #expect(!pair.beta.owns(group: "files"))
 
         await pair.stop(alphaRunning)
-        let tookOver = try await pair.eventually(within: 20) { pair.beta.owns(group: "files") }
+        let tookOver = await eventually(seconds: 20) { pair.beta.owns(group: "files") }
         await pair.stop(betaRunning)
         #expect(tookOver, "beta holds the group after alpha fell silent")
         let stored = try pair.beta.database.loadOwnership(group: "files")
@@ -120,10 +111,10 @@ struct FailoverServiceTests {
         defer { TestTree.remove(pair.root) }
         let alphaRunning = Task { await pair.alphaFailover.run() }
         let betaRunning = Task { await pair.betaFailover.run() }
-        _ = try await pair.eventually(within: 20) { pair.betaFailover.snapshot().links.contains { $0.state == "up" } }
+        _ = await eventually(seconds: 20) { pair.betaFailover.snapshot().links.contains { $0.state == "up" } }
 
         await pair.stop(alphaRunning)
-        let told = try await pair.eventually(within: 20) {
+        let told = await eventually(seconds: 20) {
             pair.betaNotified.withLockedValue { $0 }.contains {
                 $0.kind == .primaryFailed && $0.summary.contains("never completed its first sync")
             }

@@ -11,15 +11,6 @@ import UnderstudySupport
 /// Serving and following move with the group's holder: the node that holds a group captures its shares and follows
 /// nobody; the node that lost it stops capturing and follows the holder.
 struct GroupRolesTests {
-    /// Polls `condition` every 20 ms, at most `seconds`; true once it holds.
-    static func eventually(within seconds: Double = 20, _ condition: () -> Bool) async throws -> Bool {
-        for _ in 0..<Int(seconds / 0.02) {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
-    }
-
     @Test func losingTheGroup_stopsItsCapture_andFollowsTheHolder_andTakingItBack_doesTheReverse() async throws {
         let cluster = try TestCluster(label: "group-roles")
         defer { TestTree.remove(cluster.root) }
@@ -42,11 +33,15 @@ struct GroupRolesTests {
         #expect(context.capture != nil && !followers.isFollowing(group: "files"), "alpha holds the group at first")
 
         alpha.setOwnership(GroupOwnership(epoch: 1, owner: "beta"), group: "files")
-        let followsBeta = try await Self.eventually { context.capture == nil && followers.isFollowing(group: "files") }
+        let followsBeta = await eventually(seconds: 20) {
+            context.capture == nil && followers.isFollowing(group: "files")
+        }
         #expect(followsBeta, "beta took the group: alpha stops capturing and follows it")
 
         alpha.setOwnership(GroupOwnership(epoch: 2, owner: "alpha"), group: "files")
-        let servesAgain = try await Self.eventually { context.capture != nil && !followers.isFollowing(group: "files") }
+        let servesAgain = await eventually(seconds: 20) {
+            context.capture != nil && !followers.isFollowing(group: "files")
+        }
         #expect(servesAgain, "alpha took it back: it captures again and follows nobody")
 
         for task in running.reversed() {

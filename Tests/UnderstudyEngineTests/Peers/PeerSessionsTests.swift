@@ -82,16 +82,7 @@ struct PeerSessionsTests {
         /// `understudy sync` on beta: the results of a full comparison, or nil after `seconds`.
         func sync(within seconds: Double = 60) async -> [SyncResult]? {
             let requests = requests
-            return await withTaskGroup(of: [SyncResult]?.self) { group in
-                group.addTask { await requests.request() }
-                group.addTask {
-                    try? await Task.sleep(for: .seconds(seconds))
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first
-            }
+            return await within(seconds: seconds) { await requests.request() }
         }
     }
 

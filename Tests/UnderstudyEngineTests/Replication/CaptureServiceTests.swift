@@ -9,15 +9,20 @@ import UnderstudySupport
 /// The change capture of the shares a node serves, as one Service: started for the held groups by `start()`, moved
 /// with the holder, stopped (threads joined) when the Service ends.
 struct CaptureServiceTests {
-    @Test func itCapturesTheHeldGroupsAtStart_followsTheHolder_andStopsEveryCaptureWhenItEnds() async throws {
-        let root = TestTree.makeTemporaryDirectory("capture-service")
-        defer { TestTree.remove(root) }
+    /// `node`'s runtime for the test pair under `root` (alpha's source made), and its share `files/data`.
+    static func share(of node: String, root: String) async throws -> (NodeRuntime, ShareContext) {
         try FileManager.default.createDirectory(atPath: root + "/source", withIntermediateDirectories: true)
         let configuration = try TestConfiguration.pair(root: root)
         let runtime = try await onThread {
-            try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "test"))
+            try NodeRuntime(configuration: configuration, name: node, logger: .init(label: "test"))
         }
-        let context = try #require(runtime.shares[group: "files", share: "data"])
+        return (runtime, try #require(runtime.shares[group: "files", share: "data"]))
+    }
+
+    @Test func itCapturesTheHeldGroupsAtStart_followsTheHolder_andStopsEveryCaptureWhenItEnds() async throws {
+        let root = TestTree.makeTemporaryDirectory("capture-service")
+        defer { TestTree.remove(root) }
+        let (runtime, context) = try await Self.share(of: "alpha", root: root)
         let holds = NIOLockedValueBox(true)
         let captures = CaptureService(
             contexts: [context], holds: { _ in holds.withLockedValue { $0 } }, logger: runtime.logger)
@@ -43,12 +48,7 @@ struct CaptureServiceTests {
     @Test func aHolderChangeHandledAfterTheEnd_startsNoCaptureAgain() async throws {
         let root = TestTree.makeTemporaryDirectory("capture-service-ended")
         defer { TestTree.remove(root) }
-        try FileManager.default.createDirectory(atPath: root + "/source", withIntermediateDirectories: true)
-        let configuration = try TestConfiguration.pair(root: root)
-        let runtime = try await onThread {
-            try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "test"))
-        }
-        let context = try #require(runtime.shares[group: "files", share: "data"])
+        let (runtime, context) = try await Self.share(of: "alpha", root: root)
         let captures = CaptureService(contexts: [context], holds: { _ in true }, logger: runtime.logger)
         await captures.start()
         let running = Task { await captures.run() }
@@ -62,11 +62,7 @@ struct CaptureServiceTests {
     @Test func aNodeThatHoldsNothing_capturesNothing() async throws {
         let root = TestTree.makeTemporaryDirectory("capture-service-none")
         defer { TestTree.remove(root) }
-        let configuration = try TestConfiguration.pair(root: root)
-        let runtime = try await onThread {
-            try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "test"))
-        }
-        let context = try #require(runtime.shares[group: "files", share: "data"])
+        let (runtime, context) = try await Self.share(of: "beta", root: root)
         let captures = CaptureService(contexts: [context], holds: { _ in false }, logger: runtime.logger)
         await captures.start()
         let running = Task { await captures.run() }

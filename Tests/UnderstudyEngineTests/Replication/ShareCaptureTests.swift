@@ -23,23 +23,6 @@ struct ShareCaptureTests {
         return (capture, source)
     }
 
-    /// The first element of `stream`, or nil after `seconds`.
-    static func first(of stream: AsyncStream<Void>, within seconds: Double) async -> Void? {
-        await withTaskGroup(of: Void?.self) { group in
-            group.addTask {
-                var iterator = stream.makeAsyncIterator()
-                return await iterator.next()
-            }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(seconds))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-    }
-
     @Test func aWrittenFile_isJournaled_andToldToSubscribers_andTheStandbysAcknowledgementDrainsIt() async throws {
         let root = TestTree.makeTemporaryDirectory("share-capture")
         defer { TestTree.remove(root) }
@@ -49,7 +32,11 @@ struct ShareCaptureTests {
         let (_, changes) = capture.changes()
 
         try Data("new".utf8).write(to: URL(fileURLWithPath: source + "/a.txt"))
-        #expect(await Self.first(of: changes, within: 20) != nil, "the subscriber was told")
+        let told: Void? = await within(seconds: 20) {
+            var iterator = changes.makeAsyncIterator()
+            return await iterator.next()
+        }
+        #expect(told != nil, "the subscriber was told")
         let scope = capture.scope(resume: ResumePoint(captureID: capture.captureID, sequence: 0))
         #expect(scope.paths?.map(\.path).contains("a.txt") == true, "\(String(describing: scope.paths))")
         #expect(scope.captureComplete)
