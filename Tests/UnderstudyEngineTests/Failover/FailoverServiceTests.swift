@@ -27,37 +27,13 @@ struct FailoverServiceTests {
         init(_ label: String) async throws {
             let root = TestTree.makeTemporaryDirectory(label)
             self.root = root
-            let text = """
-                cluster = "test"
-                certificates = "\(root)/certs"
-
-                [heartbeat]
-                interval = "200ms"
-                dead_time = "1500ms"
-                port = \(try TestPorts.take())
-
-                [nodes.alpha]
-                address = "127.0.0.1:\(try TestPorts.take())"
-                state_dir = "\(root)/alpha-state"
-                [nodes.alpha.links]
-                lan = "127.0.0.1"
-
-                [nodes.beta]
-                address = "127.0.0.2:\(try TestPorts.take())"
-                state_dir = "\(root)/beta-state"
-                [nodes.beta.links]
-                lan = "127.0.0.2"
-
-                [groups.files]
-                primary = "alpha"
-                standby = "beta"
-
-                [[groups.files.shares]]
-                name = "data"
-                source = "\(root)/source"
-                replica = "\(root)/replica"
-                """
-            let configuration = try ConfigurationLoader.load(text: text, path: root + "/understudy.toml").get()
+            let configuration = try TestConfiguration.linkedPair(
+                root: root,
+                heartbeat: """
+                    interval = "200ms"
+                    dead_time = "1500ms"
+                    port = \(try TestPorts.take())
+                    """)
             let store = CertificateStore(directory: configuration.certificatesDirectory)
             _ = try store.initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
             let key = try store.loadClusterKey()

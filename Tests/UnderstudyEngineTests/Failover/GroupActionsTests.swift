@@ -20,35 +20,13 @@ struct GroupActionsTests {
         init(_ label: String) async throws {
             root = TestTree.makeTemporaryDirectory(label)
             let log = root + "/scripts.log"
-            let text = """
-                cluster = "test"
-                certificates = "\(root)/certs"
-
-                [nodes.alpha]
-                address = "127.0.0.1:7700"
-                state_dir = "\(root)/alpha-state"
-                [nodes.alpha.links]
-                lan = "127.0.0.1"
-
-                [nodes.beta]
-                address = "127.0.0.1:7701"
-                state_dir = "\(root)/beta-state"
-                [nodes.beta.links]
-                lan = "127.0.0.2"
-
-                [groups.files]
-                primary = "alpha"
-                standby = "beta"
-                start = ['echo "start $UNDERSTUDY_GROUP $UNDERSTUDY_NODE $UNDERSTUDY_PEER" >> \(log)', 'exit 4', 'echo second-start >> \(log)']
-                stop = ['echo "stop $UNDERSTUDY_GROUP" >> \(log)']
-                fence = 'echo fencing >&2; exit 3'
-
-                [[groups.files.shares]]
-                name = "data"
-                source = "\(root)/source"
-                replica = "\(root)/replica"
-                """
-            let configuration = try ConfigurationLoader.load(text: text, path: root + "/understudy.toml").get()
+            let configuration = try TestConfiguration.linkedPair(
+                root: root,
+                group: """
+                    start = ['echo "start $UNDERSTUDY_GROUP $UNDERSTUDY_NODE $UNDERSTUDY_PEER" >> \(log)', 'exit 4', 'echo second-start >> \(log)']
+                    stop = ['echo "stop $UNDERSTUDY_GROUP" >> \(log)']
+                    fence = 'echo fencing >&2; exit 3'
+                    """)
             group = try #require(configuration.groups["files"])
             let directory = root + "/beta-state"
             database = try await onThread { try StateDatabase(directory: directory) }

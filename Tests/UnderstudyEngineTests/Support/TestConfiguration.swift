@@ -27,4 +27,39 @@ enum TestConfiguration {
             """
         return try ConfigurationLoader.load(text: text, path: root + "/understudy.toml").get()
     }
+
+    /// alpha and beta as `pair`, with a link `lan` between them (alpha on 127.0.0.1, beta on 127.0.0.2), so they take
+    /// part in failover; `heartbeat` is the `[heartbeat]` table's body, `group` more keys of group `files`.
+    static func linkedPair(root: String, heartbeat: String = "", group: String = "") throws -> ClusterConfiguration {
+        let text = """
+            cluster = "test"
+            certificates = "\(root)/certs"
+
+            [heartbeat]
+            \(heartbeat)
+
+            [nodes.alpha]
+            address = "127.0.0.1:\(try TestPorts.take())"
+            state_dir = "\(root)/alpha-state"
+            [nodes.alpha.links]
+            lan = "127.0.0.1"
+
+            [nodes.beta]
+            address = "127.0.0.2:\(try TestPorts.take())"
+            state_dir = "\(root)/beta-state"
+            [nodes.beta.links]
+            lan = "127.0.0.2"
+
+            [groups.files]
+            primary = "alpha"
+            standby = "beta"
+            \(group)
+
+            [[groups.files.shares]]
+            name = "data"
+            source = "\(root)/source"
+            replica = "\(root)/replica"
+            """
+        return try ConfigurationLoader.load(text: text, path: root + "/understudy.toml").get()
+    }
 }
