@@ -140,9 +140,7 @@ extension PrimaryService {
                 id: 0, share: context.key, path: ConflictName.original(of: header.path), copy: header.path, node: peer,
                 reason: reason,
                 foundAt: node.clock.wallTime(), copySize: header.size,
-                copyModified: Date(
-                    timeIntervalSince1970: Double(header.attributes.mtimeSeconds) + Double(
-                        header.attributes.mtimeNanoseconds) / 1e9)))
+                copyModified: header.attributes.modified))
     }
 
     /// Copies of `peer` in this tree that no record lists (see `UnrecordedConflicts`) are recorded now, before the peer

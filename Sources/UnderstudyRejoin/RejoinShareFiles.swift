@@ -49,7 +49,7 @@ final class RejoinShareFiles: RejoinFiles {
                 id: 0, share: context.key, path: conflict.path, copy: copy, node: node.name,
                 reason: conflict.reason.rawValue,
                 foundAt: node.clock.wallTime(), copySize: conflict.local.size,
-                copyModified: Self.date(conflict.local.attributes)))
+                copyModified: conflict.local.attributes.modified))
         try Self.renameDurably(root: context.localPath, from: conflict.path, to: copy)
     }
 
@@ -109,10 +109,6 @@ final class RejoinShareFiles: RejoinFiles {
         guard directory >= 0 else { throw FileSystemError.errno("open the directory of", to) }
         defer { close(directory) }
         guard fsync(directory) == 0 else { throw FileSystemError.errno("fsync the directory of", to) }
-    }
-
-    private static func date(_ attributes: FileAttributes) -> Date {
-        Date(timeIntervalSince1970: Double(attributes.mtimeSeconds) + Double(attributes.mtimeNanoseconds) / 1e9)
     }
 }
 
