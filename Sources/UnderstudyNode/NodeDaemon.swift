@@ -88,7 +88,7 @@ public struct NodeDaemon: Service {
         let runtime = runtime
         let groups = runtime.configuration.groups(whereNode: runtime.name)
         var requests: [String: SyncRequests] = [:]
-        for group in groups { requests[group.name] = SyncRequests() }
+        for group in groups { requests[group.name] = SyncRequests(clock: runtime.clock) }
         runtime.logger.info(
             "node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))"
         )

@@ -1,4 +1,5 @@
 import UnderstudyCore
+import UnderstudySupport
 
 /// What wakes a standby group's loop: `understudy sync` (a full comparison, whose askers get its results), the
 /// primary's notices of changes (a live sync of those shares), or the resync interval.
@@ -11,7 +12,12 @@ package actor SyncRequests {
     /// Shares the primary announced changes in, with when the first unserved notice came.
     private var liveSince: [String: Double] = [:]
 
-    package init() {}
+    /// The node's clock: the waits sleep on it (tests give a `ManualClock`).
+    private let clock: any EngineClock
+
+    package init(clock: any EngineClock = SystemClock()) {
+        self.clock = clock
+    }
     /// The connection's reader saw it end while the loop may be sleeping.
     private var connectionEnded = false
 
@@ -41,7 +47,7 @@ package actor SyncRequests {
         self.sleeper = (id, sleeper)
         // The first to end wins: the time, a wake (which finishes the stream), or cancellation (which ends both).
         await withTaskGroup(of: Void.self) { waits in
-            waits.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            waits.addTask { [clock] in try? await clock.sleep(seconds: seconds) }
             waits.addTask { for await _ in woken {} }
             await waits.next()
             waits.cancelAll()

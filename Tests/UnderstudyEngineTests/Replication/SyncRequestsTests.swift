@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import UnderstudyCore
 @testable import UnderstudyReplication
+import UnderstudyTestSupport
 
 @Suite struct SyncRequestsTests {
     /// Runs `wait` in a child task and returns whether it ended within `limit` seconds (it is cancelled if not).
@@ -28,6 +29,20 @@ import Testing
 
     @Test func aWait_endsWhenItsTimeIsUp() async {
         #expect(await waitEnds(SyncRequests(), seconds: 0.05, within: 20))
+    }
+
+    @Test func aWait_sleepsOnTheNodesClock_andEndsWhenThatClockReachesItsTime() async {
+        let clock = ManualClock(now: 1_800_000_000)
+        let requests = SyncRequests(clock: clock)
+        let waiting = Task { await requests.wait(seconds: 30) }
+        #expect(await eventually { clock.sleeping == 1 }, "the wait sleeps on the clock it was given")
+        #expect(clock.sleeps == [30])
+        clock.advance(by: 29)
+        #expect(clock.sleeping == 1, "29 s of its clock do not end a wait of 30")
+        clock.advance(by: 1)
+        let ended: Void? = await within(seconds: 20) { await waiting.value }
+        waiting.cancel()
+        #expect(ended != nil)
     }
 
     @Test func aWait_endsAtOnceWhenThePrimaryAnnouncesChanges_andTheShareIsThenLive() async {
