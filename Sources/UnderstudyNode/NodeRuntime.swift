@@ -10,9 +10,10 @@ import UnderstudySupport
 import UnderstudyReplication
 import UnderstudyTransport
 
-/// What every part of a running node shares: its configuration, state database, file indexes and live status, and
-/// its named parts: who holds each group (`ownerships`) and the event log (`events`). Parts that need one thing take
-/// that part (or a narrow protocol, such as `HandshakeParty`) rather than the whole runtime.
+/// What every part of a running node shares, as named parts: who the node is (`identity`), its shares, state
+/// database, live status, who holds each group (`ownerships`), the event log (`events`), the clock and the news
+/// streams. Only the composition root sees it: each module takes it as the protocol of the node it declared
+/// (`NodeRuntime+Parts`).
 public final class NodeRuntime: Sendable {
     /// Who this node is (name, configuration, its own settings, start time).
     public let identity: LocalNode
@@ -25,8 +26,6 @@ public final class NodeRuntime: Sendable {
     package let shares: ShareTable
     /// The one clock of the node's parts (tests give a `ManualClock`).
     public let clock: any EngineClock
-    /// Seconds on the clock's monotonic reading.
-    public var now: @Sendable () -> Double { { [clock] in clock.monotonicSeconds() } }
     /// Who holds each group, as this node knows it, and the news of each change of holder.
     package let ownerships: OwnershipTable
     /// The node's log of events.
@@ -149,9 +148,10 @@ public final class NodeRuntime: Sendable {
     /// Persists one share's figures so `status` after a restart still shows the last sync.
     package func saveStatus(group: String, share: String) {
         guard
-            let status = status.snapshot(now: now()).first(where: { $0.name == group })?.shares.first(where: {
-                $0.name == share
-            })
+            let status = status.snapshot(now: clock.monotonicSeconds()).first(where: { $0.name == group })?.shares
+                .first(where: {
+                    $0.name == share
+                })
         else { return }
         do {
             try database.saveSyncStatus(
