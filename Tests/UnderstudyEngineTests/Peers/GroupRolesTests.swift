@@ -19,14 +19,15 @@ struct GroupRolesTests {
             try NodeRuntime(configuration: configuration, name: "alpha", logger: cluster.logs.logger("alpha"))
         }
         let context = try #require(alpha.shares[group: "files", share: "data"])
+        let store = CertificateStore(directory: configuration.certificatesDirectory)
+        let tls = try PeerTLS.clientContext(try store.loadIdentity(node: "alpha"))
+        // Nothing below throws: what starts here is stopped at the end.
         let captures = CaptureService(
             contexts: alpha.shares.all, holds: { alpha.owns(group: $0) }, logger: alpha.logger)
         await captures.start()
         let followers = StandbyFollowers()
-        let store = CertificateStore(directory: configuration.certificatesDirectory)
         let roles = GroupRoles(
-            runtime: alpha, followers: followers, captures: captures,
-            tls: try PeerTLS.clientContext(try store.loadIdentity(node: "alpha")),
+            runtime: alpha, followers: followers, captures: captures, tls: tls,
             requests: ["files": SyncRequests()], links: PeerSessionsTests.NoLinks(),
             changes: alpha.holderChanges.subscribe())
         let running = [Task { await captures.run() }, Task { await roles.run() }]

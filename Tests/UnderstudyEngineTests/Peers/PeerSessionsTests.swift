@@ -50,11 +50,9 @@ struct PeerSessionsTests {
         }
 
         func start(_ cluster: TestCluster) async throws {
+            // Everything that can throw comes first: nothing runs yet that would be left running.
             let store = CertificateStore(directory: cluster.configuration.certificatesDirectory)
             let alpha = alpha
-            let captures = CaptureService(
-                contexts: alpha.shares.all, holds: { alpha.owns(group: $0) }, logger: alpha.logger)
-            await captures.start()
             let listening = NIOLockedValueBox(false)
             let server = PrimaryService(
                 node: alpha, tls: try PeerTLS.serverContext(try store.loadIdentity(node: "alpha")), switchovers: desk,
@@ -63,12 +61,15 @@ struct PeerSessionsTests {
                 node: beta, group: try #require(cluster.configuration.groups["files"]),
                 tls: try PeerTLS.clientContext(try store.loadIdentity(node: "beta")), requests: requests,
                 links: NoLinks())
+            let captures = CaptureService(
+                contexts: alpha.shares.all, holds: { alpha.owns(group: $0) }, logger: alpha.logger)
+            await captures.start()
             tasks.withLockedValue {
                 $0 = [
                     Task { await captures.run() }, Task { try? await server.run() }, Task { await follower.run() },
                 ]
             }
-            for _ in 0..<1000 where !listening.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<1000 where !listening.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
         }
 
         func stop() async {
@@ -93,8 +94,9 @@ struct PeerSessionsTests {
         let sessions = try await Sessions(cluster)
         try await sessions.start(cluster)
 
-        let results = try #require(await sessions.sync(), "the sync was answered")
+        let answer = await sessions.sync()
         await sessions.stop()
+        let results = try #require(answer, "the sync was answered")
         #expect(results.map(\.share) == ["data"] && results.allSatisfy(\.ok), "\(results)")
         #expect(try await cluster.differences().isEmpty)
         let served = try #require(sessions.alpha.status.snapshot(now: 0).first?.shares.first)
@@ -107,11 +109,17 @@ struct PeerSessionsTests {
         TestTree.write(cluster.source, "first", "before")
         let sessions = try await Sessions(cluster)
         try await sessions.start(cluster)
-        #expect(try #require(await sessions.sync()).allSatisfy(\.ok))
-
+        let first = await sessions.sync()
         TestTree.write(cluster.source, "later/news", "after the first comparison")
-        let left = try await cluster.waitUntilConverged(seconds: 30)
+        let left: [String]
+        do {
+            left = try await cluster.waitUntilConverged(seconds: 30)
+        } catch {
+            await sessions.stop()
+            throw error
+        }
         await sessions.stop()
+        #expect(try #require(first, "the first sync was answered").allSatisfy(\.ok))
         #expect(left.isEmpty, "the live change arrived: \(left.prefix(3))")
     }
 
@@ -119,11 +127,11 @@ struct PeerSessionsTests {
         let cluster = try TestCluster(label: "peer-sessions-ask")
         defer { TestTree.remove(cluster.root) }
         let sessions = try await Sessions(cluster)
-        try await sessions.start(cluster)
         let store = CertificateStore(directory: cluster.configuration.certificatesDirectory)
         let forwarder = SwitchoverForwarder(
             node: sessions.beta, logger: sessions.beta.logger,
             tls: try PeerTLS.clientContext(try store.loadIdentity(node: "beta")))
+        try await sessions.start(cluster)
         let answer = await forwarder.ask("alpha", group: "files", failback: false, force: false, dryRun: true)
         await sessions.stop()
         #expect(sessions.desk.asked.withLockedValue { $0 } == [.switchover(group: "files", force: false, dryRun: true)])
