@@ -10,13 +10,12 @@ final class MemoryReplica: ReplicaFiles {
     final class Incoming: ReplicaIncomingFile {
         let header: FileHeader
         var bytes: [UInt8] = []
-        var discarded = false
         var bytesWritten: Int64 { Int64(bytes.count) }
 
         init(_ header: FileHeader) { self.header = header }
 
         func receive(_ chunk: UnsafeRawBufferPointer) throws { bytes += chunk }
-        func discard() { discarded = true }
+        func discard() { bytes = [] }
     }
 
     var tree: MemoryTree
@@ -75,13 +74,12 @@ final class MemoryReplica: ReplicaFiles {
 /// The standby's host in memory: the resume point it saves, and nothing told.
 final class MemoryStandbyHost: StandbyStepsHost {
     var resumePoint: ResumePoint?
-    var failures: [(path: String, code: WireErrorCode)] = []
 
     init(resumePoint: ResumePoint?) { self.resumePoint = resumePoint }
 
     func announced(_ plan: SyncPlanSummary) {}
     func received(bytes: Int64) {}
     func committed(path: String) {}
-    func failed(path: String, code: WireErrorCode, error: any Error) { failures.append((path, code)) }
+    func failed(path: String, code: WireErrorCode, error: any Error) {}
     func saveResumePoint(_ point: ResumePoint) throws { resumePoint = point }
 }

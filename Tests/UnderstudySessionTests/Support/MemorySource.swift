@@ -28,15 +28,12 @@ final class MemorySource: SourceFiles {
     }
 }
 
-/// The primary's sending host in memory: what it sent, and nothing told.
+/// The primary's sending host in memory: nothing told (the pair sees what was sent in the messages).
 final class MemorySendHost: PlanSendHost {
-    var sent: [String] = []
-    var skipped: [String] = []
-
     func progress(bytes: Int64) {}
-    func sent(path: String, hash: [UInt8], receipt: Void) { sent.append(path) }
+    func sent(path: String, hash: [UInt8], receipt: Void) {}
     func abandoned(path: String, reason: String) {}
-    func skipped(path: String, reason: String) { skipped.append(path) }
+    func skipped(path: String, reason: String) {}
     func sentWhole(path: String) {}
     func stepDone() {}
 }
