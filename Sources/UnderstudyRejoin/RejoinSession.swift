@@ -1,12 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import Crypto
-import Foundation
-import NIOCore
 import UnderstudyCore
-import UnderstudyDelta
-import UnderstudyFileSystem
 import UnderstudyReplication
 import UnderstudySession
 import UnderstudySupport
@@ -76,12 +68,7 @@ package struct RejoinSession {
         while true {
             while let action = queue.popFirst() {
                 if case .finished(let outcome) = action { return outcome }
-                let next = try await runner.perform(action, machine: &machine) { output in
-                    switch output {
-                    case .send(let message): try await writer.send(message)
-                    case .flush: try await writer.flush()
-                    }
-                }
+                let next = try await runner.perform(action, machine: &machine) { try await writer.emit($0) }
                 if !next.isEmpty { queue = next[...] + queue }
             }
             guard let message = try await inbox.next() else { throw PeerSessionError.closed(machine.stage) }

@@ -26,12 +26,7 @@ struct PlanSender: Sendable {
         let report = PlanSendReport(context: context)
         let runner = PlanSendRunner(source: fileSender, host: report)
         for await batch in batches {
-            try await runner.perform(batch) { output in
-                switch output {
-                case .send(let message): try await writer.send(message)
-                case .flush: try await writer.flush()
-                }
-            }
+            try await runner.perform(batch) { try await writer.emit($0) }
         }
         return report.result
     }

@@ -59,12 +59,7 @@ package struct StandbyShareSync {
                         report: outcome.report, bytesReceived: bytesReceived() - receivedBefore,
                         seconds: context.now() - started)
                 }
-                let next = try await steps.perform(action, machine: &machine) { output in
-                    switch output {
-                    case .send(let message): try await writer.send(message)
-                    case .flush: try await writer.flush()
-                    }
-                }
+                let next = try await steps.perform(action, machine: &machine) { try await writer.emit($0) }
                 if !next.isEmpty { queue = next[...] + queue }
             }
             guard let message = try await inbox.next() else { throw PeerSessionError.closed(machine.stage) }
