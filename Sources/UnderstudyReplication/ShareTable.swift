@@ -9,16 +9,17 @@ public struct ShareTable: Sendable {
     /// first sync.
     package let crashLeftovers = NIOLockedValueBox<Set<String>>([])
 
+    /// Every share of the node, in the order of their keys.
+    package let all: [ShareContext]
+
     package init(_ contexts: [ShareKey: ShareContext]) {
         self.contexts = contexts
+        all = contexts.values.sorted { $0.key < $1.key }
     }
 
     package subscript(group group: String, share share: String) -> ShareContext? {
         contexts[ShareKey(group: group, share: share)]
     }
-
-    /// Every share of the node, in the order of their keys.
-    package var all: [ShareContext] { contexts.values.sorted { $0.key < $1.key } }
 
     /// The shares of `group`, in the order of their keys.
     package func of(group: String) -> [ShareContext] {
