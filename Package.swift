@@ -9,7 +9,8 @@ func libraries(_ names: String...) -> [Target.Dependency] {
     let packages = [
         "NIOSSL": "swift-nio-ssl", "X509": "swift-certificates", "Crypto": "swift-crypto", "SwiftASN1": "swift-asn1",
         "GRDB": "GRDB.swift", "Logging": "swift-log", "ServiceLifecycle": "swift-service-lifecycle",
-        "ArgumentParser": "swift-argument-parser",
+        "ArgumentParser": "swift-argument-parser", "Hummingbird": "hummingbird", "HummingbirdTLS": "hummingbird",
+        "Prometheus": "swift-prometheus",
     ]
     return names.map { .product(name: $0, package: packages[$0] ?? "swift-nio") }
 }
@@ -30,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // One explicit trait: without swift-configuration, and the same build for `swift build` and `swift test`.
+        .package(
+            url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure: configuration, paths, manifests and their diff, status types. No I/O, no clock reads.
@@ -138,13 +143,22 @@ let package = Package(
                 + ["CLinux"]
                 + libraries("NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
+        // The operator's surface over HTTPS: health probes, Prometheus metrics, the JSON API and the web console
+        // (Hummingbird), on the node's typed control API.
+        .target(
+            name: "UnderstudyConsole",
+            dependencies: modules("Core", "Support", "Control")
+                + libraries(
+                    "NIOCore", "NIOSSL", "Hummingbird", "HummingbirdTLS", "Prometheus", "Logging", "ServiceLifecycle")
+        ),
         // The composition root: the daemon that wires the engine's modules into one node, giving each the narrow
         // protocol it declared of the node.
         .target(
             name: "UnderstudyNode",
             dependencies: modules(
                 "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport", "FileSystem",
-                "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers")
+                "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
+                "Console")
                 + ["CLinux"]
                 + libraries("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
@@ -172,7 +186,7 @@ let package = Package(
                 "Node", "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport",
                 "FileSystem",
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
-                "TestSupport")
+                "Console", "TestSupport")
                 + libraries("Crypto", "ServiceLifecycle", "NIOCore", "NIOPosix", "NIOSSL", "Logging"),
             exclude: ["Support/smtp_sink.py"]
         ),

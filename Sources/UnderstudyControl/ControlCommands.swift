@@ -122,10 +122,12 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
             let count = open.filter { $0.share.hasPrefix(groups[index].name + "/") }.count
             groups[index].openConflicts = count > 0 ? count : nil
         }
+        let failoverStatus = failover?.isActive == true ? failover?.snapshot() : nil
+        groups = FollowerLag.apply(
+            to: groups, links: failoverStatus?.links, startedAt: node.identity.startedAt, now: node.clock.wallTime())
         return NodeStatusReport(
             cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
-            startedAt: node.identity.startedAt, groups: groups,
-            failover: failover?.isActive == true ? failover?.snapshot() : nil)
+            startedAt: node.identity.startedAt, groups: groups, failover: failoverStatus)
     }
 
     package init(

@@ -1,5 +1,6 @@
 import UnderstudyArchive
 import UnderstudyCertificates
+import UnderstudyConsole
 import UnderstudyControl
 import UnderstudyFailover
 import UnderstudyNotify
@@ -38,6 +39,12 @@ public struct NodeDaemon: Service {
     let archives: ArchiveService?
     /// Called with the bound port once the peer listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
+    /// Where the console listens and the certificate it shows; nil when `[console]` does not make it listen.
+    let console: (address: PeerAddress, tls: ConsoleTLS)?
+    /// What `/metrics` shows; `understudy run` bootstraps swift-metrics with its factory.
+    public let metrics = NodeMetrics()
+    /// Called with the bound port once the console listens.
+    let onConsoleListening: @Sendable (Int) -> Void
 
     /// The understudy binary this process runs: the address guardian `understudy run` starts.
     public static var ownExecutable: String { AddressGuardian.currentExecutable }
@@ -47,7 +54,8 @@ public struct NodeDaemon: Service {
     ///   inside another program.
     public init(
         configuration: ClusterConfiguration, node: String, logger: Logger, guardianExecutable: String? = nil,
-        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        onListening: @escaping @Sendable (Int) -> Void = { _ in },
+        onConsoleListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {
         _ = understudy_raise_nofile_limit()
         // A write to a pipe whose reader is gone (the address guardian) must fail, not kill the daemon.
@@ -70,6 +78,19 @@ public struct NodeDaemon: Service {
         tlsServer = configuration.groups(whereNode: node).isEmpty ? nil : try PeerTLS.serverContext(identity)
         tlsClient = try PeerTLS.clientContext(identity)
         self.onListening = onListening
+        self.onConsoleListening = onConsoleListening
+        if let address = configuration.consoleAddress(of: node) {
+            let settings = configuration.console
+            let tls =
+                if let certificate = settings.certificate, let key = settings.key {
+                    try ConsoleTLS.load(certificate: certificate, key: key)
+                } else {
+                    try ConsoleTLS(chain: identity.certificateChain, key: identity.privateKey)
+                }
+            console = (address, tls)
+        } else {
+            console = nil
+        }
         let store = CertificateStore(directory: configuration.certificatesDirectory)
         let needsKey = configuration.heartbeatPeers(of: node).contains { peer in
             configuration.nodes[peer].map { !(configuration.nodes[node]?.commonLinks(with: $0).isEmpty ?? true) }
@@ -153,6 +174,12 @@ public struct NodeDaemon: Service {
                 stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds),
             ControlSocket(path: runtime.identity.settings.controlSocket, handler: control, logger: runtime.logger),
         ]
+        if let console {
+            parts.append(
+                ConsoleService(
+                    address: console.address, tls: console.tls, status: control, metrics: metrics,
+                    logger: runtime.logger, onListening: onConsoleListening))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: parts.map {

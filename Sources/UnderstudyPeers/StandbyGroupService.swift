@@ -110,7 +110,10 @@ struct StandbyGroupService: Service, Sendable {
                             if try rejoin.pendingEpoch() != nil {
                                 try await rejoin.run(inbox: inbox, writer: writer)
                             }
-                            node.status.update(group: group.name) { $0.peerConnected = true }
+                            node.status.update(group: group.name) {
+                                $0.peerConnected = true
+                                $0.disconnectedAt = nil
+                            }
                             failedAttempts = 0
                             handshaken.withLockedValue { $0 = true }
                             // The pause before a reconnect grows until a connection proves healthy: one that fails
@@ -375,7 +378,11 @@ struct StandbyGroupService: Service, Sendable {
     }
 
     private func markDisconnected(_ reason: String) {
+        let now = node.clock.wallTime()
         node.status.update(group: group.name) { status in
+            // The replica stopped following when the connection ended, not at each failed reconnect (before the first
+            // connection, its last sync says how old it is).
+            if status.peerConnected { status.disconnectedAt = now }
             status.peerConnected = false
             for index in status.shares.indices where status.shares[index].state != .error {
                 status.shares[index].state = status.shares[index].lastSyncAt == nil ? .initialSync : .disconnected

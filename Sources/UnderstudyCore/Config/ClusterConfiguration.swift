@@ -11,6 +11,8 @@ public struct ClusterConfiguration: Sendable, Equatable {
     public var heartbeat: HeartbeatConfiguration
     /// `[notify]`.
     public var notify: NotificationConfiguration
+    /// `[console]`.
+    public var console: ConsoleConfiguration
     /// The configuration file's path, for messages.
     public var sourcePath: String
 
@@ -21,8 +23,10 @@ public struct ClusterConfiguration: Sendable, Equatable {
         groups: [String: GroupConfiguration],
         heartbeat: HeartbeatConfiguration = HeartbeatConfiguration(),
         notify: NotificationConfiguration = NotificationConfiguration(),
+        console: ConsoleConfiguration = ConsoleConfiguration(),
         sourcePath: String
     ) {
+        self.console = console
         self.heartbeat = heartbeat
         self.notify = notify
         self.cluster = cluster

@@ -1,6 +1,6 @@
-/// `[nodes.NAME]` tables: `address` (required), `state_dir`, `control_socket`.
+/// `[nodes.NAME]` tables: `address` (required), `state_dir`, `control_socket`, `console`.
 extension ConfigurationValidator {
-    static let nodeKeys = ["address", "state_dir", "control_socket", "links", "isolation_check"]
+    static let nodeKeys = ["address", "state_dir", "control_socket", "links", "isolation_check", "console"]
     /// Linux's `sun_path` holds 108 bytes with the terminating NUL, but SwiftNIO accepts at most 103 bytes (the portable limit: BSD's sun_path is 104 with its NUL), below Linux's 107.
     static let maximumSocketPathLength = 103
 
@@ -19,14 +19,19 @@ extension ConfigurationValidator {
         var controlSocketIsDefault = true
         var links: [NodeLink]? = []
         var isolationCheck: CheckConfiguration?? = .some(nil)
+        var console: PeerAddress?? = .some(nil)
+        /// The line of `console`, else of the table (a console from `[console] listen`).
+        var consoleLine: Int
 
         var built: NodeConfiguration? {
-            guard nameIsValid, let address, let stateDirectory, let controlSocket, let links, let isolationCheck else {
+            guard nameIsValid, let address, let stateDirectory, let controlSocket, let links, let isolationCheck,
+                let console
+            else {
                 return nil
             }
             return NodeConfiguration(
                 name: name, address: address, stateDirectory: stateDirectory, controlSocket: controlSocket,
-                links: links, isolationCheck: isolationCheck)
+                links: links, isolationCheck: isolationCheck, console: console)
         }
     }
 
@@ -69,7 +74,7 @@ extension ConfigurationValidator {
         let place = Self.header("nodes", name)
         var node = NodeDraft(
             name: name, line: table.line, addressLine: table.line, stateDirectoryLine: table.line,
-            controlSocketLine: table.line)
+            controlSocketLine: table.line, consoleLine: table.line)
         node.nameIsValid = Self.isValidName(name, allowDot: true)
         if !node.nameIsValid {
             report(.invalidName, table.line, "node name '\(name)' is invalid: \(Self.nameRule)")
@@ -128,6 +133,10 @@ extension ConfigurationValidator {
         }
         node.links = readLinks(table, node: name)
         node.isolationCheck = readIsolationCheck(table, node: name)
+        if let console = table["console"] {
+            node.consoleLine = console.line
+            node.console = readListenAddress("console", in: table, place: place).map { .some($0) } ?? .none
+        }
         return node
     }
 }

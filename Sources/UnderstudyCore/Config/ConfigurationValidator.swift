@@ -2,7 +2,7 @@
 /// line rather than stopping at the first. Nodes, groups and the rules across them live in the
 /// `ConfigurationValidator+…` files.
 struct ConfigurationValidator {
-    static let topLevelKeys = ["cluster", "certificates", "heartbeat", "notify", "nodes", "groups"]
+    static let topLevelKeys = ["cluster", "certificates", "heartbeat", "notify", "console", "nodes", "groups"]
     static let maximumNameLength = 64
 
     let path: String
@@ -44,13 +44,17 @@ struct ConfigurationValidator {
 
         let heartbeat = readHeartbeat(root)
         let notify = readNotify(root)
+        let console = readConsole(root)
         let nodes = readNodes(root)
         let groups = readGroups(root, nodes: nodes)
         checkConflicts(nodes: nodes, groups: groups)
+        checkConsoleAddresses(nodes, console: console)
         checkGroupLinks(nodes: nodes, groups: groups)
         checkWitnessLinks(nodes: nodes, groups: groups, root: root)
 
-        guard problems.isEmpty, let cluster, let certificates, let heartbeat, let notify else { return nil }
+        guard problems.isEmpty, let cluster, let certificates, let heartbeat, let notify, let console else {
+            return nil
+        }
         var nodeConfigurations: [String: NodeConfiguration] = [:]
         for node in nodes {
             guard let built = node.built else { return nil }
@@ -68,6 +72,7 @@ struct ConfigurationValidator {
             groups: groupConfigurations,
             heartbeat: heartbeat,
             notify: notify,
+            console: console,
             sourcePath: path
         )
     }

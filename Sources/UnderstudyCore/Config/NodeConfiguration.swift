@@ -15,12 +15,15 @@ public struct NodeConfiguration: Sendable, Equatable {
     /// `[nodes.NAME.isolation_check]`: "can I still reach the world", e.g. a ping of the gateway. A primary that
     /// hears no peer on any link and fails this gives up its address by itself.
     public var isolationCheck: CheckConfiguration?
+    /// `console = "ADDR:PORT"`: where this node's console listens, instead of `[console] listen`.
+    public var console: PeerAddress?
 
     public init(
         name: String, address: PeerAddress, stateDirectory: String = Self.defaultStateDirectory,
         controlSocket: String? = nil,
-        links: [NodeLink] = [], isolationCheck: CheckConfiguration? = nil
+        links: [NodeLink] = [], isolationCheck: CheckConfiguration? = nil, console: PeerAddress? = nil
     ) {
+        self.console = console
         self.name = name
         self.address = address
         self.stateDirectory = stateDirectory

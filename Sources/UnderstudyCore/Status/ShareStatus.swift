@@ -72,6 +72,9 @@ public struct GroupStatus: Codable, Sendable, Equatable {
     public var mirrorPath: String?
     /// False while the mirror runs over another path than its preferred one.
     public var mirrorOnPreferredPath: Bool?
+    /// On the follower: when the mirror connection to the serving node ended (nil while connected, and before the
+    /// first connection since start).
+    public var disconnectedAt: Date?
 
     public init(name: String, role: GroupRole, peer: String, peerConnected: Bool, shares: [ShareStatus]) {
         self.name = name

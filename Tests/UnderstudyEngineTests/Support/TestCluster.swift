@@ -28,7 +28,7 @@ final class TestCluster: @unchecked Sendable {
     init(
         label: String, exclude: [String] = [], include: [String] = [], resyncInterval: String = "1h",
         groupExtra: String = "",
-        relayed: Bool = false, shareExtra: String = "", trailer: String = ""
+        relayed: Bool = false, shareExtra: String = "", trailer: String = "", nodeExtra: [String: String] = [:]
     ) throws {
         root = TestTree.makeTemporaryDirectory(label)
         source = root + "/source"
@@ -44,10 +44,12 @@ final class TestCluster: @unchecked Sendable {
             [nodes.alpha]
             address = "127.0.0.1:\(alphaPort)"
             state_dir = "\(root)/alpha-state"
+            \(nodeExtra["alpha"] ?? "")
 
             [nodes.beta]
             address = "127.0.0.1:\(try TestCluster.freePort())"
             state_dir = "\(root)/beta-state"
+            \(nodeExtra["beta"] ?? "")
 
             [groups.files]
             primary = "alpha"
@@ -80,11 +82,12 @@ final class TestCluster: @unchecked Sendable {
             .initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
     }
 
-    func start(_ node: String) throws {
+    func start(_ node: String, onConsoleListening: @escaping @Sendable (Int) -> Void = { _ in }) throws {
         let listening = NIOLockedValueBox(false)
         let daemon = try NodeDaemon(
             configuration: node == "beta" ? standbyConfiguration : configuration, node: node,
-            logger: logs.logger(node), onListening: { _ in listening.withLockedValue { $0 = true } })
+            logger: logs.logger(node), onListening: { _ in listening.withLockedValue { $0 = true } },
+            onConsoleListening: onConsoleListening)
         listeners[node] = listening
         daemons[node] = Task { try await daemon.run() }
     }

@@ -1,0 +1,105 @@
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnderstudyControl
+import UnderstudyCore
+
+/// The node's HTTPS listener (`[console] listen`): the health probes, `/metrics` and the API's description. A
+/// Service of the node's group: it starts with the node, and a graceful shutdown closes the listener after the
+/// requests in flight are answered.
+package struct ConsoleService: Service {
+    let address: PeerAddress
+    let tls: ConsoleTLS
+    let status: any StatusSnapshotSource
+    let metrics: NodeMetrics
+    let logger: Logger
+    /// Called with the bound port once the listener is up (tests bind port 0).
+    let onListening: @Sendable (Int) -> Void
+
+    package init(
+        address: PeerAddress, tls: ConsoleTLS, status: any StatusSnapshotSource, metrics: NodeMetrics,
+        logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.address = address
+        self.tls = tls
+        self.status = status
+        self.metrics = metrics
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    package func run() async throws {
+        let router = Router()
+        routes(on: router)
+        let logger = logger
+        let address = address
+        let onListening = onListening
+        let application = Application(
+            router: router,
+            server: try .tls(.http1(), tlsConfiguration: tls.configuration),
+            configuration: ApplicationConfiguration(
+                address: .hostname(address.host, port: address.port), serverName: "understudy"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? address.port
+                logger.info("console listening on https://\(PeerAddress(host: address.host, port: port))")
+                onListening(port)
+            },
+            logger: Self.quiet(logger))
+        try await application.run()
+    }
+
+    private func routes(on router: Router<BasicRequestContext>) {
+        let status = status
+        let metrics = metrics
+        router.get("/health/live") { _, _ in
+            Self.text(.ok, "understudy is running")
+        }
+        router.get("/health/serving/:group") { _, context in
+            let group = context.parameters.get("group") ?? ""
+            return Self.answer(HealthProbe.serving(group, in: status.report()))
+        }
+        router.get("/health/standby/:group") { request, context in
+            let group = context.parameters.get("group") ?? ""
+            switch HealthProbe.maxLag(request.uri.queryParameters.get("max_lag")) {
+            case .failure(let error):
+                return Self.text(.serviceUnavailable, "max_lag: \(error)")
+            case .success(let maxLag):
+                return Self.answer(HealthProbe.standby(group, maxLag: maxLag, in: status.report()))
+            }
+        }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render(status.report()))))
+        }
+        router.get("/api/openapi.json") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(
+                status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+        }
+    }
+
+    private static func answer(_ verdict: HealthProbe.Verdict) -> Response {
+        text(verdict.healthy ? .ok : .serviceUnavailable, verdict.reason)
+    }
+
+    private static func text(_ status: HTTPResponse.Status, _ line: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(
+            status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: line + "\n")))
+    }
+
+    /// Hummingbird logs every request at debug level and more; the node's log keeps only its warnings.
+    private static func quiet(_ logger: Logger) -> Logger {
+        var logger = logger
+        logger.logLevel = max(logger.logLevel, .warning)
+        return logger
+    }
+}
