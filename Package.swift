@@ -10,7 +10,7 @@ func libraries(_ names: String...) -> [Target.Dependency] {
         "NIOSSL": "swift-nio-ssl", "X509": "swift-certificates", "Crypto": "swift-crypto", "SwiftASN1": "swift-asn1",
         "GRDB": "GRDB.swift", "Logging": "swift-log", "ServiceLifecycle": "swift-service-lifecycle",
         "ArgumentParser": "swift-argument-parser", "Hummingbird": "hummingbird", "HummingbirdTLS": "hummingbird",
-        "Prometheus": "swift-prometheus",
+        "Prometheus": "swift-prometheus", "HummingbirdBcrypt": "hummingbird-auth",
     ]
     return names.map { .product(name: $0, package: packages[$0] ?? "swift-nio") }
 }
@@ -35,6 +35,7 @@ let package = Package(
         .package(
             url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // Pure: configuration, paths, manifests and their diff, status types. No I/O, no clock reads.
@@ -127,11 +128,17 @@ let package = Package(
             dependencies: modules("Core", "Wire", "Support", "State", "Health", "Replication", "Rejoin") + ["CLinux"]
                 + libraries("NIOCore", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle")
         ),
+        // Who may use the console and the API: users with roles (bcrypt), API tokens, kept in the state database.
+        .target(
+            name: "UnderstudyAccounts",
+            dependencies: modules("Core", "State") + libraries("NIOConcurrencyHelpers", "Crypto", "HummingbirdBcrypt")
+        ),
         // The control socket: the CLI's requests, and switchovers forwarded to the peer.
         .target(
             name: "UnderstudyControl",
             dependencies: modules(
-                "Core", "Wire", "Support", "Transport", "FileSystem", "Replication", "Rejoin", "Archive", "Failover")
+                "Core", "Wire", "Support", "State", "Transport", "FileSystem", "Replication", "Rejoin", "Archive",
+                "Failover", "Accounts")
                 + ["CLinux"] + libraries("NIOCore", "NIOPosix", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
         // A node's peer sessions per group: serving the standbys that connect, following the holder, switching
@@ -147,9 +154,11 @@ let package = Package(
         // (Hummingbird), on the node's typed control API.
         .target(
             name: "UnderstudyConsole",
-            dependencies: modules("Core", "Support", "Control")
+            dependencies: modules("Core", "Support", "State", "Control", "Accounts")
                 + libraries(
-                    "NIOCore", "NIOSSL", "Hummingbird", "HummingbirdTLS", "Prometheus", "Logging", "ServiceLifecycle")
+                    "NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Hummingbird", "HummingbirdTLS", "Prometheus",
+                    "Logging",
+                    "ServiceLifecycle")
         ),
         // The composition root: the daemon that wires the engine's modules into one node, giving each the narrow
         // protocol it declared of the node.
@@ -158,7 +167,7 @@ let package = Package(
             dependencies: modules(
                 "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport", "FileSystem",
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
-                "Console")
+                "Accounts", "Console")
                 + ["CLinux"]
                 + libraries("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
@@ -186,7 +195,7 @@ let package = Package(
                 "Node", "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport",
                 "FileSystem",
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
-                "Console", "TestSupport")
+                "Accounts", "Console", "TestSupport")
                 + libraries("Crypto", "ServiceLifecycle", "NIOCore", "NIOPosix", "NIOSSL", "Logging"),
             exclude: ["Support/smtp_sink.py"]
         ),

@@ -1,7 +1,10 @@
 import Hummingbird
 import HummingbirdTLS
 import Logging
+import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
+import UnderstudyAccounts
 import ServiceLifecycle
 import UnderstudyControl
 import UnderstudyCore
@@ -12,27 +15,38 @@ import UnderstudyCore
 package struct ConsoleService: Service {
     let address: PeerAddress
     let tls: ConsoleTLS
-    let status: any StatusSnapshotSource
+    let node: any ConsoleNode
+    let accounts: AccountStore
+    let events: any EventSource
     let metrics: NodeMetrics
     let logger: Logger
     /// Called with the bound port once the listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
 
     package init(
-        address: PeerAddress, tls: ConsoleTLS, status: any StatusSnapshotSource, metrics: NodeMetrics,
-        logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        address: PeerAddress, tls: ConsoleTLS, node: any ConsoleNode, accounts: AccountStore,
+        events: any EventSource, metrics: NodeMetrics, logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.address = address
         self.tls = tls
-        self.status = status
+        self.node = node
+        self.accounts = accounts
+        self.events = events
         self.metrics = metrics
         self.logger = logger
         self.onListening = onListening
     }
 
     package func run() async throws {
-        let router = Router()
+        let router = Router(context: ConsoleContext.self)
+        router.add(middleware: MethodGuard())
+        let stopping = NIOLockedValueBox(false)
         routes(on: router)
+        ConsoleAPI(
+            node: node, accounts: accounts, events: events, logger: logger,
+            now: { Date().timeIntervalSince1970 }, stopping: stopping
+        ).routes(on: router)
         let logger = logger
         let address = address
         let onListening = onListening
@@ -47,11 +61,16 @@ package struct ConsoleService: Service {
                 onListening(port)
             },
             logger: Self.quiet(logger))
-        try await application.run()
+        // Event streams end when the node stops, so that the listener's graceful shutdown does not wait on them.
+        try await withGracefulShutdownHandler {
+            try await application.run()
+        } onGracefulShutdown: {
+            stopping.withLockedValue { $0 = true }
+        }
     }
 
-    private func routes(on router: Router<BasicRequestContext>) {
-        let status = status
+    private func routes(on router: Router<ConsoleContext>) {
+        let status = node
         let metrics = metrics
         router.get("/health/live") { _, _ in
             Self.text(.ok, "understudy is running")

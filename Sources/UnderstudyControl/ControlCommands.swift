@@ -5,10 +5,12 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
+import UnderstudyAccounts
 import UnderstudyArchive
 import UnderstudyCore
 import UnderstudyFailover
 import UnderstudyReplication
+import UnderstudyState
 import UnderstudySupport
 
 /// What the node answers to each `ControlRequest`: the status, syncs, archives and history, switchovers and
@@ -21,9 +23,19 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     var archives: ArchiveService? = nil
     /// For asking the peer (a switchover asked for on the follower).
     var peerTLS: NIOSSLContext? = nil
+    /// The console's users and tokens; nil: no user or token request is taken.
+    var accounts: AccountStore? = nil
 
-    package func handle(_ request: ControlRequest) async -> ControlResponse {
+    package func handle(_ request: ControlRequest, from who: RequestOrigin) async -> ControlResponse {
+        let response = await answer(request, from: who)
+        if request.changesState { record(request, response, from: who) }
+        return response
+    }
+
+    private func answer(_ request: ControlRequest, from who: RequestOrigin) async -> ControlResponse {
         switch request {
+        case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke:
+            return handleAccounts(request, from: who)
         case .archives, .archiveNow, .archiveRemove, .history, .restore:
             guard let archives else {
                 return ControlResponse.refused("node \(node.name) keeps no replica, so it has no archives or history")
@@ -132,8 +144,9 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
 
     package init(
         node: any ControlNode, syncRequests: [String: SyncRequests], failover: FailoverService? = nil,
-        archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil
+        archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil, accounts: AccountStore? = nil
     ) {
+        self.accounts = accounts
         self.node = node
         self.syncRequests = syncRequests
         self.failover = failover

@@ -8,9 +8,22 @@ import UnderstudyCore
 import UnderstudyReplication
 import UnderstudySupport
 
-/// Answers typed control requests: the control socket's requests today, the HTTP API's next.
+/// Answers typed control requests: the control socket's and the HTTPS API's. `who` is recorded with every request
+/// that changes something.
 package protocol ControlRequestHandler: Sendable {
-    func handle(_ request: ControlRequest) async -> ControlResponse
+    func handle(_ request: ControlRequest, from who: RequestOrigin) async -> ControlResponse
+}
+
+/// Who asked: the control socket (root on the node), or a console user or API token.
+package struct RequestOrigin: Sendable, Equatable, CustomStringConvertible {
+    /// As the event log records it: "control socket", "alice", "token backup (1a2b3c4d)".
+    package var name: String
+
+    package init(_ name: String) { self.name = name }
+
+    package static let controlSocket = RequestOrigin("control socket")
+
+    package var description: String { name }
 }
 
 /// A snapshot of the node's status, as `understudy status` shows it.
@@ -105,7 +118,7 @@ package struct ControlSocket: Service, Sendable {
                     "bad control request: \(error); expected one JSON object per line, like {\"version\": \(ControlRequest.version), \"command\": \"status\"}"
                 ))
         }
-        return await handler.handle(request)
+        return await handler.handle(request, from: .controlSocket)
     }
 }
 

@@ -1,3 +1,4 @@
+import UnderstudyAccounts
 import UnderstudyArchive
 import UnderstudyCertificates
 import UnderstudyConsole
@@ -43,6 +44,8 @@ public struct NodeDaemon: Service {
     let console: (address: PeerAddress, tls: ConsoleTLS)?
     /// What `/metrics` shows; `understudy run` bootstraps swift-metrics with its factory.
     public let metrics = NodeMetrics()
+    /// The console's users and tokens, in the node's state database.
+    let accounts: AccountStore
     /// Called with the bound port once the console listens.
     let onConsoleListening: @Sendable (Int) -> Void
 
@@ -73,6 +76,8 @@ public struct NodeDaemon: Service {
         runtime = try NodeRuntime(
             configuration: configuration, name: node, logger: logger, clock: clock, notifier: notifier)
         conflicts = runtime.conflicts.subscribe()
+        accounts = try AccountStore(
+            database: runtime.database, node: node, now: { [clock] in clock.wallTime() })
         let identity = try CertificateStore(directory: configuration.certificatesDirectory).loadIdentity(node: node)
         // Every node may serve: after a takeover the standby does, and the old primary follows it.
         tlsServer = configuration.groups(whereNode: node).isEmpty ? nil : try PeerTLS.serverContext(identity)
@@ -150,7 +155,8 @@ public struct NodeDaemon: Service {
     ) async throws {
         let runtime = runtime
         let control = ControlCommands(
-            node: runtime, syncRequests: syncRequests, failover: failover, archives: archives, peerTLS: tlsClient)
+            node: runtime, syncRequests: syncRequests, failover: failover, archives: archives, peerTLS: tlsClient,
+            accounts: accounts)
         let roles = GroupRoles(
             runtime: runtime, followers: followers, captures: captures, tls: tlsClient, requests: syncRequests,
             links: failover, changes: runtime.holderChanges.subscribe())
@@ -177,8 +183,9 @@ public struct NodeDaemon: Service {
         if let console {
             parts.append(
                 ConsoleService(
-                    address: console.address, tls: console.tls, status: control, metrics: metrics,
-                    logger: runtime.logger, onListening: onConsoleListening))
+                    address: console.address, tls: console.tls, node: control, accounts: accounts,
+                    events: runtime.database, metrics: metrics, logger: runtime.logger,
+                    onListening: onConsoleListening))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

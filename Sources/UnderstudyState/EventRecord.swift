@@ -15,8 +15,15 @@ public struct EventRecord: Sendable, Equatable, Codable {
     /// The share key "<group>/<share>" the event concerns, if any.
     public var share: String?
     public var message: String
+    /// Who asked for what the event records (a console user, "token NAME", "control socket"); nil for the engine's
+    /// own events.
+    public var user: String?
 
-    public init(id: Int64? = nil, time: Date, level: String, kind: String, share: String? = nil, message: String) {
+    public init(
+        id: Int64? = nil, time: Date, level: String, kind: String, share: String? = nil, message: String,
+        user: String? = nil
+    ) {
+        self.user = user
         self.id = id
         self.time = time
         self.level = level

@@ -14,8 +14,10 @@ extension StateDatabase {
         }
         return try writing("append an event to") { db in
             try db.execute(
-                sql: "INSERT INTO event (time, level, kind, share, message) VALUES (?, ?, ?, ?, ?)",
-                arguments: [event.time.stateColumnValue, event.level, event.kind, event.share, event.message])
+                sql: "INSERT INTO event (time, level, kind, share, message, user) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    event.time.stateColumnValue, event.level, event.kind, event.share, event.message, event.user,
+                ])
             return db.lastInsertedRowID
         }
     }
@@ -27,20 +29,41 @@ extension StateDatabase {
     public func recentEvents(limit: Int, share: String? = nil) throws -> [EventRecord] {
         guard limit > 0 else { return [] }
         return try reading("read the event log from") { db in
-            let columns = "SELECT id, time, level, kind, share, message FROM event"
             let rows: [Row]
             if let share {
                 rows = try Row.fetchAll(
-                    db, sql: "\(columns) WHERE share = ? ORDER BY id DESC LIMIT ?",
+                    db, sql: "\(Self.eventColumns) WHERE share = ? ORDER BY id DESC LIMIT ?",
                     arguments: [share, limit])
             } else {
-                rows = try Row.fetchAll(db, sql: "\(columns) ORDER BY id DESC LIMIT ?", arguments: [limit])
+                rows = try Row.fetchAll(db, sql: "\(Self.eventColumns) ORDER BY id DESC LIMIT ?", arguments: [limit])
             }
-            return rows.map { row in
-                EventRecord(
-                    id: row[0], time: Date(stateColumnValue: row[1]), level: row[2], kind: row[3],
-                    share: row[4], message: row[5])
-            }
+            return rows.map(Self.event)
         }
+    }
+
+    /// A page of the log: at most `limit` events with ids below `before` (newest first), or above `after` (oldest
+    /// first, for a reader that follows the log from an id it has seen).
+    public func events(before: Int64? = nil, after: Int64? = nil, limit: Int) throws -> [EventRecord] {
+        guard limit > 0 else { return [] }
+        return try reading("read the event log from") { db in
+            let rows: [Row]
+            if let after {
+                rows = try Row.fetchAll(
+                    db, sql: "\(Self.eventColumns) WHERE id > ? ORDER BY id ASC LIMIT ?", arguments: [after, limit])
+            } else {
+                rows = try Row.fetchAll(
+                    db, sql: "\(Self.eventColumns) WHERE id < ? ORDER BY id DESC LIMIT ?",
+                    arguments: [before ?? Int64.max, limit])
+            }
+            return rows.map(Self.event)
+        }
+    }
+
+    private static let eventColumns = "SELECT id, time, level, kind, share, message, user FROM event"
+
+    private static func event(_ row: Row) -> EventRecord {
+        EventRecord(
+            id: row[0], time: Date(stateColumnValue: row[1]), level: row[2], kind: row[3], share: row[4],
+            message: row[5], user: row[6])
     }
 }

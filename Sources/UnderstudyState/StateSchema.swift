@@ -156,5 +156,19 @@ struct StateSchema: Sendable {
                     UNIQUE (share, copy)
                 );
                 """),
+        Migration(
+            identifier: "v2-user-directory-event-user",
+            sql: """
+                -- The console's users and API tokens: one JSON document (Core's UserDirectory), replaced whole by
+                -- a newer revision; one row.
+                CREATE TABLE user_directory (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    revision INTEGER NOT NULL,
+                    document TEXT NOT NULL
+                );
+                -- Who asked for what an event records (an API user, a token, the control socket); NULL for the
+                -- engine's own events.
+                ALTER TABLE event ADD COLUMN user TEXT;
+                """),
     ])
 }

@@ -10,6 +10,15 @@ import UnderstudySupport
 struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "The cluster configuration file.")
     var config: String = "/etc/understudy/understudy.toml"
+    @Option(
+        name: .long,
+        help: "Ask a node's console over HTTPS (https://HOST:PORT) instead of the local control socket; needs --token.")
+    var url: String?
+    @Option(name: .long, help: "The API token for --url (default: $UNDERSTUDY_TOKEN).")
+    var token: String?
+    @Option(
+        name: .long, help: "With --url: the cluster's ca.pem to verify the node with (default: the system's roots).")
+    var ca: String?
 
     func load() throws -> ClusterConfiguration {
         // Relative paths inside the file (certificates) resolve against its directory, so make it absolute.
@@ -54,8 +63,22 @@ struct CommandError: Error, CustomStringConvertible {
 }
 
 extension ControlClient {
-    /// The control socket of --node (or the only node) of the configuration.
-    static func forNode(_ name: String?, options: ConfigOptions) throws -> (ControlClient, String) {
+    /// The control socket of --node (or the only node) of the configuration; with --url, that node's HTTPS API.
+    static func forNode(_ name: String?, options: ConfigOptions) throws -> (any ControlTransport, String) {
+        if let url = options.url {
+            guard let token = options.token ?? ProcessInfo.processInfo.environment["UNDERSTUDY_TOKEN"], !token.isEmpty
+            else {
+                throw CommandError(
+                    "--url needs an API token: --token TOKEN or UNDERSTUDY_TOKEN (on a node: understudy token create NAME --role viewer)"
+                )
+            }
+            do {
+                let client = try RemoteControlClient(url: url, token: token, caFile: options.ca)
+                return (client, name ?? url)
+            } catch {
+                throw CommandError("\(error)")
+            }
+        }
         let configuration = try options.load()
         let node = try ConfigOptions.node(name, in: configuration)
         return (ControlClient(socketPath: configuration.nodes[node]!.controlSocket), node)

@@ -11,6 +11,7 @@ struct Understudy: AsyncParsableCommand {
             FailoverCommand.self,
             ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self,
             SwitchoverCommand.self, FailbackCommand.self, ConflictsCommand.self, AdoptCommand.self, GuardCommand.self,
+            UserCommand.self, TokenCommand.self,
         ]
     )
 }

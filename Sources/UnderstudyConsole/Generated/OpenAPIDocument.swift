@@ -2,13 +2,13 @@
 
 /// The API's OpenAPI document (docs/api/openapi.json).
 enum OpenAPIDocument {
-    static let text = #"""
+    static let text = ##"""
         {
           "openapi": "3.0.3",
           "info": {
             "title": "understudy",
             "version": "1",
-            "description": "The HTTPS API of an understudy node: health probes for load balancers and monitors, Prometheus metrics, and the node's typed API. Each node serves it where `[console] listen` (or the node's own `console`) is set.",
+            "description": "The HTTPS API of an understudy node: health probes for load balancers and monitors, Prometheus metrics, and the node's typed API (`/api/v1`) for the web console and scripts. Each node serves it where `[console] listen` (or the node's own `console`) is set. Every `/api/v1` request but the login needs an API token (`Authorization: Bearer TOKEN`, from `understudy token create`) or a session cookie from `POST /api/v1/login`; with the cookie, a request that changes something also carries the session's CSRF token in `X-CSRF-Token`. Answers are `ControlResponse` objects (`ok`, `answer` and its fields; `error` and `code` on a refusal).",
             "license": {
               "name": "Apache-2.0"
             }
@@ -189,8 +189,2285 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/login": {
+              "post": {
+                "operationId": "login",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Sign in: sets the session cookie and answers the CSRF token.",
+                "description": "Failed attempts are logged and slowed down (429 with Retry-After).",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "user",
+                          "password"
+                        ],
+                        "properties": {
+                          "user": {
+                            "type": "string"
+                          },
+                          "password": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Signed in.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "name",
+                            "role",
+                            "csrfToken"
+                          ],
+                          "properties": {
+                            "name": {
+                              "type": "string"
+                            },
+                            "role": {
+                              "$ref": "#/components/schemas/Role"
+                            },
+                            "csrfToken": {
+                              "type": "string"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "429": {
+                    "description": "Too many failed sign-ins; try again after Retry-After seconds.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ControlResponse"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/logout": {
+              "post": {
+                "operationId": "logout",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Sign out: ends the session.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              }
+            },
+            "/api/v1/whoami": {
+              "get": {
+                "operationId": "whoami",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Who the caller is, and their role.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The caller.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "name",
+                            "role"
+                          ],
+                          "properties": {
+                            "name": {
+                              "type": "string"
+                            },
+                            "role": {
+                              "$ref": "#/components/schemas/Role"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  }
+                }
+              }
+            },
+            "/api/v1/status": {
+              "get": {
+                "operationId": "status",
+                "tags": [
+                  "api"
+                ],
+                "summary": "The node's status: groups, shares (state, lag, changes and bytes behind, throughput), links, checks.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              }
+            },
+            "/api/v1/groups": {
+              "get": {
+                "operationId": "groups",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Every group of this node, with its shares.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The groups.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "type": "object"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  }
+                }
+              }
+            },
+            "/api/v1/groups/{group}": {
+              "get": {
+                "operationId": "group",
+                "tags": [
+                  "api"
+                ],
+                "summary": "One group: its status and its failover state.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The group.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "group"
+                          ],
+                          "properties": {
+                            "group": {
+                              "type": "object"
+                            },
+                            "failover": {
+                              "type": "object"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/conflicts": {
+              "get": {
+                "operationId": "conflicts",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Open conflicts (files kept in two versions by a failback).",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "group",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/archives": {
+              "get": {
+                "operationId": "archives",
+                "tags": [
+                  "api"
+                ],
+                "summary": "The archives of the node's replicas.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "group",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "share",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              },
+              "post": {
+                "operationId": "archiveNow",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Take an archive now.",
+                "description": "Role: operator or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "group": {
+                            "type": "string"
+                          },
+                          "share": {
+                            "type": "string"
+                          },
+                          "schedule": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/history": {
+              "get": {
+                "operationId": "history",
+                "tags": [
+                  "api"
+                ],
+                "summary": "The kept versions of a file.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "path",
+                    "in": "query",
+                    "required": true,
+                    "description": "GROUP/SHARE/PATH",
+                    "schema": {
+                      "type": "string",
+                      "minLength": 1
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/events": {
+              "get": {
+                "operationId": "events",
+                "tags": [
+                  "api"
+                ],
+                "summary": "A page of the event log, newest first.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The page; `next` is `before` for the next (older) one.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "events"
+                          ],
+                          "properties": {
+                            "events": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/Event"
+                              }
+                            },
+                            "next": {
+                              "type": "integer"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "before",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 1000,
+                      "default": 100
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/events/stream": {
+              "get": {
+                "operationId": "eventStream",
+                "tags": [
+                  "api"
+                ],
+                "summary": "The event log as Server-Sent Events: each with its id; resume with Last-Event-ID.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "An endless `text/event-stream`: `id`, `event: event`, `data` (one Event as JSON).",
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "Last-Event-ID",
+                    "in": "header",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  {
+                    "name": "after",
+                    "in": "query",
+                    "required": false,
+                    "description": "As Last-Event-ID.",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/groups/{group}/sync": {
+              "post": {
+                "operationId": "sync",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Sync the group now (on the node that follows it).",
+                "description": "Role: operator or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/groups/{group}/failover": {
+              "post": {
+                "operationId": "failover",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Take the group over now (on the standby); `force` even while the primary is heard.",
+                "description": "Role: operator or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "force": {
+                            "type": "boolean"
+                          },
+                          "dryRun": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/groups/{group}/switchover": {
+              "post": {
+                "operationId": "switchover",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Hand the group to its peer with nothing lost; `dryRun` says what would happen.",
+                "description": "Role: operator or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "force": {
+                            "type": "boolean"
+                          },
+                          "dryRun": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/groups/{group}/failback": {
+              "post": {
+                "operationId": "failback",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Hand the group back to its configured primary; `dryRun` says what would happen.",
+                "description": "Role: operator or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "force": {
+                            "type": "boolean"
+                          },
+                          "dryRun": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/restore": {
+              "post": {
+                "operationId": "restore",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Restore a file or directory from an archive or a time.",
+                "description": "Role: operator or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "path"
+                        ],
+                        "properties": {
+                          "path": {
+                            "type": "string",
+                            "minLength": 1
+                          },
+                          "archive": {
+                            "type": "string"
+                          },
+                          "at": {
+                            "type": "number",
+                            "description": "Unix time"
+                          },
+                          "to": {
+                            "type": "string"
+                          },
+                          "inPlace": {
+                            "type": "boolean"
+                          },
+                          "overwrite": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/conflicts/resolve": {
+              "post": {
+                "operationId": "resolveConflict",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Resolve a conflict, keeping local, remote or both.",
+                "description": "Role: operator or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "path",
+                          "keep"
+                        ],
+                        "properties": {
+                          "path": {
+                            "type": "string",
+                            "minLength": 1
+                          },
+                          "keep": {
+                            "type": "string",
+                            "enum": [
+                              "local",
+                              "remote",
+                              "both"
+                            ]
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/users": {
+              "get": {
+                "operationId": "users",
+                "tags": [
+                  "api"
+                ],
+                "summary": "The console's users.",
+                "description": "Role: admin or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              },
+              "post": {
+                "operationId": "addUser",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Add a user.",
+                "description": "Role: admin or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "name",
+                          "role",
+                          "password"
+                        ],
+                        "properties": {
+                          "name": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 64,
+                            "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+                          },
+                          "role": {
+                            "$ref": "#/components/schemas/Role"
+                          },
+                          "password": {
+                            "type": "string",
+                            "minLength": 8,
+                            "maxLength": 256
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/users/{name}": {
+              "delete": {
+                "operationId": "removeUser",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Remove a user (not the last admin).",
+                "description": "Role: admin or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "name",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/users/{name}/password": {
+              "put": {
+                "operationId": "setPassword",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Set a user's password.",
+                "description": "Role: admin or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "name",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "password"
+                        ],
+                        "properties": {
+                          "password": {
+                            "type": "string",
+                            "minLength": 8,
+                            "maxLength": 256
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/tokens": {
+              "get": {
+                "operationId": "tokens",
+                "tags": [
+                  "api"
+                ],
+                "summary": "The API tokens (never their secrets).",
+                "description": "Role: admin or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              },
+              "post": {
+                "operationId": "createToken",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Make an API token; its secret is in the answer, this once.",
+                "description": "Role: admin or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "name",
+                          "role"
+                        ],
+                        "properties": {
+                          "name": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 64,
+                            "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+                          },
+                          "role": {
+                            "$ref": "#/components/schemas/Role"
+                          },
+                          "expiresIn": {
+                            "type": "number",
+                            "exclusiveMinimum": true,
+                            "minimum": 0,
+                            "description": "Seconds; none: until revoked."
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/tokens/{id}": {
+              "delete": {
+                "operationId": "revokeToken",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Revoke a token at once.",
+                "description": "Role: admin or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/control": {
+              "post": {
+                "operationId": "control",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Any request of the typed API, as the control socket takes it.",
+                "description": "What `understudy --url` sends. The role needed is the request's: viewer to read, operator to act, admin for users and tokens.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/ControlRequest"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                }
+              }
+            }
+          },
+          "components": {
+            "securitySchemes": {
+              "token": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API token: `understudy token create NAME --role ROLE`."
+              },
+              "session": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "understudy_session",
+                "description": "The cookie `POST /api/v1/login` sets; changes also need `X-CSRF-Token`."
+              }
+            },
+            "schemas": {
+              "ControlResponse": {
+                "type": "object",
+                "description": "The typed API's answer: `ok`, the `answer`'s kind and its fields.",
+                "required": [
+                  "version",
+                  "ok",
+                  "answer"
+                ],
+                "properties": {
+                  "version": {
+                    "type": "integer"
+                  },
+                  "ok": {
+                    "type": "boolean"
+                  },
+                  "answer": {
+                    "type": "string",
+                    "enum": [
+                      "status",
+                      "synced",
+                      "done",
+                      "plan",
+                      "archives",
+                      "history",
+                      "restored",
+                      "conflicts",
+                      "refused",
+                      "users",
+                      "tokens",
+                      "token-created"
+                    ]
+                  },
+                  "error": {
+                    "type": "string"
+                  },
+                  "code": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "type": "object"
+                  },
+                  "syncResults": {
+                    "type": "array",
+                    "items": {
+                      "type": "object"
+                    }
+                  },
+                  "ready": {
+                    "type": "boolean"
+                  },
+                  "archives": {
+                    "type": "array",
+                    "items": {
+                      "type": "object"
+                    }
+                  },
+                  "history": {
+                    "type": "array",
+                    "items": {
+                      "type": "object"
+                    }
+                  },
+                  "restore": {
+                    "type": "object"
+                  },
+                  "conflicts": {
+                    "type": "array",
+                    "items": {
+                      "type": "object"
+                    }
+                  },
+                  "users": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/User"
+                    }
+                  },
+                  "tokens": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Token"
+                    }
+                  },
+                  "token": {
+                    "$ref": "#/components/schemas/Token"
+                  },
+                  "secret": {
+                    "type": "string",
+                    "description": "The new token's whole text, shown this once."
+                  }
+                }
+              },
+              "User": {
+                "type": "object",
+                "required": [
+                  "name",
+                  "role",
+                  "createdAt",
+                  "passwordChangedAt"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "$ref": "#/components/schemas/Role"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "passwordChangedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                }
+              },
+              "Token": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "name",
+                  "role",
+                  "createdBy",
+                  "createdAt",
+                  "state"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "$ref": "#/components/schemas/Role"
+                  },
+                  "createdBy": {
+                    "type": "string"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "expiresAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "revokedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "state": {
+                    "type": "string",
+                    "enum": [
+                      "active",
+                      "expired",
+                      "revoked"
+                    ]
+                  }
+                }
+              },
+              "Role": {
+                "type": "string",
+                "enum": [
+                  "admin",
+                  "operator",
+                  "viewer"
+                ]
+              },
+              "Event": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "time",
+                  "level",
+                  "kind",
+                  "message"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "time": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "level": {
+                    "type": "string",
+                    "enum": [
+                      "info",
+                      "warning",
+                      "error"
+                    ]
+                  },
+                  "kind": {
+                    "type": "string"
+                  },
+                  "share": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": "string"
+                  },
+                  "user": {
+                    "type": "string"
+                  }
+                }
+              },
+              "ControlRequest": {
+                "description": "One request of the typed API: `command` and its fields.",
+                "oneOf": [
+                  {
+                    "type": "object",
+                    "required": [
+                      "command"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "status"
+                        ]
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "sync"
+                        ]
+                      },
+                      "group": {
+                        "type": "string",
+                        "nullable": true
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "group"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "failover"
+                        ]
+                      },
+                      "group": {
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "force": {
+                        "type": "boolean",
+                        "nullable": true
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "archives"
+                        ]
+                      },
+                      "group": {
+                        "type": "string",
+                        "nullable": true
+                      },
+                      "share": {
+                        "type": "string",
+                        "nullable": true
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "archive-now"
+                        ]
+                      },
+                      "group": {
+                        "type": "string",
+                        "nullable": true
+                      },
+                      "share": {
+                        "type": "string",
+                        "nullable": true
+                      },
+                      "schedule": {
+                        "type": "string",
+                        "nullable": true
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "archive"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "archive-remove"
+                        ]
+                      },
+                      "group": {
+                        "type": "string",
+                        "nullable": true
+                      },
+                      "share": {
+                        "type": "string",
+                        "nullable": true
+                      },
+                      "archive": {
+                        "type": "string",
+                        "minLength": 1
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "path"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "history"
+                        ]
+                      },
+                      "path": {
+                        "type": "string",
+                        "minLength": 1
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "path"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "restore"
+                        ]
+                      },
+                      "path": {
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "archive": {
+                        "type": "string",
+                        "nullable": true
+                      },
+                      "at": {
+                        "type": "number",
+                        "nullable": true
+                      },
+                      "to": {
+                        "type": "string",
+                        "nullable": true
+                      },
+                      "inPlace": {
+                        "type": "boolean",
+                        "nullable": true
+                      },
+                      "force": {
+                        "type": "boolean",
+                        "nullable": true
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "group"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "switchover"
+                        ]
+                      },
+                      "group": {
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "force": {
+                        "type": "boolean",
+                        "nullable": true
+                      },
+                      "dryRun": {
+                        "type": "boolean",
+                        "nullable": true
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "group"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "failback"
+                        ]
+                      },
+                      "group": {
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "force": {
+                        "type": "boolean",
+                        "nullable": true
+                      },
+                      "dryRun": {
+                        "type": "boolean",
+                        "nullable": true
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "conflicts"
+                        ]
+                      },
+                      "group": {
+                        "type": "string",
+                        "nullable": true
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "path",
+                      "keep"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "conflict-resolve"
+                        ]
+                      },
+                      "path": {
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "keep": {
+                        "type": "string",
+                        "enum": [
+                          "local",
+                          "remote",
+                          "both"
+                        ]
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "path",
+                      "keep"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "adopt"
+                        ]
+                      },
+                      "path": {
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "keep": {
+                        "type": "string",
+                        "enum": [
+                          "keep",
+                          "move-aside"
+                        ]
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "users"
+                        ]
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "name",
+                      "role",
+                      "password"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "user-add"
+                        ]
+                      },
+                      "name": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 64,
+                        "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+                      },
+                      "role": {
+                        "$ref": "#/components/schemas/Role"
+                      },
+                      "password": {
+                        "type": "string",
+                        "minLength": 8,
+                        "maxLength": 256
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "name",
+                      "password"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "user-passwd"
+                        ]
+                      },
+                      "name": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 64,
+                        "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+                      },
+                      "password": {
+                        "type": "string",
+                        "minLength": 8,
+                        "maxLength": 256
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "name"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "user-remove"
+                        ]
+                      },
+                      "name": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 64,
+                        "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "tokens"
+                        ]
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "name",
+                      "role"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "token-create"
+                        ]
+                      },
+                      "name": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 64,
+                        "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+                      },
+                      "role": {
+                        "$ref": "#/components/schemas/Role"
+                      },
+                      "expiresIn": {
+                        "type": "number",
+                        "minimum": 0,
+                        "exclusiveMinimum": true,
+                        "nullable": true
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "id"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "maximum": 1,
+                        "nullable": true,
+                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "token-revoke"
+                        ]
+                      },
+                      "id": {
+                        "type": "string",
+                        "minLength": 1
+                      }
+                    },
+                    "additionalProperties": true
+                  }
+                ]
+              }
+            },
+            "responses": {
+              "Answer": {
+                "description": "Done: the report.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ControlResponse"
+                    }
+                  }
+                }
+              },
+              "BadRequest": {
+                "description": "The request lacks something or contradicts itself; nothing changed.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ControlResponse"
+                    }
+                  }
+                }
+              },
+              "Unauthorized": {
+                "description": "No valid token or session.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ControlResponse"
+                    }
+                  }
+                }
+              },
+              "Forbidden": {
+                "description": "The caller's role does not allow it, or the CSRF token is missing (`code`: `forbidden`, `csrf-refused`).",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ControlResponse"
+                    }
+                  }
+                }
+              },
+              "NotFound": {
+                "description": "No such group, share, archive, user or token.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ControlResponse"
+                    }
+                  }
+                }
+              },
+              "Refused": {
+                "description": "Refused by the node in its present state (the `code` says why); nothing changed unless the message says so.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ControlResponse"
+                    }
+                  }
+                }
+              },
+              "MethodNotAllowed": {
+                "description": "The path does not take this method; `Allow` lists those it takes.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/ControlResponse"
+                    }
+                  }
+                }
+              }
             }
           }
         }
-        """#
+        """##
 }

@@ -1,7 +1,8 @@
 /// The wire form of `ControlRequest`: one flat JSON object, `version` and `command` first.
 extension ControlRequest: Codable {
     private enum Key: String, CodingKey {
-        case version, command, group, force, share, path, archive, schedule, at, to, inPlace, dryRun, keep
+        case version, command, group, force, share, path, archive, schedule, at, to, inPlace, dryRun, keep, name, role,
+            password, expiresIn, id
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,7 +77,43 @@ extension ControlRequest: Codable {
                 )
             }
             self = .adopt(share: share, mode: mode)
+        case .users:
+            self = .users
+        case .tokens:
+            self = .tokens
+        case .userAdd:
+            let name = try needed(.name, "user-add needs a name: understudy user add NAME --role ROLE")
+            self = .userAdd(
+                name: name, role: try Self.role(fields, "user add \(name)"),
+                password: try needed(.password, "user-add needs a password"))
+        case .userPassword:
+            self = .userPassword(
+                name: try needed(.name, "user-passwd needs a name: understudy user passwd NAME"),
+                password: try needed(.password, "user-passwd needs a password"))
+        case .userRemove:
+            self = .userRemove(name: try needed(.name, "user-remove needs a name: understudy user remove NAME"))
+        case .tokenCreate:
+            let name = try needed(.name, "token-create needs a name: understudy token create NAME --role ROLE")
+            let expiresIn = try fields.decodeIfPresent(Double.self, forKey: .expiresIn)
+            if let expiresIn, !(expiresIn > 0 && expiresIn.isFinite) {
+                throw ControlRequestError(
+                    .badRequest, "a token's expiry must be a positive number of seconds, not \(expiresIn)")
+            }
+            self = .tokenCreate(name: name, role: try Self.role(fields, "token create \(name)"), expiresIn: expiresIn)
+        case .tokenRevoke:
+            self = .tokenRevoke(id: try needed(.id, "token-revoke needs the token's id: understudy token revoke ID"))
         }
+    }
+
+    private static func role(_ fields: KeyedDecodingContainer<Key>, _ usage: String) throws -> ConsoleRole {
+        let text = try fields.decodeIfPresent(String.self, forKey: .role) ?? ""
+        guard let role = ConsoleRole(rawValue: text) else {
+            throw ControlRequestError(
+                .badRequest,
+                "\(text.isEmpty ? "a role is needed" : "unknown role \(String(reflecting: text))"): understudy \(usage) --role \(ConsoleRole.names)"
+            )
+        }
+        return role
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -121,6 +158,23 @@ extension ControlRequest: Codable {
         case .adopt(let share, let mode):
             try fields.encode(share, forKey: .path)
             try fields.encode(mode.rawValue, forKey: .keep)
+        case .users, .tokens:
+            break
+        case .userAdd(let name, let role, let password):
+            try fields.encode(name, forKey: .name)
+            try fields.encode(role, forKey: .role)
+            try fields.encode(password, forKey: .password)
+        case .userPassword(let name, let password):
+            try fields.encode(name, forKey: .name)
+            try fields.encode(password, forKey: .password)
+        case .userRemove(let name):
+            try fields.encode(name, forKey: .name)
+        case .tokenCreate(let name, let role, let expiresIn):
+            try fields.encode(name, forKey: .name)
+            try fields.encode(role, forKey: .role)
+            try fields.encodeIfPresent(expiresIn, forKey: .expiresIn)
+        case .tokenRevoke(let id):
+            try fields.encode(id, forKey: .id)
         }
     }
 }

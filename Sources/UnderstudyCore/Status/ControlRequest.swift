@@ -35,6 +35,20 @@ public enum ControlRequest: Sendable, Equatable {
     case conflictResolve(path: String, keep: ConflictKeep)
     /// Let the standby mirror into the non-empty replica of `share` ("GROUP/SHARE").
     case adopt(share: String, mode: AdoptMode)
+    /// The console's users (admin).
+    case users
+    /// Add console user `name` with `role` and `password` (admin).
+    case userAdd(name: String, role: ConsoleRole, password: String)
+    /// Set the password of user `name` (admin).
+    case userPassword(name: String, password: String)
+    /// Remove user `name` (admin); the last admin cannot be removed.
+    case userRemove(name: String)
+    /// The API tokens (admin).
+    case tokens
+    /// Make an API token `name` with `role`, valid `expiresIn` seconds (nil: until revoked) (admin).
+    case tokenCreate(name: String, role: ConsoleRole, expiresIn: Double? = nil)
+    /// Revoke the API token `id` (admin).
+    case tokenRevoke(id: String)
 
     /// The version of the API this build speaks.
     public static let version = 1
@@ -46,7 +60,13 @@ public enum ControlRequest: Sendable, Equatable {
         case archiveRemove = "archive-remove"
         case history, restore, switchover, failback, conflicts
         case conflictResolve = "conflict-resolve"
-        case adopt
+        case adopt, users
+        case userAdd = "user-add"
+        case userPassword = "user-passwd"
+        case userRemove = "user-remove"
+        case tokens
+        case tokenCreate = "token-create"
+        case tokenRevoke = "token-revoke"
     }
 
     public var command: Command {
@@ -64,6 +84,13 @@ public enum ControlRequest: Sendable, Equatable {
         case .conflicts: .conflicts
         case .conflictResolve: .conflictResolve
         case .adopt: .adopt
+        case .users: .users
+        case .userAdd: .userAdd
+        case .userPassword: .userPassword
+        case .userRemove: .userRemove
+        case .tokens: .tokens
+        case .tokenCreate: .tokenCreate
+        case .tokenRevoke: .tokenRevoke
         }
     }
 }

@@ -16,6 +16,12 @@ public enum ControlResponse: Sendable, Equatable {
     case conflicts([ConflictInfo])
     /// Refused or failed: nothing changed unless the message says so. `code` is stable (`CodedError`).
     case refused(String, code: String? = nil)
+    /// The console's users (`users`, and after a change to them).
+    case users([UserInfo])
+    /// The API tokens (`tokens`, `token-revoke`).
+    case tokens([TokenInfo])
+    /// A token was made (`token-create`): its secret is shown this once, never again.
+    case tokenCreated(TokenInfo, secret: String)
 
     /// A refusal or failure: the error's message and, for a `CodedError`, its stable code.
     public static func failure(_ error: any Error) -> ControlResponse {
@@ -99,11 +105,12 @@ public enum ControlResponse: Sendable, Equatable {
 extension ControlResponse: Codable {
     private enum Key: String, CodingKey {
         case version, ok, answer, error, code, status, syncResults, message, ready, archives, history, restore,
-            conflicts
+            conflicts, users, tokens, token, secret
     }
 
     private enum Answer: String, Codable {
-        case status, synced, done, plan, archives, history, restored, conflicts, refused
+        case status, synced, done, plan, archives, history, restored, conflicts, refused, users, tokens
+        case tokenCreated = "token-created"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -145,6 +152,16 @@ extension ControlResponse: Codable {
             try fields.encode(Answer.refused, forKey: .answer)
             try fields.encode(message, forKey: .error)
             try fields.encodeIfPresent(code, forKey: .code)
+        case .users(let users):
+            try fields.encode(Answer.users, forKey: .answer)
+            try fields.encode(users, forKey: .users)
+        case .tokens(let tokens):
+            try fields.encode(Answer.tokens, forKey: .answer)
+            try fields.encode(tokens, forKey: .tokens)
+        case .tokenCreated(let token, let secret):
+            try fields.encode(Answer.tokenCreated, forKey: .answer)
+            try fields.encode(token, forKey: .token)
+            try fields.encode(secret, forKey: .secret)
         }
     }
 
@@ -180,6 +197,14 @@ extension ControlResponse: Codable {
             self = .refused(
                 try fields.decode(String.self, forKey: .error),
                 code: try fields.decodeIfPresent(String.self, forKey: .code))
+        case .users:
+            self = .users(try fields.decode([UserInfo].self, forKey: .users))
+        case .tokens:
+            self = .tokens(try fields.decode([TokenInfo].self, forKey: .tokens))
+        case .tokenCreated:
+            self = .tokenCreated(
+                try fields.decode(TokenInfo.self, forKey: .token),
+                secret: try fields.decode(String.self, forKey: .secret))
         }
     }
 

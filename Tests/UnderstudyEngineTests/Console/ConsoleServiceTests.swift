@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOHTTP1
 import NIOPosix
 import Testing
 @testable import UnderstudyConsole
@@ -118,11 +119,19 @@ import UnderstudySupport
             served.body.trimmingCharacters(in: .newlines) == kept.trimmingCharacters(in: .newlines),
             "docs/api/openapi.json changed: run scripts/embed-assets")
         let document = try JSONSerialization.jsonObject(with: Data(served.body.utf8)) as? [String: Any]
-        let paths = (document?["paths"] as? [String: Any])?.keys.sorted() ?? []
-        #expect(paths.count >= 5)
-        for path in paths {
+        let paths = document?["paths"] as? [String: [String: Any]] ?? [:]
+        #expect(paths.count >= 25)
+        let console = consoles["alpha"]!
+        for (path, operations) in paths.sorted(by: { $0.key < $1.key }) {
             let concrete = path.replacingOccurrences(of: "{group}", with: "files")
-            #expect(try await consoles["alpha"]!.get(concrete).status != 404, "\(path) is described but not served")
+                .replacingOccurrences(of: "{name}", with: "nobody").replacingOccurrences(of: "{id}", with: "00000000")
+            for method in operations.keys.sorted() {
+                let answer = try await console.client.send(
+                    method: HTTPMethod(rawValue: method.uppercased()), url: console.base + concrete, headers: [],
+                    body: nil, timeout: 10, bodyLimit: 1 << 20)
+                #expect(answer.status != 404 && answer.status != 405, "\(method) \(path) is described but not served")
+                #expect(answer.status < 500 || path.hasPrefix("/health/"), "\(method) \(path): \(answer.status)")
+            }
         }
     }
 

@@ -29,10 +29,15 @@ struct ControlSocketTests {
     final class RecordingHandler: ControlRequestHandler, @unchecked Sendable {
         private let lock = NSLock()
         private var received: [ControlRequest] = []
+        private var origins: [RequestOrigin] = []
         var requests: [ControlRequest] { lock.withLock { received } }
+        var askers: [RequestOrigin] { lock.withLock { origins } }
 
-        func handle(_ request: ControlRequest) async -> ControlResponse {
-            lock.withLock { received.append(request) }
+        func handle(_ request: ControlRequest, from who: RequestOrigin) async -> ControlResponse {
+            lock.withLock {
+                received.append(request)
+                origins.append(who)
+            }
             return .done("handled \(request)")
         }
     }
@@ -53,6 +58,7 @@ struct ControlSocketTests {
         let refused = try await onThread { try client.send(line: Data(#"{"version": 1, "command": "restore"}"#.utf8)) }
         #expect(!refused.ok && refused.code == "bad-request", "\(refused)")
         #expect(handler.requests == [.sync(group: "files")], "a request that cannot be decoded reaches no handler")
+        #expect(handler.askers == [.controlSocket], "a request of the socket is recorded as the control socket's")
         serving.cancel()
         _ = await serving.result
         #expect(access(root + "/control.sock", F_OK) != 0, "the socket is removed when the service ends")

@@ -68,7 +68,7 @@ struct StateDatabaseTests {
     @Test func refuses_databaseMigratedByNewerBinary() throws {
         try withStateTestDirectory { temp in
             var newer = StateSchema.current
-            newer.migrations.append(.init(identifier: "v2-future-table", sql: "CREATE TABLE future (x INTEGER)"))
+            newer.migrations.append(.init(identifier: "v99-future-table", sql: "CREATE TABLE future (x INTEGER)"))
             do {
                 let database = try StateDatabase(directory: temp.path, schema: newer)
                 try database.saveSyncStatus(SyncStatusRecord(share: "g/s", state: "in-sync", updatedAt: Date()))
@@ -78,13 +78,13 @@ struct StateDatabaseTests {
                 try StateDatabase(directory: temp.path)
             }
             #expect(error.code == .newerSchema)
-            #expect(error.message.contains("v2-future-table"))
+            #expect(error.message.contains("v99-future-table"))
             #expect(error.message.contains(temp.sub("state.sqlite")))
             #expect(error.message.contains("refusing to downgrade"))
 
             // The refusal left the newer database as it was.
             let again = try StateDatabase(directory: temp.path, schema: newer)
-            #expect(try again.appliedMigrations().last == "v2-future-table")
+            #expect(try again.appliedMigrations().last == "v99-future-table")
             #expect(try again.loadSyncStatus(share: "g/s")?.state == "in-sync")
         }
     }
