@@ -158,7 +158,9 @@ let package = Package(
                 + libraries(
                     "NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Hummingbird", "HummingbirdTLS", "Prometheus",
                     "Logging",
-                    "ServiceLifecycle")
+                    "ServiceLifecycle"),
+            // The web console's files, built into the binary by scripts/embed-assets (Generated/).
+            exclude: ["Web"]
         ),
         // The composition root: the daemon that wires the engine's modules into one node, giving each the narrow
         // protocol it declared of the node.
@@ -197,7 +199,7 @@ let package = Package(
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
                 "Accounts", "Console", "TestSupport")
                 + libraries("Crypto", "ServiceLifecycle", "NIOCore", "NIOPosix", "NIOSSL", "Logging"),
-            exclude: ["Support/smtp_sink.py"]
+            exclude: ["Support/smtp_sink.py", "Console/console_browser.py"]
         ),
         // Several real nodes in network namespaces (root): the failover scenarios. Drives the built binary.
         .testTarget(name: "IntegrationTests", path: "IntegrationTests"),

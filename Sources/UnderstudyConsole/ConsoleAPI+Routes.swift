@@ -17,8 +17,11 @@ extension ConsoleAPI {
                 struct WhoAmI: Encodable {
                     let name: String
                     let role: ConsoleRole
+                    /// A browser session's CSRF token, so that a reloaded page can go on changing things.
+                    let csrfToken: String?
                 }
-                return APIReply.json(WhoAmI(name: caller.origin.name, role: caller.role), status: .ok)
+                return APIReply.json(
+                    WhoAmI(name: caller.origin.name, role: caller.role, csrfToken: caller.csrf), status: .ok)
             }
         }
         readRoutes(api)

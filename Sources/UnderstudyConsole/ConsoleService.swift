@@ -43,10 +43,12 @@ package struct ConsoleService: Service {
         router.add(middleware: MethodGuard())
         let stopping = NIOLockedValueBox(false)
         routes(on: router)
-        ConsoleAPI(
+        let api = ConsoleAPI(
             node: node, accounts: accounts, events: events, logger: logger,
-            now: { Date().timeIntervalSince1970 }, stopping: stopping
-        ).routes(on: router)
+            now: { Date().timeIntervalSince1970 }, stopping: stopping)
+        let history = LagHistory()
+        api.routes(on: router)
+        api.consoleRoutes(on: router, history: history)
         let logger = logger
         let address = address
         let onListening = onListening
@@ -62,8 +64,21 @@ package struct ConsoleService: Service {
             },
             logger: Self.quiet(logger))
         // Event streams end when the node stops, so that the listener's graceful shutdown does not wait on them.
+        let node = node
         try await withGracefulShutdownHandler {
-            try await application.run()
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await application.run() }
+                // The lag history the console's charts draw, sampled while the listener runs (until the listener
+                // has ended and this is cancelled).
+                tasks.addTask {
+                    while true {
+                        history.record(node.report(), at: Date().timeIntervalSince1970)
+                        try await Task.sleep(for: .seconds(LagHistory.interval))
+                    }
+                }
+                try await tasks.next()
+                tasks.cancelAll()
+            }
         } onGracefulShutdown: {
             stopping.withLockedValue { $0 = true }
         }

@@ -1548,6 +1548,112 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/groups/{group}/lag": {
+              "get": {
+                "operationId": "groupLag",
+                "tags": [
+                  "api"
+                ],
+                "summary": "The lag of the group's shares over the last hour or day (sampled every 10 s since the daemon started).",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "parameters": [
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "window",
+                    "in": "query",
+                    "required": false,
+                    "description": "Seconds, 60 to 86400 (default 3600).",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 60,
+                      "maximum": 86400
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Per share, [Unix time, lag seconds] pairs, oldest first; each the largest lag of its stretch.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "window",
+                            "interval",
+                            "shares"
+                          ],
+                          "properties": {
+                            "window": {
+                              "type": "integer"
+                            },
+                            "interval": {
+                              "type": "number"
+                            },
+                            "shares": {
+                              "type": "object",
+                              "additionalProperties": {
+                                "type": "array",
+                                "items": {
+                                  "type": "array",
+                                  "items": {
+                                    "type": "number"
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  }
+                }
+              }
+            },
+            "/": {
+              "get": {
+                "operationId": "consolePage",
+                "tags": [
+                  "console"
+                ],
+                "summary": "The web console (its script and style are under /assets/).",
+                "responses": {
+                  "200": {
+                    "description": "The page.",
+                    "content": {
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
             }
           },
           "components": {
