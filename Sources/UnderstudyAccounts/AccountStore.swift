@@ -148,3 +148,18 @@ package final class AccountStore: Sendable {
         }
     }
 }
+
+extension AccountStore {
+    /// The directory as nodes exchange it: JSON, keys sorted.
+    package func document() -> (revision: UInt64, bytes: [UInt8]) {
+        let directory = current
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (directory.revision, Array((try? encoder.encode(directory)) ?? Data()))
+    }
+
+    /// Takes a peer's document when it is newer; throws when it is not a directory.
+    package func adopt(document bytes: [UInt8]) throws -> Bool {
+        try adopt(try JSONDecoder().decode(UserDirectory.self, from: Data(bytes)))
+    }
+}

@@ -166,8 +166,13 @@ public struct NodeDaemon: Service {
         var parts: [any Service] = [notifications, captures, failover]
         if let archives { parts.append(archives) }
         if let tlsServer {
+            let users = UsersSeam(store: accounts, logger: runtime.logger)
             parts.append(
-                PrimaryService(node: runtime, tls: tlsServer, switchovers: control, onListening: onListening))
+                PrimaryService(
+                    node: runtime, tls: tlsServer, switchovers: control, users: users, onListening: onListening))
+            parts.append(
+                UsersSpreadService(
+                    node: runtime, users: users, tls: tlsClient, clock: runtime.clock, logger: runtime.logger))
         }
         parts += [
             followers, roles,

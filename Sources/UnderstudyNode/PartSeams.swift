@@ -1,3 +1,5 @@
+import Logging
+import UnderstudyAccounts
 import UnderstudyControl
 import UnderstudyCore
 import UnderstudyFailover
@@ -10,5 +12,30 @@ extension FailoverService: LinkViewSource {}
 extension ControlCommands: SwitchoverDesk {
     package func runSwitchover(askedByPeer request: ControlRequest) async -> ControlResponse {
         await handleSwitchover(request, forwarded: true)
+    }
+}
+
+/// The node's users and tokens as the peer sessions exchange them (Peers' `UsersExchange`), logging what a peer
+/// changed.
+struct UsersSeam: UsersExchange {
+    let store: AccountStore
+    let logger: Logger
+
+    func offer() -> (revision: UInt64, document: [UInt8]) {
+        let (revision, bytes) = store.document()
+        return (revision, bytes)
+    }
+
+    func take(_ document: [UInt8], from peer: String) -> Bool {
+        do {
+            guard try store.adopt(document: document) else { return false }
+            logger.notice(
+                "users and tokens: took revision \(store.current.revision) from \(peer) (\(store.current.users.count) users, \(store.current.tokens.count) tokens)"
+            )
+            return true
+        } catch {
+            logger.warning("users and tokens: \(peer) offered a document that is not one: \(error)")
+            return false
+        }
     }
 }

@@ -19,14 +19,17 @@ package struct PrimaryService: Service, Sendable {
     let tls: NIOSSLContext
     /// Runs the switchovers and failbacks the peer asks for over the wire.
     let switchovers: any SwitchoverDesk
+    /// The console's users and tokens, which a peer offers and this node answers with its own; nil: not kept.
+    let users: (any UsersExchange)?
     /// Called with the bound port once the listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
     private let connections = NIOLockedValueBox<[String: Int]>([:])
 
     package init(
-        node: any ServingNode, tls: NIOSSLContext, switchovers: any SwitchoverDesk,
+        node: any ServingNode, tls: NIOSSLContext, switchovers: any SwitchoverDesk, users: (any UsersExchange)? = nil,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.users = users
         self.node = node
         self.tls = tls
         self.switchovers = switchovers
@@ -188,6 +191,16 @@ package struct PrimaryService: Service, Sendable {
             case .switchoverAsk(let group, let failback, let force, let dryRun):
                 try await serveSwitchoverAsk(
                     peer: peer, group: group, failback: failback, force: force, dryRun: dryRun, writer: writer)
+                continue
+            case .usersOffer(let document):
+                guard let users else {
+                    try await writer.send(.error(code: .unexpectedMessage, message: "\(node.name) keeps no users"))
+                    try await writer.flush()
+                    continue
+                }
+                _ = users.take(document, from: peer)
+                try await writer.send(.usersOffer(document: users.offer().document))
+                try await writer.flush()
                 continue
             default:
                 break

@@ -11,7 +11,7 @@ public enum PeerFrameCodec {
         case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
         case operationFailed, syncScope, changesPending, contentDigests, rejoinOpen, conflictBegin, conflictStored
-        case switchoverAsk, switchoverReport
+        case switchoverAsk, switchoverReport, usersOffer
 
         var name: StaticString {
             switch self {
@@ -40,6 +40,7 @@ public enum PeerFrameCodec {
             case .conflictStored: "conflictStored"
             case .switchoverAsk: "switchoverAsk"
             case .switchoverReport: "switchoverReport"
+            case .usersOffer: "usersOffer"
             }
         }
     }
@@ -161,6 +162,9 @@ public enum PeerFrameCodec {
             buffer.writeInteger(UInt8(ok ? 1 : 0))
             buffer.writeWireString(text)
             buffer.writeWireString(code ?? "")
+        case .usersOffer(let document):
+            buffer.writeInteger(UInt32(document.count))
+            buffer.writeBytes(document)
         }
         buffer.setInteger(UInt32(buffer.writerIndex - start), at: lengthIndex)
     }
@@ -369,6 +373,15 @@ public enum PeerFrameCodec {
                     "switchoverReport: code \(String(reflecting: String(code.prefix(64)))) is not a code")
             }
             message = .switchoverReport(ok: ok == 1, text: text, code: code.isEmpty ? nil : code)
+        case .usersOffer:
+            let document = try reader.bytes("document")
+            guard document.count <= PeerMessage.maximumUsersDocument else {
+                throw WireError(
+                    .malformedFrame,
+                    "usersOffer: the document is \(document.count) bytes, more than \(PeerMessage.maximumUsersDocument)"
+                )
+            }
+            message = .usersOffer(document: document)
         }
         try reader.expectEnd()
         return message

@@ -72,6 +72,11 @@ public enum PeerMessage: Sendable, Equatable {
     /// The serving node's answer: `ok` false when refused or failed; `text` is its report; `code` the stable code of
     /// a refusal or failure (see `CodedError`), so the asker's command line shows the same one.
     case switchoverReport(ok: Bool, text: String, code: String? = nil)
+    /// The console's users and tokens as the sender holds them (a JSON document of at most
+    /// `maximumUsersDocument` bytes): the receiver takes it if it is newer than its own and answers with its own.
+    case usersOffer(document: [UInt8])
+
+    public static let maximumUsersDocument = 1 << 20
 
     public var typeName: String { messageType.name.description }
 
@@ -103,14 +108,16 @@ public enum PeerMessage: Sendable, Equatable {
         case .conflictStored: .conflictStored
         case .switchoverAsk: .switchoverAsk
         case .switchoverReport: .switchoverReport
+        case .usersOffer: .usersOffer
         }
     }
 }
 
 public struct PeerHello: Sendable, Equatable {
     /// 3: the hello carries who holds each group the two nodes share. 4: rejoin and conflict copies.
-    /// 5: a switchover asked for on the follower. 6: its report carries the code of a refusal.
-    public static let currentProtocolVersion: UInt16 = 6
+    /// 5: a switchover asked for on the follower. 6: its report carries the code of a refusal. 7: the console's
+    /// users travel between nodes (`usersOffer`).
+    public static let currentProtocolVersion: UInt16 = 7
     public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String

@@ -90,6 +90,8 @@ struct PeerFrameCodecTests {
         .switchoverReport(ok: true, text: "services stopped (12 ms)\nhanded epoch 3 to beta"),
         .switchoverReport(ok: false, text: ""),
         .switchoverReport(ok: false, text: "beta is not a standby in step", code: "peer-not-ready"),
+        .usersOffer(document: Array(#"{"revision":3,"users":[],"tokens":[]}"#.utf8)),
+        .usersOffer(document: []),
     ])
     func roundTrips_everyMessage(message: PeerMessage) throws {
         #expect(try roundTrip(message) == message)
@@ -343,5 +345,14 @@ struct PeerFrameCodecTests {
                 == .openShare(group: "g", share: "s", incremental: false, resume: nil))
         #expect(try channel.readInbound(as: PeerMessage.self) == .syncEnd)
         _ = try channel.finish()
+    }
+
+    @Test func refuses_aUsersDocumentLargerThanItsLimit() throws {
+        var buffer = ByteBuffer()
+        PeerFrameCodec.encode(
+            .usersOffer(document: [UInt8](repeating: 0x20, count: PeerMessage.maximumUsersDocument + 1)), into: &buffer)
+        _ = buffer.readInteger(as: UInt32.self)
+        let error = #expect(throws: WireError.self) { try PeerFrameCodec.decode(frame: &buffer) }
+        #expect(error?.message.contains("more than \(PeerMessage.maximumUsersDocument)") == true)
     }
 }

@@ -1894,9 +1894,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -1915,9 +1916,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -1941,9 +1943,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -1970,9 +1973,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -1999,9 +2003,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2033,9 +2038,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2067,9 +2073,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2093,9 +2100,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2139,9 +2147,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2173,9 +2182,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2206,9 +2216,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2233,9 +2244,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2268,9 +2280,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2300,9 +2313,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2324,9 +2338,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2361,9 +2376,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2394,9 +2410,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2421,9 +2438,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2444,9 +2462,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",
@@ -2481,9 +2500,10 @@ enum OpenAPIDocument {
                     "properties": {
                       "version": {
                         "type": "integer",
+                        "minimum": 1,
                         "maximum": 1,
                         "nullable": true,
-                        "description": "The API version the request is written for; this daemon speaks 1 and takes older ones."
+                        "description": "The API version the request is written for: 1."
                       },
                       "command": {
                         "type": "string",

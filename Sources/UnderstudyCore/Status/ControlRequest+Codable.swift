@@ -7,7 +7,16 @@ extension ControlRequest: Codable {
 
     public init(from decoder: any Decoder) throws {
         let fields = try decoder.container(keyedBy: Key.self)
-        let version = try fields.decodeIfPresent(Int.self, forKey: .version) ?? Self.version
+        let version: Int
+        do {
+            version = try fields.decodeIfPresent(Int.self, forKey: .version) ?? Self.version
+        } catch {
+            throw ControlRequestError(.badRequest, "'version' must be the API's version number, \(Self.version)")
+        }
+        guard version >= 1 else {
+            throw ControlRequestError(
+                .badRequest, "'version' must be the API's version number, \(Self.version), not \(version)")
+        }
         guard version <= Self.version else {
             throw ControlRequestError(
                 .unsupportedVersion,

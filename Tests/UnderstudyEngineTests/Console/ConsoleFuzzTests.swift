@@ -41,7 +41,7 @@ import UnderstudySupport
             "schemathesis run '\(document)' --url '\(url)' --header 'Authorization: Bearer \(token)' --tls-verify false "
                 + "--checks \(checks) --max-examples 25 --request-timeout 20 --seed 7 "
                 + "--exclude-path /api/v1/events/stream --exclude-path /api/v1/logout --exclude-path-regex ^/health/ --no-color "
-                + "--report-dir '\(directory)'",
+                + "--report vcr --report-dir '\(directory)'",
             timeout: 900, outputLimit: 1 << 20)
     }
 
@@ -57,13 +57,15 @@ import UnderstudySupport
 
         let reader = ConsoleAPITests.Caller(consoles["alpha"]!).with(token: admin)
         let before = try await Self.snapshot(cluster, reader)
-        let viewerRun = await Self.fuzz(base, token: viewer, checks: "all", directory: cluster.root + "/viewer-report")
-        #expect(viewerRun.succeeded, "schemathesis as a viewer:\n\(viewerRun.output.suffix(6000))")
+        // The reports stay after the test (the cluster's directory is removed), for a failure to be read.
+        let reports = "/tmp/understudy-fuzz-reports"
+        let viewerRun = await Self.fuzz(base, token: viewer, checks: "all", directory: reports + "/viewer")
+        #expect(viewerRun.succeeded, "schemathesis as a viewer (\(reports)/viewer):\n\(viewerRun.output.suffix(6000))")
         let after = try await Self.snapshot(cluster, reader)
         #expect(after == before, "a viewer's requests changed something")
 
         let adminRun = await Self.fuzz(
-            base, token: admin, checks: "not_a_server_error", directory: cluster.root + "/admin-report")
+            base, token: admin, checks: "not_a_server_error", directory: reports + "/admin")
         #expect(adminRun.succeeded, "schemathesis as an admin:\n\(adminRun.output.suffix(6000))")
         #expect(try await consoles["alpha"]!.get("/health/live").status == 200, "the daemon survived")
     }
