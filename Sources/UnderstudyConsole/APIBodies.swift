@@ -78,6 +78,18 @@ enum APIBodies {
         }
     }
 
+    /// What was wrong with a body, in a few words.
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.typeMismatch(let type, let context): "field '\(path(context))' must be \(describe(type))"
+        case DecodingError.valueNotFound(let type, let context): "field '\(path(context))' must be \(describe(type))"
+        case DecodingError.keyNotFound(let key, _): "the field '\(key.stringValue)' is missing"
+        case DecodingError.dataCorrupted(let context):
+            context.codingPath.isEmpty ? "not JSON" : "field '\(path(context))': \(context.debugDescription)"
+        default: "\(error)"
+        }
+    }
+
     static func role(_ text: String) throws(APIFailure) -> ConsoleRole {
         guard let role = ConsoleRole(rawValue: text) else {
             throw APIFailure.badRequest("role must be \(ConsoleRole.names), not \(String(reflecting: text))")

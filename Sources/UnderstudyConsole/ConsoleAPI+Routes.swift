@@ -50,7 +50,7 @@ extension ConsoleAPI {
                 throw APIFailure(status: .badRequest, code: refusal.code.rawValue, message: refusal.message)
             } catch {
                 throw APIFailure.badRequest(
-                    "the body must be one control request, like {\"version\": \(ControlRequest.version), \"command\": \"status\"}"
+                    "the body must be one control request, like {\"version\": \(ControlRequest.version), \"command\": \"status\"} (\(APIBodies.reason(error)))"
                 )
             }
             return await perform(asked, for: request)
