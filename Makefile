@@ -23,7 +23,7 @@ demo: build
 # too: beside ninety other suites their timings say more about the load than about the code. The notification
 # service's drain is one such bound (it gives up after its timeout): a CI run saw its 0.2 s take 9 s there. So is
 # the failover part's dead time: under that load a heartbeat came later than it once, and the standby took over.
-QUIET = InotifyWatcherTests|ProcessRunnerTests|BandwidthLimitMirrorTests|NotificationServiceTests|FailoverServiceTests|ConsoleLagTests
+QUIET = InotifyWatcherTests|ProcessRunnerTests|BandwidthLimitMirrorTests|NotificationServiceTests|FailoverServiceTests|ConsoleLagTests|MaintenanceTests
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip "IntegrationTests|LiveOverflowTests|$(QUIET)"

@@ -72,6 +72,11 @@ package final class AccountStore: Sendable {
         return tokens()
     }
 
+    /// Turns `group`'s maintenance on or off, for every node (the change spreads as users do).
+    package func setMaintenance(of group: String, on: Bool, by: String) throws {
+        _ = try change { directory, now in directory.setMaintenance(of: group, on: on, by: by, now: now) }
+    }
+
     package func users() -> [UserInfo] { current.users.map(UserInfo.init) }
     package func tokens() -> [TokenInfo] {
         let now = now()

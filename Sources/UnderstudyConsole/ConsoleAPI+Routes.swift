@@ -121,6 +121,15 @@ extension ConsoleAPI {
                 }
             }
         }
+        api.post("groups/:group/maintenance") { request, context in
+            await Self.answering { () throws(APIFailure) -> Response in
+                _ = try caller(request, needs: .operator)
+                struct Switch: Decodable { let on: Bool }
+                let body = try await APIBodies.decode(Switch.self, from: request)
+                return await perform(
+                    .maintenance(group: context.parameters.get("group") ?? "", on: body.on), for: request)
+            }
+        }
         api.post("archives") { request, _ in
             await Self.answering { () throws(APIFailure) -> Response in
                 _ = try caller(request, needs: .operator)

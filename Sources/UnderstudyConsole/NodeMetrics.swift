@@ -60,6 +60,8 @@ public final class NodeMetrics: Sendable {
         gauge("group_peer_connected", "1 while the mirror connection with the group's peer is up.", labels).set(
             to:
                 group.peerConnected ? 1 : 0)
+        gauge("group_maintenance", "1 while the group is in maintenance: automatic failover is held.", labels)
+            .set(to: group.maintenance == nil ? 0 : 1)
         gauge("conflicts_open", "Files kept in two versions by a failback and not yet resolved.", labels).set(
             to:
                 Double(group.openConflicts ?? 0))

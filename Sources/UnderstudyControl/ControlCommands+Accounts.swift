@@ -28,6 +28,24 @@ extension ControlCommands {
                 return .tokenCreated(token, secret: secret)
             case .tokenRevoke(let id):
                 return .tokens(try accounts.revokeToken(id))
+            case .maintenance(let group, let on):
+                guard node.configuration.groups[group] != nil, syncRequests[group] != nil else {
+                    return .refused("node \(node.name) has no group '\(group)'", code: "unknown-share")
+                }
+                let before = accounts.current.maintenance(of: group)
+                try accounts.setMaintenance(of: group, on: on, by: who.name)
+                if on {
+                    let hold = accounts.current.maintenance(of: group)
+                    return .done(
+                        before != nil
+                            ? "group \(group) was in maintenance already (since \(hold.map { "\($0.since)" } ?? "?"), by \(hold?.by ?? "?")); automatic failover stays held"
+                            : "group \(group) is in maintenance: automatic failover is held on every node until `understudy maintenance \(group) off` (a failure is reported; `understudy failover \(group)` still takes over)"
+                    )
+                }
+                return .done(
+                    before == nil
+                        ? "group \(group) was not in maintenance"
+                        : "maintenance of group \(group) is over: automatic failover is back")
             default:
                 return .refused("not a user or token command")
             }
@@ -70,6 +88,7 @@ extension ControlCommands {
         case .userRemove(let name): "removal of user \(name)"
         case .tokenCreate(let name, let role, _): "new token \(name) (\(role))"
         case .tokenRevoke(let id): "revocation of token \(id)"
+        case .maintenance(let group, let on): "maintenance of group \(group) \(on ? "on" : "off")"
         default: request.command.rawValue
         }
     }

@@ -34,7 +34,7 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
 
     private func answer(_ request: ControlRequest, from who: RequestOrigin) async -> ControlResponse {
         switch request {
-        case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke:
+        case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke, .maintenance:
             return handleAccounts(request, from: who)
         case .archives, .archiveNow, .archiveRemove, .history, .restore:
             guard let archives else {
@@ -130,9 +130,11 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     package func report() -> NodeStatusReport {
         let open = (try? node.database.conflicts()) ?? []
         var groups = node.status.snapshot(now: node.now())
+        let operators = accounts?.current
         for index in groups.indices {
             let count = open.filter { $0.share.hasPrefix(groups[index].name + "/") }.count
             groups[index].openConflicts = count > 0 ? count : nil
+            groups[index].maintenance = operators?.maintenance(of: groups[index].name)
         }
         let failoverStatus = failover?.isActive == true ? failover?.snapshot() : nil
         groups = FollowerLag.apply(

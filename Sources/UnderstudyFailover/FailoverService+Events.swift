@@ -98,7 +98,7 @@ extension FailoverService {
                 guard var machine = state.machines[group.name],
                     let seen = state.observer.observation(
                         of: observedGroups[group.name]!, owner: machine.ownership.owner,
-                        replicaReady: ready[group.name] ?? true, at: now)
+                        replicaReady: ready[group.name] ?? true, maintenance: maintenance(group.name), at: now)
                 else { continue }
                 let produced = machine.tick(seen)
                 state.machines[group.name] = machine

@@ -60,14 +60,18 @@ package final class FailoverService: Service, Sendable {
     /// The service addresses this node holds, renewed and guarded so they die with the daemon (nil: no group here
     /// has an address on this node).
     let holdings: AddressHoldings?
+    /// A group's maintenance hold, when on (the cluster's operator directory): automatic failover waits.
+    let maintenance: @Sendable (String) -> MaintenanceHold?
 
     /// - Parameter guardianExecutable: the understudy binary, started as the address guardian (nil: none, as in tests
     ///   that run the daemon inside another program).
     package init(
         runtime: any FailoverNode, clusterKey: [UInt8]?, notifier: @escaping @Sendable (NotificationEvent) -> Void,
         eventLoopGroup: any EventLoopGroup,
-        followers: StandbyFollowers, guardianExecutable: String? = nil, lockDescriptor: Int32? = nil
+        followers: StandbyFollowers, guardianExecutable: String? = nil, lockDescriptor: Int32? = nil,
+        maintenance: @escaping @Sendable (String) -> MaintenanceHold? = { _ in nil }
     ) throws {
+        self.maintenance = maintenance
         self.runtime = runtime
         self.notifier = notifier
         self.eventLoopGroup = eventLoopGroup

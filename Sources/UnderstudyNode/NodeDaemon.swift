@@ -107,7 +107,8 @@ public struct NodeDaemon: Service {
         failover = try FailoverService(
             runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
-            guardianExecutable: guardianExecutable, lockDescriptor: lock.descriptor)
+            guardianExecutable: guardianExecutable, lockDescriptor: lock.descriptor,
+            maintenance: { [accounts] in accounts.current.maintenance(of: $0) })
     }
 
     public func run() async throws {

@@ -71,6 +71,13 @@ enum StatusTable {
         }
         if report.groups.isEmpty { lines.append("this node is in no group") }
         for group in report.groups {
+            if let hold = group.maintenance {
+                lines.append(
+                    "MAINTENANCE: group \(group.name) since \(timestamp(hold.since)), by \(hold.by): automatic failover is held (understudy maintenance \(group.name) off)"
+                )
+            }
+        }
+        for group in report.groups {
             if let open = group.openConflicts {
                 progress.append(
                     "  \(group.name): \(open) open conflict\(open == 1 ? "" : "s") (files kept in two versions after a rejoin): understudy conflicts \(group.name)"

@@ -1654,6 +1654,72 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/groups/{group}/maintenance": {
+              "post": {
+                "operationId": "maintenance",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Turn the group's maintenance on or off: automatic failover is held on every node meanwhile.",
+                "description": "Role: operator or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "parameters": [
+                  {
+                    "name": "group",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "on"
+                        ],
+                        "properties": {
+                          "on": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "$ref": "#/components/responses/Answer"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/BadRequest"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/NotFound"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Refused"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -2514,6 +2580,36 @@ enum OpenAPIDocument {
                       "id": {
                         "type": "string",
                         "minLength": 1
+                      }
+                    },
+                    "additionalProperties": true
+                  },
+                  {
+                    "type": "object",
+                    "required": [
+                      "command",
+                      "group",
+                      "on"
+                    ],
+                    "properties": {
+                      "version": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 1,
+                        "nullable": true
+                      },
+                      "command": {
+                        "type": "string",
+                        "enum": [
+                          "maintenance"
+                        ]
+                      },
+                      "group": {
+                        "type": "string",
+                        "minLength": 1
+                      },
+                      "on": {
+                        "type": "boolean"
                       }
                     },
                     "additionalProperties": true

@@ -163,14 +163,17 @@ async function overview() {
       el("td", { class: "optional " + (peerLinks.length && up < peerLinks.length ? "warn" : "") }, peerLinks.length ? up + "/" + peerLinks.length + " up" : "–"),
       el("td", { class: "optional " + (passing < groupChecks.length ? "bad" : "") }, groupChecks.length ? passing + "/" + groupChecks.length + " passing" : "–"),
       el("td", { class: lagClass(worst) }, seconds(worst)),
-      el("td", { class: group.openConflicts ? "warn" : "" }, group.openConflicts || 0));
+      el("td", { class: group.openConflicts ? "warn" : "" }, group.openConflicts || 0),
+      el("td", { class: group.maintenance ? "warn maintenance" : "muted" }, group.maintenance ? "on" : "off"));
   });
+  const held = status.groups.filter((g) => g.maintenance);
   show(
     el("h1", {}, "Overview"),
+    held.length ? el("p", { class: "banner", id: "maintenance-banner" }, "Maintenance: automatic failover is held for " + held.map((g) => g.name).join(", ") + ".") : "",
     el("div", { class: "scroll" }, el("table", { id: "groups" },
-      el("thead", {}, el("tr", {}, ["Group", "Serving", "Epoch", "This node", "Mirror", "Links", "Checks", "Lag", "Conflicts"].map(
+      el("thead", {}, el("tr", {}, ["Group", "Serving", "Epoch", "This node", "Mirror", "Links", "Checks", "Lag", "Conflicts", "Maintenance"].map(
         (title, index) => el("th", { class: [2, 5, 6].includes(index) ? "optional" : null }, title)))),
-      el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: 9 }, "This node has no groups."))))),
+      el("tbody", {}, rows.length ? rows : el("tr", {}, el("td", { colspan: 10 }, "This node has no groups."))))),
     el("p", { class: "muted" }, "Updated " + new Date().toLocaleTimeString() + ", live."));
 }
 
@@ -191,7 +194,11 @@ async function groupView(name, refresh) {
         " · this node (" + status.node + ") is " + group.role + " · peer " + group.peer + " ",
         el("span", { class: group.peerConnected ? "ok" : "bad" }, group.peerConnected ? "connected" : "disconnected"))),
   ];
-  if (may("operator")) sections.push(actionsCard(name));
+  if (group.maintenance) {
+    sections.push(el("p", { class: "banner", id: "maintenance-banner" }, "Maintenance since " +
+      new Date(group.maintenance.since).toLocaleString() + " (by " + group.maintenance.by + "): automatic failover is held on every node."));
+  }
+  if (may("operator")) sections.push(actionsCard(name, !!group.maintenance));
   sections.push(el("h2", {}, "Shares"), sharesTable(group));
   sections.push(el("h2", {}, "Lag"), lagChart(lag.json));
   sections.push(el("h2", {}, "Archives"), archivesCard(name, archives.json));
@@ -239,7 +246,7 @@ function lagChart(series) {
     el("div", { class: "legend" }, shares.map((s, i) => el("span", { class: "series-" + (i % colors.length) }, "— " + s))));
 }
 
-function actionsCard(name) {
+function actionsCard(name, maintenance) {
   // The last action's report stays shown while the page refreshes around it.
   const last = (state.reports || {})[name];
   const report = el("pre", { id: "report", hidden: !last, class: last ? last.class : null }, last ? last.text : "");
@@ -265,7 +272,10 @@ function actionsCard(name) {
       el("button", { type: "button", id: "action-sync", onclick: () => run("Sync group " + name + " now?", path("sync")) }, "Sync now"),
       el("button", { type: "button", id: "action-switchover", class: "primary", onclick: () => run("Switch group " + name + " over to its peer?", path("switchover"), {}) }, "Switchover"),
       el("button", { type: "button", id: "action-failback", onclick: () => run("Hand group " + name + " back to its configured primary?", path("failback"), {}) }, "Failback"),
-      el("button", { type: "button", id: "action-failover", class: "danger", onclick: () => run("Take group " + name + " over here, now?", path("failover"), { force: false }, name) }, "Failover")),
+      el("button", { type: "button", id: "action-failover", class: "danger", onclick: () => run("Take group " + name + " over here, now?", path("failover"), { force: false }, name) }, "Failover"),
+      el("button", { type: "button", id: "action-maintenance", onclick: () => run(
+        maintenance ? "End the maintenance of group " + name + "? Automatic failover comes back." : "Put group " + name + " in maintenance? Automatic failover is held on every node until you end it.",
+        path("maintenance"), { on: !maintenance }) }, maintenance ? "End maintenance" : "Maintenance")),
     report);
 }
 

@@ -22,7 +22,8 @@ extension ControlRequest {
     public var requiredRole: ConsoleRole {
         switch self {
         case .status, .archives, .history, .conflicts: .viewer
-        case .sync, .failover, .archiveNow, .archiveRemove, .restore, .switchover, .failback, .conflictResolve, .adopt:
+        case .sync, .failover, .archiveNow, .archiveRemove, .restore, .switchover, .failback, .conflictResolve, .adopt,
+            .maintenance:
             .operator
         case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke: .admin
         }

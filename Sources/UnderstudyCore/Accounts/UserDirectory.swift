@@ -52,8 +52,9 @@ public struct APIToken: Codable, Sendable, Equatable {
     }
 }
 
-/// Every console user and API token of the cluster, kept identical on every node: each change makes a new
-/// revision, and a node that meets a newer revision takes it whole. Pure: hashing and the clock are the caller's.
+/// The operators' side of the cluster, kept identical on every node: every console user and API token, and the
+/// groups in maintenance. Each change makes a new revision, and a node that meets a newer revision takes it whole.
+/// Pure: hashing and the clock are the caller's.
 public struct UserDirectory: Codable, Sendable, Equatable {
     public var revision: UInt64
     public var changedAt: Date?
@@ -61,6 +62,8 @@ public struct UserDirectory: Codable, Sendable, Equatable {
     public var changedOn: String?
     public private(set) var users: [ConsoleUser]
     public private(set) var tokens: [APIToken]
+    /// Groups whose automatic failover is held (nil in a document written before maintenance existed).
+    public internal(set) var maintenance: [MaintenanceHold]?
 
     public init(revision: UInt64 = 0, users: [ConsoleUser] = [], tokens: [APIToken] = []) {
         self.revision = revision

@@ -94,13 +94,13 @@ public struct FailoverObserver: Sendable {
 
     /// The group's observation at `now`, for a machine whose ownership names `owner` (nil: its peer is not watched).
     public func observation(
-        of group: Group, owner: String, replicaReady: Bool, at now: Double
+        of group: Group, owner: String, replicaReady: Bool, maintenance: MaintenanceHold? = nil, at now: Double
     ) -> FailoverStateMachine.Observation? {
         guard let peer = liveness[group.peer] else { return nil }
         return FailoverStateMachine.Observation(
             now: now, peerSilence: peer.silence(at: now), serviceFailing: serviceFailing(group.name),
             isolationFailing: isolationFailing, replicaReady: replicaReady,
-            witness: witnessView(of: group, owner: owner, at: now))
+            witness: witnessView(of: group, owner: owner, at: now), maintenance: maintenance)
     }
 
     /// The group's witness as this node sees it now (nil without one): whether it is reachable, and (a witness node)

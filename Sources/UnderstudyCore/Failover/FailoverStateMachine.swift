@@ -50,12 +50,15 @@ public struct FailoverStateMachine: Sendable {
         public var replicaReady: Bool
         /// What the group's witness says; nil without a witness.
         public var witness: WitnessView?
+        /// The group is in maintenance: a failure is reported, not acted on.
+        public var maintenance: MaintenanceHold?
 
         public init(
             now: Double, peerSilence: Double, serviceFailing: Bool, isolationFailing: Bool? = nil,
             replicaReady: Bool = true,
-            witness: WitnessView? = nil
+            witness: WitnessView? = nil, maintenance: MaintenanceHold? = nil
         ) {
+            self.maintenance = maintenance
             self.now = now
             self.peerSilence = peerSilence
             self.serviceFailing = serviceFailing
@@ -328,12 +331,15 @@ public struct FailoverStateMachine: Sendable {
                 summary:
                     "primary \(owner) of group \(settings.group) failed: silent on every link for \(Self.seconds(seen.peerSilence)) s"
                     + (settings.hasChecks ? " and its service checks fail" : ""),
-                detail: settings.mode == .auto
-                    ? "Taking over now."
-                    : "failover = \"manual\": nothing is taken over. To take over, run: understudy failover \(settings.group)"
+                detail: seen.maintenance.map {
+                    "group \(settings.group) is in maintenance (since \($0.since), by \($0.by)): nothing is taken over. To take over, run: understudy failover \(settings.group); maintenance ends with: understudy maintenance \(settings.group) off"
+                }
+                    ?? (settings.mode == .auto
+                        ? "Taking over now."
+                        : "failover = \"manual\": nothing is taken over. To take over, run: understudy failover \(settings.group)")
             )
         ]
-        if settings.mode == .auto {
+        if settings.mode == .auto && seen.maintenance == nil {
             actions += beginTakeover(at: now)
         }
         return actions

@@ -2,7 +2,7 @@
 extension ControlRequest: Codable {
     private enum Key: String, CodingKey {
         case version, command, group, force, share, path, archive, schedule, at, to, inPlace, dryRun, keep, name, role,
-            password, expiresIn, id
+            password, expiresIn, id, on
     }
 
     public init(from decoder: any Decoder) throws {
@@ -111,6 +111,12 @@ extension ControlRequest: Codable {
             self = .tokenCreate(name: name, role: try Self.role(fields, "token create \(name)"), expiresIn: expiresIn)
         case .tokenRevoke:
             self = .tokenRevoke(id: try needed(.id, "token-revoke needs the token's id: understudy token revoke ID"))
+        case .maintenance:
+            let group = try needed(.group, "maintenance needs a group: understudy maintenance GROUP on|off")
+            guard let on = try fields.decodeIfPresent(Bool.self, forKey: .on) else {
+                throw ControlRequestError(.badRequest, "say on or off: understudy maintenance \(group) on|off")
+            }
+            self = .maintenance(group: group, on: on)
         }
     }
 
@@ -184,6 +190,9 @@ extension ControlRequest: Codable {
             try fields.encodeIfPresent(expiresIn, forKey: .expiresIn)
         case .tokenRevoke(let id):
             try fields.encode(id, forKey: .id)
+        case .maintenance(let group, let on):
+            try fields.encode(group, forKey: .group)
+            try fields.encode(on, forKey: .on)
         }
     }
 }

@@ -49,6 +49,8 @@ public enum ControlRequest: Sendable, Equatable {
     case tokenCreate(name: String, role: ConsoleRole, expiresIn: Double? = nil)
     /// Revoke the API token `id` (admin).
     case tokenRevoke(id: String)
+    /// Turn `group`'s maintenance on or off: automatic failover is held meanwhile, on every node.
+    case maintenance(group: String, on: Bool)
 
     /// The version of the API this build speaks.
     public static let version = 1
@@ -67,6 +69,7 @@ public enum ControlRequest: Sendable, Equatable {
         case tokens
         case tokenCreate = "token-create"
         case tokenRevoke = "token-revoke"
+        case maintenance
     }
 
     public var command: Command {
@@ -91,6 +94,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .tokens: .tokens
         case .tokenCreate: .tokenCreate
         case .tokenRevoke: .tokenRevoke
+        case .maintenance: .maintenance
         }
     }
 }

@@ -72,6 +72,8 @@ public struct GroupStatus: Codable, Sendable, Equatable {
     public var mirrorPath: String?
     /// False while the mirror runs over another path than its preferred one.
     public var mirrorOnPreferredPath: Bool?
+    /// On when automatic failover is held for planned work (`understudy maintenance GROUP on`).
+    public var maintenance: MaintenanceHold?
     /// On the follower: when the mirror connection to the serving node ended (nil while connected, and before the
     /// first connection since start).
     public var disconnectedAt: Date?
