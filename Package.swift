@@ -10,7 +10,8 @@ func libraries(_ names: String...) -> [Target.Dependency] {
         "NIOSSL": "swift-nio-ssl", "X509": "swift-certificates", "Crypto": "swift-crypto", "SwiftASN1": "swift-asn1",
         "GRDB": "GRDB.swift", "Logging": "swift-log", "ServiceLifecycle": "swift-service-lifecycle",
         "ArgumentParser": "swift-argument-parser", "Hummingbird": "hummingbird", "HummingbirdTLS": "hummingbird",
-        "Prometheus": "swift-prometheus", "HummingbirdBcrypt": "hummingbird-auth",
+        "Prometheus": "swift-prometheus", "Metrics": "swift-metrics", "CoreMetrics": "swift-metrics",
+        "HummingbirdBcrypt": "hummingbird-auth",
     ]
     return names.map { .product(name: $0, package: packages[$0] ?? "swift-nio") }
 }
@@ -35,6 +36,7 @@ let package = Package(
         .package(
             url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
@@ -96,7 +98,7 @@ let package = Package(
             dependencies: modules("Core", "Support")
                 + libraries(
                     "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOTLS", "NIOSSL", "Crypto", "Logging",
-                    "ServiceLifecycle")
+                    "ServiceLifecycle", "Metrics")
         ),
         // The replication session's protocol as pure state machines (the primary's and the standby's halves of a
         // sync): messages and results in, actions out; no sockets, no files. Manifests travel zstd-compressed.
@@ -126,7 +128,7 @@ let package = Package(
         .target(
             name: "UnderstudyFailover",
             dependencies: modules("Core", "Wire", "Support", "State", "Health", "Replication", "Rejoin") + ["CLinux"]
-                + libraries("NIOCore", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle")
+                + libraries("NIOCore", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle", "Metrics")
         ),
         // Who may use the console and the API: users with roles (bcrypt), API tokens, kept in the state database.
         .target(
@@ -148,7 +150,7 @@ let package = Package(
             dependencies: modules(
                 "Core", "Wire", "Support", "State", "Session", "Transport", "FileSystem", "Replication", "Rejoin")
                 + ["CLinux"]
-                + libraries("NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle")
+                + libraries("NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle", "Metrics")
         ),
         // The operator's surface over HTTPS: health probes, Prometheus metrics, the JSON API and the web console
         // (Hummingbird), on the node's typed control API.
@@ -157,6 +159,7 @@ let package = Package(
             dependencies: modules("Core", "Support", "State", "Control", "Accounts")
                 + libraries(
                     "NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Hummingbird", "HummingbirdTLS", "Prometheus",
+                    "CoreMetrics",
                     "Logging",
                     "ServiceLifecycle"),
             // The web console's files, built into the binary by scripts/embed-assets (Generated/).
@@ -180,7 +183,7 @@ let package = Package(
             dependencies: modules(
                 "Core", "Node", "Support", "State", "Certificates", "Transport", "FileSystem", "Health", "Notify",
                 "Replication", "Archive", "Failover", "Control")
-                + libraries("ArgumentParser", "Logging", "ServiceLifecycle")
+                + libraries("ArgumentParser", "Logging", "ServiceLifecycle", "Metrics")
         ),
         .testTarget(name: "UnderstudyCoreTests", dependencies: modules("Core")),
         .testTarget(

@@ -1,3 +1,4 @@
+import protocol CoreMetrics.MetricsFactory
 import Prometheus
 import Synchronization
 import UnderstudyCore
@@ -17,14 +18,15 @@ public final class NodeMetrics: Sendable {
     }
 
     /// For `MetricsSystem.bootstrap`: the engine's swift-metrics land in this registry.
-    public var factory: PrometheusMetricsFactory {
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [
+    public var factory: any MetricsFactory {
+        let buckets: [Duration] = [
             .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
             .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
             .seconds(900), .seconds(3600),
         ]
-        return factory
+        var plain = PrometheusMetricsFactory(registry: registry)
+        plain.defaultDurationHistogramBuckets = buckets
+        return NodeMetricsFactory(registry: registry, plain: plain, buckets: buckets)
     }
 
     /// The text to answer a scrape with.

@@ -184,8 +184,12 @@ extension FailoverService {
                 feed(group) { $0.fenceFinished(succeeded: succeeded, detail: detail, at: runtime.now()) }
             case .takeOver(let ownership):
                 runtime.logger.notice("group \(group): taking over as \(ownership)")
+                let started = runtime.now()
                 let (stored, report) = await actions.takeOver(ownership)
-                if stored { runtime.setOwnership(ownership, group: group) }
+                if stored {
+                    runtime.setOwnership(ownership, group: group)
+                    FailoverMetrics.takeover(group: group, kind: "failover", seconds: runtime.now() - started)
+                }
                 runtime.event(
                     stored ? .warning : .error, .takeover, "group \(group): " + report.lines.joined(separator: "; "))
                 feed(group) {

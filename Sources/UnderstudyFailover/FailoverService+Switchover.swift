@@ -231,6 +231,7 @@ extension FailoverService {
         switch outcome {
         case .done(let unavailable, let sinceRelease):
             outage = unavailable
+            FailoverMetrics.takeover(group: name, kind: "switchover", seconds: total)
             lines.append(
                 "\(peer) serves group \(name): services were unavailable for \(Self.ms(unavailable)) (address released \(Self.ms(sinceRelease)) ago)"
             )

@@ -8,6 +8,7 @@
 
 import Foundation
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
@@ -207,6 +208,8 @@ public final class NotificationService: Service, Sendable {
                     "notification by \(channel.name) failed (attempt \(number) of \(total)), giving up: "
                     + "\(message.event.summary): \(error)"
                 logger.error("\(text)")
+                Counter(label: "understudy_notifications_failed_total", dimensions: [("channel", channel.name)])
+                    .increment()
                 return true
             }
             let next = Self.clockTime(now() + delay)

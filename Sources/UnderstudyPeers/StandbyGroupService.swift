@@ -1,5 +1,6 @@
 import CLinux
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
@@ -284,6 +285,10 @@ struct StandbyGroupService: Service, Sendable {
                     status.lastError = ok ? nil : "\(outcome.report.failures) files could not be applied; retrying"
                     if isLive { status.liveSyncs += 1 } else { status.fullSyncs += 1 }
                 }
+                Metrics.Timer(
+                    label: "understudy_replication_sync_duration_seconds",
+                    dimensions: [("group", group.name), ("share", share.name), ("kind", isLive ? "live" : "full")]
+                ).recordNanoseconds(Int64(max(0, outcome.seconds) * 1e9))
                 // A live sync runs for every burst of changes: its figures are kept in memory and logged at debug
                 // level; full comparisons and failures are saved, logged and recorded as events.
                 if !isLive || !ok { node.saveStatus(group: group.name, share: share.name) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Metrics
 import ServiceLifecycle
 import UnderstudyCore
 import UnderstudyNode
@@ -23,6 +24,9 @@ struct RunCommand: AsyncParsableCommand {
         let daemon = try NodeDaemon(
             configuration: configuration, node: name, logger: logger,
             guardianExecutable: NodeDaemon.ownExecutable)
+        // What the engine reports as it happens (sync and takeover durations, failed notifications) goes to the
+        // registry `/metrics` renders.
+        MetricsSystem.bootstrap(daemon.metrics.factory)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
