@@ -36,8 +36,11 @@ TOOLS = {
     "understudy": ("understudy", None),
     "lsyncd-0": ("lsyncd", 0),
     "lsyncd-15": ("lsyncd", None),
+    # The same understudy with its console open on the primary (event stream, 5 s refresh): what that costs.
+    "understudy-console": ("understudy", None),
 }
-LABELS = {"understudy": "understudy", "lsyncd-0": "lsyncd delay=0", "lsyncd-15": "lsyncd default (delay=15)"}
+LABELS = {"understudy": "understudy", "lsyncd-0": "lsyncd delay=0", "lsyncd-15": "lsyncd default (delay=15)",
+          "understudy-console": "understudy, console open"}
 
 
 def log(message: str) -> None:
@@ -183,7 +186,8 @@ class Run:
     def make_tool(self, name: str, base: str, source: str):
         kind, delay = TOOLS[name]
         if kind == "understudy":
-            return UnderstudyLive(name, self.arguments.binary, os.path.join(base, "tool"), source, self.processes)
+            return UnderstudyLive(name, self.arguments.binary, os.path.join(base, "tool"), source, self.processes,
+                                  console=name.endswith("-console"))
         os.makedirs(os.path.join(base, "tool"))
         return LsyncdTool(name, delay, os.path.join(base, "tool"), source, self.processes)
 
@@ -206,6 +210,8 @@ class Run:
             watcher.close()
         record["problems_running"] = tool.problems()
         tool.close()
+        if getattr(tool, "console_figures", None) is not None:
+            record["console"] = tool.console_figures
         record["problems_at_exit"] = [line for line in tool.problems() if line not in record["problems_running"]]
         self.keep_logs(tool, label)
 

@@ -80,16 +80,8 @@ package struct ControlSocket: Service, Sendable {
         }
         logger.info("control socket at \(socketPath)")
         defer { unlink(socketPath) }
-        try await withTaskCancellationHandler {
-            try await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { try? await serve(connection) }
-                    }
-                }
-            }
-        } onCancel: {
-            server.channel.close(promise: nil)
+        try await AcceptLoop.run(server, close: { try? await $0.executeThenClose { _, _ in } }) { connection in
+            try? await serve(connection)
         }
     }
 

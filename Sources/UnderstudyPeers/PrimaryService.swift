@@ -73,16 +73,8 @@ package struct PrimaryService: Service, Sendable {
     }
 
     private func accept(_ server: NIOAsyncChannel<PeerConnection, Never>) async throws {
-        try await withTaskCancellationHandler {
-            try await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { await serve(connection) }
-                    }
-                }
-            }
-        } onCancel: {
-            server.channel.close(promise: nil)
+        try await AcceptLoop.run(server, close: { try? await $0.channel.executeThenClose { _, _ in } }) { connection in
+            await serve(connection)
         }
     }
 

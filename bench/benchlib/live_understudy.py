@@ -10,6 +10,7 @@ import subprocess
 import time
 
 from . import measure
+from .console_watcher import ConsoleWatcher
 from .understudy_tool import UnderstudyTool
 
 WATCHING = re.compile(r"watching (\d+) directories of \S+ for changes \(set up in ([0-9.]+)s\)")
@@ -21,9 +22,11 @@ class UnderstudyLive:
     kind = "understudy"
 
     def __init__(self, name: str, binary: str, work: str, source: str, processes: measure.ProcessRegistry,
-                 share: str = "live"):
+                 share: str = "live", console: bool = False):
         self.name, self.binary, self.work, self.source, self.processes = name, binary, work, source, processes
-        self.tool = UnderstudyTool(binary, work, source, share, processes)
+        self.tool = UnderstudyTool(binary, work, source, share, processes, console=console)
+        # With the console: an open console page (its event stream and its 5 s refresh) from the start on.
+        self.watcher: ConsoleWatcher | None = None
         self.replica = self.tool.replica
         self.primary_started_at: float | None = None
         self.version: str | None = None
@@ -55,6 +58,9 @@ class UnderstudyLive:
                 raise RuntimeError(f"the standby was not in sync within {timeout:.0f} s: {status}")
             time.sleep(0.1)
         wall = time.monotonic() - started
+        if self.tool.console_url and self.watcher is None:
+            self.watcher = ConsoleWatcher(self.tool.console_url, self.tool.console_token, group="bench")
+            self.watcher.start()
         watching = WATCHING.search(self._log("alpha"))
         syncs: list[float] = []
         for _ in range(20):   # the log line may come a moment after the status says "in-sync"
@@ -83,6 +89,9 @@ class UnderstudyLive:
         return {"wall_s": wall, "daemon_seconds": results[0].get("seconds") if results else None}
 
     def close(self) -> None:
+        if self.watcher is not None:
+            self.console_figures = self.watcher.stop()
+            self.watcher = None
         self.tool.close()
 
     # --- state -----------------------------------------------------------------------------------------------

@@ -21,8 +21,12 @@ def free_port() -> int:
 class UnderstudyTool:
     name = "understudy"
 
-    def __init__(self, binary: str, work: str, source: str, share: str, processes: measure.ProcessRegistry):
+    def __init__(self, binary: str, work: str, source: str, share: str, processes: measure.ProcessRegistry,
+                 console: bool = False):
         self.binary, self.work, self.source, self.share = binary, work, source, share
+        # With `console`, each node's HTTPS console listens too, and a viewer token is made for a watcher.
+        self.console_ports = (free_port(), free_port()) if console else None
+        self.console_token: str | None = None
         self.processes = processes
         self.replica = os.path.join(work, "replica")
         self.config = os.path.join(work, "understudy.toml")
@@ -45,10 +49,12 @@ certificates = "{self.work}/certs"
 [nodes.alpha]
 address = "127.0.0.1:{self.primary_port}"
 state_dir = "{self.work}/alpha-state"
+{f'console = "127.0.0.1:{self.console_ports[0]}"' if self.console_ports else ''}
 
 [nodes.beta]
 address = "127.0.0.1:{self.standby_port}"
 state_dir = "{self.work}/beta-state"
+{f'console = "127.0.0.1:{self.console_ports[1]}"' if self.console_ports else ''}
 
 [groups.bench]
 primary = "alpha"
@@ -70,6 +76,16 @@ replica = "{self.replica}"
         if result.returncode != 0:
             raise RuntimeError(f"the primary daemon did not come up: {result.stderr}; see {self.work}/alpha.log")
         self.version = json.loads(result.stdout).get("version")
+        if self.console_ports:
+            made = self._cli("token", "create", "bench-watcher", "--role", "viewer", "--node", "alpha")
+            if made.returncode != 0:
+                raise RuntimeError(f"understudy token create failed: {made.stdout}{made.stderr}")
+            self.console_token = made.stdout.strip()
+
+    @property
+    def console_url(self) -> str | None:
+        """The primary's console, where the watcher connects."""
+        return f"https://127.0.0.1:{self.console_ports[0]}" if self.console_ports else None
 
     def _primary_bytes_sent(self) -> int | None:
         result = self._cli("status", "--node", "alpha", "--json")
