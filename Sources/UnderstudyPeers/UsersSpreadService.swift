@@ -9,8 +9,9 @@ import UnderstudyTransport
 import UnderstudyWire
 
 /// Keeps the console's users and tokens the same on every node: each change made here goes to every peer (the
-/// nodes this one shares a group with, which pass it on to theirs), and every ten minutes, and after a failed try
-/// every ten seconds, the two compare again. One exchange is one short peer connection (TLS, both certificates
+/// nodes this one shares a group with, which pass it on to theirs), and at start, every ten minutes, and after a
+/// failed try every ten seconds, the two compare again. A node that never had users offers nothing; it takes them
+/// when a peer that has some offers (at the peer's next change, start or ten-minute round). One exchange is one short peer connection (TLS, both certificates
 /// checked, the usual hello): this node offers its document, the peer takes it if it is newer and answers with its
 /// own, which this node takes if that is newer. The newer revision wins whole (`UserDirectory.isOlder`).
 package struct UsersSpreadService: Service {
@@ -53,7 +54,8 @@ package struct UsersSpreadService: Service {
             let now = clock.monotonicSeconds()
             for peer in peers {
                 let revision = users.offer().revision
-                guard var state = states[peer], state.confirmed != revision || now >= state.refreshAt,
+                // A node that never had users has nothing to offer: it takes them when a peer that has some offers.
+                guard revision > 0, var state = states[peer], state.confirmed != revision || now >= state.refreshAt,
                     now >= state.retryAt
                 else { continue }
                 do {

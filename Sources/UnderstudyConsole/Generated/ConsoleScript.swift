@@ -183,10 +183,11 @@ enum ConsoleScript {
         }
 
         async function groupView(name, refresh) {
-          const [status, view, lag, archives, events] = await Promise.all([
+          const [status, view, lag, archives, events, conflicts] = await Promise.all([
             loadStatus(), api("GET", "groups/" + encodeURIComponent(name)),
             api("GET", "groups/" + encodeURIComponent(name) + "/lag?window=" + (state.window || 3600)),
             api("GET", "archives?group=" + encodeURIComponent(name)), api("GET", "events?limit=200"),
+            api("GET", "conflicts?group=" + encodeURIComponent(name)),
           ]);
           if (view.status !== 200) { show(el("h1", {}, name), el("p", { class: "error" }, view.json.error)); return; }
           const group = view.json.group;
@@ -206,7 +207,9 @@ enum ConsoleScript {
           if (may("operator")) sections.push(actionsCard(name, !!group.maintenance));
           sections.push(el("h2", {}, "Shares"), sharesTable(group));
           sections.push(el("h2", {}, "Lag"), lagChart(lag.json));
+          sections.push(el("h2", {}, "Conflicts"), conflictsCard(conflicts.json));
           sections.push(el("h2", {}, "Archives"), archivesCard(name, archives.json));
+          sections.push(el("h2", {}, "History of a file"), historyCard(name));
           const mine = (events.json.events || []).filter((e) => (e.share || "").startsWith(name + "/") || e.message.includes(name));
           sections.push(el("h2", {}, "Events"), eventList(mine.slice(0, 50)));
           show(...sections);
@@ -329,6 +332,57 @@ enum ConsoleScript {
                 el("td", {}, new Date(a.takenAt).toLocaleString()), el("td", {}, a.files),
                 el("td", {}, a.bytes !== undefined ? bytes(a.bytes) : "–")))))) : el("p", { class: "muted" }, "No archives yet."),
             el("h3", {}, "Restore"), form, restoreReport);
+        }
+
+        function conflictsCard(answer) {
+          const open = answer.conflicts || [];
+          if (!answer.ok) return el("p", { class: "muted" }, answer.error || "–");
+          if (!open.length) return el("p", { class: "muted", id: "conflicts" }, "No open conflicts.");
+          const report = el("pre", { hidden: true });
+          const resolve = async (conflict, keep) => {
+            const path = conflict.share + "/" + conflict.path;
+            if (!(await confirmDialog("Resolve " + path + ": keep " + keep + "?", keep === "local"
+              ? "This node's version stays; " + conflict.node + "'s copy is removed."
+              : keep === "remote" ? conflict.node + "'s version replaces this node's." : "Both versions stay, side by side."))) return;
+            const answer = await api("POST", "conflicts/resolve", { path, keep });
+            report.hidden = false;
+            report.className = answer.json.ok ? "ok" : "bad";
+            report.textContent = answer.json.message || answer.json.error;
+            scheduleRefresh(0);
+          };
+          return el("div", { class: "card", id: "conflicts" }, el("div", { class: "scroll" }, el("table", {},
+            el("thead", {}, el("tr", {}, ["File", "Why", "Other version", ""].map((t) => el("th", {}, t)))),
+            el("tbody", {}, open.map((c) => el("tr", {},
+              el("td", {}, c.share + "/" + c.path), el("td", {}, c.reason),
+              el("td", {}, c.node + ": " + bytes(c.copySize) + ", " + new Date(c.copyModified).toLocaleString()),
+              el("td", {}, may("operator") ? el("div", { class: "actions" }, ["local", "remote", "both"].map((keep) =>
+                el("button", { type: "button", onclick: () => resolve(c, keep) }, "Keep " + keep))) : "")))))), report);
+        }
+
+        function historyCard(group) {
+          const list = el("div", { id: "history-list" });
+          const form = el("form", { class: "inline", id: "history-form", onsubmit: async (event) => {
+            event.preventDefault();
+            const path = form.path.value;
+            const answer = await api("GET", "history?path=" + encodeURIComponent(path));
+            if (!answer.json.ok) { list.replaceChildren(el("p", { class: "bad" }, answer.json.error)); return; }
+            const versions = answer.json.history || [];
+            list.replaceChildren(versions.length ? el("div", { class: "scroll" }, el("table", {},
+              el("thead", {}, el("tr", {}, ["Version until", "Why it was replaced", "Size", "Modified", ""].map((t) => el("th", {}, t)))),
+              el("tbody", {}, versions.map((v) => el("tr", {},
+                el("td", {}, new Date(v.until).toLocaleString()), el("td", {}, v.reason), el("td", {}, bytes(v.size)),
+                el("td", {}, new Date(v.modified).toLocaleString()),
+                el("td", {}, may("operator") ? el("button", { type: "button", onclick: async () => {
+                  const to = window.prompt("Restore this version into which directory (absolute)?", "/var/tmp/restored");
+                  if (!to) return;
+                  const at = new Date(v.until).getTime() / 1000 - 0.001;
+                  const done = await api("POST", "restore", { path, at, to });
+                  list.append(el("pre", { class: done.json.ok ? "ok" : "bad" }, done.json.ok ? JSON.stringify(done.json.restore, null, 1) : done.json.error));
+                } }, "Restore") : "")))))) : el("p", { class: "muted" }, "No earlier versions kept of " + path + "."));
+          } },
+            el("label", {}, "Path (group/share/path)", el("input", { name: "path", required: true, placeholder: group + "/share/dir/file" })),
+            el("button", { type: "submit" }, "Show versions"));
+          return el("div", { class: "card" }, form, list);
         }
 
         function eventList(events) {

@@ -32,11 +32,13 @@ import UnderstudySupport
         TestTree.write(cluster.source, "photos/cat.jpg", String(repeating: "meow", count: 1000))
         let consoles = try await ConsoleServiceTests.start(cluster)
         _ = try await cluster.sync()
-        for node in ["alpha", "beta"] {
-            try await ConsoleAPITests.addUser(cluster, node, "admin", .admin)
-            try await ConsoleAPITests.addUser(cluster, node, "olivia", .operator)
-            try await ConsoleAPITests.addUser(cluster, node, "victor", .viewer)
-        }
+        // Users are added on alpha; they reach beta by themselves.
+        try await ConsoleAPITests.addUser(cluster, "alpha", "admin", .admin)
+        try await ConsoleAPITests.addUser(cluster, "alpha", "olivia", .operator)
+        try await ConsoleAPITests.addUser(cluster, "alpha", "victor", .viewer)
+        #expect(
+            try await UsersSpreadTests.within(20) { try await UsersSpreadTests.users(cluster, "beta").count == 3 },
+            "the users reached beta")
         let beta = cluster.control("beta")
         let archived = try await onThread {
             try beta.send(ControlRequest.archiveNow(group: "files", share: "data"), waitingUpTo: 60)
