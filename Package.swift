@@ -9,7 +9,7 @@ func libraries(_ names: String...) -> [Target.Dependency] {
     let packages = [
         "NIOSSL": "swift-nio-ssl", "X509": "swift-certificates", "Crypto": "swift-crypto", "SwiftASN1": "swift-asn1",
         "GRDB": "GRDB.swift", "Logging": "swift-log", "ServiceLifecycle": "swift-service-lifecycle",
-        "ArgumentParser": "swift-argument-parser", "Hummingbird": "hummingbird", "HummingbirdTLS": "hummingbird",
+        "ArgumentParser": "swift-argument-parser", "Hummingbird": "hummingbird", "HummingbirdHTTP2": "hummingbird",
         "Prometheus": "swift-prometheus", "Metrics": "swift-metrics", "CoreMetrics": "swift-metrics",
         "HummingbirdBcrypt": "hummingbird-auth",
     ]
@@ -158,7 +158,7 @@ let package = Package(
             name: "UnderstudyConsole",
             dependencies: modules("Core", "Support", "State", "Control", "Accounts")
                 + libraries(
-                    "NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Hummingbird", "HummingbirdTLS", "Prometheus",
+                    "NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Hummingbird", "HummingbirdHTTP2", "Prometheus",
                     "CoreMetrics",
                     "Logging",
                     "ServiceLifecycle"),

@@ -1,5 +1,5 @@
 import Hummingbird
-import HummingbirdTLS
+import HummingbirdHTTP2
 import Logging
 import Foundation
 import NIOConcurrencyHelpers
@@ -54,7 +54,9 @@ package struct ConsoleService: Service {
         let onListening = onListening
         let application = Application(
             router: router,
-            server: try .tls(.http1(), tlsConfiguration: tls.configuration),
+            // HTTP/2 where the client offers it (ALPN; HTTP/1.1 otherwise): a browser's event streams and requests share
+            // one connection, so tabs left open cannot use up its six connections per host.
+            server: try .http2Upgrade(tlsConfiguration: tls.configuration),
             configuration: ApplicationConfiguration(
                 address: .hostname(address.host, port: address.port), serverName: "understudy"),
             onServerRunning: { channel in

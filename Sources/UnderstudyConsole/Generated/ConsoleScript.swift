@@ -448,6 +448,8 @@ enum ConsoleScript {
         }
 
         window.addEventListener("hashchange", () => route());
+        // The event stream ends with the page, at once, not when the node next writes to it.
+        window.addEventListener("pagehide", () => { if (state.stream) { state.stream.close(); state.stream = null; } });
         document.addEventListener("DOMContentLoaded", () => {
           document.getElementById("login-form").addEventListener("submit", signIn);
           document.getElementById("signout").addEventListener("click", signOut);
