@@ -109,7 +109,7 @@ let package = Package(
             name: "UnderstudyReplication",
             dependencies: modules(
                 "Core", "Wire", "Support", "State", "Delta", "Session", "Transport", "FileSystem", "ChangeCapture")
-                + libraries("NIOCore", "NIOConcurrencyHelpers", "Crypto", "Logging")
+                + libraries("NIOCore", "NIOConcurrencyHelpers", "Crypto", "Logging", "ServiceLifecycle")
         ),
         // Archives of replicas and the history of every file: taking, pruning, restoring, the trash.
         .target(
@@ -122,7 +122,7 @@ let package = Package(
             name: "UnderstudyRejoin",
             dependencies: modules(
                 "Core", "Wire", "Support", "State", "Delta", "Session", "Transport", "FileSystem", "Replication")
-                + libraries("NIOCore", "Crypto")
+                + libraries("NIOCore", "Crypto", "Logging")
         ),
         // Who serves each group: the failover service around Core's state machine, addresses, the group's actions.
         .target(
@@ -148,7 +148,8 @@ let package = Package(
         .target(
             name: "UnderstudyPeers",
             dependencies: modules(
-                "Core", "Wire", "Support", "State", "Session", "Transport", "FileSystem", "Replication", "Rejoin")
+                "Core", "Wire", "Support", "State", "Delta", "Session", "Transport", "FileSystem", "Replication",
+                "Rejoin")
                 + ["CLinux"]
                 + libraries("NIOCore", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle", "Metrics")
         ),
@@ -201,7 +202,9 @@ let package = Package(
                 "FileSystem",
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
                 "Accounts", "Console", "TestSupport")
-                + libraries("Crypto", "ServiceLifecycle", "NIOCore", "NIOPosix", "NIOSSL", "Logging"),
+                + libraries(
+                    "Crypto", "ServiceLifecycle", "NIOCore", "NIOPosix", "NIOSSL", "Logging", "NIOConcurrencyHelpers",
+                    "NIOHTTP1"),
             exclude: ["Support/smtp_sink.py", "Console/console_browser.py"]
         ),
         // Several real nodes in network namespaces (root): the failover scenarios. Drives the built binary.

@@ -59,6 +59,43 @@ extension ConsoleAPI {
 
     private func readRoutes(_ api: RouterGroup<ConsoleContext>) {
         api.get("status") { request, _ in await perform(.status, for: request) }
+        api.get("cluster") { request, _ in
+            await Self.answering { () throws(APIFailure) -> Response in
+                _ = try caller(request, needs: .viewer)
+                let report = node.report()
+                struct Cluster: Encodable {
+                    let cluster: String
+                    let node: String
+                    let version: String
+                    let startedAt: Date
+                    let nodes: [ClusterNodeView]
+                    let groups: [String]
+                }
+                return APIReply.json(
+                    Cluster(
+                        cluster: report.cluster, node: report.node, version: report.version,
+                        startedAt: report.startedAt,
+                        nodes: nodes, groups: report.groups.map(\.name)), status: .ok)
+            }
+        }
+        api.get("nodes") { request, _ in
+            await Self.answering { () throws(APIFailure) -> Response in
+                _ = try caller(request, needs: .viewer)
+                return APIReply.json(nodes, status: .ok)
+            }
+        }
+        api.get("links") { request, _ in
+            await Self.answering { () throws(APIFailure) -> Response in
+                _ = try caller(request, needs: .viewer)
+                return APIReply.json(node.report().failover?.links ?? [], status: .ok)
+            }
+        }
+        api.get("checks") { request, _ in
+            await Self.answering { () throws(APIFailure) -> Response in
+                _ = try caller(request, needs: .viewer)
+                return APIReply.json(node.report().failover?.checks ?? [], status: .ok)
+            }
+        }
         api.get("groups") { request, _ in
             await Self.answering { () throws(APIFailure) -> Response in
                 _ = try caller(request, needs: .viewer)

@@ -19,15 +19,18 @@ package struct ConsoleService: Service {
     let accounts: AccountStore
     let events: any EventSource
     let metrics: NodeMetrics
+    /// The cluster's nodes, for `/api/v1/nodes`.
+    let nodes: [ClusterNodeView]
     let logger: Logger
     /// Called with the bound port once the listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
 
     package init(
         address: PeerAddress, tls: ConsoleTLS, node: any ConsoleNode, accounts: AccountStore,
-        events: any EventSource, metrics: NodeMetrics, logger: Logger,
+        events: any EventSource, metrics: NodeMetrics, configuration: ClusterConfiguration, logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        nodes = ClusterNodeView.all(configuration)
         self.address = address
         self.tls = tls
         self.node = node
@@ -45,7 +48,7 @@ package struct ConsoleService: Service {
         routes(on: router)
         let api = ConsoleAPI(
             node: node, accounts: accounts, events: events, logger: logger,
-            now: { Date().timeIntervalSince1970 }, stopping: stopping)
+            now: { Date().timeIntervalSince1970 }, stopping: stopping, nodes: nodes)
         let history = LagHistory()
         api.routes(on: router)
         api.consoleRoutes(on: router, history: history)

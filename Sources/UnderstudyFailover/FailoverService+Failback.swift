@@ -13,7 +13,9 @@ extension FailoverService {
             let serving =
                 runtime.owns(group: group.name)
                 && state.withLockedValue { $0.machines[group.name]?.phase } == .active
-            let ready = serving && switchoverReadiness(group: group.name).ready
+            // Maintenance holds the automatic failback too: it waits `failback_after` again once maintenance ends.
+            let held = maintenance(group.name) != nil
+            let ready = serving && !held && switchoverReadiness(group: group.name).ready
             switch timer.observe(ready: ready, at: runtime.now()) {
             case .none:
                 break
@@ -23,7 +25,9 @@ extension FailoverService {
                 )
             case .interrupted(let waited):
                 logger.notice(
-                    "group \(group.name): \(group.primary) fell out of step after \(FailoverStateMachine.seconds(waited)) s; the automatic failback waits again"
+                    held
+                        ? "group \(group.name): maintenance holds the automatic failback to \(group.primary) (waited \(FailoverStateMachine.seconds(waited)) s); it waits again once maintenance ends"
+                        : "group \(group.name): \(group.primary) fell out of step after \(FailoverStateMachine.seconds(waited)) s; the automatic failback waits again"
                 )
             case .failBack:
                 logger.notice(

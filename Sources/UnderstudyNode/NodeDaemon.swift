@@ -190,7 +190,8 @@ public struct NodeDaemon: Service {
             parts.append(
                 ConsoleService(
                     address: console.address, tls: console.tls, node: control, accounts: accounts,
-                    events: runtime.database, metrics: metrics, logger: runtime.logger,
+                    events: runtime.database, metrics: metrics, configuration: runtime.configuration,
+                    logger: runtime.logger,
                     onListening: onConsoleListening))
         }
         let group = ServiceGroup(

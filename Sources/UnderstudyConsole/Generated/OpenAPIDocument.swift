@@ -1720,6 +1720,238 @@ enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/api/v1/cluster": {
+              "get": {
+                "operationId": "cluster",
+                "tags": [
+                  "api"
+                ],
+                "summary": "The cluster: its name, this node, its version and start, the nodes and this node's groups.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The cluster: its name, this node, its version and start, the nodes and this node's groups.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": [
+                            "cluster",
+                            "node",
+                            "version",
+                            "startedAt",
+                            "nodes",
+                            "groups"
+                          ],
+                          "properties": {
+                            "cluster": {
+                              "type": "string"
+                            },
+                            "node": {
+                              "type": "string"
+                            },
+                            "version": {
+                              "type": "string"
+                            },
+                            "startedAt": {
+                              "type": "string",
+                              "format": "date-time"
+                            },
+                            "nodes": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "required": [
+                                  "name",
+                                  "address",
+                                  "links"
+                                ],
+                                "properties": {
+                                  "name": {
+                                    "type": "string"
+                                  },
+                                  "address": {
+                                    "type": "string"
+                                  },
+                                  "console": {
+                                    "type": "string"
+                                  },
+                                  "links": {
+                                    "type": "object",
+                                    "additionalProperties": {
+                                      "type": "string"
+                                    }
+                                  }
+                                }
+                              }
+                            },
+                            "groups": {
+                              "type": "array",
+                              "items": {
+                                "type": "string"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              }
+            },
+            "/api/v1/nodes": {
+              "get": {
+                "operationId": "nodes",
+                "tags": [
+                  "api"
+                ],
+                "summary": "The cluster's nodes: address, console and link addresses.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The cluster's nodes: address, console and link addresses.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "required": [
+                              "name",
+                              "address",
+                              "links"
+                            ],
+                            "properties": {
+                              "name": {
+                                "type": "string"
+                              },
+                              "address": {
+                                "type": "string"
+                              },
+                              "console": {
+                                "type": "string"
+                              },
+                              "links": {
+                                "type": "object",
+                                "additionalProperties": {
+                                  "type": "string"
+                                }
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              }
+            },
+            "/api/v1/links": {
+              "get": {
+                "operationId": "links",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Every link to a peer: state, last heartbeat, heartbeats sent, received and refused.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Every link to a peer: state, last heartbeat, heartbeats sent, received and refused.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "type": "object"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              }
+            },
+            "/api/v1/checks": {
+              "get": {
+                "operationId": "checks",
+                "tags": [
+                  "api"
+                ],
+                "summary": "Every service check and the isolation check: state and last result.",
+                "description": "Role: viewer or more.",
+                "security": [
+                  {
+                    "token": []
+                  },
+                  {
+                    "session": []
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Every service check and the isolation check: state and last result.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "array",
+                          "items": {
+                            "type": "object"
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Unauthorized"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Forbidden"
+                  }
+                }
+              }
             }
           },
           "components": {

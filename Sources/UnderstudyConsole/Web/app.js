@@ -206,6 +206,7 @@ async function groupView(name, refresh) {
   sections.push(el("h2", {}, "Archives"), archivesCard(name, archives.json));
   sections.push(el("h2", {}, "History of a file"), historyCard(name));
   const mine = (events.json.events || []).filter((e) => (e.share || "").startsWith(name + "/") || e.message.includes(name));
+  sections.push(el("h2", {}, "Takeovers"), takeoversCard(mine));
   sections.push(el("h2", {}, "Events"), eventList(mine.slice(0, 50)));
   show(...sections);
 }
@@ -327,6 +328,17 @@ function archivesCard(group, answer) {
         el("td", {}, new Date(a.takenAt).toLocaleString()), el("td", {}, a.files),
         el("td", {}, a.bytes !== undefined ? bytes(a.bytes) : "–")))))) : el("p", { class: "muted" }, "No archives yet."),
     el("h3", {}, "Restore"), form, restoreReport);
+}
+
+// The last changes of the group's holder, each with its steps and their timings as the node recorded them.
+function takeoversCard(events) {
+  const kinds = ["takeover", "takeover-finished", "takeover-failed", "takeover-started"];
+  const changes = events.filter((e) => kinds.includes(e.kind)).slice(0, 10);
+  if (!changes.length) return el("p", { class: "muted", id: "takeovers" }, "No takeover since the log began.");
+  return el("div", { class: "card", id: "takeovers" }, el("ul", { class: "events" }, changes.map((e) => el("li", {},
+    el("span", { class: e.level === "error" ? "bad" : "muted" }, new Date(e.time).toLocaleString() + " "),
+    el("span", { class: "badge" }, e.kind),
+    el("ul", {}, e.message.split("; ").map((step) => el("li", {}, step)))))));
 }
 
 function conflictsCard(answer) {

@@ -103,6 +103,10 @@ import UnderstudySupport
         let routes: [(HTTPMethod, String, String?, ConsoleRole)] = [
             (.GET, "/api/v1/whoami", nil, .viewer),
             (.GET, "/api/v1/status", nil, .viewer),
+            (.GET, "/api/v1/cluster", nil, .viewer),
+            (.GET, "/api/v1/nodes", nil, .viewer),
+            (.GET, "/api/v1/links", nil, .viewer),
+            (.GET, "/api/v1/checks", nil, .viewer),
             (.GET, "/api/v1/groups", nil, .viewer),
             (.GET, "/api/v1/groups/files", nil, .viewer),
             (.GET, "/api/v1/conflicts", nil, .viewer),
@@ -141,6 +145,11 @@ import UnderstudySupport
         let status = try await callers[.viewer]!.call(.GET, "/api/v1/status")
         #expect((status.json["status"] as? [String: Any])?["node"] as? String == "alpha")
         #expect(!status.body.contains("passwordHash") && !status.body.contains("secretDigest"))
+        let nodes = try await callers[.viewer]!.call(.GET, "/api/v1/nodes")
+        let listed = (try JSONSerialization.jsonObject(with: Data(nodes.body.utf8)) as? [[String: Any]]) ?? []
+        #expect(listed.map { $0["name"] as? String } == ["alpha", "beta"], "\(nodes.body)")
+        #expect(
+            listed.first?["console"] as? String == "127.0.0.1:\(consoles["alpha"]!.base.split(separator: ":").last!)")
         // Adding users and tokens: admins only, and what they get back holds no hash.
         let viewerAdds = try await callers[.operator]!.call(
             .POST, "/api/v1/users", #"{"name": "eve", "role": "admin", "password": "long enough"}"#)

@@ -118,6 +118,11 @@ try:
             pass
         time.sleep(0.5)
     check(serving(driver) == "beta", f"the overview shows {serving(driver)} serving files after the switchover")
+    # The group page lists the switchover among its takeovers, with its steps.
+    driver.get(alpha + "/#/group/files")
+    takeovers = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "#takeovers li")), what="the takeovers")
+    text = driver.find_element(By.ID, "takeovers").text
+    check("switchover of group files" in text, f"the takeovers list the switchover: {text}")
     sign_out(driver)
 finally:
     driver.quit()
