@@ -37,7 +37,7 @@ import UnderstudySupport
         try await ConsoleAPITests.addUser(cluster, "alpha", "olivia", .operator)
         try await ConsoleAPITests.addUser(cluster, "alpha", "victor", .viewer)
         #expect(
-            try await UsersSpreadTests.within(20) { try await UsersSpreadTests.users(cluster, "beta").count == 3 },
+            try await UsersSpreadTests.within(60) { try await UsersSpreadTests.users(cluster, "beta").count == 3 },
             "the users reached beta")
         let beta = cluster.control("beta")
         let archived = try await onThread {

@@ -25,7 +25,7 @@ import UnderstudySupport
         #expect(on.status == 200, "\(on.body)")
         #expect((on.json["message"] as? String)?.contains("automatic failover is held") == true)
         #expect(
-            try await UsersSpreadTests.within(20) {
+            try await UsersSpreadTests.within(60) {
                 try await cluster.status("beta").groups.first?.maintenance?.by
                     == "token test-operator (\(token.split(separator: "_")[1]))"
             }, "the hold reached beta")
