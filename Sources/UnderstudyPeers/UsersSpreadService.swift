@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
@@ -53,14 +54,16 @@ package struct UsersSpreadService: Service {
         while !Task.isCancelled {
             let now = clock.monotonicSeconds()
             for peer in peers {
-                let revision = users.offer().revision
+                let (revision, document) = users.offer()
                 // A node that never had users has nothing to offer: it takes them when a peer that has some offers.
                 guard revision > 0, var state = states[peer], state.confirmed != revision || now >= state.refreshAt,
                     now >= state.retryAt
                 else { continue }
                 do {
-                    try await exchange(with: peer)
-                    state.confirmed = users.offer().revision
+                    // What the peer now holds: what was sent, unless its answer was newer and taken here (then the
+                    // next round sends that back, and confirms it). A change made here meanwhile is sent next round.
+                    let took = try await exchange(with: peer, document: document)
+                    state.confirmed = took ? nil : revision
                     state.refreshAt = now + Self.refreshEvery
                     if state.failing { logger.info("users and tokens: \(peer) is reachable again") }
                     state.failing = false
@@ -81,46 +84,63 @@ package struct UsersSpreadService: Service {
         }
     }
 
-    /// One offer and its answer, within `exchangeLimit` seconds.
-    private func exchange(with peer: String) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await offer(to: peer) }
-            group.addTask {
-                try await clock.sleep(seconds: Self.exchangeLimit)
-                throw NetworkFailure(kind: .timedOut, text: "no answer within \(Int(Self.exchangeLimit)) s")
+    /// One offer and its answer, within `exchangeLimit` seconds. The offer runs as a task of its own that is
+    /// cancelled, not awaited, when the limit passes: a connection stuck where cancellation does not reach (a TLS
+    /// handshake that never ends) must not stop this loop for good.
+    private func exchange(with peer: String, document: [UInt8]) async throws -> Bool {
+        let outcome = NIOLockedValueBox<Result<Bool, any Error>?>(nil)
+        let attempt = Task {
+            do {
+                let took = try await offer(document, to: peer)
+                outcome.withLockedValue { $0 = .success(took) }
+            } catch {
+                outcome.withLockedValue { $0 = .failure(error) }
             }
-            defer { group.cancelAll() }
-            try await group.next()
         }
+        let deadline = clock.monotonicSeconds() + Self.exchangeLimit
+        while outcome.withLockedValue({ $0 }) == nil && clock.monotonicSeconds() < deadline {
+            if Task.isCancelled {
+                attempt.cancel()
+                throw CancellationError()
+            }
+            try? await clock.sleep(seconds: 0.02)
+        }
+        guard let result = outcome.withLockedValue({ $0 }) else {
+            attempt.cancel()
+            throw NetworkFailure(kind: .timedOut, text: "no answer within \(Int(Self.exchangeLimit)) s")
+        }
+        return try result.get()
     }
 
-    private func offer(to peer: String) async throws {
-        guard let address = node.configuration.nodes[peer]?.address else { return }
+    /// Sends `document`; returns whether the peer's answer was newer and taken.
+    private func offer(_ document: [UInt8], to peer: String) async throws -> Bool {
+        guard let address = node.configuration.nodes[peer]?.address else { return false }
         let connection = try await PeerTransport.connect(
             host: address.host, port: address.port, tls: tls, allowedNodes: [peer],
             cluster: node.configuration.cluster, logger: logger, localNode: node.name)
-        do {
-            _ = try await connection.peerNode.get()
-        } catch {
-            try? await connection.channel.executeThenClose { _, _ in }
-            throw error
-        }
         let node = node
         let users = users
-        try await withTaskCancellationHandler {
-            try await connection.channel.executeThenClose { inbound, outbound in
+        // Cancellation (the exchange's time limit, the node stopping) closes the connection whatever it waits for:
+        // the TLS handshake, the hello, or the answer.
+        return try await withTaskCancellationHandler {
+            do {
+                _ = try await connection.peerNode.get()
+            } catch {
+                try? await connection.channel.executeThenClose { _, _ in }
+                throw error
+            }
+            return try await connection.channel.executeThenClose { inbound, outbound in
                 let writer = FrameWriter(outbound: outbound)
                 var iterator = inbound.makeAsyncIterator()
                 try await PeerHandshake.exchange(node: node, writer: writer, peer: peer) { try await iterator.next() }
-                try await writer.send(.usersOffer(document: users.offer().document))
+                try await writer.send(.usersOffer(document: document))
                 try await writer.flush()
                 while let message = try await iterator.next() {
                     switch message {
                     case .changesPending:
                         continue  // the serving node's notices go to every connection of this peer
                     case .usersOffer(let theirs):
-                        _ = users.take(theirs, from: peer)
-                        return
+                        return users.take(theirs, from: peer)
                     case .error(let code, let text):
                         throw PeerSessionError.remote(code, text)
                     default:

@@ -40,7 +40,10 @@ import UnderstudySupport
         let alpha = cluster.control("alpha")
         let revoked = try await onThread { try alpha.send(ControlRequest.tokenRevoke(id: id), waitingUpTo: 30) }
         #expect(revoked.ok, "\(revoked)")
-        #expect(try await Self.within(60) { try await onBeta.call(.GET, "/api/v1/status").status == 401 })
+        #expect(
+            try await Self.within(60) { try await onBeta.call(.GET, "/api/v1/status").status == 401 },
+            "revoked on beta too: \(cluster.logs.all.filter { $0.contains("users and tokens") || $0.contains("peer") }.suffix(20))"
+        )
 
         // Removing on beta removes on alpha (and the last admin stays: alice is removed only after bob is added).
         try await ConsoleAPITests.addUser(cluster, "beta", "bob", .admin)
