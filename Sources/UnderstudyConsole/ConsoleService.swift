@@ -8,6 +8,7 @@ import UnderstudyAccounts
 import ServiceLifecycle
 import UnderstudyControl
 import UnderstudyCore
+import UnderstudySupport
 
 /// The node's HTTPS listener (`[console] listen`): the health probes, `/metrics` and the API's description. A
 /// Service of the node's group: it starts with the node, and a graceful shutdown closes the listener after the
@@ -21,15 +22,18 @@ package struct ConsoleService: Service {
     let metrics: NodeMetrics
     /// The cluster's nodes, for `/api/v1/nodes`.
     let nodes: [ClusterNodeView]
+    /// The node's clock: sessions, tokens' expiry and the lag history read it, never the system's directly.
+    let clock: any EngineClock
     let logger: Logger
     /// Called with the bound port once the listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
 
     package init(
         address: PeerAddress, tls: ConsoleTLS, node: any ConsoleNode, accounts: AccountStore,
-        events: any EventSource, metrics: NodeMetrics, configuration: ClusterConfiguration, logger: Logger,
-        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        events: any EventSource, metrics: NodeMetrics, configuration: ClusterConfiguration, clock: any EngineClock,
+        logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
+        self.clock = clock
         nodes = ClusterNodeView.all(configuration)
         self.address = address
         self.tls = tls
@@ -48,7 +52,7 @@ package struct ConsoleService: Service {
         routes(on: router)
         let api = ConsoleAPI(
             node: node, accounts: accounts, events: events, logger: logger,
-            now: { Date().timeIntervalSince1970 }, stopping: stopping, nodes: nodes)
+            now: { [clock] in clock.wallTime().timeIntervalSince1970 }, stopping: stopping, nodes: nodes)
         let history = LagHistory()
         api.routes(on: router)
         api.consoleRoutes(on: router, history: history)
@@ -77,8 +81,8 @@ package struct ConsoleService: Service {
                 // has ended and this is cancelled).
                 tasks.addTask {
                     while true {
-                        history.record(node.report(), at: Date().timeIntervalSince1970)
-                        try await Task.sleep(for: .seconds(LagHistory.interval))
+                        history.record(node.report(), at: clock.wallTime().timeIntervalSince1970)
+                        try await clock.sleep(seconds: LagHistory.interval)
                     }
                 }
                 try await tasks.next()

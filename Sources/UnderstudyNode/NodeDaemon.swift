@@ -191,7 +191,7 @@ public struct NodeDaemon: Service {
                 ConsoleService(
                     address: console.address, tls: console.tls, node: control, accounts: accounts,
                     events: runtime.database, metrics: metrics, configuration: runtime.configuration,
-                    logger: runtime.logger,
+                    clock: runtime.clock, logger: runtime.logger,
                     onListening: onConsoleListening))
         }
         let group = ServiceGroup(
