@@ -22,6 +22,8 @@ public final class IncomingFile {
     public private(set) var compressedBytesReceived: Int64 = 0
     private var closed = false
     private let directory: Int32
+    /// The file system ran out of room while this was written: a partial copy is no basis worth the space it takes.
+    private var ranOutOfSpace = false
 
     package init(
         header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor
@@ -102,6 +104,7 @@ public final class IncomingFile {
             let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
+                if FileSystemSpace.isOutOfSpace(errno) { ranOutOfSpace = true }
                 throw .errno("write", header.path)
             }
             offset += written
@@ -157,13 +160,14 @@ public final class IncomingFile {
         guard fsync(directory) == 0 else { throw .errno("fsync the directory of", header.path) }
     }
 
-    /// Drops what was received (sender abandoned the file, or it failed). A partial copy is kept as a basis.
+    /// Drops what was received (sender abandoned the file, or it failed). A partial copy is kept as a basis, unless
+    /// the file system ran out of room for it: then the room goes back to the other replicas there.
     public func discard() {
         guard !closed else { return }
         closed = true
         close(descriptor)
         if basisDescriptor >= 0 { close(basisDescriptor) }
-        if !temporaryName.hasPrefix(ShareDirectory.partialPrefix) {
+        if !temporaryName.hasPrefix(ShareDirectory.partialPrefix) || ranOutOfSpace {
             unlinkat(directory, temporaryName, 0)
         }
     }

@@ -179,6 +179,11 @@ struct StandbyGroupService: Service, Sendable {
         var idleBefore = false
         var caughtUp = false
         while !Task.isCancelled {
+            let outOfRoom = sharesOutOfRoom()
+            if !outOfRoom.isEmpty {
+                try await waitForRoom(outOfRoom)
+                needLive.formUnion(outOfRoom.map(\.share.name))
+            }
             if needLive.isEmpty { await requests.wait(seconds: max(0, min(nextFull, nextVerify) - node.now())) }
             if await requests.takeConnectionEnded() { throw PeerSessionError.closed("while idle") }
             let waiters = await requests.fullRequested ? await requests.takeWaiters() : []
@@ -224,7 +229,7 @@ struct StandbyGroupService: Service, Sendable {
             // Files that could not be applied (changed while read, disk full...) are retried by a live sync soon,
             // backing off so a lasting problem does not turn into a busy loop.
             let failed = results.filter { !$0.ok }.map(\.share)
-            if failed.isEmpty {
+            if failed.isEmpty || !sharesOutOfRoom().isEmpty {
                 retryDelay = 1
             } else {
                 await requests.wait(seconds: min(retryDelay, max(0, nextFull - node.now())))
@@ -263,6 +268,7 @@ struct StandbyGroupService: Service, Sendable {
                 // A large full comparison leaves tens of MiB of freed heap that glibc would keep.
                 if !isLive && outcome.entriesCompared > 10_000 { understudy_release_free_memory() }
                 let ok = outcome.report.failures == 0
+                if ok { noteRoom(context) }
                 let pendingSince = await requests.pendingSince(share: share.name)
                 node.status.updateLive(group: group.name, share: share.name) { figures in
                     figures.oldestPendingAt = pendingSince

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import UnderstudyCore
 import UnderstudyFileSystem
 import UnderstudySession
@@ -52,7 +55,14 @@ final class DiskReplica: ReplicaFiles {
     }
 
     func beginFile(_ header: FileHeader) throws -> IncomingFile {
-        try writer().beginFile(header)
+        // Out of space: the rest of the sync writes no contents (deletions and metadata still go through), rather than
+        // fill the file system again with each temporary and take the room other groups' replicas need.
+        if context.room.withLockedValue({ $0.isFull }) {
+            throw FileSystemError(
+                .systemCall, operation: "writing", path: header.path,
+                errno: ENOSPC)
+        }
+        return try writer().beginFile(header)
     }
 
     func commit(_ file: IncomingFile, expectedHash: [UInt8]) throws {

@@ -1,4 +1,5 @@
 import UnderstudyCore
+import UnderstudyFileSystem
 import UnderstudySession
 import UnderstudyWire
 
@@ -9,6 +10,10 @@ final class ReplicaStepsReport: StandbyStepsHost {
     let context: ShareContext
     let started: Double
     private var progressLog: ProgressLogger
+    /// What the files of this sync committed so far hold, and what the file being received has written: a shortage
+    /// needs room for the rest of the plan, the failed file whole.
+    private var committedBytes: Int64 = 0
+    private var currentFileBytes: Int64 = 0
 
     init(context: ShareContext, started: Double) {
         self.context = context
@@ -33,16 +38,24 @@ final class ReplicaStepsReport: StandbyStepsHost {
     }
 
     func received(bytes: Int64) {
+        currentFileBytes += bytes
         context.status.updateProgress(group: context.group.name, share: context.share.name) { $0.bytesDone += bytes }
         progressLog.maybeLog(context, "receiving")
     }
 
     func committed(path: String) {
+        committedBytes += currentFileBytes
+        currentFileBytes = 0
         context.status.updateProgress(group: context.group.name, share: context.share.name) { $0.filesDone += 1 }
         progressLog.maybeLog(context, "receiving")
     }
 
     func failed(path: String, code: WireErrorCode, error: any Error) {
+        defer { currentFileBytes = 0 }
+        if let error = error as? FileSystemError, FileSystemSpace.isOutOfSpace(error.errnoValue) {
+            ranOutOfSpace(path: path, error: error)
+            return
+        }
         let isNew = context.pathWarnings.isNew("apply \(code.rawValue) \(path)")
         if code == .pathRefused {
             context.logger.log(
@@ -57,6 +70,18 @@ final class ReplicaStepsReport: StandbyStepsHost {
                 level: isNew ? .warning : .debug,
                 "could not apply \(RelativePath.shown(path)) in \(context.key): \(error) (\(retry))")
         }
+    }
+
+    /// The replica's file system is full: the rest of this sync writes no file contents (`DiskReplica`), and the
+    /// group's mirror waits for room (`StandbyGroupService`). Logged loudly once per shortage.
+    private func ranOutOfSpace(path: String, error: FileSystemError) {
+        let progress = context.status.progress(group: context.group.name, share: context.share.name)
+        let needed = progress.map { max(0, $0.bytesTotal - committedBytes) } ?? 0
+        let first = context.room.withLockedValue { $0.ranOut(path: path, neededBytes: needed, at: context.now()) }
+        context.logger.log(
+            level: first ? .error : .debug,
+            "replica \(context.localPath) of \(context.key) is out of space: \(error); the mirror of group \(context.group.name) stops until there is room (other groups go on)"
+        )
     }
 
     func saveResumePoint(_ point: ResumePoint) throws {

@@ -40,6 +40,8 @@ public struct ShareContext: Sendable {
     package let replicaGate = ReplicaGate()
     /// History and archives of the replica (standby).
     package let archiving = ShareArchiving()
+    /// Whether the replica's file system has room (standby): a shortage stops this group's mirror until it has.
+    package let room = NIOLockedValueBox(ReplicaRoom())
 
     public init(
         group: GroupConfiguration, share: ShareConfiguration, localPath: String? = nil, index: ShareIndex,

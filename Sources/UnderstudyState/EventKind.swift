@@ -30,6 +30,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let replicaNotAdopted = EventKind(rawValue: "replica-not-adopted")
     public static let temporariesRemoved = EventKind(rawValue: "temporaries-removed")
     public static let mirrorMoved = EventKind(rawValue: "mirror-moved")
+    public static let replicaFull = EventKind(rawValue: "replica-full")
+    public static let replicaSpaceRecovered = EventKind(rawValue: "replica-space-recovered")
     // Who serves.
     public static let takeover = EventKind(rawValue: "takeover")
     public static let release = EventKind(rawValue: "release")

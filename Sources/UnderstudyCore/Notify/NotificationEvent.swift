@@ -19,6 +19,10 @@ public struct NotificationEvent: Sendable, Equatable {
         case conflict
         /// The mirror of a group moved to another link (its preferred one failed), or back.
         case mirrorMoved = "mirror-moved"
+        /// A replica's file system ran out of space: its group's mirror stopped (others go on).
+        case replicaFull = "replica-full"
+        /// ...and it has room again.
+        case replicaSpaceRecovered = "replica-space-recovered"
     }
 
     public enum Severity: String, Sendable, Comparable {

@@ -28,13 +28,16 @@ final class TestCluster: @unchecked Sendable {
     init(
         label: String, exclude: [String] = [], include: [String] = [], resyncInterval: String = "1h",
         groupExtra: String = "",
-        relayed: Bool = false, shareExtra: String = "", trailer: String = "", nodeExtra: [String: String] = [:]
+        relayed: Bool = false, shareExtra: String = "", trailer: String = "", nodeExtra: [String: String] = [:],
+        replicaName: String = "replica", moreNodes: [String] = []
     ) throws {
         root = TestTree.makeTemporaryDirectory(label)
         source = root + "/source"
-        replica = root + "/replica"
+        replica = root + "/" + replicaName
         configPath = root + "/understudy.toml"
         mkdir(source, 0o755)
+        // `@ROOT@` in the extra text is the cluster's directory (a third node's state, another group's trees).
+        let trailer = trailer.replacingOccurrences(of: "@ROOT@", with: root)
         let quoted = { (list: [String]) in "[" + list.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
         let alphaPort = try TestCluster.freePort()
         let text = """
@@ -79,7 +82,7 @@ final class TestCluster: @unchecked Sendable {
             standbyConfiguration = configuration
         }
         _ = try CertificateStore(directory: configuration.certificatesDirectory)
-            .initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
+            .initialize(cluster: "test", nodes: ["alpha", "beta"] + moreNodes, now: Date())
     }
 
     func start(_ node: String, onConsoleListening: @escaping @Sendable (Int) -> Void = { _ in }) throws {
