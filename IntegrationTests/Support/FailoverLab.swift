@@ -31,27 +31,18 @@ final class FailoverLab: @unchecked Sendable {
     /// Writes the cluster configuration (the group `web`, alpha primary) and the service scripts, and makes the
     /// certificates and cluster key.
     /// - Parameter witness: gamma is the group's witness, with a link to each node (wa to alpha, wb to beta).
+    /// - Parameter secondPrimary: delta is the primary of a second group, `mail` (its own service on
+    ///   `mailAddress`, port 8025, its share `mail-source`), which beta protects too, over the link ded2 and the LAN.
     func configure(
-        heartbeat: String = "", group: String = "", nodeTables: String = "", notify: Bool = true, witness: Bool = false
+        heartbeat: String = "", group: String = "", nodeTables: String = "", notify: Bool = true, witness: Bool = false,
+        secondPrimary: Bool = false
     ) throws {
-        let service = "\(Self.repository)/scripts/lab-service"
-        try """
-        #!/bin/sh
-        # Starts the lab's web service as this node, once.
-        pidfile=\(directory)/$UNDERSTUDY_NODE.service.pid
-        if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "already running"; exit 0; fi
-        setsid python3 \(service) "$UNDERSTUDY_NODE" 80 >/dev/null 2>&1 < /dev/null &
-        echo $! > "$pidfile"
-        echo "started the web service on $UNDERSTUDY_NODE"
-        """.write(toFile: directory + "/start.sh", atomically: true, encoding: .utf8)
-        try """
-        #!/bin/sh
-        pidfile=\(directory)/$UNDERSTUDY_NODE.service.pid
-        [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; rm -f "$pidfile"
-        echo "stopped the web service on $UNDERSTUDY_NODE"
-        """.write(toFile: directory + "/stop.sh", atomically: true, encoding: .utf8)
-        chmod(directory + "/start.sh", 0o755)
-        chmod(directory + "/stop.sh", 0o755)
+        try writeServiceScripts(name: "", label: "service", port: 80)
+        try writeServiceScripts(name: "-mail", label: "mail", port: 8025)
+        if secondPrimary {
+            try FileManager.default.createDirectory(
+                atPath: directory + "/mail-source", withIntermediateDirectories: true)
+        }
         let notifySection =
             notify
             ? """
@@ -86,6 +77,7 @@ final class FailoverLab: @unchecked Sendable {
         dedicated = "10.77.2.2"
         lan = "10.77.1.2"
         \(witness ? "wb = { address = \"10.77.4.2\", mirror = false }" : "")
+        \(secondPrimary ? "ded2 = \"10.77.5.2\"" : "")
 
         \(witness ? """
             [nodes.gamma]
@@ -115,9 +107,66 @@ final class FailoverLab: @unchecked Sendable {
         name = "site"
         source = "\(directory)/site"
         replica = "\(directory)/replica"
+
+        \(secondPrimary ? secondGroup : "")
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let (status, output) = Self.run([Self.binary, "init", "--config", configPath])
         guard status == 0 else { throw LabError("understudy init failed: \(output)") }
+    }
+
+    static let mailAddress = "10.77.1.101"
+
+    /// delta, and its group `mail` protected by beta.
+    private var secondGroup: String {
+        """
+        [nodes.delta]
+        address = "10.77.5.4:7700"
+        state_dir = "\(directory)/delta"
+        [nodes.delta.links]
+        ded2 = "10.77.5.4"
+        lan = "10.77.1.4"
+
+        [groups.mail]
+        primary = "delta"
+        standby = "beta"
+        service_address = "\(Self.mailAddress)/24"
+        interface = "lan0"
+        start = ["\(directory)/start-mail.sh"]
+        stop = ["\(directory)/stop-mail.sh"]
+        [[groups.mail.checks]]
+        name = "mail-web"
+        type = "http"
+        url = "http://\(Self.mailAddress):8025/"
+        expect_body = "lab-service"
+
+        [[groups.mail.shares]]
+        name = "spool"
+        source = "\(directory)/mail-source"
+        replica = "\(directory)/mail-replica"
+        """
+    }
+
+    /// start`name`.sh and stop`name`.sh: the lab's HTTP service on `port` as this node, once; its pid in
+    /// NODE.`label`.pid.
+    private func writeServiceScripts(name: String, label: String, port: Int) throws {
+        let service = "\(Self.repository)/scripts/lab-service"
+        try """
+        #!/bin/sh
+        # Starts the lab's \(label) service as this node, once.
+        pidfile=\(directory)/$UNDERSTUDY_NODE.\(label).pid
+        if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then echo "already running"; exit 0; fi
+        setsid python3 \(service) "$UNDERSTUDY_NODE" \(port) >/dev/null 2>&1 < /dev/null &
+        echo $! > "$pidfile"
+        echo "started the \(label == "service" ? "web" : label) service on $UNDERSTUDY_NODE"
+        """.write(toFile: directory + "/start\(name).sh", atomically: true, encoding: .utf8)
+        try """
+        #!/bin/sh
+        pidfile=\(directory)/$UNDERSTUDY_NODE.\(label).pid
+        [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; rm -f "$pidfile"
+        echo "stopped the \(label == "service" ? "web" : label) service on $UNDERSTUDY_NODE"
+        """.write(toFile: directory + "/stop\(name).sh", atomically: true, encoding: .utf8)
+        chmod(directory + "/start\(name).sh", 0o755)
+        chmod(directory + "/stop\(name).sh", 0o755)
     }
 
     var configPath: String { directory + "/understudy.toml" }
@@ -216,8 +265,8 @@ final class FailoverLab: @unchecked Sendable {
     }
 
     /// What the client gets from the service address now ("lab-service alpha"), or nil.
-    func clientAnswer() -> String? {
-        let (status, output) = exec("client", ["curl", "-s", "-m", "0.5", "http://\(Self.serviceAddress)/"])
+    func clientAnswer(url: String = "http://\(FailoverLab.serviceAddress)/") -> String? {
+        let (status, output) = exec("client", ["curl", "-s", "-m", "0.5", url])
         return status == 0 ? output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
     }
 
@@ -239,8 +288,11 @@ final class FailoverLab: @unchecked Sendable {
             var status: Int32 = 0
             for _ in 0..<250 where waitpid(pid, &status, WNOHANG) == 0 { usleep(20_000) }
         }
-        for node in ["alpha", "beta"] {
-            if let pid = servicePID(node) {
+        // Every service a start script left running (NODE.LABEL.pid).
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for file in files where file.hasSuffix(".pid") {
+            let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            if let pid = text.flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }), pid > 1 {
                 kill(pid, SIGCONT)
                 kill(pid, SIGKILL)
             }

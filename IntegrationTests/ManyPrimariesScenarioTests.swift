@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+
+/// Issue 15: one standby (beta) protects two primaries, alpha (group web) and delta (group mail), each with its own
+/// service address, scripts, checks, links and share. alpha dies; beta takes web over while the mail mirror goes on.
+@Suite(.serialized)
+struct ManyPrimariesScenarioTests {
+    static let mailURL = "http://\(FailoverLab.mailAddress):8025/"
+
+    @Test func onePrimaryDies_theStandbyTakesItOver_whileTheOtherGroupsMirrorKeepsItsLag() throws {
+        let lab = try FailoverLab("m1")
+        defer { lab.shutdown() }
+        try lab.configure(notify: false, secondPrimary: true)
+        try lab.start("alpha")
+        try lab.start("delta")
+        try lab.start("beta")
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) {
+                lab.clientAnswer() == "lab-service alpha" && lab.clientAnswer(url: Self.mailURL) == "lab-service delta"
+            }, "each primary serves its group; alpha: \(lab.logs("alpha")) delta: \(lab.logs("delta"))")
+        // Both replicas synced once (a standby never takes over from a replica that never completed a sync).
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) {
+                lab.status("beta").components(separatedBy: "\"lastSyncAt\"").count - 1 >= 2
+            }, "beta mirrors both groups: \(lab.logs("beta"))")
+
+        // The mail group changes all along: a file every 100 ms, each one's arrival on beta's replica timed.
+        let writer = SpoolWriter(source: lab.directory + "/mail-source", replica: lab.directory + "/mail-replica")
+        writer.start(seconds: 14)
+        usleep(3_000_000)
+        let failedAt = PollLog.now()
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        kill(try #require(lab.servicePID("alpha")), SIGKILL)
+        _ = lab.lab("isolate", "PREFIX", "alpha")
+        let tookOver = FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" }
+        let tookOverAt = PollLog.now()
+        #expect(tookOver, "beta never served web: \(lab.logs("beta", last: 60))")
+        #expect(lab.holdsServiceAddress("beta"))
+        writer.wait()
+
+        // The other group: still served by its own primary, and its mirror kept its lag through the takeover.
+        #expect(lab.clientAnswer(url: Self.mailURL) == "lab-service delta")
+        let samples = writer.samples()
+        let lost = samples.filter { $0.lag == nil }.map(\.name)
+        #expect(lost.isEmpty, "files of mail that never reached beta: \(lost.prefix(5))")
+        let around = samples.filter { $0.writtenAt >= failedAt - 1 && $0.writtenAt <= tookOverAt + 2 }
+        let lags = around.compactMap(\.lag).sorted()
+        #expect(lags.count >= 10, "samples during the takeover: \(lags.count)")
+        let worst = lags.last ?? .infinity
+        let median = lags.isEmpty ? .infinity : lags[lags.count / 2]
+        print(
+            "many primaries: web taken over in \(String(format: "%.2f", tookOverAt - failedAt)) s; mail's lag during it: median \(String(format: "%.3f", median)) s, max \(String(format: "%.3f", worst)) s over \(lags.count) files"
+        )
+        // The mail mirror's own bound: a live change reaches the replica within a second, takeover or not.
+        #expect(worst < 1.0, "mail's lag during web's takeover: \(lags)")
+        // The web group's share is beta's now, and beta still follows delta for mail.
+        let status = lab.status("beta")
+        #expect(status.contains("\"peerConnected\" : true"), "beta still follows delta: \(status)")
+    }
+}
+
+/// Writes a file into a share every 100 ms and times when each shows up in the replica (polled every 10 ms).
+final class SpoolWriter: @unchecked Sendable {
+    struct Sample {
+        var name: String
+        var writtenAt: Double
+        var lag: Double?
+    }
+
+    let source: String
+    let replica: String
+    private let lock = NSLock()
+    private var written: [Sample] = []
+    private let done = DispatchGroup()
+
+    init(source: String, replica: String) {
+        self.source = source
+        self.replica = replica
+    }
+
+    func start(seconds: Double) {
+        let end = PollLog.now() + seconds
+        done.enter()
+        done.enter()
+        Thread { [self] in
+            var index = 0
+            while PollLog.now() < end {
+                let name = String(format: "msg-%05d.eml", index)
+                FileManager.default.createFile(atPath: source + "/" + name, contents: Data("message \(index)\n".utf8))
+                let now = PollLog.now()
+                lock.withLock { written.append(Sample(name: name, writtenAt: now)) }
+                index += 1
+                usleep(100_000)
+            }
+            done.leave()
+        }.start()
+        Thread { [self] in
+            // Until every file arrived after the writer's end, or 10 s past it.
+            while PollLog.now() < end + 10 {
+                let missing = lock.withLock { written.indices.filter { written[$0].lag == nil } }
+                for index in missing {
+                    let name = lock.withLock { written[index].name }
+                    guard access(replica + "/" + name, F_OK) == 0 else { continue }
+                    let now = PollLog.now()
+                    lock.withLock { written[index].lag = now - written[index].writtenAt }
+                }
+                if missing.isEmpty && PollLog.now() > end { break }
+                usleep(10_000)
+            }
+            done.leave()
+        }.start()
+    }
+
+    /// Waits for both threads (at most 30 s).
+    func wait() { _ = done.wait(timeout: .now() + 30) }
+
+    func samples() -> [Sample] { lock.withLock { written } }
+}
