@@ -139,9 +139,12 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
         let failoverStatus = failover?.isActive == true ? failover?.snapshot() : nil
         groups = FollowerLag.apply(
             to: groups, links: failoverStatus?.links, startedAt: node.identity.startedAt, now: node.clock.wallTime())
-        return NodeStatusReport(
+        var report = NodeStatusReport(
             cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
             startedAt: node.identity.startedAt, groups: groups, failover: failoverStatus)
+        let warnings = capacityWarnings(groups)
+        report.warnings = warnings.isEmpty ? nil : warnings
+        return report
     }
 
     package init(

@@ -169,3 +169,30 @@ public enum ReplicaAdvice {
         return warnings
     }
 }
+
+/// What `check-config` says of the room for the replicas it finds on this machine (`ReplicaCapacity`): each file
+/// system holding replicas here, judged by what is free on it now. What syncs under way still have to write is known
+/// only to the running daemon; `check-config` asks it too when it runs here.
+public enum CapacityAdvice {
+    public static func warnings(_ configuration: ClusterConfiguration) -> [String] {
+        var uses: [UInt64: ReplicaCapacity.FileSystemUse] = [:]
+        var order: [UInt64] = []
+        for group in configuration.groups.values.sorted(by: { $0.name < $1.name }) {
+            for share in group.shares {
+                // A replica whose directory (or whose parent) is not on this machine belongs to another one.
+                let parent = (share.replica as NSString).deletingLastPathComponent
+                guard access(share.replica, F_OK) == 0 || access(parent, F_OK) == 0,
+                    let space = try? FileSystemSpace.of(share.replica)
+                else { continue }
+                if uses[space.fileSystemID] == nil {
+                    order.append(space.fileSystemID)
+                    uses[space.fileSystemID] = ReplicaCapacity.FileSystemUse(
+                        replicas: [], totalBytes: space.totalBytes, availableBytes: space.availableBytes,
+                        usedByReplicas: space.totalBytes - space.availableBytes, pendingBytes: 0)
+                }
+                uses[space.fileSystemID]?.replicas.append("\(group.name)/\(share.name) (\(share.replica))")
+            }
+        }
+        return ReplicaCapacity.warnings(order.compactMap { uses[$0] })
+    }
+}

@@ -12,6 +12,9 @@ public final class ShareIndex: Sendable {
     public let key: String
     private let database: StateDatabase
     private let records: NIOLockedValueBox<[String: FileIndexRecord]>
+    /// The bytes of the files the index lists: this node's tree of the share as far as it knows (the replica's size on
+    /// a standby, the source's on the primary), kept as records change so that reading it costs nothing.
+    private let bytes: NIOLockedValueBox<Int64>
     private let persistence: DispatchQueue
     private let logger: Logger
 
@@ -20,8 +23,13 @@ public final class ShareIndex: Sendable {
         self.database = database
         self.logger = logger
         persistence = DispatchQueue(label: "understudy.index.\(key)")
-        records = NIOLockedValueBox(try database.fileIndex(share: key))
+        let loaded = try database.fileIndex(share: key)
+        records = NIOLockedValueBox(loaded)
+        bytes = NIOLockedValueBox(loaded.values.reduce(0) { $0 + $1.size })
     }
+
+    /// The bytes of the files the index lists.
+    public var totalBytes: Int64 { bytes.withLockedValue { $0 } }
 
     /// Waits until every change so far is in the database.
     public func waitUntilPersisted() {
@@ -53,20 +61,29 @@ public final class ShareIndex: Sendable {
     public func apply(records changed: [FileIndexRecord], removed: [String], renamed: [String: String] = [:]) {
         var removedPaths: [String] = []
         var changed = changed
+        var delta: Int64 = 0
         records.withLockedValue { all in
             for index in changed.indices where changed[index].contentHash == nil {
                 if let from = renamed[changed[index].path] { changed[index].contentHash = all[from]?.contentHash }
             }
             for path in removed {
-                if all.removeValue(forKey: path) != nil { removedPaths.append(path) }
+                if let gone = all.removeValue(forKey: path) {
+                    removedPaths.append(path)
+                    delta -= gone.size
+                }
                 let prefix = path + "/"
                 for key in all.keys where key.hasPrefix(prefix) {
+                    delta -= all[key]?.size ?? 0
                     all[key] = nil
                     removedPaths.append(key)
                 }
             }
-            for record in changed { all[record.path] = record }
+            for record in changed {
+                delta += record.size - (all[record.path]?.size ?? 0)
+                all[record.path] = record
+            }
         }
+        bytes.withLockedValue { $0 += delta }
         let (database, key, changedRecords, removedList) = (database, key, changed, removedPaths)
         persist {
             if !removedList.isEmpty { try database.removeFromFileIndex(share: key, paths: removedList) }
@@ -77,12 +94,15 @@ public final class ShareIndex: Sendable {
     /// Drops records of paths the scan no longer found.
     public func retain(only present: Set<String>) {
         var gone: [String] = []
+        var delta: Int64 = 0
         records.withLockedValue { all in
             for key in all.keys where !present.contains(key) {
+                delta -= all[key]?.size ?? 0
                 all[key] = nil
                 gone.append(key)
             }
         }
+        bytes.withLockedValue { $0 += delta }
         if !gone.isEmpty {
             let (database, key, goneList) = (database, key, gone)
             persist { try database.removeFromFileIndex(share: key, paths: goneList) }

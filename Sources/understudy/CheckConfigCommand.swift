@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import UnderstudyControl
 import UnderstudyCore
 import UnderstudyNode
 import UnderstudyFileSystem
@@ -19,7 +20,20 @@ struct CheckConfigCommand: ParsableCommand {
         print(
             "\(options.config): ok — cluster \(configuration.cluster), \(configuration.nodes.count) nodes, \(groups) groups, \(shares) shares"
         )
-        for warning in ConfigurationAdvice.warnings(configuration) + ReplicaAdvice.warnings(configuration) {
+        var warnings =
+            ConfigurationAdvice.warnings(configuration) + ReplicaAdvice.warnings(configuration)
+            + CapacityAdvice.warnings(configuration)
+        // A node running here knows what its syncs under way still have to write.
+        for name in configuration.nodes.keys.sorted() {
+            let client = ControlClient(socketPath: configuration.nodes[name]!.controlSocket)
+            guard FileManager.default.fileExists(atPath: client.socketPath),
+                let report = try? client.send(ControlRequest.status, waitingUpTo: 0).status
+            else { continue }
+            for warning in report.warnings ?? [] where !warnings.contains(warning) {
+                warnings.append("node \(name) (running here): \(warning)")
+            }
+        }
+        for warning in warnings {
             print("warning: \(warning)")
         }
     }

@@ -120,6 +120,7 @@ enum StatusTable {
         if let failover = report.failover {
             lines += renderFailover(failover)
         }
+        for warning in report.warnings ?? [] { lines += ["", "WARNING: \(warning)"] }
         return lines.joined(separator: "\n")
     }
 

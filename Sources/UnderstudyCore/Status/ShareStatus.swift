@@ -95,6 +95,9 @@ public struct NodeStatusReport: Codable, Sendable, Equatable {
     public var groups: [GroupStatus]
     /// Links, checks and group roles; nil on a node without failover (no links).
     public var failover: FailoverStatus?
+    /// What the node warns of as a whole: file systems that cannot hold its replicas (`ReplicaCapacity`); nil when
+    /// none.
+    public var warnings: [String]?
 
     public init(
         cluster: String, node: String, version: String, startedAt: Date, groups: [GroupStatus],

@@ -158,3 +158,35 @@ struct ReplicaRoomTests {
         return notifications(cluster).contains(line)
     }
 }
+
+/// The capacity rule: `status` and `check-config` warn of a replica's file system that is nearly full.
+@Suite(.serialized)
+struct ReplicaCapacityWarningTests {
+    @Test func nearlyFullReplicaDisk_isWarnedOf_byStatusAndCheckConfig() async throws {
+        let cluster = try TestCluster(label: "capacity", replicaName: "disk/replica")
+        let disk = cluster.root + "/disk"
+        mkdir(disk, 0o755)
+        try ReplicaDiskFullTests.mount(["-t", "tmpfs", "-o", "size=4m", "tmpfs", disk])
+        defer {
+            umount2(disk, Int32(MNT_DETACH))
+            Task { await cluster.remove() }
+        }
+        #expect(CapacityAdvice.warnings(cluster.configuration).isEmpty, "an empty disk is fine")
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        TestTree.write(cluster.source, "small.txt", "fits")
+        try await LiveMirrorTests.expectConverged(cluster, "a small file")
+        #expect(try await cluster.status("beta").warnings == nil)
+
+        TestTree.write(cluster.source, "big.bin", TestTree.randomBytes(3_900_000, seed: 3))
+        try await LiveMirrorTests.expectConverged(cluster, "a file that nearly fills the disk")
+        let warnings = try await cluster.status("beta").warnings ?? []
+        #expect(warnings.count == 1, "\(warnings)")
+        #expect(warnings.first?.contains("files/data (\(cluster.replica))") == true, "\(warnings)")
+        #expect(warnings.first?.contains("% full") == true, "\(warnings)")
+        #expect(warnings.first?.contains("the replicas there hold 3.7 MiB") == true, "\(warnings)")
+        #expect(try await cluster.status("alpha").warnings == nil, "the primary's tree is not a replica")
+        let advice = CapacityAdvice.warnings(cluster.configuration)
+        #expect(advice.count == 1 && advice.first?.contains("% full") == true, "\(advice)")
+    }
+}
