@@ -21,8 +21,10 @@ public struct ChangeJournal: Sendable {
         }
     }
 
-    /// Past this many paths the journal keeps one entry for the whole share: a long outage then costs one
-    /// stat walk, and the journal's memory stays bounded.
+    /// Past this many paths the journal coarsens: the deepest paths give way to their parent directories (each
+    /// compared whole), level by level, until half as many entries remain. A long outage or a peak on a slow link
+    /// then costs a stat walk of the directories that changed, never of the whole share unless every change was at
+    /// its top; the journal's memory (and, kept on disk, its size) stays bounded.
     public static let maximumEntries = 100_000
 
     public let captureID: UInt64
@@ -31,6 +33,13 @@ public struct ChangeJournal: Sendable {
 
     public init(captureID: UInt64) {
         self.captureID = captureID
+    }
+
+    /// A journal as it was kept (on disk): its capture, its last sequence and its entries.
+    public init(captureID: UInt64, sequence: UInt64, entries: [String: Entry]) {
+        self.captureID = captureID
+        self.sequence = sequence
+        self.entries = entries
     }
 
     public var count: Int { entries.count }
@@ -51,8 +60,33 @@ public struct ChangeJournal: Sendable {
                 recursive: item.recursive || (previous?.recursive ?? false), sequence: sequence,
                 capturedAt: min(previous?.capturedAt ?? capturedAt, capturedAt))
         }
-        if entries.count > Self.maximumEntries, let oldest = oldestCapturedAt {
-            entries = ["": Entry(recursive: true, sequence: sequence, capturedAt: oldest)]
+        if entries.count > Self.maximumEntries { coarsen(to: Self.maximumEntries / 2) }
+    }
+
+    /// Replaces the deepest paths by their parent directories (compared whole), level by level, until at most
+    /// `limit` entries remain. Each parent keeps the latest sequence and the oldest capture of what it stands for.
+    mutating func coarsen(to limit: Int) {
+        while entries.count > limit {
+            let depth = { (path: String) in path.isEmpty ? 0 : path.utf8.count(where: { $0 == UInt8(ascii: "/") }) + 1 }
+            let deepest = entries.keys.lazy.map(depth).max() ?? 0
+            guard deepest > 0 else { return }
+            var coarser: [String: Entry] = [:]
+            coarser.reserveCapacity(entries.count)
+            for (path, entry) in entries {
+                let isDeepest = depth(path) == deepest
+                let target = isDeepest ? RelativePath.parent(path) ?? "" : path
+                let merged = Entry(
+                    recursive: entry.recursive || isDeepest, sequence: entry.sequence, capturedAt: entry.capturedAt)
+                if let previous = coarser[target] {
+                    coarser[target] = Entry(
+                        recursive: previous.recursive || merged.recursive,
+                        sequence: max(previous.sequence, merged.sequence),
+                        capturedAt: min(previous.capturedAt, merged.capturedAt))
+                } else {
+                    coarser[target] = merged
+                }
+            }
+            entries = coarser
         }
     }
 
