@@ -74,13 +74,16 @@ public struct NodeDaemon: Service {
         self.notifications = notifications
         let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
         runtime = try NodeRuntime(
-            configuration: configuration, name: node, logger: logger, clock: clock, notifier: notifier)
+            configuration: configuration, name: node, logger: logger, clock: clock, notifier: notifier,
+            cleanStart: lock.previousRunStoppedCleanly)
         conflicts = runtime.conflicts.subscribe()
         accounts = try AccountStore(
             database: runtime.database, node: node, now: { [clock] in clock.wallTime() })
         let identity = try CertificateStore(directory: configuration.certificatesDirectory).loadIdentity(node: node)
         // Every node may serve: after a takeover the standby does, and the old primary follows it.
-        tlsServer = configuration.groups(whereNode: node).isEmpty ? nil : try PeerTLS.serverContext(identity)
+        tlsServer =
+            configuration.groups(whereNode: node).isEmpty && configuration.groups(offsiteOf: node).isEmpty
+            ? nil : try PeerTLS.serverContext(identity)
         tlsClient = try PeerTLS.clientContext(identity)
         self.onListening = onListening
         self.onConsoleListening = onConsoleListening
@@ -115,7 +118,9 @@ public struct NodeDaemon: Service {
         let runtime = runtime
         let groups = runtime.configuration.groups(whereNode: runtime.name)
         var requests: [String: SyncRequests] = [:]
-        for group in groups { requests[group.name] = SyncRequests(clock: runtime.clock) }
+        for group in groups + runtime.configuration.groups(offsiteOf: runtime.name) {
+            requests[group.name] = SyncRequests(clock: runtime.clock)
+        }
         runtime.logger.info(
             "node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))"
         )
@@ -162,6 +167,7 @@ public struct NodeDaemon: Service {
             runtime: runtime, followers: followers, captures: captures, tls: tlsClient, requests: syncRequests,
             links: failover, changes: runtime.holderChanges.subscribe())
         for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
+        for group in runtime.configuration.groups(offsiteOf: runtime.name) { roles.followOffsite(group) }
         // Capture stops after failover and archives: a hand-over that drains the mirror at shutdown must not find
         // the capture gone (and so "drained") before failover is told to stop.
         var parts: [any Service] = [notifications, captures, failover]

@@ -32,9 +32,10 @@ public final class NodeRuntime: Sendable {
     package let events: EventLog
 
     /// - Parameter notifier: hands an event to the notification channels (the daemon's `NotificationService`).
+    /// - Parameter cleanStart: the last run stopped cleanly (else what it was writing is not known for sure).
     public init(
         configuration: ClusterConfiguration, name: String, logger: Logger, clock: any EngineClock = SystemClock(),
-        notifier: @escaping @Sendable (NotificationEvent) -> Void = { _ in }
+        notifier: @escaping @Sendable (NotificationEvent) -> Void = { _ in }, cleanStart: Bool = true
     ) throws {
         let nodeConfiguration = try Self.settings(of: name, in: configuration)
         self.notifier = notifier
@@ -70,6 +71,14 @@ public final class NodeRuntime: Sendable {
                     index: try ShareIndex(key: key, database: database, logger: logger), status: status,
                     database: database, logger: logger, clock: clock)
                 context.throttle = throttle
+                if group.offsite != nil && group.offsiteFeeder == name {
+                    // Not to be trusted when the tree may have changed unseen: held while the daemon was down, or
+                    // a sync cut short by a crash.
+                    let heldAtStart = try database.loadOwnership(group: group.name)?.owner == name
+                    context.relay = try RelayJournal(
+                        key: key, database: database, clock: clock, logger: logger,
+                        trusted: cleanStart && !heldAtStart)
+                }
                 if group.live {
                     context.captureConfiguration = ChangeAggregator.Configuration(
                         quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
@@ -80,6 +89,27 @@ public final class NodeRuntime: Sendable {
                 GroupStatus(
                     name: group.name, role: isPrimary ? .primary : .standby,
                     peer: isPrimary ? group.standby : group.primary, peerConnected: false, shares: shares))
+        }
+        for group in configuration.groups(offsiteOf: name) {
+            var shares: [ShareStatus] = []
+            for share in group.shares {
+                let key = "\(group.name)/\(share.name)"
+                var shareStatus = ShareStatus(name: share.name, path: share.offsiteReplica, state: .initialSync)
+                if let saved = try database.loadSyncStatus(share: key) {
+                    shareStatus.lastSyncAt = saved.lastSyncAt
+                    shareStatus.bytesReceived = saved.bytesReceived
+                    shareStatus.lastError = saved.lastError
+                    if saved.lastSyncAt != nil { shareStatus.state = .disconnected }
+                }
+                shares.append(shareStatus)
+                contexts[ShareKey(group: group.name, share: share.name)] = ShareContext(
+                    group: group, share: share, localPath: share.offsiteReplica,
+                    index: try ShareIndex(key: key, database: database, logger: logger), status: status,
+                    database: database, logger: logger, clock: clock)
+            }
+            groups.append(
+                GroupStatus(
+                    name: group.name, role: .offsite, peer: group.offsiteFeeder, peerConnected: false, shares: shares))
         }
         for group in groups { status.add(group) }
         self.status = status

@@ -40,6 +40,19 @@ package struct GroupRoles: Service, Sendable {
         }
     }
 
+    /// Keeps the group's off-site copy on this node: follows the node that feeds it (the cascade's last hop).
+    package func followOffsite(_ group: GroupConfiguration) {
+        guard let requests = requests[group.name] else { return }
+        let (runtime, tls, links) = (runtime, tls, links)
+        runtime.logger.info(
+            "group \(group.name): this node keeps its off-site copy, fed by \(group.offsiteFeeder)")
+        followers.start(group: group.name) {
+            await StandbyGroupService(
+                node: runtime, group: group, tls: tls, requests: requests, links: links, feeder: group.offsiteFeeder
+            ).run()
+        }
+    }
+
     /// Serves or follows each group as its holder changes, until cancelled. Each change is handled in a child task,
     /// off the publisher's path: watching a tree takes seconds, and a takeover must not wait for it.
     package func run() async {

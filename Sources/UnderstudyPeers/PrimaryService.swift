@@ -45,6 +45,7 @@ package struct PrimaryService: Service, Sendable {
         let configuration = node.configuration
         let address = node.identity.settings.address
         let peers = Set(configuration.groups(whereNode: node.name).map { $0.peer(of: node.name) })
+            .union(configuration.offsiteNodes(fedBy: node.name))
         let refusals = RefusalLog(logger: node.logger)
         let server = try await PeerTransport.listen(
             host: address.host, port: address.port, tls: tls, allowedNodes: peers,
@@ -131,15 +132,17 @@ package struct PrimaryService: Service, Sendable {
                         // The capture starts when this node takes the group (perhaps after the peer connected) and
                         // is replaced at each takeover: each one is subscribed to while it runs.
                         for context in node.shares.all
-                        where context.group.live && context.group.peer(of: node.name) == peer {
+                        where context.group.live
+                            && (context.group.peer(of: node.name) == peer || Self.feedsOffsite(context, peer))
+                        {
                             notices.addTask {
                                 while !Task.isCancelled {
-                                    guard node.owns(group: context.group.name), let capture = context.capture else {
+                                    guard let feed = servedFeed(context, peer: peer) else {
                                         try await Task.sleep(nanoseconds: 50_000_000)
                                         continue
                                     }
-                                    let (id, changes) = capture.changes()
-                                    defer { capture.unsubscribe(id) }
+                                    let (id, changes) = feed.changes()
+                                    defer { feed.unsubscribe(id) }
                                     for await _ in changes {
                                         try await writer.sendNotice(
                                             .changesPending(group: context.group.name, share: context.share.name))
@@ -219,12 +222,13 @@ package struct PrimaryService: Service, Sendable {
                 throw PeerSessionError.refused(text)
             }
             // Without change capture (it could not start) every sync compares the whole share.
+            let feed = servedFeed(context, peer: peer)
             let scope =
-                context.capture?.scope(resume: verify ? nil : resume)
+                feed?.scope(resume: verify ? nil : resume)
                 ?? SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false)
             try await writer.send(.syncScope(scope))
             try await writer.flush()
-            writer.throttle = context.throttle
+            writer.throttle = Self.feedsOffsite(context, peer) ? context.offsiteThrottle : context.throttle
             let planner = SyncPlanner(options: .init(compareOwnership: node.identity.appliesOwnership))
             do {
                 let outcome = try await PrimaryShareSync(context: context, planner: planner)
@@ -236,7 +240,7 @@ package struct PrimaryService: Service, Sendable {
                     replicaManifests[key] = manifest.count <= ManifestChanges.baseLimit ? manifest : nil
                     if manifest.count > 10_000 { understudy_release_free_memory() }
                 }
-                context.capture?.acknowledge(scope, failed: outcome.failedPaths)
+                feed?.acknowledge(scope, failed: outcome.failedPaths)
                 node.saveStatus(group: groupName, share: shareName)
             } catch {
                 context.status.setProgress(group: groupName, share: shareName, nil)
@@ -269,12 +273,26 @@ package struct PrimaryService: Service, Sendable {
         }
     }
 
-    /// The share when this node serves it to `peer` now.
+    /// The share when this node serves it to `peer` now: its holder serves the group's other node; the node that
+    /// feeds the off-site copy serves the off-site node, whether it holds the group or follows it.
     func servedContext(group: String, share: String, peer: String) -> ShareContext? {
-        guard let context = node.shares[group: group, share: share], node.owns(group: group),
-            context.group.peer(of: node.name) == peer
-        else { return nil }
+        guard let context = node.shares[group: group, share: share] else { return nil }
+        if Self.feedsOffsite(context, peer) { return context }
+        guard node.owns(group: group), context.group.peer(of: node.name) == peer else { return nil }
         return context
+    }
+
+    /// Whether `peer` is the off-site node this node feeds the share to.
+    static func feedsOffsite(_ context: ShareContext, _ peer: String) -> Bool {
+        context.relay != nil && context.group.offsite == peer
+    }
+
+    /// Where `peer`'s syncs of the share take their scope: the relay journal for the off-site node, the change capture
+    /// while this node holds the group for its other node; nil when neither (yet).
+    func servedFeed(_ context: ShareContext, peer: String) -> (any ChangeFeed)? {
+        if Self.feedsOffsite(context, peer) { return context.relay }
+        guard node.owns(group: context.group.name) else { return nil }
+        return context.capture
     }
 
     func refusal(group: String, share: String, peer: String) -> String {

@@ -24,10 +24,13 @@ struct StandbyGroupService: Service, Sendable {
     let requests: SyncRequests
     /// What the heartbeats say of each link: the path to the holder is chosen by it.
     let links: any LinkViewSource
+    /// On the group's off-site node, the node it follows (the one that feeds the off-site copy); nil: this node
+    /// follows the group's holder.
+    var feeder: String? = nil
 
     func run() async {
         let logger = node.logger
-        let holder = group.peer(of: node.name)
+        let holder = feeder ?? group.peer(of: node.name)
         guard let primary = node.configuration.nodes[holder] else { return }
         var route = MirrorRoute(
             paths: MirrorRoute.paths(from: node.identity.settings, to: primary),
@@ -106,9 +109,11 @@ struct StandbyGroupService: Service, Sendable {
                             }
                             // A takeover stored a new ownership while this connected: the replica is the live data now.
                             guard !node.owns(group: group.name), !Task.isCancelled else { throw CancellationError() }
-                            logger.info("connected to \(holder), which serves group \(group.name)")
+                            logger.info(
+                                "connected to \(holder), which \(feeder == nil ? "serves" : "feeds the off-site copy of") group \(group.name)"
+                            )
                             let rejoin = RejoinSession(node: node, group: group)
-                            if try rejoin.pendingEpoch() != nil {
+                            if feeder == nil, try rejoin.pendingEpoch() != nil {
                                 try await rejoin.run(inbox: inbox, writer: writer)
                             }
                             node.status.update(group: group.name) {
@@ -216,7 +221,7 @@ struct StandbyGroupService: Service, Sendable {
                 // In step with the serving node: from now on this node may take the group over again.
                 caughtUp = true
                 healthy()
-                node.rejoined(group: group.name)
+                if feeder == nil { node.rejoined(group: group.name) }
             }
             idleBefore = true
             if verify { nextVerify = node.now() + group.verifyInterval.seconds }
@@ -341,7 +346,9 @@ struct StandbyGroupService: Service, Sendable {
     /// Why this node must not mirror into the share's replica yet (see `ReplicaAdoption`), or nil. Only the configured
     /// standby's replica is checked: the configured primary's tree is its own data, which a rejoin reconciles.
     private func adoptionRefusal(_ context: ShareContext) -> String? {
-        guard group.standby == node.name, !context.replicaAdopted.withLockedValue({ $0 }) else { return nil }
+        guard group.standby == node.name || feeder != nil, !context.replicaAdopted.withLockedValue({ $0 }) else {
+            return nil
+        }
         let identity = ReplicaAdoption.Identity(
             cluster: node.configuration.cluster, share: context.key, node: node.name)
         do {

@@ -19,6 +19,8 @@ final class DiskReplica: ReplicaFiles {
     private var replica: ReplicaWriter?
     /// Content hashes the index vouches for, from the walk: a rename's source is checked against them first.
     private var knownHashes: [String: [UInt8]] = [:]
+    /// Paths this sync changed since the last durable point: the off-site node's relay journal hears of them then.
+    private var touched = Set<String>()
 
     init(context: ShareContext, applyOwnership: Bool) {
         self.context = context
@@ -36,6 +38,9 @@ final class DiskReplica: ReplicaFiles {
         let replica = try ReplicaWriter(share: share, options: options)
         replica.removeTemporaries(scan.temporaries)
         self.replica = replica
+        // Written ahead: should this node crash half-way, what the live sync was about to change is still owed to the
+        // off-site node (the primary's journal is acknowledged only after this sync, which then compares again).
+        if let relay = context.relay, let paths = scope.paths { relay.record(paths) }
         // The replica's own hashes (reused from the index where a file is provably unchanged) check renames.
         knownHashes = Dictionary(
             scan.entries.lazy.compactMap { entry in entry.contentHash.map { (entry.path, $0) } },
@@ -52,6 +57,7 @@ final class DiskReplica: ReplicaFiles {
             try checkRenameSource(from, to: to, expected: expected)
         }
         try writer().apply(operation)
+        if context.relay != nil { touched.formUnion(operation.touchedPaths) }
     }
 
     func beginFile(_ header: FileHeader) throws -> IncomingFile {
@@ -67,6 +73,7 @@ final class DiskReplica: ReplicaFiles {
 
     func commit(_ file: IncomingFile, expectedHash: [UInt8]) throws {
         try writer().commit(file, expectedHash: expectedHash)
+        if context.relay != nil { touched.insert(file.header.path) }
     }
 
     func signature(of path: String, basis: DeltaBasis) throws -> [UInt8] {
@@ -88,6 +95,10 @@ final class DiskReplica: ReplicaFiles {
         replica.removePartials(partials)
         let changes = replica.takeIndexChanges()
         context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
+        if let relay = context.relay, !touched.isEmpty {
+            relay.record(touched.map { ScopedPath($0, recursive: false) })
+            touched.removeAll()
+        }
         return (replica.filesApplied, replica.bytesWritten)
     }
 

@@ -143,7 +143,7 @@ package final class ShareCapture: Sendable {
             let wait = deadline.map { max(0, $0 - context.now()) } ?? 3600
             if bell.lock(whenValue: 1, timeoutSeconds: wait) { bell.unlock(withValue: 0) }
             let now = context.now()
-            let notify = state.withLockedValue { state -> [AsyncStream<Void>.Continuation]? in
+            let flushed = state.withLockedValue { state -> ([AsyncStream<Void>.Continuation], [ScopedPath])? in
                 guard let batch = state.aggregator.flush(at: now) else { return nil }
                 state.journal.record(batch)
                 if batch.overflowed {
@@ -151,9 +151,11 @@ package final class ShareCapture: Sendable {
                         "change events of \(context.key) were lost (inotify queue overflow); comparing \(batch.scope.first(where: \.recursive)?.path ?? "") again by a stat walk"
                     )
                 }
-                return Array(state.subscribers.values)
+                return (Array(state.subscribers.values), batch.scope)
             }
-            guard let notify else { continue }
+            guard let (notify, scope) = flushed else { continue }
+            // This node holds the group and feeds its off-site copy too.
+            context.relay?.record(scope)
             publish()
             for subscriber in notify { subscriber.yield() }
         }

@@ -36,12 +36,16 @@ public struct ShareContext: Sendable {
     package var capture: ShareCapture? { captureSlot.withLockedValue { $0 } }
     /// The group's bandwidth limit (shared by its shares), on the primary; nil when unlimited.
     package var throttle: BandwidthThrottle?
+    /// The limit of the hop to the off-site node, on the node that feeds it; nil when unlimited.
+    package var offsiteThrottle: BandwidthThrottle?
     /// One writer of the replica at a time (a sync, an archive, an in-place restore); shared by every copy.
     package let replicaGate = ReplicaGate()
     /// History and archives of the replica (standby).
     package let archiving = ShareArchiving()
     /// Whether the replica's file system has room (standby): a shortage stops this group's mirror until it has.
     package let room = NIOLockedValueBox(ReplicaRoom())
+    /// What this node changed in its tree for the group's off-site node, on the node that feeds it; nil elsewhere.
+    package var relay: RelayJournal?
 
     public init(
         group: GroupConfiguration, share: ShareConfiguration, localPath: String? = nil, index: ShareIndex,

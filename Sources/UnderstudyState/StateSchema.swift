@@ -170,5 +170,25 @@ struct StateSchema: Sendable {
                 -- engine's own events.
                 ALTER TABLE event ADD COLUMN user TEXT;
                 """),
+        Migration(
+            identifier: "v3-relay-journal",
+            sql: """
+                -- What a node that feeds a group's off-site copy has changed in its tree and the off-site node has
+                -- not yet acknowledged (Core's ChangeJournal, kept on disk: a restart resumes from it). One run per
+                -- share (capture_id, bit-cast), and one row per path, coalesced.
+                CREATE TABLE relay_capture (
+                    share TEXT NOT NULL PRIMARY KEY,
+                    capture_id INTEGER NOT NULL,
+                    sequence INTEGER NOT NULL
+                );
+                CREATE TABLE relay_journal (
+                    share TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    recursive INTEGER NOT NULL,
+                    sequence INTEGER NOT NULL,
+                    captured_at REAL NOT NULL,
+                    PRIMARY KEY (share, path)
+                ) WITHOUT ROWID;
+                """),
     ])
 }

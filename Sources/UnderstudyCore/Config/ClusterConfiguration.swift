@@ -43,6 +43,16 @@ public struct ClusterConfiguration: Sendable, Equatable {
             .sorted { $0.name < $1.name }
     }
 
+    /// The groups whose off-site copy `name` keeps, sorted by name.
+    public func groups(offsiteOf name: String) -> [GroupConfiguration] {
+        groups.values.filter { $0.offsite == name }.sorted { $0.name < $1.name }
+    }
+
+    /// The off-site nodes `name` feeds: those of the groups it is the standby of (the cascade's middle hop).
+    public func offsiteNodes(fedBy name: String) -> Set<String> {
+        Set(groups.values.filter { $0.standby == name }.compactMap(\.offsite))
+    }
+
     /// The nodes `name` shares a group with, sorted: the peers it replicates with.
     public func peers(of name: String) -> [String] {
         Set(groups(whereNode: name).map { $0.peer(of: name) }).sorted()

@@ -4,10 +4,12 @@ extension ConfigurationValidator {
     static let groupKeys =
         [
             "primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth",
-            "bandwidth_schedule", "shares", "archives",
+            "bandwidth_schedule", "shares", "archives", "offsite",
         ]
         + takeoverKeys
-    static let shareKeys = ["name", "source", "replica", "include", "exclude", "history", "archive_dir"]
+    static let shareKeys = [
+        "name", "source", "replica", "offsite_replica", "include", "exclude", "history", "archive_dir",
+    ]
 
     struct GroupDraft {
         var name: String
@@ -17,6 +19,8 @@ extension ConfigurationValidator {
         var primaryLine: Int
         var standby: String?
         var standbyLine: Int
+        /// nil: none; .some(nil): named, but not usable.
+        var offsite: String?? = .some(nil)
         var resyncInterval: ConfigDuration?
         var quietDelay: ConfigDuration?
         var maxDelay: ConfigDuration?
@@ -31,7 +35,8 @@ extension ConfigurationValidator {
         var asksForTakeover = false
 
         var built: GroupConfiguration? {
-            guard nameIsValid, sharesAreValid, let primary, let standby, let resyncInterval, let quietDelay,
+            guard nameIsValid, sharesAreValid, let primary, let standby, let offsite, let resyncInterval,
+                let quietDelay,
                 let maxDelay,
                 let bandwidth, let live, let verifyInterval, let takeover, let archives
             else { return nil }
@@ -41,7 +46,7 @@ extension ConfigurationValidator {
                 built.append(configuration)
             }
             return GroupConfiguration(
-                name: name, primary: primary, standby: standby, resyncInterval: resyncInterval,
+                name: name, primary: primary, standby: standby, offsite: offsite, resyncInterval: resyncInterval,
                 quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
                 bandwidth: bandwidth, shares: built, takeover: takeover, archives: archives)
         }
@@ -55,17 +60,22 @@ extension ConfigurationValidator {
         var replica: String?
         var replicaLine: Int
         var replicaIsDefault = true
+        /// nil: not usable; .some(nil): not set (the replica's path).
+        var offsiteReplica: String?? = .some(nil)
         var include: [String]?
         var exclude: [String]?
         var history: ConfigDuration?? = .some(nil)
         var archiveDirectory: String?? = .some(nil)
 
         var built: ShareConfiguration? {
-            guard let name, let source, let replica, let include, let exclude, let history, let archiveDirectory else {
+            guard let name, let source, let replica, let offsiteReplica, let include, let exclude, let history,
+                let archiveDirectory
+            else {
                 return nil
             }
             return try? ShareConfiguration(
-                name: name, source: source, replica: replica, include: include, exclude: exclude,
+                name: name, source: source, replica: replica, offsiteReplica: offsiteReplica, include: include,
+                exclude: exclude,
                 history: history, archiveDirectory: archiveDirectory)
         }
 
@@ -130,6 +140,7 @@ extension ConfigurationValidator {
             group.standby = nil
         }
 
+        group.offsite = readOffsite(table, group: group, nodeNames: nodeNames, place: place)
         group.resyncInterval = readDuration(
             "resync_interval", table, place: place, default: GroupConfiguration.defaultResyncInterval,
             range: GroupConfiguration.minimumResyncInterval...GroupConfiguration.maximumInterval)
@@ -292,6 +303,21 @@ extension ConfigurationValidator {
                 share.replica = source
             }
         }
+        if table["offsite_replica"] != nil {
+            if let (path, line) = readAbsolutePath("offsite_replica", in: table, place: place, required: false) {
+                if path == "/" {
+                    report(
+                        .invalidPath, line,
+                        "\(Self.subject("offsite_replica", place)) cannot be '/': the mirror would overwrite the off-site node's whole file system"
+                    )
+                    share.offsiteReplica = nil
+                } else {
+                    share.offsiteReplica = .some(path)
+                }
+            } else {
+                share.offsiteReplica = nil
+            }
+        }
         share.include = readPatterns("include", in: table, place: place, share: share)
         share.exclude = readPatterns("exclude", in: table, place: place, share: share)
         if let value = table["history"] {
@@ -326,6 +352,33 @@ extension ConfigurationValidator {
             }
         }
         return share
+    }
+
+    /// `offsite`: a node that is neither the primary nor the standby.
+    private mutating func readOffsite(
+        _ table: TOMLTable, group: GroupDraft, nodeNames: [String], place: String
+    ) -> String?? {
+        guard table["offsite"] != nil else { return .some(nil) }
+        guard
+            let (node, line) = readString(
+                "offsite", in: table, place: place, required: false, expectation: "the name of a node")
+        else { return nil }
+        guard nodeNames.contains(node) else {
+            var message = "offsite '\(node)' of group '\(group.name)' is not a node defined in [nodes]"
+            if let suggestion = Self.suggestion(for: node, among: nodeNames) {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            report(.unknownNode, line, message)
+            return nil
+        }
+        if node == group.primary || node == group.standby {
+            report(
+                .sameNode, line,
+                "group '\(group.name)' has '\(node)' as its off-site node and as its \(node == group.primary ? "primary" : "standby"); the off-site copy must be on a third node"
+            )
+            return nil
+        }
+        return .some(node)
     }
 
     /// Compiles each pattern on its own, so that every bad one is reported with its line.

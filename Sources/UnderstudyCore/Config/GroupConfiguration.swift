@@ -11,6 +11,9 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var primary: String
     /// The node that keeps the replicas.
     public var standby: String
+    /// The node that keeps an off-site copy (`offsite`), fed by the standby (a cascade: the primary is read once),
+    /// or by whichever node serves the group; nil: none.
+    public var offsite: String?
     /// How often the standby compares whole trees (a stat walk on both sides) besides following changes live;
     /// key `resync_interval`, default 10m, at least 1s. While the primary cannot capture every change (watch
     /// limit), the standby compares at least every minute.
@@ -39,7 +42,8 @@ public struct GroupConfiguration: Sendable, Equatable {
     public static let defaultVerifyInterval = ConfigDuration(seconds: 86400)
 
     public init(
-        name: String, primary: String, standby: String, resyncInterval: ConfigDuration = Self.defaultResyncInterval,
+        name: String, primary: String, standby: String, offsite: String? = nil,
+        resyncInterval: ConfigDuration = Self.defaultResyncInterval,
         quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
         live: Bool = true, verifyInterval: ConfigDuration = Self.defaultVerifyInterval,
         bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration],
@@ -49,6 +53,7 @@ public struct GroupConfiguration: Sendable, Equatable {
         self.name = name
         self.primary = primary
         self.standby = standby
+        self.offsite = offsite
         self.resyncInterval = resyncInterval
         self.quietDelay = quietDelay
         self.maxDelay = maxDelay
@@ -59,6 +64,10 @@ public struct GroupConfiguration: Sendable, Equatable {
         self.takeover = takeover
         self.archives = archives
     }
+
+    /// The node that feeds the off-site copy: the standby, whether it follows the group or holds it after a
+    /// takeover (the primary is read once).
+    public var offsiteFeeder: String { standby }
 
     /// The other node of the group, seen from `node`.
     public func peer(of node: String) -> String {

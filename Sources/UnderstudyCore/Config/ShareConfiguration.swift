@@ -5,6 +5,8 @@ public struct ShareConfiguration: Sendable, Equatable {
     public var source: String
     /// Absolute path of the mirror on the standby; defaults to `source`.
     public var replica: String
+    /// Absolute path of the copy on the group's off-site node (`offsite_replica`); defaults to `replica`.
+    public var offsiteReplica: String
     /// gitignore-style patterns; see `PathFilter` and docs/configuration.md.
     public var include: [String]
     public var exclude: [String]
@@ -18,12 +20,13 @@ public struct ShareConfiguration: Sendable, Equatable {
     public var archiveDirectory: String
 
     public init(
-        name: String, source: String, replica: String? = nil, include: [String] = [], exclude: [String] = [],
-        history: ConfigDuration? = nil, archiveDirectory: String? = nil
+        name: String, source: String, replica: String? = nil, offsiteReplica: String? = nil, include: [String] = [],
+        exclude: [String] = [], history: ConfigDuration? = nil, archiveDirectory: String? = nil
     ) throws(GlobError) {
         self.name = name
         self.source = source
         self.replica = replica ?? source
+        self.offsiteReplica = offsiteReplica ?? replica ?? source
         self.include = include
         self.exclude = exclude
         self.filter = try PathFilter(include: include, exclude: exclude)

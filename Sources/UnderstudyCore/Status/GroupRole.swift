@@ -7,6 +7,8 @@ public enum GroupRole: String, Codable, Sendable, CaseIterable, CustomStringConv
     case standby
     /// This node is the configured primary, and the other node took the group over: it follows until failback.
     case steppedDown = "stepped-down"
+    /// This node keeps the group's off-site copy, fed by the standby (or by whichever node serves the group).
+    case offsite
 
     public var description: String { rawValue }
 }

@@ -36,10 +36,9 @@ final class TestCluster: @unchecked Sendable {
         replica = root + "/" + replicaName
         configPath = root + "/understudy.toml"
         mkdir(source, 0o755)
-        // `@ROOT@` in the extra text is the cluster's directory (a third node's state, another group's trees).
-        let trailer = trailer.replacingOccurrences(of: "@ROOT@", with: root)
         let quoted = { (list: [String]) in "[" + list.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
         let alphaPort = try TestCluster.freePort()
+        // `@ROOT@` in the extra text is the cluster's directory (a third node's state, another group's trees).
         let text = """
             cluster = "test"
             certificates = "\(root)/certs"
@@ -69,7 +68,7 @@ final class TestCluster: @unchecked Sendable {
             \(shareExtra)
             \(trailer)
 
-            """
+            """.replacingOccurrences(of: "@ROOT@", with: root)
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         configuration = try ConfigurationLoader.load(text: text, path: configPath).get()
         if relayed {

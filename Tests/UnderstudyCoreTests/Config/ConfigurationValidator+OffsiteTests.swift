@@ -1,0 +1,68 @@
+import Testing
+import UnderstudyCore
+
+/// `offsite` in a group and `offsite_replica` in its shares.
+@Suite struct ConfigurationValidatorOffsiteTests {
+    static func text(offsite: String = "\"gamma\"", shareExtra: String = "") -> String {
+        """
+        cluster = "c"
+        [nodes.alpha]
+        address = "a:1"
+        [nodes.beta]
+        address = "b:1"
+        [nodes.gamma]
+        address = "g:1"
+        [groups.g]
+        primary = "alpha"
+        standby = "beta"
+        offsite = \(offsite)
+        [[groups.g.shares]]
+        name = "s"
+        source = "/srv/s"
+        replica = "/mirror/s"
+        \(shareExtra)
+        """
+    }
+
+    @Test func offsiteNode_andItsReplicaPath_areRead_defaultingToTheReplicasPath() throws {
+        let configuration = try loadConfiguration(Self.text()).get()
+        let group = try #require(configuration.groups["g"])
+        #expect(group.offsite == "gamma")
+        #expect(group.offsiteFeeder == "beta")
+        #expect(group.shares.first?.offsiteReplica == "/mirror/s")
+        #expect(configuration.groups(offsiteOf: "gamma").map(\.name) == ["g"])
+        #expect(configuration.offsiteNodes(fedBy: "beta") == ["gamma"])
+        #expect(configuration.offsiteNodes(fedBy: "alpha").isEmpty)
+        let moved = try loadConfiguration(Self.text(shareExtra: "offsite_replica = \"/dr/s\"")).get()
+        #expect(moved.groups["g"]?.shares.first?.offsiteReplica == "/dr/s")
+        #expect(
+            try loadConfiguration(Self.text().replacingOccurrences(of: "offsite = \"gamma\"", with: "")).get()
+                .groups["g"]?.offsite == nil)
+    }
+
+    @Test func reports_offsiteThatIsNotANode_withSuggestion() {
+        expectSingleConfigurationProblem(
+            Self.text(offsite: "\"gamm\""), line: 11, code: .unknownNode,
+            "offsite 'gamm' of group 'g' is not a node defined in [nodes]; did you mean 'gamma'?")
+    }
+
+    @Test func reports_offsiteThatIsThePrimaryOrTheStandby() {
+        expectSingleConfigurationProblem(
+            Self.text(offsite: "\"beta\""), line: 11, code: .sameNode,
+            "group 'g' has 'beta' as its off-site node and as its standby; the off-site copy must be on a third node")
+        expectSingleConfigurationProblem(
+            Self.text(offsite: "\"alpha\""), line: 11, code: .sameNode, "and as its primary")
+    }
+
+    @Test func reports_offsiteThatIsNotAString() {
+        expectSingleConfigurationProblem(Self.text(offsite: "3"), line: 11, code: .wrongType, "'offsite'")
+    }
+
+    @Test func reports_offsiteReplicaAtTheRoot_orRelative() {
+        expectSingleConfigurationProblem(
+            Self.text(shareExtra: "offsite_replica = \"/\""), line: 16, code: .invalidPath,
+            "cannot be '/': the mirror would overwrite the off-site node's whole file system")
+        expectSingleConfigurationProblem(
+            Self.text(shareExtra: "offsite_replica = \"dr/s\""), line: 16, code: .invalidPath, "offsite_replica")
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import UnderstudyCore
+@testable import UnderstudyNode
+
+/// Issue 15's cascade: alpha (primary) → beta (standby) → gamma (off-site). The primary is read once: gamma follows
+/// beta, whose relay journal (kept on disk) tells gamma's syncs what changed.
+@Suite(.serialized)
+struct OffsiteCascadeTests {
+    static func cluster(_ label: String) throws -> TestCluster {
+        let gammaPort = try TestCluster.freePort()
+        return try TestCluster(
+            label: label, groupExtra: "offsite = \"gamma\"", shareExtra: "offsite_replica = \"@ROOT@/offsite\"",
+            trailer: """
+                [nodes.gamma]
+                address = "127.0.0.1:\(gammaPort)"
+                state_dir = "@ROOT@/gamma-state"
+                """,
+            moreNodes: ["gamma"])
+    }
+
+    static func offsiteDifferences(_ cluster: TestCluster) -> [String] {
+        TestTree.differences(TestTree.snapshot(cluster.source), TestTree.snapshot(cluster.root + "/offsite"))
+    }
+
+    static func waitForOffsite(_ cluster: TestCluster, seconds: Double = 45) async -> [String] {
+        let deadline = Date().addingTimeInterval(seconds)
+        var left = offsiteDifferences(cluster)
+        while !left.isEmpty && Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(100))
+            left = offsiteDifferences(cluster)
+        }
+        return left
+    }
+
+    static func offsiteShare(_ cluster: TestCluster) async throws -> (GroupStatus, ShareStatus) {
+        let group = try #require(try await cluster.status("gamma").groups.first)
+        return (group, try #require(group.shares.first))
+    }
+
+    @Test func changesOnThePrimary_reachTheOffsiteNode_throughTheStandby() async throws {
+        let cluster = try Self.cluster("cascade")
+        defer { Task { await cluster.remove() } }
+        for index in 0..<50 { TestTree.write(cluster.source, "docs/d\(index).txt", "document \(index)") }
+        TestTree.write(cluster.source, "big.bin", TestTree.randomBytes(2_000_000, seed: 11))
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        try cluster.start("gamma")
+        try await LiveMirrorTests.expectConverged(cluster, "the standby")
+        var left = await Self.waitForOffsite(cluster)
+        #expect(left.isEmpty, "the off-site copy: \(left.prefix(3)); log: \(cluster.recentLog)")
+
+        TestTree.write(cluster.source, "docs/d7.txt", "changed on the primary")
+        try FileManager.default.removeItem(atPath: cluster.source + "/docs/d8.txt")
+        try FileManager.default.moveItem(atPath: cluster.source + "/docs/d9.txt", toPath: cluster.source + "/moved.txt")
+        left = await Self.waitForOffsite(cluster, seconds: 20)
+        #expect(left.isEmpty, "live changes reach the off-site copy: \(left.prefix(3)); log: \(cluster.recentLog)")
+
+        let (group, share) = try await Self.offsiteShare(cluster)
+        #expect(group.role == .offsite)
+        #expect(group.peer == "beta", "fed by the standby")
+        #expect(group.peerConnected)
+        #expect(share.liveSyncs > 0, "the off-site node follows live, from the standby's relay journal")
+        #expect(
+            try await cluster.status("alpha").groups.first?.peer == "beta", "the primary serves the standby alone")
+    }
+
+    @Test func standbyRestart_resumesTheOffsiteCopy_fromItsJournal_resendingNothing() async throws {
+        let cluster = try Self.cluster("cascade-restart")
+        defer { Task { await cluster.remove() } }
+        for index in 0..<40 {
+            TestTree.write(cluster.source, "data/f\(index).bin", TestTree.randomBytes(50_000, seed: UInt64(index)))
+        }
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        try cluster.start("gamma")
+        try await LiveMirrorTests.expectConverged(cluster, "the standby")
+        #expect(await Self.waitForOffsite(cluster).isEmpty, "the first off-site copy; log: \(cluster.recentLog)")
+
+        // The off-site node is away while changes arrive on the standby; then the standby restarts.
+        let receivedBefore = try await Self.offsiteShare(cluster).1.bytesReceived
+        await cluster.stop("gamma")
+        for index in 0..<3 { TestTree.write(cluster.source, "new/n\(index).txt", "new \(index)") }
+        TestTree.write(cluster.source, "data/f5.bin", TestTree.randomBytes(50_000, seed: 99))
+        try await LiveMirrorTests.expectConverged(cluster, "the standby, meanwhile")
+        await cluster.stop("beta")
+        try cluster.start("beta")
+        try await cluster.waitUntilListening("beta")
+        try cluster.start("gamma")
+        #expect(await Self.waitForOffsite(cluster).isEmpty, "the off-site copy catches up; log: \(cluster.recentLog)")
+        let (_, share) = try await Self.offsiteShare(cluster)
+        #expect(share.fullSyncs == 0, "no comparison of the whole share: the journal said what changed")
+        #expect(share.liveSyncs >= 1)
+        // What changed: three small files and one of 50 kB; the 39 other files of 50 kB are not sent again.
+        let received = share.bytesReceived - receivedBefore
+        #expect(received < 200_000, "received \(received) bytes")
+    }
+}
