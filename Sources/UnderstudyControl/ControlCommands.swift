@@ -139,6 +139,7 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
         let failoverStatus = failover?.isActive == true ? failover?.snapshot() : nil
         groups = FollowerLag.apply(
             to: groups, links: failoverStatus?.links, startedAt: node.identity.startedAt, now: node.clock.wallTime())
+        groups = withOffsiteHops(groups, now: node.clock.wallSeconds())
         var report = NodeStatusReport(
             cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
             startedAt: node.identity.startedAt, groups: groups, failover: failoverStatus)

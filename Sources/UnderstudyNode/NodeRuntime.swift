@@ -50,9 +50,13 @@ public final class NodeRuntime: Sendable {
         var groups: [GroupStatus] = []
         var contexts: [ShareKey: ShareContext] = [:]
         let status = StatusRegistry([])
+        // The hops to off-site nodes this node feeds, each as a group seen from the sending side.
+        let hops = StatusRegistry([])
         for group in configuration.groups(whereNode: name) {
             let isPrimary = group.primary == name
             let throttle = !group.bandwidth.isUnlimited ? BandwidthThrottle(limit: group.bandwidth, now: now) : nil
+            let offsiteThrottle =
+                !group.offsiteBandwidth.isUnlimited ? BandwidthThrottle(limit: group.offsiteBandwidth, now: now) : nil
             var shares: [ShareStatus] = []
             for share in group.shares {
                 let key = "\(group.name)/\(share.name)"
@@ -75,6 +79,8 @@ public final class NodeRuntime: Sendable {
                     // Not to be trusted when the tree may have changed unseen: held while the daemon was down, or
                     // a sync cut short by a crash.
                     let heldAtStart = try database.loadOwnership(group: group.name)?.owner == name
+                    context.offsiteThrottle = offsiteThrottle
+                    context.hopStatus = hops
                     context.relay = try RelayJournal(
                         key: key, database: database, clock: clock, logger: logger,
                         trusted: cleanStart && !heldAtStart)
@@ -84,6 +90,14 @@ public final class NodeRuntime: Sendable {
                         quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
                 }
                 contexts[ShareKey(group: group.name, share: share.name)] = context
+            }
+            if let offsite = group.offsite, group.offsiteFeeder == name {
+                hops.add(
+                    GroupStatus(
+                        name: group.name, role: .primary, peer: offsite, peerConnected: false,
+                        shares: group.shares.map {
+                            ShareStatus(name: $0.name, path: $0.replica, state: .disconnected)
+                        }))
             }
             groups.append(
                 GroupStatus(

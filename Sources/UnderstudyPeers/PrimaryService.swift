@@ -215,6 +215,8 @@ package struct PrimaryService: Service, Sendable {
                 continue
             }
             let key = ShareKey(group: groupName, share: shareName)
+            // Serving the off-site node: its figures are the hop's, not this node's own of the share.
+            let hop = Self.feedsOffsite(context, peer)
             if incremental && replicaManifests[key] == nil {
                 let text = "incremental manifest for \(context.key) without an earlier one on this connection"
                 try await writer.send(.error(code: .unexpectedMessage, message: text))
@@ -228,7 +230,7 @@ package struct PrimaryService: Service, Sendable {
                 ?? SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false)
             try await writer.send(.syncScope(scope))
             try await writer.flush()
-            writer.throttle = Self.feedsOffsite(context, peer) ? context.offsiteThrottle : context.throttle
+            writer.throttle = hop ? context.offsiteThrottle : context.throttle
             let planner = SyncPlanner(options: .init(compareOwnership: node.identity.appliesOwnership))
             do {
                 let outcome = try await PrimaryShareSync(context: context, planner: planner)
@@ -241,7 +243,7 @@ package struct PrimaryService: Service, Sendable {
                     if manifest.count > 10_000 { understudy_release_free_memory() }
                 }
                 feed?.acknowledge(scope, failed: outcome.failedPaths)
-                node.saveStatus(group: groupName, share: shareName)
+                if !hop { node.saveStatus(group: groupName, share: shareName) }
             } catch {
                 context.status.setProgress(group: groupName, share: shareName, nil)
                 if let gone = NetworkFailure.peerGone(error) {
@@ -250,7 +252,7 @@ package struct PrimaryService: Service, Sendable {
                         "standby \(peer) went away during the sync of \(context.key) (\(gone)); it resumes from its last acknowledged change when it reconnects"
                     )
                     node.event(.warning, .syncInterrupted, "standby \(peer) went away: \(gone)", share: context.key)
-                    node.saveStatus(group: groupName, share: shareName)
+                    if !hop { node.saveStatus(group: groupName, share: shareName) }
                     throw error
                 }
                 context.status.update(group: groupName, share: shareName) {
@@ -259,7 +261,7 @@ package struct PrimaryService: Service, Sendable {
                 }
                 logger.error("sync \(context.key) failed: \(error)")
                 node.event(.error, .syncFailed, "\(error)", share: context.key)
-                node.saveStatus(group: groupName, share: shareName)
+                if !hop { node.saveStatus(group: groupName, share: shareName) }
                 // Tell the standby why, so its status shows the cause rather than a dropped connection.
                 if !((error as? PeerSessionError)?.isPeerGone ?? false) {
                     try? await writer.send(
@@ -277,7 +279,7 @@ package struct PrimaryService: Service, Sendable {
     /// feeds the off-site copy serves the off-site node, whether it holds the group or follows it.
     func servedContext(group: String, share: String, peer: String) -> ShareContext? {
         guard let context = node.shares[group: group, share: share] else { return nil }
-        if Self.feedsOffsite(context, peer) { return context }
+        if Self.feedsOffsite(context, peer) { return context.offsiteHop }
         guard node.owns(group: group), context.group.peer(of: node.name) == peer else { return nil }
         return context
     }
@@ -339,6 +341,16 @@ package struct PrimaryService: Service, Sendable {
             return counts[peer]!
         }
         if !connected && open > 0 { return }
+        for context in node.shares.all where Self.feedsOffsite(context, peer) {
+            context.hopStatus?.update(group: context.group.name) { status in
+                status.peerConnected = connected
+                if !connected {
+                    for index in status.shares.indices where status.shares[index].state != .error {
+                        status.shares[index].state = .disconnected
+                    }
+                }
+            }
+        }
         for group in node.configuration.groups(whereNode: node.name)
         where node.owns(group: group.name) && group.peer(of: node.name) == peer {
             node.status.update(group: group.name) { status in

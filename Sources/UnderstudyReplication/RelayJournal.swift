@@ -50,9 +50,9 @@ package final class RelayJournal: ChangeFeed, Sendable {
 
     package var captureID: UInt64 { state.withLockedValue { $0.journal.captureID } }
 
-    /// Paths waiting for the off-site node, and when the oldest was recorded (wall-clock seconds).
-    package var figures: (paths: Int, oldestAt: Double?) {
-        state.withLockedValue { ($0.journal.count, $0.journal.oldestCapturedAt) }
+    /// The paths waiting for the off-site node, and when the oldest was recorded (wall-clock seconds).
+    package func waiting() -> (paths: [String], oldestAt: Double?) {
+        state.withLockedValue { (Array($0.journal.entries.keys), $0.journal.oldestCapturedAt) }
     }
 
     /// Records paths of this node's tree that changed (or are about to), durably, then tells the off-site node's

@@ -46,6 +46,16 @@ public struct ShareContext: Sendable {
     package let room = NIOLockedValueBox(ReplicaRoom())
     /// What this node changed in its tree for the group's off-site node, on the node that feeds it; nil elsewhere.
     package var relay: RelayJournal?
+    /// The figures of the hop to the off-site node (what the syncs served to it write), apart from this share's own.
+    package var hopStatus: StatusRegistry?
+
+    /// This share as served to the off-site node: the same tree, its figures kept apart (`hopStatus`).
+    package var offsiteHop: ShareContext? {
+        guard relay != nil, let hopStatus else { return nil }
+        var hop = self
+        hop.status = hopStatus
+        return hop
+    }
 
     public init(
         group: GroupConfiguration, share: ShareConfiguration, localPath: String? = nil, index: ShareIndex,

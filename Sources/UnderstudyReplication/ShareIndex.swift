@@ -31,6 +31,11 @@ public final class ShareIndex: Sendable {
     /// The bytes of the files the index lists.
     public var totalBytes: Int64 { bytes.withLockedValue { $0 } }
 
+    /// The bytes of those of `paths` that are files the index lists.
+    public func bytes(of paths: [String]) -> Int64 {
+        records.withLockedValue { all in paths.reduce(0) { $0 + (all[$1]?.size ?? 0) } }
+    }
+
     /// Waits until every change so far is in the database.
     public func waitUntilPersisted() {
         persistence.sync {}

@@ -94,6 +94,25 @@ enum StatusTable {
             lines.append("in progress:")
             lines += progress
         }
+        let hops = report.groups.compactMap { group in group.offsiteHop.map { (group.name, $0) } }
+        if !hops.isEmpty {
+            lines.append("")
+            lines.append("off-site hops (this node feeds them):")
+            var rows = [
+                ["GROUP", "OFF-SITE", "SHARE", "STATE", "CHANGES", "BEHIND", "LAG", "THROUGHPUT", "SENT", "LAST SYNC"]
+            ]
+            for (name, hop) in hops {
+                for share in hop.shares {
+                    rows.append([
+                        name, "\(hop.node) (\(hop.connected ? "connected" : "not connected"))", share.name,
+                        share.state.rawValue, "\(share.changesPending)", ByteCount.format(share.bytesBehind ?? 0),
+                        lag(share.lagSeconds), "\(ByteCount.format(Int64(share.throughputBytesPerSecond)))/s",
+                        ByteCount.format(share.bytesSent), share.lastSyncAt.map { timestamp($0) } ?? "never",
+                    ])
+                }
+            }
+            lines += columns(rows).map { "  " + $0 }
+        }
         let archived = report.groups.flatMap { group in
             group.shares.compactMap { share in share.archive.map { ("\(group.name)/\(share.name)", $0) } }
         }

@@ -3,18 +3,23 @@ extension ConfigurationValidator {
     static let scheduleKeys = ["days", "from", "to", "bandwidth"]
     static let dayNames = ["mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7]
 
-    mutating func readBandwidth(_ table: TOMLTable, group: String, place: String) -> BandwidthLimit? {
+    /// `key` (a rate) and `key_schedule` (windows with other rates): `bandwidth` for the mirror from the holder,
+    /// `offsite_bandwidth` for the hop to the off-site node.
+    mutating func readBandwidth(
+        _ table: TOMLTable, group: String, place: String, key: String = "bandwidth"
+    ) -> BandwidthLimit? {
         var valid = true
         var limit = BandwidthLimit.unlimited
-        if table["bandwidth"] != nil {
-            if let rate = readRate(table, place: place) { limit.bytesPerSecond = rate } else { valid = false }
+        if table[key] != nil {
+            if let rate = readRate(table, place: place, key: key) { limit.bytesPerSecond = rate } else { valid = false }
         }
-        if let value = table["bandwidth_schedule"] {
-            let header = "[[\(TOMLParser.display(["groups", group, "bandwidth_schedule"]))]]"
+        let scheduleKey = key + "_schedule"
+        if let value = table[scheduleKey] {
+            let header = "[[\(TOMLParser.display(["groups", group, scheduleKey]))]]"
             guard let elements = value.array else {
                 report(
                     .wrongType, value.line,
-                    "\(Self.subject("bandwidth_schedule", place)) must be an array of tables; write each window as \(header)"
+                    "\(Self.subject(scheduleKey, place)) must be an array of tables; write each window as \(header)"
                 )
                 return nil
             }
@@ -22,7 +27,7 @@ extension ConfigurationValidator {
                 guard let window = element.table else {
                     report(
                         .wrongType, element.line,
-                        "each element of \(Self.subject("bandwidth_schedule", place)) must be a table, not \(element.typeDescription)"
+                        "each element of \(Self.subject(scheduleKey, place)) must be a table, not \(element.typeDescription)"
                     )
                     valid = false
                     continue
@@ -38,16 +43,16 @@ extension ConfigurationValidator {
     }
 
     /// nil with a problem reported, or .some(nil) for "unlimited".
-    private mutating func readRate(_ table: TOMLTable, place: String) -> Int64?? {
+    private mutating func readRate(_ table: TOMLTable, place: String, key: String = "bandwidth") -> Int64?? {
         guard
             let (text, line) = readString(
-                "bandwidth", in: table, place: place, required: true,
+                key, in: table, place: place, required: true,
                 expectation: "a rate like \"20MB/s\"")
         else { return nil }
         do throws(BandwidthError) {
             return .some(try BandwidthLimit.parseRate(text))
         } catch {
-            report(.invalidBandwidth, line, "\(Self.subject("bandwidth", place)): \(error)")
+            report(.invalidBandwidth, line, "\(Self.subject(key, place)): \(error)")
             return nil
         }
     }

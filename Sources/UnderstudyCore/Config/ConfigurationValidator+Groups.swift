@@ -4,7 +4,7 @@ extension ConfigurationValidator {
     static let groupKeys =
         [
             "primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth",
-            "bandwidth_schedule", "shares", "archives", "offsite",
+            "bandwidth_schedule", "shares", "archives", "offsite", "offsite_bandwidth", "offsite_bandwidth_schedule",
         ]
         + takeoverKeys
     static let shareKeys = [
@@ -25,6 +25,7 @@ extension ConfigurationValidator {
         var quietDelay: ConfigDuration?
         var maxDelay: ConfigDuration?
         var bandwidth: BandwidthLimit?
+        var offsiteBandwidth: BandwidthLimit?
         var live: Bool? = true
         var verifyInterval: ConfigDuration?
         var shares: [ShareDraft] = []
@@ -38,7 +39,7 @@ extension ConfigurationValidator {
             guard nameIsValid, sharesAreValid, let primary, let standby, let offsite, let resyncInterval,
                 let quietDelay,
                 let maxDelay,
-                let bandwidth, let live, let verifyInterval, let takeover, let archives
+                let bandwidth, let offsiteBandwidth, let live, let verifyInterval, let takeover, let archives
             else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
@@ -48,7 +49,8 @@ extension ConfigurationValidator {
             return GroupConfiguration(
                 name: name, primary: primary, standby: standby, offsite: offsite, resyncInterval: resyncInterval,
                 quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
-                bandwidth: bandwidth, shares: built, takeover: takeover, archives: archives)
+                bandwidth: bandwidth, offsiteBandwidth: offsiteBandwidth, shares: built, takeover: takeover,
+                archives: archives)
         }
     }
 
@@ -161,6 +163,14 @@ extension ConfigurationValidator {
             group.maxDelay = nil
         }
         group.bandwidth = readBandwidth(table, group: name, place: place)
+        group.offsiteBandwidth = readBandwidth(table, group: name, place: place, key: "offsite_bandwidth")
+        if table["offsite"] == nil, let value = table["offsite_bandwidth"] ?? table["offsite_bandwidth_schedule"] {
+            report(
+                .invalidBandwidth, value.line,
+                "group '\(name)' limits the hop to its off-site node but has none; add offsite = \"NODE\", or remove the limit"
+            )
+            group.offsiteBandwidth = nil
+        }
         if let value = table["live"] {
             if case .boolean(let live) = value.kind {
                 group.live = live

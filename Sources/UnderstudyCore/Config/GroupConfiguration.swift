@@ -30,6 +30,9 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var verifyInterval: ConfigDuration
     /// What the primary may send to the standby per second (`bandwidth`, `bandwidth_schedule`); default unlimited.
     public var bandwidth: BandwidthLimit
+    /// What the node that feeds the off-site copy may send to it per second (`offsite_bandwidth`,
+    /// `offsite_bandwidth_schedule`, local time of that node); default unlimited.
+    public var offsiteBandwidth: BandwidthLimit
     public var shares: [ShareConfiguration]
     /// Failure detection and takeover (`failover`, `service_address`, `interface`, `start`, `stop`, `fence`,
     /// `checks`, ...).
@@ -46,7 +49,8 @@ public struct GroupConfiguration: Sendable, Equatable {
         resyncInterval: ConfigDuration = Self.defaultResyncInterval,
         quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
         live: Bool = true, verifyInterval: ConfigDuration = Self.defaultVerifyInterval,
-        bandwidth: BandwidthLimit = .unlimited, shares: [ShareConfiguration],
+        bandwidth: BandwidthLimit = .unlimited, offsiteBandwidth: BandwidthLimit = .unlimited,
+        shares: [ShareConfiguration],
         takeover: TakeoverConfiguration = TakeoverConfiguration(),
         archives: [ArchiveConfiguration] = []
     ) {
@@ -60,6 +64,7 @@ public struct GroupConfiguration: Sendable, Equatable {
         self.live = live
         self.verifyInterval = verifyInterval
         self.bandwidth = bandwidth
+        self.offsiteBandwidth = offsiteBandwidth
         self.shares = shares
         self.takeover = takeover
         self.archives = archives

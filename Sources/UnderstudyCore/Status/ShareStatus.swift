@@ -48,6 +48,9 @@ public struct ShareStatus: Codable, Sendable, Equatable {
     public var captureProblem: String?
     /// Archives and history (standby only, when configured).
     public var archive: ShareArchiveStatus?
+    /// On a hop to the off-site node: the bytes of the files waiting in the relay journal (as the index knows them;
+    /// directories compared whole count as nothing).
+    public var bytesBehind: Int64?
 
     public init(name: String, path: String, state: ShareState) {
         self.name = name
@@ -77,12 +80,29 @@ public struct GroupStatus: Codable, Sendable, Equatable {
     /// On the follower: when the mirror connection to the serving node ended (nil while connected, and before the
     /// first connection since start).
     public var disconnectedAt: Date?
+    /// On the node that feeds the group's off-site copy: that hop.
+    public var offsiteHop: OffsiteHopStatus?
 
     public init(name: String, role: GroupRole, peer: String, peerConnected: Bool, shares: [ShareStatus]) {
         self.name = name
         self.role = role
         self.peer = peer
         self.peerConnected = peerConnected
+        self.shares = shares
+    }
+}
+
+/// The hop from the node that feeds a group's off-site copy to the off-site node: each share's figures as that node
+/// sends them (state, last sync, bytes sent, throughput) and as its relay journal holds them (changes waiting, their
+/// age, the bytes behind).
+public struct OffsiteHopStatus: Codable, Sendable, Equatable {
+    public var node: String
+    public var connected: Bool
+    public var shares: [ShareStatus]
+
+    public init(node: String, connected: Bool, shares: [ShareStatus]) {
+        self.node = node
+        self.connected = connected
         self.shares = shares
     }
 }

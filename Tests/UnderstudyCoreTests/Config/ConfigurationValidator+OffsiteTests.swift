@@ -65,4 +65,35 @@ import UnderstudyCore
         expectSingleConfigurationProblem(
             Self.text(shareExtra: "offsite_replica = \"dr/s\""), line: 16, code: .invalidPath, "offsite_replica")
     }
+
+    @Test func offsiteBandwidth_isReadWithItsSchedule() throws {
+        let text = Self.text().replacingOccurrences(
+            of: "offsite = \"gamma\"",
+            with: """
+                offsite = "gamma"
+                offsite_bandwidth = "8Mbit/s"
+                [[groups.g.offsite_bandwidth_schedule]]
+                from = "22:00"
+                to = "06:00"
+                bandwidth = "unlimited"
+                """)
+        let group = try #require(try loadConfiguration(text).get().groups["g"])
+        #expect(group.offsiteBandwidth.bytesPerSecond == 1_000_000)
+        #expect(group.offsiteBandwidth.schedule.count == 1)
+        #expect(group.bandwidth.isUnlimited, "the mirror from the holder keeps its own limit")
+    }
+
+    @Test func reports_offsiteBandwidth_withoutAnOffsiteNode() {
+        let text = Self.text().replacingOccurrences(
+            of: "offsite = \"gamma\"", with: "offsite_bandwidth = \"1MB/s\"")
+        expectSingleConfigurationProblem(
+            text, line: 11, code: .invalidBandwidth,
+            "group 'g' limits the hop to its off-site node but has none; add offsite = \"NODE\"")
+    }
+
+    @Test func reports_badOffsiteBandwidth_byItsKey() {
+        let text = Self.text().replacingOccurrences(
+            of: "offsite = \"gamma\"", with: "offsite = \"gamma\"\noffsite_bandwidth = \"8Mbit\"")
+        expectSingleConfigurationProblem(text, line: 12, code: .invalidBandwidth, "'offsite_bandwidth'")
+    }
 }

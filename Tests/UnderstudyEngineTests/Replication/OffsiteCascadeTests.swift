@@ -63,6 +63,16 @@ struct OffsiteCascadeTests {
         #expect(share.liveSyncs > 0, "the off-site node follows live, from the standby's relay journal")
         #expect(
             try await cluster.status("alpha").groups.first?.peer == "beta", "the primary serves the standby alone")
+        // The standby shows the hop it feeds, apart from its own figures of the share.
+        let standby = try #require(try await cluster.status("beta").groups.first)
+        let hop = try #require(standby.offsiteHop)
+        #expect(hop.node == "gamma" && hop.connected)
+        #expect(hop.shares.first?.lastSyncAt != nil)
+        #expect((hop.shares.first?.bytesSent ?? 0) > 2_000_000, "what went to gamma")
+        #expect(hop.shares.first?.changesPending == 0)
+        #expect(standby.role == .standby)
+        #expect(standby.shares.first?.bytesSent == 0, "the standby's own share sends nothing")
+        #expect((standby.shares.first?.bytesReceived ?? 0) > 2_000_000)
     }
 
     @Test func standbyRestart_resumesTheOffsiteCopy_fromItsJournal_resendingNothing() async throws {
@@ -83,6 +93,11 @@ struct OffsiteCascadeTests {
         for index in 0..<3 { TestTree.write(cluster.source, "new/n\(index).txt", "new \(index)") }
         TestTree.write(cluster.source, "data/f5.bin", TestTree.randomBytes(50_000, seed: 99))
         try await LiveMirrorTests.expectConverged(cluster, "the standby, meanwhile")
+        let waiting = try #require(try await cluster.status("beta").groups.first?.offsiteHop)
+        #expect(!waiting.connected)
+        #expect((waiting.shares.first?.changesPending ?? 0) >= 4, "\(waiting)")
+        #expect((waiting.shares.first?.bytesBehind ?? 0) >= 50_000, "\(waiting)")
+        #expect((waiting.shares.first?.lagSeconds ?? 0) > 0, "\(waiting)")
         await cluster.stop("beta")
         try cluster.start("beta")
         try await cluster.waitUntilListening("beta")

@@ -26,3 +26,29 @@ extension ControlCommands {
         return ReplicaCapacity.warnings(order.compactMap { uses[$0] })
     }
 }
+
+extension ControlCommands {
+    /// Each group this node feeds an off-site copy of gets that hop: the figures of the syncs served to it, and what
+    /// its relay journal holds (changes waiting, their age, the bytes behind).
+    func withOffsiteHops(_ groups: [GroupStatus], now: Double) -> [GroupStatus] {
+        groups.map { group in
+            let contexts = node.shares.of(group: group.name).filter { $0.relay != nil }
+            guard let offsite = contexts.first?.group.offsite,
+                let hop = contexts.first?.hopStatus?.snapshot(now: node.now()).first(where: { $0.name == group.name })
+            else { return group }
+            var group = group
+            var shares = hop.shares
+            for index in shares.indices {
+                guard let context = contexts.first(where: { $0.share.name == shares[index].name }),
+                    let relay = context.relay
+                else { continue }
+                let waiting = relay.waiting()
+                shares[index].changesPending = Int64(waiting.paths.count)
+                shares[index].lagSeconds = waiting.oldestAt.map { max(0, now - $0) } ?? 0
+                shares[index].bytesBehind = context.index.bytes(of: waiting.paths)
+            }
+            group.offsiteHop = OffsiteHopStatus(node: offsite, connected: hop.peerConnected, shares: shares)
+            return group
+        }
+    }
+}
