@@ -62,6 +62,90 @@ struct ManyPrimariesScenarioTests {
     }
 }
 
+extension ManyPrimariesScenarioTests {
+    /// Two primaries, one standby, an off-site node over a slow WAN (40 ms round trip, 8 Mbit/s, 0.5 % loss towards
+    /// it): the off-site node follows beta for both groups, before alpha dies and after beta took web over (then what
+    /// web's service changes on beta goes on to omega the same way).
+    @Test func offsiteNode_keepsReceivingBothGroups_fromTheStandby_beforeAndAfterItTakesOneOver() throws {
+        let lab = try FailoverLab("m2")
+        defer { lab.shutdown() }
+        try lab.configure(notify: false, secondPrimary: true, offsite: true)
+        let shaped = lab.lab("shape", "PREFIX")
+        #expect(shaped.status == 0, "\(shaped.output)")
+        let site = lab.directory + "/site"
+        for index in 0..<40 {
+            FileManager.default.createFile(
+                atPath: site + "/page-\(index).html", contents: Data(repeating: UInt8(65 + index % 26), count: 20_000))
+        }
+        for node in ["alpha", "delta", "beta", "omega"] { try lab.start(node) }
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) {
+                lab.clientAnswer() == "lab-service alpha" && lab.clientAnswer(url: Self.mailURL) == "lab-service delta"
+            }, "each primary serves its group")
+        let offsiteSite = lab.directory + "/offsite-site"
+        let offsiteMail = lab.directory + "/offsite-mail"
+        let mailSource = lab.directory + "/mail-source"
+        #expect(
+            FailoverLab.waitUntil(seconds: 60) {
+                TreeSnapshot(site) == TreeSnapshot(offsiteSite) && TreeSnapshot(mailSource) == TreeSnapshot(offsiteMail)
+            }, "omega gets both groups over the WAN: \(lab.logs("omega", last: 40))")
+
+        let writer = SpoolWriter(source: mailSource, replica: lab.directory + "/mail-replica")
+        writer.start(seconds: 10)
+        usleep(2_000_000)
+        let failedAt = PollLog.now()
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        kill(try #require(lab.servicePID("alpha")), SIGKILL)
+        _ = lab.lab("isolate", "PREFIX", "alpha")
+        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer() == "lab-service beta" }, "beta serves web")
+        let tookOverAt = PollLog.now()
+        // What web's service now changes on beta, its live data.
+        let live = lab.directory + "/replica"
+        for index in 0..<5 {
+            FileManager.default.createFile(
+                atPath: live + "/after-takeover-\(index).html", contents: Data("written on beta \(index)\n".utf8))
+        }
+        writer.wait()
+        let lags = writer.samples().filter { $0.writtenAt >= failedAt - 1 && $0.writtenAt <= tookOverAt + 2 }
+            .compactMap(\.lag)
+        #expect(!lags.isEmpty && lags.allSatisfy { $0 < 1.0 }, "mail's lag on beta during web's takeover: \(lags)")
+
+        #expect(
+            FailoverLab.waitUntil(seconds: 60) {
+                TreeSnapshot(live) == TreeSnapshot(offsiteSite) && TreeSnapshot(mailSource) == TreeSnapshot(offsiteMail)
+            },
+            "omega follows beta for web now, and for mail still: web \(TreeSnapshot(live).difference(TreeSnapshot(offsiteSite)).prefix(3)), mail \(TreeSnapshot(mailSource).difference(TreeSnapshot(offsiteMail)).prefix(3)); omega: \(lab.logs("omega", last: 30))"
+        )
+        let beta = lab.status("beta")
+        #expect(beta.components(separatedBy: "\"offsiteHop\"").count - 1 == 2, "beta feeds both hops: \(beta)")
+        let omega = lab.status("omega")
+        #expect(omega.components(separatedBy: "\"role\" : \"offsite\"").count - 1 == 2, "\(omega)")
+        #expect(!omega.contains("\"peerConnected\" : false"), "omega is connected to beta for both: \(omega)")
+    }
+}
+
+/// A tree's files by relative path, with their contents (understudy's own marks left out), for comparing copies.
+struct TreeSnapshot: Equatable {
+    var files: [String: Data] = [:]
+
+    init(_ root: String) {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return }
+        while let path = walker.nextObject() as? String {
+            if (path as NSString).lastPathComponent.hasPrefix(".understudy") { continue }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root + "/" + path, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            else { continue }
+            files[path] = FileManager.default.contents(atPath: root + "/" + path)
+        }
+    }
+
+    /// Paths that differ (missing on one side, or other content).
+    func difference(_ other: TreeSnapshot) -> [String] {
+        Set(files.keys).union(other.files.keys).filter { files[$0] != other.files[$0] }.sorted()
+    }
+}
+
 /// Writes a file into a share every 100 ms and times when each shows up in the replica (polled every 10 ms).
 final class SpoolWriter: @unchecked Sendable {
     struct Sample {

@@ -15,6 +15,7 @@ final class FailoverLab: @unchecked Sendable {
 
     let prefix: String
     let directory: String
+    private var offsite = false
     private var daemons: [String: Process] = [:]
     private var helpers: [Process] = []
 
@@ -33,10 +34,13 @@ final class FailoverLab: @unchecked Sendable {
     /// - Parameter witness: gamma is the group's witness, with a link to each node (wa to alpha, wb to beta).
     /// - Parameter secondPrimary: delta is the primary of a second group, `mail` (its own service on
     ///   `mailAddress`, port 8025, its share `mail-source`), which beta protects too, over the link ded2 and the LAN.
+    /// - Parameter offsite: omega keeps an off-site copy of every group (`offsite-site`, `offsite-mail`), fed by beta
+    ///   over the lab's WAN (see `scripts/lab shape`).
     func configure(
         heartbeat: String = "", group: String = "", nodeTables: String = "", notify: Bool = true, witness: Bool = false,
-        secondPrimary: Bool = false
+        secondPrimary: Bool = false, offsite: Bool = false
     ) throws {
+        self.offsite = offsite
         try writeServiceScripts(name: "", label: "service", port: 80)
         try writeServiceScripts(name: "-mail", label: "mail", port: 8025)
         if secondPrimary {
@@ -96,6 +100,7 @@ final class FailoverLab: @unchecked Sendable {
         start = ["\(directory)/start.sh"]
         stop = ["\(directory)/stop.sh"]
         \(witness ? "witness = \"gamma\"" : "")
+        \(offsite ? "offsite = \"omega\"" : "")
         \(group)
         [[groups.web.checks]]
         name = "web"
@@ -107,8 +112,11 @@ final class FailoverLab: @unchecked Sendable {
         name = "site"
         source = "\(directory)/site"
         replica = "\(directory)/replica"
+        \(offsite ? "offsite_replica = \"\(directory)/offsite-site\"" : "")
 
         \(secondPrimary ? secondGroup : "")
+
+        \(offsite ? "[nodes.omega]\naddress = \"10.77.7.6:7700\"\nstate_dir = \"\(directory)/omega\"" : "")
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let (status, output) = Self.run([Self.binary, "init", "--config", configPath])
         guard status == 0 else { throw LabError("understudy init failed: \(output)") }
@@ -129,6 +137,7 @@ final class FailoverLab: @unchecked Sendable {
         [groups.mail]
         primary = "delta"
         standby = "beta"
+        \(offsite ? "offsite = \"omega\"" : "")
         service_address = "\(Self.mailAddress)/24"
         interface = "lan0"
         start = ["\(directory)/start-mail.sh"]
@@ -143,6 +152,7 @@ final class FailoverLab: @unchecked Sendable {
         name = "spool"
         source = "\(directory)/mail-source"
         replica = "\(directory)/mail-replica"
+        \(offsite ? "offsite_replica = \"\(directory)/offsite-mail\"" : "")
         """
     }
 
