@@ -110,4 +110,58 @@ struct OffsiteCascadeTests {
         let received = share.bytesReceived - receivedBefore
         #expect(received < 200_000, "received \(received) bytes")
     }
+
+    /// Changes come twice as fast as the hop to the off-site node may carry them: the relay journal absorbs them, one
+    /// entry per path however often it changed, the lag grows and then comes back, and nothing is compared whole or
+    /// sent twice.
+    @Test func changeRateAboveTheOffsiteLinksRate_isAbsorbedByTheJournal_andCaughtUp() async throws {
+        let gammaPort = try TestCluster.freePort()
+        let cluster = try TestCluster(
+            label: "cascade-peak",
+            groupExtra: "offsite = \"gamma\"\noffsite_bandwidth = \"200KB/s\"",
+            shareExtra: "offsite_replica = \"@ROOT@/offsite\"",
+            trailer: """
+                [nodes.gamma]
+                address = "127.0.0.1:\(gammaPort)"
+                state_dir = "@ROOT@/gamma-state"
+                """,
+            moreNodes: ["gamma"])
+        defer { Task { await cluster.remove() } }
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        try cluster.start("gamma")
+        TestTree.write(cluster.source, "seed.txt", "first")
+        #expect(await Self.waitForOffsite(cluster).isEmpty, "log: \(cluster.recentLog)")
+
+        // 400 kB/s for 12 s (twice the hop's 200 kB/s), rewriting 20 files of 40 kB again and again.
+        var written = 0
+        var peak: Double = 0
+        let started = Date()
+        var round = 0
+        while Date().timeIntervalSince(started) < 12 {
+            for index in 0..<10 {
+                let file = (round * 10 + index) % 20
+                TestTree.write(
+                    cluster.source, "hot/f\(file).bin", TestTree.randomBytes(40_000, seed: UInt64(round * 100 + index)))
+                written += 40_000
+            }
+            round += 1
+            if let hop = try await cluster.status("beta").groups.first?.offsiteHop?.shares.first {
+                peak = max(peak, hop.lagSeconds)
+            }
+            try await Task.sleep(for: .milliseconds(1000))
+        }
+        try await LiveMirrorTests.expectConverged(cluster, seconds: 30, "the standby keeps up")
+        let left = await Self.waitForOffsite(cluster, seconds: 60)
+        #expect(left.isEmpty, "the off-site copy catches up after the peak: \(left.prefix(3)); \(cluster.recentLog)")
+        let hop = try #require(try await cluster.status("beta").groups.first?.offsiteHop?.shares.first)
+        let (_, offsite) = try await Self.offsiteShare(cluster)
+        print(
+            "peak: \(written) bytes written in 12 s, \(hop.bytesSent) sent to the off-site node, its lag peaked at \(String(format: "%.1f", peak)) s"
+        )
+        #expect(peak > 1, "the hop fell behind during the peak (lag \(peak) s)")
+        #expect(hop.changesPending == 0 && hop.lagSeconds < 5, "and caught up: \(hop)")
+        #expect(offsite.fullSyncs == 1, "one full comparison, the first; none since: \(offsite.fullSyncs)")
+        #expect(hop.bytesSent < Int64(written), "a file rewritten many times went once per sync: \(hop.bytesSent)")
+    }
 }
