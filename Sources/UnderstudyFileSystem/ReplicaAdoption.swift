@@ -11,7 +11,7 @@ import UnderstudyCore
 /// what to do with what is there: `understudy adopt GROUP/SHARE --keep` (mirror over it) or `--move-aside`.
 ///
 /// A replica mirrored into by a version without marks is recognized by the files its index lists, and marked.
-package enum ReplicaAdoption {
+public enum ReplicaAdoption {
     static let markerName = ".understudy.replica"
 
     package enum Verdict: Sendable, Equatable {
@@ -23,12 +23,12 @@ package enum ReplicaAdoption {
         case refused(entries: Int, sample: [String])
     }
 
-    package struct Identity: Sendable, Equatable {
+    public struct Identity: Sendable, Equatable {
         var cluster: String
         var share: String
         var node: String
 
-        package init(cluster: String, share: String, node: String) {
+        public init(cluster: String, share: String, node: String) {
             self.cluster = cluster
             self.share = share
             self.node = node
@@ -111,6 +111,11 @@ package enum ReplicaAdoption {
         }
         guard let cluster = fields["cluster"], let share = fields["share"] else { return nil }
         return Marker(cluster: cluster, share: share)
+    }
+
+    /// Marks `path` as the replica of `identity`'s share (a seed adopted into place).
+    package static func mark(_ path: String, identity: Identity, how: String) throws {
+        try writeMarker(path, identity: identity, how: how)
     }
 
     private static func writeMarker(_ path: String, identity: Identity, how: String) throws {

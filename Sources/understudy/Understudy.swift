@@ -11,7 +11,7 @@ struct Understudy: AsyncParsableCommand {
             FailoverCommand.self,
             ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self,
             SwitchoverCommand.self, FailbackCommand.self, ConflictsCommand.self, AdoptCommand.self, GuardCommand.self,
-            UserCommand.self, TokenCommand.self, MaintenanceCommand.self,
+            UserCommand.self, TokenCommand.self, MaintenanceCommand.self, SeedCommand.self,
         ]
     )
 }
