@@ -173,7 +173,9 @@ package struct PrimaryShareSync {
             context.logger.warning(
                 "\(context.key): \(untold) more path problems since the last report, not told one by one")
         }
-        let fileSender = try FileSender(share: try ShareDirectory(path: context.localPath, create: false))
+        let fileSender = try FileSender(
+            share: try ShareDirectory(path: context.localPath, create: false),
+            compressionLevel: context.compressionLevel)
         // Names the standby's file system cannot store stay out of the plan: sending them again cannot help.
         let planning = SourcePlanning(
             planner: planner, unusable: context.unusablePaths.all, refusedRenames: context.refusedRenames.all)

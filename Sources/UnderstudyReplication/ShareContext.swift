@@ -38,6 +38,9 @@ public struct ShareContext: Sendable {
     package var throttle: BandwidthThrottle?
     /// The limit of the hop to the off-site node, on the node that feeds it; nil when unlimited.
     package var offsiteThrottle: BandwidthThrottle?
+    /// The zstd level of what this node sends of the share (1 to the standby; the group's `offsite_compression` to the
+    /// off-site node).
+    package var compressionLevel: Int32 = 1
     /// One writer of the replica at a time (a sync, an archive, an in-place restore); shared by every copy.
     package let replicaGate = ReplicaGate()
     /// History and archives of the replica (standby).
@@ -54,6 +57,7 @@ public struct ShareContext: Sendable {
         guard relay != nil, let hopStatus else { return nil }
         var hop = self
         hop.status = hopStatus
+        hop.compressionLevel = Int32(group.offsiteCompression)
         return hop
     }
 

@@ -5,6 +5,7 @@ extension ConfigurationValidator {
         [
             "primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth",
             "bandwidth_schedule", "shares", "archives", "offsite", "offsite_bandwidth", "offsite_bandwidth_schedule",
+            "offsite_compression",
         ]
         + takeoverKeys
     static let shareKeys = [
@@ -26,6 +27,7 @@ extension ConfigurationValidator {
         var maxDelay: ConfigDuration?
         var bandwidth: BandwidthLimit?
         var offsiteBandwidth: BandwidthLimit?
+        var offsiteCompression: Int? = GroupConfiguration.defaultOffsiteCompression
         var live: Bool? = true
         var verifyInterval: ConfigDuration?
         var shares: [ShareDraft] = []
@@ -39,7 +41,8 @@ extension ConfigurationValidator {
             guard nameIsValid, sharesAreValid, let primary, let standby, let offsite, let resyncInterval,
                 let quietDelay,
                 let maxDelay,
-                let bandwidth, let offsiteBandwidth, let live, let verifyInterval, let takeover, let archives
+                let bandwidth, let offsiteBandwidth, let offsiteCompression, let live, let verifyInterval, let takeover,
+                let archives
             else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
@@ -49,7 +52,8 @@ extension ConfigurationValidator {
             return GroupConfiguration(
                 name: name, primary: primary, standby: standby, offsite: offsite, resyncInterval: resyncInterval,
                 quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
-                bandwidth: bandwidth, offsiteBandwidth: offsiteBandwidth, shares: built, takeover: takeover,
+                bandwidth: bandwidth, offsiteBandwidth: offsiteBandwidth, offsiteCompression: offsiteCompression,
+                shares: built, takeover: takeover,
                 archives: archives)
         }
     }
@@ -164,10 +168,16 @@ extension ConfigurationValidator {
         }
         group.bandwidth = readBandwidth(table, group: name, place: place)
         group.offsiteBandwidth = readBandwidth(table, group: name, place: place, key: "offsite_bandwidth")
-        if table["offsite"] == nil, let value = table["offsite_bandwidth"] ?? table["offsite_bandwidth_schedule"] {
+        group.offsiteCompression = readInteger(
+            "offsite_compression", table, place: place, default: GroupConfiguration.defaultOffsiteCompression,
+            range: 1...19)
+        if table["offsite"] == nil,
+            let value = table["offsite_bandwidth"] ?? table["offsite_bandwidth_schedule"]
+                ?? table["offsite_compression"]
+        {
             report(
                 .invalidBandwidth, value.line,
-                "group '\(name)' limits the hop to its off-site node but has none; add offsite = \"NODE\", or remove the limit"
+                "group '\(name)' sets how to reach its off-site node but has none; add offsite = \"NODE\", or remove the setting"
             )
             group.offsiteBandwidth = nil
         }

@@ -33,6 +33,10 @@ public struct GroupConfiguration: Sendable, Equatable {
     /// What the node that feeds the off-site copy may send to it per second (`offsite_bandwidth`,
     /// `offsite_bandwidth_schedule`, local time of that node); default unlimited.
     public var offsiteBandwidth: BandwidthLimit
+    /// The zstd level of what goes to the off-site node (`offsite_compression`, 1 to 19, default 3): a slow link
+    /// pays for more CPU; the hop from the holder, on a LAN, stays at 1.
+    public var offsiteCompression: Int
+    public static let defaultOffsiteCompression = 3
     public var shares: [ShareConfiguration]
     /// Failure detection and takeover (`failover`, `service_address`, `interface`, `start`, `stop`, `fence`,
     /// `checks`, ...).
@@ -50,7 +54,7 @@ public struct GroupConfiguration: Sendable, Equatable {
         quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
         live: Bool = true, verifyInterval: ConfigDuration = Self.defaultVerifyInterval,
         bandwidth: BandwidthLimit = .unlimited, offsiteBandwidth: BandwidthLimit = .unlimited,
-        shares: [ShareConfiguration],
+        offsiteCompression: Int = Self.defaultOffsiteCompression, shares: [ShareConfiguration],
         takeover: TakeoverConfiguration = TakeoverConfiguration(),
         archives: [ArchiveConfiguration] = []
     ) {
@@ -65,6 +69,7 @@ public struct GroupConfiguration: Sendable, Equatable {
         self.verifyInterval = verifyInterval
         self.bandwidth = bandwidth
         self.offsiteBandwidth = offsiteBandwidth
+        self.offsiteCompression = offsiteCompression
         self.shares = shares
         self.takeover = takeover
         self.archives = archives

@@ -88,12 +88,22 @@ import UnderstudyCore
             of: "offsite = \"gamma\"", with: "offsite_bandwidth = \"1MB/s\"")
         expectSingleConfigurationProblem(
             text, line: 11, code: .invalidBandwidth,
-            "group 'g' limits the hop to its off-site node but has none; add offsite = \"NODE\"")
+            "group 'g' sets how to reach its off-site node but has none; add offsite = \"NODE\"")
     }
 
     @Test func reports_badOffsiteBandwidth_byItsKey() {
         let text = Self.text().replacingOccurrences(
             of: "offsite = \"gamma\"", with: "offsite = \"gamma\"\noffsite_bandwidth = \"8Mbit\"")
         expectSingleConfigurationProblem(text, line: 12, code: .invalidBandwidth, "'offsite_bandwidth'")
+    }
+
+    @Test func offsiteCompression_defaultsToThree_andIsBounded() throws {
+        #expect(try loadConfiguration(Self.text()).get().groups["g"]?.offsiteCompression == 3)
+        let nine = Self.text().replacingOccurrences(
+            of: "offsite = \"gamma\"", with: "offsite = \"gamma\"\noffsite_compression = 9")
+        #expect(try loadConfiguration(nine).get().groups["g"]?.offsiteCompression == 9)
+        let bad = Self.text().replacingOccurrences(
+            of: "offsite = \"gamma\"", with: "offsite = \"gamma\"\noffsite_compression = 25")
+        expectSingleConfigurationProblem(bad, line: 12, code: .invalidValue, "it must be from 1 to 19")
     }
 }

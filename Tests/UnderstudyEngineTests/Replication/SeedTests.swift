@@ -89,3 +89,51 @@ struct SeedTests {
         #expect(FileManager.default.fileExists(atPath: disk + "/data/a.txt"), "the seed is left as it was")
     }
 }
+
+/// A large file on its way to the off-site node, cut off by a crash of that node, resumes where it stopped.
+@Suite(.serialized)
+struct OffsiteResumeTests {
+    @Test func largeFileCutOffOnTheWayToTheOffsiteNode_resumesWhereItStopped() async throws {
+        let gammaPort = try TestCluster.freePort()
+        let cluster = try TestCluster(
+            label: "offsite-resume", groupExtra: "offsite = \"gamma\"\noffsite_bandwidth = \"8MB/s\"",
+            shareExtra: "offsite_replica = \"@ROOT@/offsite\"",
+            trailer: """
+                [nodes.gamma]
+                address = "127.0.0.1:\(gammaPort)"
+                state_dir = "@ROOT@/gamma-state"
+                """,
+            moreNodes: ["gamma"])
+        defer { Task { await cluster.remove() } }
+        let size = 40 << 20
+        TestTree.writeRandomFile(cluster.source, "big.bin", size: size)
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        try await LiveMirrorTests.expectConverged(cluster, seconds: 60, "the standby")
+
+        // What gamma has of big.bin: the file, or the partial copy it keeps while receiving.
+        let offsite = cluster.root + "/offsite"
+        let arrived: @Sendable () -> Int = {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: offsite)) ?? []
+            return names.filter { $0.hasSuffix("big.bin") }.map {
+                (try? FileManager.default.attributesOfItem(atPath: offsite + "/" + $0)[.size] as? Int) ?? 0
+            }.max() ?? 0
+        }
+        let first = try DaemonProcess(config: cluster.configPath, node: "gamma", log: cluster.root + "/gamma.log")
+        let deadline = Date().addingTimeInterval(60)
+        while arrived() < size / 2 && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        first.kill9()
+        let progress = arrived()
+        #expect(progress >= size / 2 && progress < size, "cut off part-way: \(progress) of \(size) bytes")
+        let sentBefore = try await cluster.status("beta").groups.first?.offsiteHop?.shares.first?.bytesSent ?? 0
+
+        let second = try DaemonProcess(config: cluster.configPath, node: "gamma", log: cluster.root + "/gamma.log")
+        defer { second.terminate() }
+        #expect(await OffsiteCascadeTests.waitForOffsite(cluster, seconds: 60).isEmpty)
+        let sentAfter = try await cluster.status("beta").groups.first?.offsiteHop?.shares.first?.bytesSent ?? 0
+        let resent = sentAfter - sentBefore
+        #expect(
+            resent < Int64(size - progress + (4 << 20)),
+            "after the restart \(resent) bytes went to gamma; \(size - progress) were missing, the file is \(size)")
+    }
+}
