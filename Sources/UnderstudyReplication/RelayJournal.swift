@@ -19,8 +19,7 @@ import UnderstudyWire
 package final class RelayJournal: ChangeFeed, Sendable {
     private struct State {
         var journal: ChangeJournal
-        var subscribers: [Int: AsyncStream<Void>.Continuation] = [:]
-        var nextSubscriber = 0
+        var subscribers = FeedSubscribers()
     }
 
     let key: String
@@ -74,7 +73,7 @@ package final class RelayJournal: ChangeFeed, Sendable {
                     })
             return (
                 (state.journal.captureID, state.journal.sequence, entries, coarsened),
-                Array(state.subscribers.values)
+                state.subscribers.all
             )
         }
         do {
@@ -89,18 +88,11 @@ package final class RelayJournal: ChangeFeed, Sendable {
     }
 
     package func changes() -> (id: Int, stream: AsyncStream<Void>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let id = state.withLockedValue { state -> Int in
-            state.nextSubscriber += 1
-            state.subscribers[state.nextSubscriber] = continuation
-            if state.journal.count > 0 { continuation.yield() }
-            return state.nextSubscriber
-        }
-        return (id, stream)
+        state.withLockedValue { $0.subscribers.add(pending: $0.journal.count > 0) }
     }
 
     package func unsubscribe(_ id: Int) {
-        state.withLockedValue { $0.subscribers.removeValue(forKey: id) }?.finish()
+        state.withLockedValue { $0.subscribers.remove(id) }?.finish()
     }
 
     package func scope(resume: ResumePoint?) -> SyncScope {

@@ -20,8 +20,7 @@ package final class ShareCapture: Sendable {
     private struct State {
         var aggregator: ChangeAggregator
         var journal: ChangeJournal
-        var subscribers: [Int: AsyncStream<Void>.Continuation] = [:]
-        var nextSubscriber = 0
+        var subscribers = FeedSubscribers()
         var problem: String?
         var stopped = false
     }
@@ -77,8 +76,7 @@ package final class ShareCapture: Sendable {
     func stop() {
         let subscribers = state.withLockedValue { state -> [AsyncStream<Void>.Continuation] in
             state.stopped = true
-            defer { state.subscribers.removeAll() }
-            return Array(state.subscribers.values)
+            return state.subscribers.removeAll()
         }
         watcher.withLockedValue { $0?.stop() }
         ring()
@@ -93,18 +91,11 @@ package final class ShareCapture: Sendable {
 
     /// Yields whenever the journal gained changes (coalesced: one element stands for any number).
     package func changes() -> (id: Int, stream: AsyncStream<Void>) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let id = state.withLockedValue { state -> Int in
-            state.nextSubscriber += 1
-            state.subscribers[state.nextSubscriber] = continuation
-            if state.journal.count > 0 { continuation.yield() }
-            return state.nextSubscriber
-        }
-        return (id, stream)
+        state.withLockedValue { $0.subscribers.add(pending: $0.journal.count > 0) }
     }
 
     package func unsubscribe(_ id: Int) {
-        state.withLockedValue { $0.subscribers.removeValue(forKey: id) }?.finish()
+        state.withLockedValue { $0.subscribers.remove(id) }?.finish()
     }
 
     /// What the sync the standby opened with `resume` compares: only the journal's paths when the standby's
@@ -151,7 +142,7 @@ package final class ShareCapture: Sendable {
                         "change events of \(context.key) were lost (inotify queue overflow); comparing \(batch.scope.first(where: \.recursive)?.path ?? "") again by a stat walk"
                     )
                 }
-                return (Array(state.subscribers.values), batch.scope)
+                return (state.subscribers.all, batch.scope)
             }
             guard let (notify, scope) = flushed else { continue }
             // This node holds the group and feeds its off-site copy too.
