@@ -70,7 +70,14 @@ import Testing
                 do { _ = try StateDirectoryLock(stateDirectory: state, node: "alpha") }
                 // Another open file of the lock (as the guardian's inherited one), saying a daemon no longer alive ran.
                 let held = open(state + "/daemon.lock", O_RDWR)
-                #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+                // A process another test spawns at that moment holds a copy of the dropped lock's file until it
+                // execs: wait for it (bounded, 5 s).
+                var locked = false
+                for _ in 0..<250 where held >= 0 && !locked {
+                    locked = flock(held, LOCK_EX | LOCK_NB) == 0
+                    if !locked { usleep(20_000) }
+                }
+                #expect(locked)
                 defer { close(held) }
                 _ = ftruncate(held, 0)
                 _ = pwrite(held, "running 2147483646 2026-12-04T00:00:00Z\n", 40, 0)
