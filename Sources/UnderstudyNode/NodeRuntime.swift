@@ -75,15 +75,20 @@ public final class NodeRuntime: Sendable {
                     index: try ShareIndex(key: key, database: database, logger: logger), status: status,
                     database: database, logger: logger, clock: clock)
                 context.throttle = throttle
+                if group.offsite != nil {
+                    // Both may feed the off-site node: the standby always, the primary while the standby is out of
+                    // its reach.
+                    context.offsiteThrottle = offsiteThrottle
+                    context.hopStatus = hops
+                }
                 if group.offsite != nil && group.offsiteFeeder == name {
                     // Not to be trusted when the tree may have changed unseen: held while the daemon was down, or
                     // a sync cut short by a crash.
                     let heldAtStart = try database.loadOwnership(group: group.name)?.owner == name
-                    context.offsiteThrottle = offsiteThrottle
-                    context.hopStatus = hops
-                    context.relay = try RelayJournal(
+                    let relay = try RelayJournal(
                         key: key, database: database, clock: clock, logger: logger,
                         trusted: cleanStart && !heldAtStart)
+                    context.relaySlot.withLockedValue { $0 = relay }
                 }
                 if group.live {
                     context.captureConfiguration = ChangeAggregator.Configuration(
@@ -91,7 +96,7 @@ public final class NodeRuntime: Sendable {
                 }
                 contexts[ShareKey(group: group.name, share: share.name)] = context
             }
-            if let offsite = group.offsite, group.offsiteFeeder == name {
+            if let offsite = group.offsite {
                 hops.add(
                     GroupStatus(
                         name: group.name, role: .primary, peer: offsite, peerConnected: false,

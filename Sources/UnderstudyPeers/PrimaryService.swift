@@ -275,18 +275,32 @@ package struct PrimaryService: Service, Sendable {
         }
     }
 
-    /// The share when this node serves it to `peer` now: its holder serves the group's other node; the node that
-    /// feeds the off-site copy serves the off-site node, whether it holds the group or follows it.
+    /// The share when this node serves it to `peer` now: its holder serves the group's other node; the standby serves
+    /// the off-site node, whether it holds the group or follows it, and so does the primary when the off-site node
+    /// comes to it (its standby out of reach: a relay journal starts then).
     func servedContext(group: String, share: String, peer: String) -> ShareContext? {
         guard let context = node.shares[group: group, share: share] else { return nil }
-        if Self.feedsOffsite(context, peer) { return context.offsiteHop }
+        if context.group.offsite == peer, context.hopStatus != nil {
+            if context.relay == nil {
+                do {
+                    _ = try context.startRelay()
+                    node.logger.notice(
+                        "group \(group): the off-site node \(peer) follows this node for \(context.key) (its standby is out of its reach); a new relay journal, so it compares the trees once"
+                    )
+                } catch {
+                    node.logger.error("cannot start a relay journal for \(context.key): \(error)")
+                    return nil
+                }
+            }
+            return context.offsiteHop
+        }
         guard node.owns(group: group), context.group.peer(of: node.name) == peer else { return nil }
         return context
     }
 
-    /// Whether `peer` is the off-site node this node feeds the share to.
+    /// Whether `peer` is the off-site node this node may feed the share to.
     static func feedsOffsite(_ context: ShareContext, _ peer: String) -> Bool {
-        context.relay != nil && context.group.offsite == peer
+        context.hopStatus != nil && context.group.offsite == peer
     }
 
     /// Where `peer`'s syncs of the share take their scope: the relay journal for the off-site node, the change capture

@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import UnderstudyCore
+import UnderstudyTransport
 
 /// The follower's choice of network path to the serving node (see `MirrorRoute`): watching the path in use, and
 /// telling when the mirror moved.
@@ -61,5 +62,40 @@ extension StandbyGroupService {
                     ? ""
                     : "Nothing already mirrored is sent again: the mirror resumes from its last acknowledged change. It moves back to \(route.paths[0]) once that link has been up for \(Int(route.settle)) s.",
                 time: node.clock.wallSeconds()))
+    }
+
+    static let roundsBeforeAnotherFeeder = 3
+    static let preferredFeederBack = "the off-site copy's feeder"
+
+    /// The mirror route to `peer` (its address and the links both nodes have), or nil for a node not configured.
+    func mirrorRoute(to peer: String) -> MirrorRoute? {
+        guard let settings = node.configuration.nodes[peer] else { return nil }
+        return MirrorRoute(
+            paths: MirrorRoute.paths(from: node.identity.settings, to: settings),
+            settle: max(2, 2 * node.configuration.heartbeat.deadTime.seconds))
+    }
+
+    /// On the off-site node following the primary because the standby could not be reached: every 30 s, whether the
+    /// standby answers again (an authenticated connection); then this connection is left, to follow it.
+    func watchPreferredFeeder(_ preferred: String, leaving: NIOLockedValueBox<String?>, channel: any Channel) async {
+        guard let route = mirrorRoute(to: preferred) else { return }
+        while !Task.isCancelled {
+            try? await node.clock.sleep(seconds: 30)
+            if Task.isCancelled { return }
+            for path in route.paths {
+                guard
+                    let probe = try? await PeerTransport.connect(
+                        host: path.host, port: path.port, tls: tls, allowedNodes: [preferred],
+                        cluster: node.configuration.cluster, logger: node.logger, localNode: node.name)
+                else { continue }
+                let answered = (try? await probe.peerNode.get()) != nil
+                try? await probe.channel.executeThenClose { _, _ in }
+                if answered {
+                    leaving.withLockedValue { $0 = "\(Self.preferredFeederBack), \(preferred), answers again" }
+                    channel.close(promise: nil)
+                    return
+                }
+            }
+        }
     }
 }

@@ -30,17 +30,20 @@ struct StandbyGroupService: Service, Sendable {
 
     func run() async {
         let logger = node.logger
-        let holder = feeder ?? group.peer(of: node.name)
-        guard let primary = node.configuration.nodes[holder] else { return }
-        var route = MirrorRoute(
-            paths: MirrorRoute.paths(from: node.identity.settings, to: primary),
-            settle: max(2, 2 * node.configuration.heartbeat.deadTime.seconds))
+        // The off-site node follows the standby; while the standby cannot be reached, the group's primary (the chain
+        // re-forms by itself), until the standby answers again.
+        let candidates =
+            feeder.map { [$0] + ($0 == group.primary ? [] : [group.primary]) } ?? [group.peer(of: node.name)]
+        var chosen = 0
+        guard var route = mirrorRoute(to: candidates[chosen]) else { return }
         await removeCrashLeftovers()
         var lastPath: MirrorRoute.Path?
         var moveReason: String?
         var backoff = 0.5
         var failedAttempts = 0
+        var roundsFailed = 0
         while !Task.isCancelled && !node.owns(group: group.name) {
+            let holder = candidates[chosen]
             let connection: PeerConnection
             let path = route.next(links: linkViews(of: holder))
             do {
@@ -71,11 +74,27 @@ struct StandbyGroupService: Service, Sendable {
                 _ = await requests.takeLive()
                 _ = await requests.takeConnectionEnded()
                 if another { continue }
+                roundsFailed += 1
+                if candidates.count > 1 && roundsFailed >= Self.roundsBeforeAnotherFeeder,
+                    let next = mirrorRoute(to: candidates[(chosen + 1) % candidates.count])
+                {
+                    chosen = (chosen + 1) % candidates.count
+                    route = next
+                    roundsFailed = 0
+                    backoff = 0.5
+                    lastPath = nil
+                    logger.warning(
+                        "group \(group.name): \(holder) cannot be reached; the off-site copy follows \(candidates[chosen]) meanwhile"
+                    )
+                    continue
+                }
                 await requests.wait(seconds: backoff, beforeReconnect: true)
                 backoff = min(backoff * 2, 30)
                 continue
             }
+            roundsFailed = 0
             route.connected()
+            if feeder != nil { node.status.update(group: group.name) { $0.peer = holder } }
             if path != lastPath { reportPath(path, previous: lastPath, reason: moveReason, route: route) }
             lastPath = path
             moveReason = nil
@@ -97,6 +116,12 @@ struct StandbyGroupService: Service, Sendable {
                             reader.addTask {
                                 await watchPath(
                                     watching, of: holder, leaving: leaving, channel: connection.channel.channel)
+                            }
+                            if holder != candidates[0] {
+                                reader.addTask {
+                                    await watchPreferredFeeder(
+                                        candidates[0], leaving: leaving, channel: connection.channel.channel)
+                                }
                             }
                             defer {
                                 // The reader may be waiting for room in the inbox, or for bytes: end both.
@@ -138,6 +163,13 @@ struct StandbyGroupService: Service, Sendable {
                     // Left on purpose: over another path at once, resuming from the last acknowledged change.
                     logger.notice("the mirror of group \(group.name) leaves \(path): \(reason)")
                     moveReason = reason
+                    if holder != candidates[0], reason.hasPrefix(Self.preferredFeederBack),
+                        let back = mirrorRoute(to: candidates[0])
+                    {
+                        chosen = 0
+                        route = back
+                        lastPath = nil
+                    }
                     _ = await requests.takeLive()
                     _ = await requests.takeConnectionEnded()
                     continue

@@ -47,10 +47,23 @@ public struct ShareContext: Sendable {
     package let archiving = ShareArchiving()
     /// Whether the replica's file system has room (standby): a shortage stops this group's mirror until it has.
     package let room = NIOLockedValueBox(ReplicaRoom())
-    /// What this node changed in its tree for the group's off-site node, on the node that feeds it; nil elsewhere.
-    package var relay: RelayJournal?
+    /// What this node changed in its tree for the group's off-site node: kept from the start on the standby, which
+    /// feeds it; on the primary only once the off-site node came to it (the standby out of its reach); nil elsewhere.
+    package let relaySlot = NIOLockedValueBox<RelayJournal?>(nil)
+    package var relay: RelayJournal? { relaySlot.withLockedValue { $0 } }
     /// The figures of the hop to the off-site node (what the syncs served to it write), apart from this share's own.
     package var hopStatus: StatusRegistry?
+
+    /// The relay journal, started now if this node has none yet (the primary, which the off-site node came to): a new
+    /// run, so the off-site node compares the trees once.
+    package func startRelay() throws -> RelayJournal {
+        try relaySlot.withLockedValue { slot in
+            if let slot { return slot }
+            let fresh = try RelayJournal(key: key, database: database, clock: clock, logger: logger, trusted: false)
+            slot = fresh
+            return fresh
+        }
+    }
 
     /// This share as served to the off-site node: the same tree, its figures kept apart (`hopStatus`).
     package var offsiteHop: ShareContext? {

@@ -48,9 +48,10 @@ public struct ClusterConfiguration: Sendable, Equatable {
         groups.values.filter { $0.offsite == name }.sorted { $0.name < $1.name }
     }
 
-    /// The off-site nodes `name` feeds: those of the groups it is the standby of (the cascade's middle hop).
+    /// The off-site nodes `name` may feed: those of the groups it is the standby of (the cascade's middle hop), or
+    /// the primary of (while their standby is out of the off-site node's reach).
     public func offsiteNodes(fedBy name: String) -> Set<String> {
-        Set(groups.values.filter { $0.standby == name }.compactMap(\.offsite))
+        Set(groups.values.filter { $0.standby == name || $0.primary == name }.compactMap(\.offsite))
     }
 
     /// The nodes `name` shares a group with, sorted: the peers it replicates with.

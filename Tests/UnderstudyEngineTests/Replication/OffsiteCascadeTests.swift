@@ -164,4 +164,37 @@ struct OffsiteCascadeTests {
         #expect(offsite.fullSyncs == 1, "one full comparison, the first; none since: \(offsite.fullSyncs)")
         #expect(hop.bytesSent < Int64(written), "a file rewritten many times went once per sync: \(hop.bytesSent)")
     }
+
+    /// The standby gone: the off-site node follows the primary meanwhile (the chain re-forms by itself), and goes
+    /// back to the standby once it answers again.
+    @Test func standbyOutOfReach_theOffsiteNodeFollowsThePrimary_untilTheStandbyIsBack() async throws {
+        let cluster = try Self.cluster("cascade-fallback")
+        defer { Task { await cluster.remove() } }
+        for index in 0..<20 { TestTree.write(cluster.source, "f\(index).txt", "file \(index)") }
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        try cluster.start("gamma")
+        #expect(await Self.waitForOffsite(cluster).isEmpty, "log: \(cluster.recentLog)")
+
+        await cluster.stop("beta")
+        TestTree.write(cluster.source, "while-beta-is-away.txt", "through the primary")
+        TestTree.write(cluster.source, "f3.txt", "changed while beta is away")
+        #expect(
+            await Self.waitForOffsite(cluster, seconds: 60).isEmpty,
+            "the off-site copy follows the primary: \(cluster.recentLog)")
+        #expect(try await Self.offsiteShare(cluster).0.peer == "alpha")
+        #expect(
+            !(await cluster.logs.waitFor("the off-site copy follows alpha meanwhile")).isEmpty, "and says so")
+
+        try cluster.start("beta")
+        var back = false
+        for _ in 0..<900 where !back {
+            try await Task.sleep(for: .milliseconds(100))
+            let group = try await Self.offsiteShare(cluster).0
+            back = group.peer == "beta" && group.peerConnected
+        }
+        #expect(back, "the off-site node goes back to the standby: \(cluster.recentLog)")
+        TestTree.write(cluster.source, "after.txt", "through the standby again")
+        #expect(await Self.waitForOffsite(cluster, seconds: 30).isEmpty)
+    }
 }
