@@ -32,7 +32,8 @@ import UnderstudyCore
         #expect(group.shares.first?.offsiteReplica == "/mirror/s")
         #expect(configuration.groups(offsiteOf: "gamma").map(\.name) == ["g"])
         #expect(configuration.offsiteNodes(fedBy: "beta") == ["gamma"])
-        #expect(configuration.offsiteNodes(fedBy: "alpha").isEmpty)
+        #expect(configuration.offsiteNodes(fedBy: "alpha") == ["gamma"], "the primary, while the standby is away")
+        #expect(configuration.offsiteNodes(fedBy: "gamma").isEmpty)
         let moved = try loadConfiguration(Self.text(shareExtra: "offsite_replica = \"/dr/s\"")).get()
         #expect(moved.groups["g"]?.shares.first?.offsiteReplica == "/dr/s")
         #expect(
