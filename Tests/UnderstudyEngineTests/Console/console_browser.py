@@ -53,6 +53,14 @@ def serving(driver):
     return driver.find_element(By.CSS_SELECTOR, "#groups tr[data-group=files] td.serving b").text
 
 
+def report_of(driver, element_id, seconds=30, what="the report"):
+    """The class and text of a report once it shows, read in one step: the page's refresh may render it anew at any
+    moment, and a reference to the old element would be stale."""
+    script = ("const e = document.getElementById(arguments[0]);"
+              " return e && e.offsetParent !== null ? [e.className || '', e.innerText] : null;")
+    return wait(driver, lambda d: d.execute_script(script, element_id), seconds=seconds, what=what)
+
+
 def check(condition, message):
     if not condition:
         raise SystemExit(message)
@@ -93,8 +101,8 @@ try:
     archive.find_element(By.CSS_SELECTOR, f"option[value='{manual[0]}']").click()
     form.find_element(By.NAME, "to").send_keys(restored)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    report = wait(driver, EC.visibility_of_element_located((By.ID, "restore-report")), what="the restore's report")
-    check("bad" not in (report.get_attribute("class") or ""), f"the restore failed: {report.text}")
+    kind, text = report_of(driver, "restore-report", what="the restore's report")
+    check("bad" not in kind, f"the restore failed: {text}")
     sign_out(driver)
 
     # An operator runs a switchover from the group page; the overview then shows the new holder.
@@ -106,8 +114,8 @@ try:
     driver.find_element(By.ID, "action-switchover").click()
     wait(driver, EC.visibility_of_element_located((By.ID, "confirm")), what="the confirmation")
     driver.find_element(By.ID, "confirm-ok").click()
-    report = wait(driver, EC.visibility_of_element_located((By.ID, "report")), seconds=90, what="the switchover's report")
-    check("bad" not in (report.get_attribute("class") or ""), f"the switchover failed: {report.text}")
+    kind, text = report_of(driver, "report", seconds=90, what="the switchover's report")
+    check("bad" not in kind, f"the switchover failed: {text}")
     driver.get(alpha + "/#/")
     deadline = time.time() + 60
     while time.time() < deadline:
