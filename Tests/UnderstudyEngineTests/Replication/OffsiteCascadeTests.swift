@@ -85,6 +85,13 @@ struct OffsiteCascadeTests {
         #expect(hop.shares.first?.changesPending == 0)
         #expect(standby.role == .standby)
         #expect(standby.shares.first?.bytesSent == 0, "the standby's own share sends nothing")
+        let table = try ChildProcess.run(
+            DaemonProcess.binary, ["status", "--config", cluster.configPath, "--node", "beta"])
+        #expect(table.output.contains("off-site hops (this node feeds them):"), "\(table.output)")
+        #expect(table.output.contains("gamma (connected)"), "\(table.output)")
+        let offsiteTable = try ChildProcess.run(
+            DaemonProcess.binary, ["status", "--config", cluster.configPath, "--node", "gamma"])
+        #expect(offsiteTable.output.contains("offsite"), "\(offsiteTable.output)")
         #expect((standby.shares.first?.bytesReceived ?? 0) > 2_000_000)
     }
 
