@@ -113,12 +113,13 @@ struct ReplicaRoomTests {
         let space = try FileSystemSpace.of(disk)
         #expect(space.availableBytes > 6_000_000, "the failed temporary is gone: \(space.availableBytes) bytes free")
 
-        // The other group's mirror goes on while the first one waits, and the first does not retry meanwhile.
+        // The other group's mirror goes on while the first one waits, and the first does not retry meanwhile. (A bound
+        // for a loaded machine, where one sync was seen to take 4 s: what matters is that each message arrives.)
         let syncsBefore = try await Self.share(cluster, group: "files").liveSyncs
         for index in 0..<6 {
             TestTree.write(mailSource, "mail-\(index).eml", "message \(index)")
             #expect(
-                await Self.mailConverged(mailSource, mailReplica, seconds: 15),
+                await Self.mailConverged(mailSource, mailReplica, seconds: 60),
                 "message \(index) reaches the other group's replica; log: \(cluster.recentLog)")
             try await Task.sleep(for: .milliseconds(500))
         }
