@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Testing
 import UnderstudyCore
+import UnderstudySupport
 import UnderstudyFileSystem
 @testable import UnderstudyNode
 
@@ -140,7 +141,10 @@ struct ReplicaRoomTests {
     static func mailConverged(_ source: String, _ replica: String, seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         repeat {
-            if TestTree.differences(TestTree.snapshot(source), TestTree.snapshot(replica)).isEmpty { return true }
+            let equal = try? await onThread {
+                TestTree.differences(TestTree.snapshot(source), TestTree.snapshot(replica)).isEmpty
+            }
+            if equal == true { return true }
             try? await Task.sleep(for: .milliseconds(100))
         } while Date() < deadline
         return false

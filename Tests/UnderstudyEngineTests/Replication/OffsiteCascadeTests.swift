@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import UnderstudyCore
+import UnderstudySupport
 @testable import UnderstudyNode
 
 /// Issue 15's cascade: alpha (primary) → beta (standby) → gamma (off-site). The primary is read once: gamma follows
@@ -19,16 +20,22 @@ struct OffsiteCascadeTests {
             moreNodes: ["gamma"])
     }
 
-    static func offsiteDifferences(_ cluster: TestCluster) -> [String] {
-        TestTree.differences(TestTree.snapshot(cluster.source), TestTree.snapshot(cluster.root + "/offsite"))
+    /// Hashed on a thread of its own: the trees may hold tens of MB, and the cooperative pool's two threads are
+    /// every test's.
+    static func offsiteDifferences(_ cluster: TestCluster) async -> [String] {
+        let (source, offsite) = (cluster.source, cluster.root + "/offsite")
+        return
+            (try? await onThread {
+                TestTree.differences(TestTree.snapshot(source), TestTree.snapshot(offsite))
+            }) ?? ["(could not compare)"]
     }
 
     static func waitForOffsite(_ cluster: TestCluster, seconds: Double = 45) async -> [String] {
         let deadline = Date().addingTimeInterval(seconds)
-        var left = offsiteDifferences(cluster)
+        var left = await offsiteDifferences(cluster)
         while !left.isEmpty && Date() < deadline {
             try? await Task.sleep(for: .milliseconds(100))
-            left = offsiteDifferences(cluster)
+            left = await offsiteDifferences(cluster)
         }
         return left
     }
@@ -85,12 +92,16 @@ struct OffsiteCascadeTests {
         #expect(hop.shares.first?.changesPending == 0)
         #expect(standby.role == .standby)
         #expect(standby.shares.first?.bytesSent == 0, "the standby's own share sends nothing")
-        let table = try ChildProcess.run(
-            DaemonProcess.binary, ["status", "--config", cluster.configPath, "--node", "beta"])
+        // On threads of their own: the daemons that answer are in this process, on the cooperative pool.
+        let config = cluster.configPath
+        let table = try await onThread {
+            try ChildProcess.run(DaemonProcess.binary, ["status", "--config", config, "--node", "beta"])
+        }
         #expect(table.output.contains("off-site hops (this node feeds them):"), "\(table.output)")
         #expect(table.output.contains("gamma (connected)"), "\(table.output)")
-        let offsiteTable = try ChildProcess.run(
-            DaemonProcess.binary, ["status", "--config", cluster.configPath, "--node", "gamma"])
+        let offsiteTable = try await onThread {
+            try ChildProcess.run(DaemonProcess.binary, ["status", "--config", config, "--node", "gamma"])
+        }
         #expect(offsiteTable.output.contains("offsite"), "\(offsiteTable.output)")
         #expect((standby.shares.first?.bytesReceived ?? 0) > 2_000_000)
     }
