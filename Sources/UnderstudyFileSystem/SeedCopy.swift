@@ -143,7 +143,9 @@ public enum SeedCopy {
     /// Puts the verified seed's tree in place as `replica` (which must not exist, or be empty): a rename when both are
     /// on one file system (the seed directory is left with its manifest only), else a copy into a temporary sibling
     /// renamed into place. Then marks it as the share's replica for `identity`.
-    public static func adopt(_ seed: String, into replica: String, identity: ReplicaAdoption.Identity) throws {
+    public static func adopt(
+        _ seed: String, manifest: SeedManifest, into replica: String, identity: ReplicaAdoption.Identity
+    ) throws {
         let data = seed + "/" + SeedManifest.dataDirectory
         try requireEmpty(replica, what: "the replica")
         let parent = (replica as NSString).deletingLastPathComponent
@@ -152,7 +154,7 @@ public enum SeedCopy {
         if rename(data, replica) != 0 {
             guard errno == EXDEV else { throw FileSystemError.errno("move the seed into place as", replica) }
             let temporary = parent + "/.understudy.seed." + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-            try copyTree(from: data, to: temporary)
+            try copyTree(manifest, from: data, to: temporary)
             guard rename(temporary, replica) == 0 else {
                 throw FileSystemError.errno("move the copied seed into place as", replica)
             }
@@ -162,7 +164,14 @@ public enum SeedCopy {
             fsync(fd)
             close(fd)
         }
+        // The mark must not change the root's time: it is the tree's, as exported.
+        var root = stat()
+        guard stat(replica, &root) == 0 else { throw FileSystemError.errno("look at", replica) }
         try ReplicaAdoption.mark(replica, identity: identity, how: "seeded from \(seed)")
+        var times = [root.st_atim, root.st_mtim]
+        guard utimensat(AT_FDCWD, replica, &times, 0) == 0 else {
+            throw FileSystemError.errno("set the times of", replica)
+        }
     }
 
     // MARK: - Files
@@ -252,16 +261,32 @@ public enum SeedCopy {
         }
     }
 
-    /// A copy of a verified seed tree onto another file system, keeping attributes.
-    private static func copyTree(from source: String, to target: String) throws {
-        let status = Process()
-        status.executableURL = URL(fileURLWithPath: "/bin/cp")
-        status.arguments = ["-a", "--", source, target]
-        try status.run()
-        status.waitUntilExit()
-        guard status.terminationStatus == 0 else {
-            throw SeedError("copying the seed from \(source) to \(target) failed (cp exit \(status.terminationStatus))")
+    /// A copy of a verified seed tree onto another file system, entry by entry as its manifest lists them, each file
+    /// made durable, attributes last (deepest first).
+    private static func copyTree(_ manifest: SeedManifest, from source: String, to target: String) throws {
+        let tree = try ShareDirectory(path: source, create: false)
+        try ShareDirectory.makeDirectories(target)
+        for item in manifest.items {
+            let path = target + "/" + item.path
+            switch item.kind {
+            case "directory":
+                guard mkdir(path, 0o700) == 0 else { throw FileSystemError.errno("create directory", path) }
+            case "symlink":
+                guard let link = item.target, symlink(link, path) == 0 else {
+                    throw FileSystemError.errno("create symlink", path)
+                }
+            default:
+                _ = try copyFile(item.path, from: tree, to: path)
+            }
         }
+        for item in manifest.items.reversed() { try setAttributes(item, at: target + "/" + item.path) }
+        // The root as the seed's (`export` gave it the tree's).
+        var root = stat()
+        guard stat(source, &root) == 0 else { throw FileSystemError.errno("look at", source) }
+        try setAttributes(
+            SeedManifest.Item(
+                path: "", kind: "directory", size: 0, mode: UInt32(root.st_mode), uid: root.st_uid, gid: root.st_gid,
+                mtimeSeconds: Int64(root.st_mtim.tv_sec), mtimeNanoseconds: UInt32(root.st_mtim.tv_nsec)), at: target)
     }
 
     private static func writeDurably(_ data: Data, to path: String) throws {

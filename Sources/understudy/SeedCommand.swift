@@ -136,7 +136,7 @@ struct SeedImportCommand: ParsableCommand {
         }
         do {
             try SeedCopy.adopt(
-                seed, into: target,
+                seed, manifest: manifest, into: target,
                 identity: ReplicaAdoption.Identity(cluster: configuration.cluster, share: key, node: node))
         } catch {
             throw CommandError("cannot put the seed in place as \(target): \(error)")

@@ -20,6 +20,11 @@ struct OffsiteCascadeTests {
             moreNodes: ["gamma"])
     }
 
+    /// The differences now, on the calling thread (a test's own synchronous step).
+    static func offsiteDifferencesNow(_ cluster: TestCluster) -> [String] {
+        TestTree.differences(TestTree.snapshot(cluster.source), TestTree.snapshot(cluster.root + "/offsite"))
+    }
+
     /// Hashed on a thread of its own: the trees may hold tens of MB, and the cooperative pool's two threads are
     /// every test's.
     static func offsiteDifferences(_ cluster: TestCluster) async -> [String] {

@@ -54,6 +54,23 @@ struct SeedTests {
         #expect(share.lastError == nil)
     }
 
+    @Test func seedOnAnotherFileSystem_isCopiedIntoPlace_withItsAttributes() async throws {
+        let cluster = try OffsiteCascadeTests.cluster("seed-copy")
+        let disk = "/dev/shm/understudy-seed-\(UInt32.random(in: 0...UInt32.max))"
+        defer {
+            try? FileManager.default.removeItem(atPath: disk)
+            Task { await cluster.remove() }
+        }
+        for index in 0..<30 { TestTree.write(cluster.source, "d\(index % 3)/f\(index).txt", "file \(index)") }
+        symlink("d0/f0.txt", cluster.source + "/link")
+        chmod(cluster.source + "/d1/f1.txt", 0o600)
+        #expect(try await Self.seed(["export", "files/data", disk, "--node", "alpha"], cluster).status == 0)
+        let imported = try await Self.seed(["import", "files/data", disk, "--node", "gamma"], cluster)
+        #expect(imported.status == 0, "\(imported.output)")
+        #expect(OffsiteCascadeTests.offsiteDifferencesNow(cluster).isEmpty, "content, modes, times and the link")
+        #expect(FileManager.default.fileExists(atPath: disk + "/data/d0/f0.txt"), "copied, not moved, across")
+    }
+
     @Test func damagedSeed_isRefused_andChangesNothing() async throws {
         let cluster = try OffsiteCascadeTests.cluster("seed-bad")
         defer { Task { await cluster.remove() } }
