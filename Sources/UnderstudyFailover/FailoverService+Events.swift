@@ -55,10 +55,23 @@ extension FailoverService {
     /// The peer's view of a group from the replication handshake: a higher epoch there steps this node down as
     /// one in a heartbeat would (heartbeats may be filtered where TCP is not).
     func handshakeHeard(peer: String, group: String, ownership: GroupOwnership) {
-        guard runtime.configuration.groups[group]?.peer(of: runtime.name) == peer else { return }
+        guard let configured = runtime.configuration.groups[group], configured.members.contains(peer) else { return }
+        if configured.offsite == runtime.name {
+            recoverySiteHeard(peer: peer, group: configured, ownership: ownership)
+            return
+        }
+        // The off-site node, which is not this node's peer: what it says of the holder counts, not of its liveness.
+        let third = configured.peer(of: runtime.name) != peer
+        if third && state.withLockedValue({ $0.machines[group] }) == nil {
+            recordLearned(peer: peer, group: group, ownership: ownership)
+            return
+        }
         let produced = state.withLockedValue { state -> [FailoverAction] in
             guard var machine = state.machines[group], ownership.supersedes(machine.ownership) else { return [] }
-            let produced = machine.peerHeard(ownership, at: runtime.now())
+            let produced =
+                third
+                ? machine.ownershipLearned(ownership, at: runtime.now())
+                : machine.peerHeard(ownership, at: runtime.now())
             state.machines[group] = machine
             return produced
         }
@@ -66,6 +79,20 @@ extension FailoverService {
             runtime.logger.notice("group \(group): the replication handshake with \(peer) says \(ownership)")
             enqueue(group, produced)
         }
+    }
+
+    /// A newer ownership told by the off-site node, for a group that has no failover on this node (no link with its
+    /// peer): stored, and followed.
+    private func recordLearned(peer: String, group: String, ownership: GroupOwnership) {
+        let mine = runtime.ownership(group: group)
+        guard mine.map({ ownership.supersedes($0) }) ?? true, ownership.owner != runtime.name else { return }
+        do {
+            try runtime.database.saveOwnership(ownership, group: group, at: runtime.clock.wallTime())
+        } catch {
+            runtime.logger.critical("group \(group): cannot store \(ownership) heard from \(peer): \(error)")
+        }
+        runtime.setOwnership(ownership, group: group)
+        runtime.logger.notice("group \(group): \(peer) says \(ownership); this node follows it")
     }
 
     /// Every share of `group` completed a sync at least once on this node. Once true it stays true (the last
@@ -118,6 +145,9 @@ extension FailoverService {
 
     /// `understudy failover GROUP`.
     package func manualFailover(group: String, force: Bool) -> Result<String, FailoverRefusal> {
+        if let recovery = recoveryGroups.first(where: { $0.name == group }) {
+            return recoveryTakeover(recovery, force: force)
+        }
         guard groups.contains(where: { $0.name == group }) else {
             let known = groups.map(\.name)
             return .failure(

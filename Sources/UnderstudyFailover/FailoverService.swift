@@ -46,6 +46,8 @@ package final class FailoverService: Service, Sendable {
         var readyReplicas: Set<String> = []
         /// Hand-overs under way, by group: their reports so far and who waits for them.
         var handOvers: [String: PendingHandOver] = [:]
+        /// Recovery-site takeovers under way on the off-site node, by group.
+        var recoveryTakeovers: Set<String> = []
         var running = true
     }
 
@@ -56,6 +58,11 @@ package final class FailoverService: Service, Sendable {
     /// The groups this node is the witness of: it exchanges heartbeats with their nodes and tells each how long it
     /// has not heard the other.
     let witnessed: [GroupConfiguration]
+    /// The groups this node keeps the off-site copy of: `understudy failover GROUP` here takes them over at the
+    /// recovery site (see `FailoverService+RecoverySite.swift`).
+    let recoveryGroups: [GroupConfiguration]
+    /// Their takeover, acquisition and release, with the recovery site's address, interface and scripts.
+    let recoveryActions: [String: GroupActions]
 
     /// The service addresses this node holds, renewed and guarded so they die with the daemon (nil: no group here
     /// has an address on this node).
@@ -83,6 +90,7 @@ package final class FailoverService: Service, Sendable {
             return !me.commonLinks(with: peer).isEmpty
         }
         witnessed = configuration.groups(witnessedBy: runtime.name)
+        recoveryGroups = configuration.groups(offsiteOf: runtime.name)
         observedGroups = Dictionary(uniqueKeysWithValues: groups.map { ($0.name, $0.observed(by: runtime.name)) })
         let now = runtime.now()
         var initial = State(
@@ -118,7 +126,7 @@ package final class FailoverService: Service, Sendable {
                 isolationTime: configuration.heartbeat.isolationTime.seconds, hasFence: group.takeover.fence != nil,
                 hasChecks: !group.takeover.checks.isEmpty,
                 followsOwner: group.standby == runtime.name && ownership.owner == group.primary,
-                hasWitness: group.takeover.witness != nil)
+                hasWitness: group.takeover.witness != nil, peer: group.peer(of: runtime.name))
             initial.machines[group.name] = FailoverStateMachine(settings: settings, ownership: ownership, at: now)
             initial.observer.checks[group.name] = Dictionary(
                 uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) }
@@ -173,10 +181,33 @@ package final class FailoverService: Service, Sendable {
                     state.withLockedValue { $0.machines[group.name]?.ownershipStored(stored) }
                 })
         }
+        var recoveryActions: [String: GroupActions] = [:]
+        for configured in recoveryGroups {
+            let group = configured.atRecoverySite
+            recoveryActions[group.name] = GroupActions(
+                node: runtime.name, group: group, database: runtime.database, logger: runtime.logger,
+                clock: runtime.clock, spawn: spawn,
+                stopFollowing: { [followers] in _ = await followers.stop(group: group.name, waitingAtMost: 5) },
+                recordBase: { [runtime] epoch in
+                    runtime.shares.of(group: group.name).map { context in
+                        do {
+                            return
+                                "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: runtime.clock.wallSeconds())) entries"
+                        } catch {
+                            runtime.logger.error(
+                                "group \(group.name): could not record the rejoin base of \(context.key): \(error); a rejoining node will keep every file that differs as a conflict"
+                            )
+                            return "\(context.key) failed: \(error)"
+                        }
+                    }
+                },
+                ownershipStored: { [runtime] stored in runtime.setOwnership(stored, group: group.name) })
+        }
         let lapse = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
         lapseReceiver = lapse
-        if groups.contains(where: { $0.takeover.serviceAddress != nil && $0.takeover.interfaces[runtime.name] != nil })
-        {
+        if (groups + recoveryGroups.map(\.atRecoverySite)).contains(where: {
+            $0.takeover.serviceAddress != nil && $0.takeover.interfaces[runtime.name] != nil
+        }) {
             let guardian = guardianExecutable.map {
                 AddressGuardian(executable: $0, logger: runtime.logger, lockDescriptor: lockDescriptor)
             }
@@ -190,11 +221,16 @@ package final class FailoverService: Service, Sendable {
                 guardian: guardian, logger: runtime.logger, lapsed: { group in lapse.withLockedValue { $0 }?(group) })
             self.holdings = holdings
             for group in groups { actions[group.name]?.holdings = holdings }
+            for group in recoveryGroups { recoveryActions[group.name]?.holdings = holdings }
         } else {
             holdings = nil
         }
         self.actions = actions
-        news = groups.isEmpty && witnessed.isEmpty ? nil : runtime.peerNews.subscribe()
+        self.recoveryActions = recoveryActions
+        // Groups with an off-site node: what it says of their holder counts even where there is no failover.
+        learnsFromOffsite = configuration.groups(withMember: runtime.name).contains { $0.offsite != nil }
+        news =
+            groups.isEmpty && witnessed.isEmpty && !learnsFromOffsite ? nil : runtime.peerNews.subscribe()
         let receiver = NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>(nil)
         heartbeatReceiver = receiver
         if routes.isEmpty {
@@ -242,7 +278,9 @@ package final class FailoverService: Service, Sendable {
         }
     }
 
-    package var isActive: Bool { !groups.isEmpty || !witnessed.isEmpty }
+    package var isActive: Bool { !groups.isEmpty || !witnessed.isEmpty || learnsFromOffsite }
+    /// A group of this node has an off-site node (see `FailoverService+RecoverySite.swift`).
+    let learnsFromOffsite: Bool
 
     /// Starts `work` beside the queues; it is cancelled when the service stops.
     func spawn(_ work: @escaping @Sendable () async -> Void) {
@@ -345,6 +383,7 @@ package final class FailoverService: Service, Sendable {
             if let news {
                 tasks.addTask { await self.hear(news) }
             }
+            tasks.addTask { await self.resumeRecoverySite() }
             await withTaskCancellationHandler {
                 await waitUntilCancelled()
             } onCancel: {

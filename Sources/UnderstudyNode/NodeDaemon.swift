@@ -178,6 +178,8 @@ public struct NodeDaemon: Service {
                 PrimaryService(
                     node: runtime, tls: tlsServer, switchovers: control, users: users, onListening: onListening))
             parts.append(
+                OwnershipProbe(node: runtime, tls: tlsClient, clock: runtime.clock, logger: runtime.logger))
+            parts.append(
                 UsersSpreadService(
                     node: runtime, users: users, tls: tlsClient, clock: runtime.clock, logger: runtime.logger))
         }

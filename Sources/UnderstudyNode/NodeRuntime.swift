@@ -121,10 +121,16 @@ public final class NodeRuntime: Sendable {
                     if saved.lastSyncAt != nil { shareStatus.state = .disconnected }
                 }
                 shares.append(shareStatus)
-                contexts[ShareKey(group: group.name, share: share.name)] = ShareContext(
+                var context = ShareContext(
                     group: group, share: share, localPath: share.offsiteReplica,
                     index: try ShareIndex(key: key, database: database, logger: logger), status: status,
                     database: database, logger: logger, clock: clock)
+                if group.live {
+                    // After a recovery-site takeover this copy is the live data, and its changes are captured.
+                    context.captureConfiguration = ChangeAggregator.Configuration(
+                        quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
+                }
+                contexts[ShareKey(group: group.name, share: share.name)] = context
             }
             groups.append(
                 GroupStatus(
@@ -134,7 +140,7 @@ public final class NodeRuntime: Sendable {
         self.status = status
         ownerships = OwnershipTable(node: name, configuration: configuration, status: status)
         shares = ShareTable(contexts)
-        for group in configuration.groups(whereNode: name) {
+        for group in configuration.groups(whereNode: name) + configuration.groups(offsiteOf: name) {
             setOwnership(
                 try database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group), group: group.name)
         }

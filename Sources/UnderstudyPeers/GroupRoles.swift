@@ -33,7 +33,7 @@ package struct GroupRoles: Service, Sendable {
         guard let requests = requests[group.name] else { return }
         let (runtime, tls, links) = (runtime, tls, links)
         runtime.logger.info(
-            "group \(group.name): \(group.peer(of: runtime.name)) holds it (\(runtime.ownership(group: group.name).map { "\($0)" } ?? "?")); this node follows it"
+            "group \(group.name): \(runtime.ownership(group: group.name)?.owner ?? group.peer(of: runtime.name)) holds it (\(runtime.ownership(group: group.name).map { "\($0)" } ?? "?")); this node follows it"
         )
         followers.start(group: group.name) {
             await StandbyGroupService(node: runtime, group: group, tls: tls, requests: requests, links: links).run()
@@ -75,11 +75,14 @@ package struct GroupRoles: Service, Sendable {
             await captures.serve(group: name)
             await followers.stop(group: name, waitingAtMost: 5)
             runtime.logger.notice(
-                "group \(name): this node holds it now; its tree is the live data, served to \(group.peer(of: runtime.name))"
+                "group \(name): this node holds it now; its tree is the live data, served to \(group.members.filter { $0 != runtime.name }.joined(separator: " and "))"
             )
         } else {
             await captures.release(group: name)
-            follow(group)
+            // A follower of the old holder stops first (a third node took the group over meanwhile).
+            await followers.stop(group: name, waitingAtMost: 5)
+            // The off-site node went back to keeping its copy (after a recovery-site takeover it held the group).
+            if group.offsite == runtime.name { followOffsite(group) } else { follow(group) }
         }
     }
 }

@@ -44,8 +44,9 @@ package struct PrimaryService: Service, Sendable {
     private func listen() async throws {
         let configuration = node.configuration
         let address = node.identity.settings.address
-        let peers = Set(configuration.groups(whereNode: node.name).map { $0.peer(of: node.name) })
-            .union(configuration.offsiteNodes(fedBy: node.name))
+        // Every node a group is shared with: its peer, its off-site node, and (on the off-site node, which may hold a
+        // group after a recovery-site takeover) its primary and standby.
+        let peers = Set(configuration.groups(withMember: node.name).flatMap(\.members)).subtracting([node.name])
         let refusals = RefusalLog(logger: node.logger)
         let server = try await PeerTransport.listen(
             host: address.host, port: address.port, tls: tls, allowedNodes: peers,
@@ -133,7 +134,8 @@ package struct PrimaryService: Service, Sendable {
                         // is replaced at each takeover: each one is subscribed to while it runs.
                         for context in node.shares.all
                         where context.group.live
-                            && (context.group.peer(of: node.name) == peer || Self.feedsOffsite(context, peer))
+                            && (context.group.members.contains(peer) || Self.feedsOffsite(context, peer))
+                            && peer != node.name
                         {
                             notices.addTask {
                                 while !Task.isCancelled {
@@ -294,8 +296,16 @@ package struct PrimaryService: Service, Sendable {
             }
             return context.offsiteHop
         }
-        guard node.owns(group: group), context.group.peer(of: node.name) == peer else { return nil }
+        guard Self.follows(peer, context.group, node: node) else { return nil }
         return context
+    }
+
+    /// Whether `peer` follows this node's tree of `group`: this node holds it, and `peer` is its other node (or, on
+    /// the off-site node after a recovery-site takeover, its primary or standby).
+    static func follows(_ peer: String, _ group: GroupConfiguration, node: some PeerNode) -> Bool {
+        guard node.owns(group: group.name), peer != node.name else { return false }
+        return group.offsite == node.name
+            ? [group.primary, group.standby].contains(peer) : group.peer(of: node.name) == peer
     }
 
     /// Whether `peer` is the off-site node this node may feed the share to.
@@ -313,7 +323,7 @@ package struct PrimaryService: Service, Sendable {
 
     func refusal(group: String, share: String, peer: String) -> String {
         guard let context = node.shares[group: group, share: share],
-            context.group.peer(of: node.name) == peer
+            context.group.members.contains(peer), peer != node.name
         else {
             return
                 "share \(group)/\(share) is not one that \(node.name) shares with \(peer); check that both nodes use the same configuration"
@@ -365,8 +375,7 @@ package struct PrimaryService: Service, Sendable {
                 }
             }
         }
-        for group in node.configuration.groups(whereNode: node.name)
-        where node.owns(group: group.name) && group.peer(of: node.name) == peer {
+        for group in node.configuration.groups(withMember: node.name) where Self.follows(peer, group, node: node) {
             node.status.update(group: group.name) { status in
                 status.peerConnected = connected
                 if !connected {

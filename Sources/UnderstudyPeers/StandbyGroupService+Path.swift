@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import UnderstudyCore
+import UnderstudyRejoin
 import UnderstudyTransport
 
 /// The follower's choice of network path to the serving node (see `MirrorRoute`): watching the path in use, and
@@ -66,6 +67,40 @@ extension StandbyGroupService {
 
     static let roundsBeforeAnotherFeeder = 3
     static let preferredFeederBack = "the off-site copy's feeder"
+    static let probeAnswered = "asked for its view of the group"
+
+    /// The nodes this follower connects to, in order; it moves to the next after `roundsBeforeAnotherFeeder` rounds
+    /// in which none of the current one's paths answered.
+    /// - The off-site node: the standby that feeds it, then the primary; after it held the group itself (a
+    ///   recovery-site takeover), the holder first, to reconcile with it.
+    /// - The primary or standby: the holder by epoch; then the group's other members, only to ask them who holds
+    ///   the group (the off-site node may have taken it over at the recovery site while both were down).
+    func followCandidates() -> [String] {
+        let holder = node.ownership(group: group.name)?.owner
+        if let feeder {
+            let feeders = [feeder] + (feeder == group.primary ? [] : [group.primary])
+            if let holder, holder != node.name, group.members.contains(holder),
+                (try? RejoinSession(node: node, group: group).pendingEpoch()) != nil
+            {
+                return [holder] + feeders.filter { $0 != holder }
+            }
+            return feeders
+        }
+        let target =
+            holder.flatMap { $0 != node.name && group.members.contains($0) ? $0 : nil } ?? group.peer(of: node.name)
+        return [target] + group.members.filter { $0 != target && $0 != node.name }
+    }
+
+    /// After the handshake with `peer`, which this node does not follow: waits up to 2 s for the ownership it told
+    /// to be stored (a newer one restarts this follower towards its holder), then leaves the connection.
+    func probed(_ peer: String, leaving: NIOLockedValueBox<String?>) async throws {
+        for _ in 0..<40 where node.ownership(group: group.name)?.owner != peer {
+            try await node.clock.sleep(seconds: 0.05)
+        }
+        let now = node.ownership(group: group.name).map { "\($0)" } ?? "unknown"
+        leaving.withLockedValue { $0 = "\(Self.probeAnswered): \(peer) says the group is at \(now)" }
+        throw CancellationError()
+    }
 
     /// The mirror route to `peer` (its address and the links both nodes have), or nil for a node not configured.
     func mirrorRoute(to peer: String) -> MirrorRoute? {

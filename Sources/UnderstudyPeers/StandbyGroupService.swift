@@ -32,8 +32,7 @@ struct StandbyGroupService: Service, Sendable {
         let logger = node.logger
         // The off-site node follows the standby; while the standby cannot be reached, the group's primary (the chain
         // re-forms by itself), until the standby answers again.
-        let candidates =
-            feeder.map { [$0] + ($0 == group.primary ? [] : [group.primary]) } ?? [group.peer(of: node.name)]
+        let candidates = followCandidates()
         var chosen = 0
         guard var route = mirrorRoute(to: candidates[chosen]) else { return }
         await removeCrashLeftovers()
@@ -75,7 +74,9 @@ struct StandbyGroupService: Service, Sendable {
                 _ = await requests.takeConnectionEnded()
                 if another { continue }
                 roundsFailed += 1
-                if candidates.count > 1 && roundsFailed >= Self.roundsBeforeAnotherFeeder,
+                // A node asked only for its view (not the holder) gets one round.
+                if candidates.count > 1,
+                    roundsFailed >= Self.roundsBeforeAnotherFeeder || (feeder == nil && chosen != 0),
                     let next = mirrorRoute(to: candidates[(chosen + 1) % candidates.count])
                 {
                     chosen = (chosen + 1) % candidates.count
@@ -84,7 +85,9 @@ struct StandbyGroupService: Service, Sendable {
                     backoff = 0.5
                     lastPath = nil
                     logger.warning(
-                        "group \(group.name): \(holder) cannot be reached; the off-site copy follows \(candidates[chosen]) meanwhile"
+                        feeder == nil
+                            ? "group \(group.name): \(holder) cannot be reached; asking \(candidates[chosen]) who holds the group"
+                            : "group \(group.name): \(holder) cannot be reached; the off-site copy follows \(candidates[chosen]) meanwhile"
                     )
                     continue
                 }
@@ -117,7 +120,7 @@ struct StandbyGroupService: Service, Sendable {
                                 await watchPath(
                                     watching, of: holder, leaving: leaving, channel: connection.channel.channel)
                             }
-                            if holder != candidates[0] {
+                            if feeder != nil && holder != candidates[0] {
                                 reader.addTask {
                                     await watchPreferredFeeder(
                                         candidates[0], leaving: leaving, channel: connection.channel.channel)
@@ -134,11 +137,19 @@ struct StandbyGroupService: Service, Sendable {
                             }
                             // A takeover stored a new ownership while this connected: the replica is the live data now.
                             guard !node.owns(group: group.name), !Task.isCancelled else { throw CancellationError() }
+                            if feeder == nil && holder != candidates[0] {
+                                // Asked only for its view of the group (the holder is out of reach): a newer ownership
+                                // it told restarts this follower towards the new holder.
+                                try await probed(holder, leaving: leaving)
+                            }
                             logger.info(
                                 "connected to \(holder), which \(feeder == nil ? "serves" : "feeds the off-site copy of") group \(group.name)"
                             )
                             let rejoin = RejoinSession(node: node, group: group)
-                            if feeder == nil, try rejoin.pendingEpoch() != nil {
+                            // The off-site node reconciles only after it held the group, and only with its holder.
+                            if feeder == nil || holder == node.ownership(group: group.name)?.owner,
+                                try rejoin.pendingEpoch() != nil
+                            {
                                 try await rejoin.run(inbox: inbox, writer: writer)
                             }
                             node.status.update(group: group.name) {
@@ -163,7 +174,8 @@ struct StandbyGroupService: Service, Sendable {
                     // Left on purpose: over another path at once, resuming from the last acknowledged change.
                     logger.notice("the mirror of group \(group.name) leaves \(path): \(reason)")
                     moveReason = reason
-                    if holder != candidates[0], reason.hasPrefix(Self.preferredFeederBack),
+                    if holder != candidates[0],
+                        reason.hasPrefix(Self.preferredFeederBack) || reason.hasPrefix(Self.probeAnswered),
                         let back = mirrorRoute(to: candidates[0])
                     {
                         chosen = 0

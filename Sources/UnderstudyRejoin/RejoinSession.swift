@@ -31,12 +31,13 @@ package struct RejoinSession {
     package func run(inbox: PeerInbox, writer: FrameWriter) async throws {
         guard let epoch = try pendingEpoch() else { return }
         let logger = node.logger
+        let holder = node.ownership(group: group.name)?.owner ?? group.peer(of: node.name)
         logger.notice(
-            "group \(group.name): rejoining as the follower of \(group.peer(of: node.name)) at epoch \(epoch): reconciling this node's tree first"
+            "group \(group.name): rejoining as the follower of \(holder) at epoch \(epoch): reconciling this node's tree first"
         )
         node.event(
             .warning, .rejoinStarted,
-            "group \(group.name): reconciling with \(group.peer(of: node.name)) at epoch \(epoch)")
+            "group \(group.name): reconciling with \(holder) at epoch \(epoch)")
         var total = RejoinMachine.Outcome()
         for share in group.shares {
             guard let context = node.shares[group: group.name, share: share.name] else { continue }

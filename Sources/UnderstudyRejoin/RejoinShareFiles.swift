@@ -127,6 +127,7 @@ struct RejoinLog: RejoinHost {
 
     func pushed(path: String) {
         node.logger.notice(
-            "rejoin of \(context.key): \(path) is kept in \(context.group.peer(of: node.name))'s tree")
+            "rejoin of \(context.key): \(path) is kept in \(node.ownership(group: context.group.name)?.owner ?? context.group.peer(of: node.name))'s tree"
+        )
     }
 }

@@ -32,7 +32,9 @@ package final class OwnershipTable: Sendable {
         guard let configured = configuration.groups[group] else { return }
         let role: GroupRole =
             ownership.owner == node
-            ? .primary : configured.primary == node && ownership.epoch > 0 ? .steppedDown : .standby
+            ? .primary
+            : configured.offsite == node
+                ? .offsite : configured.primary == node && ownership.epoch > 0 ? .steppedDown : .standby
         status.update(group: group) { $0.role = role }
         if before.map({ $0.owner != ownership.owner }) ?? false {
             changes.publish(HolderChange(group: group, ownership: ownership))

@@ -44,7 +44,9 @@ package enum PeerHandshake {
         node: some HandshakeParty, writer: FrameWriter, peer: String,
         receive: () async throws -> PeerMessage?
     ) async throws {
-        let shared = node.configuration.groups(whereNode: node.name).filter { $0.peer(of: node.name) == peer }
+        // Every group both are members of: the off-site node learns each takeover, and the other two learn its own
+        // takeover at the recovery site.
+        let shared = node.configuration.groups(withMember: node.name).filter { $0.members.contains(peer) }
         var ownerships: [String: GroupOwnership] = [:]
         for group in shared { ownerships[group.name] = node.ownership(group: group.name) }
         let hello = try await exchange(

@@ -43,7 +43,12 @@ public struct ClusterConfiguration: Sendable, Equatable {
             .sorted { $0.name < $1.name }
     }
 
-    /// The groups whose off-site copy `name` keeps, sorted by name.
+    /// The groups `name` is a member of (primary, standby or off-site node), sorted by name.
+    public func groups(withMember name: String) -> [GroupConfiguration] {
+        groups.values.filter { $0.members.contains(name) }.sorted { $0.name < $1.name }
+    }
+
+    /// The groups `name` is the off-site node of, sorted by name.
     public func groups(offsiteOf name: String) -> [GroupConfiguration] {
         groups.values.filter { $0.offsite == name }.sorted { $0.name < $1.name }
     }

@@ -7,7 +7,7 @@ extension ConfigurationValidator {
             "bandwidth_schedule", "shares", "archives", "offsite", "offsite_bandwidth", "offsite_bandwidth_schedule",
             "offsite_compression",
         ]
-        + takeoverKeys
+        + takeoverKeys + recoverySiteKeys
     static let shareKeys = [
         "name", "source", "replica", "offsite_replica", "include", "exclude", "history", "archive_dir",
     ]
@@ -34,6 +34,7 @@ extension ConfigurationValidator {
         var sharesAreValid = false
         var takeover: TakeoverConfiguration?
         var archives: [ArchiveConfiguration]? = []
+        var recoverySite: RecoverySiteConfiguration? = RecoverySiteConfiguration()
         /// True when the table sets any key that only matters with heartbeats (an address, scripts, checks...).
         var asksForTakeover = false
 
@@ -42,7 +43,7 @@ extension ConfigurationValidator {
                 let quietDelay,
                 let maxDelay,
                 let bandwidth, let offsiteBandwidth, let offsiteCompression, let live, let verifyInterval, let takeover,
-                let archives
+                let archives, let recoverySite
             else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
@@ -54,7 +55,7 @@ extension ConfigurationValidator {
                 quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
                 bandwidth: bandwidth, offsiteBandwidth: offsiteBandwidth, offsiteCompression: offsiteCompression,
                 shares: built, takeover: takeover,
-                archives: archives)
+                archives: archives, recoverySite: recoverySite)
         }
     }
 
@@ -194,6 +195,7 @@ extension ConfigurationValidator {
         (group.shares, group.sharesAreValid) = readShares(table, group: name, place: place)
         group.takeover = readTakeover(table, group: name, primary: group.primary, standby: group.standby, place: place)
         group.archives = readArchives(table, group: name, shares: group.shares, place: place)
+        group.recoverySite = readRecoverySite(table, group: name, place: place)
         group.asksForTakeover = Self.takeoverKeys.contains { $0 != "failover" && table[$0] != nil }
         return group
     }

@@ -43,6 +43,8 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var takeover: TakeoverConfiguration
     /// Scheduled archives of the shares, taken on the standby (`[[groups.NAME.archives]]`).
     public var archives: [ArchiveConfiguration]
+    /// What the off-site node takes over with at the recovery site (`offsite_service_address`, ...).
+    public var recoverySite: RecoverySiteConfiguration
 
     public static let defaultQuietDelay = ConfigDuration(seconds: 0.01)
     public static let defaultMaxDelay = ConfigDuration(seconds: 0.1)
@@ -56,8 +58,9 @@ public struct GroupConfiguration: Sendable, Equatable {
         bandwidth: BandwidthLimit = .unlimited, offsiteBandwidth: BandwidthLimit = .unlimited,
         offsiteCompression: Int = Self.defaultOffsiteCompression, shares: [ShareConfiguration],
         takeover: TakeoverConfiguration = TakeoverConfiguration(),
-        archives: [ArchiveConfiguration] = []
+        archives: [ArchiveConfiguration] = [], recoverySite: RecoverySiteConfiguration = RecoverySiteConfiguration()
     ) {
+        self.recoverySite = recoverySite
         self.name = name
         self.primary = primary
         self.standby = standby

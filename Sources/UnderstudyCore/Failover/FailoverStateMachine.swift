@@ -19,11 +19,16 @@ public struct FailoverStateMachine: Sendable {
         public var followsOwner: Bool
         /// The group has a witness (`WitnessView` in each observation).
         public var hasWitness: Bool
+        /// The other node of the group the machine watches (empty: not said, as in tests of one pair). While a third
+        /// node holds the group (the off-site node, after a recovery-site takeover), this node never takes over by
+        /// itself: the peer's silence says nothing of the holder.
+        public var peer: String
 
         public init(
             node: String, group: String, mode: TakeoverConfiguration.Mode, deadTime: Double, isolationTime: Double,
-            hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true, hasWitness: Bool = false
+            hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true, hasWitness: Bool = false, peer: String = ""
         ) {
+            self.peer = peer
             self.followsOwner = followsOwner
             self.hasWitness = hasWitness
             self.node = node
@@ -97,6 +102,7 @@ public struct FailoverStateMachine: Sendable {
         case peerAlive(heardSecondsAgo: Double)
         case busy(FailoverPhase)
         case staleData(GroupOwnership)
+        case heldElsewhere(GroupOwnership)
         case replicaIncomplete
         case witnessDisagrees(String)
 
@@ -108,6 +114,8 @@ public struct FailoverStateMachine: Sendable {
             case .busy(let phase): "the group is \(phase.rawValue); wait until that ends"
             case .staleData(let ownership):
                 "this node stepped down when \(ownership.owner) took the group over (\(ownership)); its data stopped then, and serving it would lose every change made since. Use --force only if \(ownership.owner)'s data is lost for good"
+            case .heldElsewhere(let ownership):
+                "\(ownership.owner) holds the group at the recovery site (\(ownership)); this node follows it. To bring the group back, stop its services there, wait until this node is in step with it (`understudy status`), then run this again with --force: \(ownership.owner) steps down when it hears the higher epoch, and its changes not yet here come back as conflict copies"
             case .replicaIncomplete:
                 "this node's replica has not completed its first sync; serving it would serve a partial copy. Use --force only if nothing better exists"
             case .witnessDisagrees(let why):
@@ -123,6 +131,7 @@ public struct FailoverStateMachine: Sendable {
             case .peerAlive: "peer-alive"
             case .busy: "busy"
             case .staleData: "stale-data"
+            case .heldElsewhere: "held-elsewhere"
             case .replicaIncomplete: "replica-incomplete"
             case .witnessDisagrees: "witness-disagrees"
             }
@@ -173,6 +182,11 @@ public struct FailoverStateMachine: Sendable {
 
     public var isOwner: Bool { ownership.owner == settings.node }
 
+    /// A node other than this one and its peer holds the group: the off-site node, after a recovery-site takeover.
+    public var heldByThirdNode: Bool {
+        !settings.peer.isEmpty && ownership.owner != settings.node && ownership.owner != settings.peer
+    }
+
     /// Actions at start: a node that does not own the group removes any leftover service address (a crash may
     /// have left it), without stop scripts.
     public func startActions() -> [FailoverAction] {
@@ -221,6 +235,20 @@ public struct FailoverStateMachine: Sendable {
         if phase == .starting && theirs == ownership {
             enter(.acquiring, at: now)
             actions.append(.acquire)
+        }
+        return actions
+    }
+
+    /// The group's ownership as a node other than the peer told it (the off-site node, in a replication
+    /// handshake): only a newer one counts, and it says nothing of the peer's liveness. A holder steps down at once.
+    public mutating func ownershipLearned(_ theirs: GroupOwnership, at now: Double) -> [FailoverAction] {
+        // A takeover by this node is its own to store, never a third node's to say.
+        guard theirs.supersedes(ownership), theirs.owner != settings.node else { return [] }
+        let wasOwner = isOwner
+        ownership = theirs
+        var actions: [FailoverAction] = [.recordOwnership(theirs)]
+        if wasOwner || phase == .starting || phase == .isolated {
+            actions += stepDown(because: "node '\(theirs.owner)' holds \(theirs), newer than this node's", at: now)
         }
         return actions
     }
@@ -282,7 +310,7 @@ public struct FailoverStateMachine: Sendable {
             cutOff = false
             listeningSince = now
         }
-        guard min(seen.peerSilence, now - listeningSince) >= settings.deadTime else { return [] }
+        guard min(seen.peerSilence, now - listeningSince) >= settings.deadTime, !heldByThirdNode else { return [] }
         let failed = seen.serviceFailing || !settings.hasChecks
         if !failed {
             guard !reportedSilentButServing else { return [] }
@@ -353,6 +381,7 @@ public struct FailoverStateMachine: Sendable {
     ) -> Result<[FailoverAction], ManualFailoverRefusal> {
         if isOwner && phase != .steppedDown { return .failure(.alreadyOwner(ownership)) }
         guard [.standby, .fenceFailed, .steppedDown].contains(phase) else { return .failure(.busy(phase)) }
+        if heldByThirdNode && !force { return .failure(.heldElsewhere(ownership)) }
         if peerSilence < settings.deadTime && !force { return .failure(.peerAlive(heardSecondsAgo: peerSilence)) }
         if !force,
             let veto = witnessVeto(

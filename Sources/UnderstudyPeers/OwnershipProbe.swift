@@ -1,0 +1,111 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import UnderstudyCore
+import UnderstudyReplication
+import UnderstudySupport
+import UnderstudyTransport
+
+/// A node that holds a group with an off-site node says so to the group's other members at start, and the off-site
+/// node says so every 10 s while it holds a group (after a recovery-site takeover): one short peer connection each,
+/// the handshake alone, which tells both sides who holds every group they share. So a primary that comes back after
+/// a recovery-site takeover learns the higher epoch and steps down even when its standby is still gone, and a
+/// recovery site that serves hears within seconds when the group was taken back. (Otherwise the mirror's own
+/// connections carry the news.)
+package struct OwnershipProbe: Service {
+    let node: any HandshakeParty
+    let tls: NIOSSLContext
+    let clock: any EngineClock
+    let logger: Logger
+    static let every = 10.0
+    static let limit = 5.0
+
+    package init(node: any HandshakeParty, tls: NIOSSLContext, clock: any EngineClock, logger: Logger) {
+        self.node = node
+        self.tls = tls
+        self.clock = clock
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        await cancelWhenGracefulShutdown { await probe() }
+    }
+
+    /// The members this node tells now: of every group with an off-site node that it holds (at start), or that it
+    /// holds as its off-site node (afterwards).
+    func members(atStart: Bool) -> [String] {
+        let held = node.configuration.groups(withMember: node.name).filter {
+            $0.offsite != nil && node.ownership(group: $0.name)?.owner == node.name
+                && (atStart || $0.offsite == node.name)
+        }
+        return Set(held.flatMap(\.members)).subtracting([node.name]).sorted()
+    }
+
+    private func probe() async {
+        guard node.configuration.groups(withMember: node.name).contains(where: { $0.offsite != nil }) else { return }
+        var atStart = true
+        while !Task.isCancelled {
+            for member in members(atStart: atStart) {
+                do {
+                    try await hello(member)
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.debug("telling \(member) who holds the groups it shares: \(error)")
+                }
+            }
+            atStart = false
+            try? await clock.sleep(seconds: Self.every)
+        }
+    }
+
+    /// One handshake with `peer`, within `limit` seconds (cancelled, not awaited, past it: see `UsersSpreadService`).
+    private func hello(_ peer: String) async throws {
+        guard let address = node.configuration.nodes[peer]?.address else { return }
+        let (node, tls, logger) = (node, tls, logger)
+        let done = NIOLockedValueBox<Result<Void, any Error>?>(nil)
+        let attempt = Task {
+            do {
+                let connection = try await PeerTransport.connect(
+                    host: address.host, port: address.port, tls: tls, allowedNodes: [peer],
+                    cluster: node.configuration.cluster, logger: logger, localNode: node.name)
+                try await withTaskCancellationHandler {
+                    do {
+                        _ = try await connection.peerNode.get()
+                    } catch {
+                        try? await connection.channel.executeThenClose { _, _ in }
+                        throw error
+                    }
+                    try await connection.channel.executeThenClose { inbound, outbound in
+                        var iterator = inbound.makeAsyncIterator()
+                        try await PeerHandshake.exchange(
+                            node: node, writer: FrameWriter(outbound: outbound), peer: peer
+                        ) {
+                            try await iterator.next()
+                        }
+                    }
+                } onCancel: {
+                    connection.channel.channel.close(promise: nil)
+                }
+                done.withLockedValue { $0 = .success(()) }
+            } catch {
+                done.withLockedValue { $0 = .failure(error) }
+            }
+        }
+        let deadline = clock.monotonicSeconds() + Self.limit
+        while done.withLockedValue({ $0 }) == nil && clock.monotonicSeconds() < deadline {
+            if Task.isCancelled {
+                attempt.cancel()
+                throw CancellationError()
+            }
+            try? await clock.sleep(seconds: 0.02)
+        }
+        guard let result = done.withLockedValue({ $0 }) else {
+            attempt.cancel()
+            throw NetworkFailure(kind: .timedOut, text: "no answer within \(Int(Self.limit)) s")
+        }
+        try result.get()
+    }
+}
