@@ -162,20 +162,7 @@ package final class FailoverService: Service, Sendable {
                         )
                     }
                 },
-                recordBase: { [runtime] epoch in
-                    runtime.shares.of(group: group.name).map {
-                        context in
-                        do {
-                            return
-                                "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: runtime.clock.wallSeconds())) entries"
-                        } catch {
-                            runtime.logger.error(
-                                "group \(group.name): could not record the rejoin base of \(context.key): \(error); a rejoining node will keep every file that differs as a conflict"
-                            )
-                            return "\(context.key) failed: \(error)"
-                        }
-                    }
-                },
+                recordBase: { [runtime] epoch in Self.recordBases(runtime, group: group.name, epoch: epoch) },
                 ownershipStored: { [runtime] stored in
                     runtime.setOwnership(stored, group: group.name)
                     state.withLockedValue { $0.machines[group.name]?.ownershipStored(stored) }
@@ -188,19 +175,7 @@ package final class FailoverService: Service, Sendable {
                 node: runtime.name, group: group, database: runtime.database, logger: runtime.logger,
                 clock: runtime.clock, spawn: spawn,
                 stopFollowing: { [followers] in _ = await followers.stop(group: group.name, waitingAtMost: 5) },
-                recordBase: { [runtime] epoch in
-                    runtime.shares.of(group: group.name).map { context in
-                        do {
-                            return
-                                "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: runtime.clock.wallSeconds())) entries"
-                        } catch {
-                            runtime.logger.error(
-                                "group \(group.name): could not record the rejoin base of \(context.key): \(error); a rejoining node will keep every file that differs as a conflict"
-                            )
-                            return "\(context.key) failed: \(error)"
-                        }
-                    }
-                },
+                recordBase: { [runtime] epoch in Self.recordBases(runtime, group: group.name, epoch: epoch) },
                 ownershipStored: { [runtime] stored in runtime.setOwnership(stored, group: group.name) })
         }
         let lapse = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
@@ -275,6 +250,21 @@ package final class FailoverService: Service, Sendable {
                 },
                 sequences: HeartbeatSequenceStore(stateDirectory: runtime.identity.settings.stateDirectory),
                 deliver: { message, link, at in receiver.withLockedValue { $0 }?(message, link, at) })
+        }
+    }
+
+    /// Records this node's tree of every share of `group` as the base of `epoch`; a line per share.
+    static func recordBases(_ runtime: any FailoverNode, group: String, epoch: UInt64) -> [String] {
+        runtime.shares.of(group: group).map { context in
+            do {
+                return
+                    "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: runtime.clock.wallSeconds())) entries"
+            } catch {
+                runtime.logger.error(
+                    "group \(group): could not record the rejoin base of \(context.key): \(error); a rejoining node will keep every file that differs as a conflict"
+                )
+                return "\(context.key) failed: \(error)"
+            }
         }
     }
 

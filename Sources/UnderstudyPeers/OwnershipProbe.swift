@@ -61,51 +61,30 @@ package struct OwnershipProbe: Service {
         }
     }
 
-    /// One handshake with `peer`, within `limit` seconds (cancelled, not awaited, past it: see `UsersSpreadService`).
+    /// One handshake with `peer`, within `limit` seconds (see `withTimeLimit`).
     private func hello(_ peer: String) async throws {
         guard let address = node.configuration.nodes[peer]?.address else { return }
         let (node, tls, logger) = (node, tls, logger)
-        let done = NIOLockedValueBox<Result<Void, any Error>?>(nil)
-        let attempt = Task {
-            do {
-                let connection = try await PeerTransport.connect(
-                    host: address.host, port: address.port, tls: tls, allowedNodes: [peer],
-                    cluster: node.configuration.cluster, logger: logger, localNode: node.name)
-                try await withTaskCancellationHandler {
-                    do {
-                        _ = try await connection.peerNode.get()
-                    } catch {
-                        try? await connection.channel.executeThenClose { _, _ in }
-                        throw error
-                    }
-                    try await connection.channel.executeThenClose { inbound, outbound in
-                        var iterator = inbound.makeAsyncIterator()
-                        try await PeerHandshake.exchange(
-                            node: node, writer: FrameWriter(outbound: outbound), peer: peer
-                        ) {
-                            try await iterator.next()
-                        }
-                    }
-                } onCancel: {
-                    connection.channel.channel.close(promise: nil)
+        try await withTimeLimit(Self.limit, clock: clock) {
+            let connection = try await PeerTransport.connect(
+                host: address.host, port: address.port, tls: tls, allowedNodes: [peer],
+                cluster: node.configuration.cluster, logger: logger, localNode: node.name)
+            try await withTaskCancellationHandler {
+                do {
+                    _ = try await connection.peerNode.get()
+                } catch {
+                    try? await connection.channel.executeThenClose { _, _ in }
+                    throw error
                 }
-                done.withLockedValue { $0 = .success(()) }
-            } catch {
-                done.withLockedValue { $0 = .failure(error) }
+                try await connection.channel.executeThenClose { inbound, outbound in
+                    var iterator = inbound.makeAsyncIterator()
+                    try await PeerHandshake.exchange(node: node, writer: FrameWriter(outbound: outbound), peer: peer) {
+                        try await iterator.next()
+                    }
+                }
+            } onCancel: {
+                connection.channel.channel.close(promise: nil)
             }
         }
-        let deadline = clock.monotonicSeconds() + Self.limit
-        while done.withLockedValue({ $0 }) == nil && clock.monotonicSeconds() < deadline {
-            if Task.isCancelled {
-                attempt.cancel()
-                throw CancellationError()
-            }
-            try? await clock.sleep(seconds: 0.02)
-        }
-        guard let result = done.withLockedValue({ $0 }) else {
-            attempt.cancel()
-            throw NetworkFailure(kind: .timedOut, text: "no answer within \(Int(Self.limit)) s")
-        }
-        try result.get()
     }
 }

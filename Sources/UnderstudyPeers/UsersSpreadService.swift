@@ -88,28 +88,7 @@ package struct UsersSpreadService: Service {
     /// cancelled, not awaited, when the limit passes: a connection stuck where cancellation does not reach (a TLS
     /// handshake that never ends) must not stop this loop for good.
     private func exchange(with peer: String, document: [UInt8]) async throws -> Bool {
-        let outcome = NIOLockedValueBox<Result<Bool, any Error>?>(nil)
-        let attempt = Task {
-            do {
-                let took = try await offer(document, to: peer)
-                outcome.withLockedValue { $0 = .success(took) }
-            } catch {
-                outcome.withLockedValue { $0 = .failure(error) }
-            }
-        }
-        let deadline = clock.monotonicSeconds() + Self.exchangeLimit
-        while outcome.withLockedValue({ $0 }) == nil && clock.monotonicSeconds() < deadline {
-            if Task.isCancelled {
-                attempt.cancel()
-                throw CancellationError()
-            }
-            try? await clock.sleep(seconds: 0.02)
-        }
-        guard let result = outcome.withLockedValue({ $0 }) else {
-            attempt.cancel()
-            throw NetworkFailure(kind: .timedOut, text: "no answer within \(Int(Self.exchangeLimit)) s")
-        }
-        return try result.get()
+        try await withTimeLimit(Self.exchangeLimit, clock: clock) { try await offer(document, to: peer) }
     }
 
     /// Sends `document`; returns whether the peer's answer was newer and taken.

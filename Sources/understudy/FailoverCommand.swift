@@ -15,6 +15,10 @@ struct FailoverCommand: ParsableCommand {
             added and announced, the start scripts run. Refused while the primary is still heard on a link, since two \
             nodes would then serve; --force takes over anyway (the old primary steps down when it hears the higher \
             epoch, after at most one heartbeat), which loses the changes it has not yet sent.
+
+            On the group's off-site node it takes the group over at the recovery site (when the main site is lost), \
+            with offsite_service_address, offsite_interface and offsite_start; refused while the standby or the \
+            primary feeds its copy, unless --force. The main site's nodes follow it when they return.
             """
     )
 
