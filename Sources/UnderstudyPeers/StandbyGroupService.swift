@@ -84,10 +84,13 @@ struct StandbyGroupService: Service, Sendable {
                     roundsFailed = 0
                     backoff = 0.5
                     lastPath = nil
+                    let nextNode = candidates[chosen]
                     logger.warning(
-                        feeder == nil
-                            ? "group \(group.name): \(holder) cannot be reached; asking \(candidates[chosen]) who holds the group"
-                            : "group \(group.name): \(holder) cannot be reached; the off-site copy follows \(candidates[chosen]) meanwhile"
+                        feeder != nil
+                            ? "group \(group.name): \(holder) cannot be reached; the off-site copy follows \(nextNode) meanwhile"
+                            : chosen == 0
+                                ? "group \(group.name): \(holder) cannot be reached either; trying \(nextNode) again"
+                                : "group \(group.name): \(holder) cannot be reached; asking \(nextNode) who holds the group"
                     )
                     continue
                 }
