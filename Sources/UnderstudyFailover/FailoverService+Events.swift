@@ -67,7 +67,10 @@ extension FailoverService {
             return
         }
         let produced = state.withLockedValue { state -> [FailoverAction] in
-            guard var machine = state.machines[group], ownership.supersedes(machine.ownership) else { return [] }
+            // The off-site node's view counts even when it is not newer: it was heard.
+            guard var machine = state.machines[group], third || ownership.supersedes(machine.ownership) else {
+                return []
+            }
             let produced =
                 third
                 ? machine.ownershipLearned(ownership, at: runtime.now())
@@ -208,7 +211,7 @@ extension FailoverService {
                     runtime.logger.critical("group \(group): cannot store \(ownership) learned from the peer: \(error)")
                 }
                 runtime.setOwnership(ownership, group: group)
-                runtime.logger.notice("group \(group): the peer holds \(ownership); this node follows it")
+                runtime.logger.notice("group \(group): \(ownership.owner) holds \(ownership); this node follows it")
             case .fence:
                 let (succeeded, detail) = await actions.fence()
                 feed(group) { $0.fenceFinished(succeeded: succeeded, detail: detail, at: runtime.now()) }

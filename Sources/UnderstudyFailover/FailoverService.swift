@@ -126,7 +126,8 @@ package final class FailoverService: Service, Sendable {
                 isolationTime: configuration.heartbeat.isolationTime.seconds, hasFence: group.takeover.fence != nil,
                 hasChecks: !group.takeover.checks.isEmpty,
                 followsOwner: group.standby == runtime.name && ownership.owner == group.primary,
-                hasWitness: group.takeover.witness != nil, peer: group.peer(of: runtime.name))
+                hasWitness: group.takeover.witness != nil, peer: group.peer(of: runtime.name),
+                hasOffsite: group.offsite != nil)
             initial.machines[group.name] = FailoverStateMachine(settings: settings, ownership: ownership, at: now)
             initial.observer.checks[group.name] = Dictionary(
                 uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) }

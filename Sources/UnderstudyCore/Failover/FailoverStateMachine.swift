@@ -23,12 +23,17 @@ public struct FailoverStateMachine: Sendable {
         /// node holds the group (the off-site node, after a recovery-site takeover), this node never takes over by
         /// itself: the peer's silence says nothing of the holder.
         public var peer: String
+        /// The group has an off-site node, which may have taken it over at the recovery site while this node was
+        /// down: a standby takes over by itself only once, since its start, it heard its peer or the off-site node.
+        public var hasOffsite: Bool
 
         public init(
             node: String, group: String, mode: TakeoverConfiguration.Mode, deadTime: Double, isolationTime: Double,
-            hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true, hasWitness: Bool = false, peer: String = ""
+            hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true, hasWitness: Bool = false, peer: String = "",
+            hasOffsite: Bool = false
         ) {
             self.peer = peer
+            self.hasOffsite = hasOffsite
             self.followsOwner = followsOwner
             self.hasWitness = hasWitness
             self.node = node
@@ -148,6 +153,9 @@ public struct FailoverStateMachine: Sendable {
     public private(set) var phaseSince: Double
     /// Heard the peer at least once since start.
     public private(set) var peerHeard = false
+    /// Heard the off-site node's view of the group at least once since start.
+    public private(set) var offsiteHeard = false
+    private var reportedUnknownHolder = false
     /// When the current failure of the primary was first seen (reset when it is heard again).
     public private(set) var failureSeenAt: Double?
     /// How long the primary had been silent when its failure was declared.
@@ -242,6 +250,7 @@ public struct FailoverStateMachine: Sendable {
     /// The group's ownership as a node other than the peer told it (the off-site node, in a replication
     /// handshake): only a newer one counts, and it says nothing of the peer's liveness. A holder steps down at once.
     public mutating func ownershipLearned(_ theirs: GroupOwnership, at now: Double) -> [FailoverAction] {
+        offsiteHeard = true
         // A takeover by this node is its own to store, never a third node's to say.
         guard theirs.supersedes(ownership), theirs.owner != settings.node else { return [] }
         let wasOwner = isOwner
@@ -326,6 +335,20 @@ public struct FailoverStateMachine: Sendable {
             ]
         }
         guard failureSeenAt == nil, phase == .standby else { return [] }
+        if settings.hasOffsite && !peerHeard && !offsiteHeard {
+            // Back from a stop with nobody heard: the off-site node may hold the group at the recovery site.
+            guard !reportedUnknownHolder else { return [] }
+            reportedUnknownHolder = true
+            return [
+                .notify(
+                    .primaryFailed, .warning, topic: "offsite",
+                    summary:
+                        "\(settings.node) hears neither \(ownership.owner) nor the off-site node of group \(settings.group) since it started: no takeover",
+                    detail:
+                        "The off-site node may have taken the group over at the recovery site meanwhile. This node takes over by itself once it hears either; to take over now, run: understudy failover \(settings.group)"
+                )
+            ]
+        }
         if let veto = witnessVeto(seen) {
             guard !reportedWitnessVeto else { return [] }
             reportedWitnessVeto = true

@@ -51,4 +51,18 @@ import UnderstudyCore
         #expect(machine.ownershipLearned(GroupOwnership(epoch: 5, owner: "beta"), at: 1) == [])
         #expect(machine.ownership == GroupOwnership(epoch: 2, owner: "beta"))
     }
+
+    @Test func standbyWithAnOffsiteNode_startedWithNobodyHeard_takesNothingOver_untilItHearsEither() {
+        var settings = Self.settings(node: "beta")
+        settings.hasOffsite = true
+        var machine = FailoverStateMachine(settings: settings, ownership: Fixture.alphaAtZero, at: 0)
+        let first = machine.tick(seen(Fixture.deadTime + 1, silence: Fixture.deadTime + 1, failing: true))
+        #expect(first.operations.isEmpty, "no takeover: the recovery site may hold the group")
+        #expect(first.notification(.primaryFailed)?.summary.contains("nor the off-site node") == true)
+        #expect(machine.tick(seen(Fixture.deadTime + 2, silence: Fixture.deadTime + 2, failing: true)) == [])
+        // The off-site node says nothing newer: the primary is just dead.
+        #expect(machine.ownershipLearned(Fixture.alphaAtZero, at: 6) == [])
+        let actions = machine.tick(seen(7, silence: 7, failing: true))
+        #expect(actions.operations.contains(.takeOver(GroupOwnership(epoch: 1, owner: "beta"))))
+    }
 }
