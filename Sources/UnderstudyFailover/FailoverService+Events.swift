@@ -144,6 +144,7 @@ extension FailoverService {
             }
         }
         for (group, produced) in actions { enqueue(group, produced) }
+        tickRecoverySite(at: now)
     }
 
     /// `understudy failover GROUP`.
@@ -251,14 +252,14 @@ extension FailoverService {
 
     /// A release that failed (the address could not be removed, a stop script failed) is told at once, and the
     /// address removal is tried again every 5 s while this node does not own the group: two nodes must not keep it.
-    private func retryRelease(_ group: String, _ report: GroupActions.Report) {
+    func retryRelease(_ group: String, _ report: GroupActions.Report) {
         tell(
             NotificationEvent(
                 kind: .stepDown, severity: .critical, node: runtime.name, group: group, topic: "release-failed",
                 summary:
                     "\(runtime.name) could not fully give up group \(group): check its address and services by hand",
                 detail: report.text, time: runtime.clock.wallSeconds()))
-        guard let actions = self.actions[group] else { return }
+        guard let actions = self.actions[group] ?? recoveryActions[group] else { return }
         spawn {
             for _ in 0..<720 {
                 try? await Task.sleep(nanoseconds: 5_000_000_000)

@@ -46,8 +46,8 @@ package final class FailoverService: Service, Sendable {
         var readyReplicas: Set<String> = []
         /// Hand-overs under way, by group: their reports so far and who waits for them.
         var handOvers: [String: PendingHandOver] = [:]
-        /// Recovery-site takeovers under way on the off-site node, by group.
-        var recoveryTakeovers: Set<String> = []
+        /// On the off-site node, the decision for each group it keeps a copy of (see `RecoverySiteMachine`).
+        var recoveryMachines: [String: RecoverySiteMachine] = [:]
         var running = true
     }
 
@@ -139,6 +139,17 @@ package final class FailoverService: Service, Sendable {
             queues[group.name] = continuation
             streams[group.name] = stream
         }
+        for group in recoveryGroups {
+            let ownership = runtime.ownership(group: group.name) ?? GroupOwnership.initial(of: group)
+            initial.recoveryMachines[group.name] = RecoverySiteMachine(
+                settings: RecoverySiteMachine.Settings(
+                    node: runtime.name, group: group.name, hasFence: group.takeover.fence != nil,
+                    deadTime: configuration.heartbeat.deadTime.seconds),
+                ownership: ownership, at: now)
+            let (stream, continuation) = AsyncStream<FailoverAction>.makeStream()
+            queues[group.name] = continuation
+            streams[group.name] = stream
+        }
         if let isolation = me.isolationCheck {
             initial.observer.isolation = CheckHealth(rise: isolation.rise, fall: isolation.fall)
         }
@@ -177,7 +188,10 @@ package final class FailoverService: Service, Sendable {
                 clock: runtime.clock, spawn: spawn,
                 stopFollowing: { [followers] in _ = await followers.stop(group: group.name, waitingAtMost: 5) },
                 recordBase: { [runtime] epoch in Self.recordBases(runtime, group: group.name, epoch: epoch) },
-                ownershipStored: { [runtime] stored in runtime.setOwnership(stored, group: group.name) })
+                ownershipStored: { [runtime] stored in
+                    runtime.setOwnership(stored, group: group.name)
+                    state.withLockedValue { $0.recoveryMachines[group.name]?.ownershipStored(stored) }
+                })
         }
         let lapse = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
         lapseReceiver = lapse
@@ -374,7 +388,13 @@ package final class FailoverService: Service, Sendable {
             if let news {
                 tasks.addTask { await self.hear(news) }
             }
-            tasks.addTask { await self.resumeRecoverySite() }
+            for group in recoveryGroups {
+                let actions = self.recoveryActions[group.name]!
+                let stream = streams[group.name]!
+                let start = state.withLockedValue { $0.recoveryMachines[group.name]?.startActions() ?? [] }
+                enqueue(group.name, start)
+                tasks.addTask { await self.performAtRecoverySite(stream, actions: actions) }
+            }
             await withTaskCancellationHandler {
                 await waitUntilCancelled()
             } onCancel: {

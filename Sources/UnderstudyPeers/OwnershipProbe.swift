@@ -8,13 +8,13 @@ import UnderstudyReplication
 import UnderstudySupport
 import UnderstudyTransport
 
-/// Every member of a group with an off-site node compares views with the group's other members at start, and the
+/// A node that holds a group with an off-site node compares views with the group's other members at start, and the
 /// off-site node tells them every 10 s while it holds a group (after a recovery-site takeover): one short peer
-/// connection each, the handshake alone, which tells both sides who holds every group they share. So a primary or
-/// standby that comes back after a recovery-site takeover learns the higher epoch before its dead time runs out
-/// (the primary steps down instead of taking its address, the standby never takes over from the recovery site),
-/// and a recovery site that serves hears within seconds when the group was taken back. (Otherwise the mirror's own
-/// connections carry the news.)
+/// connection each, the handshake alone, which tells both sides who holds every group they share. So a primary that
+/// comes back after a recovery-site takeover learns the higher epoch before its dead time runs out and steps down
+/// instead of taking its address, a standby that comes back hears it within 10 s (it takes nothing over by itself
+/// before it heard its primary or the off-site node), and a recovery site that serves hears within seconds when the
+/// group was taken back. (Otherwise the mirror's own connections carry the news.)
 package struct OwnershipProbe: Service {
     let node: any HandshakeParty
     let tls: NIOSSLContext
@@ -34,12 +34,12 @@ package struct OwnershipProbe: Service {
         await cancelWhenGracefulShutdown { await probe() }
     }
 
-    /// The members this node tells now: of every group with an off-site node (at start), or of those it holds as
-    /// their off-site node (afterwards).
+    /// The members this node tells now: of every group with an off-site node that it holds (at start), or that it
+    /// holds as their off-site node (afterwards).
     func members(atStart: Bool) -> [String] {
         let held = node.configuration.groups(withMember: node.name).filter {
-            $0.offsite != nil
-                && (atStart || ($0.offsite == node.name && node.ownership(group: $0.name)?.owner == node.name))
+            $0.offsite != nil && node.ownership(group: $0.name)?.owner == node.name
+                && (atStart || $0.offsite == node.name)
         }
         return Set(held.flatMap(\.members)).subtracting([node.name]).sorted()
     }

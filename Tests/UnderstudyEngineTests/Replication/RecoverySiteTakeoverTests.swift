@@ -108,6 +108,7 @@ struct RecoverySiteTakeoverTests {
 
         // beta comes back: it cannot reach alpha, asks gamma, learns the epoch, and reconciles with gamma.
         try cluster.start("beta")
+        try await cluster.waitUntilListening("beta")
         left = await Self.trees(offsite, cluster.replica, seconds: 60)
         #expect(left.isEmpty, "beta follows gamma: \(left.prefix(3)); log: \(cluster.recentLog)")
         let names = (FileManager.default.subpaths(atPath: offsite) ?? []).sorted()
@@ -124,6 +125,7 @@ struct RecoverySiteTakeoverTests {
 
         // alpha comes back holding its old epoch: it hears gamma's and follows instead of serving.
         try cluster.start("alpha")
+        try await cluster.waitUntilListening("alpha")
         left = await Self.trees(offsite, cluster.source, seconds: 60)
         #expect(left.isEmpty, "alpha follows gamma: \(left.prefix(3)); log: \(cluster.recentLog)")
         #expect(try await cluster.status("alpha").groups.first?.role != .primary, "alpha does not serve")

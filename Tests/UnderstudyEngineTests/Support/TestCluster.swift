@@ -94,10 +94,15 @@ final class TestCluster: @unchecked Sendable {
         daemons[node] = Task { try await daemon.run() }
     }
 
-    /// Waits (at most 10 s) until `node` listens for its peer, so a request does not race the daemon's start.
+    /// Waits (at most 30 s: a start under the whole suite's load was seen to take more than 10) until `node`
+    /// listens for its peers and answers on its control socket, so a request does not race the daemon's start.
     func waitUntilListening(_ node: String) async throws {
-        for _ in 0..<1000 where listeners[node]?.withLockedValue({ $0 }) != true {
+        for _ in 0..<3000 where listeners[node]?.withLockedValue({ $0 }) != true {
             try await Task.sleep(for: .milliseconds(10))
+        }
+        let socket = configuration.nodes[node]!.controlSocket
+        for _ in 0..<300 where !FileManager.default.fileExists(atPath: socket) {
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 
