@@ -93,6 +93,32 @@ struct SeedTests {
         #expect(notEmpty.output.contains("exists and is not an empty directory"), "\(notEmpty.output)")
     }
 
+    /// A manifest edited to name paths outside the share (`..`, absolute) is refused before anything is read or
+    /// written through it.
+    @Test func hostileSeedManifest_namingPathsOutsideTheShare_isRefused_andWritesNothing() async throws {
+        let cluster = try OffsiteCascadeTests.cluster("seed-hostile")
+        defer { Task { await cluster.remove() } }
+        for index in 0..<5 { TestTree.write(cluster.source, "f\(index).txt", "file \(index)") }
+        let disk = cluster.root + "/usb"
+        #expect(try await Self.seed(["export", "files/data", disk, "--node", "alpha"], cluster).status == 0)
+        let manifestPath = disk + "/seed.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: manifestPath))
+        for hostile in ["../escape.txt", "/tmp/understudy-seed-escape.txt", "a/../../escape.txt"] {
+            var json = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            var items = try #require(json["items"] as? [[String: Any]])
+            let index = try #require(items.firstIndex { $0["kind"] as? String == "file" })
+            items[index]["path"] = hostile
+            json["items"] = items
+            try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: manifestPath))
+            let refused = try await Self.seed(["import", "files/data", disk, "--node", "gamma"], cluster)
+            #expect(refused.status != 0, "\(hostile): \(refused.output)")
+            #expect(refused.output.contains("not a path inside a share"), "\(hostile): \(refused.output)")
+            #expect(!FileManager.default.fileExists(atPath: cluster.root + "/offsite"), "nothing was put in place")
+            #expect(!FileManager.default.fileExists(atPath: cluster.root + "/escape.txt"))
+            #expect(!FileManager.default.fileExists(atPath: "/tmp/understudy-seed-escape.txt"))
+        }
+    }
+
     @Test func seedImport_whileTheNodesDaemonRuns_isRefused() async throws {
         let cluster = try OffsiteCascadeTests.cluster("seed-running")
         defer { Task { await cluster.remove() } }
