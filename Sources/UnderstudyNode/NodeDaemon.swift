@@ -167,7 +167,10 @@ public struct NodeDaemon: Service {
             runtime: runtime, followers: followers, captures: captures, tls: tlsClient, requests: syncRequests,
             links: failover, changes: runtime.holderChanges.subscribe())
         for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
-        for group in runtime.configuration.groups(offsiteOf: runtime.name) { roles.followOffsite(group) }
+        // An off-site node that holds a group (a recovery-site takeover before this start) serves it instead.
+        for group in runtime.configuration.groups(offsiteOf: runtime.name) where !runtime.owns(group: group.name) {
+            roles.followOffsite(group)
+        }
         // Capture stops after failover and archives: a hand-over that drains the mirror at shutdown must not find
         // the capture gone (and so "drained") before failover is told to stop.
         var parts: [any Service] = [notifications, captures, failover]
