@@ -89,13 +89,19 @@ extension FailoverService {
     private func recordLearned(peer: String, group: String, ownership: GroupOwnership) {
         let mine = runtime.ownership(group: group)
         guard mine.map({ ownership.supersedes($0) }) ?? true, ownership.owner != runtime.name else { return }
+        storeOwnership(ownership, group: group, follows: "follows it")
+    }
+
+    /// Stores a newer ownership heard from another node durably, then makes it the one every part reads (the
+    /// holder change moves the capture and the follower).
+    func storeOwnership(_ ownership: GroupOwnership, group: String, follows: String) {
         do {
             try runtime.database.saveOwnership(ownership, group: group, at: runtime.clock.wallTime())
         } catch {
-            runtime.logger.critical("group \(group): cannot store \(ownership) heard from \(peer): \(error)")
+            runtime.logger.critical("group \(group): cannot store \(ownership): \(error)")
         }
         runtime.setOwnership(ownership, group: group)
-        runtime.logger.notice("group \(group): \(peer) says \(ownership); this node follows it")
+        runtime.logger.notice("group \(group): \(ownership.owner) holds \(ownership); this node \(follows)")
     }
 
     /// Every share of `group` completed a sync at least once on this node. Once true it stays true (the last
@@ -206,13 +212,7 @@ extension FailoverService {
                         kind: kind, severity: severity, node: runtime.name, group: group, topic: topic,
                         summary: summary, detail: detail, time: runtime.clock.wallSeconds()))
             case .recordOwnership(let ownership):
-                do {
-                    try runtime.database.saveOwnership(ownership, group: group, at: runtime.clock.wallTime())
-                } catch {
-                    runtime.logger.critical("group \(group): cannot store \(ownership) learned from the peer: \(error)")
-                }
-                runtime.setOwnership(ownership, group: group)
-                runtime.logger.notice("group \(group): \(ownership.owner) holds \(ownership); this node follows it")
+                storeOwnership(ownership, group: group, follows: "follows it")
             case .fence:
                 let (succeeded, detail) = await actions.fence()
                 feed(group) { $0.fenceFinished(succeeded: succeeded, detail: detail, at: runtime.now()) }

@@ -126,19 +126,17 @@ extension FailoverService {
     /// to reconcile at that epoch (marked first: a follower that reads the new ownership finds nothing pending); one
     /// that held it reconciles with the new holder before it keeps its copy again.
     private func record(_ ownership: GroupOwnership, group: GroupConfiguration) {
-        let held = runtime.ownership(group: group.name)?.owner == runtime.name
-        do {
-            if !held {
+        if runtime.ownership(group: group.name)?.owner != runtime.name {
+            do {
                 for share in group.shares {
                     try runtime.database.markRejoinDone(share: "\(group.name)/\(share.name)", epoch: ownership.epoch)
                 }
+            } catch {
+                runtime.logger.error(
+                    "group \(group.name): cannot mark its copy reconciled at \(ownership): \(error); it reconciles with the holder instead"
+                )
             }
-            try runtime.database.saveOwnership(ownership, group: group.name, at: runtime.clock.wallTime())
-        } catch {
-            runtime.logger.critical("group \(group.name): cannot store \(ownership): \(error)")
         }
-        runtime.setOwnership(ownership, group: group.name)
-        runtime.logger.notice(
-            "group \(group.name): \(ownership.owner) holds \(ownership); this node keeps the off-site copy")
+        storeOwnership(ownership, group: group.name, follows: "keeps the off-site copy")
     }
 }
