@@ -134,8 +134,7 @@ package struct PrimaryService: Service, Sendable {
                         // is replaced at each takeover: each one is subscribed to while it runs.
                         for context in node.shares.all
                         where context.group.live
-                            && (context.group.members.contains(peer) || Self.feedsOffsite(context, peer))
-                            && peer != node.name
+                            && context.group.members.contains(peer) && peer != node.name
                         {
                             notices.addTask {
                                 while !Task.isCancelled {
