@@ -232,7 +232,11 @@ package struct PrimaryService: Service, Sendable {
             try await writer.send(.syncScope(scope))
             try await writer.flush()
             writer.throttle = hop ? context.offsiteThrottle : context.throttle
-            let planner = SyncPlanner(options: .init(compareOwnership: node.identity.appliesOwnership))
+            let planner = SyncPlanner(
+                options: .init(
+                    compareOwnership: node.identity.appliesOwnership,
+                    deltaThreshold: hop
+                        ? SyncPlanner.Options.slowLinkDeltaThreshold : SyncPlanner.Options.localDeltaThreshold))
             do {
                 let outcome = try await PrimaryShareSync(context: context, planner: planner)
                     .run(

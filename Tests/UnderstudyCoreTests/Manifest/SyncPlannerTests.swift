@@ -49,6 +49,20 @@ struct SyncPlannerTests {
         #expect(plan.operations.contains(.sendFile(path: "small", size: 50, basis: .none)))
     }
 
+    @Test func sendsDelta_ofFilesFrom1KiB_overSlowLink_butWholeUnder8KiB_onLAN() {
+        let source = [dir(""), file("a", size: 2000, mtime: 2), file("b", size: 8000, mtime: 2)]
+        let replica = [dir(""), file("a", size: 2000), file("b", size: 8000)]
+        let slow = SyncPlanner(
+            options: .init(compareOwnership: true, deltaThreshold: SyncPlanner.Options.slowLinkDeltaThreshold))
+        let local = SyncPlanner(options: .init(compareOwnership: true))
+        let overWAN = slow.plan(source: source, replica: replica)
+        let overLAN = local.plan(source: source, replica: replica)
+        #expect(overWAN.operations.contains(.sendFile(path: "a", size: 2000, basis: .replica)))
+        #expect(overWAN.operations.contains(.sendFile(path: "b", size: 8000, basis: .replica)))
+        #expect(overLAN.operations.contains(.sendFile(path: "a", size: 2000, basis: .none)))
+        #expect(overLAN.operations.contains(.sendFile(path: "b", size: 8000, basis: .none)))
+    }
+
     @Test func sendsWhole_whenReplicaCopyIsEmpty() {
         let plan = planner.plan(
             source: [dir(""), file("f", size: 1000, mtime: 2)], replica: [dir(""), file("f", size: 0)])

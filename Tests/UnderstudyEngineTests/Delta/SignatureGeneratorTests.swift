@@ -28,6 +28,19 @@ import UnderstudyNode
         #expect((4 << 30) / large * 36 < 8 << 20)
     }
 
+    @Test func blockLength_isAtLeast700Bytes_orTheWholeSmallFile() throws {
+        #expect(try SignatureGenerator(basisSize: 25_000).blockLength == SignatureGenerator.minimumBlockLength)
+        #expect(try SignatureGenerator(basisSize: 300).blockLength == 300)
+        // Beyond rsync's 700 × 700 bytes, librsync's square-root rule takes over.
+        #expect(try SignatureGenerator(basisSize: 1 << 20).blockLength > SignatureGenerator.minimumBlockLength)
+        // Sums of a 60 KB file: under 2 % of it (at 256-byte blocks, 4.7 %).
+        let generator = try SignatureGenerator(basisSize: 60_000)
+        let basis = DeltaTestBytes.bytes(seed: 5, count: 60_000)
+        var signature: [UInt8] = []
+        try basis.withUnsafeBytes { try generator.feed($0, isLast: true) { signature.append(contentsOf: $0) } }
+        #expect(signature.count < 60_000 / 50)
+    }
+
     @Test(arguments: [DeltaChunkPlan.singleBytes, .sevenBytes, .oddLarge, .mixed])
     func signature_isIndependentOfChunking(plan: DeltaChunkPlan) throws {
         let basis = DeltaTestBytes.bytes(seed: 11, count: 150 * 1024 + 17)
