@@ -21,6 +21,8 @@ public final class ZstdCompressor {
     private let context: OpaquePointer
     private let outputBuffer: UnsafeMutableRawPointer
     private var failure: DeltaError?
+    /// Kept alive while zstd refers to it.
+    private var dictionary: ZstdDictionary?
 
     /// - Parameter level: 1 (fastest) ... 19; negative levels trade ratio
     ///   for speed.
@@ -57,6 +59,18 @@ public final class ZstdCompressor {
     public func reset() {
         ZSTD_CCtx_reset(context, ZSTD_reset_session_only)
         failure = nil
+    }
+
+    /// The dictionary of the frames that start from now on; nil for none (`reset` keeps the choice).
+    public func use(_ dictionary: ZstdDictionary?) throws {
+        guard dictionary !== self.dictionary else { return }
+        let result = ZSTD_CCtx_refCDict(context, dictionary?.compressionDictionary)
+        if ZSTD_isError(result) != 0 {
+            throw DeltaError(
+                code: .invalidArgument,
+                message: "zstd could not take a dictionary: \(String(cString: ZSTD_getErrorName(result)))")
+        }
+        self.dictionary = dictionary
     }
 
     /// Compresses `input`; compressed bytes come out through `output` (its

@@ -8,6 +8,8 @@ public final class ZstdDecompressor {
     private let context: OpaquePointer
     private let outputBuffer: UnsafeMutableRawPointer
     private var failure: DeltaError?
+    /// Kept alive while zstd refers to it.
+    private var dictionary: ZstdDictionary?
 
     /// True when the input so far ends exactly at the end of a frame (its
     /// checksum verified). False before any frame has ended, and while a
@@ -32,6 +34,19 @@ public final class ZstdDecompressor {
         ZSTD_DCtx_reset(context, ZSTD_reset_session_only)
         failure = nil
         isFrameComplete = false
+    }
+
+    /// The dictionary of the frames decoded from now on; nil for none (`reset` keeps the choice). A frame made with
+    /// a dictionary fails to decode without the same one.
+    public func use(_ dictionary: ZstdDictionary?) throws {
+        guard dictionary !== self.dictionary else { return }
+        let result = ZSTD_DCtx_refDDict(context, dictionary?.decompressionDictionary)
+        if ZSTD_isError(result) != 0 {
+            throw DeltaError(
+                code: .invalidArgument,
+                message: "zstd could not take a dictionary: \(String(cString: ZSTD_getErrorName(result)))")
+        }
+        self.dictionary = dictionary
     }
 
     /// Decompresses `input`; the original bytes come out through `output`

@@ -15,6 +15,8 @@ public final class IncomingFile {
     let descriptor: Int32
     let partialToRemove: String?
     private let decompressor: ZstdDecompressor
+    /// The dictionaries received on the connection, one of which the payload's frame may name.
+    private let dictionaries: CompressionDictionaries?
     private let patch: PatchApplier?
     private let basisDescriptor: Int32
     private var hasher = SHA256()
@@ -26,9 +28,11 @@ public final class IncomingFile {
     private var ranOutOfSpace = false
 
     package init(
-        header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor
+        header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor,
+        dictionaries: CompressionDictionaries? = nil
     ) throws(FileSystemError) {
         self.header = header
+        self.dictionaries = dictionaries
         let (dir, name) = try share.parent(of: header.path)
         finalName = name
         let dirCopy = dup(dir)
@@ -79,8 +83,17 @@ public final class IncomingFile {
 
     /// Feeds one compressed chunk from the wire.
     public func receive(_ chunk: UnsafeRawBufferPointer) throws(FileSystemError) {
+        let isFirst = compressedBytesReceived == 0
         compressedBytesReceived += Int64(chunk.count)
         do {
+            if isFirst {
+                // The first chunk holds the frame's header, which names the dictionary it was compressed with.
+                if let dictionaries {
+                    try dictionaries.prepare(decompressor, forFrameBeginning: chunk)
+                } else {
+                    try decompressor.use(nil)
+                }
+            }
             try decompressor.decompress(chunk) { plain in
                 if let patch {
                     try patch.feed(plain, isLast: false) { output in try self.write(output) }

@@ -8,7 +8,8 @@ import UnderstudyWire
 extension ReplicaWriter {
     public func beginFile(_ header: FileHeader) throws(FileSystemError) -> IncomingFile {
         try IncomingFile(
-            header: header, share: share, partialThreshold: options.partialThreshold, decompressor: decompressor)
+            header: header, share: share, partialThreshold: options.partialThreshold, decompressor: decompressor,
+            dictionaries: options.dictionaries)
     }
 
     /// Verifies and queues a received file; flushes when the batch is full.

@@ -26,6 +26,8 @@ public final class ReplicaWriter {
         /// Archives share inodes with the replica: an attribute change then gives the file a new inode instead of
         /// changing the shared one in place (which would change the archived copies too).
         public var breakSharedInodes = false
+        /// The zstd dictionaries received on the connection (a file compressed with one names it); nil: none.
+        public var dictionaries: CompressionDictionaries?
 
         public init(applyOwnership: Bool) {
             self.applyOwnership = applyOwnership

@@ -174,6 +174,7 @@ package struct PrimaryService: Service, Sendable {
         let logger = node.logger
         // Replica manifests received on this connection: the base for incremental ones.
         var replicaManifests: [ShareKey: [String: ManifestEntry]] = [:]
+        let dictionaryOffer = DictionaryOffer()
         while let message = try await iterator.next() {
             switch message {
             case .rejoinOpen(let group, let share, let epoch):
@@ -238,7 +239,9 @@ package struct PrimaryService: Service, Sendable {
                     deltaThreshold: hop
                         ? SyncPlanner.Options.slowLinkDeltaThreshold : SyncPlanner.Options.localDeltaThreshold))
             do {
-                let outcome = try await PrimaryShareSync(context: context, planner: planner)
+                // Over the slow link, small files go with the share's dictionary once one is trained and pays.
+                let dictionary = hop ? context.offsiteDictionary().map { ($0, dictionaryOffer) } : nil
+                let outcome = try await PrimaryShareSync(context: context, planner: planner, dictionary: dictionary)
                     .run(
                         inbound: &iterator, writer: writer, scope: scope,
                         base: incremental ? replicaManifests[key] : nil, verify: verify)

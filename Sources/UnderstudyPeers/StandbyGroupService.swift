@@ -6,6 +6,7 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import UnderstudyCore
+import UnderstudyDelta
 import UnderstudyFileSystem
 import UnderstudyRejoin
 import UnderstudyReplication
@@ -306,7 +307,8 @@ struct StandbyGroupService: Service, Sendable {
                         error: refusal, code: "replica-not-adopted"))
                 continue
             }
-            let sync = StandbyShareSync(context: context, applyOwnership: node.identity.appliesOwnership)
+            let sync = StandbyShareSync(
+                context: context, applyOwnership: node.identity.appliesOwnership, dictionaries: session.dictionaries)
             do {
                 var previous = session.sentManifests[share.name]
                 let outcome = try await sync.run(
@@ -487,4 +489,6 @@ struct FollowSession {
     /// How far into the primary's change journal each replica is durable.
     var resumePoints: [String: ResumePoint] = [:]
     var captureComplete = true
+    /// The zstd dictionaries the primary sent on this connection.
+    let dictionaries = CompressionDictionaries()
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import UnderstudyCore
+import UnderstudyDelta
 import UnderstudyFileSystem
 import UnderstudySession
 import UnderstudyWire
@@ -22,9 +23,17 @@ final class DiskReplica: ReplicaFiles {
     /// Paths this sync changed since the last durable point: the off-site node's relay journal hears of them then.
     private var touched = Set<String>()
 
-    init(context: ShareContext, applyOwnership: Bool) {
+    /// The zstd dictionaries received on this connection.
+    let dictionaries: CompressionDictionaries
+
+    init(context: ShareContext, applyOwnership: Bool, dictionaries: CompressionDictionaries) {
         self.context = context
         self.applyOwnership = applyOwnership
+        self.dictionaries = dictionaries
+    }
+
+    func addDictionary(id: UInt32, compressed: UnsafeRawBufferPointer) throws {
+        try dictionaries.add(id: id, compressed: compressed)
     }
 
     /// Walks the replica within the scope and opens its writer (removing our leftover temporaries on the way).
@@ -35,6 +44,7 @@ final class DiskReplica: ReplicaFiles {
         var options = ReplicaWriter.Options(applyOwnership: applyOwnership)
         options.history = context.archiving.history
         options.breakSharedInodes = context.archiving.sharesInodes
+        options.dictionaries = dictionaries
         let replica = try ReplicaWriter(share: share, options: options)
         replica.removeTemporaries(scan.temporaries)
         self.replica = replica

@@ -21,9 +21,15 @@ final class FileSender: SourceFiles {
     private let readBuffer: UnsafeMutableRawBufferPointer
     private let compressor: ZstdCompressor
 
-    init(share: ShareDirectory, compressionLevel: Int32 = 1) throws {
+    /// The share's small-file dictionary and the connection's record of what it sent; nil: no dictionary.
+    private let dictionary: (SmallFileDictionary, DictionaryOffer)?
+
+    init(
+        share: ShareDirectory, compressionLevel: Int32 = 1, dictionary: (SmallFileDictionary, DictionaryOffer)? = nil
+    ) throws {
         self.share = share
         self.compressionLevel = compressionLevel
+        self.dictionary = dictionary
         compressor = try ZstdCompressor(level: compressionLevel)
         readBuffer = .allocate(byteCount: FileSender.readSize, alignment: 16)
     }
@@ -47,6 +53,15 @@ final class FileSender: SourceFiles {
         let compressor = self.compressor
         compressor.reset()
         let delta = try signature.map { try DeltaGenerator(signature: $0) }
+        // A small file sent whole goes with the share's dictionary, which precedes it once per connection.
+        var small: SmallFileDictionary?
+        if let (trained, offer) = dictionary, delta == nil, before.size <= SmallFileDictionary.maximumFileSize {
+            small = trained
+            if offer.firstUse(of: trained.id) {
+                try await emit(.compressionDictionary(id: trained.id, data: ByteBuffer(bytes: trained.wire)))
+            }
+        }
+        try compressor.use(small?.dictionary)
         try await emit(
             .fileBegin(
                 FileHeader(

@@ -41,6 +41,15 @@ package struct PrimaryShareSync {
 
     let context: ShareContext
     let planner: SyncPlanner
+    /// The share's small-file dictionary and the connection's record of what it sent (the off-site hop); nil: none.
+    var dictionary: (SmallFileDictionary, DictionaryOffer)?
+
+    package init(context: ShareContext, planner: SyncPlanner, dictionary: (SmallFileDictionary, DictionaryOffer)? = nil)
+    {
+        self.context = context
+        self.planner = planner
+        self.dictionary = dictionary
+    }
 
     /// - Parameter scope: what this sync compares (already sent to the standby).
     /// - Parameter base: the replica manifest received for this share earlier on this connection, when the
@@ -175,7 +184,7 @@ package struct PrimaryShareSync {
         }
         let fileSender = try FileSender(
             share: try ShareDirectory(path: context.localPath, create: false),
-            compressionLevel: context.compressionLevel)
+            compressionLevel: context.compressionLevel, dictionary: dictionary)
         // Names the standby's file system cannot store stay out of the plan: sending them again cannot help.
         let planning = SourcePlanning(
             planner: planner, unusable: context.unusablePaths.all, refusedRenames: context.refusedRenames.all)
@@ -236,10 +245,5 @@ package struct PrimaryShareSync {
         context.logger.warning("verification of \(context.key): \(text)")
         context.event(.warning, .verifyRepaired, text)
         for path in mismatches { context.sendWhole.insert(path) }
-    }
-
-    package init(context: ShareContext, planner: SyncPlanner) {
-        self.context = context
-        self.planner = planner
     }
 }

@@ -24,6 +24,14 @@ package struct StandbyShareSync {
 
     let context: ShareContext
     let applyOwnership: Bool
+    /// The zstd dictionaries received on this connection (kept by the connection, used by each of its syncs).
+    let dictionaries: CompressionDictionaries
+
+    package init(context: ShareContext, applyOwnership: Bool, dictionaries: CompressionDictionaries) {
+        self.context = context
+        self.applyOwnership = applyOwnership
+        self.dictionaries = dictionaries
+    }
 
     /// - Parameter previous: the manifest sent for this share's last full comparison on this connection; when
     ///   there is one, only what changed since travels. Replaced by this sync's manifest if it is a full one.
@@ -43,7 +51,7 @@ package struct StandbyShareSync {
         var machine = try StandbySyncMachine(
             group: context.group.name, share: context.share.name, previous: previous, resume: resume, verify: verify)
         var steps = StandbyStepRunner(
-            files: DiskReplica(context: context, applyOwnership: applyOwnership),
+            files: DiskReplica(context: context, applyOwnership: applyOwnership, dictionaries: dictionaries),
             host: ReplicaStepsReport(context: context, started: started))
         defer { steps.discardCurrent() }
         var queue = machine.start()[...]
@@ -76,10 +84,5 @@ package struct StandbyShareSync {
         case .contentMismatch: return .contentMismatch
         default: return [ENAMETOOLONG, EILSEQ].contains(error.errnoValue) ? .nameUnusable : .applyFailed
         }
-    }
-
-    package init(context: ShareContext, applyOwnership: Bool) {
-        self.context = context
-        self.applyOwnership = applyOwnership
     }
 }

@@ -16,6 +16,8 @@ package protocol ReplicaFiles: AnyObject {
     func beginFile(_ header: FileHeader) throws -> Incoming
     /// Checks the received file against the primary's hash, then puts it under its name.
     func commit(_ file: Incoming, expectedHash: [UInt8]) throws
+    /// Keeps a zstd dictionary (`compressed` as it came over the wire) for the files of this connection that name it.
+    func addDictionary(id: UInt32, compressed: UnsafeRawBufferPointer) throws
     /// The signature of a replica file, the basis of a delta.
     func signature(of path: String, basis: DeltaBasis) throws -> [UInt8]
     /// Removes the partial copies left over (after what was received moments ago is written).

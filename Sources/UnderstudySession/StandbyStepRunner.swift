@@ -57,6 +57,13 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
             }
         case .receiveChunk(let data):
             return receive(data, &machine)
+        case .addDictionary(let id, let data):
+            do {
+                try data.withUnsafeReadableBytes { try files.addDictionary(id: id, compressed: $0) }
+            } catch {
+                throw PeerSessionError.refused(
+                    "the primary sent a compression dictionary that cannot be used: \(error)")
+            }
         case .commitFile(let path, let hash):
             guard let file = current else { return [] }
             current = nil

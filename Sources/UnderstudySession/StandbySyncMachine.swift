@@ -28,6 +28,8 @@ package struct StandbySyncMachine {
         case beginFile(FileHeader)
         /// Compressed bytes of the file begun last.
         case receiveChunk(ByteBuffer)
+        /// Keep a zstd dictionary for the rest of the connection (zstd-compressed, as it came); a failure ends the sync.
+        case addDictionary(id: UInt32, compressed: ByteBuffer)
         /// Check the file begun last against the primary's hash, then commit it under its name.
         case commitFile(path: String, contentHash: [UInt8])
         /// Drop the file begun last (the primary abandoned it, or a new one begins).
@@ -235,6 +237,8 @@ package struct StandbySyncMachine {
             return currentFile == nil ? [] : [.discardFile]
         case .signatureRequest(let path, let basis):
             return [.computeSignature(path: path, basis: basis)]
+        case .compressionDictionary(let id, let data):
+            return [.addDictionary(id: id, compressed: data)]
         case .syncEnd:
             state = .makingDurable
             let discard: [Action] = currentFile == nil ? [] : [.discardFile]

@@ -11,7 +11,7 @@ public enum PeerFrameCodec {
         case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
         case operationFailed, syncScope, changesPending, contentDigests, rejoinOpen, conflictBegin, conflictStored
-        case switchoverAsk, switchoverReport, usersOffer
+        case switchoverAsk, switchoverReport, usersOffer, compressionDictionary
 
         var name: StaticString {
             switch self {
@@ -41,6 +41,7 @@ public enum PeerFrameCodec {
             case .switchoverAsk: "switchoverAsk"
             case .switchoverReport: "switchoverReport"
             case .usersOffer: "usersOffer"
+            case .compressionDictionary: "compressionDictionary"
             }
         }
     }
@@ -165,6 +166,9 @@ public enum PeerFrameCodec {
         case .usersOffer(let document):
             buffer.writeInteger(UInt32(document.count))
             buffer.writeBytes(document)
+        case .compressionDictionary(let id, var data):
+            buffer.writeInteger(id)
+            buffer.writeBuffer(&data)
         }
         buffer.setInteger(UInt32(buffer.writerIndex - start), at: lengthIndex)
     }
@@ -382,6 +386,16 @@ public enum PeerFrameCodec {
                 )
             }
             message = .usersOffer(document: document)
+        case .compressionDictionary:
+            let id: UInt32 = try reader.integer()
+            let data = reader.rest()
+            guard id != 0, (1...PeerMessage.maximumCompressedDictionary).contains(data.readableBytes) else {
+                throw WireError(
+                    .malformedFrame,
+                    "compressionDictionary: id \(id) with \(data.readableBytes) bytes (an id other than 0, 1 to "
+                        + "\(PeerMessage.maximumCompressedDictionary) bytes)")
+            }
+            message = .compressionDictionary(id: id, data: data)
         }
         try reader.expectEnd()
         return message

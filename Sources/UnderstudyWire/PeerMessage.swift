@@ -24,6 +24,7 @@ import UnderstudyCore
 /// On a connection of its own, a node asks the node serving a group to move the group to it:
 ///   S→P switchoverAsk   P→S switchoverReport                          (a planned switchover or failback, run
 ///                                                                       by the serving node; minutes at most)
+/// Within the plan, before the first file compressed with it: P→S compressionDictionary (once per connection).
 /// Outside that order, at any time: P→S changesPending — the primary captured changes; the standby starts a
 /// live sync as soon as it can.
 /// Every path on the wire is relative to the share root and validated when decoded.
@@ -75,8 +76,13 @@ public enum PeerMessage: Sendable, Equatable {
     /// The console's users and tokens as the sender holds them (a JSON document of at most
     /// `maximumUsersDocument` bytes): the receiver takes it if it is newer than its own and answers with its own.
     case usersOffer(document: [UInt8])
+    /// P→S, within a sync, before the first file compressed with it: a zstd dictionary trained on the share's small
+    /// files (`id` as in its frames; `data` the dictionary itself zstd-compressed, at most
+    /// `maximumCompressedDictionary` bytes). The standby keeps it for the rest of the connection.
+    case compressionDictionary(id: UInt32, data: ByteBuffer)
 
     public static let maximumUsersDocument = 1 << 20
+    public static let maximumCompressedDictionary = 1 << 20
 
     public var typeName: String { messageType.name.description }
 
@@ -109,6 +115,7 @@ public enum PeerMessage: Sendable, Equatable {
         case .switchoverAsk: .switchoverAsk
         case .switchoverReport: .switchoverReport
         case .usersOffer: .usersOffer
+        case .compressionDictionary: .compressionDictionary
         }
     }
 }
@@ -116,8 +123,9 @@ public enum PeerMessage: Sendable, Equatable {
 public struct PeerHello: Sendable, Equatable {
     /// 3: the hello carries who holds each group the two nodes share. 4: rejoin and conflict copies.
     /// 5: a switchover asked for on the follower. 6: its report carries the code of a refusal. 7: the console's
-    /// users travel between nodes (`usersOffer`).
-    public static let currentProtocolVersion: UInt16 = 7
+    /// users travel between nodes (`usersOffer`). 8: small files compressed with a trained dictionary
+    /// (`compressionDictionary`).
+    public static let currentProtocolVersion: UInt16 = 8
     public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String

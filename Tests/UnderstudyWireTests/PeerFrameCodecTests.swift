@@ -92,6 +92,7 @@ struct PeerFrameCodecTests {
         .switchoverReport(ok: false, text: "beta is not a standby in step", code: "peer-not-ready"),
         .usersOffer(document: Array(#"{"revision":3,"users":[],"tokens":[]}"#.utf8)),
         .usersOffer(document: []),
+        .compressionDictionary(id: 0x1234_5678, data: ByteBuffer(bytes: [0x28, 0xB5, 0x2F, 0xFD, 1, 2, 3])),
     ])
     func roundTrips_everyMessage(message: PeerMessage) throws {
         #expect(try roundTrip(message) == message)
@@ -345,6 +346,18 @@ struct PeerFrameCodecTests {
                 == .openShare(group: "g", share: "s", incremental: false, resume: nil))
         #expect(try channel.readInbound(as: PeerMessage.self) == .syncEnd)
         _ = try channel.finish()
+    }
+
+    @Test(arguments: [
+        (UInt32(0), [UInt8](repeating: 1, count: 10)), (UInt32(5), []),
+        (UInt32(5), [UInt8](repeating: 1, count: PeerMessage.maximumCompressedDictionary + 1)),
+    ])
+    func refuses_aDictionaryWithoutId_orEmpty_orLargerThanItsLimit(id: UInt32, data: [UInt8]) throws {
+        var buffer = ByteBuffer()
+        PeerFrameCodec.encode(.compressionDictionary(id: id, data: ByteBuffer(bytes: data)), into: &buffer)
+        _ = buffer.readInteger(as: UInt32.self)
+        let error = #expect(throws: WireError.self) { try PeerFrameCodec.decode(frame: &buffer) }
+        #expect(error?.message.contains("compressionDictionary") == true)
     }
 
     @Test func refuses_aUsersDocumentLargerThanItsLimit() throws {

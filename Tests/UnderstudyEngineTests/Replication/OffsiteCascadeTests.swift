@@ -1,7 +1,9 @@
 import Foundation
+import NIOCore
 import Testing
 import UnderstudyCore
 import UnderstudySupport
+import UnderstudyWire
 @testable import UnderstudyNode
 
 /// Issue 15's cascade: alpha (primary) → beta (standby) → gamma (off-site). The primary is read once: gamma follows
@@ -109,6 +111,47 @@ struct OffsiteCascadeTests {
         }
         #expect(offsiteTable.output.contains("offsite"), "\(offsiteTable.output)")
         #expect((standby.shares.first?.bytesReceived ?? 0) > 2_000_000)
+    }
+
+    @Test func smallFilesOfOneKind_travelToTheOffsiteNode_compressedWithADictionaryTrainedOnTheShare() async throws {
+        let cluster = try Self.cluster("cascade-dictionary")
+        defer { Task { await cluster.remove() } }
+        for index in 0..<300 { TestTree.write(cluster.source, "etc/f\(index).conf", ZstdDictionaryTests.sample(index)) }
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        try cluster.start("gamma")
+        try await LiveMirrorTests.expectConverged(cluster, "the standby")
+        var left = await Self.waitForOffsite(cluster)
+        #expect(left.isEmpty, "the off-site copy: \(left.prefix(3)); log: \(cluster.recentLog)")
+        // Trained in the background after the hop's first sync.
+        let trained = await cluster.logs.waitFor("compressed with a dictionary", seconds: 30)
+        #expect(!trained.isEmpty, "no dictionary trained: \(cluster.recentLog)")
+        let before = try await Self.settledHop(cluster).bytesSent
+
+        // New files of the same kind. Without a dictionary each would travel as its header, its content compressed
+        // alone (one chunk) and its end.
+        var alone = 0
+        for index in 1000..<1300 {
+            let content = ZstdDictionaryTests.sample(index)
+            let path = "etc/new\(index).conf"
+            var frames = ByteBuffer()
+            let attributes = FileAttributes(mode: 0o644, uid: 0, gid: 0, mtimeSeconds: 1, mtimeNanoseconds: 1)
+            let compressed = try ZstdDictionaryTests.compress(content, with: nil)
+            for message in [
+                PeerMessage.fileBegin(
+                    FileHeader(path: path, size: Int64(content.count), attributes: attributes, basis: .none)),
+                .fileChunk(ByteBuffer(bytes: compressed)), .fileEnd(contentHash: Array(repeating: 0, count: 32)),
+            ] { PeerFrameCodec.encode(message, into: &frames) }
+            alone += frames.readableBytes
+            TestTree.write(cluster.source, path, content)
+        }
+        left = await Self.waitForOffsite(cluster, seconds: 30)
+        #expect(left.isEmpty, "the new files reach the off-site copy: \(left.prefix(3)); log: \(cluster.recentLog)")
+        let sent = try await Self.settledHop(cluster).bytesSent - before
+        // The dictionary itself included, a fifth less (300 files of about 900 bytes: 31 % less when measured).
+        #expect(
+            Double(sent) < 0.8 * Double(alone),
+            "\(sent) bytes sent for files that travel as \(alone) bytes compressed one by one")
     }
 
     @Test func standbyRestart_resumesTheOffsiteCopy_fromItsJournal_resendingNothing() async throws {

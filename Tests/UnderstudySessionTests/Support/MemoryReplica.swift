@@ -59,6 +59,11 @@ final class MemoryReplica: ReplicaFiles {
 
     func removePartials(_ paths: [String]) throws {}
 
+    /// The ids of the dictionaries received (this tree's files travel uncompressed).
+    var dictionaries: [UInt32] = []
+
+    func addDictionary(id: UInt32, compressed: UnsafeRawBufferPointer) throws { dictionaries.append(id) }
+
     func makeDurable(removingPartials: [String]) throws -> (filesApplied: Int64, bytesWritten: Int64) {
         durable = tree
         return (applied, 0)
