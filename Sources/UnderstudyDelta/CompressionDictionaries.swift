@@ -1,18 +1,20 @@
 import Synchronization
 
-/// The zstd dictionaries a receiver was given on one connection (`compressionDictionary` messages), by id. A file
-/// whose first frame names a dictionary is decoded with it; one that names an id never given fails to decode.
+/// The zstd dictionaries a receiver was given on one connection (`compressionDictionary` messages): the latest one
+/// of each share (a sender uses one per share; a new training replaces it). A file whose first frame names a
+/// dictionary is decoded with it; one that names an id not held fails to decode.
 public final class CompressionDictionaries: Sendable {
-    /// At most this many on one connection (a sender has one per share).
-    public static let maximumCount = 64
-    private let table = Mutex<[UInt32: ZstdDictionary]>([:])
+    /// At most this many shares' dictionaries on one connection.
+    public static let maximumCount = 1024
+    private let table = Mutex<[String: ZstdDictionary]>([:])
 
     public init() {}
 
     /// Takes a dictionary as it came over the wire: zstd-compressed, its id announced beside it.
     /// - Throws: `DeltaError` `.corruptCompressedData` when the bytes do not decompress to a dictionary of that id
     ///   within `ZstdDictionary.maximumSize`, and `.invalidArgument` past `maximumCount`. Nothing is kept then.
-    public func add(id: UInt32, compressed: UnsafeRawBufferPointer) throws {
+    /// - Parameter share: the share whose sync it came in; it replaces that share's previous one.
+    public func add(id: UInt32, compressed: UnsafeRawBufferPointer, share: String) throws {
         let decompressor = try ZstdDecompressor()
         var bytes: [UInt8] = []
         try decompressor.decompress(compressed) { plain in
@@ -33,17 +35,17 @@ public final class CompressionDictionaries: Sendable {
                 message: "a dictionary announced as \(id) carries the id \(dictionary.id)")
         }
         try table.withLock { table in
-            guard table.count < Self.maximumCount || table[id] != nil else {
+            guard table.count < Self.maximumCount || table[share] != nil else {
                 throw DeltaError(
                     code: .invalidArgument,
-                    message: "more than \(Self.maximumCount) dictionaries on one connection")
+                    message: "dictionaries of more than \(Self.maximumCount) shares on one connection")
             }
-            table[id] = dictionary
+            table[share] = dictionary
         }
     }
 
     public func dictionary(id: UInt32) -> ZstdDictionary? {
-        table.withLock { $0[id] }
+        table.withLock { table in table.values.first { $0.id == id } }
     }
 
     /// Sets `decompressor` for the frame that `firstChunk` begins: with the dictionary it names, or none.

@@ -49,7 +49,7 @@ package final class DictionarySlot: Sendable {
         state.withLock { $0 = .done(dictionary, at: now) }
     }
 
-    /// A training found too few small files among the `files` the index knew.
+    /// A training found too few small files among the `files` the index knew, or failed.
     package func tooFew(files: Int, at now: Double) {
         state.withLock { $0 = .tooFew(files: files, at: now) }
     }

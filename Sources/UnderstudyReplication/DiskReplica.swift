@@ -33,7 +33,7 @@ final class DiskReplica: ReplicaFiles {
     }
 
     func addDictionary(id: UInt32, compressed: UnsafeRawBufferPointer) throws {
-        try dictionaries.add(id: id, compressed: compressed)
+        try dictionaries.add(id: id, compressed: compressed, share: context.key)
     }
 
     /// Walks the replica within the scope and opens its writer (removing our leftover temporaries on the way).

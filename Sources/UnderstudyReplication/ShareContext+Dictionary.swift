@@ -16,6 +16,11 @@ extension ShareContext {
     private func trainDictionary() {
         var trained: SmallFileDictionary?
         let files = index.snapshot
+        guard files.count >= SmallFileDictionary.minimumSamples else {
+            // A replica still filling (or not there yet): tried again once it has twice as many files.
+            dictionarySlot.tooFew(files: files.count, at: now())
+            return
+        }
         do {
             let share = try ShareDirectory(path: localPath, create: false)
             switch try SmallFileDictionary.train(share: share, index: files, level: Int32(group.offsiteCompression)) {
@@ -34,7 +39,10 @@ extension ShareContext {
                 return
             }
         } catch {
+            // Tried again once the share has twice as many files (at first the replica may not even exist yet).
             logger.warning("\(key): could not train a compression dictionary for the off-site node: \(error)")
+            dictionarySlot.tooFew(files: files.count, at: now())
+            return
         }
         dictionarySlot.finished(trained, at: now())
     }

@@ -42,7 +42,7 @@ import UnderstudyDelta
         #expect(small.count * 2 < plain.count, "\(small.count) with the dictionary, \(plain.count) without")
 
         let received = CompressionDictionaries()
-        try Self.wire(dictionary).withUnsafeBytes { try received.add(id: dictionary.id, compressed: $0) }
+        try Self.wire(dictionary).withUnsafeBytes { try received.add(id: dictionary.id, compressed: $0, share: "g/s") }
         let decompressor = try ZstdDecompressor()
         var decoded: [UInt8] = []
         try small.withUnsafeBytes { chunk in
@@ -58,6 +58,18 @@ import UnderstudyDelta
             try decompressor.decompress(chunk) { decoded.append(contentsOf: $0) }
         }
         #expect(decoded == file)
+    }
+
+    @Test func newDictionaryOfAShare_replacesItsOldOne() throws {
+        let first = try Self.trained()
+        let samples = (0..<400).map { Array("line \($0 * 7) of a log; level info; component \($0 % 5)\n".utf8) }
+        let second = try ZstdDictionary.train(
+            samples: samples.flatMap { $0 }, sizes: samples.map(\.count), capacity: 8 * 1024, level: 3)
+        let received = CompressionDictionaries()
+        try Self.wire(first).withUnsafeBytes { try received.add(id: first.id, compressed: $0, share: "g/s") }
+        try Self.wire(second).withUnsafeBytes { try received.add(id: second.id, compressed: $0, share: "g/s") }
+        #expect(received.dictionary(id: first.id) == nil)
+        #expect(received.dictionary(id: second.id)?.id == second.id)
     }
 
     @Test func frameNamingADictionaryNeverReceived_failsToDecode_saying_which() throws {
@@ -76,19 +88,21 @@ import UnderstudyDelta
         let wire = try Self.wire(dictionary)
         let received = CompressionDictionaries()
         #expect(throws: DeltaError.self, "announced under another id") {
-            try wire.withUnsafeBytes { try received.add(id: dictionary.id &+ 1, compressed: $0) }
+            try wire.withUnsafeBytes { try received.add(id: dictionary.id &+ 1, compressed: $0, share: "g/s") }
         }
         #expect(throws: DeltaError.self, "not zstd") {
-            try [UInt8](repeating: 7, count: 100).withUnsafeBytes { try received.add(id: 9, compressed: $0) }
+            try [UInt8](repeating: 7, count: 100).withUnsafeBytes {
+                try received.add(id: 9, compressed: $0, share: "g/s")
+            }
         }
         #expect(throws: DeltaError.self, "cut short") {
             try Array(wire.prefix(wire.count / 2)).withUnsafeBytes {
-                try received.add(id: dictionary.id, compressed: $0)
+                try received.add(id: dictionary.id, compressed: $0, share: "g/s")
             }
         }
         let notADictionary = try Self.compress(Array(repeating: 1, count: 5000), with: nil)
         #expect(throws: DeltaError.self, "plain data is no dictionary") {
-            try notADictionary.withUnsafeBytes { try received.add(id: 1, compressed: $0) }
+            try notADictionary.withUnsafeBytes { try received.add(id: 1, compressed: $0, share: "g/s") }
         }
         #expect(received.dictionary(id: dictionary.id) == nil, "nothing kept")
     }
