@@ -177,9 +177,12 @@ public struct NodeDaemon: Service {
         if let archives { parts.append(archives) }
         if let tlsServer {
             let users = UsersSeam(store: accounts, logger: runtime.logger)
+            let dictionaries = DictionaryTrainer()
+            parts.append(dictionaries)
             parts.append(
                 PrimaryService(
-                    node: runtime, tls: tlsServer, switchovers: control, users: users, onListening: onListening))
+                    node: runtime, tls: tlsServer, switchovers: control, users: users, dictionaries: dictionaries,
+                    onListening: onListening))
             parts.append(
                 OwnershipProbe(node: runtime, tls: tlsClient, clock: runtime.clock, logger: runtime.logger))
             parts.append(

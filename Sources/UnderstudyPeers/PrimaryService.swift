@@ -21,15 +21,18 @@ package struct PrimaryService: Service, Sendable {
     let switchovers: any SwitchoverDesk
     /// The console's users and tokens, which a peer offers and this node answers with its own; nil: not kept.
     let users: (any UsersExchange)?
+    /// Trains the small-file dictionaries of the hops to off-site nodes; nil: small files go without one.
+    let dictionaries: DictionaryTrainer?
     /// Called with the bound port once the listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
     private let connections = NIOLockedValueBox<[String: Int]>([:])
 
     package init(
         node: any ServingNode, tls: NIOSSLContext, switchovers: any SwitchoverDesk, users: (any UsersExchange)? = nil,
-        onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        dictionaries: DictionaryTrainer? = nil, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.users = users
+        self.dictionaries = dictionaries
         self.node = node
         self.tls = tls
         self.switchovers = switchovers
@@ -240,7 +243,7 @@ package struct PrimaryService: Service, Sendable {
                         ? SyncPlanner.Options.slowLinkDeltaThreshold : SyncPlanner.Options.localDeltaThreshold))
             do {
                 // Over the slow link, small files go with the share's dictionary once one is trained and pays.
-                let dictionary = hop ? context.offsiteDictionary().map { ($0, dictionaryOffer) } : nil
+                let dictionary = hop ? dictionaries?.dictionary(for: context).map { ($0, dictionaryOffer) } : nil
                 let outcome = try await PrimaryShareSync(context: context, planner: planner, dictionary: dictionary)
                     .run(
                         inbound: &iterator, writer: writer, scope: scope,

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A share's small-file dictionary (`SmallFileDictionary`) on the node that feeds its off-site copy: none until a
-/// sync to the off-site node first asks, then trained once in the background, and again a day later (the share's
+/// sync to the off-site node first asks, then trained once by `DictionaryTrainer`, and again a day later (the share's
 /// files change); after too few small files, again once the share has twice as many files (a new standby's replica is
 /// still filling when the off-site node first connects). Shared by every copy of the share's
 /// context.

@@ -1,19 +1,10 @@
 import UnderstudyFileSystem
 
 extension ShareContext {
-    /// The small-file dictionary for the hop to the off-site node, if one pays; its training starts in the background
-    /// the first time this is asked (and a day after the last), so the sync that asks goes on without one.
-    package func offsiteDictionary() -> SmallFileDictionary? {
-        let (dictionary, train) = dictionarySlot.current(now: now(), files: index.snapshot.count)
-        if train {
-            let context = self
-            // A bounded job (at most `SmallFileDictionary.maximumSampleBytes` read and trained on), not a service.
-            Task.detached(priority: .background) { context.trainDictionary() }
-        }
-        return dictionary
-    }
-
-    private func trainDictionary() {
+    /// Trains the share's small-file dictionary for the hop to the off-site node from its tree and index, and keeps
+    /// the outcome in `dictionarySlot`; logs which it was. Blocking (reads up to 8 MiB, trains about a second): run by
+    /// `DictionaryTrainer` on a thread of its own.
+    func trainDictionary() {
         var trained: SmallFileDictionary?
         let files = index.snapshot
         guard files.count >= SmallFileDictionary.minimumSamples else {

@@ -51,7 +51,7 @@ public struct ShareContext: Sendable {
     /// feeds it; on the primary only once the off-site node came to it (the standby out of its reach); nil elsewhere.
     package let relaySlot = NIOLockedValueBox<RelayJournal?>(nil)
     package var relay: RelayJournal? { relaySlot.withLockedValue { $0 } }
-    /// The small-file dictionary of the hop to the off-site node (`offsiteDictionary()`), on the node that feeds it.
+    /// The small-file dictionary of the hop to the off-site node (`DictionaryTrainer`), on the node that feeds it.
     package let dictionarySlot = DictionarySlot()
     /// The figures of the hop to the off-site node (what the syncs served to it write), apart from this share's own.
     package var hopStatus: StatusRegistry?
