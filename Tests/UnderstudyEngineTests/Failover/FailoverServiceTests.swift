@@ -74,6 +74,10 @@ struct FailoverServiceTests {
 
         await pair.stop(alphaRunning)
         let tookOver = await eventually(seconds: 20) { pair.beta.owns(group: "files") }
+        // The group is beta's once the epoch is stored; the takeover's last notice comes after its remaining steps.
+        _ = await eventually(seconds: 10) {
+            pair.betaNotified.withLockedValue { $0 }.contains { $0.kind == .takeoverFinished }
+        }
         await pair.stop(betaRunning)
         #expect(tookOver, "beta holds the group after alpha fell silent")
         let stored = try pair.beta.database.loadOwnership(group: "files")
