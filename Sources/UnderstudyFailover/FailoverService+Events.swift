@@ -205,47 +205,16 @@ extension FailoverService {
     func perform(_ stream: AsyncStream<FailoverAction>, actions: GroupActions) async {
         let group = actions.group.name
         for await action in stream {
+            if await performShared(action, actions: actions, machines: \.machines, site: "", kind: "failover") {
+                continue
+            }
             switch action {
-            case .notify(let kind, let severity, let topic, let summary, let detail):
-                tell(
-                    NotificationEvent(
-                        kind: kind, severity: severity, node: runtime.name, group: group, topic: topic,
-                        summary: summary, detail: detail, time: runtime.clock.wallSeconds()))
             case .recordOwnership(let ownership):
                 storeOwnership(ownership, group: group, follows: "follows it")
-            case .fence:
-                let (succeeded, detail) = await actions.fence()
-                feed(group) { $0.fenceFinished(succeeded: succeeded, detail: detail, at: runtime.now()) }
-            case .takeOver(let ownership):
-                runtime.logger.notice("group \(group): taking over as \(ownership)")
-                let started = runtime.now()
-                let (stored, report) = await actions.takeOver(ownership)
-                if stored {
-                    runtime.setOwnership(ownership, group: group)
-                    FailoverMetrics.takeover(group: group, kind: "failover", seconds: runtime.now() - started)
-                }
-                runtime.event(
-                    stored ? .warning : .error, .takeover, "group \(group): " + report.lines.joined(separator: "; "))
-                feed(group) {
-                    $0.takeoverFinished(
-                        stored: stored, succeeded: report.succeeded, detail: report.text, at: runtime.now())
-                }
-            case .acquire:
-                var report = GroupActions.Report()
-                await actions.bringUp(&report)
-                self.report(group, report.lines)
-                runtime.logger.notice("group \(group): holds the service (\(report.lines.count) steps)")
-                feed(group) { $0.acquired(succeeded: report.succeeded, detail: report.text, at: runtime.now()) }
-            case .release(let runStopScripts):
-                let report = await actions.release(runStopScripts: runStopScripts)
-                self.report(group, report.lines)
-                if !report.lines.isEmpty {
-                    runtime.event(.warning, .release, "group \(group): " + report.lines.joined(separator: "; "))
-                }
-                feed(group) { $0.released(at: runtime.now()) }
-                if !report.succeeded { retryRelease(group, report) }
             case .stopServices, .drain, .handOver, .handOverEnded:
                 await performHandOver(action, actions: actions)
+            case .notify, .fence, .takeOver, .acquire, .release:
+                break  // performed above
             }
         }
     }
@@ -273,13 +242,7 @@ extension FailoverService {
     }
 
     func feed(_ group: String, _ event: (inout FailoverStateMachine) -> [FailoverAction]) {
-        let produced = state.withLockedValue { state -> [FailoverAction] in
-            guard var machine = state.machines[group] else { return [] }
-            let produced = event(&machine)
-            state.machines[group] = machine
-            return produced
-        }
-        enqueue(group, produced)
+        feed(group, in: \.machines, event)
     }
 
     func refreshAnnouncements(_ group: String, every seconds: Double, actions: GroupActions) async {

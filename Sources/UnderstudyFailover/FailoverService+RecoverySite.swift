@@ -61,63 +61,24 @@ extension FailoverService {
     func feedRecoverySite(
         _ group: String, _ event: (inout RecoverySiteMachine) -> [FailoverAction]
     ) -> [FailoverAction] {
-        let produced = state.withLockedValue { state -> [FailoverAction] in
-            guard var machine = state.recoveryMachines[group] else { return [] }
-            let produced = event(&machine)
-            state.recoveryMachines[group] = machine
-            return produced
-        }
-        enqueue(group, produced)
-        return produced
+        feed(group, in: \.recoveryMachines, event)
     }
 
     /// Performs one group's actions at the recovery site in order; outcomes go back into its machine.
     func performAtRecoverySite(_ stream: AsyncStream<FailoverAction>, actions: GroupActions) async {
         let group = actions.group
-        let name = group.name
         for await action in stream {
+            if await performShared(
+                action, actions: actions, machines: \.recoveryMachines, site: " at the recovery site",
+                kind: "recovery-site")
+            {
+                continue
+            }
             switch action {
-            case .notify(let kind, let severity, let topic, let summary, let detail):
-                tell(
-                    NotificationEvent(
-                        kind: kind, severity: severity, node: runtime.name, group: name, topic: topic,
-                        summary: summary, detail: detail, time: runtime.clock.wallSeconds()))
             case .recordOwnership(let ownership):
                 record(ownership, group: group)
-            case .fence:
-                let (succeeded, detail) = await actions.fence()
-                feedRecoverySite(name) { $0.fenceFinished(succeeded: succeeded, detail: detail, at: runtime.now()) }
-            case .takeOver(let ownership):
-                runtime.logger.notice("group \(name): taking over at the recovery site as \(ownership)")
-                let started = runtime.now()
-                let (stored, report) = await actions.takeOver(ownership)
-                if stored {
-                    FailoverMetrics.takeover(group: name, kind: "recovery-site", seconds: runtime.now() - started)
-                }
-                runtime.event(
-                    stored ? .warning : .error, .takeover, "group \(name): " + report.lines.joined(separator: "; "))
-                feedRecoverySite(name) {
-                    $0.takeoverFinished(
-                        stored: stored, succeeded: report.succeeded, detail: report.text, at: runtime.now())
-                }
-            case .acquire:
-                var report = GroupActions.Report()
-                await actions.bringUp(&report)
-                self.report(name, report.lines)
-                runtime.logger.notice("group \(name): holds the service at the recovery site")
-                feedRecoverySite(name) {
-                    $0.acquired(succeeded: report.succeeded, detail: report.text, at: runtime.now())
-                }
-            case .release(let runStopScripts):
-                let report = await actions.release(runStopScripts: runStopScripts)
-                self.report(name, report.lines)
-                if !report.lines.isEmpty {
-                    runtime.event(.warning, .release, "group \(name): " + report.lines.joined(separator: "; "))
-                }
-                feedRecoverySite(name) { $0.released(at: runtime.now()) }
-                if !report.succeeded { retryRelease(name, report) }
-            case .stopServices, .drain, .handOver, .handOverEnded:
-                break
+            case .notify, .fence, .takeOver, .acquire, .release, .stopServices, .drain, .handOver, .handOverEnded:
+                break  // performed above, or not asked of the recovery site
             }
         }
     }
