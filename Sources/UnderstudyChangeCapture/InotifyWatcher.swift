@@ -12,12 +12,6 @@ import UnderstudyFileSystem
 /// symlink swapped in during a walk cannot make us watch, and report paths for, a directory outside the share.
 /// Call `stop()`: until then the reading thread keeps the watcher alive.
 package final class InotifyWatcher: @unchecked Sendable {
-    package struct Report: Sendable {
-        package var watches: Int
-        /// A message an administrator can act on when the inotify watch limit left part of the tree unwatched.
-        package var limitProblem: String?
-    }
-
     static let watchMask = UInt32(
         UNDERSTUDY_IN_CLOSE_WRITE | UNDERSTUDY_IN_MODIFY | UNDERSTUDY_IN_ATTRIB
             | UNDERSTUDY_IN_CREATE | UNDERSTUDY_IN_DELETE | UNDERSTUDY_IN_MOVED_FROM | UNDERSTUDY_IN_MOVED_TO
@@ -31,8 +25,7 @@ package final class InotifyWatcher: @unchecked Sendable {
     let filter: PathFilter
     let onChanges: @Sendable ([CapturedChange]) -> Void
     let inotifyDescriptor: Int32
-    private let wakeReadDescriptor: Int32
-    private let wakeWriteDescriptor: Int32
+    private let wakePipe: WakePipe
     /// Whether /proc/self/fd can name a descriptor to inotify_add_watch; without /proc we fall back to full paths.
     let watchesThroughDescriptors: Bool
 
@@ -77,19 +70,13 @@ package final class InotifyWatcher: @unchecked Sendable {
         share = try ShareDirectory(path: root, create: false)
         let fd = understudy_inotify_init()
         guard fd >= 0 else { throw .errno("inotify_init1", "") }
-        var pipeDescriptors: [Int32] = [-1, -1]
-        guard pipe(&pipeDescriptors) == 0 else {
-            let error = FileSystemError.errno("pipe", "")
+        do {
+            wakePipe = try WakePipe()
+        } catch {
             close(fd)
             throw error
         }
-        for descriptor in pipeDescriptors {
-            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(descriptor, F_SETFL, O_NONBLOCK)
-        }
         inotifyDescriptor = fd
-        wakeReadDescriptor = pipeDescriptors[0]
-        wakeWriteDescriptor = pipeDescriptors[1]
         watchesThroughDescriptors = access("/proc/self/fd", F_OK) == 0
     }
 
@@ -97,13 +84,13 @@ package final class InotifyWatcher: @unchecked Sendable {
         closeDescriptors()
     }
 
-    package var watchCount: Int { shared.withLockedValue { $0.watchCount } }
+    package var directoriesWatched: Int { shared.withLockedValue { $0.watchCount } }
 
     /// The latest limit problem, including one met after start() while following new directories.
     package var currentLimitProblem: String? { shared.withLockedValue { $0.limitProblem } }
 
     /// Adds watches on every directory of the tree that the filter keeps, then starts the reading thread.
-    package func start() throws(FileSystemError) -> Report {
+    package func start() throws(FileSystemError) -> CaptureReport {
         let mayStart = shared.withLockedValue { state -> Bool in
             guard case .idle = state.lifecycle else { return false }
             state.lifecycle = .starting
@@ -125,7 +112,7 @@ package final class InotifyWatcher: @unchecked Sendable {
             throw error
         }
         publish()
-        let report = Report(watches: table.count, limitProblem: limitProblem)
+        let report = CaptureReport(backend: .inotify, watches: table.count, limitProblem: limitProblem)
         let launch: Result<Bool, FileSystemError> = shared.withLockedValue { state in
             guard case .starting = state.lifecycle else { return .success(false) }
             var thread = pthread_t()
@@ -169,8 +156,7 @@ package final class InotifyWatcher: @unchecked Sendable {
         case .nothing: return
         case .close: closeDescriptors()
         case .join(let thread):
-            var byte: UInt8 = 1
-            _ = write(wakeWriteDescriptor, &byte, 1)
+            wakePipe.wake()
             if pthread_equal(thread, pthread_self()) != 0 {
                 // Called from onChanges: joining ourselves would deadlock; the loop ends when the callback returns.
                 threadClosesDescriptors = true
@@ -191,8 +177,7 @@ package final class InotifyWatcher: @unchecked Sendable {
         }
         guard close else { return }
         Glibc.close(inotifyDescriptor)
-        Glibc.close(wakeReadDescriptor)
-        Glibc.close(wakeWriteDescriptor)
+        wakePipe.close()
     }
 
     /// Makes the thread's view of the watches visible to other threads.
@@ -210,7 +195,7 @@ package final class InotifyWatcher: @unchecked Sendable {
         defer { buffer.deallocate() }
         var descriptors = [
             pollfd(fd: inotifyDescriptor, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wakeReadDescriptor, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0),
         ]
         deliver()  // what start() found: directories the watch limit left out
         while !isStopRequested {
@@ -265,10 +250,8 @@ package final class InotifyWatcher: @unchecked Sendable {
     /// file must stay last, and other repeats (a parent settled by every create in it) say nothing new.
     private func deliver() {
         guard !undelivered.isEmpty else { return }
-        var seen = Set<CapturedChange>()
-        var reduced: [CapturedChange] = []
-        for change in undelivered.reversed() where seen.insert(change).inserted { reduced.append(change) }
+        let changes = CapturedChange.lastOfEach(undelivered)
         undelivered = []
-        onChanges(reduced.reversed())
+        onChanges(changes)
     }
 }

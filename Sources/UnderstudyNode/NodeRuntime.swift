@@ -93,6 +93,7 @@ public final class NodeRuntime: Sendable {
                 if group.live {
                     context.captureConfiguration = ChangeAggregator.Configuration(
                         quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
+                    context.captureMethod = nodeConfiguration.changeCapture
                 }
                 contexts[ShareKey(group: group.name, share: share.name)] = context
             }
@@ -129,6 +130,7 @@ public final class NodeRuntime: Sendable {
                     // After a recovery-site takeover this copy is the live data, and its changes are captured.
                     context.captureConfiguration = ChangeAggregator.Configuration(
                         quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
+                    context.captureMethod = nodeConfiguration.changeCapture
                 }
                 contexts[ShareKey(group: group.name, share: share.name)] = context
             }

@@ -10,7 +10,7 @@ import UnderstudyCore
 import UnderstudySession
 import UnderstudyWire
 
-/// The primary's change capture for one share: inotify (`InotifyWatcher`) feeds the pure `ChangeAggregator`,
+/// The primary's change capture for one share: fanotify or inotify (a `ChangeWatcher`) feeds the pure `ChangeAggregator`,
 /// whose batches go into the share's `ChangeJournal`; a connected standby is told at once (`changes()`), and its
 /// live syncs take their scope from the journal and acknowledge it.
 ///
@@ -28,7 +28,7 @@ package final class ShareCapture: Sendable {
     let context: ShareContext
     let captureID: UInt64
     private let state: NIOLockedValueBox<State>
-    private let watcher = NIOLockedValueBox<InotifyWatcher?>(nil)
+    private let watcher = NIOLockedValueBox<(any ChangeWatcher)?>(nil)
     /// 1 when the flusher must look again (a change arrived, or stop).
     private let bell = ConditionLock(value: 0)
     private let flusherDone = DispatchSemaphore(value: 0)
@@ -42,15 +42,18 @@ package final class ShareCapture: Sendable {
                 journal: ChangeJournal(captureID: captureID)))
     }
 
-    /// Watches the tree (this walks every directory: seconds for a large tree) and starts the flusher thread.
-    /// A failure leaves the share mirrored by periodic full comparisons, and says so in its status.
+    /// Starts watching the tree (with inotify this walks every directory: seconds for a large tree; fanotify marks
+    /// the file system at once) and starts the flusher thread. A failure leaves the share mirrored by periodic
+    /// full comparisons, and says so in its status.
     func start() {
         let started = context.now()
         do {
-            let watcher = try InotifyWatcher(root: context.localPath, filter: context.share.filter) {
-                [weak self] changes in
+            let (watcher, fallback) = try ChangeWatchers.make(
+                root: context.localPath, filter: context.share.filter, method: context.captureMethod
+            ) { [weak self] changes in
                 self?.record(changes)
             }
+            if let fallback { context.logger.notice("\(context.key): \(fallback)") }
             let report = try watcher.start()
             self.watcher.withLockedValue { $0 = watcher }
             state.withLockedValue { $0.problem = report.limitProblem }
@@ -58,9 +61,15 @@ package final class ShareCapture: Sendable {
                 context.logger.error("change capture of \(context.key) is incomplete: \(problem)")
                 context.event(.error, .captureIncomplete, problem)
             }
-            context.logger.info(
-                "watching \(report.watches) directories of \(context.key) for changes (set up in \(String(format: "%.2f", context.now() - started))s)"
-            )
+            let setUp = String(format: "%.2f", context.now() - started)
+            if let watches = report.watches {
+                context.logger.info(
+                    "watching \(watches) directories of \(context.key) for changes with inotify (set up in \(setUp)s)")
+            } else {
+                context.logger.info(
+                    "watching \(context.key) for changes with fanotify (one mark on its whole file system, set up in \(setUp)s)"
+                )
+            }
         } catch {
             let problem =
                 "cannot watch \(context.localPath) for changes: \(error); the share is mirrored by periodic full comparisons (resync_interval) only"
@@ -139,7 +148,7 @@ package final class ShareCapture: Sendable {
                 state.journal.record(batch)
                 if batch.overflowed {
                     context.logger.warning(
-                        "change events of \(context.key) were lost (inotify queue overflow); comparing \(batch.scope.first(where: \.recursive)?.path ?? "") again by a stat walk"
+                        "change events of \(context.key) were lost (kernel queue overflow); comparing \(batch.scope.first(where: \.recursive)?.path ?? "") again by a stat walk"
                     )
                 }
                 return (state.subscribers.all, batch.scope)
@@ -154,13 +163,15 @@ package final class ShareCapture: Sendable {
 
     /// Puts the journal's figures where `understudy status` finds them.
     private func publish() {
-        let current = watcher.withLockedValue { watcher in watcher.map { ($0.watchCount, $0.currentLimitProblem) } }
+        let current = watcher.withLockedValue { watcher in
+            watcher.map { ($0.watchCount, $0.currentLimitProblem, $0.backend.rawValue) }
+        }
         let figures = state.withLockedValue { state in
             // The watcher retries what the limit left out: its problem comes and goes with the limit.
             if let current { state.problem = current.1 }
             return LiveFigures(
                 changesPending: Int64(state.journal.count), oldestPendingAt: state.journal.oldestCapturedAt,
-                watchedDirectories: current?.0, captureProblem: state.problem)
+                watchedDirectories: current?.0, captureProblem: state.problem, captureBackend: current?.2)
         }
         context.status.setLive(group: context.group.name, share: context.share.name, figures)
     }

@@ -31,6 +31,8 @@ public struct ShareContext: Sendable {
     package let replicaAdopted = NIOLockedValueBox(false)
     /// How to capture changes of a live group's share while this node serves it (nil: not live).
     package var captureConfiguration: ChangeAggregator.Configuration?
+    /// Which kernel mechanism captures them (`change_capture` of this node).
+    package var captureMethod = ChangeCaptureMethod.auto
     /// The change capture running while this node serves the share.
     let captureSlot = NIOLockedValueBox<ShareCapture?>(nil)
     package var capture: ShareCapture? { captureSlot.withLockedValue { $0 } }

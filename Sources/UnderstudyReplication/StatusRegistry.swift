@@ -32,6 +32,7 @@ public final class StatusRegistry: Sendable {
                     share.changesPending = live.changesPending
                     share.lagSeconds = live.oldestPendingAt.map { max(0, now - $0) } ?? 0
                     share.watchedDirectories = live.watchedDirectories
+                    share.captureBackend = live.captureBackend
                     share.captureProblem = live.captureProblem
                 }
                 share.throughputBytesPerSecond = meters[key]?.rate(at: now) ?? 0

@@ -94,6 +94,19 @@ enum StatusTable {
             lines.append("in progress:")
             lines += progress
         }
+        let captured = report.groups.flatMap { group in
+            group.shares.compactMap { share in
+                share.captureBackend.map { backend in
+                    let watched =
+                        share.watchedDirectories.map { " (\($0) directories watched)" } ?? " (whole file system)"
+                    return "  \(group.name)/\(share.name): \(backend)\(watched)"
+                }
+            }
+        }
+        if !captured.isEmpty {
+            lines.append("change capture:")
+            lines += captured
+        }
         let hops = report.groups.compactMap { group in group.offsiteHop.map { (group.name, $0) } }
         if !hops.isEmpty {
             lines.append("")

@@ -55,6 +55,53 @@ int understudy_inotify_rm_watch(int fd, int watch);
 /// or -1 when no complete event starts there.
 long understudy_inotify_event_at(const void *buffer, long length, long offset, struct understudy_inotify_event *event);
 
+/// The fanotify bits the change capture reads, from <sys/fanotify.h>.
+enum {
+    UNDERSTUDY_FAN_MODIFY = 0x2,
+    UNDERSTUDY_FAN_ATTRIB = 0x4,
+    UNDERSTUDY_FAN_CLOSE_WRITE = 0x8,
+    UNDERSTUDY_FAN_CREATE = 0x100,
+    UNDERSTUDY_FAN_DELETE = 0x200,
+    UNDERSTUDY_FAN_Q_OVERFLOW = 0x4000,
+    UNDERSTUDY_FAN_RENAME = 0x10000000,
+    UNDERSTUDY_FAN_ONDIR = 0x40000000,
+};
+
+/// What an info record names: the entry (its directory and name), or a rename's old or new name.
+enum { UNDERSTUDY_FAN_RECORD_ENTRY = 1, UNDERSTUDY_FAN_RECORD_OLD = 2, UNDERSTUDY_FAN_RECORD_NEW = 3 };
+
+/// One directory-and-name record of an event. `handle` (a struct file_handle, unaligned) and `name` point into the
+/// buffer read; `name` is "." for an event on a directory itself.
+struct understudy_fanotify_record {
+    int kind;
+    const void *handle;
+    uint32_t handle_length;
+    const char *name;
+    uint32_t name_length;
+};
+
+/// One event of a buffer read from a FAN_REPORT_DFID_NAME group: its mask and up to two records (a rename has two).
+struct understudy_fanotify_event {
+    uint64_t mask;
+    int record_count;
+    struct understudy_fanotify_record first;
+    struct understudy_fanotify_record second;
+};
+
+/// fanotify_init(FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME): the descriptor, or -errno (EPERM without
+/// CAP_SYS_ADMIN, EINVAL before Linux 5.9).
+int understudy_fanotify_init(void);
+/// Marks the whole file system holding `path` for creates, deletes, renames (FAN_RENAME, Linux 5.17), writes,
+/// closes after writing and attribute changes, directories included; 0, or -errno (ENODEV/EXDEV where the file
+/// system cannot report file handles).
+int understudy_fanotify_mark_filesystem(int fd, const char *path);
+/// Decodes the event at `offset`; returns the next event's offset, -1 when no complete event starts there, -2 for
+/// a metadata version this build does not know. Closes an event's descriptor if one came.
+long understudy_fanotify_event_at(const void *buffer, long length, long offset, struct understudy_fanotify_event *event);
+/// The current path of the object `handle` names (open_by_handle_at through `mount_fd`, then /proc/self/fd):
+/// its length, or -errno (-ESTALE when it no longer exists).
+long understudy_fanotify_path(int mount_fd, const void *handle, uint32_t handle_length, char *path, long capacity);
+
 /// Makes `dst_fd` a copy-on-write clone of `src_fd` (FICLONE); 0, or -errno (EOPNOTSUPP, EXDEV, EINVAL where the
 /// file system has no reflinks).
 int understudy_reflink(int dst_fd, int src_fd);

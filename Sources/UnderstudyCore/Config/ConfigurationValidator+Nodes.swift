@@ -1,6 +1,9 @@
-/// `[nodes.NAME]` tables: `address` (required), `state_dir`, `control_socket`, `console`.
+/// `[nodes.NAME]` tables: `address` (required), `state_dir`, `control_socket`, `links`, `isolation_check`, `console`,
+/// `change_capture`.
 extension ConfigurationValidator {
-    static let nodeKeys = ["address", "state_dir", "control_socket", "links", "isolation_check", "console"]
+    static let nodeKeys = [
+        "address", "state_dir", "control_socket", "links", "isolation_check", "console", "change_capture",
+    ]
     /// Linux's `sun_path` holds 108 bytes with the terminating NUL, but SwiftNIO accepts at most 103 bytes (the portable limit: BSD's sun_path is 104 with its NUL), below Linux's 107.
     static let maximumSocketPathLength = 103
 
@@ -22,16 +25,17 @@ extension ConfigurationValidator {
         var console: PeerAddress?? = .some(nil)
         /// The line of `console`, else of the table (a console from `[console] listen`).
         var consoleLine: Int
+        var changeCapture: ChangeCaptureMethod? = .auto
 
         var built: NodeConfiguration? {
             guard nameIsValid, let address, let stateDirectory, let controlSocket, let links, let isolationCheck,
-                let console
+                let console, let changeCapture
             else {
                 return nil
             }
             return NodeConfiguration(
                 name: name, address: address, stateDirectory: stateDirectory, controlSocket: controlSocket,
-                links: links, isolationCheck: isolationCheck, console: console)
+                links: links, isolationCheck: isolationCheck, console: console, changeCapture: changeCapture)
         }
     }
 
@@ -137,6 +141,10 @@ extension ConfigurationValidator {
             node.consoleLine = console.line
             node.console = readListenAddress("console", in: table, place: place).map { .some($0) } ?? .none
         }
+        node.changeCapture = readChoice(
+            "change_capture", table, place: place, choices: ChangeCaptureMethod.allCases.map(\.rawValue),
+            default: ChangeCaptureMethod.auto.rawValue
+        ).flatMap(ChangeCaptureMethod.init(rawValue:))
         return node
     }
 }

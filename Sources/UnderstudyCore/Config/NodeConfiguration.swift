@@ -17,13 +17,17 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var isolationCheck: CheckConfiguration?
     /// `console = "ADDR:PORT"`: where this node's console listens, instead of `[console] listen`.
     public var console: PeerAddress?
+    /// `change_capture`: how the node learns of changes in the shares it serves; default `auto`.
+    public var changeCapture: ChangeCaptureMethod
 
     public init(
         name: String, address: PeerAddress, stateDirectory: String = Self.defaultStateDirectory,
         controlSocket: String? = nil,
-        links: [NodeLink] = [], isolationCheck: CheckConfiguration? = nil, console: PeerAddress? = nil
+        links: [NodeLink] = [], isolationCheck: CheckConfiguration? = nil, console: PeerAddress? = nil,
+        changeCapture: ChangeCaptureMethod = .auto
     ) {
         self.console = console
+        self.changeCapture = changeCapture
         self.name = name
         self.address = address
         self.stateDirectory = stateDirectory

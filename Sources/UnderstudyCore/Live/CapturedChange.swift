@@ -23,3 +23,15 @@ public struct CapturedChange: Hashable, Sendable {
         self.kind = kind
     }
 }
+
+extension CapturedChange {
+    /// Each change once, at its last position: a `.writing` after a `.settled` of the same file must stay last,
+    /// and other repeats (a parent settled by every create in it) say nothing new.
+    public static func lastOfEach(_ changes: [CapturedChange]) -> [CapturedChange] {
+        var seen = Set<CapturedChange>()
+        var reduced: [CapturedChange] = []
+        reduced.reserveCapacity(changes.count)
+        for change in changes.reversed() where seen.insert(change).inserted { reduced.append(change) }
+        return reduced.reversed()
+    }
+}

@@ -5,10 +5,14 @@ public struct LiveFigures: Sendable, Equatable {
     public var oldestPendingAt: Double?
     public var watchedDirectories: Int?
     public var captureProblem: String?
+    /// "fanotify" or "inotify" while changes are captured.
+    public var captureBackend: String?
 
     public init(
-        changesPending: Int64, oldestPendingAt: Double?, watchedDirectories: Int? = nil, captureProblem: String? = nil
+        changesPending: Int64, oldestPendingAt: Double?, watchedDirectories: Int? = nil, captureProblem: String? = nil,
+        captureBackend: String? = nil
     ) {
+        self.captureBackend = captureBackend
         self.changesPending = changesPending
         self.oldestPendingAt = oldestPendingAt
         self.watchedDirectories = watchedDirectories

@@ -42,7 +42,9 @@ public struct ShareStatus: Codable, Sendable, Equatable {
     /// syncs (only the paths the primary's change journal named).
     public var fullSyncs: Int64 = 0
     public var liveSyncs: Int64 = 0
-    /// Directories under inotify watch (primary only).
+    /// How changes are captured (primary only): "fanotify" (one mark on the whole file system) or "inotify".
+    public var captureBackend: String?
+    /// Directories under inotify watch (primary only, with inotify).
     public var watchedDirectories: Int?
     /// Why changes are not all captured (primary only); the share then converges through full comparisons.
     public var captureProblem: String?

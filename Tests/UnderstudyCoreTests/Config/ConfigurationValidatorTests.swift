@@ -403,6 +403,27 @@ import UnderstudyCore
             Self.oneShare(groupExtra: "live = \"no\""), line: 9, code: .wrongType, "must be true or false")
     }
 
+    @Test func changeCapture_defaultsToAuto_takesEachMethod_andRefusesAnOther() throws {
+        let node = { (extra: String) in
+            """
+            cluster = "c"
+            [nodes.a]
+            address = "a:1"
+            \(extra)
+            """
+        }
+        #expect(try loadConfiguration(node("")).get().nodes["a"]?.changeCapture == .auto)
+        for method in ChangeCaptureMethod.allCases {
+            let text = node("change_capture = \"\(method.rawValue)\"")
+            #expect(try loadConfiguration(text).get().nodes["a"]?.changeCapture == method)
+        }
+        expectSingleConfigurationProblem(
+            node("change_capture = \"polling\""), line: 4, code: .invalidValue,
+            "'change_capture' in [nodes.a] is 'polling'; it must be 'auto' or 'fanotify' or 'inotify'")
+        expectSingleConfigurationProblem(
+            node("change_capture = true"), line: 4, code: .wrongType, "\"auto\" or \"fanotify\" or \"inotify\"")
+    }
+
     @Test func reports_quietDelayAboveItsMaximum() {
         expectSingleConfigurationProblem(
             Self.oneShare(groupExtra: "quiet_delay = \"1m\""), line: 9, code: .invalidDuration,

@@ -8,14 +8,16 @@ import UnderstudyCore
 @testable import UnderstudySupport
 
 /// The live mirror between two real daemons on loopback TLS: changes on the primary reach the replica by
-/// themselves (nobody runs `understudy sync`), through inotify, the aggregator, the journal and live syncs.
+/// themselves (nobody runs `understudy sync`), through fanotify or inotify, the aggregator, the journal and live syncs.
 @Suite(.serialized)
 struct LiveMirrorTests {
     /// Both nodes running on a source prepared by `prepare`, after their first comparison.
     static func running(
-        _ label: String, relayed: Bool = false, prepare: (String) -> Void = { _ in }
+        _ label: String, relayed: Bool = false, capture: ChangeCaptureMethod = .auto,
+        prepare: (String) -> Void = { _ in }
     ) async throws -> TestCluster {
-        let cluster = try TestCluster(label: label, relayed: relayed)
+        let nodeExtra = capture == .auto ? [:] : ["alpha": "change_capture = \"\(capture.rawValue)\""]
+        let cluster = try TestCluster(label: label, relayed: relayed, nodeExtra: nodeExtra)
         prepare(cluster.source)
         try cluster.start("alpha")
         try cluster.start("beta")
@@ -39,8 +41,9 @@ struct LiveMirrorTests {
         try #require(try await cluster.status(node).groups.first?.shares.first)
     }
 
-    @Test func everyKindOfChange_reachesTheReplica_withoutAnyoneAskingForASync() async throws {
-        let cluster = try await Self.running("live-kinds") { source in
+    @Test(arguments: [ChangeCaptureMethod.fanotify, .inotify])
+    func everyKindOfChange_reachesTheReplica_withoutAnyoneAskingForASync(_ capture: ChangeCaptureMethod) async throws {
+        let cluster = try await Self.running("live-kinds-\(capture)", capture: capture) { source in
             TestTree.write(source, "edit.txt", "first")
             TestTree.write(source, "trunc.bin", TestTree.randomBytes(100_000, seed: 1))
             TestTree.write(source, "chmod.txt", "x")
@@ -88,7 +91,20 @@ struct LiveMirrorTests {
         #expect(alpha.liveSyncs >= 4)
         #expect(alpha.changesPending == 0)
         #expect(alpha.lagSeconds == 0)
-        #expect((alpha.watchedDirectories ?? 0) > 20)
+        #expect(alpha.captureBackend == capture.rawValue)
+        if capture == .inotify {
+            #expect((alpha.watchedDirectories ?? 0) > 20)
+        } else {
+            #expect(alpha.watchedDirectories == nil, "fanotify watches no directory")
+        }
+        // What an administrator sees: the status command and the log name the mechanism.
+        let config = cluster.configPath
+        let table = try await onThread {
+            try ChildProcess.run(DaemonProcess.binary, ["status", "--config", config, "--node", "alpha"])
+        }
+        let shown = capture == .inotify ? "files/data: inotify (" : "files/data: fanotify (whole file system)"
+        #expect(table.output.contains("change capture:\n  \(shown)"), "\(table.output)")
+        #expect(!cluster.logs.containing("for changes with \(capture.rawValue)").isEmpty)
     }
 
     @Test func burstOfTenThousandFiles_reachesTheReplica() async throws {

@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Foundation
+import Testing
+@testable import UnderstudyChangeCapture
+import UnderstudyCore
+import UnderstudyFileSystem
+
+/// What only fanotify does, on real fanotify (one mark on the temporary trees' whole file system). The behaviour
+/// both backends share is in `ChangeWatcherConformanceTests`.
+@Suite(.serialized) struct FanotifyWatcherTests {
+    @Test func reportsNothing_forChangesElsewhereOnTheSameFileSystem() throws {
+        let share = try WatchedShare("elsewhere", backend: .fanotify)
+        let sibling = TestTree.makeTemporaryDirectory("fanotify-sibling")
+        defer {
+            share.close()
+            TestTree.remove(sibling)
+        }
+        // A directory whose name starts like the share's: a prefix test without the "/" would take it in.
+        let lookalike = share.root + "-lookalike"
+        mkdir(lookalike, 0o755)
+        defer { TestTree.remove(lookalike) }
+        try share.start()
+        touch(sibling + "/file")
+        mkdir(sibling + "/dir", 0o755)
+        touch(lookalike + "/file")
+        rename(sibling + "/file", sibling + "/dir/moved")
+        #expect(share.sentinel())
+        #expect(share.log.changes.allSatisfy { $0.path.isEmpty || $0.path.hasPrefix("sentinel-") })
+    }
+
+    @Test func reportsMovesInAndOut_whenRenamedBetweenShareAndElsewhere() throws {
+        let share = try WatchedShare("moves", backend: .fanotify)
+        let outside = TestTree.makeTemporaryDirectory("fanotify-outside")
+        defer {
+            share.close()
+            TestTree.remove(outside)
+        }
+        touch(outside + "/incoming")
+        touch(share.root + "/outgoing")
+        try share.start()
+        rename(outside + "/incoming", share.root + "/arrived")
+        rename(share.root + "/outgoing", outside + "/left")
+        #expect(
+            share.log.wait {
+                $0.isSuperset(of: [.init(.tree, "arrived"), .init(.tree, "outgoing"), .init(.settled, "")])
+            })
+        #expect(!share.log.changes.contains { $0.path == "left" || $0.path == "incoming" })
+    }
+
+    @Test func reportsNewPaths_whenDirectoryRenamedWhileItsEventsWait() throws {
+        let share = try WatchedShare("stale-cache", backend: .fanotify, holdFirstCallback: true)
+        defer { share.close() }
+        try FileManager.default.createDirectory(atPath: share.root + "/a/b", withIntermediateDirectories: true)
+        try share.start()
+        touch(share.root + "/a/b/first")  // puts a/b in the path cache, and holds the reader
+        try #require(share.waitUntilHeld(), "the first change never arrived")
+        rename(share.root + "/a", share.root + "/z")
+        touch(share.root + "/z/b/second")
+        share.release()
+        #expect(share.log.wait { $0.isSuperset(of: [.init(.tree, "a"), .init(.tree, "z")]) })
+        // Looked up after the rename: the cache was emptied by the directory's rename, so no stale "a/b/second".
+        #expect(share.log.wait { $0.contains(.init(.settled, "z/b/second")) })
+        #expect(!share.log.changes.contains { $0.path == "a/b/second" })
+        touch(share.root + "/z/b/third")
+        #expect(share.log.wait { $0.contains(.init(.settled, "z/b/third")) })
+    }
+
+    @Test func reportsOverflow_whenShareRootRemovedOrRenamed() throws {
+        let removed = try WatchedShare("root-removed", backend: .fanotify)
+        defer { removed.close() }
+        try removed.start()
+        rmdir(removed.root)
+        #expect(removed.log.wait { $0.contains(.init(.overflow, "")) })
+
+        let renamed = try WatchedShare("root-renamed", backend: .fanotify)
+        let elsewhere = renamed.root + "-moved"
+        defer {
+            rename(elsewhere, renamed.root)
+            renamed.close()
+        }
+        try renamed.start()
+        rename(renamed.root, elsewhere)
+        #expect(renamed.log.wait { $0.contains(.init(.overflow, "")) })
+    }
+
+    @Test func reportsOverflow_whenKernelQueueOverflows() throws {
+        // fanotify queues 16384 events; the reader is held in its first callback while more are made.
+        let share = try WatchedShare("overflow", backend: .fanotify, holdFirstCallback: true)
+        defer { share.close() }
+        mkdir(share.root + "/many", 0o755)
+        try share.start()
+        touch(share.root + "/first")
+        try #require(share.waitUntilHeld(), "the first change never arrived")
+        for index in 0..<17_000 { touch(share.root + "/many/\(index)") }
+        share.release()
+        #expect(share.log.wait(seconds: 20) { $0.contains(.init(.overflow, "")) })
+        touch(share.root + "/after")
+        #expect(share.log.wait { $0.contains(.init(.settled, "after")) })
+    }
+
+    @Test func choosesFanotify_whenAutoAndRunningAsRoot() throws {
+        let root = TestTree.makeTemporaryDirectory("fanotify-auto")
+        defer { TestTree.remove(root) }
+        let (watcher, fallback) = try ChangeWatchers.make(root: root, filter: PathFilter(), method: .auto) { _ in }
+        defer { watcher.stop() }
+        #expect(watcher.backend == .fanotify, "the tests run as root on Linux 6, where fanotify is there")
+        #expect(fallback == nil)
+        #expect(try watcher.start().watches == nil)
+    }
+
+    @Test func refusesToStart_whenShareRootIsMissing() {
+        let missing = "/tmp/understudy-test-no-such-share-\(UInt32.random(in: 0...UInt32.max))"
+        #expect(throws: FileSystemError.self) {
+            _ = try FanotifyWatcher(root: missing, filter: PathFilter()) { _ in }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Foundation
+import Testing
+@testable import UnderstudyChangeCapture
+import UnderstudyCore
+
+/// A temporary share with a watcher (not yet started) that logs what it reports.
+final class WatchedShare: Sendable {
+    let root: String
+    let log = ChangeLog()
+    let backend: CaptureBackend
+    let watcher: any ChangeWatcher
+    private let held = DispatchSemaphore(value: 0)
+    private let released = DispatchSemaphore(value: 0)
+
+    /// With `holdFirstCallback`, the reading thread stops in the first callback until `release()`, so that the
+    /// events made meanwhile are read together.
+    init(
+        _ label: String, backend: CaptureBackend, filter: PathFilter = PathFilter(), holdFirstCallback: Bool = false
+    ) throws {
+        let root = TestTree.makeTemporaryDirectory("\(backend)-\(label)")
+        self.root = root
+        self.backend = backend
+        let log = log
+        let (held, released) = (held, released)
+        let first = LockedFlag()
+        do {
+            let method: ChangeCaptureMethod = backend == .fanotify ? .fanotify : .inotify
+            watcher = try ChangeWatchers.make(root: root, filter: filter, method: method) { changes in
+                log.append(changes)
+                if holdFirstCallback && first.set() {
+                    held.signal()
+                    _ = released.wait(timeout: .now() + 10)
+                }
+            }.watcher
+        } catch {
+            TestTree.remove(root)
+            throw error
+        }
+    }
+
+    func start() throws {
+        let report = try watcher.start()
+        #expect(report.limitProblem == nil)
+        #expect(report.backend == backend)
+    }
+
+    /// Whether inotify watches `count` directories; always true for fanotify, which watches none.
+    func watchCount(_ count: Int) -> Bool {
+        backend == .fanotify ? watcher.watchCount == nil : watcher.watchCount == count
+    }
+
+    /// Makes a file and waits for its report: everything done before it has been reported by then.
+    func sentinel() -> Bool {
+        let name = "sentinel-\(UInt32.random(in: 0...UInt32.max))"
+        touch(root + "/" + name)
+        return log.wait { $0.contains(.init(.settled, name)) }
+    }
+
+    func waitUntilHeld() -> Bool { held.wait(timeout: .now() + 5) == .success }
+
+    func release() { released.signal() }
+
+    func close() {
+        released.signal()
+        watcher.stop()
+        #expect(!log.batches.contains { $0.isEmpty }, "onChanges was called with no changes")
+        TestTree.remove(root)
+    }
+}
+
+/// What a watcher reported, by callback.
+final class ChangeLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: [[CapturedChange]] = []
+
+    func append(_ changes: [CapturedChange]) {
+        lock.withLock { received.append(changes) }
+    }
+
+    var batches: [[CapturedChange]] { lock.withLock { received } }
+    var changes: [CapturedChange] { batches.flatMap { $0 } }
+
+    func clear() { lock.withLock { received = [] } }
+
+    /// Polls for at most `seconds`; true once `condition` holds for everything reported so far.
+    func wait(seconds: Double = 5, until condition: (Set<CapturedChange>) -> Bool) -> Bool {
+        let deadline = DispatchTime.now() + seconds
+        while DispatchTime.now() < deadline {
+            if condition(Set(changes)) { return true }
+            usleep(10_000)
+        }
+        return condition(Set(changes))
+    }
+}
+
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isSet = false
+
+    /// True for the first caller only.
+    func set() -> Bool {
+        lock.withLock {
+            defer { isSet = true }
+            return !isSet
+        }
+    }
+}
+
+/// Calls `body` with the path of `name` (bytes that are not UTF-8) in `directory`.
+func notUTF8(_ directory: String, _ name: [UInt8], _ body: (UnsafePointer<CChar>) -> Int32) {
+    let path = Array(directory.utf8) + [UInt8(ascii: "/")] + name + [0]
+    let result = path.map { CChar(bitPattern: $0) }.withUnsafeBufferPointer { body($0.baseAddress!) }
+    #expect(result >= 0, "cannot make a file with a name that is not UTF-8")
+}
+func touch(_ path: String) {
+    let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+    if fd >= 0 { close(fd) }
+}
