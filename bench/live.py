@@ -38,9 +38,11 @@ TOOLS = {
     "lsyncd-15": ("lsyncd", None),
     # The same understudy with its console open on the primary (event stream, 5 s refresh): what that costs.
     "understudy-console": ("understudy", None),
+    # The same understudy with inotify (a watch per directory) instead of fanotify on the primary.
+    "understudy-inotify": ("understudy", None),
 }
 LABELS = {"understudy": "understudy", "lsyncd-0": "lsyncd delay=0", "lsyncd-15": "lsyncd default (delay=15)",
-          "understudy-console": "understudy, console open"}
+          "understudy-console": "understudy, console open", "understudy-inotify": "understudy with inotify"}
 
 
 def log(message: str) -> None:
@@ -187,7 +189,8 @@ class Run:
         kind, delay = TOOLS[name]
         if kind == "understudy":
             return UnderstudyLive(name, self.arguments.binary, os.path.join(base, "tool"), source, self.processes,
-                                  console=name.endswith("-console"))
+                                  console=name.endswith("-console"),
+                                  capture="inotify" if name.endswith("-inotify") else None)
         os.makedirs(os.path.join(base, "tool"))
         return LsyncdTool(name, delay, os.path.join(base, "tool"), source, self.processes)
 

@@ -112,3 +112,10 @@ long understudy_fanotify_path(int mount_fd, const void *handle, uint32_t handle_
     path[count] = 0;
     return (long)count;
 }
+
+long long understudy_mount_id(const char *path) {
+    struct statx info;
+    if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &info) != 0) return -errno;
+    if (!(info.stx_mask & STATX_MNT_ID)) return -EOPNOTSUPP;
+    return (long long)info.stx_mnt_id;
+}

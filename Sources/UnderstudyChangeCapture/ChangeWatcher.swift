@@ -21,9 +21,13 @@ package struct CaptureReport: Sendable {
 /// Both backends report the same changes for the same operations (the conformance tests run against both): a
 /// file closed after writing or with new attributes is `.settled`, one still being written `.writing`, anything
 /// created as a directory, deleted or renamed `.tree` (with its parent `.settled`), and lost events `.overflow`.
+///
+/// `onChanges` must return quickly: with fanotify it runs on the thread that reads for every share on the mount.
+/// A started watcher is kept alive by its thread until `stop()`.
 package protocol ChangeWatcher: AnyObject, Sendable {
     var backend: CaptureBackend { get }
-    /// Starts reporting. inotify walks the tree first (seconds for a large one); fanotify starts at once.
+    /// Starts reporting. inotify walks the tree first (seconds for a large one); fanotify starts at once (and may
+    /// also report changes made a moment before, which the mount's group had queued but not yet read).
     func start() throws(FileSystemError) -> CaptureReport
     /// Ends the reading thread and closes the descriptors. Idempotent; may be called from `onChanges`.
     func stop()

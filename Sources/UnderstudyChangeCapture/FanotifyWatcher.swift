@@ -1,59 +1,42 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import NIOConcurrencyHelpers
 import UnderstudyCore
 import UnderstudyFileSystem
 
-/// Watches one share through a single fanotify mark on its whole file system (`FAN_MARK_FILESYSTEM` with
-/// `FAN_REPORT_DFID_NAME`): no watch per directory, no walk at start, and no kernel memory that grows with the tree.
+/// Watches one share through fanotify: the `FanotifyHub` of the share's mount reads events for its whole file system
+/// (`FAN_MARK_FILESYSTEM` with `FAN_REPORT_DFID_NAME`), and this watcher keeps those in its tree. No watch per
+/// directory, no walk at start, and no kernel memory that grows with the tree.
 ///
-/// Each event names a directory by file handle and an entry by name. The directory's current path comes from
-/// `open_by_handle_at` (cached per handle until a directory is renamed or removed); events outside the share, in
-/// excluded or reserved directories, or for names that are not UTF-8 are dropped here. Needs CAP_SYS_ADMIN (for
-/// the mark) and CAP_DAC_READ_SEARCH (for the handles), and Linux 5.17 for `FAN_RENAME`, which reports both names
-/// of a rename in one event. fanotify sees only changes made through this kernel: not those made by another host
-/// on a network file system.
+/// Events outside the share, in excluded or reserved directories, or for names that are not UTF-8 are dropped. Needs
+/// CAP_SYS_ADMIN (for the mark) and CAP_DAC_READ_SEARCH (for the handles), and Linux 5.17 for `FAN_RENAME`, which
+/// reports both names of a rename in one event. fanotify sees only changes made through this kernel: not those made
+/// by another host on a network file system.
 package final class FanotifyWatcher: ChangeWatcher, @unchecked Sendable {
     package var backend: CaptureBackend { .fanotify }
-    static let bufferSize = 64 * 1024
-    /// Directories whose paths are kept between events; the cache starts over when it outgrows this.
-    static let cachedDirectories = 16384
 
     /// The share root as the kernel names it (symlinks resolved), and that with a final "/".
     let rootPath: String
     private let rootPrefix: String
     let filter: PathFilter
     let onChanges: @Sendable ([CapturedChange]) -> Void
-    let fanotifyDescriptor: Int32
-    /// The share root, through which handles are opened: paths come out as seen through its mount.
-    let mountDescriptor: Int32
-    private let wakePipe: WakePipe
+    let hub: FanotifyHub
 
-    // The reading thread's own.
-    /// Directory handle → its path relative to the root, or nil when it is outside the share or not mirrored.
-    var directories: [[UInt8]: Directory] = [:]
+    /// The hub's reading thread's own.
     var undelivered: [CapturedChange] = []
-    private var pathBuffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    private var threadClosesDescriptors = false
+    /// Absolute directory path → the path relative to the root when it is mirrored (a function of the path alone).
+    private var mirrored: [String: String?] = [:]
+    static let cachedDirectories = 16384
+    /// Held while `onChanges` runs, so that `stop()` can wait for a delivery in flight.
+    private let deliveryLock = NIOLock()
 
-    private enum Lifecycle {
-        case idle
-        case running(pthread_t)
-        case stopped
-    }
+    private enum Lifecycle { case idle, running, stopped }
+    private let lifecycle = NIOLockedValueBox(Lifecycle.idle)
 
-    private struct Shared {
-        var lifecycle = Lifecycle.idle
-        var stopRequested = false
-        var descriptorsClosed = false
-    }
-
-    private let shared = NIOLockedValueBox(Shared())
-
-    /// Sets up the mark; throws when fanotify cannot watch this tree (old kernel, no privilege, a file system
-    /// without file handles), with the reason, so that the caller can fall back to inotify.
+    /// Holds the hub of the share's mount (made, with its mark, if this is the first share there); throws when
+    /// fanotify cannot watch this tree (old kernel, no privilege, a file system without file handles), with the
+    /// reason, so that the caller can fall back to inotify.
     package init(
         root: String, filter: PathFilter, onChanges: @escaping @Sendable ([CapturedChange]) -> Void
     ) throws(FileSystemError) {
@@ -63,195 +46,145 @@ package final class FanotifyWatcher: ChangeWatcher, @unchecked Sendable {
         rootPrefix = rootPath == "/" ? "/" : rootPath + "/"
         self.filter = filter
         self.onChanges = onChanges
-        let fd = understudy_fanotify_init()
-        guard fd >= 0 else { throw FileSystemError(operation: "fanotify_init", path: "", errno: -fd) }
-        let marked = understudy_fanotify_mark_filesystem(fd, rootPath)
-        guard marked == 0 else {
-            close(fd)
-            throw FileSystemError(operation: "fanotify_mark (whole file system)", path: rootPath, errno: -marked)
-        }
-        let mount = open(rootPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard mount >= 0 else {
-            let error = FileSystemError.errno("open", rootPath)
-            close(fd)
-            throw error
-        }
-        do {
-            wakePipe = try WakePipe()
-        } catch {
-            close(fd)
-            close(mount)
-            throw error
-        }
-        fanotifyDescriptor = fd
-        mountDescriptor = mount
+        hub = try FanotifyHub.hold(root: rootPath)
     }
 
     deinit {
-        closeDescriptors()
+        stop()
     }
 
     package var watchCount: Int? { nil }
     package var currentLimitProblem: String? { nil }
 
-    /// Starts the reading thread. The mark has been in place since init; what it queued before now is dropped, so
-    /// that, as with inotify, changes are reported from the start on.
+    /// Reports changes from now on.
     package func start() throws(FileSystemError) -> CaptureReport {
-        discardQueued()
-        let launch: Result<Void, FileSystemError> = shared.withLockedValue { state in
-            guard case .idle = state.lifecycle else {
-                return .failure(
-                    FileSystemError(
-                        operation: "start fanotify watcher (already started or stopped)", path: "", errno: EINVAL))
-            }
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(self).toOpaque()
-            let result = pthread_create(
-                &thread, nil,
-                { context in
-                    Unmanaged<FanotifyWatcher>.fromOpaque(context!).takeRetainedValue().run()
-                    return nil
-                }, context)
-            guard result == 0 else {
-                Unmanaged<FanotifyWatcher>.fromOpaque(context).release()
-                return .failure(FileSystemError(operation: "start fanotify thread", path: "", errno: result))
-            }
-            state.lifecycle = .running(thread)
-            return .success(())
+        let mayStart = lifecycle.withLockedValue { state -> Bool in
+            guard state == .idle else { return false }
+            state = .running
+            return true
         }
-        try launch.get()
+        guard mayStart else {
+            throw FileSystemError(
+                operation: "start fanotify watcher (already started or stopped)", path: "", errno: EINVAL)
+        }
+        do {
+            try hub.add(self)
+        } catch {
+            stop()
+            throw error
+        }
         return CaptureReport(backend: .fanotify, watches: nil, limitProblem: nil)
     }
 
+    /// No callback runs after this returns (unless called from the callback itself). Idempotent.
     package func stop() {
-        enum Action { case nothing, close, join(pthread_t) }
-        let action = shared.withLockedValue { state -> Action in
-            let previous = state.lifecycle
-            state.lifecycle = .stopped
-            state.stopRequested = true
-            switch previous {
-            case .idle: return .close
-            case .stopped: return .nothing
-            case .running(let thread): return .join(thread)
-            }
+        let previous = lifecycle.withLockedValue { state -> Lifecycle in
+            defer { state = .stopped }
+            return state
         }
-        switch action {
-        case .nothing: return
-        case .close: closeDescriptors()
-        case .join(let thread):
-            wakePipe.wake()
-            if pthread_equal(thread, pthread_self()) != 0 {
-                threadClosesDescriptors = true  // called from onChanges: the loop ends when the callback returns
-                pthread_detach(thread)
-            } else {
-                pthread_join(thread, nil)
-                closeDescriptors()
-            }
+        guard previous != .stopped else { return }
+        hub.remove(self)
+        if !hub.isReadingThread { deliveryLock.withLock {} }  // a delivery in flight ends first
+        hub.release()
+    }
+
+    /// One event of the hub (on its reading thread).
+    func receive(_ event: FanotifyEvent) {
+        let mask = event.mask
+        if mask & FanotifyEvent.Bit.overflow != 0 {
+            emit(.overflow, "")
+            return
+        }
+        if mask & FanotifyEvent.Bit.rename != 0 {
+            for entry in event.entries { renamed(entry, isDirectory: event.isDirectory) }
+        } else if let entry = event.entries.first {
+            changed(entry, mask: mask, isDirectory: event.isDirectory)
         }
     }
 
-    private func discardQueued() {
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 8)
-        defer { buffer.deallocate() }
-        var event = understudy_fanotify_event()
-        for _ in 0..<1024 {
-            let count = read(fanotifyDescriptor, buffer, Self.bufferSize)
-            guard count > 0 else { return }
-            var offset = 0
-            // Decoding closes any descriptor an event carried.
-            while offset >= 0 { offset = understudy_fanotify_event_at(buffer, count, offset, &event) }
-        }
-    }
-
-    private var isStopRequested: Bool { shared.withLockedValue { $0.stopRequested } }
-
-    private func closeDescriptors() {
-        let close = shared.withLockedValue { state -> Bool in
-            defer { state.descriptorsClosed = true }
-            return !state.descriptorsClosed
-        }
-        guard close else { return }
-        Glibc.close(fanotifyDescriptor)
-        Glibc.close(mountDescriptor)
-        wakePipe.close()
-    }
-
-    private func run() {
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 8)
-        defer { buffer.deallocate() }
-        var descriptors = [
-            pollfd(fd: fanotifyDescriptor, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wakePipe.readDescriptor, events: Int16(POLLIN), revents: 0),
-        ]
-        while !isStopRequested {
-            let ready = poll(&descriptors, nfds_t(descriptors.count), -1)
-            if isStopRequested { break }
-            if ready < 0 {
-                if errno != EINTR { usleep(100_000) }
-                continue
-            }
-            guard descriptors[0].revents != 0 else { continue }
-            // Everything queued now goes out as one batch, so that a burst is not cut into many.
-            for _ in 0..<64 {
-                let count = read(fanotifyDescriptor, buffer, Self.bufferSize)
-                if count < 0 {
-                    if errno == EAGAIN || errno == EINTR { break }
-                    // ENOMEM and the like: what was queued may be lost; compare the share again.
-                    undelivered.append(CapturedChange(.overflow, ""))
-                    usleep(100_000)
-                    break
-                }
-                if count == 0 { break }
-                handleEvents(UnsafeRawBufferPointer(start: buffer, count: count))
-            }
-            deliver()
-        }
-        if threadClosesDescriptors { closeDescriptors() }
-    }
-
-    private func deliver() {
+    /// Hands what the hub's last read brought over (on its reading thread), each change once.
+    func deliver() {
         guard !undelivered.isEmpty else { return }
         let changes = CapturedChange.lastOfEach(undelivered)
         undelivered = []
-        onChanges(changes)
-    }
-
-    /// A directory an event named: where it is now, and its path relative to the root when it is mirrored.
-    struct Directory {
-        var absolute: String
-        var mirrored: String?
-    }
-
-    /// The directory a handle names, or nil when it no longer exists (its parent's event covers it).
-    func directory(_ handle: UnsafeRawPointer, length: UInt32) -> Directory? {
-        let key = Array(UnsafeRawBufferPointer(start: handle, count: Int(length)))
-        if let known = directories[key] { return known }
-        let count = understudy_fanotify_path(mountDescriptor, handle, length, &pathBuffer, pathBuffer.count)
-        guard count >= 0 else { return nil }
-        let absolute = pathBuffer.withUnsafeBufferPointer { pointer in
-            String(validating: UnsafeRawBufferPointer(start: pointer.baseAddress, count: count), as: UTF8.self)
+        deliveryLock.withLock {
+            guard lifecycle.withLockedValue({ $0 == .running }) else { return }
+            onChanges(changes)
         }
-        guard let absolute else { return nil }  // not UTF-8: never mirrored, and not above the root either
-        let found = Directory(absolute: absolute, mirrored: mirroredDirectory(absolute))
-        if directories.count >= Self.cachedDirectories { directories.removeAll(keepingCapacity: true) }
-        directories[key] = found
-        return found
+    }
+
+    /// One name of a rename (its old or its new one): that entry and everything below it changed.
+    private func renamed(_ entry: FanotifyEvent.Entry, isDirectory: Bool) {
+        if entry.role == .oldName && isDirectory && holdsRoot(entry.path) {
+            emit(.overflow, "")  // the share itself moved: everything must be looked at again
+            return
+        }
+        guard let directory = mirroredDirectory(entry.directory),
+            let path = mirroredEntry(directory, entry.name, isDirectory: isDirectory)
+        else { return }
+        emit(.tree, path)
+        emit(.settled, directory)
+    }
+
+    private func changed(_ entry: FanotifyEvent.Entry, mask: UInt64, isDirectory: Bool) {
+        if entry.name == "." {
+            // An event on a directory itself; its removal or move is told by its parent's event.
+            if mask & FanotifyEvent.Bit.attrib != 0, let path = mirroredDirectory(entry.directory) {
+                emit(.settled, path)
+            }
+            return
+        }
+        if isDirectory && mask & FanotifyEvent.Bit.delete != 0 && holdsRoot(entry.path) {
+            emit(.overflow, "")  // the share's root was removed
+            return
+        }
+        guard let directory = mirroredDirectory(entry.directory),
+            let path = mirroredEntry(directory, entry.name, isDirectory: isDirectory)
+        else { return }
+        if mask & FanotifyEvent.Bit.create != 0 {
+            emit(isDirectory ? .tree : .settled, path)
+            emit(.settled, directory)
+        }
+        // Merged events keep no order: a write and a close together read as written, then settled.
+        if mask & FanotifyEvent.Bit.modify != 0 { emit(.writing, path) }
+        if mask & (FanotifyEvent.Bit.attrib | FanotifyEvent.Bit.closeWrite) != 0 { emit(.settled, path) }
+        if mask & FanotifyEvent.Bit.delete != 0 {
+            emit(.tree, path)
+            emit(.settled, directory)
+        }
     }
 
     /// `absolute` relative to the root when it is the root or a mirrored directory below it.
     func mirroredDirectory(_ absolute: String) -> String? {
         if absolute == rootPath { return "" }
         guard absolute.hasPrefix(rootPrefix) else { return nil }
+        if let known = mirrored[absolute] { return known }
         let relative = String(absolute.dropFirst(rootPrefix.count))
-        guard relative.utf8.count <= RelativePath.maximumLength,
-            !relative.split(separator: "/").contains(where: { $0.hasPrefix(ShareDirectory.reservedPrefix) }),
-            filter.isMirrored(relative, isDirectory: true)
-        else { return nil }
-        return relative
+        let kept =
+            relative.utf8.count <= RelativePath.maximumLength
+            && !relative.split(separator: "/").contains(where: { $0.hasPrefix(ShareDirectory.reservedPrefix) })
+            && filter.isMirrored(relative, isDirectory: true)
+        if mirrored.count >= Self.cachedDirectories { mirrored.removeAll(keepingCapacity: true) }
+        mirrored[absolute] = .some(kept ? relative : nil)
+        return kept ? relative : nil
     }
 
-    /// Whether `absolute` is the root or one of the directories above it: renaming it moves the whole share.
+    /// The path of `name` in the mirrored `directory`, when the entry itself is mirrored too.
+    private func mirroredEntry(_ directory: String, _ name: String, isDirectory: Bool) -> String? {
+        guard !name.isEmpty, !name.hasPrefix(ShareDirectory.reservedPrefix) else { return nil }
+        let path = RelativePath.join(directory, name)
+        guard path.utf8.count <= RelativePath.maximumLength, filter.isMirrored(path, isDirectory: isDirectory) else {
+            return nil
+        }
+        return path
+    }
+
+    /// Whether `absolute` is the root or one of the directories above it: removing or renaming it takes the share.
     func holdsRoot(_ absolute: String) -> Bool {
         absolute == rootPath || rootPrefix.hasPrefix(absolute.hasSuffix("/") ? absolute : absolute + "/")
+    }
+
+    private func emit(_ kind: CapturedChange.Kind, _ path: String) {
+        undelivered.append(CapturedChange(kind, path))
     }
 }

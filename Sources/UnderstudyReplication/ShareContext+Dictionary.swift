@@ -24,6 +24,11 @@ extension ShareContext {
                 logger.info(
                     "\(key): no compression dictionary for the off-site node: trained on \(samples) small files, it saved only \(Int(savings * 100)) %"
                 )
+                if samples < SmallFileDictionary.maximumSamples {
+                    // Few samples, perhaps from a replica still filling: tried again once there are twice as many files.
+                    dictionarySlot.tooFew(files: files.count, at: now())
+                    return
+                }
             case .tooFewSamples(let count):
                 logger.debug("\(key): no compression dictionary yet: only \(count) small files to train on")
                 dictionarySlot.tooFew(files: files.count, at: now())

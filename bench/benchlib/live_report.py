@@ -156,7 +156,9 @@ def render(results: dict, markdown: bool = False) -> str:
             watch = startup.get("watch_setup_s")
             rows.append([record["label"], seconds(startup.get("startup_s"), 1),
                          "-" if watch is None else f"{watch:.2f}" + (f" ({startup['watched_directories']} dirs)"
-                                                                     if startup.get("watched_directories") else ""),
+                                                                     if startup.get("watched_directories")
+                                                                     else f" ({startup['capture']})"
+                                                                     if startup.get("capture") else ""),
                          seconds(startup.get("initial_sync_s"), 1), seconds(startup.get("tool_cpu_s"), 1),
                          memory_cell(record.get("memory_idle"), "rss_kib"),
                          memory_cell(record.get("memory_idle"), "hwm_kib"),

@@ -13,7 +13,9 @@ from . import measure
 from .console_watcher import ConsoleWatcher
 from .understudy_tool import UnderstudyTool
 
-WATCHING = re.compile(r"watching (\d+) directories of \S+ for changes \(set up in ([0-9.]+)s\)")
+# "watching N directories of G/S for changes with inotify (set up in Ts)", or with fanotify: "watching G/S for
+# changes with fanotify (one mark on its whole file system, set up in Ts)".
+WATCHING = re.compile(r"watching (?:(\d+) directories of )?\S+ for changes with (\w+) \((?:[^)]*, )?set up in ([0-9.]+)s\)")
 SYNC_DONE = re.compile(r"\] sync \S+ done in ([0-9.]+)s")
 PROBLEM = re.compile(r"^\S+ (warning|error|critical) |^Error:|Fatal error|fatalError", re.MULTILINE)
 
@@ -22,9 +24,9 @@ class UnderstudyLive:
     kind = "understudy"
 
     def __init__(self, name: str, binary: str, work: str, source: str, processes: measure.ProcessRegistry,
-                 share: str = "live", console: bool = False):
+                 share: str = "live", console: bool = False, capture: str | None = None):
         self.name, self.binary, self.work, self.source, self.processes = name, binary, work, source, processes
-        self.tool = UnderstudyTool(binary, work, source, share, processes, console=console)
+        self.tool = UnderstudyTool(binary, work, source, share, processes, console=console, capture=capture)
         # With the console: an open console page (its event stream and its 5 s refresh) from the start on.
         self.watcher: ConsoleWatcher | None = None
         self.replica = self.tool.replica
@@ -69,8 +71,9 @@ class UnderstudyLive:
                 break
             time.sleep(0.05)
         return {"startup_s": wall,
-                "watched_directories": int(watching.group(1)) if watching else None,
-                "watch_setup_s": float(watching.group(2)) if watching else None,
+                "watched_directories": int(watching.group(1)) if watching and watching.group(1) else None,
+                "capture": watching.group(2) if watching else None,
+                "watch_setup_s": float(watching.group(3)) if watching else None,
                 "initial_sync_s": syncs[0] if syncs else None,
                 "syncs_logged_s": syncs}
 

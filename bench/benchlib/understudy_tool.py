@@ -22,8 +22,10 @@ class UnderstudyTool:
     name = "understudy"
 
     def __init__(self, binary: str, work: str, source: str, share: str, processes: measure.ProcessRegistry,
-                 console: bool = False):
+                 console: bool = False, capture: str | None = None):
         self.binary, self.work, self.source, self.share = binary, work, source, share
+        # The primary's change_capture ("fanotify", "inotify"); None: the default (auto).
+        self.capture = capture
         # With `console`, each node's HTTPS console listens too, and a viewer token is made for a watcher.
         self.console_ports = (free_port(), free_port()) if console else None
         self.console_token: str | None = None
@@ -50,6 +52,7 @@ certificates = "{self.work}/certs"
 address = "127.0.0.1:{self.primary_port}"
 state_dir = "{self.work}/alpha-state"
 {f'console = "127.0.0.1:{self.console_ports[0]}"' if self.console_ports else ''}
+{f'change_capture = "{self.capture}"' if self.capture else ''}
 
 [nodes.beta]
 address = "127.0.0.1:{self.standby_port}"

@@ -101,6 +101,8 @@ long understudy_fanotify_event_at(const void *buffer, long length, long offset, 
 /// The current path of the object `handle` names (open_by_handle_at through `mount_fd`, then /proc/self/fd):
 /// its length, or -errno (-ESTALE when it no longer exists).
 long understudy_fanotify_path(int mount_fd, const void *handle, uint32_t handle_length, char *path, long capacity);
+/// The id of the mount `path` is on (statx STATX_MNT_ID, Linux 5.8), or -errno.
+long long understudy_mount_id(const char *path);
 
 /// Makes `dst_fd` a copy-on-write clone of `src_fd` (FICLONE); 0, or -errno (EOPNOTSUPP, EXDEV, EINVAL where the
 /// file system has no reflinks).

@@ -119,11 +119,8 @@ import UnderstudyCore
         _ backend: CaptureBackend
     ) throws {
         let share = try WatchedShare("move-out", backend: backend)
-        let outside = TestTree.makeTemporaryDirectory("inotify-outside")
-        defer {
-            share.close()
-            TestTree.remove(outside)
-        }
+        let outside = share.outside("outside")
+        defer { share.close() }
         try FileManager.default.createDirectory(atPath: share.root + "/leaving/sub", withIntermediateDirectories: true)
         try share.start()
         rename(share.root + "/leaving", outside + "/leaving")
@@ -140,11 +137,8 @@ import UnderstudyCore
         _ backend: CaptureBackend
     ) throws {
         let share = try WatchedShare("move-in", backend: backend)
-        let outside = TestTree.makeTemporaryDirectory("inotify-outside")
-        defer {
-            share.close()
-            TestTree.remove(outside)
-        }
+        let outside = share.outside("outside")
+        defer { share.close() }
         try FileManager.default.createDirectory(atPath: outside + "/coming/sub", withIntermediateDirectories: true)
         try share.start()
         rename(outside + "/coming", share.root + "/coming")

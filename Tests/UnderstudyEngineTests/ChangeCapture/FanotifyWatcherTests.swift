@@ -13,15 +13,10 @@ import UnderstudyFileSystem
 @Suite(.serialized) struct FanotifyWatcherTests {
     @Test func reportsNothing_forChangesElsewhereOnTheSameFileSystem() throws {
         let share = try WatchedShare("elsewhere", backend: .fanotify)
-        let sibling = TestTree.makeTemporaryDirectory("fanotify-sibling")
-        defer {
-            share.close()
-            TestTree.remove(sibling)
-        }
+        defer { share.close() }
+        let sibling = share.outside("sibling")
         // A directory whose name starts like the share's: a prefix test without the "/" would take it in.
-        let lookalike = share.root + "-lookalike"
-        mkdir(lookalike, 0o755)
-        defer { TestTree.remove(lookalike) }
+        let lookalike = share.outside("share-lookalike")
         try share.start()
         touch(sibling + "/file")
         mkdir(sibling + "/dir", 0o755)
@@ -33,11 +28,8 @@ import UnderstudyFileSystem
 
     @Test func reportsMovesInAndOut_whenRenamedBetweenShareAndElsewhere() throws {
         let share = try WatchedShare("moves", backend: .fanotify)
-        let outside = TestTree.makeTemporaryDirectory("fanotify-outside")
-        defer {
-            share.close()
-            TestTree.remove(outside)
-        }
+        defer { share.close() }
+        let outside = share.outside("outside")
         touch(outside + "/incoming")
         touch(share.root + "/outgoing")
         try share.start()
@@ -77,10 +69,7 @@ import UnderstudyFileSystem
 
         let renamed = try WatchedShare("root-renamed", backend: .fanotify)
         let elsewhere = renamed.root + "-moved"
-        defer {
-            rename(elsewhere, renamed.root)
-            renamed.close()
-        }
+        defer { renamed.close() }
         try renamed.start()
         rename(renamed.root, elsewhere)
         #expect(renamed.log.wait { $0.contains(.init(.overflow, "")) })
@@ -99,6 +88,32 @@ import UnderstudyFileSystem
         #expect(share.log.wait(seconds: 20) { $0.contains(.init(.overflow, "")) })
         touch(share.root + "/after")
         #expect(share.log.wait { $0.contains(.init(.settled, "after")) })
+    }
+
+    @Test func sharesOneGroupPerMount_andKeepsEachShareToItsOwnChanges() throws {
+        let first = try WatchedShare("hub", backend: .fanotify)
+        defer { first.close() }
+        let secondRoot = first.outside("second")
+        let secondLog = ChangeLog()
+        let second = try FanotifyWatcher(root: secondRoot, filter: PathFilter()) { secondLog.append($0) }
+        defer { second.stop() }
+        #expect((first.watcher as? FanotifyWatcher)?.hub === second.hub, "one mount: one fanotify group")
+        try first.start()
+        _ = try second.start()
+        touch(first.root + "/mine")
+        touch(secondRoot + "/yours")
+        #expect(first.log.wait { $0.contains(.init(.settled, "mine")) })
+        #expect(secondLog.wait { $0.contains(.init(.settled, "yours")) })
+        #expect(first.sentinel())
+        #expect(!first.log.changes.contains { $0.path == "yours" })
+        #expect(!secondLog.changes.contains { $0.path == "mine" })
+        // One share stops; the other goes on through the same group.
+        first.watcher.stop()
+        first.log.clear()
+        touch(first.root + "/after-stop")
+        touch(secondRoot + "/still-watched")
+        #expect(secondLog.wait { $0.contains(.init(.settled, "still-watched")) })
+        #expect(first.log.changes.isEmpty)
     }
 
     @Test func choosesFanotify_whenAutoAndRunningAsRoot() throws {

@@ -8,8 +8,15 @@ import Testing
 import UnderstudyCore
 
 /// A temporary share with a watcher (not yet started) that logs what it reports.
+///
+/// For fanotify the share is on a tmpfs of its own, mounted for the test: fanotify's group is shared by every
+/// share on a mount, and a test that holds its callback or overflows the queue must not stall or overflow the
+/// other tests' shares (nor they this one's).
 final class WatchedShare: Sendable {
     let root: String
+    /// The directory the share and its `outside` directories are in (the private mount for fanotify).
+    let top: String
+    private let mounted: Bool
     let log = ChangeLog()
     let backend: CaptureBackend
     let watcher: any ChangeWatcher
@@ -21,7 +28,16 @@ final class WatchedShare: Sendable {
     init(
         _ label: String, backend: CaptureBackend, filter: PathFilter = PathFilter(), holdFirstCallback: Bool = false
     ) throws {
-        let root = TestTree.makeTemporaryDirectory("\(backend)-\(label)")
+        let top = TestTree.makeTemporaryDirectory("\(backend)-\(label)")
+        mounted = backend == .fanotify
+        if mounted && mount("tmpfs", top, "tmpfs", 0, "size=256m") != 0 {
+            let reason = String(cString: strerror(errno))
+            TestTree.remove(top)
+            throw MountFailure(description: "cannot mount a tmpfs at \(top) (\(reason)); this test needs root")
+        }
+        let root = top + "/share"
+        mkdir(root, 0o755)
+        self.top = top
         self.root = root
         self.backend = backend
         let log = log
@@ -37,7 +53,8 @@ final class WatchedShare: Sendable {
                 }
             }.watcher
         } catch {
-            TestTree.remove(root)
+            if mounted { umount2(top, Int32(MNT_DETACH)) }
+            TestTree.remove(top)
             throw error
         }
     }
@@ -68,7 +85,15 @@ final class WatchedShare: Sendable {
         released.signal()
         watcher.stop()
         #expect(!log.batches.contains { $0.isEmpty }, "onChanges was called with no changes")
-        TestTree.remove(root)
+        if mounted { umount2(top, Int32(MNT_DETACH)) }
+        TestTree.remove(top)
+    }
+
+    /// A new directory beside the share, on the same file system (so that renames between the two work).
+    func outside(_ name: String) -> String {
+        let path = top + "/" + name
+        mkdir(path, 0o755)
+        return path
     }
 }
 
@@ -119,4 +144,8 @@ func notUTF8(_ directory: String, _ name: [UInt8], _ body: (UnsafePointer<CChar>
 func touch(_ path: String) {
     let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
     if fd >= 0 { close(fd) }
+}
+
+struct MountFailure: Error, CustomStringConvertible {
+    var description: String
 }
