@@ -119,3 +119,17 @@ long long understudy_mount_id(const char *path) {
     if (!(info.stx_mask & STATX_MNT_ID)) return -EOPNOTSUPP;
     return (long long)info.stx_mnt_id;
 }
+
+int understudy_fanotify_check_handles(int mount_fd, const char *path) {
+    union {
+        struct file_handle handle;
+        char bytes[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+    } aligned;
+    aligned.handle.handle_bytes = MAX_HANDLE_SZ;
+    int mount_id = 0;
+    if (name_to_handle_at(AT_FDCWD, path, &aligned.handle, &mount_id, 0) != 0) return -errno;
+    const int fd = open_by_handle_at(mount_fd, &aligned.handle, O_PATH | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    close(fd);
+    return 0;
+}

@@ -80,6 +80,13 @@ final class FanotifyHub: @unchecked Sendable {
             close(fd)
             throw error
         }
+        let handles = understudy_fanotify_check_handles(mount, root)
+        guard handles == 0 else {
+            close(fd)
+            close(mount)
+            // EPERM: no CAP_DAC_READ_SEARCH; every event's directory would stay unknown.
+            throw FileSystemError(operation: "open_by_handle_at (finding paths of events)", path: root, errno: -handles)
+        }
         do {
             wakePipe = try WakePipe()
         } catch {

@@ -101,6 +101,9 @@ long understudy_fanotify_event_at(const void *buffer, long length, long offset, 
 /// The current path of the object `handle` names (open_by_handle_at through `mount_fd`, then /proc/self/fd):
 /// its length, or -errno (-ESTALE when it no longer exists).
 long understudy_fanotify_path(int mount_fd, const void *handle, uint32_t handle_length, char *path, long capacity);
+/// Whether this process can find paths from file handles on the mount of `mount_fd` (name_to_handle_at, then
+/// open_by_handle_at, which needs CAP_DAC_READ_SEARCH): 0, or -errno.
+int understudy_fanotify_check_handles(int mount_fd, const char *path);
 /// The id of the mount `path` is on (statx STATX_MNT_ID, Linux 5.8), or -errno.
 long long understudy_mount_id(const char *path);
 

@@ -119,8 +119,10 @@ struct OffsiteCascadeTests {
         for index in 0..<300 { TestTree.write(cluster.source, "etc/f\(index).conf", ZstdDictionaryTests.sample(index)) }
         try cluster.start("alpha")
         try cluster.start("beta")
-        try cluster.start("gamma")
+        // The off-site node comes once the standby's replica is complete: its first sync then asks for a training
+        // on all 300 files (with a replica still filling, the training waits for syncs after it has filled).
         try await LiveMirrorTests.expectConverged(cluster, "the standby")
+        try cluster.start("gamma")
         var left = await Self.waitForOffsite(cluster)
         #expect(left.isEmpty, "the off-site copy: \(left.prefix(3)); log: \(cluster.recentLog)")
         // Trained in the background after the hop's first sync.

@@ -21,15 +21,15 @@ final class DaemonProcess {
         return ".build/debug/understudy"
     }
 
-    init(config: String, node: String, log: String) throws {
+    /// - Parameter wrapper: a command that runs the daemon (e.g. `setpriv` with options, ending in `--`).
+    init(config: String, node: String, log: String, wrapper: [String] = []) throws {
         self.node = node
         // Appended to, so the log of a node restarted many times tells its whole story.
         let output = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard output >= 0 else { throw ChildProcessError(message: "\(log): \(String(cString: strerror(errno)))") }
         defer { close(output) }
-        child = try ChildProcess(
-            executable: DaemonProcess.binary, arguments: ["run", "--config", config, "--node", node],
-            output: output)
+        let command = wrapper + [DaemonProcess.binary, "run", "--config", config, "--node", node]
+        child = try ChildProcess(executable: command[0], arguments: Array(command.dropFirst()), output: output)
     }
 
     var pid: Int32 { child.pid }
