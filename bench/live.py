@@ -40,9 +40,12 @@ TOOLS = {
     "understudy-console": ("understudy", None),
     # The same understudy with inotify (a watch per directory) instead of fanotify on the primary.
     "understudy-inotify": ("understudy", None),
+    # The same understudy with quiet_delay = 0: a batch goes as soon as the kernel's queue has been read.
+    "understudy-q0": ("understudy", None),
 }
 LABELS = {"understudy": "understudy", "lsyncd-0": "lsyncd delay=0", "lsyncd-15": "lsyncd default (delay=15)",
-          "understudy-console": "understudy, console open", "understudy-inotify": "understudy with inotify"}
+          "understudy-console": "understudy, console open", "understudy-inotify": "understudy with inotify",
+          "understudy-q0": "understudy, quiet_delay 0"}
 
 
 def log(message: str) -> None:
@@ -190,7 +193,8 @@ class Run:
         if kind == "understudy":
             return UnderstudyLive(name, self.arguments.binary, os.path.join(base, "tool"), source, self.processes,
                                   console=name.endswith("-console"),
-                                  capture="inotify" if name.endswith("-inotify") else None)
+                                  capture="inotify" if name.endswith("-inotify") else None,
+                                  group_extra='quiet_delay = "0s"' if name.endswith("-q0") else "")
         os.makedirs(os.path.join(base, "tool"))
         return LsyncdTool(name, delay, os.path.join(base, "tool"), source, self.processes)
 

@@ -46,11 +46,15 @@ extension FanotifyHub {
                 return
             }
             if next < 0 { break }
-            let event = resolve(raw)
-            for watcher in watchers { watcher.receive(event) }
-            // A directory renamed or removed changes the paths of everything cached below it.
-            if event.mask & FanotifyEvent.Bit.overflow != 0
-                || (event.isDirectory && event.mask & (FanotifyEvent.Bit.rename | FanotifyEvent.Bit.delete) != 0)
+            // Most events on a busy file system are in nobody's tree: dropped before any name is decoded.
+            if let event = resolve(raw) {
+                for watcher in watchers { watcher.receive(event) }
+            }
+            // A directory renamed or removed anywhere changes the paths of everything cached below it.
+            let mask = raw.mask
+            if mask & FanotifyEvent.Bit.overflow != 0
+                || (mask & FanotifyEvent.Bit.isDirectory != 0
+                    && mask & (FanotifyEvent.Bit.rename | FanotifyEvent.Bit.delete) != 0)
             {
                 directories.removeAll(keepingCapacity: true)
             }
@@ -58,10 +62,12 @@ extension FanotifyHub {
         }
     }
 
-    private func resolve(_ raw: understudy_fanotify_event) -> FanotifyEvent {
+    /// The event with the records whose directories matter to a watcher; nil when none does.
+    private func resolve(_ raw: understudy_fanotify_event) -> FanotifyEvent? {
+        if raw.mask & FanotifyEvent.Bit.overflow != 0 { return .overflow }
         var event = FanotifyEvent(mask: raw.mask, entries: [])
         for record in [raw.first, raw.second].prefix(Int(raw.record_count)) {
-            guard let directory = directory(record.handle, length: record.handle_length),
+            guard let directory = directory(record.handle, length: record.handle_length), directory.relevant,
                 let name = String(
                     validating: UnsafeRawBufferPointer(start: record.name, count: Int(record.name_length)),
                     as: UTF8.self)
@@ -72,8 +78,8 @@ extension FanotifyHub {
                 case Int32(UNDERSTUDY_FAN_RECORD_NEW): .newName
                 default: .entry
                 }
-            event.entries.append(FanotifyEvent.Entry(role: role, directory: directory, name: name))
+            event.entries.append(FanotifyEvent.Entry(role: role, directory: directory.absolute, name: name))
         }
-        return event
+        return event.entries.isEmpty ? nil : event
     }
 }

@@ -28,6 +28,8 @@ final class FanotifyHub: @unchecked Sendable {
     private struct Shared {
         var holders = 0
         var watchers: [ObjectIdentifier: FanotifyWatcher] = [:]
+        /// Bumped whenever the watchers change: what is cached about directories was judged against older roots.
+        var version = 0
         var thread: pthread_t?
         var stopRequested = false
         /// The last holder let go from the reading thread itself: the thread closes the descriptors as it ends.
@@ -37,8 +39,21 @@ final class FanotifyHub: @unchecked Sendable {
     private let shared = NIOLockedValueBox(Shared())
 
     // The reading thread's own.
-    /// Directory handle → its current absolute path.
-    var directories: [[UInt8]: String] = [:]
+    /// A directory as the reading thread last found it.
+    struct Directory {
+        var absolute: String
+        /// Inside a watcher's tree, or above one (its rename or removal moves a tree): only then do its events
+        /// matter to anyone.
+        var relevant: Bool
+        /// The `version` of the watchers `relevant` was judged against.
+        var version: Int
+    }
+
+    /// Directory handle → where it is now.
+    var directories: [[UInt8]: Directory] = [:]
+    /// The watchers' roots as the reading thread last took them, and their version.
+    var roots: [String] = []
+    var rootsVersion = -1
     private var pathBuffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
 
     /// The hub of the mount `root` (an absolute path with symlinks resolved) is on, made with its mark when there is
@@ -131,6 +146,7 @@ final class FanotifyHub: @unchecked Sendable {
     func add(_ watcher: FanotifyWatcher) throws(FileSystemError) {
         let result: Result<Void, FileSystemError> = shared.withLockedValue { state in
             state.watchers[ObjectIdentifier(watcher)] = watcher
+            state.version += 1
             guard state.thread == nil else { return .success(()) }
             discardQueued()
             var thread = pthread_t()
@@ -154,7 +170,9 @@ final class FanotifyHub: @unchecked Sendable {
 
     /// Stops handing events to `watcher`.
     func remove(_ watcher: FanotifyWatcher) {
-        shared.withLockedValue { _ = $0.watchers.removeValue(forKey: ObjectIdentifier(watcher)) }
+        shared.withLockedValue { state in
+            if state.watchers.removeValue(forKey: ObjectIdentifier(watcher)) != nil { state.version += 1 }
+        }
     }
 
     /// Whether the caller is the hub's reading thread (a watcher stopped from its own callback).
@@ -197,7 +215,11 @@ final class FanotifyHub: @unchecked Sendable {
                 continue
             }
             guard descriptors[0].revents != 0 else { continue }
-            let current = shared.withLockedValue { Array($0.watchers.values) }
+            let (current, version) = shared.withLockedValue { (Array($0.watchers.values), $0.version) }
+            if version != rootsVersion {
+                roots = current.map(\.rootPath)
+                rootsVersion = version
+            }
             // Everything queued now goes out as one batch per watcher, so that a burst is not cut into many.
             for _ in 0..<64 {
                 let count = read(fanotifyDescriptor, buffer, Self.bufferSize)
@@ -216,19 +238,35 @@ final class FanotifyHub: @unchecked Sendable {
         if shared.withLockedValue({ $0.threadCloses }) { closeDescriptors() }
     }
 
-    /// The current absolute path of the directory a handle names; nil when it no longer exists (its parent's
-    /// event covers it) or its path is not UTF-8 (never mirrored, and not above a root either).
-    func directory(_ handle: UnsafeRawPointer, length: UInt32) -> String? {
+    /// The directory a handle names, as it is now; nil when it no longer exists (its parent's event covers it) or
+    /// its path is not UTF-8 (never mirrored, and not above a root either).
+    func directory(_ handle: UnsafeRawPointer, length: UInt32) -> Directory? {
         let key = Array(UnsafeRawBufferPointer(start: handle, count: Int(length)))
-        if let known = directories[key] { return known }
+        if var known = directories[key] {
+            if known.version != rootsVersion {
+                known.relevant = isRelevant(known.absolute)
+                known.version = rootsVersion
+                directories[key] = known
+            }
+            return known
+        }
         let count = understudy_fanotify_path(mountDescriptor, handle, length, &pathBuffer, pathBuffer.count)
         guard count >= 0 else { return nil }
         let absolute = pathBuffer.withUnsafeBufferPointer { pointer in
             String(validating: UnsafeRawBufferPointer(start: pointer.baseAddress, count: count), as: UTF8.self)
         }
         guard let absolute else { return nil }
+        let found = Directory(absolute: absolute, relevant: isRelevant(absolute), version: rootsVersion)
         if directories.count >= Self.cachedDirectories { directories.removeAll(keepingCapacity: true) }
-        directories[key] = absolute
-        return absolute
+        directories[key] = found
+        return found
+    }
+
+    /// Whether `absolute` is in a watcher's tree or above one.
+    private func isRelevant(_ absolute: String) -> Bool {
+        if absolute == "/" { return true }
+        return roots.contains { root in
+            root == absolute || root == "/" || absolute.hasPrefix(root + "/") || root.hasPrefix(absolute + "/")
+        }
     }
 }

@@ -24,9 +24,10 @@ class UnderstudyLive:
     kind = "understudy"
 
     def __init__(self, name: str, binary: str, work: str, source: str, processes: measure.ProcessRegistry,
-                 share: str = "live", console: bool = False, capture: str | None = None):
+                 share: str = "live", console: bool = False, capture: str | None = None, group_extra: str = ""):
         self.name, self.binary, self.work, self.source, self.processes = name, binary, work, source, processes
-        self.tool = UnderstudyTool(binary, work, source, share, processes, console=console, capture=capture)
+        self.tool = UnderstudyTool(binary, work, source, share, processes, console=console, capture=capture,
+                                   group_extra=group_extra)
         # With the console: an open console page (its event stream and its 5 s refresh) from the start on.
         self.watcher: ConsoleWatcher | None = None
         self.replica = self.tool.replica
