@@ -56,7 +56,7 @@ extension FanotifyHub {
                 || (mask & FanotifyEvent.Bit.isDirectory != 0
                     && mask & (FanotifyEvent.Bit.rename | FanotifyEvent.Bit.delete) != 0)
             {
-                directories.removeAll(keepingCapacity: true)
+                forgetDirectories()
             }
             offset = next
         }

@@ -1,7 +1,9 @@
 /// Coalesces the changes captured in a share into batches for the mirror (pure; the time is an argument).
 ///
-/// A burst becomes one batch: a batch is due once no change has arrived for `quietDelay`, or `maxDelay` after
-/// its first change, whichever comes first, so a steady stream cannot hold changes back for long. A file that is
+/// The first change after a quiet moment (no change for `quietDelay`) is due at once, with whatever came in the same
+/// read of the kernel's queue: a lone save reaches the replica without waiting. Changes that follow closely are a
+/// burst, and a burst becomes one batch: it is due once no change has arrived for `quietDelay`, or `maxDelay`
+/// after its first change, whichever comes first, so a steady stream cannot hold changes back for long. A file that is
 /// still open and being written (`writing`) waits until it has been quiet for `openWriteQuiet` (its close usually
 /// comes first and settles it), or `openWriteMax` after its first write, so a log written all day still reaches
 /// the replica. The mirror compares the final state of each path, so order inside a batch does not matter;
@@ -41,7 +43,10 @@ public struct ChangeAggregator: Sendable {
     public let configuration: Configuration
     private var settled: [String: Bool] = [:]  // path → recursive
     private var firstSettledAt: Double?
-    private var lastSettledAt: Double = 0
+    /// When the last settled change arrived, in this batch or an earlier one (-infinity: none yet).
+    private var lastSettledAt = -Double.infinity
+    /// The batch began after a quiet moment: it is due at once.
+    private var leading = false
     private var writing: [String: Writing] = [:]
     private var overflowed = false
 
@@ -68,7 +73,10 @@ public struct ChangeAggregator: Sendable {
                 overflowed = true
             }
             writing[change.path] = nil
-            if firstSettledAt == nil { firstSettledAt = now }
+            if firstSettledAt == nil {
+                firstSettledAt = now
+                leading = now - lastSettledAt >= configuration.quietDelay
+            }
             lastSettledAt = now
         }
     }
@@ -77,7 +85,7 @@ public struct ChangeAggregator: Sendable {
     public var nextDeadline: Double? {
         var deadline: Double?
         if let first = firstSettledAt {
-            deadline = min(lastSettledAt + configuration.quietDelay, first + configuration.maxDelay)
+            deadline = leading ? first : min(lastSettledAt + configuration.quietDelay, first + configuration.maxDelay)
         }
         for entry in writing.values {
             let due = min(entry.lastAt + configuration.openWriteQuiet, entry.firstAt + configuration.openWriteMax)
@@ -92,12 +100,13 @@ public struct ChangeAggregator: Sendable {
         var scope: [ScopedPath] = []
         var oldest = Double.infinity
         if let first = firstSettledAt,
-            now >= min(lastSettledAt + configuration.quietDelay, first + configuration.maxDelay)
+            leading || now >= min(lastSettledAt + configuration.quietDelay, first + configuration.maxDelay)
         {
             scope = settled.map { ScopedPath($0.key, recursive: $0.value) }
             oldest = first
             settled.removeAll(keepingCapacity: true)
             firstSettledAt = nil
+            leading = false
         }
         for (path, entry) in writing
         where now >= min(entry.lastAt + configuration.openWriteQuiet, entry.firstAt + configuration.openWriteMax) {

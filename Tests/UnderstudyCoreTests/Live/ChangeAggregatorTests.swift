@@ -5,8 +5,24 @@ struct ChangeAggregatorTests {
     let configuration = ChangeAggregator.Configuration(
         quietDelay: 0.01, maxDelay: 0.1, openWriteQuiet: 1, openWriteMax: 10)
 
+    @Test func sendsTheFirstChangeAfterAQuietMoment_atOnce_withWhatCameInTheSameRead() {
+        var aggregator = ChangeAggregator(configuration: configuration)
+        aggregator.record([CapturedChange(.settled, "a"), CapturedChange(.settled, "b")], at: 100)
+        #expect(aggregator.nextDeadline == 100)
+        #expect(aggregator.flush(at: 100)?.scope == ["a", "b"].map { ScopedPath($0, recursive: false) })
+        // 50 ms later (paced saves): quiet for longer than the quiet delay, so again at once.
+        aggregator.record([CapturedChange(.settled, "c")], at: 100.05)
+        #expect(aggregator.flush(at: 100.05)?.scope == [ScopedPath("c", recursive: false)])
+        // 5 ms later: part of a burst, which waits to be gathered.
+        aggregator.record([CapturedChange(.settled, "d")], at: 100.055)
+        #expect(aggregator.flush(at: 100.055) == nil)
+        #expect(abs((aggregator.nextDeadline ?? 0) - 100.065) < 1e-9)
+    }
+
     @Test func flushesBurst_onceQuietForTheQuietDelay() {
         var aggregator = ChangeAggregator(configuration: configuration)
+        aggregator.record([CapturedChange(.settled, "before")], at: 99.995)
+        _ = aggregator.flush(at: 99.995)  // the burst's first change went at once
         aggregator.record([CapturedChange(.settled, "a"), CapturedChange(.settled, "b")], at: 100)
         aggregator.record([CapturedChange(.settled, "c")], at: 100.005)
         #expect(aggregator.nextDeadline == 100.015)
@@ -27,8 +43,9 @@ struct ChangeAggregatorTests {
             time += 0.005
             if let batch = aggregator.flush(at: time) { batches.append(batch) }
         }
-        #expect(batches.count == 2)  // changes every 5 ms never go quiet for 10 ms: the 100 ms bound cuts them
-        #expect(batches.first?.scope.count == 20)
+        // The first change goes at once; the rest, every 5 ms, never go quiet for 10 ms: the 100 ms bound cuts them.
+        #expect(batches.count == 3)
+        #expect(batches.map(\.scope.count).prefix(2) == [1, 20])
     }
 
     @Test func keepsBothEndsOfRename_inOneBatch() {
