@@ -1,9 +1,11 @@
 /// Coalesces the changes captured in a share into batches for the mirror (pure; the time is an argument).
 ///
-/// The first change after a quiet moment (no change for `quietDelay`) is due at once, with whatever came in the same
-/// read of the kernel's queue: a lone save reaches the replica without waiting. Changes that follow closely are a
-/// burst, and a burst becomes one batch: it is due once no change has arrived for `quietDelay`, or `maxDelay`
-/// after its first change, whichever comes first, so a steady stream cannot hold changes back for long. A file that is
+/// A change that comes after a quiet moment (none for `quietDelay`) while changes are sparse (fewer than
+/// `sparseChanges` arrivals in the last `maxDelay`) is due at once, with whatever came in the same read of the
+/// kernel's queue: a lone save reaches the replica without waiting. Otherwise changes are a burst, and a burst
+/// becomes one batch: it is due once no change has arrived for `quietDelay`, or `maxDelay` after its first change,
+/// whichever comes first, so a steady stream cannot hold changes back for long. (A pause in a burst, such as the
+/// capture's reader waiting for a core, does not cut it into single-change batches: the burst is not sparse.) A file that is
 /// still open and being written (`writing`) waits until it has been quiet for `openWriteQuiet` (its close usually
 /// comes first and settles it), or `openWriteMax` after its first write, so a log written all day still reaches
 /// the replica. The mirror compares the final state of each path, so order inside a batch does not matter;
@@ -45,8 +47,12 @@ public struct ChangeAggregator: Sendable {
     private var firstSettledAt: Double?
     /// When the last settled change arrived, in this batch or an earlier one (-infinity: none yet).
     private var lastSettledAt = -Double.infinity
-    /// The batch began after a quiet moment: it is due at once.
+    /// The batch began after a quiet moment while changes were sparse: it is due at once.
     private var leading = false
+    /// When the last `sparseChanges` arrivals of settled changes came, oldest first.
+    private var arrivals: [Double] = []
+    /// At most this many arrivals in `maxDelay` and changes are sparse.
+    public static let sparseChanges = 8
     private var writing: [String: Writing] = [:]
     private var overflowed = false
 
@@ -75,10 +81,20 @@ public struct ChangeAggregator: Sendable {
             writing[change.path] = nil
             if firstSettledAt == nil {
                 firstSettledAt = now
-                leading = now - lastSettledAt >= configuration.quietDelay
+                leading = now - lastSettledAt >= configuration.quietDelay && isSparse(at: now)
+            }
+            if lastSettledAt != now {
+                // One arrival per read of the kernel's queue, however many changes it brought.
+                if arrivals.count == Self.sparseChanges { arrivals.removeFirst() }
+                arrivals.append(now)
             }
             lastSettledAt = now
         }
+    }
+
+    /// Fewer than `sparseChanges` arrivals in the last `maxDelay`.
+    private func isSparse(at now: Double) -> Bool {
+        arrivals.count < Self.sparseChanges || now - arrivals[0] > configuration.maxDelay
     }
 
     /// When `flush(at:)` next has something to hand over; nil when nothing is pending.

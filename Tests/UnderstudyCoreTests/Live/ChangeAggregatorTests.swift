@@ -19,6 +19,22 @@ struct ChangeAggregatorTests {
         #expect(abs((aggregator.nextDeadline ?? 0) - 100.065) < 1e-9)
     }
 
+    @Test func gathersABurst_thatPausesForLongerThanTheQuietDelay() {
+        var aggregator = ChangeAggregator(configuration: configuration)
+        var time = 50.0
+        var batches: [ChangeAggregator.Batch] = []
+        // A burst read 20 times, every 3 ms, then a pause of 15 ms (the reader waited for a core), then more.
+        for index in 0..<40 {
+            aggregator.record([CapturedChange(.settled, "f\(index)")], at: time)
+            time += index == 19 ? 0.015 : 0.003
+            if let batch = aggregator.flush(at: time - 0.001) { batches.append(batch) }
+        }
+        if let batch = aggregator.flush(at: time + 1) { batches.append(batch) }
+        // The first change went at once; after the pause the burst goes on being gathered, not sent file by file.
+        #expect(batches.first?.scope.count == 1)
+        #expect(batches.count <= 4, "\(batches.map(\.scope.count))")
+    }
+
     @Test func flushesBurst_onceQuietForTheQuietDelay() {
         var aggregator = ChangeAggregator(configuration: configuration)
         aggregator.record([CapturedChange(.settled, "before")], at: 99.995)
