@@ -88,6 +88,14 @@ public final class NodeMetrics: Sendable {
         gauge(
             "replication_throughput_bytes_per_second", "Bytes moved per second over the last minute.", labels
         ).set(to: share.throughputBytesPerSecond)
+        if share.captureBackend != nil || share.captureProblem != nil {
+            // On the node that serves the share: its change capture, and whether it sees every change.
+            gauge(
+                "change_capture_complete",
+                "1 while every change in the share is captured (backend: fanotify, inotify, or none when capture could not start), 0 while part of it is left to periodic comparisons.",
+                labels + [("backend", share.captureBackend ?? "none")]
+            ).set(to: share.captureProblem == nil ? 1 : 0)
+        }
         gauge("replication_in_sync", "1 when the last sync completed and found the replica current.", labels).set(
             to:
                 share.state == .inSync ? 1 : 0)

@@ -94,6 +94,12 @@ import UnderstudySupport
         #expect(text.contains("understudy_group_role{group=\"files\",role=\"standby\"} 1"))
         #expect(text.contains("understudy_group_role{group=\"files\",role=\"primary\"} 0"))
         #expect(text.contains("understudy_replication_in_sync{group=\"files\",share=\"data\"} 1"))
+        #expect(!text.contains("understudy_change_capture_complete"), "the standby captures nothing")
+        let primary = try await consoles["alpha"]!.get("/metrics").body
+        #expect(
+            primary.contains(
+                "understudy_change_capture_complete{group=\"files\",share=\"data\",backend=\"fanotify\"} 1"),
+            "\(primary.split(separator: "\n").filter { $0.contains("capture") })")
         let received = Self.value(
             of: "understudy_replication_received_bytes_total{group=\"files\",share=\"data\"}", in: text)
         #expect((received ?? 0) >= 10_000, "the bytes the first sync brought (\(String(describing: received)))")

@@ -22,6 +22,12 @@ import UnderstudySupport
         share.archive = ShareArchiveStatus(archives: 3, historyVersions: 12, historyBytes: 4096)
         var group = GroupStatus(name: "files", role: .standby, peer: "alpha", peerConnected: true, shares: [share])
         group.openConflicts = 2
+        // A group this node serves, whose capture hit the inotify watch limit.
+        var spool = ShareStatus(name: "spool", path: "/var/spool/mail", state: .inSync)
+        spool.captureBackend = "inotify"
+        spool.watchedDirectories = 8192
+        spool.captureProblem = "inotify watch limit reached after 8192 watches"
+        let mail = GroupStatus(name: "mail", role: .primary, peer: "alpha", peerConnected: true, shares: [spool])
         let failover = FailoverStatus(
             links: [
                 LinkStatus(
@@ -43,7 +49,7 @@ import UnderstudySupport
             ])
         return NodeStatusReport(
             cluster: "shop", node: "beta", version: "1.0", startedAt: Date(timeIntervalSince1970: 1_800_000_000),
-            groups: [group], failover: failover)
+            groups: [group, mail], failover: failover)
     }
 
     @Test func everyFigureIsShown_andCountersShowTheNodesRunningTotals() {
@@ -59,6 +65,10 @@ import UnderstudySupport
         #expect(text.contains("understudy_link_packets_refused_total{peer=\"alpha\",link=\"lan\"} 1\n"))
         #expect(text.contains("understudy_conflicts_open{group=\"files\"} 2.0\n"))
         #expect(text.contains("understudy_history_bytes{group=\"files\",share=\"data\"} 4096.0\n"))
+        #expect(
+            text.contains(
+                "understudy_change_capture_complete{group=\"mail\",share=\"spool\",backend=\"inotify\"} 0.0\n"))
+        #expect(!text.contains("understudy_change_capture_complete{group=\"files\""), "a replica captures nothing")
         #expect(text.contains("# TYPE understudy_replication_syncs_total counter\n"))
         #expect(text.contains("# HELP understudy_replication_lag_seconds "))
     }
