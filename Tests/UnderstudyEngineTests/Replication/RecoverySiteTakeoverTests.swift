@@ -95,10 +95,14 @@ struct RecoverySiteTakeoverTests {
         let gammaState = try #require(try await cluster.status("gamma").groups.first)
         #expect(gammaState.role == .primary)
         let log = cluster.root + "/recovery-site.log"
-        for _ in 0..<100 where !FileManager.default.fileExists(atPath: log) {
+        // Until the script's line is whole (the file exists a moment before its line is written), then a moment more
+        // for a second run, which would be wrong.
+        for _ in 0..<300 where !((try? String(contentsOfFile: log, encoding: .utf8))?.hasSuffix("\n") ?? false) {
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect((try? String(contentsOfFile: log, encoding: .utf8)) == "started\n", "offsite_start ran once")
+        try await Task.sleep(for: .milliseconds(500))
+        let started = try? String(contentsOfFile: log, encoding: .utf8)
+        #expect(started == "started\n", "offsite_start ran once: \(started ?? "no log")")
         let again = try await Self.failover(cluster, "gamma")
         #expect(!again.ok && again.code == "already-holder", "\(again)")
 
