@@ -51,9 +51,6 @@ final class FanotifyHub: @unchecked Sendable {
 
     /// Directory handle → where it is now. Emptied when any directory is renamed or removed: see `forgetDirectories`.
     private var directories: [[UInt8]: Directory] = [:]
-    /// The last directory found, and its handle.
-    private var lastKey: [UInt8] = []
-    private var lastDirectory: Directory?
     /// The watchers' roots as the reading thread last took them, and their version.
     var roots: [String] = []
     var rootsVersion = -1
@@ -244,20 +241,7 @@ final class FanotifyHub: @unchecked Sendable {
     /// The directory a handle names, as it is now; nil when it no longer exists (its parent's event covers it) or
     /// its path is not UTF-8 (never mirrored, and not above a root either).
     func directory(_ handle: UnsafeRawPointer, length: UInt32) -> Directory? {
-        // Events come in runs from one directory: the last one found is tried before any copy or hash.
-        if let last = lastDirectory, last.version == rootsVersion, lastKey.count == Int(length),
-            lastKey.withUnsafeBytes({ memcmp($0.baseAddress!, handle, Int(length)) == 0 })
-        {
-            return last
-        }
         let key = Array(UnsafeRawBufferPointer(start: handle, count: Int(length)))
-        let found = lookUp(key, handle, length)
-        lastKey = key
-        lastDirectory = found
-        return found
-    }
-
-    private func lookUp(_ key: [UInt8], _ handle: UnsafeRawPointer, _ length: UInt32) -> Directory? {
         if var known = directories[key] {
             if known.version != rootsVersion {
                 known.relevant = isRelevant(known.absolute)
@@ -281,7 +265,6 @@ final class FanotifyHub: @unchecked Sendable {
     /// Forgets every directory's path: a directory was renamed or removed, and the paths below it changed.
     func forgetDirectories() {
         directories.removeAll(keepingCapacity: true)
-        lastDirectory = nil
     }
 
     /// Whether `absolute` is in a watcher's tree or above one.
