@@ -95,6 +95,7 @@ package struct SourcePlanning {
             // Could not be hashed (changed or unreadable): the next sync sees them as new files.
             operations.removeAll { if case .rename(_, let to, nil) = $0 { unresolved.contains(to) } else { false } }
         }
-        return SyncPlan(operations: operations + deletions)
+        // The supposed sources' deletions go before the directories' attributes, which are set back after them.
+        return SyncPlan(operations: operations).inserting(deletions, source: source)
     }
 }

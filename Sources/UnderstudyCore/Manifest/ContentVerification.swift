@@ -17,15 +17,10 @@ public enum ContentVerification {
         }
     }
 
-    /// `plan` with `paths` sent again whole, before the directory attributes that always come last.
+    /// `plan` with `paths` sent again whole, before the directory attributes that always come last (and with
+    /// each one's directory set back: the file lands by a rename into it).
     public static func resending(_ paths: [String], source: [ManifestEntry], in plan: SyncPlan) -> SyncPlan {
-        guard !paths.isEmpty else { return plan }
         let sizes = Dictionary(source.map { ($0.path, $0.size) }, uniquingKeysWith: { first, _ in first })
-        var operations = plan.operations
-        let trailing =
-            operations.firstIndex { if case .setDirectoryAttributes = $0 { true } else { false } } ?? operations.count
-        operations.insert(
-            contentsOf: paths.map { .sendFile(path: $0, size: sizes[$0] ?? 0, basis: .none) }, at: trailing)
-        return SyncPlan(operations: operations)
+        return plan.inserting(paths.map { .sendFile(path: $0, size: sizes[$0] ?? 0, basis: .none) }, source: source)
     }
 }
