@@ -45,6 +45,8 @@ let package = Package(
         // Wire messages and framing; knows ByteBuffer, not sockets.
         .target(name: "UnderstudyWire", dependencies: modules("Core") + libraries("NIOCore")),
         .target(name: "CLibrsync", linkerSettings: [.linkedLibrary("rsync")]),
+        // Block signatures and the delta search (rolling sums, XXH3 from libxxhash-dev's header, inlined).
+        .target(name: "CBlockDelta", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CZstd", linkerSettings: [.linkedLibrary("zstd")]),
         .target(name: "CLinux"),
 
@@ -68,8 +70,8 @@ let package = Package(
             name: "UnderstudyCertificates",
             dependencies: modules("Core") + libraries("NIOSSL", "X509", "Crypto", "SwiftASN1")
         ),
-        // Signatures, deltas and patches (librsync) and compression (zstd), on memory and descriptors.
-        .target(name: "UnderstudyDelta", dependencies: ["CLibrsync", "CZstd"]),
+        // Signatures and deltas (CBlockDelta), patches (librsync) and compression (zstd), on memory and descriptors.
+        .target(name: "UnderstudyDelta", dependencies: ["CBlockDelta", "CLibrsync", "CZstd"]),
         // Mutual-TLS connections between members of the cluster, framed messages, bandwidth limits.
         .target(
             name: "UnderstudyTransport",

@@ -1,72 +1,101 @@
-import CLibrsync
+import CBlockDelta
 
-/// Streaming signature of a basis file (the replica's copy of a file), sent
-/// to the source so it can compute a delta.
+/// Streaming signature of a basis file (the replica's copy of a file), sent to the source so it can compute a
+/// delta.
 ///
-/// BLAKE2 strong sums at librsync's recommended minimum length for the basis
-/// size, but at least 8 bytes, which keeps signatures near a third of
-/// their full size. A false block match cannot corrupt a replica: every file
-/// is checked against the SHA-256 of the source before it is renamed into
-/// place, and a file that fails the check is sent whole next time. The block
-/// length is librsync's recommendation (about the square root of the size),
-/// but at least rsync's 700 bytes (`minimumBlockLength`).
+/// rsync's scheme with faster sums: per block a 32-bit polynomial rolling sum and the first bytes of its XXH3 (see
+/// CBlockDelta.h for the format). The block is about the square root of the basis size (at least rsync's 700
+/// bytes, at most 128 KiB); the strong sum takes rsync's length for the size (3 bytes for a 256 MiB file: 7 bytes
+/// a block, as rsync sends). A false block match cannot corrupt a replica: every file is checked against the
+/// source's SHA-256 before it is renamed into place, and a file that fails the check is sent whole next time.
 public final class SignatureGenerator {
-    /// librsync picks 256-byte blocks for files up to 64 KiB; with 12 bytes of
-    /// sums per block the signature is then almost 5 % of the file. rsync's
-    /// 700 bytes cut it to under 2 % and cost at most 700 more literal bytes per
-    /// changed region: on 1 % of 2,000 small files edited 4 KiB each, the
-    /// signatures and deltas together were 5 % smaller.
+    /// librsync picks 256-byte blocks for files up to 64 KiB; rsync's 700 bytes keep the signature of a small file
+    /// under 2 % of it and cost at most 700 more literal bytes per changed region.
     public static let minimumBlockLength = 700
 
-    private let job: LibrsyncJob
-    /// The block length librsync chose for this basis size.
+    /// The block length for this basis size.
     public let blockLength: Int
     /// Bytes of strong sum per block.
     public let strongSumLength: Int
+    private let basisSize: Int64
+    /// A block's bytes gathered across feeds; sums are computed straight from the input when it holds whole blocks.
+    private var staging: [UInt8]
+    private var output: [UInt8]
+    public private(set) var isFinished = false
 
-    /// - Parameter basisSize: the size of the basis in bytes; it sets the
-    ///   block length. The bytes fed may differ (a file that changes while
-    ///   read) — the signature is still valid, only less well tuned.
+    /// - Parameter basisSize: the size of the basis in bytes; it sets the block length and goes in the header. The
+    ///   bytes fed must add up to it: a basis that changed while read makes `feed` throw at the end.
     public init(basisSize: Int64) throws {
         guard basisSize >= 0 else {
-            throw DeltaError(
-                code: .invalidArgument,
-                message: "signature: basis size \(basisSize) is negative")
+            throw DeltaError(code: .invalidArgument, message: "signature: basis size \(basisSize) is negative")
         }
-        var magic = RS_BLAKE2_SIG_MAGIC
-        var blockLength = 0
-        var strongLength = -1  // librsync: -1 asks for the recommended minimum, 0 for the maximum
-        let arguments = rs_sig_args(rs_long_t(basisSize), &magic, &blockLength, &strongLength)
-        guard arguments == RS_DONE else {
-            throw DeltaError(
-                code: .invalidArgument,
-                message: LibrsyncJob.describe(
-                    "signature parameters for \(basisSize) bytes", arguments, ""))
-        }
-        // Never below 8 bytes: a false match costs a whole resend, so keep them rare even for small files.
-        strongLength = max(strongLength, 8)
-        // A block no longer than the basis: one block covers a file under 700 bytes.
-        blockLength = max(blockLength, min(Self.minimumBlockLength, max(Int(basisSize), 1)))
-        guard let raw = rs_sig_begin(blockLength, strongLength, magic) else {
-            throw DeltaError(
-                code: .outOfMemory, message: "librsync could not start a signature job")
-        }
-        job = LibrsyncJob(raw, operation: "signature", failureCode: .signatureFailed)
-        self.blockLength = blockLength
-        self.strongSumLength = strongLength
+        var block: UInt32 = 0
+        var strong: UInt32 = 0
+        cblockdelta_parameters(basisSize, UInt32(Self.minimumBlockLength), &block, &strong)
+        blockLength = Int(block)
+        strongSumLength = Int(strong)
+        self.basisSize = basisSize
+        staging = []
+        staging.reserveCapacity(blockLength)
+        output = [UInt8](repeating: 0, count: Int(CBLOCKDELTA_HEADER))
+        cblockdelta_header(basisSize, block, strong, &output)
     }
 
-    /// Feeds the next bytes of the basis; the signature comes out through
-    /// `output` (its buffer is valid only during the call). With `isLast`,
-    /// the final short block and the end of the signature are emitted.
+    /// Feeds the next bytes of the basis; the signature comes out through `output` (its buffer is valid only during
+    /// the call). With `isLast`, the final short block is emitted.
     public func feed(
         _ input: UnsafeRawBufferPointer,
         isLast: Bool,
-        output: (UnsafeRawBufferPointer) throws -> Void
+        output emit: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        try job.feed(input, isLast: isLast, output: output)
+        if isFinished {
+            if input.isEmpty { return }
+            throw DeltaError(
+                code: .inputAfterEnd, message: "signature received \(input.count) bytes after its stream ended")
+        }
+        fed += Int64(input.count)
+        if fed > basisSize || (isLast && fed < basisSize) {
+            isFinished = true
+            throw DeltaError(
+                code: .signatureFailed,
+                message:
+                    "signature: the basis changed while it was read (\(basisSize) bytes when opened, \(fed) read)")
+        }
+        var rest = input
+        if !staging.isEmpty {
+            let taken = min(rest.count, blockLength - staging.count)
+            staging.append(contentsOf: rest.prefix(taken))
+            rest = UnsafeRawBufferPointer(rebasing: rest[taken...])
+            if staging.count == blockLength {
+                staging.withUnsafeBytes { appendSums(of: $0) }
+                staging.removeAll(keepingCapacity: true)
+            }
+        }
+        let whole = rest.count / blockLength * blockLength
+        if whole > 0 { appendSums(of: UnsafeRawBufferPointer(rebasing: rest[..<whole])) }
+        staging.append(contentsOf: rest[whole...])
+        if isLast {
+            if !staging.isEmpty { staging.withUnsafeBytes { appendSums(of: $0) } }
+            staging.removeAll()
+            isFinished = true
+        }
+        if !output.isEmpty {
+            try output.withUnsafeBytes(emit)
+            output.removeAll(keepingCapacity: true)
+        }
     }
 
-    /// True once the last input was fed and the signature is complete.
-    public var isFinished: Bool { job.isFinished }
+    private var fed: Int64 = 0
+
+    private func appendSums(of bytes: UnsafeRawBufferPointer) {
+        let blocks = (bytes.count + blockLength - 1) / blockLength
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: blocks * (4 + strongSumLength)))
+        output.withUnsafeMutableBytes { buffer in
+            let written = cblockdelta_sums(
+                bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), bytes.count, UInt32(blockLength),
+                UInt32(strongSumLength), buffer.baseAddress!.advanced(by: start).assumingMemoryBound(to: UInt8.self))
+            precondition(written == blocks * (4 + strongSumLength))
+        }
+    }
 }

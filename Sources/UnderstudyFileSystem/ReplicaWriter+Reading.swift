@@ -14,7 +14,7 @@ extension ReplicaWriter {
         return Array(hasher.finalize())
     }
 
-    /// Streams a librsync signature of the replica's file (or its partial copy) for the primary's delta.
+    /// Streams the block signature of the replica's file (or its partial copy) for the primary's delta.
     public func signature(of path: String, basis: DeltaBasis, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
         var generator: SignatureGenerator?
         try readFile(

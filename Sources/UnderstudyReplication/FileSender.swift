@@ -11,7 +11,7 @@ import UnderstudyTransport
 import UnderstudyWire
 
 /// The share's source tree on disk as the primary's sender reads it (`SourceFiles`): reads one source file and sends
-/// it as fileBegin, compressed chunks (whole content or a librsync delta against the replica's signature) and fileEnd
+/// it as fileBegin, compressed chunks (whole content or a delta against the replica's signature) and fileEnd
 /// with the SHA-256 of what was read. If the file changes while it is read, the transfer is abandoned: the replica
 /// never receives a mix of two versions.
 final class FileSender: SourceFiles {

@@ -48,7 +48,7 @@ public enum PeerMessage: Sendable, Equatable {
     /// Any plan step but `sendFile`, which travels as fileBegin/fileChunk/fileEnd.
     case operation(SyncOperation)
     case fileBegin(FileHeader)
-    /// zstd-compressed bytes of the current file's payload (the content, or a librsync delta).
+    /// zstd-compressed bytes of the current file's payload (the content, or a delta in librsync's format).
     case fileChunk(ByteBuffer)
     /// SHA-256 of the file's content as the primary read it; the standby checks its result against it.
     case fileEnd(contentHash: [UInt8])
@@ -124,8 +124,8 @@ public struct PeerHello: Sendable, Equatable {
     /// 3: the hello carries who holds each group the two nodes share. 4: rejoin and conflict copies.
     /// 5: a switchover asked for on the follower. 6: its report carries the code of a refusal. 7: the console's
     /// users travel between nodes (`usersOffer`). 8: small files compressed with a trained dictionary
-    /// (`compressionDictionary`).
-    public static let currentProtocolVersion: UInt16 = 8
+    /// (`compressionDictionary`). 9: block signatures with XXH3 sums (`signatureChunk` no longer carries librsync's).
+    public static let currentProtocolVersion: UInt16 = 9
     public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String

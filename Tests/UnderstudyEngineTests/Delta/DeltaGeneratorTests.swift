@@ -82,7 +82,7 @@ struct DeltaTestScenario: CustomStringConvertible, Sendable {
         let basis = random.bytes(100 * 1024)
         let newFile = random.bytes(120 * 1024)
         var signature = try DeltaPipeline.signature(of: basis)
-        signature.replaceSubrange(12..., with: random.bytes(signature.count - 12))
+        signature.replaceSubrange(20..., with: random.bytes(signature.count - 20))
         let delta = try DeltaPipeline.delta(signature: signature, newFile: newFile)
         let patched = try withDeltaTestFile(containing: basis) { descriptor in
             try DeltaPipeline.patch(basisDescriptor: descriptor, delta: delta)
@@ -101,10 +101,20 @@ struct DeltaTestScenario: CustomStringConvertible, Sendable {
         #expect(error?.message.contains("magic") == true)
     }
 
-    @Test func refuses_md4Signature() throws {
+    /// An older node's librsync signature (BLAKE2 sums): refused by name, so the file goes whole.
+    @Test func refuses_aLibrsyncSignature() throws {
         var signature = try DeltaPipeline.signature(of: DeltaTestBytes.bytes(seed: 1, count: 4096))
-        signature[3] = 0x36  // RS_MD4_SIG_MAGIC
-        expectDeltaError(.corruptSignature) { _ = try DeltaGenerator(signature: signature) }
+        signature.replaceSubrange(0..<4, with: [0x72, 0x73, 0x01, 0x37])
+        let error = expectDeltaError(.corruptSignature) { _ = try DeltaGenerator(signature: signature) }
+        #expect(error?.message.contains("0x72730137") == true, "\(String(describing: error))")
+    }
+
+    @Test func refuses_sumsThatDoNotFitTheBasisSizeInTheHeader() throws {
+        var signature = try DeltaPipeline.signature(of: DeltaTestBytes.bytes(seed: 2, count: 64 * 1024))
+        signature[19] &+= 1  // the basis size, one byte more: the same blocks, or one short block more
+        signature[18] &+= 8  // and 2 KiB more: three more blocks of 700 bytes
+        let error = expectDeltaError(.corruptSignature) { _ = try DeltaGenerator(signature: signature) }
+        #expect(error?.message.contains("do not match a basis") == true, "\(String(describing: error))")
     }
 
     @Test func refuses_truncatedSignature() throws {

@@ -4,20 +4,22 @@ import UnderstudyNode
 
 @Suite struct SignatureGeneratorTests {
     @Test(arguments: [0, 1, 4096, 1_000_003])
-    func writesBlake2Header_andOneShortSumPerBlock(size: Int) throws {
+    func writesBlockHeader_withTheBasisSize_andOneShortSumPerBlock(size: Int) throws {
         let basis = DeltaTestBytes.bytes(seed: UInt64(size), count: size)
         let generator = try SignatureGenerator(basisSize: Int64(size))
         var signature: [UInt8] = []
         try basis.withUnsafeBytes { try generator.feed($0, isLast: true) { signature.append(contentsOf: $0) } }
 
-        #expect(Array(signature.prefix(4)) == [0x72, 0x73, 0x01, 0x37])  // RS_BLAKE2_SIG_MAGIC
+        #expect(Array(signature.prefix(4)) == Array("usB1".utf8))
         let blockLength = signature[4..<8].reduce(0) { $0 << 8 | Int($1) }
         let strongLength = signature[8..<12].reduce(0) { $0 << 8 | Int($1) }
+        let basisSize = signature[12..<20].reduce(0) { $0 << 8 | Int($1) }
         #expect(blockLength == generator.blockLength)
         #expect(strongLength == generator.strongSumLength)
-        #expect(strongLength >= 8 && strongLength < 32, "the recommended minimum, not the full 32 bytes")
+        #expect(basisSize == size)
+        #expect(strongLength >= 3 && strongLength <= 8, "rsync's length for the size, not a whole hash")
         let blocks = (size + blockLength - 1) / blockLength
-        #expect(signature.count == 12 + blocks * (4 + strongLength))
+        #expect(signature.count == 20 + blocks * (4 + strongLength))
     }
 
     @Test func blockLength_growsWithBasisSize() throws {
@@ -31,7 +33,7 @@ import UnderstudyNode
     @Test func blockLength_isAtLeast700Bytes_orTheWholeSmallFile() throws {
         #expect(try SignatureGenerator(basisSize: 25_000).blockLength == SignatureGenerator.minimumBlockLength)
         #expect(try SignatureGenerator(basisSize: 300).blockLength == 300)
-        // Beyond rsync's 700 × 700 bytes, librsync's square-root rule takes over.
+        // Beyond 700 × 700 bytes, the square-root rule takes over.
         #expect(try SignatureGenerator(basisSize: 1 << 20).blockLength > SignatureGenerator.minimumBlockLength)
         // Sums of a 60 KB file: under 2 % of it (at 256-byte blocks, 4.7 %).
         let generator = try SignatureGenerator(basisSize: 60_000)
@@ -57,6 +59,23 @@ import UnderstudyNode
         try generator.feed(UnsafeRawBufferPointer(start: nil, count: 0), isLast: true) { produced += $0.count }
         #expect(generator.isFinished)
         #expect(produced > beforeEnd)  // the final short block's sum
+    }
+
+    /// rsync's sizes: 7 bytes a block for a 256 MiB file in 16 KiB blocks (rsync sends 112 KiB for it).
+    @Test func aQuarterGiBBasis_takes16KiBBlocks_andThreeByteStrongSums() throws {
+        let generator = try SignatureGenerator(basisSize: 256 << 20)
+        #expect(generator.blockLength == 16 * 1024)
+        #expect(generator.strongSumLength == 3)
+    }
+
+    @Test(arguments: [-1, 1])
+    func refuses_aBasisThatChangedSizeWhileRead(difference: Int) throws {
+        let generator = try SignatureGenerator(basisSize: 10_000)
+        let basis = DeltaTestBytes.bytes(seed: 13, count: 10_000 + difference)
+        let error = expectDeltaError(.signatureFailed) {
+            try basis.withUnsafeBytes { try generator.feed($0, isLast: true) { _ in } }
+        }
+        #expect(error?.message.contains("changed while it was read") == true, "\(String(describing: error))")
     }
 
     @Test func refuses_negativeBasisSize() {
