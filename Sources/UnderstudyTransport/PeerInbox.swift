@@ -4,20 +4,40 @@ import UnderstudyWire
 
 /// The standby's side of a connection, read by a task of its own: notices (`changesPending`) are handed to
 /// `onNotice` the moment they arrive — even while the connection is idle or in the middle of a sync — and
-/// everything else waits in a short queue for the sync that reads it. The queue is bounded, so a fast primary
-/// is held back by TCP rather than by memory.
+/// everything else waits in a short queue for the sync that reads it. The queue is bounded in messages and in
+/// payload bytes (a file's chunks are up to a MiB each), so a fast primary is held back by TCP rather than by
+/// memory.
 package final class PeerInbox: Sendable {
     private struct State {
-        var queue: [PeerMessage] = []
+        /// Taken messages become nil at once: a consumed chunk must not keep its buffer until the queue compacts.
+        var queue: [PeerMessage?] = []
         var head = 0
         var end: Error?? = nil  // .some(nil): the peer closed; .some(error): reading failed
         var consumer: CheckedContinuation<PeerMessage?, Error>?
         var producer: CheckedContinuation<Void, Never>?
+        /// Payload bytes of the queued messages.
+        var bytes = 0
         var count: Int { queue.count - head }
+        var isFull: Bool { count >= PeerInbox.capacity || bytes >= PeerInbox.byteCapacity }
     }
 
     static let capacity = 256
+    /// 8 MiB: on a LAN, several milliseconds of transfer ahead of the writer; 256 chunks of a MiB each held the
+    /// standby at 700 MiB while it wrote large files.
+    static let byteCapacity = 8 << 20
     private let state = NIOLockedValueBox(State())
+
+    /// The bytes a message holds beyond its header: what the queue's byte bound counts.
+    static func weight(_ message: PeerMessage) -> Int {
+        switch message {
+        case .fileChunk(let data): data.readableBytes
+        case .signatureChunk(_, let data): data.readableBytes
+        default: 0
+        }
+    }
+
+    /// Messages and payload bytes waiting for the sync (for tests and status).
+    package var queued: (messages: Int, bytes: Int) { state.withLockedValue { ($0.count, $0.bytes) } }
 
     package init() {}
 
@@ -43,14 +63,16 @@ package final class PeerInbox: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PeerMessage?, Error>) in
             let action: () -> Void = state.withLockedValue { state in
                 if state.count > 0 {
-                    let message = state.queue[state.head]
+                    let message = state.queue[state.head]!
+                    state.queue[state.head] = nil
                     state.head += 1
+                    state.bytes -= Self.weight(message)
                     if state.head > 1024 && state.head * 2 > state.queue.count {
                         state.queue.removeFirst(state.head)
                         state.head = 0
                     }
-                    let producer = state.producer
-                    state.producer = nil
+                    let producer = state.isFull ? nil : state.producer
+                    if producer != nil { state.producer = nil }
                     return {
                         producer?.resume()
                         continuation.resume(returning: message)
@@ -75,7 +97,8 @@ package final class PeerInbox: Sendable {
     /// Ends the inbox from outside (the connection is being torn down): a waiting reader gets `error`.
     package func fail(_ error: Error) { finish(error) }
 
-    private func push(_ message: PeerMessage) async {
+    /// Queues `message` for the sync; returns once the queue has room again.
+    package func push(_ message: PeerMessage) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let action: () -> Void = state.withLockedValue { state in
                 if let consumer = state.consumer {
@@ -86,7 +109,8 @@ package final class PeerInbox: Sendable {
                     }
                 }
                 state.queue.append(message)
-                if state.count < Self.capacity || state.end != nil { return { continuation.resume() } }
+                state.bytes += Self.weight(message)
+                if !state.isFull || state.end != nil { return { continuation.resume() } }
                 state.producer = continuation
                 return {}
             }
