@@ -22,18 +22,19 @@ static uint32_t power(uint32_t base, uint64_t exponent) {
     return result;
 }
 
-/// The rolling sum of a whole block, in eight interleaved lanes (a single chain of multiplies would cost their
-/// latency per byte).
+/// The rolling sum of a whole block, in 32 interleaved lanes: a single chain of multiplies would cost their latency
+/// per byte, and eight lanes (one vector) still wait on the vector multiply's.
+#define LANES 32
 static uint32_t rolling_sum(const uint8_t *data, size_t length) {
-    static const uint32_t m8 = MULTIPLIER * MULTIPLIER * MULTIPLIER * MULTIPLIER * MULTIPLIER * MULTIPLIER *
-                               MULTIPLIER * MULTIPLIER;
-    uint32_t lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    size_t whole = length & ~(size_t)7;
-    for (size_t i = 0; i < whole; i += 8) {
-        for (int j = 0; j < 8; j++) lane[j] = lane[j] * m8 + data[i + j] + OFFSET;
+    uint32_t step = power(MULTIPLIER, LANES);
+    uint32_t lane[LANES];
+    for (int j = 0; j < LANES; j++) lane[j] = 0;
+    size_t whole = length - length % LANES;
+    for (size_t i = 0; i < whole; i += LANES) {
+        for (int j = 0; j < LANES; j++) lane[j] = lane[j] * step + data[i + j] + OFFSET;
     }
     uint32_t h = 0;
-    for (int j = 0; j < 8; j++) h = h * MULTIPLIER + lane[j];
+    for (int j = 0; j < LANES; j++) h = h * MULTIPLIER + lane[j];
     for (size_t i = whole; i < length; i++) h = h * MULTIPLIER + data[i] + OFFSET;
     return h;
 }

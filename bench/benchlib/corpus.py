@@ -138,8 +138,9 @@ def age_entries(root: str, rng: random.Random) -> None:
 
 
 def apply_edits(root: str, spec: CorpusSpec, seed: int, pool: TextPool) -> dict:
-    """Phase 2's changes: part of the content of 1 % of the small files rewritten in place (size kept), and
-    4 KiB inserted in the middle of the first large file (everything after it shifts: a delta must cope)."""
+    """Phase 2's changes: part of the content of 1 % of the small files rewritten in place (size kept); 4 KiB
+    inserted in the middle of the first large file (everything after it shifts: a delta must cope); in the second,
+    1 % of its bytes rewritten in place as 4 KiB pieces at random offsets; and 1 MiB appended to the third."""
     rng = random.Random(f"{seed}/{spec.name}/edits")
     small = small_file_paths(spec)
     chosen = sorted(rng.sample(small, max(1, round(len(small) * 0.01)))) if small else []
@@ -167,5 +168,20 @@ def apply_edits(root: str, spec: CorpusSpec, seed: int, pool: TextPool) -> dict:
             handle.write(insertion)
             handle.write(tail)
         inserted = len(insertion)
+    scattered = 0
+    if len(large) > 1:
+        full = os.path.join(root, large[1])
+        pieces = spec.large_size // 100 // (4 * KIB)
+        with open(full, "r+b") as handle:
+            for offset in sorted(rng.randrange(0, spec.large_size - 4 * KIB) for _ in range(pieces)):
+                handle.seek(offset)
+                handle.write(random_bytes(rng, 4 * KIB))
+        scattered = pieces * 4 * KIB
+    appended = 0
+    if len(large) > 2:
+        with open(os.path.join(root, large[2]), "ab") as handle:
+            handle.write(random_bytes(rng, MIB))
+        appended = MIB
     return {"small_files_edited": len(chosen), "small_bytes_rewritten": rewritten,
-            "large_file_insertion_bytes": inserted}
+            "large_file_insertion_bytes": inserted, "large_file_scattered_bytes": scattered,
+            "large_file_appended_bytes": appended}

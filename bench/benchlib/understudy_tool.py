@@ -5,6 +5,7 @@ phases ask the running standby with `understudy sync` and end when it returns.
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -119,6 +120,19 @@ replica = "{self.replica}"
         primary_cpu_before = measure.process_cpu_seconds(self.primary.pid)
         busy_before = measure.system_busy_seconds()
 
+        # Profiles for docs/benchmarks.md: BENCH_PERF_DIR records both daemons' re-syncs with perf (call graphs),
+        # one file per phase; the figures of such a run are not comparable with the others'.
+        profiler = None
+        perf_dir = os.environ.get("BENCH_PERF_DIR")
+        if perf_dir and not start_standby:
+            assert self.standby is not None
+            self.profiles = getattr(self, "profiles", 0) + 1
+            os.makedirs(perf_dir, exist_ok=True)
+            output = os.path.join(perf_dir, f"{os.path.basename(self.work)}-resync{self.profiles}.data")
+            profiler = subprocess.Popen(["perf", "record", "-q", "-g", "-o", output, "-p",
+                                         f"{self.primary.pid},{self.standby.pid}"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
         started = time.monotonic()
         if start_standby:
             self.standby = self.processes.start([self.binary, "run", "--config", self.config, "--node", "beta"],
@@ -126,6 +140,9 @@ replica = "{self.replica}"
         client = measure.run_client([self.binary, "sync", "--config", self.config, "--node", "beta",
                                      "--wait", "30", "--json"], timeout=3600)
         wall = time.monotonic() - started
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
 
         busy = measure.system_busy_seconds() - busy_before
         primary_cpu = measure.process_cpu_seconds(self.primary.pid) - primary_cpu_before
