@@ -12,6 +12,7 @@ import UnderstudyState
 final class BatchFlusher: @unchecked Sendable {
     struct Outcome {
         var records: [FileIndexRecord] = []
+        var signatures: [FileSignatureRecord] = []
         var filesApplied: Int64 = 0
         var error: FileSystemError?
     }
@@ -57,7 +58,11 @@ final class BatchFlusher: @unchecked Sendable {
             }
             if let partial = commit.partialToRemove { unlinkat(dir, partial, 0) }
             if let status = try? FileStatus.at(dir, name, path: commit.path) {
-                outcome.records.append(ReplicaWriter.record(commit.path, status, hash: commit.contentHash))
+                let record = ReplicaWriter.record(commit.path, status, hash: commit.contentHash)
+                outcome.records.append(record)
+                if let signature = commit.signature {
+                    outcome.signatures.append(FileSignatureRecord(file: record, signature: signature))
+                }
             }
             outcome.filesApplied += 1
         }

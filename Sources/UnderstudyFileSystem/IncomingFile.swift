@@ -20,6 +20,13 @@ public final class IncomingFile {
     private let patch: PatchApplier?
     private let basisDescriptor: Int32
     private var hasher = SHA256()
+    /// The block signature of what is written, for files of at least `signatureMinimum` bytes: kept by the standby
+    /// so that a later delta of this file needs no read of it.
+    private let signer: SignatureGenerator?
+    private var signatureBytes: [UInt8] = []
+    private var signatureFailed = false
+    /// The finished file's signature (nil for small files, or if it could not be made).
+    public private(set) var signature: [UInt8]?
     public private(set) var bytesWritten: Int64 = 0
     public private(set) var compressedBytesReceived: Int64 = 0
     private var closed = false
@@ -29,10 +36,11 @@ public final class IncomingFile {
 
     package init(
         header: FileHeader, share: ShareDirectory, partialThreshold: Int64, decompressor: ZstdDecompressor,
-        dictionaries: CompressionDictionaries? = nil
+        dictionaries: CompressionDictionaries? = nil, signatureMinimum: Int64 = .max
     ) throws(FileSystemError) {
         self.header = header
         self.dictionaries = dictionaries
+        signer = header.size >= signatureMinimum ? try? SignatureGenerator(basisSize: header.size) : nil
         let (dir, name) = try share.parent(of: header.path)
         finalName = name
         let dirCopy = dup(dir)
@@ -112,6 +120,7 @@ public final class IncomingFile {
     private func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
         guard bytes.count > 0 else { return }
         hasher.update(bufferPointer: bytes)
+        sign(bytes, isLast: false)
         var offset = 0
         while offset < bytes.count {
             let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -123,6 +132,18 @@ public final class IncomingFile {
             offset += written
         }
         bytesWritten += Int64(bytes.count)
+    }
+
+    /// Feeds the signature; one that fails (more bytes than the header said) is dropped, not the file: the hash
+    /// check judges the file.
+    private func sign(_ bytes: UnsafeRawBufferPointer, isLast: Bool) {
+        guard let signer, !signer.isFinished, !signatureFailed else { return }
+        do {
+            try signer.feed(bytes, isLast: isLast) { signatureBytes.append(contentsOf: $0) }
+        } catch {
+            signatureFailed = true
+            signatureBytes = []
+        }
     }
 
     /// Ends the payload, checks the content against the sender's hash and sets the attributes.
@@ -141,6 +162,8 @@ public final class IncomingFile {
             }
         }
         let digest = Array(hasher.finalize())
+        sign(UnsafeRawBufferPointer(start: nil, count: 0), isLast: true)
+        if let signer, signer.isFinished, !signatureFailed { signature = signatureBytes }
         guard digest == expectedHash, bytesWritten == header.size else {
             throw FileSystemError(
                 .contentMismatch,

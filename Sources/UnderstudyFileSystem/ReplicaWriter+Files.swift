@@ -9,7 +9,7 @@ extension ReplicaWriter {
     public func beginFile(_ header: FileHeader) throws(FileSystemError) -> IncomingFile {
         try IncomingFile(
             header: header, share: share, partialThreshold: options.partialThreshold, decompressor: decompressor,
-            dictionaries: options.dictionaries)
+            dictionaries: options.dictionaries, signatureMinimum: options.signatureMinimum)
     }
 
     /// Verifies and queues a received file; flushes when the batch is full.
@@ -24,7 +24,7 @@ extension ReplicaWriter {
         pending.append(
             PendingCommit(
                 path: file.header.path, temporaryName: file.temporaryName, contentHash: hash,
-                size: file.header.size, partialToRemove: file.partialToRemove))
+                size: file.header.size, partialToRemove: file.partialToRemove, signature: file.signature))
         pendingBytes += file.header.size
         bytesWritten += file.bytesWritten
         if pending.count >= options.batchFiles || pendingBytes >= options.batchBytes {

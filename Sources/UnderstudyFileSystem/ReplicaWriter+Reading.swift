@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Crypto
 import UnderstudyCore
+import UnderstudyState
 import UnderstudyDelta
 import UnderstudyWire
 
@@ -15,20 +16,34 @@ extension ReplicaWriter {
     }
 
     /// Streams the block signature of the replica's file (or its partial copy) for the primary's delta.
-    public func signature(of path: String, basis: DeltaBasis, emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// - Parameter cached: a signature kept for the file as it is now (its stat when opened), if there is one: then
+    ///   the file is not read.
+    /// - Returns: true when the signature came from `cached`.
+    @discardableResult
+    public func signature(
+        of path: String, basis: DeltaBasis, cached: (FileIndexRecord) -> [UInt8]? = { _ in nil },
+        emit: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Bool {
         var generator: SignatureGenerator?
+        var kept: [UInt8]?
         try readFile(
             path, name: { basis == .partial ? ShareDirectory.partialPrefix + $0 : $0 }, purpose: "signature",
-            opened: { status in generator = try SignatureGenerator(basisSize: status.size) }
+            opened: { status in
+                kept = cached(ReplicaWriter.record(path, status, hash: nil))
+                if kept == nil { generator = try SignatureGenerator(basisSize: status.size) }
+                return kept == nil
+            }
         ) { chunk, isLast in
             try generator!.feed(chunk, isLast: isLast, output: emit)
         }
+        if let kept { try kept.withUnsafeBytes(emit) }
+        return kept != nil
     }
 
     /// Reads a regular file of the replica in 256 KiB chunks; the last call has an empty chunk and `isLast`.
     private func readFile(
         _ path: String, name: (String) -> String, purpose: String,
-        opened: (FileStatus) throws -> Void = { _ in },
+        opened: (FileStatus) throws -> Bool = { _ in true },
         body: (UnsafeRawBufferPointer, _ isLast: Bool) throws -> Void
     ) throws {
         let (dir, finalName) = try share.parent(of: path)
@@ -39,7 +54,7 @@ extension ReplicaWriter {
         guard status.kind == .file else {
             throw FileSystemError(.pathRefused, operation: "is not a regular file (\(purpose) refused)", path: path)
         }
-        try opened(status)
+        guard try opened(status) else { return }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         while true {

@@ -28,6 +28,9 @@ public final class ReplicaWriter {
         public var breakSharedInodes = false
         /// The zstd dictionaries received on the connection (a file compressed with one names it); nil: none.
         public var dictionaries: CompressionDictionaries?
+        /// Files received of at least this many bytes get their block signature made as they are written (see
+        /// `takeSignatures()`); `.max`: none.
+        public var signatureMinimum: Int64 = .max
 
         public init(applyOwnership: Bool) {
             self.applyOwnership = applyOwnership
@@ -40,6 +43,8 @@ public final class ReplicaWriter {
         var contentHash: [UInt8]
         var size: Int64
         var partialToRemove: String?
+        /// The file's block signature, made as it was written (large files only).
+        var signature: [UInt8]?
     }
 
     public let share: ShareDirectory
@@ -50,6 +55,8 @@ public final class ReplicaWriter {
     var metadataChanged = false
     /// Files committed since the last `takeIndexChanges()`, for the file index.
     var committedRecords: [FileIndexRecord] = []
+    /// Signatures of files committed since the last `takeSignatures()`, keyed by their stat in place.
+    var committedSignatures: [FileSignatureRecord] = []
     var removedPaths: [String] = []
     /// Renames since the last `takeIndexChanges()`: new path → old path (the index carries the hash over).
     var renamedPaths: [String: String] = [:]
@@ -239,6 +246,7 @@ public final class ReplicaWriter {
     private func collectFlushed() throws(FileSystemError) {
         let outcome = flusher.wait()
         committedRecords += outcome.records
+        committedSignatures += outcome.signatures
         filesApplied += outcome.filesApplied
         if let error = outcome.error { throw error }
     }
@@ -251,6 +259,12 @@ public final class ReplicaWriter {
             renamedPaths.removeAll()
         }
         return (committedRecords, removedPaths, renamedPaths)
+    }
+
+    /// Block signatures of the large files made durable since the last call, with the stat they describe.
+    public func takeSignatures() -> [FileSignatureRecord] {
+        defer { committedSignatures.removeAll() }
+        return committedSignatures
     }
 
     // MARK: Housekeeping

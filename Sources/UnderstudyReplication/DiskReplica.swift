@@ -45,6 +45,7 @@ final class DiskReplica: ReplicaFiles {
         options.history = context.archiving.history
         options.breakSharedInodes = context.archiving.sharesInodes
         options.dictionaries = dictionaries
+        options.signatureMinimum = ShareIndex.signatureMinimum
         let replica = try ReplicaWriter(share: share, options: options)
         replica.removeTemporaries(scan.temporaries)
         self.replica = replica
@@ -86,9 +87,14 @@ final class DiskReplica: ReplicaFiles {
         if context.relay != nil { touched.insert(file.header.path) }
     }
 
+    /// The replica file's signature: the one kept since it was written when the file is still that version, else
+    /// read from the file.
     func signature(of path: String, basis: DeltaBasis) throws -> [UInt8] {
         var signature: [UInt8] = []
-        try writer().signature(of: path, basis: basis) { signature.append(contentsOf: $0) }
+        let index = context.index
+        try writer().signature(
+            of: path, basis: basis, cached: { basis == .replica ? index.keptSignature(of: $0) : nil },
+            emit: { signature.append(contentsOf: $0) })
         return signature
     }
 
@@ -105,6 +111,7 @@ final class DiskReplica: ReplicaFiles {
         replica.removePartials(partials)
         let changes = replica.takeIndexChanges()
         context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
+        context.index.storeSignatures(replica.takeSignatures())
         if let relay = context.relay, !touched.isEmpty {
             relay.record(touched.map { ScopedPath($0, recursive: false) })
             touched.removeAll()

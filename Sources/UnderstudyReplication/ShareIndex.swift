@@ -10,13 +10,15 @@ import UnderstudyState
 /// against `stat`, so a write lost to a crash costs a re-hash later, never a wrong result.
 public final class ShareIndex: Sendable {
     public let key: String
-    private let database: StateDatabase
+    let database: StateDatabase
     private let records: NIOLockedValueBox<[String: FileIndexRecord]>
     /// The bytes of the files the index lists: this node's tree of the share as far as it knows (the replica's size on
     /// a standby, the source's on the primary), kept as records change so that reading it costs nothing.
     private let bytes: NIOLockedValueBox<Int64>
     private let persistence: DispatchQueue
     private let logger: Logger
+    /// Signatures served from the kept ones and made by reading (see ShareIndex+Signatures).
+    let signatureUse = NIOLockedValueBox((kept: 0, made: 0))
 
     public init(key: String, database: StateDatabase, logger: Logger) throws {
         self.key = key
@@ -41,7 +43,7 @@ public final class ShareIndex: Sendable {
         persistence.sync {}
     }
 
-    private func persist(_ work: @escaping @Sendable () throws -> Void) {
+    func persist(_ work: @escaping @Sendable () throws -> Void) {
         persistence.async { [key, logger] in
             do {
                 try work()

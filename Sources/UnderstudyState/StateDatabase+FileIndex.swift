@@ -40,8 +40,10 @@ extension StateDatabase {
     public func removeFromFileIndex(share: String, paths: [String]) throws {
         try writing("remove entries from the file index of \(share) in") { db in
             let statement = try db.makeStatement(sql: "DELETE FROM file_index WHERE share = ? AND path = ?")
+            let signatures = try db.makeStatement(sql: "DELETE FROM file_signature WHERE share = ? AND path = ?")
             for path in paths {
                 try statement.execute(arguments: [share, path])
+                try signatures.execute(arguments: [share, path])
             }
         }
     }
@@ -53,6 +55,12 @@ extension StateDatabase {
         try writing("replace the file index of \(share) in") { db in
             try db.execute(sql: "DELETE FROM file_index WHERE share = ?", arguments: [share])
             try Self.insert(records, share: share, db)
+            try db.execute(
+                sql: """
+                    DELETE FROM file_signature WHERE share = ?
+                    AND path NOT IN (SELECT path FROM file_index WHERE share = ?)
+                    """,
+                arguments: [share, share])
         }
     }
 

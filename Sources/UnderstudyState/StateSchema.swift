@@ -190,5 +190,23 @@ struct StateSchema: Sendable {
                     PRIMARY KEY (share, path)
                 ) WITHOUT ROWID;
                 """),
+        // A standby's block signatures of its large replica files, made as they were written, so that a delta
+        // needs no read of the basis. Valid while the file's stat still matches; a row goes with its index row.
+        Migration(
+            identifier: "v6-file-signature",
+            sql: """
+                CREATE TABLE file_signature (
+                    share TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime_s INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    ctime_s INTEGER NOT NULL,
+                    ctime_ns INTEGER NOT NULL,
+                    inode INTEGER NOT NULL,
+                    signature BLOB NOT NULL,
+                    UNIQUE (share, path)
+                );
+                """),
     ])
 }
