@@ -108,9 +108,14 @@ class Run:
 
     def run_phase(self, fs: str, corpus_name: str, phase: int, tools: list, source: str, repeats: int) -> None:
         description = verify.describe(source)
+        # The tool that goes first writes into memory the VM handed back to its host (a first touch costs several
+        # times a reused page on tmpfs), and each later one reuses what the one before freed: the order turns by one
+        # tool each round, so that over three rounds every tool goes first once.
+        turn = (self.arguments.first_tool + self.round) % len(tools)
         for repeat in range(repeats):
-            for tool in tools:
+            for tool in tools[turn:] + tools[:turn]:
                 measure.timed_flush()
+                measure.warm_memory(self.warm_bytes)
                 load = measure.load_average()
                 measured = tool.initial() if phase == 1 else tool.resync()
                 entry = self.record(fs, corpus_name, phase, repeat, tool, measured, load)
@@ -126,10 +131,12 @@ class Run:
         source = os.path.join(base, "source")
         started = time.monotonic()
         self.results["corpora"][f"{fs}/{corpus_name}"] = corpus.generate(source, spec, SEED, self.pool)
+        # A phase writes at most the corpus again (a replica, or the new versions of its large files).
+        self.warm_bytes = int(self.results["corpora"][f"{fs}/{corpus_name}"]["bytes"] * 1.25)
         log(f"{fs}: generated corpus {corpus_name} in {time.monotonic() - started:.1f} s: "
             f"{self.results['corpora'][f'{fs}/{corpus_name}']}")
         ours = UnderstudyTool(self.arguments.binary, os.path.join(base, "understudy"), source, corpus_name,
-                              self.processes)
+                              self.processes, live=False)
         daemon = RsyncDaemon(os.path.join(base, "rsyncd"), source, self.processes)
         tools = [ours,
                  RsyncTool("rsync -a", ["-a"], daemon, os.path.join(base, "rsync-a", "replica")),
@@ -192,6 +199,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3,
                         help="complete runs (fresh corpora each); every figure reported is the median over rounds")
     parser.add_argument("--repeats", type=int, default=3, help="runs of phase 3 per tool and round")
+    parser.add_argument("--first-tool", type=int, default=0,
+                        help="which tool goes first in round 1 (0 understudy, 1 rsync -a, 2 rsync -az); it turns "
+                             "by one each round")
     parser.add_argument("--quiet-load", type=float, default=0.5,
                         help="before round 1, wait for a 1-minute load average below this (between rounds: for "
                              "other processes to use under half of it in cores)")

@@ -23,12 +23,15 @@ class UnderstudyTool:
     name = "understudy"
 
     def __init__(self, binary: str, work: str, source: str, share: str, processes: measure.ProcessRegistry,
-                 console: bool = False, capture: str | None = None, group_extra: str = ""):
+                 console: bool = False, capture: str | None = None, group_extra: str = "", live: bool = True):
         self.binary, self.work, self.source, self.share = binary, work, source, share
         # The primary's change_capture ("fanotify", "inotify"); None: the default (auto).
         self.capture = capture
         # More keys for the group (e.g. quiet_delay), as TOML lines.
         self.group_extra = group_extra
+        # bench/run compares syncs on request with rsync's: without live capture, a sync does all the work of the
+        # edits after the clock starts (with it, the mirror would begin while the edits are still being made).
+        self.live = live
         # With `console`, each node's HTTPS console listens too, and a viewer token is made for a watcher.
         self.console_ports = (free_port(), free_port()) if console else None
         self.console_token: str | None = None
@@ -66,7 +69,7 @@ state_dir = "{self.work}/beta-state"
 primary = "alpha"
 standby = "beta"
 resync_interval = "1h"
-{self.group_extra}
+{self.group_extra}{"" if self.live else chr(10) + "live = false"}
 
 [[groups.bench.shares]]
 name = "{self.share}"
