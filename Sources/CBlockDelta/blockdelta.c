@@ -23,9 +23,9 @@ static uint32_t power(uint32_t base, uint64_t exponent) {
 }
 
 /// The rolling sum of a whole block, in 32 interleaved lanes: a single chain of multiplies would cost their latency
-/// per byte, and eight lanes (one vector) still wait on the vector multiply's.
+/// per byte. Portable version (any x86-64, or another architecture).
 #define LANES 32
-static uint32_t rolling_sum(const uint8_t *data, size_t length) {
+static uint32_t rolling_sum_portable(const uint8_t *data, size_t length) {
     uint32_t step = power(MULTIPLIER, LANES);
     uint32_t lane[LANES];
     for (int j = 0; j < LANES; j++) lane[j] = 0;
@@ -37,6 +37,52 @@ static uint32_t rolling_sum(const uint8_t *data, size_t length) {
     for (int j = 0; j < LANES; j++) h = h * MULTIPLIER + lane[j];
     for (size_t i = whole; i < length; i++) h = h * MULTIPLIER + data[i] + OFFSET;
     return h;
+}
+
+#if defined(__x86_64__)
+typedef uint32_t lanes8 __attribute__((vector_size(32)));
+typedef uint8_t bytes8 __attribute__((vector_size(8)));
+
+/// The same sum with AVX2: four vectors of eight lanes (the baseline x86-64 target has no 32-bit vector multiply,
+/// which made the portable loop the delta's largest cost).
+__attribute__((target("avx2"))) static uint32_t rolling_sum_avx2(const uint8_t *data, size_t length) {
+    uint32_t step = power(MULTIPLIER, LANES);
+    lanes8 factor = {step, step, step, step, step, step, step, step};
+    lanes8 offset = {OFFSET, OFFSET, OFFSET, OFFSET, OFFSET, OFFSET, OFFSET, OFFSET};
+    lanes8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    size_t whole = length - length % LANES;
+    for (size_t i = 0; i < whole; i += LANES) {
+        bytes8 b0, b1, b2, b3;
+        memcpy(&b0, data + i, 8);
+        memcpy(&b1, data + i + 8, 8);
+        memcpy(&b2, data + i + 16, 8);
+        memcpy(&b3, data + i + 24, 8);
+        a0 = a0 * factor + __builtin_convertvector(b0, lanes8) + offset;
+        a1 = a1 * factor + __builtin_convertvector(b1, lanes8) + offset;
+        a2 = a2 * factor + __builtin_convertvector(b2, lanes8) + offset;
+        a3 = a3 * factor + __builtin_convertvector(b3, lanes8) + offset;
+    }
+    uint32_t h = 0;
+    for (int j = 0; j < 8; j++) h = h * MULTIPLIER + a0[j];
+    for (int j = 0; j < 8; j++) h = h * MULTIPLIER + a1[j];
+    for (int j = 0; j < 8; j++) h = h * MULTIPLIER + a2[j];
+    for (int j = 0; j < 8; j++) h = h * MULTIPLIER + a3[j];
+    for (size_t i = whole; i < length; i++) h = h * MULTIPLIER + data[i] + OFFSET;
+    return h;
+}
+#endif
+
+static uint32_t rolling_sum(const uint8_t *data, size_t length) {
+#if defined(__x86_64__)
+    static int avx2 = -1;
+    if (avx2 < 0) avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    if (avx2) return rolling_sum_avx2(data, length);
+#endif
+    return rolling_sum_portable(data, length);
+}
+
+uint32_t cblockdelta_rolling_sum(const uint8_t *data, size_t length, int portable) {
+    return portable ? rolling_sum_portable(data, length) : rolling_sum(data, length);
 }
 
 static void strong_sum(const uint8_t *data, size_t length, uint32_t strong_length, uint8_t *out) {

@@ -23,6 +23,10 @@
 void cblockdelta_parameters(int64_t basis_size, uint32_t minimum_block, uint32_t *block_length,
                             uint32_t *strong_length);
 
+/// The rolling sum of a block (for tests: `portable` forces the version without vector instructions, which must
+/// give the same sums).
+uint32_t cblockdelta_rolling_sum(const uint8_t *data, size_t length, int portable);
+
 /// Writes the signature header into `out` (CBLOCKDELTA_HEADER bytes).
 void cblockdelta_header(int64_t basis_size, uint32_t block_length, uint32_t strong_length, uint8_t *out);
 

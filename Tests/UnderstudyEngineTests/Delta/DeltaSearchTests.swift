@@ -91,3 +91,20 @@ import UnderstudyDelta
         #expect(delta.count < 3 << 20 + 1024, "the basis's bytes at the end were copied")
     }
 }
+
+import CBlockDelta
+
+extension DeltaSearchTests {
+    /// The vector version of the rolling sum (AVX2 where the processor has it) gives the portable version's sums,
+    /// for every length around the lane count, so signatures from either kind of machine match.
+    @Test func theRollingSum_isTheSameWithAndWithoutVectorInstructions() {
+        let bytes = DeltaTestBytes.bytes(seed: 80, count: 70_000)
+        for length in Array(0...70) + [700, 4095, 4096, 16_384, 65_537] {
+            bytes.withUnsafeBufferPointer { all in
+                let fast = cblockdelta_rolling_sum(all.baseAddress, length, 0)
+                let portable = cblockdelta_rolling_sum(all.baseAddress, length, 1)
+                #expect(fast == portable, "length \(length)")
+            }
+        }
+    }
+}
