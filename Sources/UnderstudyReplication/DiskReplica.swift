@@ -5,6 +5,7 @@ import UnderstudyCore
 import UnderstudyDelta
 import UnderstudyFileSystem
 import UnderstudySession
+import UnderstudyState
 import UnderstudyWire
 
 extension IncomingFile: ReplicaIncomingFile {}
@@ -88,13 +89,21 @@ final class DiskReplica: ReplicaFiles {
     }
 
     /// The replica file's signature: the one kept since it was written when the file is still that version, else
-    /// read from the file.
+    /// read from the file (and then kept for the next delta, when the file is large enough).
     func signature(of path: String, basis: DeltaBasis) throws -> [UInt8] {
         var signature: [UInt8] = []
         let index = context.index
-        try writer().signature(
-            of: path, basis: basis, cached: { basis == .replica ? index.keptSignature(of: $0) : nil },
+        var opened: FileIndexRecord?
+        let fromKept = try writer().signature(
+            of: path, basis: basis,
+            cached: { file in
+                opened = file
+                return basis == .replica ? index.keptSignature(of: file) : nil
+            },
             emit: { signature.append(contentsOf: $0) })
+        if !fromKept, basis == .replica, let opened, opened.size >= ShareIndex.signatureMinimum {
+            index.storeSignatures([FileSignatureRecord(file: opened, signature: signature)])
+        }
         return signature
     }
 
