@@ -19,12 +19,9 @@ public final class IncomingFile {
     private let dictionaries: CompressionDictionaries?
     private let patch: PatchApplier?
     private let basisDescriptor: Int32
-    private var hasher = SHA256()
-    /// The block signature of what is written, for files of at least `signatureMinimum` bytes: kept by the standby
-    /// so that a later delta of this file needs no read of it.
-    private let signer: SignatureGenerator?
-    private var signatureBytes: [UInt8] = []
-    private var signatureFailed = false
+    /// The SHA-256 of what is written (checked against the sender's) and, for files of at least `signatureMinimum`
+    /// bytes, their block signature: kept by the standby so that a later delta of this file needs no read of it.
+    private let digest: StreamDigest
     /// The finished file's signature (nil for small files, or if it could not be made).
     public private(set) var signature: [UInt8]?
     public private(set) var bytesWritten: Int64 = 0
@@ -40,7 +37,7 @@ public final class IncomingFile {
     ) throws(FileSystemError) {
         self.header = header
         self.dictionaries = dictionaries
-        signer = header.size >= signatureMinimum ? try? SignatureGenerator(basisSize: header.size) : nil
+        digest = StreamDigest(size: header.size, signatureFor: header.size >= signatureMinimum ? header.size : nil)
         let (dir, name) = try share.parent(of: header.path)
         finalName = name
         let dirCopy = dup(dir)
@@ -119,8 +116,7 @@ public final class IncomingFile {
 
     private func write(_ bytes: UnsafeRawBufferPointer) throws(FileSystemError) {
         guard bytes.count > 0 else { return }
-        hasher.update(bufferPointer: bytes)
-        sign(bytes, isLast: false)
+        digest.update(bytes)
         var offset = 0
         while offset < bytes.count {
             let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
@@ -132,18 +128,6 @@ public final class IncomingFile {
             offset += written
         }
         bytesWritten += Int64(bytes.count)
-    }
-
-    /// Feeds the signature; one that fails (more bytes than the header said) is dropped, not the file: the hash
-    /// check judges the file.
-    private func sign(_ bytes: UnsafeRawBufferPointer, isLast: Bool) {
-        guard let signer, !signer.isFinished, !signatureFailed else { return }
-        do {
-            try signer.feed(bytes, isLast: isLast) { signatureBytes.append(contentsOf: $0) }
-        } catch {
-            signatureFailed = true
-            signatureBytes = []
-        }
     }
 
     /// Ends the payload, checks the content against the sender's hash and sets the attributes.
@@ -161,10 +145,9 @@ public final class IncomingFile {
                     .contentMismatch, operation: "could not apply the delta: \(error)", path: header.path)
             }
         }
-        let digest = Array(hasher.finalize())
-        sign(UnsafeRawBufferPointer(start: nil, count: 0), isLast: true)
-        if let signer, signer.isFinished, !signatureFailed { signature = signatureBytes }
-        guard digest == expectedHash, bytesWritten == header.size else {
+        let (hash, signed) = self.digest.finish()
+        signature = signed
+        guard hash == expectedHash, bytesWritten == header.size else {
             throw FileSystemError(
                 .contentMismatch,
                 operation:
@@ -175,7 +158,7 @@ public final class IncomingFile {
         close(descriptor)
         if basisDescriptor >= 0 { close(basisDescriptor) }
         closed = true
-        return digest
+        return hash
     }
 
     /// Puts a finished file under its name when that name is free — never over an existing file (a conflict copy

@@ -67,7 +67,8 @@ final class FileSender: SourceFiles {
                 FileHeader(
                     path: path, size: before.size, attributes: before.attributes,
                     basis: delta == nil ? .none : basis)))
-        var hasher = SHA256()
+        // Hashed beside the read when the file is large (the delta search or compression go on meanwhile).
+        let digest = StreamDigest(size: before.size)
         var total: Int64 = 0
         // Sized for the file, so thousands of small files do not each allocate a megabyte.
         let outputCapacity = Int(min(Int64(FileSender.readSize), before.size)) + 4096
@@ -81,7 +82,7 @@ final class FileSender: SourceFiles {
             }
             let input = UnsafeRawBufferPointer(rebasing: readBuffer[..<count])
             let isLast = count == 0
-            hasher.update(bufferPointer: input)
+            digest.update(input)
             total += Int64(count)
             output.clear()
             let sink: (UnsafeRawBufferPointer) throws -> Void = { bytes in output.writeBytes(bytes) }
@@ -107,7 +108,7 @@ final class FileSender: SourceFiles {
             try await emit(.fileAbandon(reason: "changed while it was read"))
             return .abandoned(reason: "changed while it was read")
         }
-        let hash = Array(hasher.finalize())
+        let hash = digest.finish().hash
         try await emit(.fileEnd(contentHash: hash))
         return .sent(hash: hash, receipt: after)
     }
