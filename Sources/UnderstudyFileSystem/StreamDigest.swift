@@ -21,6 +21,10 @@ public final class StreamDigest: @unchecked Sendable {
     private var signatureFailed = false
     private let queue: DispatchQueue?
     private let slots = DispatchSemaphore(value: StreamDigest.chunksInFlight)
+    /// The copies' buffers, reused in turn (the queue frees them in order): a fresh allocation per chunk costs page
+    /// faults on every chunk. Touched only by the owner; a buffer is reused only after its chunk was hashed.
+    private var buffers: [UnsafeMutableRawBufferPointer] = []
+    private var nextBuffer = 0
 
     /// - Parameters:
     ///   - size: the bytes the stream is expected to carry (chooses inline or beside).
@@ -36,12 +40,27 @@ public final class StreamDigest: @unchecked Sendable {
             consume(bytes)
             return
         }
-        let copy = [UInt8](bytes)
         slots.wait()
+        let index = nextBuffer
+        nextBuffer = (nextBuffer + 1) % Self.chunksInFlight
+        if index == buffers.count {
+            buffers.append(.allocate(byteCount: max(bytes.count, 256 * 1024), alignment: 64))
+        } else if buffers[index].count < bytes.count {
+            buffers[index].deallocate()
+            buffers[index] = .allocate(byteCount: bytes.count, alignment: 64)
+        }
+        nonisolated(unsafe) let copy = UnsafeRawBufferPointer(
+            UnsafeMutableRawBufferPointer(rebasing: buffers[index][..<bytes.count]))
+        UnsafeMutableRawBufferPointer(mutating: copy).copyMemory(from: bytes)
         queue.async { [self] in
-            copy.withUnsafeBytes { consume($0) }
+            consume(copy)
             slots.signal()
         }
+    }
+
+    deinit {
+        // Every chunk handed over holds a reference to self, so none is left when this runs.
+        for buffer in buffers { buffer.deallocate() }
     }
 
     /// The SHA-256 of everything given, and the signature when one was asked for and the bytes added up to its
