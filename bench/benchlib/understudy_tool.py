@@ -123,17 +123,16 @@ replica = "{self.replica}"
         primary_cpu_before = measure.process_cpu_seconds(self.primary.pid)
         busy_before = measure.system_busy_seconds()
 
-        # Profiles for docs/benchmarks.md: BENCH_PERF_DIR records both daemons' re-syncs with perf (call graphs),
-        # one file per phase; the figures of such a run are not comparable with the others'.
+        # Profiles for docs/benchmarks.md: BENCH_PERF_DIR records the whole machine with perf (call graphs) while
+        # understudy's phases run, one file per phase (the standby of phase 1 starts inside it); the figures of such
+        # a run are not comparable with the others'.
         profiler = None
         perf_dir = os.environ.get("BENCH_PERF_DIR")
-        if perf_dir and not start_standby:
-            assert self.standby is not None
+        if perf_dir:
             self.profiles = getattr(self, "profiles", 0) + 1
             os.makedirs(perf_dir, exist_ok=True)
-            output = os.path.join(perf_dir, f"{os.path.basename(self.work)}-resync{self.profiles}.data")
-            profiler = subprocess.Popen(["perf", "record", "-q", "-g", "-o", output, "-p",
-                                         f"{self.primary.pid},{self.standby.pid}"],
+            output = os.path.join(perf_dir, f"{os.path.basename(os.path.dirname(self.work))}-phase{self.profiles}.data")
+            profiler = subprocess.Popen(["perf", "record", "-q", "-a", "-g", "-o", output],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(0.5)
         started = time.monotonic()
