@@ -7,6 +7,10 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#if XXH_VERSION_NUMBER < 800
+#error "XXH3's output is stable only from xxHash 0.8.0 (Debian 12's libxxhash-dev has 0.8.1)"
+#endif
+
 // ---- The rolling sum: h = sum over the block of (byte + OFFSET) * M^(length - 1 - i), modulo 2^32.
 
 #define MULTIPLIER 0x08104225u
@@ -74,9 +78,7 @@ __attribute__((target("avx2"))) static uint32_t rolling_sum_avx2(const uint8_t *
 
 static uint32_t rolling_sum(const uint8_t *data, size_t length) {
 #if defined(__x86_64__)
-    static int avx2 = -1;
-    if (avx2 < 0) avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-    if (avx2) return rolling_sum_avx2(data, length);
+    if (__builtin_cpu_supports("avx2")) return rolling_sum_avx2(data, length);
 #endif
     return rolling_sum_portable(data, length);
 }
@@ -118,12 +120,14 @@ void cblockdelta_parameters(int64_t basis_size, uint32_t minimum_block, uint32_t
     if (block > 128 * 1024) block = 128 * 1024;
     if (block > size && size > 0) block = size;  // one block covers a small basis
     if (block == 0) block = 1;
-    // rsync's rule: 10 bits plus twice the size's bits, less the block's, less the 32 of the rolling sum.
+    // rsync's rule (10 bits plus twice the size's bits, less the block's, less the 32 of the rolling sum), and one
+    // byte more: unlike rsync, a false match is not retried in the same sync, so it should be about 256 times rarer
+    // (roughly one delta in 250,000 for a 256 MiB file).
     int bits = 10;
     for (uint64_t l = size; l >>= 1;) bits += 2;
     for (uint64_t c = block; (c >>= 1) && bits;) bits--;
-    int bytes = (bits + 1 - 32 + 7) / 8;
-    if (bytes < 3) bytes = 3;
+    int bytes = (bits + 1 - 32 + 7) / 8 + 1;
+    if (bytes < 4) bytes = 4;
     if (bytes > 16) bytes = 16;
     *block_length = (uint32_t)block;
     *strong_length = (uint32_t)bytes;
@@ -140,6 +144,7 @@ void cblockdelta_header(int64_t basis_size, uint32_t block_length, uint32_t stro
 size_t cblockdelta_sums(const uint8_t *data, size_t length, uint32_t block_length, uint32_t strong_length,
                         uint8_t *out) {
     size_t written = 0;
+    if (block_length == 0 || strong_length == 0 || strong_length > CBLOCKDELTA_MAX_STRONG) return 0;
     for (size_t at = 0; at < length; at += block_length) {
         size_t count = length - at < block_length ? length - at : block_length;
         put32(out + written, rolling_sum(data + at, count));
@@ -366,6 +371,8 @@ static int strong_matches(const cblockdelta_signature *s, uint64_t block, const 
     return memcmp(s->strong + block * s->strong_length, computed, s->strong_length) == 0;
 }
 
+#define CHAIN_LIMIT 1024
+
 /// The block whose sums the window at `data` has, or -1; the one after the last match first, so that runs of
 /// equal blocks (zeros) copy in order and merge into one command.
 static int64_t find_block(cblockdelta_job *job, const uint8_t *data) {
@@ -378,7 +385,10 @@ static int64_t find_block(cblockdelta_job *job, const uint8_t *data) {
         have_strong = 1;
         if (strong_matches(s, hint, computed)) return (int64_t)hint;
     }
-    for (uint32_t b = s->heads[slot(s, job->weak)]; b != UINT32_MAX; b = s->next[b]) {
+    // A chain is cut short after CHAIN_LIMIT candidates: equal rolling sums in their thousands come only from a
+    // signature made to slow the search down.
+    int walked = 0;
+    for (uint32_t b = s->heads[slot(s, job->weak)]; b != UINT32_MAX && walked < CHAIN_LIMIT; b = s->next[b], walked++) {
         if (s->weak[b] != job->weak) continue;
         if (!have_strong) {
             strong_sum(data, s->block_length, s->strong_length, computed);

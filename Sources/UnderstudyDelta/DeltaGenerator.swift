@@ -18,10 +18,6 @@ import CBlockDelta
 /// that basis: rsync's search (a rolling sum tried at every byte, XXH3 to confirm), written as librsync delta
 /// commands, adjacent copies merged.
 public final class DeltaGenerator {
-    /// Blocks longer than this come only from a corrupt signature; accepting one would make the search keep that
-    /// much of the new file.
-    static let maximumBlockLength = Int(CBLOCKDELTA_MAX_BLOCK)
-
     private let signature: OpaquePointer
     private let job: OpaquePointer
     /// Why the generator stopped; it then refuses more input.

@@ -5,13 +5,25 @@ import CBlockDelta
 ///
 /// rsync's scheme with faster sums: per block a 32-bit polynomial rolling sum and the first bytes of its XXH3 (see
 /// CBlockDelta.h for the format). The block is about the square root of the basis size (at least rsync's 700
-/// bytes, at most 128 KiB); the strong sum takes rsync's length for the size (3 bytes for a 256 MiB file: 7 bytes
-/// a block, as rsync sends). A false block match cannot corrupt a replica: every file is checked against the
-/// source's SHA-256 before it is renamed into place, and a file that fails the check is sent whole next time.
+/// bytes, at most 128 KiB); the strong sum takes rsync's length for the size plus one byte (4 bytes for a 256 MiB
+/// file: 8 bytes a block, where rsync sends 7), since a false match is not retried within the same sync. A false
+/// block match cannot corrupt a replica: every file is checked against the source's SHA-256 before it is renamed
+/// into place, and a file that fails the check is sent whole next time.
 public final class SignatureGenerator {
     /// librsync picks 256-byte blocks for files up to 64 KiB; rsync's 700 bytes keep the signature of a small file
     /// under 2 % of it and cost at most 700 more literal bytes per changed region.
     public static let minimumBlockLength = 700
+
+    /// The header a signature of a basis of `basisSize` bytes starts with (its parameters follow from the size): a
+    /// kept signature made with other parameters, or by another version, is not served.
+    public static func header(basisSize: Int64) -> [UInt8] {
+        var block: UInt32 = 0
+        var strong: UInt32 = 0
+        cblockdelta_parameters(basisSize, UInt32(minimumBlockLength), &block, &strong)
+        var header = [UInt8](repeating: 0, count: Int(CBLOCKDELTA_HEADER))
+        cblockdelta_header(basisSize, block, strong, &header)
+        return header
+    }
 
     /// The block length for this basis size.
     public let blockLength: Int

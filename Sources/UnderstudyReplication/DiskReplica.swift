@@ -119,8 +119,9 @@ final class DiskReplica: ReplicaFiles {
         storeKeptVersions(context.archiving.history)
         replica.removePartials(partials)
         let changes = replica.takeIndexChanges()
-        context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
+        // Signatures first: a file written and then removed in the same batch loses its row with its index row.
         context.index.storeSignatures(replica.takeSignatures())
+        context.index.apply(records: changes.records, removed: changes.removed, renamed: changes.renamed)
         if let relay = context.relay, !touched.isEmpty {
             relay.record(touched.map { ScopedPath($0, recursive: false) })
             touched.removeAll()

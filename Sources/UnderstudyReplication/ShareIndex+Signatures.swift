@@ -1,3 +1,4 @@
+import UnderstudyDelta
 import UnderstudyState
 
 /// A standby's block signatures of its large replica files, made as each file was written and kept in the state
@@ -19,7 +20,9 @@ extension ShareIndex {
     public func keptSignature(of file: FileIndexRecord) -> [UInt8]? {
         guard file.size >= Self.signatureMinimum else { return nil }
         let stored = try? database.fileSignature(share: key, path: file.path)
-        guard let stored, stored.describes(file) else {
+        guard let stored, stored.describes(file),
+            stored.signature.starts(with: SignatureGenerator.header(basisSize: file.size))
+        else {
             signatureUse.withLockedValue { $0.made += 1 }
             return nil
         }

@@ -6,7 +6,8 @@ import UnderstudyWire
 /// `onNotice` the moment they arrive — even while the connection is idle or in the middle of a sync — and
 /// everything else waits in a short queue for the sync that reads it. The queue is bounded in messages and in
 /// payload bytes (a file's chunks are up to a MiB each), so a fast primary is held back by TCP rather than by
-/// memory.
+/// memory; while it is full, a notice waits behind it like everything else (the sync that drains it is already
+/// running).
 package final class PeerInbox: Sendable {
     private struct State {
         /// Taken messages become nil at once: a consumed chunk must not keep its buffer until the queue compacts.

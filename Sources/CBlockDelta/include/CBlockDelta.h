@@ -14,12 +14,12 @@
 
 #define CBLOCKDELTA_MAGIC 0x75734231u
 #define CBLOCKDELTA_HEADER 20
-#define CBLOCKDELTA_MAX_BLOCK 16777216u
+#define CBLOCKDELTA_MAX_BLOCK 131072u
 #define CBLOCKDELTA_MAX_STRONG 16u
 
 /// The block length and strong sum length for a basis of `basis_size` bytes: the block about the square root of
-/// the size (at least `minimum_block`, at most 128 KiB), and rsync's rule for the strong sum (enough bits that a
-/// false match in the file is unlikely; at least 3 bytes).
+/// the size (at least `minimum_block`, at most 128 KiB, which is also the most a signature may ask for), and rsync's
+/// rule for the strong sum plus one byte (a false match in the file is unlikely; at least 4 bytes).
 void cblockdelta_parameters(int64_t basis_size, uint32_t minimum_block, uint32_t *block_length,
                             uint32_t *strong_length);
 

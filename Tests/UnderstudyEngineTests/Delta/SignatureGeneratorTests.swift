@@ -17,7 +17,7 @@ import UnderstudyNode
         #expect(blockLength == generator.blockLength)
         #expect(strongLength == generator.strongSumLength)
         #expect(basisSize == size)
-        #expect(strongLength >= 3 && strongLength <= 8, "rsync's length for the size, not a whole hash")
+        #expect(strongLength >= 4 && strongLength <= 9, "rsync's length for the size plus one, not a whole hash")
         let blocks = (size + blockLength - 1) / blockLength
         #expect(signature.count == 20 + blocks * (4 + strongLength))
     }
@@ -61,11 +61,13 @@ import UnderstudyNode
         #expect(produced > beforeEnd)  // the final short block's sum
     }
 
-    /// rsync's sizes: 7 bytes a block for a 256 MiB file in 16 KiB blocks (rsync sends 112 KiB for it).
-    @Test func aQuarterGiBBasis_takes16KiBBlocks_andThreeByteStrongSums() throws {
+    /// rsync's block for a 256 MiB file (16 KiB), and its strong sum plus a byte: 8 bytes a block, 128 KiB in all
+    /// (rsync sends 112 KiB).
+    @Test func aQuarterGiBBasis_takes16KiBBlocks_andFourByteStrongSums() throws {
         let generator = try SignatureGenerator(basisSize: 256 << 20)
         #expect(generator.blockLength == 16 * 1024)
-        #expect(generator.strongSumLength == 3)
+        #expect(generator.strongSumLength == 4)
+        #expect(SignatureGenerator.header(basisSize: 256 << 20).count == 20)
     }
 
     @Test(arguments: [-1, 1])

@@ -1,5 +1,6 @@
 import Logging
 import Testing
+import UnderstudyDelta
 import UnderstudyState
 @testable import UnderstudyNode
 @testable import UnderstudyReplication
@@ -17,16 +18,24 @@ struct ShareIndexSignatureTests {
         try withStateTestDirectory { temp in
             let database = try StateDatabase(directory: temp.path)
             let index = try ShareIndex(key: "g/s", database: database, logger: Logger(label: "test"))
+            let signature = SignatureGenerator.header(basisSize: 2 << 20) + [1, 2, 3]
             index.apply(records: [Self.file("big")], removed: [])
-            index.storeSignatures([FileSignatureRecord(file: Self.file("big"), signature: [1, 2, 3])])
+            index.storeSignatures([FileSignatureRecord(file: Self.file("big"), signature: signature)])
             index.waitUntilPersisted()
 
-            #expect(index.keptSignature(of: Self.file("big")) == [1, 2, 3])
+            #expect(index.keptSignature(of: Self.file("big")) == signature)
             #expect(index.keptSignature(of: Self.file("big", ctime: 7)) == nil, "another version: made from the file")
             #expect(index.keptSignature(of: Self.file("other")) == nil)
             #expect(index.signaturesServed == (kept: 1, made: 2))
             #expect(index.keptSignature(of: Self.file("small", size: 4096)) == nil)
             #expect(index.signaturesServed == (kept: 1, made: 2), "small files are not looked up")
+
+            // A kept signature with other parameters (another version made it) is not served.
+            var foreign = signature
+            foreign[11] &+= 1  // the strong sum's length
+            index.storeSignatures([FileSignatureRecord(file: Self.file("big"), signature: foreign)])
+            index.waitUntilPersisted()
+            #expect(index.keptSignature(of: Self.file("big")) == nil)
 
             index.apply(records: [], removed: ["big"])
             index.waitUntilPersisted()
