@@ -117,7 +117,7 @@ void cblockdelta_parameters(int64_t basis_size, uint32_t minimum_block, uint32_t
     uint64_t root = (uint64_t)__builtin_sqrt((double)size);
     uint64_t block = root & ~(uint64_t)7;
     if (block < minimum_block) block = minimum_block;
-    if (block > 128 * 1024) block = 128 * 1024;
+    if (block > CBLOCKDELTA_MAX_BLOCK) block = CBLOCKDELTA_MAX_BLOCK;
     if (block > size && size > 0) block = size;  // one block covers a small basis
     if (block == 0) block = 1;
     // rsync's rule (10 bits plus twice the size's bits, less the block's, less the 32 of the rolling sum), and one
@@ -172,7 +172,8 @@ static uint32_t slot(const cblockdelta_signature *s, uint32_t weak) {
 }
 
 cblockdelta_signature *cblockdelta_signature_load(const uint8_t *bytes, size_t length, char *why,
-                                                  size_t why_capacity) {
+                                                  size_t why_capacity, int *out_of_memory) {
+    *out_of_memory = 0;
     if (length < CBLOCKDELTA_HEADER) {
         snprintf(why, why_capacity, "%zu bytes is shorter than the %d-byte header", length, CBLOCKDELTA_HEADER);
         return NULL;
@@ -243,6 +244,7 @@ cblockdelta_signature *cblockdelta_signature_load(const uint8_t *bytes, size_t l
     return s;
 memory:
     cblockdelta_signature_free(s);
+    *out_of_memory = 1;
     snprintf(why, why_capacity, "out of memory for a signature of %llu blocks", (unsigned long long)blocks);
     return NULL;
 }

@@ -30,13 +30,14 @@ public final class DeltaGenerator {
     /// - Throws: `DeltaError` with `.corruptSignature` if it is malformed.
     public init(signature bytes: [UInt8]) throws {
         var why = [CChar](repeating: 0, count: 256)
+        var outOfMemory: Int32 = 0
         let loaded = bytes.withUnsafeBufferPointer { buffer in
-            cblockdelta_signature_load(buffer.baseAddress, buffer.count, &why, why.count)
+            cblockdelta_signature_load(buffer.baseAddress, buffer.count, &why, why.count, &outOfMemory)
         }
         guard let loaded else {
             let reason = why.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            let code: DeltaError.Code = reason.hasPrefix("out of memory") ? .outOfMemory : .corruptSignature
-            throw DeltaError(code: code, message: "corrupt signature: \(reason)")
+            if outOfMemory != 0 { throw DeltaError(code: .outOfMemory, message: "signature: \(reason)") }
+            throw DeltaError(code: .corruptSignature, message: "corrupt signature: \(reason)")
         }
         guard let job = cblockdelta_job_new(loaded) else {
             cblockdelta_signature_free(loaded)

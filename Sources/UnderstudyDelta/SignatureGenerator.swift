@@ -17,12 +17,18 @@ public final class SignatureGenerator {
     /// The header a signature of a basis of `basisSize` bytes starts with (its parameters follow from the size): a
     /// kept signature made with other parameters, or by another version, is not served.
     public static func header(basisSize: Int64) -> [UInt8] {
-        var block: UInt32 = 0
-        var strong: UInt32 = 0
-        cblockdelta_parameters(basisSize, UInt32(minimumBlockLength), &block, &strong)
+        let (block, strong) = parameters(basisSize: basisSize)
         var header = [UInt8](repeating: 0, count: Int(CBLOCKDELTA_HEADER))
         cblockdelta_header(basisSize, block, strong, &header)
         return header
+    }
+
+    /// The block length and strong sum length for a basis of `basisSize` bytes.
+    private static func parameters(basisSize: Int64) -> (block: UInt32, strong: UInt32) {
+        var block: UInt32 = 0
+        var strong: UInt32 = 0
+        cblockdelta_parameters(basisSize, UInt32(minimumBlockLength), &block, &strong)
+        return (block, strong)
     }
 
     /// The block length for this basis size.
@@ -33,6 +39,8 @@ public final class SignatureGenerator {
     /// A block's bytes gathered across feeds; sums are computed straight from the input when it holds whole blocks.
     private var staging: [UInt8]
     private var output: [UInt8]
+    /// Bytes of the basis fed so far.
+    private var fed: Int64 = 0
     public private(set) var isFinished = false
 
     /// - Parameter basisSize: the size of the basis in bytes; it sets the block length and goes in the header. The
@@ -41,16 +49,13 @@ public final class SignatureGenerator {
         guard basisSize >= 0 else {
             throw DeltaError(code: .invalidArgument, message: "signature: basis size \(basisSize) is negative")
         }
-        var block: UInt32 = 0
-        var strong: UInt32 = 0
-        cblockdelta_parameters(basisSize, UInt32(Self.minimumBlockLength), &block, &strong)
+        let (block, strong) = Self.parameters(basisSize: basisSize)
         blockLength = Int(block)
         strongSumLength = Int(strong)
         self.basisSize = basisSize
         staging = []
         staging.reserveCapacity(blockLength)
-        output = [UInt8](repeating: 0, count: Int(CBLOCKDELTA_HEADER))
-        cblockdelta_header(basisSize, block, strong, &output)
+        output = Self.header(basisSize: basisSize)
     }
 
     /// Feeds the next bytes of the basis; the signature comes out through `output` (its buffer is valid only during
@@ -96,8 +101,6 @@ public final class SignatureGenerator {
             output.removeAll(keepingCapacity: true)
         }
     }
-
-    private var fed: Int64 = 0
 
     private func appendSums(of bytes: UnsafeRawBufferPointer) {
         let blocks = (bytes.count + blockLength - 1) / blockLength

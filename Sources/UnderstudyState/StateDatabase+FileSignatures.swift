@@ -66,7 +66,7 @@ extension StateDatabase {
         }
     }
 
-    /// Signatures stored for `share` (for tests and the status of the cache).
+    /// Signatures stored for `share` (tests check that rows go with their files).
     public func fileSignatureCount(share: String) throws -> Int {
         try reading("count the file signatures of \(share) in") { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM file_signature WHERE share = ?", arguments: [share]) ?? 0

@@ -38,9 +38,10 @@ size_t cblockdelta_sums(const uint8_t *data, size_t length, uint32_t block_lengt
 /// A signature loaded for searching (its sums, indexed by rolling sum).
 typedef struct cblockdelta_signature cblockdelta_signature;
 
-/// Loads and checks a signature. On failure returns NULL and writes why into `why` (a sentence, no trailing dot).
+/// Loads and checks a signature. On failure returns NULL, writes why into `why` (a sentence, no trailing dot) and
+/// sets `*out_of_memory` to 1 when memory ran out (0 when the signature itself is bad).
 cblockdelta_signature *cblockdelta_signature_load(const uint8_t *bytes, size_t length, char *why,
-                                                  size_t why_capacity);
+                                                  size_t why_capacity, int *out_of_memory);
 void cblockdelta_signature_free(cblockdelta_signature *signature);
 uint32_t cblockdelta_signature_block_length(const cblockdelta_signature *signature);
 
