@@ -6,8 +6,9 @@ import UnderstudyCore
 import UnderstudyDelta
 import UnderstudyWire
 
-/// One file arriving from the primary: zstd-compressed payload → (librsync patch against a basis) → a hidden
-/// sibling of its final name, hashed as written so the result is checked against the sender's hash.
+/// One file arriving from the primary: its payload (zstd-compressed, or stored where it does not compress) →
+/// (librsync patch against a basis) → a hidden sibling of its final name, hashed as written so the result is checked
+/// against the sender's hash.
 public final class IncomingFile {
     public let header: FileHeader
     let temporaryName: String
@@ -26,6 +27,8 @@ public final class IncomingFile {
     public private(set) var signature: [UInt8]?
     public private(set) var bytesWritten: Int64 = 0
     public private(set) var compressedBytesReceived: Int64 = 0
+    /// Payload bytes that came as they are (`fileChunkStored`).
+    public private(set) var storedBytesReceived: Int64 = 0
     private var closed = false
     private let directory: Int32
     /// The file system ran out of room while this was written: a partial copy is no basis worth the space it takes.
@@ -86,31 +89,40 @@ public final class IncomingFile {
         close(directory)
     }
 
-    /// Feeds one compressed chunk from the wire.
-    public func receive(_ chunk: UnsafeRawBufferPointer) throws(FileSystemError) {
-        let isFirst = compressedBytesReceived == 0
-        compressedBytesReceived += Int64(chunk.count)
+    /// Feeds one chunk from the wire: zstd-compressed, or the payload's bytes as they are (`compressed` false).
+    /// The compressed chunks of a file form one zstd stream, which the stored ones do not interrupt.
+    public func receive(_ chunk: UnsafeRawBufferPointer, compressed: Bool = true) throws(FileSystemError) {
         do {
-            if isFirst {
-                // The first chunk holds the frame's header, which names the dictionary it was compressed with.
+            guard compressed else {
+                storedBytesReceived += Int64(chunk.count)
+                try payload(chunk)
+                return
+            }
+            if compressedBytesReceived == 0 {
+                // The first compressed chunk holds the frame's header, which names the dictionary it was compressed
+                // with.
                 if let dictionaries {
                     try dictionaries.prepare(decompressor, forFrameBeginning: chunk)
                 } else {
                     try decompressor.use(nil)
                 }
             }
-            try decompressor.decompress(chunk) { plain in
-                if let patch {
-                    try patch.feed(plain, isLast: false) { output in try self.write(output) }
-                } else {
-                    try self.write(plain)
-                }
-            }
+            compressedBytesReceived += Int64(chunk.count)
+            try decompressor.decompress(chunk) { plain in try payload(plain) }
         } catch let error as FileSystemError {
             throw error
         } catch {
             throw FileSystemError(
                 .contentMismatch, operation: "could not decode the payload: \(error)", path: header.path)
+        }
+    }
+
+    /// The payload's plain bytes: the content, or a delta to apply to the basis.
+    private func payload(_ plain: UnsafeRawBufferPointer) throws {
+        if let patch {
+            try patch.feed(plain, isLast: false) { output in try self.write(output) }
+        } else {
+            try write(plain)
         }
     }
 

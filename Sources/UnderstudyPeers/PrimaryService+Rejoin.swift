@@ -92,9 +92,11 @@ extension PrimaryService {
                     replicaWriter = try ReplicaWriter(share: directory, options: options)
                     incoming = try IncomingFile(
                         header: plain, share: directory, partialThreshold: .max, decompressor: try ZstdDecompressor())
-                case .receive(let chunk):
+                case .receive(let chunk, let compressed):
                     guard let file = incoming else { continue }
-                    try chunk.withUnsafeReadableBytes { raw throws(FileSystemError) in try file.receive(raw) }
+                    try chunk.withUnsafeReadableBytes { raw throws(FileSystemError) in
+                        try file.receive(raw, compressed: compressed)
+                    }
                 case .keep(let copy, let hash):
                     do {
                         guard let file = incoming, let replicaWriter else {

@@ -11,15 +11,17 @@ import UnderstudyTransport
 import UnderstudyWire
 
 /// The share's source tree on disk as the primary's sender reads it (`SourceFiles`): reads one source file and sends
-/// it as fileBegin, compressed chunks (whole content or a delta against the replica's signature) and fileEnd
-/// with the SHA-256 of what was read. If the file changes while it is read, the transfer is abandoned: the replica
-/// never receives a mix of two versions.
+/// it as fileBegin, chunks (whole content or a delta against the replica's signature; compressed, or stored where a
+/// sample shows the content does not compress) and fileEnd with the SHA-256 of what was read. If the file changes
+/// while it is read, the transfer is abandoned: the replica never receives a mix of two versions.
 final class FileSender: SourceFiles {
     static let readSize = 1024 * 1024
     private let share: ShareDirectory
     private let compressionLevel: Int32
     private let readBuffer: UnsafeMutableRawBufferPointer
     private let compressor: ZstdCompressor
+    /// Decides, chunk by chunk, whether a file sent whole is worth compressing.
+    private let sample: CompressionSample
 
     /// The share's small-file dictionary and the connection's record of what it sent; nil: no dictionary.
     private let dictionary: (SmallFileDictionary, DictionaryOffer)?
@@ -31,6 +33,7 @@ final class FileSender: SourceFiles {
         self.compressionLevel = compressionLevel
         self.dictionary = dictionary
         compressor = try ZstdCompressor(level: compressionLevel)
+        sample = try CompressionSample()
         readBuffer = .allocate(byteCount: FileSender.readSize, alignment: 16)
     }
 
@@ -69,6 +72,11 @@ final class FileSender: SourceFiles {
                     basis: delta == nil ? .none : basis)))
         // Hashed beside the read when the file is large (the delta search or compression go on meanwhile).
         let digest = StreamDigest(size: before.size)
+        // A file sent whole without a dictionary goes chunk by chunk compressed or as it is, as a sample of each
+        // chunk says; the compressed chunks form one zstd stream, ended after the last unless none was compressed.
+        let sample = delta == nil && small == nil ? self.sample : nil
+        var compressedAny = false
+        var storedAny = false
         var total: Int64 = 0
         // Sized for the file, so thousands of small files do not each allocate a megabyte.
         let outputCapacity = Int(min(Int64(FileSender.readSize), before.size)) + 4096
@@ -92,8 +100,16 @@ final class FileSender: SourceFiles {
                 }
                 try compressor.compress(
                     UnsafeRawBufferPointer(start: nil, count: 0), mode: isLast ? .end : .flush, output: sink)
+            } else if isLast {
+                if compressedAny || !storedAny { try compressor.compress(input, mode: .end, output: sink) }
+            } else if let sample, !sample.compresses(input) {
+                storedAny = true
+                output.writeBytes(input)
+                try await emit(.fileChunkStored(output))
+                output = ByteBufferAllocator().buffer(capacity: outputCapacity)
             } else {
-                try compressor.compress(input, mode: isLast ? .end : .flush, output: sink)
+                compressedAny = true
+                try compressor.compress(input, mode: .flush, output: sink)
             }
             if output.readableBytes > 0 {
                 try await emit(.fileChunk(output))

@@ -12,9 +12,10 @@ package struct ConflictCopyMachine {
     package enum Action: Equatable, Sendable {
         case send(PeerMessage)
         case flush
-        /// Open a temporary for the copy (its content follows, zstd-compressed).
+        /// Open a temporary for the copy (its content follows).
         case begin(FileHeader)
-        case receive(ByteBuffer)
+        /// Payload bytes: zstd-compressed, or as they are (`compressed` false).
+        case receive(ByteBuffer, compressed: Bool)
         /// Check the copy against the hash, record it, and put it in place (never over an existing file); answer
         /// with `kept()` or `keepFailed(alreadyInPlace:reason:)`.
         case keep(FileHeader, contentHash: [UInt8])
@@ -64,7 +65,9 @@ package struct ConflictCopyMachine {
         guard state == .receiving else { return [.end(.unexpected(message, "while a conflict copy was kept"))] }
         switch message {
         case .fileChunk(let data):
-            return [.receive(data)]
+            return [.receive(data, compressed: true)]
+        case .fileChunkStored(let data):
+            return [.receive(data, compressed: false)]
         case .fileEnd(let hash):
             state = .keeping
             return [.keep(header, contentHash: hash)]

@@ -35,7 +35,8 @@ package protocol ReplicaIncomingFile: AnyObject {
     var header: FileHeader { get }
     /// Bytes written so far (after decompression, and after a delta is applied).
     var bytesWritten: Int64 { get }
-    func receive(_ chunk: UnsafeRawBufferPointer) throws
+    /// One chunk of the payload: zstd-compressed, or as it is (`compressed` false).
+    func receive(_ chunk: UnsafeRawBufferPointer, compressed: Bool) throws
     func discard()
 }
 

@@ -55,8 +55,8 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
                 current = nil
                 return fail(header.path, error, &machine)
             }
-        case .receiveChunk(let data):
-            return receive(data, &machine)
+        case .receiveChunk(let data, let compressed):
+            return receive(data, compressed: compressed, &machine)
         case .addDictionary(let id, let data):
             do {
                 try data.withUnsafeReadableBytes { try files.addDictionary(id: id, compressed: $0) }
@@ -100,11 +100,13 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
         current = nil
     }
 
-    private mutating func receive(_ data: ByteBuffer, _ machine: inout StandbySyncMachine) -> [Action] {
+    private mutating func receive(
+        _ data: ByteBuffer, compressed: Bool, _ machine: inout StandbySyncMachine
+    ) -> [Action] {
         guard let file = current else { return [] }
         let before = file.bytesWritten
         do {
-            try data.withUnsafeReadableBytes { try file.receive($0) }
+            try data.withUnsafeReadableBytes { try file.receive($0, compressed: compressed) }
             // Progress moves with every chunk, so one multi-GiB file does not look stalled.
             host.received(bytes: file.bytesWritten - before)
             return []

@@ -26,8 +26,8 @@ package struct StandbySyncMachine {
         case removePartials([String])
         case apply(SyncOperation)
         case beginFile(FileHeader)
-        /// Compressed bytes of the file begun last.
-        case receiveChunk(ByteBuffer)
+        /// Payload bytes of the file begun last: zstd-compressed, or as they are (`compressed` false).
+        case receiveChunk(ByteBuffer, compressed: Bool)
         /// Keep a zstd dictionary for the rest of the connection (zstd-compressed, as it came); a failure ends the sync.
         case addDictionary(id: UInt32, compressed: ByteBuffer)
         /// Check the file begun last against the primary's hash, then commit it under its name.
@@ -226,7 +226,9 @@ package struct StandbySyncMachine {
             return discard + [.beginFile(header)]
         case .fileChunk(let data):
             // After a file that could not be begun, its chunks are passed over.
-            return currentFile == nil ? [] : [.receiveChunk(data)]
+            return currentFile == nil ? [] : [.receiveChunk(data, compressed: true)]
+        case .fileChunkStored(let data):
+            return currentFile == nil ? [] : [.receiveChunk(data, compressed: false)]
         case .fileEnd(let hash):
             guard let path = currentFile else { return [] }
             currentFile = nil

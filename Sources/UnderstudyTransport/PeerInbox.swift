@@ -31,7 +31,7 @@ package final class PeerInbox: Sendable {
     /// The bytes a message holds beyond its header: what the queue's byte bound counts.
     static func weight(_ message: PeerMessage) -> Int {
         switch message {
-        case .fileChunk(let data): data.readableBytes
+        case .fileChunk(let data), .fileChunkStored(let data): data.readableBytes
         case .signatureChunk(_, let data): data.readableBytes
         default: 0
         }

@@ -11,7 +11,7 @@ public enum PeerFrameCodec {
         case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
         case operationFailed, syncScope, changesPending, contentDigests, rejoinOpen, conflictBegin, conflictStored
-        case switchoverAsk, switchoverReport, usersOffer, compressionDictionary
+        case switchoverAsk, switchoverReport, usersOffer, compressionDictionary, fileChunkStored
 
         var name: StaticString {
             switch self {
@@ -42,6 +42,7 @@ public enum PeerFrameCodec {
             case .switchoverReport: "switchoverReport"
             case .usersOffer: "usersOffer"
             case .compressionDictionary: "compressionDictionary"
+            case .fileChunkStored: "fileChunkStored"
             }
         }
     }
@@ -119,7 +120,7 @@ public enum PeerFrameCodec {
             buffer.writeInteger(header.size)
             buffer.writeAttributes(header.attributes)
             buffer.writeInteger(header.basis.rawValue)
-        case .fileChunk(var data):
+        case .fileChunk(var data), .fileChunkStored(var data):
             buffer.writeBuffer(&data)
         case .fileEnd(let hash):
             buffer.writeWireBytes(hash)
@@ -314,6 +315,8 @@ public enum PeerFrameCodec {
                 FileHeader(path: path, size: size, attributes: try reader.attributes(), basis: try reader.basis()))
         case .fileChunk:
             message = .fileChunk(reader.rest())
+        case .fileChunkStored:
+            message = .fileChunkStored(reader.rest())
         case .fileEnd:
             let hash = try reader.bytes("content hash")
             guard hash.count == 32 else {

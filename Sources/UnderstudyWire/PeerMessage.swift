@@ -13,7 +13,8 @@ import UnderstudyCore
 ///                                                                       changed since the last full sync on
 ///                                                                       this connection)
 ///   P→S planSummary                                                     (what will move)
-///   P→S operation / fileBegin fileChunk* fileEnd / fileAbandon          (the plan, pipelined)
+///   P→S operation / fileBegin fileChunk* fileEnd / fileAbandon          (the plan, pipelined; a chunk that does
+///                                                                       not compress is a fileChunkStored)
 ///   P→S signatureRequest   S→P signatureChunk* signatureEnd             (bases for deltas, in parallel)
 ///   P→S syncEnd            S→P syncDone                                 (durable on the replica: the
 ///                                                                       acknowledgement of the scope)
@@ -50,6 +51,9 @@ public enum PeerMessage: Sendable, Equatable {
     case fileBegin(FileHeader)
     /// zstd-compressed bytes of the current file's payload (the content, or a delta in librsync's format).
     case fileChunk(ByteBuffer)
+    /// Bytes of the current file's payload as they are, not compressed: a sample of them showed that zstd would not
+    /// shrink them (random data, media, archives). The zstd stream of the file's `fileChunk`s goes on around them.
+    case fileChunkStored(ByteBuffer)
     /// SHA-256 of the file's content as the primary read it; the standby checks its result against it.
     case fileEnd(contentHash: [UInt8])
     /// The current file changed or vanished while it was read; the standby discards what it received.
@@ -116,6 +120,7 @@ public enum PeerMessage: Sendable, Equatable {
         case .switchoverReport: .switchoverReport
         case .usersOffer: .usersOffer
         case .compressionDictionary: .compressionDictionary
+        case .fileChunkStored: .fileChunkStored
         }
     }
 }
@@ -125,7 +130,8 @@ public struct PeerHello: Sendable, Equatable {
     /// 5: a switchover asked for on the follower. 6: its report carries the code of a refusal. 7: the console's
     /// users travel between nodes (`usersOffer`). 8: small files compressed with a trained dictionary
     /// (`compressionDictionary`). 9: block signatures with XXH3 sums (`signatureChunk` no longer carries librsync's).
-    public static let currentProtocolVersion: UInt16 = 9
+    /// 10: chunks that do not compress travel as they are (`fileChunkStored`).
+    public static let currentProtocolVersion: UInt16 = 10
     public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String

@@ -83,6 +83,16 @@ import UnderstudyWire
         #expect(try machine.receive(.fileBegin(header)) == [.beginFile(header)])
         #expect(machine.failed(path: "a", code: .applyFailed, message: "disk full").count == 1)
         #expect(try machine.receive(.fileChunk(ByteBuffer(bytes: [1]))) == [], "the failed file's chunks are dropped")
+        #expect(try machine.receive(.fileChunkStored(ByteBuffer(bytes: [1]))) == [], "stored ones too")
+    }
+
+    @Test func aStandby_passesEachChunkOn_sayingWhetherItIsCompressed() throws {
+        var machine = try Self.receivingStandby()
+        let header = FileHeader(path: "a", size: 3, attributes: Self.attributes, basis: .none)
+        _ = try machine.receive(.fileBegin(header))
+        let chunk = ByteBuffer(bytes: [1, 2])
+        #expect(try machine.receive(.fileChunk(chunk)) == [.receiveChunk(chunk, compressed: true)])
+        #expect(try machine.receive(.fileChunkStored(chunk)) == [.receiveChunk(chunk, compressed: false)])
     }
 
     @Test func aStandby_acknowledgesOnlyAfterTheReplicaIsDurable_andTheResumePointSaved() throws {

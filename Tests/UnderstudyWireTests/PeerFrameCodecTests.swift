@@ -70,6 +70,7 @@ struct PeerFrameCodecTests {
         .operation(.makeHardLink(path: "h", target: "f")),
         .fileBegin(FileHeader(path: "f", size: 5 << 30, attributes: attributes, basis: .partial)),
         .fileChunk(ByteBuffer(bytes: [1, 2, 3])),
+        .fileChunkStored(ByteBuffer(bytes: [1, 2, 3])), .fileChunkStored(ByteBuffer()),
         .fileEnd(contentHash: [UInt8](repeating: 1, count: 32)),
         .fileAbandon(reason: "changed"),
         .signatureRequest(path: "f", basis: .replica),

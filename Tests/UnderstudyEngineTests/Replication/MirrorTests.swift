@@ -21,6 +21,11 @@ struct MirrorTests {
         TestTree.write(s, "a/b/c/deep.txt", "deep")
         TestTree.write(s, "private.key", "secret", mode: 0o600)
         TestTree.write(s, "bin/tool", TestTree.randomBytes(70_000, seed: 1), mode: 0o4755)
+        // Chunks that compress and chunks that do not (sent as they are), in one file.
+        TestTree.write(
+            s, "media/mixed.bin",
+            TestTree.randomBytes(1 << 20, seed: 5) + Array(repeating: 7, count: 1 << 20)
+                + TestTree.randomBytes(300_000, seed: 6))
         TestTree.write(s, "ünïcödé 日本/名前 with space.txt", "utf8")
         TestTree.write(s, "odd/new\nline", "newline in the name")
         TestTree.write(s, "empty", [UInt8]())

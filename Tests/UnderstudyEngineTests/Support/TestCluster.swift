@@ -91,7 +91,16 @@ final class TestCluster: @unchecked Sendable {
             logger: logs.logger(node), onListening: { _ in listening.withLockedValue { $0 = true } },
             onConsoleListening: onConsoleListening)
         listeners[node] = listening
-        daemons[node] = Task { try await daemon.run() }
+        let logs = logs
+        daemons[node] = Task {
+            do {
+                try await daemon.run()
+            } catch {
+                // Said in the log, which a failing request shows (a daemon that could not start leaves no socket).
+                logs.record("error daemon \(node) ended: \(error)")
+                throw error
+            }
+        }
     }
 
     /// Waits (at most 30 s: a start under the whole suite's load was seen to take more than 10) until `node`
@@ -128,8 +137,22 @@ final class TestCluster: @unchecked Sendable {
 
     func status(_ node: String) async throws -> NodeStatusReport {
         let client = control(node)
-        let response = try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }
-        return response.status!
+        do {
+            let response = try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }
+            return response.status!
+        } catch {
+            throw UnansweredRequest(node: node, cause: error, lastLogLines: logs.all.suffix(20))
+        }
+    }
+
+    /// A request a node did not answer, with what the cluster logged last: the reason is usually there.
+    struct UnansweredRequest: Error, CustomStringConvertible {
+        let node: String
+        let cause: any Error
+        let lastLogLines: ArraySlice<String>
+        var description: String {
+            "\(node) did not answer: \(cause)\nlast log lines:\n" + lastLogLines.joined(separator: "\n")
+        }
     }
 
     /// Differences between source and replica; hashed on a thread of its own (trees may hold GiBs).

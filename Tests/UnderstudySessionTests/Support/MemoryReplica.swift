@@ -14,7 +14,7 @@ final class MemoryReplica: ReplicaFiles {
 
         init(_ header: FileHeader) { self.header = header }
 
-        func receive(_ chunk: UnsafeRawBufferPointer) throws { bytes += chunk }
+        func receive(_ chunk: UnsafeRawBufferPointer, compressed: Bool) throws { bytes += chunk }
         func discard() { bytes = [] }
     }
 

@@ -81,7 +81,7 @@ struct RejoinExchange {
             switch action {
             case .send(let message): send(message)
             case .flush, .begin, .accepted: break
-            case .receive(let data): copy!.bytes += data.readableBytesView
+            case .receive(let data, _): copy!.bytes += data.readableBytesView
             case .discard: copy!.bytes = []
             case .keep(let header, let hash):
                 let bytes = copy!.bytes
