@@ -1,4 +1,4 @@
-"""understudy against rsync on loopback: three corpora, three phases, on tmpfs and then on ext4.
+"""understudy against rsync on loopback (or across a shaped link, --link): three corpora, three phases, on tmpfs and then on ext4.
 
 Started by bench/run (`make bench`). For each file system and corpus: generate the corpus, bring up the
 understudy primary and an rsync daemon (untimed), then phase 1 (initial sync into an empty replica) for each
@@ -19,6 +19,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from benchlib import cli, corpus, measure, report, results, verify  # noqa: E402
+from benchlib.link import ShapedLink, valid_rate  # noqa: E402
 from benchlib.rsync_tool import RsyncDaemon, RsyncTool  # noqa: E402
 from benchlib.understudy_tool import UnderstudyTool  # noqa: E402
 
@@ -80,6 +81,7 @@ class Run:
         self.pool = corpus.TextPool(SEED)
         self.roots_made: list[str] = []
         self.round = 0
+        self.link = ShapedLink(arguments.link)
         self.results = {
             "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "machine": {"cores": os.cpu_count(), "kernel": platform.release(),
@@ -88,7 +90,8 @@ class Run:
                         "binary": arguments.binary},
             "settings": {"seed": SEED, "scale": arguments.scale, "rounds": arguments.rounds,
                          "phase3_repeats": arguments.repeats,
-                         "corpora": arguments.corpora, "file_systems": arguments.fs},
+                         "corpora": arguments.corpora, "file_systems": arguments.fs,
+                         "link": self.link.description},
             "records": [], "corpora": {}, "edits": {},
             # Per round: the quiet checks made (load average before round 1, busy cores before later ones).
             "loads_at_start": [],
@@ -136,11 +139,12 @@ class Run:
         log(f"{fs}: generated corpus {corpus_name} in {time.monotonic() - started:.1f} s: "
             f"{self.results['corpora'][f'{fs}/{corpus_name}']}")
         ours = UnderstudyTool(self.arguments.binary, os.path.join(base, "understudy"), source, corpus_name,
-                              self.processes, live=False)
-        daemon = RsyncDaemon(os.path.join(base, "rsyncd"), source, self.processes)
+                              self.processes, live=False, link=self.link)
+        daemon = RsyncDaemon(os.path.join(base, "rsyncd"), source, self.processes, address=self.link.primary_address)
+        prefix = self.link.standby_prefix
         tools = [ours,
-                 RsyncTool("rsync -a", ["-a"], daemon, os.path.join(base, "rsync-a", "replica")),
-                 RsyncTool("rsync -az", ["-az"], daemon, os.path.join(base, "rsync-az", "replica"))]
+                 RsyncTool("rsync -a", ["-a"], daemon, os.path.join(base, "rsync-a", "replica"), prefix),
+                 RsyncTool("rsync -az", ["-az"], daemon, os.path.join(base, "rsync-az", "replica"), prefix)]
         try:
             ours.prepare()
             self.results["machine"]["understudy_version"] = ours.version
@@ -156,6 +160,9 @@ class Run:
             daemon.close()
 
     def run(self) -> None:
+        self.link.open()
+        if self.arguments.link:
+            log(f"link: {self.link.description}")
         for self.round in range(self.arguments.rounds):
             # Each round starts on a quiet machine if one can be had within the bounded wait.
             self.results["loads_at_start"].append(wait_until_quiet(
@@ -181,6 +188,7 @@ class Run:
 
     def cleanup(self) -> None:
         self.processes.stop_all()
+        self.link.close()
         for root in self.roots_made:
             shutil.rmtree(root, ignore_errors=True)
 
@@ -207,6 +215,9 @@ def parse_arguments() -> argparse.Namespace:
                              "other processes to use under half of it in cores)")
     parser.add_argument("--quiet-attempts", type=int, default=10)
     parser.add_argument("--quiet-interval", type=float, default=30)
+    parser.add_argument("--link", metavar="RATE",
+                        help="put the standby side (understudy's standby, rsync's client) across a veth pair shaped "
+                             "with tc netem to RATE (e.g. 1gbit) instead of loopback")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out"))
     parser.add_argument("--render", metavar="JSON", help="only print the tables of an earlier run's JSON")
     parser.add_argument("--markdown", action="store_true", help="with --render: Markdown tables")
@@ -223,6 +234,8 @@ def parse_arguments() -> argparse.Namespace:
     for name in arguments.fs:
         if name not in FILE_SYSTEMS:
             parser.error(f"unknown file system {name!r}; choose from {', '.join(FILE_SYSTEMS)}")
+    if arguments.link and not valid_rate(arguments.link):
+        parser.error(f"--link {arguments.link!r}: give a rate as tc writes it, e.g. 1gbit or 100mbit")
     if not 1 <= arguments.repeats <= 20 or not 1 <= arguments.rounds <= 20 or not 0 < arguments.scale <= 1:
         parser.error("--rounds and --repeats must be 1..20 and --scale in (0, 1]")
     return arguments

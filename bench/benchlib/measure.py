@@ -185,13 +185,14 @@ def run_client(command: list[str], timeout: float) -> ChildResult:
                            wall, float(user) + float(system), int(peak))
 
 
-_SOCKET_LINE = re.compile(r"127\.0\.0\.1:(\d+)\s+127\.0\.0\.1:(\d+)")
+_SOCKET_LINE = re.compile(r"\d+\.\d+\.\d+\.\d+:(\d+)\s+\d+\.\d+\.\d+\.\d+:(\d+)")
 
 
-def tcp_bytes_to_port(port: int) -> dict[int, tuple[int, int]]:
-    """Payload bytes (sent, received) of each established loopback connection to `port`, seen from the
-    connecting side, keyed by its local port. TCP payload: TLS records, headers and handshakes included."""
-    output = subprocess.run(["ss", "-tinH", "state", "established", f"( dport = :{port} )"],
+def tcp_bytes_to_port(port: int, namespace: list[str] | None = None) -> dict[int, tuple[int, int]]:
+    """Payload bytes (sent, received) of each established connection to `port`, seen from the connecting side
+    (run through `namespace`, e.g. `ip netns exec NAME`, when it is in a network namespace of its own), keyed by its
+    local port. TCP payload: TLS records, headers and handshakes included."""
+    output = subprocess.run([*(namespace or []), "ss", "-tinH", "state", "established", f"( dport = :{port} )"],
                             capture_output=True, text=True, timeout=10, check=True).stdout
     result: dict[int, tuple[int, int]] = {}
     local = None

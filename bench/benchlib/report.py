@@ -182,6 +182,9 @@ def initial_breakdown(cells: dict) -> list[list[str]]:
 def render(results: dict, markdown: bool = False) -> str:
     table = _markdown_table if markdown else _text_table
     out = []
+    link = results.get("settings", {}).get("link")
+    if link:
+        out.append(f"Between the two sides: {link}.\n" if markdown else f"between the two sides: {link}")
     for fs, cells in grouped(results).items():
         rows, ratios = _rows(cells)
         out.append(f"### {fs}\n" if markdown else f"== {fs} ==")

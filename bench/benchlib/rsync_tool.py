@@ -1,4 +1,4 @@
-"""rsync the way a standby would use it: an rsync daemon on 127.0.0.1 serving the source as a read-only module,
+"""rsync the way a standby would use it: an rsync daemon on 127.0.0.1 (or across a shaped link) serving the source as a read-only module,
 and a client on the "standby" pulling into its replica (`rsync -a[z] --delete --stats rsync://...`). The daemon
 forks one sender per connection; its CPU reaches the daemon's cutime once reaped, its peak RSS is sampled.
 """
@@ -18,8 +18,8 @@ def _stat_number(text: str, label: str) -> int | None:
 
 
 class RsyncDaemon:
-    def __init__(self, work: str, source: str, processes: measure.ProcessRegistry):
-        self.work, self.source, self.processes = work, source, processes
+    def __init__(self, work: str, source: str, processes: measure.ProcessRegistry, address: str = "127.0.0.1"):
+        self.work, self.source, self.processes, self.address = work, source, processes, address
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -39,7 +39,7 @@ lock file = {self.work}/rsyncd.lock
 path = {self.source}
 read only = yes
 """)
-        self.process = self.processes.start(["rsync", "--daemon", "--no-detach", "--address", "127.0.0.1",
+        self.process = self.processes.start(["rsync", "--daemon", "--no-detach", "--address", self.address,
                                              "--port", str(self.port), "--config", config],
                                             os.path.join(self.work, "rsyncd.log"))
         deadline = time.monotonic() + 10
@@ -47,7 +47,7 @@ read only = yes
             if self.process.poll() is not None:
                 raise RuntimeError(f"rsync daemon exited at start; see {self.work}/rsyncd.log")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                with socket.create_connection((self.address, self.port), timeout=1):
                     pass
                 # The probe is itself a connection: let the daemon reap the child it forked for it.
                 measure.wait_for_no_children(self.process.pid)
@@ -63,8 +63,10 @@ read only = yes
 
 
 class RsyncTool:
-    def __init__(self, name: str, flags: list[str], daemon: RsyncDaemon, replica: str):
+    def __init__(self, name: str, flags: list[str], daemon: RsyncDaemon, replica: str, prefix: list[str] | None = None):
         self.name, self.flags, self.daemon, self.replica = name, flags, daemon, replica
+        # What runs the client on the standby's side of the link (`ip netns exec ...`); nothing on loopback.
+        self.prefix = prefix or []
 
     def prepare(self) -> None:
         os.makedirs(self.replica)
@@ -78,8 +80,8 @@ class RsyncTool:
     def _phase(self) -> dict:
         daemon = self.daemon.process
         assert daemon is not None
-        command = ["rsync", *self.flags, "--delete", "--stats", f"rsync://127.0.0.1:{self.daemon.port}/src/",
-                   self.replica + "/"]
+        command = [*self.prefix, "rsync", *self.flags, "--delete", "--stats",
+                   f"rsync://{self.daemon.address}:{self.daemon.port}/src/", self.replica + "/"]
         measure.reset_peak_rss(daemon.pid)
         daemon_cpu_before = measure.process_cpu_seconds(daemon.pid, include_reaped_children=True)
         sampler = measure.ChildPeakSampler(daemon.pid)

@@ -23,8 +23,13 @@ class UnderstudyTool:
     name = "understudy"
 
     def __init__(self, binary: str, work: str, source: str, share: str, processes: measure.ProcessRegistry,
-                 console: bool = False, capture: str | None = None, group_extra: str = "", live: bool = True):
+                 console: bool = False, capture: str | None = None, group_extra: str = "", live: bool = True,
+                 link=None):
         self.binary, self.work, self.source, self.share = binary, work, source, share
+        # A `link.ShapedLink` between the nodes (the standby on its far side), or None: both on 127.0.0.1.
+        self.link = link
+        self.primary_address = link.primary_address if link else "127.0.0.1"
+        self.standby_address = link.standby_address if link else "127.0.0.1"
         # The primary's change_capture ("fanotify", "inotify"); None: the default (auto).
         self.capture = capture
         # More keys for the group (e.g. quiet_delay), as TOML lines.
@@ -55,13 +60,13 @@ class UnderstudyTool:
 certificates = "{self.work}/certs"
 
 [nodes.alpha]
-address = "127.0.0.1:{self.primary_port}"
+address = "{self.primary_address}:{self.primary_port}"
 state_dir = "{self.work}/alpha-state"
 {f'console = "127.0.0.1:{self.console_ports[0]}"' if self.console_ports else ''}
 {f'change_capture = "{self.capture}"' if self.capture else ''}
 
 [nodes.beta]
-address = "127.0.0.1:{self.standby_port}"
+address = "{self.standby_address}:{self.standby_port}"
 state_dir = "{self.work}/beta-state"
 {f'console = "127.0.0.1:{self.console_ports[1]}"' if self.console_ports else ''}
 
@@ -113,7 +118,8 @@ replica = "{self.replica}"
     def _phase(self, start_standby: bool) -> dict:
         assert self.primary is not None
         sent_before = self._primary_bytes_sent()
-        tcp_before = {} if start_standby else measure.tcp_bytes_to_port(self.primary_port)
+        namespace = self.link.standby_prefix if self.link else []
+        tcp_before = {} if start_standby else measure.tcp_bytes_to_port(self.primary_port, namespace)
         measure.reset_peak_rss(self.primary.pid)
         standby_cpu_before = 0.0
         if not start_standby:
@@ -137,7 +143,7 @@ replica = "{self.replica}"
             time.sleep(0.5)
         started = time.monotonic()
         if start_standby:
-            self.standby = self.processes.start([self.binary, "run", "--config", self.config, "--node", "beta"],
+            self.standby = self.processes.start([*namespace, self.binary, "run", "--config", self.config, "--node", "beta"],
                                                 os.path.join(self.work, "beta.log"))
         client = measure.run_client([self.binary, "sync", "--config", self.config, "--node", "beta",
                                      "--wait", "30", "--json"], timeout=3600)
@@ -150,7 +156,7 @@ replica = "{self.replica}"
         primary_cpu = measure.process_cpu_seconds(self.primary.pid) - primary_cpu_before
         standby_cpu = measure.process_cpu_seconds(self.standby.pid) - standby_cpu_before
         primary_rss, standby_rss = measure.peak_rss_kib(self.primary.pid), measure.peak_rss_kib(self.standby.pid)
-        up, down = measure.tcp_delta(tcp_before, measure.tcp_bytes_to_port(self.primary_port))
+        up, down = measure.tcp_delta(tcp_before, measure.tcp_bytes_to_port(self.primary_port, namespace))
         sent_after = self._primary_bytes_sent()
         if client.returncode != 0:
             raise RuntimeError(f"understudy sync failed ({client.returncode}): {client.stdout}{client.stderr}")
