@@ -30,6 +30,7 @@ class ShapedLink:
     def __init__(self, rate: str | None):
         self.rate = rate
         self.namespace: str | None = None
+        self.outside: str | None = None
         self.primary_address = PRIMARY_ADDRESS if rate else "127.0.0.1"
         self.standby_address = STANDBY_ADDRESS if rate else "127.0.0.1"
 
@@ -52,6 +53,7 @@ class ShapedLink:
         _run("ip", "netns", "add", namespace)
         self.namespace = namespace
         _run("ip", "link", "add", outside, "type", "veth", "peer", "name", inside)
+        self.outside = outside
         _run("ip", "link", "set", inside, "netns", namespace)
         _run("ip", "addr", "add", f"{PRIMARY_ADDRESS}/24", "dev", outside)
         _run("ip", "link", "set", outside, "up")
@@ -64,7 +66,10 @@ class ShapedLink:
         _run("ip", "netns", "exec", namespace, "tc", "qdisc", "add", "dev", inside, *shaping)
 
     def close(self) -> None:
+        # Removing the namespace removes the veth pair with it, unless setting up failed before the pair was split.
+        if self.outside:
+            subprocess.run(["ip", "link", "del", self.outside], capture_output=True, timeout=30)
+            self.outside = None
         if self.namespace:
-            # Removing the namespace removes the veth pair with it.
             subprocess.run(["ip", "netns", "del", self.namespace], capture_output=True, timeout=30)
             self.namespace = None
