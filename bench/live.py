@@ -42,10 +42,12 @@ TOOLS = {
     "understudy-inotify": ("understudy", None),
     # The same understudy with quiet_delay = 0: a batch goes as soon as the kernel's queue has been read.
     "understudy-q0": ("understudy", None),
+    # The same understudy with max_delay = 20ms: a steady stream is held back at most that long.
+    "understudy-md20": ("understudy", None),
 }
 LABELS = {"understudy": "understudy", "lsyncd-0": "lsyncd delay=0", "lsyncd-15": "lsyncd default (delay=15)",
           "understudy-console": "understudy, console open", "understudy-inotify": "understudy with inotify",
-          "understudy-q0": "understudy, quiet_delay 0"}
+          "understudy-q0": "understudy, quiet_delay 0", "understudy-md20": "understudy, max_delay 20ms"}
 
 
 def log(message: str) -> None:
@@ -87,9 +89,13 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 
 def lag_summary(lags: list[float]) -> dict:
+    """Percentiles of `lags` (in the order of the writes), and the p99 of the first and of the last tenth of them:
+    a mirror that falls behind shows it as growth from one to the other."""
+    tenth = max(1, len(lags) // 10)
     return {"p50_s": percentile(lags, 0.50), "p95_s": percentile(lags, 0.95), "p99_s": percentile(lags, 0.99),
             "max_s": max(lags) if lags else None, "min_s": min(lags) if lags else None,
-            "mean_s": statistics.fmean(lags) if lags else None}
+            "mean_s": statistics.fmean(lags) if lags else None,
+            "p99_first_tenth_s": percentile(lags[:tenth], 0.99), "p99_last_tenth_s": percentile(lags[-tenth:], 0.99)}
 
 
 def descendants(pid: int) -> list[int]:
@@ -194,7 +200,8 @@ class Run:
             return UnderstudyLive(name, self.arguments.binary, os.path.join(base, "tool"), source, self.processes,
                                   console=name.endswith("-console"),
                                   capture="inotify" if name.endswith("-inotify") else None,
-                                  group_extra='quiet_delay = "0s"' if name.endswith("-q0") else "")
+                                  group_extra='quiet_delay = "0s"' if name.endswith("-q0")
+                                  else 'max_delay = "20ms"' if name.endswith("-md20") else "")
         os.makedirs(os.path.join(base, "tool"))
         return LsyncdTool(name, delay, os.path.join(base, "tool"), source, self.processes)
 

@@ -119,6 +119,12 @@ def render(results: dict, markdown: bool = False) -> str:
                           "burst s (range)", "CPU s (burst)", "initial sync s", "RSS MiB idle",
                           "RSS MiB after", "peak RSS MiB", "verified"], rows, markdown))
         for record in records:
+            paced = record.get("paced") or {}
+            if paced.get("p99_first_tenth_s") is not None:
+                out.append(f"{record['label']}: lag p99 over the first tenth of the writes "
+                           f"{ms(paced.get('p99_first_tenth_s'))}, over the last tenth "
+                           f"{ms(paced.get('p99_last_tenth_s'))}")
+        for record in records:
             startup = record.get("startup") or {}
             bursts = record.get("bursts") or []
             if "helpers_peak_total_rss_kib" in startup:

@@ -154,8 +154,10 @@ extension ConfigurationValidator {
         group.quietDelay = readDuration(
             "quiet_delay", table, place: place, default: GroupConfiguration.defaultQuietDelay,
             range: ConfigDuration(seconds: 0)...ConfigDuration(seconds: 10))
+        // Without a max_delay of its own, a longer quiet_delay raises it: the default must not refuse the quiet delay.
         group.maxDelay = readDuration(
-            "max_delay", table, place: place, default: GroupConfiguration.defaultMaxDelay,
+            "max_delay", table, place: place,
+            default: max(GroupConfiguration.defaultMaxDelay, group.quietDelay ?? GroupConfiguration.defaultQuietDelay),
             range: ConfigDuration(seconds: 0.001)...ConfigDuration(seconds: 60))
         group.verifyInterval = readDuration(
             "verify_interval", table, place: place, default: GroupConfiguration.defaultVerifyInterval,

@@ -20,7 +20,8 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var resyncInterval: ConfigDuration
     /// A burst of changes goes out once none has come for this long (`quiet_delay`, default 10ms)...
     public var quietDelay: ConfigDuration
-    /// ...or this long after its first change, whichever is sooner (`max_delay`, default 100ms).
+    /// ...or this long after its first change, whichever is sooner (`max_delay`, default 20ms: under a steady stream
+    /// the lag is about this plus one live sync; batches that come while a sync runs go together in the next one).
     public var maxDelay: ConfigDuration
     /// Follow changes as they happen (`live`, default true); false: the standby only compares whole trees every
     /// `resync_interval` and when asked, like a scheduled rsync.
@@ -47,7 +48,7 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var recoverySite: RecoverySiteConfiguration
 
     public static let defaultQuietDelay = ConfigDuration(seconds: 0.01)
-    public static let defaultMaxDelay = ConfigDuration(seconds: 0.1)
+    public static let defaultMaxDelay = ConfigDuration(seconds: 0.02)
     public static let defaultVerifyInterval = ConfigDuration(seconds: 86400)
 
     public init(

@@ -18,7 +18,7 @@ public struct ChangeAggregator: Sendable {
         public var openWriteMax: Double
 
         public static let `default` = Configuration(
-            quietDelay: 0.01, maxDelay: 0.1, openWriteQuiet: 1, openWriteMax: 10)
+            quietDelay: 0.01, maxDelay: 0.02, openWriteQuiet: 1, openWriteMax: 10)
 
         public init(quietDelay: Double, maxDelay: Double, openWriteQuiet: Double = 1, openWriteMax: Double = 10) {
             self.quietDelay = quietDelay

@@ -101,7 +101,7 @@ import UnderstudyCore
         let group = try #require(configuration.groups["files"])
         #expect(group.resyncInterval == ConfigDuration(seconds: 600))
         #expect(group.quietDelay == ConfigDuration(seconds: 0.01))
-        #expect(group.maxDelay == ConfigDuration(seconds: 0.1))
+        #expect(group.maxDelay == ConfigDuration(seconds: 0.02))
         let share = try #require(group.shares.first)
         #expect(share.source == "/srv/data")
         #expect(share.replica == "/srv/data", "the replica defaults to the source")

@@ -352,6 +352,12 @@ import UnderstudyCore
         #expect(configuration.groups["g"]?.maxDelay == ConfigDuration(seconds: 2))
     }
 
+    @Test func aQuietDelayLongerThanTheDefaultMaxDelay_raisesIt_whenMaxDelayIsNotGiven() throws {
+        let configuration = try loadConfiguration(Self.oneShare(groupExtra: "quiet_delay = \"50ms\"")).get()
+        #expect(configuration.groups["g"]?.quietDelay == ConfigDuration(seconds: 0.05))
+        #expect(configuration.groups["g"]?.maxDelay == ConfigDuration(seconds: 0.05))
+    }
+
     @Test func reports_maxDelayShorterThanQuietDelay() {
         expectSingleConfigurationProblem(
             Self.oneShare(groupExtra: "quiet_delay = \"50ms\"\nmax_delay = \"20ms\""), line: 10, code: .invalidDuration,
