@@ -42,12 +42,14 @@ TOOLS = {
     "understudy-inotify": ("understudy", None),
     # The same understudy with quiet_delay = 0: a batch goes as soon as the kernel's queue has been read.
     "understudy-q0": ("understudy", None),
-    # The same understudy with max_delay = 20ms: a steady stream is held back at most that long.
+    # The same understudy with max_delay = 20ms (the default since 2b027d2) or 100ms (the default before).
     "understudy-md20": ("understudy", None),
+    "understudy-md100": ("understudy", None),
 }
 LABELS = {"understudy": "understudy", "lsyncd-0": "lsyncd delay=0", "lsyncd-15": "lsyncd default (delay=15)",
           "understudy-console": "understudy, console open", "understudy-inotify": "understudy with inotify",
-          "understudy-q0": "understudy, quiet_delay 0", "understudy-md20": "understudy, max_delay 20ms"}
+          "understudy-q0": "understudy, quiet_delay 0", "understudy-md20": "understudy, max_delay 20ms",
+          "understudy-md100": "understudy, max_delay 100ms"}
 
 
 def log(message: str) -> None:
@@ -201,7 +203,8 @@ class Run:
                                   console=name.endswith("-console"),
                                   capture="inotify" if name.endswith("-inotify") else None,
                                   group_extra='quiet_delay = "0s"' if name.endswith("-q0")
-                                  else 'max_delay = "20ms"' if name.endswith("-md20") else "")
+                                  else 'max_delay = "20ms"' if name.endswith("-md20")
+                                  else 'max_delay = "100ms"' if name.endswith("-md100") else "")
         os.makedirs(os.path.join(base, "tool"))
         return LsyncdTool(name, delay, os.path.join(base, "tool"), source, self.processes)
 
