@@ -27,8 +27,6 @@ public final class IncomingFile {
     public private(set) var signature: [UInt8]?
     public private(set) var bytesWritten: Int64 = 0
     public private(set) var compressedBytesReceived: Int64 = 0
-    /// Payload bytes that came as they are (`fileChunkStored`).
-    public private(set) var storedBytesReceived: Int64 = 0
     private var closed = false
     private let directory: Int32
     /// The file system ran out of room while this was written: a partial copy is no basis worth the space it takes.
@@ -94,7 +92,6 @@ public final class IncomingFile {
     public func receive(_ chunk: UnsafeRawBufferPointer, compressed: Bool = true) throws(FileSystemError) {
         do {
             guard compressed else {
-                storedBytesReceived += Int64(chunk.count)
                 try payload(chunk)
                 return
             }
