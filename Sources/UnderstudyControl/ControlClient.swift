@@ -13,14 +13,17 @@ public struct ControlClient: Sendable {
         self.socketPath = socketPath
     }
 
-    /// Like `send`, but waits up to `seconds` for a daemon that is still starting.
+    /// Like `send`, but waits up to `seconds` for a daemon that is still starting: it tries again after 5 ms, then
+    /// twice as long each time up to 100 ms, so a daemon that comes up at once is reached at once.
     public func send(_ request: ControlRequest, waitingUpTo seconds: Double) throws -> ControlResponse {
         let deadline = Date().addingTimeInterval(seconds)
+        var pause: useconds_t = 5_000
         while true {
             do {
                 return try send(request)
             } catch let error as ControlClientError where error.isUnreachable && Date() < deadline {
-                usleep(100_000)
+                usleep(pause)
+                pause = min(pause * 2, 100_000)
             }
         }
     }

@@ -64,6 +64,29 @@ struct ControlSocketTests {
         #expect(access(root + "/control.sock", F_OK) != 0, "the socket is removed when the service ends")
     }
 
+    @Test func aClientAskingBeforeTheDaemonListens_reachesItOnceItDoes_andGivesUpAtItsDeadline() async throws {
+        let root = TestTree.makeTemporaryDirectory("control-wait")
+        defer { TestTree.remove(root) }
+        let client = ControlClient(socketPath: root + "/control.sock")
+        let asking = Task { try await onThread { try client.send(.status, waitingUpTo: 60) } }
+        try await Task.sleep(for: .milliseconds(300))
+        let socket = ControlSocket(
+            path: root + "/control.sock", handler: RecordingHandler(), logger: Logger(label: "test"))
+        let serving = Task { try await socket.run() }
+        defer { serving.cancel() }
+        let answer = try await asking.value
+        #expect(answer.ok && answer.message?.contains("handled") == true, "\(answer)")
+
+        let nobody = ControlClient(socketPath: root + "/nobody.sock")
+        let started = Date()
+        #expect {
+            try nobody.send(.status, waitingUpTo: 0.3)
+        } throws: { error in
+            "\(error)".contains("cannot reach the daemon") && "\(error)".contains("nobody.sock")
+        }
+        #expect(Date().timeIntervalSince(started) < 30, "it gives up at its deadline")
+    }
+
     @Test(arguments: [
         "not json", #"{"command": "reboot"}"#, #"{"group": "files"}"#, "{}", #"{"command": "sync", "group": 5}"#,
     ])
