@@ -12,6 +12,12 @@ extension ReplicaWriter {
             dictionaries: options.dictionaries, signatureMinimum: options.signatureMinimum)
     }
 
+    /// Whether committing `file` fills the batch, so that `commit` hands it to the flusher after waiting for the
+    /// batch before it: a wait for `syncfs` that the caller may want off the cooperative pool.
+    public func commitFillsBatch(_ file: IncomingFile) -> Bool {
+        pending.count + 1 >= options.batchFiles || pendingBytes + file.header.size >= options.batchBytes
+    }
+
     /// Verifies and queues a received file; flushes when the batch is full.
     public func commit(_ file: IncomingFile, expectedHash: [UInt8]) throws(FileSystemError) {
         let hash: [UInt8]

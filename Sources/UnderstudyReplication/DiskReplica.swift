@@ -6,6 +6,7 @@ import UnderstudyDelta
 import UnderstudyFileSystem
 import UnderstudySession
 import UnderstudyState
+import UnderstudySupport
 import UnderstudyWire
 
 extension IncomingFile: ReplicaIncomingFile {}
@@ -83,8 +84,16 @@ final class DiskReplica: ReplicaFiles {
         return try writer().beginFile(header)
     }
 
-    func commit(_ file: IncomingFile, expectedHash: [UInt8]) throws {
-        try writer().commit(file, expectedHash: expectedHash)
+    /// A commit that fills the batch waits for the batch before it to be made durable: that one goes to a thread of
+    /// its own, like `makeDurable`. The others are quick and stay where they are.
+    func commit(_ file: IncomingFile, expectedHash: [UInt8]) async throws {
+        let replica = try writer()
+        if replica.commitFillsBatch(file) {
+            nonisolated(unsafe) let (replica, file) = (replica, file)
+            try await onThread { try replica.commit(file, expectedHash: expectedHash) }
+        } else {
+            try replica.commit(file, expectedHash: expectedHash)
+        }
         if context.relay != nil { touched.insert(file.header.path) }
     }
 
@@ -113,7 +122,16 @@ final class DiskReplica: ReplicaFiles {
         replica.removePartials(paths)
     }
 
-    func makeDurable(removingPartials partials: [String]) throws -> (filesApplied: Int64, bytesWritten: Int64) {
+    /// On a thread of its own (`syncfs` can take seconds on a busy disk); the step runner awaits it, so nothing
+    /// else touches this replica meanwhile.
+    func makeDurable(removingPartials partials: [String]) async throws -> (filesApplied: Int64, bytesWritten: Int64) {
+        nonisolated(unsafe) let replica = self
+        return try await onThread { try replica.makeDurableNow(removingPartials: partials) }
+    }
+
+    private func makeDurableNow(
+        removingPartials partials: [String]
+    ) throws -> (filesApplied: Int64, bytesWritten: Int64) {
         let replica = try writer()
         try replica.makeDurable()
         storeKeptVersions(context.archiving.history)

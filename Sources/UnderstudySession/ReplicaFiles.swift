@@ -15,7 +15,7 @@ package protocol ReplicaFiles: AnyObject {
     func apply(_ operation: SyncOperation) throws
     func beginFile(_ header: FileHeader) throws -> Incoming
     /// Checks the received file against the primary's hash, then puts it under its name.
-    func commit(_ file: Incoming, expectedHash: [UInt8]) throws
+    func commit(_ file: Incoming, expectedHash: [UInt8]) async throws
     /// Keeps a zstd dictionary (`compressed` as it came over the wire) for the files of this connection that name it.
     func addDictionary(id: UInt32, compressed: UnsafeRawBufferPointer) throws
     /// The signature of a replica file, the basis of a delta.
@@ -23,7 +23,9 @@ package protocol ReplicaFiles: AnyObject {
     /// Removes the partial copies left over (after what was received moments ago is written).
     func removePartials(_ paths: [String]) throws
     /// Makes every step taken durable and removes the partial copies; returns the files applied and bytes written.
-    func makeDurable(removingPartials: [String]) throws -> (filesApplied: Int64, bytesWritten: Int64)
+    /// Asynchronous: on disk this waits for `syncfs`, which a busy disk can make last seconds, so it must not hold a
+    /// thread of the cooperative pool (two on a two-core machine) that every other task of the daemon needs.
+    func makeDurable(removingPartials: [String]) async throws -> (filesApplied: Int64, bytesWritten: Int64)
     /// What the primary is told of a step that failed with `error`.
     func wireCode(for error: any Error) -> WireErrorCode
     /// The path `error` names, when it names one.

@@ -68,7 +68,7 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
             guard let file = current else { return [] }
             current = nil
             do {
-                try files.commit(file, expectedHash: hash)
+                try await files.commit(file, expectedHash: hash)
             } catch {
                 return fail(path, error, &machine)
             }
@@ -84,7 +84,7 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
             }
             return machine.signatureComputed(path: path, signature)
         case .makeDurable(let partials):
-            let (filesApplied, bytesWritten) = try files.makeDurable(removingPartials: partials)
+            let (filesApplied, bytesWritten) = try await files.makeDurable(removingPartials: partials)
             return machine.madeDurable(filesApplied: filesApplied, bytesWritten: bytesWritten)
         case .saveResumePoint(let point):
             try host.saveResumePoint(point)

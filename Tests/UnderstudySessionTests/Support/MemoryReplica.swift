@@ -38,7 +38,7 @@ final class MemoryReplica: ReplicaFiles {
 
     func beginFile(_ header: FileHeader) throws -> Incoming { Incoming(header) }
 
-    func commit(_ file: Incoming, expectedHash: [UInt8]) throws {
+    func commit(_ file: Incoming, expectedHash: [UInt8]) async throws {
         let path = file.header.path
         var content = file.bytes
         if file.header.basis != .none {
@@ -64,7 +64,7 @@ final class MemoryReplica: ReplicaFiles {
 
     func addDictionary(id: UInt32, compressed: UnsafeRawBufferPointer) throws { dictionaries.append(id) }
 
-    func makeDurable(removingPartials: [String]) throws -> (filesApplied: Int64, bytesWritten: Int64) {
+    func makeDurable(removingPartials: [String]) async throws -> (filesApplied: Int64, bytesWritten: Int64) {
         durable = tree
         return (applied, 0)
     }
