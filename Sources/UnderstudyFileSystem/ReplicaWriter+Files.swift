@@ -15,7 +15,11 @@ extension ReplicaWriter {
     /// Whether committing `file` fills the batch, so that `commit` hands it to the flusher after waiting for the
     /// batch before it: a wait for `syncfs` that the caller may want off the cooperative pool.
     public func commitFillsBatch(_ file: IncomingFile) -> Bool {
-        pending.count + 1 >= options.batchFiles || pendingBytes + file.header.size >= options.batchBytes
+        batchIsFull(files: pending.count + 1, bytes: pendingBytes + file.header.size)
+    }
+
+    private func batchIsFull(files: Int, bytes: Int64) -> Bool {
+        files >= options.batchFiles || bytes >= options.batchBytes
     }
 
     /// Verifies and queues a received file; flushes when the batch is full.
@@ -33,7 +37,7 @@ extension ReplicaWriter {
                 size: file.header.size, partialToRemove: file.partialToRemove, signature: file.signature))
         pendingBytes += file.header.size
         bytesWritten += file.bytesWritten
-        if pending.count >= options.batchFiles || pendingBytes >= options.batchBytes {
+        if batchIsFull(files: pending.count, bytes: pendingBytes) {
             try submitPending()
         }
     }
