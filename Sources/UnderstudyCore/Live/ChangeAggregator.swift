@@ -17,8 +17,10 @@ public struct ChangeAggregator: Sendable {
         public var openWriteQuiet: Double
         public var openWriteMax: Double
 
+        /// The group's defaults (`quiet_delay`, `max_delay`).
         public static let `default` = Configuration(
-            quietDelay: 0.01, maxDelay: 0.02, openWriteQuiet: 1, openWriteMax: 10)
+            quietDelay: GroupConfiguration.defaultQuietDelay.seconds,
+            maxDelay: GroupConfiguration.defaultMaxDelay.seconds, openWriteQuiet: 1, openWriteMax: 10)
 
         public init(quietDelay: Double, maxDelay: Double, openWriteQuiet: Double = 1, openWriteMax: Double = 10) {
             self.quietDelay = quietDelay
