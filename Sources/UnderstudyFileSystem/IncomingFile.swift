@@ -89,7 +89,7 @@ public final class IncomingFile {
 
     /// Feeds one chunk from the wire: zstd-compressed, or the payload's bytes as they are (`compressed` false).
     /// The compressed chunks of a file form one zstd stream, which the stored ones do not interrupt.
-    public func receive(_ chunk: UnsafeRawBufferPointer, compressed: Bool = true) throws(FileSystemError) {
+    public func receive(_ chunk: UnsafeRawBufferPointer, compressed: Bool) throws(FileSystemError) {
         do {
             guard compressed else {
                 try payload(chunk)

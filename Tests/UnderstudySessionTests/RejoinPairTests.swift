@@ -1,3 +1,4 @@
+import NIOCore
 import Testing
 import UnderstudyCore
 import UnderstudySession
@@ -104,6 +105,13 @@ import UnderstudyWire
         let kept = machine.kept()
         #expect(kept.suffix(2) == [.send(.conflictStored(path: Self.copy.path)), .flush])
         #expect(machine.isFinished)
+    }
+
+    @Test func aCopysChunks_arePassedOn_sayingWhetherTheyAreCompressed() {
+        var (machine, _) = ConflictCopyMachine.begin(header: Self.copy, reason: "changed-on-both")
+        let chunk = ByteBuffer(bytes: [1, 2])
+        #expect(machine.receive(.fileChunk(chunk)) == [.receive(chunk, compressed: true)])
+        #expect(machine.receive(.fileChunkStored(chunk)) == [.receive(chunk, compressed: false)])
     }
 
     @Test func aCopyThatCannotBeKept_isReportedToThePeer_unlessAnEarlierAttemptLeftItInPlace() {

@@ -28,7 +28,7 @@ struct ReplicaWriterSignatureTests {
                 try compressor.compress(piece, mode: offset == all.count ? .end : .flush) {
                     compressed.append(contentsOf: $0)
                 }
-                try compressed.withUnsafeBytes { try file.receive($0) }
+                try compressed.withUnsafeBytes { try file.receive($0, compressed: true) }
             }
         }
         try writer.commit(file, expectedHash: Array(SHA256.hash(data: content)))

@@ -55,7 +55,7 @@ struct ReplicaWriterTests {
         try [UInt8]("new".utf8).withUnsafeBytes {
             try compressor.compress($0, mode: .end) { compressed.append(contentsOf: $0) }
         }
-        try compressed.withUnsafeBytes { try file.receive($0) }
+        try compressed.withUnsafeBytes { try file.receive($0, compressed: true) }
         #expect(throws: FileSystemError.self) {
             try writer.commit(file, expectedHash: [UInt8](repeating: 0, count: 32))
         }
