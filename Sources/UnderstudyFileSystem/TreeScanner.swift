@@ -6,7 +6,8 @@ import UnderstudyState
 
 /// A stat walk of one share: every entry the share's filter keeps, with content hashes reused from the file
 /// index where the file is provably unchanged (same size, mtime, ctime and inode), so a restart with nothing
-/// changed costs a walk, not a rehash. Symlinks are recorded as links and never followed.
+/// changed costs a walk, not a rehash. The index is asked a directory at a time, as the walk enters it. Symlinks
+/// are recorded as links and never followed.
 public struct TreeScanner {
     public struct Result: Sendable {
         /// Sorted by path; the root is the entry with path "".
@@ -20,9 +21,9 @@ public struct TreeScanner {
     }
 
     public let filter: PathFilter
-    public let index: [String: FileIndexRecord]
+    public let index: any FileIndexLookup
 
-    public init(filter: PathFilter, index: [String: FileIndexRecord] = [:]) {
+    public init(filter: PathFilter, index: any FileIndexLookup = FileIndexSnapshot()) {
         self.filter = filter
         self.index = index
     }
@@ -59,7 +60,9 @@ public struct TreeScanner {
                     continue  // gone, or no longer a directory: the scope of that change covers it
                 }
                 defer { close(parent) }
-                let child = try visit(parent, String(RelativePath.name(item.path)), path: item.path, into: &result)
+                let child = try visit(
+                    parent, String(RelativePath.name(item.path)), path: item.path,
+                    known: index.record(at: item.path), into: &result)
                 if let child {
                     if item.recursive { pending.append((item.path, child)) } else { close(child) }
                 }
@@ -97,6 +100,7 @@ public struct TreeScanner {
                 throw .errno("read directory", directoryPath)
             }
             defer { closedir(stream) }
+            let known = index.records(inDirectory: directoryPath)
             while let dirent = readdir(stream) {
                 let rawName = withUnsafeBytes(of: dirent.pointee.d_name) { raw in
                     Array(raw.prefix(while: { $0 != 0 }))
@@ -117,15 +121,17 @@ public struct TreeScanner {
                     try noteReserved(name: name, directory: directoryPath, fd: fd, into: &result)
                     continue
                 }
-                if let child = try visit(fd, name, path: path, into: &result) { pending.append((path, child)) }
+                if let child = try visit(fd, name, path: path, known: known[path], into: &result) {
+                    pending.append((path, child))
+                }
             }
         }
     }
 
-    /// Records the entry `name` of the directory `fd` if the filter keeps it; for a directory, returns an open
-    /// descriptor of it (the caller walks or closes it).
+    /// Records the entry `name` of the directory `fd` if the filter keeps it, `known` being the index's record of
+    /// it; for a directory, returns an open descriptor of it (the caller walks or closes it).
     private func visit(
-        _ fd: Int32, _ name: String, path: String, into result: inout Result
+        _ fd: Int32, _ name: String, path: String, known: FileIndexRecord?, into result: inout Result
     ) throws(FileSystemError) -> Int32? {
         let status: FileStatus
         do {
@@ -164,13 +170,13 @@ public struct TreeScanner {
                 ManifestEntry(
                     path: path, kind: .file, size: status.size, attributes: status.attributes,
                     inode: status.inode, linkCount: status.linkCount,
-                    contentHash: knownHash(path, status)))
+                    contentHash: knownHash(known, status)))
         }
         return nil
     }
 
-    private func knownHash(_ path: String, _ status: FileStatus) -> [UInt8]? {
-        guard let record = index[path], record.size == status.size, record.inode == status.inode,
+    private func knownHash(_ known: FileIndexRecord?, _ status: FileStatus) -> [UInt8]? {
+        guard let record = known, record.size == status.size, record.inode == status.inode,
             record.mtimeSeconds == status.attributes.mtimeSeconds,
             record.mtimeNanoseconds == Int32(status.attributes.mtimeNanoseconds),
             record.ctimeSeconds == status.ctimeSeconds, record.ctimeNanoseconds == status.ctimeNanoseconds

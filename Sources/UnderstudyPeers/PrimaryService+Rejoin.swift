@@ -30,7 +30,7 @@ extension PrimaryService {
         }
         let path = context.localPath
         let filter = context.share.filter
-        let index = context.index.snapshot
+        let index = context.index
         let scan = try await onThread {
             try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: path, create: false))
         }

@@ -402,7 +402,7 @@ struct StandbyGroupService: Service, Sendable {
             cluster: node.configuration.cluster, share: context.key, node: node.name)
         do {
             let verdict = try ReplicaAdoption.check(context.localPath, identity: identity) {
-                (try? context.database.fileIndex(share: context.key).keys.prefix(20).map { $0 }) ?? []
+                (try? context.database.fileIndexPaths(share: context.key, limit: 20)) ?? []
             }
             switch verdict {
             case .adopted:

@@ -11,7 +11,7 @@ package enum RejoinBase {
     @discardableResult
     package static func record(_ context: ShareContext, epoch: UInt64, at time: Double) throws -> Int {
         let share = try ShareDirectory(path: context.localPath, create: true)
-        let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(share)
+        let scan = try TreeScanner(filter: context.share.filter, index: context.index).scan(share)
         try context.database.saveRejoinBase(
             share: context.key, epoch: epoch, files: scan.entries.count,
             manifest: try ManifestTransfer.blob(scan.entries), at: time)

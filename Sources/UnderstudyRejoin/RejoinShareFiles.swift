@@ -27,7 +27,7 @@ final class RejoinShareFiles: RejoinFiles {
     func scanLocal() async throws -> RejoinScan {
         let root = context.localPath
         let filter = context.share.filter
-        let index = context.index.snapshot
+        let index = context.index
         let scanned = try await onThread {
             try TreeScanner(filter: filter, index: index).scan(try ShareDirectory(path: root, create: true))
         }

@@ -18,7 +18,7 @@ package final class DictionaryTrainer: Service, Sendable {
     /// on without one meanwhile.
     package func dictionary(for context: ShareContext) -> SmallFileDictionary? {
         let (dictionary, train) = context.dictionarySlot.current(
-            now: context.now(), files: context.index.snapshot.count)
+            now: context.now(), files: context.index.fileCount)
         if train { continuation.yield(context) }
         return dictionary
     }

@@ -41,7 +41,7 @@ final class DiskReplica: ReplicaFiles {
     /// Walks the replica within the scope and opens its writer (removing our leftover temporaries on the way).
     func describe(_ scope: SyncScope) throws -> (entries: [ManifestEntry], partials: [String: Int64]) {
         let share = try ShareDirectory(path: context.localPath, create: true)
-        let scan = try TreeScanner(filter: context.share.filter, index: context.index.snapshot).scan(
+        let scan = try TreeScanner(filter: context.share.filter, index: context.index).scan(
             share, scope: scope.paths ?? [ScopedPath("", recursive: true)])
         var options = ReplicaWriter.Options(applyOwnership: applyOwnership)
         options.history = context.archiving.history

@@ -63,7 +63,7 @@ package struct PrimaryShareSync {
         let started = context.now()
         let sourcePath = context.localPath
         let filter = context.share.filter
-        let indexSnapshot = context.index.snapshot
+        let index = context.index
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
         var machine = try PrimarySyncMachine(scope: scope, base: base, verify: verify)
         let kind = scope.paths == nil ? "full comparison" : "live sync"
@@ -81,7 +81,7 @@ package struct PrimaryShareSync {
                 // directory.
                 group.addTask {
                     let share = try ShareDirectory(path: sourcePath, create: false)
-                    return .scanned(try TreeScanner(filter: filter, index: indexSnapshot).scan(share, scope: scanScope))
+                    return .scanned(try TreeScanner(filter: filter, index: index).scan(share, scope: scanScope))
                 }
                 var queue: ArraySlice<PrimarySyncMachine.Action> = []
                 var outgoing: [PrimarySyncMachine.Action] = []
@@ -188,18 +188,12 @@ package struct PrimaryShareSync {
         // Names the standby's file system cannot store stay out of the plan: sending them again cannot help.
         let planning = SourcePlanning(
             planner: planner, unusable: context.unusablePaths.all, refusedRenames: context.refusedRenames.all)
-        // A renamed file's hash from the index entry of the same inode under its old name (built when first asked).
-        let index = context.index.snapshot
-        var byInode: [UInt64: FileIndexRecord]?
+        // A renamed file's hash from the index entry of the same inode under its old name.
+        let index = context.index
         let result = planning.plan(
             source: scan.entries, replica: replica, partials: partials, digests: digests,
             indexedHash: { entry in
-                if byInode == nil {
-                    var table: [UInt64: FileIndexRecord] = [:]
-                    for record in index.values where record.contentHash != nil { table[record.inode] = record }
-                    byInode = table
-                }
-                guard let record = byInode?[entry.inode], record.size == entry.size,
+                guard let record = index.hashedRecord(inode: entry.inode), record.size == entry.size,
                     record.mtimeSeconds == entry.attributes.mtimeSeconds,
                     record.mtimeNanoseconds == Int32(entry.attributes.mtimeNanoseconds)
                 else { return nil }

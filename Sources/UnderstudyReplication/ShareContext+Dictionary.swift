@@ -6,15 +6,20 @@ extension ShareContext {
     /// `DictionaryTrainer` on a thread of its own.
     func trainDictionary() {
         var trained: SmallFileDictionary?
-        let files = index.snapshot
-        guard files.count >= SmallFileDictionary.minimumSamples else {
+        let files = index.fileCount
+        guard files >= SmallFileDictionary.minimumSamples else {
             // A replica still filling (or not there yet): tried again once it has twice as many files.
-            dictionarySlot.tooFew(files: files.count, at: now())
+            dictionarySlot.tooFew(files: files, at: now())
             return
         }
         do {
             let share = try ShareDirectory(path: localPath, create: false)
-            switch try SmallFileDictionary.train(share: share, index: files, level: Int32(group.offsiteCompression)) {
+            switch try SmallFileDictionary.train(
+                share: share,
+                candidates: index.samplePaths(
+                    sizes: SmallFileDictionary.sampleSizes, count: SmallFileDictionary.maximumSamples),
+                level: Int32(group.offsiteCompression))
+            {
             case .trained(let dictionary):
                 trained = dictionary
                 logger.info(
@@ -26,18 +31,18 @@ extension ShareContext {
                 )
                 if samples < SmallFileDictionary.maximumSamples {
                     // Few samples, perhaps from a replica still filling: tried again once there are twice as many files.
-                    dictionarySlot.tooFew(files: files.count, at: now())
+                    dictionarySlot.tooFew(files: files, at: now())
                     return
                 }
             case .tooFewSamples(let count):
                 logger.debug("\(key): no compression dictionary yet: only \(count) small files to train on")
-                dictionarySlot.tooFew(files: files.count, at: now())
+                dictionarySlot.tooFew(files: files, at: now())
                 return
             }
         } catch {
             // Tried again once the share has twice as many files (at first the replica may not even exist yet).
             logger.warning("\(key): could not train a compression dictionary for the off-site node: \(error)")
-            dictionarySlot.tooFew(files: files.count, at: now())
+            dictionarySlot.tooFew(files: files, at: now())
             return
         }
         dictionarySlot.finished(trained, at: now())

@@ -40,20 +40,18 @@ package struct SmallFileDictionary: Sendable {
         case tooFewSamples(Int)
     }
 
-    /// Trains on the share's small files that the index knows (an even spread of them by path), reading them from
-    /// `share`; one in five is held out to measure the savings. Files that cannot be read are passed over.
-    package static func train(
-        share: ShareDirectory, index: [String: FileIndexRecord], level: Int32
-    ) throws -> Training {
-        let candidates = index.values
-            .filter { (minimumSampleSize...maximumFileSize).contains($0.size) }
-            .map(\.path).sorted()
-        let stride = max(1, candidates.count / maximumSamples)
+    /// The sizes of the files worth a sample.
+    package static let sampleSizes = minimumSampleSize...maximumFileSize
+
+    /// Trains on `candidates`, paths of small files (an even spread of the share's by path: `ShareIndex.samplePaths`),
+    /// reading them from `share`; one in five is held out to measure the savings. Files that cannot be read are
+    /// passed over.
+    package static func train(share: ShareDirectory, candidates: [String], level: Int32) throws -> Training {
         var training: [UInt8] = []
         var sizes: [Int] = []
         var heldOut: [[UInt8]] = []
         var read = 0
-        for (position, path) in candidates.enumerated() where position % stride == 0 {
+        for path in candidates {
             guard read < maximumSampleBytes, sizes.count + heldOut.count < maximumSamples else { break }
             guard let content = readWhole(share, path) else { continue }
             read += content.count

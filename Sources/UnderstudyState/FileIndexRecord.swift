@@ -27,4 +27,13 @@ public struct FileIndexRecord: Sendable, Equatable, Codable {
         self.inode = inode
         self.contentHash = contentHash
     }
+
+    /// The directory the file is in: "" at the share's root.
+    public var directory: String { Self.directory(of: path) }
+
+    /// The directory part of a share-relative path: "" for a file at the root.
+    public static func directory(of path: String) -> String {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+        return String(path[..<slash])
+    }
 }

@@ -2,49 +2,149 @@ import Foundation
 import GRDB
 
 extension StateDatabase {
-    /// Every file index record of `share`, keyed by path.
+    static let fileIndexColumns = "path, size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash"
+
+    /// Every file index record of `share`, keyed by path: the whole index in memory, for tests and diagnostics; the
+    /// daemon reads it a directory or a path at a time.
     public func fileIndex(share: String) throws -> [String: FileIndexRecord] {
         try reading("read the file index of \(share) from") { db in
             var records: [String: FileIndexRecord] = [:]
             let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT path, size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash
-                    FROM file_index WHERE share = ?
-                    """,
-                arguments: [share])
+                db, sql: "SELECT \(Self.fileIndexColumns) FROM file_index WHERE share = ?", arguments: [share])
             while let row = try rows.next() {
-                let hash: Data? = row[7]
-                let record = FileIndexRecord(
-                    path: row[0], size: row[1],
-                    mtimeSeconds: row[2], mtimeNanoseconds: row[3],
-                    ctimeSeconds: row[4], ctimeNanoseconds: row[5],
-                    inode: UInt64(bitPattern: row[6] as Int64),
-                    contentHash: hash.map { [UInt8]($0) })
+                let record = Self.fileIndexRecord(row)
                 records[record.path] = record
             }
             return records
         }
     }
 
-    /// Inserts or updates `records` of `share`, all in one transaction.
-    public func upsertFileIndex(share: String, _ records: [FileIndexRecord]) throws {
+    /// The record of `path`, or nil.
+    public func fileIndexRecord(share: String, path: String) throws -> FileIndexRecord? {
+        try reading("read the file index of \(share) from") { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(Self.fileIndexColumns) FROM file_index WHERE share = ? AND path = ?",
+                arguments: [share, path]
+            ).map(Self.fileIndexRecord)
+        }
+    }
+
+    /// The records of the files directly inside `directory` ("" for the share's root).
+    public func fileIndexRecords(share: String, directory: String) throws -> [FileIndexRecord] {
+        try reading("read the file index of \(share) from") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.fileIndexColumns) FROM file_index WHERE share = ? AND directory = ?",
+                arguments: [share, directory]
+            ).map(Self.fileIndexRecord)
+        }
+    }
+
+    /// The records that name inode `inode` and hold a content hash.
+    public func fileIndexRecords(share: String, inode: UInt64) throws -> [FileIndexRecord] {
+        try reading("read the file index of \(share) from") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.fileIndexColumns) FROM file_index
+                    WHERE share = ? AND inode = ? AND content_hash IS NOT NULL
+                    """,
+                arguments: [share, Int64(bitPattern: inode)]
+            ).map(Self.fileIndexRecord)
+        }
+    }
+
+    /// How many files `share`'s index lists, and their bytes.
+    public func fileIndexTotals(share: String) throws -> FileIndexTotals {
+        try reading("count the file index of \(share) in") { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT count(*), coalesce(sum(size), 0) FROM file_index WHERE share = ?", arguments: [share])
+            return FileIndexTotals(files: row?[0] ?? 0, bytes: row?[1] ?? 0)
+        }
+    }
+
+    /// Up to `limit` paths of `share`'s index, in path order.
+    public func fileIndexPaths(share: String, limit: Int) throws -> [String] {
+        try reading("read the file index of \(share) from") { db in
+            try String.fetchAll(
+                db, sql: "SELECT path FROM file_index WHERE share = ? ORDER BY path LIMIT ?", arguments: [share, limit])
+        }
+    }
+
+    /// At most `count` paths of files whose size is in `sizes`, spread evenly over all such files in path order.
+    public func fileIndexPaths(share: String, sizes: ClosedRange<Int64>, spreadOver count: Int) throws -> [String] {
+        try reading("read the file index of \(share) from") { db in
+            let matching =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM file_index WHERE share = ? AND size BETWEEN ? AND ?",
+                    arguments: [share, sizes.lowerBound, sizes.upperBound]) ?? 0
+            let stride = max(1, matching / max(1, count))
+            return try String.fetchAll(
+                db,
+                sql: """
+                    SELECT path FROM (
+                        SELECT path, row_number() OVER (ORDER BY path) - 1 AS position FROM file_index
+                        WHERE share = ? AND size BETWEEN ? AND ?
+                    ) WHERE position % ? = 0 ORDER BY path LIMIT ?
+                    """,
+                arguments: [share, sizes.lowerBound, sizes.upperBound, stride, count])
+        }
+    }
+
+    /// The paths of `share`'s index that are not in `present`.
+    public func fileIndexPaths(share: String, absentFrom present: Set<String>) throws -> [String] {
+        try reading("read the file index of \(share) from") { db in
+            var absent: [String] = []
+            let paths = try String.fetchCursor(
+                db, sql: "SELECT path FROM file_index WHERE share = ?", arguments: [share])
+            while let path = try paths.next() {
+                if !present.contains(path) { absent.append(path) }
+            }
+            return absent
+        }
+    }
+
+    /// Inserts or updates `records` of `share`, all in one transaction; returns how that changed the totals.
+    @discardableResult
+    public func upsertFileIndex(share: String, _ records: [FileIndexRecord]) throws -> FileIndexTotals {
         try validate(records)
-        try writing("update the file index of \(share) in") { db in
+        return try writing("update the file index of \(share) in") { db in
             try Self.insert(records, share: share, db)
         }
     }
 
-    /// Removes the records of `paths` from `share`'s index, in one transaction; unknown paths are
-    /// ignored.
-    public func removeFromFileIndex(share: String, paths: [String]) throws {
+    /// Removes the records of `paths` from `share`'s index, in one transaction; unknown paths are ignored. With
+    /// `andBelow`, everything under each path goes too (a removed directory). Returns how that changed the totals.
+    @discardableResult
+    public func removeFromFileIndex(share: String, paths: [String], andBelow: Bool = false) throws -> FileIndexTotals {
         try writing("remove entries from the file index of \(share) in") { db in
-            let statement = try db.makeStatement(sql: "DELETE FROM file_index WHERE share = ? AND path = ?")
-            let signatures = try db.makeStatement(sql: "DELETE FROM file_signature WHERE share = ? AND path = ?")
+            var change = FileIndexTotals()
+            let exact = "share = ? AND path = ?"
+            let below = "share = ? AND path > ? AND path < ?"
+            let count = try db.makeStatement(
+                sql: "SELECT count(*), coalesce(sum(size), 0) FROM file_index WHERE \(exact)")
+            let delete = try db.makeStatement(sql: "DELETE FROM file_index WHERE \(exact)")
+            let signatures = try db.makeStatement(sql: "DELETE FROM file_signature WHERE \(exact)")
+            let countBelow = try db.makeStatement(
+                sql: "SELECT count(*), coalesce(sum(size), 0) FROM file_index WHERE \(below)")
+            let deleteBelow = try db.makeStatement(sql: "DELETE FROM file_index WHERE \(below)")
+            let signaturesBelow = try db.makeStatement(sql: "DELETE FROM file_signature WHERE \(below)")
             for path in paths {
-                try statement.execute(arguments: [share, path])
-                try signatures.execute(arguments: [share, path])
+                var steps = [(count, delete, signatures, StatementArguments([share, path]))]
+                if andBelow {
+                    // Everything from "path/" up to (not including) "path0": '0' follows '/' in byte order.
+                    let range =
+                        path.isEmpty ? StatementArguments([share, "", "\u{10FFFF}"]) : [share, path + "/", path + "0"]
+                    steps.append((countBelow, deleteBelow, signaturesBelow, range))
+                }
+                for (counting, deleting, unsigning, arguments) in steps {
+                    if let row = try Row.fetchOne(counting, arguments: arguments) {
+                        change = change + FileIndexTotals(files: -(row[0] as Int), bytes: -(row[1] as Int64))
+                    }
+                    try deleting.execute(arguments: arguments)
+                    try unsigning.execute(arguments: arguments)
+                }
             }
+            return change
         }
     }
 
@@ -54,7 +154,7 @@ extension StateDatabase {
         try validate(records)
         try writing("replace the file index of \(share) in") { db in
             try db.execute(sql: "DELETE FROM file_index WHERE share = ?", arguments: [share])
-            try Self.insert(records, share: share, db)
+            _ = try Self.insert(records, share: share, db)
             try db.execute(
                 sql: """
                     DELETE FROM file_signature WHERE share = ?
@@ -62,6 +162,16 @@ extension StateDatabase {
                     """,
                 arguments: [share, share])
         }
+    }
+
+    static func fileIndexRecord(_ row: Row) -> FileIndexRecord {
+        let hash: Data? = row[7]
+        return FileIndexRecord(
+            path: row[0], size: row[1],
+            mtimeSeconds: row[2], mtimeNanoseconds: row[3],
+            ctimeSeconds: row[4], ctimeNanoseconds: row[5],
+            inode: UInt64(bitPattern: row[6] as Int64),
+            contentHash: hash.map { [UInt8]($0) })
     }
 
     /// Checked before the transaction so a bad record names itself instead of surfacing as an
@@ -78,28 +188,35 @@ extension StateDatabase {
         }
     }
 
-    private static func insert(_ records: [FileIndexRecord], share: String, _ db: Database) throws {
-        // One prepared statement for the whole batch: parsing the SQL once is what keeps tens of
-        // thousands of rows fast.
+    private static func insert(_ records: [FileIndexRecord], share: String, _ db: Database) throws -> FileIndexTotals {
+        // Prepared statements for the whole batch: parsing the SQL once is what keeps tens of thousands of rows fast.
+        let before = try db.makeStatement(sql: "SELECT size FROM file_index WHERE share = ? AND path = ?")
         let statement = try db.makeStatement(
             sql: """
                 INSERT INTO file_index
-                    (share, path, size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (share, path, directory, size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (share, path) DO UPDATE SET
                     size = excluded.size,
                     mtime_s = excluded.mtime_s, mtime_ns = excluded.mtime_ns,
                     ctime_s = excluded.ctime_s, ctime_ns = excluded.ctime_ns,
                     inode = excluded.inode, content_hash = excluded.content_hash
                 """)
+        var change = FileIndexTotals()
         for record in records {
+            if let size = try Int64.fetchOne(before, arguments: [share, record.path]) {
+                change.bytes += record.size - size
+            } else {
+                change = change + FileIndexTotals(files: 1, bytes: record.size)
+            }
             try statement.execute(arguments: [
-                share, record.path, record.size,
+                share, record.path, record.directory, record.size,
                 record.mtimeSeconds, record.mtimeNanoseconds,
                 record.ctimeSeconds, record.ctimeNanoseconds,
                 Int64(bitPattern: record.inode),
                 record.contentHash.map { Data($0) },
             ])
         }
+        return change
     }
 }

@@ -208,5 +208,16 @@ struct StateSchema: Sendable {
                     UNIQUE (share, path)
                 );
                 """),
+        Migration(
+            identifier: "v7-file-index-by-directory-and-inode",
+            sql: """
+                -- The index stays on disk and is read a directory at a time by a scan, and by inode for a rename: each
+                -- row names its directory ('' for the share's root). rtrim(path, <every character of path but '/'>)
+                -- leaves the path up to its last '/'.
+                ALTER TABLE file_index ADD COLUMN directory TEXT NOT NULL DEFAULT '';
+                UPDATE file_index SET directory = rtrim(rtrim(path, replace(path, '/', '')), '/');
+                CREATE INDEX file_index_by_directory ON file_index (share, directory);
+                CREATE INDEX file_index_by_inode ON file_index (share, inode);
+                """),
     ])
 }

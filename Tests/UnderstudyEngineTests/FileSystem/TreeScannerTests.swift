@@ -85,10 +85,10 @@ struct TreeScannerTests {
             path: "f", size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
             mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
             ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash)
-        let scanned = try TreeScanner(filter: PathFilter(), index: ["f": record]).scan(share)
+        let scanned = try TreeScanner(filter: PathFilter(), index: FileIndexSnapshot([record])).scan(share)
         #expect(scanned.entries.first { $0.path == "f" }?.contentHash == hash)
         chmod(root + "/f", 0o600)  // changes ctime only
-        let rescanned = try TreeScanner(filter: PathFilter(), index: ["f": record]).scan(share)
+        let rescanned = try TreeScanner(filter: PathFilter(), index: FileIndexSnapshot([record])).scan(share)
         #expect(rescanned.entries.first { $0.path == "f" }?.contentHash == nil)
     }
 }

@@ -6,27 +6,24 @@ import UnderstudyState
 @testable import UnderstudyReplication
 
 @Suite struct SmallFileDictionaryTests {
-    /// A tree of `count` files made by `content`, and the index that knows them.
+    /// A tree of `count` files made by `content`, and their paths.
     static func share(
         _ label: String, count: Int, content: (Int) -> [UInt8]
-    ) throws -> (String, ShareDirectory, [String: FileIndexRecord]) {
+    ) throws -> (String, ShareDirectory, [String]) {
         let root = TestTree.makeTemporaryDirectory(label)
-        var index: [String: FileIndexRecord] = [:]
+        var paths: [String] = []
         for number in 0..<count {
             let path = "etc/f\(number).conf"
-            let bytes = content(number)
-            TestTree.write(root, path, bytes)
-            index[path] = FileIndexRecord(
-                path: path, size: Int64(bytes.count), mtimeSeconds: 0, mtimeNanoseconds: 0, ctimeSeconds: 0,
-                ctimeNanoseconds: 0, inode: UInt64(number), contentHash: nil)
+            TestTree.write(root, path, content(number))
+            paths.append(path)
         }
-        return (root, try ShareDirectory(path: root, create: false), index)
+        return (root, try ShareDirectory(path: root, create: false), paths.sorted())
     }
 
     @Test func smallFilesOfOneKind_trainADictionaryThatPays() throws {
-        let (root, share, index) = try Self.share("dict-pays", count: 300) { ZstdDictionaryTests.sample($0) }
+        let (root, share, paths) = try Self.share("dict-pays", count: 300) { ZstdDictionaryTests.sample($0) }
         defer { TestTree.remove(root) }
-        guard case .trained(let dictionary) = try SmallFileDictionary.train(share: share, index: index, level: 3)
+        guard case .trained(let dictionary) = try SmallFileDictionary.train(share: share, candidates: paths, level: 3)
         else {
             Issue.record("no dictionary for 300 files of one kind")
             return
@@ -37,11 +34,11 @@ import UnderstudyState
     }
 
     @Test func randomData_trainsNoDictionary_becauseItDoesNotPay() throws {
-        let (root, share, index) = try Self.share("dict-random", count: 300) {
+        let (root, share, paths) = try Self.share("dict-random", count: 300) {
             TestTree.randomBytes(2000 + $0 * 7, seed: UInt64($0))
         }
         defer { TestTree.remove(root) }
-        let training = try SmallFileDictionary.train(share: share, index: index, level: 3)
+        let training = try SmallFileDictionary.train(share: share, candidates: paths, level: 3)
         guard case .doesNotPay(let savings, _) = training else {
             Issue.record("random data should not pay: \(training)")
             return
@@ -50,9 +47,9 @@ import UnderstudyState
     }
 
     @Test func aFewFiles_areTooFewToTrainOn() throws {
-        let (root, share, index) = try Self.share("dict-few", count: 20) { ZstdDictionaryTests.sample($0) }
+        let (root, share, paths) = try Self.share("dict-few", count: 20) { ZstdDictionaryTests.sample($0) }
         defer { TestTree.remove(root) }
-        guard case .tooFewSamples(20) = try SmallFileDictionary.train(share: share, index: index, level: 3) else {
+        guard case .tooFewSamples(20) = try SmallFileDictionary.train(share: share, candidates: paths, level: 3) else {
             Issue.record("20 files are too few")
             return
         }
