@@ -111,7 +111,7 @@ let package = Package(
             name: "UnderstudyReplication",
             dependencies: modules(
                 "Core", "Wire", "Support", "State", "Delta", "Session", "Transport", "FileSystem", "ChangeCapture")
-                + libraries("NIOCore", "NIOConcurrencyHelpers", "Crypto", "Logging", "ServiceLifecycle")
+                + ["CLinux"] + libraries("NIOCore", "NIOConcurrencyHelpers", "Crypto", "Logging", "ServiceLifecycle")
         ),
         // Archives of replicas and the history of every file: taking, pruning, restoring, the trash.
         .target(

@@ -261,6 +261,15 @@ public final class ReplicaWriter {
         return (committedRecords, removedPaths, renamedPaths)
     }
 
+    /// The records of the files made durable since the last call, once there are `atLeast` of them and no removal or
+    /// rename waits to go into the index before them (`takeIndexChanges` keeps that order); else nothing. A first
+    /// sync's records so reach the index in parts, as its batches are made durable.
+    public func takeDurableRecords(atLeast: Int) -> [FileIndexRecord] {
+        guard committedRecords.count >= atLeast, removedPaths.isEmpty, renamedPaths.isEmpty else { return [] }
+        defer { committedRecords.removeAll() }
+        return committedRecords
+    }
+
     /// Block signatures of the large files made durable since the last call, with the stat they describe.
     public func takeSignatures() -> [FileSignatureRecord] {
         defer { committedSignatures.removeAll() }

@@ -95,6 +95,8 @@ final class DiskReplica: ReplicaFiles {
             try replica.commit(file, expectedHash: expectedHash)
         }
         if context.relay != nil { touched.insert(file.header.path) }
+        let durable = replica.takeDurableRecords(atLeast: ShareIndex.transactionRows)
+        if !durable.isEmpty { context.index.apply(records: durable, removed: []) }
     }
 
     /// The replica file's signature: the one kept since it was written when the file is still that version, else

@@ -11,12 +11,13 @@ struct PendingIndexChanges: Sendable {
     }
 
     private(set) var lastBatch = 0
+    private var writtenThrough = 0
     /// Pending entries by directory, then by path.
     private var byDirectory: [String: [String: Entry]] = [:]
+    /// The paths each batch not yet written touched: what its writing lets go, at the cost of that batch only.
+    private var pathsOfBatch: [Int: [String]] = [:]
     /// Removed paths whose whole tree is gone (a removed directory), in the order removed.
     private var removedTrees: [(batch: Int, path: String)] = []
-
-    var isEmpty: Bool { byDirectory.isEmpty && removedTrees.isEmpty }
 
     /// Takes a batch: `removed` paths (each with everything below it), then `records`. Returns the batch's number.
     mutating func add(records: [FileIndexRecord], removed: [String]) -> Int {
@@ -32,16 +33,28 @@ struct PendingIndexChanges: Sendable {
         for record in records {
             byDirectory[record.directory, default: [:]][record.path] = Entry(batch: lastBatch, record: record)
         }
+        pathsOfBatch[lastBatch] = removed + records.map(\.path)
         return lastBatch
     }
 
     /// Forgets the batches up to `batch`: the database holds them now.
     mutating func written(through batch: Int) {
-        for (directory, entries) in byDirectory {
-            let left = entries.filter { $0.value.batch > batch }
-            byDirectory[directory] = left.isEmpty ? nil : left
+        guard batch > writtenThrough else { return }
+        for number in (writtenThrough + 1)...batch {
+            for path in pathsOfBatch.removeValue(forKey: number) ?? [] {
+                let directory = FileIndexRecord.directory(of: path)
+                // A later batch's entry for the path stays until that batch is written.
+                guard byDirectory[directory]?[path]?.batch == number else { continue }
+                byDirectory[directory]?[path] = nil
+                if byDirectory[directory]?.isEmpty == true { byDirectory[directory] = nil }
+            }
         }
-        removedTrees.removeAll { $0.batch <= batch }
+        if let kept = removedTrees.firstIndex(where: { $0.batch > batch }) {
+            removedTrees.removeFirst(kept)
+        } else {
+            removedTrees.removeAll()
+        }
+        writtenThrough = batch
     }
 
     /// What the pending changes say of `path`: `.some(record)` or `.some(nil)` (removed) when they know it, nil when
@@ -52,12 +65,27 @@ struct PendingIndexChanges: Sendable {
         return nil
     }
 
-    /// `stored` (the database's records of the files in `directory`) with the pending changes laid over it.
-    func overlay(directory: String, on stored: [String: FileIndexRecord]) -> [String: FileIndexRecord] {
-        let treeGone = removedTrees.contains { directory == $0.path || Self.isBelow(directory, $0.path) }
-        var records = treeGone ? [:] : stored
-        for (path, entry) in byDirectory[directory] ?? [:] { records[path] = entry.record }
-        return records
+    /// What the pending changes say of the files in `directory`, to lay over the database's records of them.
+    func view(of directory: String) -> DirectoryView {
+        DirectoryView(
+            entries: byDirectory[directory] ?? [:],
+            treeGone: removedTrees.contains { directory == $0.path || Self.isBelow(directory, $0.path) })
+    }
+
+    /// The pending changes of one directory.
+    struct DirectoryView: Sendable {
+        var entries: [String: Entry]
+        /// The directory, or one above it, was removed: the database's records of it are outdated.
+        var treeGone: Bool
+
+        var isEmpty: Bool { entries.isEmpty && !treeGone }
+
+        /// `stored` (the database's records of the directory's files) with the pending changes laid over it.
+        func overlay(on stored: [String: FileIndexRecord]) -> [String: FileIndexRecord] {
+            var records = treeGone ? [:] : stored
+            for (path, entry) in entries { records[path] = entry.record }
+            return records
+        }
     }
 
     /// The pending records of inode `inode` that hold a content hash.

@@ -12,6 +12,7 @@ import UnderstudyWire
 /// signatures arrive); `PlanSendReport` keeps what the index learns from each file sent, and the progress.
 struct PlanSender: Sendable {
     struct Result: Sendable {
+        /// What the index learned from the last files sent, not yet handed to it (it gets them in parts as they go).
         var indexRecords: [FileIndexRecord] = []
         /// Files that changed while they were read: they must go again.
         var abandonedPaths: [String] = []
@@ -56,6 +57,11 @@ final class PlanSendReport: PlanSendHost {
                 mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
                 ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash))
         context.status.updateProgress(group: context.group.name, share: context.share.name) { $0.filesDone += 1 }
+        if result.indexRecords.count >= ShareIndex.transactionRows {
+            // A first sync's million files reach the index as they go, not all at its end.
+            context.index.apply(records: result.indexRecords, removed: [])
+            result.indexRecords.removeAll(keepingCapacity: true)
+        }
     }
 
     func abandoned(path: String, reason: String) {

@@ -1,3 +1,4 @@
+import CLinux
 import Dispatch
 import Logging
 import NIOConcurrencyHelpers
@@ -19,6 +20,8 @@ public final class ShareIndex: FileIndexLookup, Sendable {
     /// Where the writes run, in order (tests suspend it to hold writes back).
     let persistence: DispatchQueue
     private let logger: Logger
+    /// What the queue wrote since it was last empty, and since when.
+    private let backlog = NIOLockedValueBox((rows: 0, started: UInt64(0)))
     /// Signatures served from the kept ones and made by reading (see ShareIndex+Signatures).
     let signatureUse = NIOLockedValueBox((kept: 0, made: 0))
 
@@ -63,10 +66,10 @@ public final class ShareIndex: FileIndexLookup, Sendable {
 
     public func records(inDirectory directory: String) -> [String: FileIndexRecord] {
         // The pending changes first: a batch written meanwhile is then in both, never in neither.
-        let changes = pending.withLockedValue { $0 }
+        let changes = pending.withLockedValue { $0.view(of: directory) }
         let stored = readStored("a directory") { try $0.fileIndexRecords(share: key, directory: directory) } ?? []
         let records = Dictionary(stored.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
-        return changes.isEmpty ? records : changes.overlay(directory: directory, on: records)
+        return changes.isEmpty ? records : changes.overlay(on: records)
     }
 
     /// The known content hash of `path` when its record still describes inode `inode`.
@@ -77,10 +80,10 @@ public final class ShareIndex: FileIndexLookup, Sendable {
 
     /// A record of inode `inode` with a content hash (the file under an earlier name, for a rename), or nil.
     public func hashedRecord(inode: UInt64) -> FileIndexRecord? {
-        let changes = pending.withLockedValue { $0 }
-        if let record = changes.hashedRecords(inode: inode).first { return record }
+        if let record = pending.withLockedValue({ $0.hashedRecords(inode: inode).first }) { return record }
         let stored = readStored("records by inode") { try $0.fileIndexRecords(share: key, inode: inode) } ?? []
-        return stored.first { changes.lookup($0.path) == nil }
+        // A stored record that a pending change replaced or removed is not the file's any more.
+        return stored.first { path in pending.withLockedValue { $0.lookup(path.path) == nil } }
     }
 
     /// Records written or moved and paths removed (a removed directory takes what is below it).
@@ -93,14 +96,55 @@ public final class ShareIndex: FileIndexLookup, Sendable {
         }
         let batch = pending.withLockedValue { $0.add(records: changed, removed: removed) }
         let (database, key, records) = (database, key, changed)
-        persist { [pending, totals] in
-            defer { pending.withLockedValue { $0.written(through: batch) } }
-            var change = FileIndexTotals()
-            if !removed.isEmpty {
-                change = try database.removeFromFileIndex(share: key, paths: removed, andBelow: true)
+        let queuedAt = DispatchTime.now().uptimeNanoseconds
+        persist { [self, pending, totals] in
+            defer {
+                let drained = pending.withLockedValue {
+                    $0.written(through: batch)
+                    return $0.lastBatch == batch
+                }
+                self.noteWritten(records.count + removed.count, queuedAt: queuedAt, drained: drained)
             }
-            if !records.isEmpty { change = change + (try database.upsertFileIndex(share: key, records)) }
-            totals.withLockedValue { $0 = $0 + change }
+            // In transactions of a bounded size: the node's other writes (a standby's resume point before it
+            // acknowledges) wait for one of them at most, never for a million rows.
+            for part in Self.parts(of: removed) {
+                let change = try database.removeFromFileIndex(share: key, paths: part, andBelow: true)
+                totals.withLockedValue { $0 = $0 + change }
+            }
+            for part in Self.parts(of: records) {
+                let change = try database.upsertFileIndex(share: key, part)
+                totals.withLockedValue { $0 = $0 + change }
+            }
+        }
+    }
+
+    /// Rows written in one transaction at most; and how many written before the queue drains make that worth a
+    /// line in the log and handing the memory they held back to the system.
+    static let transactionRows = 2000
+    static let largeBacklog = 10_000
+
+    /// Counts what was written since the queue was last empty; when it empties after a large backlog (a first sync,
+    /// a big catch-up), says so and hands the memory the backlog held back to the system. On the queue only.
+    private func noteWritten(_ rows: Int, queuedAt: UInt64, drained: Bool) {
+        let (total, started) = backlog.withLockedValue { backlog in
+            if backlog.rows == 0 { backlog.started = queuedAt }
+            backlog.rows += rows
+            defer { if drained { backlog.rows = 0 } }
+            return (backlog.rows, backlog.started)
+        }
+        guard drained, total >= Self.largeBacklog else { return }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        // Said when the writes fell behind for a while (a first sync, a big catch-up); a backlog written in stride
+        // with the sync is not news.
+        logger.log(
+            level: seconds >= 5 ? .info : .debug,
+            "file index of \(key): \(total) changes written to the state database in \(Int(seconds.rounded())) s")
+        understudy_release_free_memory()
+    }
+
+    static func parts<T>(of items: [T]) -> [[T]] {
+        stride(from: 0, to: items.count, by: transactionRows).map {
+            Array(items[$0..<min($0 + transactionRows, items.count)])
         }
     }
 
@@ -110,9 +154,10 @@ public final class ShareIndex: FileIndexLookup, Sendable {
         // On the queue, after every change applied before: the database then has them all.
         persist { [totals] in
             let gone = try database.fileIndexPaths(share: key, absentFrom: present)
-            guard !gone.isEmpty else { return }
-            let change = try database.removeFromFileIndex(share: key, paths: gone)
-            totals.withLockedValue { $0 = $0 + change }
+            for part in Self.parts(of: gone) {
+                let change = try database.removeFromFileIndex(share: key, paths: part)
+                totals.withLockedValue { $0 = $0 + change }
+            }
         }
     }
 

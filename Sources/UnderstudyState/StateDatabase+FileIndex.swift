@@ -23,8 +23,9 @@ extension StateDatabase {
     public func fileIndexRecord(share: String, path: String) throws -> FileIndexRecord? {
         try reading("read the file index of \(share) from") { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(Self.fileIndexColumns) FROM file_index WHERE share = ? AND path = ?",
-                arguments: [share, path]
+                db,
+                sql: "SELECT \(Self.fileIndexColumns) FROM file_index WHERE share = ? AND directory = ? AND path = ?",
+                arguments: [share, FileIndexRecord.directory(of: path), path]
             ).map(Self.fileIndexRecord)
         }
     }
@@ -45,7 +46,7 @@ extension StateDatabase {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT \(Self.fileIndexColumns) FROM file_index
+                    SELECT \(Self.fileIndexColumns) FROM file_index INDEXED BY file_index_by_inode
                     WHERE share = ? AND inode = ? AND content_hash IS NOT NULL
                     """,
                 arguments: [share, Int64(bitPattern: inode)]
@@ -62,15 +63,17 @@ extension StateDatabase {
         }
     }
 
-    /// Up to `limit` paths of `share`'s index, in path order.
+    /// Up to `limit` paths of `share`'s index (the first by directory, then path).
     public func fileIndexPaths(share: String, limit: Int) throws -> [String] {
         try reading("read the file index of \(share) from") { db in
             try String.fetchAll(
-                db, sql: "SELECT path FROM file_index WHERE share = ? ORDER BY path LIMIT ?", arguments: [share, limit])
+                db, sql: "SELECT path FROM file_index WHERE share = ? ORDER BY directory, path LIMIT ?",
+                arguments: [share, limit])
         }
     }
 
-    /// At most `count` paths of files whose size is in `sizes`, spread evenly over all such files in path order.
+    /// At most `count` paths of files whose size is in `sizes`, spread evenly over all such files (ordered by
+    /// directory, then path).
     public func fileIndexPaths(share: String, sizes: ClosedRange<Int64>, spreadOver count: Int) throws -> [String] {
         try reading("read the file index of \(share) from") { db in
             let matching =
@@ -82,9 +85,9 @@ extension StateDatabase {
                 db,
                 sql: """
                     SELECT path FROM (
-                        SELECT path, row_number() OVER (ORDER BY path) - 1 AS position FROM file_index
+                        SELECT path, row_number() OVER (ORDER BY directory, path) - 1 AS position FROM file_index
                         WHERE share = ? AND size BETWEEN ? AND ?
-                    ) WHERE position % ? = 0 ORDER BY path LIMIT ?
+                    ) WHERE position % ? = 0 ORDER BY position LIMIT ?
                     """,
                 arguments: [share, sizes.lowerBound, sizes.upperBound, stride, count])
         }
@@ -118,30 +121,37 @@ extension StateDatabase {
     public func removeFromFileIndex(share: String, paths: [String], andBelow: Bool = false) throws -> FileIndexTotals {
         try writing("remove entries from the file index of \(share) in") { db in
             var change = FileIndexTotals()
-            let exact = "share = ? AND path = ?"
-            let below = "share = ? AND path > ? AND path < ?"
-            let count = try db.makeStatement(
-                sql: "SELECT count(*), coalesce(sum(size), 0) FROM file_index WHERE \(exact)")
-            let delete = try db.makeStatement(sql: "DELETE FROM file_index WHERE \(exact)")
-            let signatures = try db.makeStatement(sql: "DELETE FROM file_signature WHERE \(exact)")
-            let countBelow = try db.makeStatement(
-                sql: "SELECT count(*), coalesce(sum(size), 0) FROM file_index WHERE \(below)")
-            let deleteBelow = try db.makeStatement(sql: "DELETE FROM file_index WHERE \(below)")
-            let signaturesBelow = try db.makeStatement(sql: "DELETE FROM file_signature WHERE \(below)")
+            // The file itself; the files directly in it (a directory); those further down: directories from
+            // "path/" up to (not including) "path0", '0' following '/' in byte order.
+            let exact = "share = ? AND directory = ? AND path = ?"
+            let inside = "share = ? AND directory = ?"
+            let below = "share = ? AND directory > ? AND directory < ?"
+            let signatureExact = "share = ? AND path = ?"
+            let signatureBelow = "share = ? AND path > ? AND path < ?"
+            var steps: [(files: String, signatures: String)] = [(exact, signatureExact)]
+            if andBelow { steps += [(inside, signatureBelow), (below, signatureBelow)] }
+            let statements = try steps.map { files, signatures in
+                (
+                    count: try db.makeStatement(
+                        sql: "SELECT count(*), coalesce(sum(size), 0) FROM file_index WHERE \(files)"),
+                    delete: try db.makeStatement(sql: "DELETE FROM file_index WHERE \(files)"),
+                    unsign: try db.makeStatement(sql: "DELETE FROM file_signature WHERE \(signatures)")
+                )
+            }
             for path in paths {
-                var steps = [(count, delete, signatures, StatementArguments([share, path]))]
-                if andBelow {
-                    // Everything from "path/" up to (not including) "path0": '0' follows '/' in byte order.
-                    let range =
-                        path.isEmpty ? StatementArguments([share, "", "\u{10FFFF}"]) : [share, path + "/", path + "0"]
-                    steps.append((countBelow, deleteBelow, signaturesBelow, range))
-                }
-                for (counting, deleting, unsigning, arguments) in steps {
-                    if let row = try Row.fetchOne(counting, arguments: arguments) {
+                let after = path.isEmpty ? "" : path + "/"
+                let end = path.isEmpty ? "\u{10FFFF}" : path + "0"
+                let arguments: [(files: StatementArguments, signatures: StatementArguments)] = [
+                    ([share, FileIndexRecord.directory(of: path), path], [share, path]),
+                    ([share, path], [share, after, end]),
+                    ([share, after, end], [share, after, end]),
+                ]
+                for (statement, (files, signatures)) in zip(statements, arguments) {
+                    if let row = try Row.fetchOne(statement.count, arguments: files) {
                         change = change + FileIndexTotals(files: -(row[0] as Int), bytes: -(row[1] as Int64))
                     }
-                    try deleting.execute(arguments: arguments)
-                    try unsigning.execute(arguments: arguments)
+                    try statement.delete.execute(arguments: files)
+                    try statement.unsign.execute(arguments: signatures)
                 }
             }
             return change
@@ -190,13 +200,14 @@ extension StateDatabase {
 
     private static func insert(_ records: [FileIndexRecord], share: String, _ db: Database) throws -> FileIndexTotals {
         // Prepared statements for the whole batch: parsing the SQL once is what keeps tens of thousands of rows fast.
-        let before = try db.makeStatement(sql: "SELECT size FROM file_index WHERE share = ? AND path = ?")
+        let before = try db.makeStatement(
+            sql: "SELECT size FROM file_index WHERE share = ? AND directory = ? AND path = ?")
         let statement = try db.makeStatement(
             sql: """
                 INSERT INTO file_index
-                    (share, path, directory, size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash)
+                    (share, directory, path, size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (share, path) DO UPDATE SET
+                ON CONFLICT (share, directory, path) DO UPDATE SET
                     size = excluded.size,
                     mtime_s = excluded.mtime_s, mtime_ns = excluded.mtime_ns,
                     ctime_s = excluded.ctime_s, ctime_ns = excluded.ctime_ns,
@@ -204,13 +215,14 @@ extension StateDatabase {
                 """)
         var change = FileIndexTotals()
         for record in records {
-            if let size = try Int64.fetchOne(before, arguments: [share, record.path]) {
+            let directory = record.directory
+            if let size = try Int64.fetchOne(before, arguments: [share, directory, record.path]) {
                 change.bytes += record.size - size
             } else {
                 change = change + FileIndexTotals(files: 1, bytes: record.size)
             }
             try statement.execute(arguments: [
-                share, record.path, record.directory, record.size,
+                share, directory, record.path, record.size,
                 record.mtimeSeconds, record.mtimeNanoseconds,
                 record.ctimeSeconds, record.ctimeNanoseconds,
                 Int64(bitPattern: record.inode),

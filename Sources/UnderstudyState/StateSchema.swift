@@ -211,12 +211,29 @@ struct StateSchema: Sendable {
         Migration(
             identifier: "v7-file-index-by-directory-and-inode",
             sql: """
-                -- The index stays on disk and is read a directory at a time by a scan, and by inode for a rename: each
-                -- row names its directory ('' for the share's root). rtrim(path, <every character of path but '/'>)
-                -- leaves the path up to its last '/'.
-                ALTER TABLE file_index ADD COLUMN directory TEXT NOT NULL DEFAULT '';
-                UPDATE file_index SET directory = rtrim(rtrim(path, replace(path, '/', '')), '/');
-                CREATE INDEX file_index_by_directory ON file_index (share, directory);
+                -- The index stays on disk and is read a directory at a time by a scan: its rows are kept in order of
+                -- their directory ('' for the share's root), so a directory's rows lie together; a rename reads it by
+                -- inode. rtrim(path, <every character of path but '/'>) leaves the path up to its last '/'.
+                CREATE TABLE file_index_by_directory (
+                    share TEXT NOT NULL,
+                    directory TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime_s INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    ctime_s INTEGER NOT NULL,
+                    ctime_ns INTEGER NOT NULL,
+                    -- st_ino is unsigned 64-bit; stored bit-cast to SQLite's signed INTEGER.
+                    inode INTEGER NOT NULL,
+                    content_hash BLOB CHECK (content_hash IS NULL OR length(content_hash) = 32),
+                    PRIMARY KEY (share, directory, path)
+                ) WITHOUT ROWID;
+                INSERT INTO file_index_by_directory
+                    SELECT share, rtrim(rtrim(path, replace(path, '/', '')), '/'), path,
+                        size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash
+                    FROM file_index;
+                DROP TABLE file_index;
+                ALTER TABLE file_index_by_directory RENAME TO file_index;
                 CREATE INDEX file_index_by_inode ON file_index (share, inode);
                 """),
     ])

@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import UnderstudyState
+@testable import UnderstudyNode
+@testable import UnderstudySupport
+
+/// The file index on disk under kill -9: the primary writes it in parts while a first sync runs; killed mid-sync, what
+/// it wrote never vouches for content a file does not have, no replica file is torn, and the resumed sync sends only
+/// what the standby does not hold yet.
+@Suite(.serialized)
+struct IndexCrashTests {
+    static let files = 10_000
+    static let share = "files/data"
+
+    @Test func killingThePrimary_duringAFirstSync_leavesAnIndexThatNeverLies_andTheResumeSendsOnlyWhatIsMissing()
+        async throws
+    {
+        let cluster = try TestCluster(label: "index-crash")
+        defer { Task { await cluster.remove() } }
+        let (source, replica) = (cluster.source, cluster.replica)
+        try await onThread {
+            for index in 0..<Self.files { TestTree.writeRandomFile(source, "tree/\(index / 200)/\(index)", size: 600) }
+        }
+        let alphaLog = cluster.root + "/alpha.log"
+        let alphaState = cluster.root + "/alpha-state"
+        var primary = try DaemonProcess(config: cluster.configPath, node: "alpha", log: alphaLog)
+        let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
+        defer {
+            primary.terminate()
+            standby.terminate()
+        }
+
+        // Killed once the index holds a first part of the files sent and the replica some of them, before the sync
+        // is over.
+        var indexed = 0
+        var heldBeforeKill = 0
+        for _ in 0..<1200 where indexed < 2000 || heldBeforeKill < 1000 {
+            try await Task.sleep(for: .milliseconds(25))
+            // Opened once the daemon has made it and is sending (so the two never set up its schema at once).
+            if (try? String(contentsOfFile: alphaLog, encoding: .utf8))?.contains("files to send") == true {
+                indexed = (try? StateDatabase(directory: alphaState).fileIndexTotals(share: Self.share).files) ?? 0
+                heldBeforeKill = try await onThread { Self.replicaFiles(replica).count }
+            }
+        }
+        primary.kill9()
+        #expect(indexed >= 2000, "the primary wrote no part of its index within 60 s")
+        #expect(heldBeforeKill < Self.files, "the first sync was over before the kill: nothing was cut short")
+
+        // Every record that still describes its file (same size, times and inode) holds that file's hash.
+        let records = try StateDatabase(directory: alphaState).fileIndex(share: Self.share)
+        #expect(records.count >= 2000)
+        let vouched = try await onThread { () -> (checked: Int, wrong: [String]) in
+            var checked = 0
+            var wrong: [String] = []
+            for record in records.values {
+                guard let hash = record.contentHash else { continue }
+                var info = stat()
+                guard stat(source + "/" + record.path, &info) == 0, Int64(info.st_size) == record.size,
+                    UInt64(info.st_ino) == record.inode, Int64(info.st_mtim.tv_sec) == record.mtimeSeconds,
+                    Int32(info.st_mtim.tv_nsec) == record.mtimeNanoseconds
+                else { continue }
+                checked += 1
+                if hash.map({ String($0, radix: 16) }).joined() != TestTree.digest(source + "/" + record.path) {
+                    wrong.append(record.path)
+                }
+            }
+            return (checked, wrong)
+        }
+        #expect(vouched.checked >= 2000)
+        #expect(vouched.wrong.isEmpty, "index records whose hash is not their file's: \(vouched.wrong.prefix(5))")
+
+        // No replica file is torn: each is whole, as its source (the sources do not change in this test).
+        let torn = try await onThread {
+            Self.replicaFiles(replica).filter {
+                TestTree.digest(replica + "/" + $0) != TestTree.digest(source + "/" + $0)
+            }
+        }
+        #expect(torn.isEmpty, "torn replica files after the kill: \(torn.prefix(5))")
+
+        primary = try DaemonProcess(config: cluster.configPath, node: "alpha", log: alphaLog)
+        #expect(try await cluster.waitUntilConverged(seconds: 180) == [], "after the restart")
+        // The restarted primary's comparison sends what the replica did not hold at the kill, at most.
+        let log = (try? String(contentsOfFile: alphaLog, encoding: .utf8)) ?? ""
+        let sends = log.split(separator: "\n").filter { $0.contains("full comparison") && $0.contains("files to send") }
+            .compactMap { line -> Int? in
+                guard let range = line.range(of: #": (\d+) files to send"#, options: .regularExpression) else {
+                    return nil
+                }
+                return Int(line[range].dropFirst(2).split(separator: " ")[0])
+            }
+        print("index crash: \(indexed) files indexed and \(heldBeforeKill) on the replica at the kill; sent \(sends)")
+        #expect(sends.count >= 2, "a first comparison, and one after the restart: \(sends)")
+        if sends.count >= 2 {
+            #expect(sends[1] <= Self.files - heldBeforeKill, "resent files the standby held: \(sends)")
+        }
+    }
+
+    /// The files of the replica's tree, by relative path (not understudy's own temporaries, never visible files).
+    static func replicaFiles(_ root: String) -> [String] {
+        let tree = root + "/tree"
+        guard let enumerator = FileManager.default.enumerator(atPath: tree) else { return [] }
+        var files: [String] = []
+        while let path = enumerator.nextObject() as? String {
+            if (path as NSString).lastPathComponent.hasPrefix(".understudy") { continue }
+            var info = stat()
+            guard lstat(tree + "/" + path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            files.append("tree/" + path)
+        }
+        return files
+    }
+}
