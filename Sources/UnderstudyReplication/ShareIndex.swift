@@ -67,7 +67,8 @@ public final class ShareIndex: FileIndexLookup, Sendable {
     public func records(inDirectory directory: String) -> [String: FileIndexRecord] {
         // The pending changes first: a batch written meanwhile is then in both, never in neither.
         let changes = pending.withLockedValue { $0.view(of: directory) }
-        let records = readStored("a directory") { try $0.fileIndexRecords(share: key, directory: directory) } ?? [:]
+        let stored = readStored("a directory") { try $0.fileIndexRecords(share: key, directory: directory) } ?? []
+        let records = Dictionary(stored.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         return changes.isEmpty ? records : changes.overlay(on: records)
     }
 

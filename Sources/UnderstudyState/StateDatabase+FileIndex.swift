@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 
 extension StateDatabase {
     static let fileIndexColumns = "path, size, mtime_s, mtime_ns, ctime_s, ctime_ns, inode, content_hash"
@@ -23,61 +22,35 @@ extension StateDatabase {
     /// The record of `path`, or nil.
     public func fileIndexRecord(share: String, path: String) throws -> FileIndexRecord? {
         try reading("read the file index of \(share) from") { db in
-            try Self.fileIndexRecords(
-                db, where: "share = ? AND directory = ? AND path = ?",
-                [share, FileIndexRecord.directory(of: path), path]
-            ).first
+            try Row.fetchOne(
+                db,
+                sql: "SELECT \(Self.fileIndexColumns) FROM file_index WHERE share = ? AND directory = ? AND path = ?",
+                arguments: [share, FileIndexRecord.directory(of: path), path]
+            ).map(Self.fileIndexRecord)
         }
     }
 
-    /// The records of the files directly inside `directory` ("" for the share's root), keyed by path.
-    public func fileIndexRecords(share: String, directory: String) throws -> [String: FileIndexRecord] {
+    /// The records of the files directly inside `directory` ("" for the share's root).
+    public func fileIndexRecords(share: String, directory: String) throws -> [FileIndexRecord] {
         try reading("read the file index of \(share) from") { db in
-            var records: [String: FileIndexRecord] = [:]
-            for record in try Self.fileIndexRecords(db, where: "share = ? AND directory = ?", [share, directory]) {
-                records[record.path] = record
-            }
-            return records
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.fileIndexColumns) FROM file_index WHERE share = ? AND directory = ?",
+                arguments: [share, directory]
+            ).map(Self.fileIndexRecord)
         }
-    }
-
-    /// The records `condition` selects, through a statement prepared once per connection and decoded straight from
-    /// SQLite's columns: a scan reads a million records this way, a directory at a time.
-    static func fileIndexRecords(
-        _ db: Database, where condition: String, _ arguments: StatementArguments, index: String = ""
-    ) throws -> [FileIndexRecord] {
-        let statement = try db.cachedStatement(
-            sql: "SELECT \(fileIndexColumns) FROM file_index \(index) WHERE \(condition)")
-        let rows = try Row.fetchCursor(statement, arguments: arguments)
-        let columns = statement.sqliteStatement
-        var records: [FileIndexRecord] = []
-        while try rows.next() != nil {
-            let hash: [UInt8]? =
-                sqlite3_column_type(columns, 7) == SQLITE_NULL
-                ? nil
-                : [UInt8](
-                    UnsafeRawBufferPointer(
-                        start: sqlite3_column_blob(columns, 7), count: Int(sqlite3_column_bytes(columns, 7))))
-            records.append(
-                FileIndexRecord(
-                    path: String(cString: sqlite3_column_text(columns, 0)),
-                    size: sqlite3_column_int64(columns, 1),
-                    mtimeSeconds: sqlite3_column_int64(columns, 2),
-                    mtimeNanoseconds: Int32(truncatingIfNeeded: sqlite3_column_int64(columns, 3)),
-                    ctimeSeconds: sqlite3_column_int64(columns, 4),
-                    ctimeNanoseconds: Int32(truncatingIfNeeded: sqlite3_column_int64(columns, 5)),
-                    inode: UInt64(bitPattern: sqlite3_column_int64(columns, 6)),
-                    contentHash: hash))
-        }
-        return records
     }
 
     /// The records that name inode `inode` and hold a content hash.
     public func fileIndexRecords(share: String, inode: UInt64) throws -> [FileIndexRecord] {
         try reading("read the file index of \(share) from") { db in
-            try Self.fileIndexRecords(
-                db, where: "share = ? AND inode = ? AND content_hash IS NOT NULL", [share, Int64(bitPattern: inode)],
-                index: "INDEXED BY file_index_by_inode")
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.fileIndexColumns) FROM file_index INDEXED BY file_index_by_inode
+                    WHERE share = ? AND inode = ? AND content_hash IS NOT NULL
+                    """,
+                arguments: [share, Int64(bitPattern: inode)]
+            ).map(Self.fileIndexRecord)
         }
     }
 
