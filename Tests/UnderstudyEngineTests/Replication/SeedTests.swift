@@ -28,7 +28,8 @@ struct SeedTests {
         symlink("link-target.txt", cluster.source + "/a-link")
         try cluster.start("alpha")
         try cluster.start("beta")
-        try await LiveMirrorTests.expectConverged(cluster, "the standby")
+        // Up to 2 minutes: this test often runs while the whole suite starts at once.
+        try await LiveMirrorTests.expectConverged(cluster, seconds: 120, "the standby")
 
         let disk = cluster.root + "/usb"
         let exported = try await Self.seed(["export", "files/data", disk, "--node", "beta"], cluster)
