@@ -3,8 +3,8 @@ import Testing
 import UnderstudyDelta
 import UnderstudyNode
 
-/// Deterministic bytes (SplitMix64), fast enough in debug builds.
-struct DeltaTestBytes {
+/// Deterministic bytes (SplitMix64), fast enough in debug builds; also a seeded generator for `random(using:)`.
+struct DeltaTestBytes: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
