@@ -161,7 +161,7 @@ public final class ShareIndex: FileIndexLookup, Sendable {
         }
     }
 
-    /// Up to `count` paths of files whose size is in `sizes`, spread evenly over all of them in path order.
+    /// Up to `count` paths of files whose size is in `sizes`, spread evenly over all of them (by directory, then path).
     public func samplePaths(sizes: ClosedRange<Int64>, count: Int) -> [String] {
         waitUntilPersisted()
         return readStored("a sample") { try $0.fileIndexPaths(share: key, sizes: sizes, spreadOver: count) } ?? []
