@@ -72,7 +72,7 @@ public final class NodeRuntime: Sendable {
                 shares.append(shareStatus)
                 var context = ShareContext(
                     group: group, share: share, localPath: isPrimary ? share.source : share.replica,
-                    index: try ShareIndex(key: key, database: database, logger: logger), status: status,
+                    index: try ShareIndex(key: key, database: database, logger: logger, clock: clock), status: status,
                     database: database, logger: logger, clock: clock)
                 context.throttle = throttle
                 if group.offsite != nil {
@@ -124,7 +124,7 @@ public final class NodeRuntime: Sendable {
                 shares.append(shareStatus)
                 var context = ShareContext(
                     group: group, share: share, localPath: share.offsiteReplica,
-                    index: try ShareIndex(key: key, database: database, logger: logger), status: status,
+                    index: try ShareIndex(key: key, database: database, logger: logger, clock: clock), status: status,
                     database: database, logger: logger, clock: clock)
                 if group.live {
                     // After a recovery-site takeover this copy is the live data, and its changes are captured.

@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
 import UnderstudyState
+import UnderstudySupport
 
 /// A share's file index: what this node last saw of each file (its `stat` and content hash), kept in the state
 /// database and read from there a directory or a path at a time, so that memory does not grow with the share.
@@ -20,15 +21,18 @@ public final class ShareIndex: FileIndexLookup, Sendable {
     /// Where the writes run, in order (tests suspend it to hold writes back).
     let persistence: DispatchQueue
     private let logger: Logger
-    /// What the queue wrote since it was last empty, and since when.
-    private let backlog = NIOLockedValueBox((rows: 0, started: UInt64(0)))
+    /// The node's clock: how long a backlog of writes lasted.
+    private let clock: any EngineClock
+    /// What the queue wrote since it was last empty, and since when (monotonic seconds).
+    private let backlog = NIOLockedValueBox((rows: 0, started: 0.0))
     /// Signatures served from the kept ones and made by reading (see ShareIndex+Signatures).
     let signatureUse = NIOLockedValueBox((kept: 0, made: 0))
 
-    public init(key: String, database: StateDatabase, logger: Logger) throws {
+    public init(key: String, database: StateDatabase, logger: Logger, clock: any EngineClock) throws {
         self.key = key
         self.database = database
         self.logger = logger
+        self.clock = clock
         persistence = DispatchQueue(label: "understudy.index.\(key)")
         totals = NIOLockedValueBox(try database.fileIndexTotals(share: key))
     }
@@ -41,7 +45,16 @@ public final class ShareIndex: FileIndexLookup, Sendable {
 
     /// The bytes of those of `paths` that are files the index lists.
     public func bytes(of paths: [String]) -> Int64 {
-        paths.reduce(0) { $0 + (record(at: $1)?.size ?? 0) }
+        // The pending changes answer for what they know; the rest is read in one transaction.
+        var bytes: Int64 = 0
+        var unknown: [String] = []
+        pending.withLockedValue { changes in
+            for path in paths {
+                if let known = changes.lookup(path) { bytes += known?.size ?? 0 } else { unknown.append(path) }
+            }
+        }
+        guard !unknown.isEmpty else { return bytes }
+        return bytes + (readStored("sizes") { try $0.fileIndexBytes(share: key, paths: unknown) } ?? 0)
     }
 
     /// Waits until every change so far is in the database.
@@ -96,7 +109,7 @@ public final class ShareIndex: FileIndexLookup, Sendable {
         }
         let batch = pending.withLockedValue { $0.add(records: changed, removed: removed) }
         let (database, key, records) = (database, key, changed)
-        let queuedAt = DispatchTime.now().uptimeNanoseconds
+        let queuedAt = clock.monotonicSeconds()
         persist { [self, pending, totals] in
             defer {
                 let drained = pending.withLockedValue {
@@ -125,7 +138,7 @@ public final class ShareIndex: FileIndexLookup, Sendable {
 
     /// Counts what was written since the queue was last empty; when it empties after a large backlog (a first sync,
     /// a big catch-up), says so and hands the memory the backlog held back to the system. On the queue only.
-    private func noteWritten(_ rows: Int, queuedAt: UInt64, drained: Bool) {
+    private func noteWritten(_ rows: Int, queuedAt: Double, drained: Bool) {
         let (total, started) = backlog.withLockedValue { backlog in
             if backlog.rows == 0 { backlog.started = queuedAt }
             backlog.rows += rows
@@ -133,7 +146,7 @@ public final class ShareIndex: FileIndexLookup, Sendable {
             return (backlog.rows, backlog.started)
         }
         guard drained, total >= Self.largeBacklog else { return }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let seconds = clock.monotonicSeconds() - started
         // Said when the writes fell behind for a while (a first sync, a big catch-up); a backlog written in stride
         // with the sync is not news.
         logger.log(

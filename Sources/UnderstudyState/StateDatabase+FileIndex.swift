@@ -54,6 +54,20 @@ extension StateDatabase {
         }
     }
 
+    /// The bytes of those of `paths` that the index lists, read in one transaction.
+    public func fileIndexBytes(share: String, paths: [String]) throws -> Int64 {
+        try reading("read the file index of \(share) from") { db in
+            let statement = try db.makeStatement(
+                sql: "SELECT size FROM file_index WHERE share = ? AND directory = ? AND path = ?")
+            var bytes: Int64 = 0
+            for path in paths {
+                bytes +=
+                    try Int64.fetchOne(statement, arguments: [share, FileIndexRecord.directory(of: path), path]) ?? 0
+            }
+            return bytes
+        }
+    }
+
     /// How many files `share`'s index lists, and their bytes.
     public func fileIndexTotals(share: String) throws -> FileIndexTotals {
         try reading("count the file index of \(share) in") { db in

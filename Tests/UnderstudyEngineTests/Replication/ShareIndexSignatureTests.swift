@@ -2,6 +2,7 @@ import Logging
 import Testing
 import UnderstudyDelta
 import UnderstudyState
+import UnderstudySupport
 @testable import UnderstudyNode
 @testable import UnderstudyReplication
 
@@ -17,7 +18,8 @@ struct ShareIndexSignatureTests {
     @Test func aKeptSignature_servesItsVersion_andGoesWithTheFile() throws {
         try withStateTestDirectory { temp in
             let database = try StateDatabase(directory: temp.path)
-            let index = try ShareIndex(key: "g/s", database: database, logger: Logger(label: "test"))
+            let index = try ShareIndex(
+                key: "g/s", database: database, logger: Logger(label: "test"), clock: SystemClock())
             let signature = SignatureGenerator.header(basisSize: 2 << 20) + [1, 2, 3]
             index.apply(records: [Self.file("big")], removed: [])
             index.storeSignatures([FileSignatureRecord(file: Self.file("big"), signature: signature)])

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 import UnderstudyState
+import UnderstudySupport
 @testable import UnderstudyNode
 @testable import UnderstudyReplication
 
@@ -60,7 +61,8 @@ struct ShareIndexTests {
         try withStateTestDirectory { temp in
             let database = try StateDatabase(directory: temp.path)
             let logger = Logger(label: "test")
-            var index: ShareIndex? = try ShareIndex(key: "g/s", database: database, logger: logger)
+            var index: ShareIndex? = try ShareIndex(
+                key: "g/s", database: database, logger: logger, clock: SystemClock())
             var model = Model()
             var generator = DeltaTestBytes(seed: 16)  // seeded: a failure repeats
             for round in 0..<150 {
@@ -92,7 +94,7 @@ struct ShareIndexTests {
                 if round % 25 == 24 {
                     // A restart: what was written is what a new index finds.
                     index!.waitUntilPersisted()
-                    index = try ShareIndex(key: "g/s", database: database, logger: logger)
+                    index = try ShareIndex(key: "g/s", database: database, logger: logger, clock: SystemClock())
                     Self.expectSame(index!, model, "after a restart at round \(round)")
                 }
             }
@@ -107,7 +109,8 @@ struct ShareIndexTests {
     @Test func aRenamedFile_isFoundByInode_whileItsWriteIsHeldBack_andAfter() throws {
         try withStateTestDirectory { temp in
             let database = try StateDatabase(directory: temp.path)
-            let index = try ShareIndex(key: "g/s", database: database, logger: Logger(label: "test"))
+            let index = try ShareIndex(
+                key: "g/s", database: database, logger: Logger(label: "test"), clock: SystemClock())
             let hash = Array(repeating: UInt8(4), count: 32)
             let old = FileIndexRecord(
                 path: "old", size: 3, mtimeSeconds: 1, mtimeNanoseconds: 2, ctimeSeconds: 3, ctimeNanoseconds: 4,
@@ -133,7 +136,8 @@ struct ShareIndexTests {
     @Test func retain_dropsWhatAScanDidNotFind_afterTheChangesBeforeIt() throws {
         try withStateTestDirectory { temp in
             let database = try StateDatabase(directory: temp.path)
-            let index = try ShareIndex(key: "g/s", database: database, logger: Logger(label: "test"))
+            let index = try ShareIndex(
+                key: "g/s", database: database, logger: Logger(label: "test"), clock: SystemClock())
             let records = ["a", "b", "c/d"].map {
                 FileIndexRecord(
                     path: $0, size: 10, mtimeSeconds: 1, mtimeNanoseconds: 2, ctimeSeconds: 3, ctimeNanoseconds: 4,
@@ -141,6 +145,8 @@ struct ShareIndexTests {
             }
             index.persistence.suspend()
             index.apply(records: records, removed: [])
+            #expect(
+                index.bytes(of: ["a", "b", "c/d", "none"]) == 30, "the pending records count before they are written")
             index.retain(only: ["a", "c/d"])
             index.persistence.resume()
             index.waitUntilPersisted()
