@@ -9,10 +9,19 @@ import UnderstudyWire
 
 extension ReplicaWriter {
     /// SHA-256 of a replica file, read through the share (no symlink followed).
-    public func contentHash(of path: String) throws -> [UInt8] {
+    /// - Parameter index: a record there that still describes the file (its stat when opened) gives its hash without
+    ///   a read.
+    public func contentHash(of path: String, vouchedBy index: (any FileIndexLookup)? = nil) throws -> [UInt8] {
+        var known: [UInt8]?
         var hasher = SHA256()
-        try readFile(path, name: { $0 }, purpose: "hashing") { chunk, _ in hasher.update(bufferPointer: chunk) }
-        return Array(hasher.finalize())
+        try readFile(
+            path, name: { $0 }, purpose: "hashing",
+            opened: { status in
+                known = index?.record(at: path)?.contentHash(ifItDescribes: status)
+                return known == nil
+            }
+        ) { chunk, _ in hasher.update(bufferPointer: chunk) }
+        return known ?? Array(hasher.finalize())
     }
 
     /// Streams the block signature of the replica's file (or its partial copy) for the primary's delta.

@@ -5,9 +5,9 @@ import UnderstudyCore
 import UnderstudyState
 
 /// A stat walk of one share: every entry the share's filter keeps, with content hashes reused from the file
-/// index where the file is provably unchanged (same size, mtime, ctime and inode), so a restart with nothing
-/// changed costs a walk, not a rehash. The index is asked a directory at a time, as the walk enters it. Symlinks
-/// are recorded as links and never followed.
+/// index where the file is provably unchanged (same size, mtime, ctime and inode). The index is asked a directory
+/// at a time, as the walk enters it; a walk that needs no hashes (a sync's comparison, which compares size and
+/// time) takes none and reads no index. Symlinks are recorded as links and never followed.
 public struct TreeScanner {
     public struct Result: Sendable {
         /// Sorted by path; the root is the entry with path "".
@@ -23,6 +23,7 @@ public struct TreeScanner {
     public let filter: PathFilter
     public let index: any FileIndexLookup
 
+    /// - Parameter index: where the content hashes come from; by default none (every entry's hash is nil).
     public init(filter: PathFilter, index: any FileIndexLookup = FileIndexSnapshot()) {
         self.filter = filter
         self.index = index
@@ -176,12 +177,7 @@ public struct TreeScanner {
     }
 
     private func knownHash(_ known: FileIndexRecord?, _ status: FileStatus) -> [UInt8]? {
-        guard let record = known, record.size == status.size, record.inode == status.inode,
-            record.mtimeSeconds == status.attributes.mtimeSeconds,
-            record.mtimeNanoseconds == Int32(status.attributes.mtimeNanoseconds),
-            record.ctimeSeconds == status.ctimeSeconds, record.ctimeNanoseconds == status.ctimeNanoseconds
-        else { return nil }
-        return record.contentHash
+        known?.contentHash(ifItDescribes: status)
     }
 
     private func noteReserved(

@@ -20,8 +20,6 @@ final class DiskReplica: ReplicaFiles {
     let applyOwnership: Bool
     /// The replica's writer, once the scope is known.
     private var replica: ReplicaWriter?
-    /// Content hashes the index vouches for, from the walk: a rename's source is checked against them first.
-    private var knownHashes: [String: [UInt8]] = [:]
     /// Paths this sync changed since the last durable point: the off-site node's relay journal hears of them then.
     private var touched = Set<String>()
 
@@ -41,7 +39,9 @@ final class DiskReplica: ReplicaFiles {
     /// Walks the replica within the scope and opens its writer (removing our leftover temporaries on the way).
     func describe(_ scope: SyncScope) throws -> (entries: [ManifestEntry], partials: [String: Int64]) {
         let share = try ShareDirectory(path: context.localPath, create: true)
-        let scan = try TreeScanner(filter: context.share.filter, index: context.index).scan(
+        // The comparison goes by size and time: the walk reads no index (a rename's source is checked by its own
+        // record when the rename comes).
+        let scan = try TreeScanner(filter: context.share.filter).scan(
             share, scope: scope.paths ?? [ScopedPath("", recursive: true)])
         var options = ReplicaWriter.Options(applyOwnership: applyOwnership)
         options.history = context.archiving.history
@@ -54,10 +54,6 @@ final class DiskReplica: ReplicaFiles {
         // Written ahead: should this node crash half-way, what the live sync was about to change is still owed to the
         // off-site node (the primary's journal is acknowledged only after this sync, which then compares again).
         if let relay = context.relay, let paths = scope.paths { relay.record(paths) }
-        // The replica's own hashes (reused from the index where a file is provably unchanged) check renames.
-        knownHashes = Dictionary(
-            scan.entries.lazy.compactMap { entry in entry.contentHash.map { (entry.path, $0) } },
-            uniquingKeysWith: { first, _ in first })
         return (scan.entries, scan.partials)
     }
 
@@ -170,7 +166,8 @@ final class DiskReplica: ReplicaFiles {
         }
         let replica = try writer()
         try replica.flush()  // the old name may be a file received moments ago, still in the batch
-        let actual = try knownHashes[from] ?? replica.contentHash(of: from)
+        // The index's hash where its record still describes the file, else the file read now.
+        let actual = try replica.contentHash(of: from, vouchedBy: context.index)
         guard actual == expected else {
             throw FileSystemError(
                 .contentMismatch,

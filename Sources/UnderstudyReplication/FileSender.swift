@@ -7,6 +7,7 @@ import UnderstudyCore
 import UnderstudyDelta
 import UnderstudyFileSystem
 import UnderstudySession
+import UnderstudyState
 import UnderstudyTransport
 import UnderstudyWire
 
@@ -129,11 +130,13 @@ final class FileSender: SourceFiles {
         return .sent(hash: hash, receipt: after)
     }
 
-    /// SHA-256 of a source file, for recognising a rename; nil if it cannot be read or changes meanwhile.
-    func hash(path: String) -> [UInt8]? {
+    /// SHA-256 of a source file (a rename's, a verification's); nil if it cannot be read or changes meanwhile.
+    /// - Parameter index: a record there that still describes the file gives its hash without a read.
+    func hash(path: String, vouchedBy index: (any FileIndexLookup)? = nil) -> [UInt8]? {
         guard let fd = try? share.openFileForReading(path) else { return nil }
         defer { close(fd) }
         guard let before = try? FileStatus.of(fd, path: path) else { return nil }
+        if let known = index?.record(at: path)?.contentHash(ifItDescribes: before) { return known }
         var hasher = SHA256()
         while true {
             let count = read(fd, readBuffer.baseAddress, readBuffer.count)

@@ -63,7 +63,6 @@ package struct PrimaryShareSync {
         let started = context.now()
         let sourcePath = context.localPath
         let filter = context.share.filter
-        let index = context.index
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
         var machine = try PrimarySyncMachine(scope: scope, base: base, verify: verify)
         let kind = scope.paths == nil ? "full comparison" : "live sync"
@@ -81,7 +80,9 @@ package struct PrimaryShareSync {
                 // directory.
                 group.addTask {
                     let share = try ShareDirectory(path: sourcePath, create: false)
-                    return .scanned(try TreeScanner(filter: filter, index: index).scan(share, scope: scanScope))
+                    // By size and time: the walk reads no index (a rename's or a verification's hash is looked
+                    // up when the plan needs it).
+                    return .scanned(try TreeScanner(filter: filter).scan(share, scope: scanScope))
                 }
                 var queue: ArraySlice<PrimarySyncMachine.Action> = []
                 var outgoing: [PrimarySyncMachine.Action] = []
@@ -199,7 +200,7 @@ package struct PrimaryShareSync {
                 else { return nil }
                 return record.contentHash
             },
-            readHash: { fileSender.hash(path: $0) })
+            readHash: { fileSender.hash(path: $0, vouchedBy: index) })
         if digests != nil { reportVerification(result) }
         return (result.plan, fileSender)
     }

@@ -28,7 +28,8 @@ package struct SourcePlanning {
     /// - Parameters:
     ///   - digests: the replica's content digests, for a verification (nil: none).
     ///   - indexedHash: the hash the index holds of a file renamed here, found by inode (nil: none).
-    ///   - readHash: the hash of a source file read now (nil: it cannot be read, or changed meanwhile).
+    ///   - readHash: the hash of a source file now: read, or its index record's while that still describes the file
+    ///     (nil: it cannot be read, or changed meanwhile).
     package func plan(
         source: [ManifestEntry], replica: [String: ManifestEntry], partials: [String: Int64],
         digests: [String: [UInt8]]?, indexedHash: (ManifestEntry) -> [UInt8]?, readHash: (String) -> [UInt8]?
@@ -37,7 +38,8 @@ package struct SourcePlanning {
         let planned = planner.plan(source: usable, replicaByPath: replica, partials: partials)
         let renamesFilled = fillRenameHashes(planned, source: usable, indexedHash: indexedHash, readHash: readHash)
         guard let digests else { return Result(plan: renamesFilled) }
-        // The source's digest comes from the index when the file is provably unchanged since it was read.
+        // The source's digest: `readHash` takes it from the index when the file is provably unchanged since it was
+        // read.
         let mismatches = ContentVerification.mismatches(source: usable, plan: renamesFilled, replicaDigests: digests) {
             entry in
             entry.contentHash ?? readHash(entry.path)
@@ -63,8 +65,8 @@ package struct SourcePlanning {
     }
 
     /// Every rename carries the SHA-256 of the source file, so the standby can check it moves the right content:
-    /// from the scan when the index vouches for the file, from the index entry of the same inode under its old
-    /// name, or by reading the file (a rename that cannot be hashed is left out: the next sync sees a new file).
+    /// from the scan when it carries one, from the index entry of the same inode under its old name, or by reading
+    /// the file (the index's record of that path when it still describes the file) (a rename that cannot be hashed is left out: the next sync sees a new file).
     private func fillRenameHashes(
         _ plan: SyncPlan, source: [ManifestEntry], indexedHash: (ManifestEntry) -> [UInt8]?,
         readHash: (String) -> [UInt8]?
