@@ -51,9 +51,9 @@ struct ArchiveCrashTests {
                     } == true
                     : (try? FileManager.default.contentsOfDirectory(atPath: trash))?.isEmpty == false
                 if started { break }
-                usleep(1000)
+                try await Task.sleep(for: .milliseconds(1))
             }
-            usleep(UInt32.random(in: 0...20_000, using: &generator))
+            try await Task.sleep(for: .microseconds(Int.random(in: 0...20_000, using: &generator)))
             beta.kill9()
             _ = await asked.value
             beta = try DaemonProcess(config: cluster.configPath, node: "beta", log: log)

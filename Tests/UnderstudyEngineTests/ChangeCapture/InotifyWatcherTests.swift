@@ -13,7 +13,7 @@ import UnderstudyCore
 /// this process would feel.
 @Suite(.serialized) struct InotifyWatcherTests {
 
-    @Test func pairsRenameHalves_whenSplitAcrossReads() throws {
+    @Test func pairsRenameHalves_whenSplitAcrossReads() async throws {
         let root = TestTree.makeTemporaryDirectory("inotify-split")
         defer { TestTree.remove(root) }
         try FileManager.default.createDirectory(atPath: root + "/d/sub", withIntermediateDirectories: true)
@@ -31,7 +31,7 @@ import UnderstudyCore
         #expect(watcher.table.watch(at: "d") == nil)
     }
 
-    @Test func treatsRenameAsMoveOut_whenSecondHalfDoesNotFollowWithinARead() throws {
+    @Test func treatsRenameAsMoveOut_whenSecondHalfDoesNotFollowWithinARead() async throws {
         let root = TestTree.makeTemporaryDirectory("inotify-half")
         defer { TestTree.remove(root) }
         try FileManager.default.createDirectory(atPath: root + "/d/sub", withIntermediateDirectories: true)
@@ -46,7 +46,7 @@ import UnderstudyCore
         #expect(watcher.table.count == 1)
     }
 
-    @Test func reportsOverflow_whenKernelQueueOverflows() throws {
+    @Test func reportsOverflow_whenKernelQueueOverflows() async throws {
         let root = TestTree.makeTemporaryDirectory("inotify-overflow")
         defer { TestTree.remove(root) }
         let log = ChangeLog()
@@ -77,12 +77,12 @@ import UnderstudyCore
         for index in 0..<200 { touch(root + "/f\(index)") }
         mkdir(root + "/unannounced", 0o755)  // its create event is lost: only the re-walk can watch it
         release.signal()
-        #expect(log.wait { $0.contains(.init(.overflow, "")) })
+        #expect(await log.wait { $0.contains(.init(.overflow, "")) })
         touch(root + "/unannounced/file")
-        #expect(log.wait { $0.contains(.init(.settled, "unannounced/file")) })
+        #expect(await log.wait { $0.contains(.init(.settled, "unannounced/file")) })
     }
 
-    @Test func reportsLimitProblem_whenWatchLimitReached() throws {
+    @Test func reportsLimitProblem_whenWatchLimitReached() async throws {
         let share = try WatchedShare("limit", backend: .inotify)
         defer { share.close() }
         for index in 0..<10 { mkdir(share.root + "/d\(index)", 0o755) }
@@ -99,14 +99,14 @@ import UnderstudyCore
         let problem = try #require(report.limitProblem)
         #expect(problem.contains("fs.inotify.max_user_watches = \(limit)"))
         #expect(problem.contains("after \(report.watches ?? -1) watches"))
-        #expect(share.log.wait { changes in changes.contains { $0.kind == .overflow } })
+        #expect(await share.log.wait { changes in changes.contains { $0.kind == .overflow } })
         // With the limit back, the directories left out are watched within a retry and compared again.
         #expect(
-            share.log.wait { _ in share.watcher.watchCount == 11 },
+            await share.log.wait { _ in share.watcher.watchCount == 11 },
             "watches after the retry: \(share.watcher.watchCount ?? -1)")
         #expect(share.watcher.currentLimitProblem == nil)
         touch(share.root + "/d9/late")
-        #expect(share.log.wait { $0.contains(.init(.settled, "d9/late")) })
+        #expect(await share.log.wait { $0.contains(.init(.settled, "d9/late")) })
     }
 }
 

@@ -71,13 +71,20 @@ final class WatchedShare: Sendable {
     }
 
     /// Makes a file and waits for its report: everything done before it has been reported by then.
-    func sentinel() -> Bool {
+    func sentinel() async -> Bool {
         let name = "sentinel-\(UInt32.random(in: 0...UInt32.max))"
         touch(root + "/" + name)
-        return log.wait { $0.contains(.init(.settled, name)) }
+        return await log.wait { $0.contains(.init(.settled, name)) }
     }
 
-    func waitUntilHeld() -> Bool { held.wait(timeout: .now() + 5) == .success }
+    /// Polled, so the wait holds no thread of the pool.
+    func waitUntilHeld() async -> Bool {
+        for _ in 0..<500 {
+            if held.wait(timeout: .now()) == .success { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return held.wait(timeout: .now()) == .success
+    }
 
     func release() { released.signal() }
 
@@ -111,12 +118,13 @@ final class ChangeLog: @unchecked Sendable {
 
     func clear() { lock.withLock { received = [] } }
 
-    /// Polls for at most `seconds`; true once `condition` holds for everything reported so far.
-    func wait(seconds: Double = 5, until condition: (Set<CapturedChange>) -> Bool) -> Bool {
+    /// Polls for at most `seconds`; true once `condition` holds for everything reported so far. It holds no thread
+    /// of the pool meanwhile (a blocked one, of as many as there are cores, would stall every other test).
+    func wait(seconds: Double = 5, until condition: (Set<CapturedChange>) -> Bool) async -> Bool {
         let deadline = DispatchTime.now() + seconds
         while DispatchTime.now() < deadline {
             if condition(Set(changes)) { return true }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return condition(Set(changes))
     }

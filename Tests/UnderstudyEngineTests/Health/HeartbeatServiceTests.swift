@@ -51,11 +51,13 @@ struct HeartbeatServiceTests {
         return (alpha, beta, alphaInbox, betaInbox)
     }
 
-    static func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    /// Waits without holding a thread of the pool: a test that blocked one (there are as many as cores) would stall
+    /// every other test that runs meanwhile.
+    static func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition() { return true }
-            usleep(10_000)
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return condition()
     }
@@ -82,7 +84,7 @@ struct HeartbeatServiceTests {
         #expect(alphaInbox.count > 0)
     }
 
-    @Test func deliversHeartbeats_carryingOwnership_betweenNodesWithTheClusterKey() throws {
+    @Test func deliversHeartbeats_carryingOwnership_betweenNodesWithTheClusterKey() async throws {
         let (alpha, beta, alphaInbox, betaInbox) = try Self.pair()
         alpha.start()
         beta.start()
@@ -90,13 +92,13 @@ struct HeartbeatServiceTests {
             alpha.stop()
             beta.stop()
         }
-        #expect(Self.waitUntil(seconds: 5) { alphaInbox.count >= 3 && betaInbox.count >= 3 })
+        #expect(await Self.waitUntil(seconds: 5) { alphaInbox.count >= 3 && betaInbox.count >= 3 })
         let first = betaInbox.received.withLockedValue { $0.first }
         #expect(first?.sender == "alpha")
         #expect(first?.groups.first?.ownership == GroupOwnership(epoch: 3, owner: "alpha"))
     }
 
-    @Test func ignoresHeartbeats_sealedWithAnotherKey_andSaysWhy() throws {
+    @Test func ignoresHeartbeats_sealedWithAnotherKey_andSaysWhy() async throws {
         let port = try Self.port()
         let alphaInbox = Inbox(), betaInbox = Inbox()
         let alpha = Self.service(
@@ -110,12 +112,12 @@ struct HeartbeatServiceTests {
             alpha.stop()
             beta.stop()
         }
-        #expect(Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 5 })
+        #expect(await Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 5 })
         #expect(betaInbox.count == 0)
         #expect(beta.counters["lan"]?.lastRefusal?.contains("does not match the cluster key") == true)
     }
 
-    @Test func ignoresReplayedAndMisaddressedHeartbeats() throws {
+    @Test func ignoresReplayedAndMisaddressedHeartbeats() async throws {
         let port = try Self.port()
         let inbox = Inbox()
         let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox)
@@ -128,9 +130,10 @@ struct HeartbeatServiceTests {
             seal.seal(HeartbeatMessage(sequence: sequence, sender: "alpha", receiver: receiver, link: link, groups: []))
         }
         #expect(
-            Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+            await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 },
+            "beta listens once it sends")
         _ = sender.send(datagram(1000), to: "127.0.0.2", port: port)
-        #expect(Self.waitUntil(seconds: 2) { inbox.count == 1 })
+        #expect(await Self.waitUntil(seconds: 2) { inbox.count == 1 })
         for replay in [datagram(1000), datagram(999), datagram(5)] {
             _ = sender.send(replay, to: "127.0.0.2", port: port)
         }
@@ -138,15 +141,15 @@ struct HeartbeatServiceTests {
         _ = sender.send(datagram(2000, receiver: "gamma"), to: "127.0.0.2", port: port)
         _ = sender.send(datagram(2001, link: "dedicated"), to: "127.0.0.2", port: port)
         #expect(
-            Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 5 },
+            await Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 5 },
             "\(String(describing: beta.counters["lan"]))")
         #expect(inbox.count == 1)
         // A fresh one still counts.
         _ = sender.send(datagram(1001), to: "127.0.0.2", port: port)
-        #expect(Self.waitUntil(seconds: 3) { inbox.count == 2 })
+        #expect(await Self.waitUntil(seconds: 3) { inbox.count == 2 })
     }
 
-    @Test func refusesGarbage_withoutCrashing() throws {
+    @Test func refusesGarbage_withoutCrashing() async throws {
         let port = try Self.port()
         let inbox = Inbox()
         let beta = Self.service("beta", "127.0.0.2", peer: "alpha", peerAddress: "127.0.0.1", port: port, inbox: inbox)
@@ -154,19 +157,20 @@ struct HeartbeatServiceTests {
         defer { beta.stop() }
         let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: try Self.port())
         #expect(
-            Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+            await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 },
+            "beta listens once it sends")
         var generator = SystemRandomNumberGenerator()
         for size in [0, 1, 31, 40, 100, 1300, 4000] {
             _ = sender.send(
                 (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: "127.0.0.2", port: port)
         }
         #expect(
-            Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) >= 6 },
+            await Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) >= 6 },
             "\(String(describing: beta.counters["lan"]))")
         #expect(inbox.count == 0)
     }
 
-    @Test func aFloodOfJunk_logsOneLinePerSourceAndReason_notOnePerDatagram() throws {
+    @Test func aFloodOfJunk_logsOneLinePerSourceAndReason_notOnePerDatagram() async throws {
         let port = try Self.port()
         let inbox = Inbox()
         let logs = LogCapture()
@@ -177,22 +181,23 @@ struct HeartbeatServiceTests {
         defer { beta.stop() }
         let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: try Self.port())
         #expect(
-            Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 }, "beta listens once it sends")
+            await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 },
+            "beta listens once it sends")
         // 300 datagrams too long to be heartbeats, of 300 different lengths: each length used to make a kind of its own.
         // Paced (a busy machine drops UDP past its receive buffer); at least a third must arrive, each refused.
         for size in 1300..<1600 {
             _ = sender.send([UInt8](repeating: UInt8(size % 251), count: size), to: "127.0.0.2", port: port)
-            if size % 20 == 0 { usleep(5000) }
+            if size % 20 == 0 { try await Task.sleep(for: .milliseconds(5)) }
         }
         #expect(
-            Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 100 },
+            await Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 100 },
             "\(String(describing: beta.counters["lan"]))")
         let lines = logs.containing("refused a heartbeat")
         #expect(lines.count == 1, "\(lines.count) lines: \(lines.prefix(3))")
         #expect(inbox.count == 0)
     }
 
-    @Test func aRecordedHeartbeat_isRefusedAfterTheReceiverRestarts_too() throws {
+    @Test func aRecordedHeartbeat_isRefusedAfterTheReceiverRestarts_too() async throws {
         let directory = TestTree.makeTemporaryDirectory("hb-replay")
         defer { TestTree.remove(directory) }
         let port = try Self.port()
@@ -207,12 +212,12 @@ struct HeartbeatServiceTests {
                 sequences: HeartbeatSequenceStore(stateDirectory: directory))
             beta.start()
             defer { beta.stop() }
-            #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
+            #expect(await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
             _ = sender.send(recorded, to: "127.0.0.2", port: port)
-            #expect(Self.waitUntil(seconds: 2) { inbox.count == 1 })
+            #expect(await Self.waitUntil(seconds: 2) { inbox.count == 1 })
             // Kept within a second of being accepted.
             #expect(
-                Self.waitUntil(seconds: 3) {
+                await Self.waitUntil(seconds: 3) {
                     HeartbeatSequenceStore(stateDirectory: directory).load().accepted["alpha\u{0}lan"] == 5000
                 })
         }
@@ -223,16 +228,16 @@ struct HeartbeatServiceTests {
             sequences: HeartbeatSequenceStore(stateDirectory: directory))
         beta.start()
         defer { beta.stop() }
-        #expect(Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
+        #expect(await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
         _ = sender.send(recorded, to: "127.0.0.2", port: port)
         #expect(
-            Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 1 },
+            await Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 1 },
             "\(String(describing: beta.counters["lan"]))")
         #expect(inbox.count == 0)
         #expect(beta.counters["lan"]?.lastRefusal?.contains("was seen already") == true)
     }
 
-    @Test func aSendersSequence_staysAboveItsLastOne_acrossARestart_evenWithItsClockSetBack() throws {
+    @Test func aSendersSequence_staysAboveItsLastOne_acrossARestart_evenWithItsClockSetBack() async throws {
         let directory = TestTree.makeTemporaryDirectory("hb-sent")
         defer { TestTree.remove(directory) }
         let store = HeartbeatSequenceStore(stateDirectory: directory)
@@ -250,7 +255,7 @@ struct HeartbeatServiceTests {
             alpha.stop()
             beta.stop()
         }
-        #expect(Self.waitUntil(seconds: 3) { inbox.count >= 2 })
+        #expect(await Self.waitUntil(seconds: 3) { inbox.count >= 2 })
         let first = inbox.received.withLockedValue { $0.first?.sequence } ?? 0
         #expect(first > before)
     }

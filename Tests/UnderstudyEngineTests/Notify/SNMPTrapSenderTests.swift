@@ -41,11 +41,12 @@ struct SNMPTrapSenderTests {
 
         var log: String { (try? String(contentsOfFile: directory + "/traps.log", encoding: .utf8)) ?? "" }
 
-        func waitFor(_ text: String, seconds: Double = 5) -> Bool {
+        /// Polled without holding a thread of the pool.
+        func waitFor(_ text: String, seconds: Double = 5) async -> Bool {
             let deadline = Date().addingTimeInterval(seconds)
             while Date() < deadline {
                 if log.contains(text) { return true }
-                usleep(20_000)
+                try? await Task.sleep(for: .milliseconds(20))
             }
             return log.contains(text)
         }
@@ -91,7 +92,7 @@ struct SNMPTrapSenderTests {
         defer { receiver.stop() }
         let sender = try Self.sender(.community("public"), port: receiver.port, state: receiver.directory)
         try await sender.deliver(Self.message("beta took over group web at epoch 1 (v2c)"))
-        #expect(receiver.waitFor("beta took over group web at epoch 1 (v2c)"), "\(receiver.log)")
+        #expect(await receiver.waitFor("beta took over group web at epoch 1 (v2c)"), "\(receiver.log)")
         #expect(receiver.log.contains(".1.3.6.1.4.1.8072.9999.9999.7347.0.1"), "the trap OID: \(receiver.log)")
         #expect(receiver.log.contains("takeover-finished"))
     }
@@ -116,7 +117,7 @@ struct SNMPTrapSenderTests {
             .user(name: "understudy", auth: auth, passwordFile: receiver.directory + "/right"), port: receiver.port,
             state: receiver.directory)
         try await right.deliver(Self.message("beta took over group web (v3 \(protocolName))"))
-        #expect(receiver.waitFor("beta took over group web (v3 \(protocolName))"), "\(receiver.log)")
+        #expect(await receiver.waitFor("beta took over group web (v3 \(protocolName))"), "\(receiver.log)")
         #expect(
             !receiver.log.contains("forged by someone without the password"),
             "a trap with a wrong password was accepted")

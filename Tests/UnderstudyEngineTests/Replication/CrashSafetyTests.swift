@@ -87,7 +87,7 @@ struct CrashSafetyTests {
             let standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: cluster.root + "/beta.log")
             var polls = 0
             while temporaries().isEmpty && polls < 3000 {
-                usleep(1000)
+                try await Task.sleep(for: .milliseconds(1))
                 polls += 1
             }
             standby.kill9()
