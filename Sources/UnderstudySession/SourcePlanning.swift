@@ -71,8 +71,14 @@ package struct SourcePlanning {
         _ plan: SyncPlan, source: [ManifestEntry], indexedHash: (ManifestEntry) -> [UInt8]?,
         readHash: (String) -> [UInt8]?
     ) -> SyncPlan {
-        guard plan.operations.contains(where: { if case .rename = $0 { true } else { false } }) else { return plan }
-        let sourceByPath = Dictionary(source.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var named = Set<String>()
+        for case .rename(let from, let to, _) in plan.operations { named.formUnion([from, to]) }
+        guard !named.isEmpty else { return plan }
+        // The source entries of the renames' two names only (not a map of every entry of a large tree).
+        var sourceByPath: [String: ManifestEntry] = [:]
+        for entry in source where named.contains(entry.path) {
+            sourceByPath[entry.path] = sourceByPath[entry.path] ?? entry
+        }
         var unresolved: [String] = []
         var deletions: [SyncOperation] = []
         var operations = plan.operations.map { operation -> SyncOperation in

@@ -78,6 +78,7 @@ package struct StandbySyncMachine {
     private let compressor: ZstdCompressor
     private var state = State.idle
     private var scope = SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: true)
+    /// This sync's manifest when it is the base of the next incremental one (a full comparison within the limit).
     private var manifest: [ManifestEntry] = []
     private var entriesCompared = 0
     private var sent = (entries: 0, removals: 0)
@@ -146,13 +147,18 @@ package struct StandbySyncMachine {
         precondition(state == .describing, "the replica is described once, when the scope is known")
         state = .receiving
         entriesCompared = entries.count
-        manifest = entries.map { entry in
-            var entry = entry
-            entry.contentHash = nil
-            return entry
-        }
+        // The hashes stay here (a comparison's walk carries none: then the entries go as they are, not copied).
+        let described =
+            entries.contains { $0.contentHash != nil }
+            ? entries.map { entry in
+                var entry = entry
+                entry.contentHash = nil
+                return entry
+            } : entries
         let incremental = scope.paths == nil ? previous : nil
-        let (changed, removed) = incremental.map { ManifestChanges.between($0, manifest) } ?? (manifest, [])
+        let (changed, removed) = incremental.map { ManifestChanges.between($0, described) } ?? (described, [])
+        // Kept only as the base of the next incremental manifest: a larger one is let go once sent.
+        manifest = scope.paths == nil && described.count <= ManifestChanges.baseLimit ? described : []
         sent = (changed.count, removed.count)
         partialsLeft = partials.keys.sorted()
         var actions: [Action] = []
@@ -199,7 +205,7 @@ package struct StandbySyncMachine {
         state = .finished
         let report = SyncDoneReport(filesApplied: filesApplied, bytesWritten: bytesWritten, failures: failures)
         let base: [ManifestEntry]? =
-            scope.paths == nil ? (manifest.count <= ManifestChanges.baseLimit ? manifest : nil) : previous
+            scope.paths == nil ? (entriesCompared <= ManifestChanges.baseLimit ? manifest : nil) : previous
         let outcome = Outcome(
             scope: scope, entriesCompared: entriesCompared, summary: summary, report: report, manifestBase: base,
             manifestEntriesSent: sent.entries, manifestRemovalsSent: sent.removals)

@@ -5,7 +5,10 @@ extension SyncPlan {
     /// directory equal; deepest first, like the planner's.
     public func inserting(_ added: [SyncOperation], source: [ManifestEntry]) -> SyncPlan {
         guard !added.isEmpty else { return self }
-        let byPath = Dictionary(source.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        // The source entries of the added operations' parents only (not a map of every entry of a large tree).
+        let parents = Set(added.flatMap(\.touchedPaths).compactMap(RelativePath.parent))
+        var byPath: [String: ManifestEntry] = [:]
+        for entry in source where parents.contains(entry.path) { byPath[entry.path] = byPath[entry.path] ?? entry }
         var operations = self.operations
         var trailing = operations.count
         while trailing > 0, case .setDirectoryAttributes = operations[trailing - 1] { trailing -= 1 }

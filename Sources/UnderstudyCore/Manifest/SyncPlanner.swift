@@ -46,8 +46,13 @@ public struct SyncPlanner: Sendable {
         partials: [String: Int64] = [:]
     ) -> SyncPlan {
         let replica = original.values
-        let sourceEntries = source.sorted { $0.path < $1.path }
-        let sourceByPath = Dictionary(sourceEntries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        // A scan comes sorted: then it is used as it is (a million entries are not copied to be sorted again).
+        let sourceEntries =
+            zip(source, source.dropFirst()).allSatisfy { $0.path < $1.path }
+            ? source : source.sorted { $0.path < $1.path }
+        // Only whether the source has a path is asked: a set of the paths (sharing their storage), not a copy of
+        // every entry.
+        let sourcePaths = Set(sourceEntries.lazy.map(\.path))
         var replicaByPath = original
         let leaderOf = hardLinkLeaders(sourceEntries)
 
@@ -74,7 +79,7 @@ public struct SyncPlanner: Sendable {
         // size and mtime (to the nanosecond), so those find the candidate; the standby checks the content hash
         // that travels with the rename before it moves anything.
         var renameSources: [RenameKey: [String]] = [:]
-        for entry in replica where entry.kind == .file && entry.size > 0 && sourceByPath[entry.path] == nil {
+        for entry in replica where entry.kind == .file && entry.size > 0 && !sourcePaths.contains(entry.path) {
             guard !isUnderRemovedTree(entry.path) else { continue }
             renameSources[RenameKey(entry), default: []].append(entry.path)
         }
@@ -156,13 +161,13 @@ public struct SyncPlanner: Sendable {
 
         // Deletions: only the topmost gone entry of a gone subtree (a directory goes with what it holds).
         var deletions: [SyncOperation] = []
-        let gone = replica.filter { !$0.path.isEmpty && sourceByPath[$0.path] == nil }.sorted { $0.path < $1.path }
+        let gone = replica.filter { !$0.path.isEmpty && !sourcePaths.contains($0.path) }.sorted { $0.path < $1.path }
         for entry in gone {
             guard !usedRenameSources.contains(entry.path),
                 !isUnderRemovedTree(entry.path)
             else { continue }
             if let parent = RelativePath.parent(entry.path), !parent.isEmpty,
-                sourceByPath[parent] == nil, replicaByPath[parent]?.kind == .directory
+                !sourcePaths.contains(parent), replicaByPath[parent]?.kind == .directory
             {
                 continue
             }
