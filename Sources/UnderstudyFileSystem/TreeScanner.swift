@@ -22,6 +22,9 @@ public struct TreeScanner {
 
     public let filter: PathFilter
     public let index: any FileIndexLookup
+    /// Asked before each directory: true stops the scan there (it throws, `ECANCELED`). By default, whether the
+    /// calling task was cancelled; a scan on a thread of its own is told through a flag.
+    public var isCancelled: @Sendable () -> Bool = { Task.isCancelled }
 
     /// - Parameter index: where the content hashes come from; by default none (every entry's hash is nil).
     public init(filter: PathFilter, index: any FileIndexLookup = FileIndexSnapshot()) {
@@ -89,9 +92,9 @@ public struct TreeScanner {
         _ pending: inout [(path: String, descriptor: Int32)], into result: inout Result
     ) throws(FileSystemError) {
         while !pending.isEmpty {
-            // A scan in a task that was cancelled (its sync ended) stops at the next directory; the caller closes
-            // the descriptors still pending.
-            if Task.isCancelled {
+            // A scan that was cancelled (its sync ended) stops at the next directory; the caller closes the
+            // descriptors still pending.
+            if isCancelled() {
                 throw FileSystemError(
                     .systemCall, operation: "scan (cancelled)", path: pending[pending.count - 1].path, errno: ECANCELED)
             }

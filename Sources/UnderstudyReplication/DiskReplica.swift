@@ -37,12 +37,13 @@ final class DiskReplica: ReplicaFiles {
     }
 
     /// Walks the replica within the scope and opens its writer (removing our leftover temporaries on the way).
-    func describe(_ scope: SyncScope) throws -> (entries: [ManifestEntry], partials: [String: Int64]) {
-        let share = try ShareDirectory(path: context.localPath, create: true)
+    func describe(_ scope: SyncScope) async throws -> (entries: [ManifestEntry], partials: [String: Int64]) {
         // The comparison goes by size and time: the walk reads no index (a rename's source is checked by its own
-        // record when the rename comes).
-        let scan = try TreeScanner(filter: context.share.filter).scan(
-            share, scope: scope.paths ?? [ScopedPath("", recursive: true)])
+        // record when the rename comes); on a thread of its own, not the pool's.
+        let scan = try await TreeScanner.offThePool(
+            path: context.localPath, create: true, filter: context.share.filter,
+            scope: scope.paths ?? [ScopedPath("", recursive: true)])
+        let share = try ShareDirectory(path: context.localPath, create: true)
         var options = ReplicaWriter.Options(applyOwnership: applyOwnership)
         options.history = context.archiving.history
         options.breakSharedInodes = context.archiving.sharesInodes

@@ -79,10 +79,11 @@ package struct PrimaryShareSync {
                 // the sync end before (an error, the standby gone), the group cancels it: it stops at its next
                 // directory.
                 group.addTask {
-                    let share = try ShareDirectory(path: sourcePath, create: false)
                     // By size and time: the walk reads no index (a rename's or a verification's hash is looked
-                    // up when the plan needs it).
-                    return .scanned(try TreeScanner(filter: filter).scan(share, scope: scanScope))
+                    // up when the plan needs it); on a thread of its own, not the pool's.
+                    .scanned(
+                        try await TreeScanner.offThePool(
+                            path: sourcePath, create: false, filter: filter, scope: scanScope))
                 }
                 var queue: ArraySlice<PrimarySyncMachine.Action> = []
                 var outgoing: [PrimarySyncMachine.Action] = []

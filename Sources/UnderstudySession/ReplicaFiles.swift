@@ -9,7 +9,8 @@ package protocol ReplicaFiles: AnyObject {
 
     /// Walks the replica within `scope` and gets ready to write in it: its entries (with content hashes where
     /// known) and the partial copies of files a cut transfer left, by path and size.
-    func describe(_ scope: SyncScope) throws -> (entries: [ManifestEntry], partials: [String: Int64])
+    /// Asynchronous: on disk a walk of a large tree takes seconds, which must not hold a thread of the pool.
+    func describe(_ scope: SyncScope) async throws -> (entries: [ManifestEntry], partials: [String: Int64])
     /// The SHA-256 of a replica file, read now (a verification does not trust what is known of it).
     func contentHash(of path: String) throws -> [UInt8]
     func apply(_ operation: SyncOperation) throws

@@ -29,7 +29,7 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
         case .flush:
             try await emit(.flush)
         case .describeReplica(let scope):
-            let (entries, partials) = try files.describe(scope)
+            let (entries, partials) = try await files.describe(scope)
             return try machine.described(entries: entries, partials: partials)
         case .sendDigests(let entries):
             try await sendDigests(of: entries, emit: emit)
