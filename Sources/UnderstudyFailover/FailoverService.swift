@@ -174,7 +174,7 @@ package final class FailoverService: Service, Sendable {
                         )
                     }
                 },
-                recordBase: { [runtime] epoch in Self.recordBases(runtime, group: group.name, epoch: epoch) },
+                recordBase: { [runtime] epoch in await Self.recordBases(runtime, group: group.name, epoch: epoch) },
                 ownershipStored: { [runtime] stored in
                     runtime.setOwnership(stored, group: group.name)
                     state.withLockedValue { $0.machines[group.name]?.ownershipStored(stored) }
@@ -187,7 +187,7 @@ package final class FailoverService: Service, Sendable {
                 node: runtime.name, group: group, database: runtime.database, logger: runtime.logger,
                 clock: runtime.clock, spawn: spawn,
                 stopFollowing: { [followers] in _ = await followers.stop(group: group.name, waitingAtMost: 5) },
-                recordBase: { [runtime] epoch in Self.recordBases(runtime, group: group.name, epoch: epoch) },
+                recordBase: { [runtime] epoch in await Self.recordBases(runtime, group: group.name, epoch: epoch) },
                 ownershipStored: { [runtime] stored in
                     runtime.setOwnership(stored, group: group.name)
                     state.withLockedValue { $0.recoveryMachines[group.name]?.ownershipStored(stored) }
@@ -269,18 +269,20 @@ package final class FailoverService: Service, Sendable {
     }
 
     /// Records this node's tree of every share of `group` as the base of `epoch`; a line per share.
-    static func recordBases(_ runtime: any FailoverNode, group: String, epoch: UInt64) -> [String] {
-        runtime.shares.of(group: group).map { context in
+    static func recordBases(_ runtime: any FailoverNode, group: String, epoch: UInt64) async -> [String] {
+        var lines: [String] = []
+        for context in runtime.shares.of(group: group) {
             do {
-                return
-                    "\(context.key) \(try RejoinBase.record(context, epoch: epoch, at: runtime.clock.wallSeconds())) entries"
+                let entries = try await RejoinBase.record(context, epoch: epoch, at: runtime.clock.wallSeconds())
+                lines.append("\(context.key) \(entries) entries")
             } catch {
                 runtime.logger.error(
                     "group \(group): could not record the rejoin base of \(context.key): \(error); a rejoining node will keep every file that differs as a conflict"
                 )
-                return "\(context.key) failed: \(error)"
+                lines.append("\(context.key) failed: \(error)")
             }
         }
+        return lines
     }
 
     package var isActive: Bool { !groups.isEmpty || !witnessed.isEmpty || learnsFromOffsite }

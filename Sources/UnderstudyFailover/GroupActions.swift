@@ -20,7 +20,7 @@ struct GroupActions: Sendable {
     let stopFollowing: @Sendable () async -> Void
     /// Records this node's tree of every share as the base of `epoch` (what a rejoining node compares against);
     /// returns a line per share.
-    let recordBase: @Sendable (_ epoch: UInt64) -> [String]
+    let recordBase: @Sendable (_ epoch: UInt64) async -> [String]
     /// Called once the new ownership is stored, before the replica stops following: from then on the follower
     /// refuses to apply anything.
     let ownershipStored: @Sendable (GroupOwnership) -> Void
@@ -70,7 +70,7 @@ struct GroupActions: Sendable {
         report.step("replica stopped following, now the live data (\(milliseconds(since: stopAt)))")
         // Before the services start: the base is the tree as the old holder left it.
         let baseAt = clock.monotonicSeconds()
-        let lines = recordBase(ownership.epoch)
+        let lines = await recordBase(ownership.epoch)
         report.step(
             "recorded the base of epoch \(ownership.epoch): \(lines.joined(separator: ", ")) (\(milliseconds(since: baseAt)))"
         )
