@@ -63,6 +63,7 @@ package struct PrimaryShareSync {
         let started = context.now()
         let sourcePath = context.localPath
         let filter = context.share.filter
+        let index = context.index
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
         var machine = try PrimarySyncMachine(scope: scope, base: base, verify: verify)
         let kind = scope.paths == nil ? "full comparison" : "live sync"
@@ -79,11 +80,13 @@ package struct PrimaryShareSync {
                 // the sync end before (an error, the standby gone), the group cancels it: it stops at its next
                 // directory.
                 group.addTask {
-                    // By size and time: the walk reads no index (a rename's or a verification's hash is looked
-                    // up when the plan needs it); on a thread of its own, not the pool's.
+                    // By size and time: the walk reads no index (a rename's hash is looked up when the plan needs
+                    // it), except for a verification, which needs every file's hash: it reads the index a directory
+                    // at a time. On a thread of its own, not the pool's.
                     .scanned(
                         try await TreeScanner.offThePool(
-                            path: sourcePath, create: false, filter: filter, scope: scanScope))
+                            path: sourcePath, create: false, filter: filter, scope: scanScope,
+                            index: verify ? index : FileIndexSnapshot()))
                 }
                 var queue: ArraySlice<PrimarySyncMachine.Action> = []
                 var outgoing: [PrimarySyncMachine.Action] = []
