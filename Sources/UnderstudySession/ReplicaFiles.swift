@@ -7,8 +7,8 @@ import UnderstudyWire
 package protocol ReplicaFiles: AnyObject {
     associatedtype Incoming: ReplicaIncomingFile
 
-    /// Walks the replica within `scope` and gets ready to write in it: its entries (with content hashes where
-    /// known) and the partial copies of files a cut transfer left, by path and size.
+    /// Walks the replica within `scope` and gets ready to write in it: its entries (content hashes, where an
+    /// implementation has them, are not sent) and the partial copies of files a cut transfer left, by path and size.
     /// Asynchronous: on disk a walk of a large tree takes seconds, which must not hold a thread of the pool.
     func describe(_ scope: SyncScope) async throws -> (entries: [ManifestEntry], partials: [String: Int64])
     /// The SHA-256 of a replica file, read now (a verification does not trust what is known of it).

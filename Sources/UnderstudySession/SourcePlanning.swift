@@ -65,8 +65,9 @@ package struct SourcePlanning {
     }
 
     /// Every rename carries the SHA-256 of the source file, so the standby can check it moves the right content:
-    /// from the scan when it carries one, from the index entry of the same inode under its old name, or by reading
-    /// the file (the index's record of that path when it still describes the file) (a rename that cannot be hashed is left out: the next sync sees a new file).
+    /// from the scan when it carries one, from the index entry of the same inode under its old name, or from
+    /// `readHash` (the index's record of the new path while it still describes the file, else the file read). A rename
+    /// that cannot be hashed is left out: the next sync sees a new file.
     private func fillRenameHashes(
         _ plan: SyncPlan, source: [ManifestEntry], indexedHash: (ManifestEntry) -> [UInt8]?,
         readHash: (String) -> [UInt8]?
