@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import UnderstudyCore
 import UnderstudyFileSystem
+import UnderstudySession
 import UnderstudyState
 import UnderstudySupport
 
@@ -13,12 +14,27 @@ extension TreeScanner {
         path: String, create: Bool, filter: PathFilter, scope: [ScopedPath],
         index: any FileIndexLookup = FileIndexSnapshot()
     ) async throws -> Result {
+        try await offThePool(path: path, create: create, filter: filter, scope: scope, index: index, encodingAbove: nil)
+            .scan
+    }
+
+    /// The same; with `limit`, the entries also go to a `ManifestStreamEncoder` as the walk finds them, and the
+    /// scan keeps none (`Result.entries` is empty): its outcome is the manifest.
+    static func offThePool(
+        path: String, create: Bool, filter: PathFilter, scope: [ScopedPath],
+        index: any FileIndexLookup = FileIndexSnapshot(), encodingAbove limit: Int?
+    ) async throws -> (scan: Result, encoded: ManifestStreamEncoder.Outcome?) {
         let stopped = NIOLockedValueBox(false)
         return try await withTaskCancellationHandler {
             try await onThread {
                 var scanner = TreeScanner(filter: filter, index: index)
                 scanner.isCancelled = { stopped.withLockedValue { $0 } }
-                return try scanner.scan(try ShareDirectory(path: path, create: create), scope: scope)
+                let encoder = try limit.map { try ManifestStreamEncoder(limit: $0) }
+                if let encoder {
+                    scanner.batches = (ManifestTransfer.chunkEntries, { encoder.take($0) })
+                }
+                let scan = try scanner.scan(try ShareDirectory(path: path, create: create), scope: scope)
+                return (scan, try encoder?.finish())
             }
         } onCancel: {
             stopped.withLockedValue { $0 = true }

@@ -28,9 +28,8 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
             try await emit(.send(message))
         case .flush:
             try await emit(.flush)
-        case .describeReplica(let scope):
-            let (entries, partials) = try await files.describe(scope)
-            return try machine.described(entries: entries, partials: partials)
+        case .describeReplica(let scope, let limit):
+            return try machine.described(try await files.describe(scope, encodingAbove: limit))
         case .sendDigests(let entries):
             try await sendDigests(of: entries, emit: emit)
         case .announce(let plan):

@@ -15,8 +15,9 @@ package struct StandbySyncMachine {
     package enum Action: Equatable, Sendable {
         case send(PeerMessage)
         case flush
-        /// Walk the replica within the scope; answer with `described(entries:partials:)`.
-        case describeReplica(SyncScope)
+        /// Walk the replica within the scope; answer with `described(_:)`. With a limit, a tree of more entries is
+        /// described by its manifest, encoded as the walk goes (a full comparison with no base to diff against).
+        case describeReplica(SyncScope, encodingAbove: Int?)
         /// Read every replica file of these entries now and send their SHA-256 (`contentDigests`, the last one
         /// marked): a verification, which does not trust the index.
         case sendDigests(of: [ManifestEntry])
@@ -72,6 +73,8 @@ package struct StandbySyncMachine {
 
     package let group: String
     package let share: String
+    /// A full manifest of at most this many entries is kept as the base of the next, incremental one.
+    package let baseLimit: Int
     private let previous: [ManifestEntry]?
     private let resume: ResumePoint?
     private let verify: Bool
@@ -93,11 +96,15 @@ package struct StandbySyncMachine {
     /// - Parameter resume: the point of the primary's journal the replica is durable up to; with it, the primary
     ///   may answer with a live sync of only what changed since.
     /// - Parameter verify: a verification: after the manifest, the SHA-256 of every replica file.
+    /// - Parameter baseLimit: the largest full manifest kept as the base of the next one (the primary keeps to the
+    ///   same rule; a smaller one here only makes the standby send whole manifests more often).
     package init(
-        group: String, share: String, previous: [ManifestEntry]?, resume: ResumePoint?, verify: Bool
+        group: String, share: String, previous: [ManifestEntry]?, resume: ResumePoint?, verify: Bool,
+        baseLimit: Int = ManifestChanges.baseLimit
     ) throws {
         self.group = group
         self.share = share
+        self.baseLimit = baseLimit
         self.previous = previous
         self.resume = resume
         self.verify = verify
@@ -133,7 +140,10 @@ package struct StandbySyncMachine {
             }
             scope = received
             state = .describing
-            return [.describeReplica(received)]
+            // A whole tree with no earlier manifest to diff against, and no verification (which needs the entries):
+            // past the base limit its manifest is encoded as the walk goes, and the entries are never held whole.
+            let encode = received.paths == nil && previous == nil && !verify
+            return [.describeReplica(received, encodingAbove: encode ? baseLimit : nil)]
         case .receiving:
             return try receiveStep(message)
         case .idle, .describing, .makingDurable, .finished:
@@ -141,8 +151,29 @@ package struct StandbySyncMachine {
         }
     }
 
-    /// The replica within the scope: every entry (with the content hashes the index vouches for, which stay here)
-    /// and the partial copies left by an interrupted transfer, by final path.
+    /// The replica within the scope: every entry (content hashes, if any, stay here), or the manifest already
+    /// encoded; and the partial copies left by an interrupted transfer, by final path.
+    package mutating func described(_ description: ReplicaDescription) throws -> [Action] {
+        precondition(state == .describing, "the replica is described once, when the scope is known")
+        guard let chunks = description.chunks else {
+            return try described(entries: description.entries, partials: description.partials)
+        }
+        state = .receiving
+        entriesCompared = description.count
+        manifest = []
+        sent = (description.count, 0)
+        partialsLeft = description.partials.keys.sorted()
+        var actions: [Action] = chunks.map { .send(.manifestChunk($0)) }
+        actions.append(
+            .send(
+                .manifestEnd(
+                    partials: partialsLeft.map { PartialFile(path: $0, size: description.partials[$0]!) },
+                    removed: [])))
+        actions.append(.flush)
+        return actions
+    }
+
+    /// The replica within the scope, by its entries (the hashes stay here).
     package mutating func described(entries: [ManifestEntry], partials: [String: Int64]) throws -> [Action] {
         precondition(state == .describing, "the replica is described once, when the scope is known")
         state = .receiving
@@ -158,7 +189,7 @@ package struct StandbySyncMachine {
         let incremental = scope.paths == nil ? previous : nil
         let (changed, removed) = incremental.map { ManifestChanges.between($0, described) } ?? (described, [])
         // Kept only as the base of the next incremental manifest: a larger one is let go once sent.
-        manifest = scope.paths == nil && described.count <= ManifestChanges.baseLimit ? described : []
+        manifest = scope.paths == nil && described.count <= baseLimit ? described : []
         sent = (changed.count, removed.count)
         partialsLeft = partials.keys.sorted()
         var actions: [Action] = []
@@ -205,7 +236,7 @@ package struct StandbySyncMachine {
         state = .finished
         let report = SyncDoneReport(filesApplied: filesApplied, bytesWritten: bytesWritten, failures: failures)
         let base: [ManifestEntry]? =
-            scope.paths == nil ? (entriesCompared <= ManifestChanges.baseLimit ? manifest : nil) : previous
+            scope.paths == nil ? (entriesCompared <= baseLimit ? manifest : nil) : previous
         let outcome = Outcome(
             scope: scope, entriesCompared: entriesCompared, summary: summary, report: report, manifestBase: base,
             manifestEntriesSent: sent.entries, manifestRemovalsSent: sent.removals)

@@ -111,6 +111,35 @@ import UnderstudyWire
         #expect(fresh.standby.manifestEntriesSent == 7, "a new connection starts from a whole manifest")
     }
 
+    @Test func aReplicaLargerThanTheBaseLimit_sendsItsManifestEncodedAsItsWalkWent_andSyncsTheSame() async throws {
+        var pair = Self.populated()
+        pair.source.makeDirectory("many")
+        // Times of their own: a rename is recognised by size and time.
+        for index in 0..<20 { pair.source.write("many/f\(index)", "file \(index)", time: 10 + Int64(index)) }
+        pair.baseLimit = 5
+        let first = try await pair.sync(full: true)
+        #expect(pair.replica.mirrors(pair.source))
+        #expect(first.standby.manifestBase != nil, "the empty replica's manifest was small enough to keep")
+        // Incremental against that base; its 28 entries are too many to keep as the next one.
+        let second = try await pair.sync(full: true)
+        #expect(second.standby.manifestBase == nil)
+        // No base left: the whole manifest goes, encoded as the walk went.
+        let third = try await pair.sync(full: true)
+        #expect(third.standby.manifestEntriesSent == 28, "the whole manifest, in chunks made as the walk went")
+        #expect(third.standby.manifestBase == nil, "too large to keep as a base")
+        #expect(third.primary.summary.operationCount == 0, "nothing differs: \(third.primary.summary)")
+        // A change, a removal and a rename, each compared against the encoded manifest.
+        pair.source.write("many/f3", "file three, changed", time: 50)
+        try pair.source.apply(.delete(path: "many/f4"))
+        pair.source.move("many/f5", to: "many/f5-renamed")
+        let changed = try await pair.sync(full: true)
+        #expect(pair.replica.mirrors(pair.source))
+        #expect(
+            changed.messages.contains {
+                if case .operation(.rename("many/f5", "many/f5-renamed", _)) = $0.message { true } else { false }
+            }, "a rename found against the encoded manifest")
+    }
+
     @Test func aVerification_resendsAFileChangedOnTheReplica_behindUnderstudysBack() async throws {
         var pair = Self.populated()
         _ = try await pair.sync(full: true)

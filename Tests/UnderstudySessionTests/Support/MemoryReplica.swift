@@ -25,8 +25,15 @@ final class MemoryReplica: ReplicaFiles {
 
     init(_ tree: MemoryTree) { self.tree = tree }
 
-    func describe(_ scope: SyncScope) throws -> (entries: [ManifestEntry], partials: [String: Int64]) {
-        (tree.manifest(within: scope.paths, hashes: true), [:])
+    /// With a limit, the manifest goes through the encoder in small batches, as a walk on disk hands it over.
+    func describe(_ scope: SyncScope, encodingAbove limit: Int?) throws -> ReplicaDescription {
+        let entries = tree.manifest(within: scope.paths, hashes: true)
+        guard let limit else { return ReplicaDescription(entries: entries, partials: [:]) }
+        let encoder = try ManifestStreamEncoder(limit: limit)
+        for start in stride(from: 0, to: entries.count, by: 7) {
+            encoder.take(Array(entries[start..<min(start + 7, entries.count)]))
+        }
+        return ReplicaDescription(try encoder.finish(), partials: [:])
     }
 
     func contentHash(of path: String) throws -> [UInt8] {

@@ -39,6 +39,8 @@ struct SessionPair {
     var primaryBase: [String: ManifestEntry]?
     var planner = SyncPlanner(options: .init(compareOwnership: false, deltaThreshold: 4))
     var durableReplica = MemoryTree()
+    /// The standby's base limit: a whole manifest larger than this is encoded as the walk goes.
+    var baseLimit = ManifestChanges.baseLimit
     /// Steps the standby could not take, as the primary heard of them.
     var failures: [(path: String, code: WireErrorCode)] = []
 
@@ -61,7 +63,8 @@ struct SessionPair {
         tamper: (PeerMessage) -> PeerMessage = { $0 }
     ) async throws -> Sync {
         var standby = try StandbySyncMachine(
-            group: "g", share: "s", previous: standbyBase, resume: full ? nil : resumePoint, verify: verify)
+            group: "g", share: "s", previous: standbyBase, resume: full ? nil : resumePoint, verify: verify,
+            baseLimit: baseLimit)
         var primary: PrimarySyncMachine?
         var toPrimary: [PeerMessage] = []
         var toStandby: [PeerMessage] = []
