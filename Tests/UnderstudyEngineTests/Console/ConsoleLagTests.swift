@@ -56,7 +56,9 @@ import UnderstudyCore
         try await Task.sleep(for: .seconds(2))
         let idle = try await gauge()
         #expect(idle < 1, "idle lag \(idle) s")
-        #expect(abs(idle - measured) < 1, "idle lag \(idle) s against the probe's \(measured) s")
+        // Never above what a probe writer saw (on a loaded machine the probe's own transfer takes seconds, while the
+        // replica has long been current when the gauge is read).
+        #expect(idle <= measured + 0.5, "idle lag \(idle) s against the probe's \(measured) s")
         #expect(try await beta.get("/health/standby/files?max_lag=2s").status == 200)
 
         await cluster.stop("alpha")

@@ -226,6 +226,8 @@ struct BandwidthLimitMirrorTests {
         TestTree.write(cluster.source, "big.bin", TestTree.randomBytes(6_000_000, seed: 42))
         try await LiveMirrorTests.expectConverged(cluster, seconds: 30, "the file under the limit")
         let seconds = Date().timeIntervalSince(started)
-        #expect(seconds > 2.4 && seconds < 8, "6 MB at 2 MB/s took \(seconds) s")
+        // The lower bound is the limit; the upper one only catches a limiter far too slow (a loaded machine, with the
+        // whole suite running, adds seconds to noticing the copy).
+        #expect(seconds > 2.4 && seconds < 20, "6 MB at 2 MB/s took \(seconds) s")
     }
 }
