@@ -235,8 +235,10 @@ package struct StandbySyncMachine {
         precondition(state == .makingDurable, "durable only after the end of the sync")
         state = .finished
         let report = SyncDoneReport(filesApplied: filesApplied, bytesWritten: bytesWritten, failures: failures)
-        let base: [ManifestEntry]? =
-            scope.paths == nil ? (entriesCompared <= baseLimit ? manifest : nil) : previous
+        // A replica that grew past the limit in this sync (a first sync) is not diffed against next time: the next
+        // full comparison then walks it with its manifest encoded as it goes, never held whole.
+        let small = entriesCompared <= baseLimit && entriesCompared + Int(filesApplied) <= baseLimit
+        let base: [ManifestEntry]? = scope.paths == nil ? (small ? manifest : nil) : previous
         let outcome = Outcome(
             scope: scope, entriesCompared: entriesCompared, summary: summary, report: report, manifestBase: base,
             manifestEntriesSent: sent.entries, manifestRemovalsSent: sent.removals)
