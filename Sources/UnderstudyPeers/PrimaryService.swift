@@ -249,7 +249,8 @@ package struct PrimaryService: Service, Sendable {
                         inbound: &iterator, writer: writer, scope: scope,
                         base: incremental ? replicaManifests[key] : nil, verify: verify)
                 if let manifest = outcome.replicaManifest {
-                    // The same rule as the standby's, so both keep a base or neither does.
+                    // The standby's rule, or looser: the standby also drops its base when its replica grew past the
+                    // limit in this sync, and then opens the next one without `incremental`, so this one is unused.
                     replicaManifests[key] = manifest.count <= ManifestChanges.baseLimit ? manifest : nil
                     if manifest.count > 10_000 { understudy_release_free_memory() }
                 }
