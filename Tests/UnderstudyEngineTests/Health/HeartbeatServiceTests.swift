@@ -51,17 +51,6 @@ struct HeartbeatServiceTests {
         return (alpha, beta, alphaInbox, betaInbox)
     }
 
-    /// Waits without holding a thread of the pool: a test that blocked one (there are as many as cores) would stall
-    /// every other test that runs meanwhile.
-    static func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     /// As a Service, the heartbeat thread belongs to `run`: once `run` has returned, nothing more is sent.
     @Test func asAService_sendsNothingMore_onceRunHasReturned() async throws {
         let (alpha, beta, alphaInbox, betaInbox) = try Self.pair()
@@ -92,7 +81,7 @@ struct HeartbeatServiceTests {
             alpha.stop()
             beta.stop()
         }
-        #expect(await Self.waitUntil(seconds: 5) { alphaInbox.count >= 3 && betaInbox.count >= 3 })
+        #expect(await eventually(seconds: 5) { alphaInbox.count >= 3 && betaInbox.count >= 3 })
         let first = betaInbox.received.withLockedValue { $0.first }
         #expect(first?.sender == "alpha")
         #expect(first?.groups.first?.ownership == GroupOwnership(epoch: 3, owner: "alpha"))
@@ -112,7 +101,7 @@ struct HeartbeatServiceTests {
             alpha.stop()
             beta.stop()
         }
-        #expect(await Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 5 })
+        #expect(await eventually(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 5 })
         #expect(betaInbox.count == 0)
         #expect(beta.counters["lan"]?.lastRefusal?.contains("does not match the cluster key") == true)
     }
@@ -130,10 +119,10 @@ struct HeartbeatServiceTests {
             seal.seal(HeartbeatMessage(sequence: sequence, sender: "alpha", receiver: receiver, link: link, groups: []))
         }
         #expect(
-            await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 },
+            await eventually(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 },
             "beta listens once it sends")
         _ = sender.send(datagram(1000), to: "127.0.0.2", port: port)
-        #expect(await Self.waitUntil(seconds: 2) { inbox.count == 1 })
+        #expect(await eventually(seconds: 2) { inbox.count == 1 })
         for replay in [datagram(1000), datagram(999), datagram(5)] {
             _ = sender.send(replay, to: "127.0.0.2", port: port)
         }
@@ -141,12 +130,12 @@ struct HeartbeatServiceTests {
         _ = sender.send(datagram(2000, receiver: "gamma"), to: "127.0.0.2", port: port)
         _ = sender.send(datagram(2001, link: "dedicated"), to: "127.0.0.2", port: port)
         #expect(
-            await Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 5 },
+            await eventually(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 5 },
             "\(String(describing: beta.counters["lan"]))")
         #expect(inbox.count == 1)
         // A fresh one still counts.
         _ = sender.send(datagram(1001), to: "127.0.0.2", port: port)
-        #expect(await Self.waitUntil(seconds: 3) { inbox.count == 2 })
+        #expect(await eventually(seconds: 3) { inbox.count == 2 })
     }
 
     @Test func refusesGarbage_withoutCrashing() async throws {
@@ -157,7 +146,7 @@ struct HeartbeatServiceTests {
         defer { beta.stop() }
         let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: try Self.port())
         #expect(
-            await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 },
+            await eventually(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 },
             "beta listens once it sends")
         var generator = SystemRandomNumberGenerator()
         for size in [0, 1, 31, 40, 100, 1300, 4000] {
@@ -165,7 +154,7 @@ struct HeartbeatServiceTests {
                 (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }, to: "127.0.0.2", port: port)
         }
         #expect(
-            await Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) >= 6 },
+            await eventually(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) >= 6 },
             "\(String(describing: beta.counters["lan"]))")
         #expect(inbox.count == 0)
     }
@@ -181,7 +170,7 @@ struct HeartbeatServiceTests {
         defer { beta.stop() }
         let sender = try HeartbeatSocket(link: "lan", address: "127.0.0.1", port: try Self.port())
         #expect(
-            await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 },
+            await eventually(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 },
             "beta listens once it sends")
         // 300 datagrams too long to be heartbeats, of 300 different lengths: each length used to make a kind of its own.
         // Paced (a busy machine drops UDP past its receive buffer); at least a third must arrive, each refused.
@@ -190,7 +179,7 @@ struct HeartbeatServiceTests {
             if size % 20 == 0 { try await Task.sleep(for: .milliseconds(5)) }
         }
         #expect(
-            await Self.waitUntil(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 100 },
+            await eventually(seconds: 5) { (beta.counters["lan"]?.refused ?? 0) >= 100 },
             "\(String(describing: beta.counters["lan"]))")
         let lines = logs.containing("refused a heartbeat")
         #expect(lines.count == 1, "\(lines.count) lines: \(lines.prefix(3))")
@@ -212,12 +201,12 @@ struct HeartbeatServiceTests {
                 sequences: HeartbeatSequenceStore(stateDirectory: directory))
             beta.start()
             defer { beta.stop() }
-            #expect(await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
+            #expect(await eventually(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
             _ = sender.send(recorded, to: "127.0.0.2", port: port)
-            #expect(await Self.waitUntil(seconds: 2) { inbox.count == 1 })
+            #expect(await eventually(seconds: 2) { inbox.count == 1 })
             // Kept within a second of being accepted.
             #expect(
-                await Self.waitUntil(seconds: 3) {
+                await eventually(seconds: 3) {
                     HeartbeatSequenceStore(stateDirectory: directory).load().accepted["alpha\u{0}lan"] == 5000
                 })
         }
@@ -228,10 +217,10 @@ struct HeartbeatServiceTests {
             sequences: HeartbeatSequenceStore(stateDirectory: directory))
         beta.start()
         defer { beta.stop() }
-        #expect(await Self.waitUntil(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
+        #expect(await eventually(seconds: 2) { (beta.counters["alpha/lan"]?.sent ?? 0) > 0 })
         _ = sender.send(recorded, to: "127.0.0.2", port: port)
         #expect(
-            await Self.waitUntil(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 1 },
+            await eventually(seconds: 3) { (beta.counters["lan"]?.refused ?? 0) == 1 },
             "\(String(describing: beta.counters["lan"]))")
         #expect(inbox.count == 0)
         #expect(beta.counters["lan"]?.lastRefusal?.contains("was seen already") == true)
@@ -255,7 +244,7 @@ struct HeartbeatServiceTests {
             alpha.stop()
             beta.stop()
         }
-        #expect(await Self.waitUntil(seconds: 3) { inbox.count >= 2 })
+        #expect(await eventually(seconds: 3) { inbox.count >= 2 })
         let first = inbox.received.withLockedValue { $0.first?.sequence } ?? 0
         #expect(first > before)
     }

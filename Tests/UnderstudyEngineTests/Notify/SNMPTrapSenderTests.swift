@@ -39,16 +39,16 @@ struct SNMPTrapSenderTests {
             for _ in 0..<300 where !FileManager.default.fileExists(atPath: directory + "/pid") { usleep(10_000) }
         }
 
-        var log: String { (try? String(contentsOfFile: directory + "/traps.log", encoding: .utf8)) ?? "" }
+        var log: String { Self.log(in: directory) }
+
+        static func log(in directory: String) -> String {
+            (try? String(contentsOfFile: directory + "/traps.log", encoding: .utf8)) ?? ""
+        }
 
         /// Polled without holding a thread of the pool.
         func waitFor(_ text: String, seconds: Double = 5) async -> Bool {
-            let deadline = Date().addingTimeInterval(seconds)
-            while Date() < deadline {
-                if log.contains(text) { return true }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            return log.contains(text)
+            let directory = directory
+            return await eventually(seconds: seconds) { Self.log(in: directory).contains(text) }
         }
 
         /// SIGTERM, then SIGKILL; reaped with a bounded wait (not `waitUntilExit`, seen to spin).
