@@ -19,6 +19,11 @@ public struct TreeScanner {
         public var temporaries: [String]
         /// Entries that cannot be mirrored (devices, FIFOs, sockets, names that are not UTF-8), with why.
         public var skipped: [(path: String, reason: String)]
+        /// A slice's walk: the directories above its entries that come before it (their times are restored when
+        /// something inside them changes), deepest last.
+        public var context: [ManifestEntry] = []
+        /// A slice's walk: false when it stopped at its limit (more of the tree follows its last entry).
+        public var complete = true
     }
 
     public let filter: PathFilter
@@ -88,7 +93,7 @@ public struct TreeScanner {
     }
 
     /// Whether a full scan would reach `path`: no reserved name on the way, no excluded directory above it.
-    private func isVisible(_ path: String) -> Bool {
+    func isVisible(_ path: String) -> Bool {
         var prefix = ""
         for component in RelativePath.components(path) {
             if component.hasPrefix(ShareDirectory.reservedPrefix) { return false }
@@ -148,7 +153,7 @@ public struct TreeScanner {
 
     /// Records the entry `name` of the directory `fd` if the filter keeps it, `known` being the index's record of
     /// it; for a directory, returns an open descriptor of it (the caller walks or closes it).
-    private func visit(
+    func visit(
         _ fd: Int32, _ name: String, path: String, known: FileIndexRecord?, into result: inout Result
     ) throws(FileSystemError) -> Int32? {
         let status: FileStatus
@@ -197,7 +202,7 @@ public struct TreeScanner {
         known?.contentHash(ifItDescribes: status)
     }
 
-    private func noteReserved(
+    func noteReserved(
         name: String, directory: String, fd: Int32, into result: inout Result
     ) throws(FileSystemError) {
         // The replica's mark (see ReplicaAdoption) stays, unmirrored.

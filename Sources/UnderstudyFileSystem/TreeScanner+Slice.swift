@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import UnderstudyCore
+import UnderstudyState
+
+extension TreeScanner {
+    /// One slice of the share, walked in path order: the entries after `slice.after`, up to `slice.limit` of them,
+    /// sorted, and the directories above them that come before the slice (`Result.context`). `Result.complete` is
+    /// false when the walk stopped at the limit: every entry of the tree up to the last one returned is in the
+    /// slice, and the next slice starts after it.
+    ///
+    /// Each directory is read whole and its names sorted, a directory's subtree taking its place after the names
+    /// that sort before "name/": the walk then meets the paths in the order `String` sorts them. Directories wholly
+    /// before the slice are not entered.
+    public func scan(_ share: ShareDirectory, slice: PathSlice) throws(FileSystemError) -> Result {
+        precondition(slice.limit > 0, "a slice holds at least one entry")
+        var result = Result(entries: [], partials: [:], temporaries: [], skipped: [])
+        let root = try FileStatus.of(share.rootDescriptor, path: "")
+        let rootEntry = ManifestEntry(
+            path: "", kind: .directory, size: 0, attributes: root.attributes, inode: root.inode,
+            linkCount: root.linkCount)
+        if slice.after == nil {
+            result.entries.append(rootEntry)
+            if slice.limit == 1 {
+                result.complete = false
+                return result
+            }
+        }
+        // A descriptor of its own: a dup would share the read position with every other walk of the root.
+        let rootCopy = openat(share.rootDescriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard rootCopy >= 0 else { throw .errno("open share root", "") }
+        var walk = SliceWalk(slice: slice)
+        if slice.after != nil { walk.ancestors.append(rootEntry) }
+        result.complete = try walkSorted(rootCopy, path: "", &walk, into: &result)
+        return result
+    }
+
+    /// The walk's state: the directories entered that are not in the slice, down to the one being read.
+    struct SliceWalk {
+        let slice: PathSlice
+        var ancestors: [ManifestEntry] = []
+        /// How many of `ancestors` are already in the result's context.
+        var told = 0
+    }
+
+    /// Walks the directory `fd` (closed here) in path order; false when the slice reached its limit.
+    private func walkSorted(
+        _ fd: Int32, path directoryPath: String, _ walk: inout SliceWalk, into result: inout Result
+    ) throws(FileSystemError) -> Bool {
+        defer { close(fd) }
+        if isCancelled() {
+            throw FileSystemError(.systemCall, operation: "scan (cancelled)", path: directoryPath, errno: ECANCELED)
+        }
+        guard let listing = DirectoryEntry.read(fd) else { throw .errno("read directory", directoryPath) }
+        // Each name, and after it (where it sorts) the subtree of each directory.
+        var keys: [(key: String, name: String, subtree: Bool)] = []
+        keys.reserveCapacity(listing.count + listing.count / 8)
+        for item in listing {
+            let rawName = item.name.dropLast().map { UInt8(bitPattern: $0) }
+            guard let name = String(validating: rawName, as: UTF8.self) else {
+                result.skipped.append((RelativePath.join(directoryPath, item.displayName), "name is not valid UTF-8"))
+                continue
+            }
+            let path = RelativePath.join(directoryPath, name)
+            if path.utf8.count > RelativePath.maximumLength {
+                result.skipped.append((path, "its path is longer than \(RelativePath.maximumLength) bytes"))
+                continue
+            }
+            if name.hasPrefix(ShareDirectory.reservedPrefix) {
+                try noteReserved(name: name, directory: directoryPath, fd: fd, into: &result)
+                continue
+            }
+            keys.append((path, name, false))
+            if item.resolvedKind(in: fd) == .directory { keys.append((path + "/", name, true)) }
+        }
+        keys.sort { $0.key < $1.key }
+        let known = index.records(inDirectory: directoryPath)
+        // Directories of this one met as entries, open until their subtree's turn.
+        var opened: [String: Int32] = [:]
+        defer { for descriptor in opened.values { close(descriptor) } }
+        for item in keys {
+            let path = item.subtree ? String(item.key.dropLast()) : item.key
+            if !item.subtree {
+                guard walk.slice.follows(path) else { continue }
+                tellContext(&walk, into: &result)
+                if let child = try visit(fd, item.name, path: path, known: known[path], into: &result) {
+                    opened[path] = child
+                }
+                if result.entries.count >= walk.slice.limit { return false }
+                continue
+            }
+            guard walk.slice.reachesBelow(path) else { continue }
+            if let child = opened.removeValue(forKey: path) {
+                guard try walkSorted(child, path: path, &walk, into: &result) else { return false }
+                continue
+            }
+            // A directory before the slice, with something after its start below it: entered, and its entry is
+            // context for whatever the slice changes inside it.
+            guard !walk.slice.follows(path), !filter.isExcluded(path, isDirectory: true) else { continue }
+            let child = openat(fd, item.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if child < 0 {
+                if [ENOENT, ENOTDIR, ELOOP].contains(errno) { continue }
+                throw .errno("open directory", path)
+            }
+            let status: FileStatus
+            do {
+                status = try FileStatus.of(child, path: path)
+            } catch {
+                close(child)
+                throw error
+            }
+            walk.ancestors.append(
+                ManifestEntry(
+                    path: path, kind: .directory, size: 0, attributes: status.attributes, inode: status.inode,
+                    linkCount: status.linkCount))
+            let more = try walkSorted(child, path: path, &walk, into: &result)
+            walk.ancestors.removeLast()
+            walk.told = min(walk.told, walk.ancestors.count)
+            guard more else { return false }
+        }
+        return true
+    }
+
+    /// The directories entered before the slice become context once an entry below them is in it.
+    private func tellContext(_ walk: inout SliceWalk, into result: inout Result) {
+        guard walk.told < walk.ancestors.count else { return }
+        result.context += walk.ancestors[walk.told...]
+        walk.told = walk.ancestors.count
+    }
+}
