@@ -41,9 +41,11 @@ public struct SyncPlanner: Sendable {
     }
 
     /// The same, with the replica keyed by path (as the primary keeps it between incremental manifests).
+    /// - Parameter surroundings: for one slice of a sliced comparison, the directories above it and the hard-link
+    ///   groups that began in earlier slices.
     public func plan(
         source: [ManifestEntry], replicaByPath original: [String: ManifestEntry],
-        partials: [String: Int64] = [:]
+        partials: [String: Int64] = [:], surroundings: SliceSurroundings = SliceSurroundings()
     ) -> SyncPlan {
         let replica = original.values
         // A scan comes sorted: then it is used as it is (a million entries are not copied to be sorted again).
@@ -54,7 +56,8 @@ public struct SyncPlanner: Sendable {
         // every entry.
         let sourcePaths = Set(sourceEntries.lazy.map(\.path))
         var replicaByPath = original
-        let leaderOf = hardLinkLeaders(sourceEntries)
+        let earlierLeaders = surroundings.earlierLeaders
+        let leaderOf = hardLinkLeaders(sourceEntries, earlier: earlierLeaders)
 
         var removals: [SyncOperation] = []
         var removedTrees = Set<String>()
@@ -149,9 +152,15 @@ public struct SyncPlanner: Sendable {
         // Other names of a hard-linked file: linked to their leader unless they already share its inode.
         for entry in sourceEntries {
             guard let leader = leaderOf[entry.path] else { continue }
-            if !changedLeaders.contains(leader),
+            // A leader from an earlier slice: what its slice did and saw there.
+            let earlier = earlierLeaders[entry.inode].flatMap { $0.path == leader ? $0 : nil }
+            let leaderChanged = earlier?.sent ?? changedLeaders.contains(leader)
+            let leaderInode =
+                earlier.map(\.replicaInode)
+                ?? replicaByPath[leader].flatMap { $0.kind == .file ? $0.inode : nil }
+            if !leaderChanged,
                 let existing = replicaByPath[entry.path], existing.kind == .file,
-                let existingLeader = replicaByPath[leader], existingLeader.inode == existing.inode
+                let leaderInode, leaderInode == existing.inode
             {
                 continue
             }
@@ -193,6 +202,10 @@ public struct SyncPlanner: Sendable {
                 directoryAttributes.append(.setDirectoryAttributes(path: entry.path, attributes: entry.attributes))
             }
         }
+        // The directories above a slice, deepest first, when the slice changed something inside them.
+        for entry in surroundings.directories.reversed() where touchedDirectories.contains(entry.path) {
+            directoryAttributes.append(.setDirectoryAttributes(path: entry.path, attributes: entry.attributes))
+        }
         operations += directoryAttributes
         return SyncPlan(operations: operations)
     }
@@ -210,9 +223,12 @@ public struct SyncPlanner: Sendable {
         return true
     }
 
-    /// Maps every non-leader name of a hard-link group to the group's leader (its first path).
-    private func hardLinkLeaders(_ sorted: [ManifestEntry]) -> [String: String] {
-        var firstByInode: [UInt64: String] = [:]
+    /// Maps every non-leader name of a hard-link group to the group's leader (its first path, which may have come in
+    /// an earlier slice).
+    private func hardLinkLeaders(
+        _ sorted: [ManifestEntry], earlier: [UInt64: SliceSurroundings.LinkLeader]
+    ) -> [String: String] {
+        var firstByInode: [UInt64: String] = earlier.mapValues(\.path)
         var leaderOf: [String: String] = [:]
         for entry in sorted where entry.kind == .file && entry.linkCount > 1 {
             if let leader = firstByInode[entry.inode] {
