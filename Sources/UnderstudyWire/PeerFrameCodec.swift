@@ -11,7 +11,7 @@ public enum PeerFrameCodec {
         case hello = 1, error, openShare, manifestChunk, manifestEnd, planSummary, operation, fileBegin
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
         case operationFailed, syncScope, changesPending, contentDigests, rejoinOpen, conflictBegin, conflictStored
-        case switchoverAsk, switchoverReport, usersOffer, compressionDictionary, fileChunkStored
+        case switchoverAsk, switchoverReport, usersOffer, compressionDictionary, fileChunkStored, sliceEnd
 
         var name: StaticString {
             switch self {
@@ -43,6 +43,7 @@ public enum PeerFrameCodec {
             case .usersOffer: "usersOffer"
             case .compressionDictionary: "compressionDictionary"
             case .fileChunkStored: "fileChunkStored"
+            case .sliceEnd: "sliceEnd"
             }
         }
     }
@@ -79,11 +80,17 @@ public enum PeerFrameCodec {
         case .syncScope(let scope):
             buffer.writeInteger(scope.upTo.captureID)
             buffer.writeInteger(scope.upTo.sequence)
-            buffer.writeInteger(UInt8((scope.paths == nil ? 1 : 0) | (scope.captureComplete ? 2 : 0)))
+            buffer.writeInteger(
+                UInt8((scope.paths == nil ? 1 : 0) | (scope.captureComplete ? 2 : 0) | (scope.slice == nil ? 0 : 4)))
             buffer.writeInteger(UInt32(scope.paths?.count ?? 0))
             for item in scope.paths ?? [] {
                 buffer.writeWireString(item.path)
                 buffer.writeInteger(UInt8(item.recursive ? 1 : 0))
+            }
+            if let slice = scope.slice {
+                buffer.writeInteger(UInt32(slice.limit))
+                buffer.writeInteger(UInt8(slice.after == nil ? 0 : 1))
+                if let after = slice.after { buffer.writeWireString(after) }
             }
         case .changesPending(let group, let share):
             buffer.writeWireString(group)
@@ -134,7 +141,7 @@ public enum PeerFrameCodec {
             buffer.writeBuffer(&data)
         case .signatureEnd(let path):
             buffer.writeWireString(path)
-        case .syncEnd:
+        case .syncEnd, .sliceEnd:
             break  // the type byte is the whole message
         case .syncDone(let report):
             buffer.writeInteger(report.filesApplied)
@@ -225,7 +232,7 @@ public enum PeerFrameCodec {
         case .syncScope:
             let upTo = ResumePoint(captureID: try reader.integer(), sequence: try reader.integer())
             let flags: UInt8 = try reader.integer()
-            guard flags <= 3 else { throw WireError(.malformedFrame, "syncScope: unknown flags \(flags)") }
+            guard flags <= 7 else { throw WireError(.malformedFrame, "syncScope: unknown flags \(flags)") }
             let count: UInt32 = try reader.integer()
             guard count <= SyncScope.maximumPaths, Int(count) <= reader.remaining / 5 + 1 else {
                 throw WireError(
@@ -247,8 +254,26 @@ public enum PeerFrameCodec {
             if flags & 1 == 1 && count > 0 {
                 throw WireError(.malformedFrame, "syncScope: names \(count) paths but also the whole share")
             }
+            var slice: PathSlice?
+            if flags & 4 == 4 {
+                guard flags & 1 == 1 else {
+                    throw WireError(.malformedFrame, "syncScope: a slice of the share but also \(count) paths")
+                }
+                let limit: UInt32 = try reader.integer()
+                guard limit >= 1, limit <= SyncScope.maximumSliceLimit else {
+                    throw WireError(
+                        .malformedFrame,
+                        "syncScope: a slice of \(limit) entries (from 1 to \(SyncScope.maximumSliceLimit))")
+                }
+                let hasStart: UInt8 = try reader.integer()
+                guard hasStart <= 1 else {
+                    throw WireError(.malformedFrame, "syncScope: slice start flag \(hasStart) is neither 0 nor 1")
+                }
+                slice = PathSlice(after: hasStart == 1 ? try reader.path("slice start") : nil, limit: Int(limit))
+            }
             message = .syncScope(
-                SyncScope(paths: flags & 1 == 1 ? nil : paths, upTo: upTo, captureComplete: flags & 2 == 2))
+                SyncScope(
+                    paths: flags & 1 == 1 ? nil : paths, upTo: upTo, captureComplete: flags & 2 == 2, slice: slice))
         case .changesPending:
             message = .changesPending(group: try reader.string("group"), share: try reader.string("share"))
         case .contentDigests:
@@ -333,6 +358,8 @@ public enum PeerFrameCodec {
             message = .signatureEnd(path: try reader.path("signature path"))
         case .syncEnd:
             message = .syncEnd
+        case .sliceEnd:
+            message = .sliceEnd
         case .syncDone:
             message = .syncDone(
                 SyncDoneReport(

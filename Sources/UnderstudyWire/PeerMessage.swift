@@ -18,6 +18,9 @@ import UnderstudyCore
 ///   P→S signatureRequest   S→P signatureChunk* signatureEnd             (bases for deltas, in parallel)
 ///   P→S syncEnd            S→P syncDone                                 (durable on the replica: the
 ///                                                                       acknowledgement of the scope)
+/// A full comparison of a large tree goes in slices (`SyncScope.slice`): each slice is compared like a sync and ends
+/// with P→S sliceEnd  S→P syncDone (durable, not yet an acknowledgement); P→S syncScope opens the next one, and the
+/// last ends with syncEnd.
 /// Before a node that served the group follows the one that holds it now (a rejoin), per share:
 ///   S→P rejoinOpen(epoch)                                               (the epoch it is about to follow)
 ///   P→S manifestChunk* · manifestEnd  (the serving tree)  manifestChunk* · manifestEnd  (its tree at the takeover)
@@ -62,6 +65,8 @@ public enum PeerMessage: Sendable, Equatable {
     case signatureChunk(path: String, data: ByteBuffer)
     case signatureEnd(path: String)
     case syncEnd
+    /// The end of one slice of a sliced comparison: make it durable and answer `syncDone`; another slice follows.
+    case sliceEnd
     case syncDone(SyncDoneReport)
     /// The standby could not apply a step; the primary may resend the file whole.
     case operationFailed(path: String, code: WireErrorCode, message: String)
@@ -111,6 +116,7 @@ public enum PeerMessage: Sendable, Equatable {
         case .signatureChunk: .signatureChunk
         case .signatureEnd: .signatureEnd
         case .syncEnd: .syncEnd
+        case .sliceEnd: .sliceEnd
         case .syncDone: .syncDone
         case .operationFailed: .operationFailed
         case .rejoinOpen: .rejoinOpen
@@ -130,8 +136,9 @@ public struct PeerHello: Sendable, Equatable {
     /// 5: a switchover asked for on the follower. 6: its report carries the code of a refusal. 7: the console's
     /// users travel between nodes (`usersOffer`). 8: small files compressed with a trained dictionary
     /// (`compressionDictionary`). 9: block signatures with XXH3 sums (`signatureChunk` no longer carries librsync's).
-    /// 10: chunks that do not compress travel as they are (`fileChunkStored`).
-    public static let currentProtocolVersion: UInt16 = 10
+    /// 10: chunks that do not compress travel as they are (`fileChunkStored`). 11: a full comparison of a large tree
+    /// goes in slices (`SyncScope.slice`, `sliceEnd`).
+    public static let currentProtocolVersion: UInt16 = 11
     public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String
@@ -203,6 +210,8 @@ public struct SyncScope: Sendable, Equatable {
     /// At most this many paths travel: the journal's paths and their parents. A larger change set is compared
     /// whole.
     public static let maximumPaths = 2 * ChangeJournal.maximumEntries
+    /// The largest slice a standby is asked to describe.
+    public static let maximumSliceLimit: UInt32 = 10_000_000
 
     /// nil: the whole share.
     public var paths: [ScopedPath]?
@@ -211,11 +220,15 @@ public struct SyncScope: Sendable, Equatable {
     /// The primary's change capture sees every change (no watch-limit problem): if false, the standby compares
     /// whole trees more often.
     public var captureComplete: Bool
+    /// One slice of a whole share's comparison (`paths` is then nil): the standby describes only the slice.
+    public var slice: PathSlice?
 
-    public init(paths: [ScopedPath]?, upTo: ResumePoint, captureComplete: Bool) {
+    public init(paths: [ScopedPath]?, upTo: ResumePoint, captureComplete: Bool, slice: PathSlice? = nil) {
+        precondition(slice == nil || paths == nil, "a slice is part of the whole share")
         self.paths = paths
         self.upTo = upTo
         self.captureComplete = captureComplete
+        self.slice = slice
     }
 }
 

@@ -46,6 +46,19 @@ struct PeerFrameCodecTests {
                 paths: [ScopedPath("a/b", recursive: true), ScopedPath("", recursive: false)],
                 upTo: ResumePoint(captureID: 9, sequence: 12), captureComplete: false)),
         .syncScope(SyncScope(paths: [], upTo: ResumePoint(captureID: 9, sequence: 12), captureComplete: true)),
+        .syncScope(
+            SyncScope(
+                paths: nil, upTo: ResumePoint(captureID: 3, sequence: 4), captureComplete: true,
+                slice: PathSlice(after: nil, limit: 100_000))),
+        .syncScope(
+            SyncScope(
+                paths: nil, upTo: ResumePoint(captureID: 3, sequence: 4), captureComplete: false,
+                slice: PathSlice(after: "", limit: 1))),
+        .syncScope(
+            SyncScope(
+                paths: nil, upTo: ResumePoint(captureID: 3, sequence: 4), captureComplete: true,
+                slice: PathSlice(after: "dir/ü name", limit: 7))),
+        .sliceEnd,
         .changesPending(group: "files", share: "data"),
         .openShare(group: "files", share: "data", incremental: false, verify: true, resume: nil),
         .contentDigests([PathDigest(path: "a/b", digest: Array(repeating: 7, count: 32))], last: false),
@@ -276,6 +289,40 @@ struct PeerFrameCodecTests {
         }
         #expect { _ = try PeerFrameCodec.decode(frame: &badFlag) } throws: {
             ($0 as? WireError)?.message.contains("recursive flag") == true
+        }
+    }
+
+    @Test func aSlicedScope_refusesPathsTooAnEmptyOrHugeSliceAndAHostileStart() {
+        func sliced(flags: UInt8 = 5, count: UInt32 = 0, limit: UInt32, start: String?) -> ByteBuffer {
+            frame(type: 18) { buffer in
+                buffer.writeInteger(UInt64(1))
+                buffer.writeInteger(UInt64(2))
+                buffer.writeInteger(flags)
+                buffer.writeInteger(count)
+                if count > 0 {
+                    string("a", into: &buffer)
+                    buffer.writeInteger(UInt8(0))
+                }
+                buffer.writeInteger(limit)
+                buffer.writeInteger(UInt8(start == nil ? 0 : 1))
+                if let start { string(start, into: &buffer) }
+            }
+        }
+        var withPaths = sliced(flags: 4, count: 1, limit: 10, start: nil)
+        #expect { _ = try PeerFrameCodec.decode(frame: &withPaths) } throws: {
+            ($0 as? WireError)?.message.contains("a slice of the share but also 1 paths") == true
+        }
+        var empty = sliced(limit: 0, start: nil)
+        #expect { _ = try PeerFrameCodec.decode(frame: &empty) } throws: {
+            ($0 as? WireError)?.message.contains("a slice of 0 entries") == true
+        }
+        var huge = sliced(limit: .max, start: nil)
+        #expect { _ = try PeerFrameCodec.decode(frame: &huge) } throws: { ($0 as? WireError)?.code == .malformedFrame }
+        var outside = sliced(limit: 10, start: "../etc")
+        #expect { _ = try PeerFrameCodec.decode(frame: &outside) } throws: { ($0 as? WireError)?.code == .pathRefused }
+        var unknown = sliced(flags: 13, limit: 10, start: nil)
+        #expect { _ = try PeerFrameCodec.decode(frame: &unknown) } throws: {
+            ($0 as? WireError)?.message.contains("unknown flags 13") == true
         }
     }
 
