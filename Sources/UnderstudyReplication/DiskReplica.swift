@@ -40,9 +40,18 @@ final class DiskReplica: ReplicaFiles {
     func describe(_ scope: SyncScope, encodingAbove limit: Int?) async throws -> ReplicaDescription {
         // The comparison goes by size and time: the walk reads no index (a rename's source is checked by its own
         // record when the rename comes); on a thread of its own, not the pool's.
-        let (scan, encoded) = try await TreeScanner.offThePool(
-            path: context.localPath, create: true, filter: context.share.filter,
-            scope: scope.paths ?? [ScopedPath("", recursive: true)], encodingAbove: limit)
+        let (scan, encoded) =
+            if let slice = scope.slice {
+                (
+                    try await TreeScanner.offThePool(
+                        path: context.localPath, create: true, filter: context.share.filter, slice: slice),
+                    ManifestStreamEncoder.Outcome?.none
+                )
+            } else {
+                try await TreeScanner.offThePool(
+                    path: context.localPath, create: true, filter: context.share.filter,
+                    scope: scope.paths ?? [ScopedPath("", recursive: true)], encodingAbove: limit)
+            }
         let share = try ShareDirectory(path: context.localPath, create: true)
         var options = ReplicaWriter.Options(applyOwnership: applyOwnership)
         options.history = context.archiving.history

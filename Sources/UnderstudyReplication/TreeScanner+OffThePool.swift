@@ -18,6 +18,23 @@ extension TreeScanner {
             .scan
     }
 
+    /// One slice of the share in path order (see `scan(_:slice:)`), on a thread of its own.
+    static func offThePool(
+        path: String, create: Bool, filter: PathFilter, slice: PathSlice,
+        index: any FileIndexLookup = FileIndexSnapshot()
+    ) async throws -> Result {
+        let stopped = NIOLockedValueBox(false)
+        return try await withTaskCancellationHandler {
+            try await onThread {
+                var scanner = TreeScanner(filter: filter, index: index)
+                scanner.isCancelled = { stopped.withLockedValue { $0 } }
+                return try scanner.scan(try ShareDirectory(path: path, create: create), slice: slice)
+            }
+        } onCancel: {
+            stopped.withLockedValue { $0 = true }
+        }
+    }
+
     /// The same; with `limit`, the entries also go to a `ManifestStreamEncoder` as the walk finds them, and the
     /// scan keeps none (`Result.entries` is empty): its outcome is the manifest.
     static func offThePool(

@@ -63,6 +63,8 @@ package struct PrimarySyncMachine {
     private var signatures: [String: [UInt8]] = [:]
     private var failedPaths: Set<String> = []
     private var ended = false
+    /// A slice of a sliced comparison that another follows: it ends with `sliceEnd`.
+    private var sliceFollows = false
 
     /// - Parameter scope: what this sync compares (already sent to the standby).
     /// - Parameter base: the replica manifest received for this share earlier on this connection, when the standby
@@ -71,7 +73,7 @@ package struct PrimarySyncMachine {
     package init(scope: SyncScope, base: [String: ManifestEntry]?, verify: Bool) throws {
         self.scope = scope
         self.verify = verify
-        replicaByPath = scope.paths == nil ? base ?? [:] : [:]
+        replicaByPath = scope.paths == nil && scope.slice == nil ? base ?? [:] : [:]
         decompressor = try ZstdDecompressor()
     }
 
@@ -123,7 +125,7 @@ package struct PrimarySyncMachine {
                 .finished(
                     Outcome(
                         report: report, summary: summary,
-                        replicaManifest: scope.paths == nil ? replicaByPath : nil, failedPaths: failedPaths))
+                        replicaManifest: comparedWholeShare ? replicaByPath : nil, failedPaths: failedPaths))
             ]
         default:
             throw PeerSessionError.unexpected(message, stage)
@@ -133,11 +135,16 @@ package struct PrimarySyncMachine {
     /// The plan, with the number of entries of the source tree within the scope.
     /// - Parameter sendWhole: files whose last delta did not reproduce the source: sent whole, without a signature.
     /// - Parameter source: the source tree's name, for a refusal.
+    /// - Parameter sliceFollows: this is a slice of a sliced comparison, and not the last.
     package mutating func planned(
-        _ plan: SyncPlan, sourceEntries: Int, sendWhole: Set<String> = [], source: String = "the source"
+        _ plan: SyncPlan, sourceEntries: Int, sendWhole: Set<String> = [], source: String = "the source",
+        sliceFollows: Bool = false
     ) throws(PeerSessionError) -> [Action] {
         precondition(state == .planning, "a plan is made once, after the replica's manifest")
-        if scope.paths == nil && sourceEntries == 1 && replicaByPath.count > 1 {
+        precondition(!sliceFollows || scope.slice != nil, "only a slice is followed by another")
+        self.sliceFollows = sliceFollows
+        // The first slice holds the root: an empty source shows there.
+        if scope.paths == nil && scope.slice?.after == nil && sourceEntries == 1 && replicaByPath.count > 1 {
             // An empty source over a populated replica is far more often an unmounted disk than a real wipe.
             throw .refused(
                 "source \(source) is empty but the replica holds \(replicaByPath.count - 1) entries; refusing to delete them all — if the share really was emptied, delete the replica's content by hand"
@@ -204,6 +211,11 @@ package struct PrimarySyncMachine {
     private mutating func endIfComplete() -> [Action] {
         guard deferred.isEmpty, !ended else { return [] }
         ended = true
-        return trailing.map { .send(.operation($0)) } + [.send(.syncEnd), .flush]
+        return trailing.map { .send(.operation($0)) } + [.send(sliceFollows ? .sliceEnd : .syncEnd), .flush]
+    }
+
+    /// The replica's manifest is the whole share's: not a live sync, and not a slice unless the only one.
+    private var comparedWholeShare: Bool {
+        scope.paths == nil && (scope.slice.map { $0.after == nil && !sliceFollows } ?? true)
     }
 }

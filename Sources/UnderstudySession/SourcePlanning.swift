@@ -27,15 +27,18 @@ package struct SourcePlanning {
 
     /// - Parameters:
     ///   - digests: the replica's content digests, for a verification (nil: none).
+    ///   - surroundings: for one slice of a sliced comparison, what its plan needs from outside it.
     ///   - indexedHash: the hash the index holds of a file renamed here, found by inode (nil: none).
     ///   - readHash: the hash of a source file now: read, or its index record's while that still describes the file
     ///     (nil: it cannot be read, or changed meanwhile).
     package func plan(
         source: [ManifestEntry], replica: [String: ManifestEntry], partials: [String: Int64],
-        digests: [String: [UInt8]]?, indexedHash: (ManifestEntry) -> [UInt8]?, readHash: (String) -> [UInt8]?
+        digests: [String: [UInt8]]?, surroundings: SliceSurroundings = SliceSurroundings(),
+        indexedHash: (ManifestEntry) -> [UInt8]?, readHash: (String) -> [UInt8]?
     ) -> Result {
         let usable = usableEntries(source)
-        let planned = planner.plan(source: usable, replicaByPath: replica, partials: partials)
+        let planned = planner.plan(
+            source: usable, replicaByPath: replica, partials: partials, surroundings: surroundings)
         let renamesFilled = fillRenameHashes(planned, source: usable, indexedHash: indexedHash, readHash: readHash)
         guard let digests else { return Result(plan: renamesFilled) }
         // The source's digest: `readHash` takes it from the index when the file is provably unchanged since it was

@@ -90,6 +90,9 @@ package struct StandbySyncMachine {
     /// The path of the file being received, while it is.
     private var currentFile: String?
     private var failures: Int64 = 0
+    /// A sliced comparison: the slice ending is not the last (`sliceEnd`), and the figures of the slices before.
+    private var sliceFollows = false
+    private var earlierSlices = (report: SyncDoneReport(filesApplied: 0, bytesWritten: 0, failures: 0), entries: 0)
 
     /// - Parameter previous: the manifest sent for this share's last full comparison on this connection; with it,
     ///   only what changed since travels.
@@ -138,11 +141,16 @@ package struct StandbySyncMachine {
             guard case .syncScope(let received) = message else {
                 throw .unexpected(message, "instead of the sync's scope")
             }
+            // The slices of one comparison share its journal point.
+            if sliceFollows, received.slice == nil || received.upTo != scope.upTo {
+                throw .refused("the next slice of a sliced comparison came with another scope")
+            }
             scope = received
             state = .describing
             // A whole tree with no earlier manifest to diff against, and no verification (which needs the entries):
-            // past the base limit its manifest is encoded as the walk goes, and the entries are never held whole.
-            let encode = received.paths == nil && previous == nil && !verify
+            // past the base limit its manifest is encoded as the walk goes, and the entries are never held whole. A
+            // slice is small by its limit.
+            let encode = received.paths == nil && received.slice == nil && previous == nil && !verify
             return [.describeReplica(received, encodingAbove: encode ? baseLimit : nil)]
         case .receiving:
             return try receiveStep(message)
@@ -186,10 +194,12 @@ package struct StandbySyncMachine {
                 entry.contentHash = nil
                 return entry
             } : entries
-        let incremental = scope.paths == nil ? previous : nil
+        let incremental = isWholeShare ? previous : nil
         let (changed, removed) = incremental.map { ManifestChanges.between($0, described) } ?? (described, [])
-        // Kept only as the base of the next incremental manifest: a larger one is let go once sent.
-        manifest = scope.paths == nil && described.count <= baseLimit ? described : []
+        // Kept only as the base of the next incremental manifest: a larger one is let go once sent. The first slice of
+        // a comparison is the whole share when its walk took in fewer entries than its limit.
+        let wholeAfterAll = scope.slice.map { $0.after == nil && described.count < $0.limit } ?? false
+        manifest = (isWholeShare || wholeAfterAll) && described.count <= baseLimit ? described : []
         sent = (changed.count, removed.count)
         partialsLeft = partials.keys.sorted()
         var actions: [Action] = []
@@ -230,17 +240,25 @@ package struct StandbySyncMachine {
         return actions
     }
 
-    /// Everything applied is durable: save how far, then acknowledge.
+    /// Everything applied is durable: save how far, then acknowledge. A slice that another follows is only reported:
+    /// the journal point is the whole comparison's, saved after its last slice.
     package mutating func madeDurable(filesApplied: Int64, bytesWritten: Int64) -> [Action] {
         precondition(state == .makingDurable, "durable only after the end of the sync")
-        state = .finished
         let report = SyncDoneReport(filesApplied: filesApplied, bytesWritten: bytesWritten, failures: failures)
+        if sliceFollows {
+            state = .awaitingScope
+            earlierSlices = (earlierSlices.report + report, earlierSlices.entries + entriesCompared)
+            failures = 0
+            return [.send(.syncDone(report)), .flush]
+        }
+        state = .finished
         // A replica that grew past the limit in this sync (a first sync) is not diffed against next time: the next
         // full comparison then walks it with its manifest encoded as it goes, never held whole.
         let small = entriesCompared <= baseLimit && entriesCompared + Int(filesApplied) <= baseLimit
-        let base: [ManifestEntry]? = scope.paths == nil ? (small ? manifest : nil) : previous
+        let base: [ManifestEntry]? = scope.paths == nil ? (small && !manifest.isEmpty ? manifest : nil) : previous
         let outcome = Outcome(
-            scope: scope, entriesCompared: entriesCompared, summary: summary, report: report, manifestBase: base,
+            scope: scope, entriesCompared: earlierSlices.entries + entriesCompared, summary: summary,
+            report: earlierSlices.report + report, manifestBase: base,
             manifestEntriesSent: sent.entries, manifestRemovalsSent: sent.removals)
         var actions: [Action] = []
         if scope.upTo.captureID != 0 { actions.append(.saveResumePoint(scope.upTo)) }
@@ -248,10 +266,13 @@ package struct StandbySyncMachine {
         return actions
     }
 
+    /// The whole share at once (not a live sync's paths, not one slice).
+    private var isWholeShare: Bool { scope.paths == nil && scope.slice == nil }
+
     private mutating func receiveStep(_ message: PeerMessage) throws(PeerSessionError) -> [Action] {
         switch message {
         case .planSummary(let plan):
-            summary = plan
+            summary = summary.map { $0 + plan } ?? plan
             return [.announce(plan)]
         case .operation(let operation):
             guard case .setDirectoryAttributes = operation, !partialsLeft.isEmpty else { return [.apply(operation)] }
@@ -280,7 +301,11 @@ package struct StandbySyncMachine {
             return [.computeSignature(path: path, basis: basis)]
         case .compressionDictionary(let id, let data):
             return [.addDictionary(id: id, compressed: data)]
-        case .syncEnd:
+        case .syncEnd, .sliceEnd:
+            if message == .sliceEnd && scope.slice == nil {
+                throw .unexpected(message, "in a sync that is not sliced")
+            }
+            sliceFollows = message == .sliceEnd
             state = .makingDurable
             let discard: [Action] = currentFile == nil ? [] : [.discardFile]
             currentFile = nil

@@ -192,6 +192,13 @@ public struct SyncDoneReport: Sendable, Equatable {
         self.bytesWritten = bytesWritten
         self.failures = failures
     }
+
+    /// The figures of two slices of one comparison together.
+    public static func + (lhs: SyncDoneReport, rhs: SyncDoneReport) -> SyncDoneReport {
+        SyncDoneReport(
+            filesApplied: lhs.filesApplied + rhs.filesApplied, bytesWritten: lhs.bytesWritten + rhs.bytesWritten,
+            failures: lhs.failures + rhs.failures)
+    }
 }
 
 /// A point in the primary's change journal: which run of its change capture, and how far into it.

@@ -60,4 +60,19 @@ public struct SyncPlanSummary: Sendable, Equatable, Codable {
     public var operationCount: Int {
         files + directories + symlinks + hardLinks + renames + deletions + attributeUpdates
     }
+
+    /// The plans of two slices of one comparison together.
+    public static func + (lhs: SyncPlanSummary, rhs: SyncPlanSummary) -> SyncPlanSummary {
+        var sum = lhs
+        sum.files += rhs.files
+        sum.bytes += rhs.bytes
+        sum.deltas += rhs.deltas
+        sum.directories += rhs.directories
+        sum.symlinks += rhs.symlinks
+        sum.hardLinks += rhs.hardLinks
+        sum.renames += rhs.renames
+        sum.deletions += rhs.deletions
+        sum.attributeUpdates += rhs.attributeUpdates
+        return sum
+    }
 }

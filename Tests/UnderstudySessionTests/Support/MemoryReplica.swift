@@ -26,7 +26,14 @@ final class MemoryReplica: ReplicaFiles {
     init(_ tree: MemoryTree) { self.tree = tree }
 
     /// With a limit, the manifest goes through the encoder in small batches, as a walk on disk hands it over.
+    /// A slice as the walk on disk takes it. Each sync (and each slice) counts the files it applies, as a writer on
+    /// disk does.
     func describe(_ scope: SyncScope, encodingAbove limit: Int?) throws -> ReplicaDescription {
+        applied = 0
+        if let slice = scope.slice {
+            let entries = tree.slice(after: slice.after, limit: slice.limit, hashes: true).entries
+            return ReplicaDescription(entries: entries, partials: [:])
+        }
         let entries = tree.manifest(within: scope.paths, hashes: true)
         guard let limit else { return ReplicaDescription(entries: entries, partials: [:]) }
         let encoder = try ManifestStreamEncoder(limit: limit)

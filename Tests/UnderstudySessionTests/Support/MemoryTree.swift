@@ -88,6 +88,33 @@ struct MemoryTree: Equatable, CustomStringConvertible {
         }
     }
 
+    /// One slice in path order, as `TreeScanner.scan(_:slice:)` walks it on disk: the first `limit` entries after
+    /// `after`, the directories above them that come before the slice, and whether the walk reached the end.
+    func slice(
+        after: String?, limit: Int, hashes: Bool = false
+    ) -> (entries: [ManifestEntry], context: [ManifestEntry], complete: Bool) {
+        let following = manifest(hashes: hashes).filter { entry in after.map { entry.path > $0 } ?? true }
+        let entries = Array(following.prefix(limit))
+        var ancestors = Set<String>()
+        if let after {
+            for entry in entries {
+                var path = entry.path
+                while let parent = Self.parent(of: path) {
+                    if parent <= after { ancestors.insert(parent) }
+                    path = parent
+                }
+            }
+        }
+        let context = manifest().filter { ancestors.contains($0.path) }
+        return (entries, context, entries.count < limit)
+    }
+
+    private static func parent(of path: String) -> String? {
+        if path.isEmpty { return nil }
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return String(path[..<slash])
+    }
+
     /// One step of a plan, as `ReplicaWriter.apply` takes it.
     mutating func apply(_ operation: SyncOperation) throws(Refusal) {
         switch operation {

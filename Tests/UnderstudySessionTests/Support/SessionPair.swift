@@ -41,6 +41,11 @@ struct SessionPair {
     var durableReplica = MemoryTree()
     /// The standby's base limit: a whole manifest larger than this is encoded as the walk goes.
     var baseLimit = ManifestChanges.baseLimit
+    /// With a limit, a full comparison without a base goes in slices of that many entries (as a node's does).
+    var sliceLimit: Int?
+    /// The sliced comparison under way, and the figures of its slices so far.
+    private var slicing: SlicedComparison?
+    private var earlierSlices: PrimarySyncMachine.Outcome?
     /// Steps the standby could not take, as the primary heard of them.
     var failures: [(path: String, code: WireErrorCode)] = []
 
@@ -108,19 +113,43 @@ struct SessionPair {
                         if case .send(let message) = output { sent.append(tamper(message)) }
                     }
                     toStandby += sent
-                case .plan(let replicaByPath, let partials, let digests):
-                    // Planned as a node plans (renames hashed, a verification's resends), from the source in memory.
-                    let entries = source.manifest(within: primary!.scope.paths)
+                case .plan(var replicaByPath, let partials, let digests):
+                    // Planned as a node plans (renames hashed, a verification's resends), from the source in memory;
+                    // a slice as the node cuts it.
+                    var entries = source.manifest(within: primary!.scope.paths)
+                    var surroundings = SliceSurroundings()
+                    if var slicing, let slice = primary!.scope.slice {
+                        let walked = source.slice(after: slice.after, limit: slice.limit)
+                        entries = walked.entries
+                        slicing.cut(source: &entries, sourceComplete: walked.complete, replica: &replicaByPath)
+                        surroundings = slicing.surroundings(context: walked.context)
+                        self.slicing = slicing
+                    }
                     let source = source
                     let plan = SourcePlanning(planner: planner).plan(
                         source: entries, replica: replicaByPath, partials: partials, digests: verify ? digests : nil,
+                        surroundings: surroundings,
                         indexedHash: { _ in nil }, readHash: { source[$0].map { MemoryTree.hash($0.content) } }
                     ).plan
-                    primaryActions = try primary!.planned(plan, sourceEntries: entries.count)[...] + primaryActions
+                    slicing?.planned(plan, source: entries, replica: replicaByPath)
+                    primaryActions =
+                        try primary!.planned(
+                            plan, sourceEntries: entries.count, sliceFollows: slicing?.follows ?? false)[...]
+                        + primaryActions
                 case .standbyFailed(let path, let code, _, _): failures.append((path, code))
                 case .finished(let outcome):
-                    primaryOutcome = outcome
-                    journal.acknowledge(upTo: primary!.scope.upTo.sequence, failed: outcome.failedPaths, at: 0)
+                    let sofar = earlierSlices.map { Self.joined($0, outcome) } ?? outcome
+                    if let next = slicing?.next() {
+                        // The next slice: a machine of its own, opened by the scope the standby waits for.
+                        earlierSlices = sofar
+                        primary = try PrimarySyncMachine(scope: next, base: nil, verify: false)
+                        toStandby.append(.syncScope(next))
+                        continue
+                    }
+                    slicing = nil
+                    earlierSlices = nil
+                    primaryOutcome = sofar
+                    journal.acknowledge(upTo: primary!.scope.upTo.sequence, failed: sofar.failedPaths, at: 0)
                 }
                 continue
             }
@@ -159,8 +188,25 @@ struct SessionPair {
             throw PeerSessionError.unexpected(message, "between syncs")
         }
         // As the node's capture chooses it, and a verification compares the whole share.
-        let scope = journal.syncScope(captureID: captureID, resume: verify ? nil : resume, captureComplete: true)
+        var scope = journal.syncScope(captureID: captureID, resume: verify ? nil : resume, captureComplete: true)
+        if let sliceLimit, scope.paths == nil, !incremental, !verify {
+            let slicing = SlicedComparison(limit: sliceLimit, upTo: scope.upTo, captureComplete: true)
+            scope = slicing.scope
+            self.slicing = slicing
+        }
         machine = try PrimarySyncMachine(scope: scope, base: incremental ? primaryBase : nil, verify: verify)
         return [.send(.syncScope(scope))]
+    }
+
+    /// The figures of two slices of one comparison together; the manifest is the last slice's (only a comparison of
+    /// one slice keeps one).
+    private static func joined(
+        _ earlier: PrimarySyncMachine.Outcome, _ later: PrimarySyncMachine.Outcome
+    ) -> PrimarySyncMachine.Outcome {
+        var outcome = later
+        outcome.report = earlier.report + later.report
+        outcome.summary = earlier.summary + later.summary
+        outcome.failedPaths.formUnion(earlier.failedPaths)
+        return outcome
     }
 }
