@@ -230,9 +230,20 @@ package struct PrimaryService: Service, Sendable {
             }
             // Without change capture (it could not start) every sync compares the whole share.
             let feed = servedFeed(context, peer: peer)
-            let scope =
+            var scope =
                 feed?.scope(resume: verify ? nil : resume)
                 ?? SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false)
+            // A whole share with no base to diff against goes in slices: however large the tree, neither node holds
+            // more than a slice of it. A tree within one slice is compared at once, and keeps its manifest as a base.
+            // A verification compares the whole share at once (its figures are the whole share's).
+            var slicing: SlicedComparison?
+            if scope.paths == nil, !incremental, !verify {
+                let sliced = SlicedComparison(
+                    limit: context.group.compareSlice, upTo: scope.upTo, captureComplete: scope.captureComplete,
+                    started: context.now())
+                scope = sliced.scope
+                slicing = sliced
+            }
             try await writer.send(.syncScope(scope))
             try await writer.flush()
             writer.throttle = hop ? context.offsiteThrottle : context.throttle
@@ -244,10 +255,21 @@ package struct PrimaryService: Service, Sendable {
             do {
                 // Over the slow link, small files go with the share's dictionary once one is trained and pays.
                 let dictionary = hop ? dictionaries?.dictionary(for: context).map { ($0, dictionaryOffer) } : nil
-                let outcome = try await PrimaryShareSync(context: context, planner: planner, dictionary: dictionary)
-                    .run(
-                        inbound: &iterator, writer: writer, scope: scope,
-                        base: incremental ? replicaManifests[key] : nil, verify: verify)
+                let sync = PrimaryShareSync(context: context, planner: planner, dictionary: dictionary)
+                var outcome = try await sync.run(
+                    inbound: &iterator, writer: writer, scope: scope,
+                    base: incremental ? replicaManifests[key] : nil, verify: verify, slicing: &slicing)
+                // The slices that follow, one after another; the journal is acknowledged after the last.
+                var failed = outcome.failedPaths
+                while let next = slicing?.next() {
+                    scope = next
+                    try await writer.send(.syncScope(scope))
+                    try await writer.flush()
+                    outcome = try await sync.run(
+                        inbound: &iterator, writer: writer, scope: scope, base: nil, verify: false, slicing: &slicing)
+                    failed.formUnion(outcome.failedPaths)
+                }
+                outcome.failedPaths = failed
                 if let manifest = outcome.replicaManifest {
                     // The standby's rule, or looser: the standby also drops its base when its replica grew past the
                     // limit in this sync, and then opens the next one without `incremental`, so this one is unused.

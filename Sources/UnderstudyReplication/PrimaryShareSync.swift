@@ -56,9 +56,12 @@ package struct PrimaryShareSync {
     ///   standby sends only changes.
     /// - Parameter verify: the standby sends the digests of its files after the manifest; files equal by size and
     ///   time but not by content are sent again, and reported.
+    /// - Parameter slicing: a sliced comparison, `scope` being its current slice: it is cut here, and tells whether
+    ///   another slice follows.
     package func run(
         inbound: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, writer: FrameWriter,
-        scope: SyncScope, base: [String: ManifestEntry]?, verify: Bool = false
+        scope: SyncScope, base: [String: ManifestEntry]?, verify: Bool = false,
+        slicing: inout SlicedComparison?
     ) async throws -> Outcome {
         let started = context.now()
         let sourcePath = context.localPath
@@ -66,7 +69,11 @@ package struct PrimaryShareSync {
         let index = context.index
         let scanScope = scope.paths ?? [ScopedPath("", recursive: true)]
         var machine = try PrimarySyncMachine(scope: scope, base: base, verify: verify)
-        let kind = scope.paths == nil ? "full comparison" : "live sync"
+        let sliceStart = scope.slice?.after
+        var sliceEnd: String?
+        let kind =
+            scope.paths != nil
+            ? "live sync" : slicing.map { "full comparison (slice \($0.slices + 1))" } ?? "full comparison"
         var logLevel = Logger.Level.debug
         var scanned: TreeScanner.Result?
         let bytesBefore = writer.bytesWritten
@@ -83,10 +90,15 @@ package struct PrimaryShareSync {
                     // By size and time: the walk reads no index (a rename's hash is looked up when the plan needs
                     // it), except for a verification, which needs every file's hash: it reads the index a directory
                     // at a time. On a thread of its own, not the pool's.
-                    .scanned(
+                    let index: any FileIndexLookup = verify ? index : FileIndexSnapshot()
+                    if let slice = scope.slice {
+                        return .scanned(
+                            try await TreeScanner.offThePool(
+                                path: sourcePath, create: false, filter: filter, slice: slice, index: index))
+                    }
+                    return .scanned(
                         try await TreeScanner.offThePool(
-                            path: sourcePath, create: false, filter: filter, scope: scanScope,
-                            index: verify ? index : FileIndexSnapshot()))
+                            path: sourcePath, create: false, filter: filter, scope: scanScope, index: index))
                 }
                 var queue: ArraySlice<PrimarySyncMachine.Action> = []
                 var outgoing: [PrimarySyncMachine.Action] = []
@@ -95,16 +107,29 @@ package struct PrimaryShareSync {
                         switch action {
                         case .send, .flush, .sendFile:
                             outgoing.append(action)
-                        case .plan(let replica, let partials, let digests):
-                            let scan = try await Self.scanResult(of: &group)
+                        case .plan(var replica, let partials, let digests):
+                            var scan = try await Self.scanResult(of: &group)
+                            var surroundings = SliceSurroundings()
+                            if var cutting = slicing {
+                                // The slice covers what both walks reached; the next one starts after it.
+                                cutting.cut(source: &scan.entries, sourceComplete: scan.complete, replica: &replica)
+                                surroundings = cutting.surroundings(context: scan.context)
+                                sliceEnd = cutting.follows ? cutting.after : nil
+                                slicing = cutting
+                            }
                             scanned = scan
                             let (plan, fileSender) = try makePlan(
-                                scan, replica: replica, partials: partials, digests: verify ? digests : nil)
+                                scan, replica: replica, partials: partials, digests: verify ? digests : nil,
+                                surroundings: surroundings)
+                            slicing?.planned(plan, source: scan.entries, replica: replica)
                             let next = try machine.planned(
                                 plan, sourceEntries: scan.entries.count, sendWhole: context.sendWhole.all,
-                                source: sourcePath)
+                                source: sourcePath, sliceFollows: slicing?.follows ?? false)
                             let summary = machine.summary
-                            logLevel = scope.paths == nil || summary.files > 100 ? .info : .debug
+                            // A comparison in slices is told once, at its end (each slice at debug level).
+                            logLevel =
+                                (scope.paths == nil && slicing?.slices ?? 1 <= 1 && !(slicing?.follows ?? false))
+                                    || summary.files > 100 ? .info : .debug
                             context.logger.log(
                                 level: logLevel,
                                 "\(kind) \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates"
@@ -140,11 +165,27 @@ package struct PrimaryShareSync {
         context.index.apply(records: sent.indexRecords, removed: [])
         let failedPaths = outcome.failedPaths.union(sent.abandonedPaths)
         if scope.paths == nil, let scanned {
-            context.index.retain(only: Set(scanned.entries.lazy.filter { $0.kind == .file }.map(\.path)))
+            let files = Set(scanned.entries.lazy.filter { $0.kind == .file }.map(\.path))
+            if scope.slice != nil {
+                context.index.retain(only: files, after: sliceStart, through: sliceEnd)
+            } else {
+                context.index.retain(only: files)
+            }
         }
-        let report = outcome.report
-        let summary = outcome.summary
-        let seconds = context.now() - started
+        slicing?.add(summary: outcome.summary, report: outcome.report)
+        // A slice that another follows is part of one comparison: the share's figures are the whole comparison's.
+        if slicing?.follows ?? false {
+            context.status.recordTransfer(
+                group: context.group.name, share: context.share.name, bytes: writer.bytesWritten - bytesBefore,
+                at: context.now())
+            context.status.update(group: context.group.name, share: context.share.name) {
+                $0.bytesSent += writer.bytesWritten - bytesBefore
+            }
+            return Outcome(replicaManifest: nil, failedPaths: failedPaths)
+        }
+        let report = slicing?.report ?? outcome.report
+        let summary = slicing?.summary ?? outcome.summary
+        let seconds = context.now() - (slicing?.started ?? started)
         let bytesSent = writer.bytesWritten - bytesBefore
         context.status.setProgress(group: context.group.name, share: context.share.name, nil)
         let syncedAt = context.clock.wallTime()
@@ -164,7 +205,11 @@ package struct PrimaryShareSync {
         }
         context.status.recordTransfer(
             group: context.group.name, share: context.share.name, bytes: bytesSent, at: context.now())
-        if summary.operationCount > 0 || report.failures > 0 {
+        if let slicing, slicing.slices > 1 {
+            context.logger.info(
+                "full comparison \(context.key) in \(slicing.slices) slices of at most \(slicing.limit) entries: \(summary.files) files sent (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates; done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied"
+            )
+        } else if summary.operationCount > 0 || report.failures > 0 {
             context.logger.log(
                 level: logLevel,
                 "\(kind) \(context.key) done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied, \(ByteCount.format(bytesSent)) sent"
@@ -177,7 +222,7 @@ package struct PrimaryShareSync {
     /// left out, renames carry the content hash, and a verification adds the files whose content differs.
     private func makePlan(
         _ scan: TreeScanner.Result, replica: [String: ManifestEntry], partials: [String: Int64],
-        digests: [String: [UInt8]]?
+        digests: [String: [UInt8]]?, surroundings: SliceSurroundings
     ) throws -> (SyncPlan, FileSender) {
         for skipped in scan.skipped where context.pathWarnings.isNew("skip \(skipped.path)") {
             context.logger.warning(
@@ -196,7 +241,7 @@ package struct PrimaryShareSync {
         // A renamed file's hash from the index entry of the same inode under its old name.
         let index = context.index
         let result = planning.plan(
-            source: scan.entries, replica: replica, partials: partials, digests: digests,
+            source: scan.entries, replica: replica, partials: partials, digests: digests, surroundings: surroundings,
             indexedHash: { entry in
                 guard let record = index.hashedRecord(inode: entry.inode), record.size == entry.size,
                     record.mtimeSeconds == entry.attributes.mtimeSeconds,

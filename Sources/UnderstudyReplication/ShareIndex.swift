@@ -174,6 +174,21 @@ public final class ShareIndex: FileIndexLookup, Sendable {
         }
     }
 
+    /// The same for one slice of a sliced comparison: only the records of paths after `after` and up to `through`
+    /// (nil: from the start, to the end). Paths compare byte by byte here, as `String` compares names in the normal
+    /// form most file systems hold; a name at a slice's edge that compares otherwise only loses its record (the index
+    /// is a cache) or keeps one a later comparison drops.
+    public func retain(only present: Set<String>, after: String?, through: String?) {
+        let (database, key) = (database, key)
+        persist { [totals] in
+            let gone = try database.fileIndexPaths(share: key, absentFrom: present, after: after, through: through)
+            for part in Self.parts(of: gone) {
+                let change = try database.removeFromFileIndex(share: key, paths: part)
+                totals.withLockedValue { $0 = $0 + change }
+            }
+        }
+    }
+
     /// Up to `count` paths of files whose size is in `sizes`, spread evenly over all of them (by directory, then path).
     public func samplePaths(sizes: ClosedRange<Int64>, count: Int) -> [String] {
         waitUntilPersisted()

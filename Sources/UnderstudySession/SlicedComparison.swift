@@ -20,12 +20,23 @@ package struct SlicedComparison: Sendable {
     package private(set) var earlierLeaders: [UInt64: SliceSurroundings.LinkLeader] = [:]
     /// Slices compared so far (the current one included once cut).
     package private(set) var slices = 0
+    /// When the comparison began (for its duration), and the figures of its slices so far.
+    package let started: Double
+    package private(set) var summary = SyncPlanSummary()
+    package private(set) var report = SyncDoneReport(filesApplied: 0, bytesWritten: 0, failures: 0)
 
-    package init(limit: Int, upTo: ResumePoint, captureComplete: Bool) {
+    package init(limit: Int, upTo: ResumePoint, captureComplete: Bool, started: Double = 0) {
         precondition(limit > 0, "a slice holds at least one entry")
         self.limit = limit
         self.upTo = upTo
         self.captureComplete = captureComplete
+        self.started = started
+    }
+
+    /// The figures of a slice done.
+    package mutating func add(summary: SyncPlanSummary, report: SyncDoneReport) {
+        self.summary = self.summary + summary
+        self.report = self.report + report
     }
 
     /// The scope of the current slice.

@@ -120,6 +120,27 @@ extension StateDatabase {
         }
     }
 
+    /// The paths of `share`'s index after `after` and up to `through` (byte order; nil: no bound) that are not in
+    /// `present`.
+    public func fileIndexPaths(
+        share: String, absentFrom present: Set<String>, after: String?, through: String?
+    ) throws -> [String] {
+        try reading("read the file index of \(share) from") { db in
+            var absent: [String] = []
+            let paths = try String.fetchCursor(
+                db,
+                sql: """
+                    SELECT path FROM file_index WHERE share = ?
+                    AND (?2 IS NULL OR path > ?2) AND (?3 IS NULL OR path <= ?3)
+                    """,
+                arguments: [share, after, through])
+            while let path = try paths.next() {
+                if !present.contains(path) { absent.append(path) }
+            }
+            return absent
+        }
+    }
+
     /// Inserts or updates `records` of `share`, all in one transaction; returns how that changed the totals.
     @discardableResult
     public func upsertFileIndex(share: String, _ records: [FileIndexRecord]) throws -> FileIndexTotals {

@@ -5,7 +5,7 @@ extension ConfigurationValidator {
         [
             "primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth",
             "bandwidth_schedule", "shares", "archives", "offsite", "offsite_bandwidth", "offsite_bandwidth_schedule",
-            "offsite_compression",
+            "offsite_compression", "compare_slice",
         ]
         + takeoverKeys + recoverySiteKeys
     static let shareKeys = [
@@ -28,6 +28,7 @@ extension ConfigurationValidator {
         var bandwidth: BandwidthLimit?
         var offsiteBandwidth: BandwidthLimit?
         var offsiteCompression: Int? = GroupConfiguration.defaultOffsiteCompression
+        var compareSlice: Int? = PathSlice.defaultLimit
         var live: Bool? = true
         var verifyInterval: ConfigDuration?
         var shares: [ShareDraft] = []
@@ -42,7 +43,9 @@ extension ConfigurationValidator {
             guard nameIsValid, sharesAreValid, let primary, let standby, let offsite, let resyncInterval,
                 let quietDelay,
                 let maxDelay,
-                let bandwidth, let offsiteBandwidth, let offsiteCompression, let live, let verifyInterval, let takeover,
+                let bandwidth, let offsiteBandwidth, let offsiteCompression, let compareSlice, let live,
+                let verifyInterval,
+                let takeover,
                 let archives, let recoverySite
             else { return nil }
             var built: [ShareConfiguration] = []
@@ -54,7 +57,7 @@ extension ConfigurationValidator {
                 name: name, primary: primary, standby: standby, offsite: offsite, resyncInterval: resyncInterval,
                 quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
                 bandwidth: bandwidth, offsiteBandwidth: offsiteBandwidth, offsiteCompression: offsiteCompression,
-                shares: built, takeover: takeover,
+                compareSlice: compareSlice, shares: built, takeover: takeover,
                 archives: archives, recoverySite: recoverySite)
         }
     }
@@ -174,6 +177,9 @@ extension ConfigurationValidator {
         group.offsiteCompression = readInteger(
             "offsite_compression", table, place: place, default: GroupConfiguration.defaultOffsiteCompression,
             range: 1...19)
+        group.compareSlice = readInteger(
+            "compare_slice", table, place: place, default: PathSlice.defaultLimit,
+            range: GroupConfiguration.compareSliceRange)
         if table["offsite"] == nil,
             let value = table["offsite_bandwidth"] ?? table["offsite_bandwidth_schedule"]
                 ?? table["offsite_compression"]

@@ -38,6 +38,10 @@ public struct GroupConfiguration: Sendable, Equatable {
     /// pays for more CPU; the hop from the holder, on a LAN, stays at 1.
     public var offsiteCompression: Int
     public static let defaultOffsiteCompression = 3
+    /// A full comparison of a tree larger than this goes in slices of this many entries (`compare_slice`, 1,000 to
+    /// 10,000,000, default 100,000): the most either node holds of it at once.
+    public var compareSlice: Int
+    public static let compareSliceRange = 1_000...10_000_000
     public var shares: [ShareConfiguration]
     /// Failure detection and takeover (`failover`, `service_address`, `interface`, `start`, `stop`, `fence`,
     /// `checks`, ...).
@@ -57,7 +61,8 @@ public struct GroupConfiguration: Sendable, Equatable {
         quietDelay: ConfigDuration = Self.defaultQuietDelay, maxDelay: ConfigDuration = Self.defaultMaxDelay,
         live: Bool = true, verifyInterval: ConfigDuration = Self.defaultVerifyInterval,
         bandwidth: BandwidthLimit = .unlimited, offsiteBandwidth: BandwidthLimit = .unlimited,
-        offsiteCompression: Int = Self.defaultOffsiteCompression, shares: [ShareConfiguration],
+        offsiteCompression: Int = Self.defaultOffsiteCompression, compareSlice: Int = PathSlice.defaultLimit,
+        shares: [ShareConfiguration],
         takeover: TakeoverConfiguration = TakeoverConfiguration(),
         archives: [ArchiveConfiguration] = [], recoverySite: RecoverySiteConfiguration = RecoverySiteConfiguration()
     ) {
@@ -74,6 +79,7 @@ public struct GroupConfiguration: Sendable, Equatable {
         self.bandwidth = bandwidth
         self.offsiteBandwidth = offsiteBandwidth
         self.offsiteCompression = offsiteCompression
+        self.compareSlice = compareSlice
         self.shares = shares
         self.takeover = takeover
         self.archives = archives

@@ -339,6 +339,17 @@ import UnderstudyCore
             "must be a duration like \"30s\"")
     }
 
+    @Test func compareSlice_defaultsToAHundredThousand_andIsBounded() throws {
+        #expect(try loadConfiguration(Self.oneShare()).get().groups["g"]?.compareSlice == 100_000)
+        let set = try loadConfiguration(Self.oneShare(groupExtra: "compare_slice = 5000")).get()
+        #expect(set.groups["g"]?.compareSlice == 5000)
+        expectSingleConfigurationProblem(
+            Self.oneShare(groupExtra: "compare_slice = 10"), line: 9, code: .invalidValue,
+            "it must be from 1000 to 10000000")
+        expectSingleConfigurationProblem(
+            Self.oneShare(groupExtra: "compare_slice = \"big\""), line: 9, code: .wrongType, "'compare_slice'")
+    }
+
     @Test func accepts_resyncInterval_inWholeSeconds() throws {
         let configuration = try loadConfiguration(Self.oneShare(groupExtra: "resync_interval = 90")).get()
         #expect(configuration.groups["g"]?.resyncInterval == ConfigDuration(seconds: 90))
