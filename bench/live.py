@@ -345,7 +345,9 @@ class Run:
 
     def run_million(self, fs: str) -> None:
         arguments = self.arguments
-        top = os.path.join(FILE_SYSTEMS[fs], "million")
+        # A tree of ten million files needs more inodes than /dev/shm has: --million-dir puts it elsewhere (a file
+        # system made for it), under the name of the kind of file system it is.
+        top = os.path.join(arguments.million_dir or FILE_SYSTEMS[fs], "million")
         source = os.path.join(top, "source")
         started = time.monotonic()
         tree = live_workload.million_tree(source, SEED, arguments.million)
@@ -422,6 +424,12 @@ class Run:
         for fs in self.arguments.fs:
             for name in self.arguments.tools:
                 self.run_tool(fs, FILE_SYSTEMS[fs], name)
+        if self.arguments.million_dir:
+            top = os.path.join(self.arguments.million_dir, "million")
+            if os.path.exists(top):
+                log(f"removing {top}, left by an earlier run")
+                shutil.rmtree(top)
+            self.roots_made.append(top)
         if self.arguments.million_fs:
             self.run_million(self.arguments.million_fs)
 
@@ -456,6 +464,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--million", type=int, default=1_000_000, help="files in the large tree")
     parser.add_argument("--million-fs", default="tmpfs", help="tmpfs, ext4, or none (skip the large tree)")
     parser.add_argument("--million-tools", default="understudy,lsyncd-0")
+    parser.add_argument("--million-dir", help="where the large tree goes instead of the file system's usual place "
+                        "(e.g. a loop-mounted ext4 made with enough inodes for ten million files)")
     parser.add_argument("--million-timeout", type=float, default=900, help="bound on each tool's startup there")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds idle before memory is read")
     parser.add_argument("--quiet-load", type=float, default=0.5)

@@ -270,6 +270,8 @@ package struct PrimaryService: Service, Sendable {
                     failed.formUnion(outcome.failedPaths)
                 }
                 outcome.failedPaths = failed
+                // A comparison in slices leaves each slice's heap freed; glibc would keep it.
+                if let slicing, slicing.slices > 1 { understudy_release_free_memory() }
                 if let manifest = outcome.replicaManifest {
                     // The standby's rule, or looser: the standby also drops its base when its replica grew past the
                     // limit in this sync, and then opens the next one without `incremental`, so this one is unused.

@@ -71,9 +71,8 @@ package struct PrimaryShareSync {
         var machine = try PrimarySyncMachine(scope: scope, base: base, verify: verify)
         let sliceStart = scope.slice?.after
         var sliceEnd: String?
-        let kind =
-            scope.paths != nil
-            ? "live sync" : slicing.map { "full comparison (slice \($0.slices + 1))" } ?? "full comparison"
+        // A slice of a comparison in several is named so once it is cut.
+        var kind = scope.paths == nil ? "full comparison" : "live sync"
         var logLevel = Logger.Level.debug
         var scanned: TreeScanner.Result?
         let bytesBefore = writer.bytesWritten
@@ -126,10 +125,10 @@ package struct PrimaryShareSync {
                                 plan, sourceEntries: scan.entries.count, sendWhole: context.sendWhole.all,
                                 source: sourcePath, sliceFollows: slicing?.follows ?? false)
                             let summary = machine.summary
-                            // A comparison in slices is told once, at its end (each slice at debug level).
-                            logLevel =
-                                (scope.paths == nil && slicing?.slices ?? 1 <= 1 && !(slicing?.follows ?? false))
-                                    || summary.files > 100 ? .info : .debug
+                            // A comparison in several slices is told once, at its end (each slice at debug level).
+                            let oneOfMany = slicing.map { $0.follows || $0.slices > 1 } ?? false
+                            if oneOfMany, let slicing { kind = "full comparison (slice \(slicing.slices))" }
+                            logLevel = (scope.paths == nil && !oneOfMany) || summary.files > 100 ? .info : .debug
                             context.logger.log(
                                 level: logLevel,
                                 "\(kind) \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates"

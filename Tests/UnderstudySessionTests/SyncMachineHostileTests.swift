@@ -47,6 +47,32 @@ import UnderstudyWire
         #expect(Self.unexpected { try machine.receive(.syncEnd) })
     }
 
+    @Test func aStandby_refusesASliceEndInASyncThatIsNotSliced_andANextSliceOfAnotherScope() throws {
+        var whole = try Self.receivingStandby()
+        #expect(Self.unexpected { try whole.receive(.sliceEnd) })
+
+        var sliced = try StandbySyncMachine(group: "g", share: "s", previous: nil, resume: nil, verify: false)
+        _ = sliced.start()
+        let first = SyncScope(
+            paths: nil, upTo: ResumePoint(captureID: 3, sequence: 9), captureComplete: true,
+            slice: PathSlice(after: nil, limit: 2))
+        _ = try sliced.receive(.syncScope(first))
+        _ = try sliced.described(entries: [], partials: [:])
+        let ending = try sliced.receive(.sliceEnd)
+        #expect(ending.contains(.makeDurable(removingPartials: [])))
+        let reported = sliced.madeDurable(filesApplied: 1, bytesWritten: 5)
+        #expect(
+            reported == [.send(.syncDone(SyncDoneReport(filesApplied: 1, bytesWritten: 5, failures: 0))), .flush],
+            "a slice that another follows is reported, not acknowledged (no resume point saved)")
+        var elsewhere = first
+        elsewhere.upTo = ResumePoint(captureID: 3, sequence: 10)
+        elsewhere.slice = PathSlice(after: "m", limit: 2)
+        #expect(throws: PeerSessionError.self) { try sliced.receive(.syncScope(elsewhere)) }
+        var unsliced = first
+        unsliced.slice = nil
+        #expect(throws: PeerSessionError.self) { try sliced.receive(.syncScope(unsliced)) }
+    }
+
     @Test func aStandby_takesThePrimarysError_asTheEndOfTheSync_withItsCode() throws {
         var machine = try Self.receivingStandby()
         do {
