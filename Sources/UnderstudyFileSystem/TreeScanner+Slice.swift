@@ -6,9 +6,10 @@ import UnderstudyState
 
 extension TreeScanner {
     /// One slice of the share, walked in path order: the entries after `slice.after`, up to `slice.limit` of them,
-    /// sorted, and the directories above them that come before the slice (`Result.context`). `Result.complete` is
-    /// false when the walk stopped at the limit: every entry of the tree up to the last one returned is in the
-    /// slice, and the next slice starts after it.
+    /// sorted, and the directories the walk entered that come before the slice (`Result.context`: those above its
+    /// entries, and any whose remaining names all lay before it). `Result.complete` is false when the walk stopped at
+    /// the limit: every entry of the tree up to the last one returned is in the slice, and the next slice starts
+    /// after it.
     ///
     /// Each directory is read whole and its names sorted, a directory's subtree taking its place after the names
     /// that sort before "name/": the walk then meets the paths in the order `String` sorts them. Directories wholly
@@ -30,23 +31,14 @@ extension TreeScanner {
         // A descriptor of its own: a dup would share the read position with every other walk of the root.
         let rootCopy = openat(share.rootDescriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard rootCopy >= 0 else { throw .errno("open share root", "") }
-        var walk = SliceWalk(slice: slice)
-        if slice.after != nil { walk.ancestors.append(rootEntry) }
-        result.complete = try walkSorted(rootCopy, path: "", &walk, into: &result)
+        if slice.after != nil { result.context.append(rootEntry) }
+        result.complete = try walkSorted(rootCopy, path: "", slice, into: &result)
         return result
-    }
-
-    /// The walk's state: the directories entered that are not in the slice, down to the one being read.
-    struct SliceWalk {
-        let slice: PathSlice
-        var ancestors: [ManifestEntry] = []
-        /// How many of `ancestors` are already in the result's context.
-        var told = 0
     }
 
     /// Walks the directory `fd` (closed here) in path order; false when the slice reached its limit.
     private func walkSorted(
-        _ fd: Int32, path directoryPath: String, _ walk: inout SliceWalk, into result: inout Result
+        _ fd: Int32, path directoryPath: String, _ slice: PathSlice, into result: inout Result
     ) throws(FileSystemError) -> Bool {
         defer { close(fd) }
         if isCancelled() {
@@ -82,22 +74,21 @@ extension TreeScanner {
         for item in keys {
             let path = item.subtree ? String(item.key.dropLast()) : item.key
             if !item.subtree {
-                guard walk.slice.follows(path) else { continue }
-                tellContext(&walk, into: &result)
+                guard slice.follows(path) else { continue }
                 if let child = try visit(fd, item.name, path: path, known: known[path], into: &result) {
                     opened[path] = child
                 }
-                if result.entries.count >= walk.slice.limit { return false }
+                if result.entries.count >= slice.limit { return false }
                 continue
             }
-            guard walk.slice.reachesBelow(path) else { continue }
+            guard slice.reachesBelow(path) else { continue }
             if let child = opened.removeValue(forKey: path) {
-                guard try walkSorted(child, path: path, &walk, into: &result) else { return false }
+                guard try walkSorted(child, path: path, slice, into: &result) else { return false }
                 continue
             }
             // A directory before the slice, with something after its start below it: entered, and its entry is
             // context for whatever the slice changes inside it.
-            guard !walk.slice.follows(path), !filter.isExcluded(path, isDirectory: true) else { continue }
+            guard !slice.follows(path), !filter.isExcluded(path, isDirectory: true) else { continue }
             let child = openat(fd, item.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if child < 0 {
                 if [ENOENT, ENOTDIR, ELOOP].contains(errno) { continue }
@@ -110,22 +101,12 @@ extension TreeScanner {
                 close(child)
                 throw error
             }
-            walk.ancestors.append(
+            result.context.append(
                 ManifestEntry(
                     path: path, kind: .directory, size: 0, attributes: status.attributes, inode: status.inode,
                     linkCount: status.linkCount))
-            let more = try walkSorted(child, path: path, &walk, into: &result)
-            walk.ancestors.removeLast()
-            walk.told = min(walk.told, walk.ancestors.count)
-            guard more else { return false }
+            guard try walkSorted(child, path: path, slice, into: &result) else { return false }
         }
         return true
-    }
-
-    /// The directories entered before the slice become context once an entry below them is in it.
-    private func tellContext(_ walk: inout SliceWalk, into result: inout Result) {
-        guard walk.told < walk.ancestors.count else { return }
-        result.context += walk.ancestors[walk.told...]
-        walk.told = walk.ancestors.count
     }
 }

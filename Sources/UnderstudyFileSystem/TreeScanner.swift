@@ -19,8 +19,8 @@ public struct TreeScanner {
         public var temporaries: [String]
         /// Entries that cannot be mirrored (devices, FIFOs, sockets, names that are not UTF-8), with why.
         public var skipped: [(path: String, reason: String)]
-        /// A slice's walk: the directories above its entries that come before it (their times are restored when
-        /// something inside them changes), deepest last.
+        /// A slice's walk: the directories it entered that come before the slice, in path order (the times of those
+        /// the slice changes something in are set back; the file index's records in them are pruned).
         public var context: [ManifestEntry] = []
         /// A slice's walk: false when it stopped at its limit (more of the tree follows its last entry).
         public var complete = true

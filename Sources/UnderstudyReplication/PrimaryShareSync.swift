@@ -166,7 +166,12 @@ package struct PrimaryShareSync {
         if scope.paths == nil, let scanned {
             let files = Set(scanned.entries.lazy.filter { $0.kind == .file }.map(\.path))
             if scope.slice != nil {
-                context.index.retain(only: files, after: sliceStart, through: sliceEnd)
+                // The directories this slice read: those it holds and those above it.
+                let directories = Set(
+                    (scanned.context + scanned.entries).lazy.filter { $0.kind == .directory }.map(\.path))
+                context.index.retain(only: files, inDirectories: directories, after: sliceStart, through: sliceEnd)
+                slicing?.found(directories: directories)
+                if let slicing, !slicing.follows { context.index.retain(directories: slicing.directories) }
             } else {
                 context.index.retain(only: files)
             }

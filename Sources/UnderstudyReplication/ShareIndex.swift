@@ -174,16 +174,33 @@ public final class ShareIndex: FileIndexLookup, Sendable {
         }
     }
 
-    /// The same for one slice of a sliced comparison: only the records of paths after `after` and up to `through`
-    /// (nil: from the start, to the end). Paths compare byte by byte here, as `String` compares names in the normal
-    /// form most file systems hold; a name at a slice's edge that compares otherwise only loses its record (the index
-    /// is a cache) or keeps one a later comparison drops.
-    public func retain(only present: Set<String>, after: String?, through: String?) {
+    /// The same for one slice of a sliced comparison: only the records in the directories its walk read (`directories`:
+    /// those it holds and those above it) and between its bounds (nil: from the start, to the end). Paths compare byte
+    /// by byte here, as `String` compares names in the normal form most file systems hold; a name at a slice's edge
+    /// that compares otherwise only loses its record (the index is a cache) or keeps one a later comparison drops.
+    /// The records of directories no slice found go at the end (`retain(directories:)`).
+    public func retain(
+        only present: Set<String>, inDirectories directories: Set<String>, after: String?, through: String?
+    ) {
         let (database, key) = (database, key)
         persist { [totals] in
-            let gone = try database.fileIndexPaths(share: key, absentFrom: present, after: after, through: through)
+            let gone = try database.fileIndexPaths(
+                share: key, absentFrom: present, inDirectories: Array(directories), after: after, through: through)
             for part in Self.parts(of: gone) {
                 let change = try database.removeFromFileIndex(share: key, paths: part)
+                totals.withLockedValue { $0 = $0 + change }
+            }
+        }
+    }
+
+    /// Drops the records of files in directories a sliced comparison did not find (`present`: every directory its
+    /// slices found), with everything below them.
+    public func retain(directories present: Set<String>) {
+        let (database, key) = (database, key)
+        persist { [totals] in
+            let gone = try database.fileIndexDirectories(share: key, absentFrom: present)
+            for part in Self.parts(of: gone) {
+                let change = try database.removeFromFileIndex(share: key, paths: part, andBelow: true)
                 totals.withLockedValue { $0 = $0 + change }
             }
         }

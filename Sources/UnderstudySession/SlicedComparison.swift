@@ -33,6 +33,14 @@ package struct SlicedComparison: Sendable {
         self.started = started
     }
 
+    /// Every directory of the source the slices found so far (the primary's file index keeps records of no other).
+    package private(set) var directories: Set<String> = []
+
+    /// The source's directories a slice found.
+    package mutating func found(directories found: some Sequence<String>) {
+        directories.formUnion(found)
+    }
+
     /// The figures of a slice done.
     package mutating func add(summary: SyncPlanSummary, report: SyncDoneReport) {
         self.summary = self.summary + summary

@@ -120,22 +120,37 @@ extension StateDatabase {
         }
     }
 
-    /// The paths of `share`'s index after `after` and up to `through` (byte order; nil: no bound) that are not in
-    /// `present`.
+    /// The paths of `share`'s index in `directories`, after `after` and up to `through` (byte order; nil: no bound),
+    /// that are not in `present`: a directory's rows are read by the table's key, not by a scan of the share's.
     public func fileIndexPaths(
-        share: String, absentFrom present: Set<String>, after: String?, through: String?
+        share: String, absentFrom present: Set<String>, inDirectories directories: [String], after: String?,
+        through: String?
     ) throws -> [String] {
         try reading("read the file index of \(share) from") { db in
             var absent: [String] = []
-            let paths = try String.fetchCursor(
-                db,
+            let statement = try db.makeStatement(
                 sql: """
-                    SELECT path FROM file_index WHERE share = ?
-                    AND (?2 IS NULL OR path > ?2) AND (?3 IS NULL OR path <= ?3)
-                    """,
-                arguments: [share, after, through])
-            while let path = try paths.next() {
-                if !present.contains(path) { absent.append(path) }
+                    SELECT path FROM file_index WHERE share = ?1 AND directory = ?2
+                    AND (?3 IS NULL OR path > ?3) AND (?4 IS NULL OR path <= ?4)
+                    """)
+            for directory in directories {
+                let paths = try String.fetchCursor(statement, arguments: [share, directory, after, through])
+                while let path = try paths.next() {
+                    if !present.contains(path) { absent.append(path) }
+                }
+            }
+            return absent
+        }
+    }
+
+    /// The directories that hold files in `share`'s index and are not in `present`.
+    public func fileIndexDirectories(share: String, absentFrom present: Set<String>) throws -> [String] {
+        try reading("read the file index of \(share) from") { db in
+            var absent: [String] = []
+            let directories = try String.fetchCursor(
+                db, sql: "SELECT DISTINCT directory FROM file_index WHERE share = ?", arguments: [share])
+            while let directory = try directories.next() {
+                if !present.contains(directory) { absent.append(directory) }
             }
             return absent
         }

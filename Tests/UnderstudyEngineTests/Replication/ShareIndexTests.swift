@@ -157,23 +157,32 @@ struct ShareIndexTests {
         }
     }
 
-    @Test func retainingASlice_dropsOnlyWhatTheSliceDidNotFind_withinItsBounds() throws {
+    @Test func retainingASlice_dropsOnlyWhatTheSliceDidNotFind_withinItsBoundsAndDirectories() throws {
         try withStateTestDirectory { temp in
             let database = try StateDatabase(directory: temp.path)
             let index = try ShareIndex(
                 key: "g/s", database: database, logger: Logger(label: "test"), clock: SystemClock())
-            let records = ["a", "b", "b c", "b/x", "b/y", "c", "d/e"].map {
+            let records = ["a", "b", "b c", "b/x", "b/y", "c", "d/e", "gone/f", "gone/deeper/g"].map {
                 FileIndexRecord(
                     path: $0, size: 10, mtimeSeconds: 1, mtimeNanoseconds: 2, ctimeSeconds: 3, ctimeNanoseconds: 4,
                     inode: 5, contentHash: nil)
             }
             index.apply(records: records, removed: [])
-            // The slice after "b" up to "b/y": "b c" and "b/x" are in it and gone; "a", "b" and "c" are outside it.
-            index.retain(only: ["b/y"], after: "b", through: "b/y")
+            // The slice after "b" up to "b/y", which read "" and "b": "b c" and "b/x" are in it and gone; "a", "b" and
+            // "c" are outside its bounds.
+            index.retain(only: ["b/y"], inDirectories: ["", "b"], after: "b", through: "b/y")
             index.waitUntilPersisted()
-            #expect(Set(try database.fileIndex(share: "g/s").keys) == ["a", "b", "b/y", "c", "d/e"])
-            // The last slice: from "c" on, with no end.
-            index.retain(only: ["c"], after: "b/y", through: nil)
+            #expect(
+                Set(try database.fileIndex(share: "g/s").keys) == [
+                    "a", "b", "b/y", "c", "d/e", "gone/f", "gone/deeper/g",
+                ])
+            // The last slice, from "b/y" on with no end, read "" and "d": "d/e" is gone; "gone" is in no directory read.
+            index.retain(only: ["c"], inDirectories: ["", "d"], after: "b/y", through: nil)
+            index.waitUntilPersisted()
+            #expect(
+                Set(try database.fileIndex(share: "g/s").keys) == ["a", "b", "b/y", "c", "gone/f", "gone/deeper/g"])
+            // At the end, the directories no slice found go with everything below them.
+            index.retain(directories: ["", "b", "d"])
             index.waitUntilPersisted()
             #expect(Set(try database.fileIndex(share: "g/s").keys) == ["a", "b", "b/y", "c"])
             #expect(index.fileCount == 4)
