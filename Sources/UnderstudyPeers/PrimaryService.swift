@@ -235,9 +235,9 @@ package struct PrimaryService: Service, Sendable {
                 ?? SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false)
             // A whole share with no base to diff against goes in slices: however large the tree, neither node holds
             // more than a slice of it. A tree within one slice is compared at once, and keeps its manifest as a base.
-            // A verification compares the whole share at once (its figures are the whole share's).
+            // A verification always has no base (the standby describes the whole share for it).
             var slicing: SlicedComparison?
-            if scope.paths == nil, !incremental, !verify {
+            if scope.paths == nil, !incremental || verify {
                 let sliced = SlicedComparison(
                     limit: context.group.compareSlice, upTo: scope.upTo, captureComplete: scope.captureComplete,
                     started: context.now())
@@ -266,7 +266,7 @@ package struct PrimaryService: Service, Sendable {
                     try await writer.send(.syncScope(scope))
                     try await writer.flush()
                     outcome = try await sync.run(
-                        inbound: &iterator, writer: writer, scope: scope, base: nil, verify: false, slicing: &slicing)
+                        inbound: &iterator, writer: writer, scope: scope, base: nil, verify: verify, slicing: &slicing)
                     failed.formUnion(outcome.failedPaths)
                 }
                 outcome.failedPaths = failed

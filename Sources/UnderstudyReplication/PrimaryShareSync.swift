@@ -117,9 +117,17 @@ package struct PrimaryShareSync {
                                 slicing = cutting
                             }
                             scanned = scan
-                            let (plan, fileSender) = try makePlan(
+                            let (plan, fileSender, verified) = try makePlan(
                                 scan, replica: replica, partials: partials, digests: verify ? digests : nil,
                                 surroundings: surroundings)
+                            // A verification in slices is reported once, for the whole share, after its last slice.
+                            if let verified {
+                                if slicing != nil {
+                                    slicing?.verified(compared: verified.compared, mismatches: verified.mismatches)
+                                } else {
+                                    reportVerification(compared: verified.compared, mismatches: verified.mismatches)
+                                }
+                            }
                             slicing?.planned(plan, source: scan.entries, replica: replica)
                             let next = try machine.planned(
                                 plan, sourceEntries: scan.entries.count, sendWhole: context.sendWhole.all,
@@ -187,6 +195,9 @@ package struct PrimaryShareSync {
             }
             return Outcome(replicaManifest: nil, failedPaths: failedPaths)
         }
+        if let slicing, verify {
+            reportVerification(compared: slicing.compared, mismatches: slicing.mismatches)
+        }
         let report = slicing?.report ?? outcome.report
         let summary = slicing?.summary ?? outcome.summary
         let seconds = context.now() - (slicing?.started ?? started)
@@ -227,7 +238,7 @@ package struct PrimaryShareSync {
     private func makePlan(
         _ scan: TreeScanner.Result, replica: [String: ManifestEntry], partials: [String: Int64],
         digests: [String: [UInt8]]?, surroundings: SliceSurroundings
-    ) throws -> (SyncPlan, FileSender) {
+    ) throws -> (SyncPlan, FileSender, SourcePlanning.Result?) {
         for skipped in scan.skipped where context.pathWarnings.isNew("skip \(skipped.path)") {
             context.logger.warning(
                 "not mirrored: \(RelativePath.shown(skipped.path)) in \(context.key): \(skipped.reason)")
@@ -254,8 +265,7 @@ package struct PrimaryShareSync {
                 return record.contentHash
             },
             readHash: { fileSender.hash(path: $0, vouchedBy: index) })
-        if digests != nil { reportVerification(result) }
-        return (result.plan, fileSender)
+        return (result.plan, fileSender, digests == nil ? nil : result)
     }
 
     /// What the standby could not apply: logged (told once per path), and remembered for the next syncs.
@@ -278,8 +288,7 @@ package struct PrimaryShareSync {
 
     /// Reports a verification: the files whose replica content differed from the source's though size and time
     /// agreed should never exist, so each one is named (and sent whole).
-    private func reportVerification(_ result: SourcePlanning.Result) {
-        let (mismatches, compared) = (result.mismatches, result.compared)
+    private func reportVerification(compared: Int, mismatches: [String]) {
         guard !mismatches.isEmpty else {
             context.logger.info("verification of \(context.key): \(compared) files compared by content, all identical")
             context.event(.info, .verifyClean, "\(compared) files compared by content, all identical")

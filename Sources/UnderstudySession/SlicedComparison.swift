@@ -33,6 +33,16 @@ package struct SlicedComparison: Sendable {
         self.started = started
     }
 
+    /// A verification's figures so far: files compared by content, and those whose content differed.
+    package private(set) var compared = 0
+    package private(set) var mismatches: [String] = []
+
+    /// A verification's slice compared its files by content.
+    package mutating func verified(compared: Int, mismatches: [String]) {
+        self.compared += compared
+        self.mismatches += mismatches
+    }
+
     /// Every directory of the source the slices found so far (the primary's file index keeps records of no other).
     package private(set) var directories: Set<String> = []
 

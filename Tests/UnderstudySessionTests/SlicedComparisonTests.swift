@@ -97,6 +97,23 @@ import UnderstudyWire
             }, "the next comparison sends only what changed, not slices")
     }
 
+    @Test func aVerificationInSlices_resendsWhatChangedBehindUnderstudysBack_inAnySlice() async throws {
+        var pair = Self.tree()
+        _ = try await pair.sync(full: true)
+        // Same size, same time, other content, in the first slice and in the last: only the digests see them.
+        for path in ["a/one", "z"] {
+            let node = pair.replica[path]!
+            let content = Array(node.content.reversed())
+            try pair.replica.commit(path, content: content, attributes: node.attributes)
+        }
+        _ = try await pair.sync(full: true)
+        #expect(!pair.replica.mirrors(pair.source), "size and time match: a plain comparison leaves them")
+        let verified = try await pair.sync(full: true, verify: true)
+        #expect(pair.replica.mirrors(pair.source))
+        #expect(verified.standby.report.filesApplied == 2)
+        #expect(Self.count(.sliceEnd, in: verified) > 2, "the verification went in slices")
+    }
+
     @Test func anEmptySource_overAFullReplica_isRefusedInItsFirstSlice() async throws {
         var pair = Self.tree()
         _ = try await pair.sync(full: true)

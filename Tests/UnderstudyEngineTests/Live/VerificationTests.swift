@@ -38,4 +38,35 @@ struct VerificationTests {
         let reports = await cluster.logs.waitFor("differed on the replica", seconds: 5)
         #expect(reports.contains { $0.contains("1 of 2 files") && $0.contains("\"docs/contract.txt\"") }, "\(reports)")
     }
+
+    @Test func aVerificationInSlices_findsChangesInEverySlice_andReportsThemOnceForTheShare() async throws {
+        let cluster = try TestCluster(
+            label: "verify-sliced", groupExtra: "verify_interval = \"3s\"\ncompare_slice = 1000")
+        defer { Task { await cluster.remove() } }
+        for directory in 0..<25 {
+            for file in 0..<100 {
+                TestTree.write(cluster.source, "d\(directory)/f\(file)", "file \(directory).\(file)")
+            }
+        }
+        try cluster.start("alpha")
+        try cluster.start("beta")
+        try await LiveMirrorTests.expectConverged(cluster, seconds: 60, "first comparison")
+        // Same length, same mtime, other bytes, in the first slice and in the last.
+        for path in ["d0/f1", "d9/f99"] {
+            var original = stat()
+            stat(cluster.replica + "/" + path, &original)
+            TestTree.write(cluster.replica, path, String(repeating: "X", count: Int(original.st_size)))
+            TestTree.setTime(
+                cluster.replica, path, seconds: Int(original.st_mtim.tv_sec), nanoseconds: Int(original.st_mtim.tv_nsec)
+            )
+        }
+        try await LiveMirrorTests.expectConverged(cluster, seconds: 30, "after a verification")
+        let reports = await cluster.logs.waitFor("differed on the replica", seconds: 5)
+        #expect(reports.count == 1, "one report for the share: \(reports)")
+        #expect(
+            reports.contains {
+                $0.contains("2 of 2500 files") && $0.contains("\"d0/f1\"") && $0.contains("\"d9/f99\"")
+            },
+            "\(reports)")
+    }
 }

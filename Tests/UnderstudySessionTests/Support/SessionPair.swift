@@ -142,7 +142,7 @@ struct SessionPair {
                     if let next = slicing?.next() {
                         // The next slice: a machine of its own, opened by the scope the standby waits for.
                         earlierSlices = sofar
-                        primary = try PrimarySyncMachine(scope: next, base: nil, verify: false)
+                        primary = try PrimarySyncMachine(scope: next, base: nil, verify: verify)
                         toStandby.append(.syncScope(next))
                         continue
                     }
@@ -189,7 +189,7 @@ struct SessionPair {
         }
         // As the node's capture chooses it, and a verification compares the whole share.
         var scope = journal.syncScope(captureID: captureID, resume: verify ? nil : resume, captureComplete: true)
-        if let sliceLimit, scope.paths == nil, !incremental, !verify {
+        if let sliceLimit, scope.paths == nil, !incremental || verify {
             let slicing = SlicedComparison(limit: sliceLimit, upTo: scope.upTo, captureComplete: true)
             scope = slicing.scope
             self.slicing = slicing
