@@ -50,19 +50,7 @@ extension TreeScanner {
         keys.reserveCapacity(listing.count + listing.count / 8)
         for item in listing {
             let rawName = item.name.dropLast().map { UInt8(bitPattern: $0) }
-            guard let name = String(validating: rawName, as: UTF8.self) else {
-                result.skipped.append((RelativePath.join(directoryPath, item.displayName), "name is not valid UTF-8"))
-                continue
-            }
-            let path = RelativePath.join(directoryPath, name)
-            if path.utf8.count > RelativePath.maximumLength {
-                result.skipped.append((path, "its path is longer than \(RelativePath.maximumLength) bytes"))
-                continue
-            }
-            if name.hasPrefix(ShareDirectory.reservedPrefix) {
-                try noteReserved(name: name, directory: directoryPath, fd: fd, into: &result)
-                continue
-            }
+            guard let (name, path) = try mirrored(rawName, in: directoryPath, fd, into: &result) else { continue }
             keys.append((path, name, false))
             if item.resolvedKind(in: fd) == .directory { keys.append((path + "/", name, true)) }
         }

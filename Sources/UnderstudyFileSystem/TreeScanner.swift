@@ -125,21 +125,7 @@ public struct TreeScanner {
                     Array(raw.prefix(while: { $0 != 0 }))
                 }
                 if rawName == [46] || rawName == [46, 46] { continue }
-                guard let name = String(validating: rawName, as: UTF8.self) else {
-                    let shown = String(decoding: rawName, as: UTF8.self)
-                    result.skipped.append((RelativePath.join(directoryPath, shown), "name is not valid UTF-8"))
-                    continue
-                }
-                let path = RelativePath.join(directoryPath, name)
-                if path.utf8.count > RelativePath.maximumLength {
-                    // No peer would accept it (nor most tools): it and everything below it stay out of the mirror.
-                    result.skipped.append((path, "its path is longer than \(RelativePath.maximumLength) bytes"))
-                    continue
-                }
-                if name.hasPrefix(ShareDirectory.reservedPrefix) {
-                    try noteReserved(name: name, directory: directoryPath, fd: fd, into: &result)
-                    continue
-                }
+                guard let (name, path) = try mirrored(rawName, in: directoryPath, fd, into: &result) else { continue }
                 if let child = try visit(fd, name, path: path, known: known[path], into: &result) {
                     pending.append((path, child))
                 }
@@ -149,6 +135,29 @@ public struct TreeScanner {
                 result.entries.removeAll(keepingCapacity: true)
             }
         }
+    }
+
+    /// The name and path of the entry `rawName` of the directory `fd` when it may be mirrored; else nil, and a name
+    /// that is not UTF-8 or too long is noted as skipped, one of our own names as a partial copy or a temporary.
+    func mirrored(
+        _ rawName: [UInt8], in directoryPath: String, _ fd: Int32, into result: inout Result
+    ) throws(FileSystemError) -> (name: String, path: String)? {
+        guard let name = String(validating: rawName, as: UTF8.self) else {
+            let shown = String(decoding: rawName, as: UTF8.self)
+            result.skipped.append((RelativePath.join(directoryPath, shown), "name is not valid UTF-8"))
+            return nil
+        }
+        let path = RelativePath.join(directoryPath, name)
+        if path.utf8.count > RelativePath.maximumLength {
+            // No peer would accept it (nor most tools): it and everything below it stay out of the mirror.
+            result.skipped.append((path, "its path is longer than \(RelativePath.maximumLength) bytes"))
+            return nil
+        }
+        if name.hasPrefix(ShareDirectory.reservedPrefix) {
+            try noteReserved(name: name, directory: directoryPath, fd: fd, into: &result)
+            return nil
+        }
+        return (name, path)
     }
 
     /// Records the entry `name` of the directory `fd` if the filter keeps it, `known` being the index's record of
@@ -202,7 +211,7 @@ public struct TreeScanner {
         known?.contentHash(ifItDescribes: status)
     }
 
-    func noteReserved(
+    private func noteReserved(
         name: String, directory: String, fd: Int32, into result: inout Result
     ) throws(FileSystemError) {
         // The replica's mark (see ReplicaAdoption) stays, unmirrored.
