@@ -24,6 +24,11 @@ package struct SlicedComparison: Sendable {
     package let started: Double
     package private(set) var summary = SyncPlanSummary()
     package private(set) var report = SyncDoneReport(filesApplied: 0, bytesWritten: 0, failures: 0)
+    /// A verification's figures so far: files compared by content, and those whose content differed.
+    package private(set) var compared = 0
+    package private(set) var mismatches: [String] = []
+    /// Every directory of the source the slices found so far (the primary's file index keeps records of no other).
+    package private(set) var directories: Set<String> = []
 
     package init(limit: Int, upTo: ResumePoint, captureComplete: Bool, started: Double = 0) {
         precondition(limit > 0, "a slice holds at least one entry")
@@ -33,18 +38,11 @@ package struct SlicedComparison: Sendable {
         self.started = started
     }
 
-    /// A verification's figures so far: files compared by content, and those whose content differed.
-    package private(set) var compared = 0
-    package private(set) var mismatches: [String] = []
-
     /// A verification's slice compared its files by content.
     package mutating func verified(compared: Int, mismatches: [String]) {
         self.compared += compared
         self.mismatches += mismatches
     }
-
-    /// Every directory of the source the slices found so far (the primary's file index keeps records of no other).
-    package private(set) var directories: Set<String> = []
 
     /// The source's directories a slice found.
     package mutating func found(directories found: some Sequence<String>) {
