@@ -203,6 +203,9 @@ public final class ShareIndex: FileIndexLookup, Sendable {
                 let change = try database.removeFromFileIndex(share: key, paths: part, andBelow: true)
                 totals.withLockedValue { $0 = $0 + change }
             }
+            // The comparison's last work here: the paths its slices queued for the pruning are freed by now, and
+            // the allocator would keep them.
+            understudy_release_free_memory()
         }
     }
 
