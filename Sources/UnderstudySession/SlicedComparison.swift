@@ -69,6 +69,10 @@ package struct SlicedComparison: Sendable {
         source: inout [ManifestEntry], sourceComplete: Bool, replica: inout [String: ManifestEntry]
     ) {
         precondition(!follows, "a slice is cut once, then the next one begins")
+        // Nothing before the slice is planned in it: an entry there would read as gone from the source.
+        if let start = after, replica.keys.contains(where: { $0 <= start }) {
+            replica = replica.filter { $0.key > start }
+        }
         var bound: String?
         if !sourceComplete, let last = source.last?.path { bound = last }
         if replica.count >= limit, let last = replica.keys.max() { bound = bound.map { min($0, last) } ?? last }

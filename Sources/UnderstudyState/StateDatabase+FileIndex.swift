@@ -110,13 +110,9 @@ extension StateDatabase {
     /// The paths of `share`'s index that are not in `present`.
     public func fileIndexPaths(share: String, absentFrom present: Set<String>) throws -> [String] {
         try reading("read the file index of \(share) from") { db in
-            var absent: [String] = []
-            let paths = try String.fetchCursor(
-                db, sql: "SELECT path FROM file_index WHERE share = ?", arguments: [share])
-            while let path = try paths.next() {
-                if !present.contains(path) { absent.append(path) }
-            }
-            return absent
+            try Self.values(
+                of: String.fetchCursor(db, sql: "SELECT path FROM file_index WHERE share = ?", arguments: [share]),
+                absentFrom: present)
         }
     }
 
@@ -134,10 +130,9 @@ extension StateDatabase {
                     AND (?3 IS NULL OR path > ?3) AND (?4 IS NULL OR path <= ?4)
                     """)
             for directory in directories {
-                let paths = try String.fetchCursor(statement, arguments: [share, directory, after, through])
-                while let path = try paths.next() {
-                    if !present.contains(path) { absent.append(path) }
-                }
+                absent += try Self.values(
+                    of: String.fetchCursor(statement, arguments: [share, directory, after, through]),
+                    absentFrom: present)
             }
             return absent
         }
@@ -146,14 +141,22 @@ extension StateDatabase {
     /// The directories that hold files in `share`'s index and are not in `present`.
     public func fileIndexDirectories(share: String, absentFrom present: Set<String>) throws -> [String] {
         try reading("read the file index of \(share) from") { db in
-            var absent: [String] = []
-            let directories = try String.fetchCursor(
-                db, sql: "SELECT DISTINCT directory FROM file_index WHERE share = ?", arguments: [share])
-            while let directory = try directories.next() {
-                if !present.contains(directory) { absent.append(directory) }
-            }
-            return absent
+            try Self.values(
+                of: String.fetchCursor(
+                    db, sql: "SELECT DISTINCT directory FROM file_index WHERE share = ?", arguments: [share]),
+                absentFrom: present)
         }
+    }
+
+    /// The values a cursor reads that are not in `present`, without holding the others.
+    private static func values(
+        of cursor: some Cursor<String>, absentFrom present: Set<String>
+    ) throws -> [String] {
+        var absent: [String] = []
+        while let value = try cursor.next() {
+            if !present.contains(value) { absent.append(value) }
+        }
+        return absent
     }
 
     /// Inserts or updates `records` of `share`, all in one transaction; returns how that changed the totals.

@@ -114,6 +114,29 @@ import UnderstudyWire
         #expect(Self.count(.sliceEnd, in: verified) > 2, "the verification went in slices")
     }
 
+    @Test func aSliceCut_keepsNeitherSidePastWhatBothWalksCovered_norReplicaEntriesBeforeTheSlice() {
+        func entry(_ path: String) -> ManifestEntry {
+            ManifestEntry(
+                path: path, kind: .file, size: 1,
+                attributes: FileAttributes(mode: 0o644, uid: 0, gid: 0, mtimeSeconds: 1, mtimeNanoseconds: 0))
+        }
+        var slicing = SlicedComparison(limit: 3, upTo: ResumePoint(captureID: 1, sequence: 2), captureComplete: true)
+        var source = [entry(""), entry("a"), entry("b")]
+        var replica = Dictionary(uniqueKeysWithValues: ["", "a", "a b"].map { ($0, entry($0)) })
+        slicing.cut(source: &source, sourceComplete: false, replica: &replica)
+        // The replica's walk stopped at "a b" (its limit), the source's at "b": both covered the tree up to "a b".
+        #expect(source.map(\.path) == ["", "a"])
+        #expect(replica.keys.sorted() == ["", "a", "a b"])
+        let next = slicing.next()
+        #expect(next?.slice == PathSlice(after: "a b", limit: 3))
+        // A replica slice that (wrongly) holds an entry before its start: it is not taken for a file the source lost.
+        var later = [entry("b")]
+        var described = Dictionary(uniqueKeysWithValues: ["a b", "b"].map { ($0, entry($0)) })
+        slicing.cut(source: &later, sourceComplete: true, replica: &described)
+        #expect(described.keys.sorted() == ["b"])
+        #expect(!slicing.follows && slicing.next() == nil, "both walks reached the end: the last slice")
+    }
+
     @Test func anEmptySource_overAFullReplica_isRefusedInItsFirstSlice() async throws {
         var pair = Self.tree()
         _ = try await pair.sync(full: true)
