@@ -10,8 +10,7 @@ import UnderstudyState
 /// time) takes none and reads no index. Symlinks are recorded as links and never followed.
 public struct TreeScanner {
     public struct Result: Sendable {
-        /// Sorted by path; the root is the entry with path "". Empty when the scan handed its entries over in
-        /// `batches`.
+        /// Sorted by path; the root is the entry with path "".
         public var entries: [ManifestEntry]
         /// Partial copies left by interrupted transfers: final path → size.
         public var partials: [String: Int64]
@@ -31,10 +30,6 @@ public struct TreeScanner {
     /// Asked before each directory: true stops the scan there (it throws, `ECANCELED`). By default, whether the
     /// calling task was cancelled; a scan on a thread of its own is told through a flag.
     public var isCancelled: @Sendable () -> Bool = { Task.isCancelled }
-    /// With a size, the entries go to `take` in batches of at least that many (a directory's entries stay together),
-    /// in walk order, as the walk goes, and are not kept: `Result.entries` is then empty and a large tree is never
-    /// held whole. `take` is called a last time, with what remains, at the end of the scan.
-    public var batches: (size: Int, take: ([ManifestEntry]) -> Void)?
 
     /// - Parameter index: where the content hashes come from; by default none (every entry's hash is nil).
     public init(filter: PathFilter, index: any FileIndexLookup = FileIndexSnapshot()) {
@@ -83,12 +78,7 @@ public struct TreeScanner {
             }
             try walk(&pending, into: &result)
         }
-        if let batches {
-            if !result.entries.isEmpty { batches.take(result.entries) }
-            result.entries = []
-        } else {
-            result.entries.sort { $0.path < $1.path }
-        }
+        result.entries.sort { $0.path < $1.path }
         return result
     }
 
@@ -129,10 +119,6 @@ public struct TreeScanner {
                 if let child = try visit(fd, name, path: path, known: known[path], into: &result) {
                     pending.append((path, child))
                 }
-            }
-            if let batches, result.entries.count >= batches.size {
-                batches.take(result.entries)
-                result.entries.removeAll(keepingCapacity: true)
             }
         }
     }

@@ -37,20 +37,17 @@ final class DiskReplica: ReplicaFiles {
     }
 
     /// Walks the replica within the scope and opens its writer (removing our leftover temporaries on the way).
-    func describe(_ scope: SyncScope, encodingAbove limit: Int?) async throws -> ReplicaDescription {
+    func describe(_ scope: SyncScope) async throws -> ReplicaDescription {
         // The comparison goes by size and time: the walk reads no index (a rename's source is checked by its own
         // record when the rename comes); on a thread of its own, not the pool's.
-        let (scan, encoded) =
+        let scan =
             if let slice = scope.slice {
-                (
-                    try await TreeScanner.offThePool(
-                        path: context.localPath, create: true, filter: context.share.filter, slice: slice),
-                    ManifestStreamEncoder.Outcome?.none
-                )
+                try await TreeScanner.offThePool(
+                    path: context.localPath, create: true, filter: context.share.filter, slice: slice)
             } else {
                 try await TreeScanner.offThePool(
                     path: context.localPath, create: true, filter: context.share.filter,
-                    scope: scope.paths ?? [ScopedPath("", recursive: true)], encodingAbove: limit)
+                    scope: scope.paths ?? [ScopedPath("", recursive: true)])
             }
         let share = try ShareDirectory(path: context.localPath, create: true)
         var options = ReplicaWriter.Options(applyOwnership: applyOwnership)
@@ -64,8 +61,7 @@ final class DiskReplica: ReplicaFiles {
         // Written ahead: should this node crash half-way, what the live sync was about to change is still owed to the
         // off-site node (the primary's journal is acknowledged only after this sync, which then compares again).
         if let relay = context.relay, let paths = scope.paths { relay.record(paths) }
-        return encoded.map { ReplicaDescription($0, partials: scan.partials) }
-            ?? ReplicaDescription(entries: scan.entries, partials: scan.partials)
+        return ReplicaDescription(entries: scan.entries, partials: scan.partials)
     }
 
     func contentHash(of path: String) throws -> [UInt8] {

@@ -14,8 +14,9 @@ extension TreeScanner {
         path: String, create: Bool, filter: PathFilter, scope: [ScopedPath],
         index: any FileIndexLookup = FileIndexSnapshot()
     ) async throws -> Result {
-        try await offThePool(path: path, create: create, filter: filter, scope: scope, index: index, encodingAbove: nil)
-            .scan
+        try await offThePool(path: path, create: create, filter: filter, index: index) { scanner, share in
+            try scanner.scan(share, scope: scope)
+        }
     }
 
     /// One slice of the share in path order (see `scan(_:slice:)`), on a thread of its own.
@@ -23,35 +24,21 @@ extension TreeScanner {
         path: String, create: Bool, filter: PathFilter, slice: PathSlice,
         index: any FileIndexLookup = FileIndexSnapshot()
     ) async throws -> Result {
-        let stopped = NIOLockedValueBox(false)
-        return try await withTaskCancellationHandler {
-            try await onThread {
-                var scanner = TreeScanner(filter: filter, index: index)
-                scanner.isCancelled = { stopped.withLockedValue { $0 } }
-                return try scanner.scan(try ShareDirectory(path: path, create: create), slice: slice)
-            }
-        } onCancel: {
-            stopped.withLockedValue { $0 = true }
+        try await offThePool(path: path, create: create, filter: filter, index: index) { scanner, share in
+            try scanner.scan(share, slice: slice)
         }
     }
 
-    /// The same; with `limit`, the entries also go to a `ManifestStreamEncoder` as the walk finds them, and the
-    /// scan keeps none (`Result.entries` is empty): its outcome is the manifest.
-    static func offThePool(
-        path: String, create: Bool, filter: PathFilter, scope: [ScopedPath],
-        index: any FileIndexLookup = FileIndexSnapshot(), encodingAbove limit: Int?
-    ) async throws -> (scan: Result, encoded: ManifestStreamEncoder.Outcome?) {
+    private static func offThePool(
+        path: String, create: Bool, filter: PathFilter, index: any FileIndexLookup,
+        walk: @escaping @Sendable (TreeScanner, ShareDirectory) throws -> Result
+    ) async throws -> Result {
         let stopped = NIOLockedValueBox(false)
         return try await withTaskCancellationHandler {
             try await onThread {
                 var scanner = TreeScanner(filter: filter, index: index)
                 scanner.isCancelled = { stopped.withLockedValue { $0 } }
-                let encoder = try limit.map { try ManifestStreamEncoder(limit: $0) }
-                if let encoder {
-                    scanner.batches = (ManifestTransfer.chunkEntries, { encoder.take($0) })
-                }
-                let scan = try scanner.scan(try ShareDirectory(path: path, create: create), scope: scope)
-                return (scan, try encoder?.finish())
+                return try walk(scanner, try ShareDirectory(path: path, create: create))
             }
         } onCancel: {
             stopped.withLockedValue { $0 = true }

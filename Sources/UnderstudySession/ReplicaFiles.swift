@@ -7,11 +7,10 @@ import UnderstudyWire
 package protocol ReplicaFiles: AnyObject {
     associatedtype Incoming: ReplicaIncomingFile
 
-    /// Walks the replica within `scope` and gets ready to write in it. With `limit`, a tree of more entries comes
-    /// back as its manifest, encoded as the walk went (`ManifestStreamEncoder`), not as entries. Content hashes, where
-    /// an implementation has them, are not sent.
+    /// Walks the replica within `scope` (a slice of the share, the paths of a live sync, or the whole share) and gets
+    /// ready to write in it. Content hashes, where an implementation has them, are not sent.
     /// Asynchronous: on disk a walk of a large tree takes seconds, which must not hold a thread of the pool.
-    func describe(_ scope: SyncScope, encodingAbove limit: Int?) async throws -> ReplicaDescription
+    func describe(_ scope: SyncScope) async throws -> ReplicaDescription
     /// The SHA-256 of a replica file, read now (a verification does not trust what is known of it).
     func contentHash(of path: String) throws -> [UInt8]
     func apply(_ operation: SyncOperation) throws

@@ -28,8 +28,8 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
             try await emit(.send(message))
         case .flush:
             try await emit(.flush)
-        case .describeReplica(let scope, let limit):
-            return try machine.described(try await files.describe(scope, encodingAbove: limit))
+        case .describeReplica(let scope):
+            return try machine.described(try await files.describe(scope))
         case .sendDigests(let entries):
             try await sendDigests(of: entries, emit: emit)
         case .announce(let plan):

@@ -15,9 +15,8 @@ package struct StandbySyncMachine {
     package enum Action: Equatable, Sendable {
         case send(PeerMessage)
         case flush
-        /// Walk the replica within the scope; answer with `described(_:)`. With a limit, a tree of more entries is
-        /// described by its manifest, encoded as the walk goes (a full comparison with no base to diff against).
-        case describeReplica(SyncScope, encodingAbove: Int?)
+        /// Walk the replica within the scope; answer with `described(_:)`.
+        case describeReplica(SyncScope)
         /// Read every replica file of these entries now and send their SHA-256 (`contentDigests`, the last one
         /// marked): a verification, which does not trust the index.
         case sendDigests(of: [ManifestEntry])
@@ -147,11 +146,9 @@ package struct StandbySyncMachine {
             }
             scope = received
             state = .describing
-            // A whole tree with no earlier manifest to diff against, and no verification (which needs the entries):
-            // past the base limit its manifest is encoded as the walk goes, and the entries are never held whole. A
-            // slice is small by its limit.
-            let encode = received.paths == nil && received.slice == nil && previous == nil && !verify
-            return [.describeReplica(received, encodingAbove: encode ? baseLimit : nil)]
+            // A whole share with no base to diff against comes in slices (the primary's choice), each small by its
+            // limit.
+            return [.describeReplica(received)]
         case .receiving:
             return try receiveStep(message)
         case .idle, .describing, .makingDurable, .finished:
@@ -159,26 +156,10 @@ package struct StandbySyncMachine {
         }
     }
 
-    /// The replica within the scope: every entry (content hashes, if any, stay here), or the manifest already
-    /// encoded; and the partial copies left by an interrupted transfer, by final path.
+    /// The replica within the scope: its entries (content hashes, if any, stay here) and the partial copies left by
+    /// an interrupted transfer, by final path.
     package mutating func described(_ description: ReplicaDescription) throws -> [Action] {
-        precondition(state == .describing, "the replica is described once, when the scope is known")
-        guard let chunks = description.chunks else {
-            return try described(entries: description.entries, partials: description.partials)
-        }
-        state = .receiving
-        entriesCompared = description.count
-        manifest = []
-        sent = (description.count, 0)
-        partialsLeft = description.partials.keys.sorted()
-        var actions: [Action] = chunks.map { .send(.manifestChunk($0)) }
-        actions.append(
-            .send(
-                .manifestEnd(
-                    partials: partialsLeft.map { PartialFile(path: $0, size: description.partials[$0]!) },
-                    removed: [])))
-        actions.append(.flush)
-        return actions
+        try described(entries: description.entries, partials: description.partials)
     }
 
     /// The replica within the scope, by its entries (the hashes stay here).
@@ -253,7 +234,7 @@ package struct StandbySyncMachine {
         }
         state = .finished
         // A replica that grew past the limit in this sync (a first sync) is not diffed against next time: the next
-        // full comparison then walks it with its manifest encoded as it goes, never held whole.
+        // full comparison then goes in slices, and neither node holds the whole tree.
         let small = entriesCompared <= baseLimit && entriesCompared + Int(filesApplied) <= baseLimit
         let base: [ManifestEntry]? = scope.paths == nil ? (small && !manifest.isEmpty ? manifest : nil) : previous
         let outcome = Outcome(

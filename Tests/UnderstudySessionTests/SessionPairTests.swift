@@ -111,7 +111,7 @@ import UnderstudyWire
         #expect(fresh.standby.manifestEntriesSent == 7, "a new connection starts from a whole manifest")
     }
 
-    @Test func aReplicaLargerThanTheBaseLimit_sendsItsManifestEncodedAsItsWalkWent_andSyncsTheSame() async throws {
+    @Test func aReplicaLargerThanTheBaseLimit_keepsNoBase_andSendsItsWholeManifestEachTime() async throws {
         var pair = Self.populated()
         pair.source.makeDirectory("many")
         // Times of their own: a rename is recognised by size and time.
@@ -122,12 +122,12 @@ import UnderstudyWire
         #expect(
             first.standby.manifestBase == nil,
             "the empty replica's manifest is small, but the replica grew past the limit: not kept as a base")
-        // No base: the whole manifest goes, encoded as the walk went.
+        // No base: the whole manifest goes.
         let again = try await pair.sync(full: true)
-        #expect(again.standby.manifestEntriesSent == 28, "the whole manifest, in chunks made as the walk went")
+        #expect(again.standby.manifestEntriesSent == 28, "the whole manifest")
         #expect(again.standby.manifestBase == nil, "too large to keep as a base")
         #expect(again.primary.summary.operationCount == 0, "nothing differs: \(again.primary.summary)")
-        // A change, a removal and a rename, each compared against the encoded manifest.
+        // A change, a removal and a rename, each compared against the whole manifest.
         pair.source.write("many/f3", "file three, changed", time: 50)
         try pair.source.apply(.delete(path: "many/f4"))
         pair.source.move("many/f5", to: "many/f5-renamed")
@@ -136,7 +136,7 @@ import UnderstudyWire
         #expect(
             changed.messages.contains {
                 if case .operation(.rename("many/f5", "many/f5-renamed", _)) = $0.message { true } else { false }
-            }, "a rename found against the encoded manifest")
+            }, "a rename found against the whole manifest")
     }
 
     @Test func aVerification_resendsAFileChangedOnTheReplica_behindUnderstudysBack() async throws {

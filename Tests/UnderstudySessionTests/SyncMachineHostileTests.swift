@@ -90,9 +90,7 @@ import UnderstudyWire
         var describing = try StandbySyncMachine(group: "g", share: "s", previous: nil, resume: nil, verify: false)
         _ = describing.start()
         #expect(
-            try describing.receive(.syncScope(Self.full)) == [
-                .describeReplica(Self.full, encodingAbove: ManifestChanges.baseLimit)
-            ])
+            try describing.receive(.syncScope(Self.full)) == [.describeReplica(Self.full)])
         #expect(Self.unexpected { try describing.receive(.planSummary(SyncPlanSummary())) })
 
         var receiving = try Self.receivingStandby()

@@ -29,39 +29,15 @@ import UnderstudySession
         #expect(off.entries.count == expected)
     }
 
-    @Test func aScanInBatches_handsOverEveryEntryOnce_andKeepsNone() throws {
-        let root = Self.tree("scan-batches")
+    @Test func aSliceScannedOffThePool_isTheSliceAScanOnThePoolFinds() async throws {
+        let root = Self.tree("scan-slice")
         defer { TestTree.remove(root) }
-        let share = try ShareDirectory(path: root, create: false)
-        let batches = BatchLog()
-        var scanner = TreeScanner(filter: PathFilter())
-        scanner.batches = (4, { batches.append($0) })
-        let result = try scanner.scan(share)
-        #expect(result.entries.isEmpty)
-        let whole = try TreeScanner(filter: PathFilter()).scan(share).entries
-        #expect(batches.entries.sorted { $0.path < $1.path } == whole)
-        #expect(batches.count > 1)
-    }
-
-    @Test func aScanOffThePool_encodingAboveALimit_describesTheTreeInChunks() async throws {
-        let root = Self.tree("scan-encode")
-        defer { TestTree.remove(root) }
-        let scope = [ScopedPath("", recursive: true)]
-        let (scan, encoded) = try await TreeScanner.offThePool(
-            path: root, create: false, filter: PathFilter(), scope: scope, encodingAbove: 10)
-        #expect(scan.entries.isEmpty)
-        guard case .chunks(_, let count) = encoded else {
-            Issue.record("43 entries past a limit of 10 came back whole")
-            return
-        }
-        #expect(count == 43)
-        let (small, whole) = try await TreeScanner.offThePool(
-            path: root, create: false, filter: PathFilter(), scope: scope, encodingAbove: 100)
-        guard case .entries(let entries) = whole else {
-            Issue.record("43 entries within a limit of 100 came back encoded")
-            return
-        }
-        #expect(small.entries.isEmpty && entries.count == 43)
+        let slice = PathSlice(after: "d2/e2/f2", limit: 10)
+        let off = try await TreeScanner.offThePool(path: root, create: false, filter: PathFilter(), slice: slice)
+        let on = try TreeScanner(filter: PathFilter()).scan(try ShareDirectory(path: root, create: false), slice: slice)
+        #expect(off.entries == on.entries)
+        #expect(off.entries.count == 10 && !off.complete)
+        #expect(off.entries.allSatisfy { $0.path > "d2/e2/f2" })
     }
 
     @Test func aScanAskedToStop_throwsAtItsNextDirectory() throws {
@@ -85,15 +61,6 @@ import UnderstudySession
         }
         await #expect(throws: FileSystemError.self) { try await scan.value }
     }
-}
-
-final class BatchLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var batches: [[ManifestEntry]] = []
-
-    func append(_ batch: [ManifestEntry]) { lock.withLock { batches.append(batch) } }
-    var entries: [ManifestEntry] { lock.withLock { batches.flatMap { $0 } } }
-    var count: Int { lock.withLock { batches.count } }
 }
 
 final class AskCounter: @unchecked Sendable {

@@ -25,22 +25,15 @@ final class MemoryReplica: ReplicaFiles {
 
     init(_ tree: MemoryTree) { self.tree = tree }
 
-    /// With a limit, the manifest goes through the encoder in small batches, as a walk on disk hands it over.
     /// A slice as the walk on disk takes it. Each sync (and each slice) counts the files it applies, as a writer on
     /// disk does.
-    func describe(_ scope: SyncScope, encodingAbove limit: Int?) throws -> ReplicaDescription {
+    func describe(_ scope: SyncScope) throws -> ReplicaDescription {
         applied = 0
         if let slice = scope.slice {
             let entries = tree.slice(after: slice.after, limit: slice.limit, hashes: true).entries
             return ReplicaDescription(entries: entries, partials: [:])
         }
-        let entries = tree.manifest(within: scope.paths, hashes: true)
-        guard let limit else { return ReplicaDescription(entries: entries, partials: [:]) }
-        let encoder = try ManifestStreamEncoder(limit: limit)
-        for start in stride(from: 0, to: entries.count, by: 7) {
-            encoder.take(Array(entries[start..<min(start + 7, entries.count)]))
-        }
-        return ReplicaDescription(try encoder.finish(), partials: [:])
+        return ReplicaDescription(entries: tree.manifest(within: scope.paths, hashes: true), partials: [:])
     }
 
     func contentHash(of path: String) throws -> [UInt8] {
