@@ -14,6 +14,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -45,11 +46,15 @@ TOOLS = {
     # The same understudy with max_delay = 20ms (the default since 2b027d2) or 100ms (the default before).
     "understudy-md20": ("understudy", None),
     "understudy-md100": ("understudy", None),
+    # The same understudy with each top directory of the tree (d000, d001, ...) a group of its own: as many
+    # connections and syncs side by side, whose syncfs and resume points share rounds (group commit). Paced writes
+    # only: a burst's new top directories belong to no group.
+    "understudy-groups": ("understudy", None),
 }
 LABELS = {"understudy": "understudy", "lsyncd-0": "lsyncd delay=0", "lsyncd-15": "lsyncd default (delay=15)",
           "understudy-console": "understudy, console open", "understudy-inotify": "understudy with inotify",
           "understudy-q0": "understudy, quiet_delay 0", "understudy-md20": "understudy, max_delay 20ms",
-          "understudy-md100": "understudy, max_delay 100ms"}
+          "understudy-md100": "understudy, max_delay 100ms", "understudy-groups": "understudy, a group per top directory"}
 
 
 def log(message: str) -> None:
@@ -204,13 +209,16 @@ class Run:
                                   capture="inotify" if name.endswith("-inotify") else None,
                                   group_extra='quiet_delay = "0s"' if name.endswith("-q0")
                                   else 'max_delay = "20ms"' if name.endswith("-md20")
-                                  else 'max_delay = "100ms"' if name.endswith("-md100") else "")
+                                  else 'max_delay = "100ms"' if name.endswith("-md100") else "",
+                                  groups=sorted(entry for entry in os.listdir(source) if re.fullmatch(r"d\d{3}", entry))
+                                  if name.endswith("-groups") else None)
         os.makedirs(os.path.join(base, "tool"))
         return LsyncdTool(name, delay, os.path.join(base, "tool"), source, self.processes)
 
     def verify(self, tool, source: str, record: dict, key: str, what: str) -> None:
         started = time.monotonic()
-        result = live_verify.compare(source, tool.replica)
+        roots = tool.tool.verify_roots() if tool.kind == "understudy" else [(source, tool.replica)]
+        result = live_verify.merge([live_verify.compare(mirrored, replica) for mirrored, replica in roots])
         result["seconds"] = time.monotonic() - started
         required = live_verify.STRICT if tool.kind == "understudy" else live_verify.CONTENT_AND_METADATA
         result["ok"] = live_verify.verdict(result, required)

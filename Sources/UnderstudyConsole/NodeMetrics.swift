@@ -49,6 +49,25 @@ public final class NodeMetrics: Sendable {
                 report.startedAt.timeIntervalSince1970)
         for group in report.groups { set(group) }
         if let failover = report.failover { set(failover) }
+        if let durability = report.durability { set(durability) }
+    }
+
+    private func set(_ durability: DurabilityFigures) {
+        for (kind, requests, rounds) in [
+            ("syncfs", durability.syncfsRequests, durability.syncfsCalls),
+            ("resume_point", durability.resumePointSaves, durability.resumePointCommits),
+        ] {
+            counter(
+                "durability_requests_total",
+                "Durable writes asked for since the daemon started: syncfs by the replicas' writers, resume points saved.",
+                [("kind", kind)]
+            ).set(to: Int64(requests))
+            counter(
+                "durability_rounds_total",
+                "syncfs calls and database commits made for them: fewer than asked when shares ask at the same time.",
+                [("kind", kind)]
+            ).set(to: Int64(rounds))
+        }
     }
 
     private func set(_ group: GroupStatus) {

@@ -9,6 +9,7 @@ import UnderstudyAccounts
 import UnderstudyArchive
 import UnderstudyCore
 import UnderstudyFailover
+import UnderstudyFileSystem
 import UnderstudyReplication
 import UnderstudyState
 import UnderstudySupport
@@ -145,6 +146,10 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
             startedAt: node.identity.startedAt, groups: groups, failover: failoverStatus)
         let warnings = capacityWarnings(groups)
         report.warnings = warnings.isEmpty ? nil : warnings
+        let (syncfs, resumePoints) = (node.fileSystemSync.figures, node.database.resumePointFigures)
+        report.durability = DurabilityFigures(
+            syncfsRequests: syncfs.requests, syncfsCalls: syncfs.rounds, resumePointSaves: resumePoints.requests,
+            resumePointCommits: resumePoints.rounds)
         return report
     }
 

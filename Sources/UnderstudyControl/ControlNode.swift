@@ -1,6 +1,10 @@
+import UnderstudyFileSystem
 import UnderstudyReplication
 
 /// What the control commands need of the node they run on: the parts most modules read (`NodeParts`), and the node
 /// as a party to the peer handshake (to forward a switchover to the node that serves the group). The daemon's
 /// runtime provides it.
-package protocol ControlNode: NodeParts, HandshakeParty {}
+package protocol ControlNode: NodeParts, HandshakeParty {
+    /// Where the node's replicas ask for `syncfs`: its figures show in the status.
+    var fileSystemSync: FileSystemSync { get }
+}

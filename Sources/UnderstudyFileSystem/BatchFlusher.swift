@@ -1,14 +1,14 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import Dispatch
 import UnderstudyState
 
-/// Makes batches of received files durable on a thread of its own — `syncfs`, the renames into place, `syncfs`
-/// again — while the receive loop goes on writing the next batch. At most one batch is in flight: the writer
+/// Puts batches of received files in place on a thread of its own — `syncfs`, then the renames into place — while
+/// the receive loop goes on writing the next batch. At most one batch is in flight: the writer
 /// waits for it before handing over another, and before any step whose order matters. A file is still renamed
-/// into place only after the `syncfs` that made its data durable (DESIGN rule 1).
+/// into place only after the `syncfs` that made its data durable (DESIGN rule 1). Each `syncfs` is asked of a
+/// `FileSystemSync`, which serves the shares that ask at the same time with one.
 final class BatchFlusher: @unchecked Sendable {
     struct Outcome {
         var records: [FileIndexRecord] = []
@@ -20,14 +20,16 @@ final class BatchFlusher: @unchecked Sendable {
     /// Its own root descriptor and parent cache: `ShareDirectory` is not shared between threads.
     private let share: ShareDirectory
     private let history: (any ReplacedVersionKeeper)?
+    private let sync: FileSystemSync
     private let queue = DispatchQueue(label: "understudy.flusher")
     private let group = DispatchGroup()
     /// Written only on `queue`; read after `group.wait()`, which orders the two.
     private var outcome = Outcome()
 
-    init(rootPath: String, history: (any ReplacedVersionKeeper)?) throws(FileSystemError) {
+    init(rootPath: String, history: (any ReplacedVersionKeeper)?, sync: FileSystemSync) throws(FileSystemError) {
         share = try ShareDirectory(path: rootPath, create: false)
         self.history = history
+        self.sync = sync
     }
 
     func submit(_ batch: [ReplicaWriter.PendingCommit]) {
@@ -47,8 +49,10 @@ final class BatchFlusher: @unchecked Sendable {
         return outcome
     }
 
+    /// `syncfs`, then the renames. Their own durability is the next `syncfs`'s: the next batch's, or the writer's
+    /// `makeDurable()`, which comes before anything is acknowledged.
     private func perform(_ batch: [ReplicaWriter.PendingCommit]) throws(FileSystemError) {
-        guard understudy_syncfs(share.rootDescriptor) == 0 else { throw .errno("syncfs", "") }
+        try sync.sync(share.rootDescriptor)
         for commit in batch {
             let (dir, name) = try share.parent(of: commit.path)
             history?.preserve(dir, name, path: commit.path, reason: "replaced")
@@ -66,6 +70,5 @@ final class BatchFlusher: @unchecked Sendable {
             }
             outcome.filesApplied += 1
         }
-        guard understudy_syncfs(share.rootDescriptor) == 0 else { throw .errno("syncfs", "") }
     }
 }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CLinux
 import Crypto
 import UnderstudyCore
 import UnderstudyDelta
@@ -10,8 +9,9 @@ import UnderstudyWire
 
 /// Applies a sync plan to a replica without ever leaving a torn file under a final name (DESIGN rule 1):
 /// content goes to a hidden sibling, becomes durable, and only then is renamed over the final name.
-/// Files are committed in batches: one `syncfs` makes a whole batch's data durable, the renames follow,
-/// and a second `syncfs` makes the renames durable before the batch counts as applied. `BatchFlusher` does
+/// Files are committed in batches: one `syncfs` makes a whole batch's data durable (and the renames of the batch
+/// before it), the renames follow; `makeDurable()`'s `syncfs` makes the last renames and every step applied directly
+/// durable before the sync is acknowledged. `BatchFlusher` does
 /// that on its own thread while the next batch is received. A large new file is
 /// written under a `.understudy.part.` name, so an interrupted transfer leaves a basis for a delta.
 public final class ReplicaWriter {
@@ -31,6 +31,8 @@ public final class ReplicaWriter {
         /// Files received of at least this many bytes get their block signature made as they are written (see
         /// `takeSignatures()`); `.max`: none.
         public var signatureMinimum: Int64 = .max
+        /// Where `syncfs` is asked for: in rounds shared with the other shares on the same file system.
+        public var fileSystemSync = FileSystemSync.shared
 
         public init(applyOwnership: Bool) {
             self.applyOwnership = applyOwnership
@@ -51,7 +53,7 @@ public final class ReplicaWriter {
     public let options: Options
     var pending: [PendingCommit] = []
     var pendingBytes: Int64 = 0
-    /// A step was applied directly (not through a batch) since the last `makeDurable()`.
+    /// A step was applied directly, or a batch renamed into place, since the last `makeDurable()`.
     var metadataChanged = false
     /// Files committed since the last `takeIndexChanges()`, for the file index.
     var committedRecords: [FileIndexRecord] = []
@@ -71,7 +73,7 @@ public final class ReplicaWriter {
         self.share = share
         self.options = options
         decompressor = try ZstdDecompressor()
-        flusher = try BatchFlusher(rootPath: share.rootPath, history: options.history)
+        flusher = try BatchFlusher(rootPath: share.rootPath, history: options.history, sync: options.fileSystemSync)
     }
 
     deinit {
@@ -229,7 +231,7 @@ public final class ReplicaWriter {
     public func makeDurable() throws(FileSystemError) {
         try flush()
         guard metadataChanged else { return }
-        guard understudy_syncfs(share.rootDescriptor) == 0 else { throw .errno("syncfs", "") }
+        try options.fileSystemSync.sync(share.rootDescriptor)
         metadataChanged = false
     }
 
@@ -237,6 +239,8 @@ public final class ReplicaWriter {
     func submitPending() throws(FileSystemError) {
         try collectFlushed()
         if pending.isEmpty { return }
+        // Its renames are made durable by the next `syncfs`: the next batch's, or the sync's last.
+        metadataChanged = true
         flusher.submit(pending)
         pending.removeAll(keepingCapacity: true)
         pendingBytes = 0

@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyFileSystem
 import UnderstudyState
 import UnderstudySupport
 import UnderstudyReplication
@@ -30,6 +31,8 @@ public final class NodeRuntime: Sendable {
     package let ownerships: OwnershipTable
     /// The node's log of events.
     package let events: EventLog
+    /// Where its replicas' writers ask for `syncfs`: the shares that ask at the same time share one.
+    package let fileSystemSync = FileSystemSync()
 
     /// - Parameter notifier: hands an event to the notification channels (the daemon's `NotificationService`).
     /// - Parameter cleanStart: the last run stopped cleanly (else what it was writing is not known for sure).
@@ -75,6 +78,7 @@ public final class NodeRuntime: Sendable {
                     index: try ShareIndex(key: key, database: database, logger: logger, clock: clock), status: status,
                     database: database, logger: logger, clock: clock)
                 context.throttle = throttle
+                context.fileSystemSync = fileSystemSync
                 if group.offsite != nil {
                     // Both may feed the off-site node: the standby always, the primary while the standby is out of
                     // its reach.
@@ -126,6 +130,7 @@ public final class NodeRuntime: Sendable {
                     group: group, share: share, localPath: share.offsiteReplica,
                     index: try ShareIndex(key: key, database: database, logger: logger, clock: clock), status: status,
                     database: database, logger: logger, clock: clock)
+                context.fileSystemSync = fileSystemSync
                 if group.live {
                     // After a recovery-site takeover this copy is the live data, and its changes are captured.
                     context.captureConfiguration = ChangeAggregator.Configuration(

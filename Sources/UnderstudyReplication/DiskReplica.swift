@@ -55,6 +55,7 @@ final class DiskReplica: ReplicaFiles {
         options.breakSharedInodes = context.archiving.sharesInodes
         options.dictionaries = dictionaries
         options.signatureMinimum = ShareIndex.signatureMinimum
+        options.fileSystemSync = context.fileSystemSync
         let replica = try ReplicaWriter(share: share, options: options)
         replica.removeTemporaries(scan.temporaries)
         self.replica = replica

@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import UnderstudyCore
+import UnderstudyFileSystem
 import UnderstudyState
 import UnderstudySupport
 import UnderstudyTransport
@@ -57,6 +58,8 @@ public struct ShareContext: Sendable {
     package let dictionarySlot = DictionarySlot()
     /// The figures of the hop to the off-site node (what the syncs served to it write), apart from this share's own.
     package var hopStatus: StatusRegistry?
+    /// Where the replica's writers ask for `syncfs`: the node's, shared by its shares (group commit).
+    package var fileSystemSync = FileSystemSync.shared
 
     /// The relay journal, started now if this node has none yet (the primary, which the off-site node came to): a new
     /// run, so the off-site node compares the trees once.

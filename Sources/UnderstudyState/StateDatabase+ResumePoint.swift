@@ -1,4 +1,5 @@
 import GRDB
+import UnderstudySupport
 import UnderstudyWire
 
 extension StateDatabase {
@@ -15,15 +16,24 @@ extension StateDatabase {
         }
     }
 
-    /// Saves the point `share`'s replica is now durable up to; saved before the acknowledgement is sent.
+    /// Saves the point `share`'s replica is now durable up to; saved before the acknowledgement is sent. The points
+    /// of the shares that save at the same time are committed together (`resumePoints`); this returns once a commit
+    /// that began after it was called holds `point`.
     public func saveResumePoint(_ point: ResumePoint, share: String) throws {
-        try writing("save the resume point of \(share) in") { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO resume_point (share, capture_id, sequence) VALUES (?, ?, ?)
-                    ON CONFLICT (share) DO UPDATE SET capture_id = excluded.capture_id, sequence = excluded.sequence
-                    """,
-                arguments: [share, Int64(bitPattern: point.captureID), Int64(bitPattern: point.sequence)])
-        }
+        try resumePoints.commit((share, point))
+    }
+
+    /// Resume points saved, and the commits that saved them.
+    public var resumePointFigures: GroupCommit<(share: String, point: ResumePoint), any Error>.Figures {
+        resumePoints.figures
+    }
+
+    static func upsert(_ point: ResumePoint, share: String, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO resume_point (share, capture_id, sequence) VALUES (?, ?, ?)
+                ON CONFLICT (share) DO UPDATE SET capture_id = excluded.capture_id, sequence = excluded.sequence
+                """,
+            arguments: [share, Int64(bitPattern: point.captureID), Int64(bitPattern: point.sequence)])
     }
 }

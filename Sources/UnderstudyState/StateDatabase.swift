@@ -21,6 +21,7 @@ import Glibc
 import Darwin
 #endif
 import UnderstudySupport
+import UnderstudyWire
 
 public final class StateDatabase: Sendable {
     public static let fileName = "state.sqlite"
@@ -28,6 +29,8 @@ public final class StateDatabase: Sendable {
     /// Full path of the database file.
     public let path: String
     let pool: DatabasePool
+    /// The shares' resume points, saved in rounds: those saved at the same time share one commit (one fsync).
+    let resumePoints: GroupCommit<(share: String, point: ResumePoint), any Error>
 
     /// Creates `directory` (mode 0700) if needed, opens or creates `state.sqlite` in it and brings
     /// its schema up to date.
@@ -60,6 +63,11 @@ public final class StateDatabase: Sendable {
             throw Self.openError(error, path: path)
         }
         try Self.migrate(pool, schema: schema, path: path)
+        resumePoints = GroupCommit { [pool, path] points in
+            try Self.writing(pool, path, "save \(points.count) resume points in") { db in
+                for (share, point) in points { try Self.upsert(point, share: share, db) }
+            }
+        }
     }
 
     // MARK: - Opening
@@ -208,6 +216,12 @@ public final class StateDatabase: Sendable {
 
     /// Runs `body` in one write transaction: all of it is committed (and fsynced) or none of it.
     func writing<T: Sendable>(_ what: String, _ body: @Sendable (Database) throws -> T) throws -> T {
+        try Self.writing(pool, path, what, body)
+    }
+
+    static func writing<T: Sendable>(
+        _ pool: DatabasePool, _ path: String, _ what: String, _ body: @Sendable (Database) throws -> T
+    ) throws -> T {
         do {
             return try pool.write(body)
         } catch let error as StateError {

@@ -24,10 +24,11 @@ class UnderstudyLive:
     kind = "understudy"
 
     def __init__(self, name: str, binary: str, work: str, source: str, processes: measure.ProcessRegistry,
-                 share: str = "live", console: bool = False, capture: str | None = None, group_extra: str = ""):
+                 share: str = "live", console: bool = False, capture: str | None = None, group_extra: str = "",
+                 groups: list[str] | None = None):
         self.name, self.binary, self.work, self.source, self.processes = name, binary, work, source, processes
         self.tool = UnderstudyTool(binary, work, source, share, processes, console=console, capture=capture,
-                                   group_extra=group_extra)
+                                   group_extra=group_extra, groups=groups)
         # With the console: an open console page (its event stream and its 5 s refresh) from the start on.
         self.watcher: ConsoleWatcher | None = None
         self.replica = self.tool.replica
@@ -115,10 +116,22 @@ class UnderstudyLive:
         if result.returncode != 0:
             return None
         report = json.loads(result.stdout)
-        for group in report.get("groups", []):
-            for share in group.get("shares", []):
-                return {"peerConnected": group.get("peerConnected"), **share}
-        return None
+        shares = [{"peerConnected": group.get("peerConnected"), **share}
+                  for group in report.get("groups", []) for share in group.get("shares", [])]
+        if not shares:
+            return None
+        if len(shares) == 1:
+            return {**shares[0], "durability": report.get("durability")}
+        # Several groups: in sync when all are; the counters summed, the lag the largest.
+        unsynced = [share for share in shares if share.get("state") != "in-sync"]
+        combined = {**(unsynced[0] if unsynced else shares[0]), "durability": report.get("durability")}
+        combined["peerConnected"] = all(share.get("peerConnected") for share in shares)
+        for key in ("changesPending", "bytesSent", "bytesReceived", "liveSyncs"):
+            combined[key] = sum(share.get(key, 0) or 0 for share in shares)
+        combined["fullSyncs"] = min(share.get("fullSyncs", 0) or 0 for share in shares)
+        combined["lagSeconds"] = max((share.get("lagSeconds") or 0) for share in shares)
+        combined["groups"] = len(shares)
+        return combined
 
     def busy(self) -> bool:
         primary, standby = self.status("alpha"), self.status("beta")
@@ -148,7 +161,7 @@ class UnderstudyLive:
     def figures(self) -> dict:
         """The status figures of both sides (counters since the daemons started)."""
         keep = ("state", "changesPending", "lagSeconds", "bytesSent", "bytesReceived", "liveSyncs", "fullSyncs",
-                "watchedDirectories", "lastError")
+                "watchedDirectories", "lastError", "durability", "groups")
         return {node: {key: value for key, value in (self.status(node) or {}).items() if key in keep}
                 for node in ("alpha", "beta")}
 

@@ -58,3 +58,15 @@ def summary(result: dict) -> str:
         return f"identical ({result['entries']} entries: content, kind, mode, owner, mtimes)"
     return f"{result['entries']} entries; differences: " + ", ".join(f"{name} {count}" for name, count in bad.items()) \
         + "; e.g. " + "; ".join(f"{name}: {paths[0]}" for name, paths in result["samples"].items())
+
+
+def merge(results: list[dict]) -> dict:
+    """Several comparisons (the roots of several groups) as one."""
+    merged = {"entries": 0, "counts": {name: 0 for name in CATEGORIES}, "samples": {}}
+    for result in results:
+        merged["entries"] += result["entries"]
+        for name, count in result["counts"].items():
+            merged["counts"][name] = merged["counts"].get(name, 0) + count
+        for name, paths in result["samples"].items():
+            merged["samples"].setdefault(name, []).extend(paths)
+    return merged

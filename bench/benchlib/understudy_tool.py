@@ -24,8 +24,11 @@ class UnderstudyTool:
 
     def __init__(self, binary: str, work: str, source: str, share: str, processes: measure.ProcessRegistry,
                  console: bool = False, capture: str | None = None, group_extra: str = "", live: bool = True,
-                 link=None):
+                 link=None, groups: list[str] | None = None):
         self.binary, self.work, self.source, self.share = binary, work, source, share
+        # Directories of the source that each become a group of their own (one share, its own connection), as a
+        # standby of several primaries syncs them side by side; None: one group of the whole source.
+        self.groups = groups
         # A `link.ShapedLink` between the nodes (the standby on its far side), or None: both on 127.0.0.1.
         self.link = link
         self.primary_address = link.primary_address if link else "127.0.0.1"
@@ -55,6 +58,8 @@ class UnderstudyTool:
     def prepare(self) -> None:
         """Configuration, certificates, and the primary daemon up and answering (none of it timed)."""
         os.makedirs(self.work)
+        if self.groups is not None:
+            os.makedirs(self.replica)   # each group's replica is a directory in it
         with open(self.config, "w") as handle:
             handle.write(f'''cluster = "bench"
 certificates = "{self.work}/certs"
@@ -70,17 +75,7 @@ address = "{self.standby_address}:{self.standby_port}"
 state_dir = "{self.work}/beta-state"
 {f'console = "127.0.0.1:{self.console_ports[1]}"' if self.console_ports else ''}
 
-[groups.bench]
-primary = "alpha"
-standby = "beta"
-resync_interval = "1h"
-{self.group_extra}{"" if self.live else chr(10) + "live = false"}
-
-[[groups.bench.shares]]
-name = "{self.share}"
-source = "{self.source}"
-replica = "{self.replica}"
-''')
+{self._groups()}''')
         for step in (["check-config"], ["init"]):
             result = self._cli(*step)
             if result.returncode != 0:
@@ -96,6 +91,30 @@ replica = "{self.replica}"
             if made.returncode != 0:
                 raise RuntimeError(f"understudy token create failed: {made.stdout}{made.stderr}")
             self.console_token = made.stdout.strip()
+
+    def _groups(self) -> str:
+        """The groups' TOML: `bench` with the whole source, or one group per directory of `groups`."""
+        parts = [("bench", self.source, self.replica)] if self.groups is None else [
+            (f"bench-{directory}", os.path.join(self.source, directory), os.path.join(self.replica, directory))
+            for directory in self.groups]
+        return "".join(f'''
+[groups.{name}]
+primary = "alpha"
+standby = "beta"
+resync_interval = "1h"
+{self.group_extra}{"" if self.live else chr(10) + "live = false"}
+
+[[groups.{name}.shares]]
+name = "{self.share}"
+source = "{source}"
+replica = "{replica}"
+''' for name, source, replica in parts)
+
+    def verify_roots(self) -> list[tuple[str, str]]:
+        """(source, replica) pairs that the mirror covers."""
+        if self.groups is None:
+            return [(self.source, self.replica)]
+        return [(os.path.join(self.source, d), os.path.join(self.replica, d)) for d in self.groups]
 
     @property
     def console_url(self) -> str | None:

@@ -120,6 +120,8 @@ public struct NodeStatusReport: Codable, Sendable, Equatable {
     /// What the node warns of as a whole: file systems that cannot hold its replicas (`ReplicaCapacity`); nil when
     /// none.
     public var warnings: [String]?
+    /// The durable writes the node asked for and the rounds that made them (group commit); nil from an older node.
+    public var durability: DurabilityFigures?
 
     public init(
         cluster: String, node: String, version: String, startedAt: Date, groups: [GroupStatus],

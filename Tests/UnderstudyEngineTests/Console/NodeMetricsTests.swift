@@ -47,9 +47,12 @@ import UnderstudySupport
                     group: "files", mode: .auto, phase: .standby, phaseAgo: 9, epoch: 3, owner: "alpha",
                     peerPhase: "active", serviceAddress: "10.0.0.100/24")
             ])
-        return NodeStatusReport(
+        var report = NodeStatusReport(
             cluster: "shop", node: "beta", version: "1.0", startedAt: Date(timeIntervalSince1970: 1_800_000_000),
             groups: [group, mail], failover: failover)
+        report.durability = DurabilityFigures(
+            syncfsRequests: 40, syncfsCalls: 25, resumePointSaves: 12, resumePointCommits: 9)
+        return report
     }
 
     @Test func everyFigureIsShown_andCountersShowTheNodesRunningTotals() {
@@ -71,6 +74,10 @@ import UnderstudySupport
         #expect(!text.contains("understudy_change_capture_complete{group=\"files\""), "a replica captures nothing")
         #expect(text.contains("# TYPE understudy_replication_syncs_total counter\n"))
         #expect(text.contains("# HELP understudy_replication_lag_seconds "))
+        #expect(text.contains("understudy_durability_requests_total{kind=\"syncfs\"} 40\n"))
+        #expect(text.contains("understudy_durability_rounds_total{kind=\"syncfs\"} 25\n"))
+        #expect(text.contains("understudy_durability_requests_total{kind=\"resume_point\"} 12\n"))
+        #expect(text.contains("understudy_durability_rounds_total{kind=\"resume_point\"} 9\n"))
     }
 
     @Test func promtoolAcceptsTheMetrics_andTheShippedRulesAndDashboardNameOnlyMetricsThatExist() async throws {
