@@ -3,6 +3,7 @@
 #include <sys/ioctl.h>
 #include <errno.h>
 #include <malloc.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/inotify.h>
@@ -62,6 +63,11 @@ long understudy_inotify_event_at(const void *buffer, long length, long offset, s
 
 void understudy_release_free_memory(void) {
     malloc_trim(0);
+}
+
+int understudy_limit_malloc_arenas(int count) {
+    if (getenv("MALLOC_ARENA_MAX") != NULL) return 0;
+    return mallopt(M_ARENA_MAX, count) == 1 ? 1 : -1;
 }
 
 int understudy_reflink(int dst_fd, int src_fd) {

@@ -4,6 +4,7 @@ import Metrics
 import ServiceLifecycle
 import UnderstudyCore
 import UnderstudyNode
+import UnderstudySupport
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,6 +18,7 @@ struct RunCommand: AsyncParsableCommand {
         .info
 
     func run() async throws {
+        MallocArenas.limit()
         LogSetup.bootstrap(level: logLevel)
         let configuration = try options.load()
         let name = try ConfigOptions.node(node, in: configuration)

@@ -119,6 +119,11 @@ int understudy_birth_time(int dirfd, const char *name, long long *seconds, long 
 /// Hands freed heap back to the kernel (glibc keeps it otherwise): called after a large comparison.
 void understudy_release_free_memory(void);
 
+/// At most `count` glibc malloc arenas for the process, unless MALLOC_ARENA_MAX says otherwise (then 0): glibc gives
+/// busy threads arenas of their own (up to 8 per core), each keeping the heap it once grew to. 1 when set, -1 on
+/// failure.
+int understudy_limit_malloc_arenas(int count);
+
 /* ---- Service address for takeover (netaddr.c): rtnetlink, SIOCGIFHWADDR, AF_PACKET ----
  * Every function acts in the network namespace of the calling thread and returns -errno on failure.
  * `family` is AF_INET (address of 4 bytes) or AF_INET6 (16 bytes), bytes in network order. */
