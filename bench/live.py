@@ -215,10 +215,10 @@ class Run:
         os.makedirs(os.path.join(base, "tool"))
         return LsyncdTool(name, delay, os.path.join(base, "tool"), source, self.processes)
 
-    def verify(self, tool, source: str, record: dict, key: str, what: str) -> None:
+    def verify(self, tool, record: dict, key: str, what: str) -> None:
         started = time.monotonic()
-        roots = tool.tool.verify_roots() if tool.kind == "understudy" else [(source, tool.replica)]
-        result = live_verify.merge([live_verify.compare(mirrored, replica) for mirrored, replica in roots])
+        result = live_verify.merge([live_verify.compare(mirrored, replica)
+                                    for mirrored, replica in tool.verify_roots()])
         result["seconds"] = time.monotonic() - started
         required = live_verify.STRICT if tool.kind == "understudy" else live_verify.CONTENT_AND_METADATA
         result["ok"] = live_verify.verdict(result, required)
@@ -288,7 +288,7 @@ class Run:
             record["idle_wait_s"] = tool.wait_idle(120)
             record["startup"].update(meter.done())
             log(f"{fs} {name}: initial sync done in {record['startup']['startup_s']:.2f} s")
-            self.verify(tool, source, record, "initial", "the initial sync")
+            self.verify(tool, record, "initial", "the initial sync")
             time.sleep(arguments.settle)
             record["memory_idle"] = {role: memory(pid) for role, pid in tool.pids().items()}
             watcher = ReplicaWatcher(tool.replica).start()
@@ -309,7 +309,7 @@ class Run:
                 self.failures.append(f"{fs} {name}: {paced['missing_count']} paced writes never reached the replica "
                                      f"within {self.lag_timeout(name):.0f} s, e.g. {paced['missing'][:3]}")
             tool.wait_idle(120)
-            self.verify(tool, source, record, "paced", "the paced writes")
+            self.verify(tool, record, "paced", "the paced writes")
 
             # Bursts.
             record["bursts"] = []
@@ -333,7 +333,7 @@ class Run:
                     self.failures.append(f"{fs} {name}: burst {repeat + 1}: {burst['missing_count']} files not on "
                                          f"the replica within {arguments.burst_timeout:.0f} s")
                 tool.wait_idle(120)
-                self.verify(tool, source, record, f"burst-{repeat + 1}", f"burst {repeat + 1}")
+                self.verify(tool, record, f"burst-{repeat + 1}", f"burst {repeat + 1}")
             record["memory_after"] = {role: memory(pid) for role, pid in tool.pids().items()}
             if tool.kind == "understudy":
                 record["figures"] = tool.figures()
@@ -403,7 +403,7 @@ class Run:
                     log(f"{fs} million {name}: a full re-sync (nothing changed) took {record['resync']['wall_s']:.1f} s; "
                         f"memory after it {record['memory_after_resync']}")
                     record["figures"] = tool.figures()
-                self.verify(tool, source, record, "million", "the million-file startup and paced writes")
+                self.verify(tool, record, "million", "the million-file startup and paced writes")
                 record["converged"] = bool(paced["complete"] and record["verify"]["million"]["ok"])
             except Exception as error:  # noqa: BLE001
                 record["error"] = f"{type(error).__name__}: {error}"

@@ -64,7 +64,8 @@ public final class StateDatabase: Sendable {
         }
         try Self.migrate(pool, schema: schema, path: path)
         resumePoints = GroupCommit { [pool, path] points in
-            try Self.writing(pool, path, "save \(points.count) resume points in") { db in
+            let shares = points.map(\.share).joined(separator: ", ")
+            try Self.writing(pool, path, "save the resume point\(points.count == 1 ? "" : "s") of \(shares) in") { db in
                 for (share, point) in points { try Self.upsert(point, share: share, db) }
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import UnderstudyCore
 
 /// Durable work done in rounds for whoever asks at the same time (see `GroupCommitMachine`): the callers of a round
 /// block until it is done, and one of them does it for all. For threads that may block (a flusher's, `onThread`'s),

@@ -118,6 +118,10 @@ sync {{
             time.sleep(0.01)
         raise RuntimeError(f"lsyncd's startup sync did not finish within {timeout:.0f} s; see {self.log_path}")
 
+    def verify_roots(self) -> list[tuple[str, str]]:
+        """(source, replica) pairs the mirror covers: the whole tree."""
+        return [(self.source, self.replica)]
+
     def close(self) -> None:
         for process in (self.lsyncd, self.rsyncd):
             if process is not None:

@@ -79,6 +79,10 @@ class UnderstudyLive:
                 "initial_sync_s": syncs[0] if syncs else None,
                 "syncs_logged_s": syncs}
 
+    def verify_roots(self) -> list[tuple[str, str]]:
+        """(source, replica) pairs the mirror covers: one, or one per group."""
+        return self.tool.verify_roots()
+
     def resync(self, timeout: float) -> dict:
         """`understudy sync`: a full comparison of the share, as the periodic re-sync makes one."""
         started = time.monotonic()

@@ -8,38 +8,9 @@ import Testing
 import UnderstudyFileSystem
 import UnderstudySupport
 
-/// Group commit: the durable work asked for while a round runs is done once, by the next round, which starts after
-/// every request it serves; a round's failure is its callers', and only theirs.
+/// Group commit with real threads: the durable work asked for while a round runs is done once, by the next round,
+/// which starts after every request it serves; a round's failure is its callers', and only theirs.
 @Suite struct GroupCommitTests {
-    @Test func aRequestWithNoRoundRunning_leadsARoundOfItsOwn() {
-        var machine = GroupCommitMachine<String>()
-        let round = machine.join("a")
-        #expect(round == 1)
-        #expect(machine.lead(round) == ["a"])
-        #expect(!machine.isDone(round))
-        machine.finish(round)
-        #expect(machine.isDone(round))
-        #expect(machine.lead(2) == nil, "nothing asked for: no round")
-    }
-
-    @Test func requestsArrivingWhileARoundRuns_waitForIt_andShareTheNextRound() {
-        var machine = GroupCommitMachine<String>()
-        let first = machine.join("a")
-        #expect(machine.lead(first) == ["a"])
-        let second = machine.join("b")
-        let third = machine.join("c")
-        #expect(second == 2 && third == 2, "both go to the round that has not started")
-        #expect(machine.lead(second) == nil, "a round runs: the next one waits for it")
-        machine.finish(first)
-        #expect(!machine.isDone(second))
-        #expect(machine.lead(second) == ["b", "c"])
-        #expect(machine.lead(third) == nil, "the round started: its other caller only waits")
-        #expect(machine.join("d") == 3, "a request during round 2 is served by round 3, which starts after it")
-        machine.finish(second)
-        #expect(machine.isDone(third) && !machine.isDone(3))
-        #expect(machine.lead(3) == ["d"])
-    }
-
     @Test func callersDuringARound_areServedTogether_byOneRoundThatStartsAfterThem() async throws {
         let rounds = NIOLockedValueBox<[[Int]]>([])
         let release = DispatchSemaphore(value: 0)
