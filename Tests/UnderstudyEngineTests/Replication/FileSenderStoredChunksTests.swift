@@ -84,10 +84,21 @@ import UnderstudyWire
         #expect(try Self.receive(messages, root: root) == content)
     }
 
-    @Test func textFiles_andSmallOnes_stayCompressed() async throws {
-        for (index, content) in [deltaCompressibleBytes(3 << 20, seed: 26), TestTree.randomBytes(9000, seed: 27)]
-            .enumerated()
-        {
+    @Test func aSmallFileThatDoesNotCompress_goesAsItIs() async throws {
+        let root = TestTree.makeTemporaryDirectory("sender-small-stored")
+        defer { TestTree.remove(root) }
+        let content = TestTree.randomBytes(9000, seed: 29)
+        let messages = try await Self.send(content, root: root)
+        #expect(Self.kinds(messages) == ["fileBegin", "fileChunkStored", "fileEnd"])
+        #expect(try Self.receive(messages, root: root) == content)
+    }
+
+    @Test func textFiles_smallOrLarge_andTheSmallest_stayCompressed() async throws {
+        let contents = [
+            deltaCompressibleBytes(3 << 20, seed: 26), deltaCompressibleBytes(9000, seed: 30),
+            TestTree.randomBytes(CompressionSample.minimumJudged - 1, seed: 27),
+        ]
+        for (index, content) in contents.enumerated() {
             let root = TestTree.makeTemporaryDirectory("sender-compressed-\(index)")
             defer { TestTree.remove(root) }
             let messages = try await Self.send(content, root: root)

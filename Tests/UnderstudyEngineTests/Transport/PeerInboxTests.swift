@@ -4,8 +4,8 @@ import UnderstudyWire
 
 @testable import UnderstudyTransport
 
-/// The standby's inbox holds a fast primary back by payload bytes as well as by messages, and lets go of each
-/// chunk's buffer as soon as the sync has taken it.
+/// The standby's inbox holds a fast primary back by payload bytes as well as by messages, lets it go on once half of
+/// the queue is taken, and lets go of each chunk's buffer as soon as the sync has taken it.
 struct PeerInboxTests {
     static func chunk(_ megabytes: Int = 1) -> PeerMessage {
         .fileChunk(ByteBuffer(repeating: 7, count: megabytes << 20))
@@ -22,11 +22,14 @@ struct PeerInboxTests {
         try await Task.sleep(for: .milliseconds(100))
         #expect(inbox.queued.messages == 8)
         #expect(inbox.queued.bytes == 8 << 20)
-        // Taking one makes room for one more.
+        // Taking one does not wake the producer: it goes on once half of the queue is taken, and fills it again.
         _ = try await inbox.next()
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(inbox.queued.messages == 7)
+        for _ in 0..<3 { _ = try await inbox.next() }
         for _ in 0..<200 where inbox.queued.bytes < 8 << 20 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(inbox.queued.messages == 8)
-        for _ in 0..<19 { _ = try await inbox.next() }
+        for _ in 0..<16 { _ = try await inbox.next() }
         await producer.value
         #expect(inbox.queued.messages == 0 && inbox.queued.bytes == 0)
     }
