@@ -79,6 +79,8 @@ final class FileSender: SourceFiles {
         let sample = delta == nil ? self.sample : nil
         var compressedAny = false
         var storedAny = false
+        /// The zstd stream of a file sent whole ends with the chunk that completes the file.
+        var ended = false
         var total: Int64 = 0
         // Sized for the file, so thousands of small files do not each allocate a megabyte.
         let outputCapacity = Int(min(Int64(FileSender.readSize), before.size)) + 4096
@@ -92,8 +94,10 @@ final class FileSender: SourceFiles {
             }
             let input = UnsafeRawBufferPointer(rebasing: readBuffer[..<count])
             let isLast = count == 0
-            digest.update(input)
             total += Int64(count)
+            // A file that grew while it was read is abandoned below; nothing past its size is sent.
+            if total > before.size { break }
+            digest.update(input)
             output.clear()
             let sink: (UnsafeRawBufferPointer) throws -> Void = { bytes in output.writeBytes(bytes) }
             if let delta {
@@ -103,7 +107,9 @@ final class FileSender: SourceFiles {
                 try compressor.compress(
                     UnsafeRawBufferPointer(start: nil, count: 0), mode: isLast ? .end : .flush, output: sink)
             } else if isLast {
-                if compressedAny || !storedAny { try compressor.compress(input, mode: .end, output: sink) }
+                if !ended && (compressedAny || !storedAny) {
+                    try compressor.compress(input, mode: .end, output: sink)
+                }
             } else if let sample, !sample.compresses(input) {
                 storedAny = true
                 output.writeBytes(input)
@@ -111,7 +117,10 @@ final class FileSender: SourceFiles {
                 output = ByteBufferAllocator().buffer(capacity: outputCapacity)
             } else {
                 compressedAny = true
-                try compressor.compress(input, mode: .flush, output: sink)
+                // The chunk that completes the file ends the stream: a small file goes in one chunk, and zstd, told
+                // the frame's size by an end on its first call, sizes its tables for it instead of for a stream.
+                ended = total == before.size
+                try compressor.compress(input, mode: ended ? .end : .flush, output: sink)
             }
             if output.readableBytes > 0 {
                 try await emit(.fileChunk(output))
@@ -119,7 +128,6 @@ final class FileSender: SourceFiles {
             }
             progress(Int64(count))
             if isLast { break }
-            if total > before.size { break }
         }
         let after = try FileStatus.of(fd, path: path)
         guard total == before.size, after.isSameVersion(as: before) else {

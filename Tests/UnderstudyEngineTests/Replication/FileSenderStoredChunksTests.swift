@@ -93,6 +93,17 @@ import UnderstudyWire
         #expect(try Self.receive(messages, root: root) == content)
     }
 
+    @Test func aFileSentWhole_endsItsZstdStreamWithTheChunkThatCompletesIt() async throws {
+        for (size, chunks) in [(9000, 1), (3 << 20, 3)] {
+            let root = TestTree.makeTemporaryDirectory("sender-one-chunk-\(size)")
+            defer { TestTree.remove(root) }
+            let content = deltaCompressibleBytes(size, seed: UInt64(31 + size))
+            let messages = try await Self.send(content, root: root)
+            #expect(Self.kinds(messages) == ["fileBegin"] + Array(repeating: "fileChunk", count: chunks) + ["fileEnd"])
+            #expect(try Self.receive(messages, root: root) == content)
+        }
+    }
+
     @Test func textFiles_smallOrLarge_andTheSmallest_stayCompressed() async throws {
         let contents = [
             deltaCompressibleBytes(3 << 20, seed: 26), deltaCompressibleBytes(9000, seed: 30),
