@@ -70,16 +70,16 @@ public final class CompressionSample {
     /// English text. A sample of n random bytes comes out a little under 8 (7.95 for 4 KiB, 7.64 for 512 bytes).
     static func bitsPerByte(_ bytes: UnsafeRawBufferPointer) -> Double {
         guard bytes.count > 0 else { return 0 }
-        var counts = [Int](repeating: 0, count: 256)
-        counts.withUnsafeMutableBufferPointer { counts in
-            for byte in bytes { counts[Int(byte)] += 1 }
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 256) { counts in
+            counts.initialize(repeating: 0)
+            for byte in bytes { counts[Int(byte)] &+= 1 }
+            let total = Double(bytes.count)
+            var sum = 0.0
+            for count in counts where count > 0 {
+                let share = Double(count) / total
+                sum -= share * log2(share)
+            }
+            return sum
         }
-        let total = Double(bytes.count)
-        var sum = 0.0
-        for count in counts where count > 0 {
-            let share = Double(count) / total
-            sum -= share * log2(share)
-        }
-        return sum
     }
 }

@@ -29,16 +29,22 @@ struct PlanSender: Sendable {
         for await batch in batches {
             try await runner.perform(batch) { try await writer.emit($0) }
         }
-        return report.result
+        return report.finish()
     }
 }
 
 /// What the primary's sender tells on a node (`PlanSendHost`): the share's live progress and its log ("files/bytes,
-/// rate, ETA" every few seconds), each file sent as a record for the index, each file abandoned or skipped.
+/// rate, ETA" every few seconds), each file sent as a record for the index, each file abandoned or skipped. The
+/// progress reaches the node's status every 64 files or 8 MiB (each update takes the status's lock), and at the end.
 final class PlanSendReport: PlanSendHost {
+    static let progressFiles: Int64 = 64
+    static let progressBytes: Int64 = 8 << 20
+
     let context: ShareContext
-    private(set) var result = PlanSender.Result()
+    private var result = PlanSender.Result()
     private var progressLog: ProgressLogger
+    private var unreportedBytes: Int64 = 0
+    private var unreportedFiles: Int64 = 0
 
     init(context: ShareContext) {
         self.context = context
@@ -46,8 +52,28 @@ final class PlanSendReport: PlanSendHost {
     }
 
     func progress(bytes: Int64) {
-        context.status.updateProgress(group: context.group.name, share: context.share.name) { $0.bytesDone += bytes }
-        progressLog.maybeLog(context, "sending")
+        unreportedBytes += bytes
+        if unreportedBytes >= Self.progressBytes {
+            reportProgress()
+            progressLog.maybeLog(context, "sending")
+        }
+    }
+
+    /// What the sync sent, once the last file's progress is in the status.
+    func finish() -> PlanSender.Result {
+        reportProgress()
+        return result
+    }
+
+    private func reportProgress() {
+        guard unreportedBytes > 0 || unreportedFiles > 0 else { return }
+        let (bytes, files) = (unreportedBytes, unreportedFiles)
+        context.status.updateProgress(group: context.group.name, share: context.share.name) {
+            $0.bytesDone += bytes
+            $0.filesDone += files
+        }
+        unreportedBytes = 0
+        unreportedFiles = 0
     }
 
     func sent(path: String, hash: [UInt8], receipt status: FileStatus) {
@@ -56,7 +82,8 @@ final class PlanSendReport: PlanSendHost {
                 path: path, size: status.size, mtimeSeconds: status.attributes.mtimeSeconds,
                 mtimeNanoseconds: Int32(status.attributes.mtimeNanoseconds), ctimeSeconds: status.ctimeSeconds,
                 ctimeNanoseconds: status.ctimeNanoseconds, inode: status.inode, contentHash: hash))
-        context.status.updateProgress(group: context.group.name, share: context.share.name) { $0.filesDone += 1 }
+        unreportedFiles += 1
+        if unreportedFiles >= Self.progressFiles { reportProgress() }
         if result.indexRecords.count >= ShareIndex.transactionRows {
             // A first sync's million files reach the index as they go, not all at its end.
             context.index.apply(records: result.indexRecords, removed: [])
