@@ -1,6 +1,7 @@
 import UnderstudyCore
 import UnderstudyFileSystem
 import UnderstudySession
+import UnderstudySupport
 import UnderstudyWire
 
 /// What the standby's steps tell on a node (`StandbyStepsHost`): the share's live progress and its log ("files/bytes,
@@ -84,7 +85,10 @@ final class ReplicaStepsReport: StandbyStepsHost {
         )
     }
 
-    func saveResumePoint(_ point: ResumePoint) throws {
-        try context.database.saveResumePoint(point, share: context.key)
+    /// On a thread of its own: the commit waits for an fsync of the state database (milliseconds on a disk), and it
+    /// waits for the shares' commit that runs, if any; a cooperative thread held meanwhile is one of two on two cores.
+    func saveResumePoint(_ point: ResumePoint) async throws {
+        let (database, key) = (context.database, context.key)
+        try await onThread { try database.saveResumePoint(point, share: key) }
     }
 }

@@ -52,6 +52,7 @@ package protocol StandbyStepsHost {
     func committed(path: String)
     /// A step could not be taken; the primary is told (`code`).
     func failed(path: String, code: WireErrorCode, error: any Error)
-    /// The replica is durable up to `point`: kept before the primary hears of it.
-    func saveResumePoint(_ point: ResumePoint) throws
+    /// The replica is durable up to `point`: kept before the primary hears of it. A commit that waits for the disk:
+    /// a host on disk makes it off the cooperative pool.
+    func saveResumePoint(_ point: ResumePoint) async throws
 }

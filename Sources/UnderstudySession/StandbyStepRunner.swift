@@ -86,7 +86,7 @@ package struct StandbyStepRunner<Files: ReplicaFiles, Host: StandbyStepsHost> {
             let (filesApplied, bytesWritten) = try await files.makeDurable(removingPartials: partials)
             return machine.madeDurable(filesApplied: filesApplied, bytesWritten: bytesWritten)
         case .saveResumePoint(let point):
-            try host.saveResumePoint(point)
+            try await host.saveResumePoint(point)
         case .finished:
             break
         }

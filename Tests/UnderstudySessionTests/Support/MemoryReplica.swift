@@ -93,5 +93,5 @@ final class MemoryStandbyHost: StandbyStepsHost {
     func received(bytes: Int64) {}
     func committed(path: String) {}
     func failed(path: String, code: WireErrorCode, error: any Error) {}
-    func saveResumePoint(_ point: ResumePoint) throws { resumePoint = point }
+    func saveResumePoint(_ point: ResumePoint) async throws { resumePoint = point }
 }
