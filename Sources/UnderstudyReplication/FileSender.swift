@@ -73,10 +73,11 @@ final class FileSender: SourceFiles {
                     basis: delta == nil ? .none : basis)))
         // Hashed beside the read when the file is large (the delta search or compression go on meanwhile).
         let digest = StreamDigest(size: before.size)
-        // A file sent whole goes chunk by chunk compressed or as it is, as a sample of each chunk says (a small file
-        // that does not compress goes as it is, without its dictionary); the compressed chunks form one zstd stream,
-        // ended after the last unless none was compressed.
-        let sample = delta == nil ? self.sample : nil
+        // A file sent whole without a dictionary goes chunk by chunk compressed or as it is, as a sample of each chunk
+        // says; the compressed chunks form one zstd stream. A small file with the share's dictionary (the off-site
+        // hop, where bytes cost more than CPU) is always compressed: what the dictionary saves, content repeated
+        // across files, is not seen by a sample of the file alone.
+        let sample = delta == nil && small == nil ? self.sample : nil
         var compressedAny = false
         var storedAny = false
         /// The zstd stream of a file sent whole ends with the chunk that completes the file.

@@ -10,6 +10,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -33,6 +34,22 @@ def wait(driver, condition, seconds=30, what="the page"):
         return WebDriverWait(driver, seconds, poll_frequency=0.2).until(condition)
     except Exception as error:
         raise SystemExit(f"timed out waiting for {what}: {error}; page: {driver.find_element(By.TAG_NAME, 'body').text[:2000]}")
+
+
+def text_when(driver, locator, wanted, seconds=30):
+    """The element's text once it holds `wanted`, or its last text after `seconds`. The page re-renders its lists as
+    news comes, so an element found may be replaced before its text is read: it is then looked up again."""
+    deadline = time.time() + seconds
+    text = ""
+    while time.time() < deadline:
+        try:
+            text = driver.find_element(*locator).text
+            if wanted in text:
+                return text
+        except StaleElementReferenceException:
+            pass
+        time.sleep(0.2)
+    return text
 
 
 def sign_in(driver, base, user):
@@ -118,18 +135,20 @@ try:
     check("bad" not in kind, f"the switchover failed: {text}")
     driver.get(alpha + "/#/")
     deadline = time.time() + 60
+    shown = None
     while time.time() < deadline:
         try:
-            if serving(driver) == "beta":
+            shown = serving(driver)
+            if shown == "beta":
                 break
         except Exception:
             pass
         time.sleep(0.5)
-    check(serving(driver) == "beta", f"the overview shows {serving(driver)} serving files after the switchover")
+    check(shown == "beta", f"the overview shows {shown} serving files after the switchover")
     # The group page lists the switchover among its takeovers, with its steps.
     driver.get(alpha + "/#/group/files")
     takeovers = wait(driver, EC.presence_of_element_located((By.CSS_SELECTOR, "#takeovers li")), what="the takeovers")
-    text = driver.find_element(By.ID, "takeovers").text
+    text = text_when(driver, (By.ID, "takeovers"), "switchover of group files")
     check("switchover of group files" in text, f"the takeovers list the switchover: {text}")
     sign_out(driver)
 finally:

@@ -100,6 +100,14 @@ import UnderstudyWire
             let content = deltaCompressibleBytes(size, seed: UInt64(31 + size))
             let messages = try await Self.send(content, root: root)
             #expect(Self.kinds(messages) == ["fileBegin"] + Array(repeating: "fileChunk", count: chunks) + ["fileEnd"])
+            // The frame is complete after the last chunk, and not before it.
+            let decompressor = try ZstdDecompressor()
+            var complete: [Bool] = []
+            for case .fileChunk(let data) in messages {
+                try data.withUnsafeReadableBytes { try decompressor.decompress($0) { _ in } }
+                complete.append(decompressor.isFrameComplete)
+            }
+            #expect(complete == Array(repeating: false, count: chunks - 1) + [true])
             #expect(try Self.receive(messages, root: root) == content)
         }
     }

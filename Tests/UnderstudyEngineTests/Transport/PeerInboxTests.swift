@@ -23,10 +23,14 @@ struct PeerInboxTests {
         #expect(inbox.queued.messages == 8)
         #expect(inbox.queued.bytes == 8 << 20)
         // Taking one does not wake the producer: it goes on once half of the queue is taken, and fills it again.
+        #expect(inbox.holdsReaderBack)
         _ = try await inbox.next()
+        #expect(inbox.holdsReaderBack)
         try await Task.sleep(for: .milliseconds(100))
         #expect(inbox.queued.messages == 7)
-        for _ in 0..<3 { _ = try await inbox.next() }
+        for _ in 0..<2 { _ = try await inbox.next() }
+        #expect(inbox.holdsReaderBack, "three taken of eight: still over half")
+        _ = try await inbox.next()
         for _ in 0..<200 where inbox.queued.bytes < 8 << 20 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(inbox.queued.messages == 8)
         for _ in 0..<16 { _ = try await inbox.next() }
