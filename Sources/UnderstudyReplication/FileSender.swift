@@ -80,7 +80,7 @@ final class FileSender: SourceFiles {
         let sample = delta == nil && small == nil ? self.sample : nil
         var compressedAny = false
         var storedAny = false
-        /// The zstd stream of a file sent whole ends with the chunk that completes the file.
+        // The zstd stream of a file sent whole ends with the chunk that completes the file.
         var ended = false
         var total: Int64 = 0
         // Sized for the file, so thousands of small files do not each allocate a megabyte.

@@ -44,7 +44,7 @@ package final class PeerInbox: Sendable {
     /// Messages and payload bytes waiting for the sync (for tests and status).
     package var queued: (messages: Int, bytes: Int) { state.withLockedValue { ($0.count, $0.bytes) } }
 
-    /// Whether the reader is held back until the queue has room again (for tests and status).
+    /// Whether the reader is held back until the queue has room again (for tests).
     package var holdsReaderBack: Bool { state.withLockedValue { $0.producer != nil } }
 
     package init() {}
