@@ -24,6 +24,19 @@ public final class ShareDirectory {
         rootDescriptor = fd
     }
 
+    private init(path: String, descriptor: Int32) {
+        rootPath = path
+        rootDescriptor = descriptor
+    }
+
+    /// A second handle on the same root directory (not reopened by path) for another thread: a handle caches one
+    /// parent directory and is used by one thread at a time.
+    public func another() throws(FileSystemError) -> ShareDirectory {
+        let fd = openat(rootDescriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .errno("open share root", rootPath) }
+        return ShareDirectory(path: rootPath, descriptor: fd)
+    }
+
     deinit {
         if cachedParentDescriptor >= 0 { close(cachedParentDescriptor) }
         close(rootDescriptor)

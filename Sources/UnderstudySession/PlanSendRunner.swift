@@ -16,6 +16,12 @@ package struct PlanSendRunner<Source: SourceFiles, Host: PlanSendHost> where Hos
     package func perform(
         _ batch: [PrimarySyncMachine.Action], emit: (SessionOutput) async throws -> Void
     ) async throws {
+        // The source may read ahead the files the batch sends whole, while the ones before them go out.
+        let whole = batch.compactMap { step -> String? in
+            guard case .sendFile(let path, _, nil) = step else { return nil }
+            return path
+        }
+        if !whole.isEmpty { source.willSend(whole) }
         for step in batch {
             try Task.checkCancellation()
             switch step {

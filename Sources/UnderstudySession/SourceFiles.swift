@@ -14,6 +14,15 @@ package protocol SourceFiles: AnyObject {
         path: String, basis: DeltaBasis, signature: [UInt8]?, emit: (PeerMessage) async throws -> Void,
         progress: (Int64) -> Void
     ) async throws -> SentFile<Receipt>
+
+    /// The files the next `send` calls will send whole, in their order (a batch's): a source may start reading them
+    /// ahead. Nothing may reach the connection before its `send` call.
+    func willSend(_ paths: [String])
+}
+
+extension SourceFiles {
+    /// A source that reads each file when it is sent.
+    package func willSend(_ paths: [String]) {}
 }
 
 /// How sending one file went.

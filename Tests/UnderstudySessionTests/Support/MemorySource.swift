@@ -8,13 +8,20 @@ import UnderstudyWire
 /// by the whole new content (see `MemoryReplica`).
 final class MemorySource: SourceFiles {
     let tree: MemoryTree
+    /// What the source was told and asked, in order: "will send a, b" and "send a".
+    private(set) var calls: [String] = []
 
     init(_ tree: MemoryTree) { self.tree = tree }
+
+    func willSend(_ paths: [String]) {
+        calls.append("will send " + paths.joined(separator: ", "))
+    }
 
     func send(
         path: String, basis: DeltaBasis, signature: [UInt8]?, emit: (PeerMessage) async throws -> Void,
         progress: (Int64) -> Void
     ) async throws -> SentFile<Void> {
+        calls.append("send " + path)
         guard let node = tree[path], node.kind == .file else { return .skipped(reason: "not a file") }
         let header = FileHeader(
             path: path, size: Int64(node.content.count), attributes: node.attributes,
