@@ -28,6 +28,9 @@ final class FileReadAhead: Sendable {
     /// A batch with fewer files sent whole than this is read by the sender (a live change: a hop to a worker would
     /// only add a thread switch).
     static let minimumBatch = 2
+    /// A sender that had to wait goes on once this many files, or bytes, are ready for it.
+    static let resumeFiles = 16
+    static let resumeBytes: Int64 = 1 << 20
 
     /// The workers: one fewer than the processors (the sender's task and the connection need one), at least one,
     /// at most four.
@@ -76,11 +79,23 @@ final class FileReadAhead: Sendable {
                 && bytesWaiting < FileReadAhead.bytesAhead
         }
 
-        /// The idle workers' tools, if there is work for them.
-        mutating func wake() -> [FileReadTools] {
+        /// The idle workers' tools, if there is work for them. Workers held at the bound wait until the sender has
+        /// taken half of what waits (`urgent`: the sender waits for a file no one reads): woken at every file taken,
+        /// a worker would read one file and stop again, a thread wake per file.
+        mutating func wake(urgent: Bool = false) -> [FileReadTools] {
             guard hasWork, !idle.isEmpty else { return [] }
+            let half =
+                nextToRead - position <= FileReadAhead.filesAhead / 2 && bytesWaiting <= FileReadAhead.bytesAhead / 2
+            guard urgent || half else { return [] }
             defer { idle.removeAll() }
             return idle
+        }
+
+        /// Whether the waiting sender goes on now: once a run of files is ready for it (`resumeFiles` or
+        /// `resumeBytes`), or the workers can read no further (the batch's end, the bound). Resumed at every file
+        /// while the workers are the slower side, the sender would cost a thread switch per file.
+        func mayResume() -> Bool {
+            slots.count >= FileReadAhead.resumeFiles || bytesWaiting >= FileReadAhead.resumeBytes || !hasWork
         }
 
         mutating func drop(below index: Int) {
@@ -138,7 +153,9 @@ final class FileReadAhead: Sendable {
             }
             let index = state.base + offset
             state.drop(below: index)
-            guard let slot = state.slots.removeValue(forKey: index) else { return (.pending(index), state.wake()) }
+            guard let slot = state.slots.removeValue(forKey: index) else {
+                return (.pending(index), state.wake(urgent: true))
+            }
             state.bytesWaiting -= slot.bytes
             state.drop(below: index + 1)
             return (.ready(slot), state.wake())
@@ -202,19 +219,20 @@ final class FileReadAhead: Sendable {
     }
 
     private func deliver(_ slot: Slot, at index: Int) {
-        let waiter = state.withLock { state -> CheckedContinuation<Slot, Never>? in
+        let resumed = state.withLock { state -> (CheckedContinuation<Slot, Never>, Slot)? in
             state.filesRead += 1
             guard !state.cancelled, index >= state.position else { return nil }
-            if let waiter = state.waiter, waiter.index == index {
-                state.waiter = nil
-                state.drop(below: index + 1)
-                return waiter.continuation
-            }
             state.slots[index] = slot
             state.bytesWaiting += slot.bytes
-            return nil
+            guard let waiter = state.waiter, state.mayResume(),
+                let ready = state.slots.removeValue(forKey: waiter.index)
+            else { return nil }
+            state.waiter = nil
+            state.bytesWaiting -= ready.bytes
+            state.drop(below: waiter.index + 1)
+            return (waiter.continuation, ready)
         }
-        waiter?.resume(returning: slot)
+        if let (continuation, ready) = resumed { continuation.resume(returning: ready) }
     }
 
     private func read(_ path: String, _ tools: FileReadTools) -> Slot {

@@ -74,11 +74,7 @@ struct IndexCrashTests {
         #expect(vouched.wrong.isEmpty, "index records whose hash is not their file's: \(vouched.wrong.prefix(5))")
 
         // No replica file is torn: each is whole, as its source (the sources do not change in this test).
-        let torn = try await onThread {
-            Self.replicaFiles(replica).filter {
-                TestTree.digest(replica + "/" + $0) != TestTree.digest(source + "/" + $0)
-            }
-        }
+        let torn = try await Self.tornFiles(source: source, replica: replica)
         #expect(torn.isEmpty, "torn replica files after the kill: \(torn.prefix(5))")
 
         primary = try DaemonProcess(config: cluster.configPath, node: "alpha", log: alphaLog)
@@ -95,6 +91,60 @@ struct IndexCrashTests {
         #expect(sends.count >= 2, "a first comparison, and one after the restart: \(sends)")
         if sends.count >= 2 {
             #expect(sends[1] <= Self.files - heldBeforeKill, "resent files the standby held: \(sends)")
+        }
+    }
+
+    /// The standby killed while a first sync of small files (read ahead by the primary's workers) reaches it: no file
+    /// under its final name is torn, and once the standby is back the comparison sends only what it did not hold.
+    @Test func killingTheStandby_duringAFirstSyncOfSmallFiles_tearsNoFile_andTheResumeSendsOnlyWhatIsMissing()
+        async throws
+    {
+        let cluster = try TestCluster(label: "standby-crash", groupExtra: #"bandwidth = "1MB/s""#)
+        defer { Task { await cluster.remove() } }
+        let (source, replica) = (cluster.source, cluster.replica)
+        try await onThread {
+            for index in 0..<Self.files { TestTree.writeRandomFile(source, "tree/\(index / 200)/\(index)", size: 600) }
+        }
+        let alphaLog = cluster.root + "/alpha.log"
+        let betaLog = cluster.root + "/beta.log"
+        let primary = try DaemonProcess(config: cluster.configPath, node: "alpha", log: alphaLog)
+        var standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: betaLog)
+        defer {
+            primary.terminate()
+            standby.terminate()
+        }
+        var held = 0
+        for _ in 0..<1200 where held < 1000 {
+            try await Task.sleep(for: .milliseconds(25))
+            held = try await onThread { Self.replicaFiles(replica).count }
+        }
+        standby.kill9()
+        let heldAtKill = try await onThread { Self.replicaFiles(replica).count }
+        #expect(held >= 1000, "the replica held no 1,000 files within 30 s")
+        #expect(heldAtKill < Self.files, "the first sync was over before the kill: nothing was cut short")
+        let torn = try await Self.tornFiles(source: source, replica: replica)
+        #expect(torn.isEmpty, "torn replica files after the kill: \(torn.prefix(5))")
+
+        standby = try DaemonProcess(config: cluster.configPath, node: "beta", log: betaLog)
+        #expect(try await cluster.waitUntilConverged(seconds: 180) == [], "after the restart")
+        var sends = Self.comparisons(in: alphaLog)
+        for _ in 0..<600 where sends.count < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+            sends = Self.comparisons(in: alphaLog)
+        }
+        print("standby crash: \(heldAtKill) files on the replica at the kill; sent \(sends)")
+        #expect(sends.count >= 2, "a first comparison, and one after the restart: \(sends)")
+        if sends.count >= 2 {
+            #expect(sends[1] <= Self.files - heldAtKill, "resent files the standby held: \(sends)")
+        }
+    }
+
+    /// The replica's files whose content is not their source's.
+    static func tornFiles(source: String, replica: String) async throws -> [String] {
+        try await onThread {
+            Self.replicaFiles(replica).filter {
+                TestTree.digest(replica + "/" + $0) != TestTree.digest(source + "/" + $0)
+            }
         }
     }
 
