@@ -25,9 +25,10 @@ final class FileReadAhead: Sendable {
     static let maximumFileSize = Int64(FileReadTools.readSize)
     static let filesAhead = 256
     static let bytesAhead: Int64 = 16 << 20
-    /// A batch with fewer files sent whole than this is read by the sender (a live change: a hop to a worker would
-    /// only add a thread switch).
-    static let minimumBatch = 2
+    /// A batch with fewer files sent whole than this is read by the sender: the live mirror's batches are mostly
+    /// smaller, and setting up workers (a zstd context, a buffer, a share handle each) for every live sync would cost
+    /// more than it saves. First syncs and catch-ups send thousands.
+    static let minimumBatch = 64
     /// A sender that had to wait goes on once this many files, or bytes, are ready for it.
     static let resumeFiles = 16
     static let resumeBytes: Int64 = 1 << 20

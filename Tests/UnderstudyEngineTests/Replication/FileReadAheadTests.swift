@@ -33,6 +33,13 @@ import UnderstudyWire
         try FileSender(share: try ShareDirectory(path: root, create: false))
     }
 
+    /// `paths`, then files written under "filler/" up to the smallest batch that is read ahead.
+    static func batch(_ paths: [String], root: String) -> [String] {
+        let fillers = (0..<max(0, FileReadAhead.minimumBatch - paths.count)).map { "filler/\($0)" }
+        for path in fillers { TestTree.write(root, path, "filler \(path)\n") }
+        return paths + fillers
+    }
+
     /// Waits (at most 10 s) until `done` holds for the read-ahead's counts.
     static func wait(
         _ readAhead: FileReadAhead, until done: ((read: Int, waiting: Int, bytesWaiting: Int64)) -> Bool
@@ -118,7 +125,8 @@ import UnderstudyWire
         let paths = ["a", "b", "c", "d"]
         for path in paths { TestTree.write(root, path, "file \(path)\n") }
         let sender = try Self.sender(root)
-        sender.willSend(paths)
+        let batch = Self.batch(paths, root: root)
+        sender.willSend(batch)
         let readAhead = try #require(sender.readAhead)
         let third = try await Self.send(sender, "c")
         #expect(third.hash == Array(SHA256.hash(data: Array("file c\n".utf8))))
@@ -127,6 +135,7 @@ import UnderstudyWire
         #expect(first.hash == Array(SHA256.hash(data: Array("file a\n".utf8))))
         let last = try await Self.send(sender, "d")
         #expect(last.hash == Array(SHA256.hash(data: Array("file d\n".utf8))))
+        for path in batch.dropFirst(paths.count) { #expect(try await Self.send(sender, path).hash != nil) }
         #expect(readAhead.counts.waiting == 0, "what was passed over is let go")
         #expect(await readAhead.take("b") == nil)
     }
@@ -137,9 +146,10 @@ import UnderstudyWire
         TestTree.write(root, "a", "first version\n")
         TestTree.write(root, "b", "other\n")
         let sender = try Self.sender(root)
-        sender.willSend(["a", "b"])
+        let batch = Self.batch(["a", "b"], root: root)
+        sender.willSend(batch)
         let readAhead = try #require(sender.readAhead)
-        #expect(try await Self.wait(readAhead) { $0.read == 2 })
+        #expect(try await Self.wait(readAhead) { $0.read == batch.count })
         TestTree.write(root, "a", "the second version, longer\n")
         let sent = try await Self.send(sender, "a")
         // Whole and consistent: the version that was read, never a mix.
@@ -160,7 +170,7 @@ import UnderstudyWire
         defer { TestTree.remove(root) }
         TestTree.write(root, "here", "here\n")
         let sender = try Self.sender(root)
-        sender.willSend(["gone", "here", "/../escape"])
+        sender.willSend(Self.batch(["gone", "here", "/../escape"], root: root))
         let gone = try await Self.send(sender, "gone")
         guard case .skipped = gone.outcome else {
             Issue.record("a missing file was not skipped: \(gone.outcome)")
@@ -175,13 +185,13 @@ import UnderstudyWire
         }
     }
 
-    @Test func aBatchOfOneFile_startsNoWorker() async throws {
-        let root = TestTree.makeTemporaryDirectory("read-ahead-one")
+    @Test func aBatchSmallerThanTheMinimum_startsNoWorker() async throws {
+        let root = TestTree.makeTemporaryDirectory("read-ahead-few")
         defer { TestTree.remove(root) }
-        TestTree.write(root, "only", "only\n")
+        let paths = Self.batch([], root: root).dropLast()
         let sender = try Self.sender(root)
-        sender.willSend(["only"])
+        sender.willSend(Array(paths))
         #expect(sender.readAhead == nil)
-        #expect(try await Self.send(sender, "only").hash != nil)
+        for path in paths { #expect(try await Self.send(sender, path).hash != nil) }
     }
 }
