@@ -87,8 +87,11 @@ final class FileRead {
             let delta = try signature.map { try DeltaGenerator(signature: $0) }
             let small =
                 delta == nil && before.size <= SmallFileDictionary.maximumFileSize ? dictionary : nil
+            tools.compressor.reset()
+            try tools.compressor.use(small?.dictionary)
+            // From here the object owns the descriptor (its deinit closes it): nothing below may throw.
             return .reading(
-                try FileRead(
+                FileRead(
                     path: path, fd: fd, before: before, delta: delta, basis: basis, dictionary: small, tools: tools))
         } catch {
             close(fd)
@@ -99,7 +102,7 @@ final class FileRead {
     private init(
         path: String, fd: Int32, before: FileStatus, delta: DeltaGenerator?, basis: DeltaBasis,
         dictionary: SmallFileDictionary?, tools: FileReadTools
-    ) throws {
+    ) {
         self.path = path
         self.fd = fd
         self.before = before
@@ -115,8 +118,6 @@ final class FileRead {
         // Hashed beside the read when the file is large (the delta search or compression go on meanwhile).
         digest = StreamDigest(size: before.size)
         outputCapacity = Int(min(Int64(FileReadTools.readSize), before.size)) + 4096
-        tools.compressor.reset()
-        try tools.compressor.use(dictionary?.dictionary)
     }
 
     deinit { close(fd) }

@@ -106,8 +106,9 @@ final class FileReadAhead: Sendable {
             position = index
             // Paths passed over are not read.
             nextToRead = max(nextToRead, index)
-            // The paths behind the sender are let go in runs, not one by one.
-            if position - base >= 1024 {
+            // The paths behind the sender are let go in runs, once they are half of what is kept: each run moves
+            // the rest of the array, so shorter runs would cost the square of a batch of millions.
+            if position - base >= max(1024, paths.count / 2) {
                 paths.removeFirst(position - base)
                 base = position
             }
@@ -168,6 +169,8 @@ final class FileReadAhead: Sendable {
         case .pending(let index):
             return await withCheckedContinuation { continuation in
                 let slot = state.withLock { state -> Slot? in
+                    // Cancelled meanwhile: no worker delivers any more.
+                    if state.cancelled { return .bySender }
                     if let slot = state.slots.removeValue(forKey: index) {
                         state.bytesWaiting -= slot.bytes
                         state.drop(below: index + 1)
