@@ -11,7 +11,7 @@ func libraries(_ names: String...) -> [Target.Dependency] {
         "GRDB": "GRDB.swift", "Logging": "swift-log", "ServiceLifecycle": "swift-service-lifecycle",
         "ArgumentParser": "swift-argument-parser", "Hummingbird": "hummingbird", "HummingbirdHTTP2": "hummingbird",
         "Prometheus": "swift-prometheus", "Metrics": "swift-metrics", "CoreMetrics": "swift-metrics",
-        "HummingbirdBcrypt": "hummingbird-auth",
+        "HummingbirdBcrypt": "hummingbird-auth", "UnixSignals": "swift-service-lifecycle",
     ]
     return names.map { .product(name: $0, package: packages[$0] ?? "swift-nio") }
 }
@@ -186,7 +186,7 @@ let package = Package(
             dependencies: modules(
                 "Core", "Node", "Support", "State", "Certificates", "Transport", "FileSystem", "Health", "Notify",
                 "Replication", "Archive", "Failover", "Control")
-                + libraries("ArgumentParser", "Logging", "ServiceLifecycle", "Metrics")
+                + libraries("ArgumentParser", "Logging", "ServiceLifecycle", "UnixSignals", "Metrics")
         ),
         .testTarget(name: "UnderstudyCoreTests", dependencies: modules("Core")),
         .testTarget(

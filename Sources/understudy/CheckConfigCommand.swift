@@ -8,13 +8,24 @@ import UnderstudyFileSystem
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate the configuration; print every problem as file:line: message."
+        abstract: "Validate the configuration; print every problem as file:line: message.",
+        discussion: """
+            Problems and warnings go to standard output, one a line, in the form editors and terminals turn into \
+            links: FILE:LINE: message for each error, FILE: warning: message for each warning. The exit status is 1 \
+            if there is any error, 0 otherwise (warnings included).
+            """
     )
 
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        let configuration = try options.load()
+        let configuration: ClusterConfiguration
+        switch options.loaded() {
+        case .success(let loaded): configuration = loaded
+        case .failure(let problems):
+            print(problems.description)
+            throw ExitCode(1)
+        }
         let groups = configuration.groups.count
         let shares = configuration.groups.values.reduce(0) { $0 + $1.shares.count }
         print(
@@ -34,7 +45,7 @@ struct CheckConfigCommand: ParsableCommand {
             }
         }
         for warning in warnings {
-            print("warning: \(warning)")
+            print("\(configuration.sourcePath): warning: \(warning)")
         }
     }
 }

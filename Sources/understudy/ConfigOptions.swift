@@ -21,6 +21,12 @@ struct ConfigOptions: ParsableArguments {
     var ca: String?
 
     func load() throws -> ClusterConfiguration {
+        try loaded().get()
+    }
+
+    /// The configuration, or every problem with it, one line each: `file:line: message` (or what stopped the file
+    /// from being read at all).
+    func loaded() -> Result<ClusterConfiguration, CommandError> {
         // Relative paths inside the file (certificates) resolve against its directory, so make it absolute.
         let config =
             self.config.hasPrefix("/") ? self.config : FileManager.default.currentDirectoryPath + "/" + self.config
@@ -28,12 +34,9 @@ struct ConfigOptions: ParsableArguments {
         do {
             text = try ConfigurationFile.read(config)
         } catch {
-            throw CommandError(error.description)
+            return .failure(CommandError(error.description))
         }
-        switch ConfigurationLoader.load(text: text, path: config) {
-        case .success(let configuration): return configuration
-        case .failure(let problems): throw CommandError("\(problems)")
-        }
+        return ConfigurationLoader.load(text: text, path: config).mapError { CommandError("\($0)") }
     }
 
     /// The node this command talks about: --node, or the only node of the configuration.

@@ -9,7 +9,12 @@ import UnderstudySupport
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the daemon for one node (SIGTERM or SIGINT stops it cleanly)."
+        abstract: "Run the daemon for one node (SIGTERM or SIGINT stops it cleanly).",
+        discussion: """
+            SIGHUP re-reads and validates the configuration file and logs what it found (problems as \
+            file:line: message); the daemon goes on with the configuration it started with, and a changed one \
+            takes effect at the next restart.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
@@ -29,9 +34,12 @@ struct RunCommand: AsyncParsableCommand {
         // What the engine reports as it happens (sync and takeover durations, failed notifications) goes to the
         // registry `/metrics` renders.
         MetricsSystem.bootstrap(daemon.metrics.factory)
+        let hangup = await HangupService(options: options, running: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: daemon)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                // The hangup service ends only at the shutdown: its end must not cancel the daemon's.
+                services: [.init(service: daemon), .init(service: hangup, successTerminationBehavior: .ignore)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

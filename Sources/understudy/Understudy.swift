@@ -1,11 +1,25 @@
 import ArgumentParser
+import UnderstudyControl
 
 @main
 struct Understudy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "understudy",
-        abstract: "A standby server: mirrors a primary's shares to a standby over mutual TLS.",
-        discussion: "Every node uses the same configuration file; see docs/configuration.md.",
+        abstract:
+            "A software standby server: mirrors a primary's files, watches it, takes over its address and services.",
+        discussion: """
+            A standby keeps an up-to-the-second mirror of its primaries' shares over mutual TLS, watches each \
+            primary over every link and by exercising its services, and when one fails takes over its address \
+            (gratuitous ARP), its data and its services. When the primary is back, the changes made meanwhile go \
+            back without overwriting newer data (switchover, failback). It also archives point-in-time copies, keeps \
+            every file's history, cascades to an off-site node, and shows it all on a web console, a JSON API, \
+            Prometheus metrics and this command line.
+
+            Every node runs `understudy run` with the same configuration file (default \
+            /etc/understudy/understudy.toml). Start with `understudy init`, then `understudy check-config`. \
+            Documentation: docs/operations.md and docs/configuration.md.
+            """,
+        version: "understudy \(UnderstudyVersion.current)",
         subcommands: [
             InitCommand.self, CheckConfigCommand.self, RunCommand.self, StatusCommand.self, SyncCommand.self,
             FailoverCommand.self,

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
+import UnderstudyControl
 import UnderstudyCore
 import UnderstudyNode
 import UnderstudySupport
@@ -39,6 +40,38 @@ struct CommandLineTests {
         #expect(output.contains("\(path):11:"), "\(output)")
     }
 
+    @Test func checkConfig_printsOnlyFileLineMessages_onStandardOutput_andExitsOne() throws {
+        let root = TestTree.makeTemporaryDirectory("cli-stdout")
+        defer { TestTree.remove(root) }
+        let path = root + "/bad.toml"
+        try """
+        cluster = "office"
+        [nodes.alpha]
+        adress = "127.0.0.1:7700"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        // Standard error thrown away: what an editor or a script reads.
+        let (status, output) = try ChildProcess.run(
+            "/bin/sh", ["-c", "'\(DaemonProcess.binary)' check-config --config '\(path)' 2>/dev/null"])
+        #expect(status == 1, "\(output)")
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(!lines.isEmpty)
+        for line in lines {
+            #expect(line.range(of: "^\(path):[0-9]+: ", options: .regularExpression) != nil, "not file:line: \(line)")
+        }
+        #expect(!output.contains("Error:"), "\(output)")
+    }
+
+    @Test func version_andTopLevelHelp_sayWhatRunsAndWhatItDoes() throws {
+        let (status, output) = try run(["--version"])
+        #expect(status == 0)
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "understudy \(UnderstudyVersion.current)")
+        let (helpStatus, help) = try run(["--help"])
+        #expect(helpStatus == 0)
+        for part in ["takes over its address", "archives", "web console", "check-config", "--version"] {
+            #expect(help.contains(part), "the help does not mention \(part): \(help)")
+        }
+    }
+
     @Test func missingConfiguration_saysWhichFileAndWhatToDo() throws {
         let (status, output) = try run(["check-config", "--config", "/nonexistent/understudy.toml"])
         #expect(status != 0)
@@ -67,7 +100,8 @@ struct CommandLineTests {
         let (status, output) = try run(["check-config", "--config", cluster.configPath])
         #expect(status == 0, "a warning, not an error: \(output)")
         #expect(
-            output.contains("warning: replica \(cluster.replica) of files/data holds 1 entries but no mark"),
+            output.contains(
+                "\(cluster.configPath): warning: replica \(cluster.replica) of files/data holds 1 entries but no mark"),
             "\(output)")
         #expect(output.contains("understudy adopt files/data --keep"), "\(output)")
     }
@@ -100,6 +134,34 @@ struct CommandLineTests {
             "wait status \(daemon.child.waitStatus.map(String.init) ?? "none"); log: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")"
         )
         #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("node alpha stopped"))
+    }
+
+    @Test func run_survivesSIGHUP_andLogsWhatItFoundInTheConfiguration() async throws {
+        let cluster = try TestCluster(label: "sighup")
+        defer { Task { await cluster.remove() } }
+        let log = cluster.root + "/alpha.log"
+        let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
+        defer { daemon.terminate() }
+        let client = cluster.control("alpha")
+        #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
+        let original = try String(contentsOfFile: cluster.configPath, encoding: .utf8)
+        let logText = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        /// Sends SIGHUP and waits (at most 10 s) for the log line that answers it.
+        func hangUp(expecting text: String) async throws {
+            kill(daemon.pid, SIGHUP)
+            for _ in 0..<200 where !logText().contains(text) { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(logText().contains(text), "no '\(text)' in the log after SIGHUP: \(logText().suffix(2000))")
+            #expect(daemon.child.isRunning, "SIGHUP ended the daemon")
+        }
+        try await hangUp(expecting: "is valid and unchanged")
+        try (original + "\n[nodes.alpha.bogus]\n").write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        try await hangUp(expecting: "has problems; the daemon goes on with the configuration it started with")
+        #expect(logText().contains("\(cluster.configPath):"), "the problem names file and line")
+        try (original + "\n[heartbeat]\ninterval = \"100ms\"\n").write(
+            toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        try await hangUp(expecting: "differs from the running configuration; it takes effect when the daemon restarts")
+        // Still serving as before.
+        #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
     }
 
     @Test func aSecondDaemonOfTheSameNode_isRefusedAtOnce_andLeavesTheFirstOneWhole() async throws {

@@ -8,7 +8,8 @@ public enum ConfigurationAdvice {
             guard let primary = configuration.nodes[group.primary], let standby = configuration.nodes[group.standby],
                 !primary.commonLinks(with: standby).isEmpty
             else { continue }
-            if group.takeover.checks.isEmpty {
+            // A group in manual mode only alerts: nothing is taken over by silence alone.
+            if group.takeover.checks.isEmpty && group.takeover.mode == .auto {
                 warnings.append(
                     "group '\(group.name)' has no checks: \(group.standby) takes it over when every link is silent for \(heartbeat.deadTime), even if the service still answers (a primary whose daemon is stopped that long, say). Add a [[groups.\(group.name).checks]] that exercises the service"
                 )

@@ -2,7 +2,9 @@ import Testing
 import UnderstudyCore
 
 struct ConfigurationAdviceTests {
-    static func cluster(links: Int, checks: Bool, isolation: CheckConfiguration? = nil) throws -> ClusterConfiguration {
+    static func cluster(
+        links: Int, checks: Bool, isolation: CheckConfiguration? = nil, mode: TakeoverConfiguration.Mode = .auto
+    ) throws -> ClusterConfiguration {
         let names = ["dedicated", "lan"].prefix(links)
         let alpha = NodeConfiguration(
             name: "alpha", address: PeerAddress(host: "10.0.0.1", port: 7700),
@@ -14,7 +16,7 @@ struct ConfigurationAdviceTests {
         let group = GroupConfiguration(
             name: "web", primary: "alpha", standby: "beta",
             shares: [try ShareConfiguration(name: "site", source: "/srv")],
-            takeover: TakeoverConfiguration(checks: checks ? [check] : []))
+            takeover: TakeoverConfiguration(mode: mode, checks: checks ? [check] : []))
         return ClusterConfiguration(
             cluster: "c", certificatesDirectory: "/c", nodes: ["alpha": alpha, "beta": beta], groups: ["web": group],
             sourcePath: "u.toml")
@@ -25,6 +27,11 @@ struct ConfigurationAdviceTests {
         #expect(warnings.count == 2)
         #expect(warnings.contains { $0.contains("has no checks") })
         #expect(warnings.contains { $0.contains("share one link only") })
+    }
+
+    @Test func aGroupInManualMode_withoutChecks_isNotSaidToBeTakenOverBySilence() throws {
+        let warnings = ConfigurationAdvice.warnings(try Self.cluster(links: 2, checks: false, mode: .manual))
+        #expect(warnings.isEmpty, "\(warnings)")
     }
 
     @Test func saysNothing_forTwoLinksAndChecks_orForAMirrorWithoutLinks() throws {
