@@ -89,13 +89,12 @@ extension ControlClient {
 }
 
 enum LogSetup {
-    static func bootstrap(level: Logger.Level) {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+    /// - Parameter format: nil: `journal` when standard error is systemd's journal stream, `plain` otherwise.
+    static func bootstrap(level: Logger.Level, format: LogFormat? = nil) {
+        let format = format ?? LogFormat.detected()
+        LoggingSystem.bootstrap { label in format.handler(label: label, level: level) }
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension LogFormat: ExpressibleByArgument {}

@@ -21,10 +21,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "This node's name in the configuration.") var node: String?
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level =
         .info
+    @Option(
+        name: .long,
+        help: """
+            plain (time, level, label, message), journal (a syslog priority prefix for journald) or json (an object \
+            a line). Default: journal under systemd (JOURNAL_STREAM names standard error), plain otherwise.
+            """)
+    var logFormat: LogFormat?
 
     func run() async throws {
         MallocArenas.limit()
-        LogSetup.bootstrap(level: logLevel)
+        LogSetup.bootstrap(level: logLevel, format: logFormat)
         let configuration = try options.load()
         let name = try ConfigOptions.node(node, in: configuration)
         let logger = Logger(label: "understudy.\(name)")

@@ -164,6 +164,40 @@ struct CommandLineTests {
         #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
     }
 
+    @Test func run_logsWithSyslogPrioritiesUnderSystemd_andOneJSONObjectALineWhenAsked() async throws {
+        let cluster = try TestCluster(label: "logformat")
+        defer { Task { await cluster.remove() } }
+        let client = cluster.control("alpha")
+        /// Runs the daemon until it answers, stops it, and returns its log's lines.
+        func linesOfARun(log: String, wrapper: [String] = [], arguments: [String] = []) async throws -> [String] {
+            let daemon = try DaemonProcess(
+                config: cluster.configPath, node: "alpha", log: log, wrapper: wrapper, arguments: arguments)
+            defer { daemon.terminate() }
+            #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
+            daemon.terminate()
+            return ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        // systemd names the journal's stream by device and inode: here the log file is standard error.
+        let journalLog = cluster.root + "/journal.log"
+        #expect(FileManager.default.createFile(atPath: journalLog, contents: nil))
+        var info = stat()
+        #expect(stat(journalLog, &info) == 0)
+        let journal = try await linesOfARun(
+            log: journalLog, wrapper: ["/usr/bin/env", "JOURNAL_STREAM=\(info.st_dev):\(info.st_ino)"])
+        #expect(!journal.isEmpty)
+        for line in journal {
+            #expect(line.range(of: "^<[2-7]>understudy", options: .regularExpression) != nil, "\(line)")
+        }
+        #expect(journal.contains { $0.hasPrefix("<6>") && $0.contains("node alpha stopped") }, "\(journal)")
+
+        let json = try await linesOfARun(log: cluster.root + "/json.log", arguments: ["--log-format", "json"])
+        #expect(!json.isEmpty)
+        for line in json {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] != nil && object?["message"] != nil && object?["time"] != nil, "\(line)")
+        }
+    }
+
     @Test func aSecondDaemonOfTheSameNode_isRefusedAtOnce_andLeavesTheFirstOneWhole() async throws {
         let cluster = try TestCluster(label: "twice")
         defer { Task { await cluster.remove() } }

@@ -22,13 +22,14 @@ final class DaemonProcess {
     }
 
     /// - Parameter wrapper: a command that runs the daemon (e.g. `setpriv` with options, ending in `--`).
-    init(config: String, node: String, log: String, wrapper: [String] = []) throws {
+    /// - Parameter arguments: more arguments of `understudy run`.
+    init(config: String, node: String, log: String, wrapper: [String] = [], arguments: [String] = []) throws {
         self.node = node
         // Appended to, so the log of a node restarted many times tells its whole story.
         let output = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard output >= 0 else { throw ChildProcessError(message: "\(log): \(String(cString: strerror(errno)))") }
         defer { close(output) }
-        let command = wrapper + [DaemonProcess.binary, "run", "--config", config, "--node", node]
+        let command = wrapper + [DaemonProcess.binary, "run", "--config", config, "--node", node] + arguments
         child = try ChildProcess(executable: command[0], arguments: Array(command.dropFirst()), output: output)
     }
 
