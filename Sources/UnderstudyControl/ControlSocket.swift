@@ -38,11 +38,17 @@ package struct ControlSocket: Service, Sendable {
     let socketPath: String
     let handler: any ControlRequestHandler
     let logger: Logger
+    /// Called once the socket is bound and answers.
+    let onListening: @Sendable () -> Void
 
-    package init(path: String, handler: any ControlRequestHandler, logger: Logger) {
+    package init(
+        path: String, handler: any ControlRequestHandler, logger: Logger,
+        onListening: @escaping @Sendable () -> Void = {}
+    ) {
         socketPath = path
         self.handler = handler
         self.logger = logger
+        self.onListening = onListening
     }
 
     /// Binds the control socket, mode 0600 from its first instant (a socket made with the process umask and then
@@ -80,6 +86,7 @@ package struct ControlSocket: Service, Sendable {
         }
         logger.info("control socket at \(socketPath)")
         defer { unlink(socketPath) }
+        onListening()
         try await AcceptLoop.run(server, close: { try? await $0.executeThenClose { _, _ in } }) { connection in
             try? await serve(connection)
         }

@@ -48,6 +48,9 @@ public struct NodeDaemon: Service {
     let accounts: AccountStore
     /// Called with the bound port once the console listens.
     let onConsoleListening: @Sendable (Int) -> Void
+    /// Called once the node is ready: its groups started, and its control socket, peer listener and console (those
+    /// it has) listening. `understudy run` tells the service manager then (`READY=1`).
+    let onReady: @Sendable () -> Void
 
     /// The understudy binary this process runs: the address guardian `understudy run` starts.
     public static var ownExecutable: String { AddressGuardian.currentExecutable }
@@ -58,7 +61,8 @@ public struct NodeDaemon: Service {
     public init(
         configuration: ClusterConfiguration, node: String, logger: Logger, guardianExecutable: String? = nil,
         onListening: @escaping @Sendable (Int) -> Void = { _ in },
-        onConsoleListening: @escaping @Sendable (Int) -> Void = { _ in }
+        onConsoleListening: @escaping @Sendable (Int) -> Void = { _ in },
+        onReady: @escaping @Sendable () -> Void = {}
     ) throws {
         _ = understudy_raise_nofile_limit()
         // A write to a pipe whose reader is gone (the address guardian) must fail, not kill the daemon.
@@ -87,6 +91,7 @@ public struct NodeDaemon: Service {
         tlsClient = try PeerTLS.clientContext(identity)
         self.onListening = onListening
         self.onConsoleListening = onConsoleListening
+        self.onReady = onReady
         if let address = configuration.consoleAddress(of: node) {
             let settings = configuration.console
             let tls =
@@ -112,6 +117,11 @@ public struct NodeDaemon: Service {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
             guardianExecutable: guardianExecutable, lockDescriptor: lock.descriptor,
             maintenance: { [accounts] in accounts.current.maintenance(of: $0) })
+    }
+
+    /// The node's state in one line (`StatusLine`): each group with this node's role, state and lag.
+    public func statusLine() -> String {
+        StatusLine.of(runtime.status.snapshot(now: runtime.clock.monotonicSeconds()))
     }
 
     public func run() async throws {
@@ -160,6 +170,10 @@ public struct NodeDaemon: Service {
         groups: [GroupConfiguration], syncRequests: [String: SyncRequests], captures: CaptureService
     ) async throws {
         let runtime = runtime
+        var listeners: Set<String> = ["control"]
+        if tlsServer != nil { listeners.insert("peer") }
+        if console != nil { listeners.insert("console") }
+        let readiness = ReadinessLatch(parts: listeners, action: onReady)
         let control = ControlCommands(
             node: runtime, syncRequests: syncRequests, failover: failover, archives: archives, peerTLS: tlsClient,
             accounts: accounts)
@@ -182,7 +196,10 @@ public struct NodeDaemon: Service {
             parts.append(
                 PrimaryService(
                     node: runtime, tls: tlsServer, switchovers: control, users: users, dictionaries: dictionaries,
-                    onListening: onListening))
+                    onListening: { [onListening] in
+                        onListening($0)
+                        readiness.up("peer")
+                    }))
             parts.append(
                 OwnershipProbe(node: runtime, tls: tlsClient, clock: runtime.clock, logger: runtime.logger))
             parts.append(
@@ -198,7 +215,9 @@ public struct NodeDaemon: Service {
                 node: runtime.name, status: runtime.status, clock: runtime.clock, logger: runtime.logger,
                 notify: { [notifications] in notifications.notify($0) },
                 stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds),
-            ControlSocket(path: runtime.identity.settings.controlSocket, handler: control, logger: runtime.logger),
+            ControlSocket(
+                path: runtime.identity.settings.controlSocket, handler: control, logger: runtime.logger,
+                onListening: { readiness.up("control") }),
         ]
         if let console {
             parts.append(
@@ -206,7 +225,10 @@ public struct NodeDaemon: Service {
                     address: console.address, tls: console.tls, node: control, accounts: accounts,
                     events: runtime.database, metrics: metrics, configuration: runtime.configuration,
                     clock: runtime.clock, logger: runtime.logger,
-                    onListening: onConsoleListening))
+                    onListening: { [onConsoleListening] in
+                        onConsoleListening($0)
+                        readiness.up("console")
+                    }))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

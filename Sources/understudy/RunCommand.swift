@@ -35,9 +35,14 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let name = try ConfigOptions.node(node, in: configuration)
         let logger = Logger(label: "understudy.\(name)")
+        let (ready, readiness) = AsyncStream.makeStream(of: Void.self)
         let daemon = try NodeDaemon(
             configuration: configuration, node: name, logger: logger,
-            guardianExecutable: NodeDaemon.ownExecutable)
+            guardianExecutable: NodeDaemon.ownExecutable, onReady: { readiness.finish() })
+        // Under systemd (`Type=notify`): readiness, a status line and the watchdog's keep-alive.
+        let manager = ServiceManagerSocket().map {
+            ServiceManagerService(socket: $0, ready: ready, status: { daemon.statusLine() }, logger: logger)
+        }
         // What the engine reports as it happens (sync and takeover durations, failed notifications) goes to the
         // registry `/metrics` renders.
         MetricsSystem.bootstrap(daemon.metrics.factory)
@@ -45,7 +50,9 @@ struct RunCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 // The hangup service ends only at the shutdown: its end must not cancel the daemon's.
-                services: [.init(service: daemon), .init(service: hangup, successTerminationBehavior: .ignore)],
+                services: [.init(service: daemon), .init(service: hangup, successTerminationBehavior: .ignore)]
+                    // Last, so that a graceful shutdown tells the manager first (STOPPING=1).
+                    + (manager.map { [.init(service: $0, successTerminationBehavior: .ignore)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
