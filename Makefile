@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` and `make test`. Both set up what they need first.
 SWIFT ?= swift
 
-.PHONY: setup build release demo test bench clean format lint
+.PHONY: setup build release deb demo test bench clean format lint
 
 setup:
 	@scripts/setup
@@ -9,8 +9,14 @@ setup:
 build: setup
 	$(SWIFT) build
 
+# The release binary carries the Swift standard library and Foundation (--static-swift-stdlib): it runs on a Debian
+# machine with no Swift toolchain, as the package installs it.
 release: setup
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
+
+# The Debian package (.build/understudy_VERSION_ARCH.deb): the release binary, the unit, man pages, completions.
+deb: release
+	@scripts/package-deb
 
 demo: build
 	@scripts/demo
@@ -23,6 +29,7 @@ demo: build
 # too: beside ninety other suites their timings say more about the load than about the code. The notification
 # service's drain is one such bound (it gives up after its timeout): a CI run saw its 0.2 s take 9 s there. So is
 # the failover part's dead time: under that load a heartbeat came later than it once, and the standby took over.
+# Last, the release build and its Debian package, installed and tried in a fresh Debian root (scripts/test-package).
 QUIET = InotifyWatcherTests|ProcessRunnerTests|BandwidthLimitMirrorTests|NotificationServiceTests|FailoverServiceTests|ConsoleLagTests|MaintenanceTests
 test: setup
 	$(SWIFT) build --build-tests
@@ -30,6 +37,8 @@ test: setup
 	$(SWIFT) test --skip-build --filter "$(QUIET)"
 	$(SWIFT) test --skip-build --filter LiveOverflowTests
 	$(SWIFT) test --skip-build --filter IntegrationTests
+	$(SWIFT) build -c release --static-swift-stdlib
+	scripts/test-package "$$(scripts/package-deb | tail -1)"
 
 bench: release
 	bench/run

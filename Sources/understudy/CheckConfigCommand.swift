@@ -28,8 +28,9 @@ struct CheckConfigCommand: ParsableCommand {
         }
         let groups = configuration.groups.count
         let shares = configuration.groups.values.reduce(0) { $0 + $1.shares.count }
+        let counted = { (count: Int, noun: String) in "\(count) \(noun)\(count == 1 ? "" : "s")" }
         print(
-            "\(options.config): ok — cluster \(configuration.cluster), \(configuration.nodes.count) nodes, \(groups) groups, \(shares) shares"
+            "\(options.config): ok — cluster \(configuration.cluster), \(counted(configuration.nodes.count, "node")), \(counted(groups, "group")), \(counted(shares, "share"))"
         )
         var warnings =
             ConfigurationAdvice.warnings(configuration) + ReplicaAdvice.warnings(configuration)

@@ -17,7 +17,8 @@ struct Understudy: AsyncParsableCommand {
 
             Every node runs `understudy run` with the same configuration file (default \
             /etc/understudy/understudy.toml). Start with `understudy init`, then `understudy check-config`. \
-            Documentation: docs/operations.md and docs/configuration.md.
+            Documentation: operations.md and configuration.md (in /usr/share/doc/understudy when installed from \
+            the package, docs/ in the source), and `man understudy.COMMAND`.
             """,
         version: "understudy \(UnderstudyVersion.current)",
         subcommands: [
