@@ -179,13 +179,15 @@ let package = Package(
                 + ["CLinux"]
                 + libraries("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
+        // `understudy doctor`: judgements of a machine for a node (pure), over what the machine reports (a seam).
+        .target(name: "UnderstudyDoctor", dependencies: modules("Core") + ["CLinux"]),
         // What tests of every module share (not linked into the executable): time that moves only when told to.
         .target(name: "UnderstudyTestSupport", dependencies: modules("Support")),
         .executableTarget(
             name: "understudy",
             dependencies: modules(
                 "Core", "Node", "Support", "State", "Certificates", "Transport", "FileSystem", "Health", "Notify",
-                "Replication", "Archive", "Failover", "Control")
+                "Replication", "Archive", "Failover", "Control", "Doctor")
                 + libraries("ArgumentParser", "Logging", "ServiceLifecycle", "UnixSignals", "Metrics")
         ),
         .testTarget(name: "UnderstudyCoreTests", dependencies: modules("Core")),
@@ -203,7 +205,7 @@ let package = Package(
                 "Node", "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport",
                 "FileSystem",
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
-                "Accounts", "Console", "TestSupport")
+                "Accounts", "Console", "Doctor", "TestSupport")
                 + libraries(
                     "Crypto", "ServiceLifecycle", "NIOCore", "NIOPosix", "NIOSSL", "Logging", "NIOConcurrencyHelpers",
                     "NIOHTTP1"),

@@ -22,7 +22,8 @@ struct Understudy: AsyncParsableCommand {
             """,
         version: "understudy \(UnderstudyVersion.current)",
         subcommands: [
-            InitCommand.self, CheckConfigCommand.self, RunCommand.self, StatusCommand.self, SyncCommand.self,
+            InitCommand.self, CheckConfigCommand.self, DoctorCommand.self, RunCommand.self, StatusCommand.self,
+            SyncCommand.self,
             FailoverCommand.self,
             ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self,
             SwitchoverCommand.self, FailbackCommand.self, ConflictsCommand.self, AdoptCommand.self, GuardCommand.self,

@@ -116,6 +116,10 @@ long understudy_copy_file_range(int in_fd, int out_fd, unsigned long length);
 /// record it, -errno on failure.
 int understudy_birth_time(int dirfd, const char *name, long long *seconds, long *nanoseconds);
 
+/// Whether an NTP client keeps the clock synchronized (adjtimex, reading only: STA_UNSYNC clear), and the kernel's
+/// estimate of its error; 0, or -errno.
+int understudy_clock_state(int *synchronized, long *maximum_error_microseconds);
+
 /// Hands freed heap back to the kernel (glibc keeps it otherwise): called after a large comparison.
 void understudy_release_free_memory(void);
 
