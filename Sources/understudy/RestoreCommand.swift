@@ -64,7 +64,7 @@ struct RestoreCommand: ParsableCommand {
         if json { return try JSONOutput.print(report) }
         for note in report.notes { print("note: \(note)") }
         print(
-            "restored \(report.files) files (\(ByteCount.format(report.bytes))) from \(report.source) into \(report.destination)"
+            "restored \(report.files) file\(report.files == 1 ? "" : "s") (\(ByteCount.format(report.bytes))) from \(report.source) into \(report.destination)"
                 + (inPlace ? "; \(report.replaced) live files replaced, each kept in the history" : ""))
     }
 }
