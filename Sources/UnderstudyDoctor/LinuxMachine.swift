@@ -156,29 +156,32 @@ public struct LinuxMachine: DoctorMachine {
 
 /// An IPv4 or IPv6 socket address parsed from text.
 struct SocketAddress {
-    var storage = sockaddr_storage()
+    var storage: sockaddr_storage
     let family: Int32
     let length: socklen_t
 
     init?(host: String, port: Int) {
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        var v4 = sockaddr_in()
-        var v6 = sockaddr_in6()
-        if inet_pton(AF_INET, bare, &v4.sin_addr) == 1 {
-            v4.sin_family = sa_family_t(AF_INET)
-            v4.sin_port = in_port_t(UInt16(port).bigEndian)
-            family = AF_INET
-            length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: withUnsafeBytes(of: v4) { $0 }) }
-        } else if inet_pton(AF_INET6, bare, &v6.sin6_addr) == 1 {
-            v6.sin6_family = sa_family_t(AF_INET6)
-            v6.sin6_port = in_port_t(UInt16(port).bigEndian)
-            family = AF_INET6
-            length = socklen_t(MemoryLayout<sockaddr_in6>.size)
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: withUnsafeBytes(of: v6) { $0 }) }
-        } else {
+        var storage = sockaddr_storage()
+        let family = withUnsafeMutablePointer(to: &storage) { pointer -> Int32? in
+            let v4 = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr_in.self)
+            if inet_pton(AF_INET, bare, &v4.pointee.sin_addr) == 1 {
+                v4.pointee.sin_family = sa_family_t(AF_INET)
+                v4.pointee.sin_port = in_port_t(UInt16(port).bigEndian)
+                return AF_INET
+            }
+            let v6 = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: sockaddr_in6.self)
+            if inet_pton(AF_INET6, bare, &v6.pointee.sin6_addr) == 1 {
+                v6.pointee.sin6_family = sa_family_t(AF_INET6)
+                v6.pointee.sin6_port = in_port_t(UInt16(port).bigEndian)
+                return AF_INET6
+            }
             return nil
         }
+        guard let family else { return nil }
+        self.storage = storage
+        self.family = family
+        length = socklen_t(family == AF_INET ? MemoryLayout<sockaddr_in>.size : MemoryLayout<sockaddr_in6>.size)
     }
 
     mutating func withPointer<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {

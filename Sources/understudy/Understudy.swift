@@ -22,7 +22,8 @@ struct Understudy: AsyncParsableCommand {
             """,
         version: "understudy \(UnderstudyVersion.current)",
         subcommands: [
-            InitCommand.self, CheckConfigCommand.self, DoctorCommand.self, RunCommand.self, StatusCommand.self,
+            InitCommand.self, CheckConfigCommand.self, DoctorCommand.self, DeployCommand.self, RunCommand.self,
+            StatusCommand.self,
             SyncCommand.self,
             FailoverCommand.self,
             ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self,

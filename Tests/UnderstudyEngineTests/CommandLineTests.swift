@@ -72,6 +72,26 @@ struct CommandLineTests {
         }
     }
 
+    @Test func deploy_refusesBadInput_sayingWhatAndWhere_beforeReachingAnyNode() throws {
+        let cluster = try TestCluster(label: "deploy")
+        defer { Task { await cluster.remove() } }
+        let config = ["--config", cluster.configPath]
+        let unknown = try run(["deploy", "gamma"] + config)
+        #expect(unknown.status != 0)
+        #expect(unknown.output.contains("node 'gamma' is not in \(cluster.configPath); its nodes: alpha, beta"))
+        let noPackage = try run(["deploy", "beta", "--package", "/nonexistent/understudy.deb"] + config)
+        #expect(noPackage.status != 0)
+        #expect(noPackage.output.contains("no package at /nonexistent/understudy.deb: build it with `make deb`"))
+        let notADeb = try run(["deploy", "beta", "--package", cluster.configPath] + config)
+        #expect(notADeb.output.contains("is not a Debian package"), "\(notADeb.output)")
+        let badOption = try run(["deploy", "beta", "--ssh-option", "Port"] + config)
+        #expect(badOption.status != 0 && badOption.output.contains("must be KEY=VALUE"), "\(badOption.output)")
+        let badDestination = try run(["deploy", "beta", "--ssh=-oProxyCommand=x"] + config)
+        #expect(badDestination.status != 0 && badDestination.output.contains("must be [USER@]HOST"))
+        let badPort = try run(["deploy", "beta", "--port", "70000"] + config)
+        #expect(badPort.status != 0 && badPort.output.contains("is not a port"))
+    }
+
     @Test func missingConfiguration_saysWhichFileAndWhatToDo() throws {
         let (status, output) = try run(["check-config", "--config", "/nonexistent/understudy.toml"])
         #expect(status != 0)
