@@ -22,7 +22,8 @@ struct Understudy: AsyncParsableCommand {
             """,
         version: "understudy \(UnderstudyVersion.current)",
         subcommands: [
-            InitCommand.self, CheckConfigCommand.self, DoctorCommand.self, DeployCommand.self, RunCommand.self,
+            InitCommand.self, CheckConfigCommand.self, DoctorCommand.self, DiscoverCommand.self, DeployCommand.self,
+            RunCommand.self,
             StatusCommand.self,
             SyncCommand.self,
             FailoverCommand.self,
