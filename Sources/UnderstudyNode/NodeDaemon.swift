@@ -33,7 +33,8 @@ public struct NodeDaemon: Service {
     let tlsClient: NIOSSLContext
     let failover: FailoverService
     let followers = StandbyFollowers()
-    let notifications: NotificationService
+    /// The notification channels; a reload that changed `[notify]` replaces them (`applyNotifications`).
+    let notifications: NotificationRouter
     /// The conflict copies the serving trees take in, each notified.
     let conflicts: AsyncStream<ConflictFound>
     /// Archives and history of this node's replicas; nil on a node that is standby of no group.
@@ -71,10 +72,10 @@ public struct NodeDaemon: Service {
         let settings = try NodeRuntime.settings(of: node, in: configuration)
         lock = try StateDirectoryLock(stateDirectory: settings.stateDirectory, node: node)
         let clock = SystemClock()
-        let notifications = NotificationService(
-            configuration: configuration.notify, node: node, logger: logger,
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, stateDirectory: settings.stateDirectory,
-            now: { clock.wallSeconds() }, sleep: { try? await clock.sleep(seconds: $0) })
+        let notifications = NotificationRouter(
+            Self.notificationService(
+                configuration.notify, node: node, logger: logger, stateDirectory: settings.stateDirectory, clock: clock),
+            logger: logger)
         self.notifications = notifications
         let notifier: @Sendable (NotificationEvent) -> Void = { notifications.notify($0) }
         runtime = try NodeRuntime(
@@ -117,6 +118,29 @@ public struct NodeDaemon: Service {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
             guardianExecutable: guardianExecutable, lockDescriptor: lock.descriptor,
             maintenance: { [accounts] in accounts.current.maintenance(of: $0) })
+    }
+
+    /// The channels of `[notify]`, on the node's clock.
+    static func notificationService(
+        _ configuration: NotificationConfiguration, node: String, logger: Logger, stateDirectory: String,
+        clock: any EngineClock
+    ) -> NotificationService {
+        NotificationService(
+            configuration: configuration, node: node, logger: logger,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, stateDirectory: stateDirectory,
+            now: { clock.wallSeconds() }, sleep: { try? await clock.sleep(seconds: $0) })
+    }
+
+    /// Replaces the notification channels with those of `configuration` (a reload that changed `[notify]`): events
+    /// from now on go to them; what the old ones still hold is delivered. Returns when the new ones take events.
+    public func applyNotifications(_ configuration: NotificationConfiguration) {
+        notifications.replace(
+            with: Self.notificationService(
+                configuration, node: runtime.name, logger: runtime.logger,
+                stateDirectory: runtime.identity.settings.stateDirectory, clock: runtime.clock))
+        let channels = notifications.service.channels.map(\.name)
+        runtime.logger.notice(
+            "notifications now go to: \(channels.isEmpty ? "no channel" : channels.joined(separator: ", "))")
     }
 
     /// The node's state in one line (`StatusLine`): each group with this node's role, state and lag.

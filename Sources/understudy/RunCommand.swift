@@ -11,9 +11,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the daemon for one node (SIGTERM or SIGINT stops it cleanly).",
         discussion: """
-            SIGHUP re-reads and validates the configuration file and logs what it found (problems as \
-            file:line: message); the daemon goes on with the configuration it started with, and a changed one \
-            takes effect at the next restart.
+            SIGHUP re-reads and validates the configuration file and logs what it found: a file with problems is \
+            refused (each as file:line: message) and the running configuration stays; changes to [notify] are \
+            applied at once; every other change is named and takes effect at the next restart.
             """
     )
 
@@ -46,7 +46,9 @@ struct RunCommand: AsyncParsableCommand {
         // What the engine reports as it happens (sync and takeover durations, failed notifications) goes to the
         // registry `/metrics` renders.
         MetricsSystem.bootstrap(daemon.metrics.factory)
-        let hangup = await HangupService(options: options, running: configuration, logger: logger)
+        let hangup = await HangupService(
+            options: options, running: configuration, logger: logger,
+            applyNotifications: { daemon.applyNotifications($0) })
         let group = ServiceGroup(
             configuration: .init(
                 // The hangup service ends only at the shutdown: its end must not cancel the daemon's.

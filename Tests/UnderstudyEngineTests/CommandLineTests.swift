@@ -156,7 +156,7 @@ struct CommandLineTests {
         #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("node alpha stopped"))
     }
 
-    @Test func run_survivesSIGHUP_andLogsWhatItFoundInTheConfiguration() async throws {
+    @Test func run_onSIGHUP_refusesABadFile_appliesNotifyAtOnce_andNamesWhatWaitsForARestart() async throws {
         let cluster = try TestCluster(label: "sighup")
         defer { Task { await cluster.remove() } }
         let log = cluster.root + "/alpha.log"
@@ -168,18 +168,31 @@ struct CommandLineTests {
         let logText = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         /// Sends SIGHUP and waits (at most 10 s) for the log line that answers it.
         func hangUp(expecting text: String) async throws {
+            let before = logText().components(separatedBy: text).count
             kill(daemon.pid, SIGHUP)
-            for _ in 0..<200 where !logText().contains(text) { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(logText().contains(text), "no '\(text)' in the log after SIGHUP: \(logText().suffix(2000))")
+            for _ in 0..<200 where logText().components(separatedBy: text).count == before {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(
+                logText().components(separatedBy: text).count > before,
+                "no new '\(text)' in the log after SIGHUP: \(logText().suffix(2000))")
             #expect(daemon.child.isRunning, "SIGHUP ended the daemon")
         }
         try await hangUp(expecting: "is valid and unchanged")
         try (original + "\n[nodes.alpha.bogus]\n").write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
-        try await hangUp(expecting: "has problems; the daemon goes on with the configuration it started with")
+        try await hangUp(expecting: "has problems; the daemon goes on with its running configuration")
         #expect(logText().contains("\(cluster.configPath):"), "the problem names file and line")
-        try (original + "\n[heartbeat]\ninterval = \"100ms\"\n").write(
+        // [notify] is applied at once: the notification channels are replaced.
+        let notify = "\n[notify]\n[notify.command]\ncommand = \"true\"\n"
+        try (original + notify).write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        try await hangUp(expecting: "applied the changes to [notify]")
+        #expect(logText().contains("notifications now go to: command true"), "\(logText().suffix(2000))")
+        #expect(!logText().contains("take effect when the daemon restarts"))
+        try await hangUp(expecting: "is valid and unchanged")
+        // Any other change is named, for the next restart.
+        try (original + notify + "\n[heartbeat]\ninterval = \"100ms\"\n").write(
             toFile: cluster.configPath, atomically: true, encoding: .utf8)
-        try await hangUp(expecting: "differs from the running configuration; it takes effect when the daemon restarts")
+        try await hangUp(expecting: "these changes take effect when the daemon restarts: [heartbeat]")
         // Still serving as before.
         #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
     }
