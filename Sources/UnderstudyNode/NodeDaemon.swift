@@ -131,6 +131,24 @@ public struct NodeDaemon: Service {
             now: { clock.wallSeconds() }, sleep: { try? await clock.sleep(seconds: $0) })
     }
 
+    /// Applies what a reload changed that the running node takes in place (`ConfigurationChanges`): the notification
+    /// channels and the groups' bandwidth limits. Each is logged.
+    public func apply(_ changes: ConfigurationChanges, from loaded: ClusterConfiguration) {
+        if changes.notifications { applyNotifications(loaded.notify) }
+        for name in changes.bandwidth {
+            guard let group = loaded.groups[name] else { continue }
+            runtime.applyBandwidth(group: name, bandwidth: group.bandwidth, offsite: group.offsiteBandwidth)
+            runtime.logger.notice(
+                "group \(name) sends at \(Self.rate(group.bandwidth)) from now on\(group.bandwidth.schedule.isEmpty ? "" : ", with \(group.bandwidth.schedule.count) scheduled windows")"
+            )
+        }
+    }
+
+    /// A limit's base rate for the log: "5.0 MiB/s", or "no limit".
+    static func rate(_ limit: BandwidthLimit) -> String {
+        limit.bytesPerSecond.map { "\(ByteCount.format($0))/s" } ?? "no limit"
+    }
+
     /// Replaces the notification channels with those of `configuration` (a reload that changed `[notify]`): events
     /// from now on go to them; what the old ones still hold is delivered. Returns when the new ones take events.
     public func applyNotifications(_ configuration: NotificationConfiguration) {

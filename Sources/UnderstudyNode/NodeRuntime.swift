@@ -57,9 +57,9 @@ public final class NodeRuntime: Sendable {
         let hops = StatusRegistry([])
         for group in configuration.groups(whereNode: name) {
             let isPrimary = group.primary == name
-            let throttle = !group.bandwidth.isUnlimited ? BandwidthThrottle(limit: group.bandwidth, now: now) : nil
-            let offsiteThrottle =
-                !group.offsiteBandwidth.isUnlimited ? BandwidthThrottle(limit: group.offsiteBandwidth, now: now) : nil
+            // Unlimited ones too: a reload may set a limit (`applyBandwidth`).
+            let throttle = BandwidthThrottle(limit: group.bandwidth, now: now)
+            let offsiteThrottle = BandwidthThrottle(limit: group.offsiteBandwidth, now: now)
             var shares: [ShareStatus] = []
             for share in group.shares {
                 let key = "\(group.name)/\(share.name)"
@@ -150,6 +150,14 @@ public final class NodeRuntime: Sendable {
         for group in configuration.groups(whereNode: name) + configuration.groups(offsiteOf: name) {
             setOwnership(
                 try database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group), group: group.name)
+        }
+    }
+
+    /// Sets `group`'s bandwidth limits (a reload): its shares' sending takes them from the next write on.
+    public func applyBandwidth(group: String, bandwidth: BandwidthLimit, offsite: BandwidthLimit) {
+        for context in shares.all where context.group.name == group {
+            context.throttle?.setLimit(bandwidth)
+            context.offsiteThrottle?.setLimit(offsite)
         }
     }
 

@@ -5,15 +5,23 @@ import NIOConcurrencyHelpers
 import UnderstudyCore
 
 /// Holds a group's sending to its `bandwidth` limit, whichever window of its schedule is in force (local time).
-/// Paced per write to the connection, so a limit of a few MB/s gives an even stream, not bursts.
+/// Paced per write to the connection, so a limit of a few MB/s gives an even stream, not bursts. A reload sets a new
+/// limit (`setLimit`), taken by the next write; an unlimited one costs a lock per write.
 package final class BandwidthThrottle: Sendable {
-    let limit: BandwidthLimit
+    private let current: NIOLockedValueBox<BandwidthLimit>
     private let bucket = NIOLockedValueBox(TokenBucket())
     private let now: @Sendable () -> Double
 
     package init(limit: BandwidthLimit, now: @escaping @Sendable () -> Double) {
-        self.limit = limit
+        current = NIOLockedValueBox(limit)
         self.now = now
+    }
+
+    /// The limit in force from the next write on.
+    package var limit: BandwidthLimit { current.withLockedValue { $0 } }
+
+    package func setLimit(_ limit: BandwidthLimit) {
+        current.withLockedValue { $0 = limit }
     }
 
     /// Waits until `bytes` may go out.
@@ -25,6 +33,7 @@ package final class BandwidthThrottle: Sendable {
 
     /// The limit in force now, from the local weekday and time of day.
     func currentRate() -> Int64? {
+        let limit = limit
         if limit.schedule.isEmpty { return limit.bytesPerSecond }
         var clock = time(nil)
         var local = tm()

@@ -12,8 +12,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the daemon for one node (SIGTERM or SIGINT stops it cleanly).",
         discussion: """
             SIGHUP re-reads and validates the configuration file and logs what it found: a file with problems is \
-            refused (each as file:line: message) and the running configuration stays; changes to [notify] are \
-            applied at once; every other change is named and takes effect at the next restart.
+            refused (each as file:line: message) and the running configuration stays; changes to [notify] and to \
+            groups' bandwidth limits are applied at once; every other change is named and takes effect at the next \
+            restart.
             """
     )
 
@@ -48,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(daemon.metrics.factory)
         let hangup = await HangupService(
             options: options, running: configuration, logger: logger,
-            applyNotifications: { daemon.applyNotifications($0) })
+            apply: { daemon.apply($0, from: $1) })
         let group = ServiceGroup(
             configuration: .init(
                 // The hangup service ends only at the shutdown: its end must not cancel the daemon's.

@@ -54,4 +54,18 @@ struct ConfigurationChangesTests {
         let removed = ConfigurationChanges.between(loaded, running)
         #expect(removed.atRestart == ["[heartbeat]", "node gamma removed", "group mail removed", "group web changed"])
     }
+
+    @Test func aGroupWhoseOnlyChangeIsItsBandwidth_isSetInPlace_andAnyOtherChangeWaitsForTheRestart() throws {
+        let running = try load(Self.base)
+        let limited = Self.base.replacingOccurrences(
+            of: "standby = \"beta\"\n", with: "standby = \"beta\"\nbandwidth = \"5MB/s\"\n")
+        let changes = ConfigurationChanges.between(running, try load(limited))
+        #expect(changes.bandwidth == ["web"] && changes.atRestart.isEmpty)
+        let applied = ConfigurationChanges.applied(changes, from: try load(limited), to: running)
+        #expect(applied.groups["web"]?.bandwidth.bytesPerSecond == 5_000_000)
+        #expect(ConfigurationChanges.between(applied, try load(limited)).isEmpty)
+        let more = limited.replacingOccurrences(of: "/srv/replica", with: "/srv/other")
+        let both = ConfigurationChanges.between(running, try load(more))
+        #expect(both.bandwidth.isEmpty && both.atRestart == ["group web changed"])
+    }
 }

@@ -3,11 +3,14 @@
 public struct ConfigurationChanges: Sendable, Equatable {
     /// `[notify]`'s channels and repeat window differ: the daemon swaps its notification channels.
     public var notifications = false
+    /// The groups whose only change is their bandwidth limits (`bandwidth`, `bandwidth_schedule`,
+    /// `offsite_bandwidth`): the daemon sets them in place, the next write takes them.
+    public var bandwidth: [String] = []
     /// What differs and takes effect at the next restart, as the administrator would name it ("group web
     /// changed", "[heartbeat]").
     public var atRestart: [String] = []
 
-    public var isEmpty: Bool { !notifications && atRestart.isEmpty }
+    public var isEmpty: Bool { !notifications && bandwidth.isEmpty && atRestart.isEmpty }
 
     public static func between(_ running: ClusterConfiguration, _ loaded: ClusterConfiguration) -> ConfigurationChanges
     {
@@ -26,7 +29,15 @@ public struct ConfigurationChanges: Sendable, Equatable {
         if running.heartbeat != loaded.heartbeat { changes.atRestart.append("[heartbeat]") }
         if running.console != loaded.console { changes.atRestart.append("[console]") }
         changes.atRestart += differences(running.nodes, loaded.nodes, kind: "node")
-        changes.atRestart += differences(running.groups, loaded.groups, kind: "group")
+        for name in Set(running.groups.keys).intersection(loaded.groups.keys).sorted() {
+            guard var probe = running.groups[name], let new = loaded.groups[name], probe != new else { continue }
+            probe.bandwidth = new.bandwidth
+            probe.offsiteBandwidth = new.offsiteBandwidth
+            if probe == new { changes.bandwidth.append(name) }
+        }
+        changes.atRestart += differences(running.groups, loaded.groups, kind: "group").filter { line in
+            !changes.bandwidth.contains { line == "group \($0) changed" }
+        }
         return changes
     }
 
@@ -44,7 +55,8 @@ public struct ConfigurationChanges: Sendable, Equatable {
         }
     }
 
-    /// The running configuration once the changes taken in place are: the loaded `[notify]` channels.
+    /// The running configuration once the changes taken in place are: the loaded `[notify]` channels and bandwidth
+    /// limits.
     public static func applied(
         _ changes: ConfigurationChanges, from loaded: ClusterConfiguration, to running: ClusterConfiguration
     )
@@ -55,6 +67,11 @@ public struct ConfigurationChanges: Sendable, Equatable {
             let stalled = running.notify.replicationStalledAfter
             result.notify = loaded.notify
             result.notify.replicationStalledAfter = stalled
+        }
+        for name in changes.bandwidth {
+            guard let new = loaded.groups[name] else { continue }
+            result.groups[name]?.bandwidth = new.bandwidth
+            result.groups[name]?.offsiteBandwidth = new.offsiteBandwidth
         }
         return result
     }
