@@ -56,10 +56,14 @@ import Testing
                 "--configfile=\(root)/smb.conf", "--debug-stdout",
             ], output: log)
         defer { smbd.kill9() }
-        for _ in 0..<200 {
-            if (try? await lan.a.run { DoctorOnAMachineTests.listening(port: 445) }) == true { break }
-            try await Task.sleep(for: .milliseconds(50))
+        var listening = false
+        for _ in 0..<1200 where !listening {
+            listening = (try? await lan.a.run { DoctorOnAMachineTests.listening(port: 445) }) == true
+            if !listening { try await Task.sleep(for: .milliseconds(50)) }
         }
+        try #require(
+            listening,
+            "smbd never listened: \((try? String(contentsOfFile: root + "/smbd.log", encoding: .utf8)) ?? "")")
         let discover = {
             try ChildProcess.run(
                 "/usr/sbin/ip", ["netns", "exec", lan.b.name, DaemonProcess.binary, "discover", "10.77.1.1"] + $0)
