@@ -94,9 +94,10 @@ import Testing
         #expect(findings?.filter { $0["verdict"] as? String == "problem" }.count == 3, "\(json.output)")
     }
 
-    /// Whether something listens on TCP `port` in this thread's namespace (from /proc/net/tcp).
+    /// Whether something listens on TCP `port` in this thread's namespace (/proc/thread-self/net/tcp: /proc/net is the
+    /// process's, whose main thread stays in the machine's namespace).
     static func listening(port: Int) -> Bool {
-        let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+        let table = (try? String(contentsOfFile: "/proc/thread-self/net/tcp", encoding: .utf8)) ?? ""
         let hex = String(format: ":%04X", port)
         return table.split(separator: "\n").contains { $0.contains(hex) && $0.contains(" 0A ") }
     }
