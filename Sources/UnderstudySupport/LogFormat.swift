@@ -47,10 +47,11 @@ public enum LogFormat: String, Sendable, CaseIterable {
         }
     }
 
+    /// RFC 3339 in UTC with milliseconds ("2026-12-07T05:53:12.123Z"); a value type, so no formatter is made per line.
+    static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     static func timestamp(_ time: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: time)
+        time.formatted(timestampStyle)
     }
 }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Logging
 import Metrics
@@ -44,6 +47,8 @@ struct RunCommand: AsyncParsableCommand {
         let manager = ServiceManagerSocket().map {
             ServiceManagerService(socket: $0, ready: ready, status: { daemon.statusLine() }, logger: logger)
         }
+        // The socket is the daemon's own: the checks, recipes and fence commands it starts must not speak for it.
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { unsetenv(name) }
         // What the engine reports as it happens (sync and takeover durations, failed notifications) goes to the
         // registry `/metrics` renders.
         MetricsSystem.bootstrap(daemon.metrics.factory)

@@ -92,6 +92,19 @@ struct CommandLineTests {
         #expect(badPort.status != 0 && badPort.output.contains("is not a port"))
     }
 
+    @Test func doctorAndDiscover_refuseBadOptions_sayingWhich() throws {
+        let cluster = try TestCluster(label: "badoptions")
+        defer { Task { await cluster.remove() } }
+        let timeout = try run(["doctor", "--config", cluster.configPath, "--node", "alpha", "--timeout", "0"])
+        #expect(timeout.status != 0 && timeout.output.contains("--timeout must be above 0"), "\(timeout.output)")
+        let node = try run(["doctor", "--config", cluster.configPath, "--node", "gamma"])
+        #expect(node.status != 0 && node.output.contains("node 'gamma' is not in"), "\(node.output)")
+        let file = try run(["discover", "files1", "--authentication-file", "/nonexistent/credentials"])
+        #expect(file.status != 0 && file.output.contains("/nonexistent/credentials cannot be read"), "\(file.output)")
+        let slow = try run(["discover", "files1", "--timeout", "9999"])
+        #expect(slow.status != 0 && slow.output.contains("--timeout must be above 0 and at most 600 s"))
+    }
+
     @Test func missingConfiguration_saysWhichFileAndWhatToDo() throws {
         let (status, output) = try run(["check-config", "--config", "/nonexistent/understudy.toml"])
         #expect(status != 0)
