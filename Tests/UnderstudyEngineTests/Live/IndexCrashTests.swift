@@ -131,7 +131,8 @@ struct IndexCrashTests {
     /// Two nodes whose source holds `files` random files of 600 bytes. At 1 MB/s the first sync of the 3.6 MB takes
     /// seconds: a kill lands in its middle, on any machine.
     static func clusterWithSmallFiles(label: String) async throws -> TestCluster {
-        let cluster = try TestCluster(label: label, groupExtra: #"bandwidth = "1MB/s""#)
+        // 3.6 MB at 400 KB/s: a first sync of at least 9 s, so that a busy machine still finds it under way.
+        let cluster = try TestCluster(label: label, groupExtra: #"bandwidth = "400KB/s""#)
         let source = cluster.source
         try await onThread {
             for index in 0..<Self.files { TestTree.writeRandomFile(source, "tree/\(index / 200)/\(index)", size: 600) }
