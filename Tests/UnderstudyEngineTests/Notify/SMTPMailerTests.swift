@@ -166,7 +166,8 @@ struct SMTPMailerTests {
             let error = await #expect(throws: SMTPError.self) {
                 try await mailer(server.port, timeout: 0.5).send(Self.mail)
             }
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // Well under the never of a server that does not greet; a busy CI machine took 3.1 s.
+            #expect(ContinuousClock.now - started < .seconds(10))
             #expect(error?.code == .timedOut)
             #expect(
                 error?.message
