@@ -1,6 +1,6 @@
 /// One result of `understudy doctor`: what was checked, how it stands, and what to do when it is not well.
 public struct DoctorFinding: Codable, Sendable, Equatable {
-    public enum Verdict: String, Codable, Sendable, Comparable {
+    public enum Verdict: String, Codable, Sendable {
         /// Checked and well.
         case ok
         /// Works, but something should be done (a limit close, a clock not synchronized).
@@ -9,17 +9,6 @@ public struct DoctorFinding: Codable, Sendable, Equatable {
         case problem
         /// Could not be checked here; the message says why.
         case skipped
-
-        var rank: Int {
-            switch self {
-            case .ok: 0
-            case .skipped: 1
-            case .warning: 2
-            case .problem: 3
-            }
-        }
-
-        public static func < (lhs: Verdict, rhs: Verdict) -> Bool { lhs.rank < rhs.rank }
     }
 
     /// What was checked: "capabilities", "change capture", "port", "peer", "clock", "disk", "service address",

@@ -29,11 +29,16 @@ struct RemoteShell {
 
     /// Runs `script` with /bin/sh on the node and returns what it printed; throws with that output when it fails.
     func run(_ script: String, step: String, timeout: Double = 600) async throws -> String {
-        let arguments = common(portFlag: "-p") + [destination, "sh -c " + Self.quote(script)]
         if dryRun {
             print("deploy (dry run): ssh \(destination) sh -c <<'SCRIPT'\n\(script)\nSCRIPT")
             return ""
         }
+        return try await execute(script, step: step, timeout: timeout)
+    }
+
+    /// Runs `script` on the node, dry run or not.
+    private func execute(_ script: String, step: String, timeout: Double) async throws -> String {
+        let arguments = common(portFlag: "-p") + [destination, "sh -c " + Self.quote(script)]
         let outcome = await ProcessRunner.run(
             executable: "/usr/bin/ssh", arguments: arguments, timeout: timeout, outputLimit: 1 << 20)
         guard outcome.succeeded else {
@@ -51,12 +56,10 @@ struct RemoteShell {
             echo "arch=$(dpkg --print-architecture 2>/dev/null || uname -m)"
             command -v dpkg >/dev/null && echo dpkg=yes
             [ -d /run/systemd/system ] && echo systemd=yes
-            \(dryRun ? "echo directory=/tmp/understudy-deploy.DRYRUN" : "echo directory=$(mktemp -d /tmp/understudy-deploy.XXXXXX)")
+            \(dryRun ? "echo directory=/tmp/understudy-deploy.dry-run" : "echo directory=$(mktemp -d /tmp/understudy-deploy.XXXXXX)")
             """
-        // Read-only (but for the temporary directory): it runs in a dry run too.
-        let probing = RemoteShell(
-            destination: destination, identity: identity, port: port, options: options, dryRun: false)
-        let output = try await probing.run(script, step: "reaching the node", timeout: 60)
+        // Read-only (but for the temporary directory, which a dry run does not make): it runs in a dry run too.
+        let output = try await execute(script, step: "reaching the node", timeout: 60)
         return try RemoteFacts(output, destination: destination)
     }
 
