@@ -201,6 +201,7 @@ extension ConsoleAPI {
 
     private func accountRoutes(_ api: RouterGroup<ConsoleContext>) {
         api.get("users") { request, _ in await perform(.users, for: request) }
+        api.post("reload") { request, _ in await perform(.reload, for: request) }
         api.post("users") { request, _ in
             await Self.answering { () throws(APIFailure) -> Response in
                 _ = try caller(request, needs: .admin)

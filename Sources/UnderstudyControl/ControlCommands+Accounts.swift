@@ -89,6 +89,7 @@ extension ControlCommands {
         case .tokenCreate(let name, let role, _): "new token \(name) (\(role))"
         case .tokenRevoke(let id): "revocation of token \(id)"
         case .maintenance(let group, let on): "maintenance of group \(group) \(on ? "on" : "off")"
+        case .reload: "reload of the configuration"
         default: request.command.rawValue
         }
     }

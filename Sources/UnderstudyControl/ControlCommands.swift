@@ -26,6 +26,8 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     var peerTLS: NIOSSLContext? = nil
     /// The console's users and tokens; nil: no user or token request is taken.
     var accounts: AccountStore? = nil
+    /// Re-reads the configuration file (`reload`); nil: the daemon has no file to re-read.
+    var reloader: (any ConfigurationReloading)? = nil
 
     package func handle(_ request: ControlRequest, from who: RequestOrigin) async -> ControlResponse {
         let response = await answer(request, from: who)
@@ -60,6 +62,15 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
             }
         case .sync(let group):
             return await sync(group)
+        case .reload:
+            guard let reloader else {
+                return .refused(
+                    "node \(node.name) runs without a configuration file to re-read", code: "configuration-invalid")
+            }
+            switch reloader.reload(askedBy: "reload asked by \(who.name)") {
+            case .success(let report): return .reloaded(report)
+            case .failure(let refusal): return .failure(refusal)
+            }
         }
     }
 
@@ -155,9 +166,11 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
 
     package init(
         node: any ControlNode, syncRequests: [String: SyncRequests], failover: FailoverService? = nil,
-        archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil, accounts: AccountStore? = nil
+        archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil, accounts: AccountStore? = nil,
+        reloader: (any ConfigurationReloading)? = nil
     ) {
         self.accounts = accounts
+        self.reloader = reloader
         self.node = node
         self.syncRequests = syncRequests
         self.failover = failover

@@ -1,3 +1,4 @@
+import UnderstudyCore
 import UnderstudyFileSystem
 import UnderstudyReplication
 
@@ -7,4 +8,12 @@ import UnderstudyReplication
 package protocol ControlNode: NodeParts, HandshakeParty {
     /// Where the node's replicas ask for `syncfs`: its figures show in the status.
     var fileSystemSync: FileSystemSync { get }
+}
+
+/// What the `reload` command needs of the daemon: re-read its configuration file and apply what it takes in place
+/// (`ConfigurationReloader`).
+package protocol ConfigurationReloading: Sendable {
+    /// The report of what was applied and what waits for a restart, or the refusal of a file with problems (the
+    /// running configuration stays). `origin` names who asked, for the log.
+    func reload(askedBy origin: String) -> Result<ReloadReport, NodeError>
 }

@@ -52,6 +52,8 @@ public struct NodeDaemon: Service {
     /// Called once the node is ready: its groups started, and its control socket, peer listener and console (those
     /// it has) listening. `understudy run` tells the service manager then (`READY=1`).
     let onReady: @Sendable () -> Void
+    /// Re-reads the configuration file (`understudy reload`, SIGHUP); nil when the daemon was given no way to read it.
+    public let reloader: ConfigurationReloader?
 
     /// The understudy binary this process runs: the address guardian `understudy run` starts.
     public static var ownExecutable: String { AddressGuardian.currentExecutable }
@@ -63,7 +65,8 @@ public struct NodeDaemon: Service {
         configuration: ClusterConfiguration, node: String, logger: Logger, guardianExecutable: String? = nil,
         onListening: @escaping @Sendable (Int) -> Void = { _ in },
         onConsoleListening: @escaping @Sendable (Int) -> Void = { _ in },
-        onReady: @escaping @Sendable () -> Void = {}
+        onReady: @escaping @Sendable () -> Void = {},
+        reloadFrom load: (@Sendable () throws -> ClusterConfiguration)? = nil
     ) throws {
         _ = understudy_raise_nofile_limit()
         // A write to a pipe whose reader is gone (the address guardian) must fail, not kill the daemon.
@@ -118,6 +121,11 @@ public struct NodeDaemon: Service {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
             guardianExecutable: guardianExecutable, lockDescriptor: lock.descriptor,
             maintenance: { [accounts] in accounts.current.maintenance(of: $0) })
+        reloader = load.map { [runtime, notifications] load in
+            ConfigurationReloader(
+                running: configuration, node: node, logger: logger, load: load,
+                apply: { Self.apply($0, from: $1, runtime: runtime, notifications: notifications) })
+        }
     }
 
     /// The channels of `[notify]`, on the node's clock.
@@ -133,8 +141,11 @@ public struct NodeDaemon: Service {
 
     /// Applies what a reload changed that the running node takes in place (`ConfigurationChanges`): the notification
     /// channels and the groups' bandwidth limits. Each is logged.
-    public func apply(_ changes: ConfigurationChanges, from loaded: ClusterConfiguration) {
-        if changes.notifications { applyNotifications(loaded.notify) }
+    static func apply(
+        _ changes: ConfigurationChanges, from loaded: ClusterConfiguration, runtime: NodeRuntime,
+        notifications: NotificationRouter
+    ) {
+        if changes.notifications { applyNotifications(loaded.notify, runtime: runtime, notifications: notifications) }
         for name in changes.bandwidth {
             guard let group = loaded.groups[name] else { continue }
             runtime.applyBandwidth(group: name, bandwidth: group.bandwidth, offsite: group.offsiteBandwidth)
@@ -151,7 +162,9 @@ public struct NodeDaemon: Service {
 
     /// Replaces the notification channels with those of `configuration` (a reload that changed `[notify]`): events
     /// from now on go to them; what the old ones still hold is delivered. Returns when the new ones take events.
-    public func applyNotifications(_ configuration: NotificationConfiguration) {
+    static func applyNotifications(
+        _ configuration: NotificationConfiguration, runtime: NodeRuntime, notifications: NotificationRouter
+    ) {
         notifications.replace(
             with: Self.notificationService(
                 configuration, node: runtime.name, logger: runtime.logger,
@@ -218,7 +231,7 @@ public struct NodeDaemon: Service {
         let readiness = ReadinessLatch(parts: listeners, action: onReady)
         let control = ControlCommands(
             node: runtime, syncRequests: syncRequests, failover: failover, archives: archives, peerTLS: tlsClient,
-            accounts: accounts)
+            accounts: accounts, reloader: reloader)
         let roles = GroupRoles(
             runtime: runtime, followers: followers, captures: captures, tls: tlsClient, requests: syncRequests,
             links: failover, changes: runtime.holderChanges.subscribe())

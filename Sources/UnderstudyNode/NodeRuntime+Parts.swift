@@ -8,3 +8,4 @@ import UnderstudyReplication
 /// The runtime is what each part needs of the node: the composition root hands it to each part as that part's
 /// narrow protocol, so a part's module sees only what it declared.
 extension NodeRuntime: RejoinNode, ArchiveNode, ControlNode, FailoverNode, ServingNode, FollowingNode {}
+extension ConfigurationReloader: ConfigurationReloading {}

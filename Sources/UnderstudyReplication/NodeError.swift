@@ -12,4 +12,6 @@ public enum NodeErrorCode: String, Sendable {
     case systemCall = "system-call"
     /// A request the node cannot take.
     case badRequest = "bad-request"
+    /// A reload found problems in the configuration file (each as `file:line: message`); the running one stays.
+    case configurationInvalid = "configuration-invalid"
 }

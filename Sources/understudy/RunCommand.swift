@@ -42,7 +42,8 @@ struct RunCommand: AsyncParsableCommand {
         let (ready, readiness) = AsyncStream.makeStream(of: Void.self)
         let daemon = try NodeDaemon(
             configuration: configuration, node: name, logger: logger,
-            guardianExecutable: NodeDaemon.ownExecutable, onReady: { readiness.finish() })
+            guardianExecutable: NodeDaemon.ownExecutable, onReady: { readiness.finish() },
+            reloadFrom: { [options] in try options.load() })
         // Under systemd (`Type=notify`): readiness, a status line and the watchdog's keep-alive.
         let manager = ServiceManagerSocket().map {
             ServiceManagerService(socket: $0, ready: ready, status: { daemon.statusLine() }, logger: logger)
@@ -52,9 +53,8 @@ struct RunCommand: AsyncParsableCommand {
         // What the engine reports as it happens (sync and takeover durations, failed notifications) goes to the
         // registry `/metrics` renders.
         MetricsSystem.bootstrap(daemon.metrics.factory)
-        let hangup = await HangupService(
-            options: options, running: configuration, logger: logger,
-            apply: { daemon.apply($0, from: $1) })
+        // `reloadFrom` is given, so the daemon has a reloader.
+        let hangup = await HangupService(reloader: daemon.reloader!)
         let group = ServiceGroup(
             configuration: .init(
                 // The hangup service ends only at the shutdown: its end must not cancel the daemon's.

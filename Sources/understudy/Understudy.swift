@@ -23,7 +23,7 @@ struct Understudy: AsyncParsableCommand {
         version: "understudy \(UnderstudyVersion.current)",
         subcommands: [
             InitCommand.self, CheckConfigCommand.self, DoctorCommand.self, DiscoverCommand.self, DeployCommand.self,
-            RunCommand.self,
+            RunCommand.self, ReloadCommand.self,
             StatusCommand.self,
             SyncCommand.self,
             FailoverCommand.self,

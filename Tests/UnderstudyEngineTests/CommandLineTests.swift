@@ -210,6 +210,66 @@ struct CommandLineTests {
         #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
     }
 
+    @Test func reload_saysWhatTheDaemonApplied_refusesABadFileWithFileAndLine_andExitsOne() async throws {
+        let cluster = try TestCluster(label: "reload-cli")
+        defer { Task { await cluster.remove() } }
+        let log = cluster.root + "/alpha.log"
+        let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
+        defer { daemon.terminate() }
+        let client = cluster.control("alpha")
+        #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
+        let original = try String(contentsOfFile: cluster.configPath, encoding: .utf8)
+        let logText = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        func reload(_ extra: [String] = []) throws -> (status: Int32, output: String) {
+            try run(["reload", "--config", cluster.configPath, "--node", "alpha"] + extra)
+        }
+        var (status, output) = try reload()
+        #expect(status == 0, "\(output)")
+        #expect(output == "node alpha: \(cluster.configPath) is valid and unchanged\n", "\(output)")
+        // A bad file: every problem as file:line, exit 1, and the daemon keeps what it runs.
+        try (original + "\n[nodes.alpha.bogus]\n").write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        (status, output) = try reload()
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("\(cluster.configPath):"), "\(output)")
+        #expect(output.contains("nothing was reloaded"), "\(output)")
+        // The daemon refuses it the same way when asked directly (the API, a client that did not check the file).
+        let refused = try await onThread { try client.send(ControlRequest.reload, waitingUpTo: 30) }
+        #expect(!refused.ok)
+        #expect(refused.code == "configuration-invalid", "\(refused)")
+        #expect(refused.error?.contains("\(cluster.configPath):") == true, "\(refused)")
+        #expect(daemon.child.isRunning)
+        // A file without this node is refused too: the daemon would no longer know what it is.
+        let others = original.replacingOccurrences(of: "[nodes.alpha]", with: "[nodes.gamma]")
+            .replacingOccurrences(of: "\"alpha\"", with: "\"gamma\"")
+        try others.write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        let orphan = try await onThread { try client.send(ControlRequest.reload, waitingUpTo: 30) }
+        #expect(orphan.code == "configuration-invalid", "\(orphan)")
+        #expect(orphan.error?.contains("has no node alpha") == true, "\(orphan)")
+        // [notify] is applied at once; a new heartbeat interval waits for a restart, and is named.
+        let notify = "\n[notify]\n[notify.command]\ncommand = \"true\"\n"
+        try (original + notify + "\n[heartbeat]\ninterval = \"100ms\"\n").write(
+            toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        (status, output) = try reload()
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("node alpha: applied the changes to [notify]\n"), "\(output)")
+        #expect(output.contains("take effect when the daemon restarts: [heartbeat]"), "\(output)")
+        #expect(logText().contains("notifications now go to: command true"), "\(logText().suffix(2000))")
+        #expect(logText().contains("reload asked by control socket: applied the changes to [notify]"))
+        // Applied once: the next reload finds only what waits for the restart. As JSON, for scripts.
+        (status, output) = try reload(["--json"])
+        #expect(status == 0, "\(output)")
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        #expect(answer["answer"] as? String == "reloaded", "\(output)")
+        let report = try #require(answer["reload"] as? [String: Any])
+        #expect((report["applied"] as? [String]) == [])
+        #expect((report["atRestart"] as? [String]) == ["[heartbeat]"])
+        #expect(daemon.child.isRunning)
+        // Asking a node whose daemon does not run says so.
+        (status, output) = try run(["reload", "--config", cluster.configPath, "--node", "beta"])
+        #expect(status != 0)
+        #expect(output.contains("cannot reach the daemon"), "\(output)")
+    }
+
     @Test func run_logsWithSyslogPrioritiesUnderSystemd_andOneJSONObjectALineWhenAsked() async throws {
         let cluster = try TestCluster(label: "logformat")
         defer { Task { await cluster.remove() } }

@@ -3,7 +3,8 @@ import Testing
 
 /// The systemd unit the project ships (`dist/understudy.service`) passes `systemd-analyze verify` with the built
 /// binary in place of /usr/sbin/understudy (its man page is looked for in the package's test, where it is installed),
-/// and reloads with SIGHUP (which the daemon survives: CommandLineTests).
+/// and reloads with `understudy reload`, which answers only once the daemon re-read its file and fails on a bad one
+/// (CommandLineTests).
 struct SystemdUnitTests {
     static var unitPath: String {
         // Tests/UnderstudyEngineTests/SystemdUnitTests.swift → the repository's root.
@@ -12,9 +13,9 @@ struct SystemdUnitTests {
         return (root as String) + "/dist/understudy.service"
     }
 
-    @Test func theShippedUnit_verifies_notifiesReadiness_andReloadsWithSIGHUP() throws {
+    @Test func theShippedUnit_verifies_notifiesReadiness_andReloadsWithTheReloadCommand() throws {
         let unit = try String(contentsOfFile: Self.unitPath, encoding: .utf8)
-        #expect(unit.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+        #expect(unit.contains("ExecReload=/usr/sbin/understudy reload --config /etc/understudy/understudy.toml"))
         // Readiness and the watchdog: ServiceManagerTests checks what the daemon sends.
         #expect(unit.contains("\nType=notify\n"))
         #expect(unit.contains("\nWatchdogSec="))

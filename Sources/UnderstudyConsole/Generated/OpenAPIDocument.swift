@@ -204,136 +204,150 @@ enum OpenAPIDocument {
         type":"boolean"}}}}}},"responses":{"200":{"$ref":"#/components/responses/Answer"},"400":{"$ref":"#/components/\##
         responses/BadRequest"},"401":{"$ref":"#/components/responses/Unauthorized"},"403":{"$ref":"#/components/respon\##
         ses/Forbidden"},"404":{"$ref":"#/components/responses/NotFound"},"409":{"$ref":"#/components/responses/Refused\##
-        "}}}},"/api/v1/cluster":{"get":{"operationId":"cluster","tags":["api"],"summary":"The cluster: its name, this\##
-         node, its version and start, the nodes and this node's groups.","description":"Role: viewer or more.","securi\##
-        ty":[{"token":[]},{"session":[]}],"responses":{"200":{"description":"The cluster: its name, this node, its ver\##
-        sion and start, the nodes and this node's groups.","content":{"application/json":{"schema":{"type":"object","r\##
-        equired":["cluster","node","version","startedAt","nodes","groups"],"properties":{"cluster":{"type":"string"},"\##
-        node":{"type":"string"},"version":{"type":"string"},"startedAt":{"type":"string","format":"date-time"},"nodes"\##
-        :{"type":"array","items":{"type":"object","required":["name","address","links"],"properties":{"name":{"type":"\##
-        string"},"address":{"type":"string"},"console":{"type":"string"},"links":{"type":"object","additionalPropertie\##
-        s":{"type":"string"}}}}},"groups":{"type":"array","items":{"type":"string"}}}}}}},"401":{"$ref":"#/components/\##
-        responses/Unauthorized"},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/api/v1/nodes":{"get":{"operati\##
-        onId":"nodes","tags":["api"],"summary":"The cluster's nodes: address, console and link addresses.","descriptio\##
-        n":"Role: viewer or more.","security":[{"token":[]},{"session":[]}],"responses":{"200":{"description":"The clu\##
-        ster's nodes: address, console and link addresses.","content":{"application/json":{"schema":{"type":"array","i\##
-        tems":{"type":"object","required":["name","address","links"],"properties":{"name":{"type":"string"},"address":\##
-        {"type":"string"},"console":{"type":"string"},"links":{"type":"object","additionalProperties":{"type":"string"\##
-        }}}}}}}},"401":{"$ref":"#/components/responses/Unauthorized"},"403":{"$ref":"#/components/responses/Forbidden"\##
-        }}}},"/api/v1/links":{"get":{"operationId":"links","tags":["api"],"summary":"Every link to a peer: state, last\##
-         heartbeat, heartbeats sent, received and refused.","description":"Role: viewer or more.","security":[{"token"\##
-        :[]},{"session":[]}],"responses":{"200":{"description":"Every link to a peer: state, last heartbeat, heartbeat\##
-        s sent, received and refused.","content":{"application/json":{"schema":{"type":"array","items":{"type":"object\##
-        "}}}}},"401":{"$ref":"#/components/responses/Unauthorized"},"403":{"$ref":"#/components/responses/Forbidden"}}\##
-        }},"/api/v1/checks":{"get":{"operationId":"checks","tags":["api"],"summary":"Every service check and the isola\##
-        tion check: state and last result.","description":"Role: viewer or more.","security":[{"token":[]},{"session":\##
-        []}],"responses":{"200":{"description":"Every service check and the isolation check: state and last result.","\##
-        content":{"application/json":{"schema":{"type":"array","items":{"type":"object"}}}}},"401":{"$ref":"#/componen\##
-        ts/responses/Unauthorized"},"403":{"$ref":"#/components/responses/Forbidden"}}}}},"components":{"securitySchem\##
-        es":{"token":{"type":"http","scheme":"bearer","description":"An API token: `understudy token create NAME --rol\##
-        e ROLE`."},"session":{"type":"apiKey","in":"cookie","name":"understudy_session","description":"The cookie `POS\##
-        T /api/v1/login` sets; changes also need `X-CSRF-Token`."}},"schemas":{"ControlResponse":{"type":"object","des\##
-        cription":"The typed API's answer: `ok`, the `answer`'s kind and its fields.","required":["version","ok","answ\##
-        er"],"properties":{"version":{"type":"integer"},"ok":{"type":"boolean"},"answer":{"type":"string","enum":["sta\##
-        tus","synced","done","plan","archives","history","restored","conflicts","refused","users","tokens","token-crea\##
-        ted"]},"error":{"type":"string"},"code":{"type":"string"},"message":{"type":"string"},"status":{"type":"object\##
-        "},"syncResults":{"type":"array","items":{"type":"object"}},"ready":{"type":"boolean"},"archives":{"type":"arr\##
-        ay","items":{"type":"object"}},"history":{"type":"array","items":{"type":"object"}},"restore":{"type":"object"\##
-        },"conflicts":{"type":"array","items":{"type":"object"}},"users":{"type":"array","items":{"$ref":"#/components\##
-        /schemas/User"}},"tokens":{"type":"array","items":{"$ref":"#/components/schemas/Token"}},"token":{"$ref":"#/co\##
-        mponents/schemas/Token"},"secret":{"type":"string","description":"The new token's whole text, shown this once.\##
-        "}}},"User":{"type":"object","required":["name","role","createdAt","passwordChangedAt"],"properties":{"name":{\##
-        "type":"string"},"role":{"$ref":"#/components/schemas/Role"},"createdAt":{"type":"string","format":"date-time"\##
-        },"passwordChangedAt":{"type":"string","format":"date-time"}}},"Token":{"type":"object","required":["id","name\##
-        ","role","createdBy","createdAt","state"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"role"\##
-        :{"$ref":"#/components/schemas/Role"},"createdBy":{"type":"string"},"createdAt":{"type":"string","format":"dat\##
-        e-time"},"expiresAt":{"type":"string","format":"date-time"},"revokedAt":{"type":"string","format":"date-time"}\##
-        ,"state":{"type":"string","enum":["active","expired","revoked"]}}},"Role":{"type":"string","enum":["admin","op\##
-        erator","viewer"]},"Event":{"type":"object","required":["id","time","level","kind","message"],"properties":{"i\##
-        d":{"type":"integer"},"time":{"type":"string","format":"date-time"},"level":{"type":"string","enum":["info","w\##
-        arning","error"]},"kind":{"type":"string"},"share":{"type":"string"},"message":{"type":"string"},"user":{"type\##
-        ":"string"}}},"ControlRequest":{"description":"One request of the typed API: `command` and its fields.","oneOf\##
-        ":[{"type":"object","required":["command"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"\##
-        nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"string","enu\##
-        m":["status"]}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"version":{\##
-        "type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written\##
-         for: 1."},"command":{"type":"string","enum":["sync"]},"group":{"type":"string","nullable":true}},"additionalP\##
-        roperties":true},{"type":"object","required":["command","group"],"properties":{"version":{"type":"integer","mi\##
-        nimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command"\##
-        :{"type":"string","enum":["failover"]},"group":{"type":"string","minLength":1},"force":{"type":"boolean","null\##
-        able":true}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"version":{"ty\##
-        pe":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written fo\##
-        r: 1."},"command":{"type":"string","enum":["archives"]},"group":{"type":"string","nullable":true},"share":{"ty\##
-        pe":"string","nullable":true}},"additionalProperties":true},{"type":"object","required":["command"],"propertie\##
-        s":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the req\##
-        uest is written for: 1."},"command":{"type":"string","enum":["archive-now"]},"group":{"type":"string","nullabl\##
-        e":true},"share":{"type":"string","nullable":true},"schedule":{"type":"string","nullable":true}},"additionalPr\##
-        operties":true},{"type":"object","required":["command","archive"],"properties":{"version":{"type":"integer","m\##
-        inimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command\##
-        ":{"type":"string","enum":["archive-remove"]},"group":{"type":"string","nullable":true},"share":{"type":"strin\##
-        g","nullable":true},"archive":{"type":"string","minLength":1}},"additionalProperties":true},{"type":"object","\##
-        required":["command","path"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true\##
-        ,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum":["history"]\##
-        },"path":{"type":"string","minLength":1}},"additionalProperties":true},{"type":"object","required":["command",\##
-        "path"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The A\##
-        PI version the request is written for: 1."},"command":{"type":"string","enum":["restore"]},"path":{"type":"str\##
-        ing","minLength":1},"archive":{"type":"string","nullable":true},"at":{"type":"number","nullable":true},"to":{"\##
-        type":"string","nullable":true},"inPlace":{"type":"boolean","nullable":true},"force":{"type":"boolean","nullab\##
-        le":true}},"additionalProperties":true},{"type":"object","required":["command","group"],"properties":{"version\##
-        ":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is writ\##
-        ten for: 1."},"command":{"type":"string","enum":["switchover"]},"group":{"type":"string","minLength":1},"force\##
-        ":{"type":"boolean","nullable":true},"dryRun":{"type":"boolean","nullable":true}},"additionalProperties":true}\##
-        ,{"type":"object","required":["command","group"],"properties":{"version":{"type":"integer","minimum":1,"maximu\##
-        m":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"string\##
-        ","enum":["failback"]},"group":{"type":"string","minLength":1},"force":{"type":"boolean","nullable":true},"dry\##
-        Run":{"type":"boolean","nullable":true}},"additionalProperties":true},{"type":"object","required":["command"],\##
-        "properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API versi\##
-        on the request is written for: 1."},"command":{"type":"string","enum":["conflicts"]},"group":{"type":"string",\##
-        "nullable":true}},"additionalProperties":true},{"type":"object","required":["command","path","keep"],"properti\##
-        es":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the re\##
-        quest is written for: 1."},"command":{"type":"string","enum":["conflict-resolve"]},"path":{"type":"string","mi\##
-        nLength":1},"keep":{"type":"string","enum":["local","remote","both"]}},"additionalProperties":true},{"type":"o\##
-        bject","required":["command","path","keep"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,\##
-        "nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"string","en\##
-        um":["adopt"]},"path":{"type":"string","minLength":1},"keep":{"type":"string","enum":["keep","move-aside"]}},"\##
-        additionalProperties":true},{"type":"object","required":["command"],"properties":{"version":{"type":"integer",\##
-        "minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"comma\##
-        nd":{"type":"string","enum":["users"]}},"additionalProperties":true},{"type":"object","required":["command","n\##
-        ame","role","password"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"des\##
-        cription":"The API version the request is written for: 1."},"command":{"type":"string","enum":["user-add"]},"n\##
-        ame":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9._@-]*$"},"role":{"$ref":"\##
-        #/components/schemas/Role"},"password":{"type":"string","minLength":8,"maxLength":256}},"additionalProperties"\##
-        :true},{"type":"object","required":["command","name","password"],"properties":{"version":{"type":"integer","mi\##
-        nimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command"\##
-        :{"type":"string","enum":["user-passwd"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-\##
-        Za-z0-9][A-Za-z0-9._@-]*$"},"password":{"type":"string","minLength":8,"maxLength":256}},"additionalProperties"\##
-        :true},{"type":"object","required":["command","name"],"properties":{"version":{"type":"integer","minimum":1,"m\##
-        aximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"s\##
-        tring","enum":["user-remove"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-\##
-        Za-z0-9._@-]*$"}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"version"\##
+        "}}}},"/api/v1/reload":{"post":{"operationId":"reload","tags":["api"],"summary":"Re-read the node's configurat\##
+        ion file: apply what the running node takes in place, name what waits for a restart.","description":"Role: adm\##
+        in. The same as `understudy reload` and SIGHUP. A file with problems is refused (409, code `configuration-inva\##
+        lid`, every problem as `file:line: message` in `error`) and the running configuration stays. A valid file answ\##
+        ers `reloaded` with `reload`: `applied` (changes to `[notify]` and to groups' bandwidth limits, taken at once\##
+         without interrupting any mirror) and `atRestart` (every other change, in effect at the next restart).","secur\##
+        ity":[{"token":[]},{"session":[]}],"responses":{"200":{"$ref":"#/components/responses/Answer"},"401":{"$ref":"\##
+        #/components/responses/Unauthorized"},"403":{"$ref":"#/components/responses/Forbidden"},"409":{"$ref":"#/compo\##
+        nents/responses/Refused"}}}},"/api/v1/cluster":{"get":{"operationId":"cluster","tags":["api"],"summary":"The c\##
+        luster: its name, this node, its version and start, the nodes and this node's groups.","description":"Role: vi\##
+        ewer or more.","security":[{"token":[]},{"session":[]}],"responses":{"200":{"description":"The cluster: its na\##
+        me, this node, its version and start, the nodes and this node's groups.","content":{"application/json":{"schem\##
+        a":{"type":"object","required":["cluster","node","version","startedAt","nodes","groups"],"properties":{"cluste\##
+        r":{"type":"string"},"node":{"type":"string"},"version":{"type":"string"},"startedAt":{"type":"string","format\##
+        ":"date-time"},"nodes":{"type":"array","items":{"type":"object","required":["name","address","links"],"propert\##
+        ies":{"name":{"type":"string"},"address":{"type":"string"},"console":{"type":"string"},"links":{"type":"object\##
+        ","additionalProperties":{"type":"string"}}}}},"groups":{"type":"array","items":{"type":"string"}}}}}}},"401":\##
+        {"$ref":"#/components/responses/Unauthorized"},"403":{"$ref":"#/components/responses/Forbidden"}}}},"/api/v1/n\##
+        odes":{"get":{"operationId":"nodes","tags":["api"],"summary":"The cluster's nodes: address, console and link a\##
+        ddresses.","description":"Role: viewer or more.","security":[{"token":[]},{"session":[]}],"responses":{"200":{\##
+        "description":"The cluster's nodes: address, console and link addresses.","content":{"application/json":{"sche\##
+        ma":{"type":"array","items":{"type":"object","required":["name","address","links"],"properties":{"name":{"type\##
+        ":"string"},"address":{"type":"string"},"console":{"type":"string"},"links":{"type":"object","additionalProper\##
+        ties":{"type":"string"}}}}}}}},"401":{"$ref":"#/components/responses/Unauthorized"},"403":{"$ref":"#/component\##
+        s/responses/Forbidden"}}}},"/api/v1/links":{"get":{"operationId":"links","tags":["api"],"summary":"Every link\##
+         to a peer: state, last heartbeat, heartbeats sent, received and refused.","description":"Role: viewer or more\##
+        .","security":[{"token":[]},{"session":[]}],"responses":{"200":{"description":"Every link to a peer: state, la\##
+        st heartbeat, heartbeats sent, received and refused.","content":{"application/json":{"schema":{"type":"array",\##
+        "items":{"type":"object"}}}}},"401":{"$ref":"#/components/responses/Unauthorized"},"403":{"$ref":"#/components\##
+        /responses/Forbidden"}}}},"/api/v1/checks":{"get":{"operationId":"checks","tags":["api"],"summary":"Every serv\##
+        ice check and the isolation check: state and last result.","description":"Role: viewer or more.","security":[{\##
+        "token":[]},{"session":[]}],"responses":{"200":{"description":"Every service check and the isolation check: st\##
+        ate and last result.","content":{"application/json":{"schema":{"type":"array","items":{"type":"object"}}}}},"4\##
+        01":{"$ref":"#/components/responses/Unauthorized"},"403":{"$ref":"#/components/responses/Forbidden"}}}}},"comp\##
+        onents":{"securitySchemes":{"token":{"type":"http","scheme":"bearer","description":"An API token: `understudy\##
+         token create NAME --role ROLE`."},"session":{"type":"apiKey","in":"cookie","name":"understudy_session","descr\##
+        iption":"The cookie `POST /api/v1/login` sets; changes also need `X-CSRF-Token`."}},"schemas":{"ControlRespons\##
+        e":{"type":"object","description":"The typed API's answer: `ok`, the `answer`'s kind and its fields.","require\##
+        d":["version","ok","answer"],"properties":{"version":{"type":"integer"},"ok":{"type":"boolean"},"answer":{"typ\##
+        e":"string","enum":["status","synced","done","plan","archives","history","restored","conflicts","refused","use\##
+        rs","tokens","token-created","reloaded"]},"error":{"type":"string"},"code":{"type":"string"},"message":{"type"\##
+        :"string"},"status":{"type":"object"},"syncResults":{"type":"array","items":{"type":"object"}},"ready":{"type"\##
+        :"boolean"},"archives":{"type":"array","items":{"type":"object"}},"history":{"type":"array","items":{"type":"o\##
+        bject"}},"restore":{"type":"object"},"conflicts":{"type":"array","items":{"type":"object"}},"users":{"type":"a\##
+        rray","items":{"$ref":"#/components/schemas/User"}},"tokens":{"type":"array","items":{"$ref":"#/components/sch\##
+        emas/Token"}},"token":{"$ref":"#/components/schemas/Token"},"secret":{"type":"string","description":"The new t\##
+        oken's whole text, shown this once."},"reload":{"type":"object","description":"What a reload did: the file rea\##
+        d (`configuration`), the changes applied at once (`applied`) and those that wait for a restart (`atRestart`)."\##
+        ,"required":["configuration","applied","atRestart"],"properties":{"configuration":{"type":"string"},"applied":\##
+        {"type":"array","items":{"type":"string"}},"atRestart":{"type":"array","items":{"type":"string"}}}}}},"User":{\##
+        "type":"object","required":["name","role","createdAt","passwordChangedAt"],"properties":{"name":{"type":"strin\##
+        g"},"role":{"$ref":"#/components/schemas/Role"},"createdAt":{"type":"string","format":"date-time"},"passwordCh\##
+        angedAt":{"type":"string","format":"date-time"}}},"Token":{"type":"object","required":["id","name","role","cre\##
+        atedBy","createdAt","state"],"properties":{"id":{"type":"string"},"name":{"type":"string"},"role":{"$ref":"#/c\##
+        omponents/schemas/Role"},"createdBy":{"type":"string"},"createdAt":{"type":"string","format":"date-time"},"exp\##
+        iresAt":{"type":"string","format":"date-time"},"revokedAt":{"type":"string","format":"date-time"},"state":{"ty\##
+        pe":"string","enum":["active","expired","revoked"]}}},"Role":{"type":"string","enum":["admin","operator","view\##
+        er"]},"Event":{"type":"object","required":["id","time","level","kind","message"],"properties":{"id":{"type":"i\##
+        nteger"},"time":{"type":"string","format":"date-time"},"level":{"type":"string","enum":["info","warning","erro\##
+        r"]},"kind":{"type":"string"},"share":{"type":"string"},"message":{"type":"string"},"user":{"type":"string"}}}\##
+        ,"ControlRequest":{"description":"One request of the typed API: `command` and its fields.","oneOf":[{"type":"o\##
+        bject","required":["command"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":tru\##
+        e,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum":["status"]\##
+        }},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"version":{"type":"integ\##
+        er","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"c\##
+        ommand":{"type":"string","enum":["sync"]},"group":{"type":"string","nullable":true}},"additionalProperties":tr\##
+        ue},{"type":"object","required":["command","group"],"properties":{"version":{"type":"integer","minimum":1,"max\##
+        imum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"str\##
+        ing","enum":["failover"]},"group":{"type":"string","minLength":1},"force":{"type":"boolean","nullable":true}},\##
+        "additionalProperties":true},{"type":"object","required":["command"],"properties":{"version":{"type":"integer"\##
+        ,"minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"comm\##
+        and":{"type":"string","enum":["archives"]},"group":{"type":"string","nullable":true},"share":{"type":"string",\##
+        "nullable":true}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"version"\##
         :{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is writt\##
-        en for: 1."},"command":{"type":"string","enum":["tokens"]}},"additionalProperties":true},{"type":"object","req\##
-        uired":["command","name","role"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":\##
-        true,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum":["token\##
-        -create"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9._@-]*$"},"ro\##
-        le":{"$ref":"#/components/schemas/Role"},"expiresIn":{"type":"number","minimum":0,"exclusiveMinimum":true,"nul\##
-        lable":true}},"additionalProperties":true},{"type":"object","required":["command","id"],"properties":{"version\##
+        en for: 1."},"command":{"type":"string","enum":["archive-now"]},"group":{"type":"string","nullable":true},"sha\##
+        re":{"type":"string","nullable":true},"schedule":{"type":"string","nullable":true}},"additionalProperties":tru\##
+        e},{"type":"object","required":["command","archive"],"properties":{"version":{"type":"integer","minimum":1,"ma\##
+        ximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"st\##
+        ring","enum":["archive-remove"]},"group":{"type":"string","nullable":true},"share":{"type":"string","nullable"\##
+        :true},"archive":{"type":"string","minLength":1}},"additionalProperties":true},{"type":"object","required":["c\##
+        ommand","path"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description\##
+        ":"The API version the request is written for: 1."},"command":{"type":"string","enum":["history"]},"path":{"ty\##
+        pe":"string","minLength":1}},"additionalProperties":true},{"type":"object","required":["command","path"],"prop\##
+        erties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version th\##
+        e request is written for: 1."},"command":{"type":"string","enum":["restore"]},"path":{"type":"string","minLeng\##
+        th":1},"archive":{"type":"string","nullable":true},"at":{"type":"number","nullable":true},"to":{"type":"string\##
+        ","nullable":true},"inPlace":{"type":"boolean","nullable":true},"force":{"type":"boolean","nullable":true}},"a\##
+        dditionalProperties":true},{"type":"object","required":["command","group"],"properties":{"version":{"type":"in\##
+        teger","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."}\##
+        ,"command":{"type":"string","enum":["switchover"]},"group":{"type":"string","minLength":1},"force":{"type":"bo\##
+        olean","nullable":true},"dryRun":{"type":"boolean","nullable":true}},"additionalProperties":true},{"type":"obj\##
+        ect","required":["command","group"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullabl\##
+        e":true,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum":["fa\##
+        ilback"]},"group":{"type":"string","minLength":1},"force":{"type":"boolean","nullable":true},"dryRun":{"type":\##
+        "boolean","nullable":true}},"additionalProperties":true},{"type":"object","required":["command"],"properties":\##
+        {"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the reques\##
+        t is written for: 1."},"command":{"type":"string","enum":["conflicts"]},"group":{"type":"string","nullable":tr\##
+        ue}},"additionalProperties":true},{"type":"object","required":["command","path","keep"],"properties":{"version\##
         ":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is writ\##
-        ten for: 1."},"command":{"type":"string","enum":["token-revoke"]},"id":{"type":"string","minLength":1}},"addit\##
-        ionalProperties":true},{"type":"object","required":["command","group","on"],"properties":{"version":{"type":"i\##
-        nteger","minimum":1,"maximum":1,"nullable":true},"command":{"type":"string","enum":["maintenance"]},"group":{"\##
-        type":"string","minLength":1},"on":{"type":"boolean"}},"additionalProperties":true}]}},"responses":{"Answer":{\##
-        "description":"Done: the report.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Contro\##
-        lResponse"}}}},"BadRequest":{"description":"The request lacks something or contradicts itself; nothing changed\##
-        .","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Unauthorized":{\##
-        "description":"No valid token or session.","content":{"application/json":{"schema":{"$ref":"#/components/schem\##
-        as/ControlResponse"}}}},"Forbidden":{"description":"The caller's role does not allow it, or the CSRF token is\##
-         missing (`code`: `forbidden`, `csrf-refused`).","content":{"application/json":{"schema":{"$ref":"#/components\##
-        /schemas/ControlResponse"}}}},"NotFound":{"description":"No such group, share, archive, user or token.","conte\##
-        nt":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Refused":{"description":\##
-        "Refused by the node in its present state (the `code` says why); nothing changed unless the message says so.",\##
-        "content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"MethodNotAllowed":\##
-        {"description":"The path does not take this method; `Allow` lists those it takes.","content":{"application/jso\##
-        n":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}}}}}
+        ten for: 1."},"command":{"type":"string","enum":["conflict-resolve"]},"path":{"type":"string","minLength":1},"\##
+        keep":{"type":"string","enum":["local","remote","both"]}},"additionalProperties":true},{"type":"object","requi\##
+        red":["command","path","keep"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":tr\##
+        ue,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum":["adopt"]\##
+        },"path":{"type":"string","minLength":1},"keep":{"type":"string","enum":["keep","move-aside"]}},"additionalPro\##
+        perties":true},{"type":"object","required":["command"],"properties":{"version":{"type":"integer","minimum":1,"\##
+        maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"\##
+        string","enum":["users"]}},"additionalProperties":true},{"type":"object","required":["command","name","role","\##
+        password"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"Th\##
+        e API version the request is written for: 1."},"command":{"type":"string","enum":["user-add"]},"name":{"type":\##
+        "string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9._@-]*$"},"role":{"$ref":"#/components/\##
+        schemas/Role"},"password":{"type":"string","minLength":8,"maxLength":256}},"additionalProperties":true},{"type\##
+        ":"object","required":["command","name","password"],"properties":{"version":{"type":"integer","minimum":1,"max\##
+        imum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"str\##
+        ing","enum":["user-passwd"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Za\##
+        -z0-9._@-]*$"},"password":{"type":"string","minLength":8,"maxLength":256}},"additionalProperties":true},{"type\##
+        ":"object","required":["command","name"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nu\##
+        llable":true,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum"\##
+        :["user-remove"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9._@-]*\##
+        $"}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"version":{"type":"int\##
+        eger","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},\##
+        "command":{"type":"string","enum":["tokens"]}},"additionalProperties":true},{"type":"object","required":["comm\##
+        and","name","role"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"descrip\##
+        tion":"The API version the request is written for: 1."},"command":{"type":"string","enum":["token-create"]},"n\##
+        ame":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9._@-]*$"},"role":{"$ref":"\##
+        #/components/schemas/Role"},"expiresIn":{"type":"number","minimum":0,"exclusiveMinimum":true,"nullable":true}}\##
+        ,"additionalProperties":true},{"type":"object","required":["command","id"],"properties":{"version":{"type":"in\##
+        teger","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."}\##
+        ,"command":{"type":"string","enum":["token-revoke"]},"id":{"type":"string","minLength":1}},"additionalProperti\##
+        es":true},{"type":"object","required":["command","group","on"],"properties":{"version":{"type":"integer","mini\##
+        mum":1,"maximum":1,"nullable":true},"command":{"type":"string","enum":["maintenance"]},"group":{"type":"string\##
+        ","minLength":1},"on":{"type":"boolean"}},"additionalProperties":true},{"type":"object","required":["command"]\##
+        ,"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API vers\##
+        ion the request is written for: 1."},"command":{"type":"string","enum":["reload"]}},"additionalProperties":tru\##
+        e}]}},"responses":{"Answer":{"description":"Done: the report.","content":{"application/json":{"schema":{"$ref"\##
+        :"#/components/schemas/ControlResponse"}}}},"BadRequest":{"description":"The request lacks something or contra\##
+        dicts itself; nothing changed.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlR\##
+        esponse"}}}},"Unauthorized":{"description":"No valid token or session.","content":{"application/json":{"schema\##
+        ":{"$ref":"#/components/schemas/ControlResponse"}}}},"Forbidden":{"description":"The caller's role does not al\##
+        low it, or the CSRF token is missing (`code`: `forbidden`, `csrf-refused`).","content":{"application/json":{"s\##
+        chema":{"$ref":"#/components/schemas/ControlResponse"}}}},"NotFound":{"description":"No such group, share, arc\##
+        hive, user or token.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}\##
+        }},"Refused":{"description":"Refused by the node in its present state (the `code` says why); nothing changed u\##
+        nless the message says so.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlRespo\##
+        nse"}}}},"MethodNotAllowed":{"description":"The path does not take this method; `Allow` lists those it takes."\##
+        ,"content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}}}}}
         """##
 }

@@ -25,7 +25,7 @@ extension ControlRequest {
         case .sync, .failover, .archiveNow, .archiveRemove, .restore, .switchover, .failback, .conflictResolve, .adopt,
             .maintenance:
             .operator
-        case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke: .admin
+        case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke, .reload: .admin
         }
     }
 

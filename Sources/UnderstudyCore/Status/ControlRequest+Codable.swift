@@ -117,6 +117,8 @@ extension ControlRequest: Codable {
                 throw ControlRequestError(.badRequest, "say on or off: understudy maintenance \(group) on|off")
             }
             self = .maintenance(group: group, on: on)
+        case .reload:
+            self = .reload
         }
     }
 
@@ -136,7 +138,7 @@ extension ControlRequest: Codable {
         try fields.encode(Self.version, forKey: .version)
         try fields.encode(command, forKey: .command)
         switch self {
-        case .status:
+        case .status, .reload:
             break
         case .sync(let group), .conflicts(let group):
             try fields.encodeIfPresent(group, forKey: .group)

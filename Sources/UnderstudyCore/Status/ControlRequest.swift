@@ -51,6 +51,10 @@ public enum ControlRequest: Sendable, Equatable {
     case tokenRevoke(id: String)
     /// Turn `group`'s maintenance on or off: automatic failover is held meanwhile, on every node.
     case maintenance(group: String, on: Bool)
+    /// Re-read and validate the configuration file, apply what the running node takes in place, and name what waits
+    /// for a restart (`understudy reload`, the same as SIGHUP). A file with problems is refused; the running
+    /// configuration stays.
+    case reload
 
     /// The version of the API this build speaks.
     public static let version = 1
@@ -69,7 +73,7 @@ public enum ControlRequest: Sendable, Equatable {
         case tokens
         case tokenCreate = "token-create"
         case tokenRevoke = "token-revoke"
-        case maintenance
+        case maintenance, reload
     }
 
     public var command: Command {
@@ -95,6 +99,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .tokenCreate: .tokenCreate
         case .tokenRevoke: .tokenRevoke
         case .maintenance: .maintenance
+        case .reload: .reload
         }
     }
 }

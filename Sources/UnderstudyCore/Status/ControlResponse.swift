@@ -22,6 +22,8 @@ public enum ControlResponse: Sendable, Equatable {
     case tokens([TokenInfo])
     /// A token was made (`token-create`): its secret is shown this once, never again.
     case tokenCreated(TokenInfo, secret: String)
+    /// The configuration was re-read (`reload`): what was applied and what waits for a restart.
+    case reloaded(ReloadReport)
 
     /// A refusal or failure: the error's message and, for a `CodedError`, its stable code.
     public static func failure(_ error: any Error) -> ControlResponse {
@@ -62,6 +64,7 @@ public enum ControlResponse: Sendable, Equatable {
         switch self {
         case .done(let message), .plan(let message, _, _): message
         case .synced(_, _, let message): message
+        case .reloaded(let report): report.lines.joined(separator: "\n")
         default: nil
         }
     }
@@ -94,6 +97,11 @@ public enum ControlResponse: Sendable, Equatable {
         return nil
     }
 
+    public var reload: ReloadReport? {
+        if case .reloaded(let report) = self { return report }
+        return nil
+    }
+
     public var conflicts: [ConflictInfo]? {
         switch self {
         case .conflicts(let conflicts), .plan(_, _, let conflicts): conflicts
@@ -105,11 +113,11 @@ public enum ControlResponse: Sendable, Equatable {
 extension ControlResponse: Codable {
     private enum Key: String, CodingKey {
         case version, ok, answer, error, code, status, syncResults, message, ready, archives, history, restore,
-            conflicts, users, tokens, token, secret
+            conflicts, users, tokens, token, secret, reload
     }
 
     private enum Answer: String, Codable {
-        case status, synced, done, plan, archives, history, restored, conflicts, refused, users, tokens
+        case status, synced, done, plan, archives, history, restored, conflicts, refused, users, tokens, reloaded
         case tokenCreated = "token-created"
     }
 
@@ -162,6 +170,10 @@ extension ControlResponse: Codable {
             try fields.encode(Answer.tokenCreated, forKey: .answer)
             try fields.encode(token, forKey: .token)
             try fields.encode(secret, forKey: .secret)
+        case .reloaded(let report):
+            try fields.encode(Answer.reloaded, forKey: .answer)
+            try fields.encode(report, forKey: .reload)
+            try fields.encode(message, forKey: .message)
         }
     }
 
@@ -205,6 +217,8 @@ extension ControlResponse: Codable {
             self = .tokenCreated(
                 try fields.decode(TokenInfo.self, forKey: .token),
                 secret: try fields.decode(String.self, forKey: .secret))
+        case .reloaded:
+            self = .reloaded(try fields.decode(ReloadReport.self, forKey: .reload))
         }
     }
 

@@ -20,6 +20,8 @@ struct ControlResponseCodingTests {
         .done("taking over group files"), .plan("would hand over epoch 2", ready: false, conflicts: []),
         .archives([]), .history([]), .conflicts([]), .refused("no group 'nope'", code: "unknown-share"),
         .refused("something failed"), .synced([fine, full]),
+        .reloaded(ReloadReport(configuration: "/etc/u.toml", applied: ["[notify]"], atRestart: ["group mail added"])),
+        .reloaded(ReloadReport(configuration: "/etc/u.toml")),
     ]
 
     @Test(arguments: every) func everyAnswer_roundTrips(response: ControlResponse) throws {

@@ -125,6 +125,7 @@ import UnderstudySupport
             (.DELETE, "/api/v1/users/nobody", nil, .admin),
             (.GET, "/api/v1/tokens", nil, .admin),
             (.DELETE, "/api/v1/tokens/00000000", nil, .admin),
+            (.POST, "/api/v1/reload", nil, .admin),
         ]
         for (method, path, body, needed) in routes {
             let unauthenticated = try await anonymous.call(method, path, body)

@@ -1,0 +1,74 @@
+import Logging
+import Synchronization
+import UnderstudyCore
+import UnderstudyReplication
+
+/// Re-reads the configuration file for a running daemon (`understudy reload`, SIGHUP), one reload at a time: a file
+/// with problems is refused and the running configuration stays; a valid one's changes that the node takes in place
+/// are applied (`NodeDaemon.apply`), the others named for the next restart. Each reload is logged with who asked.
+public final class ConfigurationReloader: Sendable {
+    /// What the daemon runs with: the configuration it started with, plus the changes reloads applied since.
+    private let running: Mutex<ClusterConfiguration>
+    /// Reads and validates the file; throws an error whose description lists every problem, `file:line: message`.
+    private let load: @Sendable () throws -> ClusterConfiguration
+    private let apply: @Sendable (ConfigurationChanges, ClusterConfiguration) -> Void
+    private let node: String
+    private let logger: Logger
+
+    /// - Parameter load: reads and validates the configuration file (the same way `understudy run` did).
+    /// - Parameter apply: takes the changes the node takes in place.
+    public init(
+        running: ClusterConfiguration, node: String, logger: Logger,
+        load: @escaping @Sendable () throws -> ClusterConfiguration,
+        apply: @escaping @Sendable (ConfigurationChanges, ClusterConfiguration) -> Void
+    ) {
+        self.running = Mutex(running)
+        self.node = node
+        self.logger = logger
+        self.load = load
+        self.apply = apply
+    }
+
+    /// The configuration the daemon runs with now.
+    public var current: ClusterConfiguration { running.withLock { $0 } }
+
+    /// Re-reads the file and applies what can be: the report, or the refusal (code `configuration-invalid`) with every
+    /// problem. `origin` says who asked, for the log ("SIGHUP", "the control socket").
+    public func reload(askedBy origin: String) -> Result<ReloadReport, NodeError> {
+        // The lock is held for the whole reload: two at once would both apply the changes they found.
+        running.withLock { running in
+            let loaded: ClusterConfiguration
+            do {
+                loaded = try load()
+            } catch {
+                logger.error(
+                    "\(origin): \(running.sourcePath) has problems; the daemon goes on with its running configuration:\n\(error)"
+                )
+                return .failure(
+                    NodeError(
+                        .configurationInvalid,
+                        "\(running.sourcePath) has problems; the daemon goes on with its running configuration:\n\(error)"
+                    ))
+            }
+            guard loaded.nodes[node] != nil else {
+                let message =
+                    "\(loaded.sourcePath) has no node \(node) any more; the daemon goes on with its running configuration (to take this node out, stop its daemon)"
+                logger.error("\(origin): \(message)")
+                return .failure(NodeError(.configurationInvalid, message))
+            }
+            let changes = ConfigurationChanges.between(running, loaded)
+            var report = ReloadReport(configuration: loaded.sourcePath, atRestart: changes.atRestart)
+            if changes.notifications || !changes.bandwidth.isEmpty {
+                apply(changes, loaded)
+                running = ConfigurationChanges.applied(changes, from: loaded, to: running)
+                report.applied =
+                    (changes.notifications ? ["[notify]"] : [])
+                    + changes.bandwidth.map { "the bandwidth of group \($0)" }
+            }
+            if report.unchanged { logger.notice("\(origin): \(loaded.sourcePath) is valid and unchanged") }
+            if let line = report.appliedLine { logger.notice("\(origin): \(line)") }
+            if let line = report.restartLine { logger.warning("\(origin): \(line)") }
+            return .success(report)
+        }
+    }
+}
