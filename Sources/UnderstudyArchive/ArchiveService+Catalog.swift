@@ -24,7 +24,7 @@ extension ArchiveService {
             try await make(context, store: store, series: series, paths: paths)
         }
         // The series' retention may now let older archives go.
-        if let schedule = context.group.archives.first(where: { $0.share == context.share.name && $0.name == series }) {
+        if let schedule = context.group.archives.first(where: { $0.share == context.shareName && $0.name == series }) {
             let now = clock()
             await prune(context, schedule: schedule, now: now, calendar: Self.calendar(at: now))
         }
@@ -40,7 +40,7 @@ extension ArchiveService {
         if freshness == .notSyncedSinceStart {
             throw ArchiveError(
                 .notReady,
-                "the replica of \(context.key) has not completed a sync since understudy started, so it may hold far older data than an archive taken now would say; run `understudy sync \(context.group.name)` first (or take over the group if its primary is gone)"
+                "the replica of \(context.key) has not completed a sync since understudy started, so it may hold far older data than an archive taken now would say; run `understudy sync \(context.groupName)` first (or take over the group if its primary is gone)"
             )
         }
         let existing = Set(((try? node.database.archives(share: context.key)) ?? []).map(\.id))
@@ -52,13 +52,13 @@ extension ArchiveService {
             id = "\(series)-\(PointInTime.compact(takenAt))-\(suffix)"
         }
         var info = ArchiveInfo(
-            id: id, group: context.group.name, share: context.share.name, series: series,
+            id: id, group: context.groupName, share: context.shareName, series: series,
             takenAt: Date(timeIntervalSince1970: takenAt), seconds: nil, files: 0, bytes: 0, state: .making,
             method: nil, paths: paths)
         try node.database.saveArchive(info)
         // After a takeover the replica is the live data: services write files in place, so a hard link would let
         // them change the archive too. Archives then get their own inodes (reflinks, or copies).
-        let allowHardLinks = !store.reflinks && !node.owns(group: context.group.name)
+        let allowHardLinks = !store.reflinks && !node.owns(group: context.groupName)
         if allowHardLinks { context.archiving.noteSharedInodes() }
         let started = node.now()
         let applyOwnership = node.identity.appliesOwnership
@@ -352,7 +352,7 @@ extension ArchiveService {
         let archives = (try? node.database.archives(share: context.key)) ?? []
         let complete = archives.filter { $0.state == .complete }
         var nextRuns: [String: Date] = [:]
-        for schedule in context.group.archives where schedule.share == context.share.name {
+        for schedule in context.group.archives where schedule.share == context.shareName {
             let last = complete.last { $0.series == schedule.name }?.takenAt.timeIntervalSince1970
             let next =
                 schedule.schedule.isDue(lastRun: last, now: now, calendar: calendar)
@@ -360,7 +360,7 @@ extension ArchiveService {
             nextRuns[schedule.name] = Date(timeIntervalSince1970: next)
         }
         let totals = (try? node.database.historyTotals(share: context.key)) ?? (versions: 0, bytes: 0)
-        node.status.update(group: context.group.name, share: context.share.name) { status in
+        node.status.update(group: context.groupName, share: context.shareName) { status in
             var archive = status.archive ?? ShareArchiveStatus()
             archive.archives = complete.count
             archive.lastArchiveID = complete.last?.id

@@ -57,7 +57,7 @@ extension ArchiveService {
         return try node.database.history(share: context.key, path: path, below: false).compactMap { record in
             guard record.stored != nil else { return nil }
             return HistoryVersion(
-                id: record.id, group: context.group.name, share: context.share.name, path: record.path,
+                id: record.id, group: context.groupName, share: context.shareName, path: record.path,
                 since: record.since.map { Date(timeIntervalSince1970: $0) },
                 until: Date(timeIntervalSince1970: record.until),
                 reason: record.reason, size: record.size, modified: Date(timeIntervalSince1970: record.mtime),
@@ -88,7 +88,7 @@ extension ArchiveService {
             )
         }
         if inPlace && to != nil { throw ArchiveError(.badRequest, "give --to or --in-place, not both") }
-        if inPlace && !node.owns(group: context.group.name) {
+        if inPlace && !node.owns(group: context.groupName) {
             throw ArchiveError(
                 .refused,
                 "--in-place refused: this node's replica of \(context.key) follows \(context.group.primary), so the next sync would undo the restore. Restore with --to and copy the files to the primary, or restore in place on the node that serves the group"

@@ -31,6 +31,8 @@ public final class ArchiveService: Service, Sendable {
     let recovered = PathSet()
     /// Shares whose due archives were said to wait for a first sync.
     let waitingAnnounced = PathSet()
+    /// Set by a reload that changed the schedules (`schedulesChanged`): the loop looks at them at once.
+    let lookAgain = NIOLockedValueBox(false)
     /// Each share's opened archive directory (by share key), once `openStore` has run.
     private let stores = NIOLockedValueBox<[String: ArchiveStore]>([:])
 
@@ -82,8 +84,17 @@ public final class ArchiveService: Service, Sendable {
                 if await !runDueWork(context) { waiting = true }
             }
             // A share whose replica has not synced since the start is looked at every second: its first archive
-            // follows its first sync closely.
-            try? await Task.sleep(nanoseconds: UInt64((waiting ? min(1, tick) : tick) * 1_000_000_000))
+            // follows its first sync closely. A reload that changed the schedules looks again at once.
+            await pause(seconds: waiting ? min(1, tick) : tick)
+            lookAgain.withLockedValue { $0 = false }
+        }
+    }
+
+    /// Waits `seconds` of real time, or until a reload asks for another look (`lookAgain`), or cancellation.
+    private func pause(seconds: Double) async {
+        let until = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !Task.isCancelled, ContinuousClock.now < until, !lookAgain.withLockedValue({ $0 }) {
+            try? await Task.sleep(for: min(.milliseconds(250), until - ContinuousClock.now))
         }
     }
 
@@ -100,9 +111,9 @@ public final class ArchiveService: Service, Sendable {
     }
 
     func freshness(_ context: ShareContext) -> ReplicaFreshness {
-        if node.owns(group: context.group.name) { return .live }
-        guard let group = node.status.snapshot(now: node.now()).first(where: { $0.name == context.group.name }),
-            let share = group.shares.first(where: { $0.name == context.share.name }),
+        if node.owns(group: context.groupName) { return .live }
+        guard let group = node.status.snapshot(now: node.now()).first(where: { $0.name == context.groupName }),
+            let share = group.shares.first(where: { $0.name == context.shareName }),
             let lastSync = share.lastSyncAt, lastSync >= node.identity.startedAt
         else { return .notSyncedSinceStart }
         if group.peerConnected && share.state == .inSync { return .inStep }
@@ -110,7 +121,7 @@ public final class ArchiveService: Service, Sendable {
     }
 
     func needsStore(_ context: ShareContext) -> Bool {
-        context.share.history != nil || context.group.archives.contains { $0.share == context.share.name }
+        context.share.history != nil || context.group.archives.contains { $0.share == context.shareName }
             || FileManager.default.fileExists(atPath: context.share.archiveDirectory)
     }
 
@@ -144,7 +155,7 @@ public final class ArchiveService: Service, Sendable {
         }
         let hasArchives =
             try !node.database.archives(share: key).filter { $0.state == .complete }.isEmpty
-            || context.group.archives.contains { $0.share == context.share.name }
+            || context.group.archives.contains { $0.share == context.shareName }
         stores.withLockedValue { $0[key] = store }
         context.archiving.attach(history: keeper, sharesInodes: hasArchives && !store.reflinks)
         node.logger.info(
@@ -161,7 +172,7 @@ public final class ArchiveService: Service, Sendable {
         let calendar = Self.calendar(at: now)
         let archives = (try? node.database.archives(share: context.key)) ?? []
         var waiting = false
-        for schedule in context.group.archives where schedule.share == context.share.name {
+        for schedule in context.group.archives where schedule.share == context.shareName {
             let series = archives.filter { $0.series == schedule.name }
             let lastComplete = series.last { $0.state == .complete }?.takenAt.timeIntervalSince1970
             // A failed run is retried, but not more than every five minutes.
@@ -186,7 +197,7 @@ public final class ArchiveService: Service, Sendable {
                 continue
             }
         }
-        for schedule in context.group.archives where schedule.share == context.share.name {
+        for schedule in context.group.archives where schedule.share == context.shareName {
             await prune(context, schedule: schedule, now: now, calendar: calendar)
         }
         await expireHistory(context, now: now)
@@ -197,7 +208,7 @@ public final class ArchiveService: Service, Sendable {
     func report(_ context: ShareContext, failure: String) {
         node.logger.error("archives of \(context.key): \(failure)")
         node.event(.error, .archiveFailed, failure, share: context.key)
-        node.status.update(group: context.group.name, share: context.share.name) { status in
+        node.status.update(group: context.groupName, share: context.shareName) { status in
             var archive = status.archive ?? ShareArchiveStatus()
             archive.lastError = failure
             status.archive = archive
@@ -205,7 +216,7 @@ public final class ArchiveService: Service, Sendable {
         if failing.insert(context.key) {
             notify(
                 NotificationEvent(
-                    kind: .archiveFailed, severity: .warning, node: node.name, group: context.group.name,
+                    kind: .archiveFailed, severity: .warning, node: node.name, group: context.groupName,
                     topic: context.key,
                     summary: "archive of \(context.key) failed on \(node.name)", detail: failure, time: clock()))
         }
@@ -215,7 +226,7 @@ public final class ArchiveService: Service, Sendable {
         if failing.remove(context.key) {
             notify(
                 NotificationEvent(
-                    kind: .archiveRecovered, severity: .info, node: node.name, group: context.group.name,
+                    kind: .archiveRecovered, severity: .info, node: node.name, group: context.groupName,
                     topic: context.key,
                     summary: "archives of \(context.key) work again on \(node.name)",
                     detail: "archive \(info.id) completed",
@@ -229,7 +240,7 @@ public final class ArchiveService: Service, Sendable {
         guard let group, !group.isEmpty else {
             throw ArchiveError(.unknownShare, "name a share as GROUP/SHARE; this node keeps " + Self.names(candidates))
         }
-        let matching = candidates.filter { $0.group.name == group }
+        let matching = candidates.filter { $0.groupName == group }
         guard !matching.isEmpty else {
             if let configured = node.configuration.groups[group] {
                 throw ArchiveError(
@@ -239,7 +250,7 @@ public final class ArchiveService: Service, Sendable {
             throw ArchiveError(.unknownShare, "no group '\(group)' in \(node.configuration.sourcePath)")
         }
         if let share, !share.isEmpty {
-            guard let context = matching.first(where: { $0.share.name == share }) else {
+            guard let context = matching.first(where: { $0.shareName == share }) else {
                 throw ArchiveError(
                     .unknownShare, "group '\(group)' has no share '\(share)'; its shares: " + Self.names(matching))
             }

@@ -39,7 +39,7 @@ extension ControlCommands {
             var group = group
             var shares = hop.shares
             for index in shares.indices {
-                guard let context = contexts.first(where: { $0.share.name == shares[index].name }),
+                guard let context = contexts.first(where: { $0.shareName == shares[index].name }),
                     let relay = context.relay
                 else { continue }
                 let waiting = relay.waiting()

@@ -109,10 +109,10 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
             case .archiveNow(let group, let share, let series):
                 let context = try service.context(group: group, share: share)
                 let series = series ?? "manual"
-                let schedule = context.group.archives.first { $0.share == context.share.name && $0.name == series }
+                let schedule = context.group.archives.first { $0.share == context.shareName && $0.name == series }
                 guard series == "manual" || schedule != nil else {
                     let names =
-                        ["manual"] + context.group.archives.filter { $0.share == context.share.name }.map(\.name)
+                        ["manual"] + context.group.archives.filter { $0.share == context.shareName }.map(\.name)
                     throw ArchiveError(
                         .unknownSchedule,
                         "\(context.key) has no archive schedule '\(series)'; use one of \(names.joined(separator: ", "))"

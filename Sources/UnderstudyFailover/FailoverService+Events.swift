@@ -255,7 +255,9 @@ extension FailoverService {
 
     /// Runs one check every interval (never two at once), feeding its verdicts in.
     /// - Parameter witness: the check is the group's witness (a target it must reach), not one of its service checks.
-    func runCheck(_ check: CheckConfiguration, group: String?, witness: Bool = false) async {
+    /// - Parameter round: for a group's check, the round of checks it belongs to: it ends once a reload started
+    ///   another (`applyChecks`).
+    func runCheck(_ check: CheckConfiguration, group: String?, witness: Bool = false, round: Int? = nil) async {
         let probe = CheckProbe(check: check, group: eventLoopGroup)
         let label =
             group.map {
@@ -266,7 +268,12 @@ extension FailoverService {
             let started = runtime.now()
             let result = await probe.run()
             let now = runtime.now()
+            var current = true
             let transition = state.withLockedValue { state -> CheckHealth.Transition? in
+                if let group, let round, state.checkRounds[group] != round {
+                    current = false
+                    return nil
+                }
                 if let group, witness {
                     return state.observer.witnessChecks[group]?.record(
                         passed: result.passed, message: result.message, at: now)
@@ -294,6 +301,7 @@ extension FailoverService {
             case nil:
                 break
             }
+            guard current else { return }
             let wait = max(0.005, check.interval.seconds - (runtime.now() - started))
             try? await Task.sleep(nanoseconds: UInt64(wait * 1e9))
         }

@@ -23,7 +23,7 @@ extension FailoverService {
             }
             var checks: [CheckStatus] = []
             for group in groups {
-                for check in group.takeover.checks {
+                for check in state.checks[group.name] ?? [] {
                     guard let health = state.observer.checks[group.name]?[check.name] else { continue }
                     checks.append(Self.status(check, health, group: group.name, now: now))
                 }

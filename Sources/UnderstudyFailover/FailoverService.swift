@@ -46,6 +46,10 @@ package final class FailoverService: Service, Sendable {
         var readyReplicas: Set<String> = []
         /// Hand-overs under way, by group: their reports so far and who waits for them.
         var handOvers: [String: PendingHandOver] = [:]
+        /// Each group's checks as the node runs them (a reload may change them: `applyChecks`), and the round of their
+        /// tasks: a task of an older round ends.
+        var checks: [String: [CheckConfiguration]] = [:]
+        var checkRounds: [String: Int] = [:]
         /// On the off-site node, the decision for each group it keeps a copy of (see `RecoverySiteMachine`).
         var recoveryMachines: [String: RecoverySiteMachine] = [:]
         var running = true
@@ -132,6 +136,8 @@ package final class FailoverService: Service, Sendable {
             initial.observer.checks[group.name] = Dictionary(
                 uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) }
             )
+            initial.checks[group.name] = group.takeover.checks
+            initial.checkRounds[group.name] = 0
             if case .target(let check)? = group.takeover.witness {
                 initial.observer.witnessChecks[group.name] = CheckHealth(rise: check.rise, fall: check.fall)
             }
@@ -377,8 +383,12 @@ package final class FailoverService: Service, Sendable {
                 if group.takeover.failback == .auto && group.standby == runtime.name {
                     tasks.addTask { await self.autoFailback(group) }
                 }
-                for check in group.takeover.checks {
-                    tasks.addTask { await self.runCheck(check, group: group.name) }
+                // The checks of the current round (a reload before the start may have changed them already).
+                let (checks, round) = state.withLockedValue {
+                    ($0.checks[group.name] ?? [], $0.checkRounds[group.name])
+                }
+                for check in checks {
+                    tasks.addTask { await self.runCheck(check, group: group.name, round: round) }
                 }
                 if case .target(let check)? = group.takeover.witness {
                     tasks.addTask { await self.runCheck(check, group: group.name, witness: true) }

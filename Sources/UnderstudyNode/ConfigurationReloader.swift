@@ -58,12 +58,10 @@ public final class ConfigurationReloader: Sendable {
             }
             let changes = ConfigurationChanges.between(running, loaded)
             var report = ReloadReport(configuration: loaded.sourcePath, atRestart: changes.atRestart)
-            if changes.notifications || !changes.bandwidth.isEmpty {
+            if changes.notifications || !changes.groups.isEmpty {
                 apply(changes, loaded)
                 running = ConfigurationChanges.applied(changes, from: loaded, to: running)
-                report.applied =
-                    (changes.notifications ? ["[notify]"] : [])
-                    + changes.bandwidth.map { "the bandwidth of group \($0)" }
+                report.applied = changes.appliedNames
             }
             if report.unchanged { logger.notice("\(origin): \(loaded.sourcePath) is valid and unchanged") }
             if let line = report.appliedLine { logger.notice("\(origin): \(line)") }

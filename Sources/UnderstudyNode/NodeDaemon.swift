@@ -113,18 +113,25 @@ public struct NodeDaemon: Service {
             configuration.nodes[peer].map { !(configuration.nodes[node]?.commonLinks(with: $0).isEmpty ?? true) }
                 ?? false
         }
-        archives =
+        let archives =
             configuration.groups(whereNode: node).contains { $0.standby == node }
             ? ArchiveService(node: runtime, notify: notifier) : nil
-        failover = try FailoverService(
+        self.archives = archives
+        let failover = try FailoverService(
             runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
             guardianExecutable: guardianExecutable, lockDescriptor: lock.descriptor,
             maintenance: { [accounts] in accounts.current.maintenance(of: $0) })
-        reloader = load.map { [runtime, notifications] load in
+        self.failover = failover
+        let runtime = runtime
+        reloader = load.map { [runtime, notifications, failover, archives] load in
             ConfigurationReloader(
                 running: configuration, node: node, logger: logger, load: load,
-                apply: { Self.apply($0, from: $1, runtime: runtime, notifications: notifications) })
+                apply: {
+                    Self.apply(
+                        $0, from: $1, runtime: runtime, notifications: notifications, failover: failover,
+                        archives: archives)
+                })
         }
     }
 
@@ -140,18 +147,28 @@ public struct NodeDaemon: Service {
     }
 
     /// Applies what a reload changed that the running node takes in place (`ConfigurationChanges`): the notification
-    /// channels and the groups' bandwidth limits. Each is logged.
+    /// channels, and each group's parts (`GroupChange`): bandwidth limits, checks, archive schedules, patterns and
+    /// intervals. Each is logged.
     static func apply(
         _ changes: ConfigurationChanges, from loaded: ClusterConfiguration, runtime: NodeRuntime,
-        notifications: NotificationRouter
+        notifications: NotificationRouter, failover: FailoverService, archives: ArchiveService?
     ) {
         if changes.notifications { applyNotifications(loaded.notify, runtime: runtime, notifications: notifications) }
-        for name in changes.bandwidth {
-            guard let group = loaded.groups[name] else { continue }
-            runtime.applyBandwidth(group: name, bandwidth: group.bandwidth, offsite: group.offsiteBandwidth)
-            runtime.logger.notice(
-                "group \(name) sends at \(Self.rate(group.bandwidth)) from now on\(group.bandwidth.schedule.isEmpty ? "" : ", with \(group.bandwidth.schedule.count) scheduled windows")"
-            )
+        for change in changes.groups {
+            guard let group = loaded.groups[change.group] else { continue }
+            // Every part reads the group's settings from its shares' contexts: set once, seen by each.
+            runtime.applySettings(of: group, patternsOf: change.shares)
+            if change.parts.contains(.bandwidth) {
+                runtime.applyBandwidth(group: group.name, bandwidth: group.bandwidth, offsite: group.offsiteBandwidth)
+                runtime.logger.notice(
+                    "group \(group.name) sends at \(Self.rate(group.bandwidth)) from now on\(group.bandwidth.schedule.isEmpty ? "" : ", with \(group.bandwidth.schedule.count) scheduled windows")"
+                )
+            }
+            if change.parts.contains(.checks) { failover.applyChecks(of: group) }
+            if change.parts.contains(.archives) { archives?.schedulesChanged(group: group.name) }
+            for name in change.names where !name.hasPrefix("the bandwidth") {
+                runtime.logger.notice("\(name): the running node takes the new configuration from now on")
+            }
         }
     }
 

@@ -149,7 +149,7 @@ package struct PrimaryService: Service, Sendable {
                                     defer { feed.unsubscribe(id) }
                                     for await _ in changes {
                                         try await writer.sendNotice(
-                                            .changesPending(group: context.group.name, share: context.share.name))
+                                            .changesPending(group: context.groupName, share: context.shareName))
                                     }
                                 }
                             }
@@ -351,7 +351,7 @@ package struct PrimaryService: Service, Sendable {
     /// while this node holds the group for its other node; nil when neither (yet).
     func servedFeed(_ context: ShareContext, peer: String) -> (any ChangeFeed)? {
         if Self.feedsOffsite(context, peer) { return context.relay }
-        guard node.owns(group: context.group.name) else { return nil }
+        guard node.owns(group: context.groupName) else { return nil }
         return context.capture
     }
 
@@ -400,7 +400,7 @@ package struct PrimaryService: Service, Sendable {
         }
         if !connected && open > 0 { return }
         for context in node.shares.all where Self.feedsOffsite(context, peer) {
-            context.hopStatus?.update(group: context.group.name) { status in
+            context.hopStatus?.update(group: context.groupName) { status in
                 status.peerConnected = connected
                 if !connected {
                     for index in status.shares.indices where status.shares[index].state != .error {

@@ -60,12 +60,12 @@ extension StandbyGroupService {
             "the replica of \(context.key) on \(node.name) is out of space: the mirror of group \(group.name) stops until there is room"
         let detail =
             "Writing \(RelativePath.shown(path)) into \(context.localPath) failed: no space left on its file system (\(free ?? "its size unknown")). The sync still had \(ByteCount.format(needed)) to receive. The mirror of this group tries again once \(ByteCount.format(wanted)) are free, when asked (understudy sync), or after \(Int(ReplicaRoom.retryAfter / 60)) minutes; other groups go on mirroring. Make room on that file system, or move the replica."
-        node.status.update(group: group.name, share: context.share.name) { status in
+        node.status.update(group: group.name, share: context.shareName) { status in
             status.state = .error
             status.lastError =
                 "out of space (\(free ?? "size unknown")); the mirror stops until \(ByteCount.format(wanted)) are free"
         }
-        node.saveStatus(group: group.name, share: context.share.name)
+        node.saveStatus(group: group.name, share: context.shareName)
         guard alert else { return }
         node.logger.error("\(summary). \(detail)")
         node.event(.error, .replicaFull, "\(summary). \(detail)", share: context.key)

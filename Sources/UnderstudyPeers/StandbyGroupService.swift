@@ -216,6 +216,13 @@ struct StandbyGroupService: Service, Sendable {
         await requests.noteChanges(share: share, at: now)
     }
 
+    /// `resync_interval` and `verify_interval` (seconds) as the node runs them now: a reload may have changed them
+    /// (`ShareSettings`), and the next comparison is counted from the last one with the new values.
+    private func currentIntervals() -> (resync: Double, verify: Double) {
+        let settings = node.shares.of(group: group.name).first?.group ?? group
+        return (settings.resyncInterval.seconds, settings.verifyInterval.seconds)
+    }
+
     /// One connection's life: bring every share up to date (only what changed since the acknowledged point,
     /// where the primary can tell), then follow the primary's notices, compare whole trees every
     /// `resync_interval`, and answer `understudy sync` with a full comparison.
@@ -226,12 +233,17 @@ struct StandbyGroupService: Service, Sendable {
             session.resumePoints[share.name] = try? node.database.loadResumePoint(share: "\(group.name)/\(share.name)")
         }
         var needLive = Set(group.shares.map(\.name))
-        var nextFull = node.now() + group.resyncInterval.seconds
-        var nextVerify = node.now() + group.verifyInterval.seconds
+        // When the last full comparison and verification were (or the connection started): a reload that changes the
+        // intervals counts from them (`currentIntervals`).
+        var (lastFull, lastVerify) = (node.now(), node.now())
+        var (nextFull, nextVerify) = (lastFull, lastVerify)
         var retryDelay = 1.0
         var idleBefore = false
         var caughtUp = false
         while !Task.isCancelled {
+            let intervals = currentIntervals()
+            nextFull = lastFull + (session.captureComplete ? intervals.resync : min(intervals.resync, 60))
+            nextVerify = lastVerify + intervals.verify
             let outOfRoom = sharesOutOfRoom()
             if !outOfRoom.isEmpty {
                 try await waitForRoom(outOfRoom)
@@ -272,12 +284,13 @@ struct StandbyGroupService: Service, Sendable {
                 if feeder == nil { node.rejoined(group: group.name) }
             }
             idleBefore = true
-            if verify { nextVerify = node.now() + group.verifyInterval.seconds }
+            if verify { lastVerify = node.now() }
             if full {
                 // While the primary cannot see every change (watch limit), whole trees are compared every minute.
+                lastFull = node.now()
                 let interval =
-                    session.captureComplete ? group.resyncInterval.seconds : min(group.resyncInterval.seconds, 60)
-                nextFull = node.now() + interval
+                    session.captureComplete ? currentIntervals().resync : min(currentIntervals().resync, 60)
+                nextFull = lastFull + interval
             }
             // Files that could not be applied (changed while read, disk full...) are retried by a live sync soon,
             // backing off so a lasting problem does not turn into a busy loop.
@@ -418,7 +431,7 @@ struct StandbyGroupService: Service, Sendable {
                     node.logger.error("\(text)")
                     node.event(.error, .replicaNotAdopted, text, share: context.key)
                 }
-                node.status.update(group: group.name, share: context.share.name) { status in
+                node.status.update(group: group.name, share: context.shareName) { status in
                     status.state = .error
                     status.lastError = text
                 }
@@ -428,7 +441,7 @@ struct StandbyGroupService: Service, Sendable {
             return nil
         } catch {
             let text = "cannot prepare replica \(context.localPath) of \(context.key): \(error)"
-            recordFailure(context.share.name, text)
+            recordFailure(context.shareName, text)
             return text
         }
     }

@@ -62,7 +62,7 @@ package struct RejoinSession {
     private func reconcile(
         _ context: ShareContext, epoch: UInt64, inbox: PeerInbox, writer: FrameWriter
     ) async throws -> RejoinMachine.Outcome {
-        var machine = try RejoinMachine(group: group.name, share: context.share.name, epoch: epoch, node: node.name)
+        var machine = try RejoinMachine(group: group.name, share: context.shareName, epoch: epoch, node: node.name)
         let runner = RejoinStepRunner(
             files: RejoinShareFiles(node: node, context: context), host: RejoinLog(node: node, context: context))
         var queue = machine.start()[...]

@@ -69,7 +69,7 @@ final class RejoinShareFiles: RejoinFiles {
         try await emit(
             .send(
                 .conflictBegin(
-                    group: context.group.name, share: context.share.name, reason: reason,
+                    group: context.groupName, share: context.shareName, reason: reason,
                     header: FileHeader(path: path, size: Int64(info.st_size), attributes: attributes, basis: .none))))
         let compressor = try ZstdCompressor(level: 3)
         var hasher = SHA256()
@@ -127,7 +127,7 @@ struct RejoinLog: RejoinHost {
 
     func pushed(path: String) {
         node.logger.notice(
-            "rejoin of \(context.key): \(path) is kept in \(node.ownership(group: context.group.name)?.owner ?? context.group.peer(of: node.name))'s tree"
+            "rejoin of \(context.key): \(path) is kept in \(node.ownership(group: context.groupName)?.owner ?? context.group.peer(of: node.name))'s tree"
         )
     }
 }

@@ -26,7 +26,7 @@ package final class CaptureService: Service, Sendable {
 
     /// Captures the shares of the groups the node holds now (watching a tree takes seconds; shares in parallel).
     package func start() async {
-        let held = contexts.filter { holds($0.group.name) }
+        let held = contexts.filter { holds($0.groupName) }
         await withTaskGroup(of: Void.self) { starting in
             for context in held { starting.addTask { _ = try? await onThread { context.startCapture() } } }
         }
@@ -46,7 +46,7 @@ package final class CaptureService: Service, Sendable {
 
     /// The node holds `group` now: its shares' changes are captured.
     package func serve(group: String) async {
-        for context in contexts where context.group.name == group {
+        for context in contexts where context.groupName == group {
             _ = try? await onThread { [ended] in
                 ended.withLockedValue { ended in if !ended { context.startCapture() } }
             }
@@ -55,7 +55,7 @@ package final class CaptureService: Service, Sendable {
 
     /// The node no longer holds `group`: its capture stops.
     package func release(group: String) async {
-        for context in contexts where context.group.name == group {
+        for context in contexts where context.groupName == group {
             _ = try? await onThread { [ended] in ended.withLockedValue { _ in context.stopCapture() } }
         }
     }

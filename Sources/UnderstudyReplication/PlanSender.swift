@@ -68,7 +68,7 @@ final class PlanSendReport: PlanSendHost {
     private func reportProgress() {
         guard unreportedBytes > 0 || unreportedFiles > 0 else { return }
         let (bytes, files) = (unreportedBytes, unreportedFiles)
-        context.status.updateProgress(group: context.group.name, share: context.share.name) {
+        context.status.updateProgress(group: context.groupName, share: context.shareName) {
             $0.bytesDone += bytes
             $0.filesDone += files
         }

@@ -142,7 +142,7 @@ package struct PrimaryShareSync {
                                 "\(kind) \(context.key): \(summary.files) files to send (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates"
                             )
                             context.status.setProgress(
-                                group: context.group.name, share: context.share.name,
+                                group: context.groupName, share: context.shareName,
                                 TransferProgress(
                                     filesTotal: Int64(summary.files), bytesTotal: summary.bytes, startedAt: started))
                             let sender = PlanSender(context: context, fileSender: fileSender, writer: writer)
@@ -188,9 +188,9 @@ package struct PrimaryShareSync {
         // A slice that another follows is part of one comparison: the share's figures are the whole comparison's.
         if slicing?.follows ?? false {
             context.status.recordTransfer(
-                group: context.group.name, share: context.share.name, bytes: writer.bytesWritten - bytesBefore,
+                group: context.groupName, share: context.shareName, bytes: writer.bytesWritten - bytesBefore,
                 at: context.now())
-            context.status.update(group: context.group.name, share: context.share.name) {
+            context.status.update(group: context.groupName, share: context.shareName) {
                 $0.bytesSent += writer.bytesWritten - bytesBefore
             }
             return Outcome(replicaManifest: nil, failedPaths: failedPaths)
@@ -202,9 +202,9 @@ package struct PrimaryShareSync {
         let summary = slicing?.summary ?? outcome.summary
         let seconds = context.now() - (slicing?.started ?? started)
         let bytesSent = writer.bytesWritten - bytesBefore
-        context.status.setProgress(group: context.group.name, share: context.share.name, nil)
+        context.status.setProgress(group: context.groupName, share: context.shareName, nil)
         let syncedAt = context.clock.wallTime()
-        context.status.update(group: context.group.name, share: context.share.name) { status in
+        context.status.update(group: context.groupName, share: context.shareName) { status in
             status.state = report.failures == 0 ? .inSync : .behind
             status.lastSyncAt = syncedAt
             status.lastSyncSeconds = seconds
@@ -219,7 +219,7 @@ package struct PrimaryShareSync {
             if scope.paths == nil { status.fullSyncs += 1 } else { status.liveSyncs += 1 }
         }
         context.status.recordTransfer(
-            group: context.group.name, share: context.share.name, bytes: bytesSent, at: context.now())
+            group: context.groupName, share: context.shareName, bytes: bytesSent, at: context.now())
         if let slicing, slicing.slices > 1 {
             context.logger.info(
                 "full comparison \(context.key) in \(slicing.slices) slices of at most \(slicing.limit) entries: \(summary.files) files sent (\(ByteCount.format(summary.bytes)), \(summary.deltas) as deltas), \(summary.directories) directories, \(summary.renames) renames, \(summary.deletions) deletions, \(summary.attributeUpdates) attribute updates; done in \(String(format: "%.3f", seconds))s: \(report.filesApplied) files applied"

@@ -23,8 +23,8 @@ final class ReplicaStepsReport: StandbyStepsHost {
     }
 
     func announced(_ plan: SyncPlanSummary) {
-        let group = context.group.name
-        let share = context.share.name
+        let group = context.groupName
+        let share = context.shareName
         context.status.setProgress(
             group: group, share: share,
             TransferProgress(filesTotal: Int64(plan.files), bytesTotal: plan.bytes, startedAt: started))
@@ -40,14 +40,14 @@ final class ReplicaStepsReport: StandbyStepsHost {
 
     func received(bytes: Int64) {
         currentFileBytes += bytes
-        context.status.updateProgress(group: context.group.name, share: context.share.name) { $0.bytesDone += bytes }
+        context.status.updateProgress(group: context.groupName, share: context.shareName) { $0.bytesDone += bytes }
         progressLog.maybeLog(context, "receiving")
     }
 
     func committed(path: String) {
         committedBytes += currentFileBytes
         currentFileBytes = 0
-        context.status.updateProgress(group: context.group.name, share: context.share.name) { $0.filesDone += 1 }
+        context.status.updateProgress(group: context.groupName, share: context.shareName) { $0.filesDone += 1 }
         progressLog.maybeLog(context, "receiving")
     }
 
@@ -76,12 +76,12 @@ final class ReplicaStepsReport: StandbyStepsHost {
     /// The replica's file system is full: the rest of this sync writes no file contents (`DiskReplica`), and the
     /// group's mirror waits for room (`StandbyGroupService`). Logged loudly once per shortage.
     private func ranOutOfSpace(path: String, error: FileSystemError) {
-        let progress = context.status.progress(group: context.group.name, share: context.share.name)
+        let progress = context.status.progress(group: context.groupName, share: context.shareName)
         let needed = progress.map { max(0, $0.bytesTotal - committedBytes) } ?? 0
         let first = context.room.withLockedValue { $0.ranOut(path: path, neededBytes: needed, at: context.now()) }
         context.logger.log(
             level: first ? .error : .debug,
-            "replica \(context.localPath) of \(context.key) is out of space: \(error); the mirror of group \(context.group.name) stops until there is room (other groups go on)"
+            "replica \(context.localPath) of \(context.key) is out of space: \(error); the mirror of group \(context.groupName) stops until there is room (other groups go on)"
         )
     }
 

@@ -173,6 +173,6 @@ package final class ShareCapture: Sendable {
                 changesPending: Int64(state.journal.count), oldestPendingAt: state.journal.oldestCapturedAt,
                 watchedDirectories: current?.0, captureProblem: state.problem, captureBackend: current?.2)
         }
-        context.status.setLive(group: context.group.name, share: context.share.name, figures)
+        context.status.setLive(group: context.groupName, share: context.shareName, figures)
     }
 }

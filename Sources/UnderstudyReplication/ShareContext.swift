@@ -8,8 +8,17 @@ import UnderstudyTransport
 
 /// What a sync session of one share needs from the daemon around it.
 public struct ShareContext: Sendable {
-    public var group: GroupConfiguration
-    public var share: ShareConfiguration
+    /// The group's configuration as the node runs it now (a reload may change it in place: `ShareSettings`).
+    public var group: GroupConfiguration { settings.group }
+    /// The share's configuration as the node runs it now.
+    public var share: ShareConfiguration { settings.share }
+    /// Where `group` and `share` are kept, shared by every copy of this context.
+    package let settings: ShareSettings
+    /// "GROUP/SHARE".
+    public let key: String
+    /// The group's and the share's names (read without a lock, as often as each file).
+    public let groupName: String
+    public let shareName: String
     /// This node's tree of the share: the source on the configured primary, the replica on the standby. It serves
     /// while this node holds the group and follows the holder otherwise.
     public var localPath: String
@@ -86,8 +95,10 @@ public struct ShareContext: Sendable {
         status: StatusRegistry,
         database: StateDatabase, logger: Logger, clock: any EngineClock
     ) {
-        self.group = group
-        self.share = share
+        settings = ShareSettings(group: group, share: share)
+        key = "\(group.name)/\(share.name)"
+        groupName = group.name
+        shareName = share.name
         self.localPath = localPath ?? share.replica
         self.index = index
         self.status = status
@@ -98,8 +109,6 @@ public struct ShareContext: Sendable {
 
     /// Seconds on the clock's monotonic reading.
     public func now() -> Double { clock.monotonicSeconds() }
-
-    public var key: String { "\(group.name)/\(share.name)" }
 
     /// Starts capturing changes (a node that begins serving the share); the first sync of a new capture compares
     /// the whole tree, so nothing from before is missed.
@@ -139,7 +148,7 @@ struct ProgressLogger {
     mutating func maybeLog(_ context: ShareContext, _ prefix: String) {
         let now = context.now()
         guard now - lastLog >= interval,
-            let progress = context.status.progress(group: context.group.name, share: context.share.name)
+            let progress = context.status.progress(group: context.groupName, share: context.shareName)
         else { return }
         lastLog = now
         context.logger.info("\(prefix) \(context.key): \(progress.line(now: now))")

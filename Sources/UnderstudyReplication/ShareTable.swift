@@ -23,7 +23,7 @@ public struct ShareTable: Sendable {
 
     /// The shares of `group`, in the order of their keys.
     package func of(group: String) -> [ShareContext] {
-        all.filter { $0.group.name == group }
+        all.filter { $0.groupName == group }
     }
 }
 

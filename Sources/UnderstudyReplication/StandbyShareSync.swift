@@ -49,7 +49,7 @@ package struct StandbyShareSync {
         let started = context.now()
         let receivedBefore = bytesReceived()
         var machine = try StandbySyncMachine(
-            group: context.group.name, share: context.share.name, previous: previous, resume: resume, verify: verify)
+            group: context.groupName, share: context.shareName, previous: previous, resume: resume, verify: verify)
         var steps = StandbyStepRunner(
             files: DiskReplica(context: context, applyOwnership: applyOwnership, dictionaries: dictionaries),
             host: ReplicaStepsReport(context: context, started: started))

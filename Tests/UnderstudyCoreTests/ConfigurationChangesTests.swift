@@ -60,12 +60,52 @@ struct ConfigurationChangesTests {
         let limited = Self.base.replacingOccurrences(
             of: "standby = \"beta\"\n", with: "standby = \"beta\"\nbandwidth = \"5MB/s\"\n")
         let changes = ConfigurationChanges.between(running, try load(limited))
-        #expect(changes.bandwidth == ["web"] && changes.atRestart.isEmpty)
+        #expect(changes.groups == [GroupChange(group: "web", parts: [.bandwidth])] && changes.atRestart.isEmpty)
+        #expect(changes.appliedNames == ["the bandwidth of group web"])
         let applied = ConfigurationChanges.applied(changes, from: try load(limited), to: running)
         #expect(applied.groups["web"]?.bandwidth.bytesPerSecond == 5_000_000)
         #expect(ConfigurationChanges.between(applied, try load(limited)).isEmpty)
         let more = limited.replacingOccurrences(of: "/srv/replica", with: "/srv/other")
         let both = ConfigurationChanges.between(running, try load(more))
-        #expect(both.bandwidth.isEmpty && both.atRestart == ["group web changed"])
+        #expect(both.groups.isEmpty && both.atRestart == ["group web changed"])
+    }
+
+    @Test func checksSchedulesPatternsAndIntervals_areTakenInPlace_eachNamed() throws {
+        let linked = Self.base.replacingOccurrences(
+            of: "address = \"10.0.0.2:7700\"\n",
+            with: "address = \"10.0.0.2:7700\"\nlinks = { lan = \"10.0.0.2\" }\n"
+        ).replacingOccurrences(
+            of: "address = \"10.0.0.1:7700\"\n", with: "address = \"10.0.0.1:7700\"\nlinks = { lan = \"10.0.0.1\" }\n")
+        let running = try load(linked)
+        let text =
+            linked.replacingOccurrences(
+                of: "standby = \"beta\"\n",
+                with: "standby = \"beta\"\nresync_interval = \"5m\"\nbandwidth = \"1MB/s\"\n")
+            + "\nexclude = [\"*.tmp\"]\n"
+            + "\n[[groups.web.archives]]\nname = \"nightly\"\nshare = \"site\"\nevery = \"daily\"\nat = \"02:00\"\nkeep = 7\n"
+            + "\n[[groups.web.checks]]\nname = \"http\"\ntype = \"http\"\nurl = \"http://10.0.0.1/\"\n"
+        let loaded = try load(text)
+        let changes = ConfigurationChanges.between(running, loaded)
+        #expect(changes.atRestart.isEmpty, "\(changes.atRestart)")
+        #expect(
+            changes.groups == [
+                GroupChange(
+                    group: "web", parts: [.bandwidth, .checks, .archives, .patterns, .intervals], shares: ["site"])
+            ])
+        #expect(
+            changes.appliedNames == [
+                "the bandwidth of group web", "the checks of group web", "the archive schedules of group web",
+                "the patterns of share web/site", "the resync and verify intervals of group web",
+            ])
+        // Once applied, the running configuration is the loaded one.
+        #expect(ConfigurationChanges.applied(changes, from: loaded, to: running) == loaded)
+        // With anything else changed too, the whole group waits for the restart (nothing of it is applied).
+        let moved = try load(text.replacingOccurrences(of: "/srv/replica", with: "/srv/other"))
+        let mixed = ConfigurationChanges.between(running, moved)
+        #expect(mixed.groups.isEmpty && mixed.atRestart == ["group web changed"])
+        // A share added is not a pattern change.
+        let added = try load(
+            linked + "\n[[groups.web.shares]]\nname = \"logs\"\nsource = \"/srv/logs\"\nreplica = \"/srv/logs-r\"\n")
+        #expect(ConfigurationChanges.between(running, added).atRestart == ["group web changed"])
     }
 }

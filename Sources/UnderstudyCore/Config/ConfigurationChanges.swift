@@ -3,14 +3,17 @@
 public struct ConfigurationChanges: Sendable, Equatable {
     /// `[notify]`'s channels and repeat window differ: the daemon swaps its notification channels.
     public var notifications = false
-    /// The groups whose only change is their bandwidth limits (`bandwidth`, `bandwidth_schedule`,
-    /// `offsite_bandwidth`): the daemon sets them in place, the next write takes them.
-    public var bandwidth: [String] = []
+    /// The groups whose every change is one the daemon takes in place (bandwidth limits, checks, archive schedules,
+    /// patterns, intervals: `GroupChange`), in name order.
+    public var groups: [GroupChange] = []
     /// What differs and takes effect at the next restart, as the administrator would name it ("group web
     /// changed", "[heartbeat]").
     public var atRestart: [String] = []
 
-    public var isEmpty: Bool { !notifications && bandwidth.isEmpty && atRestart.isEmpty }
+    public var isEmpty: Bool { !notifications && groups.isEmpty && atRestart.isEmpty }
+
+    /// The changes taken in place, for people: "[notify]", "the bandwidth of group web", ...
+    public var appliedNames: [String] { (notifications ? ["[notify]"] : []) + groups.flatMap(\.names) }
 
     public static func between(_ running: ClusterConfiguration, _ loaded: ClusterConfiguration) -> ConfigurationChanges
     {
@@ -30,13 +33,13 @@ public struct ConfigurationChanges: Sendable, Equatable {
         if running.console != loaded.console { changes.atRestart.append("[console]") }
         changes.atRestart += differences(running.nodes, loaded.nodes, kind: "node")
         for name in Set(running.groups.keys).intersection(loaded.groups.keys).sorted() {
-            guard var probe = running.groups[name], let new = loaded.groups[name], probe != new else { continue }
-            probe.bandwidth = new.bandwidth
-            probe.offsiteBandwidth = new.offsiteBandwidth
-            if probe == new { changes.bandwidth.append(name) }
+            guard let old = running.groups[name], let new = loaded.groups[name], old != new,
+                let change = GroupChange.between(old, new)
+            else { continue }
+            changes.groups.append(change)
         }
         changes.atRestart += differences(running.groups, loaded.groups, kind: "group").filter { line in
-            !changes.bandwidth.contains { line == "group \($0) changed" }
+            !changes.groups.contains { line == "group \($0.group) changed" }
         }
         return changes
     }
@@ -55,8 +58,8 @@ public struct ConfigurationChanges: Sendable, Equatable {
         }
     }
 
-    /// The running configuration once the changes taken in place are: the loaded `[notify]` channels and bandwidth
-    /// limits.
+    /// The running configuration once the changes taken in place are: the loaded `[notify]` channels, and the loaded
+    /// configuration of each group changed in place.
     public static func applied(
         _ changes: ConfigurationChanges, from loaded: ClusterConfiguration, to running: ClusterConfiguration
     )
@@ -68,10 +71,9 @@ public struct ConfigurationChanges: Sendable, Equatable {
             result.notify = loaded.notify
             result.notify.replicationStalledAfter = stalled
         }
-        for name in changes.bandwidth {
-            guard let new = loaded.groups[name] else { continue }
-            result.groups[name]?.bandwidth = new.bandwidth
-            result.groups[name]?.offsiteBandwidth = new.offsiteBandwidth
+        for change in changes.groups {
+            // Every difference of the group is one taken in place: the loaded group is what runs now.
+            result.groups[change.group] = loaded.groups[change.group]
         }
         return result
     }

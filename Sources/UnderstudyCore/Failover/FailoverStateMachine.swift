@@ -102,7 +102,7 @@ public struct FailoverStateMachine: Sendable {
         }
     }
 
-    public let settings: Settings
+    public private(set) var settings: Settings
     public internal(set) var ownership: GroupOwnership
     public private(set) var phase: FailoverPhase
     public private(set) var phaseSince: Double
@@ -144,6 +144,11 @@ public struct FailoverStateMachine: Sendable {
     }
 
     public var isOwner: Bool { ownership.owner == settings.node }
+
+    /// The group's checks were changed by a reload: with none, silence on every link alone means failure.
+    public mutating func checksChanged(present: Bool) {
+        settings.hasChecks = present
+    }
 
     /// A node other than this one and its peer holds the group: the off-site node, after a recovery-site takeover.
     public var heldByThirdNode: Bool {

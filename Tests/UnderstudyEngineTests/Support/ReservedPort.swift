@@ -4,11 +4,12 @@ import Glibc
 
 /// A loopback port that refuses connections for as long as this value is open: a socket bound to it that
 /// never listens. Closing a listener instead would free the port for a test running in parallel to take.
+/// `listening`: the kernel completes connections to it instead (a service a TCP check finds up), up to its backlog.
 struct ReservedPort {
     let port: Int
     private let descriptor: Int32
 
-    init() throws {
+    init(listening: Bool = false) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(call: "socket") }
         var address = sockaddr_in()
@@ -21,7 +22,7 @@ struct ReservedPort {
                 bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
             }
         }
-        guard bound else {
+        guard bound, !listening || listen(descriptor, 256) == 0 else {
             close(descriptor)
             throw Failure(call: "bind")
         }
