@@ -76,7 +76,8 @@ package struct ControlSocket: Service, Sendable {
                 .bind(descriptor) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder()))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        // Dropped unserved by the socket closing, it closes itself (see `AcceptedChannel`).
+                        return try AcceptedChannel.wrap(channel) as NIOAsyncChannel<ByteBuffer, ByteBuffer>
                     }
                 }
         } catch {

@@ -65,7 +65,11 @@ public enum PeerTransport {
         }
         try sync.addHandler(identity)
         try sync.addHandler(ByteToMessageHandler(PeerFrameDecoder()))
-        let wrapped = try NIOAsyncChannel<PeerMessage, ByteBuffer>(wrappingChannelSynchronously: channel)
+        // An accepted connection may be dropped unserved by a closing listener: it must close itself then.
+        let wrapped: NIOAsyncChannel<PeerMessage, ByteBuffer> =
+            isServer
+            ? try AcceptedChannel.wrap(channel)
+            : try NIOAsyncChannel(wrappingChannelSynchronously: channel)
         return PeerConnection(channel: wrapped, peerNode: identity.peerNodeName, counter: counter)
     }
 
