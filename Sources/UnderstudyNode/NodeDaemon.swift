@@ -54,6 +54,8 @@ public struct NodeDaemon: Service {
     let onReady: @Sendable () -> Void
     /// Re-reads the configuration file (`understudy reload`, SIGHUP); nil when the daemon was given no way to read it.
     public let reloader: ConfigurationReloader?
+    /// The parts a reload reaches once they run (following and serving the groups).
+    let running = RunningParts()
 
     /// The understudy binary this process runs: the address guardian `understudy run` starts.
     public static var ownExecutable: String { AddressGuardian.currentExecutable }
@@ -124,14 +126,11 @@ public struct NodeDaemon: Service {
             maintenance: { [accounts] in accounts.current.maintenance(of: $0) })
         self.failover = failover
         let runtime = runtime
-        reloader = load.map { [runtime, notifications, failover, archives] load in
+        let parts = ReloadTargets(
+            runtime: runtime, notifications: notifications, failover: failover, archives: archives, running: running)
+        reloader = load.map { load in
             ConfigurationReloader(
-                running: configuration, node: node, logger: logger, load: load,
-                apply: {
-                    Self.apply(
-                        $0, from: $1, runtime: runtime, notifications: notifications, failover: failover,
-                        archives: archives)
-                })
+                running: configuration, node: node, logger: logger, load: load, apply: { parts.apply($0, from: $1) })
         }
     }
 
@@ -144,51 +143,6 @@ public struct NodeDaemon: Service {
             configuration: configuration, node: node, logger: logger,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, stateDirectory: stateDirectory,
             now: { clock.wallSeconds() }, sleep: { try? await clock.sleep(seconds: $0) })
-    }
-
-    /// Applies what a reload changed that the running node takes in place (`ConfigurationChanges`): the notification
-    /// channels, and each group's parts (`GroupChange`): bandwidth limits, checks, archive schedules, patterns and
-    /// intervals. Each is logged.
-    static func apply(
-        _ changes: ConfigurationChanges, from loaded: ClusterConfiguration, runtime: NodeRuntime,
-        notifications: NotificationRouter, failover: FailoverService, archives: ArchiveService?
-    ) {
-        if changes.notifications { applyNotifications(loaded.notify, runtime: runtime, notifications: notifications) }
-        for change in changes.groups {
-            guard let group = loaded.groups[change.group] else { continue }
-            // Every part reads the group's settings from its shares' contexts: set once, seen by each.
-            runtime.applySettings(of: group, patternsOf: change.shares)
-            if change.parts.contains(.bandwidth) {
-                runtime.applyBandwidth(group: group.name, bandwidth: group.bandwidth, offsite: group.offsiteBandwidth)
-                runtime.logger.notice(
-                    "group \(group.name) sends at \(Self.rate(group.bandwidth)) from now on\(group.bandwidth.schedule.isEmpty ? "" : ", with \(group.bandwidth.schedule.count) scheduled windows")"
-                )
-            }
-            if change.parts.contains(.checks) { failover.applyChecks(of: group) }
-            if change.parts.contains(.archives) { archives?.schedulesChanged(group: group.name) }
-            for name in change.names where !name.hasPrefix("the bandwidth") {
-                runtime.logger.notice("\(name): the running node takes the new configuration from now on")
-            }
-        }
-    }
-
-    /// A limit's base rate for the log: "5.0 MiB/s", or "no limit".
-    static func rate(_ limit: BandwidthLimit) -> String {
-        limit.bytesPerSecond.map { "\(ByteCount.format($0))/s" } ?? "no limit"
-    }
-
-    /// Replaces the notification channels with those of `configuration` (a reload that changed `[notify]`): events
-    /// from now on go to them; what the old ones still hold is delivered. Returns when the new ones take events.
-    static func applyNotifications(
-        _ configuration: NotificationConfiguration, runtime: NodeRuntime, notifications: NotificationRouter
-    ) {
-        notifications.replace(
-            with: Self.notificationService(
-                configuration, node: runtime.name, logger: runtime.logger,
-                stateDirectory: runtime.identity.settings.stateDirectory, clock: runtime.clock))
-        let channels = notifications.service.channels.map(\.name)
-        runtime.logger.notice(
-            "notifications now go to: \(channels.isEmpty ? "no channel" : channels.joined(separator: ", "))")
     }
 
     /// The node's state in one line (`StatusLine`): each group with this node's role, state and lag.
@@ -219,7 +173,7 @@ public struct NodeDaemon: Service {
         // Capture starts before any peer is served: every change after a connection's first comparison is then
         // in the journal. Only the shares of groups this node holds are watched; the Service stops them at the end.
         let captures = CaptureService(
-            contexts: runtime.shares.all, holds: { runtime.owns(group: $0) }, logger: runtime.logger)
+            table: { runtime.shares.all }, holds: { runtime.owns(group: $0) }, logger: runtime.logger)
         await captures.start()
         await archives?.openAll()
         do {
@@ -252,7 +206,11 @@ public struct NodeDaemon: Service {
         let roles = GroupRoles(
             runtime: runtime, followers: followers, captures: captures, tls: tlsClient, requests: syncRequests,
             links: failover, changes: runtime.holderChanges.subscribe())
-        for group in groups where !runtime.owns(group: group.name) { roles.follow(group) }
+        // As the node runs them now: a reload may have come first.
+        for group in groups where !runtime.owns(group: group.name) {
+            roles.follow(runtime.currentGroup(group.name) ?? group)
+        }
+        running.set(roles)
         // An off-site node that holds a group (a recovery-site takeover before this start) serves it instead.
         for group in runtime.configuration.groups(offsiteOf: runtime.name) where !runtime.owns(group: group.name) {
             roles.followOffsite(group)

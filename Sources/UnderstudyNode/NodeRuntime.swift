@@ -63,20 +63,10 @@ public final class NodeRuntime: Sendable {
             var shares: [ShareStatus] = []
             for share in group.shares {
                 let key = "\(group.name)/\(share.name)"
-                var shareStatus = ShareStatus(
-                    name: share.name, path: isPrimary ? share.source : share.replica, state: .disconnected)
-                if let saved = try database.loadSyncStatus(share: key) {
-                    shareStatus.lastSyncAt = saved.lastSyncAt
-                    shareStatus.bytesSent = saved.bytesSent
-                    shareStatus.bytesReceived = saved.bytesReceived
-                    shareStatus.lastError = saved.lastError
-                }
-                if shareStatus.lastSyncAt == nil && !isPrimary { shareStatus.state = .initialSync }
+                var (context, shareStatus) = try Self.memberShare(
+                    share, of: group, node: nodeConfiguration, isPrimary: isPrimary, database: database,
+                    status: status, logger: logger, clock: clock)
                 shares.append(shareStatus)
-                var context = ShareContext(
-                    group: group, share: share, localPath: isPrimary ? share.source : share.replica,
-                    index: try ShareIndex(key: key, database: database, logger: logger, clock: clock), status: status,
-                    database: database, logger: logger, clock: clock)
                 context.throttle = throttle
                 context.fileSystemSync = fileSystemSync
                 if group.offsite != nil {
@@ -93,11 +83,6 @@ public final class NodeRuntime: Sendable {
                         key: key, database: database, clock: clock, logger: logger,
                         trusted: cleanStart && !heldAtStart)
                     context.relaySlot.withLockedValue { $0 = relay }
-                }
-                if group.live {
-                    context.captureConfiguration = ChangeAggregator.Configuration(
-                        quietDelay: group.quietDelay.seconds, maxDelay: group.maxDelay.seconds)
-                    context.captureMethod = nodeConfiguration.changeCapture
                 }
                 contexts[ShareKey(group: group.name, share: share.name)] = context
             }

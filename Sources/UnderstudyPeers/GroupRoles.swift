@@ -53,6 +53,19 @@ package struct GroupRoles: Service, Sendable {
         }
     }
 
+    /// `group`'s shares changed (a reload): a node that follows it reconnects with them; one that holds it captures
+    /// the shares that came (those that left stopped already). Its other groups go on untouched.
+    package func sharesChanged(_ group: GroupConfiguration, came: [ShareContext]) async {
+        if runtime.owns(group: group.name) {
+            await captures.start(added: came)
+            return
+        }
+        guard group.members.contains(runtime.name), requests[group.name] != nil else { return }
+        await followers.stop(group: group.name, waitingAtMost: 5)
+        // A takeover under way may have made this node the holder meanwhile: it then serves, and follows nothing.
+        if !runtime.owns(group: group.name) { follow(group) }
+    }
+
     /// Serves or follows each group as its holder changes, until cancelled. Each change is handled in a child task,
     /// off the publisher's path: watching a tree takes seconds, and a takeover must not wait for it.
     package func run() async {
@@ -70,7 +83,7 @@ package struct GroupRoles: Service, Sendable {
 
     /// The holder of `group` changed: start serving it (capture, then stop following), or stop and follow.
     func holderChanged(_ name: String) async {
-        guard let group = runtime.configuration.groups[name] else { return }
+        guard let group = runtime.currentGroup(name) else { return }
         if runtime.owns(group: name) {
             await captures.serve(group: name)
             await followers.stop(group: name, waitingAtMost: 5)

@@ -133,27 +133,7 @@ package struct PrimaryService: Service, Sendable {
                     try await withThrowingTaskGroup(of: Void.self) { notices in
                         // Every change captured in a share this standby mirrors is announced at once, whatever the
                         // connection is doing; the standby opens a live sync for it as soon as it can.
-                        // The capture starts when this node takes the group (perhaps after the peer connected) and
-                        // is replaced at each takeover: each one is subscribed to while it runs.
-                        for context in node.shares.all
-                        where context.group.live
-                            && context.group.members.contains(peer) && peer != node.name
-                        {
-                            notices.addTask {
-                                while !Task.isCancelled {
-                                    guard let feed = servedFeed(context, peer: peer) else {
-                                        try await Task.sleep(nanoseconds: 50_000_000)
-                                        continue
-                                    }
-                                    let (id, changes) = feed.changes()
-                                    defer { feed.unsubscribe(id) }
-                                    for await _ in changes {
-                                        try await writer.sendNotice(
-                                            .changesPending(group: context.groupName, share: context.shareName))
-                                    }
-                                }
-                            }
-                        }
+                        notices.addTask { try await announceChanges(to: peer, writer: writer) }
                         defer { notices.cancelAll() }
                         try await serveSyncs(peer: peer, iterator: &iterator, writer: writer)
                     }
@@ -166,6 +146,48 @@ package struct PrimaryService: Service, Sendable {
             let reason = NetworkFailure.peerGone(error) ?? "\(error)"
             logger.warning("connection with standby \(peer) ended: \(reason)")
             node.event(.warning, .peerDisconnected, "connection with standby \(peer) ended: \(reason)")
+        }
+    }
+
+    /// Announces each change captured in every live share `peer` mirrors, until cancelled. The capture starts when
+    /// this node takes the group (perhaps after the peer connected) and is replaced at each takeover: each one is
+    /// subscribed to while it runs. A share a reload adds is subscribed to within a second; one it removes is let go.
+    private func announceChanges(to peer: String, writer: FrameWriter) async throws {
+        try await withThrowingDiscardingTaskGroup { announcers in
+            // Each share announced, by key, with the settings of the context announced (a share removed and added
+            // again is another context).
+            var announced: [String: ObjectIdentifier] = [:]
+            var version = -1
+            while !Task.isCancelled {
+                if node.shares.version != version {
+                    version = node.shares.version
+                    for context in node.shares.all
+                    where context.group.live && context.group.members.contains(peer) && peer != node.name
+                        && announced[context.key] != ObjectIdentifier(context.settings)
+                    {
+                        announced[context.key] = ObjectIdentifier(context.settings)
+                        announcers.addTask { try await announce(context, to: peer, writer: writer) }
+                    }
+                }
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Announces the changes of one share's capture while the share is in the node's table as `context`.
+    private func announce(_ context: ShareContext, to peer: String, writer: FrameWriter) async throws {
+        while !Task.isCancelled,
+            node.shares[group: context.groupName, share: context.shareName]?.settings === context.settings
+        {
+            guard let feed = servedFeed(context, peer: peer) else {
+                try await Task.sleep(nanoseconds: 50_000_000)
+                continue
+            }
+            let (id, changes) = feed.changes()
+            defer { feed.unsubscribe(id) }
+            for await _ in changes {
+                try await writer.sendNotice(.changesPending(group: context.groupName, share: context.shareName))
+            }
         }
     }
 

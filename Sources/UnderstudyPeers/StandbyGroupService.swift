@@ -219,7 +219,7 @@ struct StandbyGroupService: Service, Sendable {
     /// `resync_interval` and `verify_interval` (seconds) as the node runs them now: a reload may have changed them
     /// (`ShareSettings`), and the next comparison is counted from the last one with the new values.
     private func currentIntervals() -> (resync: Double, verify: Double) {
-        let settings = node.shares.of(group: group.name).first?.group ?? group
+        let settings = node.currentGroup(group.name) ?? group
         return (settings.resyncInterval.seconds, settings.verifyInterval.seconds)
     }
 

@@ -8,7 +8,9 @@ import UnderstudySupport
 /// the journal); a group's capture then moves with its holder (`serve`, `release`); when the Service ends (a
 /// graceful shutdown, or its cancellation) every capture stops, its watcher and flusher threads joined.
 package final class CaptureService: Service, Sendable {
-    private let contexts: [ShareContext]
+    /// Every share of the node as it is now (a reload may add or remove some).
+    private let currentContexts: @Sendable () -> [ShareContext]
+    private var contexts: [ShareContext] { currentContexts() }
     private let holds: @Sendable (String) -> Bool
     private let logger: Logger
     /// Set once every capture stopped at the end: a holder change handled later starts none again. Held while a
@@ -18,10 +20,26 @@ package final class CaptureService: Service, Sendable {
     /// - Parameters:
     ///   - contexts: every share of the node; only live groups' shares are captured.
     ///   - holds: whether the node holds a group (by name) now.
-    package init(contexts: [ShareContext], holds: @escaping @Sendable (String) -> Bool, logger: Logger) {
-        self.contexts = contexts
+    package convenience init(contexts: [ShareContext], holds: @escaping @Sendable (String) -> Bool, logger: Logger) {
+        self.init(table: { contexts }, holds: holds, logger: logger)
+    }
+
+    /// - Parameter table: the node's shares as they are now (its `ShareTable`).
+    package init(
+        table: @escaping @Sendable () -> [ShareContext], holds: @escaping @Sendable (String) -> Bool, logger: Logger
+    ) {
+        currentContexts = table
         self.holds = holds
         self.logger = logger
+    }
+
+    /// Captures `added`, shares a reload gave a group, if the node holds the group (and the service has not ended).
+    package func start(added: [ShareContext]) async {
+        for context in added where holds(context.groupName) {
+            _ = try? await onThread { [ended] in
+                ended.withLockedValue { ended in if !ended { context.startCapture() } }
+            }
+        }
     }
 
     /// Captures the shares of the groups the node holds now (watching a tree takes seconds; shares in parallel).
@@ -35,7 +53,8 @@ package final class CaptureService: Service, Sendable {
     /// Waits for the end (a graceful shutdown, or cancellation), then stops every capture.
     package func run() async {
         try? await gracefulShutdown()
-        _ = try? await onThread { [contexts, ended] in
+        let contexts = contexts
+        _ = try? await onThread { [ended] in
             ended.withLockedValue { ended in
                 ended = true
                 for context in contexts { context.stopCapture() }

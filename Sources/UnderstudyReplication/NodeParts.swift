@@ -20,4 +20,10 @@ package protocol NodeParts: EventRecorder {
 extension NodeParts {
     /// Seconds on the clock's monotonic reading.
     package func now() -> Double { clock.monotonicSeconds() }
+
+    /// `name`'s configuration as the node runs it now: a reload may have changed it in place since the start (its
+    /// shares hold it: `ShareSettings`).
+    package func currentGroup(_ name: String) -> GroupConfiguration? {
+        shares.of(group: name).first?.group ?? identity.configuration.groups[name]
+    }
 }

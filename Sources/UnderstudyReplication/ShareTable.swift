@@ -1,29 +1,47 @@
 import NIOConcurrencyHelpers
-import UnderstudyCore
 
-/// The shares of this node's groups, each with its context (its tree, index, live status and capture), and the
-/// shares whose tree may hold temporaries of a run that crashed.
-public struct ShareTable: Sendable {
-    package let contexts: [ShareKey: ShareContext]
+/// The shares of the node's groups, by group and share name. A reload that adds or removes shares of a group changes
+/// it (`replace(group:with:)`); the parts look shares up here each time, so they see the change.
+public final class ShareTable: Sendable {
+    private let state: NIOLockedValueBox<(contexts: [ShareKey: ShareContext], version: Int)>
     /// Shares (keys) whose tree may hold temporaries of a run that crashed: each follower removes them before its
     /// first sync.
     package let crashLeftovers = NIOLockedValueBox<Set<String>>([])
 
-    /// Every share of the node, in the order of their keys.
-    package let all: [ShareContext]
-
     package init(_ contexts: [ShareKey: ShareContext]) {
-        self.contexts = contexts
-        all = contexts.values.sorted { $0.key < $1.key }
+        state = NIOLockedValueBox((contexts, 0))
     }
 
+    package var contexts: [ShareKey: ShareContext] { state.withLockedValue { $0.contexts } }
+
+    /// Every share of the node, in the order of their keys.
+    package var all: [ShareContext] { contexts.values.sorted { $0.key < $1.key } }
+
+    /// Counts the changes of the table (a part that subscribed to each share looks again when it moved).
+    package var version: Int { state.withLockedValue { $0.version } }
+
     package subscript(group group: String, share share: String) -> ShareContext? {
-        contexts[ShareKey(group: group, share: share)]
+        state.withLockedValue { $0.contexts[ShareKey(group: group, share: share)] }
     }
 
     /// The shares of `group`, in the order of their keys.
     package func of(group: String) -> [ShareContext] {
         all.filter { $0.groupName == group }
+    }
+
+    /// Makes `contexts` the shares of `group` (a reload): the others of the group leave the table. Returns those that
+    /// left.
+    @discardableResult
+    package func replace(group: String, with contexts: [ShareContext]) -> [ShareContext] {
+        state.withLockedValue { state in
+            let leaving = state.contexts.values.filter { context in
+                context.groupName == group && !contexts.contains { $0.key == context.key }
+            }
+            for context in leaving { state.contexts[ShareKey(group: group, share: context.shareName)] = nil }
+            for context in contexts { state.contexts[ShareKey(group: group, share: context.shareName)] = context }
+            state.version += 1
+            return leaving.sorted { $0.key < $1.key }
+        }
     }
 }
 

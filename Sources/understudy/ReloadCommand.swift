@@ -11,10 +11,10 @@ struct ReloadCommand: ParsableCommand {
             The daemon re-reads and validates the file it was started with (as on SIGHUP; the unit's \
             `systemctl reload understudy` runs this command). A file with problems is refused: each problem is \
             printed as FILE:LINE: message, the exit status is 1, and the daemon goes on with the configuration it \
-            runs. A valid file's changes to [notify], and to groups' bandwidth limits, checks, archive schedules, \
-            include/exclude patterns and resync/verify intervals, are applied at once without interrupting any \
-            mirror (reload every node of the group); every other change is named and takes effect when the daemon \
-            restarts.
+            runs. A valid file's changes to [notify], and to groups' shares, bandwidth limits, checks, archive \
+            schedules, include/exclude patterns and resync/verify intervals, are applied at once without \
+            interrupting the mirror of any other group (reload every node of the group); every other change \
+            (groups added or removed, nodes, takeover settings) is named and takes effect when the daemon restarts.
             """
     )
     @OptionGroup var options: ConfigOptions

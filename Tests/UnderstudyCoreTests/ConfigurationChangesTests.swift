@@ -44,7 +44,8 @@ struct ConfigurationChangesTests {
     @Test func groupsAndNodes_addedRemovedOrChanged_areNamedForTheRestart() throws {
         let running = try load(Self.base)
         let loaded = try load(
-            Self.base.replacingOccurrences(of: "source = \"/srv/www\"", with: "source = \"/srv/web\"")
+            Self.base.replacingOccurrences(
+                of: "standby = \"beta\"\n", with: "standby = \"beta\"\nquiet_delay = \"50ms\"\n")
                 + "\n[nodes.gamma]\naddress = \"10.0.0.3:7700\"\n[groups.mail]\nprimary = \"gamma\"\nstandby = \"beta\"\n"
                 + "[[groups.mail.shares]]\nname = \"spool\"\nsource = \"/var/mail\"\n\n[heartbeat]\ninterval = \"100ms\"\n"
         )
@@ -65,7 +66,7 @@ struct ConfigurationChangesTests {
         let applied = ConfigurationChanges.applied(changes, from: try load(limited), to: running)
         #expect(applied.groups["web"]?.bandwidth.bytesPerSecond == 5_000_000)
         #expect(ConfigurationChanges.between(applied, try load(limited)).isEmpty)
-        let more = limited.replacingOccurrences(of: "/srv/replica", with: "/srv/other")
+        let more = limited.replacingOccurrences(of: "primary = \"alpha\"", with: "primary = \"alpha\"\nlive = false")
         let both = ConfigurationChanges.between(running, try load(more))
         #expect(both.groups.isEmpty && both.atRestart == ["group web changed"])
     }
@@ -100,12 +101,34 @@ struct ConfigurationChangesTests {
         // Once applied, the running configuration is the loaded one.
         #expect(ConfigurationChanges.applied(changes, from: loaded, to: running) == loaded)
         // With anything else changed too, the whole group waits for the restart (nothing of it is applied).
-        let moved = try load(text.replacingOccurrences(of: "/srv/replica", with: "/srv/other"))
-        let mixed = ConfigurationChanges.between(running, moved)
+        let other = try load(
+            text.replacingOccurrences(of: "primary = \"alpha\"", with: "primary = \"alpha\"\nlive = false"))
+        let mixed = ConfigurationChanges.between(running, other)
         #expect(mixed.groups.isEmpty && mixed.atRestart == ["group web changed"])
-        // A share added is not a pattern change.
+    }
+
+    @Test func sharesAddedRemovedOrMoved_restartOnlyTheirGroupsMirror_unlessAnOffsiteNodeKeepsACopy() throws {
+        let running = try load(Self.base)
         let added = try load(
-            linked + "\n[[groups.web.shares]]\nname = \"logs\"\nsource = \"/srv/logs\"\nreplica = \"/srv/logs-r\"\n")
-        #expect(ConfigurationChanges.between(running, added).atRestart == ["group web changed"])
+            Self.base + "\n[[groups.web.shares]]\nname = \"logs\"\nsource = \"/srv/logs\"\nreplica = \"/srv/logs-r\"\n")
+        let adding = ConfigurationChanges.between(running, added)
+        #expect(adding.atRestart.isEmpty)
+        #expect(adding.groups == [GroupChange(group: "web", parts: [.shares], added: ["logs"])])
+        #expect(adding.appliedNames == ["the shares of group web (added: logs)"])
+        #expect(
+            ConfigurationChanges.between(added, running).appliedNames == ["the shares of group web (removed: logs)"])
+        let moved = try load(Self.base.replacingOccurrences(of: "/srv/replica", with: "/srv/other"))
+        #expect(
+            ConfigurationChanges.between(running, moved).appliedNames == ["the shares of group web (changed: site)"])
+        #expect(ConfigurationChanges.applied(adding, from: added, to: running) == added)
+        // An off-site copy's cascade is set up at the start: its group's shares wait for the restart.
+        let withOffsite = Self.base.replacingOccurrences(
+            of: "[groups.web]\n",
+            with: "[nodes.gamma]\naddress = \"10.0.0.3:7700\"\n[groups.web]\noffsite = \"gamma\"\n")
+        let offsiteAdded = try load(
+            withOffsite
+                + "\n[[groups.web.shares]]\nname = \"logs\"\nsource = \"/srv/logs\"\nreplica = \"/srv/logs-r\"\n")
+        let offsite = ConfigurationChanges.between(try load(withOffsite), offsiteAdded)
+        #expect(offsite.groups.isEmpty && offsite.atRestart == ["group web changed"])
     }
 }

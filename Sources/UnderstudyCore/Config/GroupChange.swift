@@ -15,6 +15,9 @@ public struct GroupChange: Sendable, Equatable {
         case patterns
         /// `resync_interval`, `verify_interval`: from the next comparison on.
         case intervals
+        /// Shares added, removed, or changed otherwise than in their patterns (paths, `history`), in a group with no
+        /// off-site node: the group's mirror restarts with them (its follower reconnects); its other groups' do not.
+        case shares
 
         public static func < (lhs: Part, rhs: Part) -> Bool {
             allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -25,11 +28,21 @@ public struct GroupChange: Sendable, Equatable {
     public var parts: Set<Part>
     /// The shares whose patterns changed (`patterns`).
     public var shares: [String]
+    /// The shares added, removed, and changed otherwise (`shares`).
+    public var added: [String] = []
+    public var removed: [String] = []
+    public var changed: [String] = []
 
-    public init(group: String, parts: Set<Part>, shares: [String] = []) {
+    public init(
+        group: String, parts: Set<Part>, shares: [String] = [], added: [String] = [], removed: [String] = [],
+        changed: [String] = []
+    ) {
         self.group = group
         self.parts = parts
         self.shares = shares
+        self.added = added
+        self.removed = removed
+        self.changed = changed
     }
 
     /// For people: "the bandwidth of group web", "the patterns of share web/site", ...
@@ -42,6 +55,11 @@ public struct GroupChange: Sendable, Equatable {
             case .patterns:
                 "the patterns of \(shares.count == 1 ? "share" : "shares") \(shares.map { "\(group)/\($0)" }.joined(separator: ", "))"
             case .intervals: "the resync and verify intervals of group \(group)"
+            case .shares:
+                "the shares of group \(group) ("
+                    + [("added", added), ("removed", removed), ("changed", changed)]
+                    .filter { !$0.1.isEmpty }.map { "\($0.0): \($0.1.joined(separator: ", "))" }
+                    .joined(separator: "; ") + ")"
             }
         }
     }
@@ -69,19 +87,41 @@ public struct GroupChange: Sendable, Equatable {
             probe.resyncInterval = loaded.resyncInterval
             probe.verifyInterval = loaded.verifyInterval
         }
-        // Patterns of the same shares, in the same order: a share added, removed or moved is not in place.
-        if probe.shares.map(\.name) == loaded.shares.map(\.name) {
-            for index in probe.shares.indices {
-                let new = loaded.shares[index]
-                guard probe.shares[index].include != new.include || probe.shares[index].exclude != new.exclude
-                else { continue }
+        // Patterns of a share kept: in place. A share added, removed or otherwise changed: the group's mirror restarts
+        // with its new shares, unless an off-site node keeps a copy (its cascade waits for the restart).
+        let old = Dictionary(uniqueKeysWithValues: probe.shares.map { ($0.name, $0) })
+        for share in loaded.shares {
+            guard let before = old[share.name] else {
+                change.added.append(share.name)
+                continue
+            }
+            if before == share { continue }
+            if before.withPatterns(of: share) == share {
                 change.parts.insert(.patterns)
-                change.shares.append(new.name)
-                probe.shares[index].include = new.include
-                probe.shares[index].exclude = new.exclude
-                probe.shares[index].filter = new.filter
+                change.shares.append(share.name)
+            } else {
+                change.changed.append(share.name)
             }
         }
+        change.removed = probe.shares.map(\.name).filter { name in !loaded.shares.contains { $0.name == name } }
+        if !change.added.isEmpty || !change.removed.isEmpty || !change.changed.isEmpty
+            || probe.shares.map(\.name) != loaded.shares.map(\.name)
+        {
+            guard running.offsite == nil && loaded.offsite == nil else { return nil }
+            change.parts.insert(.shares)
+        }
+        probe.shares = loaded.shares
         return probe == loaded && !change.parts.isEmpty ? change : nil
+    }
+}
+
+extension ShareConfiguration {
+    /// This share with `other`'s include and exclude patterns.
+    public func withPatterns(of other: ShareConfiguration) -> ShareConfiguration {
+        var result = self
+        result.include = other.include
+        result.exclude = other.exclude
+        result.filter = other.filter
+        return result
     }
 }

@@ -169,6 +169,103 @@ import UnderstudySupport
         #expect(pair.connections == 1, "\(text(betaLog).suffix(3000))")
         #expect(text(betaLog).contains("checks now service (tcp \(serviceAddress))"), "\(text(betaLog).suffix(3000))")
     }
+
+    /// A share added to a running group, then removed, by `understudy reload` on both nodes: the new share is mirrored
+    /// (what it held before, and what comes after), the removed one no longer is and leaves the status, and another
+    /// group of the same nodes keeps mirroring through both reloads on the connection it had, with no gap.
+    @Test func aShareAddedThenRemoved_isMirroredThenLetGo_andAnotherGroupNeverReconnects() async throws {
+        let cluster = try TestCluster(
+            label: "reload-shares",
+            trailer: """
+                [groups.other]
+                primary = "alpha"
+                standby = "beta"
+                [[groups.other.shares]]
+                name = "notes"
+                source = "@ROOT@/other-source"
+                replica = "@ROOT@/other-replica"
+                """)
+        defer { Task { await cluster.remove() } }
+        let root = cluster.root
+        for directory in ["other-source", "extra-source"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + directory, withIntermediateDirectories: true)
+        }
+        let original = try String(contentsOfFile: cluster.configPath, encoding: .utf8)
+        let pair = try DaemonPair(cluster)
+        defer { pair.terminate() }
+        let betaLog = pair.betaLog
+        let text = DaemonPair.text
+        func there(_ path: String, _ seconds: Double = 30) async throws -> Bool {
+            for _ in 0..<Int(seconds * 20) {
+                if FileManager.default.fileExists(atPath: path) { return true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return false
+        }
+        func connections(_ group: String) -> Int {
+            text(betaLog).components(separatedBy: "connected to alpha, which serves group \(group)").count - 1
+        }
+        try "one".write(toFile: root + "/other-source/one.txt", atomically: true, encoding: .utf8)
+        try "kept".write(toFile: root + "/extra-source/before.txt", atomically: true, encoding: .utf8)
+        #expect(try await there(root + "/other-replica/one.txt", 60), "\(text(betaLog).suffix(2000))")
+        #expect(connections("other") == 1 && connections("files") == 1, "\(text(betaLog).suffix(2000))")
+
+        // The other group's lag probe: a file every 25 ms all through both reloads.
+        let writer = Task {
+            for number in 0..<120 {
+                try? "note \(number)".write(
+                    toFile: root + "/other-source/during-\(number).txt", atomically: true, encoding: .utf8)
+                try? await Task.sleep(for: .milliseconds(25))
+            }
+        }
+        func reloadBoth(expecting line: String) throws {
+            for node in ["alpha", "beta"] {
+                let (status, output) = try ChildProcess.run(
+                    DaemonProcess.binary, ["reload", "--config", cluster.configPath, "--node", node])
+                #expect(status == 0, "\(output)")
+                #expect(output == "node \(node): applied the changes to \(line)\n", "\(output)")
+            }
+        }
+        let extra = """
+
+            [[groups.files.shares]]
+            name = "extra"
+            source = "\(root)/extra-source"
+            replica = "\(root)/extra-replica"
+
+            """
+        let withExtra = original.replacingOccurrences(of: "[groups.other]", with: extra + "[groups.other]")
+        #expect(withExtra != original)
+        try withExtra.write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        try reloadBoth(expecting: "the shares of group files (added: extra)")
+        try "new".write(toFile: root + "/extra-source/after.txt", atomically: true, encoding: .utf8)
+        #expect(try await there(root + "/extra-replica/before.txt"), "\(text(betaLog).suffix(3000))")
+        #expect(try await there(root + "/extra-replica/after.txt"), "\(text(betaLog).suffix(3000))")
+        let client = cluster.control("beta")
+        let shares = {
+            try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.status?.groups
+                .first { $0.name == "files" }?.shares.map(\.name) ?? []
+        }
+        #expect(try await shares() == ["data", "extra"])
+
+        try original.write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        try reloadBoth(expecting: "the shares of group files (removed: extra)")
+        #expect(try await shares() == ["data"])
+        try "gone".write(toFile: root + "/extra-source/late.txt", atomically: true, encoding: .utf8)
+        try "data".write(toFile: cluster.source + "/still.txt", atomically: true, encoding: .utf8)
+        #expect(try await there(cluster.replica + "/still.txt"), "the share kept is still mirrored")
+        await writer.value
+        #expect(try await there(root + "/other-replica/during-119.txt"), "\(text(betaLog).suffix(3000))")
+        for number in 0..<120 {
+            #expect(
+                (try? String(contentsOfFile: root + "/other-replica/during-\(number).txt", encoding: .utf8))
+                    == "note \(number)", "during-\(number).txt")
+        }
+        #expect(!FileManager.default.fileExists(atPath: root + "/extra-replica/late.txt"), "a removed share is let go")
+        // The other group never reconnected; the changed one restarted its mirror once per reload at most.
+        #expect(connections("other") == 1, "\(text(betaLog).suffix(3000))")
+        #expect(connections("files") <= 3, "\(text(betaLog).suffix(3000))")
+    }
 }
 
 /// Alpha and beta of a test cluster, each a daemon process of its own logging to a file in the cluster's directory.
