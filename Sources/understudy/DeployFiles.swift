@@ -100,18 +100,22 @@ struct DebianPackage {
             )
         }
         self.path = path
+        // Several fields at once come back as "Field: value" lines.
+        let outcome = await ProcessRunner.run(
+            executable: "/usr/bin/dpkg-deb", arguments: ["-f", path, "Package", "Version", "Architecture"], timeout: 30)
         var fields: [String: String] = [:]
-        for field in ["Package", "Version", "Architecture"] {
-            let outcome = await ProcessRunner.run(
-                executable: "/usr/bin/dpkg-deb", arguments: ["-f", path, field], timeout: 30)
-            guard outcome.succeeded, !outcome.output.isEmpty else {
-                throw CommandError("\(path) is not a Debian package (dpkg-deb -f: \(outcome.output))")
-            }
-            fields[field] = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        for line in outcome.output.split(whereSeparator: \.isNewline) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        name = fields["Package"]!
-        version = fields["Version"]!
-        architecture = fields["Architecture"]!
+        guard outcome.succeeded, let name = fields["Package"], let version = fields["Version"],
+            let architecture = fields["Architecture"]
+        else {
+            throw CommandError("\(path) is not a Debian package (dpkg-deb -f: \(outcome.output))")
+        }
+        self.name = name
+        self.version = version
+        self.architecture = architecture
         guard name == "understudy" else { throw CommandError("\(path) is the package '\(name)', not understudy") }
     }
 }
