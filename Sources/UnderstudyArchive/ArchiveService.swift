@@ -34,7 +34,7 @@ public final class ArchiveService: Service, Sendable {
     /// Set by a reload that changed the schedules (`schedulesChanged`): the loop looks at them at once.
     let lookAgain = NIOLockedValueBox(false)
     /// Each share's opened archive directory (by share key), once `openStore` has run.
-    private let stores = NIOLockedValueBox<[String: ArchiveStore]>([:])
+    let stores = NIOLockedValueBox<[String: ArchiveStore]>([:])
 
     func store(of context: ShareContext) -> ArchiveStore? { stores.withLockedValue { $0[context.key] } }
     /// The share's history keeper (when `history` is on), as its archive directory was opened with.

@@ -8,10 +8,11 @@ import UnderstudyReplication
 extension ControlCommands {
     func handleAdopt(share path: String, mode: AdoptMode) async -> ControlResponse {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 2, let group = node.configuration.groups[parts[0]],
+        // As the node runs them now: a reload may have added the share.
+        guard parts.count == 2, let group = node.currentGroup(parts[0]),
             let share = group.shares.first(where: { $0.name == parts[1] })
         else {
-            let known = node.configuration.groups.values.flatMap { group in
+            let known = node.configuration.groups.keys.compactMap { node.currentGroup($0) }.flatMap { group in
                 group.shares.map { "\(group.name)/\($0.name)" }
             }.sorted()
             return ControlResponse.refused(

@@ -67,9 +67,12 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
                 return .refused(
                     "node \(node.name) runs without a configuration file to re-read", code: "configuration-invalid")
             }
-            switch reloader.reload(askedBy: "reload asked by \(who.name)") {
-            case .success(let report): return .reloaded(report)
-            case .failure(let refusal): return .failure(refusal)
+            // Reading the file and the database, joining a capture's threads: off the cooperative pool.
+            let outcome = try? await onThread { reloader.reload(askedBy: "reload asked by \(who.name)") }
+            switch outcome {
+            case .success(let report)?: return .reloaded(report)
+            case .failure(let refusal)?: return .failure(refusal)
+            case nil: return .refused("the reload could not run", code: "configuration-invalid")
             }
         }
     }

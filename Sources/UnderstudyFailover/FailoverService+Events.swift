@@ -265,6 +265,8 @@ extension FailoverService {
             }
             ?? "isolation check \(check.name)"
         while !Task.isCancelled {
+            // A check a reload replaced probes no more.
+            if let group, let round, state.withLockedValue({ $0.checkRounds[group] != round }) { return }
             let started = runtime.now()
             let result = await probe.run()
             let now = runtime.now()

@@ -13,7 +13,7 @@ extension FailoverService {
             return
         }
         let checks = group.takeover.checks
-        let round = state.withLockedValue { state -> Int in
+        let (round, started) = state.withLockedValue { state -> (Int, Bool) in
             let old = state.checks[group.name] ?? []
             let healths = state.observer.checks[group.name] ?? [:]
             state.observer.checks[group.name] = Dictionary(
@@ -25,9 +25,10 @@ extension FailoverService {
             state.machines[group.name]?.checksChanged(present: !checks.isEmpty)
             let round = (state.checkRounds[group.name] ?? 0) + 1
             state.checkRounds[group.name] = round
-            return round
+            return (round, state.checksStarted)
         }
-        for check in checks {
+        // Before `run` started the checks, it starts this round's itself.
+        for check in checks where started {
             spawn { await self.runCheck(check, group: group.name, round: round) }
         }
         runtime.logger.notice(

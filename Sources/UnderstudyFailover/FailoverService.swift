@@ -50,6 +50,9 @@ package final class FailoverService: Service, Sendable {
         /// tasks: a task of an older round ends.
         var checks: [String: [CheckConfiguration]] = [:]
         var checkRounds: [String: Int] = [:]
+        /// Set once `run` started the groups' checks: a reload's new checks start at once from then on (before, `run`
+        /// starts them).
+        var checksStarted = false
         /// On the off-site node, the decision for each group it keeps a copy of (see `RecoverySiteMachine`).
         var recoveryMachines: [String: RecoverySiteMachine] = [:]
         var running = true
@@ -385,7 +388,8 @@ package final class FailoverService: Service, Sendable {
                 }
                 // The checks of the current round (a reload before the start may have changed them already).
                 let (checks, round) = state.withLockedValue {
-                    ($0.checks[group.name] ?? [], $0.checkRounds[group.name])
+                    $0.checksStarted = true
+                    return ($0.checks[group.name] ?? [], $0.checkRounds[group.name])
                 }
                 for check in checks {
                     tasks.addTask { await self.runCheck(check, group: group.name, round: round) }

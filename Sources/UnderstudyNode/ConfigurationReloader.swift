@@ -11,7 +11,8 @@ public final class ConfigurationReloader: Sendable {
     private let running: Mutex<ClusterConfiguration>
     /// Reads and validates the file; throws an error whose description lists every problem, `file:line: message`.
     private let load: @Sendable () throws -> ClusterConfiguration
-    private let apply: @Sendable (ConfigurationChanges, ClusterConfiguration) -> Void
+    /// Returns the groups whose change could not be taken, with why.
+    private let apply: @Sendable (ConfigurationChanges, ClusterConfiguration) -> [String: String]
     private let node: String
     private let logger: Logger
 
@@ -20,7 +21,7 @@ public final class ConfigurationReloader: Sendable {
     public init(
         running: ClusterConfiguration, node: String, logger: Logger,
         load: @escaping @Sendable () throws -> ClusterConfiguration,
-        apply: @escaping @Sendable (ConfigurationChanges, ClusterConfiguration) -> Void
+        apply: @escaping @Sendable (ConfigurationChanges, ClusterConfiguration) -> [String: String]
     ) {
         self.running = Mutex(running)
         self.node = node
@@ -56,10 +57,15 @@ public final class ConfigurationReloader: Sendable {
                 logger.error("\(origin): \(message)")
                 return .failure(NodeError(.configurationInvalid, message))
             }
-            let changes = ConfigurationChanges.between(running, loaded)
+            var changes = ConfigurationChanges.between(running, loaded)
             var report = ReloadReport(configuration: loaded.sourcePath, atRestart: changes.atRestart)
             if changes.notifications || !changes.groups.isEmpty {
-                apply(changes, loaded)
+                let failed = apply(changes, loaded)
+                // A group whose change could not be taken keeps running as it was, and waits for the restart.
+                changes.groups.removeAll { failed[$0.group] != nil }
+                report.atRestart += failed.keys.sorted().map {
+                    "group \($0) changed (could not be taken now: \(failed[$0]!))"
+                }
                 running = ConfigurationChanges.applied(changes, from: loaded, to: running)
                 report.applied = changes.appliedNames
             }

@@ -210,7 +210,7 @@ public struct NodeDaemon: Service {
         for group in groups where !runtime.owns(group: group.name) {
             roles.follow(runtime.currentGroup(group.name) ?? group)
         }
-        running.set(roles)
+        running.set(RunningParts.Parts(roles: roles, captures: captures, requests: syncRequests))
         // An off-site node that holds a group (a recovery-site takeover before this start) serves it instead.
         for group in runtime.configuration.groups(offsiteOf: runtime.name) where !runtime.owns(group: group.name) {
             roles.followOffsite(group)

@@ -37,8 +37,8 @@ extension NodeRuntime {
         return (context, shareStatus)
     }
 
-    /// Takes `group`'s reloaded shares (a group of no off-site node, every other change of it one taken in place):
-    /// a share added gets its context and status, a share removed (or changed: its paths, `history`) leaves the table
+    /// Takes `group`'s reloaded shares (a group this node is primary or standby of, with no off-site node, every other
+    /// change of it one taken in place): a share added gets its context and status, a share removed leaves the table
     /// with its change capture stopped and its index saved. Returns the shares that left and those that came; the
     /// caller restarts the group's mirror with them.
     func replaceShares(of group: GroupConfiguration) throws -> (left: [ShareContext], came: [ShareContext]) {
@@ -46,16 +46,11 @@ extension NodeRuntime {
         let existing = shares.of(group: group.name)
         var kept: [ShareContext] = []
         var came: [ShareContext] = []
-        var statuses: [ShareStatus] = []
-        let current = status.snapshot(now: clock.monotonicSeconds()).first { $0.name == group.name }?.shares ?? []
+        var added: [ShareStatus] = []
         for share in group.shares {
-            if let context = existing.first(where: {
-                $0.shareName == share.name && $0.share.withPatterns(of: share) == share
-            }) {
+            // A share of the same name is the same share: one whose paths changed is not taken in place.
+            if let context = existing.first(where: { $0.shareName == share.name }) {
                 kept.append(context)
-                statuses.append(
-                    current.first { $0.name == share.name }
-                        ?? ShareStatus(name: share.name, path: context.localPath, state: .disconnected))
                 continue
             }
             var (context, shareStatus) = try Self.memberShare(
@@ -64,21 +59,24 @@ extension NodeRuntime {
             // The group's shares share its limit and the node's syncfs.
             context.throttle =
                 existing.first?.throttle
-                ?? BandwidthThrottle(
-                    limit: group.bandwidth,
-                    now: { [clock] in
-                        clock.monotonicSeconds()
-                    })
+                ?? BandwidthThrottle(limit: group.bandwidth, now: { [clock] in clock.monotonicSeconds() })
             context.fileSystemSync = fileSystemSync
             came.append(context)
-            statuses.append(shareStatus)
+            added.append(shareStatus)
         }
         let left = shares.replace(group: group.name, with: kept + came)
         for context in left {
             context.stopCapture()
             context.index.waitUntilPersisted()
         }
-        status.update(group: group.name) { $0.shares = statuses }
+        // In the group's order; the kept shares' figures as they are at this moment.
+        let order = group.shares.map(\.name)
+        status.update(group: group.name) { status in
+            let kept = status.shares.filter { order.contains($0.name) }
+            status.shares = (kept + added).sorted {
+                (order.firstIndex(of: $0.name) ?? 0) < (order.firstIndex(of: $1.name) ?? 0)
+            }
+        }
         return (left, came)
     }
 }

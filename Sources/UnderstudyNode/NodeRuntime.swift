@@ -139,16 +139,9 @@ public final class NodeRuntime: Sendable {
     }
 
     /// Takes `group`'s reloaded configuration (every change of it one the node takes in place): each of its shares'
-    /// contexts reads it from now on. A share in `patternsOf` whose changes this node captures restarts its capture
-    /// with the new patterns, off the caller's thread (watching a tree takes seconds); the new capture's first sync
-    /// compares the whole tree, so what the patterns now include is sent.
-    public func applySettings(of group: GroupConfiguration, patternsOf shares: [String]) {
-        for context in self.shares.of(group: group.name) {
-            context.settings.update(group: group)
-            guard shares.contains(context.shareName), context.capture != nil else { continue }
-            logger.notice("\(context.key): change capture restarts with the new patterns, then compares the whole tree")
-            Task { _ = try? await onThread { if context.capture != nil { context.startCapture() } } }
-        }
+    /// contexts reads it from now on.
+    public func applySettings(of group: GroupConfiguration) {
+        for context in shares.of(group: group.name) { context.settings.update(group: group) }
     }
 
     /// Sets `group`'s bandwidth limits (a reload): its shares' sending takes them from the next write on.

@@ -8,12 +8,41 @@ import UnderstudyPeers
 import UnderstudyReplication
 import UnderstudySupport
 
-/// The parts of a running daemon that a reload reaches once they run: the roles that follow and serve the groups.
+/// The parts of a running daemon that a reload reaches once they run: the roles that follow and serve the groups,
+/// the change capture, and each group's sync requests. A group whose shares a reload changes before they run (a
+/// SIGHUP during the start) is remembered and handed to them when they do.
 final class RunningParts: Sendable {
-    private let roles = NIOLockedValueBox<GroupRoles?>(nil)
+    struct Parts: Sendable {
+        var roles: GroupRoles
+        var captures: CaptureService
+        var requests: [String: SyncRequests]
+    }
 
-    func set(_ roles: GroupRoles) { self.roles.withLockedValue { $0 = roles } }
-    var groupRoles: GroupRoles? { roles.withLockedValue { $0 } }
+    private let state = NIOLockedValueBox<(parts: Parts?, waiting: [String: [ShareContext]])>((nil, [:]))
+
+    var parts: Parts? { state.withLockedValue { $0.parts } }
+
+    /// The parts run from now on: the share changes that came before are handed to them.
+    func set(_ parts: Parts) {
+        let waiting = state.withLockedValue { state -> [String: [ShareContext]] in
+            state.parts = parts
+            defer { state.waiting = [:] }
+            return state.waiting
+        }
+        for (group, came) in waiting.sorted(by: { $0.key < $1.key }) {
+            Task { await parts.roles.sharesChanged(group, came: came) }
+        }
+    }
+
+    /// Has `group`'s mirror restart with its new shares: now if the parts run, else when they start.
+    func sharesChanged(_ group: String, came: [ShareContext]) {
+        let parts = state.withLockedValue { state -> Parts? in
+            if state.parts == nil { state.waiting[group, default: []] += came }
+            return state.parts
+        }
+        guard let parts else { return }
+        Task { await parts.roles.sharesChanged(group, came: came) }
+    }
 }
 
 /// Applies what a reload changed that the running node takes in place (`ConfigurationChanges`): the notification
@@ -26,14 +55,35 @@ struct ReloadTargets: Sendable {
     let archives: ArchiveService?
     let running: RunningParts
 
-    func apply(_ changes: ConfigurationChanges, from loaded: ClusterConfiguration) {
+    /// Returns the groups whose change could not be taken, with why: they wait for the restart.
+    func apply(_ changes: ConfigurationChanges, from loaded: ClusterConfiguration) -> [String: String] {
         if changes.notifications { applyNotifications(loaded.notify) }
+        var failed: [String: String] = [:]
         for change in changes.groups {
             guard let group = loaded.groups[change.group] else { continue }
-            // Shares first: a share kept is told apart from one changed by the configuration it still holds.
-            if change.parts.contains(.shares) { applyShares(of: group, change) }
+            let member = group.members.contains(runtime.name)
+            // Shares first: the others are set on the contexts of the shares the group keeps.
+            if change.parts.contains(.shares) && member {
+                do {
+                    try applyShares(of: group)
+                } catch {
+                    runtime.logger.error(
+                        "group \(group.name): could not take its new shares (\(error)); the group's changes take effect when the daemon restarts"
+                    )
+                    failed[group.name] = "\(error)"
+                    continue
+                }
+            }
             // Every part reads the group's settings from its shares' contexts: set once, seen by each.
-            runtime.applySettings(of: group, patternsOf: change.shares)
+            runtime.applySettings(of: group)
+            if change.parts.contains(.patterns), let captures = running.parts?.captures {
+                let contexts = change.shares.compactMap { runtime.shares[group: group.name, share: $0] }
+                for context in contexts where context.capture != nil {
+                    runtime.logger.notice(
+                        "\(context.key): change capture restarts with the new patterns, then compares the whole tree")
+                }
+                Task { await captures.restart(contexts.filter { $0.capture != nil }) }
+            }
             if change.parts.contains(.bandwidth) {
                 runtime.applyBandwidth(group: group.name, bandwidth: group.bandwidth, offsite: group.offsiteBandwidth)
                 runtime.logger.notice(
@@ -41,37 +91,37 @@ struct ReloadTargets: Sendable {
                 )
             }
             if change.parts.contains(.checks) { failover.applyChecks(of: group) }
-            if !change.parts.isDisjoint(with: [.archives, .shares]) {
-                archives?.groupChanged(group: group.name, schedules: change.parts.contains(.archives))
+            if change.parts.contains(.archives), let archives {
+                Task { await archives.schedulesChanged(group: group.name) }
+            }
+            if change.parts.contains(.intervals), let requests = running.parts?.requests[group.name] {
+                Task { await requests.settingsChanged() }
             }
             for name in change.names where !name.hasPrefix("the bandwidth") {
                 runtime.logger.notice("\(name): the running node takes the new configuration from now on")
             }
         }
+        return failed
     }
 
     /// The group's shares as the reloaded file has them: those that left stop, those that came start, and the
     /// group's mirror restarts with them (a follower reconnects; the node that serves captures the new ones).
-    private func applyShares(of group: GroupConfiguration, _ change: GroupChange) {
-        let taken: (left: [ShareContext], came: [ShareContext])
-        do {
-            taken = try runtime.replaceShares(of: group)
-        } catch {
-            runtime.logger.error(
-                "group \(group.name): could not take its new shares (\(error)); they take effect when the daemon restarts"
-            )
-            return
-        }
-        for context in taken.left {
+    private func applyShares(of group: GroupConfiguration) throws {
+        let (left, came) = try runtime.replaceShares(of: group)
+        archives?.sharesLeft(left)
+        for context in left {
             runtime.logger.notice(
                 "\(context.key) is no longer mirrored by this node: its tree \(context.localPath) stays as it is")
         }
-        for context in taken.came {
+        for context in came {
             runtime.logger.notice("\(context.key) is mirrored from now on (\(context.localPath))")
         }
-        guard let roles = running.groupRoles else { return }
-        let came = taken.came
-        Task { await roles.sharesChanged(group, came: came) }
+        let (archives, running) = (archives, running)
+        Task {
+            // History is kept from a new share's first sync: its archive directory is open before the mirror starts.
+            await archives?.sharesCame(came)
+            running.sharesChanged(group.name, came: came)
+        }
     }
 
     /// Replaces the notification channels with those of `configuration` (a reload that changed `[notify]`): events

@@ -15,6 +15,8 @@ package struct GroupRoles: Service, Sendable {
     let links: any LinkViewSource
     /// The holder changes, subscribed before the daemon's parts start (none is lost before `run` reads them).
     let changes: AsyncStream<HolderChange>
+    /// Each group's role changes, one after another.
+    let serial = GroupSerial()
 
     package init(
         runtime: any FollowingNode, followers: StandbyFollowers, captures: CaptureService, tls: NIOSSLContext,
@@ -54,16 +56,20 @@ package struct GroupRoles: Service, Sendable {
     }
 
     /// `group`'s shares changed (a reload): a node that follows it reconnects with them; one that holds it captures
-    /// the shares that came (those that left stopped already). Its other groups go on untouched.
-    package func sharesChanged(_ group: GroupConfiguration, came: [ShareContext]) async {
-        if runtime.owns(group: group.name) {
-            await captures.start(added: came)
-            return
+    /// the shares that came (those that left stopped already). Its other groups go on untouched. After the group's
+    /// role changes asked before, and with its configuration as it is when it runs.
+    package func sharesChanged(_ name: String, came: [ShareContext]) async {
+        await serial.run(name) {
+            guard let group = runtime.currentGroup(name) else { return }
+            if runtime.owns(group: name) {
+                await captures.restart(came)
+                return
+            }
+            guard group.members.contains(runtime.name), requests[name] != nil else { return }
+            await followers.stop(group: name, waitingAtMost: 5)
+            // A takeover may have made this node the holder meanwhile: it then serves, and follows nothing.
+            if !runtime.owns(group: name) { follow(group) }
         }
-        guard group.members.contains(runtime.name), requests[group.name] != nil else { return }
-        await followers.stop(group: group.name, waitingAtMost: 5)
-        // A takeover under way may have made this node the holder meanwhile: it then serves, and follows nothing.
-        if !runtime.owns(group: group.name) { follow(group) }
     }
 
     /// Serves or follows each group as its holder changes, until cancelled. Each change is handled in a child task,
@@ -81,8 +87,13 @@ package struct GroupRoles: Service, Sendable {
         }
     }
 
-    /// The holder of `group` changed: start serving it (capture, then stop following), or stop and follow.
+    /// The holder of `group` changed: start serving it (capture, then stop following), or stop and follow. After the
+    /// group's role changes asked before.
     func holderChanged(_ name: String) async {
+        await serial.run(name) { await changeRole(name) }
+    }
+
+    private func changeRole(_ name: String) async {
         guard let group = runtime.currentGroup(name) else { return }
         if runtime.owns(group: name) {
             await captures.serve(group: name)
@@ -97,5 +108,24 @@ package struct GroupRoles: Service, Sendable {
             // The off-site node went back to keeping its copy (after a recovery-site takeover it held the group).
             if group.offsite == runtime.name { followOffsite(group) } else { follow(group) }
         }
+    }
+}
+
+/// Runs each group's role changes (a holder change, a reload's new shares) one after another, in the order asked:
+/// two at once could leave a group followed twice, or not at all.
+package actor GroupSerial {
+    private var last: [String: Task<Void, Never>] = [:]
+
+    package init() {}
+
+    /// Runs `body` once the group's changes asked before it ended; returns when it ended.
+    package func run(_ group: String, _ body: @escaping @Sendable () async -> Void) async {
+        let previous = last[group]
+        let task = Task {
+            await previous?.value
+            await body()
+        }
+        last[group] = task
+        await task.value
     }
 }

@@ -156,16 +156,16 @@ package struct PrimaryService: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { announcers in
             // Each share announced, by key, with the settings of the context announced (a share removed and added
             // again is another context).
-            var announced: [String: ObjectIdentifier] = [:]
+            var announced: [String: ShareSettings] = [:]
             var version = -1
             while !Task.isCancelled {
                 if node.shares.version != version {
                     version = node.shares.version
                     for context in node.shares.all
                     where context.group.live && context.group.members.contains(peer) && peer != node.name
-                        && announced[context.key] != ObjectIdentifier(context.settings)
+                        && announced[context.key] !== context.settings
                     {
-                        announced[context.key] = ObjectIdentifier(context.settings)
+                        announced[context.key] = context.settings
                         announcers.addTask { try await announce(context, to: peer, writer: writer) }
                     }
                 }

@@ -33,11 +33,14 @@ package final class CaptureService: Service, Sendable {
         self.logger = logger
     }
 
-    /// Captures `added`, shares a reload gave a group, if the node holds the group (and the service has not ended).
-    package func start(added: [ShareContext]) async {
-        for context in added where holds(context.groupName) {
-            _ = try? await onThread { [ended] in
-                ended.withLockedValue { ended in if !ended { context.startCapture() } }
+    /// Captures `contexts` anew (shares a reload gave a group, or whose patterns it changed), those of groups the
+    /// node holds, unless the service has ended: a new capture's first sync compares the whole tree.
+    package func restart(_ contexts: [ShareContext]) async {
+        for context in contexts where holds(context.groupName) {
+            _ = try? await onThread { [ended, holds] in
+                ended.withLockedValue { ended in
+                    if !ended && holds(context.groupName) { context.startCapture() }
+                }
             }
         }
     }

@@ -34,8 +34,9 @@ public final class ShareTable: Sendable {
     @discardableResult
     package func replace(group: String, with contexts: [ShareContext]) -> [ShareContext] {
         state.withLockedValue { state in
+            // By the context itself, not its key: a share made anew under the same name replaces the old one.
             let leaving = state.contexts.values.filter { context in
-                context.groupName == group && !contexts.contains { $0.key == context.key }
+                context.groupName == group && !contexts.contains { $0.settings === context.settings }
             }
             for context in leaving { state.contexts[ShareKey(group: group, share: context.shareName)] = nil }
             for context in contexts { state.contexts[ShareKey(group: group, share: context.shareName)] = context }

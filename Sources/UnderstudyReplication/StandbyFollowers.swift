@@ -15,13 +15,19 @@ package final class StandbyFollowers: Service, Sendable {
 
     package init() {}
 
+    /// Starts `group`'s follower; one still running (it should have been stopped first) is cancelled: a group never
+    /// has two.
     package func start(group: String, _ body: @escaping @Sendable () async -> Void) {
         let (ended, finish) = AsyncStream.makeStream(of: Void.self)
         let task = Task {
             await body()
             finish.finish()
         }
-        tasks.withLockedValue { $0[group] = Follower(task: task, ended: ended) }
+        let previous = tasks.withLockedValue { tasks -> Follower? in
+            defer { tasks[group] = Follower(task: task, ended: ended) }
+            return tasks[group]
+        }
+        previous?.task.cancel()
     }
 
     /// Whether a follower of `group` was started and not stopped.

@@ -102,6 +102,11 @@ package actor SyncRequests {
         pending || (!isReconnectPause && (!liveSince.isEmpty || connectionEnded))
     }
 
+    /// The group's settings changed (a reload): a loop asleep until its next comparison looks again at when that is.
+    package func settingsChanged() {
+        wake(.request)
+    }
+
     private enum Wake {
         case request
         /// Changes announced, or the connection ended: a reconnect pause sleeps through them.

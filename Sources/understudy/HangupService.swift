@@ -1,5 +1,6 @@
 import ServiceLifecycle
 import UnderstudyNode
+import UnderstudySupport
 import UnixSignals
 
 /// SIGHUP (`kill -HUP`): the daemon re-reads and validates its configuration file, as `understudy reload` asks it
@@ -18,8 +19,8 @@ struct HangupService: Service {
 
     func run() async throws {
         for await _ in signals.cancelOnGracefulShutdown() {
-            // The reloader logs what it found and did.
-            _ = reloader.reload(askedBy: "SIGHUP")
+            // The reloader logs what it found and did; its work (the file, the database) runs off the pool.
+            _ = try? await onThread { [reloader] in reloader.reload(askedBy: "SIGHUP") }
         }
     }
 }

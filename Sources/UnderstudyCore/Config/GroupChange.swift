@@ -15,8 +15,9 @@ public struct GroupChange: Sendable, Equatable {
         case patterns
         /// `resync_interval`, `verify_interval`: from the next comparison on.
         case intervals
-        /// Shares added, removed, or changed otherwise than in their patterns (paths, `history`), in a group with no
-        /// off-site node: the group's mirror restarts with them (its follower reconnects); its other groups' do not.
+        /// Shares added or removed, in a group with no off-site node: the group's mirror restarts with them (its
+        /// follower reconnects); its other groups' do not. A share changed otherwise than in its patterns (its paths,
+        /// `history`) waits for the restart with its whole group.
         case shares
 
         public static func < (lhs: Part, rhs: Part) -> Bool {
@@ -28,21 +29,16 @@ public struct GroupChange: Sendable, Equatable {
     public var parts: Set<Part>
     /// The shares whose patterns changed (`patterns`).
     public var shares: [String]
-    /// The shares added, removed, and changed otherwise (`shares`).
+    /// The shares added and removed (`shares`).
     public var added: [String] = []
     public var removed: [String] = []
-    public var changed: [String] = []
 
-    public init(
-        group: String, parts: Set<Part>, shares: [String] = [], added: [String] = [], removed: [String] = [],
-        changed: [String] = []
-    ) {
+    public init(group: String, parts: Set<Part>, shares: [String] = [], added: [String] = [], removed: [String] = []) {
         self.group = group
         self.parts = parts
         self.shares = shares
         self.added = added
         self.removed = removed
-        self.changed = changed
     }
 
     /// For people: "the bandwidth of group web", "the patterns of share web/site", ...
@@ -57,7 +53,7 @@ public struct GroupChange: Sendable, Equatable {
             case .intervals: "the resync and verify intervals of group \(group)"
             case .shares:
                 "the shares of group \(group) ("
-                    + [("added", added), ("removed", removed), ("changed", changed)]
+                    + [("added", added), ("removed", removed)]
                     .filter { !$0.1.isEmpty }.map { "\($0.0): \($0.1.joined(separator: ", "))" }
                     .joined(separator: "; ") + ")"
             }
@@ -87,8 +83,8 @@ public struct GroupChange: Sendable, Equatable {
             probe.resyncInterval = loaded.resyncInterval
             probe.verifyInterval = loaded.verifyInterval
         }
-        // Patterns of a share kept: in place. A share added, removed or otherwise changed: the group's mirror restarts
-        // with its new shares, unless an off-site node keeps a copy (its cascade waits for the restart).
+        // Patterns of a share kept: in place. A share added or removed: the group's mirror restarts with its new
+        // shares, unless an off-site node keeps a copy (its cascade waits for the restart).
         let old = Dictionary(uniqueKeysWithValues: probe.shares.map { ($0.name, $0) })
         for share in loaded.shares {
             guard let before = old[share.name] else {
@@ -96,17 +92,13 @@ public struct GroupChange: Sendable, Equatable {
                 continue
             }
             if before == share { continue }
-            if before.withPatterns(of: share) == share {
-                change.parts.insert(.patterns)
-                change.shares.append(share.name)
-            } else {
-                change.changed.append(share.name)
-            }
+            // A share's paths or history changed: its tree, index and archives are another share's; at the restart.
+            guard before.withPatterns(of: share) == share else { return nil }
+            change.parts.insert(.patterns)
+            change.shares.append(share.name)
         }
         change.removed = probe.shares.map(\.name).filter { name in !loaded.shares.contains { $0.name == name } }
-        if !change.added.isEmpty || !change.removed.isEmpty || !change.changed.isEmpty
-            || probe.shares.map(\.name) != loaded.shares.map(\.name)
-        {
+        if !change.added.isEmpty || !change.removed.isEmpty || probe.shares.map(\.name) != loaded.shares.map(\.name) {
             guard running.offsite == nil && loaded.offsite == nil else { return nil }
             change.parts.insert(.shares)
         }

@@ -170,10 +170,10 @@ import UnderstudySupport
         #expect(text(betaLog).contains("checks now service (tcp \(serviceAddress))"), "\(text(betaLog).suffix(3000))")
     }
 
-    /// A share added to a running group, then removed, by `understudy reload` on both nodes: the new share is mirrored
-    /// (what it held before, and what comes after), the removed one no longer is and leaves the status, and another
-    /// group of the same nodes keeps mirroring through both reloads on the connection it had, with no gap.
-    @Test func aShareAddedThenRemoved_isMirroredThenLetGo_andAnotherGroupNeverReconnects() async throws {
+    /// A share added to a running group, then removed, then added again, by `understudy reload` on both nodes: the new
+    /// share is mirrored (what it held before, and what comes after), the removed one no longer is and leaves the
+    /// status, and another group of the same nodes keeps mirroring through the reloads on the connection it had.
+    @Test func aShareAddedRemovedAndAddedAgain_isMirroredLetGoAndMirroredAgain_andAnotherGroupNeverReconnects() async throws {
         let cluster = try TestCluster(
             label: "reload-shares",
             trailer: """
@@ -262,9 +262,15 @@ import UnderstudySupport
                     == "note \(number)", "during-\(number).txt")
         }
         #expect(!FileManager.default.fileExists(atPath: root + "/extra-replica/late.txt"), "a removed share is let go")
+        // Added again: a share of its own again, whose changes are announced and mirrored as before.
+        try withExtra.write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        try reloadBoth(expecting: "the shares of group files (added: extra)")
+        #expect(try await there(root + "/extra-replica/late.txt"), "\(text(betaLog).suffix(3000))")
+        try "again".write(toFile: root + "/extra-source/again.txt", atomically: true, encoding: .utf8)
+        #expect(try await there(root + "/extra-replica/again.txt"), "\(text(betaLog).suffix(3000))")
         // The other group never reconnected; the changed one restarted its mirror once per reload at most.
         #expect(connections("other") == 1, "\(text(betaLog).suffix(3000))")
-        #expect(connections("files") <= 3, "\(text(betaLog).suffix(3000))")
+        #expect(connections("files") <= 4, "\(text(betaLog).suffix(3000))")
     }
 }
 
