@@ -5,7 +5,7 @@ import UnderstudyReplication
 
 /// Re-reads the configuration file for a running daemon (`understudy reload`, SIGHUP), one reload at a time: a file
 /// with problems is refused and the running configuration stays; a valid one's changes that the node takes in place
-/// are applied (`NodeDaemon.apply`), the others named for the next restart. Each reload is logged with who asked.
+/// are applied (`ReloadTargets`), the others named for the next restart. Each reload is logged with who asked.
 public final class ConfigurationReloader: Sendable {
     /// What the daemon runs with: the configuration it started with, plus the changes reloads applied since.
     private let running: Mutex<ClusterConfiguration>

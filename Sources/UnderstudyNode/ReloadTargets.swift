@@ -62,11 +62,16 @@ struct ReloadTargets: Sendable {
         for change in changes.groups {
             guard let group = loaded.groups[change.group] else { continue }
             let member = group.members.contains(runtime.name)
-            // Shares first: the others are set on the contexts of the shares the group keeps.
+            // Every part reads the group's settings from its shares' contexts: set once, seen by each. Before the
+            // shares change: the group's mirror restarts with the configuration its kept shares hold.
+            let before = runtime.currentGroup(group.name)
+            runtime.applySettings(of: group)
             if change.parts.contains(.shares) && member {
                 do {
                     try applyShares(of: group)
                 } catch {
+                    // Nothing of the group is taken: its shares go back to what they ran with.
+                    if let before { runtime.applySettings(of: before) }
                     runtime.logger.error(
                         "group \(group.name): could not take its new shares (\(error)); the group's changes take effect when the daemon restarts"
                     )
@@ -74,8 +79,6 @@ struct ReloadTargets: Sendable {
                     continue
                 }
             }
-            // Every part reads the group's settings from its shares' contexts: set once, seen by each.
-            runtime.applySettings(of: group)
             if change.parts.contains(.patterns), let captures = running.parts?.captures {
                 let contexts = change.shares.compactMap { runtime.shares[group: group.name, share: $0] }
                 for context in contexts where context.capture != nil {

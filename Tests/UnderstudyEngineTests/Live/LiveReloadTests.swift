@@ -24,13 +24,7 @@ import UnderstudySupport
         #expect(pair.connections == 1)
 
         // Files keep coming while the primary reloads: a limit of 200 KiB/s and a notification command.
-        let writer = Task {
-            for number in 0..<40 {
-                try? "file \(number)".write(
-                    toFile: cluster.source + "/during-\(number).txt", atomically: true, encoding: .utf8)
-                try? await Task.sleep(for: .milliseconds(25))
-            }
-        }
+        let writer = DaemonPair.writeSteadily(into: cluster.source, count: 40, text: "file")
         let changed = original.replacingOccurrences(
             of: "[groups.files]\n", with: "[groups.files]\nbandwidth = \"200KiB/s\"\n")
         #expect(changed != original)
@@ -48,11 +42,7 @@ import UnderstudySupport
             text(alphaLog).contains("group files sends at 200.0 KiB/s from now on"), "\(text(alphaLog).suffix(2000))")
         #expect(!text(alphaLog).contains("take effect when the daemon restarts"))
         #expect(try await arrives("during-39.txt", 20), "\(text(betaLog).suffix(2000))")
-        for number in 0..<40 {
-            #expect(
-                (try? String(contentsOfFile: cluster.replica + "/during-\(number).txt", encoding: .utf8))
-                    == "file \(number)")
-        }
+        #expect(DaemonPair.missing(in: cluster.replica, count: 40, text: "file") == [])
         // The new limit holds: 1 MiB at 200 KiB/s takes about five seconds (a burst of up to a second's worth).
         let started = Date()
         // Random bytes: compression would send a pattern in a few frames.
@@ -96,13 +86,7 @@ import UnderstudySupport
         #expect(!exists("early.skip"), "excluded by the running patterns")
         #expect(pair.connections == 1)
 
-        let writer = Task {
-            for number in 0..<40 {
-                try? "file \(number)".write(
-                    toFile: cluster.source + "/during-\(number).txt", atomically: true, encoding: .utf8)
-                try? await Task.sleep(for: .milliseconds(25))
-            }
-        }
+        let writer = DaemonPair.writeSteadily(into: cluster.source, count: 40, text: "file")
         // The service the new check watches: a port the kernel answers.
         let service = try ReservedPort(listening: true)
         defer { service.release() }
@@ -143,11 +127,7 @@ import UnderstudySupport
         #expect(try await arrives("later.skip", 30), "\(text(alphaLog).suffix(2000))")
         #expect(try await arrives("last.txt", 30))
         #expect(!exists("later.tmp"), "excluded by the new patterns")
-        for number in 0..<40 {
-            #expect(
-                (try? String(contentsOfFile: cluster.replica + "/during-\(number).txt", encoding: .utf8))
-                    == "file \(number)", "during-\(number).txt")
-        }
+        #expect(DaemonPair.missing(in: cluster.replica, count: 40, text: "file") == [])
         // The new check runs and passes; the new schedule took an archive.
         let client = cluster.control("beta")
         var checks: [CheckStatus] = []
@@ -173,7 +153,9 @@ import UnderstudySupport
     /// A share added to a running group, then removed, then added again, by `understudy reload` on both nodes: the new
     /// share is mirrored (what it held before, and what comes after), the removed one no longer is and leaves the
     /// status, and another group of the same nodes keeps mirroring through the reloads on the connection it had.
-    @Test func aShareAddedRemovedAndAddedAgain_isMirroredLetGoAndMirroredAgain_andAnotherGroupNeverReconnects() async throws {
+    @Test func aShareAddedRemovedAndAddedAgain_isMirroredLetGoAndMirroredAgain_andAnotherGroupNeverReconnects()
+        async throws
+    {
         let cluster = try TestCluster(
             label: "reload-shares",
             trailer: """
@@ -211,13 +193,7 @@ import UnderstudySupport
         #expect(connections("other") == 1 && connections("files") == 1, "\(text(betaLog).suffix(2000))")
 
         // The other group's lag probe: a file every 25 ms all through both reloads.
-        let writer = Task {
-            for number in 0..<120 {
-                try? "note \(number)".write(
-                    toFile: root + "/other-source/during-\(number).txt", atomically: true, encoding: .utf8)
-                try? await Task.sleep(for: .milliseconds(25))
-            }
-        }
+        let writer = DaemonPair.writeSteadily(into: root + "/other-source", count: 120, text: "note")
         func reloadBoth(expecting line: String) throws {
             for node in ["alpha", "beta"] {
                 let (status, output) = try ChildProcess.run(
@@ -256,11 +232,7 @@ import UnderstudySupport
         #expect(try await there(cluster.replica + "/still.txt"), "the share kept is still mirrored")
         await writer.value
         #expect(try await there(root + "/other-replica/during-119.txt"), "\(text(betaLog).suffix(3000))")
-        for number in 0..<120 {
-            #expect(
-                (try? String(contentsOfFile: root + "/other-replica/during-\(number).txt", encoding: .utf8))
-                    == "note \(number)", "during-\(number).txt")
-        }
+        #expect(DaemonPair.missing(in: root + "/other-replica", count: 120, text: "note") == [])
         #expect(!FileManager.default.fileExists(atPath: root + "/extra-replica/late.txt"), "a removed share is let go")
         // Added again: a share of its own again, whose changes are announced and mirrored as before.
         try withExtra.write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
@@ -298,6 +270,24 @@ struct DaemonPair {
 
     /// How often the standby connected to the primary so far.
     var connections: Int { Self.text(betaLog).components(separatedBy: "connected to alpha").count - 1 }
+
+    /// The lag probe of a reload: `count` files `during-N.txt` ("TEXT N") written into `directory`, one every 25 ms.
+    static func writeSteadily(into directory: String, count: Int, text: String) -> Task<Void, Never> {
+        Task {
+            for number in 0..<count {
+                try? "\(text) \(number)".write(
+                    toFile: directory + "/during-\(number).txt", atomically: true, encoding: .utf8)
+                try? await Task.sleep(for: .milliseconds(25))
+            }
+        }
+    }
+
+    /// The files of `writeSteadily` not in `directory` as written.
+    static func missing(in directory: String, count: Int, text: String) -> [String] {
+        (0..<count).map { "during-\($0).txt" }.enumerated().filter { number, name in
+            (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) != "\(text) \(number)"
+        }.map(\.element)
+    }
 
     /// Waits (at most `seconds`) for `name` to be in the replica.
     func arrives(_ name: String, _ seconds: Double) async throws -> Bool {
