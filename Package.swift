@@ -177,7 +177,8 @@ let package = Package(
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
                 "Accounts", "Console")
                 + ["CLinux"]
-                + libraries("NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle")
+                + libraries(
+                    "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle", "Metrics")
         ),
         // `understudy doctor`: judgements of a machine for a node (pure), over what the machine reports (a seam).
         .target(name: "UnderstudyDoctor", dependencies: modules("Core") + ["CLinux"]),

@@ -17,6 +17,12 @@ struct NodeMetricsFactory: MetricsFactory {
             "Changes of a group's holder made by this node: failovers and switchovers (kind).",
         "understudy_takeover_duration_seconds": "How long each change of a group's holder took on this node.",
         "understudy_notifications_failed_total": "Notifications given up after their last attempt, per channel.",
+        "understudy_config_reloads_total":
+            "Reloads of the configuration file (understudy reload, SIGHUP), by result: valid or refused.",
+        "understudy_config_last_reload_successful":
+            "1 when the configuration file last read (at the start or by a reload) was valid, 0 when it was refused.",
+        "understudy_config_last_reload_success_timestamp_seconds":
+            "When the configuration file was last read valid (Unix time): at the start, or by the last good reload.",
     ]
 
     func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
@@ -29,7 +35,11 @@ struct NodeMetricsFactory: MetricsFactory {
     }
 
     func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        plain.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
+        // A gauge (swift-metrics' `Gauge` is a recorder that does not aggregate) of the engine's own, with its help.
+        guard !aggregate, let help = Self.help[label] else {
+            return plain.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
+        }
+        return registry.makeGauge(descriptor: Self.descriptor(label, help), labels: dimensions)
     }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {

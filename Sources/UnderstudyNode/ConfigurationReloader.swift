@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import Metrics
 import Synchronization
 import UnderstudyCore
 import UnderstudyReplication
@@ -30,6 +32,24 @@ public final class ConfigurationReloader: Sendable {
         self.apply = apply
     }
 
+    /// The daemon runs (its metrics are set up): the file it started with was valid.
+    public func started() {
+        Self.record(valid: true)
+    }
+
+    /// `understudy_config_last_reload_successful` and its time, as Prometheus's own reload metrics go.
+    private static func record(valid: Bool) {
+        Gauge(label: "understudy_config_last_reload_successful").record(valid ? 1 : 0)
+        if valid {
+            Gauge(label: "understudy_config_last_reload_success_timestamp_seconds")
+                .record(Date().timeIntervalSince1970)
+        }
+    }
+
+    private static func count(_ result: String) {
+        Counter(label: "understudy_config_reloads_total", dimensions: [("result", result)]).increment()
+    }
+
     /// The configuration the daemon runs with now.
     public var current: ClusterConfiguration { running.withLock { $0 } }
 
@@ -45,6 +65,8 @@ public final class ConfigurationReloader: Sendable {
                 logger.error(
                     "\(origin): \(running.sourcePath) has problems; the daemon goes on with its running configuration:\n\(error)"
                 )
+                Self.count("refused")
+                Self.record(valid: false)
                 return .failure(
                     NodeError(
                         .configurationInvalid,
@@ -55,6 +77,8 @@ public final class ConfigurationReloader: Sendable {
                 let message =
                     "\(loaded.sourcePath) has no node \(node) any more; the daemon goes on with its running configuration (to take this node out, stop its daemon)"
                 logger.error("\(origin): \(message)")
+                Self.count("refused")
+                Self.record(valid: false)
                 return .failure(NodeError(.configurationInvalid, message))
             }
             var changes = ConfigurationChanges.between(running, loaded)
@@ -69,6 +93,8 @@ public final class ConfigurationReloader: Sendable {
                 running = ConfigurationChanges.applied(changes, from: loaded, to: running)
                 report.applied = changes.appliedNames
             }
+            Self.count("valid")
+            Self.record(valid: true)
             if report.unchanged { logger.notice("\(origin): \(loaded.sourcePath) is valid and unchanged") }
             if let line = report.appliedLine { logger.notice("\(origin): \(line)") }
             if let line = report.restartLine { logger.warning("\(origin): \(line)") }

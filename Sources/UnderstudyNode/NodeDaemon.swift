@@ -152,6 +152,7 @@ public struct NodeDaemon: Service {
 
     public func run() async throws {
         let runtime = runtime
+        reloader?.started()
         let groups = runtime.configuration.groups(whereNode: runtime.name)
         var requests: [String: SyncRequests] = [:]
         for group in groups + runtime.configuration.groups(offsiteOf: runtime.name) {

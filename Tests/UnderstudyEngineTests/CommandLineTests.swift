@@ -211,7 +211,9 @@ struct CommandLineTests {
     }
 
     @Test func reload_saysWhatTheDaemonApplied_refusesABadFileWithFileAndLine_andExitsOne() async throws {
-        let cluster = try TestCluster(label: "reload-cli")
+        let consolePort = try TestPorts.take()
+        let cluster = try TestCluster(
+            label: "reload-cli", nodeExtra: ["alpha": "console = \"127.0.0.1:\(consolePort)\""])
         defer { Task { await cluster.remove() } }
         let log = cluster.root + "/alpha.log"
         let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
@@ -245,6 +247,13 @@ struct CommandLineTests {
         let orphan = try await onThread { try client.send(ControlRequest.reload, waitingUpTo: 30) }
         #expect(orphan.code == "configuration-invalid", "\(orphan)")
         #expect(orphan.error?.contains("has no node alpha") == true, "\(orphan)")
+        // The metrics say that the file on disk is not what runs.
+        func metrics() async -> String {
+            await ProcessRunner.run("curl -sk https://127.0.0.1:\(consolePort)/metrics", timeout: 30).output
+        }
+        var shown = await metrics()
+        #expect(shown.contains("understudy_config_last_reload_successful 0.0"), "\(shown)")
+        #expect(shown.contains("understudy_config_reloads_total{result=\"refused\"} 2"), "\(shown)")
         // [notify] is applied at once; a new heartbeat interval waits for a restart, and is named.
         let notify = "\n[notify]\n[notify.command]\ncommand = \"true\"\n"
         try (original + notify + "\n[heartbeat]\ninterval = \"100ms\"\n").write(
@@ -264,6 +273,10 @@ struct CommandLineTests {
         #expect((report["applied"] as? [String]) == [])
         #expect((report["atRestart"] as? [String]) == ["[heartbeat]"])
         #expect(daemon.child.isRunning)
+        shown = await metrics()
+        #expect(shown.contains("understudy_config_last_reload_successful 1.0"), "\(shown)")
+        #expect(shown.contains("understudy_config_reloads_total{result=\"valid\"} 3"), "\(shown)")
+        #expect(shown.contains("# HELP understudy_config_reloads_total"), "\(shown)")
         // Asking a node whose daemon does not run says so.
         (status, output) = try run(["reload", "--config", cluster.configPath, "--node", "beta"])
         #expect(status != 0)
