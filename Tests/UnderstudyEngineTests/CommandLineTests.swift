@@ -283,6 +283,45 @@ struct CommandLineTests {
         #expect(output.contains("cannot reach the daemon"), "\(output)")
     }
 
+    @Test func reload_ofAGroupThisNodeIsNotIn_isNamedAsApplied_andLeavesTheNodesSharesAlone() async throws {
+        let cluster = try TestCluster(
+            label: "reload-foreign",
+            trailer: """
+                [nodes.gamma]
+                address = "127.0.0.1:\(try TestPorts.take())"
+                state_dir = "@ROOT@/gamma-state"
+
+                [groups.far]
+                primary = "gamma"
+                standby = "beta"
+                [[groups.far.shares]]
+                name = "docs"
+                source = "@ROOT@/far-source"
+                replica = "@ROOT@/far-replica"
+                """, moreNodes: ["gamma"])
+        defer { Task { await cluster.remove() } }
+        let log = cluster.root + "/alpha.log"
+        let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
+        defer { daemon.terminate() }
+        let client = cluster.control("alpha")
+        #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
+        let original = try String(contentsOfFile: cluster.configPath, encoding: .utf8)
+        try
+            (original
+            + "\n[[groups.far.shares]]\nname = \"more\"\nsource = \"\(cluster.root)/more\"\nreplica = \"\(cluster.root)/more-r\"\n")
+            .write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        let (status, output) = try run(["reload", "--config", cluster.configPath, "--node", "alpha"])
+        #expect(status == 0, "\(output)")
+        #expect(output == "node alpha: applied the changes to the shares of group far (added: more)\n", "\(output)")
+        // Alpha keeps no share of it: nothing is mirrored, captured or shown here.
+        let report = try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.status
+        let groups = report?.groups.map { $0.name } ?? []
+        #expect(groups == ["files"], "\(groups)")
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(!text.contains("is mirrored from now on"), "\(text.suffix(2000))")
+        #expect(daemon.child.isRunning)
+    }
+
     @Test func run_logsWithSyslogPrioritiesUnderSystemd_andOneJSONObjectALineWhenAsked() async throws {
         let cluster = try TestCluster(label: "logformat")
         defer { Task { await cluster.remove() } }
