@@ -15,6 +15,20 @@ struct CommandLineTests {
         try ChildProcess.run(DaemonProcess.binary, arguments)
     }
 
+    /// Alpha's daemon as a process of its own, once it answers; its control client and the path of its log.
+    static func runAlpha(_ cluster: TestCluster) async throws -> (DaemonProcess, ControlClient, String) {
+        let log = cluster.root + "/alpha.log"
+        let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
+        let client = cluster.control("alpha")
+        do {
+            #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
+        } catch {
+            daemon.terminate()
+            throw error
+        }
+        return (daemon, client, log)
+    }
+
     @Test func checkConfig_reportsEveryProblemAsFileLineMessage() throws {
         let root = TestTree.makeTemporaryDirectory("cli")
         defer { TestTree.remove(root) }
@@ -172,11 +186,8 @@ struct CommandLineTests {
     @Test func run_onSIGHUP_refusesABadFile_appliesNotifyAtOnce_andNamesWhatWaitsForARestart() async throws {
         let cluster = try TestCluster(label: "sighup")
         defer { Task { await cluster.remove() } }
-        let log = cluster.root + "/alpha.log"
-        let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
+        let (daemon, client, log) = try await Self.runAlpha(cluster)
         defer { daemon.terminate() }
-        let client = cluster.control("alpha")
-        #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
         let original = try String(contentsOfFile: cluster.configPath, encoding: .utf8)
         let logText = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         /// Sends SIGHUP and waits (at most 10 s) for the log line that answers it.
@@ -215,11 +226,8 @@ struct CommandLineTests {
         let cluster = try TestCluster(
             label: "reload-cli", nodeExtra: ["alpha": "console = \"127.0.0.1:\(consolePort)\""])
         defer { Task { await cluster.remove() } }
-        let log = cluster.root + "/alpha.log"
-        let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
+        let (daemon, client, log) = try await Self.runAlpha(cluster)
         defer { daemon.terminate() }
-        let client = cluster.control("alpha")
-        #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
         let original = try String(contentsOfFile: cluster.configPath, encoding: .utf8)
         let logText = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         func reload(_ extra: [String] = []) throws -> (status: Int32, output: String) {
@@ -300,11 +308,8 @@ struct CommandLineTests {
                 replica = "@ROOT@/far-replica"
                 """, moreNodes: ["gamma"])
         defer { Task { await cluster.remove() } }
-        let log = cluster.root + "/alpha.log"
-        let daemon = try DaemonProcess(config: cluster.configPath, node: "alpha", log: log)
+        let (daemon, client, log) = try await Self.runAlpha(cluster)
         defer { daemon.terminate() }
-        let client = cluster.control("alpha")
-        #expect(try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.ok)
         let original = try String(contentsOfFile: cluster.configPath, encoding: .utf8)
         try
             (original
