@@ -158,7 +158,7 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
         var report = NodeStatusReport(
             cluster: node.configuration.cluster, node: node.name, version: UnderstudyVersion.current,
             startedAt: node.identity.startedAt, groups: groups, failover: failoverStatus)
-        let warnings = capacityWarnings(groups)
+        let warnings = capacityWarnings(groups) + [reloader?.refusal].compactMap { $0 }
         report.warnings = warnings.isEmpty ? nil : warnings
         let (syncfs, resumePoints) = (node.fileSystemSync.figures, node.database.resumePointFigures)
         report.durability = DurabilityFigures(

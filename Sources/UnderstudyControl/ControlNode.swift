@@ -16,4 +16,6 @@ package protocol ConfigurationReloading: Sendable {
     /// The report of what was applied and what waits for a restart, or the refusal of a file with problems (the
     /// running configuration stays). `origin` names who asked, for the log.
     func reload(askedBy origin: String) -> Result<ReloadReport, NodeError>
+    /// What to tell while the file last read was refused (the daemon runs an older one); nil once a reload was valid.
+    var refusal: String? { get }
 }

@@ -17,6 +17,12 @@ public final class ConfigurationReloader: Sendable {
     private let apply: @Sendable (ConfigurationChanges, ClusterConfiguration) -> [String: String]
     private let node: String
     private let logger: Logger
+    /// Set while the file last read was refused (see `refusal`).
+    private let refused = Mutex<String?>(nil)
+
+    /// While the file last read was refused, what `understudy status` warns of: the daemon runs an older
+    /// configuration than the file's. Nil once a reload was valid.
+    public var refusal: String? { refused.withLock { $0 } }
 
     /// - Parameter load: reads and validates the configuration file (the same way `understudy run` did).
     /// - Parameter apply: takes the changes the node takes in place.
@@ -46,6 +52,14 @@ public final class ConfigurationReloader: Sendable {
         }
     }
 
+    /// Remembers (or, `problems` nil, forgets) that the file was refused, for the status.
+    private func noteRefusal(_ problems: String?, origin: String) {
+        let text = problems.map { problems in
+            "\(origin) at \(Date().formatted(.iso8601)) found \(problems); the daemon runs the configuration it had. Fix the file and run `understudy reload`"
+        }
+        refused.withLock { $0 = text }
+    }
+
     private static func count(_ result: String) {
         Counter(label: "understudy_config_reloads_total", dimensions: [("result", result)]).increment()
     }
@@ -67,6 +81,7 @@ public final class ConfigurationReloader: Sendable {
                 )
                 Self.count("refused")
                 Self.record(valid: false)
+                noteRefusal("problems in \(running.sourcePath)", origin: origin)
                 return .failure(
                     NodeError(
                         .configurationInvalid,
@@ -79,6 +94,7 @@ public final class ConfigurationReloader: Sendable {
                 logger.error("\(origin): \(message)")
                 Self.count("refused")
                 Self.record(valid: false)
+                noteRefusal("no node \(node) in \(loaded.sourcePath)", origin: origin)
                 return .failure(NodeError(.configurationInvalid, message))
             }
             var changes = ConfigurationChanges.between(running, loaded)
@@ -95,6 +111,7 @@ public final class ConfigurationReloader: Sendable {
             }
             Self.count("valid")
             Self.record(valid: true)
+            noteRefusal(nil, origin: origin)
             if report.unchanged { logger.notice("\(origin): \(loaded.sourcePath) is valid and unchanged") }
             if let line = report.appliedLine { logger.notice("\(origin): \(line)") }
             if let line = report.restartLine { logger.warning("\(origin): \(line)") }

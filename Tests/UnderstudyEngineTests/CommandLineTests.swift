@@ -261,6 +261,9 @@ struct CommandLineTests {
         }
         var shown = await metrics()
         #expect(shown.contains("understudy_config_last_reload_successful 0.0"), "\(shown)")
+        // And the status warns of it, until a reload is valid.
+        let warned = try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.status?.warnings
+        #expect(warned?.contains { $0.contains("found no node alpha in") && $0.contains("understudy reload") } == true)
         #expect(shown.contains("understudy_config_reloads_total{result=\"refused\"} 2"), "\(shown)")
         // [notify] is applied at once; a new heartbeat interval waits for a restart, and is named.
         let notify = "\n[notify]\n[notify.command]\ncommand = \"true\"\n"
@@ -283,6 +286,8 @@ struct CommandLineTests {
         #expect(daemon.child.isRunning)
         shown = await metrics()
         #expect(shown.contains("understudy_config_last_reload_successful 1.0"), "\(shown)")
+        let cleared = try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.status?.warnings
+        #expect(cleared == nil, "\(String(describing: cleared))")
         #expect(shown.contains("understudy_config_reloads_total{result=\"valid\"} 3"), "\(shown)")
         #expect(shown.contains("# HELP understudy_config_reloads_total"), "\(shown)")
         // Asking a node whose daemon does not run says so.
