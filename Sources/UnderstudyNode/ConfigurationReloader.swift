@@ -4,6 +4,7 @@ import Metrics
 import Synchronization
 import UnderstudyCore
 import UnderstudyReplication
+import UnderstudySupport
 
 /// Re-reads the configuration file for a running daemon (`understudy reload`, SIGHUP), one reload at a time: a file
 /// with problems is refused and the running configuration stays; a valid one's changes that the node takes in place
@@ -17,6 +18,8 @@ public final class ConfigurationReloader: Sendable {
     private let apply: @Sendable (ConfigurationChanges, ClusterConfiguration) -> [String: String]
     private let node: String
     private let logger: Logger
+    /// The node's clock: when the file was last read valid, or refused.
+    private let clock: any EngineClock
     /// Set while the file last read was refused (see `refusal`).
     private let refused = Mutex<String?>(nil)
 
@@ -27,35 +30,36 @@ public final class ConfigurationReloader: Sendable {
     /// - Parameter load: reads and validates the configuration file (the same way `understudy run` did).
     /// - Parameter apply: takes the changes the node takes in place.
     public init(
-        running: ClusterConfiguration, node: String, logger: Logger,
+        running: ClusterConfiguration, node: String, logger: Logger, clock: any EngineClock,
         load: @escaping @Sendable () throws -> ClusterConfiguration,
         apply: @escaping @Sendable (ConfigurationChanges, ClusterConfiguration) -> [String: String]
     ) {
         self.running = Mutex(running)
         self.node = node
         self.logger = logger
+        self.clock = clock
         self.load = load
         self.apply = apply
     }
 
     /// The daemon runs (its metrics are set up): the file it started with was valid.
     public func started() {
-        Self.record(valid: true)
+        record(valid: true)
     }
 
     /// `understudy_config_last_reload_successful` and its time, as Prometheus's own reload metrics go.
-    private static func record(valid: Bool) {
+    private func record(valid: Bool) {
         Gauge(label: "understudy_config_last_reload_successful").record(valid ? 1 : 0)
         if valid {
             Gauge(label: "understudy_config_last_reload_success_timestamp_seconds")
-                .record(Date().timeIntervalSince1970)
+                .record(clock.wallSeconds())
         }
     }
 
     /// Remembers (or, `problems` nil, forgets) that the file was refused, for the status.
     private func noteRefusal(_ problems: String?, origin: String) {
         let text = problems.map { problems in
-            "\(origin) at \(Date().formatted(.iso8601)) found \(problems); the daemon runs the configuration it had. Fix the file and run `understudy reload`"
+            "\(origin) at \(clock.wallTime().formatted(.iso8601)) found \(problems); the daemon runs the configuration it had. Fix the file and run `understudy reload`"
         }
         refused.withLock { $0 = text }
     }
@@ -80,7 +84,7 @@ public final class ConfigurationReloader: Sendable {
                     "\(origin): \(running.sourcePath) has problems; the daemon goes on with its running configuration:\n\(error)"
                 )
                 Self.count("refused")
-                Self.record(valid: false)
+                record(valid: false)
                 noteRefusal("problems in \(running.sourcePath)", origin: origin)
                 return .failure(
                     NodeError(
@@ -93,7 +97,7 @@ public final class ConfigurationReloader: Sendable {
                     "\(loaded.sourcePath) has no node \(node) any more; the daemon goes on with its running configuration (to take this node out, stop its daemon)"
                 logger.error("\(origin): \(message)")
                 Self.count("refused")
-                Self.record(valid: false)
+                record(valid: false)
                 noteRefusal("no node \(node) in \(loaded.sourcePath)", origin: origin)
                 return .failure(NodeError(.configurationInvalid, message))
             }
@@ -110,7 +114,7 @@ public final class ConfigurationReloader: Sendable {
                 report.applied = changes.appliedNames
             }
             Self.count("valid")
-            Self.record(valid: true)
+            record(valid: true)
             noteRefusal(nil, origin: origin)
             if report.unchanged { logger.notice("\(origin): \(loaded.sourcePath) is valid and unchanged") }
             if let line = report.appliedLine { logger.notice("\(origin): \(line)") }

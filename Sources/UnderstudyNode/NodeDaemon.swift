@@ -130,7 +130,8 @@ public struct NodeDaemon: Service {
             runtime: runtime, notifications: notifications, failover: failover, archives: archives, running: running)
         reloader = load.map { load in
             ConfigurationReloader(
-                running: configuration, node: node, logger: logger, load: load, apply: { parts.apply($0, from: $1) })
+                running: configuration, node: node, logger: logger, clock: clock, load: load,
+                apply: { parts.apply($0, from: $1) })
         }
     }
 
