@@ -18,6 +18,8 @@ final class FailoverLab: @unchecked Sendable {
     private var offsite = false
     private var daemons: [String: Process] = [:]
     private var helpers: [Process] = []
+    /// File systems a scenario mounted (sshfs), unmounted first at `shutdown`.
+    var mounts: [String] = []
 
     init(_ label: String) throws {
         prefix = label.prefix(2) + String(format: "%04x", UInt16.random(in: 0...UInt16.max))
@@ -248,6 +250,18 @@ final class FailoverLab: @unchecked Sendable {
         return file
     }
 
+    /// Starts a process that runs until `shutdown` (a server of the scenario).
+    func startHelper(_ arguments: [String], output: String) throws {
+        helpers.append(try spawn(arguments, output: output))
+    }
+
+    /// Writes the cluster configuration as given and makes the certificates and cluster key.
+    func writeConfiguration(_ text: String) throws {
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let (status, output) = Self.run([Self.binary, "init", "--config", configPath])
+        guard status == 0 else { throw LabError("understudy init failed: \(output)") }
+    }
+
     func exec(_ node: String, _ arguments: [String]) -> (status: Int32, output: String) {
         Self.run(["ip", "netns", "exec", "\(prefix)-\(node)"] + arguments)
     }
@@ -289,6 +303,7 @@ final class FailoverLab: @unchecked Sendable {
     }
 
     func shutdown() {
+        for mount in mounts.reversed() { _ = Self.run(["umount", "-l", mount], timeout: 10) }
         for process in daemons.values + helpers {
             let pid = process.processIdentifier
             kill(pid, SIGCONT)

@@ -181,7 +181,7 @@ extension FailoverService {
             let witness = state.observer.witnessView(of: observed, owner: machine.ownership.owner, at: now)
             let outcome = machine.manualFailover(
                 at: now, peerSilence: liveness.silence(at: now), force: force, replicaReady: ready,
-                witness: witness)
+                witness: witness, serviceAnswers: state.observer.serviceAnswers(group))
             state.machines[group] = machine
             return outcome
         }

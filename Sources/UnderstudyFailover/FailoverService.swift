@@ -93,6 +93,8 @@ package final class FailoverService: Service, Sendable {
         let configuration = runtime.configuration
         let me = runtime.identity.settings
         groups = configuration.groups(whereNode: runtime.name).filter { group in
+            // An agentless primary sends no heartbeats: its standby decides by the checks alone.
+            if group.agentless { return group.standby == runtime.name }
             guard let peer = configuration.nodes[group.peer(of: runtime.name)] else { return false }
             return !me.commonLinks(with: peer).isEmpty
         }
@@ -122,6 +124,11 @@ package final class FailoverService: Service, Sendable {
                 links: common.map(\.local.name), deadTime: configuration.heartbeat.deadTime.seconds,
                 startedAt: now)
         }
+        // An agentless primary is never heard: its silence counts from the start, so only its checks tell.
+        for group in groups where group.agentless {
+            initial.observer.liveness[group.primary] = LinkLiveness(
+                links: [], deadTime: configuration.heartbeat.deadTime.seconds, startedAt: now)
+        }
         var queues: [String: AsyncStream<FailoverAction>.Continuation] = [:]
         var streams: [String: AsyncStream<FailoverAction>] = [:]
         for group in groups {
@@ -134,7 +141,7 @@ package final class FailoverService: Service, Sendable {
                 hasChecks: !group.takeover.checks.isEmpty,
                 followsOwner: group.standby == runtime.name && ownership.owner == group.primary,
                 hasWitness: group.takeover.witness != nil, peer: group.peer(of: runtime.name),
-                hasOffsite: group.offsite != nil)
+                hasOffsite: group.offsite != nil, agentless: group.agentless)
             initial.machines[group.name] = FailoverStateMachine(settings: settings, ownership: ownership, at: now)
             initial.observer.checks[group.name] = Dictionary(
                 uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) }

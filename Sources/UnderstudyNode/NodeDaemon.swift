@@ -246,7 +246,10 @@ public struct NodeDaemon: Service {
             StatusReporter(
                 node: runtime.name, status: runtime.status, clock: runtime.clock, logger: runtime.logger,
                 notify: { [notifications] in notifications.notify($0) },
-                stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds),
+                stalledAfter: runtime.configuration.notify.replicationStalledAfter.seconds,
+                restingAge: { name in
+                    runtime.currentGroup(name).map { $0.agentless ? $0.resyncInterval.seconds : 0 } ?? 0
+                }),
             ControlSocket(
                 path: runtime.identity.settings.controlSocket, handler: control, logger: runtime.logger,
                 onListening: { readiness.up("control") }),

@@ -18,6 +18,9 @@ struct StatusReporter: Service, Sendable {
     var interval: Double = 60
     var notify: @Sendable (NotificationEvent) -> Void = { _ in }
     var stalledAfter: Double = 60
+    /// How much older than `stalledAfter` a group's replica may be at rest: an agentless group's is up to one scan
+    /// interval old between its scans (0 for the others, whose changes travel as they happen).
+    var restingAge: @Sendable (String) -> Double = { _ in 0 }
     var checkEvery: Double = 5
 
     func run() async {
@@ -57,7 +60,7 @@ struct StatusReporter: Service, Sendable {
         guard group.role == .primary || group.role == .standby else { return }
         let connected = group.role == .primary || group.peerConnected
         let worst = group.shares.map(\.lagSeconds).max() ?? 0
-        let healthy = connected && worst < stalledAfter
+        let healthy = connected && worst < stalledAfter + restingAge(group.name)
         switch watch.observe(group: group.name, healthy: healthy, at: clock.monotonicSeconds()) {
         case .stalled(let seconds)?:
             let why =

@@ -34,6 +34,13 @@ package struct GroupRoles: Service, Sendable {
     package func follow(_ group: GroupConfiguration) {
         guard let requests = requests[group.name] else { return }
         let (runtime, tls, links) = (runtime, tls, links)
+        if group.agentless {
+            // Its primary runs no understudy: this node scans the mounts of its shares.
+            followers.start(group: group.name) {
+                await AgentlessGroupService(node: runtime, group: group, requests: requests).run()
+            }
+            return
+        }
         runtime.logger.info(
             "group \(group.name): \(runtime.ownership(group: group.name)?.owner ?? group.peer(of: runtime.name)) holds it (\(runtime.ownership(group: group.name).map { "\($0)" } ?? "?")); this node follows it"
         )
@@ -98,6 +105,13 @@ package struct GroupRoles: Service, Sendable {
         if runtime.owns(group: name) {
             await captures.serve(group: name)
             await followers.stop(group: name, waitingAtMost: 5)
+            if group.agentless {
+                runtime.status.update(group: name) { $0.peerConnected = false }
+                runtime.logger.notice(
+                    "group \(name): this node holds it now; its replica is the live data, and the scans of \(group.primary)'s mounts stopped (it runs no understudy: what changes here goes back with understudy failback \(name))"
+                )
+                return
+            }
             runtime.logger.notice(
                 "group \(name): this node holds it now; its tree is the live data, served to \(group.members.filter { $0 != runtime.name }.joined(separator: " and "))"
             )

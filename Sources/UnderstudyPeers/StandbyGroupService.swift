@@ -36,7 +36,7 @@ struct StandbyGroupService: Service, Sendable {
         let candidates = followCandidates()
         var chosen = 0
         guard var route = mirrorRoute(to: candidates[chosen]) else { return }
-        await removeCrashLeftovers()
+        await CrashLeftovers.remove(group: group, node: node)
         var lastPath: MirrorRoute.Path?
         var moveReason: String?
         var backoff = 0.5
@@ -408,45 +408,11 @@ struct StandbyGroupService: Service, Sendable {
     /// Why this node must not mirror into the share's replica yet (see `ReplicaAdoption`), or nil. Only the configured
     /// standby's replica is checked: the configured primary's tree is its own data, which a rejoin reconciles.
     private func adoptionRefusal(_ context: ShareContext) -> String? {
-        guard group.standby == node.name || feeder != nil, !context.replicaAdopted.withLockedValue({ $0 }) else {
-            return nil
-        }
-        let identity = ReplicaAdoption.Identity(
-            cluster: node.configuration.cluster, share: context.key, node: node.name)
-        do {
-            let verdict = try ReplicaAdoption.check(context.localPath, identity: identity) {
-                (try? context.database.fileIndexPaths(share: context.key, limit: 20)) ?? []
-            }
-            switch verdict {
-            case .adopted:
-                break
-            case .adoptedNow(let reason):
-                node.logger.info(
-                    "replica \(context.localPath) of \(context.key) marked as mirrored by this node (\(reason))")
-            case .refused(let entries, let sample):
-                let text =
-                    "replica \(context.localPath) of \(context.key) already holds \(entries) entries (\(sample.joined(separator: ", "))\(entries > sample.count ? ", …" : "")) that understudy did not put there, and the first sync would delete what the source lacks; nothing is synced into it until you run on \(node.name): understudy adopt \(context.key) --keep (mirror over it) or --move-aside (keep them in a sibling directory)"
-                // Retried at every sync (an `adopt` may come any time); told once.
-                if context.pathWarnings.isNew("adoption") {
-                    node.logger.error("\(text)")
-                    node.event(.error, .replicaNotAdopted, text, share: context.key)
-                }
-                node.status.update(group: group.name, share: context.shareName) { status in
-                    status.state = .error
-                    status.lastError = text
-                }
-                return text
-            }
-            context.replicaAdopted.withLockedValue { $0 = true }
-            return nil
-        } catch {
-            let text = "cannot prepare replica \(context.localPath) of \(context.key): \(error)"
-            recordFailure(context.shareName, text)
-            return text
-        }
+        guard group.standby == node.name || feeder != nil else { return nil }
+        return ReplicaAdoptionGate.refusal(context, node: node) { recordFailure(context.shareName, $0) }
     }
 
-    private func recordFailure(_ share: String, _ message: String) {
+    func recordFailure(_ share: String, _ message: String) {
         node.status.setProgress(group: group.name, share: share, nil)
         node.status.update(group: group.name, share: share) { status in
             status.state = .error

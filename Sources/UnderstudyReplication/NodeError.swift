@@ -14,4 +14,6 @@ public enum NodeErrorCode: String, Sendable {
     case badRequest = "bad-request"
     /// A reload found problems in the configuration file (each as `file:line: message`); the running one stays.
     case configurationInvalid = "configuration-invalid"
+    /// An agentless primary's share is not mounted where its `source` says (or the mount cannot be read).
+    case agentlessSourceMissing = "agentless-source-missing"
 }

@@ -125,7 +125,8 @@ package struct PrimaryShareSync {
                                 if slicing != nil {
                                     slicing?.verified(compared: verified.compared, mismatches: verified.mismatches)
                                 } else {
-                                    reportVerification(compared: verified.compared, mismatches: verified.mismatches)
+                                    context.reportVerification(
+                                        compared: verified.compared, mismatches: verified.mismatches)
                                 }
                             }
                             slicing?.planned(plan, source: scan.entries, replica: replica)
@@ -196,7 +197,7 @@ package struct PrimaryShareSync {
             return Outcome(replicaManifest: nil, failedPaths: failedPaths)
         }
         if let slicing, verify {
-            reportVerification(compared: slicing.compared, mismatches: slicing.mismatches)
+            context.reportVerification(compared: slicing.compared, mismatches: slicing.mismatches)
         }
         let report = slicing?.report ?? outcome.report
         let summary = slicing?.summary ?? outcome.summary
@@ -284,23 +285,5 @@ package struct PrimaryShareSync {
             "standby could not apply \(RelativePath.shown(path)) in \(context.key): \(code.name): \(text)")
         if code == .contentMismatch { context.sendWhole.insert(path) }
         for from in renameSources { context.refusedRenames.insert(from + "\u{0}" + path) }
-    }
-
-    /// Reports a verification: the files whose replica content differed from the source's though size and time
-    /// agreed should never exist, so each one is named (and sent whole).
-    private func reportVerification(compared: Int, mismatches: [String]) {
-        guard !mismatches.isEmpty else {
-            context.logger.info("verification of \(context.key): \(compared) files compared by content, all identical")
-            context.event(.info, .verifyClean, "\(compared) files compared by content, all identical")
-            return
-        }
-        let named =
-            mismatches.prefix(20).map { String(reflecting: $0) }.joined(separator: ", ")
-            + (mismatches.count > 20 ? ", …" : "")
-        let text =
-            "\(mismatches.count) of \(compared) files differed on the replica although their size and modification time matched the source (changed on the replica behind understudy's back, or corrupted by its disk): \(named); sending them again"
-        context.logger.warning("verification of \(context.key): \(text)")
-        context.event(.warning, .verifyRepaired, text)
-        for path in mismatches { context.sendWhole.insert(path) }
     }
 }

@@ -98,7 +98,10 @@ enum StatusTable {
             group.shares.compactMap { share in
                 share.captureBackend.map { backend in
                     let watched =
-                        share.watchedDirectories.map { " (\($0) directories watched)" } ?? " (whole file system)"
+                        share.watchedDirectories.map { " (\($0) directories watched)" }
+                        ?? (backend == "scan"
+                            ? " (of the primary's mount, every scan_interval: the primary runs no understudy)"
+                            : " (whole file system)")
                     return "  \(group.name)/\(share.name): \(backend)\(watched)"
                 }
             }

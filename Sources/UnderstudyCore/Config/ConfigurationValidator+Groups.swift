@@ -5,7 +5,7 @@ extension ConfigurationValidator {
         [
             "primary", "standby", "resync_interval", "quiet_delay", "max_delay", "live", "verify_interval", "bandwidth",
             "bandwidth_schedule", "shares", "archives", "offsite", "offsite_bandwidth", "offsite_bandwidth_schedule",
-            "offsite_compression", "compare_slice",
+            "offsite_compression", "compare_slice", "agentless", "scan_interval",
         ]
         + takeoverKeys + recoverySiteKeys
     static let shareKeys = [
@@ -38,6 +38,8 @@ extension ConfigurationValidator {
         var recoverySite: RecoverySiteConfiguration? = RecoverySiteConfiguration()
         /// True when the table sets any key that only matters with heartbeats (an address, scripts, checks...).
         var asksForTakeover = false
+        /// `agentless = true`; nil: not a boolean.
+        var agentless: Bool? = false
 
         var built: GroupConfiguration? {
             guard nameIsValid, sharesAreValid, let primary, let standby, let offsite, let resyncInterval,
@@ -46,7 +48,7 @@ extension ConfigurationValidator {
                 let bandwidth, let offsiteBandwidth, let offsiteCompression, let compareSlice, let live,
                 let verifyInterval,
                 let takeover,
-                let archives, let recoverySite
+                let archives, let recoverySite, let agentless
             else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
@@ -58,7 +60,7 @@ extension ConfigurationValidator {
                 quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
                 bandwidth: bandwidth, offsiteBandwidth: offsiteBandwidth, offsiteCompression: offsiteCompression,
                 compareSlice: compareSlice, shares: built, takeover: takeover,
-                archives: archives, recoverySite: recoverySite)
+                archives: archives, recoverySite: recoverySite, agentless: agentless)
         }
     }
 
@@ -124,6 +126,7 @@ extension ConfigurationValidator {
             report(.invalidName, table.line, "group name '\(name)' is invalid: \(Self.nameRule)")
         }
         checkKeys(of: table, allowed: Self.groupKeys, place: place)
+        group.agentless = readBoolean("agentless", table, place: place, default: false)
 
         for role in ["primary", "standby"] {
             guard
@@ -131,6 +134,10 @@ extension ConfigurationValidator {
                     role, in: table, place: place, required: true, expectation: "the name of a node")
             else { continue }
             if role == "primary" { group.primaryLine = line } else { group.standbyLine = line }
+            if role == "primary" && group.agentless == true {
+                group.primary = readAgentlessPrimary(node, line: line, group: name, nodeNames: nodeNames)
+                continue
+            }
             guard nodeNames.contains(node) else {
                 var message = "\(role) '\(node)' of group '\(name)' is not a node defined in [nodes]"
                 if let suggestion = Self.suggestion(for: node, among: nodeNames) {
@@ -190,22 +197,26 @@ extension ConfigurationValidator {
             )
             group.offsiteBandwidth = nil
         }
-        if let value = table["live"] {
-            if case .boolean(let live) = value.kind {
-                group.live = live
-            } else {
-                report(
-                    .wrongType, value.line,
-                    "\(Self.subject("live", place)) must be true or false, not \(value.typeDescription)")
-                group.live = nil
-            }
-        }
+        group.live = readBoolean("live", table, place: place, default: true)
         (group.shares, group.sharesAreValid) = readShares(table, group: name, place: place)
         group.takeover = readTakeover(table, group: name, primary: group.primary, standby: group.standby, place: place)
         group.archives = readArchives(table, group: name, shares: group.shares, place: place)
         group.recoverySite = readRecoverySite(table, group: name, place: place)
         group.asksForTakeover = Self.takeoverKeys.contains { $0 != "failover" && table[$0] != nil }
+        checkAgentless(table, &group, place: place)
         return group
+    }
+
+    /// A boolean key; nil (reported) when it is something else.
+    mutating func readBoolean(_ key: String, _ table: TOMLTable, place: String, default defaultValue: Bool) -> Bool? {
+        guard let value = table[key] else { return defaultValue }
+        guard case .boolean(let flag) = value.kind else {
+            report(
+                .wrongType, value.line,
+                "\(Self.subject(key, place)) must be true or false, not \(value.typeDescription)")
+            return nil
+        }
+        return flag
     }
 
     mutating func readDuration(

@@ -50,7 +50,14 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var archives: [ArchiveConfiguration]
     /// What the off-site node takes over with at the recovery site (`offsite_service_address`, ...).
     public var recoverySite: RecoverySiteConfiguration
+    /// The primary runs no understudy (`agentless = true`): each share's `source` is a mount of the primary's
+    /// directory on the standby (NFS, SMB, sshfs), which the standby scans every `scan_interval` (kept in
+    /// `resyncInterval`) into the replica. `primary` then names a host, not a node of `[nodes]`.
+    public var agentless: Bool
 
+    /// How often the standby scans an agentless primary's mounts by default (`scan_interval`): the lag of its
+    /// replica.
+    public static let defaultScanInterval = ConfigDuration(seconds: 30)
     public static let defaultQuietDelay = ConfigDuration(seconds: 0.01)
     public static let defaultMaxDelay = ConfigDuration(seconds: 0.02)
     public static let defaultVerifyInterval = ConfigDuration(seconds: 86400)
@@ -64,8 +71,10 @@ public struct GroupConfiguration: Sendable, Equatable {
         offsiteCompression: Int = Self.defaultOffsiteCompression, compareSlice: Int = PathSlice.defaultLimit,
         shares: [ShareConfiguration],
         takeover: TakeoverConfiguration = TakeoverConfiguration(),
-        archives: [ArchiveConfiguration] = [], recoverySite: RecoverySiteConfiguration = RecoverySiteConfiguration()
+        archives: [ArchiveConfiguration] = [], recoverySite: RecoverySiteConfiguration = RecoverySiteConfiguration(),
+        agentless: Bool = false
     ) {
+        self.agentless = agentless
         self.recoverySite = recoverySite
         self.name = name
         self.primary = primary

@@ -87,6 +87,11 @@ public struct FailoverObserver: Sendable {
         return !checks.isEmpty && checks.values.allSatisfy { $0.state == .failing }
     }
 
+    /// Some check of the group passes now.
+    public func serviceAnswers(_ group: String) -> Bool {
+        (checks[group] ?? [:]).values.contains { $0.state == .passing }
+    }
+
     /// Seconds since anything was heard from `peer` on any link (infinity: not a watched peer).
     public func silence(of peer: String, at now: Double) -> Double {
         liveness[peer]?.silence(at: now) ?? .infinity

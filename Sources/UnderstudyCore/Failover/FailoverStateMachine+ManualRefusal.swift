@@ -8,6 +8,8 @@ extension FailoverStateMachine {
         case heldElsewhere(GroupOwnership)
         case replicaIncomplete
         case witnessDisagrees(String)
+        /// An agentless primary's service passes a check.
+        case serviceAnswers
 
         public var description: String {
             switch self {
@@ -21,6 +23,8 @@ extension FailoverStateMachine {
                 "\(ownership.owner) holds the group at the recovery site (\(ownership)); this node follows it. To bring the group back, stop its services there, wait until this node is in step with it (`understudy status`), then run this again with --force: \(ownership.owner) steps down when it hears the higher epoch, and its changes not yet here come back as conflict copies"
             case .replicaIncomplete:
                 "this node's replica has not completed its first sync; serving it would serve a partial copy. Use --force only if nothing better exists"
+            case .serviceAnswers:
+                "the primary's service still answers a check; it runs no understudy, so nothing would take its address away, and a takeover now would put two servers at one address. Stop it (or power it off) first, or use --force if you are sure it is off"
             case .witnessDisagrees(let why):
                 "\(why); a takeover now could make two primaries. Use --force only if you know the primary is down"
             }
@@ -37,6 +41,7 @@ extension FailoverStateMachine {
             case .heldElsewhere: "held-elsewhere"
             case .replicaIncomplete: "replica-incomplete"
             case .witnessDisagrees: "witness-disagrees"
+            case .serviceAnswers: "service-answers"
             }
         }
 

@@ -26,12 +26,16 @@ public struct FailoverStateMachine: Sendable {
         /// The group has an off-site node, which may have taken it over at the recovery site while this node was
         /// down: a standby takes over by itself only once, since its start, it heard its peer or the off-site node.
         public var hasOffsite: Bool
+        /// The primary runs no understudy (an agentless group): it is never heard, so its silence says nothing; it
+        /// failed when its checks fail (with none, only `understudy failover` takes over).
+        public var agentless: Bool
 
         public init(
             node: String, group: String, mode: TakeoverConfiguration.Mode, deadTime: Double, isolationTime: Double,
             hasFence: Bool, hasChecks: Bool, followsOwner: Bool = true, hasWitness: Bool = false, peer: String = "",
-            hasOffsite: Bool = false
+            hasOffsite: Bool = false, agentless: Bool = false
         ) {
+            self.agentless = agentless
             self.peer = peer
             self.hasOffsite = hasOffsite
             self.followsOwner = followsOwner
@@ -279,6 +283,7 @@ public struct FailoverStateMachine: Sendable {
             cutOff = false
             listeningSince = now
         }
+        if settings.agentless { return watchAgentlessPrimary(seen) }
         guard min(seen.peerSilence, now - listeningSince) >= settings.deadTime, !heldByThirdNode else { return [] }
         let failed = seen.serviceFailing || !settings.hasChecks
         if !failed {
@@ -294,6 +299,24 @@ public struct FailoverStateMachine: Sendable {
                 )
             ]
         }
+        return primaryFailed(seen)
+    }
+
+    /// An agentless primary failed when every check of its service fails; passing again, it may fail again later.
+    private mutating func watchAgentlessPrimary(_ seen: Observation) -> [FailoverAction] {
+        guard settings.hasChecks, seen.serviceFailing else {
+            if phase == .standby {
+                failureSeenAt = nil
+                silenceAtFailure = nil
+            }
+            return []
+        }
+        return primaryFailed(seen)
+    }
+
+    /// The primary is found failed: alert, and take over in automatic mode (once per failure).
+    private mutating func primaryFailed(_ seen: Observation) -> [FailoverAction] {
+        let now = seen.now
         guard failureSeenAt == nil, phase == .standby else { return [] }
         if settings.hasOffsite && !peerHeard && !offsiteHeard {
             // Back from a stop with nobody heard: the off-site node may hold the group at the recovery site.
@@ -339,9 +362,10 @@ public struct FailoverStateMachine: Sendable {
         var actions: [FailoverAction] = [
             .notify(
                 .primaryFailed, .critical, topic: owner,
-                summary:
-                    "primary \(owner) of group \(settings.group) failed: silent on every link for \(Self.seconds(seen.peerSilence)) s"
-                    + (settings.hasChecks ? " and its service checks fail" : ""),
+                summary: settings.agentless
+                    ? "primary \(owner) of group \(settings.group) failed: its service checks fail (it runs no understudy: no heartbeats to hear)"
+                    : "primary \(owner) of group \(settings.group) failed: silent on every link for \(Self.seconds(seen.peerSilence)) s"
+                        + (settings.hasChecks ? " and its service checks fail" : ""),
                 detail: seen.maintenance.map {
                     "group \(settings.group) is in maintenance (since \($0.since), by \($0.by)): nothing is taken over. To take over, run: understudy failover \(settings.group); maintenance ends with: understudy maintenance \(settings.group) off"
                 }
@@ -358,14 +382,19 @@ public struct FailoverStateMachine: Sendable {
 
     /// `understudy failover GROUP`: take over now, in either mode. Refused while the primary is heard (unless
     /// `force`), when this node owns the group already, or while something else runs.
+    /// - Parameter serviceAnswers: a check of the group passes (an agentless primary, never heard, is judged by them).
     public mutating func manualFailover(
         at now: Double, peerSilence: Double, force: Bool, replicaReady: Bool = true,
-        witness: WitnessView? = nil
+        witness: WitnessView? = nil, serviceAnswers: Bool = false
     ) -> Result<[FailoverAction], ManualFailoverRefusal> {
         if isOwner && phase != .steppedDown { return .failure(.alreadyOwner(ownership)) }
         guard [.standby, .fenceFailed, .steppedDown].contains(phase) else { return .failure(.busy(phase)) }
         if heldByThirdNode && !force { return .failure(.heldElsewhere(ownership)) }
-        if peerSilence < settings.deadTime && !force { return .failure(.peerAlive(heardSecondsAgo: peerSilence)) }
+        if settings.agentless {
+            if serviceAnswers && !force { return .failure(.serviceAnswers) }
+        } else if peerSilence < settings.deadTime && !force {
+            return .failure(.peerAlive(heardSecondsAgo: peerSilence))
+        }
         if !force,
             let veto = witnessVeto(
                 Observation(now: now, peerSilence: peerSilence, serviceFailing: true, witness: witness))
@@ -451,9 +480,11 @@ public struct FailoverStateMachine: Sendable {
                 succeeded ? .takeoverFinished : .takeoverFailed, .critical, topic: "",
                 summary: succeeded
                     ? "\(settings.node) took over group \(settings.group) at epoch \(taken.epoch) in \(Self.seconds(now - (failureSeenAt ?? now))) s"
-                        + (silenceAtFailure.map {
-                            ", \(Self.seconds($0 + now - (failureSeenAt ?? now))) s after the last heartbeat"
-                        } ?? "")
+                        + (settings.agentless
+                            ? ""
+                            : silenceAtFailure.map {
+                                ", \(Self.seconds($0 + now - (failureSeenAt ?? now))) s after the last heartbeat"
+                            } ?? "")
                     : "\(settings.node) took over group \(settings.group) at epoch \(taken.epoch) but some steps failed",
                 detail: detail)
         ]

@@ -4,10 +4,11 @@ import UnderstudyFileSystem
 import UnderstudyReplication
 import UnderstudySupport
 
-extension StandbyGroupService {
+/// The temporaries a crashed run was writing in a group's trees.
+enum CrashLeftovers {
     /// The last run crashed: the temporaries it was writing in this group's trees are removed before the first sync,
     /// under each share's replica gate, so they do not sit in the replica until a full comparison.
-    func removeCrashLeftovers() async {
+    static func remove(group: GroupConfiguration, node: any FollowingNode) async {
         let contexts = group.shares.compactMap { node.shares[group: group.name, share: $0.name] }
         for context in contexts where node.shares.crashLeftovers.withLockedValue({ $0.remove(context.key) }) != nil {
             let tree = context.localPath

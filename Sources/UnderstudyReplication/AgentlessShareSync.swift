@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import UnderstudyCore
+import UnderstudyDelta
+import UnderstudyFileSystem
+import UnderstudySession
+import UnderstudyWire
+
+/// One scan of an agentless primary's share on the standby: the mount of the primary's directory (`source`) is
+/// walked by size and time beside the replica, the same planner as a full comparison decides what differs, and the
+/// replica is brought to the source's state through `DiskReplica` (each file copied to a temporary, checked, renamed,
+/// made durable; history and index kept as for any sync). A verification also reads both sides' content. The
+/// source is only read, and only while it is a mounted network file system (`MountPoint`): an unmounted mount point
+/// is an empty directory, which must never empty the replica.
+package struct AgentlessShareSync {
+    package struct Outcome: Sendable {
+        package var entriesCompared: Int
+        package var summary: SyncPlanSummary
+        package var report: SyncDoneReport
+        /// Bytes read from the source.
+        package var bytesRead: Int64
+        package var seconds: Double
+        /// The mount the source is on.
+        package var mount: MountPoint
+    }
+
+    /// File system types of mounts a primary's share can be reached by: NFS, SMB, FUSE (sshfs, rclone...), 9p,
+    /// Ceph, GlusterFS, virtiofs, AFS.
+    package static let networkFileSystems: Set<String> = [
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "virtiofs", "afs", "fuse", "fuseblk",
+    ]
+
+    let context: ShareContext
+    let applyOwnership: Bool
+
+    package init(context: ShareContext, applyOwnership: Bool) {
+        self.context = context
+        self.applyOwnership = applyOwnership
+    }
+
+    /// The mount of `source` when it is a network file system; else the error that says what was found.
+    package static func checkSource(_ source: String, mountInfo: String? = nil) throws -> MountPoint {
+        guard let mount = MountPoint.containing(source, mountInfo: mountInfo) else {
+            throw NodeError(
+                .agentlessSourceMissing,
+                "the source \(source) cannot be reached (\(String(cString: strerror(errno)))): is the primary's share mounted there? nothing is synced until it is"
+            )
+        }
+        guard networkFileSystems.contains(mount.type) || mount.type.hasPrefix("fuse.") else {
+            throw NodeError(
+                .agentlessSourceMissing,
+                "the source \(source) is on \(mount.type) (\(mount.source) mounted at \(mount.path)), not on a mount of the primary's share (NFS, SMB or sshfs): is it mounted? nothing is synced until it is"
+            )
+        }
+        return mount
+    }
+
+    /// - Parameter stop: asked before each step; true (a takeover made the replica the live data) ends the scan
+    ///   with `CancellationError` before it changes anything more.
+    package func run(verify: Bool, stop: () -> Bool) async throws -> Outcome {
+        let source = context.share.source
+        let mount = try Self.checkSource(source)
+        await context.replicaGate.acquire()
+        defer { context.replicaGate.release() }
+        let started = context.now()
+        let filter = context.share.filter
+        let whole = [ScopedPath("", recursive: true)]
+        let scan = try await TreeScanner.offThePool(path: source, create: false, filter: filter, scope: whole)
+        let replica = DiskReplica(
+            context: context, applyOwnership: applyOwnership, dictionaries: CompressionDictionaries())
+        let description = try await replica.describe(
+            SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false))
+        let digests = verify ? replicaDigests(description.entries, replica) : nil
+        let reader = try SourceReader(share: try ShareDirectory(path: source, create: false))
+        let planning = SourcePlanning(
+            planner: SyncPlanner(options: .init(compareOwnership: applyOwnership)), unusable: context.unusablePaths.all)
+        let planned = planning.plan(
+            source: scan.entries,
+            replica: Dictionary(description.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first }),
+            partials: [:], digests: digests, indexedHash: { _ in nil }, readHash: { reader.hash(path: $0) })
+        var failures: Int64 = 0
+        var bytesRead: Int64 = 0
+        if verify { context.reportVerification(compared: planned.compared, mismatches: planned.mismatches) }
+        for operation in planned.plan.operations {
+            if stop() || Task.isCancelled { throw CancellationError() }
+            do {
+                if case .sendFile(let path, _, _) = operation {
+                    bytesRead += try await copy(path, reader: reader, into: replica, stop: stop)
+                } else {
+                    try replica.apply(operation)
+                }
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                failures += 1
+                noteFailure(operation.touchedPaths.last ?? "", error)
+            }
+        }
+        let (filesApplied, bytesWritten) = try await replica.makeDurable(
+            removingPartials: Array(description.partials.keys))
+        context.index.retain(only: Set(scan.entries.lazy.filter { $0.kind == .file }.map(\.path)))
+        return Outcome(
+            entriesCompared: scan.entries.count, summary: planned.plan.summary,
+            report: SyncDoneReport(filesApplied: filesApplied, bytesWritten: bytesWritten, failures: failures),
+            bytesRead: bytesRead, seconds: context.now() - started, mount: mount)
+    }
+
+    /// Copies one source file into the replica: a file that changes while it is read is left for the next scan
+    /// (the replica never gets a mix of two versions). The bytes read.
+    private func copy(
+        _ path: String, reader: SourceReader, into replica: DiskReplica, stop: () -> Bool
+    ) async throws -> Int64 {
+        let opened = try reader.open(path)
+        defer { close(opened.fd) }
+        let header = FileHeader(
+            path: path, size: opened.before.size, attributes: opened.before.attributes, basis: .none)
+        let file = try replica.beginFile(header)
+        do {
+            let (hash, read) = try reader.stream(opened, path: path) { chunk in
+                try file.receive(chunk, compressed: false)
+            }
+            // A takeover while the file was read: the replica is the live data now, and this version is older.
+            if stop() || Task.isCancelled { throw CancellationError() }
+            try await replica.commit(file, expectedHash: hash)
+            return read
+        } catch {
+            file.discard()
+            throw error
+        }
+    }
+
+    /// The SHA-256 of every replica file, read now; a file that cannot be read is left out (not judged).
+    private func replicaDigests(_ entries: [ManifestEntry], _ replica: DiskReplica) -> [String: [UInt8]] {
+        var digests: [String: [UInt8]] = [:]
+        for entry in entries where entry.kind == .file {
+            if let digest = try? replica.contentHash(of: entry.path) { digests[entry.path] = digest }
+        }
+        return digests
+    }
+
+    private func noteFailure(_ path: String, _ error: any Error) {
+        let isNew = context.pathWarnings.isNew("agentless \(path)")
+        context.logger.log(
+            level: isNew ? .warning : .debug,
+            "could not copy \(RelativePath.shown(path)) of \(context.key) from the primary's mount: \(error); the next scan tries again"
+        )
+    }
+}

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import UnderstudyFileSystem
+
+/// Reads an agentless primary's files through the mount of its share (`AgentlessShareSync`): each file with its
+/// SHA-256, and only as one version: a file whose size or time changed while it was read is refused.
+final class SourceReader {
+    struct Opened {
+        var fd: Int32
+        var before: FileStatus
+    }
+
+    private let share: ShareDirectory
+    /// One buffer for every read: a network file system answers best to large reads.
+    private var buffer = [UInt8](repeating: 0, count: 1 << 20)
+
+    init(share: ShareDirectory) throws {
+        self.share = share
+    }
+
+    /// Opens a regular file of the share (no symbolic link followed); the caller closes `fd`.
+    func open(_ path: String) throws -> Opened {
+        let fd = try share.openFileForReading(path)
+        do {
+            let before = try FileStatus.of(fd, path: path)
+            guard before.kind == .file else {
+                throw FileSystemError(
+                    .systemCall, operation: "reading (no longer a regular file)", path: path, errno: EISDIR)
+            }
+            return Opened(fd: fd, before: before)
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// Reads the whole file, handing each chunk to `body`; the SHA-256 and the bytes read.
+    func stream(
+        _ opened: Opened, path: String, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> (
+        hash: [UInt8], bytes: Int64
+    ) {
+        var hasher = SHA256()
+        var total: Int64 = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(opened.fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(.systemCall, operation: "reading", path: path, errno: errno)
+            }
+            if count == 0 { break }
+            try buffer.withUnsafeBytes { bytes in
+                let chunk = UnsafeRawBufferPointer(rebasing: bytes[..<count])
+                hasher.update(bufferPointer: chunk)
+                try body(chunk)
+            }
+            total += Int64(count)
+        }
+        let after = try FileStatus.of(opened.fd, path: path)
+        guard total == opened.before.size, after.isSameVersion(as: opened.before) else {
+            throw FileSystemError(
+                .systemCall, operation: "reading (it changed while it was read)", path: path, errno: EAGAIN)
+        }
+        return (Array(hasher.finalize()), total)
+    }
+
+    /// The SHA-256 of a source file (a rename's, a verification's); nil if it cannot be read or changes meanwhile.
+    func hash(path: String) -> [UInt8]? {
+        guard let opened = try? open(path) else { return nil }
+        defer { close(opened.fd) }
+        return try? stream(opened, path: path) { _ in }.hash
+    }
+}
