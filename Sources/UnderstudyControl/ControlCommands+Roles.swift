@@ -64,6 +64,7 @@ extension ControlCommands {
                     "group \(name) is served by its configured primary \(group.primary) already: nothing to fail back")
             }
         }
+        if group.agentless { return await handBack(group, verb: verb, dryRun: dryRun, failover: failover) }
         // On the follower: the node that serves the group runs it (its report comes back here).
         if !forwarded, !node.owns(group: name), let peerTLS, let holder = node.ownership(group: name)?.owner,
             holder == group.peer(of: node.name)
@@ -99,6 +100,36 @@ extension ControlCommands {
             return .plan(lines.joined(separator: "\n"), ready: readiness.ready, conflicts: conflicts)
         }
         let report = await failover.switchover(group: name, force: force)
+        let text =
+            report.lines.joined(separator: "\n")
+            + (report.ok ? "\n\(verb) of \(name) done in \(FailoverService.ms(report.total))" : "")
+        return report.ok ? .done(text) : .refused(text, code: report.code)
+    }
+
+    /// A switchover or failback of an agentless group: only back to its primary, from this node serving it.
+    private func handBack(
+        _ group: GroupConfiguration, verb: String, dryRun: Bool, failover: FailoverService
+    ) async -> ControlResponse {
+        let name = group.name
+        guard node.owns(group: name) else {
+            return ControlResponse.refused(
+                "group \(name)'s primary \(group.primary) runs no understudy and serves the group: to serve it here, take it over with understudy failover \(name)"
+            )
+        }
+        if dryRun {
+            let lines = [
+                "\(verb) of \(name) from \(node.name) to \(group.primary) (agentless) would: stop the services here and release the address, copy what changed here since the takeover back to \(group.primary)'s shares through their mounts (a version changed there too is kept beside as a conflict copy first), store epoch \((node.ownership(group: name)?.epoch ?? 0) + 1) for \(group.primary), and scan its mounts again. The services on \(group.primary) are yours to start.",
+                "mounts: "
+                    + group.shares.map { share in
+                        (try? AgentlessShareSync.checkSource(share.source)).map {
+                            "\(share.name) on \($0.type) \($0.source)"
+                        }
+                            ?? "\(share.name): \(share.source) is not mounted"
+                    }.joined(separator: "; "),
+            ]
+            return .plan(lines.joined(separator: "\n"), ready: true, conflicts: [])
+        }
+        let report = await failover.agentlessFailback(group: name)
         let text =
             report.lines.joined(separator: "\n")
             + (report.ok ? "\n\(verb) of \(name) done in \(FailoverService.ms(report.total))" : "")

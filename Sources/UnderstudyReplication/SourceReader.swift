@@ -3,10 +3,11 @@ import Glibc
 #endif
 import Crypto
 import UnderstudyFileSystem
+import UnderstudyWire
 
 /// Reads an agentless primary's files through the mount of its share (`AgentlessShareSync`): each file with its
 /// SHA-256, and only as one version: a file whose size or time changed while it was read is refused.
-final class SourceReader {
+package final class SourceReader {
     struct Opened {
         var fd: Int32
         var before: FileStatus
@@ -16,7 +17,7 @@ final class SourceReader {
     /// One buffer for every read: a network file system answers best to large reads.
     private var buffer = [UInt8](repeating: 0, count: 1 << 20)
 
-    init(share: ShareDirectory) throws {
+    package init(share: ShareDirectory) throws {
         self.share = share
     }
 
@@ -67,9 +68,26 @@ final class SourceReader {
     }
 
     /// The SHA-256 of a source file (a rename's, a verification's); nil if it cannot be read or changes meanwhile.
-    func hash(path: String) -> [UInt8]? {
+    package func hash(path: String) -> [UInt8]? {
         guard let opened = try? open(path) else { return nil }
         defer { close(opened.fd) }
         return try? stream(opened, path: path) { _ in }.hash
+    }
+
+    /// Copies the file at `path` into `writer`'s tree as `destination` (a temporary there, checked, renamed in its
+    /// batch); the bytes read.
+    package func copy(_ path: String, to destination: String, into writer: ReplicaWriter) throws -> Int64 {
+        let opened = try open(path)
+        defer { close(opened.fd) }
+        let file = try writer.beginFile(
+            FileHeader(path: destination, size: opened.before.size, attributes: opened.before.attributes, basis: .none))
+        do {
+            let (hash, read) = try stream(opened, path: path) { chunk in try file.receive(chunk, compressed: false) }
+            try writer.commit(file, expectedHash: hash)
+            return read
+        } catch {
+            file.discard()
+            throw error
+        }
     }
 }

@@ -10,7 +10,7 @@ extension TreeScanner {
     /// pool's threads (two on a two-core machine) stay free for the connections, the checks and the other shares.
     /// Cancelling the calling task stops the scan at its next directory, as it does a scan on the pool.
     /// - Parameter index: where content hashes come from (a verification needs every file's); none by default.
-    static func offThePool(
+    package static func offThePool(
         path: String, create: Bool, filter: PathFilter, scope: [ScopedPath],
         index: any FileIndexLookup = FileIndexSnapshot()
     ) async throws -> Result {
@@ -20,7 +20,7 @@ extension TreeScanner {
     }
 
     /// One slice of the share in path order (see `scan(_:slice:)`), on a thread of its own.
-    static func offThePool(
+    package static func offThePool(
         path: String, create: Bool, filter: PathFilter, slice: PathSlice,
         index: any FileIndexLookup = FileIndexSnapshot()
     ) async throws -> Result {

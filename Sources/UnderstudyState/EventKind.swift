@@ -37,6 +37,8 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let release = EventKind(rawValue: "release")
     public static let rejoinStarted = EventKind(rawValue: "rejoin-started")
     public static let rejoinFinished = EventKind(rawValue: "rejoin-finished")
+    /// An agentless group handed back to its primary (its changes copied back through the mounts).
+    public static let failback = EventKind(rawValue: "failback")
     public static let conflict = EventKind(rawValue: "conflict")
     public static let conflictResolved = EventKind(rawValue: "conflict-resolved")
     // Archives.

@@ -105,7 +105,8 @@ public struct FailoverObserver: Sendable {
         return FailoverStateMachine.Observation(
             now: now, peerSilence: peer.silence(at: now), serviceFailing: serviceFailing(group.name),
             isolationFailing: isolationFailing, replicaReady: replicaReady,
-            witness: witnessView(of: group, owner: owner, at: now), maintenance: maintenance)
+            witness: witnessView(of: group, owner: owner, at: now), maintenance: maintenance,
+            serviceAnswers: serviceAnswers(group.name))
     }
 
     /// The group's witness as this node sees it now (nil without one): whether it is reachable, and (a witness node)

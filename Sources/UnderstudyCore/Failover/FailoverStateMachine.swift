@@ -57,6 +57,8 @@ public struct FailoverStateMachine: Sendable {
         public var peerSilence: Double
         /// Every check of the group fails (false when any passes or is still unknown).
         public var serviceFailing: Bool
+        /// Some check of the group passes.
+        public var serviceAnswers: Bool
         /// The node's isolation check fails; nil when none is configured.
         public var isolationFailing: Bool?
         /// Every share of the group's replica completed a sync at least once: a half-copied replica must not
@@ -70,8 +72,9 @@ public struct FailoverStateMachine: Sendable {
         public init(
             now: Double, peerSilence: Double, serviceFailing: Bool, isolationFailing: Bool? = nil,
             replicaReady: Bool = true,
-            witness: WitnessView? = nil, maintenance: MaintenanceHold? = nil
+            witness: WitnessView? = nil, maintenance: MaintenanceHold? = nil, serviceAnswers: Bool = false
         ) {
+            self.serviceAnswers = serviceAnswers
             self.maintenance = maintenance
             self.now = now
             self.peerSilence = peerSilence
@@ -134,6 +137,9 @@ public struct FailoverStateMachine: Sendable {
     var reportedWitnessVeto = false
     /// The release under way, or the isolation, came from hearing neither the peer nor the witness.
     var isolatedByWitness = false
+    /// An agentless group was handed back: its primary's services are started by hand afterwards, so its checks
+    /// count only once one passed.
+    var awaitingService = false
     /// The planned hand-over under way (see `FailoverStateMachine+HandOver.swift`); it outlives the phase
     /// `handingOver` while the node waits to hear its peer serving.
     public internal(set) var handOver: HandOver?
@@ -303,7 +309,12 @@ public struct FailoverStateMachine: Sendable {
     }
 
     /// An agentless primary failed when every check of its service fails; passing again, it may fail again later.
+    /// After a failback it is judged only once a check passed: its services start after the hand-back.
     private mutating func watchAgentlessPrimary(_ seen: Observation) -> [FailoverAction] {
+        if awaitingService {
+            guard seen.serviceAnswers else { return [] }
+            awaitingService = false
+        }
         guard settings.hasChecks, seen.serviceFailing else {
             if phase == .standby {
                 failureSeenAt = nil
@@ -589,6 +600,13 @@ public struct FailoverStateMachine: Sendable {
             summary: "\(settings.node) stepped down from group \(settings.group): \(reason)",
             detail: "It had given the group up already (address and services down) and will not take it back by itself."
         )
+    }
+
+    /// The current failure of the primary is over (it is served again): a later one is told afresh.
+    mutating func forgetFailure() {
+        failureSeenAt = nil
+        silenceAtFailure = nil
+        reportedSilentButServing = false
     }
 
     mutating func enter(_ next: FailoverPhase, at now: Double) {

@@ -58,4 +58,49 @@ import UnderstudyCore
             return
         }
     }
+
+    /// beta serving the group after a takeover (epoch 1).
+    static func serving() -> FailoverStateMachine {
+        var machine = Self.standby(mode: .auto)
+        _ = machine.tick(seen(5, silence: 5, failing: true))
+        _ = machine.fenceFinished(succeeded: true, detail: "", at: 5.5)
+        _ = machine.takeoverFinished(stored: true, succeeded: true, detail: "", at: 6)
+        #expect(machine.phase == .active)
+        return machine
+    }
+
+    @Test func failback_handsTheGroupBackAtTheNextEpoch_andJudgesThePrimaryOnlyOnceItsServiceAnswers() {
+        var machine = Self.serving()
+        let back = machine.beginHandBack(at: 10)
+        #expect(back == GroupOwnership(epoch: 2, owner: "alpha"))
+        #expect(machine.phase == .handingOver)
+        #expect(machine.beginHandBack(at: 10.1) == nil, "one at a time")
+        #expect(machine.tick(seen(11, silence: 11, failing: true)).isEmpty)
+        #expect(machine.handBackEnded(stored: back, at: 12).isEmpty)
+        #expect(machine.phase == .standby)
+        #expect(machine.ownership == back)
+        // The primary's services are started by hand after the hand-back: failing checks before one passed mean
+        // nothing yet.
+        #expect(machine.tick(seen(20, silence: 20, failing: true)).isEmpty)
+        var answered = seen(21, silence: 21, failing: false)
+        answered.serviceAnswers = true
+        #expect(machine.tick(answered).isEmpty)
+        #expect(machine.tick(seen(22, silence: 22, failing: true)).contains(.fence), "failed again: fenced, taken over")
+    }
+
+    @Test func failback_thatCouldNotCopyBack_servesTheGroupAgain() {
+        var machine = Self.serving()
+        #expect(machine.beginHandBack(at: 10) != nil)
+        #expect(machine.handBackEnded(stored: nil, at: 11) == [.acquire])
+        #expect(machine.phase == .acquiring)
+        #expect(machine.isOwner)
+    }
+
+    @Test func failback_isRefused_whenNotServing_orNotAgentless() {
+        var standby = Self.standby()
+        #expect(standby.beginHandBack(at: 1) == nil)
+        #expect(standby.phase == .standby)
+        var plain = FailoverFixture.takenOver()
+        #expect(plain.beginHandBack(at: 20) == nil, "a group whose primary runs understudy switches over instead")
+    }
 }
