@@ -10,7 +10,8 @@ struct DiscoverCommand: AsyncParsableCommand {
         discussion: """
             Asks HOST with smbclient (its disk shares; anonymously, or as --user with --authentication-file) and \
             showmount (its NFS exports), lists what it found, and prints the configuration tables that protect the \
-            chosen ones (--share, repeatable; all by default): HOST as a node and a group from it to --standby. \
+            chosen ones (--share, repeatable; all by default): HOST as a node and a group from it to --standby (with \
+            --agentless: a group whose shares --standby mounts and scans, HOST running no understudy). \
             Administrative shares (C$, IPC$, names ending in $) and printers are left out. A tool that is not \
             installed is skipped with what to install (smbclient; nfs-common for showmount).
             """
@@ -26,6 +27,10 @@ struct DiscoverCommand: AsyncParsableCommand {
     var chosen: [String] = []
     @Option(name: .long, help: "The standby node in the printed group.") var standby = "standby"
     @Option(name: .long, help: "How long each tool may take, in seconds.") var timeout: Double = 20
+    @Flag(
+        name: .long,
+        help: "HOST runs no understudy: print an agentless group, each share mounted on the standby and scanned.")
+    var agentless = false
     @Flag(name: .long, help: "Print what was found as JSON (shares, skipped tools, the snippet).") var json = false
 
     func validate() throws {
@@ -76,7 +81,8 @@ struct DiscoverCommand: AsyncParsableCommand {
         }
         let selected = chosen.isEmpty ? report.shares : report.shares.filter { chosen.contains($0.name) }
         if !selected.isEmpty {
-            report.snippet = ConfigurationSnippet.of(host: host, shares: selected, standby: standby)
+            report.snippet = ConfigurationSnippet.of(
+                host: host, shares: selected, standby: standby, agentless: agentless)
         }
         if json { return try JSONOutput.print(report) }
         print("understudy discover: \(host)")

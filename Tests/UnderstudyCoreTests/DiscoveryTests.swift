@@ -61,6 +61,28 @@ struct DiscoveryTests {
         }
     }
 
+    @Test func anAgentlessSnippet_mountsEachShareOnTheStandby_andIsAValidConfigurationAsItIs() throws {
+        let snippet = ConfigurationSnippet.of(
+            host: "nas.example.com",
+            shares: [
+                DiscoveredShare(kind: .smb, name: "projects", detail: "The projects"),
+                DiscoveredShare(kind: .nfs, name: "/export/projects", detail: "*"),
+            ], standby: "beta", agentless: true)
+        #expect(!snippet.contains("[nodes."), "the primary runs no understudy: \(snippet)")
+        #expect(snippet.contains("agentless = true"))
+        #expect(snippet.contains("# mount -t cifs //nas.example.com/projects /mnt/nas-example-com/projects -o ro"))
+        #expect(snippet.contains("# mount -t nfs nas.example.com:/export/projects /mnt/nas-example-com/projects-2"))
+        let text = "cluster = \"c\"\n[nodes.beta]\naddress = \"10.0.0.2:7700\"\n" + snippet
+        let configuration = try ConfigurationLoader.load(text: text, path: "/etc/understudy/understudy.toml").get()
+        let group = try #require(configuration.groups["nas-example-com"])
+        #expect(group.agentless)
+        #expect(group.shares.map(\.source) == ["/mnt/nas-example-com/projects", "/mnt/nas-example-com/projects-2"])
+        #expect(
+            group.shares.map(\.replica) == [
+                "/srv/understudy/nas-example-com/projects", "/srv/understudy/nas-example-com/projects-2",
+            ])
+    }
+
     @Test func names_becomeValidTableNames() {
         #expect(ConfigurationSnippet.name("files.example.com") == "files-example-com")
         #expect(ConfigurationSnippet.name("--Öffentlich") == "ffentlich")
