@@ -73,6 +73,7 @@ import Testing
             primary = "filer"
             standby = "beta"
             scan_interval = "1s"
+            verify_interval = "3s"
             service_address = "\(FailoverLab.serviceAddress)/24"
             interface = "lan0"
             failover = "auto"
@@ -116,6 +117,17 @@ import Testing
         #expect(arrived("docs/b.txt", nil) && arrived("docs/a.txt", nil), "the old names go")
         #expect(unlink(data + "/docs/c.txt") == 0)
         #expect(arrived("docs/c.txt", nil), "a delete")
+
+        // A replica file changed behind understudy's back (same size and time): the next verification reads both
+        // sides and copies it again.
+        let canary = replica + "/canary.txt"
+        try "CANARY OF ALPHA\n".write(toFile: canary + ".new", atomically: false, encoding: .utf8)
+        #expect(FailoverLab.run(["touch", "-r", canary, canary + ".new"]).status == 0)
+        #expect(rename(canary + ".new", canary) == 0)
+        #expect(arrived("canary.txt", "canary of alpha\n"), "verification repairs it: \(lab.logs("beta"))")
+        #expect(
+            (try? String(contentsOfFile: lab.log("beta"), encoding: .utf8))?.contains("differed on the replica") == true
+        )
 
         // The mount gone, its mount point is an empty directory: the scan refuses it, and the replica keeps all.
         #expect(FailoverLab.run(["umount", "-l", mount]).status == 0)
