@@ -181,7 +181,7 @@ let package = Package(
                     "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle", "Metrics")
         ),
         // `understudy doctor`: judgements of a machine for a node (pure), over what the machine reports (a seam).
-        .target(name: "UnderstudyDoctor", dependencies: modules("Core") + ["CLinux"]),
+        .target(name: "UnderstudyDoctor", dependencies: modules("Core", "FileSystem") + ["CLinux"]),
         // What tests of every module share (not linked into the executable): time that moves only when told to.
         .target(name: "UnderstudyTestSupport", dependencies: modules("Support")),
         .executableTarget(

@@ -29,8 +29,8 @@ public struct Doctor: Sendable {
 
     /// Every finding, in the order of the checks.
     public func findings() -> [DoctorFinding] {
-        capabilities() + stateDirectory() + certificates() + changeCapture() + ports() + peers() + clock()
-            + diskRoom() + serviceAddresses() + commands()
+        capabilities() + stateDirectory() + certificates() + changeCapture() + agentlessMounts() + ports() + peers()
+            + clock() + diskRoom() + serviceAddresses() + commands()
     }
 
     /// Whether the node can start: no finding is a problem.

@@ -1,3 +1,5 @@
+import UnderstudyFileSystem
+
 /// What `understudy doctor` reads of the machine it runs on: the seam between the judgements (`Doctor`, pure) and
 /// the system calls (`LinuxMachine`), so that each judgement is tested with the facts it is given.
 public protocol DoctorMachine: Sendable {
@@ -26,6 +28,8 @@ public protocol DoctorMachine: Sendable {
     func fileMode(_ path: String) -> UInt32?
     /// The bytes free to unprivileged users on the file system holding `path` (or its nearest existing parent).
     func freeBytes(at path: String) -> Int64?
+    /// The mount that holds `path`, nil when it cannot be told (no such path).
+    func mount(containing path: String) -> MountPoint?
 }
 
 /// How a TCP connection attempt ended.

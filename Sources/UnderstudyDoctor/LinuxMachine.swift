@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CLinux
 import Foundation
+import UnderstudyFileSystem
 
 /// `DoctorMachine` on Linux: /proc, fanotify and inotify, sockets, getifaddrs, adjtimex, statvfs.
 public struct LinuxMachine: DoctorMachine {
@@ -151,6 +152,10 @@ public struct LinuxMachine: DoctorMachine {
             candidate = (candidate as NSString).deletingLastPathComponent
             if candidate.isEmpty { candidate = "/" }
         }
+    }
+
+    public func mount(containing path: String) -> MountPoint? {
+        MountPoint.containing(path)
     }
 }
 

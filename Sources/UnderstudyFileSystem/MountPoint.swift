@@ -13,6 +13,17 @@ public struct MountPoint: Sendable, Equatable {
     /// What is mounted: `server:/export`, `//server/share`, `user@host:/dir`.
     public var source: String
 
+    /// File system types of mounts a primary's share can be reached by: NFS, SMB, FUSE (sshfs, rclone...), 9p,
+    /// Ceph, GlusterFS, virtiofs, AFS.
+    public static let networkFileSystems: Set<String> = [
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "virtiofs", "afs", "fuse", "fuseblk",
+    ]
+
+    /// A mount of another machine's files (or a FUSE file system, as sshfs is).
+    public var isNetworkFileSystem: Bool {
+        Self.networkFileSystems.contains(type) || type.hasPrefix("fuse.")
+    }
+
     public init(path: String, type: String, source: String) {
         self.path = path
         self.type = type

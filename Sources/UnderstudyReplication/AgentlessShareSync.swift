@@ -25,12 +25,6 @@ package struct AgentlessShareSync {
         package var mount: MountPoint
     }
 
-    /// File system types of mounts a primary's share can be reached by: NFS, SMB, FUSE (sshfs, rclone...), 9p,
-    /// Ceph, GlusterFS, virtiofs, AFS.
-    package static let networkFileSystems: Set<String> = [
-        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "virtiofs", "afs", "fuse", "fuseblk",
-    ]
-
     let context: ShareContext
     let applyOwnership: Bool
 
@@ -47,7 +41,7 @@ package struct AgentlessShareSync {
                 "the source \(source) cannot be reached (\(String(cString: strerror(errno)))): is the primary's share mounted there? nothing is synced until it is"
             )
         }
-        guard networkFileSystems.contains(mount.type) || mount.type.hasPrefix("fuse.") else {
+        guard mount.isNetworkFileSystem else {
             throw NodeError(
                 .agentlessSourceMissing,
                 "the source \(source) is on \(mount.type) (\(mount.source) mounted at \(mount.path)), not on a mount of the primary's share (NFS, SMB or sshfs): is it mounted? nothing is synced until it is"

@@ -4,6 +4,7 @@ import Glibc
 import Testing
 import UnderstudyCore
 import UnderstudyDoctor
+import UnderstudyFileSystem
 
 /// `understudy doctor`'s judgements, each from the facts a machine reports.
 struct DoctorTests {
@@ -71,6 +72,44 @@ struct DoctorTests {
         }
         // The mirror, then each link to the peer.
         #expect(only(all, "peer").map(\.message).count == 3)
+    }
+
+    @Test func anAgentlessSource_mustBeAMountOfANetworkFileSystem() throws {
+        let text =
+            Self.text + """
+
+                [groups.nas]
+                agentless = true
+                primary = "nas1"
+                standby = "web2"
+                [[groups.nas.shares]]
+                name = "public"
+                source = "/mnt/nas1/public"
+                replica = "/srv/nas-public"
+                [[groups.nas.shares]]
+                name = "home"
+                source = "/mnt/nas1/home"
+                replica = "/srv/nas-home"
+                [[groups.nas.shares]]
+                name = "gone"
+                source = "/mnt/nas1/gone"
+                replica = "/srv/nas-gone"
+                """
+        let configuration = try ConfigurationLoader.load(text: text, path: "/etc/understudy/understudy.toml").get()
+        var machine = FakeMachine(files: Self.installed)
+        machine.mounts = [
+            "/mnt/nas1/public": MountPoint(path: "/mnt/nas1/public", type: "nfs4", source: "nas1:/public"),
+            "/mnt/nas1/home": MountPoint(path: "/", type: "ext4", source: "/dev/vda"),
+        ]
+        let mounts = only(
+            Doctor(configuration: configuration, node: "web2", machine: machine, daemonRunning: false).findings(),
+            "mount")
+        #expect(mounts.map(\.verdict) == [.ok, .problem, .problem], "\(mounts)")
+        #expect(mounts[0].message == "nas/public: /mnt/nas1/public is on nfs4 nas1:/public")
+        #expect(mounts[1].message.contains("is on ext4 (/dev/vda at /), not on a mount of nas1's share"))
+        #expect(mounts[2].message.contains("does not exist"))
+        #expect(mounts[2].remedy?.contains("/etc/fstab") == true)
+        #expect(only(findings(), "mount").isEmpty, "no agentless group: nothing to say")
     }
 
     @Test func missingCapabilities_areProblems_butFanotifysIsAWarning() {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import UnderstudyDoctor
+import UnderstudyFileSystem
 
 /// A machine as the doctor's tests describe it: every fact set by the test, the defaults those of a healthy root
 /// node (every capability, fanotify, free ports, peers that answer, a synchronized clock, room on every disk).
@@ -17,6 +18,7 @@ struct FakeMachine: DoctorMachine {
     var programs: Set<String> = ["systemctl", "/usr/local/sbin/power-off", "ping"]
     var files: [String: UInt32] = [:]
     var free: Int64? = 100 << 30
+    var mounts: [String: MountPoint] = [:]
 
     func effectiveCapabilities() -> UInt64? { capabilities }
     func fanotifyProblem(on path: String) -> Int32 { fanotify }
@@ -33,4 +35,5 @@ struct FakeMachine: DoctorMachine {
     func isExecutable(program: String) -> Bool { programs.contains(program) }
     func fileMode(_ path: String) -> UInt32? { files[path] }
     func freeBytes(at path: String) -> Int64? { free }
+    func mount(containing path: String) -> MountPoint? { mounts[path] }
 }
