@@ -101,9 +101,9 @@ public final class ConfigurationReloader: Sendable {
                 noteRefusal("no node \(node) in \(loaded.sourcePath)", origin: origin)
                 return .failure(NodeError(.configurationInvalid, message))
             }
-            var changes = ConfigurationChanges.between(running, loaded)
+            var changes = ConfigurationChanges.between(running, loaded, node: node)
             var report = ReloadReport(configuration: loaded.sourcePath, atRestart: changes.atRestart)
-            if changes.notifications || !changes.groups.isEmpty {
+            if changes.notifications || !changes.groups.isEmpty || !changes.elsewhere.isEmpty {
                 let failed = apply(changes, loaded)
                 // A group whose change could not be taken keeps running as it was, and waits for the restart.
                 changes.groups.removeAll { failed[$0.group] != nil }

@@ -56,6 +56,32 @@ struct ConfigurationChangesTests {
         #expect(removed.atRestart == ["[heartbeat]", "node gamma removed", "group mail removed", "group web changed"])
     }
 
+    @Test func groupsAndNodes_thisNodeTakesNoPartIn_areTakenAtOnce_theOthersWaitForTheRestart() throws {
+        let running = try load(Self.base)
+        let mail =
+            "\n[nodes.gamma]\naddress = \"10.0.0.3:7700\"\n[groups.mail]\nprimary = \"gamma\"\nstandby = \"beta\"\n"
+            + "[[groups.mail.shares]]\nname = \"spool\"\nsource = \"/var/mail\"\nreplica = \"/srv/mail\"\n"
+        let loaded = try load(Self.base + mail)
+        // alpha is not in group mail, and gamma is in none of alpha's groups: nothing on alpha changes.
+        let onAlpha = ConfigurationChanges.between(running, loaded, node: "alpha")
+        #expect(onAlpha.atRestart.isEmpty && onAlpha.elsewhere == ["node gamma added", "group mail added"])
+        #expect(
+            onAlpha.appliedNames == [
+                "node gamma added (this node takes no part in it)", "group mail added (this node takes no part in it)",
+            ])
+        let applied = ConfigurationChanges.applied(onAlpha, from: loaded, to: running)
+        #expect(applied.groups["mail"] != nil && applied.nodes["gamma"] != nil)
+        #expect(ConfigurationChanges.between(applied, loaded, node: "alpha").isEmpty)
+        // beta is mail's standby: a new group of its own waits for its restart.
+        let onBeta = ConfigurationChanges.between(running, loaded, node: "beta")
+        #expect(onBeta.elsewhere.isEmpty && onBeta.atRestart == ["node gamma added", "group mail added"])
+        // Removed again: the same on each.
+        #expect(
+            ConfigurationChanges.between(loaded, running, node: "alpha").elsewhere == [
+                "node gamma removed", "group mail removed",
+            ])
+    }
+
     @Test func aGroupWhoseOnlyChangeIsItsBandwidth_isSetInPlace_andAnyOtherChangeWaitsForTheRestart() throws {
         let running = try load(Self.base)
         let limited = Self.base.replacingOccurrences(

@@ -9,14 +9,26 @@ public struct ConfigurationChanges: Sendable, Equatable {
     /// What differs and takes effect at the next restart, as the administrator would name it ("group web
     /// changed", "[heartbeat]").
     public var atRestart: [String] = []
+    /// Groups and nodes added, removed or changed that the daemon's node takes no part in (not a member or witness
+    /// of the group; not a node of any group it takes part in): nothing on this node changes, so they are taken at
+    /// once ("group mail added"). Only with the node named (`between(_:_:node:)`).
+    public var elsewhere: [String] = []
+    private var elsewhereGroups: [String] = []
+    private var elsewhereNodes: [String] = []
 
-    public var isEmpty: Bool { !notifications && groups.isEmpty && atRestart.isEmpty }
+    public var isEmpty: Bool { !notifications && groups.isEmpty && atRestart.isEmpty && elsewhere.isEmpty }
 
     /// The changes taken in place, for people: "[notify]", "the bandwidth of group web", ...
-    public var appliedNames: [String] { (notifications ? ["[notify]"] : []) + groups.flatMap(\.names) }
+    public var appliedNames: [String] {
+        (notifications ? ["[notify]"] : []) + groups.flatMap(\.names)
+            + elsewhere.map { "\($0) (this node takes no part in it)" }
+    }
 
-    public static func between(_ running: ClusterConfiguration, _ loaded: ClusterConfiguration) -> ConfigurationChanges
-    {
+    /// - Parameter node: the daemon's node: differences of groups and nodes it takes no part in go to `elsewhere`
+    ///   instead of `atRestart` (nil: every one is named for the restart).
+    public static func between(
+        _ running: ClusterConfiguration, _ loaded: ClusterConfiguration, node: String? = nil
+    ) -> ConfigurationChanges {
         var changes = ConfigurationChanges()
         var runningNotify = running.notify
         // The stall threshold belongs to the status reporter, which takes it at start.
@@ -31,17 +43,57 @@ public struct ConfigurationChanges: Sendable, Equatable {
         }
         if running.heartbeat != loaded.heartbeat { changes.atRestart.append("[heartbeat]") }
         if running.console != loaded.console { changes.atRestart.append("[console]") }
-        changes.atRestart += differences(running.nodes, loaded.nodes, kind: "node")
+        let concerned = node.map { concernedNodes(of: $0, in: [running, loaded]) }
+        for line in differences(running.nodes, loaded.nodes, kind: "node") {
+            if let concerned, let name = subject(of: line, kind: "node"), !concerned.contains(name) {
+                changes.elsewhere.append(line)
+                changes.elsewhereNodes.append(name)
+            } else {
+                changes.atRestart.append(line)
+            }
+        }
         for name in Set(running.groups.keys).intersection(loaded.groups.keys).sorted() {
             guard let old = running.groups[name], let new = loaded.groups[name], old != new,
                 let change = GroupChange.between(old, new)
             else { continue }
             changes.groups.append(change)
         }
-        changes.atRestart += differences(running.groups, loaded.groups, kind: "group").filter { line in
-            !changes.groups.contains { line == "group \($0.group) changed" }
+        for line in differences(running.groups, loaded.groups, kind: "group")
+        where !changes.groups.contains(where: { line == "group \($0.group) changed" }) {
+            if let node, let name = subject(of: line, kind: "group"),
+                ![running.groups[name], loaded.groups[name]].contains(where: { $0.map { involves($0, node) } ?? false })
+            {
+                changes.elsewhere.append(line)
+                changes.elsewhereGroups.append(name)
+            } else {
+                changes.atRestart.append(line)
+            }
         }
         return changes
+    }
+
+    /// `node` is a member (primary, standby, off-site node) or the witness node of `group`.
+    static func involves(_ group: GroupConfiguration, _ node: String) -> Bool {
+        group.members.contains(node) || group.takeover.witness == .node(node)
+    }
+
+    /// `node` and every node of the groups it takes part in, in any of `configurations`.
+    static func concernedNodes(of node: String, in configurations: [ClusterConfiguration]) -> Set<String> {
+        var concerned: Set<String> = [node]
+        for configuration in configurations {
+            for group in configuration.groups.values where involves(group, node) {
+                concerned.formUnion(group.members)
+                if case .node(let witness)? = group.takeover.witness { concerned.insert(witness) }
+            }
+        }
+        return concerned
+    }
+
+    /// The name in a line of `differences` ("group mail added" → "mail").
+    private static func subject(of line: String, kind: String) -> String? {
+        let words = line.split(separator: " ")
+        guard words.count == 3, words[0] == kind else { return nil }
+        return String(words[1])
     }
 
     /// "group web added", "group mail removed", "group files changed", in name order.
@@ -75,6 +127,8 @@ public struct ConfigurationChanges: Sendable, Equatable {
             // Every difference of the group is one taken in place: the loaded group is what runs now.
             result.groups[change.group] = loaded.groups[change.group]
         }
+        for name in changes.elsewhereGroups { result.groups[name] = loaded.groups[name] }
+        for name in changes.elsewhereNodes { result.nodes[name] = loaded.nodes[name] }
         return result
     }
 }
