@@ -6,6 +6,7 @@ import UnderstudyCore
 import UnderstudyFailover
 import UnderstudyRejoin
 import UnderstudyReplication
+import UnderstudySupport
 
 /// `switchover`, `failback` and `conflicts`.
 extension ControlCommands {
@@ -106,6 +107,9 @@ extension ControlCommands {
         return report.ok ? .done(text) : .refused(text, code: report.code)
     }
 
+    /// How the dry run of an agentless failback marks a share whose mount is missing (not ready).
+    static let unmounted = " (mount it first)"
+
     /// A switchover or failback of an agentless group: only back to its primary, from this node serving it.
     private func handBack(
         _ group: GroupConfiguration, verb: String, dryRun: Bool, failover: FailoverService
@@ -117,17 +121,23 @@ extension ControlCommands {
             )
         }
         if dryRun {
-            let lines = [
-                "\(verb) of \(name) from \(node.name) to \(group.primary) (agentless) would: stop the services here and release the address, copy what changed here since the takeover back to \(group.primary)'s shares through their mounts (a version changed there too is kept beside as a conflict copy first), store epoch \((node.ownership(group: name)?.epoch ?? 0) + 1) for \(group.primary), and scan its mounts again. The services on \(group.primary) are yours to start.",
-                "mounts: "
-                    + group.shares.map { share in
+            // On a thread of its own: a hung mount blocks it, not the daemon.
+            let shares = group.shares
+            let mounts =
+                (try? await onThread {
+                    shares.map { share in
                         (try? AgentlessShareSync.checkSource(share.source)).map {
                             "\(share.name) on \($0.type) \($0.source)"
-                        }
-                            ?? "\(share.name): \(share.source) is not mounted"
-                    }.joined(separator: "; "),
+                        } ?? "\(share.name): \(share.source) is not mounted" + Self.unmounted
+                    }
+                }) ?? []
+            let lines = [
+                "\(verb) of \(name) from \(node.name) to \(group.primary) (agentless) would: stop the services here and release the address, copy what changed here since the takeover back to \(group.primary)'s shares through their mounts (a version changed there too is kept beside as a conflict copy first), store epoch \((node.ownership(group: name)?.epoch ?? 0) + 1) for \(group.primary), and scan its mounts again. The services on \(group.primary) are yours to start.",
+                "mounts: " + mounts.joined(separator: "; "),
             ]
-            return .plan(lines.joined(separator: "\n"), ready: true, conflicts: [])
+            return .plan(
+                lines.joined(separator: "\n"), ready: !mounts.contains { $0.hasSuffix(Self.unmounted) },
+                conflicts: [])
         }
         let report = await failover.agentlessFailback(group: name)
         let text =

@@ -1,6 +1,7 @@
 import UnderstudyCore
 import UnderstudyRejoin
 import UnderstudyReplication
+import UnderstudySupport
 
 /// `understudy failback` of an agentless group (its primary runs no understudy, so it cannot take a hand-over):
 /// this node stops the group's services and gives its address up, copies what changed here back to the primary's
@@ -19,7 +20,9 @@ extension FailoverService {
         // The mounts first: nothing is stopped while the primary's shares cannot be written.
         for share in group.shares {
             do {
-                _ = try AgentlessShareSync.checkSource(share.source)
+                // On a thread of its own: a hung mount blocks it, not the daemon.
+                let source = share.source
+                _ = try await onThread { try AgentlessShareSync.checkSource(source) }
             } catch {
                 return SwitchoverReport(
                     ok: false, lines: ["failback of \(name) refused, nothing changed:", "  - \(share.name): \(error)"],
@@ -39,9 +42,15 @@ extension FailoverService {
         runtime.logger.notice("group \(name): failback to \(group.primary) (agentless) asked for by the administrator")
         var lines: [String] = []
         // Nothing writes to the replica from here: the services stop and the address goes.
-        lines += await actions.release(runStopScripts: true).lines
-        var failed = false
-        for share in group.shares {
+        let released = await actions.release(runStopScripts: true)
+        lines += released.lines
+        var failed = !released.succeeded
+        if failed {
+            lines.append(
+                "the address or the services could not be given up here: nothing is copied back while they may still serve"
+            )
+        }
+        for share in group.shares where !failed {
             guard let context = runtime.shares[group: name, share: share.name] else { continue }
             do {
                 let outcome = try await AgentlessHandBack(

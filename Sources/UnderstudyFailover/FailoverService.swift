@@ -189,6 +189,7 @@ package final class FailoverService: Service, Sendable {
                             "group \(group.name): the replica's connection is still closing; it can no longer apply anything"
                         )
                     }
+                    if group.agentless { await Self.waitForScans(of: group, runtime: runtime, atMost: 2) }
                 },
                 recordBase: { [runtime] epoch in await Self.recordBases(runtime, group: group.name, epoch: epoch) },
                 ownershipStored: { [runtime] stored in

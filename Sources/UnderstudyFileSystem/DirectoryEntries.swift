@@ -26,7 +26,13 @@ package struct DirectoryEntry {
         }
         defer { closedir(stream) }
         var entries: [DirectoryEntry] = []
-        while let dirent = readdir(stream) {
+        while true {
+            // NULL with errno set is a failed read (a network file system's), not the end of the directory.
+            errno = 0
+            guard let dirent = readdir(stream) else {
+                if errno != 0 { return nil }
+                break
+            }
             let raw = withUnsafeBytes(of: dirent.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
             if raw == [46] || raw == [46, 46] { continue }
             let kind: Kind =

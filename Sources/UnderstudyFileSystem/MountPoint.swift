@@ -16,7 +16,7 @@ public struct MountPoint: Sendable, Equatable {
     /// File system types of mounts a primary's share can be reached by: NFS, SMB, FUSE (sshfs, rclone...), 9p,
     /// Ceph, GlusterFS, virtiofs, AFS.
     public static let networkFileSystems: Set<String> = [
-        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "virtiofs", "afs", "fuse", "fuseblk",
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "virtiofs", "afs", "fuse",
     ]
 
     /// A mount of another machine's files (or a FUSE file system, as sshfs is).
@@ -32,7 +32,8 @@ public struct MountPoint: Sendable, Equatable {
 
     /// The mount that holds `path` (symbolic links resolved), or nil when it cannot be told.
     public static func containing(_ path: String, mountInfo: String? = nil) -> MountPoint? {
-        guard let text = mountInfo ?? readMountInfo(), let resolved = realPath(path) else { return nil }
+        // Resolved first: the walk of the path mounts an automount (autofs) that had expired, which the table then shows.
+        guard let resolved = realPath(path), let text = mountInfo ?? readMountInfo() else { return nil }
         return containing(resolved: resolved, in: parse(text))
     }
 

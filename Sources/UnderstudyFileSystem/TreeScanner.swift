@@ -110,7 +110,14 @@ public struct TreeScanner {
             }
             defer { closedir(stream) }
             let known = index.records(inDirectory: directoryPath)
-            while let dirent = readdir(stream) {
+            while true {
+                // NULL is the end only with errno untouched: a network file system that fails mid-listing (a server
+                // gone, a reconnect) must not pass for a directory whose other entries were deleted.
+                errno = 0
+                guard let dirent = readdir(stream) else {
+                    if errno != 0 { throw .errno("read directory", directoryPath) }
+                    break
+                }
                 let rawName = withUnsafeBytes(of: dirent.pointee.d_name) { raw in
                     Array(raw.prefix(while: { $0 != 0 }))
                 }

@@ -67,12 +67,14 @@ struct AgentlessGroupService: Sendable {
             }
             let sync = AgentlessShareSync(context: context, applyOwnership: node.identity.appliesOwnership)
             do {
-                let outcome = try await sync.run(verify: verify) { node.owns(group: group.name) }
+                let (node, name) = (node, group.name)
+                let outcome = try await sync.run(verify: verify) { node.owns(group: name) }
                 results.append(record(outcome, context: context))
                 if told.removeValue(forKey: context.key) != nil {
                     node.logger.notice("scan \(context.key) works again")
                 }
-            } catch is CancellationError {
+            } catch  where error is CancellationError || Task.isCancelled || node.owns(group: group.name) {
+                // A takeover or the daemon's stop ended the scan (the walk says so as ECANCELED): not a failure.
                 break
             } catch {
                 let code = (error as? any CodedError)?.errorCode ?? "failed"

@@ -1,10 +1,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import NIOConcurrencyHelpers
 import UnderstudyCore
 import UnderstudyDelta
 import UnderstudyFileSystem
 import UnderstudySession
+import UnderstudySupport
 import UnderstudyWire
 
 /// One scan of an agentless primary's share on the standby: the mount of the primary's directory (`source`) is
@@ -51,36 +53,81 @@ package struct AgentlessShareSync {
     }
 
     /// - Parameter stop: asked before each step; true (a takeover made the replica the live data) ends the scan
-    ///   with `CancellationError` before it changes anything more.
-    package func run(verify: Bool, stop: () -> Bool) async throws -> Outcome {
+    ///   with `CancellationError` before it changes anything more. So does the task's cancellation.
+    package func run(verify: Bool, stop: @escaping @Sendable () -> Bool) async throws -> Outcome {
         let source = context.share.source
-        let mount = try Self.checkSource(source)
+        // Everything that reads the mount runs on a thread of its own: a hung NFS server or a dead sshfs blocks that
+        // thread for as long as it hangs, never the daemon's.
         await context.replicaGate.acquire()
         defer { context.replicaGate.release() }
+        // Checked once the gate is held, right before the walk (an archive may have held the gate for minutes).
+        let mount = try await onThread { try Self.checkSource(source) }
         let started = context.now()
-        let filter = context.share.filter
         let whole = [ScopedPath("", recursive: true)]
-        let scan = try await TreeScanner.offThePool(path: source, create: false, filter: filter, scope: whole)
+        let scan = try await TreeScanner.offThePool(
+            path: source, create: false, filter: context.share.filter, scope: whole)
         let replica = DiskReplica(
             context: context, applyOwnership: applyOwnership, dictionaries: CompressionDictionaries())
         let description = try await replica.describe(
             SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false))
+        try Self.refuseEmptying(source, scanned: scan.entries, replica: description.entries, mount: mount)
+        let cancelled = NIOLockedValueBox(false)
+        let ended: @Sendable () -> Bool = { stop() || cancelled.withLockedValue { $0 } }
+        nonisolated(unsafe) let (steps, files) = (self, replica)
+        let applied = try await withTaskCancellationHandler {
+            try await onThread {
+                try steps.apply(scan.entries, to: files, description: description, verify: verify, stop: ended)
+            }
+        } onCancel: {
+            cancelled.withLockedValue { $0 = true }
+        }
+        // A takeover while the steps ran: what is still in the batch is not renamed into the live data.
+        if ended() { throw CancellationError() }
+        let (filesApplied, bytesWritten) = try await replica.makeDurable(
+            removingPartials: Array(description.partials.keys))
+        context.index.retain(only: Set(scan.entries.lazy.filter { $0.kind == .file }.map(\.path)))
+        return Outcome(
+            entriesCompared: scan.entries.count, summary: applied.summary,
+            report: SyncDoneReport(filesApplied: filesApplied, bytesWritten: bytesWritten, failures: applied.failures),
+            bytesRead: applied.bytesRead, seconds: context.now() - started, mount: mount)
+    }
+
+    /// A mount that shows nothing where the replica holds entries is taken for a missing or wrong one (the
+    /// primary's data disk not mounted under its export, an empty automount), never as the primary's share emptied:
+    /// nothing is deleted.
+    static func refuseEmptying(
+        _ source: String, scanned: [ManifestEntry], replica: [ManifestEntry], mount: MountPoint
+    ) throws {
+        guard !scanned.contains(where: { !$0.path.isEmpty }) else { return }
+        let held = replica.filter { !$0.path.isEmpty }.count
+        guard held > 0 else { return }
+        throw NodeError(
+            .agentlessSourceMissing,
+            "the source \(source) (\(mount.type) \(mount.source)) is empty, but the replica holds \(held) entries: an empty mount is taken for a wrong or missing one, and nothing is deleted. If the primary's share was emptied on purpose, empty the replica by hand too"
+        )
+    }
+
+    /// Plans and applies the scan (on a thread of its own): the plan's summary, the steps that failed, the bytes read.
+    private func apply(
+        _ source: [ManifestEntry], to replica: DiskReplica, description: ReplicaDescription, verify: Bool,
+        stop: () -> Bool
+    ) throws -> (summary: SyncPlanSummary, failures: Int64, bytesRead: Int64) {
         let digests = verify ? replicaDigests(description.entries, replica) : nil
-        let reader = try SourceReader(share: try ShareDirectory(path: source, create: false))
+        let reader = try SourceReader(share: try ShareDirectory(path: context.share.source, create: false))
         let planning = SourcePlanning(
             planner: SyncPlanner(options: .init(compareOwnership: applyOwnership)), unusable: context.unusablePaths.all)
         let planned = planning.plan(
-            source: scan.entries,
+            source: source,
             replica: Dictionary(description.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first }),
             partials: [:], digests: digests, indexedHash: { _ in nil }, readHash: { reader.hash(path: $0) })
+        if verify { context.reportVerification(compared: planned.compared, mismatches: planned.mismatches) }
         var failures: Int64 = 0
         var bytesRead: Int64 = 0
-        if verify { context.reportVerification(compared: planned.compared, mismatches: planned.mismatches) }
         for operation in planned.plan.operations {
-            if stop() || Task.isCancelled { throw CancellationError() }
+            if stop() { throw CancellationError() }
             do {
                 if case .sendFile(let path, _, _) = operation {
-                    bytesRead += try await copy(path, reader: reader, into: replica, stop: stop)
+                    bytesRead += try copy(path, reader: reader, into: replica, stop: stop)
                 } else {
                     try replica.apply(operation)
                 }
@@ -91,20 +138,13 @@ package struct AgentlessShareSync {
                 noteFailure(operation.touchedPaths.last ?? "", error)
             }
         }
-        let (filesApplied, bytesWritten) = try await replica.makeDurable(
-            removingPartials: Array(description.partials.keys))
-        context.index.retain(only: Set(scan.entries.lazy.filter { $0.kind == .file }.map(\.path)))
-        return Outcome(
-            entriesCompared: scan.entries.count, summary: planned.plan.summary,
-            report: SyncDoneReport(filesApplied: filesApplied, bytesWritten: bytesWritten, failures: failures),
-            bytesRead: bytesRead, seconds: context.now() - started, mount: mount)
+        return (planned.plan.summary, failures, bytesRead)
     }
 
     /// Copies one source file into the replica: a file that changes while it is read is left for the next scan
     /// (the replica never gets a mix of two versions). The bytes read.
-    private func copy(
-        _ path: String, reader: SourceReader, into replica: DiskReplica, stop: () -> Bool
-    ) async throws -> Int64 {
+    private func copy(_ path: String, reader: SourceReader, into replica: DiskReplica, stop: () -> Bool) throws -> Int64
+    {
         let opened = try reader.open(path)
         defer { close(opened.fd) }
         let header = FileHeader(
@@ -115,8 +155,8 @@ package struct AgentlessShareSync {
                 try file.receive(chunk, compressed: false)
             }
             // A takeover while the file was read: the replica is the live data now, and this version is older.
-            if stop() || Task.isCancelled { throw CancellationError() }
-            try await replica.commit(file, expectedHash: hash)
+            if stop() { throw CancellationError() }
+            try replica.commitHere(file, expectedHash: hash)
             return read
         } catch {
             file.discard()
@@ -137,7 +177,7 @@ package struct AgentlessShareSync {
         let isNew = context.pathWarnings.isNew("agentless \(path)")
         context.logger.log(
             level: isNew ? .warning : .debug,
-            "could not copy \(RelativePath.shown(path)) of \(context.key) from the primary's mount: \(error); the next scan tries again"
+            "could not apply \(RelativePath.shown(path)) of \(context.key) from the primary's mount: \(error); the next scan tries again"
         )
     }
 }

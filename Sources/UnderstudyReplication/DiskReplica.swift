@@ -98,6 +98,17 @@ final class DiskReplica: ReplicaFiles {
         } else {
             try replica.commit(file, expectedHash: expectedHash)
         }
+        committed(file, replica)
+    }
+
+    /// The same, where blocking is fine (a thread of its own: an agentless scan).
+    func commitHere(_ file: IncomingFile, expectedHash: [UInt8]) throws {
+        let replica = try writer()
+        try replica.commit(file, expectedHash: expectedHash)
+        committed(file, replica)
+    }
+
+    private func committed(_ file: IncomingFile, _ replica: ReplicaWriter) {
         if context.relay != nil { touched.insert(file.header.path) }
         let durable = replica.takeDurableRecords(atLeast: ShareIndex.transactionRows)
         if !durable.isEmpty { context.index.apply(records: durable, removed: []) }

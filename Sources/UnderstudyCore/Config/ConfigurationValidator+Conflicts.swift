@@ -62,13 +62,16 @@ extension ConfigurationValidator {
         let nodesByName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var replicas: [ReplicaUse] = []
         for group in groups {
-            guard let primary = group.primary.flatMap({ nodesByName[$0] }), let primaryAddress = primary.address,
+            // An agentless group's primary is no node (its own overlaps are checked with its table); its replicas are
+            // on its standby like any.
+            let primary = group.primary.flatMap { nodesByName[$0] }
+            guard primary != nil || group.agentless == true,
                 let standby = group.standby.flatMap({ nodesByName[$0] }), let standbyAddress = standby.address
             else { continue }
-            let oneMachine = primaryAddress.machineKey == standbyAddress.machineKey
+            let oneMachine = primary?.address?.machineKey == standbyAddress.machineKey
             for share in group.shares {
                 guard let replica = share.replica else { continue }
-                if oneMachine, let source = share.source, ConfigPath.overlap(source, replica) {
+                if oneMachine, let primary, let source = share.source, ConfigPath.overlap(source, replica) {
                     let what =
                         share.replicaIsDefault
                         ? "\(share.title) in group '\(group.name)' has no 'replica', so it would be mirrored onto its own source '\(source)'"
@@ -100,6 +103,23 @@ extension ConfigurationValidator {
                     }
                 }
                 replicas.append(use)
+            }
+        }
+        // An agentless group's sources are mounts on its standby: no replica of another group may lie in one.
+        for group in groups where group.agentless == true {
+            guard let standby = group.standby.flatMap({ nodesByName[$0] }), let machine = standby.address?.machineKey
+            else { continue }
+            for share in group.shares {
+                guard let source = share.source else { continue }
+                for use in replicas
+                where use.machineKey == machine && !use.description.hasSuffix("in group '\(group.name)'")
+                    && ConfigPath.overlap(source, use.path)
+                {
+                    report(
+                        .conflict, use.line,
+                        "\(use.description) overlaps the source '\(source)' of \(share.title) in agentless group '\(group.name)' (line \(share.sourceLine)), the mount of its primary's share on the same machine"
+                    )
+                }
             }
         }
     }

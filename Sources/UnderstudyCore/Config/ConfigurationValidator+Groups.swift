@@ -199,7 +199,10 @@ extension ConfigurationValidator {
         }
         group.live = readBoolean("live", table, place: place, default: true)
         (group.shares, group.sharesAreValid) = readShares(table, group: name, place: place)
-        group.takeover = readTakeover(table, group: name, primary: group.primary, standby: group.standby, place: place)
+        // An agentless primary runs nothing of understudy: it gets no interface, only the standby does.
+        group.takeover = readTakeover(
+            table, group: name, primary: group.agentless == true ? nil : group.primary, standby: group.standby,
+            place: place)
         group.archives = readArchives(table, group: name, shares: group.shares, place: place)
         group.recoverySite = readRecoverySite(table, group: name, place: place)
         group.asksForTakeover = Self.takeoverKeys.contains { $0 != "failover" && table[$0] != nil }

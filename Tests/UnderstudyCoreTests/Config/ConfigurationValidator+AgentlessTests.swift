@@ -99,4 +99,31 @@ import UnderstudyCore
         let problems = configurationProblems(text)
         #expect(problems.contains { $0.line == 6 && $0.code == .wrongType && $0.message.contains("true or false") })
     }
+
+    @Test func theServiceAddress_goesOnTheStandbysInterface_namedAloneOrForAll() throws {
+        let perNode = "service_address = \"10.0.0.100/24\"\ninterface = { beta = \"eth1\" }"
+        let configuration = try loadConfiguration(Self.text(group: perNode)).get()
+        #expect(configuration.groups["files"]?.takeover.interfaces == ["beta": "eth1"])
+        let primaryNamed = "service_address = \"10.0.0.100/24\"\ninterface = { beta = \"eth1\", filer = \"eth0\" }"
+        #expect(configurationProblems(Self.text(group: primaryNamed)).contains { $0.message.contains("'filer'") })
+    }
+
+    @Test func anotherGroupsReplica_mustNotLieInAnAgentlessSource() {
+        let other = """
+
+            [nodes.alpha]
+            address = "a:1"
+            [groups.web]
+            primary = "alpha"
+            standby = "beta"
+            [[groups.web.shares]]
+            name = "site"
+            source = "/srv/www"
+            replica = "/mnt/filer/docs/www"
+            """
+        let problems = configurationProblems(Self.text() + other)
+        #expect(
+            problems.contains { $0.code == .conflict && $0.message.contains("overlaps the source '/mnt/filer/docs'") },
+            "\(problems)")
+    }
 }

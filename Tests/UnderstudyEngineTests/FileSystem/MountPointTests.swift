@@ -1,4 +1,5 @@
 import Testing
+import UnderstudyCore
 @testable import UnderstudyFileSystem
 @testable import UnderstudyReplication
 
@@ -34,5 +35,19 @@ import Testing
         let sshfs = "22 1 254:0 / / rw - ext4 /dev/vda rw\n47 22 0:40 / /tmp rw - fuse.sshfs u@h:/d rw\n"
         #expect(try AgentlessShareSync.checkSource("/tmp", mountInfo: sshfs).type == "fuse.sshfs")
         #expect(throws: NodeError.self) { try AgentlessShareSync.checkSource("/nonexistent/x", mountInfo: sshfs) }
+    }
+
+    @Test func anEmptyMount_neverEmptiesAReplicaThatHoldsFiles() throws {
+        let mount = MountPoint(path: "/mnt/filer", type: "nfs4", source: "filer:/export")
+        let attributes = FileAttributes(mode: 0o755, uid: 0, gid: 0, mtimeSeconds: 0, mtimeNanoseconds: 0)
+        let root = ManifestEntry(path: "", kind: .directory, size: 0, attributes: attributes)
+        let file = ManifestEntry(path: "docs", kind: .directory, size: 0, attributes: attributes)
+        #expect(throws: NodeError.self) {
+            try AgentlessShareSync.refuseEmptying("/mnt/filer", scanned: [root], replica: [root, file], mount: mount)
+        }
+        // A first scan into an empty replica, or a source with entries, goes ahead.
+        try AgentlessShareSync.refuseEmptying("/mnt/filer", scanned: [root], replica: [root], mount: mount)
+        try AgentlessShareSync.refuseEmptying(
+            "/mnt/filer", scanned: [root, file], replica: [root, file], mount: mount)
     }
 }
