@@ -102,3 +102,16 @@ int understudy_unix_listen(const char *path, int backlog) {
     }
     return fd;
 }
+
+int understudy_statx_now(int fd, struct understudy_version *version) {
+    struct statx info;
+    // Asked of the file system itself: a network one (NFS, FUSE) answers with the server's attributes, not cached ones.
+    if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &info) != 0) return -1;
+    version->size = (int64_t)info.stx_size;
+    version->inode = info.stx_ino;
+    version->mtime_seconds = info.stx_mtime.tv_sec;
+    version->mtime_nanoseconds = info.stx_mtime.tv_nsec;
+    version->ctime_seconds = info.stx_ctime.tv_sec;
+    version->ctime_nanoseconds = info.stx_ctime.tv_nsec;
+    return 0;
+}

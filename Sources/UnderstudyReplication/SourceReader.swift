@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinux
 import Crypto
 import UnderstudyFileSystem
 import UnderstudyWire
@@ -25,6 +26,9 @@ package final class SourceReader {
     func open(_ path: String) throws -> Opened {
         let fd = try share.openFileForReading(path)
         do {
+            // The server's attributes first (a network file system's cache refreshed), so `before` is this version's.
+            var fresh = understudy_version()
+            _ = understudy_statx_now(fd, &fresh)
             let before = try FileStatus.of(fd, path: path)
             guard before.kind == .file else {
                 throw FileSystemError(
@@ -60,11 +64,24 @@ package final class SourceReader {
             total += Int64(count)
         }
         let after = try FileStatus.of(opened.fd, path: path)
-        guard total == opened.before.size, after.isSameVersion(as: opened.before) else {
+        guard total == opened.before.size, after.isSameVersion(as: opened.before), Self.unchangedNow(opened) else {
             throw FileSystemError(
                 .systemCall, operation: "reading (it changed while it was read)", path: path, errno: EAGAIN)
         }
         return (Array(hasher.finalize()), total)
+    }
+
+    /// The file still is the version opened by the server's own account: `fstat` on a network file system may answer
+    /// from a cache that has not seen a writer elsewhere; `statx` with AT_STATX_FORCE_SYNC asks. A file system
+    /// that cannot answer so (ENOSYS, EINVAL) is taken at `fstat`'s word.
+    private static func unchangedNow(_ opened: Opened) -> Bool {
+        var now = understudy_version()
+        guard understudy_statx_now(opened.fd, &now) == 0 else { return errno == ENOSYS || errno == EINVAL }
+        let before = opened.before
+        return now.size == before.size && now.inode == before.inode
+            && now.mtime_seconds == before.attributes.mtimeSeconds
+            && now.mtime_nanoseconds == before.attributes.mtimeNanoseconds
+            && now.ctime_seconds == before.ctimeSeconds && Int32(now.ctime_nanoseconds) == before.ctimeNanoseconds
     }
 
     /// The SHA-256 of a source file (a rename's, a verification's); nil if it cannot be read or changes meanwhile.

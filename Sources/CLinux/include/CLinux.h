@@ -154,4 +154,19 @@ int understudy_send_gratuitous_arp(unsigned int ifindex, const uint8_t *mac, con
 int understudy_send_unsolicited_na(unsigned int ifindex, const uint8_t *mac, const uint8_t *ipv6, int router);
 /* ---- end of service address ---- */
 
+
+/// A file's size, inode and times, as `understudy_statx_now` reads them.
+struct understudy_version {
+    int64_t size;
+    uint64_t inode;
+    int64_t mtime_seconds;
+    uint32_t mtime_nanoseconds;
+    int64_t ctime_seconds;
+    uint32_t ctime_nanoseconds;
+};
+
+/// statx of an open file with AT_STATX_FORCE_SYNC: on a network file system, the server's attributes now. 0, or -1
+/// with errno.
+int understudy_statx_now(int fd, struct understudy_version *version);
+
 #endif
