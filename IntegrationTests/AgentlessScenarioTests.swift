@@ -39,14 +39,7 @@ import Testing
 
         // alpha: an OpenSSH server on the dedicated link, and its web service at the service address.
         try startSSHServer(lab, keys: directory + "/ssh")
-        #expect(
-            lab.exec("alpha", ["ip", "addr", "add", "\(FailoverLab.serviceAddress)/24", "dev", "lan0"]).status == 0)
-        try lab.startHelper(
-            [
-                "ip", "netns", "exec", "\(lab.prefix)-alpha", "python3", "-m", "http.server", "--bind",
-                FailoverLab.serviceAddress, "80", "--directory", data,
-            ], output: directory + "/alpha-web.log")
-        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer(url: Self.canaryURL) == "canary of alpha" })
+        try startAlphaService(lab, serving: data, log: "alpha-web.log")
 
         // beta: alpha's directory mounted over sshfs (no directory cache: the scan sees the server's tree).
         let sshfs = mountSSHFS(lab, data: data, at: mount)
@@ -191,14 +184,7 @@ import Testing
         // (by hand: nothing of understudy runs there) before it judges it by its checks again.
         Thread.sleep(forTimeInterval: 2)
         #expect(!lab.holdsServiceAddress("beta"), "no takeover while alpha's service was not started yet")
-        #expect(
-            lab.exec("alpha", ["ip", "addr", "add", "\(FailoverLab.serviceAddress)/24", "dev", "lan0"]).status == 0)
-        try lab.startHelper(
-            [
-                "ip", "netns", "exec", "\(lab.prefix)-alpha", "python3", "-m", "http.server", "--bind",
-                FailoverLab.serviceAddress, "80", "--directory", data,
-            ], output: directory + "/alpha-web-again.log")
-        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer(url: Self.canaryURL) == "canary of alpha" })
+        try startAlphaService(lab, serving: data, log: "alpha-web-again.log")
         try "after the failback\n".write(toFile: data + "/after.txt", atomically: true, encoding: .utf8)
         #expect(arrived("after.txt", "after the failback\n"), "scanning again: \(lab.logs("beta", last: 20))")
     }
@@ -212,6 +198,19 @@ import Testing
             "IdentityFile=\(lab.directory)/ssh/client,StrictHostKeyChecking=no,UserKnownHostsFile=/dev/null,dir_cache=no,ServerAliveInterval=1,ServerAliveCountMax=2",
             "root@10.77.2.1:\(data)", mount,
         ])
+    }
+
+    /// alpha's web service: the service address on alpha, and a web server of its data there (as an administrator
+    /// starts it; nothing of understudy runs on alpha).
+    private func startAlphaService(_ lab: FailoverLab, serving data: String, log: String) throws {
+        #expect(
+            lab.exec("alpha", ["ip", "addr", "add", "\(FailoverLab.serviceAddress)/24", "dev", "lan0"]).status == 0)
+        try lab.startHelper(
+            [
+                "ip", "netns", "exec", "\(lab.prefix)-alpha", "python3", "-m", "http.server", "--bind",
+                FailoverLab.serviceAddress, "80", "--directory", data,
+            ], output: lab.directory + "/" + log)
+        #expect(FailoverLab.waitUntil(seconds: 10) { lab.clientAnswer(url: Self.canaryURL) == "canary of alpha" })
     }
 
     /// sshd in alpha's namespace on the dedicated link, with a key for root made here.

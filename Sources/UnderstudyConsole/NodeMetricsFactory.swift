@@ -12,7 +12,7 @@ struct NodeMetricsFactory: MetricsFactory {
     /// The engine's own metrics and what they mean.
     static let help: [String: String] = [
         "understudy_replication_sync_duration_seconds":
-            "How long each sync took on the replica's node, full comparisons and live syncs apart (kind).",
+            "How long each sync took on the replica's node, full comparisons, live syncs and scans of agentless mounts apart (kind).",
         "understudy_takeovers_total":
             "Changes of a group's holder made by this node: failovers and switchovers (kind).",
         "understudy_takeover_duration_seconds": "How long each change of a group's holder took on this node.",
