@@ -56,11 +56,11 @@ package struct AgentlessShareSync {
     ///   with `CancellationError` before it changes anything more. So does the task's cancellation.
     package func run(verify: Bool, stop: @escaping @Sendable () -> Bool) async throws -> Outcome {
         let source = context.share.source
-        // Everything that reads the mount runs on a thread of its own: a hung NFS server or a dead sshfs blocks that
-        // thread for as long as it hangs, never the daemon's.
         await context.replicaGate.acquire()
         defer { context.replicaGate.release() }
         // Checked once the gate is held, right before the walk (an archive may have held the gate for minutes).
+        // Everything that reads the mount runs on a thread of its own: a hung NFS server or a dead sshfs blocks that
+        // thread for as long as it hangs, never the daemon's.
         let mount = try await onThread { try Self.checkSource(source) }
         let started = context.now()
         let whole = [ScopedPath("", recursive: true)]
