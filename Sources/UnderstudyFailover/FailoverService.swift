@@ -346,7 +346,11 @@ package final class FailoverService: Service, Sendable {
                 ? "owner: waiting up to the dead time to hear the peer before taking the address"
                 : "watching \(group.peer(of: runtime.name))"
             let checks =
-                group.takeover.checks.isEmpty ? "; no checks configured: silence on every link alone means failure" : ""
+                !group.takeover.checks.isEmpty
+                ? ""
+                : group.agentless
+                    ? "; no checks configured: only `understudy failover` takes over"
+                    : "; no checks configured: silence on every link alone means failure"
             let failback =
                 group.takeover.failback == .auto
                 ? "; failback auto after \(FailoverStateMachine.seconds(group.takeover.failbackAfter.seconds)) s in step"

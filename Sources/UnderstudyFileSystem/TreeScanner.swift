@@ -183,7 +183,15 @@ public struct TreeScanner {
             return child
         case .symlink:
             guard filter.isIncluded(path) else { return nil }
-            let target = try readLink(fd, name, path: path)
+            let target: String
+            do {
+                target = try readLink(fd, name, path: path)
+            } catch {
+                // One link whose target cannot be read (sshfs refuses a dangling one; a target not UTF-8) costs that
+                // link, not the walk.
+                result.skipped.append((path, "its target cannot be read: \(error)"))
+                return nil
+            }
             result.entries.append(
                 ManifestEntry(
                     path: path, kind: .symlink, size: Int64(target.utf8.count),

@@ -71,6 +71,10 @@ package struct AgentlessShareSync {
         let description = try await replica.describe(
             SyncScope(paths: nil, upTo: ResumePoint(captureID: 0, sequence: 0), captureComplete: false))
         try Self.refuseEmptying(source, scanned: scan.entries, replica: description.entries, mount: mount)
+        for skipped in scan.skipped where context.pathWarnings.isNew("skip \(skipped.path)") {
+            context.logger.warning(
+                "not mirrored: \(RelativePath.shown(skipped.path)) in \(context.key): \(skipped.reason)")
+        }
         let cancelled = NIOLockedValueBox(false)
         let ended: @Sendable () -> Bool = { stop() || cancelled.withLockedValue { $0 } }
         nonisolated(unsafe) let (steps, files) = (self, replica)
