@@ -2,6 +2,30 @@
 /// neither its peer nor the witness give the group up, and let that primary take it back once the witness vouches
 /// that the peer cannot have taken over meanwhile.
 extension FailoverStateMachine {
+    /// The witness as this node sees it now.
+    public struct WitnessView: Sendable, Equatable {
+        /// How it is named in messages ("node gamma", "tcp 10.0.0.9:443").
+        public var name: String
+        /// This node hears the witness (its heartbeats, or its check passes).
+        public var reachable: Bool
+        /// How long the witness has not heard the group's owner; nil when it cannot tell (a target) or has not said.
+        public var ownerSilence: Double?
+        /// How long the witness has not heard this node's peer; nil likewise.
+        public var peerSilence: Double?
+        /// The witness can say whom it hears (a node witness); a target only answers.
+        public var reports: Bool
+
+        public init(
+            name: String, reachable: Bool, ownerSilence: Double? = nil, peerSilence: Double? = nil, reports: Bool = true
+        ) {
+            self.name = name
+            self.reachable = reachable
+            self.ownerSilence = ownerSilence
+            self.peerSilence = peerSilence
+            self.reports = reports
+        }
+    }
+
     /// Why the witness forbids a takeover now, or nil when it agrees (or there is none).
     func witnessVeto(_ seen: Observation) -> String? {
         guard settings.hasWitness else { return nil }

@@ -85,30 +85,6 @@ public struct FailoverStateMachine: Sendable {
         }
     }
 
-    /// The witness as this node sees it now.
-    public struct WitnessView: Sendable, Equatable {
-        /// How it is named in messages ("node gamma", "tcp 10.0.0.9:443").
-        public var name: String
-        /// This node hears the witness (its heartbeats, or its check passes).
-        public var reachable: Bool
-        /// How long the witness has not heard the group's owner; nil when it cannot tell (a target) or has not said.
-        public var ownerSilence: Double?
-        /// How long the witness has not heard this node's peer; nil likewise.
-        public var peerSilence: Double?
-        /// The witness can say whom it hears (a node witness); a target only answers.
-        public var reports: Bool
-
-        public init(
-            name: String, reachable: Bool, ownerSilence: Double? = nil, peerSilence: Double? = nil, reports: Bool = true
-        ) {
-            self.name = name
-            self.reachable = reachable
-            self.ownerSilence = ownerSilence
-            self.peerSilence = peerSilence
-            self.reports = reports
-        }
-    }
-
     public private(set) var settings: Settings
     public internal(set) var ownership: GroupOwnership
     public private(set) var phase: FailoverPhase
@@ -308,25 +284,8 @@ public struct FailoverStateMachine: Sendable {
         return primaryFailed(seen)
     }
 
-    /// An agentless primary failed when every check of its service fails; passing again, it may fail again later.
-    /// After a failback it is judged only once a check passed: its services start after the hand-back.
-    private mutating func watchAgentlessPrimary(_ seen: Observation) -> [FailoverAction] {
-        if awaitingService {
-            guard seen.serviceAnswers else { return [] }
-            awaitingService = false
-        }
-        guard settings.hasChecks, seen.serviceFailing else {
-            if phase == .standby {
-                failureSeenAt = nil
-                silenceAtFailure = nil
-            }
-            return []
-        }
-        return primaryFailed(seen)
-    }
-
     /// The primary is found failed: alert, and take over in automatic mode (once per failure).
-    private mutating func primaryFailed(_ seen: Observation) -> [FailoverAction] {
+    mutating func primaryFailed(_ seen: Observation) -> [FailoverAction] {
         let now = seen.now
         guard failureSeenAt == nil, phase == .standby else { return [] }
         if settings.hasOffsite && !peerHeard && !offsiteHeard {
