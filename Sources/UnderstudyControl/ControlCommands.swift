@@ -19,7 +19,7 @@ import UnderstudySupport
 /// requests, and the HTTP API will bring it the same ones.
 package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     let node: any ControlNode
-    let syncRequests: [String: SyncRequests]
+    let syncRequests: SyncRequestTable
     var failover: FailoverService? = nil
     var archives: ArchiveService? = nil
     /// For asking the peer (a switchover asked for on the follower).
@@ -91,7 +91,7 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
             }
             targets = [group]
         } else {
-            targets = syncRequests.keys.sorted().filter { !node.owns(group: $0) }
+            targets = syncRequests.groups.filter { !node.owns(group: $0) }
             if targets.isEmpty {
                 return ControlResponse.refused(
                     "node \(node.name) follows no group (it serves them); syncs are driven by the follower")
@@ -99,7 +99,7 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
         }
         var results: [SyncResult] = []
         for group in targets {
-            results += await syncRequests[group]!.request()
+            results += await syncRequests[group]?.request() ?? []
         }
         return .synced(results, status: report())
     }
@@ -168,7 +168,7 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     }
 
     package init(
-        node: any ControlNode, syncRequests: [String: SyncRequests], failover: FailoverService? = nil,
+        node: any ControlNode, syncRequests: SyncRequestTable, failover: FailoverService? = nil,
         archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil, accounts: AccountStore? = nil,
         reloader: (any ConfigurationReloading)? = nil
     ) {

@@ -119,6 +119,7 @@ extension FailoverService {
         let now = runtime.now()
         // Only a standby that may take over needs it; read once per tick, outside the lock.
         var ready: [String: Bool] = [:]
+        let (groups, observed) = watched.withLockedValue { ($0.groups, $0.observed) }
         for group in groups where group.standby == runtime.name { ready[group.name] = replicaReady(group.name) }
         var linkEvents: [(String, LinkLiveness.Event)] = []
         var actions: [(String, [FailoverAction])] = []
@@ -131,9 +132,9 @@ extension FailoverService {
             }
             linkEvents = links.map { ($0.peer, $0.event) }
             for group in groups {
-                guard var machine = state.machines[group.name],
+                guard var machine = state.machines[group.name], let observed = observed[group.name],
                     let seen = state.observer.observation(
-                        of: observedGroups[group.name]!, owner: machine.ownership.owner,
+                        of: observed, owner: machine.ownership.owner,
                         replicaReady: ready[group.name] ?? true, maintenance: maintenance(group.name), at: now)
                 else { continue }
                 let produced = machine.tick(seen)
@@ -245,8 +246,8 @@ extension FailoverService {
         feed(group, in: \.machines, event)
     }
 
-    func refreshAnnouncements(_ group: String, every seconds: Double, actions: GroupActions) async {
-        while !Task.isCancelled {
+    func refreshAnnouncements(_ group: String, every seconds: Double, actions: GroupActions, generation: Int) async {
+        while !Task.isCancelled && watches(group, generation: generation) {
             try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
             let active = state.withLockedValue { $0.machines[group]?.phase == .active }
             if active { actions.refreshAnnouncement() }

@@ -5,11 +5,11 @@ import UnderstudyCore
 /// primary by a planned switchover once that primary has rejoined and stayed a standby in step for
 /// `failback_after`. The same switchover as `understudy failback`, with its refusals and reports.
 extension FailoverService {
-    func autoFailback(_ group: GroupConfiguration, every interval: Double = 0.5) async {
+    func autoFailback(_ group: GroupConfiguration, generation: Int, every interval: Double = 0.5) async {
         var timer = FailbackTimer(after: group.takeover.failbackAfter.seconds)
         let logger = runtime.logger
         let wait = FailoverStateMachine.seconds(group.takeover.failbackAfter.seconds)
-        while !Task.isCancelled {
+        while !Task.isCancelled && watches(group.name, generation: generation) {
             let serving =
                 runtime.owns(group: group.name)
                 && state.withLockedValue { $0.machines[group.name]?.phase } == .active

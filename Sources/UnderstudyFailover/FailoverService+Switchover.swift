@@ -288,6 +288,18 @@ extension FailoverService {
         }
     }
 
+    /// Answers whoever waits for `group`'s hand-over: a reload removed the group.
+    func abandonHandOver(of group: String) {
+        guard let handOver = state.withLockedValue({ $0.handOvers.removeValue(forKey: group) }) else { return }
+        handOver.answer.resume(
+            returning: SwitchoverReport(
+                ok: false,
+                lines: handOver.lines + [
+                    "a reload removed group \(group) before its switchover ended; `understudy status` shows who holds it"
+                ],
+                total: runtime.now() - handOver.startedAt, code: "stopped"))
+    }
+
     func rejoined(group: String) {
         state.withLockedValue { $0.machines[group]?.rejoined(at: runtime.now()) }
     }

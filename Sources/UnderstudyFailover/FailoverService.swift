@@ -26,9 +26,9 @@ package final class FailoverService: Service, Sendable {
     let followers: StandbyFollowers
     let heartbeat: HeartbeatService?
     let state: NIOLockedValueBox<State>
-    let actions: [String: GroupActions]
-    let queues: [String: AsyncStream<FailoverAction>.Continuation]
-    private let streams: [String: AsyncStream<FailoverAction>]
+    /// The groups this node watches and what runs for each. Never locked inside `state`'s lock... the other way round
+    /// it may be (`tick` reads it under `state`'s).
+    let watched: NIOLockedValueBox<Watched>
     /// Work beside the queues (repeated announcements, retried releases, link news), run in `run`'s task group so
     /// that none outlives the service.
     private let sideWork:
@@ -58,10 +58,26 @@ package final class FailoverService: Service, Sendable {
         var running = true
     }
 
-    /// The groups of this node that take part (both nodes have a link in common).
-    let groups: [GroupConfiguration]
-    /// Each of them as this node observes it (its peer and witness), by name.
-    let observedGroups: [String: FailoverObserver.Group]
+    /// The groups of this node that take part (both nodes have a link in common, or the group is agentless and this
+    /// node its standby), and what runs for each. A reload adds and removes groups (`FailoverService+Groups.swift`).
+    struct Watched {
+        var groups: [GroupConfiguration] = []
+        /// Each of them as this node observes it (its peer and witness), by name.
+        var observed: [String: FailoverObserver.Group] = [:]
+        var actions: [String: GroupActions] = [:]
+        /// Each group's queue of actions (the recovery site's groups' too), and the stream its task performs.
+        var queues: [String: AsyncStream<FailoverAction>.Continuation] = [:]
+        var streams: [String: AsyncStream<FailoverAction>] = [:]
+        /// Set once `run` watches: a group added from then on starts its own tasks.
+        var started = false
+        /// Counts the times each group was added: the tasks of an earlier time end.
+        var generations: [String: Int] = [:]
+    }
+
+    var groups: [GroupConfiguration] { watched.withLockedValue { $0.groups } }
+    var observedGroups: [String: FailoverObserver.Group] { watched.withLockedValue { $0.observed } }
+    var actions: [String: GroupActions] { watched.withLockedValue { $0.actions } }
+    var queues: [String: AsyncStream<FailoverAction>.Continuation] { watched.withLockedValue { $0.queues } }
     /// The groups this node is the witness of: it exchanges heartbeats with their nodes and tells each how long it
     /// has not heard the other.
     let witnessed: [GroupConfiguration]
@@ -92,68 +108,23 @@ package final class FailoverService: Service, Sendable {
         self.followers = followers
         let configuration = runtime.configuration
         let me = runtime.identity.settings
-        groups = configuration.groups(whereNode: runtime.name).filter { group in
-            // An agentless primary sends no heartbeats: its standby decides by the checks alone.
-            if group.agentless { return group.standby == runtime.name }
-            guard let peer = configuration.nodes[group.peer(of: runtime.name)] else { return false }
-            return !me.commonLinks(with: peer).isEmpty
-        }
+        let groups = configuration.groups(whereNode: runtime.name).filter { Self.takesPart($0, runtime: runtime) }
         witnessed = configuration.groups(witnessedBy: runtime.name)
         recoveryGroups = configuration.groups(offsiteOf: runtime.name)
-        observedGroups = Dictionary(uniqueKeysWithValues: groups.map { ($0.name, $0.observed(by: runtime.name)) })
         let now = runtime.now()
         var initial = State(
             observer: FailoverObserver(
                 node: runtime.name, deadTime: configuration.heartbeat.deadTime.seconds,
                 isolationTime: configuration.heartbeat.isolationTime.seconds))
-        var routes: [HeartbeatService.Route] = []
-        // Heartbeats go to the peers of this node's groups, to their witness nodes, and (on a witness) to the nodes of
-        // the groups it witnesses.
-        var heartbeatPeers = Set(groups.map { $0.peer(of: runtime.name) })
-        for group in groups { if case .node(let witness)? = group.takeover.witness { heartbeatPeers.insert(witness) } }
-        for group in witnessed { heartbeatPeers.formUnion([group.primary, group.standby]) }
-        for peerName in heartbeatPeers.sorted() where peerName != runtime.name {
-            guard let peer = configuration.nodes[peerName] else { continue }
-            let common = me.commonLinks(with: peer)
-            routes += common.map {
-                HeartbeatService.Route(
-                    peer: peerName, link: $0.local.name, localAddress: $0.local.address,
-                    remoteAddress: $0.remote.address)
-            }
-            initial.observer.liveness[peerName] = LinkLiveness(
-                links: common.map(\.local.name), deadTime: configuration.heartbeat.deadTime.seconds,
-                startedAt: now)
-        }
-        // An agentless primary is never heard: its silence counts from the start, so only its checks tell.
-        for group in groups where group.agentless {
-            initial.observer.liveness[group.primary] = LinkLiveness(
-                links: [], deadTime: configuration.heartbeat.deadTime.seconds, startedAt: now)
-        }
-        var queues: [String: AsyncStream<FailoverAction>.Continuation] = [:]
-        var streams: [String: AsyncStream<FailoverAction>] = [:]
+        let routes = Self.listen(
+            to: Self.heartbeatPeers(of: groups, witnessed: witnessed, node: runtime.name),
+            agentless: groups.filter(\.agentless), runtime: runtime, observer: &initial.observer, at: now)
+        var table = Watched()
         for group in groups {
-            let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
-            runtime.setOwnership(ownership, group: group.name)
-            let settings = FailoverStateMachine.Settings(
-                node: runtime.name, group: group.name, mode: group.takeover.mode,
-                deadTime: configuration.heartbeat.deadTime.seconds,
-                isolationTime: configuration.heartbeat.isolationTime.seconds, hasFence: group.takeover.fence != nil,
-                hasChecks: !group.takeover.checks.isEmpty,
-                followsOwner: group.standby == runtime.name && ownership.owner == group.primary,
-                hasWitness: group.takeover.witness != nil, peer: group.peer(of: runtime.name),
-                hasOffsite: group.offsite != nil, agentless: group.agentless)
-            initial.machines[group.name] = FailoverStateMachine(settings: settings, ownership: ownership, at: now)
-            initial.observer.checks[group.name] = Dictionary(
-                uniqueKeysWithValues: group.takeover.checks.map { ($0.name, CheckHealth(rise: $0.rise, fall: $0.fall)) }
-            )
-            initial.checks[group.name] = group.takeover.checks
-            initial.checkRounds[group.name] = 0
-            if case .target(let check)? = group.takeover.witness {
-                initial.observer.witnessChecks[group.name] = CheckHealth(rise: check.rise, fall: check.fall)
-            }
-            let (stream, continuation) = AsyncStream<FailoverAction>.makeStream()
-            queues[group.name] = continuation
-            streams[group.name] = stream
+            try Self.install(group, runtime: runtime, into: &initial, at: now)
+            table.groups.append(group)
+            table.observed[group.name] = group.observed(by: runtime.name)
+            (table.streams[group.name], table.queues[group.name]) = AsyncStream<FailoverAction>.makeStream()
         }
         for group in recoveryGroups {
             let ownership = runtime.ownership(group: group.name) ?? GroupOwnership.initial(of: group)
@@ -162,40 +133,19 @@ package final class FailoverService: Service, Sendable {
                     node: runtime.name, group: group.name, hasFence: group.takeover.fence != nil,
                     deadTime: configuration.heartbeat.deadTime.seconds),
                 ownership: ownership, at: now)
-            let (stream, continuation) = AsyncStream<FailoverAction>.makeStream()
-            queues[group.name] = continuation
-            streams[group.name] = stream
+            (table.streams[group.name], table.queues[group.name]) = AsyncStream<FailoverAction>.makeStream()
         }
         if let isolation = me.isolationCheck {
             initial.observer.isolation = CheckHealth(rise: isolation.rise, fall: isolation.fall)
         }
-        self.queues = queues
-        self.streams = streams
         let sideWork = AsyncStream<@Sendable () async -> Void>.makeStream()
         self.sideWork = sideWork
         let spawn: @Sendable (@escaping @Sendable () async -> Void) -> Void = { sideWork.continuation.yield($0) }
         let state = NIOLockedValueBox(initial)
         self.state = state
-        var actions: [String: GroupActions] = [:]
         for group in groups {
-            actions[group.name] = GroupActions(
-                node: runtime.name, group: group, database: runtime.database, logger: runtime.logger,
-                clock: runtime.clock, spawn: spawn,
-                stopFollowing: { [followers] in
-                    // A dead primary sends nothing more (no FIN either when its cable is cut): waiting longer only
-                    // adds to the outage. A live one (a forced takeover) stops at its next read.
-                    if await !followers.stop(group: group.name, waitingAtMost: 0.05) {
-                        runtime.logger.notice(
-                            "group \(group.name): the replica's connection is still closing; it can no longer apply anything"
-                        )
-                    }
-                    if group.agentless { await Self.waitForScans(of: group, runtime: runtime, atMost: 2) }
-                },
-                recordBase: { [runtime] epoch in await Self.recordBases(runtime, group: group.name, epoch: epoch) },
-                ownershipStored: { [runtime] stored in
-                    runtime.setOwnership(stored, group: group.name)
-                    state.withLockedValue { $0.machines[group.name]?.ownershipStored(stored) }
-                })
+            table.actions[group.name] = Self.makeActions(
+                of: group, runtime: runtime, followers: followers, state: state, spawn: spawn)
         }
         var recoveryActions: [String: GroupActions] = [:]
         for configured in recoveryGroups {
@@ -227,17 +177,18 @@ package final class FailoverService: Service, Sendable {
                 lifetime: AddressHoldings.lifetime(deadTime: configuration.heartbeat.deadTime.seconds),
                 guardian: guardian, logger: runtime.logger, lapsed: { group in lapse.withLockedValue { $0 }?(group) })
             self.holdings = holdings
-            for group in groups { actions[group.name]?.holdings = holdings }
+            for group in groups { table.actions[group.name]?.holdings = holdings }
             for group in recoveryGroups { recoveryActions[group.name]?.holdings = holdings }
         } else {
             holdings = nil
         }
-        self.actions = actions
+        let watched = NIOLockedValueBox(table)
+        self.watched = watched
         self.recoveryActions = recoveryActions
         // Groups with an off-site node: what it says of their holder counts even where there is no failover.
         learnsFromOffsite = configuration.groups(withMember: runtime.name).contains { $0.offsite != nil }
-        news =
-            groups.isEmpty && witnessed.isEmpty && !learnsFromOffsite ? nil : runtime.peerNews.subscribe()
+        activeAtStart = !groups.isEmpty || !witnessed.isEmpty || learnsFromOffsite
+        news = activeAtStart ? runtime.peerNews.subscribe() : nil
         let receiver = NIOLockedValueBox<(@Sendable (HeartbeatMessage, String, Double) -> Void)?>(nil)
         heartbeatReceiver = receiver
         if routes.isEmpty {
@@ -247,16 +198,16 @@ package final class FailoverService: Service, Sendable {
                 throw NodeError(.noClusterKey, "heartbeats need the cluster key; run `understudy init`")
             }
             let node = runtime.name
-            let groupNames = groups.map(\.name)
             heartbeat = HeartbeatService(
                 node: node, routes: routes, port: configuration.heartbeat.port,
                 interval: configuration.heartbeat.interval.seconds,
                 key: clusterKey, logger: runtime.logger, now: { [runtime] in runtime.now() },
                 payload: { peer in
-                    state.withLockedValue { state in
-                        groupNames.compactMap { name -> HeartbeatMessage.GroupState? in
-                            guard let machine = state.machines[name], configuration.groups[name]?.peer(of: node) == peer
-                            else { return nil }
+                    let groups = watched.withLockedValue { $0.groups }
+                    return state.withLockedValue { state in
+                        groups.compactMap { group -> HeartbeatMessage.GroupState? in
+                            let name = group.name
+                            guard let machine = state.machines[name], group.peer(of: node) == peer else { return nil }
                             return HeartbeatMessage.GroupState(
                                 group: name, ownership: machine.ownership, phase: machine.phase.rawValue)
                         }
@@ -303,6 +254,8 @@ package final class FailoverService: Service, Sendable {
     }
 
     package var isActive: Bool { !groups.isEmpty || !witnessed.isEmpty || learnsFromOffsite }
+    /// `isActive` when the service was made: only then does `run` watch (and a group a reload adds can start).
+    let activeAtStart: Bool
     /// A group of this node has an off-site node (see `FailoverService+RecoverySite.swift`).
     let learnsFromOffsite: Bool
 
@@ -334,31 +287,10 @@ package final class FailoverService: Service, Sendable {
     }
 
     private func watch() async {
-        guard isActive else { return }
+        guard activeAtStart else { return }
         let logger = runtime.logger
         for warning in ConfigurationAdvice.warnings(runtime.configuration) {
             logger.warning("configuration: \(warning)")
-        }
-        for group in groups {
-            let machine = state.withLockedValue { $0.machines[group.name]! }
-            let role =
-                machine.isOwner
-                ? "owner: waiting up to the dead time to hear the peer before taking the address"
-                : "watching \(group.peer(of: runtime.name))"
-            let checks =
-                !group.takeover.checks.isEmpty
-                ? ""
-                : group.agentless
-                    ? "; no checks configured: only `understudy failover` takes over"
-                    : "; no checks configured: silence on every link alone means failure"
-            let failback =
-                group.takeover.failback == .auto
-                ? "; failback auto after \(FailoverStateMachine.seconds(group.takeover.failbackAfter.seconds)) s in step"
-                : ""
-            logger.info(
-                "failover for group \(group.name): \(group.takeover.mode.rawValue), \(machine.ownership), \(role)\(checks)\(failback)"
-            )
-            enqueue(group.name, machine.startActions())
         }
         heartbeatReceiver.withLockedValue {
             $0 = { [weak self] message, link, at in self?.received(message, link: link, at: at) }
@@ -386,29 +318,14 @@ package final class FailoverService: Service, Sendable {
                     side.cancelAll()
                 }
             }
+            // From here on a group a reload adds starts its own tasks (`addGroup`); those there now start here.
+            let (groups, generations) = watched.withLockedValue { watched in
+                watched.started = true
+                return (watched.groups, watched.generations)
+            }
             for group in groups {
-                let actions = self.actions[group.name]!
-                let stream = streams[group.name]!
-                tasks.addTask { await self.perform(stream, actions: actions) }
-                if let refresh = group.takeover.announceRefresh {
-                    tasks.addTask {
-                        await self.refreshAnnouncements(group.name, every: refresh.seconds, actions: actions)
-                    }
-                }
-                if group.takeover.failback == .auto && group.standby == runtime.name {
-                    tasks.addTask { await self.autoFailback(group) }
-                }
-                // The checks of the current round (a reload before the start may have changed them already).
-                let (checks, round) = state.withLockedValue {
-                    $0.checksStarted = true
-                    return ($0.checks[group.name] ?? [], $0.checkRounds[group.name])
-                }
-                for check in checks {
-                    tasks.addTask { await self.runCheck(check, group: group.name, round: round) }
-                }
-                if case .target(let check)? = group.takeover.witness {
-                    tasks.addTask { await self.runCheck(check, group: group.name, witness: true) }
-                }
+                let generation = generations[group.name] ?? 0
+                startWatching(group, generation: generation) { work in tasks.addTask { await work() } }
             }
             if let isolation = runtime.identity.settings.isolationCheck {
                 tasks.addTask { await self.runCheck(isolation, group: nil) }
@@ -418,7 +335,7 @@ package final class FailoverService: Service, Sendable {
             }
             for group in recoveryGroups {
                 let actions = self.recoveryActions[group.name]!
-                let stream = streams[group.name]!
+                let stream = watched.withLockedValue { $0.streams[group.name]! }
                 let start = state.withLockedValue { $0.recoveryMachines[group.name]?.startActions() ?? [] }
                 enqueue(group.name, start)
                 tasks.addTask { await self.performAtRecoverySite(stream, actions: actions) }

@@ -52,7 +52,9 @@ package final class HeartbeatService: Service, Sendable {
     }
 
     let node: String
-    let routes: [Route]
+    /// Where heartbeats go, each peer on each link; a reload that adds or removes a group changes them (`setRoutes`).
+    package var routes: [Route] { routeTable.withLockedValue { $0 } }
+    private let routeTable: NIOLockedValueBox<[Route]>
     let port: Int
     let interval: Double
     let authenticator: HeartbeatAuthenticator
@@ -84,7 +86,7 @@ package final class HeartbeatService: Service, Sendable {
         deliver: @escaping @Sendable (_ message: HeartbeatMessage, _ link: String, _ at: Double) -> Void
     ) {
         self.node = node
-        self.routes = routes
+        routeTable = NIOLockedValueBox(routes)
         self.port = port
         self.interval = interval
         authenticator = HeartbeatAuthenticator(key: key)
@@ -113,6 +115,12 @@ package final class HeartbeatService: Service, Sendable {
         }
     }
 
+    /// Sends to `routes` from the next heartbeat on, and takes only their peers' heartbeats; a link new to this node is
+    /// listened on within 2 s.
+    package func setRoutes(_ routes: [Route]) {
+        routeTable.withLockedValue { $0 = routes }
+    }
+
     /// Starts the heartbeat thread (`run` starts and joins it; tests start and stop it by hand).
     @discardableResult
     package func start() -> OwnedThread {
@@ -129,7 +137,6 @@ package final class HeartbeatService: Service, Sendable {
 
     private func loop() {
         var sockets: [String: HeartbeatSocket] = [:]
-        let links = Dictionary(routes.map { ($0.link, $0.localAddress) }, uniquingKeysWith: { first, _ in first })
         var nextBind = 0.0
         // Grows across restarts: nanoseconds of the wall clock at start, or past the last one sent if the clock was set
         // back since, then +1 per datagram.
@@ -152,7 +159,9 @@ package final class HeartbeatService: Service, Sendable {
                 saveSequences(sent: sequence, last: &lastSaved)
                 nextSave = current + 1
             }
-            if sockets.count < links.count && current >= nextBind {
+            let routes = self.routes
+            let links = Dictionary(routes.map { ($0.link, $0.localAddress) }, uniquingKeysWith: { first, _ in first })
+            if links.keys.contains(where: { sockets[$0] == nil }) && current >= nextBind {
                 bindMissing(links, into: &sockets)
                 nextBind = current + 2
             }

@@ -103,13 +103,16 @@ public final class ConfigurationReloader: Sendable {
             }
             var changes = ConfigurationChanges.between(running, loaded, node: node)
             var report = ReloadReport(configuration: loaded.sourcePath, atRestart: changes.atRestart)
-            if changes.notifications || !changes.groups.isEmpty || !changes.elsewhere.isEmpty {
+            if changes.takesAnything {
                 let failed = apply(changes, loaded)
                 // A group whose change could not be taken keeps running as it was, and waits for the restart.
-                changes.groups.removeAll { failed[$0.group] != nil }
-                report.atRestart += failed.keys.sorted().map {
-                    "group \($0) changed (could not be taken now: \(failed[$0]!))"
+                report.atRestart += failed.keys.sorted().map { name in
+                    let what =
+                        changes.groupsAdded.contains(name)
+                        ? "added" : changes.groupsRemoved.contains(name) ? "removed" : "changed"
+                    return "group \(name) \(what) (could not be taken now: \(failed[name]!))"
                 }
+                changes.keepOut(Set(failed.keys))
                 running = ConfigurationChanges.applied(changes, from: loaded, to: running)
                 report.applied = changes.appliedNames
             }

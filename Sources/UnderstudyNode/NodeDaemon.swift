@@ -127,7 +127,8 @@ public struct NodeDaemon: Service {
         self.failover = failover
         let runtime = runtime
         let parts = ReloadTargets(
-            runtime: runtime, notifications: notifications, failover: failover, archives: archives, running: running)
+            runtime: runtime, notifications: notifications, failover: failover, archives: archives, running: running,
+            listens: tlsServer != nil)
         reloader = load.map { load in
             ConfigurationReloader(
                 running: configuration, node: node, logger: logger, clock: clock, load: load,
@@ -155,9 +156,9 @@ public struct NodeDaemon: Service {
         let runtime = runtime
         reloader?.started()
         let groups = runtime.configuration.groups(whereNode: runtime.name)
-        var requests: [String: SyncRequests] = [:]
+        let syncRequests = SyncRequestTable()
         for group in groups + runtime.configuration.groups(offsiteOf: runtime.name) {
-            requests[group.name] = SyncRequests(clock: runtime.clock)
+            syncRequests.add(group: group.name, clock: runtime.clock)
         }
         runtime.logger.info(
             "node \(runtime.name) of cluster \(runtime.configuration.cluster) starting: primary of \(groups.filter { $0.primary == runtime.name }.map(\.name)), standby of \(groups.filter { $0.standby == runtime.name }.map(\.name))"
@@ -171,7 +172,6 @@ public struct NodeDaemon: Service {
             )
             runtime.shares.crashLeftovers.withLockedValue { $0 = Set(runtime.shares.all.map(\.key)) }
         }
-        let syncRequests = requests
         // Capture starts before any peer is served: every change after a connection's first comparison is then
         // in the journal. Only the shares of groups this node holds are watched; the Service stops them at the end.
         let captures = CaptureService(
@@ -195,7 +195,7 @@ public struct NodeDaemon: Service {
     /// deliver what the others queued on their way out. A part that ends by itself leaves the others running; one
     /// that fails stops the node.
     private func runParts(
-        groups: [GroupConfiguration], syncRequests: [String: SyncRequests], captures: CaptureService
+        groups: [GroupConfiguration], syncRequests: SyncRequestTable, captures: CaptureService
     ) async throws {
         let runtime = runtime
         var listeners: Set<String> = ["control"]

@@ -16,8 +16,10 @@ import UnderstudyTransport
 /// streams. Only the composition root sees it: each module takes it as the protocol of the node it declared
 /// (`NodeRuntime+Parts`).
 public final class NodeRuntime: Sendable {
-    /// Who this node is (name, configuration, its own settings, start time).
-    public let identity: LocalNode
+    /// Who this node is (name, configuration, its own settings, start time). Its configuration is the one the node
+    /// runs: a reload that adds or removes groups changes it (`takeGroups`).
+    public var identity: LocalNode { identityBox.withLockedValue { $0 } }
+    private let identityBox: NIOLockedValueBox<LocalNode>
     public var configuration: ClusterConfiguration { identity.configuration }
     public var name: String { identity.name }
     public let logger: Logger
@@ -42,9 +44,11 @@ public final class NodeRuntime: Sendable {
     ) throws {
         let nodeConfiguration = try Self.settings(of: name, in: configuration)
         self.notifier = notifier
-        identity = LocalNode(
-            name: name, configuration: configuration, settings: nodeConfiguration, startedAt: clock.wallTime(),
-            appliesOwnership: geteuid() == 0)
+        let identityBox = NIOLockedValueBox(
+            LocalNode(
+                name: name, configuration: configuration, settings: nodeConfiguration, startedAt: clock.wallTime(),
+                appliesOwnership: geteuid() == 0))
+        self.identityBox = identityBox
         self.logger = logger
         self.clock = clock
         let now: @Sendable () -> Double = { clock.monotonicSeconds() }
@@ -130,12 +134,19 @@ public final class NodeRuntime: Sendable {
         }
         for group in groups { status.add(group) }
         self.status = status
-        ownerships = OwnershipTable(node: name, configuration: configuration, status: status)
+        ownerships = OwnershipTable(
+            node: name, status: status,
+            configured: { name in identityBox.withLockedValue { $0.configuration.groups[name] } })
         shares = ShareTable(contexts)
         for group in configuration.groups(whereNode: name) + configuration.groups(offsiteOf: name) {
             setOwnership(
                 try database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group), group: group.name)
         }
+    }
+
+    /// Changes the configuration the node runs (a reload that adds or removes groups and nodes).
+    func changeConfiguration(_ change: (inout ClusterConfiguration) -> Void) {
+        identityBox.withLockedValue { change(&$0.configuration) }
     }
 
     /// Takes `group`'s reloaded configuration (every change of it one the node takes in place): each of its shares'

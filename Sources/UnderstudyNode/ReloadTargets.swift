@@ -15,7 +15,7 @@ final class RunningParts: Sendable {
     struct Parts: Sendable {
         var roles: GroupRoles
         var captures: CaptureService
-        var requests: [String: SyncRequests]
+        var requests: SyncRequestTable
     }
 
     private let state = NIOLockedValueBox<(parts: Parts?, waiting: [String: [ShareContext]])>((nil, [:]))
@@ -54,11 +54,13 @@ struct ReloadTargets: Sendable {
     let failover: FailoverService
     let archives: ArchiveService?
     let running: RunningParts
+    /// The node listens for peers (it had a group when its daemon started): a group it serves needs it.
+    let listens: Bool
 
     /// Returns the groups whose change could not be taken, with why: they wait for the restart.
     func apply(_ changes: ConfigurationChanges, from loaded: ClusterConfiguration) -> [String: String] {
         if changes.notifications { applyNotifications(loaded.notify) }
-        var failed: [String: String] = [:]
+        var failed = applyGroups(changes, from: loaded)
         for change in changes.groups {
             guard let group = loaded.groups[change.group] else { continue }
             let member = group.members.contains(runtime.name)

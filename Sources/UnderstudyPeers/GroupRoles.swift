@@ -11,7 +11,7 @@ package struct GroupRoles: Service, Sendable {
     let followers: StandbyFollowers
     let captures: CaptureService
     let tls: NIOSSLContext
-    let requests: [String: SyncRequests]
+    let requests: SyncRequestTable
     let links: any LinkViewSource
     /// The holder changes, subscribed before the daemon's parts start (none is lost before `run` reads them).
     let changes: AsyncStream<HolderChange>
@@ -20,7 +20,7 @@ package struct GroupRoles: Service, Sendable {
 
     package init(
         runtime: any FollowingNode, followers: StandbyFollowers, captures: CaptureService, tls: NIOSSLContext,
-        requests: [String: SyncRequests], links: any LinkViewSource, changes: AsyncStream<HolderChange>
+        requests: SyncRequestTable, links: any LinkViewSource, changes: AsyncStream<HolderChange>
     ) {
         self.runtime = runtime
         self.followers = followers
@@ -76,6 +76,26 @@ package struct GroupRoles: Service, Sendable {
             await followers.stop(group: name, waitingAtMost: 5)
             // A takeover may have made this node the holder meanwhile: it then serves, and follows nothing.
             if !runtime.owns(group: name) { follow(group) }
+        }
+    }
+
+    /// `name` was added by a reload (the node's tables have it): once `prepare` ran (its archive directories opened),
+    /// this node serves it if it holds it, else follows its holder. Queued after the group's changes asked before.
+    package func groupAdded(_ name: String, prepare: @escaping @Sendable () async -> Void) {
+        serial.enqueue(name) {
+            await prepare()
+            await changeRole(name)
+        }
+    }
+
+    /// `name` was removed by a reload: its capture and its follower stop, then `finish` runs (the address given up).
+    /// Queued after the group's changes asked before.
+    package func groupRemoved(_ name: String, finish: @escaping @Sendable () async -> Void) {
+        serial.enqueue(name) {
+            await captures.release(group: name)
+            await followers.stop(group: name, waitingAtMost: 5)
+            runtime.logger.notice("group \(name): this node neither serves nor follows it any more")
+            await finish()
         }
     }
 

@@ -49,10 +49,13 @@ package struct PrimaryService: Service, Sendable {
         let address = node.identity.settings.address
         // Every node a group is shared with: its peer, its off-site node, and (on the off-site node, which may hold a
         // group after a recovery-site takeover) its primary and standby.
-        let peers = Set(configuration.groups(withMember: node.name).flatMap(\.members)).subtracting([node.name])
+        // Read for each connection: a reload may add or remove a group, and with it a peer.
+        let peers: @Sendable () -> Set<String> = { [node] in
+            Set(node.configuration.groups(withMember: node.name).flatMap(\.members)).subtracting([node.name])
+        }
         let refusals = RefusalLog(logger: node.logger)
         let server = try await PeerTransport.listen(
-            host: address.host, port: address.port, tls: tls, allowedNodes: peers,
+            host: address.host, port: address.port, tls: tls, allowing: peers,
             cluster: configuration.cluster, logger: node.logger, localNode: node.name,
             refusals: refusals)
         let port = server.channel.localAddress?.port ?? address.port
@@ -84,12 +87,14 @@ package struct PrimaryService: Service, Sendable {
     }
 
     /// Listens on one link address until cancelled; an address not (yet) on this machine is tried again every 5 s.
-    private func listenOnLink(host: String, port: Int, peers: Set<String>, refusals: RefusalLog) async {
+    private func listenOnLink(
+        host: String, port: Int, peers: @escaping @Sendable () -> Set<String>, refusals: RefusalLog
+    ) async {
         var told = false
         while !Task.isCancelled {
             do {
                 let server = try await PeerTransport.listen(
-                    host: host, port: port, tls: tls, allowedNodes: peers,
+                    host: host, port: port, tls: tls, allowing: peers,
                     cluster: node.configuration.cluster, logger: node.logger,
                     localNode: node.name, refusals: refusals)
                 node.logger.info("listening for peers on \(host):\(port) too (a link the mirror may take)")

@@ -49,14 +49,15 @@ package struct UsersSpreadService: Service {
     }
 
     private func spread() async {
-        let peers = node.configuration.peers(of: node.name)
-        var states = Dictionary(uniqueKeysWithValues: peers.map { ($0, PeerState()) })
+        var states: [String: PeerState] = [:]
         while !Task.isCancelled {
             let now = clock.monotonicSeconds()
-            for peer in peers {
+            // Read each round: a reload may add or remove a group, and with it a peer.
+            for peer in node.configuration.peers(of: node.name) {
                 let (revision, document) = users.offer()
                 // A node that never had users has nothing to offer: it takes them when a peer that has some offers.
-                guard revision > 0, var state = states[peer], state.confirmed != revision || now >= state.refreshAt,
+                guard revision > 0, case var state = states[peer, default: PeerState()],
+                    state.confirmed != revision || now >= state.refreshAt,
                     now >= state.retryAt
                 else { continue }
                 do {

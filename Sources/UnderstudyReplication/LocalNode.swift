@@ -5,7 +5,8 @@ import UnderstudyCore
 /// whether it applies files' owners (it runs as root). A value every part may copy.
 public struct LocalNode: Sendable {
     public let name: String
-    public let configuration: ClusterConfiguration
+    /// As the node runs it: a reload that adds or removes groups changes it.
+    public var configuration: ClusterConfiguration
     /// The node's own table of the configuration (addresses, links, state folder, control socket).
     public let settings: NodeConfiguration
     public let startedAt: Date

@@ -5,16 +5,24 @@ import UnderstudyCore
 /// and the news of each change of holder. Setting a group's ownership also sets this node's role in the status.
 package final class OwnershipTable: Sendable {
     private let node: String
-    private let configuration: ClusterConfiguration
+    /// A group's configuration as the node runs it now (a reload may add or remove groups).
+    private let configured: @Sendable (String) -> GroupConfiguration?
     private let status: StatusRegistry
     private let table = NIOLockedValueBox<[String: GroupOwnership]>([:])
     /// Each change of a group's holder (the daemon starts or stops serving and following on it).
     package let changes = HolderChanges()
 
-    package init(node: String, configuration: ClusterConfiguration, status: StatusRegistry) {
+    package init(
+        node: String, status: StatusRegistry, configured: @escaping @Sendable (String) -> GroupConfiguration?
+    ) {
         self.node = node
-        self.configuration = configuration
+        self.configured = configured
         self.status = status
+    }
+
+    /// `group` leaves the table (a reload removed it).
+    package func remove(group: String) {
+        table.withLockedValue { $0[group] = nil }
     }
 
     package func ownership(group: String) -> GroupOwnership? {
@@ -29,7 +37,7 @@ package final class OwnershipTable: Sendable {
     /// Records `ownership` of `group`; a new holder is published on `changes`.
     package func set(_ ownership: GroupOwnership, group: String) {
         let before = table.withLockedValue { $0.updateValue(ownership, forKey: group) }
-        guard let configured = configuration.groups[group] else { return }
+        guard let configured = configured(group) else { return }
         let role: GroupRole =
             ownership.owner == node
             ? .primary

@@ -19,6 +19,15 @@ public final class StatusRegistry: Sendable {
         groups.withLockedValue { $0[group.name] = group }
     }
 
+    /// `group` leaves the status (a reload removed it), with its shares' figures.
+    public func remove(group: String) {
+        groups.withLockedValue { $0[group] = nil }
+        let prefix = group + "/"
+        progress.withLockedValue { $0 = $0.filter { !$0.key.hasPrefix(prefix) } }
+        live.withLockedValue { $0 = $0.filter { !$0.key.hasPrefix(prefix) } }
+        throughput.withLockedValue { $0 = $0.filter { !$0.key.hasPrefix(prefix) } }
+    }
+
     public func snapshot(now: Double) -> [GroupStatus] {
         let running = progress.withLockedValue { $0 }
         let figures = live.withLockedValue { $0 }

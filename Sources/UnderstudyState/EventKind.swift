@@ -16,6 +16,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     // The node.
     public static let nodeStarted = EventKind(rawValue: "node-started")
     public static let nodeStopped = EventKind(rawValue: "node-stopped")
+    /// A group a reload added to or removed from the running node.
+    public static let groupAdded = EventKind(rawValue: "group-added")
+    public static let groupRemoved = EventKind(rawValue: "group-removed")
     public static let peerDisconnected = EventKind(rawValue: "peer-disconnected")
     // The mirror.
     public static let syncFinished = EventKind(rawValue: "sync-finished")

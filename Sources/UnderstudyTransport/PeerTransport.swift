@@ -82,6 +82,20 @@ public enum PeerTransport {
     )
         async throws -> NIOAsyncChannel<PeerConnection, Never>
     {
+        try await listen(
+            host: host, port: port, tls: tls, allowing: { allowedNodes }, cluster: cluster, logger: logger,
+            localNode: localNode, refusals: refusals, group: group)
+    }
+
+    /// As `listen(host:port:tls:allowedNodes:...)`, with the nodes allowed read for each connection (a reload may
+    /// add or remove a peer).
+    public static func listen(
+        host: String, port: Int, tls: NIOSSLContext, allowing allowedNodes: @escaping @Sendable () -> Set<String>,
+        cluster: String, logger: Logger, localNode: String? = nil, refusals: RefusalLog? = nil,
+        group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    )
+        async throws -> NIOAsyncChannel<PeerConnection, Never>
+    {
         let refusals = refusals ?? RefusalLog(logger: logger)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -100,7 +114,8 @@ public enum PeerTransport {
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try configure(
-                        channel, tls: tls, isServer: true, allowedNodes: allowedNodes, cluster: cluster, logger: logger,
+                        channel, tls: tls, isServer: true, allowedNodes: allowedNodes(), cluster: cluster,
+                        logger: logger,
                         localNode: localNode, refusals: refusals)
                 }
             }

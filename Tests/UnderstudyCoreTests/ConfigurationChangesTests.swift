@@ -72,9 +72,20 @@ struct ConfigurationChangesTests {
         let applied = ConfigurationChanges.applied(onAlpha, from: loaded, to: running)
         #expect(applied.groups["mail"] != nil && applied.nodes["gamma"] != nil)
         #expect(ConfigurationChanges.between(applied, loaded, node: "alpha").isEmpty)
-        // beta is mail's standby: a new group of its own waits for its restart.
+        // beta is mail's standby: the group and its new primary are taken in place, started on the running node.
         let onBeta = ConfigurationChanges.between(running, loaded, node: "beta")
-        #expect(onBeta.elsewhere.isEmpty && onBeta.atRestart == ["node gamma added", "group mail added"])
+        #expect(onBeta.elsewhere.isEmpty && onBeta.atRestart.isEmpty)
+        #expect(onBeta.groupsAdded == ["mail"] && onBeta.nodesAdded == ["gamma"])
+        #expect(onBeta.appliedNames == ["node gamma added", "group mail added"])
+        #expect(ConfigurationChanges.applied(onBeta, from: loaded, to: running) == loaded)
+        let offBeta = ConfigurationChanges.between(loaded, running, node: "beta")
+        #expect(offBeta.groupsRemoved == ["mail"] && offBeta.nodesRemoved == ["gamma"])
+        #expect(ConfigurationChanges.applied(offBeta, from: running, to: loaded) == running)
+        // A removal beta could not take keeps the group, and the node it names.
+        var refused = offBeta
+        refused.keepOut(["mail"])
+        let kept = ConfigurationChanges.applied(refused, from: running, to: loaded)
+        #expect(kept.groups["mail"] != nil && kept.nodes["gamma"] != nil)
         // Removed again: the same on each.
         #expect(
             ConfigurationChanges.between(loaded, running, node: "alpha").elsewhere == [
@@ -156,5 +167,24 @@ struct ConfigurationChangesTests {
                 + "\n[[groups.web.shares]]\nname = \"logs\"\nsource = \"/srv/logs\"\nreplica = \"/srv/logs-r\"\n")
         let offsite = ConfigurationChanges.between(try load(withOffsite), offsiteAdded)
         #expect(offsite.groups.isEmpty && offsite.atRestart == ["group web changed"])
+    }
+
+    @Test func aGroupWithAnOffsiteOrWitnessNode_addedOrRemoved_waitsForTheRestart_onItsNodes() throws {
+        // A witness watches over links: each node has one.
+        let linked = Self.base.replacingOccurrences(
+            of: "address = \"10.0.0.1:7700\"\n", with: "address = \"10.0.0.1:7700\"\nlinks = { lan = \"10.0.0.1\" }\n"
+        ).replacingOccurrences(
+            of: "address = \"10.0.0.2:7700\"\n", with: "address = \"10.0.0.2:7700\"\nlinks = { lan = \"10.0.0.2\" }\n")
+        let running = try load(linked)
+        let gamma = "\n[nodes.gamma]\naddress = \"10.0.0.3:7700\"\nlinks = { lan = \"10.0.0.3\" }\n"
+        let mail =
+            "[groups.mail]\nprimary = \"alpha\"\nstandby = \"beta\"\nOPTION\n"
+            + "[[groups.mail.shares]]\nname = \"spool\"\nsource = \"/var/mail\"\nreplica = \"/srv/mail\"\n"
+        for option in ["offsite = \"gamma\"", "witness = \"gamma\""] {
+            let loaded = try load(linked + gamma + mail.replacingOccurrences(of: "OPTION", with: option))
+            let onAlpha = ConfigurationChanges.between(running, loaded, node: "alpha")
+            #expect(onAlpha.groupsAdded.isEmpty && onAlpha.atRestart == ["group mail added"], "\(option)")
+            #expect(ConfigurationChanges.between(loaded, running, node: "beta").atRestart == ["group mail removed"])
+        }
     }
 }

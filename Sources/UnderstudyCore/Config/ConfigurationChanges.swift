@@ -15,13 +15,40 @@ public struct ConfigurationChanges: Sendable, Equatable {
     public var elsewhere: [String] = []
     private var elsewhereGroups: [String] = []
     private var elsewhereNodes: [String] = []
+    /// Groups added and removed that the daemon's node is primary or standby of, started or stopped in place
+    /// (`takesInPlace`), in name order. Only with the node named.
+    public var groupsAdded: [String] = []
+    public var groupsRemoved: [String] = []
+    /// Nodes added or removed that a group of this node names (a new primary of a group added): nothing runs for a
+    /// node by itself, so they are taken with the groups.
+    public var nodesAdded: [String] = []
+    public var nodesRemoved: [String] = []
 
-    public var isEmpty: Bool { !notifications && groups.isEmpty && atRestart.isEmpty && elsewhere.isEmpty }
+    public var isEmpty: Bool {
+        !notifications && groups.isEmpty && atRestart.isEmpty && elsewhere.isEmpty && groupsAdded.isEmpty
+            && groupsRemoved.isEmpty && nodesAdded.isEmpty && nodesRemoved.isEmpty
+    }
+
+    /// Something is taken in place (the rest, if any, waits for the restart).
+    public var takesAnything: Bool {
+        notifications || !groups.isEmpty || !elsewhere.isEmpty || !groupsAdded.isEmpty || !groupsRemoved.isEmpty
+            || !nodesAdded.isEmpty || !nodesRemoved.isEmpty
+    }
 
     /// The changes taken in place, for people: "[notify]", "the bandwidth of group web", ...
     public var appliedNames: [String] {
-        (notifications ? ["[notify]"] : []) + groups.flatMap(\.names)
+        (notifications ? ["[notify]"] : []) + nodesAdded.map { "node \($0) added" }
+            + groupsAdded.map { "group \($0) added" } + groupsRemoved.map { "group \($0) removed" }
+            + nodesRemoved.map { "node \($0) removed" } + groups.flatMap(\.names)
             + elsewhere.map { "\($0) (this node takes no part in it)" }
+    }
+
+    /// Drops the groups a node could not start or stop (`failed`): they wait for the restart, and so does a removed
+    /// node one of them still names.
+    public mutating func keepOut(_ failed: Set<String>) {
+        groups.removeAll { failed.contains($0.group) }
+        groupsAdded.removeAll { failed.contains($0) }
+        groupsRemoved.removeAll { failed.contains($0) }
     }
 
     /// - Parameter node: the daemon's node: differences of groups and nodes it takes no part in go to `elsewhere`
@@ -48,6 +75,10 @@ public struct ConfigurationChanges: Sendable, Equatable {
             if let concerned, let name = subject(of: line, kind: "node"), !concerned.contains(name) {
                 changes.elsewhere.append(line)
                 changes.elsewhereNodes.append(name)
+            } else if node != nil, let name = subject(of: line, kind: "node"), line.hasSuffix(" added") {
+                changes.nodesAdded.append(name)
+            } else if node != nil, let name = subject(of: line, kind: "node"), line.hasSuffix(" removed") {
+                changes.nodesRemoved.append(name)
             } else {
                 changes.atRestart.append(line)
             }
@@ -65,11 +96,25 @@ public struct ConfigurationChanges: Sendable, Equatable {
             {
                 changes.elsewhere.append(line)
                 changes.elsewhereGroups.append(name)
+            } else if let node, let name = subject(of: line, kind: "group"), line.hasSuffix(" added"),
+                let group = loaded.groups[name], takesInPlace(group, node)
+            {
+                changes.groupsAdded.append(name)
+            } else if let node, let name = subject(of: line, kind: "group"), line.hasSuffix(" removed"),
+                let group = running.groups[name], takesInPlace(group, node)
+            {
+                changes.groupsRemoved.append(name)
             } else {
                 changes.atRestart.append(line)
             }
         }
         return changes
+    }
+
+    /// A group `node` is the primary or standby of starts and stops in place, unless it has an off-site node (its
+    /// cascade is set up at the start) or a witness (whose heartbeats and probes are).
+    static func takesInPlace(_ group: GroupConfiguration, _ node: String) -> Bool {
+        (group.primary == node || group.standby == node) && group.offsite == nil && group.takeover.witness == nil
     }
 
     /// `node` is a member (primary, standby, off-site node) or the witness node of `group`.
@@ -127,8 +172,14 @@ public struct ConfigurationChanges: Sendable, Equatable {
             // Every difference of the group is one taken in place: the loaded group is what runs now.
             result.groups[change.group] = loaded.groups[change.group]
         }
-        for name in changes.elsewhereGroups { result.groups[name] = loaded.groups[name] }
-        for name in changes.elsewhereNodes { result.nodes[name] = loaded.nodes[name] }
+        for name in changes.elsewhereGroups + changes.groupsAdded + changes.groupsRemoved {
+            result.groups[name] = loaded.groups[name]
+        }
+        for name in changes.elsewhereNodes + changes.nodesAdded { result.nodes[name] = loaded.nodes[name] }
+        // A node stays while a group that runs still names it (its group could not be stopped).
+        for name in changes.nodesRemoved where !result.groups.values.contains(where: { involves($0, name) }) {
+            result.nodes[name] = nil
+        }
         return result
     }
 }

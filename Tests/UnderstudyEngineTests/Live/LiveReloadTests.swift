@@ -177,31 +177,15 @@ import UnderstudySupport
         defer { pair.terminate() }
         let betaLog = pair.betaLog
         let text = DaemonPair.text
-        func there(_ path: String, _ seconds: Double = 30) async throws -> Bool {
-            for _ in 0..<Int(seconds * 20) {
-                if FileManager.default.fileExists(atPath: path) { return true }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            return false
-        }
-        func connections(_ group: String) -> Int {
-            text(betaLog).components(separatedBy: "connected to alpha, which serves group \(group)").count - 1
-        }
         try "one".write(toFile: root + "/other-source/one.txt", atomically: true, encoding: .utf8)
         try "kept".write(toFile: root + "/extra-source/before.txt", atomically: true, encoding: .utf8)
-        #expect(try await there(root + "/other-replica/one.txt", 60), "\(text(betaLog).suffix(2000))")
-        #expect(connections("other") == 1 && connections("files") == 1, "\(text(betaLog).suffix(2000))")
+        #expect(try await DaemonPair.there(root + "/other-replica/one.txt", 60), "\(text(betaLog).suffix(2000))")
+        #expect(
+            pair.connections(serving: "other") == 1 && pair.connections(serving: "files") == 1,
+            "\(text(betaLog).suffix(2000))")
 
         // The other group's lag probe: a file every 25 ms all through both reloads.
         let writer = DaemonPair.writeSteadily(into: root + "/other-source", count: 120, text: "note")
-        func reloadBoth(expecting line: String) throws {
-            for node in ["alpha", "beta"] {
-                let (status, output) = try ChildProcess.run(
-                    DaemonProcess.binary, ["reload", "--config", cluster.configPath, "--node", node])
-                #expect(status == 0, "\(output)")
-                #expect(output == "node \(node): applied the changes to \(line)\n", "\(output)")
-            }
-        }
         let extra = """
 
             [[groups.files.shares]]
@@ -213,10 +197,10 @@ import UnderstudySupport
         let withExtra = original.replacingOccurrences(of: "[groups.other]", with: extra + "[groups.other]")
         #expect(withExtra != original)
         try withExtra.write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
-        try reloadBoth(expecting: "the shares of group files (added: extra)")
+        try pair.reloadBoth(expecting: "the shares of group files (added: extra)")
         try "new".write(toFile: root + "/extra-source/after.txt", atomically: true, encoding: .utf8)
-        #expect(try await there(root + "/extra-replica/before.txt"), "\(text(betaLog).suffix(3000))")
-        #expect(try await there(root + "/extra-replica/after.txt"), "\(text(betaLog).suffix(3000))")
+        #expect(try await DaemonPair.there(root + "/extra-replica/before.txt"), "\(text(betaLog).suffix(3000))")
+        #expect(try await DaemonPair.there(root + "/extra-replica/after.txt"), "\(text(betaLog).suffix(3000))")
         let client = cluster.control("beta")
         let shares = {
             try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.status?.groups
@@ -225,24 +209,24 @@ import UnderstudySupport
         #expect(try await shares() == ["data", "extra"])
 
         try original.write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
-        try reloadBoth(expecting: "the shares of group files (removed: extra)")
+        try pair.reloadBoth(expecting: "the shares of group files (removed: extra)")
         #expect(try await shares() == ["data"])
         try "gone".write(toFile: root + "/extra-source/late.txt", atomically: true, encoding: .utf8)
         try "data".write(toFile: cluster.source + "/still.txt", atomically: true, encoding: .utf8)
-        #expect(try await there(cluster.replica + "/still.txt"), "the share kept is still mirrored")
+        #expect(try await DaemonPair.there(cluster.replica + "/still.txt"), "the share kept is still mirrored")
         await writer.value
-        #expect(try await there(root + "/other-replica/during-119.txt"), "\(text(betaLog).suffix(3000))")
+        #expect(try await DaemonPair.there(root + "/other-replica/during-119.txt"), "\(text(betaLog).suffix(3000))")
         #expect(DaemonPair.missing(in: root + "/other-replica", count: 120, text: "note") == [])
         #expect(!FileManager.default.fileExists(atPath: root + "/extra-replica/late.txt"), "a removed share is let go")
         // Added again: a share of its own again, whose changes are announced and mirrored as before.
         try withExtra.write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
-        try reloadBoth(expecting: "the shares of group files (added: extra)")
-        #expect(try await there(root + "/extra-replica/late.txt"), "\(text(betaLog).suffix(3000))")
+        try pair.reloadBoth(expecting: "the shares of group files (added: extra)")
+        #expect(try await DaemonPair.there(root + "/extra-replica/late.txt"), "\(text(betaLog).suffix(3000))")
         try "again".write(toFile: root + "/extra-source/again.txt", atomically: true, encoding: .utf8)
-        #expect(try await there(root + "/extra-replica/again.txt"), "\(text(betaLog).suffix(3000))")
+        #expect(try await DaemonPair.there(root + "/extra-replica/again.txt"), "\(text(betaLog).suffix(3000))")
         // The other group never reconnected; the changed one restarted its mirror once per reload at most.
-        #expect(connections("other") == 1, "\(text(betaLog).suffix(3000))")
-        #expect(connections("files") <= 4, "\(text(betaLog).suffix(3000))")
+        #expect(pair.connections(serving: "other") == 1, "\(text(betaLog).suffix(3000))")
+        #expect(pair.connections(serving: "files") <= 4, "\(text(betaLog).suffix(3000))")
     }
 }
 
@@ -287,6 +271,30 @@ struct DaemonPair {
         (0..<count).map { "during-\($0).txt" }.enumerated().filter { number, name in
             (try? String(contentsOfFile: directory + "/" + name, encoding: .utf8)) != "\(text) \(number)"
         }.map(\.element)
+    }
+
+    /// How often the standby connected to the primary for `group` so far.
+    func connections(serving group: String) -> Int {
+        Self.text(betaLog).components(separatedBy: "connected to alpha, which serves group \(group)").count - 1
+    }
+
+    /// `understudy reload` on both nodes, each expected to answer that it applied `line`.
+    func reloadBoth(expecting line: String) throws {
+        for node in ["alpha", "beta"] {
+            let (status, output) = try ChildProcess.run(
+                DaemonProcess.binary, ["reload", "--config", cluster.configPath, "--node", node])
+            #expect(status == 0, "\(output)")
+            #expect(output == "node \(node): applied the changes to \(line)\n", "\(output)")
+        }
+    }
+
+    /// Waits (at most `seconds`) for `path` to exist.
+    static func there(_ path: String, _ seconds: Double = 30) async throws -> Bool {
+        for _ in 0..<Int(seconds * 20) {
+            if FileManager.default.fileExists(atPath: path) { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 
     /// Waits (at most `seconds`) for `name` to be in the replica.

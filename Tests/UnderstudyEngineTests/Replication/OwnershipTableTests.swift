@@ -9,7 +9,7 @@ struct OwnershipTableTests {
         let status = StatusRegistry([
             GroupStatus(name: "files", role: .standby, peer: "x", peerConnected: false, shares: [])
         ])
-        return (OwnershipTable(node: node, configuration: configuration, status: status), status)
+        return (OwnershipTable(node: node, status: status, configured: { configuration.groups[$0] }), status)
     }
 
     static func role(_ status: StatusRegistry) -> GroupRole? {

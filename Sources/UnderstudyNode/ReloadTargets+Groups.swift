@@ -1,0 +1,84 @@
+import UnderstudyCore
+import UnderstudyReplication
+
+/// Groups a reload adds or removes on a node that is their primary or standby (`ConfigurationChanges.groupsAdded`,
+/// `groupsRemoved`): they start and stop while every other group runs on untouched.
+extension ReloadTargets {
+    /// Starts the groups added and stops those removed. Returns those that could not be, with why: they wait for the
+    /// restart.
+    func applyGroups(_ changes: ConfigurationChanges, from loaded: ClusterConfiguration) -> [String: String] {
+        var failed: [String: String] = [:]
+        let nodes = loaded.nodes.filter { changes.nodesAdded.contains($0.key) }
+        for name in changes.groupsRemoved {
+            if let why = removeGroup(name, nodes: changes.nodesRemoved) { failed[name] = why }
+        }
+        for name in changes.groupsAdded {
+            guard let group = loaded.groups[name] else { continue }
+            if let why = addGroup(group, nodes: nodes) {
+                failed[name] = why
+                runtime.logger.error(
+                    "group \(name) added: \(why); it starts when the daemon restarts")
+            }
+        }
+        return failed
+    }
+
+    /// Why `group` cannot start now, or nil when it can.
+    private func refusal(toAdd group: GroupConfiguration) -> String? {
+        if running.parts == nil { return "the daemon was still starting; run `understudy reload` again" }
+        if !listens {
+            return "node \(runtime.name) ran no group when its daemon started, so it does not listen for peers"
+        }
+        if group.standby == runtime.name && archives == nil {
+            return
+                "node \(runtime.name) was standby of no group when its daemon started (archives and history start with it)"
+        }
+        return failover.refusal(toWatch: group)
+    }
+
+    /// Starts `group`: its shares, its sync requests, its failover, then (its archive directories opened) its capture
+    /// or its follower. Nil once started; else why not, with nothing of it left running.
+    private func addGroup(_ group: GroupConfiguration, nodes: [String: NodeConfiguration]) -> String? {
+        if let why = refusal(toAdd: group) { return why }
+        guard let parts = running.parts else { return "the daemon was still starting" }
+        let contexts: [ShareContext]
+        do {
+            contexts = try runtime.addGroup(group, nodes: nodes)
+            parts.requests.add(group: group.name, clock: runtime.clock)
+            try failover.addGroup(group)
+        } catch {
+            _ = runtime.removeGroup(group.name, nodes: Array(nodes.keys))
+            parts.requests.remove(group: group.name)
+            return "\(error)"
+        }
+        let role = group.primary == runtime.name ? "primary" : "standby"
+        runtime.logger.notice(
+            "group \(group.name) added: this node is its \(role); its shares \(contexts.map(\.shareName).joined(separator: ", ")) are mirrored from now on"
+        )
+        runtime.event(.info, .groupAdded, "group \(group.name) added by a reload", share: nil)
+        let archives = archives
+        parts.roles.groupAdded(group.name) {
+            // History is kept from the first sync: the archive directories are open before the mirror starts.
+            await archives?.sharesCame(contexts)
+            await archives?.schedulesChanged(group: group.name)
+        }
+        return nil
+    }
+
+    /// Stops `name`: it leaves the node's tables and its failover at once (so a reload that adds it again starts it
+    /// anew), then its capture and follower stop and the address this node held for it is removed. Its trees,
+    /// archives and history stay on disk. Nil once stopping; else why not.
+    private func removeGroup(_ name: String, nodes: [String]) -> String? {
+        guard let parts = running.parts else { return "the daemon was still starting; run `understudy reload` again" }
+        let release = failover.stopWatching(name)
+        let left = runtime.removeGroup(name, nodes: nodes)
+        archives?.sharesLeft(left)
+        parts.requests.remove(group: name)
+        runtime.logger.notice(
+            "group \(name) removed: this node stops mirroring it; its trees \(left.map(\.localPath).joined(separator: ", ")) stay as they are"
+        )
+        runtime.event(.info, .groupRemoved, "group \(name) removed by a reload", share: nil)
+        parts.roles.groupRemoved(name) { await release() }
+        return nil
+    }
+}
