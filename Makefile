@@ -35,7 +35,7 @@ demo: build
 # daemon under a service manager) run in a pass of their own after the quiet one: beside the ninety others their start
 # made a busy machine miss the timing of older suites.
 HOSTS = DoctorOnAMachineTests|DiscoverTests|LiveReloadTests|LiveReloadGroupsTests|ServiceManagerTests
-QUIET = InotifyWatcherTests|ProcessRunnerTests|BandwidthLimitMirrorTests|NotificationServiceTests|FailoverServiceTests|ConsoleLagTests|MaintenanceTests|ConsoleBrowserTests
+QUIET = InotifyWatcherTests|ProcessRunnerTests|BandwidthLimitMirrorTests|NotificationServiceTests|FailoverServiceTests|FailoverServiceReloadTests|ConsoleLagTests|MaintenanceTests|ConsoleBrowserTests
 test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip "IntegrationTests|LiveOverflowTests|$(QUIET)|$(HOSTS)"

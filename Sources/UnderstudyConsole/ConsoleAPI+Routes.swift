@@ -75,13 +75,13 @@ extension ConsoleAPI {
                     Cluster(
                         cluster: report.cluster, node: report.node, version: report.version,
                         startedAt: report.startedAt,
-                        nodes: nodes, groups: report.groups.map(\.name)), status: .ok)
+                        nodes: nodes(), groups: report.groups.map(\.name)), status: .ok)
             }
         }
         api.get("nodes") { request, _ in
             await Self.answering { () throws(APIFailure) -> Response in
                 _ = try caller(request, needs: .viewer)
-                return APIReply.json(nodes, status: .ok)
+                return APIReply.json(nodes(), status: .ok)
             }
         }
         api.get("links") { request, _ in

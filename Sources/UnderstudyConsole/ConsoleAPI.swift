@@ -33,8 +33,8 @@ struct ConsoleAPI: Sendable {
     let throttle = NIOLockedValueBox(LoginThrottle())
     /// Set when the node stops: event streams end so that the listener can close.
     let stopping: NIOLockedValueBox<Bool>
-    /// The cluster's nodes as the configuration names them (no secret is among them).
-    let nodes: [ClusterNodeView]
+    /// The cluster's nodes as the running configuration names them (no secret is among them; a reload may add some).
+    let nodes: @Sendable () -> [ClusterNodeView]
 
     static let cookie = "understudy_session"
     static let csrfHeader = "x-csrf-token"

@@ -21,7 +21,7 @@ package struct ConsoleService: Service {
     let events: any EventSource
     let metrics: NodeMetrics
     /// The cluster's nodes, for `/api/v1/nodes`.
-    let nodes: [ClusterNodeView]
+    let nodes: @Sendable () -> [ClusterNodeView]
     /// The node's clock: sessions, tokens' expiry and the lag history read it, never the system's directly.
     let clock: any EngineClock
     let logger: Logger
@@ -30,11 +30,12 @@ package struct ConsoleService: Service {
 
     package init(
         address: PeerAddress, tls: ConsoleTLS, node: any ConsoleNode, accounts: AccountStore,
-        events: any EventSource, metrics: NodeMetrics, configuration: ClusterConfiguration, clock: any EngineClock,
+        events: any EventSource, metrics: NodeMetrics,
+        configuration: @escaping @Sendable () -> ClusterConfiguration, clock: any EngineClock,
         logger: Logger, onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.clock = clock
-        nodes = ClusterNodeView.all(configuration)
+        nodes = { ClusterNodeView.all(configuration()) }
         self.address = address
         self.tls = tls
         self.node = node

@@ -212,9 +212,8 @@ extension FailoverService {
             watched.actions[group.name] = actions
             watched.streams[group.name] = stream
             watched.queues[group.name] = continuation
-            let generation = watched.generations[group.name].map { $0 + 1 } ?? 0
-            watched.generations[group.name] = generation
-            return (watched.started, generation)
+            // Counted up when the group was removed (`stopWatching`): the tasks of its earlier time end.
+            return (watched.started, watched.generations[group.name] ?? 0)
         }
         routesChanged()
         if started { startWatching(group, generation: generation) { spawn($0) } }
@@ -234,6 +233,7 @@ extension FailoverService {
                 watched.actions[name] = nil
                 watched.streams[name] = nil
                 watched.queues[name] = nil
+                watched.generations[name, default: 0] += 1
                 return (queue, actions)
             })
         else { return {} }

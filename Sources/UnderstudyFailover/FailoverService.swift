@@ -26,8 +26,8 @@ package final class FailoverService: Service, Sendable {
     let followers: StandbyFollowers
     let heartbeat: HeartbeatService?
     let state: NIOLockedValueBox<State>
-    /// The groups this node watches and what runs for each. Never locked inside `state`'s lock... the other way round
-    /// it may be (`tick` reads it under `state`'s).
+    /// The groups this node watches and what runs for each. It may be locked while `state` is (a heartbeat received
+    /// reads the groups under `state`'s lock), never `state` while it is.
     let watched: NIOLockedValueBox<Watched>
     /// Work beside the queues (repeated announcements, retried releases, link news), run in `run`'s task group so
     /// that none outlives the service.
@@ -70,7 +70,7 @@ package final class FailoverService: Service, Sendable {
         var streams: [String: AsyncStream<FailoverAction>] = [:]
         /// Set once `run` watches: a group added from then on starts its own tasks.
         var started = false
-        /// Counts the times each group was added: the tasks of an earlier time end.
+        /// Counts the times each group was removed: the tasks of an earlier time end.
         var generations: [String: Int] = [:]
     }
 

@@ -16,6 +16,8 @@ public final class ConfigurationReloader: Sendable {
     private let load: @Sendable () throws -> ClusterConfiguration
     /// Returns the groups whose change could not be taken, with why.
     private let apply: @Sendable (ConfigurationChanges, ClusterConfiguration) -> [String: String]
+    /// Told the configuration the daemon runs once a reload changed it (the node's parts read it from there).
+    private let adopt: @Sendable (ClusterConfiguration) -> Void
     private let node: String
     private let logger: Logger
     /// The node's clock: when the file was last read valid, or refused.
@@ -32,9 +34,11 @@ public final class ConfigurationReloader: Sendable {
     public init(
         running: ClusterConfiguration, node: String, logger: Logger, clock: any EngineClock,
         load: @escaping @Sendable () throws -> ClusterConfiguration,
-        apply: @escaping @Sendable (ConfigurationChanges, ClusterConfiguration) -> [String: String]
+        apply: @escaping @Sendable (ConfigurationChanges, ClusterConfiguration) -> [String: String],
+        adopt: @escaping @Sendable (ClusterConfiguration) -> Void = { _ in }
     ) {
         self.running = Mutex(running)
+        self.adopt = adopt
         self.node = node
         self.logger = logger
         self.clock = clock
@@ -114,6 +118,7 @@ public final class ConfigurationReloader: Sendable {
                 }
                 changes.keepOut(Set(failed.keys))
                 running = ConfigurationChanges.applied(changes, from: loaded, to: running)
+                adopt(running)
                 report.applied = changes.appliedNames
             }
             Self.count("valid")

@@ -132,7 +132,8 @@ public struct NodeDaemon: Service {
         reloader = load.map { load in
             ConfigurationReloader(
                 running: configuration, node: node, logger: logger, clock: clock, load: load,
-                apply: { parts.apply($0, from: $1) })
+                apply: { parts.apply($0, from: $1) },
+                adopt: { configuration in runtime.changeConfiguration { $0 = configuration } })
         }
     }
 
@@ -258,7 +259,7 @@ public struct NodeDaemon: Service {
             parts.append(
                 ConsoleService(
                     address: console.address, tls: console.tls, node: control, accounts: accounts,
-                    events: runtime.database, metrics: metrics, configuration: runtime.configuration,
+                    events: runtime.database, metrics: metrics, configuration: { runtime.configuration },
                     clock: runtime.clock, logger: runtime.logger,
                     onListening: { [onConsoleListening] in
                         onConsoleListening($0)

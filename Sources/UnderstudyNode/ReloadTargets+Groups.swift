@@ -9,6 +9,10 @@ extension ReloadTargets {
     func applyGroups(_ changes: ConfigurationChanges, from loaded: ClusterConfiguration) -> [String: String] {
         var failed: [String: String] = [:]
         let nodes = loaded.nodes.filter { changes.nodesAdded.contains($0.key) }
+        // Known before any group is judged: a new primary's links decide whether its group takes part in failover.
+        runtime.changeConfiguration { configuration in
+            for (name, node) in nodes { configuration.nodes[name] = node }
+        }
         for name in changes.groupsRemoved {
             if let why = removeGroup(name, nodes: changes.nodesRemoved) { failed[name] = why }
         }
@@ -33,7 +37,7 @@ extension ReloadTargets {
             return
                 "node \(runtime.name) was standby of no group when its daemon started (archives and history start with it)"
         }
-        return failover.refusal(toWatch: group)
+        return nil
     }
 
     /// Starts `group`: its shares, its sync requests, its failover, then (its archive directories opened) its capture
@@ -44,12 +48,16 @@ extension ReloadTargets {
         let contexts: [ShareContext]
         do {
             contexts = try runtime.addGroup(group, nodes: nodes)
+            // Judged with the nodes the reload added known: a new primary's links decide whether the group takes
+            // part in failover here.
+            if let why = failover.refusal(toWatch: group) { throw GroupRefusal(why: why) }
             parts.requests.add(group: group.name, clock: runtime.clock)
             try failover.addGroup(group)
         } catch {
-            _ = runtime.removeGroup(group.name, nodes: Array(nodes.keys))
+            // Nothing of the group runs; the nodes added stay known (the running configuration has them).
+            _ = runtime.removeGroup(group.name, nodes: [])
             parts.requests.remove(group: group.name)
-            return "\(error)"
+            return (error as? GroupRefusal)?.why ?? "\(error)"
         }
         let role = group.primary == runtime.name ? "primary" : "standby"
         runtime.logger.notice(
@@ -81,4 +89,9 @@ extension ReloadTargets {
         parts.roles.groupRemoved(name) { await release() }
         return nil
     }
+}
+
+/// Why a group a reload added cannot start before the restart.
+private struct GroupRefusal: Error {
+    let why: String
 }

@@ -34,6 +34,9 @@ struct RunCommand: AsyncParsableCommand {
     var logFormat: LogFormat?
 
     func run() async throws {
+        // Until the hangup service traps it (once the daemon is made), a SIGHUP must not end the daemon as its
+        // default action would: one during the start (a large state database opens slowly) is ignored.
+        signal(SIGHUP, SIG_IGN)
         MallocArenas.limit()
         LogSetup.bootstrap(level: logLevel, format: logFormat)
         let configuration = try options.load()

@@ -11,16 +11,22 @@ import UnderstudySupport
 /// mirrored and watched for failover (heartbeats, its check), the removed one is let go and leaves the status, and the
 /// group that was there all along keeps mirroring through every reload on the connection it had.
 @Suite(.serialized) struct LiveReloadGroupsTests {
-    @Test func aGroupAddedRemovedAndAddedAgain_isMirroredAndWatched_letGo_andTheOtherGroupNeverReconnects()
-        async throws
-    {
+    /// Alpha and beta with group `files`, heartbeats over a loopback link each (a dead time long enough that no test
+    /// here takes anything over).
+    static func linkedCluster(_ label: String) throws -> TestCluster {
         let heartbeatPort = try TestPorts.take()
-        let cluster = try TestCluster(
-            label: "reload-groups",
+        return try TestCluster(
+            label: label,
             trailer: "[heartbeat]\nport = \(heartbeatPort)\ninterval = \"200ms\"\ndead_time = \"30s\"",
             nodeExtra: [
                 "alpha": "[nodes.alpha.links]\nlan = \"127.0.0.1\"", "beta": "[nodes.beta.links]\nlan = \"127.0.0.2\"",
             ])
+    }
+
+    @Test func aGroupAddedRemovedAndAddedAgain_isMirroredAndWatched_letGo_andTheOtherGroupNeverReconnects()
+        async throws
+    {
+        let cluster = try Self.linkedCluster("reload-groups")
         defer { Task { await cluster.remove() } }
         let root = cluster.root
         try FileManager.default.createDirectory(atPath: root + "/mail-source", withIntermediateDirectories: true)
@@ -100,5 +106,57 @@ import UnderstudySupport
         // The group there all along never reconnected.
         #expect(pair.connections(serving: "files") == 1, "\(text(betaLog).suffix(3000))")
         #expect(!text(betaLog).contains("take effect when the daemon restarts"))
+    }
+
+    /// A group added to nodes that cannot start it before a restart (its service address would be the first on nodes
+    /// whose addresses are guarded from the start): each node says so with the reason, nothing of the group runs, and
+    /// the next reload of the same file finds it still waiting.
+    @Test func aGroupTheNodesCannotStartNow_isNamedForTheRestartWithWhy_andNothingOfItRuns() async throws {
+        let cluster = try Self.linkedCluster("reload-groups-refused")
+        defer { Task { await cluster.remove() } }
+        let root = cluster.root
+        try FileManager.default.createDirectory(atPath: root + "/web-source", withIntermediateDirectories: true)
+        try "page".write(toFile: root + "/web-source/index.html", atomically: true, encoding: .utf8)
+        let original = try String(contentsOfFile: cluster.configPath, encoding: .utf8)
+        let pair = try DaemonPair(cluster)
+        defer { pair.terminate() }
+        let text = DaemonPair.text
+        try "first".write(toFile: cluster.source + "/first.txt", atomically: true, encoding: .utf8)
+        #expect(try await pair.arrives("first.txt", 60), "\(text(pair.betaLog).suffix(2000))")
+
+        try
+            (original
+                + """
+
+                [groups.web]
+                primary = "alpha"
+                standby = "beta"
+                service_address = "10.213.7.10/32"
+                interface = "lo"
+                [[groups.web.shares]]
+                name = "site"
+                source = "\(root)/web-source"
+                replica = "\(root)/web-replica"
+
+                """).write(toFile: cluster.configPath, atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            for node in ["alpha", "beta"] {
+                let (status, output) = try ChildProcess.run(
+                    DaemonProcess.binary, ["reload", "--config", cluster.configPath, "--node", node])
+                #expect(status == 0, "\(output)")
+                #expect(
+                    output.contains(
+                        "these changes take effect when the daemon restarts: group web added (could not be taken now: node \(node) held no service address when its daemon started"
+                    ), "\(output)")
+            }
+        }
+        let client = cluster.control("beta")
+        let report = try await onThread { try client.send(ControlRequest.status, waitingUpTo: 30) }.status
+        #expect(report?.groups.map(\.name) == ["files"])
+        #expect(report?.failover?.groups.map(\.group) == ["files"])
+        try await Task.sleep(for: .seconds(1))
+        #expect(!FileManager.default.fileExists(atPath: root + "/web-replica/index.html"), "nothing of it runs")
+        try "still".write(toFile: cluster.source + "/still.txt", atomically: true, encoding: .utf8)
+        #expect(try await pair.arrives("still.txt", 30), "the running group goes on")
     }
 }

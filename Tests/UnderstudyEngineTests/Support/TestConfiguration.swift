@@ -9,15 +9,18 @@ enum TestConfiguration {
 
     /// alpha and beta as `pair`, with a link `lan` between them (alpha on 127.0.0.1, beta on 127.0.0.2), so they take
     /// part in failover; `heartbeat` is the `[heartbeat]` table's body, `group` more keys of group `files`.
-    static func linkedPair(root: String, heartbeat: String = "", group: String = "") throws -> ClusterConfiguration {
+    /// - Parameter trailer: more of the file after group `files` (another group).
+    static func linkedPair(
+        root: String, heartbeat: String = "", group: String = "", trailer: String = ""
+    ) throws -> ClusterConfiguration {
         try load(
             root: root, heartbeat: "[heartbeat]\n\(heartbeat)", alphaLinks: "[nodes.alpha.links]\nlan = \"127.0.0.1\"",
-            beta: ("127.0.0.2", "[nodes.beta.links]\nlan = \"127.0.0.2\""), group: group)
+            beta: ("127.0.0.2", "[nodes.beta.links]\nlan = \"127.0.0.2\""), group: group, trailer: trailer)
     }
 
     private static func load(
         root: String, heartbeat: String = "", alphaLinks: String, beta: (host: String, links: String),
-        group: String = ""
+        group: String = "", trailer: String = ""
     ) throws -> ClusterConfiguration {
         let text = """
             cluster = "test"
@@ -44,6 +47,8 @@ enum TestConfiguration {
             name = "data"
             source = "\(root)/source"
             replica = "\(root)/replica"
+
+            \(trailer)
             """
         return try ConfigurationLoader.load(text: text, path: root + "/understudy.toml").get()
     }

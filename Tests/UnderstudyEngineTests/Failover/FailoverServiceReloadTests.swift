@@ -1,0 +1,92 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOPosix
+import Testing
+@testable import UnderstudyCertificates
+import UnderstudyCore
+@testable import UnderstudyFailover
+@testable import UnderstudyNode
+@testable import UnderstudyReplication
+import UnderstudySupport
+
+/// The failover part of two running nodes while a reload adds one group and removes another (heartbeats on loopback,
+/// alpha on 127.0.0.1 and beta on 127.0.0.2): the added group is watched as one of the start, down to a takeover
+/// when its primary falls silent; the removed one is watched no more, so its primary's silence takes nothing over.
+@Suite(.serialized)
+struct FailoverServiceReloadTests {
+    @Test func aGroupAddedWhileRunning_isTakenOverWhenItsPrimaryFallsSilent_andARemovedGroupIsNot() async throws {
+        let root = TestTree.makeTemporaryDirectory("failover-service-reload")
+        defer { TestTree.remove(root) }
+        let full = try TestConfiguration.linkedPair(
+            root: root,
+            heartbeat: """
+                interval = "200ms"
+                dead_time = "1500ms"
+                port = \(try TestPorts.take())
+                """,
+            trailer: """
+                [groups.mail]
+                primary = "alpha"
+                standby = "beta"
+                [[groups.mail.shares]]
+                name = "spool"
+                source = "\(root)/mail-source"
+                replica = "\(root)/mail-replica"
+                """)
+        let mail = try #require(full.groups["mail"])
+        // The nodes start with group files only; mail comes by a reload.
+        var started = full
+        started.groups["mail"] = nil
+        let store = CertificateStore(directory: full.certificatesDirectory)
+        _ = try store.initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
+        let key = try store.loadClusterKey()
+        let configuration = started
+        let alpha = try await onThread {
+            try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "alpha"))
+        }
+        let beta = try await onThread {
+            try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "beta"))
+        }
+        let notified = NIOLockedValueBox<[NotificationEvent]>([])
+        let alphaFailover = try FailoverService(
+            runtime: alpha, clusterKey: key, notifier: { _ in }, eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            followers: StandbyFollowers())
+        let betaFailover = try FailoverService(
+            runtime: beta, clusterKey: key, notifier: { event in notified.withLockedValue { $0.append(event) } },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: StandbyFollowers())
+        let alphaRunning = Task { await alphaFailover.run() }
+        let betaRunning = Task { await betaFailover.run() }
+        defer { betaRunning.cancel() }
+        #expect(await eventually(seconds: 20) { betaFailover.snapshot().links.contains { $0.state == "up" } })
+
+        // The reload on both nodes: mail comes, files goes.
+        for (runtime, failover) in [(alpha, alphaFailover), (beta, betaFailover)] {
+            #expect(failover.refusal(toWatch: mail) == nil)
+            _ = try runtime.addGroup(mail, nodes: [:])
+            try failover.addGroup(mail)
+            let release = failover.stopWatching("files")
+            await release()
+            _ = runtime.removeGroup("files", nodes: [])
+        }
+        #expect(betaFailover.snapshot().groups.map(\.group) == ["mail"])
+        // Beta hears alpha's state of the new group in its heartbeats.
+        #expect(
+            await eventually(seconds: 20) {
+                betaFailover.snapshot().groups.first { $0.group == "mail" }?.peerPhase != nil
+            }, "\(betaFailover.snapshot())")
+        // Beta's replica of mail completed a sync (the status a sync leaves behind).
+        beta.status.update(group: "mail", share: "spool") { $0.lastSyncAt = Date() }
+
+        alphaRunning.cancel()
+        await alphaRunning.value
+        #expect(await eventually(seconds: 20) { beta.owns(group: "mail") }, "beta takes the added group over")
+        #expect(!beta.owns(group: "files"))
+        let stored = try beta.database.loadOwnership(group: "mail")
+        #expect(stored?.owner == "beta" && (stored?.epoch ?? 0) >= 1, "\(String(describing: stored))")
+        // Nothing was decided of the removed group: its stored holder is still alpha.
+        #expect(try beta.database.loadOwnership(group: "files")?.owner ?? "alpha" == "alpha")
+        #expect(!notified.withLockedValue { $0 }.contains { $0.group == "files" })
+        betaRunning.cancel()
+        await betaRunning.value
+    }
+}
