@@ -258,7 +258,10 @@ extension FailoverService {
     /// - Parameter witness: the check is the group's witness (a target it must reach), not one of its service checks.
     /// - Parameter round: for a group's check, the round of checks it belongs to: it ends once a reload started
     ///   another (`applyChecks`).
-    func runCheck(_ check: CheckConfiguration, group: String?, witness: Bool = false, round: Int? = nil) async {
+    /// - Parameter generation: for a witness, the group's generation: it ends once a reload removed the group.
+    func runCheck(
+        _ check: CheckConfiguration, group: String?, witness: Bool = false, round: Int? = nil, generation: Int? = nil
+    ) async {
         let probe = CheckProbe(check: check, group: eventLoopGroup)
         let label =
             group.map {
@@ -268,6 +271,7 @@ extension FailoverService {
         while !Task.isCancelled {
             // A check a reload replaced probes no more.
             if let group, let round, state.withLockedValue({ $0.checkRounds[group] != round }) { return }
+            if let group, let generation, !watches(group, generation: generation) { return }
             let started = runtime.now()
             let result = await probe.run()
             let now = runtime.now()

@@ -5,7 +5,7 @@ import UnderstudyHealth
 import UnderstudyReplication
 
 /// The groups the service watches: those of the start, and those a reload adds or removes (a group this node is
-/// primary or standby of, with no off-site node and no witness: `ConfigurationChanges.takesInPlace`). A group added
+/// primary or standby of, with no off-site node and no witness node: `ConfigurationChanges.takesInPlace`). A group added
 /// gets what one of the start gets (its machine, checks, queue, heartbeats to its peer); one removed ends its tasks
 /// and gives its address up if this node held it.
 extension FailoverService {
@@ -160,7 +160,7 @@ extension FailoverService {
             start { await self.runCheck(check, group: group.name, round: round) }
         }
         if case .target(let check)? = group.takeover.witness {
-            start { await self.runCheck(check, group: group.name, witness: true) }
+            start { await self.runCheck(check, group: group.name, witness: true, generation: generation) }
         }
     }
 

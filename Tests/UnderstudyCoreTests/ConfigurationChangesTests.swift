@@ -169,7 +169,9 @@ struct ConfigurationChangesTests {
         #expect(offsite.groups.isEmpty && offsite.atRestart == ["group web changed"])
     }
 
-    @Test func aGroupWithAnOffsiteOrWitnessNode_addedOrRemoved_waitsForTheRestart_onItsNodes() throws {
+    @Test func aGroupWithAnOffsiteOrWitnessNode_addedOrRemoved_waitsForTheRestart_onItsNodes_aWitnessTargetDoesNot()
+        throws
+    {
         // A witness watches over links: each node has one.
         let linked = Self.base.replacingOccurrences(
             of: "address = \"10.0.0.1:7700\"\n", with: "address = \"10.0.0.1:7700\"\nlinks = { lan = \"10.0.0.1\" }\n"
@@ -186,5 +188,11 @@ struct ConfigurationChangesTests {
             #expect(onAlpha.groupsAdded.isEmpty && onAlpha.atRestart == ["group mail added"], "\(option)")
             #expect(ConfigurationChanges.between(loaded, running, node: "beta").atRestart == ["group mail removed"])
         }
+        // A witness target is one more check of the group: taken with it.
+        let target = try load(
+            linked + gamma
+                + mail.replacingOccurrences(
+                    of: "OPTION", with: "[groups.mail.witness]\ntype = \"tcp\"\ntarget = \"10.0.0.9:443\"\n"))
+        #expect(ConfigurationChanges.between(running, target, node: "alpha").groupsAdded == ["mail"])
     }
 }

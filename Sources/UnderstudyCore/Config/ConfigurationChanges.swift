@@ -112,9 +112,12 @@ public struct ConfigurationChanges: Sendable, Equatable {
     }
 
     /// A group `node` is the primary or standby of starts and stops in place, unless it has an off-site node (its
-    /// cascade is set up at the start) or a witness (whose heartbeats and probes are).
+    /// cascade is set up at the start) or a witness node (which learns the groups it witnesses at its start; a
+    /// witness target is a check, started and stopped with the group).
     static func takesInPlace(_ group: GroupConfiguration, _ node: String) -> Bool {
-        (group.primary == node || group.standby == node) && group.offsite == nil && group.takeover.witness == nil
+        guard group.primary == node || group.standby == node, group.offsite == nil else { return false }
+        if case .node? = group.takeover.witness { return false }
+        return true
     }
 
     /// `node` is a member (primary, standby, off-site node) or the witness node of `group`.

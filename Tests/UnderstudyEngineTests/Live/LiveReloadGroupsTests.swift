@@ -47,6 +47,9 @@ import UnderstudySupport
                 name = "smtp"
                 type = "tcp"
                 target = "127.0.0.1:\(service.port)"
+                [groups.mail.witness]
+                type = "tcp"
+                target = "127.0.0.1:\(service.port)"
 
                 """
         let pair = try DaemonPair(cluster)
