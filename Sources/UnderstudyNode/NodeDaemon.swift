@@ -240,7 +240,8 @@ public struct NodeDaemon: Service {
                     node: runtime, users: users, tls: tlsClient, clock: runtime.clock, logger: runtime.logger))
         }
         parts += [
-            followers, roles,
+            // After what it drives (roles, capture, archives): at a graceful shutdown it stops before them.
+            followers, roles, running.work,
             ConflictNotifier(
                 node: runtime.name, clock: runtime.clock, conflicts: conflicts,
                 notify: { [notifications] in notifications.notify($0) }),

@@ -19,6 +19,8 @@ final class RunningParts: Sendable {
     }
 
     private let state = NIOLockedValueBox<(parts: Parts?, waiting: [String: [ShareContext]])>((nil, [:]))
+    /// Where what a reload sets going runs (the daemon runs it among its parts).
+    let work = ReloadWork()
 
     var parts: Parts? { state.withLockedValue { $0.parts } }
 
@@ -30,7 +32,7 @@ final class RunningParts: Sendable {
             return state.waiting
         }
         for (group, came) in waiting.sorted(by: { $0.key < $1.key }) {
-            Task { await parts.roles.sharesChanged(group, came: came) }
+            work.add { await parts.roles.sharesChanged(group, came: came) }
         }
     }
 
@@ -41,7 +43,7 @@ final class RunningParts: Sendable {
             return state.parts
         }
         guard let parts else { return }
-        Task { await parts.roles.sharesChanged(group, came: came) }
+        work.add { await parts.roles.sharesChanged(group, came: came) }
     }
 }
 
@@ -87,7 +89,7 @@ struct ReloadTargets: Sendable {
                     runtime.logger.notice(
                         "\(context.key): change capture restarts with the new patterns, then compares the whole tree")
                 }
-                Task { await captures.restart(contexts.filter { $0.capture != nil }) }
+                running.work.add { await captures.restart(contexts.filter { $0.capture != nil }) }
             }
             if change.parts.contains(.bandwidth) {
                 runtime.applyBandwidth(group: group.name, bandwidth: group.bandwidth, offsite: group.offsiteBandwidth)
@@ -97,10 +99,10 @@ struct ReloadTargets: Sendable {
             }
             if change.parts.contains(.checks) { failover.applyChecks(of: group) }
             if change.parts.contains(.archives), let archives {
-                Task { await archives.schedulesChanged(group: group.name) }
+                running.work.add { await archives.schedulesChanged(group: group.name) }
             }
             if change.parts.contains(.intervals), let requests = running.parts?.requests[group.name] {
-                Task { await requests.settingsChanged() }
+                running.work.add { await requests.settingsChanged() }
             }
             for name in change.names where !name.hasPrefix("the bandwidth") {
                 runtime.logger.notice("\(name): the running node takes the new configuration from now on")
@@ -122,7 +124,7 @@ struct ReloadTargets: Sendable {
             runtime.logger.notice("\(context.key) is mirrored from now on (\(context.localPath))")
         }
         let (archives, running) = (archives, running)
-        Task {
+        running.work.add {
             // History is kept from a new share's first sync: its archive directory is open before the mirror starts.
             await archives?.sharesCame(came)
             running.sharesChanged(group.name, came: came)
