@@ -107,9 +107,12 @@ extension FailoverService {
     /// Every share of `group` completed a sync at least once on this node. Once true it stays true (the last
     /// sync's time is kept across restarts), so the status is only read until then, not on every tick.
     func replicaReady(_ group: String) -> Bool {
-        if state.withLockedValue({ $0.readyReplicas.contains(group) }) { return true }
+        let (ready, addedAt) = state.withLockedValue { ($0.readyReplicas.contains(group), $0.addedAt[group]) }
+        if ready { return true }
+        // A group a reload added counts only the syncs since.
+        let since = addedAt ?? .distantPast
         guard let status = runtime.status.snapshot(now: runtime.now()).first(where: { $0.name == group }),
-            status.shares.allSatisfy({ $0.lastSyncAt != nil })
+            status.shares.allSatisfy({ $0.lastSyncAt.map { $0 >= since } ?? false })
         else { return false }
         state.withLockedValue { _ = $0.readyReplicas.insert(group) }
         return true
@@ -203,9 +206,11 @@ extension FailoverService {
     }
 
     /// Performs one group's actions in order; outcomes go back into the machine, whose next actions join the queue.
-    func perform(_ stream: AsyncStream<FailoverAction>, actions: GroupActions) async {
+    /// - Parameter generation: the group's; once a reload removed it, what is still queued is dropped.
+    func perform(_ stream: AsyncStream<FailoverAction>, actions: GroupActions, generation: Int = 0) async {
         let group = actions.group.name
         for await action in stream {
+            guard watches(group, generation: generation) else { continue }
             if await performShared(action, actions: actions, machines: \.machines, site: "", kind: "failover") {
                 continue
             }

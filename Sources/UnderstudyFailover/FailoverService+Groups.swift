@@ -58,13 +58,13 @@ extension FailoverService {
         return routes
     }
 
-    /// Gives `group` its machine (from the ownership the state database holds, or the initial one), its checks'
-    /// health and its witness check's.
+    /// Gives `group` its machine (from `ownership`: the one the state database holds, or the initial one), its
+    /// checks' health and its witness check's.
     static func install(
-        _ group: GroupConfiguration, runtime: any FailoverNode, into state: inout State, at now: Double
-    ) throws {
+        _ group: GroupConfiguration, ownership: GroupOwnership, runtime: any FailoverNode, into state: inout State,
+        at now: Double
+    ) {
         let heartbeat = runtime.configuration.heartbeat
-        let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
         runtime.setOwnership(ownership, group: group.name)
         let settings = FailoverStateMachine.Settings(
             node: runtime.name, group: group.name, mode: group.takeover.mode, deadTime: heartbeat.deadTime.seconds,
@@ -104,6 +104,8 @@ extension FailoverService {
             },
             recordBase: { [runtime] epoch in await Self.recordBases(runtime, group: group.name, epoch: epoch) },
             ownershipStored: { [runtime] stored in
+                // A takeover under way when a reload removed the group tells nothing (its epoch is stored already).
+                guard runtime.configuration.groups[group.name] != nil else { return }
                 runtime.setOwnership(stored, group: group.name)
                 state.withLockedValue { $0.machines[group.name]?.ownershipStored(stored) }
             })
@@ -114,14 +116,16 @@ extension FailoverService {
     func startWatching(
         _ group: GroupConfiguration, generation: Int, start: (@escaping @Sendable () async -> Void) -> Void
     ) {
-        guard
-            let (machine, actions, stream) = state.withLockedValue({ $0.machines[group.name] }).flatMap({ machine in
-                watched.withLockedValue { watched in
-                    watched.actions[group.name].flatMap { actions in
-                        watched.streams[group.name].map { (machine, actions, $0) }
-                    }
-                }
-            })
+        // Only for the group as it is now: one removed and added again since gets its tasks from its own addition.
+        typealias Parts = (GroupActions, AsyncStream<FailoverAction>, AsyncStream<Void>.Continuation)
+        let parts = watched.withLockedValue { watched -> Parts? in
+            guard watched.generations[group.name] ?? 0 == generation, let actions = watched.actions[group.name],
+                let stream = watched.streams[group.name], let ended = watched.performed[group.name]
+            else { return nil }
+            return (actions, stream, ended.continuation)
+        }
+        guard let (actions, stream, ended) = parts,
+            let machine = state.withLockedValue({ $0.machines[group.name] })
         else { return }
         let role =
             machine.isOwner
@@ -141,7 +145,10 @@ extension FailoverService {
             "failover for group \(group.name): \(group.takeover.mode.rawValue), \(machine.ownership), \(role)\(checksLine)\(failback)"
         )
         enqueue(group.name, machine.startActions())
-        start { await self.perform(stream, actions: actions) }
+        start {
+            await self.perform(stream, actions: actions, generation: generation)
+            ended.finish()
+        }
         if let refresh = group.takeover.announceRefresh {
             start {
                 await self.refreshAnnouncements(
@@ -196,37 +203,45 @@ extension FailoverService {
             return
         }
         let now = runtime.now()
-        try state.withLockedValue { state in
-            try Self.install(group, runtime: runtime, into: &state, at: now)
-            _ = Self.listen(
-                to: Self.heartbeatPeers(of: [group], witnessed: [], node: runtime.name),
-                agentless: group.agentless ? [group] : [], runtime: runtime, observer: &state.observer, at: now)
-        }
         var actions = Self.makeActions(
             of: group, runtime: runtime, followers: followers, state: state, spawn: { [self] work in self.spawn(work) })
         actions.holdings = holdings
         let (stream, continuation) = AsyncStream<FailoverAction>.makeStream()
+        // Its queue first: what its machine decides from the first heartbeat on has somewhere to go.
         let (started, generation) = watched.withLockedValue { watched in
             watched.groups.append(group)
             watched.observed[group.name] = group.observed(by: runtime.name)
             watched.actions[group.name] = actions
             watched.streams[group.name] = stream
             watched.queues[group.name] = continuation
+            watched.performed[group.name] = AsyncStream<Void>.makeStream()
             // Counted up when the group was removed (`stopWatching`): the tasks of its earlier time end.
             return (watched.started, watched.generations[group.name] ?? 0)
+        }
+        // The ownership is read before the lock: the heartbeat thread must not wait for the database.
+        let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
+        state.withLockedValue { state in
+            Self.install(group, ownership: ownership, runtime: runtime, into: &state, at: now)
+            // A takeover needs a sync of this run: one an earlier run of the group left says nothing of what its
+            // primary changed since.
+            state.addedAt[group.name] = runtime.clock.wallTime()
+            _ = Self.listen(
+                to: Self.heartbeatPeers(of: [group], witnessed: [], node: runtime.name),
+                agentless: group.agentless ? [group] : [], runtime: runtime, observer: &state.observer, at: now)
         }
         routesChanged()
         if started { startWatching(group, generation: generation) { spawn($0) } }
     }
 
-    /// Stops watching `group`, which a reload removed: its queue ends after the action under way, its checks and
-    /// other tasks end, whoever waits for its hand-over is answered, and heartbeats to a peer no group shares any
-    /// more stop. Returns what gives up the address it holds here (its services are left as they are), for the caller
-    /// to run once the group's capture and follower stopped.
+    /// Stops watching `group`, which a reload removed: its queue ends (actions still queued are dropped once the one
+    /// under way ended), its checks and other tasks end, whoever waits for its hand-over is answered, and heartbeats
+    /// to a peer no group shares any more stop. Returns what gives up the address this node holds for it (its services
+    /// are left as they are), for the caller to run once the group's capture and follower stopped: it waits for the
+    /// action under way (a takeover adding the address) first.
     package func stopWatching(_ name: String) -> @Sendable () async -> Void {
         guard
-            let (continuation, actions) = watched.withLockedValue({
-                watched -> (AsyncStream<FailoverAction>.Continuation, GroupActions)? in
+            let (continuation, actions, performed, started) = watched.withLockedValue({
+                watched -> (AsyncStream<FailoverAction>.Continuation, GroupActions, AsyncStream<Void>?, Bool)? in
                 guard let actions = watched.actions[name], let queue = watched.queues[name] else { return nil }
                 watched.groups.removeAll { $0.name == name }
                 watched.observed[name] = nil
@@ -234,12 +249,11 @@ extension FailoverService {
                 watched.streams[name] = nil
                 watched.queues[name] = nil
                 watched.generations[name, default: 0] += 1
-                return (queue, actions)
+                return (queue, actions, watched.performed.removeValue(forKey: name)?.stream, watched.started)
             })
         else { return {} }
         continuation.finish()
-        let held = state.withLockedValue { state -> Bool in
-            let held = state.machines[name]?.isOwner ?? false
+        state.withLockedValue { state in
             state.machines[name] = nil
             state.observer.checks[name] = nil
             state.observer.witnessChecks[name] = nil
@@ -247,20 +261,35 @@ extension FailoverService {
             state.checkRounds[name] = (state.checkRounds[name] ?? 0) + 1
             state.readyReplicas.remove(name)
             state.peerPhases[name] = nil
-            return held
+            state.addedAt[name] = nil
         }
         abandonHandOver(of: name)
         routesChanged()
         let logger = runtime.logger
-        guard held && actions.group.takeover.serviceAddress != nil else {
+        // Only an address held through the holdings can be here: a group with one on this node has them.
+        guard holdings != nil, actions.group.takeover.serviceAddress != nil else {
             logger.notice("group \(name): its failover is watched no more")
             return {}
         }
-        return {
+        return { [self] in
+            // The action under way (a takeover that adds the address, a release) ends first.
+            if started, let performed { for await _ in performed {} }
             let report = await actions.release(runStopScripts: false)
-            logger.notice(
-                "group \(name): its failover is watched no more; \(report.lines.isEmpty ? "its address was not on this node" : report.lines.joined(separator: "; ")) (its services were left running)"
-            )
+            if report.succeeded {
+                logger.notice(
+                    "group \(name): its failover is watched no more; \(report.lines.isEmpty ? "its address was not on this node" : report.lines.joined(separator: "; ")) (its services were left running)"
+                )
+            } else {
+                logger.error(
+                    "group \(name): its failover is watched no more, but its address could not be removed: \(report.text); the kernel drops it when its lifetime runs out"
+                )
+                tell(
+                    NotificationEvent(
+                        kind: .stepDown, severity: .critical, node: runtime.name, group: name, topic: "release-failed",
+                        summary:
+                            "\(runtime.name) could not remove the address of group \(name), which a reload removed: check the address by hand",
+                        detail: report.text, time: runtime.clock.wallSeconds()))
+            }
         }
     }
 

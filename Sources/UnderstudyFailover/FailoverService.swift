@@ -44,6 +44,8 @@ package final class FailoverService: Service, Sendable {
         var peerPhases: [String: String] = [:]
         /// Groups whose replica completed a sync once (see `replicaReady`).
         var readyReplicas: Set<String> = []
+        /// When a reload added each group: its replica is ready once a sync completed after that.
+        var addedAt: [String: Date] = [:]
         /// Hand-overs under way, by group: their reports so far and who waits for them.
         var handOvers: [String: PendingHandOver] = [:]
         /// Each group's checks as the node runs them (a reload may change them: `applyChecks`), and the round of their
@@ -72,6 +74,8 @@ package final class FailoverService: Service, Sendable {
         var started = false
         /// Counts the times each group was removed: the tasks of an earlier time end.
         var generations: [String: Int] = [:]
+        /// Finished when the group's performer ended (a removed group's address is given up after it).
+        var performed: [String: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)] = [:]
     }
 
     var groups: [GroupConfiguration] { watched.withLockedValue { $0.groups } }
@@ -121,7 +125,9 @@ package final class FailoverService: Service, Sendable {
             agentless: groups.filter(\.agentless), runtime: runtime, observer: &initial.observer, at: now)
         var table = Watched()
         for group in groups {
-            try Self.install(group, runtime: runtime, into: &initial, at: now)
+            let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
+            Self.install(group, ownership: ownership, runtime: runtime, into: &initial, at: now)
+            table.performed[group.name] = AsyncStream<Void>.makeStream()
             table.groups.append(group)
             table.observed[group.name] = group.observed(by: runtime.name)
             (table.streams[group.name], table.queues[group.name]) = AsyncStream<FailoverAction>.makeStream()

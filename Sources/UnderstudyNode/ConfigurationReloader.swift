@@ -110,13 +110,15 @@ public final class ConfigurationReloader: Sendable {
             if changes.takesAnything {
                 let failed = apply(changes, loaded)
                 // A group whose change could not be taken keeps running as it was, and waits for the restart.
-                report.atRestart += failed.keys.sorted().map { name in
+                let refusals = failed.keys.sorted().map { name in
                     let what =
                         changes.groupsAdded.contains(name)
                         ? "added" : changes.groupsRemoved.contains(name) ? "removed" : "changed"
                     return "group \(name) \(what) (could not be taken now: \(failed[name]!))"
                 }
-                changes.keepOut(Set(failed.keys))
+                // The nodes that came or went with those groups wait with them.
+                changes.keepOut(Set(failed.keys), running: running, loaded: loaded)
+                report.atRestart = changes.atRestart + refusals
                 running = ConfigurationChanges.applied(changes, from: loaded, to: running)
                 adopt(running)
                 report.applied = changes.appliedNames

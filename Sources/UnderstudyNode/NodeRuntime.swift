@@ -17,7 +17,7 @@ import UnderstudyTransport
 /// (`NodeRuntime+Parts`).
 public final class NodeRuntime: Sendable {
     /// Who this node is (name, configuration, its own settings, start time). Its configuration is the one the node
-    /// runs: a reload that adds or removes groups changes it (`takeGroups`).
+    /// runs: a reload changes it (`changeConfiguration`).
     public var identity: LocalNode { identityBox.withLockedValue { $0 } }
     private let identityBox: NIOLockedValueBox<LocalNode>
     public var configuration: ClusterConfiguration { identity.configuration }

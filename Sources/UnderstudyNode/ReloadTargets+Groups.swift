@@ -13,12 +13,16 @@ extension ReloadTargets {
         runtime.changeConfiguration { configuration in
             for (name, node) in nodes { configuration.nodes[name] = node }
         }
+        var removals: [Task<Void, Never>] = []
         for name in changes.groupsRemoved {
-            if let why = removeGroup(name, nodes: changes.nodesRemoved) { failed[name] = why }
+            switch removeGroup(name, nodes: changes.nodesRemoved) {
+            case .success(let removal): removals.append(removal)
+            case .failure(let refusal): failed[name] = refusal.why
+            }
         }
         for name in changes.groupsAdded {
             guard let group = loaded.groups[name] else { continue }
-            if let why = addGroup(group, nodes: nodes) {
+            if let why = addGroup(group, nodes: nodes, after: removals) {
                 failed[name] = why
                 runtime.logger.error(
                     "group \(name) added: \(why); it starts when the daemon restarts")
@@ -42,7 +46,11 @@ extension ReloadTargets {
 
     /// Starts `group`: its shares, its sync requests, its failover, then (its archive directories opened) its capture
     /// or its follower. Nil once started; else why not, with nothing of it left running.
-    private func addGroup(_ group: GroupConfiguration, nodes: [String: NodeConfiguration]) -> String? {
+    /// - Parameter removals: the groups the same reload removes: their follower and capture stop first (a renamed
+    ///   group keeps its trees, which two followers must never write at once).
+    private func addGroup(
+        _ group: GroupConfiguration, nodes: [String: NodeConfiguration], after removals: [Task<Void, Never>]
+    ) -> String? {
         if let why = refusal(toAdd: group) { return why }
         guard let parts = running.parts else { return "the daemon was still starting" }
         let contexts: [ShareContext]
@@ -66,6 +74,7 @@ extension ReloadTargets {
         runtime.event(.info, .groupAdded, "group \(group.name) added by a reload", share: nil)
         let archives = archives
         parts.roles.groupAdded(group.name) {
+            for removal in removals { await removal.value }
             // History is kept from the first sync: the archive directories are open before the mirror starts.
             await archives?.sharesCame(contexts)
             await archives?.schedulesChanged(group: group.name)
@@ -75,9 +84,11 @@ extension ReloadTargets {
 
     /// Stops `name`: it leaves the node's tables and its failover at once (so a reload that adds it again starts it
     /// anew), then its capture and follower stop and the address this node held for it is removed. Its trees,
-    /// archives and history stay on disk. Nil once stopping; else why not.
-    private func removeGroup(_ name: String, nodes: [String]) -> String? {
-        guard let parts = running.parts else { return "the daemon was still starting; run `understudy reload` again" }
+    /// archives and history stay on disk. Returns its stopping, or why it cannot stop now.
+    private func removeGroup(_ name: String, nodes: [String]) -> Result<Task<Void, Never>, GroupRefusal> {
+        guard let parts = running.parts else {
+            return .failure(GroupRefusal(why: "the daemon was still starting; run `understudy reload` again"))
+        }
         let release = failover.stopWatching(name)
         let left = runtime.removeGroup(name, nodes: nodes)
         archives?.sharesLeft(left)
@@ -86,8 +97,7 @@ extension ReloadTargets {
             "group \(name) removed: this node stops mirroring it; its trees \(left.map(\.localPath).joined(separator: ", ")) stay as they are"
         )
         runtime.event(.info, .groupRemoved, "group \(name) removed by a reload", share: nil)
-        parts.roles.groupRemoved(name) { await release() }
-        return nil
+        return .success(parts.roles.groupRemoved(name) { await release() })
     }
 }
 

@@ -89,8 +89,10 @@ package struct GroupRoles: Service, Sendable {
     }
 
     /// `name` was removed by a reload: its capture and its follower stop, then `finish` runs (the address given up).
-    /// Queued after the group's changes asked before.
-    package func groupRemoved(_ name: String, finish: @escaping @Sendable () async -> Void) {
+    /// Queued after the group's changes asked before; returns its task (a group the same reload adds waits for it:
+    /// a renamed group keeps its trees and address).
+    @discardableResult
+    package func groupRemoved(_ name: String, finish: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         serial.enqueue(name) {
             await captures.release(group: name)
             await followers.stop(group: name, waitingAtMost: 5)

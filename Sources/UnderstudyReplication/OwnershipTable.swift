@@ -36,8 +36,9 @@ package final class OwnershipTable: Sendable {
 
     /// Records `ownership` of `group`; a new holder is published on `changes`.
     package func set(_ ownership: GroupOwnership, group: String) {
-        let before = table.withLockedValue { $0.updateValue(ownership, forKey: group) }
+        // A group the node no longer runs (a reload removed it) is not put back by a late report.
         guard let configured = configured(group) else { return }
+        let before = table.withLockedValue { $0.updateValue(ownership, forKey: group) }
         let role: GroupRole =
             ownership.owner == node
             ? .primary

@@ -83,7 +83,8 @@ struct ConfigurationChangesTests {
         #expect(ConfigurationChanges.applied(offBeta, from: running, to: loaded) == running)
         // A removal beta could not take keeps the group, and the node it names.
         var refused = offBeta
-        refused.keepOut(["mail"])
+        refused.keepOut(["mail"], running: loaded, loaded: running)
+        #expect(refused.appliedNames.isEmpty && refused.atRestart == ["node gamma removed"])
         let kept = ConfigurationChanges.applied(refused, from: running, to: loaded)
         #expect(kept.groups["mail"] != nil && kept.nodes["gamma"] != nil)
         // Removed again: the same on each.
@@ -185,8 +186,14 @@ struct ConfigurationChangesTests {
         for option in ["offsite = \"gamma\"", "witness = \"gamma\""] {
             let loaded = try load(linked + gamma + mail.replacingOccurrences(of: "OPTION", with: option))
             let onAlpha = ConfigurationChanges.between(running, loaded, node: "alpha")
-            #expect(onAlpha.groupsAdded.isEmpty && onAlpha.atRestart == ["group mail added"], "\(option)")
-            #expect(ConfigurationChanges.between(loaded, running, node: "beta").atRestart == ["group mail removed"])
+            // Its new node waits with it.
+            #expect(
+                onAlpha.groupsAdded.isEmpty && onAlpha.nodesAdded.isEmpty
+                    && onAlpha.atRestart == ["group mail added", "node gamma added"], "\(option)")
+            #expect(
+                ConfigurationChanges.between(loaded, running, node: "beta").atRestart == [
+                    "group mail removed", "node gamma removed",
+                ])
         }
         // A witness target is one more check of the group: taken with it.
         let target = try load(

@@ -43,12 +43,28 @@ public struct ConfigurationChanges: Sendable, Equatable {
             + elsewhere.map { "\($0) (this node takes no part in it)" }
     }
 
-    /// Drops the groups a node could not start or stop (`failed`): they wait for the restart, and so does a removed
-    /// node one of them still names.
-    public mutating func keepOut(_ failed: Set<String>) {
+    /// Drops the groups a node could not start or stop (`failed`): they wait for the restart, and so do the nodes
+    /// added or removed with them only.
+    public mutating func keepOut(_ failed: Set<String>, running: ClusterConfiguration, loaded: ClusterConfiguration) {
         groups.removeAll { failed.contains($0.group) }
         groupsAdded.removeAll { failed.contains($0) }
         groupsRemoved.removeAll { failed.contains($0) }
+        settleNodes(running: running, loaded: loaded)
+    }
+
+    /// A node added is taken with a group added that names it, a node removed once no group that runs on names it;
+    /// the others wait for the restart with the groups that name them.
+    private mutating func settleNodes(running: ClusterConfiguration, loaded: ClusterConfiguration) {
+        let added = nodesAdded.filter { node in
+            groupsAdded.contains { loaded.groups[$0].map { Self.involves($0, node) } ?? false }
+        }
+        let removed = nodesRemoved.filter { node in
+            !running.groups.contains { name, group in !groupsRemoved.contains(name) && Self.involves(group, node) }
+        }
+        atRestart +=
+            nodesAdded.filter { !added.contains($0) }.map { "node \($0) added" }
+            + nodesRemoved.filter { !removed.contains($0) }.map { "node \($0) removed" }
+        (nodesAdded, nodesRemoved) = (added, removed)
     }
 
     /// - Parameter node: the daemon's node: differences of groups and nodes it takes no part in go to `elsewhere`
@@ -108,6 +124,7 @@ public struct ConfigurationChanges: Sendable, Equatable {
                 changes.atRestart.append(line)
             }
         }
+        if node != nil { changes.settleNodes(running: running, loaded: loaded) }
         return changes
     }
 
