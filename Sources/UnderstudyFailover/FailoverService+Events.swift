@@ -45,6 +45,10 @@ extension FailoverService {
             spawn { self.tellLink(.linkUp, .info, peer: sender, link: name, "link \(name) to \(sender) is up again") }
         }
         for (group, produced) in actions { enqueue(group, produced) }
+        if watched.withLockedValue({ $0.retiring[message.sender] != nil }) {
+            let (sender, groups) = (message.sender, message.groups.map(\.group))
+            spawn { self.retire(sender, reporting: groups) }
+        }
         for group in announce {
             // The old holder gave the address up; until then it may have answered clients' ARP requests.
             guard let groupActions = self.actions[group] else { continue }

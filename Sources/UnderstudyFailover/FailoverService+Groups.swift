@@ -215,6 +215,9 @@ extension FailoverService {
             watched.streams[group.name] = stream
             watched.queues[group.name] = continuation
             watched.performed[group.name] = AsyncStream<Void>.makeStream()
+            let peer = group.peer(of: runtime.name)
+            watched.retiring[peer]?.remove(group.name)
+            if watched.retiring[peer]?.isEmpty == true { watched.retiring[peer] = nil }
             // Counted up when the group was removed (`stopWatching`): the tasks of its earlier time end.
             return (watched.started, watched.generations[group.name] ?? 0)
         }
@@ -249,6 +252,11 @@ extension FailoverService {
                 watched.streams[name] = nil
                 watched.queues[name] = nil
                 watched.generations[name, default: 0] += 1
+                // Its peer still watches it until a reload removes it there too: heartbeats go on meanwhile, so that
+                // it hears no silence (which would have it take the group over).
+                if !actions.group.agentless {
+                    watched.retiring[actions.group.peer(of: runtime.name), default: []].insert(name)
+                }
                 return (queue, actions, watched.performed.removeValue(forKey: name)?.stream, watched.started)
             })
         else { return {} }
@@ -293,11 +301,28 @@ extension FailoverService {
         }
     }
 
+    /// `peer` sent a heartbeat about `groups`: a peer kept heartbeating only because it still watched a group this
+    /// node removed (`Watched.retiring`) is let go once it no longer does (a reload removed it there too).
+    func retire(_ peer: String, reporting groups: [String]) {
+        let done = watched.withLockedValue { watched -> Bool in
+            guard let removed = watched.retiring[peer] else { return false }
+            let left = removed.intersection(groups)
+            watched.retiring[peer] = left.isEmpty ? nil : left
+            return left.isEmpty
+        }
+        guard done else { return }
+        runtime.logger.notice(
+            "\(peer) no longer watches the groups a reload removed here: heartbeats to it stop unless a group needs them"
+        )
+        routesChanged()
+    }
+
     /// Heartbeats go to the peers of the groups watched now; the liveness of a peer none of them has any more goes.
     private func routesChanged() {
         guard let heartbeat else { return }
-        let groups = self.groups
+        let (groups, retiring) = watched.withLockedValue { ($0.groups, $0.retiring) }
         let peers = Self.heartbeatPeers(of: groups, witnessed: witnessed, node: runtime.name)
+            .union(retiring.keys)
         let now = runtime.now()
         let routes = state.withLockedValue { state in
             let routes = Self.listen(to: peers, runtime: runtime, observer: &state.observer, at: now)

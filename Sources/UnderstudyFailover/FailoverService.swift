@@ -74,6 +74,9 @@ package final class FailoverService: Service, Sendable {
         var started = false
         /// Counts the times each group was removed: the tasks of an earlier time end.
         var generations: [String: Int] = [:]
+        /// Peers still sent heartbeats for the groups a reload removed here that they may still watch, until their
+        /// heartbeats no longer mention them (`retire`).
+        var retiring: [String: Set<String>] = [:]
         /// Finished when the group's performer ended (a removed group's address is given up after it).
         var performed: [String: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation)] = [:]
     }

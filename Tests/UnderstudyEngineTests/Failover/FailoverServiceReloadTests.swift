@@ -89,4 +89,62 @@ struct FailoverServiceReloadTests {
         betaRunning.cancel()
         await betaRunning.value
     }
+
+    /// The primary's node reloaded first: it stops watching the pair's only group, yet heartbeats its peer until the
+    /// peer no longer watches it either, so the standby hears no silence and takes nothing over; once the standby's
+    /// node is reloaded too, both stop.
+    @Test func aGroupRemovedOnThePrimaryFirst_isNotTakenOverByTheStandby_andHeartbeatsStopOnceBothLetItGo()
+        async throws
+    {
+        let root = TestTree.makeTemporaryDirectory("failover-service-retire")
+        defer { TestTree.remove(root) }
+        let configuration = try TestConfiguration.linkedPair(
+            root: root,
+            heartbeat: """
+                interval = "200ms"
+                dead_time = "1500ms"
+                port = \(try TestPorts.take())
+                """)
+        let store = CertificateStore(directory: configuration.certificatesDirectory)
+        _ = try store.initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
+        let key = try store.loadClusterKey()
+        let alpha = try await onThread {
+            try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "alpha"))
+        }
+        let beta = try await onThread {
+            try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "beta"))
+        }
+        let notified = NIOLockedValueBox<[NotificationEvent]>([])
+        let alphaFailover = try FailoverService(
+            runtime: alpha, clusterKey: key, notifier: { _ in }, eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+            followers: StandbyFollowers())
+        let betaFailover = try FailoverService(
+            runtime: beta, clusterKey: key, notifier: { event in notified.withLockedValue { $0.append(event) } },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: StandbyFollowers())
+        // beta's replica completed a sync: silence alone would have it take the group over.
+        beta.status.update(group: "files", share: "data") { $0.lastSyncAt = Date() }
+        let alphaRunning = Task { await alphaFailover.run() }
+        let betaRunning = Task { await betaFailover.run() }
+        #expect(await eventually(seconds: 20) { betaFailover.snapshot().links.contains { $0.state == "up" } })
+
+        await alphaFailover.stopWatching("files")()
+        _ = alpha.removeGroup("files", nodes: [])
+        #expect(alphaFailover.snapshot().groups.isEmpty)
+        // Three dead times: beta still hears alpha, and takes nothing over.
+        try await Task.sleep(for: .seconds(4.5))
+        #expect(!beta.owns(group: "files"))
+        #expect(!notified.withLockedValue { $0 }.contains { $0.kind == .primaryFailed || $0.kind == .takeoverFinished })
+        #expect(alphaFailover.heartbeat?.routes.isEmpty == false, "alpha heartbeats beta while beta watches the group")
+
+        await betaFailover.stopWatching("files")()
+        _ = beta.removeGroup("files", nodes: [])
+        #expect(
+            await eventually(seconds: 10) {
+                alphaFailover.heartbeat?.routes.isEmpty == true && betaFailover.heartbeat?.routes.isEmpty == true
+            }, "both stop heartbeating once neither watches the group")
+        alphaRunning.cancel()
+        betaRunning.cancel()
+        await alphaRunning.value
+        await betaRunning.value
+    }
 }
