@@ -15,45 +15,21 @@ import UnderstudySupport
 @Suite(.serialized)
 struct FailoverServiceReloadTests {
     @Test func aGroupAddedWhileRunning_isTakenOverWhenItsPrimaryFallsSilent_andARemovedGroupIsNot() async throws {
-        let root = TestTree.makeTemporaryDirectory("failover-service-reload")
-        defer { TestTree.remove(root) }
-        let full = try TestConfiguration.linkedPair(
-            root: root,
-            heartbeat: """
-                interval = "200ms"
-                dead_time = "1500ms"
-                port = \(try TestPorts.take())
-                """,
+        let pair = try await FailoverServiceTests.Pair(
+            "failover-service-reload",
             trailer: """
                 [groups.mail]
                 primary = "alpha"
                 standby = "beta"
                 [[groups.mail.shares]]
                 name = "spool"
-                source = "\(root)/mail-source"
-                replica = "\(root)/mail-replica"
-                """)
-        let mail = try #require(full.groups["mail"])
-        // The nodes start with group files only; mail comes by a reload.
-        var started = full
-        started.groups["mail"] = nil
-        let store = CertificateStore(directory: full.certificatesDirectory)
-        _ = try store.initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
-        let key = try store.loadClusterKey()
-        let configuration = started
-        let alpha = try await onThread {
-            try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "alpha"))
-        }
-        let beta = try await onThread {
-            try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "beta"))
-        }
-        let notified = NIOLockedValueBox<[NotificationEvent]>([])
-        let alphaFailover = try FailoverService(
-            runtime: alpha, clusterKey: key, notifier: { _ in }, eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            followers: StandbyFollowers())
-        let betaFailover = try FailoverService(
-            runtime: beta, clusterKey: key, notifier: { event in notified.withLockedValue { $0.append(event) } },
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: StandbyFollowers())
+                source = "\(FileManager.default.temporaryDirectory.path)/unused-mail-source"
+                replica = "\(FileManager.default.temporaryDirectory.path)/unused-mail-replica"
+                """, absent: ["mail"])
+        defer { TestTree.remove(pair.root) }
+        let mail = try #require(pair.full.groups["mail"])
+        let (alpha, beta, alphaFailover, betaFailover) = (pair.alpha, pair.beta, pair.alphaFailover, pair.betaFailover)
+        let notified = pair.betaNotified
         let alphaRunning = Task { await alphaFailover.run() }
         let betaRunning = Task { await betaFailover.run() }
         defer { betaRunning.cancel() }
@@ -96,31 +72,10 @@ struct FailoverServiceReloadTests {
     @Test func aGroupRemovedOnThePrimaryFirst_isNotTakenOverByTheStandby_andHeartbeatsStopOnceBothLetItGo()
         async throws
     {
-        let root = TestTree.makeTemporaryDirectory("failover-service-retire")
-        defer { TestTree.remove(root) }
-        let configuration = try TestConfiguration.linkedPair(
-            root: root,
-            heartbeat: """
-                interval = "200ms"
-                dead_time = "1500ms"
-                port = \(try TestPorts.take())
-                """)
-        let store = CertificateStore(directory: configuration.certificatesDirectory)
-        _ = try store.initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
-        let key = try store.loadClusterKey()
-        let alpha = try await onThread {
-            try NodeRuntime(configuration: configuration, name: "alpha", logger: .init(label: "alpha"))
-        }
-        let beta = try await onThread {
-            try NodeRuntime(configuration: configuration, name: "beta", logger: .init(label: "beta"))
-        }
-        let notified = NIOLockedValueBox<[NotificationEvent]>([])
-        let alphaFailover = try FailoverService(
-            runtime: alpha, clusterKey: key, notifier: { _ in }, eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            followers: StandbyFollowers())
-        let betaFailover = try FailoverService(
-            runtime: beta, clusterKey: key, notifier: { event in notified.withLockedValue { $0.append(event) } },
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: StandbyFollowers())
+        let pair = try await FailoverServiceTests.Pair("failover-service-retire")
+        defer { TestTree.remove(pair.root) }
+        let (alpha, beta, alphaFailover, betaFailover) = (pair.alpha, pair.beta, pair.alphaFailover, pair.betaFailover)
+        let notified = pair.betaNotified
         // beta's replica completed a sync: silence alone would have it take the group over.
         beta.status.update(group: "files", share: "data") { $0.lastSyncAt = Date() }
         let alphaRunning = Task { await alphaFailover.run() }

@@ -24,16 +24,22 @@ struct FailoverServiceTests {
         /// What beta's failover part notified.
         let betaNotified = NIOLockedValueBox<[NotificationEvent]>([])
 
-        init(_ label: String) async throws {
+        /// The whole configuration (`trailer` after group `files`); the nodes start without the groups `absent`.
+        let full: ClusterConfiguration
+
+        init(_ label: String, trailer: String = "", absent: [String] = []) async throws {
             let root = TestTree.makeTemporaryDirectory(label)
             self.root = root
-            let configuration = try TestConfiguration.linkedPair(
+            full = try TestConfiguration.linkedPair(
                 root: root,
                 heartbeat: """
                     interval = "200ms"
                     dead_time = "1500ms"
                     port = \(try TestPorts.take())
-                    """)
+                    """, trailer: trailer)
+            var started = full
+            for group in absent { started.groups[group] = nil }
+            let configuration = started
             let store = CertificateStore(directory: configuration.certificatesDirectory)
             _ = try store.initialize(cluster: "test", nodes: ["alpha", "beta"], now: Date())
             let key = try store.loadClusterKey()
