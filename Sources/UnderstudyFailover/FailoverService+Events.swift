@@ -126,7 +126,12 @@ extension FailoverService {
         let now = runtime.now()
         // Only a standby that may take over needs it; read once per tick, outside the lock.
         var ready: [String: Bool] = [:]
-        let (groups, observed) = watched.withLockedValue { ($0.groups, $0.observed) }
+        let (groups, observed, retiring) = watched.withLockedValue { ($0.groups, $0.observed, $0.retiring) }
+        // Peers heartbeated only while they may still watch a group removed here: their silence is no link down.
+        let retiringOnly =
+            retiring.isEmpty
+            ? []
+            : Set(retiring.keys).subtracting(Self.heartbeatPeers(of: groups, witnessed: witnessed, node: runtime.name))
         for group in groups where group.standby == runtime.name { ready[group.name] = replicaReady(group.name) }
         var linkEvents: [(String, LinkLiveness.Event)] = []
         var actions: [(String, [FailoverAction])] = []
@@ -149,7 +154,12 @@ extension FailoverService {
                 if !produced.isEmpty { actions.append((group.name, produced)) }
             }
         }
+        var silent: Set<String> = []
         for (peer, event) in linkEvents {
+            if retiringOnly.contains(peer) {
+                if case .down = event { silent.insert(peer) }
+                continue
+            }
             if case .down(let link, let lastHeard) = event {
                 let age =
                     lastHeard.map { "last heard \(FailoverStateMachine.seconds(now - $0)) s ago" }
@@ -158,6 +168,8 @@ extension FailoverService {
             }
         }
         for (group, produced) in actions { enqueue(group, produced) }
+        // Silent for the dead time: it let the groups go too (and stopped heartbeating this node first).
+        for peer in silent { retire(peer, reporting: nil) }
         tickRecoverySite(at: now)
     }
 

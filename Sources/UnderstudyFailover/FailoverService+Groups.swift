@@ -301,12 +301,13 @@ extension FailoverService {
         }
     }
 
-    /// `peer` sent a heartbeat about `groups`: a peer kept heartbeating only because it still watched a group this
-    /// node removed (`Watched.retiring`) is let go once it no longer does (a reload removed it there too).
-    func retire(_ peer: String, reporting groups: [String]) {
+    /// `peer` sent a heartbeat about `groups` (nil: it fell silent for the dead time): a peer kept heartbeating only
+    /// because it still watched a group this node removed (`Watched.retiring`) is let go once it no longer does (a
+    /// reload removed it there too, and it may have let this node go first).
+    func retire(_ peer: String, reporting groups: [String]?) {
         let done = watched.withLockedValue { watched -> Bool in
             guard let removed = watched.retiring[peer] else { return false }
-            let left = removed.intersection(groups)
+            let left = groups.map { removed.intersection($0) } ?? []
             watched.retiring[peer] = left.isEmpty ? nil : left
             return left.isEmpty
         }
