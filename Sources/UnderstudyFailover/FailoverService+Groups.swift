@@ -202,6 +202,9 @@ extension FailoverService {
             )
             return
         }
+        // Read first (a failure leaves nothing behind), and outside the lock: the heartbeat thread must not wait for
+        // the database.
+        let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
         let now = runtime.now()
         var actions = Self.makeActions(
             of: group, runtime: runtime, followers: followers, state: state, spawn: { [self] work in self.spawn(work) })
@@ -221,8 +224,6 @@ extension FailoverService {
             // Counted up when the group was removed (`stopWatching`): the tasks of its earlier time end.
             return (watched.started, watched.generations[group.name] ?? 0)
         }
-        // The ownership is read before the lock: the heartbeat thread must not wait for the database.
-        let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
         state.withLockedValue { state in
             Self.install(group, ownership: ownership, runtime: runtime, into: &state, at: now)
             // A takeover needs a sync of this run: one an earlier run of the group left says nothing of what its

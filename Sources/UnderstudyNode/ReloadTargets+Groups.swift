@@ -62,7 +62,7 @@ extension ReloadTargets {
             parts.requests.add(group: group.name, clock: runtime.clock)
             try failover.addGroup(group)
         } catch {
-            // Nothing of the group runs; the nodes added stay known (the running configuration has them).
+            // Nothing of the group runs; the nodes added with it wait for the restart with it (`keepOut`).
             _ = runtime.removeGroup(group.name, nodes: [])
             parts.requests.remove(group: group.name)
             return (error as? GroupRefusal)?.why ?? "\(error)"
