@@ -243,14 +243,15 @@ extension FailoverService {
 
     /// A release that failed (the address could not be removed, a stop script failed) is told at once, and the
     /// address removal is tried again every 5 s while this node does not own the group: two nodes must not keep it.
-    func retryRelease(_ group: String, _ report: GroupActions.Report) {
+    /// - Parameter given: the group's actions when the service no longer has them (a reload removed the group).
+    func retryRelease(_ group: String, _ report: GroupActions.Report, actions given: GroupActions? = nil) {
         tell(
             NotificationEvent(
                 kind: .stepDown, severity: .critical, node: runtime.name, group: group, topic: "release-failed",
                 summary:
                     "\(runtime.name) could not fully give up group \(group): check its address and services by hand",
                 detail: report.text, time: runtime.clock.wallSeconds()))
-        guard let actions = self.actions[group] ?? recoveryActions[group] else { return }
+        guard let actions = given ?? self.actions[group] ?? recoveryActions[group] else { return }
         spawn {
             for _ in 0..<720 {
                 try? await Task.sleep(nanoseconds: 5_000_000_000)

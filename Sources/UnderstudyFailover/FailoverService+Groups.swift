@@ -65,7 +65,6 @@ extension FailoverService {
         at now: Double
     ) {
         let heartbeat = runtime.configuration.heartbeat
-        runtime.setOwnership(ownership, group: group.name)
         let settings = FailoverStateMachine.Settings(
             node: runtime.name, group: group.name, mode: group.takeover.mode, deadTime: heartbeat.deadTime.seconds,
             isolationTime: heartbeat.isolationTime.seconds, hasFence: group.takeover.fence != nil,
@@ -202,9 +201,15 @@ extension FailoverService {
             )
             return
         }
-        // Read first (a failure leaves nothing behind), and outside the lock: the heartbeat thread must not wait for
-        // the database.
-        let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
+        // The holder the node took with the group's shares; else read first (a failure leaves nothing behind), and
+        // outside the lock: the heartbeat thread must not wait for the database.
+        let ownership: GroupOwnership
+        if let known = runtime.ownership(group: group.name) {
+            ownership = known
+        } else {
+            ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
+            runtime.setOwnership(ownership, group: group.name)
+        }
         let now = runtime.now()
         var actions = Self.makeActions(
             of: group, runtime: runtime, followers: followers, state: state, spawn: { [self] work in self.spawn(work) })
@@ -290,14 +295,9 @@ extension FailoverService {
                 )
             } else {
                 logger.error(
-                    "group \(name): its failover is watched no more, but its address could not be removed: \(report.text); the kernel drops it when its lifetime runs out"
+                    "group \(name): its failover is watched no more, but its address could not be removed: \(report.text); tried again every 5 s"
                 )
-                tell(
-                    NotificationEvent(
-                        kind: .stepDown, severity: .critical, node: runtime.name, group: name, topic: "release-failed",
-                        summary:
-                            "\(runtime.name) could not remove the address of group \(name), which a reload removed: check the address by hand",
-                        detail: report.text, time: runtime.clock.wallSeconds()))
+                retryRelease(name, report, actions: actions)
             }
         }
     }

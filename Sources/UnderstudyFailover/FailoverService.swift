@@ -129,6 +129,7 @@ package final class FailoverService: Service, Sendable {
         var table = Watched()
         for group in groups {
             let ownership = try runtime.database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
+            runtime.setOwnership(ownership, group: group.name)
             Self.install(group, ownership: ownership, runtime: runtime, into: &initial, at: now)
             table.performed[group.name] = AsyncStream<Void>.makeStream()
             table.groups.append(group)

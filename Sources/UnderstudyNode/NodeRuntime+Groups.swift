@@ -6,10 +6,10 @@ import UnderstudyTransport
 /// `ConfigurationChanges.takesInPlace`): their shares, status and holder join or leave the node's tables. The parts
 /// that follow, serve and watch them start and stop beside (`ReloadTargets`).
 extension NodeRuntime {
-    /// Makes `group` one of the node's groups, with `nodes` (those the reload added) known first: its shares get their
-    /// contexts and status (as the last run of the group left them, if one did), and its holder is the one the state
-    /// database knows, or its primary. Returns the shares.
-    func addGroup(_ group: GroupConfiguration, nodes: [String: NodeConfiguration]) throws -> [ShareContext] {
+    /// Makes `group` one of the node's groups (the nodes it names are known already): its shares get their contexts
+    /// and status (as the last run of the group left them, if one did), and its holder is the one the state database
+    /// knows, or its primary. Returns the shares.
+    func addGroup(_ group: GroupConfiguration) throws -> [ShareContext] {
         let isPrimary = group.primary == name
         let throttle = BandwidthThrottle(limit: group.bandwidth, now: { [clock] in clock.monotonicSeconds() })
         var contexts: [ShareContext] = []
@@ -24,10 +24,7 @@ extension NodeRuntime {
             statuses.append(shareStatus)
         }
         let ownership = try database.loadOwnership(group: group.name) ?? GroupOwnership.initial(of: group)
-        changeConfiguration { configuration in
-            for (name, node) in nodes { configuration.nodes[name] = node }
-            configuration.groups[group.name] = group
-        }
+        changeConfiguration { $0.groups[group.name] = group }
         status.add(
             GroupStatus(
                 name: group.name, role: isPrimary ? .primary : .standby,
@@ -37,10 +34,10 @@ extension NodeRuntime {
         return contexts
     }
 
-    /// `name` is no longer one of the node's groups (nor are `nodes`, which the reload removed): its shares leave the
-    /// table with their change capture stopped and their index saved, and the group leaves the status. Its trees stay
-    /// as they are. Returns the shares that left.
-    func removeGroup(_ name: String, nodes: [String]) -> [ShareContext] {
+    /// `name` is no longer one of the node's groups: its shares leave the table with their change capture stopped and
+    /// their index saved, and the group leaves the status. Its trees stay as they are. The nodes the reload removed
+    /// go with the configuration the reload hands over at its end. Returns the shares that left.
+    func removeGroup(_ name: String) -> [ShareContext] {
         let left = shares.replace(group: name, with: [])
         for context in left {
             context.stopCapture()
@@ -48,12 +45,7 @@ extension NodeRuntime {
         }
         status.remove(group: name)
         ownerships.remove(group: name)
-        changeConfiguration { configuration in
-            configuration.groups[name] = nil
-            for node in nodes where !configuration.groups.values.contains(where: { $0.members.contains(node) }) {
-                configuration.nodes[node] = nil
-            }
-        }
+        changeConfiguration { $0.groups[name] = nil }
         return left
     }
 }

@@ -15,14 +15,14 @@ extension ReloadTargets {
         }
         var removals: [Task<Void, Never>] = []
         for name in changes.groupsRemoved {
-            switch removeGroup(name, nodes: changes.nodesRemoved) {
+            switch removeGroup(name) {
             case .success(let removal): removals.append(removal)
             case .failure(let refusal): failed[name] = refusal.why
             }
         }
         for name in changes.groupsAdded {
             guard let group = loaded.groups[name] else { continue }
-            if let why = addGroup(group, nodes: nodes, after: removals) {
+            if let why = addGroup(group, after: removals) {
                 failed[name] = why
                 runtime.logger.error(
                     "group \(name) added: \(why); it starts when the daemon restarts")
@@ -31,9 +31,11 @@ extension ReloadTargets {
         return failed
     }
 
+    /// Why a group cannot start or stop during the daemon's start (its parts do not run yet).
+    static let starting = "the daemon was still starting; run `understudy reload` again"
+
     /// Why `group` cannot start now, or nil when it can.
     private func refusal(toAdd group: GroupConfiguration) -> String? {
-        if running.parts == nil { return "the daemon was still starting; run `understudy reload` again" }
         if !listens {
             return "node \(runtime.name) ran no group when its daemon started, so it does not listen for peers"
         }
@@ -48,14 +50,12 @@ extension ReloadTargets {
     /// or its follower. Nil once started; else why not, with nothing of it left running.
     /// - Parameter removals: the groups the same reload removes: their follower and capture stop first (a renamed
     ///   group keeps its trees, which two followers must never write at once).
-    private func addGroup(
-        _ group: GroupConfiguration, nodes: [String: NodeConfiguration], after removals: [Task<Void, Never>]
-    ) -> String? {
+    private func addGroup(_ group: GroupConfiguration, after removals: [Task<Void, Never>]) -> String? {
+        guard let parts = running.parts else { return Self.starting }
         if let why = refusal(toAdd: group) { return why }
-        guard let parts = running.parts else { return "the daemon was still starting" }
         let contexts: [ShareContext]
         do {
-            contexts = try runtime.addGroup(group, nodes: nodes)
+            contexts = try runtime.addGroup(group)
             // Judged with the nodes the reload added known: a new primary's links decide whether the group takes
             // part in failover here.
             if let why = failover.refusal(toWatch: group) { throw GroupRefusal(why: why) }
@@ -63,7 +63,7 @@ extension ReloadTargets {
             try failover.addGroup(group)
         } catch {
             // Nothing of the group runs; the nodes added with it wait for the restart with it (`keepOut`).
-            _ = runtime.removeGroup(group.name, nodes: [])
+            _ = runtime.removeGroup(group.name)
             parts.requests.remove(group: group.name)
             return (error as? GroupRefusal)?.why ?? "\(error)"
         }
@@ -85,12 +85,10 @@ extension ReloadTargets {
     /// Stops `name`: it leaves the node's tables and its failover at once (so a reload that adds it again starts it
     /// anew), then its capture and follower stop and the address this node held for it is removed. Its trees,
     /// archives and history stay on disk. Returns its stopping, or why it cannot stop now.
-    private func removeGroup(_ name: String, nodes: [String]) -> Result<Task<Void, Never>, GroupRefusal> {
-        guard let parts = running.parts else {
-            return .failure(GroupRefusal(why: "the daemon was still starting; run `understudy reload` again"))
-        }
+    private func removeGroup(_ name: String) -> Result<Task<Void, Never>, GroupRefusal> {
+        guard let parts = running.parts else { return .failure(GroupRefusal(why: Self.starting)) }
         let release = failover.stopWatching(name)
-        let left = runtime.removeGroup(name, nodes: nodes)
+        let left = runtime.removeGroup(name)
         archives?.sharesLeft(left)
         parts.requests.remove(group: name)
         runtime.logger.notice(

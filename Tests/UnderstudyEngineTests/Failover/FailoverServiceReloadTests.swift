@@ -38,11 +38,11 @@ struct FailoverServiceReloadTests {
         // The reload on both nodes: mail comes, files goes.
         for (runtime, failover) in [(alpha, alphaFailover), (beta, betaFailover)] {
             #expect(failover.refusal(toWatch: mail) == nil)
-            _ = try runtime.addGroup(mail, nodes: [:])
+            _ = try runtime.addGroup(mail)
             try failover.addGroup(mail)
             let release = failover.stopWatching("files")
             await release()
-            _ = runtime.removeGroup("files", nodes: [])
+            _ = runtime.removeGroup("files")
         }
         #expect(betaFailover.snapshot().groups.map(\.group) == ["mail"])
         // Beta hears alpha's state of the new group in its heartbeats.
@@ -83,7 +83,7 @@ struct FailoverServiceReloadTests {
         #expect(await eventually(seconds: 20) { betaFailover.snapshot().links.contains { $0.state == "up" } })
 
         await alphaFailover.stopWatching("files")()
-        _ = alpha.removeGroup("files", nodes: [])
+        _ = alpha.removeGroup("files")
         #expect(alphaFailover.snapshot().groups.isEmpty)
         // Three dead times: beta still hears alpha, and takes nothing over.
         try await Task.sleep(for: .seconds(4.5))
@@ -92,7 +92,7 @@ struct FailoverServiceReloadTests {
         #expect(alphaFailover.heartbeat?.routes.isEmpty == false, "alpha heartbeats beta while beta watches the group")
 
         await betaFailover.stopWatching("files")()
-        _ = beta.removeGroup("files", nodes: [])
+        _ = beta.removeGroup("files")
         #expect(
             await eventually(seconds: 10) {
                 alphaFailover.heartbeat?.routes.isEmpty == true && betaFailover.heartbeat?.routes.isEmpty == true
