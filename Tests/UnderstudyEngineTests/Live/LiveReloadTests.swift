@@ -180,6 +180,9 @@ import UnderstudySupport
         try "one".write(toFile: root + "/other-source/one.txt", atomically: true, encoding: .utf8)
         try "kept".write(toFile: root + "/extra-source/before.txt", atomically: true, encoding: .utf8)
         #expect(try await DaemonPair.there(root + "/other-replica/one.txt", 60), "\(text(betaLog).suffix(2000))")
+        // Each group's follower connects on its own (one may retry while alpha starts listening): both mirror first.
+        try "first".write(toFile: cluster.source + "/first.txt", atomically: true, encoding: .utf8)
+        #expect(try await pair.arrives("first.txt", 60), "\(text(betaLog).suffix(2000))")
         #expect(
             pair.connections(serving: "other") == 1 && pair.connections(serving: "files") == 1,
             "\(text(betaLog).suffix(2000))")
