@@ -132,6 +132,13 @@ let package = Package(
             dependencies: modules("Core", "Wire", "Support", "State", "Health", "Replication", "Rejoin") + ["CLinux"]
                 + libraries("NIOCore", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle", "Metrics")
         ),
+        // Proofs of readiness on a standby: the group's services run on a snapshot of the replica in private
+        // namespaces, its checks against them, the result recorded.
+        .target(
+            name: "UnderstudyProof",
+            dependencies: modules("Core", "Support", "State", "FileSystem", "Health", "Replication", "Failover")
+                + ["CLinux"] + libraries("NIOPosix", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle")
+        ),
         // Who may use the console and the API: users with roles (bcrypt), API tokens, kept in the state database.
         .target(
             name: "UnderstudyAccounts",
@@ -142,7 +149,7 @@ let package = Package(
             name: "UnderstudyControl",
             dependencies: modules(
                 "Core", "Wire", "Support", "State", "Transport", "FileSystem", "Replication", "Rejoin", "Archive",
-                "Failover", "Accounts")
+                "Failover", "Accounts", "Proof")
                 + ["CLinux"] + libraries("NIOCore", "NIOPosix", "NIOSSL", "Logging", "ServiceLifecycle")
         ),
         // A node's peer sessions per group: serving the standbys that connect, following the holder, switching
@@ -175,7 +182,7 @@ let package = Package(
             dependencies: modules(
                 "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport", "FileSystem",
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
-                "Accounts", "Console")
+                "Accounts", "Console", "Proof")
                 + ["CLinux"]
                 + libraries(
                     "NIOCore", "NIOPosix", "NIOConcurrencyHelpers", "NIOSSL", "Logging", "ServiceLifecycle", "Metrics")
@@ -188,7 +195,7 @@ let package = Package(
             name: "understudy",
             dependencies: modules(
                 "Core", "Node", "Support", "State", "Certificates", "Transport", "FileSystem", "Health", "Notify",
-                "Replication", "Archive", "Failover", "Control", "Doctor")
+                "Replication", "Archive", "Failover", "Control", "Doctor", "Proof")
                 + libraries("ArgumentParser", "Logging", "ServiceLifecycle", "UnixSignals", "Metrics")
         ),
         .testTarget(name: "UnderstudyCoreTests", dependencies: modules("Core")),
@@ -206,7 +213,7 @@ let package = Package(
                 "Node", "Core", "Wire", "Support", "State", "Certificates", "Delta", "Session", "Transport",
                 "FileSystem",
                 "ChangeCapture", "Health", "Notify", "Replication", "Archive", "Rejoin", "Failover", "Control", "Peers",
-                "Accounts", "Console", "Doctor", "TestSupport")
+                "Accounts", "Console", "Doctor", "TestSupport", "Proof")
                 + libraries(
                     "Crypto", "ServiceLifecycle", "NIOCore", "NIOPosix", "NIOSSL", "Logging", "NIOConcurrencyHelpers",
                     "NIOHTTP1"),

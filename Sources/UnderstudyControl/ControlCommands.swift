@@ -10,6 +10,7 @@ import UnderstudyArchive
 import UnderstudyCore
 import UnderstudyFailover
 import UnderstudyFileSystem
+import UnderstudyProof
 import UnderstudyReplication
 import UnderstudyState
 import UnderstudySupport
@@ -28,6 +29,8 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     var accounts: AccountStore? = nil
     /// Re-reads the configuration file (`reload`); nil: the daemon has no file to re-read.
     var reloader: (any ConfigurationReloading)? = nil
+    /// Proofs of readiness (on a node that is some group's standby); nil: none here.
+    var proofs: ProofService? = nil
 
     package func handle(_ request: ControlRequest, from who: RequestOrigin) async -> ControlResponse {
         let response = await answer(request, from: who)
@@ -62,6 +65,24 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
             }
         case .sync(let group):
             return await sync(group)
+        case .verify(let group):
+            guard let proofs else {
+                return .refused(
+                    "node \(node.name) is the standby of no group: proofs run on a group's standby",
+                    code: "not-follower")
+            }
+            do {
+                return .proofs([try await proofs.prove(group: group, reason: "asked by \(who.name)")], asked: true)
+            } catch {
+                return .failure(error)
+            }
+        case .proofs(let group, let limit):
+            guard let proofs else { return .proofs([], asked: false) }
+            do {
+                return .proofs(try proofs.proofs(group: group, limit: limit), asked: false)
+            } catch {
+                return .failure(error)
+            }
         case .reload:
             guard let reloader else {
                 return .refused(
@@ -150,6 +171,7 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
             let count = open.filter { $0.share.hasPrefix(groups[index].name + "/") }.count
             groups[index].openConflicts = count > 0 ? count : nil
             groups[index].maintenance = operators?.maintenance(of: groups[index].name)
+            groups[index].readiness = proofs?.readiness(group: groups[index].name)
         }
         let failoverStatus = failover?.isActive == true ? failover?.snapshot() : nil
         groups = FollowerLag.apply(
@@ -170,8 +192,9 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     package init(
         node: any ControlNode, syncRequests: SyncRequestTable, failover: FailoverService? = nil,
         archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil, accounts: AccountStore? = nil,
-        reloader: (any ConfigurationReloading)? = nil
+        reloader: (any ConfigurationReloading)? = nil, proofs: ProofService? = nil
     ) {
+        self.proofs = proofs
         self.accounts = accounts
         self.reloader = reloader
         self.node = node

@@ -6,6 +6,7 @@ import UnderstudyControl
 import UnderstudyFailover
 import UnderstudyNotify
 import UnderstudyPeers
+import UnderstudyProof
 import UnderstudyReplication
 import UnderstudyState
 import UnderstudySupport
@@ -39,6 +40,7 @@ public struct NodeDaemon: Service {
     let conflicts: AsyncStream<ConflictFound>
     /// Archives and history of this node's replicas; nil on a node that is standby of no group.
     let archives: ArchiveService?
+    let proofs: ProofService?
     /// Called with the bound port once the peer listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
     /// Where the console listens and the certificate it shows; nil when `[console]` does not make it listen.
@@ -119,6 +121,9 @@ public struct NodeDaemon: Service {
             configuration.groups(whereNode: node).contains { $0.standby == node }
             ? ArchiveService(node: runtime, notify: notifier) : nil
         self.archives = archives
+        proofs =
+            configuration.groups(whereNode: node).contains { $0.standby == node }
+            ? ProofService(node: runtime, executable: guardianExecutable, notify: notifier) : nil
         let failover = try FailoverService(
             runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
@@ -205,7 +210,7 @@ public struct NodeDaemon: Service {
         let readiness = ReadinessLatch(parts: listeners, action: onReady)
         let control = ControlCommands(
             node: runtime, syncRequests: syncRequests, failover: failover, archives: archives, peerTLS: tlsClient,
-            accounts: accounts, reloader: reloader)
+            accounts: accounts, reloader: reloader, proofs: proofs)
         let roles = GroupRoles(
             runtime: runtime, followers: followers, captures: captures, tls: tlsClient, requests: syncRequests,
             links: failover, changes: runtime.holderChanges.subscribe())
@@ -222,6 +227,7 @@ public struct NodeDaemon: Service {
         // the capture gone (and so "drained") before failover is told to stop.
         var parts: [any Service] = [notifications, captures, failover]
         if let archives { parts.append(archives) }
+        if let proofs { parts.append(proofs) }
         if let tlsServer {
             let users = UsersSeam(store: accounts, logger: runtime.logger)
             let dictionaries = DictionaryTrainer()

@@ -50,6 +50,9 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let archiveRemoved = EventKind(rawValue: "archive-removed")
     public static let archiveFailed = EventKind(rawValue: "archive-failed")
     public static let restored = EventKind(rawValue: "restored")
+    // Proofs of readiness.
+    public static let proofPassed = EventKind(rawValue: "proof-passed")
+    public static let proofFailed = EventKind(rawValue: "proof-failed")
     // Requests of the CLI and the API that change something, with who asked.
     public static let action = EventKind(rawValue: "action")
 }

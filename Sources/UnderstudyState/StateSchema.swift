@@ -236,5 +236,19 @@ struct StateSchema: Sendable {
                 ALTER TABLE file_index_by_directory RENAME TO file_index;
                 CREATE INDEX file_index_by_inode ON file_index (share, inode);
                 """),
+        // Proofs of readiness: a group's services run on a snapshot of the standby's replica, each as one JSON
+        // document (`ProofRecord`), the newest kept per group.
+        Migration(
+            identifier: "v8-proof",
+            sql: """
+                CREATE TABLE proof (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    grp TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    passed INTEGER NOT NULL,
+                    record BLOB NOT NULL
+                );
+                CREATE INDEX proof_by_group ON proof (grp, started_at);
+                """),
     ])
 }

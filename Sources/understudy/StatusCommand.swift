@@ -110,6 +110,11 @@ enum StatusTable {
             lines.append("change capture:")
             lines += captured
         }
+        let verdicts = report.groups.compactMap { group in group.readiness.map { "  \(group.name): \($0.line)" } }
+        if !verdicts.isEmpty {
+            lines.append("readiness (proofs on this standby; understudy verify GROUP):")
+            lines += verdicts
+        }
         let hops = report.groups.compactMap { group in group.offsiteHop.map { (group.name, $0) } }
         if !hops.isEmpty {
             lines.append("")

@@ -29,7 +29,8 @@ struct Understudy: AsyncParsableCommand {
             FailoverCommand.self,
             ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self,
             SwitchoverCommand.self, FailbackCommand.self, ConflictsCommand.self, AdoptCommand.self, GuardCommand.self,
-            UserCommand.self, TokenCommand.self, MaintenanceCommand.self, SeedCommand.self,
+            UserCommand.self, TokenCommand.self, MaintenanceCommand.self, SeedCommand.self, VerifyCommand.self,
+            ProofRunCommand.self,
         ]
     )
 }

@@ -169,4 +169,13 @@ struct understudy_version {
 /// with errno.
 int understudy_statx_now(int fd, struct understudy_version *version);
 
+/* ---- proofs (run in private namespaces) ---- */
+/// mount(2) of an overlay file system on `target` with `options` ("lowerdir=...,upperdir=...,workdir=..."). 0, or -1
+/// with errno.
+int understudy_mount_overlay(const char *target, const char *options);
+/// umount2(target, MNT_DETACH). 0, or -1 with errno.
+int understudy_unmount_detached(const char *target);
+/// Sets interface `name` up (SIOCSIFFLAGS). 0, or -1 with errno.
+int understudy_link_up(const char *name);
+
 #endif

@@ -21,9 +21,9 @@ extension ControlRequest {
     /// admins.
     public var requiredRole: ConsoleRole {
         switch self {
-        case .status, .archives, .history, .conflicts: .viewer
+        case .status, .archives, .history, .conflicts, .proofs: .viewer
         case .sync, .failover, .archiveNow, .archiveRemove, .restore, .switchover, .failback, .conflictResolve, .adopt,
-            .maintenance:
+            .maintenance, .verify:
             .operator
         case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke, .reload: .admin
         }
@@ -32,7 +32,7 @@ extension ControlRequest {
     /// Whether it changes anything (and so is recorded in the event log with who asked).
     public var changesState: Bool {
         switch self {
-        case .status, .archives, .history, .conflicts, .users, .tokens: false
+        case .status, .archives, .history, .conflicts, .users, .tokens, .proofs: false
         case .switchover(_, _, let dryRun), .failback(_, _, let dryRun): !dryRun
         default: true
         }

@@ -7,7 +7,7 @@ extension ConfigurationValidator {
             "bandwidth_schedule", "shares", "archives", "offsite", "offsite_bandwidth", "offsite_bandwidth_schedule",
             "offsite_compression", "compare_slice", "agentless", "scan_interval",
         ]
-        + takeoverKeys + recoverySiteKeys
+        + takeoverKeys + recoverySiteKeys + proofKeys
     static let shareKeys = [
         "name", "source", "replica", "offsite_replica", "include", "exclude", "history", "archive_dir",
     ]
@@ -40,6 +40,7 @@ extension ConfigurationValidator {
         var asksForTakeover = false
         /// `agentless = true`; nil: not a boolean.
         var agentless: Bool? = false
+        var proof: ProofConfiguration? = ProofConfiguration()
 
         var built: GroupConfiguration? {
             guard nameIsValid, sharesAreValid, let primary, let standby, let offsite, let resyncInterval,
@@ -48,7 +49,7 @@ extension ConfigurationValidator {
                 let bandwidth, let offsiteBandwidth, let offsiteCompression, let compareSlice, let live,
                 let verifyInterval,
                 let takeover,
-                let archives, let recoverySite, let agentless
+                let archives, let recoverySite, let agentless, let proof
             else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
@@ -60,7 +61,7 @@ extension ConfigurationValidator {
                 quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
                 bandwidth: bandwidth, offsiteBandwidth: offsiteBandwidth, offsiteCompression: offsiteCompression,
                 compareSlice: compareSlice, shares: built, takeover: takeover,
-                archives: archives, recoverySite: recoverySite, agentless: agentless)
+                archives: archives, recoverySite: recoverySite, agentless: agentless, proof: proof)
         }
     }
 
@@ -205,6 +206,7 @@ extension ConfigurationValidator {
             place: place)
         group.archives = readArchives(table, group: name, shares: group.shares, place: place)
         group.recoverySite = readRecoverySite(table, group: name, place: place)
+        group.proof = readProof(table, place: place)
         group.asksForTakeover = Self.takeoverKeys.contains { $0 != "failover" && table[$0] != nil }
         checkAgentless(table, &group, place: place)
         return group

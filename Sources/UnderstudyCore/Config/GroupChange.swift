@@ -19,6 +19,8 @@ public struct GroupChange: Sendable, Equatable {
         /// follower reconnects); its other groups' do not. A share changed otherwise than in its patterns (its paths,
         /// `history`) waits for the restart with its whole group.
         case shares
+        /// `verify_every`, `proof_timeout`, `proof_private`: from the next proof on.
+        case proof
 
         public static func < (lhs: Part, rhs: Part) -> Bool {
             allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
@@ -51,6 +53,7 @@ public struct GroupChange: Sendable, Equatable {
             case .patterns:
                 "the patterns of \(shares.count == 1 ? "share" : "shares") \(shares.map { "\(group)/\($0)" }.joined(separator: ", "))"
             case .intervals: "the resync and verify intervals of group \(group)"
+            case .proof: "the proof settings of group \(group)"
             case .shares:
                 "the shares of group \(group) ("
                     + [("added", added), ("removed", removed)]
@@ -82,6 +85,10 @@ public struct GroupChange: Sendable, Equatable {
             change.parts.insert(.intervals)
             probe.resyncInterval = loaded.resyncInterval
             probe.verifyInterval = loaded.verifyInterval
+        }
+        if probe.proof != loaded.proof {
+            change.parts.insert(.proof)
+            probe.proof = loaded.proof
         }
         // Patterns of a share kept: in place. A share added or removed: the group's mirror restarts with its new
         // shares, unless an off-site node keeps a copy (its cascade waits for the restart).

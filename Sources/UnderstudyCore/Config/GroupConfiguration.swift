@@ -54,6 +54,8 @@ public struct GroupConfiguration: Sendable, Equatable {
     /// directory on the standby (NFS, SMB, sshfs), which the standby scans every `scan_interval` (kept in
     /// `resyncInterval`) into the replica. `primary` then names a host, not a node of `[nodes]`.
     public var agentless: Bool
+    /// How the standby proves it could take over (`verify_every`, `proof_timeout`, `proof_private`).
+    public var proof: ProofConfiguration
 
     /// How often the standby scans an agentless primary's mounts by default (`scan_interval`): the lag of its
     /// replica.
@@ -72,8 +74,9 @@ public struct GroupConfiguration: Sendable, Equatable {
         shares: [ShareConfiguration],
         takeover: TakeoverConfiguration = TakeoverConfiguration(),
         archives: [ArchiveConfiguration] = [], recoverySite: RecoverySiteConfiguration = RecoverySiteConfiguration(),
-        agentless: Bool = false
+        agentless: Bool = false, proof: ProofConfiguration = ProofConfiguration()
     ) {
+        self.proof = proof
         self.agentless = agentless
         self.recoverySite = recoverySite
         self.name = name

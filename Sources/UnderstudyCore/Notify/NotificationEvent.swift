@@ -23,6 +23,10 @@ public struct NotificationEvent: Sendable, Equatable {
         case replicaFull = "replica-full"
         /// ...and it has room again.
         case replicaSpaceRecovered = "replica-space-recovered"
+        /// A proof of readiness failed on the standby: a takeover now would likely fail the same way.
+        case proofFailed = "proof-failed"
+        /// ...and a later one passed.
+        case proofRecovered = "proof-recovered"
     }
 
     public enum Severity: String, Sendable, Comparable {

@@ -2,7 +2,7 @@
 extension ControlRequest: Codable {
     private enum Key: String, CodingKey {
         case version, command, group, force, share, path, archive, schedule, at, to, inPlace, dryRun, keep, name, role,
-            password, expiresIn, id, on
+            password, expiresIn, id, on, limit
     }
 
     public init(from decoder: any Decoder) throws {
@@ -119,6 +119,19 @@ extension ControlRequest: Codable {
             self = .maintenance(group: group, on: on)
         case .reload:
             self = .reload
+        case .verify:
+            self = .verify(group: try needed(.group, "verify needs a group: understudy verify GROUP"))
+        case .proofs:
+            let limit: Int
+            do {
+                limit = try fields.decodeIfPresent(Int.self, forKey: .limit) ?? 20
+            } catch {
+                throw ControlRequestError(.badRequest, "'limit' must be a whole number from 1 to 200")
+            }
+            guard (1...200).contains(limit) else {
+                throw ControlRequestError(.badRequest, "'limit' must be a whole number from 1 to 200, not \(limit)")
+            }
+            self = .proofs(group: try text(.group), limit: limit)
         }
     }
 
@@ -195,6 +208,11 @@ extension ControlRequest: Codable {
         case .maintenance(let group, let on):
             try fields.encode(group, forKey: .group)
             try fields.encode(on, forKey: .on)
+        case .verify(let group):
+            try fields.encode(group, forKey: .group)
+        case .proofs(let group, let limit):
+            try fields.encodeIfPresent(group, forKey: .group)
+            try fields.encode(limit, forKey: .limit)
         }
     }
 }

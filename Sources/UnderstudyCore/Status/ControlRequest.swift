@@ -55,6 +55,11 @@ public enum ControlRequest: Sendable, Equatable {
     /// for a restart (`understudy reload`, the same as SIGHUP). A file with problems is refused; the running
     /// configuration stays.
     case reload
+    /// Prove `group` now on its standby (`understudy verify GROUP`): its services on a snapshot of the replica, its
+    /// checks against them; answered when the proof ends.
+    case verify(group: String)
+    /// The recorded proofs of `group` (all when nil), newest first, at most `limit` (`understudy verify --history`).
+    case proofs(group: String? = nil, limit: Int = 20)
 
     /// The version of the API this build speaks.
     public static let version = 1
@@ -73,7 +78,7 @@ public enum ControlRequest: Sendable, Equatable {
         case tokens
         case tokenCreate = "token-create"
         case tokenRevoke = "token-revoke"
-        case maintenance, reload
+        case maintenance, reload, verify, proofs
     }
 
     public var command: Command {
@@ -100,6 +105,8 @@ public enum ControlRequest: Sendable, Equatable {
         case .tokenRevoke: .tokenRevoke
         case .maintenance: .maintenance
         case .reload: .reload
+        case .verify: .verify
+        case .proofs: .proofs
         }
     }
 }

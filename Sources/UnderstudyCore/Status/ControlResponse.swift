@@ -24,6 +24,8 @@ public enum ControlResponse: Sendable, Equatable {
     case tokenCreated(TokenInfo, secret: String)
     /// The configuration was re-read (`reload`): what was applied and what waits for a restart.
     case reloaded(ReloadReport)
+    /// Proofs of readiness, newest first (`verify`: the one just made, ok when it passed; `proofs`: the record).
+    case proofs([ProofRecord], asked: Bool)
 
     /// A refusal or failure: the error's message and, for a `CodedError`, its stable code.
     public static func failure(_ error: any Error) -> ControlResponse {
@@ -37,6 +39,7 @@ public enum ControlResponse: Sendable, Equatable {
         case .refused: false
         case .synced(let results, _, _): results.allSatisfy(\.ok)
         case .plan(_, let ready, _): ready
+        case .proofs(let proofs, let asked): !asked || proofs.allSatisfy(\.passed)
         default: true
         }
     }
@@ -46,6 +49,7 @@ public enum ControlResponse: Sendable, Equatable {
         switch self {
         case .refused(let message, _): message
         case .synced(let results, _, _): results.compactMap(\.error).first
+        case .proofs(let proofs, true): proofs.first { !$0.passed }.map { $0.problem ?? "the proof failed" }
         default: nil
         }
     }
@@ -102,6 +106,11 @@ public enum ControlResponse: Sendable, Equatable {
         return nil
     }
 
+    public var proofs: [ProofRecord]? {
+        if case .proofs(let proofs, _) = self { return proofs }
+        return nil
+    }
+
     public var conflicts: [ConflictInfo]? {
         switch self {
         case .conflicts(let conflicts), .plan(_, _, let conflicts): conflicts
@@ -113,11 +122,12 @@ public enum ControlResponse: Sendable, Equatable {
 extension ControlResponse: Codable {
     private enum Key: String, CodingKey {
         case version, ok, answer, error, code, status, syncResults, message, ready, archives, history, restore,
-            conflicts, users, tokens, token, secret, reload
+            conflicts, users, tokens, token, secret, reload, proofs, asked
     }
 
     private enum Answer: String, Codable {
-        case status, synced, done, plan, archives, history, restored, conflicts, refused, users, tokens, reloaded
+        case status, synced, done, plan, archives, history, restored, conflicts, refused, users, tokens, reloaded,
+            proofs
         case tokenCreated = "token-created"
     }
 
@@ -174,6 +184,11 @@ extension ControlResponse: Codable {
             try fields.encode(Answer.reloaded, forKey: .answer)
             try fields.encode(report, forKey: .reload)
             try fields.encode(message, forKey: .message)
+        case .proofs(let proofs, let asked):
+            try fields.encode(Answer.proofs, forKey: .answer)
+            try fields.encode(proofs, forKey: .proofs)
+            try fields.encode(asked, forKey: .asked)
+            try fields.encodeIfPresent(error, forKey: .error)
         }
     }
 
@@ -219,6 +234,10 @@ extension ControlResponse: Codable {
                 secret: try fields.decode(String.self, forKey: .secret))
         case .reloaded:
             self = .reloaded(try fields.decode(ReloadReport.self, forKey: .reload))
+        case .proofs:
+            self = .proofs(
+                try fields.decode([ProofRecord].self, forKey: .proofs),
+                asked: try fields.decodeIfPresent(Bool.self, forKey: .asked) ?? false)
         }
     }
 

@@ -84,6 +84,8 @@ public struct GroupStatus: Codable, Sendable, Equatable {
     public var disconnectedAt: Date?
     /// On the node that feeds the group's off-site copy: that hop.
     public var offsiteHop: OffsiteHopStatus?
+    /// On the standby: whether it could take over, from its last proof (`understudy verify`).
+    public var readiness: Readiness?
 
     public init(name: String, role: GroupRole, peer: String, peerConnected: Bool, shares: [ShareStatus]) {
         self.name = name

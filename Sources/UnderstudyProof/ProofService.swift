@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+import UnderstudyCore
+import UnderstudyReplication
+import UnderstudyState
+import UnderstudySupport
+
+/// Proves, on this node, each group it follows (its standby): every `verify_every`, and when asked. See the module's
+/// overview for what a proof does.
+public final class ProofService: Service, Sendable {
+    let node: any ProofNode
+    let launcher: ProofLauncher
+    let notify: @Sendable (NotificationEvent) -> Void
+    /// How often the schedule is looked at, in seconds.
+    let tick: Double
+    /// Groups with a proof under way.
+    let running = NIOLockedValueBox<Set<String>>([])
+    /// Groups whose last proof failed (a notification when one enters and when it leaves).
+    let failing = NIOLockedValueBox<Set<String>>([])
+    /// Groups told to wait for a first sync (said once).
+    let waiting = NIOLockedValueBox<Set<String>>([])
+
+    package init(
+        node: any ProofNode, executable: String?, notify: @escaping @Sendable (NotificationEvent) -> Void,
+        tick: Double = 15
+    ) {
+        self.node = node
+        launcher = ProofLauncher(executable: executable)
+        self.notify = notify
+        self.tick = tick
+    }
+
+    /// The groups this node follows now: it is their standby and does not serve them.
+    var followed: [GroupConfiguration] {
+        node.configuration.groups.values.filter { $0.standby == node.name && !node.owns(group: $0.name) }
+            .compactMap { node.currentGroup($0.name) }.sorted { $0.name < $1.name }
+    }
+
+    public func run() async {
+        removeLeftovers()
+        // A proof under way at shutdown is cancelled with the rest: its process ends, and the kernel ends its
+        // namespaces' processes with it.
+        await cancelWhenGracefulShutdown { await self.proveWhenDue() }
+    }
+
+    private func proveWhenDue() async {
+        while !Task.isCancelled {
+            for group in followed where isDue(group) {
+                _ = try? await prove(group: group.name, reason: "schedule")
+                if Task.isCancelled { return }
+            }
+            try? await Task.sleep(for: .milliseconds(Int64(tick * 1000)))
+        }
+    }
+
+    /// True when `group`'s next scheduled proof is due: proofs on, something to prove, the replica in step since the
+    /// start, and the last proof older than `verify_every`.
+    func isDue(_ group: GroupConfiguration) -> Bool {
+        guard let every = group.proof.every, Self.provable(group) else { return false }
+        guard replicaAge(group) != nil else {
+            if waiting.withLockedValue({ $0.insert(group.name).inserted }) {
+                node.logger.info(
+                    "group \(group.name): its first proof waits for the replica's first sync since the start")
+            }
+            return false
+        }
+        let last = try? node.database.lastProof(group: group.name)
+        guard let last else { return true }
+        return node.clock.wallSeconds() - last.startedAt.timeIntervalSince1970 >= every.seconds
+    }
+
+    static func provable(_ group: GroupConfiguration) -> Bool {
+        !group.takeover.startScripts.isEmpty || !group.takeover.checks.isEmpty
+    }
+
+    /// The readiness verdict of `group` (nil where this node does not follow it).
+    package func readiness(group name: String) -> Readiness? {
+        guard let group = node.currentGroup(name), group.standby == node.name, !node.owns(group: name) else {
+            return nil
+        }
+        let last = try? node.database.lastProof(group: name)
+        return Readiness.verdict(
+            group: group, last: last ?? nil, running: running.withLockedValue { $0.contains(name) },
+            now: Date(timeIntervalSince1970: node.clock.wallSeconds()))
+    }
+
+    /// The proofs of `group` (every group when nil), newest first.
+    package func proofs(group: String?, limit: Int) throws -> [ProofRecord] {
+        try node.database.proofs(group: group, limit: limit)
+    }
+
+    /// The oldest moment the replica of `group` is known to hold, as seconds behind now: the largest lag of its
+    /// shares when all are in step, the time since the last sync otherwise; nil when a share has not completed a sync
+    /// since the daemon started (what it holds may be far older than it says).
+    func replicaAge(_ group: GroupConfiguration) -> Double? {
+        guard let status = node.status.snapshot(now: node.now()).first(where: { $0.name == group.name }),
+            !status.shares.isEmpty
+        else { return nil }
+        var age = 0.0
+        let now = node.clock.wallSeconds()
+        for share in status.shares {
+            guard let lastSync = share.lastSyncAt, lastSync >= node.identity.startedAt else { return nil }
+            if status.peerConnected && share.state == .inSync {
+                age = max(age, share.lagSeconds)
+            } else {
+                age = max(age, now - lastSync.timeIntervalSince1970)
+            }
+        }
+        return age
+    }
+
+    /// Removes what proofs a crashed daemon left (their snapshot and scratch directories).
+    func removeLeftovers() {
+        for context in node.shares.all where context.group.standby == node.name {
+            let root = ProofSnapshot.proofDirectory(replica: context.localPath)
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: root), !names.isEmpty else {
+                continue
+            }
+            node.logger.notice("removing \(names.count) unfinished proofs of \(context.key) in \(root)")
+            for name in names { ProofSnapshot.remove(root + "/" + name) }
+        }
+    }
+}

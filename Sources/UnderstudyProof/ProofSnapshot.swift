@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+import Foundation
+import UnderstudyCore
+import UnderstudyFileSystem
+
+/// One share's part of a proof on disk, in the share's proof directory (`.NAME.understudy-proof` beside the replica,
+/// so that hard links reach it): `<id>/lower` is the snapshot (the replica's tree, linked or cloned), `<id>/upper` and
+/// `<id>/work` the overlay's writable layer. The whole `<id>` goes when the proof ends.
+package struct ProofSnapshot: Sendable {
+    package let directory: String
+    package let lower: String
+    package let upper: String
+    package let work: String
+    package var method = "hardlink"
+    package var files: Int64 = 0
+
+    /// The proof directory of a share whose replica is `replica`.
+    package static func proofDirectory(replica: String) -> String {
+        let trimmed = replica.count > 1 && replica.hasSuffix("/") ? String(replica.dropLast()) : replica
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." + trimmed + ".understudy-proof" }
+        return String(trimmed[..<slash]) + "/." + trimmed[trimmed.index(after: slash)...] + ".understudy-proof"
+    }
+
+    package init(root: String, id: String) {
+        directory = root + "/" + id
+        lower = directory + "/lower"
+        upper = directory + "/upper"
+        work = directory + "/work"
+    }
+
+    /// Makes the directories and links (or clones, or copies) `replica` into `lower`; call under the replica's gate.
+    package mutating func take(replica: String, applyOwnership: Bool) throws {
+        for path in [directory, upper, work] { try ShareDirectory.makeDirectories(path) }
+        guard mkdir(lower, 0o755) == 0 || errno == EEXIST else {
+            throw FileSystemError.errno("create the proof's snapshot directory", lower)
+        }
+        let destination = open(lower, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard destination >= 0 else { throw FileSystemError.errno("open the proof's snapshot directory", lower) }
+        defer { close(destination) }
+        let source = try ShareDirectory(path: replica, create: false)
+        var mine = stat()
+        var theirs = stat()
+        // Hard links cannot cross file systems: a replica that is a mount point of its own is cloned or copied.
+        let sameFileSystem =
+            fstat(destination, &mine) == 0 && fstat(source.rootDescriptor, &theirs) == 0 && mine.st_dev == theirs.st_dev
+        var cloner = TreeCloner(allowHardLinks: sameFileSystem, applyOwnership: applyOwnership)
+        try cloner.cloneContents(of: source.rootDescriptor, into: destination, path: "")
+        if fstat(source.rootDescriptor, &theirs) == 0 {
+            try TreeCloner.copyAttributes(theirs, to: destination, ownership: applyOwnership, path: "")
+        }
+        method = cloner.method.rawValue
+        files = cloner.files
+    }
+
+    /// Removes everything under `path` (a proof's directory), never following a symbolic link.
+    package static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
