@@ -12,6 +12,10 @@ int understudy_mount_overlay(const char *target, const char *options) {
     return mount("overlay", target, "overlay", 0, options);
 }
 
+int understudy_mount_tmpfs(const char *target) {
+    return mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+}
+
 int understudy_unmount_detached(const char *target) { return umount2(target, MNT_DETACH); }
 
 int understudy_link_up(const char *name) {

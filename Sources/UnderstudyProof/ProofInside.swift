@@ -59,6 +59,13 @@ package enum ProofInside {
                 return "cannot layer a private overlay on \(layer.target): \(errnoText(errno))"
             }
         }
+        // systemd's sockets: a `systemctl start` in a proof would start the real unit outside it. Hidden, it fails and
+        // says so (the proof's steps must start the service themselves).
+        for hidden in ProofPlan.hidden where FileManager.default.fileExists(atPath: hidden) {
+            guard understudy_mount_tmpfs(hidden) == 0 else {
+                return "cannot hide \(hidden) from the proof: \(errnoText(errno))"
+            }
+        }
         guard understudy_link_up("lo") == 0 else {
             return "cannot bring up the loopback interface of the proof's network: \(errnoText(errno))"
         }

@@ -75,6 +75,10 @@ package struct ProofPlan: Codable, Sendable, Equatable {
         }
     }
 
+    /// What a proof hides (an empty directory over it): the service managers' sockets, through which a step would
+    /// start the real service outside the proof.
+    package static let hidden = ["/run/systemd", "/run/dbus"]
+
     package var group: String
     package var node: String
     package var peer: String
