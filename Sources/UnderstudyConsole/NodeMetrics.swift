@@ -86,7 +86,34 @@ public final class NodeMetrics: Sendable {
         gauge("conflicts_open", "Files kept in two versions by a failback and not yet resolved.", labels).set(
             to:
                 Double(group.openConflicts ?? 0))
+        if let readiness = group.readiness { set(readiness, group: group.name) }
         for share in group.shares { set(share, group: group.name) }
+    }
+
+    /// A standby's proofs of the group: the verdict, and the last proof's time and figures.
+    private func set(_ readiness: Readiness, group: String) {
+        let labels = [("group", group)]
+        gauge(
+            "proof_ready",
+            "1 while the standby's last proof of the group passed and is recent; 0 when it failed or is missing or stale.",
+            labels
+        ).set(to: readiness.state == .ready ? 1 : 0)
+        guard let last = readiness.lastProof else { return }
+        gauge("proof_passed", "1 when the last proof of the group passed, 0 when it failed.", labels).set(
+            to: last.passed ? 1 : 0)
+        gauge("proof_last_timestamp_seconds", "When the last proof of the group started (Unix time).", labels).set(
+            to: last.startedAt.timeIntervalSince1970)
+        if let rpo = last.rpoSeconds {
+            gauge("proof_rpo_seconds", "The replica's age at the last proof's snapshot (the proven RPO).", labels)
+                .set(to: rpo)
+        }
+        if let rto = last.rtoSeconds {
+            gauge(
+                "proof_rto_seconds",
+                "From the last proof's first start step until every check passed (the measured RTO).",
+                labels
+            ).set(to: rto)
+        }
     }
 
     private func set(_ share: ShareStatus, group: String) {

@@ -204,6 +204,10 @@ enum ConsoleScript {
             sections.push(el("p", { class: "banner", id: "maintenance-banner" }, "Maintenance since " +
               new Date(group.maintenance.since).toLocaleString() + " (by " + group.maintenance.by + "): automatic failover is held on every node."));
           }
+          if (group.readiness) {
+            const kind = { ready: "ok", "not-ready": "bad", unproven: "warn" }[group.readiness.state] || "muted";
+            sections.push(el("p", { class: "card", id: "readiness" }, "Readiness: ", el("span", { class: kind }, group.readiness.line)));
+          }
           if (may("operator")) sections.push(actionsCard(name, !!group.maintenance));
           sections.push(el("h2", {}, "Shares"), sharesTable(group));
           sections.push(el("h2", {}, "Lag"), lagChart(lag.json));

@@ -22,6 +22,11 @@ import UnderstudySupport
         share.archive = ShareArchiveStatus(archives: 3, historyVersions: 12, historyBytes: 4096)
         var group = GroupStatus(name: "files", role: .standby, peer: "alpha", peerConnected: true, shares: [share])
         group.openConflicts = 2
+        group.readiness = Readiness(
+            state: .ready, line: "ready: proven 12m ago, RPO 0.4 s, RTO 2.1 s",
+            lastProof: ProofRecord(
+                id: "files-1", group: "files", node: "beta", startedAt: Date(timeIntervalSince1970: 1_800_000_000),
+                reason: "schedule", passed: true, rpoSeconds: 0.4, rtoSeconds: 2.1))
         // A group this node serves, whose capture hit the inotify watch limit.
         var spool = ShareStatus(name: "spool", path: "/var/spool/mail", state: .inSync)
         spool.captureBackend = "inotify"
@@ -67,6 +72,9 @@ import UnderstudySupport
         #expect(text.contains("understudy_check_up{group=\"\",check=\"isolation\"} 0.0\n"))
         #expect(text.contains("understudy_link_packets_refused_total{peer=\"alpha\",link=\"lan\"} 1\n"))
         #expect(text.contains("understudy_conflicts_open{group=\"files\"} 2.0\n"))
+        #expect(text.contains("understudy_proof_ready{group=\"files\"} 1.0\n"))
+        #expect(text.contains("understudy_proof_rto_seconds{group=\"files\"} 2.1\n"))
+        #expect(!text.contains("understudy_proof_ready{group=\"mail\"}"), "proofs are the standby's")
         #expect(text.contains("understudy_history_bytes{group=\"files\",share=\"data\"} 4096.0\n"))
         #expect(
             text.contains(
