@@ -10,7 +10,8 @@ import UnderstudyCore
 /// `understudy verify` on a real standby (both nodes are processes of the built binary, as root): the group's web
 /// service runs on a snapshot of the replica in private namespaces carrying the service address, and its check
 /// fetches the mirrored canary page through that address. A healthy group is proven with figures and leaves nothing
-/// behind; a broken start step and a replica missing the canary are each reported by the next proof with the reason.
+/// behind; a broken start step and a replica missing the canary are each reported by the next proof with the reason;
+/// a proof killed midway leaves no process or mount.
 @Suite(.serialized)
 struct ProofServiceTests {
     @Test func aProof_passesOnAHealthyReplica_touchesNothingLive_andReportsABrokenStartAndAMissingCanary()
@@ -122,14 +123,46 @@ struct ProofServiceTests {
             if !changed { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(changed)
-        let missing = try await verify()
+        // The mirror goes on while the proof runs (its check fails for proof_timeout, 20 s).
+        let askedAt = ContinuousClock.now
+        let proving = Task { try await verify() }
+        try await Task.sleep(for: .seconds(2))
+        try "during".write(toFile: cluster.source + "/during-proof.txt", atomically: true, encoding: .utf8)
+        #expect(try await pair.arrives("during-proof.txt", 10), "the mirror waited for the proof")
+        let arrivedAfter = ContinuousClock.now - askedAt
+        let missing = try await proving.value
+        #expect(
+            arrivedAfter < .milliseconds(Int64(missing.seconds * 1000)),
+            "the change arrived after the proof (\(arrivedAfter)), not during it (\(missing.seconds) s)")
         #expect(!missing.passed)
         #expect(missing.problem?.contains("check canary") == true, "\(missing.problem ?? "")")
         #expect(missing.checks.first?.passed == false)
 
+        // A proof killed midway (its unshare, as a timeout or an administrator would): the kernel ends everything it
+        // started, and the daemon records why.
+        let killed = Task { try await verify() }
+        var started = false
+        for _ in 0..<200 where !started {
+            let (_, running) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
+            started = running.contains("--directory \(cluster.replica)")
+            if !started { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(started, "the proof's service never ran")
+        _ = try ChildProcess.run("/usr/bin/pkill", ["-9", "-f", "^/usr/bin/unshare .*proof-run \(cluster.root)"])
+        let cut = try await killed.value
+        #expect(!cut.passed && cut.problem?.contains("without a result") == true, "\(cut.problem ?? "")")
+        var remaining = true
+        for _ in 0..<100 where remaining {
+            let (_, running) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
+            remaining = running.contains("--directory \(cluster.replica)")
+            if remaining { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(!remaining, "a service of the killed proof is still running")
+        #expect(!(try String(contentsOfFile: "/proc/mounts", encoding: .utf8)).contains(cluster.root))
+
         // The record keeps every proof, newest first.
         let history = try await onThread { try beta.send(.proofs(group: "files", limit: 10), waitingUpTo: 30) }
-        #expect(history.proofs?.map(\.passed) == [false, false, true], "\(history)")
+        #expect(history.proofs?.map(\.passed) == [false, false, false, true], "\(history)")
         // The primary is not where proofs run: it says where.
         let alphaAnswer = try await onThread {
             try cluster.control("alpha").send(.verify(group: "files"), waitingUpTo: 30)
