@@ -50,6 +50,12 @@ package struct ProofSnapshot: Sendable {
         try cloner.cloneContents(of: source.rootDescriptor, into: destination, path: "")
         if fstat(source.rootDescriptor, &theirs) == 0 {
             try TreeCloner.copyAttributes(theirs, to: destination, ownership: applyOwnership, path: "")
+            // The overlay's root takes the upper layer's mode and owner: the replica root's, so that a service running
+            // as its own user may enter it as at a takeover.
+            let upperDirectory = open(upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard upperDirectory >= 0 else { throw FileSystemError.errno("open the proof's upper layer", upper) }
+            defer { close(upperDirectory) }
+            try TreeCloner.copyAttributes(theirs, to: upperDirectory, ownership: true, path: "")
         }
         method = cloner.method.rawValue
         files = cloner.files

@@ -7,7 +7,7 @@ extension ConfigurationValidator {
             "bandwidth_schedule", "shares", "archives", "offsite", "offsite_bandwidth", "offsite_bandwidth_schedule",
             "offsite_compression", "compare_slice", "agentless", "scan_interval",
         ]
-        + takeoverKeys + recoverySiteKeys + proofKeys
+        + takeoverKeys + recoverySiteKeys + proofKeys + ["recipe"]
     static let shareKeys = [
         "name", "source", "replica", "offsite_replica", "include", "exclude", "history", "archive_dir",
     ]
@@ -41,6 +41,8 @@ extension ConfigurationValidator {
         /// `agentless = true`; nil: not a boolean.
         var agentless: Bool? = false
         var proof: ProofConfiguration? = ProofConfiguration()
+        /// `recipe`: .some(nil) when not set, nil when not usable.
+        var recipe: String?? = .some(nil)
 
         var built: GroupConfiguration? {
             guard nameIsValid, sharesAreValid, let primary, let standby, let offsite, let resyncInterval,
@@ -49,7 +51,7 @@ extension ConfigurationValidator {
                 let bandwidth, let offsiteBandwidth, let offsiteCompression, let compareSlice, let live,
                 let verifyInterval,
                 let takeover,
-                let archives, let recoverySite, let agentless, let proof
+                let archives, let recoverySite, let agentless, let proof, let recipe
             else { return nil }
             var built: [ShareConfiguration] = []
             for share in shares {
@@ -61,7 +63,7 @@ extension ConfigurationValidator {
                 quietDelay: quietDelay, maxDelay: maxDelay, live: live, verifyInterval: verifyInterval,
                 bandwidth: bandwidth, offsiteBandwidth: offsiteBandwidth, offsiteCompression: offsiteCompression,
                 compareSlice: compareSlice, shares: built, takeover: takeover,
-                archives: archives, recoverySite: recoverySite, agentless: agentless, proof: proof)
+                archives: archives, recoverySite: recoverySite, agentless: agentless, proof: proof, recipe: recipe)
         }
     }
 
@@ -207,7 +209,9 @@ extension ConfigurationValidator {
         group.archives = readArchives(table, group: name, shares: group.shares, place: place)
         group.recoverySite = readRecoverySite(table, group: name, place: place)
         group.proof = readProof(table, place: place)
-        group.asksForTakeover = Self.takeoverKeys.contains { $0 != "failover" && table[$0] != nil }
+        applyRecipe(table, &group, place: place)
+        group.asksForTakeover =
+            Self.takeoverKeys.contains { $0 != "failover" && table[$0] != nil } || table["recipe"] != nil
         checkAgentless(table, &group, place: place)
         return group
     }

@@ -56,6 +56,8 @@ public struct GroupConfiguration: Sendable, Equatable {
     public var agentless: Bool
     /// How the standby proves it could take over (`verify_every`, `proof_timeout`, `proof_private`).
     public var proof: ProofConfiguration
+    /// The recipe the group's start, stop, checks and proof_private come from where it does not set them itself.
+    public var recipe: String?
 
     /// How often the standby scans an agentless primary's mounts by default (`scan_interval`): the lag of its
     /// replica.
@@ -74,9 +76,10 @@ public struct GroupConfiguration: Sendable, Equatable {
         shares: [ShareConfiguration],
         takeover: TakeoverConfiguration = TakeoverConfiguration(),
         archives: [ArchiveConfiguration] = [], recoverySite: RecoverySiteConfiguration = RecoverySiteConfiguration(),
-        agentless: Bool = false, proof: ProofConfiguration = ProofConfiguration()
+        agentless: Bool = false, proof: ProofConfiguration = ProofConfiguration(), recipe: String? = nil
     ) {
         self.proof = proof
+        self.recipe = recipe
         self.agentless = agentless
         self.recoverySite = recoverySite
         self.name = name

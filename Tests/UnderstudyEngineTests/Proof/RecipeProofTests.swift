@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+import UnderstudyControl
+import UnderstudyCore
+@testable import UnderstudySupport
+
+/// A group with `recipe = "nginx"` on a real standby, with Debian's nginx (scripts/setup installs it): `recipe setup`
+/// makes the canary on the primary, the mirror brings it over, and a proof runs nginx on the replica's snapshot
+/// with the recipe's check and stop step.
+@Suite(.serialized)
+struct RecipeProofTests {
+    @Test func anNginxRecipeGroup_isProven_withTheRecipesCheckOfTheCanaryItsSetupMade() async throws {
+        let heartbeatPort = try TestPorts.take()
+        let address = "10.214.\(heartbeatPort % 200).100"
+        let cluster = try TestCluster(
+            label: "recipe",
+            groupExtra: """
+                recipe = "nginx"
+                service_address = "\(address)/24"
+                interface = "lo"
+                failover = "manual"
+                verify_every = "off"
+                proof_timeout = "20s"
+                # The recipe's start step runs nginx with Debian's configuration, whose root is not this test's
+                # replica: only the start step is the group's own (in a proof), the rest is the recipe's.
+                start = ["test x$UNDERSTUDY_PROOF != x1 || nginx -c @ROOT@/nginx.conf"]
+                """,
+            trailer: """
+                [heartbeat]
+                port = \(heartbeatPort)
+                interval = "200ms"
+                dead_time = "30s"
+                """,
+            nodeExtra: [
+                "alpha": "[nodes.alpha.links]\nlan = \"127.0.0.1\"", "beta": "[nodes.beta.links]\nlan = \"127.0.0.2\"",
+            ])
+        defer { Task { await cluster.remove() } }
+        defer { _ = try? ChildProcess.run("/usr/bin/pkill", ["-9", "-f", "nginx -c \(cluster.root)"]) }
+        // nginx's workers run as www-data: the way to the replica must be open to them, as on a web server.
+        chmod(cluster.root, 0o755)
+        chmod(cluster.source, 0o755)
+        try """
+        worker_processes 1;
+        pid /run/nginx.pid;
+        error_log /var/log/nginx/error.log;
+        events { worker_connections 64; }
+        http {
+            access_log off;
+            server { listen \(address):80; root \(cluster.replica); }
+        }
+        """.write(toFile: cluster.root + "/nginx.conf", atomically: true, encoding: .utf8)
+        let pair = try DaemonPair(cluster)
+        defer { pair.terminate() }
+
+        // The canary is made on the primary only.
+        let config = ["--config", cluster.configPath]
+        let (refused, refusal) = try ChildProcess.run(
+            DaemonProcess.binary, ["recipe", "setup", "files", "--node", "beta"] + config)
+        #expect(refused != 0 && refusal.contains("run `understudy recipe setup files` there"), "\(refusal)")
+        let (status, output) = try ChildProcess.run(
+            DaemonProcess.binary, ["recipe", "setup", "files", "--node", "alpha"] + config)
+        #expect(
+            status == 0 && output.contains("wrote the canary \(cluster.source)/understudy-canary.html"), "\(output)")
+        #expect(
+            (try? String(contentsOfFile: cluster.source + "/understudy-canary.html", encoding: .utf8))
+                == Recipe.canaryText(group: "files"))
+        #expect(try await pair.arrives("understudy-canary.html", 60), "\(DaemonPair.text(pair.betaLog).suffix(2000))")
+
+        let (_, shown) = try ChildProcess.run(
+            DaemonProcess.binary, ["recipe", "show", "nginx", "--group", "files"] + config)
+        #expect(shown.contains("check page: http http://\(address)/understudy-canary.html"), "\(shown)")
+        #expect(shown.contains("stop 1: nginx -s quit") && shown.contains("/var/lib/nginx"), "\(shown)")
+
+        let response = try await onThread {
+            try cluster.control("beta").send(.verify(group: "files"), waitingUpTo: 30)
+        }
+        let proof = try #require(response.proofs?.first, "\(response)")
+        #expect(proof.passed, "\(proof.problem ?? "") \(proof.steps) \(proof.checks)")
+        #expect(proof.checks.map(\.name) == ["page"] && proof.checks.allSatisfy(\.passed), "\(proof.checks)")
+        #expect(proof.steps.map(\.name) == ["start 1", "stop 1"] && proof.steps.allSatisfy(\.passed), "\(proof.steps)")
+        let (_, processes) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
+        #expect(!processes.contains("nginx -c \(cluster.root)"), "nginx of the proof is still running")
+    }
+}
