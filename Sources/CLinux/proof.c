@@ -16,6 +16,10 @@ int understudy_mount_tmpfs(const char *target) {
     return mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 }
 
+int understudy_remount_readonly(const char *target) {
+    return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+}
+
 int understudy_unmount_detached(const char *target) { return umount2(target, MNT_DETACH); }
 
 int understudy_link_up(const char *name) {

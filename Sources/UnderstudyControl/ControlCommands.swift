@@ -77,7 +77,11 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
                 return .failure(error)
             }
         case .proofs(let group, let limit):
-            guard let proofs else { return .proofs([], asked: false) }
+            guard let proofs else {
+                return .refused(
+                    "node \(node.name) follows no group: proofs are made and kept on a group's standby",
+                    code: "not-follower")
+            }
             do {
                 return .proofs(try proofs.proofs(group: group, limit: limit), asked: false)
             } catch {

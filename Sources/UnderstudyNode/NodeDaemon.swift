@@ -122,7 +122,7 @@ public struct NodeDaemon: Service {
             ? ArchiveService(node: runtime, notify: notifier) : nil
         self.archives = archives
         proofs =
-            configuration.groups(whereNode: node).contains { $0.standby == node }
+            configuration.groups(whereNode: node).contains { [$0.primary, $0.standby].contains(node) }
             ? ProofService(node: runtime, executable: guardianExecutable, notify: notifier) : nil
         let failover = try FailoverService(
             runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,

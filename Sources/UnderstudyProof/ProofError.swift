@@ -12,4 +12,6 @@ public enum ProofErrorCode: String, Sendable, CaseIterable {
     case busy
     /// The group has no start steps and no checks: nothing to prove.
     case nothingToProve = "nothing-to-prove"
+    /// The replica has not been in step since the daemon started: its age is unknown.
+    case notInStep = "not-in-step"
 }

@@ -24,6 +24,15 @@ package enum ProofInside {
             outcome.problem = problem
             return outcome
         }
+        if let syntax = plan.syntaxCheck {
+            let step = await runStep("syntax check", syntax, plan)
+            outcome.steps.append(step)
+            guard step.passed else {
+                outcome.problem =
+                    "the configuration fails the service's syntax check (\(syntax)): \(step.summary)" + lastLine(step)
+                return outcome
+            }
+        }
         let started = MonotonicClock.seconds()
         for (index, command) in plan.start.enumerated() {
             let step = await runStep("start \(index + 1)", command, plan)
@@ -51,7 +60,18 @@ package enum ProofInside {
         guard getpid() == 1 else {
             return "proof-run must run as the first process of a new PID namespace (the daemon starts it so)"
         }
-        for layer in plan.layers {
+        // Network file systems reach their servers from the host's network: read-only here, so that a service in the
+        // proof cannot write through them (an agentless group's sources are the primary's live directories).
+        for mount in networkMounts() {
+            guard understudy_remount_readonly(mount) == 0 else {
+                return "cannot make the network file system \(mount) read-only in the proof: \(errnoText(errno))"
+            }
+        }
+        // Shallowest first: a replica's layer lies over a private directory's that holds it, never under.
+        let layers = plan.layers.sorted {
+            $0.target.split(separator: "/").count < $1.target.split(separator: "/").count
+        }
+        for layer in layers {
             guard let options = layer.options else {
                 return "cannot layer \(layer.target): a path holds ',', ':' or '\\'"
             }
@@ -78,6 +98,26 @@ package enum ProofInside {
             }
         }
         return nil
+    }
+
+    /// The file systems types whose data lives on another machine.
+    static let networkTypes: Set<String> = ["nfs", "nfs4", "cifs", "smb3", "9p", "ceph", "glusterfs", "afs", "sshfs"]
+
+    /// The mount points of network file systems (FUSE ones too: sshfs, s3fs...), from /proc/self/mountinfo.
+    static func networkMounts() -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields.count > 4 else { return nil }
+            let type = String(fields[dash + 1])
+            guard networkTypes.contains(type) || type.hasPrefix("fuse.") else { return nil }
+            // mountinfo escapes spaces, tabs, newlines and backslashes as octal.
+            var path = String(fields[4])
+            for (escaped, plain) in [("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")] {
+                path = path.replacingOccurrences(of: escaped, with: plain)
+            }
+            return path
+        }
     }
 
     /// Runs every check until all pass once together, or until `plan.timeout` after `started`.
@@ -129,7 +169,9 @@ package enum ProofInside {
     static func runStep(_ name: String, _ command: String, _ plan: ProofPlan) async -> ProofRecord.Step {
         let outcome = await ProcessRunner.run(command, environment: plan.environment, timeout: plan.scriptTimeout)
         var output = outcome.output
-        if output.utf8.count > outputKept { output = String(output.utf8.prefix(outputKept))! + "\n[...]" }
+        if output.utf8.count > outputKept {
+            output = String(decoding: output.utf8.prefix(outputKept), as: UTF8.self) + "\n[...]"
+        }
         return ProofRecord.Step(
             name: name, command: command, passed: outcome.succeeded, seconds: outcome.duration,
             summary: outcome.summary, output: output)

@@ -2,41 +2,82 @@
 import Glibc
 #endif
 import Foundation
+import NIOConcurrencyHelpers
 import UnderstudyCore
 import UnderstudySupport
 
-/// Starts `understudy proof-run PLAN` in new mount, network and PID namespaces, through util-linux's `unshare`
-/// (Debian's essential package): `--fork` makes the proof PID 1 of its PID namespace, `--kill-child` ends it with
-/// `unshare`, and `--mount-proc` gives it a /proc of its own. Waits for it with a limit and reads its outcome.
+/// Starts `understudy proof-run PLAN` in new mount, network, PID, IPC and UTS namespaces, through util-linux's
+/// `unshare` (Debian's essential package): `--fork` makes the proof PID 1 of its PID namespace, `--kill-child` ends it
+/// with `unshare`, `--mount-proc` gives it a /proc of its own, and `setpriv --pdeathsig KILL` ends `unshare` with the
+/// daemon's thread that waits for it (a daemon killed mid-proof takes its proof along). Waits for it with a limit,
+/// ends it early when the task is cancelled or `keepGoing` says so, and reads its outcome.
 package struct ProofLauncher: Sendable {
     /// The understudy binary to run inside (the daemon's own); nil when the daemon runs inside another program.
     package var executable: String?
     package var unshare: String?
+    package var setpriv: String?
 
     package init(executable: String?) {
         self.executable = executable
         unshare = ["/usr/bin/unshare", "/bin/unshare"].first { access($0, X_OK) == 0 }
+        setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].first { access($0, X_OK) == 0 }
     }
 
-    package static let arguments = [
-        "--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private",
+    package static let namespaces = [
+        "--mount", "--net", "--pid", "--ipc", "--uts", "--fork", "--kill-child", "--mount-proc", "--propagation",
+        "private",
     ]
 
     /// Runs the plan at `planPath`; the outcome, whose `problem` says what went wrong when nothing came back.
-    package func run(planPath: String, limit: Double) async -> ProofOutcome {
+    /// - Parameter keepGoing: asked every 250 ms; false ends the proof at once (`stopReason` says why).
+    package func run(
+        planPath: String, limit: Double, keepGoing: @escaping @Sendable () -> Bool = { true },
+        stopReason: String = "it was stopped"
+    ) async -> ProofOutcome {
         guard let unshare else {
-            var outcome = ProofOutcome()
-            outcome.problem = "util-linux's unshare is not installed (/usr/bin/unshare): proofs need it"
-            return outcome
+            return ProofOutcome(problem: "util-linux's unshare is not installed (/usr/bin/unshare): proofs need it")
         }
         guard let executable else {
-            var outcome = ProofOutcome()
-            outcome.problem = "this daemon runs inside another program, without the understudy binary a proof runs"
+            return ProofOutcome(
+                problem: "this daemon runs inside another program, without the understudy binary a proof runs")
+        }
+        var command = [unshare] + Self.namespaces + [executable, "proof-run", planPath]
+        if let setpriv { command = [setpriv, "--pdeathsig", "KILL", "--"] + command }
+        let child = NIOLockedValueBox<(pid: pid_t, stopped: Bool)>((0, false))
+        @Sendable func stop() {
+            child.withLockedValue { child in
+                child.stopped = true
+                if child.pid > 0 { kill(-child.pid, SIGKILL) }
+            }
+        }
+        let watcher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                if !Task.isCancelled && !keepGoing() { stop() }
+            }
+        }
+        defer { watcher.cancel() }
+        let process = await withTaskCancellationHandler {
+            await ProcessRunner.run(
+                executable: command[0], arguments: Array(command.dropFirst()), timeout: limit,
+                outputLimit: 1 << 20,
+                started: { pid in
+                    // Stopped before it started: it ends at once.
+                    let stopped = child.withLockedValue { child in
+                        child.pid = pid
+                        return child.stopped
+                    }
+                    if stopped { kill(-pid, SIGKILL) }
+                })
+        } onCancel: {
+            stop()
+        }
+        if child.withLockedValue({ $0.stopped }) {
+            var outcome = Self.outcome(of: process)
+            outcome.problem =
+                "the proof was ended before it finished: \(Task.isCancelled ? "the daemon stops" : stopReason)"
             return outcome
         }
-        let process = await ProcessRunner.run(
-            executable: unshare, arguments: Self.arguments + [executable, "proof-run", planPath], timeout: limit,
-            outputLimit: 1 << 20)
         return Self.outcome(of: process)
     }
 
@@ -48,10 +89,9 @@ package struct ProofLauncher: Sendable {
         {
             return outcome
         }
-        var outcome = ProofOutcome()
         let tail = process.output.split(separator: "\n").suffix(3).joined(separator: " | ")
-        outcome.problem =
-            "the proof ended without a result (\(process.summary))" + (tail.isEmpty ? "" : ": " + tail.prefix(600))
-        return outcome
+        return ProofOutcome(
+            problem: "the proof ended without a result (\(process.summary))"
+                + (tail.isEmpty ? "" : ": " + tail.prefix(600)))
     }
 }

@@ -85,6 +85,9 @@ package struct ProofPlan: Codable, Sendable, Equatable {
     package var layers: [Layer]
     /// The group's service address ("10.0.0.100/24"), put on the namespace's loopback interface.
     package var serviceAddress: String?
+    /// Run before the start steps: the service's own syntax check of its configuration (a recipe's). A failure
+    /// fails the proof before anything starts.
+    package var syntaxCheck: String?
     package var start: [String]
     package var stop: [String]
     package var scriptTimeout: Double
@@ -94,7 +97,7 @@ package struct ProofPlan: Codable, Sendable, Equatable {
 
     package init(
         group: String, node: String, peer: String, layers: [Layer], serviceAddress: String?, start: [String],
-        stop: [String], scriptTimeout: Double, checks: [Check], timeout: Double
+        stop: [String], scriptTimeout: Double, checks: [Check], timeout: Double, syntaxCheck: String? = nil
     ) {
         self.group = group
         self.node = node
@@ -102,6 +105,7 @@ package struct ProofPlan: Codable, Sendable, Equatable {
         self.layers = layers
         self.serviceAddress = serviceAddress
         self.start = start
+        self.syntaxCheck = syntaxCheck
         self.stop = stop
         self.scriptTimeout = scriptTimeout
         self.checks = checks
@@ -126,7 +130,7 @@ package struct ProofOutcome: Codable, Sendable, Equatable {
     package var rtoSeconds: Double?
     package var problem: String?
 
-    package init() {}
+    package init(problem: String? = nil) { self.problem = problem }
 
     /// The line `proof-run` prints its outcome on, after this marker (whatever else reaches its output comes before).
     package static let marker = "understudy-proof-outcome: "

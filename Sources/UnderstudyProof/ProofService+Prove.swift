@@ -9,18 +9,19 @@ import UnderstudySupport
 
 extension ProofService {
     /// Proves `group` now and records the proof (`reason`: "schedule", "asked by NAME"). Throws only when the request
-    /// cannot be taken (not followed here, one running, nothing to prove); a proof that fails is a record too.
+    /// cannot be taken (not followed here, one running, nothing to prove, a replica of unknown age); a proof that
+    /// fails is a record too.
     package func prove(group name: String, reason: String) async throws(ProofError) -> ProofRecord {
         guard let group = node.currentGroup(name) else {
             let names = node.configuration.groups.keys.sorted().joined(separator: ", ")
             throw ProofError(.unknownGroup, "no group '\(name)' in the configuration; the groups are \(names)")
         }
-        guard group.standby == node.name, !node.owns(group: name) else {
-            let follower = node.owns(group: name) ? group.peer(of: node.name) : group.standby
-            throw ProofError(
-                .notFollower,
-                "group '\(name)' is proven on the node that follows it, \(follower): run `understudy verify \(name)` there"
-            )
+        guard [group.primary, group.standby].contains(node.name), !node.owns(group: name) else {
+            let message =
+                node.owns(group: name)
+                ? "group '\(name)' is served by this node, \(node.name): it is proven on the node that follows it, \(group.peer(of: node.name)), once that one is in step"
+                : "group '\(name)' is proven on the node that follows it (its standby, \(group.standby), unless a takeover moved it): run `understudy verify \(name)` there"
+            throw ProofError(.notFollower, message)
         }
         guard Self.provable(group) else {
             throw ProofError(
@@ -28,11 +29,18 @@ extension ProofService {
                 "group '\(name)' has no start steps and no checks: a proof would show nothing; add [[groups.\(name).checks]]"
             )
         }
+        guard replicaAge(group) != nil else {
+            throw ProofError(
+                .notInStep,
+                "the replica of group '\(name)' has not been in step with \(group.peer(of: node.name)) since this daemon started: its age is unknown, so a proof could prove nothing of it; try again after its first sync (`understudy status`)"
+            )
+        }
         guard running.withLockedValue({ $0.insert(name).inserted }) else {
             throw ProofError(
                 .busy, "a proof of group '\(name)' is running; its result will show in `understudy status`")
         }
         defer { _ = running.withLockedValue { $0.remove(name) } }
+        attempted.withLockedValue { $0[name] = node.clock.wallSeconds() }
         let record = await performProof(group, reason: reason)
         do {
             try node.database.saveProof(record)
@@ -52,92 +60,138 @@ extension ProofService {
             reason: reason)
         node.logger.notice("group \(group.name): proof \(id) starts (\(reason))")
         var snapshots: [ProofSnapshot] = []
-        defer {
-            let directories = snapshots.map(\.directory)
-            if !directories.isEmpty {
-                Task.detached { for directory in directories { ProofSnapshot.remove(directory) } }
-            }
-        }
-        func finish(_ problem: String?) -> ProofRecord {
+        func finish(_ problem: String?) async -> ProofRecord {
+            await removeScratch(snapshots.map(\.directory))
             record.problem = problem
             record.passed = problem == nil
             record.seconds = MonotonicClock.seconds() - started
             return record
         }
         guard geteuid() == 0 else {
-            return finish("proofs need root (they make namespaces and mounts); this daemon runs as uid \(geteuid())")
+            return await finish(
+                "proofs need root (they make namespaces and mounts); this daemon runs as uid \(geteuid())")
         }
         let contexts = node.shares.of(group: group.name)
-        guard !contexts.isEmpty else { return finish("the group has no shares on this node") }
-        guard let age = replicaAge(group) else {
-            return finish(
-                "the replica has not been in step with \(group.primary) since this daemon started: its age is unknown")
-        }
-        record.rpoSeconds = age
-        // Each share's snapshot under its gate: a consistent cut between two syncs, as archives take it.
+        guard !contexts.isEmpty else { return await finish("the group has no shares on this node") }
+        // Each share's snapshot under its gate: a consistent cut between two syncs, as archives take it. The replica's
+        // age is read there too: what the snapshot holds is that old.
+        var age = 0.0
         for context in contexts {
-            var snapshot = ProofSnapshot(root: ProofSnapshot.proofDirectory(replica: context.localPath), id: id)
-            snapshots.append(snapshot)
+            let empty = ProofSnapshot(root: ProofSnapshot.proofDirectory(replica: context.localPath), id: id)
+            snapshots.append(empty)
             let replica = context.localPath
             let ownership = node.identity.appliesOwnership
-            let empty = snapshot
             do {
-                snapshot = try await context.replicaGate.withExclusiveAccess {
-                    try await onThread {
+                let (snapshot, shareAge) = try await context.replicaGate.withExclusiveAccess {
+                    let shareAge = self.replicaAge(group, share: context.shareName)
+                    let snapshot = try await onThread {
                         var taken = empty
                         try taken.take(replica: replica, applyOwnership: ownership)
                         return taken
                     }
+                    return (snapshot, shareAge)
                 }
+                snapshots[snapshots.count - 1] = snapshot
+                record.snapshotFiles += snapshot.files
+                record.snapshotMethod = snapshot.method
+                guard let shareAge else {
+                    return await finish("the replica of \(context.key) was found out of step while it was snapshot")
+                }
+                age = max(age, shareAge)
             } catch {
-                return finish("cannot snapshot the replica of \(context.key): \(error)")
+                return await finish("cannot snapshot the replica of \(context.key): \(error)")
             }
-            snapshots[snapshots.count - 1] = snapshot
-            record.snapshotFiles += snapshot.files
-            record.snapshotMethod = snapshot.method
         }
-        let plan = Self.plan(group, node: node.name, contexts: contexts, snapshots: snapshots)
+        record.rpoSeconds = age
+        let plan: ProofPlan
+        do {
+            plan = try Self.plan(group, node: node.name, contexts: contexts, snapshots: snapshots)
+        } catch {
+            return await finish(error.message)
+        }
         let planPath = snapshots[0].directory + "/plan.json"
         do {
             try JSONEncoder().encode(plan).write(to: URL(fileURLWithPath: planPath))
         } catch {
-            return finish("cannot write the proof's plan \(planPath): \(error)")
+            return await finish("cannot write the proof's plan \(planPath): \(error)")
         }
+        let steps =
+            group.takeover.startScripts.count + group.takeover.stopScripts.count
+            + (group.proof.syntaxCheck == nil ? 0 : 1)
         let limit =
-            group.proof.timeout.seconds + Double(group.takeover.startScripts.count + group.takeover.stopScripts.count)
-            * group.takeover.scriptTimeout.seconds + 30
-        let outcome = await launcher.run(planPath: planPath, limit: limit)
+            group.proof.timeout.seconds + Double(steps) * group.takeover.scriptTimeout.seconds
+            + group.takeover.checks.reduce(0) { $0 + $1.timeout.seconds } + 30
+        let name = group.name
+        let outcome = await launcher.run(
+            planPath: planPath, limit: limit, keepGoing: { [node] in !node.owns(group: name) },
+            stopReason: "this node began serving the group")
         record.steps = outcome.steps
         record.checks = outcome.checks
         record.rtoSeconds = outcome.problem == nil ? outcome.rtoSeconds : nil
-        return finish(outcome.problem)
+        return await finish(outcome.problem)
+    }
+
+    /// Removes proofs' directories, off the cooperative pool; what cannot be removed is logged (its hard links keep
+    /// old versions of replica files alive).
+    func removeScratch(_ directories: [String]) async {
+        guard !directories.isEmpty else { return }
+        let logger = node.logger
+        _ = try? await onThread {
+            for directory in directories {
+                do {
+                    try ProofSnapshot.remove(directory)
+                } catch {
+                    logger.error("cannot remove the proof's directory \(directory): \(error); remove it by hand")
+                }
+            }
+        }
+    }
+
+    /// Why a proof's plan cannot be made.
+    struct PlanProblem: Error {
+        var message: String
     }
 
     /// The plan for `group`: each replica layered on its snapshot, /run and `proof_private` on themselves.
     static func plan(
         _ group: GroupConfiguration, node: String, contexts: [ShareContext], snapshots: [ProofSnapshot]
-    ) -> ProofPlan {
+    ) throws(PlanProblem) -> ProofPlan {
         var layers: [ProofPlan.Layer] = zip(contexts, snapshots).map { context, snapshot in
             ProofPlan.Layer(
                 target: context.localPath, lower: snapshot.lower, upper: snapshot.upper, work: snapshot.work)
         }
         let scratch = snapshots[0].directory
-        let replicas = contexts.map(\.localPath)
+        func real(_ path: String) -> String {
+            let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+            return resolved.count > 1 && resolved.hasSuffix("/") ? String(resolved.dropLast()) : resolved
+        }
+        let kept = contexts.map { real($0.localPath) } + snapshots.map { real($0.directory) }
         for (index, directory) in (ProofConfiguration.alwaysPrivate + group.proof.privateDirectories).enumerated() {
-            // A directory that holds a replica or the scratch would hide them under its own layer.
-            let inside = (replicas + [scratch]).contains { $0 == directory || $0.hasPrefix(directory + "/") }
-            guard !inside, FileManager.default.fileExists(atPath: directory) else { continue }
+            guard FileManager.default.fileExists(atPath: directory) else { continue }
+            let resolved = real(directory)
+            // A layer over a directory that holds a replica or the scratch would hide them under it.
+            if let held = kept.first(where: { $0 == resolved || $0.hasPrefix(resolved + "/") }) {
+                throw PlanProblem(
+                    message:
+                        "\(directory), which a proof keeps private, holds \(held): move the replica (or the proof's directory beside it) out of it, or take \(directory) out of proof_private"
+                )
+            }
             let base = scratch + "/private-\(index)"
-            try? FileManager.default.createDirectory(atPath: base + "/upper", withIntermediateDirectories: true)
-            try? FileManager.default.createDirectory(atPath: base + "/work", withIntermediateDirectories: true)
+            do {
+                try FileManager.default.createDirectory(atPath: base + "/upper", withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: base + "/work", withIntermediateDirectories: true)
+            } catch {
+                throw PlanProblem(message: "cannot make the private layer of \(directory) in \(base): \(error)")
+            }
             layers.append(
-                ProofPlan.Layer(target: directory, lower: directory, upper: base + "/upper", work: base + "/work"))
+                ProofPlan.Layer(target: resolved, lower: resolved, upper: base + "/upper", work: base + "/work"))
         }
         return ProofPlan(
             group: group.name, node: node, peer: group.peer(of: node), layers: layers,
             serviceAddress: group.takeover.serviceAddress?.description, start: group.takeover.startScripts,
             stop: group.takeover.stopScripts, scriptTimeout: group.takeover.scriptTimeout.seconds,
-            checks: group.takeover.checks.map(ProofPlan.Check.init), timeout: group.proof.timeout.seconds)
+            checks: group.takeover.checks.map(ProofPlan.Check.init), timeout: group.proof.timeout.seconds,
+            syntaxCheck: group.proof.syntaxCheck)
     }
 
     /// Logs, records the event, and notifies when a group's proofs start failing or pass again.

@@ -24,6 +24,9 @@ public final class ProofService: Service, Sendable {
     let failing = NIOLockedValueBox<Set<String>>([])
     /// Groups told to wait for a first sync (said once).
     let waiting = NIOLockedValueBox<Set<String>>([])
+    /// When each group's last proof started (wall seconds), recorded or not: a proof that could not be saved is not
+    /// retried at every look.
+    let attempted = NIOLockedValueBox<[String: Double]>([:])
 
     package init(
         node: any ProofNode, executable: String?, notify: @escaping @Sendable (NotificationEvent) -> Void,
@@ -35,16 +38,23 @@ public final class ProofService: Service, Sendable {
         self.tick = tick
     }
 
-    /// The groups this node follows now: it is their standby and does not serve them.
+    /// The groups this node follows now: it is their primary or standby and does not serve them.
     var followed: [GroupConfiguration] {
-        node.configuration.groups.values.filter { $0.standby == node.name && !node.owns(group: $0.name) }
-            .compactMap { node.currentGroup($0.name) }.sorted { $0.name < $1.name }
+        node.configuration.groups.values.filter {
+            [$0.primary, $0.standby].contains(node.name) && !node.owns(group: $0.name)
+        }.compactMap { node.currentGroup($0.name) }.sorted { $0.name < $1.name }
     }
 
     public func run() async {
-        removeLeftovers()
-        // A proof under way at shutdown is cancelled with the rest: its process ends, and the kernel ends its
-        // namespaces' processes with it.
+        _ = try? await onThread { self.removeLeftovers() }
+        // A group whose last proof failed is failing from the start: its next passing proof is told as a recovery.
+        for group in node.configuration.groups.keys {
+            if let last = try? node.database.lastProof(group: group), !last.passed {
+                _ = failing.withLockedValue { $0.insert(group) }
+            }
+        }
+        // A proof under way at shutdown is cancelled with the rest: its process group is killed, and the kernel ends
+        // its namespaces' processes with it.
         await cancelWhenGracefulShutdown { await self.proveWhenDue() }
     }
 
@@ -69,9 +79,10 @@ public final class ProofService: Service, Sendable {
             }
             return false
         }
-        let last = try? node.database.lastProof(group: group.name)
-        guard let last else { return true }
-        return node.clock.wallSeconds() - last.startedAt.timeIntervalSince1970 >= every.seconds
+        let now = node.clock.wallSeconds()
+        if let tried = attempted.withLockedValue({ $0[group.name] }), now - tried < every.seconds { return false }
+        guard let last = try? node.database.lastProof(group: group.name) else { return true }
+        return now - last.startedAt.timeIntervalSince1970 >= every.seconds
     }
 
     static func provable(_ group: GroupConfiguration) -> Bool {
@@ -94,21 +105,21 @@ public final class ProofService: Service, Sendable {
         try node.database.proofs(group: group, limit: limit)
     }
 
-    /// The oldest moment the replica of `group` is known to hold, as seconds behind now: the largest lag of its
-    /// shares when all are in step, the time since the last sync otherwise; nil when a share has not completed a sync
+    /// How far behind the primary the replica of `group` (of its share `share`, or all) is known to be, in seconds:
+    /// its lag while in step, the age of its last sync's start otherwise; nil when a share has not completed a sync
     /// since the daemon started (what it holds may be far older than it says).
-    func replicaAge(_ group: GroupConfiguration) -> Double? {
+    func replicaAge(_ group: GroupConfiguration, share: String? = nil) -> Double? {
         guard let status = node.status.snapshot(now: node.now()).first(where: { $0.name == group.name }),
             !status.shares.isEmpty
         else { return nil }
         var age = 0.0
         let now = node.clock.wallSeconds()
-        for share in status.shares {
-            guard let lastSync = share.lastSyncAt, lastSync >= node.identity.startedAt else { return nil }
-            if status.peerConnected && share.state == .inSync {
-                age = max(age, share.lagSeconds)
+        for item in status.shares where share == nil || item.name == share {
+            guard let lastSync = item.lastSyncAt, lastSync >= node.identity.startedAt else { return nil }
+            if status.peerConnected && item.state == .inSync {
+                age = max(age, item.lagSeconds)
             } else {
-                age = max(age, now - lastSync.timeIntervalSince1970)
+                age = max(age, now - lastSync.timeIntervalSince1970 + (item.lastSyncSeconds ?? 0))
             }
         }
         return age
@@ -116,13 +127,20 @@ public final class ProofService: Service, Sendable {
 
     /// Removes what proofs a crashed daemon left (their snapshot and scratch directories).
     func removeLeftovers() {
-        for context in node.shares.all where context.group.standby == node.name {
+        let busy = running.withLockedValue { $0 }
+        for context in node.shares.all where !busy.contains(context.groupName) {
             let root = ProofSnapshot.proofDirectory(replica: context.localPath)
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: root), !names.isEmpty else {
                 continue
             }
             node.logger.notice("removing \(names.count) unfinished proofs of \(context.key) in \(root)")
-            for name in names { ProofSnapshot.remove(root + "/" + name) }
+            for name in names {
+                do {
+                    try ProofSnapshot.remove(root + "/" + name)
+                } catch {
+                    node.logger.error("cannot remove the unfinished proof \(root)/\(name): \(error); remove it by hand")
+                }
+            }
         }
     }
 }

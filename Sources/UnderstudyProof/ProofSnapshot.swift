@@ -43,10 +43,17 @@ package struct ProofSnapshot: Sendable {
         let source = try ShareDirectory(path: replica, create: false)
         var mine = stat()
         var theirs = stat()
-        // Hard links cannot cross file systems: a replica that is a mount point of its own is cloned or copied.
-        let sameFileSystem =
-            fstat(destination, &mine) == 0 && fstat(source.rootDescriptor, &theirs) == 0 && mine.st_dev == theirs.st_dev
-        var cloner = TreeCloner(allowHardLinks: sameFileSystem, applyOwnership: applyOwnership)
+        // Hard links and reflinks cannot cross file systems: a replica that is a file system of its own would be
+        // copied byte for byte, while the mirror waits, at every proof. Refused instead.
+        guard fstat(destination, &mine) == 0, fstat(source.rootDescriptor, &theirs) == 0 else {
+            throw FileSystemError.errno("stat", replica)
+        }
+        guard mine.st_dev == theirs.st_dev else {
+            throw ProofSnapshotError(
+                "the replica \(replica) is a file system of its own, and the proof's directory beside it (\(directory)) is on another: its snapshot would be a full copy. Keep the replica in a directory of its file system (mount it at /srv/data and set replica = \"/srv/data/files\")"
+            )
+        }
+        var cloner = TreeCloner(allowHardLinks: true, applyOwnership: applyOwnership)
         try cloner.cloneContents(of: source.rootDescriptor, into: destination, path: "")
         if fstat(source.rootDescriptor, &theirs) == 0 {
             try TreeCloner.copyAttributes(theirs, to: destination, ownership: applyOwnership, path: "")
@@ -61,8 +68,17 @@ package struct ProofSnapshot: Sendable {
         files = cloner.files
     }
 
-    /// Removes everything under `path` (a proof's directory), never following a symbolic link.
-    package static func remove(_ path: String) {
-        try? FileManager.default.removeItem(atPath: path)
+    /// Removes `path` (a proof's directory) and everything under it, never following a symbolic link nor crossing
+    /// into another file system.
+    package static func remove(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        try FileManager.default.removeItem(atPath: path)
     }
+}
+
+/// Why a proof's snapshot cannot be taken as cheaply as it must.
+package struct ProofSnapshotError: Error, CustomStringConvertible {
+    package var description: String
+    init(_ description: String) { self.description = description }
 }

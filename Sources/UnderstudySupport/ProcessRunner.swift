@@ -33,15 +33,16 @@ public enum ProcessRunner {
     }
 
     /// Runs a program directly, without a shell; `arguments` exclude argv[0].
+    /// - Parameter started: told the child's pid (its process group's id) once it runs, e.g. to end it early.
     public static func run(
         executable: String, arguments: [String], environment: [String: String] = [:],
-        timeout: Double, outputLimit: Int = 64 * 1024
+        timeout: Double, outputLimit: Int = 64 * 1024, started: (@Sendable (pid_t) -> Void)? = nil
     ) async -> ProcessOutcome {
         await withCheckedContinuation { continuation in
             let thread = Thread {
                 let outcome = runBlocking(
                     executable: executable, arguments: arguments, environment: environment,
-                    timeout: timeout, outputLimit: max(0, outputLimit))
+                    timeout: timeout, outputLimit: max(0, outputLimit), started: started)
                 continuation.resume(returning: outcome)
             }
             thread.name = "understudy-process"
@@ -52,7 +53,7 @@ public enum ProcessRunner {
     /// `run` on the calling thread, for callers that are threads of their own (and the tests' helpers).
     static func runBlocking(
         executable: String, arguments: [String], environment: [String: String],
-        timeout: Double, outputLimit: Int
+        timeout: Double, outputLimit: Int, started: (@Sendable (pid_t) -> Void)? = nil
     ) -> ProcessOutcome {
         let start = monotonicNow()
         func notStarted(_ reason: String) -> ProcessOutcome {
@@ -80,6 +81,7 @@ public enum ProcessRunner {
         if spawnError != 0 {
             return notStarted("\(executable): \(String(cString: strerror(spawnError)))")
         }
+        started?(pid)
 
         var capture = OutputCapture(limit: outputLimit)
         let (status, timedOut) = superviseChild(

@@ -51,12 +51,13 @@ struct RecipeSetupCommand: AsyncParsableCommand {
         for check in found.takeover.checks {
             print("  check \(check.name) finds it: \(check.probe.typeName) \(check.probe.target)")
         }
-        let syntax = await ProcessRunner.run(recipe.syntaxCheck, timeout: 30)
+        let command = found.proof.syntaxCheck ?? recipe.syntaxCheck
+        let syntax = await ProcessRunner.run(command, timeout: 30)
         if syntax.succeeded {
-            print("the configuration passes its syntax check (\(recipe.syntaxCheck))")
+            print("the configuration passes its syntax check (\(command))")
         } else {
             print(
-                "WARNING: the configuration fails its syntax check (\(recipe.syntaxCheck): \(syntax.summary))"
+                "WARNING: the configuration fails its syntax check (\(command): \(syntax.summary))"
                     + (syntax.output.isEmpty ? "" : ":\n" + syntax.output))
         }
     }

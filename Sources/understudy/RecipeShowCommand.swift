@@ -65,7 +65,7 @@ struct RecipeShowCommand: ParsableCommand {
             "  private in a proof: "
                 + (ProofConfiguration.alwaysPrivate + privateDirectories).joined(separator: ", "))
         lines.append("  configuration files: \(recipe.configFiles.joined(separator: ", "))")
-        lines.append("  syntax check: \(recipe.syntaxCheck)")
+        lines.append("  syntax check: \(group?.proof.syntaxCheck ?? recipe.syntaxCheck)")
         return lines
     }
 }

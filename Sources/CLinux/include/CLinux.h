@@ -175,6 +175,8 @@ int understudy_statx_now(int fd, struct understudy_version *version);
 int understudy_mount_overlay(const char *target, const char *options);
 /// An empty tmpfs on `target` (mode 0755). 0, or -1 with errno.
 int understudy_mount_tmpfs(const char *target);
+/// Makes the mount at `target` read-only in this mount namespace (a bind remount). 0, or -1 with errno.
+int understudy_remount_readonly(const char *target);
 /// umount2(target, MNT_DETACH). 0, or -1 with errno.
 int understudy_unmount_detached(const char *target);
 /// Sets interface `name` up (SIOCSIFFLAGS). 0, or -1 with errno.

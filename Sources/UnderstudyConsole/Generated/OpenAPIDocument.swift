@@ -345,19 +345,19 @@ enum OpenAPIDocument {
         ger","minimum":1,"maximum":1,"nullable":true},"command":{"type":"string","enum":["verify"]},"group":{"type":"s\##
         tring","minLength":1}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"ver\##
         sion":{"type":"integer","minimum":1,"maximum":1,"nullable":true},"command":{"type":"string","enum":["proofs"]}\##
-        ,"group":{"type":"string","minLength":1,"nullable":true},"limit":{"type":"integer","minimum":1,"maximum":200,"\##
-        nullable":true}},"additionalProperties":true}]}},"responses":{"Answer":{"description":"Done: the report.","con\##
-        tent":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"BadRequest":{"descript\##
-        ion":"The request lacks something or contradicts itself; nothing changed.","content":{"application/json":{"sch\##
-        ema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Unauthorized":{"description":"No valid token or sessi\##
-        on.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Forbidden":{"\##
-        description":"The caller's role does not allow it, or the CSRF token is missing (`code`: `forbidden`, `csrf-re\##
-        fused`).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"NotFound\##
-        ":{"description":"No such group, share, archive, user or token.","content":{"application/json":{"schema":{"$re\##
-        f":"#/components/schemas/ControlResponse"}}}},"Refused":{"description":"Refused by the node in its present sta\##
-        te (the `code` says why); nothing changed unless the message says so.","content":{"application/json":{"schema"\##
-        :{"$ref":"#/components/schemas/ControlResponse"}}}},"MethodNotAllowed":{"description":"The path does not take\##
-         this method; `Allow` lists those it takes.","content":{"application/json":{"schema":{"$ref":"#/components/sch\##
-        emas/ControlResponse"}}}}}}}
+        ,"group":{"type":"string","nullable":true,"description":"The group; empty or absent: every group."},"limit":{"\##
+        type":"integer","minimum":1,"maximum":200,"nullable":true}},"additionalProperties":true}]}},"responses":{"Answ\##
+        er":{"description":"Done: the report.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/C\##
+        ontrolResponse"}}}},"BadRequest":{"description":"The request lacks something or contradicts itself; nothing ch\##
+        anged.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Unauthoriz\##
+        ed":{"description":"No valid token or session.","content":{"application/json":{"schema":{"$ref":"#/components/\##
+        schemas/ControlResponse"}}}},"Forbidden":{"description":"The caller's role does not allow it, or the CSRF toke\##
+        n is missing (`code`: `forbidden`, `csrf-refused`).","content":{"application/json":{"schema":{"$ref":"#/compon\##
+        ents/schemas/ControlResponse"}}}},"NotFound":{"description":"No such group, share, archive, user or token.","c\##
+        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Refused":{"descripti\##
+        on":"Refused by the node in its present state (the `code` says why); nothing changed unless the message says s\##
+        o.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"MethodNotAllow\##
+        ed":{"description":"The path does not take this method; `Allow` lists those it takes.","content":{"application\##
+        /json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}}}}}
         """##
 }

@@ -1,6 +1,6 @@
 /// The proof keys of `[groups.NAME]`: `verify_every`, `proof_timeout`, `proof_private`.
 extension ConfigurationValidator {
-    static let proofKeys = ["verify_every", "proof_timeout", "proof_private"]
+    static let proofKeys = ["verify_every", "proof_timeout", "proof_private", "syntax_check"]
 
     mutating func readProof(_ table: TOMLTable, place: String) -> ProofConfiguration? {
         var valid = true
@@ -21,14 +21,21 @@ extension ConfigurationValidator {
         if listed == nil { valid = false }
         for (path, line) in listed ?? [] {
             guard let problem = Self.privateDirectoryProblem(path) else {
-                directories.append(path)
+                // "/var/lib/samba/" and "/var/lib//samba" are "/var/lib/samba".
+                directories.append("/" + path.split(separator: "/").joined(separator: "/"))
                 continue
             }
             report(.invalidValue, line, "an element of \(Self.subject("proof_private", place)), '\(path)', \(problem)")
             valid = false
         }
+        var syntaxCheck: String?
+        if table["syntax_check"] != nil {
+            syntaxCheck = readCommand("syntax_check", table, place: place, required: true)
+            if syntaxCheck == nil { valid = false }
+        }
         guard valid, let timeout else { return nil }
-        return ProofConfiguration(every: every, timeout: timeout, privateDirectories: directories)
+        return ProofConfiguration(
+            every: every, timeout: timeout, privateDirectories: directories, syntaxCheck: syntaxCheck)
     }
 
     /// Why `path` cannot be a proof's private directory, or nil.

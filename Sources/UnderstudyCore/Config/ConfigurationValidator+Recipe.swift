@@ -34,8 +34,9 @@ extension ConfigurationValidator {
             takeover.checks = recipe.checks(group: group.name, address: address, share: share)
         }
         group.takeover = takeover
-        if table["proof_private"] == nil, var proof = group.proof {
-            proof.privateDirectories = recipe.proofPrivate
+        if var proof = group.proof {
+            if table["proof_private"] == nil { proof.privateDirectories = recipe.proofPrivate }
+            if table["syntax_check"] == nil { proof.syntaxCheck = recipe.syntaxCheck }
             group.proof = proof
         }
     }

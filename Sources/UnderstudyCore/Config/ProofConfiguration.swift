@@ -18,11 +18,15 @@ public struct ProofConfiguration: Sendable, Equatable {
     /// More directories the services write to that must stay private in a proof (`proof_private`, absolute
     /// paths, e.g. "/var/lib/samba"): each gets a writable layer over what is there; writes never reach it.
     public var privateDirectories: [String]
+    /// The service's own check of its configuration (`syntax_check`, a recipe's by default, e.g. "nginx -t -q"): the
+    /// first step of every proof; a failure fails the proof before anything starts.
+    public var syntaxCheck: String?
 
     public init(
         every: ConfigDuration? = Self.defaultEvery, timeout: ConfigDuration = Self.defaultTimeout,
-        privateDirectories: [String] = []
+        privateDirectories: [String] = [], syntaxCheck: String? = nil
     ) {
+        self.syntaxCheck = syntaxCheck
         self.every = every
         self.timeout = timeout
         self.privateDirectories = privateDirectories

@@ -35,7 +35,7 @@ public struct Recipe: Sendable, Equatable {
     static let nginx = Recipe(
         name: "nginx", summary: "a web server (nginx): its pages in the group's first share, served on port 80",
         canaryPath: "understudy-canary.html",
-        start: ["pgrep -x nginx >/dev/null || nginx"], stop: ["nginx -s quit"],
+        start: ["pgrep --ns $$ --nslist pid -x nginx >/dev/null || nginx"], stop: ["nginx -s quit"],
         checks: [("page", "http", "http://{address}/{canary}", true)],
         proofPrivate: ["/var/log/nginx", "/var/lib/nginx"],
         configFiles: ["/etc/nginx/nginx.conf", "/etc/nginx/sites-enabled"], syntaxCheck: "nginx -t -q",
@@ -44,7 +44,7 @@ public struct Recipe: Sendable, Equatable {
     static let apache = Recipe(
         name: "apache", summary: "a web server (Apache httpd): its pages in the group's first share, served on port 80",
         canaryPath: "understudy-canary.html",
-        start: ["pgrep -x apache2 >/dev/null || apachectl start"], stop: ["apachectl stop"],
+        start: ["pgrep --ns $$ --nslist pid -x apache2 >/dev/null || apachectl start"], stop: ["apachectl stop"],
         checks: [("page", "http", "http://{address}/{canary}", true)],
         proofPrivate: ["/var/log/apache2", "/var/lib/apache2"],
         configFiles: ["/etc/apache2/apache2.conf", "/etc/apache2/sites-enabled"],
@@ -55,7 +55,8 @@ public struct Recipe: Sendable, Equatable {
         summary:
             "a file server (Samba): the group's first share offered as the SMB share of the same name, read with smbclient",
         canaryPath: "understudy-canary.txt",
-        start: ["pgrep -x smbd >/dev/null || smbd -D"], stop: ["smbcontrol smbd shutdown || pkill -x smbd"],
+        start: ["pgrep --ns $$ --nslist pid -x smbd >/dev/null || smbd -D"],
+        stop: ["smbcontrol smbd shutdown || pkill --ns $$ --nslist pid -x smbd"],
         checks: [
             (
                 "smb", "command",

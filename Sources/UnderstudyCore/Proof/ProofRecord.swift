@@ -13,7 +13,7 @@ public struct ProofRecord: Codable, Sendable, Equatable {
         public var seconds: Double
         /// "exited 0", "exited 1", "timed out after 30 s", "not started: ...".
         public var summary: String
-        /// What it printed (the first 64 KiB).
+        /// What it printed (the first 8 KiB).
         public var output: String
 
         public init(name: String, command: String, passed: Bool, seconds: Double, summary: String, output: String) {

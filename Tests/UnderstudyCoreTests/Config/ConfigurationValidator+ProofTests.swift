@@ -30,7 +30,7 @@ import UnderstudyCore
     @Test func reads_anInterval_off_aTimeout_andPrivateDirectories() throws {
         let set = try loadConfiguration(
             Self.cluster(
-                "verify_every = \"30m\"\nproof_timeout = \"45s\"\nproof_private = [\"/var/lib/samba\", \"/var/log\"]")
+                "verify_every = \"30m\"\nproof_timeout = \"45s\"\nproof_private = [\"/var/lib/samba/\", \"/var//log\"]")
         ).get().groups["files"]!.proof
         #expect(set.every == ConfigDuration(seconds: 1800) && set.timeout == ConfigDuration(seconds: 45))
         #expect(set.privateDirectories == ["/var/lib/samba", "/var/log"])

@@ -26,9 +26,10 @@ import UnderstudyCore
     @Test func aRecipe_fillsStartStopChecksAndPrivateDirectories() throws {
         let group = try loadConfiguration(Self.cluster("recipe = \"nginx\"")).get().groups["web"]!
         #expect(group.recipe == "nginx")
-        #expect(group.takeover.startScripts == ["pgrep -x nginx >/dev/null || nginx"])
+        #expect(group.takeover.startScripts == ["pgrep --ns $$ --nslist pid -x nginx >/dev/null || nginx"])
         #expect(group.takeover.stopScripts == ["nginx -s quit"])
         #expect(group.proof.privateDirectories == ["/var/log/nginx", "/var/lib/nginx"])
+        #expect(group.proof.syntaxCheck == "nginx -t -q")
         let check = try #require(group.takeover.checks.first)
         #expect(group.takeover.checks.count == 1 && check.name == "page")
         #expect(
@@ -40,11 +41,14 @@ import UnderstudyCore
 
     @Test func theGroupsOwnKeys_overrideTheRecipesKeyByKey() throws {
         let group = try loadConfiguration(
-            Self.cluster("recipe = \"samba\"\nstart = [\"/usr/local/bin/start-smb\"]\nproof_private = [\"/srv/state\"]")
+            Self.cluster(
+                "recipe = \"samba\"\nstart = [\"/usr/local/bin/start-smb\"]\nproof_private = [\"/srv/state\"]\nsyntax_check = \"testparm -s /etc/samba/other.conf\""
+            )
         ).get().groups["web"]!
         #expect(group.takeover.startScripts == ["/usr/local/bin/start-smb"])
-        #expect(group.takeover.stopScripts == ["smbcontrol smbd shutdown || pkill -x smbd"])
+        #expect(group.takeover.stopScripts == ["smbcontrol smbd shutdown || pkill --ns $$ --nslist pid -x smbd"])
         #expect(group.proof.privateDirectories == ["/srv/state"])
+        #expect(group.proof.syntaxCheck == "testparm -s /etc/samba/other.conf")
         #expect(group.takeover.checks.map(\.probe.target).first?.contains("//10.0.0.100/site") == true)
     }
 

@@ -11,7 +11,7 @@ import UnderstudyCore
 /// service runs on a snapshot of the replica in private namespaces carrying the service address, and its check
 /// fetches the mirrored canary page through that address. A healthy group is proven with figures and leaves nothing
 /// behind; a broken start step and a replica missing the canary are each reported by the next proof with the reason;
-/// a proof killed midway leaves no process or mount.
+/// a proof killed midway, or with its daemon, leaves no process or mount.
 @Suite(.serialized)
 struct ProofServiceTests {
     @Test func aProof_passesOnAHealthyReplica_touchesNothingLive_andReportsABrokenStartAndAMissingCanary()
@@ -168,5 +168,25 @@ struct ProofServiceTests {
             try cluster.control("alpha").send(.verify(group: "files"), waitingUpTo: 30)
         }
         #expect(!alphaAnswer.ok)
+
+        // The daemon killed midway (kill -9, outside any service manager): its proof goes with it.
+        let orphaned = Task { try? await verify() }
+        var running = false
+        for _ in 0..<200 where !running {
+            let (_, processes) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
+            running = processes.contains("--directory \(cluster.replica)")
+            if !running { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(running, "the proof's service never ran")
+        pair.beta.kill9()
+        _ = await orphaned.value
+        var left = true
+        for _ in 0..<100 where left {
+            let (_, processes) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
+            left =
+                processes.contains("--directory \(cluster.replica)") || processes.contains("proof-run \(cluster.root)")
+            if left { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(!left, "the proof of a killed daemon is still running")
     }
 }

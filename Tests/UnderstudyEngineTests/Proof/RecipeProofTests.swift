@@ -27,6 +27,7 @@ struct RecipeProofTests {
                 # The recipe's start step runs nginx with Debian's configuration, whose root is not this test's
                 # replica: only the start step is the group's own (in a proof), the rest is the recipe's.
                 start = ["test x$UNDERSTUDY_PROOF != x1 || nginx -c @ROOT@/nginx.conf"]
+                syntax_check = "nginx -t -q -c @ROOT@/nginx.conf"
                 """,
             trailer: """
                 [heartbeat]
@@ -80,8 +81,20 @@ struct RecipeProofTests {
         let proof = try #require(response.proofs?.first, "\(response)")
         #expect(proof.passed, "\(proof.problem ?? "") \(proof.steps) \(proof.checks)")
         #expect(proof.checks.map(\.name) == ["page"] && proof.checks.allSatisfy(\.passed), "\(proof.checks)")
-        #expect(proof.steps.map(\.name) == ["start 1", "stop 1"] && proof.steps.allSatisfy(\.passed), "\(proof.steps)")
+        #expect(
+            proof.steps.map(\.name) == ["syntax check", "start 1", "stop 1"] && proof.steps.allSatisfy(\.passed),
+            "\(proof.steps)")
         let (_, processes) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
         #expect(!processes.contains("nginx -c \(cluster.root)"), "nginx of the proof is still running")
+
+        // A configuration that fails nginx's own check: the next proof says so, and starts nothing.
+        let configuration = try String(contentsOfFile: cluster.root + "/nginx.conf", encoding: .utf8)
+        try configuration.replacingOccurrences(of: "access_log off;", with: "access_log off")
+            .write(toFile: cluster.root + "/nginx.conf", atomically: true, encoding: .utf8)
+        let broken = try await onThread { try cluster.control("beta").send(.verify(group: "files"), waitingUpTo: 30) }
+        let failed = try #require(broken.proofs?.first, "\(broken)")
+        #expect(!broken.ok && !failed.passed)
+        #expect(failed.problem?.contains("fails the service's syntax check") == true, "\(failed.problem ?? "")")
+        #expect(failed.steps.map(\.name) == ["syntax check"], "\(failed.steps)")
     }
 }
