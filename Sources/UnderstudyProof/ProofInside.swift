@@ -60,13 +60,6 @@ package enum ProofInside {
         guard getpid() == 1 else {
             return "proof-run must run as the first process of a new PID namespace (the daemon starts it so)"
         }
-        // Network file systems reach their servers from the host's network: read-only here, so that a service in the
-        // proof cannot write through them (an agentless group's sources are the primary's live directories).
-        for mount in networkMounts() {
-            guard understudy_remount_readonly(mount) == 0 else {
-                return "cannot make the network file system \(mount) read-only in the proof: \(errnoText(errno))"
-            }
-        }
         // Shallowest first: a replica's layer lies over a private directory's that holds it, never under.
         let layers = plan.layers.sorted {
             $0.target.split(separator: "/").count < $1.target.split(separator: "/").count
@@ -81,9 +74,30 @@ package enum ProofInside {
         }
         // systemd's sockets: a `systemctl start` in a proof would start the real unit outside it. Hidden, it fails and
         // says so (the proof's steps must start the service themselves).
+        var ours = Set(plan.layers.map(\.target))
         for hidden in ProofPlan.hidden where FileManager.default.fileExists(atPath: hidden) {
             guard understudy_mount_tmpfs(hidden) == 0 else {
                 return "cannot hide \(hidden) from the proof: \(errnoText(errno))"
+            }
+            ours.insert(hidden)
+        }
+        // Scratch space of its own, as a service expects it, where no layer lies below.
+        let layered = plan.layers.flatMap { [$0.target, $0.upper] }
+        for scratch in ProofPlan.scratchDirectories where FileManager.default.fileExists(atPath: scratch) {
+            guard !layered.contains(where: { $0 == scratch || $0.hasPrefix(scratch + "/") }) else { continue }
+            guard understudy_mount_tmpfs(scratch) == 0 else {
+                return "cannot give the proof a \(scratch) of its own: \(errnoText(errno))"
+            }
+            ours.insert(scratch)
+        }
+        // Everything else the proof sees is read-only: what it writes goes to its layers and its scratch space, never
+        // to the node's files (a start step's pid file, a log outside proof_private) nor through a network file
+        // system (an agentless group's sources are the primary's live directories).
+        // (Mounts under a layer of ours are hidden by it: nothing reaches them.)
+        let hiddenUnderOurs = { (path: String) in ours.contains { path == $0 || path.hasPrefix($0 + "/") } }
+        for mount in dataMounts() where !hiddenUnderOurs(mount) {
+            guard understudy_remount_readonly(mount) == 0 else {
+                return "cannot make \(mount) read-only in the proof: \(errnoText(errno))"
             }
         }
         guard understudy_link_up("lo") == 0 else {
@@ -100,24 +114,31 @@ package enum ProofInside {
         return nil
     }
 
-    /// The file systems types whose data lives on another machine.
-    static let networkTypes: Set<String> = ["nfs", "nfs4", "cifs", "smb3", "9p", "ceph", "glusterfs", "afs", "sshfs"]
+    /// The kernel's own file systems: nothing of the node's data, and some cannot be remounted.
+    static let kernelTypes: Set<String> = [
+        "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "mqueue", "debugfs", "tracefs", "securityfs",
+        "pstore", "bpf", "configfs", "fusectl", "hugetlbfs", "autofs", "binfmt_misc", "efivarfs", "nsfs",
+        "rpc_pipefs", "nfsd",
+    ]
 
-    /// The mount points of network file systems (FUSE ones too: sshfs, s3fs...), from /proc/self/mountinfo.
-    static func networkMounts() -> [String] {
+    /// The mount points that hold data (every mount but the kernel's, and none under /proc, /sys or /dev), from
+    /// /proc/self/mountinfo, each once, shallowest first.
+    static func dataMounts() -> [String] {
         guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        var seen = Set<String>()
         return text.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
             guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields.count > 4 else { return nil }
-            let type = String(fields[dash + 1])
-            guard networkTypes.contains(type) || type.hasPrefix("fuse.") else { return nil }
+            guard !kernelTypes.contains(String(fields[dash + 1])) else { return nil }
             // mountinfo escapes spaces, tabs, newlines and backslashes as octal.
             var path = String(fields[4])
             for (escaped, plain) in [("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")] {
                 path = path.replacingOccurrences(of: escaped, with: plain)
             }
+            let kernel = ["/proc", "/sys", "/dev"].contains { path == $0 || path.hasPrefix($0 + "/") }
+            guard !kernel, seen.insert(path).inserted else { return nil }
             return path
-        }
+        }.sorted { $0.split(separator: "/").count < $1.split(separator: "/").count }
     }
 
     /// Runs every check until all pass once together, or until `plan.timeout` after `started`.

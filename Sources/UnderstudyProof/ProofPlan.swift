@@ -78,6 +78,8 @@ package struct ProofPlan: Codable, Sendable, Equatable {
     /// What a proof hides (an empty directory over it): the service managers' sockets, through which a step would
     /// start the real service outside the proof.
     package static let hidden = ["/run/systemd", "/run/dbus"]
+    /// Given an empty tmpfs of the proof's own (unless a layer lies below): what services use as scratch space.
+    package static let scratchDirectories = ["/tmp", "/var/tmp", "/dev/shm"]
 
     package var group: String
     package var node: String

@@ -66,21 +66,28 @@ struct RecipeSetupCommand: AsyncParsableCommand {
     /// directory; readable by the service (0644).
     static func writeDurably(_ text: String, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/.understudy-canary.tmp"
-        let data = Data(text.utf8)
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o644])
-        else { throw CommandError("cannot create \(temporary)") }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-        try handle.synchronize()
-        try handle.close()
+        // Our reserved prefix: the mirror never sends it, should it see it before the rename.
+        let temporary = directory + "/.understudy.canary.tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw CommandError("cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        // The mode as asked, whatever the umask: the service's own user reads it.
+        let durable = written == bytes.count && fchmod(fd, 0o644) == 0 && fsync(fd) == 0
+        let failure = String(cString: strerror(errno))
+        close(fd)
+        guard durable else {
+            unlink(temporary)
+            throw CommandError("cannot write \(temporary): \(failure)")
+        }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
             throw CommandError("cannot rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
         }
-        let fd = open(directory, O_RDONLY | O_DIRECTORY)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
+        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            close(directoryDescriptor)
         }
     }
 }

@@ -17,7 +17,6 @@ struct ProofServiceTests {
     @Test func aProof_passesOnAHealthyReplica_touchesNothingLive_andReportsABrokenStartAndAMissingCanary()
         async throws
     {
-        let heartbeatPort = try TestPorts.take()
         let servicePort = try TestPorts.take()
         // The primary (alpha, on this machine too) serves its source there; a proof on beta serves the replica's
         // snapshot at the same address in its own network namespace.
@@ -25,7 +24,7 @@ struct ProofServiceTests {
         let root = TestTree.makeTemporaryDirectory("proof-flag")
         defer { TestTree.remove(root) }
         let breakFlag = root + "/break-start"
-        let cluster = try TestCluster(
+        let cluster = try ProofLab.cluster(
             label: "proof",
             groupExtra: """
                 service_address = "\(address)/24"
@@ -35,7 +34,7 @@ struct ProofServiceTests {
                 proof_timeout = "20s"
                 start = [
                   "test ! -e \(breakFlag) || { echo 'the start step was told to break'; exit 3; }",
-                  "test x$UNDERSTUDY_PROOF != x1 || echo written by the proof > '$REPLICA/proof-wrote-this.txt'",
+                  "test x$UNDERSTUDY_PROOF != x1 || { echo written by the proof > '$REPLICA/proof-wrote-this.txt'; echo no > '@ROOT@/outside.txt'; true; }",
                   "d='$REPLICA'; test x$UNDERSTUDY_NODE = xbeta || d='@ROOT@/source'; python3 -m http.server --bind \(address) \(servicePort) --directory $d >/dev/null 2>&1 &",
                 ]
                 stop = ["echo stopping"]
@@ -48,15 +47,7 @@ struct ProofServiceTests {
                 url = "http://\(address):\(servicePort)/canary.html"
                 expect_body = "canary 1"
                 timeout = "1s"
-
-                [heartbeat]
-                port = \(heartbeatPort)
-                interval = "200ms"
-                dead_time = "30s"
-                """,
-            nodeExtra: [
-                "alpha": "[nodes.alpha.links]\nlan = \"127.0.0.1\"", "beta": "[nodes.beta.links]\nlan = \"127.0.0.2\"",
-            ])
+                """)
         defer { Task { await cluster.remove() } }
         // Alpha's own service, started as the primary's at its start, outlives the daemon (as services do).
         defer { _ = try? ChildProcess.run("/usr/bin/pkill", ["-9", "-f", "http.server --bind \(address) "]) }
@@ -88,8 +79,9 @@ struct ProofServiceTests {
         let wrote = "/proof-wrote-this.txt"
         #expect(!FileManager.default.fileExists(atPath: cluster.replica + wrote), "the live replica was written")
         #expect(!FileManager.default.fileExists(atPath: cluster.source + wrote))
-        let (_, processes) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
-        #expect(!processes.contains("--directory \(cluster.replica)"), "a service of the proof is still running")
+        #expect(
+            !FileManager.default.fileExists(atPath: cluster.root + "/outside.txt"), "a proof wrote outside its layers")
+        #expect(!(try ProofLab.isRunning("--directory \(cluster.replica)")), "a service of the proof is still running")
         let (_, addresses) = try ChildProcess.run("/usr/sbin/ip", ["-o", "addr"])
         #expect(
             addresses.components(separatedBy: "inet \(address)/").count == 2,
@@ -141,23 +133,13 @@ struct ProofServiceTests {
         // A proof killed midway (its unshare, as a timeout or an administrator would): the kernel ends everything it
         // started, and the daemon records why.
         let killed = Task { try await verify() }
-        var started = false
-        for _ in 0..<200 where !started {
-            let (_, running) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
-            started = running.contains("--directory \(cluster.replica)")
-            if !started { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(started, "the proof's service never ran")
+        let service = "--directory \(cluster.replica)"
+        #expect(try await ProofLab.wait(until: service, running: true), "the proof's service never ran")
         _ = try ChildProcess.run("/usr/bin/pkill", ["-9", "-f", "^/usr/bin/unshare .*proof-run \(cluster.root)"])
         let cut = try await killed.value
         #expect(!cut.passed && cut.problem?.contains("without a result") == true, "\(cut.problem ?? "")")
-        var remaining = true
-        for _ in 0..<100 where remaining {
-            let (_, running) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
-            remaining = running.contains("--directory \(cluster.replica)")
-            if remaining { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(!remaining, "a service of the killed proof is still running")
+        #expect(
+            try await ProofLab.wait(until: service, running: false, seconds: 5), "a service of the killed proof runs")
         #expect(!(try String(contentsOfFile: "/proc/mounts", encoding: .utf8)).contains(cluster.root))
 
         // The record keeps every proof, newest first.
@@ -171,22 +153,10 @@ struct ProofServiceTests {
 
         // The daemon killed midway (kill -9, outside any service manager): its proof goes with it.
         let orphaned = Task { try? await verify() }
-        var running = false
-        for _ in 0..<200 where !running {
-            let (_, processes) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
-            running = processes.contains("--directory \(cluster.replica)")
-            if !running { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        #expect(running, "the proof's service never ran")
+        #expect(try await ProofLab.wait(until: service, running: true), "the proof's service never ran")
         pair.beta.kill9()
         _ = await orphaned.value
-        var left = true
-        for _ in 0..<100 where left {
-            let (_, processes) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
-            left =
-                processes.contains("--directory \(cluster.replica)") || processes.contains("proof-run \(cluster.root)")
-            if left { try await Task.sleep(for: .milliseconds(50)) }
-        }
+        let left = !(try await ProofLab.wait(until: service, running: false, seconds: 5))
         #expect(!left, "the proof of a killed daemon is still running")
     }
 }

@@ -13,9 +13,8 @@ import UnderstudyCore
 @Suite(.serialized)
 struct RecipeProofTests {
     @Test func anNginxRecipeGroup_isProven_withTheRecipesCheckOfTheCanaryItsSetupMade() async throws {
-        let heartbeatPort = try TestPorts.take()
-        let address = "10.214.\(heartbeatPort % 200).100"
-        let cluster = try TestCluster(
+        let address = "10.214.\(try TestPorts.take() % 200).100"
+        let cluster = try ProofLab.cluster(
             label: "recipe",
             groupExtra: """
                 recipe = "nginx"
@@ -28,16 +27,7 @@ struct RecipeProofTests {
                 # replica: only the start step is the group's own (in a proof), the rest is the recipe's.
                 start = ["test x$UNDERSTUDY_PROOF != x1 || nginx -c @ROOT@/nginx.conf"]
                 syntax_check = "nginx -t -q -c @ROOT@/nginx.conf"
-                """,
-            trailer: """
-                [heartbeat]
-                port = \(heartbeatPort)
-                interval = "200ms"
-                dead_time = "30s"
-                """,
-            nodeExtra: [
-                "alpha": "[nodes.alpha.links]\nlan = \"127.0.0.1\"", "beta": "[nodes.beta.links]\nlan = \"127.0.0.2\"",
-            ])
+                """)
         defer { Task { await cluster.remove() } }
         defer { _ = try? ChildProcess.run("/usr/bin/pkill", ["-9", "-f", "nginx -c \(cluster.root)"]) }
         // nginx's workers run as www-data: the way to the replica must be open to them, as on a web server.
@@ -84,8 +74,7 @@ struct RecipeProofTests {
         #expect(
             proof.steps.map(\.name) == ["syntax check", "start 1", "stop 1"] && proof.steps.allSatisfy(\.passed),
             "\(proof.steps)")
-        let (_, processes) = try ChildProcess.run("/bin/ps", ["-eo", "args"])
-        #expect(!processes.contains("nginx -c \(cluster.root)"), "nginx of the proof is still running")
+        #expect(!(try ProofLab.isRunning("nginx -c \(cluster.root)")), "nginx of the proof is still running")
 
         // A configuration that fails nginx's own check: the next proof says so, and starts nothing.
         let configuration = try String(contentsOfFile: cluster.root + "/nginx.conf", encoding: .utf8)
