@@ -16,7 +16,7 @@ extension ProofService {
             let names = node.configuration.groups.keys.sorted().joined(separator: ", ")
             throw ProofError(.unknownGroup, "no group '\(name)' in the configuration; the groups are \(names)")
         }
-        guard [group.primary, group.standby].contains(node.name), !node.owns(group: name) else {
+        guard follows(name) else {
             let message =
                 node.owns(group: name)
                 ? "group '\(name)' is served by this node, \(node.name): it is proven on the node that follows it, \(group.peer(of: node.name)), once that one is in step"

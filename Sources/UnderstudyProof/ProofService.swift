@@ -38,11 +38,19 @@ public final class ProofService: Service, Sendable {
         self.tick = tick
     }
 
-    /// The groups this node follows now: it is their primary or standby and does not serve them.
+    /// The groups this node follows now: it keeps their replica and another node serves them (it is their standby,
+    /// or their configured primary after a takeover).
     var followed: [GroupConfiguration] {
-        node.configuration.groups.values.filter {
-            [$0.primary, $0.standby].contains(node.name) && !node.owns(group: $0.name)
-        }.compactMap { node.currentGroup($0.name) }.sorted { $0.name < $1.name }
+        node.configuration.groups.keys.filter(follows).compactMap(node.currentGroup).sorted { $0.name < $1.name }
+    }
+
+    /// True when this node follows `name` now (status role standby or stepped-down, not the holder): never on the
+    /// node that serves it, whose tree is the live data.
+    func follows(_ name: String) -> Bool {
+        guard !node.owns(group: name),
+            let role = node.status.snapshot(now: node.now()).first(where: { $0.name == name })?.role
+        else { return false }
+        return role == .standby || role == .steppedDown
     }
 
     public func run() async {
@@ -91,9 +99,7 @@ public final class ProofService: Service, Sendable {
 
     /// The readiness verdict of `group` (nil where this node does not follow it).
     package func readiness(group name: String) -> Readiness? {
-        guard let group = node.currentGroup(name), group.standby == node.name, !node.owns(group: name) else {
-            return nil
-        }
+        guard let group = node.currentGroup(name), follows(name) else { return nil }
         let last = try? node.database.lastProof(group: name)
         return Readiness.verdict(
             group: group, last: last ?? nil, running: running.withLockedValue { $0.contains(name) },
