@@ -86,4 +86,55 @@ struct RecipeProofTests {
         #expect(failed.problem?.contains("fails the service's syntax check") == true, "\(failed.problem ?? "")")
         #expect(failed.steps.map(\.name) == ["syntax check"], "\(failed.steps)")
     }
+
+    /// Samba's recipe with Debian's smbd and smbclient: the canary is fetched from the SMB share named like the
+    /// group's first share, at the service address, in the proof's namespace.
+    @Test func aSambaRecipeGroup_isProven_bySmbclientFetchingTheCanaryFromTheShare() async throws {
+        let address = "10.215.\(try TestPorts.take() % 200).100"
+        let cluster = try ProofLab.cluster(
+            label: "recipe-smb",
+            groupExtra: """
+                recipe = "samba"
+                service_address = "\(address)/24"
+                interface = "lo"
+                failover = "manual"
+                verify_every = "off"
+                proof_timeout = "30s"
+                # Debian's smb.conf shares nothing of this test's: the group's own start and syntax check name one
+                # that does; the check, the stop step and the private directories are the recipe's.
+                start = ["test x$UNDERSTUDY_PROOF != x1 || smbd -D -s @ROOT@/smb.conf"]
+                syntax_check = "testparm -s @ROOT@/smb.conf"
+                """)
+        defer { Task { await cluster.remove() } }
+        chmod(cluster.root, 0o755)
+        chmod(cluster.source, 0o755)
+        try """
+        [global]
+            server role = standalone server
+            map to guest = bad user
+            disable netbios = yes
+            smb ports = 445
+            bind interfaces only = yes
+            interfaces = lo
+            log file = /var/log/samba/log.%m
+        [data]
+            path = \(cluster.replica)
+            guest ok = yes
+            read only = yes
+        """.write(toFile: cluster.root + "/smb.conf", atomically: true, encoding: .utf8)
+        let pair = try DaemonPair(cluster)
+        defer { pair.terminate() }
+        let (status, output) = try ChildProcess.run(
+            DaemonProcess.binary, ["recipe", "setup", "files", "--node", "alpha", "--config", cluster.configPath])
+        #expect(status == 0 && output.contains("understudy-canary.txt"), "\(output)")
+        #expect(try await pair.arrives("understudy-canary.txt", 60), "\(DaemonPair.text(pair.betaLog).suffix(2000))")
+
+        let response = try await onThread {
+            try cluster.control("beta").send(.verify(group: "files"), waitingUpTo: 30)
+        }
+        let proof = try #require(response.proofs?.first, "\(response)")
+        #expect(proof.passed, "\(proof.problem ?? "") \(proof.steps) \(proof.checks)")
+        #expect(proof.checks.map(\.name) == ["smb"] && proof.checks.allSatisfy(\.passed), "\(proof.checks)")
+        #expect(!(try ProofLab.isRunning("smbd -D -s \(cluster.root)")), "smbd of the proof is still running")
+    }
 }
