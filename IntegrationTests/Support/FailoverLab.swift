@@ -36,11 +36,13 @@ final class FailoverLab: @unchecked Sendable {
     /// - Parameter witness: gamma is the group's witness, with a link to each node (wa to alpha, wb to beta).
     /// - Parameter secondPrimary: delta is the primary of a second group, `mail` (its own service on
     ///   `mailAddress`, port 8025, its share `mail-source`), which beta protects too, over the link ded2 and the LAN.
+    /// - Parameter labService: the group runs the lab's service (start.sh, stop.sh, its check); false: `group` says
+    ///   what it runs.
     /// - Parameter offsite: omega keeps an off-site copy of every group (`offsite-site`, `offsite-mail`), fed by beta
     ///   over the lab's WAN (see `scripts/lab shape`).
     func configure(
         heartbeat: String = "", group: String = "", nodeTables: String = "", notify: Bool = true, witness: Bool = false,
-        secondPrimary: Bool = false, offsite: Bool = false
+        secondPrimary: Bool = false, offsite: Bool = false, labService: Bool = true
     ) throws {
         self.offsite = offsite
         try writeServiceScripts(name: "", label: "service", port: 80)
@@ -99,16 +101,17 @@ final class FailoverLab: @unchecked Sendable {
         standby = "beta"
         service_address = "\(Self.serviceAddress)/24"
         interface = "lan0"
-        start = ["\(directory)/start.sh"]
-        stop = ["\(directory)/stop.sh"]
+        \(labService ? "start = [\"\(directory)/start.sh\"]\nstop = [\"\(directory)/stop.sh\"]" : "")
         \(witness ? "witness = \"gamma\"" : "")
         \(offsite ? "offsite = \"omega\"" : "")
         \(group)
-        [[groups.web.checks]]
-        name = "web"
-        type = "http"
-        url = "http://\(Self.serviceAddress)/"
-        expect_body = "lab-service"
+        \(labService ? """
+            [[groups.web.checks]]
+            name = "web"
+            type = "http"
+            url = "http://\(Self.serviceAddress)/"
+            expect_body = "lab-service"
+            """ : "")
 
         [[groups.web.shares]]
         name = "site"
