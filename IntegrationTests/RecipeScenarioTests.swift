@@ -13,15 +13,22 @@ struct RecipeScenarioTests {
         let lab = try FailoverLab("rc")
         defer { lab.shutdown() }
         let directory = lab.directory
-        defer { _ = FailoverLab.run(["pkill", "-9", "-f", "nginx -c \(directory)/nginx-"]) }
+        defer {
+            _ = FailoverLab.run(["pkill", "-9", "-f", "nginx -c \(directory)/nginx-"])
+            for node in ["alpha", "beta"] {
+                for path in ["/run/nginx-\(lab.prefix)-\(node).pid", "/var/log/nginx/\(lab.prefix)-\(node).log"] {
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+            }
+        }
         // Each node's nginx serves its own tree at the service address (Debian's default site serves another), and the
         // lab's nodes share one PID namespace (the guard looks at the node's network namespace instead); the rest
         // (the canary check, the private directories) is the recipe's.
         for (node, root) in [("alpha", directory + "/site"), ("beta", directory + "/replica")] {
             try """
             worker_processes 1;
-            pid /run/nginx-lab-\(node).pid;
-            error_log /var/log/nginx/lab-\(node).log;
+            pid /run/nginx-\(lab.prefix)-\(node).pid;
+            error_log /var/log/nginx/\(lab.prefix)-\(node).log;
             events { worker_connections 64; }
             http {
                 access_log off;
@@ -109,7 +116,7 @@ struct RecipeScenarioTests {
             for node in ["alpha", "beta"] {
                 for path in [
                     "/var/lib/samba/\(lab.prefix)-\(node)", "/var/cache/samba/\(lab.prefix)-\(node)",
-                    "/run/samba-\(lab.prefix)-\(node)",
+                    "/run/samba-\(lab.prefix)-\(node)", "/var/log/samba/\(lab.prefix)-\(node).log",
                 ] { try? FileManager.default.removeItem(atPath: path) }
             }
         }
