@@ -137,4 +137,63 @@ struct RecipeProofTests {
         #expect(proof.checks.map(\.name) == ["smb"] && proof.checks.allSatisfy(\.passed), "\(proof.checks)")
         #expect(!(try ProofLab.isRunning("smbd -D -s \(cluster.root)")), "smbd of the proof is still running")
     }
+
+    /// Apache's recipe with Debian's Apache httpd: the recipe's stop step (`apachectl stop`) ends the server its
+    /// group's start step began in the proof, after the recipe's check fetched the canary.
+    @Test func anApacheRecipeGroup_isProven_withTheRecipesCheckAndStopStep() async throws {
+        let address = "10.216.\(try TestPorts.take() % 200).100"
+        let cluster = try ProofLab.cluster(
+            label: "recipe-apache",
+            groupExtra: """
+                recipe = "apache"
+                service_address = "\(address)/24"
+                interface = "lo"
+                failover = "manual"
+                verify_every = "off"
+                proof_timeout = "20s"
+                # Debian's default site serves /var/www/html: the group's start step and syntax check name this
+                # test's configuration; the check, the stop step and the private directories are the recipe's.
+                start = ["test x$UNDERSTUDY_PROOF != x1 || apachectl -f @ROOT@/apache.conf -k start"]
+                syntax_check = "apachectl -f @ROOT@/apache.conf -t"
+                """)
+        defer { Task { await cluster.remove() } }
+        defer { _ = try? ChildProcess.run("/usr/bin/pkill", ["-9", "-f", "apache2 -f \(cluster.root)"]) }
+        chmod(cluster.root, 0o755)
+        chmod(cluster.source, 0o755)
+        let modules = "/usr/lib/apache2/modules"
+        try """
+        ServerRoot "/etc/apache2"
+        ServerName proof.test
+        LoadModule mpm_event_module \(modules)/mod_mpm_event.so
+        LoadModule authz_core_module \(modules)/mod_authz_core.so
+        LoadModule mime_module \(modules)/mod_mime.so
+        LoadModule dir_module \(modules)/mod_dir.so
+        TypesConfig /etc/mime.types
+        PidFile ${APACHE_PID_FILE}
+        Mutex file:${APACHE_LOCK_DIR} default
+        User ${APACHE_RUN_USER}
+        Group ${APACHE_RUN_GROUP}
+        ErrorLog ${APACHE_LOG_DIR}/proof-test.log
+        Listen \(address):80
+        DocumentRoot "\(cluster.replica)"
+        <Directory "\(cluster.replica)">
+            Require all granted
+        </Directory>
+        """.write(toFile: cluster.root + "/apache.conf", atomically: true, encoding: .utf8)
+        let pair = try DaemonPair(cluster)
+        defer { pair.terminate() }
+        let (status, output) = try ChildProcess.run(
+            DaemonProcess.binary, ["recipe", "setup", "files", "--node", "alpha", "--config", cluster.configPath])
+        #expect(status == 0 && output.contains("understudy-canary.html"), "\(output)")
+        #expect(try await pair.arrives("understudy-canary.html", 60), "\(DaemonPair.text(pair.betaLog).suffix(2000))")
+
+        let response = try await onThread {
+            try cluster.control("beta").send(.verify(group: "files"), waitingUpTo: 30)
+        }
+        let proof = try #require(response.proofs?.first, "\(response)")
+        #expect(proof.passed, "\(proof.problem ?? "") \(proof.steps) \(proof.checks)")
+        #expect(proof.checks.map(\.name) == ["page"] && proof.checks.allSatisfy(\.passed), "\(proof.checks)")
+        #expect(proof.steps.map(\.name) == ["syntax check", "start 1", "stop 1"], "\(proof.steps)")
+        #expect(!(try ProofLab.isRunning("apache2 -f \(cluster.root)")), "Apache of the proof is still running")
+    }
 }
