@@ -14,7 +14,7 @@ struct RecipeScenarioTests {
         defer { lab.shutdown() }
         let directory = lab.directory
         defer {
-            _ = FailoverLab.run(["pkill", "-9", "-f", "nginx -c \(directory)/nginx-"])
+            Self.stop("nginx -c \(directory)/nginx-")
             for node in ["alpha", "beta"] {
                 for path in ["/run/nginx-\(lab.prefix)-\(node).pid", "/var/log/nginx/\(lab.prefix)-\(node).log"] {
                     try? FileManager.default.removeItem(atPath: path)
@@ -66,7 +66,7 @@ struct RecipeScenarioTests {
         #expect(lab.clientAnswer(url: url) == canary, "the proof disturbed alpha's service")
 
         kill(try #require(lab.daemonPID("alpha")), SIGKILL)
-        _ = FailoverLab.run(["pkill", "-9", "-f", "nginx -c \(directory)/nginx-alpha.conf"])
+        Self.stop("nginx -c \(directory)/nginx-alpha.conf")
         #expect(
             FailoverLab.waitUntil(seconds: 30) {
                 lab.holdsServiceAddress("beta") && lab.clientAnswer(url: url) == canary
@@ -81,7 +81,7 @@ struct RecipeScenarioTests {
         let lab = try FailoverLab("rs")
         defer { lab.shutdown() }
         let directory = lab.directory
-        defer { _ = FailoverLab.run(["pkill", "-9", "-f", "smbd -D -s \(directory)/smb-"]) }
+        defer { Self.stop("smbd -D -s \(directory)/smb-") }
         // Each node's smbd shares its own tree; its state lies where a proof keeps it private (the recipe's
         // directories), apart per node since the lab's nodes share one file system.
         for (node, root) in [("alpha", directory + "/site"), ("beta", directory + "/replica")] {
@@ -153,9 +153,17 @@ struct RecipeScenarioTests {
         #expect(read(), "the proof disturbed alpha's service")
 
         kill(try #require(lab.daemonPID("alpha")), SIGKILL)
-        _ = FailoverLab.run(["pkill", "-9", "-f", "smbd -D -s \(directory)/smb-alpha.conf"])
+        Self.stop("smbd -D -s \(directory)/smb-alpha.conf")
         #expect(
             FailoverLab.waitUntil(seconds: 40) { lab.holdsServiceAddress("beta") && read() },
             "the client never read the canary from beta: \(lab.logs("beta", last: 40))")
+    }
+
+    /// Ends the servers whose command line holds `pattern`: SIGTERM, so that a master ends its workers (which carry
+    /// other titles), then SIGKILL for what is left after 2 s.
+    static func stop(_ pattern: String) {
+        _ = FailoverLab.run(["pkill", "-TERM", "-f", pattern])
+        _ = FailoverLab.waitUntil(seconds: 2) { FailoverLab.run(["pgrep", "-f", pattern]).status != 0 }
+        _ = FailoverLab.run(["pkill", "-9", "-f", pattern])
     }
 }

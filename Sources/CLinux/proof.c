@@ -16,9 +16,35 @@ int understudy_mount_tmpfs(const char *target) {
     return mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
 }
 
-int understudy_remount_readonly(const char *target) {
-    return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+/// True when the comma-separated `options` hold `option` as a whole item.
+static int has_option(const char *options, const char *option) {
+    size_t length = strlen(option);
+    for (const char *at = options; at && *at;) {
+        const char *end = strchr(at, ',');
+        size_t item = end ? (size_t)(end - at) : strlen(at);
+        if (item == length && strncmp(at, option, length) == 0) return 1;
+        at = end ? end + 1 : NULL;
+    }
+    return 0;
 }
+
+int understudy_remount_readonly(const char *target, const char *options) {
+    // A bind remount sets every per-mount flag anew: the mount's own (nosuid, nodev, noexec, nosymfollow) are
+    // passed again, or the proof would see them cleared. MS_BIND keeps it to this mount: without it the file
+    // system itself, shared with the host, would turn read-only.
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+    if (has_option(options, "nosuid")) flags |= MS_NOSUID;
+    if (has_option(options, "nodev")) flags |= MS_NODEV;
+    if (has_option(options, "noexec")) flags |= MS_NOEXEC;
+    if (has_option(options, "nosymfollow")) flags |= MS_NOSYMFOLLOW;
+    return mount(NULL, target, NULL, flags, NULL);
+}
+
+int understudy_bind_onto_itself(const char *target) { return mount(target, target, NULL, MS_BIND, NULL); }
 
 int understudy_unmount_detached(const char *target) { return umount2(target, MNT_DETACH); }
 

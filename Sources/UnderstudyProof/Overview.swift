@@ -7,8 +7,8 @@
 // 2. starts `understudy proof-run` through util-linux's `unshare` in new mount, network and PID namespaces
 //    (`ProofLauncher`). Inside (`ProofInside`, PID 1 of its namespace) each replica path gets an overlay whose lower
 //    layer is the snapshot and whose upper layer is scratch space, and so do /run and `proof_private`; /tmp, /var/tmp
-//    and /dev/shm are empty tmpfs, and every other mount is read-only: the services write only to the scratch; the
-//    loopback interface comes up with the group's service address on it; then the
+//    and /dev/shm are empty tmpfs, and every other data mount, /proc/sys and /sys are read-only: the services write
+//    only to the scratch; the loopback interface comes up with the group's service address on it; then the
 //    group's start steps run, its checks are polled until all pass (the measured RTO), and its stop steps run;
 // 3. records the result (`ProofRecord`, in the state database), with the replica's age at the snapshot (the proven
 //    RPO), and notifies when a proof fails or passes again.

@@ -90,16 +90,7 @@ package enum ProofInside {
             }
             ours.insert(scratch)
         }
-        // Everything else the proof sees is read-only: what it writes goes to its layers and its scratch space, never
-        // to the node's files (a start step's pid file, a log outside proof_private) nor through a network file
-        // system (an agentless group's sources are the primary's live directories).
-        // (Mounts under a layer of ours are hidden by it: nothing reaches them.)
-        let hiddenUnderOurs = { (path: String) in ours.contains { path == $0 || path.hasPrefix($0 + "/") } }
-        for mount in dataMounts() where !hiddenUnderOurs(mount) {
-            guard understudy_remount_readonly(mount) == 0 else {
-                return "cannot make \(mount) read-only in the proof: \(errnoText(errno))"
-            }
-        }
+        if let problem = lockDown(except: ours) { return problem }
         guard understudy_link_up("lo") == 0 else {
             return "cannot bring up the loopback interface of the proof's network: \(errnoText(errno))"
         }
@@ -112,33 +103,6 @@ package enum ProofInside {
             }
         }
         return nil
-    }
-
-    /// The kernel's own file systems: nothing of the node's data, and some cannot be remounted.
-    static let kernelTypes: Set<String> = [
-        "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "mqueue", "debugfs", "tracefs", "securityfs",
-        "pstore", "bpf", "configfs", "fusectl", "hugetlbfs", "autofs", "binfmt_misc", "efivarfs", "nsfs",
-        "rpc_pipefs", "nfsd",
-    ]
-
-    /// The mount points that hold data (every mount but the kernel's, and none under /proc, /sys or /dev), from
-    /// /proc/self/mountinfo, each once, shallowest first.
-    static func dataMounts() -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
-        var seen = Set<String>()
-        return text.split(separator: "\n").compactMap { line -> String? in
-            let fields = line.split(separator: " ")
-            guard let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count, fields.count > 4 else { return nil }
-            guard !kernelTypes.contains(String(fields[dash + 1])) else { return nil }
-            // mountinfo escapes spaces, tabs, newlines and backslashes as octal.
-            var path = String(fields[4])
-            for (escaped, plain) in [("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")] {
-                path = path.replacingOccurrences(of: escaped, with: plain)
-            }
-            let kernel = ["/proc", "/sys", "/dev"].contains { path == $0 || path.hasPrefix($0 + "/") }
-            guard !kernel, seen.insert(path).inserted else { return nil }
-            return path
-        }.sorted { $0.split(separator: "/").count < $1.split(separator: "/").count }
     }
 
     /// Runs every check until all pass once together, or until `plan.timeout` after `started`.

@@ -19,8 +19,8 @@ extension ProofService {
         guard follows(name) else {
             let message =
                 node.owns(group: name)
-                ? "group '\(name)' is served by this node, \(node.name): it is proven on the node that follows it, \(group.peer(of: node.name)), once that one is in step"
-                : "group '\(name)' is proven on the node that follows it (its standby, \(group.standby), unless a takeover moved it): run `understudy verify \(name)` there"
+                ? "group '\(name)' is served by this node, \(node.name): it is proven on the node that follows it as its standby, \(group.peer(of: node.name)) (after a takeover, none is until the roles return)"
+                : "group '\(name)' is proven on the node that follows it as its standby (\(group.standby) while \(group.primary) serves it): run `understudy verify \(name)` there"
             throw ProofError(.notFollower, message)
         }
         guard Self.provable(group) else {
@@ -156,15 +156,17 @@ extension ProofService {
     static func plan(
         _ group: GroupConfiguration, node: String, contexts: [ShareContext], snapshots: [ProofSnapshot]
     ) throws(PlanProblem) -> ProofPlan {
-        var layers: [ProofPlan.Layer] = zip(contexts, snapshots).map { context, snapshot in
-            ProofPlan.Layer(
-                target: context.localPath, lower: snapshot.lower, upper: snapshot.upper, work: snapshot.work)
-        }
-        let scratch = snapshots[0].directory
+        // Paths as the kernel names the mounts: a layer on a path through a symbolic link is listed under the
+        // link's target, and must be known by it.
         func real(_ path: String) -> String {
             let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
             return resolved.count > 1 && resolved.hasSuffix("/") ? String(resolved.dropLast()) : resolved
         }
+        var layers: [ProofPlan.Layer] = zip(contexts, snapshots).map { context, snapshot in
+            ProofPlan.Layer(
+                target: real(context.localPath), lower: snapshot.lower, upper: snapshot.upper, work: snapshot.work)
+        }
+        let scratch = snapshots[0].directory
         let kept = contexts.map { real($0.localPath) } + snapshots.map { real($0.directory) }
         for (index, directory) in (ProofConfiguration.alwaysPrivate + group.proof.privateDirectories).enumerated() {
             guard FileManager.default.fileExists(atPath: directory) else { continue }

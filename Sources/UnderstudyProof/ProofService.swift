@@ -38,19 +38,19 @@ public final class ProofService: Service, Sendable {
         self.tick = tick
     }
 
-    /// The groups this node follows now: it keeps their replica and another node serves them (it is their standby,
-    /// or their configured primary after a takeover).
+    /// The groups this node follows now as their standby: it keeps their replica and another node serves them.
     var followed: [GroupConfiguration] {
         node.configuration.groups.keys.filter(follows).compactMap(node.currentGroup).sorted { $0.name < $1.name }
     }
 
-    /// True when this node follows `name` now (status role standby or stepped-down, not the holder): never on the
-    /// node that serves it, whose tree is the live data.
+    /// True when this node follows `name` now as its standby (status role standby, not the holder): never on the node
+    /// that serves it, whose tree is the live data, nor on a configured primary that stepped down (until its rejoin,
+    /// its tree is its own diverged copy, and its status still tells of the syncs it sent).
     func follows(_ name: String) -> Bool {
         guard !node.owns(group: name),
             let role = node.status.snapshot(now: node.now()).first(where: { $0.name == name })?.role
         else { return false }
-        return role == .standby || role == .steppedDown
+        return role == .standby
     }
 
     public func run() async {

@@ -175,8 +175,11 @@ int understudy_statx_now(int fd, struct understudy_version *version);
 int understudy_mount_overlay(const char *target, const char *options);
 /// An empty tmpfs on `target` (mode 0755). 0, or -1 with errno.
 int understudy_mount_tmpfs(const char *target);
-/// Makes the mount at `target` read-only in this mount namespace (a bind remount). 0, or -1 with errno.
-int understudy_remount_readonly(const char *target);
+/// Makes the mount at `target` read-only in this mount namespace (a bind remount), keeping the nosuid, nodev, noexec
+/// and nosymfollow of its per-mount `options` (mountinfo's sixth field). 0, or -1 with errno.
+int understudy_remount_readonly(const char *target, const char *options);
+/// Binds `target` onto itself (so that a part of a mount, /proc/sys, can be remounted alone). 0, or -1 with errno.
+int understudy_bind_onto_itself(const char *target);
 /// umount2(target, MNT_DETACH). 0, or -1 with errno.
 int understudy_unmount_detached(const char *target);
 /// Sets interface `name` up (SIOCSIFFLAGS). 0, or -1 with errno.

@@ -34,6 +34,8 @@ struct ProofLauncherTests {
                 planPath: path, limit: 90, keepGoing: { !serving.withLockedValue { $0 } },
                 stopReason: "this node began serving the group")
         }
+        // Whatever happens below, the proof is ended (and waited for) before the test ends.
+        defer { serving.withLockedValue { $0 = true } }
         #expect(try await ProofLab.wait(until: marker, running: true), "the proof's step never ran")
         serving.withLockedValue { $0 = true }
         let outcome = await ending.value

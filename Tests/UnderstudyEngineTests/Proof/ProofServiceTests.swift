@@ -34,7 +34,7 @@ struct ProofServiceTests {
                 proof_timeout = "20s"
                 start = [
                   "test ! -e \(breakFlag) || { echo 'the start step was told to break'; exit 3; }",
-                  "test x$UNDERSTUDY_PROOF != x1 || { echo written by the proof > '$REPLICA/proof-wrote-this.txt'; echo no > '@ROOT@/outside.txt'; true; }",
+                  "test x$UNDERSTUDY_PROOF != x1 || { echo written by the proof > '$REPLICA/proof-wrote-this.txt' && ! (echo no > '@ROOT@/outside.txt') 2>/dev/null; }",
                   "d='$REPLICA'; test x$UNDERSTUDY_NODE = xbeta || d='@ROOT@/source'; python3 -m http.server --bind \(address) \(servicePort) --directory $d >/dev/null 2>&1 &",
                 ]
                 stop = ["echo stopping"]
