@@ -41,8 +41,8 @@ package struct ProofLauncher: Sendable {
             return ProofOutcome(
                 problem: "this daemon runs inside another program, without the understudy binary a proof runs")
         }
-        var command = [unshare] + Self.namespaces + [executable, "proof-run", planPath]
-        if let setpriv { command = [setpriv, "--pdeathsig", "KILL", "--"] + command }
+        let inside = [unshare] + Self.namespaces + [executable, "proof-run", planPath]
+        let command = setpriv.map { [$0, "--pdeathsig", "KILL", "--"] + inside } ?? inside
         let child = NIOLockedValueBox<(pid: pid_t, stopped: Bool)>((0, false))
         @Sendable func stop() {
             child.withLockedValue { child in
@@ -50,27 +50,38 @@ package struct ProofLauncher: Sendable {
                 if child.pid > 0 { kill(-child.pid, SIGKILL) }
             }
         }
-        let watcher = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(250))
-                if !Task.isCancelled && !keepGoing() { stop() }
+        // The watcher is a child of this call: it ends with the proof (structured, no task outlives `run`).
+        let process = await withTaskGroup(of: ProcessOutcome?.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    if !Task.isCancelled && !keepGoing() { stop() }
+                }
+                return nil
             }
-        }
-        defer { watcher.cancel() }
-        let process = await withTaskCancellationHandler {
-            await ProcessRunner.run(
-                executable: command[0], arguments: Array(command.dropFirst()), timeout: limit,
-                outputLimit: 1 << 20,
-                started: { pid in
-                    // Stopped before it started: it ends at once.
-                    let stopped = child.withLockedValue { child in
-                        child.pid = pid
-                        return child.stopped
-                    }
-                    if stopped { kill(-pid, SIGKILL) }
-                })
-        } onCancel: {
-            stop()
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await ProcessRunner.run(
+                        executable: command[0], arguments: Array(command.dropFirst()), timeout: limit,
+                        outputLimit: 1 << 20,
+                        started: { pid in
+                            // Stopped before it started: it ends at once.
+                            let stopped = child.withLockedValue { child in
+                                child.pid = pid
+                                return child.stopped
+                            }
+                            if stopped { kill(-pid, SIGKILL) }
+                        })
+                } onCancel: {
+                    stop()
+                }
+            }
+            var finished: ProcessOutcome?
+            while finished == nil, let next = await group.next() {
+                finished = next
+            }
+            group.cancelAll()
+            return finished!
         }
         if child.withLockedValue({ $0.stopped }) {
             var outcome = Self.outcome(of: process)

@@ -42,6 +42,7 @@ extension ProofService {
         defer { _ = running.withLockedValue { $0.remove(name) } }
         attempted.withLockedValue { $0[name] = node.clock.wallSeconds() }
         let record = await performProof(group, reason: reason)
+        lastProofs.withLockedValue { $0[name] = record }
         do {
             try node.database.saveProof(record)
         } catch {
@@ -53,7 +54,7 @@ extension ProofService {
 
     private func performProof(_ group: GroupConfiguration, reason: String) async -> ProofRecord {
         let wallStart = node.clock.wallSeconds()
-        let started = MonotonicClock.seconds()
+        let started = node.now()
         let id = "\(group.name)-\(PointInTime.compact(wallStart))-\(UInt32.random(in: 0...UInt32.max) % 100_000)"
         var record = ProofRecord(
             id: id, group: group.name, node: node.name, startedAt: Date(timeIntervalSince1970: wallStart),
@@ -64,7 +65,7 @@ extension ProofService {
             await removeScratch(snapshots.map(\.directory))
             record.problem = problem
             record.passed = problem == nil
-            record.seconds = MonotonicClock.seconds() - started
+            record.seconds = node.now() - started
             return record
         }
         guard geteuid() == 0 else {

@@ -27,6 +27,9 @@ public final class ProofService: Service, Sendable {
     /// When each group's last proof started (wall seconds), recorded or not: a proof that could not be saved is not
     /// retried at every look.
     let attempted = NIOLockedValueBox<[String: Double]>([:])
+    /// Each group's newest proof, as the database holds it (read once, then kept as proofs are made): the status,
+    /// asked for every few seconds by the console, reads no database.
+    let lastProofs = NIOLockedValueBox<[String: ProofRecord?]>([:])
 
     package init(
         node: any ProofNode, executable: String?, notify: @escaping @Sendable (NotificationEvent) -> Void,
@@ -57,7 +60,7 @@ public final class ProofService: Service, Sendable {
         _ = try? await onThread { self.removeLeftovers() }
         // A group whose last proof failed is failing from the start: its next passing proof is told as a recovery.
         for group in node.configuration.groups.keys {
-            if let last = try? node.database.lastProof(group: group), !last.passed {
+            if let last = lastProof(group), !last.passed {
                 _ = failing.withLockedValue { $0.insert(group) }
             }
         }
@@ -72,7 +75,7 @@ public final class ProofService: Service, Sendable {
                 _ = try? await prove(group: group.name, reason: "schedule")
                 if Task.isCancelled { return }
             }
-            try? await Task.sleep(for: .milliseconds(Int64(tick * 1000)))
+            try? await node.clock.sleep(seconds: tick)
         }
     }
 
@@ -89,7 +92,7 @@ public final class ProofService: Service, Sendable {
         }
         let now = node.clock.wallSeconds()
         if let tried = attempted.withLockedValue({ $0[group.name] }), now - tried < every.seconds { return false }
-        guard let last = try? node.database.lastProof(group: group.name) else { return true }
+        guard let last = lastProof(group.name) else { return true }
         return now - last.startedAt.timeIntervalSince1970 >= every.seconds
     }
 
@@ -100,10 +103,17 @@ public final class ProofService: Service, Sendable {
     /// The readiness verdict of `group` (nil where this node does not follow it).
     package func readiness(group name: String) -> Readiness? {
         guard let group = node.currentGroup(name), follows(name) else { return nil }
-        let last = try? node.database.lastProof(group: name)
         return Readiness.verdict(
-            group: group, last: last ?? nil, running: running.withLockedValue { $0.contains(name) },
+            group: group, last: lastProof(name), running: running.withLockedValue { $0.contains(name) },
             now: Date(timeIntervalSince1970: node.clock.wallSeconds()))
+    }
+
+    /// The newest proof of `name`, from memory once read.
+    func lastProof(_ name: String) -> ProofRecord? {
+        if let known = lastProofs.withLockedValue({ $0[name] }) { return known }
+        let stored = (try? node.database.lastProof(group: name)) ?? nil
+        lastProofs.withLockedValue { $0[name] = stored }
+        return stored
     }
 
     /// The proofs of `group` (every group when nil), newest first.

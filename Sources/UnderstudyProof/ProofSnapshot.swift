@@ -19,9 +19,7 @@ package struct ProofSnapshot: Sendable {
 
     /// The proof directory of a share whose replica is `replica`.
     package static func proofDirectory(replica: String) -> String {
-        let trimmed = replica.count > 1 && replica.hasSuffix("/") ? String(replica.dropLast()) : replica
-        guard let slash = trimmed.lastIndex(of: "/") else { return "." + trimmed + ".understudy-proof" }
-        return String(trimmed[..<slash]) + "/." + trimmed[trimmed.index(after: slash)...] + ".understudy-proof"
+        ShareConfiguration.sibling(of: replica, suffix: ".understudy-proof")
     }
 
     package init(root: String, id: String) {

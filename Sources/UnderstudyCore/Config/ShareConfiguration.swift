@@ -37,10 +37,16 @@ public struct ShareConfiguration: Sendable, Equatable {
     /// `/srv/files` → `/srv/.files.understudy-archives`: beside the replica (same file system), outside it (the
     /// mirror never sees it), and one per replica.
     public static func defaultArchiveDirectory(replica: String) -> String {
+        sibling(of: replica, suffix: ".understudy-archives")
+    }
+
+    /// `.NAME<suffix>` beside `replica` (whose last component is NAME): on the replica's file system as a rule, so
+    /// that hard links reach it.
+    public static func sibling(of replica: String, suffix: String) -> String {
         let trimmed = replica.count > 1 && replica.hasSuffix("/") ? String(replica.dropLast()) : replica
-        guard let slash = trimmed.lastIndex(of: "/") else { return "." + trimmed + ".understudy-archives" }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." + trimmed + suffix }
         let parent = trimmed[..<slash]
         let name = trimmed[trimmed.index(after: slash)...]
-        return (parent.isEmpty ? "" : String(parent)) + "/." + name + ".understudy-archives"
+        return (parent.isEmpty ? "" : String(parent)) + "/." + name + suffix
     }
 }

@@ -1,4 +1,8 @@
 import Foundation
+import Testing
+import UnderstudyControl
+import UnderstudyCore
+@testable import UnderstudySupport
 
 /// What the proof tests share: a two-node cluster whose nodes hear each other on loopback (a group's start steps and
 /// checks need links), and a look at the machine's processes.
@@ -33,5 +37,19 @@ enum ProofLab {
             try await Task.sleep(for: .milliseconds(50))
         }
         return try isRunning(text) == running
+    }
+
+    /// `understudy recipe setup files` on alpha (expected to name `canary`), the canary mirrored to beta, then a proof
+    /// asked of beta: its record.
+    static func setUpAndProve(_ pair: DaemonPair, canary: String) async throws -> ProofRecord {
+        let cluster = pair.cluster
+        let (status, output) = try ChildProcess.run(
+            DaemonProcess.binary, ["recipe", "setup", "files", "--node", "alpha", "--config", cluster.configPath])
+        #expect(status == 0 && output.contains(canary), "\(output)")
+        #expect(try await pair.arrives(canary, 60), "\(DaemonPair.text(pair.betaLog).suffix(2000))")
+        let response = try await onThread {
+            try cluster.control("beta").send(.verify(group: "files"), waitingUpTo: 30)
+        }
+        return try #require(response.proofs?.first, "\(response)")
     }
 }

@@ -124,15 +124,7 @@ struct RecipeProofTests {
         """.write(toFile: cluster.root + "/smb.conf", atomically: true, encoding: .utf8)
         let pair = try DaemonPair(cluster)
         defer { pair.terminate() }
-        let (status, output) = try ChildProcess.run(
-            DaemonProcess.binary, ["recipe", "setup", "files", "--node", "alpha", "--config", cluster.configPath])
-        #expect(status == 0 && output.contains("understudy-canary.txt"), "\(output)")
-        #expect(try await pair.arrives("understudy-canary.txt", 60), "\(DaemonPair.text(pair.betaLog).suffix(2000))")
-
-        let response = try await onThread {
-            try cluster.control("beta").send(.verify(group: "files"), waitingUpTo: 30)
-        }
-        let proof = try #require(response.proofs?.first, "\(response)")
+        let proof = try await ProofLab.setUpAndProve(pair, canary: "understudy-canary.txt")
         #expect(proof.passed, "\(proof.problem ?? "") \(proof.steps) \(proof.checks)")
         #expect(proof.checks.map(\.name) == ["smb"] && proof.checks.allSatisfy(\.passed), "\(proof.checks)")
         #expect(!(try ProofLab.isRunning("smbd -D -s \(cluster.root)")), "smbd of the proof is still running")
@@ -182,15 +174,7 @@ struct RecipeProofTests {
         """.write(toFile: cluster.root + "/apache.conf", atomically: true, encoding: .utf8)
         let pair = try DaemonPair(cluster)
         defer { pair.terminate() }
-        let (status, output) = try ChildProcess.run(
-            DaemonProcess.binary, ["recipe", "setup", "files", "--node", "alpha", "--config", cluster.configPath])
-        #expect(status == 0 && output.contains("understudy-canary.html"), "\(output)")
-        #expect(try await pair.arrives("understudy-canary.html", 60), "\(DaemonPair.text(pair.betaLog).suffix(2000))")
-
-        let response = try await onThread {
-            try cluster.control("beta").send(.verify(group: "files"), waitingUpTo: 30)
-        }
-        let proof = try #require(response.proofs?.first, "\(response)")
+        let proof = try await ProofLab.setUpAndProve(pair, canary: "understudy-canary.html")
         #expect(proof.passed, "\(proof.problem ?? "") \(proof.steps) \(proof.checks)")
         #expect(proof.checks.map(\.name) == ["page"] && proof.checks.allSatisfy(\.passed), "\(proof.checks)")
         #expect(proof.steps.map(\.name) == ["syntax check", "start 1", "stop 1"], "\(proof.steps)")
