@@ -116,7 +116,9 @@ struct CrashSafetyTests {
     }
 
     @Test func killedTransfer_resumesWithoutResendingWhatArrived() async throws {
-        let cluster = try TestCluster(label: "resume")
+        // Held to 60 MB/s so the transfer lasts seconds: unthrottled on loopback it can end between two polls,
+        // and the kill would land after it.
+        let cluster = try TestCluster(label: "resume", groupExtra: "bandwidth = \"60MB/s\"")
         defer { Task { await cluster.remove() } }
         let freshSize = 3 * (48 << 20)
         for index in 0..<3 { TestTree.writeRandomFile(cluster.source, "fresh/\(index).bin", size: 48 << 20) }
