@@ -34,7 +34,7 @@ demo: build
 # The suites that start real hosts of their own (smbd and a squatter in network namespaces, two daemons reloaded, the
 # daemon under a service manager) run in a pass of their own after the quiet one: beside the ninety others their start
 # made a busy machine miss the timing of older suites.
-HOSTS = DoctorOnAMachineTests|DiscoverTests|LiveReloadTests|LiveReloadGroupsTests|ServiceManagerTests|ProofServiceTests|RecipeProofTests|ProofLauncherTests
+HOSTS = DoctorOnAMachineTests|DiscoverTests|LiveReloadTests|LiveReloadGroupsTests|ServiceManagerTests|ProofServiceTests|RecipeProofTests|ProofLauncherTests|TrackedConfigurationTests
 QUIET = InotifyWatcherTests|ProcessRunnerTests|BandwidthLimitMirrorTests|NotificationServiceTests|FailoverServiceTests|FailoverServiceReloadTests|ConsoleLagTests|MaintenanceTests|ConsoleBrowserTests
 test: setup
 	$(SWIFT) build --build-tests

@@ -137,7 +137,7 @@ let package = Package(
         .target(
             name: "UnderstudyProof",
             dependencies: modules("Core", "Support", "State", "FileSystem", "Health", "Replication", "Failover")
-                + ["CLinux"] + libraries("NIOPosix", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle")
+                + ["CLinux"] + libraries("NIOPosix", "NIOConcurrencyHelpers", "Logging", "ServiceLifecycle", "Crypto")
         ),
         // Who may use the console and the API: users with roles (bcrypt), API tokens, kept in the state database.
         .target(

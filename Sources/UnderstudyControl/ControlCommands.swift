@@ -31,6 +31,8 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     var reloader: (any ConfigurationReloading)? = nil
     /// Proofs of readiness (on a node that is some group's standby); nil: none here.
     var proofs: ProofService? = nil
+    /// The tracked configuration of the groups this node is the primary of; nil: none here.
+    var tracker: ConfigTracker? = nil
 
     package func handle(_ request: ControlRequest, from who: RequestOrigin) async -> ControlResponse {
         let response = await answer(request, from: who)
@@ -42,6 +44,8 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
         switch request {
         case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke, .maintenance:
             return handleAccounts(request, from: who)
+        case .configHistory, .configDiff, .configRollback:
+            return await handleConfig(request)
         case .archives, .archiveNow, .archiveRemove, .history, .restore:
             guard let archives else {
                 return ControlResponse.refused("node \(node.name) keeps no replica, so it has no archives or history")
@@ -196,8 +200,9 @@ package struct ControlCommands: ControlRequestHandler, StatusSnapshotSource {
     package init(
         node: any ControlNode, syncRequests: SyncRequestTable, failover: FailoverService? = nil,
         archives: ArchiveService? = nil, peerTLS: NIOSSLContext? = nil, accounts: AccountStore? = nil,
-        reloader: (any ConfigurationReloading)? = nil, proofs: ProofService? = nil
+        reloader: (any ConfigurationReloading)? = nil, proofs: ProofService? = nil, tracker: ConfigTracker? = nil
     ) {
+        self.tracker = tracker
         self.proofs = proofs
         self.accounts = accounts
         self.reloader = reloader

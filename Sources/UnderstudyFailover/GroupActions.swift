@@ -98,6 +98,11 @@ struct GroupActions: Sendable {
                 logger.error("group \(group.name): cannot add \(address) to \(interface): \(error)")
             }
         }
+        // The primary's configuration, as this node tracks it, before the services that read it start.
+        let installer = ConfigInstaller(node: node, group: group, database: database)
+        if installer.applies {
+            for step in installer.install(at: clock.wallTime(), logger: logger) { report.step(step.line, ok: step.ok) }
+        }
         for script in takeover.startScripts {
             let outcome = await ProcessRunner.run(
                 script, environment: environment(), timeout: takeover.scriptTimeout.seconds)

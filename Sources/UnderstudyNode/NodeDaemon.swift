@@ -41,6 +41,8 @@ public struct NodeDaemon: Service {
     /// Archives and history of this node's replicas; nil on a node that is standby of no group.
     let archives: ArchiveService?
     let proofs: ProofService?
+    /// Versions the configuration files of the groups this node is the primary of.
+    let tracker: ConfigTracker?
     /// Called with the bound port once the peer listener is up (tests bind port 0).
     let onListening: @Sendable (Int) -> Void
     /// Where the console listens and the certificate it shows; nil when `[console]` does not make it listen.
@@ -124,6 +126,9 @@ public struct NodeDaemon: Service {
         proofs =
             configuration.groups(whereNode: node).contains { [$0.primary, $0.standby].contains(node) }
             ? ProofService(node: runtime, executable: guardianExecutable, notify: notifier) : nil
+        tracker =
+            configuration.groups(whereNode: node).contains { $0.primary == node }
+            ? ConfigTracker(node: runtime) : nil
         let failover = try FailoverService(
             runtime: runtime, clusterKey: needsKey ? try store.loadClusterKey() : nil, notifier: notifier,
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton, followers: followers,
@@ -210,7 +215,7 @@ public struct NodeDaemon: Service {
         let readiness = ReadinessLatch(parts: listeners, action: onReady)
         let control = ControlCommands(
             node: runtime, syncRequests: syncRequests, failover: failover, archives: archives, peerTLS: tlsClient,
-            accounts: accounts, reloader: reloader, proofs: proofs)
+            accounts: accounts, reloader: reloader, proofs: proofs, tracker: tracker)
         let roles = GroupRoles(
             runtime: runtime, followers: followers, captures: captures, tls: tlsClient, requests: syncRequests,
             links: failover, changes: runtime.holderChanges.subscribe())
@@ -228,13 +233,16 @@ public struct NodeDaemon: Service {
         var parts: [any Service] = [notifications, captures, failover]
         if let archives { parts.append(archives) }
         if let proofs { parts.append(proofs) }
+        if let tracker { parts.append(tracker) }
         if let tlsServer {
             let users = UsersSeam(store: accounts, logger: runtime.logger)
+            let copies = ConfigCopiesSeam(database: runtime.database, logger: runtime.logger)
             let dictionaries = DictionaryTrainer()
             parts.append(dictionaries)
             parts.append(
                 PrimaryService(
-                    node: runtime, tls: tlsServer, switchovers: control, users: users, dictionaries: dictionaries,
+                    node: runtime, tls: tlsServer, switchovers: control, users: users, configuration: copies,
+                    dictionaries: dictionaries,
                     onListening: { [onListening] in
                         onListening($0)
                         readiness.up("peer")
@@ -244,6 +252,10 @@ public struct NodeDaemon: Service {
             parts.append(
                 UsersSpreadService(
                     node: runtime, users: users, tls: tlsClient, clock: runtime.clock, logger: runtime.logger))
+            parts.append(
+                ConfigFollowService(
+                    node: runtime, copies: copies, tls: tlsClient, clock: runtime.clock, logger: runtime.logger,
+                    arrived: { [proofs] in proofs?.configurationArrived(group: $0) }))
         }
         parts += [
             // After what it drives (roles, capture, archives): at a graceful shutdown it stops before them.

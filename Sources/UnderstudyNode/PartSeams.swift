@@ -4,6 +4,8 @@ import UnderstudyControl
 import UnderstudyCore
 import UnderstudyFailover
 import UnderstudyPeers
+import UnderstudyProof
+import UnderstudyState
 
 /// The follower reads the links' state from the failover part's heartbeats.
 extension FailoverService: LinkViewSource {}
@@ -37,5 +39,30 @@ struct UsersSeam: UsersExchange {
             logger.warning("users and tokens: \(peer) offered a document that is not one: \(error)")
             return false
         }
+    }
+}
+
+/// The tracked configuration as the peer sessions exchange it (Peers' `ConfigExchange`), kept in the state database.
+struct ConfigCopiesSeam: ConfigExchange {
+    let database: StateDatabase
+    let logger: Logger
+
+    func versions(
+        group: String, after sequence: Int, byteLimit: Int
+    ) throws -> (versions: [ConfigVersion], highest: Int) {
+        try database.configVersions(group: group, after: sequence, byteLimit: byteLimit)
+    }
+
+    func lastSequence(group: String) throws -> Int {
+        try database.lastConfigSequence(group: group)
+    }
+
+    func take(_ versions: [ConfigVersion], group: String, restart: Bool, from peer: String) throws -> Int {
+        if restart {
+            logger.notice(
+                "group \(group): \(peer)'s configuration history began again; this node's copy is replaced by it")
+            try database.forgetConfigVersions(group: group)
+        }
+        return try database.takeConfigVersions(versions)
     }
 }

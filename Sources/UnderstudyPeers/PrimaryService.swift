@@ -21,6 +21,8 @@ package struct PrimaryService: Service, Sendable {
     let switchovers: any SwitchoverDesk
     /// The console's users and tokens, which a peer offers and this node answers with its own; nil: not kept.
     let users: (any UsersExchange)?
+    /// The tracked configuration a follower asks for; nil: none kept here.
+    let configuration: (any ConfigExchange)?
     /// Trains the small-file dictionaries of the hops to off-site nodes; nil: small files go without one.
     let dictionaries: DictionaryTrainer?
     /// Called with the bound port once the listener is up (tests bind port 0).
@@ -29,9 +31,11 @@ package struct PrimaryService: Service, Sendable {
 
     package init(
         node: any ServingNode, tls: NIOSSLContext, switchovers: any SwitchoverDesk, users: (any UsersExchange)? = nil,
-        dictionaries: DictionaryTrainer? = nil, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+        configuration: (any ConfigExchange)? = nil, dictionaries: DictionaryTrainer? = nil,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.users = users
+        self.configuration = configuration
         self.dictionaries = dictionaries
         self.node = node
         self.tls = tls
@@ -228,6 +232,9 @@ package struct PrimaryService: Service, Sendable {
                 _ = users.take(document, from: peer)
                 try await writer.send(.usersOffer(document: users.offer().document))
                 try await writer.flush()
+                continue
+            case .configAsk(let group, let after):
+                try await serveConfigAsk(peer: peer, group: group, after: after, writer: writer)
                 continue
             default:
                 break

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import UnderstudyCore
+import UnderstudyFailover
 import UnderstudyReplication
 import UnderstudyState
 import UnderstudySupport
@@ -106,9 +107,19 @@ extension ProofService {
         record.rpoSeconds = age
         let plan: ProofPlan
         do {
-            plan = try Self.plan(group, node: node.name, contexts: contexts, snapshots: snapshots)
-        } catch {
+            let installer = ConfigInstaller(node: node.name, group: group, database: node.database)
+            let configuration = installer.applies ? try installer.files() : []
+            if !configuration.isEmpty {
+                node.logger.info(
+                    "group \(group.name): proof \(id) runs on the primary's configuration: \(configuration.map { "\($0.path) (version \($0.version))" }.joined(separator: ", "))"
+                )
+            }
+            plan = try Self.plan(
+                group, node: node.name, contexts: contexts, snapshots: snapshots, configuration: configuration)
+        } catch let error as PlanProblem {
             return await finish(error.message)
+        } catch {
+            return await finish("cannot read this node's copy of the primary's configuration: \(error)")
         }
         let planPath = snapshots[0].directory + "/plan.json"
         do {
@@ -153,9 +164,11 @@ extension ProofService {
         var message: String
     }
 
-    /// The plan for `group`: each replica layered on its snapshot, /run and `proof_private` on themselves.
+    /// The plan for `group`: each replica layered on its snapshot, /run and `proof_private` on themselves, and the
+    /// directories of the primary's configuration files (`configuration`, substituted) on layers that hold them.
     static func plan(
-        _ group: GroupConfiguration, node: String, contexts: [ShareContext], snapshots: [ProofSnapshot]
+        _ group: GroupConfiguration, node: String, contexts: [ShareContext], snapshots: [ProofSnapshot],
+        configuration: [ConfigInstaller.File] = []
     ) throws(PlanProblem) -> ProofPlan {
         // Paths as the kernel names the mounts: a layer on a path through a symbolic link is listed under the
         // link's target, and must be known by it.
@@ -189,12 +202,60 @@ extension ProofService {
             layers.append(
                 ProofPlan.Layer(target: resolved, lower: resolved, upper: base + "/upper", work: base + "/work"))
         }
+        layers += try configurationLayers(configuration, scratch: scratch, kept: kept)
         return ProofPlan(
             group: group.name, node: node, peer: group.peer(of: node), layers: layers,
             serviceAddress: group.takeover.serviceAddress?.description, start: group.takeover.startScripts,
             stop: group.takeover.stopScripts, scriptTimeout: group.takeover.scriptTimeout.seconds,
             checks: group.takeover.checks.map(ProofPlan.Check.init), timeout: group.proof.timeout.seconds,
             syntaxCheck: group.proof.syntaxCheck)
+    }
+
+    /// A layer over each directory that holds a file of the primary's configuration, whose upper layer holds the
+    /// primary's version (with this node's mode for it): inside the proof the services read the primary's
+    /// configuration; this node's own files stay as they are.
+    static func configurationLayers(
+        _ files: [ConfigInstaller.File], scratch: String, kept: [String]
+    ) throws(PlanProblem) -> [ProofPlan.Layer] {
+        let manager = FileManager.default
+        let byDirectory = Dictionary(grouping: files) { ($0.path as NSString).deletingLastPathComponent }
+        var layers: [ProofPlan.Layer] = []
+        for (index, directory) in byDirectory.keys.sorted().enumerated() {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw PlanProblem(
+                    message:
+                        "the primary's configuration has \(byDirectory[directory]![0].path), but this node has no directory \(directory): is the service's package installed here?"
+                )
+            }
+            let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+            if let held = kept.first(where: { $0 == resolved || $0.hasPrefix(resolved + "/") }) {
+                throw PlanProblem(
+                    message:
+                        "\(directory), which holds a tracked configuration file, also holds \(held): move the replica out of it"
+                )
+            }
+            let base = scratch + "/config-\(index)"
+            do {
+                try manager.createDirectory(atPath: base + "/upper", withIntermediateDirectories: true)
+                try manager.createDirectory(atPath: base + "/work", withIntermediateDirectories: true)
+                for file in byDirectory[directory]! {
+                    let name = (file.path as NSString).lastPathComponent
+                    var info = stat()
+                    let mode = stat(file.path, &info) == 0 ? Int(info.st_mode & 0o7777) : 0o644
+                    guard
+                        manager.createFile(
+                            atPath: base + "/upper/" + name, contents: Data(file.content),
+                            attributes: [.posixPermissions: mode])
+                    else { throw CocoaError(.fileWriteUnknown) }
+                }
+            } catch {
+                throw PlanProblem(message: "cannot lay out the primary's configuration in \(base): \(error)")
+            }
+            layers.append(
+                ProofPlan.Layer(target: resolved, lower: resolved, upper: base + "/upper", work: base + "/work"))
+        }
+        return layers
     }
 
     /// Logs, records the event, and notifies when a group's proofs start failing or pass again.

@@ -30,6 +30,9 @@ public final class ProofService: Service, Sendable {
     /// Each group's newest proof, as the database holds it (read once, then kept as proofs are made): the status,
     /// asked for every few seconds by the console, reads no database.
     let lastProofs = NIOLockedValueBox<[String: ProofRecord?]>([:])
+    /// Groups whose primary's configuration changed since their last proof: proven at the next look, whatever the
+    /// schedule says (a configuration that fails is reported before any failover).
+    let configurationChanged = NIOLockedValueBox<Set<String>>([])
 
     package init(
         node: any ProofNode, executable: String?, notify: @escaping @Sendable (NotificationEvent) -> Void,
@@ -69,10 +72,18 @@ public final class ProofService: Service, Sendable {
         await cancelWhenGracefulShutdown { await self.proveWhenDue() }
     }
 
+    /// Told when this node took new versions of `group`'s tracked configuration from its primary.
+    package func configurationArrived(group: String) {
+        guard configurationChanged.withLockedValue({ $0.insert(group).inserted }) else { return }
+        node.logger.info("group \(group): the primary's configuration changed; the next proof runs on it at once")
+    }
+
     private func proveWhenDue() async {
         while !Task.isCancelled {
-            for group in followed where isDue(group) {
-                _ = try? await prove(group: group.name, reason: "schedule")
+            for group in followed where isDue(group) || changedAndProvable(group) {
+                let changed = configurationChanged.withLockedValue { $0.remove(group.name) != nil }
+                _ = try? await prove(
+                    group: group.name, reason: changed ? "the primary's configuration changed" : "schedule")
                 if Task.isCancelled { return }
             }
             try? await node.clock.sleep(seconds: tick)
@@ -94,6 +105,13 @@ public final class ProofService: Service, Sendable {
         if let tried = attempted.withLockedValue({ $0[group.name] }), now - tried < every.seconds { return false }
         guard let last = lastProof(group.name) else { return true }
         return now - last.startedAt.timeIntervalSince1970 >= every.seconds
+    }
+
+    /// True when the primary's configuration of `group` changed and a proof can run on it.
+    func changedAndProvable(_ group: GroupConfiguration) -> Bool {
+        // `verify_every = "off"`: proofs only when asked, this one too.
+        group.proof.every != nil && configurationChanged.withLockedValue { $0.contains(group.name) }
+            && Self.provable(group) && replicaAge(group) != nil
     }
 
     static func provable(_ group: GroupConfiguration) -> Bool {

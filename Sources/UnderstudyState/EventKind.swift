@@ -53,6 +53,7 @@ public struct EventKind: RawRepresentable, Hashable, Sendable, CustomStringConve
     // Proofs of readiness.
     public static let proofPassed = EventKind(rawValue: "proof-passed")
     public static let proofFailed = EventKind(rawValue: "proof-failed")
+    public static let configChanged = EventKind(rawValue: "config-changed")
     // Requests of the CLI and the API that change something, with who asked.
     public static let action = EventKind(rawValue: "action")
 }

@@ -250,5 +250,21 @@ struct StateSchema: Sendable {
                 );
                 CREATE INDEX proof_by_group ON proof (grp, started_at);
                 """),
+        Migration(
+            identifier: "v9-config-versions",
+            sql: """
+                CREATE TABLE config_version (
+                    grp TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    taken_at REAL NOT NULL,
+                    content BLOB,
+                    digest TEXT NOT NULL,
+                    note TEXT,
+                    PRIMARY KEY (grp, seq)
+                );
+                CREATE UNIQUE INDEX config_version_by_path ON config_version (grp, path, version);
+                """),
     ])
 }

@@ -12,6 +12,7 @@ public enum PeerFrameCodec {
         case fileChunk, fileEnd, fileAbandon, signatureRequest, signatureChunk, signatureEnd, syncEnd, syncDone
         case operationFailed, syncScope, changesPending, contentDigests, rejoinOpen, conflictBegin, conflictStored
         case switchoverAsk, switchoverReport, usersOffer, compressionDictionary, fileChunkStored, sliceEnd
+        case configAsk, configVersions
 
         var name: StaticString {
             switch self {
@@ -44,6 +45,8 @@ public enum PeerFrameCodec {
             case .compressionDictionary: "compressionDictionary"
             case .fileChunkStored: "fileChunkStored"
             case .sliceEnd: "sliceEnd"
+            case .configAsk: "configAsk"
+            case .configVersions: "configVersions"
             }
         }
     }
@@ -177,6 +180,14 @@ public enum PeerFrameCodec {
         case .compressionDictionary(let id, var data):
             buffer.writeInteger(id)
             buffer.writeBuffer(&data)
+        case .configAsk(let group, let after):
+            buffer.writeWireString(group)
+            buffer.writeInteger(after)
+        case .configVersions(let group, let highest, let document):
+            buffer.writeWireString(group)
+            buffer.writeInteger(highest)
+            buffer.writeInteger(UInt32(document.count))
+            buffer.writeBytes(document)
         }
         buffer.setInteger(UInt32(buffer.writerIndex - start), at: lengthIndex)
     }
@@ -416,6 +427,19 @@ public enum PeerFrameCodec {
                 )
             }
             message = .usersOffer(document: document)
+        case .configAsk:
+            message = .configAsk(group: try reader.string("group"), after: try reader.integer())
+        case .configVersions:
+            let group = try reader.string("group")
+            let highest: UInt64 = try reader.integer()
+            let document = try reader.bytes("document")
+            guard document.count <= PeerMessage.maximumConfigDocument else {
+                throw WireError(
+                    .malformedFrame,
+                    "configVersions: the document is \(document.count) bytes, more than \(PeerMessage.maximumConfigDocument)"
+                )
+            }
+            message = .configVersions(group: group, highest: highest, document: document)
         case .compressionDictionary:
             let id: UInt32 = try reader.integer()
             let data = reader.rest()

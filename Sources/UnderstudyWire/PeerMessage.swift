@@ -28,6 +28,8 @@ import UnderstudyCore
 /// On a connection of its own, a node asks the node serving a group to move the group to it:
 ///   S→P switchoverAsk   P→S switchoverReport                          (a planned switchover or failback, run
 ///                                                                       by the serving node; minutes at most)
+/// On a connection of its own, a node that follows a group asks for the tracked configuration's new versions:
+///   S→P configAsk(after)   P→S configVersions(highest, document)     (repeated until nothing is left)
 /// Within the plan, before the first file compressed with it: P→S compressionDictionary (once per connection).
 /// Outside that order, at any time: P→S changesPending — the primary captured changes; the standby starts a
 /// live sync as soon as it can.
@@ -89,8 +91,16 @@ public enum PeerMessage: Sendable, Equatable {
     /// files (`id` as in its frames; `data` the dictionary itself zstd-compressed, at most
     /// `maximumCompressedDictionary` bytes). The standby keeps it for the rest of the connection.
     case compressionDictionary(id: UInt32, data: ByteBuffer)
+    /// Asks the node that tracks `group`'s configuration files for the versions after `after` in the group's
+    /// sequence.
+    case configAsk(group: String, after: UInt64)
+    /// The answer: the group's versions after the asked sequence, oldest first, as a JSON document of at most
+    /// `maximumConfigDocument` bytes (empty: none); `highest` is the tracker's highest sequence (lower than what the
+    /// asker holds: the tracker's history began again, and the asker's copy is replaced).
+    case configVersions(group: String, highest: UInt64, document: [UInt8])
 
     public static let maximumUsersDocument = 1 << 20
+    public static let maximumConfigDocument = 8 << 20
     public static let maximumCompressedDictionary = 1 << 20
 
     public var typeName: String { messageType.name.description }
@@ -127,6 +137,8 @@ public enum PeerMessage: Sendable, Equatable {
         case .usersOffer: .usersOffer
         case .compressionDictionary: .compressionDictionary
         case .fileChunkStored: .fileChunkStored
+        case .configAsk: .configAsk
+        case .configVersions: .configVersions
         }
     }
 }
@@ -137,8 +149,9 @@ public struct PeerHello: Sendable, Equatable {
     /// users travel between nodes (`usersOffer`). 8: small files compressed with a trained dictionary
     /// (`compressionDictionary`). 9: block signatures with XXH3 sums (`signatureChunk` no longer carries librsync's).
     /// 10: chunks that do not compress travel as they are (`fileChunkStored`). 11: a full comparison of a large tree
-    /// goes in slices (`SyncScope.slice`, `sliceEnd`).
-    public static let currentProtocolVersion: UInt16 = 11
+    /// goes in slices (`SyncScope.slice`, `sliceEnd`). 12: the tracked configuration travels (`configAsk`,
+    /// `configVersions`).
+    public static let currentProtocolVersion: UInt16 = 12
     public static let maximumOwnerships = 1024
     public var protocolVersion: UInt16
     public var cluster: String

@@ -30,7 +30,7 @@ struct Understudy: AsyncParsableCommand {
             ArchivesCommand.self, ArchiveCommand.self, HistoryCommand.self, RestoreCommand.self,
             SwitchoverCommand.self, FailbackCommand.self, ConflictsCommand.self, AdoptCommand.self, GuardCommand.self,
             UserCommand.self, TokenCommand.self, MaintenanceCommand.self, SeedCommand.self, VerifyCommand.self,
-            RecipeCommand.self, ProofRunCommand.self,
+            RecipeCommand.self, ConfigCommand.self, ProofRunCommand.self,
         ]
     )
 }

@@ -105,6 +105,8 @@ struct PeerFrameCodecTests {
         .switchoverReport(ok: false, text: ""),
         .switchoverReport(ok: false, text: "beta is not a standby in step", code: "peer-not-ready"),
         .usersOffer(document: Array(#"{"revision":3,"users":[],"tokens":[]}"#.utf8)),
+        .configAsk(group: "web", after: 41),
+        .configVersions(group: "web", highest: 42, document: Array(#"[{"path":"/etc/nginx/nginx.conf"}]"#.utf8)),
         .usersOffer(document: []),
         .compressionDictionary(id: 0x1234_5678, data: ByteBuffer(bytes: [0x28, 0xB5, 0x2F, 0xFD, 1, 2, 3])),
     ])

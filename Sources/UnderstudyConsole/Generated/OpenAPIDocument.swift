@@ -244,120 +244,140 @@ enum OpenAPIDocument {
         e":{"type":"object","description":"The typed API's answer: `ok`, the `answer`'s kind and its fields.","require\##
         d":["version","ok","answer"],"properties":{"version":{"type":"integer"},"ok":{"type":"boolean"},"answer":{"typ\##
         e":"string","enum":["status","synced","done","plan","archives","history","restored","conflicts","refused","use\##
-        rs","tokens","token-created","reloaded","proofs"]},"error":{"type":"string"},"code":{"type":"string"},"message\##
-        ":{"type":"string"},"status":{"type":"object"},"syncResults":{"type":"array","items":{"type":"object"}},"ready\##
-        ":{"type":"boolean"},"archives":{"type":"array","items":{"type":"object"}},"history":{"type":"array","items":{\##
-        "type":"object"}},"restore":{"type":"object"},"conflicts":{"type":"array","items":{"type":"object"}},"users":{\##
-        "type":"array","items":{"$ref":"#/components/schemas/User"}},"tokens":{"type":"array","items":{"$ref":"#/compo\##
-        nents/schemas/Token"}},"token":{"$ref":"#/components/schemas/Token"},"secret":{"type":"string","description":"\##
-        The new token's whole text, shown this once."},"reload":{"type":"object","description":"What a reload did: the\##
-         file read (`configuration`), the changes applied at once (`applied`) and those that wait for a restart (`atRe\##
-        start`).","required":["configuration","applied","atRestart"],"properties":{"configuration":{"type":"string"},"\##
-        applied":{"type":"array","items":{"type":"string"}},"atRestart":{"type":"array","items":{"type":"string"}}}},"\##
-        proofs":{"type":"array","description":"Proofs of readiness, newest first (`verify`: the one just made; `proofs\##
-        `: the record): when, the replica's age at the snapshot (`rpoSeconds`), the time until every check passed (`rt\##
-        oSeconds`), the steps and checks, and `problem` when it failed.","items":{"type":"object"}},"asked":{"type":"b\##
-        oolean","description":"With `proofs`: true when a proof was asked for now (`verify`); `ok` is then whether it\##
-         passed."}}},"User":{"type":"object","required":["name","role","createdAt","passwordChangedAt"],"properties":{\##
-        "name":{"type":"string"},"role":{"$ref":"#/components/schemas/Role"},"createdAt":{"type":"string","format":"da\##
-        te-time"},"passwordChangedAt":{"type":"string","format":"date-time"}}},"Token":{"type":"object","required":["i\##
-        d","name","role","createdBy","createdAt","state"],"properties":{"id":{"type":"string"},"name":{"type":"string"\##
-        },"role":{"$ref":"#/components/schemas/Role"},"createdBy":{"type":"string"},"createdAt":{"type":"string","form\##
-        at":"date-time"},"expiresAt":{"type":"string","format":"date-time"},"revokedAt":{"type":"string","format":"dat\##
-        e-time"},"state":{"type":"string","enum":["active","expired","revoked"]}}},"Role":{"type":"string","enum":["ad\##
-        min","operator","viewer"]},"Event":{"type":"object","required":["id","time","level","kind","message"],"propert\##
-        ies":{"id":{"type":"integer"},"time":{"type":"string","format":"date-time"},"level":{"type":"string","enum":["\##
-        info","warning","error"]},"kind":{"type":"string"},"share":{"type":"string"},"message":{"type":"string"},"user\##
-        ":{"type":"string"}}},"ControlRequest":{"description":"One request of the typed API: `command` and its fields.\##
-        ","oneOf":[{"type":"object","required":["command"],"properties":{"version":{"type":"integer","minimum":1,"maxi\##
-        mum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"stri\##
-        ng","enum":["status"]}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"ve\##
-        rsion":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is\##
-         written for: 1."},"command":{"type":"string","enum":["sync"]},"group":{"type":"string","nullable":true}},"add\##
-        itionalProperties":true},{"type":"object","required":["command","group"],"properties":{"version":{"type":"inte\##
-        ger","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"\##
-        command":{"type":"string","enum":["failover"]},"group":{"type":"string","minLength":1},"force":{"type":"boolea\##
-        n","nullable":true}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"versi\##
-        on":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is wr\##
-        itten for: 1."},"command":{"type":"string","enum":["archives"]},"group":{"type":"string","nullable":true},"sha\##
-        re":{"type":"string","nullable":true}},"additionalProperties":true},{"type":"object","required":["command"],"p\##
-        roperties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version\##
-         the request is written for: 1."},"command":{"type":"string","enum":["archive-now"]},"group":{"type":"string",\##
-        "nullable":true},"share":{"type":"string","nullable":true},"schedule":{"type":"string","nullable":true}},"addi\##
-        tionalProperties":true},{"type":"object","required":["command","archive"],"properties":{"version":{"type":"int\##
-        eger","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},\##
-        "command":{"type":"string","enum":["archive-remove"]},"group":{"type":"string","nullable":true},"share":{"type\##
-        ":"string","nullable":true},"archive":{"type":"string","minLength":1}},"additionalProperties":true},{"type":"o\##
-        bject","required":["command","path"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullab\##
-        le":true,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum":["h\##
-        istory"]},"path":{"type":"string","minLength":1}},"additionalProperties":true},{"type":"object","required":["c\##
-        ommand","path"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description\##
-        ":"The API version the request is written for: 1."},"command":{"type":"string","enum":["restore"]},"path":{"ty\##
-        pe":"string","minLength":1},"archive":{"type":"string","nullable":true},"at":{"type":"number","nullable":true}\##
-        ,"to":{"type":"string","nullable":true},"inPlace":{"type":"boolean","nullable":true},"force":{"type":"boolean"\##
-        ,"nullable":true}},"additionalProperties":true},{"type":"object","required":["command","group"],"properties":{\##
-        "version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request\##
-         is written for: 1."},"command":{"type":"string","enum":["switchover"]},"group":{"type":"string","minLength":1\##
-        },"force":{"type":"boolean","nullable":true},"dryRun":{"type":"boolean","nullable":true}},"additionalPropertie\##
-        s":true},{"type":"object","required":["command","group"],"properties":{"version":{"type":"integer","minimum":1\##
-        ,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type"\##
-        :"string","enum":["failback"]},"group":{"type":"string","minLength":1},"force":{"type":"boolean","nullable":tr\##
-        ue},"dryRun":{"type":"boolean","nullable":true}},"additionalProperties":true},{"type":"object","required":["co\##
-        mmand"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The A\##
-        PI version the request is written for: 1."},"command":{"type":"string","enum":["conflicts"]},"group":{"type":"\##
-        string","nullable":true}},"additionalProperties":true},{"type":"object","required":["command","path","keep"],"\##
-        properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API versio\##
-        n the request is written for: 1."},"command":{"type":"string","enum":["conflict-resolve"]},"path":{"type":"str\##
-        ing","minLength":1},"keep":{"type":"string","enum":["local","remote","both"]}},"additionalProperties":true},{"\##
-        type":"object","required":["command","path","keep"],"properties":{"version":{"type":"integer","minimum":1,"max\##
-        imum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"str\##
-        ing","enum":["adopt"]},"path":{"type":"string","minLength":1},"keep":{"type":"string","enum":["keep","move-asi\##
-        de"]}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"version":{"type":"i\##
-        nteger","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."\##
-        },"command":{"type":"string","enum":["users"]}},"additionalProperties":true},{"type":"object","required":["com\##
-        mand","name","role","password"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":t\##
-        rue,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum":["user-a\##
-        dd"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9._@-]*$"},"role":{\##
-        "$ref":"#/components/schemas/Role"},"password":{"type":"string","minLength":8,"maxLength":256}},"additionalPro\##
-        perties":true},{"type":"object","required":["command","name","password"],"properties":{"version":{"type":"inte\##
-        ger","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"\##
-        command":{"type":"string","enum":["user-passwd"]},"name":{"type":"string","minLength":1,"maxLength":64,"patter\##
-        n":"^[A-Za-z0-9][A-Za-z0-9._@-]*$"},"password":{"type":"string","minLength":8,"maxLength":256}},"additionalPro\##
-        perties":true},{"type":"object","required":["command","name"],"properties":{"version":{"type":"integer","minim\##
-        um":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"\##
-        type":"string","enum":["user-remove"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-\##
-        z0-9][A-Za-z0-9._@-]*$"}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"\##
-        version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request\##
-         is written for: 1."},"command":{"type":"string","enum":["tokens"]}},"additionalProperties":true},{"type":"obj\##
-        ect","required":["command","name","role"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"n\##
-        ullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum\##
-        ":["token-create"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9._@-\##
-        ]*$"},"role":{"$ref":"#/components/schemas/Role"},"expiresIn":{"type":"number","minimum":0,"exclusiveMinimum":\##
-        true,"nullable":true}},"additionalProperties":true},{"type":"object","required":["command","id"],"properties":\##
+        rs","tokens","token-created","reloaded","proofs","config-versions"]},"error":{"type":"string"},"code":{"type":\##
+        "string"},"message":{"type":"string"},"status":{"type":"object"},"syncResults":{"type":"array","items":{"type"\##
+        :"object"}},"ready":{"type":"boolean"},"archives":{"type":"array","items":{"type":"object"}},"history":{"type"\##
+        :"array","items":{"type":"object"}},"restore":{"type":"object"},"conflicts":{"type":"array","items":{"type":"o\##
+        bject"}},"users":{"type":"array","items":{"$ref":"#/components/schemas/User"}},"tokens":{"type":"array","items\##
+        ":{"$ref":"#/components/schemas/Token"}},"token":{"$ref":"#/components/schemas/Token"},"secret":{"type":"strin\##
+        g","description":"The new token's whole text, shown this once."},"reload":{"type":"object","description":"What\##
+         a reload did: the file read (`configuration`), the changes applied at once (`applied`) and those that wait fo\##
+        r a restart (`atRestart`).","required":["configuration","applied","atRestart"],"properties":{"configuration":{\##
+        "type":"string"},"applied":{"type":"array","items":{"type":"string"}},"atRestart":{"type":"array","items":{"ty\##
+        pe":"string"}}}},"proofs":{"type":"array","description":"Proofs of readiness, newest first (`verify`: the one\##
+         just made; `proofs`: the record): when, the replica's age at the snapshot (`rpoSeconds`), the time until ever\##
+        y check passed (`rtoSeconds`), the steps and checks, and `problem` when it failed.","items":{"type":"object"}}\##
+        ,"asked":{"type":"boolean","description":"With `proofs`: true when a proof was asked for now (`verify`); `ok`\##
+         is then whether it passed."},"configVersions":{"type":"array","description":"With `config-versions`: versions\##
+         of the group's tracked configuration files, newest first (`size` null: the file was gone; `note`: why it was\##
+         recorded, e.g. a rollback). `config-diff` answers `done` with the unified diff as `message`.","items":{"type"\##
+        :"object","required":["path","version","takenAt","digest"],"properties":{"path":{"type":"string"},"version":{"\##
+        type":"integer"},"takenAt":{"type":"number","description":"Seconds since 1970."},"size":{"type":"integer","nul\##
+        lable":true},"digest":{"type":"string","description":"Hex SHA-256 of the content; empty when gone."},"note":{"\##
+        type":"string","nullable":true}}}}}},"User":{"type":"object","required":["name","role","createdAt","passwordCh\##
+        angedAt"],"properties":{"name":{"type":"string"},"role":{"$ref":"#/components/schemas/Role"},"createdAt":{"typ\##
+        e":"string","format":"date-time"},"passwordChangedAt":{"type":"string","format":"date-time"}}},"Token":{"type"\##
+        :"object","required":["id","name","role","createdBy","createdAt","state"],"properties":{"id":{"type":"string"}\##
+        ,"name":{"type":"string"},"role":{"$ref":"#/components/schemas/Role"},"createdBy":{"type":"string"},"createdAt\##
+        ":{"type":"string","format":"date-time"},"expiresAt":{"type":"string","format":"date-time"},"revokedAt":{"type\##
+        ":"string","format":"date-time"},"state":{"type":"string","enum":["active","expired","revoked"]}}},"Role":{"ty\##
+        pe":"string","enum":["admin","operator","viewer"]},"Event":{"type":"object","required":["id","time","level","k\##
+        ind","message"],"properties":{"id":{"type":"integer"},"time":{"type":"string","format":"date-time"},"level":{"\##
+        type":"string","enum":["info","warning","error"]},"kind":{"type":"string"},"share":{"type":"string"},"message"\##
+        :{"type":"string"},"user":{"type":"string"}}},"ControlRequest":{"description":"One request of the typed API: `\##
+        command` and its fields.","oneOf":[{"type":"object","required":["command"],"properties":{"version":{"type":"in\##
+        teger","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."}\##
+        ,"command":{"type":"string","enum":["status"]}},"additionalProperties":true},{"type":"object","required":["com\##
+        mand"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The AP\##
+        I version the request is written for: 1."},"command":{"type":"string","enum":["sync"]},"group":{"type":"string\##
+        ","nullable":true}},"additionalProperties":true},{"type":"object","required":["command","group"],"properties":\##
         {"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the reques\##
-        t is written for: 1."},"command":{"type":"string","enum":["token-revoke"]},"id":{"type":"string","minLength":1\##
-        }},"additionalProperties":true},{"type":"object","required":["command","group","on"],"properties":{"version":{\##
-        "type":"integer","minimum":1,"maximum":1,"nullable":true},"command":{"type":"string","enum":["maintenance"]},"\##
-        group":{"type":"string","minLength":1},"on":{"type":"boolean"}},"additionalProperties":true},{"type":"object",\##
-        "required":["command"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"desc\##
-        ription":"The API version the request is written for: 1."},"command":{"type":"string","enum":["reload"]}},"add\##
-        itionalProperties":true},{"type":"object","required":["command","group"],"properties":{"version":{"type":"inte\##
-        ger","minimum":1,"maximum":1,"nullable":true},"command":{"type":"string","enum":["verify"]},"group":{"type":"s\##
-        tring","minLength":1}},"additionalProperties":true},{"type":"object","required":["command"],"properties":{"ver\##
-        sion":{"type":"integer","minimum":1,"maximum":1,"nullable":true},"command":{"type":"string","enum":["proofs"]}\##
-        ,"group":{"type":"string","nullable":true,"description":"The group; empty or absent: every group."},"limit":{"\##
-        type":"integer","minimum":1,"maximum":200,"nullable":true}},"additionalProperties":true}]}},"responses":{"Answ\##
-        er":{"description":"Done: the report.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/C\##
-        ontrolResponse"}}}},"BadRequest":{"description":"The request lacks something or contradicts itself; nothing ch\##
-        anged.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Unauthoriz\##
-        ed":{"description":"No valid token or session.","content":{"application/json":{"schema":{"$ref":"#/components/\##
-        schemas/ControlResponse"}}}},"Forbidden":{"description":"The caller's role does not allow it, or the CSRF toke\##
-        n is missing (`code`: `forbidden`, `csrf-refused`).","content":{"application/json":{"schema":{"$ref":"#/compon\##
-        ents/schemas/ControlResponse"}}}},"NotFound":{"description":"No such group, share, archive, user or token.","c\##
-        ontent":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Refused":{"descripti\##
-        on":"Refused by the node in its present state (the `code` says why); nothing changed unless the message says s\##
-        o.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"MethodNotAllow\##
-        ed":{"description":"The path does not take this method; `Allow` lists those it takes.","content":{"application\##
-        /json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}}}}}
+        t is written for: 1."},"command":{"type":"string","enum":["failover"]},"group":{"type":"string","minLength":1}\##
+        ,"force":{"type":"boolean","nullable":true}},"additionalProperties":true},{"type":"object","required":["comman\##
+        d"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API v\##
+        ersion the request is written for: 1."},"command":{"type":"string","enum":["archives"]},"group":{"type":"strin\##
+        g","nullable":true},"share":{"type":"string","nullable":true}},"additionalProperties":true},{"type":"object","\##
+        required":["command"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"descr\##
+        iption":"The API version the request is written for: 1."},"command":{"type":"string","enum":["archive-now"]},"\##
+        group":{"type":"string","nullable":true},"share":{"type":"string","nullable":true},"schedule":{"type":"string"\##
+        ,"nullable":true}},"additionalProperties":true},{"type":"object","required":["command","archive"],"properties"\##
+        :{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the reque\##
+        st is written for: 1."},"command":{"type":"string","enum":["archive-remove"]},"group":{"type":"string","nullab\##
+        le":true},"share":{"type":"string","nullable":true},"archive":{"type":"string","minLength":1}},"additionalProp\##
+        erties":true},{"type":"object","required":["command","path"],"properties":{"version":{"type":"integer","minimu\##
+        m":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"t\##
+        ype":"string","enum":["history"]},"path":{"type":"string","minLength":1}},"additionalProperties":true},{"type"\##
+        :"object","required":["command","path"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nul\##
+        lable":true,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum":\##
+        ["restore"]},"path":{"type":"string","minLength":1},"archive":{"type":"string","nullable":true},"at":{"type":"\##
+        number","nullable":true},"to":{"type":"string","nullable":true},"inPlace":{"type":"boolean","nullable":true},"\##
+        force":{"type":"boolean","nullable":true}},"additionalProperties":true},{"type":"object","required":["command"\##
+        ,"group"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The\##
+         API version the request is written for: 1."},"command":{"type":"string","enum":["switchover"]},"group":{"type\##
+        ":"string","minLength":1},"force":{"type":"boolean","nullable":true},"dryRun":{"type":"boolean","nullable":tru\##
+        e}},"additionalProperties":true},{"type":"object","required":["command","group"],"properties":{"version":{"typ\##
+        e":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for\##
+        : 1."},"command":{"type":"string","enum":["failback"]},"group":{"type":"string","minLength":1},"force":{"type"\##
+        :"boolean","nullable":true},"dryRun":{"type":"boolean","nullable":true}},"additionalProperties":true},{"type":\##
+        "object","required":["command"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":t\##
+        rue,"description":"The API version the request is written for: 1."},"command":{"type":"string","enum":["confli\##
+        cts"]},"group":{"type":"string","nullable":true}},"additionalProperties":true},{"type":"object","required":["c\##
+        ommand","path","keep"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"desc\##
+        ription":"The API version the request is written for: 1."},"command":{"type":"string","enum":["conflict-resolv\##
+        e"]},"path":{"type":"string","minLength":1},"keep":{"type":"string","enum":["local","remote","both"]}},"additi\##
+        onalProperties":true},{"type":"object","required":["command","path","keep"],"properties":{"version":{"type":"i\##
+        nteger","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."\##
+        },"command":{"type":"string","enum":["adopt"]},"path":{"type":"string","minLength":1},"keep":{"type":"string",\##
+        "enum":["keep","move-aside"]}},"additionalProperties":true},{"type":"object","required":["command"],"propertie\##
+        s":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the req\##
+        uest is written for: 1."},"command":{"type":"string","enum":["users"]}},"additionalProperties":true},{"type":"\##
+        object","required":["command","name","role","password"],"properties":{"version":{"type":"integer","minimum":1,\##
+        "maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":\##
+        "string","enum":["user-add"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Z\##
+        a-z0-9._@-]*$"},"role":{"$ref":"#/components/schemas/Role"},"password":{"type":"string","minLength":8,"maxLeng\##
+        th":256}},"additionalProperties":true},{"type":"object","required":["command","name","password"],"properties":\##
+        {"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the reques\##
+        t is written for: 1."},"command":{"type":"string","enum":["user-passwd"]},"name":{"type":"string","minLength":\##
+        1,"maxLength":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9._@-]*$"},"password":{"type":"string","minLength":8,"maxLeng\##
+        th":256}},"additionalProperties":true},{"type":"object","required":["command","name"],"properties":{"version":\##
+        {"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The API version the request is writte\##
+        n for: 1."},"command":{"type":"string","enum":["user-remove"]},"name":{"type":"string","minLength":1,"maxLengt\##
+        h":64,"pattern":"^[A-Za-z0-9][A-Za-z0-9._@-]*$"}},"additionalProperties":true},{"type":"object","required":["c\##
+        ommand"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"The\##
+         API version the request is written for: 1."},"command":{"type":"string","enum":["tokens"]}},"additionalProper\##
+        ties":true},{"type":"object","required":["command","name","role"],"properties":{"version":{"type":"integer","m\##
+        inimum":1,"maximum":1,"nullable":true,"description":"The API version the request is written for: 1."},"command\##
+        ":{"type":"string","enum":["token-create"]},"name":{"type":"string","minLength":1,"maxLength":64,"pattern":"^[\##
+        A-Za-z0-9][A-Za-z0-9._@-]*$"},"role":{"$ref":"#/components/schemas/Role"},"expiresIn":{"type":"number","minimu\##
+        m":0,"exclusiveMinimum":true,"nullable":true}},"additionalProperties":true},{"type":"object","required":["comm\##
+        and","id"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true,"description":"Th\##
+        e API version the request is written for: 1."},"command":{"type":"string","enum":["token-revoke"]},"id":{"type\##
+        ":"string","minLength":1}},"additionalProperties":true},{"type":"object","required":["command","group","on"],"\##
+        properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true},"command":{"type":"string","\##
+        enum":["maintenance"]},"group":{"type":"string","minLength":1},"on":{"type":"boolean"}},"additionalProperties"\##
+        :true},{"type":"object","required":["command"],"properties":{"version":{"type":"integer","minimum":1,"maximum"\##
+        :1,"nullable":true,"description":"The API version the request is written for: 1."},"command":{"type":"string",\##
+        "enum":["reload"]}},"additionalProperties":true},{"type":"object","required":["command","group"],"properties":\##
+        {"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true},"command":{"type":"string","enum":["veri\##
+        fy"]},"group":{"type":"string","minLength":1}},"additionalProperties":true},{"type":"object","required":["comm\##
+        and"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true},"command":{"type":"st\##
+        ring","enum":["proofs"]},"group":{"type":"string","nullable":true,"description":"The group; empty or absent: e\##
+        very group."},"limit":{"type":"integer","minimum":1,"maximum":200,"nullable":true}},"additionalProperties":tru\##
+        e},{"type":"object","required":["command","group"],"properties":{"version":{"type":"integer","minimum":1,"maxi\##
+        mum":1,"nullable":true},"command":{"type":"string","enum":["config-history"]},"group":{"type":"string","minLen\##
+        gth":1},"path":{"type":"string","nullable":true,"description":"Only this tracked file (absolute path); empty o\##
+        r absent: every file."},"limit":{"type":"integer","minimum":1,"maximum":1000,"nullable":true}},"additionalProp\##
+        erties":true},{"type":"object","required":["command","group","path"],"properties":{"version":{"type":"integer"\##
+        ,"minimum":1,"maximum":1,"nullable":true},"command":{"type":"string","enum":["config-diff"]},"group":{"type":"\##
+        string","minLength":1},"path":{"type":"string","minLength":1,"description":"The tracked file (absolute path)."\##
+        },"fromVersion":{"type":"integer","minimum":1,"nullable":true,"description":"The older version; absent: the on\##
+        e before toVersion."},"toVersion":{"type":"integer","minimum":1,"nullable":true,"description":"The newer versi\##
+        on; absent: the newest."}},"additionalProperties":true},{"type":"object","required":["command","group","path",\##
+        "versionNumber"],"properties":{"version":{"type":"integer","minimum":1,"maximum":1,"nullable":true},"command":\##
+        {"type":"string","enum":["config-rollback"]},"group":{"type":"string","minLength":1},"path":{"type":"string","\##
+        minLength":1},"versionNumber":{"type":"integer","minimum":1,"description":"The version to write back (admin; o\##
+        n the group's primary)."}},"additionalProperties":true}]}},"responses":{"Answer":{"description":"Done: the rep\##
+        ort.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"BadRequest":\##
+        {"description":"The request lacks something or contradicts itself; nothing changed.","content":{"application/j\##
+        son":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Unauthorized":{"description":"No valid toke\##
+        n or session.","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"For\##
+        bidden":{"description":"The caller's role does not allow it, or the CSRF token is missing (`code`: `forbidden`\##
+        , `csrf-refused`).","content":{"application/json":{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}}\##
+        ,"NotFound":{"description":"No such group, share, archive, user or token.","content":{"application/json":{"sch\##
+        ema":{"$ref":"#/components/schemas/ControlResponse"}}}},"Refused":{"description":"Refused by the node in its p\##
+        resent state (the `code` says why); nothing changed unless the message says so.","content":{"application/json"\##
+        :{"schema":{"$ref":"#/components/schemas/ControlResponse"}}}},"MethodNotAllowed":{"description":"The path does\##
+         not take this method; `Allow` lists those it takes.","content":{"application/json":{"schema":{"$ref":"#/compo\##
+        nents/schemas/ControlResponse"}}}}}}}
         """##
 }

@@ -21,18 +21,20 @@ extension ControlRequest {
     /// admins.
     public var requiredRole: ConsoleRole {
         switch self {
-        case .status, .archives, .history, .conflicts, .proofs: .viewer
+        case .status, .archives, .history, .conflicts, .proofs, .configHistory, .configDiff: .viewer
         case .sync, .failover, .archiveNow, .archiveRemove, .restore, .switchover, .failback, .conflictResolve, .adopt,
             .maintenance, .verify:
             .operator
-        case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke, .reload: .admin
+        case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke, .reload,
+            .configRollback:
+            .admin
         }
     }
 
     /// Whether it changes anything (and so is recorded in the event log with who asked).
     public var changesState: Bool {
         switch self {
-        case .status, .archives, .history, .conflicts, .users, .tokens, .proofs: false
+        case .status, .archives, .history, .conflicts, .users, .tokens, .proofs, .configHistory, .configDiff: false
         case .switchover(_, _, let dryRun), .failback(_, _, let dryRun): !dryRun
         default: true
         }

@@ -208,7 +208,7 @@ extension ConfigurationValidator {
             place: place)
         group.archives = readArchives(table, group: name, shares: group.shares, place: place)
         group.recoverySite = readRecoverySite(table, group: name, place: place)
-        group.proof = readProof(table, place: place)
+        group.proof = readProof(table, group: group, place: place)
         applyRecipe(table, &group, place: place)
         group.asksForTakeover =
             Self.takeoverKeys.contains { $0 != "failover" && table[$0] != nil } || table["recipe"] != nil

@@ -37,6 +37,7 @@ extension ConfigurationValidator {
         if var proof = group.proof {
             if table["proof_private"] == nil { proof.privateDirectories = recipe.proofPrivate }
             if table["syntax_check"] == nil { proof.syntaxCheck = recipe.syntaxCheck }
+            if table["config_files"] == nil { proof.configFiles = recipe.configFiles }
             group.proof = proof
         }
     }

@@ -21,11 +21,33 @@ public struct ProofConfiguration: Sendable, Equatable {
     /// The service's own check of its configuration (`syntax_check`, a recipe's by default, e.g. "nginx -t -q"): the
     /// first step of every proof; a failure fails the proof before anything starts.
     public var syntaxCheck: String?
+    /// The service's configuration files the primary tracks (`config_files`, a recipe's by default; a directory
+    /// stands for the files directly in it): every change is a version, mirrored to the standby, which puts the
+    /// primary's copy in place only in a proof (in its private namespace) and at takeover.
+    public var configFiles: [String]
+    /// What each node replaces in the primary's copies before it puts them in place (`[groups.NAME.
+    /// config_substitutions.NODE]`, "text" = "replacement"): host names, interface names, addresses.
+    public var substitutions: [String: [ConfigSubstitution]]
+
+    public static let maximumConfigFiles = 64
+
+    /// Whether `path` is one of the tracked files: listed itself, or directly in a listed directory. A node takes
+    /// and puts in place no other path, whatever a peer sends.
+    public func tracks(_ path: String) -> Bool {
+        guard path.hasPrefix("/"), !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
+            return false
+        }
+        let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        return configFiles.contains(path) || configFiles.contains(parent.isEmpty ? "/" : parent)
+    }
 
     public init(
         every: ConfigDuration? = Self.defaultEvery, timeout: ConfigDuration = Self.defaultTimeout,
-        privateDirectories: [String] = [], syntaxCheck: String? = nil
+        privateDirectories: [String] = [], syntaxCheck: String? = nil, configFiles: [String] = [],
+        substitutions: [String: [ConfigSubstitution]] = [:]
     ) {
+        self.configFiles = configFiles
+        self.substitutions = substitutions
         self.syntaxCheck = syntaxCheck
         self.every = every
         self.timeout = timeout

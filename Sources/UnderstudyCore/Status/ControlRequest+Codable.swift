@@ -2,7 +2,7 @@
 extension ControlRequest: Codable {
     private enum Key: String, CodingKey {
         case version, command, group, force, share, path, archive, schedule, at, to, inPlace, dryRun, keep, name, role,
-            password, expiresIn, id, on, limit
+            password, expiresIn, id, on, limit, fromVersion, toVersion, version_ = "versionNumber"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,7 +132,45 @@ extension ControlRequest: Codable {
                 throw ControlRequestError(.badRequest, "'limit' must be a whole number from 1 to 200, not \(limit)")
             }
             self = .proofs(group: try text(.group), limit: limit)
+        case .configHistory:
+            let group = try needed(.group, "config-history needs a group: understudy config history GROUP [FILE]")
+            let limit = try Self.number(fields, .limit, "'limit'", in: 1...1000) ?? 50
+            self = .configHistory(group: group, path: try text(.path), limit: limit)
+        case .configDiff:
+            let usage = "config-diff needs a group and a file: understudy config diff GROUP FILE [--from N] [--to M]"
+            self = .configDiff(
+                group: try needed(.group, usage), path: try needed(.path, usage),
+                from: try Self.number(fields, .fromVersion, "'fromVersion'", in: 1...Int(Int32.max)),
+                to: try Self.number(fields, .toVersion, "'toVersion'", in: 1...Int(Int32.max)))
+        case .configRollback:
+            let usage =
+                "config-rollback needs a group, a file and a version: understudy config rollback GROUP FILE --to N"
+            let group = try needed(.group, usage)
+            let path = try needed(.path, usage)
+            guard let version = try Self.number(fields, .version_, "'versionNumber'", in: 1...Int(Int32.max)) else {
+                throw ControlRequestError(.badRequest, usage)
+            }
+            self = .configRollback(group: group, path: path, version: version)
         }
+    }
+
+    /// An optional whole number in `range`; a clear refusal when it is something else.
+    private static func number(
+        _ fields: KeyedDecodingContainer<Key>, _ key: Key, _ name: String, in range: ClosedRange<Int>
+    ) throws -> Int? {
+        let value: Int?
+        do {
+            value = try fields.decodeIfPresent(Int.self, forKey: key)
+        } catch {
+            throw ControlRequestError(
+                .badRequest, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        if let value, !range.contains(value) {
+            throw ControlRequestError(
+                .badRequest,
+                "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not \(value)")
+        }
+        return value
     }
 
     private static func role(_ fields: KeyedDecodingContainer<Key>, _ usage: String) throws -> ConsoleRole {
@@ -213,6 +251,19 @@ extension ControlRequest: Codable {
         case .proofs(let group, let limit):
             try fields.encodeIfPresent(group, forKey: .group)
             try fields.encode(limit, forKey: .limit)
+        case .configHistory(let group, let path, let limit):
+            try fields.encode(group, forKey: .group)
+            try fields.encodeIfPresent(path, forKey: .path)
+            try fields.encode(limit, forKey: .limit)
+        case .configDiff(let group, let path, let from, let to):
+            try fields.encode(group, forKey: .group)
+            try fields.encode(path, forKey: .path)
+            try fields.encodeIfPresent(from, forKey: .fromVersion)
+            try fields.encodeIfPresent(to, forKey: .toVersion)
+        case .configRollback(let group, let path, let version):
+            try fields.encode(group, forKey: .group)
+            try fields.encode(path, forKey: .path)
+            try fields.encode(version, forKey: .version_)
         }
     }
 }

@@ -60,6 +60,15 @@ public enum ControlRequest: Sendable, Equatable {
     case verify(group: String)
     /// The recorded proofs of `group` (all when nil), newest first, at most `limit` (`understudy verify --history`).
     case proofs(group: String? = nil, limit: Int = 20)
+    /// The versions of `group`'s tracked configuration files (of `path` only when given), newest first, at most
+    /// `limit` (`understudy config history GROUP [FILE]`).
+    case configHistory(group: String, path: String? = nil, limit: Int = 50)
+    /// The differences of `path` between two versions (`from`: the one before `to`; `to`: the newest), as a unified
+    /// diff (`understudy config diff GROUP FILE`).
+    case configDiff(group: String, path: String, from: Int? = nil, to: Int? = nil)
+    /// Writes version `version` of `path` back on the group's primary, itself recorded as a new version
+    /// (`understudy config rollback GROUP FILE --to VERSION`).
+    case configRollback(group: String, path: String, version: Int)
 
     /// The version of the API this build speaks.
     public static let version = 1
@@ -79,6 +88,9 @@ public enum ControlRequest: Sendable, Equatable {
         case tokenCreate = "token-create"
         case tokenRevoke = "token-revoke"
         case maintenance, reload, verify, proofs
+        case configHistory = "config-history"
+        case configDiff = "config-diff"
+        case configRollback = "config-rollback"
     }
 
     public var command: Command {
@@ -107,6 +119,9 @@ public enum ControlRequest: Sendable, Equatable {
         case .reload: .reload
         case .verify: .verify
         case .proofs: .proofs
+        case .configHistory: .configHistory
+        case .configDiff: .configDiff
+        case .configRollback: .configRollback
         }
     }
 }

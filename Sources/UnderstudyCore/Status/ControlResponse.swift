@@ -26,6 +26,8 @@ public enum ControlResponse: Sendable, Equatable {
     case reloaded(ReloadReport)
     /// Proofs of readiness, newest first (`verify`: the one just made, ok when it passed; `proofs`: the record).
     case proofs([ProofRecord], asked: Bool)
+    /// Versions of tracked configuration files, newest first (`config-history`).
+    case configVersions([ConfigVersionSummary])
 
     /// A refusal or failure: the error's message and, for a `CodedError`, its stable code.
     public static func failure(_ error: any Error) -> ControlResponse {
@@ -111,6 +113,11 @@ public enum ControlResponse: Sendable, Equatable {
         return nil
     }
 
+    public var configVersions: [ConfigVersionSummary]? {
+        if case .configVersions(let versions) = self { return versions }
+        return nil
+    }
+
     public var conflicts: [ConflictInfo]? {
         switch self {
         case .conflicts(let conflicts), .plan(_, _, let conflicts): conflicts
@@ -122,12 +129,13 @@ public enum ControlResponse: Sendable, Equatable {
 extension ControlResponse: Codable {
     private enum Key: String, CodingKey {
         case version, ok, answer, error, code, status, syncResults, message, ready, archives, history, restore,
-            conflicts, users, tokens, token, secret, reload, proofs, asked
+            conflicts, users, tokens, token, secret, reload, proofs, asked, configVersions
     }
 
     private enum Answer: String, Codable {
         case status, synced, done, plan, archives, history, restored, conflicts, refused, users, tokens, reloaded,
             proofs
+        case configVersions = "config-versions"
         case tokenCreated = "token-created"
     }
 
@@ -189,6 +197,9 @@ extension ControlResponse: Codable {
             try fields.encode(proofs, forKey: .proofs)
             try fields.encode(asked, forKey: .asked)
             try fields.encodeIfPresent(error, forKey: .error)
+        case .configVersions(let versions):
+            try fields.encode(Answer.configVersions, forKey: .answer)
+            try fields.encode(versions, forKey: .configVersions)
         }
     }
 
@@ -238,6 +249,8 @@ extension ControlResponse: Codable {
             self = .proofs(
                 try fields.decode([ProofRecord].self, forKey: .proofs),
                 asked: try fields.decodeIfPresent(Bool.self, forKey: .asked) ?? false)
+        case .configVersions:
+            self = .configVersions(try fields.decode([ConfigVersionSummary].self, forKey: .configVersions))
         }
     }
 

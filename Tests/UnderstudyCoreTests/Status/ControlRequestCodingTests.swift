@@ -13,7 +13,11 @@ struct ControlRequestCodingTests {
         .restore(path: "/srv/replica/a.txt", at: 1_790_000_000.5, inPlace: true),
         .switchover(group: "files", force: true), .failback(group: "files", dryRun: true), .conflicts(),
         .conflicts(group: "files"), .conflictResolve(path: "files/data/a.txt", keep: .remote),
-        .adopt(share: "files/data", mode: .moveAside),
+        .adopt(share: "files/data", mode: .moveAside), .configHistory(group: "web"),
+        .configHistory(group: "web", path: "/etc/nginx/nginx.conf", limit: 5),
+        .configDiff(group: "web", path: "/etc/nginx/nginx.conf"),
+        .configDiff(group: "web", path: "/etc/nginx/nginx.conf", from: 2, to: 5),
+        .configRollback(group: "web", path: "/etc/nginx/nginx.conf", version: 3),
     ]
 
     func decode(_ text: String) throws -> ControlRequest {
@@ -71,6 +75,12 @@ struct ControlRequestCodingTests {
         (#"{"command": "conflict-resolve", "path": "files/data/a", "keep": "mine"}"#, "--keep local|remote|both"),
         (#"{"command": "adopt", "path": "files/data", "keep": "yes"}"#, "--keep (mirror over it"),
         (#"{"command": "adopt", "keep": "keep"}"#, "adopt needs GROUP/SHARE"),
+        (#"{"command": "config-history"}"#, "understudy config history GROUP"),
+        (#"{"command": "config-history", "group": "web", "limit": 0}"#, "'limit' must be a whole number from 1"),
+        (#"{"command": "config-diff", "group": "web"}"#, "understudy config diff GROUP FILE"),
+        (#"{"command": "config-diff", "group": "web", "path": "/a", "fromVersion": -1}"#, "'fromVersion'"),
+        (#"{"command": "config-rollback", "group": "web", "path": "/a"}"#, "--to N"),
+        (#"{"command": "config-rollback", "group": "web", "path": "/a", "versionNumber": "x"}"#, "'versionNumber'"),
     ])
     func aCommandWithoutWhatItNeeds_isRefused_sayingHowTheCommandLineSpellsIt(line: String, expected: String) {
         let refused = refusal(line)

@@ -22,6 +22,10 @@ struct ControlResponseCodingTests {
         .refused("something failed"), .synced([fine, full]),
         .reloaded(ReloadReport(configuration: "/etc/u.toml", applied: ["[notify]"], atRestart: ["group mail added"])),
         .reloaded(ReloadReport(configuration: "/etc/u.toml")),
+        .configVersions([
+            ConfigVersionSummary(path: "/etc/a", version: 2, takenAt: 5, size: nil, digest: "", note: "rollback to 1"),
+            ConfigVersionSummary(path: "/etc/a", version: 1, takenAt: 4, size: 12, digest: "ab", note: nil),
+        ]),
     ]
 
     @Test(arguments: every) func everyAnswer_roundTrips(response: ControlResponse) throws {

@@ -1,0 +1,151 @@
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import UnderstudyCore
+import UnderstudyReplication
+import UnderstudySupport
+import UnderstudyTransport
+import UnderstudyWire
+
+/// Keeps this node's copy of the tracked configuration of each group it follows (as standby or off-site node) the
+/// same as its primary's: every few seconds it asks the primary for the versions after the last it holds, over one
+/// short peer connection (TLS, both certificates checked, the usual hello); after a failure it tries again every
+/// ten seconds. Only paths the group lists are kept. Each time new versions arrive `arrived` is told (a proof runs
+/// on them at once).
+package struct ConfigFollowService: Service {
+    let node: any HandshakeParty
+    let copies: any ConfigExchange
+    let tls: NIOSSLContext
+    let clock: any EngineClock
+    let logger: Logger
+    let arrived: @Sendable (String) -> Void
+    let every: Double
+    static let retryAfter = 10.0
+    static let exchangeLimit = 15.0
+    /// Answers in one exchange, at most (each carries about `ConfigDocument.contentLimit` bytes).
+    static let roundsLimit = 64
+
+    package init(
+        node: any HandshakeParty, copies: any ConfigExchange, tls: NIOSSLContext, clock: any EngineClock,
+        logger: Logger, every: Double = 5, arrived: @escaping @Sendable (String) -> Void
+    ) {
+        self.node = node
+        self.copies = copies
+        self.tls = tls
+        self.clock = clock
+        self.logger = logger
+        self.every = every
+        self.arrived = arrived
+    }
+
+    package func run() async throws {
+        await cancelWhenGracefulShutdown { await follow() }
+    }
+
+    /// The groups whose configuration this node follows: it is their standby or off-site node, and they list files.
+    private var followed: [GroupConfiguration] {
+        node.configuration.groups.values.filter { group in
+            !group.proof.configFiles.isEmpty && group.primary != node.name
+                && (group.standby == node.name || group.offsite == node.name)
+        }.sorted { $0.name < $1.name }
+    }
+
+    private func follow() async {
+        var nextAt: [String: Double] = [:]
+        var failing: Set<String> = []
+        while !Task.isCancelled {
+            for group in followed where clock.monotonicSeconds() >= nextAt[group.name, default: 0] {
+                do {
+                    let taken = try await withTimeLimit(Self.exchangeLimit, clock: clock) {
+                        try await fetch(group)
+                    }
+                    if failing.remove(group.name) != nil {
+                        logger.info("group \(group.name): the primary's configuration can be fetched again")
+                    }
+                    if taken > 0 {
+                        logger.notice(
+                            "group \(group.name): took \(taken) new version(s) of the primary's configuration from \(group.primary)"
+                        )
+                        arrived(group.name)
+                    }
+                    nextAt[group.name] = clock.monotonicSeconds() + every
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if failing.insert(group.name).inserted {
+                        logger.info(
+                            "group \(group.name): cannot fetch the primary's configuration from \(group.primary) now (\(error)); trying again every \(Int(Self.retryAfter)) s"
+                        )
+                    }
+                    nextAt[group.name] = clock.monotonicSeconds() + Self.retryAfter
+                }
+            }
+            try? await clock.sleep(seconds: 1)
+        }
+    }
+
+    /// Asks `group`'s primary for what this node lacks; returns how many versions were new.
+    private func fetch(_ group: GroupConfiguration) async throws -> Int {
+        guard let address = node.configuration.nodes[group.primary]?.address else { return 0 }
+        let connection = try await PeerTransport.connect(
+            host: address.host, port: address.port, tls: tls, allowedNodes: [group.primary],
+            cluster: node.configuration.cluster, logger: logger, localNode: node.name)
+        let node = node
+        let copies = copies
+        let peer = group.primary
+        return try await withTaskCancellationHandler {
+            do {
+                _ = try await connection.peerNode.get()
+            } catch {
+                try? await connection.channel.executeThenClose { _, _ in }
+                throw error
+            }
+            return try await connection.channel.executeThenClose { inbound, outbound in
+                let writer = FrameWriter(outbound: outbound)
+                var iterator = inbound.makeAsyncIterator()
+                try await PeerHandshake.exchange(node: node, writer: writer, peer: peer) { try await iterator.next() }
+                var taken = 0
+                var restart = false
+                for _ in 0..<Self.roundsLimit {
+                    let after = restart ? 0 : try copies.lastSequence(group: group.name)
+                    try await writer.send(.configAsk(group: group.name, after: UInt64(after)))
+                    try await writer.flush()
+                    let (highest, document) = try await Self.answer(&iterator, group: group.name)
+                    let versions = try ConfigDocument.decode(document, group: group.name).filter {
+                        group.proof.tracks($0.path)
+                    }
+                    // The primary's history began again (its state was made anew): its versions replace this copy.
+                    if !restart && highest < after {
+                        restart = true
+                        continue
+                    }
+                    taken += try copies.take(versions, group: group.name, restart: restart, from: peer)
+                    restart = false
+                    if document.isEmpty || (versions.last?.sequence ?? Int(highest)) >= Int(highest) { break }
+                }
+                return taken
+            }
+        } onCancel: {
+            connection.channel.channel.close(promise: nil)
+        }
+    }
+
+    private static func answer(
+        _ iterator: inout NIOAsyncChannelInboundStream<PeerMessage>.AsyncIterator, group: String
+    ) async throws -> (highest: Int, document: [UInt8]) {
+        while let message = try await iterator.next() {
+            switch message {
+            case .changesPending:
+                continue  // the serving node's notices go to every connection of this peer
+            case .configVersions(let answered, let highest, let document) where answered == group:
+                return (Int(clamping: highest), document)
+            case .error(let code, let text):
+                throw PeerSessionError.remote(code, text)
+            default:
+                throw PeerSessionError.unexpected(message, "instead of the tracked configuration of \(group)")
+            }
+        }
+        throw PeerSessionError.closed("before answering with the tracked configuration of \(group)")
+    }
+}
