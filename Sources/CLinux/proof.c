@@ -46,6 +46,8 @@ int understudy_remount_readonly(const char *target, const char *options) {
 
 int understudy_bind_onto_itself(const char *target) { return mount(target, target, NULL, MS_BIND, NULL); }
 
+int understudy_bind(const char *source, const char *target) { return mount(source, target, NULL, MS_BIND, NULL); }
+
 int understudy_unmount_detached(const char *target) { return umount2(target, MNT_DETACH); }
 
 int understudy_link_up(const char *name) {

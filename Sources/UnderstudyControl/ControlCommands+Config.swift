@@ -35,7 +35,11 @@ extension ControlCommands {
                 throw ConfigError(.unknownVersion, "group \(group) keeps no version of \(path) on \(node.name)")
             }
             let newer = to ?? newest
-            let older = from ?? history.map(\.version).first { $0 < newer } ?? newer
+            guard let older = from ?? history.map(\.version).first(where: { $0 < newer }) else {
+                return .done(
+                    "\(path) has one version kept (version \(newer)): nothing to compare it with yet; `understudy config history \(group) \(path)` lists it"
+                )
+            }
             guard let new = try node.database.configVersion(group: group, path: path, version: newer) else {
                 throw ConfigError(.unknownVersion, "group \(group) keeps no version \(newer) of \(path)")
             }
@@ -63,6 +67,12 @@ extension ControlCommands {
     private func tracks(_ name: String) throws {
         guard let group = node.currentGroup(name) else {
             throw ConfigError(.unknownGroup, "no group '\(name)' in the configuration")
+        }
+        guard [group.primary, group.standby, group.offsite].contains(node.name) else {
+            throw ConfigError(
+                .unknownGroup,
+                "node \(node.name) is not a node of group \(name), so it keeps no copy of its configuration: ask \(group.primary) (--node)"
+            )
         }
         guard !group.proof.configFiles.isEmpty else {
             throw ConfigError(

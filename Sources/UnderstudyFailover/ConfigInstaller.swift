@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import UnderstudyCore
 import UnderstudyState
+import UnderstudySupport
 
 /// The primary's tracked configuration files as a node that is not the primary puts them in place: the newest
 /// version of each, with the node's substitutions made (`config_substitutions`). A takeover writes them over the
@@ -75,46 +76,25 @@ package struct ConfigInstaller: Sendable {
         return lines
     }
 
-    /// Writes `file` unless the path already holds its content; returns whether it wrote.
+    /// Writes `file` unless the path already holds its content; returns whether it wrote. Its directory must exist
+    /// (a node without it lacks the service's package); the file is written by `SystemFileWriter` (a new one 0600).
     static func place(_ file: File, keepingIn keep: String) throws -> Bool {
-        let manager = FileManager.default
-        let current = manager.contents(atPath: file.path)
-        if let current, [UInt8](current) == file.content { return false }
         let directory = (file.path as NSString).deletingLastPathComponent
-        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var mode: mode_t = 0o644
-        var owner: (uid_t, gid_t) = (0, 0)
         var info = stat()
-        if stat(file.path, &info) == 0 {
-            mode = info.st_mode & 0o7777
-            owner = (info.st_uid, info.st_gid)
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+            throw SystemFileWriter.Failure(
+                description: "this node has no directory \(directory): is the service's package installed here?")
         }
+        let current = try SystemFileWriter.read(file.path, limit: ConfigVersion.maximumSize)
+        if let current, current == file.content { return false }
         if let current {
             let kept = keep + file.path
-            try manager.createDirectory(
-                atPath: (kept as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try current.write(to: URL(fileURLWithPath: kept))
+            try FileManager.default.createDirectory(
+                atPath: (kept as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
+            try Data(current).write(to: URL(fileURLWithPath: kept))
         }
-        let temporary = directory + "/.\((file.path as NSString).lastPathComponent).understudy.tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        defer { close(descriptor) }
-        var written = 0
-        while written < file.content.count {
-            let count = file.content[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else {
-                unlink(temporary)
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
-            written += count
-        }
-        guard fchmod(descriptor, mode) == 0, fchown(descriptor, owner.0, owner.1) == 0, fsync(descriptor) == 0,
-            rename(temporary, file.path) == 0
-        else {
-            let error = POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            unlink(temporary)
-            throw error
-        }
+        try SystemFileWriter.write(file.content, to: file.path)
         return true
     }
 

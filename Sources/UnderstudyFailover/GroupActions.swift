@@ -74,8 +74,23 @@ struct GroupActions: Sendable {
         report.step(
             "recorded the base of epoch \(ownership.epoch): \(lines.joined(separator: ", ")) (\(milliseconds(since: baseAt)))"
         )
+        // Only at a takeover (a new epoch), not when this node acquires a group it already served (a restart, the
+        // end of an isolation): then its files are the live ones, maybe mended during the outage.
+        await installConfiguration(&report)
         await bringUp(&report)
         return (true, report)
+    }
+
+    /// The primary's configuration files, as this node keeps its copy, put in place before the services that read
+    /// them start (when this node is not the primary and the group tracks files).
+    func installConfiguration(_ report: inout Report) async {
+        let installer = ConfigInstaller(node: node, group: group, database: database)
+        guard installer.applies else { return }
+        let (at, logger) = (clock.wallTime(), logger)
+        let steps =
+            (try? await onThread { installer.install(at: at, logger: logger) })
+            ?? [("the primary's configuration files: could not be put in place", false)]
+        for step in steps { report.step(step.line, ok: step.ok) }
     }
 
     /// Address, announcements, start scripts.
@@ -97,11 +112,6 @@ struct GroupActions: Sendable {
                 report.step("adding \(address) to \(interface) failed: \(error)", ok: false)
                 logger.error("group \(group.name): cannot add \(address) to \(interface): \(error)")
             }
-        }
-        // The primary's configuration, as this node tracks it, before the services that read it start.
-        let installer = ConfigInstaller(node: node, group: group, database: database)
-        if installer.applies {
-            for step in installer.install(at: clock.wallTime(), logger: logger) { report.step(step.line, ok: step.ok) }
         }
         for script in takeover.startScripts {
             let outcome = await ProcessRunner.run(

@@ -18,14 +18,18 @@ package struct CheckProbe: Sendable {
 
     let check: CheckConfiguration
     let group: any EventLoopGroup
+    /// In a proof: an SMTP check delivers its test message (to the proof's private spool); on a live node it stops
+    /// after the recipient was accepted, so no test mail piles up in real mailboxes.
+    let inProof: Bool
     private let http: HTTPClient
     /// A file read that hangs (a dead NFS server) keeps its thread; the next run fails at once instead of
     /// piling up threads.
     private let fileReadBusy = NIOLockedValueBox(false)
 
-    package init(check: CheckConfiguration, group: any EventLoopGroup) {
+    package init(check: CheckConfiguration, group: any EventLoopGroup, inProof: Bool = false) {
         self.check = check
         self.group = group
+        self.inProof = inProof
         var insecure = false
         if case .http(_, _, _, let skip) = check.probe { insecure = skip }
         http = HTTPClient(eventLoopGroup: group, tls: HTTPClientTLSOptions(insecureSkipVerify: insecure))
@@ -42,6 +46,9 @@ package struct CheckProbe: Sendable {
             result = await get(url, expectStatus: expectStatus, expectBody: expectBody, timeout: timeout)
         case .file(let path, let expectBody):
             result = await read(path, expectBody: expectBody, timeout: timeout)
+        case .smtp(let address, let mailTo):
+            result = await talk(
+                SMTPDialog(address: address, mailTo: mailTo, deliver: inProof, group: group), timeout: timeout)
         case .command(let command):
             let outcome = await ProcessRunner.run(
                 command, environment: ["UNDERSTUDY_CHECK": check.name], timeout: timeout)
@@ -84,6 +91,32 @@ package struct CheckProbe: Sendable {
             return Result(passed: true, message: "HTTP \(response.status)")
         } catch {
             return Result(passed: false, message: error.description)
+        }
+    }
+
+    /// The SMTP dialogue within `timeout`: past it, the connection is closed and the check fails.
+    private func talk(_ dialog: SMTPDialog, timeout: Double) async -> Result {
+        await withTaskGroup(of: Result?.self) { tasks in
+            tasks.addTask {
+                do {
+                    return Result(passed: true, message: try await dialog.run())
+                } catch let failure as SMTPDialog.Failure {
+                    return Result(passed: false, message: "\(dialog.address): \(failure.description)")
+                } catch {
+                    return Result(
+                        passed: false, message: "cannot talk SMTP to \(dialog.address): \(Self.describe(error))")
+                }
+            }
+            tasks.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+                return Task.isCancelled
+                    ? nil : Result(passed: false, message: "\(dialog.address): no SMTP answer within \(timeout) s")
+            }
+            defer { tasks.cancelAll() }
+            for await result in tasks {
+                if let result { return result }
+            }
+            return Result(passed: false, message: "\(dialog.address): the check was cancelled")
         }
     }
 

@@ -49,20 +49,23 @@ struct ConfigCopiesSeam: ConfigExchange {
 
     func versions(
         group: String, after sequence: Int, byteLimit: Int
-    ) throws -> (versions: [ConfigVersion], highest: Int) {
-        try database.configVersions(group: group, after: sequence, byteLimit: byteLimit)
+    ) throws -> (history: String?, versions: [ConfigVersion], highest: Int) {
+        let answer = try database.configVersions(group: group, after: sequence, byteLimit: byteLimit)
+        return (try database.configHistoryID(group: group), answer.versions, answer.highest)
     }
 
-    func lastSequence(group: String) throws -> Int {
-        try database.lastConfigSequence(group: group)
+    func copy(group: String) throws -> (history: String?, last: Int) {
+        (try database.configHistoryID(group: group), try database.lastConfigSequence(group: group))
     }
 
-    func take(_ versions: [ConfigVersion], group: String, restart: Bool, from peer: String) throws -> Int {
-        if restart {
+    func take(
+        _ versions: [ConfigVersion], group: String, history: String, replacing: Bool, from peer: String
+    ) throws -> Int {
+        if replacing {
             logger.notice(
-                "group \(group): \(peer)'s configuration history began again; this node's copy is replaced by it")
-            try database.forgetConfigVersions(group: group)
+                "group \(group): \(peer)'s configuration history began again (its state was made anew); this node's copy is replaced by it"
+            )
         }
-        return try database.takeConfigVersions(versions)
+        return try database.takeConfigVersions(versions, group: group, history: history, replacing: replacing)
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
@@ -21,6 +22,8 @@ package struct ConfigFollowService: Service {
     let logger: Logger
     let arrived: @Sendable (String) -> Void
     let every: Double
+    /// Per group, the sequence this node asked through: past versions it took and versions it passed over.
+    private let asked = NIOLockedValueBox<[String: Int]>([:])
     static let retryAfter = 10.0
     static let exchangeLimit = 15.0
     /// Answers in one exchange, at most (each carries about `ConfigDocument.contentLimit` bytes).
@@ -43,11 +46,14 @@ package struct ConfigFollowService: Service {
         await cancelWhenGracefulShutdown { await follow() }
     }
 
-    /// The groups whose configuration this node follows: it is their standby or off-site node, and they list files.
+    /// The groups whose configuration this node follows: it is their standby or off-site node, they list files, and
+    /// it does not serve them now (while it does, its files are the live ones: a primary under repair must not
+    /// change the copy it would be given back).
     private var followed: [GroupConfiguration] {
         node.configuration.groups.values.filter { group in
             !group.proof.configFiles.isEmpty && group.primary != node.name
                 && (group.standby == node.name || group.offsite == node.name)
+                && node.ownership(group: group.name)?.owner != node.name
         }.sorted { $0.name < $1.name }
     }
 
@@ -74,7 +80,10 @@ package struct ConfigFollowService: Service {
                     return
                 } catch {
                     if failing.insert(group.name).inserted {
-                        logger.info(
+                        // A refusal (the two nodes' configurations differ) stays until mended: said louder.
+                        let refused = if case PeerSessionError.remote = error { true } else { false }
+                        logger.log(
+                            level: refused ? .warning : .info,
                             "group \(group.name): cannot fetch the primary's configuration from \(group.primary) now (\(error)); trying again every \(Int(Self.retryAfter)) s"
                         )
                     }
@@ -94,6 +103,8 @@ package struct ConfigFollowService: Service {
         let node = node
         let copies = copies
         let peer = group.primary
+        let asked = asked
+        let logger = logger
         return try await withTaskCancellationHandler {
             do {
                 _ = try await connection.peerNode.get()
@@ -106,23 +117,38 @@ package struct ConfigFollowService: Service {
                 var iterator = inbound.makeAsyncIterator()
                 try await PeerHandshake.exchange(node: node, writer: writer, peer: peer) { try await iterator.next() }
                 var taken = 0
-                var restart = false
                 for _ in 0..<Self.roundsLimit {
-                    let after = restart ? 0 : try copies.lastSequence(group: group.name)
+                    let held = try await onThread { try copies.copy(group: group.name) }
+                    let after = asked.withLockedValue { max($0[group.name] ?? 0, held.last) }
                     try await writer.send(.configAsk(group: group.name, after: UInt64(after)))
                     try await writer.flush()
-                    let (highest, document) = try await Self.answer(&iterator, group: group.name)
-                    let versions = try ConfigDocument.decode(document, group: group.name).filter {
-                        group.proof.tracks($0.path)
+                    var (highest, document) = try await Self.answer(&iterator, group: group.name)
+                    var (answered, versions) = try ConfigDocument.decode(document, group: group.name)
+                    guard var history = answered else { break }  // the primary has no version yet
+                    // Another history (the primary's state was made anew): its versions replace this copy.
+                    let replacing = held.history != nil && held.history != history
+                    if replacing && after > 0 {
+                        try await writer.send(.configAsk(group: group.name, after: 0))
+                        try await writer.flush()
+                        (highest, document) = try await Self.answer(&iterator, group: group.name)
+                        (answered, versions) = try ConfigDocument.decode(document, group: group.name)
+                        guard let again = answered else { break }
+                        history = again
                     }
-                    // The primary's history began again (its state was made anew): its versions replace this copy.
-                    if !restart && highest < after {
-                        restart = true
-                        continue
+                    let through = versions.last?.sequence ?? highest
+                    // Only what the group lists; the rest is passed over, not asked for again.
+                    let kept = versions.filter { group.proof.tracks($0.path) }
+                    if kept.count < versions.count {
+                        logger.warning(
+                            "group \(group.name): \(peer) sent \(versions.count - kept.count) version(s) of files the group does not list; they are ignored"
+                        )
                     }
-                    taken += try copies.take(versions, group: group.name, restart: restart, from: peer)
-                    restart = false
-                    if document.isEmpty || (versions.last?.sequence ?? Int(highest)) >= Int(highest) { break }
+                    let historyID = history
+                    taken += try await onThread {
+                        try copies.take(kept, group: group.name, history: historyID, replacing: replacing, from: peer)
+                    }
+                    asked.withLockedValue { $0[group.name] = replacing ? through : max($0[group.name] ?? 0, through) }
+                    if versions.isEmpty || through >= highest { break }
                 }
                 return taken
             }

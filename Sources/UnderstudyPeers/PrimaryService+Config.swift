@@ -1,4 +1,5 @@
 import UnderstudyCore
+import UnderstudySupport
 import UnderstudyTransport
 import UnderstudyWire
 
@@ -13,13 +14,17 @@ extension PrimaryService {
             try await writer.send(
                 .error(
                     code: .unknownShare,
-                    message: "\(node.name) tracks no configuration of group \(name) for \(peer)"))
+                    message:
+                        "\(node.name) is not the primary of a group \(name) that tracks configuration files and has \(peer) as its standby or off-site node: are both nodes' configurations the same?"
+                ))
             try await writer.flush()
             return
         }
-        let answer = try configurationCopies.versions(
-            group: name, after: Int(clamping: after), byteLimit: ConfigDocument.contentLimit)
-        let document = answer.versions.isEmpty ? [] : try ConfigDocument.encode(answer.versions)
+        let copies = configurationCopies
+        let answer = try await onThread {
+            try copies.versions(group: name, after: Int(clamping: after), byteLimit: ConfigDocument.contentLimit)
+        }
+        let document = try answer.history.map { try ConfigDocument.encode(history: $0, answer.versions) } ?? []
         try await writer.send(
             .configVersions(group: name, highest: UInt64(max(0, answer.highest)), document: document))
         try await writer.flush()

@@ -74,7 +74,8 @@ public final class ConfigTracker: Service, Sendable {
             var recorded: [ConfigVersion] = []
             let present = Self.files(of: group.proof.configFiles)
             // Files that went since their last version (still listed, or once in a listed directory).
-            let paths = Set(present).union(latest.values.filter { $0.content != nil }.map(\.path))
+            let paths = Set(present).union(
+                latest.values.filter { $0.content != nil && group.proof.tracks($0.path) }.map(\.path))
             for path in paths.sorted() {
                 if let version = look(at: path, group: group, last: latest[path]) { recorded.append(version) }
             }
@@ -134,13 +135,14 @@ public final class ConfigTracker: Service, Sendable {
                 }
                 return nil
             }
-            guard let data = FileManager.default.contents(atPath: path) else {
+            do {
+                content = try SystemFileWriter.read(path, limit: ConfigVersion.maximumSize)
+            } catch {
                 if told.withLockedValue({ $0.insert(key).inserted }) {
-                    node.logger.warning("group \(group.name): cannot read \(path): not tracked until it can be read")
+                    node.logger.warning("group \(group.name): \(error): not tracked until it can be read")
                 }
                 return nil
             }
-            content = [UInt8](data)
         }
         _ = told.withLockedValue { $0.remove(key) }
         let digest = content.map(Self.digest) ?? ""
@@ -191,7 +193,7 @@ public final class ConfigTracker: Service, Sendable {
                     "version \(version) of \(path) is its removal; a rollback writes a version that has content")
             }
             do {
-                try Self.write(content, to: path)
+                try SystemFileWriter.write(content, to: path)
             } catch {
                 throw ConfigError(.writeFailed, "cannot write version \(version) back to \(path): \(error)")
             }
@@ -223,30 +225,5 @@ public final class ConfigTracker: Service, Sendable {
 
     static func digest(_ content: [UInt8]) -> String {
         SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// Writes `content` to `path` through a temporary beside it, with the mode and owner of the file it replaces.
-    static func write(_ content: [UInt8], to path: String) throws {
-        var info = stat()
-        let existing = stat(path, &info) == 0
-        let temporary =
-            (path as NSString).deletingLastPathComponent + "/.\((path as NSString).lastPathComponent).understudy.tmp"
-        let url = URL(fileURLWithPath: temporary)
-        try Data(content).write(to: url)
-        do {
-            if existing {
-                guard chmod(temporary, info.st_mode & 0o7777) == 0, chown(temporary, info.st_uid, info.st_gid) == 0
-                else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            }
-            let descriptor = open(temporary, O_RDONLY | O_CLOEXEC)
-            if descriptor >= 0 {
-                fsync(descriptor)
-                close(descriptor)
-            }
-            guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
     }
 }

@@ -18,3 +18,9 @@
 // kernel kills everything else in it, and the mounts and the network namespace go with their last process. A proof
 // killed at any moment (its `unshare` ends, and the kernel kills the PID 1 it forked) therefore leaves nothing
 // running; the snapshot and scratch directories a crashed daemon leaves are removed at the next start.
+//
+// The tracked configuration: on the group's primary `ConfigTracker` (a Service) records a version of each
+// `config_files` file whose content changed (the state database's `config_version`); the standby's copy arrives
+// through Peers' `ConfigFollowService` and makes `ProofService` prove the group at once. A proof lays the primary's
+// files, with the node's substitutions (Failover's `ConfigInstaller`), as overlays over their directories, so the
+// services read them and the node's own files stay; a takeover writes them in place.

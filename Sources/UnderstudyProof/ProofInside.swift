@@ -72,6 +72,12 @@ package enum ProofInside {
                 return "cannot layer a private overlay on \(layer.target): \(errnoText(errno))"
             }
         }
+        // The primary's configuration files over the node's own (after the layers, which would hide them).
+        for bind in plan.binds {
+            guard understudy_bind(bind.source, bind.target) == 0 else {
+                return "cannot lay the primary's \(bind.target) over this node's: \(errnoText(errno))"
+            }
+        }
         // systemd's sockets: a `systemctl start` in a proof would start the real unit outside it. Hidden, it fails and
         // says so (the proof's steps must start the service themselves).
         var ours = Set(plan.layers.map(\.target))
@@ -125,7 +131,7 @@ package enum ProofInside {
         _ checks: [CheckConfiguration], _ plan: ProofPlan, loops: MultiThreadedEventLoopGroup, started: Double,
         into outcome: inout ProofOutcome
     ) async {
-        let probes = checks.map { CheckProbe(check: $0, group: loops) }
+        let probes = checks.map { CheckProbe(check: $0, group: loops, inProof: true) }
         let pause = max(0.05, min(1, checks.map(\.interval.seconds).min() ?? 0.2))
         // Bounded by the deadline; the count bound only guards against a clock that does not move.
         for _ in 0..<1_000_000 {

@@ -27,6 +27,17 @@ package struct ProofPlan: Codable, Sendable, Equatable {
         }
     }
 
+    /// A file bound over another: a file of the primary's configuration over the node's own.
+    package struct Bind: Codable, Sendable, Equatable {
+        package var source: String
+        package var target: String
+
+        package init(source: String, target: String) {
+            self.source = source
+            self.target = target
+        }
+    }
+
     /// A group check, as the inside process runs it.
     package struct Check: Codable, Sendable, Equatable {
         package var name: String
@@ -35,6 +46,8 @@ package struct ProofPlan: Codable, Sendable, Equatable {
         package var expectStatus: Int?
         package var expectBody: String?
         package var insecure: Bool
+        /// An SMTP check's test delivery (`mail_to`).
+        package var mailTo: String?
         package var timeout: Double
         package var interval: Double
 
@@ -53,6 +66,7 @@ package struct ProofPlan: Codable, Sendable, Equatable {
                 insecure = skip
             case .file(_, let body): expectBody = body
             case .command: break
+            case .smtp(_, let recipient): mailTo = recipient
             }
         }
 
@@ -67,6 +81,9 @@ package struct ProofPlan: Codable, Sendable, Equatable {
                 probe = .http(url: target, expectStatus: expectStatus, expectBody: expectBody, insecure: insecure)
             case "file": probe = .file(path: target, expectBody: expectBody)
             case "command": probe = .command(target)
+            case "smtp":
+                guard let address = try? PeerAddress.parse(target) else { return nil }
+                probe = .smtp(address, mailTo: mailTo)
             default: return nil
             }
             return CheckConfiguration(
@@ -85,6 +102,10 @@ package struct ProofPlan: Codable, Sendable, Equatable {
     package var node: String
     package var peer: String
     package var layers: [Layer]
+    /// Bound after the layers, over files that exist: the primary's configuration files (read-only in the proof).
+    package var binds: [Bind] = []
+    /// The primary's configuration files laid in, "PATH version N" (for the record).
+    package var configurationVersions: [String] = []
     /// The group's service address ("10.0.0.100/24"), put on the namespace's loopback interface.
     package var serviceAddress: String?
     /// Run before the start steps: the service's own syntax check of its configuration (a recipe's). A failure

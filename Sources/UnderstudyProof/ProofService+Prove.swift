@@ -108,14 +108,18 @@ extension ProofService {
         let plan: ProofPlan
         do {
             let installer = ConfigInstaller(node: node.name, group: group, database: node.database)
-            let configuration = installer.applies ? try installer.files() : []
-            if !configuration.isEmpty {
+            let (nodeName, taken) = (node.name, snapshots)
+            plan = try await onThread {
+                let configuration = installer.applies ? try installer.files() : []
+                return try Self.plan(
+                    group, node: nodeName, contexts: contexts, snapshots: taken, configuration: configuration)
+            }
+            record.configuration = plan.configurationVersions
+            if !plan.configurationVersions.isEmpty {
                 node.logger.info(
-                    "group \(group.name): proof \(id) runs on the primary's configuration: \(configuration.map { "\($0.path) (version \($0.version))" }.joined(separator: ", "))"
+                    "group \(group.name): proof \(id) runs on the primary's configuration: \(plan.configurationVersions.joined(separator: ", "))"
                 )
             }
-            plan = try Self.plan(
-                group, node: node.name, contexts: contexts, snapshots: snapshots, configuration: configuration)
         } catch let error as PlanProblem {
             return await finish(error.message)
         } catch {
@@ -193,36 +197,45 @@ extension ProofService {
                 )
             }
             let base = scratch + "/private-\(index)"
-            do {
-                try FileManager.default.createDirectory(atPath: base + "/upper", withIntermediateDirectories: true)
-                try FileManager.default.createDirectory(atPath: base + "/work", withIntermediateDirectories: true)
+            // The layer's root takes the upper directory's owner and mode: those of the directory it covers, so a
+            // service that writes there as its own user (Postfix's /var/lib/postfix) still may.
+            do throws(SystemFileWriter.Failure) {
+                try makeDirectory(base, like: nil)
+                try makeDirectory(base + "/upper", like: resolved)
+                try makeDirectory(base + "/work", like: nil)
             } catch {
                 throw PlanProblem(message: "cannot make the private layer of \(directory) in \(base): \(error)")
             }
             layers.append(
                 ProofPlan.Layer(target: resolved, lower: resolved, upper: base + "/upper", work: base + "/work"))
         }
-        layers += try configurationLayers(configuration, scratch: scratch, kept: kept)
-        return ProofPlan(
-            group: group.name, node: node, peer: group.peer(of: node), layers: layers,
+        let laid = try configurationLayers(configuration, scratch: scratch, kept: kept, privateLayers: layers)
+        var plan = ProofPlan(
+            group: group.name, node: node, peer: group.peer(of: node), layers: layers + laid.layers,
             serviceAddress: group.takeover.serviceAddress?.description, start: group.takeover.startScripts,
             stop: group.takeover.stopScripts, scriptTimeout: group.takeover.scriptTimeout.seconds,
             checks: group.takeover.checks.map(ProofPlan.Check.init), timeout: group.proof.timeout.seconds,
             syntaxCheck: group.proof.syntaxCheck)
+        plan.binds = laid.binds
+        plan.configurationVersions = configuration.map { "\($0.path) version \($0.version)" }
+        return plan
     }
 
-    /// A layer over each directory that holds a file of the primary's configuration, whose upper layer holds the
-    /// primary's version (with this node's mode for it): inside the proof the services read the primary's
-    /// configuration; this node's own files stay as they are.
+    /// Where the primary's configuration files (substituted) go in a proof, so that the services read them and the
+    /// node's own files stay as they are: a file in a directory the proof keeps private is written into that
+    /// layer's upper directory (the service may rewrite it there); a file the node has is bound over it (read-only,
+    /// and no deeper stack of layers: the kernel stacks overlays two deep at most); the files the node lacks get a
+    /// layer over their directory that holds them. Each file has the owner and mode of the node's own (0600 root
+    /// when it has none); a layer's root those of the directory it covers.
     static func configurationLayers(
-        _ files: [ConfigInstaller.File], scratch: String, kept: [String]
-    ) throws(PlanProblem) -> [ProofPlan.Layer] {
-        let manager = FileManager.default
+        _ files: [ConfigInstaller.File], scratch: String, kept: [String], privateLayers: [ProofPlan.Layer]
+    ) throws(PlanProblem) -> (layers: [ProofPlan.Layer], binds: [ProofPlan.Bind]) {
         let byDirectory = Dictionary(grouping: files) { ($0.path as NSString).deletingLastPathComponent }
         var layers: [ProofPlan.Layer] = []
+        var binds: [ProofPlan.Bind] = []
         for (index, directory) in byDirectory.keys.sorted().enumerated() {
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            var info = stat()
+            guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
                 throw PlanProblem(
                     message:
                         "the primary's configuration has \(byDirectory[directory]![0].path), but this node has no directory \(directory): is the service's package installed here?"
@@ -236,26 +249,82 @@ extension ProofService {
                 )
             }
             let base = scratch + "/config-\(index)"
-            do {
-                try manager.createDirectory(atPath: base + "/upper", withIntermediateDirectories: true)
-                try manager.createDirectory(atPath: base + "/work", withIntermediateDirectories: true)
-                for file in byDirectory[directory]! {
-                    let name = (file.path as NSString).lastPathComponent
-                    var info = stat()
-                    let mode = stat(file.path, &info) == 0 ? Int(info.st_mode & 0o7777) : 0o644
-                    guard
-                        manager.createFile(
-                            atPath: base + "/upper/" + name, contents: Data(file.content),
-                            attributes: [.posixPermissions: mode])
-                    else { throw CocoaError(.fileWriteUnknown) }
+            do throws(SystemFileWriter.Failure) {
+                if let layer = privateLayers.first(where: { $0.target == resolved }) {
+                    for file in byDirectory[directory]! {
+                        try place(file, into: layer.upper)
+                    }
+                    continue
                 }
+                try makeDirectory(base, like: nil)
+                var missing: [ConfigInstaller.File] = []
+                for file in byDirectory[directory]! {
+                    var own = stat()
+                    guard lstat(file.path, &own) == 0 else {
+                        missing.append(file)
+                        continue
+                    }
+                    guard (own.st_mode & S_IFMT) == S_IFREG || (own.st_mode & S_IFMT) == S_IFLNK else {
+                        throw SystemFileWriter.Failure(
+                            description: "the primary's \(file.path) is a file, this node's is not")
+                    }
+                    let source = base + "/" + (file.path as NSString).lastPathComponent
+                    try place(file, at: source)
+                    binds.append(ProofPlan.Bind(source: source, target: file.path))
+                }
+                guard !missing.isEmpty else { continue }
+                try makeDirectory(base + "/upper", like: resolved)
+                try makeDirectory(base + "/work", like: nil)
+                for file in missing { try place(file, into: base + "/upper") }
+                layers.append(
+                    ProofPlan.Layer(target: resolved, lower: resolved, upper: base + "/upper", work: base + "/work"))
             } catch {
                 throw PlanProblem(message: "cannot lay out the primary's configuration in \(base): \(error)")
             }
-            layers.append(
-                ProofPlan.Layer(target: resolved, lower: resolved, upper: base + "/upper", work: base + "/work"))
         }
-        return layers
+        return (layers, binds)
+    }
+
+    private static func makeDirectory(_ path: String, like model: String?) throws(SystemFileWriter.Failure) {
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+            throw SystemFileWriter.Failure(description: "cannot make \(path): \(errnoText(errno))")
+        }
+        var info = stat()
+        if let model, stat(model, &info) == 0 {
+            guard chown(path, info.st_uid, info.st_gid) == 0, chmod(path, info.st_mode & 0o7777) == 0 else {
+                throw SystemFileWriter.Failure(description: "cannot give \(path) the owner of \(model)")
+            }
+        }
+    }
+
+    /// `file`'s content at `path`, with the owner and mode of the node's own file (0600 root when it has none).
+    private static func place(_ file: ConfigInstaller.File, at path: String) throws(SystemFileWriter.Failure) {
+        var info = stat()
+        let own = stat(file.path, &info) == 0
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw SystemFileWriter.Failure(description: "cannot create \(path): \(errnoText(errno))")
+        }
+        defer { close(descriptor) }
+        var written = 0
+        while written < file.content.count {
+            let count = file.content[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else {
+                throw SystemFileWriter.Failure(description: "cannot write \(path): \(errnoText(errno))")
+            }
+            written += count
+        }
+        if own {
+            guard fchown(descriptor, info.st_uid, info.st_gid) == 0, fchmod(descriptor, info.st_mode & 0o7777) == 0
+            else { throw SystemFileWriter.Failure(description: "cannot give \(path) the owner of \(file.path)") }
+        }
+    }
+
+    private static func place(_ file: ConfigInstaller.File, into directory: String) throws(SystemFileWriter.Failure) {
+        let target = directory + "/" + (file.path as NSString).lastPathComponent
+        // What the private layer's upper directory holds of it already (nothing, in a fresh proof) is replaced.
+        unlink(target)
+        try place(file, at: target)
     }
 
     /// Logs, records the event, and notifies when a group's proofs start failing or pass again.

@@ -82,8 +82,14 @@ public final class ProofService: Service, Sendable {
         while !Task.isCancelled {
             for group in followed where isDue(group) || changedAndProvable(group) {
                 let changed = configurationChanged.withLockedValue { $0.remove(group.name) != nil }
-                _ = try? await prove(
-                    group: group.name, reason: changed ? "the primary's configuration changed" : "schedule")
+                do {
+                    _ = try await prove(
+                        group: group.name, reason: changed ? "the primary's configuration changed" : "schedule")
+                } catch {
+                    // Not started (another proof of the group runs, on the configuration before): the change is
+                    // proven at the next look.
+                    if changed { _ = configurationChanged.withLockedValue { $0.insert(group.name) } }
+                }
                 if Task.isCancelled { return }
             }
             try? await node.clock.sleep(seconds: tick)

@@ -23,19 +23,32 @@ extension StateDatabase {
             let record = ConfigVersion(
                 group: group, path: path, version: version, sequence: sequence, takenAt: takenAt, content: content,
                 digest: digest, note: note)
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO config_history (grp, id) VALUES (?, ?)",
+                arguments: [group, UUID().uuidString.lowercased()])
             try Self.insert(record, db)
             try Self.prune(group: group, path: path, db)
             return record
         }
     }
 
-    /// Stores versions a peer tracked (by their sequence; one already held is left as it is). Returns how many were new.
+    /// Stores versions a peer tracked of `group`'s history `history` (by their sequence; one already held is left as
+    /// it is). `replacing`: the copy held of another history goes first, in the same transaction. Returns how many
+    /// were new.
     @discardableResult
-    public func takeConfigVersions(_ versions: [ConfigVersion]) throws -> Int {
-        guard !versions.isEmpty else { return 0 }
-        return try writing("store tracked configuration versions in") { db in
+    public func takeConfigVersions(
+        _ versions: [ConfigVersion], group: String, history: String, replacing: Bool = false
+    ) throws -> Int {
+        try writing("store tracked configuration versions in") { db in
+            if replacing {
+                try db.execute(sql: "DELETE FROM config_version WHERE grp = ?", arguments: [group])
+            }
+            try db.execute(
+                sql:
+                    "INSERT INTO config_history (grp, id) VALUES (?, ?) ON CONFLICT (grp) DO UPDATE SET id = excluded.id",
+                arguments: [group, history])
             var taken = 0
-            for version in versions {
+            for version in versions where version.group == group {
                 let held =
                     try Bool.fetchOne(
                         db,
@@ -50,10 +63,10 @@ extension StateDatabase {
         }
     }
 
-    /// Forgets every version of `group` (a peer's history that no longer continues this node's copy).
-    public func forgetConfigVersions(group: String) throws {
-        try writing("forget the tracked configuration of group \(group) in") { db in
-            try db.execute(sql: "DELETE FROM config_version WHERE grp = ?", arguments: [group])
+    /// The id of `group`'s history this node holds (its own, or the copy's), nil before any version.
+    public func configHistoryID(group: String) throws -> String? {
+        try reading("read the tracked configuration from") { db in
+            try String.fetchOne(db, sql: "SELECT id FROM config_history WHERE grp = ?", arguments: [group])
         }
     }
 

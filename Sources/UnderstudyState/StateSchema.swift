@@ -265,6 +265,12 @@ struct StateSchema: Sendable {
                     PRIMARY KEY (grp, seq)
                 );
                 CREATE UNIQUE INDEX config_version_by_path ON config_version (grp, path, version);
+                -- Which history the versions of a group belong to: made by the tracker with its first version; a
+                -- copy holds the tracker's. Another id from the tracker: its history began again.
+                CREATE TABLE config_history (
+                    grp TEXT PRIMARY KEY NOT NULL,
+                    id TEXT NOT NULL
+                );
                 """),
     ])
 }

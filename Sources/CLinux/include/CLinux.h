@@ -180,6 +180,8 @@ int understudy_mount_tmpfs(const char *target);
 int understudy_remount_readonly(const char *target, const char *options);
 /// Binds `target` onto itself (so that a part of a mount, /proc/sys, can be remounted alone). 0, or -1 with errno.
 int understudy_bind_onto_itself(const char *target);
+/// Binds the file or directory `source` over `target` (which must exist): 0, or -1 with errno.
+int understudy_bind(const char *source, const char *target);
 /// umount2(target, MNT_DETACH). 0, or -1 with errno.
 int understudy_unmount_detached(const char *target);
 /// Sets interface `name` up (SIOCSIFFLAGS). 0, or -1 with errno.

@@ -18,12 +18,13 @@ public enum ConsoleRole: String, Codable, Sendable, CaseIterable, Comparable, Cu
 
 extension ControlRequest {
     /// The least role that may ask this: reading is for every role, acting for operators, users and tokens for
-    /// admins.
+    /// admins. A configuration file's content (`config-diff`: passwords in smb.conf) is read by operators, and
+    /// written back (`config-rollback`) by admins.
     public var requiredRole: ConsoleRole {
         switch self {
-        case .status, .archives, .history, .conflicts, .proofs, .configHistory, .configDiff: .viewer
+        case .status, .archives, .history, .conflicts, .proofs, .configHistory: .viewer
         case .sync, .failover, .archiveNow, .archiveRemove, .restore, .switchover, .failback, .conflictResolve, .adopt,
-            .maintenance, .verify:
+            .maintenance, .verify, .configDiff:
             .operator
         case .users, .userAdd, .userPassword, .userRemove, .tokens, .tokenCreate, .tokenRevoke, .reload,
             .configRollback:

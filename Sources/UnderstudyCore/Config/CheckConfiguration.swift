@@ -12,6 +12,9 @@ public struct CheckConfiguration: Sendable, Equatable {
         case file(path: String, expectBody: String?)
         /// Runs a command by /bin/sh -c; exit status 0 passes (`type = "command"`, `command`).
         case command(String)
+        /// Talks to a mail server: greeting and EHLO, and with `mailTo` a test message it must take for delivery
+        /// (`type = "smtp"`, `target = "host:port"`, `mail_to`).
+        case smtp(PeerAddress, mailTo: String?)
 
         public var typeName: String {
             switch self {
@@ -19,6 +22,7 @@ public struct CheckConfiguration: Sendable, Equatable {
             case .http(let url, _, _, _): url.lowercased().hasPrefix("https:") ? "https" : "http"
             case .file: "file"
             case .command: "command"
+            case .smtp: "smtp"
             }
         }
 
@@ -29,6 +33,7 @@ public struct CheckConfiguration: Sendable, Equatable {
             case .http(let url, _, _, _): url
             case .file(let path, _): path
             case .command(let command): command
+            case .smtp(let address, _): address.description
             }
         }
     }

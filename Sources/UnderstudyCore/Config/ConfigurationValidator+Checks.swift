@@ -1,10 +1,10 @@
 /// Check tables: `[[groups.NAME.checks]]` and `[nodes.NAME.isolation_check]`.
 extension ConfigurationValidator {
     static let checkKeys = [
-        "name", "type", "target", "url", "expect_status", "expect_body", "insecure", "path", "command",
+        "name", "type", "target", "url", "expect_status", "expect_body", "insecure", "path", "command", "mail_to",
         "interval", "timeout", "rise", "fall",
     ]
-    static let checkTypes = ["tcp", "http", "https", "file", "command"]
+    static let checkTypes = ["tcp", "http", "https", "file", "command", "smtp"]
 
     mutating func readChecks(_ table: TOMLTable, group: String, place: String) -> [CheckConfiguration]? {
         guard let value = table["checks"] else { return [] }
@@ -82,12 +82,23 @@ extension ConfigurationValidator {
             name: name, probe: probe, interval: interval, timeout: timeout, rise: rise, fall: fall)
     }
 
+    /// One plain address, `local@domain`: no spaces, angle brackets or control characters (it goes on a command
+    /// line of SMTP as it is).
+    static func isMailAddress(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && text.utf8.count <= 254
+            && text.unicodeScalars.allSatisfy {
+                $0.value > 0x20 && $0.value < 0x7F && !"<>,;:\\\"()[]".unicodeScalars.contains($0)
+            }
+    }
+
     /// The keys each type needs; keys of other types are reported, since a check that silently ignores its
     /// `url` would check something else than the administrator thinks.
     private mutating func readProbe(_ typeName: String, _ table: TOMLTable, place: String) -> CheckConfiguration.Probe?
     {
         let usedBy: [String: [String]] = [
-            "target": ["tcp"], "url": ["http", "https"], "expect_status": ["http", "https"],
+            "target": ["tcp", "smtp"], "mail_to": ["smtp"], "url": ["http", "https"],
+            "expect_status": ["http", "https"],
             "insecure": ["http", "https"],
             "expect_body": ["http", "https", "file"], "path": ["file"], "command": ["command"],
         ]
@@ -102,18 +113,36 @@ extension ConfigurationValidator {
         }
         let expectBody = readString("expect_body", in: table, place: place, required: false)?.0
         switch typeName {
-        case "tcp":
+        case "tcp", "smtp":
             guard
                 let (text, line) = readString(
                     "target", in: table, place: place, required: true, expectation: "\"host:port\"")
             else { return nil }
+            let address: PeerAddress
             do throws(PeerAddressError) {
-                let address = try PeerAddress.parse(text)
-                return valid ? .tcp(address) : nil
+                address = try PeerAddress.parse(text)
             } catch {
                 report(.invalidAddress, line, "\(Self.subject("target", place)): \(error)")
                 return nil
             }
+            guard typeName == "smtp" else { return valid ? .tcp(address) : nil }
+            var mailTo: String?
+            if let (recipient, line) = readString(
+                "mail_to", in: table, place: place, required: false,
+                expectation: "an address like \"postmaster@localhost\"")
+            {
+                guard Self.isMailAddress(recipient) else {
+                    report(
+                        .invalidValue, line,
+                        "\(Self.subject("mail_to", place)) is '\(recipient)'; write one address like \"postmaster@localhost\""
+                    )
+                    return nil
+                }
+                mailTo = recipient
+            } else if table["mail_to"] != nil {
+                return nil
+            }
+            return valid ? .smtp(address, mailTo: mailTo) : nil
         case "http", "https":
             guard
                 let (url, line) = readString(

@@ -8,6 +8,37 @@ extension ConfigurationValidator {
         checkAddresses(nodes)
         checkNodeDirectories(nodes)
         checkShareDirectories(nodes: nodes, groups: groups)
+        checkConfigFiles(groups: groups)
+    }
+
+    /// A tracked configuration file belongs to one group on each node: two groups that share a node and track the
+    /// same path would overwrite each other's at a takeover (and the one's primary record the other's as its own);
+    /// nor may it lie in a share's tree, which the mirror writes.
+    private mutating func checkConfigFiles(groups: [GroupDraft]) {
+        var seen: [(group: GroupDraft, nodes: Set<String>)] = []
+        for group in groups {
+            guard let files = group.proof?.configFiles, !files.isEmpty else { continue }
+            let nodes = Set([group.primary, group.standby, group.offsite.flatMap { $0 }].compactMap { $0 })
+            for share in group.shares {
+                for tree in Set([share.source, share.replica].compactMap({ $0 })).sorted() {
+                    for path in files where ConfigPath.overlap(path, tree) {
+                        report(
+                            .conflict, group.line,
+                            "config_files of group '\(group.name)' lists '\(path)', which overlaps '\(tree)' of \(share.title): the mirror writes that tree; track configuration outside the shares"
+                        )
+                    }
+                }
+            }
+            for earlier in seen where !earlier.nodes.isDisjoint(with: nodes) {
+                for path in files where earlier.group.proof?.configFiles.contains(path) == true {
+                    report(
+                        .conflict, group.line,
+                        "groups '\(earlier.group.name)' (line \(earlier.group.line)) and '\(group.name)' both track '\(path)' and share node \(earlier.nodes.intersection(nodes).sorted().joined(separator: ", ")): a takeover of one would overwrite the other's; track it in one group"
+                    )
+                }
+            }
+            seen.append((group, nodes))
+        }
     }
 
     private mutating func checkAddresses(_ nodes: [NodeDraft]) {

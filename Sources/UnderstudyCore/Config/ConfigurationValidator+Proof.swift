@@ -74,6 +74,7 @@ extension ConfigurationValidator {
         guard path.hasPrefix("/") else { return "is not an absolute path" }
         let components = path.split(separator: "/")
         if components.isEmpty { return "is the root directory" }
+        if components.count < 2 { return "is directly in /, where no service keeps its configuration" }
         if components.contains(where: { $0 == ".." || $0 == "." }) { return "contains '.' or '..'" }
         if path.contains("\0") || path.contains("\n") { return "contains a NUL or newline" }
         if ["proc", "sys", "dev", "run"].contains(String(components[0])) {

@@ -34,11 +34,13 @@ public struct ProofConfiguration: Sendable, Equatable {
     /// Whether `path` is one of the tracked files: listed itself, or directly in a listed directory. A node takes
     /// and puts in place no other path, whatever a peer sends.
     public func tracks(_ path: String) -> Bool {
-        guard path.hasPrefix("/"), !path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
-            return false
-        }
-        let parent = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        return configFiles.contains(path) || configFiles.contains(parent.isEmpty ? "/" : parent)
+        // One spelling only: absolute, no empty, "." or ".." component, no trailing "/", no NUL.
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard path.hasPrefix("/"), components.count >= 3, !path.contains("\0"),
+            components.dropFirst().allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
+        else { return false }
+        let parent = String(path[..<path.lastIndex(of: "/")!])
+        return configFiles.contains(path) || configFiles.contains(parent)
     }
 
     public init(

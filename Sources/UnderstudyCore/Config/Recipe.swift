@@ -28,7 +28,7 @@ public struct Recipe: Sendable, Equatable {
 
     /// The recipes of this version, by name.
     public static let all: [String: Recipe] = Dictionary(
-        uniqueKeysWithValues: [nginx, apache, samba].map { ($0.name, $0) })
+        uniqueKeysWithValues: [nginx, apache, samba, postfix].map { ($0.name, $0) })
 
     public static var names: String { all.keys.sorted().map { "'\($0)'" }.joined(separator: ", ") }
 
@@ -66,6 +66,21 @@ public struct Recipe: Sendable, Equatable {
         proofPrivate: ["/var/lib/samba", "/var/cache/samba", "/var/log/samba"],
         configFiles: ["/etc/samba/smb.conf"], syntaxCheck: "testparm -s", packages: ["samba", "smbclient"])
 
+    static let postfix = Recipe(
+        name: "postfix",
+        summary:
+            "a mail server (Postfix): the mail spool in the group's first share, SMTP on port 25 taking mail for postmaster",
+        canaryPath: "understudy-canary.txt",
+        start: ["pgrep --ns $$ --nslist pid -x master >/dev/null || postfix start"], stop: ["postfix stop"],
+        checks: [("smtp", "smtp", "{address}:25", false)],
+        // Postfix's start completes main.cf (post-install) when it lacks its directories: /etc/postfix stays writable.
+        proofPrivate: ["/var/spool/postfix", "/var/lib/postfix", "/etc/postfix"],
+        configFiles: ["/etc/postfix/main.cf", "/etc/postfix/master.cf", "/etc/aliases", "/etc/aliases.db"],
+        syntaxCheck: "postfix check", packages: ["postfix"])
+
+    /// The recipient of a mail recipe's SMTP check: every mail server takes mail for it (RFC 5321 4.5.1).
+    public static let smtpRecipient = "postmaster@localhost"
+
     /// The checks for `group`, whose service address is `address` and first share `share`.
     public func checks(group: String, address: ServiceAddress, share: String) -> [CheckConfiguration] {
         let host = address.family == .ipv6 ? "[\(address.address)]" : address.address
@@ -81,6 +96,9 @@ public struct Recipe: Sendable, Equatable {
                 probe = .http(
                     url: target, expectStatus: nil, expectBody: template.expectBody ? line : nil, insecure: false)
             case "command": probe = .command(target)
+            case "smtp":
+                guard let address = try? PeerAddress.parse(target) else { return nil }
+                probe = .smtp(address, mailTo: Self.smtpRecipient)
             default: return nil
             }
             // A recipe's check runs commands and fetches pages: a second is its least timeout.

@@ -60,6 +60,8 @@ public struct ProofRecord: Codable, Sendable, Equatable {
     public var snapshotFiles: Int64
     public var steps: [Step]
     public var checks: [Check]
+    /// The primary's configuration files the proof ran on, "PATH version N" (nil or empty: the node's own).
+    public var configuration: [String]?
 
     public init(
         id: String, group: String, node: String, startedAt: Date, seconds: Double = 0, reason: String,

@@ -9,21 +9,27 @@ public struct ConfigSubstitution: Sendable, Equatable, Codable {
         self.replacement = replacement
     }
 
-    /// `content` with every substitution made, longest text first (so "eth10" is not taken for "eth1"); a
-    /// replacement is never substituted again. Content that is not UTF-8 is returned unchanged.
+    /// `content` with every substitution made, byte for byte (a file in Latin-1 is substituted as well as one in
+    /// UTF-8), longest text first (so "eth10" is not taken for "eth1"); a replacement is never substituted again.
     public static func apply(_ substitutions: [ConfigSubstitution], to content: [UInt8]) -> [UInt8] {
-        guard !substitutions.isEmpty, let text = String(validating: content, as: UTF8.self) else { return content }
-        let ordered = substitutions.filter { !$0.text.isEmpty }.sorted { $0.text.utf8.count > $1.text.utf8.count }
-        var result = ""
-        var rest = Substring(text)
-        scan: while !rest.isEmpty {
-            for substitution in ordered where rest.hasPrefix(substitution.text) {
-                result += substitution.replacement
-                rest = rest.dropFirst(substitution.text.count)
+        let ordered = substitutions.map { (Array($0.text.utf8), Array($0.replacement.utf8)) }.filter { !$0.0.isEmpty }
+            .sorted { $0.0.count > $1.0.count }
+        guard !ordered.isEmpty else { return content }
+        var result: [UInt8] = []
+        result.reserveCapacity(content.count)
+        var index = 0
+        scan: while index < content.count {
+            for (text, replacement) in ordered
+            where index + text.count <= content.count && content[index] == text[0]
+                && content[index..<(index + text.count)].elementsEqual(text)
+            {
+                result += replacement
+                index += text.count
                 continue scan
             }
-            result.append(rest.removeFirst())
+            result.append(content[index])
+            index += 1
         }
-        return Array(result.utf8)
+        return result
     }
 }

@@ -8,11 +8,9 @@ public enum LineDiff {
     public static func unified(
         old: [UInt8]?, new: [UInt8]?, oldLabel: String, newLabel: String, context: Int = 3
     ) -> String {
-        guard let oldText = text(old), let newText = text(new) else {
+        guard let a = text(old), let b = text(new) else {
             return old == new ? "" : "Binary files \(oldLabel) and \(newLabel) differ\n"
         }
-        let a = lines(oldText)
-        let b = lines(newText)
         if a == b { return "" }
         guard a.count <= maximumLines, b.count <= maximumLines else {
             return "Files \(oldLabel) and \(newLabel) differ (more than \(maximumLines) lines: no line diff)\n"
@@ -28,9 +26,9 @@ public enum LineDiff {
                 "@@ -\(range(oldStart, oldCount)) +\(range(newStart, newCount)) @@\n"
             for edit in hunk {
                 switch edit.kind {
-                case .same: output += " " + a[edit.oldIndex] + "\n"
-                case .delete: output += "-" + a[edit.oldIndex] + "\n"
-                case .insert: output += "+" + b[edit.newIndex] + "\n"
+                case .same: output += printed(" ", a[edit.oldIndex])
+                case .delete: output += printed("-", a[edit.oldIndex])
+                case .insert: output += printed("+", b[edit.newIndex])
                 }
             }
         }
@@ -44,16 +42,27 @@ public enum LineDiff {
         var newIndex: Int
     }
 
-    private static func text(_ bytes: [UInt8]?) -> String? {
-        guard let bytes else { return "" }
-        if bytes.contains(0) { return nil }
-        return String(validating: bytes, as: UTF8.self)
+    /// The text's lines, split at each LF byte (a CR stays in its line); nil for content that is not text.
+    private static func text(_ bytes: [UInt8]?) -> [String]? {
+        guard let bytes else { return [] }
+        if bytes.contains(0) || String(validating: bytes, as: UTF8.self) == nil { return nil }
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map {
+            String(decoding: $0, as: UTF8.self)
+        }
+        if lines.last == "" {
+            lines.removeLast()
+        } else if !lines.isEmpty {
+            // A last line without its newline differs from the same line with one, as diff says.
+            lines[lines.count - 1] += noNewline
+        }
+        return lines
     }
 
-    private static func lines(_ text: String) -> [String] {
-        var result = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if result.last == "" { result.removeLast() }
-        return result
+    static let noNewline = "\u{1}"
+
+    private static func printed(_ prefix: String, _ line: String) -> String {
+        guard line.hasSuffix(noNewline) else { return prefix + line + "\n" }
+        return prefix + line.dropLast() + "\n\\ No newline at end of file\n"
     }
 
     private static func range(_ start: Int, _ count: Int) -> String {

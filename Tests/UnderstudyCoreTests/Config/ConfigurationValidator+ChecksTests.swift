@@ -11,7 +11,7 @@ import UnderstudyCore
                 """)
         expectRejected(
             text, at: "[[groups.web.checks]]", .missingKey,
-            "missing required key 'type' in [[groups.web.checks]]; use one of 'tcp', 'http', 'https', 'file', 'command'"
+            "missing required key 'type' in [[groups.web.checks]]; use one of 'tcp', 'http', 'https', 'file', 'command', 'smtp'"
         )
     }
 
@@ -23,7 +23,8 @@ import UnderstudyCore
                 """)
         expectRejected(
             text, at: "type = \"ping\"", .invalidValue,
-            "'type' in [[groups.web.checks]] is 'ping'; it must be 'tcp' or 'http' or 'https' or 'file' or 'command'")
+            "'type' in [[groups.web.checks]] is 'ping'; it must be 'tcp' or 'http' or 'https' or 'file' or 'command' or 'smtp'"
+        )
     }
 
     @Test func rejects_keyOfAnotherCheckType() {
@@ -180,5 +181,40 @@ import UnderstudyCore
         expectRejected(
             failoverCluster(group: "checks = \"tcp\""), at: "checks =", .wrongType,
             "'checks' in [groups.web] must be an array of tables; write each check as [[groups.web.checks]]")
+    }
+
+    @Test func reads_anSMTPCheck_withItsRecipient() throws {
+        let text = failoverCluster(
+            tail: """
+                [[groups.web.checks]]
+                name = "mail"
+                type = "smtp"
+                target = "10.77.1.100:25"
+                mail_to = "postmaster@localhost"
+                """)
+        let check = try #require(try loadConfiguration(text).get().groups["web"]?.takeover.checks.first)
+        #expect(check.probe == .smtp(PeerAddress(host: "10.77.1.100", port: 25), mailTo: "postmaster@localhost"))
+        #expect(check.probe.typeName == "smtp" && check.probe.target == "10.77.1.100:25")
+    }
+
+    @Test func rejects_anSMTPRecipientThatIsNotOneAddress_andMailToOnATCPCheck() {
+        for recipient in ["postmaster", "a@b@c", "<x@y>", "x@y\\r\\nRCPT TO:<z@y>", "two words@y"] {
+            expectRejected(
+                failoverCluster(
+                    tail: """
+                        [[groups.web.checks]]
+                        type = "smtp"
+                        target = "10.77.1.100:25"
+                        mail_to = "\(recipient)"
+                        """), at: "mail_to =", .invalidValue, "write one address like")
+        }
+        expectRejected(
+            failoverCluster(
+                tail: """
+                    [[groups.web.checks]]
+                    type = "tcp"
+                    target = "10.77.1.100:25"
+                    mail_to = "postmaster@localhost"
+                    """), at: "mail_to =", .unknownKey, "'mail_to' does not apply to a 'tcp' check")
     }
 }

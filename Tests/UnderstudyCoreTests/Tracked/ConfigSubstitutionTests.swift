@@ -17,8 +17,9 @@ import UnderstudyCore
         #expect(apply([], "same") == "same")
     }
 
-    @Test func leavesContentThatIsNotText_asItIs() {
-        let binary: [UInt8] = [0xFF, 0xFE, 0x61]
-        #expect(ConfigSubstitution.apply([ConfigSubstitution(text: "a", replacement: "b")], to: binary) == binary)
+    @Test func substitutesBytes_soAFileThatIsNotUTF8IsSubstitutedToo() {
+        let latin1: [UInt8] = [0x63, 0x61, 0x66, 0xE9, 0x20] + Array("alpha".utf8)
+        let result = ConfigSubstitution.apply([ConfigSubstitution(text: "alpha", replacement: "beta")], to: latin1)
+        #expect(result == [0x63, 0x61, 0x66, 0xE9, 0x20] + Array("beta".utf8))
     }
 }

@@ -34,4 +34,9 @@ import UnderstudyCore
         let text = LineDiff.unified(old: [0, 1, 2], new: [0, 1, 3], oldLabel: "a", newLabel: "b")
         #expect(text == "Binary files a and b differ\n")
     }
+
+    @Test func crlfLines_areLinesToo_andALostFinalNewlineIsAChange() {
+        #expect(diff("a\r\nb\r\n", "a\r\nc\r\n") == "--- a\n+++ b\n@@ -1,2 +1,2 @@\n a\r\n-b\r\n+c\r\n")
+        #expect(diff("a\n", "a") == "--- a\n+++ b\n@@ -1 +1 @@\n-a\n+a\n\\ No newline at end of file\n")
+    }
 }

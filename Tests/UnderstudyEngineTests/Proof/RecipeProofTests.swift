@@ -180,4 +180,36 @@ struct RecipeProofTests {
         #expect(proof.steps.map(\.name) == ["syntax check", "start 1", "stop 1"], "\(proof.steps)")
         #expect(!(try ProofLab.isRunning("apache2 -f \(cluster.root)")), "Apache of the proof is still running")
     }
+
+    /// Debian's Postfix with its own configuration: the recipe's start step (`postfix start`) in a proof, its SMTP
+    /// check delivering a test message to postmaster (into the proof's private queue), and `postfix stop`.
+    @Test func aPostfixRecipeGroup_isProven_byAnSMTPTestDelivery() async throws {
+        let address = "10.217.\(try TestPorts.take() % 200).100"
+        let cluster = try ProofLab.cluster(
+            label: "postfix",
+            groupExtra: """
+                recipe = "postfix"
+                service_address = "\(address)/24"
+                interface = "lo"
+                failover = "manual"
+                verify_every = "off"
+                proof_timeout = "30s"
+                # The recipe's start step, in proofs only: this machine's own Postfix is not started by alpha.
+                start = ["test x$UNDERSTUDY_PROOF != x1 || { \(Recipe.all["postfix"]!.start[0]); }"]
+                """)
+        defer { Task { await cluster.remove() } }
+        let pair = try DaemonPair(cluster)
+        defer { pair.terminate() }
+        let proof = try await ProofLab.setUpAndProve(pair, canary: "understudy-canary.txt")
+        #expect(proof.passed, "\(proof.problem ?? "") \(proof.steps) \(proof.checks)")
+        #expect(proof.checks.map(\.name) == ["smtp"] && proof.checks.allSatisfy(\.passed), "\(proof.checks)")
+        #expect(
+            proof.checks.first?.message.contains("took a test message for postmaster@localhost") == true,
+            "\(proof.checks)")
+        #expect(proof.steps.map(\.name) == ["syntax check", "start 1", "stop 1"], "\(proof.steps)")
+        #expect(!(try ProofLab.isRunning("/usr/lib/postfix/sbin/master")), "Postfix of the proof is still running")
+        // The test message stayed in the proof: nothing was queued on this machine.
+        let queued = try ChildProcess.run("/usr/sbin/postqueue", ["-p"]).output
+        #expect(!queued.contains("postmaster@localhost"), "\(queued)")
+    }
 }

@@ -59,13 +59,13 @@ struct TrackedConfigurationTests {
             }
             return false
         }
-        /// Waits for a proof on beta made for a configuration change that started after `since` and `passed` (or
-        /// not): one started earlier, or before the version arrived, may have run on the one before.
-        func changeProof(since: Date, passed: Bool) async throws -> ProofRecord? {
+        /// Waits for a proof on beta made for a configuration change that ran on `version` of the file.
+        func changeProof(_ version: Int) async throws -> ProofRecord? {
             for _ in 0..<600 {
                 let response = try await onThread { try beta.send(.proofs(group: "files", limit: 50), waitingUpTo: 30) }
                 let made = (response.proofs ?? []).filter {
-                    $0.reason.contains("configuration changed") && $0.startedAt > since && $0.passed == passed
+                    $0.reason.contains("configuration changed")
+                        && ($0.configuration ?? []).contains("\(conf) version \(version)")
                 }
                 if let proof = made.first { return proof }
                 try await Task.sleep(for: .milliseconds(100))
@@ -80,7 +80,6 @@ struct TrackedConfigurationTests {
 
         // A change is a version with its diff, and beta proves the group on it at once, substituted in the proof
         // only: the host's file still names alpha.
-        let secondAt = Date()
         try "listen alpha.lan\nsetting = 2\n".write(toFile: conf, atomically: true, encoding: .utf8)
         #expect(try await holds(alpha, conf, version: 2))
         let diff = try await onThread { try alpha.send(.configDiff(group: "files", path: conf), waitingUpTo: 30) }
@@ -97,17 +96,18 @@ struct TrackedConfigurationTests {
             DaemonProcess.binary, ["config", "history", "nope", "--node", "alpha", "--config", cluster.configPath])
         #expect(badStatus != 0 && badOutput.contains("no group 'nope'"), "\(badOutput)")
         #expect(try await holds(beta, conf, version: 2))
-        let proven = try #require(
-            try await changeProof(since: secondAt, passed: true), "\(DaemonPair.text(pair.betaLog).suffix(3000))")
+        let proven = try #require(try await changeProof(2), "\(DaemonPair.text(pair.betaLog).suffix(3000))")
+        #expect(proven.passed, "\(proven.problem ?? "")")
+        #expect(
+            proven.configuration?.contains("\(etc)/sites/one.conf version 1") == true, "\(proven.configuration ?? [])")
         #expect(proven.steps.contains { $0.name.contains("start") && $0.passed }, "\(proven.steps)")
         #expect(try String(contentsOfFile: conf, encoding: .utf8).contains("listen alpha.lan"))
 
         // A version that fails the syntax check is reported by the proof it starts, before any failover.
-        let thirdAt = Date()
         try "listen alpha.lan\nsettings are gone\n".write(toFile: conf, atomically: true, encoding: .utf8)
         #expect(try await holds(beta, conf, version: 3))
-        let failed = try #require(
-            try await changeProof(since: thirdAt, passed: false), "\(DaemonPair.text(pair.betaLog).suffix(3000))")
+        let failed = try #require(try await changeProof(3), "\(DaemonPair.text(pair.betaLog).suffix(3000))")
+        #expect(!failed.passed)
         #expect(failed.problem?.contains("syntax") == true, "\(failed.problem ?? "")")
 
         // A rollback writes version 2 back, recorded as version 4; beta proves it ready again.
@@ -120,7 +120,6 @@ struct TrackedConfigurationTests {
         }
         #expect(unknown.code == "unknown-version", "\(unknown)")
         #expect(try String(contentsOfFile: conf, encoding: .utf8).contains("settings are gone"))
-        let rollbackAt = Date()
         let rolled = try await onThread {
             try alpha.send(.configRollback(group: "files", path: conf, version: 2), waitingUpTo: 30)
         }
@@ -129,7 +128,8 @@ struct TrackedConfigurationTests {
         let newest = try #require(try await history(alpha, conf).first)
         #expect(newest.version == 4 && newest.note == "rollback to 2", "\(newest)")
         #expect(try await holds(beta, conf, version: 4))
-        #expect(try await changeProof(since: rollbackAt, passed: true) != nil)
+        let again = try #require(try await changeProof(4))
+        #expect(again.passed, "\(again.problem ?? "")")
 
         // Takeover: alpha is gone; beta puts the primary's files in place, substituted, and keeps its own.
         pair.alpha.terminate()

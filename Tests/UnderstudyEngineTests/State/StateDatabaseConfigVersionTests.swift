@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import UnderstudyState
+import UnderstudyCore
 
 /// The tracked configuration's versions in the state database: numbered per file and per group, taken from a peer
 /// by sequence, the oldest dropped past the limit.
@@ -36,16 +37,25 @@ struct StateDatabaseConfigVersionTests {
                     group: "web", path: "/etc/a", takenAt: Double(index), content: [UInt8](repeating: 7, count: 100),
                     digest: "d\(index)")
             }
+            let history = try #require(try primary.configHistoryID(group: "web"))
             let first = try primary.configVersions(group: "web", after: 0, byteLimit: 250)
             #expect(first.versions.map(\.sequence) == [1, 2] && first.highest == 5)
-            #expect(try standby.takeConfigVersions(first.versions) == 2)
-            #expect(try standby.takeConfigVersions(first.versions) == 0)
+            #expect(try standby.takeConfigVersions(first.versions, group: "web", history: history) == 2)
+            #expect(try standby.takeConfigVersions(first.versions, group: "web", history: history) == 0)
+            #expect(try standby.configHistoryID(group: "web") == history)
             let rest = try primary.configVersions(group: "web", after: 2, byteLimit: 10)
             #expect(rest.versions.map(\.sequence) == [3], "at least one, whatever the limit")
-            #expect(try standby.takeConfigVersions(rest.versions) == 1)
+            #expect(try standby.takeConfigVersions(rest.versions, group: "web", history: history) == 1)
             #expect(try standby.lastConfigSequence(group: "web") == 3)
-            try standby.forgetConfigVersions(group: "web")
-            #expect(try standby.lastConfigSequence(group: "web") == 0)
+
+            // Another history replaces the copy whole, in one transaction.
+            let other = [
+                ConfigVersion(
+                    group: "web", path: "/etc/b", version: 1, sequence: 1, takenAt: 9, content: [1], digest: "x")
+            ]
+            #expect(try standby.takeConfigVersions(other, group: "web", history: "other", replacing: true) == 1)
+            #expect(try standby.configHistory(group: "web", path: nil, limit: 10).map(\.path) == ["/etc/b"])
+            #expect(try standby.configHistoryID(group: "web") == "other")
         }
     }
 
