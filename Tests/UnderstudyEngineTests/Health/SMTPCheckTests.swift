@@ -9,7 +9,8 @@ import UnderstudyCore
 /// recipient, a closed port and a server that never answers fail it with what happened.
 @Suite(.serialized)
 struct SMTPCheckTests {
-    func probe(_ port: Int, mailTo: String?, inProof: Bool = false, timeout: Double = 3) -> CheckProbe {
+    // Generous: the suite runs many tests at once on two cores, and the sink is Python.
+    func probe(_ port: Int, mailTo: String?, inProof: Bool = false, timeout: Double = 30) -> CheckProbe {
         CheckProbe(
             check: CheckConfiguration(
                 name: "smtp", probe: .smtp(PeerAddress(host: "127.0.0.1", port: port), mailTo: mailTo),
