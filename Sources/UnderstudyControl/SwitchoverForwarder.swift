@@ -16,7 +16,7 @@ struct SwitchoverForwarder {
     let tls: NIOSSLContext
 
     func ask(_ holder: String, group: String, failback: Bool, force: Bool, dryRun: Bool) async -> ControlResponse {
-        guard let peer = node.configuration.nodes[holder] else {
+        guard node.configuration.nodes[holder] != nil else {
             return ControlResponse.refused(
                 "\(holder), which serves group \(group), is not a node of \(node.configuration.sourcePath)")
         }
@@ -24,19 +24,8 @@ struct SwitchoverForwarder {
         logger.notice(
             "group \(group): \(verb) asked for here; asking \(holder), which serves the group, to run it")
         do {
-            let connection = try await PeerTransport.connect(
-                host: peer.address.host, port: peer.address.port, tls: tls, allowedNodes: [holder],
-                cluster: node.configuration.cluster, logger: logger, localNode: node.name)
-            do {
-                _ = try await connection.peerNode.get()
-            } catch {
-                try? await connection.channel.executeThenClose { _, _ in }
-                throw error
-            }
-            let (ok, text, code) = try await connection.channel.executeThenClose { inbound, outbound in
-                let writer = FrameWriter(outbound: outbound)
-                var iterator = inbound.makeAsyncIterator()
-                try await PeerHandshake.exchange(node: node, writer: writer, peer: holder) { try await iterator.next() }
+            let (ok, text, code) = try await PeerConversation.with(holder, node: node, tls: tls, logger: logger) {
+                writer, iterator in
                 try await writer.send(.switchoverAsk(group: group, failback: failback, force: force, dryRun: dryRun))
                 try await writer.flush()
                 while let message = try await iterator.next() {

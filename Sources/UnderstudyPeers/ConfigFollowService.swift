@@ -96,65 +96,50 @@ package struct ConfigFollowService: Service {
 
     /// Asks `group`'s primary for what this node lacks; returns how many versions were new.
     private func fetch(_ group: GroupConfiguration) async throws -> Int {
-        guard let address = node.configuration.nodes[group.primary]?.address else { return 0 }
-        let connection = try await PeerTransport.connect(
-            host: address.host, port: address.port, tls: tls, allowedNodes: [group.primary],
-            cluster: node.configuration.cluster, logger: logger, localNode: node.name)
-        let node = node
-        let copies = copies
-        let peer = group.primary
-        let asked = asked
-        let logger = logger
-        return try await withTaskCancellationHandler {
-            do {
-                _ = try await connection.peerNode.get()
-            } catch {
-                try? await connection.channel.executeThenClose { _, _ in }
-                throw error
-            }
-            return try await connection.channel.executeThenClose { inbound, outbound in
-                let writer = FrameWriter(outbound: outbound)
-                var iterator = inbound.makeAsyncIterator()
-                try await PeerHandshake.exchange(node: node, writer: writer, peer: peer) { try await iterator.next() }
-                var taken = 0
-                for _ in 0..<Self.roundsLimit {
-                    let held = try await onThread { try copies.copy(group: group.name) }
-                    let after = asked.withLockedValue { max($0[group.name] ?? 0, held.last) }
-                    try await writer.send(.configAsk(group: group.name, after: UInt64(after)))
+        let (copies, peer, asked, logger) = (copies, group.primary, asked, logger)
+        return try await PeerConversation.with(peer, node: node, tls: tls, logger: logger) { writer, iterator in
+            var taken = 0
+            for _ in 0..<Self.roundsLimit {
+                let held = try await onThread { try copies.copy(group: group.name) }
+                let after = asked.withLockedValue { max($0[group.name] ?? 0, held.last) }
+                try await writer.send(.configAsk(group: group.name, after: UInt64(after)))
+                try await writer.flush()
+                var (highest, document) = try await Self.answer(&iterator, group: group.name)
+                var (answered, versions) = try await Self.decode(document, group: group.name)
+                guard var history = answered else { break }  // the primary has no version yet
+                // Another history (the primary's state was made anew): its versions replace this copy.
+                let replacing = held.history != nil && held.history != history
+                if replacing && after > 0 {
+                    try await writer.send(.configAsk(group: group.name, after: 0))
                     try await writer.flush()
-                    var (highest, document) = try await Self.answer(&iterator, group: group.name)
-                    var (answered, versions) = try ConfigDocument.decode(document, group: group.name)
-                    guard var history = answered else { break }  // the primary has no version yet
-                    // Another history (the primary's state was made anew): its versions replace this copy.
-                    let replacing = held.history != nil && held.history != history
-                    if replacing && after > 0 {
-                        try await writer.send(.configAsk(group: group.name, after: 0))
-                        try await writer.flush()
-                        (highest, document) = try await Self.answer(&iterator, group: group.name)
-                        (answered, versions) = try ConfigDocument.decode(document, group: group.name)
-                        guard let again = answered else { break }
-                        history = again
-                    }
-                    let through = versions.last?.sequence ?? highest
-                    // Only what the group lists; the rest is passed over, not asked for again.
-                    let kept = versions.filter { group.proof.tracks($0.path) }
-                    if kept.count < versions.count {
-                        logger.warning(
-                            "group \(group.name): \(peer) sent \(versions.count - kept.count) version(s) of files the group does not list; they are ignored"
-                        )
-                    }
-                    let historyID = history
-                    taken += try await onThread {
-                        try copies.take(kept, group: group.name, history: historyID, replacing: replacing, from: peer)
-                    }
-                    asked.withLockedValue { $0[group.name] = replacing ? through : max($0[group.name] ?? 0, through) }
-                    if versions.isEmpty || through >= highest { break }
+                    (highest, document) = try await Self.answer(&iterator, group: group.name)
+                    (answered, versions) = try await Self.decode(document, group: group.name)
+                    guard let again = answered else { break }
+                    history = again
                 }
-                return taken
+                let through = versions.last?.sequence ?? highest
+                // Only what the group lists; the rest is passed over, not asked for again.
+                let kept = versions.filter { group.proof.tracks($0.path) }
+                if kept.count < versions.count {
+                    logger.warning(
+                        "group \(group.name): \(peer) sent \(versions.count - kept.count) version(s) of files the group does not list; they are ignored"
+                    )
+                }
+                let historyID = history
+                taken += try await onThread {
+                    try copies.take(kept, group: group.name, history: historyID, replacing: replacing, from: peer)
+                }
+                asked.withLockedValue { $0[group.name] = replacing ? through : max($0[group.name] ?? 0, through) }
+                if versions.isEmpty || through >= highest { break }
             }
-        } onCancel: {
-            connection.channel.channel.close(promise: nil)
+            return taken
         }
+    }
+
+    /// Up to 8 MiB of JSON: decoded off the cooperative pool.
+    private static func decode(_ document: [UInt8], group: String) async throws -> (String?, [ConfigVersion]) {
+        let decoded = try await onThread { try ConfigDocument.decode(document, group: group) }
+        return (decoded.history, decoded.versions)
     }
 
     private static func answer(

@@ -64,28 +64,10 @@ package struct OwnershipProbe: Service {
 
     /// One handshake with `peer`, within `limit` seconds (see `withTimeLimit`).
     private func hello(_ peer: String) async throws {
-        guard let address = node.configuration.nodes[peer]?.address else { return }
+        guard node.configuration.nodes[peer] != nil else { return }
         let (node, tls, logger) = (node, tls, logger)
         try await withTimeLimit(Self.limit, clock: clock) {
-            let connection = try await PeerTransport.connect(
-                host: address.host, port: address.port, tls: tls, allowedNodes: [peer],
-                cluster: node.configuration.cluster, logger: logger, localNode: node.name)
-            try await withTaskCancellationHandler {
-                do {
-                    _ = try await connection.peerNode.get()
-                } catch {
-                    try? await connection.channel.executeThenClose { _, _ in }
-                    throw error
-                }
-                try await connection.channel.executeThenClose { inbound, outbound in
-                    var iterator = inbound.makeAsyncIterator()
-                    try await PeerHandshake.exchange(node: node, writer: FrameWriter(outbound: outbound), peer: peer) {
-                        try await iterator.next()
-                    }
-                }
-            } onCancel: {
-                connection.channel.channel.close(promise: nil)
-            }
+            try await PeerConversation.with(peer, node: node, tls: tls, logger: logger) { _, _ in }
         }
     }
 }

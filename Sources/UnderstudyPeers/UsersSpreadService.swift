@@ -94,43 +94,23 @@ package struct UsersSpreadService: Service {
 
     /// Sends `document`; returns whether the peer's answer was newer and taken.
     private func offer(_ document: [UInt8], to peer: String) async throws -> Bool {
-        guard let address = node.configuration.nodes[peer]?.address else { return false }
-        let connection = try await PeerTransport.connect(
-            host: address.host, port: address.port, tls: tls, allowedNodes: [peer],
-            cluster: node.configuration.cluster, logger: logger, localNode: node.name)
-        let node = node
         let users = users
-        // Cancellation (the exchange's time limit, the node stopping) closes the connection whatever it waits for:
-        // the TLS handshake, the hello, or the answer.
-        return try await withTaskCancellationHandler {
-            do {
-                _ = try await connection.peerNode.get()
-            } catch {
-                try? await connection.channel.executeThenClose { _, _ in }
-                throw error
-            }
-            return try await connection.channel.executeThenClose { inbound, outbound in
-                let writer = FrameWriter(outbound: outbound)
-                var iterator = inbound.makeAsyncIterator()
-                try await PeerHandshake.exchange(node: node, writer: writer, peer: peer) { try await iterator.next() }
-                try await writer.send(.usersOffer(document: document))
-                try await writer.flush()
-                while let message = try await iterator.next() {
-                    switch message {
-                    case .changesPending:
-                        continue  // the serving node's notices go to every connection of this peer
-                    case .usersOffer(let theirs):
-                        return users.take(theirs, from: peer)
-                    case .error(let code, let text):
-                        throw PeerSessionError.remote(code, text)
-                    default:
-                        throw PeerSessionError.unexpected(message, "instead of the peer's users")
-                    }
+        return try await PeerConversation.with(peer, node: node, tls: tls, logger: logger) { writer, iterator in
+            try await writer.send(.usersOffer(document: document))
+            try await writer.flush()
+            while let message = try await iterator.next() {
+                switch message {
+                case .changesPending:
+                    continue  // the serving node's notices go to every connection of this peer
+                case .usersOffer(let theirs):
+                    return users.take(theirs, from: peer)
+                case .error(let code, let text):
+                    throw PeerSessionError.remote(code, text)
+                default:
+                    throw PeerSessionError.unexpected(message, "instead of the peer's users")
                 }
-                throw PeerSessionError.closed("before answering with its users")
             }
-        } onCancel: {
-            connection.channel.channel.close(promise: nil)
+            throw PeerSessionError.closed("before answering with its users")
         }
     }
 }
