@@ -4,9 +4,10 @@ import Glibc
 import Foundation
 import Testing
 
-/// The nginx recipe on real nodes in network namespaces, with Debian's nginx: `recipe setup` makes the canary on
-/// alpha, a client gets it at the service address from alpha, the standby proves the group, alpha dies, and the
-/// client gets the same canary from beta at the same address.
+/// Each recipe on real nodes in network namespaces, with Debian's servers (nginx, Samba, Apache httpd, Postfix):
+/// `recipe setup` makes the canary on alpha, a real client gets its data at the service address from alpha, the
+/// standby proves the group without disturbing alpha, alpha dies, and the client gets the same data from beta at the
+/// same address.
 @Suite(.serialized)
 struct RecipeScenarioTests {
     @Test func nginxRecipe_clientGetsTheCanaryFromAlpha_thenFromBetaAfterAlphaDies() throws {
@@ -157,6 +158,199 @@ struct RecipeScenarioTests {
         #expect(
             FailoverLab.waitUntil(seconds: 40) { lab.holdsServiceAddress("beta") && read() },
             "the client never read the canary from beta: \(lab.logs("beta", last: 40))")
+    }
+
+    /// Apache's recipe likewise (Debian's Apache httpd): curl on the client gets the canary page from alpha, then from
+    /// beta once alpha has died; the recipe's check proves beta's Apache meanwhile.
+    @Test func apacheRecipe_clientGetsTheCanaryFromAlpha_thenFromBetaAfterAlphaDies() throws {
+        let lab = try FailoverLab("ra")
+        defer { lab.shutdown() }
+        let directory = lab.directory
+        defer {
+            Self.stop("apache2 -f \(directory)/apache-")
+            for node in ["alpha", "beta"] {
+                for path in ["/run/apache2-\(lab.prefix)-\(node)", "/var/log/apache2/\(lab.prefix)-\(node).log"] {
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+            }
+        }
+        // Each node's Apache serves its own tree at the service address, with a pid file and lock directory of its
+        // own (the lab's nodes share one file system); the check and the private directories are the recipe's.
+        let modules = "/usr/lib/apache2/modules"
+        for (node, root) in [("alpha", directory + "/site"), ("beta", directory + "/replica")] {
+            let run = "/run/apache2-\(lab.prefix)-\(node)"
+            try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+            try """
+            ServerRoot "/etc/apache2"
+            ServerName \(node).lab.test
+            LoadModule mpm_event_module \(modules)/mod_mpm_event.so
+            LoadModule authz_core_module \(modules)/mod_authz_core.so
+            LoadModule mime_module \(modules)/mod_mime.so
+            LoadModule dir_module \(modules)/mod_dir.so
+            TypesConfig /etc/mime.types
+            PidFile \(run)/apache2.pid
+            Mutex file:\(run) default
+            User www-data
+            Group www-data
+            ErrorLog /var/log/apache2/\(lab.prefix)-\(node).log
+            Listen \(FailoverLab.serviceAddress):80
+            DocumentRoot "\(root)"
+            <Directory "\(root)">
+                Require all granted
+            </Directory>
+            """.write(toFile: directory + "/apache-\(node).conf", atomically: true, encoding: .utf8)
+        }
+        chmod(directory, 0o755)
+        chmod(directory + "/site", 0o755)
+        let conf = directory + "/apache-$UNDERSTUDY_NODE.conf"
+        try lab.configure(
+            group: """
+                recipe = "apache"
+                verify_every = "off"
+                start = ["pgrep --ns $$ --nslist net -x apache2 >/dev/null || apachectl -f \(conf) -k start"]
+                stop = ["apachectl -f \(conf) -k stop"]
+                syntax_check = "apachectl -f \(conf) -t"
+                """, notify: false, labService: false)
+        try lab.start("alpha")
+        try lab.start("beta")
+        let setup = lab.understudy(["recipe", "setup", "web", "--node", "alpha"])
+        #expect(setup.status == 0, "\(setup.output)")
+        let canary = "understudy canary of group web"
+        let url = "http://\(FailoverLab.serviceAddress)/understudy-canary.html"
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) { lab.clientAnswer(url: url) == canary },
+            "alpha never served the canary: \(lab.logs("alpha"))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) {
+                FileManager.default.fileExists(atPath: directory + "/replica/understudy-canary.html")
+            }, "the canary never reached beta: \(lab.logs("beta"))")
+
+        let proof = lab.understudy(["verify", "web"])
+        #expect(proof.status == 0 && proof.output.contains("PASSED"), "\(proof.output)")
+        #expect(lab.clientAnswer(url: url) == canary, "the proof disturbed alpha's service")
+
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        Self.stop("apache2 -f \(directory)/apache-alpha.conf")
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) {
+                lab.holdsServiceAddress("beta") && lab.clientAnswer(url: url) == canary
+            },
+            "the client never got the canary from beta: \(lab.logs("beta", last: 40))")
+        #expect(!lab.holdsServiceAddress("alpha"))
+    }
+
+    /// Postfix's recipe (Debian's Postfix): a client's mail to root, taken by alpha at the service address, is
+    /// delivered into the spool (the group's share) and mirrored; alpha dies; beta takes the client's next mail at the
+    /// same address, and its spool holds both.
+    @Test func postfixRecipe_mailTakenByAlpha_isInBetasSpool_andBetaTakesTheNextAtTheSameAddress() throws {
+        let lab = try FailoverLab("rp")
+        defer { lab.shutdown() }
+        let directory = lab.directory
+        // Each node's Postfix is an instance of its own (configuration, queue and data directories apart: the lab's
+        // nodes share one file system), delivering local mail into its node's tree; no chroot, no aliases.
+        func place(_ node: String) -> (config: String, queue: String, data: String) {
+            (
+                "/etc/postfix-\(lab.prefix)-\(node)", "/var/spool/postfix-\(lab.prefix)-\(node)",
+                "/var/lib/postfix-\(lab.prefix)-\(node)"
+            )
+        }
+        defer {
+            for node in ["alpha", "beta"] {
+                _ = FailoverLab.run(["postfix", "-c", place(node).config, "stop"])
+                for path in [place(node).config, place(node).queue, place(node).data] {
+                    try? FileManager.default.removeItem(atPath: path)
+                }
+            }
+        }
+        for (node, root) in [("alpha", directory + "/site"), ("beta", directory + "/replica")] {
+            let (config, queue, data) = place(node)
+            for folder in [config, queue, data] {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            // Postfix writes its data directory as its own user.
+            #expect(FailoverLab.run(["chown", "postfix:postfix", data]).status == 0)
+            try FileManager.default.copyItem(atPath: "/etc/postfix/master.cf", toPath: config + "/master.cf")
+            try """
+            compatibility_level = 3.6
+            queue_directory = \(queue)
+            data_directory = \(data)
+            mail_spool_directory = \(root)
+            inet_interfaces = \(FailoverLab.serviceAddress)
+            inet_protocols = ipv4
+            myhostname = \(node).lab.test
+            mydestination = localhost, $myhostname
+            mynetworks = 10.77.0.0/16 127.0.0.0/8
+            alias_maps =
+            alias_database =
+            local_recipient_maps =
+            smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+            maillog_file = \(data)/maillog
+            """.write(toFile: config + "/main.cf", atomically: true, encoding: .utf8)
+            let chroot = FailoverLab.run(["postconf", "-c", config, "-F", "*/*/chroot = n"])
+            #expect(chroot.status == 0, "\(chroot.output)")
+        }
+        chmod(directory, 0o755)
+        chmod(directory + "/site", 0o1777)
+        let config = "/etc/postfix-\(lab.prefix)-$UNDERSTUDY_NODE"
+        // A proof keeps beta's instance's directories private, as the recipe does Debian's.
+        let beta = place("beta")
+        try lab.configure(
+            group: """
+                recipe = "postfix"
+                verify_every = "off"
+                start = ["pgrep --ns $$ --nslist net -x master >/dev/null || postfix -c \(config) start"]
+                stop = ["postfix -c \(config) stop"]
+                syntax_check = "postfix -c \(config) check"
+                proof_private = ["\(beta.config)", "\(beta.queue)", "\(beta.data)"]
+                config_files = []
+                """, notify: false, labService: false)
+        try lab.start("alpha")
+        try lab.start("beta")
+        let setup = lab.understudy(["recipe", "setup", "web", "--node", "alpha"])
+        #expect(setup.status == 0, "\(setup.output)")
+        // The client: Python's smtplib, from its own namespace, to the service address.
+        let send = { (subject: String) -> (status: Int32, output: String) in
+            lab.exec(
+                "client",
+                [
+                    "python3", "-c",
+                    """
+                    import smtplib
+                    from email.message import EmailMessage
+                    m = EmailMessage()
+                    m['From'] = 'client@lab.test'; m['To'] = 'root@localhost'; m['Subject'] = '\(subject)'
+                    m.set_content('mail of the lab')
+                    with smtplib.SMTP('\(FailoverLab.serviceAddress)', 25, timeout=10) as s:
+                        s.send_message(m)
+                    """,
+                ])
+        }
+        let mailbox = { (tree: String) in (try? String(contentsOfFile: tree + "/root", encoding: .utf8)) ?? "" }
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) { send("first of the lab").status == 0 },
+            "alpha never took the mail: \(lab.logs("alpha"))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) {
+                mailbox(directory + "/replica").contains("Subject: first of the lab")
+            },
+            "the mail never reached beta's spool: \(mailbox(directory + "/site")) \(lab.logs("beta"))")
+
+        let proof = lab.understudy(["verify", "web"])
+        #expect(proof.status == 0 && proof.output.contains("PASSED"), "\(proof.output)")
+        #expect(send("during the proof").status == 0, "the proof disturbed alpha's service")
+
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        _ = FailoverLab.run(["postfix", "-c", place("alpha").config, "stop"])
+        #expect(
+            FailoverLab.waitUntil(seconds: 40) {
+                lab.holdsServiceAddress("beta") && send("second of the lab").status == 0
+            },
+            "beta never took the client's mail: \(lab.logs("beta", last: 40))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) {
+                let spool = mailbox(directory + "/replica")
+                return spool.contains("Subject: first of the lab") && spool.contains("Subject: second of the lab")
+            }, "beta's spool lacks a mail: \(mailbox(directory + "/replica"))")
     }
 
     /// Ends the servers whose command line holds `pattern`: SIGTERM, so that a master ends its workers (which carry

@@ -52,7 +52,11 @@ struct RecipeSetupCommand: AsyncParsableCommand {
             print("  check \(check.name) finds it: \(check.probe.typeName) \(check.probe.target)")
         }
         let command = found.proof.syntaxCheck ?? recipe.syntaxCheck
-        let syntax = await ProcessRunner.run(command, timeout: 30)
+        // With the environment its steps get at a takeover, so a check that names the node's files finds them.
+        let syntax = await ProcessRunner.run(
+            command,
+            environment: ["UNDERSTUDY_GROUP": group, "UNDERSTUDY_NODE": this, "UNDERSTUDY_PEER": found.peer(of: this)],
+            timeout: 30)
         if syntax.succeeded {
             print("the configuration passes its syntax check (\(command))")
         } else {
