@@ -48,32 +48,9 @@ struct RecipeScenarioTests {
                 stop = ["nginx -c \(conf) -s quit"]
                 syntax_check = "nginx -t -q -c \(conf)"
                 """, notify: false, labService: false)
-        try lab.start("alpha")
-        try lab.start("beta")
-        let setup = lab.understudy(["recipe", "setup", "web", "--node", "alpha"])
-        #expect(setup.status == 0, "\(setup.output)")
-        let canary = "understudy canary of group web"
-        let url = "http://\(FailoverLab.serviceAddress)/understudy-canary.html"
-        #expect(
-            FailoverLab.waitUntil(seconds: 30) { lab.clientAnswer(url: url) == canary },
-            "alpha never served the canary: \(lab.logs("alpha"))")
-        #expect(
-            FailoverLab.waitUntil(seconds: 30) {
-                FileManager.default.fileExists(atPath: directory + "/replica/understudy-canary.html")
-            }, "the canary never reached beta: \(lab.logs("beta"))")
-
-        let proof = lab.understudy(["verify", "web"])
-        #expect(proof.status == 0 && proof.output.contains("PASSED"), "\(proof.output)")
-        #expect(lab.clientAnswer(url: url) == canary, "the proof disturbed alpha's service")
-
-        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
-        Self.stop("nginx -c \(directory)/nginx-alpha.conf")
-        #expect(
-            FailoverLab.waitUntil(seconds: 30) {
-                lab.holdsServiceAddress("beta") && lab.clientAnswer(url: url) == canary
-            },
-            "the client never got the canary from beta: \(lab.logs("beta", last: 40))")
-        #expect(!lab.holdsServiceAddress("alpha"))
+        try Self.canaryScenario(
+            lab, canary: "understudy-canary.html", read: { Self.fetchCanary(lab) },
+            stopAlpha: { Self.stop("nginx -c \(directory)/nginx-alpha.conf") })
     }
 
     /// Samba's recipe likewise: smbclient on the client reads the canary from the SMB share at the service address,
@@ -132,32 +109,15 @@ struct RecipeScenarioTests {
                 stop = ["smbcontrol -s \(conf) smbd shutdown"]
                 syntax_check = "testparm -s \(conf)"
                 """, notify: false, labService: false)
-        try lab.start("alpha")
-        try lab.start("beta")
-        let setup = lab.understudy(["recipe", "setup", "web", "--node", "alpha"])
-        #expect(setup.status == 0, "\(setup.output)")
-        let canary = "understudy canary of group web"
         let read = {
             lab.exec(
                 "client",
                 ["smbclient", "-N", "//\(FailoverLab.serviceAddress)/site", "-c", "get understudy-canary.txt -"]
-            ).output.split(separator: "\n").contains { $0 == canary }
+            ).output.split(separator: "\n").contains { $0 == Self.canaryLine }
         }
-        #expect(FailoverLab.waitUntil(seconds: 30) { read() }, "alpha never shared the canary: \(lab.logs("alpha"))")
-        #expect(
-            FailoverLab.waitUntil(seconds: 30) {
-                FileManager.default.fileExists(atPath: directory + "/replica/understudy-canary.txt")
-            }, "the canary never reached beta: \(lab.logs("beta"))")
-
-        let proof = lab.understudy(["verify", "web"])
-        #expect(proof.status == 0 && proof.output.contains("PASSED"), "\(proof.output)")
-        #expect(read(), "the proof disturbed alpha's service")
-
-        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
-        Self.stop("smbd -D -s \(directory)/smb-alpha.conf")
-        #expect(
-            FailoverLab.waitUntil(seconds: 40) { lab.holdsServiceAddress("beta") && read() },
-            "the client never read the canary from beta: \(lab.logs("beta", last: 40))")
+        try Self.canaryScenario(
+            lab, canary: "understudy-canary.txt", read: read,
+            stopAlpha: { Self.stop("smbd -D -s \(directory)/smb-alpha.conf") }, seconds: 40)
     }
 
     /// Apache's recipe likewise (Debian's Apache httpd): curl on the client gets the canary page from alpha, then from
@@ -211,32 +171,9 @@ struct RecipeScenarioTests {
                 stop = ["apachectl -f \(conf) -k stop"]
                 syntax_check = "apachectl -f \(conf) -t"
                 """, notify: false, labService: false)
-        try lab.start("alpha")
-        try lab.start("beta")
-        let setup = lab.understudy(["recipe", "setup", "web", "--node", "alpha"])
-        #expect(setup.status == 0, "\(setup.output)")
-        let canary = "understudy canary of group web"
-        let url = "http://\(FailoverLab.serviceAddress)/understudy-canary.html"
-        #expect(
-            FailoverLab.waitUntil(seconds: 30) { lab.clientAnswer(url: url) == canary },
-            "alpha never served the canary: \(lab.logs("alpha"))")
-        #expect(
-            FailoverLab.waitUntil(seconds: 30) {
-                FileManager.default.fileExists(atPath: directory + "/replica/understudy-canary.html")
-            }, "the canary never reached beta: \(lab.logs("beta"))")
-
-        let proof = lab.understudy(["verify", "web"])
-        #expect(proof.status == 0 && proof.output.contains("PASSED"), "\(proof.output)")
-        #expect(lab.clientAnswer(url: url) == canary, "the proof disturbed alpha's service")
-
-        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
-        Self.stop("apache2 -f \(directory)/apache-alpha.conf")
-        #expect(
-            FailoverLab.waitUntil(seconds: 30) {
-                lab.holdsServiceAddress("beta") && lab.clientAnswer(url: url) == canary
-            },
-            "the client never got the canary from beta: \(lab.logs("beta", last: 40))")
-        #expect(!lab.holdsServiceAddress("alpha"))
+        try Self.canaryScenario(
+            lab, canary: "understudy-canary.html", read: { Self.fetchCanary(lab) },
+            stopAlpha: { Self.stop("apache2 -f \(directory)/apache-alpha.conf") })
     }
 
     /// Postfix's recipe (Debian's Postfix): a client's mail to root, taken by alpha at the service address, is
@@ -351,6 +288,42 @@ struct RecipeScenarioTests {
                 let spool = mailbox(directory + "/replica")
                 return spool.contains("Subject: first of the lab") && spool.contains("Subject: second of the lab")
             }, "beta's spool lacks a mail: \(mailbox(directory + "/replica"))")
+    }
+
+    static let canaryLine = "understudy canary of group web"
+
+    /// Whether the client gets the web canary at the service address.
+    static func fetchCanary(_ lab: FailoverLab) -> Bool {
+        lab.clientAnswer(url: "http://\(FailoverLab.serviceAddress)/understudy-canary.html") == canaryLine
+    }
+
+    /// What every canary scenario does once its servers are configured: both nodes start, `recipe setup` on alpha,
+    /// the client `read`s the canary from alpha, it reaches beta's replica, beta proves the group without disturbing
+    /// alpha, alpha dies (its daemon killed, its server stopped by `stopAlpha`), and the client reads the canary from
+    /// beta, which holds the service address alone.
+    static func canaryScenario(
+        _ lab: FailoverLab, canary: String, read: () -> Bool, stopAlpha: () -> Void, seconds: Double = 30
+    ) throws {
+        try lab.start("alpha")
+        try lab.start("beta")
+        let setup = lab.understudy(["recipe", "setup", "web", "--node", "alpha"])
+        #expect(setup.status == 0, "\(setup.output)")
+        #expect(FailoverLab.waitUntil(seconds: 30) { read() }, "alpha never served the canary: \(lab.logs("alpha"))")
+        #expect(
+            FailoverLab.waitUntil(seconds: 30) {
+                FileManager.default.fileExists(atPath: lab.directory + "/replica/" + canary)
+            }, "the canary never reached beta: \(lab.logs("beta"))")
+
+        let proof = lab.understudy(["verify", "web"])
+        #expect(proof.status == 0 && proof.output.contains("PASSED"), "\(proof.output)")
+        #expect(read(), "the proof disturbed alpha's service")
+
+        kill(try #require(lab.daemonPID("alpha")), SIGKILL)
+        stopAlpha()
+        #expect(
+            FailoverLab.waitUntil(seconds: seconds) { lab.holdsServiceAddress("beta") && read() },
+            "the client never got the canary from beta: \(lab.logs("beta", last: 40))")
+        #expect(!lab.holdsServiceAddress("alpha"))
     }
 
     /// Ends the servers whose command line holds `pattern`: SIGTERM, so that a master ends its workers (which carry
