@@ -39,7 +39,7 @@ package struct ConfigInstaller: Sendable {
         }
     }
 
-    /// Writes each file in place (atomically, with the mode and owner of the file it replaces, 0644 root otherwise),
+    /// Writes each file in place (atomically, with the mode and owner of the file it replaces, 0600 root otherwise),
     /// keeping the replaced one under `<state directory>/config-before-takeover/GROUP/STAMP/`; the lines for the
     /// takeover's report, each with whether it went well.
     package func install(at time: Date, logger: Logger) -> [(line: String, ok: Bool)] {
