@@ -161,6 +161,14 @@ struct LiveMirrorTests {
             }
         }
         defer { Task { await cluster.remove() } }
+        // The trees are equal once the comparison's files are in place; the primary counts it when the standby's
+        // acknowledgement arrives, a moment later. Stopping the standby before then would leave it uncounted.
+        var counted = false
+        for _ in 0..<200 where !counted {
+            counted = try await Self.share(cluster, "alpha").fullSyncs == 1
+            if !counted { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(counted, "the primary never counted the first comparison")
         let receivedBefore = try await Self.share(cluster, "beta").bytesReceived
         await cluster.stop("beta")
         TestTree.write(cluster.source, "while-away.txt", "changed while the standby was down")
