@@ -52,7 +52,7 @@ package struct ConfigInstaller: Sendable {
         }
         let keep =
             (database.path as NSString).deletingLastPathComponent + "/config-before-takeover/\(group.name)/"
-            + Self.stamp(time)
+            + PointInTime.compact(time.timeIntervalSince1970)
         var lines: [(line: String, ok: Bool)] = []
         var unchanged = 0
         for file in files {
@@ -96,13 +96,5 @@ package struct ConfigInstaller: Sendable {
         }
         try SystemFileWriter.write(file.content, to: file.path)
         return true
-    }
-
-    static func stamp(_ time: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: time)
     }
 }
